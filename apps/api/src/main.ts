@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { runMain, waitFor } from '@ataa/common';
+import { ConfigError, loadConfig } from '@ataa/config';
+import { describeDatabaseUrl, probePostgres } from '@ataa/database';
+import { createLogger } from '@ataa/observability';
+import { describeRedisUrl, probeRedis } from '@ataa/queue';
+import { createApiApp } from './create-api-app.js';
+
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'api');
+  await waitFor(`PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`, () => probePostgres(config.DATABASE_URL), (m) => logger.warn(m));
+  await waitFor(`Redis at ${describeRedisUrl(config.REDIS_URL)}`, () => probeRedis(config.REDIS_URL), (m) => logger.warn(m));
+  const app = await createApiApp(config, { logger });
+  await app.listen({ port: config.API_PORT, host: config.API_HOST });
+  logger.info({ url: config.PUBLIC_BASE_URL }, 'api listening');
+}, (error) => error instanceof ConfigError);

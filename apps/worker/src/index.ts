@@ -1,0 +1,2 @@
+export { createWorkerApp } from './create-worker-app.js';
+export { WorkerModule } from './worker.module.js';

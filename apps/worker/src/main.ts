@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { runMain, waitFor } from '@ataa/common';
+import { ConfigError, loadConfig } from '@ataa/config';
+import { describeDatabaseUrl, probePostgres } from '@ataa/database';
+import { createLogger } from '@ataa/observability';
+import { describeRedisUrl, probeRedis } from '@ataa/queue';
+import { createWorkerApp } from './create-worker-app.js';
+
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'worker');
+  await waitFor(`PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`, () => probePostgres(config.DATABASE_URL), (m) => logger.warn(m));
+  await waitFor(`Redis at ${describeRedisUrl(config.REDIS_URL)}`, () => probeRedis(config.REDIS_URL), (m) => logger.warn(m));
+  await createWorkerApp(config, { logger });
+  logger.info('worker started');
+}, (error) => error instanceof ConfigError);

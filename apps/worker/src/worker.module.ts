@@ -1,0 +1,21 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { AppConfig, ConfigModule } from '@ataa/config';
+import { DatabaseModule } from '@ataa/database';
+import { ObservabilityModule } from '@ataa/observability';
+import { PaymentsModule } from '@ataa/payments';
+import { QueueModule } from '@ataa/queue';
+import { NotificationsWorkerModule } from './notifications/notifications-worker.module.js';
+import { StripeEventsWorkerModule } from './stripe-events/stripe-events-worker.module.js';
+
+/**
+ * The worker: the same libs as the API, no HTTP server. Processors are thin and call lib services.
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, ...extraImports],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+// Shared helpers for the benchmarks: child processes, readiness, autocannon runs, reporting.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '..');
+
+export function startNode(script, env = {}, args = []) {
+  const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { child, stop: () => new Promise((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+export async function waitForHttp(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer in time`);
+}
+
+/** Runs autocannon and returns requests/s (mean) and latency p99 (ms). */
+export async function load(url, { connections = 50, duration = 5, warmup = 1, method = 'GET', headers, body } = {}) {
+  if (warmup > 0) await autocannon({ url, connections, duration: warmup, method, headers, body });
+  const result = await autocannon({ url, connections, duration, method, headers, body });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total };
+}
+
+export function report(title, rows) {
+  process.stdout.write(`\n## ${title}\n`);
+  for (const row of rows) process.stdout.write(`${row}\n`);
+}
+
+export const fmt = (n) => Math.round(n).toLocaleString('en-US');

@@ -1,0 +1,39 @@
+/**
+ * Test tiers (see README): unit (*.spec.ts, no I/O), integration (*.medium-spec.ts, real PostgreSQL
+ * and Redis), e2e (*.e2e-spec.ts, apps in-process over HTTP), browser (*.browser-spec.ts, Chromium).
+ * NestJS 12 ships as ES modules, so the tests run as ES modules too (node --experimental-vm-modules).
+ */
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.json');
+
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', useESM: true, diagnostics: false }],
+    // CommonJS packages that require() an ES-module-only dependency: Node 20 does that natively,
+    // Jest's module loader on Node 20 cannot, so these few dependencies are compiled to CommonJS.
+    '^.+/node_modules/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true }, useESM: true, diagnostics: false }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie)/)'],
+  moduleNameMapper: {
+    ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+// Each test file clones its own database from a migrated template (see libs/testing).
+const withServices = base;
+
+module.exports = {
+  maxWorkers: 2,
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
+    { ...withServices, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.medium-spec.ts'], testTimeout: 30000 },
+    { ...withServices, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'], testTimeout: 60000 },
+    { ...withServices, displayName: 'browser', testMatch: ['<rootDir>/{apps,libs,test}/**/*.browser-spec.ts'], testTimeout: 90000 },
+  ],
+};

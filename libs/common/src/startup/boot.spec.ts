@@ -1,0 +1,22 @@
+import { jest } from '@jest/globals';
+import { runMain } from './boot.js';
+
+class FakeConfigError extends Error {}
+
+describe('runMain', () => {
+  it('prints one clear line and exits 1 for a configuration error, with no stack trace', async () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      runMain(async () => {
+        throw new FakeConfigError('Configuration error: API_PORT must be an integer number (got "x")');
+      }, (e) => e instanceof FakeConfigError);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(write).toHaveBeenCalledWith('Configuration error: API_PORT must be an integer number (got "x")\n');
+      expect(exit).toHaveBeenCalledWith(1);
+    } finally {
+      exit.mockRestore();
+      write.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * Shared start-up for every process: a configuration error is one clear line and exit code 1,
+ * never a stack trace.
+ */
+export function runMain(main: () => Promise<void>, isConfigError: (error: unknown) => boolean): void {
+  main().catch((error: unknown) => {
+    if (isConfigError(error)) {
+      process.stderr.write(`${(error as Error).message}\n`);
+    } else {
+      process.stderr.write(`Fatal: ${(error as Error)?.stack ?? String(error)}\n`);
+    }
+    process.exit(1);
+  });
+}

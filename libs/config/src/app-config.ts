@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync,
+} from 'class-validator';
+
+// Not-a-number strings stay strings so the message says "must be an integer", not a range error.
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toList = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : String(value).split(',').map((s) => s.trim()).filter(Boolean);
+
+const urlOptions = { require_tld: false, require_protocol: true };
+
+/**
+ * The whole configuration, read once from the environment and validated. Variable names are the
+ * property names; see .env.example for what each means.
+ */
+export class AppConfig {
+  @IsIn(['development', 'test', 'production']) NODE_ENV: 'development' | 'test' | 'production' = 'development';
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) API_PORT = 3000;
+  @IsString() API_HOST = '127.0.0.1';
+  /** Where people reach the API and public pages; used in links, checkout return URLs and e-mails. */
+  @IsUrl(urlOptions) PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
+  @Transform(toInt) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT_BYTES = 102_400;
+
+  @IsUrl({ ...urlOptions, protocols: ['postgres', 'postgresql'] }) DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/ataa';
+  @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  @IsUrl({ ...urlOptions, protocols: ['redis', 'rediss'] }) REDIS_URL = 'redis://127.0.0.1:6379';
+  /** Key prefix for every BullMQ queue, so several deployments (or test runs) share one Redis. */
+  @Matches(/^[A-Za-z0-9:_{}-]+$/) QUEUE_PREFIX = 'ataa';
+
+  /** Secret key for Stripe (or for the sandbox, which accepts any sk_test_ key). */
+  @IsOptional() @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/) STRIPE_SECRET_KEY?: string;
+  /** The sandbox's base URL. Unset with a real key: the platform talks to Stripe itself. */
+  @IsOptional() @IsUrl(urlOptions) STRIPE_API_BASE?: string;
+  /** Webhook signing secrets, comma-separated, so a secret can be rotated without downtime. */
+  @Transform(toList) @IsOptional() @IsString({ each: true }) @Matches(/^whsec_[A-Za-z0-9_]+$/, { each: true })
+  STRIPE_WEBHOOK_SECRETS?: string[];
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) SANDBOX_PORT = 12111;
+  @Transform(toBool) @IsBoolean() SANDBOX_TEST_MODE = false;
+  @IsOptional() @IsUrl(urlOptions) SANDBOX_WEBHOOK_URL?: string;
+  @IsOptional() @IsString() SANDBOX_STATE_FILE?: string;
+
+  @IsUrl({ ...urlOptions, protocols: ['smtp', 'smtps'] }) SMTP_URL = 'smtp://127.0.0.1:1025';
+  @IsString() @MinLength(3) MAIL_FROM = 'Ataa Receipts <receipts@ataa.local>';
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) MAIL_CATCHER_PORT = 1080;
+
+  /** HMAC secret for access tokens. Required in production. */
+  @IsOptional() @IsString() @MinLength(32) AUTH_SECRET?: string;
+  /** Bearer token for operator endpoints (payout approval, queue dashboard). Required in production. */
+  @IsOptional() @IsString() @MinLength(24) OPERATOR_TOKEN?: string;
+  /** Ed25519 private key (PKCS#8 DER, base64) that signs transparency checkpoints. */
+  @IsOptional() @IsString() TRANSPARENCY_SIGNING_KEY?: string;
+  @IsString() @Matches(/^[\x21-\x7e]+$/) TRANSPARENCY_ORIGIN = 'ataa.local';
+
+  /** Platform fee applied to new campaigns, in basis points (200 = 2%). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(5000) PLATFORM_FEE_BPS = 200;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) SHUTDOWN_GRACE_SECONDS = 10;
+}
+
+/** Secrets that must be set explicitly in production; development and tests get local defaults. */
+const PRODUCTION_SECRETS = ['AUTH_SECRET', 'OPERATOR_TOKEN', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRETS', 'TRANSPARENCY_SIGNING_KEY'] as const;
+
+const DEVELOPMENT_DEFAULTS: Partial<Record<(typeof PRODUCTION_SECRETS)[number], string>> = {
+  AUTH_SECRET: 'development-only-auth-secret-change-me-000000',
+  OPERATOR_TOKEN: 'development-operator-token-000000',
+  STRIPE_SECRET_KEY: 'sk_test_ataa_sandbox',
+  STRIPE_WEBHOOK_SECRETS: 'whsec_ataa_sandbox_development',
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration. Throws a ConfigError whose message is one clear line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, unknown> = {};
+  const known = Object.keys(new AppConfig());
+  for (const key of [...known, ...PRODUCTION_SECRETS, 'STRIPE_API_BASE', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE']) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const nodeEnv = (raw.NODE_ENV as string | undefined) ?? 'development';
+  for (const key of PRODUCTION_SECRETS) {
+    if (raw[key] !== undefined) continue;
+    if (nodeEnv === 'production') {
+      throw new ConfigError(`Configuration error: ${key} is required when NODE_ENV=production`);
+    }
+    if (DEVELOPMENT_DEFAULTS[key] !== undefined) raw[key] = DEVELOPMENT_DEFAULTS[key];
+  }
+  if (nodeEnv !== 'production' && raw.STRIPE_API_BASE === undefined && String(raw.STRIPE_SECRET_KEY ?? '').includes('ataa_sandbox')) {
+    // The development key only works against the local sandbox.
+    raw.STRIPE_API_BASE = `http://127.0.0.1:${raw.SANDBOX_PORT ?? 12111}`;
+  }
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const constraints = first.constraints ?? {};
+    // The type constraint says the most; range constraints only make sense once the type is right.
+    const typeKey = ['isInt', 'isBoolean', 'isUrl', 'isString', 'isIn', 'matches'].find((k) => k in constraints);
+    const reason = (typeKey ? constraints[typeKey] : Object.values(constraints)[0]) ?? 'is invalid';
+    const shown = PRODUCTION_SECRETS.includes(first.property as never) ? '(hidden)' : JSON.stringify(raw[first.property] ?? null);
+    throw new ConfigError(`Configuration error: ${first.property} ${reason.replace(`${first.property} `, '')} (got ${shown})`);
+  }
+  return config;
+}

@@ -1,0 +1,13 @@
+import { Foundation1795000000000 } from './1795000000000-foundation.js';
+import { Organizations1795000100000 } from './1795000100000-organizations.js';
+import { Campaigns1795000100001 } from './1795000100001-campaigns.js';
+import { Ledger1795000200000 } from './1795000200000-ledger.js';
+import { Donations1795000210000 } from './1795000210000-donations.js';
+import { Transparency1795000300000 } from './1795000300000-transparency.js';
+import { Notifications1795000400000 } from './1795000400000-notifications.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not globbed) so that the set applied is exactly
+ * what was reviewed, in every runtime (tsc output, jest, the TypeORM CLI).
+ */
+export const MIGRATIONS = [Foundation1795000000000, Organizations1795000100000, Campaigns1795000100001, Ledger1795000200000, Donations1795000210000, Transparency1795000300000, Notifications1795000400000];

@@ -1,0 +1,40 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+
+export type AppLogger = Logger;
+
+/** One structured JSON logger for every process; fields are redacted where they could hold secrets. */
+export function createLogger(level: string, name: string): AppLogger {
+  return pino({
+    name,
+    level,
+    base: { service: name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["stripe-signature"]', '*.password', '*.token', '*.secret'],
+      censor: '[redacted]',
+    },
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+/** Adapts pino to Nest's LoggerService so framework messages are JSON too. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: AppLogger) {}
+
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}

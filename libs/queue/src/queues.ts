@@ -1,0 +1,39 @@
+/**
+ * Every BullMQ queue and the payload of its jobs, in one place. Payloads carry ids only: the job
+ * reads the current state from PostgreSQL, so a retried or late job never acts on stale data.
+ */
+export const QUEUES = {
+  /** Process one stored Stripe webhook event from the inbox. */
+  stripeEvents: 'stripe-events',
+  /** Deliver one outbox message (receipt, refund notice, payout notice). */
+  notifications: 'notifications',
+  /** Execute one approved payout as a Stripe transfer. */
+  payouts: 'payouts',
+  /** Close out campaigns whose end date has passed (refunds for missed all-or-nothing goals). */
+  campaignCloseOut: 'campaign-close-out',
+  /** Compare the ledger with Stripe's balance transactions and transfers. */
+  reconciliation: 'reconciliation',
+  /** Housekeeping that must keep running: outbox relay sweeps, inbox sweeps. */
+  maintenance: 'maintenance',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface JobPayloads {
+  'stripe-events': { inboxEventId: string };
+  notifications: { outboxId: string };
+  payouts: { payoutId: string };
+  'campaign-close-out': { campaignId?: string };
+  reconciliation: { since?: string };
+  maintenance: { task: 'relay-outbox' | 'sweep-inbox' | 'close-out-due' };
+}
+
+export type JobPayload<Q extends QueueName> = JobPayloads[Q];
+
+/** Retries with exponential backoff (1 s, 2 s, 4 s, ...); failed jobs are kept for inspection. */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: false,
+} as const;

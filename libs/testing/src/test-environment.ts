@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { AppConfig, loadConfig } from '@ataa/config';
+import { createTestDatabase, TestDatabase } from './test-database.js';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** One test file's private world: its own database and its own Redis key prefix. */
+export interface TestEnvironment {
+  config: AppConfig;
+  database: TestDatabase;
+  queuePrefix: string;
+  /** A configuration for this environment with some variables changed. */
+  configWith(overrides: Record<string, string>): AppConfig;
+  cleanup(): Promise<void>;
+}
+
+export async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function createTestEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
+  const database = await createTestDatabase();
+  const queuePrefix = `ataa-test-${process.env.ATAA_TEST_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
+  const baseEnv: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    API_PORT: '0',
+    ...overrides,
+  };
+  const configWith = (more: Record<string, string>) => loadConfig({ ...baseEnv, ...more });
+  return {
+    config: configWith({}),
+    database,
+    queuePrefix,
+    configWith,
+    async cleanup() {
+      await Promise.all([database.drop(), deleteRedisPrefix(queuePrefix)]);
+    },
+  };
+}
