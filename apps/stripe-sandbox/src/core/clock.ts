@@ -1,0 +1,26 @@
+/**
+ * The sandbox's notion of "now", in Unix seconds: real time plus an offset that tests and demos
+ * move forward to settle balances, expire sessions and complete asynchronous payments.
+ * Webhook signatures never use this clock (receivers check them against real time).
+ */
+export class SandboxClock {
+  constructor(
+    private offsetSeconds = 0,
+    private readonly realNowMs: () => number = () => Date.now(),
+  ) {}
+
+  now(): number {
+    return Math.floor(this.realNowMs() / 1000) + this.offsetSeconds;
+  }
+
+  get offset(): number {
+    return this.offsetSeconds;
+  }
+
+  /** Moves the clock forward (never backwards: objects' timestamps must stay ordered). */
+  advance(seconds: number): number {
+    if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError('the clock only moves forward by whole seconds');
+    this.offsetSeconds += seconds;
+    return this.now();
+  }
+}

@@ -1,0 +1,186 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SandboxEngine } from '../core/engine.js';
+import { RequestInfo, SANDBOX_API_VERSION } from '../core/event-bus.js';
+import { expand, SpecialExpander } from '../core/expand.js';
+import { ID_PREFIX, newId } from '../core/ids.js';
+import { Params } from '../core/params.js';
+import { StripeObject } from '../core/state-store.js';
+import { invalidRequest, noSuch } from '../core/stripe-error.js';
+import { authenticate, fingerprint, Idempotency, LIST_PARAMS, paginate } from './wire.js';
+
+export interface ApiContext {
+  engine: SandboxEngine;
+  idempotency: Idempotency;
+  apiKeys?: readonly string[];
+  baseUrl(request: FastifyRequest): string;
+  /** Consulted after an action is done: whether to drop the connection instead of answering. */
+  takeResponseFault(method: string, path: string): { delayMs: number } | null;
+}
+
+interface HandlerInput {
+  p: Params;
+  path: Record<string, string>;
+  request: RequestInfo;
+  baseUrl: string;
+}
+
+type Handler = (input: HandlerInput) => StripeObject;
+
+const lineItemsExpander = (engine: SandboxEngine): SpecialExpander => (owner, field) =>
+  owner.object === 'checkout.session' && field === 'line_items'
+    ? { object: 'list', data: structuredClone(engine.lineItemsOf(owner.id)), has_more: false, url: `/v1/checkout/sessions/${owner.id}/line_items` }
+    : undefined;
+
+/** Stripe's REST API (the subset the platform uses), under /v1. */
+export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { engine } = ctx;
+  const store = engine.store;
+  const special = lineItemsExpander(engine);
+
+  const route = (method: 'GET' | 'POST', url: string, handler: Handler) => {
+    app.route({
+      method,
+      url,
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const requestId = newId(ID_PREFIX.request);
+        void reply.header('request-id', requestId);
+        const apiKey = authenticate(req.headers.authorization, ctx.apiKeys);
+        void reply.header('stripe-version', typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : SANDBOX_API_VERSION);
+        if (req.headers['stripe-account'] || req.headers['stripe-context']) {
+          // Acting as a connected account is not modelled; failing loudly beats answering as the platform.
+          throw invalidRequest('The Stripe sandbox does not support the Stripe-Account header: requests act on the platform account.', 'parameter_unknown', 'Stripe-Account');
+        }
+        const contentType = req.headers['content-type'];
+        if (method === 'POST' && contentType && !contentType.startsWith('application/x-www-form-urlencoded')) {
+          throw invalidRequest(`Invalid request: unsupported Content-Type ${contentType.split(';')[0]}. Stripe's API takes application/x-www-form-urlencoded bodies.`, 'parameter_invalid_object');
+        }
+        engine.tick();
+        const raw = (method === 'GET' ? req.query : req.body) ?? {};
+        if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest('Request bodies must be form-encoded (application/x-www-form-urlencoded).', 'parameter_invalid_object');
+        const p = Params.of(raw);
+        const pathOnly = req.url.split('?')[0];
+        const keyHeader = req.headers['idempotency-key'];
+        const idempotencyKey = method === 'POST' && typeof keyHeader === 'string' && keyHeader !== '' ? keyHeader : null;
+        const print = idempotencyKey ? fingerprint(method, pathOnly, raw) : '';
+        if (idempotencyKey) {
+          void reply.header('idempotency-key', idempotencyKey);
+          const replay = ctx.idempotency.check(apiKey, idempotencyKey, print);
+          if (replay) {
+            return reply.code(replay.status).header('idempotent-replayed', 'true').type('application/json').send(replay.body);
+          }
+        }
+        const result = handler({ p, path: req.params as Record<string, string>, request: { id: requestId, idempotencyKey }, baseUrl: ctx.baseUrl(req) });
+        const body = JSON.stringify(expand(structuredClone(result), p.expand(), (id) => store.get(id), special), null, 2);
+        if (idempotencyKey) ctx.idempotency.save(apiKey, idempotencyKey, print, 200, body);
+        const fault = ctx.takeResponseFault(method, pathOnly);
+        if (fault) {
+          // The action is done and saved; the client only sees its connection drop (a timeout).
+          reply.hijack();
+          setTimeout(() => req.raw.socket?.destroy(), fault.delayMs).unref();
+          return reply;
+        }
+        return reply.code(200).type('application/json').send(body);
+      },
+    });
+  };
+
+  const retrieve = (type: string) => ({ p, path }: HandlerInput) => {
+    p.allow(['expand']);
+    return engine.find(type, path.id);
+  };
+
+  const listOf = (type: string, url: string, filters: Record<string, (value: string, item: StripeObject) => boolean> = {}) =>
+    ({ p }: HandlerInput) => {
+      p.allow([...LIST_PARAMS, ...Object.keys(filters)]);
+      const active = Object.entries(filters).filter(([key]) => p.has(key)).map(([key, test]) => [p.string(key)!, test] as const);
+      return paginate(store.all(type, (item) => active.every(([value, test]) => test(value, item))), p, url);
+    };
+
+  const field = (name: string) => (value: string, item: StripeObject) => item[name] === value;
+
+  // Checkout sessions
+  route('POST', '/v1/checkout/sessions', ({ p, baseUrl }) => engine.createCheckoutSession(p, baseUrl));
+  route('GET', '/v1/checkout/sessions', listOf('checkout.session', '/v1/checkout/sessions', { payment_intent: field('payment_intent'), status: field('status') }));
+  route('GET', '/v1/checkout/sessions/:id', ({ p, path }) => {
+    p.allow(['expand']);
+    return engine.find('checkout.session', path.id, 'session');
+  });
+  route('POST', '/v1/checkout/sessions/:id/expire', ({ p, path, request }) => {
+    p.allow(['expand']);
+    return engine.expireSession(path.id, request);
+  });
+  route('GET', '/v1/checkout/sessions/:id/line_items', ({ p, path }) => {
+    engine.find('checkout.session', path.id, 'session');
+    p.allow(LIST_PARAMS);
+    return paginate(engine.lineItemsOf(path.id), p, `/v1/checkout/sessions/${path.id}/line_items`);
+  });
+
+  // Payment intents, charges
+  route('GET', '/v1/payment_intents', listOf('payment_intent', '/v1/payment_intents'));
+  route('GET', '/v1/payment_intents/:id', retrieve('payment_intent'));
+  route('GET', '/v1/charges', listOf('charge', '/v1/charges', { payment_intent: field('payment_intent'), transfer_group: field('transfer_group') }));
+  route('GET', '/v1/charges/:id', retrieve('charge'));
+
+  // Balance and balance transactions
+  route('GET', '/v1/balance', ({ p }) => {
+    p.allow(['expand']);
+    return engine.balance();
+  });
+  route('GET', '/v1/balance_transactions', listOf('balance_transaction', '/v1/balance_transactions', {
+    type: field('type'), source: field('source'), currency: field('currency'), payout: () => false, reporting_category: field('reporting_category'),
+  }));
+  route('GET', '/v1/balance_transactions/:id', retrieve('balance_transaction'));
+
+  // Refunds
+  route('POST', '/v1/refunds', ({ p, request }) => engine.createRefund(p, request));
+  route('GET', '/v1/refunds', listOf('refund', '/v1/refunds', { charge: field('charge'), payment_intent: field('payment_intent') }));
+  route('GET', '/v1/refunds/:id', retrieve('refund'));
+
+  // Disputes
+  route('GET', '/v1/disputes', listOf('dispute', '/v1/disputes', { charge: field('charge'), payment_intent: field('payment_intent') }));
+  route('GET', '/v1/disputes/:id', retrieve('dispute'));
+  route('POST', '/v1/disputes/:id/close', ({ p, path, request }) => {
+    p.allow(['expand']);
+    return engine.closeDispute(path.id, 'lost', request);
+  });
+
+  // Transfers and reversals
+  route('POST', '/v1/transfers', ({ p, request }) => engine.createTransfer(p, request));
+  route('GET', '/v1/transfers', listOf('transfer', '/v1/transfers', { destination: field('destination'), transfer_group: field('transfer_group') }));
+  route('GET', '/v1/transfers/:id', retrieve('transfer'));
+  route('POST', '/v1/transfers/:id/reversals', ({ p, path, request }) => engine.createTransferReversal(path.id, p, request));
+  route('GET', '/v1/transfers/:id/reversals', ({ p, path }) => {
+    engine.find('transfer', path.id);
+    p.allow(LIST_PARAMS);
+    return paginate(store.all('transfer_reversal', (r) => r.transfer === path.id), p, `/v1/transfers/${path.id}/reversals`);
+  });
+  route('GET', '/v1/transfers/:id/reversals/:reversal', ({ path }) => {
+    const reversal = store.getOf('transfer_reversal', path.reversal);
+    if (!reversal || reversal.transfer !== path.id) throw noSuch('transfer_reversal', path.reversal);
+    return reversal;
+  });
+
+  // Connected accounts
+  route('POST', '/v1/accounts', ({ p }) => engine.createAccount(p));
+  route('GET', '/v1/accounts', listOf('account', '/v1/accounts'));
+  route('GET', '/v1/accounts/:id', ({ p, path }) => {
+    p.allow(['expand']);
+    return engine.find('account', path.id, 'account');
+  });
+  route('GET', '/v1/account', ({ p }) => {
+    p.allow(['expand']);
+    return engine.platformAccount();
+  });
+  route('POST', '/v1/account_links', ({ p, baseUrl }) => engine.createAccountLink(p, baseUrl));
+
+  // Events
+  route('GET', '/v1/events', ({ p }) => {
+    p.allow([...LIST_PARAMS, 'type', 'types', 'delivery_success']);
+    const type = p.string('type');
+    const types = p.strings('types');
+    const matches = (eventType: string) =>
+      (!type || eventType === type || (type.endsWith('*') && eventType.startsWith(type.slice(0, -1)))) && (!types || types.includes(eventType));
+    return paginate(store.all('event', (e) => matches(e.type)), p, '/v1/events');
+  });
+  route('GET', '/v1/events/:id', retrieve('event'));
+}

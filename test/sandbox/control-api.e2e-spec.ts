@@ -1,0 +1,70 @@
+import { createSandbox, Sandbox } from '../../apps/stripe-sandbox/src/index.js';
+import { startTestSandbox, TestSandbox } from '@ataa/testing';
+
+/** The /_sandbox control API exists only in test mode and validates what it is given. */
+describe('Stripe sandbox: control API', () => {
+  let production: Sandbox;
+  let sandbox: TestSandbox;
+
+  beforeAll(async () => {
+    production = await createSandbox({ testMode: false, tickIntervalMs: 0 });
+    sandbox = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await production?.close();
+    await sandbox?.close();
+  });
+
+  it('is not there unless the sandbox runs in test mode', async () => {
+    for (const url of ['/_sandbox/state', '/_sandbox/clock/advance', '/_sandbox/webhook_endpoints']) {
+      const res = await production.app.inject({ method: url === '/_sandbox/state' ? 'GET' : 'POST', url, payload: {} });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.type).toBe('invalid_request_error');
+    }
+    const api = await production.app.inject({ method: 'GET', url: '/v1/balance', headers: { authorization: 'Bearer sk_test_x' } });
+    expect(api.statusCode).toBe(200);
+  });
+
+  it('moves the clock forward only', async () => {
+    const now = await sandbox.control.now();
+    expect(await sandbox.control.advanceClock({ hours: 1, minutes: 1 })).toBe(now + 3_660);
+    const back = await sandbox.control.advanceClock({ seconds: -5 }).catch((e: unknown) => e);
+    expect(back).toMatchObject({ status: 400, body: { error: { param: 'seconds' } } });
+  });
+
+  it('registers, lists and removes webhook endpoints without showing their secrets', async () => {
+    const endpoint = await sandbox.control.addWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', secret: 'whsec_abc', enabledEvents: ['charge.*'] });
+    expect(endpoint.id).toMatch(/^we_/);
+    const listed = await (await fetch(`${sandbox.url}/_sandbox/webhook_endpoints`)).json();
+    expect(listed).toEqual([{ id: endpoint.id, url: 'http://127.0.0.1:9/hook', enabledEvents: ['charge.*'] }]);
+    expect(await sandbox.control.addWebhookEndpoint({ url: 'not a url', secret: 'whsec_abc' }).catch((e: unknown) => e)).toMatchObject({ status: 400 });
+    expect(await sandbox.control.addWebhookEndpoint({ url: 'http://127.0.0.1:9/x', secret: 'nope' }).catch((e: unknown) => e)).toMatchObject({ status: 400 });
+    await sandbox.control.removeWebhookEndpoint(endpoint.id);
+    expect(await (await fetch(`${sandbox.url}/_sandbox/webhook_endpoints`)).json()).toEqual([]);
+    expect(await sandbox.control.removeWebhookEndpoint(endpoint.id).catch((e: unknown) => e)).toMatchObject({ status: 404 });
+  });
+
+  it('answers unknown sessions, charges and accounts with 404', async () => {
+    expect(await sandbox.control.paySession('cs_test_nope').catch((e: unknown) => e)).toMatchObject({ status: 404 });
+    expect(await sandbox.control.openDispute('ch_nope').catch((e: unknown) => e)).toMatchObject({ status: 404 });
+    expect(await sandbox.control.completeOnboarding('acct_nope').catch((e: unknown) => e)).toMatchObject({ status: 404 });
+  });
+
+  it('switches an onboarded account off and on with account.updated', async () => {
+    const stripe = sandbox.stripe();
+    const account = await stripe.accounts.create({ type: 'express' });
+    await sandbox.control.completeOnboarding(account.id);
+    await sandbox.control.setAccountFlags(account.id, { payouts_enabled: false });
+    expect((await stripe.accounts.retrieve(account.id)).payouts_enabled).toBe(false);
+    const event = (await stripe.events.list({ type: 'account.updated', limit: 1 })).data[0];
+    expect(event.data).toMatchObject({ object: { id: account.id, payouts_enabled: false }, previous_attributes: { payouts_enabled: true } });
+  });
+
+  it("retrieves the platform's own account and refuses Stripe-Account requests it cannot model", async () => {
+    const stripe = sandbox.stripe();
+    const platform = await stripe.accounts.retrieveCurrent();
+    expect(platform).toMatchObject({ object: 'account', charges_enabled: true, payouts_enabled: true });
+    const asConnected = await stripe.balance.retrieve({}, { stripeAccount: 'acct_123' }).catch((e: unknown) => e);
+    expect(asConnected).toMatchObject({ statusCode: 400, param: 'Stripe-Account' });
+  });
+});
