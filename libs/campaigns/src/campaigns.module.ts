@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CampaignsService } from './campaigns.service.js';
+import { Campaign } from './persistence/campaign.entity.js';
+
+/** Global: donations, payouts and transparency read campaigns through CampaignsService. */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([Campaign])],
+  providers: [CampaignsService],
+  exports: [CampaignsService],
+})
+export class CampaignsModule {}

@@ -1,0 +1,253 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '@ataa/config';
+import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
+import { isUniqueViolation } from '@ataa/database';
+import { AuditService, type Principal } from '@ataa/organizations';
+import {
+  acceptsDonations, assertCampaignRules, assertPublishable, CampaignAction, CampaignStatus, FundingModel, isEditable, nextStatus, slugify,
+} from './domain/campaign-rules.js';
+import { renderStory } from './domain/story-renderer.js';
+import type { CreateCampaignDto, ListCampaignsQueryDto, UpdateCampaignDto } from './dto/campaign.dto.js';
+import { Campaign } from './persistence/campaign.entity.js';
+
+const SLUG_CONSTRAINT = 'campaigns_slug_key';
+const campaignNotFound = () => new NotFoundError('Campaign');
+const toDate = (value: string | null | undefined): Date | null | undefined => (value === undefined ? undefined : value === null ? null : new Date(value));
+const toAmount = (value: string | null | undefined): bigint | null | undefined => (value === undefined ? undefined : value === null ? null : BigInt(value));
+
+export interface CampaignPage {
+  items: Campaign[];
+  nextCursor: string | null;
+}
+
+const PAST_TENSE: Record<CampaignAction, string> = { publish: 'published', pause: 'paused', resume: 'resumed', end: 'ended', cancel: 'cancelled' };
+
+/** Campaigns and their lifecycle. Every organization-facing method is scoped to the caller's organization. */
+@Injectable()
+export class CampaignsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async create(principal: Principal, input: CreateCampaignDto): Promise<Campaign> {
+    const values = {
+      currency: input.currency,
+      goalAmount: BigInt(input.goal),
+      minimumAmount: toAmount(input.minimumAmount) ?? null,
+      maximumAmount: toAmount(input.maximumAmount) ?? null,
+      suggestedAmounts: (input.suggestedAmounts ?? []).map((a) => BigInt(a)),
+      startsAt: toDate(input.startsAt) ?? null,
+      endsAt: toDate(input.endsAt) ?? null,
+    };
+    assertCampaignRules(values);
+    const story = input.story ?? '';
+    const base = {
+      ...values,
+      organizationId: principal.organizationId,
+      title: input.title,
+      summary: input.summary ?? '',
+      storyMarkdown: story,
+      storyHtml: renderStory(story),
+      coverImageUrl: input.coverImageUrl ?? null,
+      fundingModel: input.fundingModel ?? 'flexible',
+      allowAnonymous: input.allowAnonymous ?? true,
+      offerCoverFees: input.offerCoverFees ?? true,
+      language: input.language ?? 'en',
+      // The platform sets the fee, never the organization.
+      platformFeeBps: this.config.PLATFORM_FEE_BPS,
+      status: 'draft' as const,
+      version: 1,
+    };
+    const derived = slugify(input.title) || 'campaign';
+    for (let attempt = 0; ; attempt++) {
+      // A chosen slug must be free; a derived one gets a short random suffix until it is.
+      const slug = input.slug ?? (attempt === 0 ? derived : `${derived.slice(0, 70)}-${randomBytes(3).toString('hex')}`);
+      try {
+        return await this.dataSource.transaction(async (manager) => {
+          const campaign = await manager.save(manager.create(Campaign, { ...base, slug }));
+          await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.created', targetType: 'campaign', targetId: campaign.id, details: { title: campaign.title, slug } });
+          return campaign;
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error, SLUG_CONSTRAINT)) throw error;
+        if (input.slug !== undefined) throw slugTaken();
+        if (attempt >= 5) throw error;
+      }
+    }
+  }
+
+  async update(principal: Principal, campaignId: string, input: UpdateCampaignDto): Promise<Campaign> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const campaign = await this.lockForOrg(manager, principal.organizationId, campaignId);
+        assertVersion(campaign, input.version);
+        if (!isEditable(campaign.status)) throw new ConflictError('campaign_not_editable', `A ${campaign.status} campaign cannot be edited`);
+        const locked = campaign.status !== 'draft';
+        const changed: string[] = [];
+        const lockedField = (field: string, differs: boolean) => {
+          if (locked && differs) throw new ConflictError('campaign_field_locked', `${field} cannot change once the campaign is published`, { field });
+        };
+        lockedField('slug', input.slug !== undefined && input.slug !== campaign.slug);
+        lockedField('currency', input.currency !== undefined && input.currency !== campaign.currency);
+        lockedField('fundingModel', input.fundingModel !== undefined && input.fundingModel !== campaign.fundingModel);
+
+        const next = {
+          slug: input.slug ?? campaign.slug,
+          title: input.title ?? campaign.title,
+          summary: input.summary ?? campaign.summary,
+          storyMarkdown: input.story ?? campaign.storyMarkdown,
+          coverImageUrl: input.coverImageUrl === undefined ? campaign.coverImageUrl : input.coverImageUrl,
+          currency: input.currency ?? campaign.currency,
+          goalAmount: toAmount(input.goal) ?? campaign.goalAmount,
+          startsAt: input.startsAt === undefined ? campaign.startsAt : toDate(input.startsAt)!,
+          endsAt: input.endsAt === undefined ? campaign.endsAt : toDate(input.endsAt)!,
+          fundingModel: (input.fundingModel ?? campaign.fundingModel) as FundingModel,
+          suggestedAmounts: input.suggestedAmounts === undefined ? campaign.suggestedAmounts : input.suggestedAmounts.map((a) => BigInt(a)),
+          minimumAmount: input.minimumAmount === undefined ? campaign.minimumAmount : toAmount(input.minimumAmount)!,
+          maximumAmount: input.maximumAmount === undefined ? campaign.maximumAmount : toAmount(input.maximumAmount)!,
+          allowAnonymous: input.allowAnonymous ?? campaign.allowAnonymous,
+          offerCoverFees: input.offerCoverFees ?? campaign.offerCoverFees,
+          language: input.language ?? campaign.language,
+        };
+        assertCampaignRules(next);
+        if (locked && input.endsAt !== undefined && next.endsAt && next.endsAt.getTime() <= Date.now()) {
+          throw new DomainError('invalid_dates', 'A running campaign cannot get an end date in the past; end it instead', 400, { field: 'endsAt' });
+        }
+        for (const [key, value] of Object.entries(next)) {
+          const before = (campaign as unknown as Record<string, unknown>)[key];
+          if (!sameValue(before, value)) changed.push(key);
+        }
+        if (changed.length === 0) return campaign;
+        Object.assign(campaign, next);
+        if (changed.includes('storyMarkdown')) campaign.storyHtml = renderStory(campaign.storyMarkdown);
+        campaign.version += 1;
+        await manager.save(campaign);
+        await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.updated', targetType: 'campaign', targetId: campaign.id, details: { fields: changed, version: campaign.version } });
+        return campaign;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, SLUG_CONSTRAINT)) throw slugTaken();
+      throw error;
+    }
+  }
+
+  async transition(principal: Principal, campaignId: string, action: CampaignAction, version?: number): Promise<Campaign> {
+    return this.dataSource.transaction(async (manager) => {
+      const campaign = await this.lockForOrg(manager, principal.organizationId, campaignId);
+      if (version !== undefined) assertVersion(campaign, version);
+      return this.applyTransition(manager, campaign, action, principal.actor);
+    });
+  }
+
+  /** Close-out by the platform (end date passed, goal logic): idempotent when already ended. */
+  async end(campaignId: string, actor: string): Promise<Campaign> {
+    return this.dataSource.transaction(async (manager) => {
+      const campaign = await manager.findOne(Campaign, { where: { id: campaignId }, lock: { mode: 'pessimistic_write' } });
+      if (!campaign) throw campaignNotFound();
+      if (campaign.status === 'ended') return campaign;
+      return this.applyTransition(manager, campaign, 'end', actor);
+    });
+  }
+
+  /** Operator: the platform fee of one campaign (affects donations made after the change). */
+  async setPlatformFee(campaignId: string, platformFeeBps: number, actor: string): Promise<Campaign> {
+    return this.dataSource.transaction(async (manager) => {
+      const campaign = await manager.findOne(Campaign, { where: { id: campaignId }, lock: { mode: 'pessimistic_write' } });
+      if (!campaign) throw campaignNotFound();
+      if (campaign.platformFeeBps === platformFeeBps) return campaign;
+      const from = campaign.platformFeeBps;
+      campaign.platformFeeBps = platformFeeBps;
+      campaign.version += 1;
+      await manager.save(campaign);
+      await this.audit.record(manager, { organizationId: campaign.organizationId, actor, action: 'campaign.platform_fee_changed', targetType: 'campaign', targetId: campaign.id, details: { from, to: platformFeeBps } });
+      return campaign;
+    });
+  }
+
+  findById(id: string): Promise<Campaign | null> {
+    return this.dataSource.getRepository(Campaign).findOneBy({ id });
+  }
+
+  /** A campaign the public may see (anything but a draft), by slug; null otherwise. */
+  async findPublicBySlug(slug: string): Promise<Campaign | null> {
+    if (typeof slug !== 'string' || slug.length > 80) return null;
+    const campaign = await this.dataSource.getRepository(Campaign).findOneBy({ slug });
+    return campaign && campaign.status !== 'draft' ? campaign : null;
+  }
+
+  /** 409 `campaign_not_accepting_donations` unless published and within its dates. */
+  assertAcceptsDonations(campaign: Pick<Campaign, 'status' | 'startsAt' | 'endsAt'>, now: Date = new Date()): void {
+    if (!acceptsDonations(campaign, now)) {
+      throw new ConflictError('campaign_not_accepting_donations', 'This campaign is not accepting donations', { campaignStatus: campaign.status });
+    }
+  }
+
+  async getForOrganization(organizationId: string, campaignId: string): Promise<Campaign> {
+    const campaign = await this.dataSource.getRepository(Campaign).findOneBy({ id: campaignId, organizationId });
+    if (!campaign) throw campaignNotFound();
+    return campaign;
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(organizationId: string, query: ListCampaignsQueryDto): Promise<CampaignPage> {
+    const limit = query.limit ?? 20;
+    const qb = this.dataSource.getRepository(Campaign).createQueryBuilder('c')
+      .where('c.organization_id = :organizationId', { organizationId })
+      .orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC')
+      .limit(limit + 1);
+    if (query.status) qb.andWhere('c.status = :status', { status: query.status });
+    if (query.fundingModel) qb.andWhere('c.funding_model = :fundingModel', { fundingModel: query.fundingModel });
+    if (query.currency) qb.andWhere('c.currency = :currency', { currency: query.currency });
+    if (query.q) qb.andWhere(`c.title ILIKE :q ESCAPE '\\'`, { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (query.cursor) {
+      // The cursor is the last id seen; its position is read in SQL so no timestamp precision is lost.
+      qb.andWhere('(c.created_at, c.id) < (SELECT k.created_at, k.id FROM campaigns k WHERE k.id = :cursor AND k.organization_id = :organizationId)', { cursor: query.cursor });
+    }
+    const rows = await qb.getMany();
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
+  }
+
+  private async lockForOrg(manager: EntityManager, organizationId: string, campaignId: string): Promise<Campaign> {
+    const campaign = await manager.findOne(Campaign, { where: { id: campaignId, organizationId }, lock: { mode: 'pessimistic_write' } });
+    if (!campaign) throw campaignNotFound();
+    return campaign;
+  }
+
+  private async applyTransition(manager: EntityManager, campaign: Campaign, action: CampaignAction, actor: string): Promise<Campaign> {
+    const from: CampaignStatus = campaign.status;
+    const to = nextStatus(from, action);
+    const now = new Date();
+    if (action === 'publish') {
+      assertPublishable(campaign, now);
+      campaign.publishedAt = now;
+    }
+    if (action === 'end') campaign.endedAt = now;
+    if (action === 'cancel') campaign.cancelledAt = now;
+    campaign.status = to;
+    campaign.version += 1;
+    await manager.save(campaign);
+    await this.audit.record(manager, { organizationId: campaign.organizationId, actor, action: `campaign.${PAST_TENSE[action]}`, targetType: 'campaign', targetId: campaign.id, details: { from, to, version: campaign.version } });
+    return campaign;
+  }
+}
+
+function slugTaken(): ConflictError {
+  return new ConflictError('slug_taken', 'This slug is already used by another campaign', { field: 'slug' });
+}
+
+function assertVersion(campaign: Campaign, version: number): void {
+  if (campaign.version !== version) {
+    throw new ConflictError('version_conflict', 'The campaign was changed since you read it; reload and try again', { currentVersion: campaign.version });
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) return (a as Date | null)?.getTime?.() === (b as Date | null)?.getTime?.();
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
+}

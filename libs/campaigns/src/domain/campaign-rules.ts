@@ -1,0 +1,117 @@
+import { chargeAmountProblem, DomainError, isSupportedCurrency, MAXIMUM_CHARGE, minimumChargeAmount, THREE_DECIMAL_CURRENCIES } from '@ataa/common';
+
+export const CAMPAIGN_STATUSES = ['draft', 'published', 'paused', 'ended', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export const FUNDING_MODELS = ['flexible', 'all_or_nothing'] as const;
+export type FundingModel = (typeof FUNDING_MODELS)[number];
+export const CAMPAIGN_LANGUAGES = ['en', 'ar'] as const;
+export type CampaignLanguage = (typeof CAMPAIGN_LANGUAGES)[number];
+
+export type CampaignAction = 'publish' | 'pause' | 'resume' | 'end' | 'cancel';
+
+/** The lifecycle: the only moves there are. Ended and cancelled are final. */
+const TRANSITIONS: Record<CampaignAction, { from: readonly CampaignStatus[]; to: CampaignStatus }> = {
+  publish: { from: ['draft'], to: 'published' },
+  pause: { from: ['published'], to: 'paused' },
+  resume: { from: ['paused'], to: 'published' },
+  end: { from: ['published', 'paused'], to: 'ended' },
+  cancel: { from: ['draft', 'published', 'paused'], to: 'cancelled' },
+};
+
+/** The state after `action`, or a 409 `invalid_transition` when the lifecycle does not allow it. */
+export function nextStatus(current: CampaignStatus, action: CampaignAction): CampaignStatus {
+  const rule = TRANSITIONS[action];
+  if (!rule.from.includes(current)) {
+    throw new DomainError('invalid_transition', `A ${current} campaign cannot be ${action === 'end' ? 'ended' : `${action}${action.endsWith('e') ? 'd' : 'ed'}`}`, 409, { campaignStatus: current, action });
+  }
+  return rule.to;
+}
+
+export function isEditable(status: CampaignStatus): boolean {
+  return status === 'draft' || status === 'published' || status === 'paused';
+}
+
+/**
+ * A URL slug from a title: Latin letters lose their accents, anything else (including Arabic,
+ * which has no agreed transliteration) becomes a separator. May be empty: the caller then falls
+ * back to a generated slug.
+ */
+export function slugify(title: string, maxLength = 60): string {
+  const ascii = title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const slug = ascii.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return slug.slice(0, maxLength).replace(/-+$/g, '');
+}
+
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export interface AmountRulesInput {
+  currency: string;
+  goalAmount: bigint;
+  minimumAmount: bigint | null;
+  maximumAmount: bigint | null;
+  suggestedAmounts: readonly bigint[];
+  startsAt: Date | null;
+  endsAt: Date | null;
+}
+
+function amountError(field: string, problem: string, currency: string): DomainError {
+  const messages: Record<string, () => string> = {
+    unsupported_currency: () => `${currency.toUpperCase()} is not a supported currency`,
+    amount_not_positive: () => `${field} must be greater than zero`,
+    amount_wrong_precision: () => `${field} must be a multiple of 10 in ${currency.toUpperCase()} (three-decimal currency)`,
+    amount_below_minimum: () => `${field} is below Stripe's minimum charge of ${minimumChargeAmount(currency)} for ${currency.toUpperCase()}`,
+    amount_above_maximum: () => `${field} is above the maximum charge of ${MAXIMUM_CHARGE}`,
+  };
+  return new DomainError(problem, messages[problem]?.() ?? `${field} is invalid`, 400, { field });
+}
+
+/**
+ * The money and date rules of a campaign, checked together because they depend on each other
+ * (the currency decides decimals and minimums). Throws the first problem as a 400 with a code.
+ */
+export function assertCampaignRules(input: AmountRulesInput): void {
+  const { currency } = input;
+  if (!isSupportedCurrency(currency)) throw amountError('currency', 'unsupported_currency', currency);
+  if (input.goalAmount <= 0n) throw amountError('goal', 'amount_not_positive', currency);
+  if (THREE_DECIMAL_CURRENCIES.has(currency) && input.goalAmount % 10n !== 0n) throw amountError('goal', 'amount_wrong_precision', currency);
+  if (input.goalAmount < minimumChargeAmount(currency)) throw amountError('goal', 'amount_below_minimum', currency);
+  for (const [field, amount] of [['minimumAmount', input.minimumAmount], ['maximumAmount', input.maximumAmount]] as const) {
+    if (amount === null) continue;
+    const problem = chargeAmountProblem(amount, currency);
+    if (problem) throw amountError(field, problem, currency);
+  }
+  if (input.minimumAmount !== null && input.maximumAmount !== null && input.minimumAmount > input.maximumAmount) {
+    throw new DomainError('invalid_amount_range', 'minimumAmount must not exceed maximumAmount', 400, { field: 'minimumAmount' });
+  }
+  const seen = new Set<bigint>();
+  for (const amount of input.suggestedAmounts) {
+    const problem = chargeAmountProblem(amount, currency);
+    if (problem) throw amountError('suggestedAmounts', problem, currency);
+    if ((input.minimumAmount !== null && amount < input.minimumAmount) || (input.maximumAmount !== null && amount > input.maximumAmount)) {
+      throw new DomainError('invalid_amount_range', 'suggestedAmounts must lie between minimumAmount and maximumAmount', 400, { field: 'suggestedAmounts' });
+    }
+    if (seen.has(amount)) throw new DomainError('duplicate_amount', 'suggestedAmounts must not repeat', 400, { field: 'suggestedAmounts' });
+    seen.add(amount);
+  }
+  if (input.startsAt && input.endsAt && input.startsAt.getTime() >= input.endsAt.getTime()) {
+    throw new DomainError('invalid_dates', 'endsAt must be after startsAt', 400, { field: 'endsAt' });
+  }
+}
+
+/** What publishing additionally requires: a campaign people can actually give to. */
+export function assertPublishable(campaign: { fundingModel: FundingModel; endsAt: Date | null; title: string }, now: Date): void {
+  if (campaign.endsAt && campaign.endsAt.getTime() <= now.getTime()) {
+    throw new DomainError('campaign_end_in_past', 'The campaign ends in the past; change endsAt before publishing', 409);
+  }
+  if (campaign.fundingModel === 'all_or_nothing' && !campaign.endsAt) {
+    throw new DomainError('end_date_required', 'An all-or-nothing campaign needs an end date', 409, { field: 'endsAt' });
+  }
+}
+
+/** Whether a campaign in this state takes donations right now. */
+export function acceptsDonations(campaign: { status: CampaignStatus; startsAt: Date | null; endsAt: Date | null }, now: Date): boolean {
+  if (campaign.status !== 'published') return false;
+  if (campaign.startsAt && campaign.startsAt.getTime() > now.getTime()) return false;
+  if (campaign.endsAt && campaign.endsAt.getTime() <= now.getTime()) return false;
+  return true;
+}

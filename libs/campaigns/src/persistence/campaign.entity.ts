@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
+import { moneyTransformer } from '@ataa/database';
+import type { CampaignStatus, FundingModel, CampaignLanguage } from '../domain/campaign-rules.js';
+
+/** `bigint[]` comes back from `pg` as strings (or as a '{1,2}' literal): always bigint[] in code. */
+const bigintArrayTransformer: ValueTransformer = {
+  to: (value: bigint[] | undefined) => value?.map((v) => v.toString()),
+  from: (value: string[] | string | null) => {
+    if (value === null || value === undefined) return [];
+    const items = Array.isArray(value) ? value : value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+    return items.map((v) => BigInt(v));
+  },
+};
+
+@Entity('campaigns')
+export class Campaign {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'organization_id' }) organizationId: string;
+  @Column('text') slug: string;
+  @Column('text') title: string;
+  @Column('text') summary: string;
+  @Column('text', { name: 'story_markdown' }) storyMarkdown: string;
+  /** Rendered from storyMarkdown with raw HTML disabled and then sanitized: safe to embed. */
+  @Column('text', { name: 'story_html' }) storyHtml: string;
+  @Column('text', { name: 'cover_image_url', nullable: true }) coverImageUrl: string | null;
+  @Column('text') currency: string;
+  @Column('bigint', { name: 'goal_amount', transformer: moneyTransformer }) goalAmount: bigint;
+  @Column('timestamptz', { name: 'starts_at', nullable: true }) startsAt: Date | null;
+  @Column('timestamptz', { name: 'ends_at', nullable: true }) endsAt: Date | null;
+  @Column('text', { name: 'funding_model' }) fundingModel: FundingModel;
+  @Column('bigint', { name: 'suggested_amounts', array: true, transformer: bigintArrayTransformer }) suggestedAmounts: bigint[];
+  @Column('bigint', { name: 'minimum_amount', nullable: true, transformer: moneyTransformer }) minimumAmount: bigint | null;
+  @Column('bigint', { name: 'maximum_amount', nullable: true, transformer: moneyTransformer }) maximumAmount: bigint | null;
+  @Column('boolean', { name: 'allow_anonymous' }) allowAnonymous: boolean;
+  @Column('boolean', { name: 'offer_cover_fees' }) offerCoverFees: boolean;
+  @Column('text') language: CampaignLanguage;
+  @Column('int', { name: 'platform_fee_bps' }) platformFeeBps: number;
+  @Column('text') status: CampaignStatus;
+  @Column('int') version: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Column('timestamptz', { name: 'published_at', nullable: true }) publishedAt: Date | null;
+  @Column('timestamptz', { name: 'ended_at', nullable: true }) endedAt: Date | null;
+  @Column('timestamptz', { name: 'cancelled_at', nullable: true }) cancelledAt: Date | null;
+}

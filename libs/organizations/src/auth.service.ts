@@ -1,0 +1,151 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DomainError, UnauthorizedError } from '@ataa/common';
+import { isUniqueViolation } from '@ataa/database';
+import { generateSecret, hashSecret, normalizeEmail, TOKEN_PREFIX } from './domain/tokens.js';
+import type { UserPrincipal } from './domain/roles.js';
+import { PasswordHasher } from './password-hasher.js';
+import { AUTH_RATE_LIMITS, RateLimiter, type AuthRateLimits } from './rate-limiter.js';
+import { RefreshToken, Session } from './persistence/session.entity.js';
+import { User } from './persistence/user.entity.js';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  user: { id: string; email: string; displayName: string | null };
+}
+
+const INVALID_CREDENTIALS = () => new UnauthorizedError('invalid_credentials', 'The e-mail or password is incorrect');
+const INVALID_REFRESH = () => new UnauthorizedError('invalid_token', 'The refresh token is invalid or expired');
+
+/**
+ * Sign-up, login, refresh, logout and password change. Access tokens are short-lived opaque
+ * secrets; refresh tokens rotate on every use and a reused one revokes its session (it leaked).
+ */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly limiter: RateLimiter,
+    @Inject(AUTH_RATE_LIMITS) private readonly limits: AuthRateLimits,
+  ) {}
+
+  /** Rate-limited per client address by SignupRateLimitGuard on the route. */
+  async signUp(input: { email: string; password: string; displayName?: string | null }): Promise<TokenPair> {
+    const email = normalizeEmail(input.email);
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const user = await manager.save(manager.create(User, { email, passwordHash, displayName: input.displayName ?? null, passwordChangedAt: new Date() }));
+        return this.openSession(manager, user);
+      });
+    } catch (error) {
+      // Deliberately vague: the same answer whatever the reason, so sign-up does not confirm which
+      // addresses have accounts beyond what a successful sign-up inevitably reveals.
+      if (isUniqueViolation(error)) throw new DomainError('signup_failed', 'Sign-up failed. If you already have an account, log in instead.', 400);
+      throw error;
+    }
+  }
+
+  async login(input: { email: string; password: string }, clientIp: string): Promise<TokenPair> {
+    const email = normalizeEmail(input.email);
+    const subject = `${clientIp}|${email}`;
+    await this.limiter.assertUnder('login', subject, this.limits.loginFailuresPerIpAndEmail);
+    await this.limiter.assertUnder('login-ip', clientIp, this.limits.loginFailuresPerIp);
+    const user = await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.email = :email', { email }).getOne();
+    const ok = await this.hasher.verify(user?.passwordHash ?? null, input.password);
+    if (!user || !ok) {
+      await this.limiter.hit('login', subject, this.limits.loginFailuresPerIpAndEmail);
+      await this.limiter.hit('login-ip', clientIp, this.limits.loginFailuresPerIp);
+      throw INVALID_CREDENTIALS();
+    }
+    return this.dataSource.transaction((manager) => this.openSession(manager, user));
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const tokenHash = hashSecret(refreshToken);
+    return this.dataSource.transaction(async (manager) => {
+      const token = await manager.findOne(RefreshToken, { where: { tokenHash }, lock: { mode: 'pessimistic_write' } });
+      if (!token) throw INVALID_REFRESH();
+      const session = await manager.findOne(Session, { where: { id: token.sessionId }, lock: { mode: 'pessimistic_write' } });
+      const now = new Date();
+      if (!session || session.revokedAt || session.expiresAt <= now || token.expiresAt <= now) throw INVALID_REFRESH();
+      if (token.usedAt) {
+        // A rotated refresh token came back: someone else holds a copy. End the session for both.
+        await manager.update(Session, { id: session.id }, { revokedAt: now });
+        return { revoked: true } as never;
+      }
+      await manager.update(RefreshToken, { id: token.id }, { usedAt: now });
+      const user = await manager.findOneByOrFail(User, { id: session.userId });
+      return this.rotate(manager, session, user);
+    }).then((result) => {
+      if ((result as { revoked?: boolean }).revoked) throw INVALID_REFRESH();
+      return result;
+    });
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.dataSource.getRepository(Session).update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  /** Changes the password and ends every session of the user; the caller gets a fresh one. */
+  async changePassword(userId: string, input: { currentPassword: string; newPassword: string }): Promise<TokenPair> {
+    const user = await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :userId', { userId }).getOne();
+    if (!user || !(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
+      throw new DomainError('invalid_credentials', 'The current password is incorrect', 400);
+    }
+    const passwordHash = await this.hasher.hash(input.newPassword);
+    return this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: userId }, { passwordHash, passwordChangedAt: new Date() });
+      await manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      return this.openSession(manager, user);
+    });
+  }
+
+  /** The user behind a bearer access token, or null when it is unknown, expired or revoked. */
+  async authenticateAccessToken(accessToken: string): Promise<UserPrincipal | null> {
+    const row = await this.dataSource.getRepository(Session).createQueryBuilder('s')
+      .innerJoin(User, 'u', 'u.id = s.user_id')
+      .select(['s.id AS session_id', 's.user_id AS user_id', 'u.email AS email', 'u.display_name AS display_name'])
+      .where('s.access_token_hash = :hash', { hash: hashSecret(accessToken) })
+      .andWhere('s.revoked_at IS NULL AND s.access_expires_at > now() AND s.expires_at > now()')
+      .getRawOne<{ session_id: string; user_id: string; email: string; display_name: string | null }>();
+    if (!row) return null;
+    return { userId: row.user_id, sessionId: row.session_id, email: row.email, displayName: row.display_name, actor: `user:${row.user_id}` };
+  }
+
+  private async openSession(manager: EntityManager, user: User): Promise<TokenPair> {
+    const now = Date.now();
+    const session = await manager.save(manager.create(Session, {
+      userId: user.id,
+      accessTokenHash: hashSecret(generateSecret('unused')),
+      accessExpiresAt: new Date(now),
+      expiresAt: new Date(now + SESSION_TTL_SECONDS * 1000),
+      revokedAt: null,
+    }));
+    return this.rotate(manager, session, user);
+  }
+
+  private async rotate(manager: EntityManager, session: Session, user: User): Promise<TokenPair> {
+    const accessToken = generateSecret(TOKEN_PREFIX.access);
+    const refreshToken = generateSecret(TOKEN_PREFIX.refresh);
+    await manager.update(Session, { id: session.id }, {
+      accessTokenHash: hashSecret(accessToken),
+      accessExpiresAt: new Date(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000),
+    });
+    await manager.insert(RefreshToken, { sessionId: session.id, tokenHash: hashSecret(refreshToken), expiresAt: session.expiresAt, usedAt: null });
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+      user: { id: user.id, email: user.email, displayName: user.displayName },
+    };
+  }
+}

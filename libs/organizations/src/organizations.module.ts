@@ -1,0 +1,35 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PaymentsModule } from '@ataa/payments';
+import { ApiKeysService } from './api-keys.service.js';
+import { AuditService } from './audit.service.js';
+import { AuthService } from './auth.service.js';
+import { AuthGuard, UserAuthGuard } from './auth/auth.guard.js';
+import { OperatorGuard } from './auth/operator.guard.js';
+import { SignupRateLimitGuard } from './auth/signup-rate-limit.guard.js';
+import { MembersService } from './members.service.js';
+import { OrganizationsService } from './organizations.service.js';
+import { PasswordHasher } from './password-hasher.js';
+import { ApiKey } from './persistence/api-key.entity.js';
+import { AuditLogEntry } from './persistence/audit-log-entry.entity.js';
+import { Invitation } from './persistence/invitation.entity.js';
+import { Membership } from './persistence/membership.entity.js';
+import { Organization } from './persistence/organization.entity.js';
+import { RefreshToken, Session } from './persistence/session.entity.js';
+import { User } from './persistence/user.entity.js';
+import { StripeOnboardingService } from './stripe-onboarding.service.js';
+import { AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, RateLimiter } from './rate-limiter.js';
+
+const exported = [AuthService, OrganizationsService, MembersService, ApiKeysService, AuditService, AuthGuard, UserAuthGuard, OperatorGuard, SignupRateLimitGuard, RateLimiter, StripeOnboardingService];
+
+/**
+ * Global so that every feature's controllers can use AuthGuard / OperatorGuard (a guard resolves
+ * its dependencies in the module of the controller that uses it).
+ */
+@Global()
+@Module({
+  imports: [PaymentsModule, TypeOrmModule.forFeature([User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry])],
+  providers: [...exported, PasswordHasher, { provide: AUTH_RATE_LIMITS, useValue: DEFAULT_AUTH_RATE_LIMITS }],
+  exports: [...exported, AUTH_RATE_LIMITS],
+})
+export class OrganizationsModule {}

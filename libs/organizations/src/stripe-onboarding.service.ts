@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { AppConfig } from '@ataa/config';
+import { ConflictError, DomainError } from '@ataa/common';
+import { STRIPE_CLIENT } from '@ataa/payments';
+import type { Principal } from './domain/roles.js';
+import { OrganizationsService } from './organizations.service.js';
+import type { Organization } from './persistence/organization.entity.js';
+
+/**
+ * Stripe Connect onboarding: one Express account per organization (separate charges and
+ * transfers: the account only receives transfers), then account links to Stripe's hosted
+ * onboarding. Whether payouts are possible is decided by `account.updated`, never by the redirect.
+ */
+@Injectable()
+export class StripeOnboardingService {
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  async createAccount(principal: Principal, input: { country?: string; email?: string }): Promise<Organization> {
+    const organization = await this.organizations.get(principal.organizationId);
+    if (organization.stripeAccountId) return organization;
+    const account = await this.call(() => this.stripe.accounts.create(
+      {
+        type: 'express',
+        ...(input.country ? { country: input.country } : {}),
+        ...(input.email ? { email: input.email } : {}),
+        capabilities: { transfers: { requested: true } },
+        business_profile: { name: organization.name.slice(0, 100) },
+        metadata: { organization_id: organization.id },
+      },
+      // Our durable id: a retried or concurrent request gets the same account, never a second one.
+      { idempotencyKey: `org-${organization.id}-connect-account` },
+    ));
+    await this.organizations.attachStripeAccount(principal, account.id);
+    return (await this.organizations.applyStripeAccountUpdate(account, new Date(0))) ?? organization;
+  }
+
+  async createAccountLink(principal: Principal): Promise<{ url: string; expiresAt: Date }> {
+    const organization = await this.organizations.get(principal.organizationId);
+    if (!organization.stripeAccountId) throw new ConflictError('stripe_account_missing', 'Create the Stripe account first');
+    const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
+    const link = await this.call(() => this.stripe.accountLinks.create({
+      account: organization.stripeAccountId!,
+      type: 'account_onboarding',
+      refresh_url: `${base}/?stripe_onboarding=refresh&org=${organization.id}`,
+      return_url: `${base}/?stripe_onboarding=return&org=${organization.id}`,
+    }));
+    return { url: link.url, expiresAt: new Date(link.expires_at * 1000) };
+  }
+
+  /** Reads the account from Stripe now (e.g. after the user returns from onboarding) and records it. */
+  async sync(principal: Principal): Promise<Organization> {
+    const organization = await this.organizations.get(principal.organizationId);
+    if (!organization.stripeAccountId) return organization;
+    const account = await this.call(() => this.stripe.accounts.retrieve(organization.stripeAccountId!));
+    return (await this.organizations.applyStripeAccountUpdate(account)) ?? organization;
+  }
+
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      // Stripe's message can name internals; the caller gets a stable code, the log gets the rest.
+      const stripeError = error as { type?: string; statusCode?: number };
+      if (stripeError?.type?.startsWith('Stripe')) {
+        throw new DomainError('stripe_unavailable', 'Stripe could not complete the request; try again shortly', 502);
+      }
+      throw error;
+    }
+  }
+}

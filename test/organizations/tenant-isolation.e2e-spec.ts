@@ -1,0 +1,182 @@
+import { jest } from '@jest/globals';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import request from 'supertest';
+import {
+  addMemberWithDetails, createApiKey, createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization, uniqueEmail,
+} from '@ataa/testing';
+
+// Jest reads testTimeout only from the top-level config, not from a project: set it here.
+jest.setTimeout(60_000);
+
+type Operation = { method: string; path: string; params: { name: string; in: string; schema?: { enum?: string[] } }[] };
+
+/**
+ * The cross-organization sweep. Every organization-scoped operation in the OpenAPI document (so a
+ * new endpoint is covered the day it is added) is called by the owner of another organization and
+ * by that organization's admin API key, with the victim's real ids: each answer is a 404 that
+ * carries none of the victim's data, and the database is byte-for-byte unchanged afterwards.
+ */
+describe('tenant isolation: the cross-organization sweep', () => {
+  let env: TestEnvironment;
+  let app: NestFastifyApplication;
+  let db: pg.Client;
+  let victim: TestOrganization;
+  let attacker: TestOrganization;
+  let attackerKey: string;
+  const ids: Record<string, string> = {};
+  const secrets: string[] = [];
+  const http = () => request(app.getHttpServer());
+
+  /** Everything in the database, except the attacker's own key usage stamp and the sessions it touches. */
+  const snapshot = async () => {
+    const tables = (await db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1`)).rows.map((r) => r.tablename as string);
+    const out: Record<string, unknown[]> = {};
+    for (const table of tables) {
+      const rows = (await db.query(`SELECT * FROM ${table}`)).rows.map((r) => ('last_used_at' in r ? { ...r, last_used_at: null } : r));
+      out[table] = rows.map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  };
+
+  const operations = async (): Promise<Operation[]> => {
+    const doc = (await http().get('/docs/openapi.json').expect(200)).body;
+    const result: Operation[] = [];
+    for (const [path, item] of Object.entries<Record<string, { parameters?: Operation['params'] }>>(doc.paths)) {
+      if (!path.includes('{orgId}')) continue;
+      for (const [method, op] of Object.entries(item)) {
+        if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+        result.push({ method, path, params: (op.parameters ?? []).filter((p) => p.in === 'path') });
+      }
+    }
+    return result;
+  };
+
+  const PARAM_VALUES: Record<string, () => string> = {
+    campaignId: () => ids.campaign,
+    membershipId: () => ids.membership,
+    invitationId: () => ids.invitation,
+    apiKeyId: () => ids.apiKey,
+  };
+
+  const urlFor = (op: Operation, orgId: string) => op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    if (name === 'orgId') return orgId;
+    if (PARAM_VALUES[name]) return PARAM_VALUES[name]();
+    const param = op.params.find((p) => p.name === name);
+    // unknown ids (other features' objects) get a well-formed id that is not the caller's
+    return param?.schema?.enum?.[0] ?? ids.campaign;
+  });
+
+  // Valid bodies, so that a refusal cannot come from validation instead of the ownership check.
+  const BODIES: Record<string, object> = {
+    'patch /api/v1/orgs/{orgId}': { name: 'Pwned' },
+    'patch /api/v1/orgs/{orgId}/campaigns/{campaignId}': { version: 2, title: 'Pwned' },
+    'post /api/v1/orgs/{orgId}/campaigns': { title: 'Pwned', currency: 'usd', goal: '100000' },
+    'patch /api/v1/orgs/{orgId}/members/{membershipId}': { role: 'owner' },
+    'post /api/v1/orgs/{orgId}/invitations': { email: 'attacker@example.org', role: 'owner' },
+    'post /api/v1/orgs/{orgId}/api-keys': { name: 'backdoor', role: 'admin' },
+    'post /api/v1/orgs/{orgId}/stripe/account': {},
+  };
+
+  const send = (op: Operation, url: string, headers: Record<string, string>) => {
+    const call = (http() as unknown as Record<string, (u: string) => request.Test>)[op.method](url).set(headers);
+    return op.method === 'get' || op.method === 'delete' ? call : call.send(BODIES[`${op.method} ${op.path}`] ?? {});
+  };
+
+  const assertNoLeak = (res: request.Response) => {
+    const text = res.text ?? '';
+    for (const value of [...Object.values(ids), ...secrets]) expect(text).not.toContain(value);
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    app = await startTestApi(env.config);
+    db = new pg.Client({ connectionString: env.database.url });
+    await db.connect();
+    victim = await createOrganizationWithOwner(app, { name: 'Victim Org' });
+    attacker = await createOrganizationWithOwner(app, { name: 'Attacker Org' });
+    attackerKey = await createApiKey(app, attacker, 'admin');
+    const campaign = await createCampaign(app, victim, { title: 'Victim campaign' });
+    ids.campaign = campaign.id;
+    ids.victimOrg = victim.orgId;
+    const member = await addMemberWithDetails(app, victim, 'finance');
+    ids.membership = member.membershipId;
+    const invitation = await http().post(`/api/v1/orgs/${victim.orgId}/invitations`).set({ authorization: `Bearer ${victim.ownerToken}` }).send({ email: uniqueEmail(), role: 'viewer' }).expect(201);
+    ids.invitation = invitation.body.id;
+    secrets.push(invitation.body.token, victim.ownerEmail, member.email, 'Victim campaign', 'Victim Org');
+    const key = await http().post(`/api/v1/orgs/${victim.orgId}/api-keys`).set({ authorization: `Bearer ${victim.ownerToken}` }).send({ name: 'victim key', role: 'viewer' }).expect(201);
+    ids.apiKey = key.body.id;
+    secrets.push(key.body.key);
+  }, 60_000);
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+    await env?.cleanup();
+  }, 60_000);
+
+  it('covers the organization endpoints of this feature', async () => {
+    const paths = (await operations()).map((o) => `${o.method} ${o.path}`);
+    expect(paths).toEqual(expect.arrayContaining([
+      'get /api/v1/orgs/{orgId}', 'patch /api/v1/orgs/{orgId}', 'get /api/v1/orgs/{orgId}/members', 'patch /api/v1/orgs/{orgId}/members/{membershipId}',
+      'delete /api/v1/orgs/{orgId}/members/{membershipId}', 'post /api/v1/orgs/{orgId}/invitations', 'get /api/v1/orgs/{orgId}/invitations',
+      'delete /api/v1/orgs/{orgId}/invitations/{invitationId}', 'post /api/v1/orgs/{orgId}/api-keys', 'get /api/v1/orgs/{orgId}/api-keys',
+      'delete /api/v1/orgs/{orgId}/api-keys/{apiKeyId}', 'post /api/v1/orgs/{orgId}/stripe/account', 'post /api/v1/orgs/{orgId}/stripe/account-link',
+      'get /api/v1/orgs/{orgId}/stripe/account', 'post /api/v1/orgs/{orgId}/stripe/account/sync', 'post /api/v1/orgs/{orgId}/campaigns',
+      'get /api/v1/orgs/{orgId}/campaigns', 'get /api/v1/orgs/{orgId}/campaigns/{campaignId}', 'patch /api/v1/orgs/{orgId}/campaigns/{campaignId}',
+      'post /api/v1/orgs/{orgId}/campaigns/{campaignId}/{action}', 'get /api/v1/orgs/{orgId}/audit-log',
+    ]));
+  });
+
+  it("another organization's owner and API key get 404 on every endpoint of the victim, and nothing changes", async () => {
+    const ops = await operations();
+    const before = await snapshot();
+    const failures: string[] = [];
+    for (const op of ops) {
+      const url = urlFor(op, victim.orgId);
+      for (const [who, headers] of [['owner', { authorization: `Bearer ${attacker.ownerToken}` }], ['api key', { 'x-api-key': attackerKey }]] as const) {
+        const res = await send(op, url, headers);
+        if (res.status !== 404) failures.push(`${who} ${op.method.toUpperCase()} ${url} -> ${res.status}`);
+        assertNoLeak(res);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("the victim's object ids under the attacker's own organization are 404 too (object-level checks)", async () => {
+    const ops = (await operations()).filter((op) => op.params.some((p) => p.name !== 'orgId' && !p.schema?.enum));
+    expect(ops.length).toBeGreaterThan(5);
+    const before = await snapshot();
+    const failures: string[] = [];
+    for (const op of ops) {
+      const url = urlFor(op, attacker.orgId);
+      const res = await send(op, url, { authorization: `Bearer ${attacker.ownerToken}` });
+      if (res.status !== 404) failures.push(`${op.method.toUpperCase()} ${url} -> ${res.status} ${res.body?.code ?? ''}`);
+      assertNoLeak(res);
+    }
+    expect(failures).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('lists only ever show the caller\'s own organization', async () => {
+    const headers = { authorization: `Bearer ${attacker.ownerToken}` };
+    for (const path of ['campaigns', 'members', 'invitations', 'api-keys', 'audit-log']) {
+      const res = await http().get(`/api/v1/orgs/${attacker.orgId}/${path}`).set(headers).expect(200);
+      assertNoLeak(res);
+    }
+    const orgs = await http().get('/api/v1/orgs').set(headers).expect(200);
+    expect(orgs.body.map((o: { id: string }) => o.id)).toEqual([attacker.orgId]);
+  });
+
+  it('an unknown or malformed organization id is the same 404 as a foreign one', async () => {
+    const headers = { authorization: `Bearer ${attacker.ownerToken}` };
+    const foreign = await http().get(`/api/v1/orgs/${victim.orgId}/campaigns`).set(headers).expect(404);
+    const unknown = await http().get('/api/v1/orgs/00000000-0000-4000-8000-000000000000/campaigns').set(headers).expect(404);
+    const malformed = await http().get('/api/v1/orgs/not-a-uuid/campaigns').set(headers).expect(404);
+    expect(foreign.body.code).toBe('not_found');
+    expect(unknown.body).toEqual(foreign.body);
+    expect(malformed.body).toEqual(foreign.body);
+    // unauthenticated: 401 before anything is looked up
+    await http().get(`/api/v1/orgs/${victim.orgId}/campaigns`).expect(401);
+  });
+});
