@@ -1,0 +1,94 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { DomainError } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
+import { STRIPE_CLIENT } from '@ataa/payments';
+import { donationAmount } from './domain/donation-amount.js';
+import { assertAcceptsDonations, CampaignReader } from './persistence/campaign-reader.js';
+
+export interface CheckoutInput {
+  /** Major units as typed ("25", "25.50"). */
+  amount: string;
+  coverFees: boolean;
+  donorName: string | null;
+  donorEmail: string;
+  anonymous: boolean;
+  publicMessage: string | null;
+  locale?: string;
+}
+
+export interface CheckoutResult {
+  donationId: string;
+  checkoutUrl: string;
+  amount: bigint;
+  currency: string;
+}
+
+/**
+ * Starts a gift: validates the amount for the currency and the campaign, records the pending
+ * donation, then creates the Stripe Checkout Session with an idempotency key derived from the
+ * donation id (a retried request never creates a second session for the same donation).
+ */
+@Injectable()
+export class CheckoutService {
+  private readonly logger = new Logger('CheckoutService');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly campaigns: CampaignReader,
+    private readonly config: AppConfig,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+  ) {}
+
+  async start(slug: string, input: CheckoutInput): Promise<CheckoutResult> {
+    const campaign = await this.campaigns.requirePublic(slug);
+    assertAcceptsDonations(campaign);
+    if (input.anonymous && !campaign.allowAnonymous) {
+      throw new DomainError('anonymous_not_allowed', 'This campaign does not accept anonymous gifts', 400);
+    }
+    const amount = donationAmount(input.amount, input.coverFees, campaign);
+    const id = randomUUID();
+    const locale = input.locale === 'ar' || input.locale === 'en' ? input.locale : campaign.language;
+    await this.dataSource.query(
+      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
+         donor_name, donor_email, anonymous, public_message, locale)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [id, campaign.id, campaign.organizationId, campaign.currency, amount.gross.toString(), amount.chosen.toString(), amount.coveredFees.toString(),
+        campaign.platformFeeBps, input.donorName, input.donorEmail, input.anonymous, input.publicMessage, locale],
+    );
+    const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
+    const metadata = { donation_id: id, campaign_id: campaign.id };
+    let session: Stripe.Checkout.Session;
+    try {
+      session = await this.stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [{
+            quantity: 1,
+            price_data: { currency: campaign.currency, unit_amount: Number(amount.gross), product_data: { name: campaign.title.slice(0, 250) } },
+          }],
+          customer_email: input.donorEmail,
+          client_reference_id: id,
+          success_url: `${base}/c/${campaign.slug}/thanks?donation=${id}`,
+          cancel_url: `${base}/c/${campaign.slug}?cancelled=1`,
+          metadata,
+          locale: locale === 'ar' ? 'ar' : 'en',
+          payment_intent_data: { transfer_group: campaign.id, metadata, description: `Gift to ${campaign.title}`.slice(0, 1000) },
+        },
+        { idempotencyKey: `checkout:${id}` },
+      );
+    } catch (error) {
+      this.logger.warn(`checkout session for donation ${id} failed: ${(error as Error).message}`);
+      throw new DomainError('payment_provider_unavailable', 'The payment page could not be opened; please try again', 502);
+    }
+    const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id ?? null;
+    await this.dataSource.query(
+      `UPDATE donations SET stripe_checkout_session_id = $2, stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $3) WHERE id = $1`,
+      [id, session.id, paymentIntent],
+    );
+    if (!session.url) throw new DomainError('payment_provider_unavailable', 'The payment page could not be opened; please try again', 502);
+    return { donationId: id, checkoutUrl: session.url, amount: amount.gross, currency: campaign.currency };
+  }
+}

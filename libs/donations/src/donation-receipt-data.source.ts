@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ReceiptData, ReceiptDataRequest, ReceiptDataSource } from '@ataa/notifications';
+import { PublicLedgerService } from '@ataa/transparency';
+
+/** The receipts pipeline's port (contract 5): what a receipt or refund notice says about a gift. */
+@Injectable()
+export class DonationReceiptDataSource implements ReceiptDataSource {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publicLedger: PublicLedgerService,
+  ) {}
+
+  async load(request: ReceiptDataRequest): Promise<ReceiptData | null> {
+    let donationId = request.aggregateId;
+    let refund: ReceiptData['refund'];
+    if (request.kind === 'refund_notice') {
+      const [r] = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE id = $1 AND status = 'succeeded'`, [request.aggregateId]);
+      if (!r) return null;
+      donationId = r.donation_id;
+      const [d] = await this.dataSource.query(`SELECT amount::text, refunded_amount::text FROM donations WHERE id = $1`, [donationId]);
+      refund = { refundId: r.id, amount: BigInt(r.amount), full: d && BigInt(d.refunded_amount) >= BigInt(d.amount), occurredAt: r.updated_at };
+    }
+    if (!/^[0-9a-f-]{36}$/i.test(donationId)) return null;
+    const [row] = await this.dataSource.query(
+      `SELECT d.*, c.title AS campaign_title, c.language AS campaign_language, o.name AS organization_name
+       FROM donations d JOIN campaigns c ON c.id = d.campaign_id JOIN organizations o ON o.id = d.organization_id
+       WHERE d.id = $1 AND d.settled_at IS NOT NULL`,
+      [donationId],
+    );
+    if (!row) return null;
+    const proof = row.public_leaf_index === null ? null : await this.publicLedger.receiptVerification(row.campaign_id, Number(row.public_leaf_index));
+    return {
+      donationId: row.id,
+      organization: { id: row.organization_id, name: row.organization_name },
+      campaign: { id: row.campaign_id, title: row.campaign_title, language: row.campaign_language === 'ar' ? 'ar' : 'en' },
+      donor: { name: row.donor_name, email: row.donor_email, locale: row.locale },
+      amount: BigInt(row.amount),
+      currency: row.currency,
+      coveredFees: BigInt(row.covered_fees),
+      occurredAt: row.settled_at,
+      anonymous: row.anonymous,
+      publicMessage: row.public_message,
+      verification: proof
+        ? { leafIndex: proof.leafIndex, leafHash: proof.leafHash, commitmentSalt: row.donor_commitment_salt ?? null, checkpoint: proof.checkpoint }
+        : null,
+      ...(refund ? { refund } : {}),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { LedgerModule } from '@ataa/ledger';
+import { NotificationsModule, RECEIPT_DATA_SOURCE } from '@ataa/notifications';
+import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
+import { TransparencyModule } from '@ataa/transparency';
+import { CheckoutService } from './checkout.service.js';
+import { DonationReceiptDataSource } from './donation-receipt-data.source.js';
+import { DonationSyncService } from './donation-sync.service.js';
+import { DonationsQueryService } from './donations-query.service.js';
+import { CampaignReader } from './persistence/campaign-reader.js';
+import { RefundsService } from './refunds.service.js';
+
+/** Stripe event types that can change a gift; each one triggers a full re-read of the gift. */
+export const DONATION_EVENT_TYPES = [
+  'checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired',
+  'charge.succeeded', 'charge.updated', 'charge.failed', 'charge.refunded', 'charge.refund.updated', 'refund.created', 'refund.updated',
+  'charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated',
+  'payment_intent.succeeded', 'payment_intent.payment_failed',
+] as const;
+
+@Module({
+  imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule],
+  providers: [
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource,
+    { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
+  ],
+  exports: [CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
+})
+export class DonationsModule implements OnModuleInit {
+  constructor(
+    private readonly dispatcher: StripeEventDispatcher,
+    private readonly sync: DonationSyncService,
+  ) {}
+
+  onModuleInit(): void {
+    this.dispatcher.register(DONATION_EVENT_TYPES, (event) => this.sync.handleEvent(event));
+  }
+}

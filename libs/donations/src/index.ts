@@ -1,0 +1,10 @@
+export { DonationsModule, DONATION_EVENT_TYPES } from './donations.module.js';
+export { CheckoutService, type CheckoutInput, type CheckoutResult } from './checkout.service.js';
+export { DonationSyncService, type StripeSnapshot } from './donation-sync.service.js';
+export { RefundsService, type RefundRequest } from './refunds.service.js';
+export { DonationsQueryService, type DonationListFilter, type PublicGift } from './donations-query.service.js';
+export { DonationReceiptDataSource } from './donation-receipt-data.source.js';
+export { CampaignReader, assertAcceptsDonations, type DonationCampaign } from './persistence/campaign-reader.js';
+export { type Donation, type DonationRefund } from './persistence/donation.row.js';
+export { DONATION_STATUSES, settledStatus, isSettled, nextUnsettledStatus, disputeOutcome, type DonationStatus } from './domain/donation-status.js';
+export { donationAmount, type AmountRules, type DonationAmount } from './domain/donation-amount.js';

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError, NotFoundError } from '@ataa/common';
+
+/** What the donation flow needs of a campaign, read with plain SQL on the hot public paths. */
+export interface DonationCampaign {
+  id: string;
+  organizationId: string;
+  slug: string;
+  title: string;
+  summary: string;
+  storyHtml: string;
+  coverImageUrl: string | null;
+  currency: string;
+  goalAmount: bigint;
+  suggestedAmounts: bigint[];
+  minimumAmount: bigint | null;
+  maximumAmount: bigint | null;
+  allowAnonymous: boolean;
+  offerCoverFees: boolean;
+  language: 'en' | 'ar';
+  platformFeeBps: number;
+  status: string;
+  startsAt: Date | null;
+  endsAt: Date | null;
+}
+
+const COLUMNS = `id, organization_id, slug, title, summary, story_html, cover_image_url, currency, goal_amount::text, suggested_amounts::text[] AS suggested,
+  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at`;
+
+const toCampaign = (r: Record<string, any>): DonationCampaign => ({
+  id: r.id, organizationId: r.organization_id, slug: r.slug, title: r.title, summary: r.summary, storyHtml: r.story_html,
+  coverImageUrl: r.cover_image_url, currency: r.currency, goalAmount: BigInt(r.goal_amount),
+  suggestedAmounts: (r.suggested ?? []).map((v: string) => BigInt(v)),
+  minimumAmount: r.minimum_amount === null ? null : BigInt(r.minimum_amount), maximumAmount: r.maximum_amount === null ? null : BigInt(r.maximum_amount),
+  allowAnonymous: r.allow_anonymous, offerCoverFees: r.offer_cover_fees, language: r.language === 'ar' ? 'ar' : 'en',
+  platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at,
+});
+
+/** Public pages show published, paused and ended campaigns; drafts and cancelled ones are 404. */
+const PUBLIC_STATUSES = ['published', 'paused', 'ended'];
+
+@Injectable()
+export class CampaignReader {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findPublicBySlug(slug: string): Promise<DonationCampaign | null> {
+    if (!/^[a-z0-9-]{1,80}$/.test(slug)) return null;
+    const [row] = await this.dataSource.query(`SELECT ${COLUMNS} FROM campaigns WHERE slug = $1 AND status = ANY($2)`, [slug, PUBLIC_STATUSES]);
+    return row ? toCampaign(row) : null;
+  }
+
+  async findById(id: string): Promise<DonationCampaign | null> {
+    const [row] = await this.dataSource.query(`SELECT ${COLUMNS} FROM campaigns WHERE id = $1`, [id]);
+    return row ? toCampaign(row) : null;
+  }
+
+  async requirePublic(slug: string): Promise<DonationCampaign> {
+    const campaign = await this.findPublicBySlug(slug);
+    if (!campaign) throw new NotFoundError('Campaign', 'campaign_not_found');
+    return campaign;
+  }
+}
+
+/** Only a published campaign within its dates accepts gifts (409 otherwise). */
+export function assertAcceptsDonations(campaign: DonationCampaign, now: Date = new Date()): void {
+  const open = campaign.status === 'published'
+    && (campaign.startsAt === null || campaign.startsAt <= now)
+    && (campaign.endsAt === null || campaign.endsAt > now);
+  if (!open) throw new DomainError('campaign_not_accepting_donations', 'This campaign is not accepting donations', 409);
+}

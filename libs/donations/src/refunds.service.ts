@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
+import { TransactionRunner } from '@ataa/database';
+import { STRIPE_CLIENT } from '@ataa/payments';
+import { isSettled } from './domain/donation-status.js';
+import { DonationSyncService } from './donation-sync.service.js';
+import { DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
+
+export interface RefundRequest {
+  organizationId: string;
+  donationId: string;
+  /** Minor units; the whole remaining amount when omitted. */
+  amount?: bigint;
+  reason?: 'requested_by_customer' | 'duplicate' | 'fraudulent';
+  actor: string;
+  /** A client-chosen key: the same key returns the same refund instead of making another. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Refunds requested through the API. The amount is reserved under the donation's row lock before
+ * Stripe is called (so two concurrent partial refunds can never together exceed what remains),
+ * and the Stripe call carries the refund request id as its idempotency key.
+ */
+@Injectable()
+export class RefundsService {
+  private readonly logger = new Logger('RefundsService');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+    private readonly sync: DonationSyncService,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+  ) {}
+
+  async refund(request: RefundRequest): Promise<DonationRefund> {
+    const requestId = request.idempotencyKey ? uuidFromKey(request.organizationId, request.donationId, request.idempotencyKey) : randomUUID();
+    const reserved = await this.tx.run(async (m) => {
+      const [row] = await m.query(`SELECT * FROM donations WHERE id = $1 AND organization_id = $2 FOR UPDATE`, [request.donationId, request.organizationId]);
+      if (!row) throw new NotFoundError('Donation');
+      const [again] = await m.query(`SELECT * FROM donation_refunds WHERE id = $1`, [requestId]);
+      if (again) return { refund: toRefund(again), replay: true };
+      const d = toDonation(row);
+      if (!isSettled(d.status) || !d.stripeChargeId) throw new ConflictError('donation_not_refundable', 'Only a settled donation can be refunded');
+      if (d.status === 'disputed' || d.status === 'dispute_lost') throw new ConflictError('donation_disputed', 'A disputed donation cannot be refunded');
+      const [{ reserved }] = await m.query(
+        `SELECT coalesce(sum(amount), 0)::text AS reserved FROM donation_refunds WHERE donation_id = $1 AND status IN ('requested', 'pending')`, [d.id],
+      );
+      const remaining = d.amount - d.refundedAmount - d.disputedAmount - BigInt(reserved);
+      const amount = request.amount ?? remaining;
+      if (amount <= 0n) throw new ConflictError('nothing_to_refund', 'Nothing remains to be refunded');
+      if (amount > remaining) {
+        throw new ConflictError('refund_exceeds_remaining', 'The refund is more than what remains of the donation', { remaining: remaining.toString() });
+      }
+      await m.query(
+        `INSERT INTO donation_refunds (id, donation_id, amount, status, reason, requested_by) VALUES ($1, $2, $3, 'requested', $4, $5)`,
+        [requestId, d.id, amount.toString(), request.reason ?? 'requested_by_customer', request.actor],
+      );
+      return { refund: null, replay: false, amount, chargeId: d.stripeChargeId };
+    });
+    if (reserved.replay && reserved.refund) return reserved.refund;
+
+    let stripeRefund: Stripe.Refund;
+    try {
+      stripeRefund = await this.stripe.refunds.create(
+        { charge: reserved.chargeId!, amount: Number(reserved.amount), reason: request.reason ?? 'requested_by_customer', metadata: { refund_request_id: requestId, donation_id: request.donationId } },
+        { idempotencyKey: `refund:${requestId}` },
+      );
+    } catch (error) {
+      const stripeError = error as { type?: string; code?: string; message?: string };
+      if (stripeError.type === 'StripeInvalidRequestError' || stripeError.type === 'StripeCardError') {
+        // Stripe refused for good: release the reservation.
+        await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [requestId, stripeError.code ?? 'refused']);
+        throw new DomainError('refund_refused', 'The payment provider refused the refund', 409, { reason: stripeError.code ?? null });
+      }
+      // Unknown outcome (network): the reservation stays; retrying with the same key is safe.
+      this.logger.warn(`refund ${requestId}: outcome unknown: ${stripeError.message}`);
+      throw new DomainError('payment_provider_unavailable', 'The refund could not be confirmed; retry with the same Idempotency-Key', 502, { refundId: requestId });
+    }
+    await this.dataSource.query(
+      `UPDATE donation_refunds SET stripe_refund_id = $2, status = CASE WHEN status = 'requested' THEN 'pending' ELSE status END, updated_at = now() WHERE id = $1`,
+      [requestId, stripeRefund.id],
+    );
+    // Post it now rather than waiting for the webhook (both paths are idempotent).
+    await this.sync.sync(request.donationId);
+    const [row] = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE id = $1`, [requestId]);
+    return toRefund(row);
+  }
+}
+
+/** A stable UUID (v4 layout) from the organization, donation and client key. */
+function uuidFromKey(...parts: string[]): string {
+  const hex = createHashHex(parts.join('\u0000'));
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function createHashHex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

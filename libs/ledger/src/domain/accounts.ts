@@ -1,0 +1,59 @@
+/**
+ * Ledger accounts. Amounts are signed minor units: a debit is positive, a credit negative, and every
+ * entry sums to zero per currency. Balances are reported on the account's normal side, so a
+ * campaign's funds (a liability: money the platform holds for the organization) read +100.00 after
+ * a 100.00 gift although the posting itself is a credit of -10000.
+ */
+export type AccountType = 'asset' | 'liability' | 'revenue' | 'expense' | 'equity';
+
+export const PLATFORM_ACCOUNTS = {
+  /** What Stripe holds for the platform (pending + available): an asset. */
+  stripeBalance: 'platform:stripe_balance',
+  /** Platform fees earned on donations. */
+  feeRevenue: 'platform:fee_revenue',
+  /** Stripe processing fees: charged to the platform, recovered from the campaign in the same entry. */
+  processingFees: 'platform:processing_fees',
+  /** Dispute fees and unrecoverable dispute amounts borne by the platform. */
+  disputeLosses: 'platform:dispute_losses',
+  /** Money transferred out to organizations' connected accounts. */
+  paidOut: 'platform:paid_out',
+  /** Transfers created but not yet confirmed (for the payouts flow). */
+  transfersInTransit: 'platform:transfers_in_transit',
+} as const;
+
+const PLATFORM_TYPES: Readonly<Record<string, AccountType>> = {
+  [PLATFORM_ACCOUNTS.stripeBalance]: 'asset',
+  [PLATFORM_ACCOUNTS.feeRevenue]: 'revenue',
+  [PLATFORM_ACCOUNTS.processingFees]: 'expense',
+  [PLATFORM_ACCOUNTS.disputeLosses]: 'expense',
+  [PLATFORM_ACCOUNTS.paidOut]: 'asset',
+  [PLATFORM_ACCOUNTS.transfersInTransit]: 'asset',
+};
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const CAMPAIGN_ACCOUNT = new RegExp(`^campaign:(${UUID}):(funds|held|payouts_pending)$`);
+
+/** The campaign's funds: a liability to the organization, its normal side is credit. */
+export function campaignFundsAccount(campaignId: string): string {
+  return `campaign:${campaignId}:funds`;
+}
+
+export interface AccountDescriptor {
+  code: string;
+  type: AccountType;
+  campaignId: string | null;
+}
+
+/** Resolves an account code; unknown codes throw so that a typo never opens a new account. */
+export function describeAccount(code: string): AccountDescriptor {
+  const platformType = PLATFORM_TYPES[code];
+  if (platformType) return { code, type: platformType, campaignId: null };
+  const match = CAMPAIGN_ACCOUNT.exec(code);
+  if (match) return { code, type: 'liability', campaignId: match[1] };
+  throw new RangeError(`unknown ledger account ${code}`);
+}
+
+/** Debit-normal accounts read their balance as the sum of postings; credit-normal ones negated. */
+export function normalBalance(type: AccountType, sumOfPostings: bigint): bigint {
+  return type === 'asset' || type === 'expense' ? sumOfPostings : -sumOfPostings;
+}

@@ -1,0 +1,11 @@
+export { LedgerModule } from './ledger.module.js';
+export { LedgerService, LedgerCurrencyMismatchError, type JournalEntry, type PostResult, type CampaignTotals } from './ledger.service.js';
+export { auditLedger } from './ledger-audit.js';
+export {
+  PLATFORM_ACCOUNTS, campaignFundsAccount, describeAccount, normalBalance, type AccountType, type AccountDescriptor,
+} from './domain/accounts.js';
+export { ENTRY_KINDS, validateEntry, totalsColumnFor, type EntryKind, type EntryInput, type PostingInput } from './domain/entry.js';
+export {
+  basisPointsOf, platformFee, estimatedCardPricing, estimatedStripeFee, grossUpForCoveredFees, platformFeeRefundShare, type CardPricing,
+} from './domain/fees.js';
+export * from './domain/donation-entries.js';

@@ -1,0 +1,227 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '@ataa/database';
+import { describeAccount, normalBalance } from './domain/accounts.js';
+import { EntryInput, totalsColumnFor, validateEntry } from './domain/entry.js';
+
+export interface JournalEntry {
+  id: string;
+  seq: string;
+  kind: string;
+  sourceId: string;
+  campaignId: string | null;
+  currency: string;
+  occurredAt: Date;
+  recordedAt: Date;
+  memo: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface PostResult {
+  entry: JournalEntry;
+  /** False when this (source id, kind) was already posted: nothing was written. */
+  created: boolean;
+}
+
+export interface CampaignTotals {
+  campaignId: string;
+  currency: string;
+  raised: bigint;
+  donationsCount: number;
+  processingFees: bigint;
+  platformFees: bigint;
+  refunded: bigint;
+  disputed: bigint;
+  paidOut: bigint;
+  /** raised - fees - platform fees - refunded - disputed (+ adjustments) */
+  net: bigint;
+  /** What can still be paid out: the campaign funds balance. */
+  available: bigint;
+}
+
+interface EntryRow {
+  id: string; seq: string; kind: string; source_id: string; campaign_id: string | null; currency: string;
+  occurred_at: Date; recorded_at: Date; memo: string | null; metadata: Record<string, unknown>;
+}
+
+const toEntry = (r: EntryRow): JournalEntry => ({
+  id: r.id, seq: String(r.seq), kind: r.kind, sourceId: r.source_id, campaignId: r.campaign_id, currency: r.currency,
+  occurredAt: r.occurred_at, recordedAt: r.recorded_at, memo: r.memo, metadata: r.metadata,
+});
+
+export class LedgerCurrencyMismatchError extends Error {
+  constructor(account: string, currency: string) {
+    super(`ledger account ${account} already exists in another currency than ${currency}`);
+    this.name = 'LedgerCurrencyMismatchError';
+  }
+}
+
+/**
+ * Posts balanced, append-only journal entries (the database checks balance, immutability and
+ * at-most-once per (source id, kind) again) and reads balances and campaign totals.
+ */
+@Injectable()
+export class LedgerService {
+  /** Accounts known to exist in committed state (accounts are never deleted). */
+  private readonly knownAccounts = new Set<string>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Posts one entry at most once per (sourceId, kind); returns it, or the entry already posted. */
+  async post(manager: EntityManager, input: EntryInput): Promise<PostResult> {
+    const [result] = await this.postMany(manager, [input]);
+    return result;
+  }
+
+  /**
+   * Posts several entries in one unit. All postings go in one statement ordered by account, so
+   * the balance rows are locked in the same order by every transaction (no deadlocks between two
+   * gifts of the same campaign).
+   */
+  async postMany(manager: EntityManager, inputs: EntryInput[]): Promise<PostResult[]> {
+    if (inputs.length === 0) return [];
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('LedgerService.post must run inside a transaction (the balance check runs at commit)');
+    }
+    for (const input of inputs) validateEntry(input);
+    await this.ensureAccounts(manager, inputs);
+
+    const inserted: EntryRow[] = await manager.query(
+      `INSERT INTO journal_entries (kind, source_id, campaign_id, currency, occurred_at, memo, metadata)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[])
+       ON CONFLICT (source_id, kind) DO NOTHING
+       RETURNING *`,
+      [
+        inputs.map((i) => i.kind), inputs.map((i) => i.sourceId), inputs.map((i) => i.campaignId), inputs.map((i) => i.currency),
+        inputs.map((i) => i.occurredAt.toISOString()), inputs.map((i) => i.memo ?? null), inputs.map((i) => JSON.stringify(i.metadata ?? {})),
+      ],
+    );
+    const key = (kind: string, sourceId: string) => `${kind}\u0000${sourceId}`;
+    const fresh = new Map(inserted.map((r) => [key(r.kind, r.source_id), r]));
+    const missing = inputs.filter((i) => !fresh.has(key(i.kind, i.sourceId)));
+    const existing = new Map<string, EntryRow>();
+    if (missing.length > 0) {
+      const rows: EntryRow[] = await manager.query(
+        `SELECT * FROM journal_entries WHERE (source_id, kind) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+        [missing.map((i) => i.sourceId), missing.map((i) => i.kind)],
+      );
+      for (const r of rows) existing.set(key(r.kind, r.source_id), r);
+    }
+
+    const postings: { entryId: string; account: string; currency: string; amount: bigint }[] = [];
+    const totals = new Map<string, { currency: string; deltas: Map<string, bigint>; donations: number }>();
+    for (const input of inputs) {
+      const row = fresh.get(key(input.kind, input.sourceId));
+      if (!row) continue;
+      let campaignDelta = 0n;
+      for (const p of input.postings) {
+        postings.push({ entryId: row.id, account: p.account, currency: input.currency, amount: p.amount });
+        const account = describeAccount(p.account);
+        if (account.campaignId !== null && p.account.endsWith(':funds')) campaignDelta += normalBalance(account.type, p.amount);
+      }
+      if (input.campaignId && (campaignDelta !== 0n || input.kind === 'donation')) {
+        const t = totals.get(input.campaignId) ?? { currency: input.currency, deltas: new Map<string, bigint>(), donations: 0 };
+        const { column, sign } = totalsColumnFor(input.kind);
+        t.deltas.set(column, (t.deltas.get(column) ?? 0n) + sign * campaignDelta);
+        if (input.kind === 'donation') t.donations += 1;
+        totals.set(input.campaignId, t);
+      }
+    }
+    if (postings.length > 0) {
+      postings.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+      await manager.query(
+        `INSERT INTO postings (entry_id, account_code, currency, amount)
+         SELECT e, a, c, m FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS t(e, a, c, m, n) ORDER BY n`,
+        [postings.map((p) => p.entryId), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount.toString())],
+      );
+    }
+    for (const [campaignId, t] of [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const cols = ['raised', 'processing_fees', 'platform_fees', 'refunded', 'disputed', 'paid_out', 'other'];
+      const values = cols.map((c) => (t.deltas.get(c) ?? 0n).toString());
+      await manager.query(
+        `INSERT INTO campaign_ledger_totals AS t (campaign_id, currency, raised, processing_fees, platform_fees, refunded, disputed, paid_out, other, donations_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (campaign_id) DO UPDATE SET
+           raised = t.raised + EXCLUDED.raised, processing_fees = t.processing_fees + EXCLUDED.processing_fees,
+           platform_fees = t.platform_fees + EXCLUDED.platform_fees, refunded = t.refunded + EXCLUDED.refunded,
+           disputed = t.disputed + EXCLUDED.disputed, paid_out = t.paid_out + EXCLUDED.paid_out, other = t.other + EXCLUDED.other,
+           donations_count = t.donations_count + EXCLUDED.donations_count, updated_at = now()`,
+        [campaignId, t.currency, ...values, t.donations],
+      );
+    }
+
+    return inputs.map((input) => {
+      const k = key(input.kind, input.sourceId);
+      const created = fresh.get(k);
+      if (created) return { entry: toEntry(created), created: true };
+      const found = existing.get(k);
+      if (!found) throw new Error(`journal entry ${input.kind}:${input.sourceId} neither inserted nor found`);
+      return { entry: toEntry(found), created: false };
+    });
+  }
+
+  private async ensureAccounts(manager: EntityManager, inputs: EntryInput[]): Promise<void> {
+    const wanted = new Map<string, { code: string; currency: string }>();
+    for (const input of inputs) {
+      for (const p of input.postings) {
+        const k = `${p.account}|${input.currency}`;
+        if (!this.knownAccounts.has(k)) wanted.set(k, { code: p.account, currency: input.currency });
+      }
+    }
+    if (wanted.size === 0) return;
+    const list = [...wanted.values()].sort((a, b) => (a.code < b.code ? -1 : 1));
+    const descriptors = list.map((a) => describeAccount(a.code));
+    let created: { code: string; currency: string }[];
+    try {
+      created = await manager.query(
+        `INSERT INTO ledger_accounts (code, currency, type, campaign_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[])
+         ON CONFLICT (code, currency) DO NOTHING RETURNING code, currency`,
+        [list.map((a) => a.code), list.map((a) => a.currency), descriptors.map((d) => d.type), descriptors.map((d) => d.campaignId)],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error, 'ledger_accounts_campaign_code_uq')) {
+        throw new LedgerCurrencyMismatchError(list.find((a) => a.code.startsWith('campaign:'))?.code ?? '?', list[0].currency);
+      }
+      throw error;
+    }
+    // Rows this transaction created may still roll back; only pre-existing ones are cached.
+    const fresh = new Set(created.map((r) => `${r.code}|${r.currency}`));
+    for (const k of wanted.keys()) if (!fresh.has(k)) this.knownAccounts.add(k);
+  }
+
+  /** The balance of one account on its normal side (campaign funds read positive when funded). */
+  async balanceOf(account: string, currency: string, manager: EntityManager = this.dataSource.manager): Promise<bigint> {
+    const type = describeAccount(account).type;
+    const [row] = await manager.query(`SELECT balance FROM ledger_balances WHERE account_code = $1 AND currency = $2`, [account, currency]);
+    return normalBalance(type, row ? BigInt(row.balance) : 0n);
+  }
+
+  async campaignTotals(campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<CampaignTotals | null> {
+    const [row] = await manager.query(
+      `SELECT t.*, b.balance AS funds_balance FROM campaign_ledger_totals t
+       LEFT JOIN ledger_balances b ON b.account_code = 'campaign:' || t.campaign_id || ':funds' AND b.currency = t.currency
+       WHERE t.campaign_id = $1`,
+      [campaignId],
+    );
+    if (!row) return null;
+    const n = (v: string | null) => BigInt(v ?? '0');
+    const raised = n(row.raised);
+    const processingFees = n(row.processing_fees);
+    const platformFees = n(row.platform_fees);
+    const refunded = n(row.refunded);
+    const disputed = n(row.disputed);
+    const paidOut = n(row.paid_out);
+    const other = n(row.other);
+    return {
+      campaignId, currency: row.currency, raised, donationsCount: Number(row.donations_count), processingFees, platformFees, refunded, disputed, paidOut,
+      net: raised - processingFees - platformFees - refunded - disputed + other,
+      available: -n(row.funds_balance),
+    };
+  }
+
+  async entriesForSource(sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<JournalEntry[]> {
+    const rows: EntryRow[] = await manager.query(`SELECT * FROM journal_entries WHERE source_id = $1 ORDER BY seq`, [sourceId]);
+    return rows.map(toEntry);
+  }
+}

@@ -1,0 +1,116 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { INestApplicationContext } from '@nestjs/common';
+import { createServer, AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@ataa/config';
+import { auditLedger } from '@ataa/ledger';
+import { createLogger } from '@ataa/observability';
+import { createApiApp } from '../../apps/api/src/create-api-app.js';
+import { baseUrlOf, createTestEnvironment, startTestApi, startTestSandbox, startTestWorker, TestEnvironment, TestSandbox } from '@ataa/testing';
+
+/** One API (listening), one worker and one Stripe sandbox delivering signed webhooks to the API. */
+export interface DonationWorld {
+  env: TestEnvironment;
+  sandbox: TestSandbox;
+  config: AppConfig;
+  api: NestFastifyApplication;
+  apiUrl: string;
+  worker: INestApplicationContext | null;
+  db: DataSource;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * With `publicUrl`, the API listens on a known port and PUBLIC_BASE_URL points at it, so Stripe
+ * Checkout's return URLs lead a real browser back to the thank-you page.
+ */
+export async function startDonationWorld(options: { worker?: boolean; env?: Record<string, string>; publicUrl?: boolean } = {}): Promise<DonationWorld> {
+  const env = await createTestEnvironment();
+  const sandbox = await startTestSandbox();
+  const port = options.publicUrl ? await freePort() : 0;
+  const config = env.configWith({ ...sandbox.env(), ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}), ...(options.env ?? {}) });
+  let api: NestFastifyApplication;
+  if (port) {
+    api = await createApiApp(config, { logger: createLogger(config.LOG_LEVEL, 'api-test') });
+    await api.listen({ port, host: '127.0.0.1' });
+  } else {
+    api = await startTestApi(config, { listen: true });
+  }
+  const apiUrl = await baseUrlOf(api);
+  await sandbox.control.setWebhookEndpoint(`${apiUrl}/webhooks/stripe`, sandbox.webhookSecret);
+  const worker = options.worker === false ? null : await startTestWorker(config);
+  const db = api.get(DataSource);
+  return {
+    env, sandbox, config, api, apiUrl, worker, db,
+    async close() {
+      await worker?.close();
+      await api.close();
+      await sandbox.close();
+      await env.cleanup();
+    },
+  };
+}
+
+/** Polls until `check` returns a value that is not undefined/false, or fails with the last value. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as T;
+    last = value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function donationRow(db: DataSource, id: string): Promise<Record<string, any>> {
+  const [row] = await db.query(`SELECT * FROM donations WHERE id = $1`, [id]);
+  return row;
+}
+
+let lastInbox = '';
+
+/** Waits until no event is left unprocessed in the inbox (the sandbox has delivered everything). */
+export async function settle(world: DonationWorld): Promise<void> {
+  await world.sandbox.control.waitForWebhooks(30_000);
+  await eventually(async () => {
+    const rows = await world.db.query(`SELECT id, type, attempts, last_error FROM stripe_events WHERE processed_at IS NULL LIMIT 3`);
+    if (rows.length === 0) return true;
+    lastInbox = JSON.stringify(rows);
+    return false;
+  }, 'the inbox to drain', 30_000).catch((error: Error) => {
+    throw new Error(`${error.message}; unprocessed: ${lastInbox}`);
+  });
+}
+
+export async function expectLedgerSound(db: DataSource): Promise<void> {
+  expect(await auditLedger(db.manager)).toEqual([]);
+}
+
+/** Opens the campaign page, then posts the donation form with its CSRF cookie and token. */
+export async function submitDonationForm(world: DonationWorld, slug: string, fields: Record<string, string>): Promise<request.Response> {
+  const agent = request.agent(world.apiUrl);
+  const page = await agent.get(`/c/${slug}`).expect(200);
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+  if (!token) throw new Error('no CSRF token on the page');
+  return agent.post(`/c/${slug}/donate`).type('form').send({ _csrf: token, ...fields });
+}
+
+export async function startGift(world: DonationWorld, slug: string, fields: Record<string, string> = {}): Promise<{ donationId: string; sessionId: string }> {
+  const res = await submitDonationForm(world, slug, { amount: '50.00', donorName: 'Layla', donorEmail: 'layla@example.org', ...fields });
+  if (res.status !== 303) throw new Error(`donation form: ${res.status} ${res.text.slice(0, 500)}`);
+  const [row] = await world.db.query(`SELECT id, stripe_checkout_session_id FROM donations ORDER BY created_at DESC LIMIT 1`);
+  return { donationId: row.id, sessionId: row.stripe_checkout_session_id };
+}
+
+export { baseUrlOf };
