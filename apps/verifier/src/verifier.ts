@@ -1,0 +1,195 @@
+// The independent verifier: trusts nothing the server says that it cannot recompute. It depends only
+// on the pure transparency domain (deep relative import on purpose: no Nest, no database driver), so
+// it can be copied out and run by anyone with Node.
+import {
+  appendToFrontier, CheckpointError, consistencyProofRanges, KIND_SIGN, parseCheckpoint, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash,
+  reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey, PublicLeaf, merkleRoot, foldRange,
+} from '../../../libs/transparency/src/domain/index.js';
+
+export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+
+export interface VerifyOptions {
+  fetch?: FetchLike;
+  /** Pinned verifier key (`name+hash+base64`); otherwise the one published at /.well-known is used. */
+  key?: string;
+  /** A checkpoint saved earlier (signed-note text): the log must extend it. */
+  previousCheckpoint?: string;
+  log?: (line: string) => void;
+}
+
+export interface VerifyResult {
+  origin: string;
+  size: number;
+  rootHash: string;
+  checkpoint: string;
+  campaignId: string;
+  entries: number;
+  report: ReturnType<typeof reportFromEntries>;
+}
+
+export class VerificationFailure extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'VerificationFailure';
+  }
+}
+
+const fail = (reason: string): never => {
+  throw new VerificationFailure(reason);
+};
+
+/** Splits a campaign URL (…/c/<slug>[/ledger]) into the site and the slug. */
+export function parseCampaignUrl(text: string): { site: string; slug: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(`not a URL: ${text}`);
+  }
+  const match = /^\/c\/([a-z0-9]+(?:-[a-z0-9]+)*)(?:\/.*)?$/.exec(url.pathname);
+  if (!match) fail('the campaign URL must look like https://host/c/<campaign>');
+  return { site: url.origin, slug: (match as RegExpExecArray)[1] };
+}
+
+export async function verifyCampaign(campaignUrl: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const say = options.log ?? (() => undefined);
+  const { site, slug } = parseCampaignUrl(campaignUrl);
+  const api = `${site}/api/v1/public/campaigns/${slug}`;
+  const get = async (url: string): Promise<string> => {
+    const res = await doFetch(url, { headers: { accept: 'application/json' } });
+    if (!res.ok) fail(`${url} answered HTTP ${res.status}`);
+    return res.text();
+  };
+  const getJson = async <T>(url: string): Promise<T> => {
+    const text = await get(url);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return fail(`${url} did not answer JSON`);
+    }
+  };
+
+  // 1. The key: pinned, or the published one.
+  let key: VerifierKey;
+  try {
+    key = parseVerifierKey(options.key ?? (await get(`${site}/.well-known/ataa-transparency.pub`)));
+  } catch (error) {
+    return fail(`the verifier key is unusable: ${(error as Error).message}`);
+  }
+  say(`key ${key.keyName} (${key.publicKey.toString('base64')})`);
+
+  // 2. A consistent snapshot: the report's size fixes which checkpoint and entries are checked.
+  const served = await getJson<{ campaign: { id: string }; size: number; report: ReturnType<typeof reportFromEntries> }>(`${api}/report`);
+  const campaignId = served.campaign?.id;
+  if (typeof campaignId !== 'string') fail('the report names no campaign');
+  const size = served.size;
+  if (!Number.isSafeInteger(size) || size < 0) fail('the report has no valid size');
+  const checkpointView = await getJson<{ note: string }>(`${api}/checkpoint?size=${size}`);
+  let checkpoint: SignedCheckpoint;
+  try {
+    checkpoint = verifyCheckpoint(checkpointView.note, key);
+  } catch (error) {
+    return fail(`checkpoint rejected: ${(error as Error).message}`);
+  }
+  const expectedOriginSuffix = `/campaigns/${campaignId}`;
+  if (!checkpoint.origin.endsWith(expectedOriginSuffix)) fail(`checkpoint is for another log (${checkpoint.origin}), not campaign ${campaignId}`);
+  if (checkpoint.size !== size) fail(`checkpoint size ${checkpoint.size} differs from the requested size ${size}`);
+  say(`checkpoint ${checkpoint.origin} size ${size} signature ok`);
+
+  // 3. Every entry, in order, recomputed: leaf hash, index, campaign, kind, sign and running balance.
+  const entries: PublicLeaf[] = [];
+  let frontier: Buffer[] = [];
+  let balance = 0n;
+  let cursor: string | null = null;
+  let currency: string | null = null;
+  const prefixRoots = new Map<number, Buffer>();
+  const previous = options.previousCheckpoint ? parsePrevious(options.previousCheckpoint, key) : null;
+  while (entries.length < size) {
+    const page: { entries: (PublicLeaf & { leafHash: string })[]; page: { next: string | null } } = await getJson(
+      `${api}/ledger?order=asc&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    if (!Array.isArray(page.entries) || page.entries.length === 0) break;
+    for (const served of page.entries) {
+      if (entries.length >= size) break;
+      const i = entries.length;
+      if (served.index !== i) fail(`entry ${i} is missing or out of order (found index ${served.index} at position ${i})`);
+      const leaf = toLeaf(served);
+      if (leaf.campaign !== campaignId) fail(`entry ${i} belongs to another campaign`);
+      if (!PUBLIC_ENTRY_KINDS.includes(leaf.kind)) fail(`entry ${i} has an unknown kind ${String(leaf.kind)}`);
+      if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
+      if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
+      currency ??= leaf.currency;
+      if (leaf.currency !== currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${currency}`);
+      balance += BigInt(leaf.amount);
+      if (leaf.balance !== balance.toString()) fail(`entry ${i} running balance ${leaf.balance} should be ${balance}`);
+      let hash: Buffer;
+      try {
+        hash = publicLeafHash(leaf);
+      } catch (error) {
+        return fail(`entry ${i} cannot be canonicalized: ${(error as Error).message}`);
+      }
+      if (hash.toString('hex') !== served.leafHash) fail(`entry ${i} was altered: its content hashes to ${hash.toString('hex')}, not the served ${served.leafHash}`);
+      frontier = appendToFrontier(frontier, i, hash).frontier;
+      entries.push(leaf);
+      if (previous && previous.size === i + 1) prefixRoots.set(i + 1, foldRange(frontier));
+    }
+    cursor = page.page?.next ?? null;
+    if (!cursor) break;
+  }
+  if (entries.length !== size) fail(`the ledger served ${entries.length} entries, the checkpoint commits to ${size}`);
+  const root = foldRange(frontier);
+  if (!root.equals(checkpoint.rootHash)) fail('the entries do not hash to the signed root: the ledger was altered, reordered or truncated');
+  say(`${size} entries recomputed; root matches the signed checkpoint`);
+
+  // 4. History not rewritten since a checkpoint saved earlier.
+  if (previous) {
+    if (previous.origin !== checkpoint.origin) fail(`the saved checkpoint is for another log (${previous.origin})`);
+    if (previous.size > size) fail(`the saved checkpoint (size ${previous.size}) is newer than the log (size ${size}): the log was truncated`);
+    const proof = await getJson<{ proof: string[] }>(`${api}/proof/consistency?from=${previous.size}&to=${size}`);
+    const hashes = (proof.proof ?? []).map((p) => Buffer.from(p, 'base64'));
+    if (hashes.length !== consistencyProofRanges(previous.size, size).length || !verifyConsistency(previous.size, size, hashes, previous.rootHash, checkpoint.rootHash)) {
+      fail(`consistency proof from size ${previous.size} to ${size} fails: the log was rewritten since the saved checkpoint`);
+    }
+    const recomputed = previous.size === 0 ? merkleRoot([]) : prefixRoots.get(previous.size);
+    if (!recomputed || !recomputed.equals(previous.rootHash)) fail(`the first ${previous.size} entries no longer hash to the saved checkpoint: the log was rewritten`);
+    say(`consistent with the saved checkpoint of size ${previous.size}`);
+  }
+
+  // 5. The report, recomputed from the entries alone.
+  const report = reportFromEntries(served.report?.currency ?? currency ?? '', entries);
+  const difference = firstDifference(report, served.report);
+  if (difference) fail(`the report does not match the entries: ${difference}`);
+  say('report totals recomputed from the entries match');
+
+  return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report };
+}
+
+function parsePrevious(text: string, key: VerifierKey): SignedCheckpoint {
+  try {
+    return verifyCheckpoint(text, key);
+  } catch (error) {
+    if (error instanceof CheckpointError) {
+      try {
+        parseCheckpoint(text);
+      } catch {
+        return fail(`the saved checkpoint is malformed: ${error.message}`);
+      }
+    }
+    return fail(`the saved checkpoint is not signed by the key: ${(error as Error).message}`);
+  }
+}
+
+/** The first path where two JSON values differ, or null. */
+export function firstDifference(expected: unknown, actual: unknown, path = 'report'): string | null {
+  if (typeof expected !== 'object' || expected === null) {
+    return expected === actual ? null : `${path} is ${JSON.stringify(actual)}, the entries give ${JSON.stringify(expected)}`;
+  }
+  if (typeof actual !== 'object' || actual === null) return `${path} is missing`;
+  const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+  for (const key of keys) {
+    const found = firstDifference((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], `${path}.${key}`);
+    if (found) return found;
+  }
+  return null;
+}

@@ -1,0 +1,6 @@
+/** The pure transparency domain: no I/O, no framework. The standalone verifier depends only on this. */
+export * from './canonical-json.js';
+export * from './merkle.js';
+export * from './checkpoint.js';
+export * from './public-entry.js';
+export * from './report.js';

@@ -1,0 +1,110 @@
+import { PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity } from './public-entry.js';
+
+/**
+ * A campaign's report, derived only from its public entries, so anyone can recompute it. The
+ * server maintains the same numbers incrementally (never summing per request); the verifier
+ * recomputes them from the entries and compares.
+ *
+ * Donors = distinct public donor names, each anonymous gift counting as one donor (an anonymous
+ * donor is not linkable across gifts, on purpose).
+ */
+export interface KindTotal {
+  count: number;
+  /** Signed sum in minor units, as a string of digits. */
+  amount: string;
+}
+
+export interface MonthTotals {
+  month: string;
+  raised: string;
+  gifts: number;
+  /** Signed sum of everything that left the campaign in the month (fees, refunds, disputes, payouts and their reversals). */
+  out: string;
+  net: string;
+}
+
+export interface CampaignReport {
+  currency: string;
+  entries: number;
+  raised: string;
+  gifts: number;
+  donors: number;
+  fees: { processing: string; platform: string; total: string };
+  refunds: KindTotal;
+  disputes: { opened: KindTotal; reversed: KindTotal; net: string };
+  payouts: { paid: KindTotal; reversed: KindTotal; net: string };
+  balance: string;
+  byKind: Record<PublicEntryKind, KindTotal>;
+  monthly: MonthTotals[];
+}
+
+/** Aggregated rows, as the server stores them: one per (month, kind). */
+export interface MonthKindRow {
+  month: string;
+  kind: PublicEntryKind;
+  count: number;
+  amount: bigint;
+}
+
+export function buildReport(currency: string, rows: readonly MonthKindRow[], donors: number, balance: bigint, entries: number): CampaignReport {
+  const byKind = Object.fromEntries(PUBLIC_ENTRY_KINDS.map((k) => [k, { count: 0, amount: 0n }])) as Record<PublicEntryKind, { count: number; amount: bigint }>;
+  const months = new Map<string, { raised: bigint; gifts: number; out: bigint }>();
+  for (const row of rows) {
+    byKind[row.kind].count += row.count;
+    byKind[row.kind].amount += row.amount;
+    const month = months.get(row.month) ?? { raised: 0n, gifts: 0, out: 0n };
+    if (row.kind === 'donation') {
+      month.raised += row.amount;
+      month.gifts += row.count;
+    } else {
+      month.out += row.amount;
+    }
+    months.set(row.month, month);
+  }
+  const total = (k: PublicEntryKind): KindTotal => ({ count: byKind[k].count, amount: byKind[k].amount.toString() });
+  const processing = -byKind.fee.amount;
+  const platform = -byKind.platform_fee.amount;
+  return {
+    currency,
+    entries,
+    raised: byKind.donation.amount.toString(),
+    gifts: byKind.donation.count,
+    donors,
+    fees: { processing: processing.toString(), platform: platform.toString(), total: (processing + platform).toString() },
+    refunds: total('refund'),
+    disputes: { opened: total('dispute'), reversed: total('dispute_reversal'), net: (byKind.dispute.amount + byKind.dispute_reversal.amount).toString() },
+    payouts: { paid: total('payout'), reversed: total('payout_reversal'), net: (byKind.payout.amount + byKind.payout_reversal.amount).toString() },
+    balance: balance.toString(),
+    byKind: Object.fromEntries(PUBLIC_ENTRY_KINDS.map((k) => [k, total(k)])) as Record<PublicEntryKind, KindTotal>,
+    monthly: [...months.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([month, m]) => ({ month, raised: m.raised.toString(), gifts: m.gifts, out: m.out.toString(), net: (m.raised + m.out).toString() })),
+  };
+}
+
+/** `YYYY-MM` of an ISO time, in UTC. */
+export function monthOf(time: string): string {
+  return time.slice(0, 7);
+}
+
+/** Recomputes the report from the entries alone (what the independent verifier does). */
+export function reportFromEntries(currency: string, entries: readonly PublicLeaf[]): CampaignReport {
+  const rows = new Map<string, MonthKindRow>();
+  const donors = new Set<string>();
+  let anonymousGifts = 0;
+  let balance = 0n;
+  for (const entry of entries) {
+    const key = `${monthOf(entry.time)}|${entry.kind}`;
+    const row = rows.get(key) ?? { month: monthOf(entry.time), kind: entry.kind, count: 0, amount: 0n };
+    row.count++;
+    row.amount += BigInt(entry.amount);
+    rows.set(key, row);
+    balance += BigInt(entry.amount);
+    if (entry.kind === 'donation') {
+      const identity = publicDonorIdentity(entry);
+      if (identity === null) anonymousGifts++;
+      else donors.add(identity);
+    }
+  }
+  return buildReport(currency, [...rows.values()], donors.size + anonymousGifts, balance, entries.length);
+}

@@ -1,0 +1,12 @@
+export { TransparencyModule } from './transparency.module.js';
+export { PublicLedgerAppender, type PublicEntryInput, type AppendedEntry } from './public-ledger-appender.service.js';
+export {
+  PublicLedgerService, decodeCursor, encodeCursor,
+  type CampaignLog, type CheckpointView, type LedgerCursor, type LedgerPage, type LedgerPageRequest, type ReceiptVerificationData,
+} from './public-ledger.service.js';
+export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provider.js';
+export type { PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
+export {
+  ANONYMOUS, PUBLIC_ENTRY_KINDS, KIND_SIGN, createDonorCommitment, donorCommitment, verifyDonorCommitment,
+  type PublicEntryKind, type PublicLeaf, type CampaignReport,
+} from './domain/index.js';

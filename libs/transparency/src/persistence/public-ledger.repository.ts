@@ -1,0 +1,263 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { MonthKindRow, NodeRef, PublicEntryKind, PublicLeaf } from '../domain/index.js';
+
+/** What the public pages need to know about a campaign (never a draft). */
+export interface PublicCampaign {
+  id: string;
+  slug: string;
+  title: string;
+  currency: string;
+  language: 'en' | 'ar';
+  status: string;
+}
+
+export interface LogState {
+  campaignId: string;
+  currency: string;
+  size: number;
+  rootHash: Buffer;
+  frontier: Buffer;
+  balance: bigint;
+  donors: number;
+}
+
+export interface StoredEntry extends PublicLeaf {
+  leafHash: string;
+}
+
+export interface EntryPageQuery {
+  order: 'asc' | 'desc';
+  /** Exclusive bound: entries after (asc) or before (desc) this index. */
+  from: number | null;
+  /** Only entries below this index (the tree size the page is read against). */
+  size: number;
+  kind: PublicEntryKind | null;
+  month: string | null;
+  limit: number;
+}
+
+export interface NewEntryRow {
+  campaignId: string;
+  index: number;
+  occurredAt: Date;
+  month: string;
+  kind: PublicEntryKind;
+  amount: bigint;
+  currency: string;
+  donorName: string | null;
+  donorCommitment: string | null;
+  publicMessage: string | null;
+  payoutPurpose: string | null;
+  balance: bigint;
+  leafHash: Buffer;
+  sourceRef: string;
+}
+
+const ENTRY_COLUMNS = `idx, occurred_at, kind, amount::text AS amount, currency, donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, leaf_hash`;
+
+interface EntryRow {
+  idx: string;
+  occurred_at: Date;
+  kind: PublicEntryKind;
+  amount: string;
+  currency: string;
+  donor_name: string | null;
+  donor_commitment: string | null;
+  public_message: string | null;
+  payout_purpose: string | null;
+  balance: string;
+  leaf_hash: Buffer;
+}
+
+function toEntry(campaignId: string, row: EntryRow): StoredEntry {
+  return {
+    v: 1,
+    campaign: campaignId,
+    index: Number(row.idx),
+    time: row.occurred_at.toISOString(),
+    kind: row.kind,
+    amount: row.amount,
+    currency: row.currency,
+    donor: row.donor_name,
+    donorCommitment: row.donor_commitment,
+    message: row.public_message,
+    purpose: row.payout_purpose,
+    balance: row.balance,
+    leafHash: row.leaf_hash.toString('hex'),
+  };
+}
+
+/**
+ * The only code touching the transparency tables. Plain SQL throughout: the read paths are hot
+ * (public pages under load) and page by keyset on (campaign_id, idx), never OFFSET.
+ */
+@Injectable()
+export class PublicLedgerRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Published (or paused, ended, cancelled) campaign by slug; drafts have no public ledger. */
+  async findPublicCampaign(slug: string): Promise<PublicCampaign | null> {
+    const rows: PublicCampaign[] = await this.dataSource.query(
+      `SELECT id, slug, title, currency, language, status FROM campaigns WHERE slug = $1 AND status <> 'draft'`,
+      [slug],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findLog(campaignId: string, manager?: EntityManager): Promise<LogState | null> {
+    const rows = await (manager ?? this.dataSource).query(
+      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors FROM transparency_logs WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    return rows[0] ? this.toLog(rows[0]) : null;
+  }
+
+  /** Creates the log row if needed and locks it: appends to one campaign are serialized here. */
+  async lockLog(manager: EntityManager, campaignId: string, currency: string, emptyRoot: Buffer): Promise<LogState> {
+    await manager.query(
+      `INSERT INTO transparency_logs (campaign_id, currency, root_hash) VALUES ($1, $2, $3) ON CONFLICT (campaign_id) DO NOTHING`,
+      [campaignId, currency, emptyRoot],
+    );
+    const rows = await manager.query(
+      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors FROM transparency_logs WHERE campaign_id = $1 FOR UPDATE`,
+      [campaignId],
+    );
+    return this.toLog(rows[0]);
+  }
+
+  async findBySource(manager: EntityManager, campaignId: string, sourceRef: string, kind: PublicEntryKind): Promise<{ index: number; leafHash: Buffer } | null> {
+    const rows = await manager.query(
+      `SELECT idx, leaf_hash FROM public_ledger_entries WHERE campaign_id = $1 AND source_ref = $2 AND kind = $3`,
+      [campaignId, sourceRef, kind],
+    );
+    return rows[0] ? { index: Number(rows[0].idx), leafHash: rows[0].leaf_hash } : null;
+  }
+
+  /**
+   * Writes one appended entry: the entry, the interior nodes it completed, the new log state, the
+   * month/kind totals and (for named gifts) the donor name, in one round trip.
+   */
+  async insertAppended(
+    manager: EntityManager,
+    entry: NewEntryRow,
+    nodes: { level: number; index: number; hash: Buffer }[],
+    state: { size: number; rootHash: Buffer; frontier: Buffer; balance: bigint },
+    donor: { name: string | null; anonymousGift: boolean },
+  ): Promise<void> {
+    const result: unknown = await manager.query(
+      `WITH entry AS (
+         INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
+           public_message, payout_purpose, balance, leaf_hash, source_ref)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING 1
+       ), nodes AS (
+         INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
+         SELECT $1, l, i, h FROM unnest($15::smallint[], $16::bigint[], $17::bytea[]) AS t(l, i, h) RETURNING 1
+       ), totals AS (
+         INSERT INTO transparency_totals (campaign_id, month, kind, entries, amount) VALUES ($1, $4, $5, 1, $6)
+         ON CONFLICT (campaign_id, month, kind) DO UPDATE SET entries = transparency_totals.entries + 1, amount = transparency_totals.amount + EXCLUDED.amount
+         RETURNING 1
+       ), donor AS (
+         INSERT INTO transparency_donors (campaign_id, donor_name) SELECT $1, $18 WHERE $18::text IS NOT NULL
+         ON CONFLICT DO NOTHING RETURNING 1
+       )
+       UPDATE transparency_logs SET size = $2 + 1, root_hash = $19, frontier = $20, balance = $12,
+         donors = donors + (SELECT count(*) FROM donor) + $21, updated_at = now()
+       WHERE campaign_id = $1 AND size = $2 AND (SELECT count(*) FROM entry) = 1 AND (SELECT count(*) FROM totals) = 1
+         AND (SELECT count(*) FROM nodes) = $22
+       RETURNING size`,
+      [
+        entry.campaignId, entry.index, entry.occurredAt, entry.month, entry.kind, entry.amount.toString(), entry.currency,
+        entry.donorName, entry.donorCommitment, entry.publicMessage, entry.payoutPurpose, entry.balance.toString(), entry.leafHash, entry.sourceRef,
+        nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash),
+        donor.name, state.rootHash, state.frontier, donor.anonymousGift ? 1 : 0, nodes.length,
+      ],
+    );
+    // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row means the log
+    // moved under us (it cannot while the row is locked): fail so the whole transaction rolls back.
+    const updated = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
+    if (!Array.isArray(updated) || updated.length !== 1) throw new Error('public ledger append lost its log state');
+  }
+
+  /** One page of entries, by keyset on the leaf index. */
+  async page(campaignId: string, query: EntryPageQuery): Promise<StoredEntry[]> {
+    const params: unknown[] = [campaignId, query.size, query.limit];
+    const where = ['campaign_id = $1', 'idx < $2'];
+    if (query.from !== null) {
+      params.push(query.from);
+      where.push(`idx ${query.order === 'asc' ? '>' : '<'} $${params.length}`);
+    }
+    if (query.kind) {
+      params.push(query.kind);
+      where.push(`kind = $${params.length}`);
+    }
+    if (query.month) {
+      params.push(query.month);
+      where.push(`month = $${params.length}`);
+    }
+    const rows: EntryRow[] = await this.dataSource.query(
+      `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE ${where.join(' AND ')} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
+      params,
+    );
+    return rows.map((row) => toEntry(campaignId, row));
+  }
+
+  /** Whether any entry matches beyond a bound (to know if a page has a neighbour). */
+  async existsBeyond(campaignId: string, query: Omit<EntryPageQuery, 'limit'> & { from: number }): Promise<boolean> {
+    const rows = await this.page(campaignId, { ...query, limit: 1 });
+    return rows.length > 0;
+  }
+
+  async entry(campaignId: string, index: number): Promise<StoredEntry | null> {
+    const rows: EntryRow[] = await this.dataSource.query(`SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND idx = $2`, [campaignId, index]);
+    return rows[0] ? toEntry(campaignId, rows[0]) : null;
+  }
+
+  /** Perfect-subtree hashes in one read: level 0 from the entries, higher levels from the node cache. */
+  async nodes(campaignId: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>> {
+    const leaves = refs.filter((r) => r.level === 0).map((r) => r.index);
+    const inner = refs.filter((r) => r.level > 0);
+    const rows: { level: number; idx: string; hash: Buffer }[] = await this.dataSource.query(
+      `SELECT 0 AS level, idx, leaf_hash AS hash FROM public_ledger_entries WHERE campaign_id = $1 AND idx = ANY($2::bigint[])
+       UNION ALL
+       SELECT n.level, n.idx, n.hash FROM transparency_nodes n JOIN unnest($3::smallint[], $4::bigint[]) AS t(l, i) ON n.level = t.l AND n.idx = t.i
+       WHERE n.campaign_id = $1`,
+      [campaignId, leaves, inner.map((r) => r.level), inner.map((r) => r.index)],
+    );
+    return new Map(rows.map((row) => [`${row.level}:${row.idx}`, row.hash]));
+  }
+
+  async checkpoint(campaignId: string, size: number): Promise<{ note: string; createdAt: Date } | null> {
+    const rows = await this.dataSource.query(`SELECT note, created_at FROM transparency_checkpoints WHERE campaign_id = $1 AND size = $2`, [campaignId, size]);
+    return rows[0] ? { note: rows[0].note, createdAt: rows[0].created_at } : null;
+  }
+
+  /** Stores a signed checkpoint; a concurrent signer of the same size wins and its row is returned. */
+  async saveCheckpoint(campaignId: string, size: number, rootHash: Buffer, keyName: string, note: string): Promise<{ note: string; createdAt: Date }> {
+    await this.dataSource.query(
+      `INSERT INTO transparency_checkpoints (campaign_id, size, root_hash, key_name, note) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [campaignId, size, rootHash, keyName, note],
+    );
+    return (await this.checkpoint(campaignId, size)) as { note: string; createdAt: Date };
+  }
+
+  async totals(campaignId: string): Promise<MonthKindRow[]> {
+    const rows: { month: string; kind: PublicEntryKind; entries: string; amount: string }[] = await this.dataSource.query(
+      `SELECT month, kind, entries, amount::text AS amount FROM transparency_totals WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    return rows.map((r) => ({ month: r.month, kind: r.kind, count: Number(r.entries), amount: BigInt(r.amount) }));
+  }
+
+  private toLog(row: Record<string, unknown>): LogState {
+    return {
+      campaignId: row.campaign_id as string,
+      currency: row.currency as string,
+      size: Number(row.size),
+      rootHash: row.root_hash as Buffer,
+      frontier: row.frontier as Buffer,
+      balance: BigInt(row.balance as string),
+      donors: Number(row.donors),
+    };
+  }
+}

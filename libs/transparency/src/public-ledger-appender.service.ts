@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { DomainError } from '@ataa/common';
+import {
+  ANONYMOUS, appendToFrontier, decodeFrontier, emptyRoot, encodeFrontier, KIND_SIGN, LEAF_VERSION, monthOf,
+  PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash,
+} from './domain/index.js';
+import { PublicLedgerRepository } from './persistence/public-ledger.repository.js';
+
+/** What the ledger hands over for each posting that concerns a campaign (contract 4). */
+export interface PublicEntryInput {
+  campaignId: string;
+  kind: PublicEntryKind;
+  /** Signed minor units from the campaign's point of view: gifts positive, fees/refunds/payouts negative. */
+  amount: bigint;
+  currency: string;
+  occurredAt: Date;
+  /** The donor's public name; null for an anonymous gift (shown as "Anonymous"). */
+  donorDisplayName: string | null;
+  /** Hex SHA-256 salted commitment (`donorCommitment(salt, name)`) for anonymous gifts; null otherwise. */
+  donorCommitment: string | null;
+  publicMessage: string | null;
+  payoutPurpose: string | null;
+  /** The journal entry id: the same (sourceRef, kind) is appended at most once. */
+  sourceRef: string;
+}
+
+export interface AppendedEntry {
+  index: number;
+  /** Hex SHA-256 leaf hash. */
+  leafHash: string;
+  /** False when (sourceRef, kind) had already been appended: the existing entry is returned. */
+  created: boolean;
+}
+
+const MAX_NAME = 100;
+const MAX_TEXT = 500;
+
+/** Public free text: trimmed, control characters (except newlines) removed, empty becomes null. */
+function publicText(value: string | null | undefined, max: number, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  // eslint-disable-next-line no-control-regex
+  const cleaned = value.normalize('NFC').replace(/[\u0000-\u0009\u000b-\u001f\u007f\u2028\u2029]/g, '').replace(/\r/g, '').trim();
+  if (cleaned.length === 0) return null;
+  if (cleaned.length > max) throw new DomainError('public_entry_invalid', `${field} is longer than ${max} characters`, 400);
+  return cleaned.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+/**
+ * Appends public entries to a campaign's Merkle log, inside the caller's transaction (the one that
+ * posts the ledger entry), so the public ledger can never miss or invent a posting. O(log n): the
+ * log row holds the frontier; only the nodes this leaf completes are written.
+ */
+@Injectable()
+export class PublicLedgerAppender {
+  constructor(private readonly repository: PublicLedgerRepository) {}
+
+  async append(manager: EntityManager, input: PublicEntryInput): Promise<AppendedEntry> {
+    const checked = this.validate(input);
+    const log = await this.repository.lockLog(manager, input.campaignId, input.currency, emptyRoot());
+    const existing = await this.repository.findBySource(manager, input.campaignId, input.sourceRef, input.kind);
+    if (existing) return { index: existing.index, leafHash: existing.leafHash.toString('hex'), created: false };
+    if (log.currency !== input.currency) {
+      throw new DomainError('public_entry_currency_mismatch', `this campaign's public ledger is in ${log.currency}, not ${input.currency}`, 409);
+    }
+    const index = log.size;
+    const balance = log.balance + input.amount;
+    const time = input.occurredAt.toISOString();
+    const leaf: PublicLeaf = {
+      v: LEAF_VERSION,
+      campaign: input.campaignId,
+      index,
+      time,
+      kind: input.kind,
+      amount: input.amount.toString(),
+      currency: input.currency,
+      donor: checked.donor,
+      donorCommitment: input.donorCommitment ?? null,
+      message: checked.message,
+      purpose: checked.purpose,
+      balance: balance.toString(),
+    };
+    const hash = publicLeafHash(leaf);
+    const appended = appendToFrontier(decodeFrontier(log.frontier), log.size, hash);
+    const identity = input.kind === 'donation' ? publicDonorIdentity(leaf) : null;
+    await this.repository.insertAppended(
+      manager,
+      {
+        campaignId: input.campaignId, index, occurredAt: input.occurredAt, month: monthOf(time), kind: input.kind, amount: input.amount,
+        currency: input.currency, donorName: checked.donor, donorCommitment: input.donorCommitment ?? null, publicMessage: checked.message,
+        payoutPurpose: checked.purpose, balance, leafHash: hash, sourceRef: input.sourceRef,
+      },
+      appended.newNodes,
+      { size: index + 1, rootHash: appended.root, frontier: encodeFrontier(appended.frontier), balance },
+      { name: identity, anonymousGift: input.kind === 'donation' && identity === null },
+    );
+    return { index, leafHash: hash.toString('hex'), created: true };
+  }
+
+  private validate(input: PublicEntryInput): { donor: string | null; message: string | null; purpose: string | null } {
+    const fail = (message: string) => new DomainError('public_entry_invalid', message, 400);
+    if (!PUBLIC_ENTRY_KINDS.includes(input.kind)) throw fail(`unknown public entry kind ${String(input.kind)}`);
+    if (typeof input.amount !== 'bigint' || input.amount === 0n) throw fail('amount must be a non-zero bigint');
+    if ((input.amount > 0n ? 1 : -1) !== KIND_SIGN[input.kind]) throw fail(`a ${input.kind} must be ${KIND_SIGN[input.kind] > 0 ? 'positive' : 'negative'} for the campaign`);
+    if (!/^[a-z]{3}$/.test(input.currency)) throw fail('currency must be lower-case ISO 4217');
+    if (!(input.occurredAt instanceof Date) || Number.isNaN(input.occurredAt.getTime())) throw fail('occurredAt must be a valid date');
+    if (!input.sourceRef || input.sourceRef.length > 200) throw fail('sourceRef is required');
+    if (input.donorCommitment !== null && input.donorCommitment !== undefined) {
+      if (!/^[0-9a-f]{64}$/.test(input.donorCommitment)) throw fail('donorCommitment must be 64 lower-case hex digits');
+      if (input.donorDisplayName) throw fail('an entry with a donor commitment is anonymous and carries no name');
+    }
+    const name = publicText(input.donorDisplayName, MAX_NAME, 'donorDisplayName');
+    const donor = name ?? (input.kind === 'donation' ? ANONYMOUS : null);
+    return { donor, message: publicText(input.publicMessage, MAX_TEXT, 'publicMessage'), purpose: publicText(input.payoutPurpose, MAX_TEXT, 'payoutPurpose') };
+  }
+}

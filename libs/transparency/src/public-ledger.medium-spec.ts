@@ -1,0 +1,133 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ConfigModule } from '@ataa/config';
+import { DatabaseModule, TransactionRunner } from '@ataa/database';
+import { createTestEnvironment, TestEnvironment } from '@ataa/testing';
+import { appendEntries, insertCampaign, sampleHistory } from '../../../test/transparency/support.js';
+import {
+  leafHash, merkleRoot, parseVerifierKey, publicLeafHash, reportFromEntries, toLeaf, verifyCheckpoint, verifyConsistency, verifyInclusion,
+} from './domain/index.js';
+import { PublicLedgerAppender, PublicLedgerService, TransparencyModule, StoredEntry, CampaignLog } from './index.js';
+
+const b64 = (s: string) => Buffer.from(s, 'base64');
+
+describe('public ledger appender and read side (PostgreSQL)', () => {
+  let env: TestEnvironment;
+  let app: INestApplicationContext;
+  let appender: PublicLedgerAppender;
+  let service: PublicLedgerService;
+  let runner: TransactionRunner;
+  let dataSource: DataSource;
+  let campaignId: string;
+  let log: CampaignLog;
+  let entries: StoredEntry[];
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    @Module({ imports: [ConfigModule.forRoot(env.config), DatabaseModule, TransparencyModule] })
+    class TestModule {}
+    app = await NestFactory.createApplicationContext(TestModule, { logger: false });
+    appender = app.get(PublicLedgerAppender);
+    service = app.get(PublicLedgerService);
+    runner = app.get(TransactionRunner);
+    dataSource = app.get(DataSource);
+    campaignId = await insertCampaign(env.database.url, { slug: 'winter-relief' });
+    await appendEntries(runner, appender, campaignId, sampleHistory());
+    log = await service.log('winter-relief');
+    entries = [];
+    for await (const batch of service.allEntries(log, 4)) entries.push(...batch);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('numbers entries contiguously and stores the root of exactly those leaves', () => {
+    expect(entries.map((e) => e.index)).toEqual([...Array(11).keys()]);
+    for (const entry of entries) expect(publicLeafHash(toLeaf(entry)).toString('hex')).toBe(entry.leafHash);
+    expect(log.size).toBe(11);
+    expect(log.rootHash.equals(merkleRoot(entries.map((e) => Buffer.from(e.leafHash, 'hex'))))).toBe(true);
+    expect(entries.map((e) => e.balance).at(-1)).toBe('7877');
+    expect(entries[3]).toMatchObject({ donor: 'Anonymous', donorCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('appends each (journal entry, kind) once and rejects impossible entries, changing nothing', async () => {
+    const sourceRef = randomUUID();
+    const input = { campaignId, kind: 'donation' as const, amount: 700n, currency: 'usd', occurredAt: new Date('2026-03-10T00:00:00Z'), donorDisplayName: 'Omar', donorCommitment: null, publicMessage: null, payoutPurpose: null, sourceRef };
+    const first = await runner.run((m) => appender.append(m, input));
+    const again = await runner.run((m) => appender.append(m, input));
+    expect(again).toEqual({ ...first, created: false });
+    await expect(runner.run((m) => appender.append(m, { ...input, sourceRef: randomUUID(), amount: -5n }))).rejects.toMatchObject({ code: 'public_entry_invalid' });
+    await expect(runner.run((m) => appender.append(m, { ...input, sourceRef: randomUUID(), currency: 'eur' }))).rejects.toMatchObject({ code: 'public_entry_currency_mismatch' });
+    // The caller's transaction fails after appending: the entry goes with it.
+    await expect(runner.run(async (m) => {
+      await appender.append(m, { ...input, sourceRef: randomUUID() });
+      throw new Error('ledger posting failed');
+    })).rejects.toThrow('ledger posting failed');
+    const after = await service.log('winter-relief');
+    expect(after.size).toBe(12);
+  });
+
+  it('serializes concurrent appends into one consistent log', async () => {
+    const other = await insertCampaign(env.database.url, { slug: 'concurrent' });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => runner.run((m) => appender.append(m, {
+      campaignId: other, kind: 'donation', amount: BigInt(100 + i), currency: 'usd', occurredAt: new Date(), donorDisplayName: `D${i}`,
+      donorCommitment: null, publicMessage: null, payoutPurpose: null, sourceRef: randomUUID(),
+    }))));
+    const otherLog = await service.log('concurrent');
+    const rows: StoredEntry[] = [];
+    for await (const batch of service.allEntries(otherLog)) rows.push(...batch);
+    expect(rows.map((r) => r.index)).toEqual([...Array(12).keys()]);
+    expect(otherLog.rootHash.equals(merkleRoot(rows.map((r) => Buffer.from(r.leafHash, 'hex'))))).toBe(true);
+    expect(otherLog.balance).toBe(BigInt(12 * 100 + 66));
+    expect(rows.at(-1)?.balance).toBe(String(12 * 100 + 66));
+  });
+
+  it('the database refuses to rewrite entries, nodes or checkpoints', async () => {
+    await service.checkpoint(log);
+    await expect(dataSource.query(`UPDATE public_ledger_entries SET amount = 1 WHERE campaign_id = $1 AND idx = 0`, [campaignId])).rejects.toThrow(/append-only/);
+    await expect(dataSource.query(`DELETE FROM transparency_nodes WHERE campaign_id = $1`, [campaignId])).rejects.toThrow(/append-only/);
+    await expect(dataSource.query(`UPDATE transparency_checkpoints SET note = 'x' WHERE campaign_id = $1`, [campaignId])).rejects.toThrow(/append-only/);
+  });
+
+  it('serves inclusion and consistency proofs, from stored nodes, that verify for every size', async () => {
+    const leaves = entries.map((e) => Buffer.from(e.leafHash, 'hex'));
+    for (let size = 1; size <= 11; size++) {
+      const root = merkleRoot(leaves.slice(0, size));
+      expect((await service.rootAt(log, size)).equals(root)).toBe(true);
+      for (let index = 0; index < size; index++) {
+        const proof = await service.inclusionProof(log, index, size);
+        expect(verifyInclusion(index, size, leaves[index], proof.proof.map(b64), root)).toBe(true);
+      }
+      for (let from = 0; from <= size; from++) {
+        const proof = await service.consistencyProof(log, from, size);
+        expect(verifyConsistency(from, size, proof.proof.map(b64), b64(proof.fromRoot), b64(proof.toRoot))).toBe(true);
+      }
+    }
+    await expect(service.inclusionProof(log, 11, 11)).rejects.toMatchObject({ code: 'index_out_of_range' });
+    await expect(service.consistencyProof(log, 3, 12)).rejects.toMatchObject({ code: 'size_out_of_range' });
+  });
+
+  it('signs checkpoints with the published key and keeps the same checkpoint per size', async () => {
+    const checkpoint = await service.checkpoint(log);
+    const key = parseVerifierKey(service.publicKey().verifierKey);
+    const verified = verifyCheckpoint(checkpoint.note, key);
+    expect(verified).toMatchObject({ size: 11, origin: `${env.config.TRANSPARENCY_ORIGIN}/campaigns/${campaignId}` });
+    expect(verified.rootHash.equals(log.rootHash)).toBe(true);
+    expect((await service.checkpoint(log)).note).toBe(checkpoint.note);
+    const receipt = await service.receiptVerification(campaignId, 3);
+    expect(receipt).toMatchObject({ leafIndex: 3, leafHash: entries[3].leafHash });
+    expect(leafHash(Buffer.alloc(0))).toHaveLength(32);
+  });
+
+  it('keeps report totals that equal a recomputation from the entries', async () => {
+    const current = await service.log('winter-relief');
+    const all: StoredEntry[] = [];
+    for await (const batch of service.allEntries(current)) all.push(...batch);
+    expect(all).toHaveLength(12);
+    expect(await service.report(current)).toEqual(reportFromEntries('usd', all.map(toLeaf)));
+  });
+});

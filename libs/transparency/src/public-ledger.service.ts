@@ -1,0 +1,222 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, NotFoundError } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
+import {
+  buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
+  hashRange, inclusionProofRanges, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint,
+} from './domain/index.js';
+import type { CheckpointSigner } from './domain/index.js';
+import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
+import { LogState, PublicCampaign, PublicLedgerRepository, StoredEntry } from './persistence/public-ledger.repository.js';
+
+export interface CampaignLog {
+  campaign: PublicCampaign;
+  size: number;
+  rootHash: Buffer;
+  balance: bigint;
+  donors: number;
+  origin: string;
+}
+
+export interface LedgerPageRequest {
+  order: 'asc' | 'desc';
+  cursor: LedgerCursor | null;
+  kind: PublicEntryKind | null;
+  month: string | null;
+  limit: number;
+}
+
+/** A position in the ledger: entries after (`a`) or before (`b`) an index, in leaf order. */
+export interface LedgerCursor {
+  after?: number;
+  before?: number;
+}
+
+export interface LedgerPage {
+  size: number;
+  entries: StoredEntry[];
+  /** Cursor for the following page in the requested order, null at the end. */
+  next: string | null;
+  /** Cursor for the preceding page in the requested order, null at the start. */
+  prev: string | null;
+  /** True when every entry of the page is older than newer appends can touch: safe to cache for long. */
+  immutable: boolean;
+}
+
+export interface CheckpointView {
+  origin: string;
+  size: number;
+  rootHash: string;
+  note: string;
+  createdAt: string;
+}
+
+export interface ReceiptVerificationData {
+  leafIndex: number;
+  leafHash: string;
+  checkpoint: string;
+  checkpointSize: number;
+}
+
+export function encodeCursor(cursor: LedgerCursor): string {
+  return Buffer.from(cursor.after !== undefined ? `a${cursor.after}` : `b${cursor.before}`, 'utf8').toString('base64url');
+}
+
+/** Parses an opaque cursor; anything but one we issued is a 400. */
+export function decodeCursor(text: string): LedgerCursor {
+  const invalid = new DomainError('invalid_cursor', 'cursor is not a cursor this ledger issued', 400);
+  if (!/^[A-Za-z0-9_-]{2,24}$/.test(text)) throw invalid;
+  const match = /^([ab])(0|[1-9][0-9]{0,15})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  if (!match || !Number.isSafeInteger(Number(match[2]))) throw invalid;
+  return match[1] === 'a' ? { after: Number(match[2]) } : { before: Number(match[2]) };
+}
+
+/** The public read side: pages, exports, report, checkpoints and proofs, all O(log n) or O(page). */
+@Injectable()
+export class PublicLedgerService {
+  constructor(
+    private readonly repository: PublicLedgerRepository,
+    private readonly config: AppConfig,
+    @Inject(CHECKPOINT_SIGNER) private readonly signer: CheckpointSigner,
+  ) {}
+
+  /** The campaign and its log state, or 404 (drafts and unknown slugs alike). */
+  async log(slug: string): Promise<CampaignLog> {
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length > 80) throw new NotFoundError('Campaign');
+    const campaign = await this.repository.findPublicCampaign(slug);
+    if (!campaign) throw new NotFoundError('Campaign');
+    const state: LogState | null = await this.repository.findLog(campaign.id);
+    return {
+      campaign,
+      size: state?.size ?? 0,
+      rootHash: state?.rootHash ?? emptyRoot(),
+      balance: state?.balance ?? 0n,
+      donors: state?.donors ?? 0,
+      origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaign.id),
+    };
+  }
+
+  async page(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerPage> {
+    const { cursor, order } = request;
+    // A cursor names a side of an index; the page is read in the requested order from there.
+    const base = { size: log.size, kind: request.kind, month: request.month };
+    let entries: StoredEntry[];
+    if (cursor === null) {
+      entries = await this.repository.page(log.campaign.id, { ...base, order, from: null, limit: request.limit });
+    } else {
+      const forward = (order === 'asc') === (cursor.after !== undefined);
+      const from = (cursor.after ?? cursor.before) as number;
+      const readOrder = cursor.after !== undefined ? 'asc' : 'desc';
+      entries = await this.repository.page(log.campaign.id, { ...base, order: readOrder, from, limit: request.limit });
+      if (!forward) entries.reverse();
+    }
+    const first = entries[0];
+    const last = entries[entries.length - 1];
+    const towardsEnd = (index: number): LedgerCursor => (order === 'asc' ? { after: index } : { before: index });
+    const towardsStart = (index: number): LedgerCursor => (order === 'asc' ? { before: index } : { after: index });
+    const hasBeyond = async (c: LedgerCursor) =>
+      this.repository.existsBeyond(log.campaign.id, { ...base, order: c.after !== undefined ? 'asc' : 'desc', from: (c.after ?? c.before) as number });
+    const next = last && (await hasBeyond(towardsEnd(last.index))) ? encodeCursor(towardsEnd(last.index)) : null;
+    const prev = first && (await hasBeyond(towardsStart(first.index))) ? encodeCursor(towardsStart(first.index)) : null;
+    // Entries never change; a full page read from a fixed cursor towards older entries stays the same forever.
+    const immutable = cursor !== null && entries.length === request.limit && (cursor.before !== undefined || (order === 'asc' && next !== null));
+    return { size: log.size, entries, next, prev, immutable };
+  }
+
+  /** Every entry up to the current size, in leaf order, in batches: constant memory for any size. */
+  async *allEntries(log: CampaignLog, batch = 2000): AsyncGenerator<StoredEntry[]> {
+    let from: number | null = null;
+    for (;;) {
+      const rows = await this.repository.page(log.campaign.id, { order: 'asc', from, size: log.size, kind: null, month: null, limit: batch });
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < batch) return;
+      from = rows[rows.length - 1].index;
+    }
+  }
+
+  async report(log: CampaignLog): Promise<CampaignReport> {
+    return buildReport(log.campaign.currency, await this.repository.totals(log.campaign.id), log.donors, log.balance, log.size);
+  }
+
+  /** The MTH of the first `size` leaves, from O(log n) stored nodes. */
+  async rootAt(log: CampaignLog, size: number): Promise<Buffer> {
+    if (size === log.size) return log.rootHash;
+    const [root] = await this.resolve(log.campaign.id, [{ start: 0, end: size }]);
+    return root;
+  }
+
+  /** The signed checkpoint of a size (default: the current one), signed once and stored. */
+  async checkpoint(log: CampaignLog, size = log.size): Promise<CheckpointView> {
+    this.assertSize(log, size, 'size');
+    const stored = await this.repository.checkpoint(log.campaign.id, size);
+    const rootHash = await this.rootAt(log, size);
+    const saved = stored ?? (await this.repository.saveCheckpoint(log.campaign.id, size, rootHash, this.signer.keyName, signCheckpoint({ origin: log.origin, size, rootHash }, this.signer)));
+    return { origin: log.origin, size, rootHash: rootHash.toString('base64'), note: saved.note, createdAt: saved.createdAt.toISOString() };
+  }
+
+  async inclusionProof(log: CampaignLog, index: number, size: number): Promise<{ index: number; size: number; leafHash: string; rootHash: string; proof: string[] }> {
+    this.assertSize(log, size, 'size');
+    if (size === 0 || index >= size) throw new DomainError('index_out_of_range', `index must be below size (${size})`, 400);
+    const ranges = inclusionProofRanges(index, size);
+    const hashes = await this.resolve(log.campaign.id, [...ranges, { start: index, end: index + 1 }, { start: 0, end: size }]);
+    const root = hashes.pop() as Buffer;
+    const leaf = hashes.pop() as Buffer;
+    return { index, size, leafHash: leaf.toString('hex'), rootHash: root.toString('base64'), proof: hashes.map((h) => h.toString('base64')) };
+  }
+
+  async consistencyProof(log: CampaignLog, from: number, to: number): Promise<{ from: number; to: number; fromRoot: string; toRoot: string; proof: string[] }> {
+    this.assertSize(log, to, 'to');
+    if (from > to) throw new DomainError('size_out_of_range', 'from must not exceed to', 400);
+    const ranges = consistencyProofRanges(from, to);
+    const hashes = await this.resolve(log.campaign.id, [...ranges, { start: 0, end: from }, { start: 0, end: to }]);
+    const toRoot = hashes.pop() as Buffer;
+    const fromRoot = hashes.pop() as Buffer;
+    return { from, to, fromRoot: fromRoot.toString('base64'), toRoot: toRoot.toString('base64'), proof: hashes.map((h) => h.toString('base64')) };
+  }
+
+  /** What a donor's receipt carries to verify the gift offline (the receipts engineer uses this). */
+  async receiptVerification(campaignId: string, leafIndex: number): Promise<ReceiptVerificationData | null> {
+    const campaign = { id: campaignId } as PublicCampaign;
+    const state = await this.repository.findLog(campaignId);
+    if (!state || leafIndex >= state.size) return null;
+    const entry = await this.repository.entry(campaignId, leafIndex);
+    if (!entry) return null;
+    const log: CampaignLog = {
+      campaign, size: state.size, rootHash: state.rootHash, balance: state.balance, donors: state.donors,
+      origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaignId),
+    };
+    const checkpoint = await this.checkpoint(log);
+    return { leafIndex, leafHash: entry.leafHash, checkpoint: checkpoint.note, checkpointSize: checkpoint.size };
+  }
+
+  publicKey(): { keyName: string; algorithm: 'ed25519'; publicKey: string; keyHash: string; verifierKey: string } {
+    const key = { keyName: this.signer.keyName, publicKey: this.signer.publicKey };
+    return {
+      keyName: key.keyName,
+      algorithm: 'ed25519',
+      publicKey: key.publicKey.toString('base64'),
+      keyHash: this.signer.keyHash.toString(16).padStart(8, '0'),
+      verifierKey: formatVerifierKey(key),
+    };
+  }
+
+  private assertSize(log: CampaignLog, size: number, name: string): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > log.size) {
+      throw new DomainError('size_out_of_range', `${name} must be between 0 and the tree size (${log.size})`, 400);
+    }
+  }
+
+  /** Hashes of several ranges from one read of the perfect nodes they need. */
+  private async resolve(campaignId: string, ranges: LeafRange[]): Promise<Buffer[]> {
+    const refs = nodesFor(ranges.filter((r) => r.end > r.start));
+    const found = refs.length > 0 ? await this.repository.nodes(campaignId, refs) : new Map<string, Buffer>();
+    return ranges.map((range) =>
+      hashRange(range, (ref) => {
+        const hash = found.get(nodeKey(ref));
+        if (!hash) throw new Error(`merkle node ${nodeKey(ref)} missing for campaign ${campaignId}`);
+        return hash;
+      }),
+    );
+  }
+}

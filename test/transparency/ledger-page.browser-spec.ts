@@ -1,0 +1,71 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Browser } from 'playwright-core';
+import { TransactionRunner } from '@ataa/database';
+import { baseUrlOf, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
+import { PublicLedgerAppender } from '@ataa/transparency';
+import { appendEntries, insertCampaign, sampleHistory } from './support.js';
+
+describe('ledger and report pages in a real browser', () => {
+  let env: TestEnvironment;
+  let app: NestFastifyApplication;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    app = await startTestApi(env.config, { listen: true });
+    base = await baseUrlOf(app);
+    const campaignId = await insertCampaign(env.database.url, { slug: 'clean-water', language: 'ar', title: 'مياه نظيفة' });
+    await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, sampleHistory());
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('verifies the entries of the page in the browser (WebCrypto) and shows "verified"', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/c/clean-water/ledger?lang=en&limit=5`);
+    await page.waitForSelector('#verification[data-state="verified"]', { timeout: 30_000 });
+    expect(await page.textContent('#verification-status')).toContain('Verified');
+    expect(await page.textContent('#verification-detail')).toContain('All 5 entries on this page are in the log signed at size 11');
+    expect(await page.textContent('#verification-detail')).not.toContain('cannot check Ed25519');
+    expect(await page.locator('table.tl-ledger tbody tr').count()).toBe(5);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows "failed" when the server hands the browser a tampered entry', async () => {
+    const page = await browser.newPage();
+    await page.route('**/api/v1/public/campaigns/clean-water/ledger**', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      body.entries[0].amount = '999999';
+      await route.fulfill({ response, body: JSON.stringify(body) });
+    });
+    await page.goto(`${base}/c/clean-water/ledger?lang=en`);
+    await page.waitForSelector('#verification[data-state="failed"]', { timeout: 30_000 });
+    expect(await page.textContent('#verification-detail')).toMatch(/does not match its leaf hash/);
+    await page.close();
+  });
+
+  it('renders the Arabic report right-to-left with a readable chart', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/c/clean-water/report`);
+    expect(await page.getAttribute('html', 'dir')).toBe('rtl');
+    expect(await page.getAttribute('html', 'lang')).toBe('ar');
+    const chart = page.locator('#report-chart');
+    expect(await chart.isVisible()).toBe(true);
+    expect(await chart.getAttribute('role')).toBe('img');
+    // Three months of activity: an in-bar and an out-bar each, with visible height for January's gifts.
+    expect(await page.locator('#report-chart rect.tl-bar-in').count()).toBe(3);
+    const box = await page.locator('#report-chart rect.tl-bar-in').first().boundingBox();
+    expect(box?.height ?? 0).toBeGreaterThan(10);
+    expect(await page.textContent('#total-raised')).toContain('190.00 USD');
+    await page.close();
+  });
+});

@@ -1,0 +1,236 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { TransactionRunner } from '@ataa/database';
+import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+import { PublicLedgerAppender, signerFromConfig } from '@ataa/transparency';
+import { runVerifier } from '../../apps/verifier/src/main.js';
+import { FetchLike, verifyCampaign } from '../../apps/verifier/src/verifier.js';
+import { campaignOrigin, merkleRoot, publicLeafHash, signCheckpoint, toLeaf, verifyCheckpoint, parseVerifierKey, verifyInclusion, verifyConsistency } from '../../libs/transparency/src/domain/index.js';
+import { appendEntries, insertCampaign, sampleHistory } from './support.js';
+
+type Json = Record<string, any>;
+
+/** A fetch that lets a test rewrite what the server answers: the "tampered copy" of a ledger. */
+function tamperingFetch(rewrite: (url: string, body: string) => string): FetchLike {
+  return async (url, init) => {
+    const res = await fetch(url, init);
+    const body = await res.text();
+    return { ok: res.ok, status: res.status, text: async () => rewrite(url, body) };
+  };
+}
+const rewriteEntries = (change: (entries: Json[]) => Json[]) => (url: string, body: string) => {
+  if (!url.includes('/ledger?')) return body;
+  const page = JSON.parse(body);
+  page.entries = change(page.entries);
+  return JSON.stringify(page);
+};
+
+describe('public ledger over HTTP and the independent verifier', () => {
+  let env: TestEnvironment;
+  let app: NestFastifyApplication;
+  let base: string;
+  let campaignId: string;
+  let otherId: string;
+  const http = () => request(app.getHttpServer());
+  const api = '/api/v1/public/campaigns/winter-relief';
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    app = await startTestApi(env.config, { listen: true });
+    base = await baseUrlOf(app);
+    const runner = app.get(TransactionRunner);
+    const appender = app.get(PublicLedgerAppender);
+    campaignId = await insertCampaign(env.database.url, { slug: 'winter-relief', language: 'en', title: 'Winter relief' });
+    otherId = await insertCampaign(env.database.url, { slug: 'other-campaign' });
+    const draftId = await insertCampaign(env.database.url, { slug: 'secret-draft', status: 'draft' });
+    await appendEntries(runner, appender, campaignId, sampleHistory());
+    await appendEntries(runner, appender, otherId, sampleHistory().slice(0, 3));
+    await appendEntries(runner, appender, draftId, sampleHistory().slice(0, 1));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('pages the JSON ledger by keyset in both directions and both orders', async () => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let last: Json | null = null;
+    do {
+      const res = await http().get(`${api}/ledger`).query({ order: 'asc', limit: 4, ...(cursor ? { cursor } : {}) }).expect(200);
+      seen.push(...res.body.entries.map((e: Json) => e.index));
+      last = res.body;
+      cursor = res.body.page.next;
+    } while (cursor);
+    expect(seen).toEqual([...Array(11).keys()]);
+    // Backwards from the last page: the previous page is entries 4..7, in the same (ascending) order.
+    const back = await http().get(`${api}/ledger`).query({ order: 'asc', limit: 4, cursor: last?.page.prev }).expect(200);
+    expect(back.body.entries.map((e: Json) => e.index)).toEqual([4, 5, 6, 7]);
+    const newest = await http().get(`${api}/ledger`).query({ limit: 3 }).expect(200);
+    expect(newest.body.entries.map((e: Json) => e.index)).toEqual([10, 9, 8]);
+    expect(newest.body.page.prev).toBeNull();
+    const older = await http().get(`${api}/ledger`).query({ limit: 3, cursor: newest.body.page.next }).expect(200);
+    expect(older.body.entries.map((e: Json) => e.index)).toEqual([7, 6, 5]);
+    const newerAgain = await http().get(`${api}/ledger`).query({ limit: 3, cursor: older.body.page.prev }).expect(200);
+    expect(newerAgain.body.entries.map((e: Json) => e.index)).toEqual([10, 9, 8]);
+  });
+
+  it('filters by kind and month', async () => {
+    const gifts = await http().get(`${api}/ledger`).query({ kind: 'donation', order: 'asc' }).expect(200);
+    expect(gifts.body.entries.map((e: Json) => e.index)).toEqual([0, 3, 5, 10]);
+    const february = await http().get(`${api}/ledger`).query({ month: '2026-02', order: 'asc' }).expect(200);
+    expect(february.body.entries.map((e: Json) => [e.index, e.kind])).toEqual([[5, 'donation'], [6, 'refund'], [7, 'dispute'], [8, 'dispute_reversal']]);
+  });
+
+  it('publishes nothing private: no source references, e-mails or payment details', async () => {
+    const res = await http().get(`${api}/ledger`).query({ limit: 200 }).expect(200);
+    const text = JSON.stringify(res.body);
+    expect(text).not.toMatch(/sourceRef|source_ref|@|cus_|pm_|ch_|pi_/);
+    expect(Object.keys(res.body.entries[0]).sort()).toEqual(['amount', 'balance', 'campaign', 'currency', 'donor', 'donorCommitment', 'index', 'kind', 'leafHash', 'message', 'purpose', 'time', 'v']);
+    const anonymous = res.body.entries.find((e: Json) => e.index === 3);
+    expect(anonymous).toMatchObject({ donor: 'Anonymous', donorCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('answers bad query parameters with 400 and drafts or unknown campaigns with 404', async () => {
+    for (const [url, code] of [
+      [`/c/winter-relief/proof/inclusion?index=-1&size=3`, 'validation_failed'],
+      [`/c/winter-relief/proof/inclusion?index=2&size=99`, 'size_out_of_range'],
+      [`/c/winter-relief/proof/inclusion?index=5&size=5`, 'index_out_of_range'],
+      [`/c/winter-relief/proof/inclusion?index=1.5`, 'validation_failed'],
+      [`/c/winter-relief/proof/consistency?from=8&to=4`, 'size_out_of_range'],
+      [`/c/winter-relief/proof/consistency?from=1&to=12`, 'size_out_of_range'],
+      [`/c/winter-relief/checkpoint?size=-3`, 'validation_failed'],
+      [`${api}/ledger?cursor=garbage!`, 'invalid_cursor'],
+      [`${api}/ledger?cursor=Zm9vYmFy`, 'invalid_cursor'],
+      [`${api}/ledger?limit=0`, 'validation_failed'],
+      [`${api}/ledger?month=2026-13`, 'validation_failed'],
+      [`${api}/ledger?kind=salary`, 'validation_failed'],
+      [`${api}/ledger?admin=true`, 'validation_failed'],
+    ] as const) {
+      const res = await http().get(url).set('accept', 'application/json');
+      expect({ url, status: res.status, code: res.body.code }).toEqual({ url, status: 400, code });
+    }
+    for (const url of ['/c/secret-draft/ledger', '/c/secret-draft/ledger.csv', '/c/secret-draft/report', '/c/secret-draft/checkpoint', '/api/v1/public/campaigns/secret-draft/ledger', '/c/no-such-campaign/ledger', '/c/Bad_Slug/report']) {
+      const res = await http().get(url);
+      expect({ url, status: res.status }).toEqual({ url, status: 404 });
+    }
+  });
+
+  it('serves signed checkpoints, the published key and proofs that verify', async () => {
+    const text = await http().get('/c/winter-relief/checkpoint').expect(200);
+    expect(text.headers['content-type']).toContain('text/plain');
+    const keyText = await http().get('/.well-known/ataa-transparency.pub').expect(200);
+    const keyJson = await http().get('/.well-known/ataa-transparency.json').expect(200);
+    const key = parseVerifierKey(keyText.text);
+    expect(keyJson.body).toMatchObject({ algorithm: 'ed25519', keyName: key.keyName, publicKey: key.publicKey.toString('base64') });
+    const checkpoint = verifyCheckpoint(text.text, key);
+    expect(checkpoint).toMatchObject({ origin: `${env.config.TRANSPARENCY_ORIGIN}/campaigns/${campaignId}`, size: 11 });
+    expect(text.text.split('\n').slice(1, 3)).toEqual(['11', checkpoint.rootHash.toString('base64')]);
+
+    const all = (await http().get(`${api}/ledger`).query({ order: 'asc', limit: 200 })).body.entries as Json[];
+    const leaves = all.map((e) => publicLeafHash(toLeaf(e)));
+    expect(merkleRoot(leaves).equals(checkpoint.rootHash)).toBe(true);
+    const inclusion = await http().get('/c/winter-relief/proof/inclusion').query({ index: 3, size: 11 }).expect(200);
+    expect(inclusion.headers['cache-control']).toContain('immutable');
+    expect(verifyInclusion(3, 11, leaves[3], inclusion.body.proof.map((p: string) => Buffer.from(p, 'base64')), checkpoint.rootHash)).toBe(true);
+    const consistency = await http().get('/c/winter-relief/proof/consistency').query({ from: 6 }).expect(200);
+    expect(verifyConsistency(6, 11, consistency.body.proof.map((p: string) => Buffer.from(p, 'base64')), merkleRoot(leaves.slice(0, 6)), checkpoint.rootHash)).toBe(true);
+  });
+
+  it('caches with ETags: 304 when unchanged, long-lived for pages of old entries', async () => {
+    const first = await http().get(`${api}/ledger`).query({ limit: 3 }).expect(200);
+    expect(first.headers.etag).toBeDefined();
+    expect(first.headers['cache-control']).toContain('max-age=5');
+    await http().get(`${api}/ledger`).query({ limit: 3 }).set('if-none-match', first.headers.etag).expect(304);
+    const old = await http().get(`${api}/ledger`).query({ limit: 3, cursor: first.body.page.next }).expect(200);
+    expect(old.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('streams the CSV export and renders the pages in English and Arabic', async () => {
+    const csv = await http().get('/c/winter-relief/ledger.csv').expect(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.text.trim().split('\n');
+    expect(lines).toHaveLength(12);
+    expect(lines[0]).toBe('index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash');
+    expect(lines[10]).toContain(',payout,-8000,-80.00,usd,,,,Blankets and heaters,');
+
+    const page = await http().get('/c/winter-relief/ledger').expect(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.text).toContain('<html lang="en" dir="ltr">');
+    expect(page.text).toContain('src="/assets/verify-ledger.js"');
+    expect(page.text).not.toMatch(/<script(?![^>]*src=)/);
+    expect(page.text).toContain('Blankets and heaters');
+    const arabic = await http().get('/c/winter-relief/ledger?lang=ar').expect(200);
+    expect(arabic.text).toContain('<html lang="ar" dir="rtl">');
+    expect(arabic.text).toContain('السجل العام');
+    const report = await http().get('/c/winter-relief/report').expect(200);
+    expect(report.text).toContain('id="report-chart"');
+    expect(report.text).toMatch(/id="total-raised">190\.00 USD/);
+    const json = await http().get('/c/winter-relief/report').set('accept', 'application/json').expect(200);
+    expect(json.body.report).toMatchObject({ raised: '19000', gifts: 4, donors: 3, balance: '7877' });
+  });
+
+  it('the verifier CLI accepts the ledger, then checks consistency with the checkpoint it saved', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ataa-verify-'));
+    const state = path.join(dir, 'state.json');
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    expect(await runVerifier([`${base}/c/winter-relief`, '--state', state], io)).toBe(0);
+    expect(out.at(-1)).toMatch(/^VERIFIED: 11 entries/);
+    expect(JSON.parse(readFileSync(state, 'utf8'))[`${base}/c/winter-relief`]).toContain('\n11\n');
+
+    await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, [{ kind: 'donation', amount: 1200n, occurredAt: new Date('2026-03-20T00:00:00Z'), donorDisplayName: 'Lina' }]);
+    out.length = 0;
+    expect(await runVerifier([`${base}/c/winter-relief`, '--state', state], io)).toBe(0);
+    expect(out.join('\n')).toContain('consistent with the saved checkpoint of size 11');
+    expect(out.at(-1)).toMatch(/^VERIFIED: 12 entries/);
+    expect(await runVerifier(['not a url'], io)).toBe(1);
+  });
+
+  describe('rejects a tampered copy with a clear reason', () => {
+    const url = () => `${base}/c/winter-relief`;
+    const rejected = async (fetcher: FetchLike, extra: { previousCheckpoint?: string } = {}) => {
+      const error = await verifyCampaign(url(), { fetch: fetcher, ...extra }).then(() => null, (e: Error) => e);
+      expect(error?.name).toBe('VerificationFailure');
+      return error?.message ?? '';
+    };
+
+    it('an altered entry', async () => {
+      expect(await rejected(tamperingFetch(rewriteEntries((es) => es.map((e) => (e.index === 2 ? { ...e, amount: '-100', balance: String(BigInt(e.balance) + 100n) } : e)))))).toMatch(/entry 2|balance/);
+      // Altered consistently (content, hash and balances): only the signed root can tell.
+      const forged = tamperingFetch(rewriteEntries((es) => es.map((e) => (e.index === 1 ? (() => { const x = { ...e, message: 'edited' }; return { ...x, leafHash: publicLeafHash(toLeaf(x)).toString('hex') }; })() : e))));
+      expect(await rejected(forged)).toMatch(/do not hash to the signed root/);
+    });
+
+    it('a removed entry and a reordered pair', async () => {
+      expect(await rejected(tamperingFetch(rewriteEntries((es) => es.filter((e) => e.index !== 4))))).toMatch(/entry 4 is missing or out of order/);
+      expect(await rejected(tamperingFetch(rewriteEntries((es) => es.map((e) => (e.index === 5 ? es.find((x) => x.index === 6) : e.index === 6 ? es.find((x) => x.index === 5) : e) as Json))))).toMatch(/entry 5 is missing or out of order/);
+    });
+
+    it('a forged checkpoint signature and a checkpoint from another campaign', async () => {
+      const forged = tamperingFetch((u, body) => {
+        if (!u.includes('/checkpoint')) return body;
+        const view = JSON.parse(body);
+        const [sigLine] = view.note.split('\n').slice(4);
+        const blob = Buffer.from(sigLine.split(' ')[2], 'base64');
+        blob[10] ^= 0xff;
+        view.note = view.note.replace(sigLine.split(' ')[2], blob.toString('base64'));
+        return JSON.stringify(view);
+      });
+      expect(await rejected(forged)).toMatch(/checkpoint rejected: signature is invalid/);
+      const otherCheckpoint = (await http().get('/api/v1/public/campaigns/other-campaign/checkpoint')).body;
+      const swapped = tamperingFetch((u, body) => (u.includes('/checkpoint') ? JSON.stringify(otherCheckpoint) : body));
+      expect(await rejected(swapped)).toMatch(/checkpoint is for another log/);
+    });
+
+    it('a log rewritten since a checkpoint saved earlier', async () => {
+      // A checkpoint of size 5 with the right origin and a valid signature, but another history.
+      const signer = signerFromConfig(env.config);
+      const rewritten = signCheckpoint({ origin: campaignOrigin(env.config.TRANSPARENCY_ORIGIN, campaignId), size: 5, rootHash: merkleRoot([Buffer.alloc(32, 1)]) }, signer);
+      expect(await rejected(tamperingFetch((_, b) => b), { previousCheckpoint: rewritten })).toMatch(/rewritten/);
+    });
+  });
+});

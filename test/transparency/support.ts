@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { TransactionRunner } from '@ataa/database';
+import { createDonorCommitment, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
+
+/** Inserts an organization and a campaign straight into the tables (contract 3 columns). */
+export async function insertCampaign(databaseUrl: string, options: { slug: string; status?: string; currency?: string; language?: 'en' | 'ar'; title?: string }): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const org = await client.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, [`Org ${options.slug}`]);
+    const status = options.status ?? 'published';
+    const campaign = await client.query(
+      `INSERT INTO campaigns (organization_id, slug, title, currency, goal_amount, funding_model, language, platform_fee_bps, status, published_at)
+       VALUES ($1, $2, $3, $4, 1000000, 'flexible', $5, 200, $6, $7) RETURNING id`,
+      [org.rows[0].id, options.slug, options.title ?? `Campaign ${options.slug}`, options.currency ?? 'usd', options.language ?? 'en', status, status === 'draft' ? null : new Date()],
+    );
+    return campaign.rows[0].id;
+  } finally {
+    await client.end();
+  }
+}
+
+export type SeedEntry = Omit<PublicEntryInput, 'campaignId' | 'sourceRef' | 'currency' | 'donorCommitment' | 'publicMessage' | 'payoutPurpose' | 'donorDisplayName'> &
+  Partial<Pick<PublicEntryInput, 'sourceRef' | 'currency' | 'donorCommitment' | 'publicMessage' | 'payoutPurpose' | 'donorDisplayName'>>;
+
+/** Appends entries one transaction each, as the ledger does; returns the salts of anonymous gifts by index. */
+export async function appendEntries(runner: TransactionRunner, appender: PublicLedgerAppender, campaignId: string, entries: SeedEntry[]): Promise<Map<number, { salt: string; name: string }>> {
+  const salts = new Map<number, { salt: string; name: string }>();
+  for (const entry of entries) {
+    let commitment: string | null = entry.donorCommitment ?? null;
+    let secret: { salt: string; name: string } | null = null;
+    if (entry.kind === 'donation' && entry.donorDisplayName === undefined && commitment === null) {
+      const made = createDonorCommitment('Hidden Donor');
+      commitment = made.commitment;
+      secret = { salt: made.salt, name: 'Hidden Donor' };
+    }
+    const appended = await runner.run((manager) =>
+      appender.append(manager, {
+        campaignId,
+        currency: 'usd',
+        sourceRef: randomUUID(),
+        donorDisplayName: null,
+        publicMessage: null,
+        payoutPurpose: null,
+        ...entry,
+        donorCommitment: commitment,
+      }),
+    );
+    if (secret) salts.set(appended.index, secret);
+  }
+  return salts;
+}
+
+/** A small campaign history: gifts (named and anonymous), fees, a refund, a dispute won back, a payout. */
+export function sampleHistory(): SeedEntry[] {
+  const at = (day: number) => new Date(Date.UTC(2026, 0, 1) + day * 86_400_000);
+  return [
+    { kind: 'donation', amount: 10000n, occurredAt: at(0), donorDisplayName: 'Amal', publicMessage: 'For the winter' },
+    { kind: 'fee', amount: -320n, occurredAt: at(0) },
+    { kind: 'platform_fee', amount: -200n, occurredAt: at(0) },
+    { kind: 'donation', amount: 2500n, occurredAt: at(3) },
+    { kind: 'fee', amount: -103n, occurredAt: at(3) },
+    { kind: 'donation', amount: 5000n, occurredAt: at(35), donorDisplayName: 'Yusuf' },
+    { kind: 'refund', amount: -2500n, occurredAt: at(36) },
+    { kind: 'dispute', amount: -5000n, occurredAt: at(40) },
+    { kind: 'dispute_reversal', amount: 5000n, occurredAt: at(55) },
+    { kind: 'payout', amount: -8000n, occurredAt: at(62), payoutPurpose: 'Blankets and heaters' },
+    { kind: 'donation', amount: 1500n, occurredAt: at(63), donorDisplayName: 'Amal', publicMessage: 'Again!' },
+  ];
+}
