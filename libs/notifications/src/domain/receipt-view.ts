@@ -1,0 +1,73 @@
+import type { ReceiptData } from '../receipts/receipt-data-source.js';
+import { fill, LABELS, languageOf, ReceiptLabels, ReceiptLanguage } from './messages.js';
+import { formatDate, formatMoney, localeFor } from './money-format.js';
+
+export type ReceiptMessageKind = 'donation_receipt' | 'receipt_copy' | 'refund_notice';
+
+/** What the templates see: plain strings, already formatted; user text is escaped by the templates. */
+export interface ReceiptView {
+  kind: ReceiptMessageKind;
+  isReceipt: boolean;
+  isCopy: boolean;
+  isRefund: boolean;
+  language: ReceiptLanguage;
+  dir: 'ltr' | 'rtl';
+  locale: string;
+  labels: ReceiptLabels;
+  subject: string;
+  title: string;
+  receiptNumber: string | null;
+  organizationName: string;
+  campaignTitle: string;
+  donorName: string | null;
+  anonymous: boolean;
+  publicMessage: string | null;
+  date: string;
+  amount: string;
+  coveredFees: string | null;
+  refund: { amount: string; date: string; full: boolean } | null;
+  verification: { leafIndex: string; leafHash: string; commitmentSalt: string | null; checkpoint: string } | null;
+  footer: string;
+}
+
+export function buildReceiptView(kind: ReceiptMessageKind, data: ReceiptData, receiptNumber: string | null): ReceiptView {
+  const language = languageOf(data.campaign.language);
+  const locale = localeFor(language);
+  const labels = LABELS[language];
+  const values = { number: receiptNumber ?? '', organization: data.organization.name };
+  const subjectTemplate = kind === 'refund_notice' ? labels.refundSubject : kind === 'receipt_copy' ? labels.copySubject : labels.receiptSubject;
+  return {
+    kind,
+    isReceipt: kind !== 'refund_notice',
+    isCopy: kind === 'receipt_copy',
+    isRefund: kind === 'refund_notice',
+    language,
+    dir: language === 'ar' ? 'rtl' : 'ltr',
+    locale,
+    labels,
+    // Header values must be one line: user-provided names can contain anything.
+    subject: fill(subjectTemplate, values).replace(/[\r\n\t]+/g, ' ').slice(0, 250),
+    title: kind === 'refund_notice' ? labels.refundTitle : labels.receiptTitle,
+    receiptNumber,
+    organizationName: data.organization.name,
+    campaignTitle: data.campaign.title,
+    donorName: data.donor.name,
+    anonymous: data.anonymous,
+    publicMessage: data.publicMessage,
+    date: formatDate(data.occurredAt, locale),
+    amount: formatMoney(data.amount, data.currency, locale),
+    coveredFees: data.coveredFees > 0n ? formatMoney(data.coveredFees, data.currency, locale) : null,
+    refund: data.refund
+      ? { amount: formatMoney(data.refund.amount, data.currency, locale), date: formatDate(data.refund.occurredAt, locale), full: data.refund.full }
+      : null,
+    verification: data.verification
+      ? {
+          leafIndex: String(data.verification.leafIndex),
+          leafHash: data.verification.leafHash,
+          commitmentSalt: data.verification.commitmentSalt,
+          checkpoint: data.verification.checkpoint,
+        }
+      : null,
+    footer: fill(labels.footer, { organization: data.organization.name }),
+  };
+}

@@ -1,0 +1,30 @@
+export { NotificationsModule } from './notifications.module.js';
+export { OutboxService, type OutboxMessage } from './outbox/outbox.service.js';
+export { OutboxRelay } from './outbox/outbox-relay.service.js';
+export {
+  RECEIPT_DATA_SOURCE,
+  RECEIPT_DATA_SOURCE_OVERRIDE,
+  type ReceiptData,
+  type ReceiptDataRequest,
+  type ReceiptDataSource,
+  type ReceiptRefund,
+  type ReceiptVerification,
+} from './receipts/receipt-data-source.js';
+export {
+  ReceiptDeliveryService,
+  TransientDeliveryError,
+  NOTIFICATIONS_OPTIONS,
+  type DeliveryOutcome,
+  type NotificationsOptions,
+} from './receipts/receipt-delivery.service.js';
+export { ReceiptsService, type ReceiptSummary } from './receipts/receipts.service.js';
+export { NotificationsRepository, type OutboxKind, type OutboxRow, type ReceiptRow } from './persistence/notifications.repository.js';
+export { MAILER, type Mailer, type OutgoingMail } from './mail/mailer.port.js';
+export { SmtpMailer } from './mail/smtp-mailer.js';
+export { ReceiptRenderer, type RenderedMessage } from './rendering/receipt-renderer.js';
+export { ReceiptPdfRenderer } from './rendering/receipt-pdf.js';
+export { buildReceiptView, type ReceiptView, type ReceiptMessageKind } from './domain/receipt-view.js';
+export { formatMoney, localeFor } from './domain/money-format.js';
+export { formatReceiptNumber } from './domain/receipt-number.js';
+export { classifyDeliveryError } from './domain/delivery-failure.js';
+export { visualRuns, paragraphDirection } from './domain/bidi.js';

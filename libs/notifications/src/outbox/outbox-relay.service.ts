@@ -1,0 +1,100 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { TransactionRunner } from '@ataa/database';
+import { QUEUES } from '@ataa/queue';
+import { NotificationsRepository } from '../persistence/notifications.repository.js';
+
+/** How long one relay pass may wait for Redis before giving up (the rows stay pending). */
+const REDIS_TIMEOUT_MS = 3000;
+
+class RedisTimeout extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisTimeout(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Moves outbox rows to the notifications queue. Each pass locks a batch (FOR UPDATE SKIP LOCKED,
+ * so several workers share the work), adds one job per row with the outbox id as job id (a row
+ * relayed twice is one job), and marks the rows relayed in the same transaction. When Redis is
+ * down the pass times out and rolls back: rows stay pending and the next pass retries them.
+ */
+@Injectable()
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private lastSweep = 0;
+
+  constructor(
+    private readonly repository: NotificationsRepository,
+    private readonly transactions: TransactionRunner,
+    @InjectQueue(QUEUES.notifications) private readonly queue: Queue,
+  ) {}
+
+  /** Relays up to `limit` pending rows; returns how many were handed to BullMQ. */
+  async relayPending(limit = 200): Promise<number> {
+    return this.transactions.run(async (manager) => {
+      const ids = await this.repository.lockUnrelayed(manager, limit);
+      if (ids.length === 0) return 0;
+      await this.addJobs(ids);
+      await this.repository.markRelayed(manager, ids);
+      return ids.length;
+    });
+  }
+
+  /**
+   * Re-relays rows relayed long ago but still unfinished: their job was lost (Redis restarted
+   * without persistence, a queue was cleaned). Adding an existing job id is a no-op in BullMQ,
+   * and delivery itself is idempotent, so re-relaying a live job costs nothing.
+   */
+  async sweepStale(staleSeconds = 300, limit = 200): Promise<number> {
+    return this.transactions.run(async (manager) => {
+      const ids = await this.repository.lockStale(manager, staleSeconds, limit);
+      if (ids.length === 0) return 0;
+      await this.addJobs(ids);
+      await this.repository.markRelayed(manager, ids);
+      return ids.length;
+    });
+  }
+
+  private async addJobs(ids: string[]): Promise<void> {
+    await withTimeout(this.queue.addBulk(ids.map((id) => ({ name: QUEUES.notifications, data: { outboxId: id }, opts: { jobId: id } }))), REDIS_TIMEOUT_MS);
+  }
+
+  /** Polls until stop(): relays every `intervalMs`, sweeps every `sweepEveryMs`. */
+  start(options: { intervalMs?: number; sweepEveryMs?: number; staleSeconds?: number } = {}): void {
+    const intervalMs = options.intervalMs ?? 500;
+    const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+    const tick = async () => {
+      if (this.running) return;
+      this.running = true;
+      try {
+        // Drain a backlog (after an outage) in consecutive batches before sleeping again.
+        while ((await this.relayPending()) > 0) { /* next batch */ }
+        if (Date.now() - this.lastSweep >= sweepEveryMs) {
+          this.lastSweep = Date.now();
+          await this.sweepStale(options.staleSeconds ?? 300);
+        }
+      } catch (error) {
+        // Redis or PostgreSQL unavailable: receipts wait; the next tick tries again.
+        this.logger.warn(`outbox relay pass failed: ${(error as Error).message}`);
+      } finally {
+        this.running = false;
+      }
+    };
+    this.timer = setInterval(() => void tick(), intervalMs);
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,207 @@
+import PDFDocument from 'pdfkit';
+import * as path from 'node:path';
+import { repoRoot } from '@ataa/common';
+import { Direction, mirror, paragraphDirection, visualRuns } from '../domain/bidi.js';
+import type { ReceiptView } from '../domain/receipt-view.js';
+
+const FONTS_DIR = path.join(repoRoot(import.meta.dirname), 'node_modules', '@fontsource');
+
+/** WOFF subsets (fontkit inside pdfkit reads WOFF): Naskh for Arabic, Noto Sans for Latin. */
+const FONT_FILES = {
+  arabic: path.join(FONTS_DIR, 'noto-naskh-arabic', 'files', 'noto-naskh-arabic-arabic-400-normal.woff'),
+  arabicBold: path.join(FONTS_DIR, 'noto-naskh-arabic', 'files', 'noto-naskh-arabic-arabic-700-normal.woff'),
+  latin: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-400-normal.woff'),
+  latinBold: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-700-normal.woff'),
+  latinExt: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-ext-400-normal.woff'),
+} as const;
+
+const ARABIC_CHAR = /[\u0600-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF\u200C-\u200E]/u;
+const LATIN_CHAR = /[\u0000-\u024F\u2000-\u206F\u20A0-\u20CF\u2100-\u214F]/u;
+const INVISIBLE = /[\u200E\u200F\u2066-\u2069\u202A-\u202E\u061C]/gu;
+
+type Doc = PDFKit.PDFDocument;
+
+interface Segment {
+  text: string;
+  font: keyof typeof FONT_FILES;
+}
+
+const A4 = { width: 595.28, height: 841.89 };
+const MARGIN = 50;
+
+/**
+ * Draws the PDF receipt. pdfkit shapes Arabic (joining forms, through fontkit) but lays lines out
+ * left to right, so each line is split into bidirectional runs (domain/bidi) and font runs, and
+ * placed from the right edge in right-to-left receipts.
+ */
+export class ReceiptPdfRenderer {
+  render(view: ReceiptView): Promise<Buffer> {
+    const doc = new PDFDocument({
+      size: 'A4',
+      margin: MARGIN,
+      info: {
+        Title: view.receiptNumber ? `${view.title} ${view.receiptNumber}` : view.title,
+        Subject: view.receiptNumber ?? view.kind,
+        Author: view.organizationName,
+        Creator: 'Ataa',
+      },
+      lang: view.language,
+    } as PDFKit.PDFDocumentOptions);
+    for (const [name, file] of Object.entries(FONT_FILES)) doc.registerFont(name, file);
+    const chunks: Buffer[] = [];
+    const done = new Promise<Buffer>((resolve, reject) => {
+      doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+      doc.on('end', () => resolve(Buffer.concat(chunks)));
+      doc.on('error', reject);
+    });
+    new Layout(doc, view.dir).draw(view);
+    doc.end();
+    return done;
+  }
+}
+
+class Layout {
+  private y = MARGIN;
+  private readonly width = A4.width - 2 * MARGIN;
+
+  constructor(
+    private readonly doc: Doc,
+    private readonly dir: Direction,
+  ) {}
+
+  draw(view: ReceiptView): void {
+    const l = view.labels;
+    if (view.isCopy) this.paragraph(l.copyNotice, 11, true, '#b45309');
+    this.paragraph(view.title, 20, true);
+    this.gap(6);
+    if (view.receiptNumber) this.field(view.isRefund ? l.originalReceipt : l.receiptNumber, view.receiptNumber, true);
+    this.field(l.organization, view.organizationName);
+    this.field(l.campaign, view.campaignTitle);
+    this.field(l.date, view.date);
+    this.field(l.amount, view.amount, true);
+    if (view.coveredFees) this.field(l.coveredFees, view.coveredFees);
+    if (view.refund) this.field(l.refundAmount, view.refund.amount, true);
+    this.field(l.donor, view.anonymous ? l.anonymous : view.donorName ?? '');
+    if (view.publicMessage) this.field(l.yourMessage, view.publicMessage);
+    this.gap(10);
+    this.paragraph(view.isRefund ? `${l.refundIntro} ${view.refund?.full ? l.refundFull : l.refundPartial}` : l.thanks, 11);
+    if (view.isReceipt) {
+      this.gap(12);
+      this.paragraph(l.verification, 14, true);
+      if (view.verification) {
+        this.paragraph(l.verificationIntro, 10);
+        this.field(l.leafIndex, view.verification.leafIndex);
+        this.field(l.leafHash, view.verification.leafHash);
+        if (view.verification.commitmentSalt) this.field(l.commitmentSalt, view.verification.commitmentSalt);
+        this.paragraph(l.checkpoint, 10, true);
+        for (const line of view.verification.checkpoint.split('\n')) this.paragraph(line, 8, false, '#1c1917', 'ltr');
+      } else {
+        this.paragraph(l.verificationPending, 10);
+      }
+    }
+    this.gap(16);
+    this.paragraph(view.footer, 9, false, '#57534e');
+  }
+
+  private gap(points: number): void {
+    this.y += points;
+  }
+
+  /** A label and its value: label on one line, value (wrapped) under it. */
+  private field(label: string, value: string, bold = false): void {
+    this.paragraph(label, 9, false, '#57534e');
+    this.paragraph(value, 12, bold);
+    this.gap(4);
+  }
+
+  private paragraph(text: string, size: number, bold = false, color = '#1c1917', force?: Direction): void {
+    const clean = text.replace(INVISIBLE, '').replace(/\r\n?/g, '\n');
+    // Like <bdi>: each value takes the direction of its first strong letter; lines align with the document.
+    const base = force ?? paragraphDirection(clean, this.dir);
+    for (const hardLine of clean.split('\n')) {
+      for (const line of this.wrap(hardLine, size, bold)) {
+        if (this.y + size * 1.6 > A4.height - MARGIN) {
+          this.doc.addPage();
+          this.y = MARGIN;
+        }
+        this.drawLine(line, size, bold, color, base, force ?? this.dir);
+        this.y += size * 1.6;
+      }
+    }
+  }
+
+  /** Greedy word wrap by measured width; a single word longer than a line is cut. */
+  private wrap(text: string, size: number, bold: boolean): string[] {
+    const words = text.split(/(\s+)/);
+    const lines: string[] = [];
+    let current = '';
+    for (const word of words) {
+      const candidate = current + word;
+      if (this.measure(candidate, size, bold) <= this.width || current === '') {
+        current = candidate;
+        while (this.measure(current, size, bold) > this.width && current.length > 1) {
+          let cut = current.length - 1;
+          while (cut > 1 && this.measure(current.slice(0, cut), size, bold) > this.width) cut--;
+          lines.push(current.slice(0, cut));
+          current = current.slice(cut);
+        }
+      } else {
+        lines.push(current.trimEnd());
+        current = word.trimStart();
+      }
+    }
+    if (current.trim() !== '' || lines.length === 0) lines.push(current.trimEnd());
+    return lines;
+  }
+
+  private measure(text: string, size: number, bold: boolean): number {
+    let width = 0;
+    for (const run of visualRuns(text, 'ltr')) {
+      for (const segment of fontSegments(run.text, bold)) {
+        width += this.doc.font(segment.font).fontSize(size).widthOfString(segment.text);
+      }
+    }
+    return width;
+  }
+
+  private drawLine(text: string, size: number, bold: boolean, color: string, base: Direction, align: Direction): void {
+    const pieces: { segment: Segment; width: number }[] = [];
+    for (const run of visualRuns(text, base)) {
+      let segments = fontSegments(run.text, bold);
+      if (run.direction === 'rtl') {
+        // pdfkit shapes word by word and places words left to right; in a right-to-left run the
+        // words (and font segments) are therefore placed in reverse, each shaped right to left.
+        segments = segments.flatMap((segment) => mirror(segment.text).split(/(\s+)/).filter(Boolean).map((text) => ({ text, font: segment.font })));
+        segments.reverse();
+      }
+      for (const segment of segments) {
+        pieces.push({ segment, width: this.doc.font(segment.font).fontSize(size).widthOfString(segment.text) });
+      }
+    }
+    const total = pieces.reduce((sum, p) => sum + p.width, 0);
+    let x = align === 'rtl' ? MARGIN + this.width - total : MARGIN;
+    this.doc.fillColor(color);
+    for (const { segment, width } of pieces) {
+      this.doc.font(segment.font).fontSize(size).text(segment.text, x, this.y, { lineBreak: false });
+      x += width;
+    }
+  }
+}
+
+/** Splits text by the font that has its glyphs (Arabic Naskh, Noto Sans Latin, Latin Extended). */
+function fontSegments(text: string, bold: boolean): Segment[] {
+  const segments: Segment[] = [];
+  let previous: Segment['font'] | null = null;
+  for (const ch of text) {
+    let font: Segment['font'];
+    if (ARABIC_CHAR.test(ch)) font = bold ? 'arabicBold' : 'arabic';
+    else if (ch === ' ' && previous !== null) font = previous; // spaces keep the current run's font
+    else if (LATIN_CHAR.test(ch)) font = bold ? 'latinBold' : 'latin';
+    else font = 'latinExt';
+    const last = segments[segments.length - 1];
+    if (last && last.font === font) last.text += ch;
+    else segments.push({ text: ch, font });
+    previous = font;
+  }
+  return segments;
+}
