@@ -1,0 +1,135 @@
+// In-browser verification of the public ledger page (no server trust): recomputes each entry's
+// RFC 6962 leaf hash from its RFC 8785 canonical JSON, checks its inclusion proof against the
+// signed checkpoint's root, and checks the checkpoint's Ed25519 signature with the published key.
+// Loaded as a module (the CSP forbids inline scripts); data comes from #verification's attributes.
+
+const LEAF_FIELDS = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donor', 'donorCommitment', 'message', 'purpose', 'balance'];
+
+/** RFC 8785 canonical JSON (the same rules as libs/transparency/src/domain/canonical-json.ts). */
+export function canonicalJson(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('non-finite number');
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+}
+
+const encoder = new TextEncoder();
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+};
+const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export async function leafHashOf(entry) {
+  const leaf = {};
+  for (const f of LEAF_FIELDS) leaf[f] = entry[f] === undefined ? null : entry[f];
+  return sha256(concat(new Uint8Array([0]), encoder.encode(canonicalJson(leaf))));
+}
+
+const nodeHash = (left, right) => sha256(concat(new Uint8Array([1]), left, right));
+
+/** RFC 9162 section 2.1.3.2. */
+export async function verifyInclusion(index, size, leaf, proof, root) {
+  if (index < 0 || index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = await nodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    } else {
+      r = await nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equal(r, root);
+}
+
+/** Parses a signed-note checkpoint and checks its Ed25519 signature; returns { origin, size, root, signatureChecked }. */
+export async function verifyCheckpoint(note, key) {
+  const split = note.indexOf('\n\n');
+  if (split < 0) throw new Error('the checkpoint has no signature');
+  const body = note.slice(0, split + 1);
+  const [origin, sizeText, rootText, extra] = body.split('\n');
+  if (extra !== '' || !/^(0|[1-9][0-9]*)$/.test(sizeText)) throw new Error('the checkpoint is malformed');
+  const root = fromBase64(rootText);
+  const lines = note.slice(split + 2).split('\n').filter(Boolean);
+  const line = lines.find((l) => l.startsWith(`\u2014 ${key.keyName} `));
+  if (!line) throw new Error('the checkpoint is not signed by the published key');
+  const blob = fromBase64(line.split(' ')[2]);
+  const publicKey = fromBase64(key.publicKey);
+  const hash = (await sha256(concat(encoder.encode(key.keyName), new Uint8Array([0x0a, 0x01]), publicKey))).slice(0, 4);
+  if (!equal(blob.slice(0, 4), hash)) throw new Error('the checkpoint signature names another key');
+  let signatureChecked = false;
+  try {
+    const cryptoKey = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+    signatureChecked = true;
+    if (!(await crypto.subtle.verify({ name: 'Ed25519' }, cryptoKey, blob.slice(4), encoder.encode(body)))) {
+      throw new Error('the checkpoint signature is invalid');
+    }
+  } catch (error) {
+    if (signatureChecked) throw error;
+    // Browsers without Ed25519 in WebCrypto: say so, do not pretend.
+  }
+  return { origin, size: Number(sizeText), root, signatureChecked };
+}
+
+async function getJson(url) {
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.json();
+}
+
+/** Verifies the page's entries; returns { ok, message }. */
+export async function verifyPage({ api, query, origin }) {
+  const page = await getJson(`${api}/ledger${query ? `?${query}` : ''}`);
+  const [checkpoint, key] = await Promise.all([getJson(`${api}/checkpoint?size=${page.size}`), getJson('/.well-known/ataa-transparency.json')]);
+  const signed = await verifyCheckpoint(checkpoint.note, key);
+  if (signed.origin !== origin) throw new Error('the checkpoint belongs to another log');
+  if (signed.size !== page.size) throw new Error('the checkpoint does not match the ledger size');
+  const proofs = await Promise.all(page.entries.map((e) => getJson(`${api}/proof/inclusion?index=${e.index}&size=${page.size}`)));
+  for (let i = 0; i < page.entries.length; i++) {
+    const entry = page.entries[i];
+    const leaf = await leafHashOf(entry);
+    if (toHex(leaf) !== entry.leafHash) throw new Error(`entry ${entry.index} does not match its leaf hash`);
+    const row = document.querySelector(`tr[data-index="${entry.index}"]`);
+    if (row && row.dataset.leafHash !== entry.leafHash) throw new Error(`entry ${entry.index} on the page differs from the ledger`);
+    if (!(await verifyInclusion(entry.index, page.size, leaf, proofs[i].proof.map(fromBase64), signed.root))) {
+      throw new Error(`entry ${entry.index} is not in the signed log`);
+    }
+  }
+  return { count: page.entries.length, size: page.size, signatureChecked: signed.signatureChecked };
+}
+
+const panel = document.getElementById('verification');
+if (panel) {
+  const messages = JSON.parse(panel.dataset.messages || '{}');
+  const status = document.getElementById('verification-status');
+  const detail = document.getElementById('verification-detail');
+  verifyPage({ api: panel.dataset.api, query: panel.dataset.query, origin: panel.dataset.origin })
+    .then((result) => {
+      panel.dataset.state = 'verified';
+      status.textContent = `\u2714 ${messages.verified}`;
+      detail.textContent = messages.verifiedDetail.replace('{n}', String(result.count)).replace('{size}', String(result.size))
+        + (result.signatureChecked ? '' : ` ${messages.unsupported}`);
+    })
+    .catch((error) => {
+      panel.dataset.state = 'failed';
+      status.textContent = `\u2716 ${messages.failed}`;
+      detail.textContent = error instanceof Error ? error.message : String(error);
+    });
+}

@@ -1,0 +1,44 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppConfig, ConfigModule } from '@ataa/config';
+import { DatabaseModule } from '@ataa/database';
+import { ObservabilityModule } from '@ataa/observability';
+import { PaymentsModule } from '@ataa/payments';
+import { QueueModule } from '@ataa/queue';
+import { HealthController } from './health/health.controller.js';
+import { RedisHealthIndicator } from './health/redis-health.indicator.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetaController } from './meta/meta.controller.js';
+import { OrganizationsApiModule } from './organizations/organizations-api.module.js';
+import { DonationsApiModule } from './donations/donations-api.module.js';
+import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
+import { TransparencyHttpModule } from './transparency/transparency-http.module.js';
+import { NotificationsApiModule } from './notifications/notifications-api.module.js';
+import { QueueDashboardModule } from './operator/queue-dashboard.module.js';
+
+/** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule,
+        DatabaseModule,
+        QueueModule,
+        PaymentsModule,
+        TerminusModule.forRoot({ logger: false, errorLogStyle: "json" }),
+        OrganizationsApiModule,
+        DonationsApiModule,
+        WebhooksApiModule,
+        TransparencyHttpModule,
+        NotificationsApiModule,
+        QueueDashboardModule,
+        ...extraImports,
+      ],
+      controllers: [HealthController, MetricsController, MetaController],
+      providers: [RedisHealthIndicator],
+    };
+  }
+}

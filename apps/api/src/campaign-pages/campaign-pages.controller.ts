@@ -1,0 +1,163 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, formatMajorUnits, currencyExponent } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
+import { assertAcceptsDonations, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService } from '@ataa/donations';
+import { LedgerService } from '@ataa/ledger';
+import { formatMoney, localeFor } from '@ataa/notifications';
+import { chosenAmount, DonationFormDto } from './donation-form.dto.js';
+import { ERROR_MESSAGES, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
+
+interface FormState {
+  error?: string;
+  values?: Partial<Record<keyof DonationFormDto, string>>;
+}
+
+/**
+ * The hosted campaign page (story, progress, recent gifts, donation form), the form's POST that
+ * starts a Stripe Checkout, and the thank-you page. Server-rendered in the campaign's language.
+ */
+@ApiExcludeController()
+@Controller('c')
+export class CampaignPagesController {
+  constructor(
+    private readonly campaigns: CampaignReader,
+    private readonly checkout: CheckoutService,
+    private readonly donations: DonationsQueryService,
+    private readonly ledger: LedgerService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get(':slug')
+  async page(@Param('slug') slug: string, @Query('cancelled') cancelled: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    const campaign = await this.campaigns.requirePublic(slug);
+    await this.render(reply, campaign, 200, { cancelled: cancelled === '1' });
+  }
+
+  @Post(':slug/donate')
+  @HttpCode(303)
+  async donate(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const campaign = await this.campaigns.requirePublic(slug);
+    const lang: PageLanguage = campaign.language;
+    const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as FormState['values'];
+    if (!(await this.csrfOk(request))) {
+      return this.render(reply, campaign, 403, { error: ERROR_MESSAGES[lang].csrf, values });
+    }
+    const form = plainToInstance(DonationFormDto, body ?? {});
+    const errors = await validate(form, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) return this.render(reply, campaign, 400, { error: ERROR_MESSAGES[lang].validation_failed, values });
+    try {
+      const result = await this.checkout.start(slug, {
+        amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
+        anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? campaign.language,
+      });
+      void reply.status(303).header('location', result.checkoutUrl).send();
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === 404) throw error;
+      const template = ERROR_MESSAGES[lang][error.code] ?? ERROR_MESSAGES[lang].default;
+      const message = fill(template, {
+        minimum: typeof error.details?.minimum === 'string' ? `${error.details.minimum} ${campaign.currency.toUpperCase()}` : '',
+        maximum: typeof error.details?.maximum === 'string' ? ` ${error.details.maximum} ${campaign.currency.toUpperCase()}` : '',
+      });
+      await this.render(reply, campaign, error.status >= 500 ? 502 : error.status, { error: message, values });
+    }
+  }
+
+  @Get(':slug/thanks')
+  async thanks(@Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    const campaign = await this.campaigns.requirePublic(slug);
+    const t = PAGE_MESSAGES[campaign.language];
+    const locale = localeFor(campaign.language);
+    // The redirect proves nothing: the status shown is what Stripe's webhooks recorded.
+    const donation = typeof donationId === 'string' ? await this.donations.statusForThanks(campaign.id, donationId) : null;
+    let message: string = t.unknownGift;
+    let state = 'unknown';
+    if (donation) {
+      state = donation.status;
+      const amount = formatMoney(donation.amount, donation.currency, locale);
+      message = donation.status === 'pending' ? t.statusPending
+        : donation.status === 'succeeded' ? fill(t.statusSucceeded, { amount })
+        : donation.status === 'failed' ? t.statusFailed
+        : donation.status === 'expired' ? t.statusExpired
+        : fill(t.statusOther, { status: donation.status });
+    }
+    void reply.status(donation ? 200 : 404).header('cache-control', 'no-store');
+    return reply.view('campaign/thanks.hbs', {
+      ...this.layout(campaign, `${t.thanksTitle} — ${campaign.title}`),
+      t, campaign: { title: campaign.title, slug: campaign.slug }, message, state, pending: state === 'pending',
+      donationId: donation?.id ?? null,
+    });
+  }
+
+  private async csrfOk(request: FastifyRequest): Promise<boolean> {
+    const server = request.server as unknown as { csrfProtection?: (req: unknown, reply: unknown, done: () => void) => void };
+    if (!server.csrfProtection) return false;
+    return new Promise((resolve) => {
+      // The plugin answers failures with reply.send(error); we render our own page instead.
+      server.csrfProtection!(request, { send: () => resolve(false), unsignCookie: () => ({ value: undefined }) }, () => resolve(true));
+    });
+  }
+
+  private layout(campaign: DonationCampaign, title: string) {
+    const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
+    const url = `${base}/c/${campaign.slug}`;
+    const meta = [
+      { property: 'og:type', content: 'website' }, { property: 'og:title', content: campaign.title },
+      { property: 'og:description', content: campaign.summary }, { property: 'og:url', content: url },
+      { property: 'og:locale', content: campaign.language === 'ar' ? 'ar_AR' : 'en_US' },
+      { name: 'twitter:card', content: campaign.coverImageUrl ? 'summary_large_image' : 'summary' },
+      { name: 'twitter:title', content: campaign.title }, { name: 'twitter:description', content: campaign.summary },
+      { name: 'description', content: campaign.summary },
+    ];
+    if (campaign.coverImageUrl) meta.push({ property: 'og:image', content: campaign.coverImageUrl }, { name: 'twitter:image', content: campaign.coverImageUrl });
+    return {
+      title, lang: campaign.language, dir: campaign.language === 'ar' ? 'rtl' : 'ltr', meta,
+      skipLabel: PAGE_MESSAGES[campaign.language].skip,
+    };
+  }
+
+  private async render(reply: FastifyReply, campaign: DonationCampaign, status: number, state: FormState & { cancelled?: boolean }): Promise<void> {
+    const t = PAGE_MESSAGES[campaign.language];
+    const locale = localeFor(campaign.language);
+    const [totals, gifts] = await Promise.all([this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10)]);
+    // Progress counts money that stayed: refunds and disputes are taken off.
+    const raised = totals ? totals.raised - totals.refunded - totals.disputed : 0n;
+    const donors = totals?.donationsCount ?? 0;
+    const percent = campaign.goalAmount > 0n ? Number((raised * 100n) / campaign.goalAmount) : 0;
+    let open = true;
+    try {
+      assertAcceptsDonations(campaign);
+    } catch {
+      open = false;
+    }
+    const values = state.values ?? {};
+    const money = (amount: bigint) => formatMoney(amount, campaign.currency, locale);
+    const suggested = campaign.suggestedAmounts.map((amount, i) => {
+      const major = formatMajorUnits(amount, campaign.currency);
+      return { value: major, label: money(amount), id: `amount-${i}`, checked: values.amount === major || (!values.amount && i === 0 && !values.customAmount) };
+    });
+    const exampleMajor = formatMajorUnits(campaign.suggestedAmounts[0] ?? 10n ** BigInt(currencyExponent(campaign.currency)) * 25n, campaign.currency);
+    const csrfToken = (reply as unknown as { generateCsrf?: () => string }).generateCsrf?.() ?? '';
+    void reply.status(status).header('cache-control', 'no-store');
+    return reply.view('campaign/page.hbs', {
+      ...this.layout(campaign, campaign.title),
+      t,
+      campaign: {
+        slug: campaign.slug, title: campaign.title, summary: campaign.summary, storyHtml: campaign.storyHtml, coverImageUrl: campaign.coverImageUrl,
+        currency: campaign.currency.toUpperCase(), allowAnonymous: campaign.allowAnonymous, offerCoverFees: campaign.offerCoverFees,
+      },
+      progress: {
+        raised: money(raised), goal: money(campaign.goalAmount), percent: Math.max(0, Math.min(100, percent)), percentLabel: `${Math.max(0, percent)}%`,
+        donors, donorsLabel: donors === 1 ? t.donorsOne : t.donors,
+      },
+      gifts: gifts.map((g) => ({ name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), message: g.message, at: g.at.toISOString().slice(0, 10) })),
+      suggested,
+      otherChecked: values.amount === 'other' || Boolean(values.customAmount),
+      amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
+      values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: campaign.language,
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/** The hosted pages' words, in the campaign's language. */
+export const PAGE_MESSAGES = {
+  en: {
+    skip: 'Skip to content', raisedOf: 'raised of', goal: 'goal', donors: 'donors', donorsOne: 'donor', give: 'Give to this campaign',
+    chooseAmount: 'Choose an amount', otherAmount: 'Other amount', amountHint: 'In {currency}, for example {example}',
+    name: 'Your name', email: 'E-mail (for your receipt)', anonymous: 'Keep my name private', message: 'Public message (optional)',
+    coverFees: 'Add the fees so the campaign receives my full gift', submit: 'Continue to payment', recent: 'Recent gifts',
+    anonymousDonor: 'Anonymous', noGifts: 'Be the first to give.', closed: 'This campaign is not accepting gifts right now.',
+    cancelled: 'Payment cancelled: nothing was charged.', story: 'The story', ledger: 'Public ledger',
+    thanksTitle: 'Thank you', statusPending: 'We are confirming your payment with the bank. This page updates when it is confirmed.',
+    statusSucceeded: 'Your gift of {amount} was received. A receipt is on its way to your inbox.',
+    statusFailed: 'The payment did not go through. Nothing was charged.', statusExpired: 'The payment session expired. Nothing was charged.',
+    statusOther: 'Your gift is recorded (status: {status}).', backToCampaign: 'Back to the campaign', refresh: 'Check again',
+    unknownGift: 'We could not find this gift.', errorTitle: 'Please check the form',
+  },
+  ar: {
+    skip: 'انتقل إلى المحتوى', raisedOf: 'جُمع من', goal: 'الهدف', donors: 'متبرعين', donorsOne: 'متبرع', give: 'تبرّع لهذه الحملة',
+    chooseAmount: 'اختر مبلغًا', otherAmount: 'مبلغ آخر', amountHint: 'بعملة {currency}، مثلًا {example}',
+    name: 'اسمك', email: 'البريد الإلكتروني (لإرسال الإيصال)', anonymous: 'لا تُظهر اسمي', message: 'رسالة علنية (اختيارية)',
+    coverFees: 'أضف الرسوم لتصل الحملة تبرعي كاملًا', submit: 'المتابعة إلى الدفع', recent: 'أحدث التبرعات',
+    anonymousDonor: 'فاعل خير', noGifts: 'كن أول المتبرعين.', closed: 'هذه الحملة لا تستقبل تبرعات حاليًا.',
+    cancelled: 'أُلغي الدفع: لم يُخصم أي مبلغ.', story: 'القصة', ledger: 'السجل العام',
+    thanksTitle: 'شكرًا لك', statusPending: 'نتحقق من الدفع مع البنك. ستُحدَّث هذه الصفحة عند التأكيد.',
+    statusSucceeded: 'وصلنا تبرعك بمبلغ {amount}. الإيصال في طريقه إلى بريدك.',
+    statusFailed: 'لم تتم عملية الدفع. لم يُخصم أي مبلغ.', statusExpired: 'انتهت صلاحية جلسة الدفع. لم يُخصم أي مبلغ.',
+    statusOther: 'تبرعك مسجّل (الحالة: {status}).', backToCampaign: 'العودة إلى الحملة', refresh: 'تحقّق مجددًا',
+    unknownGift: 'لم نجد هذا التبرع.', errorTitle: 'يرجى مراجعة النموذج',
+  },
+} as const;
+
+export type PageLanguage = keyof typeof PAGE_MESSAGES;
+export type PageMessages = (typeof PAGE_MESSAGES)[PageLanguage];
+
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? '');
+}
+
+/** Field errors in the page language (codes come from the checkout's DomainError). */
+export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
+  en: {
+    amount_not_integer: 'Enter an amount as a number.', amount_not_positive: 'The amount must be more than zero.',
+    amount_below_minimum: 'The amount is below the minimum of {minimum}.', amount_above_maximum: 'The amount is above the maximum{maximum}.',
+    amount_wrong_precision: 'This currency does not allow that many decimals.', campaign_not_accepting_donations: 'This campaign is not accepting gifts right now.',
+    anonymous_not_allowed: 'This campaign does not accept anonymous gifts.', validation_failed: 'Some fields are missing or not valid.',
+    csrf: 'The form expired. Please try again.', payment_provider_unavailable: 'The payment page could not be opened. Please try again.',
+    default: 'Something went wrong. Please try again.',
+  },
+  ar: {
+    amount_not_integer: 'أدخل المبلغ رقمًا.', amount_not_positive: 'يجب أن يكون المبلغ أكبر من صفر.',
+    amount_below_minimum: 'المبلغ أقل من الحد الأدنى {minimum}.', amount_above_maximum: 'المبلغ أعلى من الحد الأقصى{maximum}.',
+    amount_wrong_precision: 'هذه العملة لا تسمح بهذا العدد من الخانات العشرية.', campaign_not_accepting_donations: 'هذه الحملة لا تستقبل تبرعات حاليًا.',
+    anonymous_not_allowed: 'هذه الحملة لا تقبل تبرعات مجهولة.', validation_failed: 'بعض الحقول ناقصة أو غير صحيحة.',
+    csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', payment_provider_unavailable: 'تعذّر فتح صفحة الدفع. حاول مرة أخرى.',
+    default: 'حدث خطأ ما. حاول مرة أخرى.',
+  },
+};

@@ -1,0 +1,97 @@
+import helmet from '@fastify/helmet';
+import { Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AppConfig } from '@ataa/config';
+import { AppLogger, createLogger, MetricsService, NestPinoLogger } from '@ataa/observability';
+import { ApiModule } from './api.module.js';
+import { registerCsrf } from './campaign-pages/csrf.setup.js';
+import { ProblemFilter } from './http/problem.filter.js';
+import { createValidationPipe } from './http/validation.js';
+import { registerViews } from './http/views.js';
+
+export const API_PREFIX = 'api/v1';
+/** Routes outside /api/v1: operations, Stripe webhooks and the public pages. */
+const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}'];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ApiAppOptions {
+  logger?: AppLogger;
+  /** Extra modules (the feature modules register themselves through ApiModule; tests may add more). */
+  imports?: Type[];
+}
+
+/** Builds the API application: the same code path for `npm start`, the e2e tests and the benchmarks. */
+export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, 'api');
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: true,
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, options.imports ?? []), adapter, {
+    logger: new NestPinoLogger(logger),
+    rawBody: true,
+    bufferLogs: false,
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+
+  await app.register(helmet as never, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: ["'self'", ...(config.STRIPE_API_BASE ? [config.STRIPE_API_BASE] : []), 'https://checkout.stripe.com'],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  await registerCsrf(app, config);
+  await registerViews(app, config.NODE_ENV === 'production');
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-request-id', request.id);
+    // Swagger UI ships inline scripts; its page is the only one without our strict CSP.
+    if (request.url.startsWith('/docs')) reply.removeHeader('content-security-policy');
+    return payload;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  // Errors raised by Fastify itself (malformed JSON, oversized bodies) leave as problems too.
+
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Ataa API')
+      .setDescription('Crowdfunding and donations with a verifiable public ledger. Errors are RFC 9457 problem documents with a stable `code`.')
+      .setVersion('1')
+      .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'apiKey')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

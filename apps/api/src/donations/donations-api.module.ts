@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DonationsModule } from '@ataa/donations';
+import { OrganizationsModule } from '@ataa/organizations';
+import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
+import { DonationsController } from './donations.controller.js';
+
+/** Donations API for organizations and the hosted campaign pages (donation form, thank-you page). */
+@Module({
+  imports: [DonationsModule, OrganizationsModule],
+  controllers: [DonationsController, CampaignPagesController],
+})
+export class DonationsApiModule {}

@@ -1,0 +1,13 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toProblem } from './problem.js';
+
+export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { problem, internal } = toProblem(error);
+  if (internal !== undefined) {
+    request.log.error({ err: internal, errorId: problem.errorId }, 'unhandled error');
+  } else if (problem.status >= 500) {
+    request.log.warn({ code: problem.code }, problem.detail ?? problem.title);
+  }
+  if (reply.sent) return;
+  void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(problem));
+}

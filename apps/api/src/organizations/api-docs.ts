@@ -1,0 +1,36 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity, getSchemaPath } from '@nestjs/swagger';
+
+/** RFC 9457 problem document, as every error leaves the API. */
+export class ProblemDto {
+  @ApiProperty({ example: 'https://ataa.dev/problems/validation_failed' }) type: string;
+  @ApiProperty({ example: 'Bad request' }) title: string;
+  @ApiProperty({ example: 400 }) status: number;
+  @ApiProperty({ example: 'validation_failed', description: 'Stable machine-readable code' }) code: string;
+  @ApiPropertyOptional() detail?: string;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) errors?: unknown[];
+  @ApiPropertyOptional({ description: 'Only on 500: quote it to support' }) errorId?: string;
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input (`validation_failed`, or a domain code such as `amount_below_minimum`)',
+  401: 'Not authenticated (`unauthorized`, `invalid_token`, `invalid_credentials`)',
+  403: 'Authenticated, but the role does not allow this (`forbidden_role`)',
+  404: 'Not found, or not visible to the caller\'s organization (`not_found`)',
+  409: 'Conflicts with the current state (`version_conflict`, `invalid_transition`, `slug_taken`, ...)',
+  429: 'Too many attempts (`rate_limited`)',
+  502: 'Stripe could not complete the request (`stripe_unavailable`)',
+};
+
+/** Documents the problem responses an endpoint can give. */
+export function ApiProblems(...statuses: number[]) {
+  return applyDecorators(
+    ApiExtraModels(ProblemDto),
+    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } } })),
+  );
+}
+
+/** An organization-scoped endpoint: user bearer token or organization API key; 401/403/404 possible. */
+export function ApiOrgAuth() {
+  return applyDecorators(ApiBearerAuth(), ApiSecurity('apiKey'), ApiProblems(401, 403, 404));
+}

@@ -1,0 +1,41 @@
+/** The public transparency pages' words, in English and Arabic. */
+export const PAGE_MESSAGES = {
+  en: {
+    ledgerTitle: 'Public ledger', reportTitle: 'Report', skip: 'Skip to content',
+    footer: 'Ataa — every cent in and out, verifiable.',
+    intro: 'Every gift, fee, refund, dispute and payout of this campaign, as signed entries of an append-only Merkle log anyone can verify.',
+    index: '#', time: 'Time (UTC)', kind: 'Kind', amount: 'Amount', donor: 'Donor', details: 'Message or purpose', balance: 'Balance',
+    filter: 'Filter', allKinds: 'All kinds', month: 'Month', apply: 'Apply', order: 'Order', newest: 'Newest first', oldest: 'Oldest first',
+    next: 'Next page', prev: 'Previous page', empty: 'No entries match.', download: 'Download CSV', report: 'Report', ledger: 'Ledger',
+    checkpoint: 'Signed checkpoint', publicKey: 'Public key', verification: 'Verification',
+    verifying: 'Verifying the entries on this page in your browser…', treeSize: 'Entries in the log',
+    raised: 'Raised', gifts: 'Gifts', donors: 'Donors', fees: 'Fees', processingFees: 'Payment processing fees', platformFees: 'Platform fees',
+    refunds: 'Refunds', disputes: 'Disputes (net)', payouts: 'Payouts (net)', currentBalance: 'Balance', monthly: 'By month',
+    chartTitle: 'Money in and out by month', moneyIn: 'In (gifts)', moneyOut: 'Out (fees, refunds, disputes, payouts)', net: 'Net',
+    language: 'العربية', languageCode: 'ar', pages: 'Pages',
+    kinds: { donation: 'Gift', fee: 'Processing fee', platform_fee: 'Platform fee', refund: 'Refund', dispute: 'Dispute', dispute_reversal: 'Dispute won', payout: 'Payout', payout_reversal: 'Payout returned' },
+  },
+  ar: {
+    ledgerTitle: 'السجل العام', reportTitle: 'التقرير', skip: 'انتقل إلى المحتوى',
+    footer: 'عطاء — كل قرش داخل وخارج، قابل للتحقق.',
+    intro: 'كل تبرع ورسوم واسترداد ونزاع وتحويل لهذه الحملة، كقيود موقعة في سجل ميركل لا يقبل إلا الإضافة، يستطيع أي شخص التحقق منه.',
+    index: '#', time: 'الوقت (UTC)', kind: 'النوع', amount: 'المبلغ', donor: 'المتبرع', details: 'رسالة أو غرض', balance: 'الرصيد',
+    filter: 'تصفية', allKinds: 'كل الأنواع', month: 'الشهر', apply: 'تطبيق', order: 'الترتيب', newest: 'الأحدث أولاً', oldest: 'الأقدم أولاً',
+    next: 'الصفحة التالية', prev: 'الصفحة السابقة', empty: 'لا توجد قيود مطابقة.', download: 'تنزيل CSV', report: 'التقرير', ledger: 'السجل',
+    checkpoint: 'نقطة التحقق الموقعة', publicKey: 'المفتاح العام', verification: 'التحقق',
+    verifying: 'يجري التحقق من قيود هذه الصفحة في متصفحك…', treeSize: 'عدد القيود في السجل',
+    raised: 'المبلغ المجموع', gifts: 'التبرعات', donors: 'المتبرعون', fees: 'الرسوم', processingFees: 'رسوم معالجة الدفع', platformFees: 'رسوم المنصة',
+    refunds: 'المبالغ المستردة', disputes: 'النزاعات (صافي)', payouts: 'التحويلات (صافي)', currentBalance: 'الرصيد', monthly: 'حسب الشهر',
+    chartTitle: 'الأموال الداخلة والخارجة حسب الشهر', moneyIn: 'داخل (تبرعات)', moneyOut: 'خارج (رسوم، استرداد، نزاعات، تحويلات)', net: 'الصافي',
+    language: 'English', languageCode: 'en', pages: 'الصفحات',
+    kinds: { donation: 'تبرع', fee: 'رسوم معالجة', platform_fee: 'رسوم المنصة', refund: 'استرداد', dispute: 'نزاع', dispute_reversal: 'كسب نزاع', payout: 'تحويل', payout_reversal: 'تحويل مُعاد' },
+  },
+} as const;
+
+export type PageLanguage = keyof typeof PAGE_MESSAGES;
+
+/** Strings the in-browser verifier shows; handed to it through data attributes (no inline script). */
+export const VERIFY_MESSAGES = {
+  en: { verified: 'Verified', failed: 'Verification failed', verifiedDetail: 'All {n} entries on this page are in the log signed at size {size}; the checkpoint signature is valid.', unsupported: 'This browser cannot check Ed25519 signatures; hashes and proofs were still checked.' },
+  ar: { verified: 'تم التحقق', failed: 'فشل التحقق', verifiedDetail: 'كل القيود ({n}) في هذه الصفحة موجودة في السجل الموقّع بحجم {size}؛ وتوقيع نقطة التحقق صحيح.', unsupported: 'هذا المتصفح لا يدعم التحقق من توقيعات Ed25519؛ تم التحقق من التجزئات والبراهين.' },
+} as const;

@@ -1,0 +1,75 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PublicLedgerService } from '@ataa/transparency';
+import { CheckpointQueryDto, ConsistencyQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
+import { PublicLedgerHttp } from './public-ledger.http.js';
+import { sendJson } from './public-ledger.presenter.js';
+
+/** The public JSON API: the same ledger, report, checkpoints and proofs as the pages, for programs. */
+@ApiTags('public ledger')
+@Controller('public')
+export class PublicLedgerApiController {
+  constructor(private readonly http: PublicLedgerHttp) {}
+
+  @Get('campaigns/:slug/ledger')
+  @ApiOperation({ summary: 'A page of public ledger entries (keyset pagination, newest or oldest first)' })
+  async ledger(@Param('slug') slug: string, @Query() query: LedgerQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.ledgerJson(slug, query, request, reply);
+  }
+
+  @Get('campaigns/:slug/ledger.csv')
+  @ApiProduces('text/csv')
+  @ApiOperation({ summary: 'Every entry as CSV, streamed' })
+  async csv(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.ledgerCsv(slug, request, reply);
+  }
+
+  @Get('campaigns/:slug/report')
+  @ApiOperation({ summary: 'Totals, fees, refunds, disputes, payouts, balance and monthly breakdown' })
+  async report(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.reportJson(slug, request, reply);
+  }
+
+  @Get('campaigns/:slug/checkpoint')
+  @ApiOperation({ summary: 'The signed checkpoint (signed-note text in `note`) of the current or a given size' })
+  async checkpoint(@Param('slug') slug: string, @Query() query: CheckpointQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.checkpoint(slug, query, request, reply, true);
+  }
+
+  @Get('campaigns/:slug/proof/inclusion')
+  @ApiOperation({ summary: 'RFC 9162 inclusion proof of a leaf in the tree of a size' })
+  async inclusion(@Param('slug') slug: string, @Query() query: InclusionQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.inclusion(slug, query, request, reply);
+  }
+
+  @Get('campaigns/:slug/proof/consistency')
+  @ApiOperation({ summary: 'RFC 9162 consistency proof between two tree sizes' })
+  async consistency(@Param('slug') slug: string, @Query() query: ConsistencyQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.consistency(slug, query, request, reply);
+  }
+
+  @Get('transparency-key')
+  @ApiOkResponse({ description: 'The Ed25519 key that signs every checkpoint' })
+  key(@Res() reply: FastifyReply): void {
+    void reply.header('cache-control', 'public, max-age=3600');
+    sendJson(reply, this.http.service.publicKey());
+  }
+}
+
+/** The platform's checkpoint key at a well-known URL: Go note verifier-key text, and JSON. */
+@Controller('.well-known')
+export class TransparencyWellKnownController {
+  constructor(private readonly service: PublicLedgerService) {}
+
+  @Get('ataa-transparency.pub')
+  text(@Res() reply: FastifyReply): void {
+    void reply.header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'public, max-age=3600').send(`${this.service.publicKey().verifierKey}\n`);
+  }
+
+  @Get('ataa-transparency.json')
+  json(@Res() reply: FastifyReply): void {
+    void reply.header('cache-control', 'public, max-age=3600');
+    sendJson(reply, this.service.publicKey());
+  }
+}

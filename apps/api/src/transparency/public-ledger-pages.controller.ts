@@ -1,0 +1,57 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CheckpointQueryDto, ConsistencyQueryDto, InclusionQueryDto, LangQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
+import { PublicLedgerHttp } from './public-ledger.http.js';
+import { conditional, LONG_CACHE, SHORT_CACHE, wantsJson } from './public-ledger.presenter.js';
+
+/**
+ * The public transparency pages of a campaign, HTML by default and JSON for clients that ask for it
+ * (Accept: application/json). Drafts and unknown campaigns are 404.
+ */
+@ApiExcludeController()
+@Controller('c')
+export class PublicLedgerPagesController {
+  constructor(private readonly http: PublicLedgerHttp) {}
+
+  @Get(':slug/ledger')
+  async ledger(@Param('slug') slug: string, @Query() query: LedgerQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (wantsJson(request)) return this.http.ledgerJson(slug, query, request, reply);
+    const { service, presenter } = this.http;
+    const log = await service.log(slug);
+    const page = await presenter.readPage(log, query);
+    if (conditional(request, reply, log, 'ledger.html', page.immutable ? LONG_CACHE : SHORT_CACHE)) return;
+    const lang = presenter.language(log, query.lang);
+    await reply.view('transparency/ledger.hbs', presenter.ledgerView(log, page, query, lang));
+  }
+
+  @Get(':slug/ledger.csv')
+  async csv(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.ledgerCsv(slug, request, reply);
+  }
+
+  @Get(':slug/report')
+  async report(@Param('slug') slug: string, @Query() query: LangQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (wantsJson(request)) return this.http.reportJson(slug, request, reply);
+    const { service, presenter } = this.http;
+    const log = await service.log(slug);
+    if (conditional(request, reply, log, 'report.html', SHORT_CACHE)) return;
+    const report = await service.report(log);
+    await reply.view('transparency/report.hbs', presenter.reportView(log, report, presenter.language(log, query.lang)));
+  }
+
+  @Get(':slug/checkpoint')
+  async checkpoint(@Param('slug') slug: string, @Query() query: CheckpointQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.checkpoint(slug, query, request, reply, wantsJson(request));
+  }
+
+  @Get(':slug/proof/inclusion')
+  async inclusion(@Param('slug') slug: string, @Query() query: InclusionQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.inclusion(slug, query, request, reply);
+  }
+
+  @Get(':slug/proof/consistency')
+  async consistency(@Param('slug') slug: string, @Query() query: ConsistencyQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.consistency(slug, query, request, reply);
+  }
+}

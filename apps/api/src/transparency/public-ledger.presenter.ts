@@ -1,0 +1,199 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, formatMajorUnits } from '@ataa/common';
+import { CampaignLog, CampaignReport, decodeCursor, LedgerPage, PublicLedgerService } from '@ataa/transparency';
+import { LedgerQueryDto } from './public-ledger.dto.js';
+import { PAGE_MESSAGES, PageLanguage, VERIFY_MESSAGES } from './page-messages.js';
+
+export const LONG_CACHE = 'public, max-age=31536000, immutable';
+/** The head of a log moves as entries are appended: short caching, revalidated by ETag. */
+export const SHORT_CACHE = 'public, max-age=5, must-revalidate';
+
+/** Strict non-negative integer from validated query text. */
+export const toIndex = (text: string): number => Number(text);
+
+/** Prefers JSON only when the client asks for it over HTML (browsers send text/html first). */
+export function wantsJson(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/**
+ * Sets ETag and Cache-Control; answers 304 when the client already has this version. The ETag is
+ * the log size and the request, so it is known before any entry is read.
+ */
+export function conditional(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, cacheControl: string): boolean {
+  const tag = createHash('sha256').update(`${log.campaign.id}|${log.size}|${variant}|${request.url}`).digest('base64url').slice(0, 27);
+  const etag = `"${log.size}-${tag}"`;
+  void reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Accept');
+  const given = request.headers['if-none-match'];
+  if (typeof given === 'string' && given.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+    void reply.status(304).send();
+    return true;
+  }
+  return false;
+}
+
+export function sendJson(reply: FastifyReply, body: unknown): void {
+  void reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** Shapes the public ledger for JSON and for the Handlebars pages. */
+@Injectable()
+export class PublicLedgerPresenter {
+  constructor(readonly service: PublicLedgerService) {}
+
+  async readPage(log: CampaignLog, query: LedgerQueryDto): Promise<LedgerPage> {
+    return this.service.page(log, {
+      order: query.order ?? 'desc',
+      cursor: query.cursor !== undefined ? decodeCursor(query.cursor) : null,
+      kind: query.kind ?? null,
+      month: query.month ?? null,
+      limit: query.limit !== undefined ? Number(query.limit) : 50,
+    });
+  }
+
+  ledgerJson(log: CampaignLog, page: LedgerPage, apiBase: string) {
+    return {
+      campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title, currency: log.campaign.currency },
+      origin: log.origin,
+      size: page.size,
+      rootHash: log.rootHash.toString('base64'),
+      entries: page.entries,
+      page: { next: page.next, prev: page.prev },
+      links: {
+        checkpoint: `${apiBase}/checkpoint?size=${page.size}`,
+        report: `${apiBase}/report`,
+        publicKey: '/.well-known/ataa-transparency.json',
+      },
+    };
+  }
+
+  language(log: CampaignLog, requested?: PageLanguage): PageLanguage {
+    return requested ?? (log.campaign.language === 'ar' ? 'ar' : 'en');
+  }
+
+  layout(lang: PageLanguage, title: string) {
+    const t = PAGE_MESSAGES[lang];
+    return { lang, dir: lang === 'ar' ? 'rtl' : 'ltr', title, skipLabel: t.skip, footer: t.footer, t };
+  }
+
+  money(amount: bigint | string, currency: string): string {
+    return `${formatMajorUnits(BigInt(amount), currency)} ${currency.toUpperCase()}`;
+  }
+
+  ledgerView(log: CampaignLog, page: LedgerPage, query: LedgerQueryDto, lang: PageLanguage) {
+    const t = PAGE_MESSAGES[lang];
+    const base = `/c/${log.campaign.slug}`;
+    const keep = (extra: Record<string, string | undefined>) => {
+      const params = new URLSearchParams();
+      const all = { order: query.order, kind: query.kind, month: query.month, limit: query.limit, lang: query.lang, ...extra };
+      for (const [k, v] of Object.entries(all)) if (v !== undefined) params.set(k, v);
+      const text = params.toString();
+      return text ? `?${text}` : '';
+    };
+    const currency = log.campaign.currency;
+    const apiQuery = new URLSearchParams();
+    for (const [k, v] of Object.entries({ order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor })) if (v !== undefined) apiQuery.set(k, v);
+    return {
+      ...this.layout(lang, `${t.ledgerTitle} — ${log.campaign.title}`),
+      scripts: ['/assets/verify-ledger.js'],
+      campaign: log.campaign,
+      size: page.size,
+      rows: page.entries.map((e) => ({
+        index: e.index,
+        time: e.time.replace('T', ' ').slice(0, 16),
+        kind: t.kinds[e.kind],
+        amount: this.money(e.amount, currency),
+        negative: e.amount.startsWith('-'),
+        donor: e.donor,
+        commitment: e.donorCommitment ? `${e.donorCommitment.slice(0, 12)}…` : null,
+        details: e.message ?? e.purpose,
+        balance: this.money(e.balance, currency),
+        leafHash: e.leafHash,
+      })),
+      kinds: Object.entries(t.kinds).map(([value, label]) => ({ value, label, selected: value === query.kind })),
+      month: query.month ?? '',
+      orderAsc: query.order === 'asc',
+      next: page.next ? `${base}/ledger${keep({ cursor: page.next })}` : null,
+      prev: page.prev ? `${base}/ledger${keep({ cursor: page.prev })}` : null,
+      csv: `${base}/ledger.csv`,
+      report: `${base}/report${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
+      otherLanguage: `${base}/ledger${keep({ lang: t.languageCode, cursor: query.cursor })}`,
+      checkpoint: `${base}/checkpoint`,
+      verify: {
+        api: `/api/v1/public/campaigns/${log.campaign.slug}`,
+        query: apiQuery.toString(),
+        origin: log.origin,
+        messages: JSON.stringify(VERIFY_MESSAGES[lang]),
+      },
+    };
+  }
+
+  reportView(log: CampaignLog, report: CampaignReport, lang: PageLanguage) {
+    const t = PAGE_MESSAGES[lang];
+    const currency = log.campaign.currency;
+    const abs = (v: string) => (v.startsWith('-') ? v.slice(1) : v);
+    const months = report.monthly;
+    const max = months.reduce((m, r) => [BigInt(r.raised), BigInt(abs(r.out))].reduce((a, b) => (b > a ? b : a), m), 1n);
+    const width = 640;
+    const height = 220;
+    const top = 16;
+    const bottom = 40;
+    const group = months.length > 0 ? Math.min(120, Math.floor((width - 20) / months.length)) : 120;
+    const bar = Math.max(6, Math.floor((group - 12) / 2));
+    // Bar heights in SVG user units: proportional to amounts, computed with bigints then scaled down.
+    const scale = (v: string) => Number((BigInt(abs(v)) * 1000n) / max) / 1000 * (height - top - bottom);
+    const bars = months.map((m, i) => {
+      const x = 10 + i * group;
+      const hin = scale(m.raised);
+      const hout = scale(m.out);
+      return {
+        month: m.month,
+        labelX: x + bar,
+        labelY: height - bottom + 16,
+        in: { x, y: height - bottom - hin, h: hin, w: bar, label: this.money(m.raised, currency) },
+        out: { x: x + bar + 2, y: height - bottom - hout, h: hout, w: bar, label: this.money(abs(m.out), currency) },
+      };
+    });
+    const base = `/c/${log.campaign.slug}`;
+    return {
+      ...this.layout(lang, `${t.reportTitle} — ${log.campaign.title}`),
+      campaign: log.campaign,
+      size: log.size,
+      raised: this.money(report.raised, currency),
+      gifts: report.gifts,
+      donors: report.donors,
+      processingFees: this.money(report.fees.processing, currency),
+      platformFees: this.money(report.fees.platform, currency),
+      fees: this.money(report.fees.total, currency),
+      refunds: this.money(abs(report.refunds.amount), currency),
+      refundCount: report.refunds.count,
+      disputes: this.money(report.disputes.net, currency),
+      payouts: this.money(report.payouts.net, currency),
+      balance: this.money(report.balance, currency),
+      monthly: months.map((m) => ({ month: m.month, raised: this.money(m.raised, currency), gifts: m.gifts, out: this.money(m.out, currency), net: this.money(m.net, currency) })),
+      chart: { width, height, baseline: height - bottom, bars, legendInX: width - 300, summary: months.map((m) => `${m.month}: +${this.money(m.raised, currency)} / -${this.money(abs(m.out), currency)}`).join('; ') },
+      ledger: `${base}/ledger${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
+      otherLanguage: `${base}/report?lang=${t.languageCode}`,
+      csv: `${base}/ledger.csv`,
+    };
+  }
+
+  /** One CSV line per entry; free text guarded against spreadsheet formula injection. */
+  static csvHeader = 'index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash\n';
+
+  static csvLine(e: { index: number; time: string; kind: string; amount: string; currency: string; donor: string | null; donorCommitment: string | null; message: string | null; purpose: string | null; balance: string; leafHash: string }): string {
+    const text = (v: string | null) => {
+      if (v === null) return '';
+      const guarded = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+      return /[",\n\r]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
+    };
+    return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash}\n`;
+  }
+}
+
+export function badRequest(code: string, message: string): DomainError {
+  return new DomainError(code, message, 400);
+}

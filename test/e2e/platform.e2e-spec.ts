@@ -1,0 +1,143 @@
+import { Body, Controller, Module, Post } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import request from 'supertest';
+import { createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+
+class EchoDto {
+  @IsString() @MaxLength(20) name: string;
+  @IsInt() @Min(1) @Max(100) count: number;
+}
+
+/** A tiny endpoint that exists only in this test, to exercise the global validation and errors. */
+@Controller('echo')
+class EchoController {
+  @Post()
+  echo(@Body() body: EchoDto) {
+    return { name: body.name, count: body.count, isDto: body instanceof EchoDto };
+  }
+
+  @Post('boom')
+  boom(): never {
+    throw new Error('secret internal detail: db password is hunter2');
+  }
+}
+@Module({ controllers: [EchoController] })
+class EchoModule {}
+
+describe('platform basics over HTTP', () => {
+  let env: TestEnvironment;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({ BODY_LIMIT_BYTES: '2048' });
+    app = await startTestApi(env.config, { imports: [EchoModule] });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('GET /health/live answers ok with a request id', async () => {
+    const res = await request(app.getHttpServer()).get('/health/live').set('x-request-id', 'req-abc-123').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers['x-request-id']).toBe('req-abc-123');
+  });
+
+  it('GET /health/ready checks PostgreSQL and Redis', async () => {
+    const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
+  });
+
+  it('GET /metrics serves Prometheus text', async () => {
+    await request(app.getHttpServer()).get('/health/live');
+    const res = await request(app.getHttpServer()).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.text).toContain('ataa_http_requests_total');
+    expect(res.text).toContain('ataa_process_cpu_user_seconds_total');
+  });
+
+  it('serves the OpenAPI document and UI at /docs', async () => {
+    const doc = await request(app.getHttpServer()).get('/docs/openapi.json').expect(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/api/v1/echo']));
+    const ui = await request(app.getHttpServer()).get('/docs').expect(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('serves /api/v1/meta and the page stylesheet', async () => {
+    expect((await request(app.getHttpServer()).get('/api/v1/meta').expect(200)).body).toEqual({ name: 'ataa', apiVersion: 'v1' });
+    const css = await request(app.getHttpServer()).get('/assets/app.css').expect(200);
+    expect(css.headers['content-type']).toContain('text/css');
+  });
+
+  it('sends security headers', async () => {
+    const res = await request(app.getHttpServer()).get('/health/live');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['x-frame-options']).toBeDefined();
+  });
+
+  it('validates and transforms input under /api/v1', async () => {
+    const res = await request(app.getHttpServer()).post('/api/v1/echo').send({ name: 'ok', count: 3 }).expect(201);
+    expect(res.body).toEqual({ name: 'ok', count: 3, isDto: true });
+  });
+
+  it.each([
+    ['an unknown field (mass assignment)', { name: 'ok', count: 3, isAdmin: true }, /isAdmin should not exist/],
+    ['a wrong type', { name: 'ok', count: '3' }, /count/],
+    ['a missing field', { count: 3 }, /name/],
+    ['a value out of range', { name: 'ok', count: 1000 }, /count/],
+    ['an array body', [1, 2], /./],
+  ])('rejects %s with a 400 problem', async (_label, body, detail) => {
+    const res = await request(app.getHttpServer()).post('/api/v1/echo').send(body as object).expect(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(res.body.detail).toMatch(detail);
+  });
+
+  it('answers malformed JSON with 400 malformed_json', async () => {
+    const res = await request(app.getHttpServer()).post('/api/v1/echo').set('content-type', 'application/json').send('{"name": ').expect(400);
+    expect(res.body).toMatchObject({ code: 'malformed_json' });
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const res = await request(app.getHttpServer()).post('/api/v1/echo').send({ name: 'x'.repeat(5000), count: 1 }).expect(413);
+    expect(res.body).toMatchObject({ status: 413, code: 'payload_too_large' });
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const res = await request(app.getHttpServer()).get('/api/v1/nope').expect(404);
+    expect(res.body).toMatchObject({ code: 'not_found' });
+  });
+
+  it('never leaks internals: a 500 carries only an error id', async () => {
+    const res = await request(app.getHttpServer()).post('/api/v1/echo/boom').expect(500);
+    expect(res.body).toMatchObject({ status: 500, code: 'internal_error' });
+    expect(res.body.errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.text).not.toContain('hunter2');
+    expect(res.text).not.toContain('at ');
+  });
+});
+
+describe('readiness while a dependency is down', () => {
+  let env: TestEnvironment;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    // Redis on a port where nothing listens: the API still boots (queues reconnect in the background).
+    app = await startTestApi(env.configWith({ REDIS_URL: 'redis://127.0.0.1:1' }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('answers 503 on /health/ready naming Redis, while /health/live stays 200', async () => {
+    await request(app.getHttpServer()).get('/health/live').expect(200);
+    const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+    expect(res.body).toMatchObject({ status: 503, checks: { redis: { status: 'down' }, postgres: { status: 'up' } } });
+  });
+});
