@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiProblems } from '../organizations/api-docs.js';
 import { RedisHealthIndicator } from './redis-health.indicator.js';
 
 @ApiTags('operations')
@@ -14,6 +15,8 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process is up and serving' })
+  @ApiOkResponse({ description: 'Up', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] } })
+  @ApiProblems(500)
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -21,6 +24,18 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer; 503 while one is down' })
+  @ApiOkResponse({
+    description: 'Every dependency answers',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        info: { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up'] } } } },
+        details: { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string' } } } },
+      },
+    },
+  })
+  @ApiProblems(503)
   ready() {
     return this.health.check([
       () => this.db.pingCheck('postgres', { timeout: 1500 }),

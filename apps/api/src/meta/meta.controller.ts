@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../organizations/api-docs.js';
 
 export class ApiMetaDto {
   @ApiProperty({ example: 'ataa' }) name: string;
@@ -14,7 +15,9 @@ export class MetaController {
   /** A tiny, dependency-free JSON answer: what clients (and the benchmark) use to see the API is up. */
   @Get()
   @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'What this API is and its version (no dependencies: a cheap liveness probe for clients)' })
   @ApiOkResponse({ type: ApiMetaDto })
+  @ApiProblems(500)
   meta(): ApiMetaDto {
     return META;
   }

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity, getSchemaPath } from '@nestjs/swagger';
 
 /** RFC 9457 problem document, as every error leaves the API. */
 export class ProblemDto {
@@ -19,7 +19,9 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found, or not visible to the caller\'s organization (`not_found`)',
   409: 'Conflicts with the current state (`version_conflict`, `invalid_transition`, `slug_taken`, ...)',
   429: 'Too many attempts (`rate_limited`)',
+  500: 'Unexpected failure: the problem carries only an `errorId` to quote to support',
   502: 'Stripe could not complete the request (`stripe_unavailable`)',
+  503: 'A dependency (PostgreSQL, Redis) is unavailable (`service_unavailable`, with `checks`)',
 };
 
 /** Documents the problem responses an endpoint can give. */
@@ -30,7 +32,15 @@ export function ApiProblems(...statuses: number[]) {
   );
 }
 
-/** An organization-scoped endpoint: user bearer token or organization API key; 401/403/404 possible. */
+/**
+ * An organization-scoped endpoint: user bearer token or organization API key; 401/403/404 possible.
+ * The `orgId` path parameter is read by the guard, not by a handler's @Param, so it is declared here.
+ */
 export function ApiOrgAuth() {
-  return applyDecorators(ApiBearerAuth(), ApiSecurity('apiKey'), ApiProblems(401, 403, 404));
+  return applyDecorators(
+    ApiParam({ name: 'orgId', format: 'uuid', description: 'The caller\'s organization (another organization\'s id answers 404)' }),
+    ApiBearerAuth(),
+    ApiSecurity('apiKey'),
+    ApiProblems(401, 403, 404),
+  );
 }

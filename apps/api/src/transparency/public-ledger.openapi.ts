@@ -1,0 +1,172 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { PUBLIC_ENTRY_KINDS } from '@ataa/transparency';
+import { ApiProblems } from '../organizations/api-docs.js';
+
+/*
+ * OpenAPI shapes of the public ledger's JSON answers. The handlers write their bodies themselves
+ * (ETags, streaming), so the document cannot infer them: they are declared here, next to nothing
+ * else, and applied with one decorator per endpoint.
+ */
+
+class PublicCampaignRefDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'clean-water-2026' }) slug: string;
+  @ApiProperty() title: string;
+  @ApiPropertyOptional({ example: 'usd' }) currency?: string;
+}
+
+export class PublicEntryDto {
+  @ApiProperty({ example: 1, description: 'leaf format version' }) v: number;
+  @ApiProperty({ format: 'uuid' }) campaign: string;
+  @ApiProperty({ example: 0, description: 'leaf index in the Merkle log' }) index: number;
+  @ApiProperty({ format: 'date-time' }) time: string;
+  @ApiProperty({ enum: PUBLIC_ENTRY_KINDS }) kind: string;
+  @ApiProperty({ example: '10000', description: 'signed minor units, from the campaign\'s view' }) amount: string;
+  @ApiProperty({ example: 'usd' }) currency: string;
+  @ApiProperty({ nullable: true, type: String, description: 'public donor name; null for anonymous gifts' }) donor: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'salted commitment of an anonymous donor (the salt is in their receipt)' }) donorCommitment: string | null;
+  @ApiProperty({ nullable: true, type: String }) message: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'what a payout paid for' }) purpose: string | null;
+  @ApiProperty({ example: '9480', description: 'running balance in minor units' }) balance: string;
+  @ApiProperty({ description: 'hex SHA-256 leaf hash (RFC 9162)' }) leafHash: string;
+}
+
+class LedgerPageLinksDto {
+  @ApiProperty({ nullable: true, type: String, description: 'cursor of the following page' }) next: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'cursor of the preceding page' }) prev: string | null;
+}
+
+class LedgerLinksDto {
+  @ApiProperty() checkpoint: string;
+  @ApiProperty() report: string;
+  @ApiProperty() publicKey: string;
+}
+
+export class PublicLedgerPageDto {
+  @ApiProperty({ type: PublicCampaignRefDto }) campaign: PublicCampaignRefDto;
+  @ApiProperty({ description: 'checkpoint origin line of this log' }) origin: string;
+  @ApiProperty({ description: 'tree size the page was read at' }) size: number;
+  @ApiProperty({ description: 'base64 root hash at that size' }) rootHash: string;
+  @ApiProperty({ type: PublicEntryDto, isArray: true }) entries: PublicEntryDto[];
+  @ApiProperty({ type: LedgerPageLinksDto }) page: LedgerPageLinksDto;
+  @ApiProperty({ type: LedgerLinksDto }) links: LedgerLinksDto;
+}
+
+class KindTotalDto {
+  @ApiProperty() count: number;
+  @ApiProperty({ example: '-2500', description: 'signed minor units' }) amount: string;
+}
+
+class MonthTotalsDto {
+  @ApiProperty({ example: '2026-03' }) month: string;
+  @ApiProperty() raised: string;
+  @ApiProperty() gifts: number;
+  @ApiProperty({ description: 'signed sum of what left the campaign in the month' }) out: string;
+  @ApiProperty() net: string;
+}
+
+class FeeTotalsDto {
+  @ApiProperty() processing: string;
+  @ApiProperty() platform: string;
+  @ApiProperty() total: string;
+}
+
+class OpenedReversedDto {
+  @ApiProperty({ type: KindTotalDto }) opened: KindTotalDto;
+  @ApiProperty({ type: KindTotalDto }) reversed: KindTotalDto;
+  @ApiProperty() net: string;
+}
+
+class PaidReversedDto {
+  @ApiProperty({ type: KindTotalDto }) paid: KindTotalDto;
+  @ApiProperty({ type: KindTotalDto }) reversed: KindTotalDto;
+  @ApiProperty() net: string;
+}
+
+class CampaignReportDto {
+  @ApiProperty() currency: string;
+  @ApiProperty() entries: number;
+  @ApiProperty() raised: string;
+  @ApiProperty() gifts: number;
+  @ApiProperty() donors: number;
+  @ApiProperty({ type: FeeTotalsDto }) fees: FeeTotalsDto;
+  @ApiProperty({ type: KindTotalDto }) refunds: KindTotalDto;
+  @ApiProperty({ type: OpenedReversedDto }) disputes: OpenedReversedDto;
+  @ApiProperty({ type: PaidReversedDto }) payouts: PaidReversedDto;
+  @ApiProperty() balance: string;
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/KindTotalDto' } }) byKind: Record<string, KindTotalDto>;
+  @ApiProperty({ type: MonthTotalsDto, isArray: true }) monthly: MonthTotalsDto[];
+}
+
+export class PublicReportDto {
+  @ApiProperty({ type: PublicCampaignRefDto }) campaign: PublicCampaignRefDto;
+  @ApiProperty() size: number;
+  @ApiProperty({ type: CampaignReportDto }) report: CampaignReportDto;
+}
+
+export class PublicCheckpointDto {
+  @ApiProperty() origin: string;
+  @ApiProperty() size: number;
+  @ApiProperty({ description: 'base64 root hash' }) rootHash: string;
+  @ApiProperty({ description: 'the signed checkpoint in signed-note format' }) note: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ example: '/.well-known/ataa-transparency.json' }) publicKey: string;
+}
+
+export class InclusionProofDto {
+  @ApiProperty() index: number;
+  @ApiProperty() size: number;
+  @ApiProperty({ description: 'hex leaf hash' }) leafHash: string;
+  @ApiProperty({ description: 'base64 root hash of the tree of `size`' }) rootHash: string;
+  @ApiProperty({ type: String, isArray: true, description: 'base64 audit path (RFC 9162)' }) proof: string[];
+}
+
+export class ConsistencyProofDto {
+  @ApiProperty() from: number;
+  @ApiProperty() to: number;
+  @ApiProperty() fromRoot: string;
+  @ApiProperty() toRoot: string;
+  @ApiProperty({ type: String, isArray: true, description: 'base64 consistency proof (RFC 9162)' }) proof: string[];
+}
+
+export class TransparencyKeyDto {
+  @ApiProperty({ example: 'ataa.local' }) keyName: string;
+  @ApiProperty({ enum: ['ed25519'] }) algorithm: 'ed25519';
+  @ApiProperty({ description: 'base64 raw Ed25519 public key' }) publicKey: string;
+  @ApiProperty({ description: 'signed-note key hash' }) keyHash: string;
+  @ApiProperty({ description: 'Go note verifier key text' }) verifierKey: string;
+}
+
+const SLUG = ApiParam({ name: 'slug', description: 'the campaign\'s public slug (unknown, draft or cancelled campaigns answer 404)' });
+const CONDITIONAL = ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' });
+
+/** Decorators of each public ledger endpoint: its answer, and the problems it can give. */
+export const PublicLedgerDocs = {
+  ledger: () => applyDecorators(SLUG, CONDITIONAL, ApiOkResponse({ type: PublicLedgerPageDto, description: 'A page of entries' }), ApiProblems(400, 404)),
+  csv: () => applyDecorators(
+    SLUG,
+    CONDITIONAL,
+    ApiOkResponse({ description: 'Every entry, one CSV row each, streamed', content: { 'text/csv': { schema: { type: 'string' } } } }),
+    ApiProblems(404),
+  ),
+  report: () => applyDecorators(SLUG, CONDITIONAL, ApiOkResponse({ type: PublicReportDto, description: 'The report' }), ApiProblems(404)),
+  checkpoint: () => applyDecorators(SLUG, ApiOkResponse({ type: PublicCheckpointDto, description: 'The signed checkpoint' }), ApiProblems(400, 404)),
+  inclusion: () => applyDecorators(SLUG, ApiOkResponse({ type: InclusionProofDto, description: 'The inclusion proof' }), ApiProblems(400, 404)),
+  consistency: () => applyDecorators(SLUG, ApiOkResponse({ type: ConsistencyProofDto, description: 'The consistency proof' }), ApiProblems(400, 404)),
+  key: () => applyDecorators(
+    ApiOperation({ summary: 'The Ed25519 key that signs every checkpoint' }),
+    ApiOkResponse({ type: TransparencyKeyDto, description: 'The key' }),
+    ApiProblems(500),
+  ),
+  wellKnownText: () => applyDecorators(
+    ApiOperation({ summary: 'The checkpoint key as Go note verifier-key text (for note verifiers)' }),
+    ApiOkResponse({ description: 'Verifier key text', content: { 'text/plain': { schema: { type: 'string', example: 'ataa.local+1a2b3c4d+AQ...' } } } }),
+    ApiProblems(500),
+  ),
+  wellKnownJson: () => applyDecorators(
+    ApiOperation({ summary: 'The checkpoint key as JSON' }),
+    ApiOkResponse({ type: TransparencyKeyDto, description: 'The key' }),
+    ApiProblems(500),
+  ),
+};
