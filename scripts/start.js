@@ -124,7 +124,7 @@ if (!(await waitForHttp(`http://127.0.0.1:${apiPort}/health/ready`))) {
   await stop(1);
 }
 const { seedDemo } = await import('./seed-demo.js');
-const demo = await seedDemo({ apiBase: `http://127.0.0.1:${apiPort}`, sandboxBase: `http://127.0.0.1:${sandboxPort}`, say });
+const demo = await seedDemo({ apiBase: `http://127.0.0.1:${apiPort}`, sandboxBase: `http://127.0.0.1:${sandboxPort}`, publicBase, say });
 
 const lines = [
   '',
