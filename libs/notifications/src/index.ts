@@ -28,3 +28,4 @@ export { formatMoney, localeFor } from './domain/money-format.js';
 export { formatReceiptNumber } from './domain/receipt-number.js';
 export { classifyDeliveryError } from './domain/delivery-failure.js';
 export { visualRuns, paragraphDirection } from './domain/bidi.js';
+export { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender, type PayoutNoticeMessage } from './payouts/payout-notice.port.js';

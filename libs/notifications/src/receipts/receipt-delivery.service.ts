@@ -13,6 +13,7 @@ import type { Mailer } from '../mail/mailer.port.js';
 import { NotificationsRepository, OutboxRow, ReceiptRow } from '../persistence/notifications.repository.js';
 import { ReceiptPdfRenderer } from '../rendering/receipt-pdf.js';
 import { ReceiptRenderer } from '../rendering/receipt-renderer.js';
+import { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender } from '../payouts/payout-notice.port.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
@@ -68,7 +69,9 @@ export class ReceiptDeliveryService {
     if (!outbox) return 'missing';
     if (outbox.status !== 'pending') return 'already_done';
     if (outbox.kind === 'payout_notice') {
-      // Payout notices to organizations are not built yet; finish the row so it does not linger.
+      // Payout notices are rendered and sent by the payouts lib (PAYOUT_NOTICE_SENDER); without it, finish the row.
+      const sender = this.payoutNoticeSender();
+      if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
       await this.transactions.run((m) => this.repository.finishOutbox(m, outbox.id, 'skipped', 'payout notices are not implemented'));
       return 'skipped';
     }
@@ -187,6 +190,14 @@ export class ReceiptDeliveryService {
       return 'already_done';
     }
     throw new TransientDeliveryError('another worker is sending this receipt');
+  }
+
+  private payoutNoticeSender(): PayoutNoticeSender | null {
+    try {
+      return this.moduleRef.get<PayoutNoticeSender>(PAYOUT_NOTICE_SENDER, { strict: false });
+    } catch {
+      return null;
+    }
   }
 
   private dataSource(): ReceiptDataSource {

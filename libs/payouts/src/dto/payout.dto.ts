@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import type { CampaignFunds } from '../domain/funds.js';
+import type { Payout } from '../persistence/payout.row.js';
+
+export class CreatePayoutDto {
+  @ApiProperty({ example: '25000', description: 'Minor units as a string of digits, or "all" for everything available now' })
+  @IsString() @Matches(/^(\d{1,18}|all)$/, { message: 'amount must be a string of digits (minor units) or "all"' })
+  amount: string;
+
+  @ApiProperty({ example: 'usd', description: 'Must be the campaign\'s currency' })
+  @IsString() @Matches(/^[A-Za-z]{3}$/, { message: 'currency must be a three-letter ISO 4217 code' })
+  currency: string;
+
+  @ApiProperty({ example: 'Water pump for the village well', description: 'What this money pays for: shown on the public ledger' })
+  @IsString() @Length(1, 500)
+  purpose: string;
+
+  @ApiPropertyOptional({ description: 'Private note for the organization and the operator (never public)' })
+  @IsOptional() @IsString() @MaxLength(2000)
+  privateNote?: string;
+
+  @ApiPropertyOptional({ description: 'Client request id: the same id sends the same request at most once (like the Idempotency-Key header)' })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,255}$/)
+  clientRequestId?: string;
+}
+
+export class RejectPayoutDto {
+  @ApiProperty({ example: 'Purpose does not match the campaign' })
+  @IsString() @Length(1, 1000)
+  reason: string;
+}
+
+export class SetPayoutThresholdDto {
+  @ApiProperty({ example: '100000', nullable: true, description: 'Minor units of the campaign\'s currency up to which payouts are approved automatically; null: an operator approves every payout' })
+  @IsOptional() @IsString() @Matches(/^\d{1,18}$/)
+  amount: string | null;
+}
+
+export class ListPayoutsQueryDto {
+  @ApiPropertyOptional({ enum: ['pending_approval'] })
+  @IsOptional() @IsIn(['pending_approval'])
+  status?: 'pending_approval';
+}
+
+export class PendingTrancheDto {
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) availableOn: string | null;
+  @ApiProperty({ example: '9480' }) amount: string;
+}
+
+export class CampaignFundsDto {
+  @ApiProperty() campaignId: string;
+  @ApiProperty({ example: 'usd' }) currency: string;
+  @ApiProperty({ example: '9480', description: 'Can be paid out now (minor units)' }) available: string;
+  @ApiProperty({ example: '0', description: 'Settled but not yet available on Stripe' }) pending: string;
+  @ApiProperty({ type: [PendingTrancheDto] }) pendingByDate: PendingTrancheDto[];
+  @ApiProperty({ example: '0', description: 'Held by payout requests not executed yet' }) reserved: string;
+  @ApiProperty({ example: '0', description: 'Paid out, net of reversals' }) paidOut: string;
+}
+
+export class PayoutDto {
+  @ApiProperty() id: string;
+  @ApiProperty() campaignId: string;
+  @ApiProperty({ example: '25000' }) amount: string;
+  @ApiProperty({ example: 'usd' }) currency: string;
+  @ApiProperty({ enum: ['pending_approval', 'approved', 'processing', 'paid', 'failed', 'rejected', 'cancelled', 'reversed'] }) status: string;
+  @ApiProperty() purpose: string;
+  @ApiProperty({ nullable: true, type: String }) privateNote: string | null;
+  @ApiProperty({ nullable: true, enum: ['automatic', 'operator'] }) approval: string | null;
+  @ApiProperty({ nullable: true, type: String }) rejectionReason: string | null;
+  @ApiProperty({ nullable: true, type: String }) stripeTransferId: string | null;
+  @ApiProperty({ example: '0' }) amountReversed: string;
+  @ApiProperty({ nullable: true, type: String }) failureCode: string | null;
+  @ApiProperty() requestedBy: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) executedAt: string | null;
+}
+
+export function toFundsDto(campaignId: string, f: CampaignFunds): CampaignFundsDto {
+  return {
+    campaignId, currency: f.currency, available: f.available.toString(), pending: f.pending.toString(),
+    pendingByDate: f.pendingByDate.map((t) => ({ availableOn: t.availableOn?.toISOString() ?? null, amount: t.amount.toString() })),
+    reserved: f.reserved.toString(), paidOut: f.paidOut.toString(),
+  };
+}
+
+export function toPayoutDto(p: Payout): PayoutDto {
+  return {
+    id: p.id, campaignId: p.campaignId, amount: p.amount.toString(), currency: p.currency, status: p.status, purpose: p.purpose,
+    privateNote: p.privateNote, approval: p.approval, rejectionReason: p.rejectionReason, stripeTransferId: p.stripeTransferId,
+    amountReversed: p.amountReversed.toString(), failureCode: p.failureCode, requestedBy: p.requestedBy,
+    createdAt: new Date(p.createdAt).toISOString(), executedAt: p.executedAt ? new Date(p.executedAt).toISOString() : null,
+  };
+}

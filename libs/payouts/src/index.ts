@@ -1,0 +1,11 @@
+export { PayoutsModule, PAYOUT_EVENT_TYPES } from './payouts.module.js';
+export { PayoutsService, type PayoutRequestInput, type PayoutRequestResult } from './payouts.service.js';
+export { PayoutExecutionService, type ExecutionOutcome } from './payout-execution.service.js';
+export { FundsService, type CampaignRef } from './funds.service.js';
+export { computeFunds, isGiftAvailable, type CampaignFunds, type FundsInput, type GiftFunds, type PendingTranche } from './domain/funds.js';
+export {
+  approvalFor, canMove, parseRequestedAmount, resolvePayoutAmount, PAYOUT_STATUSES, HOLDING_STATUSES, type PayoutStatus,
+} from './domain/payout-rules.js';
+export { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, payoutsPendingAccount } from './domain/payout-entries.js';
+export { type Payout } from './persistence/payout.row.js';
+export * from './dto/payout.dto.js';
