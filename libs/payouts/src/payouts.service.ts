@@ -157,7 +157,8 @@ export class PayoutsService {
       const p = await this.lock(m, payoutId);
       if (p.status === 'approved') return p;
       assertMove(p.status, 'approved', 'approved');
-      const [row] = await m.query(
+      // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+      const [[row]] = await m.query(
         `UPDATE payouts SET status = 'approved', approval = 'operator', decided_by = $2, decided_at = now() WHERE id = $1 RETURNING *`, [payoutId, actor],
       );
       await this.audit.record(m, { organizationId: p.organizationId, actor, action: 'payout.approved', targetType: 'payout', targetId: p.id, details: { amount: p.amount.toString() } });
@@ -173,7 +174,7 @@ export class PayoutsService {
       const p = await this.lock(m, payoutId, opts.organizationId);
       if (p.status === to) return p;
       assertMove(p.status, to, to);
-      const [row] = await m.query(
+      const [[row]] = await m.query(
         to === 'cancelled'
           ? `UPDATE payouts SET status = 'cancelled', cancelled_by = $2 WHERE id = $1 RETURNING *`
           : `UPDATE payouts SET status = 'rejected', approval = 'operator', decided_by = $2, decided_at = now(), rejection_reason = $3 WHERE id = $1 RETURNING *`,

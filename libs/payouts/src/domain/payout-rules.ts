@@ -23,7 +23,7 @@ export function canMove(from: PayoutStatus, to: PayoutStatus): boolean {
 }
 
 export function assertMove(from: PayoutStatus, to: PayoutStatus, action: string): void {
-  if (!canMove(from, to)) throw new DomainError('invalid_payout_transition', `A ${from.replace('_', ' ')} payout cannot be ${action}`, 409, { status: from });
+  if (!canMove(from, to)) throw new DomainError('invalid_payout_transition', `A ${from.replace('_', ' ')} payout cannot be ${action}`, 409, { currentStatus: from });
 }
 
 /** At or under the organization's threshold: approved automatically; above it an operator decides. */
