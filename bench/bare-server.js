@@ -1,11 +1,14 @@
 // Bare Node `http` serving fixed bodies: the baseline the API is compared with.
+// Bodies by URL (path and query) from BODIES (JSON) or, for large bodies, the JSON file BODIES_FILE.
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 
-const bodies = JSON.parse(process.env.BODIES ?? '{}');
+const bodies = JSON.parse(process.env.BODIES_FILE ? readFileSync(process.env.BODIES_FILE, 'utf8') : (process.env.BODIES ?? '{}'));
 http.createServer((req, res) => {
   const body = bodies[req.url];
   if (body === undefined) { res.writeHead(404); res.end(); return; }
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  const type = body.startsWith('<!') ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
+  res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }).listen(Number(process.env.BARE_PORT), '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,8 +9,11 @@ import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from 
 import { PublicLedgerAppender, signerFromConfig } from '@ataa/transparency';
 import { runVerifier } from '../../apps/verifier/src/main.js';
 import { FetchLike, verifyCampaign } from '../../apps/verifier/src/verifier.js';
-import { campaignOrigin, merkleRoot, publicLeafHash, signCheckpoint, toLeaf, verifyCheckpoint, parseVerifierKey, verifyInclusion, verifyConsistency } from '../../libs/transparency/src/domain/index.js';
-import { appendEntries, insertCampaign, sampleHistory } from './support.js';
+import {
+  campaignOrigin, createSigner, formatVerifierKey, merkleRoot, parseCheckpoint, publicLeafHash, signCheckpoint, toLeaf, verifyCheckpoint, parseVerifierKey,
+  verifyInclusion, verifyConsistency,
+} from '../../libs/transparency/src/domain/index.js';
+import { appendEntries, insertCampaign, rewriteLedgerEntries, sampleHistory, startTamperingMirror } from './support.js';
 
 type Json = Record<string, any>;
 
@@ -60,7 +64,7 @@ describe('public ledger over HTTP and the independent verifier', () => {
     let cursor: string | null = null;
     let last: Json | null = null;
     do {
-      const res = await http().get(`${api}/ledger`).query({ order: 'asc', limit: 4, ...(cursor ? { cursor } : {}) }).expect(200);
+      const res: request.Response = await http().get(`${api}/ledger`).query({ order: 'asc', limit: 4, ...(cursor ? { cursor } : {}) }).expect(200);
       seen.push(...res.body.entries.map((e: Json) => e.index));
       last = res.body;
       cursor = res.body.page.next;
@@ -188,6 +192,41 @@ describe('public ledger over HTTP and the independent verifier', () => {
     expect(out.join('\n')).toContain('consistent with the saved checkpoint of size 11');
     expect(out.at(-1)).toMatch(/^VERIFIED: 12 entries/);
     expect(await runVerifier(['not a url'], io)).toBe(1);
+  });
+
+  it('the verifier CLI rejects a tampered copy served over HTTP by a mirror, and a mirror that signs with its own key', async () => {
+    const key = (await http().get('/.well-known/ataa-transparency.pub').expect(200)).text.trim();
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    const cli = async (site: string, ...args: string[]) => {
+      out.length = 0;
+      return { code: await runVerifier([`${site}/c/winter-relief`, '--key', key, ...args], io), last: out.at(-1) ?? '' };
+    };
+    const mirrors = [
+      await startTamperingMirror(base, (_, body) => body),
+      await startTamperingMirror(base, rewriteLedgerEntries((es) => es.map((e) => (e.index === 2 ? { ...e, amount: '-1' } : e)))),
+      await startTamperingMirror(base, rewriteLedgerEntries((es) => es.filter((e) => e.index !== 7))),
+    ];
+    // A mirror that re-signs the (true) checkpoint with its own key under the same name and publishes that key.
+    const impostor = createSigner(env.config.TRANSPARENCY_ORIGIN, generateKeyPairSync('ed25519').privateKey);
+    mirrors.push(await startTamperingMirror(base, (url, body) => {
+      if (url.startsWith('/.well-known/ataa-transparency.pub')) return `${formatVerifierKey({ keyName: impostor.keyName, publicKey: impostor.publicKey })}\n`;
+      if (!url.includes('/checkpoint')) return body;
+      const view = JSON.parse(body);
+      return JSON.stringify({ ...view, note: signCheckpoint(parseCheckpoint(view.note), impostor) });
+    }));
+    try {
+      const [honest, altered, removed, resigned] = mirrors;
+      expect(await cli(honest.url)).toEqual({ code: 0, last: expect.stringMatching(/^VERIFIED: \d+ entries/) });
+      expect(await cli(altered.url)).toEqual({ code: 1, last: expect.stringMatching(/^REJECTED: entry 2 .*(balance|altered|wrong way)/) });
+      expect(await cli(removed.url)).toEqual({ code: 1, last: expect.stringMatching(/^REJECTED: entry 7 is missing or out of order/) });
+      expect(await cli(resigned.url)).toEqual({ code: 1, last: expect.stringMatching(/^REJECTED: checkpoint rejected: .*(not signed by the published key|signature is invalid)/) });
+      // Without the pinned key the verifier trusts the site's published key: that is the mirror's own.
+      out.length = 0;
+      expect(await runVerifier([`${resigned.url}/c/winter-relief`], io)).toBe(0);
+    } finally {
+      for (const mirror of mirrors) await mirror.close();
+    }
   });
 
   describe('rejects a tampered copy with a clear reason', () => {

@@ -4,6 +4,7 @@ import { verifyDonorCommitment } from '@ataa/transparency';
 import { runVerifier } from '../../apps/verifier/src/main.js';
 import { verifyCampaign } from '../../apps/verifier/src/verifier.js';
 import { donationRow, DonationWorld, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
+import { rewriteLedgerEntries, startTamperingMirror } from './support.js';
 
 type Json = Record<string, any>;
 
@@ -28,7 +29,7 @@ describe('public ledger after real gifts, a refund and a dispute (sandbox)', () 
       { amount: 'other', customAmount: '50.00', donorName: 'Hidden', anonymous: 'on' },
       { amount: 'other', customAmount: '40.00', donorName: 'Omar' },
       { amount: 'other', customAmount: '30.00', donorName: 'Sara' },
-    ]) {
+    ] as Record<string, string>[]) {
       const { donationId, sessionId } = await startGift(world, campaign.slug, fields);
       await world.sandbox.control.paySession(sessionId);
       gifts.push(donationId);
@@ -65,7 +66,18 @@ describe('public ledger after real gifts, a refund and a dispute (sandbox)', () 
     expect(verifyDonorCommitment(row.donor_commitment_salt, 'Hidden', entry.donorCommitment)).toBe(true);
   });
 
-  it('rejects a tampered copy of the same ledger', async () => {
+  it('the verifier CLI rejects a tampered copy of the same ledger', async () => {
+    // The refund made smaller on a mirror of the site: the CLI, pinned to the platform key, says which entry.
+    const key = (await request(world.apiUrl).get('/.well-known/ataa-transparency.pub').expect(200)).text.trim();
+    const mirror = await startTamperingMirror(world.apiUrl, rewriteLedgerEntries((entries) => entries.map((e) => (e.kind === 'refund' ? { ...e, amount: '-1' } : e))));
+    try {
+      const out: string[] = [];
+      const code = await runVerifier([`${mirror.url}/c/${campaign.slug}`, '--key', key], { out: (l) => out.push(l), err: (l) => out.push(l) });
+      expect({ code, last: out.at(-1) }).toEqual({ code: 1, last: expect.stringMatching(/^REJECTED: entry \d+ /) });
+    } finally {
+      await mirror.close();
+    }
+    // The same through the library API, with the reason as data.
     const tampered = async (url: string, init?: { headers?: Record<string, string> }) => {
       const res = await fetch(url, init);
       let body = await res.text();

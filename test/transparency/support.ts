@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { TransactionRunner } from '@ataa/database';
 import { createDonorCommitment, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
@@ -68,4 +70,38 @@ export function sampleHistory(): SeedEntry[] {
     { kind: 'payout', amount: -8000n, occurredAt: at(62), payoutPurpose: 'Blankets and heaters' },
     { kind: 'donation', amount: 1500n, occurredAt: at(63), donorDisplayName: 'Amal', publicMessage: 'Again!' },
   ];
+}
+
+/**
+ * A mirror of the site that serves a tampered copy of the public ledger: every request is proxied to
+ * `target`, and `rewrite` may change each answer's body. What an attacker (or a broken cache) would
+ * hand the verifier CLI, over real HTTP.
+ */
+export async function startTamperingMirror(target: string, rewrite: (url: string, body: string) => string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      try {
+        const upstream = await fetch(`${target}${req.url ?? '/'}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
+        const body = rewrite(req.url ?? '/', await upstream.text());
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
+        res.end(body);
+      } catch (error) {
+        res.writeHead(502);
+        res.end(String(error));
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Rewrites the entries of every ledger page a mirror serves. */
+export function rewriteLedgerEntries(change: (entries: Record<string, any>[]) => Record<string, any>[]): (url: string, body: string) => string {
+  return (url, body) => {
+    if (!/\/ledger\?/.test(url)) return body;
+    const page = JSON.parse(body);
+    page.entries = change(page.entries);
+    return JSON.stringify(page);
+  };
 }

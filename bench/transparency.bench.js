@@ -1,0 +1,354 @@
+// The public ledger of a campaign with 1,000,000 entries (issue 6):
+// - ledger page (HTML) and JSON under load, first page and a page deep in the log (keyset), next to
+//   bare Node serving the same bytes in the same run;
+// - CSV export of every entry: time to the last byte and the API's peak memory, next to PostgreSQL
+//   COPY of the same rows (the floor);
+// - append cost (one entry, one transaction, as the ledger posts it) at 10 entries versus 1,000,000.
+// The entries are seeded with SQL (generate_series) straight into a separate bench database, with
+// leaf hashes, Merkle nodes, frontier and totals computed the way the appender computes them; the
+// bench checks that before measuring (leaf hashes recomputed in Node, root recomputed from every
+// leaf, an inclusion proof verified against the signed checkpoint). The database is dropped at the
+// end (BENCH_KEEP_DB=1 keeps it). BENCH_LEDGER_SIZE overrides the size for a quick run.
+import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
+
+const SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 1_000_000);
+const SMALL = 10;
+const APPENDS = Number(process.env.BENCH_APPENDS ?? 200);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const API_PORT = 3911;
+const BARE_PORT = 3912;
+const DB_NAME = 'ataa_bench_transparency';
+const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
+const dbUrl = Object.assign(new URL(baseUrl), { pathname: `/${DB_NAME}` }).toString();
+const adminUrl = Object.assign(new URL(baseUrl), { pathname: '/postgres' }).toString();
+const dist = (p) => path.join(root, 'dist', p);
+
+const domain = await import(dist('libs/transparency/src/domain/index.js'));
+const { runMigrations } = await import(dist('libs/database/src/migrate.js'));
+
+const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
+const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
+const say = (line) => process.stdout.write(`[transparency] ${line}\n`);
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding: every column the appender writes, computed in SQL; the canonical JSON of the leaf is
+// written out key by key in RFC 8785 order (amount, balance, campaign, currency, donor,
+// donorCommitment, index, kind, message, purpose, time, v) and hashed as SHA-256(0x00 || json).
+const SEED_ENTRIES = `
+INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
+  public_message, payout_purpose, balance, leaf_hash, source_ref)
+SELECT $1::uuid, i, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM'), kind, amount, 'usd', donor, commitment, message, purpose, balance,
+  sha256('\\x00'::bytea || convert_to(
+    '{"amount":"' || amount || '","balance":"' || balance || '","campaign":"' || $3::text || '","currency":"usd","donor":' || coalesce(to_json(donor)::text, 'null')
+    || ',"donorCommitment":' || coalesce('"' || commitment || '"', 'null') || ',"index":' || i || ',"kind":"' || kind
+    || '","message":' || coalesce(to_json(message)::text, 'null') || ',"purpose":' || coalesce(to_json(purpose)::text, 'null')
+    || ',"time":"' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '","v":1}', 'UTF8')),
+  'bench:' || i
+FROM (
+  SELECT *, (sum(amount) OVER (ORDER BY i))::bigint AS balance FROM (
+    SELECT i, at, kind,
+      CASE kind WHEN 'donation' THEN 500 + (i * 7919 % 100) * 100 WHEN 'fee' THEN -(30 + i % 50) WHEN 'platform_fee' THEN -(20 + i % 30)
+        WHEN 'refund' THEN -(100 + i % 400) WHEN 'dispute' THEN -2500 WHEN 'dispute_reversal' THEN 2500
+        WHEN 'payout' THEN -5000000 WHEN 'payout_reversal' THEN 250000 END::bigint AS amount,
+      CASE WHEN kind <> 'donation' THEN NULL WHEN i % 20 = 13 THEN 'Anonymous' WHEN i % 3 = 0 THEN 'متبرع ' || (i * 31 % 40000) ELSE 'Donor ' || (i * 31 % 40000) END AS donor,
+      CASE WHEN kind = 'donation' AND i % 20 = 13 THEN encode(sha256(convert_to('bench-salt-' || i, 'UTF8')), 'hex') END AS commitment,
+      CASE WHEN kind = 'donation' AND i % 7 = 0 THEN (CASE WHEN i % 2 = 0 THEN 'بالتوفيق — ' ELSE 'Keep going, "team"! #' END) || i END AS message,
+      CASE WHEN kind = 'payout' THEN 'Field operations, batch ' || (i / 10000) END AS purpose
+    FROM (
+      SELECT i, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 minute' AS at,
+        CASE
+          WHEN i % 20 = 14 THEN 'fee'
+          WHEN i % 20 = 15 THEN 'platform_fee'
+          WHEN i % 20 = 16 THEN 'refund'
+          WHEN i % 1000 = 18 THEN 'dispute'
+          WHEN i % 1000 = 38 THEN 'dispute_reversal'
+          WHEN i % 20 = 18 THEN 'fee'
+          WHEN i % 10000 = 9999 THEN 'payout'
+          WHEN i % 100000 = 10039 THEN 'payout_reversal'
+          ELSE 'donation'
+        END AS kind
+      FROM generate_series(0, $2::bigint - 1) AS i
+    ) k
+  ) b
+) x`;
+
+/** Interior nodes of level `level` from the completed pairs of the level below (what appends store). */
+const SEED_LEVEL = (level) => {
+  const source = level === 1
+    ? `SELECT idx, leaf_hash AS hash, lead(leaf_hash) OVER (ORDER BY idx) AS next FROM public_ledger_entries WHERE campaign_id = $1`
+    : `SELECT idx, hash, lead(hash) OVER (ORDER BY idx) AS next FROM transparency_nodes WHERE campaign_id = $1 AND level = ${level - 1}`;
+  return `INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
+    SELECT $1::uuid, ${level}, idx / 2, sha256('\\x01'::bytea || hash || next) FROM (${source}) s WHERE idx % 2 = 0 AND next IS NOT NULL`;
+};
+
+async function seedCampaign(client, slug, size) {
+  const org = await client.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, [`Bench ${slug}`]);
+  const campaign = await client.query(
+    `INSERT INTO campaigns (organization_id, slug, title, currency, goal_amount, funding_model, language, platform_fee_bps, status, published_at)
+     VALUES ($1, $2, $3, 'usd', 100000000000, 'flexible', 'en', 200, 'published', now()) RETURNING id`,
+    [org.rows[0].id, slug, `Bench campaign with ${size.toLocaleString('en-US')} entries`],
+  );
+  const id = campaign.rows[0].id;
+  await client.query(SEED_ENTRIES, [id, size, id]);
+  for (let level = 1; ; level++) {
+    const inserted = await client.query(SEED_LEVEL(level), [id]);
+    if (inserted.rowCount === 0) break;
+  }
+  // Frontier and root from the stored perfect subtrees, exactly as an append leaves them.
+  const refs = domain.frontierNodes(size);
+  const found = await client.query(
+    `SELECT 0 AS level, idx, leaf_hash AS hash FROM public_ledger_entries WHERE campaign_id = $1 AND idx = ANY($2::bigint[])
+     UNION ALL SELECT level, idx, hash FROM transparency_nodes n JOIN unnest($3::smallint[], $4::bigint[]) AS t(l, i) ON n.level = t.l AND n.idx = t.i WHERE n.campaign_id = $1`,
+    [id, refs.filter((r) => r.level === 0).map((r) => r.index), refs.filter((r) => r.level > 0).map((r) => r.level), refs.filter((r) => r.level > 0).map((r) => r.index)],
+  );
+  const byKey = new Map(found.rows.map((r) => [`${r.level}:${r.idx}`, r.hash]));
+  const frontier = refs.map((r) => byKey.get(domain.nodeKey(r)));
+  if (frontier.some((h) => !h)) throw new Error('seeded tree misses a frontier node');
+  const rootHash = domain.foldRange(frontier);
+  await client.query(
+    `INSERT INTO transparency_totals (campaign_id, month, kind, entries, amount)
+     SELECT $1, month, kind, count(*), sum(amount) FROM public_ledger_entries WHERE campaign_id = $1 GROUP BY month, kind`,
+    [id],
+  );
+  await client.query(
+    `INSERT INTO transparency_donors (campaign_id, donor_name)
+     SELECT DISTINCT $1::uuid, donor_name FROM public_ledger_entries
+     WHERE campaign_id = $1 AND kind = 'donation' AND donor_commitment IS NULL AND donor_name IS NOT NULL AND donor_name <> 'Anonymous'`,
+    [id],
+  );
+  await client.query(
+    `INSERT INTO transparency_logs (campaign_id, currency, size, root_hash, frontier, balance, donors)
+     SELECT $1, 'usd', $2::bigint, $3, $4,
+       (SELECT balance FROM public_ledger_entries WHERE campaign_id = $1 AND idx = $2::bigint - 1),
+       (SELECT count(*) FROM transparency_donors WHERE campaign_id = $1)
+         + (SELECT count(*) FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'donation' AND (donor_commitment IS NOT NULL OR donor_name IS NULL OR donor_name = 'Anonymous'))`,
+    [id, size, rootHash, domain.encodeFrontier(frontier)],
+  );
+  return { id, slug, rootHash };
+}
+
+/** Recomputes the root from every leaf hash (in keyset batches), independently of the seeded nodes. */
+async function recomputeRoot(client, id, size) {
+  let frontier = [];
+  let n = 0;
+  for (let from = -1; n < size; ) {
+    const rows = (await client.query(`SELECT idx, leaf_hash FROM public_ledger_entries WHERE campaign_id = $1 AND idx > $2 ORDER BY idx LIMIT 100000`, [id, from])).rows;
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      if (Number(row.idx) !== n) throw new Error(`leaf ${n} missing`);
+      frontier = domain.appendToFrontier(frontier, n++, row.leaf_hash).frontier;
+    }
+    from = Number(rows[rows.length - 1].idx);
+  }
+  return domain.foldRange(frontier);
+}
+
+async function getJson(url) {
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** What the API serves must verify: leaf hashes (SQL-built JSON = the TypeScript canonical JSON) and a proof against the signed root. */
+async function checkServed(api, campaign, size) {
+  const key = domain.parseVerifierKey(await (await fetch(`${api}/.well-known/ataa-transparency.pub`)).text());
+  const checkpoint = domain.verifyCheckpoint((await getJson(`${api}/api/v1/public/campaigns/${campaign.slug}/checkpoint?size=${size}`)).note, key);
+  if (!checkpoint.rootHash.equals(campaign.rootHash)) throw new Error('signed root differs from the seeded root');
+  for (const query of ['order=asc&limit=200', 'limit=200']) {
+    const page = await getJson(`${api}/api/v1/public/campaigns/${campaign.slug}/ledger?${query}`);
+    for (const entry of page.entries) {
+      if (domain.publicLeafHash(domain.toLeaf(entry)).toString('hex') !== entry.leafHash) throw new Error(`entry ${entry.index}: SQL leaf hash differs from the canonical JSON hash`);
+    }
+  }
+  const index = Math.floor(size * 0.61803);
+  const entry = (await getJson(`${api}/api/v1/public/campaigns/${campaign.slug}/ledger?order=asc&limit=1&cursor=${Buffer.from(`a${index - 1}`).toString('base64url')}`)).entries[0];
+  const proof = await getJson(`${api}/api/v1/public/campaigns/${campaign.slug}/proof/inclusion?index=${index}&size=${size}`);
+  const ok = domain.verifyInclusion(index, size, Buffer.from(entry.leafHash, 'hex'), proof.proof.map((p) => Buffer.from(p, 'base64')), checkpoint.rootHash);
+  if (!ok) throw new Error(`inclusion proof of entry ${index} does not verify`);
+}
+
+function procStatus(pid, field) {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
+}
+
+/** Streams the CSV to nowhere; returns time to the last byte, bytes, lines and the API's peak RSS meanwhile. */
+async function exportCsv(url, pid) {
+  let resetPeak = true;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5'); // resets VmHWM (peak RSS) to the current RSS
+  } catch {
+    resetPeak = false;
+  }
+  const before = procStatus(pid, 'VmRSS');
+  let sampled = before;
+  const sampler = setInterval(() => (sampled = Math.max(sampled, procStatus(pid, 'VmRSS'))), 20);
+  const start = process.hrtime.bigint();
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of res.body) {
+    bytes += chunk.length;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  const time = ms(start);
+  clearInterval(sampler);
+  const peak = resetPeak ? Math.max(procStatus(pid, 'VmHWM'), sampled) : sampled;
+  return { time, bytes, lines, before, peak };
+}
+
+/** PostgreSQL COPY of the same rows in the same order to CSV, discarded: the floor for the export. */
+function copyBaseline(id) {
+  const sql = `COPY (SELECT idx, occurred_at, kind, amount, currency, donor_name, donor_commitment, public_message, payout_purpose, balance, encode(leaf_hash, 'hex') FROM public_ledger_entries WHERE campaign_id = '${id}' ORDER BY idx) TO STDOUT WITH CSV HEADER`;
+  const start = process.hrtime.bigint();
+  const result = spawnSync('psql', [dbUrl, '-qAt', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error('psql COPY failed');
+  return ms(start);
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function appendCosts(campaigns) {
+  const { NestFactory } = await import('@nestjs/core');
+  const { Module } = await import('@nestjs/common');
+  const { ConfigModule, loadConfig } = await import(dist('libs/config/src/index.js'));
+  const { DatabaseModule, TransactionRunner } = await import(dist('libs/database/src/index.js'));
+  const { TransparencyModule, PublicLedgerAppender } = await import(dist('libs/transparency/src/index.js'));
+  class AppendBenchModule {}
+  Module({ imports: [ConfigModule.forRoot(loadConfig({ ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' })), DatabaseModule, TransparencyModule] })(AppendBenchModule);
+  const context = await NestFactory.createApplicationContext(AppendBenchModule, { logger: false });
+  try {
+    const runner = context.get(TransactionRunner);
+    const appender = context.get(PublicLedgerAppender);
+    const append = (campaign, n) =>
+      runner.run((manager) =>
+        appender.append(manager, {
+          campaignId: campaign.id, kind: 'donation', amount: 2500n, currency: 'usd', occurredAt: new Date(Date.UTC(2026, 0, 1) + n * 1000),
+          donorDisplayName: `Bench donor ${n}`, donorCommitment: null, publicMessage: 'Appended by the benchmark', payoutPurpose: null, sourceRef: randomUUID(),
+        }),
+      );
+    for (let n = 0; n < 20; n++) for (const c of campaigns) await append(c, n); // warm-up
+    const times = new Map(campaigns.map((c) => [c.id, []]));
+    // Interleaved so both sizes see the same machine state.
+    for (let n = 0; n < APPENDS; n++) {
+      for (const c of campaigns) {
+        const start = process.hrtime.bigint();
+        await append(c, 1000 + n);
+        times.get(c.id).push(ms(start));
+      }
+    }
+    return campaigns.map((c) => {
+      const sorted = times.get(c.id).sort((a, b) => a - b);
+      const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+      return { campaign: c, mean, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+    });
+  } finally {
+    await context.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+await admin(`CREATE DATABASE ${DB_NAME}`);
+const bodiesFile = path.join(tmpdir(), `ataa-bench-transparency-${process.pid}.json`);
+let api;
+let bare;
+const rows = [];
+try {
+  await runMigrations(dbUrl);
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  let big;
+  let small;
+  try {
+    await client.query(`SET synchronous_commit = off`);
+    let start = process.hrtime.bigint();
+    big = await seedCampaign(client, 'bench-million', SIZE);
+    say(`seeded ${SIZE.toLocaleString('en-US')} entries with SQL in ${(ms(start) / 1000).toFixed(1)} s`);
+    small = await seedCampaign(client, 'bench-ten', SMALL);
+    await client.query(`VACUUM ANALYZE public_ledger_entries`);
+    await client.query(`VACUUM ANALYZE transparency_nodes`);
+    start = process.hrtime.bigint();
+    const recomputed = await recomputeRoot(client, big.id, SIZE);
+    if (!recomputed.equals(big.rootHash)) throw new Error('the root recomputed from every leaf differs from the seeded tree');
+    say(`root recomputed from all ${SIZE.toLocaleString('en-US')} leaves in ${(ms(start) / 1000).toFixed(1)} s: matches`);
+  } finally {
+    await client.end();
+  }
+
+  api = startNode('dist/apps/api/src/main.js', { API_PORT: String(API_PORT), LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, QUEUE_PREFIX: 'ataa-bench-transparency' });
+  const apiBase = `http://127.0.0.1:${API_PORT}`;
+  await waitForHttp(`${apiBase}/health/live`);
+  await checkServed(apiBase, big, SIZE);
+  say('served entries, signed checkpoint and an inclusion proof verify');
+
+  const deep = Buffer.from(`b${Math.floor(SIZE / 2)}`).toString('base64url');
+  const routes = [
+    { name: 'JSON ledger, newest 50', path: `/api/v1/public/campaigns/${big.slug}/ledger` },
+    { name: 'JSON ledger, 50 at the middle', path: `/api/v1/public/campaigns/${big.slug}/ledger?cursor=${deep}` },
+    { name: 'HTML ledger page, newest 50', path: `/c/${big.slug}/ledger`, html: true },
+    { name: 'HTML ledger page, middle', path: `/c/${big.slug}/ledger?cursor=${deep}`, html: true },
+    { name: `JSON ledger, newest (${SMALL} entries)`, path: `/api/v1/public/campaigns/${small.slug}/ledger` },
+    { name: 'JSON report', path: `/api/v1/public/campaigns/${big.slug}/report` },
+  ];
+  const bodies = {};
+  for (const route of routes) {
+    const res = await fetch(`${apiBase}${route.path}`, { headers: { accept: route.html ? 'text/html' : 'application/json' } });
+    if (!res.ok) throw new Error(`${route.path}: HTTP ${res.status}`);
+    bodies[route.path] = await res.text();
+  }
+  writeFileSync(bodiesFile, JSON.stringify(bodies));
+  bare = startNode('bench/bare-server.js', { BARE_PORT: String(BARE_PORT), BODIES_FILE: bodiesFile });
+  await waitForHttp(`http://127.0.0.1:${BARE_PORT}${routes[0].path}`);
+
+  for (const route of routes) {
+    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
+    const ours = await load(`${apiBase}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
+    const size = `${(Buffer.byteLength(bodies[route.path]) / 1024).toFixed(1)} kB`;
+    rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x`);
+  }
+  report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes (50 connections, ${DURATION} s)`, rows);
+
+  const apiPid = api.child.pid;
+  const small10 = await exportCsv(`${apiBase}/c/${small.slug}/ledger.csv`, apiPid);
+  const csv = await exportCsv(`${apiBase}/c/${big.slug}/ledger.csv`, apiPid);
+  if (csv.lines !== SIZE + 1) throw new Error(`CSV export has ${csv.lines} lines, expected ${SIZE + 1}`);
+  const floor = copyBaseline(big.id);
+  report(`CSV export of ${SIZE.toLocaleString('en-US')} entries (streamed, keyset batches)`, [
+    `api        ${(csv.time / 1000).toFixed(2)} s, ${(csv.bytes / 1024 / 1024).toFixed(0)} MB, ${fmt(SIZE / (csv.time / 1000))} rows/s; API process RSS ${mb(csv.before)} before, peak ${mb(csv.peak)} during (+${mb(csv.peak - csv.before)})`,
+    `10 entries ${(small10.time).toFixed(0)} ms; API process RSS peak ${mb(small10.peak)}`,
+    `floor      PostgreSQL COPY of the same rows to CSV (psql, discarded): ${(floor / 1000).toFixed(2)} s`,
+  ]);
+  await api.stop();
+  api = undefined;
+
+  const costs = await appendCosts([small, big]);
+  report(`Append one public entry (own transaction, as the ledger posts it), ${APPENDS} appends each, interleaved`, costs.map((c) =>
+    `${c.campaign === big ? `at ${SIZE.toLocaleString('en-US')} entries` : `at ${SMALL} entries`}`.padEnd(24) + `mean ${c.mean.toFixed(2)} ms, p50 ${c.p50.toFixed(2)} ms, p99 ${c.p99.toFixed(2)} ms`,
+  ).concat([`ratio (mean) ${(costs[1].mean / costs[0].mean).toFixed(2)}x: appends are O(log n) (frontier in the log row; only completed nodes written)`]));
+} finally {
+  await api?.stop();
+  await bare?.stop();
+  rmSync(bodiesFile, { force: true });
+  if (process.env.BENCH_KEEP_DB !== '1') await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+}
