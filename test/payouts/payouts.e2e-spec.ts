@@ -1,0 +1,161 @@
+import { jest } from '@jest/globals';
+import request from 'supertest';
+import { addMember, createCampaign, createOrganizationWithOwner, startSmtpSink, type SmtpSink, type TestOrganization } from '@ataa/testing';
+import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
+
+jest.setTimeout(120_000);
+
+/**
+ * Payouts end to end: gifts paid on the sandbox's Checkout, the API reserving funds, the worker
+ * making Stripe transfers on the sandbox, transfer.reversed coming back as a signed webhook, and
+ * the organization's notices leaving through the receipts pipeline to an SMTP server.
+ */
+describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SMTP)', () => {
+  let smtp: SmtpSink;
+  let world: DonationWorld;
+  let org: TestOrganization;
+  let financeToken: string;
+  let campaign: { id: string; slug: string };
+  let accountId: string;
+  const operator = { authorization: 'Bearer development-operator-token-000000' };
+
+  const http = () => request(world.apiUrl);
+  const funds = async () =>
+    (await http().get(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/funds`).set('authorization', `Bearer ${financeToken}`).expect(200)).body;
+  const requestPayout = async (amount: string, purpose: string) => {
+    const res = await http().post(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/payouts`).set('authorization', `Bearer ${financeToken}`)
+      .send({ amount, currency: 'usd', purpose });
+    if (res.status !== 201) throw new Error(`payout request: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as { id: string; status: string };
+  };
+  const payout = async (id: string) =>
+    (await http().get(`/api/v1/orgs/${org.orgId}/payouts/${id}`).set('authorization', `Bearer ${financeToken}`).expect(200)).body;
+  const until = (id: string, status: string) => eventually(async () => {
+    const p = await payout(id);
+    return p.status === status ? p : false;
+  }, `payout ${id} to be ${status}`, 30_000);
+  const transfers = async () => (await world.sandbox.stripe().transfers.list({ transfer_group: campaign.id, limit: 100 })).data;
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    world = await startDonationWorld({ env: { SMTP_URL: smtp.url } });
+    org = await createOrganizationWithOwner(world.api);
+    financeToken = await addMember(world.api, org, 'finance');
+    campaign = await createCampaign(world.api, org, { offerCoverFees: false });
+    // Connect a Stripe account and finish onboarding: account.updated enables payouts.
+    const auth = { authorization: `Bearer ${org.ownerToken}` };
+    accountId = (await http().post(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).send({ country: 'US' }).expect(201)).body.stripeAccountId;
+    await world.sandbox.control.completeOnboarding(accountId);
+    await settle(world);
+    await eventually(async () => (await http().get(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).expect(200)).body.payoutsEnabled === true, 'payouts enabled');
+    await http().put(`/operator/organizations/${org.orgId}/payout-threshold`).set(operator).send({ amount: '1000000' }).expect(204);
+
+    // Gift A, 100.00 on the "available at once" card: nets 94.80 (3.20 Stripe fee, 2.00 platform fee).
+    const a = await startGift(world, campaign.slug, { amount: 'other', customAmount: '100.00' });
+    expect((await world.sandbox.control.paySession(a.sessionId, { card: '4000000000000077' })).ok).toBe(true);
+    // Gift B, 50.00 on the ordinary card: available in two days, nets 47.25 (1.75 + 1.00).
+    const b = await startGift(world, campaign.slug, { amount: 'other', customAmount: '50.00' });
+    expect((await world.sandbox.control.paySession(b.sessionId)).ok).toBe(true);
+    await settle(world);
+  });
+  afterAll(async () => {
+    await world?.close();
+    await smtp?.close();
+  });
+
+  it('shows available funds next to pending funds with the date they become available', async () => {
+    const f = await funds();
+    expect(f).toMatchObject({ currency: 'usd', available: '9480', pending: '4725', reserved: '0', paidOut: '0' });
+    expect(f.pendingByDate).toHaveLength(1);
+    expect(f.pendingByDate[0].amount).toBe('4725');
+    expect(Date.parse(f.pendingByDate[0].availableOn)).toBeGreaterThan(Date.now() - 60_000);
+    await expectLedgerSound(world.db);
+  });
+
+  it('an auto-approved payout becomes one Stripe transfer, a payout entry and a public entry with its purpose', async () => {
+    const p = await requestPayout('2000', 'School books for term one');
+    expect(p.status).toBe('approved');
+    const paid = await until(p.id, 'paid');
+    const list = await transfers();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id: paid.stripeTransferId, amount: 2000, currency: 'usd', destination: accountId, transfer_group: campaign.id });
+    expect(list[0].metadata.payout_id).toBe(p.id);
+    const [entry] = await world.db.query(`SELECT kind, amount::text, payout_purpose FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'payout'`, [campaign.id]);
+    expect(entry).toEqual({ kind: 'payout', amount: '-2000', payout_purpose: 'School books for term one' });
+    // 94.80 - 20.00 = 74.80 available, 20.00 paid out, nothing held
+    expect(await funds()).toMatchObject({ available: '7480', reserved: '0', paidOut: '2000' });
+    await expectLedgerSound(world.db);
+  });
+
+  it('a transfer call that times out after the sandbox made it is retried with the same key: one transfer', async () => {
+    await world.sandbox.control.timeOutNextResponse({ method: 'POST', path: '/v1/transfers', delayMs: 50 });
+    const p = await requestPayout('1000', 'Teacher salaries');
+    const paid = await until(p.id, 'paid');
+    const list = await transfers();
+    expect(list).toHaveLength(2);
+    expect(list.filter((t) => t.metadata.payout_id === p.id).map((t) => t.id)).toEqual([paid.stripeTransferId]);
+    const [{ n }] = await world.db.query(`SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'payout' AND source_id = $1`, [p.id]);
+    expect(n).toBe(1);
+    expect(await funds()).toMatchObject({ available: '6480', paidOut: '3000' });
+    await expectLedgerSound(world.db);
+  });
+
+  it('a transfer the sandbox refuses fails the payout and releases its hold', async () => {
+    await world.sandbox.control.failNextTransfer();
+    const p = await requestPayout('500', 'Chalk');
+    const failed = await until(p.id, 'failed');
+    expect(failed.failureCode).toBe('transfers_not_allowed');
+    expect(failed.stripeTransferId).toBeNull();
+    expect(await transfers()).toHaveLength(2);
+    expect(await funds()).toMatchObject({ available: '6480', reserved: '0', paidOut: '3000' });
+    const [{ n }] = await world.db.query(`SELECT count(*)::int AS n FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'payout'`, [campaign.id]);
+    expect(n).toBe(2);
+    await expectLedgerSound(world.db);
+  });
+
+  it('transfer.reversed reverses the payout entry (partly, then fully) and puts it on the public ledger', async () => {
+    const [first] = (await http().get(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/payouts`).set('authorization', `Bearer ${financeToken}`).expect(200))
+      .body.items.filter((p: { purpose: string }) => p.purpose === 'School books for term one');
+    const stripe = world.sandbox.stripe();
+    await stripe.transfers.createReversal(first.stripeTransferId, { amount: 500 });
+    await settle(world);
+    const partly = await eventually(async () => {
+      const p = await payout(first.id);
+      return p.amountReversed === '500' ? p : false;
+    }, 'the partial reversal');
+    expect(partly.status).toBe('paid');
+    await stripe.transfers.createReversal(first.stripeTransferId);
+    await settle(world);
+    const reversed = await until(first.id, 'reversed');
+    expect(reversed.amountReversed).toBe('2000');
+    const entries = await world.db.query(
+      `SELECT amount::text FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'payout_reversal' ORDER BY idx`, [campaign.id],
+    );
+    expect(entries.map((e: { amount: string }) => e.amount)).toEqual(['500', '1500']);
+    // the 20.00 is back: 64.80 + 20.00 = 84.80 available, 10.00 paid out
+    expect(await funds()).toMatchObject({ available: '8480', paidOut: '1000' });
+    // a replayed event changes nothing
+    const [event] = await world.db.query(`SELECT id FROM stripe_events WHERE type = 'transfer.reversed' ORDER BY received_at LIMIT 1`);
+    await world.sandbox.control.resendEvent(event.id);
+    await settle(world);
+    expect((await payout(first.id)).amountReversed).toBe('2000');
+    await expectLedgerSound(world.db);
+  });
+
+  it('a payout above the threshold waits for the operator; the organization is e-mailed along the way', async () => {
+    await http().put(`/operator/organizations/${org.orgId}/payout-threshold`).set(operator).send({ amount: '100' }).expect(204);
+    const p = await requestPayout('1500', 'Roof repairs');
+    expect(p.status).toBe('pending_approval');
+    await http().post(`/operator/payouts/${p.id}/approve`).set(operator).send({}).expect(200);
+    await until(p.id, 'paid');
+    const mails = await eventually(async () => {
+      const mine = smtp.messages.filter((m) => m.parsed.headers.get('x-ataa-payout-id') === p.id);
+      return mine.length >= 3 ? mine : false;
+    }, 'the payout notices', 30_000);
+    const subjects = mails.map((m) => m.parsed.subject).sort();
+    expect(subjects).toEqual(['Payout approved: $15.00 — ' + mails[0].parsed.subject!.split(' — ')[1], 'Payout requested: $15.00 — ' + mails[0].parsed.subject!.split(' — ')[1], 'Payout sent: $15.00 — ' + mails[0].parsed.subject!.split(' — ')[1]].sort());
+    expect(mails[0].envelope.to).toEqual(expect.arrayContaining([org.ownerEmail]));
+    expect(mails.find((m) => m.parsed.subject?.startsWith('Payout sent'))!.parsed.text).toContain('Roof repairs');
+    await expectLedgerSound(world.db);
+  });
+});
