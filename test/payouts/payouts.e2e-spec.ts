@@ -158,4 +158,36 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
     expect(mails.find((m) => m.parsed.subject?.startsWith('Payout sent'))!.parsed.text).toContain('Roof repairs');
     await expectLedgerSound(world.db);
   });
+
+  it('pending funds become available when Stripe makes them available (balance.available)', async () => {
+    // before: 84.80 - 15.00 (roof) = 69.80 available, gift B's 47.25 pending
+    expect(await funds()).toMatchObject({ available: '6980', pending: '4725' });
+    await world.sandbox.control.advanceClock({ days: 3 });
+    await settle(world);
+    const f = await eventually(async () => {
+      const current = await funds();
+      return current.pending === '0' ? current : false;
+    }, 'gift B to become available');
+    expect(f).toMatchObject({ available: '11705', pending: '0', pendingByDate: [] });
+    await expectLedgerSound(world.db);
+  });
+
+  it('a payout approved after the account lost payouts fails at execution and releases its hold', async () => {
+    const p = await requestPayout('1000', 'Desks');
+    expect(p.status).toBe('pending_approval');
+    const auth = { authorization: `Bearer ${org.ownerToken}` };
+    await world.sandbox.control.setAccountFlags(accountId, { payouts_enabled: false });
+    await settle(world);
+    await eventually(async () => (await http().get(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).expect(200)).body.payoutsEnabled === false, 'payouts disabled');
+    await http().post(`/operator/payouts/${p.id}/approve`).set(operator).send({}).expect(200);
+    const failed = await until(p.id, 'failed');
+    expect(failed.failureCode).toBe('payouts_not_enabled');
+    expect(await transfers()).toHaveLength(3);
+    const refused = await http().post(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/payouts`).set('authorization', `Bearer ${financeToken}`)
+      .send({ amount: '100', currency: 'usd', purpose: 'Pens' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('payouts_not_enabled');
+    expect(await funds()).toMatchObject({ available: '11705', reserved: '0' });
+    await expectLedgerSound(world.db);
+  });
 });

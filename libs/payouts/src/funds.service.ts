@@ -68,6 +68,15 @@ export class FundsService {
   }
 
   /**
+   * `balance.available`: some pending balance became available on Stripe (whose clock may be ahead
+   * of ours): every gift still pending is looked at again on the next read.
+   */
+  async onBalanceAvailable(): Promise<string> {
+    const [, affected] = await this.dataSource.query(`UPDATE payout_gift_availability SET checked_at = '-infinity' WHERE available = false`);
+    return `availability_recheck:${affected ?? 0}`;
+  }
+
+  /**
    * Asks Stripe when the campaign's settled gifts become available, for the gifts we do not know
    * yet or that were still pending at the last look. Called before taking any lock.
    */

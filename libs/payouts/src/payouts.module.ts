@@ -21,9 +21,11 @@ export class PayoutsModule implements OnModuleInit {
   constructor(
     private readonly dispatcher: StripeEventDispatcher,
     private readonly execution: PayoutExecutionService,
+    private readonly funds: FundsService,
   ) {}
 
   onModuleInit(): void {
     this.dispatcher.register(PAYOUT_EVENT_TYPES, (event) => this.execution.handleTransferEvent(event));
+    this.dispatcher.register(['balance.available'], () => this.funds.onBalanceAvailable());
   }
 }
