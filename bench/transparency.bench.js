@@ -11,7 +11,7 @@
 // end (BENCH_KEEP_DB=1 keeps it). BENCH_LEDGER_SIZE overrides the size for a quick run.
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -268,6 +268,7 @@ async function appendCosts(campaigns) {
 }
 
 // ---------------------------------------------------------------------------------------------
+say(`API in production mode; ${SIZE.toLocaleString('en-US')} entries; ${APPENDS} appends`);
 await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
 await admin(`CREATE DATABASE ${DB_NAME}`);
 const bodiesFile = path.join(tmpdir(), `ataa-bench-transparency-${process.pid}.json`);
@@ -296,7 +297,13 @@ try {
     await client.end();
   }
 
-  api = startNode('dist/apps/api/src/main.js', { API_PORT: String(API_PORT), LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, QUEUE_PREFIX: 'ataa-bench-transparency' });
+  // Production mode, as deployed (templates compiled once, cached); the secrets exist only for this run.
+  const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+  api = startNode('dist/apps/api/src/main.js', {
+    NODE_ENV: 'production', API_PORT: String(API_PORT), LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, QUEUE_PREFIX: 'ataa-bench-transparency',
+    AUTH_SECRET: randomBytes(32).toString('hex'), OPERATOR_TOKEN: randomBytes(24).toString('hex'), STRIPE_SECRET_KEY: 'sk_test_bench_transparency',
+    STRIPE_WEBHOOK_SECRETS: 'whsec_bench_transparency', TRANSPARENCY_SIGNING_KEY: signingKey,
+  });
   const apiBase = `http://127.0.0.1:${API_PORT}`;
   await waitForHttp(`${apiBase}/health/live`);
   await checkServed(apiBase, big, SIZE);

@@ -85,6 +85,18 @@ describe('public ledger over HTTP and the independent verifier', () => {
   it('filters by kind and month', async () => {
     const gifts = await http().get(`${api}/ledger`).query({ kind: 'donation', order: 'asc' }).expect(200);
     expect(gifts.body.entries.map((e: Json) => e.index)).toEqual([0, 3, 5, 10]);
+    // Filtered pages keep their neighbours right in both directions (the page reads one row ahead).
+    const page = async (query: Record<string, string | number>) => (await http().get(`${api}/ledger`).query({ kind: 'donation', limit: 2, ...query }).expect(200)).body;
+    const first = await page({ order: 'asc' });
+    expect([first.entries.map((e: Json) => e.index), first.page.prev]).toEqual([[0, 3], null]);
+    const second = await page({ order: 'asc', cursor: first.page.next });
+    expect([second.entries.map((e: Json) => e.index), second.page.next]).toEqual([[5, 10], null]);
+    const back = await page({ order: 'asc', cursor: second.page.prev });
+    expect([back.entries.map((e: Json) => e.index), back.page.prev, back.page.next]).toEqual([[0, 3], null, first.page.next]);
+    const newest = await page({});
+    expect([newest.entries.map((e: Json) => e.index), newest.page.prev, typeof newest.page.next]).toEqual([[10, 5], null, 'string']);
+    const oldest = await page({ cursor: newest.page.next });
+    expect([oldest.entries.map((e: Json) => e.index), oldest.page.next, typeof oldest.page.prev]).toEqual([[3, 0], null, 'string']);
     const february = await http().get(`${api}/ledger`).query({ month: '2026-02', order: 'asc' }).expect(200);
     expect(february.body.entries.map((e: Json) => [e.index, e.kind])).toEqual([[5, 'donation'], [6, 'refund'], [7, 'dispute'], [8, 'dispute_reversal']]);
   });

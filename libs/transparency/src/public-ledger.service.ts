@@ -7,7 +7,7 @@ import {
 } from './domain/index.js';
 import type { CheckpointSigner } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
-import { LogState, PublicCampaign, PublicLedgerRepository, StoredEntry } from './persistence/public-ledger.repository.js';
+import { PublicCampaign, PublicLedgerRepository, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
   campaign: PublicCampaign;
@@ -83,9 +83,9 @@ export class PublicLedgerService {
   /** The campaign and its log state, or 404 (drafts and unknown slugs alike). */
   async log(slug: string): Promise<CampaignLog> {
     if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length > 80) throw new NotFoundError('Campaign');
-    const campaign = await this.repository.findPublicCampaign(slug);
-    if (!campaign) throw new NotFoundError('Campaign');
-    const state: LogState | null = await this.repository.findLog(campaign.id);
+    const found = await this.repository.findPublicLog(slug);
+    if (!found) throw new NotFoundError('Campaign');
+    const { campaign, state } = found;
     return {
       campaign,
       size: state?.size ?? 0,
@@ -96,30 +96,34 @@ export class PublicLedgerService {
     };
   }
 
+  /**
+   * One page by keyset. Reads one row more than the page to know whether there is more in the
+   * direction read; only the other direction (when a cursor is given) needs an existence check.
+   */
   async page(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerPage> {
-    const { cursor, order } = request;
-    // A cursor names a side of an index; the page is read in the requested order from there.
+    const { cursor, order, limit } = request;
     const base = { size: log.size, kind: request.kind, month: request.month };
-    let entries: StoredEntry[];
-    if (cursor === null) {
-      entries = await this.repository.page(log.campaign.id, { ...base, order, from: null, limit: request.limit });
-    } else {
-      const forward = (order === 'asc') === (cursor.after !== undefined);
-      const from = (cursor.after ?? cursor.before) as number;
-      const readOrder = cursor.after !== undefined ? 'asc' : 'desc';
-      entries = await this.repository.page(log.campaign.id, { ...base, order: readOrder, from, limit: request.limit });
-      if (!forward) entries.reverse();
-    }
+    // A cursor names a side of an index; the rows are read away from it, then put in the requested order.
+    const readOrder = cursor === null ? order : cursor.after !== undefined ? 'asc' : 'desc';
+    const forward = readOrder === order;
+    const from = cursor === null ? null : ((cursor.after ?? cursor.before) as number);
+    const rows = await this.repository.page(log.campaign.id, { ...base, order: readOrder, from, limit: limit + 1 });
+    const moreAhead = rows.length > limit;
+    const entries = rows.slice(0, limit);
+    if (!forward) entries.reverse();
     const first = entries[0];
     const last = entries[entries.length - 1];
     const towardsEnd = (index: number): LedgerCursor => (order === 'asc' ? { after: index } : { before: index });
     const towardsStart = (index: number): LedgerCursor => (order === 'asc' ? { before: index } : { after: index });
     const hasBeyond = async (c: LedgerCursor) =>
       this.repository.existsBeyond(log.campaign.id, { ...base, order: c.after !== undefined ? 'asc' : 'desc', from: (c.after ?? c.before) as number });
-    const next = last && (await hasBeyond(towardsEnd(last.index))) ? encodeCursor(towardsEnd(last.index)) : null;
-    const prev = first && (await hasBeyond(towardsStart(first.index))) ? encodeCursor(towardsStart(first.index)) : null;
+    // Without a cursor the page starts at the start: nothing precedes it.
+    const hasNext = last !== undefined && (forward ? moreAhead : await hasBeyond(towardsEnd(last.index)));
+    const hasPrev = first !== undefined && (forward ? cursor !== null && (await hasBeyond(towardsStart(first.index))) : moreAhead);
+    const next = hasNext ? encodeCursor(towardsEnd(last.index)) : null;
+    const prev = hasPrev ? encodeCursor(towardsStart(first.index)) : null;
     // Entries never change; a full page read from a fixed cursor towards older entries stays the same forever.
-    const immutable = cursor !== null && entries.length === request.limit && (cursor.before !== undefined || (order === 'asc' && next !== null));
+    const immutable = cursor !== null && entries.length === limit && (cursor.before !== undefined || (order === 'asc' && next !== null));
     return { size: log.size, entries, next, prev, immutable };
   }
 

@@ -96,13 +96,22 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
 export class PublicLedgerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Published (or paused, ended, cancelled) campaign by slug; drafts have no public ledger. */
-  async findPublicCampaign(slug: string): Promise<PublicCampaign | null> {
-    const rows: PublicCampaign[] = await this.dataSource.query(
-      `SELECT id, slug, title, currency, language, status FROM campaigns WHERE slug = $1 AND status <> 'draft'`,
+  /**
+   * The campaign by slug (published, paused, ended or cancelled; drafts have no public ledger) and
+   * its log head in one read: every public request starts here.
+   * `state` is null until the first entry is appended.
+   */
+  async findPublicLog(slug: string): Promise<{ campaign: PublicCampaign; state: Pick<LogState, 'size' | 'rootHash' | 'balance' | 'donors'> | null } | null> {
+    const rows = await this.dataSource.query(
+      `SELECT c.id, c.slug, c.title, c.currency, c.language, c.status, l.size, l.root_hash, l.balance::text AS balance, l.donors
+       FROM campaigns c LEFT JOIN transparency_logs l ON l.campaign_id = c.id WHERE c.slug = $1 AND c.status <> 'draft'`,
       [slug],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    const campaign: PublicCampaign = { id: row.id, slug: row.slug, title: row.title, currency: row.currency, language: row.language, status: row.status };
+    const state = row.size === null ? null : { size: Number(row.size), rootHash: row.root_hash as Buffer, balance: BigInt(row.balance), donors: Number(row.donors) };
+    return { campaign, state };
   }
 
   async findLog(campaignId: string, manager?: EntityManager): Promise<LogState | null> {
