@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '@ataa/common';
 import { AuthGuard, CurrentPrincipal, IdParamPipe, OperatorGuard, Roles, type Principal } from '@ataa/organizations';
 import {
-  CampaignFundsDto, CreatePayoutDto, FundsService, PayoutDto, PayoutsService, RejectPayoutDto, SetPayoutThresholdDto, toFundsDto, toPayoutDto,
+  CampaignFundsDto, CreatePayoutDto, FundsService, PayoutDto, PayoutListDto, PayoutsService, RejectPayoutDto, SetPayoutThresholdDto, toFundsDto, toPayoutDto,
 } from '@ataa/payouts';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
 
@@ -58,7 +58,7 @@ export class PayoutsController {
   @Roles('viewer')
   @ApiOrgAuth()
   @ApiOperation({ summary: 'Payouts of a campaign, newest first (any member)' })
-  @ApiOkResponse({ type: [PayoutDto] })
+  @ApiOkResponse({ type: PayoutListDto })
   async list(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string): Promise<{ items: PayoutDto[] }> {
     return { items: (await this.payouts.list(principal.organizationId, campaignId)).map(toPayoutDto) };
   }
@@ -92,8 +92,9 @@ export class OperatorPayoutsController {
 
   @Get('payouts')
   @ApiBearerAuth()
+  @ApiProblems(401)
   @ApiOperation({ summary: 'Payout requests waiting for an operator decision (operator only)' })
-  @ApiOkResponse({ type: [PayoutDto] })
+  @ApiOkResponse({ type: PayoutListDto })
   async pending(): Promise<{ items: PayoutDto[] }> {
     return { items: (await this.payouts.awaitingApproval()).map(toPayoutDto) };
   }
@@ -123,6 +124,7 @@ export class OperatorPayoutsController {
   @ApiBearerAuth()
   @ApiProblems(400, 401, 404)
   @ApiOperation({ summary: 'Set the amount up to which an organization\'s payouts are approved automatically (operator only)' })
+  @ApiNoContentResponse({ description: 'Threshold set' })
   async setThreshold(@Param('orgId', IdParamPipe) orgId: string, @Body() body: SetPayoutThresholdDto): Promise<void> {
     await this.payouts.setApprovalThreshold(orgId, body.amount === null || body.amount === undefined ? null : BigInt(body.amount));
   }

@@ -76,6 +76,10 @@ export class PayoutDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) executedAt: string | null;
 }
 
+export class PayoutListDto {
+  @ApiProperty({ type: [PayoutDto] }) items: PayoutDto[];
+}
+
 export function toFundsDto(campaignId: string, f: CampaignFunds): CampaignFundsDto {
   return {
     campaignId, currency: f.currency, available: f.available.toString(), pending: f.pending.toString(),
