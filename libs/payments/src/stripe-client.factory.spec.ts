@@ -16,6 +16,19 @@ describe('createStripeClient', () => {
     expect(String(api.port)).toBe('443');
   });
 
+  it('with a real test key and no sandbox URL, development talks to Stripe too (only the sandbox key defaults to the sandbox)', () => {
+    const real = loadConfig({ NODE_ENV: 'development', STRIPE_SECRET_KEY: 'sk_test_51RealAccountKey' });
+    expect(real.STRIPE_API_BASE).toBeUndefined();
+    expect(settingsOf(createStripeClient(real))).toMatchObject({ host: 'api.stripe.com', protocol: 'https' });
+    const sandboxKey = loadConfig({ NODE_ENV: 'development' });
+    expect(settingsOf(createStripeClient(sandboxKey))).toMatchObject({ host: '127.0.0.1', port: 12111, protocol: 'http' });
+  });
+
+  it('refuses to build a client without a secret key', () => {
+    const config = loadConfig({ NODE_ENV: 'test' });
+    expect(() => createStripeClient(Object.assign(config, { STRIPE_SECRET_KEY: undefined }))).toThrow(/STRIPE_SECRET_KEY/);
+  });
+
   it('points host, port and protocol at the sandbox when STRIPE_API_BASE is set', () => {
     const config = loadConfig({ NODE_ENV: 'test', STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_BASE: 'http://127.0.0.1:12111' });
     expect(settingsOf(createStripeClient(config))).toMatchObject({ host: '127.0.0.1', port: 12111, protocol: 'http', version: STRIPE_API_VERSION });
