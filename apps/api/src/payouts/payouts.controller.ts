@@ -7,6 +7,7 @@ import {
   CampaignFundsDto, CreatePayoutDto, FundsService, PayoutDto, PayoutListDto, PayoutsService, RejectPayoutDto, SetPayoutThresholdDto, toFundsDto, toPayoutDto,
 } from '@ataa/payouts';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
+import { CampaignOwnedGuard } from './campaign-owned.guard.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,255}$/;
 
@@ -30,6 +31,7 @@ export class PayoutsController {
 
   @Post('campaigns/:campaignId/payouts')
   @Roles('finance')
+  @UseGuards(CampaignOwnedGuard)
   @ApiOrgAuth()
   @ApiProblems(400, 409, 422)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key sends the same request at most once (200 with the first answer on a repeat)' })
@@ -119,13 +121,13 @@ export class OperatorPayoutsController {
     return toPayoutDto(await this.payouts.reject(payoutId, body.reason));
   }
 
-  @Put('organizations/:orgId/payout-threshold')
+  @Put('organizations/:organizationId/payout-threshold')
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiProblems(400, 401, 404)
   @ApiOperation({ summary: 'Set the amount up to which an organization\'s payouts are approved automatically (operator only)' })
   @ApiNoContentResponse({ description: 'Threshold set' })
-  async setThreshold(@Param('orgId', IdParamPipe) orgId: string, @Body() body: SetPayoutThresholdDto): Promise<void> {
-    await this.payouts.setApprovalThreshold(orgId, body.amount === null || body.amount === undefined ? null : BigInt(body.amount));
+  async setThreshold(@Param('organizationId', IdParamPipe) organizationId: string, @Body() body: SetPayoutThresholdDto): Promise<void> {
+    await this.payouts.setApprovalThreshold(organizationId, body.amount === null || body.amount === undefined ? null : BigInt(body.amount));
   }
 }
