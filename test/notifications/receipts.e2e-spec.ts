@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OutboxService } from '@ataa/notifications';
 import { createTestEnvironment, ReceivedMail, SmtpSink, startSmtpSink, startTestWorker, TestEnvironment } from '@ataa/testing';
+import { inspectPdf } from './pdf-inspect.js';
 import { refundGift, settleGift, TEST_TABLES_DDL, TestReceiptDataSourceModule } from './test-receipt-data-source.js';
 
 const ORG = '0000000d-0000-4000-8000-000000000000';
@@ -73,8 +74,11 @@ describe('receipts end to end (worker, real Redis, PostgreSQL and SMTP server)',
     const pdf = pdfOf(mail);
     expect(pdf.filename).toBe('receipt-R-2026-000001.pdf');
     expect(pdf.content.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(pdf.content.toString('latin1')).toContain('R-2026-000001');
-    expect(pdf.content.toString('latin1').trimEnd().endsWith('%%EOF')).toBe(true);
+    // A valid PDF (header, xref offsets, trailer, catalog, pages) whose page shows the number and amount.
+    const shown = inspectPdf(pdf.content);
+    expect(shown.pages).toBeGreaterThanOrEqual(1);
+    expect(shown.texts.join(' ')).toContain('R-2026-000001');
+    expect(shown.texts.join(' ')).toContain('$1,234.50');
   });
 
   it('formats zero- and three-decimal currencies, numbering on without gaps', async () => {
@@ -87,6 +91,7 @@ describe('receipts end to end (worker, real Redis, PostgreSQL and SMTP server)',
     expect(jpy.parsed.subject).toContain('R-2026-000002');
     expect(kwd.parsed.text).toMatch(/Amount: \u2068KWD\s12\.340\u2069/);
     expect(kwd.parsed.text).toMatch(/covered in fees: \u2068KWD\s0\.340\u2069/);
+    expect(String(kwd.parsed.html)).toMatch(/KWD\s12\.340/);
     expect(kwd.parsed.subject).toContain('R-2026-000003');
   });
 
@@ -112,7 +117,11 @@ describe('receipts end to end (worker, real Redis, PostgreSQL and SMTP server)',
     expect(mail.parsed.text).toMatch(/المبلغ: \u2068\u200f?25\.00\s€\u2069/);
     expect(mail.parsed.text).toContain(`بصمة القيد: ${leafHash}`);
     expect(mail.parsed.text).toContain('ملح الالتزام');
-    expect(pdfOf(mail).content.toString('latin1')).toContain('R-2026-000004');
+    const arabicPdf = inspectPdf(pdfOf(mail).content);
+    expect(arabicPdf.texts.join(' ')).toContain('R-2026-000004');
+    // laid out right to left: the first line (the Arabic title) starts in the right half of the page
+    const titleLine = arabicPdf.placed.filter((p) => p.page === 0 && p.y === arabicPdf.placed[0].y);
+    expect(Math.min(...titleLine.map((p) => p.x))).toBeGreaterThan(595.28 / 2);
   });
 
   it('sends partial and full refund notices through the same pipeline, naming the original receipt', async () => {

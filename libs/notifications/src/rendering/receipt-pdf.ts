@@ -1,8 +1,10 @@
 import PDFDocument from 'pdfkit';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '@ataa/common';
 import { Direction, mirror, paragraphDirection, visualRuns } from '../domain/bidi.js';
 import type { ReceiptView } from '../domain/receipt-view.js';
+import { woffToSfnt } from './woff.js';
 
 const FONTS_DIR = path.join(repoRoot(import.meta.dirname), 'node_modules', '@fontsource');
 
@@ -20,6 +22,17 @@ const LATIN_CHAR = /[\u0000-\u024F\u2000-\u206F\u20A0-\u20CF\u2100-\u214F]/u;
 const INVISIBLE = /[\u200E\u200F\u2066-\u2069\u202A-\u202E\u061C]/gu;
 
 type Doc = PDFKit.PDFDocument;
+
+let fonts: Record<keyof typeof FONT_FILES, Buffer> | null = null;
+
+/**
+ * The fonts as plain sfnt buffers, read and unwrapped from WOFF once per process (see woff.ts):
+ * each document still parses and subsets them itself.
+ */
+function loadedFonts(): Record<keyof typeof FONT_FILES, Buffer> {
+  fonts ??= Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, woffToSfnt(readFileSync(file))])) as Record<keyof typeof FONT_FILES, Buffer>;
+  return fonts;
+}
 
 interface Segment {
   text: string;
@@ -47,7 +60,7 @@ export class ReceiptPdfRenderer {
       },
       lang: view.language,
     } as PDFKit.PDFDocumentOptions);
-    for (const [name, file] of Object.entries(FONT_FILES)) doc.registerFont(name, file);
+    for (const [name, font] of Object.entries(loadedFonts())) doc.registerFont(name, font);
     const chunks: Buffer[] = [];
     const done = new Promise<Buffer>((resolve, reject) => {
       doc.on('data', (chunk: Buffer) => chunks.push(chunk));

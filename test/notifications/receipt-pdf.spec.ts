@@ -1,0 +1,50 @@
+import { buildReceiptView, ReceiptPdfRenderer } from '@ataa/notifications';
+import { ARABIC_NAME, ARABIC_TITLE, receiptData } from './fixtures.js';
+import { inspectPdf } from './pdf-inspect.js';
+
+const A4_WIDTH = 595.28;
+
+describe('PDF receipt: a valid PDF whose pages show the receipt', () => {
+  const pdf = new ReceiptPdfRenderer();
+
+  it('is structurally valid and shows the receipt number, organization and amount on the page (not only in metadata)', async () => {
+    const bytes = await pdf.render(buildReceiptView('donation_receipt', receiptData(), 'R-2026-000042'));
+    const doc = inspectPdf(bytes);
+    expect(doc.version).toMatch(/^1\.\d$/);
+    expect(doc.pages).toBe(1);
+    const page = doc.texts.join(' ');
+    expect(page).toContain('R-2026-000042');
+    expect(page).toContain('Helping Hands');
+    expect(page).toContain('$1,234.50');
+    expect(page).toContain('$3.80');
+    expect(page).not.toContain('\uFFFD');
+    // Left to right: the title starts at the left margin.
+    const title = doc.placed.find((p) => p.text.includes('Donation receipt'));
+    expect(title?.x).toBeCloseTo(50, 0);
+  });
+
+  it('lays an Arabic receipt out right to left: lines end at the right margin, Arabic letters intact', async () => {
+    const view = buildReceiptView('donation_receipt', receiptData({ campaign: { id: 'c', title: ARABIC_TITLE, language: 'ar' }, donor: { name: ARABIC_NAME, email: 'l@example.org', locale: null }, currency: 'kwd', amount: 12340n, coveredFees: 0n }), 'R-2026-000007');
+    const doc = inspectPdf(await pdf.render(view));
+    const page = doc.texts.join(' ');
+    expect(page).toContain('R-2026-000007');
+    expect(page).not.toContain('\uFFFD');
+    // Arabic is drawn (shaped glyphs map back to Arabic letters through ToUnicode).
+    expect(page).toMatch(/[\u0600-\u06FF]/);
+    for (const letter of ['إ', 'ي', 'ص', 'ا', 'ل']) expect(page).toContain(letter);
+    // Right to left: the title ("إيصال تبرع") starts in the right half, and nothing starts at the left margin
+    // except lines that fill the width.
+    const arabicBlocks = doc.placed.filter((p) => /[\u0600-\u06FF]/.test(p.text));
+    expect(arabicBlocks.length).toBeGreaterThan(5);
+    const firstLine = doc.placed.filter((p) => p.y === doc.placed[0].y);
+    expect(Math.min(...firstLine.map((p) => p.x))).toBeGreaterThan(A4_WIDTH / 2);
+  });
+
+  it('is rejected by the inspector when it is not a valid PDF (the checks are real)', async () => {
+    const bytes = await pdf.render(buildReceiptView('donation_receipt', receiptData(), 'R-2026-000001'));
+    expect(() => inspectPdf(Buffer.from('hello'))).toThrow(/%PDF/);
+    expect(() => inspectPdf(bytes.subarray(0, bytes.length - 200))).toThrow();
+    const shifted = Buffer.concat([bytes.subarray(0, 20), Buffer.from('  '), bytes.subarray(20)]);
+    expect(() => inspectPdf(shifted)).toThrow(/xref|startxref/);
+  });
+});
