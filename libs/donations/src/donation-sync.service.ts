@@ -218,10 +218,8 @@ export class DonationSyncService {
     }
     for (const r of existingDisputes) if (!disputeRows.some((x) => x.id === r.stripe_dispute_id)) outcomes.push({ outcome: r.outcome });
 
-    const results = await this.ledger.postMany(manager, entries.map((e) => e.input));
-    const lost = results.findIndex((r) => !r.created);
-    if (lost >= 0) throw new Error(`ledger fact ${entries[lost].input.kind}:${entries[lost].input.sourceId} was posted concurrently; retrying`);
-
+    // The gift's own rows first (only this donation's locks), then the ledger and the public ledger:
+    // posting locks the platform-wide balance rows until commit, so whatever can come before it does.
     for (const u of refundRowUpdates) {
       if (u.isNew) {
         const id = randomUUID();
@@ -257,6 +255,10 @@ export class DonationSyncService {
         processingFee?.toString() ?? null, refunded.toString(), disputed.toString(), chargedAt],
     );
     if (firstSettlement) await this.outbox.enqueue(manager, { kind: 'donation_receipt', aggregateId: d.id, payload: { donationId: d.id } });
+    const results = await this.ledger.postMany(manager, entries.map((e) => e.input));
+    const lost = results.findIndex((r) => !r.created);
+    if (lost >= 0) throw new Error(`ledger fact ${entries[lost].input.kind}:${entries[lost].input.sourceId} was posted concurrently; retrying`);
+
     await this.appendPublic(manager, d, entries, results.map((r) => r.entry.id));
     return status;
   }
