@@ -15,6 +15,7 @@ import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
 import { TransparencyHttpModule } from './transparency/transparency-http.module.js';
 import { NotificationsApiModule } from './notifications/notifications-api.module.js';
 import { QueueDashboardModule } from './operator/queue-dashboard.module.js';
+import { CloseOutApiModule } from './closeout/closeout-api.module.js';
 import { PayoutsApiModule } from './payouts/payouts-api.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
@@ -36,6 +37,7 @@ export class ApiModule {
         TransparencyHttpModule,
         NotificationsApiModule,
         QueueDashboardModule,
+        CloseOutApiModule,
         PayoutsApiModule,
         ...extraImports,
       ],

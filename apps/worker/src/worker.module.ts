@@ -6,6 +6,7 @@ import { PaymentsModule } from '@ataa/payments';
 import { QueueModule } from '@ataa/queue';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module.js';
 import { StripeEventsWorkerModule } from './stripe-events/stripe-events-worker.module.js';
+import { CloseOutWorkerModule } from './closeout/closeout-worker.module.js';
 import { PayoutsWorkerModule } from './payouts/payouts-worker.module.js';
 
 /**
@@ -16,7 +17,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, PayoutsWorkerModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ...extraImports],
     };
   }
 }

@@ -62,6 +62,11 @@ export class AppConfig {
   /** Platform fee applied to new campaigns, in basis points (200 = 2%). */
   @Transform(toInt) @IsInt() @Min(0) @Max(5000) PLATFORM_FEE_BPS = 200;
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) SHUTDOWN_GRACE_SECONDS = 10;
+
+  /** Campaign close-out: gifts refunded per batch job, how often the worker looks for campaigns past their end date, pause between batches. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) CLOSEOUT_BATCH_SIZE = 50;
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) CLOSEOUT_SWEEP_INTERVAL_MS = 60_000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) CLOSEOUT_BATCH_DELAY_MS = 0;
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */

@@ -8,3 +8,9 @@ export { CampaignReader, assertAcceptsDonations, type DonationCampaign } from '.
 export { type Donation, type DonationRefund } from './persistence/donation.row.js';
 export { DONATION_STATUSES, settledStatus, isSettled, nextUnsettledStatus, disputeOutcome, type DonationStatus } from './domain/donation-status.js';
 export { donationAmount, type AmountRules, type DonationAmount } from './domain/donation-amount.js';
+export { CampaignCloseOutModule } from './closeout.module.js';
+export { CampaignCloseOutService, CLOSEOUT_REFUND_KEY, CLOSEOUT_ACTOR, type CloseOutProgress, type CloseOutItem, type CloseOutRun } from './campaign-closeout.service.js';
+export {
+  decideCloseOut, planGiftRefund, planItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund,
+  type CloseOutDecision, type CloseOutReason, type CloseOutStatus, type CloseOutItemStatus, type CloseOutGift, type GiftRefundPlan,
+} from './domain/closeout.js';
