@@ -3,8 +3,9 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
 import {
-  addMemberWithDetails, createApiKey, createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization, uniqueEmail,
+  addMemberWithDetails, createApiKey, createCampaign, createOrganizationWithOwner, SmtpSink, startSmtpSink, TestOrganization, uniqueEmail,
 } from '@ataa/testing';
+import { DonationWorld, eventually, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 // Jest reads testTimeout only from the top-level config, not from a project: set it here.
 jest.setTimeout(60_000);
@@ -14,11 +15,14 @@ type Operation = { method: string; path: string; params: { name: string; in: str
 /**
  * The cross-organization sweep. Every organization-scoped operation in the OpenAPI document (so a
  * new endpoint is covered the day it is added) is called by the owner of another organization and
- * by that organization's admin API key, with the victim's real ids: each answer is a 404 that
- * carries none of the victim's data, and the database is byte-for-byte unchanged afterwards.
+ * by that organization's admin API key, with the victim's real ids (campaign, membership, invitation,
+ * API key, and a gift paid through the Stripe sandbox whose receipt was sent): each answer is a 404
+ * that carries none of the victim's data, and the database is byte-for-byte unchanged afterwards.
+ * Ids of objects the victim has none of (another feature's) get the victim's campaign id.
  */
 describe('tenant isolation: the cross-organization sweep', () => {
-  let env: TestEnvironment;
+  let world: DonationWorld;
+  let sink: SmtpSink;
   let app: NestFastifyApplication;
   let db: pg.Client;
   let victim: TestOrganization;
@@ -57,6 +61,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
     membershipId: () => ids.membership,
     invitationId: () => ids.invitation,
     apiKeyId: () => ids.apiKey,
+    donationId: () => ids.donation,
   };
 
   const urlFor = (op: Operation, orgId: string) => op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
@@ -76,6 +81,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
     'post /api/v1/orgs/{orgId}/invitations': { email: 'attacker@example.org', role: 'owner' },
     'post /api/v1/orgs/{orgId}/api-keys': { name: 'backdoor', role: 'admin' },
     'post /api/v1/orgs/{orgId}/stripe/account': {},
+    'post /api/v1/orgs/{orgId}/donations/{donationId}/refunds': { amount: '100', reason: 'requested_by_customer' },
   };
 
   const send = (op: Operation, url: string, headers: Record<string, string>) => {
@@ -89,9 +95,11 @@ describe('tenant isolation: the cross-organization sweep', () => {
   };
 
   beforeAll(async () => {
-    env = await createTestEnvironment();
-    app = await startTestApi(env.config);
-    db = new pg.Client({ connectionString: env.database.url });
+    // A real API, worker and Stripe sandbox: the victim has a settled gift with its receipt sent.
+    sink = await startSmtpSink();
+    world = await startDonationWorld({ env: { SMTP_URL: sink.url } });
+    app = world.api;
+    db = new pg.Client({ connectionString: world.env.database.url });
     await db.connect();
     victim = await createOrganizationWithOwner(app, { name: 'Victim Org' });
     attacker = await createOrganizationWithOwner(app, { name: 'Attacker Org' });
@@ -107,11 +115,20 @@ describe('tenant isolation: the cross-organization sweep', () => {
     const key = await http().post(`/api/v1/orgs/${victim.orgId}/api-keys`).set({ authorization: `Bearer ${victim.ownerToken}` }).send({ name: 'victim key', role: 'viewer' }).expect(201);
     ids.apiKey = key.body.id;
     secrets.push(key.body.key);
-  }, 60_000);
+    const gift = await startGift(world, campaign.slug, { amount: 'other', customAmount: '42.00', donorName: 'Victim Donor', donorEmail: 'victim-donor@example.org' });
+    await world.sandbox.control.paySession(gift.sessionId);
+    await settle(world);
+    ids.donation = gift.donationId;
+    await eventually(async () => (await db.query(`SELECT 1 FROM receipts WHERE donation_id = $1 AND status = 'sent'`, [gift.donationId])).rowCount === 1, 'the victim\'s receipt');
+    secrets.push('victim-donor@example.org', 'Victim Donor');
+    // Nothing may change in the background while the database is compared: the worker stops here.
+    await world.worker?.close();
+    world.worker = null;
+  }, 90_000);
   afterAll(async () => {
     await db?.end();
-    await app?.close();
-    await env?.cleanup();
+    await world?.close();
+    await sink?.close();
   }, 60_000);
 
   it('covers the organization endpoints of this feature', async () => {
@@ -124,6 +141,8 @@ describe('tenant isolation: the cross-organization sweep', () => {
       'get /api/v1/orgs/{orgId}/stripe/account', 'post /api/v1/orgs/{orgId}/stripe/account/sync', 'post /api/v1/orgs/{orgId}/campaigns',
       'get /api/v1/orgs/{orgId}/campaigns', 'get /api/v1/orgs/{orgId}/campaigns/{campaignId}', 'patch /api/v1/orgs/{orgId}/campaigns/{campaignId}',
       'post /api/v1/orgs/{orgId}/campaigns/{campaignId}/{action}', 'get /api/v1/orgs/{orgId}/audit-log',
+      'get /api/v1/orgs/{orgId}/donations', 'get /api/v1/orgs/{orgId}/donations/{donationId}', 'post /api/v1/orgs/{orgId}/donations/{donationId}/refunds',
+      'get /api/v1/orgs/{orgId}/receipts', 'post /api/v1/orgs/{orgId}/donations/{donationId}/receipt/resend',
     ]));
   });
 
@@ -160,7 +179,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
 
   it('lists only ever show the caller\'s own organization', async () => {
     const headers = { authorization: `Bearer ${attacker.ownerToken}` };
-    for (const path of ['campaigns', 'members', 'invitations', 'api-keys', 'audit-log']) {
+    for (const path of ['campaigns', 'members', 'invitations', 'api-keys', 'audit-log', 'donations', 'receipts']) {
       const res = await http().get(`/api/v1/orgs/${attacker.orgId}/${path}`).set(headers).expect(200);
       assertNoLeak(res);
     }
