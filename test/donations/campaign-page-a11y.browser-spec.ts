@@ -1,0 +1,141 @@
+import { jest } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { createCampaign, createOrganizationWithOwner, launchBrowser } from '@ataa/testing';
+import { DonationWorld, startDonationWorld } from './donation-test-kit.js';
+
+jest.setTimeout(120_000);
+
+/** WCAG AA contrast failures of the page's visible text (runs in the browser). */
+const contrastFailures = () => {
+  const parse = (c: string): number[] | null => {
+    const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : null;
+  };
+  const luminance = ([r, g, b]: number[]) => {
+    const f = (v: number) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el: Element | null): number[] => {
+    for (let node = el; node; node = node.parentElement) {
+      const bg = parse(getComputedStyle(node).backgroundColor);
+      if (bg && bg[3] > 0.99) return bg;
+    }
+    return [255, 255, 255, 1];
+  };
+  const out: string[] = [];
+  const elements = document.querySelectorAll<HTMLElement>('h1, h2, h3, p, label, a, button, li, dt, dd, span, small, strong, legend');
+  for (const el of elements) {
+    const ownText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim().length > 0);
+    const rect = el.getBoundingClientRect();
+    if (!ownText || rect.width === 0 || rect.height === 0) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
+    const fg = parse(style.color);
+    if (!fg) continue;
+    const bg = background(el);
+    // Blend a translucent foreground over its background.
+    const blended = fg.slice(0, 3).map((c, i) => c * fg[3] + bg[i] * (1 - fg[3]));
+    const [l1, l2] = [luminance(blended), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) out.push(`${el.tagName}.${el.className} "${el.textContent!.trim().slice(0, 30)}": ${ratio.toFixed(2)}`);
+  }
+  return { out, checked: elements.length };
+};
+
+/**
+ * The hosted campaign page's accessibility in headless Chromium: every form control has a label,
+ * keyboard focus follows the form's reading order, text meets WCAG AA contrast, and a phone-sized
+ * screen needs no horizontal scrolling (English and Arabic).
+ */
+describe('campaign page accessibility (headless Chromium)', () => {
+  let world: DonationWorld;
+  let browser: Browser;
+  let english: { slug: string };
+  let arabic: { slug: string };
+
+  beforeAll(async () => {
+    world = await startDonationWorld({ worker: false });
+    const org = await createOrganizationWithOwner(world.api);
+    english = await createCampaign(world.api, org, { allowAnonymous: true, offerCoverFees: true });
+    arabic = await createCampaign(world.api, org, { language: 'ar', title: 'مياه نظيفة للقرية', allowAnonymous: true, offerCoverFees: true });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  async function open(slug: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${world.apiUrl}/c/${slug}`);
+    return page;
+  }
+
+  it.each([['English', () => english.slug], ['Arabic', () => arabic.slug]])('%s: every visible form control has a label', async (_, slug) => {
+    const page = await open(slug());
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>('form input, form textarea, form select')]
+        .filter((el) => el.type !== 'hidden')
+        .filter((el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+        .map((el) => el.id || el.name));
+    expect(unlabelled).toEqual([]);
+    const controls = await page.locator('form input:not([type=hidden]), form textarea').count();
+    expect(controls).toBeGreaterThanOrEqual(6);
+    await page.close();
+  });
+
+  it('keyboard focus reaches the form controls in reading order, ending on the submit button', async () => {
+    const page = await open(english.slug);
+    const order = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('form input:not([type=hidden]), form textarea, form button')].map((el) => el.id || `${el.tagName}:${el.textContent?.trim()}`));
+    const visited: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const id = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || !el.closest('form')) return null;
+        return el.id || `${el.tagName}:${el.textContent?.trim()}`;
+      });
+      if (id && !visited.includes(id)) visited.push(id);
+      if (id?.startsWith('BUTTON:')) break;
+    }
+    // Radio groups take one Tab stop; every other control is visited, in DOM order.
+    const expected = order.filter((id) => !id.startsWith('amount-') || id === visited.find((v) => v.startsWith('amount-')));
+    expect(visited).toEqual(expected);
+    expect(visited).toEqual(expect.arrayContaining(['customAmount', 'donorName', 'donorEmail', 'anonymous', 'publicMessage', 'coverFees']));
+    expect(visited.at(-1)).toMatch(/^BUTTON:/);
+    // A visible focus indicator on the focused control.
+    await page.locator('#donorEmail').focus();
+    const outline = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement!);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth), shadow: s.boxShadow };
+    });
+    expect((outline.style !== 'none' && outline.width > 0) || outline.shadow !== 'none').toBe(true);
+    await page.close();
+  });
+
+  it.each([['English', () => english.slug], ['Arabic', () => arabic.slug]])('%s: text meets WCAG AA contrast against its background', async (_, slug) => {
+    const page = await open(slug());
+    const failures = await page.evaluate(contrastFailures);
+    expect(failures.checked).toBeGreaterThan(10);
+    expect(failures.out).toEqual([]);
+    // The check itself catches faint text: light grey on white is flagged.
+    await page.evaluate(() => {
+      const faint = document.createElement('p');
+      faint.textContent = 'faint text';
+      Object.assign(faint.style, { color: '#aaaaaa', background: '#ffffff' });
+      document.body.append(faint);
+    });
+    expect((await page.evaluate(contrastFailures)).out).toEqual([expect.stringContaining('"faint text"')]);
+    await page.close();
+  });
+
+  it.each([['English', () => english.slug], ['Arabic', () => arabic.slug]])('%s: fits a 320 px wide phone without horizontal scrolling', async (_, slug) => {
+    const page = await open(slug(), { width: 320, height: 640 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.locator('meta[name="viewport"]').getAttribute('content')).toContain('width=device-width');
+    await page.close();
+  });
+});
