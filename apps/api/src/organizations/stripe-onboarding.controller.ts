@@ -33,7 +33,7 @@ export class StripeOnboardingController {
   @Roles('owner')
   @ApiOrgAuth()
   @ApiProblems(400, 502)
-  @ApiOperation({ summary: 'Create the organization\'s Stripe Express account (owner; idempotent)' })
+  @ApiOperation({ summary: 'Create the organization\'s Stripe Express account, idempotently (owner only)' })
   @ApiCreatedResponse({ type: StripeAccountDto })
   async createAccount(@CurrentPrincipal() principal: Principal, @Body() body: CreateStripeAccountDto): Promise<StripeAccountDto> {
     return toStripeAccountDto(await this.onboarding.createAccount(principal, body));
