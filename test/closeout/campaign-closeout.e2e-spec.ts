@@ -2,7 +2,8 @@ import { INestApplicationContext } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { AppConfig } from '@ataa/config';
-import { CheckoutService } from '@ataa/donations';
+import { createHash } from 'node:crypto';
+import { CampaignCloseOutService, CheckoutService, CLOSEOUT_ACTOR, CLOSEOUT_REFUND_KEY } from '@ataa/donations';
 import { JobProducer, QUEUES } from '@ataa/queue';
 import { createCampaign, createOrganizationWithOwner, startTestWorker } from '@ataa/testing';
 import { donationRow, DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
@@ -15,6 +16,12 @@ import { donationRow, DonationWorld, eventually, expectLedgerSound, settle, star
 jest.setTimeout(120_000);
 
 type Json = Record<string, any>;
+
+/** The refund request id RefundsService derives from (organization, donation, client key), to stage a killed run's leftovers. */
+function uuidFromKey(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 describe('campaign close-out end to end (sandbox, API, worker)', () => {
   let world: DonationWorld;
@@ -137,6 +144,53 @@ describe('campaign close-out end to end (sandbox, API, worker)', () => {
     expect(after).toMatchObject({ status: 'done', refunded: 5, batches: done.batches, refundedAmount: grossTotal.toString() });
     for (const gift of gifts) expect(await refundsOnSandbox(gift.donationId)).toHaveLength(1);
     expect(await publicEntries(campaign.slug, 'refund')).toHaveLength(5);
+    await expectLedgerSound(world.db);
+  });
+
+  it('a run killed mid-refund (before calling Stripe, or after Stripe made the refund): the next run finishes it, one refund per gift', async () => {
+    if (!worker) await startWorker({ CLOSEOUT_SWEEP_INTERVAL_MS: '1000' });
+    const campaign = await createCampaign(world.api, org, { fundingModel: 'all_or_nothing', goal: '100000', endsAt: inAnHour() });
+    const paid: { donationId: string; sessionId: string }[] = [];
+    for (const amount of ['12.00', '18.00', '21.00']) paid.push(await pay(campaign.slug, { amount: 'other', customAmount: amount }));
+    await settle(world);
+    await stopWorker();
+    await endDatePasses(campaign.id);
+    // One run of one gift, as a worker would, then the process dies in the middle of the next two:
+    const service = world.api.get(CampaignCloseOutService);
+    const first = await service.runBatch(campaign.id, { batchSize: 1 });
+    expect(first).toMatchObject({ outcome: 'ran', more: true, progress: { total: 3, refunded: 1, status: 'refunding' } });
+    const open = (await service.items(campaign.id)).filter((i) => i.status === 'pending');
+    expect(open).toHaveLength(2);
+    // (RefundsService derives the request id, and from it Stripe's idempotency key, from the
+    // organization, the donation and the close-out's key.) The first of them was reserved and
+    // refunded on Stripe but the answer never recorded; the second was reserved only.
+    const requestIds = paid.map((g) => uuidFromKey(org.orgId, g.donationId, CLOSEOUT_REFUND_KEY));
+    for (const [i, item] of open.entries()) {
+      const row = await donationRow(world.db, item.donationId);
+      const id = uuidFromKey(org.orgId, item.donationId, CLOSEOUT_REFUND_KEY);
+      await world.db.query(`INSERT INTO donation_refunds (id, donation_id, amount, status, reason, requested_by) VALUES ($1, $2, $3, 'requested', 'requested_by_customer', $4)`,
+        [id, item.donationId, row.amount, CLOSEOUT_ACTOR]);
+      if (i === 0) {
+        await world.sandbox.stripe().refunds.create(
+          { charge: row.stripe_charge_id, amount: Number(row.amount), reason: 'requested_by_customer', metadata: { refund_request_id: id, donation_id: item.donationId } },
+          { idempotencyKey: `refund:${id}` },
+        );
+      }
+    }
+    // A new worker resumes at boot.
+    await startWorker({ CLOSEOUT_SWEEP_INTERVAL_MS: '1000' });
+    const done = await waitForProgress(campaign.id, (p) => p.status === 'done', 'the close-out');
+    expect(done).toMatchObject({ total: 3, refunded: 3, failed: 0, refundedAmount: '5100' });
+    await settle(world);
+    for (const [i, g] of paid.entries()) {
+      const refunds = await refundsOnSandbox(g.donationId);
+      expect(refunds).toHaveLength(1);
+      expect(refunds[0].metadata?.refund_request_id).toBe(requestIds[i]);
+      expect(await donationRow(world.db, g.donationId)).toMatchObject({ status: 'refunded' });
+    }
+    const rows = await world.db.query(`SELECT id, status FROM donation_refunds WHERE donation_id = ANY($1) ORDER BY id`, [paid.map((g) => g.donationId)]);
+    expect(rows).toEqual([...requestIds].sort().map((id) => ({ id, status: 'succeeded' })));
+    expect(await publicEntries(campaign.slug, 'refund')).toHaveLength(3);
     await expectLedgerSound(world.db);
   });
 
