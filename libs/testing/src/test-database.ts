@@ -59,8 +59,13 @@ async function ensureTemplate(client: Client, template: string): Promise<void> {
     await client.query(`CREATE DATABASE ${building}`);
     await runMigrations(databaseUrl(building));
     await client.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
-    // Templates of older migration sets are of no further use.
-    const stale = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'ataa\\_tpl\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building'`, [template]);
+    // Templates of older migration sets are of no further use, but another checkout (a branch with
+    // other migrations) may be testing with one right now: keep the few newest (database oids grow).
+    const stale = await client.query(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'ataa\\_tpl\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building'
+       ORDER BY oid DESC OFFSET 3`,
+      [template],
+    );
     for (const row of stale.rows) await client.query(`DROP DATABASE IF EXISTS ${row.datname} WITH (FORCE)`);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
