@@ -1,8 +1,9 @@
 // The public ledger of a campaign with 1,000,000 entries (issue 6):
 // - ledger page (HTML) and JSON under load, first page and a page deep in the log (keyset), next to
 //   bare Node serving the same bytes in the same run;
-// - CSV export of every entry: time to the last byte and the API's peak memory, next to PostgreSQL
-//   COPY of the same rows (the floor);
+// - CSV export of every entry: time to the last byte and the API's peak memory (also by quarter of
+//   the export, and for a campaign a tenth the size: flat memory means the peak does not grow with
+//   the rows), next to PostgreSQL COPY of the same rows (the floor);
 // - append cost (one entry, one transaction, as the ledger posts it) at 10 entries versus 1,000,000.
 // The entries are seeded with SQL (generate_series) straight into a separate bench database, with
 // leaf hashes, Merkle nodes, frontier and totals computed the way the appender computes them; the
@@ -20,6 +21,7 @@ import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
 
 const SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 1_000_000);
 const SMALL = 10;
+const MID = Math.round(SIZE / 10);
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 200);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const API_PORT = 3911;
@@ -32,6 +34,12 @@ const dist = (p) => path.join(root, 'dist', p);
 
 const domain = await import(dist('libs/transparency/src/domain/index.js'));
 const { runMigrations } = await import(dist('libs/database/src/migrate.js'));
+// Loaded up front: the append part runs minutes later.
+const { NestFactory } = await import('@nestjs/core');
+const { Module } = await import('@nestjs/common');
+const { ConfigModule, loadConfig } = await import(dist('libs/config/src/index.js'));
+const { DatabaseModule, TransactionRunner } = await import(dist('libs/database/src/index.js'));
+const { TransparencyModule, PublicLedgerAppender } = await import(dist('libs/transparency/src/index.js'));
 
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
@@ -146,14 +154,18 @@ async function seedCampaign(client, slug, size) {
 
 /** Recomputes the root from every leaf hash (in keyset batches), independently of the seeded nodes. */
 async function recomputeRoot(client, id, size) {
-  let frontier = [];
+  // The compact frontier as a binary counter: one hash per node, 2n in all (appendToFrontier also
+  // folds the root on every call, which this does once at the end).
+  const frontier = [];
   let n = 0;
   for (let from = -1; n < size; ) {
     const rows = (await client.query(`SELECT idx, leaf_hash FROM public_ledger_entries WHERE campaign_id = $1 AND idx > $2 ORDER BY idx LIMIT 100000`, [id, from])).rows;
     if (rows.length === 0) break;
     for (const row of rows) {
       if (Number(row.idx) !== n) throw new Error(`leaf ${n} missing`);
-      frontier = domain.appendToFrontier(frontier, n++, row.leaf_hash).frontier;
+      let node = row.leaf_hash;
+      for (let i = n++; i % 2 === 1; i = (i - 1) / 2) node = domain.nodeHash(frontier.pop(), node);
+      frontier.push(node);
     }
     from = Number(rows[rows.length - 1].idx);
   }
@@ -199,11 +211,17 @@ async function exportCsv(url, pid) {
   }
   const before = procStatus(pid, 'VmRSS');
   let sampled = before;
-  const sampler = setInterval(() => (sampled = Math.max(sampled, procStatus(pid, 'VmRSS'))), 20);
+  let bytes = 0;
+  // RSS as the export goes, to tell a plateau (bounded) from growth with the number of rows.
+  const timeline = [];
+  const sampler = setInterval(() => {
+    const rss = procStatus(pid, 'VmRSS');
+    sampled = Math.max(sampled, rss);
+    timeline.push([bytes, rss]);
+  }, 20);
   const start = process.hrtime.bigint();
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  let bytes = 0;
   let lines = 0;
   for await (const chunk of res.body) {
     bytes += chunk.length;
@@ -212,7 +230,9 @@ async function exportCsv(url, pid) {
   const time = ms(start);
   clearInterval(sampler);
   const peak = resetPeak ? Math.max(procStatus(pid, 'VmHWM'), sampled) : sampled;
-  return { time, bytes, lines, before, peak };
+  // Peak RSS within each quarter of the bytes received.
+  const quarters = [1, 2, 3, 4].map((q) => Math.max(0, ...timeline.filter(([b]) => b > ((q - 1) * bytes) / 4 && b <= (q * bytes) / 4).map(([, rss]) => rss)));
+  return { time, bytes, lines, before, peak, quarters };
 }
 
 /** PostgreSQL COPY of the same rows in the same order to CSV, discarded: the floor for the export. */
@@ -229,11 +249,6 @@ function percentile(sorted, p) {
 }
 
 async function appendCosts(campaigns) {
-  const { NestFactory } = await import('@nestjs/core');
-  const { Module } = await import('@nestjs/common');
-  const { ConfigModule, loadConfig } = await import(dist('libs/config/src/index.js'));
-  const { DatabaseModule, TransactionRunner } = await import(dist('libs/database/src/index.js'));
-  const { TransparencyModule, PublicLedgerAppender } = await import(dist('libs/transparency/src/index.js'));
   class AppendBenchModule {}
   Module({ imports: [ConfigModule.forRoot(loadConfig({ ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' })), DatabaseModule, TransparencyModule] })(AppendBenchModule);
   const context = await NestFactory.createApplicationContext(AppendBenchModule, { logger: false });
@@ -281,12 +296,14 @@ try {
   await client.connect();
   let big;
   let small;
+  let mid;
   try {
     await client.query(`SET synchronous_commit = off`);
     let start = process.hrtime.bigint();
     big = await seedCampaign(client, 'bench-million', SIZE);
     say(`seeded ${SIZE.toLocaleString('en-US')} entries with SQL in ${(ms(start) / 1000).toFixed(1)} s`);
     small = await seedCampaign(client, 'bench-ten', SMALL);
+    mid = await seedCampaign(client, 'bench-tenth', MID);
     await client.query(`VACUUM ANALYZE public_ledger_entries`);
     await client.query(`VACUUM ANALYZE transparency_nodes`);
     start = process.hrtime.bigint();
@@ -338,11 +355,14 @@ try {
 
   const apiPid = api.child.pid;
   const small10 = await exportCsv(`${apiBase}/c/${small.slug}/ledger.csv`, apiPid);
+  const tenth = await exportCsv(`${apiBase}/c/${mid.slug}/ledger.csv`, apiPid);
   const csv = await exportCsv(`${apiBase}/c/${big.slug}/ledger.csv`, apiPid);
   if (csv.lines !== SIZE + 1) throw new Error(`CSV export has ${csv.lines} lines, expected ${SIZE + 1}`);
   const floor = copyBaseline(big.id);
   report(`CSV export of ${SIZE.toLocaleString('en-US')} entries (streamed, keyset batches)`, [
     `api        ${(csv.time / 1000).toFixed(2)} s, ${(csv.bytes / 1024 / 1024).toFixed(0)} MB, ${fmt(SIZE / (csv.time / 1000))} rows/s; API process RSS ${mb(csv.before)} before, peak ${mb(csv.peak)} during (+${mb(csv.peak - csv.before)})`,
+    `           peak RSS by quarter of the export: ${csv.quarters.map((q) => mb(q)).join(', ')}`,
+    `${MID.toLocaleString('en-US')} entries ${(tenth.time / 1000).toFixed(2)} s; API process RSS ${mb(tenth.before)} before, peak ${mb(tenth.peak)} during (+${mb(tenth.peak - tenth.before)})`,
     `10 entries ${(small10.time).toFixed(0)} ms; API process RSS peak ${mb(small10.peak)}`,
     `floor      PostgreSQL COPY of the same rows to CSV (psql, discarded): ${(floor / 1000).toFixed(2)} s`,
   ]);
@@ -350,9 +370,9 @@ try {
   api = undefined;
 
   const costs = await appendCosts([small, big]);
-  report(`Append one public entry (own transaction, as the ledger posts it), ${APPENDS} appends each, interleaved`, costs.map((c) =>
-    `${c.campaign === big ? `at ${SIZE.toLocaleString('en-US')} entries` : `at ${SMALL} entries`}`.padEnd(24) + `mean ${c.mean.toFixed(2)} ms, p50 ${c.p50.toFixed(2)} ms, p99 ${c.p99.toFixed(2)} ms`,
-  ).concat([`ratio (mean) ${(costs[1].mean / costs[0].mean).toFixed(2)}x: appends are O(log n) (frontier in the log row; only completed nodes written)`]));
+  report(`Append one public entry (own transaction, as the ledger posts it): ${APPENDS} appends to each log after 20 warm-up appends, interleaved`, costs.map((c) =>
+    `${c.campaign === big ? `log of ${SIZE.toLocaleString('en-US')}` : `log of ${SMALL}`}`.padEnd(20) + `mean ${c.mean.toFixed(2)} ms, p50 ${c.p50.toFixed(2)} ms, p99 ${c.p99.toFixed(2)} ms`,
+  ).concat([`ratio of means (large / small) ${(costs[1].mean / costs[0].mean).toFixed(2)}x`]));
 } finally {
   await api?.stop();
   await bare?.stop();
