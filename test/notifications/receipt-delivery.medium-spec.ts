@@ -131,6 +131,25 @@ describe('receipt delivery (real PostgreSQL, real SMTP server)', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('when the link dies after the server took the message, the retry carries the same receipt number and Message-ID', async () => {
+    const g = await gift();
+    sink.dropReplyAfterData(g.email);
+    // The server kept the mail, but the worker never heard "250": to it, the send failed.
+    await expect(delivery.deliver(g.outboxId)).rejects.toThrow(TransientDeliveryError);
+    expect(mailsTo(g.email)).toHaveLength(1);
+    const [pending] = await dataSource.query(`SELECT status, sent_at, receipt_number, attempts FROM receipts WHERE donation_id = $1`, [g.id]);
+    expect(pending).toMatchObject({ status: 'pending', sent_at: null, attempts: 1 });
+    expect(await delivery.deliver(g.outboxId)).toBe('sent');
+    expect(await delivery.deliver(g.outboxId)).toBe('already_done');
+    const [first, second] = mailsTo(g.email);
+    expect(mailsTo(g.email)).toHaveLength(2);
+    expect(second.parsed.messageId).toBe(first.parsed.messageId);
+    expect(second.parsed.headers.get('x-ataa-receipt-number')).toBe(pending.receipt_number);
+    expect(first.parsed.headers.get('x-ataa-receipt-number')).toBe(pending.receipt_number);
+    const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM receipts WHERE donation_id = $1`, [g.id]);
+    expect(n).toBe(1);
+  });
+
   it('retries a temporary SMTP rejection with the same receipt, and records a permanent one without retrying', async () => {
     const busy = await gift();
     sink.rejectTemporarily(busy.email, 1);

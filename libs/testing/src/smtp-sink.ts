@@ -1,4 +1,4 @@
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import { simpleParser, ParsedMail } from 'mailparser';
 import { SMTPServer, SMTPServerAddress } from 'smtp-server';
 
@@ -20,6 +20,11 @@ export interface SmtpSink {
   rejectTemporarily(address: string, times?: number): void;
   /** RCPT TO for this address answers 550 (permanent). */
   rejectPermanently(address: string): void;
+  /**
+   * The next `times` messages to this address are kept (they count as received) but the connection
+   * is cut before the server's 250 reply: the sender cannot know the message arrived.
+   */
+  dropReplyAfterData(address: string, times?: number): void;
   /** Accept everything again. */
   clearRejections(): void;
   close(): Promise<void>;
@@ -37,6 +42,7 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
   const messages: ReceivedMail[] = [];
   const temporary = new Map<string, number>();
   const permanent = new Set<string>();
+  const dropReply = new Map<string, number>();
   const waiters: (() => void)[] = [];
   const notify = () => waiters.splice(0).forEach((wake) => wake());
 
@@ -73,6 +79,13 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
               raw,
             });
             notify();
+            const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase()).find((a) => (dropReply.get(a) ?? 0) > 0);
+            if (to) {
+              dropReply.set(to, dropReply.get(to)! - 1);
+              // Kept, but the sender never hears the 250: as if the link died right after DATA.
+              sockets.get(session.remotePort)?.destroy();
+              return;
+            }
             callback();
           })
           .catch((error: Error) => callback(error));
@@ -84,6 +97,13 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   server.on('error', () => undefined);
+  // Client sockets by their port, so one connection can be cut (dropReplyAfterData).
+  const sockets = new Map<number, Socket>();
+  server.server.on('connection', (socket: Socket) => {
+    const port = socket.remotePort as number;
+    sockets.set(port, socket);
+    socket.once('close', () => sockets.delete(port));
+  });
   const port = (server.server.address() as AddressInfo).port;
 
   return {
@@ -111,9 +131,13 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     rejectPermanently(address) {
       permanent.add(address.toLowerCase());
     },
+    dropReplyAfterData(address, times = 1) {
+      dropReply.set(address.toLowerCase(), times);
+    },
     clearRejections() {
       temporary.clear();
       permanent.clear();
+      dropReply.clear();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
