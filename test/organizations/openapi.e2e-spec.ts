@@ -105,7 +105,7 @@ describe('OpenAPI document: every endpoint, its request and response shapes and 
     app = await createApiApp(env.config, { logger: createLogger(env.config.LOG_LEVEL, 'api-test') });
     // Routes are registered when the application initializes: record every one of them.
     app.getHttpAdapter().getInstance().addHook('onRoute', (route: RouteOptions) => {
-      for (const method of [route.method].flat()) routes.push({ method: String(method).toLowerCase(), url: route.url ?? route.path });
+      for (const method of [route.method].flat()) routes.push({ method: String(method).toLowerCase(), url: route.url });
     });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
