@@ -116,7 +116,9 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
   it('transfer.reversed reverses the payout entry (partly, then fully) and puts it on the public ledger', async () => {
     const [first] = (await http().get(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/payouts`).set('authorization', `Bearer ${financeToken}`).expect(200))
       .body.items.filter((p: { purpose: string }) => p.purpose === 'School books for term one');
-    const stripe = world.sandbox.stripe();
+    // No retries here: had the timed-out response above not been the payout's, this POST under
+    // /v1/transfers would take it and fail with a dropped connection.
+    const stripe = world.sandbox.stripe({ maxNetworkRetries: 0 });
     await stripe.transfers.createReversal(first.stripeTransferId, { amount: 500 });
     await settle(world);
     const partly = await eventually(async () => {
