@@ -247,5 +247,11 @@ describe('campaign close-out end to end (sandbox, API, worker)', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect((await progressOf(campaignId)).status).toBe(200);
     await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/campaigns/${campaignId}/closeout`).expect(401);
+    // The close-out's refund key cannot be taken first by an API client (it would claim the same refund id).
+    const [{ id: donationId }] = await world.db.query(`SELECT id FROM donations WHERE organization_id = $1 LIMIT 1`, [org.orgId]);
+    const taken = await request(world.apiUrl).post(`/api/v1/orgs/${org.orgId}/donations/${donationId}/refunds`)
+      .set('authorization', `Bearer ${org.ownerToken}`).set('idempotency-key', CLOSEOUT_REFUND_KEY).send({});
+    expect(taken.status).toBe(400);
+    expect(taken.body.code).toBe('validation_failed');
   });
 });

@@ -14,8 +14,12 @@ import { DonationSyncService } from './donation-sync.service.js';
 import { DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
 import { RefundsService } from './refunds.service.js';
 
-/** The client key the close-out refunds under: with the donation id it makes the refund's id and Stripe idempotency key. */
-export const CLOSEOUT_REFUND_KEY = 'campaign-closeout';
+/**
+ * The client key the close-out refunds under: with the organization and donation ids it makes the
+ * refund's id and so Stripe's idempotency key. It contains a space, which the API refuses in an
+ * Idempotency-Key header, so no API client can take this refund id first.
+ */
+export const CLOSEOUT_REFUND_KEY = 'campaign close-out';
 export const CLOSEOUT_ACTOR = 'system:close-out';
 
 export interface CloseOutProgress {
