@@ -1,22 +1,28 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PayoutsService } from '@ataa/payouts';
+import { JobProducer, QUEUES } from '@ataa/queue';
 
-export const PAYOUTS_SWEEP = { intervalMs: 15_000, olderThanSeconds: 30 };
+export const PAYOUTS_SWEEP = { intervalMs: 15_000, olderThanSeconds: 30, redisTimeoutMs: 2_000 };
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), ms).unref())]);
+}
 
 /**
- * Approved or processing payouts whose job was lost (Redis down when they were approved, worker
- * killed mid-transfer) are handed to the queue again; the job id and the transfer's idempotency key
- * (the payout id) make that harmless.
+ * Approved or processing payouts whose job was lost (Redis down when they were approved, the
+ * worker killed mid-transfer) or used up its retries (Stripe unreachable for long) are handed to
+ * the queue again. The job id and the transfer's idempotency key (the payout id) make that
+ * harmless: Stripe answers a repeated call with the one transfer it made.
  */
 @Injectable()
 export class PayoutsSweepRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('PayoutsSweep');
   private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly payouts: PayoutsService,
+    private readonly producer: JobProducer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -24,16 +30,43 @@ export class PayoutsSweepRunner implements OnApplicationBootstrap, OnApplication
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
   }
 
-  async sweepOnce(): Promise<number> {
+  /** One pass; returns how many payouts were handed (back) to the queue. */
+  sweepOnce(olderThanSeconds: number = PAYOUTS_SWEEP.olderThanSeconds): Promise<number> {
+    this.running ??= this.sweep(olderThanSeconds).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async sweep(olderThanSeconds: number): Promise<number> {
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT id FROM payouts WHERE status IN ('approved', 'processing') AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT 100`,
-      [PAYOUTS_SWEEP.olderThanSeconds],
+      [olderThanSeconds],
     );
-    for (const r of rows) await this.payouts.schedule(r.id);
-    return rows.length;
+    const queue = this.producer.queue(QUEUES.payouts);
+    let enqueued = 0;
+    for (const { id } of rows) {
+      const jobId = `payout-${id}`;
+      try {
+        const job = await withTimeout(queue.getJob(jobId), PAYOUTS_SWEEP.redisTimeoutMs);
+        const state = job ? await withTimeout(job.getState(), PAYOUTS_SWEEP.redisTimeoutMs) : 'missing';
+        if (state === 'failed') {
+          await withTimeout(job!.retry('failed'), PAYOUTS_SWEEP.redisTimeoutMs);
+        } else if (state === 'missing' || state === 'completed' || state === 'unknown') {
+          if (job) await withTimeout(job.remove(), PAYOUTS_SWEEP.redisTimeoutMs).catch(() => undefined);
+          await withTimeout(this.producer.enqueue(QUEUES.payouts, { payoutId: id }, { jobId }), PAYOUTS_SWEEP.redisTimeoutMs);
+        } else {
+          continue; // waiting, delayed or active: it will run
+        }
+        enqueued++;
+      } catch (error) {
+        this.logger.warn(`payouts sweep paused (Redis unreachable?): ${(error as Error).message}`);
+        break;
+      }
+    }
+    return enqueued;
   }
 }
