@@ -80,6 +80,7 @@ describe('CampaignCloseOutService (PostgreSQL + Stripe sandbox)', () => {
     const [{ stripe_charge_id: chargeId }] = await db.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [disputed]);
     await sandbox.control.openDispute(chargeId, { amount: 2_000 }); // 20.00 of the 40.00 disputed
     await app.get(DonationSyncService).sync(disputed);
+    await expect(service.assertPayoutsAllowed(campaign.id)).rejects.toMatchObject({ code: 'campaign_not_closed_out', status: 409 });
     await endDatePasses(campaign.id);
 
     // 100.00 raised - 20.00 disputed = 80.00 toward a 1,000.00 goal: refund all (batches of 2); the
@@ -95,6 +96,7 @@ describe('CampaignCloseOutService (PostgreSQL + Stripe sandbox)', () => {
     expect(again).toMatchObject({ outcome: 'ran', processed: 0, more: false, progress: { refunded: 3, batches: progress.batches } });
     for (const id of gifts) expect(await refundsOf(id)).toHaveLength(1);
     expect(await refundsOf(disputed)).toHaveLength(0);
+    await expect(service.assertPayoutsAllowed(campaign.id)).rejects.toMatchObject({ code: 'campaign_not_closed_out' });
     const items = await service.items(campaign.id);
     expect(items.find((i) => i.donationId === disputed)).toMatchObject({ status: 'skipped', lastError: 'disputed' });
     await expectLedgerSound();
@@ -119,6 +121,18 @@ describe('CampaignCloseOutService (PostgreSQL + Stripe sandbox)', () => {
     expect(run.progress).toMatchObject({ status: 'done', total: 2, refunded: 2, refundedAmount: 4_000n });
     expect(await refundsOf(late.donationId)).toHaveLength(1);
     expect(await service.findDue()).not.toContain(campaign.id);
+    await expectLedgerSound();
+  });
+
+  it('an all-or-nothing campaign that reached its goal keeps its gifts and may then pay out', async () => {
+    const campaign = await createCampaign(app, org, { fundingModel: 'all_or_nothing', goal: '5000', endsAt: inAnHour() });
+    const gift = await give(campaign.slug, '60.00');
+    await expect(service.assertPayoutsAllowed(campaign.id)).rejects.toMatchObject({ code: 'campaign_not_closed_out' });
+    await endDatePasses(campaign.id);
+    const run = await service.runBatch(campaign.id);
+    expect(run.progress).toMatchObject({ decision: 'keep', reason: 'goal_met', status: 'done', total: 0, raisedAmount: 6_000n });
+    await expect(service.assertPayoutsAllowed(campaign.id)).resolves.toBeUndefined();
+    expect(await refundsOf(gift)).toHaveLength(0);
     await expectLedgerSound();
   });
 });

@@ -8,7 +8,7 @@ import { TransactionRunner } from '@ataa/database';
 import { LedgerService } from '@ataa/ledger';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import {
-  closeOutStatus, CloseOutDecision, CloseOutItemStatus, CloseOutReason, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, planItems,
+  closeOutStatus, CloseOutDecision, CloseOutItemStatus, CloseOutReason, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems,
 } from './domain/closeout.js';
 import { DonationSyncService } from './donation-sync.service.js';
 import { DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
@@ -127,6 +127,20 @@ export class CampaignCloseOutService {
       throw new NotFoundError('Close-out', 'closeout_not_started');
     }
     return toProgress(row);
+  }
+
+  /**
+   * For payouts: 409 `campaign_not_closed_out` for an all-or-nothing campaign whose close-out has
+   * not decided to keep the money (it may still have to refund every gift).
+   */
+  async assertPayoutsAllowed(campaignId: string): Promise<void> {
+    const [row] = await this.dataSource.query(
+      `SELECT c.funding_model, o.decision FROM campaigns c LEFT JOIN campaign_closeouts o ON o.campaign_id = c.id WHERE c.id = $1`, [campaignId],
+    );
+    if (!row) throw new NotFoundError('Campaign');
+    if (!payoutsAllowed(row.funding_model, row.decision ?? null)) {
+      throw new DomainError('campaign_not_closed_out', 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: row.decision ?? null });
+    }
   }
 
   async find(campaignId: string): Promise<CloseOutProgress | null> {

@@ -11,6 +11,6 @@ export { donationAmount, type AmountRules, type DonationAmount } from './domain/
 export { CampaignCloseOutModule } from './closeout.module.js';
 export { CampaignCloseOutService, CLOSEOUT_REFUND_KEY, CLOSEOUT_ACTOR, type CloseOutProgress, type CloseOutItem, type CloseOutRun } from './campaign-closeout.service.js';
 export {
-  decideCloseOut, planGiftRefund, planItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund,
+  decideCloseOut, planGiftRefund, planItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund, payoutsAllowed,
   type CloseOutDecision, type CloseOutReason, type CloseOutStatus, type CloseOutItemStatus, type CloseOutGift, type GiftRefundPlan,
 } from './domain/closeout.js';

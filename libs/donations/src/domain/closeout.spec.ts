@@ -1,5 +1,5 @@
 import {
-  closeOutStatus, CloseOutGift, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, planGiftRefund, planItems, raisedTowardGoal,
+  closeOutStatus, CloseOutGift, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planGiftRefund, planItems, raisedTowardGoal,
 } from './closeout.js';
 
 const now = new Date('2026-06-01T12:00:00Z');
@@ -112,5 +112,14 @@ describe('close-out: batches and progress', () => {
     expect(itemStatusForRefund('canceled')).toBe('failed');
     expect(itemStatusForRefund('pending')).toBe('submitted');
     expect(itemStatusForRefund('requested')).toBe('submitted');
+  });
+});
+
+describe('close-out: payouts', () => {
+  it('an all-or-nothing campaign pays out only after its close-out kept the money; a flexible one any time', () => {
+    expect(payoutsAllowed('flexible', null)).toBe(true);
+    expect(payoutsAllowed('all_or_nothing', null)).toBe(false);
+    expect(payoutsAllowed('all_or_nothing', 'refund_all')).toBe(false);
+    expect(payoutsAllowed('all_or_nothing', 'keep')).toBe(true);
   });
 });

@@ -129,3 +129,12 @@ export function itemStatusForRefund(refundStatus: 'requested' | 'pending' | 'suc
   if (refundStatus === 'failed' || refundStatus === 'canceled') return 'failed';
   return 'submitted';
 }
+
+/**
+ * Whether a campaign's money may be paid out: a flexible campaign's at any time; an all-or-nothing
+ * campaign's only once its close-out decided to keep it (before that, every gift may still have to
+ * be refunded; after a missed goal, it is being or has been refunded).
+ */
+export function payoutsAllowed(fundingModel: 'flexible' | 'all_or_nothing', decision: CloseOutDecision | null): boolean {
+  return fundingModel === 'flexible' || decision === 'keep';
+}
