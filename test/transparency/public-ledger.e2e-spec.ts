@@ -168,6 +168,8 @@ describe('public ledger over HTTP and the independent verifier', () => {
   it('streams the CSV export and renders the pages in English and Arabic', async () => {
     const csv = await http().get('/c/winter-relief/ledger.csv').expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
+    // Streamed: no length known up front, sent in chunks as batches are read.
+    expect([csv.headers['transfer-encoding'], csv.headers['content-length']]).toEqual(['chunked', undefined]);
     const lines = csv.text.trim().split('\n');
     expect(lines).toHaveLength(12);
     expect(lines[0]).toBe('index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash');
