@@ -108,9 +108,10 @@ let db;
 try {
   await runMigrations(dbUrl.toString());
 
-  // 1. Rendering alone, first, while nothing else runs.
-  const templates = await renderRate(RENDER_SECONDS, false);
-  const full = await renderRate(RENDER_SECONDS, true);
+  // 1. Rendering alone, while nothing else of ours runs (again after the delivery run: best of two,
+  //    so a burst of load from elsewhere on the machine does not decide the figure).
+  const templatesBefore = await renderRate(RENDER_SECONDS, false);
+  const fullBefore = await renderRate(RENDER_SECONDS, true);
 
   // 2. The worker delivering to the sink.
   sink = await startSink();
@@ -132,6 +133,12 @@ try {
   await sink.waitFor(WARMUP + COUNT);
   const elapsed = Number(process.hrtime.bigint() - committed) / 1e9;
   const stats = sink.stats();
+  // The sink counts a message before the worker has heard "250" and recorded it: wait for the records.
+  for (let i = 0; i < 300; i++) {
+    const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM receipts WHERE status = 'sent'`)).rows;
+    if (n >= WARMUP + COUNT) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const latencies = (await db.query(
     `SELECT extract(epoch FROM r.sent_at - o.created_at) * 1000 AS ms FROM receipts r JOIN outbox o ON o.id = r.outbox_id
      WHERE r.sequence > $1 ORDER BY 1`, [WARMUP],
@@ -144,9 +151,19 @@ try {
     throw new Error(`delivery was not exactly once: ${JSON.stringify({ stats, check })}`);
   }
 
+  await db.end();
+  db = undefined;
+  await new Promise((resolve) => {
+    worker.once('exit', resolve);
+    worker.kill('SIGTERM');
+  });
+  const best = (a, b) => (a.rate >= b.rate ? a : b);
+  const templates = best(templatesBefore, await renderRate(RENDER_SECONDS, false));
+  const full = best(fullBefore, await renderRate(RENDER_SECONDS, true));
+
   rows.push(`mix: ${mixDescription()}; each receipt = HTML + text body + PDF attachment (avg PDF-inclusive render output ${full.avgKiB.toFixed(0)} KiB, MIME on the wire ${(stats.bytes / stats.messages / 1024).toFixed(0)} KiB)`);
-  rows.push(`render only, templates (HTML + text)   ${fmt(templates.rate).padStart(6)} receipts/s  (${templates.perReceiptMs.toFixed(2)} ms each, one core, sequential)`);
-  rows.push(`render only, templates + PDF          ${fmt(full.rate).padStart(6)} receipts/s  (${full.perReceiptMs.toFixed(2)} ms each, one core, sequential)`);
+  rows.push(`render only, templates (HTML + text)   ${fmt(templates.rate).padStart(6)} receipts/s  (${templates.perReceiptMs.toFixed(2)} ms each, one core, sequential, best of two ${RENDER_SECONDS} s runs)`);
+  rows.push(`render only, templates + PDF          ${fmt(full.rate).padStart(6)} receipts/s  (${full.perReceiptMs.toFixed(2)} ms each, one core, sequential, best of two ${RENDER_SECONDS} s runs)`);
   rows.push(`rendered + delivered by the worker     ${fmt(COUNT / elapsed).padStart(6)} receipts/s  (${COUNT} receipts in ${elapsed.toFixed(2)} s; worker concurrency ${NOTIFICATIONS_CONCURRENCY}, one worker process, SMTP pool of 5)`);
   rows.push(`  outbox commit -> sent: p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms (the whole batch is committed at once: mostly queueing; includes the relay's 500 ms polling)`);
   rows.push(`  delivered/rendering-with-PDF ratio ${((COUNT / elapsed) / full.rate).toFixed(2)}x; every receipt arrived exactly once, numbers R-2026-000001..${String(check.last).padStart(6, '0')} without gaps`);
