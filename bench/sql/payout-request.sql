@@ -1,10 +1,11 @@
 -- What one payout request does in PostgreSQL (PayoutsService.request), for pgbench:
--- lock the campaign's funds row, read the ledger balances, insert the payout, post the hold
--- (journal entry + two postings; the triggers keep the balances and check the entry at commit),
--- count the request, write the audit record and the notice's outbox row. :cid is the campaign id, :funds and :pending its two ledger account codes.
+-- read the organization, write the notice's outbox row, lock the campaign's funds row, read the
+-- ledger balances and pending gifts, insert the payout, post the hold (journal entry + two
+-- postings + campaign totals; the triggers keep the balances and check the entry at commit),
+-- write the audit record. :cid is the campaign id, :funds and :pending its two ledger account codes.
 BEGIN;
 SELECT payouts_enabled, stripe_account_id, payout_approval_threshold FROM organizations WHERE id = (SELECT organization_id FROM campaigns WHERE id = CAST(:cid AS uuid));
-INSERT INTO campaign_payout_funds (campaign_id, organization_id, currency) SELECT id, organization_id, currency FROM campaigns WHERE id = CAST(:cid AS uuid) ON CONFLICT (campaign_id) DO NOTHING;
+INSERT INTO outbox (kind, aggregate_id, payload, dedupe_key) VALUES ('payout_notice', gen_random_uuid()::text, '{}'::jsonb, gen_random_uuid()::text);
 SELECT campaign_id FROM campaign_payout_funds WHERE campaign_id = CAST(:cid AS uuid) FOR UPDATE;
 SELECT (SELECT -balance FROM ledger_balances WHERE account_code = CAST(:funds AS text) AND currency = 'usd') AS funds,
        (SELECT -balance FROM ledger_balances WHERE account_code = CAST(:pending AS text) AND currency = 'usd') AS reserved,
@@ -25,8 +26,6 @@ INSERT INTO postings (entry_id, account_code, currency, amount)
   ORDER BY v.account;
 INSERT INTO campaign_ledger_totals AS t (campaign_id, currency, other) VALUES (CAST(:cid AS uuid), 'usd', -100)
   ON CONFLICT (campaign_id) DO UPDATE SET other = t.other + EXCLUDED.other, updated_at = now();
-UPDATE campaign_payout_funds SET requests_count = requests_count + 1, updated_at = now() WHERE campaign_id = CAST(:cid AS uuid);
 INSERT INTO audit_log (organization_id, actor, action, target_type, target_id, details)
   SELECT organization_id, 'pgbench', 'payout.requested', 'payout', gen_random_uuid()::text, '{}'::jsonb FROM campaigns WHERE id = CAST(:cid AS uuid);
-INSERT INTO outbox (kind, aggregate_id, payload, dedupe_key) VALUES ('payout_notice', gen_random_uuid()::text, '{}'::jsonb, gen_random_uuid()::text);
 COMMIT;

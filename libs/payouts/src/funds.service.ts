@@ -44,18 +44,21 @@ export class FundsService {
 
   /** Reads the ledger and availability rows (inside the caller's transaction, under its locks). */
   async compute(manager: EntityManager, campaign: CampaignRef, now: Date = new Date()): Promise<CampaignFunds> {
-    const [balances] = await manager.query(
+    // One round trip (it runs under the campaign's funds lock): balances, paid out, pending gifts.
+    const [row] = await manager.query(
       `SELECT
-         (SELECT -balance FROM ledger_balances WHERE account_code = $2 AND currency = $1) AS funds,
-         (SELECT -balance FROM ledger_balances WHERE account_code = $3 AND currency = $1) AS reserved,
-         (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $4) AS paid_out`,
+         (SELECT -balance FROM ledger_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
+         (SELECT -balance FROM ledger_balances WHERE account_code = $3 AND currency = $1)::text AS reserved,
+         (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $4)::text AS paid_out,
+         (SELECT coalesce(json_agg(json_build_object('net', g.net::text, 'availableOn', g.available_on)), '[]'::json)
+            FROM (SELECT d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0) AS net, a.available_on
+                  FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
+                  WHERE d.campaign_id = $4 AND d.settled_at IS NOT NULL AND a.available IS NOT TRUE) g) AS gifts`,
       [campaign.currency, `campaign:${campaign.id}:funds`, `campaign:${campaign.id}:payouts_pending`, campaign.id],
     );
-    const gifts: { net: string; available_on: Date | null; available: boolean | null }[] = await manager.query(
-      `SELECT (d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0))::text AS net, a.available_on, a.available
-       FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
-       WHERE d.campaign_id = $1 AND d.settled_at IS NOT NULL AND (a.available IS NOT TRUE)`,
-      [campaign.id],
+    const balances = { funds: row?.funds ?? null, reserved: row?.reserved ?? null, paid_out: row?.paid_out ?? null };
+    const gifts: { net: string; available_on: Date | null; available: boolean }[] = (row?.gifts ?? []).map(
+      (g: { net: string; availableOn: string | null }) => ({ net: g.net, available_on: g.availableOn ? new Date(g.availableOn) : null, available: false }),
     );
     return computeFunds({
       currency: campaign.currency,

@@ -67,11 +67,20 @@ export class PayoutsService {
       }
       // The campaign's funds row: every request on this campaign queues here, so the availability
       // read below and the hold posted after it are one step for the campaign.
-      await m.query(
-        `INSERT INTO campaign_payout_funds (campaign_id, organization_id, currency) VALUES ($1, $2, $3) ON CONFLICT (campaign_id) DO NOTHING`,
-        [campaign.id, campaign.organizationId, campaign.currency],
-      );
-      await m.query(`SELECT campaign_id FROM campaign_payout_funds WHERE campaign_id = $1 FOR UPDATE`, [campaign.id]);
+      // The notice needs only the payout id: without a key (no replay possible) it is written
+      // before the lock, so the lock is held for less.
+      const id = randomUUID();
+      const notice = () => this.outbox.enqueue(m, { kind: 'payout_notice', aggregateId: id, payload: { payoutId: id, event: 'requested' }, dedupeKey: `payout_notice:requested:${id}` });
+      if (!key) await notice();
+      const lockFunds = () => m.query(`SELECT campaign_id FROM campaign_payout_funds WHERE campaign_id = $1 FOR UPDATE`, [campaign.id]);
+      if ((await lockFunds()).length === 0) {
+        // The campaign's first request creates its row (concurrent first requests: one insert wins).
+        await m.query(
+          `INSERT INTO campaign_payout_funds (campaign_id, organization_id, currency) VALUES ($1, $2, $3) ON CONFLICT (campaign_id) DO NOTHING`,
+          [campaign.id, campaign.organizationId, campaign.currency],
+        );
+        await lockFunds();
+      }
       if (key) {
         // A concurrent double-submit waited on the lock above: it now sees the first one.
         const replay = await this.findByKey(principal.organizationId, key, fingerprint, m);
@@ -81,7 +90,6 @@ export class PayoutsService {
       const amount = resolvePayoutAmount(requested, currency, campaign.currency, funds.available);
       const threshold = org.payout_approval_threshold === null ? -1n : BigInt(org.payout_approval_threshold);
       const approval = approvalFor(amount, threshold);
-      const id = randomUUID();
       const now = new Date();
       const [row] = await m.query(
         `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, private_note, requested_by, idempotency_key,
@@ -92,12 +100,11 @@ export class PayoutsService {
           approval === 'automatic' ? 'automatic' : null, approval === 'automatic' ? now : null],
       );
       await this.ledger.post(m, payoutHoldEntry({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, occurredAt: now }, amount));
-      await m.query(`UPDATE campaign_payout_funds SET requests_count = requests_count + 1, updated_at = now() WHERE campaign_id = $1`, [campaign.id]);
       await this.audit.record(m, {
         organizationId: principal.organizationId, actor: principal.actor, action: 'payout.requested', targetType: 'payout', targetId: id,
         details: { campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval },
       });
-      await this.outbox.enqueue(m, { kind: 'payout_notice', aggregateId: id, payload: { payoutId: id, event: 'requested' }, dedupeKey: `payout_notice:requested:${id}` });
+      if (key) await notice();
       return { payout: toPayout(row), created: true };
     }).catch((error: unknown) => {
       if (key && isUniqueViolation(error, 'payouts_idempotency_uq')) throw new ConflictError('idempotency_conflict', 'A request with this Idempotency-Key is being processed; retry');
