@@ -12,7 +12,7 @@ const TEXT: Record<PayoutNoticeEvent, { headline: string; explanation: string }>
 };
 
 export function isPayoutNoticeEvent(value: unknown): value is PayoutNoticeEvent {
-  return typeof value === 'string' && value in TEXT;
+  return typeof value === 'string' && Object.hasOwn(TEXT, value);
 }
 
 export function payoutNoticeText(event: PayoutNoticeEvent): { headline: string; explanation: string } {
