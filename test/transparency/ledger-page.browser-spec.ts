@@ -29,6 +29,8 @@ describe('ledger and report pages in a real browser', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
     await page.goto(`${base}/c/clean-water/ledger?lang=en&limit=5`);
     await page.waitForSelector('#verification[data-state="verified"]', { timeout: 30_000 });
     expect(await page.textContent('#verification-status')).toContain('Verified');
@@ -36,6 +38,8 @@ describe('ledger and report pages in a real browser', () => {
     expect(await page.textContent('#verification-detail')).not.toContain('cannot check Ed25519');
     expect(await page.locator('table.tl-ledger tbody tr').count()).toBe(5);
     expect(errors).toEqual([]);
+    // All five audit paths in one request, not one per entry.
+    expect(requested.filter((p) => p.includes('/proof/'))).toEqual(['/api/v1/public/campaigns/clean-water/proof/inclusions']);
     await page.close();
   });
 

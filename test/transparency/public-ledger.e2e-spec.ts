@@ -152,6 +152,26 @@ describe('public ledger over HTTP and the independent verifier', () => {
     const inclusion = await http().get('/c/winter-relief/proof/inclusion').query({ index: 3, size: 11 }).expect(200);
     expect(inclusion.headers['cache-control']).toContain('immutable');
     expect(verifyInclusion(3, 11, leaves[3], inclusion.body.proof.map((p: string) => Buffer.from(p, 'base64')), checkpoint.rootHash)).toBe(true);
+    // A page's proofs in one answer, each verifying against the signed root; the same as one by one.
+    const batch = await http().get(`${api}/proof/inclusions`).query({ indexes: '10,3,0', size: 11 }).expect(200);
+    expect(batch.headers['cache-control']).toContain('immutable');
+    expect(batch.body).toMatchObject({ size: 11, rootHash: checkpoint.rootHash.toString('base64') });
+    expect(batch.body.proofs.map((p: Json) => p.index)).toEqual([10, 3, 0]);
+    for (const p of batch.body.proofs) {
+      expect(p.leafHash).toBe(leaves[p.index].toString('hex'));
+      expect(verifyInclusion(p.index, 11, leaves[p.index], p.proof.map((x: string) => Buffer.from(x, 'base64')), checkpoint.rootHash)).toBe(true);
+    }
+    expect(batch.body.proofs[1].proof).toEqual(inclusion.body.proof);
+    for (const [query, code] of [
+      [{ indexes: '1,11', size: 11 }, 'index_out_of_range'],
+      [{ indexes: '1', size: 99 }, 'size_out_of_range'],
+      [{ indexes: '1,-2', size: 11 }, 'validation_failed'],
+      [{ indexes: Array.from({ length: 201 }, (_, i) => i % 11).join(','), size: 11 }, 'validation_failed'],
+      [{ indexes: '1' }, 'validation_failed'],
+    ] as const) {
+      const res = await http().get(`${api}/proof/inclusions`).query(query);
+      expect({ query, status: res.status, code: res.body.code }).toEqual({ query, status: 400, code });
+    }
     const consistency = await http().get('/c/winter-relief/proof/consistency').query({ from: 6 }).expect(200);
     expect(verifyConsistency(6, 11, consistency.body.proof.map((p: string) => Buffer.from(p, 'base64')), merkleRoot(leaves.slice(0, 6)), checkpoint.rootHash)).toBe(true);
   });

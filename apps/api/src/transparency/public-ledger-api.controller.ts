@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PublicLedgerService } from '@ataa/transparency';
-import { CheckpointQueryDto, ConsistencyQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
+import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { PublicLedgerHttp } from './public-ledger.http.js';
 import { sendJson } from './public-ledger.presenter.js';
 import { PublicLedgerDocs } from './public-ledger.openapi.js';
@@ -47,6 +47,13 @@ export class PublicLedgerApiController {
   @ApiOperation({ summary: 'RFC 9162 inclusion proof of a leaf in the tree of a size' })
   async inclusion(@Param('slug') slug: string, @Query() query: InclusionQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.http.inclusion(slug, query, request, reply);
+  }
+
+  @Get('campaigns/:slug/proof/inclusions')
+  @PublicLedgerDocs.inclusions()
+  @ApiOperation({ summary: 'RFC 9162 inclusion proofs of up to 200 leaves in the tree of a size, in one answer' })
+  async inclusions(@Param('slug') slug: string, @Query() query: InclusionBatchQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.inclusions(slug, query, request, reply);
   }
 
   @Get('campaigns/:slug/proof/consistency')

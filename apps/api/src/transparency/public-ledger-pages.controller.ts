@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CheckpointQueryDto, ConsistencyQueryDto, InclusionQueryDto, LangQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
+import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LangQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { PublicLedgerHttp } from './public-ledger.http.js';
 import { conditional, LONG_CACHE, SHORT_CACHE, wantsJson } from './public-ledger.presenter.js';
 
@@ -48,6 +48,11 @@ export class PublicLedgerPagesController {
   @Get(':slug/proof/inclusion')
   async inclusion(@Param('slug') slug: string, @Query() query: InclusionQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.http.inclusion(slug, query, request, reply);
+  }
+
+  @Get(':slug/proof/inclusions')
+  async inclusions(@Param('slug') slug: string, @Query() query: InclusionBatchQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.inclusions(slug, query, request, reply);
   }
 
   @Get(':slug/proof/consistency')

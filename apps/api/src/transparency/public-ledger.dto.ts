@@ -45,6 +45,14 @@ export class InclusionQueryDto {
   @IsOptional() @Matches(NON_NEGATIVE, { message: NON_NEGATIVE_MESSAGE }) size?: string;
 }
 
+export class InclusionBatchQueryDto {
+  @ApiProperty({ description: 'comma-separated leaf indexes, 1 to 200 (e.g. the entries of a ledger page)', example: '7,8,9' })
+  @Matches(/^(0|[1-9][0-9]{0,15})(,(0|[1-9][0-9]{0,15})){0,199}$/, { message: 'indexes must be 1 to 200 comma-separated non-negative integers' }) indexes: string;
+
+  @ApiProperty({ description: 'tree size (the size the page was read at)' })
+  @Matches(NON_NEGATIVE, { message: NON_NEGATIVE_MESSAGE }) size: string;
+}
+
 export class ConsistencyQueryDto {
   @ApiProperty({ description: 'size of the older tree' })
   @Matches(NON_NEGATIVE, { message: NON_NEGATIVE_MESSAGE }) from: string;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CampaignLog, PublicLedgerService } from '@ataa/transparency';
-import { CheckpointQueryDto, ConsistencyQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
+import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { conditional, LONG_CACHE, PublicLedgerPresenter, sendJson, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 
 /** The public ledger's HTTP answers, shared by the pages (/c/:slug/...) and the JSON API (/api/v1/public). */
@@ -61,6 +61,14 @@ export class PublicLedgerHttp {
     const proof = await this.service.inclusionProof(log, toIndex(query.index), size);
     if (conditional(request, reply, log, 'inclusion', query.size !== undefined ? LONG_CACHE : SHORT_CACHE)) return;
     sendJson(reply, proof);
+  }
+
+  async inclusions(slug: string, query: InclusionBatchQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const log = await this.service.log(slug);
+    const proofs = await this.service.inclusionProofs(log, query.indexes.split(',').map(toIndex), toIndex(query.size));
+    // A fixed size: the answer never changes.
+    if (conditional(request, reply, log, 'inclusions', LONG_CACHE)) return;
+    sendJson(reply, proofs);
   }
 
   async consistency(slug: string, query: ConsistencyQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {

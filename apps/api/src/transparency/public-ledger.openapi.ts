@@ -122,6 +122,18 @@ export class InclusionProofDto {
   @ApiProperty({ type: String, isArray: true, description: 'base64 audit path (RFC 9162)' }) proof: string[];
 }
 
+class LeafProofDto {
+  @ApiProperty() index: number;
+  @ApiProperty({ description: 'hex leaf hash' }) leafHash: string;
+  @ApiProperty({ type: String, isArray: true, description: 'base64 audit path (RFC 9162)' }) proof: string[];
+}
+
+export class InclusionProofsDto {
+  @ApiProperty() size: number;
+  @ApiProperty({ description: 'base64 root hash of the tree of `size`' }) rootHash: string;
+  @ApiProperty({ type: LeafProofDto, isArray: true, description: 'one proof per requested index, in the order asked' }) proofs: LeafProofDto[];
+}
+
 export class ConsistencyProofDto {
   @ApiProperty() from: number;
   @ApiProperty() to: number;
@@ -153,6 +165,7 @@ export const PublicLedgerDocs = {
   report: () => applyDecorators(SLUG, CONDITIONAL, ApiOkResponse({ type: PublicReportDto, description: 'The report' }), ApiProblems(404)),
   checkpoint: () => applyDecorators(SLUG, ApiOkResponse({ type: PublicCheckpointDto, description: 'The signed checkpoint' }), ApiProblems(400, 404)),
   inclusion: () => applyDecorators(SLUG, ApiOkResponse({ type: InclusionProofDto, description: 'The inclusion proof' }), ApiProblems(400, 404)),
+  inclusions: () => applyDecorators(SLUG, CONDITIONAL, ApiOkResponse({ type: InclusionProofsDto, description: 'The inclusion proofs' }), ApiProblems(400, 404)),
   consistency: () => applyDecorators(SLUG, ApiOkResponse({ type: ConsistencyProofDto, description: 'The consistency proof' }), ApiProblems(400, 404)),
   key: () => applyDecorators(
     ApiOperation({ summary: 'The Ed25519 key that signs every checkpoint' }),
