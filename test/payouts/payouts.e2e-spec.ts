@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
+import { PayoutExecutionService } from '@ataa/payouts';
 import { addMember, createCampaign, createOrganizationWithOwner, startSmtpSink, type SmtpSink, type TestOrganization } from '@ataa/testing';
 import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
@@ -190,6 +191,33 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('payouts_not_enabled');
     expect(await funds()).toMatchObject({ available: '11705', reserved: '0' });
+    await expectLedgerSound(world.db);
+  });
+
+  it('a worker that died after Stripe made the transfer: the retry (and the transfer.created event) record that one transfer', async () => {
+    const auth = { authorization: `Bearer ${org.ownerToken}` };
+    await world.sandbox.control.setAccountFlags(accountId, { payouts_enabled: true });
+    await settle(world);
+    await eventually(async () => (await http().get(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).expect(200)).body.payoutsEnabled === true, 'payouts enabled again');
+    const p = await requestPayout('700', 'Water tank');
+    expect(p.status).toBe('pending_approval');
+    // The worker had taken it (processing) and made the transfer, then died before recording it.
+    await world.db.query(`UPDATE payouts SET status = 'approved', approval = 'operator', decided_by = 'operator', decided_at = now() WHERE id = $1`, [p.id]);
+    await world.db.query(`UPDATE payouts SET status = 'processing', attempts = 1 WHERE id = $1`, [p.id]);
+    const made = await world.sandbox.stripe().transfers.create(
+      { amount: 700, currency: 'usd', destination: accountId, transfer_group: campaign.id, description: `Ataa payout ${p.id}`,
+        metadata: { payout_id: p.id, campaign_id: campaign.id, organization_id: org.orgId } },
+      { idempotencyKey: p.id },
+    );
+    // The retried job (as the sweep would start it) gets the same transfer back from Stripe.
+    const outcome = await world.worker!.get(PayoutExecutionService).execute(p.id);
+    expect(['paid', 'already_done']).toContain(outcome);
+    await settle(world);
+    const paid = await until(p.id, 'paid');
+    expect(paid.stripeTransferId).toBe(made.id);
+    expect((await transfers()).filter((t) => t.metadata.payout_id === p.id)).toHaveLength(1);
+    const [{ n }] = await world.db.query(`SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'payout' AND source_id = $1`, [p.id]);
+    expect(n).toBe(1);
     await expectLedgerSound(world.db);
   });
 });
