@@ -23,6 +23,7 @@ export { MAILER, type Mailer, type OutgoingMail } from './mail/mailer.port.js';
 export { SmtpMailer } from './mail/smtp-mailer.js';
 export { ReceiptRenderer, type RenderedMessage } from './rendering/receipt-renderer.js';
 export { ReceiptPdfRenderer } from './rendering/receipt-pdf.js';
+export { woffToSfnt } from './rendering/woff.js';
 export { buildReceiptView, type ReceiptView, type ReceiptMessageKind } from './domain/receipt-view.js';
 export { formatMoney, localeFor } from './domain/money-format.js';
 export { formatReceiptNumber } from './domain/receipt-number.js';
