@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { auditLedger } from '@ataa/ledger';
+import { MetricsService } from '@ataa/observability';
 import {
   createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, startTestSandbox, TestEnvironment, TestOrganization, TestSandbox,
 } from '@ataa/testing';
@@ -97,6 +98,9 @@ describe('CampaignCloseOutService (PostgreSQL + Stripe sandbox)', () => {
     for (const id of gifts) expect(await refundsOf(id)).toHaveLength(1);
     expect(await refundsOf(disputed)).toHaveLength(0);
     await expect(service.assertPayoutsAllowed(campaign.id)).rejects.toMatchObject({ code: 'campaign_not_closed_out' });
+    const metrics = (await app.get(MetricsService).render()).body;
+    expect(metrics).toContain('ataa_closeout_gifts_total{outcome="refunded"} 3');
+    expect(metrics).toContain('ataa_closeout_gifts_total{outcome="skipped"} 1');
     const items = await service.items(campaign.id);
     expect(items.find((i) => i.donationId === disputed)).toMatchObject({ status: 'skipped', lastError: 'disputed' });
     await expectLedgerSound();

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@ataa/config';
@@ -6,6 +7,7 @@ import { DomainError, NotFoundError } from '@ataa/common';
 import { CampaignsService } from '@ataa/campaigns';
 import { TransactionRunner } from '@ataa/database';
 import { LedgerService } from '@ataa/ledger';
+import { MetricsService } from '@ataa/observability';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import {
   closeOutStatus, CloseOutDecision, CloseOutItemStatus, CloseOutReason, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems,
@@ -85,6 +87,7 @@ const toItem = (r: Record<string, any>): CloseOutItem => ({
 @Injectable()
 export class CampaignCloseOutService {
   private readonly logger = new Logger('CampaignCloseOut');
+  private readonly giftsClosed: Counter<'outcome'>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -95,7 +98,10 @@ export class CampaignCloseOutService {
     private readonly sync: DonationSyncService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(AppConfig) private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.giftsClosed = metrics.counter('ataa_closeout_gifts_total', 'Gifts handled by campaign close-outs, by outcome (refunded, failed, skipped)', ['outcome']);
+  }
 
   /**
    * Campaigns with close-out work: still running past their end date, a close-out not finished
@@ -229,7 +235,7 @@ export class CampaignCloseOutService {
       [campaignId],
     );
     if (unplanned.length === 0) return;
-    await this.tx.run(async (m) => {
+    const skippedNow = await this.tx.run(async (m) => {
       await m.query(`SELECT 1 FROM campaign_closeouts WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
       const rows = await m.query(
         `SELECT d.* FROM donations d WHERE d.campaign_id = $1 AND d.settled_at IS NOT NULL
@@ -239,7 +245,7 @@ export class CampaignCloseOutService {
       );
       const [{ last }] = await m.query(`SELECT coalesce(max(seq), 0)::int AS last FROM campaign_closeout_items WHERE campaign_id = $1`, [campaignId]);
       const planned = planItems(rows.map(toDonation), last);
-      if (planned.length === 0) return;
+      if (planned.length === 0) return 0;
       await m.query(
         `INSERT INTO campaign_closeout_items (donation_id, campaign_id, seq, amount, status, last_error)
          SELECT * FROM unnest($2::uuid[], array_fill($1::uuid, ARRAY[$7::int]), $3::int[], $4::bigint[], $5::text[], $6::text[])`,
@@ -254,7 +260,9 @@ export class CampaignCloseOutService {
          WHERE campaign_id = $1`,
         [campaignId, planned.length, skipped, amount.toString()],
       );
+      return skipped;
     });
+    if (skippedNow > 0) this.giftsClosed.inc({ outcome: 'skipped' }, skippedNow);
   }
 
   /**
@@ -300,19 +308,21 @@ export class CampaignCloseOutService {
       } else throw error;
     }
     const next: CloseOutItemStatus = skip ? 'skipped' : failure ? 'failed' : itemStatusForRefund(refund!.status);
-    await this.tx.run(async (m) => {
+    const closed = await this.tx.run(async (m) => {
       const [changed] = await m.query(
         `UPDATE campaign_closeout_items SET status = $2, refund_id = coalesce($3, refund_id), attempts = attempts + 1, last_error = $4, updated_at = now()
          WHERE donation_id = $1 AND status IN ('pending', 'submitted') RETURNING amount::text, status`,
         [item.donationId, next, refund?.id ?? null, skip ?? failure],
       );
-      if (changed.length === 0 || next === 'submitted') return; // another run recorded it first, or still on its way
+      if (changed.length === 0 || next === 'submitted') return false; // another run recorded it first, or still on its way
       await m.query(
         `UPDATE campaign_closeouts SET refunded = refunded + $1, failed = failed + $2, skipped = skipped + $3,
            refunded_amount = refunded_amount + $4, updated_at = now() WHERE campaign_id = $5`,
         [next === 'refunded' ? 1 : 0, next === 'failed' ? 1 : 0, next === 'skipped' ? 1 : 0, next === 'refunded' ? refund!.amount.toString() : '0', closeout.campaignId],
       );
+      return true;
     });
+    if (closed) this.giftsClosed.inc({ outcome: next });
   }
 
   /**
