@@ -105,14 +105,16 @@ export class CampaignCloseOutService {
 
   /**
    * Campaigns with close-out work: still running past their end date, a close-out not finished
-   * (a worker died), or a refunding close-out finished lately that has a gift settled after it
-   * (a Checkout session paid after the end).
+   * and idle for `idleMs` (its chain of batch jobs was lost: a worker died; a close-out pausing
+   * between batches is left alone), or a refunding close-out finished lately that has a gift
+   * settled after it (a Checkout session paid after the end).
    */
-  async findDue(now: Date = new Date(), limit = 500): Promise<string[]> {
+  async findDue(now: Date = new Date(), limit = 500, idleMs = 0): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
       `(SELECT id FROM campaigns WHERE status IN ('published', 'paused') AND ends_at IS NOT NULL AND ends_at <= $1 ORDER BY ends_at LIMIT $2)
        UNION
-       (SELECT campaign_id FROM campaign_closeouts WHERE status = 'refunding' ORDER BY started_at LIMIT $2)
+       (SELECT campaign_id FROM campaign_closeouts WHERE status = 'refunding' AND updated_at <= $1::timestamptz - make_interval(secs => $3::double precision / 1000)
+         ORDER BY started_at LIMIT $2)
        UNION
        (SELECT c.campaign_id FROM campaign_closeouts c
          WHERE c.decision = 'refund_all' AND c.status = 'done' AND c.finished_at > $1::timestamptz - interval '3 days'
@@ -120,7 +122,7 @@ export class CampaignCloseOutService {
                          AND d.refunded_amount + d.disputed_amount < d.amount
                          AND NOT EXISTS (SELECT 1 FROM campaign_closeout_items i WHERE i.donation_id = d.id))
          LIMIT $2)`,
-      [now, limit],
+      [now, limit, idleMs],
     );
     return rows.map((r) => r.id);
   }

@@ -31,7 +31,8 @@ export class CampaignCloseOutProcessor extends WorkerHost {
   async process(job: Job<JobPayload<'campaign-close-out'>>): Promise<string> {
     const { campaignId } = job.data;
     if (!campaignId) {
-      const due = await this.closeOut.findDue();
+      // A close-out is resumed by the sweep only once it has been idle longer than its pause between batches.
+      const due = await this.closeOut.findDue(new Date(), 500, this.config.CLOSEOUT_BATCH_DELAY_MS + this.config.CLOSEOUT_SWEEP_INTERVAL_MS);
       for (const id of due) await this.producer.enqueue(QUEUES.campaignCloseOut, { campaignId: id }, { jobId: closeOutJobId(id), ...CLOSEOUT_JOB_OPTIONS });
       return `enqueued ${due.length}`;
     }
