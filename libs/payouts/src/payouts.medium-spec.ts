@@ -163,6 +163,31 @@ describe('payout requests (API + PostgreSQL)', () => {
     expect(res.body.code).toBe('payouts_not_enabled');
   });
 
+  it('an all-or-nothing campaign pays out only after its close-out kept the money', async () => {
+    const campaign = await createCampaign(app, org, { fundingModel: 'all_or_nothing', goal: '5000', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const ledger = app.get(LedgerService);
+    await app.get(TransactionRunner).run((m) => ledger.post(m, donationEntry({ campaignId: campaign.id, currency: 'usd', occurredAt: new Date(), sourceId: `ch_${campaign.id}` }, 10_000n)));
+    const closeOut = (decision: string) => db.query(
+      `INSERT INTO campaign_closeouts (campaign_id, organization_id, funding_model, decision, reason, goal_amount, raised_amount, currency, status, total, finished_at)
+       VALUES ($1, $2, 'all_or_nothing', $3, $4, 5000, 10000, 'usd', 'done', 0, now())
+       ON CONFLICT (campaign_id) DO UPDATE SET decision = EXCLUDED.decision, reason = EXCLUDED.reason`,
+      [campaign.id, org.orgId, decision, decision === 'keep' ? 'goal_met' : 'goal_missed'],
+    );
+    // Running: every gift may still have to be refunded.
+    const early = await ask(org.orgId, campaign.id, financeToken, { amount: '100' });
+    expect({ status: early.status, code: early.body.code }).toEqual({ status: 409, code: 'campaign_not_closed_out' });
+    // Ended having missed its goal: the money goes back to the donors.
+    await closeOut('refund_all');
+    const missed = await ask(org.orgId, campaign.id, financeToken, { amount: 'all' });
+    expect({ status: missed.status, code: missed.body.code }).toEqual({ status: 409, code: 'campaign_not_closed_out' });
+    expect(await funds(org.orgId, campaign.id, financeToken)).toMatchObject({ available: '10000', reserved: '0' });
+    // Ended having reached it: the organization may take the money.
+    await closeOut('keep');
+    const kept = await ask(org.orgId, campaign.id, financeToken, { amount: '100' });
+    expect(kept.status).toBe(201);
+    await expectLedgerSound();
+  });
+
   it('auto-approves at or under the threshold; above it the operator approves or rejects; owners cancel', async () => {
     const other = await createOrganizationWithOwner(app);
     await enablePayouts(other.orgId);

@@ -5,6 +5,7 @@ import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { isUniqueViolation, TransactionRunner } from '@ataa/database';
 import { LedgerService } from '@ataa/ledger';
 import { OutboxService } from '@ataa/notifications';
+import { payoutsAllowed } from '@ataa/donations';
 import { AuditService } from '@ataa/organizations';
 import type { Principal } from '@ataa/organizations';
 import { JobProducer, QUEUES } from '@ataa/queue';
@@ -61,9 +62,20 @@ export class PayoutsService {
     await this.funds.refreshAvailability(campaign.id);
 
     const result = await this.tx.run(async (m) => {
-      const [org] = await m.query(`SELECT payouts_enabled, stripe_account_id, payout_approval_threshold FROM organizations WHERE id = $1`, [principal.organizationId]);
+      const [org] = await m.query(
+        `SELECT o.payouts_enabled, o.stripe_account_id, o.payout_approval_threshold, c.funding_model, co.decision
+         FROM organizations o JOIN campaigns c ON c.organization_id = o.id LEFT JOIN campaign_closeouts co ON co.campaign_id = c.id
+         WHERE o.id = $1 AND c.id = $2`,
+        [principal.organizationId, campaign.id],
+      );
       if (!org?.payouts_enabled || !org.stripe_account_id) {
         throw new DomainError('payouts_not_enabled', 'Connect a Stripe account with payouts enabled before requesting a payout', 409);
+      }
+      // An all-or-nothing campaign may still have to refund every gift until its close-out kept the
+      // money; that decision is final, so checking it before the funds lock is enough.
+      if (!payoutsAllowed(org.funding_model, org.decision ?? null)) {
+        throw new DomainError('campaign_not_closed_out', 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409,
+          { decision: org.decision ?? null });
       }
       // The campaign's funds row: every request on this campaign queues here, so the availability
       // read below and the hold posted after it are one step for the campaign.
