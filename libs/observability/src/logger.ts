@@ -1,11 +1,14 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 
 export type AppLogger = Logger;
 
-/** One structured JSON logger for every process; fields are redacted where they could hold secrets. */
-export function createLogger(level: string, name: string): AppLogger {
-  return pino({
+/**
+ * One structured JSON logger for every process; fields are redacted where they could hold secrets.
+ * Standard output unless a destination is given (tests read the lines back).
+ */
+export function createLogger(level: string, name: string, destination?: DestinationStream): AppLogger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     base: { service: name },
@@ -15,7 +18,8 @@ export function createLogger(level: string, name: string): AppLogger {
       censor: '[redacted]',
     },
     formatters: { level: (label) => ({ level: label }) },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Adapts pino to Nest's LoggerService so framework messages are JSON too. */

@@ -6,8 +6,11 @@ import { createApiApp } from '../../../apps/api/src/create-api-app.js';
 import { createWorkerApp } from '../../../apps/worker/src/create-worker-app.js';
 
 /** Starts the real API application in-process (Fastify ready, not listening unless asked). */
-export async function startTestApi(config: AppConfig, options: { listen?: boolean; imports?: Type[] } = {}): Promise<NestFastifyApplication> {
-  const app = await createApiApp(config, { logger: createLogger(config.LOG_LEVEL, 'api-test'), imports: options.imports });
+export async function startTestApi(
+  config: AppConfig,
+  options: { listen?: boolean; imports?: Type[]; logger?: ReturnType<typeof createLogger> } = {},
+): Promise<NestFastifyApplication> {
+  const app = await createApiApp(config, { logger: options.logger ?? createLogger(config.LOG_LEVEL, 'api-test'), imports: options.imports });
   if (options.listen) {
     await app.listen({ port: 0, host: '127.0.0.1' });
   } else {
