@@ -211,6 +211,19 @@ describe('public ledger over HTTP and the independent verifier', () => {
     expect(json.body.report).toMatchObject({ raised: '19000', gifts: 4, donors: 3, balance: '7877' });
   });
 
+  it('the CSV export neutralises a donor message that a spreadsheet would run as a formula', async () => {
+    const id = await insertCampaign(env.database.url, { slug: 'csv-formula' });
+    await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), id, [
+      { kind: 'donation', amount: 1000n, occurredAt: new Date(Date.UTC(2026, 1, 1)), donorDisplayName: '@Huda', publicMessage: '=HYPERLINK("http://x")' },
+    ]);
+    const csv = await http().get('/c/csv-formula/ledger.csv').expect(200);
+    const [, line] = csv.text.trim().split('\n');
+    expect(line).toContain(`,donation,1000,10.00,usd,'@Huda,,"'=HYPERLINK(""http://x"")",,1000,`);
+    // The JSON ledger keeps the donor's words exactly; only the spreadsheet export is guarded.
+    const json = await http().get('/api/v1/public/campaigns/csv-formula/ledger').expect(200);
+    expect(json.body.entries[0]).toMatchObject({ message: '=HYPERLINK("http://x")' });
+  });
+
   it('the verifier CLI accepts the ledger, then checks consistency with the checkpoint it saved', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ataa-verify-'));
     const state = path.join(dir, 'state.json');

@@ -1,0 +1,70 @@
+import { PublicLedgerPresenter } from './public-ledger.presenter.js';
+
+const entry = (overrides: Partial<Parameters<typeof PublicLedgerPresenter.csvLine>[0]> = {}) => ({
+  index: 7, time: '2026-01-01T00:00:00.000Z', kind: 'donation', amount: '2500', currency: 'usd', donor: 'Amal', donorCommitment: null,
+  message: null, purpose: null, balance: '9000', leafHash: 'ab'.repeat(32), ...overrides,
+});
+
+/** Splits one CSV line (RFC 4180 quoting) into its cells. */
+function cells(line: string): string[] {
+  const out: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cell);
+      cell = '';
+    } else cell += c;
+  }
+  out.push(cell);
+  return out;
+}
+
+describe('PublicLedgerPresenter.csvLine: spreadsheet formula injection', () => {
+  const MESSAGE = 8;
+  const DONOR = 6;
+  const PURPOSE = 9;
+
+  it.each([
+    ['=HYPERLINK("http://x")', `"'=HYPERLINK(""http://x"")"`],
+    ['+1+2', `'+1+2`],
+    ['-2+3', `'-2+3`],
+    ['@SUM(A1)', `'@SUM(A1)`],
+    ['\t=1', `'\t=1`],
+    ['\r=1', `"'\r=1"`],
+  ])('prefixes a message starting with a formula character: %j', (message, written) => {
+    const line = PublicLedgerPresenter.csvLine(entry({ message }));
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line).toContain(`,${written},`);
+    // Read back by a CSV parser, the cell is the text with a leading quote: a spreadsheet shows it as text.
+    expect(cells(line.slice(0, -1))[MESSAGE]).toBe(`'${message}`);
+  });
+
+  it('guards the donor name and the payout purpose too', () => {
+    const line = PublicLedgerPresenter.csvLine(entry({ donor: '=cmd|"/c calc"!A0', purpose: '@evil' }));
+    const parsed = cells(line.slice(0, -1));
+    expect(parsed[DONOR]).toBe(`'=cmd|"/c calc"!A0`);
+    expect(parsed[PURPOSE]).toBe(`'@evil`);
+  });
+
+  it('leaves ordinary text, quoting only what CSV needs, and never touches the numeric columns', () => {
+    const line = PublicLedgerPresenter.csvLine(entry({ kind: 'refund', amount: '-2500', message: 'Stay warm, friends "all"', donor: 'ليلى' }));
+    const parsed = cells(line.slice(0, -1));
+    expect(parsed).toHaveLength(12);
+    expect(parsed[3]).toBe('-2500');
+    expect(parsed[4]).toBe('-25.00');
+    expect(parsed[DONOR]).toBe('ليلى');
+    expect(parsed[MESSAGE]).toBe('Stay warm, friends "all"');
+    expect(line).toContain(',"Stay warm, friends ""all""",');
+    // A formula character later in the text is harmless and kept as is.
+    expect(cells(PublicLedgerPresenter.csvLine(entry({ message: 'a=b+c' })).slice(0, -1))[MESSAGE]).toBe('a=b+c');
+  });
+});
