@@ -1,4 +1,4 @@
-import { chargeAmountProblem, formatMajorUnits } from '@ataa/common';
+import { chargeAmountProblem, chargeAmountStep, formatMajorUnits, minimumChargeAmount } from '@ataa/common';
 import { SandboxClock } from './clock.js';
 import { AUTOMATIC, EventBus, RequestInfo } from './event-bus.js';
 import { bankDebitFee, cardFee, disputeFee, feeDetails } from './fees.js';
@@ -199,7 +199,7 @@ export class SandboxEngine {
       throw invalidRequest(`The Checkout Session's total amount due must be no more than 99,999,999 minor units of ${checked}.`, 'amount_too_large', 'line_items');
     }
     if (problem === 'amount_wrong_precision') {
-      throw invalidRequest(`Amounts in ${checked} must be a multiple of 10 (three-decimal currency).`, 'invalid_charge_amount', 'line_items');
+      throw invalidRequest(`Amounts in ${checked} must be a multiple of ${chargeAmountStep(checked)}.`, 'invalid_charge_amount', 'line_items');
     }
     const expiresAt = p.integer('expires_at') ?? now + SESSION_MAX_LIFETIME;
     if (expiresAt < now + SESSION_MIN_LIFETIME) throw invalidRequest('The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.', 'parameter_invalid_integer', 'expires_at');
@@ -281,8 +281,7 @@ export class SandboxEngine {
   }
 
   private minimumText(currency: string): string {
-    const problemFree = [50n, 100n, 200n, 300n, 500n, 1000n, 10_000n, 1_000_000n].find((n) => chargeAmountProblem(n, currency) === null) ?? 0n;
-    return `${formatMajorUnits(problemFree, currency)} ${currency}`;
+    return `${formatMajorUnits(minimumChargeAmount(currency), currency)} ${currency}`;
   }
 
   expireSession(id: string, request: RequestInfo): StripeObject {

@@ -71,6 +71,14 @@ describe('donationAmount: the amount a donor typed, checked for the currency and
     expect(donationAmount('10.000', true, rules('kwd')).gross % 10n).toBe(0n);
   });
 
+  it('takes ISK in whole krónur and keeps a covered ISK gross a multiple of 100 (two decimals in the API)', () => {
+    expect(donationAmount('5000', false, rules('isk')).chosen).toBe(500_000n);
+    expect(() => donationAmount('5000.50', false, rules('isk'))).toThrow(expect.objectContaining({ code: 'amount_wrong_precision' }));
+    const covered = donationAmount('5000', true, rules('isk'));
+    expect(covered.gross % 100n).toBe(0n);
+    expect(covered.gross).toBeGreaterThan(covered.chosen);
+  });
+
   it('refuses a covered gross that would exceed what Stripe can charge', () => {
     expect(codeFor('999999.99', rules('usd'), true)).toBe('amount_above_maximum');
   });

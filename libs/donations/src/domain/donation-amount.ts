@@ -1,4 +1,4 @@
-import { chargeAmountProblem, currencyExponent, DomainError, formatMajorUnits, MAXIMUM_CHARGE, parseMajorUnits, THREE_DECIMAL_CURRENCIES } from '@ataa/common';
+import { chargeAmountProblem, chargeAmountStep, displayDecimals, DomainError, formatMajorUnits, MAXIMUM_CHARGE, parseMajorUnits } from '@ataa/common';
 import { estimatedCardPricing, grossUpForCoveredFees } from '@ataa/ledger';
 import { minimumChargeAmount } from '@ataa/common';
 
@@ -41,7 +41,7 @@ export function donationAmount(input: string, coverFees: boolean, rules: AmountR
   const chosen = parseMajorUnits(text, rules.currency);
   if (chosen === null) {
     // Distinguish "too many decimals" (1.5 JPY, 1.2345 KWD) from garbage.
-    if (/^\d{1,15}[.,]\d+$/.test(text)) fail('amount_wrong_precision', rules, { decimals: currencyExponent(rules.currency) });
+    if (/^\d{1,15}[.,]\d+$/.test(text)) fail('amount_wrong_precision', rules, { decimals: displayDecimals(rules.currency) });
     fail('amount_not_integer', rules);
   }
   const problem = chargeAmountProblem(chosen, rules.currency);
@@ -53,7 +53,7 @@ export function donationAmount(input: string, coverFees: boolean, rules: AmountR
     fail('amount_above_maximum', rules, { maximum: formatMajorUnits(rules.maximumAmount, rules.currency) });
   }
   if (!coverFees || !rules.offerCoverFees) return { chosen, gross: chosen, coveredFees: 0n };
-  const step = THREE_DECIMAL_CURRENCIES.has(rules.currency) ? 10n : 1n;
+  const step = chargeAmountStep(rules.currency);
   const gross = grossUpForCoveredFees(chosen, estimatedCardPricing(rules.currency, minimumChargeAmount(rules.currency)), rules.platformFeeBps, step);
   if (gross > MAXIMUM_CHARGE) fail('amount_above_maximum', rules);
   return { chosen, gross, coveredFees: gross - chosen };
