@@ -1,26 +1,29 @@
 #!/usr/bin/env node
 // Creates the configured database if it does not exist, then applies pending migrations (from dist/).
+// While PostgreSQL is unreachable it retries with backoff for MIGRATE_WAIT_SECONDS (default 60),
+// then stops with one line naming what is unreachable.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 
 const root = path.resolve(import.meta.dirname, '..');
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
-const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
-const name = decodeURIComponent(url.pathname.slice(1));
-if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected database name ${name}`);
+const say = (message) => process.stdout.write(`[migrate] ${message}\n`);
 
-const admin = new URL(url);
-admin.pathname = '/postgres';
-const client = new pg.Client({ connectionString: admin.toString() });
-await client.connect();
-const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-if (exists.rowCount === 0) {
-  await client.query(`CREATE DATABASE "${name}"`);
-  process.stdout.write(`[migrate] created database ${name}\n`);
+const waitSeconds = Number(process.env.MIGRATE_WAIT_SECONDS ?? 60);
+if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+  process.stderr.write(`[migrate] MIGRATE_WAIT_SECONDS must be a number of seconds (got ${JSON.stringify(process.env.MIGRATE_WAIT_SECONDS)})\n`);
+  process.exit(1);
 }
-await client.end();
+const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa';
 
-const { runMigrations } = await import(path.join(root, 'dist/libs/database/src/migrate.js'));
-const applied = await runMigrations(url.toString());
-process.stdout.write(`[migrate] ${applied.length ? `applied ${applied.join(', ')}` : 'schema is up to date'}\n`);
+const { DependencyUnreachableError } = await import(path.join(root, 'dist/libs/common/src/startup/wait-for.js'));
+const { migrateDatabase } = await import(path.join(root, 'dist/libs/database/src/migrate.js'));
+try {
+  const { created, applied } = await migrateDatabase(url, { waitMs: waitSeconds * 1000, log: say });
+  if (created) say(`created database ${decodeURIComponent(new URL(url).pathname.slice(1))}`);
+  say(applied.length ? `applied ${applied.join(', ')}` : 'schema is up to date');
+} catch (error) {
+  if (!(error instanceof DependencyUnreachableError)) throw error;
+  process.stderr.write(`[migrate] ${error.message}\n`);
+  process.exit(1);
+}

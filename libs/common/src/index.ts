@@ -1,6 +1,6 @@
 export * from './errors/domain-error.js';
 export * from './domain/currency.js';
 export * from './domain/money.js';
-export { waitFor } from './startup/wait-for.js';
+export { waitFor, DependencyUnreachableError, type WaitForOptions } from './startup/wait-for.js';
 export { runMain } from './startup/boot.js';
 export { repoRoot } from './startup/repo-root.js';

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createTestEnvironment, TestEnvironment } from '@ataa/testing';
+import { DependencyUnreachableError } from '@ataa/common';
+import { createTestEnvironment, TestEnvironment, withServerClient } from '@ataa/testing';
 import { dataSourceOptions } from './data-source-options.js';
+import { migrateDatabase } from './migrate.js';
+import { MIGRATIONS } from './migrations/index.js';
 import { bigintTransformer } from './money.transformer.js';
 import { isUniqueViolation, TransactionRunner } from './transaction-runner.js';
 
@@ -61,5 +65,85 @@ describe('database (real PostgreSQL)', () => {
     expect(isUniqueViolation(error, 't_unique_pkey')).toBe(true);
     expect(isUniqueViolation(new Error('other'))).toBe(false);
     expect(await dataSource.query(`SELECT * FROM t_unique`)).toEqual([]);
+  });
+});
+
+/** Everything the migrations create in the public schema, in a comparable form. */
+async function schemaFingerprint(dataSource: DataSource): Promise<Record<string, string[]>> {
+  const list = async (sql: string) => (await dataSource.query(sql)).map((r: { v: string }) => r.v);
+  return {
+    columns: await list(`SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS v
+      FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`),
+    constraints: await list(`SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS v
+      FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`),
+    indexes: await list(`SELECT indexdef AS v FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`),
+    triggers: await list(`SELECT tgrelid::regclass || ' ' || tgname AS v FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`),
+    functions: await list(`SELECT proname || '(' || pg_get_function_identity_arguments(oid) || ')' AS v
+      FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1`),
+    types: await list(`SELECT typname AS v FROM pg_type WHERE typnamespace = 'public'::regnamespace AND typtype IN ('e', 'd', 'c')
+      AND typrelid = 0 ORDER BY 1`),
+    sequences: await list(`SELECT sequence_name AS v FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1`),
+    views: await list(`SELECT table_name AS v FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1`),
+    extensions: await list(`SELECT extname AS v FROM pg_extension ORDER BY 1`),
+  };
+}
+
+describe('migrations (real PostgreSQL, a fresh database)', () => {
+  let env: TestEnvironment;
+  let name: string;
+  let url: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    // Not cloned from the template: this database starts empty and migrateDatabase creates it.
+    name = `ataa_t_${randomBytes(6).toString('hex')}`;
+    const parsed = new URL(env.database.url);
+    parsed.pathname = `/${name}`;
+    url = parsed.toString();
+  });
+  afterAll(async () => {
+    await withServerClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    await env?.cleanup();
+  });
+
+  it('run all, revert all with down(), run all again: each down() undoes exactly its up()', async () => {
+    const all = MIGRATIONS.map((m) => m.name);
+    const first = await migrateDatabase(url, { waitMs: 10_000, log: () => undefined });
+    expect(first).toEqual({ created: true, applied: all });
+
+    const dataSource = await new DataSource(dataSourceOptions(url, { logging: ['error'] })).initialize();
+    try {
+      const migrated = await schemaFingerprint(dataSource);
+      expect(migrated.columns.length).toBeGreaterThan(50);
+      const applied = async () => (await dataSource.query(`SELECT name FROM schema_migrations ORDER BY id`)).map((r: { name: string }) => r.name);
+
+      for (let left = all.length; left > 0; left--) {
+        await dataSource.undoLastMigration({ transaction: 'each' });
+        expect(await applied()).toEqual(all.slice(0, left - 1));
+      }
+      // Only TypeORM's bookkeeping table is left: no table, type, function, trigger or view of ours.
+      const reverted = await schemaFingerprint(dataSource);
+      expect({ ...reverted, columns: [], constraints: [], indexes: [] }).toEqual({
+        columns: [], constraints: [], indexes: [], triggers: [], functions: [], types: [], sequences: ['schema_migrations_id_seq'], views: [], extensions: ['plpgsql'],
+      });
+      expect(reverted.columns.every((c) => c.startsWith('schema_migrations.'))).toBe(true);
+      expect(reverted.constraints.every((c) => c.startsWith('schema_migrations '))).toBe(true);
+      expect(reverted.indexes).toEqual([expect.stringContaining(' ON public.schema_migrations ')]);
+
+      const again = await migrateDatabase(url, { waitMs: 10_000, log: () => undefined });
+      expect(again).toEqual({ created: false, applied: all });
+      expect(await schemaFingerprint(dataSource)).toEqual(migrated);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('migrateDatabase retries an unreachable server, then gives up with one clear line', async () => {
+    const log: string[] = [];
+    const error = await migrateDatabase('postgres://postgres@127.0.0.1:1/ataa', { waitMs: 1200, log: (m) => log.push(m) })
+      .then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyUnreachableError);
+    expect((error as Error).message).toMatch(/^PostgreSQL at 127\.0\.0\.1:1\/postgres is still unreachable after [\d.]+s and \d+ attempts \(ECONNREFUSED\); giving up$/);
+    expect(log[0]).toBe('PostgreSQL at 127.0.0.1:1/postgres is unreachable (ECONNREFUSED); retrying in 0.5s');
   });
 });
