@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import {
+  differenceKey, LedgerFact, movementsOf, planDifferences, reconcile, RECONCILED_KINDS, StripeMovement, type Difference, type ReconciledKind,
+} from './reconcile.js';
+
+const T0 = new Date('2026-01-01T00:00:00Z');
+const LATER = new Date('2026-01-02T00:00:00Z');
+const opts = { inFlightAfter: LATER };
+
+const movement = (kind: ReconciledKind, stripeId: string, amount: bigint, extra: Partial<StripeMovement> = {}): StripeMovement => ({
+  kind, stripeId, amount, currency: 'usd', createdAt: T0, balanceTransactionId: null, chargeId: null, campaignId: null, pending: false, ...extra,
+});
+let entrySeq = 0;
+const factFor = (m: StripeMovement, extra: Partial<LedgerFact> = {}): LedgerFact => ({
+  entryId: `e${++entrySeq}`, kind: m.kind, stripeId: m.stripeId, amount: m.amount, currency: m.currency, campaignId: 'c1', occurredAt: m.createdAt, ...extra,
+});
+
+describe('movementsOf (a Stripe balance transaction as ledger facts)', () => {
+  const bt = { id: 'txn_1', currency: 'usd', created: 1_767_225_600 };
+
+  it('a charge is the gross under the charge id and the fee under the balance transaction id', () => {
+    const out = movementsOf({ ...bt, amount: 10_000, fee: 320, type: 'charge', reporting_category: 'charge', source: 'ch_1' });
+    expect(out.map((m) => [m.kind, m.stripeId, m.amount, m.chargeId])).toEqual([['donation', 'ch_1', 10_000n, 'ch_1'], ['processing_fee', 'txn_1', -320n, 'ch_1']]);
+    expect(out[0].createdAt).toEqual(new Date(1_767_225_600_000));
+  });
+
+  it('a refund, a dispute and its reinstatement, a transfer and its reversal', () => {
+    const refund = movementsOf({ ...bt, amount: -2_000, fee: 0, type: 'refund', reporting_category: 'refund', source: { id: 're_1', object: 'refund', status: 'succeeded', charge: 'ch_1' } });
+    expect(refund).toEqual([expect.objectContaining({ kind: 'refund', stripeId: 're_1', amount: -2_000n, chargeId: 'ch_1', pending: false })]);
+    const pending = movementsOf({ ...bt, amount: -2_000, fee: 0, type: 'refund', reporting_category: 'refund', source: { id: 're_2', object: 'refund', status: 'pending' } });
+    expect(pending[0].pending).toBe(true);
+    const dispute = movementsOf({ ...bt, amount: -5_000, fee: 1_500, type: 'adjustment', reporting_category: 'dispute', source: 'dp_1' });
+    expect(dispute.map((m) => [m.kind, m.stripeId, m.amount])).toEqual([['dispute', 'dp_1', -5_000n], ['dispute_fee', 'dp_1', -1_500n]]);
+    const won = movementsOf({ ...bt, amount: 5_000, fee: -1_500, type: 'adjustment', reporting_category: 'dispute_reversal', source: 'dp_1' });
+    expect(won.map((m) => [m.kind, m.amount])).toEqual([['dispute_reversal', 5_000n], ['dispute_fee_refund', 1_500n]]);
+    expect(movementsOf({ ...bt, amount: -700, fee: 0, type: 'transfer', reporting_category: 'transfer', source: 'tr_1' }).map((m) => [m.kind, m.stripeId, m.amount]))
+      .toEqual([['payout', 'tr_1', -700n]]);
+    expect(movementsOf({ ...bt, amount: 300, fee: 0, type: 'transfer_refund', reporting_category: 'transfer_reversal', source: 'trr_1' }).map((m) => [m.kind, m.amount]))
+      .toEqual([['payout_reversal', 300n]]);
+  });
+
+  it('movements the ledger does not track (bank payouts of the platform) are ignored', () => {
+    expect(movementsOf({ ...bt, amount: -9_000, fee: 0, type: 'payout', reporting_category: 'payout', source: 'po_1' })).toEqual([]);
+    expect(movementsOf({ ...bt, amount: 10_000, fee: 0, type: 'charge', reporting_category: 'charge', source: null })).toEqual([]);
+  });
+});
+
+describe('reconcile', () => {
+  it('matched facts are no difference', () => {
+    const ms = [movement('donation', 'ch_1', 10_000n), movement('processing_fee', 'txn_1', -320n), movement('refund', 're_1', -2_000n)];
+    expect(reconcile(ms, ms.map((m) => factFor(m)), opts)).toEqual({ matched: 3, inFlight: 0, differences: [] });
+  });
+
+  it('a movement without an entry is missing in the ledger, unless it is younger than the grace window or pending', () => {
+    const old = movement('refund', 're_1', -2_000n, { chargeId: 'ch_1', campaignId: 'c9' });
+    const young = movement('refund', 're_2', -2_000n, { createdAt: new Date(LATER.getTime() + 1) });
+    const pending = movement('refund', 're_3', -2_000n, { pending: true });
+    const r = reconcile([old, young, pending], [], opts);
+    expect(r.inFlight).toBe(2);
+    expect(r.differences).toEqual([expect.objectContaining({
+      kind: 'missing_in_ledger', movementKind: 'refund', stripeId: 're_1', stripeAmount: -2_000n, ledgerAmount: null, ledgerEntryIds: [], campaignId: 'c9',
+    })]);
+  });
+
+  it('an entry Stripe does not know is missing on Stripe', () => {
+    const ghost = factFor(movement('payout', 'tr_ghost', -500n));
+    expect(reconcile([], [ghost], opts).differences).toEqual([expect.objectContaining({
+      kind: 'missing_on_stripe', stripeId: 'tr_ghost', ledgerAmount: -500n, stripeAmount: null, ledgerEntryIds: [ghost.entryId], campaignId: 'c1',
+    })]);
+  });
+
+  it('another amount or currency is an amount mismatch; two entries for one movement a duplicate', () => {
+    const m1 = movement('donation', 'ch_1', 10_000n);
+    const m2 = movement('payout', 'tr_1', -700n);
+    const m3 = movement('donation', 'ch_2', 500n);
+    const dup1 = factFor(m2);
+    const dup2 = factFor(m2);
+    const r = reconcile([m1, m2, m3], [factFor(m1, { amount: 9_999n }), dup1, dup2, factFor(m3, { currency: 'eur' })], opts);
+    expect(r.matched).toBe(0);
+    expect(r.differences).toEqual([
+      expect.objectContaining({ kind: 'amount_mismatch', stripeId: 'ch_1', stripeAmount: 10_000n, ledgerAmount: 9_999n }),
+      expect.objectContaining({ kind: 'duplicate', stripeId: 'tr_1', ledgerEntryIds: [dup1.entryId, dup2.entryId].sort(), ledgerAmount: -1_400n }),
+      expect.objectContaining({ kind: 'amount_mismatch', stripeId: 'ch_2', details: expect.objectContaining({ ledgerCurrency: 'eur' }) }),
+    ]);
+  });
+
+  it('the same entry read twice (by id and by window) counts once', () => {
+    const m = movement('donation', 'ch_1', 10_000n);
+    const f = factFor(m);
+    expect(reconcile([m, m], [f, f], opts)).toEqual({ matched: 1, inFlight: 0, differences: [] });
+  });
+
+  describe('property: a ledger built from the movements', () => {
+    const kinds = fc.constantFrom(...RECONCILED_KINDS);
+    const movements = fc.uniqueArray(
+      fc.record({ kind: kinds, id: fc.integer({ min: 1, max: 10_000 }), amount: fc.bigInt({ min: -1_000_000n, max: 1_000_000n }).filter((a) => a !== 0n) }),
+      { minLength: 1, maxLength: 30, selector: (r) => `${r.kind}|${r.id}` },
+    ).map((rs) => rs.map((r) => movement(r.kind, `obj_${r.id}`, r.amount)));
+
+    it('reconciles with no difference', () => {
+      fc.assert(fc.property(movements, (ms) => {
+        const r = reconcile(ms, ms.map((m) => factFor(m)), opts);
+        return r.differences.length === 0 && r.matched === ms.length;
+      }));
+    });
+
+    it('removing, duplicating or altering one entry (or adding a stray one) yields exactly that difference', () => {
+      const change = fc.constantFrom('remove', 'duplicate', 'alter', 'stray');
+      fc.assert(fc.property(movements, fc.nat(), change, fc.bigInt({ min: 1n, max: 1_000n }), (ms, pick, what, delta) => {
+        const facts = ms.map((m) => factFor(m));
+        const i = pick % ms.length;
+        const target = ms[i];
+        let expected: Partial<Difference>;
+        if (what === 'remove') {
+          facts.splice(i, 1);
+          expected = { kind: 'missing_in_ledger', stripeId: target.stripeId, stripeAmount: target.amount, ledgerAmount: null };
+        } else if (what === 'duplicate') {
+          facts.push(factFor(target));
+          expected = { kind: 'duplicate', stripeId: target.stripeId, ledgerAmount: target.amount * 2n };
+        } else if (what === 'alter') {
+          facts[i] = { ...facts[i], amount: facts[i].amount + delta };
+          expected = { kind: 'amount_mismatch', stripeId: target.stripeId, stripeAmount: target.amount, ledgerAmount: target.amount + delta };
+        } else {
+          const stray = factFor(movement(target.kind, 'obj_stray', delta));
+          facts.push(stray);
+          expected = { kind: 'missing_on_stripe', stripeId: 'obj_stray', ledgerAmount: delta, ledgerEntryIds: [stray.entryId] };
+        }
+        const r = reconcile(ms, facts, opts);
+        expect(r.differences).toHaveLength(1);
+        expect(r.differences[0]).toMatchObject({ ...expected, movementKind: target.kind });
+        expect(r.matched).toBe(what === 'stray' ? ms.length : ms.length - 1);
+      }));
+    });
+  });
+});
+
+describe('planDifferences (differences across runs)', () => {
+  const d = (stripeId: string): Difference => ({
+    kind: 'missing_in_ledger', movementKind: 'refund', stripeId, ledgerEntryIds: [], stripeAmount: -1n, ledgerAmount: null, currency: 'usd', campaignId: null, occurredAt: T0, details: {},
+  });
+
+  it('seen again is the same open difference; not seen where the run looked is resolved; outside the window it stays open', () => {
+    const open = [
+      { key: differenceKey(d('re_open')), occurredAt: T0 },
+      { key: differenceKey(d('re_fixed')), occurredAt: T0 },
+      { key: differenceKey(d('re_old')), occurredAt: new Date('2025-01-01T00:00:00Z') },
+    ];
+    const plan = planDifferences(open, [d('re_open'), d('re_new')], new Date('2025-12-01T00:00:00Z'));
+    expect(plan.opened.map((x) => x.stripeId)).toEqual(['re_new']);
+    expect(plan.stillOpen.map((x) => x.stripeId)).toEqual(['re_open']);
+    expect(plan.resolvedKeys).toEqual([differenceKey(d('re_fixed'))]);
+    expect(planDifferences(open, [], null).resolvedKeys).toHaveLength(3);
+  });
+});
