@@ -31,5 +31,57 @@ export async function auditLedger(manager: EntityManager): Promise<string[]> {
     `SELECT e.id FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id GROUP BY e.id HAVING count(p.id) < 2 LIMIT 5`,
   );
   for (const r of lonely) problems.push(`entry ${r.id} has fewer than two postings`);
+  problems.push(...(await auditPayouts(manager)));
+  return problems;
+}
+
+/**
+ * Payout invariants, per campaign: the payouts_pending (hold) account holds exactly the amounts of
+ * the payouts still reserving funds, and the paid-out total (campaign totals and the ledger's own
+ * payout / payout_reversal postings) is what was executed minus what was reversed. The statuses
+ * that hold are those of the payouts state machine (`HOLDING_STATUSES` in @ataa/payouts, which
+ * depends on this lib, not the other way round). A schema without payouts has nothing to check.
+ */
+async function auditPayouts(manager: EntityManager): Promise<string[]> {
+  const [{ present }] = await manager.query(`SELECT to_regclass('payouts') IS NOT NULL AS present`);
+  if (!present) return [];
+  const problems: string[] = [];
+  const holds = await manager.query(
+    `WITH holding AS (
+       SELECT campaign_id, currency, sum(amount) AS amount FROM payouts
+       WHERE status IN ('pending_approval', 'approved', 'processing') GROUP BY 1, 2
+     ), held AS (
+       SELECT a.campaign_id, b.currency, -b.balance AS amount FROM ledger_balances b
+       JOIN ledger_accounts a ON a.code = b.account_code AND a.currency = b.currency
+       WHERE a.campaign_id IS NOT NULL AND a.code = 'campaign:' || a.campaign_id || ':payouts_pending'
+     )
+     SELECT coalesce(h.campaign_id, l.campaign_id) AS campaign_id, coalesce(h.currency, l.currency) AS currency,
+            coalesce(h.amount, 0)::text AS payouts, coalesce(l.amount, 0)::text AS ledger
+     FROM holding h FULL JOIN held l ON l.campaign_id = h.campaign_id AND l.currency = h.currency
+     WHERE coalesce(h.amount, 0) <> coalesce(l.amount, 0) LIMIT 5`,
+  );
+  for (const r of holds) {
+    problems.push(`campaign ${r.campaign_id} holds ${r.ledger} ${r.currency} for payouts, its unexecuted payouts amount to ${r.payouts}`);
+  }
+  // Paid out from the campaign's side: a payout debits its funds, a reversal credits them back.
+  const paid = await manager.query(
+    `WITH executed AS (
+       SELECT campaign_id, sum(amount - amount_reversed) AS amount FROM payouts WHERE status IN ('paid', 'reversed') GROUP BY 1
+     ), posted AS (
+       SELECT e.campaign_id, sum(p.amount) AS amount FROM journal_entries e
+       JOIN postings p ON p.entry_id = e.id AND p.account_code = 'campaign:' || e.campaign_id || ':funds'
+       WHERE e.kind IN ('payout', 'payout_reversal') AND e.campaign_id IS NOT NULL GROUP BY 1
+     ), campaigns AS (
+       SELECT campaign_id FROM executed UNION SELECT campaign_id FROM posted
+       UNION SELECT campaign_id FROM campaign_ledger_totals WHERE paid_out <> 0
+     )
+     SELECT c.campaign_id, coalesce(x.amount, 0)::text AS payouts, coalesce(p.amount, 0)::text AS ledger, coalesce(t.paid_out, 0)::text AS totals
+     FROM campaigns c LEFT JOIN executed x ON x.campaign_id = c.campaign_id LEFT JOIN posted p ON p.campaign_id = c.campaign_id
+       LEFT JOIN campaign_ledger_totals t ON t.campaign_id = c.campaign_id
+     WHERE coalesce(x.amount, 0) <> coalesce(p.amount, 0) OR coalesce(x.amount, 0) <> coalesce(t.paid_out, 0) LIMIT 5`,
+  );
+  for (const r of paid) {
+    problems.push(`campaign ${r.campaign_id} paid out ${r.payouts} by its payouts (executed minus reversed), ${r.ledger} by its payout entries, ${r.totals} by its totals`);
+  }
   return problems;
 }

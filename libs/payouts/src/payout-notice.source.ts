@@ -10,13 +10,15 @@ import {
   classifyDeliveryError, formatMoney, MAILER, NotificationsRepository, TransientDeliveryError,
   type Mailer, type PayoutNoticeMessage, type PayoutNoticeSender,
 } from '@ataa/notifications';
-import { isPayoutNoticeEvent, payoutNoticeText } from './domain/payout-notice.js';
+import { isPayoutNoticeEvent, payoutNoticeText, reversalSummary, type ReversalSummary } from './domain/payout-notice.js';
 
 const TEMPLATES = path.join(repoRoot(import.meta.dirname), 'libs', 'payouts', 'templates');
 
 interface NoticeView {
   headline: string; explanation: string; organization: string; campaign: string; amount: string; purpose: string; status: string;
   reason: string | null; payoutId: string;
+  /** Reversed notices only: the payout's amount, what was reversed up to this reversal, what stays paid out. */
+  reversal: { payoutAmount: string; reversedSoFar: string; remaining: string } | null;
 }
 
 /**
@@ -60,18 +62,27 @@ export class PayoutNoticeDataSource implements PayoutNoticeSender {
       await this.tx.run((m) => this.repository.finishOutbox(m, message.outboxId, 'skipped', 'no such payout, event or recipient'));
       return 'skipped';
     }
+    const money = (amount: bigint) => formatMoney(amount, row.currency, 'en-US');
+    const reversal = event === 'reversed' ? await this.reversalOf(row.id, BigInt(row.amount), message.payload.reversalId) : null;
+    if (event === 'reversed' && !reversal) {
+      await this.tx.run((m) => this.repository.finishOutbox(m, message.outboxId, 'skipped', 'no such reversal'));
+      return 'skipped';
+    }
     const text = payoutNoticeText(event);
     const view: NoticeView = {
-      ...text, organization: row.org_name, campaign: row.campaign_title, amount: formatMoney(BigInt(row.amount), row.currency, 'en-US'),
+      ...text, organization: row.org_name, campaign: row.campaign_title, amount: money(reversal ? reversal.reversed : BigInt(row.amount)),
       purpose: row.purpose, status: row.status.replace('_', ' '), reason: event === 'rejected' ? row.rejection_reason : event === 'failed' ? row.failure_message : null,
       payoutId: row.id,
+      reversal: reversal
+        ? { payoutAmount: money(BigInt(row.amount)), reversedSoFar: money(reversal.reversedSoFar), remaining: money(reversal.remaining) }
+        : null,
     };
     const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.config.MAIL_FROM)?.[1] ?? 'ataa.local';
     try {
       await this.mailer.send({
         from: this.config.MAIL_FROM,
         to: recipients.map((r) => r.email).join(', '),
-        subject: `${text.headline}: ${view.amount} — ${row.campaign_title}`,
+        subject: `${text.headline}: ${view.amount}${view.reversal ? ` of ${view.reversal.payoutAmount}` : ''} — ${row.campaign_title}`,
         html: this.html(view),
         text: this.text(view),
         messageId: `<${message.outboxId}.payout-notice@${domain}>`,
@@ -88,5 +99,26 @@ export class PayoutNoticeDataSource implements PayoutNoticeSender {
     }
     await this.tx.run((m) => this.repository.finishOutbox(m, message.outboxId, 'sent'));
     return 'sent';
+  }
+
+  /**
+   * The reversal a `reversed` notice is about, from the ledger: its amount and the payout's
+   * reversals up to it (by ledger order, so a notice sent after a later reversal still states its
+   * own figures). The scan stays within the campaign's entries since the payout was posted.
+   */
+  private async reversalOf(payoutId: string, payoutAmount: bigint, reversalId: unknown): Promise<ReversalSummary | null> {
+    if (typeof reversalId !== 'string' || reversalId.length === 0) return null;
+    const [found] = await this.dataSource.query(
+      `SELECT (-p.amount)::text AS reversed,
+              (SELECT -sum(p2.amount) FROM journal_entries e2
+                 JOIN postings p2 ON p2.entry_id = e2.id AND p2.account_code = 'campaign:' || e2.campaign_id || ':funds'
+               WHERE e2.campaign_id = e.campaign_id AND e2.kind = 'payout_reversal' AND e2.metadata->>'payout_id' = $1
+                 AND e2.seq <= e.seq AND e2.seq > (SELECT seq FROM journal_entries WHERE source_id = $1 AND kind = 'payout'))::text AS reversed_so_far
+       FROM journal_entries e JOIN postings p ON p.entry_id = e.id AND p.account_code = 'campaign:' || e.campaign_id || ':funds'
+       WHERE e.source_id = $2 AND e.kind = 'payout_reversal' AND e.metadata->>'payout_id' = $1`,
+      [payoutId, reversalId],
+    );
+    if (!found?.reversed_so_far) return null;
+    return reversalSummary(payoutAmount, BigInt(found.reversed), BigInt(found.reversed_so_far));
   }
 }

@@ -18,3 +18,23 @@ export function isPayoutNoticeEvent(value: unknown): value is PayoutNoticeEvent 
 export function payoutNoticeText(event: PayoutNoticeEvent): { headline: string; explanation: string } {
   return TEXT[event];
 }
+
+export interface ReversalSummary {
+  /** This reversal. */
+  reversed: bigint;
+  /** Every reversal of the payout up to and including this one. */
+  reversedSoFar: bigint;
+  /** What stays paid out to the organization after this reversal. */
+  remaining: bigint;
+}
+
+/**
+ * What a `reversed` notice states. Each reversal has its own notice, possibly sent after later
+ * reversals: the figures are those of this reversal, never the payout's current total.
+ */
+export function reversalSummary(payoutAmount: bigint, reversed: bigint, reversedSoFar: bigint): ReversalSummary {
+  if (reversed <= 0n || reversedSoFar < reversed || reversedSoFar > payoutAmount) {
+    throw new RangeError(`reversal of ${reversed} (${reversedSoFar} so far) does not fit a payout of ${payoutAmount}`);
+  }
+  return { reversed, reversedSoFar, remaining: payoutAmount - reversedSoFar };
+}
