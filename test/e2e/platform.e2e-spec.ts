@@ -3,6 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import request from 'supertest';
 import { createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+import { startTcpProxy, TcpProxy } from '../notifications/tcp-proxy.js';
 
 class EchoDto {
   @IsString() @MaxLength(20) name: string;
@@ -139,5 +140,46 @@ describe('readiness while a dependency is down', () => {
     await request(app.getHttpServer()).get('/health/live').expect(200);
     const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
     expect(res.body).toMatchObject({ status: 503, checks: { redis: { status: 'down' }, postgres: { status: 'up' } } });
+  });
+});
+
+describe('readiness while PostgreSQL is down', () => {
+  let env: TestEnvironment;
+  let proxy: TcpProxy;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    // The API reaches PostgreSQL only through a proxy: it boots against a live database, then the
+    // proxy cuts every connection and refuses new ones, which is an outage for this API alone.
+    const database = new URL(env.database.url);
+    proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
+    database.port = String(proxy.port);
+    app = await startTestApi(env.configWith({ DATABASE_URL: database.toString() }));
+  });
+  afterAll(async () => {
+    await proxy?.up(); // let the pool close cleanly
+    await app?.close();
+    await proxy?.close();
+    await env?.cleanup();
+  });
+
+  it('answers 503 on /health/ready naming PostgreSQL while it is down, and 200 once it is back', async () => {
+    await request(app.getHttpServer()).get('/health/ready').expect(200);
+
+    await proxy.down();
+    const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ status: 503, checks: { postgres: { status: 'down' }, redis: { status: 'up' } } });
+    await request(app.getHttpServer()).get('/health/live').expect(200);
+
+    await proxy.up();
+    // The pool replaces the connections it lost; no restart is needed.
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await request(app.getHttpServer()).get('/health/ready')).status;
+    }
+    expect(status).toBe(200);
   });
 });
