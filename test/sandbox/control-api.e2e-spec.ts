@@ -60,6 +60,37 @@ describe('Stripe sandbox: control API', () => {
     expect(event.data).toMatchObject({ object: { id: account.id, payouts_enabled: false }, previous_attributes: { payouts_enabled: true } });
   });
 
+  it('delays the next charge\'s balance transaction (the fee) until the clock moves on, then sends charge.updated', async () => {
+    const stripe = sandbox.stripe();
+    const pay = async () => {
+      const session = await stripe.checkout.sessions.create({
+        mode: 'payment', line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 4_000, product_data: { name: 'Gift' } } }],
+      });
+      await sandbox.control.paySession(session.id);
+      const pi = await stripe.paymentIntents.retrieve((await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string);
+      return pi.latest_charge as string;
+    };
+    expect(await sandbox.control.delayNextBalanceTransaction(0).catch((e: unknown) => e)).toMatchObject({ status: 400, body: { error: { param: 'seconds' } } });
+    await sandbox.control.delayNextBalanceTransaction(600);
+    const late = await pay();
+    const onTime = await pay(); // only the next charge is delayed
+    expect((await stripe.charges.retrieve(late)).balance_transaction).toBeNull();
+    expect((await stripe.charges.retrieve(onTime)).balance_transaction).toMatch(/^txn_/);
+    const updatesOf = async (charge: string) => (await stripe.events.list({ type: 'charge.updated', limit: 100 })).data.filter((e) => (e.data.object as { id: string }).id === charge);
+    expect(await updatesOf(late)).toHaveLength(0);
+
+    await sandbox.control.advanceClock({ seconds: 599 });
+    expect((await stripe.charges.retrieve(late)).balance_transaction).toBeNull();
+    await sandbox.control.advanceClock({ seconds: 1 });
+    const charge = await stripe.charges.retrieve(late, { expand: ['balance_transaction'] });
+    expect(charge.balance_transaction).toMatchObject({ object: 'balance_transaction', source: late, amount: 4_000, fee: 146, net: 3_854, status: 'pending' });
+    const updates = await updatesOf(late);
+    expect(updates).toHaveLength(1);
+    expect(updates[0].data.previous_attributes).toEqual({ balance_transaction: null });
+    await sandbox.control.advanceClock({ days: 3 });
+    expect(await updatesOf(late)).toHaveLength(1);
+  });
+
   it("retrieves the platform's own account and refuses Stripe-Account requests it cannot model", async () => {
     const stripe = sandbox.stripe();
     const platform = await stripe.accounts.retrieveCurrent();

@@ -81,6 +81,14 @@ export class SandboxControlClient {
   }
 
   /**
+   * The next successful charge settles without its balance transaction (no fee yet); it is attached,
+   * with a charge.updated event, once the sandbox clock has moved `seconds` on.
+   */
+  async delayNextBalanceTransaction(seconds: number): Promise<void> {
+    await this.call('POST', '/balance_transactions/delay_next', { seconds });
+  }
+
+  /**
    * The next matching API request is performed (and its idempotent result saved) but its connection
    * is dropped after `delayMs` instead of answered, so the client sees a timeout and retries.
    */

@@ -45,7 +45,7 @@ interface LinkPrivate {
   type: string;
 }
 
-type ScheduledKind = 'settle_charge' | 'dispute_charge' | 'settle_refund' | 'expire_session' | 'balance_available';
+type ScheduledKind = 'settle_charge' | 'dispute_charge' | 'settle_refund' | 'expire_session' | 'balance_available' | 'attach_balance_transaction';
 interface Scheduled {
   at: number;
   kind: ScheduledKind;
@@ -76,6 +76,8 @@ const PLATFORM_ACCOUNT_ID = 'acct_1AtaaSandboxPlat';
  */
 export class SandboxEngine {
   private transferFailure: TransferFailure | null = null;
+  /** Control API: the next charge's balance transaction (its fee) comes this many seconds late. */
+  private balanceTransactionDelay: number | null = null;
 
   constructor(
     readonly store: StateStore,
@@ -127,6 +129,11 @@ export class SandboxEngine {
         case 'settle_refund':
           this.settleRefund(item.id);
           break;
+        case 'attach_balance_transaction': {
+          const charge = this.store.get(item.id);
+          if (charge?.status === 'succeeded' && !charge.balance_transaction) this.attachChargeBalanceTransaction(item.id, AUTOMATIC);
+          break;
+        }
         case 'balance_available': {
           const txn = this.store.get(item.id);
           if (txn?.status === 'pending') {
@@ -411,7 +418,7 @@ export class SandboxEngine {
     this.events.emit('payment_intent.succeeded', pi, { previous, request });
     this.events.emit('checkout.session.completed', session, { request });
     // Like Stripe, the balance transaction (and so the fee) arrives after charge.succeeded.
-    this.attachChargeBalanceTransaction(charge.id, request);
+    this.attachOrDelayBalanceTransaction(charge.id, request);
     if (scenario.disputeLater) this.schedule(now + DELAYED_DISPUTE_SECONDS, 'dispute_charge', charge.id);
     return { ok: true, session };
   }
@@ -426,6 +433,22 @@ export class SandboxEngine {
     if (txn.available_on <= now) txn.status = 'available';
     else this.schedule(txn.available_on, 'balance_available', txn.id);
     return this.store.put(txn);
+  }
+
+  /** Control API: the next successful charge gets its balance transaction `seconds` later on the sandbox clock. */
+  delayNextBalanceTransaction(seconds: number): void {
+    this.balanceTransactionDelay = seconds;
+  }
+
+  /**
+   * Stripe sometimes attaches the balance transaction well after the payment (then sends another
+   * charge.updated); a delay set by the control API reproduces that for the next charge.
+   */
+  private attachOrDelayBalanceTransaction(chargeId: string, request: RequestInfo): void {
+    const delay = this.balanceTransactionDelay;
+    if (delay === null) return this.attachChargeBalanceTransaction(chargeId, request);
+    this.balanceTransactionDelay = null;
+    this.schedule(this.clock.now() + delay, 'attach_balance_transaction', chargeId);
   }
 
   private attachChargeBalanceTransaction(chargeId: string, request: RequestInfo): void {
@@ -455,7 +478,7 @@ export class SandboxEngine {
       this.events.emit('charge.succeeded', charge);
       this.events.emit('payment_intent.succeeded', pi, { previous });
       if (session) this.events.emit('checkout.session.async_payment_succeeded', session);
-      this.attachChargeBalanceTransaction(chargeId, AUTOMATIC);
+      this.attachOrDelayBalanceTransaction(chargeId, AUTOMATIC);
       return;
     }
     const message = "The customer's account has insufficient funds to cover this payment.";

@@ -88,6 +88,12 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return { ok: true };
   });
 
+  app.post('/_sandbox/balance_transactions/delay_next', async (req: Req) => {
+    const p = body(req).allow(['seconds']);
+    engine.delayNextBalanceTransaction(p.integer('seconds', { required: true, min: 1, max: 30 * 86_400 }));
+    return { ok: true };
+  });
+
   app.post('/_sandbox/responses/time_out_next', async (req: Req) => {
     const p = body(req).allow(['method', 'path', 'delay_ms']);
     ctx.responseFaults.push({
