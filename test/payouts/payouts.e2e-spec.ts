@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { PayoutExecutionService } from '@ataa/payouts';
-import { addMember, createCampaign, createOrganizationWithOwner, startSmtpSink, type SmtpSink, type TestOrganization } from '@ataa/testing';
+import { addMember, addMemberWithDetails, createCampaign, createOrganizationWithOwner, startSmtpSink, type SmtpSink, type TestOrganization } from '@ataa/testing';
 import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(120_000);
@@ -16,6 +16,8 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
   let world: DonationWorld;
   let org: TestOrganization;
   let financeToken: string;
+  /** Who payout notices go to: the owners and finance members (not the viewer added below). */
+  let noticeRecipients: string[];
   let campaign: { id: string; slug: string };
   let accountId: string;
   const operator = { authorization: 'Bearer development-operator-token-000000' };
@@ -35,13 +37,22 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
     const p = await payout(id);
     return p.status === status ? p : false;
   }, `payout ${id} to be ${status}`, 30_000);
+  /** The notices of one payout and event that reached the SMTP server, parsed. */
+  const notices = (payoutId: string, event: string, count: number) => eventually(async () => {
+    const mine = smtp.messages.filter((m) => m.parsed.headers.get('x-ataa-payout-id') === payoutId && m.parsed.headers.get('x-ataa-payout-event') === event);
+    return mine.length >= count ? mine : false;
+  }, `${count} "${event}" notice(s) of payout ${payoutId}`, 30_000);
+  const recipientsOf = (mail: SmtpSink['messages'][number]) => mail.envelope.to.map((a) => a.toLowerCase()).sort();
   const transfers = async () => (await world.sandbox.stripe().transfers.list({ transfer_group: campaign.id, limit: 100 })).data;
 
   beforeAll(async () => {
     smtp = await startSmtpSink();
     world = await startDonationWorld({ env: { SMTP_URL: smtp.url } });
     org = await createOrganizationWithOwner(world.api);
-    financeToken = await addMember(world.api, org, 'finance');
+    const finance = await addMemberWithDetails(world.api, org, 'finance');
+    financeToken = finance.accessToken;
+    await addMember(world.api, org, 'viewer');
+    noticeRecipients = [org.ownerEmail, finance.email].map((e) => e.toLowerCase()).sort();
     campaign = await createCampaign(world.api, org, { offerCoverFees: false });
     // Connect a Stripe account and finish onboarding: account.updated enables payouts.
     const auth = { authorization: `Bearer ${org.ownerToken}` };
@@ -111,6 +122,12 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
     expect(await funds()).toMatchObject({ available: '6480', reserved: '0', paidOut: '3000' });
     const [{ n }] = await world.db.query(`SELECT count(*)::int AS n FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'payout'`, [campaign.id]);
     expect(n).toBe(2);
+    // The failed notice reaches the owners and finance over SMTP, with the amount and Stripe's reason.
+    const [mail] = await notices(p.id, 'failed', 1);
+    expect(recipientsOf(mail)).toEqual(noticeRecipients);
+    expect(mail.parsed.subject).toMatch(/^Payout failed: \$5\.00 — /);
+    expect(mail.parsed.text).toContain('Amount: $5.00');
+    expect(mail.parsed.text).toContain('Reason: Transfers to this account are not allowed right now');
     await expectLedgerSound(world.db);
   });
 
@@ -135,6 +152,14 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
       `SELECT amount::text FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'payout_reversal' ORDER BY idx`, [campaign.id],
     );
     expect(entries.map((e: { amount: string }) => e.amount)).toEqual(['500', '1500']);
+    // One reversed notice per reversal over SMTP, each with its own amount (not the payout's 20.00).
+    const mails = await notices(first.id, 'reversed', 2);
+    const bySubject = mails.map((m) => ({ subject: m.parsed.subject!.split(' — ')[0], to: recipientsOf(m), text: m.parsed.text! }))
+      .sort((a, b) => a.subject.localeCompare(b.subject));
+    expect(bySubject.map((m) => m.subject)).toEqual(['Payout reversed: $15.00 of $20.00', 'Payout reversed: $5.00 of $20.00']);
+    for (const m of bySubject) expect(m.to).toEqual(noticeRecipients);
+    expect(bySubject[1].text).toMatch(/Amount: \$5\.00\nPayout amount: \$20\.00\nReversed so far: \$5\.00\nStill paid out: \$15\.00\n/);
+    expect(bySubject[0].text).toMatch(/Amount: \$15\.00\nPayout amount: \$20\.00\nReversed so far: \$20\.00\nStill paid out: \$0\.00\n/);
     // the 20.00 is back: 64.80 + 20.00 = 84.80 available, 10.00 paid out
     expect(await funds()).toMatchObject({ available: '8480', paidOut: '1000' });
     // a replayed event changes nothing
@@ -142,6 +167,7 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
     await world.sandbox.control.resendEvent(event.id);
     await settle(world);
     expect((await payout(first.id)).amountReversed).toBe('2000');
+    expect(await world.db.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND payload->>'event' = 'reversed'`, [first.id])).toEqual([{ n: 2 }]);
     await expectLedgerSound(world.db);
   });
 
