@@ -17,6 +17,7 @@ import { NotificationsApiModule } from './notifications/notifications-api.module
 import { QueueDashboardModule } from './operator/queue-dashboard.module.js';
 import { CloseOutApiModule } from './closeout/closeout-api.module.js';
 import { PayoutsApiModule } from './payouts/payouts-api.module.js';
+import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
 @Module({})
@@ -39,6 +40,7 @@ export class ApiModule {
         QueueDashboardModule,
         CloseOutApiModule,
         PayoutsApiModule,
+        ReconciliationApiModule,
         ...extraImports,
       ],
       controllers: [HealthController, MetricsController, MetaController],

@@ -8,6 +8,7 @@ import { NotificationsWorkerModule } from './notifications/notifications-worker.
 import { StripeEventsWorkerModule } from './stripe-events/stripe-events-worker.module.js';
 import { CloseOutWorkerModule } from './closeout/closeout-worker.module.js';
 import { PayoutsWorkerModule } from './payouts/payouts-worker.module.js';
+import { ReconciliationWorkerModule } from './reconciliation/reconciliation-worker.module.js';
 
 /**
  * The worker: the same libs as the API, no HTTP server. Processors are thin and call lib services.
@@ -17,7 +18,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, ...extraImports],
     };
   }
 }

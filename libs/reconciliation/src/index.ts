@@ -3,3 +3,9 @@ export {
   type StripeMovement, type LedgerFact, type Difference, type DifferenceKind, type ReconciledKind, type ReconcileResult, type DifferencePlan,
   type BalanceTransactionLike,
 } from './domain/reconcile.js';
+export { ReconciliationModule } from './reconciliation.module.js';
+export { ReconciliationService, type RunOptions } from './reconciliation.service.js';
+export {
+  ReconciliationRepository, type ReconciliationRun, type StoredDifference, type RunTrigger, type RunStatus, type RunCounts,
+} from './persistence/reconciliation.repository.js';
+export * from './dto/reconciliation.dto.js';

@@ -1,0 +1,128 @@
+import { jest } from '@jest/globals';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@ataa/config';
+import { TransactionRunner } from '@ataa/database';
+import { CheckoutService, DonationSyncService } from '@ataa/donations';
+import { LedgerService, refundEntry } from '@ataa/ledger';
+import { MetricsService } from '@ataa/observability';
+import { STRIPE_CLIENT } from '@ataa/payments';
+import {
+  createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, startTestSandbox, TestEnvironment, TestSandbox,
+} from '@ataa/testing';
+import { ReconciliationRepository } from './persistence/reconciliation.repository.js';
+import { ReconciliationService } from './reconciliation.service.js';
+
+jest.setTimeout(60_000);
+
+/**
+ * The reconciliation service against real PostgreSQL and the Stripe sandbox, without HTTP or a
+ * worker: gifts are paid on the sandbox and synced directly (as the webhook path would), and
+ * movements the platform never heard of are made with the Stripe client.
+ */
+describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
+  let env: TestEnvironment;
+  let sandbox: TestSandbox;
+  let app: NestFastifyApplication;
+  let db: DataSource;
+  let service: ReconciliationService;
+  let repo: ReconciliationRepository;
+  let campaign: { id: string; slug: string };
+
+  async function give(amount: string): Promise<{ donationId: string; chargeId: string }> {
+    const result = await app.get(CheckoutService).start(campaign.slug, { amount, coverFees: false, donorName: 'Omar', donorEmail: 'omar@example.org', anonymous: false, publicMessage: null });
+    const [row] = await db.query(`SELECT stripe_checkout_session_id FROM donations WHERE id = $1`, [result.donationId]);
+    expect((await sandbox.control.paySession(row.stripe_checkout_session_id)).ok).toBe(true);
+    await app.get(DonationSyncService).sync(result.donationId);
+    const [after] = await db.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [result.donationId]);
+    return { donationId: result.donationId, chargeId: after.stripe_charge_id };
+  }
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    sandbox = await startTestSandbox();
+    app = await startTestApi(env.configWith({ ...sandbox.env(), RECONCILIATION_GRACE_MS: '0' }));
+    db = app.get(DataSource);
+    service = app.get(ReconciliationService);
+    repo = app.get(ReconciliationRepository);
+    const org = await createOrganizationWithOwner(app);
+    campaign = await createCampaign(app, org, { offerCoverFees: false });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await sandbox?.close();
+    await env?.cleanup();
+  });
+
+  let gift: { donationId: string; chargeId: string };
+  let strayRefund: Stripe.Refund;
+
+  it('gifts and a refund posted the normal way reconcile with no difference', async () => {
+    gift = await give('25.00');
+    const other = await give('40.00');
+    await sandbox.stripe().refunds.create({ charge: other.chargeId, amount: 1000 });
+    await app.get(DonationSyncService).sync(other.donationId);
+    const run = await service.run({ trigger: 'operator' });
+    // two gifts (gross and Stripe fee each) and one refund; the platform fee never touches Stripe
+    expect(run).toMatchObject({ status: 'succeeded', windowStart: null, stripeMovements: 5, matched: 5, inFlight: 0, differences: 0, newDifferences: 0 });
+    expect(run.ledgerEntries).toBe(5);
+    expect(await repo.countOpen()).toBe(0);
+  });
+
+  it('a refund made on Stripe and an entry Stripe does not know are reported once, and stay the same open differences', async () => {
+    strayRefund = await sandbox.stripe().refunds.create({ charge: gift.chargeId, amount: 700 });
+    await app.get(TransactionRunner).run((m) => app.get(LedgerService).post(m, refundEntry({
+      campaignId: campaign.id, currency: 'usd', occurredAt: new Date(), sourceId: 're_not_on_stripe',
+    }, 300n)));
+
+    const first = await service.run({ trigger: 'schedule' });
+    expect(first).toMatchObject({ status: 'succeeded', differences: 2, newDifferences: 2, resolvedDifferences: 0 });
+    expect(first.windowStart).not.toBeNull();
+    const open = await repo.openDifferences();
+    expect(open).toEqual(expect.arrayContaining([
+      expect.objectContaining({ kind: 'missing_in_ledger', ledgerKind: 'refund', stripeObjectId: strayRefund.id, stripeAmount: -700n, ledgerAmount: null, campaignId: campaign.id, resolvedAt: null }),
+      expect.objectContaining({ kind: 'missing_on_stripe', ledgerKind: 'refund', stripeObjectId: 're_not_on_stripe', stripeAmount: null, ledgerAmount: -300n, campaignId: campaign.id }),
+    ]));
+    expect(open).toHaveLength(2);
+
+    const second = await service.run({ trigger: 'schedule' });
+    expect(second).toMatchObject({ differences: 2, newDifferences: 0, resolvedDifferences: 0 });
+    const again = await repo.openDifferences();
+    expect(again.map((d) => d.id).sort()).toEqual(open.map((d) => d.id).sort());
+    expect(again.every((d) => d.firstRunId === first.id && d.lastRunId === second.id)).toBe(true);
+    const { body } = await app.get(MetricsService).render();
+    expect(body).toMatch(/^ataa_reconciliation_open_differences 2$/m);
+  });
+
+  it('one run at a time: a run while another holds the lock is refused with reconciliation_running', async () => {
+    const other = db.createQueryRunner();
+    await other.connect();
+    try {
+      await other.query(`SELECT pg_advisory_lock(7286442011)`);
+      await expect(service.run({ trigger: 'operator' })).rejects.toMatchObject({ code: 'reconciliation_running', status: 409 });
+      await other.query(`SELECT pg_advisory_unlock(7286442011)`);
+    } finally {
+      await other.release();
+    }
+  });
+
+  it('once the ledger has the refund, the next run resolves that difference and keeps the other open', async () => {
+    await app.get(DonationSyncService).sync(gift.donationId);
+    const run = await service.run({ trigger: 'schedule' });
+    expect(run).toMatchObject({ differences: 1, newDifferences: 0, resolvedDifferences: 1 });
+    const [resolved] = await repo.findDifferences(strayRefund.id);
+    expect(resolved.resolvedAt).toBeInstanceOf(Date);
+    expect((await repo.openDifferences()).map((d) => d.stripeObjectId)).toEqual(['re_not_on_stripe']);
+  });
+
+  it('a movement younger than the grace window is in flight, not a difference', async () => {
+    const patient = new ReconciliationService(db, app.get(TransactionRunner), repo, app.get(MetricsService), app.get<Stripe>(STRIPE_CLIENT),
+      { ...app.get(AppConfig), RECONCILIATION_GRACE_MS: 3_600_000 } as AppConfig);
+    const fresh = await sandbox.stripe().refunds.create({ charge: gift.chargeId, amount: 100 });
+    const run = await patient.run({ trigger: 'schedule' });
+    expect(run.inFlight).toBe(1);
+    expect(run.newDifferences).toBe(0);
+    expect(await repo.findDifferences(fresh.id)).toEqual([]);
+  });
+});

@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { DomainError } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
+import { TransactionRunner } from '@ataa/database';
+import { MetricsService } from '@ataa/observability';
+import { STRIPE_CLIENT } from '@ataa/payments';
+import { movementsOf, planDifferences, reconcile, type BalanceTransactionLike, type StripeMovement } from './domain/reconcile.js';
+import { ReconciliationRepository, type ReconciliationRun, type RunTrigger } from './persistence/reconciliation.repository.js';
+
+/** One run at a time across every API and worker process (a PostgreSQL advisory lock, per database). */
+const RUN_LOCK_KEY = 7_286_442_011;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const unix = (d: Date) => Math.floor(d.getTime() / 1000);
+
+export interface RunOptions {
+  trigger: RunTrigger;
+  /** Compare Stripe objects created from then on; default: from the previous run (see windowStart). */
+  since?: Date | null;
+}
+
+/**
+ * Compares the ledger with Stripe: pages through the platform's balance transactions (sources
+ * expanded) and its transfers with their reversals, reads the ledger entries of the same objects
+ * and window, classifies the differences (domain/reconcile.ts) and stores them across runs.
+ */
+@Injectable()
+export class ReconciliationService implements OnModuleInit {
+  private readonly logger = new Logger('Reconciliation');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+    private readonly repo: ReconciliationRepository,
+    private readonly metrics: MetricsService,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.gauge('ataa_reconciliation_open_differences', 'Differences between the ledger and Stripe found by reconciliation and not resolved', () => this.repo.countOpen());
+  }
+
+  /** Runs once now; 409 `reconciliation_running` while another run holds the lock. */
+  async run(options: RunOptions): Promise<ReconciliationRun> {
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock($1) AS locked`, [RUN_LOCK_KEY]);
+      if (!locked) throw new DomainError('reconciliation_running', 'A reconciliation run is already running', 409);
+      try {
+        await this.repo.failAbandonedRuns();
+        return await this.runLocked(options);
+      } finally {
+        await lock.query(`SELECT pg_advisory_unlock($1)`, [RUN_LOCK_KEY]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Default window: from the end of the last successful run minus the grace window (what was in
+   * flight then is looked at again), and never after the oldest open difference (so it is either
+   * seen again or resolved). No run yet: all history.
+   */
+  private async windowStart(now: Date): Promise<Date | null> {
+    const last = await this.repo.lastSucceededRun();
+    if (!last) return null;
+    let start = new Date(last.windowEnd.getTime() - this.config.RECONCILIATION_GRACE_MS);
+    const oldest = await this.repo.oldestOpen();
+    if (oldest && oldest < start) start = oldest;
+    return start > now ? now : start;
+  }
+
+  private async runLocked(options: RunOptions): Promise<ReconciliationRun> {
+    const now = new Date();
+    const grace = this.config.RECONCILIATION_GRACE_MS;
+    const since = options.since !== undefined ? options.since : await this.windowStart(now);
+    const run = await this.repo.startRun(options.trigger, since, now, grace);
+    try {
+      const movements = await this.stripeMovements(since);
+      await this.fillCampaigns(movements);
+      const transferIds = movements.filter((m) => m.kind === 'payout').map((m) => m.stripeId);
+      const facts = await this.repo.ledgerFacts(movements.map((m) => m.stripeId), transferIds, since);
+      const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace) });
+      const open = await this.repo.openDifferences();
+      const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since);
+      const opened = await this.tx.run(async (m) => {
+        const rows = await this.repo.applyPlan(m, run.id, plan);
+        await this.repo.finishRun(m, run.id, {
+          stripeMovements: movements.length, ledgerEntries: new Set(facts.map((f) => f.entryId)).size, matched: result.matched, inFlight: result.inFlight,
+          differences: result.differences.length, newDifferences: rows.length, resolvedDifferences: plan.resolvedKeys.length,
+        });
+        return rows;
+      });
+      for (const d of opened) {
+        this.logger.warn(
+          `reconciliation difference ${d.kind}: ${d.ledgerKind} ${d.stripeObjectId} stripe=${d.stripeAmount ?? '-'} ledger=${d.ledgerAmount ?? '-'} ${d.currency}`
+          + `${d.campaignId ? ` campaign ${d.campaignId}` : ''} (difference ${d.id}, run ${run.id})`,
+        );
+      }
+      if (plan.resolvedKeys.length > 0) this.logger.log(`reconciliation run ${run.id}: ${plan.resolvedKeys.length} difference(s) resolved`);
+      return (await this.repo.findRun(run.id))!;
+    } catch (error) {
+      await this.repo.failRun(run.id, (error as Error).message ?? String(error));
+      throw error;
+    }
+  }
+
+  /** Every balance transaction of the window, plus transfers and their reversals (deduplicated). */
+  private async stripeMovements(since: Date | null): Promise<StripeMovement[]> {
+    const created = since ? { gte: unix(since) } : undefined;
+    const byKey = new Map<string, StripeMovement>();
+    const add = (m: StripeMovement) => {
+      const k = `${m.kind}|${m.stripeId}`;
+      if (!byKey.has(k)) byKey.set(k, m);
+    };
+    for await (const bt of this.stripe.balanceTransactions.list({ limit: 100, expand: ['data.source'], ...(created ? { created } : {}) })) {
+      for (const m of movementsOf(bt as unknown as BalanceTransactionLike)) add(m);
+    }
+    for await (const t of this.stripe.transfers.list({ limit: 100, ...(created ? { created } : {}) })) {
+      const campaignId = t.transfer_group && UUID.test(t.transfer_group) ? t.transfer_group : null;
+      const bt = typeof t.balance_transaction === 'string' ? t.balance_transaction : t.balance_transaction?.id ?? null;
+      const existing = byKey.get(`payout|${t.id}`);
+      if (existing) existing.campaignId ??= campaignId;
+      else add({ kind: 'payout', stripeId: t.id, amount: -BigInt(t.amount), currency: t.currency, createdAt: new Date(t.created * 1000), balanceTransactionId: bt, chargeId: null, campaignId, pending: false });
+      if (t.amount_reversed <= 0) continue;
+      for await (const r of this.stripe.transfers.listReversals(t.id, { limit: 100 })) {
+        const rbt = typeof r.balance_transaction === 'string' ? r.balance_transaction : r.balance_transaction?.id ?? null;
+        const seen = byKey.get(`payout_reversal|${r.id}`);
+        if (seen) seen.campaignId ??= campaignId;
+        else add({ kind: 'payout_reversal', stripeId: r.id, amount: BigInt(r.amount), currency: r.currency, createdAt: new Date(r.created * 1000), balanceTransactionId: rbt, chargeId: null, campaignId, pending: false });
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  private async fillCampaigns(movements: StripeMovement[]): Promise<void> {
+    const charges = [...new Set(movements.filter((m) => !m.campaignId && m.chargeId).map((m) => m.chargeId!))];
+    const campaigns = await this.repo.campaignsOfCharges(charges);
+    for (const m of movements) if (!m.campaignId && m.chargeId) m.campaignId = campaigns.get(m.chargeId) ?? null;
+  }
+}
