@@ -16,8 +16,9 @@ type Operation = { method: string; path: string; params: { name: string; in: str
  * The cross-organization sweep. Every organization-scoped operation in the OpenAPI document (so a
  * new endpoint is covered the day it is added) is called by the owner of another organization and
  * by that organization's admin API key, with the victim's real ids (campaign, membership, invitation,
- * API key, and a gift paid through the Stripe sandbox whose receipt was sent): each answer is a 404
- * that carries none of the victim's data, and the database is byte-for-byte unchanged afterwards.
+ * API key, a gift paid through the Stripe sandbox whose receipt was sent, and a payout waiting for an
+ * operator): each answer is a 404 that carries none of the victim's data, and the database is
+ * byte-for-byte unchanged afterwards.
  * Ids of objects the victim has none of (another feature's) get the victim's campaign id.
  */
 describe('tenant isolation: the cross-organization sweep', () => {
@@ -63,6 +64,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
     invitationId: () => ids.invitation,
     apiKeyId: () => ids.apiKey,
     donationId: () => ids.donation,
+    payoutId: () => ids.payout,
   };
 
   const urlFor = (op: Operation, orgId: string) => op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
@@ -83,6 +85,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
     'post /api/v1/orgs/{orgId}/api-keys': { name: 'backdoor', role: 'admin' },
     'post /api/v1/orgs/{orgId}/stripe/account': {},
     'post /api/v1/orgs/{orgId}/donations/{donationId}/refunds': { amount: '100', reason: 'requested_by_customer' },
+    'post /api/v1/orgs/{orgId}/campaigns/{campaignId}/payouts': { amount: '100', currency: 'usd', purpose: 'Pwned' },
   };
 
   const send = (op: Operation, url: string, headers: Record<string, string>) => {
@@ -94,6 +97,10 @@ describe('tenant isolation: the cross-organization sweep', () => {
     const text = res.text ?? '';
     for (const value of [...Object.values(ids), ...secrets]) expect(text).not.toContain(value);
   };
+
+  const expectVictimPayoutUntouched = async () =>
+    expect((await db.query(`SELECT status, amount::text, cancelled_by FROM payouts WHERE id = $1`, [ids.payout])).rows)
+      .toEqual([{ status: 'pending_approval', amount: '1000', cancelled_by: null }]);
 
   beforeAll(async () => {
     // A real API, worker and Stripe sandbox: the victim has a settled gift with its receipt sent.
@@ -117,11 +124,24 @@ describe('tenant isolation: the cross-organization sweep', () => {
     ids.apiKey = key.body.id;
     secrets.push(key.body.key);
     const gift = await startGift(world, campaign.slug, { amount: 'other', customAmount: '42.00', donorName: 'Victim Donor', donorEmail: 'victim-donor@example.org' });
-    await world.sandbox.control.paySession(gift.sessionId);
+    // The card whose funds are available at once: the victim can request a payout below.
+    await world.sandbox.control.paySession(gift.sessionId, { card: '4000000000000077' });
     await settle(world);
     ids.donation = gift.donationId;
     await eventually(async () => (await db.query(`SELECT 1 FROM receipts WHERE donation_id = $1 AND status = 'sent'`, [gift.donationId])).rowCount === 1, 'the victim\'s receipt');
     secrets.push('victim-donor@example.org', 'Victim Donor');
+    // A real payout of the victim's, above its approval threshold: it waits for an operator and is never executed.
+    const owner = { authorization: `Bearer ${victim.ownerToken}` };
+    const account = (await http().post(`/api/v1/orgs/${victim.orgId}/stripe/account`).set(owner).send({ country: 'US' }).expect(201)).body.stripeAccountId;
+    await world.sandbox.control.completeOnboarding(account);
+    await settle(world);
+    await eventually(async () => (await http().get(`/api/v1/orgs/${victim.orgId}/stripe/account`).set(owner).expect(200)).body.payoutsEnabled === true, 'the victim\'s payouts enabled');
+    await http().put(`/operator/organizations/${victim.orgId}/payout-threshold`).set({ authorization: 'Bearer development-operator-token-000000' }).send({ amount: '500' }).expect(204);
+    const payout = await http().post(`/api/v1/orgs/${victim.orgId}/campaigns/${campaign.id}/payouts`).set(owner).send({ amount: '1000', currency: 'usd', purpose: 'Victim payout purpose' }).expect(201);
+    expect(payout.body.status).toBe('pending_approval');
+    ids.payout = payout.body.id;
+    secrets.push(account, 'Victim payout purpose');
+    await eventually(async () => (await db.query(`SELECT 1 FROM outbox WHERE aggregate_id = $1 AND status = 'sent'`, [ids.payout])).rowCount === 1, 'the victim\'s payout notice');
     // Nothing may change in the background while the database is compared: the worker stops here.
     await world.worker?.close();
     world.worker = null;
@@ -144,6 +164,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
       'post /api/v1/orgs/{orgId}/campaigns/{campaignId}/{action}', 'get /api/v1/orgs/{orgId}/audit-log',
       'get /api/v1/orgs/{orgId}/donations', 'get /api/v1/orgs/{orgId}/donations/{donationId}', 'post /api/v1/orgs/{orgId}/donations/{donationId}/refunds',
       'get /api/v1/orgs/{orgId}/receipts', 'post /api/v1/orgs/{orgId}/donations/{donationId}/receipt/resend',
+      'get /api/v1/orgs/{orgId}/payouts/{payoutId}', 'post /api/v1/orgs/{orgId}/payouts/{payoutId}/cancel',
     ]));
   });
 
@@ -161,6 +182,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
     }
     expect(failures).toEqual([]);
     expect(await snapshot()).toEqual(before);
+    await expectVictimPayoutUntouched();
   });
 
   it("the victim's object ids under the attacker's own organization are 404 too (object-level checks)", async () => {
@@ -176,6 +198,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
     }
     expect(failures).toEqual([]);
     expect(await snapshot()).toEqual(before);
+    await expectVictimPayoutUntouched();
   });
 
   it('lists only ever show the caller\'s own organization', async () => {
