@@ -1,13 +1,6 @@
-import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 import { startTestSandbox, TestSandbox } from '@ataa/testing';
-
-const fixtures = JSON.parse(readFileSync('/work/shared/stripe/fixtures3.json', 'utf8')).resources as Record<string, Record<string, unknown>>;
-
-function expectKeysOf(object: object, type: string): void {
-  const missing = Object.keys(fixtures[type]).filter((key) => !(key in object));
-  expect({ type, missing }).toEqual({ type, missing: [] });
-}
+import { expectStripeShape, fixtures, shapeDifferences } from './stripe-shape.js';
 
 /** Contract tests for connected accounts, account links, transfers and reversals, and disputes. */
 describe('Stripe sandbox: accounts, transfers, disputes', () => {
@@ -42,12 +35,12 @@ describe('Stripe sandbox: accounts, transfers, disputes', () => {
   it('creates an Express account that is not enabled until onboarding completes, then emits account.updated', async () => {
     const account = await stripe.accounts.create({ type: 'express', country: 'US', email: 'org@example.org', metadata: { org: 'o1' } });
     expect(account.id).toMatch(/^acct_/);
-    expectKeysOf(account, 'account');
+    expectStripeShape(account, 'account');
     expect(account).toMatchObject({ type: 'express', charges_enabled: false, payouts_enabled: false, details_submitted: false, metadata: { org: 'o1' } });
     expect(account.requirements?.currently_due?.length).toBeGreaterThan(0);
 
     const link = await stripe.accountLinks.create({ account: account.id, type: 'account_onboarding', refresh_url: 'https://ataa.test/refresh', return_url: 'https://ataa.test/return' });
-    expectKeysOf(link, 'account_link');
+    expect(shapeDifferences(link, fixtures.account_link)).toEqual([]);
     expect(link.url).toMatch(new RegExp(`^${sandbox.url}/c/connect/`));
     const page = await fetch(link.url);
     expect(await page.text()).toContain(account.id);
@@ -57,7 +50,9 @@ describe('Stripe sandbox: accounts, transfers, disputes', () => {
 
     const after = await stripe.accounts.retrieve(account.id);
     expect(after).toMatchObject({ charges_enabled: true, payouts_enabled: true, details_submitted: true, capabilities: { transfers: 'active' } });
+    expectStripeShape(after, 'account');
     const events = await stripe.events.list({ type: 'account.updated', limit: 1 });
+    expectStripeShape(events.data[0], 'event');
     expect(events.data[0]).toMatchObject({ account: account.id, data: { object: { id: account.id, payouts_enabled: true }, previous_attributes: { payouts_enabled: false } } });
   });
 
@@ -81,7 +76,7 @@ describe('Stripe sandbox: accounts, transfers, disputes', () => {
 
     const transfer = await stripe.transfers.create({ amount: 5_000, currency: 'usd', destination, transfer_group: 'camp_9', metadata: { payout: 'p1' } }, { idempotencyKey: 'payout-p1' });
     expect(transfer.id).toMatch(/^tr_/);
-    expectKeysOf(transfer, 'transfer');
+    expectStripeShape(transfer, 'transfer');
     expect(transfer).toMatchObject({ amount: 5_000, destination, transfer_group: 'camp_9', amount_reversed: 0, reversed: false, metadata: { payout: 'p1' } });
     const replay = await stripe.transfers.create({ amount: 5_000, currency: 'usd', destination, transfer_group: 'camp_9', metadata: { payout: 'p1' } }, { idempotencyKey: 'payout-p1' });
     expect(replay.id).toBe(transfer.id);
@@ -90,14 +85,28 @@ describe('Stripe sandbox: accounts, transfers, disputes', () => {
 
     const reversal = await stripe.transfers.createReversal(transfer.id, { amount: 2_000 });
     expect(reversal.id).toMatch(/^trr_/);
-    expectKeysOf(reversal, 'transfer_reversal');
+    expectStripeShape(reversal, 'transfer_reversal');
     expect((await stripe.balanceTransactions.retrieve(reversal.balance_transaction as string))).toMatchObject({ amount: 2_000, type: 'transfer_refund' });
     const over = await stripe.transfers.createReversal(transfer.id, { amount: 3_001 }).catch((e: unknown) => e);
     expect(over).toMatchObject({ statusCode: 400, code: 'amount_too_large' });
-    await stripe.transfers.createReversal(transfer.id);
+    const rest = await stripe.transfers.createReversal(transfer.id);
     const reversed = await stripe.transfers.retrieve(transfer.id);
+    expectStripeShape(reversed, 'transfer');
     expect(reversed).toMatchObject({ amount_reversed: 5_000, reversed: true });
     expect(reversed.reversals.data).toHaveLength(2);
+
+    // transfers.listReversals: a Stripe list, newest first, paged with starting_after; retrieve one by id.
+    const listed = await stripe.transfers.listReversals(transfer.id);
+    expect(listed).toMatchObject({ object: 'list', url: `/v1/transfers/${transfer.id}/reversals`, has_more: false });
+    expect(listed.data.map((r) => [r.id, r.amount])).toEqual([[rest.id, 3_000], [reversal.id, 2_000]]);
+    for (const r of listed.data) expectStripeShape(r, 'transfer_reversal');
+    const firstPage = await stripe.transfers.listReversals(transfer.id, { limit: 1 });
+    expect(firstPage).toMatchObject({ has_more: true, data: [{ id: rest.id }] });
+    const secondPage = await stripe.transfers.listReversals(transfer.id, { limit: 1, starting_after: rest.id });
+    expect(secondPage).toMatchObject({ has_more: false, data: [{ id: reversal.id, transfer: transfer.id, metadata: {} }] });
+    expect(await stripe.transfers.listReversals(transfer.id).autoPagingToArray({ limit: 10 })).toHaveLength(2);
+    expect(await stripe.transfers.retrieveReversal(transfer.id, reversal.id)).toMatchObject({ id: reversal.id, amount: 2_000 });
+    expect(await stripe.transfers.listReversals('tr_nope').catch((e: unknown) => e)).toMatchObject({ statusCode: 404, code: 'resource_missing' });
     const types = (await stripe.events.list({ limit: 5 })).data.map((e) => e.type);
     expect(types.filter((t) => t === 'transfer.reversed')).toHaveLength(2);
     expect(types).toContain('transfer.created');
@@ -134,7 +143,7 @@ describe('Stripe sandbox: accounts, transfers, disputes', () => {
     const dispute = await sandbox.control.openDispute(won, { reason: 'product_not_received' });
     const retrieved = await stripe.disputes.retrieve(dispute.id);
     expect(retrieved.id).toMatch(/^dp_/);
-    expectKeysOf(retrieved, 'dispute');
+    expectStripeShape(retrieved, 'dispute');
     expect(retrieved).toMatchObject({ charge: won, amount: 6_000, status: 'needs_response', reason: 'product_not_received' });
     expect(retrieved.balance_transactions[0]).toMatchObject({ amount: -6_000, fee: 1_500, net: -7_500, reporting_category: 'dispute' });
     expect((await stripe.charges.retrieve(won)).disputed).toBe(true);
@@ -144,8 +153,14 @@ describe('Stripe sandbox: accounts, transfers, disputes', () => {
     expect(closed.status).toBe('won');
     const afterWin = await stripe.disputes.retrieve(dispute.id);
     expect(afterWin.balance_transactions[1]).toMatchObject({ amount: 6_000, fee: -1_500, net: 7_500, reporting_category: 'dispute_reversal' });
+    expectStripeShape(afterWin, 'dispute');
     const closedEvents = await stripe.events.list({ type: 'charge.dispute.closed', limit: 1 });
     expect(closedEvents.data[0].data.object).toMatchObject({ id: dispute.id, status: 'won' });
+    expectStripeShape(closedEvents.data[0], 'event');
+    // The comparison checks types, at depth: a number sent as a string, or a nested field of the wrong type, is caught.
+    expect(shapeDifferences({ ...afterWin, amount: '6000' }, fixtures.dispute)).toEqual(['amount: string vs number']);
+    expect(shapeDifferences({ ...afterWin, evidence_details: { ...afterWin.evidence_details, has_evidence: 'no' } }, fixtures.dispute)).toEqual(['evidence_details.has_evidence: string vs boolean']);
+    expect(shapeDifferences({ ...afterWin, balance_transactions: [{ ...afterWin.balance_transactions[0], fee: null, net: '1' }] }, fixtures.dispute)).toEqual(['balance_transactions[0].net: string vs number']);
 
     const lost = await donate(3_000);
     const second = await sandbox.control.openDispute(lost);

@@ -1,30 +1,11 @@
-import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 import { startTestSandbox, TestSandbox } from '@ataa/testing';
+import { expectStripeShape } from './stripe-shape.js';
 
 /**
  * Contract tests: the real `stripe` package (through the platform's client factory) against the
  * sandbox, for checkout sessions, payment intents, charges, balance transactions and refunds.
  */
-const fixtures = JSON.parse(readFileSync('/work/shared/stripe/fixtures3.json', 'utf8')).resources as Record<string, Record<string, unknown>>;
-
-const jsonType = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
-
-/** Every key of Stripe's fixture is present, and where both are non-null the JSON types agree. */
-function expectStripeShape(object: object, type: string): void {
-  const fixture = fixtures[type];
-  const ours = object as Record<string, unknown>;
-  const missing = Object.keys(fixture).filter((key) => !(key in ours));
-  expect({ type, missing }).toEqual({ type, missing: [] });
-  const mismatched = Object.keys(fixture)
-    .filter((key) => fixture[key] !== null && ours[key] !== null && jsonType(ours[key]) !== jsonType(fixture[key]))
-    // An expanded reference (an id in the fixture, the object in ours) is the same field.
-    .filter((key) => !(typeof fixture[key] === 'string' && jsonType(ours[key]) === 'object'))
-    .map((key) => `${key}: ${jsonType(ours[key])} vs ${jsonType(fixture[key])}`);
-  expect({ type, mismatched }).toEqual({ type, mismatched: [] });
-  expect(ours.object).toBe(type);
-}
-
 describe('Stripe sandbox: checkout, charges, balance transactions, refunds', () => {
   let sandbox: TestSandbox;
   let stripe: Stripe;

@@ -1,10 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 import { startTestSandbox, TestSandbox } from '@ataa/testing';
-
-const fixtures = JSON.parse(readFileSync('/work/shared/stripe/fixtures3.json', 'utf8')).resources as Record<string, Record<string, unknown>>;
+import { expectStripeShape } from './stripe-shape.js';
 
 interface Received {
   body: string;
@@ -103,7 +101,8 @@ describe('Stripe sandbox: events and signed webhooks', () => {
     expect((updated.data.object as Stripe.Charge).balance_transaction).toMatch(/^txn_/);
     expect(updated.data.previous_attributes).toEqual({ balance_transaction: null });
 
-    for (const key of Object.keys(fixtures.event)) expect(completed).toHaveProperty(key);
+    // Each delivered event, and the object it carries, has Stripe's keys and types.
+    for (const delivery of receiver.received) expectStripeShape(delivery.event, 'event');
     const stored = await stripe.events.retrieve(completed.id);
     expect(stored).toMatchObject({ id: completed.id, type: 'checkout.session.completed', pending_webhooks: 0, livemode: false, object: 'event' });
     expect(stored.id).toMatch(/^evt_/);
@@ -154,6 +153,36 @@ describe('Stripe sandbox: events and signed webhooks', () => {
     const emissionOrder = (await stripe.events.list({ limit: 5 })).data.map((e) => e.id).reverse();
     expect(created.map((e) => e.id)).not.toEqual(emissionOrder);
     for (const r of receiver.received) expect(stripe.webhooks.constructEvent(r.body, r.signature, secret).id).toBe(r.event.id);
+  });
+
+  it('delivers checkout.session.async_payment_succeeded, signed, when a bank debit settles a day later', async () => {
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment', allowed_payment_method_types: ['us_bank_account'], metadata: { donation: 'd-bank' },
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 12_000, product_data: { name: 'Gift' } } }],
+    });
+    await sandbox.control.paySession(session.id, { bankAccount: '000123456789' });
+    await sandbox.control.waitForWebhooks();
+    const ofSession = () => receiver.received.filter((r) => (r.event.data.object as { id: string }).id === session.id);
+    // Completed but unpaid: the money is not there yet, and nothing says it succeeded.
+    expect(ofSession().map((r) => r.event.type)).toEqual(['checkout.session.completed']);
+    expect(ofSession()[0].event.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
+
+    await sandbox.control.advanceClock({ days: 1 });
+    await sandbox.control.waitForWebhooks();
+    const succeeded = ofSession().filter((r) => r.event.type === 'checkout.session.async_payment_succeeded');
+    expect(succeeded).toHaveLength(1);
+    const [delivery] = succeeded;
+    expect(delivery.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    const event = stripe.webhooks.constructEvent(delivery.body, delivery.signature, secret, 300);
+    expect(event).toMatchObject({ type: 'checkout.session.async_payment_succeeded', data: { object: { id: session.id, payment_status: 'paid', metadata: { donation: 'd-bank' } } } });
+    expect(() => stripe.webhooks.constructEvent(delivery.body, delivery.signature, 'whsec_someone_else')).toThrow(Stripe.errors.StripeSignatureVerificationError);
+    expectStripeShape(event, 'event');
+    expect(receiver.received.some((r) => r.event.type === 'checkout.session.async_payment_failed')).toBe(false);
+    // The charge and its fee come with it, as for cards (bank debits: 0.8%).
+    const types = receiver.received.map((r) => r.event.type);
+    expect(types.indexOf('charge.succeeded')).toBeLessThan(types.indexOf('checkout.session.async_payment_succeeded'));
+    const pi = await stripe.paymentIntents.retrieve((await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string, { expand: ['latest_charge.balance_transaction'] });
+    expect(pi).toMatchObject({ status: 'succeeded', latest_charge: { status: 'succeeded', balance_transaction: { fee: 96, type: 'payment' } } });
   });
 
   it('emits the refund, dispute, async payment and expiry events', async () => {
