@@ -99,6 +99,83 @@ describe('accounts: sign-up, login, refresh, logout, password change', () => {
     expect(body.code).toBe('rate_limited');
   });
 
+  describe('with the default configuration (no proxy trusted)', () => {
+    let direct: NestFastifyApplication;
+    beforeAll(async () => {
+      // '' reads as unset: TRUST_PROXY takes its default, false.
+      direct = await startTestApi(env.configWith({ TRUST_PROXY: '' }));
+    }, 60_000);
+    afterAll(async () => direct?.close());
+
+    it('a faked X-Forwarded-For does not escape the login limit', async () => {
+      const user = await signUpUser(app);
+      for (let i = 0; i < 10; i++) {
+        await request(direct.getHttpServer()).post('/api/v1/auth/login').set('x-forwarded-for', `198.18.0.${i}`).send({ email: user.email, password: `wrong-${i}-password` }).expect(401);
+      }
+      const limited = await request(direct.getHttpServer()).post('/api/v1/auth/login').set('x-forwarded-for', '198.18.0.99').send({ email: user.email, password: user.password }).expect(429);
+      expect(limited.body.code).toBe('rate_limited');
+    });
+
+    it('a faked X-Forwarded-For does not escape the sign-up limit', async () => {
+      const statuses: number[] = [];
+      let body: { code?: string } = {};
+      for (let i = 0; i < 21 && !statuses.includes(429); i++) {
+        const res = await request(direct.getHttpServer()).post('/api/v1/auth/signup').set('x-forwarded-for', `198.18.1.${i}`).send({ email: 'x', password: 'y' });
+        statuses.push(res.status);
+        body = res.body;
+      }
+      expect(statuses).toContain(429);
+      expect(body.code).toBe('rate_limited');
+    });
+  });
+
+  describe('per account, from any address', () => {
+    let strict: NestFastifyApplication;
+    const login = (email: string, password: string, ip: string) =>
+      request(strict.getHttpServer()).post('/api/v1/auth/login').set('x-forwarded-for', ip).send({ email, password });
+    beforeAll(async () => {
+      strict = await startTestApi(env.configWith({ LOGIN_FAILURES_PER_ACCOUNT: '3', LOGIN_FAILURE_WINDOW_SECONDS: '3' }));
+    }, 60_000);
+    afterAll(async () => strict?.close());
+
+    it('locks an e-mail after failures from many addresses: even the right password gets 429 until the window passes', async () => {
+      const user = await signUpUser(app);
+      for (let i = 0; i < 3; i++) {
+        // the normalized e-mail is counted, whatever its case
+        const res = await login(i % 2 ? user.email.toUpperCase() : user.email, `wrong-${i}-password`, `192.0.2.${10 + i}`);
+        expect(res.status).toBe(401);
+      }
+      const locked = await login(user.email, user.password, '192.0.2.20');
+      expect(locked.status).toBe(429);
+      expect(locked.body).toMatchObject({ code: 'rate_limited', retryAfterSeconds: expect.any(Number) });
+      // an unknown e-mail gets the same lock: it tells nothing about which accounts exist
+      const stranger = uniqueEmail();
+      for (let i = 0; i < 3; i++) expect((await login(stranger, 'wrong password!!', `192.0.2.${30 + i}`)).status).toBe(401);
+      expect((await login(stranger, 'wrong password!!', '192.0.2.40')).body.code).toBe('rate_limited');
+      // Refused attempts do not extend the lock: polling with the right password gets in once the
+      // window after the last failure has passed.
+      let status = 429;
+      for (let i = 0; i < 60 && status === 429; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        status = (await login(user.email, user.password, `192.0.2.${50 + (i % 100)}`)).status;
+      }
+      expect(status).toBe(200);
+    });
+
+    it('counts concurrent guesses: no more than the limit are judged', async () => {
+      const user = await signUpUser(app);
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => login(user.email, `wrong-${i}-password`, `192.0.2.${200 + i}`)));
+      expect(answers.map((r) => r.status).sort()).toEqual([401, 401, 401, 429, 429, 429, 429, 429]);
+    });
+
+    it('right passwords do not use up the allowance', async () => {
+      const user = await signUpUser(app);
+      for (let i = 0; i < 5; i++) expect((await login(user.email, user.password, `192.0.2.${150 + i}`)).status).toBe(200);
+      expect((await login(user.email, 'wrong password!!', '192.0.2.160')).status).toBe(401);
+      expect((await login(user.email, user.password, '192.0.2.161')).status).toBe(200);
+    });
+  });
+
   it('rotates refresh tokens; a reused refresh token ends the session', async () => {
     const user = await signUpUser(app);
     const first = await http().post('/api/v1/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200);

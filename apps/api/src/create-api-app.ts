@@ -11,6 +11,7 @@ import { ApiModule } from './api.module.js';
 import { registerCsrf } from './campaign-pages/csrf.setup.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { createValidationPipe } from './http/validation.js';
+import { trustProxyOption } from './http/trust-proxy.js';
 import { registerViews } from './http/views.js';
 
 export const API_PREFIX = 'api/v1';
@@ -31,7 +32,8 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: true,
+    // request.ip keys the rate limits: X-Forwarded-For is believed only from configured proxies.
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];

@@ -1,4 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from './app-config.js';
+
+const pkcs8 = (type: 'ed25519' | 'x25519') => generateKeyPairSync(type as 'ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+const PRODUCTION = { NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(32), OPERATOR_TOKEN: 'o'.repeat(24), STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRETS: 'whsec_x' };
 
 describe('loadConfig', () => {
   it('works on this machine with no variables at all', () => {
@@ -27,7 +31,7 @@ describe('loadConfig', () => {
   it('requires secrets in production and never prints their values', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('Configuration error: AUTH_SECRET is required when NODE_ENV=production');
     try {
-      loadConfig({ NODE_ENV: 'production', AUTH_SECRET: 'short-secret', OPERATOR_TOKEN: 'x'.repeat(30), STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRETS: 'whsec_x', TRANSPARENCY_SIGNING_KEY: 'k' });
+      loadConfig({ NODE_ENV: 'production', AUTH_SECRET: 'short-secret', OPERATOR_TOKEN: 'x'.repeat(30), STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRETS: 'whsec_x', TRANSPARENCY_SIGNING_KEY: pkcs8('ed25519') });
       throw new Error('expected a ConfigError');
     } catch (error) {
       expect((error as Error).message).toContain('AUTH_SECRET');
@@ -37,5 +41,41 @@ describe('loadConfig', () => {
 
   it('does not point a real key at the sandbox', () => {
     expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_real123' }).STRIPE_API_BASE).toBeUndefined();
+  });
+
+  it('trusts no proxy unless told; takes true, a hop count or proxy addresses as Fastify does', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,loopback, ::1' }).TRUST_PROXY).toEqual(['10.0.0.1', '10.1.0.0/16', 'loopback', '::1']);
+    for (const bad of ['yes please', '10.0.0.0/33', '10.0.0.300', 'example.org', '-1', '10.0.0.1/8/8']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(`Configuration error: TRUST_PROXY must be true, false, a hop count, or a comma-separated list of proxy addresses`);
+    }
+  });
+
+  it('reads the login and checkout limits', () => {
+    expect(loadConfig({})).toMatchObject({ LOGIN_FAILURES_PER_ACCOUNT: 20, LOGIN_FAILURE_WINDOW_SECONDS: 900, CHECKOUTS_PER_ADDRESS: 30, CHECKOUT_WINDOW_SECONDS: 600 });
+    expect(loadConfig({ LOGIN_FAILURES_PER_ACCOUNT: '3', CHECKOUT_WINDOW_SECONDS: '2' })).toMatchObject({ LOGIN_FAILURES_PER_ACCOUNT: 3, CHECKOUT_WINDOW_SECONDS: 2 });
+    expect(() => loadConfig({ CHECKOUTS_PER_ADDRESS: '0' })).toThrow(/CHECKOUTS_PER_ADDRESS must not be less than 1/);
+  });
+
+  it('accepts an Ed25519 PKCS#8 signing key and stops on a malformed one with one line that hides the value', () => {
+    const key = pkcs8('ed25519');
+    expect(loadConfig({ ...PRODUCTION, TRANSPARENCY_SIGNING_KEY: key }).TRANSPARENCY_SIGNING_KEY).toBe(key);
+    const x25519 = pkcs8('x25519');
+    const notBase64 = `${key.slice(0, 20)}!${key.slice(21)}`;
+    for (const bad of ['k', 'not a key', notBase64, key.slice(0, -8), x25519, Buffer.from('hello world').toString('base64')]) {
+      for (const env of [{ TRANSPARENCY_SIGNING_KEY: bad }, { ...PRODUCTION, TRANSPARENCY_SIGNING_KEY: bad }]) {
+        let message = '';
+        try {
+          loadConfig(env);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          message = (error as Error).message;
+        }
+        expect(message).toBe('Configuration error: TRANSPARENCY_SIGNING_KEY must be an Ed25519 private key, PKCS#8 DER in base64 (got (hidden))');
+      }
+    }
   });
 });

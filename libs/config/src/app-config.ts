@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import { createPrivateKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
-  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync,
+  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync, ValidateBy,
 } from 'class-validator';
 
 // Not-a-number strings stay strings so the message says "must be an integer", not a range error.
@@ -13,6 +15,54 @@ const toList = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : String(value).split(',').map((s) => s.trim()).filter(Boolean);
 
 const urlOptions = { require_tld: false, require_protocol: true };
+
+/** TRUST_PROXY as Fastify's trustProxy takes it: a boolean, a hop count, or a list of addresses. */
+const toTrustProxy = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') return value;
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+};
+
+const NAMED_SUBNETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (NAMED_SUBNETS.includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (version === 4 ? 32 : 128);
+}
+
+const IsTrustProxy = () => ValidateBy({
+  name: 'isTrustProxy',
+  validator: {
+    validate: (value: unknown) => typeof value === 'boolean'
+      || (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100)
+      || (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && isProxyAddress(v))),
+    defaultMessage: () => 'must be true, false, a hop count, or a comma-separated list of proxy addresses (IP, CIDR, loopback, linklocal, uniquelocal)',
+  },
+});
+
+/** The signer (libs/transparency) reads an Ed25519 private key, PKCS#8 DER in base64: check it here so a bad one stops the boot. */
+const IsEd25519Pkcs8Base64 = () => ValidateBy({
+  name: 'isEd25519Pkcs8Base64',
+  validator: {
+    validate: (value: unknown) => {
+      if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) return false;
+      try {
+        return createPrivateKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'pkcs8' }).asymmetricKeyType === 'ed25519';
+      } catch {
+        return false;
+      }
+    },
+    defaultMessage: () => 'must be an Ed25519 private key, PKCS#8 DER in base64',
+  },
+});
 
 /**
  * The whole configuration, read once from the environment and validated. Variable names are the
@@ -27,6 +77,11 @@ export class AppConfig {
   /** Where people reach the API and public pages; used in links, checkout return URLs and e-mails. */
   @IsUrl(urlOptions) PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
   @Transform(toInt) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT_BYTES = 102_400;
+  /**
+   * Which proxies may tell the client's address in X-Forwarded-For (rate limits are keyed on it).
+   * false: nobody, the address is the connection's; true: any; a hop count; or proxy addresses/CIDRs.
+   */
+  @Transform(toTrustProxy) @IsTrustProxy() TRUST_PROXY: boolean | number | string[] = false;
 
   @IsUrl({ ...urlOptions, protocols: ['postgres', 'postgresql'] }) DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/ataa';
   @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
@@ -50,14 +105,26 @@ export class AppConfig {
   @IsUrl({ ...urlOptions, protocols: ['smtp', 'smtps'] }) SMTP_URL = 'smtp://127.0.0.1:1025';
   @IsString() @MinLength(3) MAIL_FROM = 'Ataa Receipts <receipts@ataa.local>';
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) MAIL_CATCHER_PORT = 1080;
+  /** How long one worker may hold the right to send a receipt (longer than any SMTP timeout); a crashed sender's receipt waits this long. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) RECEIPT_SEND_LEASE_SECONDS = 120;
+  /** BullMQ lock on a notifications job; a job whose worker died is taken back once the lock has lapsed and a stalled check ran. */
+  @Transform(toInt) @IsInt() @Min(500) @Max(600_000) NOTIFICATIONS_JOB_LOCK_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(200) @Max(600_000) NOTIFICATIONS_STALLED_INTERVAL_MS = 30_000;
 
   /** HMAC secret for access tokens. Required in production. */
   @IsOptional() @IsString() @MinLength(32) AUTH_SECRET?: string;
   /** Bearer token for operator endpoints (payout approval, queue dashboard). Required in production. */
   @IsOptional() @IsString() @MinLength(24) OPERATOR_TOKEN?: string;
   /** Ed25519 private key (PKCS#8 DER, base64) that signs transparency checkpoints. */
-  @IsOptional() @IsString() TRANSPARENCY_SIGNING_KEY?: string;
+  @IsOptional() @IsString() @IsEd25519Pkcs8Base64() TRANSPARENCY_SIGNING_KEY?: string;
   @IsString() @Matches(/^[\x21-\x7e]+$/) TRANSPARENCY_ORIGIN = 'ataa.local';
+
+  /** Failed logins for one e-mail, from any address, before it is locked; the lock ends this many seconds after the last failure. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) LOGIN_FAILURES_PER_ACCOUNT = 20;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) LOGIN_FAILURE_WINDOW_SECONDS = 900;
+  /** Checkout attempts (the campaign page's donation form) per client address per window: slows card testing. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) CHECKOUTS_PER_ADDRESS = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) CHECKOUT_WINDOW_SECONDS = 600;
 
   /** Platform fee applied to new campaigns, in basis points (200 = 2%). */
   @Transform(toInt) @IsInt() @Min(0) @Max(5000) PLATFORM_FEE_BPS = 200;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { DomainError, UnauthorizedError } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
 import { isUniqueViolation } from '@ataa/database';
 import { generateSecret, hashSecret, normalizeEmail, TOKEN_PREFIX } from './domain/tokens.js';
 import type { UserPrincipal } from './domain/roles.js';
@@ -34,6 +35,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
     @Inject(AUTH_RATE_LIMITS) private readonly limits: AuthRateLimits,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   /** Rate-limited per client address by SignupRateLimitGuard on the route. */
@@ -56,8 +58,15 @@ export class AuthService {
   async login(input: { email: string; password: string }, clientIp: string): Promise<TokenPair> {
     const email = normalizeEmail(input.email);
     const subject = `${clientIp}|${email}`;
+    // Per account too, whatever the address: guesses spread over many addresses still add up.
+    // Unknown e-mails are counted the same way, so a lock says nothing about whether one exists.
+    const account = hashSecret(email);
+    const perAccount = { limit: this.config.LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: this.config.LOGIN_FAILURE_WINDOW_SECONDS };
     await this.limiter.assertUnder('login', subject, this.limits.loginFailuresPerIpAndEmail);
     await this.limiter.assertUnder('login-ip', clientIp, this.limits.loginFailuresPerIp);
+    // Reserved before the password is checked so that concurrent guesses count; the right password
+    // gives it back. While the account is locked even the right password gets 429.
+    await this.limiter.reserveFailure('login-account', account, perAccount);
     const user = await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.email = :email', { email }).getOne();
     const ok = await this.hasher.verify(user?.passwordHash ?? null, input.password);
     if (!user || !ok) {
@@ -65,6 +74,7 @@ export class AuthService {
       await this.limiter.hit('login-ip', clientIp, this.limits.loginFailuresPerIp);
       throw INVALID_CREDENTIALS();
     }
+    await this.limiter.releaseFailure('login-account', account);
     return this.dataSource.transaction((manager) => this.openSession(manager, user));
   }
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import Stripe from 'stripe';
 import { Test } from '@nestjs/testing';
 import { ConfigModule, loadConfig } from '@ataa/config';
@@ -7,9 +8,12 @@ import { createStripeClient, STRIPE_API_VERSION, STRIPE_CLIENT } from './stripe-
 /** The Stripe client's internal settings (not part of its typed API). */
 const settingsOf = (client: object) => (client as unknown as { _api: { host: string; port: string | number; protocol: string; version: string; maxNetworkRetries: number } })._api;
 
+/** loadConfig checks the key's format in production. */
+const signingKey = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+
 describe('createStripeClient', () => {
   it('talks to Stripe itself when no sandbox URL is configured', () => {
-    const config = loadConfig({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_realkey123', STRIPE_WEBHOOK_SECRETS: 'whsec_x', AUTH_SECRET: 'a'.repeat(32), OPERATOR_TOKEN: 'o'.repeat(24), TRANSPARENCY_SIGNING_KEY: 'k' });
+    const config = loadConfig({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_realkey123', STRIPE_WEBHOOK_SECRETS: 'whsec_x', AUTH_SECRET: 'a'.repeat(32), OPERATOR_TOKEN: 'o'.repeat(24), TRANSPARENCY_SIGNING_KEY: signingKey() });
     expect(config.STRIPE_API_BASE).toBeUndefined();
     const api = settingsOf(createStripeClient(config));
     expect(api).toMatchObject({ host: 'api.stripe.com', protocol: 'https', version: STRIPE_API_VERSION, maxNetworkRetries: 2 });

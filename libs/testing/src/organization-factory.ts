@@ -24,7 +24,8 @@ function agent(target: ApiTarget) {
 /**
  * A client address per call, from the documentation range (RFC 5737): sign-up is rate-limited
  * per address, and suites that create many organizations must not trip that limit (it has its
- * own test). The API trusts X-Forwarded-For as it would behind the production proxy.
+ * own test). The test configuration trusts X-Forwarded-For from loopback (TRUST_PROXY), as the API
+ * would from the production proxy.
  */
 function clientAddress(): string {
   const b = randomBytes(2);

@@ -40,6 +40,10 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: queuePrefix,
     API_PORT: '0',
+    // The tests play the production proxy on loopback: signUpUser sends its own X-Forwarded-For per
+    // sign-up, and every gift comes from 127.0.0.1 (the throttling tests set their own limits).
+    TRUST_PROXY: 'loopback',
+    CHECKOUTS_PER_ADDRESS: '1000000',
     ...overrides,
   };
   const configWith = (more: Record<string, string>) => loadConfig({ ...baseEnv, ...more });
