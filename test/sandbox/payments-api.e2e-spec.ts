@@ -261,6 +261,17 @@ describe('Stripe sandbox: checkout, charges, balance transactions, refunds', () 
       expect(await item(10.5)).toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer' });
       expect(await item('abc')).toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer' });
       expect(await item(20)).toMatchObject({ statusCode: 400, code: 'amount_too_small' });
+      // Stripe's special cases: ISK and UGX are whole units written with two decimals; three-decimal currencies end in 0.
+      const inCurrency = (currency: string, unitAmount: number) => stripe.checkout.sessions.create({
+        mode: 'payment', line_items: [{ quantity: 1, price_data: { currency, unit_amount: unitAmount, product_data: { name: 'x' } } }],
+      }).catch((e: unknown) => e);
+      expect(await inCurrency('isk', 500_050)).toMatchObject({ statusCode: 400, code: 'invalid_charge_amount', message: 'Amounts in isk must be a multiple of 100.' });
+      expect(await inCurrency('isk', 500_000)).toMatchObject({ object: 'checkout.session', amount_total: 500_000, currency: 'isk' });
+      expect(await inCurrency('ugx', 1_999_901)).toMatchObject({ statusCode: 400, code: 'invalid_charge_amount' });
+      expect(await inCurrency('kwd', 1_255)).toMatchObject({ statusCode: 400, code: 'invalid_charge_amount', message: 'Amounts in kwd must be a multiple of 10.' });
+      const tooSmall = await inCurrency('isk', 6_900);
+      expect(tooSmall).toMatchObject({ statusCode: 400, code: 'amount_too_small' });
+      expect((tooSmall as Error).message).toContain('at least 70 isk');
       // Parameters are checked before objects are looked up, as Stripe does.
       expect(await stripe.refunds.create({ charge: 'ch_x', amount: -5 }).catch((e: unknown) => e)).toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer', param: 'amount' });
       expect(await stripe.refunds.create({ charge: 'ch_x', amount: 0 }).catch((e: unknown) => e)).toMatchObject({ statusCode: 400, param: 'amount' });
