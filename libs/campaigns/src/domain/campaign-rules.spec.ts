@@ -69,6 +69,8 @@ describe('amount and date rules', () => {
     ['unsupported currency', rules({ currency: 'xyz' }), 'unsupported_currency'],
     ['goal below the currency minimum', rules({ goalAmount: 49n }), 'amount_below_minimum'],
     ['three-decimal goal not ending in 0', rules({ currency: 'kwd', goalAmount: 100005n }), 'amount_wrong_precision'],
+    ['ISK goal with a fraction of a króna', rules({ currency: 'isk', goalAmount: 1_000_050n }), 'amount_wrong_precision'],
+    ['UGX goal with a fraction of a shilling', rules({ currency: 'ugx', goalAmount: 5_000_001n }), 'amount_wrong_precision'],
     ['minimum below Stripe minimum', rules({ minimumAmount: 10n }), 'amount_below_minimum'],
     ['maximum above Stripe maximum', rules({ maximumAmount: 100_000_000n }), 'amount_above_maximum'],
     ['minimum above maximum', rules({ minimumAmount: 5000n, maximumAmount: 1000n }), 'invalid_amount_range'],

@@ -1,4 +1,4 @@
-import { chargeAmountProblem, DomainError, isSupportedCurrency, MAXIMUM_CHARGE, minimumChargeAmount, THREE_DECIMAL_CURRENCIES } from '@ataa/common';
+import { chargeAmountProblem, chargeAmountStep, DomainError, isSupportedCurrency, MAXIMUM_CHARGE, minimumChargeAmount, THREE_DECIMAL_CURRENCIES } from '@ataa/common';
 
 export const CAMPAIGN_STATUSES = ['draft', 'published', 'paused', 'ended', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -58,7 +58,8 @@ function amountError(field: string, problem: string, currency: string): DomainEr
   const messages: Record<string, () => string> = {
     unsupported_currency: () => `${currency.toUpperCase()} is not a supported currency`,
     amount_not_positive: () => `${field} must be greater than zero`,
-    amount_wrong_precision: () => `${field} must be a multiple of 10 in ${currency.toUpperCase()} (three-decimal currency)`,
+    amount_wrong_precision: () => `${field} must be a multiple of ${chargeAmountStep(currency)} in ${currency.toUpperCase()} (${
+      THREE_DECIMAL_CURRENCIES.has(currency) ? 'three-decimal currency' : 'whole units, sent with two decimals'})`,
     amount_below_minimum: () => `${field} is below Stripe's minimum charge of ${minimumChargeAmount(currency)} for ${currency.toUpperCase()}`,
     amount_above_maximum: () => `${field} is above the maximum charge of ${MAXIMUM_CHARGE}`,
   };
@@ -73,7 +74,7 @@ export function assertCampaignRules(input: AmountRulesInput): void {
   const { currency } = input;
   if (!isSupportedCurrency(currency)) throw amountError('currency', 'unsupported_currency', currency);
   if (input.goalAmount <= 0n) throw amountError('goal', 'amount_not_positive', currency);
-  if (THREE_DECIMAL_CURRENCIES.has(currency) && input.goalAmount % 10n !== 0n) throw amountError('goal', 'amount_wrong_precision', currency);
+  if (input.goalAmount % chargeAmountStep(currency) !== 0n) throw amountError('goal', 'amount_wrong_precision', currency);
   if (input.goalAmount < minimumChargeAmount(currency)) throw amountError('goal', 'amount_below_minimum', currency);
   for (const [field, amount] of [['minimumAmount', input.minimumAmount], ['maximumAmount', input.maximumAmount]] as const) {
     if (amount === null) continue;
