@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
@@ -76,8 +77,13 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
       campaignId: campaign.id, currency: 'usd', occurredAt: new Date(), sourceId: 're_not_on_stripe',
     }, 300n)));
 
+    const warn = jest.spyOn(Logger.prototype, 'warn');
     const first = await service.run({ trigger: 'schedule' });
     expect(first).toMatchObject({ status: 'succeeded', differences: 2, newDifferences: 2, resolvedDifferences: 0 });
+    // one warn line per new difference
+    const lines = warn.mock.calls.map(([message]) => String(message)).filter((m) => m.startsWith('reconciliation difference'));
+    expect(lines).toHaveLength(2);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringContaining(`missing_in_ledger: refund ${strayRefund.id}`), expect.stringContaining('missing_on_stripe: refund re_not_on_stripe')]));
     expect(first.windowStart).not.toBeNull();
     const open = await repo.openDifferences();
     expect(open).toEqual(expect.arrayContaining([
@@ -86,8 +92,13 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
     ]));
     expect(open).toHaveLength(2);
 
+    warn.mockClear();
     const second = await service.run({ trigger: 'schedule' });
     expect(second).toMatchObject({ differences: 2, newDifferences: 0, resolvedDifferences: 0 });
+    expect(warn.mock.calls.filter(([message]) => String(message).startsWith('reconciliation difference'))).toEqual([]);
+    warn.mockRestore();
+    // the second run's window starts after both: they were re-read by id, not by widening the window
+    expect(second.windowStart!.getTime()).toBeGreaterThan(Math.max(...open.map((d) => d.occurredAt.getTime())));
     const again = await repo.openDifferences();
     expect(again.map((d) => d.id).sort()).toEqual(open.map((d) => d.id).sort());
     expect(again.every((d) => d.firstRunId === first.id && d.lastRunId === second.id)).toBe(true);
@@ -114,6 +125,8 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
     const [resolved] = await repo.findDifferences(strayRefund.id);
     expect(resolved.resolvedAt).toBeInstanceOf(Date);
     expect((await repo.openDifferences()).map((d) => d.stripeObjectId)).toEqual(['re_not_on_stripe']);
+    // a difference that never resolves does not hold later windows open
+    expect(run.windowStart!.getTime()).toBeGreaterThan(resolved.occurredAt.getTime());
   });
 
   it('a movement younger than the grace window is in flight, not a difference', async () => {

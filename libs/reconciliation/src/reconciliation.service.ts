@@ -62,15 +62,13 @@ export class ReconciliationService implements OnModuleInit {
 
   /**
    * Default window: from the end of the last successful run minus the grace window (what was in
-   * flight then is looked at again), and never after the oldest open difference (so it is either
-   * seen again or resolved). No run yet: all history.
+   * flight then is looked at again). No run yet: all history. Open differences older than that are
+   * re-read by id instead, so one that never resolves does not hold every later window open.
    */
   private async windowStart(now: Date): Promise<Date | null> {
     const last = await this.repo.lastSucceededRun();
     if (!last) return null;
-    let start = new Date(last.windowEnd.getTime() - this.config.RECONCILIATION_GRACE_MS);
-    const oldest = await this.repo.oldestOpen();
-    if (oldest && oldest < start) start = oldest;
+    const start = new Date(last.windowEnd.getTime() - this.config.RECONCILIATION_GRACE_MS);
     return start > now ? now : start;
   }
 
@@ -80,13 +78,16 @@ export class ReconciliationService implements OnModuleInit {
     const since = options.since !== undefined ? options.since : await this.windowStart(now);
     const run = await this.repo.startRun(options.trigger, since, now, grace);
     try {
-      const movements = await this.stripeMovements(since);
-      await this.fillCampaigns(movements);
-      const transferIds = movements.filter((m) => m.kind === 'payout').map((m) => m.stripeId);
-      const facts = await this.repo.ledgerFacts(movements.map((m) => m.stripeId), transferIds, since);
-      const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace) });
       const open = await this.repo.openDifferences();
-      const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since);
+      const older = since ? open.filter((o) => o.occurredAt < since) : [];
+      const movements = await this.stripeMovements(since);
+      movements.push(...await this.movementsOfObjects(older.map((o) => o.stripeObjectId), movements));
+      await this.fillCampaigns(movements);
+      const transferIds = [...movements.filter((m) => m.kind === 'payout').map((m) => m.stripeId), ...older.filter((o) => o.ledgerKind === 'payout').map((o) => o.stripeObjectId)];
+      const stripeIds = [...movements.map((m) => m.stripeId), ...older.map((o) => o.stripeObjectId)];
+      const facts = await this.repo.ledgerFacts(stripeIds, transferIds, since);
+      const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace) });
+      const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since, new Set(older.map((o) => o.key)));
       const opened = await this.tx.run(async (m) => {
         const rows = await this.repo.applyPlan(m, run.id, plan);
         await this.repo.finishRun(m, run.id, {
@@ -135,6 +136,35 @@ export class ReconciliationService implements OnModuleInit {
       }
     }
     return [...byKey.values()];
+  }
+
+  /**
+   * The movements of Stripe objects read by id (open differences older than the window): the
+   * balance transactions whose source they are, or the balance transaction itself (a fee's txn_).
+   * An object Stripe does not have gives none.
+   */
+  private async movementsOfObjects(ids: string[], known: StripeMovement[]): Promise<StripeMovement[]> {
+    const have = new Set(known.map((m) => `${m.kind}|${m.stripeId}`));
+    const out: StripeMovement[] = [];
+    for (const id of [...new Set(ids)]) {
+      let transactions: BalanceTransactionLike[];
+      try {
+        transactions = id.startsWith('txn_')
+          ? [await this.stripe.balanceTransactions.retrieve(id, { expand: ['source'] }) as unknown as BalanceTransactionLike]
+          : (await this.stripe.balanceTransactions.list({ source: id, limit: 100, expand: ['data.source'] })).data as unknown as BalanceTransactionLike[];
+      } catch (error) {
+        if ((error as { type?: string }).type === 'StripeInvalidRequestError') continue; // no such object on Stripe
+        throw error;
+      }
+      for (const m of transactions.flatMap(movementsOf)) {
+        const k = `${m.kind}|${m.stripeId}`;
+        if (!have.has(k)) {
+          have.add(k);
+          out.push(m);
+        }
+      }
+    }
+    return out;
   }
 
   private async fillCampaigns(movements: StripeMovement[]): Promise<void> {

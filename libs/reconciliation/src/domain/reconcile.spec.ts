@@ -150,5 +150,8 @@ describe('planDifferences (differences across runs)', () => {
     expect(plan.stillOpen.map((x) => x.stripeId)).toEqual(['re_open']);
     expect(plan.resolvedKeys).toEqual([differenceKey(d('re_fixed'))]);
     expect(planDifferences(open, [], null).resolvedKeys).toHaveLength(3);
+    // re-read by id although older than the window: looked at, so resolved when not seen
+    expect(planDifferences(open, [d('re_open')], new Date('2025-12-01T00:00:00Z'), new Set([differenceKey(d('re_old'))])).resolvedKeys)
+      .toEqual([differenceKey(d('re_fixed')), differenceKey(d('re_old'))]);
   });
 });

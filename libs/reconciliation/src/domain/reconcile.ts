@@ -220,14 +220,18 @@ export interface DifferencePlan {
 }
 
 /**
- * Open differences whose time is before the run's window were not looked at again: they stay open.
+ * An open difference is resolved only if the run looked where it was: its time is in the run's
+ * window, or the run re-read its Stripe object by id (`rechecked`). Otherwise it stays open.
  */
-export function planDifferences(open: readonly { key: string; occurredAt: Date }[], seen: readonly Difference[], windowStart: Date | null): DifferencePlan {
+export function planDifferences(
+  open: readonly { key: string; occurredAt: Date }[], seen: readonly Difference[], windowStart: Date | null, rechecked: ReadonlySet<string> = new Set(),
+): DifferencePlan {
   const openKeys = new Set(open.map((o) => o.key));
   const seenKeys = new Set(seen.map(differenceKey));
+  const looked = (o: { key: string; occurredAt: Date }) => windowStart === null || o.occurredAt.getTime() >= windowStart.getTime() || rechecked.has(o.key);
   return {
     opened: seen.filter((d) => !openKeys.has(differenceKey(d))),
     stillOpen: seen.filter((d) => openKeys.has(differenceKey(d))),
-    resolvedKeys: open.filter((o) => !seenKeys.has(o.key) && (windowStart === null || o.occurredAt.getTime() >= windowStart.getTime())).map((o) => o.key),
+    resolvedKeys: open.filter((o) => !seenKeys.has(o.key) && looked(o)).map((o) => o.key),
   };
 }

@@ -131,11 +131,6 @@ export class ReconciliationRepository {
     return row.n;
   }
 
-  async oldestOpen(): Promise<Date | null> {
-    const [row] = await this.dataSource.query(`SELECT min(occurred_at) AS at FROM reconciliation_differences WHERE resolved_at IS NULL`);
-    return row?.at ?? null;
-  }
-
   /**
    * Ledger entries sourced from Stripe: those keyed on the given Stripe ids (payouts by their
    * transfer), plus every such entry of the window, so that one Stripe does not list shows up.
