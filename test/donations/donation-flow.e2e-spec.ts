@@ -17,6 +17,7 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
   let campaign: { id: string; slug: string };
   let financeToken: string;
   let viewerToken: string;
+  let adminToken: string;
   let ledger: LedgerService;
 
   beforeAll(async () => {
@@ -25,6 +26,7 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
     campaign = await createCampaign(world.api, org, { offerCoverFees: true, allowAnonymous: true });
     financeToken = await addMember(world.api, org, 'finance');
     viewerToken = await addMember(world.api, org, 'viewer');
+    adminToken = await addMember(world.api, org, 'admin');
     ledger = world.api.get(LedgerService);
   });
   afterAll(async () => world?.close());
@@ -99,12 +101,16 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
     await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/donations?bogus=1`).set('authorization', `Bearer ${viewerToken}`).expect(400);
   });
 
-  it('refunds through the API: viewers may not, over-refunds and concurrent excess are refused, partial then full', async () => {
+  it('refunds through the API: viewers and admins may not, over-refunds and concurrent excess are refused, partial then full', async () => {
     const { donationId, sessionId } = await startGift(world, campaign.slug, { amount: 'other', customAmount: '40.00' });
     await world.sandbox.control.paySession(sessionId);
     await settle(world);
     const url = `/api/v1/orgs/${org.orgId}/donations/${donationId}/refunds`;
     await request(world.apiUrl).post(url).set('authorization', `Bearer ${viewerToken}`).send({ amount: '100' }).expect(403);
+    // Refunds are the finance role's (and owners'); admins manage campaigns.
+    const byAdmin = await request(world.apiUrl).post(url).set('authorization', `Bearer ${adminToken}`).send({ amount: '100' });
+    expect(byAdmin.status).toBe(403);
+    expect(byAdmin.body.code).toBe('forbidden_role');
     const tooMuch = await request(world.apiUrl).post(url).set('authorization', `Bearer ${financeToken}`).send({ amount: '4001' });
     expect(tooMuch.status).toBe(409);
     expect(tooMuch.body.code).toBe('refund_exceeds_remaining');
@@ -116,6 +122,11 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
     expect(keyed.body.amount).toBe('1500');
     const replay = await request(world.apiUrl).post(url).set('authorization', `Bearer ${financeToken}`).set('idempotency-key', 'rest-1').send({});
     expect(replay.body.id).toBe(keyed.body.id);
+    // One audit entry per refund, written with the refund request: the replay adds none.
+    const audited = await world.db.query(`SELECT actor, details FROM audit_log WHERE action = 'donation.refund' AND target_id = $1 ORDER BY seq`, [donationId]);
+    expect(audited.map((a: { details: { amount: string } }) => a.details.amount)).toEqual(['2500', '1500']);
+    expect(audited.filter((a: { details: { refundId: string } }) => a.details.refundId === keyed.body.id)).toHaveLength(1);
+    expect(new Set(audited.map((a: { actor: string }) => a.actor)).size).toBe(1);
     await settle(world);
     const row = await donationRow(world.db, donationId);
     expect(row).toMatchObject({ status: 'refunded', refunded_amount: '4000' });

@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { LedgerModule } from '@ataa/ledger';
 import { NotificationsModule, RECEIPT_DATA_SOURCE } from '@ataa/notifications';
+import { OrganizationsModule } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
 import { TransparencyModule } from '@ataa/transparency';
 import { CheckoutService } from './checkout.service.js';
@@ -19,7 +20,7 @@ export const DONATION_EVENT_TYPES = [
 ] as const;
 
 @Module({
-  imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule],
+  imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
     CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource,
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },

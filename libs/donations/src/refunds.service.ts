@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
+import { AuditService } from '@ataa/organizations';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import { isSettled } from './domain/donation-status.js';
 import { DonationSyncService } from './donation-sync.service.js';
@@ -33,6 +34,7 @@ export class RefundsService {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly sync: DonationSyncService,
+    private readonly audit: AuditService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
@@ -59,6 +61,11 @@ export class RefundsService {
         `INSERT INTO donation_refunds (id, donation_id, amount, status, reason, requested_by) VALUES ($1, $2, $3, 'requested', $4, $5)`,
         [requestId, d.id, amount.toString(), request.reason ?? 'requested_by_customer', request.actor],
       );
+      // Recorded with the request row, so exactly once: a crash loses neither, a replay adds neither.
+      await this.audit.record(m, {
+        organizationId: request.organizationId, actor: request.actor, action: 'donation.refund', targetType: 'donation', targetId: d.id,
+        details: { refundId: requestId, amount: amount.toString(), reason: request.reason ?? 'requested_by_customer' },
+      });
       return { refund: null, replay: false, amount, chargeId: d.stripeChargeId };
     });
     if (reserved.replay && reserved.refund) return reserved.refund;

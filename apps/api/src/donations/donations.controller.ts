@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@ataa/common';
 import { DonationsQueryService, RefundsService } from '@ataa/donations';
-import { AuditService, AuthGuard, CurrentPrincipal, IdParamPipe, Roles, type Principal } from '@ataa/organizations';
+import { AuthGuard, CurrentPrincipal, IdParamPipe, Roles, type Principal } from '@ataa/organizations';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
 import { CreateRefundDto, DonationDto, DonationPageDto, ListDonationsQueryDto, RefundDto, toDonationDto, toRefundDto } from './donation.dto.js';
 
@@ -13,7 +13,6 @@ export class DonationsController {
   constructor(
     private readonly donations: DonationsQueryService,
     private readonly refunds: RefundsService,
-    private readonly audit: AuditService,
   ) {}
 
   @Get()
@@ -43,11 +42,11 @@ export class DonationsController {
 
   @Post(':donationId/refunds')
   @HttpCode(201)
-  @Roles('admin', 'finance')
+  @Roles('finance')
   @ApiOrgAuth()
   @ApiProblems(400, 409)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the same refund' })
-  @ApiOperation({ summary: 'Refund all or part of a donation (owner, admin, finance)', description: '409 `refund_exceeds_remaining` when the amount is more than what remains, also under concurrent requests.' })
+  @ApiOperation({ summary: 'Refund all or part of a donation (owner, finance)', description: '409 `refund_exceeds_remaining` when the amount is more than what remains, also under concurrent requests.' })
   @ApiCreatedResponse({ type: RefundDto })
   async refund(
     @CurrentPrincipal() principal: Principal,
@@ -62,10 +61,7 @@ export class DonationsController {
       organizationId: principal.organizationId, donationId, amount: body.amount ? BigInt(body.amount) : undefined, reason: body.reason,
       actor: principal.actor, idempotencyKey,
     });
-    await this.audit.record(null, {
-      organizationId: principal.organizationId, actor: principal.actor, action: 'donation.refund', targetType: 'donation', targetId: donationId,
-      details: { refundId: refund.id, amount: refund.amount.toString(), status: refund.status },
-    });
+    // The audit entry is written by RefundsService with the refund request, once per refund.
     return toRefundDto(refund);
   }
 }
