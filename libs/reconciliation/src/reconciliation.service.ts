@@ -87,7 +87,7 @@ export class ReconciliationService implements OnModuleInit {
       const stripeIds = [...movements.map((m) => m.stripeId), ...older.map((o) => o.stripeObjectId)];
       const facts = await this.repo.ledgerFacts(stripeIds, transferIds, since);
       const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace) });
-      const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since, new Set(older.map((o) => o.key)));
+      const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since, new Set(older.map((o) => o.key)), result.inFlightKeys);
       const opened = await this.tx.run(async (m) => {
         const rows = await this.repo.applyPlan(m, run.id, plan);
         await this.repo.finishRun(m, run.id, {

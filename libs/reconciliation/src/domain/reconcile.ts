@@ -68,8 +68,10 @@ export interface Difference {
 
 export interface ReconcileResult {
   matched: number;
-  /** Movements without an entry yet but younger than the grace window (or pending on Stripe). */
+  /** Movements without an entry yet but younger than the grace window (or pending on Stripe), and entries without a movement yet. */
   inFlight: number;
+  /** Their `kind|stripeId`: an open difference about one of them is neither seen nor resolved. */
+  inFlightKeys: string[];
   differences: Difference[];
 }
 
@@ -85,8 +87,9 @@ export function isReconciledKind(kind: string): kind is ReconciledKind {
 }
 
 /**
- * Compares the two sets. `inFlightAfter`: a movement created after it with no entry is not a
- * difference yet (its webhook may still be on its way or in the inbox). Ledger facts passed in
+ * Compares the two sets. `inFlightAfter`: a movement created after it with no entry, or an entry
+ * that happened after it with no movement, is not a difference yet (its webhook may still be on its
+ * way or in the inbox; Stripe may not list it yet). Ledger facts passed in
  * must be those the caller expects Stripe to list (same window), or the ones found by the ids of
  * the movements; a fact left unmatched is missing on Stripe.
  */
@@ -102,7 +105,7 @@ export function reconcile(movements: readonly StripeMovement[], facts: readonly 
   const used = new Set<string>();
   const differences: Difference[] = [];
   let matched = 0;
-  let inFlight = 0;
+  const inFlightKeys: string[] = [];
   const seenMovements = new Set<string>();
   for (const m of movements) {
     const k = keyOf(m.kind, m.stripeId);
@@ -115,7 +118,7 @@ export function reconcile(movements: readonly StripeMovement[], facts: readonly 
     const stripeDetails = { balanceTransactionId: m.balanceTransactionId, chargeId: m.chargeId };
     if (found.length === 0) {
       if (m.pending || m.createdAt.getTime() > options.inFlightAfter.getTime()) {
-        inFlight++;
+        inFlightKeys.push(k);
         continue;
       }
       differences.push({ ...base, kind: 'missing_in_ledger', ledgerEntryIds: [], ledgerAmount: null, campaignId, details: stripeDetails });
@@ -140,13 +143,19 @@ export function reconcile(movements: readonly StripeMovement[], facts: readonly 
   for (const [k, found] of byKey) {
     if (used.has(k)) continue;
     const first = found[0];
+    // Posted before Stripe lists its movement (a balance transaction that comes after the charge,
+    // an entry written while the run was listing): in flight too, until the grace window is over.
+    if (found.every((f) => f.occurredAt.getTime() > options.inFlightAfter.getTime())) {
+      inFlightKeys.push(k);
+      continue;
+    }
     differences.push({
       kind: 'missing_on_stripe', movementKind: first.kind, stripeId: first.stripeId, ledgerEntryIds: found.map((f) => f.entryId).sort(),
       stripeAmount: null, ledgerAmount: found.reduce((sum, f) => sum + f.amount, 0n), currency: first.currency, campaignId: first.campaignId,
       occurredAt: found.reduce((min, f) => (f.occurredAt < min ? f.occurredAt : min), first.occurredAt), details: {},
     });
   }
-  return { matched, inFlight, differences };
+  return { matched, inFlight: inFlightKeys.length, inFlightKeys, differences };
 }
 
 /** The subset of a Stripe balance transaction the mapping reads (the `stripe` type is wider). */
@@ -186,6 +195,9 @@ export function movementsOf(bt: BalanceTransactionLike): StripeMovement[] {
       if (fee > 0n) out.push(make('processing_fee', bt.id, -fee));
       break;
     case 'refund':
+      // A refund that failed or was canceled is never posted; Stripe gives its money back with a
+      // refund_failure transaction (not tracked either), so the pair nets to nothing.
+      if (source?.object === 'refund' && (source.status === 'failed' || source.status === 'canceled')) return [];
       // A refund still pending on Stripe (bank debits) is posted when it succeeds.
       out.push(make('refund', sourceId, amount, source?.object === 'refund' && source.status === 'pending'));
       break;
@@ -221,14 +233,20 @@ export interface DifferencePlan {
 
 /**
  * An open difference is resolved only if the run looked where it was: its time is in the run's
- * window, or the run re-read its Stripe object by id (`rechecked`). Otherwise it stays open.
+ * window, or the run re-read its Stripe object by id (`rechecked`); and the fact is not in flight
+ * now (`inFlightKeys` from reconcile). Otherwise it stays open.
  */
 export function planDifferences(
-  open: readonly { key: string; occurredAt: Date }[], seen: readonly Difference[], windowStart: Date | null, rechecked: ReadonlySet<string> = new Set(),
+  open: readonly { key: string; occurredAt: Date }[], seen: readonly Difference[], windowStart: Date | null,
+  rechecked: ReadonlySet<string> = new Set(), inFlightKeys: readonly string[] = [],
 ): DifferencePlan {
   const openKeys = new Set(open.map((o) => o.key));
   const seenKeys = new Set(seen.map(differenceKey));
-  const looked = (o: { key: string; occurredAt: Date }) => windowStart === null || o.occurredAt.getTime() >= windowStart.getTime() || rechecked.has(o.key);
+  const inFlight = new Set(inFlightKeys);
+  // A difference's key is kind|ledger kind|Stripe id; the fact's is ledger kind|Stripe id.
+  const factOf = (key: string) => key.slice(key.indexOf('|') + 1);
+  const looked = (o: { key: string; occurredAt: Date }) =>
+    !inFlight.has(factOf(o.key)) && (windowStart === null || o.occurredAt.getTime() >= windowStart.getTime() || rechecked.has(o.key));
   return {
     opened: seen.filter((d) => !openKeys.has(differenceKey(d))),
     stillOpen: seen.filter((d) => openKeys.has(differenceKey(d))),
