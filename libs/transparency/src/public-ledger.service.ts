@@ -7,7 +7,8 @@ import {
 } from './domain/index.js';
 import type { CheckpointSigner } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
-import { PublicCampaign, PublicLedgerRepository, StoredEntry } from './persistence/public-ledger.repository.js';
+import { FreshReads } from './fresh-reads.js';
+import { PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
   campaign: PublicCampaign;
@@ -74,16 +75,21 @@ export function decodeCursor(text: string): LedgerCursor {
 /** The public read side: pages, exports, report, checkpoints and proofs, all O(log n) or O(page). */
 @Injectable()
 export class PublicLedgerService {
+  /** Log heads by slug: concurrent requests share one read, never one that began before they asked. */
+  private readonly heads: FreshReads<string, PublicLog>;
+
   constructor(
     private readonly repository: PublicLedgerRepository,
     private readonly config: AppConfig,
     @Inject(CHECKPOINT_SIGNER) private readonly signer: CheckpointSigner,
-  ) {}
+  ) {
+    this.heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs));
+  }
 
   /** The campaign and its log state, or 404 (drafts and unknown slugs alike). */
   async log(slug: string): Promise<CampaignLog> {
     if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length > 80) throw new NotFoundError('Campaign');
-    const found = await this.repository.findPublicLog(slug);
+    const found = await this.heads.get(slug);
     if (!found) throw new NotFoundError('Campaign');
     const { campaign, state } = found;
     return {

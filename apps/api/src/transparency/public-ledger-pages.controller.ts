@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LangQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { PublicLedgerHttp } from './public-ledger.http.js';
-import { conditional, LONG_CACHE, SHORT_CACHE, wantsJson } from './public-ledger.presenter.js';
+import { wantsJson } from './public-ledger.presenter.js';
 
 /**
  * The public transparency pages of a campaign, HTML by default and JSON for clients that ask for it
@@ -17,12 +17,7 @@ export class PublicLedgerPagesController {
   @Get(':slug/ledger')
   async ledger(@Param('slug') slug: string, @Query() query: LedgerQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (wantsJson(request)) return this.http.ledgerJson(slug, query, request, reply);
-    const { service, presenter } = this.http;
-    const log = await service.log(slug);
-    const page = await presenter.readPage(log, query);
-    if (conditional(request, reply, log, 'ledger.html', page.immutable ? LONG_CACHE : SHORT_CACHE)) return;
-    const lang = presenter.language(log, query.lang);
-    await reply.view('transparency/ledger.hbs', presenter.ledgerView(log, page, query, lang));
+    return this.http.ledgerHtml(slug, query, request, reply);
   }
 
   @Get(':slug/ledger.csv')
@@ -33,11 +28,7 @@ export class PublicLedgerPagesController {
   @Get(':slug/report')
   async report(@Param('slug') slug: string, @Query() query: LangQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (wantsJson(request)) return this.http.reportJson(slug, request, reply);
-    const { service, presenter } = this.http;
-    const log = await service.log(slug);
-    if (conditional(request, reply, log, 'report.html', SHORT_CACHE)) return;
-    const report = await service.report(log);
-    await reply.view('transparency/report.hbs', presenter.reportView(log, report, presenter.language(log, query.lang)));
+    return this.http.reportHtml(slug, query.lang, request, reply);
   }
 
   @Get(':slug/checkpoint')

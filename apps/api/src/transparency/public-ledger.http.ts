@@ -3,7 +3,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CampaignLog, PublicLedgerService } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
-import { conditional, LONG_CACHE, PublicLedgerPresenter, sendJson, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
+import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
+import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
+import type { PageLanguage } from './page-messages.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** What a route builds when its answer is not cached. */
+type BuiltAnswer = Omit<CachedAnswer, 'etag' | 'body'> & { body: string };
+
+const json = (cacheControl: string, body: unknown): BuiltAnswer => ({ cacheControl, contentType: JSON_TYPE, body: JSON.stringify(body) });
 
 /** The public ledger's HTTP answers, shared by the pages (/c/:slug/...) and the JSON API (/api/v1/public). */
 @Injectable()
@@ -11,6 +21,7 @@ export class PublicLedgerHttp {
   constructor(
     readonly service: PublicLedgerService,
     readonly presenter: PublicLedgerPresenter,
+    private readonly cache: PublicLedgerCache,
   ) {}
 
   apiBase(log: CampaignLog): string {
@@ -19,9 +30,19 @@ export class PublicLedgerHttp {
 
   async ledgerJson(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    const page = await this.presenter.readPage(log, query);
-    if (conditional(request, reply, log, 'ledger.json', page.immutable ? LONG_CACHE : SHORT_CACHE)) return;
-    sendJson(reply, this.presenter.ledgerJson(log, page, this.apiBase(log)));
+    return this.answer(request, reply, log, 'ledger.json', async () => {
+      const page = await this.presenter.readPage(log, query);
+      return { cacheControl: page.immutable ? LONG_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(this.presenter.ledgerJson(log, page, this.apiBase(log))) };
+    });
+  }
+
+  async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const log = await this.service.log(slug);
+    return this.answer(request, reply, log, 'ledger.html', async () => {
+      const page = await this.presenter.readPage(log, query);
+      const view = this.presenter.ledgerView(log, page, query, this.presenter.language(log, query.lang));
+      return { cacheControl: page.immutable ? LONG_CACHE : SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/ledger.hbs', view) };
+    });
   }
 
   async ledgerCsv(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -41,41 +62,78 @@ export class PublicLedgerHttp {
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    if (conditional(request, reply, log, 'report.json', SHORT_CACHE)) return;
-    const report = await this.service.report(log);
-    sendJson(reply, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report });
+    return this.answer(request, reply, log, 'report.json', async () => {
+      const report = await this.service.report(log);
+      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report });
+    });
   }
 
-  async checkpoint(slug: string, query: CheckpointQueryDto, request: FastifyRequest, reply: FastifyReply, json: boolean): Promise<void> {
+  async reportHtml(slug: string, lang: PageLanguage | undefined, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    const size = query.size !== undefined ? toIndex(query.size) : log.size;
-    const checkpoint = await this.service.checkpoint(log, size);
-    if (conditional(request, reply, log, `checkpoint.${json}`, query.size !== undefined ? LONG_CACHE : SHORT_CACHE)) return;
-    if (json) sendJson(reply, { ...checkpoint, publicKey: '/.well-known/ataa-transparency.json' });
-    else void reply.header('content-type', 'text/plain; charset=utf-8').send(checkpoint.note);
+    return this.answer(request, reply, log, 'report.html', async () => {
+      const report = await this.service.report(log);
+      const view = this.presenter.reportView(log, report, this.presenter.language(log, lang));
+      return { cacheControl: SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/report.hbs', view) };
+    });
+  }
+
+  async checkpoint(slug: string, query: CheckpointQueryDto, request: FastifyRequest, reply: FastifyReply, asJson: boolean): Promise<void> {
+    const log = await this.service.log(slug);
+    return this.answer(request, reply, log, `checkpoint.${asJson}`, async () => {
+      const size = query.size !== undefined ? toIndex(query.size) : log.size;
+      const checkpoint = await this.service.checkpoint(log, size);
+      const cacheControl = query.size !== undefined ? LONG_CACHE : SHORT_CACHE;
+      if (asJson) return json(cacheControl, { ...checkpoint, publicKey: '/.well-known/ataa-transparency.json' });
+      return { cacheControl, contentType: 'text/plain; charset=utf-8', body: checkpoint.note };
+    });
   }
 
   async inclusion(slug: string, query: InclusionQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    const size = query.size !== undefined ? toIndex(query.size) : log.size;
-    const proof = await this.service.inclusionProof(log, toIndex(query.index), size);
-    if (conditional(request, reply, log, 'inclusion', query.size !== undefined ? LONG_CACHE : SHORT_CACHE)) return;
-    sendJson(reply, proof);
+    return this.answer(request, reply, log, 'inclusion', async () => {
+      const size = query.size !== undefined ? toIndex(query.size) : log.size;
+      const proof = await this.service.inclusionProof(log, toIndex(query.index), size);
+      return json(query.size !== undefined ? LONG_CACHE : SHORT_CACHE, proof);
+    });
   }
 
   async inclusions(slug: string, query: InclusionBatchQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    const proofs = await this.service.inclusionProofs(log, query.indexes.split(',').map(toIndex), toIndex(query.size));
-    // A fixed size: the answer never changes.
-    if (conditional(request, reply, log, 'inclusions', LONG_CACHE)) return;
-    sendJson(reply, proofs);
+    return this.answer(request, reply, log, 'inclusions', async () => {
+      const proofs = await this.service.inclusionProofs(log, query.indexes.split(',').map(toIndex), toIndex(query.size));
+      // A fixed size: the answer never changes.
+      return json(LONG_CACHE, proofs);
+    });
   }
 
   async consistency(slug: string, query: ConsistencyQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    const to = query.to !== undefined ? toIndex(query.to) : log.size;
-    const proof = await this.service.consistencyProof(log, toIndex(query.from), to);
-    if (conditional(request, reply, log, 'consistency', query.to !== undefined ? LONG_CACHE : SHORT_CACHE)) return;
-    sendJson(reply, proof);
+    return this.answer(request, reply, log, 'consistency', async () => {
+      const to = query.to !== undefined ? toIndex(query.to) : log.size;
+      const proof = await this.service.consistencyProof(log, toIndex(query.from), to);
+      return json(query.to !== undefined ? LONG_CACHE : SHORT_CACHE, proof);
+    });
+  }
+
+  /**
+   * Serves an answer built from the log head just read: from the cache when it was built from the
+   * same head, otherwise built now (the route's reads and rendering) and kept. ETag and
+   * Cache-Control as before; 304 when the client already holds this version.
+   */
+  private async answer(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, build: () => Promise<BuiltAnswer>): Promise<void> {
+    const key = `${log.campaign.id}|${variant}|${request.url}`;
+    const version = logVersion(log);
+    let answer = this.cache.get(key, version);
+    if (answer === undefined) {
+      const built = await build();
+      answer = { etag: etagFor(log, variant, request.url), cacheControl: built.cacheControl, contentType: built.contentType, body: Buffer.from(built.body, 'utf8') };
+      this.cache.set(key, version, answer);
+    }
+    void reply.header('etag', answer.etag).header('cache-control', answer.cacheControl).header('vary', 'Accept');
+    if (notModified(request, answer.etag)) {
+      void reply.status(304).send();
+      return;
+    }
+    void reply.header('content-type', answer.contentType).send(answer.body);
   }
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
 import { CampaignLog, CampaignReport, decodeCursor, LedgerPage, PublicLedgerService } from '@ataa/transparency';
+import { logVersion } from './public-ledger.cache.js';
 import { LedgerQueryDto } from './public-ledger.dto.js';
 import { PAGE_MESSAGES, PageLanguage, VERIFY_MESSAGES } from './page-messages.js';
 
@@ -20,15 +21,25 @@ export function wantsJson(request: FastifyRequest): boolean {
 }
 
 /**
- * Sets ETag and Cache-Control; answers 304 when the client already has this version. The ETag is
- * the log size and the request, so it is known before any entry is read.
+ * The ETag of an answer: the log version (size, root, campaign fields) and the request, so it is
+ * known before any entry is read and changes with every append.
  */
-export function conditional(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, cacheControl: string): boolean {
-  const tag = createHash('sha256').update(`${log.campaign.id}|${log.size}|${variant}|${request.url}`).digest('base64url').slice(0, 27);
-  const etag = `"${log.size}-${tag}"`;
-  void reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Accept');
+export function etagFor(log: CampaignLog, variant: string, url: string): string {
+  const tag = createHash('sha256').update(`${log.campaign.id}|${logVersion(log)}|${variant}|${url}`).digest('base64url').slice(0, 27);
+  return `"${log.size}-${tag}"`;
+}
+
+/** Whether the client already holds this version (If-None-Match, weak or strong). */
+export function notModified(request: FastifyRequest, etag: string): boolean {
   const given = request.headers['if-none-match'];
-  if (typeof given === 'string' && given.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+  return typeof given === 'string' && given.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+/** Sets ETag and Cache-Control; answers 304 when the client already has this version. */
+export function conditional(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, cacheControl: string): boolean {
+  const etag = etagFor(log, variant, request.url);
+  void reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'Accept');
+  if (notModified(request, etag)) {
     void reply.status(304).send();
     return true;
   }

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { TransparencyModule } from '@ataa/transparency';
 import { PublicLedgerApiController, TransparencyWellKnownController } from './public-ledger-api.controller.js';
 import { PublicLedgerPagesController } from './public-ledger-pages.controller.js';
+import { PublicLedgerCache } from './public-ledger.cache.js';
 import { PublicLedgerHttp } from './public-ledger.http.js';
 import { PublicLedgerPresenter } from './public-ledger.presenter.js';
 
 @Module({
   imports: [TransparencyModule],
   controllers: [PublicLedgerPagesController, PublicLedgerApiController, TransparencyWellKnownController],
-  providers: [PublicLedgerHttp, PublicLedgerPresenter],
+  // One cache per application instance (each e2e test app has its own).
+  providers: [PublicLedgerHttp, PublicLedgerPresenter, { provide: PublicLedgerCache, useFactory: () => new PublicLedgerCache() }],
 })
 export class TransparencyHttpModule {}

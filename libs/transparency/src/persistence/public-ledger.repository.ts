@@ -22,6 +22,12 @@ export interface LogState {
   donors: number;
 }
 
+/** A public campaign and its log head (null until the first entry is appended). */
+export interface PublicLog {
+  campaign: PublicCampaign;
+  state: Pick<LogState, 'size' | 'rootHash' | 'balance' | 'donors'> | null;
+}
+
 export interface StoredEntry extends PublicLeaf {
   leafHash: string;
 }
@@ -97,21 +103,23 @@ export class PublicLedgerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The campaign by slug (published, paused, ended or cancelled; drafts have no public ledger) and
-   * its log head in one read: every public request starts here.
-   * `state` is null until the first entry is appended.
+   * Campaigns by slug (published, paused, ended or cancelled; drafts have no public ledger) with
+   * their log heads, in one read: every public request starts here, and concurrent requests share
+   * the read (PublicLedgerService). `state` is null until the first entry is appended.
    */
-  async findPublicLog(slug: string): Promise<{ campaign: PublicCampaign; state: Pick<LogState, 'size' | 'rootHash' | 'balance' | 'donors'> | null } | null> {
+  async findPublicLogs(slugs: readonly string[]): Promise<Map<string, PublicLog>> {
     const rows = await this.dataSource.query(
       `SELECT c.id, c.slug, c.title, c.currency, c.language, c.status, l.size, l.root_hash, l.balance::text AS balance, l.donors
-       FROM campaigns c LEFT JOIN transparency_logs l ON l.campaign_id = c.id WHERE c.slug = $1 AND c.status <> 'draft'`,
-      [slug],
+       FROM campaigns c LEFT JOIN transparency_logs l ON l.campaign_id = c.id WHERE c.slug = ANY($1::text[]) AND c.status <> 'draft'`,
+      [slugs],
     );
-    const row = rows[0];
-    if (!row) return null;
-    const campaign: PublicCampaign = { id: row.id, slug: row.slug, title: row.title, currency: row.currency, language: row.language, status: row.status };
-    const state = row.size === null ? null : { size: Number(row.size), rootHash: row.root_hash as Buffer, balance: BigInt(row.balance), donors: Number(row.donors) };
-    return { campaign, state };
+    const found = new Map<string, PublicLog>();
+    for (const row of rows) {
+      const campaign: PublicCampaign = { id: row.id, slug: row.slug, title: row.title, currency: row.currency, language: row.language, status: row.status };
+      const state = row.size === null ? null : { size: Number(row.size), rootHash: row.root_hash as Buffer, balance: BigInt(row.balance), donors: Number(row.donors) };
+      found.set(campaign.slug, { campaign, state });
+    }
+    return found;
   }
 
   async findLog(campaignId: string, manager?: EntityManager): Promise<LogState | null> {

@@ -1,0 +1,55 @@
+import type { CampaignLog } from '@ataa/transparency';
+import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
+
+const answer = (text: string): CachedAnswer => ({ etag: `"${text}"`, cacheControl: 'public, max-age=5', contentType: 'application/json', body: Buffer.from(text) });
+const logOf = (size: number, changes: Partial<CampaignLog['campaign']> = {}, root = size): CampaignLog => ({
+  campaign: { id: 'c1', slug: 'winter', title: 'Winter', currency: 'usd', language: 'en', status: 'published', ...changes },
+  size, rootHash: Buffer.alloc(32, root), balance: 0n, donors: 0, origin: 'ataa.test/campaigns/c1',
+});
+
+describe('public ledger answer cache', () => {
+  it('answers only for the log version the answer was built from', () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    cache.set('c1|ledger.json|/x', logVersion(logOf(10)), answer('ten'));
+    expect(cache.get('c1|ledger.json|/x', logVersion(logOf(10)))?.body.toString()).toBe('ten');
+    // One more entry: the cached page is stale and is not served.
+    expect(cache.get('c1|ledger.json|/x', logVersion(logOf(11)))).toBeUndefined();
+    expect(cache.get('c1|ledger.json|/other', logVersion(logOf(10)))).toBeUndefined();
+  });
+
+  it('changes version with the size, the root and every campaign field a page shows', () => {
+    const base = logVersion(logOf(10));
+    expect(logVersion(logOf(10))).toBe(base);
+    for (const other of [logOf(11), logOf(10, {}, 99), logOf(10, { title: 'Spring' }), logOf(10, { status: 'ended' }), logOf(10, { language: 'ar' }), logOf(10, { slug: 'w2' }), logOf(10, { currency: 'eur' })]) {
+      expect(logVersion(other)).not.toBe(base);
+    }
+  });
+
+  it('keeps one slot per request: a newer version replaces the older in place', () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    cache.set('k', logVersion(logOf(10)), answer('ten'));
+    cache.set('k', logVersion(logOf(11)), answer('eleven'));
+    expect(cache.size).toBe(1);
+    expect(cache.get('k', logVersion(logOf(10)))).toBeUndefined();
+    expect(cache.get('k', logVersion(logOf(11)))?.body.toString()).toBe('eleven');
+  });
+
+  it('stays within its byte budget, evicting the least recently used first', () => {
+    const version = logVersion(logOf(1));
+    const cost = (key: string) => 100 + key.length + version.length;
+    const cache = new PublicLedgerCache(3 * cost('k1'), cost('k1'));
+    for (const key of ['k1', 'k2', 'k3']) cache.set(key, version, answer('x'.repeat(100)));
+    expect(cache.get('k1', version)).toBeDefined(); // k1 is now the most recently used
+    cache.set('k4', version, answer('y'.repeat(100)));
+    expect(cache.usedBytes).toBeLessThanOrEqual(3 * cost('k1'));
+    expect(cache.get('k2', version)).toBeUndefined();
+    for (const key of ['k1', 'k3', 'k4']) expect(cache.get(key, version)).toBeDefined();
+  });
+
+  it('does not keep answers larger than a slot', () => {
+    const cache = new PublicLedgerCache(64 * 1024, 1024);
+    cache.set('big', 'v', answer('z'.repeat(2000)));
+    expect(cache.get('big', 'v')).toBeUndefined();
+    expect(cache.usedBytes).toBe(0);
+  });
+});

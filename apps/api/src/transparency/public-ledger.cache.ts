@@ -1,0 +1,72 @@
+import type { CampaignLog } from '@ataa/transparency';
+
+/** A finished public answer: its bytes and the headers that go with them. */
+export interface CachedAnswer {
+  etag: string;
+  cacheControl: string;
+  contentType: string;
+  body: Buffer;
+}
+
+/** What every public answer of a campaign depends on besides the request itself. */
+export function logVersion(log: CampaignLog): string {
+  const { campaign } = log;
+  // The root hash names every entry: entries are append-only, so size and root fix the whole ledger.
+  return `${log.size}|${log.rootHash.toString('base64')}|${campaign.slug}|${campaign.status}|${campaign.language}|${campaign.currency}|${campaign.title}`;
+}
+
+export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Rendered public ledger answers (pages, report, checkpoints, proofs), least recently used first out.
+ * Each request still reads the campaign's log head (one indexed row); an answer is served only when
+ * it was built from that same head (`logVersion`), so an append shows at once and nothing stale is
+ * ever served. One slot per request: a newer version replaces the old one in place. Bounded by bytes.
+ */
+export class PublicLedgerCache {
+  private readonly answers = new Map<string, { version: string; answer: CachedAnswer }>();
+  private bytes = 0;
+
+  constructor(
+    readonly maxBytes: number = DEFAULT_CACHE_BYTES,
+    /** Larger answers (a 200-entry page is about 70 kB) are not worth a slot. */
+    readonly maxAnswerBytes: number = Math.max(1, Math.floor(maxBytes / 64)),
+  ) {}
+
+  get size(): number {
+    return this.answers.size;
+  }
+
+  get usedBytes(): number {
+    return this.bytes;
+  }
+
+  get(key: string, version: string): CachedAnswer | undefined {
+    const found = this.answers.get(key);
+    if (found === undefined || found.version !== version) return undefined;
+    // Most recently used goes last: Map keeps insertion order.
+    this.answers.delete(key);
+    this.answers.set(key, found);
+    return found.answer;
+  }
+
+  set(key: string, version: string, answer: CachedAnswer): void {
+    this.delete(key);
+    const cost = answer.body.length + key.length + version.length;
+    if (cost > this.maxAnswerBytes) return;
+    this.answers.set(key, { version, answer });
+    this.bytes += cost;
+    for (const [oldest, entry] of this.answers) {
+      if (this.bytes <= this.maxBytes) break;
+      this.answers.delete(oldest);
+      this.bytes -= entry.answer.body.length + oldest.length + entry.version.length;
+    }
+  }
+
+  private delete(key: string): void {
+    const found = this.answers.get(key);
+    if (found === undefined) return;
+    this.answers.delete(key);
+    this.bytes -= found.answer.body.length + key.length + found.version.length;
+  }
+}

@@ -1,0 +1,60 @@
+import { FreshReads } from './fresh-reads.js';
+
+/** A read whose answers the test releases by hand, recording the keys of every read. */
+function manualReads() {
+  const reads: { keys: string[]; finish: (found: Map<string, number>) => void; fail: (error: Error) => void }[] = [];
+  const read = (keys: string[]) =>
+    new Promise<Map<string, number>>((resolve, reject) => {
+      reads.push({ keys, finish: resolve, fail: reject });
+    });
+  return { reads, fresh: new FreshReads<string, number>(read) };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('FreshReads (shared log-head reads)', () => {
+  it('reads at once when idle, and a caller arriving during a read waits for the next read', async () => {
+    const { reads, fresh } = manualReads();
+    const first = fresh.get('a');
+    expect(reads).toHaveLength(1);
+    // Arrives while the first read is in flight: that read may predate a commit this caller must see.
+    const second = fresh.get('a');
+    expect(reads).toHaveLength(1);
+    reads[0].finish(new Map([['a', 1]]));
+    expect(await first).toBe(1);
+    await settle();
+    expect(reads).toHaveLength(2);
+    reads[1].finish(new Map([['a', 2]]));
+    expect(await second).toBe(2);
+  });
+
+  it('serves every caller queued during a read with one read of all their keys', async () => {
+    const { reads, fresh } = manualReads();
+    const first = fresh.get('a');
+    const queued = [fresh.get('a'), fresh.get('b'), fresh.get('a'), fresh.get('missing')];
+    reads[0].finish(new Map([['a', 1]]));
+    await first;
+    await settle();
+    expect(reads).toHaveLength(2);
+    expect(reads[1].keys.sort()).toEqual(['a', 'b', 'missing']);
+    reads[1].finish(new Map([['a', 5], ['b', 6]]));
+    expect(await Promise.all(queued)).toEqual([5, 6, 5, null]);
+    await settle();
+    expect(reads).toHaveLength(2);
+  });
+
+  it('fails only the callers of a failed read; the next callers read again', async () => {
+    const { reads, fresh } = manualReads();
+    const failed = fresh.get('a');
+    const queued = fresh.get('a');
+    reads[0].fail(new Error('connection lost'));
+    await expect(failed).rejects.toThrow('connection lost');
+    await settle();
+    reads[1].finish(new Map([['a', 3]]));
+    expect(await queued).toBe(3);
+    const later = fresh.get('a');
+    expect(reads).toHaveLength(3);
+    reads[2].finish(new Map([['a', 4]]));
+    expect(await later).toBe(4);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Coalesces reads of small, hot rows (a campaign's log head) without ever answering from a read
+ * that started before the caller asked: a caller that arrives while a read is in flight waits for
+ * the next one, which then serves every caller that queued meanwhile, for every key at once. So
+ * whatever was committed before a caller asked is in its answer (an append shows on the very next
+ * request), and under load one query serves many requests instead of one each.
+ */
+export class FreshReads<K, V> {
+  private waiting = new Map<K, { resolve: (value: V | null) => void; reject: (error: unknown) => void }[]>();
+  private reading = false;
+
+  /** `read` answers the keys it found; a key it leaves out is null (not found). */
+  constructor(private readonly read: (keys: K[]) => Promise<Map<K, V>>) {}
+
+  get(key: K): Promise<V | null> {
+    return new Promise<V | null>((resolve, reject) => {
+      const callers = this.waiting.get(key);
+      if (callers) callers.push({ resolve, reject });
+      else this.waiting.set(key, [{ resolve, reject }]);
+      if (!this.reading) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.reading = true;
+    try {
+      while (this.waiting.size > 0) {
+        const batch = this.waiting;
+        this.waiting = new Map();
+        try {
+          const found = await this.read([...batch.keys()]);
+          for (const [key, callers] of batch) for (const caller of callers) caller.resolve(found.get(key) ?? null);
+        } catch (error) {
+          for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
+        }
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+}
