@@ -3,6 +3,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { DomainError, UnauthorizedError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { isUniqueViolation } from '@ataa/database';
+import { rateLimitSubject } from './domain/client-address.js';
 import { generateSecret, hashSecret, normalizeEmail, TOKEN_PREFIX } from './domain/tokens.js';
 import type { UserPrincipal } from './domain/roles.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -55,8 +56,9 @@ export class AuthService {
     }
   }
 
-  async login(input: { email: string; password: string }, clientIp: string): Promise<TokenPair> {
+  async login(input: { email: string; password: string }, ip: string): Promise<TokenPair> {
     const email = normalizeEmail(input.email);
+    const clientIp = rateLimitSubject(ip);
     const subject = `${clientIp}|${email}`;
     // Per account too, whatever the address: guesses spread over many addresses still add up.
     // Unknown e-mails are counted the same way, so a lock says nothing about whether one exists.

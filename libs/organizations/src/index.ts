@@ -1,6 +1,7 @@
 export { OrganizationsModule } from './organizations.module.js';
 export { ROLES, API_KEY_ROLES, isRole, roleAllows, type Role, type ApiKeyRole, type Principal, type UserPrincipal } from './domain/roles.js';
 export { normalizeEmail, hashSecret } from './domain/tokens.js';
+export { rateLimitSubject } from './domain/client-address.js';
 export { AuthGuard, UserAuthGuard } from './auth/auth.guard.js';
 export { OperatorGuard } from './auth/operator.guard.js';
 export { SignupRateLimitGuard } from './auth/signup-rate-limit.guard.js';

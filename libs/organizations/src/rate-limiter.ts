@@ -40,9 +40,10 @@ export const DEFAULT_AUTH_RATE_LIMITS: AuthRateLimits = {
 };
 
 /**
- * Fixed-window counters in Redis (shared by every API process), under the deployment's key prefix.
- * If Redis is unreachable the limiter fails open: auth keeps working, and the error is logged by
- * the caller's request log rather than locking everyone out.
+ * Counters in Redis (shared by every API process), under the deployment's key prefix: fixed windows
+ * (assertUnder/hit), and windows that start at the first attempt (consume) or restart at every
+ * failure (reserveFailure). If Redis is unreachable the limiter fails open: auth and checkout keep
+ * working, and the error is logged by the caller's request log rather than locking everyone out.
  */
 @Injectable()
 export class RateLimiter implements OnModuleDestroy {

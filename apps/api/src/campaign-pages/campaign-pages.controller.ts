@@ -8,6 +8,7 @@ import { AppConfig } from '@ataa/config';
 import { assertAcceptsDonations, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService } from '@ataa/donations';
 import { LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
+import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { chosenAmount, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 
@@ -29,6 +30,7 @@ export class CampaignPagesController {
     private readonly donations: DonationsQueryService,
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
+    private readonly limiter: RateLimiter,
   ) {}
 
   @Get(':slug')
@@ -43,6 +45,14 @@ export class CampaignPagesController {
     const campaign = await this.campaigns.requirePublic(slug);
     const lang: PageLanguage = campaign.language;
     const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as FormState['values'];
+    // Card testing: every attempt from an address counts, valid or not, on any campaign.
+    try {
+      await this.limiter.consume('checkout', rateLimitSubject(request.ip), { limit: this.config.CHECKOUTS_PER_ADDRESS, windowSeconds: this.config.CHECKOUT_WINDOW_SECONDS });
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'rate_limited') throw error;
+      void reply.header('retry-after', String(error.details?.retryAfterSeconds ?? this.config.CHECKOUT_WINDOW_SECONDS));
+      return this.render(reply, campaign, 429, { error: ERROR_MESSAGES[lang].rate_limited, values });
+    }
     if (!(await this.csrfOk(request))) {
       return this.render(reply, campaign, 403, { error: ERROR_MESSAGES[lang].csrf, values });
     }

@@ -43,6 +43,7 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     amount_wrong_precision: 'This currency does not allow that many decimals.', campaign_not_accepting_donations: 'This campaign is not accepting gifts right now.',
     anonymous_not_allowed: 'This campaign does not accept anonymous gifts.', validation_failed: 'Some fields are missing or not valid.',
     csrf: 'The form expired. Please try again.', payment_provider_unavailable: 'The payment page could not be opened. Please try again.',
+    rate_limited: 'Too many attempts from your connection. Please wait a few minutes, then try again.',
     default: 'Something went wrong. Please try again.',
   },
   ar: {
@@ -51,6 +52,7 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     amount_wrong_precision: 'هذه العملة لا تسمح بهذا العدد من الخانات العشرية.', campaign_not_accepting_donations: 'هذه الحملة لا تستقبل تبرعات حاليًا.',
     anonymous_not_allowed: 'هذه الحملة لا تقبل تبرعات مجهولة.', validation_failed: 'بعض الحقول ناقصة أو غير صحيحة.',
     csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', payment_provider_unavailable: 'تعذّر فتح صفحة الدفع. حاول مرة أخرى.',
+    rate_limited: 'محاولات كثيرة من اتصالك. انتظر بضع دقائق ثم حاول مرة أخرى.',
     default: 'حدث خطأ ما. حاول مرة أخرى.',
   },
 };

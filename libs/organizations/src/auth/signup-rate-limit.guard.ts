@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { rateLimitSubject } from '../domain/client-address.js';
 import { AUTH_RATE_LIMITS, RateLimiter, type AuthRateLimits } from '../rate-limiter.js';
 
 /** Counts every sign-up attempt per client address, before validation, so junk requests count too. */
@@ -11,7 +12,7 @@ export class SignupRateLimitGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const ip = context.switchToHttp().getRequest<FastifyRequest>().ip;
+    const ip = rateLimitSubject(context.switchToHttp().getRequest<FastifyRequest>().ip);
     await this.limiter.assertUnder('signup', ip, this.limits.signupsPerIp);
     await this.limiter.hit('signup', ip, this.limits.signupsPerIp);
     return true;
