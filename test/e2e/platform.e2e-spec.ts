@@ -1,8 +1,12 @@
-import { Body, Controller, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import net from 'node:net';
+import { DataSource } from 'typeorm';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import request from 'supertest';
-import { createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+import { createShutdownHandler } from '@ataa/common';
+import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+import { closeApiApp } from '../../apps/api/src/close-api-app.js';
 import { startTcpProxy, TcpProxy } from '../notifications/tcp-proxy.js';
 
 class EchoDto {
@@ -181,5 +185,100 @@ describe('readiness while PostgreSQL is down', () => {
       status = (await request(app.getHttpServer()).get('/health/ready')).status;
     }
     expect(status).toBe(200);
+  });
+});
+
+/** A request that is in flight when the signal comes: it waits for the test, then still needs the database. */
+const slowGate = { entered: null as null | (() => void), release: null as null | (() => void) };
+
+@Controller('slow')
+class SlowController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get()
+  async slow() {
+    await new Promise<void>((resolve) => {
+      slowGate.release = resolve;
+      slowGate.entered?.();
+    });
+    const [row] = await this.dataSource.query(`SELECT 42 AS answer`);
+    return row;
+  }
+}
+@Module({ controllers: [SlowController] })
+class SlowModule {}
+
+/** Whether a new TCP connection to the port is accepted. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('API shutdown (SIGTERM with SHUTDOWN_GRACE_SECONDS)', () => {
+  let env: TestEnvironment;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+  });
+  afterAll(async () => {
+    slowGate.release?.();
+    await env?.cleanup();
+  });
+
+  async function startSlowRequest() {
+    const app = await startTestApi(env.config, { imports: [SlowModule], listen: true });
+    const base = await baseUrlOf(app);
+    const port = Number(new URL(base).port);
+    const entered = new Promise<void>((resolve) => (slowGate.entered = resolve));
+    const response = fetch(`${base}/api/v1/slow`);
+    await entered;
+    return { app, port, response };
+  }
+
+  it('stops accepting connections, lets the request in flight finish (database included), then exits 0', async () => {
+    const { app, port, response } = await startSlowRequest();
+    const exits: number[] = [];
+    const shutdown = createShutdownHandler({
+      graceMs: 60_000,
+      close: () => closeApiApp(app),
+      log: { info: () => undefined, error: () => undefined },
+      exit: (code) => exits.push(code),
+    })('SIGTERM');
+
+    let accepting = true;
+    for (let attempt = 0; attempt < 50 && accepting; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      accepting = await accepts(port);
+    }
+    expect(accepting).toBe(false);
+    expect(exits).toEqual([]);
+
+    slowGate.release!();
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ answer: 42 });
+    await shutdown;
+    expect(exits).toEqual([0]);
+  });
+
+  it('exits 1 once the grace period is over with the request still in flight', async () => {
+    const { app, response } = await startSlowRequest();
+    const exits: number[] = [];
+    let closed: Promise<void> | undefined;
+    await createShutdownHandler({
+      graceMs: 300,
+      close: () => (closed = closeApiApp(app)),
+      log: { info: () => undefined, error: () => undefined },
+      exit: (code) => exits.push(code),
+    })('SIGTERM');
+    expect(exits).toEqual([1]);
+
+    // In production the process is gone now; here the request is let go so the app can close.
+    slowGate.release!();
+    expect((await response).status).toBe(200);
+    await closed;
   });
 });

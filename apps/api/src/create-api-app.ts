@@ -82,7 +82,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts owns SIGTERM/SIGINT (in-flight work first, SHUTDOWN_GRACE_SECONDS).
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { runMain, waitFor } from '@ataa/common';
+import { exitGracefullyOnSignals, runMain, waitFor } from '@ataa/common';
 import { ConfigError, loadConfig } from '@ataa/config';
 import { describeDatabaseUrl, probePostgres } from '@ataa/database';
 import { createLogger } from '@ataa/observability';
 import { describeRedisUrl, probeRedis } from '@ataa/queue';
+import { closeApiApp } from './close-api-app.js';
 import { createApiApp } from './create-api-app.js';
 
 runMain(async () => {
@@ -13,5 +14,10 @@ runMain(async () => {
   await waitFor(`Redis at ${describeRedisUrl(config.REDIS_URL)}`, () => probeRedis(config.REDIS_URL), (m) => logger.warn(m));
   const app = await createApiApp(config, { logger });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
+  exitGracefullyOnSignals({
+    graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+    close: () => closeApiApp(app),
+    log: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
+  });
   logger.info({ url: config.PUBLIC_BASE_URL }, 'api listening');
 }, (error) => error instanceof ConfigError);

@@ -11,6 +11,6 @@ export async function createWorkerApp(config: AppConfig, options: { logger?: App
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts owns SIGTERM/SIGINT (in-flight work first, SHUTDOWN_GRACE_SECONDS).
   return app;
 }

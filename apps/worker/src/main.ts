@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { runMain, waitFor } from '@ataa/common';
+import { exitGracefullyOnSignals, runMain, waitFor } from '@ataa/common';
 import { ConfigError, loadConfig } from '@ataa/config';
 import { describeDatabaseUrl, probePostgres } from '@ataa/database';
 import { createLogger } from '@ataa/observability';
 import { describeRedisUrl, probeRedis } from '@ataa/queue';
+import { closeWorkerApp } from './close-worker-app.js';
 import { createWorkerApp } from './create-worker-app.js';
 
 runMain(async () => {
@@ -11,6 +12,11 @@ runMain(async () => {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   await waitFor(`PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`, () => probePostgres(config.DATABASE_URL), (m) => logger.warn(m));
   await waitFor(`Redis at ${describeRedisUrl(config.REDIS_URL)}`, () => probeRedis(config.REDIS_URL), (m) => logger.warn(m));
-  await createWorkerApp(config, { logger });
+  const app = await createWorkerApp(config, { logger });
+  exitGracefullyOnSignals({
+    graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+    close: () => closeWorkerApp(app),
+    log: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
+  });
   logger.info('worker started');
 }, (error) => error instanceof ConfigError);
