@@ -1,27 +1,59 @@
 // /health/live and /api/v1/meta through the whole API (NestJS on Fastify, validation, filters,
 // metrics and security hooks) next to bare Node `http` serving the same bytes, in the same run.
-import { fmt, load, report, startNode, waitForHttp } from './lib.js';
+// The API runs as in production (NODE_ENV=production, its own secrets) on its own freshly migrated
+// database, ataa_bench_http, dropped at the end (BENCH_KEEP_DB=1 keeps it). BENCH_DURATION sets
+// the seconds per load run (default 5).
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
 
 const API_PORT = 3901;
 const BARE_PORT = 3902;
-const env = { API_PORT: String(API_PORT), LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa' };
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const DB_NAME = 'ataa_bench_http';
+const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
+const dbUrl = Object.assign(new URL(baseUrl), { pathname: `/${DB_NAME}` }).toString();
+const adminUrl = Object.assign(new URL(baseUrl), { pathname: '/postgres' }).toString();
+const { runMigrations } = await import(path.join(root, 'dist/libs/database/src/migrate.js'));
 
-const api = startNode('dist/apps/api/src/main.js', env);
-await waitForHttp(`http://127.0.0.1:${API_PORT}/health/live`);
-const live = await (await fetch(`http://127.0.0.1:${API_PORT}/health/live`)).text();
-const meta = await (await fetch(`http://127.0.0.1:${API_PORT}/api/v1/meta`)).text();
-const bare = startNode('bench/bare-server.js', { BARE_PORT: String(BARE_PORT), BODIES: JSON.stringify({ '/health/live': live, '/api/v1/meta': meta }) });
-await waitForHttp(`http://127.0.0.1:${BARE_PORT}/health/live`);
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
+await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+await admin(`CREATE DATABASE ${DB_NAME}`);
+let api;
+let bare;
 const rows = [];
 try {
+  await runMigrations(dbUrl);
+  api = startNode('dist/apps/api/src/main.js', {
+    NODE_ENV: 'production', API_PORT: String(API_PORT), LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, QUEUE_PREFIX: 'ataa-bench-http',
+    AUTH_SECRET: randomBytes(32).toString('hex'), OPERATOR_TOKEN: randomBytes(24).toString('hex'), STRIPE_SECRET_KEY: 'sk_test_bench_http',
+    STRIPE_WEBHOOK_SECRETS: 'whsec_bench_http',
+    TRANSPARENCY_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+  });
+  await waitForHttp(`http://127.0.0.1:${API_PORT}/health/live`);
+  const live = await (await fetch(`http://127.0.0.1:${API_PORT}/health/live`)).text();
+  const meta = await (await fetch(`http://127.0.0.1:${API_PORT}/api/v1/meta`)).text();
+  bare = startNode('bench/bare-server.js', { BARE_PORT: String(BARE_PORT), BODIES: JSON.stringify({ '/health/live': live, '/api/v1/meta': meta }) });
+  await waitForHttp(`http://127.0.0.1:${BARE_PORT}/health/live`);
+
   for (const route of ['/health/live', '/api/v1/meta']) {
-    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route}`);
-    const ours = await load(`http://127.0.0.1:${API_PORT}${route}`);
+    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route}`, { duration: DURATION });
+    const ours = await load(`http://127.0.0.1:${API_PORT}${route}`, { duration: DURATION });
     rows.push(`${route.padEnd(14)} api ${fmt(ours.rps)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x`);
   }
 } finally {
-  await api.stop();
-  await bare.stop();
+  await api?.stop();
+  await bare?.stop();
+  if (process.env.BENCH_KEEP_DB !== '1') await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
 }
-report('HTTP: API vs bare Node serving the same bytes (50 connections, 5 s)', rows);
+report(`HTTP: API (NODE_ENV=production) vs bare Node serving the same bytes (50 connections, ${DURATION} s)`, rows);
