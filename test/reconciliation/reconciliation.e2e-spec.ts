@@ -17,7 +17,8 @@ describe('reconciliation end to end (API, worker, Stripe sandbox, PostgreSQL, Re
   let financeToken: string;
   let campaign: { id: string; slug: string };
   let chargeA: string;
-  const startedAt = new Date(Date.now() - 1_000);
+  // Whole seconds, like Stripe's times: a run's window starts at a whole second.
+  const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_000);
   const operator = { authorization: 'Bearer development-operator-token-000000' };
 
   const http = () => request(world.apiUrl);

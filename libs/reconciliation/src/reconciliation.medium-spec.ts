@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Stripe from 'stripe';
@@ -7,6 +8,7 @@ import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
 import { CheckoutService, DonationSyncService } from '@ataa/donations';
 import { LedgerService, refundEntry } from '@ataa/ledger';
+import { payoutEntry, payoutReversalEntry } from '@ataa/payouts';
 import { MetricsService } from '@ataa/observability';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import {
@@ -31,10 +33,10 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
   let repo: ReconciliationRepository;
   let campaign: { id: string; slug: string };
 
-  async function give(amount: string): Promise<{ donationId: string; chargeId: string }> {
+  async function give(amount: string, card?: string): Promise<{ donationId: string; chargeId: string }> {
     const result = await app.get(CheckoutService).start(campaign.slug, { amount, coverFees: false, donorName: 'Omar', donorEmail: 'omar@example.org', anonymous: false, publicMessage: null });
     const [row] = await db.query(`SELECT stripe_checkout_session_id FROM donations WHERE id = $1`, [result.donationId]);
-    expect((await sandbox.control.paySession(row.stripe_checkout_session_id)).ok).toBe(true);
+    expect((await sandbox.control.paySession(row.stripe_checkout_session_id, card ? { card } : {})).ok).toBe(true);
     await app.get(DonationSyncService).sync(result.donationId);
     const [after] = await db.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [result.donationId]);
     return { donationId: result.donationId, chargeId: after.stripe_charge_id };
@@ -73,8 +75,10 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
 
   it('a refund made on Stripe and an entry Stripe does not know are reported once, and stay the same open differences', async () => {
     strayRefund = await sandbox.stripe().refunds.create({ charge: gift.chargeId, amount: 700 });
+    // Posted late: its time is ten minutes old, before this run's window; it is found by when it was recorded.
+    const ghostAt = new Date(Date.now() - 600_000);
     await app.get(TransactionRunner).run((m) => app.get(LedgerService).post(m, refundEntry({
-      campaignId: campaign.id, currency: 'usd', occurredAt: new Date(), sourceId: 're_not_on_stripe',
+      campaignId: campaign.id, currency: 'usd', occurredAt: ghostAt, sourceId: 're_not_on_stripe',
     }, 300n)));
 
     const warn = jest.spyOn(Logger.prototype, 'warn');
@@ -84,7 +88,7 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
     const lines = warn.mock.calls.map(([message]) => String(message)).filter((m) => m.startsWith('reconciliation difference'));
     expect(lines).toHaveLength(2);
     expect(lines).toEqual(expect.arrayContaining([expect.stringContaining(`missing_in_ledger: refund ${strayRefund.id}`), expect.stringContaining('missing_on_stripe: refund re_not_on_stripe')]));
-    expect(first.windowStart).not.toBeNull();
+    expect(first.windowStart!.getTime()).toBeGreaterThan(ghostAt.getTime());
     const open = await repo.openDifferences();
     expect(open).toEqual(expect.arrayContaining([
       expect.objectContaining({ kind: 'missing_in_ledger', ledgerKind: 'refund', stripeObjectId: strayRefund.id, stripeAmount: -700n, ledgerAmount: null, campaignId: campaign.id, resolvedAt: null }),
@@ -97,8 +101,6 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
     expect(second).toMatchObject({ differences: 2, newDifferences: 0, resolvedDifferences: 0 });
     expect(warn.mock.calls.filter(([message]) => String(message).startsWith('reconciliation difference'))).toEqual([]);
     warn.mockRestore();
-    // the second run's window starts after both: they were re-read by id, not by widening the window
-    expect(second.windowStart!.getTime()).toBeGreaterThan(Math.max(...open.map((d) => d.occurredAt.getTime())));
     const again = await repo.openDifferences();
     expect(again.map((d) => d.id).sort()).toEqual(open.map((d) => d.id).sort());
     expect(again.every((d) => d.firstRunId === first.id && d.lastRunId === second.id)).toBe(true);
@@ -120,13 +122,13 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
 
   it('once the ledger has the refund, the next run resolves that difference and keeps the other open', async () => {
     await app.get(DonationSyncService).sync(gift.donationId);
-    const run = await service.run({ trigger: 'schedule' });
+    // A window that starts after both differences: they are re-read by id, the window is not widened for them.
+    const run = await service.run({ trigger: 'operator', since: new Date((strayRefund.created + 1) * 1000) });
+    expect(run.windowStart!.getTime()).toBeGreaterThan(strayRefund.created * 1000);
     expect(run).toMatchObject({ differences: 1, newDifferences: 0, resolvedDifferences: 1 });
     const [resolved] = await repo.findDifferences(strayRefund.id);
     expect(resolved.resolvedAt).toBeInstanceOf(Date);
     expect((await repo.openDifferences()).map((d) => d.stripeObjectId)).toEqual(['re_not_on_stripe']);
-    // a difference that never resolves does not hold later windows open
-    expect(run.windowStart!.getTime()).toBeGreaterThan(resolved.occurredAt.getTime());
   });
 
   it('a movement or an entry younger than the grace window is in flight, not a difference, and leaves open ones open', async () => {
@@ -138,5 +140,30 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
     expect(run).toMatchObject({ inFlight: 2, newDifferences: 0, resolvedDifferences: 0 });
     expect(await repo.findDifferences(fresh.id)).toEqual([]);
     expect((await repo.openDifferences()).map((d) => d.stripeObjectId)).toEqual(['re_not_on_stripe']);
+  });
+  it('a transfer recorded twice is a duplicate; a reversal recorded with another amount is an amount mismatch', async () => {
+    await give('100.00', '4000000000000077'); // available at once, so it can be transferred
+    const stripe = sandbox.stripe();
+    const account = await stripe.accounts.create({ type: 'express', country: 'US' });
+    await sandbox.control.completeOnboarding(account.id);
+    const transfer = await stripe.transfers.create({ amount: 1500, currency: 'usd', destination: account.id, transfer_group: campaign.id });
+    const reversal = await stripe.transfers.createReversal(transfer.id, { amount: 400 });
+    const at = new Date(transfer.created * 1000);
+    const base = () => ({ payoutId: randomUUID(), campaignId: campaign.id, currency: 'usd', occurredAt: at, metadata: { transfer_id: transfer.id } });
+    await app.get(TransactionRunner).run((m) => app.get(LedgerService).postMany(m, [
+      payoutEntry(base(), 1500n), payoutEntry(base(), 1500n), payoutReversalEntry(base(), reversal.id, 450n),
+    ]));
+
+    const run = await service.run({ trigger: 'operator' });
+    // these two, and the refund the previous test left in flight (this service's grace window is zero)
+    expect(run.newDifferences).toBe(3);
+    const open = await repo.openDifferences();
+    expect(open.find((d) => d.stripeObjectId === transfer.id)).toMatchObject({
+      kind: 'duplicate', ledgerKind: 'payout', stripeAmount: -1500n, ledgerAmount: -3000n, campaignId: campaign.id,
+    });
+    expect(open.find((d) => d.stripeObjectId === transfer.id)!.ledgerEntryIds).toHaveLength(2);
+    expect(open.find((d) => d.stripeObjectId === reversal.id)).toMatchObject({
+      kind: 'amount_mismatch', ledgerKind: 'payout_reversal', stripeAmount: 400n, ledgerAmount: 450n, details: expect.objectContaining({ difference: '50' }),
+    });
   });
 });

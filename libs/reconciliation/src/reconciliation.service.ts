@@ -75,7 +75,10 @@ export class ReconciliationService implements OnModuleInit {
   private async runLocked(options: RunOptions): Promise<ReconciliationRun> {
     const now = new Date();
     const grace = this.config.RECONCILIATION_GRACE_MS;
-    const since = options.since !== undefined ? options.since : await this.windowStart(now);
+    const wanted = options.since !== undefined ? options.since : await this.windowStart(now);
+    // Stripe's times are whole seconds (and so are the entries' occurred_at taken from them): the
+    // ledger side of the window starts at the same second as Stripe's `created[gte]`.
+    const since = wanted ? new Date(unix(wanted) * 1000) : null;
     const run = await this.repo.startRun(options.trigger, since, now, grace);
     try {
       const open = await this.repo.openDifferences();
@@ -85,7 +88,7 @@ export class ReconciliationService implements OnModuleInit {
       await this.fillCampaigns(movements);
       const transferIds = [...movements.filter((m) => m.kind === 'payout').map((m) => m.stripeId), ...older.filter((o) => o.ledgerKind === 'payout').map((o) => o.stripeObjectId)];
       const stripeIds = [...movements.map((m) => m.stripeId), ...older.map((o) => o.stripeObjectId)];
-      const facts = await this.repo.ledgerFacts(stripeIds, transferIds, since);
+      const facts = await this.repo.ledgerFacts(stripeIds, transferIds, older.flatMap((o) => o.ledgerEntryIds), since);
       const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace) });
       const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since, new Set(older.map((o) => o.key)), result.inFlightKeys);
       const opened = await this.tx.run(async (m) => {

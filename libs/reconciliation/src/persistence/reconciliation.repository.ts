@@ -62,6 +62,9 @@ const toRun = (r: Record<string, any>): ReconciliationRun => ({
   inFlight: r.in_flight, differences: r.differences, newDifferences: r.new_differences, resolvedDifferences: r.resolved_differences, error: r.error,
 });
 
+/** The reconciled kinds as SQL literals (constants): lets PostgreSQL use the partial index on them. */
+const KINDS_SQL = RECONCILED_KINDS.map((k) => `'${k}'`).join(', ');
+
 const big = (v: string | null) => (v === null ? null : BigInt(v));
 
 const toDifference = (r: Record<string, any>): StoredDifference => ({
@@ -133,10 +136,12 @@ export class ReconciliationRepository {
 
   /**
    * Ledger entries sourced from Stripe: those keyed on the given Stripe ids (payouts by their
-   * transfer), plus every such entry of the window, so that one Stripe does not list shows up.
-   * The amount is what the entry moved on the platform's Stripe balance.
+   * transfer), the given entries (open differences re-checked), and every such entry recorded
+   * since the window started, so that one Stripe does not list shows up (an entry that happened in
+   * the window was recorded in it too). The amount is what the entry moved on the platform's Stripe
+   * balance.
    */
-  async ledgerFacts(stripeIds: string[], transferIds: string[], since: Date | null): Promise<LedgerFact[]> {
+  async ledgerFacts(stripeIds: string[], transferIds: string[], entryIds: string[], since: Date | null): Promise<LedgerFact[]> {
     const rows: { id: string; kind: ReconciledKind; stripe_id: string; currency: string; campaign_id: string | null; occurred_at: Date; amount: string }[] =
       await this.dataSource.query(
         `WITH e AS (
@@ -144,13 +149,15 @@ export class ReconciliationRepository {
            UNION
            SELECT j.id FROM payouts p JOIN journal_entries j ON j.source_id = p.id::text AND j.kind = 'payout' WHERE p.stripe_transfer_id = ANY($2::text[])
            UNION
-           SELECT j.id FROM journal_entries j WHERE j.kind = ANY($4::text[]) AND ($3::timestamptz IS NULL OR j.occurred_at >= $3)
+           SELECT j.id FROM journal_entries j WHERE j.id = ANY($6::uuid[]) AND j.kind = ANY($4::text[])
+           UNION
+           SELECT j.id FROM journal_entries j WHERE j.kind IN (${KINDS_SQL}) AND ${since ? 'j.recorded_at >= $3' : '$3::timestamptz IS NULL'}
          )
          SELECT j.id, j.kind, CASE WHEN j.kind = 'payout' THEN coalesce(j.metadata->>'transfer_id', j.source_id) ELSE j.source_id END AS stripe_id,
                 j.currency, j.campaign_id, j.occurred_at,
                 coalesce((SELECT sum(p.amount) FROM postings p WHERE p.entry_id = j.id AND p.account_code = $5), 0)::text AS amount
          FROM e JOIN journal_entries j ON j.id = e.id`,
-        [stripeIds, transferIds, since, RECONCILED_KINDS, PLATFORM_ACCOUNTS.stripeBalance],
+        [stripeIds, transferIds, since, RECONCILED_KINDS, PLATFORM_ACCOUNTS.stripeBalance, entryIds],
       );
     return rows.map((r) => ({
       entryId: r.id, kind: r.kind, stripeId: r.stripe_id, currency: r.currency, campaignId: r.campaign_id, occurredAt: r.occurred_at, amount: BigInt(r.amount),
