@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { exitGracefullyOnSignals, runMain, waitFor } from '@ataa/common';
-import { ConfigError, loadConfig } from '@ataa/config';
+import { ConfigError, loadConfig, SECRETS_USED_BY } from '@ataa/config';
 import { describeDatabaseUrl, probePostgres } from '@ataa/database';
 import { createLogger } from '@ataa/observability';
 import { describeRedisUrl, probeRedis } from '@ataa/queue';
@@ -8,7 +8,7 @@ import { closeApiApp } from './close-api-app.js';
 import { createApiApp } from './create-api-app.js';
 
 runMain(async () => {
-  const config = loadConfig();
+  const config = loadConfig(process.env, SECRETS_USED_BY['api']);
   const logger = createLogger(config.LOG_LEVEL, 'api');
   await waitFor(`PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`, () => probePostgres(config.DATABASE_URL), (m) => logger.warn(m));
   await waitFor(`Redis at ${describeRedisUrl(config.REDIS_URL)}`, () => probeRedis(config.REDIS_URL), (m) => logger.warn(m));

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { runMain } from '@ataa/common';
-import { ConfigError, loadConfig } from '@ataa/config';
+import { ConfigError, loadConfig, SECRETS_USED_BY } from '@ataa/config';
 import { createLogger } from '@ataa/observability';
 import { createSandbox } from './sandbox.js';
 
 // The Stripe sandbox as its own process (npm start, docker compose).
 runMain(async () => {
-  const config = loadConfig();
+  const config = loadConfig(process.env, SECRETS_USED_BY['stripe-sandbox']);
   const logger = createLogger(config.LOG_LEVEL, 'stripe-sandbox');
   const secret = config.STRIPE_WEBHOOK_SECRETS?.[0];
   if (config.SANDBOX_WEBHOOK_URL && !secret) throw new ConfigError('Configuration error: SANDBOX_WEBHOOK_URL needs STRIPE_WEBHOOK_SECRETS (its first secret signs the events)');

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, loadConfig, SECRETS_USED_BY } from './app-config.js';
 
 const pkcs8 = (type: 'ed25519' | 'x25519') => generateKeyPairSync(type as 'ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
 const PRODUCTION = { NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(32), OPERATOR_TOKEN: 'o'.repeat(24), STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRETS: 'whsec_x' };
@@ -37,6 +37,27 @@ describe('loadConfig', () => {
       expect((error as Error).message).toContain('AUTH_SECRET');
       expect((error as Error).message).not.toContain('short-secret');
     }
+  });
+
+  it('asks each process in production only for the secrets it uses, and gives the others no development value', () => {
+    // The mail catcher and the sandbox have no secret-bearing feature.
+    for (const app of ['mail-catcher', 'stripe-sandbox'] as const) {
+      const config = loadConfig({ NODE_ENV: 'production' }, SECRETS_USED_BY[app]);
+      expect(config.AUTH_SECRET).toBeUndefined();
+      expect(config.STRIPE_SECRET_KEY).toBeUndefined();
+    }
+    // The worker calls Stripe, signs checkpoints and invitation links, but authenticates no operator
+    // and verifies no webhook.
+    const worker = { NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(32), STRIPE_SECRET_KEY: 'sk_live_x', TRANSPARENCY_SIGNING_KEY: pkcs8('ed25519') };
+    const config = loadConfig(worker, SECRETS_USED_BY.worker);
+    expect(config.OPERATOR_TOKEN).toBeUndefined();
+    expect(config.STRIPE_WEBHOOK_SECRETS).toBeUndefined();
+    expect(() => loadConfig({ ...worker, STRIPE_SECRET_KEY: undefined }, SECRETS_USED_BY.worker))
+      .toThrow('Configuration error: STRIPE_SECRET_KEY is required when NODE_ENV=production');
+    // The API uses every one of them.
+    expect(() => loadConfig(worker, SECRETS_USED_BY.api)).toThrow('Configuration error: OPERATOR_TOKEN is required when NODE_ENV=production');
+    // Without a list, every secret is required (the safe default).
+    expect(() => loadConfig(worker)).toThrow(/OPERATOR_TOKEN is required/);
   });
 
   it('does not point a real key at the sandbox', () => {

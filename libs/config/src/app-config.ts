@@ -142,6 +142,21 @@ export class AppConfig {
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */
 const PRODUCTION_SECRETS = ['AUTH_SECRET', 'OPERATOR_TOKEN', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRETS', 'TRANSPARENCY_SIGNING_KEY'] as const;
+export type ProductionSecret = (typeof PRODUCTION_SECRETS)[number];
+
+/**
+ * The secrets each process uses, so a process is never asked for one it has no feature for: the API
+ * signs sessions and invitations, authenticates operators, calls Stripe, verifies webhooks and signs
+ * checkpoints; the worker calls Stripe, derives invitation links and signs the checkpoints receipts
+ * carry; the Stripe sandbox and the mail catcher need none (the sandbox signs webhooks with
+ * STRIPE_WEBHOOK_SECRETS only when it delivers them, which its own start-up checks).
+ */
+export const SECRETS_USED_BY = {
+  api: PRODUCTION_SECRETS,
+  worker: ['AUTH_SECRET', 'STRIPE_SECRET_KEY', 'TRANSPARENCY_SIGNING_KEY'],
+  'stripe-sandbox': [],
+  'mail-catcher': [],
+} as const satisfies Record<string, readonly ProductionSecret[]>;
 
 const DEVELOPMENT_DEFAULTS: Partial<Record<(typeof PRODUCTION_SECRETS)[number], string>> = {
   AUTH_SECRET: 'development-only-auth-secret-change-me-000000',
@@ -157,8 +172,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the configuration. Throws a ConfigError whose message is one clear line. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/**
+ * Reads and validates the configuration. Throws a ConfigError whose message is one clear line.
+ * `requiredSecrets`: the secrets this process uses (every one unless told), required in production.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets: readonly ProductionSecret[] = PRODUCTION_SECRETS): AppConfig {
   const raw: Record<string, unknown> = {};
   const known = Object.keys(new AppConfig());
   for (const key of [...known, ...PRODUCTION_SECRETS, 'STRIPE_API_BASE', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE']) {
@@ -169,7 +187,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const key of PRODUCTION_SECRETS) {
     if (raw[key] !== undefined) continue;
     if (nodeEnv === 'production') {
-      throw new ConfigError(`Configuration error: ${key} is required when NODE_ENV=production`);
+      // A secret this process does not use stays unset (never a development default in production).
+      if (requiredSecrets.includes(key)) throw new ConfigError(`Configuration error: ${key} is required when NODE_ENV=production`);
+      continue;
     }
     if (DEVELOPMENT_DEFAULTS[key] !== undefined) raw[key] = DEVELOPMENT_DEFAULTS[key];
   }
