@@ -54,6 +54,30 @@ describe('public ledger appender and read side (PostgreSQL)', () => {
     expect(entries[3]).toMatchObject({ donor: 'Anonymous', donorCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
+  it('pages from any cursor with both neighbours right, from one read, in both orders and with filters', async () => {
+    const sides = (i: number) => [{ after: i }, { before: i }];
+    const filters = [{ kind: null, month: null }, { kind: 'fee' as const, month: null }, { kind: 'donation' as const, month: null }, { kind: null, month: '2026-02' }];
+    for (const order of ['asc', 'desc'] as const) {
+      for (const filter of filters) {
+        const matching = entries.filter((e) => e.index < log.size && (filter.kind === null || e.kind === filter.kind) && (filter.month === null || e.time.startsWith(filter.month)));
+        for (const cursor of [...Array(log.size + 2).keys()].flatMap(sides)) {
+          const page = await service.page(log, { order, cursor, ...filter, limit: 2 });
+          // Brute force: read away from the cursor, two entries, shown in the requested order.
+          const away = cursor.after !== undefined ? matching.filter((e) => e.index > cursor.after) : matching.filter((e) => e.index < (cursor.before as number)).reverse();
+          const shown = away.slice(0, 2);
+          if ((cursor.after !== undefined) !== (order === 'asc')) shown.reverse();
+          const context = JSON.stringify({ order, filter, cursor });
+          expect([context, page.entries.map((e) => e.index)]).toEqual([context, shown.map((e) => e.index)]);
+          const first = shown[0]?.index;
+          const last = shown.at(-1)?.index;
+          const after = (i: number | undefined) => i !== undefined && matching.some((e) => (order === 'asc' ? e.index > i : e.index < i));
+          const before = (i: number | undefined) => i !== undefined && matching.some((e) => (order === 'asc' ? e.index < i : e.index > i));
+          expect([context, page.next !== null, page.prev !== null]).toEqual([context, after(last), before(first)]);
+        }
+      }
+    }
+  });
+
   it('appends each (journal entry, kind) once and rejects impossible entries, changing nothing', async () => {
     const sourceRef = randomUUID();
     const input = { campaignId, kind: 'donation' as const, amount: 700n, currency: 'usd', occurredAt: new Date('2026-03-10T00:00:00Z'), donorDisplayName: 'Omar', donorCommitment: null, publicMessage: null, payoutPurpose: null, sourceRef };

@@ -18,8 +18,11 @@ function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['ki
       const ordered = query.order === 'asc' ? beyond : [...beyond].reverse();
       return ordered.slice(0, query.limit);
     },
-    async existsBeyond(campaignId: string, query: Omit<EntryPageQuery, 'limit'> & { from: number }): Promise<boolean> {
-      return (await repository.page(campaignId, { ...query, limit: 1 })).length > 0;
+    /** The page and, without recording another query, whether a match lies behind the cursor (at it or beyond, the other way). */
+    async pageFrom(campaignId: string, query: EntryPageQuery & { from: number }): Promise<{ entries: StoredEntry[]; behind: boolean }> {
+      const entries = await repository.page(campaignId, query);
+      const behind = all.some((e) => e.index < query.size && (query.kind === null || e.kind === query.kind) && (query.order === 'asc' ? e.index <= query.from : e.index >= query.from));
+      return { entries, behind: entries.length > 0 && behind };
     },
   };
   return { repository: repository as unknown as PublicLedgerRepository, queries };
@@ -45,7 +48,7 @@ describe('public ledger read side', () => {
     expect(queries.map((q) => [q.order, q.from, q.limit, q.size])).toEqual([['asc', null, 1000, 2500], ['asc', 999, 1000, 2500], ['asc', 1999, 1000, 2500]]);
   });
 
-  it('reads a page with one row ahead and checks the other side only when a cursor is given', async () => {
+  it('reads a page with one row ahead, and with a cursor learns the other side in the same read', async () => {
     const { repository, queries } = fakeRepository(10);
     const service = serviceOver(repository);
     const newest = await service.page(logOf(10), { order: 'desc', cursor: null, kind: null, month: null, limit: 3 });
@@ -57,7 +60,8 @@ describe('public ledger read side', () => {
     const older = await service.page(logOf(10), { order: 'desc', cursor: decodeCursor(newest.next as string), kind: null, month: null, limit: 3 });
     expect(older.entries.map((e) => e.index)).toEqual([6, 5, 4]);
     expect([older.prev && decodeCursor(older.prev), older.next && decodeCursor(older.next), older.immutable]).toEqual([{ after: 6 }, { before: 4 }, true]);
-    expect(queries.map((q) => q.limit)).toEqual([4, 1]);
+    // The other side (is there a newer page?) comes with the same read.
+    expect(queries.map((q) => q.limit)).toEqual([4]);
 
     // Back towards the newest: read away from the cursor, then put in the requested order.
     const back = await service.page(logOf(10), { order: 'desc', cursor: { after: 6 }, kind: null, month: null, limit: 3 });

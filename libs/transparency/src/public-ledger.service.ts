@@ -103,8 +103,8 @@ export class PublicLedgerService {
   }
 
   /**
-   * One page by keyset. Reads one row more than the page to know whether there is more in the
-   * direction read; only the other direction (when a cursor is given) needs an existence check.
+   * One page by keyset, in one read. Reads one row more than the page to know whether there is more
+   * in the direction read; with a cursor, the same read says whether anything lies behind it.
    */
   async page(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerPage> {
     const { cursor, order, limit } = request;
@@ -112,8 +112,11 @@ export class PublicLedgerService {
     // A cursor names a side of an index; the rows are read away from it, then put in the requested order.
     const readOrder = cursor === null ? order : cursor.after !== undefined ? 'asc' : 'desc';
     const forward = readOrder === order;
-    const from = cursor === null ? null : ((cursor.after ?? cursor.before) as number);
-    const rows = await this.repository.page(log.campaign.id, { ...base, order: readOrder, from, limit: limit + 1 });
+    const query = { ...base, order: readOrder, limit: limit + 1 } as const;
+    const { entries: rows, behind } =
+      cursor === null
+        ? { entries: await this.repository.page(log.campaign.id, { ...query, from: null }), behind: false }
+        : await this.repository.pageFrom(log.campaign.id, { ...query, from: (cursor.after ?? cursor.before) as number });
     const moreAhead = rows.length > limit;
     const entries = rows.slice(0, limit);
     if (!forward) entries.reverse();
@@ -121,11 +124,9 @@ export class PublicLedgerService {
     const last = entries[entries.length - 1];
     const towardsEnd = (index: number): LedgerCursor => (order === 'asc' ? { after: index } : { before: index });
     const towardsStart = (index: number): LedgerCursor => (order === 'asc' ? { before: index } : { after: index });
-    const hasBeyond = async (c: LedgerCursor) =>
-      this.repository.existsBeyond(log.campaign.id, { ...base, order: c.after !== undefined ? 'asc' : 'desc', from: (c.after ?? c.before) as number });
     // Without a cursor the page starts at the start: nothing precedes it.
-    const hasNext = last !== undefined && (forward ? moreAhead : await hasBeyond(towardsEnd(last.index)));
-    const hasPrev = first !== undefined && (forward ? cursor !== null && (await hasBeyond(towardsStart(first.index))) : moreAhead);
+    const hasNext = last !== undefined && (forward ? moreAhead : behind);
+    const hasPrev = first !== undefined && (forward ? behind : moreAhead);
     const next = hasNext ? encodeCursor(towardsEnd(last.index)) : null;
     const prev = hasPrev ? encodeCursor(towardsStart(first.index)) : null;
     // Entries never change; a full page read from a fixed cursor towards older entries stays the same forever.

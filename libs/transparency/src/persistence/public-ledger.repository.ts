@@ -95,6 +95,28 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
 }
 
 /**
+ * The WHERE clause of a keyset read: the campaign, below the size, beyond `from` in `order`
+ * (exclusive unless `inclusive`), and the filters; parameters are appended to `params`
+ * ($1 campaign and $2 size are already there).
+ */
+function matching(query: Omit<EntryPageQuery, 'limit'> & { inclusive?: boolean }, params: unknown[]): string {
+  const where = ['campaign_id = $1', 'idx < $2'];
+  if (query.from !== null) {
+    params.push(query.from);
+    where.push(`idx ${query.order === 'asc' ? '>' : '<'}${query.inclusive ? '=' : ''} $${params.length}`);
+  }
+  if (query.kind) {
+    params.push(query.kind);
+    where.push(`kind = $${params.length}`);
+  }
+  if (query.month) {
+    params.push(query.month);
+    where.push(`month = $${params.length}`);
+  }
+  return where.join(' AND ');
+}
+
+/**
  * The only code touching the transparency tables. Plain SQL throughout: the read paths are hot
  * (public pages under load) and page by keyset on (campaign_id, idx), never OFFSET.
  */
@@ -199,30 +221,28 @@ export class PublicLedgerRepository {
   /** One page of entries, by keyset on the leaf index. */
   async page(campaignId: string, query: EntryPageQuery): Promise<StoredEntry[]> {
     const params: unknown[] = [campaignId, query.size, query.limit];
-    const where = ['campaign_id = $1', 'idx < $2'];
-    if (query.from !== null) {
-      params.push(query.from);
-      where.push(`idx ${query.order === 'asc' ? '>' : '<'} $${params.length}`);
-    }
-    if (query.kind) {
-      params.push(query.kind);
-      where.push(`kind = $${params.length}`);
-    }
-    if (query.month) {
-      params.push(query.month);
-      where.push(`month = $${params.length}`);
-    }
     const rows: EntryRow[] = await this.dataSource.query(
-      `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE ${where.join(' AND ')} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
+      `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE ${matching(query, params)} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
       params,
     );
     return rows.map((row) => toEntry(campaignId, row));
   }
 
-  /** Whether any entry matches beyond a bound (to know if a page has a neighbour). */
-  async existsBeyond(campaignId: string, query: Omit<EntryPageQuery, 'limit'> & { from: number }): Promise<boolean> {
-    const rows = await this.page(campaignId, { ...query, limit: 1 });
-    return rows.length > 0;
+  /**
+   * A page read away from a cursor and, in the same round trip, whether a matching entry lies
+   * behind the cursor (at it, or further the other way): the page's neighbour on that side, since
+   * nothing matches between the cursor and the page's first entry.
+   */
+  async pageFrom(campaignId: string, query: EntryPageQuery & { from: number }): Promise<{ entries: StoredEntry[]; behind: boolean }> {
+    const params: unknown[] = [campaignId, query.size, query.limit];
+    const ahead = matching(query, params);
+    const behind = matching({ ...query, order: query.order === 'asc' ? 'desc' : 'asc', from: query.from, inclusive: true }, params);
+    const rows: (EntryRow & { behind: boolean })[] = await this.dataSource.query(
+      `SELECT ${ENTRY_COLUMNS}, EXISTS (SELECT 1 FROM public_ledger_entries WHERE ${behind}) AS behind
+       FROM public_ledger_entries WHERE ${ahead} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
+      params,
+    );
+    return { entries: rows.map((row) => toEntry(campaignId, row)), behind: rows.length > 0 && rows[0].behind };
   }
 
   async entry(campaignId: string, index: number): Promise<StoredEntry | null> {
