@@ -65,10 +65,11 @@ export function encodeCursor(cursor: LedgerCursor): string {
 
 /** Parses an opaque cursor; anything but one we issued is a 400. */
 export function decodeCursor(text: string): LedgerCursor {
-  const invalid = new DomainError('invalid_cursor', 'cursor is not a cursor this ledger issued', 400);
-  if (!/^[A-Za-z0-9_-]{2,24}$/.test(text)) throw invalid;
+  // Built only when thrown: an error captures a stack trace, and valid cursors come with every page.
+  const invalid = () => new DomainError('invalid_cursor', 'cursor is not a cursor this ledger issued', 400);
+  if (!/^[A-Za-z0-9_-]{2,24}$/.test(text)) throw invalid();
   const match = /^([ab])(0|[1-9][0-9]{0,15})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (!match || !Number.isSafeInteger(Number(match[2]))) throw invalid;
+  if (!match || !Number.isSafeInteger(Number(match[2]))) throw invalid();
   return match[1] === 'a' ? { after: Number(match[2]) } : { before: Number(match[2]) };
 }
 

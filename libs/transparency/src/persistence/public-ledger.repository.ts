@@ -60,11 +60,16 @@ export interface NewEntryRow {
   sourceRef: string;
 }
 
-const ENTRY_COLUMNS = `idx, occurred_at, kind, amount::text AS amount, currency, donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, leaf_hash`;
+/**
+ * Time and leaf hash come as the text the public entry shows (ISO 8601 in UTC with milliseconds, as
+ * Date#toISOString writes it; lower-case hex): no Date or Buffer per row on the hot read paths.
+ */
+const ENTRY_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, kind, amount::text AS amount, currency,
+  donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash`;
 
 interface EntryRow {
   idx: string;
-  occurred_at: Date;
+  time: string;
   kind: PublicEntryKind;
   amount: string;
   currency: string;
@@ -73,7 +78,7 @@ interface EntryRow {
   public_message: string | null;
   payout_purpose: string | null;
   balance: string;
-  leaf_hash: Buffer;
+  leaf_hash: string;
 }
 
 function toEntry(campaignId: string, row: EntryRow): StoredEntry {
@@ -81,7 +86,7 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
     v: 1,
     campaign: campaignId,
     index: Number(row.idx),
-    time: row.occurred_at.toISOString(),
+    time: row.time,
     kind: row.kind,
     amount: row.amount,
     currency: row.currency,
@@ -90,7 +95,7 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
     message: row.public_message,
     purpose: row.payout_purpose,
     balance: row.balance,
-    leafHash: row.leaf_hash.toString('hex'),
+    leafHash: row.leaf_hash,
   };
 }
 
