@@ -1,6 +1,7 @@
 // The public ledger of a campaign with 1,000,000 entries (issue 6):
 // - ledger page (HTML) and JSON under load, first page and a page deep in the log (keyset), next to
-//   bare Node serving the same bytes in the same run;
+//   bare Node serving the same bytes in the same run; and pages at random depths, each request a new
+//   cursor, so none is served from the API's answer cache;
 // - CSV export of every entry: time to the last byte and the API's peak memory (also by quarter of
 //   the export, and for a campaign a tenth the size: flat memory means the peak does not grow with
 //   the rows), next to PostgreSQL COPY of the same rows (the floor);
@@ -16,6 +17,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import autocannon from 'autocannon';
 import pg from 'pg';
 import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
 
@@ -196,6 +198,22 @@ async function checkServed(api, campaign, size) {
   if (!ok) throw new Error(`inclusion proof of entry ${index} does not verify`);
 }
 
+/**
+ * Pages that are never cached: every request asks for 50 entries before a different random index,
+ * so each answer is built (keyset read, JSON) instead of coming from the API's answer cache, as the
+ * first view of a page after an append is.
+ */
+async function loadUncached(base, size) {
+  const run = (duration) => autocannon({
+    url: base, connections: 50, duration, headers: { accept: 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, path: `${new URL(base).pathname}?cursor=${Buffer.from(`b${50 + Math.floor(Math.random() * (size - 50))}`).toString('base64url')}` }) }],
+  });
+  await run(Math.min(1, DURATION));
+  const result = await run(DURATION);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${base}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
 function procStatus(pid, field) {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : NaN;
@@ -351,6 +369,8 @@ try {
     const size = `${(Buffer.byteLength(bodies[route.path]) / 1024).toFixed(1)} kB`;
     rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x`);
   }
+  const uncached = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE);
+  rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor (no bare Node figure)`);
   report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes (50 connections, ${DURATION} s)`, rows);
 
   const apiPid = api.child.pid;
