@@ -82,6 +82,10 @@ describe('platform basics over HTTP', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-frame-options']).toBeDefined();
+    // On every answer, errors included.
+    const missing = await request(app.getHttpServer()).get('/api/v1/nope').expect(404);
+    expect(missing.headers['x-content-type-options']).toBe('nosniff');
+    expect(missing.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
 
   it('validates and transforms input under /api/v1', async () => {

@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -12,6 +11,7 @@ import { registerCsrf } from './campaign-pages/csrf.setup.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { createValidationPipe } from './http/validation.js';
 import { trustProxyOption } from './http/trust-proxy.js';
+import { securityHeaders } from './http/security-headers.js';
 import { registerViews } from './http/views.js';
 
 export const API_PREFIX = 'api/v1';
@@ -48,7 +48,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
   const fastify = app.getHttpAdapter().getInstance();
 
-  await app.register(helmet as never, {
+  const security = securityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -60,6 +60,10 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
       },
     },
     crossOriginEmbedderPolicy: false,
+  });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(security);
+    done();
   });
 
   await registerCsrf(app, config);
