@@ -53,3 +53,43 @@ describe('public ledger answer cache', () => {
     expect(cache.usedBytes).toBe(0);
   });
 });
+
+describe('public ledger answer cache, building', () => {
+  it('builds a missing answer once for the requests that miss together, then serves it', async () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    let builds = 0;
+    let release: () => void = () => undefined;
+    const build = () => {
+      builds++;
+      return new Promise<CachedAnswer>((resolve) => {
+        release = () => resolve(answer('page'));
+      });
+    };
+    const together = [cache.buildOnce('k', 'v1', build), cache.buildOnce('k', 'v1', build), cache.buildOnce('k', 'v1', build)];
+    expect(builds).toBe(1);
+    release();
+    expect((await Promise.all(together)).map((a) => a.body.toString())).toEqual(['page', 'page', 'page']);
+    expect(cache.get('k', 'v1')?.body.toString()).toBe('page');
+    // Another version is another build.
+    const next = cache.buildOnce('k', 'v2', build);
+    expect(builds).toBe(2);
+    release();
+    await next;
+  });
+
+  it('shares a failed build with the requests that waited for it, keeps nothing, and builds again next time', async () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    let builds = 0;
+    const failing = () => {
+      builds++;
+      return Promise.reject(new Error('database down'));
+    };
+    const together = [cache.buildOnce('k', 'v', failing), cache.buildOnce('k', 'v', failing)];
+    await expect(together[0]).rejects.toThrow('database down');
+    await expect(together[1]).rejects.toThrow('database down');
+    expect(builds).toBe(1);
+    expect(cache.get('k', 'v')).toBeUndefined();
+    await expect(cache.buildOnce('k', 'v', async () => answer('back'))).resolves.toMatchObject({ contentType: 'application/json' });
+    expect(cache.get('k', 'v')?.body.toString()).toBe('back');
+  });
+});

@@ -25,6 +25,8 @@ export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
  */
 export class PublicLedgerCache {
   private readonly answers = new Map<string, { version: string; answer: CachedAnswer }>();
+  /** Answers being built, by request and version: after an append, the requests that miss together build once. */
+  private readonly building = new Map<string, Promise<CachedAnswer>>();
   private bytes = 0;
 
   constructor(
@@ -48,6 +50,24 @@ export class PublicLedgerCache {
     this.answers.delete(key);
     this.answers.set(key, found);
     return found.answer;
+  }
+
+  /**
+   * Builds a missing answer and keeps it; callers missing the same request and version meanwhile
+   * share that one build (and its failure, which is not kept).
+   */
+  buildOnce(key: string, version: string, build: () => Promise<CachedAnswer>): Promise<CachedAnswer> {
+    const id = `${version}\n${key}`;
+    const pending = this.building.get(id);
+    if (pending !== undefined) return pending;
+    const built = build()
+      .then((answer) => {
+        this.set(key, version, answer);
+        return answer;
+      })
+      .finally(() => this.building.delete(id));
+    this.building.set(id, built);
+    return built;
   }
 
   set(key: string, version: string, answer: CachedAnswer): void {

@@ -117,18 +117,18 @@ export class PublicLedgerHttp {
 
   /**
    * Serves an answer built from the log head just read: from the cache when it was built from the
-   * same head, otherwise built now (the route's reads and rendering) and kept. ETag and
+   * same head, otherwise built now (the route's reads and rendering, once for concurrent requests) and kept. ETag and
    * Cache-Control as before; 304 when the client already holds this version.
    */
   private async answer(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, build: () => Promise<BuiltAnswer>): Promise<void> {
     const key = `${log.campaign.id}|${variant}|${request.url}`;
     const version = logVersion(log);
-    let answer = this.cache.get(key, version);
-    if (answer === undefined) {
-      const built = await build();
-      answer = { etag: etagFor(log, variant, request.url), cacheControl: built.cacheControl, contentType: built.contentType, body: Buffer.from(built.body, 'utf8') };
-      this.cache.set(key, version, answer);
-    }
+    const answer =
+      this.cache.get(key, version) ??
+      (await this.cache.buildOnce(key, version, async () => {
+        const built = await build();
+        return { etag: etagFor(log, variant, request.url), cacheControl: built.cacheControl, contentType: built.contentType, body: Buffer.from(built.body, 'utf8') };
+      }));
     void reply.header('etag', answer.etag).header('cache-control', answer.cacheControl).header('vary', 'Accept');
     if (notModified(request, answer.etag)) {
       void reply.status(304).send();
