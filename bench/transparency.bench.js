@@ -5,6 +5,7 @@
 // - CSV export of every entry: time to the last byte and the API's peak memory (also by quarter of
 //   the export, and for a campaign a tenth the size: flat memory means the peak does not grow with
 //   the rows), next to PostgreSQL COPY of the same rows (the floor);
+// - the newest page under load while entries are appended (its answer changes all the time);
 // - append cost (one entry, one transaction, as the ledger posts it) at 10 entries versus 1,000,000.
 // The entries are seeded with SQL (generate_series) straight into a separate bench database, with
 // leaf hashes, Merkle nodes, frontier and totals computed the way the appender computes them; the
@@ -266,38 +267,71 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function appendCosts(campaigns) {
+/** The appender as the ledger runs it (own Nest context on the bench database): append(campaign, n) in its own transaction. */
+async function openAppender() {
   class AppendBenchModule {}
   Module({ imports: [ConfigModule.forRoot(loadConfig({ ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' })), DatabaseModule, TransparencyModule] })(AppendBenchModule);
   const context = await NestFactory.createApplicationContext(AppendBenchModule, { logger: false });
-  try {
-    const runner = context.get(TransactionRunner);
-    const appender = context.get(PublicLedgerAppender);
-    const append = (campaign, n) =>
-      runner.run((manager) =>
-        appender.append(manager, {
-          campaignId: campaign.id, kind: 'donation', amount: 2500n, currency: 'usd', occurredAt: new Date(Date.UTC(2026, 0, 1) + n * 1000),
-          donorDisplayName: `Bench donor ${n}`, donorCommitment: null, publicMessage: 'Appended by the benchmark', payoutPurpose: null, sourceRef: randomUUID(),
-        }),
-      );
-    for (let n = 0; n < 20; n++) for (const c of campaigns) await append(c, n); // warm-up
-    const times = new Map(campaigns.map((c) => [c.id, []]));
-    // Interleaved so both sizes see the same machine state.
-    for (let n = 0; n < APPENDS; n++) {
-      for (const c of campaigns) {
-        const start = process.hrtime.bigint();
-        await append(c, 1000 + n);
-        times.get(c.id).push(ms(start));
-      }
+  const runner = context.get(TransactionRunner);
+  const appender = context.get(PublicLedgerAppender);
+  const append = (campaign, n) =>
+    runner.run((manager) =>
+      appender.append(manager, {
+        campaignId: campaign.id, kind: 'donation', amount: 2500n, currency: 'usd', occurredAt: new Date(Date.UTC(2026, 0, 1) + n * 1000),
+        donorDisplayName: `Bench donor ${n}`, donorCommitment: null, publicMessage: 'Appended by the benchmark', payoutPurpose: null, sourceRef: randomUUID(),
+      }),
+    );
+  return { append, close: () => context.close() };
+}
+
+/**
+ * The newest page of a live campaign: entries appended one after another (10 ms apart, as gifts post
+ * them) while the page is under load, so its answer changes all the time. Then one more request must
+ * show every entry appended.
+ */
+async function liveNewestPage(apiBase, campaign, appender) {
+  const url = `${apiBase}/api/v1/public/campaigns/${campaign.slug}/ledger`;
+  let appending = true;
+  let appended = 0;
+  const appends = (async () => {
+    while (appending) {
+      await appender.append(campaign, 100_000 + appended);
+      appended++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    return campaigns.map((c) => {
-      const sorted = times.get(c.id).sort((a, b) => a - b);
-      const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-      return { campaign: c, mean, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-    });
+  })();
+  const start = process.hrtime.bigint();
+  let result;
+  try {
+    result = await load(url, { duration: DURATION, warmup: 0 });
   } finally {
-    await context.close();
+    appending = false;
+    await appends;
   }
+  const seconds = ms(start) / 1000;
+  const last = (await getJson(url)).entries[0];
+  const size = Number((await getJson(`${url.replace(/\/ledger$/, '')}/checkpoint`)).size);
+  if (last.index !== size - 1 || last.donor !== `Bench donor ${100_000 + appended - 1}`) throw new Error(`newest page after the appends shows entry ${last.index}, log size ${size}`);
+  return { ...result, appended, rate: appended / seconds };
+}
+
+async function appendCosts(appender, campaigns) {
+  const append = appender.append;
+  for (let n = 0; n < 20; n++) for (const c of campaigns) await append(c, n); // warm-up
+  const times = new Map(campaigns.map((c) => [c.id, []]));
+  // Interleaved so both sizes see the same machine state.
+  for (let n = 0; n < APPENDS; n++) {
+    for (const c of campaigns) {
+      const start = process.hrtime.bigint();
+      await append(c, 1000 + n);
+      times.get(c.id).push(ms(start));
+    }
+  }
+  return campaigns.map((c) => {
+    const sorted = times.get(c.id).sort((a, b) => a - b);
+    const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+    return { campaign: c, mean, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +341,7 @@ await admin(`CREATE DATABASE ${DB_NAME}`);
 const bodiesFile = path.join(tmpdir(), `ataa-bench-transparency-${process.pid}.json`);
 let api;
 let bare;
+let appender;
 const rows = [];
 try {
   await runMigrations(dbUrl);
@@ -386,16 +421,22 @@ try {
     `10 entries ${(small10.time).toFixed(0)} ms; API process RSS peak ${mb(small10.peak)}`,
     `floor      PostgreSQL COPY of the same rows to CSV (psql, discarded): ${(floor / 1000).toFixed(2)} s`,
   ]);
+  appender = await openAppender();
+  const live = await liveNewestPage(apiBase, big, appender);
+  report(`Newest page of a live campaign: JSON ledger, newest 50, under load while entries are appended (50 connections, ${DURATION} s)`, [
+    `api ${fmt(live.rps)} req/s (p99 ${live.p99} ms) while ${live.appended} entries were appended (${live.rate.toFixed(0)} per second); the next request showed the last one`,
+  ]);
   await api.stop();
   api = undefined;
 
-  const costs = await appendCosts([small, big]);
+  const costs = await appendCosts(appender, [small, big]);
   report(`Append one public entry (own transaction, as the ledger posts it): ${APPENDS} appends to each log after 20 warm-up appends, interleaved`, costs.map((c) =>
     `${c.campaign === big ? `log of ${SIZE.toLocaleString('en-US')}` : `log of ${SMALL}`}`.padEnd(20) + `mean ${c.mean.toFixed(2)} ms, p50 ${c.p50.toFixed(2)} ms, p99 ${c.p99.toFixed(2)} ms`,
   ).concat([`ratio of means (large / small) ${(costs[1].mean / costs[0].mean).toFixed(2)}x`]));
 } finally {
   await api?.stop();
   await bare?.stop();
+  await appender?.close();
   rmSync(bodiesFile, { force: true });
   if (process.env.BENCH_KEEP_DB !== '1') await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
 }
