@@ -148,6 +148,7 @@ describe('accounts: sign-up, login, refresh, logout, password change', () => {
       const locked = await login(user.email, user.password, '192.0.2.20');
       expect(locked.status).toBe(429);
       expect(locked.body).toMatchObject({ code: 'rate_limited', retryAfterSeconds: expect.any(Number) });
+      expect(locked.headers['retry-after']).toBe(String(locked.body.retryAfterSeconds));
       // an unknown e-mail gets the same lock: it tells nothing about which accounts exist
       const stranger = uniqueEmail();
       for (let i = 0; i < 3; i++) expect((await login(stranger, 'wrong password!!', `192.0.2.${30 + i}`)).status).toBe(401);

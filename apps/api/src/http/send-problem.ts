@@ -9,5 +9,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     request.log.warn({ code: problem.code }, problem.detail ?? problem.title);
   }
   if (reply.sent) return;
+  // Rate limits say when to come back in the standard header too (RFC 9110 section 10.2.3).
+  if (typeof problem.retryAfterSeconds === 'number' && problem.retryAfterSeconds > 0) void reply.header('retry-after', String(Math.ceil(problem.retryAfterSeconds)));
   void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(problem));
 }
