@@ -31,7 +31,7 @@ export class PublicLedgerCache {
 
   constructor(
     readonly maxBytes: number = DEFAULT_CACHE_BYTES,
-    /** Larger answers (a 200-entry page is about 70 kB) are not worth a slot. */
+    /** Answers above this are not kept (the default, 512 kB, is well above a 200-entry page's 70 to 90 kB). */
     readonly maxAnswerBytes: number = Math.max(1, Math.floor(maxBytes / 64)),
   ) {}
 

@@ -117,8 +117,8 @@ export class PublicLedgerHttp {
 
   /**
    * Serves an answer built from the log head just read: from the cache when it was built from the
-   * same head, otherwise built now (the route's reads and rendering, once for concurrent requests) and kept. ETag and
-   * Cache-Control as before; 304 when the client already holds this version.
+   * same head, otherwise built now (the route's reads and rendering, once for concurrent requests)
+   * and kept. ETag and Cache-Control as before; 304 when the client already holds this version.
    */
   private async answer(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, build: () => Promise<BuiltAnswer>): Promise<void> {
     const key = `${log.campaign.id}|${variant}|${request.url}`;
