@@ -1,10 +1,18 @@
 import { jest } from '@jest/globals';
+import { getQueueToken } from '@nestjs/bullmq';
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import request from 'supertest';
+import { OutboxRelay, ReceiptDeliveryService } from '@ataa/notifications';
+import { QUEUES } from '@ataa/queue';
 import {
-  addMemberWithDetails, createApiKey, createOrganizationWithOwner, createTestEnvironment, signUpUser, startTestApi, TestEnvironment, TestOrganization, uniqueEmail,
+  addMemberWithDetails, createApiKey, createOrganizationWithOwner, createTestEnvironment, ReceivedMail, signUpUser, SmtpSink, startSmtpSink, startTestApi,
+  startTestWorker, TestEnvironment, TestOrganization, uniqueEmail,
 } from '@ataa/testing';
+
+const PUBLIC_BASE_URL = 'https://give.ataa.test';
 
 // Jest reads testTimeout only from the top-level config, not from a project: set it here.
 jest.setTimeout(60_000);
@@ -14,19 +22,42 @@ describe('organizations, memberships, invitations, API keys and the audit log', 
   let app: NestFastifyApplication;
   let db: pg.Client;
   let org: TestOrganization;
+  let sink: SmtpSink;
+  let worker: INestApplicationContext;
   const http = () => request(app.getHttpServer());
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const mailsTo = (email: string) => sink.messages.filter((m) => m.envelope.to.includes(email));
+  const until = async <T>(what: string, probe: () => Promise<T | undefined | null | false>): Promise<T> => {
+    for (let i = 0; i < 300; i++) {
+      const value = await probe();
+      if (value) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  const outboxOf = async (invitationId: string) =>
+    (await db.query(`SELECT id, status FROM outbox WHERE kind = 'invitation' AND aggregate_id = $1`, [invitationId])).rows as { id: string; status: string }[];
+  const linkIn = (mail: ReceivedMail) => {
+    const found = /https?:\/\/\S+\/invitations\/accept\?token=\S+/.exec(mail.parsed.text ?? '');
+    if (!found) throw new Error('no accept link in the text body');
+    return new URL(found[0]);
+  };
 
   beforeAll(async () => {
     env = await createTestEnvironment();
+    sink = await startSmtpSink();
     app = await startTestApi(env.config);
+    // The worker relays the outbox and sends invitation e-mails to this test's SMTP server.
+    worker = await startTestWorker(env.configWith({ SMTP_URL: sink.url, MAIL_FROM: 'Ataa <team@ataa.test>', PUBLIC_BASE_URL }));
     db = new pg.Client({ connectionString: env.database.url });
     await db.connect();
     org = await createOrganizationWithOwner(app, { name: 'جمعية الأمل — Amal' });
   }, 60_000);
   afterAll(async () => {
     await db?.end();
+    await worker?.close();
     await app?.close();
+    await sink?.close();
     await env?.cleanup();
   }, 60_000);
 
@@ -57,6 +88,74 @@ describe('organizations, memberships, invitations, API keys and the audit log', 
     const list = await http().get(`/api/v1/orgs/${org.orgId}/invitations`).set(bearer(org.ownerToken)).expect(200);
     expect(list.body.find((i: { id: string }) => i.id === invite.body.id)).toMatchObject({ status: 'accepted' });
     expect(JSON.stringify(list.body)).not.toContain(invite.body.token);
+  });
+
+  it('e-mails the invitation (written with it, sent by the worker): one e-mail whose link accepts it; a duplicate relay sends nothing more', async () => {
+    const email = uniqueEmail('mailed');
+    const invite = await http().post(`/api/v1/orgs/${org.orgId}/invitations`).set(bearer(org.ownerToken)).send({ email, role: 'admin' }).expect(201);
+    const [row] = await outboxOf(invite.body.id);
+    expect(row).toBeDefined();
+
+    const [mail] = await until('the invitation e-mail', async () => mailsTo(email).length > 0 && mailsTo(email));
+    expect(mail.envelope.to).toEqual([email]);
+    expect(mail.parsed.from?.value).toEqual([{ address: 'team@ataa.test', name: 'Ataa' }]);
+    expect(mail.parsed.subject).toBe(`${org.ownerEmail} invited you to join جمعية الأمل — Amal on Ataa`);
+    expect(mail.parsed.messageId).toBe(`<${row.id}.invitation@ataa.test>`);
+    expect(mail.parsed.headers.get('x-ataa-invitation-id')).toBe(invite.body.id);
+    const html = String(mail.parsed.html);
+    const text = mail.parsed.text ?? '';
+    for (const body of [html, text]) {
+      expect(body).toContain('جمعية الأمل — Amal');
+      expect(body).toContain(org.ownerEmail);
+      expect(body).toContain('Admin — manages campaigns');
+    }
+    const expiry = new Date(invite.body.expiresAt).toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
+    expect(text).toContain(`Expires: \u2068${expiry}`);
+
+    // The link is built from PUBLIC_BASE_URL, the same in both bodies, and its token accepts the invitation.
+    const link = linkIn(mail);
+    expect(link.origin).toBe(PUBLIC_BASE_URL);
+    expect(html).toContain(`href="${link.toString().replace(/=/g, '&#x3D;')}"`);
+    const token = link.searchParams.get('token')!;
+    expect(token).toBe(invite.body.token);
+    expect(JSON.stringify((await db.query('SELECT * FROM outbox')).rows)).not.toContain(token);
+    const invitee = await signUpUser(app, { email });
+    const accepted = await http().post('/api/v1/invitations/accept').set(bearer(invitee.accessToken)).send({ token }).expect(200);
+    expect(accepted.body).toMatchObject({ organizationId: org.orgId, role: 'admin' });
+
+    // A duplicate relay (the row relayed again after its job was gone, e.g. a relay that died before
+    // recording it): the job runs again and finds the message sent.
+    await until('the outbox row sent', async () => (await outboxOf(invite.body.id))[0].status === 'sent');
+    const queue = worker.get<Queue>(getQueueToken(QUEUES.notifications), { strict: false });
+    const first = await until('the first job completed', async () => (await (await queue.getJob(row.id))?.isCompleted()) && queue.getJob(row.id));
+    expect(first?.returnvalue).toBe('sent');
+    await first!.remove();
+    await db.query(`UPDATE outbox SET relayed_at = NULL WHERE id = $1`, [row.id]);
+    expect(await worker.get(OutboxRelay, { strict: false }).relayPending()).toBeGreaterThanOrEqual(0);
+    const second = await until('the duplicate job completed', async () => (await (await queue.getJob(row.id))?.isCompleted()) && queue.getJob(row.id));
+    expect(second?.returnvalue).toBe('already_done');
+    const [{ relay_count }] = (await db.query(`SELECT relay_count FROM outbox WHERE id = $1`, [row.id])).rows;
+    expect(relay_count).toBe(2);
+    expect(mailsTo(email)).toHaveLength(1);
+  });
+
+  it('an invitation delivered by several workers at once is e-mailed once, in Arabic when asked', async () => {
+    const email = uniqueEmail('raced');
+    const invite = await http().post(`/api/v1/orgs/${org.orgId}/invitations`).set(bearer(org.ownerToken)).send({ email, role: 'viewer', language: 'ar' }).expect(201);
+    const [row] = await outboxOf(invite.body.id);
+    const delivery = worker.get(ReceiptDeliveryService, { strict: false });
+    // The worker's own job races these three: whoever locks the outbox row first sends.
+    const outcomes = await Promise.all([delivery.deliver(row.id), delivery.deliver(row.id), delivery.deliver(row.id)]);
+    expect(outcomes.filter((o) => o === 'sent').length).toBeLessThanOrEqual(1);
+    expect(outcomes.every((o) => o === 'sent' || o === 'already_done')).toBe(true);
+    await until('the outbox row sent', async () => (await outboxOf(invite.body.id))[0].status === 'sent');
+    const queue = worker.get<Queue>(getQueueToken(QUEUES.notifications), { strict: false });
+    await until('the job completed', async () => (await queue.getJob(row.id))?.isCompleted());
+    const mails = mailsTo(email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].parsed.subject).toBe(`دعاك ${org.ownerEmail} للانضمام إلى جمعية الأمل — Amal على منصة عطاء`);
+    expect(String(mails[0].parsed.html)).toContain('<html lang="ar" dir="rtl">');
+    expect(linkIn(mails[0]).searchParams.get('token')).toBe(invite.body.token);
   });
 
   it('a revoked or expired invitation cannot be accepted', async () => {

@@ -30,3 +30,7 @@ export { formatReceiptNumber } from './domain/receipt-number.js';
 export { classifyDeliveryError } from './domain/delivery-failure.js';
 export { visualRuns, paragraphDirection } from './domain/bidi.js';
 export { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender, type PayoutNoticeMessage } from './payouts/payout-notice.port.js';
+export { INVITATION_DATA_SOURCE, type InvitationDataSource, type InvitationMailData, type InvitationMailStatus } from './invitations/invitation-data-source.js';
+export { InvitationDeliveryService } from './invitations/invitation-delivery.service.js';
+export { InvitationRenderer } from './rendering/invitation-renderer.js';
+export { buildInvitationView, invitationAcceptUrl, INVITATION_LABELS, type InvitationView } from './domain/invitation-view.js';

@@ -1,6 +1,7 @@
 import { Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@ataa/config';
 import { MetricsService } from '@ataa/observability';
+import { InvitationDeliveryService } from './invitations/invitation-delivery.service.js';
 import { MAILER } from './mail/mailer.port.js';
 import type { Mailer } from './mail/mailer.port.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
@@ -22,6 +23,7 @@ import { ReceiptsService } from './receipts/receipts.service.js';
     OutboxRelay,
     ReceiptsService,
     ReceiptDeliveryService,
+    InvitationDeliveryService,
     { provide: MAILER, inject: [AppConfig], useFactory: (config: AppConfig) => new SmtpMailer(config.SMTP_URL) },
   ],
   exports: [OutboxService, OutboxRelay, ReceiptsService, ReceiptDeliveryService, NotificationsRepository, MAILER],

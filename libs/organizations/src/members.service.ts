@@ -1,10 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '@ataa/config';
 import { ConflictError, NotFoundError } from '@ataa/common';
 import { isUniqueViolation } from '@ataa/database';
+import { OutboxService } from '@ataa/notifications';
 import { AuditService } from './audit.service.js';
+import { deriveInvitationToken } from './domain/invitation-token.js';
 import type { Principal, Role, UserPrincipal } from './domain/roles.js';
-import { generateSecret, hashSecret, normalizeEmail, TOKEN_PREFIX } from './domain/tokens.js';
+import { hashSecret, normalizeEmail } from './domain/tokens.js';
 import { Invitation } from './persistence/invitation.entity.js';
 import { Membership } from './persistence/membership.entity.js';
 import { Organization } from './persistence/organization.entity.js';
@@ -29,6 +33,8 @@ export class MembersService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   /** The caller's membership in an organization, or null (used by the auth guard). */
@@ -63,15 +69,22 @@ export class MembersService {
     });
   }
 
-  async invite(principal: Principal, input: { email: string; role: Role }): Promise<{ invitation: Invitation; token: string }> {
+  /**
+   * Creates an invitation and, in the same transaction, the outbox row that e-mails it to the
+   * invitee (in `language`, English by default). The token is returned too: the owner may pass the
+   * link on another way, and API clients and test factories accept with it directly.
+   */
+  async invite(principal: Principal, input: { email: string; role: Role; language?: 'en' | 'ar' }): Promise<{ invitation: Invitation; token: string }> {
     const email = normalizeEmail(input.email);
-    const token = generateSecret(TOKEN_PREFIX.invitation);
+    const id = randomUUID();
+    const token = deriveInvitationToken(this.authSecret(), id);
     return this.dataSource.transaction(async (manager) => {
       await this.lockOrganization(manager, principal.organizationId);
       const existing = await manager.createQueryBuilder(Membership, 'm').innerJoin(User, 'u', 'u.id = m.user_id')
         .where('m.organization_id = :org AND u.email = :email', { org: principal.organizationId, email }).getExists();
       if (existing) throw new ConflictError('already_member', 'This person is already a member');
       const invitation = await manager.save(manager.create(Invitation, {
+        id,
         organizationId: principal.organizationId,
         email,
         role: input.role,
@@ -80,6 +93,7 @@ export class MembersService {
         expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000),
       }));
       await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'invitation.created', targetType: 'invitation', targetId: invitation.id, details: { email, role: input.role } });
+      await this.outbox.enqueue(manager, { kind: 'invitation', aggregateId: invitation.id, payload: { language: input.language ?? 'en' } });
       return { invitation, token };
     });
   }
@@ -122,6 +136,11 @@ export class MembersService {
       if (isUniqueViolation(error)) throw new ConflictError('already_member', 'You are already a member of this organization');
       throw error;
     }
+  }
+
+  private authSecret(): string {
+    if (!this.config.AUTH_SECRET) throw new Error('AUTH_SECRET is not configured');
+    return this.config.AUTH_SECRET;
   }
 
   private async lockOrganization(manager: EntityManager, organizationId: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { loadConfig } from '@ataa/config';
 import { dataSourceOptions } from '@ataa/database';
+import { NotificationsRepository, OutboxService } from '@ataa/notifications';
 import { createTestDatabase, TestDatabase } from '@ataa/testing';
 import { AuditService } from './audit.service.js';
 import type { Principal, UserPrincipal } from './domain/roles.js';
@@ -37,7 +39,7 @@ describe('organizations and memberships persistence', () => {
     await dataSource.initialize();
     const audit = new AuditService(dataSource);
     organizations = new OrganizationsService(dataSource, audit);
-    members = new MembersService(dataSource, audit);
+    members = new MembersService(dataSource, audit, new OutboxService(new NotificationsRepository(dataSource)), loadConfig({ NODE_ENV: 'test' }));
   });
   afterAll(async () => {
     await dataSource?.destroy();
@@ -70,6 +72,21 @@ describe('organizations and memberships persistence', () => {
     const results = await Promise.allSettled([members.accept(invitee, token), members.accept(invitee, token)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(await dataSource.getRepository(Membership).countBy({ organizationId: organization.id, userId: invitee.userId })).toBe(1);
+  });
+
+  it('an invitation and the outbox row that e-mails it are written together, without the token; a refused one writes neither', async () => {
+    const owner = await user();
+    const invitee = await user();
+    const { organization } = await organizations.create(owner, { name: 'Outbox' });
+    const { invitation, token } = await members.invite(principalOf(organization.id, owner), { email: invitee.email, role: 'finance', language: 'ar' });
+    const rows = await dataSource.query(`SELECT kind, aggregate_id, payload, status FROM outbox WHERE aggregate_id = $1`, [invitation.id]);
+    expect(rows).toEqual([{ kind: 'invitation', aggregate_id: invitation.id, payload: { language: 'ar' }, status: 'pending' }]);
+    expect(JSON.stringify(await dataSource.query(`SELECT * FROM outbox`))).not.toContain(token);
+
+    await members.accept(invitee, token);
+    const before = (await dataSource.query(`SELECT count(*)::int AS n FROM outbox`))[0].n;
+    await expect(members.invite(principalOf(organization.id, owner), { email: invitee.email, role: 'viewer' })).rejects.toMatchObject({ code: 'already_member' });
+    expect((await dataSource.query(`SELECT count(*)::int AS n FROM outbox`))[0].n).toBe(before);
   });
 
   it('a user is a member of an organization at most once (database constraint)', async () => {

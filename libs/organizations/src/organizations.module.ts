@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { INVITATION_DATA_SOURCE, NotificationsModule } from '@ataa/notifications';
 import { PaymentsModule } from '@ataa/payments';
 import { ApiKeysService } from './api-keys.service.js';
 import { AuditService } from './audit.service.js';
@@ -7,6 +8,7 @@ import { AuthService } from './auth.service.js';
 import { AuthGuard, UserAuthGuard } from './auth/auth.guard.js';
 import { OperatorGuard } from './auth/operator.guard.js';
 import { SignupRateLimitGuard } from './auth/signup-rate-limit.guard.js';
+import { InvitationMailSource } from './invitation-mail.source.js';
 import { MembersService } from './members.service.js';
 import { OrganizationsService } from './organizations.service.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -28,8 +30,12 @@ const exported = [AuthService, OrganizationsService, MembersService, ApiKeysServ
  */
 @Global()
 @Module({
-  imports: [PaymentsModule, TypeOrmModule.forFeature([User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry])],
-  providers: [...exported, PasswordHasher, { provide: AUTH_RATE_LIMITS, useValue: DEFAULT_AUTH_RATE_LIMITS }],
-  exports: [...exported, AUTH_RATE_LIMITS],
+  imports: [PaymentsModule, NotificationsModule, TypeOrmModule.forFeature([User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry])],
+  providers: [
+    ...exported, PasswordHasher, { provide: AUTH_RATE_LIMITS, useValue: DEFAULT_AUTH_RATE_LIMITS },
+    // Invitation e-mails are rendered by the notifications worker from what this source reads.
+    InvitationMailSource, { provide: INVITATION_DATA_SOURCE, useExisting: InvitationMailSource },
+  ],
+  exports: [...exported, AUTH_RATE_LIMITS, INVITATION_DATA_SOURCE],
 })
 export class OrganizationsModule {}

@@ -53,7 +53,13 @@ export class MembersController {
   @Roles('owner')
   @ApiOrgAuth()
   @ApiProblems(400, 409)
-  @ApiOperation({ summary: 'Invite someone by e-mail with a role (owner)', description: 'The response carries the single-use token once; the invitee accepts it signed in with that e-mail.' })
+  @ApiOperation({
+    summary: 'Invite someone by e-mail with a role (owner)',
+    description: 'The invitee is e-mailed (in `language`, English by default) a link to `<PUBLIC_BASE_URL>/invitations/accept?token=...` '
+      + 'with the organization, the inviter, the role and the expiry; the e-mail is written with the invitation and sent by the worker. '
+      + 'The response also carries the single-use token, once, so the owner can pass it on another way and API clients can script it. '
+      + 'The invitee accepts with `POST /invitations/accept`, signed in with the invited e-mail.',
+  })
   @ApiCreatedResponse({ type: CreatedInvitationDto })
   async invite(@CurrentPrincipal() principal: Principal, @Body() body: CreateInvitationDto): Promise<CreatedInvitationDto> {
     const { invitation, token } = await this.members.invite(principal, body);

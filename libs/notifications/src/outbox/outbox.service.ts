@@ -4,7 +4,7 @@ import { NotificationsRepository, OutboxKind } from '../persistence/notification
 
 export interface OutboxMessage {
   kind: OutboxKind;
-  /** donation id (donation_receipt, receipt_copy), refund id (refund_notice), payout id (payout_notice). */
+  /** donation id (donation_receipt, receipt_copy), refund id (refund_notice), payout id (payout_notice), invitation id (invitation). */
   aggregateId: string;
   payload?: Record<string, unknown>;
   /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-export type OutboxKind = 'donation_receipt' | 'refund_notice' | 'payout_notice' | 'receipt_copy';
+export type OutboxKind = 'donation_receipt' | 'refund_notice' | 'payout_notice' | 'receipt_copy' | 'invitation';
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'skipped';
 
 export interface OutboxRow {

@@ -14,6 +14,7 @@ import { NotificationsRepository, OutboxRow, ReceiptRow } from '../persistence/n
 import { ReceiptPdfRenderer } from '../rendering/receipt-pdf.js';
 import { ReceiptRenderer } from '../rendering/receipt-renderer.js';
 import { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender } from '../payouts/payout-notice.port.js';
+import { InvitationDeliveryService } from '../invitations/invitation-delivery.service.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
@@ -28,10 +29,9 @@ export class TransientDeliveryError extends Error {
 
 export const NOTIFICATIONS_OPTIONS = Symbol.for('ataa.notifications.Options');
 export interface NotificationsOptions {
-  /** How long one worker may hold the right to send a receipt (longer than any SMTP timeout). */
+  /** How long one worker may hold the right to send a receipt (longer than any SMTP timeout); default RECEIPT_SEND_LEASE_SECONDS. */
   sendLeaseSeconds: number;
 }
-const DEFAULT_OPTIONS: NotificationsOptions = { sendLeaseSeconds: 120 };
 
 /**
  * Delivers one outbox message. Exactly one receipt per gift, even across crashes and retries:
@@ -59,7 +59,7 @@ export class ReceiptDeliveryService {
     @Inject(MAILER) private readonly mailer: Mailer,
     @Optional() @Inject(NOTIFICATIONS_OPTIONS) options?: Partial<NotificationsOptions>,
   ) {
-    this.options = { ...DEFAULT_OPTIONS, ...options };
+    this.options = { sendLeaseSeconds: config.RECEIPT_SEND_LEASE_SECONDS, ...options };
     this.messageIdDomain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(config.MAIL_FROM)?.[1] ?? 'ataa.local';
   }
 
@@ -68,6 +68,7 @@ export class ReceiptDeliveryService {
     const outbox = await this.repository.findOutbox(outboxId);
     if (!outbox) return 'missing';
     if (outbox.status !== 'pending') return 'already_done';
+    if (outbox.kind === 'invitation') return this.moduleRef.get(InvitationDeliveryService, { strict: false }).deliver(outbox, options);
     if (outbox.kind === 'payout_notice') {
       // Payout notices are rendered and sent by the payouts lib (PAYOUT_NOTICE_SENDER); without it, finish the row.
       const sender = this.payoutNoticeSender();

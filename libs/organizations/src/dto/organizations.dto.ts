@@ -87,6 +87,7 @@ export class ChangeRoleDto {
 export class CreateInvitationDto {
   @ApiProperty({ maxLength: 254 }) @IsString() @MaxLength(254) @IsEmail() email: string;
   @ApiProperty({ enum: ROLES }) @IsIn(ROLES) role: Role;
+  @ApiPropertyOptional({ enum: ['en', 'ar'], default: 'en', description: 'Language of the invitation e-mail' }) @IsOptional() @IsIn(['en', 'ar']) language?: 'en' | 'ar';
 }
 
 export class InvitationDto {
@@ -99,7 +100,7 @@ export class InvitationDto {
 }
 
 export class CreatedInvitationDto extends InvitationDto {
-  @ApiProperty({ description: 'Single-use token for the invitee; shown only now' }) token: string;
+  @ApiProperty({ description: 'Single-use token for the invitee, shown only now; the invitee also receives it by e-mail, in the accept link' }) token: string;
 }
 
 export class AcceptInvitationDto {
