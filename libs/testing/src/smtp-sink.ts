@@ -25,6 +25,11 @@ export interface SmtpSink {
    * is cut before the server's 250 reply: the sender cannot know the message arrived.
    */
   dropReplyAfterData(address: string, times?: number): void;
+  /**
+   * The next message to this address is kept (it counts as received), then `hook` runs before the
+   * server answers 250: a test can stop the sender at the moment its message was taken.
+   */
+  beforeReplyAfterData(address: string, hook: (mail: ReceivedMail) => Promise<void>): void;
   /** Accept everything again. */
   clearRejections(): void;
   close(): Promise<void>;
@@ -43,6 +48,7 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
   const temporary = new Map<string, number>();
   const permanent = new Set<string>();
   const dropReply = new Map<string, number>();
+  const beforeReply = new Map<string, (mail: ReceivedMail) => Promise<void>>();
   const waiters: (() => void)[] = [];
   const notify = () => waiters.splice(0).forEach((wake) => wake());
 
@@ -69,16 +75,23 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
         simpleParser(raw)
-          .then((parsed) => {
-            messages.push({
+          .then(async (parsed) => {
+            const mail: ReceivedMail = {
               envelope: {
                 from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
                 to: session.envelope.rcptTo.map((r) => r.address),
               },
               parsed,
               raw,
-            });
+            };
+            messages.push(mail);
             notify();
+            const held = session.envelope.rcptTo.map((r) => r.address.toLowerCase()).find((a) => beforeReply.has(a));
+            if (held) {
+              const hook = beforeReply.get(held)!;
+              beforeReply.delete(held);
+              await hook(mail);
+            }
             const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase()).find((a) => (dropReply.get(a) ?? 0) > 0);
             if (to) {
               dropReply.set(to, dropReply.get(to)! - 1);
@@ -134,10 +147,14 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     dropReplyAfterData(address, times = 1) {
       dropReply.set(address.toLowerCase(), times);
     },
+    beforeReplyAfterData(address, hook) {
+      beforeReply.set(address.toLowerCase(), hook);
+    },
     clearRejections() {
       temporary.clear();
       permanent.clear();
       dropReply.clear();
+      beforeReply.clear();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
