@@ -6,7 +6,7 @@ import { differenceKey, RECONCILED_KINDS, type Difference, type DifferencePlan, 
 export type RunTrigger = 'schedule' | 'operator' | 'job';
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 
-export interface ReconciliationRun {
+export interface ReconciliationRun extends RunCounts {
   id: string;
   trigger: RunTrigger;
   status: RunStatus;
@@ -15,13 +15,6 @@ export interface ReconciliationRun {
   graceMs: number;
   startedAt: Date;
   finishedAt: Date | null;
-  stripeMovements: number;
-  ledgerEntries: number;
-  matched: number;
-  inFlight: number;
-  differences: number;
-  newDifferences: number;
-  resolvedDifferences: number;
   error: string | null;
 }
 
