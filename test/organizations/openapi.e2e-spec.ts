@@ -38,6 +38,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/docs(\/|$)/, 'the OpenAPI document and its UI'],
   [/^\/webhooks\//, 'Stripe webhooks: Stripe-signed, not for API clients'],
   [/^\/c\//, 'server-rendered public pages (HTML)'],
+  [/^\/invitations\/\{page\}$/, 'the invitation accept page (HTML; the JSON API is /api/v1/invitations/accept)'],
   [/^\/metrics$/, 'Prometheus exposition'],
   [/^\/operator\/queues(\/|$)/, 'the operators\' queue dashboard (Bull Board)'],
   [/^\/public\/assets\//, 'static files for the pages'],

@@ -18,6 +18,7 @@ import { QueueDashboardModule } from './operator/queue-dashboard.module.js';
 import { CloseOutApiModule } from './closeout/closeout-api.module.js';
 import { PayoutsApiModule } from './payouts/payouts-api.module.js';
 import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
+import { InvitationPagesModule } from './invitation-pages/invitation-pages.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
 @Module({})
@@ -41,6 +42,7 @@ export class ApiModule {
         CloseOutApiModule,
         PayoutsApiModule,
         ReconciliationApiModule,
+        InvitationPagesModule,
         ...extraImports,
       ],
       controllers: [HealthController, MetricsController, MetaController],

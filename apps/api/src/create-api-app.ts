@@ -15,8 +15,13 @@ import { securityHeaders } from './http/security-headers.js';
 import { registerViews } from './http/views.js';
 
 export const API_PREFIX = 'api/v1';
-/** Routes outside /api/v1: operations, Stripe webhooks and the public pages. */
-const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}'];
+/**
+ * Routes outside /api/v1: operations, Stripe webhooks and the public pages. Exclusions match the
+ * routes' declared paths: `invitations/{*path}` would also take the JSON API's `invitations/accept`
+ * out of /api/v1, so the accept page is declared as `invitations/:page` and excluded by that
+ * literal path (the backslash makes `:page` literal text here, not a parameter).
+ */
+const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

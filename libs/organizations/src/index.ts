@@ -10,7 +10,7 @@ export { CurrentPrincipal, CurrentUser } from './auth/current-principal.decorato
 export { isUuid } from './auth/request-credentials.js';
 export { AuthService, ACCESS_TOKEN_TTL_SECONDS, type TokenPair } from './auth.service.js';
 export { OrganizationsService, type OrganizationWithRole } from './organizations.service.js';
-export { MembersService, type MemberView } from './members.service.js';
+export { MembersService, type MemberView, type InvitationLookup, type InvitationStatus } from './members.service.js';
 export { ApiKeysService } from './api-keys.service.js';
 export { AuditService, type AuditRecord, type AuditPage } from './audit.service.js';
 export { RateLimiter, AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type RateLimitRule } from './rate-limiter.js';

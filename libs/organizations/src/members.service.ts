@@ -25,6 +25,22 @@ export interface MemberView {
   createdAt: Date;
 }
 
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+/** What the invitee's accept page may show about the one invitation its token opens. */
+export interface InvitationLookup {
+  id: string;
+  organizationName: string;
+  role: Role;
+  email: string;
+  expiresAt: Date;
+  status: InvitationStatus;
+  /** The language the invitation was e-mailed in, when one was asked for. */
+  language: 'en' | 'ar' | null;
+  /** Whether the invited address already has an account (the page offers sign-in, else sign-up). */
+  accountExists: boolean;
+}
+
 const invitationNotFound = () => new NotFoundError('Invitation', 'invitation_not_found');
 
 /** Memberships and invitations of an organization. Only owners manage them (enforced by the routes). */
@@ -71,7 +87,8 @@ export class MembersService {
 
   /**
    * Creates an invitation and, in the same transaction, the outbox row that e-mails it to the
-   * invitee (in `language`, English by default). The token is returned too: the owner may pass the
+   * invitee (in `language`, English by default; only a language asked for is stored, so the accept
+   * page can tell it from the default). The token is returned too: the owner may pass the
    * link on another way, and API clients and test factories accept with it directly.
    */
   async invite(principal: Principal, input: { email: string; role: Role; language?: 'en' | 'ar' }): Promise<{ invitation: Invitation; token: string }> {
@@ -93,7 +110,7 @@ export class MembersService {
         expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000),
       }));
       await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'invitation.created', targetType: 'invitation', targetId: invitation.id, details: { email, role: input.role } });
-      await this.outbox.enqueue(manager, { kind: 'invitation', aggregateId: invitation.id, payload: { language: input.language ?? 'en' } });
+      await this.outbox.enqueue(manager, { kind: 'invitation', aggregateId: invitation.id, payload: input.language ? { language: input.language } : {} });
       return { invitation, token };
     });
   }
@@ -136,6 +153,32 @@ export class MembersService {
       if (isUniqueViolation(error)) throw new ConflictError('already_member', 'You are already a member of this organization');
       throw error;
     }
+  }
+
+  /**
+   * Read-only: the invitation a token opens, whatever its status, or null. Nothing is locked or
+   * changed; accepting still goes through accept(), which checks everything again.
+   */
+  async findByToken(token: string): Promise<InvitationLookup | null> {
+    if (token.length === 0 || token.length > 512) return null;
+    // The language lives only in the e-mail's outbox row (payload.language), written with the invitation.
+    const [row]: {
+      id: string; email: string; role: Role; expires_at: Date; accepted_at: Date | null; revoked_at: Date | null;
+      organization_name: string; language: string | null; account_exists: boolean;
+    }[] = await this.dataSource.query(
+      `SELECT i.id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at, o.name AS organization_name,
+              (SELECT x.payload->>'language' FROM outbox x WHERE x.kind = 'invitation' AND x.aggregate_id = i.id::text ORDER BY x.created_at LIMIT 1) AS language,
+              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS account_exists
+       FROM invitations i JOIN organizations o ON o.id = i.organization_id
+       WHERE i.token_hash = $1`,
+      [hashSecret(token)],
+    );
+    if (!row) return null;
+    const status: InvitationStatus = row.accepted_at ? 'accepted' : row.revoked_at ? 'revoked' : row.expires_at <= new Date() ? 'expired' : 'pending';
+    return {
+      id: row.id, organizationName: row.organization_name, role: row.role, email: row.email, expiresAt: row.expires_at, status,
+      language: row.language === 'en' || row.language === 'ar' ? row.language : null, accountExists: row.account_exists,
+    };
   }
 
   private authSecret(): string {

@@ -1,0 +1,20 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const SINGLE_LINE = /^[^\u0000-\u001f\u007f]*$/;
+
+/**
+ * The accept page's form (application/x-www-form-urlencoded). `mode` is what the page offered:
+ * sign in to an existing account, or sign up. Unknown fields are refused. The e-mail is checked
+ * as an e-mail by the auth service (sign-in) or compared with the invited one (sign-up).
+ */
+export class InvitationFormDto {
+  @IsString() @MaxLength(200) _csrf: string;
+  @IsString() @Length(1, 512) token: string;
+  @IsIn(['signin', 'signup']) mode: 'signin' | 'signup';
+  @Transform(trim) @IsString() @Length(1, 254) email: string;
+  @IsString() @Length(1, 256) password: string;
+  @IsOptional() @Transform(trim) @IsString() @Length(1, 200) @Matches(SINGLE_LINE) displayName?: string;
+  @IsOptional() @IsIn(['en', 'ar']) lang?: string;
+}
