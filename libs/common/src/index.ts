@@ -5,3 +5,4 @@ export { waitFor, DependencyUnreachableError, type WaitForOptions } from './star
 export { runMain } from './startup/boot.js';
 export { createShutdownHandler, exitGracefullyOnSignals, type ShutdownOptions } from './startup/shutdown.js';
 export { repoRoot } from './startup/repo-root.js';
+export { FreshReads } from './concurrency/fresh-reads.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, NotFoundError } from '@ataa/common';
+import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import {
   buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
@@ -7,7 +7,6 @@ import {
 } from './domain/index.js';
 import type { CheckpointSigner } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
-import { FreshReads } from './fresh-reads.js';
 import { PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {

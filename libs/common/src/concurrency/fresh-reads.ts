@@ -1,5 +1,5 @@
 /**
- * Coalesces reads of small, hot rows (a campaign's log head) without ever answering from a read
+ * Coalesces reads of small, hot rows (a campaign's log head, a campaign page's figures) without ever answering from a read
  * that started before the caller asked: a caller that arrives while a read is in flight waits for
  * the next one, which then serves every caller that queued meanwhile, for every key at once. So
  * whatever was committed before a caller asked is in its answer (an append shows on the very next

@@ -12,7 +12,7 @@ function manualReads() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('FreshReads (shared log-head reads)', () => {
+describe('FreshReads (shared fresh reads)', () => {
   it('reads at once when idle, and a caller arriving during a read waits for the next read', async () => {
     const { reads, fresh } = manualReads();
     const first = fresh.get('a');
