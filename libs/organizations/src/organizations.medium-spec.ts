@@ -89,6 +89,31 @@ describe('organizations and memberships persistence', () => {
     expect((await dataSource.query(`SELECT count(*)::int AS n FROM outbox`))[0].n).toBe(before);
   });
 
+  it('findByToken reads the invitation a token opens (status, language, whether the address has an account)', async () => {
+    const owner = await user();
+    const invitee = await user();
+    const { organization } = await organizations.create(owner, { name: 'Lookup' });
+    const principal = principalOf(organization.id, owner);
+    const arabic = await members.invite(principal, { email: invitee.email, role: 'admin', language: 'ar' });
+    expect(await members.findByToken(arabic.token)).toEqual({
+      id: arabic.invitation.id, organizationName: 'Lookup', role: 'admin', email: invitee.email, expiresAt: arabic.invitation.expiresAt,
+      status: 'pending', language: 'ar', accountExists: true,
+    });
+    // No language asked for: none stored (the e-mail still goes out in English).
+    const plain = await members.invite(principal, { email: `nobody-${Date.now()}@example.org`, role: 'viewer' });
+    expect(await members.findByToken(plain.token)).toMatchObject({ status: 'pending', language: null, accountExists: false });
+    expect(await members.findByToken('ataa_inv_unknown')).toBeNull();
+    expect(await members.findByToken('')).toBeNull();
+
+    await members.accept(invitee, arabic.token);
+    expect(await members.findByToken(arabic.token)).toMatchObject({ status: 'accepted' });
+    await members.revokeInvitation(principal, plain.invitation.id);
+    expect(await members.findByToken(plain.token)).toMatchObject({ status: 'revoked' });
+    const late = await members.invite(principal, { email: `late-${Date.now()}@example.org`, role: 'viewer' });
+    await dataSource.query(`UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = $1`, [late.invitation.id]);
+    expect(await members.findByToken(late.token)).toMatchObject({ status: 'expired' });
+  });
+
   it('a user is a member of an organization at most once (database constraint)', async () => {
     const owner = await user();
     const { organization } = await organizations.create(owner, { name: 'Unique' });
