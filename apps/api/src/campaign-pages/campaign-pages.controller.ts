@@ -9,6 +9,7 @@ import { assertAcceptsDonations, CampaignReader, CheckoutService, DonationCampai
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
+import { csrfTokenValid } from './csrf.setup.js';
 import { chosenAmount, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 
@@ -85,7 +86,7 @@ export class CampaignPagesController {
       void reply.header('retry-after', String(error.details?.retryAfterSeconds ?? this.config.CHECKOUT_WINDOW_SECONDS));
       return again(429, { error: ERROR_MESSAGES[lang].rate_limited, values });
     }
-    if (!(await this.csrfOk(request))) {
+    if (!(await csrfTokenValid(request))) {
       return again(403, { error: ERROR_MESSAGES[lang].csrf, values });
     }
     const form = plainToInstance(DonationFormDto, body ?? {});
@@ -131,15 +132,6 @@ export class CampaignPagesController {
       ...this.layout(campaign, `${t.thanksTitle} — ${campaign.title}`),
       t, campaign: { title: campaign.title, slug: campaign.slug }, message, state, pending: state === 'pending',
       donationId: donation?.id ?? null,
-    });
-  }
-
-  private async csrfOk(request: FastifyRequest): Promise<boolean> {
-    const server = request.server as unknown as { csrfProtection?: (req: unknown, reply: unknown, done: () => void) => void };
-    if (!server.csrfProtection) return false;
-    return new Promise((resolve) => {
-      // The plugin answers failures with reply.send(error); we render our own page instead.
-      server.csrfProtection!(request, { send: () => resolve(false), unsignCookie: () => ({ value: undefined }) }, () => resolve(true));
     });
   }
 

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '@ataa/config';
 
 export const CSRF_COOKIE = 'ataa_csrf';
@@ -19,5 +20,17 @@ export async function registerCsrf(app: NestFastifyApplication, config: AppConfi
     cookieKey: CSRF_COOKIE,
     cookieOpts: { path: '/c', httpOnly: true, sameSite: 'lax', secure, signed: false },
     getToken: (req: { body?: Record<string, unknown> }) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
+  });
+}
+
+/**
+ * Whether a form post carries a valid CSRF token for its cookie. The plugin answers failures with
+ * reply.send(error); the pages render their own refusal instead, so it is called with a stand-in reply.
+ */
+export async function csrfTokenValid(request: FastifyRequest): Promise<boolean> {
+  const server = request.server as unknown as { csrfProtection?: (req: unknown, reply: unknown, done: () => void) => void };
+  if (!server.csrfProtection) return false;
+  return new Promise((resolve) => {
+    server.csrfProtection!(request, { send: () => resolve(false), unsignCookie: () => ({ value: undefined }) }, () => resolve(true));
   });
 }

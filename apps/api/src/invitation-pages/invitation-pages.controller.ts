@@ -10,6 +10,7 @@ import {
   AUTH_RATE_LIMITS, AuthService, MembersService, normalizeEmail, RateLimiter, rateLimitSubject, type AuthRateLimits, type InvitationLookup,
   type TokenPair,
 } from '@ataa/organizations';
+import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { InvitationFormDto } from './invitation-form.dto.js';
 import { fill, INVITATION_ERRORS, INVITATION_PAGE_MESSAGES, ROLE_WORDS, type InvitationPageLanguage } from './invitation-page-messages.js';
 
@@ -74,7 +75,7 @@ export class InvitationPagesController {
       return this.renderForm(reply, refusal.status, invitation, token, language, { error: message, values });
     };
 
-    if (!(await csrfOk(request))) return refuse(new FormRefusal('csrf', 403));
+    if (!(await csrfTokenValid(request))) return refuse(new FormRefusal('csrf', 403));
     const form = plainToInstance(InvitationFormDto, fields);
     if ((await validate(form, { whitelist: true, forbidNonWhitelisted: true })).length > 0) return refuse(new FormRefusal('validation_failed', 400));
 
@@ -195,11 +196,3 @@ function toRefusal(error: unknown): FormRefusal {
   return new FormRefusal(error.code, error.status, retryAfter);
 }
 
-/** Runs @fastify/csrf-protection's check without letting it answer: the page renders its own 403. */
-async function csrfOk(request: FastifyRequest): Promise<boolean> {
-  const server = request.server as unknown as { csrfProtection?: (req: unknown, reply: unknown, done: () => void) => void };
-  if (!server.csrfProtection) return false;
-  return new Promise((resolve) => {
-    server.csrfProtection!(request, { send: () => resolve(false), unsignCookie: () => ({ value: undefined }) }, () => resolve(true));
-  });
-}
