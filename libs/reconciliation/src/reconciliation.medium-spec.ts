@@ -131,6 +131,18 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
     expect((await repo.openDifferences()).map((d) => d.stripeObjectId)).toEqual(['re_not_on_stripe']);
   });
 
+  it('an entry recorded in the window for a Stripe object created before it (a late webhook) is matched, not missing on Stripe', async () => {
+    const refund = await sandbox.stripe().refunds.create({ charge: gift.chargeId, amount: 200 });
+    const windowStart = new Date((refund.created + 1) * 1000);
+    // The webhook arrives after the window has begun: the entry is recorded inside it, its refund was created before.
+    while (Date.now() <= windowStart.getTime()) await new Promise((resolve) => setTimeout(resolve, 50));
+    await app.get(DonationSyncService).sync(gift.donationId);
+    const run = await service.run({ trigger: 'operator', since: windowStart });
+    expect(run).toMatchObject({ newDifferences: 0, resolvedDifferences: 0 });
+    expect(await repo.findDifferences(refund.id)).toEqual([]);
+    expect((await repo.openDifferences()).map((d) => d.stripeObjectId)).toEqual(['re_not_on_stripe']);
+  });
+
   it('a movement or an entry younger than the grace window is in flight, not a difference, and leaves open ones open', async () => {
     const patient = new ReconciliationService(db, app.get(TransactionRunner), repo, app.get(MetricsService), app.get<Stripe>(STRIPE_CLIENT),
       { ...app.get(AppConfig), RECONCILIATION_GRACE_MS: 3_600_000 } as AppConfig);
@@ -156,8 +168,10 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
 
     const run = await service.run({ trigger: 'operator' });
     // these two, and the refund the previous test left in flight (this service's grace window is zero)
-    expect(run.newDifferences).toBe(3);
     const open = await repo.openDifferences();
+    expect(open.filter((d) => d.firstRunId === run.id).map((d) => `${d.kind} ${d.ledgerKind}`).sort())
+      .toEqual(['amount_mismatch payout_reversal', 'duplicate payout', 'missing_in_ledger refund']);
+    expect(run.newDifferences).toBe(3);
     expect(open.find((d) => d.stripeObjectId === transfer.id)).toMatchObject({
       kind: 'duplicate', ledgerKind: 'payout', stripeAmount: -1500n, ledgerAmount: -3000n, campaignId: campaign.id,
     });

@@ -86,9 +86,22 @@ export class ReconciliationService implements OnModuleInit {
       const movements = await this.stripeMovements(since);
       movements.push(...await this.movementsOfObjects(older.map((o) => o.stripeObjectId), movements));
       await this.fillCampaigns(movements);
-      const transferIds = [...movements.filter((m) => m.kind === 'payout').map((m) => m.stripeId), ...older.filter((o) => o.ledgerKind === 'payout').map((o) => o.stripeObjectId)];
-      const stripeIds = [...movements.map((m) => m.stripeId), ...older.map((o) => o.stripeObjectId)];
-      const facts = await this.repo.ledgerFacts(stripeIds, transferIds, older.flatMap((o) => o.ledgerEntryIds), since);
+      const readFacts = () => this.repo.ledgerFacts(
+        [...movements.map((m) => m.stripeId), ...older.map((o) => o.stripeObjectId)],
+        [...movements.filter((m) => m.kind === 'payout').map((m) => m.stripeId), ...older.filter((o) => o.ledgerKind === 'payout').map((o) => o.stripeObjectId)],
+        older.flatMap((o) => o.ledgerEntryIds), since,
+      );
+      let facts = await readFacts();
+      // An entry recorded in the window for a Stripe object created before it (its webhook came
+      // late, or was retried for days): that object's movements are read by id, so a slow webhook
+      // is never reported as missing on Stripe.
+      const listed = new Set(movements.map((m) => m.stripeId));
+      const late = await this.movementsOfObjects([...new Set(facts.map((f) => f.stripeId).filter((id) => !listed.has(id)))], movements);
+      if (late.length > 0) {
+        movements.push(...late);
+        await this.fillCampaigns(late);
+        facts = await readFacts();
+      }
       const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace) });
       const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since, new Set(older.map((o) => o.key)), result.inFlightKeys);
       const opened = await this.tx.run(async (m) => {
