@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, fmt, load, report, root, startNode, waitForHttp } from './lib.js';
 
 const N = Number(process.env.BENCH_DONATIONS ?? 400);
 const SPREAD_CAMPAIGNS = 20;
@@ -26,20 +26,15 @@ const SMTP_PORT = 3934;
 const MAIL_HTTP_PORT = 3935;
 const SECRET = 'whsec_bench_donations';
 const KEY = 'sk_test_bench_donations';
-const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
-const dbUrl = (name) => Object.assign(new URL(server), { pathname: `/${name}` }).toString();
-const DATABASE_URL = dbUrl('ataa_bench_donations');
+const database = benchDatabase('ataa_bench_donations');
+const DATABASE_URL = database.url;
 const apiBase = `http://127.0.0.1:${API_PORT}`;
 const sandboxBase = `http://127.0.0.1:${SANDBOX_PORT}`;
 
 // A fresh, migrated database.
-const admin = new pg.Client({ connectionString: dbUrl('postgres') });
-await admin.connect();
-await admin.query('DROP DATABASE IF EXISTS ataa_bench_donations WITH (FORCE)');
-await admin.query('CREATE DATABASE ataa_bench_donations');
+await database.recreate();
 // For diagnosis: log this database's statements slower than BENCH_LOG_MIN_DURATION_MS in PostgreSQL's log.
-if (process.env.BENCH_LOG_MIN_DURATION_MS) await admin.query(`ALTER DATABASE ataa_bench_donations SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_MIN_DURATION_MS)}`);
-await admin.end();
+if (process.env.BENCH_LOG_MIN_DURATION_MS) await database.admin(`ALTER DATABASE ataa_bench_donations SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_MIN_DURATION_MS)}`);
 const migrated = spawnSync(process.execPath, ['scripts/migrate.js'], { cwd: root, env: { ...process.env, DATABASE_URL }, stdio: ['ignore', 'ignore', 'inherit'] });
 if (migrated.status !== 0) throw new Error('migrating ataa_bench_donations failed');
 

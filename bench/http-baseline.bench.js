@@ -5,30 +5,17 @@
 // the seconds per load run (default 5).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
-import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, fmt, load, report, root, startNode, waitForHttp } from './lib.js';
 
 const API_PORT = 3901;
 const BARE_PORT = 3902;
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const DB_NAME = 'ataa_bench_http';
-const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
-const dbUrl = Object.assign(new URL(baseUrl), { pathname: `/${DB_NAME}` }).toString();
-const adminUrl = Object.assign(new URL(baseUrl), { pathname: '/postgres' }).toString();
+const database = benchDatabase(DB_NAME);
+const dbUrl = database.url;
 const { runMigrations } = await import(path.join(root, 'dist/libs/database/src/migrate.js'));
 
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-await admin(`CREATE DATABASE ${DB_NAME}`);
+await database.recreate();
 let api;
 let bare;
 const rows = [];
@@ -54,6 +41,6 @@ try {
 } finally {
   await api?.stop();
   await bare?.stop();
-  if (process.env.BENCH_KEEP_DB !== '1') await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  if (process.env.BENCH_KEEP_DB !== '1') await database.drop();
 }
 report(`HTTP: API (NODE_ENV=production) vs bare Node serving the same bytes (50 connections, ${DURATION} s)`, rows);

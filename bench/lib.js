@@ -1,7 +1,8 @@
-// Shared helpers for the benchmarks: child processes, readiness, autocannon runs, reporting.
+// Shared helpers for the benchmarks: child processes, readiness, autocannon runs, reporting, databases.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import pg from 'pg';
 
 export const root = path.resolve(import.meta.dirname, '..');
 
@@ -36,3 +37,27 @@ export function report(title, rows) {
 }
 
 export const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * A benchmark's own database on the server of DATABASE_URL: its URL, `recreate()` (dropped if left
+ * over, created empty) and `drop()`, both run from the server's `postgres` database.
+ */
+export function benchDatabase(name) {
+  const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
+  const urlOf = (database) => Object.assign(new URL(server), { pathname: `/${database}` }).toString();
+  const admin = async (...statements) => {
+    const client = new pg.Client({ connectionString: urlOf('postgres') });
+    await client.connect();
+    try {
+      for (const sql of statements) await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    url: urlOf(name),
+    admin,
+    recreate: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}

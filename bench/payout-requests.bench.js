@@ -6,21 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, fmt, load, report, root, startNode, waitForHttp } from './lib.js';
 
 const CONNECTIONS = Number(process.env.BENCH_PAYOUT_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const API_PORT = 3941;
-const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
-const dbUrl = (name) => Object.assign(new URL(server), { pathname: `/${name}` }).toString();
-const DATABASE_URL = dbUrl('ataa_bench_payouts');
+const database = benchDatabase('ataa_bench_payouts');
+const DATABASE_URL = database.url;
 const apiBase = `http://127.0.0.1:${API_PORT}`;
 
-const admin = new pg.Client({ connectionString: dbUrl('postgres') });
-await admin.connect();
-await admin.query('DROP DATABASE IF EXISTS ataa_bench_payouts WITH (FORCE)');
-await admin.query('CREATE DATABASE ataa_bench_payouts');
-await admin.end();
+await database.recreate();
 const migrated = spawnSync(process.execPath, ['scripts/migrate.js'], { cwd: root, env: { ...process.env, DATABASE_URL }, stdio: ['ignore', 'ignore', 'inherit'] });
 if (migrated.status !== 0) throw new Error('migrating ataa_bench_payouts failed');
 

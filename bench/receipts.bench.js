@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { fmt, report, root } from './lib.js';
+import { benchDatabase, fmt, report, root } from './lib.js';
 import { BENCH_ORG, benchReceiptData, mixDescription } from './receipts-data.js';
 
 const dist = (p) => path.join(root, 'dist', p);
@@ -18,15 +18,11 @@ const { NOTIFICATIONS_CONCURRENCY } = await import(dist('apps/worker/src/notific
 const COUNT = Number(process.env.RECEIPTS ?? 400);
 const WARMUP = 40;
 const RENDER_SECONDS = 5;
-const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const suffix = randomBytes(4).toString('hex');
 const dbName = `ataa_bench_receipts_${suffix}`;
 const queuePrefix = `ataa-bench-${suffix}`;
-const dbUrl = new URL(server);
-dbUrl.pathname = `/${dbName}`;
-const adminUrl = new URL(server);
-adminUrl.pathname = '/postgres';
+const database = benchDatabase(dbName);
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
@@ -99,14 +95,12 @@ async function settle(db, from, count) {
 }
 
 const rows = [];
-const admin = new pg.Client({ connectionString: adminUrl.toString() });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
+await database.recreate();
 let worker;
 let sink;
 let db;
 try {
-  await runMigrations(dbUrl.toString());
+  await runMigrations(database.url);
 
   // 1. Rendering alone, while nothing else of ours runs (again after the delivery run: best of two,
   //    so a burst of load from elsewhere on the machine does not decide the figure).
@@ -118,13 +112,13 @@ try {
   worker = fork(path.join(root, 'bench', 'receipts-worker.js'), [], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: dbUrl.toString(), REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, SMTP_URL: sink.url },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, SMTP_URL: sink.url },
   });
   await new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready`)));
   });
-  db = new pg.Client({ connectionString: dbUrl.toString() });
+  db = new pg.Client({ connectionString: database.url });
   await db.connect();
 
   await settle(db, 0, WARMUP);
@@ -176,8 +170,7 @@ try {
     });
   }
   await sink?.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   let cursor = '0';
   do {

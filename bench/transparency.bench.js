@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { fmt, load, report, root, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, fmt, load, report, root, startNode, waitForHttp } from './lib.js';
 
 const SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 1_000_000);
 const SMALL = 10;
@@ -30,9 +30,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const API_PORT = 3911;
 const BARE_PORT = 3912;
 const DB_NAME = 'ataa_bench_transparency';
-const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
-const dbUrl = Object.assign(new URL(baseUrl), { pathname: `/${DB_NAME}` }).toString();
-const adminUrl = Object.assign(new URL(baseUrl), { pathname: '/postgres' }).toString();
+const database = benchDatabase(DB_NAME);
+const dbUrl = database.url;
 const dist = (p) => path.join(root, 'dist', p);
 
 const domain = await import(dist('libs/transparency/src/domain/index.js'));
@@ -47,16 +46,6 @@ const { TransparencyModule, PublicLedgerAppender } = await import(dist('libs/tra
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 const say = (line) => process.stdout.write(`[transparency] ${line}\n`);
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Seeding: every column the appender writes, computed in SQL; the canonical JSON of the leaf is
@@ -336,8 +325,7 @@ async function appendCosts(appender, campaigns) {
 
 // ---------------------------------------------------------------------------------------------
 say(`API in production mode; ${SIZE.toLocaleString('en-US')} entries; ${APPENDS} appends`);
-await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-await admin(`CREATE DATABASE ${DB_NAME}`);
+await database.recreate();
 const bodiesFile = path.join(tmpdir(), `ataa-bench-transparency-${process.pid}.json`);
 let api;
 let bare;
@@ -438,5 +426,5 @@ try {
   await bare?.stop();
   await appender?.close();
   rmSync(bodiesFile, { force: true });
-  if (process.env.BENCH_KEEP_DB !== '1') await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  if (process.env.BENCH_KEEP_DB !== '1') await database.drop();
 }
