@@ -113,4 +113,21 @@ export async function startGift(world: DonationWorld, slug: string, fields: Reco
   return { donationId: row.id, sessionId: row.stripe_checkout_session_id };
 }
 
+/**
+ * The organization connects a Stripe account on the sandbox and finishes onboarding; once
+ * `account.updated` has enabled its payouts, the operator sets its payout approval threshold
+ * (minor units). Answers the connected account's id.
+ */
+export async function enablePayouts(world: DonationWorld, org: { orgId: string; ownerToken: string }, threshold: string): Promise<string> {
+  const http = () => request(world.apiUrl);
+  const owner = { authorization: `Bearer ${org.ownerToken}` };
+  const accountId: string = (await http().post(`/api/v1/orgs/${org.orgId}/stripe/account`).set(owner).send({ country: 'US' }).expect(201)).body.stripeAccountId;
+  await world.sandbox.control.completeOnboarding(accountId);
+  await settle(world);
+  await eventually(async () => (await http().get(`/api/v1/orgs/${org.orgId}/stripe/account`).set(owner).expect(200)).body.payoutsEnabled === true, 'payouts enabled');
+  await http().put(`/operator/organizations/${org.orgId}/payout-threshold`).set({ authorization: `Bearer ${world.config.OPERATOR_TOKEN}` })
+    .send({ amount: threshold }).expect(204);
+  return accountId;
+}
+
 export { baseUrlOf };

@@ -5,7 +5,7 @@ import request from 'supertest';
 import {
   addMemberWithDetails, createApiKey, createCampaign, createOrganizationWithOwner, SmtpSink, startSmtpSink, TestOrganization, uniqueEmail,
 } from '@ataa/testing';
-import { DonationWorld, eventually, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
+import { DonationWorld, enablePayouts, eventually, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 // Jest reads testTimeout only from the top-level config, not from a project: set it here.
 jest.setTimeout(60_000);
@@ -132,11 +132,7 @@ describe('tenant isolation: the cross-organization sweep', () => {
     secrets.push('victim-donor@example.org', 'Victim Donor');
     // A real payout of the victim's, above its approval threshold: it waits for an operator and is never executed.
     const owner = { authorization: `Bearer ${victim.ownerToken}` };
-    const account = (await http().post(`/api/v1/orgs/${victim.orgId}/stripe/account`).set(owner).send({ country: 'US' }).expect(201)).body.stripeAccountId;
-    await world.sandbox.control.completeOnboarding(account);
-    await settle(world);
-    await eventually(async () => (await http().get(`/api/v1/orgs/${victim.orgId}/stripe/account`).set(owner).expect(200)).body.payoutsEnabled === true, 'the victim\'s payouts enabled');
-    await http().put(`/operator/organizations/${victim.orgId}/payout-threshold`).set({ authorization: 'Bearer development-operator-token-000000' }).send({ amount: '500' }).expect(204);
+    const account = await enablePayouts(world, victim, '500');
     const payout = await http().post(`/api/v1/orgs/${victim.orgId}/campaigns/${campaign.id}/payouts`).set(owner).send({ amount: '1000', currency: 'usd', purpose: 'Victim payout purpose' }).expect(201);
     expect(payout.body.status).toBe('pending_approval');
     ids.payout = payout.body.id;

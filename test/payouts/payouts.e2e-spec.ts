@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import { PayoutExecutionService } from '@ataa/payouts';
 import { addMember, addMemberWithDetails, createCampaign, createOrganizationWithOwner, startSmtpSink, type SmtpSink, type TestOrganization } from '@ataa/testing';
-import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
+import { DonationWorld, enablePayouts, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(120_000);
 
@@ -55,12 +55,7 @@ describe('payouts end to end (API, worker, Stripe sandbox, PostgreSQL, Redis, SM
     noticeRecipients = [org.ownerEmail, finance.email].map((e) => e.toLowerCase()).sort();
     campaign = await createCampaign(world.api, org, { offerCoverFees: false });
     // Connect a Stripe account and finish onboarding: account.updated enables payouts.
-    const auth = { authorization: `Bearer ${org.ownerToken}` };
-    accountId = (await http().post(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).send({ country: 'US' }).expect(201)).body.stripeAccountId;
-    await world.sandbox.control.completeOnboarding(accountId);
-    await settle(world);
-    await eventually(async () => (await http().get(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).expect(200)).body.payoutsEnabled === true, 'payouts enabled');
-    await http().put(`/operator/organizations/${org.orgId}/payout-threshold`).set(operator).send({ amount: '1000000' }).expect(204);
+    accountId = await enablePayouts(world, org, '1000000');
 
     // Gift A, 100.00 on the "available at once" card: nets 94.80 (3.20 Stripe fee, 2.00 platform fee).
     const a = await startGift(world, campaign.slug, { amount: 'other', customAmount: '100.00' });

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import { JobProducer, QUEUES } from '@ataa/queue';
 import { addMember, createCampaign, createOrganizationWithOwner, type TestOrganization } from '@ataa/testing';
-import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
+import { DonationWorld, enablePayouts, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(120_000);
 
@@ -37,11 +37,7 @@ describe('reconciliation end to end (API, worker, Stripe sandbox, PostgreSQL, Re
     financeToken = await addMember(world.api, org, 'finance');
     campaign = await createCampaign(world.api, org, { offerCoverFees: false });
     const auth = { authorization: `Bearer ${org.ownerToken}` };
-    const accountId = (await http().post(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).send({ country: 'US' }).expect(201)).body.stripeAccountId;
-    await world.sandbox.control.completeOnboarding(accountId);
-    await settle(world);
-    await eventually(async () => (await http().get(`/api/v1/orgs/${org.orgId}/stripe/account`).set(auth).expect(200)).body.payoutsEnabled === true, 'payouts enabled');
-    await http().put(`/operator/organizations/${org.orgId}/payout-threshold`).set(operator).send({ amount: '1000000' }).expect(204);
+    await enablePayouts(world, org, '1000000');
 
     // Gift A on the "available at once" card (so it can be paid out), gift B on the ordinary card.
     const a = await startGift(world, campaign.slug, { amount: 'other', customAmount: '100.00' });
