@@ -95,7 +95,7 @@ export class ReconciliationService implements OnModuleInit {
       // An entry recorded in the window for a Stripe object created before it (its webhook came
       // late, or was retried for days): that object's movements are read by id, so a slow webhook
       // is never reported as missing on Stripe.
-      const listed = new Set(movements.map((m) => m.stripeId));
+      const listed = new Set([...movements.map((m) => m.stripeId), ...older.map((o) => o.stripeObjectId)]);
       const late = await this.movementsOfObjects([...new Set(facts.map((f) => f.stripeId).filter((id) => !listed.has(id)))], movements);
       if (late.length > 0) {
         movements.push(...late);
