@@ -1,28 +1,20 @@
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser } from 'playwright-core';
-import { TransactionRunner } from '@ataa/database';
-import { baseUrlOf, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
-import { PublicLedgerAppender } from '@ataa/transparency';
-import { appendEntries, insertCampaign, sampleHistory } from './support.js';
+import { launchBrowser } from '@ataa/testing';
+import { startSampleLedger } from './support.js';
 
 describe('ledger and report pages in a real browser', () => {
-  let env: TestEnvironment;
-  let app: NestFastifyApplication;
+  let ledger: Awaited<ReturnType<typeof startSampleLedger>>;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    env = await createTestEnvironment();
-    app = await startTestApi(env.config, { listen: true });
-    base = await baseUrlOf(app);
-    const campaignId = await insertCampaign(env.database.url, { slug: 'clean-water', language: 'ar', title: 'مياه نظيفة' });
-    await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, sampleHistory());
+    ledger = await startSampleLedger({ slug: 'clean-water', language: 'ar', title: 'مياه نظيفة' });
+    base = ledger.base;
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await env?.cleanup();
+    await ledger?.close();
   });
 
   it('verifies the entries of the page in the browser (WebCrypto) and shows "verified"', async () => {

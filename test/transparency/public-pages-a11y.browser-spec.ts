@@ -1,10 +1,7 @@
 import { jest } from '@jest/globals';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser, Page } from 'playwright-core';
-import { TransactionRunner } from '@ataa/database';
-import { baseUrlOf, contrastFailures, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
-import { PublicLedgerAppender } from '@ataa/transparency';
-import { appendEntries, insertCampaign, sampleHistory } from './support.js';
+import { contrastFailures, launchBrowser } from '@ataa/testing';
+import { startSampleLedger } from './support.js';
 
 jest.setTimeout(120_000);
 
@@ -22,23 +19,18 @@ const PAGES = [
  * scrolling on a 320 px phone (the wide ledger table scrolls inside its own focusable region).
  */
 describe('public ledger and report pages accessibility (headless Chromium)', () => {
-  let env: TestEnvironment;
-  let app: NestFastifyApplication;
+  let ledger: Awaited<ReturnType<typeof startSampleLedger>>;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    env = await createTestEnvironment();
-    app = await startTestApi(env.config, { listen: true });
-    base = await baseUrlOf(app);
-    const campaignId = await insertCampaign(env.database.url, { slug: 'a11y-water', title: 'Clean water for the village' });
-    await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, sampleHistory());
+    ledger = await startSampleLedger({ slug: 'a11y-water', title: 'Clean water for the village' });
+    base = ledger.base;
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await env?.cleanup();
+    await ledger?.close();
   });
 
   async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {

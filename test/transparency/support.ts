@@ -3,7 +3,26 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { TransactionRunner } from '@ataa/database';
+import { baseUrlOf, createTestEnvironment, startTestApi } from '@ataa/testing';
 import { createDonorCommitment, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
+
+/**
+ * A listening API on its own database with one published campaign whose public ledger holds the
+ * sample history (the pages' browser tests read it).
+ */
+export async function startSampleLedger(campaign: { slug: string; language?: 'en' | 'ar'; title?: string }): Promise<{ base: string; close: () => Promise<void> }> {
+  const env = await createTestEnvironment();
+  const app = await startTestApi(env.config, { listen: true });
+  const campaignId = await insertCampaign(env.database.url, campaign);
+  await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, sampleHistory());
+  return {
+    base: await baseUrlOf(app),
+    close: async () => {
+      await app.close();
+      await env.cleanup();
+    },
+  };
+}
 
 /** Inserts an organization and a campaign straight into the tables (contract 3 columns). */
 export async function insertCampaign(databaseUrl: string, options: { slug: string; status?: string; currency?: string; language?: 'en' | 'ar'; title?: string }): Promise<string> {
