@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@ataa/config';
-import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
+import { ConflictError, DomainError, NotFoundError, requireUserText, TEXT_LIMITS } from '@ataa/common';
 import { isUniqueViolation } from '@ataa/database';
 import { AuditService, type Principal } from '@ataa/organizations';
 import {
@@ -44,12 +44,12 @@ export class CampaignsService {
       endsAt: toDate(input.endsAt) ?? null,
     };
     assertCampaignRules(values);
-    const story = input.story ?? '';
+    const story = requireUserText('story', input.story ?? '', { max: TEXT_LIMITS.campaignStory, multiline: true });
     const base = {
       ...values,
       organizationId: principal.organizationId,
-      title: input.title,
-      summary: input.summary ?? '',
+      title: requireUserText('title', input.title, { min: 1, max: TEXT_LIMITS.campaignTitle }),
+      summary: requireUserText('summary', input.summary ?? '', { max: TEXT_LIMITS.campaignSummary, multiline: true }),
       storyMarkdown: story,
       storyHtml: renderStory(story),
       coverImageUrl: input.coverImageUrl ?? null,
@@ -97,9 +97,9 @@ export class CampaignsService {
 
         const next = {
           slug: input.slug ?? campaign.slug,
-          title: input.title ?? campaign.title,
-          summary: input.summary ?? campaign.summary,
-          storyMarkdown: input.story ?? campaign.storyMarkdown,
+          title: input.title == null ? campaign.title : requireUserText('title', input.title, { min: 1, max: TEXT_LIMITS.campaignTitle }),
+          summary: input.summary == null ? campaign.summary : requireUserText('summary', input.summary, { max: TEXT_LIMITS.campaignSummary, multiline: true }),
+          storyMarkdown: input.story == null ? campaign.storyMarkdown : requireUserText('story', input.story, { max: TEXT_LIMITS.campaignStory, multiline: true }),
           coverImageUrl: input.coverImageUrl === undefined ? campaign.coverImageUrl : input.coverImageUrl,
           currency: input.currency ?? campaign.currency,
           goalAmount: toAmount(input.goal) ?? campaign.goalAmount,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { DomainError } from '@ataa/common';
+import { DomainError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import { donationAmount } from './domain/donation-amount.js';
@@ -48,6 +48,10 @@ export class CheckoutService {
     if (input.anonymous && !campaign.allowAnonymous) {
       throw new DomainError('anonymous_not_allowed', 'This campaign does not accept anonymous gifts', 400);
     }
+    // The same policy and limits the form applies and the public ledger posts under: once paid, the
+    // gift must post, so nothing the ledger could not take is accepted here.
+    const donorName = optionalUserText('donorName', input.donorName, { max: TEXT_LIMITS.donorName });
+    const publicMessage = optionalUserText('publicMessage', input.publicMessage, { max: TEXT_LIMITS.publicMessage, multiline: true });
     const amount = donationAmount(input.amount, input.coverFees, campaign);
     const id = randomUUID();
     const locale = input.locale === 'ar' || input.locale === 'en' ? input.locale : campaign.language;
@@ -56,7 +60,7 @@ export class CheckoutService {
          donor_name, donor_email, anonymous, public_message, locale)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [id, campaign.id, campaign.organizationId, campaign.currency, amount.gross.toString(), amount.chosen.toString(), amount.coveredFees.toString(),
-        campaign.platformFeeBps, input.donorName, input.donorEmail, input.anonymous, input.publicMessage, locale],
+        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale],
     );
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const metadata = { donation_id: id, campaign_id: campaign.id };
@@ -67,7 +71,7 @@ export class CheckoutService {
           mode: 'payment',
           line_items: [{
             quantity: 1,
-            price_data: { currency: campaign.currency, unit_amount: Number(amount.gross), product_data: { name: campaign.title.slice(0, 250) } },
+            price_data: { currency: campaign.currency, unit_amount: Number(amount.gross), product_data: { name: truncateCodePoints(campaign.title, 250) } },
           }],
           customer_email: input.donorEmail,
           client_reference_id: id,
@@ -75,7 +79,7 @@ export class CheckoutService {
           cancel_url: `${base}/c/${campaign.slug}?cancelled=1`,
           metadata,
           locale: locale === 'ar' ? 'ar' : 'en',
-          payment_intent_data: { transfer_group: campaign.id, metadata, description: `Gift to ${campaign.title}`.slice(0, 1000) },
+          payment_intent_data: { transfer_group: campaign.id, metadata, description: truncateCodePoints(`Gift to ${campaign.title}`, 1000) },
         },
         { idempotencyKey: `checkout:${id}` },
       );

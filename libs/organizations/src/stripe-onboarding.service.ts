@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { AppConfig } from '@ataa/config';
-import { ConflictError, DomainError } from '@ataa/common';
+import { ConflictError, DomainError, truncateCodePoints } from '@ataa/common';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import type { Principal } from './domain/roles.js';
 import { OrganizationsService } from './organizations.service.js';
@@ -29,7 +29,7 @@ export class StripeOnboardingService {
         ...(input.country ? { country: input.country } : {}),
         ...(input.email ? { email: input.email } : {}),
         capabilities: { transfers: { requested: true } },
-        business_profile: { name: organization.name.slice(0, 100) },
+        business_profile: { name: truncateCodePoints(organization.name, 100) },
         metadata: { organization_id: organization.id },
       },
       // Our durable id: a retried or concurrent request gets the same account, never a second one.

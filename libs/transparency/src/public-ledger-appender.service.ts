@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError } from '@ataa/common';
+import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
 import {
   ANONYMOUS, appendToFrontier, decodeFrontier, emptyRoot, encodeFrontier, KIND_SIGN, LEAF_VERSION, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash,
@@ -33,17 +33,13 @@ export interface AppendedEntry {
   created: boolean;
 }
 
-const MAX_NAME = 100;
-const MAX_TEXT = 500;
-
-/** Public free text: trimmed, control characters (except newlines) removed, empty becomes null. */
-function publicText(value: string | null | undefined, max: number, field: string): string | null {
-  if (value === null || value === undefined) return null;
-  // eslint-disable-next-line no-control-regex
-  const cleaned = value.normalize('NFC').replace(/[\u0000-\u0009\u000b-\u001f\u007f\u2028\u2029]/g, '').replace(/\r/g, '').trim();
-  if (cleaned.length === 0) return null;
-  if (cleaned.length > max) throw new DomainError('public_entry_invalid', `${field} is longer than ${max} characters`, 400);
-  return cleaned.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+/**
+ * Public free text under the platform's text policy (@ataa/common), with the limits the forms and
+ * DTOs use. Posting must never fail on what a donor typed (the gift is paid by then): text that
+ * older code let through is cleaned and cut to the limit rather than refused. Empty becomes null.
+ */
+function publicText(value: string | null | undefined, max: number, multiline: boolean): string | null {
+  return sanitizeStoredText(value, max, multiline);
 }
 
 /**
@@ -109,8 +105,8 @@ export class PublicLedgerAppender {
       if (!/^[0-9a-f]{64}$/.test(input.donorCommitment)) throw fail('donorCommitment must be 64 lower-case hex digits');
       if (input.donorDisplayName) throw fail('an entry with a donor commitment is anonymous and carries no name');
     }
-    const name = publicText(input.donorDisplayName, MAX_NAME, 'donorDisplayName');
+    const name = publicText(input.donorDisplayName, TEXT_LIMITS.donorName, false);
     const donor = name ?? (input.kind === 'donation' ? ANONYMOUS : null);
-    return { donor, message: publicText(input.publicMessage, MAX_TEXT, 'publicMessage'), purpose: publicText(input.payoutPurpose, MAX_TEXT, 'payoutPurpose') };
+    return { donor, message: publicText(input.publicMessage, TEXT_LIMITS.publicMessage, true), purpose: publicText(input.payoutPurpose, TEXT_LIMITS.payoutPurpose, false) };
   }
 }

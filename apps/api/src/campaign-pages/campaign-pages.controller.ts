@@ -10,8 +10,8 @@ import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { csrfTokenValid } from './csrf.setup.js';
-import { chosenAmount, DonationFormDto } from './donation-form.dto.js';
-import { ERROR_MESSAGES, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
+import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
+import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 
 /** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
 interface PageData {
@@ -91,7 +91,12 @@ export class CampaignPagesController {
     }
     const form = plainToInstance(DonationFormDto, body ?? {});
     const errors = await validate(form, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length > 0) return again(400, { error: ERROR_MESSAGES[lang].validation_failed, values });
+    if (errors.length > 0) {
+      const refused = new Set(errors.map((e) => (e.property === 'customAmount' ? 'amount' : e.property)));
+      const named = DONATION_FORM_FIELDS.filter((f) => refused.has(f)).map((f) => FIELD_HINTS[lang][f]);
+      const message = named.length > 0 ? fill(ERROR_MESSAGES[lang].validation_failed_fields, { fields: named.join(lang === 'ar' ? '؛ ' : '; ') }) : ERROR_MESSAGES[lang].validation_failed;
+      return again(400, { error: message, values });
+    }
     try {
       const result = await this.checkout.start(slug, {
         amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
@@ -101,9 +106,12 @@ export class CampaignPagesController {
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
       const template = ERROR_MESSAGES[lang][error.code] ?? ERROR_MESSAGES[lang].default;
+      const currency = campaign.currency.toUpperCase();
+      const readings = Array.isArray(error.details?.readings) ? (error.details.readings as string[]) : [];
       const message = fill(template, {
-        minimum: typeof error.details?.minimum === 'string' ? `${error.details.minimum} ${campaign.currency.toUpperCase()}` : '',
-        maximum: typeof error.details?.maximum === 'string' ? ` ${error.details.maximum} ${campaign.currency.toUpperCase()}` : '',
+        minimum: typeof error.details?.minimum === 'string' ? `${error.details.minimum} ${currency}` : '',
+        maximum: typeof error.details?.maximum === 'string' ? ` ${error.details.maximum} ${currency}` : '',
+        typed: chosenAmount(form), first: `${readings[0] ?? ''} ${currency}`, second: `${readings[1] ?? ''} ${currency}`,
       });
       await again(error.status >= 500 ? 502 : error.status, { error: message, values });
     }

@@ -1,21 +1,29 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { TEXT_LIMITS, UserText } from '@ataa/common';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-/** The hosted donation form (application/x-www-form-urlencoded). Unknown fields are refused. */
+/**
+ * The hosted donation form (application/x-www-form-urlencoded). Unknown fields are refused. The name
+ * and message follow the platform's text policy with the same limits the public ledger uses, so a
+ * gift the form accepts can always be posted once it is paid.
+ */
 export class DonationFormDto {
   @IsString() @MaxLength(200) _csrf: string;
   /** A suggested amount in major units, or "other". */
   @IsOptional() @IsString() @MaxLength(32) amount?: string;
   @IsOptional() @Transform(trim) @IsString() @MaxLength(32) customAmount?: string;
-  @IsOptional() @Transform(trim) @IsString() @MaxLength(120) donorName?: string;
+  @IsOptional() @UserText({ max: TEXT_LIMITS.donorName }) donorName?: string;
   @Transform(trim) @IsEmail({}, { message: 'donorEmail must be an e-mail address' }) @MaxLength(254) donorEmail: string;
   @IsOptional() @IsIn(['on', 'true', '1']) anonymous?: string;
-  @IsOptional() @Transform(trim) @IsString() @MaxLength(500) publicMessage?: string;
+  @IsOptional() @UserText({ max: TEXT_LIMITS.publicMessage, multiline: true }) publicMessage?: string;
   @IsOptional() @IsIn(['on', 'true', '1']) coverFees?: string;
   @IsOptional() @IsIn(['en', 'ar']) locale?: string;
 }
+
+/** The form's fields a refusal can name, in the order the form shows them. */
+export const DONATION_FORM_FIELDS = ['amount', 'donorName', 'donorEmail', 'publicMessage'] as const;
 
 /** The amount the donor meant: the custom field when filled, else the chosen suggestion. */
 export function chosenAmount(form: DonationFormDto): string {
@@ -23,6 +31,3 @@ export function chosenAmount(form: DonationFormDto): string {
   if (custom) return custom;
   return form.amount && form.amount !== 'other' ? form.amount : '';
 }
-
-export const DONOR_NAME_PATTERN = /^[^\u0000-\u001f\u007f<>]*$/;
-export { Matches };

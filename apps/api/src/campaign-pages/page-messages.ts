@@ -1,3 +1,5 @@
+import { TEXT_LIMITS } from '@ataa/common';
+
 /** The hosted pages' words, in the campaign's language. */
 export const PAGE_MESSAGES = {
   en: {
@@ -42,6 +44,8 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     amount_below_minimum: 'The amount is below the minimum of {minimum}.', amount_above_maximum: 'The amount is above the maximum{maximum}.',
     amount_wrong_precision: 'This currency does not allow that many decimals.', campaign_not_accepting_donations: 'This campaign is not accepting gifts right now.',
     anonymous_not_allowed: 'This campaign does not accept anonymous gifts.', validation_failed: 'Some fields are missing or not valid.',
+    validation_failed_fields: 'Please check: {fields}.',
+    amount_ambiguous: '“{typed}” could mean {first} or {second}. Please write the amount without a thousands separator, with a point before the decimals.',
     csrf: 'The form expired. Please try again.', payment_provider_unavailable: 'The payment page could not be opened. Please try again.',
     rate_limited: 'Too many attempts from your connection. Please wait a few minutes, then try again.',
     default: 'Something went wrong. Please try again.',
@@ -51,8 +55,24 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     amount_below_minimum: 'المبلغ أقل من الحد الأدنى {minimum}.', amount_above_maximum: 'المبلغ أعلى من الحد الأقصى{maximum}.',
     amount_wrong_precision: 'هذه العملة لا تسمح بهذا العدد من الخانات العشرية.', campaign_not_accepting_donations: 'هذه الحملة لا تستقبل تبرعات حاليًا.',
     anonymous_not_allowed: 'هذه الحملة لا تقبل تبرعات مجهولة.', validation_failed: 'بعض الحقول ناقصة أو غير صحيحة.',
+    validation_failed_fields: 'يرجى مراجعة: {fields}.',
+    amount_ambiguous: 'قد يعني «{typed}» ‏{first} أو {second}. اكتب المبلغ دون فاصل للآلاف، مع نقطة قبل الكسور العشرية.',
     csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', payment_provider_unavailable: 'تعذّر فتح صفحة الدفع. حاول مرة أخرى.',
     rate_limited: 'محاولات كثيرة من اتصالك. انتظر بضع دقائق ثم حاول مرة أخرى.',
     default: 'حدث خطأ ما. حاول مرة أخرى.',
+  },
+};
+
+/** How a refused field is named in the form's error (limits from the text policy). */
+export const FIELD_HINTS: Record<PageLanguage, Record<'amount' | 'donorName' | 'donorEmail' | 'publicMessage', string>> = {
+  en: {
+    amount: 'the amount', donorEmail: 'your e-mail address',
+    donorName: `your name (at most ${TEXT_LIMITS.donorName} characters, no control characters)`,
+    publicMessage: `the public message (at most ${TEXT_LIMITS.publicMessage} characters, no control characters)`,
+  },
+  ar: {
+    amount: 'المبلغ', donorEmail: 'بريدك الإلكتروني',
+    donorName: `اسمك (${TEXT_LIMITS.donorName} حرفًا على الأكثر، دون محارف تحكم)`,
+    publicMessage: `الرسالة العلنية (${TEXT_LIMITS.publicMessage} حرفًا على الأكثر، دون محارف تحكم)`,
   },
 };

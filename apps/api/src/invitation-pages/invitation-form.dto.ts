@@ -1,8 +1,8 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { TEXT_LIMITS, UserText } from '@ataa/common';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-const SINGLE_LINE = /^[^\u0000-\u001f\u007f]*$/;
 
 /**
  * The accept page's form (application/x-www-form-urlencoded). `mode` is what the page offered:
@@ -15,6 +15,6 @@ export class InvitationFormDto {
   @IsIn(['signin', 'signup']) mode: 'signin' | 'signup';
   @Transform(trim) @IsString() @Length(1, 254) email: string;
   @IsString() @Length(1, 256) password: string;
-  @IsOptional() @Transform(trim) @IsString() @Length(1, 200) @Matches(SINGLE_LINE) displayName?: string;
+  @IsOptional() @UserText({ min: 1, max: TEXT_LIMITS.personName }) displayName?: string;
   @IsOptional() @IsIn(['en', 'ar']) lang?: string;
 }

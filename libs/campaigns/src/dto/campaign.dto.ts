@@ -3,23 +3,19 @@ import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf,
 } from 'class-validator';
+import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { CAMPAIGN_LANGUAGES, CAMPAIGN_STATUSES, FUNDING_MODELS, SLUG_PATTERN } from '../domain/campaign-rules.js';
 import type { CampaignLanguage, CampaignStatus, FundingModel } from '../domain/campaign-rules.js';
 
 /** Minor units as a string of digits: exact (no floats), no sign, no leading zeros, at most 15 digits. */
 export const AMOUNT_PATTERN = /^[1-9][0-9]{0,14}$/;
 const AMOUNT_MESSAGE = '$property must be a string of digits in minor units (e.g. "5000"), greater than zero';
-/** One line of text: any script, no control characters (NUL would not even reach PostgreSQL). */
-const SINGLE_LINE = /^[^\u0000-\u001f\u007f]*$/;
-/** Multi-line text: newlines and tabs allowed, other control characters not. */
-const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
-const NOT_BLANK = /\S/;
 
 const nullable = (value: unknown) => value !== null;
 
 export class CreateCampaignDto {
-  @ApiProperty({ maxLength: 200, example: 'Clean water for Al-Mafraq' })
-  @IsString() @Length(1, 200) @Matches(SINGLE_LINE, { message: 'title must not contain control characters' }) @Matches(NOT_BLANK, { message: 'title must not be blank' })
+  @ApiProperty({ minLength: 1, maxLength: TEXT_LIMITS.campaignTitle, example: 'Clean water for Al-Mafraq' })
+  @UserText({ min: 1, max: TEXT_LIMITS.campaignTitle })
   title: string;
 
   @ApiPropertyOptional({ maxLength: 80, pattern: SLUG_PATTERN.source, description: 'Derived from the title when omitted; editable while draft' })
@@ -27,11 +23,11 @@ export class CreateCampaignDto {
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional() @IsString() @MaxLength(500) @Matches(MULTI_LINE, { message: 'summary must not contain control characters' })
+  @IsOptional() @UserText({ max: TEXT_LIMITS.campaignSummary, multiline: true })
   summary?: string;
 
-  @ApiPropertyOptional({ maxLength: 50000, description: 'Markdown (raw HTML is not rendered); served as sanitized HTML' })
-  @IsOptional() @IsString() @MaxLength(50000) @Matches(MULTI_LINE, { message: 'story must not contain control characters' })
+  @ApiPropertyOptional({ maxLength: TEXT_LIMITS.campaignStory, description: 'Markdown (raw HTML is not rendered); served as sanitized HTML' })
+  @IsOptional() @UserText({ max: TEXT_LIMITS.campaignStory, multiline: true })
   story?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2048, example: 'https://images.example.org/cover.jpg' })
@@ -90,7 +86,7 @@ export class UpdateCampaignDto {
   version: number;
 
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @Length(1, 200) @Matches(SINGLE_LINE, { message: 'title must not contain control characters' }) @Matches(NOT_BLANK, { message: 'title must not be blank' })
+  @IsOptional() @UserText({ min: 1, max: TEXT_LIMITS.campaignTitle })
   title?: string;
 
   @ApiPropertyOptional({ maxLength: 80, description: 'Only while draft' })
@@ -98,11 +94,11 @@ export class UpdateCampaignDto {
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional() @IsString() @MaxLength(500) @Matches(MULTI_LINE, { message: 'summary must not contain control characters' })
+  @IsOptional() @UserText({ max: TEXT_LIMITS.campaignSummary, multiline: true })
   summary?: string;
 
   @ApiPropertyOptional({ maxLength: 50000 })
-  @IsOptional() @IsString() @MaxLength(50000) @Matches(MULTI_LINE, { message: 'story must not contain control characters' })
+  @IsOptional() @UserText({ max: TEXT_LIMITS.campaignStory, multiline: true })
   story?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2048 })
@@ -157,7 +153,7 @@ export class ListCampaignsQueryDto {
   @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES }) @IsOptional() @IsIn(CAMPAIGN_STATUSES) status?: CampaignStatus;
   @ApiPropertyOptional({ enum: FUNDING_MODELS }) @IsOptional() @IsIn(FUNDING_MODELS) fundingModel?: FundingModel;
   @ApiPropertyOptional({ example: 'usd' }) @IsOptional() @IsString() @Matches(/^[a-z]{3}$/) currency?: string;
-  @ApiPropertyOptional({ description: 'Case-insensitive text in the title' }) @IsOptional() @IsString() @Length(1, 100) @Matches(SINGLE_LINE) q?: string;
+  @ApiPropertyOptional({ description: 'Case-insensitive text in the title' }) @IsOptional() @UserText({ min: 1, max: TEXT_LIMITS.searchQuery }) q?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @Matches(/^[0-9a-f-]{36}$/) cursor?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional() @Transform(({ value }) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value)) @IsInt() @Min(1) @Max(100)

@@ -1,4 +1,4 @@
-import { chargeAmountProblem, chargeAmountStep, displayDecimals, DomainError, formatMajorUnits, MAXIMUM_CHARGE, parseMajorUnits } from '@ataa/common';
+import { chargeAmountProblem, chargeAmountStep, displayDecimals, DomainError, formatMajorUnits, MAXIMUM_CHARGE, parseTypedAmount } from '@ataa/common';
 import { estimatedCardPricing, grossUpForCoveredFees } from '@ataa/ledger';
 import { minimumChargeAmount } from '@ataa/common';
 
@@ -24,6 +24,7 @@ const MESSAGES: Record<string, string> = {
   amount_below_minimum: 'The amount is below the minimum',
   amount_above_maximum: 'The amount is above the maximum',
   amount_wrong_precision: 'The amount has more precision than the currency allows',
+  amount_ambiguous: 'The amount can be read two ways; write it with a point for decimals and no thousands separator',
   unsupported_currency: 'The currency is not supported',
 };
 
@@ -32,18 +33,19 @@ function fail(code: string, rules: AmountRules, extra: Record<string, unknown> =
 }
 
 /**
- * Parses the amount the donor typed (major units, e.g. "25.50") exactly, checks it against Stripe's
+ * Parses the amount the donor typed (major units, e.g. "25.50"; the rules in parseTypedAmount) exactly, checks it against Stripe's
  * rules for the currency and the campaign's limits, and computes the gross when fees are covered.
  */
 export function donationAmount(input: string, coverFees: boolean, rules: AmountRules): DonationAmount {
   const text = input.trim();
   if (/^-/.test(text)) fail('amount_not_positive', rules);
-  const chosen = parseMajorUnits(text, rules.currency);
-  if (chosen === null) {
-    // Distinguish "too many decimals" (1.5 JPY, 1.2345 KWD) from garbage.
-    if (/^\d{1,15}[.,]\d+$/.test(text)) fail('amount_wrong_precision', rules, { decimals: displayDecimals(rules.currency) });
+  const typed = parseTypedAmount(text, rules.currency);
+  if (!typed.ok) {
+    if (typed.problem === 'amount_ambiguous') fail('amount_ambiguous', rules, { readings: typed.readings });
+    if (typed.problem === 'amount_wrong_precision') fail('amount_wrong_precision', rules, { decimals: displayDecimals(rules.currency) });
     fail('amount_not_integer', rules);
   }
+  const chosen = typed.minor;
   const problem = chargeAmountProblem(chosen, rules.currency);
   if (problem) fail(problem, rules, problem === 'amount_below_minimum' ? { minimum: formatMajorUnits(minimumChargeAmount(rules.currency), rules.currency) } : {});
   if (rules.minimumAmount !== null && chosen < rules.minimumAmount) {

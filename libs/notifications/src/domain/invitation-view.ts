@@ -1,3 +1,4 @@
+import { truncateCodePoints } from '@ataa/common';
 import type { InvitationMailData } from '../invitations/invitation-data-source.js';
 import { fill, type ReceiptLanguage } from './messages.js';
 import { formatDate, localeFor } from './money-format.js';
@@ -96,7 +97,7 @@ export function invitationAcceptUrl(publicBaseUrl: string, token: string): strin
   return url.toString();
 }
 
-const oneLine = (value: string) => value.replace(/[\r\n\t]+/g, ' ').slice(0, 250);
+const oneLine = (value: string) => truncateCodePoints(value.replace(/[\r\n\t]+/g, ' '), 250);
 
 export function buildInvitationView(data: InvitationMailData, options: { language: ReceiptLanguage; acceptUrl: string }): InvitationView {
   const { language } = options;

@@ -1,3 +1,4 @@
+import { truncateCodePoints } from '@ataa/common';
 import type { ReceiptData } from '../receipts/receipt-data-source.js';
 import { fill, LABELS, languageOf, ReceiptLabels, ReceiptLanguage } from './messages.js';
 import { formatDate, formatMoney, localeFor } from './money-format.js';
@@ -46,7 +47,7 @@ export function buildReceiptView(kind: ReceiptMessageKind, data: ReceiptData, re
     locale,
     labels,
     // Header values must be one line: user-provided names can contain anything.
-    subject: fill(subjectTemplate, values).replace(/[\r\n\t]+/g, ' ').slice(0, 250),
+    subject: truncateCodePoints(fill(subjectTemplate, values).replace(/[\r\n\t]+/g, ' '), 250),
     title: kind === 'refund_notice' ? labels.refundTitle : labels.receiptTitle,
     receiptNumber,
     organizationName: data.organization.name,

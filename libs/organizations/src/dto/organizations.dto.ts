@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { API_KEY_ROLES, ROLES } from '../domain/roles.js';
 import type { ApiKeyRole, Role } from '../domain/roles.js';
 
-const SINGLE_LINE = /^[^\u0000-\u001f\u007f]*$/;
-const NOT_BLANK = /\S/;
 
 export class SignUpDto {
   @ApiProperty({ example: 'amina@example.org', maxLength: 254 })
@@ -16,7 +15,7 @@ export class SignUpDto {
   password: string;
 
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @Length(1, 200) @Matches(SINGLE_LINE, { message: 'displayName must not contain control characters' })
+  @IsOptional() @UserText({ min: 1, max: TEXT_LIMITS.personName })
   displayName?: string;
 }
 
@@ -50,13 +49,13 @@ export class TokenPairDto {
 
 export class CreateOrganizationDto {
   @ApiProperty({ maxLength: 200, example: 'Amal Relief' })
-  @IsString() @Length(1, 200) @Matches(SINGLE_LINE, { message: 'name must not contain control characters' }) @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @UserText({ min: 1, max: TEXT_LIMITS.organizationName })
   name: string;
 }
 
 export class UpdateOrganizationDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @Length(1, 200) @Matches(SINGLE_LINE, { message: 'name must not contain control characters' }) @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @IsOptional() @UserText({ min: 1, max: TEXT_LIMITS.organizationName })
   name?: string;
 }
 
@@ -115,7 +114,7 @@ export class MembershipDto {
 
 export class CreateApiKeyDto {
   @ApiProperty({ maxLength: 100 })
-  @IsString() @Length(1, 100) @Matches(SINGLE_LINE, { message: 'name must not contain control characters' }) @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @UserText({ min: 1, max: TEXT_LIMITS.apiKeyName })
   name: string;
 
   @ApiProperty({ enum: API_KEY_ROLES }) @IsIn(API_KEY_ROLES) role: ApiKeyRole;

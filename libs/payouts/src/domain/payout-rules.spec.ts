@@ -45,7 +45,10 @@ describe('payout rules', () => {
   });
 
   it('needs a purpose and fingerprints requests', () => {
-    expect(cleanPurpose('  Water pump \u0007 ')).toBe('Water pump');
+    expect(cleanPurpose('  Water pump ')).toBe('Water pump');
+    expect(codeOf(() => cleanPurpose('Water pump \u0007'))).toBe('payout_purpose_invalid');
+    expect(codeOf(() => cleanPurpose('😀'.repeat(501)))).toBe('payout_purpose_invalid');
+    expect(cleanPurpose('😀'.repeat(500))).toHaveLength(1000);
     expect(codeOf(() => cleanPurpose('   '))).toBe('payout_purpose_required');
     const base = { campaignId: 'c', amount: '100', currency: 'usd', purpose: 'p', privateNote: null };
     expect(requestFingerprint(base)).toBe(requestFingerprint({ ...base }));

@@ -1,4 +1,4 @@
-import { DomainError } from '@ataa/common';
+import { DomainError, normalizeUserText, TEXT_LIMITS, textProblem, textProblemMessage } from '@ataa/common';
 
 export const PAYOUT_STATUSES = ['pending_approval', 'approved', 'processing', 'paid', 'failed', 'rejected', 'cancelled', 'reversed'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
@@ -64,11 +64,12 @@ export function requestFingerprint(r: { campaignId: string; amount: string; curr
   return JSON.stringify([r.campaignId, r.amount, r.currency, r.purpose, r.privateNote ?? '']);
 }
 
-/** Public purpose: trimmed, no control characters, 1-500 characters. */
+/** Public purpose under the platform's text policy: one line, 1 to TEXT_LIMITS.payoutPurpose code points. */
 export function cleanPurpose(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = value.normalize('NFC').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, '').trim();
-  if (cleaned.length === 0) throw new DomainError('payout_purpose_required', 'Say what this payout pays for (it is shown on the public ledger)', 400);
-  if (cleaned.length > 500) throw new DomainError('payout_purpose_invalid', 'The purpose is longer than 500 characters', 400);
+  const rule = { min: 1, max: TEXT_LIMITS.payoutPurpose };
+  const cleaned = normalizeUserText(value);
+  const problem = textProblem(cleaned, rule);
+  if (problem === 'too_short') throw new DomainError('payout_purpose_required', 'Say what this payout pays for (it is shown on the public ledger)', 400);
+  if (problem) throw new DomainError('payout_purpose_invalid', textProblemMessage('The purpose', problem, rule), 400);
   return cleaned;
 }

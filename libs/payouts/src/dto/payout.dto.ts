@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { TEXT_LIMITS, UserText } from '@ataa/common';
 import type { CampaignFunds } from '../domain/funds.js';
 import type { Payout } from '../persistence/payout.row.js';
 
@@ -13,11 +14,11 @@ export class CreatePayoutDto {
   currency: string;
 
   @ApiProperty({ example: 'Water pump for the village well', description: 'What this money pays for: shown on the public ledger' })
-  @IsString() @Length(1, 500)
+  @UserText({ min: 1, max: TEXT_LIMITS.payoutPurpose })
   purpose: string;
 
   @ApiPropertyOptional({ description: 'Private note for the organization and the operator (never public)' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @IsOptional() @UserText({ max: TEXT_LIMITS.privateNote, multiline: true })
   privateNote?: string;
 
   @ApiPropertyOptional({ description: 'Client request id: the same id sends the same request at most once (like the Idempotency-Key header)' })
@@ -27,7 +28,7 @@ export class CreatePayoutDto {
 
 export class RejectPayoutDto {
   @ApiProperty({ example: 'Purpose does not match the campaign' })
-  @IsString() @Length(1, 1000)
+  @UserText({ min: 1, max: TEXT_LIMITS.reason, multiline: true })
   reason: string;
 }
 
