@@ -141,6 +141,58 @@ describe('reconcile', () => {
   });
 });
 
+describe('reconcile: every succeeded charge has its gift posted within the posting deadline', () => {
+  const NOW = new Date('2026-01-01T12:00:00Z');
+  const minutesAgo = (n: number) => new Date(NOW.getTime() - n * 60_000);
+  // As the service calls it: grace window 1 hour, posting deadline 10 minutes.
+  const options = { inFlightAfter: minutesAgo(60), postedBy: minutesAgo(10) };
+  const charge = (id: string, createdAt: Date) => [
+    movement('donation', id, 5_000n, { createdAt, chargeId: id, campaignId: 'c7', balanceTransactionId: `txn_${id}` }),
+    movement('processing_fee', `txn_${id}`, -175n, { createdAt, chargeId: id }),
+  ];
+
+  it('a charge that succeeded 11 minutes ago with no gift posted is charge_not_posted (its balance movements are still in flight)', () => {
+    const r = reconcile(charge('ch_late', minutesAgo(11)), [], options);
+    expect(r.differences).toEqual([{
+      kind: 'charge_not_posted', movementKind: 'donation', stripeId: 'ch_late', ledgerEntryIds: [], stripeAmount: 5_000n, ledgerAmount: null,
+      currency: 'usd', campaignId: 'c7', occurredAt: minutesAgo(11), details: { balanceTransactionId: 'txn_ch_late', chargeId: 'ch_late' },
+    }]);
+    expect(r.inFlightKeys.sort()).toEqual(['donation|ch_late', 'processing_fee|txn_ch_late']);
+    expect(differenceKey(r.differences[0])).toBe('charge_not_posted|donation|ch_late');
+  });
+
+  it('a charge that succeeded 5 minutes ago, or one second short of 10 minutes, is no difference yet', () => {
+    expect(reconcile(charge('ch_young', minutesAgo(5)), [], options).differences).toEqual([]);
+    expect(reconcile(charge('ch_edge', new Date(minutesAgo(10).getTime() + 1_000)), [], options).differences).toEqual([]);
+  });
+
+  it('a charge whose gift is posted is no difference, however old', () => {
+    const ms = charge('ch_posted', minutesAgo(600));
+    expect(reconcile(ms, ms.map((m) => factFor(m)), options)).toEqual({ matched: 2, inFlight: 0, inFlightKeys: [], differences: [] });
+  });
+
+  it('past the grace window too, an unposted charge is also missing in the ledger (gross and fee); refunds and fees are never charge_not_posted', () => {
+    const r = reconcile([...charge('ch_old', minutesAgo(61)), movement('refund', 're_1', -500n, { createdAt: minutesAgo(30) })], [], options);
+    expect(r.differences.map((d) => `${d.kind} ${d.movementKind} ${d.stripeId}`).sort()).toEqual([
+      'charge_not_posted donation ch_old', 'missing_in_ledger donation ch_old', 'missing_in_ledger processing_fee txn_ch_old',
+    ]);
+  });
+
+  it('without a posting deadline (postedBy absent) the invariant is not checked', () => {
+    expect(reconcile(charge('ch_x', minutesAgo(30)), [], { inFlightAfter: minutesAgo(60) }).differences).toEqual([]);
+  });
+
+  it('once posted, the next run no longer sees it and resolves the open difference', () => {
+    const ms = charge('ch_late', minutesAgo(30));
+    const before = reconcile(ms, [], options).differences;
+    const open = before.map((d) => ({ key: differenceKey(d), occurredAt: d.occurredAt }));
+    const after = reconcile(ms, ms.map((m) => factFor(m)), options);
+    expect(planDifferences(open, after.differences, minutesAgo(120), new Set(), after.inFlightKeys)).toEqual({
+      opened: [], stillOpen: [], resolvedKeys: ['charge_not_posted|donation|ch_late'],
+    });
+  });
+});
+
 describe('planDifferences (differences across runs)', () => {
   const d = (stripeId: string): Difference => ({
     kind: 'missing_in_ledger', movementKind: 'refund', stripeId, ledgerEntryIds: [], stripeAmount: -1n, ledgerAmount: null, currency: 'usd', campaignId: null, occurredAt: T0, details: {},
