@@ -41,6 +41,16 @@ describe('movementsOf (a Stripe balance transaction as ledger facts)', () => {
       .toEqual([['payout_reversal', 300n]]);
   });
 
+  it('a gift\'s charge names its campaign (metadata, else transfer group) before any entry exists; other text is ignored', () => {
+    const campaignId = '7d0c6b1e-5a4f-4c1e-9d1a-2b3c4d5e6f70';
+    const withMetadata = movementsOf({ ...bt, amount: 1_000, fee: 59, type: 'charge', reporting_category: 'charge', source: { id: 'ch_1', object: 'charge', metadata: { campaign_id: campaignId } } });
+    expect(withMetadata.map((m) => m.campaignId)).toEqual([campaignId, campaignId]);
+    const withGroup = movementsOf({ ...bt, amount: 1_000, fee: 0, type: 'charge', reporting_category: 'charge', source: { id: 'ch_2', object: 'charge', transfer_group: campaignId } });
+    expect(withGroup[0].campaignId).toBe(campaignId);
+    const other = movementsOf({ ...bt, amount: 1_000, fee: 0, type: 'charge', reporting_category: 'charge', source: { id: 'ch_3', object: 'charge', transfer_group: 'order-42' } });
+    expect(other[0].campaignId).toBeNull();
+  });
+
   it('movements the ledger does not track (bank payouts of the platform) are ignored', () => {
     expect(movementsOf({ ...bt, amount: -9_000, fee: 0, type: 'payout', reporting_category: 'payout', source: 'po_1' })).toEqual([]);
     expect(movementsOf({ ...bt, amount: 10_000, fee: 0, type: 'charge', reporting_category: 'charge', source: null })).toEqual([]);

@@ -183,8 +183,14 @@ export interface BalanceTransactionLike {
   created: number;
   type: string;
   reporting_category?: string;
-  source: string | { id: string; object?: string; status?: string | null; charge?: string | { id: string } | null } | null;
+  source: string | {
+    id: string; object?: string; status?: string | null; charge?: string | { id: string } | null;
+    /** A gift's charge carries its campaign (checkout sets both): known before the gift is posted. */
+    transfer_group?: string | null; metadata?: Record<string, string> | null;
+  } | null;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
@@ -199,8 +205,13 @@ export function movementsOf(bt: BalanceTransactionLike): StripeMovement[] {
   const createdAt = new Date(bt.created * 1000);
   const category = bt.reporting_category ?? bt.type;
   const chargeOf = () => (sourceId.startsWith('ch_') || sourceId.startsWith('py_') ? sourceId : idOf(source?.charge ?? null));
+  const campaignOf = () => {
+    if (category !== 'charge') return null;
+    const candidate = source?.metadata?.campaign_id ?? source?.transfer_group ?? null;
+    return candidate && UUID.test(candidate) ? candidate : null;
+  };
   const make = (kind: ReconciledKind, stripeId: string, amount: bigint, pending = false): StripeMovement => ({
-    kind, stripeId, amount, currency: bt.currency, createdAt, balanceTransactionId: bt.id, chargeId: chargeOf(), campaignId: null, pending,
+    kind, stripeId, amount, currency: bt.currency, createdAt, balanceTransactionId: bt.id, chargeId: chargeOf(), campaignId: campaignOf(), pending,
   });
   const out: StripeMovement[] = [];
   const amount = BigInt(bt.amount);
