@@ -138,6 +138,11 @@ export class AppConfig {
   /** Reconciliation with Stripe: how often it runs, and how long a Stripe movement may wait for its ledger entry before it is a difference. */
   @Transform(toInt) @IsInt() @Min(60_000) @Max(604_800_000) RECONCILIATION_INTERVAL_MS = 3_600_000;
   @Transform(toInt) @IsInt() @Min(0) @Max(604_800_000) RECONCILIATION_GRACE_MS = 3_600_000;
+  /** Invariant checked by reconciliation: a succeeded charge has its gift posted in the ledger within this many seconds (else `charge_not_posted`). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(604_800) RECONCILIATION_POSTING_DEADLINE_SECONDS = 600;
+
+  /** Stripe event inbox: after this many failed attempts an event is dead-lettered (no more retries; operators list and retry it). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) INBOX_MAX_ATTEMPTS = 8;
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */

@@ -1,5 +1,5 @@
 export {
-  reconcile, movementsOf, planDifferences, differenceKey, isReconciledKind, RECONCILED_KINDS, DIFFERENCE_KINDS,
+  reconcile, movementsOf, planDifferences, differenceKey, isReconciledKind, RECONCILED_KINDS, DIFFERENCE_KINDS, type ReconcileOptions,
   type StripeMovement, type LedgerFact, type Difference, type DifferenceKind, type ReconciledKind, type ReconcileResult, type DifferencePlan,
   type BalanceTransactionLike,
 } from './domain/reconcile.js';

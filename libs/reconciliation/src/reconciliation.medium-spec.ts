@@ -45,7 +45,9 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
   beforeAll(async () => {
     env = await createTestEnvironment();
     sandbox = await startTestSandbox();
-    app = await startTestApi(env.configWith({ ...sandbox.env(), RECONCILIATION_GRACE_MS: '0' }));
+    // No waiting: neither for a movement's entry nor for a gift's posting (every gift here is synced
+    // at once), so a run's window starts where the previous one ended.
+    app = await startTestApi(env.configWith({ ...sandbox.env(), RECONCILIATION_GRACE_MS: '0', RECONCILIATION_POSTING_DEADLINE_SECONDS: '0' }));
     db = app.get(DataSource);
     service = app.get(ReconciliationService);
     repo = app.get(ReconciliationRepository);

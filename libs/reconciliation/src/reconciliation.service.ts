@@ -40,6 +40,7 @@ export class ReconciliationService implements OnModuleInit {
 
   onModuleInit(): void {
     this.metrics.gauge('ataa_reconciliation_open_differences', 'Differences between the ledger and Stripe found by reconciliation and not resolved', () => this.repo.countOpen());
+    this.metrics.gauge('ataa_reconciliation_charges_not_posted', 'Succeeded charges whose gift was not posted in the ledger within RECONCILIATION_POSTING_DEADLINE_SECONDS (open charge_not_posted differences)', () => this.repo.countOpen('charge_not_posted'));
   }
 
   /** Runs once now; 409 `reconciliation_running` while another run holds the lock. */
@@ -60,15 +61,21 @@ export class ReconciliationService implements OnModuleInit {
     }
   }
 
+  /** How long a charge may wait for its gift to be posted before it is `charge_not_posted`. */
+  private get postingDeadlineMs(): number {
+    return this.config.RECONCILIATION_POSTING_DEADLINE_SECONDS * 1000;
+  }
+
   /**
-   * Default window: from the end of the last successful run minus the grace window (what was in
-   * flight then is looked at again). No run yet: all history. Open differences older than that are
-   * re-read by id instead, so one that never resolves does not hold every later window open.
+   * Default window: from the end of the last successful run minus the grace window or the posting
+   * deadline, whichever is longer (what was in flight then is looked at again). No run yet: all
+   * history. Open differences older than that are re-read by id instead, so one that never
+   * resolves does not hold every later window open.
    */
   private async windowStart(now: Date): Promise<Date | null> {
     const last = await this.repo.lastSucceededRun();
     if (!last) return null;
-    const start = new Date(last.windowEnd.getTime() - this.config.RECONCILIATION_GRACE_MS);
+    const start = new Date(last.windowEnd.getTime() - Math.max(this.config.RECONCILIATION_GRACE_MS, this.postingDeadlineMs));
     return start > now ? now : start;
   }
 
@@ -102,7 +109,7 @@ export class ReconciliationService implements OnModuleInit {
         await this.fillCampaigns(late);
         facts = await readFacts();
       }
-      const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace) });
+      const result = reconcile(movements, facts, { inFlightAfter: new Date(now.getTime() - grace), postedBy: new Date(now.getTime() - this.postingDeadlineMs) });
       const plan = planDifferences(open.map((o) => ({ key: o.key, occurredAt: o.occurredAt })), result.differences, since, new Set(older.map((o) => o.key)), result.inFlightKeys);
       const opened = await this.tx.run(async (m) => {
         const rows = await this.repo.applyPlan(m, run.id, plan);

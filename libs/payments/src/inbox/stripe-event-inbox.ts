@@ -1,6 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError, NotFoundError } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
+import { MetricsService } from '@ataa/observability';
 import { JobProducer, QUEUES } from '@ataa/queue';
 
 export interface InboxEvent {
@@ -12,9 +15,26 @@ export interface InboxEvent {
   receivedAt: Date;
   processedAt: Date | null;
   attempts: number;
+  lastError: string | null;
+  lastAttemptAt: Date | null;
+  /** Set once the event failed INBOX_MAX_ATTEMPTS times: no more retries until an operator retries it. */
+  deadLetteredAt: Date | null;
+}
+
+/** What a failed attempt left: the attempts so far and whether that made the event dead-lettered. */
+export interface FailedAttempt {
+  attempts: number;
+  deadLettered: boolean;
+  error: string;
+}
+
+export interface DeadLetterPage {
+  items: InboxEvent[];
+  nextCursor: string | null;
 }
 
 const ENQUEUE_TIMEOUT_MS = 1_000;
+const EVENT_ID = /^evt_[A-Za-z0-9_]{1,250}$/;
 
 /**
  * The Stripe event inbox. `receive` stores the verified event in one short statement (its own
@@ -22,29 +42,36 @@ const ENQUEUE_TIMEOUT_MS = 1_000;
  * unprocessed and the worker's sweep enqueues it later.
  */
 @Injectable()
-export class StripeEventInbox {
+export class StripeEventInbox implements OnModuleInit {
   private readonly logger = new Logger('StripeEventInbox');
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: JobProducer,
+    private readonly metrics: MetricsService,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.metrics.gauge('ataa_stripe_events_dead_lettered', 'Stripe events dead-lettered (failed INBOX_MAX_ATTEMPTS times) and not retried yet', () => this.countDeadLettered());
+  }
 
   /** Returns whether the event still needs processing (false for an event already processed). */
   async receive(event: Stripe.Event): Promise<{ stored: boolean; pending: boolean }> {
     const object = event.data?.object as { id?: unknown } | undefined;
-    const rows: { processed_at: Date | null; inserted: boolean }[] = await this.dataSource.query(
+    const rows: { processed_at: Date | null; dead_lettered_at: Date | null; inserted: boolean }[] = await this.dataSource.query(
       `WITH ins AS (
          INSERT INTO stripe_events (id, type, api_version, livemode, account, object_id, stripe_created_at, payload)
          VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), $8)
-         ON CONFLICT (id) DO NOTHING RETURNING processed_at, true AS inserted)
-       SELECT processed_at, inserted FROM ins
-       UNION ALL SELECT processed_at, false FROM stripe_events WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
+         ON CONFLICT (id) DO NOTHING RETURNING processed_at, dead_lettered_at, true AS inserted)
+       SELECT processed_at, dead_lettered_at, inserted FROM ins
+       UNION ALL SELECT processed_at, dead_lettered_at, false FROM stripe_events WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
       [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null,
         typeof object?.id === 'string' ? object.id : null, event.created, JSON.stringify(event)],
     );
     const row = rows[0];
-    const pending = !row || row.processed_at === null;
+    // A dead-lettered event delivered again waits for the operator's retry like the first copy.
+    const pending = !row || (row.processed_at === null && row.dead_lettered_at === null);
     if (pending) this.enqueueSoon(event.id);
     return { stored: row?.inserted === true, pending };
   }
@@ -66,35 +93,114 @@ export class StripeEventInbox {
 
   async markProcessed(eventId: string, outcome: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
-      `UPDATE stripe_events SET processed_at = now(), outcome = $2, attempts = attempts + 1, last_attempt_at = now(), last_error = NULL
+      `UPDATE stripe_events SET processed_at = now(), outcome = $2, attempts = attempts + 1, last_attempt_at = now(), last_error = NULL, dead_lettered_at = NULL
        WHERE id = $1 AND processed_at IS NULL`,
       [eventId, outcome.slice(0, 200)],
     );
   }
 
-  async markFailed(eventId: string, error: unknown): Promise<void> {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.dataSource.query(
-      `UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now(), last_error = $2 WHERE id = $1 AND processed_at IS NULL`,
-      [eventId, message.slice(0, 1000)],
+  /**
+   * Records a failed attempt. The attempt that reaches INBOX_MAX_ATTEMPTS also dead-letters the
+   * event (one statement, so concurrent attempts cannot both miss or both claim it). Null when the
+   * event is processed, already dead-lettered or unknown (nothing recorded).
+   */
+  async markFailed(eventId: string, error: unknown): Promise<FailedAttempt | null> {
+    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000);
+    const [rows] = await this.dataSource.query(
+      `UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now(), last_error = $2,
+         dead_lettered_at = CASE WHEN attempts + 1 >= $3 THEN now() END
+       WHERE id = $1 AND processed_at IS NULL AND dead_lettered_at IS NULL
+       RETURNING attempts, dead_lettered_at`,
+      [eventId, message, this.config.INBOX_MAX_ATTEMPTS],
     );
+    const row = (rows as { attempts: number; dead_lettered_at: Date | null }[])[0];
+    return row ? { attempts: row.attempts, deadLettered: row.dead_lettered_at !== null, error: message } : null;
   }
 
-  /** Unprocessed events received more than `olderThanMs` ago, oldest first (for the sweep). */
+  /** Unprocessed events received more than `olderThanMs` ago, oldest first (for the sweep); never dead-lettered ones. */
   async unprocessed(olderThanMs: number, limit = 500): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM stripe_events WHERE processed_at IS NULL AND received_at < now() - make_interval(secs => $1::float8 / 1000)
+      `SELECT id FROM stripe_events WHERE processed_at IS NULL AND dead_lettered_at IS NULL AND received_at < now() - make_interval(secs => $1::float8 / 1000)
        ORDER BY received_at LIMIT $2`,
       [olderThanMs, limit],
     );
     return rows.map((r) => r.id);
   }
 
-  async backlog(): Promise<{ unprocessed: number; oldestSeconds: number }> {
+  /** Events still to be processed (dead-lettered ones are counted apart: they wait for an operator). */
+  async backlog(): Promise<{ unprocessed: number; oldestSeconds: number; deadLettered: number }> {
     const [row] = await this.dataSource.query(
-      `SELECT count(*)::int AS n, coalesce(extract(epoch FROM now() - min(received_at)), 0)::float8 AS age FROM stripe_events WHERE processed_at IS NULL`,
+      `SELECT count(*) FILTER (WHERE dead_lettered_at IS NULL)::int AS n,
+              coalesce(extract(epoch FROM now() - min(received_at) FILTER (WHERE dead_lettered_at IS NULL)), 0)::float8 AS age,
+              count(*) FILTER (WHERE dead_lettered_at IS NOT NULL)::int AS dead
+       FROM stripe_events WHERE processed_at IS NULL`,
     );
-    return { unprocessed: row.n, oldestSeconds: Number(row.age) };
+    return { unprocessed: row.n, oldestSeconds: Number(row.age), deadLettered: row.dead };
+  }
+
+  async countDeadLettered(): Promise<number> {
+    const [row] = await this.dataSource.query(`SELECT count(*)::int AS n FROM stripe_events WHERE dead_lettered_at IS NOT NULL`);
+    return row.n;
+  }
+
+  /** Dead-lettered events, most recently dead-lettered first; `cursor` is the last id of the previous page. */
+  async deadLettered(options: { limit: number; cursor?: string | null }): Promise<DeadLetterPage> {
+    const params: unknown[] = [options.limit + 1];
+    let after = '';
+    if (options.cursor) {
+      params.push(options.cursor);
+      after = `AND (e.dead_lettered_at, e.id) < (SELECT c.dead_lettered_at, c.id FROM stripe_events c WHERE c.id = $2 AND c.dead_lettered_at IS NOT NULL)`;
+    }
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT e.* FROM stripe_events e WHERE e.dead_lettered_at IS NOT NULL ${after} ORDER BY e.dead_lettered_at DESC, e.id DESC LIMIT $1`,
+      params,
+    );
+    const items = rows.slice(0, options.limit).map(toInbox);
+    return { items, nextCursor: rows.length > options.limit ? items[items.length - 1].id : null };
+  }
+
+  /**
+   * An operator's retry of a dead-lettered event (once its cause is fixed): clears the dead letter,
+   * starts its attempts again from zero and hands it to the queue. Processing stays idempotent (the
+   * row's processed_at, the handlers' own checks), so a retry posts the event at most once.
+   * 404 for an unknown event, 409 `stripe_event_not_dead_lettered` for one that is not dead-lettered.
+   */
+  async retryDeadLettered(eventId: string): Promise<{ event: InboxEvent; enqueued: boolean }> {
+    if (!EVENT_ID.test(eventId)) throw new NotFoundError('Stripe event', 'stripe_event_not_found');
+    const [rows] = await this.dataSource.query(
+      `UPDATE stripe_events SET dead_lettered_at = NULL, attempts = 0 WHERE id = $1 AND dead_lettered_at IS NOT NULL RETURNING *`, [eventId],
+    );
+    const row = (rows as Record<string, unknown>[])[0];
+    if (!row) {
+      const existing = await this.find(eventId);
+      if (!existing) throw new NotFoundError('Stripe event', 'stripe_event_not_found');
+      throw new ConflictError('stripe_event_not_dead_lettered', existing.processedAt
+        ? 'This Stripe event is already processed'
+        : 'This Stripe event is not dead-lettered: it is still being retried', { processed: existing.processedAt !== null });
+    }
+    const event = toInbox(row);
+    this.logger.log(`event ${eventId} (${event.type}) retried by an operator after dead-lettering`);
+    let enqueued = true;
+    try {
+      await this.requeue(eventId);
+    } catch (error) {
+      // The row is live again: the worker's sweep enqueues it once Redis answers.
+      enqueued = false;
+      this.logger.warn(`event ${eventId} stays in the inbox until the sweep: ${(error as Error).message}`);
+    }
+    return { event, enqueued };
+  }
+
+  /** A finished job keeps its id for a while: remove it first, or BullMQ would ignore the new one. */
+  private async requeue(eventId: string): Promise<void> {
+    const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), ENQUEUE_TIMEOUT_MS * 2).unref())]);
+    const job = await within(this.producer.queue(QUEUES.stripeEvents).getJob(eventId));
+    if (job) {
+      const state = await within(job.getState());
+      if (state === 'waiting' || state === 'delayed' || state === 'active' || state === 'prioritized' || state === 'waiting-children') return;
+      await within(job.remove()).catch(() => undefined);
+    }
+    await within(this.producer.enqueue(QUEUES.stripeEvents, { inboxEventId: eventId }, { jobId: eventId }));
   }
 }
 
@@ -102,5 +208,7 @@ function toInbox(row: Record<string, unknown>): InboxEvent {
   return {
     id: row.id as string, type: row.type as string, account: row.account as string | null, objectId: row.object_id as string | null,
     payload: row.payload as Stripe.Event, receivedAt: row.received_at as Date, processedAt: row.processed_at as Date | null, attempts: row.attempts as number,
+    lastError: (row.last_error as string | null) ?? null, lastAttemptAt: (row.last_attempt_at as Date | null) ?? null,
+    deadLetteredAt: (row.dead_lettered_at as Date | null) ?? null,
   };
 }

@@ -41,6 +41,16 @@ describe('movementsOf (a Stripe balance transaction as ledger facts)', () => {
       .toEqual([['payout_reversal', 300n]]);
   });
 
+  it('a gift\'s charge names its campaign (metadata, else transfer group) before any entry exists; other text is ignored', () => {
+    const campaignId = '7d0c6b1e-5a4f-4c1e-9d1a-2b3c4d5e6f70';
+    const withMetadata = movementsOf({ ...bt, amount: 1_000, fee: 59, type: 'charge', reporting_category: 'charge', source: { id: 'ch_1', object: 'charge', metadata: { campaign_id: campaignId } } });
+    expect(withMetadata.map((m) => m.campaignId)).toEqual([campaignId, campaignId]);
+    const withGroup = movementsOf({ ...bt, amount: 1_000, fee: 0, type: 'charge', reporting_category: 'charge', source: { id: 'ch_2', object: 'charge', transfer_group: campaignId } });
+    expect(withGroup[0].campaignId).toBe(campaignId);
+    const other = movementsOf({ ...bt, amount: 1_000, fee: 0, type: 'charge', reporting_category: 'charge', source: { id: 'ch_3', object: 'charge', transfer_group: 'order-42' } });
+    expect(other[0].campaignId).toBeNull();
+  });
+
   it('movements the ledger does not track (bank payouts of the platform) are ignored', () => {
     expect(movementsOf({ ...bt, amount: -9_000, fee: 0, type: 'payout', reporting_category: 'payout', source: 'po_1' })).toEqual([]);
     expect(movementsOf({ ...bt, amount: 10_000, fee: 0, type: 'charge', reporting_category: 'charge', source: null })).toEqual([]);
@@ -137,6 +147,58 @@ describe('reconcile', () => {
         expect(r.differences[0]).toMatchObject({ ...expected, movementKind: target.kind });
         expect(r.matched).toBe(what === 'stray' ? ms.length : ms.length - 1);
       }));
+    });
+  });
+});
+
+describe('reconcile: every succeeded charge has its gift posted within the posting deadline', () => {
+  const NOW = new Date('2026-01-01T12:00:00Z');
+  const minutesAgo = (n: number) => new Date(NOW.getTime() - n * 60_000);
+  // As the service calls it: grace window 1 hour, posting deadline 10 minutes.
+  const options = { inFlightAfter: minutesAgo(60), postedBy: minutesAgo(10) };
+  const charge = (id: string, createdAt: Date) => [
+    movement('donation', id, 5_000n, { createdAt, chargeId: id, campaignId: 'c7', balanceTransactionId: `txn_${id}` }),
+    movement('processing_fee', `txn_${id}`, -175n, { createdAt, chargeId: id }),
+  ];
+
+  it('a charge that succeeded 11 minutes ago with no gift posted is charge_not_posted (its balance movements are still in flight)', () => {
+    const r = reconcile(charge('ch_late', minutesAgo(11)), [], options);
+    expect(r.differences).toEqual([{
+      kind: 'charge_not_posted', movementKind: 'donation', stripeId: 'ch_late', ledgerEntryIds: [], stripeAmount: 5_000n, ledgerAmount: null,
+      currency: 'usd', campaignId: 'c7', occurredAt: minutesAgo(11), details: { balanceTransactionId: 'txn_ch_late', chargeId: 'ch_late' },
+    }]);
+    expect(r.inFlightKeys.sort()).toEqual(['donation|ch_late', 'processing_fee|txn_ch_late']);
+    expect(differenceKey(r.differences[0])).toBe('charge_not_posted|donation|ch_late');
+  });
+
+  it('a charge that succeeded 5 minutes ago, or one second short of 10 minutes, is no difference yet', () => {
+    expect(reconcile(charge('ch_young', minutesAgo(5)), [], options).differences).toEqual([]);
+    expect(reconcile(charge('ch_edge', new Date(minutesAgo(10).getTime() + 1_000)), [], options).differences).toEqual([]);
+  });
+
+  it('a charge whose gift is posted is no difference, however old', () => {
+    const ms = charge('ch_posted', minutesAgo(600));
+    expect(reconcile(ms, ms.map((m) => factFor(m)), options)).toEqual({ matched: 2, inFlight: 0, inFlightKeys: [], differences: [] });
+  });
+
+  it('past the grace window too, an unposted charge is also missing in the ledger (gross and fee); refunds and fees are never charge_not_posted', () => {
+    const r = reconcile([...charge('ch_old', minutesAgo(61)), movement('refund', 're_1', -500n, { createdAt: minutesAgo(30) })], [], options);
+    expect(r.differences.map((d) => `${d.kind} ${d.movementKind} ${d.stripeId}`).sort()).toEqual([
+      'charge_not_posted donation ch_old', 'missing_in_ledger donation ch_old', 'missing_in_ledger processing_fee txn_ch_old',
+    ]);
+  });
+
+  it('without a posting deadline (postedBy absent) the invariant is not checked', () => {
+    expect(reconcile(charge('ch_x', minutesAgo(30)), [], { inFlightAfter: minutesAgo(60) }).differences).toEqual([]);
+  });
+
+  it('once posted, the next run no longer sees it and resolves the open difference', () => {
+    const ms = charge('ch_late', minutesAgo(30));
+    const before = reconcile(ms, [], options).differences;
+    const open = before.map((d) => ({ key: differenceKey(d), occurredAt: d.occurredAt }));
+    const after = reconcile(ms, ms.map((m) => factFor(m)), options);
+    expect(planDifferences(open, after.differences, minutesAgo(120), new Set(), after.inFlightKeys)).toEqual({
+      opened: [], stillOpen: [], resolvedKeys: ['charge_not_posted|donation|ch_late'],
     });
   });
 });

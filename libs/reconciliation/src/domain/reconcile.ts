@@ -14,13 +14,18 @@
  *   transfer                       payout            source payout id, metadata.transfer_id tr_
  *   transfer reversal              payout_reversal   source trr_  amount +reversed
  * The platform fee (and its refund) never touches Stripe's balance: it is not reconciled.
+ *
+ * One more invariant, on gifts: every succeeded charge has its gift posted (a `donation` entry)
+ * within the posting deadline. A charge older than that with no entry is `charge_not_posted`, even
+ * while the balance comparison still counts it in flight (its grace window is longer); past the
+ * grace window it is missing in the ledger as well.
  */
 export const RECONCILED_KINDS = [
   'donation', 'processing_fee', 'refund', 'dispute', 'dispute_fee', 'dispute_reversal', 'dispute_fee_refund', 'payout', 'payout_reversal',
 ] as const;
 export type ReconciledKind = (typeof RECONCILED_KINDS)[number];
 
-export const DIFFERENCE_KINDS = ['missing_in_ledger', 'missing_on_stripe', 'amount_mismatch', 'duplicate'] as const;
+export const DIFFERENCE_KINDS = ['missing_in_ledger', 'missing_on_stripe', 'amount_mismatch', 'duplicate', 'charge_not_posted'] as const;
 export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
 
 /** One movement of the platform's Stripe balance, as the ledger should have posted it. */
@@ -86,14 +91,22 @@ export function isReconciledKind(kind: string): kind is ReconciledKind {
   return (RECONCILED_KINDS as readonly string[]).includes(kind);
 }
 
+export interface ReconcileOptions {
+  /** A movement created after it with no entry, or an entry that happened after it with no movement, is in flight. */
+  inFlightAfter: Date;
+  /** A charge created at or before it whose gift has no `donation` entry is `charge_not_posted` (not checked when absent). */
+  postedBy?: Date;
+}
+
 /**
  * Compares the two sets. `inFlightAfter`: a movement created after it with no entry, or an entry
  * that happened after it with no movement, is not a difference yet (its webhook may still be on its
- * way or in the inbox; Stripe may not list it yet). Ledger facts passed in
+ * way or in the inbox; Stripe may not list it yet). `postedBy`: a charge created then or before
+ * without its gift posted breaks the posting invariant (`charge_not_posted`). Ledger facts passed in
  * must be those the caller expects Stripe to list (same window), or the ones found by the ids of
  * the movements; a fact left unmatched is missing on Stripe.
  */
-export function reconcile(movements: readonly StripeMovement[], facts: readonly LedgerFact[], options: { inFlightAfter: Date }): ReconcileResult {
+export function reconcile(movements: readonly StripeMovement[], facts: readonly LedgerFact[], options: ReconcileOptions): ReconcileResult {
   const byKey = new Map<string, LedgerFact[]>();
   const seenFacts = new Set<string>();
   for (const f of facts) {
@@ -116,6 +129,9 @@ export function reconcile(movements: readonly StripeMovement[], facts: readonly 
     const base = { movementKind: m.kind, stripeId: m.stripeId, currency: m.currency, occurredAt: m.createdAt, stripeAmount: m.amount };
     const campaignId = found.find((f) => f.campaignId)?.campaignId ?? m.campaignId;
     const stripeDetails = { balanceTransactionId: m.balanceTransactionId, chargeId: m.chargeId };
+    if (found.length === 0 && m.kind === 'donation' && options.postedBy && m.createdAt.getTime() <= options.postedBy.getTime()) {
+      differences.push({ ...base, kind: 'charge_not_posted', ledgerEntryIds: [], ledgerAmount: null, campaignId, details: stripeDetails });
+    }
     if (found.length === 0) {
       if (m.pending || m.createdAt.getTime() > options.inFlightAfter.getTime()) {
         inFlightKeys.push(k);
@@ -167,8 +183,14 @@ export interface BalanceTransactionLike {
   created: number;
   type: string;
   reporting_category?: string;
-  source: string | { id: string; object?: string; status?: string | null; charge?: string | { id: string } | null } | null;
+  source: string | {
+    id: string; object?: string; status?: string | null; charge?: string | { id: string } | null;
+    /** A gift's charge carries its campaign (checkout sets both): known before the gift is posted. */
+    transfer_group?: string | null; metadata?: Record<string, string> | null;
+  } | null;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
@@ -183,8 +205,13 @@ export function movementsOf(bt: BalanceTransactionLike): StripeMovement[] {
   const createdAt = new Date(bt.created * 1000);
   const category = bt.reporting_category ?? bt.type;
   const chargeOf = () => (sourceId.startsWith('ch_') || sourceId.startsWith('py_') ? sourceId : idOf(source?.charge ?? null));
+  const campaignOf = () => {
+    if (category !== 'charge') return null;
+    const candidate = source?.metadata?.campaign_id ?? source?.transfer_group ?? null;
+    return candidate && UUID.test(candidate) ? candidate : null;
+  };
   const make = (kind: ReconciledKind, stripeId: string, amount: bigint, pending = false): StripeMovement => ({
-    kind, stripeId, amount, currency: bt.currency, createdAt, balanceTransactionId: bt.id, chargeId: chargeOf(), campaignId: null, pending,
+    kind, stripeId, amount, currency: bt.currency, createdAt, balanceTransactionId: bt.id, chargeId: chargeOf(), campaignId: campaignOf(), pending,
   });
   const out: StripeMovement[] = [];
   const amount = BigInt(bt.amount);

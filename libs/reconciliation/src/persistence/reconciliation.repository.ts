@@ -122,8 +122,10 @@ export class ReconciliationRepository {
     return rows.map(toDifference);
   }
 
-  async countOpen(): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT count(*)::int AS n FROM reconciliation_differences WHERE resolved_at IS NULL`);
+  async countOpen(kind?: Difference['kind']): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM reconciliation_differences WHERE resolved_at IS NULL AND ($1::text IS NULL OR kind = $1)`, [kind ?? null],
+    );
     return row.n;
   }
 
