@@ -9,6 +9,7 @@ import { AppLogger, createLogger, MetricsService, NestPinoLogger } from '@ataa/o
 import { ApiModule } from './api.module.js';
 import { registerCsrf } from './campaign-pages/csrf.setup.js';
 import { ProblemFilter } from './http/problem.filter.js';
+import { contentSecurityPolicyDirectives } from './http/content-security-policy.js';
 import { createValidationPipe } from './http/validation.js';
 import { trustProxyOption } from './http/trust-proxy.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -54,16 +55,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
 
   const security = securityHeaders({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
-        formAction: ["'self'", ...(config.STRIPE_API_BASE ? [config.STRIPE_API_BASE] : []), 'https://checkout.stripe.com'],
-        frameAncestors: ["'none'"],
-      },
-    },
+    contentSecurityPolicy: { directives: contentSecurityPolicyDirectives(config) },
     crossOriginEmbedderPolicy: false,
   });
   fastify.addHook('onRequest', (_request, reply, done) => {

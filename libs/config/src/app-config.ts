@@ -93,6 +93,13 @@ export class AppConfig {
   @IsOptional() @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/) STRIPE_SECRET_KEY?: string;
   /** The sandbox's base URL. Unset with a real key: the platform talks to Stripe itself. */
   @IsOptional() @IsUrl(urlOptions) STRIPE_API_BASE?: string;
+  /**
+   * Origins the donor's browser is sent to for payment (the campaign page's CSP form-action, which
+   * also governs the form's redirect). Default: the sandbox's STRIPE_API_BASE when set, and Stripe
+   * Checkout. Set it when the sandbox's address seen by browsers differs (docker compose).
+   */
+  @Transform(toList) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { each: true })
+  CHECKOUT_ORIGINS?: string[];
   /** Webhook signing secrets, comma-separated, so a secret can be rotated without downtime. */
   @Transform(toList) @IsOptional() @IsString({ each: true }) @Matches(/^whsec_[A-Za-z0-9_]+$/, { each: true })
   STRIPE_WEBHOOK_SECRETS?: string[];
@@ -184,7 +191,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets: readonly ProductionSecret[] = PRODUCTION_SECRETS): AppConfig {
   const raw: Record<string, unknown> = {};
   const known = Object.keys(new AppConfig());
-  for (const key of [...known, ...PRODUCTION_SECRETS, 'STRIPE_API_BASE', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE']) {
+  for (const key of [...known, ...PRODUCTION_SECRETS, 'STRIPE_API_BASE', 'CHECKOUT_ORIGINS', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE']) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }

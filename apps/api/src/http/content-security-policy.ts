@@ -1,0 +1,27 @@
+import type { AppConfig } from '@ataa/config';
+
+/** Stripe's hosted Checkout, where a real key sends donors. */
+export const STRIPE_CHECKOUT_ORIGIN = 'https://checkout.stripe.com';
+
+/**
+ * Where the donation form may send the browser: itself, then (by the 303 redirect, which form-action
+ * also governs) the payment page. CHECKOUT_ORIGINS names it when browsers reach the sandbox at
+ * another address than the API does (docker compose: http://localhost:12111 vs stripe-sandbox:12111).
+ */
+export function checkoutFormActionSources(config: Pick<AppConfig, 'STRIPE_API_BASE' | 'CHECKOUT_ORIGINS'>): string[] {
+  const configured = config.CHECKOUT_ORIGINS ?? (config.STRIPE_API_BASE ? [config.STRIPE_API_BASE] : []);
+  const origins = configured.map((url) => new URL(url).origin);
+  return ["'self'", ...new Set([...origins, STRIPE_CHECKOUT_ORIGIN])];
+}
+
+/** The pages' CSP directives (helmet's option shape). */
+export function contentSecurityPolicyDirectives(config: Pick<AppConfig, 'STRIPE_API_BASE' | 'CHECKOUT_ORIGINS'>): Record<string, string[]> {
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:', 'https:'],
+    formAction: checkoutFormActionSources(config),
+    frameAncestors: ["'none'"],
+  };
+}
