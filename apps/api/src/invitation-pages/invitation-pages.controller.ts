@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
@@ -7,7 +7,7 @@ import { DomainError, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { INVITATION_LABELS, localeFor } from '@ataa/notifications';
 import {
-  AUTH_RATE_LIMITS, AuthService, MembersService, normalizeEmail, RateLimiter, rateLimitSubject, type AuthRateLimits, type InvitationLookup,
+  AuthService, MembersService, normalizeEmail, RateLimiter, rateLimitSubject, type InvitationLookup,
   type TokenPair,
 } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
@@ -44,7 +44,6 @@ export class InvitationPagesController {
     private readonly members: MembersService,
     private readonly auth: AuthService,
     private readonly limiter: RateLimiter,
-    @Inject(AUTH_RATE_LIMITS) private readonly limits: AuthRateLimits,
     private readonly config: AppConfig,
   ) {}
 
@@ -111,9 +110,7 @@ export class InvitationPagesController {
     if (!form.displayName) throw new FormRefusal('validation_failed', 400);
     if (form.password.length < 12) throw new FormRefusal('password_too_short', 400);
     // The same per-address limit as POST /api/v1/auth/signup (SignupRateLimitGuard).
-    const subject = rateLimitSubject(ip);
-    await this.limiter.assertUnder('signup', subject, this.limits.signupsPerIp);
-    await this.limiter.hit('signup', subject, this.limits.signupsPerIp);
+    await this.limiter.take([{ limit: 'signupsPerIp', subject: rateLimitSubject(ip) }]);
     return this.auth.signUp({ email: invitation.email, password: form.password, displayName: form.displayName });
   }
 
