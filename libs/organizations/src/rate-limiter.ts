@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Redis } from 'ioredis';
 import { AppConfig } from '@ataa/config';
 import { DomainError } from '@ataa/common';
-import { requestPathRedisOptions } from '@ataa/queue';
+import { requestPathRedisOptions, settleConnection } from '@ataa/queue';
 import { onRedisFailure, RATE_LIMIT_POLICIES, type RateLimitClaim, type RateLimitName, type RateLimitRule } from './domain/rate-limits.js';
 
 export type { RateLimitRule } from './domain/rate-limits.js';
@@ -97,16 +97,7 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Waits (briefly) for the connection so that the first requests are counted; never blocks boot on an outage. */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.redis.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, 2000);
-      this.redis.once('ready', done);
-    });
+    await settleConnection(this.redis);
   }
 
   /** The numbers behind each limit: the auth limits (AUTH_RATE_LIMITS) and the configured ones. */

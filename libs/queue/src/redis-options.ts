@@ -46,3 +46,22 @@ export function requestPathRedisOptions(url: string, overrides: RedisOptions = {
 export function bullConnection(url: string): ConnectionOptions {
   return redisOptionsFromUrl(url) as ConnectionOptions;
 }
+
+/**
+ * Waits until a connection is ready, fails, or `ms` pass, whichever comes first: for boot, so that
+ * the first requests find the connection open, without ever holding boot up during an outage.
+ */
+export async function settleConnection(redis: { status: string; once(event: string, listener: () => void): unknown; off(event: string, listener: () => void): unknown }, ms = 2000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
+}
