@@ -86,22 +86,26 @@ export class InvitationPagesController {
     }
     const user = await this.auth.authenticateAccessToken(session.accessToken);
     if (!user) throw new Error('a session just opened does not authenticate');
+    // The page's session is ended before the answer is rendered, so no answer leaves it behind.
+    let answer: () => Promise<void>;
     try {
       await this.members.accept(user, token);
+      answer = () => this.accepted(reply, invitation, language);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       if (error.code === 'invitation_not_found') {
         // The service answers every failure alike; the page knows the token is good, so either the
         // invitation changed meanwhile (accepted, revoked, expired) or the account is another one.
         const now = await this.members.findByToken(token);
-        if (!now || now.status !== 'pending') return this.unavailable(reply, language, now);
-        return refuse(new FormRefusal('email_mismatch', 403));
+        answer = !now || now.status !== 'pending' ? () => this.unavailable(reply, language, now) : () => refuse(new FormRefusal('email_mismatch', 403));
+      } else {
+        const refusal = toRefusal(error);
+        answer = () => refuse(refusal);
       }
-      return refuse(toRefusal(error));
     } finally {
       await this.auth.logout(user.sessionId);
     }
-    return this.accepted(reply, invitation, language);
+    return answer();
   }
 
   /** Sign-up on this page only for the invited address: no account is created that could not accept. */
