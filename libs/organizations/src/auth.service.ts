@@ -1,13 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { DomainError, UnauthorizedError } from '@ataa/common';
-import { AppConfig } from '@ataa/config';
 import { isUniqueViolation } from '@ataa/database';
 import { rateLimitSubject } from './domain/client-address.js';
 import { generateSecret, hashSecret, normalizeEmail, TOKEN_PREFIX } from './domain/tokens.js';
 import type { UserPrincipal } from './domain/roles.js';
 import { PasswordHasher } from './password-hasher.js';
-import { AUTH_RATE_LIMITS, RateLimiter, type AuthRateLimits } from './rate-limiter.js';
+import { RateLimiter } from './rate-limiter.js';
 import { RefreshToken, Session } from './persistence/session.entity.js';
 import { User } from './persistence/user.entity.js';
 
@@ -35,8 +34,6 @@ export class AuthService {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
-    @Inject(AUTH_RATE_LIMITS) private readonly limits: AuthRateLimits,
-    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   /** Rate-limited per client address by SignupRateLimitGuard on the route. */
@@ -59,24 +56,20 @@ export class AuthService {
   async login(input: { email: string; password: string }, ip: string): Promise<TokenPair> {
     const email = normalizeEmail(input.email);
     const clientIp = rateLimitSubject(ip);
-    const subject = `${clientIp}|${email}`;
-    // Per account too, whatever the address: guesses spread over many addresses still add up.
-    // Unknown e-mails are counted the same way, so a lock says nothing about whether one exists.
-    const account = hashSecret(email);
-    const perAccount = { limit: this.config.LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: this.config.LOGIN_FAILURE_WINDOW_SECONDS };
-    await this.limiter.assertUnder('login', subject, this.limits.loginFailuresPerIpAndEmail);
-    await this.limiter.assertUnder('login-ip', clientIp, this.limits.loginFailuresPerIp);
-    // Reserved before the password is checked so that concurrent guesses count; the right password
-    // gives it back. While the account is locked even the right password gets 429.
-    await this.limiter.reserveFailure('login-account', account, perAccount);
+    // A failure point is taken from every limit before the password is checked, in one atomic step,
+    // so that concurrent guesses all count; the right password gives them back (successful logins
+    // are never limited). Per account too, whatever the address: guesses spread over many addresses
+    // still add up, and unknown e-mails are counted the same way, so a lock says nothing about
+    // whether one exists. While a limit is used up even the right password gets 429.
+    const taken = await this.limiter.take([
+      { limit: 'loginFailuresPerIpAndEmail', subject: `${clientIp}|${email}` },
+      { limit: 'loginFailuresPerIp', subject: clientIp },
+      { limit: 'loginFailuresPerAccount', subject: hashSecret(email) },
+    ]);
     const user = await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.email = :email', { email }).getOne();
     const ok = await this.hasher.verify(user?.passwordHash ?? null, input.password);
-    if (!user || !ok) {
-      await this.limiter.hit('login', subject, this.limits.loginFailuresPerIpAndEmail);
-      await this.limiter.hit('login-ip', clientIp, this.limits.loginFailuresPerIp);
-      throw INVALID_CREDENTIALS();
-    }
-    await this.limiter.releaseFailure('login-account', account);
+    if (!user || !ok) throw INVALID_CREDENTIALS();
+    await taken.giveBack();
     return this.dataSource.transaction((manager) => this.openSession(manager, user));
   }
 

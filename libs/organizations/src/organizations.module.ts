@@ -20,7 +20,7 @@ import { Organization } from './persistence/organization.entity.js';
 import { RefreshToken, Session } from './persistence/session.entity.js';
 import { User } from './persistence/user.entity.js';
 import { StripeOnboardingService } from './stripe-onboarding.service.js';
-import { AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, RateLimiter } from './rate-limiter.js';
+import { AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, RateLimiter, type AuthRateLimits } from './rate-limiter.js';
 
 const exported = [AuthService, OrganizationsService, MembersService, ApiKeysService, AuditService, AuthGuard, UserAuthGuard, OperatorGuard, SignupRateLimitGuard, RateLimiter, StripeOnboardingService];
 
@@ -32,7 +32,9 @@ const exported = [AuthService, OrganizationsService, MembersService, ApiKeysServ
 @Module({
   imports: [PaymentsModule, NotificationsModule, TypeOrmModule.forFeature([User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry])],
   providers: [
-    ...exported, PasswordHasher, { provide: AUTH_RATE_LIMITS, useValue: DEFAULT_AUTH_RATE_LIMITS },
+    ...exported, PasswordHasher, 
+    // A copy per application, so that a test can change its own app's limits (setAuthRateLimits).
+    { provide: AUTH_RATE_LIMITS, useFactory: (): AuthRateLimits => structuredClone(DEFAULT_AUTH_RATE_LIMITS) },
     // Invitation e-mails are rendered by the notifications worker from what this source reads.
     InvitationMailSource, { provide: INVITATION_DATA_SOURCE, useExisting: InvitationMailSource },
   ],

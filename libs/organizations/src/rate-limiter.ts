@@ -1,18 +1,16 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@ataa/config';
 import { DomainError } from '@ataa/common';
-import { redisOptionsFromUrl } from '@ataa/queue';
+import { requestPathRedisOptions, settleConnection } from '@ataa/queue';
+import { onRedisFailure, RATE_LIMIT_POLICIES, type RateLimitClaim, type RateLimitName, type RateLimitRule } from './domain/rate-limits.js';
 
-export interface RateLimitRule {
-  /** Attempts allowed per window. */
-  limit: number;
-  windowSeconds: number;
-}
+export type { RateLimitRule } from './domain/rate-limits.js';
 
 /**
  * Limits on the auth endpoints keyed on the client address. Login counts failures only, so people
  * who type correctly are never slowed. The per-account limit (any address) comes from the config.
+ * Tests change these on their own app (see setAuthRateLimits in @ataa/testing).
  */
 export interface AuthRateLimits {
   loginFailuresPerIpAndEmail: RateLimitRule;
@@ -22,115 +20,146 @@ export interface AuthRateLimits {
 
 export const AUTH_RATE_LIMITS = Symbol('AUTH_RATE_LIMITS');
 
-// Atomic in Redis: check and count in one step. Returns {-1, ttl} when locked, else {count, window}.
-const RESERVE_FAILURE = `
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-if used >= tonumber(ARGV[1]) then return {-1, redis.call('TTL', KEYS[1])} end
-local n = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return {n, tonumber(ARGV[2])}`;
-const RELEASE_FAILURE = `
-if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
-return 0`;
-
-export const DEFAULT_AUTH_RATE_LIMITS: AuthRateLimits = {
+export const DEFAULT_AUTH_RATE_LIMITS: Readonly<AuthRateLimits> = Object.freeze({
   loginFailuresPerIpAndEmail: { limit: 10, windowSeconds: 60 },
   loginFailuresPerIp: { limit: 100, windowSeconds: 60 },
   signupsPerIp: { limit: 20, windowSeconds: 600 },
-};
+});
 
 /**
- * Counters in Redis (shared by every API process), under the deployment's key prefix: fixed windows
- * (assertUnder/hit), and windows that start at the first attempt (consume) or restart at every
- * failure (reserveFailure). If Redis is unreachable the limiter fails open: auth and checkout keep
- * working, and the error is logged by the caller's request log rather than locking everyone out.
+ * Takes one point from every key, all or none, in one atomic step. KEYS: one per limit; ARGV: for
+ * each key its limit, window (seconds) and mode (1: the window restarts at every point, 0: it runs
+ * from the first). When any key is used up nothing is counted and the reply is {index, seconds
+ * until the longest refusing window ends}; otherwise {0, 0}.
+ */
+const TAKE = `
+local refused, wait = 0, 0
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[3 * i - 2]) then
+    local ttl = redis.call('TTL', key)
+    if ttl < 1 then ttl = tonumber(ARGV[3 * i - 1]) end
+    if ttl > wait then wait = ttl end
+    refused = i
+  end
+end
+if refused > 0 then return {refused, wait} end
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 or ARGV[3 * i] == '1' or redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[3 * i - 1]) end
+end
+return {0, 0}`;
+
+/** Gives back one point on every key that still exists (never below zero; the window is kept). */
+const GIVE_BACK = `
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0`;
+
+type LimiterRedis = Redis & {
+  rateLimitTake(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<[number, number]>;
+  rateLimitGiveBack(keyCount: number, ...keys: string[]): Promise<number>;
+};
+
+/** Points taken by RateLimiter.take; giveBack returns them when the attempt turned out not to count. */
+export interface TakenRateLimits {
+  giveBack(): Promise<void>;
+}
+
+const NOTHING_TAKEN: TakenRateLimits = { giveBack: async () => undefined };
+
+/**
+ * Every rate limit of the platform (policies in domain/rate-limits.ts): counters in Redis shared by
+ * every API process, under the deployment's key prefix. A request takes its points before the work,
+ * in one atomic script for all its limits, so N concurrent requests let exactly the limit through.
+ *
+ * Redis on a request path: the connection has no offline queue and a command timeout of
+ * REQUEST_PATH_REDIS_TIMEOUT_MS (200 ms), so while Redis is down or stalled a request spends at most
+ * one such timeout here and then goes on as the limits' policy says (fail open or closed).
  */
 @Injectable()
-export class RateLimiter implements OnModuleDestroy {
-  private readonly redis: Redis;
+export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly redis: LimiterRedis;
   private readonly prefix: string;
+  private readonly logger = new Logger('RateLimiter');
+  private lastFailureLoggedAt = 0;
 
-  constructor(@Inject(AppConfig) config: AppConfig) {
-    this.redis = new Redis(redisOptionsFromUrl(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true, enableOfflineQueue: true }));
-    this.redis.on('error', () => undefined);
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(AUTH_RATE_LIMITS) private readonly authLimits: AuthRateLimits,
+  ) {
+    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL)) as LimiterRedis;
+    this.redis.on('error', () => undefined); // reported (throttled) when a request meets it
+    this.redis.defineCommand('rateLimitTake', { lua: TAKE });
+    this.redis.defineCommand('rateLimitGiveBack', { lua: GIVE_BACK });
     this.prefix = `${config.QUEUE_PREFIX}:ratelimit`;
   }
 
-  private key(bucket: string, subject: string, rule: RateLimitRule): string {
-    const window = Math.floor(Date.now() / 1000 / rule.windowSeconds);
-    return `${this.prefix}:${bucket}:${window}:${subject}`;
+  /** Waits (briefly) for the connection so that the first requests are counted; never blocks boot on an outage. */
+  async onApplicationBootstrap(): Promise<void> {
+    await settleConnection(this.redis);
   }
 
-  /** Throws 429 `rate_limited` when the subject already used its attempts in this window. */
-  async assertUnder(bucket: string, subject: string, rule: RateLimitRule): Promise<void> {
-    let used = 0;
-    try {
-      used = Number((await this.redis.get(this.key(bucket, subject, rule))) ?? 0);
-    } catch {
-      return;
-    }
-    if (used >= rule.limit) {
-      throw new DomainError('rate_limited', 'Too many attempts; try again later', 429, { retryAfterSeconds: rule.windowSeconds });
-    }
-  }
-
-  /** Counts one attempt. */
-  async hit(bucket: string, subject: string, rule: RateLimitRule): Promise<void> {
-    const key = this.key(bucket, subject, rule);
-    try {
-      await this.redis.multi().incr(key).expire(key, rule.windowSeconds * 2).exec();
-    } catch {
-      // fail open, see class comment
+  /** The numbers behind each limit: the auth limits (AUTH_RATE_LIMITS) and the configured ones. */
+  rule(name: RateLimitName): RateLimitRule {
+    switch (name) {
+      case 'loginFailuresPerAccount':
+        return { limit: this.config.LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: this.config.LOGIN_FAILURE_WINDOW_SECONDS };
+      case 'checkoutsPerAddress':
+        return { limit: this.config.CHECKOUTS_PER_ADDRESS, windowSeconds: this.config.CHECKOUT_WINDOW_SECONDS };
+      default:
+        return this.authLimits[name];
     }
   }
 
   /**
-   * A failure counter whose window restarts at every failure: `rule.limit` failures, each within
-   * the window of the previous one, lock the subject until a whole window has passed since the
-   * last. The attempt is counted as a failure before it is judged (so concurrent guesses all count)
-   * and given back with releaseFailure when it succeeds. Refused attempts are not counted, so a
-   * lock always ends.
+   * Takes one point from each claimed limit, all or none, atomically, before the work it guards.
+   * Throws 429 `rate_limited` (with retryAfterSeconds) when any is used up; nothing is counted then,
+   * so a refused attempt never extends a window. If Redis fails, the limits' policy decides: the
+   * request goes on uncounted (fail open) or gets 503 `rate_limit_unavailable` (fail closed).
    */
-  async reserveFailure(bucket: string, subject: string, rule: RateLimitRule): Promise<void> {
-    let result: [number, number];
+  async take(claims: readonly RateLimitClaim[]): Promise<TakenRateLimits> {
+    const keys = claims.map((claim) => this.key(claim));
+    const args = claims.flatMap((claim) => {
+      const rule = this.rule(claim.limit);
+      return [rule.limit, rule.windowSeconds, RATE_LIMIT_POLICIES[claim.limit].window === 'from-last' ? 1 : 0];
+    });
+    let refused: number;
+    let wait: number;
     try {
-      result = (await this.redis.eval(RESERVE_FAILURE, 1, `${this.prefix}:${bucket}:${subject}`, rule.limit, rule.windowSeconds)) as [number, number];
-    } catch {
-      return;
+      [refused, wait] = await this.redis.rateLimitTake(keys.length, ...keys, ...args);
+    } catch (error) {
+      return this.redisFailed(claims, error);
     }
-    if (result[0] < 0) {
-      throw new DomainError('rate_limited', 'Too many attempts; try again later', 429, { retryAfterSeconds: result[1] > 0 ? result[1] : rule.windowSeconds });
+    if (refused > 0) {
+      const rule = this.rule(claims[refused - 1].limit);
+      throw new DomainError('rate_limited', 'Too many attempts; try again later', 429, { retryAfterSeconds: wait > 0 ? wait : rule.windowSeconds });
     }
+    return {
+      giveBack: async () => {
+        try {
+          await this.redis.rateLimitGiveBack(keys.length, ...keys);
+        } catch (error) {
+          this.logFailure(error); // the point stays counted until its window ends
+        }
+      },
+    };
   }
 
-  /** Takes back a reserveFailure whose attempt succeeded (not below zero, never outliving the window). */
-  async releaseFailure(bucket: string, subject: string): Promise<void> {
-    try {
-      await this.redis.eval(RELEASE_FAILURE, 1, `${this.prefix}:${bucket}:${subject}`);
-    } catch {
-      // fail open, see class comment
-    }
+  private key(claim: RateLimitClaim): string {
+    return `${this.prefix}:${RATE_LIMIT_POLICIES[claim.limit].bucket}:${claim.subject}`;
   }
 
-  /**
-   * Counts one attempt and refuses it (429) when it is over the limit, in one atomic step so that
-   * concurrent requests cannot all slip under it. The window starts at the subject's first attempt.
-   */
-  async consume(bucket: string, subject: string, rule: RateLimitRule): Promise<void> {
-    const key = `${this.prefix}:${bucket}:${subject}`;
-    let used = 0;
-    let ttl = rule.windowSeconds;
-    try {
-      const replies = (await this.redis.multi().set(key, 0, 'EX', rule.windowSeconds, 'NX').incr(key).ttl(key).exec()) ?? [];
-      used = Number(replies[1]?.[1] ?? 0);
-      const remaining = Number(replies[2]?.[1] ?? -1);
-      if (remaining > 0) ttl = remaining;
-    } catch {
-      return;
-    }
-    if (used > rule.limit) {
-      throw new DomainError('rate_limited', 'Too many attempts; try again later', 429, { retryAfterSeconds: ttl });
-    }
+  private redisFailed(claims: readonly RateLimitClaim[], error: unknown): TakenRateLimits {
+    this.logFailure(error);
+    if (onRedisFailure(claims) === 'open') return NOTHING_TAKEN;
+    throw new DomainError('rate_limit_unavailable', 'This action is briefly unavailable; try again shortly', 503, { retryAfterSeconds: 5 });
+  }
+
+  private logFailure(error: unknown): void {
+    if (Date.now() - this.lastFailureLoggedAt < 10_000) return;
+    this.lastFailureLoggedAt = Date.now();
+    this.logger.warn(`Redis did not answer a rate limit (policy applied): ${(error as Error)?.message ?? String(error)}`);
   }
 
   async onModuleDestroy(): Promise<void> {

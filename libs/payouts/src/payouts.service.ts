@@ -136,9 +136,13 @@ export class PayoutsService {
     return toPayout(row);
   }
 
-  /** Hands an approved payout to the worker (job id = payout id: enqueueing twice is harmless). */
+  /**
+   * Hands an approved payout to the worker (job id = payout id: enqueueing twice is harmless). On
+   * the request path: waits at most 200 ms for Redis; the worker's payouts sweep enqueues an approved
+   * payout whose job was not added.
+   */
   async schedule(payoutId: string): Promise<void> {
-    await this.producer.enqueue(QUEUES.payouts, { payoutId }, { jobId: `payout-${payoutId}` }).catch(() => undefined);
+    await this.producer.enqueueFromRequest(QUEUES.payouts, { payoutId }, { jobId: `payout-${payoutId}` });
   }
 
   async get(organizationId: string, payoutId: string): Promise<Payout> {

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { JobPayload, QUEUES, QueueName } from './queues.js';
+import { REQUEST_PATH_REDIS_TIMEOUT_MS } from './redis-options.js';
 
 /** Typed access to every queue. The job id makes enqueueing idempotent (BullMQ ignores a duplicate id). */
 @Injectable()
@@ -39,6 +40,26 @@ export class JobProducer {
 
   async enqueue<Q extends QueueName>(queue: Q, payload: JobPayload<Q>, options: JobsOptions & { jobId: string }): Promise<void> {
     await this.queues[queue].add(queue, payload, options);
+  }
+
+  /**
+   * enqueue for a request path: gives up waiting after REQUEST_PATH_REDIS_TIMEOUT_MS (the BullMQ
+   * connection queues commands while Redis is away, so `enqueue` alone could wait for the whole
+   * outage). Only for work a sweep enqueues again later: the job may still be added once Redis is
+   * back (the job id makes that harmless), or not at all. Never throws.
+   */
+  async enqueueFromRequest<Q extends QueueName>(queue: Q, payload: JobPayload<Q>, options: JobsOptions & { jobId: string }): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = this.enqueue(queue, payload, options).then(() => true);
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), REQUEST_PATH_REDIS_TIMEOUT_MS)));
+    try {
+      return await Promise.race([attempt, timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+      attempt.catch(() => undefined);
+    }
   }
 
   queue(name: QueueName): Queue {

@@ -1,6 +1,13 @@
 import { RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
 
+/**
+ * The longest a Redis command made while serving an HTTP request may take. A request that needs
+ * Redis and does not get an answer in time goes on as its limit's policy says (fail open or closed):
+ * it never waits for a reconnect.
+ */
+export const REQUEST_PATH_REDIS_TIMEOUT_MS = 200;
+
 /** ioredis options from a redis:// URL. BullMQ needs `maxRetriesPerRequest: null` on its connections. */
 export function redisOptionsFromUrl(url: string, overrides: RedisOptions = {}): RedisOptions {
   const parsed = new URL(url);
@@ -18,7 +25,43 @@ export function redisOptionsFromUrl(url: string, overrides: RedisOptions = {}): 
   };
 }
 
+/**
+ * Options for a connection used on request paths (rate limits, health): every command fails after
+ * REQUEST_PATH_REDIS_TIMEOUT_MS, and at once while the connection is not ready (no offline queue,
+ * no retries), so a Redis outage costs a request at most one short timeout per command. The
+ * connection still reconnects in the background. Not for BullMQ workers (they need
+ * `maxRetriesPerRequest: null` and blocking commands).
+ */
+export function requestPathRedisOptions(url: string, overrides: RedisOptions = {}): RedisOptions {
+  return redisOptionsFromUrl(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: REQUEST_PATH_REDIS_TIMEOUT_MS,
+    connectTimeout: 1000,
+    ...overrides,
+  });
+}
+
 /** The same options typed for BullMQ (whose connection type is a wider union). */
 export function bullConnection(url: string): ConnectionOptions {
   return redisOptionsFromUrl(url) as ConnectionOptions;
+}
+
+/**
+ * Waits until a connection is ready, fails, or `ms` pass, whichever comes first: for boot, so that
+ * the first requests find the connection open, without ever holding boot up during an outage.
+ */
+export async function settleConnection(redis: { status: string; once(event: string, listener: () => void): unknown; off(event: string, listener: () => void): unknown }, ms = 2000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
 }

@@ -2,6 +2,7 @@ import { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@ataa/config';
 import { createLogger } from '@ataa/observability';
+import { AUTH_RATE_LIMITS, type AuthRateLimits } from '@ataa/organizations';
 import { createApiApp } from '../../../apps/api/src/create-api-app.js';
 import { createWorkerApp } from '../../../apps/worker/src/create-worker-app.js';
 
@@ -29,4 +30,12 @@ export async function startTestWorker(config: AppConfig, options: { imports?: Ty
 export async function baseUrlOf(app: NestFastifyApplication): Promise<string> {
   const address = await app.getUrl();
   return address.replace('[::1]', '127.0.0.1');
+}
+
+/**
+ * Changes the auth rate limits (the AUTH_RATE_LIMITS value) of one running app: each app has its
+ * own copy, read by RateLimiter at every request, so small limits keep the throttling tests fast.
+ */
+export function setAuthRateLimits(app: INestApplicationContext, limits: Partial<AuthRateLimits>): void {
+  Object.assign(app.get<AuthRateLimits>(AUTH_RATE_LIMITS, { strict: false }), limits);
 }

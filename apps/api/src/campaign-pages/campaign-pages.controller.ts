@@ -80,7 +80,7 @@ export class CampaignPagesController {
     const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as FormState['values'];
     // Card testing: every attempt from an address counts, valid or not, on any campaign.
     try {
-      await this.limiter.consume('checkout', rateLimitSubject(request.ip), { limit: this.config.CHECKOUTS_PER_ADDRESS, windowSeconds: this.config.CHECKOUT_WINDOW_SECONDS });
+      await this.limiter.take([{ limit: 'checkoutsPerAddress', subject: rateLimitSubject(request.ip) }]);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'rate_limited') throw error;
       void reply.header('retry-after', String(error.details?.retryAfterSeconds ?? this.config.CHECKOUT_WINDOW_SECONDS));

@@ -1,30 +1,41 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@ataa/config';
-import { redisOptionsFromUrl } from '@ataa/queue';
+import { REQUEST_PATH_REDIS_TIMEOUT_MS, requestPathRedisOptions, settleConnection } from '@ataa/queue';
 
-/** Pings Redis on a connection that fails fast instead of queueing commands while Redis is down. */
+/**
+ * Pings Redis on a request-path connection (no offline queue, 200 ms command timeout): while Redis
+ * is down or stalled the readiness check answers `down` at once or within 200 ms. Readiness fails
+ * closed by design (503 tells the load balancer); nothing else on the request depends on it.
+ */
 @Injectable()
-export class RedisHealthIndicator implements OnModuleDestroy {
+export class RedisHealthIndicator implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly redis: Redis;
 
   constructor(config: AppConfig, private readonly indicators: HealthIndicatorService) {
-    this.redis = new Redis(redisOptionsFromUrl(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 }));
+    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL));
     this.redis.on('error', () => undefined); // state is reported by the check, not by crashing
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await settleConnection(this.redis);
   }
 
   async isHealthy(key: string) {
     const indicator = this.indicators.check(key);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect().catch(() => undefined);
+      // The command timeout bounds the ping; the race is a second bound, should a command never be sent.
       const pong = await Promise.race([
         this.redis.ping(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000)),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), REQUEST_PATH_REDIS_TIMEOUT_MS + 50))),
       ]);
       return pong === 'PONG' ? indicator.up() : indicator.down({ message: 'unexpected reply' });
     } catch {
       return indicator.down({ message: 'Redis is unreachable' });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

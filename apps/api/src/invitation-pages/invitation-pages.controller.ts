@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
@@ -7,7 +7,7 @@ import { DomainError, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { INVITATION_LABELS, localeFor } from '@ataa/notifications';
 import {
-  AUTH_RATE_LIMITS, AuthService, MembersService, normalizeEmail, RateLimiter, rateLimitSubject, type AuthRateLimits, type InvitationLookup,
+  AuthService, MembersService, normalizeEmail, RateLimiter, rateLimitSubject, type InvitationLookup,
   type TokenPair,
 } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
@@ -44,7 +44,6 @@ export class InvitationPagesController {
     private readonly members: MembersService,
     private readonly auth: AuthService,
     private readonly limiter: RateLimiter,
-    @Inject(AUTH_RATE_LIMITS) private readonly limits: AuthRateLimits,
     private readonly config: AppConfig,
   ) {}
 
@@ -87,22 +86,26 @@ export class InvitationPagesController {
     }
     const user = await this.auth.authenticateAccessToken(session.accessToken);
     if (!user) throw new Error('a session just opened does not authenticate');
+    // The page's session is ended before the answer is rendered, so no answer leaves it behind.
+    let answer: () => Promise<void>;
     try {
       await this.members.accept(user, token);
+      answer = () => this.accepted(reply, invitation, language);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       if (error.code === 'invitation_not_found') {
         // The service answers every failure alike; the page knows the token is good, so either the
         // invitation changed meanwhile (accepted, revoked, expired) or the account is another one.
         const now = await this.members.findByToken(token);
-        if (!now || now.status !== 'pending') return this.unavailable(reply, language, now);
-        return refuse(new FormRefusal('email_mismatch', 403));
+        answer = !now || now.status !== 'pending' ? () => this.unavailable(reply, language, now) : () => refuse(new FormRefusal('email_mismatch', 403));
+      } else {
+        const refusal = toRefusal(error);
+        answer = () => refuse(refusal);
       }
-      return refuse(toRefusal(error));
     } finally {
       await this.auth.logout(user.sessionId);
     }
-    return this.accepted(reply, invitation, language);
+    return answer();
   }
 
   /** Sign-up on this page only for the invited address: no account is created that could not accept. */
@@ -111,9 +114,7 @@ export class InvitationPagesController {
     if (!form.displayName) throw new FormRefusal('validation_failed', 400);
     if (form.password.length < 12) throw new FormRefusal('password_too_short', 400);
     // The same per-address limit as POST /api/v1/auth/signup (SignupRateLimitGuard).
-    const subject = rateLimitSubject(ip);
-    await this.limiter.assertUnder('signup', subject, this.limits.signupsPerIp);
-    await this.limiter.hit('signup', subject, this.limits.signupsPerIp);
+    await this.limiter.take([{ limit: 'signupsPerIp', subject: rateLimitSubject(ip) }]);
     return this.auth.signUp({ email: invitation.email, password: form.password, displayName: form.displayName });
   }
 

@@ -29,6 +29,24 @@ export function operatorAuthorized(header: string | undefined, token: string | u
 }
 
 /**
+ * The dashboard reads through BullMQ's connections, which queue commands while Redis is away (the
+ * worker needs that); a page must not wait for the whole outage. It fails closed: a request not
+ * answered within DASHBOARD_REDIS_BOUND_MS gets 503 (there is nothing to show without Redis). The
+ * commands left queued run, harmlessly, once Redis is back.
+ */
+const DASHBOARD_REDIS_BOUND_MS = 900;
+
+function boundWhileRedisAway(reply: FastifyReply): void {
+  const timer = setTimeout(() => {
+    if (reply.sent) return;
+    void reply.code(503).type('application/problem+json')
+      .send({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'service_unavailable', detail: 'Redis did not answer; try again shortly' });
+  }, DASHBOARD_REDIS_BOUND_MS);
+  reply.raw.once('close', () => clearTimeout(timer));
+  reply.raw.once('finish', () => clearTimeout(timer));
+}
+
+/**
  * Bull Board for operators at /operator/queues: every queue, its jobs, failures and retries.
  * Registered as an encapsulated Fastify plugin whose onRequest hook refuses anyone without the
  * operator token before any dashboard route (pages, static files, API) runs.
@@ -55,7 +73,7 @@ export class QueueDashboardModule implements OnModuleInit {
     const token = this.config.OPERATOR_TOKEN;
     void fastify.register(async (scope: FastifyInstance) => {
       scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        if (operatorAuthorized(request.headers.authorization, token)) return;
+        if (operatorAuthorized(request.headers.authorization, token)) return boundWhileRedisAway(reply);
         await reply
           .code(401)
           .header('www-authenticate', 'Basic realm="Ataa operator", charset="UTF-8"')

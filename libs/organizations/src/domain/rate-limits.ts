@@ -1,0 +1,64 @@
+/**
+ * Every rate limit of the platform and its policy, in one table. The numbers (attempts per window)
+ * come from the configuration (AUTH_RATE_LIMITS, LOGIN_FAILURES_PER_ACCOUNT, CHECKOUTS_PER_ADDRESS);
+ * what a limit counts, how its window runs and what happens while Redis cannot answer are decided
+ * here. Pure: no decorators, no I/O (the Redis side is RateLimiter).
+ */
+export interface RateLimitRule {
+  /** Attempts allowed per window. */
+  limit: number;
+  windowSeconds: number;
+}
+
+export type RateLimitName =
+  | 'loginFailuresPerIpAndEmail'
+  | 'loginFailuresPerIp'
+  | 'loginFailuresPerAccount'
+  | 'signupsPerIp'
+  | 'checkoutsPerAddress';
+
+export interface RateLimitPolicy {
+  /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
+  bucket: string;
+  /**
+   * `from-first`: the window starts at the subject's first counted attempt and ends a window later.
+   * `from-last`: the window restarts at every counted attempt, so `limit` attempts each within a
+   * window of the previous one lock the subject until a whole window has passed since the last.
+   */
+  window: 'from-first' | 'from-last';
+  /**
+   * What a request does when Redis does not answer within REQUEST_PATH_REDIS_TIMEOUT_MS: true lets
+   * it through uncounted (fail open), false refuses it with 503 `rate_limit_unavailable` (fail
+   * closed). A request taking several limits fails closed if any of them does.
+   */
+  failOpen: boolean;
+}
+
+export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy>> = {
+  // Failed logins (a point is reserved before the password is checked and given back when it is
+  // right, so successful logins are never limited). All fail open: while Redis is down people can
+  // still sign in, and guessing stays slow anyway (every guess costs an argon2id verification); a
+  // locked-out platform during a Redis outage would be worse than unthrottled guessing for minutes.
+  loginFailuresPerIpAndEmail: { bucket: 'login', window: 'from-first', failOpen: true },
+  loginFailuresPerIp: { bucket: 'login-ip', window: 'from-first', failOpen: true },
+  // Per account from any address: the window restarts at every failure (a slow, steady guesser
+  // stays locked); refused attempts are not counted, so a lock always ends.
+  loginFailuresPerAccount: { bucket: 'login-account', window: 'from-last', failOpen: true },
+  // Sign-ups per address, every attempt (valid or not). Fail open: an outage must not stop new
+  // organizations from joining; accounts are cheap to clean up, a lost sign-up is not recoverable.
+  signupsPerIp: { bucket: 'signup', window: 'from-first', failOpen: true },
+  // Checkout attempts per address across campaigns (card testing). Fail open: donations keep
+  // working during an outage; Stripe's own fraud checks still stand behind every payment.
+  checkoutsPerAddress: { bucket: 'checkout', window: 'from-first', failOpen: true },
+};
+
+/** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */
+export interface RateLimitClaim {
+  limit: RateLimitName;
+  subject: string;
+}
+
+/** Whether a request taking these limits goes on (open) or is refused (closed) when Redis fails. */
+export function onRedisFailure(claims: readonly RateLimitClaim[], policies: Readonly<Record<RateLimitName, RateLimitPolicy>> = RATE_LIMIT_POLICIES): 'open' | 'closed' {
+  return claims.every((claim) => policies[claim.limit].failOpen) ? 'open' : 'closed';
+}
