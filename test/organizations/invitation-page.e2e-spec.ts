@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
+import { AuthService } from '@ataa/organizations';
 import {
   createOrganizationWithOwner, createTestEnvironment, signUpUser, startTestApi, TEST_PASSWORD, TestEnvironment, TestOrganization, uniqueEmail,
 } from '@ataa/testing';
@@ -160,7 +161,23 @@ describe('invitation accept page', () => {
     const other = await signUpUser(app);
     // Signed in as someone else (the right password of another account): MembersService.accept refuses.
     const { agent, csrf } = await openPage(token);
-    const asOther = await agent.post('/invitations/accept').type('form').send({ _csrf: csrf!, token, mode: 'signin', email: other.email, password: TEST_PASSWORD });
+    // Ending the page's session is slowed down: the answer must still come only after it (it once
+    // came first on a refusal, and this count saw 2 sessions when the logout lost the race).
+    const auth = app.get(AuthService);
+    const logout = auth.logout.bind(auth);
+    let logouts = 0;
+    const slowLogout = jest.spyOn(auth, 'logout').mockImplementation(async (sessionId) => {
+      logouts++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      return logout(sessionId);
+    });
+    let asOther: request.Response;
+    try {
+      asOther = await agent.post('/invitations/accept').type('form').send({ _csrf: csrf!, token, mode: 'signin', email: other.email, password: TEST_PASSWORD });
+    } finally {
+      slowLogout.mockRestore();
+    }
+    expect(logouts).toBe(1);
     expect(asOther.status).toBe(403);
     expect(asOther.text).toContain('This invitation was sent to another e-mail address.');
     expect((await invitationRow(id)).accepted_at).toBeNull();

@@ -87,6 +87,10 @@ export class InvitationPagesController {
     }
     const user = await this.auth.authenticateAccessToken(session.accessToken);
     if (!user) throw new Error('a session just opened does not authenticate');
+    // The page is chosen here but rendered only after the session is ended: a page returned from
+    // inside the try would be sent while the finally's logout was still running, so a refused
+    // visitor (or a test) could see the session live after the answer.
+    let answer = () => this.accepted(reply, invitation, language);
     try {
       await this.members.accept(user, token);
     } catch (error) {
@@ -95,14 +99,15 @@ export class InvitationPagesController {
         // The service answers every failure alike; the page knows the token is good, so either the
         // invitation changed meanwhile (accepted, revoked, expired) or the account is another one.
         const now = await this.members.findByToken(token);
-        if (!now || now.status !== 'pending') return this.unavailable(reply, language, now);
-        return refuse(new FormRefusal('email_mismatch', 403));
+        answer = !now || now.status !== 'pending' ? () => this.unavailable(reply, language, now) : () => refuse(new FormRefusal('email_mismatch', 403));
+      } else {
+        const refusal = toRefusal(error);
+        answer = () => refuse(refusal);
       }
-      return refuse(toRefusal(error));
     } finally {
       await this.auth.logout(user.sessionId);
     }
-    return this.accepted(reply, invitation, language);
+    return answer();
   }
 
   /** Sign-up on this page only for the invited address: no account is created that could not accept. */
