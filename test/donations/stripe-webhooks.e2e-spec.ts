@@ -66,6 +66,27 @@ describe('Stripe webhooks: verification, inbox and processing under faults', () 
     expect(await stored('evt_sig_bad')).toBe(0);
   });
 
+  it('answers 400 to a correctly signed event dated 10 minutes or a day in the future, like a stale one; nothing is stored', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const [id, ahead] of [['evt_sig_future_10min', 600], ['evt_sig_future_1day', 86_400]] as const) {
+      const body = event(id);
+      const res = await post(body, sign(body, 'whsec_ataa_tests', now + ahead));
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.code).toBe('invalid_signature');
+      expect(res.body.detail).toMatch(/tolerance/);
+      expect(await stored(id)).toBe(0);
+    }
+    // The same with the older secret of the rotation.
+    const old = event('evt_sig_future_old_secret');
+    expect((await post(old, sign(old, OLD_SECRET, now + 600))).status).toBe(400);
+    expect(await stored('evt_sig_future_old_secret')).toBe(0);
+    // Within the tolerance ahead (a sender's clock a minute fast) it is still accepted.
+    const skewed = event('evt_sig_future_skew');
+    expect((await post(skewed, sign(skewed, 'whsec_ataa_tests', now + 60))).status).toBe(200);
+    expect(await stored('evt_sig_future_skew')).toBe(1);
+  });
+
   it('stores concurrent duplicate deliveries once', async () => {
     const body = event('evt_dup_1');
     const header = sign(body, 'whsec_ataa_tests');

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
+import { AuthService } from '@ataa/organizations';
 import {
   createOrganizationWithOwner, createTestEnvironment, signUpUser, startTestApi, TEST_PASSWORD, TestEnvironment, TestOrganization, uniqueEmail,
 } from '@ataa/testing';
@@ -65,7 +66,10 @@ describe('invitation accept page', () => {
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.text).toContain('<html lang="en" dir="ltr">');
-    expect(page.text).toContain('Join جمعية الأمل — Amal');
+    // The organization's name is isolated (bdi) wherever it is shown, and with FSI/PDI in the title.
+    expect(page.text).toContain('<h1 id="invitation-title">Join <bdi>جمعية الأمل — Amal</bdi></h1>');
+    expect(page.text).toContain('<title>Join \u2068جمعية الأمل — Amal\u2069</title>');
+    expect(page.text).toContain('<dd data-testid="organization"><bdi>جمعية الأمل — Amal</bdi></dd>');
     expect(page.text).toMatch(/data-testid="role">Admin — manages campaigns</);
     expect(page.text).toContain(`value="${user.email}"`);
     expect(page.text).toContain('name="password"');
@@ -83,7 +87,7 @@ describe('invitation accept page', () => {
     const sessionsBefore = await liveSessions(user.userId);
     const res = await submit(token, { email: user.email.toUpperCase(), password: TEST_PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.text).toContain('You are now a finance member of جمعية الأمل — Amal.');
+    expect(res.text).toContain('You are now <bdi>a finance member</bdi> of <bdi>جمعية الأمل — Amal</bdi>.');
     expect(res.text).toContain('handle refunds and payouts');
     expect(res.text).toContain('href="/docs"');
     expect((await invitationRow(id)).accepted_by).toBe(user.userId);
@@ -114,7 +118,7 @@ describe('invitation accept page', () => {
 
     const res = await submit(token, { email, displayName: 'هدى Huda', password: TEST_PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.text).toContain('You are now a viewer of جمعية الأمل — Amal.');
+    expect(res.text).toContain('You are now <bdi>a viewer</bdi> of <bdi>جمعية الأمل — Amal</bdi>.');
     const [user] = await usersWith(email);
     expect(user.display_name).toBe('هدى Huda');
     expect((await invitationRow(id)).accepted_by).toBe(user.id);
@@ -160,7 +164,23 @@ describe('invitation accept page', () => {
     const other = await signUpUser(app);
     // Signed in as someone else (the right password of another account): MembersService.accept refuses.
     const { agent, csrf } = await openPage(token);
-    const asOther = await agent.post('/invitations/accept').type('form').send({ _csrf: csrf!, token, mode: 'signin', email: other.email, password: TEST_PASSWORD });
+    // Ending the page's session is slowed down: the answer must still come only after it (it once
+    // came first on a refusal, and this count saw 2 sessions when the logout lost the race).
+    const auth = app.get(AuthService);
+    const logout = auth.logout.bind(auth);
+    let logouts = 0;
+    const slowLogout = jest.spyOn(auth, 'logout').mockImplementation(async (sessionId) => {
+      logouts++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      return logout(sessionId);
+    });
+    let asOther: request.Response;
+    try {
+      asOther = await agent.post('/invitations/accept').type('form').send({ _csrf: csrf!, token, mode: 'signin', email: other.email, password: TEST_PASSWORD });
+    } finally {
+      slowLogout.mockRestore();
+    }
+    expect(logouts).toBe(1);
     expect(asOther.status).toBe(403);
     expect(asOther.text).toContain('This invitation was sent to another e-mail address.');
     expect((await invitationRow(id)).accepted_at).toBeNull();
@@ -223,7 +243,7 @@ describe('invitation accept page', () => {
     const arabic = await invite(uniqueEmail('ar'), 'admin', 'ar');
     const ar = await http().get(`/invitations/accept?token=${arabic.token}&lang=en`).expect(200);
     expect(ar.text).toContain('<html lang="ar" dir="rtl">');
-    expect(ar.text).toContain('انضم إلى جمعية الأمل — Amal');
+    expect(ar.text).toContain('انضم إلى <bdi>جمعية الأمل — Amal</bdi>');
     expect(ar.text).toContain('مشرف');
 
     const plain = await invite(uniqueEmail('plain'), 'viewer');

@@ -9,6 +9,7 @@ import { assertAcceptsDonations, CampaignReader, CheckoutService, DonationCampai
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
+import { isolateText } from '../http/isolate.js';
 import { csrfTokenValid } from './csrf.setup.js';
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
@@ -137,7 +138,7 @@ export class CampaignPagesController {
     }
     void reply.status(donation ? 200 : 404).header('cache-control', 'no-store');
     return reply.view('campaign/thanks.hbs', {
-      ...this.layout(campaign, `${t.thanksTitle} — ${campaign.title}`),
+      ...this.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`),
       t, campaign: { title: campaign.title, slug: campaign.slug }, message, state, pending: state === 'pending',
       donationId: donation?.id ?? null,
     });
@@ -184,7 +185,7 @@ export class CampaignPagesController {
     const csrfToken = (reply as unknown as { generateCsrf?: () => string }).generateCsrf?.() ?? '';
     void reply.status(status).header('cache-control', 'no-store');
     return reply.view('campaign/page.hbs', {
-      ...this.layout(campaign, campaign.title),
+      ...this.layout(campaign, isolateText(campaign.title)),
       t,
       campaign: {
         slug: campaign.slug, title: campaign.title, summary: campaign.summary, storyHtml: campaign.storyHtml, coverImageUrl: campaign.coverImageUrl,

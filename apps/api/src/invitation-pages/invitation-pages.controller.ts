@@ -11,6 +11,7 @@ import {
   type TokenPair,
 } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
+import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { InvitationFormDto } from './invitation-form.dto.js';
 import { fill, INVITATION_ERRORS, INVITATION_PAGE_MESSAGES, ROLE_WORDS, type InvitationPageLanguage } from './invitation-page-messages.js';
 
@@ -70,7 +71,8 @@ export class InvitationPagesController {
     };
     const refuse = (refusal: FormRefusal) => {
       if (refusal.retryAfterSeconds !== undefined) void reply.header('retry-after', String(refusal.retryAfterSeconds));
-      const message = fill(INVITATION_ERRORS[language][refusal.code] ?? INVITATION_ERRORS[language].default, { organization: invitation.organizationName });
+      // HTML: the organization's name isolated in <bdi> (the template renders it with {{{ }}}).
+      const message = fillIsolated(INVITATION_ERRORS[language][refusal.code] ?? INVITATION_ERRORS[language].default, { organization: invitation.organizationName });
       return this.renderForm(reply, refusal.status, invitation, token, language, { error: message, values });
     };
 
@@ -86,7 +88,9 @@ export class InvitationPagesController {
     }
     const user = await this.auth.authenticateAccessToken(session.accessToken);
     if (!user) throw new Error('a session just opened does not authenticate');
-    // The page's session is ended before the answer is rendered, so no answer leaves it behind.
+    // The page is chosen here but rendered only after the session is ended: a page returned from
+    // inside the try would be sent while the finally's logout was still running, so a refused
+    // visitor (or a test) could see the session live after the answer.
     let answer: () => Promise<void>;
     try {
       await this.members.accept(user, token);
@@ -144,10 +148,11 @@ export class InvitationPagesController {
     const signUp = !invitation.accountExists;
     void reply.status(status).header('cache-control', 'no-store');
     return reply.view('invitations/accept.hbs', {
-      ...this.layout(language, fill(t.title, { organization: invitation.organizationName })),
+      ...this.layout(language, fillIsolatedText(t.title, { organization: invitation.organizationName })),
       t,
-      heading: fill(t.title, { organization: invitation.organizationName }),
-      intro: fill(t.intro, { organization: invitation.organizationName }),
+      // HTML with the organization's name in <bdi>, rendered with {{{ }}}.
+      heading: fillIsolated(t.title, { organization: invitation.organizationName }),
+      intro: fillIsolated(t.intro, { organization: invitation.organizationName }),
       invitation: this.details(invitation, language),
       signUp, mode: signUp ? 'signup' : 'signin',
       values: { email: state.values?.email ?? invitation.email, displayName: state.values?.displayName ?? '' },
@@ -161,10 +166,11 @@ export class InvitationPagesController {
     const organization = invitation.organizationName;
     void reply.status(200).header('cache-control', 'no-store');
     return reply.view('invitations/accepted.hbs', {
-      ...this.layout(language, fill(t.acceptedTitle, { organization })),
+      ...this.layout(language, fillIsolatedText(t.acceptedTitle, { organization })),
       t,
-      heading: fill(t.acceptedTitle, { organization }),
-      lead: fill(t.acceptedLead, { role: words.name, organization }),
+      // HTML with the organization's name in <bdi>, rendered with {{{ }}}.
+      heading: fillIsolated(t.acceptedTitle, { organization }),
+      lead: fillIsolated(t.acceptedLead, { role: words.name, organization }),
       mayDo: fill(t.mayDo, { role: words.name, description: words.description }),
       role: invitation.role,
       docsUrl: '/docs',
@@ -179,7 +185,7 @@ export class InvitationPagesController {
     void reply.status(status).header('cache-control', 'no-store');
     return reply.view('invitations/unavailable.hbs', {
       ...this.layout(language, t.unavailableTitle),
-      t, reason, message: fill(t[reason], { organization: invitation?.organizationName ?? '' }),
+      t, reason, message: fillIsolated(t[reason], { organization: invitation?.organizationName ?? '' }),
     });
   }
 }

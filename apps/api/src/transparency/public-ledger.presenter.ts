@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
 import { CampaignLog, CampaignReport, decodeCursor, LedgerPage, PublicLedgerService } from '@ataa/transparency';
+import { isolateText } from '../http/isolate.js';
 import { logVersion } from './public-ledger.cache.js';
 import { LedgerQueryDto } from './public-ledger.dto.js';
 import { PAGE_MESSAGES, PageLanguage, VERIFY_MESSAGES } from './page-messages.js';
@@ -108,7 +109,7 @@ export class PublicLedgerPresenter {
     const apiQuery = new URLSearchParams();
     for (const [k, v] of Object.entries({ order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor })) if (v !== undefined) apiQuery.set(k, v);
     return {
-      ...this.layout(lang, `${t.ledgerTitle} — ${log.campaign.title}`),
+      ...this.layout(lang, `${t.ledgerTitle} — ${isolateText(log.campaign.title)}`),
       scripts: ['/assets/verify-ledger.js'],
       campaign: log.campaign,
       size: page.size,
@@ -170,7 +171,7 @@ export class PublicLedgerPresenter {
     });
     const base = `/c/${log.campaign.slug}`;
     return {
-      ...this.layout(lang, `${t.reportTitle} — ${log.campaign.title}`),
+      ...this.layout(lang, `${t.reportTitle} — ${isolateText(log.campaign.title)}`),
       campaign: log.campaign,
       size: log.size,
       raised: this.money(report.raised, currency),
