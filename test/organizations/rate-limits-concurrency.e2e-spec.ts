@@ -27,7 +27,9 @@ describe('rate limits hold under concurrency (real API, real Redis)', () => {
     env = await createTestEnvironment();
     const redis = new URL(TEST_REDIS_URL);
     proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) }, { delayMs: 15 });
-    app = await startTestApi(env.configWith({ REDIS_URL: proxy.url }));
+    // This file is about atomicity, not about a stalled Redis (test/platform/redis-down-requests): a
+    // command slower than the production 200 ms on a loaded test machine must not fail open here.
+    app = await startTestApi(env.configWith({ REDIS_URL: proxy.url, REDIS_REQUEST_TIMEOUT_MS: '3000' }));
     setAuthRateLimits(app, {
       loginFailuresPerIpAndEmail: { limit: 4, windowSeconds: 600 },
       loginFailuresPerIp: { limit: 6, windowSeconds: 600 },

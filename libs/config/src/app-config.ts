@@ -88,6 +88,12 @@ export class AppConfig {
   @IsUrl({ ...urlOptions, protocols: ['redis', 'rediss'] }) REDIS_URL = 'redis://127.0.0.1:6379';
   /** Key prefix for every BullMQ queue, so several deployments (or test runs) share one Redis. */
   @Matches(/^[A-Za-z0-9:_{}-]+$/) QUEUE_PREFIX = 'ataa';
+  /**
+   * Command timeout of the Redis connections used while answering a request (rate limits, readiness):
+   * a stalled Redis costs a request at most this, then the limit's stated failure policy applies.
+   * Keep it at most 200 ms in production; tests of other behaviour on a loaded machine may raise it.
+   */
+  @Transform(toInt) @IsInt() @Min(10) @Max(10_000) REDIS_REQUEST_TIMEOUT_MS = 200;
 
   /** Secret key for Stripe (or for the sandbox, which accepts any sk_test_ key). */
   @IsOptional() @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/) STRIPE_SECRET_KEY?: string;

@@ -88,7 +88,7 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(AUTH_RATE_LIMITS) private readonly authLimits: AuthRateLimits,
   ) {
-    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL)) as LimiterRedis;
+    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL, { commandTimeout: config.REDIS_REQUEST_TIMEOUT_MS })) as LimiterRedis;
     this.redis.on('error', () => undefined); // reported (throttled) when a request meets it
     this.redis.defineCommand('rateLimitTake', { lua: TAKE });
     this.redis.defineCommand('rateLimitGiveBack', { lua: GIVE_BACK });

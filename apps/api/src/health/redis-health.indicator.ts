@@ -2,7 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/com
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@ataa/config';
-import { REQUEST_PATH_REDIS_TIMEOUT_MS, requestPathRedisOptions, settleConnection } from '@ataa/queue';
+import { requestPathRedisOptions, settleConnection } from '@ataa/queue';
 
 /**
  * Pings Redis on a request-path connection (no offline queue, 200 ms command timeout): while Redis
@@ -13,8 +13,8 @@ import { REQUEST_PATH_REDIS_TIMEOUT_MS, requestPathRedisOptions, settleConnectio
 export class RedisHealthIndicator implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly redis: Redis;
 
-  constructor(config: AppConfig, private readonly indicators: HealthIndicatorService) {
-    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL));
+  constructor(private readonly config: AppConfig, private readonly indicators: HealthIndicatorService) {
+    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL, { commandTimeout: config.REDIS_REQUEST_TIMEOUT_MS }));
     this.redis.on('error', () => undefined); // state is reported by the check, not by crashing
   }
 
@@ -29,7 +29,7 @@ export class RedisHealthIndicator implements OnApplicationBootstrap, OnModuleDes
       // The command timeout bounds the ping; the race is a second bound, should a command never be sent.
       const pong = await Promise.race([
         this.redis.ping(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), REQUEST_PATH_REDIS_TIMEOUT_MS + 50))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), this.config.REDIS_REQUEST_TIMEOUT_MS + 50))),
       ]);
       return pong === 'PONG' ? indicator.up() : indicator.down({ message: 'unexpected reply' });
     } catch {
