@@ -240,7 +240,7 @@ const BAD_SEGMENTS = [
   `${randomUUID()}%00`, `${randomUUID().toUpperCase()}`, ` ${randomUUID()}`.replace(' ', '%20'),
 ];
 
-function segments(name: string, op: Operation, fx: Fixtures): fc.Arbitrary<string> {
+function ownSegments(name: string, op: Operation, fx: Fixtures): string[] {
   const mutating = op.method !== 'get';
   const own: Record<string, string[]> = {
     orgId: [fx.org.orgId],
@@ -256,11 +256,15 @@ function segments(name: string, op: Operation, fx: Fixtures): fc.Arbitrary<strin
     slug: [fx.campaignSlug],
     action: ['publish', 'pause', 'resume', 'end', 'cancel'],
   };
+  return own[name]?.length ? own[name] : [randomUUID()];
+}
+
+function segments(name: string, op: Operation, fx: Fixtures): fc.Arbitrary<string> {
   const foreign: Record<string, string[]> = {
     orgId: [fx.other.orgId], campaignId: [fx.otherCampaignId], slug: [fx.otherCampaignSlug, 'no-such-campaign'], action: ['delete', 'PUBLISH', 'constructor'],
   };
   return fc.oneof(
-    { arbitrary: fc.constantFrom(...(own[name]?.length ? own[name] : [randomUUID()])), weight: 6 },
+    { arbitrary: fc.constantFrom(...ownSegments(name, op, fx)), weight: 6 },
     { arbitrary: fc.constantFrom(...(foreign[name] ?? [randomUUID()]), randomUUID()), weight: 1 },
     { arbitrary: fc.constantFrom(...BAD_SEGMENTS), weight: 2 },
   );
@@ -346,6 +350,20 @@ function requests(doc: OpenApiDoc, op: Operation, fx: Fixtures): fc.Arbitrary<Fu
     }
     return { method: op.method.toUpperCase(), url: path + query, headers, body: bytes, note };
   });
+}
+
+/** The owner's request with a valid-ish body and one field set to null, once per field of the body. */
+function nullInEachField(doc: OpenApiDoc, op: Operation, fx: Fixtures): FuzzRequest[] {
+  const content = op.doc.requestBody?.content['application/json'];
+  if (!content || op.method === 'get') return [];
+  const schema = resolve(doc, content.schema);
+  const token = op.path.startsWith('/operator/') ? fx.operatorToken : op.path.startsWith('/api/v1/auth/') ? fx.selfToken : fx.org.ownerToken;
+  const url = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => ownSegments(name, op, fx)[0]);
+  const [valid] = fc.sample(validish(doc, schema, '', fx) as fc.Arbitrary<Record<string, unknown>>, { seed: SEED, numRuns: 1 });
+  return Object.keys(schema.properties ?? {}).map((key) => ({
+    method: op.method.toUpperCase(), url, note: `${key}: null`, body: Buffer.from(serialize({ ...valid, [key]: null })),
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,7 +495,9 @@ describe('fuzz: every operation of the OpenAPI document', () => {
     const counts = { requests: 0, '2xx': 0, '3xx': 0, '4xx': 0 };
     let state = await fingerprint(db, sql);
     for (const [index, op] of operations.entries()) {
-      const samples = fc.sample(requests(doc, op, fx), { seed: SEED + index, numRuns: RUNS });
+      // Null in each field of a body that is otherwise valid: optional is not nullable (found: a null
+      // organization name reached a NOT NULL column), then the random requests.
+      const samples = [...nullInEachField(doc, op, fx), ...fc.sample(requests(doc, op, fx), { seed: SEED + index, numRuns: RUNS })];
       for (const req of samples) {
         const res = await fetch(apiUrl + req.url, { method: req.method, headers: req.headers, body: req.body ? new Uint8Array(req.body) : undefined, redirect: 'manual' });
         const text = await res.text();
@@ -518,7 +538,7 @@ describe('fuzz: every operation of the OpenAPI document', () => {
   });
 
   // What the fuzzer found (fixed), asserted by name so that a change of seed cannot lose them.
-  it('findings: a path that is not UTF-8 and a deeply nested body are 4xx problem documents', async () => {
+  it('findings: a path that is not UTF-8, a deeply nested body and a null organization name are 4xx problem documents', async () => {
     for (const url of [`/api/v1/orgs/%ED%A0%80`, `/api/v1/orgs/${fx.org.orgId}/members/%FF`, '/operator/payouts/%C0%AF/reject']) {
       const res = await fetch(apiUrl + url, { method: 'GET', headers: { authorization: `Bearer ${fx.org.ownerToken}` } });
       expect(res.status).toBe(400);
@@ -530,6 +550,9 @@ describe('fuzz: every operation of the OpenAPI document', () => {
       .set('content-type', 'application/json').send('['.repeat(5_000) + ']'.repeat(5_000));
     expect(deep.status).toBe(400);
     expect(deep.body.code).toBe('validation_failed');
+    const nullName = await request(apiUrl).patch(`/api/v1/orgs/${fx.org.orgId}`).set('authorization', `Bearer ${fx.org.ownerToken}`).send({ name: null });
+    expect(nullName.status).toBe(400);
+    expect(nullName.body.code).toBe('validation_failed');
   });
 
   it('leaves the fixtures usable: the owner is still signed in and the organization is there', async () => {
