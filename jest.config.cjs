@@ -1,6 +1,7 @@
 /**
  * Test tiers (see README): unit (*.spec.ts, no I/O), integration (*.medium-spec.ts, real PostgreSQL
- * and Redis), e2e (*.e2e-spec.ts, apps in-process over HTTP), browser (*.browser-spec.ts, Chromium).
+ * and Redis), e2e (*.e2e-spec.ts, apps in-process over HTTP), browser (*.browser-spec.ts, Chromium),
+ * fuzz (*.fuzz-spec.ts, requests generated from the OpenAPI document against the real API).
  * NestJS 12 ships as ES modules, so the tests run as ES modules too (node --experimental-vm-modules).
  */
 const { pathsToModuleNameMapper } = require('ts-jest');
@@ -38,5 +39,6 @@ module.exports = {
     { ...withServices, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.medium-spec.ts'], testTimeout: 30000 },
     { ...withServices, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'], testTimeout: 60000 },
     { ...withServices, displayName: 'browser', testMatch: ['<rootDir>/{apps,libs,test}/**/*.browser-spec.ts'], testTimeout: 90000 },
+    { ...withServices, displayName: 'fuzz', testMatch: ['<rootDir>/{apps,libs,test}/**/*.fuzz-spec.ts'] },
   ],
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test tier (unit, integration, e2e, browser) in one Jest run and ends with the totals
+// Runs every test tier (unit, integration, e2e, browser, fuzz) in one Jest run and ends with the totals
 // line `N passed, N failed`, so a run that executed no test is visible. Extra arguments go to Jest.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@ataa/config';
 import { AppLogger, createLogger, MetricsService, NestPinoLogger } from '@ataa/observability';
@@ -10,6 +11,7 @@ import { ApiModule } from './api.module.js';
 import { registerCsrf } from './campaign-pages/csrf.setup.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { contentSecurityPolicyDirectives } from './http/content-security-policy.js';
+import { sendProblem } from './http/send-problem.js';
 import { createValidationPipe } from './http/validation.js';
 import { trustProxyOption } from './http/trust-proxy.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -35,6 +37,10 @@ export interface ApiAppOptions {
 /** Builds the API application: the same code path for `npm start`, the e2e tests and the benchmarks. */
 export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL, 'api');
+  const security = securityHeaders({
+    contentSecurityPolicy: { directives: contentSecurityPolicyDirectives(config) },
+    crossOriginEmbedderPolicy: false,
+  });
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -45,6 +51,12 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // The router refuses a path that does not percent-decode to UTF-8 (400) or an over-long parameter
+    // (414) before any hook or filter runs: those answers are problem documents too, with our headers.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.headers(security);
+      sendProblem(error, request, reply);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, options.imports ?? []), adapter, {
     logger: new NestPinoLogger(logger),
@@ -54,10 +66,6 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
   const fastify = app.getHttpAdapter().getInstance();
 
-  const security = securityHeaders({
-    contentSecurityPolicy: { directives: contentSecurityPolicyDirectives(config) },
-    crossOriginEmbedderPolicy: false,
-  });
   fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(security);
     done();

@@ -19,6 +19,11 @@ describe('toProblem', () => {
     expect(toProblem(Object.assign(new Error('x'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' })).problem).toMatchObject({ status: 413, code: 'payload_too_large' });
   });
 
+  it('maps the router\'s refusals (a path that is not UTF-8, an over-long parameter) to 400 and 414', () => {
+    expect(toProblem(Object.assign(new Error('x'), { statusCode: 400, code: 'FST_ERR_BAD_URL' })).problem).toMatchObject({ status: 400, code: 'malformed_url' });
+    expect(toProblem(Object.assign(new Error('x'), { statusCode: 414 })).problem).toMatchObject({ status: 414, code: 'uri_too_long' });
+  });
+
   it('hides internals of unexpected errors behind an error id', () => {
     const { problem, internal } = toProblem(new Error('connection to 10.0.0.5 failed: password authentication'));
     expect(problem.status).toBe(500);

@@ -16,7 +16,7 @@ export interface Problem {
 
 const CODES_BY_STATUS: Record<number, string> = {
   400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
-  406: 'not_acceptable', 409: 'conflict', 410: 'gone', 413: 'payload_too_large', 415: 'unsupported_media_type',
+  406: 'not_acceptable', 409: 'conflict', 410: 'gone', 413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type',
   422: 'unprocessable', 429: 'rate_limited', 503: 'service_unavailable',
 };
 
@@ -26,6 +26,16 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  // The router's own refusals: a path that does not percent-decode to UTF-8, an over-long parameter.
+  FST_ERR_BAD_URL: 'malformed_url',
+  FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
+};
+
+const FASTIFY_DETAILS: Record<string, string> = {
+  malformed_json: 'The request body is not valid JSON',
+  payload_too_large: 'The request body is too large',
+  malformed_url: 'The URL is not valid (its path must percent-decode to UTF-8)',
+  uri_too_long: 'A path parameter is too long',
 };
 
 function titleFor(status: number): string {
@@ -70,7 +80,7 @@ export function toProblem(error: unknown): ProblemWithLog {
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const status = fastifyError.statusCode;
     const code = (fastifyError.code && FASTIFY_CODES[fastifyError.code]) ?? CODES_BY_STATUS[status] ?? 'bad_request';
-    const detail = code === 'malformed_json' ? 'The request body is not valid JSON' : code === 'payload_too_large' ? 'The request body is too large' : titleFor(status);
+    const detail = FASTIFY_DETAILS[code] ?? titleFor(status);
     return { problem: { type: `https://ataa.dev/problems/${code}`, title: titleFor(status), status, code, detail } };
   }
   return internal(error);

@@ -27,12 +27,31 @@ export function unstorableTextField(value: unknown, path = '', depth = 0): strin
   return null;
 }
 
+/** Deeper than any DTO nests (a few levels); class-transformer recurses per level and overflows the stack. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Whether `value` nests arrays/objects deeper than `max` levels (iterative: the input may be very deep). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(item as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 class TextSafeValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Only for DTO-shaped input: handlers that take a raw record (the hosted forms) check it themselves
     // and answer with a page, not a problem document.
     const typed = typeof metadata.metatype === 'function' && metadata.metatype !== Object;
     if (typed && (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param')) {
+      if (nestedDeeperThan(value, MAX_INPUT_DEPTH)) {
+        const message = `The input nests deeper than ${MAX_INPUT_DEPTH} levels`;
+        throw new DomainError('validation_failed', message, 400, { errors: [{ field: metadata.data ?? metadata.type, messages: [message] }] });
+      }
       const field = unstorableTextField(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
       if (field) {
         const message = `${field} is not valid text (NUL or a lone surrogate)`;
@@ -45,7 +64,7 @@ class TextSafeValidationPipe extends ValidationPipe {
 
 /**
  * Whitelist, forbid unknown properties (no mass assignment), transform; refuse text no column can
- * store; failures are 400 validation_failed.
+ * store and input nested deeper than MAX_INPUT_DEPTH; failures are 400 validation_failed.
  */
 export function createValidationPipe(): ValidationPipe {
   return new TextSafeValidationPipe({

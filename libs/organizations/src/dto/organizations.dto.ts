@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { API_KEY_ROLES, ROLES } from '../domain/roles.js';
 import type { ApiKeyRole, Role } from '../domain/roles.js';
@@ -54,8 +54,9 @@ export class CreateOrganizationDto {
 }
 
 export class UpdateOrganizationDto {
+  // May be left out, not null: @IsOptional() would let null through to a NOT NULL column (a 500).
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @UserText({ min: 1, max: TEXT_LIMITS.organizationName })
+  @ValidateIf((_dto, value) => value !== undefined) @UserText({ min: 1, max: TEXT_LIMITS.organizationName })
   name?: string;
 }
 
