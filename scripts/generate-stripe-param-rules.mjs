@@ -101,7 +101,7 @@ const sortedUnique = (values) => [...new Set(values)].sort();
 
 function rulesBuilder(checker) {
   const symbolName = (type) => (type.aliasSymbol ?? type.getSymbol())?.getName();
-  const isStringish = (t) => (t.flags & ts.TypeFlags.String) !== 0 || (t.isIntersection() && t.types.some((p) => (p.flags & ts.TypeFlags.String) !== 0));
+  const isOtherString = (t) => t.isIntersection() && t.types.some((p) => (p.flags & ts.TypeFlags.String) !== 0);
 
   /**
    * TypeScript has one `number`; Stripe's API has integers (amounts, counts, timestamps) and a few
@@ -122,10 +122,14 @@ function rulesBuilder(checker) {
     });
     const enumValues = [];
     const kinds = new Map();
+    let otherString = false;
     for (const part of parts) {
       if (part.flags & ts.TypeFlags.BooleanLiteral || part.flags & ts.TypeFlags.Boolean) kinds.set('boolean', { type: 'boolean' });
       else if (part.isStringLiteral()) enumValues.push(part.value);
-      else if (isStringish(part)) kinds.set('string', { type: 'string' });
+      // The SDK joins every enum with OtherString (string & Record<never, never>) so that newer API
+      // values still compile; the API version it is pinned to takes only the values listed.
+      else if (isOtherString(part)) otherString = true;
+      else if (part.flags & ts.TypeFlags.String) kinds.set('string', { type: 'string' });
       else if (part.flags & (ts.TypeFlags.Number | ts.TypeFlags.NumberLiteral)) kinds.set('number', { type: float ? 'float' : 'integer' });
       else if (checker.isArrayType(part)) {
         const [element] = checker.getTypeArguments(part);
@@ -135,8 +139,9 @@ function rulesBuilder(checker) {
       else if (part.flags & ts.TypeFlags.Object) kinds.set(`object${kinds.size}`, objectRule(part, depth));
       else fail(`unsupported type ${checker.typeToString(part)}`);
     }
-    // An enum joined with any string (OtherString) is a string.
+    // An enum joined with \`string\` itself is a string; OtherString alone (no values) too.
     if (enumValues.length > 0 && !kinds.has('string')) kinds.set('enum', { type: 'enum', values: sortedUnique(enumValues) });
+    else if (otherString && !kinds.has('string')) kinds.set('string', { type: 'string' });
     const options = [...kinds.values()];
     if (options.length === 0) fail(`empty type ${checker.typeToString(type)}`);
     const rule = options.length === 1 ? options[0] : { type: 'anyOf', options };

@@ -46,7 +46,65 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
    "allowed_payment_method_types": {
     "type": "array",
     "items": {
-     "type": "string"
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boleto",
+      "card",
+      "cashapp",
+      "crypto",
+      "customer_balance",
+      "eps",
+      "fpx",
+      "giropay",
+      "grabpay",
+      "ideal",
+      "kakao_pay",
+      "klarna",
+      "konbini",
+      "kr_card",
+      "link",
+      "mb_way",
+      "mobilepay",
+      "multibanco",
+      "naver_pay",
+      "nz_bank_account",
+      "oxxo",
+      "p24",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "sofort",
+      "sunbit",
+      "swish",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "wechat_pay",
+      "zip"
+     ]
     }
    },
    "automatic_tax": {
@@ -63,7 +121,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "string"
        },
        "type": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "account",
+         "self"
+        ],
         "required": true
        }
       }
@@ -71,7 +133,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "billing_address_collection": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "auto",
+     "required"
+    ]
    },
    "branding_settings": {
     "type": "object",
@@ -81,7 +147,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "emptyable": true
      },
      "border_style": {
-      "type": "string",
+      "type": "enum",
+      "values": [
+       "pill",
+       "rectangular",
+       "rounded"
+      ],
       "emptyable": true
      },
      "button_color": {
@@ -92,7 +163,35 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "string"
      },
      "font_family": {
-      "type": "string",
+      "type": "enum",
+      "values": [
+       "be_vietnam_pro",
+       "bitter",
+       "chakra_petch",
+       "default",
+       "hahmlet",
+       "inconsolata",
+       "inter",
+       "lato",
+       "lora",
+       "m_plus_1_code",
+       "montserrat",
+       "noto_sans",
+       "noto_sans_jp",
+       "noto_serif",
+       "nunito",
+       "open_sans",
+       "pridi",
+       "pt_sans",
+       "pt_serif",
+       "raleway",
+       "roboto",
+       "roboto_slab",
+       "source_sans_pro",
+       "titillium_web",
+       "ubuntu_mono",
+       "zen_maru_gothic"
+      ],
       "emptyable": true
      },
      "icon": {
@@ -102,7 +201,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "string"
        },
        "type": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "file",
+         "url"
+        ],
         "required": true
        },
        "url": {
@@ -117,7 +220,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "string"
        },
        "type": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "file",
+         "url"
+        ],
         "required": true
        },
        "url": {
@@ -140,16 +247,28 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "position": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "auto",
+         "hidden"
+        ],
         "required": true
        }
       }
      },
      "promotions": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "auto",
+       "none"
+      ]
      },
      "terms_of_service": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "none",
+       "required"
+      ]
      }
     }
    },
@@ -239,7 +358,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
        }
       },
       "type": {
-       "type": "string",
+       "type": "enum",
+       "values": [
+        "dropdown",
+        "numeric",
+        "text"
+       ],
        "required": true
       }
      }
@@ -297,7 +421,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "string"
    },
    "customer_creation": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "always",
+     "if_required"
+    ]
    },
    "customer_email": {
     "type": "string"
@@ -306,13 +434,25 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "object",
     "properties": {
      "address": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "auto",
+       "never"
+      ]
      },
      "name": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "auto",
+       "never"
+      ]
      },
      "shipping": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "auto",
+       "never"
+      ]
      }
     }
    },
@@ -333,7 +473,64 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
    "excluded_payment_method_types": {
     "type": "array",
     "items": {
-     "type": "string"
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boleto",
+      "card",
+      "cashapp",
+      "crypto",
+      "customer_balance",
+      "eps",
+      "fpx",
+      "giropay",
+      "grabpay",
+      "ideal",
+      "kakao_pay",
+      "klarna",
+      "konbini",
+      "kr_card",
+      "mb_way",
+      "mobilepay",
+      "multibanco",
+      "naver_pay",
+      "nz_bank_account",
+      "oxxo",
+      "p24",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "sofort",
+      "sunbit",
+      "swish",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "wechat_pay",
+      "zip"
+     ]
     }
    },
    "expand": {
@@ -395,7 +592,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "type": "string"
          },
          "type": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "account",
+           "self"
+          ],
           "required": true
          }
         }
@@ -407,7 +608,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "object",
         "properties": {
          "amount_tax_display": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "exclude_tax",
+           "include_inclusive_tax"
+          ],
           "emptyable": true
          },
          "template": {
@@ -499,7 +704,13 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          "type": "object",
          "properties": {
           "interval": {
-           "type": "string",
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
            "required": true
           },
           "interval_count": {
@@ -508,7 +719,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          }
         },
         "tax_behavior": {
-         "type": "string"
+         "type": "enum",
+         "values": [
+          "exclusive",
+          "inclusive",
+          "unspecified"
+         ]
         },
         "unit_amount": {
          "type": "integer"
@@ -531,7 +747,51 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "locale": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "auto",
+     "bg",
+     "cs",
+     "da",
+     "de",
+     "el",
+     "en",
+     "en-GB",
+     "es",
+     "es-419",
+     "et",
+     "fi",
+     "fil",
+     "fr",
+     "fr-CA",
+     "hi-IN",
+     "hr",
+     "hu",
+     "id",
+     "it",
+     "ja",
+     "ko",
+     "lt",
+     "lv",
+     "ms",
+     "mt",
+     "nb",
+     "nl",
+     "pl",
+     "pt",
+     "pt-BR",
+     "ro",
+     "ru",
+     "sk",
+     "sl",
+     "sv",
+     "th",
+     "tr",
+     "vi",
+     "zh",
+     "zh-HK",
+     "zh-TW"
+    ]
    },
    "managed_payments": {
     "type": "object",
@@ -545,7 +805,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "metadata"
    },
    "mode": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "payment",
+     "setup",
+     "subscription"
+    ]
    },
    "name_collection": {
     "type": "object",
@@ -608,7 +873,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "origin_context": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "mobile_app",
+     "web"
+    ]
    },
    "payment_intent_data": {
     "type": "object",
@@ -617,7 +886,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "integer"
      },
      "capture_method": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "automatic",
+       "automatic_async",
+       "manual"
+      ]
      },
      "description": {
       "type": "string"
@@ -632,7 +906,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "string"
      },
      "setup_future_usage": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "off_session",
+       "on_session"
+      ]
      },
      "shipping": {
       "type": "object",
@@ -701,7 +979,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "payment_method_collection": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "always",
+     "if_required"
+    ]
    },
    "payment_method_configuration": {
     "type": "string"
@@ -710,7 +992,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "object",
     "properties": {
      "allow_redisplay": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "always",
+       "limited",
+       "unspecified"
+      ]
      }
     }
    },
@@ -721,7 +1008,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "currency": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "cad",
+         "usd"
+        ]
        },
        "mandate_options": {
         "type": "object",
@@ -733,28 +1024,51 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          "default_for": {
           "type": "array",
           "items": {
-           "type": "string"
+           "type": "enum",
+           "values": [
+            "invoice",
+            "subscription"
+           ]
           }
          },
          "interval_description": {
           "type": "string"
          },
          "payment_schedule": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "combined",
+           "interval",
+           "sporadic"
+          ]
          },
          "transaction_type": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "business",
+           "personal"
+          ]
          }
         }
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
        },
        "target_date": {
         "type": "string"
        },
        "verification_method": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
        }
       }
      },
@@ -796,7 +1110,10 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none"
+        ]
        }
       }
      },
@@ -821,7 +1138,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         ]
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -852,7 +1173,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         }
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
        },
        "target_date": {
         "type": "string"
@@ -863,7 +1189,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -890,7 +1220,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         }
        },
        "setup_future_usage": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
         "emptyable": true
        }
       }
@@ -902,7 +1236,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "integer"
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
        }
       }
      },
@@ -924,19 +1263,40 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         }
        },
        "request_extended_authorization": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
        },
        "request_incremental_authorization": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
        },
        "request_multicapture": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
        },
        "request_overcapture": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
        },
        "request_three_d_secure": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "any",
+         "automatic",
+         "challenge"
+        ]
        },
        "restrictions": {
         "type": "object",
@@ -944,19 +1304,34 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          "brands_blocked": {
           "type": "array",
           "items": {
-           "type": "string"
+           "type": "enum",
+           "values": [
+            "american_express",
+            "discover_global_network",
+            "mastercard",
+            "visa"
+           ]
           }
          },
          "funding_types_blocked": {
           "type": "array",
           "items": {
-           "type": "string"
+           "type": "enum",
+           "values": [
+            "credit",
+            "debit",
+            "prepaid"
+           ]
           }
          }
         }
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "off_session",
+         "on_session"
+        ]
        },
        "statement_descriptor_suffix_kana": {
         "type": "string"
@@ -976,7 +1351,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         ]
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
        }
       }
      },
@@ -1009,11 +1389,27 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          "requested_address_types": {
           "type": "array",
           "items": {
-           "type": "string"
+           "type": "enum",
+           "values": [
+            "aba",
+            "iban",
+            "sepa",
+            "sort_code",
+            "spei",
+            "swift",
+            "zengin"
+           ]
           }
          },
          "type": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "eu_bank_transfer",
+           "gb_bank_transfer",
+           "jp_bank_transfer",
+           "mx_bank_transfer",
+           "us_bank_transfer"
+          ],
           "required": true
          }
         }
@@ -1036,7 +1432,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1105,7 +1505,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         ]
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1130,7 +1534,13 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          "type": "object",
          "properties": {
           "interval": {
-           "type": "string",
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
            "required": true
           },
           "interval_count": {
@@ -1187,7 +1597,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         ]
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1201,7 +1615,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         ]
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1243,7 +1661,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         ]
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1318,7 +1740,30 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "emptyable": true
        },
        "preferred_locale": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "cs-CZ",
+         "da-DK",
+         "de-AT",
+         "de-DE",
+         "de-LU",
+         "el-GR",
+         "en-GB",
+         "en-US",
+         "es-ES",
+         "fi-FI",
+         "fr-BE",
+         "fr-FR",
+         "fr-LU",
+         "hu-HU",
+         "it-IT",
+         "nl-BE",
+         "nl-NL",
+         "pl-PL",
+         "pt-PT",
+         "sk-SK",
+         "sv-SE"
+        ]
        },
        "reference": {
         "type": "string"
@@ -1327,7 +1772,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "string"
        },
        "setup_future_usage": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
         "emptyable": true
        }
       }
@@ -1343,7 +1792,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "emptyable": true
          },
          "amount_type": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
           "emptyable": true
          },
          "end_date": {
@@ -1351,7 +1804,17 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "emptyable": true
          },
          "payment_schedule": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "adhoc",
+           "annual",
+           "daily",
+           "fortnightly",
+           "monthly",
+           "quarterly",
+           "semi_annual",
+           "weekly"
+          ],
           "emptyable": true
          },
          "payments_per_period": {
@@ -1359,7 +1822,20 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "emptyable": true
          },
          "purpose": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "dependant_support",
+           "government",
+           "loan",
+           "mortgage",
+           "other",
+           "pension",
+           "personal",
+           "retail",
+           "salary",
+           "tax",
+           "utility"
+          ],
           "emptyable": true
          },
          "start_date": {
@@ -1369,7 +1845,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         }
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1377,7 +1857,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "amount_includes_iof": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "always",
+         "never"
+        ]
        },
        "expires_after_seconds": {
         "type": "integer"
@@ -1389,10 +1873,18 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "type": "integer"
          },
          "amount_includes_iof": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "always",
+           "never"
+          ]
          },
          "amount_type": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
          },
          "currency": {
           "type": "string"
@@ -1401,7 +1893,14 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "type": "string"
          },
          "payment_schedule": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "halfyearly",
+           "monthly",
+           "quarterly",
+           "weekly",
+           "yearly"
+          ]
          },
          "reference": {
           "type": "string"
@@ -1412,7 +1911,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         }
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1486,7 +1989,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         }
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
        },
        "target_date": {
         "type": "string"
@@ -1544,7 +2052,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
        }
       }
      },
@@ -1558,7 +2070,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "type": "integer"
          },
          "amount_type": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
          },
          "description": {
           "type": "string"
@@ -1569,7 +2085,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         }
        },
        "setup_future_usage": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
         "emptyable": true
        }
       }
@@ -1583,25 +2104,45 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          "permissions": {
           "type": "array",
           "items": {
-           "type": "string"
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "payment_method",
+            "transactions"
+           ]
           }
          },
          "prefetch": {
           "type": "array",
           "items": {
-           "type": "string"
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "transactions"
+           ]
           }
          }
         }
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
        },
        "target_date": {
         "type": "string"
        },
        "verification_method": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant"
+        ]
        }
       }
      },
@@ -1612,11 +2153,19 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "string"
        },
        "client": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "android",
+         "ios",
+         "web"
+        ],
         "required": true
        },
        "setup_future_usage": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "none"
+        ]
        }
       }
      }
@@ -1626,7 +2175,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "object",
     "properties": {
      "update_shipping_details": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "client_only",
+       "server_only"
+      ]
      }
     }
    },
@@ -1640,7 +2193,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "redirect_on_completion": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "always",
+     "if_required",
+     "never"
+    ]
    },
    "return_url": {
     "type": "string"
@@ -1651,14 +2209,27 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
      "allow_redisplay_filters": {
       "type": "array",
       "items": {
-       "type": "string"
+       "type": "enum",
+       "values": [
+        "always",
+        "limited",
+        "unspecified"
+       ]
       }
      },
      "payment_method_remove": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "disabled",
+       "enabled"
+      ]
      },
      "payment_method_save": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "disabled",
+       "enabled"
+      ]
      }
     }
    },
@@ -1682,7 +2253,247 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
      "allowed_countries": {
       "type": "array",
       "items": {
-       "type": "string"
+       "type": "enum",
+       "values": [
+        "AC",
+        "AD",
+        "AE",
+        "AF",
+        "AG",
+        "AI",
+        "AL",
+        "AM",
+        "AO",
+        "AQ",
+        "AR",
+        "AT",
+        "AU",
+        "AW",
+        "AX",
+        "AZ",
+        "BA",
+        "BB",
+        "BD",
+        "BE",
+        "BF",
+        "BG",
+        "BH",
+        "BI",
+        "BJ",
+        "BL",
+        "BM",
+        "BN",
+        "BO",
+        "BQ",
+        "BR",
+        "BS",
+        "BT",
+        "BV",
+        "BW",
+        "BY",
+        "BZ",
+        "CA",
+        "CD",
+        "CF",
+        "CG",
+        "CH",
+        "CI",
+        "CK",
+        "CL",
+        "CM",
+        "CN",
+        "CO",
+        "CR",
+        "CV",
+        "CW",
+        "CY",
+        "CZ",
+        "DE",
+        "DJ",
+        "DK",
+        "DM",
+        "DO",
+        "DZ",
+        "EC",
+        "EE",
+        "EG",
+        "EH",
+        "ER",
+        "ES",
+        "ET",
+        "FI",
+        "FJ",
+        "FK",
+        "FO",
+        "FR",
+        "GA",
+        "GB",
+        "GD",
+        "GE",
+        "GF",
+        "GG",
+        "GH",
+        "GI",
+        "GL",
+        "GM",
+        "GN",
+        "GP",
+        "GQ",
+        "GR",
+        "GS",
+        "GT",
+        "GU",
+        "GW",
+        "GY",
+        "HK",
+        "HN",
+        "HR",
+        "HT",
+        "HU",
+        "ID",
+        "IE",
+        "IL",
+        "IM",
+        "IN",
+        "IO",
+        "IQ",
+        "IS",
+        "IT",
+        "JE",
+        "JM",
+        "JO",
+        "JP",
+        "KE",
+        "KG",
+        "KH",
+        "KI",
+        "KM",
+        "KN",
+        "KR",
+        "KW",
+        "KY",
+        "KZ",
+        "LA",
+        "LB",
+        "LC",
+        "LI",
+        "LK",
+        "LR",
+        "LS",
+        "LT",
+        "LU",
+        "LV",
+        "LY",
+        "MA",
+        "MC",
+        "MD",
+        "ME",
+        "MF",
+        "MG",
+        "MK",
+        "ML",
+        "MM",
+        "MN",
+        "MO",
+        "MQ",
+        "MR",
+        "MS",
+        "MT",
+        "MU",
+        "MV",
+        "MW",
+        "MX",
+        "MY",
+        "MZ",
+        "NA",
+        "NC",
+        "NE",
+        "NG",
+        "NI",
+        "NL",
+        "NO",
+        "NP",
+        "NR",
+        "NU",
+        "NZ",
+        "OM",
+        "PA",
+        "PE",
+        "PF",
+        "PG",
+        "PH",
+        "PK",
+        "PL",
+        "PM",
+        "PN",
+        "PR",
+        "PS",
+        "PT",
+        "PY",
+        "QA",
+        "RE",
+        "RO",
+        "RS",
+        "RU",
+        "RW",
+        "SA",
+        "SB",
+        "SC",
+        "SD",
+        "SE",
+        "SG",
+        "SH",
+        "SI",
+        "SJ",
+        "SK",
+        "SL",
+        "SM",
+        "SN",
+        "SO",
+        "SR",
+        "SS",
+        "ST",
+        "SV",
+        "SX",
+        "SZ",
+        "TA",
+        "TC",
+        "TD",
+        "TF",
+        "TG",
+        "TH",
+        "TJ",
+        "TK",
+        "TL",
+        "TM",
+        "TN",
+        "TO",
+        "TR",
+        "TT",
+        "TV",
+        "TW",
+        "TZ",
+        "UA",
+        "UG",
+        "US",
+        "UY",
+        "UZ",
+        "VA",
+        "VC",
+        "VE",
+        "VG",
+        "VN",
+        "VU",
+        "WF",
+        "WS",
+        "XK",
+        "YE",
+        "YT",
+        "ZA",
+        "ZM",
+        "ZW",
+        "ZZ"
+       ]
       },
       "required": true
      }
@@ -1706,7 +2517,14 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
            "type": "object",
            "properties": {
             "unit": {
-             "type": "string",
+             "type": "enum",
+             "values": [
+              "business_day",
+              "day",
+              "hour",
+              "month",
+              "week"
+             ],
              "required": true
             },
             "value": {
@@ -1719,7 +2537,14 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
            "type": "object",
            "properties": {
             "unit": {
-             "type": "string",
+             "type": "enum",
+             "values": [
+              "business_day",
+              "day",
+              "hour",
+              "month",
+              "week"
+             ],
              "required": true
             },
             "value": {
@@ -1755,7 +2580,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
               "required": true
              },
              "tax_behavior": {
-              "type": "string"
+              "type": "enum",
+              "values": [
+               "exclusive",
+               "inclusive",
+               "unspecified"
+              ]
              }
             }
            }
@@ -1766,7 +2596,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
          "type": "metadata"
         },
         "tax_behavior": {
-         "type": "string"
+         "type": "enum",
+         "values": [
+          "exclusive",
+          "inclusive",
+          "unspecified"
+         ]
         },
         "tax_code": {
          "type": "string"
@@ -1783,7 +2618,14 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "submit_type": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "auto",
+     "book",
+     "donate",
+     "pay",
+     "subscribe"
+    ]
    },
    "subscription_data": {
     "type": "object",
@@ -1822,12 +2664,20 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "object",
         "properties": {
          "proration_discounts": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "included",
+           "itemized"
+          ]
          }
         }
        },
        "type": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "classic",
+         "flexible"
+        ],
         "required": true
        }
       }
@@ -1881,7 +2731,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           "type": "string"
          },
          "type": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "account",
+           "self"
+          ],
           "required": true
          }
         }
@@ -1898,7 +2752,13 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "interval": {
-        "type": "string",
+        "type": "enum",
+        "values": [
+         "day",
+         "month",
+         "week",
+         "year"
+        ],
         "required": true
        },
        "interval_count": {
@@ -1907,7 +2767,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       }
      },
      "proration_behavior": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "create_prorations",
+       "none"
+      ]
      },
      "transfer_data": {
       "type": "object",
@@ -1934,7 +2798,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
         "type": "object",
         "properties": {
          "missing_payment_method": {
-          "type": "string",
+          "type": "enum",
+          "values": [
+           "cancel",
+           "create_invoice",
+           "pause"
+          ],
           "required": true
          }
         },
@@ -1955,12 +2824,22 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "required": true
      },
      "required": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "if_supported",
+       "never"
+      ]
      }
     }
    },
    "ui_mode": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "elements",
+     "embedded_page",
+     "form",
+     "hosted_page"
+    ]
    },
    "wallet_options": {
     "type": "object",
@@ -1969,7 +2848,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "display": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "auto",
+         "never"
+        ]
        }
       }
      }
@@ -2033,7 +2916,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "string"
    },
    "status": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "complete",
+     "expired",
+     "open"
+    ]
    },
    "subscription": {
     "type": "string"
@@ -2338,7 +3226,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "string"
    },
    "reason": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "duplicate",
+     "fraudulent",
+     "requested_by_customer"
+    ]
    },
    "refund_application_fee": {
     "type": "boolean"
@@ -2513,7 +3406,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "type": "string"
    },
    "source_type": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "bank_account",
+     "card",
+     "fpx"
+    ]
    },
    "transfer_group": {
     "type": "string"
@@ -2672,7 +3570,14 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
      "minority_owned_business_designation": {
       "type": "array",
       "items": {
-       "type": "string"
+       "type": "enum",
+       "values": [
+        "lgbtqi_owned_business",
+        "minority_owned_business",
+        "none_of_these_apply",
+        "prefer_not_to_answer",
+        "women_owned_business"
+       ]
       }
      },
      "monthly_estimated_revenue": {
@@ -2737,7 +3642,13 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "business_type": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "company",
+     "government_entity",
+     "individual",
+     "non_profit"
+    ]
    },
    "capabilities": {
     "type": "object",
@@ -3458,7 +4369,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       }
      },
      "ownership_exemption_reason": {
-      "type": "string",
+      "type": "enum",
+      "values": [
+       "qualified_entity_exceeds_ownership_threshold",
+       "qualifies_as_financial_institution"
+      ],
       "emptyable": true
      },
      "phone": {
@@ -3546,7 +4461,32 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       }
      },
      "structure": {
-      "type": "string",
+      "type": "enum",
+      "values": [
+       "free_zone_establishment",
+       "free_zone_llc",
+       "government_instrumentality",
+       "governmental_unit",
+       "incorporated_non_profit",
+       "incorporated_partnership",
+       "limited_liability_partnership",
+       "llc",
+       "multi_member_llc",
+       "private_company",
+       "private_corporation",
+       "private_partnership",
+       "public_company",
+       "public_corporation",
+       "public_partnership",
+       "registered_charity",
+       "single_member_llc",
+       "sole_establishment",
+       "sole_proprietorship",
+       "tax_exempt_government_instrumentality",
+       "unincorporated_association",
+       "unincorporated_non_profit",
+       "unincorporated_partnership"
+      ],
       "emptyable": true
      },
      "tax_id": {
@@ -3583,7 +4523,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "payer": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "account",
+         "application"
+        ]
        }
       }
      },
@@ -3591,18 +4535,31 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "payments": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "application",
+         "stripe"
+        ]
        }
       }
      },
      "requirement_collection": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "application",
+       "stripe"
+      ]
      },
      "stripe_dashboard": {
       "type": "object",
       "properties": {
        "type": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "express",
+         "full",
+         "none"
+        ]
        }
       }
      }
@@ -3926,7 +4883,11 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "string"
      },
      "political_exposure": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "existing",
+       "none"
+      ]
      },
      "registered_address": {
       "type": "object",
@@ -4087,7 +5048,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
       "type": "object",
       "properties": {
        "hosted_payment_method_save": {
-        "type": "string"
+        "type": "enum",
+        "values": [
+         "always",
+         "never",
+         "offer"
+        ]
        }
       }
      },
@@ -4129,7 +5095,13 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           ]
          },
          "interval": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "daily",
+           "manual",
+           "monthly",
+           "weekly"
+          ]
          },
          "monthly_anchor": {
           "type": "integer"
@@ -4141,12 +5113,28 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
           }
          },
          "weekly_anchor": {
-          "type": "string"
+          "type": "enum",
+          "values": [
+           "friday",
+           "monday",
+           "saturday",
+           "sunday",
+           "thursday",
+           "tuesday",
+           "wednesday"
+          ]
          },
          "weekly_payout_days": {
           "type": "array",
           "items": {
-           "type": "string"
+           "type": "enum",
+           "values": [
+            "friday",
+            "monday",
+            "thursday",
+            "tuesday",
+            "wednesday"
+           ]
           }
          }
         }
@@ -4259,7 +5247,12 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     }
    },
    "type": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "custom",
+     "express",
+     "standard"
+    ]
    }
   }
  },
@@ -4338,20 +5331,36 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
     "required": true
    },
    "type": {
-    "type": "string",
+    "type": "enum",
+    "values": [
+     "account_onboarding",
+     "account_update"
+    ],
     "required": true
    },
    "collect": {
-    "type": "string"
+    "type": "enum",
+    "values": [
+     "currently_due",
+     "eventually_due"
+    ]
    },
    "collection_options": {
     "type": "object",
     "properties": {
      "fields": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "currently_due",
+       "eventually_due"
+      ]
      },
      "future_requirements": {
-      "type": "string"
+      "type": "enum",
+      "values": [
+       "include",
+       "omit"
+      ]
      }
     }
    },
