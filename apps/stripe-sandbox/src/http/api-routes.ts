@@ -53,15 +53,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
         void reply.header('stripe-version', typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : SANDBOX_API_VERSION);
         if (req.headers['stripe-account'] || req.headers['stripe-context']) {
           // Acting as a connected account is not modelled; failing loudly beats answering as the platform.
-          throw invalidRequest('The Stripe sandbox does not support the Stripe-Account header: requests act on the platform account.', 'parameter_unknown', 'Stripe-Account');
+          throw invalidRequest('The Stripe sandbox does not support the Stripe-Account header: requests act on the platform account.', undefined, 'Stripe-Account');
         }
         const contentType = req.headers['content-type'];
         if (method === 'POST' && contentType && !contentType.startsWith('application/x-www-form-urlencoded')) {
-          throw invalidRequest(`Invalid request: unsupported Content-Type ${contentType.split(';')[0]}. Stripe's API takes application/x-www-form-urlencoded bodies.`, 'parameter_invalid_object');
+          throw invalidRequest(`Invalid request: unsupported Content-Type ${contentType.split(';')[0]}. Stripe's API takes application/x-www-form-urlencoded bodies.`);
         }
         engine.tick();
         const raw = (method === 'GET' ? req.query : req.body) ?? {};
-        if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest('Request bodies must be form-encoded (application/x-www-form-urlencoded).', 'parameter_invalid_object');
+        if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest('Request bodies must be form-encoded (application/x-www-form-urlencoded).');
         validateParams(rules, raw as Record<string, unknown>);
         const p = Params.of(raw);
         const pathOnly = req.url.split('?')[0];
