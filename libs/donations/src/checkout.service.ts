@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { DomainError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { STRIPE_CLIENT } from '@ataa/payments';
+import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
 import { assertAcceptsDonations, CampaignReader } from './persistence/campaign-reader.js';
 
@@ -78,7 +79,7 @@ export class CheckoutService {
           success_url: `${base}/c/${campaign.slug}/thanks?donation=${id}`,
           cancel_url: `${base}/c/${campaign.slug}?cancelled=1`,
           metadata,
-          locale: locale === 'ar' ? 'ar' : 'en',
+          locale: checkoutLocale(locale),
           payment_intent_data: { transfer_group: campaign.id, metadata, description: truncateCodePoints(`Gift to ${campaign.title}`, 1000) },
         },
         { idempotencyKey: `checkout:${id}` },

@@ -164,14 +164,14 @@ export class SandboxEngine {
       'expires_at', 'payment_method_types', 'allowed_payment_method_types', 'excluded_payment_method_types', 'locale', 'submit_type', 'ui_mode', 'billing_address_collection', 'customer_creation', 'expand',
     ]);
     const mode = p.string('mode', { required: true, oneOf: ['payment', 'setup', 'subscription'] });
-    if (mode !== 'payment') throw invalidRequest(`The sandbox supports mode=payment only (got ${mode}).`, 'parameter_invalid_string', 'mode');
+    if (mode !== 'payment') throw invalidRequest(`The sandbox supports mode=payment only (got ${mode}).`, undefined, 'mode');
     // Hosted pages only ('hosted_page' since the 2026 API versions, 'hosted' before).
     p.string('ui_mode', { oneOf: ['hosted', 'hosted_page'] });
     const now = this.clock.now();
     const successUrl = this.url(p, 'success_url');
     const cancelUrl = this.url(p, 'cancel_url');
     const items = p.objects('line_items', { required: true }) ?? [];
-    if (items.length > 100) throw invalidRequest('A Checkout Session can have at most 100 line items.', 'parameter_invalid_array', 'line_items');
+    if (items.length > 100) throw invalidRequest('A Checkout Session can have at most 100 line items.', undefined, 'line_items');
     let currency: string | null = null;
     let total = 0n;
     const lineItems: StripeObject[] = [];
@@ -182,7 +182,7 @@ export class SandboxEngine {
       priceData.allow(['currency', 'unit_amount', 'unit_amount_decimal', 'product_data', 'product', 'tax_behavior']);
       const itemCurrency = priceData.currency('currency', { required: true });
       if (currency && itemCurrency !== currency) {
-        throw invalidRequest('All line items must use the same currency.', 'parameter_invalid_string', priceData.name('currency'));
+        throw invalidRequest('All line items must use the same currency.', undefined, priceData.name('currency'));
       }
       currency = itemCurrency;
       if (!priceData.has('unit_amount')) throw invalidRequest(`Missing required param: ${priceData.name('unit_amount')}.`, 'parameter_missing', priceData.name('unit_amount'));
@@ -294,7 +294,7 @@ export class SandboxEngine {
   expireSession(id: string, request: RequestInfo): StripeObject {
     const session = this.find('checkout.session', id, 'session');
     if (session.status !== 'open') {
-      throw invalidRequest(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`, 'checkout_session_not_open', 'session');
+      throw invalidRequest(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`, undefined, 'session');
     }
     const now = this.clock.now();
     if (session.payment_intent) {
@@ -312,7 +312,7 @@ export class SandboxEngine {
   private scenarioFor(input: PaymentInput): PaymentScenario {
     if (input.method === 'bank_debit') {
       const scenario = bankScenario(input.accountNumber);
-      if (!scenario) throw new StripeApiError(402, { type: 'invalid_request_error', code: 'invalid_bank_account', message: 'Use a test bank account: 000123456789 (succeeds) or 000111111113 (fails).', param: 'account_number' });
+      if (!scenario) throw new StripeApiError(402, { type: 'invalid_request_error', message: 'Use a test bank account: 000123456789 (succeeds) or 000111111113 (fails).', param: 'account_number' });
       return scenario;
     }
     const scenario = cardScenario(input.number);
@@ -332,7 +332,7 @@ export class SandboxEngine {
   paySession(id: string, input: PaymentInput, request: RequestInfo = AUTOMATIC): PaymentResult {
     const session = this.find('checkout.session', id, 'session');
     if (session.status !== 'open') {
-      throw invalidRequest(`This Checkout Session is no longer open (status ${session.status}).`, session.status === 'expired' ? 'checkout_session_expired' : 'checkout_session_complete', 'session', 400);
+      throw invalidRequest(`This Checkout Session is no longer open (status ${session.status}).`, undefined, 'session', 400);
     }
     if (input.method === 'bank_debit' && !session.payment_method_types.includes('us_bank_account')) {
       throw invalidRequest('This Checkout Session does not accept bank debits.', 'payment_method_unactivated', 'payment_method_types');
@@ -564,7 +564,7 @@ export class SandboxEngine {
 
   openDispute(chargeId: string, options: { reason?: string; amount?: number } = {}): StripeObject {
     const charge = this.find('charge', chargeId, 'charge');
-    if (charge.status !== 'succeeded') throw invalidRequest(`Charge ${chargeId} has not succeeded; it cannot be disputed.`, 'charge_not_disputable', 'charge');
+    if (charge.status !== 'succeeded') throw invalidRequest(`Charge ${chargeId} has not succeeded; it cannot be disputed.`, undefined, 'charge');
     if (charge.disputed) throw invalidRequest(`Charge ${chargeId} is already disputed.`, 'charge_disputed', 'charge');
     const disputable = charge.amount - charge.amount_refunded;
     const amount = options.amount ?? disputable;
@@ -592,7 +592,7 @@ export class SandboxEngine {
   closeDispute(id: string, outcome: 'won' | 'lost', request: RequestInfo = AUTOMATIC): StripeObject {
     const found = this.find('dispute', id, 'dispute');
     if (!['needs_response', 'under_review', 'warning_needs_response', 'warning_under_review'].includes(found.status)) {
-      throw invalidRequest(`This dispute is already closed (status ${found.status}).`, 'dispute_already_closed', 'dispute');
+      throw invalidRequest(`This dispute is already closed (status ${found.status}).`, undefined, 'dispute');
     }
     if (outcome === 'won') {
       const fee = disputeFee(found.currency);
@@ -617,12 +617,12 @@ export class SandboxEngine {
     const type = p.string('type', { oneOf: ['express', 'standard', 'custom'] });
     if (!type && !p.has('controller')) throw invalidRequest('You must provide `type` or `controller` when creating an account.', 'parameter_missing', 'type');
     const country = (p.string('country') ?? 'US').toUpperCase();
-    if (!/^[A-Z]{2}$/.test(country)) throw invalidRequest(`Invalid country: ${country}`, 'parameter_invalid_string', 'country');
+    if (!/^[A-Z]{2}$/.test(country)) throw invalidRequest(`Invalid country: ${country}`, undefined, 'country');
     const businessType = p.string('business_type', { oneOf: ['company', 'government_entity', 'individual', 'non_profit'] }) ?? null;
     const capabilities = p.object('capabilities');
     const requested = capabilities ? Object.keys(capabilities.raw) : ['transfers'];
     for (const name of requested) {
-      if (!['transfers', 'card_payments', 'us_bank_account_ach_payments'].includes(name)) throw invalidRequest(`Invalid capability: ${name}`, 'parameter_invalid_string', `capabilities[${name}]`);
+      if (!['transfers', 'card_payments', 'us_bank_account_ach_payments'].includes(name)) throw invalidRequest(`Invalid capability: ${name}`, undefined, `capabilities[${name}]`);
     }
     const email = p.string('email') ?? null;
     const created = shapes.account({
@@ -769,7 +769,7 @@ export class SandboxEngine {
     const remaining = found.amount - found.amount_reversed;
     const amount = p.integer('amount', { min: 1 }) ?? remaining;
     const metadata = p.metadata() ?? {};
-    if (remaining <= 0) throw invalidRequest(`Transfer ${transferId} has already been fully reversed.`, 'transfer_already_reversed', 'id');
+    if (remaining <= 0) throw invalidRequest(`Transfer ${transferId} has already been fully reversed.`, undefined, 'id');
     if (amount > remaining) throw invalidRequest(`Reversal amount (${amount}) is greater than the amount remaining on the transfer (${remaining}).`, 'amount_too_large', 'amount');
     const reversal = shapes.transferReversal({ id: newId(ID_PREFIX.transferReversal), created: this.clock.now(), amount, currency: found.currency, transfer: transferId, metadata });
     const txn = this.createBalanceTransaction({

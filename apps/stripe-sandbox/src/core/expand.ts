@@ -16,7 +16,7 @@ export function expand(target: StripeObject, paths: string[], resolve: Resolver,
   for (const path of paths) {
     const parts = path.split('.');
     if (parts.length > MAX_DEPTH + (target.object === 'list' ? 1 : 0)) {
-      throw invalidRequest(`You cannot expand more than ${MAX_DEPTH} levels of a property. Property: ${path}`, 'parameter_invalid_string', 'expand');
+      throw invalidRequest(`You cannot expand more than ${MAX_DEPTH} levels of a property. Property: ${path}`, undefined, 'expand');
     }
     walk(target, parts, path, resolve, special);
   }
@@ -26,7 +26,7 @@ export function expand(target: StripeObject, paths: string[], resolve: Resolver,
 function walk(node: StripeObject, parts: string[], path: string, resolve: Resolver, special: SpecialExpander): void {
   const [field, ...rest] = parts;
   if (node.object === 'list' && field === 'data' && Array.isArray(node.data)) {
-    if (rest.length === 0) throw invalidRequest(`This property cannot be expanded (${path}).`, 'parameter_invalid_string', 'expand');
+    if (rest.length === 0) throw invalidRequest(`This property cannot be expanded (${path}).`, undefined, 'expand');
     for (const item of node.data) walk(item, rest, path, resolve, special);
     return;
   }
@@ -34,7 +34,7 @@ function walk(node: StripeObject, parts: string[], path: string, resolve: Resolv
   if (value === null) return;
   if (typeof value === 'string' || value === undefined) {
     const found = special(node, field) ?? (typeof value === 'string' ? resolve(value) : undefined);
-    if (!found) throw invalidRequest(`This property cannot be expanded (${path}).`, 'parameter_invalid_string', 'expand');
+    if (!found) throw invalidRequest(`This property cannot be expanded (${path}).`, undefined, 'expand');
     value = structuredClone(found);
     node[field] = value;
   }

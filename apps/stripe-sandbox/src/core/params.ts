@@ -1,5 +1,5 @@
 import { isSupportedCurrency } from '@ataa/common';
-import { invalidRequest, missingParam, unknownParam } from './stripe-error.js';
+import { invalidRequest, missingParam } from './stripe-error.js';
 
 /** A parsed form body (qs output): strings, arrays and nested objects. */
 export type RawParams = Record<string, unknown>;
@@ -29,10 +29,14 @@ export class Params {
     return value !== undefined && value !== '';
   }
 
-  /** Refuses parameters the endpoint does not know, as Stripe does. */
+  /**
+   * Refuses parameters the sandbox does not model. Parameters Stripe does not know were refused
+   * before (validateParams, parameter_unknown); these are ones Stripe takes, so the answer carries
+   * no Stripe code: it says the sandbox cannot honour the request instead of silently ignoring part of it.
+   */
   allow(keys: readonly string[]): this {
     for (const key of Object.keys(this.raw)) {
-      if (!keys.includes(key)) throw unknownParam(this.name(key));
+      if (!keys.includes(key)) throw invalidRequest(`The Stripe sandbox does not model the parameter ${this.name(key)} (Stripe accepts it).`, undefined, this.name(key));
     }
     return this;
   }
@@ -45,12 +49,12 @@ export class Params {
       if (options.required) throw missingParam(this.name(key));
       return undefined;
     }
-    if (typeof value !== 'string') throw invalidRequest(`Invalid string: ${JSON.stringify(value)}`, 'parameter_invalid_string', this.name(key));
+    if (typeof value !== 'string') throw invalidRequest(`Invalid string: ${JSON.stringify(value)}`, undefined, this.name(key));
     if (options.oneOf && !options.oneOf.includes(value)) {
-      throw invalidRequest(`Invalid ${this.name(key)}: must be one of ${options.oneOf.join(', ')}`, 'parameter_invalid_string', this.name(key));
+      throw invalidRequest(`Invalid ${this.name(key)}: must be one of ${options.oneOf.join(', ')}`, undefined, this.name(key));
     }
     if (options.max !== undefined && value.length > options.max) {
-      throw invalidRequest(`Invalid ${this.name(key)}: must be at most ${options.max} characters`, 'parameter_invalid_string', this.name(key));
+      throw invalidRequest(`Invalid ${this.name(key)}: must be at most ${options.max} characters`, undefined, this.name(key));
     }
     return value;
   }
@@ -82,7 +86,7 @@ export class Params {
     if (value === undefined || value === '') return undefined;
     if (value === 'true') return true;
     if (value === 'false') return false;
-    throw invalidRequest(`Invalid boolean: ${String(value)}`, 'parameter_invalid_boolean', this.name(key));
+    throw invalidRequest(`Invalid boolean: ${String(value)}`, undefined, this.name(key));
   }
 
   currency(key: string, options: { required: true }): string;
@@ -92,7 +96,7 @@ export class Params {
     if (value === undefined) return undefined;
     const lower = value.toLowerCase();
     if (!isSupportedCurrency(lower)) {
-      throw invalidRequest(`Invalid currency: ${value}. Stripe currently supports these currencies: see https://stripe.com/docs/currencies`, 'parameter_invalid_string', this.name(key));
+      throw invalidRequest(`Invalid currency: ${value}. Stripe currently supports these currencies: see https://stripe.com/docs/currencies`, undefined, this.name(key));
     }
     return lower;
   }
@@ -103,15 +107,15 @@ export class Params {
     if (value === undefined) return undefined;
     if (value === '') return {};
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw invalidRequest('Invalid object', 'parameter_invalid_object', this.name(key));
+      throw invalidRequest('Invalid object', undefined, this.name(key));
     }
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length > 50) throw invalidRequest('Metadata can have at most 50 keys.', 'parameter_invalid_object', this.name(key));
+    if (entries.length > 50) throw invalidRequest('Metadata can have at most 50 keys.', undefined, this.name(key));
     const out: Record<string, string> = {};
     for (const [k, v] of entries) {
-      if (k.length > 40) throw invalidRequest(`Metadata keys can have up to 40 characters (${k}).`, 'parameter_invalid_string', `${this.name(key)}[${k}]`);
-      if (typeof v !== 'string') throw invalidRequest('Metadata values must be strings.', 'parameter_invalid_string', `${this.name(key)}[${k}]`);
-      if (v.length > 500) throw invalidRequest('Metadata values can have up to 500 characters.', 'parameter_invalid_string', `${this.name(key)}[${k}]`);
+      if (k.length > 40) throw invalidRequest(`Metadata keys can have up to 40 characters (${k}).`, undefined, `${this.name(key)}[${k}]`);
+      if (typeof v !== 'string') throw invalidRequest('Metadata values must be strings.', undefined, `${this.name(key)}[${k}]`);
+      if (v.length > 500) throw invalidRequest('Metadata values can have up to 500 characters.', undefined, `${this.name(key)}[${k}]`);
       if (v !== '') out[k] = v;
     }
     return out;
@@ -124,7 +128,7 @@ export class Params {
       return undefined;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw invalidRequest('Invalid object', 'parameter_invalid_object', this.name(key));
+      throw invalidRequest('Invalid object', undefined, this.name(key));
     }
     return new Params(value as RawParams, this.name(key));
   }
@@ -142,7 +146,7 @@ export class Params {
       if (keys.every((k) => /^\d+$/.test(k))) return keys.sort((a, b) => Number(a) - Number(b)).map((k) => (value as RawParams)[k]);
     }
     if (typeof value === 'string') return [value];
-    throw invalidRequest('Invalid array', 'parameter_invalid_array', this.name(key));
+    throw invalidRequest('Invalid array', undefined, this.name(key));
   }
 
   objects(key: string, options: { required?: boolean } = {}): Params[] | undefined {
@@ -151,7 +155,7 @@ export class Params {
     if (options.required && items.length === 0) throw missingParam(this.name(key));
     return items.map((item, index) => {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-        throw invalidRequest('Invalid object', 'parameter_invalid_object', `${this.name(key)}[${index}]`);
+        throw invalidRequest('Invalid object', undefined, `${this.name(key)}[${index}]`);
       }
       return new Params(item as RawParams, `${this.name(key)}[${index}]`);
     });
@@ -161,7 +165,7 @@ export class Params {
     const items = this.array(key);
     if (items === undefined) return undefined;
     return items.map((item, index) => {
-      if (typeof item !== 'string') throw invalidRequest('Invalid string', 'parameter_invalid_string', `${this.name(key)}[${index}]`);
+      if (typeof item !== 'string') throw invalidRequest('Invalid string', undefined, `${this.name(key)}[${index}]`);
       return item;
     });
   }

@@ -3,6 +3,8 @@ import { SandboxEngine } from '../core/engine.js';
 import { RequestInfo, SANDBOX_API_VERSION } from '../core/event-bus.js';
 import { expand, SpecialExpander } from '../core/expand.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
+import { PARAM_RULES } from '../core/generated/param-rules.js';
+import { validateParams } from '../core/param-validator.js';
 import { Params } from '../core/params.js';
 import { StripeObject } from '../core/state-store.js';
 import { invalidRequest, noSuch } from '../core/stripe-error.js';
@@ -38,6 +40,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const special = lineItemsExpander(engine);
 
   const route = (method: 'GET' | 'POST', url: string, handler: Handler) => {
+    // Every parameter is checked as Stripe checks it (rules generated from the `stripe` package's types).
+    const rules = PARAM_RULES[`${method} ${url}`];
+    if (!rules) throw new Error(`No parameter rules for ${method} ${url}: run npm run sandbox:rules`);
     app.route({
       method,
       url,
@@ -48,15 +53,16 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
         void reply.header('stripe-version', typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : SANDBOX_API_VERSION);
         if (req.headers['stripe-account'] || req.headers['stripe-context']) {
           // Acting as a connected account is not modelled; failing loudly beats answering as the platform.
-          throw invalidRequest('The Stripe sandbox does not support the Stripe-Account header: requests act on the platform account.', 'parameter_unknown', 'Stripe-Account');
+          throw invalidRequest('The Stripe sandbox does not support the Stripe-Account header: requests act on the platform account.', undefined, 'Stripe-Account');
         }
         const contentType = req.headers['content-type'];
         if (method === 'POST' && contentType && !contentType.startsWith('application/x-www-form-urlencoded')) {
-          throw invalidRequest(`Invalid request: unsupported Content-Type ${contentType.split(';')[0]}. Stripe's API takes application/x-www-form-urlencoded bodies.`, 'parameter_invalid_object');
+          throw invalidRequest(`Invalid request: unsupported Content-Type ${contentType.split(';')[0]}. Stripe's API takes application/x-www-form-urlencoded bodies.`);
         }
         engine.tick();
         const raw = (method === 'GET' ? req.query : req.body) ?? {};
-        if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest('Request bodies must be form-encoded (application/x-www-form-urlencoded).', 'parameter_invalid_object');
+        if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest('Request bodies must be form-encoded (application/x-www-form-urlencoded).');
+        validateParams(rules, raw as Record<string, unknown>);
         const p = Params.of(raw);
         const pathOnly = req.url.split('?')[0];
         const keyHeader = req.headers['idempotency-key'];

@@ -121,7 +121,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     const url = p.string('url', { required: true });
     if (!/^https?:\/\/\S+$/.test(url)) throw invalidRequest('Not a valid URL', 'url_invalid', 'url');
     const secret = p.string('secret', { required: true });
-    if (!WEBHOOK_SECRET.test(secret)) throw invalidRequest('The secret must look like whsec_...', 'parameter_invalid_string', 'secret');
+    if (!WEBHOOK_SECRET.test(secret)) throw invalidRequest('The secret must look like whsec_...', undefined, 'secret');
     const endpoint: WebhookEndpoint = { id: newId(ID_PREFIX.webhookEndpoint), url, secret, enabledEvents: p.strings('enabled_events') ?? ['*'] };
     store.endpoints = p.boolean('replace') ? [endpoint] : [...store.endpoints, endpoint];
     store.markDirty();

@@ -21,10 +21,10 @@ export function authenticate(header: string | undefined, accepted: readonly stri
   }
   const masked = `${key.slice(0, 8)}${'*'.repeat(Math.max(0, Math.min(key.length - 12, 20)))}${key.slice(-4)}`;
   if (/^(sk|rk)_live_/.test(key)) {
-    throw new StripeApiError(401, { type: 'invalid_request_error', code: 'api_key_invalid', message: `The Stripe sandbox only accepts test mode keys (got ${masked}).` });
+    throw new StripeApiError(401, { type: 'invalid_request_error', message: `The Stripe sandbox only accepts test mode keys (got ${masked}).` });
   }
   if (!TEST_KEY.test(key) || (accepted && accepted.length > 0 && !accepted.includes(key))) {
-    throw new StripeApiError(401, { type: 'invalid_request_error', code: 'api_key_invalid', message: `Invalid API Key provided: ${masked}` });
+    throw new StripeApiError(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${masked}` });
   }
   return key;
 }
@@ -55,7 +55,7 @@ export class Idempotency {
   constructor(private readonly store: StateStore) {}
 
   check(scope: string, key: string, print: string): Replay {
-    if (key.length > 255) throw invalidRequest('Idempotency keys can be at most 255 characters long.', 'idempotency_key_too_long', 'Idempotency-Key');
+    if (key.length > 255) throw invalidRequest('Idempotency keys can be at most 255 characters long.', undefined, 'Idempotency-Key');
     const record = this.store.idempotency.get(`${scope}:${key}`);
     if (!record || Date.now() - record.createdAt > IDEMPOTENCY_TTL_MS) return null;
     if (record.fingerprint !== print) {
