@@ -67,7 +67,8 @@ function parseCMap(cmap: string): Map<string, string> {
       const to = parseInt(hi, 16);
       const width = lo.length;
       if (rest.startsWith('[')) {
-        const targets = [...rest.matchAll(/<([0-9a-fA-F]*)>/g)].map((m) => m[1]);
+        // A ligature maps to several code units, written with spaces (<0066 0066 006c>): hex strings may hold whitespace.
+        const targets = [...rest.matchAll(/<([0-9a-fA-F\s]*)>/g)].map((m) => m[1].replace(/\s+/g, ''));
         for (let code = from; code <= to; code++) map.set(code.toString(16).padStart(width, '0'), hexToUnicode(targets[code - from] ?? ''));
       } else {
         const base = parseInt(rest.slice(1, -1), 16);

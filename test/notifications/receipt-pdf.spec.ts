@@ -40,6 +40,27 @@ describe('PDF receipt: a valid PDF whose pages show the receipt', () => {
     expect(Math.min(...firstLine.map((p) => p.x))).toBeGreaterThan(A4_WIDTH / 2);
   });
 
+  it('draws the proof\'s QR code (vector squares, no image) with its link and the attachment\'s name, text still extractable', async () => {
+    const ledgerUrl = `https://give.example/c/clean-water/ledger#leaf=7&size=8&hash=${'ab'.repeat(32)}`;
+    const verification = { leafIndex: 7, leafHash: 'ab'.repeat(32), commitmentSalt: null, checkpoint: 'ataa.local/campaigns/c1\n8\nroot=\n', proof: { format: 'ataa-receipt-proof', version: 1, ledgerUrl } };
+    const view = buildReceiptView('donation_receipt', receiptData({ verification }), 'R-2026-000043');
+    expect(view.verification?.proof).toMatchObject({ fileName: 'ataa-receipt-R-2026-000043.json', ledgerUrl });
+    expect(JSON.parse(view.verification?.proof?.json ?? '')).toEqual(verification.proof);
+    const withQr = await pdf.render(view);
+    const without = await pdf.render(buildReceiptView('donation_receipt', receiptData({ verification: { ...verification, proof: null } }), 'R-2026-000043'));
+    const doc = inspectPdf(withQr);
+    expect(doc.pages).toBe(1);
+    const page = doc.texts.join(' ');
+    expect(page).toContain('R-2026-000043');
+    expect(page).toContain('ataa-receipt-R-2026-000043.json');
+    expect(page.replace(/\s+/g, '')).toContain(ledgerUrl);
+    expect(page).not.toContain('\uFFFD');
+    // the code is drawn as filled rectangles ("re" operators), not as an image XObject
+    expect(withQr.includes('/Subtype /Image')).toBe(false);
+    expect(inspectPdf(without).texts.join(' ')).not.toContain('ataa-receipt-');
+    expect(withQr.length).toBeGreaterThan(without.length);
+  });
+
   it('is rejected by the inspector when it is not a valid PDF (the checks are real)', async () => {
     const bytes = await pdf.render(buildReceiptView('donation_receipt', receiptData(), 'R-2026-000001'));
     expect(() => inspectPdf(Buffer.from('hello'))).toThrow(/%PDF/);

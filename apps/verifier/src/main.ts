@@ -1,13 +1,20 @@
 #!/usr/bin/env node
 // `npm run verify -- <campaign URL> [--key <name+hash+key>] [--checkpoint <file>] [--state <file>]`
+// `npm run verify -- --receipt <receipt.json> [--key <name+hash+key>] [<campaign URL>]`
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { VerificationFailure, verifyCampaign, VerifyOptions } from './verifier.js';
+import { formatVerifierKey, verifyReceiptProof } from '../../../libs/transparency/src/domain/index.js';
+import { VerificationFailure, verifyCampaign, VerifyOptions, verifyReceiptAgainstLog } from './verifier.js';
 
 const USAGE = `usage: npm run verify -- <campaign URL> [options]
+       npm run verify -- --receipt <receipt.json> [--key <vkey>] [<campaign URL>]
   --key <vkey>          pin the checkpoint key (name+hash+base64); default: the site's /.well-known key
+                        (in receipt mode offline: the key the receipt names, to compare with the published one)
   --checkpoint <file>   a checkpoint saved earlier (e.g. from a receipt): the log must extend it
   --state <file>        remember checkpoints between runs: checks consistency with the last one, then saves the new one
+  --receipt <file>      verify a receipt's proof (ataa-receipt-<number>.json) with no network: the leaf hash
+                        recomputed from its fields, the inclusion proof, the checkpoint's signature; with the
+                        campaign URL too, also that the current log extends the receipt's checkpoint
 `;
 
 export interface CliIo {
@@ -22,6 +29,7 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
   let url: string | undefined;
   const options: VerifyOptions = { fetch: io.fetch, log: (line) => io.out(`  ok  ${line}`) };
   let statePath: string | undefined;
+  let receiptPath: string | undefined;
   while (args.length > 0) {
     const arg = args.shift() as string;
     const value = () => {
@@ -33,6 +41,7 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
       if (arg === '--key') options.key = value();
       else if (arg === '--checkpoint') options.previousCheckpoint = readFileSync(value(), 'utf8');
       else if (arg === '--state') statePath = value();
+      else if (arg === '--receipt') receiptPath = value();
       else if (arg === '--help' || arg === '-h') {
         io.out(USAGE);
         return 0;
@@ -42,6 +51,13 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
       io.err(`${(error as Error).message}\n${USAGE}`);
       return 2;
     }
+  }
+  if (receiptPath !== undefined) {
+    if (options.previousCheckpoint !== undefined || statePath !== undefined) {
+      io.err(`--checkpoint and --state do not apply to --receipt\n${USAGE}`);
+      return 2;
+    }
+    return verifyReceipt(receiptPath, url, options, io);
   }
   if (!url) {
     io.err(USAGE);
@@ -57,6 +73,48 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
     return 0;
   } catch (error) {
     const reason = error instanceof VerificationFailure ? error.reason : `could not verify: ${(error as Error).message}`;
+    io.err(`REJECTED: ${reason}`);
+    return 1;
+  }
+}
+
+/** Receipt mode: every offline check as an `ok`/`FAIL` line, then the online one when a URL is given. */
+async function verifyReceipt(path: string, url: string | undefined, options: VerifyOptions, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    io.err(`cannot read ${path}: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  io.out(`verifying receipt ${path} offline`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    io.err('REJECTED: the receipt file is not JSON');
+    return 1;
+  }
+  const result = verifyReceiptProof(doc, { pinnedKey: options.key });
+  for (const check of result.checks) (check.ok ? io.out : io.err)(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${check.what}`);
+  if (!result.ok || !result.proof || !result.checkpoint) {
+    io.err(`REJECTED: ${result.checks.find((c) => !c.ok)?.what ?? 'the receipt did not verify'}`);
+    return 1;
+  }
+  const { proof, checkpoint } = result;
+  io.out(`VERIFIED offline: gift at index ${proof.leafIndex} of campaign ${proof.campaign.slug} is in the log signed at size ${checkpoint.size}, root ${checkpoint.rootHash.toString('base64')}`);
+  if (!result.keyPinned && !url) {
+    io.out(`  note  checked with the key the receipt names (${formatVerifierKey(result.key!)}); compare it with ${proof.verifierKeyUrl}, or pin it with --key`);
+  }
+  if (!url) return 0;
+  io.out(`checking that the log at ${url} extends the receipt's checkpoint`);
+  try {
+    const current = await verifyReceiptAgainstLog(result, url, { ...options, log: (line) => io.out(`  ok    ${line}`) });
+    io.out(`VERIFIED: the current log (size ${current.size}, root ${current.rootHash}) extends the receipt's checkpoint (size ${checkpoint.size})`);
+    return 0;
+  } catch (error) {
+    const reason = error instanceof VerificationFailure ? error.reason : `could not verify: ${(error as Error).message}`;
+    io.err(`  FAIL  ${reason}`);
     io.err(`REJECTED: ${reason}`);
     return 1;
   }

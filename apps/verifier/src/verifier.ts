@@ -4,6 +4,7 @@
 import {
   appendToFrontier, CheckpointError, consistencyProofRanges, KIND_SIGN, parseCheckpoint, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash,
   reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey, PublicLeaf, merkleRoot, foldRange,
+  formatVerifierKey, ReceiptProofResult,
 } from '../../../libs/transparency/src/domain/index.js';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
@@ -163,6 +164,76 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   say('report totals recomputed from the entries match');
 
   return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report };
+}
+
+export interface ReceiptLogResult {
+  size: number;
+  rootHash: string;
+  checkpoint: string;
+}
+
+/**
+ * The online half of receipt mode: the campaign's current log extends the receipt's checkpoint.
+ * Takes a receipt that verified offline; fetches the site's key (unless one is pinned), the current
+ * checkpoint and a consistency proof from the receipt's tree size to the current one.
+ */
+export async function verifyReceiptAgainstLog(receipt: ReceiptProofResult, campaignUrl: string, options: Omit<VerifyOptions, 'previousCheckpoint'> = {}): Promise<ReceiptLogResult> {
+  const { proof, checkpoint: saved } = receipt;
+  if (!receipt.ok || !proof || !saved || !receipt.key) return fail('the receipt did not verify offline');
+  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const say = options.log ?? (() => undefined);
+  const { site, slug } = parseCampaignUrl(campaignUrl);
+  if (slug !== proof.campaign.slug) fail(`the receipt is for campaign ${proof.campaign.slug}, not ${slug}`);
+  const api = `${site}/api/v1/public/campaigns/${slug}`;
+  const get = async (url: string): Promise<string> => {
+    const res = await doFetch(url, { headers: { accept: 'application/json' } });
+    if (!res.ok) fail(`${url} answered HTTP ${res.status}`);
+    return res.text();
+  };
+  const getJson = async <T>(url: string): Promise<T> => {
+    const text = await get(url);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return fail(`${url} did not answer JSON`);
+    }
+  };
+
+  // 1. The key: the pinned one, or the receipt's, which must be the one the site publishes.
+  let key = receipt.key;
+  if (!options.key) {
+    let published: VerifierKey;
+    try {
+      published = parseVerifierKey(await get(`${site}/.well-known/ataa-transparency.pub`));
+    } catch (error) {
+      if (error instanceof VerificationFailure) throw error;
+      return fail(`the site's verifier key is unusable: ${(error as Error).message}`);
+    }
+    if (formatVerifierKey(published) !== formatVerifierKey(key)) fail(`the site publishes key ${formatVerifierKey(published)}, not the receipt's ${formatVerifierKey(key)}`);
+    key = published;
+    say(`the site publishes the receipt's key ${formatVerifierKey(key)}`);
+  }
+
+  // 2. The current checkpoint, signed by the same key, for the same log, no smaller.
+  const current = await getJson<{ note: string }>(`${api}/checkpoint`);
+  let checkpoint: SignedCheckpoint;
+  try {
+    checkpoint = verifyCheckpoint(String(current.note), key);
+  } catch (error) {
+    return fail(`current checkpoint rejected: ${(error as Error).message}`);
+  }
+  if (checkpoint.origin !== saved.origin) fail(`the current checkpoint is for another log (${checkpoint.origin}), not ${saved.origin}`);
+  if (checkpoint.size < saved.size) fail(`the current log (size ${checkpoint.size}) is smaller than the receipt's checkpoint (size ${saved.size}): the log was truncated`);
+  say(`current checkpoint size ${checkpoint.size} signature ok`);
+
+  // 3. History not rewritten: the receipt's tree is a prefix of the current one.
+  const consistency = await getJson<{ proof: string[] }>(`${api}/proof/consistency?from=${saved.size}&to=${checkpoint.size}`);
+  const hashes = (Array.isArray(consistency.proof) ? consistency.proof : []).map((p) => Buffer.from(String(p), 'base64'));
+  if (hashes.length !== consistencyProofRanges(saved.size, checkpoint.size).length || !verifyConsistency(saved.size, checkpoint.size, hashes, saved.rootHash, checkpoint.rootHash)) {
+    fail(`consistency proof from size ${saved.size} to ${checkpoint.size} fails: the log was rewritten since the receipt's checkpoint`);
+  }
+  say(`consistency proof from size ${saved.size} to ${checkpoint.size}: the current log extends the receipt's checkpoint`);
+  return { size: checkpoint.size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text };
 }
 
 function parsePrevious(text: string, key: VerifierKey): SignedCheckpoint {

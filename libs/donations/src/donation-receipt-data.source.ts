@@ -29,7 +29,9 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
       [donationId],
     );
     if (!row) return null;
-    const proof = row.public_leaf_index === null ? null : await this.publicLedger.receiptVerification(row.campaign_id, Number(row.public_leaf_index));
+    // An anonymous gift's commitment was made over the name, or the e-mail without one (DonationSyncService).
+    const commitment = row.donor_commitment_salt ? { salt: row.donor_commitment_salt as string, name: (row.donor_name ?? row.donor_email) as string } : null;
+    const proof = row.public_leaf_index === null ? null : await this.publicLedger.receiptVerification(row.campaign_id, Number(row.public_leaf_index), commitment);
     return {
       donationId: row.id,
       organization: { id: row.organization_id, name: row.organization_name },
@@ -42,7 +44,7 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
       anonymous: row.anonymous,
       publicMessage: row.public_message,
       verification: proof
-        ? { leafIndex: proof.leafIndex, leafHash: proof.leafHash, commitmentSalt: row.donor_commitment_salt ?? null, checkpoint: proof.checkpoint }
+        ? { leafIndex: proof.leafIndex, leafHash: proof.leafHash, commitmentSalt: row.donor_commitment_salt ?? null, checkpoint: proof.checkpoint, proof: proof.proof }
         : null,
       ...(refund ? { refund } : {}),
     };

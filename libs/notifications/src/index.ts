@@ -9,6 +9,7 @@ export {
   type ReceiptDataSource,
   type ReceiptRefund,
   type ReceiptVerification,
+  type ReceiptProofDocument,
 } from './receipts/receipt-data-source.js';
 export {
   ReceiptDeliveryService,
@@ -24,7 +25,7 @@ export { SmtpMailer } from './mail/smtp-mailer.js';
 export { ReceiptRenderer, type RenderedMessage } from './rendering/receipt-renderer.js';
 export { ReceiptPdfRenderer } from './rendering/receipt-pdf.js';
 export { woffToSfnt } from './rendering/woff.js';
-export { buildReceiptView, type ReceiptView, type ReceiptMessageKind } from './domain/receipt-view.js';
+export { buildReceiptView, receiptProofFileName, type ReceiptView, type ReceiptMessageKind } from './domain/receipt-view.js';
 export { formatMoney, localeFor } from './domain/money-format.js';
 export { formatReceiptNumber } from './domain/receipt-number.js';
 export { classifyDeliveryError } from './domain/delivery-failure.js';

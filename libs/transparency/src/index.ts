@@ -8,5 +8,6 @@ export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provide
 export type { PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
 export {
   ANONYMOUS, PUBLIC_ENTRY_KINDS, KIND_SIGN, createDonorCommitment, donorCommitment, verifyDonorCommitment,
-  type PublicEntryKind, type PublicLeaf, type CampaignReport,
+  RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
+  type PublicEntryKind, type PublicLeaf, type CampaignReport, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
 } from './domain/index.js';

@@ -9,6 +9,7 @@ import { createTestEnvironment, TestEnvironment } from '@ataa/testing';
 import { appendEntries, insertCampaign, sampleHistory } from '../../../test/transparency/support.js';
 import {
   leafHash, merkleRoot, parseVerifierKey, publicLeafHash, reportFromEntries, toLeaf, verifyCheckpoint, verifyConsistency, verifyInclusion,
+  verifyReceiptProof,
 } from './domain/index.js';
 import { PublicLedgerAppender, PublicLedgerService, TransparencyModule, StoredEntry, CampaignLog } from './index.js';
 
@@ -143,7 +144,13 @@ describe('public ledger appender and read side (PostgreSQL)', () => {
     expect(verified.rootHash.equals(log.rootHash)).toBe(true);
     expect((await service.checkpoint(log)).note).toBe(checkpoint.note);
     const receipt = await service.receiptVerification(campaignId, 3);
-    expect(receipt).toMatchObject({ leafIndex: 3, leafHash: entries[3].leafHash });
+    // signed at the current size (an earlier test appended a twelfth entry), stored like any other
+    const now = await service.log('winter-relief');
+    expect(receipt).toMatchObject({ leafIndex: 3, leafHash: entries[3].leafHash, checkpointSize: now.size, checkpoint: (await service.checkpoint(now)).note });
+    // the offline proof a receipt attaches: the stored leaf, its inclusion proof in the current signed tree, the key
+    const proof = JSON.parse(JSON.stringify(receipt?.proof));
+    expect(proof).toMatchObject({ format: 'ataa-receipt-proof', version: 1, leafIndex: 3, treeSize: now.size, leafHash: entries[3].leafHash, campaign: { id: campaignId, slug: 'winter-relief' } });
+    expect(verifyReceiptProof(proof, { pinnedKey: service.publicKey().verifierKey }).checks.filter((c) => !c.ok)).toEqual([]);
     expect(leafHash(Buffer.alloc(0))).toHaveLength(32);
   });
 

@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import {
-  buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
+  buildReceiptProof, buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
   hashRange, inclusionProofRanges, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint,
 } from './domain/index.js';
+import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
@@ -56,6 +57,8 @@ export interface ReceiptVerificationData {
   leafHash: string;
   checkpoint: string;
   checkpointSize: number;
+  /** The offline proof (leaf, inclusion proof, checkpoint, key) the receipt attaches as JSON. */
+  proof: ReceiptProof;
 }
 
 export function encodeCursor(cursor: LedgerCursor): string {
@@ -211,19 +214,35 @@ export class PublicLedgerService {
     return { from, to, fromRoot: fromRoot.toString('base64'), toRoot: toRoot.toString('base64'), proof: hashes.map((h) => h.toString('base64')) };
   }
 
-  /** What a donor's receipt carries to verify the gift offline (the receipts engineer uses this). */
-  async receiptVerification(campaignId: string, leafIndex: number): Promise<ReceiptVerificationData | null> {
-    const campaign = { id: campaignId } as PublicCampaign;
+  /**
+   * What a donor's receipt carries to verify the gift offline: the leaf, its inclusion proof in the
+   * tree of the current signed checkpoint (signed now if that size has none yet) and the key. Called
+   * at send time, so a copy sent later carries a newer checkpoint. `donorCommitment` opens an
+   * anonymous gift's commitment (the caller knows the salt and name; this lib does not).
+   */
+  async receiptVerification(campaignId: string, leafIndex: number, donorCommitment: ReceiptProof['donorCommitment'] = null): Promise<ReceiptVerificationData | null> {
     const state = await this.repository.findLog(campaignId);
     if (!state || leafIndex >= state.size) return null;
-    const entry = await this.repository.entry(campaignId, leafIndex);
-    if (!entry) return null;
+    const [entry, slug] = await Promise.all([this.repository.entry(campaignId, leafIndex), this.repository.campaignSlug(campaignId)]);
+    if (!entry || slug === null) return null;
+    const campaign = { id: campaignId, slug } as PublicCampaign;
     const log: CampaignLog = {
       campaign, size: state.size, rootHash: state.rootHash, balance: state.balance, donors: state.donors,
       origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaignId),
     };
     const checkpoint = await this.checkpoint(log);
-    return { leafIndex, leafHash: entry.leafHash, checkpoint: checkpoint.note, checkpointSize: checkpoint.size };
+    const inclusion = await this.inclusionProof(log, leafIndex, checkpoint.size);
+    const proof = buildReceiptProof({
+      site: this.config.PUBLIC_BASE_URL,
+      campaign: { id: campaignId, slug },
+      leaf: entry,
+      treeSize: checkpoint.size,
+      inclusionProof: inclusion.proof.map((h) => Buffer.from(h, 'base64')),
+      checkpoint: checkpoint.note,
+      verifierKey: { keyName: this.signer.keyName, publicKey: this.signer.publicKey },
+      donorCommitment,
+    });
+    return { leafIndex, leafHash: entry.leafHash, checkpoint: checkpoint.note, checkpointSize: checkpoint.size, proof };
   }
 
   publicKey(): { keyName: string; algorithm: 'ed25519'; publicKey: string; keyHash: string; verifierKey: string } {

@@ -31,6 +31,8 @@ export interface ReceiptLabels {
   commitmentSalt: string;
   checkpoint: string;
   verificationPending: string;
+  proofNote: string;
+  ledgerLink: string;
   footer: string;
 }
 
@@ -65,6 +67,8 @@ export const LABELS: Record<ReceiptLanguage, ReceiptLabels> = {
     commitmentSalt: 'Commitment salt (keep private: it proves the anonymous entry is yours)',
     checkpoint: 'Signed checkpoint',
     verificationPending: 'Verification data will be available once the entry is published.',
+    proofNote: 'The attached {file} holds your gift\'s entry, its inclusion proof and the signed checkpoint: anyone can verify it offline with Ataa\'s verifier (npm run verify -- --receipt {file}). The QR code on the PDF receipt opens the campaign\'s public ledger.',
+    ledgerLink: 'Public ledger',
     footer: 'Sent by Ataa on behalf of {organization}.',
   },
   ar: {
@@ -97,6 +101,8 @@ export const LABELS: Record<ReceiptLanguage, ReceiptLabels> = {
     commitmentSalt: 'ملح الالتزام (احتفظ به سرًا: يثبت أن القيد المجهول لك)',
     checkpoint: 'نقطة التحقق الموقعة',
     verificationPending: 'ستتوفر بيانات التحقق بعد نشر القيد.',
+    proofNote: 'يحوي الملف المرفق {file} قيد تبرعك وإثبات إدراجه ونقطة التحقق الموقعة: يمكن لأي أحد التحقق منه دون اتصال بأداة التحقق من عطاء (npm run verify -- --receipt {file}). ويفتح رمز QR في الإيصال بصيغة PDF السجل العام للحملة.',
+    ledgerLink: 'السجل العام',
     footer: 'أرسلته منصة عطاء نيابة عن {organization}.',
   },
 };

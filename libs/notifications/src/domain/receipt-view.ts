@@ -27,7 +27,14 @@ export interface ReceiptView {
   amount: string;
   coveredFees: string | null;
   refund: { amount: string; date: string; full: boolean } | null;
-  verification: { leafIndex: string; leafHash: string; commitmentSalt: string | null; checkpoint: string } | null;
+  verification: {
+    leafIndex: string;
+    leafHash: string;
+    commitmentSalt: string | null;
+    checkpoint: string;
+    /** The attached proof (receipts and copies with a proof): its file name, the QR code's link and the sentence about both. */
+    proof: { fileName: string; json: string; ledgerUrl: string; note: string } | null;
+  } | null;
   footer: string;
 }
 
@@ -67,8 +74,22 @@ export function buildReceiptView(kind: ReceiptMessageKind, data: ReceiptData, re
           leafHash: data.verification.leafHash,
           commitmentSalt: data.verification.commitmentSalt,
           checkpoint: data.verification.checkpoint,
+          proof:
+            kind !== 'refund_notice' && data.verification.proof
+              ? {
+                  fileName: receiptProofFileName(kind, receiptNumber ?? data.donationId.slice(0, 8)),
+                  json: `${JSON.stringify(data.verification.proof, null, 2)}\n`,
+                  ledgerUrl: data.verification.proof.ledgerUrl,
+                  note: fill(labels.proofNote, { file: receiptProofFileName(kind, receiptNumber ?? data.donationId.slice(0, 8)) }),
+                }
+              : null,
         }
       : null,
     footer: fill(labels.footer, { organization: data.organization.name }),
   };
+}
+
+/** The JSON proof's attachment name: `ataa-receipt-<number>.json` (`-copy` for a copy, as the PDF). */
+export function receiptProofFileName(kind: ReceiptMessageKind, receiptNumber: string): string {
+  return `ataa-receipt-${receiptNumber}${kind === 'receipt_copy' ? '-copy' : ''}.json`;
 }

@@ -16,6 +16,18 @@ export interface ReceiptVerification {
   commitmentSalt: string | null;
   /** The signed checkpoint (signed-note text) that includes the leaf. */
   checkpoint: string;
+  /**
+   * The offline proof document (format `ataa-receipt-proof` v1, built by the transparency lib),
+   * attached as JSON to receipts and copies; its `ledgerUrl` is what the QR code encodes.
+   */
+  proof?: ReceiptProofDocument | null;
+}
+
+/** What the receipt pipeline reads of the proof document; the rest is attached as it is. */
+export interface ReceiptProofDocument {
+  format: string;
+  version: number;
+  ledgerUrl: string;
 }
 
 export interface ReceiptRefund {

@@ -113,7 +113,11 @@ export class ReceiptDeliveryService {
           ...(claimed.receiptNumber ? { 'X-Ataa-Receipt-Number': claimed.receiptNumber } : {}),
           ...(kind === 'receipt_copy' ? { 'X-Ataa-Copy': 'yes' } : {}),
         },
-        attachments: [{ filename: attachmentName, content: pdf, contentType: 'application/pdf' }],
+        attachments: [
+          { filename: attachmentName, content: pdf, contentType: 'application/pdf' },
+          // The offline proof (format ataa-receipt-proof): `npm run verify -- --receipt <file>`.
+          ...(view.verification?.proof ? [{ filename: view.verification.proof.fileName, content: Buffer.from(view.verification.proof.json, 'utf8'), contentType: 'application/json' }] : []),
+        ],
       });
     } catch (error) {
       const description = describeDeliveryError(error);

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '@ataa/common';
@@ -75,7 +76,9 @@ export class ReceiptPdfRenderer {
 
 class Layout {
   private y = MARGIN;
-  private readonly width = A4.width - 2 * MARGIN;
+  /** The text column: the whole width, except beside the QR code. */
+  private left = MARGIN;
+  private width = A4.width - 2 * MARGIN;
 
   constructor(
     private readonly doc: Doc,
@@ -108,12 +111,57 @@ class Layout {
         if (view.verification.commitmentSalt) this.field(l.commitmentSalt, view.verification.commitmentSalt);
         this.paragraph(l.checkpoint, 10, true);
         for (const line of view.verification.checkpoint.split('\n')) this.paragraph(line, 8, false, '#1c1917', 'ltr');
+        if (view.verification.proof) {
+          this.gap(8);
+          this.besideQrCode(view.verification.proof.ledgerUrl, 104, () => {
+            this.paragraph(view.verification?.proof?.note ?? '', 9, false, '#57534e');
+            this.gap(2);
+            this.paragraph(view.verification?.proof?.ledgerUrl ?? '', 7, false, '#1c1917', 'ltr');
+          });
+        }
       } else {
         this.paragraph(l.verificationPending, 10);
       }
     }
     this.gap(16);
     this.paragraph(view.footer, 9, false, '#57534e');
+  }
+
+  /**
+   * A QR code of `text` drawn as vector squares (no image: the PDF stays small and its text
+   * extractable), at the start side of the line, with the standard four-module quiet zone, and
+   * `beside` drawn in the text column next to it.
+   */
+  private besideQrCode(text: string, size: number, beside: () => void): void {
+    const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+    const quiet = 4;
+    const cell = size / (modules.size + 2 * quiet);
+    if (this.y + size > A4.height - MARGIN) {
+      this.doc.addPage();
+      this.y = MARGIN;
+    }
+    const top = this.y;
+    const left = this.dir === 'rtl' ? MARGIN + this.width - size : MARGIN;
+    for (let row = 0; row < modules.size; row++) {
+      // One rectangle per run of dark modules in a row.
+      for (let col = 0; col < modules.size; col++) {
+        if (!modules.get(row, col)) continue;
+        let end = col;
+        while (end + 1 < modules.size && modules.get(row, end + 1)) end++;
+        this.doc.rect(left + (quiet + col) * cell, this.y + (quiet + row) * cell, (end - col + 1) * cell, cell);
+        col = end;
+      }
+    }
+    this.doc.fillColor('#000000').fill();
+    // The text column beside the code (the quiet zone is the gutter).
+    const column = { left: this.left, width: this.width };
+    this.width = column.width - size;
+    if (this.dir === 'ltr') this.left = column.left + size;
+    this.y = top + quiet * cell;
+    beside();
+    this.left = column.left;
+    this.width = column.width;
+    this.y = Math.max(this.y, top + size);
   }
 
   private gap(points: number): void {
@@ -192,7 +240,7 @@ class Layout {
       }
     }
     const total = pieces.reduce((sum, p) => sum + p.width, 0);
-    let x = align === 'rtl' ? MARGIN + this.width - total : MARGIN;
+    let x = align === 'rtl' ? this.left + this.width - total : this.left;
     this.doc.fillColor(color);
     for (const { segment, width } of pieces) {
       this.doc.font(segment.font).fontSize(size).text(segment.text, x, this.y, { lineBreak: false });

@@ -78,6 +78,16 @@ describe('ReceiptRenderer', () => {
     expect(verified.text).toContain(`Entry hash: ${'ab'.repeat(32)}`);
     expect(verified.html).toContain('cd'.repeat(16));
     expect(verified.html).toContain('ataa.local/c1\n8\nroot&#x3D;');
+    expect(verified.html).not.toContain('data-field="receipt-proof"');
+    const ledgerUrl = 'https://give.example/c/clean-water/ledger#leaf=7&size=8&hash=ab';
+    const proven = renderer.render(buildReceiptView('receipt_copy', {
+      ...base,
+      verification: { leafIndex: 7, leafHash: 'ab'.repeat(32), commitmentSalt: null, checkpoint: 'ataa.local/c1\n8\nroot=\n', proof: { format: 'ataa-receipt-proof', version: 1, ledgerUrl } },
+    }, 'R-2026-000005'));
+    expect(proven.text).toContain('npm run verify -- --receipt ataa-receipt-R-2026-000005-copy.json');
+    expect(proven.text).toContain(`Public ledger: ${ledgerUrl}`);
+    expect(proven.html).toContain('data-field="receipt-proof"');
+    expect(proven.html).toContain('href="https://give.example/c/clean-water/ledger#leaf&#x3D;7&amp;size&#x3D;8&amp;hash&#x3D;ab"');
   });
 
   it('fails loudly (strict mode) when the view lacks a field the template uses', () => {

@@ -4,3 +4,4 @@ export * from './merkle.js';
 export * from './checkpoint.js';
 export * from './public-entry.js';
 export * from './report.js';
+export * from './receipt-proof.js';

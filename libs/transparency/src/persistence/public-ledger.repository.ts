@@ -250,6 +250,12 @@ export class PublicLedgerRepository {
     return { entries: rows.map((row) => toEntry(campaignId, row)), behind: rows.length > 0 && rows[0].behind };
   }
 
+  /** A campaign's slug (for the links in a receipt's proof), or null. */
+  async campaignSlug(campaignId: string): Promise<string | null> {
+    const rows: { slug: string }[] = await this.dataSource.query(`SELECT slug FROM campaigns WHERE id = $1`, [campaignId]);
+    return rows[0]?.slug ?? null;
+  }
+
   async entry(campaignId: string, index: number): Promise<StoredEntry | null> {
     const rows: EntryRow[] = await this.dataSource.query(`SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND idx = $2`, [campaignId, index]);
     return rows[0] ? toEntry(campaignId, rows[0]) : null;
