@@ -227,7 +227,18 @@ export class CampaignsService {
       campaign.publishedAt = now;
     }
     if (action === 'end') campaign.endedAt = now;
-    if (action === 'cancel') campaign.cancelledAt = now;
+    if (action === 'cancel') {
+      // Cancelling refunds every gift (the close-out): not once money has left for the organization,
+      // which the refunds would then have to come out of. Payout requests read this row FOR SHARE and
+      // refuse a cancelled campaign, so the two cannot pass each other.
+      const [payout] = await manager.query(
+        `SELECT count(*)::int AS n FROM payouts WHERE campaign_id = $1 AND status IN ('pending_approval', 'approved', 'processing', 'paid')`, [campaign.id],
+      );
+      if (payout.n > 0) {
+        throw new ConflictError('campaign_has_payouts', 'A campaign that has paid out or is paying out cannot be cancelled (its gifts could not all be refunded); end it instead', { payouts: payout.n });
+      }
+      campaign.cancelledAt = now;
+    }
     campaign.status = to;
     campaign.version += 1;
     await manager.save(campaign);
