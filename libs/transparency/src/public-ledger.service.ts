@@ -212,6 +212,11 @@ export class PublicLedgerService {
   }
 
   /** What a donor's receipt carries to verify the gift offline (the receipts engineer uses this). */
+  /** A campaign's latest term changes (public `terms_changed` entries), newest first: the campaign page's history. */
+  termHistory(campaignId: string, limit = 20): Promise<StoredEntry[]> {
+    return this.repository.termChanges(campaignId, limit);
+  }
+
   async receiptVerification(campaignId: string, leafIndex: number): Promise<ReceiptVerificationData | null> {
     const campaign = { id: campaignId } as PublicCampaign;
     const state = await this.repository.findLog(campaignId);

@@ -8,7 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   before deciding) looked up for a missing close-out.
  * - `campaigns.terms_locked_at`, `locked_ends_at`, `end_extensions`: once a campaign has a gift its
  *   terms are locked; the end date it had then and how many times it was moved later since, so
- *   the end date moves later at most twice and 60 days in all.
+ *   the end date moves later at most twice and 60 days in all. `donations_campaign_open_idx` serves
+ *   "has this campaign a gift on its way" (an open Checkout session) when the lock is first taken.
  * - `public_ledger_entries` gains the kind `terms_changed` (amount 0: it moves no money) and its
  *   committed `terms` (the canonical JSON of the changes, hashed into the leaf; null for every other
  *   kind, whose leaves are unchanged). Added with no default: no existing row is rewritten.
@@ -23,6 +24,7 @@ export class CampaignLifecycle1795001100000 implements MigrationInterface {
 
     await q.query(`ALTER TABLE campaigns ADD COLUMN terms_locked_at timestamptz, ADD COLUMN locked_ends_at timestamptz,
       ADD COLUMN end_extensions int NOT NULL DEFAULT 0 CONSTRAINT campaigns_end_extensions_check CHECK (end_extensions BETWEEN 0 AND 2)`);
+    await q.query(`CREATE INDEX donations_campaign_open_idx ON donations (campaign_id) WHERE status = 'pending'`);
 
     await q.query(`ALTER TABLE public_ledger_entries ADD COLUMN terms text`);
     await q.query(`ALTER TABLE public_ledger_entries DROP CONSTRAINT public_ledger_entries_kind_check`);
@@ -44,6 +46,7 @@ export class CampaignLifecycle1795001100000 implements MigrationInterface {
     await q.query(`ALTER TABLE public_ledger_entries ADD CONSTRAINT public_ledger_entries_kind_check
       CHECK (kind IN ('donation','fee','platform_fee','refund','dispute','dispute_reversal','payout','payout_reversal'))`);
     await q.query(`ALTER TABLE public_ledger_entries DROP COLUMN terms`);
+    await q.query(`DROP INDEX donations_campaign_open_idx`);
     await q.query(`ALTER TABLE campaigns DROP COLUMN end_extensions, DROP COLUMN locked_ends_at, DROP COLUMN terms_locked_at`);
     await q.query(`DROP INDEX campaigns_closed_idx`);
     await q.query(`DELETE FROM campaign_closeout_items WHERE campaign_id IN (SELECT campaign_id FROM campaign_closeouts WHERE reason = 'cancelled')`);
