@@ -4,6 +4,8 @@
 // Loaded as a module (the CSP forbids inline scripts); data comes from #verification's attributes.
 
 const LEAF_FIELDS = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donor', 'donorCommitment', 'message', 'purpose', 'balance'];
+/** Leaf format 2 (a `terms_changed` entry): format 1 plus the committed `terms`. */
+const LEAF_FIELDS_V2 = [...LEAF_FIELDS, 'terms'];
 
 /** RFC 8785 canonical JSON (the same rules as libs/transparency/src/domain/canonical-json.ts). */
 export function canonicalJson(value) {
@@ -33,7 +35,7 @@ const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export async function leafHashOf(entry) {
   const leaf = {};
-  for (const f of LEAF_FIELDS) leaf[f] = entry[f] === undefined ? null : entry[f];
+  for (const f of entry.v === 2 ? LEAF_FIELDS_V2 : LEAF_FIELDS) leaf[f] = entry[f] === undefined ? null : entry[f];
   return sha256(concat(new Uint8Array([0]), encoder.encode(canonicalJson(leaf))));
 }
 

@@ -2,7 +2,7 @@
 // on the pure transparency domain (deep relative import on purpose: no Nest, no database driver), so
 // it can be copied out and run by anyone with Node.
 import {
-  appendToFrontier, CheckpointError, consistencyProofRanges, KIND_SIGN, parseCheckpoint, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash,
+  appendToFrontier, CheckpointError, consistencyProofRanges, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint, TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash,
   reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey, PublicLeaf, merkleRoot, foldRange,
   formatVerifierKey, ReceiptProofResult,
 } from '../../../libs/transparency/src/domain/index.js';
@@ -118,8 +118,17 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
       const leaf = toLeaf(served);
       if (leaf.campaign !== campaignId) fail(`entry ${i} belongs to another campaign`);
       if (!PUBLIC_ENTRY_KINDS.includes(leaf.kind)) fail(`entry ${i} has an unknown kind ${String(leaf.kind)}`);
-      if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
-      if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
+      if (leaf.kind === 'terms_changed') {
+        // A change of the campaign's terms (leaf format 2): no money, the changes committed in the leaf.
+        if (leaf.v !== TERMS_LEAF_VERSION) fail(`entry ${i} (terms_changed) must be leaf format ${TERMS_LEAF_VERSION}`);
+        if (leaf.amount !== '0') fail(`entry ${i} (terms_changed) moves money`);
+        if (!isTermChangeList(leaf.terms)) fail(`entry ${i} (terms_changed) has malformed terms`);
+        if (leaf.donor !== null || leaf.donorCommitment !== null || leaf.message !== null || leaf.purpose !== null) fail(`entry ${i} (terms_changed) carries a donor, message or purpose`);
+      } else {
+        if (leaf.v !== LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION}`);
+        if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
+        if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
+      }
       currency ??= leaf.currency;
       if (leaf.currency !== currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${currency}`);
       balance += BigInt(leaf.amount);

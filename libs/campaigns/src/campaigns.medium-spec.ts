@@ -4,6 +4,7 @@ import { loadConfig } from '@ataa/config';
 import { dataSourceOptions } from '@ataa/database';
 import { AuditLogEntry, AuditService, Organization, Principal } from '@ataa/organizations';
 import { createTestDatabase, TestDatabase } from '@ataa/testing';
+import type { PublicLedgerAppender } from '@ataa/transparency';
 import { CampaignsService } from './campaigns.service.js';
 import { Campaign } from './persistence/campaign.entity.js';
 
@@ -21,7 +22,9 @@ describe('campaigns persistence', () => {
     database = await createTestDatabase();
     dataSource = new DataSource({ ...dataSourceOptions(database.url), entities: [Campaign, Organization, AuditLogEntry], logging: false });
     await dataSource.initialize();
-    service = new CampaignsService(dataSource, new AuditService(dataSource), loadConfig({ NODE_ENV: 'test', PLATFORM_FEE_BPS: '300' }));
+    // Term changes' public entries are tested end to end (test/campaigns/campaign-terms.e2e-spec.ts); here they go nowhere.
+    const publicLedger = { append: async () => ({ index: 0, leafHash: '', created: true }) } as unknown as PublicLedgerAppender;
+    service = new CampaignsService(dataSource, new AuditService(dataSource), loadConfig({ NODE_ENV: 'test', PLATFORM_FEE_BPS: '300' }), publicLedger);
     const org = await dataSource.getRepository(Organization).save({ name: 'Org' });
     principal = { organizationId: org.id, role: 'owner', userId: null, apiKeyId: null, actor: 'test' };
   });

@@ -5,8 +5,9 @@ import { AppConfig } from '@ataa/config';
 import { ConflictError, DomainError, NotFoundError, requireUserText, TEXT_LIMITS } from '@ataa/common';
 import { isUniqueViolation } from '@ataa/database';
 import { AuditService, type Principal } from '@ataa/organizations';
+import { PublicLedgerAppender } from '@ataa/transparency';
 import {
-  acceptsDonations, assertCampaignRules, assertPublishable, CampaignAction, CampaignStatus, FundingModel, isEditable, nextStatus, slugify,
+  acceptsDonations, assertCampaignRules, assertPublishable, assertTermsChange, CampaignAction, CampaignStatus, CampaignTermChange, FundingModel, isEditable, nextStatus, slugify,
 } from './domain/campaign-rules.js';
 import { renderStory } from './domain/story-renderer.js';
 import type { CreateCampaignDto, ListCampaignsQueryDto, UpdateCampaignDto } from './dto/campaign.dto.js';
@@ -31,6 +32,7 @@ export class CampaignsService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly publicLedger: PublicLedgerAppender,
   ) {}
 
   async create(principal: Principal, input: CreateCampaignDto): Promise<Campaign> {
@@ -117,6 +119,22 @@ export class CampaignsService {
         if (locked && input.endsAt !== undefined && next.endsAt && next.endsAt.getTime() <= Date.now()) {
           throw new DomainError('invalid_dates', 'A running campaign cannot get an end date in the past; end it instead', 400, { field: 'endsAt' });
         }
+        // A live campaign's terms: what the first gift locks, and every change public.
+        const now = new Date();
+        let terms: CampaignTermChange[] = [];
+        if (locked) {
+          const hasGifts = campaign.termsLockedAt !== null || (await this.hasGifts(manager, campaign.id));
+          if (hasGifts && campaign.termsLockedAt === null) {
+            campaign.termsLockedAt = now;
+            campaign.lockedEndsAt = campaign.endsAt;
+          }
+          const checked = assertTermsChange(
+            { fundingModel: campaign.fundingModel, goalAmount: campaign.goalAmount, startsAt: campaign.startsAt, endsAt: campaign.endsAt }, next,
+            { hasGifts, endsAtAtFirstGift: campaign.lockedEndsAt, endExtensions: campaign.endExtensions }, now,
+          );
+          terms = checked.changes;
+          if (checked.endExtended && hasGifts) campaign.endExtensions += 1;
+        }
         for (const [key, value] of Object.entries(next)) {
           const before = (campaign as unknown as Record<string, unknown>)[key];
           if (!sameValue(before, value)) changed.push(key);
@@ -126,7 +144,17 @@ export class CampaignsService {
         if (changed.includes('storyMarkdown')) campaign.storyHtml = renderStory(campaign.storyMarkdown);
         campaign.version += 1;
         await manager.save(campaign);
-        await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.updated', targetType: 'campaign', targetId: campaign.id, details: { fields: changed, version: campaign.version } });
+        if (terms.length > 0) {
+          // In the same transaction: the change and its public entry commit together or not at all.
+          await this.publicLedger.append(manager, {
+            campaignId: campaign.id, kind: 'terms_changed', amount: 0n, currency: campaign.currency, occurredAt: now, donorDisplayName: null,
+            donorCommitment: null, publicMessage: null, payoutPurpose: null, sourceRef: `campaign-terms:v${campaign.version}`, terms,
+          });
+        }
+        await this.audit.record(manager, {
+          organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.updated', targetType: 'campaign', targetId: campaign.id,
+          details: { fields: changed, version: campaign.version, ...(terms.length > 0 ? { terms } : {}) },
+        });
         return campaign;
       });
     } catch (error) {
@@ -212,6 +240,16 @@ export class CampaignsService {
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
   }
 
+  /** A gift made (paid) or on its way (an open Checkout session): donors gave on the current terms. */
+  private async hasGifts(manager: EntityManager, campaignId: string): Promise<boolean> {
+    const [row] = await manager.query(
+      `SELECT EXISTS (SELECT 1 FROM donations WHERE campaign_id = $1 AND settled_at IS NOT NULL)
+           OR EXISTS (SELECT 1 FROM donations WHERE campaign_id = $1 AND status = 'pending') AS has`,
+      [campaignId],
+    );
+    return row.has === true;
+  }
+
   private async lockForOrg(manager: EntityManager, organizationId: string, campaignId: string): Promise<Campaign> {
     const campaign = await manager.findOne(Campaign, { where: { id: campaignId, organizationId }, lock: { mode: 'pessimistic_write' } });
     if (!campaign) throw campaignNotFound();
@@ -227,7 +265,18 @@ export class CampaignsService {
       campaign.publishedAt = now;
     }
     if (action === 'end') campaign.endedAt = now;
-    if (action === 'cancel') campaign.cancelledAt = now;
+    if (action === 'cancel') {
+      // Cancelling refunds every gift (the close-out): not once money has left for the organization,
+      // which the refunds would then have to come out of. Payout requests read this row FOR SHARE and
+      // refuse a cancelled campaign, so the two cannot pass each other.
+      const [payout] = await manager.query(
+        `SELECT count(*)::int AS n FROM payouts WHERE campaign_id = $1 AND status IN ('pending_approval', 'approved', 'processing', 'paid')`, [campaign.id],
+      );
+      if (payout.n > 0) {
+        throw new ConflictError('campaign_has_payouts', 'A campaign that has paid out or is paying out cannot be cancelled (its gifts could not all be refunded); end it instead', { payouts: payout.n });
+      }
+      campaign.cancelledAt = now;
+    }
     campaign.status = to;
     campaign.version += 1;
     await manager.save(campaign);

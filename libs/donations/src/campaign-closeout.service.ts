@@ -4,11 +4,13 @@ import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@ataa/config';
 import { DomainError, NotFoundError } from '@ataa/common';
-import { CampaignsService } from '@ataa/campaigns';
+import { Campaign, CampaignsService } from '@ataa/campaigns';
+import type { Principal } from '@ataa/organizations';
 import { TransactionRunner } from '@ataa/database';
 import { LedgerService } from '@ataa/ledger';
 import { MetricsService } from '@ataa/observability';
 import { STRIPE_CLIENT } from '@ataa/payments';
+import { JobProducer, QUEUES } from '@ataa/queue';
 import {
   closeOutStatus, CloseOutDecision, CloseOutItemStatus, CloseOutReason, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems,
 } from './domain/closeout.js';
@@ -23,6 +25,11 @@ import { RefundsService } from './refunds.service.js';
  */
 export const CLOSEOUT_REFUND_KEY = 'campaign close-out';
 export const CLOSEOUT_ACTOR = 'system:close-out';
+
+/** The job id of a campaign's close-out run (the worker's batches chain on from it); BullMQ ignores a duplicate while one waits. */
+export const closeOutJobId = (campaignId: string, batch?: number) => (batch === undefined ? `closeout-${campaignId}` : `closeout-${campaignId}-b${batch}`);
+/** Close-out jobs are removed when finished: the job id only deduplicates work waiting or running. */
+export const CLOSEOUT_JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true } as const;
 
 export interface CloseOutProgress {
   campaignId: string;
@@ -98,13 +105,39 @@ export class CampaignCloseOutService {
     private readonly sync: DonationSyncService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly producer: JobProducer,
     metrics: MetricsService,
   ) {
     this.giftsClosed = metrics.counter('ataa_closeout_gifts_total', 'Gifts handled by campaign close-outs, by outcome (refunded, failed, skipped)', ['outcome']);
   }
 
   /**
-   * Campaigns with close-out work: still running past their end date, a close-out not finished
+   * Ends or cancels a campaign by hand and starts its close-out at once: the same decision, batches
+   * and resumability as at the end date (a cancelled campaign refunds every gift). The status change
+   * is committed first; if the process dies before the job is enqueued (or Redis is down), the sweep
+   * finds the ended or cancelled campaign without a close-out and starts it.
+   */
+  async endOrCancel(principal: Principal, campaignId: string, action: 'end' | 'cancel', version?: number): Promise<Campaign> {
+    const campaign = await this.campaigns.transition(principal, campaignId, action, version);
+    // A draft never took a gift: nothing to decide.
+    if (campaign.publishedAt) await this.requestRun(campaign.id);
+    return campaign;
+  }
+
+  /** Enqueues a close-out run for one campaign now; failures are left to the sweep (state is in PostgreSQL). */
+  async requestRun(campaignId: string): Promise<boolean> {
+    try {
+      await this.producer.enqueue(QUEUES.campaignCloseOut, { campaignId }, { jobId: closeOutJobId(campaignId), ...CLOSEOUT_JOB_OPTIONS });
+      return true;
+    } catch (error) {
+      this.logger.warn(`campaign ${campaignId}: close-out not enqueued (${(error as Error).message}); the sweep will start it`);
+      return false;
+    }
+  }
+
+  /**
+   * Campaigns with close-out work: still running past their end date, ended or cancelled (by hand,
+   * or a run that died before deciding) without a close-out yet, a close-out not finished
    * and idle for `idleMs` (its chain of batch jobs was lost: a worker died; a close-out pausing
    * between batches is left alone), or a refunding close-out finished lately that has a gift
    * settled after it (a Checkout session paid after the end).
@@ -112,6 +145,9 @@ export class CampaignCloseOutService {
   async findDue(now: Date = new Date(), limit = 500, idleMs = 0): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
       `(SELECT id FROM campaigns WHERE status IN ('published', 'paused') AND ends_at IS NOT NULL AND ends_at <= $1 ORDER BY ends_at LIMIT $2)
+       UNION
+       (SELECT c.id FROM campaigns c WHERE c.status IN ('ended', 'cancelled') AND c.published_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM campaign_closeouts o WHERE o.campaign_id = c.id) ORDER BY c.updated_at LIMIT $2)
        UNION
        (SELECT campaign_id FROM campaign_closeouts WHERE status = 'refunding' AND updated_at <= $1::timestamptz - make_interval(secs => $3::double precision / 1000)
          ORDER BY started_at LIMIT $2)
@@ -143,10 +179,10 @@ export class CampaignCloseOutService {
    */
   async assertPayoutsAllowed(campaignId: string): Promise<void> {
     const [row] = await this.dataSource.query(
-      `SELECT c.funding_model, o.decision FROM campaigns c LEFT JOIN campaign_closeouts o ON o.campaign_id = c.id WHERE c.id = $1`, [campaignId],
+      `SELECT c.funding_model, c.status, o.decision FROM campaigns c LEFT JOIN campaign_closeouts o ON o.campaign_id = c.id WHERE c.id = $1`, [campaignId],
     );
     if (!row) throw new NotFoundError('Campaign');
-    if (!payoutsAllowed(row.funding_model, row.decision ?? null)) {
+    if (!payoutsAllowed(row.funding_model, row.decision ?? null, row.status)) {
       throw new DomainError('campaign_not_closed_out', 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: row.decision ?? null });
     }
   }
@@ -212,12 +248,12 @@ export class CampaignCloseOutService {
     const existing = await this.find(campaignId);
     if (existing) return existing;
     return this.tx.run(async (m) => {
-      const [c] = await m.query(`SELECT id, organization_id, funding_model, goal_amount::text, currency FROM campaigns WHERE id = $1 FOR UPDATE`, [campaignId]);
+      const [c] = await m.query(`SELECT id, organization_id, funding_model, status, goal_amount::text, currency FROM campaigns WHERE id = $1 FOR UPDATE`, [campaignId]);
       const [again] = await m.query(`SELECT * FROM campaign_closeouts WHERE campaign_id = $1`, [campaignId]);
       if (again) return toProgress(again);
       const totals = await this.ledger.campaignTotals(campaignId, m);
       const money = { raised: totals?.raised ?? 0n, refunded: totals?.refunded ?? 0n, disputed: totals?.disputed ?? 0n };
-      const decided = decideCloseOut({ fundingModel: c.funding_model, goalAmount: BigInt(c.goal_amount) }, money);
+      const decided = decideCloseOut({ fundingModel: c.funding_model, goalAmount: BigInt(c.goal_amount), status: c.status }, money);
       const status: CloseOutStatus = decided.decision === 'keep' ? 'done' : 'refunding';
       const [row] = await m.query(
         `INSERT INTO campaign_closeouts (campaign_id, organization_id, funding_model, decision, reason, currency, goal_amount, raised_amount, status, finished_at)

@@ -9,7 +9,7 @@ export { type Donation, type DonationRefund } from './persistence/donation.row.j
 export { DONATION_STATUSES, settledStatus, isSettled, nextUnsettledStatus, disputeOutcome, type DonationStatus } from './domain/donation-status.js';
 export { donationAmount, type AmountRules, type DonationAmount } from './domain/donation-amount.js';
 export { CampaignCloseOutModule } from './closeout.module.js';
-export { CampaignCloseOutService, CLOSEOUT_REFUND_KEY, CLOSEOUT_ACTOR, type CloseOutProgress, type CloseOutItem, type CloseOutRun } from './campaign-closeout.service.js';
+export { CampaignCloseOutService, CLOSEOUT_REFUND_KEY, CLOSEOUT_ACTOR, CLOSEOUT_JOB_OPTIONS, closeOutJobId, type CloseOutProgress, type CloseOutItem, type CloseOutRun } from './campaign-closeout.service.js';
 export {
   decideCloseOut, planGiftRefund, planItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund, payoutsAllowed,
   type CloseOutDecision, type CloseOutReason, type CloseOutStatus, type CloseOutItemStatus, type CloseOutGift, type GiftRefundPlan,

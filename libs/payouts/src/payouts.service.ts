@@ -63,19 +63,22 @@ export class PayoutsService {
 
     const result = await this.tx.run(async (m) => {
       const [org] = await m.query(
-        `SELECT o.payouts_enabled, o.stripe_account_id, o.payout_approval_threshold, c.funding_model, co.decision
+        `SELECT o.payouts_enabled, o.stripe_account_id, o.payout_approval_threshold, c.funding_model, c.status, co.decision
          FROM organizations o JOIN campaigns c ON c.organization_id = o.id LEFT JOIN campaign_closeouts co ON co.campaign_id = c.id
-         WHERE o.id = $1 AND c.id = $2`,
+         WHERE o.id = $1 AND c.id = $2 FOR SHARE OF c`,
         [principal.organizationId, campaign.id],
       );
       if (!org?.payouts_enabled || !org.stripe_account_id) {
         throw new DomainError('payouts_not_enabled', 'Connect a Stripe account with payouts enabled before requesting a payout', 409);
       }
       // An all-or-nothing campaign may still have to refund every gift until its close-out kept the
-      // money; that decision is final, so checking it before the funds lock is enough.
-      if (!payoutsAllowed(org.funding_model, org.decision ?? null)) {
-        throw new DomainError('campaign_not_closed_out', 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409,
-          { decision: org.decision ?? null });
+      // money; that decision is final, so checking it before the funds lock is enough. A cancelled
+      // campaign refunds every gift: the campaign row is read FOR SHARE so a cancel (which locks it
+      // and refuses a campaign with payouts) and this request cannot both pass.
+      if (!payoutsAllowed(org.funding_model, org.decision ?? null, org.status)) {
+        const refunding = org.status === 'cancelled' || org.decision === 'refund_all';
+        throw new DomainError('campaign_not_closed_out', refunding ? 'This campaign refunds every gift: nothing can be paid out'
+          : 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: org.decision ?? null, campaignStatus: org.status });
       }
       // The campaign's funds row: every request on this campaign queues here, so the availability
       // read below and the hold posted after it are one step for the campaign.

@@ -7,7 +7,7 @@ export {
 export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provider.js';
 export type { PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
 export {
-  ANONYMOUS, PUBLIC_ENTRY_KINDS, KIND_SIGN, createDonorCommitment, donorCommitment, verifyDonorCommitment,
+  ANONYMOUS, PUBLIC_ENTRY_KINDS, MONEY_ENTRY_KINDS, KIND_SIGN, TERM_FIELDS, describeTermChange, isTermChangeList, type TermChange, type TermField, createDonorCommitment, donorCommitment, verifyDonorCommitment,
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
   type PublicEntryKind, type PublicLeaf, type CampaignReport, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
 } from './domain/index.js';

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
 import {
-  ANONYMOUS, appendToFrontier, decodeFrontier, emptyRoot, encodeFrontier, KIND_SIGN, LEAF_VERSION, monthOf,
-  PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash,
+  ANONYMOUS, appendToFrontier, canonicalJson, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, LEAF_VERSION, monthOf,
+  PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange, TERMS_LEAF_VERSION,
 } from './domain/index.js';
 import { PublicLedgerRepository } from './persistence/public-ledger.repository.js';
 
@@ -21,8 +21,10 @@ export interface PublicEntryInput {
   donorCommitment: string | null;
   publicMessage: string | null;
   payoutPurpose: string | null;
-  /** The journal entry id: the same (sourceRef, kind) is appended at most once. */
+  /** The journal entry id (for a term change, the campaign version): the same (sourceRef, kind) is appended at most once. */
   sourceRef: string;
+  /** `terms_changed` only (amount 0, no donor, message or purpose): the changes, committed in the leaf. */
+  terms?: TermChange[] | null;
 }
 
 export interface AppendedEntry {
@@ -62,8 +64,9 @@ export class PublicLedgerAppender {
     const index = log.size;
     const balance = log.balance + input.amount;
     const time = input.occurredAt.toISOString();
+    const terms = input.kind === 'terms_changed' ? input.terms! : null;
     const leaf: PublicLeaf = {
-      v: LEAF_VERSION,
+      v: terms ? TERMS_LEAF_VERSION : LEAF_VERSION,
       campaign: input.campaignId,
       index,
       time,
@@ -75,6 +78,7 @@ export class PublicLedgerAppender {
       message: checked.message,
       purpose: checked.purpose,
       balance: balance.toString(),
+      ...(terms ? { terms } : {}),
     };
     const hash = publicLeafHash(leaf);
     const appended = appendToFrontier(decodeFrontier(log.frontier), log.size, hash);
@@ -84,7 +88,7 @@ export class PublicLedgerAppender {
       {
         campaignId: input.campaignId, index, occurredAt: input.occurredAt, month: monthOf(time), kind: input.kind, amount: input.amount,
         currency: input.currency, donorName: checked.donor, donorCommitment: input.donorCommitment ?? null, publicMessage: checked.message,
-        payoutPurpose: checked.purpose, balance, leafHash: hash, sourceRef: input.sourceRef,
+        payoutPurpose: checked.purpose, balance, leafHash: hash, sourceRef: input.sourceRef, terms: terms ? canonicalJson(terms) : null,
       },
       appended.newNodes,
       { size: index + 1, rootHash: appended.root, frontier: encodeFrontier(appended.frontier), balance },
@@ -96,8 +100,15 @@ export class PublicLedgerAppender {
   private validate(input: PublicEntryInput): { donor: string | null; message: string | null; purpose: string | null } {
     const fail = (message: string) => new DomainError('public_entry_invalid', message, 400);
     if (!PUBLIC_ENTRY_KINDS.includes(input.kind)) throw fail(`unknown public entry kind ${String(input.kind)}`);
-    if (typeof input.amount !== 'bigint' || input.amount === 0n) throw fail('amount must be a non-zero bigint');
-    if ((input.amount > 0n ? 1 : -1) !== KIND_SIGN[input.kind]) throw fail(`a ${input.kind} must be ${KIND_SIGN[input.kind] > 0 ? 'positive' : 'negative'} for the campaign`);
+    if (input.kind === 'terms_changed') {
+      if (input.amount !== 0n) throw fail('a terms_changed entry moves no money: its amount is 0');
+      if (!isTermChangeList(input.terms)) throw fail('a terms_changed entry needs its changes (field, from, to), each term once');
+      if (input.donorDisplayName || input.donorCommitment || input.publicMessage || input.payoutPurpose) throw fail('a terms_changed entry carries no donor, message or purpose');
+    } else {
+      if (input.terms != null) throw fail('only a terms_changed entry carries terms');
+      if (typeof input.amount !== 'bigint' || input.amount === 0n) throw fail('amount must be a non-zero bigint');
+      if ((input.amount > 0n ? 1 : -1) !== KIND_SIGN[input.kind]) throw fail(`a ${input.kind} must be ${KIND_SIGN[input.kind] > 0 ? 'positive' : 'negative'} for the campaign`);
+    }
     if (!/^[a-z]{3}$/.test(input.currency)) throw fail('currency must be lower-case ISO 4217');
     if (!(input.occurredAt instanceof Date) || Number.isNaN(input.occurredAt.getTime())) throw fail('occurredAt must be a valid date');
     if (!input.sourceRef || input.sourceRef.length > 200) throw fail('sourceRef is required');

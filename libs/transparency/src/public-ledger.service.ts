@@ -214,6 +214,11 @@ export class PublicLedgerService {
     return { from, to, fromRoot: fromRoot.toString('base64'), toRoot: toRoot.toString('base64'), proof: hashes.map((h) => h.toString('base64')) };
   }
 
+  /** A campaign's latest term changes (public `terms_changed` entries), newest first: the campaign page's history. */
+  termHistory(campaignId: string, limit = 20): Promise<StoredEntry[]> {
+    return this.repository.termChanges(campaignId, limit);
+  }
+
   /**
    * What a donor's receipt carries to verify the gift offline: the leaf, its inclusion proof in the
    * tree of the current signed checkpoint (signed now if that size has none yet) and the key. Called

@@ -10,15 +10,19 @@ import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { isolateText } from '../http/isolate.js';
+import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
 import { csrfTokenValid } from './csrf.setup.js';
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
+import { termsHistoryView } from './terms-history.js';
 
 /** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
 interface PageData {
   campaign: DonationCampaign;
   totals: CampaignTotals | null;
   gifts: PublicGift[];
+  /** Public changes of the campaign's terms, newest first. */
+  termChanges: StoredEntry[];
 }
 
 interface FormState {
@@ -47,14 +51,17 @@ export class CampaignPagesController {
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
+    private readonly publicLedger: PublicLedgerService,
   ) {
     this.pageData = new FreshReads(async (slugs) => {
       const found = new Map<string, PageData>();
       await Promise.all(slugs.map(async (slug) => {
         const campaign = await this.campaigns.findPublicBySlug(slug);
         if (!campaign) return;
-        const [totals, gifts] = await Promise.all([this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10)]);
-        found.set(slug, { campaign, totals, gifts });
+        const [totals, gifts, termChanges] = await Promise.all([
+          this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
+        ]);
+        found.set(slug, { campaign, totals, gifts, termChanges });
       }));
       return found;
     });
@@ -162,7 +169,7 @@ export class CampaignPagesController {
     };
   }
 
-  private async render(reply: FastifyReply, { campaign, totals, gifts }: PageData, status: number, state: FormState & { cancelled?: boolean }): Promise<void> {
+  private async render(reply: FastifyReply, { campaign, totals, gifts, termChanges }: PageData, status: number, state: FormState & { cancelled?: boolean }): Promise<void> {
     const t = PAGE_MESSAGES[campaign.language];
     const locale = localeFor(campaign.language);
     // Progress counts money that stayed: refunds and disputes are taken off.
@@ -200,6 +207,7 @@ export class CampaignPagesController {
       otherChecked: values.amount === 'other' || Boolean(values.customAmount),
       amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
       values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: campaign.language,
+      termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, campaign.language) : null,
     });
   }
 }

@@ -5,6 +5,7 @@ import {
   UpdateCampaignDto,
 } from '@ataa/campaigns';
 import { NotFoundError } from '@ataa/common';
+import { CampaignCloseOutService } from '@ataa/donations';
 import { AuthGuard, CurrentPrincipal, IdParamPipe, Roles, type Principal } from '@ataa/organizations';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
 
@@ -12,7 +13,10 @@ import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
 @Controller('orgs/:orgId/campaigns')
 @UseGuards(AuthGuard)
 export class CampaignsController {
-  constructor(private readonly campaigns: CampaignsService) {}
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly closeOut: CampaignCloseOutService,
+  ) {}
 
   @Post()
   @Roles('admin')
@@ -60,7 +64,12 @@ export class CampaignsController {
   @ApiOrgAuth()
   @ApiProblems(400, 409)
   @ApiParam({ name: 'action', enum: ['publish', 'pause', 'resume', 'end', 'cancel'] })
-  @ApiOperation({ summary: 'Move the campaign along its lifecycle (owner, admin)', description: 'draft → published ⇄ paused → ended; draft/published/paused → cancelled. Anything else: 409 `invalid_transition`.' })
+  @ApiOperation({
+    summary: 'Move the campaign along its lifecycle (owner, admin)',
+    description: 'draft → published ⇄ paused → ended; draft/published/paused → cancelled. Anything else: 409 `invalid_transition`. '
+      + 'Ending or cancelling starts the close-out at once (see `GET .../closeout`): ending decides as the end date would (flexible keeps; all-or-nothing keeps only a met goal, '
+      + 'otherwise refunds every gift); cancelling refunds every gift. Open Checkout sessions are expired. A campaign with payouts cannot be cancelled (409 `campaign_has_payouts`): end it.',
+  })
   @ApiOkResponse({ type: CampaignDto })
   async transition(
     @CurrentPrincipal() principal: Principal,
@@ -69,6 +78,7 @@ export class CampaignsController {
     @Body() body: CampaignTransitionDto,
   ): Promise<CampaignDto> {
     if (!TRANSITION_ACTIONS.has(action)) throw new NotFoundError('Resource');
+    if (action === 'end' || action === 'cancel') return toCampaignDto(await this.closeOut.endOrCancel(principal, campaignId, action, body?.version));
     return toCampaignDto(await this.campaigns.transition(principal, campaignId, action as CampaignAction, body?.version));
   }
 }

@@ -6,7 +6,7 @@ export class CloseOutProgressDto {
   @ApiProperty({ format: 'uuid' }) campaignId: string;
   @ApiProperty({ enum: ['flexible', 'all_or_nothing'] }) fundingModel: string;
   @ApiProperty({ enum: ['refund_all', 'keep'], description: '`refund_all`: an all-or-nothing campaign that missed its goal refunds every gift' }) decision: string;
-  @ApiProperty({ enum: ['flexible', 'goal_met', 'goal_missed'] }) reason: string;
+  @ApiProperty({ enum: ['flexible', 'goal_met', 'goal_missed', 'cancelled'], description: '`cancelled`: a cancelled campaign refunds every gift' }) reason: string;
   @ApiProperty({ enum: ['refunding', 'done'] }) status: string;
   @ApiProperty({ example: 'usd' }) currency: string;
   @ApiProperty({ example: '100000' }) goal: string;

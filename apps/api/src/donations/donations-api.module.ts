@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DonationsModule } from '@ataa/donations';
 import { OrganizationsModule } from '@ataa/organizations';
+import { TransparencyModule } from '@ataa/transparency';
 import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
 import { DonationsController } from './donations.controller.js';
 
 /** Donations API for organizations and the hosted campaign pages (donation form, thank-you page). */
 @Module({
-  imports: [DonationsModule, OrganizationsModule],
+  imports: [DonationsModule, OrganizationsModule, TransparencyModule],
   controllers: [DonationsController, CampaignPagesController],
 })
 export class DonationsApiModule {}

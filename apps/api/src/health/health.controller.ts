@@ -22,7 +22,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  @HealthCheck()
+  // Our own OpenAPI description below: terminus's (added since Node 22 can require() @nestjs/swagger) would
+  // replace the 503 problem document with its own shape.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer; 503 while one is down' })
   @ApiOkResponse({
     description: 'Every dependency answers',

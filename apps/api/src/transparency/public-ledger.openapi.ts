@@ -30,6 +30,10 @@ export class PublicEntryDto {
   @ApiProperty({ nullable: true, type: String, description: 'what a payout paid for' }) purpose: string | null;
   @ApiProperty({ example: '9480', description: 'running balance in minor units' }) balance: string;
   @ApiProperty({ description: 'hex SHA-256 leaf hash (RFC 9162)' }) leafHash: string;
+  @ApiPropertyOptional({
+    description: 'terms_changed entries only (leaf format v=2, amount 0): the changes [{ field: goal|fundingModel|startsAt|endsAt, from, to }], hashed into the leaf. Absent from every other entry.',
+    type: 'array', items: { type: 'object' },
+  }) terms?: { field: string; from: string | null; to: string | null }[];
 }
 
 class LedgerPageLinksDto {

@@ -58,7 +58,8 @@ describe('PublicLedgerPresenter.csvLine: spreadsheet formula injection', () => {
   it('leaves ordinary text, quoting only what CSV needs, and never touches the numeric columns', () => {
     const line = PublicLedgerPresenter.csvLine(entry({ kind: 'refund', amount: '-2500', message: 'Stay warm, friends "all"', donor: 'ليلى' }));
     const parsed = cells(line.slice(0, -1));
-    expect(parsed).toHaveLength(12);
+    expect(parsed).toHaveLength(13); // the last column, terms, is empty for a money entry
+    expect(parsed[12]).toBe('');
     expect(parsed[3]).toBe('-2500');
     expect(parsed[4]).toBe('-25.00');
     expect(parsed[DONOR]).toBe('ليلى');

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
 import { CampaignLog, CampaignReport, decodeCursor, LedgerPage, PublicLedgerService } from '@ataa/transparency';
 import { isolateText } from '../http/isolate.js';
+import { termChangeText } from '../campaign-pages/terms-history.js';
 import { logVersion } from './public-ledger.cache.js';
 import { LedgerQueryDto } from './public-ledger.dto.js';
 import { PAGE_MESSAGES, PageLanguage, VERIFY_MESSAGES } from './page-messages.js';
@@ -121,7 +122,7 @@ export class PublicLedgerPresenter {
         negative: e.amount.startsWith('-'),
         donor: e.donor,
         commitment: e.donorCommitment ? `${e.donorCommitment.slice(0, 12)}…` : null,
-        details: e.message ?? e.purpose,
+        details: e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
         balance: this.money(e.balance, currency),
         leafHash: e.leafHash,
       })),
@@ -194,15 +195,16 @@ export class PublicLedgerPresenter {
   }
 
   /** One CSV line per entry; free text guarded against spreadsheet formula injection. */
-  static csvHeader = 'index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash\n';
+  /** `terms` (last, so earlier columns keep their place): a terms_changed entry's changes as the JSON the leaf commits to. */
+  static csvHeader = 'index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms\n';
 
-  static csvLine(e: { index: number; time: string; kind: string; amount: string; currency: string; donor: string | null; donorCommitment: string | null; message: string | null; purpose: string | null; balance: string; leafHash: string }): string {
+  static csvLine(e: { index: number; time: string; kind: string; amount: string; currency: string; donor: string | null; donorCommitment: string | null; message: string | null; purpose: string | null; balance: string; leafHash: string; terms?: unknown }): string {
     const text = (v: string | null) => {
       if (v === null) return '';
       const guarded = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
       return /[",\n\r]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
     };
-    return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash}\n`;
+    return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash},${e.terms ? text(JSON.stringify(e.terms)) : ''}\n`;
   }
 }
 

@@ -2,15 +2,13 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { AppConfig } from '@ataa/config';
-import { CampaignCloseOutService } from '@ataa/donations';
+import { CampaignCloseOutService, CLOSEOUT_JOB_OPTIONS, closeOutJobId } from '@ataa/donations';
 import { JobPayload, JobProducer, QUEUES } from '@ataa/queue';
 
-/** Jobs of this queue are removed when finished: the job id only deduplicates work waiting or running. */
-export const CLOSEOUT_JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true } as const;
+export { CLOSEOUT_JOB_OPTIONS, closeOutJobId };
 /** A batch that made no progress (Stripe unreachable) is retried after at least this long. */
 const STALLED_BATCH_DELAY_MS = 5_000;
 
-export const closeOutJobId = (campaignId: string, batch?: number) => (batch === undefined ? `closeout-${campaignId}` : `closeout-${campaignId}-b${batch}`);
 
 /**
  * Thin: a job without a campaign id is the scheduler's sweep (enqueue one job per campaign with

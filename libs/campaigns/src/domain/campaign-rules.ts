@@ -116,3 +116,102 @@ export function acceptsDonations(campaign: { status: CampaignStatus; startsAt: D
   if (campaign.endsAt && campaign.endsAt.getTime() <= now.getTime()) return false;
   return true;
 }
+
+/** The terms donors give on: what a change of is a public ledger entry, and what the first gift locks. */
+export interface CampaignTerms {
+  fundingModel: FundingModel;
+  goalAmount: bigint;
+  startsAt: Date | null;
+  endsAt: Date | null;
+}
+
+/** A change of one term as the public ledger records it (amounts in minor units, dates ISO 8601 UTC, null for none). */
+export interface CampaignTermChange {
+  field: 'goal' | 'fundingModel' | 'startsAt' | 'endsAt';
+  from: string | null;
+  to: string | null;
+}
+
+/** What the campaign's gifts so far lock. */
+export interface TermsLock {
+  /** A gift was made (paid, or on its way through an open Checkout session). */
+  hasGifts: boolean;
+  /** The end date when the first gift came: the end may move later by at most MAX_END_EXTENSION_MS from it. */
+  endsAtAtFirstGift: Date | null;
+  /** How many times the end date was moved later since the first gift. */
+  endExtensions: number;
+}
+
+export const MAX_END_EXTENSIONS = 2;
+export const MAX_END_EXTENSION_MS = 60 * 86_400_000;
+export const MIN_END_NOTICE_MS = 24 * 3_600_000;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const sameTime = (a: Date | null, b: Date | null) => (a === null || b === null ? a === b : a.getTime() === b.getTime());
+
+/** The term changes from `before` to `after`, in the public ledger's order (goal, funding model, start, end). */
+export function termChanges(before: CampaignTerms, after: CampaignTerms): CampaignTermChange[] {
+  const changes: CampaignTermChange[] = [];
+  if (before.goalAmount !== after.goalAmount) changes.push({ field: 'goal', from: before.goalAmount.toString(), to: after.goalAmount.toString() });
+  if (before.fundingModel !== after.fundingModel) changes.push({ field: 'fundingModel', from: before.fundingModel, to: after.fundingModel });
+  if (!sameTime(before.startsAt, after.startsAt)) changes.push({ field: 'startsAt', from: iso(before.startsAt), to: iso(after.startsAt) });
+  if (!sameTime(before.endsAt, after.endsAt)) changes.push({ field: 'endsAt', from: iso(before.endsAt), to: iso(after.endsAt) });
+  return changes;
+}
+
+function termsLocked(field: string, rule: string, message: string, details: Record<string, unknown> = {}): DomainError {
+  return new DomainError('campaign_terms_locked', message, 409, { field, rule, ...details });
+}
+
+/**
+ * What donors gave on cannot be taken back. Once a campaign has a gift: the funding model is
+ * fixed; an all-or-nothing goal cannot be lowered (a flexible goal may move: it decides nothing);
+ * the start date is fixed (the campaign has started); the end date can only move later, at most
+ * MAX_END_EXTENSIONS times and MAX_END_EXTENSION_MS in all from the end date the first gift saw,
+ * and never to less than MIN_END_NOTICE_MS from now (an end date cannot be removed or added: that
+ * is not "later by a bounded amount"). Throws 409 `campaign_terms_locked` with `field` and `rule`.
+ * Returns the changes (for the public ledger) and whether the end date moved later.
+ */
+export function assertTermsChange(before: CampaignTerms, after: CampaignTerms, lock: TermsLock, now: Date): { changes: CampaignTermChange[]; endExtended: boolean } {
+  const changes = termChanges(before, after);
+  if (!lock.hasGifts || changes.length === 0) return { changes, endExtended: false };
+  for (const change of changes) {
+    switch (change.field) {
+      case 'fundingModel':
+        throw termsLocked('fundingModel', 'funding_model_fixed', 'The funding model cannot change once the campaign has gifts');
+      case 'goal':
+        if (before.fundingModel === 'all_or_nothing' && after.goalAmount < before.goalAmount) {
+          throw termsLocked('goal', 'goal_not_lowered', 'An all-or-nothing goal cannot be lowered once the campaign has gifts: donors gave on the promise of this goal',
+            { from: change.from, to: change.to });
+        }
+        break;
+      case 'startsAt':
+        throw termsLocked('startsAt', 'start_date_fixed', 'The start date cannot change once the campaign has gifts');
+      case 'endsAt': {
+        if (before.endsAt === null || after.endsAt === null) {
+          throw termsLocked('endsAt', before.endsAt === null ? 'end_date_not_earlier' : 'end_date_extension_limit',
+            'An end date cannot be added or removed once the campaign has gifts; end the campaign instead');
+        }
+        if (after.endsAt.getTime() < before.endsAt.getTime()) {
+          throw termsLocked('endsAt', 'end_date_not_earlier', 'The end date can only move later once the campaign has gifts; end the campaign instead', { from: change.from, to: change.to });
+        }
+        if (lock.endExtensions >= MAX_END_EXTENSIONS) {
+          throw termsLocked('endsAt', 'end_date_extension_limit', `The end date can move later at most ${MAX_END_EXTENSIONS} times once the campaign has gifts`,
+            { extensions: lock.endExtensions, maxExtensions: MAX_END_EXTENSIONS });
+        }
+        const base = lock.endsAtAtFirstGift ?? before.endsAt;
+        const latest = new Date(base.getTime() + MAX_END_EXTENSION_MS);
+        if (after.endsAt.getTime() > latest.getTime()) {
+          throw termsLocked('endsAt', 'end_date_extension_limit', `The end date can move at most ${MAX_END_EXTENSION_MS / 86_400_000} days later in all once the campaign has gifts`,
+            { latest: latest.toISOString() });
+        }
+        const earliest = new Date(now.getTime() + MIN_END_NOTICE_MS);
+        if (after.endsAt.getTime() < earliest.getTime()) {
+          throw termsLocked('endsAt', 'end_date_too_soon', 'The end date must stay at least 24 hours away', { earliest: earliest.toISOString() });
+        }
+        break;
+      }
+    }
+  }
+  return { changes, endExtended: changes.some((c) => c.field === 'endsAt') };
+}

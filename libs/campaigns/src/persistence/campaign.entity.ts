@@ -42,4 +42,10 @@ export class Campaign {
   @Column('timestamptz', { name: 'published_at', nullable: true }) publishedAt: Date | null;
   @Column('timestamptz', { name: 'ended_at', nullable: true }) endedAt: Date | null;
   @Column('timestamptz', { name: 'cancelled_at', nullable: true }) cancelledAt: Date | null;
+  /** When the campaign was first seen with a gift (its terms then lock); null before. */
+  @Column('timestamptz', { name: 'terms_locked_at', nullable: true }) termsLockedAt: Date | null;
+  /** The end date when the terms locked: extensions are measured from it. */
+  @Column('timestamptz', { name: 'locked_ends_at', nullable: true }) lockedEndsAt: Date | null;
+  /** Times the end date moved later since the terms locked. */
+  @Column('int', { name: 'end_extensions', default: 0 }) endExtensions: number;
 }

@@ -16,13 +16,15 @@ describe('close-out: is a campaign due?', () => {
     expect(isDue({ status: 'published', endsAt: null }, now)).toBe(false);
   });
 
-  it('drafts, cancelled and already ended campaigns are not due; an ended one may still be resumed', () => {
+  it('drafts, cancelled and already ended campaigns are not due; an ended or cancelled one is closed out (by hand, or resuming)', () => {
     expect(isDue({ status: 'draft', endsAt: before }, now)).toBe(false);
     expect(isDue({ status: 'cancelled', endsAt: before }, now)).toBe(false);
     expect(isDue({ status: 'ended', endsAt: before }, now)).toBe(false);
     expect(mayCloseOut({ status: 'ended', endsAt: before }, now)).toBe(true);
     expect(mayCloseOut({ status: 'ended', endsAt: null }, now)).toBe(true);
-    expect(mayCloseOut({ status: 'cancelled', endsAt: before }, now)).toBe(false);
+    expect(mayCloseOut({ status: 'cancelled', endsAt: after }, now)).toBe(true);
+    expect(mayCloseOut({ status: 'ended', endsAt: after }, now)).toBe(true); // ended by hand before its end date
+    expect(mayCloseOut({ status: 'draft', endsAt: before }, now)).toBe(false);
     expect(mayCloseOut({ status: 'published', endsAt: after }, now)).toBe(false);
   });
 });
@@ -46,6 +48,16 @@ describe('close-out: goal missed?', () => {
   it('exactly reaching the goal keeps the money', () => {
     expect(decideCloseOut({ fundingModel: 'all_or_nothing', goalAmount: goal }, { raised: 100_000n, refunded: 0n, disputed: 0n }))
       .toEqual({ decision: 'keep', reason: 'goal_met', raised: 100_000n });
+  });
+
+  it('a cancelled campaign refunds every gift, whatever its funding model and goal', () => {
+    for (const fundingModel of ['flexible', 'all_or_nothing'] as const) {
+      expect(decideCloseOut({ fundingModel, goalAmount: goal, status: 'cancelled' }, { raised: 150_000n, refunded: 0n, disputed: 0n }))
+        .toEqual({ decision: 'refund_all', reason: 'cancelled', raised: 150_000n });
+    }
+    // ended by hand: the same decision as at the end date
+    expect(decideCloseOut({ fundingModel: 'all_or_nothing', goalAmount: goal, status: 'ended' }, { raised: 1_000n, refunded: 0n, disputed: 0n }).reason).toBe('goal_missed');
+    expect(decideCloseOut({ fundingModel: 'flexible', goalAmount: goal, status: 'ended' }, { raised: 1_000n, refunded: 0n, disputed: 0n }).decision).toBe('keep');
   });
 
   it('a flexible campaign keeps what it raised whatever the goal', () => {
@@ -121,5 +133,10 @@ describe('close-out: payouts', () => {
     expect(payoutsAllowed('all_or_nothing', null)).toBe(false);
     expect(payoutsAllowed('all_or_nothing', 'refund_all')).toBe(false);
     expect(payoutsAllowed('all_or_nothing', 'keep')).toBe(true);
+    // cancelled, or refunding everything: never
+    expect(payoutsAllowed('flexible', null, 'cancelled')).toBe(false);
+    expect(payoutsAllowed('flexible', 'refund_all', 'cancelled')).toBe(false);
+    expect(payoutsAllowed('all_or_nothing', 'keep', 'cancelled')).toBe(false);
+    expect(payoutsAllowed('flexible', 'keep', 'ended')).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { isSettled, type DonationStatus } from './donation-status.js';
  */
 
 export type CloseOutDecision = 'refund_all' | 'keep';
-export type CloseOutReason = 'flexible' | 'goal_met' | 'goal_missed';
+export type CloseOutReason = 'flexible' | 'goal_met' | 'goal_missed' | 'cancelled';
 export type CloseOutStatus = 'refunding' | 'done';
 export type CloseOutItemStatus = 'pending' | 'submitted' | 'refunded' | 'failed' | 'skipped';
 
@@ -22,9 +22,12 @@ export function isDue(campaign: Pick<CloseOutCampaign, 'status' | 'endsAt'>, now
   return (campaign.status === 'published' || campaign.status === 'paused') && campaign.endsAt !== null && campaign.endsAt.getTime() <= now.getTime();
 }
 
-/** A campaign whose close-out may run: due, or already ended (resuming). Drafts and cancelled campaigns never. */
+/**
+ * A campaign whose close-out may run: due, or ended or cancelled by whatever path (the end date, by
+ * hand, a run resuming). Drafts and campaigns still running before their end date never.
+ */
 export function mayCloseOut(campaign: Pick<CloseOutCampaign, 'status' | 'endsAt'>, now: Date): boolean {
-  return campaign.status === 'ended' || isDue(campaign, now);
+  return campaign.status === 'ended' || campaign.status === 'cancelled' || isDue(campaign, now);
 }
 
 export interface CampaignMoney {
@@ -43,12 +46,18 @@ export function raisedTowardGoal(money: CampaignMoney): bigint {
 }
 
 /**
- * The decision, taken once when the close-out starts and stored: a flexible campaign keeps what it
- * raised; an all-or-nothing campaign keeps it only if it reached its goal, and otherwise refunds
- * every gift.
+ * The decision, taken once when the close-out starts and stored: a cancelled campaign refunds every
+ * gift, whatever its funding model (its donors gave to something that will not happen); otherwise
+ * a flexible campaign keeps what it raised and an all-or-nothing campaign keeps it only if it
+ * reached its goal, and otherwise refunds every gift. Ending by hand or at the end date is the same
+ * decision.
  */
-export function decideCloseOut(campaign: Pick<CloseOutCampaign, 'fundingModel' | 'goalAmount'>, money: CampaignMoney): { decision: CloseOutDecision; reason: CloseOutReason; raised: bigint } {
+export function decideCloseOut(
+  campaign: Pick<CloseOutCampaign, 'fundingModel' | 'goalAmount'> & { status?: string },
+  money: CampaignMoney,
+): { decision: CloseOutDecision; reason: CloseOutReason; raised: bigint } {
   const raised = raisedTowardGoal(money);
+  if (campaign.status === 'cancelled') return { decision: 'refund_all', reason: 'cancelled', raised };
   if (campaign.fundingModel === 'flexible') return { decision: 'keep', reason: 'flexible', raised };
   if (raised >= campaign.goalAmount) return { decision: 'keep', reason: 'goal_met', raised };
   return { decision: 'refund_all', reason: 'goal_missed', raised };
@@ -131,10 +140,12 @@ export function itemStatusForRefund(refundStatus: 'requested' | 'pending' | 'suc
 }
 
 /**
- * Whether a campaign's money may be paid out: a flexible campaign's at any time; an all-or-nothing
- * campaign's only once its close-out decided to keep it (before that, every gift may still have to
- * be refunded; after a missed goal, it is being or has been refunded).
+ * Whether a campaign's money may be paid out: never once it is cancelled or its close-out decided to
+ * refund every gift; a flexible campaign's otherwise at any time; an all-or-nothing campaign's only
+ * once its close-out decided to keep it (before that, every gift may still have to be refunded;
+ * after a missed goal, it is being or has been refunded).
  */
-export function payoutsAllowed(fundingModel: 'flexible' | 'all_or_nothing', decision: CloseOutDecision | null): boolean {
+export function payoutsAllowed(fundingModel: 'flexible' | 'all_or_nothing', decision: CloseOutDecision | null, campaignStatus?: string): boolean {
+  if (campaignStatus === 'cancelled' || decision === 'refund_all') return false;
   return fundingModel === 'flexible' || decision === 'keep';
 }

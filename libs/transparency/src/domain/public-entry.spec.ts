@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
-import { createDonorCommitment, donorCommitment, PublicLeaf, publicLeafHash, toLeaf, verifyDonorCommitment } from './public-entry.js';
+import {
+  createDonorCommitment, describeTermChange, donorCommitment, isTermChangeList, PublicLeaf, publicLeafHash, toLeaf, verifyDonorCommitment,
+} from './public-entry.js';
 import { reportFromEntries } from './report.js';
 
 describe('RFC 8785 canonical JSON', () => {
@@ -69,5 +72,47 @@ describe('public entries', () => {
       { month: '2026-02', raised: '2000', gifts: 1, out: '-2000', net: '0' },
       { month: '2026-03', raised: '0', gifts: 0, out: '-10000', net: '-10000' },
     ]);
+  });
+});
+
+describe('terms_changed entries (leaf format 2)', () => {
+  const terms = [{ field: 'goal' as const, from: '100000', to: '150000' }, { field: 'endsAt' as const, from: '2026-02-01T00:00:00.000Z', to: '2026-02-15T00:00:00.000Z' }];
+  const change = leaf({ v: 2, index: 1, kind: 'terms_changed', amount: '0', donor: null, balance: '10000', terms });
+
+  it('leaves every format-1 leaf hashing exactly as before (the 12 fields, no terms key, even if one is served)', () => {
+    const a = leaf({});
+    const expected = createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(canonicalJson({
+      v: 1, campaign: 'c1', index: 0, time: '2026-01-05T10:00:00.000Z', kind: 'donation', amount: '10000', currency: 'usd',
+      donor: 'Amal', donorCommitment: null, message: null, purpose: null, balance: '10000',
+    }), 'utf8')])).digest();
+    expect(publicLeafHash(a).equals(expected)).toBe(true);
+    expect(publicLeafHash({ ...a, terms } as PublicLeaf).equals(expected)).toBe(true);
+    expect(Object.keys(toLeaf(a))).not.toContain('terms');
+  });
+
+  it('commits to the changes: the terms are hashed, so altering them changes the leaf', () => {
+    expect(Object.keys(toLeaf(change))).toContain('terms');
+    const altered = leaf({ ...change, terms: [{ field: 'goal', from: '100000', to: '50000' }] });
+    expect(publicLeafHash(altered).equals(publicLeafHash(change))).toBe(false);
+    // the same entry without its terms (as a format-1 reader would take it) does not hash the same
+    expect(publicLeafHash({ ...change, v: 1 }).equals(publicLeafHash(change))).toBe(false);
+    expect(describeTermChange(terms[0])).toBe('goal changed from 100000 to 150000');
+  });
+
+  it('checks the shape of the changes', () => {
+    expect(isTermChangeList(terms)).toBe(true);
+    expect(isTermChangeList([])).toBe(false);
+    expect(isTermChangeList([{ field: 'goal', from: '1', to: '1' }])).toBe(false); // no change
+    expect(isTermChangeList([{ field: 'endsAt', from: null, to: 'x' }, { field: 'goal', from: '1', to: '2' }])).toBe(false); // order
+    expect(isTermChangeList([{ field: 'title', from: 'a', to: 'b' }])).toBe(false);
+    expect(isTermChangeList([{ field: 'goal', from: '1', to: '2', extra: 1 }])).toBe(false);
+  });
+
+  it('moves no money: balance and every total are unaffected, only the entry count grows', () => {
+    const money = [leaf({ index: 0, amount: '10000' })];
+    const before = reportFromEntries('usd', money);
+    const after = reportFromEntries('usd', [...money, change]);
+    expect(after).toEqual({ ...before, entries: 2 });
+    expect(Object.keys(after.byKind)).not.toContain('terms_changed');
   });
 });

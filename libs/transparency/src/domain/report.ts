@@ -1,4 +1,4 @@
-import { PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity } from './public-entry.js';
+import { isMoneyKind, MONEY_ENTRY_KINDS, MoneyEntryKind, PublicEntryKind, PublicLeaf, publicDonorIdentity } from './public-entry.js';
 
 /**
  * A campaign's report, derived only from its public entries, so anyone can recompute it. The
@@ -34,7 +34,8 @@ export interface CampaignReport {
   disputes: { opened: KindTotal; reversed: KindTotal; net: string };
   payouts: { paid: KindTotal; reversed: KindTotal; net: string };
   balance: string;
-  byKind: Record<PublicEntryKind, KindTotal>;
+  /** Money kinds only: a `terms_changed` entry counts in `entries` and nowhere else. */
+  byKind: Record<MoneyEntryKind, KindTotal>;
   monthly: MonthTotals[];
 }
 
@@ -47,9 +48,10 @@ export interface MonthKindRow {
 }
 
 export function buildReport(currency: string, rows: readonly MonthKindRow[], donors: number, balance: bigint, entries: number): CampaignReport {
-  const byKind = Object.fromEntries(PUBLIC_ENTRY_KINDS.map((k) => [k, { count: 0, amount: 0n }])) as Record<PublicEntryKind, { count: number; amount: bigint }>;
+  const byKind = Object.fromEntries(MONEY_ENTRY_KINDS.map((k) => [k, { count: 0, amount: 0n }])) as Record<MoneyEntryKind, { count: number; amount: bigint }>;
   const months = new Map<string, { raised: bigint; gifts: number; out: bigint }>();
   for (const row of rows) {
+    if (!isMoneyKind(row.kind)) continue;
     byKind[row.kind].count += row.count;
     byKind[row.kind].amount += row.amount;
     const month = months.get(row.month) ?? { raised: 0n, gifts: 0, out: 0n };
@@ -61,7 +63,7 @@ export function buildReport(currency: string, rows: readonly MonthKindRow[], don
     }
     months.set(row.month, month);
   }
-  const total = (k: PublicEntryKind): KindTotal => ({ count: byKind[k].count, amount: byKind[k].amount.toString() });
+  const total = (k: MoneyEntryKind): KindTotal => ({ count: byKind[k].count, amount: byKind[k].amount.toString() });
   const processing = -byKind.fee.amount;
   const platform = -byKind.platform_fee.amount;
   return {
@@ -75,7 +77,7 @@ export function buildReport(currency: string, rows: readonly MonthKindRow[], don
     disputes: { opened: total('dispute'), reversed: total('dispute_reversal'), net: (byKind.dispute.amount + byKind.dispute_reversal.amount).toString() },
     payouts: { paid: total('payout'), reversed: total('payout_reversal'), net: (byKind.payout.amount + byKind.payout_reversal.amount).toString() },
     balance: balance.toString(),
-    byKind: Object.fromEntries(PUBLIC_ENTRY_KINDS.map((k) => [k, total(k)])) as Record<PublicEntryKind, KindTotal>,
+    byKind: Object.fromEntries(MONEY_ENTRY_KINDS.map((k) => [k, total(k)])) as Record<MoneyEntryKind, KindTotal>,
     monthly: [...months.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([month, m]) => ({ month, raised: m.raised.toString(), gifts: m.gifts, out: m.out.toString(), net: (m.raised + m.out).toString() })),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { MonthKindRow, NodeRef, PublicEntryKind, PublicLeaf } from '../domain/index.js';
+import { LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, PublicLeaf, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /** What the public pages need to know about a campaign (never a draft). */
 export interface PublicCampaign {
@@ -58,6 +58,8 @@ export interface NewEntryRow {
   balance: bigint;
   leafHash: Buffer;
   sourceRef: string;
+  /** Canonical JSON of the term changes (`terms_changed` only). */
+  terms: string | null;
 }
 
 /**
@@ -65,7 +67,7 @@ export interface NewEntryRow {
  * Date#toISOString writes it; lower-case hex): no Date or Buffer per row on the hot read paths.
  */
 const ENTRY_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, kind, amount::text AS amount, currency,
-  donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash`;
+  donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash, terms`;
 
 interface EntryRow {
   idx: string;
@@ -79,11 +81,14 @@ interface EntryRow {
   payout_purpose: string | null;
   balance: string;
   leaf_hash: string;
+  terms: string | null;
 }
 
+/** A format-1 entry has no `terms` key at all (so it serves and hashes exactly as before); a term change is format 2. */
 function toEntry(campaignId: string, row: EntryRow): StoredEntry {
+  const terms = row.terms === null ? null : (JSON.parse(row.terms) as TermChange[]);
   return {
-    v: 1,
+    v: terms ? TERMS_LEAF_VERSION : LEAF_VERSION,
     campaign: campaignId,
     index: Number(row.idx),
     time: row.time,
@@ -95,6 +100,7 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
     message: row.public_message,
     purpose: row.payout_purpose,
     balance: row.balance,
+    ...(terms ? { terms } : {}),
     leafHash: row.leaf_hash,
   };
 }
@@ -192,8 +198,8 @@ export class PublicLedgerRepository {
     const result: unknown = await manager.query(
       `WITH entry AS (
          INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
-           public_message, payout_purpose, balance, leaf_hash, source_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING 1
+           public_message, payout_purpose, balance, leaf_hash, source_ref, terms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $23) RETURNING 1
        ), nodes AS (
          INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
          SELECT $1, l, i, h FROM unnest($15::smallint[], $16::bigint[], $17::bytea[]) AS t(l, i, h) RETURNING 1
@@ -214,7 +220,7 @@ export class PublicLedgerRepository {
         entry.campaignId, entry.index, entry.occurredAt, entry.month, entry.kind, entry.amount.toString(), entry.currency,
         entry.donorName, entry.donorCommitment, entry.publicMessage, entry.payoutPurpose, entry.balance.toString(), entry.leafHash, entry.sourceRef,
         nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash),
-        donor.name, state.rootHash, state.frontier, donor.anonymousGift ? 1 : 0, nodes.length,
+        donor.name, state.rootHash, state.frontier, donor.anonymousGift ? 1 : 0, nodes.length, entry.terms,
       ],
     );
     // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row means the log
@@ -254,6 +260,14 @@ export class PublicLedgerRepository {
   async campaignSlug(campaignId: string): Promise<string | null> {
     const rows: { slug: string }[] = await this.dataSource.query(`SELECT slug FROM campaigns WHERE id = $1`, [campaignId]);
     return rows[0]?.slug ?? null;
+  }
+
+  /** The latest changes of a campaign's terms (newest first), from the `(campaign_id, kind, idx)` index. */
+  async termChanges(campaignId: string, limit: number): Promise<StoredEntry[]> {
+    const rows: EntryRow[] = await this.dataSource.query(
+      `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'terms_changed' ORDER BY idx DESC LIMIT $2`, [campaignId, limit],
+    );
+    return rows.map((row) => toEntry(campaignId, row));
   }
 
   async entry(campaignId: string, index: number): Promise<StoredEntry | null> {
