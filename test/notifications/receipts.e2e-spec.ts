@@ -147,7 +147,12 @@ describe('receipts end to end (worker, real Redis, PostgreSQL and SMTP server)',
     await settleGift(dataSource, outbox, { id: 'busy_1', organizationId: ORG, donorEmail: 'busy@example.org', amount: 1000n, currency: 'usd' });
     await settleGift(dataSource, outbox, { id: 'nobody_1', organizationId: ORG, donorEmail: 'nobody@example.org', amount: 1000n, currency: 'usd' });
     const busy = await mailTo('busy@example.org');
-    const [busyRow] = await dataSource.query(`SELECT status, attempts FROM receipts WHERE donation_id = 'busy_1'`);
+    // The sink has the message once the SMTP server took it; the worker records the send just after.
+    let busyRow: { status: string; attempts: number } | undefined;
+    for (let i = 0; i < 100 && busyRow?.status !== 'sent'; i++) {
+      [busyRow] = await dataSource.query(`SELECT status, attempts FROM receipts WHERE donation_id = 'busy_1'`);
+      if (busyRow?.status !== 'sent') await new Promise((r) => setTimeout(r, 100));
+    }
     expect(busyRow).toEqual({ status: 'sent', attempts: 3 });
     expect(busy.parsed.headers.get('x-ataa-receipt-number')).toMatch(/^R-2026-00000[56]$/);
     let failed: { status: string; attempts: number; last_error: string }[] = [];
