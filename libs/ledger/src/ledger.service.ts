@@ -115,7 +115,7 @@ export class LedgerService {
       if (!row) continue;
       let campaignDelta = 0n;
       for (const p of input.postings) {
-        postings.push({ entryId: row.id, account: p.account, currency: input.currency, amount: p.amount });
+        postings.push({ entryId: row.id, account: p.account, currency: p.currency ?? input.currency, amount: p.amount });
         const account = describeAccount(p.account);
         if (account.campaignId !== null && p.account.endsWith(':funds')) campaignDelta += normalBalance(account.type, p.amount);
       }
@@ -164,8 +164,9 @@ export class LedgerService {
     const wanted = new Map<string, { code: string; currency: string }>();
     for (const input of inputs) {
       for (const p of input.postings) {
-        const k = `${p.account}|${input.currency}`;
-        if (!this.knownAccounts.has(k)) wanted.set(k, { code: p.account, currency: input.currency });
+        const currency = p.currency ?? input.currency;
+        const k = `${p.account}|${currency}`;
+        if (!this.knownAccounts.has(k)) wanted.set(k, { code: p.account, currency });
       }
     }
     if (wanted.size === 0) return;
