@@ -88,6 +88,11 @@ export class SandboxControlClient {
     await this.call('POST', '/balance_transactions/delay_next', { seconds });
   }
 
+  /** The platform account settles in `currency` (null: every currency as charged), at the sandbox's fixed test rates. */
+  async setSettlementCurrency(currency: string | null): Promise<void> {
+    await this.call('POST', '/settlement_currency', { currency: currency ?? '' });
+  }
+
   /**
    * The next matching API request is performed (and its idempotent result saved) but its connection
    * is dropped after `delayMs` instead of answered, so the client sees a timeout and retries.

@@ -16,6 +16,8 @@ runMain(async () => {
     webhookEndpoints: config.SANDBOX_WEBHOOK_URL && secret ? [{ url: config.SANDBOX_WEBHOOK_URL, secret }] : [],
     // Where browsers reach the sandbox when that differs from how the API reaches it (containers).
     publicUrl: process.env.SANDBOX_PUBLIC_URL || undefined,
+    // Settle in one currency (e.g. usd), converting other charges at the sandbox's fixed test rates.
+    ...(process.env.SANDBOX_SETTLEMENT_CURRENCY ? { settlementCurrency: process.env.SANDBOX_SETTLEMENT_CURRENCY.toLowerCase() } : {}),
     logger,
   });
   const host = process.env.SANDBOX_HOST || '127.0.0.1';

@@ -29,6 +29,12 @@ export interface SandboxOptions {
   /** How often time-based changes run without a request (ms); 0 disables the timer. */
   tickIntervalMs?: number;
   bodyLimit?: number;
+  /**
+   * The platform account's settlement currency (SANDBOX_SETTLEMENT_CURRENCY): charges, refunds and
+   * disputes in other currencies are converted to it at fixed test rates. Default: none, every
+   * currency is kept as charged.
+   */
+  settlementCurrency?: string | null;
 }
 
 export interface Sandbox {
@@ -53,6 +59,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const clock = new SandboxClock(store.clockOffset);
   const events = new EventBus(store, clock);
   const engine = new SandboxEngine(store, clock, events);
+  if (options.settlementCurrency !== undefined) engine.setSettlementCurrency(options.settlementCurrency);
 
   for (const endpoint of options.webhookEndpoints ?? []) {
     if (!store.endpoints.some((e) => e.url === endpoint.url)) {

@@ -1,6 +1,7 @@
 export * from './errors/domain-error.js';
 export * from './domain/currency.js';
 export * from './domain/money.js';
+export * from './domain/fx.js';
 export * from './domain/amount-input.js';
 export { waitFor, DependencyUnreachableError, type WaitForOptions } from './startup/wait-for.js';
 export { runMain } from './startup/boot.js';

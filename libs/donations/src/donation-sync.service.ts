@@ -3,9 +3,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { TransactionRunner } from '@ataa/database';
+import { parseExchangeRate } from '@ataa/common';
 import {
-  disputeEntry, disputeFeeEntry, disputeFeeRefundEntry, disputeReversalEntry, donationEntry, EntryInput, LedgerService, platformFee,
-  platformFeeEntry, platformFeeRefundEntry, platformFeeRefundShare, processingFeeEntry, refundEntry,
+  disputeEntry, disputeFeeEntry, disputeFeeRefundEntry, disputeReversalEntry, donationEntry, EntryInput, fxConversionEntry, fxProcessingFeeEntry,
+  isConverted, LedgerService, platformFee, platformFeeEntry, platformFeeRefundEntry, platformFeeRefundShare, processingFeeEntry, refundEntry,
+  type ConvertedKind, type Settlement,
 } from '@ataa/ledger';
 import { OutboxService } from '@ataa/notifications';
 import { STRIPE_CLIENT } from '@ataa/payments';
@@ -99,7 +101,12 @@ export class DonationSyncService {
     let refunds: Stripe.Refund[] = [];
     let disputes: Stripe.Dispute[] = [];
     if (charge && charge.status === 'succeeded') {
-      if (charge.amount_refunded > 0) refunds = await this.stripe.refunds.list({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 1000 });
+      const bt = charge.balance_transaction && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
+      // Settled in another currency: each refund's own balance transaction says what it cost in it.
+      const converted = bt !== null && bt.currency !== charge.currency;
+      if (charge.amount_refunded > 0) {
+        refunds = await this.stripe.refunds.list({ charge: charge.id, limit: 100, ...(converted ? { expand: ['data.balance_transaction'] } : {}) }).autoPagingToArray({ limit: 1000 });
+      }
       if (charge.disputed) disputes = await this.stripe.disputes.list({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 100 });
     }
     return { session, paymentIntent, charge, refunds, disputes };
@@ -138,6 +145,20 @@ export class DonationSyncService {
     const sources = [charge.id, ...s.refunds.map((r) => r.id), ...s.disputes.map((x) => x.id)];
     const bt = charge.balance_transaction && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
     if (bt) sources.push(bt.id);
+    // A balance transaction in another currency than the gift's (the platform settles in its own):
+    // the settlement side of each fact is posted by a conversion entry at Stripe's figures (fx-entries.ts).
+    const settlementOf = (t: { id: string; currency: string; exchange_rate: number | null }): Settlement | null => {
+      if (!isConverted(d.currency, t.currency)) return null;
+      if (t.exchange_rate === null || t.exchange_rate === undefined) {
+        throw new Error(`balance transaction ${t.id} is in ${t.currency}, the gift ${d.id} in ${d.currency}, and it has no exchange_rate`);
+      }
+      return { currency: t.currency, rate: parseExchangeRate(t.exchange_rate), balanceTransactionId: t.id };
+    };
+    const convert = (kind: ConvertedKind, sourceId: string, occurredAt: Date, t: { id: string; currency: string; amount: number; exchange_rate: number | null }, presentment: bigint) => {
+      const settlement = settlementOf(t);
+      if (!settlement || !want(`${kind}_fx`, sourceId) || t.amount === 0) return;
+      entries.push({ input: fxConversionEntry(base(sourceId, occurredAt), kind, presentment, BigInt(t.amount), settlement) });
+    };
     const postedRows: { kind: string; source_id: string }[] = await manager.query(
       `SELECT kind, source_id FROM journal_entries WHERE source_id = ANY($1)`, [sources],
     );
@@ -155,10 +176,19 @@ export class DonationSyncService {
         entries.push({ input: platformFeeEntry(base(charge.id, chargedAt), platformFeeAmount), publicKind: 'platform_fee', publicAmount: -platformFeeAmount });
       }
     }
+    if (bt) convert('donation', charge.id, at(bt.created), bt, d.amount);
     let processingFee = d.processingFee;
     if (bt && bt.fee > 0 && want('processing_fee', bt.id)) {
-      processingFee = BigInt(bt.fee);
-      entries.push({ input: processingFeeEntry(base(bt.id, at(bt.created)), processingFee), publicKind: 'fee', publicAmount: -processingFee });
+      const settlement = settlementOf(bt);
+      if (settlement) {
+        // Stripe took its fee in the settlement currency; the campaign bears it converted back (its funds posting).
+        const input = fxProcessingFeeEntry(base(bt.id, at(bt.created)), BigInt(bt.fee), settlement);
+        processingFee = BigInt((input.metadata!.fx as { fee: string }).fee);
+        entries.push({ input, publicKind: 'fee', publicAmount: -processingFee });
+      } else {
+        processingFee = BigInt(bt.fee);
+        entries.push({ input: processingFeeEntry(base(bt.id, at(bt.created)), processingFee), publicKind: 'fee', publicAmount: -processingFee });
+      }
     }
 
     // Refunds: ours (matched by id or our request id in metadata) and those made in Stripe's dashboard.
@@ -179,11 +209,15 @@ export class DonationSyncService {
         // balance equals the campaign's funds.
         entries.push({ input: refundEntry(base(r.id, at(r.created)), amount), publicKind: 'refund', publicAmount: -(amount - share) });
         if (share > 0n) entries.push({ input: platformFeeRefundEntry(base(r.id, at(r.created)), share) });
+        posted.add(`refund:${r.id}`);
         refunded += amount;
         feeReturned += share;
         rowStatus = 'succeeded';
         notify = true;
       }
+      // The refund's own balance transaction (its own rate) converts it, once both are known.
+      const rbt = r.balance_transaction && typeof r.balance_transaction === 'object' ? r.balance_transaction : null;
+      if (rbt && !want('refund', r.id)) convert('refund', r.id, at(rbt.created), rbt, -BigInt(r.amount));
       refundRowUpdates.push({ id: mine?.id ?? null, stripeId: r.id, amount: BigInt(r.amount), status: rowStatus, feeReturned: share, isNew: !mine, notify });
     }
 
@@ -199,20 +233,27 @@ export class DonationSyncService {
       disputeRows.push({ id: x.id, amount: BigInt(x.amount), status: x.status, outcome, reason: x.reason ?? null });
       for (const t of x.balance_transactions ?? []) {
         const category = (t as { reporting_category?: string }).reporting_category;
+        // In another currency, the campaign loses (or gets back) the disputed amount in its own
+        // currency; the balance transaction's amount is what it was in the settlement currency.
+        const fx = settlementOf(t);
+        // A dispute's fee is the platform's loss, posted in the currency Stripe took it in.
+        const feeBase = (occurredAt: Date) => ({ ...base(x.id, occurredAt), currency: t.currency });
         if (category === 'dispute' && want('dispute', x.id)) {
-          const amount = BigInt(-t.amount);
+          const amount = fx ? BigInt(x.amount) : BigInt(-t.amount);
           if (amount > 0n) {
             entries.push({ input: disputeEntry(base(x.id, at(t.created)), amount), publicKind: 'dispute', publicAmount: -amount });
             disputed += amount;
+            convert('dispute', x.id, at(t.created), t, -amount);
           }
-          if (t.fee > 0 && want('dispute_fee', x.id)) entries.push({ input: disputeFeeEntry(base(x.id, at(t.created)), BigInt(t.fee)) });
+          if (t.fee > 0 && want('dispute_fee', x.id)) entries.push({ input: disputeFeeEntry(feeBase(at(t.created)), BigInt(t.fee)) });
         } else if (category === 'dispute_reversal' && want('dispute_reversal', x.id)) {
-          const amount = BigInt(t.amount);
+          const amount = fx ? BigInt(x.amount) : BigInt(t.amount);
           if (amount > 0n) {
             entries.push({ input: disputeReversalEntry(base(x.id, at(t.created)), amount), publicKind: 'dispute_reversal', publicAmount: amount });
             disputed -= amount;
+            convert('dispute_reversal', x.id, at(t.created), t, amount);
           }
-          if (t.fee < 0 && want('dispute_fee_refund', x.id)) entries.push({ input: disputeFeeRefundEntry(base(x.id, at(t.created)), BigInt(-t.fee)) });
+          if (t.fee < 0 && want('dispute_fee_refund', x.id)) entries.push({ input: disputeFeeRefundEntry(feeBase(at(t.created)), BigInt(-t.fee)) });
         }
       }
     }

@@ -9,3 +9,4 @@ export {
   basisPointsOf, platformFee, estimatedCardPricing, estimatedStripeFee, grossUpForCoveredFees, platformFeeRefundShare, type CardPricing,
 } from './domain/fees.js';
 export * from './domain/donation-entries.js';
+export { fxConversionEntry, fxProcessingFeeEntry, feeInPresentment, isConverted, type ConvertedKind, type Settlement } from './domain/fx-entries.js';

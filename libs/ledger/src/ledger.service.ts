@@ -115,7 +115,7 @@ export class LedgerService {
       if (!row) continue;
       let campaignDelta = 0n;
       for (const p of input.postings) {
-        postings.push({ entryId: row.id, account: p.account, currency: input.currency, amount: p.amount });
+        postings.push({ entryId: row.id, account: p.account, currency: p.currency ?? input.currency, amount: p.amount });
         const account = describeAccount(p.account);
         if (account.campaignId !== null && p.account.endsWith(':funds')) campaignDelta += normalBalance(account.type, p.amount);
       }
@@ -150,6 +150,18 @@ export class LedgerService {
       );
     }
 
+    // Fees converted from the settlement currency (fx-entries.ts): per campaign and rate, for the report.
+    for (const input of inputs) {
+      const fx = input.metadata?.fx as { rate?: string; settlement_currency?: string; settlement_fee?: string; fee?: string } | undefined;
+      if (input.kind !== 'processing_fee' || !input.campaignId || !fx?.rate || !fx.settlement_fee || !fresh.has(key(input.kind, input.sourceId))) continue;
+      await manager.query(
+        `INSERT INTO campaign_fx_fee_totals AS t (campaign_id, settlement_currency, rate, fees_count, settlement_fees, fees) VALUES ($1, $2, $3, 1, $4, $5)
+         ON CONFLICT (campaign_id, settlement_currency, rate) DO UPDATE SET fees_count = t.fees_count + 1,
+           settlement_fees = t.settlement_fees + EXCLUDED.settlement_fees, fees = t.fees + EXCLUDED.fees, updated_at = now()`,
+        [input.campaignId, fx.settlement_currency, fx.rate, fx.settlement_fee, fx.fee ?? '0'],
+      );
+    }
+
     return inputs.map((input) => {
       const k = key(input.kind, input.sourceId);
       const created = fresh.get(k);
@@ -164,8 +176,9 @@ export class LedgerService {
     const wanted = new Map<string, { code: string; currency: string }>();
     for (const input of inputs) {
       for (const p of input.postings) {
-        const k = `${p.account}|${input.currency}`;
-        if (!this.knownAccounts.has(k)) wanted.set(k, { code: p.account, currency: input.currency });
+        const currency = p.currency ?? input.currency;
+        const k = `${p.account}|${currency}`;
+        if (!this.knownAccounts.has(k)) wanted.set(k, { code: p.account, currency });
       }
     }
     if (wanted.size === 0) return;

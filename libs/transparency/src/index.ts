@@ -9,5 +9,5 @@ export type { PublicCampaign, StoredEntry } from './persistence/public-ledger.re
 export {
   ANONYMOUS, PUBLIC_ENTRY_KINDS, MONEY_ENTRY_KINDS, KIND_SIGN, TERM_FIELDS, describeTermChange, isTermChangeList, type TermChange, type TermField, createDonorCommitment, donorCommitment, verifyDonorCommitment,
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
-  type PublicEntryKind, type PublicLeaf, type CampaignReport, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
+  type PublicEntryKind, type PublicLeaf, type CampaignReport, type FeeExchange, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
 } from './domain/index.js';

@@ -6,7 +6,7 @@ import {
   hashRange, inclusionProofRanges, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint,
 } from './domain/index.js';
 import type { ReceiptProof } from './domain/index.js';
-import type { CheckpointSigner } from './domain/index.js';
+import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
@@ -156,6 +156,11 @@ export class PublicLedgerService {
 
   async report(log: CampaignLog): Promise<CampaignReport> {
     return buildReport(log.campaign.currency, await this.repository.totals(log.campaign.id), log.donors, log.balance, log.size);
+  }
+
+  /** The exchange rates at which the campaign bore Stripe's fees taken in another currency (none if all were in its own). */
+  async feeExchange(log: CampaignLog): Promise<FeeExchange[]> {
+    return this.repository.feeExchange(log.campaign.id);
   }
 
   /** The MTH of the first `size` leaves, from O(log n) stored nodes. */

@@ -64,7 +64,9 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug);
     return this.answer(request, reply, log, 'report.json', async () => {
       const report = await this.service.report(log);
-      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report });
+      // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency.
+      const feeExchange = await this.service.feeExchange(log);
+      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange });
     });
   }
 
@@ -72,7 +74,7 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug);
     return this.answer(request, reply, log, 'report.html', async () => {
       const report = await this.service.report(log);
-      const view = this.presenter.reportView(log, report, this.presenter.language(log, lang));
+      const view = this.presenter.reportView(log, report, this.presenter.language(log, lang), await this.service.feeExchange(log));
       return { cacheControl: SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/report.hbs', view) };
     });
   }

@@ -103,10 +103,20 @@ class CampaignReportDto {
   @ApiProperty({ type: MonthTotalsDto, isArray: true }) monthly: MonthTotalsDto[];
 }
 
+export class FeeExchangeDto {
+  @ApiProperty({ description: "The platform's settlement currency Stripe took the fees in", example: 'usd' }) settlementCurrency: string;
+  @ApiProperty({ description: "Stripe's exchange_rate: settlement-currency units per campaign-currency unit", example: '3.25' }) rate: string;
+  @ApiProperty({ description: 'How many fees were converted at this rate' }) fees: number;
+  @ApiProperty({ description: 'Their sum as Stripe took them, minor units of the settlement currency' }) settlementAmount: string;
+  @ApiProperty({ description: "Their sum as the campaign bore them (converted back, half to even), minor units of the campaign's currency" }) amount: string;
+}
+
 export class PublicReportDto {
   @ApiProperty({ type: PublicCampaignRefDto }) campaign: PublicCampaignRefDto;
   @ApiProperty() size: number;
   @ApiProperty({ type: CampaignReportDto }) report: CampaignReportDto;
+  @ApiProperty({ type: FeeExchangeDto, isArray: true, description: "Stripe's fees taken in another currency than the campaign's, per rate (empty when none were)" })
+  feeExchange: FeeExchangeDto[];
 }
 
 export class PublicCheckpointDto {

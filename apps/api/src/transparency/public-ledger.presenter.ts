@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, LedgerPage, PublicLedgerService } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, LedgerPage, PublicLedgerService } from '@ataa/transparency';
 import { isolateText } from '../http/isolate.js';
 import { termChangeText } from '../campaign-pages/terms-history.js';
 import { logVersion } from './public-ledger.cache.js';
@@ -144,7 +144,7 @@ export class PublicLedgerPresenter {
     };
   }
 
-  reportView(log: CampaignLog, report: CampaignReport, lang: PageLanguage) {
+  reportView(log: CampaignLog, report: CampaignReport, lang: PageLanguage, feeExchange: FeeExchange[] = []) {
     const t = PAGE_MESSAGES[lang];
     const currency = log.campaign.currency;
     const abs = (v: string) => (v.startsWith('-') ? v.slice(1) : v);
@@ -179,6 +179,11 @@ export class PublicLedgerPresenter {
       gifts: report.gifts,
       donors: report.donors,
       processingFees: this.money(report.fees.processing, currency),
+      // Fees Stripe took in the platform's settlement currency, as the campaign bore them, with the rate.
+      feeExchange: feeExchange.map((x) => ({
+        rate: `1 ${currency.toUpperCase()} = ${x.rate} ${x.settlementCurrency.toUpperCase()}`, fees: x.fees,
+        amount: this.money(x.amount, currency), settlementAmount: this.money(x.settlementAmount, x.settlementCurrency),
+      })),
       platformFees: this.money(report.fees.platform, currency),
       fees: this.money(report.fees.total, currency),
       refunds: this.money(abs(report.refunds.amount), currency),

@@ -2,6 +2,7 @@ import { chargeAmountProblem, chargeAmountStep, formatMajorUnits, minimumChargeA
 import { SandboxClock } from './clock.js';
 import { AUTOMATIC, EventBus, RequestInfo } from './event-bus.js';
 import { bankDebitFee, cardFee, disputeFee, feeDetails } from './fees.js';
+import { settle } from './fx.js';
 import { ID_PREFIX, newId, randomBase62 } from './ids.js';
 import { Params } from './params.js';
 import * as shapes from './shapes.js';
@@ -66,6 +67,7 @@ export interface TransferFailure {
 }
 
 const SCHEDULE_KEY = '__schedule';
+const SETTLEMENT_CURRENCY_KEY = '__settlement_currency';
 const URL_PATTERN = /^https?:\/\/[^\s]+$/i;
 const SUPPORTED_METHODS = ['card', 'us_bank_account'];
 const PLATFORM_ACCOUNT_ID = 'acct_1AtaaSandboxPlat';
@@ -84,6 +86,22 @@ export class SandboxEngine {
     readonly clock: SandboxClock,
     readonly events: EventBus,
   ) {}
+
+  // ----- settlement currency -------------------------------------------------------------------
+
+  /**
+   * The platform account's settlement currency: balance transactions of charges, refunds and
+   * disputes in another currency are converted to it at the sandbox's fixed test rates (fx.ts), with
+   * `exchange_rate` set, as Stripe does. Null (the default): every currency is kept as charged.
+   */
+  get settlementCurrency(): string | null {
+    return this.store.getInternal<string | null>(SETTLEMENT_CURRENCY_KEY) ?? null;
+  }
+
+  setSettlementCurrency(currency: string | null): void {
+    if (currency !== null && !/^[a-z]{3}$/.test(currency)) throw invalidRequest(`Invalid currency: ${currency}`, undefined, 'currency');
+    this.store.setInternal(SETTLEMENT_CURRENCY_KEY, currency);
+  }
 
   // ----- lookups -------------------------------------------------------------------------------
 
@@ -454,10 +472,12 @@ export class SandboxEngine {
   private attachChargeBalanceTransaction(chargeId: string, request: RequestInfo): void {
     const charge = this.store.get(chargeId)!;
     const privateData = this.store.getInternal<ChargePrivate>(chargeId)!;
-    const amount = BigInt(charge.amount);
-    const fee = privateData.method === 'card' ? cardFee(amount, charge.currency) : bankDebitFee(amount, charge.currency);
+    // Converted first when the account settles in another currency; the fee is on the settled amount.
+    const settled = settle(charge.amount, charge.currency, this.settlementCurrency);
+    const amount = BigInt(settled.amount);
+    const fee = privateData.method === 'card' ? cardFee(amount, settled.currency) : bankDebitFee(amount, settled.currency);
     const txn = this.createBalanceTransaction({
-      amount: charge.amount, fee: Number(fee), feeDetails: feeDetails(fee, charge.currency, 'Stripe processing fees'), currency: charge.currency,
+      amount: settled.amount, fee: Number(fee), feeDetails: feeDetails(fee, settled.currency, 'Stripe processing fees'), currency: settled.currency, exchangeRate: settled.exchangeRate,
       description: charge.description, source: charge.id, type: privateData.method === 'card' ? 'charge' : 'payment', reportingCategory: 'charge',
       availableOn: this.availableOn(this.clock.now(), privateData.availableImmediately),
     });
@@ -532,8 +552,9 @@ export class SandboxEngine {
       id: newId(ID_PREFIX.refund), created: now, amount, currency: charge.currency, charge: charge.id, paymentIntent: charge.payment_intent, reason, metadata,
       status: card ? 'succeeded' : 'pending', card,
     });
+    const settledRefund = settle(-amount, charge.currency, this.settlementCurrency);
     const txn = this.createBalanceTransaction({
-      amount: -amount, fee: 0, feeDetails: [], currency: charge.currency, description: 'REFUND FOR CHARGE', source: created.id, type: 'refund', reportingCategory: 'refund',
+      amount: settledRefund.amount, fee: 0, feeDetails: [], currency: settledRefund.currency, exchangeRate: settledRefund.exchangeRate, description: 'REFUND FOR CHARGE', source: created.id, type: 'refund', reportingCategory: 'refund',
     });
     created.balance_transaction = txn.id;
     this.store.put(created);
@@ -575,9 +596,11 @@ export class SandboxEngine {
       id: newId(ID_PREFIX.dispute), created: now, amount, currency: charge.currency, charge: chargeId, paymentIntent: charge.payment_intent,
       reason: options.reason ?? 'general', dueBy: now + DISPUTE_RESPONSE_SECONDS, brand,
     });
-    const fee = disputeFee(charge.currency);
+    const settledDispute = settle(-amount, charge.currency, this.settlementCurrency);
+    const fee = disputeFee(settledDispute.currency);
     const txn = this.createBalanceTransaction({
-      amount: -amount, fee: Number(fee), feeDetails: feeDetails(fee, charge.currency, 'Dispute fee'), currency: charge.currency,
+      amount: settledDispute.amount, fee: Number(fee), feeDetails: feeDetails(fee, settledDispute.currency, 'Dispute fee'), currency: settledDispute.currency,
+      exchangeRate: settledDispute.exchangeRate,
       description: `Chargeback withdrawal for ${chargeId}`, source: created.id, type: 'adjustment', reportingCategory: 'dispute',
     });
     created.balance_transactions = [structuredClone(txn)];
@@ -595,9 +618,12 @@ export class SandboxEngine {
       throw invalidRequest(`This dispute is already closed (status ${found.status}).`, undefined, 'dispute');
     }
     if (outcome === 'won') {
-      const fee = disputeFee(found.currency);
+      // Reinstated in the currency the withdrawal was taken in.
+      const settledReversal = settle(found.amount, found.currency, found.balance_transactions[0]?.currency ?? found.currency);
+      const fee = disputeFee(settledReversal.currency);
       const txn = this.createBalanceTransaction({
-        amount: found.amount, fee: -Number(fee), feeDetails: feeDetails(-fee, found.currency, 'Dispute fee refund'), currency: found.currency,
+        amount: settledReversal.amount, fee: -Number(fee), feeDetails: feeDetails(-fee, settledReversal.currency, 'Dispute fee refund'), currency: settledReversal.currency,
+        exchangeRate: settledReversal.exchangeRate,
         description: `Chargeback reversal for ${found.charge}`, source: id, type: 'adjustment', reportingCategory: 'dispute_reversal',
       });
       const previous = this.store.update(id, { status: 'won', balance_transactions: [...found.balance_transactions, structuredClone(txn)], is_charge_refundable: true });

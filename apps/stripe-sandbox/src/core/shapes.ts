@@ -327,6 +327,8 @@ export interface BalanceTransactionInput {
   source: string;
   type: string;
   reportingCategory: string;
+  /** Stripe's exchange_rate when the amount was converted to the settlement currency. */
+  exchangeRate?: number | null;
 }
 
 export function balanceTransaction(input: BalanceTransactionInput): StripeObject {
@@ -339,7 +341,7 @@ export function balanceTransaction(input: BalanceTransactionInput): StripeObject
     created: input.created,
     currency: input.currency,
     description: input.description,
-    exchange_rate: null,
+    exchange_rate: input.exchangeRate ?? null,
     fee: input.fee,
     fee_details: input.feeDetails,
     net: input.amount - input.fee,

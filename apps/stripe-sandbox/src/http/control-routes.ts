@@ -94,6 +94,13 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return { ok: true };
   });
 
+  app.post('/_sandbox/settlement_currency', async (req: Req) => {
+    const p = body(req).allow(['currency']);
+    const currency = p.string('currency') ?? '';
+    engine.setSettlementCurrency(currency === '' ? null : currency.toLowerCase());
+    return { ok: true, settlement_currency: engine.settlementCurrency };
+  });
+
   app.post('/_sandbox/responses/time_out_next', async (req: Req) => {
     const p = body(req).allow(['method', 'path', 'delay_ms']);
     ctx.responseFaults.push({

@@ -19,6 +19,14 @@ export const PLATFORM_ACCOUNTS = {
   paidOut: 'platform:paid_out',
   /** Transfers created but not yet confirmed (for the payouts flow). */
   transfersInTransit: 'platform:transfers_in_transit',
+  /**
+   * Currency conversion (a "trading" account, one per currency like every platform account): each
+   * conversion Stripe makes between a charge's currency and the platform's settlement currency is a
+   * pair of legs through it, one per currency, so every currency balances on its own. Its balances
+   * are the platform's open currency position; their difference at market rates is the platform's
+   * FX gain or loss, including the sub-minor-unit rounding of fees converted back (see fx-entries.ts).
+   */
+  fxConversion: 'platform:fx_conversion',
 } as const;
 
 const PLATFORM_TYPES: Readonly<Record<string, AccountType>> = {
@@ -28,6 +36,7 @@ const PLATFORM_TYPES: Readonly<Record<string, AccountType>> = {
   [PLATFORM_ACCOUNTS.disputeLosses]: 'expense',
   [PLATFORM_ACCOUNTS.paidOut]: 'asset',
   [PLATFORM_ACCOUNTS.transfersInTransit]: 'asset',
+  [PLATFORM_ACCOUNTS.fxConversion]: 'equity',
 };
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';

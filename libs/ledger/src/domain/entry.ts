@@ -4,6 +4,8 @@ import { describeAccount } from './accounts.js';
 export const ENTRY_KINDS = [
   'donation', 'processing_fee', 'platform_fee', 'refund', 'platform_fee_refund', 'refund_fee',
   'dispute', 'dispute_fee', 'dispute_reversal', 'dispute_fee_refund', 'payout', 'payout_reversal', 'adjustment',
+  // Stripe's conversion of a fact from the charge's currency to the settlement currency (fx-entries.ts).
+  'donation_fx', 'refund_fx', 'dispute_fx', 'dispute_reversal_fx',
 ] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
@@ -11,6 +13,8 @@ export interface PostingInput {
   account: string;
   /** Signed minor units: debit > 0, credit < 0. */
   amount: bigint;
+  /** The currency this posting moves in; default: the entry's. An entry balances per currency. */
+  currency?: string;
 }
 
 export interface EntryInput {
@@ -31,17 +35,21 @@ export function validateEntry(input: EntryInput): void {
   if (!input.sourceId || input.sourceId.length > 255) throw new RangeError('an entry needs a source id');
   if (!/^[a-z]{3}$/.test(input.currency)) throw new RangeError(`bad currency ${input.currency}`);
   if (input.postings.length < 2) throw new RangeError('an entry needs at least two postings');
-  let sum = 0n;
+  const sums = new Map<string, bigint>();
   for (const p of input.postings) {
+    const currency = p.currency ?? input.currency;
+    if (!/^[a-z]{3}$/.test(currency)) throw new RangeError(`bad currency ${currency}`);
     if (typeof p.amount !== 'bigint') throw new TypeError('posting amounts are bigint minor units');
     if (p.amount === 0n) throw new RangeError('a posting cannot be zero');
     const account = describeAccount(p.account);
     if (account.campaignId !== null && account.campaignId !== input.campaignId) {
       throw new RangeError(`posting to ${p.account} in an entry for campaign ${input.campaignId}`);
     }
-    sum += p.amount;
+    sums.set(currency, (sums.get(currency) ?? 0n) + p.amount);
   }
-  if (sum !== 0n) throw new RangeError(`entry ${input.kind}:${input.sourceId} does not balance: off by ${sum}`);
+  for (const [currency, sum] of sums) {
+    if (sum !== 0n) throw new RangeError(`entry ${input.kind}:${input.sourceId} does not balance: off by ${sum}${sums.size > 1 ? ` ${currency}` : ''}`);
+  }
 }
 
 /** Which campaign total a kind moves; amounts are added from the campaign's point of view. */

@@ -137,7 +137,10 @@ export class ReconciliationRepository {
    * balance.
    */
   async ledgerFacts(stripeIds: string[], transferIds: string[], entryIds: string[], since: Date | null): Promise<LedgerFact[]> {
-    const rows: { id: string; kind: ReconciledKind; stripe_id: string; currency: string; campaign_id: string | null; occurred_at: Date; amount: string }[] =
+    // A fact's effect on the Stripe balance, per currency: its own postings to it plus those of the
+    // entry converting it to the settlement currency (`<kind>_fx`, same Stripe id), so a gift in KWD
+    // settled in USD compares as Stripe's USD amount. Currencies that net to zero drop out.
+    const rows: { id: string; kind: ReconciledKind; stripe_id: string; entry_currency: string; campaign_id: string | null; occurred_at: Date; currency: string | null; amount: string | null }[] =
       await this.dataSource.query(
         `WITH e AS (
            SELECT j.id FROM journal_entries j WHERE j.source_id = ANY($1::text[]) AND j.kind = ANY($4::text[]) AND j.kind <> 'payout'
@@ -149,14 +152,30 @@ export class ReconciliationRepository {
            SELECT j.id FROM journal_entries j WHERE j.kind IN (${KINDS_SQL}) AND ${since ? 'j.recorded_at >= $3' : '$3::timestamptz IS NULL'}
          )
          SELECT j.id, j.kind, CASE WHEN j.kind = 'payout' THEN coalesce(j.metadata->>'transfer_id', j.source_id) ELSE j.source_id END AS stripe_id,
-                j.currency, j.campaign_id, j.occurred_at,
-                coalesce((SELECT sum(p.amount) FROM postings p WHERE p.entry_id = j.id AND p.account_code = $5), 0)::text AS amount
-         FROM e JOIN journal_entries j ON j.id = e.id`,
+                j.currency AS entry_currency, j.campaign_id, j.occurred_at, s.currency, s.amount
+         FROM e JOIN journal_entries j ON j.id = e.id
+         LEFT JOIN LATERAL (
+           SELECT p.currency, sum(p.amount)::text AS amount FROM journal_entries x JOIN postings p ON p.entry_id = x.id AND p.account_code = $5
+           WHERE x.id = j.id OR (x.source_id = j.source_id AND x.kind = j.kind || '_fx')
+           GROUP BY p.currency HAVING sum(p.amount) <> 0
+         ) s ON true`,
         [stripeIds, transferIds, since, RECONCILED_KINDS, PLATFORM_ACCOUNTS.stripeBalance, entryIds],
       );
-    return rows.map((r) => ({
-      entryId: r.id, kind: r.kind, stripeId: r.stripe_id, currency: r.currency, campaignId: r.campaign_id, occurredAt: r.occurred_at, amount: BigInt(r.amount),
-    }));
+    const facts = new Map<string, LedgerFact & { currencies: number }>();
+    for (const r of rows) {
+      const found = facts.get(r.id);
+      if (!found) {
+        facts.set(r.id, {
+          entryId: r.id, kind: r.kind, stripeId: r.stripe_id, currency: r.currency ?? r.entry_currency, campaignId: r.campaign_id, occurredAt: r.occurred_at,
+          amount: BigInt(r.amount ?? '0'), currencies: r.currency ? 1 : 0,
+        });
+      } else if (r.currency) {
+        // Still in two currencies (converted only partly): compared in the entry's own currency, a mismatch.
+        found.currencies++;
+        if (r.currency === r.entry_currency) Object.assign(found, { currency: r.currency, amount: BigInt(r.amount ?? '0') });
+      }
+    }
+    return [...facts.values()].map(({ currencies: _, ...f }) => f);
   }
 
   /** The campaign of each charge we know (gifts), for differences that have no ledger entry to tell it. */

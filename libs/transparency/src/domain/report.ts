@@ -39,6 +39,24 @@ export interface CampaignReport {
   monthly: MonthTotals[];
 }
 
+/**
+ * Stripe's fees taken in another currency than the campaign's (the platform's settlement currency)
+ * and borne by the campaign converted back at the balance transaction's exchange rate (half to
+ * even, to the campaign currency's minor unit): one row per settlement currency and rate. Not part
+ * of the recomputable report (a public entry carries the fee in the campaign's currency only): it
+ * is served beside it, so a reader can check each converted fee against its rate.
+ */
+export interface FeeExchange {
+  settlementCurrency: string;
+  /** Settlement-currency units per campaign-currency unit, as Stripe reported it. */
+  rate: string;
+  fees: number;
+  /** Sum of the fees as Stripe took them, in minor units of the settlement currency. */
+  settlementAmount: string;
+  /** Sum of the same fees as the campaign bore them, in minor units of the campaign's currency. */
+  amount: string;
+}
+
 /** Aggregated rows, as the server stores them: one per (month, kind). */
 export interface MonthKindRow {
   month: string;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, PublicLeaf, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, PublicLeaf, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /** What the public pages need to know about a campaign (never a draft). */
 export interface PublicCampaign {
@@ -301,6 +301,14 @@ export class PublicLedgerRepository {
       [campaignId, size, rootHash, keyName, note],
     );
     return (await this.checkpoint(campaignId, size)) as { note: string; createdAt: Date };
+  }
+
+  async feeExchange(campaignId: string): Promise<FeeExchange[]> {
+    const rows: { settlement_currency: string; rate: string; fees_count: string; settlement_fees: string; fees: string }[] = await this.dataSource.query(
+      `SELECT settlement_currency, rate, fees_count::text, settlement_fees::text, fees::text FROM campaign_fx_fee_totals WHERE campaign_id = $1 ORDER BY settlement_currency, rate`,
+      [campaignId],
+    );
+    return rows.map((r) => ({ settlementCurrency: r.settlement_currency, rate: r.rate, fees: Number(r.fees_count), settlementAmount: r.settlement_fees, amount: r.fees }));
   }
 
   async totals(campaignId: string): Promise<MonthKindRow[]> {
