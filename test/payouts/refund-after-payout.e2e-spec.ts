@@ -123,4 +123,24 @@ describe('a refund after a payout (API, worker, Stripe sandbox)', () => {
     expect(donation).toEqual({ status: 'succeeded', refunded_amount: '0' });
     await expectLedgerSound(world.db);
   });
+
+  it('a dispute after the payout (Stripe already took the money) recovers from the transfer what the payout caused', async () => {
+    // Gift B is disputed: Stripe withdraws 50.00, the campaign's funds go from 0 to -50.00. What is
+    // left of the transfer, 44.05, comes back; -5.95 stays (4.95 Stripe fees and gift B's 1.00
+    // platform fee, borne as they would be with no payout).
+    await world.sandbox.control.openDispute(await chargeOf(giftB));
+    await settle(world);
+    const reversals = await eventually(async () => {
+      const list = (await world.sandbox.stripe().transfers.listReversals(transferId, { limit: 10 })).data;
+      return list.length === 2 ? list : false;
+    }, 'the dispute\'s reversal');
+    const disputeReversal = reversals.find((r) => r.metadata?.dispute_id)!;
+    expect(disputeReversal.amount).toBe(4_405);
+    await settle(world);
+    expect(await count(`SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'payout_reversal' AND campaign_id = $1`, [campaign.id])).toBe(2);
+    expect(await fundsBalance()).toBe('-595');
+    const [payout] = await world.db.query(`SELECT status, amount_reversed::text FROM payouts WHERE stripe_transfer_id = $1`, [transferId]);
+    expect(payout).toEqual({ status: 'reversed', amount_reversed: '14205' });
+    await expectLedgerSound(world.db);
+  });
 });
