@@ -80,6 +80,11 @@ export class SandboxControlClient {
     await this.call('POST', '/transfers/fail_next', failure);
   }
 
+  /** The next transfer reversal is refused (default: 400 balance_insufficient: the connected account cannot cover it). */
+  async failNextTransferReversal(failure: { status?: number; code?: string; message?: string } = {}): Promise<void> {
+    await this.call('POST', '/transfer_reversals/fail_next', failure);
+  }
+
   /**
    * The next successful charge settles without its balance transaction (no fee yet); it is attached,
    * with a charge.updated event, once the sandbox clock has moved `seconds` on.

@@ -335,6 +335,7 @@ export class CampaignCloseOutService {
       if (error.code === 'nothing_to_refund') skip = 'already_refunded';
       else if (error.code === 'donation_disputed') skip = 'disputed';
       else if (error.code === 'refund_refused') failure = `refused: ${String(error.details?.reason ?? 'unknown')}`;
+      else if (error.code === 'refund_exceeds_recoverable_funds') failure = `refused: ${String(error.details?.reason ?? 'unrecoverable')}`;
       else if (error.code === 'payment_provider_unavailable') {
         // Unknown outcome: stays open; the next run resumes it with the same idempotency key.
         await this.dataSource.query(

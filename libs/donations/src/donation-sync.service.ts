@@ -11,6 +11,7 @@ import {
 } from '@ataa/ledger';
 import { OutboxService } from '@ataa/notifications';
 import { STRIPE_CLIENT } from '@ataa/payments';
+import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { disputeOutcome, isSettled, nextUnsettledStatus, settledStatus } from './domain/donation-status.js';
 import { Donation, toDonation } from './persistence/donation.row.js';
 import { donorCommitment, PublicLedgerAppender } from '@ataa/transparency';
@@ -37,6 +38,8 @@ const idOf = (v: string | { id: string } | null | undefined): string | null => (
 @Injectable()
 export class DonationSyncService {
   private readonly logger = new Logger('DonationSync');
+  /** Property-injected (issue 15.6): refunds and disputes after payouts, see funds-recovery.ts. */
+  @Inject(FundsRecoveryRegistry) private readonly recoveries!: FundsRecoveryRegistry;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -84,7 +87,11 @@ export class DonationSyncService {
     const [row] = await this.dataSource.query(`SELECT * FROM donations WHERE id = $1`, [donationId]);
     if (!row) return 'no_donation';
     const snapshot = await this.snapshot(toDonation(row));
-    return this.tx.run((manager) => this.apply(manager, donationId, snapshot));
+    const status = await this.tx.run((manager) => this.apply(manager, donationId, snapshot));
+    // A dispute took money Stripe already withdrew: recover from payouts what they made the funds lack (issue 15.6).
+    const latest = [...snapshot.disputes].sort((a, b) => b.created - a.created)[0];
+    if (latest) await this.recoveries?.get()?.recoverAfterDispute({ campaignId: row.campaign_id, disputeId: latest.id });
+    return status;
   }
 
   async snapshot(donation: Donation): Promise<StripeSnapshot> {

@@ -8,6 +8,7 @@ import { CheckoutService } from './checkout.service.js';
 import { DonationReceiptDataSource } from './donation-receipt-data.source.js';
 import { DonationSyncService } from './donation-sync.service.js';
 import { DonationsQueryService } from './donations-query.service.js';
+import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
 
@@ -22,10 +23,10 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource,
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry,
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
   ],
-  exports: [CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, CheckoutService, DonationSyncService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(

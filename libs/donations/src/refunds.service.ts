@@ -4,10 +4,12 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
+import { platformFeeRefundShare } from '@ataa/ledger';
 import { AuditService } from '@ataa/organizations';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import { isSettled } from './domain/donation-status.js';
 import { DonationSyncService } from './donation-sync.service.js';
+import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
 
 export interface RefundRequest {
@@ -35,6 +37,7 @@ export class RefundsService {
     private readonly tx: TransactionRunner,
     private readonly sync: DonationSyncService,
     private readonly audit: AuditService,
+    private readonly recoveries: FundsRecoveryRegistry,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
@@ -66,9 +69,22 @@ export class RefundsService {
         organizationId: request.organizationId, actor: request.actor, action: 'donation.refund', targetType: 'donation', targetId: d.id,
         details: { refundId: requestId, amount: amount.toString(), reason: request.reason ?? 'requested_by_customer' },
       });
-      return { refund: null, replay: false, amount, chargeId: d.stripeChargeId };
+      // What the refund will take from the campaign's funds: Stripe keeps its fee, the platform returns its share.
+      const [{ returned }] = await m.query(`SELECT coalesce(sum(platform_fee_returned), 0)::text AS returned FROM donation_refunds WHERE donation_id = $1`, [d.id]);
+      const cost = amount - platformFeeRefundShare(d.platformFee ?? 0n, d.amount, d.refundedAmount, amount, BigInt(returned));
+      return { refund: null, replay: false, amount, cost, campaignId: d.campaignId, chargeId: d.stripeChargeId };
     });
     if (reserved.replay && reserved.refund) return reserved.refund;
+
+    // Funds already paid out: the transfers are reversed first as needed (or the refund is refused).
+    try {
+      await this.recoveries.get()?.coverRefund({ campaignId: reserved.campaignId!, refundId: requestId, cost: reserved.cost! });
+    } catch (error) {
+      if (error instanceof DomainError) {
+        await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [requestId, error.code]);
+      }
+      throw error;
+    }
 
     let stripeRefund: Stripe.Refund;
     try {

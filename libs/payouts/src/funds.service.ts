@@ -50,6 +50,8 @@ export class FundsService {
          (SELECT -balance FROM ledger_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
          (SELECT -balance FROM ledger_balances WHERE account_code = $3 AND currency = $1)::text AS reserved,
          (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $4)::text AS paid_out,
+         (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
+           WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending'))::text AS refunds_in_flight,
          (SELECT coalesce(json_agg(json_build_object('net', g.net::text, 'availableOn', g.available_on)), '[]'::json)
             FROM (SELECT d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0) AS net, a.available_on
                   FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
@@ -66,6 +68,7 @@ export class FundsService {
       reserved: BigInt(balances?.reserved ?? 0),
       paidOut: BigInt(balances?.paid_out ?? 0),
       gifts: gifts.map((g) => ({ net: BigInt(g.net), availableOn: g.available_on, available: g.available === true })),
+      refundsInFlight: BigInt(row?.refunds_in_flight ?? 0),
       now,
     });
   }

@@ -1,7 +1,9 @@
 export { PayoutsModule, PAYOUT_EVENT_TYPES } from './payouts.module.js';
 export { PayoutsService, type PayoutRequestInput, type PayoutRequestResult } from './payouts.service.js';
 export { PayoutExecutionService, type ExecutionOutcome } from './payout-execution.service.js';
+export { RefundRecoveryService, REFUND_EXCEEDS_RECOVERABLE_FUNDS } from './refund-recovery.service.js';
 export { FundsService, type CampaignRef } from './funds.service.js';
+export { planRecovery, refundAllowed, type RecoveryInput, type RecoveryPlan, type PlannedReversal, type ReversibleTransfer } from './domain/refund-recovery.js';
 export { computeFunds, isGiftAvailable, type CampaignFunds, type FundsInput, type GiftFunds, type PendingTranche } from './domain/funds.js';
 export {
   approvalFor, canMove, parseRequestedAmount, resolvePayoutAmount, PAYOUT_STATUSES, HOLDING_STATUSES, type PayoutStatus,

@@ -134,34 +134,44 @@ export class PayoutExecutionService {
       ? await this.stripe.transfers.listReversals(transfer.id, { limit: 100 }).autoPagingToArray({ limit: 1000 })
       : [];
     if (reversals.length === 0) return 'no_reversal';
-    return this.tx.run(async (m) => {
-      const p = await this.lock(m, row.id);
-      if (!p) return 'no_payout';
-      if (p.status === 'processing') {
-        // The transfer was made but the worker had not recorded it yet: record it first.
-        throw new Error(`payout ${p.id}: transfer ${transfer.id} is reversed but not recorded yet; retrying`);
-      }
-      if (p.status !== 'paid' && p.status !== 'reversed') return 'not_paid';
-      let reversed = p.amountReversed;
-      let applied = 0;
-      for (const r of [...reversals].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))) {
-        const amount = BigInt(r.amount);
-        const occurredAt = new Date(r.created * 1000);
-        const [result] = await this.ledger.postMany(m, [payoutReversalEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transfer.id } }, r.id, amount)]);
-        if (!result.created) continue;
-        reversed += amount;
-        applied++;
-        await this.appender.append(m, {
-          campaignId: p.campaignId, kind: 'payout_reversal', amount, currency: p.currency, occurredAt,
-          donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: p.purpose, sourceRef: result.entry.id,
-        });
-        await this.outbox.enqueue(m, { kind: 'payout_notice', aggregateId: p.id, payload: { payoutId: p.id, event: 'reversed', reversalId: r.id }, dedupeKey: `payout_notice:reversed:${r.id}` });
-      }
-      if (applied === 0) return 'already_applied';
-      const status = reversed >= p.amount ? 'reversed' : p.status;
-      await m.query(`UPDATE payouts SET amount_reversed = $2, status = $3 WHERE id = $1`, [p.id, reversed.toString(), status]);
-      return status === 'reversed' ? 'payout_reversed' : 'payout_partially_reversed';
-    });
+    return this.tx.run((m) => this.applyReversals(m, row.id, transfer.id, reversals));
+  }
+
+  /**
+   * The one writer of transfer reversals (the transfer.reversed webhook, and the reversals a refund
+   * or dispute makes, recorded in its own transaction at once): under the payout's row lock, each
+   * reversal not posted yet (unique per reversal id) posts a `payout_reversal`, a public entry and
+   * a notice; whichever path comes second finds them posted and changes nothing.
+   */
+  async applyReversals(
+    m: EntityManager, payoutId: string, transferId: string, reversals: readonly Pick<Stripe.TransferReversal, 'id' | 'amount' | 'created'>[],
+  ): Promise<string> {
+    const p = await this.lock(m, payoutId);
+    if (!p) return 'no_payout';
+    if (p.status === 'processing') {
+      // The transfer was made but the worker had not recorded it yet: record it first.
+      throw new Error(`payout ${p.id}: transfer ${transferId} is reversed but not recorded yet; retrying`);
+    }
+    if (p.status !== 'paid' && p.status !== 'reversed') return 'not_paid';
+    let reversed = p.amountReversed;
+    let applied = 0;
+    for (const r of [...reversals].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))) {
+      const amount = BigInt(r.amount);
+      const occurredAt = new Date(r.created * 1000);
+      const [result] = await this.ledger.postMany(m, [payoutReversalEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transferId } }, r.id, amount)]);
+      if (!result.created) continue;
+      reversed += amount;
+      applied++;
+      await this.appender.append(m, {
+        campaignId: p.campaignId, kind: 'payout_reversal', amount, currency: p.currency, occurredAt,
+        donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: p.purpose, sourceRef: result.entry.id,
+      });
+      await this.outbox.enqueue(m, { kind: 'payout_notice', aggregateId: p.id, payload: { payoutId: p.id, event: 'reversed', reversalId: r.id }, dedupeKey: `payout_notice:reversed:${r.id}` });
+    }
+    if (applied === 0) return 'already_applied';
+    const status = reversed >= p.amount ? 'reversed' : p.status;
+    await m.query(`UPDATE payouts SET amount_reversed = $2, status = $3 WHERE id = $1`, [p.id, reversed.toString(), status]);
+    return status === 'reversed' ? 'payout_reversed' : 'payout_partially_reversed';
   }
 
   private async lock(m: EntityManager, payoutId: string): Promise<Payout | null> {

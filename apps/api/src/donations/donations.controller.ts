@@ -46,7 +46,9 @@ export class DonationsController {
   @ApiOrgAuth()
   @ApiProblems(400, 409)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the same refund' })
-  @ApiOperation({ summary: 'Refund all or part of a donation (owner, finance)', description: '409 `refund_exceeds_remaining` when the amount is more than what remains, also under concurrent requests.' })
+  @ApiOperation({ summary: 'Refund all or part of a donation (owner, finance)', description: '409 `refund_exceeds_remaining` when the amount is more than what remains, also under concurrent requests. '
+      + 'When the campaign\'s funds cannot bear the refund because of payouts, the latest transfers to the organization are reversed first; '
+      + 'if that fails, 409 `refund_exceeds_recoverable_funds` (`reason`: `reversal_refused` or `funds_held_for_payouts`) and nothing is refunded.' })
   @ApiCreatedResponse({ type: RefundDto })
   async refund(
     @CurrentPrincipal() principal: Principal,

@@ -78,6 +78,7 @@ const PLATFORM_ACCOUNT_ID = 'acct_1AtaaSandboxPlat';
  */
 export class SandboxEngine {
   private transferFailure: TransferFailure | null = null;
+  private transferReversalFailure: TransferFailure | null = null;
   /** Control API: the next charge's balance transaction (its fee) comes this many seconds late. */
   private balanceTransactionDelay: number | null = null;
 
@@ -732,6 +733,19 @@ export class SandboxEngine {
     };
   }
 
+  /**
+   * The next transfer reversal is refused (default: 400 balance_insufficient, what Stripe answers
+   * when the connected account's balance cannot cover it; the sandbox keeps no connected balances).
+   */
+  failNextTransferReversal(failure: Partial<TransferFailure> = {}): void {
+    this.transferReversalFailure = {
+      status: failure.status ?? 400,
+      type: failure.type ?? (failure.status && failure.status >= 500 ? 'api_error' : 'invalid_request_error'),
+      code: failure.code ?? 'balance_insufficient',
+      message: failure.message ?? 'The connected account does not have a sufficient balance to reverse this transfer (sandbox: failure injected by the control API).',
+    };
+  }
+
   availableBalance(currency: string): number {
     let total = 0;
     for (const txn of this.store.all('balance_transaction', (t) => t.currency === currency && t.status === 'available')) total += txn.net;
@@ -797,6 +811,11 @@ export class SandboxEngine {
     const metadata = p.metadata() ?? {};
     if (remaining <= 0) throw invalidRequest(`Transfer ${transferId} has already been fully reversed.`, undefined, 'id');
     if (amount > remaining) throw invalidRequest(`Reversal amount (${amount}) is greater than the amount remaining on the transfer (${remaining}).`, 'amount_too_large', 'amount');
+    if (this.transferReversalFailure) {
+      const failure = this.transferReversalFailure;
+      this.transferReversalFailure = null;
+      throw new StripeApiError(failure.status, { type: failure.type, code: failure.code, message: failure.message });
+    }
     const reversal = shapes.transferReversal({ id: newId(ID_PREFIX.transferReversal), created: this.clock.now(), amount, currency: found.currency, transfer: transferId, metadata });
     const txn = this.createBalanceTransaction({
       amount, fee: 0, feeDetails: [], currency: found.currency, description: null, source: reversal.id, type: 'transfer_refund', reportingCategory: 'transfer_reversal',

@@ -88,6 +88,13 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return { ok: true };
   });
 
+  app.post('/_sandbox/transfer_reversals/fail_next', async (req: Req) => {
+    const p = body(req).allow(['status', 'code', 'message']);
+    const status = p.integer('status', { min: 400, max: 599 });
+    engine.failNextTransferReversal({ status, code: p.string('code'), message: p.string('message') });
+    return { ok: true };
+  });
+
   app.post('/_sandbox/balance_transactions/delay_next', async (req: Req) => {
     const p = body(req).allow(['seconds']);
     engine.delayNextBalanceTransaction(p.integer('seconds', { required: true, min: 1, max: 30 * 86_400 }));

@@ -31,3 +31,12 @@ describe('computeFunds', () => {
     expect(computeFunds({ currency: 'usd', fundsBalance: 0n, reserved: 0n, paidOut: 0n, now, gifts: [{ net: 9_480n, availableOn: day('2026-11-25'), available: false }] }).available).toBe(0n);
   });
 });
+
+describe('computeFunds with refunds in flight', () => {
+  it('a refund reserved but not posted yet cannot be paid out meanwhile', () => {
+    // funds 100.00, all available; a refund of 30.00 is on its way to Stripe -> 70.00 available
+    const f = computeFunds({ currency: 'usd', fundsBalance: 10_000n, reserved: 0n, paidOut: 0n, gifts: [], refundsInFlight: 3_000n, now: new Date('2026-11-23T12:00:00Z') });
+    expect(f.available).toBe(7_000n);
+    expect(f.balance).toBe(10_000n);
+  });
+});

@@ -6,7 +6,7 @@
  * still pending on Stripe (gifts whose balance transaction is not available yet) cannot be paid
  * out: Stripe only transfers available balance. So
  *
- *   available = max(0, fundsBalance - net of the gifts still pending)
+ *   available = max(0, fundsBalance - net of the gifts still pending - refunds in flight)
  *
  * Refunds and disputes of a pending gift are taken from the available part at once (Stripe takes
  * them from the available balance too), which errs on the safe side.
@@ -29,6 +29,11 @@ export interface FundsInput {
   /** Payouts made, net of reversals. */
   paidOut: bigint;
   gifts: readonly GiftFunds[];
+  /**
+   * Refunds reserved or pending on Stripe, not in the ledger yet: they will take this much from the
+   * funds, so it cannot be paid out meanwhile (a refund after a payout would otherwise go negative).
+   */
+  refundsInFlight?: bigint;
   now: Date;
 }
 
@@ -69,7 +74,7 @@ export function computeFunds(input: FundsInput): CampaignFunds {
     if (b.availableOn === null) return -1;
     return a.availableOn.getTime() - b.availableOn.getTime();
   });
-  const available = input.fundsBalance - pending;
+  const available = input.fundsBalance - pending - (input.refundsInFlight ?? 0n);
   return {
     currency: input.currency,
     available: available > 0n ? available : 0n,

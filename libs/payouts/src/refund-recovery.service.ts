@@ -1,0 +1,165 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import Stripe from 'stripe';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError } from '@ataa/common';
+import { TransactionRunner } from '@ataa/database';
+import type { FundsRecovery } from '@ataa/donations';
+import { AuditService } from '@ataa/organizations';
+import { STRIPE_CLIENT } from '@ataa/payments';
+import { planRecovery, refundAllowed, type PlannedReversal, type RecoveryPlan } from './domain/refund-recovery.js';
+import { payoutsPendingAccount } from './domain/payout-entries.js';
+import { PayoutExecutionService } from './payout-execution.service.js';
+
+export const REFUND_EXCEEDS_RECOVERABLE_FUNDS = 'refund_exceeds_recoverable_funds';
+
+interface Reversed { reversal: PlannedReversal; stripe: Stripe.TransferReversal }
+
+/**
+ * Refunds and disputes after payouts (issue 15.6): plan (the pure `planRecovery`), then reverse on
+ * Stripe and record through the payouts' one reversal writer (`applyReversals`, shared with the
+ * transfer.reversed webhook, so each reversal is posted once whichever path comes first).
+ *
+ * Everything happens under the campaign's `campaign_payout_funds` row lock (as payout requests
+ * take it), held across the reversal calls, and the reversals are posted before it is released:
+ * two refunds on one campaign queue there and the second sees the first's reversal in the funds
+ * and its refund among those in flight, so they cannot both think the funds suffice.
+ * Stripe's idempotency key of a reversal derives from the refund (or dispute) id and the transfer.
+ */
+@Injectable()
+export class RefundRecoveryService implements FundsRecovery {
+  private readonly logger = new Logger('RefundRecovery');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+    private readonly execution: PayoutExecutionService,
+    private readonly audit: AuditService,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+  ) {}
+
+  async coverRefund(input: { campaignId: string; refundId: string; cost: bigint }): Promise<void> {
+    const campaign = await this.ensureFundsRow(input.campaignId);
+    if (!campaign) return;
+    const outcome = await this.tx.run(async (m) => {
+      await this.lockFunds(m, input.campaignId);
+      const plan = await this.plan(m, input.campaignId, campaign.currency, input.cost, input.refundId);
+      if (plan.reversals.length === 0 && plan.uncovered === 0n) return { plan, failure: null };
+      if (!refundAllowed(plan)) {
+        // The shortfall sits in a payout hold not executed yet: nothing is reversed, nothing refunded.
+        return { plan, failure: { reason: 'funds_held_for_payouts', stripeCode: null as string | null, unknown: false } };
+      }
+      const { done, failure } = await this.reverse(plan.reversals, `refund:${input.refundId}`, { refund_request_id: input.refundId, campaign_id: input.campaignId });
+      await this.record(m, done);
+      return { plan, failure };
+    });
+    if (!outcome.failure) return;
+    const { plan, failure } = outcome;
+    const details = {
+      reason: failure.reason, stripeCode: failure.stripeCode, shortfall: plan.shortfall.toString(), toRecover: plan.needed.toString(), uncovered: plan.uncovered.toString(),
+    };
+    if (failure.unknown) {
+      throw new DomainError('payment_provider_unavailable', 'Reversing the payout this refund needs could not be confirmed; nothing was refunded, retry later', 502, details);
+    }
+    throw new DomainError(
+      REFUND_EXCEEDS_RECOVERABLE_FUNDS,
+      failure.reason === 'funds_held_for_payouts'
+        ? 'The campaign\'s funds are held for a payout not made yet: nothing was refunded. Cancel the payout request or refund once it is paid'
+        : 'This refund needs money already paid out to the organization, and reversing the transfer failed (the connected account cannot cover it): nothing was refunded',
+      409, details,
+    );
+  }
+
+  async recoverAfterDispute(input: { campaignId: string; disputeId: string }): Promise<void> {
+    try {
+      const [row] = await this.dataSource.query(`SELECT c.currency, c.organization_id FROM campaigns c JOIN campaign_payout_funds f ON f.campaign_id = c.id WHERE c.id = $1`, [input.campaignId]);
+      if (!row) return; // no payout was ever requested: nothing to recover
+      const flagged = await this.tx.run(async (m) => {
+        await this.lockFunds(m, input.campaignId);
+        const plan = await this.plan(m, input.campaignId, row.currency, 0n, null);
+        if (plan.needed === 0n) return null;
+        const { done, failure } = await this.reverse(plan.reversals, `dispute:${input.disputeId}`, { dispute_id: input.disputeId, campaign_id: input.campaignId });
+        await this.record(m, done);
+        const recovered = done.reduce((sum, d) => sum + BigInt(d.stripe.amount), 0n);
+        if (recovered >= plan.needed) return null;
+        // Stripe already took the money: the dispute cannot be refused. What stays below zero is
+        // the operator's to settle with the organization (recorded in its audit log, logged as an error).
+        const details = { disputeId: input.disputeId, campaignId: input.campaignId, needed: plan.needed.toString(), recovered: recovered.toString(),
+          reason: failure?.reason ?? 'funds_held_for_payouts', stripeCode: failure?.stripeCode ?? null };
+        await this.audit.record(m, { organizationId: row.organization_id, actor: 'system', action: 'payout.recovery_shortfall', targetType: 'campaign', targetId: input.campaignId, details });
+        return details;
+      });
+      if (flagged) this.logger.error(`dispute ${input.disputeId}: campaign ${input.campaignId} funds below zero after payouts; recovered ${flagged.recovered} of ${flagged.needed} (${flagged.reason})`);
+    } catch (error) {
+      this.logger.error(`dispute ${input.disputeId}: recovering campaign ${input.campaignId} funds from payouts failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The campaign, and its funds row created if no payout request made it yet (something to lock). */
+  private async ensureFundsRow(campaignId: string): Promise<{ currency: string } | null> {
+    const [row] = await this.dataSource.query(`SELECT organization_id, currency FROM campaigns WHERE id = $1`, [campaignId]);
+    if (!row) return null;
+    await this.dataSource.query(
+      `INSERT INTO campaign_payout_funds (campaign_id, organization_id, currency) VALUES ($1, $2, $3) ON CONFLICT (campaign_id) DO NOTHING`,
+      [campaignId, row.organization_id, row.currency],
+    );
+    return { currency: row.currency };
+  }
+
+  private async lockFunds(m: EntityManager, campaignId: string): Promise<void> {
+    await m.query(`SELECT campaign_id FROM campaign_payout_funds WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
+  }
+
+  /** Reads the funds, holds, refunds in flight and transfers under the lock, and plans. */
+  private async plan(m: EntityManager, campaignId: string, currency: string, cost: bigint, refundId: string | null): Promise<RecoveryPlan> {
+    const [row] = await m.query(
+      `SELECT
+         (SELECT -balance FROM ledger_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
+         (SELECT -balance FROM ledger_balances WHERE account_code = $3 AND currency = $1)::text AS held,
+         (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
+           WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending') AND r.id IS DISTINCT FROM $5::uuid)::text AS in_flight`,
+      [currency, `campaign:${campaignId}:funds`, payoutsPendingAccount(campaignId), campaignId, refundId],
+    );
+    const transfers: { id: string; stripe_transfer_id: string; amount: string; amount_reversed: string; executed_at: Date }[] = await m.query(
+      `SELECT id, stripe_transfer_id, amount::text, amount_reversed::text, executed_at FROM payouts
+       WHERE campaign_id = $1 AND status IN ('paid', 'reversed') AND stripe_transfer_id IS NOT NULL AND amount_reversed < amount`,
+      [campaignId],
+    );
+    return planRecovery({
+      fundsBalance: BigInt(row?.funds ?? 0),
+      held: BigInt(row?.held ?? 0),
+      refundsInFlight: BigInt(row?.in_flight ?? 0),
+      cost,
+      transfers: transfers.map((t) => ({
+        payoutId: t.id, transferId: t.stripe_transfer_id, amount: BigInt(t.amount), reversed: BigInt(t.amount_reversed), executedAt: new Date(t.executed_at),
+      })),
+    });
+  }
+
+  /** Reverses on Stripe in the plan's order; stops at the first failure (what was reversed stays and is recorded). */
+  private async reverse(plan: readonly PlannedReversal[], key: string, metadata: Record<string, string>) {
+    const done: Reversed[] = [];
+    for (const reversal of plan) {
+      try {
+        const stripe = await this.stripe.transfers.createReversal(
+          reversal.transferId,
+          { amount: Number(reversal.amount), description: `Ataa: ${key.split(':')[0]} after payout`, metadata: { ...metadata, payout_id: reversal.payoutId } },
+          { idempotencyKey: `payout-recovery:${key}:${reversal.transferId}` },
+        );
+        done.push({ reversal, stripe });
+      } catch (error) {
+        const e = error as Stripe.errors.StripeError;
+        const definitive = e instanceof Stripe.errors.StripeError && (e.type === 'StripeInvalidRequestError' || e.type === 'StripePermissionError')
+          && (e.statusCode ?? 0) >= 400 && (e.statusCode ?? 0) < 500 && e.statusCode !== 409 && e.statusCode !== 429;
+        this.logger.warn(`${key}: reversing ${reversal.amount} of transfer ${reversal.transferId} failed (${definitive ? 'refused' : 'outcome unknown'}): ${e.message}`);
+        return { done, failure: { reason: 'reversal_refused', stripeCode: e.code ?? null, unknown: !definitive } };
+      }
+    }
+    return { done, failure: null };
+  }
+
+  private async record(m: EntityManager, done: readonly Reversed[]): Promise<void> {
+    for (const { reversal, stripe } of done) {
+      await this.execution.applyReversals(m, reversal.payoutId, reversal.transferId, [stripe]);
+    }
+  }
+}
