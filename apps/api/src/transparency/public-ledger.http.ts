@@ -5,6 +5,7 @@ import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, Inclus
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
+import { acceptedCoding, worthCompressing } from '../http/compression.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -127,6 +128,13 @@ export class PublicLedgerHttp {
     void reply.header('etag', answer.etag).header('cache-control', answer.cacheControl).header('vary', 'Accept');
     if (notModified(request, answer.etag)) {
       void reply.status(304).send();
+      return;
+    }
+    // Compressed once per cached version, not per request (the compression plugin passes an answer
+    // that already has its Content-Encoding). Same ETag for every coding, as for the plugin's answers.
+    const coding = worthCompressing(answer.contentType, answer.body.length) ? acceptedCoding(request.headers['accept-encoding']) : null;
+    if (coding !== null) {
+      void reply.header('vary', 'Accept, Accept-Encoding').header('content-encoding', coding).header('content-type', answer.contentType).send(this.cache.encoded(key, version, answer, coding));
       return;
     }
     void reply.header('content-type', answer.contentType).send(answer.body);
