@@ -118,7 +118,7 @@ describe('CSV export through COPY', () => {
     expect(res.body.toString('utf8')).toContain(`"'\rCR first"`);
   });
 
-  it('serves only the entries below the size its ETag names, and 304 to a client holding it', async () => {
+  it('serves only the entries below the size its ETag names, the same headers to HEAD, and 304 to a client holding it', async () => {
     const id = await insertCampaign(env.database.url, { slug: 'bounded' });
     await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), id, history('usd').slice(0, 4));
     // A row beyond the log's size (as if being appended) is not part of this version.
@@ -130,6 +130,10 @@ describe('CSV export through COPY', () => {
     const res = await getRaw(`${base}/c/bounded/ledger.csv`);
     expect(res.body.equals(await presenterCsv('bounded'))).toBe(true);
     expect(res.body.toString('utf8').trim().split('\n')).toHaveLength(5);
+    const head = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.request(`${base}/c/bounded/ledger.csv`, { method: 'HEAD' }, (r) => r.resume().on('end', () => resolve(r))).on('error', reject).end();
+    });
+    expect([head.statusCode, head.headers['content-type'], head.headers.etag]).toEqual([200, 'text/csv; charset=utf-8', res.headers.etag]);
     const again = await getRaw(`${base}/c/bounded/ledger.csv`, { 'if-none-match': String(res.headers.etag) });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import { CampaignLog, PublicLedgerService } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
@@ -49,7 +50,8 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug);
     if (conditional(request, reply, log, 'ledger.csv', SHORT_CACHE)) return;
     // COPY … TO STDOUT at the size the ETag names, bytes passed straight through (see the repository).
-    const body = await this.service.csvExport(log, PublicLedgerPresenter.csvHeader);
+    // HEAD (answered by this GET route) gets the headers only: an empty stream, no COPY read to nowhere.
+    const body = request.method === 'HEAD' ? Readable.from([]) : await this.service.csvExport(log, PublicLedgerPresenter.csvHeader);
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.csv"`)
