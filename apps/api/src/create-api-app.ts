@@ -9,6 +9,7 @@ import { AppConfig } from '@ataa/config';
 import { AppLogger, createLogger, MetricsService, NestPinoLogger } from '@ataa/observability';
 import { ApiModule } from './api.module.js';
 import { registerCsrf } from './campaign-pages/csrf.setup.js';
+import { registerCompression } from './http/compression.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { contentSecurityPolicyDirectives } from './http/content-security-policy.js';
 import { sendProblem } from './http/send-problem.js';
@@ -71,6 +72,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     done();
   });
 
+  await registerCompression(app);
   await registerCsrf(app, config);
   await registerViews(app, config.NODE_ENV === 'production');
 

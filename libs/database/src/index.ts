@@ -4,3 +4,4 @@ export { bigintTransformer, moneyTransformer } from './money.transformer.js';
 export { TransactionRunner, isRetryableTransactionError, isUniqueViolation, type IsolationLevel } from './transaction-runner.js';
 export { runMigrations, migrateDatabase, type MigrateDatabaseOptions } from './migrate.js';
 export { probePostgres, describeDatabaseUrl } from './probe.js';
+export { acquirePgClient } from './pg-client.js';

@@ -1,4 +1,5 @@
 import type { CampaignLog } from '@ataa/transparency';
+import zlib from 'node:zlib';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 
 const answer = (text: string): CachedAnswer => ({ etag: `"${text}"`, cacheControl: 'public, max-age=5', contentType: 'application/json', body: Buffer.from(text) });
@@ -91,5 +92,24 @@ describe('public ledger answer cache, building', () => {
     expect(cache.get('k', 'v')).toBeUndefined();
     await expect(cache.buildOnce('k', 'v', async () => answer('back'))).resolves.toMatchObject({ contentType: 'application/json' });
     expect(cache.get('k', 'v')?.body.toString()).toBe('back');
+  });
+
+  it('compresses a kept answer once per coding, counts those bytes and gives them back when the answer goes', () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    const page = answer('{"entries":[' + '{"kind":"donation","amount":"1000"},'.repeat(100) + '{}]}');
+    cache.set('k', 'v1', page);
+    const plain = cache.usedBytes;
+    const br = cache.encoded('k', 'v1', page, 'br');
+    expect(zlib.brotliDecompressSync(br).equals(page.body)).toBe(true);
+    expect(cache.encoded('k', 'v1', page, 'br')).toBe(br);
+    const gzip = cache.encoded('k', 'v1', page, 'gzip');
+    expect(zlib.gunzipSync(gzip).equals(page.body)).toBe(true);
+    expect(cache.usedBytes).toBe(plain + br.length + gzip.length);
+    // A new version replaces the answer and its compressed bodies.
+    cache.set('k', 'v2', answer('next'));
+    expect(cache.usedBytes).toBe('next'.length + 'k'.length + 'v2'.length);
+    // An answer no longer kept is still compressed for its request, and not counted.
+    expect(zlib.gunzipSync(cache.encoded('k', 'v1', page, 'gzip')).equals(page.body)).toBe(true);
+    expect(cache.usedBytes).toBe('next'.length + 'k'.length + 'v2'.length);
   });
 });

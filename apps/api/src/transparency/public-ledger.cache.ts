@@ -1,4 +1,5 @@
 import type { CampaignLog } from '@ataa/transparency';
+import { compressBody, ContentCoding } from '../http/compression.js';
 
 /** A finished public answer: its bytes and the headers that go with them. */
 export interface CachedAnswer {
@@ -6,6 +7,8 @@ export interface CachedAnswer {
   cacheControl: string;
   contentType: string;
   body: Buffer;
+  /** The body compressed, made on first demand for each coding (PublicLedgerCache.encoded). */
+  encoded?: Partial<Record<ContentCoding, Buffer>>;
 }
 
 /** What every public answer of a campaign depends on besides the request itself. */
@@ -24,7 +27,7 @@ export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
  * ever served. One slot per request: a newer version replaces the old one in place. Bounded by bytes.
  */
 export class PublicLedgerCache {
-  private readonly answers = new Map<string, { version: string; answer: CachedAnswer }>();
+  private readonly answers = new Map<string, { version: string; answer: CachedAnswer; cost: number }>();
   /** Answers being built, by request and version: after an append, the requests that miss together build once. */
   private readonly building = new Map<string, Promise<CachedAnswer>>();
   private bytes = 0;
@@ -74,12 +77,34 @@ export class PublicLedgerCache {
     this.delete(key);
     const cost = answer.body.length + key.length + version.length;
     if (cost > this.maxAnswerBytes) return;
-    this.answers.set(key, { version, answer });
+    this.answers.set(key, { version, answer, cost });
     this.bytes += cost;
+    this.evict();
+  }
+
+  /**
+   * The answer's body compressed with `coding`: made once, kept with the answer (and counted in its
+   * bytes) while the answer is kept, so a cached answer is not compressed again on every request.
+   */
+  encoded(key: string, version: string, answer: CachedAnswer, coding: ContentCoding): Buffer {
+    const done = answer.encoded?.[coding];
+    if (done !== undefined) return done;
+    const body = compressBody(answer.body, coding);
+    answer.encoded = { ...answer.encoded, [coding]: body };
+    const entry = this.answers.get(key);
+    if (entry !== undefined && entry.version === version && entry.answer === answer) {
+      entry.cost += body.length;
+      this.bytes += body.length;
+      this.evict();
+    }
+    return body;
+  }
+
+  private evict(): void {
     for (const [oldest, entry] of this.answers) {
       if (this.bytes <= this.maxBytes) break;
       this.answers.delete(oldest);
-      this.bytes -= entry.answer.body.length + oldest.length + entry.version.length;
+      this.bytes -= entry.cost;
     }
   }
 
@@ -87,6 +112,6 @@ export class PublicLedgerCache {
     const found = this.answers.get(key);
     if (found === undefined) return;
     this.answers.delete(key);
-    this.bytes -= found.answer.body.length + key.length + found.version.length;
+    this.bytes -= found.cost;
   }
 }

@@ -6,6 +6,7 @@ import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, Inclus
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
+import { acceptedCoding, worthCompressing } from '../http/compression.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -48,16 +49,13 @@ export class PublicLedgerHttp {
   async ledgerCsv(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
     if (conditional(request, reply, log, 'ledger.csv', SHORT_CACHE)) return;
-    const service = this.service;
-    // Batches by keyset, pulled as the client reads: memory stays flat whatever the size.
-    async function* lines() {
-      yield PublicLedgerPresenter.csvHeader;
-      for await (const batch of service.allEntries(log)) yield batch.map((e) => PublicLedgerPresenter.csvLine(e)).join('');
-    }
+    // COPY … TO STDOUT at the size the ETag names, bytes passed straight through (see the repository).
+    // HEAD (answered by this GET route) gets the headers only: an empty stream, no COPY read to nowhere.
+    const body = request.method === 'HEAD' ? Readable.from([]) : await this.service.csvExport(log, PublicLedgerPresenter.csvHeader);
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.csv"`)
-      .send(Readable.from(lines()));
+      .send(body);
   }
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -134,6 +132,13 @@ export class PublicLedgerHttp {
     void reply.header('etag', answer.etag).header('cache-control', answer.cacheControl).header('vary', 'Accept');
     if (notModified(request, answer.etag)) {
       void reply.status(304).send();
+      return;
+    }
+    // Compressed once per cached version, not per request (the compression plugin passes an answer
+    // that already has its Content-Encoding). Same ETag for every coding, as for the plugin's answers.
+    const coding = worthCompressing(answer.contentType, answer.body.length) ? acceptedCoding(request.headers['accept-encoding']) : null;
+    if (coding !== null) {
+      void reply.header('vary', 'Accept, Accept-Encoding').header('content-encoding', coding).header('content-type', answer.contentType).send(this.cache.encoded(key, version, answer, coding));
       return;
     }
     void reply.header('content-type', answer.contentType).send(answer.body);

@@ -1,0 +1,66 @@
+import fastifyCompress from '@fastify/compress';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import zlib from 'node:zlib';
+
+/** Bodies below this many bytes are sent as they are. */
+export const COMPRESS_THRESHOLD = 1024;
+
+/** The answers worth compressing: pages, JSON (problem documents too) and the CSV export. */
+export const COMPRESSIBLE = /^(?:text\/(?:html|csv)|application\/(?:problem\+)?json)\s*(?:;|$)/i;
+
+/**
+ * Compresses responses (issue 18) with brotli or gzip, as the client accepts (br preferred; quality 4,
+ * the plugin's default, fast enough to stream the CSV export). Only COMPRESSIBLE types (images, fonts
+ * and assets pass as they are), and only bodies of 1 KB or more; a stream (the CSV export) is always
+ * compressed, as it flows, backpressure kept. It runs in onSend, after the routes' conditional checks: a
+ * 304 has no body and is never touched. The ETag stays the one of the content (the same for every
+ * encoding: our ETags name the log version and the request, and If-None-Match is compared weakly);
+ * compressed answers add `Vary: Accept-Encoding`. Request bodies are not decompressed
+ * (`globalDecompression: false`): the webhook's raw body and every parser see the bytes as sent.
+ * The public ledger's cached answers come compressed already (compressed once per cached version,
+ * `PublicLedgerCache.encoded`), which the plugin then leaves alone: not once per request.
+ * Register before the routes (the plugin hooks each route as it is added).
+ */
+export async function registerCompression(app: NestFastifyApplication): Promise<void> {
+  await app.register(fastifyCompress as never, {
+    global: true,
+    globalDecompression: false,
+    encodings: ['br', 'gzip'],
+    threshold: COMPRESS_THRESHOLD,
+    customTypes: COMPRESSIBLE,
+  });
+}
+
+export type ContentCoding = 'br' | 'gzip';
+
+/**
+ * The coding to answer with for an Accept-Encoding header (RFC 9110 §12.5.3): the accepted one of
+ * br and gzip with the highest q (br on a tie), `*` standing for those not named; null when neither
+ * is acceptable (q=0, or not asked for). For answers compressed ahead (the public ledger's cache).
+ */
+export function acceptedCoding(header: string | string[] | undefined): ContentCoding | null {
+  if (header === undefined) return null;
+  const q = new Map<string, number>();
+  for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const given = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = given === undefined ? 1 : Number(given.slice(2));
+    q.set(name.trim(), Number.isFinite(value) ? value : 0);
+  }
+  const weight = (coding: ContentCoding) => q.get(coding) ?? q.get('*') ?? 0;
+  const br = weight('br');
+  const gzip = weight('gzip');
+  if (br <= 0 && gzip <= 0) return null;
+  return br >= gzip ? 'br' : 'gzip';
+}
+
+/** Compresses a whole body as the plugin would (brotli quality 4, gzip level 6). */
+export function compressBody(body: Buffer, coding: ContentCoding): Buffer {
+  return coding === 'br'
+    ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
+    : zlib.gzipSync(body);
+}
+
+/** Whether an answer of this type and size is worth compressing (the plugin's rule). */
+export const worthCompressing = (contentType: string, bytes: number): boolean => bytes >= COMPRESS_THRESHOLD && COMPRESSIBLE.test(contentType);
