@@ -52,11 +52,9 @@ export function parseCampaignUrl(text: string): { site: string; slug: string } {
   return { site: url.origin, slug: (match as RegExpExecArray)[1] };
 }
 
-export async function verifyCampaign(campaignUrl: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+/** GETs of the site's public JSON: any failure (HTTP status, not JSON) rejects the verification. */
+function httpReader(options: { fetch?: FetchLike }) {
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
-  const say = options.log ?? (() => undefined);
-  const { site, slug } = parseCampaignUrl(campaignUrl);
-  const api = `${site}/api/v1/public/campaigns/${slug}`;
   const get = async (url: string): Promise<string> => {
     const res = await doFetch(url, { headers: { accept: 'application/json' } });
     if (!res.ok) fail(`${url} answered HTTP ${res.status}`);
@@ -70,6 +68,14 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
       return fail(`${url} did not answer JSON`);
     }
   };
+  return { get, getJson };
+}
+
+export async function verifyCampaign(campaignUrl: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const say = options.log ?? (() => undefined);
+  const { site, slug } = parseCampaignUrl(campaignUrl);
+  const api = `${site}/api/v1/public/campaigns/${slug}`;
+  const { get, getJson } = httpReader(options);
 
   // 1. The key: pinned, or the published one.
   let key: VerifierKey;
@@ -189,24 +195,11 @@ export interface ReceiptLogResult {
 export async function verifyReceiptAgainstLog(receipt: ReceiptProofResult, campaignUrl: string, options: Omit<VerifyOptions, 'previousCheckpoint'> = {}): Promise<ReceiptLogResult> {
   const { proof, checkpoint: saved } = receipt;
   if (!receipt.ok || !proof || !saved || !receipt.key) return fail('the receipt did not verify offline');
-  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const say = options.log ?? (() => undefined);
   const { site, slug } = parseCampaignUrl(campaignUrl);
   if (slug !== proof.campaign.slug) fail(`the receipt is for campaign ${proof.campaign.slug}, not ${slug}`);
   const api = `${site}/api/v1/public/campaigns/${slug}`;
-  const get = async (url: string): Promise<string> => {
-    const res = await doFetch(url, { headers: { accept: 'application/json' } });
-    if (!res.ok) fail(`${url} answered HTTP ${res.status}`);
-    return res.text();
-  };
-  const getJson = async <T>(url: string): Promise<T> => {
-    const text = await get(url);
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      return fail(`${url} did not answer JSON`);
-    }
-  };
+  const { get, getJson } = httpReader(options);
 
   // 1. The key: the pinned one, or the receipt's, which must be the one the site publishes.
   let key = receipt.key;

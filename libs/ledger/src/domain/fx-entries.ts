@@ -1,6 +1,7 @@
 import { convertBackExact, divideRoundHalfEven, fractionText, type ExchangeRate } from '@ataa/common';
 import { campaignFundsAccount, PLATFORM_ACCOUNTS as P } from './accounts.js';
 import { EntryInput, PostingInput } from './entry.js';
+import type { EntryBase } from './donation-entries.js';
 
 /**
  * Gifts in one currency, Stripe balance in another.
@@ -33,14 +34,7 @@ import { EntryInput, PostingInput } from './entry.js';
  *   Stripe: amount 3250 (32.50 USD), fee 124 (94.25 -> 94, + 30), net 3126
  *   fee in KWD: 124 cents / 3.25 = 381.538... fils -> 382 fils (half-even)
  */
-interface Base {
-  campaignId: string;
-  currency: string;
-  occurredAt: Date;
-  sourceId: string;
-  memo?: string;
-  metadata?: Record<string, unknown>;
-}
+type Base = EntryBase;
 
 export type ConvertedKind = 'donation' | 'refund' | 'dispute' | 'dispute_reversal';
 
