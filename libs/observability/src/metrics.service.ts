@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+export interface HttpRouteMetrics {
+  /** Counts one answered request (`ataa_http_requests_total`) and observes its duration. */
+  record(status: number, seconds: number): void;
+}
+
+interface PendingCount {
+  readonly labels: { method: string; route: string; status: string };
+  pending: number;
+}
+
 /** The process's Prometheus registry. Libs register their own metrics here. */
 @Injectable()
 export class MetricsService {
@@ -15,6 +25,13 @@ export class MetricsService {
       help: 'HTTP requests by method, route and status',
       labelNames: ['method', 'route', 'status'],
       registers: [this.registry],
+      collect: () => {
+        for (const count of this.pendingRequests) {
+          if (count.pending === 0) continue;
+          this.httpRequests.inc(count.labels, count.pending);
+          count.pending = 0;
+        }
+      },
     });
     this.httpDuration = new Histogram({
       name: 'ataa_http_request_duration_seconds',
@@ -24,6 +41,36 @@ export class MetricsService {
       registers: [this.registry],
     });
   }
+
+  /**
+   * The request metrics of one route and method, made once (per route, when it is registered) so
+   * that a request only counts and observes: no label objects or strings built per request.
+   */
+  httpRoute(method: string, route: string): HttpRouteMetrics {
+    const key = `${method} ${route}`;
+    let found = this.routes.get(key);
+    if (!found) {
+      const duration = this.httpDuration.labels({ method, route });
+      const byStatus = new Map<number, PendingCount>();
+      found = {
+        record: (status: number, seconds: number) => {
+          let requests = byStatus.get(status);
+          if (!requests) {
+            requests = { labels: { method, route, status: String(status) }, pending: 0 };
+            byStatus.set(status, requests);
+            this.pendingRequests.push(requests);
+          }
+          requests.pending++;
+          duration.observe(seconds);
+        },
+      };
+      this.routes.set(key, found);
+    }
+    return found;
+  }
+  private readonly routes = new Map<string, HttpRouteMetrics>();
+  /** Requests counted since the last scrape, added to ataa_http_requests_total when it is read. */
+  private readonly pendingRequests: PendingCount[] = [];
 
   /** A gauge whose value is read when Prometheus scrapes (for example a queue or outbox backlog). */
   gauge(name: string, help: string, collect: () => Promise<number> | number): Gauge {
