@@ -56,6 +56,15 @@ describe('RequestLogController', () => {
     expect(lines()).toEqual([expect.objectContaining({ msg: 'request completed', responseTime: 3 })]);
   });
 
+  it('does no work for a successful request when info is not logged', () => {
+    const { logger, lines } = capture('warn');
+    const controller = new RequestLogController({ sampleRate: 1, slowMs: 0 });
+    const request = { id: 'r1', method: 'GET', url: '/x' } as unknown as FastifyRequest;
+    const reply = { statusCode: 200, log: lazyRequestLogger(logger, { reqId: 'r1' }, {}), request, get elapsedTime(): number { throw new Error('timed') } } as unknown as FastifyReply;
+    expect(() => controller.requestCompleted(null, request, reply)).not.toThrow();
+    expect(lines()).toEqual([]);
+  });
+
   it('at 0% logs only 5xx answers, errors and slow requests', () => {
     const { logger, lines } = capture('info');
     const controller = new RequestLogController({ sampleRate: 0, slowMs: 500 });

@@ -22,9 +22,12 @@ class LazyChildLogger implements FastifyBaseLogger {
     return (this.real ??= this.parent.child(this.bindings));
   }
   private write(level: LogMethod, args: unknown[]): void {
-    if (this.parent.isLevelEnabled(level)) (this.logger()[level] as (...a: unknown[]) => void)(...args);
+    if (this.isLevelEnabled(level)) (this.logger()[level] as (...a: unknown[]) => void)(...args);
   }
 
+  isLevelEnabled(level: string): boolean {
+    return this.real ? (this.real as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+  }
   get level(): LevelWithSilent | string {
     return this.real?.level ?? this.parent.level;
   }
@@ -62,6 +65,9 @@ export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings,
   return new LazyChildLogger(parent as FastifyBaseLogger & { isLevelEnabled(level: string): boolean }, bindings);
 }
 
+const levelEnabled = (logger: FastifyBaseLogger, level: string): boolean =>
+  typeof (logger as { isLevelEnabled?: unknown }).isLevelEnabled === 'function' ? (logger as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled(level) : true;
+
 export interface RequestLogOptions {
   /** Share of fast successful requests logged (0 to 1; 1 logs every request). */
   sampleRate: number;
@@ -87,11 +93,12 @@ export class RequestLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const responseTime = reply.elapsedTime;
     if (error) {
-      reply.log.error({ req: request, res: reply, err: error, responseTime }, 'request errored');
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
       return;
     }
+    if (!levelEnabled(reply.log, 'info')) return;
+    const responseTime = reply.elapsedTime;
     if (reply.statusCode < 500 && responseTime < this.slowMs && (this.sampleRate < 1 ? Math.random() >= this.sampleRate : false)) return;
     reply.log.info({ req: request, res: reply, responseTime }, 'request completed');
   }
