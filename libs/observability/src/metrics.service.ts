@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { SeriesHistogram } from './route-histogram.js';
 
 export interface HttpRouteMetrics {
   /** Counts one answered request (`ataa_http_requests_total`) and observes its duration. */
@@ -16,7 +17,7 @@ interface PendingCount {
 export class MetricsService {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly httpDuration: SeriesHistogram;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ataa_' });
@@ -33,13 +34,13 @@ export class MetricsService {
         }
       },
     });
-    this.httpDuration = new Histogram({
-      name: 'ataa_http_request_duration_seconds',
-      help: 'HTTP request duration by method and route',
-      labelNames: ['method', 'route'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [this.registry],
-    });
+    this.httpDuration = new SeriesHistogram(
+      'ataa_http_request_duration_seconds',
+      'HTTP request duration by method and route',
+      ['method', 'route'],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      this.registry,
+    );
   }
 
   /**
@@ -50,7 +51,7 @@ export class MetricsService {
     const key = `${method} ${route}`;
     let found = this.routes.get(key);
     if (!found) {
-      const duration = this.httpDuration.labels({ method, route });
+      const duration = this.httpDuration.series({ method, route });
       const byStatus = new Map<number, PendingCount>();
       found = {
         record: (status: number, seconds: number) => {
