@@ -63,12 +63,31 @@ describe('platform basics over HTTP', () => {
     expect(res.text).toContain('ataa_process_cpu_user_seconds_total');
   });
 
+  it('counts each request by method, route and status, unmatched ones under one route', async () => {
+    const count = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const before = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
+    await request(app.getHttpServer()).get('/api/v1/meta').expect(200);
+    await request(app.getHttpServer()).get('/api/v1/meta').expect(200);
+    await request(app.getHttpServer()).get('/no-such-page-for-metrics').expect(404);
+    const after = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
+    const meta = 'ataa_http_requests_total{method="GET",route="/api/v1/meta",status="200"}';
+    const unmatched = 'ataa_http_requests_total{method="GET",route="unmatched",status="404"}';
+    const metaDuration = 'ataa_http_request_duration_seconds_count{method="GET",route="/api/v1/meta"}';
+    expect(count(after, meta) - count(before, meta)).toBe(2);
+    expect(count(after, unmatched) - count(before, unmatched)).toBe(1);
+    expect(count(after, metaDuration) - count(before, metaDuration)).toBe(2);
+  });
+
   it('serves the OpenAPI document and UI at /docs', async () => {
     const doc = await request(app.getHttpServer()).get('/docs/openapi.json').expect(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/api/v1/echo']));
     const ui = await request(app.getHttpServer()).get('/docs').expect(200);
     expect(ui.text).toContain('swagger');
+    // Swagger UI's inline scripts: its pages alone go without our CSP, with the other headers and the request id.
+    expect(ui.headers['content-security-policy']).toBeUndefined();
+    expect(ui.headers['x-content-type-options']).toBe('nosniff');
+    expect(ui.headers['x-request-id']).toBeTruthy();
   });
 
   it('serves /api/v1/meta and the page stylesheet', async () => {

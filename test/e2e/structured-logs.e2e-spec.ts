@@ -45,7 +45,11 @@ describe('structured logs', () => {
     const mine = lines().filter((l) => l.reqId === 'log-test-live-1');
     expect(mine.length).toBeGreaterThanOrEqual(1);
     const completed = mine.find((l) => l.res?.statusCode === 200);
-    expect(completed).toMatchObject({ level: 'info', service: 'api-log-test', reqId: 'log-test-live-1' });
+    expect(completed).toMatchObject({ level: 'info', service: 'api-log-test', reqId: 'log-test-live-1', msg: 'request completed' });
+    // One line per request: the completion line carries the request too.
+    expect(completed!.req).toMatchObject({ method: 'GET', url: '/health/live' });
+    expect(typeof completed!.responseTime).toBe('number');
+    expect(mine.filter((l) => l.msg === 'incoming request')).toEqual([]);
     expect(typeof completed!.time).toBe('string');
   });
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@ataa/config';
-import { AppLogger, createLogger, MetricsService, NestPinoLogger } from '@ataa/observability';
+import { AppLogger, createLogger, lazyRequestLogger, MetricsService, NestPinoLogger, RequestLogController } from '@ataa/observability';
 import { ApiModule } from './api.module.js';
 import { registerCsrf } from './campaign-pages/csrf.setup.js';
 import { registerCompression } from './http/compression.js';
@@ -42,12 +42,17 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     contentSecurityPolicy: { directives: contentSecurityPolicyDirectives(config) },
     crossOriginEmbedderPolicy: false,
   });
+  const { 'content-security-policy': _csp, ...securityWithoutCsp } = security;
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // request.ip keys the rate limits: X-Forwarded-For is believed only from configured proxies.
     trustProxy: trustProxyOption(config.TRUST_PROXY),
     requestIdHeader: false,
+    // One line per request, when it completes (errors, 5xx and slow requests always; others sampled),
+    // through a request logger made only when something is logged.
+    logController: new RequestLogController({ sampleRate: config.LOG_REQUEST_SAMPLE_PERCENT / 100, slowMs: config.LOG_SLOW_REQUEST_MS }),
+    childLoggerFactory: lazyRequestLogger,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -55,7 +60,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     // The router refuses a path that does not percent-decode to UTF-8 (400) or an over-long parameter
     // (414) before any hook or filter runs: those answers are problem documents too, with our headers.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      void reply.headers(security);
+      void reply.headers(security).header('x-request-id', request.id);
       sendProblem(error, request, reply);
     },
   });
@@ -67,26 +72,34 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
   const fastify = app.getHttpAdapter().getInstance();
 
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(security);
+  // Our only global hooks: this one (headers, set before any answer is made: the request id echoed)
+  // and the metrics' fallback for unmatched requests below; a route's metrics are its own hook.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // Swagger UI ships inline scripts; its page is the only one without our strict CSP.
+    void reply.headers(request.url.startsWith('/docs') ? securityWithoutCsp : security).header('x-request-id', request.id);
     done();
+  });
+  // Each route counts its own requests with metrics made once, when it is registered.
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRoute', (route) => {
+    if (typeof route.method !== 'string') return;
+    const own = metrics.httpRoute(route.method, route.url);
+    const routeMethod = route.method;
+    const url = route.url;
+    const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      (request.method === routeMethod ? own : metrics.httpRoute(request.method, url)).record(reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = route.onResponse === undefined ? [hook] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook];
   });
 
   await registerCompression(app);
   await registerCsrf(app, config);
   await registerViews(app, config.NODE_ENV === 'production');
 
-  const metrics = app.get(MetricsService);
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    void reply.header('x-request-id', request.id);
-    // Swagger UI ships inline scripts; its page is the only one without our strict CSP.
-    if (request.url.startsWith('/docs')) reply.removeHeader('content-security-policy');
-    return payload;
-  });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions?.url ?? 'unmatched';
-    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) metrics.httpRoute(request.method, 'unmatched').record(reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   // Errors raised by Fastify itself (malformed JSON, oversized bodies) leave as problems too.
 

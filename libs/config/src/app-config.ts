@@ -71,6 +71,10 @@ const IsEd25519Pkcs8Base64 = () => ValidateBy({
 export class AppConfig {
   @IsIn(['development', 'test', 'production']) NODE_ENV: 'development' | 'test' | 'production' = 'development';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  /** Share (percent) of the API's fast successful requests given a "request completed" line; errors, 5xx and slow requests always are. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100) LOG_REQUEST_SAMPLE_PERCENT = 100;
+  /** Requests slower than this many milliseconds are always logged. */
+  @Transform(toInt) @IsInt() @Min(0) LOG_SLOW_REQUEST_MS = 1000;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) API_PORT = 3000;
   @IsString() API_HOST = '127.0.0.1';

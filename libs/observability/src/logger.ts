@@ -5,7 +5,10 @@ export type AppLogger = Logger;
 
 /**
  * One structured JSON logger for every process; fields are redacted where they could hold secrets.
- * Standard output unless a destination is given (tests read the lines back).
+ * Standard output unless a destination is given (tests read the lines back), written asynchronously
+ * (sonic-boom): a line is queued, and lines logged while a write is in flight leave together in the
+ * next one, so a busy process makes few writes and none blocks a request. Whatever is still queued is
+ * written synchronously when the process exits (pino registers that flush), crash included.
  */
 export function createLogger(level: string, name: string, destination?: DestinationStream): AppLogger {
   const options: pino.LoggerOptions = {
@@ -19,7 +22,7 @@ export function createLogger(level: string, name: string, destination?: Destinat
     },
     formatters: { level: (label) => ({ level: label }) },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /** Adapts pino to Nest's LoggerService so framework messages are JSON too. */

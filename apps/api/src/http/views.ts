@@ -26,6 +26,9 @@ export function createPageHandlebars(): typeof Handlebars {
  * Templates are compiled once and cached in production.
  */
 export async function registerViews(app: NestFastifyApplication, production: boolean): Promise<void> {
+  // No page uses `reply.locals`: declared here (null), the plugin does not add its global onRequest
+  // hook giving every request an empty object (a hook per request for nothing).
+  app.getHttpAdapter().getInstance().decorateReply('locals', null);
   await app.register(fastifyView as never, {
     engine: { handlebars: createPageHandlebars() },
     root: VIEWS_DIR,
