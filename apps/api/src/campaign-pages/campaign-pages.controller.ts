@@ -13,7 +13,7 @@ import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { isolateText } from '../http/isolate.js';
 import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
 import { csrfTokenValid, issueCsrfToken } from './csrf.setup.js';
-import { PageRenderCache, splitAroundSlot } from './page-render-cache.js';
+import { PageRenderCache, splitAroundSlot, withToken } from './page-render-cache.js';
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 import { termsHistoryView } from './terms-history.js';
@@ -76,7 +76,7 @@ export class CampaignPagesController {
       const data = await this.readPageData(head.campaign);
       return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.pageView(data, state, TOKEN_SLOT, open)) as unknown as string, TOKEN_SLOT);
     });
-    const body = page.tail === null ? page.head : page.head + issueCsrfToken(request, reply, '/c') + page.tail;
+    const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));
     void reply.status(200).header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8').send(body);
   }
 

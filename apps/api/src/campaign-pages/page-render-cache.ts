@@ -1,13 +1,14 @@
 /**
  * Rendered campaign pages, split around the form's CSRF token: `head + token + tail` is the page a
  * visitor gets, so a page is rendered once per version of its figures (and state) and each visitor's
- * token is spliced in. Least recently used entries go first; bounded in entries and in bytes (UTF-16
- * code units counted as 2 bytes). Renders of the same key that miss together run once.
+ * token is spliced in. The parts are kept UTF-8 encoded: a page is encoded once, not on every
+ * write to a socket. Least recently used entries go first; bounded in entries and in bytes. Renders
+ * of the same key that miss together run once.
  */
 export interface RenderedPage {
-  head: string;
+  head: Buffer;
   /** null when the page has no form (campaign closed): `head` is the whole page. */
-  tail: string | null;
+  tail: Buffer | null;
 }
 
 export class PageRenderCache {
@@ -45,7 +46,7 @@ export class PageRenderCache {
   }
 
   private store(key: string, page: RenderedPage): void {
-    const bytes = 2 * (key.length + page.head.length + (page.tail?.length ?? 0));
+    const bytes = 2 * key.length + page.head.length + (page.tail?.length ?? 0);
     if (bytes > this.maxBytes) return;
     const old = this.entries.get(key);
     if (old) {
@@ -65,5 +66,15 @@ export class PageRenderCache {
 /** Splits a page rendered with `slot` in place of the token. */
 export function splitAroundSlot(html: string, slot: string): RenderedPage {
   const at = html.indexOf(slot);
-  return at < 0 ? { head: html, tail: null } : { head: html.slice(0, at), tail: html.slice(at + slot.length) };
+  return at < 0 ? { head: Buffer.from(html), tail: null } : { head: Buffer.from(html.slice(0, at)), tail: Buffer.from(html.slice(at + slot.length)) };
+}
+
+/** The page with `token` (ASCII) in its slot. */
+export function withToken(page: RenderedPage, token: string): Buffer {
+  if (page.tail === null) return page.head;
+  const body = Buffer.allocUnsafe(page.head.length + token.length + page.tail.length);
+  page.head.copy(body, 0);
+  body.write(token, page.head.length, 'latin1');
+  page.tail.copy(body, page.head.length + token.length);
+  return body;
 }
