@@ -65,7 +65,10 @@ export class CampaignPagesController {
   }
 
   @Get(':slug')
-  async page(@Param('slug') slug: string, @Query('cancelled') cancelled: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Read from the request: no parameter pipes on the hottest public page (the slug is checked by the reader).
+    const slug = (request.params as { slug: string }).slug;
+    const cancelled = (request.query as { cancelled?: unknown }).cancelled;
     const head = await this.heads.get(slug);
     if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
     const state = { cancelled: cancelled === '1' };
