@@ -42,6 +42,10 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
     expect(res.text).toMatch(/<label for="donorEmail">/);
     expect(res.text).toContain('id="coverFees"');
     await request(world.apiUrl).get('/c/no-such-campaign').expect(404);
+    // The rendered page is cached, but a change to the campaign row shows on the next request, even one made by hand in SQL.
+    await world.db.query(`UPDATE campaigns SET summary = 'Clean water, now for two villages' WHERE id = $1`, [campaign.id]);
+    const changed = await request(world.apiUrl).get(`/c/${campaign.slug}`).expect(200);
+    expect(changed.text).toContain('Clean water, now for two villages');
   });
 
   it('refuses the form without a valid CSRF token, and bad amounts with a 400 page', async () => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '@ataa/common';
 
@@ -84,7 +85,10 @@ export class CampaignReader {
       [valid, PUBLIC_STATUSES],
     );
     for (const r of rows) {
-      const figuresVersion = [r.row_version, r.row_updated, r.status, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size].map((v) => v ?? '-').join(':');
+      // The row's columns themselves too (hashed once per read, not per request): a hand-made fix in SQL that leaves updated_at alone still shows.
+      const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
+        r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at])).digest('base64url').slice(0, 22);
+      const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size].map((v) => v ?? '-').join(':');
       found.set(r.slug, { campaign: toCampaign(r), figuresVersion });
     }
     return found;
