@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { LedgerService, campaignFundsAccount } from '@ataa/ledger';
 import { addMember, createCampaign, createOrganizationWithOwner } from '@ataa/testing';
+import { CampaignPagesController } from '../../apps/api/src/campaign-pages/campaign-pages.controller.js';
+import { CSRF_TOKEN_LIFETIME_MS, deriveCsrfKey, mintCsrfToken } from '../../apps/api/src/campaign-pages/csrf-token.js';
 import { donationRow, DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift, submitDonationForm } from './donation-test-kit.js';
 
 /**
@@ -40,6 +42,10 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
     expect(res.text).toMatch(/<label for="donorEmail">/);
     expect(res.text).toContain('id="coverFees"');
     await request(world.apiUrl).get('/c/no-such-campaign').expect(404);
+    // The rendered page is cached, but a change to the campaign row shows on the next request, even one made by hand in SQL.
+    await world.db.query(`UPDATE campaigns SET summary = 'Clean water, now for two villages' WHERE id = $1`, [campaign.id]);
+    const changed = await request(world.apiUrl).get(`/c/${campaign.slug}`).expect(200);
+    expect(changed.text).toContain('Clean water, now for two villages');
   });
 
   it('refuses the form without a valid CSRF token, and bad amounts with a 400 page', async () => {
@@ -54,7 +60,49 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
     expect(n).toBe(0);
   });
 
+  it('gives every new visitor their own signed CSRF token, keeps a returning one, and refuses forged, missing, swapped or expired tokens', async () => {
+    const tokenOf = (res: request.Response) => /name="_csrf" value="([^"]+)"/.exec(res.text)?.[1] ?? '';
+    const first = await request(world.apiUrl).get(`/c/${campaign.slug}`).expect(200);
+    const second = await request(world.apiUrl).get(`/c/${campaign.slug}`).expect(200);
+    const [a, b] = [tokenOf(first), tokenOf(second)];
+    expect(a).toMatch(/^[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+    expect(b).not.toBe(a);
+    // The cookie is the token (double submit), scoped and flagged as before.
+    expect(first.headers['set-cookie']).toEqual([`ataa_csrf=${a}; Path=/c; HttpOnly; SameSite=Lax`]);
+    const returning = await request(world.apiUrl).get(`/c/${campaign.slug}`).set('cookie', `ataa_csrf=${a}`).expect(200);
+    expect(tokenOf(returning)).toBe(a);
+    expect(returning.headers['set-cookie']).toBeUndefined();
+
+    const key = deriveCsrfKey(world.config.AUTH_SECRET!);
+    const expired = mintCsrfToken(key, Date.now() - CSRF_TOKEN_LIFETIME_MS - 1000);
+    const madeUp = `${'A'.repeat(22)}.${Math.floor(Date.now() / 1000).toString(36)}.${'B'.repeat(43)}`;
+    const fields = { amount: 'other', customAmount: '25.00', donorEmail: 'forger@example.org' };
+    const attempts: [string | null, string | undefined][] = [
+      [a, undefined], // no token in the form
+      [null, a], // no cookie
+      [a, b], // another visitor's token
+      [madeUp, madeUp], // well-formed, not signed by us
+      [expired, expired], // signed, too old
+    ];
+    for (const [cookie, token] of attempts) {
+      const post = request(world.apiUrl).post(`/c/${campaign.slug}/donate`).type('form');
+      if (cookie !== null) void post.set('cookie', `ataa_csrf=${cookie}`);
+      const res = await post.send(token === undefined ? fields : { _csrf: token, ...fields });
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('The form expired. Please try again.');
+    }
+    const [{ n }] = await world.db.query(`SELECT count(*)::int AS n FROM donations`);
+    expect(n).toBe(0);
+  });
+
   it('a gift paid on Checkout lands once in the ledger with the exact Stripe fee and platform fee', async () => {
+    // The page as it is before the gift, rendered once and then served from the render cache.
+    const before = await request(world.apiUrl).get(`/c/${campaign.slug}`).expect(200);
+    expect(before.text).toMatch(/data-testid="donor-count">0</);
+    const pages = world.api.get(CampaignPagesController).rendered;
+    const cached = pages.size;
+    await request(world.apiUrl).get(`/c/${campaign.slug}`).expect(200);
+    expect(pages.size).toBe(cached);
     const { donationId, sessionId } = await startGift(world, campaign.slug, { amount: 'other', customAmount: '100.00', publicMessage: 'For the well' });
     expect(sessionId).toMatch(/^cs_/);
     expect((await donationRow(world.db, donationId)).status).toBe('pending');
@@ -72,8 +120,10 @@ describe('donations end to end (real sandbox, API, worker, PostgreSQL, Redis)', 
     const thanks = await request(world.apiUrl).get(`/c/${campaign.slug}/thanks?donation=${donationId}`).expect(200);
     expect(thanks.text).toContain('data-state="succeeded"');
     const page = await request(world.apiUrl).get(`/c/${campaign.slug}`).expect(200);
+    // The next request after the gift was posted shows it: new total, count and gift.
     expect(page.text).toContain('For the well');
     expect(page.text).toMatch(/data-testid="donor-count">1</);
+    expect(page.text).toMatch(/data-testid="raised">\$100\.00</);
   });
 
   it('a donor covering fees is charged the gross-up and the campaign nets the chosen amount', async () => {

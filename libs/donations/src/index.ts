@@ -5,7 +5,7 @@ export { RefundsService, type RefundRequest } from './refunds.service.js';
 export { FundsRecoveryRegistry, type FundsRecovery } from './funds-recovery.js';
 export { DonationsQueryService, type DonationListFilter, type PublicGift } from './donations-query.service.js';
 export { DonationReceiptDataSource } from './donation-receipt-data.source.js';
-export { CampaignReader, assertAcceptsDonations, type DonationCampaign } from './persistence/campaign-reader.js';
+export { CampaignReader, assertAcceptsDonations, type CampaignPageHead, type DonationCampaign } from './persistence/campaign-reader.js';
 export { type Donation, type DonationRefund } from './persistence/donation.row.js';
 export { DONATION_STATUSES, settledStatus, isSettled, nextUnsettledStatus, disputeOutcome, type DonationStatus } from './domain/donation-status.js';
 export { donationAmount, type AmountRules, type DonationAmount } from './domain/donation-amount.js';

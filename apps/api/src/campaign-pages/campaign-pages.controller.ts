@@ -3,15 +3,17 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { DomainError, formatMajorUnits, currencyExponent, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { assertAcceptsDonations, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, PublicGift } from '@ataa/donations';
+import { assertAcceptsDonations, CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, PublicGift } from '@ataa/donations';
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { isolateText } from '../http/isolate.js';
 import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
-import { csrfTokenValid } from './csrf.setup.js';
+import { csrfTokenValid, issueCsrfToken } from './csrf.setup.js';
+import { PageRenderCache, splitAroundSlot, withToken } from './page-render-cache.js';
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 import { termsHistoryView } from './terms-history.js';
@@ -24,6 +26,9 @@ interface PageData {
   /** Public changes of the campaign's terms, newest first. */
   termChanges: StoredEntry[];
 }
+
+/** Stands in for the CSRF token in a cached rendering; random per process, so no page text can contain it. */
+const TOKEN_SLOT = `csrf-slot-${randomBytes(16).toString('hex')}`;
 
 interface FormState {
   error?: string;
@@ -38,11 +43,14 @@ interface FormState {
 @Controller('c')
 export class CampaignPagesController {
   /**
-   * The page's figures, read fresh for every request but shared by the requests waiting together (a
-   * read never began before the request it answers, so a gift settled before a visitor asked is on
-   * their page): under load one set of queries serves many visitors instead of three queries each.
+   * Each campaign's page head (the campaign and a version of its figures), read fresh for every
+   * request but shared by the requests waiting together (a read never began before the request it
+   * answers, so a gift settled before a visitor asked is on their page): one indexed query serves
+   * many visitors.
    */
-  private readonly pageData: FreshReads<string, PageData>;
+  private readonly heads: FreshReads<string, CampaignPageHead>;
+  /** Pages rendered once per version of their figures, the CSRF token spliced in per visitor. */
+  readonly rendered = new PageRenderCache();
 
   constructor(
     private readonly campaigns: CampaignReader,
@@ -53,29 +61,40 @@ export class CampaignPagesController {
     private readonly limiter: RateLimiter,
     private readonly publicLedger: PublicLedgerService,
   ) {
-    this.pageData = new FreshReads(async (slugs) => {
-      const found = new Map<string, PageData>();
-      await Promise.all(slugs.map(async (slug) => {
-        const campaign = await this.campaigns.findPublicBySlug(slug);
-        if (!campaign) return;
-        const [totals, gifts, termChanges] = await Promise.all([
-          this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
-        ]);
-        found.set(slug, { campaign, totals, gifts, termChanges });
-      }));
-      return found;
-    });
+    this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
   }
 
   @Get(':slug')
-  async page(@Param('slug') slug: string, @Query('cancelled') cancelled: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    await this.render(reply, await this.requirePageData(slug), 200, { cancelled: cancelled === '1' });
+  async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Read from the request: no parameter pipes on the hottest public page (the slug is checked by the reader).
+    const slug = (request.params as { slug: string }).slug;
+    const cancelled = (request.query as { cancelled?: unknown }).cancelled;
+    const head = await this.heads.get(slug);
+    if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
+    const state = { cancelled: cancelled === '1' };
+    const open = acceptsDonations(head.campaign);
+    // Same figures version, same state (open or not, cancelled notice or not): same page but the token.
+    const key = `${slug}|${head.figuresVersion}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}`;
+    const page = await this.rendered.get(key, async () => {
+      const data = await this.readPageData(head.campaign);
+      return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.pageView(data, state, TOKEN_SLOT, open)) as unknown as string, TOKEN_SLOT);
+    });
+    const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));
+    void reply.status(200).header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8').send(body);
+  }
+
+  /** The rest of a page's figures, read after its head (so never older than it). */
+  private async readPageData(campaign: DonationCampaign): Promise<PageData> {
+    const [totals, gifts, termChanges] = await Promise.all([
+      this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
+    ]);
+    return { campaign, totals, gifts, termChanges };
   }
 
   private async requirePageData(slug: string): Promise<PageData> {
-    const data = await this.pageData.get(slug);
-    if (!data) throw new NotFoundError('Campaign', 'campaign_not_found');
-    return data;
+    const head = await this.heads.get(slug);
+    if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
+    return this.readPageData(head.campaign);
   }
 
   @Post(':slug/donate')
@@ -83,8 +102,12 @@ export class CampaignPagesController {
   async donate(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
     const lang: PageLanguage = campaign.language;
-    // A refused form is shown again with the page's figures as they are now.
-    const again = async (status: number, state: FormState) => this.render(reply, await this.requirePageData(slug), status, state);
+    // A refused form is shown again with the page's figures as they are now (rendered, not cached: it carries the visitor's values).
+    const again = async (status: number, state: FormState) => {
+      const data = await this.requirePageData(slug);
+      void reply.status(status).header('cache-control', 'no-store');
+      return reply.view('campaign/page.hbs', this.pageView(data, state, issueCsrfToken(request, reply, '/c'), acceptsDonations(data.campaign)));
+    };
     const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as FormState['values'];
     // Card testing: every attempt from an address counts, valid or not, on any campaign.
     try {
@@ -169,19 +192,14 @@ export class CampaignPagesController {
     };
   }
 
-  private async render(reply: FastifyReply, { campaign, totals, gifts, termChanges }: PageData, status: number, state: FormState & { cancelled?: boolean }): Promise<void> {
+  /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
+  private pageView({ campaign, totals, gifts, termChanges }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean) {
     const t = PAGE_MESSAGES[campaign.language];
     const locale = localeFor(campaign.language);
     // Progress counts money that stayed: refunds and disputes are taken off.
     const raised = totals ? totals.raised - totals.refunded - totals.disputed : 0n;
     const donors = totals?.donationsCount ?? 0;
     const percent = campaign.goalAmount > 0n ? Number((raised * 100n) / campaign.goalAmount) : 0;
-    let open = true;
-    try {
-      assertAcceptsDonations(campaign);
-    } catch {
-      open = false;
-    }
     const values = state.values ?? {};
     const money = (amount: bigint) => formatMoney(amount, campaign.currency, locale);
     const suggested = campaign.suggestedAmounts.map((amount, i) => {
@@ -189,9 +207,7 @@ export class CampaignPagesController {
       return { value: major, label: money(amount), id: `amount-${i}`, checked: values.amount === major || (!values.amount && i === 0 && !values.customAmount) };
     });
     const exampleMajor = formatMajorUnits(campaign.suggestedAmounts[0] ?? 10n ** BigInt(currencyExponent(campaign.currency)) * 25n, campaign.currency);
-    const csrfToken = (reply as unknown as { generateCsrf?: () => string }).generateCsrf?.() ?? '';
-    void reply.status(status).header('cache-control', 'no-store');
-    return reply.view('campaign/page.hbs', {
+    return {
       ...this.layout(campaign, isolateText(campaign.title)),
       t,
       campaign: {
@@ -208,6 +224,16 @@ export class CampaignPagesController {
       amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
       values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: campaign.language,
       termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, campaign.language) : null,
-    });
+    };
+  }
+}
+
+/** Whether the campaign takes gifts now (published, within its dates). */
+function acceptsDonations(campaign: DonationCampaign): boolean {
+  try {
+    assertAcceptsDonations(campaign);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,36 +1,69 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@ataa/config';
+import { CSRF_TOKEN_RENEW_AFTER_MS, csrfTokenIssuedAt, deriveCsrfKey, mintCsrfToken, verifyCsrfSubmission } from './csrf-token.js';
 
 export const CSRF_COOKIE = 'ataa_csrf';
+/** Where each form's cookie lives: the campaign pages under /c, the invitation page under /invitations. */
+export type CsrfCookiePath = '/c' | '/invitations';
+
+interface CsrfState {
+  key: Buffer;
+  /** `Set-Cookie` attributes after the value, per path (built once). */
+  attributes: Record<CsrfCookiePath, string>;
+}
+
+const STATE = Symbol('ataa.csrf');
 
 /**
- * CSRF protection for the public donation form: @fastify/csrf-protection (secret in a cookie, token
- * in the form). Only the form's POST checks it; the webhook route does not (its signature is its
- * authentication). Registered at bootstrap, like helmet, so that Fastify's own error handling (400
- * for malformed JSON, 413 for oversized bodies) still reaches the problem filter.
+ * CSRF protection for the public forms (donation form, invitation page): a stateless signed double
+ * submit (`csrf-token.ts`), the token in an HttpOnly, SameSite=Lax cookie (Secure on https) and in
+ * the form. Nothing is stored and nothing is minted per request for a visitor who already holds a
+ * valid token, so a page can be served from a cache with only the token spliced in. Only the forms'
+ * POSTs check it; the webhook route does not (its signature is its authentication). Registered at
+ * bootstrap, like helmet, so that Fastify's own error handling still reaches the problem filter.
  */
 export async function registerCsrf(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const secure = config.PUBLIC_BASE_URL.startsWith('https:');
   await app.register(fastifyCookie as never);
-  await app.register(fastifyCsrf as never, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: CSRF_COOKIE,
-    cookieOpts: { path: '/c', httpOnly: true, sameSite: 'lax', secure, signed: false },
-    getToken: (req: { body?: Record<string, unknown> }) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
-  });
+  const attributes = (path: string) => `; Path=${path}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  const state: CsrfState = {
+    // Without AUTH_SECRET (never in production: it is required there) tokens last as long as the process.
+    key: deriveCsrfKey(config.AUTH_SECRET ?? randomBytes(32)),
+    attributes: { '/c': attributes('/c'), '/invitations': attributes('/invitations') },
+  };
+  app.getHttpAdapter().getInstance().decorate(STATE, state);
+}
+
+function stateOf(request: FastifyRequest): CsrfState | undefined {
+  return (request.server as unknown as Record<symbol, CsrfState | undefined>)[STATE];
+}
+
+function cookieOf(request: FastifyRequest): string | undefined {
+  return (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[CSRF_COOKIE];
 }
 
 /**
- * Whether a form post carries a valid CSRF token for its cookie. The plugin answers failures with
- * reply.send(error); the pages render their own refusal instead, so it is called with a stand-in reply.
+ * The token a page's form carries: the visitor's own while it is valid and not due for renewal
+ * (no Set-Cookie then), else a new one, set as the cookie on `reply`. Two visitors never share one.
  */
+export function issueCsrfToken(request: FastifyRequest, reply: FastifyReply, path: CsrfCookiePath, now: number = Date.now()): string {
+  const state = stateOf(request);
+  if (!state) return '';
+  const held = cookieOf(request);
+  const issued = csrfTokenIssuedAt(state.key, held);
+  if (issued !== null && issued <= now + 60_000 && now - issued < CSRF_TOKEN_RENEW_AFTER_MS) return held!;
+  const token = mintCsrfToken(state.key, now);
+  void reply.header('set-cookie', `${CSRF_COOKIE}=${token}${state.attributes[path]}`);
+  return token;
+}
+
+/** Whether a form post carries the CSRF token of its cookie, signed by us and not expired. */
 export async function csrfTokenValid(request: FastifyRequest): Promise<boolean> {
-  const server = request.server as unknown as { csrfProtection?: (req: unknown, reply: unknown, done: () => void) => void };
-  if (!server.csrfProtection) return false;
-  return new Promise((resolve) => {
-    server.csrfProtection!(request, { send: () => resolve(false), unsignCookie: () => ({ value: undefined }) }, () => resolve(true));
-  });
+  const state = stateOf(request);
+  if (!state) return false;
+  const body = request.body as Record<string, unknown> | undefined;
+  return verifyCsrfSubmission(state.key, cookieOf(request), body?._csrf);
 }

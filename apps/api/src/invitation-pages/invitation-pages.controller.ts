@@ -10,15 +10,13 @@ import {
   AuthService, MembersService, normalizeEmail, RateLimiter, rateLimitSubject, type InvitationLookup,
   type TokenPair,
 } from '@ataa/organizations';
-import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
+import { csrfTokenValid, issueCsrfToken } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { InvitationFormDto } from './invitation-form.dto.js';
 import { fill, INVITATION_ERRORS, INVITATION_PAGE_MESSAGES, ROLE_WORDS, type InvitationPageLanguage } from './invitation-page-messages.js';
 
 /** The page's one path segment: the route is `invitations/:page` so that it can leave /api/v1 (see create-api-app.ts). */
 const ACCEPT_PAGE = 'accept';
-/** The CSRF secret cookie is scoped to this page (the campaign pages' cookie lives under /c). */
-const CSRF_COOKIE_PATH = '/invitations';
 const UNAVAILABLE_STATUS = { expired: 410, revoked: 410, accepted: 409 } as const;
 
 interface FormState {
@@ -49,12 +47,12 @@ export class InvitationPagesController {
   ) {}
 
   @Get(':page')
-  async show(@Param('page') page: string, @Query('token') token: unknown, @Query('lang') lang: unknown, @Res() reply: FastifyReply): Promise<void> {
+  async show(@Param('page') page: string, @Query('token') token: unknown, @Query('lang') lang: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (page !== ACCEPT_PAGE) throw new NotFoundError('Page');
     const invitation = typeof token === 'string' ? await this.members.findByToken(token) : null;
     const language = pageLanguage(invitation, lang);
     if (!invitation || invitation.status !== 'pending') return this.unavailable(reply, language, invitation);
-    return this.renderForm(reply, 200, invitation, token as string, language, {});
+    return this.renderForm(request, reply, 200, invitation, token as string, language, {});
   }
 
   @Post(':page')
@@ -73,7 +71,7 @@ export class InvitationPagesController {
       if (refusal.retryAfterSeconds !== undefined) void reply.header('retry-after', String(refusal.retryAfterSeconds));
       // HTML: the organization's name isolated in <bdi> (the template renders it with {{{ }}}).
       const message = fillIsolated(INVITATION_ERRORS[language][refusal.code] ?? INVITATION_ERRORS[language].default, { organization: invitation.organizationName });
-      return this.renderForm(reply, refusal.status, invitation, token, language, { error: message, values });
+      return this.renderForm(request, reply, refusal.status, invitation, token, language, { error: message, values });
     };
 
     if (!(await csrfTokenValid(request))) return refuse(new FormRefusal('csrf', 403));
@@ -142,9 +140,10 @@ export class InvitationPagesController {
     };
   }
 
-  private async renderForm(reply: FastifyReply, status: number, invitation: InvitationLookup, token: string, language: InvitationPageLanguage, state: FormState): Promise<void> {
+  private async renderForm(request: FastifyRequest, reply: FastifyReply, status: number, invitation: InvitationLookup, token: string, language: InvitationPageLanguage, state: FormState): Promise<void> {
     const t = INVITATION_PAGE_MESSAGES[language];
-    const csrfToken = (reply as unknown as { generateCsrf?: (opts?: object) => string }).generateCsrf?.({ path: CSRF_COOKIE_PATH }) ?? '';
+    // The CSRF cookie is scoped to this page (the campaign pages' cookie lives under /c).
+    const csrfToken = issueCsrfToken(request, reply, '/invitations');
     const signUp = !invitation.accountExists;
     void reply.status(status).header('cache-control', 'no-store');
     return reply.view('invitations/accept.hbs', {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '@ataa/common';
 
@@ -37,6 +38,20 @@ const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at,
 });
 
+/** The same columns of `campaigns c`, for reads that join other tables. */
+const COLUMNS_OF_C = COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ');
+
+/**
+ * A public campaign and a version of everything its page shows: the row's own version and update
+ * time, its ledger totals (what the progress bar shows) and its public log's size (every settled
+ * gift, refund, lost dispute or change of terms appends in the same transaction as the figures it
+ * changes). Equal versions mean the same page.
+ */
+export interface CampaignPageHead {
+  campaign: DonationCampaign;
+  figuresVersion: string;
+}
+
 /** Public pages show published, paused and ended campaigns; drafts and cancelled ones are 404. */
 const PUBLIC_STATUSES = ['published', 'paused', 'ended'];
 
@@ -48,6 +63,35 @@ export class CampaignReader {
     if (!/^[a-z0-9-]{1,80}$/.test(slug)) return null;
     const [row] = await this.dataSource.query(`SELECT ${COLUMNS} FROM campaigns WHERE slug = $1 AND status = ANY($2)`, [slug, PUBLIC_STATUSES]);
     return row ? toCampaign(row) : null;
+  }
+
+  /**
+   * The page heads of several public campaigns in one indexed query (campaign by slug, totals and
+   * log by campaign id): what a campaign page reads on every request to know whether its cached
+   * rendering is still current.
+   */
+  async findPublicPageHeads(slugs: string[]): Promise<Map<string, CampaignPageHead>> {
+    const found = new Map<string, CampaignPageHead>();
+    const valid = slugs.filter((s) => /^[a-z0-9-]{1,80}$/.test(s));
+    if (valid.length === 0) return found;
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT ${COLUMNS_OF_C}, c.version AS row_version, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS row_updated,
+         t.raised::text AS t_raised, t.refunded::text AS t_refunded, t.disputed::text AS t_disputed, t.donations_count::text AS t_count,
+         (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size
+       FROM campaigns c
+       LEFT JOIN campaign_ledger_totals t ON t.campaign_id = c.id
+       LEFT JOIN transparency_logs l ON l.campaign_id = c.id
+       WHERE c.slug = ANY($1) AND c.status = ANY($2)`,
+      [valid, PUBLIC_STATUSES],
+    );
+    for (const r of rows) {
+      // The row's columns themselves too (hashed once per read, not per request): a hand-made fix in SQL that leaves updated_at alone still shows.
+      const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
+        r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at])).digest('base64url').slice(0, 22);
+      const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size].map((v) => v ?? '-').join(':');
+      found.set(r.slug, { campaign: toCampaign(r), figuresVersion });
+    }
+    return found;
   }
 
   async findById(id: string): Promise<DonationCampaign | null> {
