@@ -123,8 +123,9 @@ describe('a worker killed after the SMTP server took a receipt (BullMQ, Redis, P
     // delivery waits out the dead worker's send lease (retrying with backoff), then sends again.
     survivor = await startTestWorker(env.configWith({ ...settings, SMTP_URL: sink.url, MAIL_FROM: 'Ataa Receipts <receipts@ataa.test>' }), { imports: [TestReceiptDataSourceModule] });
     const job = await eventually('the job completed by the new worker', async () => {
+      // Read the job again once it is completed: the copy read before the check may predate its return value.
       const found = await queue.getJob(outboxId);
-      return (await found?.isCompleted()) ? found : null;
+      return (await found?.isCompleted()) ? queue.getJob(outboxId) : null;
     });
     expect(job?.returnvalue).toBe('sent');
     expect(job?.stalledCounter).toBe(1);
