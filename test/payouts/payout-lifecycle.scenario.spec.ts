@@ -1,5 +1,6 @@
 import { campaignFundsAccount, PLATFORM_ACCOUNTS, donationEntry, platformFeeEntry, processingFeeEntry, type EntryInput } from '@ataa/ledger';
 import { computeFunds, payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, payoutsPendingAccount } from '@ataa/payouts';
+import { balances, liability } from './scenario-balances.js';
 
 /**
  * Money scenario: a campaign raises two gifts, asks for two payouts, one fails, one is paid and
@@ -12,20 +13,6 @@ const at = new Date('2026-11-20T10:00:00Z');
 const base = (sourceId: string) => ({ campaignId, currency: 'usd', occurredAt: at, sourceId });
 const pbase = (payoutId: string) => ({ payoutId, campaignId, currency: 'usd', occurredAt: at });
 
-function balances(entries: EntryInput[]): Map<string, bigint> {
-  const sums = new Map<string, bigint>();
-  for (const e of entries) {
-    let entrySum = 0n;
-    for (const p of e.postings) {
-      sums.set(p.account, (sums.get(p.account) ?? 0n) + p.amount);
-      entrySum += p.amount;
-    }
-    expect(entrySum).toBe(0n); // invariant 1: every entry balances
-  }
-  return sums;
-}
-/** Campaign accounts are liabilities: their normal balance is minus the sum of postings. */
-const liability = (b: Map<string, bigint>, account: string) => -(b.get(account) ?? 0n);
 
 describe('scenario: two gifts, a failed payout, a paid payout, a partial reversal', () => {
   it('keeps the campaign funds, holds and Stripe balance exact at every step', () => {

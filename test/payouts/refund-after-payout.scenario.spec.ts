@@ -3,6 +3,7 @@ import {
   type EntryInput,
 } from '@ataa/ledger';
 import { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, planRecovery, refundAllowed } from '@ataa/payouts';
+import { balances, liability } from './scenario-balances.js';
 
 /**
  * Money scenario (issue 15.6): a refund after a payout. Before, the refund was simply posted and
@@ -16,19 +17,6 @@ const at = new Date('2026-11-20T10:00:00Z');
 const base = (sourceId: string) => ({ campaignId, currency: 'usd', occurredAt: at, sourceId });
 const pbase = (payoutId: string) => ({ payoutId, campaignId, currency: 'usd', occurredAt: at });
 
-function balances(entries: EntryInput[]): Map<string, bigint> {
-  const sums = new Map<string, bigint>();
-  for (const e of entries) {
-    let entrySum = 0n;
-    for (const p of e.postings) {
-      sums.set(p.account, (sums.get(p.account) ?? 0n) + p.amount);
-      entrySum += p.amount;
-    }
-    expect(entrySum).toBe(0n); // invariant 1: every entry balances
-  }
-  return sums;
-}
-const liability = (b: Map<string, bigint>, account: string) => -(b.get(account) ?? 0n);
 
 describe('scenario: gifts, a payout of everything available, then a full refund', () => {
   it('reverses exactly the shortfall from the transfer: the funds end at 0, not negative', () => {

@@ -74,7 +74,7 @@ const NOTHING_TAKEN: TakenRateLimits = { giveBack: async () => undefined };
  * in one atomic script for all its limits, so N concurrent requests let exactly the limit through.
  *
  * Redis on a request path: the connection has no offline queue and a command timeout of
- * REQUEST_PATH_REDIS_TIMEOUT_MS (200 ms), so while Redis is down or stalled a request spends at most
+ * REDIS_REQUEST_TIMEOUT_MS (200 ms by default), so while Redis is down or stalled a request spends at most
  * one such timeout here and then goes on as the limits' policy says (fail open or closed).
  */
 @Injectable()

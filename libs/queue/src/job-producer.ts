@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { JobPayload, QUEUES, QueueName } from './queues.js';
-import { REQUEST_PATH_REDIS_TIMEOUT_MS } from './redis-options.js';
+import { AppConfig } from '@ataa/config';
 
 /** Typed access to every queue. The job id makes enqueueing idempotent (BullMQ ignores a duplicate id). */
 @Injectable()
@@ -18,6 +18,7 @@ export class JobProducer {
     @InjectQueue(QUEUES.campaignCloseOut) closeOut: Queue,
     @InjectQueue(QUEUES.reconciliation) reconciliation: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
+    private readonly config: AppConfig,
   ) {
     this.queues = {
       'stripe-events': stripeEvents,
@@ -43,7 +44,7 @@ export class JobProducer {
   }
 
   /**
-   * enqueue for a request path: gives up waiting after REQUEST_PATH_REDIS_TIMEOUT_MS (the BullMQ
+   * enqueue for a request path: gives up waiting after REDIS_REQUEST_TIMEOUT_MS (the BullMQ
    * connection queues commands while Redis is away, so `enqueue` alone could wait for the whole
    * outage). Only for work a sweep enqueues again later: the job may still be added once Redis is
    * back (the job id makes that harmless), or not at all. Never throws.
@@ -51,7 +52,7 @@ export class JobProducer {
   async enqueueFromRequest<Q extends QueueName>(queue: Q, payload: JobPayload<Q>, options: JobsOptions & { jobId: string }): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const attempt = this.enqueue(queue, payload, options).then(() => true);
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), REQUEST_PATH_REDIS_TIMEOUT_MS)));
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.config.REDIS_REQUEST_TIMEOUT_MS)));
     try {
       return await Promise.race([attempt, timeout]);
     } catch {

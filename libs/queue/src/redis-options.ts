@@ -27,7 +27,7 @@ export function redisOptionsFromUrl(url: string, overrides: RedisOptions = {}): 
 
 /**
  * Options for a connection used on request paths (rate limits, health): every command fails after
- * REQUEST_PATH_REDIS_TIMEOUT_MS, and at once while the connection is not ready (no offline queue,
+ * the given commandTimeout (callers pass REDIS_REQUEST_TIMEOUT_MS; REQUEST_PATH_REDIS_TIMEOUT_MS by default), and at once while the connection is not ready (no offline queue,
  * no retries), so a Redis outage costs a request at most one short timeout per command. The
  * connection still reconnects in the background. Not for BullMQ workers (they need
  * `maxRetriesPerRequest: null` and blocking commands).

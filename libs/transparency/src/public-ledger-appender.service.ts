@@ -36,15 +36,6 @@ export interface AppendedEntry {
 }
 
 /**
- * Public free text under the platform's text policy (@ataa/common), with the limits the forms and
- * DTOs use. Posting must never fail on what a donor typed (the gift is paid by then): text that
- * older code let through is cleaned and cut to the limit rather than refused. Empty becomes null.
- */
-function publicText(value: string | null | undefined, max: number, multiline: boolean): string | null {
-  return sanitizeStoredText(value, max, multiline);
-}
-
-/**
  * Appends public entries to a campaign's Merkle log, inside the caller's transaction (the one that
  * posts the ledger entry), so the public ledger can never miss or invent a posting. O(log n): the
  * log row holds the frontier; only the nodes this leaf completes are written.
@@ -116,8 +107,11 @@ export class PublicLedgerAppender {
       if (!/^[0-9a-f]{64}$/.test(input.donorCommitment)) throw fail('donorCommitment must be 64 lower-case hex digits');
       if (input.donorDisplayName) throw fail('an entry with a donor commitment is anonymous and carries no name');
     }
-    const name = publicText(input.donorDisplayName, TEXT_LIMITS.donorName, false);
+    // Public free text under the platform's text policy, with the limits the forms and DTOs use.
+    // Posting must never fail on what a donor typed (the gift is paid by then): text that older code
+    // let through is cleaned and cut to the limit rather than refused. Empty becomes null.
+    const name = sanitizeStoredText(input.donorDisplayName, TEXT_LIMITS.donorName);
     const donor = name ?? (input.kind === 'donation' ? ANONYMOUS : null);
-    return { donor, message: publicText(input.publicMessage, TEXT_LIMITS.publicMessage, true), purpose: publicText(input.payoutPurpose, TEXT_LIMITS.payoutPurpose, false) };
+    return { donor, message: sanitizeStoredText(input.publicMessage, TEXT_LIMITS.publicMessage, true), purpose: sanitizeStoredText(input.payoutPurpose, TEXT_LIMITS.payoutPurpose) };
   }
 }

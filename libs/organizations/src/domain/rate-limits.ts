@@ -27,7 +27,7 @@ export interface RateLimitPolicy {
    */
   window: 'from-first' | 'from-last';
   /**
-   * What a request does when Redis does not answer within REQUEST_PATH_REDIS_TIMEOUT_MS: true lets
+   * What a request does when Redis does not answer within REDIS_REQUEST_TIMEOUT_MS: true lets
    * it through uncounted (fail open), false refuses it with 503 `rate_limit_unavailable` (fail
    * closed). A request taking several limits fails closed if any of them does.
    */
