@@ -3,19 +3,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { TransactionRunner } from '@ataa/database';
-import { parseExchangeRate } from '@ataa/common';
-import {
-  disputeEntry, disputeFeeEntry, disputeFeeRefundEntry, disputeReversalEntry, donationEntry, EntryInput, fxConversionEntry, fxProcessingFeeEntry,
-  isConverted, LedgerService, platformFee, platformFeeEntry, platformFeeRefundEntry, platformFeeRefundShare, processingFeeEntry, refundEntry,
-  type ConvertedKind, type Settlement,
-} from '@ataa/ledger';
-import { OutboxService } from '@ataa/notifications';
+import { LedgerWriter } from '@ataa/ledger';
 import { STRIPE_CLIENT } from '@ataa/payments';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
-import { disputeOutcome, isSettled, nextUnsettledStatus, settledStatus } from './domain/donation-status.js';
+import { isSettled } from './domain/donation-status.js';
+import { EventRoute, routeEvent } from './domain/event-facts.js';
+import {
+  planSettlement, type BalanceTransactionFact, type ChargeFact, type DisputeFact, type GiftState, type RefundFact, type SettlementFacts, type SettlementPlan,
+} from './domain/settlement.js';
 import { Donation, toDonation } from './persistence/donation.row.js';
-import { donorCommitment, PublicLedgerAppender } from '@ataa/transparency';
-import type { PublicEntryInput } from '@ataa/transparency';
+import { SettlementRepository } from './persistence/settlement.repository.js';
 
 /** Stripe's current view of one gift, read fresh from the API (never from an event snapshot). */
 export interface StripeSnapshot {
@@ -44,9 +41,8 @@ export class DonationSyncService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
-    private readonly ledger: LedgerService,
-    private readonly outbox: OutboxService,
-    private readonly appender: PublicLedgerAppender,
+    private readonly writer: LedgerWriter,
+    private readonly settlements: SettlementRepository,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
@@ -119,224 +115,102 @@ export class DonationSyncService {
     return { session, paymentIntent, charge, refunds, disputes };
   }
 
-  /** Applies a snapshot under the donation's row lock. Idempotent and monotone. */
+  /** Applies a snapshot under the donation's row lock: plan, then record. Idempotent and monotone. */
   async apply(manager: EntityManager, donationId: string, s: StripeSnapshot): Promise<string> {
-    const [row] = await manager.query(`SELECT * FROM donations WHERE id = $1 FOR UPDATE`, [donationId]);
-    if (!row) return 'no_donation';
-    const d = toDonation(row);
-    const charge = s.charge;
-    const settledNow = charge !== null && charge.status === 'succeeded' && charge.paid !== false;
-
-    if (!settledNow && !isSettled(d.status)) {
-      let observed: 'pending' | 'failed' | 'expired' = 'pending';
-      if (s.session?.status === 'expired') observed = 'expired';
-      else if (s.session?.status === 'complete' && charge?.status === 'failed') observed = 'failed';
-      const status = nextUnsettledStatus(d.status, observed);
-      await manager.query(
-        `UPDATE donations SET status = $2, payment_status = coalesce($3, payment_status),
-           stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $4) WHERE id = $1`,
-        [d.id, status, s.session?.payment_status ?? null, s.paymentIntent?.id ?? null],
-      );
-      return status;
-    }
-    if (!charge || !settledNow) return d.status; // settled earlier; a stale snapshot adds nothing
-    if (BigInt(charge.amount) !== d.amount || charge.currency !== d.currency) {
-      throw new Error(`charge ${charge.id} (${charge.amount} ${charge.currency}) does not match donation ${d.id}`);
-    }
-
-    const at = (unix: number) => new Date(unix * 1000);
-    const base = (sourceId: string, occurredAt: Date) => ({ campaignId: d.campaignId, currency: d.currency, occurredAt, sourceId, metadata: { donation_id: d.id } });
-    const entries: { input: EntryInput; publicKind?: PublicEntryInput['kind']; publicAmount?: bigint }[] = [];
-
-    // Which facts are already posted: checked under the donation lock, the only place they are posted.
-    const sources = [charge.id, ...s.refunds.map((r) => r.id), ...s.disputes.map((x) => x.id)];
-    const bt = charge.balance_transaction && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
-    if (bt) sources.push(bt.id);
-    // A balance transaction in another currency than the gift's (the platform settles in its own):
-    // the settlement side of each fact is posted by a conversion entry at Stripe's figures (fx-entries.ts).
-    const settlementOf = (t: { id: string; currency: string; exchange_rate: number | null }): Settlement | null => {
-      if (!isConverted(d.currency, t.currency)) return null;
-      if (t.exchange_rate === null || t.exchange_rate === undefined) {
-        throw new Error(`balance transaction ${t.id} is in ${t.currency}, the gift ${d.id} in ${d.currency}, and it has no exchange_rate`);
-      }
-      return { currency: t.currency, rate: parseExchangeRate(t.exchange_rate), balanceTransactionId: t.id };
-    };
-    const convert = (kind: ConvertedKind, sourceId: string, occurredAt: Date, t: { id: string; currency: string; amount: number; exchange_rate: number | null }, presentment: bigint) => {
-      const settlement = settlementOf(t);
-      if (!settlement || !want(`${kind}_fx`, sourceId) || t.amount === 0) return;
-      entries.push({ input: fxConversionEntry(base(sourceId, occurredAt), kind, presentment, BigInt(t.amount), settlement) });
-    };
-    const postedRows: { kind: string; source_id: string }[] = await manager.query(
-      `SELECT kind, source_id FROM journal_entries WHERE source_id = ANY($1)`, [sources],
-    );
-    const posted = new Set(postedRows.map((r) => `${r.kind}:${r.source_id}`));
-    const want = (kind: string, source: string) => !posted.has(`${kind}:${source}`);
-
-    let platformFeeAmount = d.platformFee;
-    const chargedAt = at(charge.created);
-    let firstSettlement = false;
-    if (want('donation', charge.id)) {
-      firstSettlement = !isSettled(d.status);
-      entries.push({ input: donationEntry(base(charge.id, chargedAt), d.amount), publicKind: 'donation', publicAmount: d.amount });
-      platformFeeAmount = platformFee(d.amount, d.platformFeeBps);
-      if (platformFeeAmount > 0n && want('platform_fee', charge.id)) {
-        entries.push({ input: platformFeeEntry(base(charge.id, chargedAt), platformFeeAmount), publicKind: 'platform_fee', publicAmount: -platformFeeAmount });
-      }
-    }
-    if (bt) convert('donation', charge.id, at(bt.created), bt, d.amount);
-    let processingFee = d.processingFee;
-    if (bt && bt.fee > 0 && want('processing_fee', bt.id)) {
-      const settlement = settlementOf(bt);
-      if (settlement) {
-        // Stripe took its fee in the settlement currency; the campaign bears it converted back (its funds posting).
-        const input = fxProcessingFeeEntry(base(bt.id, at(bt.created)), BigInt(bt.fee), settlement);
-        processingFee = BigInt((input.metadata!.fx as { fee: string }).fee);
-        entries.push({ input, publicKind: 'fee', publicAmount: -processingFee });
-      } else {
-        processingFee = BigInt(bt.fee);
-        entries.push({ input: processingFeeEntry(base(bt.id, at(bt.created)), processingFee), publicKind: 'fee', publicAmount: -processingFee });
-      }
-    }
-
-    // Refunds: ours (matched by id or our request id in metadata) and those made in Stripe's dashboard.
-    let refunded = d.refundedAmount;
-    const existingRefunds: Record<string, any>[] = await manager.query(`SELECT * FROM donation_refunds WHERE donation_id = $1`, [d.id]);
-    let feeReturned = existingRefunds.reduce((sum, r) => sum + BigInt(r.platform_fee_returned), 0n);
-    const refundRowUpdates: { id: string | null; stripeId: string; amount: bigint; status: string; feeReturned: bigint; isNew: boolean; notify: boolean }[] = [];
-    for (const r of [...s.refunds].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))) {
-      const mine = existingRefunds.find((x) => x.stripe_refund_id === r.id || (r.metadata?.refund_request_id && x.id === r.metadata.refund_request_id));
-      const status = r.status === 'succeeded' ? 'succeeded' : r.status === 'failed' ? 'failed' : r.status === 'canceled' ? 'canceled' : 'pending';
-      let rowStatus = mine?.status === 'succeeded' ? 'succeeded' : status;
-      let share = 0n;
-      let notify = false;
-      if (status === 'succeeded' && want('refund', r.id)) {
-        const amount = BigInt(r.amount);
-        share = platformFeeAmount ? platformFeeRefundShare(platformFeeAmount, d.amount, refunded, amount, feeReturned) : 0n;
-        // Publicly one refund entry, net of the platform fee returned with it, so the public running
-        // balance equals the campaign's funds.
-        entries.push({ input: refundEntry(base(r.id, at(r.created)), amount), publicKind: 'refund', publicAmount: -(amount - share) });
-        if (share > 0n) entries.push({ input: platformFeeRefundEntry(base(r.id, at(r.created)), share) });
-        posted.add(`refund:${r.id}`);
-        refunded += amount;
-        feeReturned += share;
-        rowStatus = 'succeeded';
-        notify = true;
-      }
-      // The refund's own balance transaction (its own rate) converts it, once both are known.
-      const rbt = r.balance_transaction && typeof r.balance_transaction === 'object' ? r.balance_transaction : null;
-      if (rbt && !want('refund', r.id)) convert('refund', r.id, at(rbt.created), rbt, -BigInt(r.amount));
-      refundRowUpdates.push({ id: mine?.id ?? null, stripeId: r.id, amount: BigInt(r.amount), status: rowStatus, feeReturned: share, isNew: !mine, notify });
-    }
-
-    // Disputes: withdrawals and reinstatements follow the dispute's balance transactions.
-    let disputed = d.disputedAmount;
-    const existingDisputes: Record<string, any>[] = await manager.query(`SELECT * FROM donation_disputes WHERE donation_id = $1`, [d.id]);
-    const outcomes: { outcome: 'open' | 'won' | 'lost' }[] = [];
-    const disputeRows: { id: string; amount: bigint; status: string; outcome: 'open' | 'won' | 'lost'; reason: string | null }[] = [];
-    for (const x of s.disputes) {
-      const previous = existingDisputes.find((r) => r.stripe_dispute_id === x.id)?.outcome ?? null;
-      const outcome = disputeOutcome(x.status, previous);
-      outcomes.push({ outcome });
-      disputeRows.push({ id: x.id, amount: BigInt(x.amount), status: x.status, outcome, reason: x.reason ?? null });
-      for (const t of x.balance_transactions ?? []) {
-        const category = (t as { reporting_category?: string }).reporting_category;
-        // In another currency, the campaign loses (or gets back) the disputed amount in its own
-        // currency; the balance transaction's amount is what it was in the settlement currency.
-        const fx = settlementOf(t);
-        // A dispute's fee is the platform's loss, posted in the currency Stripe took it in.
-        const feeBase = (occurredAt: Date) => ({ ...base(x.id, occurredAt), currency: t.currency });
-        if (category === 'dispute' && want('dispute', x.id)) {
-          const amount = fx ? BigInt(x.amount) : BigInt(-t.amount);
-          if (amount > 0n) {
-            entries.push({ input: disputeEntry(base(x.id, at(t.created)), amount), publicKind: 'dispute', publicAmount: -amount });
-            disputed += amount;
-            convert('dispute', x.id, at(t.created), t, -amount);
-          }
-          if (t.fee > 0 && want('dispute_fee', x.id)) entries.push({ input: disputeFeeEntry(feeBase(at(t.created)), BigInt(t.fee)) });
-        } else if (category === 'dispute_reversal' && want('dispute_reversal', x.id)) {
-          const amount = fx ? BigInt(x.amount) : BigInt(t.amount);
-          if (amount > 0n) {
-            entries.push({ input: disputeReversalEntry(base(x.id, at(t.created)), amount), publicKind: 'dispute_reversal', publicAmount: amount });
-            disputed -= amount;
-            convert('dispute_reversal', x.id, at(t.created), t, amount);
-          }
-          if (t.fee < 0 && want('dispute_fee_refund', x.id)) entries.push({ input: disputeFeeRefundEntry(feeBase(at(t.created)), BigInt(-t.fee)) });
-        }
-      }
-    }
-    for (const r of existingDisputes) if (!disputeRows.some((x) => x.id === r.stripe_dispute_id)) outcomes.push({ outcome: r.outcome });
-
-    // The gift's own rows first (only this donation's locks), then the ledger and the public ledger:
-    // posting locks the platform-wide balance rows until commit, so whatever can come before it does.
-    for (const u of refundRowUpdates) {
-      if (u.isNew) {
-        const id = randomUUID();
-        await manager.query(
-          `INSERT INTO donation_refunds (id, donation_id, amount, status, stripe_refund_id, requested_by, platform_fee_returned)
-           VALUES ($1, $2, $3, $4, $5, 'stripe', $6)`,
-          [id, d.id, u.amount.toString(), u.status, u.stripeId, u.feeReturned.toString()],
-        );
-        u.id = id;
-      } else {
-        await manager.query(
-          `UPDATE donation_refunds SET stripe_refund_id = $2, status = CASE WHEN status = 'succeeded' THEN status ELSE $3 END,
-             platform_fee_returned = platform_fee_returned + $4, updated_at = now() WHERE id = $1`,
-          [u.id, u.stripeId, u.status, u.feeReturned.toString()],
-        );
-      }
-      if (u.notify) await this.outbox.enqueue(manager, { kind: 'refund_notice', aggregateId: u.id!, payload: { donationId: d.id } });
-    }
-    for (const x of disputeRows) {
-      await manager.query(
-        `INSERT INTO donation_disputes (stripe_dispute_id, donation_id, amount, status, outcome, reason) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (stripe_dispute_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDED.outcome, updated_at = now()`,
-        [x.id, d.id, x.amount.toString(), x.status, x.outcome, x.reason],
-      );
-    }
-
-    const status = settledStatus({ amount: d.amount, refunded, disputes: outcomes });
-    await manager.query(
-      `UPDATE donations SET status = $2, stripe_charge_id = $3, stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $4),
-         payment_status = coalesce($5, payment_status), platform_fee = $6, processing_fee = $7, refunded_amount = $8, disputed_amount = $9,
-         settled_at = coalesce(settled_at, $10) WHERE id = $1`,
-      [d.id, status, charge.id, s.paymentIntent?.id ?? null, s.session?.payment_status ?? 'paid', platformFeeAmount?.toString() ?? null,
-        processingFee?.toString() ?? null, refunded.toString(), disputed.toString(), chargedAt],
-    );
-    if (firstSettlement) await this.outbox.enqueue(manager, { kind: 'donation_receipt', aggregateId: d.id, payload: { donationId: d.id } });
-    const results = await this.ledger.postMany(manager, entries.map((e) => e.input));
-    const lost = results.findIndex((r) => !r.created);
-    if (lost >= 0) throw new Error(`ledger fact ${entries[lost].input.kind}:${entries[lost].input.sourceId} was posted concurrently; retrying`);
-
-    await this.appendPublic(manager, d, entries, results.map((r) => r.entry.id));
-    return status;
+    const [plan] = await this.settle(manager, [{ donationId, facts: factsOfSnapshot(s) }]);
+    return plan ? plan.status : 'no_donation';
   }
 
-  /** Contract 4: one public entry per campaign-facing journal entry, in the same transaction. */
-  private async appendPublic(manager: EntityManager, d: Donation, entries: { input: EntryInput; publicKind?: PublicEntryInput['kind']; publicAmount?: bigint }[], entryIds: string[]): Promise<void> {
-    for (const [i, e] of entries.entries()) {
-      if (!e.publicKind || e.publicAmount === undefined || e.publicAmount === 0n) continue;
-      const isGift = e.publicKind === 'donation';
-      let commitment: string | null = null;
-      if (isGift && d.anonymous) {
-        // The salt stays private (it goes in the donor's receipt); the public leaf carries the commitment.
-        let salt = d.donorCommitmentSalt;
-        if (!salt) {
-          salt = randomBytes(32).toString('hex');
-          await manager.query(`UPDATE donations SET donor_commitment_salt = $2 WHERE id = $1`, [d.id, salt]);
-        }
-        commitment = donorCommitment(salt, d.donorName ?? d.donorEmail);
-      }
-      const appended = await this.appender.append(manager, {
-        campaignId: d.campaignId, kind: e.publicKind, amount: e.publicAmount, currency: d.currency, occurredAt: e.input.occurredAt,
-        donorDisplayName: isGift && !d.anonymous ? d.donorName : null,
-        donorCommitment: commitment,
-        publicMessage: isGift ? d.publicMessage : null,
-        payoutPurpose: null,
-        sourceRef: entryIds[i],
-      });
-      if (isGift) {
-        await manager.query(`UPDATE donations SET public_leaf_index = $2, public_leaf_hash = $3 WHERE id = $1`, [d.id, appended.index, appended.leafHash]);
-      }
+  /**
+   * Locks the gifts (id order), plans each item in order on top of the previous ones (several facts
+   * of one gift compose), and records every plan: refund/dispute rows, then the ledger writer
+   * (journal entries, public entries, outbox), then the donations' rows. Null for an unknown gift.
+   */
+  async settle(manager: EntityManager, items: readonly { donationId: string; facts: SettlementFacts }[], accept?: (state: GiftState, index: number) => boolean): Promise<(SettlementPlan | null)[]> {
+    const states = await this.settlements.lockGifts(manager, items.map((i) => i.donationId), items.flatMap((i) => sourcesOf(i.facts)));
+    const plans = items.map((item, index) => {
+      const state = states.get(item.donationId);
+      if (!state || (accept && !accept(state, index))) return null;
+      const plan = planSettlement(state, item.facts, RANDOM_IDS);
+      states.set(item.donationId, plan.next);
+      return plan;
+    });
+    const recordable = plans.filter((p): p is SettlementPlan => p !== null);
+    await this.settlements.writeRefundsAndDisputes(manager, recordable);
+    const recorded = await this.writer.record(manager, recordable);
+    await this.settlements.writeDonations(manager, recordable, recorded);
+    return plans;
+  }
+
+  /**
+   * The batch path (StripeEventDispatcher.settleBatch): plans events from their own signed data.
+   * One list call fetches the balance transactions (fees) the batch's charges name, 100 a page;
+   * an event that cannot be planned from its data answers null and is read on the per-event path.
+   */
+  async settleEvents(manager: EntityManager, events: readonly Stripe.Event[]): Promise<(string | null)[]> {
+    const routes = events.map((e) => routeEvent(e));
+    const outcomes: (string | null)[] = routes.map(() => null);
+    const planned = routes.map((r, i) => ({ r, i })).filter((x): x is { r: Extract<EventRoute, { kind: 'facts' }>; i: number } => x.r.kind === 'facts');
+    const ids = await this.settlements.resolve(planned.map((x) => x.r.links), manager);
+    const items = planned.map((x, n) => ({ ...x, donationId: ids[n] })).filter((x): x is typeof x & { donationId: string } => x.donationId !== null);
+    const fees = await this.feesOf(manager, items.filter((x) => x.r.balanceTransactionId !== null).map((x) => ({ donationId: x.donationId, chargeCreated: x.r.facts.charge!.created, id: x.r.balanceTransactionId! })));
+    const facts = items.map((x) => {
+      const bt = x.r.balanceTransactionId ? fees.get(x.r.balanceTransactionId) : undefined;
+      return bt && x.r.facts.charge ? { ...x.r.facts, charge: { ...x.r.facts.charge, balance_transaction: bt } } : x.r.facts;
+    });
+    const plans = await this.settle(manager, items.map((x, n) => ({ donationId: x.donationId, facts: facts[n] })), (state, n) => !items[n].r.onlyIfSettled || isSettled(state.donation.status));
+    plans.forEach((plan, n) => {
+      if (plan) outcomes[items[n].i] = plan.status;
+    });
+    return outcomes;
+  }
+
+  /**
+   * The balance transactions of charges whose fee is not recorded yet, by id: listed (100 a page,
+   * newest first, from the oldest charge's time) rather than read one by one; any the list missed
+   * are read singly.
+   */
+  private async feesOf(manager: EntityManager, wanted: { donationId: string; chargeCreated: number; id: string }[]): Promise<Map<string, BalanceTransactionFact>> {
+    const found = new Map<string, BalanceTransactionFact>();
+    if (wanted.length === 0) return found;
+    const pendingRows: { id: string }[] = await manager.query(`SELECT id FROM donations WHERE id = ANY($1::uuid[]) AND processing_fee IS NULL`, [[...new Set(wanted.map((w) => w.donationId))]]);
+    const pending = new Set(pendingRows.map((r) => r.id));
+    const need = new Set(wanted.filter((w) => pending.has(w.donationId)).map((w) => w.id));
+    if (need.size === 0) return found;
+    const since = Math.min(...wanted.filter((w) => need.has(w.id)).map((w) => w.chargeCreated));
+    for await (const bt of this.stripe.balanceTransactions.list({ limit: 100, created: { gte: since } })) {
+      if (need.has(bt.id)) found.set(bt.id, bt as unknown as BalanceTransactionFact);
+      if (found.size === need.size) break;
     }
+    for (const id of need) {
+      if (!found.has(id)) found.set(id, (await this.stripe.balanceTransactions.retrieve(id)) as unknown as BalanceTransactionFact);
+    }
+    return found;
   }
 }
+
+/** A full read of the gift: every fact Stripe has (refunds and disputes included). */
+function factsOfSnapshot(s: StripeSnapshot): SettlementFacts {
+  return {
+    session: s.session ? { status: s.session.status, payment_status: s.session.payment_status } : null,
+    paymentIntentId: s.paymentIntent?.id ?? null,
+    charge: s.charge as unknown as ChargeFact | null,
+    refunds: s.refunds as unknown as RefundFact[],
+    disputes: s.disputes as unknown as DisputeFact[],
+  };
+}
+
+/** The source ids a set of facts may already be posted under (to read what is posted in one query). */
+function sourcesOf(f: SettlementFacts): string[] {
+  const out: string[] = [];
+  if (f.charge) {
+    out.push(f.charge.id);
+    const bt = f.charge.balance_transaction;
+    if (bt) out.push(typeof bt === 'string' ? bt : bt.id);
+  }
+  for (const r of f.refunds ?? []) out.push(r.id);
+  for (const x of f.disputes ?? []) out.push(x.id);
+  return out;
+}
+
+const RANDOM_IDS = { uuid: () => randomUUID(), salt: () => randomBytes(32).toString('hex') };

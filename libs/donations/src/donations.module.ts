@@ -11,8 +11,10 @@ import { DonationsQueryService } from './donations-query.service.js';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
+import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
+import { SettlementRepository } from './persistence/settlement.repository.js';
 
-/** Stripe event types that can change a gift; each one triggers a full re-read of the gift. */
+/** Stripe event types that can change a gift. */
 export const DONATION_EVENT_TYPES = [
   'checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired',
   'charge.succeeded', 'charge.updated', 'charge.failed', 'charge.refunded', 'charge.refund.updated', 'refund.created', 'refund.updated',
@@ -23,7 +25,7 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry,
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository,
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
   ],
   exports: [CampaignReader, CheckoutService, DonationSyncService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
@@ -35,6 +37,13 @@ export class DonationsModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.dispatcher.register(DONATION_EVENT_TYPES, (event) => this.sync.handleEvent(event));
+    // A card gift's own events are planned in batches from their signed data; the rest (refunds,
+    // disputes, failures) and anything a batch cannot plan are read from Stripe one event at a time.
+    const planned: readonly string[] = EVENT_PLANNED_TYPES;
+    this.dispatcher.register(DONATION_EVENT_TYPES.filter((t) => !planned.includes(t)), (event) => this.sync.handleEvent(event));
+    this.dispatcher.registerBatch(EVENT_PLANNED_TYPES, {
+      handle: (manager, events) => this.sync.settleEvents(manager, events),
+      single: (event) => this.sync.handleEvent(event),
+    });
   }
 }

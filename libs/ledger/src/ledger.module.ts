@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
+import { NotificationsModule } from '@ataa/notifications';
+import { TransparencyModule } from '@ataa/transparency';
+import { LedgerWriter } from './ledger-writer.js';
 import { LedgerService } from './ledger.service.js';
 
+/** The ledger, and the one writer that records planned money movements with their public entries and messages. */
 @Module({
-  providers: [LedgerService],
-  exports: [LedgerService],
+  imports: [TransparencyModule, NotificationsModule],
+  providers: [LedgerService, LedgerWriter],
+  exports: [LedgerService, LedgerWriter],
 })
 export class LedgerModule {}

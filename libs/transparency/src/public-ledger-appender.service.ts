@@ -5,7 +5,9 @@ import {
   ANONYMOUS, appendToFrontier, canonicalJson, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, LEAF_VERSION, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange, TERMS_LEAF_VERSION,
 } from './domain/index.js';
-import { PublicLedgerRepository } from './persistence/public-ledger.repository.js';
+import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
+
+type NewNode = { level: number; index: number; hash: Buffer };
 
 /** What the ledger hands over for each posting that concerns a campaign (contract 4). */
 export interface PublicEntryInput {
@@ -45,47 +47,92 @@ export class PublicLedgerAppender {
   constructor(private readonly repository: PublicLedgerRepository) {}
 
   async append(manager: EntityManager, input: PublicEntryInput): Promise<AppendedEntry> {
-    const checked = this.validate(input);
-    const log = await this.repository.lockLog(manager, input.campaignId, input.currency, emptyRoot());
-    const existing = await this.repository.findBySource(manager, input.campaignId, input.sourceRef, input.kind);
-    if (existing) return { index: existing.index, leafHash: existing.leafHash.toString('hex'), created: false };
-    if (log.currency !== input.currency) {
-      throw new DomainError('public_entry_currency_mismatch', `this campaign's public ledger is in ${log.currency}, not ${input.currency}`, 409);
+    const [appended] = await this.appendMany(manager, [input]);
+    return appended;
+  }
+
+  /**
+   * Appends several entries in the caller's transaction, in the order given: per campaign, one log
+   * lock (campaigns locked in id order, so concurrent batches cannot deadlock), k leaves folded into
+   * the frontier in memory, and one multi-row write for all campaigns (entries, nodes, totals,
+   * donors, log heads). The leaves, their indexes and the roots are exactly those that appending the
+   * same entries one at a time gives.
+   */
+  async appendMany(manager: EntityManager, inputs: readonly PublicEntryInput[]): Promise<AppendedEntry[]> {
+    if (inputs.length === 0) return [];
+    const checked = inputs.map((input) => this.validate(input));
+    const campaigns = [...new Set(inputs.map((i) => i.campaignId))].sort();
+    const logs = new Map<string, LogState>();
+    for (const campaignId of campaigns) {
+      const first = inputs.find((i) => i.campaignId === campaignId)!;
+      logs.set(campaignId, await this.repository.lockLog(manager, campaignId, first.currency, emptyRoot()));
     }
-    const index = log.size;
-    const balance = log.balance + input.amount;
-    const time = input.occurredAt.toISOString();
-    const terms = input.kind === 'terms_changed' ? input.terms! : null;
-    const leaf: PublicLeaf = {
-      v: terms ? TERMS_LEAF_VERSION : LEAF_VERSION,
-      campaign: input.campaignId,
-      index,
-      time,
-      kind: input.kind,
-      amount: input.amount.toString(),
-      currency: input.currency,
-      donor: checked.donor,
-      donorCommitment: input.donorCommitment ?? null,
-      message: checked.message,
-      purpose: checked.purpose,
-      balance: balance.toString(),
-      ...(terms ? { terms } : {}),
-    };
-    const hash = publicLeafHash(leaf);
-    const appended = appendToFrontier(decodeFrontier(log.frontier), log.size, hash);
-    const identity = input.kind === 'donation' ? publicDonorIdentity(leaf) : null;
-    await this.repository.insertAppended(
-      manager,
-      {
+    const existing = await this.repository.findManyBySource(manager, inputs.map((i) => ({ campaignId: i.campaignId, sourceRef: i.sourceRef, kind: i.kind })));
+    const results: AppendedEntry[] = new Array(inputs.length);
+    const work = new Map<string, { log: LogState; frontier: Buffer[]; size: number; balance: bigint; root: Buffer; rows: NewEntryRow[]; nodes: NewNode[]; donors: Set<string>; anonymous: number }>();
+    const seen = new Set<string>();
+    for (const [i, input] of inputs.entries()) {
+      const key = `${input.campaignId}\u0000${input.sourceRef}\u0000${input.kind}`;
+      const found = existing.get(key);
+      if (found) {
+        results[i] = { index: found.index, leafHash: found.leafHash.toString('hex'), created: false };
+        continue;
+      }
+      if (seen.has(key)) throw new DomainError('public_entry_invalid', `public entry ${input.kind} for ${input.sourceRef} appears twice in one batch`, 400);
+      seen.add(key);
+      const log = logs.get(input.campaignId)!;
+      if (log.currency !== input.currency) {
+        throw new DomainError('public_entry_currency_mismatch', `this campaign's public ledger is in ${log.currency}, not ${input.currency}`, 409);
+      }
+      let w = work.get(input.campaignId);
+      if (!w) {
+        w = { log, frontier: decodeFrontier(log.frontier), size: log.size, balance: log.balance, root: log.rootHash, rows: [], nodes: [], donors: new Set(), anonymous: 0 };
+        work.set(input.campaignId, w);
+      }
+      const index = w.size;
+      const balance = w.balance + input.amount;
+      const time = input.occurredAt.toISOString();
+      const terms = input.kind === 'terms_changed' ? input.terms! : null;
+      const { donor, message, purpose } = checked[i];
+      const leaf: PublicLeaf = {
+        v: terms ? TERMS_LEAF_VERSION : LEAF_VERSION,
+        campaign: input.campaignId,
+        index,
+        time,
+        kind: input.kind,
+        amount: input.amount.toString(),
+        currency: input.currency,
+        donor,
+        donorCommitment: input.donorCommitment ?? null,
+        message,
+        purpose,
+        balance: balance.toString(),
+        ...(terms ? { terms } : {}),
+      };
+      const hash = publicLeafHash(leaf);
+      const appended = appendToFrontier(w.frontier, index, hash);
+      w.frontier = appended.frontier;
+      w.root = appended.root;
+      w.size = index + 1;
+      w.balance = balance;
+      w.nodes.push(...appended.newNodes);
+      const identity = input.kind === 'donation' ? publicDonorIdentity(leaf) : null;
+      if (identity !== null) w.donors.add(identity);
+      else if (input.kind === 'donation') w.anonymous++;
+      w.rows.push({
         campaignId: input.campaignId, index, occurredAt: input.occurredAt, month: monthOf(time), kind: input.kind, amount: input.amount,
-        currency: input.currency, donorName: checked.donor, donorCommitment: input.donorCommitment ?? null, publicMessage: checked.message,
-        payoutPurpose: checked.purpose, balance, leafHash: hash, sourceRef: input.sourceRef, terms: terms ? canonicalJson(terms) : null,
-      },
-      appended.newNodes,
-      { size: index + 1, rootHash: appended.root, frontier: encodeFrontier(appended.frontier), balance },
-      { name: identity, anonymousGift: input.kind === 'donation' && identity === null },
-    );
-    return { index, leafHash: hash.toString('hex'), created: true };
+        currency: input.currency, donorName: donor, donorCommitment: input.donorCommitment ?? null, publicMessage: message,
+        payoutPurpose: purpose, balance, leafHash: hash, sourceRef: input.sourceRef, terms: terms ? canonicalJson(terms) : null,
+      });
+      results[i] = { index, leafHash: hash.toString('hex'), created: true };
+    }
+    if (work.size > 0) {
+      await this.repository.insertAppendedMany(manager, [...work.values()].map((w) => ({
+        campaignId: w.log.campaignId, previousSize: w.log.size, entries: w.rows, nodes: w.nodes, donorNames: [...w.donors], anonymousGifts: w.anonymous,
+        state: { size: w.size, rootHash: w.root, frontier: encodeFrontier(w.frontier), balance: w.balance },
+      })));
+    }
+    return results;
   }
 
   private validate(input: PublicEntryInput): { donor: string | null; message: string | null; purpose: string | null } {

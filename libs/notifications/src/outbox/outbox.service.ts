@@ -24,7 +24,18 @@ export class OutboxService {
       // Without the caller's transaction the row could exist without the donation, or the reverse.
       throw new Error('OutboxService.enqueue must run inside the transaction that records the change');
     }
-    const dedupeKey = message.dedupeKey !== undefined ? message.dedupeKey : message.kind === 'receipt_copy' ? null : `${message.kind}:${message.aggregateId}`;
-    return this.repository.insertOutbox(manager, { kind: message.kind, aggregateId: message.aggregateId, payload: message.payload ?? {}, dedupeKey });
+    return this.repository.insertOutbox(manager, toRow(message));
   }
+
+  /** Several messages in one statement (a settlement batch's receipts and notices); duplicates by dedupe key are skipped. */
+  async enqueueMany(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('OutboxService.enqueueMany must run inside the transaction that records the change');
+    return this.repository.insertOutboxMany(manager, messages.map(toRow));
+  }
+}
+
+function toRow(message: OutboxMessage) {
+  const dedupeKey = message.dedupeKey !== undefined ? message.dedupeKey : message.kind === 'receipt_copy' ? null : `${message.kind}:${message.aggregateId}`;
+  return { kind: message.kind, aggregateId: message.aggregateId, payload: message.payload ?? {}, dedupeKey };
 }

@@ -59,6 +59,18 @@ export class NotificationsRepository {
     return { id: existing.id, created: false };
   }
 
+  /** Inserts several outbox rows in one statement (caller's transaction); rows whose dedupe key exists already are skipped. */
+  async insertOutboxMany(manager: EntityManager, rows: readonly { kind: OutboxKind; aggregateId: string; payload: Record<string, unknown>; dedupeKey: string | null }[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO outbox (kind, aggregate_id, payload, dedupe_key)
+       SELECT k, a, p, d FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY AS t(k, a, p, d, n) ORDER BY n
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [rows.map((r) => r.kind), rows.map((r) => r.aggregateId), rows.map((r) => JSON.stringify(r.payload)), rows.map((r) => r.dedupeKey)],
+    );
+    return inserted.length;
+  }
+
   /** Locks up to `limit` unrelayed rows; rows locked by another relay are skipped, not waited for. */
   async lockUnrelayed(manager: EntityManager, limit: number): Promise<string[]> {
     const rows: { id: string }[] = await manager.query(

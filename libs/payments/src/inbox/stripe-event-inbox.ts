@@ -14,6 +14,8 @@ export interface InboxEvent {
   payload: Stripe.Event;
   receivedAt: Date;
   processedAt: Date | null;
+  /** What processing did (`settled`, `no_donation`, ...), once processed. */
+  outcome: string | null;
   attempts: number;
   lastError: string | null;
   lastAttemptAt: Date | null;
@@ -117,6 +119,56 @@ export class StripeEventInbox implements OnModuleInit {
     return row ? { attempts: row.attempts, deadLettered: row.dead_lettered_at !== null, error: message } : null;
   }
 
+  /**
+   * Locks up to `limit` fresh events of these types (never attempted: not failed, not handed to the
+   * per-event path), oldest first, skipping those another batch holds; in the caller's transaction.
+   */
+  async claimBatch(manager: EntityManager, types: readonly string[], limit: number, onlyIds?: readonly string[]): Promise<InboxEvent[]> {
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT * FROM stripe_events
+       WHERE processed_at IS NULL AND dead_lettered_at IS NULL AND last_attempt_at IS NULL AND type = ANY($1::text[])
+         AND ($3::text[] IS NULL OR id = ANY($3::text[]))
+       ORDER BY received_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [types, limit, onlyIds ?? null],
+    );
+    return rows.map(toInbox);
+  }
+
+  /** Marks a batch's events processed, each with its outcome, in the caller's transaction. */
+  async markProcessedMany(manager: EntityManager, outcomes: readonly { id: string; outcome: string }[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    await manager.query(
+      `UPDATE stripe_events e SET processed_at = now(), outcome = t.outcome, attempts = e.attempts + 1, last_attempt_at = now(), last_error = NULL
+       FROM unnest($1::text[], $2::text[]) AS t(id, outcome) WHERE e.id = t.id AND e.processed_at IS NULL`,
+      [outcomes.map((o) => o.id), outcomes.map((o) => o.outcome.slice(0, 200))],
+    );
+  }
+
+  /**
+   * Hands events to the per-event path (a batch could not plan them from their own data, or the
+   * batch failed): stamped so no batch claims them again, and queued (job id = event id). No
+   * attempt is counted: the per-event path counts its own.
+   */
+  async deferToSingle(eventIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
+    if (eventIds.length === 0) return;
+    await manager.query(`UPDATE stripe_events SET last_attempt_at = now() WHERE id = ANY($1::text[]) AND processed_at IS NULL`, [eventIds]);
+  }
+
+  /** Queues events for the per-event path once their deferral is committed (without waiting on Redis). */
+  async requeueForSingle(eventIds: readonly string[]): Promise<void> {
+    for (const id of eventIds) {
+      await this.requeue(id).catch((error: Error) => this.logger.warn(`event ${id} stays in the inbox until the sweep: ${error.message}`));
+    }
+  }
+
+  /** The event's row once no batch holds it (waits for a batch in flight to commit or roll back). */
+  async findSettled(eventId: string): Promise<InboxEvent | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query(`SELECT * FROM stripe_events WHERE id = $1 FOR UPDATE`, [eventId]);
+      return row ? toInbox(row) : null;
+    });
+  }
+
   /** Unprocessed events received more than `olderThanMs` ago, oldest first (for the sweep); never dead-lettered ones. */
   async unprocessed(olderThanMs: number, limit = 500): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
@@ -207,7 +259,7 @@ export class StripeEventInbox implements OnModuleInit {
 function toInbox(row: Record<string, unknown>): InboxEvent {
   return {
     id: row.id as string, type: row.type as string, account: row.account as string | null, objectId: row.object_id as string | null,
-    payload: row.payload as Stripe.Event, receivedAt: row.received_at as Date, processedAt: row.processed_at as Date | null, attempts: row.attempts as number,
+    payload: row.payload as Stripe.Event, receivedAt: row.received_at as Date, processedAt: row.processed_at as Date | null, outcome: (row.outcome as string | null) ?? null, attempts: row.attempts as number,
     lastError: (row.last_error as string | null) ?? null, lastAttemptAt: (row.last_attempt_at as Date | null) ?? null,
     deadLetteredAt: (row.dead_lettered_at as Date | null) ?? null,
   };

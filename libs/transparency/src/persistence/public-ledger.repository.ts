@@ -66,6 +66,19 @@ export interface NewEntryRow {
   terms: string | null;
 }
 
+/** One campaign's part of a batch append: its new entries and nodes, and its log's head before and after. */
+export interface AppendedLog {
+  campaignId: string;
+  previousSize: number;
+  entries: NewEntryRow[];
+  nodes: { level: number; index: number; hash: Buffer }[];
+  /** Names of this batch's named gifts (each once); those new to the campaign count as new donors. */
+  donorNames: string[];
+  /** Anonymous gifts in this batch (each counts as a donor). */
+  anonymousGifts: number;
+  state: { size: number; rootHash: Buffer; frontier: Buffer; balance: bigint };
+}
+
 /**
  * Time and leaf hash come as the text the public entry shows (ISO 8601 in UTC with milliseconds, as
  * Date#toISOString writes it; lower-case hex): no Date or Buffer per row on the hot read paths.
@@ -222,57 +235,80 @@ export class PublicLedgerRepository {
     return this.toLog(rows[0]);
   }
 
-  async findBySource(manager: EntityManager, campaignId: string, sourceRef: string, kind: PublicEntryKind): Promise<{ index: number; leafHash: Buffer } | null> {
-    const rows = await manager.query(
-      `SELECT idx, leaf_hash FROM public_ledger_entries WHERE campaign_id = $1 AND source_ref = $2 AND kind = $3`,
-      [campaignId, sourceRef, kind],
+  /** Entries already appended for these (campaign, source, kind) triples, keyed `campaign\0source\0kind`. */
+  async findManyBySource(manager: EntityManager, refs: readonly { campaignId: string; sourceRef: string; kind: PublicEntryKind }[]): Promise<Map<string, { index: number; leafHash: Buffer }>> {
+    const rows: { campaign_id: string; source_ref: string; kind: string; idx: string; leaf_hash: Buffer }[] = await manager.query(
+      `SELECT e.campaign_id, e.source_ref, e.kind, e.idx, e.leaf_hash FROM public_ledger_entries e
+       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS t(c, s, k) ON e.campaign_id = t.c AND e.source_ref = t.s AND e.kind = t.k`,
+      [refs.map((r) => r.campaignId), refs.map((r) => r.sourceRef), refs.map((r) => r.kind)],
     );
-    return rows[0] ? { index: Number(rows[0].idx), leafHash: rows[0].leaf_hash } : null;
+    return new Map(rows.map((r) => [`${r.campaign_id}\u0000${r.source_ref}\u0000${r.kind}`, { index: Number(r.idx), leafHash: r.leaf_hash }]));
   }
 
   /**
-   * Writes one appended entry: the entry, the interior nodes it completed, the new log state, the
-   * month/kind totals and (for named gifts) the donor name, in one round trip.
+   * Writes the entries appended to several campaigns' logs in one round trip: the entries, the
+   * interior nodes they completed, the month/kind totals, the new donor names and each log's new
+   * head. Each log is updated only from the size it was locked at; anything else (it cannot move
+   * while locked) fails the statement so the whole transaction rolls back.
    */
-  async insertAppended(
-    manager: EntityManager,
-    entry: NewEntryRow,
-    nodes: { level: number; index: number; hash: Buffer }[],
-    state: { size: number; rootHash: Buffer; frontier: Buffer; balance: bigint },
-    donor: { name: string | null; anonymousGift: boolean },
-  ): Promise<void> {
+  async insertAppendedMany(manager: EntityManager, logs: readonly AppendedLog[]): Promise<void> {
+    const entries = logs.flatMap((l) => l.entries);
+    const nodes = logs.flatMap((l) => l.nodes.map((n) => ({ campaignId: l.campaignId, ...n })));
+    const totals = new Map<string, { campaignId: string; month: string; kind: string; entries: number; amount: bigint }>();
+    for (const e of entries) {
+      const key = `${e.campaignId}|${e.month}|${e.kind}`;
+      const t = totals.get(key) ?? { campaignId: e.campaignId, month: e.month, kind: e.kind, entries: 0, amount: 0n };
+      t.entries++;
+      t.amount += e.amount;
+      totals.set(key, t);
+    }
+    const sortedTotals = [...totals.values()].sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : a.month < b.month ? -1 : a.month > b.month ? 1 : a.kind < b.kind ? -1 : 1));
+    const donors = logs.flatMap((l) => l.donorNames.map((name) => ({ campaignId: l.campaignId, name })));
     const result: unknown = await manager.query(
       `WITH entry AS (
          INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
            public_message, payout_purpose, balance, leaf_hash, source_ref, terms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $23) RETURNING 1
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
+           $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[])
+         RETURNING 1
        ), nodes AS (
          INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
-         SELECT $1, l, i, h FROM unnest($15::smallint[], $16::bigint[], $17::bytea[]) AS t(l, i, h) RETURNING 1
+         SELECT * FROM unnest($16::uuid[], $17::smallint[], $18::bigint[], $19::bytea[]) RETURNING 1
        ), totals AS (
-         INSERT INTO transparency_totals (campaign_id, month, kind, entries, amount) VALUES ($1, $4, $5, 1, $6)
-         ON CONFLICT (campaign_id, month, kind) DO UPDATE SET entries = transparency_totals.entries + 1, amount = transparency_totals.amount + EXCLUDED.amount
+         INSERT INTO transparency_totals AS t (campaign_id, month, kind, entries, amount)
+         SELECT * FROM unnest($20::uuid[], $21::text[], $22::text[], $23::int[], $24::bigint[])
+         ON CONFLICT (campaign_id, month, kind) DO UPDATE SET entries = t.entries + EXCLUDED.entries, amount = t.amount + EXCLUDED.amount
          RETURNING 1
        ), donor AS (
-         INSERT INTO transparency_donors (campaign_id, donor_name) SELECT $1, $18 WHERE $18::text IS NOT NULL
-         ON CONFLICT DO NOTHING RETURNING 1
+         INSERT INTO transparency_donors (campaign_id, donor_name) SELECT * FROM unnest($25::uuid[], $26::text[])
+         ON CONFLICT DO NOTHING RETURNING campaign_id
+       ), head AS (
+         SELECT * FROM unnest($27::uuid[], $28::bigint[], $29::bigint[], $30::bytea[], $31::bytea[], $32::bigint[], $33::int[])
+           AS h(campaign_id, previous_size, size, root_hash, frontier, balance, anonymous)
        )
-       UPDATE transparency_logs SET size = $2 + 1, root_hash = $19, frontier = $20, balance = $12,
-         donors = donors + (SELECT count(*) FROM donor) + $21, updated_at = now()
-       WHERE campaign_id = $1 AND size = $2 AND (SELECT count(*) FROM entry) = 1 AND (SELECT count(*) FROM totals) = 1
-         AND (SELECT count(*) FROM nodes) = $22
-       RETURNING size`,
+       UPDATE transparency_logs l SET size = h.size, root_hash = h.root_hash, frontier = h.frontier, balance = h.balance,
+         donors = l.donors + (SELECT count(*) FROM donor d WHERE d.campaign_id = l.campaign_id) + h.anonymous, updated_at = now()
+       FROM head h
+       WHERE l.campaign_id = h.campaign_id AND l.size = h.previous_size
+         AND (SELECT count(*) FROM entry) = $34 AND (SELECT count(*) FROM nodes) = $35 AND (SELECT count(*) FROM totals) = $36
+       RETURNING l.size`,
       [
-        entry.campaignId, entry.index, entry.occurredAt, entry.month, entry.kind, entry.amount.toString(), entry.currency,
-        entry.donorName, entry.donorCommitment, entry.publicMessage, entry.payoutPurpose, entry.balance.toString(), entry.leafHash, entry.sourceRef,
-        nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash),
-        donor.name, state.rootHash, state.frontier, donor.anonymousGift ? 1 : 0, nodes.length, entry.terms,
+        entries.map((e) => e.campaignId), entries.map((e) => e.index), entries.map((e) => e.occurredAt.toISOString()), entries.map((e) => e.month),
+        entries.map((e) => e.kind), entries.map((e) => e.amount.toString()), entries.map((e) => e.currency), entries.map((e) => e.donorName),
+        entries.map((e) => e.donorCommitment), entries.map((e) => e.publicMessage), entries.map((e) => e.payoutPurpose), entries.map((e) => e.balance.toString()),
+        entries.map((e) => e.leafHash), entries.map((e) => e.sourceRef), entries.map((e) => e.terms),
+        nodes.map((n) => n.campaignId), nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash),
+        sortedTotals.map((t) => t.campaignId), sortedTotals.map((t) => t.month), sortedTotals.map((t) => t.kind), sortedTotals.map((t) => t.entries), sortedTotals.map((t) => t.amount.toString()),
+        donors.map((d) => d.campaignId), donors.map((d) => d.name),
+        logs.map((l) => l.campaignId), logs.map((l) => l.previousSize), logs.map((l) => l.state.size), logs.map((l) => l.state.rootHash),
+        logs.map((l) => l.state.frontier), logs.map((l) => l.state.balance.toString()), logs.map((l) => l.anonymousGifts),
+        entries.length, nodes.length, sortedTotals.length,
       ],
     );
-    // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row means the log
-    // moved under us (it cannot while the row is locked): fail so the whole transaction rolls back.
+    // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row per log means a
+    // log moved under us (it cannot while locked): fail so the whole transaction rolls back.
     const updated = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
-    if (!Array.isArray(updated) || updated.length !== 1) throw new Error('public ledger append lost its log state');
+    if (!Array.isArray(updated) || updated.length !== logs.length) throw new Error('public ledger append lost its log state');
   }
 
   /** One page of entries, by keyset on the leaf index. */

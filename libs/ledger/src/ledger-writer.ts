@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { OutboxMessage, OutboxService } from '@ataa/notifications';
+import { AppendedEntry, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
+import { EntryInput } from './domain/entry.js';
+import { LedgerService } from './ledger.service.js';
+
+/** A journal entry a planner decided on and, when it is campaign-facing, the public entry that shows it. */
+export interface PlannedEntry {
+  input: EntryInput;
+  /** The public entry (its sourceRef is the journal entry's id, filled in here); none for entries the public never sees. */
+  public?: Omit<PublicEntryInput, 'sourceRef'> | null;
+}
+
+/** What a money-moving use case records: its journal entries (with their public entries) and its messages. */
+export interface MoneyPlan {
+  entries: PlannedEntry[];
+  outbox: OutboxMessage[];
+}
+
+export interface RecordedEntry {
+  entryId: string;
+  /** The public entry appended for it, or null. */
+  public: AppendedEntry | null;
+}
+
+/**
+ * The one writer of planned money movements: records a batch of plans in the caller's transaction
+ * with multi-row statements — all journal entries (one insert, postings ordered by account), then
+ * each entry's public entry (one append per campaign), then the outbox rows. "One public entry per
+ * campaign-facing journal entry, in the same transaction" holds by construction: a planned entry
+ * carries its public entry, and both are written here or neither is.
+ */
+@Injectable()
+export class LedgerWriter {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly appender: PublicLedgerAppender,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Answers, per plan, its recorded entries in plan order. A fact already posted fails the whole batch (the caller's row locks make that a bug or a race to retry). */
+  async record(manager: EntityManager, plans: readonly MoneyPlan[]): Promise<RecordedEntry[][]> {
+    const flat = plans.flatMap((p) => p.entries);
+    const posted = await this.ledger.postMany(manager, flat.map((e) => e.input));
+    const lost = posted.findIndex((r) => !r.created);
+    if (lost >= 0) throw new Error(`ledger fact ${flat[lost].input.kind}:${flat[lost].input.sourceId} was posted concurrently; retrying`);
+
+    const publicAt: number[] = [];
+    const publicInputs: PublicEntryInput[] = [];
+    for (const [i, e] of flat.entries()) {
+      if (!e.public || (e.public.amount === 0n && e.public.kind !== 'terms_changed')) continue;
+      publicAt.push(i);
+      publicInputs.push({ ...e.public, sourceRef: posted[i].entry.id });
+    }
+    const appended = await this.appender.appendMany(manager, publicInputs);
+    const publicOf = new Map(publicAt.map((i, n) => [i, appended[n]]));
+
+    await this.outbox.enqueueMany(manager, plans.flatMap((p) => p.outbox));
+
+    const out: RecordedEntry[][] = [];
+    let i = 0;
+    for (const plan of plans) {
+      out.push(plan.entries.map(() => {
+        const recorded = { entryId: posted[i].entry.id, public: publicOf.get(i) ?? null };
+        i++;
+        return recorded;
+      }));
+    }
+    return out;
+  }
+}
