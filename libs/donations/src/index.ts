@@ -15,3 +15,8 @@ export {
   decideCloseOut, planGiftRefund, planItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund, payoutsAllowed,
   type CloseOutDecision, type CloseOutReason, type CloseOutStatus, type CloseOutItemStatus, type CloseOutGift, type GiftRefundPlan,
 } from './domain/closeout.js';
+export {
+  planSettlement, SettlementMismatchError, type SettlementPlan, type SettlementFacts, type GiftState, type ChargeFact, type RefundFact, type DisputeFact,
+  type BalanceTransactionFact, type DonationChange, type IdSource,
+} from './domain/settlement.js';
+export { routeEvent, EVENT_PLANNED_TYPES, type EventRoute, type EventLinks } from './domain/event-facts.js';

@@ -1,5 +1,5 @@
 export { createTestEnvironment, deleteRedisPrefix, TEST_REDIS_URL, type TestEnvironment } from './test-environment.js';
-export { createTestDatabase, templateDatabaseName, withServerClient, type TestDatabase } from './test-database.js';
+export { createTestDatabase, templateDatabaseName, withServerClient, testDatabaseUrl, type TestDatabase } from './test-database.js';
 export { startTestApi, startTestWorker, baseUrlOf, setAuthRateLimits } from './test-app.js';
 export { startSmtpSink, type SmtpSink, type ReceivedMail } from './smtp-sink.js';
 export { startTestSandbox, TEST_STRIPE_SECRET_KEY, TEST_STRIPE_WEBHOOK_SECRET, TEST_RETRY_POLICY, type TestSandbox, type TestSandboxOptions } from './stripe-sandbox.js';

@@ -40,7 +40,8 @@ export class DonationDto {
   @ApiProperty({ description: 'Charged, minor units' }) amount: string;
   @ApiProperty({ description: 'Chosen by the donor for the campaign, minor units' }) chosenAmount: string;
   @ApiProperty() coveredFees: string;
-  @ApiProperty({ nullable: true }) processingFee: string | null;
+  @ApiProperty({ nullable: true, description: "Stripe's processing fee, minor units; null until known" }) processingFee: string | null;
+  @ApiProperty({ description: "Settled, and Stripe's processing fee not known yet: it is posted when the charge's balance transaction arrives" }) feePending: boolean;
   @ApiProperty({ nullable: true }) platformFee: string | null;
   @ApiProperty() refundedAmount: string;
   @ApiProperty() disputedAmount: string;
@@ -65,7 +66,8 @@ export function toRefundDto(r: DonationRefund): RefundDto {
 export function toDonationDto(d: Donation, refunds?: DonationRefund[]): DonationDto {
   return {
     id: d.id, campaignId: d.campaignId, status: d.status, currency: d.currency, amount: d.amount.toString(), chosenAmount: d.chosenAmount.toString(),
-    coveredFees: d.coveredFees.toString(), processingFee: d.processingFee?.toString() ?? null, platformFee: d.platformFee?.toString() ?? null,
+    coveredFees: d.coveredFees.toString(), processingFee: d.processingFee?.toString() ?? null,
+    feePending: d.settledAt !== null && d.processingFee === null, platformFee: d.platformFee?.toString() ?? null,
     refundedAmount: d.refundedAmount.toString(), disputedAmount: d.disputedAmount.toString(), donorName: d.donorName, donorEmail: d.donorEmail,
     anonymous: d.anonymous, publicMessage: d.publicMessage, createdAt: d.createdAt.toISOString(), settledAt: d.settledAt?.toISOString() ?? null,
     ...(refunds ? { refunds: refunds.map(toRefundDto) } : {}),

@@ -221,6 +221,9 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
     }
   }
 
+  // A known balance transaction without a fee: the fee is known, and zero (no longer pending).
+  if (bt && bt.fee === 0 && processingFee === null) processingFee = 0n;
+
   // Refunds: ours (matched by id or our request id in metadata) and those made in Stripe's dashboard.
   let refunded = d.refundedAmount;
   const recordedRefunds = state.refunds.map((r) => ({ ...r }));

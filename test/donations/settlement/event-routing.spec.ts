@@ -1,0 +1,35 @@
+import { routeEvent } from '@ataa/donations';
+
+/** Which events the batch path plans from their own signed data, and which it reads from Stripe. */
+describe('routing Stripe events between the batch path and a read', () => {
+  const charge = { id: 'ch_1', object: 'charge', status: 'succeeded', paid: true, amount: 5000, currency: 'usd', created: 1_772_359_300, payment_intent: 'pi_1', metadata: { donation_id: 'd1' } };
+  const event = (type: string, object: Record<string, unknown>) => ({ type, data: { object } });
+
+  it('a succeeded charge is planned from the event; its balance transaction id is what the batch lists', () => {
+    expect(routeEvent(event('charge.succeeded', { ...charge, balance_transaction: null }))).toMatchObject({
+      kind: 'facts', onlyIfSettled: false, balanceTransactionId: null, links: { donationId: 'd1', paymentIntentId: 'pi_1', chargeId: 'ch_1' },
+      facts: { charge: { id: 'ch_1', amount: 5000, balance_transaction: null }, refunds: null, disputes: null },
+    });
+    expect(routeEvent(event('charge.updated', { ...charge, balance_transaction: 'txn_1' }))).toMatchObject({ kind: 'facts', balanceTransactionId: 'txn_1' });
+  });
+
+  it('a paid session or payment intent adds nothing a settled gift lacks; an unsettled one is read from Stripe', () => {
+    expect(routeEvent(event('checkout.session.completed', { id: 'cs_1', object: 'checkout.session', status: 'complete', payment_status: 'paid', payment_intent: 'pi_1', metadata: {} })))
+      .toMatchObject({ kind: 'facts', onlyIfSettled: true, links: { sessionId: 'cs_1', paymentIntentId: 'pi_1' } });
+    expect(routeEvent(event('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent', latest_charge: 'ch_1', metadata: {} }))).toMatchObject({ kind: 'facts', onlyIfSettled: true });
+  });
+
+  it('an unpaid (bank debit) or expired session is planned from the event', () => {
+    expect(routeEvent(event('checkout.session.completed', { id: 'cs_1', object: 'checkout.session', status: 'complete', payment_status: 'unpaid', payment_intent: 'pi_1' })))
+      .toMatchObject({ kind: 'facts', onlyIfSettled: false, facts: { session: { status: 'complete', payment_status: 'unpaid' } } });
+    expect(routeEvent(event('checkout.session.expired', { id: 'cs_1', object: 'checkout.session', status: 'expired', payment_status: 'unpaid' }))).toMatchObject({ kind: 'facts', onlyIfSettled: false });
+  });
+
+  it('refunds, disputes, failures, a pending or malformed charge are read', () => {
+    for (const e of [
+      event('charge.refunded', charge), event('refund.created', { id: 're_1', object: 'refund' }), event('charge.dispute.created', { id: 'dp_1', object: 'dispute' }),
+      event('charge.failed', { ...charge, status: 'failed' }), event('charge.updated', { ...charge, status: 'pending' }), event('charge.succeeded', { ...charge, amount: '5000' }),
+      event('charge.succeeded', { ...charge, object: 'payment_intent' }),
+    ]) expect(routeEvent(e)).toEqual({ kind: 'read' });
+  });
+});
