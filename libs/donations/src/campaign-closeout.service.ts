@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@ataa/config';
 import { DomainError, NotFoundError } from '@ataa/common';
@@ -9,7 +9,7 @@ import type { Principal } from '@ataa/organizations';
 import { TransactionRunner } from '@ataa/database';
 import { LedgerService } from '@ataa/ledger';
 import { MetricsService } from '@ataa/observability';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import { JobProducer, QUEUES } from '@ataa/queue';
 import {
   closeOutStatus, CloseOutDecision, CloseOutItemStatus, CloseOutReason, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems,
@@ -103,7 +103,7 @@ export class CampaignCloseOutService {
     private readonly ledger: LedgerService,
     private readonly refunds: RefundsService,
     private readonly sync: DonationSyncService,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly producer: JobProducer,
     metrics: MetricsService,
@@ -315,7 +315,7 @@ export class CampaignCloseOutService {
     );
     for (const r of rows) {
       try {
-        await this.stripe.checkout.sessions.expire(r.stripe_checkout_session_id);
+        await this.stripe.expireCheckoutSession(r.stripe_checkout_session_id);
       } catch {
         // Already complete or expired: its webhook decides.
       }
@@ -377,9 +377,9 @@ export class CampaignCloseOutService {
     const [row] = await this.dataSource.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [refund.donationId]);
     let made: Stripe.Refund;
     try {
-      made = await this.stripe.refunds.create(
+      made = await this.stripe.createRefund(
         { charge: row.stripe_charge_id, amount: Number(current.amount), reason: 'requested_by_customer', metadata: { refund_request_id: current.id, donation_id: current.donationId } },
-        { idempotencyKey: `refund:${current.id}` },
+        `refund:${current.id}`,
       );
     } catch (error) {
       const stripeError = error as { type?: string; code?: string };

@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { DomainError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
 import { assertAcceptsDonations, CampaignReader } from './persistence/campaign-reader.js';
@@ -40,7 +40,7 @@ export class CheckoutService {
     private readonly dataSource: DataSource,
     private readonly campaigns: CampaignReader,
     private readonly config: AppConfig,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   async start(slug: string, input: CheckoutInput): Promise<CheckoutResult> {
@@ -67,7 +67,7 @@ export class CheckoutService {
     const metadata = { donation_id: id, campaign_id: campaign.id };
     let session: Stripe.Checkout.Session;
     try {
-      session = await this.stripe.checkout.sessions.create(
+      session = await this.stripe.createCheckoutSession(
         {
           mode: 'payment',
           line_items: [{
@@ -82,7 +82,7 @@ export class CheckoutService {
           locale: checkoutLocale(locale),
           payment_intent_data: { transfer_group: campaign.id, metadata, description: truncateCodePoints(`Gift to ${campaign.title}`, 1000) },
         },
-        { idempotencyKey: `checkout:${id}` },
+        `checkout:${id}`,
       );
     } catch (error) {
       this.logger.warn(`checkout session for donation ${id} failed: ${(error as Error).message}`);

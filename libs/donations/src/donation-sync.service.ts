@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { isSettled } from './domain/donation-status.js';
 import { EventRoute, routeEvent } from './domain/event-facts.js';
@@ -43,7 +43,7 @@ export class DonationSyncService {
     private readonly tx: TransactionRunner,
     private readonly writer: LedgerWriter,
     private readonly settlements: SettlementRepository,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   /** Finds the donation a Stripe object belongs to (our metadata, then the ids we stored). */
@@ -62,7 +62,7 @@ export class DonationSyncService {
     if (row) return row.id;
     // Not linked yet (e.g. a refund seen before the session completed): ask Stripe whose it is.
     if (paymentIntentId) {
-      const pi = await this.stripe.paymentIntents.retrieve(paymentIntentId);
+      const pi = await this.stripe.retrievePaymentIntent(paymentIntentId);
       const id = pi.metadata?.donation_id;
       if (id && UUID.test(id)) {
         const [found] = await this.dataSource.query(`SELECT id FROM donations WHERE id = $1`, [id]);
@@ -94,11 +94,11 @@ export class DonationSyncService {
     let session: Stripe.Checkout.Session | null = null;
     let paymentIntent: Stripe.PaymentIntent | null = null;
     if (donation.stripeCheckoutSessionId) {
-      session = await this.stripe.checkout.sessions.retrieve(donation.stripeCheckoutSessionId, { expand: ['payment_intent.latest_charge.balance_transaction'] });
+      session = await this.stripe.retrieveCheckoutSession(donation.stripeCheckoutSessionId, { expand: ['payment_intent.latest_charge.balance_transaction'] });
       paymentIntent = session.payment_intent && typeof session.payment_intent === 'object' ? session.payment_intent : null;
     }
     if (!paymentIntent && donation.stripePaymentIntentId) {
-      paymentIntent = await this.stripe.paymentIntents.retrieve(donation.stripePaymentIntentId, { expand: ['latest_charge.balance_transaction'] });
+      paymentIntent = await this.stripe.retrievePaymentIntent(donation.stripePaymentIntentId, { expand: ['latest_charge.balance_transaction'] });
     }
     const charge = paymentIntent?.latest_charge && typeof paymentIntent.latest_charge === 'object' ? paymentIntent.latest_charge : null;
     let refunds: Stripe.Refund[] = [];
@@ -108,9 +108,9 @@ export class DonationSyncService {
       // Settled in another currency: each refund's own balance transaction says what it cost in it.
       const converted = bt !== null && bt.currency !== charge.currency;
       if (charge.amount_refunded > 0) {
-        refunds = await this.stripe.refunds.list({ charge: charge.id, limit: 100, ...(converted ? { expand: ['data.balance_transaction'] } : {}) }).autoPagingToArray({ limit: 1000 });
+        refunds = await this.stripe.listRefunds({ charge: charge.id, limit: 100, ...(converted ? { expand: ['data.balance_transaction'] } : {}) }).autoPagingToArray({ limit: 1000 });
       }
-      if (charge.disputed) disputes = await this.stripe.disputes.list({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 100 });
+      if (charge.disputed) disputes = await this.stripe.listDisputes({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 100 });
     }
     return { session, paymentIntent, charge, refunds, disputes };
   }
@@ -178,12 +178,12 @@ export class DonationSyncService {
     const need = new Set(wanted.filter((w) => pending.has(w.donationId)).map((w) => w.id));
     if (need.size === 0) return found;
     const since = Math.min(...wanted.filter((w) => need.has(w.id)).map((w) => w.chargeCreated));
-    for await (const bt of this.stripe.balanceTransactions.list({ limit: 100, created: { gte: since } })) {
+    for await (const bt of this.stripe.listBalanceTransactions({ limit: 100, created: { gte: since } })) {
       if (need.has(bt.id)) found.set(bt.id, bt as unknown as BalanceTransactionFact);
       if (found.size === need.size) break;
     }
     for (const id of need) {
-      if (!found.has(id)) found.set(id, (await this.stripe.balanceTransactions.retrieve(id)) as unknown as BalanceTransactionFact);
+      if (!found.has(id)) found.set(id, (await this.stripe.retrieveBalanceTransaction(id)) as unknown as BalanceTransactionFact);
     }
     return found;
   }

@@ -1,12 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { platformFeeRefundShare } from '@ataa/ledger';
 import { AuditService } from '@ataa/organizations';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import { isSettled } from './domain/donation-status.js';
 import { DonationSyncService } from './donation-sync.service.js';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
@@ -38,7 +38,7 @@ export class RefundsService {
     private readonly sync: DonationSyncService,
     private readonly audit: AuditService,
     private readonly recoveries: FundsRecoveryRegistry,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   async refund(request: RefundRequest): Promise<DonationRefund> {
@@ -88,9 +88,9 @@ export class RefundsService {
 
     let stripeRefund: Stripe.Refund;
     try {
-      stripeRefund = await this.stripe.refunds.create(
+      stripeRefund = await this.stripe.createRefund(
         { charge: reserved.chargeId!, amount: Number(reserved.amount), reason: request.reason ?? 'requested_by_customer', metadata: { refund_request_id: requestId, donation_id: request.donationId } },
-        { idempotencyKey: `refund:${requestId}` },
+        `refund:${requestId}`,
       );
     } catch (error) {
       const stripeError = error as { type?: string; code?: string; message?: string };

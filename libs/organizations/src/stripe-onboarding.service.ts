@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Stripe from 'stripe';
 import { AppConfig } from '@ataa/config';
 import { ConflictError, DomainError, truncateCodePoints } from '@ataa/common';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import type { Principal } from './domain/roles.js';
 import { OrganizationsService } from './organizations.service.js';
 import type { Organization } from './persistence/organization.entity.js';
@@ -15,7 +14,7 @@ import type { Organization } from './persistence/organization.entity.js';
 @Injectable()
 export class StripeOnboardingService {
   constructor(
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly organizations: OrganizationsService,
   ) {}
@@ -23,7 +22,7 @@ export class StripeOnboardingService {
   async createAccount(principal: Principal, input: { country?: string; email?: string }): Promise<Organization> {
     const organization = await this.organizations.get(principal.organizationId);
     if (organization.stripeAccountId) return organization;
-    const account = await this.call(() => this.stripe.accounts.create(
+    const account = await this.call(() => this.stripe.createAccount(
       {
         type: 'express',
         ...(input.country ? { country: input.country } : {}),
@@ -33,7 +32,7 @@ export class StripeOnboardingService {
         metadata: { organization_id: organization.id },
       },
       // Our durable id: a retried or concurrent request gets the same account, never a second one.
-      { idempotencyKey: `org-${organization.id}-connect-account` },
+      `org-${organization.id}-connect-account`,
     ));
     await this.organizations.attachStripeAccount(principal, account.id);
     return (await this.organizations.applyStripeAccountUpdate(account, new Date(0))) ?? organization;
@@ -43,7 +42,7 @@ export class StripeOnboardingService {
     const organization = await this.organizations.get(principal.organizationId);
     if (!organization.stripeAccountId) throw new ConflictError('stripe_account_missing', 'Create the Stripe account first');
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
-    const link = await this.call(() => this.stripe.accountLinks.create({
+    const link = await this.call(() => this.stripe.createAccountLink({
       account: organization.stripeAccountId!,
       type: 'account_onboarding',
       refresh_url: `${base}/?stripe_onboarding=refresh&org=${organization.id}`,
@@ -56,7 +55,7 @@ export class StripeOnboardingService {
   async sync(principal: Principal): Promise<Organization> {
     const organization = await this.organizations.get(principal.organizationId);
     if (!organization.stripeAccountId) return organization;
-    const account = await this.call(() => this.stripe.accounts.retrieve(organization.stripeAccountId!));
+    const account = await this.call(() => this.stripe.retrieveAccount(organization.stripeAccountId!));
     return (await this.organizations.applyStripeAccountUpdate(account)) ?? organization;
   }
 

@@ -4,7 +4,10 @@ import { AppConfig } from '@ataa/config';
 /** The one place the Stripe API version is pinned; the sandbox answers in the same version. */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const satisfies Stripe.LatestApiVersion;
 
-/** Nest injection token for the Stripe client: `@Inject(STRIPE_CLIENT) stripe: Stripe`. */
+/**
+ * Nest injection token for the Stripe client. Injected only inside libs/payments (StripeGateway and
+ * the webhook verifier); everything else calls Stripe through StripeGateway.
+ */
 export const STRIPE_CLIENT = Symbol('STRIPE_CLIENT');
 
 /** Retries on network errors and 409/5xx, with Stripe's own backoff and the same idempotency key. */

@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import Stripe from 'stripe';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '@ataa/common';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import { CampaignFunds, computeFunds } from './domain/funds.js';
 
 export interface CampaignRef {
@@ -26,7 +25,7 @@ export class FundsService {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   /** The campaign, if it belongs to the organization (another organization's campaign is a 404). */
@@ -96,7 +95,7 @@ export class FundsService {
     );
     for (const row of rows) {
       try {
-        const charge = await this.stripe.charges.retrieve(row.stripe_charge_id, { expand: ['balance_transaction'] });
+        const charge = await this.stripe.retrieveCharge(row.stripe_charge_id, { expand: ['balance_transaction'] });
         const bt = charge.balance_transaction && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
         await this.dataSource.query(
           `INSERT INTO payout_gift_availability (donation_id, campaign_id, balance_transaction_id, available_on, available, checked_at)

@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import Stripe from 'stripe';
+import { Injectable, Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { TransactionRunner } from '@ataa/database';
 import { LedgerService } from '@ataa/ledger';
 import { OutboxService } from '@ataa/notifications';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { isStripeError, StripeGateway } from '@ataa/payments';
 import { PublicLedgerAppender } from '@ataa/transparency';
 import { payoutEntry, payoutHoldReleaseEntry, payoutReversalEntry } from './domain/payout-entries.js';
 import { Payout, toPayout } from './persistence/payout.row.js';
@@ -13,7 +13,7 @@ export type ExecutionOutcome = 'paid' | 'failed' | 'not_approved' | 'already_don
 
 /** Stripe answered, and the answer is final: the transfer was not made and will not be. */
 function isDefinitiveRefusal(error: unknown): boolean {
-  if (!(error instanceof Stripe.errors.StripeError)) return false;
+  if (!isStripeError(error)) return false;
   const status = error.statusCode ?? 0;
   return (error.type === 'StripeInvalidRequestError' || error.type === 'StripePermissionError' || error.type === 'StripeCardError')
     && status >= 400 && status < 500 && status !== 409 && status !== 429;
@@ -39,7 +39,7 @@ export class PayoutExecutionService {
     private readonly ledger: LedgerService,
     private readonly outbox: OutboxService,
     private readonly appender: PublicLedgerAppender,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   async execute(payoutId: string): Promise<ExecutionOutcome> {
@@ -67,12 +67,12 @@ export class PayoutExecutionService {
 
     let transfer: Stripe.Transfer;
     try {
-      transfer = await this.stripe.transfers.create(
+      transfer = await this.stripe.createTransfer(
         {
           amount: Number(payout.amount), currency: payout.currency, destination, transfer_group: payout.campaignId,
           description: `Ataa payout ${payout.id}`, metadata: { payout_id: payout.id, campaign_id: payout.campaignId, organization_id: payout.organizationId },
         },
-        { idempotencyKey: payout.id },
+        payout.id,
       );
     } catch (error) {
       if (isDefinitiveRefusal(error)) {
@@ -124,14 +124,14 @@ export class PayoutExecutionService {
   async handleTransferEvent(event: Stripe.Event): Promise<string> {
     const object = event.data.object as { id?: string; object?: string; metadata?: Record<string, string> };
     if (object.object !== 'transfer' || !object.id) return 'not_a_transfer';
-    const transfer = await this.stripe.transfers.retrieve(object.id);
+    const transfer = await this.stripe.retrieveTransfer(object.id);
     const [row] = await this.dataSource.query(
       `SELECT id FROM payouts WHERE stripe_transfer_id = $1 OR id::text = $2 LIMIT 1`, [transfer.id, transfer.metadata?.payout_id ?? ''],
     );
     if (!row) return 'no_payout';
     if (event.type === 'transfer.created') return this.recordTransfer(transfer, row.id);
     const reversals = transfer.amount_reversed > 0
-      ? await this.stripe.transfers.listReversals(transfer.id, { limit: 100 }).autoPagingToArray({ limit: 1000 })
+      ? await this.stripe.listTransferReversals(transfer.id, { limit: 100 }).autoPagingToArray({ limit: 1000 })
       : [];
     if (reversals.length === 0) return 'no_reversal';
     return this.tx.run((m) => this.applyReversals(m, row.id, transfer.id, reversals));

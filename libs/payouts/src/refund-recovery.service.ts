@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import Stripe from 'stripe';
+import { Injectable, Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import type { FundsRecovery } from '@ataa/donations';
 import { AuditService } from '@ataa/organizations';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { isStripeError, StripeGateway } from '@ataa/payments';
 import { planRecovery, refundAllowed, type PlannedReversal, type RecoveryPlan } from './domain/refund-recovery.js';
 import { payoutsPendingAccount } from './domain/payout-entries.js';
 import { PayoutExecutionService } from './payout-execution.service.js';
@@ -34,7 +34,7 @@ export class RefundRecoveryService implements FundsRecovery {
     private readonly tx: TransactionRunner,
     private readonly execution: PayoutExecutionService,
     private readonly audit: AuditService,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
   ) {}
 
   async coverRefund(input: { campaignId: string; refundId: string; cost: bigint }): Promise<void> {
@@ -140,15 +140,15 @@ export class RefundRecoveryService implements FundsRecovery {
     const done: Reversed[] = [];
     for (const reversal of plan) {
       try {
-        const stripe = await this.stripe.transfers.createReversal(
+        const stripe = await this.stripe.createTransferReversal(
           reversal.transferId,
           { amount: Number(reversal.amount), description: `Ataa: ${key.split(':')[0]} after payout`, metadata: { ...metadata, payout_id: reversal.payoutId } },
-          { idempotencyKey: `payout-recovery:${key}:${reversal.transferId}` },
+          `payout-recovery:${key}:${reversal.transferId}`,
         );
         done.push({ reversal, stripe });
       } catch (error) {
         const e = error as Stripe.errors.StripeError;
-        const definitive = e instanceof Stripe.errors.StripeError && (e.type === 'StripeInvalidRequestError' || e.type === 'StripePermissionError')
+        const definitive = isStripeError(e) && (e.type === 'StripeInvalidRequestError' || e.type === 'StripePermissionError')
           && (e.statusCode ?? 0) >= 400 && (e.statusCode ?? 0) < 500 && e.statusCode !== 409 && e.statusCode !== 429;
         this.logger.warn(`${key}: reversing ${reversal.amount} of transfer ${reversal.transferId} failed (${definitive ? 'refused' : 'outcome unknown'}): ${e.message}`);
         return { done, failure: { reason: 'reversal_refused', stripeCode: e.code ?? null, unknown: !definitive } };

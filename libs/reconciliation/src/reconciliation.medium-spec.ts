@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
@@ -10,7 +10,7 @@ import { CheckoutService, DonationSyncService } from '@ataa/donations';
 import { LedgerService, refundEntry } from '@ataa/ledger';
 import { payoutEntry, payoutReversalEntry } from '@ataa/payouts';
 import { MetricsService } from '@ataa/observability';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import {
   createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, startTestSandbox, TestEnvironment, TestSandbox,
 } from '@ataa/testing';
@@ -146,7 +146,7 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
   });
 
   it('a movement or an entry younger than the grace window is in flight, not a difference, and leaves open ones open', async () => {
-    const patient = new ReconciliationService(db, app.get(TransactionRunner), repo, app.get(MetricsService), app.get<Stripe>(STRIPE_CLIENT),
+    const patient = new ReconciliationService(db, app.get(TransactionRunner), repo, app.get(MetricsService), app.get(StripeGateway),
       { ...app.get(AppConfig), RECONCILIATION_GRACE_MS: 3_600_000 } as AppConfig);
     const fresh = await sandbox.stripe().refunds.create({ charge: gift.chargeId, amount: 100 });
     const run = await patient.run({ trigger: 'schedule' });

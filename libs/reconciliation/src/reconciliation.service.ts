@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
 import { MetricsService } from '@ataa/observability';
-import { STRIPE_CLIENT } from '@ataa/payments';
+import { StripeGateway } from '@ataa/payments';
 import { movementsOf, planDifferences, reconcile, type BalanceTransactionLike, type StripeMovement } from './domain/reconcile.js';
 import { ReconciliationRepository, type ReconciliationRun, type RunTrigger } from './persistence/reconciliation.repository.js';
 
@@ -34,7 +33,7 @@ export class ReconciliationService implements OnModuleInit {
     private readonly tx: TransactionRunner,
     private readonly repo: ReconciliationRepository,
     private readonly metrics: MetricsService,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly stripe: StripeGateway,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -141,17 +140,17 @@ export class ReconciliationService implements OnModuleInit {
       const k = `${m.kind}|${m.stripeId}`;
       if (!byKey.has(k)) byKey.set(k, m);
     };
-    for await (const bt of this.stripe.balanceTransactions.list({ limit: 100, expand: ['data.source'], ...(created ? { created } : {}) })) {
+    for await (const bt of this.stripe.listBalanceTransactions({ limit: 100, expand: ['data.source'], ...(created ? { created } : {}) })) {
       for (const m of movementsOf(bt as unknown as BalanceTransactionLike)) add(m);
     }
-    for await (const t of this.stripe.transfers.list({ limit: 100, ...(created ? { created } : {}) })) {
+    for await (const t of this.stripe.listTransfers({ limit: 100, ...(created ? { created } : {}) })) {
       const campaignId = t.transfer_group && UUID.test(t.transfer_group) ? t.transfer_group : null;
       const bt = typeof t.balance_transaction === 'string' ? t.balance_transaction : t.balance_transaction?.id ?? null;
       const existing = byKey.get(`payout|${t.id}`);
       if (existing) existing.campaignId ??= campaignId;
       else add({ kind: 'payout', stripeId: t.id, amount: -BigInt(t.amount), currency: t.currency, createdAt: new Date(t.created * 1000), balanceTransactionId: bt, chargeId: null, campaignId, pending: false });
       if (t.amount_reversed <= 0) continue;
-      for await (const r of this.stripe.transfers.listReversals(t.id, { limit: 100 })) {
+      for await (const r of this.stripe.listTransferReversals(t.id, { limit: 100 })) {
         const rbt = typeof r.balance_transaction === 'string' ? r.balance_transaction : r.balance_transaction?.id ?? null;
         const seen = byKey.get(`payout_reversal|${r.id}`);
         if (seen) seen.campaignId ??= campaignId;
@@ -173,8 +172,8 @@ export class ReconciliationService implements OnModuleInit {
       let transactions: BalanceTransactionLike[];
       try {
         transactions = id.startsWith('txn_')
-          ? [await this.stripe.balanceTransactions.retrieve(id, { expand: ['source'] }) as unknown as BalanceTransactionLike]
-          : (await this.stripe.balanceTransactions.list({ source: id, limit: 100, expand: ['data.source'] })).data as unknown as BalanceTransactionLike[];
+          ? [await this.stripe.retrieveBalanceTransaction(id, { expand: ['source'] }) as unknown as BalanceTransactionLike]
+          : (await this.stripe.listBalanceTransactions({ source: id, limit: 100, expand: ['data.source'] })).data as unknown as BalanceTransactionLike[];
       } catch (error) {
         if ((error as { type?: string }).type === 'StripeInvalidRequestError') continue; // no such object on Stripe
         throw error;
