@@ -135,18 +135,23 @@ export class LedgerService {
         [postings.map((p) => p.entryId), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount.toString())],
       );
     }
-    for (const [campaignId, t] of [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (totals.size > 0) {
+      // One upsert for every campaign of the batch, in campaign id order (the row locks' order).
+      const sorted = [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
       const cols = ['raised', 'processing_fees', 'platform_fees', 'refunded', 'disputed', 'paid_out', 'other'];
-      const values = cols.map((c) => (t.deltas.get(c) ?? 0n).toString());
       await manager.query(
         `INSERT INTO campaign_ledger_totals AS t (campaign_id, currency, raised, processing_fees, platform_fees, refunded, disputed, paid_out, other, donations_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
          ON CONFLICT (campaign_id) DO UPDATE SET
            raised = t.raised + EXCLUDED.raised, processing_fees = t.processing_fees + EXCLUDED.processing_fees,
            platform_fees = t.platform_fees + EXCLUDED.platform_fees, refunded = t.refunded + EXCLUDED.refunded,
            disputed = t.disputed + EXCLUDED.disputed, paid_out = t.paid_out + EXCLUDED.paid_out, other = t.other + EXCLUDED.other,
            donations_count = t.donations_count + EXCLUDED.donations_count, updated_at = now()`,
-        [campaignId, t.currency, ...values, t.donations],
+        [
+          sorted.map(([c]) => c), sorted.map(([, t]) => t.currency),
+          ...cols.map((c) => sorted.map(([, t]) => (t.deltas.get(c) ?? 0n).toString())),
+          sorted.map(([, t]) => t.donations),
+        ],
       );
     }
 

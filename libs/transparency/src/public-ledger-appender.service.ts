@@ -61,12 +61,9 @@ export class PublicLedgerAppender {
   async appendMany(manager: EntityManager, inputs: readonly PublicEntryInput[]): Promise<AppendedEntry[]> {
     if (inputs.length === 0) return [];
     const checked = inputs.map((input) => this.validate(input));
-    const campaigns = [...new Set(inputs.map((i) => i.campaignId))].sort();
-    const logs = new Map<string, LogState>();
-    for (const campaignId of campaigns) {
-      const first = inputs.find((i) => i.campaignId === campaignId)!;
-      logs.set(campaignId, await this.repository.lockLog(manager, campaignId, first.currency, emptyRoot()));
-    }
+    const firstOf = new Map<string, string>();
+    for (const i of inputs) if (!firstOf.has(i.campaignId)) firstOf.set(i.campaignId, i.currency);
+    const logs = await this.repository.lockLogs(manager, [...firstOf].map(([campaignId, currency]) => ({ campaignId, currency })), emptyRoot());
     const existing = await this.repository.findManyBySource(manager, inputs.map((i) => ({ campaignId: i.campaignId, sourceRef: i.sourceRef, kind: i.kind })));
     const results: AppendedEntry[] = new Array(inputs.length);
     const work = new Map<string, { log: LogState; frontier: Buffer[]; size: number; balance: bigint; root: Buffer; rows: NewEntryRow[]; nodes: NewNode[]; donors: Set<string>; anonymous: number }>();

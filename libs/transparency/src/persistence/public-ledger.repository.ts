@@ -222,17 +222,20 @@ export class PublicLedgerRepository {
     return rows[0] ? this.toLog(rows[0]) : null;
   }
 
-  /** Creates the log row if needed and locks it: appends to one campaign are serialized here. */
-  async lockLog(manager: EntityManager, campaignId: string, currency: string, emptyRoot: Buffer): Promise<LogState> {
+  /** Creates the logs if needed and locks them in campaign id order (concurrent batches cannot deadlock). */
+  async lockLogs(manager: EntityManager, logs: readonly { campaignId: string; currency: string }[], emptyRoot: Buffer): Promise<Map<string, LogState>> {
+    const sorted = [...logs].sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
     await manager.query(
-      `INSERT INTO transparency_logs (campaign_id, currency, root_hash) VALUES ($1, $2, $3) ON CONFLICT (campaign_id) DO NOTHING`,
-      [campaignId, currency, emptyRoot],
+      `INSERT INTO transparency_logs (campaign_id, currency, root_hash) SELECT c, k, $3 FROM unnest($1::uuid[], $2::text[]) AS t(c, k) ORDER BY c
+       ON CONFLICT (campaign_id) DO NOTHING`,
+      [sorted.map((l) => l.campaignId), sorted.map((l) => l.currency), emptyRoot],
     );
-    const rows = await manager.query(
-      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors FROM transparency_logs WHERE campaign_id = $1 FOR UPDATE`,
-      [campaignId],
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors FROM transparency_logs
+       WHERE campaign_id = ANY($1::uuid[]) ORDER BY campaign_id FOR UPDATE`,
+      [sorted.map((l) => l.campaignId)],
     );
-    return this.toLog(rows[0]);
+    return new Map(rows.map((row) => [row.campaign_id as string, this.toLog(row)]));
   }
 
   /** Entries already appended for these (campaign, source, kind) triples, keyed `campaign\0source\0kind`. */
