@@ -145,7 +145,10 @@ export class StripeEventDispatcher {
     if (this.batchable(stored.type) && stored.lastAttemptAt === null) {
       // A fresh batchable event: settle the waiting batch (it is in it, or in another worker's).
       await this.drain();
-      stored = await this.inbox.findSettled(eventId);
+      stored = await this.inbox.find(eventId);
+      if (!stored || stored.processedAt) return stored?.outcome ?? 'already_processed';
+      // Still fresh: another worker's batch holds it (wait for its outcome), or no batch took it yet.
+      if (stored.lastAttemptAt === null) stored = await this.inbox.findSettled(eventId);
       if (!stored || stored.processedAt) return stored?.outcome ?? 'already_processed';
       if (stored.deadLetteredAt) return 'dead_lettered';
       if (stored.lastAttemptAt === null && (await this.settleBatch(1, [eventId])) > 0) {
