@@ -78,7 +78,7 @@ try {
 
   // Nothing may exceed the funds: the holds equal the payouts requested.
   const [{ reserved, payouts }] = (await db.query(
-    `SELECT (SELECT -balance FROM ledger_balances WHERE account_code = $1)::text AS reserved, (SELECT sum(amount) FROM payouts WHERE campaign_id = $2)::text AS payouts`,
+    `SELECT (SELECT -balance FROM ledger_account_balances WHERE account_code = $1)::text AS reserved, (SELECT sum(amount) FROM payouts WHERE campaign_id = $2)::text AS payouts`,
     [`campaign:${campaign.id}:payouts_pending`, campaign.id],
   )).rows;
   if (reserved !== payouts) throw new Error(`holds (${reserved}) differ from payouts requested (${payouts})`);

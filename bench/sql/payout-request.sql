@@ -7,8 +7,8 @@ BEGIN;
 SELECT payouts_enabled, stripe_account_id, payout_approval_threshold FROM organizations WHERE id = (SELECT organization_id FROM campaigns WHERE id = CAST(:cid AS uuid));
 INSERT INTO outbox (kind, aggregate_id, payload, dedupe_key) VALUES ('payout_notice', gen_random_uuid()::text, '{}'::jsonb, gen_random_uuid()::text);
 SELECT campaign_id FROM campaign_payout_funds WHERE campaign_id = CAST(:cid AS uuid) FOR UPDATE;
-SELECT (SELECT -balance FROM ledger_balances WHERE account_code = CAST(:funds AS text) AND currency = 'usd') AS funds,
-       (SELECT -balance FROM ledger_balances WHERE account_code = CAST(:pending AS text) AND currency = 'usd') AS reserved,
+SELECT (SELECT -balance FROM ledger_account_balances WHERE account_code = CAST(:funds AS text) AND currency = 'usd') AS funds,
+       (SELECT -balance FROM ledger_account_balances WHERE account_code = CAST(:pending AS text) AND currency = 'usd') AS reserved,
        (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = CAST(:cid AS uuid)) AS paid_out;
 SELECT (d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0))::text AS net, a.available_on, a.available
   FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id

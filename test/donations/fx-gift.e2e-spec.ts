@@ -29,7 +29,7 @@ describe('a KWD gift on a USD-settling platform account', () => {
     return res.body;
   }, 'a reconciliation run');
   const balances = async () => Object.fromEntries(
-    (await world.db.query(`SELECT account_code, currency, balance::text FROM ledger_balances WHERE account_code LIKE 'platform:%' OR account_code LIKE $1`, [`campaign:${campaign.id}:%`]))
+    (await world.db.query(`SELECT account_code, currency, balance::text FROM ledger_account_balances WHERE account_code LIKE 'platform:%' OR account_code LIKE $1`, [`campaign:${campaign.id}:%`]))
       .map((r: { account_code: string; currency: string; balance: string }) => [`${r.account_code.replace(campaign.id, 'C')} ${r.currency}`, r.balance]),
   );
 

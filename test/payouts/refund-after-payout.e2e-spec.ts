@@ -23,7 +23,7 @@ describe('a refund after a payout (API, worker, Stripe sandbox)', () => {
   const finance = () => ({ authorization: `Bearer ${financeToken}` });
   const funds = async () => (await http().get(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/funds`).set(finance()).expect(200)).body;
   const fundsBalance = async () => {
-    const [row] = await world.db.query(`SELECT (-balance)::text AS funds FROM ledger_balances WHERE account_code = $1`, [`campaign:${campaign.id}:funds`]);
+    const [row] = await world.db.query(`SELECT (-balance)::text AS funds FROM ledger_account_balances WHERE account_code = $1`, [`campaign:${campaign.id}:funds`]);
     return row.funds as string;
   };
   const chargeOf = async (donationId: string) => (await world.db.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [donationId]))[0].stripe_charge_id as string;

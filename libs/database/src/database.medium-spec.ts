@@ -147,3 +147,79 @@ describe('migrations (real PostgreSQL, a fresh database)', () => {
     expect(log[0]).toBe('PostgreSQL at 127.0.0.1:1/postgres is unreachable (ECONNREFUSED); retrying in 0.5s');
   });
 });
+
+describe('migration 1795001300000 (ledger balance slots): down() folds the slots back into one row per account', () => {
+  let env: TestEnvironment;
+  let dataSource: DataSource;
+  let previousName: string;
+  const previousUrl = () => Object.assign(new URL(env.database.url), { pathname: `/${previousName}` }).toString();
+  const functionBodies = async (ds: DataSource) => ds.query(`SELECT proname, prosrc FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1`);
+  /** Per account: the sum and count of its postings next to its balance rows. */
+  const balances = (ds: DataSource) => ds.query(
+    `SELECT p.account_code, p.total::text AS postings, p.n::int AS n, b.balance::text AS balance, b.postings_count::int AS counted, b.rows::int AS rows
+     FROM (SELECT account_code, currency, sum(amount) AS total, count(*) AS n FROM postings GROUP BY 1, 2) p
+     FULL JOIN (SELECT account_code, currency, sum(balance) AS balance, sum(postings_count) AS postings_count, count(*) AS rows FROM ledger_balances GROUP BY 1, 2) b
+       USING (account_code, currency) ORDER BY 1`,
+  );
+  const postGift = (ds: DataSource, i: number) => ds.transaction(async (m) => {
+    const [{ id }] = await m.query(`INSERT INTO journal_entries (kind, source_id, currency, occurred_at) VALUES ('adjustment', $1, 'usd', now()) RETURNING id`, [`slots_${i}`]);
+    await m.query(
+      `INSERT INTO postings (entry_id, account_code, currency, amount) VALUES ($1, 'platform:stripe_balance', 'usd', $2), ($1, 'platform:fee_revenue', 'usd', $3),
+         ($1, 'campaign:66666666-6666-4666-8666-666666666666:funds', 'usd', $4)`,
+      [id, 1_000 + i, -(20 + i), -(980)],
+    );
+  });
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    dataSource = await new DataSource(dataSourceOptions(env.database.url, { logging: ['error'] })).initialize();
+    previousName = `ataa_t_${randomBytes(6).toString('hex')}`;
+    await withServerClient((client) => client.query(`CREATE DATABASE ${previousName}`));
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await withServerClient((client) => client.query(`DROP DATABASE IF EXISTS ${previousName} WITH (FORCE)`));
+    await env?.cleanup();
+  });
+
+  it('keeps every balance, restores the previous schema exactly, and migrates up again', async () => {
+    const index = MIGRATIONS.findIndex((m) => m.name === 'LedgerBalanceSlots1795001300000');
+    expect(index).toBeGreaterThan(0);
+    const migrated = { schema: await schemaFingerprint(dataSource), bodies: await functionBodies(dataSource) };
+    await dataSource.query(
+      `INSERT INTO ledger_accounts (code, currency, type, campaign_id) VALUES ('platform:stripe_balance', 'usd', 'asset', NULL),
+         ('platform:fee_revenue', 'usd', 'revenue', NULL), ('campaign:66666666-6666-4666-8666-666666666666:funds', 'usd', 'liability', '66666666-6666-4666-8666-666666666666')`,
+    );
+    // 20 transactions: 20 transaction ids, on several slots (all equal mod 16 would be a 1-in-16^19 accident).
+    for (let i = 0; i < 20; i++) await postGift(dataSource, i);
+    const [{ rows }] = await dataSource.query(`SELECT count(*)::int AS rows FROM ledger_balances WHERE account_code = 'platform:stripe_balance'`);
+    expect(rows).toBeGreaterThan(1);
+    const striped = await balances(dataSource);
+    expect(striped.map((r: { postings: string; n: number }) => [r.postings, r.n])).toEqual(striped.map((r: { balance: string; counted: number }) => [r.balance, r.counted]));
+
+    // Reverted with the migrations after it, if any.
+    for (let left = MIGRATIONS.length; left > index; left--) await dataSource.undoLastMigration({ transaction: 'each' });
+    // One row per account, each with the sum and count of its postings.
+    expect(await balances(dataSource)).toEqual(striped.map((r: object) => ({ ...r, rows: 1 })));
+    // The schema is the previous migration's, function bodies included.
+    const previous = await new DataSource(dataSourceOptions(previousUrl(), { logging: ['error'], migrations: MIGRATIONS.slice(0, index) })).initialize();
+    try {
+      await previous.runMigrations({ transaction: 'each' });
+      expect(await schemaFingerprint(dataSource)).toEqual(await schemaFingerprint(previous));
+      expect(await functionBodies(dataSource)).toEqual(await functionBodies(previous));
+    } finally {
+      await previous.destroy();
+    }
+    // The per-row trigger of the previous schema keeps the balances.
+    await postGift(dataSource, 20);
+    const after = await balances(dataSource);
+    expect(after.map((r: { postings: string; n: number }) => [r.postings, r.n, 1])).toEqual(after.map((r: { balance: string; counted: number; rows: number }) => [r.balance, r.counted, r.rows]));
+
+    // Up again: the rows become slot 0, and the schema is the migrated one.
+    await dataSource.runMigrations({ transaction: 'each' });
+    expect(await schemaFingerprint(dataSource)).toEqual(migrated.schema);
+    expect(await functionBodies(dataSource)).toEqual(migrated.bodies);
+    expect(await dataSource.query(`SELECT DISTINCT slot FROM ledger_balances`)).toEqual([{ slot: 0 }]);
+    expect(await balances(dataSource)).toEqual(after);
+  });
+});

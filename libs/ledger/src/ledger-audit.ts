@@ -14,7 +14,7 @@ export async function auditLedger(manager: EntityManager): Promise<string[]> {
   for (const r of global) problems.push(`all accounts in ${r.currency} sum to ${r.total}`);
   const stale = await manager.query(
     `SELECT coalesce(b.account_code, p.account_code) AS account, b.balance::text AS cached, p.total::text AS actual
-     FROM ledger_balances b FULL JOIN (SELECT account_code, currency, sum(amount) AS total FROM postings GROUP BY 1, 2) p
+     FROM ledger_account_balances b FULL JOIN (SELECT account_code, currency, sum(amount) AS total FROM postings GROUP BY 1, 2) p
        ON p.account_code = b.account_code AND p.currency = b.currency
      WHERE b.balance IS DISTINCT FROM p.total LIMIT 5`,
   );
@@ -23,7 +23,7 @@ export async function auditLedger(manager: EntityManager): Promise<string[]> {
     `SELECT t.campaign_id, (t.raised - t.processing_fees - t.platform_fees - t.refunded - t.disputed - t.paid_out + t.other)::text AS from_totals,
             (-coalesce(b.balance, 0))::text AS funds
      FROM campaign_ledger_totals t
-     LEFT JOIN ledger_balances b ON b.account_code = 'campaign:' || t.campaign_id || ':funds' AND b.currency = t.currency
+     LEFT JOIN ledger_account_balances b ON b.account_code = 'campaign:' || t.campaign_id || ':funds' AND b.currency = t.currency
      WHERE (t.raised - t.processing_fees - t.platform_fees - t.refunded - t.disputed - t.paid_out + t.other) <> -coalesce(b.balance, 0)`,
   );
   for (const r of totals) problems.push(`campaign ${r.campaign_id} totals say ${r.from_totals}, funds balance is ${r.funds}`);
@@ -51,7 +51,7 @@ async function auditPayouts(manager: EntityManager): Promise<string[]> {
        SELECT campaign_id, currency, sum(amount) AS amount FROM payouts
        WHERE status IN ('pending_approval', 'approved', 'processing') GROUP BY 1, 2
      ), held AS (
-       SELECT a.campaign_id, b.currency, -b.balance AS amount FROM ledger_balances b
+       SELECT a.campaign_id, b.currency, -b.balance AS amount FROM ledger_account_balances b
        JOIN ledger_accounts a ON a.code = b.account_code AND a.currency = b.currency
        WHERE a.campaign_id IS NOT NULL AND a.code = 'campaign:' || a.campaign_id || ':payouts_pending'
      )

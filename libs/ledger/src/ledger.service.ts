@@ -74,9 +74,11 @@ export class LedgerService {
   }
 
   /**
-   * Posts several entries in one unit. All postings go in one statement ordered by account, so
-   * the balance rows are locked in the same order by every transaction (no deadlocks between two
-   * gifts of the same campaign).
+   * Posts several entries in one unit. All postings go in one statement: its trigger adds them to
+   * the cached balances once per account, in account order, so the balance rows are locked in the
+   * same order by every transaction (no deadlocks between two gifts of the same campaign). Platform
+   * accounts are striped: a transaction locks only its own slot's row of each (migration
+   * 1795001300000), so gifts of different campaigns do not wait for each other there.
    */
   async postMany(manager: EntityManager, inputs: EntryInput[]): Promise<PostResult[]> {
     if (inputs.length === 0) return [];
@@ -208,18 +210,17 @@ export class LedgerService {
     for (const k of wanted.keys()) if (!fresh.has(k)) this.knownAccounts.add(k);
   }
 
-  /** The balance of one account on its normal side (campaign funds read positive when funded). */
+  /** The balance of one account on its normal side (campaign funds read positive when funded), summed over its rows. */
   async balanceOf(account: string, currency: string, manager: EntityManager = this.dataSource.manager): Promise<bigint> {
     const type = describeAccount(account).type;
-    const [row] = await manager.query(`SELECT balance FROM ledger_balances WHERE account_code = $1 AND currency = $2`, [account, currency]);
+    const [row] = await manager.query(`SELECT balance FROM ledger_account_balances WHERE account_code = $1 AND currency = $2`, [account, currency]);
     return normalBalance(type, row ? BigInt(row.balance) : 0n);
   }
 
   async campaignTotals(campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<CampaignTotals | null> {
     const [row] = await manager.query(
-      `SELECT t.*, b.balance AS funds_balance FROM campaign_ledger_totals t
-       LEFT JOIN ledger_balances b ON b.account_code = 'campaign:' || t.campaign_id || ':funds' AND b.currency = t.currency
-       WHERE t.campaign_id = $1`,
+      `SELECT t.*, (SELECT b.balance FROM ledger_account_balances b WHERE b.account_code = 'campaign:' || t.campaign_id || ':funds' AND b.currency = t.currency) AS funds_balance
+       FROM campaign_ledger_totals t WHERE t.campaign_id = $1`,
       [campaignId],
     );
     if (!row) return null;

@@ -46,8 +46,8 @@ export class FundsService {
     // One round trip (it runs under the campaign's funds lock): balances, paid out, pending gifts.
     const [row] = await manager.query(
       `SELECT
-         (SELECT -balance FROM ledger_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
-         (SELECT -balance FROM ledger_balances WHERE account_code = $3 AND currency = $1)::text AS reserved,
+         (SELECT -balance FROM ledger_account_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
+         (SELECT -balance FROM ledger_account_balances WHERE account_code = $3 AND currency = $1)::text AS reserved,
          (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $4)::text AS paid_out,
          (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
            WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending'))::text AS refunds_in_flight,

@@ -153,7 +153,7 @@ describe('reversed payouts: notices and the ledger audit (PostgreSQL)', () => {
 
     it('holds, executed payouts and reversals are in step with the payouts', async () => {
       const [row] = await db.query(
-        `SELECT (SELECT -balance FROM ledger_balances WHERE account_code = $2)::text AS held, (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $1)::text AS paid_out`,
+        `SELECT (SELECT -balance FROM ledger_account_balances WHERE account_code = $2)::text AS held, (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $1)::text AS paid_out`,
         [campaign.id, `campaign:${campaign.id}:payouts_pending`],
       );
       expect(row).toEqual({ held: '3000', paid_out: '1000' });

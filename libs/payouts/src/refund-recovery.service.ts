@@ -113,8 +113,8 @@ export class RefundRecoveryService implements FundsRecovery {
   private async plan(m: EntityManager, campaignId: string, currency: string, cost: bigint, refundId: string | null): Promise<RecoveryPlan> {
     const [row] = await m.query(
       `SELECT
-         (SELECT -balance FROM ledger_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
-         (SELECT -balance FROM ledger_balances WHERE account_code = $3 AND currency = $1)::text AS held,
+         (SELECT -balance FROM ledger_account_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
+         (SELECT -balance FROM ledger_account_balances WHERE account_code = $3 AND currency = $1)::text AS held,
          (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
            WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending') AND r.id IS DISTINCT FROM $5::uuid)::text AS in_flight`,
       [currency, `campaign:${campaignId}:funds`, payoutsPendingAccount(campaignId), campaignId, refundId],
