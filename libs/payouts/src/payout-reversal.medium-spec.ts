@@ -11,6 +11,7 @@ import { addMember, createCampaign, createOrganizationWithOwner, createTestEnvir
 import { payoutEntry, payoutHoldReleaseEntry } from './domain/payout-entries.js';
 import { PayoutExecutionService } from './payout-execution.service.js';
 import { PayoutNoticeDataSource } from './payout-notice.source.js';
+import { PayoutNoticeRepository } from './persistence/payout-notice.repository.js';
 import { PayoutRepository } from './persistence/payout.repository.js';
 
 jest.setTimeout(60_000);
@@ -98,7 +99,7 @@ describe('reversed payouts: notices and the ledger audit (PostgreSQL)', () => {
   describe('payout notices', () => {
     const sent: OutgoingMail[] = [];
     const mailer: Mailer = { send: async (mail) => { sent.push(mail); return { messageId: mail.messageId, response: '250 ok' }; } };
-    const notices = () => new PayoutNoticeDataSource(db, app.get(TransactionRunner), new NotificationsRepository(db), env.config, mailer);
+    const notices = () => new PayoutNoticeDataSource(app.get(PayoutNoticeRepository), app.get(TransactionRunner), new NotificationsRepository(db), env.config, mailer);
     const outboxRows = (payoutId: string): Promise<{ id: string; payload: Record<string, unknown> }[]> =>
       db.query(`SELECT id, payload FROM outbox WHERE kind = 'payout_notice' AND aggregate_id = $1 AND status = 'pending' ORDER BY created_at, id`, [payoutId]);
 

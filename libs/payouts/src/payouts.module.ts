@@ -8,6 +8,7 @@ import { FundsService } from './funds.service.js';
 import { PayoutExecutionService } from './payout-execution.service.js';
 import { PayoutNoticeDataSource } from './payout-notice.source.js';
 import { FundsRepository } from './persistence/funds.repository.js';
+import { PayoutNoticeRepository } from './persistence/payout-notice.repository.js';
 import { PayoutRepository } from './persistence/payout.repository.js';
 import { PayoutsService } from './payouts.service.js';
 import { RefundRecoveryService } from './refund-recovery.service.js';
@@ -17,7 +18,7 @@ export const PAYOUT_EVENT_TYPES = ['transfer.created', 'transfer.updated', 'tran
 
 @Module({
   imports: [DonationsModule, LedgerModule, NotificationsModule, OrganizationsModule, StripeEventsModule],
-  providers: [PayoutRepository, FundsRepository, FundsService, PayoutsService, PayoutExecutionService, RefundRecoveryService, PayoutNoticeDataSource, { provide: PAYOUT_NOTICE_SENDER, useExisting: PayoutNoticeDataSource }],
+  providers: [PayoutRepository, FundsRepository, PayoutNoticeRepository, FundsService, PayoutsService, PayoutExecutionService, RefundRecoveryService, PayoutNoticeDataSource, { provide: PAYOUT_NOTICE_SENDER, useExisting: PayoutNoticeDataSource }],
   exports: [FundsService, PayoutsService, PayoutExecutionService, RefundRecoveryService, PAYOUT_NOTICE_SENDER],
 })
 export class PayoutsModule implements OnModuleInit {
