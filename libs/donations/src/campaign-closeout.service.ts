@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import type Stripe from 'stripe';
-import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@ataa/config';
 import { DomainError, NotFoundError } from '@ataa/common';
 import { Campaign, CampaignsService } from '@ataa/campaigns';
@@ -12,10 +11,11 @@ import { MetricsService } from '@ataa/observability';
 import { StripeGateway } from '@ataa/payments';
 import { JobProducer, QUEUES } from '@ataa/queue';
 import {
-  closeOutStatus, CloseOutDecision, CloseOutItemStatus, CloseOutReason, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems,
+  closeOutStatus, CloseOutItemStatus, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems, tallyItems,
 } from './domain/closeout.js';
 import { DonationSyncService } from './donation-sync.service.js';
-import { DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
+import { CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
+import { DonationRefund } from './persistence/donation.row.js';
 import { RefundsService } from './refunds.service.js';
 
 /**
@@ -31,36 +31,7 @@ export const closeOutJobId = (campaignId: string, batch?: number) => (batch === 
 /** Close-out jobs are removed when finished: the job id only deduplicates work waiting or running. */
 export const CLOSEOUT_JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true } as const;
 
-export interface CloseOutProgress {
-  campaignId: string;
-  organizationId: string;
-  fundingModel: 'flexible' | 'all_or_nothing';
-  decision: CloseOutDecision;
-  reason: CloseOutReason;
-  status: CloseOutStatus;
-  currency: string;
-  goalAmount: bigint;
-  raisedAmount: bigint;
-  total: number;
-  refunded: number;
-  failed: number;
-  skipped: number;
-  totalAmount: bigint;
-  refundedAmount: bigint;
-  batches: number;
-  startedAt: Date;
-  finishedAt: Date | null;
-}
-
-export interface CloseOutItem {
-  donationId: string;
-  seq: number;
-  amount: bigint;
-  status: CloseOutItemStatus;
-  refundId: string | null;
-  attempts: number;
-  lastError: string | null;
-}
+export type { CloseOutItem, CloseOutProgress } from './persistence/closeout.repository.js';
 
 /** What one run did: `outcome` says why nothing happened when nothing did. */
 export interface CloseOutRun {
@@ -72,24 +43,14 @@ export interface CloseOutRun {
   more: boolean;
 }
 
-const toProgress = (r: Record<string, any>): CloseOutProgress => ({
-  campaignId: r.campaign_id, organizationId: r.organization_id, fundingModel: r.funding_model, decision: r.decision, reason: r.reason, status: r.status,
-  currency: r.currency, goalAmount: BigInt(r.goal_amount), raisedAmount: BigInt(r.raised_amount), total: r.total, refunded: r.refunded, failed: r.failed,
-  skipped: r.skipped, totalAmount: BigInt(r.total_amount), refundedAmount: BigInt(r.refunded_amount), batches: r.batches, startedAt: r.started_at,
-  finishedAt: r.finished_at,
-});
-
-const toItem = (r: Record<string, any>): CloseOutItem => ({
-  donationId: r.donation_id, seq: r.seq, amount: BigInt(r.amount), status: r.status, refundId: r.refund_id, attempts: r.attempts, lastError: r.last_error,
-});
-
 /**
  * Campaign close-out. At its end date a campaign ends; an all-or-nothing campaign that missed its
  * goal refunds every gift, in batches, through the same refund path as the API (RefundsService:
  * reservation under the donation lock, Stripe idempotency key derived from the donation id, ledger
  * and public ledger posted by DonationSyncService). Everything is durable in PostgreSQL, so a run
  * can be killed at any point, repeated or duplicated: the next run continues where it stopped and
- * never refunds a gift twice.
+ * never refunds a gift twice. This service orchestrates: the decisions are the pure planners'
+ * (domain/closeout.ts), the rows CloseOutRepository's.
  */
 @Injectable()
 export class CampaignCloseOutService {
@@ -97,8 +58,8 @@ export class CampaignCloseOutService {
   private readonly giftsClosed: Counter<'outcome'>;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
+    private readonly closeouts: CloseOutRepository,
     private readonly campaigns: CampaignsService,
     private readonly ledger: LedgerService,
     private readonly refunds: RefundsService,
@@ -143,34 +104,17 @@ export class CampaignCloseOutService {
    * settled after it (a Checkout session paid after the end).
    */
   async findDue(now: Date = new Date(), limit = 500, idleMs = 0): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `(SELECT id FROM campaigns WHERE status IN ('published', 'paused') AND ends_at IS NOT NULL AND ends_at <= $1 ORDER BY ends_at LIMIT $2)
-       UNION
-       (SELECT c.id FROM campaigns c WHERE c.status IN ('ended', 'cancelled') AND c.published_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM campaign_closeouts o WHERE o.campaign_id = c.id) ORDER BY c.updated_at LIMIT $2)
-       UNION
-       (SELECT campaign_id FROM campaign_closeouts WHERE status = 'refunding' AND updated_at <= $1::timestamptz - make_interval(secs => $3::double precision / 1000)
-         ORDER BY started_at LIMIT $2)
-       UNION
-       (SELECT c.campaign_id FROM campaign_closeouts c
-         WHERE c.decision = 'refund_all' AND c.status = 'done' AND c.finished_at > $1::timestamptz - interval '3 days'
-           AND EXISTS (SELECT 1 FROM donations d WHERE d.campaign_id = c.campaign_id AND d.settled_at IS NOT NULL
-                         AND d.refunded_amount + d.disputed_amount < d.amount
-                         AND NOT EXISTS (SELECT 1 FROM campaign_closeout_items i WHERE i.donation_id = d.id))
-         LIMIT $2)`,
-      [now, limit, idleMs],
-    );
-    return rows.map((r) => r.id);
+    return this.closeouts.findDue(now, limit, idleMs);
   }
 
   /** Progress for the organization: 404 for another organization's campaign or one not closed out yet. */
   async progress(organizationId: string, campaignId: string): Promise<CloseOutProgress> {
-    const [row] = await this.dataSource.query(`SELECT * FROM campaign_closeouts WHERE campaign_id = $1 AND organization_id = $2`, [campaignId, organizationId]);
-    if (!row) {
+    const progress = await this.closeouts.findForOrganization(organizationId, campaignId);
+    if (!progress) {
       await this.campaigns.getForOrganization(organizationId, campaignId); // 404 when not theirs
       throw new NotFoundError('Close-out', 'closeout_not_started');
     }
-    return toProgress(row);
+    return progress;
   }
 
   /**
@@ -178,23 +122,19 @@ export class CampaignCloseOutService {
    * not decided to keep the money (it may still have to refund every gift).
    */
   async assertPayoutsAllowed(campaignId: string): Promise<void> {
-    const [row] = await this.dataSource.query(
-      `SELECT c.funding_model, c.status, o.decision FROM campaigns c LEFT JOIN campaign_closeouts o ON o.campaign_id = c.id WHERE c.id = $1`, [campaignId],
-    );
-    if (!row) throw new NotFoundError('Campaign');
-    if (!payoutsAllowed(row.funding_model, row.decision ?? null, row.status)) {
-      throw new DomainError('campaign_not_closed_out', 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: row.decision ?? null });
+    const gate = await this.closeouts.payoutGate(campaignId);
+    if (!gate) throw new NotFoundError('Campaign');
+    if (!payoutsAllowed(gate.fundingModel, gate.decision, gate.status)) {
+      throw new DomainError('campaign_not_closed_out', 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: gate.decision });
     }
   }
 
   async find(campaignId: string): Promise<CloseOutProgress | null> {
-    const [row] = await this.dataSource.query(`SELECT * FROM campaign_closeouts WHERE campaign_id = $1`, [campaignId]);
-    return row ? toProgress(row) : null;
+    return this.closeouts.find(campaignId);
   }
 
   async items(campaignId: string): Promise<CloseOutItem[]> {
-    const rows = await this.dataSource.query(`SELECT * FROM campaign_closeout_items WHERE campaign_id = $1 ORDER BY seq`, [campaignId]);
-    return rows.map(toItem);
+    return this.closeouts.items(campaignId);
   }
 
   /**
@@ -217,25 +157,13 @@ export class CampaignCloseOutService {
     if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: 0, more: false };
 
     await this.planNewGifts(campaignId);
-    const open: CloseOutItem[] = (await this.dataSource.query(
-      `SELECT * FROM campaign_closeout_items WHERE campaign_id = $1 AND status IN ('pending', 'submitted') ORDER BY seq LIMIT $2`,
-      [campaignId, batchSize],
-    )).map(toItem);
+    const open = await this.closeouts.openItems(campaignId, batchSize);
     const batch = nextBatch(open, batchSize);
     for (const item of batch) await this.processItem(progress, item);
 
     progress = await this.tx.run(async (m) => {
-      const [row] = await m.query(`SELECT * FROM campaign_closeouts WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
-      const current = toProgress(row);
-      const status = closeOutStatus(current);
-      // UPDATE ... RETURNING comes back from TypeORM as [rows, rowCount].
-      const [[updated]] = await m.query(
-        `UPDATE campaign_closeouts SET batches = batches + $2::int, status = $3::text, updated_at = now(),
-           finished_at = CASE WHEN $3::text = 'done' THEN coalesce(finished_at, now()) ELSE NULL END
-         WHERE campaign_id = $1 RETURNING *`,
-        [campaignId, batch.length > 0 ? 1 : 0, status],
-      );
-      return toProgress(updated);
+      const current = await this.closeouts.lock(m, campaignId);
+      return this.closeouts.finishRun(m, campaignId, batch.length > 0 ? 1 : 0, closeOutStatus(current));
     });
     if (progress.status === 'done' && batch.length > 0) {
       this.logger.log(`campaign ${campaignId} closed out: ${progress.refunded} refunded, ${progress.failed} failed, ${progress.skipped} skipped of ${progress.total}`);
@@ -248,57 +176,33 @@ export class CampaignCloseOutService {
     const existing = await this.find(campaignId);
     if (existing) return existing;
     return this.tx.run(async (m) => {
-      const [c] = await m.query(`SELECT id, organization_id, funding_model, status, goal_amount::text, currency FROM campaigns WHERE id = $1 FOR UPDATE`, [campaignId]);
-      const [again] = await m.query(`SELECT * FROM campaign_closeouts WHERE campaign_id = $1`, [campaignId]);
-      if (again) return toProgress(again);
+      const c = await this.closeouts.lockCampaign(m, campaignId);
+      const again = await this.closeouts.find(campaignId, m);
+      if (again) return again;
       const totals = await this.ledger.campaignTotals(campaignId, m);
       const money = { raised: totals?.raised ?? 0n, refunded: totals?.refunded ?? 0n, disputed: totals?.disputed ?? 0n };
-      const decided = decideCloseOut({ fundingModel: c.funding_model, goalAmount: BigInt(c.goal_amount), status: c.status }, money);
+      const decided = decideCloseOut({ fundingModel: c.fundingModel, goalAmount: c.goalAmount, status: c.status }, money);
       const status: CloseOutStatus = decided.decision === 'keep' ? 'done' : 'refunding';
-      const [row] = await m.query(
-        `INSERT INTO campaign_closeouts (campaign_id, organization_id, funding_model, decision, reason, currency, goal_amount, raised_amount, status, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $9 = 'done' THEN now() END) RETURNING *`,
-        [campaignId, c.organization_id, c.funding_model, decided.decision, decided.reason, c.currency, c.goal_amount, decided.raised.toString(), status],
-      );
-      this.logger.log(`campaign ${campaignId} close-out started: ${decided.decision} (${decided.reason}, raised ${decided.raised} of ${c.goal_amount})`);
-      return toProgress(row);
+      const progress = await this.closeouts.insert(m, {
+        campaignId, organizationId: c.organizationId, fundingModel: c.fundingModel, decision: decided.decision, reason: decided.reason, currency: c.currency,
+        goalAmount: c.goalAmount, raised: decided.raised, status,
+      });
+      this.logger.log(`campaign ${campaignId} close-out started: ${decided.decision} (${decided.reason}, raised ${decided.raised} of ${c.goalAmount})`);
+      return progress;
     });
   }
 
   /** Adds an item for every settled gift not planned yet (all of them the first time; late gifts later). */
   private async planNewGifts(campaignId: string): Promise<void> {
-    const unplanned = await this.dataSource.query(
-      `SELECT 1 FROM donations d WHERE d.campaign_id = $1 AND d.settled_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM campaign_closeout_items i WHERE i.donation_id = d.id) LIMIT 1`,
-      [campaignId],
-    );
-    if (unplanned.length === 0) return;
+    if (!(await this.closeouts.hasUnplannedGifts(campaignId))) return;
     const skippedNow = await this.tx.run(async (m) => {
-      await m.query(`SELECT 1 FROM campaign_closeouts WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
-      const rows = await m.query(
-        `SELECT d.* FROM donations d WHERE d.campaign_id = $1 AND d.settled_at IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM campaign_closeout_items i WHERE i.donation_id = d.id)
-         ORDER BY d.settled_at, d.id`,
-        [campaignId],
-      );
-      const [{ last }] = await m.query(`SELECT coalesce(max(seq), 0)::int AS last FROM campaign_closeout_items WHERE campaign_id = $1`, [campaignId]);
-      const planned = planItems(rows.map(toDonation), last);
+      await this.closeouts.lockForPlanning(m, campaignId);
+      const gifts = await this.closeouts.unplannedGifts(m, campaignId);
+      const planned = planItems(gifts, await this.closeouts.lastSeq(m, campaignId));
       if (planned.length === 0) return 0;
-      await m.query(
-        `INSERT INTO campaign_closeout_items (donation_id, campaign_id, seq, amount, status, last_error)
-         SELECT * FROM unnest($2::uuid[], array_fill($1::uuid, ARRAY[$7::int]), $3::int[], $4::bigint[], $5::text[], $6::text[])`,
-        [campaignId, planned.map((p) => p.donationId), planned.map((p) => p.seq), planned.map((p) => p.amount.toString()), planned.map((p) => p.status),
-          planned.map((p) => p.note), planned.length],
-      );
-      const skipped = planned.filter((p) => p.status === 'skipped').length;
-      const amount = planned.filter((p) => p.status === 'pending').reduce((s, p) => s + p.amount, 0n);
-      await m.query(
-        `UPDATE campaign_closeouts SET total = total + $2, skipped = skipped + $3, total_amount = total_amount + $4,
-           status = CASE WHEN $2 > $3 THEN 'refunding' ELSE status END, finished_at = CASE WHEN $2 > $3 THEN NULL ELSE finished_at END, updated_at = now()
-         WHERE campaign_id = $1`,
-        [campaignId, planned.length, skipped, amount.toString()],
-      );
-      return skipped;
+      const tally = tallyItems(planned);
+      await this.closeouts.addItems(m, campaignId, planned, tally);
+      return tally.skipped;
     });
     if (skippedNow > 0) this.giftsClosed.inc({ outcome: 'skipped' }, skippedNow);
   }
@@ -308,14 +212,9 @@ export class CampaignCloseOutService {
    * paid anyway (already complete) settles later and is planned and refunded by a later run.
    */
   private async expireOpenSessions(campaignId: string, limit: number): Promise<void> {
-    const rows: { stripe_checkout_session_id: string }[] = await this.dataSource.query(
-      `SELECT stripe_checkout_session_id FROM donations WHERE campaign_id = $1 AND status = 'pending' AND stripe_checkout_session_id IS NOT NULL
-         AND created_at > now() - interval '2 days' ORDER BY created_at LIMIT $2`,
-      [campaignId, limit],
-    );
-    for (const r of rows) {
+    for (const sessionId of await this.closeouts.openSessions(campaignId, limit)) {
       try {
-        await this.stripe.expireCheckoutSession(r.stripe_checkout_session_id);
+        await this.stripe.expireCheckoutSession(sessionId);
       } catch {
         // Already complete or expired: its webhook decides.
       }
@@ -338,27 +237,15 @@ export class CampaignCloseOutService {
       else if (error.code === 'refund_exceeds_recoverable_funds') failure = `refused: ${String(error.details?.reason ?? 'unrecoverable')}`;
       else if (error.code === 'payment_provider_unavailable') {
         // Unknown outcome: stays open; the next run resumes it with the same idempotency key.
-        await this.dataSource.query(
-          `UPDATE campaign_closeout_items SET status = 'submitted', refund_id = coalesce(refund_id, $2), attempts = attempts + 1, last_error = $3, updated_at = now()
-           WHERE donation_id = $1 AND status IN ('pending', 'submitted')`,
-          [item.donationId, typeof error.details?.refundId === 'string' ? error.details.refundId : null, 'payment provider unavailable'],
-        );
+        await this.closeouts.markSubmitted(item.donationId, typeof error.details?.refundId === 'string' ? error.details.refundId : null, 'payment provider unavailable');
         return;
       } else throw error;
     }
     const next: CloseOutItemStatus = skip ? 'skipped' : failure ? 'failed' : itemStatusForRefund(refund!.status);
     const closed = await this.tx.run(async (m) => {
-      const [changed] = await m.query(
-        `UPDATE campaign_closeout_items SET status = $2, refund_id = coalesce($3, refund_id), attempts = attempts + 1, last_error = $4, updated_at = now()
-         WHERE donation_id = $1 AND status IN ('pending', 'submitted') RETURNING amount::text, status`,
-        [item.donationId, next, refund?.id ?? null, skip ?? failure],
-      );
-      if (changed.length === 0 || next === 'submitted') return false; // another run recorded it first, or still on its way
-      await m.query(
-        `UPDATE campaign_closeouts SET refunded = refunded + $1, failed = failed + $2, skipped = skipped + $3,
-           refunded_amount = refunded_amount + $4, updated_at = now() WHERE campaign_id = $5`,
-        [next === 'refunded' ? 1 : 0, next === 'failed' ? 1 : 0, next === 'skipped' ? 1 : 0, next === 'refunded' ? refund!.amount.toString() : '0', closeout.campaignId],
-      );
+      const changed = await this.closeouts.recordItem(m, item.donationId, next, refund?.id ?? null, skip ?? failure);
+      if (!changed || next === 'submitted' || next === 'pending') return false; // another run recorded it first, or still on its way
+      await this.closeouts.countClosed(m, closeout.campaignId, next, next === 'refunded' ? refund!.amount : 0n);
       return true;
     });
     if (closed) this.giftsClosed.inc({ outcome: next });
@@ -372,34 +259,26 @@ export class CampaignCloseOutService {
    */
   private async resume(refund: DonationRefund): Promise<DonationRefund> {
     await this.sync.sync(refund.donationId);
-    let current = await this.refundRow(refund.id, this.dataSource.manager);
+    let current = await this.closeouts.refund(refund.id);
     if (current.status !== 'requested' || current.stripeRefundId) return current;
-    const [row] = await this.dataSource.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [refund.donationId]);
+    const chargeId = await this.closeouts.chargeOf(refund.donationId);
     let made: Stripe.Refund;
     try {
       made = await this.stripe.createRefund(
-        { charge: row.stripe_charge_id, amount: Number(current.amount), reason: 'requested_by_customer', metadata: { refund_request_id: current.id, donation_id: current.donationId } },
+        { charge: chargeId!, amount: Number(current.amount), reason: 'requested_by_customer', metadata: { refund_request_id: current.id, donation_id: current.donationId } },
         `refund:${current.id}`,
       );
     } catch (error) {
       const stripeError = error as { type?: string; code?: string };
       if (stripeError.type === 'StripeInvalidRequestError' || stripeError.type === 'StripeCardError') {
-        await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [current.id, stripeError.code ?? 'refused']);
+        await this.closeouts.markRefundFailed(current.id, stripeError.code ?? 'refused');
         throw new DomainError('refund_refused', 'The payment provider refused the refund', 409, { reason: stripeError.code ?? null });
       }
       throw new DomainError('payment_provider_unavailable', 'The refund could not be confirmed', 502, { refundId: current.id });
     }
-    await this.dataSource.query(
-      `UPDATE donation_refunds SET stripe_refund_id = $2, status = CASE WHEN status = 'requested' THEN 'pending' ELSE status END, updated_at = now() WHERE id = $1`,
-      [current.id, made.id],
-    );
+    await this.closeouts.linkStripeRefund(current.id, made.id);
     await this.sync.sync(current.donationId);
-    current = await this.refundRow(current.id, this.dataSource.manager);
+    current = await this.closeouts.refund(current.id);
     return current;
-  }
-
-  private async refundRow(id: string, m: EntityManager): Promise<DonationRefund> {
-    const [row] = await m.query(`SELECT * FROM donation_refunds WHERE id = $1`, [id]);
-    return toRefund(row);
   }
 }

@@ -12,8 +12,8 @@ export { donationAmount, type AmountRules, type DonationAmount } from './domain/
 export { CampaignCloseOutModule } from './closeout.module.js';
 export { CampaignCloseOutService, CLOSEOUT_REFUND_KEY, CLOSEOUT_ACTOR, CLOSEOUT_JOB_OPTIONS, closeOutJobId, type CloseOutProgress, type CloseOutItem, type CloseOutRun } from './campaign-closeout.service.js';
 export {
-  decideCloseOut, planGiftRefund, planItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund, payoutsAllowed,
-  type CloseOutDecision, type CloseOutReason, type CloseOutStatus, type CloseOutItemStatus, type CloseOutGift, type GiftRefundPlan,
+  decideCloseOut, planGiftRefund, planItems, tallyItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund, payoutsAllowed,
+  type CloseOutDecision, type CloseOutReason, type CloseOutStatus, type CloseOutItemStatus, type CloseOutGift, type GiftRefundPlan, type ItemsTally, type PlannedItem,
 } from './domain/closeout.js';
 export {
   planSettlement, SettlementMismatchError, type SettlementPlan, type SettlementFacts, type GiftState, type ChargeFact, type RefundFact, type DisputeFact,

@@ -8,6 +8,10 @@ export { computeFunds, isGiftAvailable, type CampaignFunds, type FundsInput, typ
 export {
   approvalFor, canMove, parseRequestedAmount, resolvePayoutAmount, PAYOUT_STATUSES, HOLDING_STATUSES, type PayoutStatus,
 } from './domain/payout-rules.js';
+export {
+  planHold, planNotice, planClose, planFailure, planTransfer, planReversals, payoutNotice, reversalNotice,
+  type PayoutPlan, type PayoutChange, type PayoutState, type PayoutNoticeEvent, type TransferFact, type ReversalFact, type ReversalOutcome,
+} from './domain/payout-plans.js';
 export { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, payoutsPendingAccount } from './domain/payout-entries.js';
 export { type Payout } from './persistence/payout.row.js';
 export * from './dto/payout.dto.js';

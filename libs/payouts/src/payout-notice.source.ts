@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@ataa/config';
 import { repoRoot } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
@@ -11,6 +10,7 @@ import {
   type Mailer, type PayoutNoticeMessage, type PayoutNoticeSender,
 } from '@ataa/notifications';
 import { isPayoutNoticeEvent, payoutNoticeText, reversalSummary, type ReversalSummary } from './domain/payout-notice.js';
+import { PayoutNoticeRepository } from './persistence/payout-notice.repository.js';
 
 const TEMPLATES = path.join(repoRoot(import.meta.dirname), 'libs', 'payouts', 'templates');
 
@@ -34,7 +34,7 @@ export class PayoutNoticeDataSource implements PayoutNoticeSender {
   private readonly text: Handlebars.TemplateDelegate<NoticeView>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly notices: PayoutNoticeRepository,
     private readonly tx: TransactionRunner,
     private readonly repository: NotificationsRepository,
     private readonly config: AppConfig,
@@ -47,42 +47,33 @@ export class PayoutNoticeDataSource implements PayoutNoticeSender {
 
   async deliver(message: PayoutNoticeMessage, options: { finalAttempt?: boolean }): Promise<'sent' | 'failed' | 'skipped'> {
     const event = message.payload.event;
-    const [row] = await this.dataSource.query(
-      `SELECT p.*, o.name AS org_name, c.title AS campaign_title FROM payouts p
-       JOIN organizations o ON o.id = p.organization_id JOIN campaigns c ON c.id = p.campaign_id WHERE p.id::text = $1`,
-      [message.aggregateId],
-    );
-    const recipients: { email: string }[] = row
-      ? await this.dataSource.query(
-        `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 AND m.role IN ('owner', 'finance') ORDER BY u.email`,
-        [row.organization_id],
-      )
-      : [];
+    const row = await this.notices.payout(message.aggregateId);
+    const recipients = row ? await this.notices.recipients(row.organizationId) : [];
     if (!row || !isPayoutNoticeEvent(event) || recipients.length === 0) {
       await this.tx.run((m) => this.repository.finishOutbox(m, message.outboxId, 'skipped', 'no such payout, event or recipient'));
       return 'skipped';
     }
     const money = (amount: bigint) => formatMoney(amount, row.currency, 'en-US');
-    const reversal = event === 'reversed' ? await this.reversalOf(row.id, BigInt(row.amount), message.payload.reversalId) : null;
+    const reversal = event === 'reversed' ? await this.reversalOf(row.id, row.amount, message.payload.reversalId) : null;
     if (event === 'reversed' && !reversal) {
       await this.tx.run((m) => this.repository.finishOutbox(m, message.outboxId, 'skipped', 'no such reversal'));
       return 'skipped';
     }
     const text = payoutNoticeText(event);
     const view: NoticeView = {
-      ...text, organization: row.org_name, campaign: row.campaign_title, amount: money(reversal ? reversal.reversed : BigInt(row.amount)),
-      purpose: row.purpose, status: row.status.replace('_', ' '), reason: event === 'rejected' ? row.rejection_reason : event === 'failed' ? row.failure_message : null,
+      ...text, organization: row.organizationName, campaign: row.campaignTitle, amount: money(reversal ? reversal.reversed : row.amount),
+      purpose: row.purpose, status: row.status.replace('_', ' '), reason: event === 'rejected' ? row.rejectionReason : event === 'failed' ? row.failureMessage : null,
       payoutId: row.id,
       reversal: reversal
-        ? { payoutAmount: money(BigInt(row.amount)), reversedSoFar: money(reversal.reversedSoFar), remaining: money(reversal.remaining) }
+        ? { payoutAmount: money(row.amount), reversedSoFar: money(reversal.reversedSoFar), remaining: money(reversal.remaining) }
         : null,
     };
     const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.config.MAIL_FROM)?.[1] ?? 'ataa.local';
     try {
       await this.mailer.send({
         from: this.config.MAIL_FROM,
-        to: recipients.map((r) => r.email).join(', '),
-        subject: `${text.headline}: ${view.amount}${view.reversal ? ` of ${view.reversal.payoutAmount}` : ''} — ${row.campaign_title}`,
+        to: recipients.join(', '),
+        subject: `${text.headline}: ${view.amount}${view.reversal ? ` of ${view.reversal.payoutAmount}` : ''} — ${row.campaignTitle}`,
         html: this.html(view),
         text: this.text(view),
         messageId: `<${message.outboxId}.payout-notice@${domain}>`,
@@ -108,17 +99,7 @@ export class PayoutNoticeDataSource implements PayoutNoticeSender {
    */
   private async reversalOf(payoutId: string, payoutAmount: bigint, reversalId: unknown): Promise<ReversalSummary | null> {
     if (typeof reversalId !== 'string' || reversalId.length === 0) return null;
-    const [found] = await this.dataSource.query(
-      `SELECT (-p.amount)::text AS reversed,
-              (SELECT -sum(p2.amount) FROM journal_entries e2
-                 JOIN postings p2 ON p2.entry_id = e2.id AND p2.account_code = 'campaign:' || e2.campaign_id || ':funds'
-               WHERE e2.campaign_id = e.campaign_id AND e2.kind = 'payout_reversal' AND e2.metadata->>'payout_id' = $1
-                 AND e2.seq <= e.seq AND e2.seq > (SELECT seq FROM journal_entries WHERE source_id = $1 AND kind = 'payout'))::text AS reversed_so_far
-       FROM journal_entries e JOIN postings p ON p.entry_id = e.id AND p.account_code = 'campaign:' || e.campaign_id || ':funds'
-       WHERE e.source_id = $2 AND e.kind = 'payout_reversal' AND e.metadata->>'payout_id' = $1`,
-      [payoutId, reversalId],
-    );
-    if (!found?.reversed_so_far) return null;
-    return reversalSummary(payoutAmount, BigInt(found.reversed), BigInt(found.reversed_so_far));
+    const found = await this.notices.reversal(payoutId, reversalId);
+    return found ? reversalSummary(payoutAmount, found.reversed, found.reversedSoFar) : null;
   }
 }

@@ -4,14 +4,15 @@ import request from 'supertest';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { TransactionRunner } from '@ataa/database';
-import { auditLedger, donationEntry, LedgerService, platformFeeEntry, processingFeeEntry } from '@ataa/ledger';
-import { NotificationsRepository, OutboxService, type Mailer, type OutgoingMail } from '@ataa/notifications';
+import { auditLedger, donationEntry, LedgerService, LedgerWriter, platformFeeEntry, processingFeeEntry } from '@ataa/ledger';
+import { NotificationsRepository, type Mailer, type OutgoingMail } from '@ataa/notifications';
 import { StripeGateway } from '@ataa/payments';
-import { PublicLedgerAppender } from '@ataa/transparency';
 import { addMember, createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization } from '@ataa/testing';
 import { payoutEntry, payoutHoldReleaseEntry } from './domain/payout-entries.js';
 import { PayoutExecutionService } from './payout-execution.service.js';
 import { PayoutNoticeDataSource } from './payout-notice.source.js';
+import { PayoutNoticeRepository } from './persistence/payout-notice.repository.js';
+import { PayoutRepository } from './persistence/payout.repository.js';
 
 jest.setTimeout(60_000);
 
@@ -78,7 +79,7 @@ describe('reversed payouts: notices and the ledger audit (PostgreSQL)', () => {
     const ledger = app.get(LedgerService);
     const base = (sourceId: string) => ({ campaignId: campaign.id, currency: 'usd', occurredAt: new Date(), sourceId: `${sourceId}_${campaign.id}` });
     await app.get(TransactionRunner).run((m) => ledger.postMany(m, [donationEntry(base('ch'), 10_000n), processingFeeEntry(base('txn'), 320n), platformFeeEntry(base('ch'), 200n)]));
-    execution = new PayoutExecutionService(db, app.get(TransactionRunner), ledger, app.get(OutboxService), app.get(PublicLedgerAppender), new StripeGateway(stripe as unknown as Stripe));
+    execution = new PayoutExecutionService(app.get(TransactionRunner), app.get(PayoutRepository), app.get(LedgerWriter), new StripeGateway(stripe as unknown as Stripe));
 
     const reversed = await ask('2000', 'School books');
     const paid = await ask('1000', 'Teacher salaries');
@@ -98,7 +99,7 @@ describe('reversed payouts: notices and the ledger audit (PostgreSQL)', () => {
   describe('payout notices', () => {
     const sent: OutgoingMail[] = [];
     const mailer: Mailer = { send: async (mail) => { sent.push(mail); return { messageId: mail.messageId, response: '250 ok' }; } };
-    const notices = () => new PayoutNoticeDataSource(db, app.get(TransactionRunner), new NotificationsRepository(db), env.config, mailer);
+    const notices = () => new PayoutNoticeDataSource(app.get(PayoutNoticeRepository), app.get(TransactionRunner), new NotificationsRepository(db), env.config, mailer);
     const outboxRows = (payoutId: string): Promise<{ id: string; payload: Record<string, unknown> }[]> =>
       db.query(`SELECT id, payload FROM outbox WHERE kind = 'payout_notice' AND aggregate_id = $1 AND status = 'pending' ORDER BY created_at, id`, [payoutId]);
 

@@ -4,10 +4,12 @@ import { LedgerModule } from '@ataa/ledger';
 import { NotificationsModule, PAYOUT_NOTICE_SENDER } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
-import { TransparencyModule } from '@ataa/transparency';
 import { FundsService } from './funds.service.js';
 import { PayoutExecutionService } from './payout-execution.service.js';
 import { PayoutNoticeDataSource } from './payout-notice.source.js';
+import { FundsRepository } from './persistence/funds.repository.js';
+import { PayoutNoticeRepository } from './persistence/payout-notice.repository.js';
+import { PayoutRepository } from './persistence/payout.repository.js';
 import { PayoutsService } from './payouts.service.js';
 import { RefundRecoveryService } from './refund-recovery.service.js';
 
@@ -15,8 +17,8 @@ import { RefundRecoveryService } from './refund-recovery.service.js';
 export const PAYOUT_EVENT_TYPES = ['transfer.created', 'transfer.updated', 'transfer.reversed'] as const;
 
 @Module({
-  imports: [DonationsModule, LedgerModule, NotificationsModule, OrganizationsModule, StripeEventsModule, TransparencyModule],
-  providers: [FundsService, PayoutsService, PayoutExecutionService, RefundRecoveryService, PayoutNoticeDataSource, { provide: PAYOUT_NOTICE_SENDER, useExisting: PayoutNoticeDataSource }],
+  imports: [DonationsModule, LedgerModule, NotificationsModule, OrganizationsModule, StripeEventsModule],
+  providers: [PayoutRepository, FundsRepository, PayoutNoticeRepository, FundsService, PayoutsService, PayoutExecutionService, RefundRecoveryService, PayoutNoticeDataSource, { provide: PAYOUT_NOTICE_SENDER, useExisting: PayoutNoticeDataSource }],
   exports: [FundsService, PayoutsService, PayoutExecutionService, RefundRecoveryService, PAYOUT_NOTICE_SENDER],
 })
 export class PayoutsModule implements OnModuleInit {

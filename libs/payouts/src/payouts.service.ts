@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { isUniqueViolation, TransactionRunner } from '@ataa/database';
-import { LedgerService } from '@ataa/ledger';
-import { OutboxService } from '@ataa/notifications';
+import { LedgerWriter } from '@ataa/ledger';
 import { payoutsAllowed } from '@ataa/donations';
 import { AuditService } from '@ataa/organizations';
 import type { Principal } from '@ataa/organizations';
 import { JobProducer, QUEUES } from '@ataa/queue';
 import { approvalFor, assertMove, cleanPurpose, parseRequestedAmount, requestFingerprint, resolvePayoutAmount } from './domain/payout-rules.js';
-import { payoutHoldEntry, payoutHoldReleaseEntry } from './domain/payout-entries.js';
+import { planClose, planHold, planNotice } from './domain/payout-plans.js';
 import { FundsService } from './funds.service.js';
-import { Payout, toPayout } from './persistence/payout.row.js';
+import { FundsRepository } from './persistence/funds.repository.js';
+import { PayoutRepository } from './persistence/payout.repository.js';
+import { Payout } from './persistence/payout.row.js';
 
 export interface PayoutRequestInput {
   /** Minor units as a string of digits, or "all" for everything available. */
@@ -38,11 +39,11 @@ export interface PayoutRequestResult {
 @Injectable()
 export class PayoutsService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
-    private readonly ledger: LedgerService,
+    private readonly payouts: PayoutRepository,
+    private readonly fundsRows: FundsRepository,
+    private readonly writer: LedgerWriter,
     private readonly funds: FundsService,
-    private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly producer: JobProducer,
   ) {}
@@ -62,65 +63,51 @@ export class PayoutsService {
     await this.funds.refreshAvailability(campaign.id);
 
     const result = await this.tx.run(async (m) => {
-      const [org] = await m.query(
-        `SELECT o.payouts_enabled, o.stripe_account_id, o.payout_approval_threshold, c.funding_model, c.status, co.decision
-         FROM organizations o JOIN campaigns c ON c.organization_id = o.id LEFT JOIN campaign_closeouts co ON co.campaign_id = c.id
-         WHERE o.id = $1 AND c.id = $2 FOR SHARE OF c`,
-        [principal.organizationId, campaign.id],
-      );
-      if (!org?.payouts_enabled || !org.stripe_account_id) {
+      const org = await this.payouts.requestContext(m, principal.organizationId, campaign.id);
+      if (!org?.payoutsEnabled || !org.stripeAccountId) {
         throw new DomainError('payouts_not_enabled', 'Connect a Stripe account with payouts enabled before requesting a payout', 409);
       }
       // An all-or-nothing campaign may still have to refund every gift until its close-out kept the
       // money; that decision is final, so checking it before the funds lock is enough. A cancelled
       // campaign refunds every gift: the campaign row is read FOR SHARE so a cancel (which locks it
       // and refuses a campaign with payouts) and this request cannot both pass.
-      if (!payoutsAllowed(org.funding_model, org.decision ?? null, org.status)) {
-        const refunding = org.status === 'cancelled' || org.decision === 'refund_all';
+      if (!payoutsAllowed(org.fundingModel, org.decision, org.campaignStatus)) {
+        const refunding = org.campaignStatus === 'cancelled' || org.decision === 'refund_all';
         throw new DomainError('campaign_not_closed_out', refunding ? 'This campaign refunds every gift: nothing can be paid out'
-          : 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: org.decision ?? null, campaignStatus: org.status });
+          : 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: org.decision, campaignStatus: org.campaignStatus });
       }
       // The campaign's funds row: every request on this campaign queues here, so the availability
       // read below and the hold posted after it are one step for the campaign.
       // The notice needs only the payout id: without a key (no replay possible) it is written
       // before the lock, so the lock is held for less.
       const id = randomUUID();
-      const notice = () => this.outbox.enqueue(m, { kind: 'payout_notice', aggregateId: id, payload: { payoutId: id, event: 'requested' }, dedupeKey: `payout_notice:requested:${id}` });
-      if (!key) await notice();
-      const lockFunds = () => m.query(`SELECT campaign_id FROM campaign_payout_funds WHERE campaign_id = $1 FOR UPDATE`, [campaign.id]);
-      if ((await lockFunds()).length === 0) {
+      const notice = planNotice(id, 'requested');
+      if (!key) await this.writer.record(m, [notice]);
+      if (!(await this.fundsRows.lockFunds(m, campaign.id))) {
         // The campaign's first request creates its row (concurrent first requests: one insert wins).
-        await m.query(
-          `INSERT INTO campaign_payout_funds (campaign_id, organization_id, currency) VALUES ($1, $2, $3) ON CONFLICT (campaign_id) DO NOTHING`,
-          [campaign.id, campaign.organizationId, campaign.currency],
-        );
-        await lockFunds();
+        await this.fundsRows.ensureFundsRow({ campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency }, m);
+        await this.fundsRows.lockFunds(m, campaign.id);
       }
       if (key) {
         // A concurrent double-submit waited on the lock above: it now sees the first one.
         const replay = await this.findByKey(principal.organizationId, key, fingerprint, m);
         if (replay) return { payout: replay, created: false };
       }
-      const funds = await this.funds.compute(m, campaign);
+      const funds = await this.funds.compute(campaign, m);
       const amount = resolvePayoutAmount(requested, currency, campaign.currency, funds.available);
-      const threshold = org.payout_approval_threshold === null ? -1n : BigInt(org.payout_approval_threshold);
-      const approval = approvalFor(amount, threshold);
+      const approval = approvalFor(amount, org.approvalThreshold ?? -1n);
       const now = new Date();
-      const [row] = await m.query(
-        `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, private_note, requested_by, idempotency_key,
-           request_fingerprint, approval, decided_by, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
-        [id, principal.organizationId, campaign.id, campaign.currency, amount.toString(), approval === 'automatic' ? 'approved' : 'pending_approval',
-          purpose, privateNote, principal.actor, key, fingerprint, approval === 'automatic' ? 'automatic' : null,
-          approval === 'automatic' ? 'automatic' : null, approval === 'automatic' ? now : null],
-      );
-      await this.ledger.post(m, payoutHoldEntry({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, occurredAt: now }, amount));
+      const payout = await this.payouts.insert(m, {
+        id, organizationId: principal.organizationId, campaignId: campaign.id, currency: campaign.currency, amount, approval, purpose, privateNote,
+        requestedBy: principal.actor, idempotencyKey: key, requestFingerprint: fingerprint, decidedAt: now,
+      });
+      const hold = planHold({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, amount, occurredAt: now });
+      await this.writer.record(m, key ? [hold, notice] : [hold]);
       await this.audit.record(m, {
         organizationId: principal.organizationId, actor: principal.actor, action: 'payout.requested', targetType: 'payout', targetId: id,
         details: { campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval },
       });
-      if (key) await notice();
-      return { payout: toPayout(row), created: true };
+      return { payout, created: true };
     }).catch((error: unknown) => {
       if (key && isUniqueViolation(error, 'payouts_idempotency_uq')) throw new ConflictError('idempotency_conflict', 'A request with this Idempotency-Key is being processed; retry');
       throw error;
@@ -130,13 +117,12 @@ export class PayoutsService {
   }
 
   private async findByKey(organizationId: string, key: string, fingerprint: string, manager?: EntityManager): Promise<Payout | null> {
-    const q = manager ?? this.dataSource;
-    const [row] = await q.query(`SELECT * FROM payouts WHERE organization_id = $1 AND idempotency_key = $2`, [organizationId, key]);
-    if (!row) return null;
-    if (row.request_fingerprint !== fingerprint) {
+    const payout = await this.payouts.findByKey(organizationId, key, manager);
+    if (!payout) return null;
+    if (payout.requestFingerprint !== fingerprint) {
       throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a different payout request', 422);
     }
-    return toPayout(row);
+    return payout;
   }
 
   /**
@@ -149,23 +135,19 @@ export class PayoutsService {
   }
 
   async get(organizationId: string, payoutId: string): Promise<Payout> {
-    const [row] = await this.dataSource.query(`SELECT * FROM payouts WHERE id = $1 AND organization_id = $2`, [payoutId, organizationId]);
-    if (!row) throw new NotFoundError('Payout');
-    return toPayout(row);
+    const payout = await this.payouts.get(organizationId, payoutId);
+    if (!payout) throw new NotFoundError('Payout');
+    return payout;
   }
 
   async list(organizationId: string, campaignId: string): Promise<Payout[]> {
     await this.funds.campaignOf(organizationId, campaignId);
-    const rows = await this.dataSource.query(
-      `SELECT * FROM payouts WHERE campaign_id = $1 AND organization_id = $2 ORDER BY created_at DESC, id DESC LIMIT 200`, [campaignId, organizationId],
-    );
-    return rows.map(toPayout);
+    return this.payouts.listForCampaign(organizationId, campaignId);
   }
 
   /** Operator queue: requests waiting for a decision, oldest first. */
   async awaitingApproval(): Promise<Payout[]> {
-    const rows = await this.dataSource.query(`SELECT * FROM payouts WHERE status = 'pending_approval' ORDER BY created_at LIMIT 200`);
-    return rows.map(toPayout);
+    return this.payouts.awaitingApproval();
   }
 
   async cancel(principal: Principal, payoutId: string): Promise<Payout> {
@@ -183,13 +165,10 @@ export class PayoutsService {
       const p = await this.lock(m, payoutId);
       if (p.status === 'approved') return p;
       assertMove(p.status, 'approved', 'approved');
-      // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-      const [[row]] = await m.query(
-        `UPDATE payouts SET status = 'approved', approval = 'operator', decided_by = $2, decided_at = now() WHERE id = $1 RETURNING *`, [payoutId, actor],
-      );
+      const approved = await this.payouts.approve(m, payoutId, actor);
       await this.audit.record(m, { organizationId: p.organizationId, actor, action: 'payout.approved', targetType: 'payout', targetId: p.id, details: { amount: p.amount.toString() } });
-      await this.outbox.enqueue(m, { kind: 'payout_notice', aggregateId: p.id, payload: { payoutId: p.id, event: 'approved' }, dedupeKey: `payout_notice:approved:${p.id}` });
-      return toPayout(row);
+      await this.writer.record(m, [planNotice(p.id, 'approved')]);
+      return approved;
     });
     await this.schedule(payout.id);
     return payout;
@@ -200,33 +179,24 @@ export class PayoutsService {
       const p = await this.lock(m, payoutId, opts.organizationId);
       if (p.status === to) return p;
       assertMove(p.status, to, to);
-      const [[row]] = await m.query(
-        to === 'cancelled'
-          ? `UPDATE payouts SET status = 'cancelled', cancelled_by = $2 WHERE id = $1 RETURNING *`
-          : `UPDATE payouts SET status = 'rejected', approval = 'operator', decided_by = $2, decided_at = now(), rejection_reason = $3 WHERE id = $1 RETURNING *`,
-        to === 'cancelled' ? [payoutId, actor] : [payoutId, actor, opts.reason],
-      );
-      await this.ledger.post(m, payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt: new Date(), metadata: { reason: to } }, p.amount));
+      const closed = to === 'cancelled' ? await this.payouts.cancel(m, payoutId, actor) : await this.payouts.reject(m, payoutId, actor, opts.reason);
+      await this.writer.record(m, [planClose(p, to, new Date())]);
       await this.audit.record(m, { organizationId: p.organizationId, actor, action: `payout.${to}`, targetType: 'payout', targetId: p.id, details: opts.reason ? { reason: opts.reason } : {} });
-      await this.outbox.enqueue(m, { kind: 'payout_notice', aggregateId: p.id, payload: { payoutId: p.id, event: to }, dedupeKey: `payout_notice:${to}:${p.id}` });
-      return toPayout(row);
+      return closed;
     });
   }
 
   private async lock(m: EntityManager, payoutId: string, organizationId?: string): Promise<Payout> {
-    const [row] = await m.query(
-      `SELECT * FROM payouts WHERE id = $1 ${organizationId ? 'AND organization_id = $2' : ''} FOR UPDATE`, organizationId ? [payoutId, organizationId] : [payoutId],
-    );
-    if (!row) throw new NotFoundError('Payout');
-    return toPayout(row);
+    const payout = await this.payouts.lock(m, payoutId, organizationId);
+    if (!payout) throw new NotFoundError('Payout');
+    return payout;
   }
 
   /** The operator sets the amount (minor units of the campaign's currency) up to which payouts are approved automatically. */
   async setApprovalThreshold(organizationId: string, threshold: bigint | null, actor = 'operator'): Promise<void> {
     if (threshold !== null && threshold < 0n) throw new DomainError('threshold_invalid', 'The threshold cannot be negative', 400);
     await this.tx.run(async (m) => {
-      const [, affected] = await m.query(`UPDATE organizations SET payout_approval_threshold = $2, updated_at = now() WHERE id = $1`, [organizationId, threshold?.toString() ?? null]);
-      if (!affected) throw new NotFoundError('Organization');
+      if (!(await this.payouts.setApprovalThreshold(m, organizationId, threshold))) throw new NotFoundError('Organization');
       await this.audit.record(m, { organizationId, actor, action: 'payout.threshold_set', targetType: 'organization', targetId: organizationId, details: { threshold: threshold?.toString() ?? null } });
     });
   }

@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { DomainError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import type { FundsRecovery } from '@ataa/donations';
 import { AuditService } from '@ataa/organizations';
 import { isStripeError, StripeGateway } from '@ataa/payments';
 import { planRecovery, refundAllowed, type PlannedReversal, type RecoveryPlan } from './domain/refund-recovery.js';
-import { payoutsPendingAccount } from './domain/payout-entries.js';
 import { PayoutExecutionService } from './payout-execution.service.js';
+import { FundsRepository } from './persistence/funds.repository.js';
+import { PayoutRepository } from './persistence/payout.repository.js';
 
 export const REFUND_EXCEEDS_RECOVERABLE_FUNDS = 'refund_exceeds_recoverable_funds';
 
@@ -30,8 +31,9 @@ export class RefundRecoveryService implements FundsRecovery {
   private readonly logger = new Logger('RefundRecovery');
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
+    private readonly funds: FundsRepository,
+    private readonly payouts: PayoutRepository,
     private readonly execution: PayoutExecutionService,
     private readonly audit: AuditService,
     private readonly stripe: StripeGateway,
@@ -71,11 +73,11 @@ export class RefundRecoveryService implements FundsRecovery {
 
   async recoverAfterDispute(input: { campaignId: string; disputeId: string }): Promise<void> {
     try {
-      const [row] = await this.dataSource.query(`SELECT c.currency, c.organization_id FROM campaigns c JOIN campaign_payout_funds f ON f.campaign_id = c.id WHERE c.id = $1`, [input.campaignId]);
-      if (!row) return; // no payout was ever requested: nothing to recover
+      const campaign = await this.funds.campaignWithFunds(input.campaignId);
+      if (!campaign) return; // no payout was ever requested: nothing to recover
       const flagged = await this.tx.run(async (m) => {
         await this.lockFunds(m, input.campaignId);
-        const plan = await this.plan(m, input.campaignId, row.currency, 0n, null);
+        const plan = await this.plan(m, input.campaignId, campaign.currency, 0n, null);
         if (plan.needed === 0n) return null;
         const { done, failure } = await this.reverse(plan.reversals, `dispute:${input.disputeId}`, { dispute_id: input.disputeId, campaign_id: input.campaignId });
         await this.record(m, done);
@@ -85,7 +87,7 @@ export class RefundRecoveryService implements FundsRecovery {
         // the operator's to settle with the organization (recorded in its audit log, logged as an error).
         const details = { disputeId: input.disputeId, campaignId: input.campaignId, needed: plan.needed.toString(), recovered: recovered.toString(),
           reason: failure?.reason ?? 'funds_held_for_payouts', stripeCode: failure?.stripeCode ?? null };
-        await this.audit.record(m, { organizationId: row.organization_id, actor: 'system', action: 'payout.recovery_shortfall', targetType: 'campaign', targetId: input.campaignId, details });
+        await this.audit.record(m, { organizationId: campaign.organizationId, actor: 'system', action: 'payout.recovery_shortfall', targetType: 'campaign', targetId: input.campaignId, details });
         return details;
       });
       if (flagged) this.logger.error(`dispute ${input.disputeId}: campaign ${input.campaignId} funds below zero after payouts; recovered ${flagged.recovered} of ${flagged.needed} (${flagged.reason})`);
@@ -96,43 +98,21 @@ export class RefundRecoveryService implements FundsRecovery {
 
   /** The campaign, and its funds row created if no payout request made it yet (something to lock). */
   private async ensureFundsRow(campaignId: string): Promise<{ currency: string } | null> {
-    const [row] = await this.dataSource.query(`SELECT organization_id, currency FROM campaigns WHERE id = $1`, [campaignId]);
-    if (!row) return null;
-    await this.dataSource.query(
-      `INSERT INTO campaign_payout_funds (campaign_id, organization_id, currency) VALUES ($1, $2, $3) ON CONFLICT (campaign_id) DO NOTHING`,
-      [campaignId, row.organization_id, row.currency],
-    );
-    return { currency: row.currency };
+    const campaign = await this.funds.campaign(campaignId);
+    if (!campaign) return null;
+    await this.funds.ensureFundsRow({ campaignId, organizationId: campaign.organizationId, currency: campaign.currency });
+    return { currency: campaign.currency };
   }
 
   private async lockFunds(m: EntityManager, campaignId: string): Promise<void> {
-    await m.query(`SELECT campaign_id FROM campaign_payout_funds WHERE campaign_id = $1 FOR UPDATE`, [campaignId]);
+    await this.funds.lockFunds(m, campaignId);
   }
 
   /** Reads the funds, holds, refunds in flight and transfers under the lock, and plans. */
   private async plan(m: EntityManager, campaignId: string, currency: string, cost: bigint, refundId: string | null): Promise<RecoveryPlan> {
-    const [row] = await m.query(
-      `SELECT
-         (SELECT -balance FROM ledger_account_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
-         (SELECT -balance FROM ledger_account_balances WHERE account_code = $3 AND currency = $1)::text AS held,
-         (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
-           WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending') AND r.id IS DISTINCT FROM $5::uuid)::text AS in_flight`,
-      [currency, `campaign:${campaignId}:funds`, payoutsPendingAccount(campaignId), campaignId, refundId],
-    );
-    const transfers: { id: string; stripe_transfer_id: string; amount: string; amount_reversed: string; executed_at: Date }[] = await m.query(
-      `SELECT id, stripe_transfer_id, amount::text, amount_reversed::text, executed_at FROM payouts
-       WHERE campaign_id = $1 AND status IN ('paid', 'reversed') AND stripe_transfer_id IS NOT NULL AND amount_reversed < amount`,
-      [campaignId],
-    );
-    return planRecovery({
-      fundsBalance: BigInt(row?.funds ?? 0),
-      held: BigInt(row?.held ?? 0),
-      refundsInFlight: BigInt(row?.in_flight ?? 0),
-      cost,
-      transfers: transfers.map((t) => ({
-        payoutId: t.id, transferId: t.stripe_transfer_id, amount: BigInt(t.amount), reversed: BigInt(t.amount_reversed), executedAt: new Date(t.executed_at),
-      })),
-    });
+    const facts = await this.funds.recoveryFacts(m, campaignId, currency, refundId);
+    const transfers = await this.payouts.reversibleTransfers(m, campaignId);
+    return planRecovery({ ...facts, cost, transfers });
   }
 
   /** Reverses on Stripe in the plan's order; stops at the first failure (what was reversed stays and is recorded). */

@@ -1,5 +1,5 @@
 import {
-  closeOutStatus, CloseOutGift, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planGiftRefund, planItems, raisedTowardGoal,
+  closeOutStatus, CloseOutGift, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planGiftRefund, planItems, raisedTowardGoal, tallyItems,
 } from './closeout.js';
 
 const now = new Date('2026-06-01T12:00:00Z');
@@ -92,6 +92,14 @@ describe('close-out: which gifts to refund', () => {
       { donationId: 'd', seq: 6, amount: 4_000n, status: 'skipped', note: 'disputed' },
     ]);
     expect(planItems([], 9)).toEqual([]);
+  });
+
+  it('tallies what new items add to the close-out: 3 items, 1 skipped, 50.00 + 7.00 = 57.00 to refund (the skipped 40.00 not counted)', () => {
+    const items = planItems([gift('a'), gift('b', { amount: 700n }), gift('d', { status: 'disputed', disputedAmount: 1_000n })], 0);
+    expect(tallyItems(items)).toEqual({ total: 3, skipped: 1, amount: 5_700n });
+    // only skipped items: total = skipped, so the close-out does not start refunding again
+    expect(tallyItems(items.filter((i) => i.status === 'skipped'))).toEqual({ total: 1, skipped: 1, amount: 0n });
+    expect(tallyItems([])).toEqual({ total: 0, skipped: 0, amount: 0n });
   });
 });
 

@@ -114,6 +114,27 @@ export function planItems(gifts: readonly CloseOutGift[], lastSeq: number): Plan
   return items;
 }
 
+export interface ItemsTally {
+  /** Items added. */
+  total: number;
+  /** Of which skipped at once (left to a dispute). */
+  skipped: number;
+  /** What the items to refund amount to. */
+  amount: bigint;
+}
+
+/**
+ * What newly planned items add to the close-out's counters. The close-out refunds again (is not
+ * done) as soon as one of them is to be refunded (total > skipped).
+ */
+export function tallyItems(items: readonly Pick<PlannedItem, 'status' | 'amount'>[]): ItemsTally {
+  return {
+    total: items.length,
+    skipped: items.filter((i) => i.status === 'skipped').length,
+    amount: items.filter((i) => i.status === 'pending').reduce((sum, i) => sum + i.amount, 0n),
+  };
+}
+
 /** The next batch: open items (not yet refunded, failed or skipped), lowest sequence first, at most `size`. */
 export function nextBatch<T extends { seq: number; status: CloseOutItemStatus }>(items: readonly T[], size: number): T[] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError('batch size must be a positive integer');

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { CloseOutDecision } from '@ataa/donations';
+import type { PayoutChange } from '../domain/payout-plans.js';
+import { Payout, toPayout } from './payout.row.js';
+
+/** What a payout request checks about its organization and campaign (read FOR SHARE of the campaign). */
+export interface RequestContext {
+  payoutsEnabled: boolean;
+  stripeAccountId: string | null;
+  /** Minor units up to which requests are approved automatically; null: never. */
+  approvalThreshold: bigint | null;
+  fundingModel: 'flexible' | 'all_or_nothing';
+  campaignStatus: string;
+  decision: CloseOutDecision | null;
+}
+
+export interface NewPayout {
+  id: string;
+  organizationId: string;
+  campaignId: string;
+  currency: string;
+  amount: bigint;
+  approval: 'automatic' | 'operator';
+  purpose: string;
+  privateNote: string | null;
+  requestedBy: string;
+  idempotencyKey: string | null;
+  requestFingerprint: string;
+  /** When an automatic approval was decided (the request's time). */
+  decidedAt: Date;
+}
+
+/** A transfer that can still be (partly) reversed. */
+export interface TransferRow {
+  payoutId: string;
+  transferId: string;
+  amount: bigint;
+  reversed: bigint;
+  executedAt: Date;
+}
+
+/**
+ * The only code touching the payouts table (and the organization settings payouts read): requests,
+ * decisions, execution state, reversals. The ledger, public ledger and notices are the LedgerWriter's.
+ */
+@Injectable()
+export class PayoutRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findByKey(organizationId: string, key: string, manager: EntityManager = this.dataSource.manager): Promise<Payout | null> {
+    const [row] = await manager.query(`SELECT * FROM payouts WHERE organization_id = $1 AND idempotency_key = $2`, [organizationId, key]);
+    return row ? toPayout(row) : null;
+  }
+
+  async get(organizationId: string, payoutId: string): Promise<Payout | null> {
+    const [row] = await this.dataSource.query(`SELECT * FROM payouts WHERE id = $1 AND organization_id = $2`, [payoutId, organizationId]);
+    return row ? toPayout(row) : null;
+  }
+
+  async listForCampaign(organizationId: string, campaignId: string): Promise<Payout[]> {
+    const rows = await this.dataSource.query(
+      `SELECT * FROM payouts WHERE campaign_id = $1 AND organization_id = $2 ORDER BY created_at DESC, id DESC LIMIT 200`, [campaignId, organizationId],
+    );
+    return rows.map(toPayout);
+  }
+
+  /** Operator queue: requests waiting for a decision, oldest first. */
+  async awaitingApproval(): Promise<Payout[]> {
+    const rows = await this.dataSource.query(`SELECT * FROM payouts WHERE status = 'pending_approval' ORDER BY created_at LIMIT 200`);
+    return rows.map(toPayout);
+  }
+
+  /** Locks the payout row (FOR UPDATE); with an organization, only that organization's payout. */
+  async lock(m: EntityManager, payoutId: string, organizationId?: string): Promise<Payout | null> {
+    const [row] = await m.query(
+      `SELECT * FROM payouts WHERE id = $1 ${organizationId ? 'AND organization_id = $2' : ''} FOR UPDATE`, organizationId ? [payoutId, organizationId] : [payoutId],
+    );
+    return row ? toPayout(row) : null;
+  }
+
+  /**
+   * The organization's payout settings and the campaign's funding state, the campaign row read FOR
+   * SHARE (a cancel locks it and refuses a campaign with payouts: the two cannot both pass).
+   */
+  async requestContext(m: EntityManager, organizationId: string, campaignId: string): Promise<RequestContext | null> {
+    const [row] = await m.query(
+      `SELECT o.payouts_enabled, o.stripe_account_id, o.payout_approval_threshold, c.funding_model, c.status, co.decision
+       FROM organizations o JOIN campaigns c ON c.organization_id = o.id LEFT JOIN campaign_closeouts co ON co.campaign_id = c.id
+       WHERE o.id = $1 AND c.id = $2 FOR SHARE OF c`,
+      [organizationId, campaignId],
+    );
+    if (!row) return null;
+    return {
+      payoutsEnabled: row.payouts_enabled === true, stripeAccountId: row.stripe_account_id ?? null,
+      approvalThreshold: row.payout_approval_threshold === null ? null : BigInt(row.payout_approval_threshold),
+      fundingModel: row.funding_model, campaignStatus: row.status, decision: row.decision ?? null,
+    };
+  }
+
+  /** A new request: approved at once (automatic) or waiting for an operator. */
+  async insert(m: EntityManager, p: NewPayout): Promise<Payout> {
+    const automatic = p.approval === 'automatic';
+    const [row] = await m.query(
+      `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, private_note, requested_by, idempotency_key,
+         request_fingerprint, approval, decided_by, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
+      [p.id, p.organizationId, p.campaignId, p.currency, p.amount.toString(), automatic ? 'approved' : 'pending_approval',
+        p.purpose, p.privateNote, p.requestedBy, p.idempotencyKey, p.requestFingerprint, automatic ? 'automatic' : null,
+        automatic ? 'automatic' : null, automatic ? p.decidedAt : null],
+    );
+    return toPayout(row);
+  }
+
+  async approve(m: EntityManager, payoutId: string, actor: string): Promise<Payout> {
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [[row]] = await m.query(
+      `UPDATE payouts SET status = 'approved', approval = 'operator', decided_by = $2, decided_at = now() WHERE id = $1 RETURNING *`, [payoutId, actor],
+    );
+    return toPayout(row);
+  }
+
+  async cancel(m: EntityManager, payoutId: string, actor: string): Promise<Payout> {
+    const [[row]] = await m.query(`UPDATE payouts SET status = 'cancelled', cancelled_by = $2 WHERE id = $1 RETURNING *`, [payoutId, actor]);
+    return toPayout(row);
+  }
+
+  async reject(m: EntityManager, payoutId: string, actor: string, reason: string | undefined): Promise<Payout> {
+    const [[row]] = await m.query(
+      `UPDATE payouts SET status = 'rejected', approval = 'operator', decided_by = $2, decided_at = now(), rejection_reason = $3 WHERE id = $1 RETURNING *`,
+      [payoutId, actor, reason],
+    );
+    return toPayout(row);
+  }
+
+  /** False when there is no such organization. */
+  async setApprovalThreshold(m: EntityManager, organizationId: string, threshold: bigint | null): Promise<boolean> {
+    const [, affected] = await m.query(`UPDATE organizations SET payout_approval_threshold = $2, updated_at = now() WHERE id = $1`, [organizationId, threshold?.toString() ?? null]);
+    return Boolean(affected);
+  }
+
+  /** Where the organization's payouts go, and whether Stripe lets it receive them. */
+  async destination(m: EntityManager, organizationId: string): Promise<{ stripeAccountId: string | null; payoutsEnabled: boolean } | null> {
+    const [org] = await m.query(`SELECT stripe_account_id, payouts_enabled FROM organizations WHERE id = $1`, [organizationId]);
+    return org ? { stripeAccountId: org.stripe_account_id ?? null, payoutsEnabled: org.payouts_enabled === true } : null;
+  }
+
+  /** An attempt at the transfer: the first one moves the payout to processing. */
+  async countAttempt(m: EntityManager, payoutId: string, start: boolean): Promise<void> {
+    await m.query(
+      start ? `UPDATE payouts SET status = 'processing', attempts = attempts + 1 WHERE id = $1` : `UPDATE payouts SET attempts = attempts + 1 WHERE id = $1`,
+      [payoutId],
+    );
+  }
+
+  /** Writes a plan's change of the payout row. */
+  async apply(m: EntityManager, payoutId: string, change: PayoutChange): Promise<void> {
+    switch (change.kind) {
+      case 'paid':
+        await m.query(`UPDATE payouts SET status = 'paid', stripe_transfer_id = $2, executed_at = $3 WHERE id = $1`, [payoutId, change.stripeTransferId, change.executedAt]);
+        return;
+      case 'failed':
+        await m.query(`UPDATE payouts SET status = 'failed', failure_code = $2, failure_message = $3 WHERE id = $1`, [payoutId, change.failureCode, change.failureMessage]);
+        return;
+      case 'reversed':
+        await m.query(`UPDATE payouts SET amount_reversed = $2, status = $3 WHERE id = $1`, [payoutId, change.amountReversed.toString(), change.status]);
+        return;
+    }
+  }
+
+  /** The payout a transfer belongs to: by the transfer id we stored, or the payout id in its metadata. */
+  async findIdForTransfer(transferId: string, payoutIdFromMetadata: string | null): Promise<string | null> {
+    const [row] = await this.dataSource.query(
+      `SELECT id FROM payouts WHERE stripe_transfer_id = $1 OR id::text = $2 LIMIT 1`, [transferId, payoutIdFromMetadata ?? ''],
+    );
+    return row ? row.id : null;
+  }
+
+  /** Which of these transfer reversals are already posted (under the payout's lock, so the answer holds). */
+  async postedReversals(m: EntityManager, reversalIds: readonly string[]): Promise<Set<string>> {
+    if (reversalIds.length === 0) return new Set();
+    const rows: { source_id: string }[] = await m.query(
+      `SELECT source_id FROM journal_entries WHERE kind = 'payout_reversal' AND source_id = ANY($1::text[])`, [[...new Set(reversalIds)]],
+    );
+    return new Set(rows.map((r) => r.source_id));
+  }
+
+  /** Executed transfers of the campaign not wholly reversed yet. */
+  async reversibleTransfers(m: EntityManager, campaignId: string): Promise<TransferRow[]> {
+    const rows: { id: string; stripe_transfer_id: string; amount: string; amount_reversed: string; executed_at: Date }[] = await m.query(
+      `SELECT id, stripe_transfer_id, amount::text, amount_reversed::text, executed_at FROM payouts
+       WHERE campaign_id = $1 AND status IN ('paid', 'reversed') AND stripe_transfer_id IS NOT NULL AND amount_reversed < amount`,
+      [campaignId],
+    );
+    return rows.map((t) => ({ payoutId: t.id, transferId: t.stripe_transfer_id, amount: BigInt(t.amount), reversed: BigInt(t.amount_reversed), executedAt: new Date(t.executed_at) }));
+  }
+}
