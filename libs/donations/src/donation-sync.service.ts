@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
 import { StripeGateway } from '@ataa/payments';
@@ -11,7 +11,7 @@ import { EventRoute, routeEvent } from './domain/event-facts.js';
 import {
   planSettlement, type BalanceTransactionFact, type ChargeFact, type DisputeFact, type GiftState, type RefundFact, type SettlementFacts, type SettlementPlan,
 } from './domain/settlement.js';
-import { Donation, toDonation } from './persistence/donation.row.js';
+import { Donation } from './persistence/donation.row.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
 
 /** Stripe's current view of one gift, read fresh from the API (never from an event snapshot). */
@@ -23,7 +23,6 @@ export interface StripeSnapshot {
   disputes: Stripe.Dispute[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
 /**
@@ -39,7 +38,6 @@ export class DonationSyncService {
   @Inject(FundsRecoveryRegistry) private readonly recoveries!: FundsRecoveryRegistry;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly writer: LedgerWriter,
     private readonly settlements: SettlementRepository,
@@ -49,25 +47,18 @@ export class DonationSyncService {
   /** Finds the donation a Stripe object belongs to (our metadata, then the ids we stored). */
   async resolveDonationId(event: Stripe.Event): Promise<string | null> {
     const o = event.data.object as unknown as Record<string, any>;
-    const candidates: string[] = [];
     const meta = (o.metadata ?? {}) as Record<string, string>;
-    if (typeof meta.donation_id === 'string' && UUID.test(meta.donation_id)) candidates.push(meta.donation_id);
-    const sessionId = o.object === 'checkout.session' ? o.id : null;
     const paymentIntentId = o.object === 'payment_intent' ? o.id : idOf(o.payment_intent);
-    const chargeId = o.object === 'charge' ? o.id : idOf(o.charge);
-    const [row] = await this.dataSource.query(
-      `SELECT id FROM donations WHERE id = ANY($1::uuid[]) OR stripe_checkout_session_id = $2 OR stripe_payment_intent_id = $3 OR stripe_charge_id = $4 LIMIT 1`,
-      [candidates, sessionId, paymentIntentId, chargeId],
-    );
-    if (row) return row.id;
+    const [found] = await this.settlements.resolve([{
+      donationId: typeof meta.donation_id === 'string' ? meta.donation_id : null, sessionId: o.object === 'checkout.session' ? o.id : null,
+      paymentIntentId, chargeId: o.object === 'charge' ? o.id : idOf(o.charge),
+    }]);
+    if (found) return found;
     // Not linked yet (e.g. a refund seen before the session completed): ask Stripe whose it is.
     if (paymentIntentId) {
       const pi = await this.stripe.retrievePaymentIntent(paymentIntentId);
-      const id = pi.metadata?.donation_id;
-      if (id && UUID.test(id)) {
-        const [found] = await this.dataSource.query(`SELECT id FROM donations WHERE id = $1`, [id]);
-        if (found) return found.id;
-      }
+      const [byMetadata] = await this.settlements.resolve([{ donationId: pi.metadata?.donation_id ?? null }]);
+      return byMetadata;
     }
     return null;
   }
@@ -80,13 +71,13 @@ export class DonationSyncService {
 
   /** Reads Stripe's current state for the donation and applies it. Returns the resulting status. */
   async sync(donationId: string): Promise<string> {
-    const [row] = await this.dataSource.query(`SELECT * FROM donations WHERE id = $1`, [donationId]);
-    if (!row) return 'no_donation';
-    const snapshot = await this.snapshot(toDonation(row));
+    const donation = await this.settlements.findDonation(donationId);
+    if (!donation) return 'no_donation';
+    const snapshot = await this.snapshot(donation);
     const status = await this.tx.run((manager) => this.apply(manager, donationId, snapshot));
     // A dispute took money Stripe already withdrew: recover from payouts what they made the funds lack (issue 15.6).
     const latest = [...snapshot.disputes].sort((a, b) => b.created - a.created)[0];
-    if (latest) await this.recoveries?.get()?.recoverAfterDispute({ campaignId: row.campaign_id, disputeId: latest.id });
+    if (latest) await this.recoveries?.get()?.recoverAfterDispute({ campaignId: donation.campaignId, disputeId: latest.id });
     return status;
   }
 
@@ -173,8 +164,7 @@ export class DonationSyncService {
   private async feesOf(manager: EntityManager, wanted: { donationId: string; chargeCreated: number; id: string }[]): Promise<Map<string, BalanceTransactionFact>> {
     const found = new Map<string, BalanceTransactionFact>();
     if (wanted.length === 0) return found;
-    const pendingRows: { id: string }[] = await manager.query(`SELECT id FROM donations WHERE id = ANY($1::uuid[]) AND processing_fee IS NULL`, [[...new Set(wanted.map((w) => w.donationId))]]);
-    const pending = new Set(pendingRows.map((r) => r.id));
+    const pending = await this.settlements.feesPending(manager, wanted.map((w) => w.donationId));
     const need = new Set(wanted.filter((w) => pending.has(w.donationId)).map((w) => w.id));
     if (need.size === 0) return found;
     const since = Math.min(...wanted.filter((w) => need.has(w.id)).map((w) => w.chargeCreated));

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RecordedEntry } from '@ataa/ledger';
 import type { GiftState, SettlementPlan } from '../domain/settlement.js';
-import { toDonation } from './donation.row.js';
+import { Donation, toDonation } from './donation.row.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -40,6 +40,18 @@ export class SettlementRepository {
     return links.map((l, i) => (ids[i] && byId.has(ids[i]!) ? ids[i] : null)
       ?? (l.sessionId ? session.get(l.sessionId) : undefined) ?? (l.paymentIntentId ? intent.get(l.paymentIntentId) : undefined)
       ?? (l.chargeId ? charge.get(l.chargeId) : undefined) ?? null);
+  }
+
+  async findDonation(id: string): Promise<Donation | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.dataSource.query(`SELECT * FROM donations WHERE id = $1`, [id]);
+    return row ? toDonation(row) : null;
+  }
+
+  /** Those of the donations whose Stripe processing fee is not recorded yet. */
+  async feesPending(manager: EntityManager, donationIds: readonly string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM donations WHERE id = ANY($1::uuid[]) AND processing_fee IS NULL`, [[...new Set(donationIds)]]);
+    return new Set(rows.map((r) => r.id));
   }
 
   /**
