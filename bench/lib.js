@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks: child processes, readiness, autocannon runs, reporting, databases.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -8,7 +9,7 @@ export const root = path.resolve(import.meta.dirname, '..');
 
 export function startNode(script, env = {}, args = []) {
   const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  return { child, stop: () => new Promise((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', resolve); child.kill('SIGTERM'); }) };
+  return { child, stop: () => new Promise((resolve) => { if (child.exitCode !== null || child.signalCode !== null) return resolve(); child.once('exit', resolve); child.kill('SIGTERM'); }) };
 }
 
 export async function waitForHttp(url, timeoutMs = 30_000) {
@@ -37,6 +38,20 @@ export function report(title, rows) {
 }
 
 export const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+/** The machine's load as `uptime` prints it ("load average: 1.02, 0.87, 0.60"), for a report's context. */
+export function loadAverage() {
+  const run = spawnSync('uptime', { encoding: 'utf8' });
+  const printed = /load averages?:\s*(.+)$/.exec(run.stdout?.trim() ?? '')?.[1];
+  return `load average: ${printed ?? os.loadavg().map((n) => n.toFixed(2)).join(', ')}`;
+}
+
+/** The p-th percentile (0..100) of a list of numbers, nearest rank. */
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
 
 /**
  * A benchmark's own database on the server of DATABASE_URL: its URL, `recreate()` (dropped if left

@@ -10,9 +10,11 @@ const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio:
 if (build.status !== 0) process.exit(build.status ?? 1);
 spawnSync(process.execPath, ['scripts/migrate.js'], { cwd: root, stdio: 'inherit' });
 const benches = readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.bench.js') && (wanted.length === 0 || wanted.some((w) => f.includes(w)))).sort();
+// The settings a run was made with (BENCH_DONATIONS=300, ...), printed with its results.
+const settings = Object.entries(process.env).filter(([name]) => /^(BENCH_|RECEIPTS$)/.test(name)).map(([name, value]) => `${name}=${value}`).sort();
 let failed = 0;
 for (const file of benches) {
-  process.stdout.write(`\n# ${file}\n`);
+  process.stdout.write(`\n# ${file}${settings.length ? ` (${settings.join(' ')})` : ''}\n`);
   const result = spawnSync(process.execPath, [path.join('bench', file)], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) failed++;
 }

@@ -96,6 +96,62 @@ describe('Stripe sandbox: control API', () => {
     expect(await updatesOf(late)).toHaveLength(1);
   });
 
+  it('counts Stripe API requests by method and route since the last reset, and resets the count', async () => {
+    const stripe = sandbox.stripe();
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment', line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 2_500, product_data: { name: 'Gift' } } }],
+    });
+    await sandbox.control.resetApiRequestCounts();
+    const reset = await sandbox.control.apiRequestCounts();
+    expect(reset).toMatchObject({ object: 'api_request_counts', total: 0, requests: {} });
+
+    // Counted: every /v1 request, by its route pattern (also refused and unknown ones); not the control API or the pages.
+    await stripe.checkout.sessions.retrieve(session.id);
+    await stripe.checkout.sessions.retrieve(session.id, { expand: ['payment_intent'] });
+    await stripe.events.list({ limit: 1 });
+    expect(await stripe.charges.retrieve('ch_nope').catch((e: unknown) => e)).toMatchObject({ statusCode: 404 });
+    expect((await fetch(`${sandbox.url}/v1/no_such_thing`, { headers: { authorization: `Bearer ${sandbox.secretKey}` } })).status).toBe(404);
+    await sandbox.control.paySession(session.id);
+    await sandbox.control.now();
+    const counts = await sandbox.control.apiRequestCounts();
+    expect(counts.requests).toEqual({
+      'GET (unmatched)': 1,
+      'GET /v1/charges/:id': 1,
+      'GET /v1/checkout/sessions/:id': 2,
+      'GET /v1/events': 1,
+    });
+    expect(counts.total).toBe(5);
+    expect(Date.parse(counts.since)).toBeGreaterThanOrEqual(Date.parse(reset.since));
+
+    await sandbox.control.resetApiRequestCounts();
+    await stripe.balance.retrieve();
+    expect(await sandbox.control.apiRequestCounts()).toMatchObject({ total: 1, requests: { 'GET /v1/balance': 1 } });
+    // Not there outside test mode, like the rest of the control API.
+    expect((await production.app.inject({ method: 'GET', url: '/_sandbox/api_requests' })).statusCode).toBe(404);
+  });
+
+  it('returns the events a payment emitted when asked', async () => {
+    const stripe = sandbox.stripe();
+    const create = () => stripe.checkout.sessions.create({
+      mode: 'payment', line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 2_500, product_data: { name: 'Gift' } } }],
+    });
+    const plain = await sandbox.control.paySession((await create()).id);
+    expect(plain.ok).toBe(true);
+    expect(plain.events).toBeUndefined();
+
+    const session = await create();
+    const paid = await sandbox.control.paySession(session.id, { includeEvents: true });
+    expect(paid.events!.map((e) => e.type)).toEqual(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'checkout.session.completed', 'charge.updated']);
+    const completed = paid.events!.find((e) => e.type === 'checkout.session.completed')!;
+    expect(completed.data.object).toMatchObject({ id: session.id, status: 'complete', payment_status: 'paid' });
+    // The same events the API lists.
+    expect(await stripe.events.retrieve(completed.id)).toEqual(completed);
+
+    const declined = await sandbox.control.paySession((await create()).id, { card: '4000000000000002', includeEvents: true });
+    expect(declined.ok).toBe(false);
+    expect(declined.events!.map((e) => e.type)).toEqual(['payment_intent.created', 'charge.failed', 'payment_intent.payment_failed']);
+  });
+
   it("retrieves the platform's own account and refuses Stripe-Account requests it cannot model", async () => {
     const stripe = sandbox.stripe();
     const platform = await stripe.accounts.retrieveCurrent();

@@ -12,12 +12,26 @@ export interface PayOptions {
   name?: string;
   expMonth?: number;
   expYear?: number;
+  /** Also return the events the payment emitted (PayResult.events). */
+  includeEvents?: boolean;
 }
 
 export interface PayResult {
   ok: boolean;
   session: Json;
   error?: { type: string; code?: string; decline_code?: string; message: string };
+  /** With includeEvents: the events the payment emitted, in order. */
+  events?: Json[];
+}
+
+/** The /v1 API requests the sandbox received since `since` (its creation or the last reset). */
+export interface ApiRequestCounts {
+  object: 'api_request_counts';
+  /** When counting started (ISO 8601, wall clock). */
+  since: string;
+  total: number;
+  /** By method and route pattern, e.g. `GET /v1/checkout/sessions/:id`; `GET (unmatched)` for unknown paths. */
+  requests: Record<string, number>;
 }
 
 /** Thrown when the control API refuses a request; carries Stripe's error body. */
@@ -64,6 +78,7 @@ export class SandboxControlClient {
       ...(options.name ? { name: options.name } : {}),
       ...(options.expMonth ? { exp_month: options.expMonth } : {}),
       ...(options.expYear ? { exp_year: options.expYear } : {}),
+      ...(options.includeEvents ? { include_events: true } : {}),
     });
   }
 
@@ -145,6 +160,16 @@ export class SandboxControlClient {
   async waitForWebhooks(timeoutMs = 30_000): Promise<void> {
     const result = await this.call<{ idle: boolean; pending: number }>('POST', '/webhooks/idle', { timeout_ms: timeoutMs });
     if (!result.idle) throw new Error(`sandbox webhooks still pending after ${timeoutMs} ms (${result.pending})`);
+  }
+
+  /** The Stripe API requests received since the last reset, by method and route. */
+  apiRequestCounts(): Promise<ApiRequestCounts> {
+    return this.call('GET', '/api_requests');
+  }
+
+  /** Starts counting API requests from zero. */
+  async resetApiRequestCounts(): Promise<void> {
+    await this.call('DELETE', '/api_requests');
   }
 
   async resendEvent(eventId: string): Promise<number> {

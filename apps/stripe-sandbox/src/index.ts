@@ -1,5 +1,5 @@
 export { createSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
-export { SandboxControlClient, SandboxControlError, type PayOptions, type PayResult } from './control-client.js';
+export { SandboxControlClient, SandboxControlError, type ApiRequestCounts, type PayOptions, type PayResult } from './control-client.js';
 export { signPayload } from './webhooks/signature.js';
 export { DEFAULT_RETRY_POLICY, type DeliveryAttempt, type DeliveryMode, type RetryPolicy } from './webhooks/webhook-deliverer.js';
 export { SANDBOX_API_VERSION } from './core/event-bus.js';

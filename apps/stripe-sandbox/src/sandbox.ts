@@ -8,7 +8,7 @@ import { ID_PREFIX, newId } from './core/ids.js';
 import { StateStore } from './core/state-store.js';
 import { StripeApiError } from './core/stripe-error.js';
 import { registerApiRoutes } from './http/api-routes.js';
-import { registerControlRoutes, ResponseFault } from './http/control-routes.js';
+import { ApiRequestCounter, registerControlRoutes, ResponseFault } from './http/control-routes.js';
 import { registerPages } from './http/pages.js';
 import { Idempotency, QS_OPTIONS } from './http/wire.js';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, WebhookDeliverer } from './webhooks/webhook-deliverer.js';
@@ -120,6 +120,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       message: `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
     })));
 
+  // In test mode, Stripe API requests are counted by route for the control API (how many calls the platform makes).
+  const apiRequests = options.testMode ? new ApiRequestCounter() : null;
+  if (apiRequests) {
+    app.addHook('onRequest', async (request) => {
+      if (request.url.startsWith('/v1/')) apiRequests.record(request.method, request.routeOptions.url);
+    });
+  }
   const responseFaults: ResponseFault[] = [];
   const idempotency = new Idempotency(store);
   registerApiRoutes(app, {
@@ -133,7 +140,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
   });
   registerPages(app, engine);
-  if (options.testMode) registerControlRoutes(app, { engine, deliverer, responseFaults });
+  if (apiRequests) registerControlRoutes(app, { engine, deliverer, responseFaults, apiRequests });
   app.get('/', async () => ({ object: 'sandbox', name: 'Ataa Stripe sandbox', livemode: false, test_mode_controls: options.testMode === true }));
 
   let timer: NodeJS.Timeout | null = null;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SandboxEngine } from '../core/engine.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
 import { Params } from '../core/params.js';
-import { WebhookEndpoint } from '../core/state-store.js';
+import { StripeObject, WebhookEndpoint } from '../core/state-store.js';
 import { invalidRequest, noSuch } from '../core/stripe-error.js';
 import { WebhookDeliverer } from '../webhooks/webhook-deliverer.js';
 
@@ -12,10 +12,39 @@ export interface ResponseFault {
   delayMs: number;
 }
 
+/**
+ * Counts the /v1 API requests the sandbox receives, by method and route pattern
+ * (`GET /v1/checkout/sessions/:id`; paths no route matches count as `GET (unmatched)`), since it
+ * was created or last reset: how many Stripe calls a piece of the platform makes, for tests and benches.
+ */
+export class ApiRequestCounter {
+  private counts = new Map<string, number>();
+  private sinceMs = Date.now();
+
+  record(method: string, route: string | undefined): void {
+    const key = `${method} ${route ?? '(unmatched)'}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  reset(): void {
+    this.counts = new Map();
+    this.sinceMs = Date.now();
+  }
+
+  /** `since` is wall-clock time (ISO 8601), not the sandbox clock: it dates a reset, not a Stripe object. */
+  snapshot(): { object: 'api_request_counts'; since: string; total: number; requests: Record<string, number> } {
+    const requests = Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    let total = 0;
+    for (const n of this.counts.values()) total += n;
+    return { object: 'api_request_counts', since: new Date(this.sinceMs).toISOString(), total, requests };
+  }
+}
+
 export interface ControlContext {
   engine: SandboxEngine;
   deliverer: WebhookDeliverer;
   responseFaults: ResponseFault[];
+  apiRequests: ApiRequestCounter;
 }
 
 /** JSON bodies arrive typed; the Params reader wants strings, as from a form. */
@@ -40,6 +69,19 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
   const store = engine.store;
   type Req = FastifyRequest<{ Params: Record<string, string> }>;
   const body = (req: Req) => asParams(req.body);
+  // Events are emitted synchronously by the engine: while `capturing` is set, a route collects
+  // the events its action caused (the pay route returns them when asked).
+  let capturing: StripeObject[] | null = null;
+  engine.events.onEvent((event) => capturing?.push(event));
+  const capture = <T>(action: () => T): { result: T; events: StripeObject[] } => {
+    const events: StripeObject[] = [];
+    capturing = events;
+    try {
+      return { result: action(), events };
+    } finally {
+      capturing = null;
+    }
+  };
 
   app.get('/_sandbox/state', async () => {
     engine.tick();
@@ -53,17 +95,26 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return { now: engine.advanceClock(seconds) };
   });
 
+  // With `include_events`, the answer also lists the events the payment emitted, in order (what a
+  // webhook endpoint subscribed to everything would be sent), so a bench can sign and post them itself.
   app.post('/_sandbox/checkout/sessions/:id/pay', async (req: Req) => {
-    const p = body(req).allow(['card', 'exp_month', 'exp_year', 'cvc', 'bank_account', 'email', 'name']);
+    const p = body(req).allow(['card', 'exp_month', 'exp_year', 'cvc', 'bank_account', 'email', 'name', 'include_events']);
     engine.tick();
     const email = p.string('email');
     const name = p.string('name');
-    const result = p.has('bank_account')
+    const { result, events } = capture(() => p.has('bank_account')
       ? engine.paySession(req.params.id, { method: 'bank_debit', accountNumber: p.string('bank_account')!, email, name })
       : engine.paySession(req.params.id, {
         method: 'card', number: p.string('card') ?? '4242424242424242', expMonth: p.integer('exp_month'), expYear: p.integer('exp_year'), cvc: p.string('cvc'), email, name,
-      });
-    return result.ok ? { ok: true, session: result.session } : { ok: false, session: result.session, error: result.error.toJSON().error };
+      }));
+    const emitted = p.boolean('include_events') ? { events } : {};
+    return result.ok ? { ok: true, session: result.session, ...emitted } : { ok: false, session: result.session, error: result.error.toJSON().error, ...emitted };
+  });
+
+  app.get('/_sandbox/api_requests', async () => ctx.apiRequests.snapshot());
+  app.delete('/_sandbox/api_requests', async () => {
+    ctx.apiRequests.reset();
+    return ctx.apiRequests.snapshot();
   });
 
   app.post('/_sandbox/charges/:id/dispute', async (req: Req) => {
