@@ -6,7 +6,6 @@ import { TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
 import { StripeGateway } from '@ataa/payments';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
-import { isSettled } from './domain/donation-status.js';
 import { EventRoute, routeEvent } from './domain/event-facts.js';
 import {
   planSettlement, type BalanceTransactionFact, type ChargeFact, type DisputeFact, type GiftState, type RefundFact, type SettlementFacts, type SettlementPlan,
@@ -149,11 +148,29 @@ export class DonationSyncService {
       const bt = x.r.balanceTransactionId ? fees.get(x.r.balanceTransactionId) : undefined;
       return bt && x.r.facts.charge ? { ...x.r.facts, charge: { ...x.r.facts.charge, balance_transaction: bt } } : x.r.facts;
     });
-    const plans = await this.settle(manager, items.map((x, n) => ({ donationId: x.donationId, facts: facts[n] })), (state, n) => !items[n].r.onlyIfSettled || isSettled(state.donation.status));
+    const plans = await this.settle(manager, items.map((x, n) => ({ donationId: x.donationId, facts: facts[n] })));
     plans.forEach((plan, n) => {
-      if (plan) outcomes[items[n].i] = plan.status;
+      if (plan) outcomes[items[n].i] = plan.status === 'pending' && plan.next.donation.paymentStatus === 'paid' ? 'awaiting_charge' : plan.status;
     });
     return outcomes;
+  }
+
+  /**
+   * Gifts marked paid (their session or payment intent said so) whose charge event has not come
+   * after `olderThanSeconds`: read from Stripe and settled, one by one. Normally there is none (the
+   * charge event settles a gift seconds after its payment); this is the net under a lost or
+   * unsubscribed charge event. Answers how many were read.
+   */
+  async settleAwaitingCharge(olderThanSeconds: number, limit = 100): Promise<number> {
+    const ids = await this.settlements.awaitingCharge(olderThanSeconds, limit);
+    for (const id of ids) {
+      try {
+        await this.sync(id);
+      } catch (error) {
+        this.logger.warn(`gift ${id} awaiting its charge could not be read: ${(error as Error).message}`);
+      }
+    }
+    return ids.length;
   }
 
   /**

@@ -7,22 +7,23 @@ describe('routing Stripe events between the batch path and a read', () => {
 
   it('a succeeded charge is planned from the event; its balance transaction id is what the batch lists', () => {
     expect(routeEvent(event('charge.succeeded', { ...charge, balance_transaction: null }))).toMatchObject({
-      kind: 'facts', onlyIfSettled: false, balanceTransactionId: null, links: { donationId: 'd1', paymentIntentId: 'pi_1', chargeId: 'ch_1' },
+      kind: 'facts', balanceTransactionId: null, links: { donationId: 'd1', paymentIntentId: 'pi_1', chargeId: 'ch_1' },
       facts: { charge: { id: 'ch_1', amount: 5000, balance_transaction: null }, refunds: null, disputes: null },
     });
     expect(routeEvent(event('charge.updated', { ...charge, balance_transaction: 'txn_1' }))).toMatchObject({ kind: 'facts', balanceTransactionId: 'txn_1' });
   });
 
-  it('a paid session or payment intent adds nothing a settled gift lacks; an unsettled one is read from Stripe', () => {
+  it('a paid session or payment intent says paid, with no charge: the gift is marked paid and awaits its charge event', () => {
     expect(routeEvent(event('checkout.session.completed', { id: 'cs_1', object: 'checkout.session', status: 'complete', payment_status: 'paid', payment_intent: 'pi_1', metadata: {} })))
-      .toMatchObject({ kind: 'facts', onlyIfSettled: true, links: { sessionId: 'cs_1', paymentIntentId: 'pi_1' } });
-    expect(routeEvent(event('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent', latest_charge: 'ch_1', metadata: {} }))).toMatchObject({ kind: 'facts', onlyIfSettled: true });
+      .toMatchObject({ kind: 'facts', links: { sessionId: 'cs_1', paymentIntentId: 'pi_1' }, facts: { session: { payment_status: 'paid' }, charge: null } });
+    expect(routeEvent(event('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent', latest_charge: 'ch_1', metadata: {} })))
+      .toMatchObject({ kind: 'facts', facts: { session: { payment_status: 'paid' }, charge: null, paymentIntentId: 'pi_1' } });
   });
 
   it('an unpaid (bank debit) or expired session is planned from the event', () => {
     expect(routeEvent(event('checkout.session.completed', { id: 'cs_1', object: 'checkout.session', status: 'complete', payment_status: 'unpaid', payment_intent: 'pi_1' })))
-      .toMatchObject({ kind: 'facts', onlyIfSettled: false, facts: { session: { status: 'complete', payment_status: 'unpaid' } } });
-    expect(routeEvent(event('checkout.session.expired', { id: 'cs_1', object: 'checkout.session', status: 'expired', payment_status: 'unpaid' }))).toMatchObject({ kind: 'facts', onlyIfSettled: false });
+      .toMatchObject({ kind: 'facts', facts: { session: { status: 'complete', payment_status: 'unpaid' } } });
+    expect(routeEvent(event('checkout.session.expired', { id: 'cs_1', object: 'checkout.session', status: 'expired', payment_status: 'unpaid' }))).toMatchObject({ kind: 'facts' });
   });
 
   it('refunds, disputes, failures, a pending or malformed charge are read', () => {

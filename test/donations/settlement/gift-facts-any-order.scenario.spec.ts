@@ -65,6 +65,17 @@ describe('scenario: gift, fee, refund and dispute reported in any order', () => 
     expect(plan.next.donation.donorCommitmentSalt).toBe('ab'.repeat(32));
   });
 
+  it('a paid session before its charge marks the gift paid and pending; the charge settles it', () => {
+    const [paid, settled] = planAll(stateOf(gift), [
+      { session: { status: 'complete', payment_status: 'paid' }, paymentIntentId: 'pi_1', charge: null, refunds: null, disputes: null },
+      sources.chargeEvent,
+    ]);
+    expect(paid).toMatchObject({ status: 'pending', entries: [], donation: { kind: 'unsettled', status: 'pending', paymentStatus: 'paid', paymentIntentId: 'pi_1' } });
+    expect(paid.next.donation.paymentStatus).toBe('paid');
+    expect(settled.status).toBe('succeeded');
+    expect(settled.entries.map((e) => e.input.kind)).toEqual(['donation', 'platform_fee']);
+  });
+
   it('an expired session before payment expires the gift; a later charge still settles it (money received is never ignored)', () => {
     const [expired, settled] = planAll(stateOf(gift), [
       { session: { status: 'expired', payment_status: 'unpaid' }, paymentIntentId: null, charge: null, refunds: null, disputes: null },

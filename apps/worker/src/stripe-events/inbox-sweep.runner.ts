@@ -1,9 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DonationSyncService } from '@ataa/donations';
 import { StripeEventInbox } from '@ataa/payments';
 import { JobProducer, QUEUES } from '@ataa/queue';
 
 /** How often the sweep runs and how old an unprocessed event must be before it is re-enqueued. */
 export const INBOX_SWEEP = { intervalMs: 10_000, olderThanMs: 5_000, redisTimeoutMs: 2_000 };
+
+/** A gift marked paid waits this long for its charge event before the sweep reads it from Stripe. */
+export const AWAITING_CHARGE_SECONDS = 60;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), ms).unref())]);
@@ -23,6 +27,7 @@ export class InboxSweepRunner implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly inbox: StripeEventInbox,
     private readonly producer: JobProducer,
+    private readonly gifts: DonationSyncService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,6 +48,8 @@ export class InboxSweepRunner implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async sweep(olderThanMs: number): Promise<number> {
+    // Gifts whose payment was reported but whose charge event is late: read them (normally none).
+    await this.gifts.settleAwaitingCharge(AWAITING_CHARGE_SECONDS).catch((error: Error) => this.logger.warn(`awaiting-charge sweep failed: ${error.message}`));
     const ids = await this.inbox.unprocessed(olderThanMs);
     const queue = this.producer.queue(QUEUES.stripeEvents);
     let enqueued = 0;

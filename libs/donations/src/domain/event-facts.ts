@@ -4,9 +4,10 @@ import type { ChargeFact, SettlementFacts } from './settlement.js';
  * What a signed Stripe event says about a gift on its own (authentic once its signature checked:
  * no read from Stripe needed). The events a card gift brings — charge.succeeded, charge.updated
  * (its balance transaction attached), payment_intent.succeeded, checkout.session.completed — and
- * an expired session are planned from their own data. Anything the event cannot carry (refunds
- * and disputes in full, a failed charge's session, a paid session whose charge we have not seen
- * yet) is read from Stripe by the per-event path instead.
+ * an expired session are planned from their own data. A paid session or payment intent whose
+ * charge has not come yet marks the gift paid (its charge event settles it; a gift still waiting
+ * after AWAITING_CHARGE_SECONDS is read from Stripe by the worker's sweep). Anything an event cannot
+ * carry (refunds and disputes in full, a failed charge) is read by the per-event path instead.
  */
 
 /** Stripe ids that name the gift an event is about. */
@@ -18,8 +19,8 @@ export interface EventLinks {
 }
 
 export type EventRoute =
-  /** Plan from the event. `onlyIfSettled`: the event adds facts only to a gift already settled; otherwise read Stripe. */
-  | { kind: 'facts'; links: EventLinks; facts: SettlementFacts; onlyIfSettled: boolean; balanceTransactionId: string | null }
+  /** Plan from the event; `balanceTransactionId`: the charge's fee is to be fetched (listed in bulk). */
+  | { kind: 'facts'; links: EventLinks; facts: SettlementFacts; balanceTransactionId: string | null }
   /** The event cannot be planned from its own data: the per-event path reads Stripe. */
   | { kind: 'read' };
 
@@ -54,7 +55,7 @@ export function routeEvent(event: { type: string; data: { object: unknown } }): 
       return {
         kind: 'facts', links: { donationId, sessionId: null, paymentIntentId, chargeId: id },
         facts: { session: null, paymentIntentId, charge, refunds: null, disputes: null },
-        onlyIfSettled: false, balanceTransactionId: typeof bt === 'string' ? bt : null,
+        balanceTransactionId: typeof bt === 'string' ? bt : null,
       };
     }
     case 'payment_intent.succeeded': {
@@ -62,7 +63,8 @@ export function routeEvent(event: { type: string; data: { object: unknown } }): 
       const id = str(o.id);
       return {
         kind: 'facts', links: { donationId, sessionId: null, paymentIntentId: id, chargeId: idOf(o.latest_charge) },
-        facts: { session: null, paymentIntentId: id, charge: null, refunds: null, disputes: null }, onlyIfSettled: true, balanceTransactionId: null,
+        // Paid, but only the charge says what was charged: a gift not settled yet is marked paid and awaits it.
+        facts: { session: { status: null, payment_status: 'paid' }, paymentIntentId: id, charge: null, refunds: null, disputes: null }, balanceTransactionId: null,
       };
     }
     case 'checkout.session.completed':
@@ -72,11 +74,11 @@ export function routeEvent(event: { type: string; data: { object: unknown } }): 
       const id = str(o.id);
       const paymentIntentId = idOf(o.payment_intent);
       const session = { status: str(o.status), payment_status: str(o.payment_status) };
-      // Paid: the money is there, but only the charge says what was charged; a gift not settled yet waits for it (or is read).
-      const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
+      // Paid: the money is there, but only the charge says what was charged; a gift not settled yet
+      // is marked paid and awaits its charge event (read from Stripe by the sweep if it is late).
       return {
         kind: 'facts', links: { donationId, sessionId: id, paymentIntentId, chargeId: null },
-        facts: { session, paymentIntentId, charge: null, refunds: null, disputes: null }, onlyIfSettled: paid, balanceTransactionId: null,
+        facts: { session, paymentIntentId, charge: null, refunds: null, disputes: null }, balanceTransactionId: null,
       };
     }
     default:

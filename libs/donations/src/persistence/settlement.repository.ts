@@ -48,6 +48,16 @@ export class SettlementRepository {
     return row ? toDonation(row) : null;
   }
 
+  /** Gifts marked paid, still pending after `olderThanSeconds` (their charge event has not come). */
+  async awaitingCharge(olderThanSeconds: number, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM donations WHERE status = 'pending' AND payment_status = 'paid' AND updated_at < now() - make_interval(secs => $1::float8)
+       ORDER BY updated_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Those of the donations whose Stripe processing fee is not recorded yet. */
   async feesPending(manager: EntityManager, donationIds: readonly string[]): Promise<Set<string>> {
     const rows: { id: string }[] = await manager.query(`SELECT id FROM donations WHERE id = ANY($1::uuid[]) AND processing_fee IS NULL`, [[...new Set(donationIds)]]);
