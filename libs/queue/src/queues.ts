@@ -20,7 +20,8 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface JobPayloads {
-  'stripe-events': { inboxEventId: string };
+  /** One inbox event for the per-event path, or (drain) a wake-up for the batch path: settle what waits. */
+  'stripe-events': { inboxEventId: string; drain?: undefined } | { drain: true; inboxEventId?: undefined };
   notifications: { outboxId: string };
   payouts: { payoutId: string };
   'campaign-close-out': { campaignId?: string };

@@ -6,7 +6,7 @@ import { JobPayload, QUEUES } from '@ataa/queue';
 /** Stripe calls dominate: several events in parallel per worker; one donation is serialized by its row lock. */
 export const STRIPE_EVENTS_CONCURRENCY = 8;
 
-/** Thin: one job = one inbox event; retries with backoff come from the queue's job options. */
+/** Thin: a drain job settles the waiting batchable events; any other job is one inbox event (retries with backoff from the queue's job options). */
 @Processor(QUEUES.stripeEvents, { concurrency: STRIPE_EVENTS_CONCURRENCY })
 export class StripeEventsProcessor extends WorkerHost {
   constructor(private readonly dispatcher: StripeEventDispatcher) {
@@ -14,6 +14,10 @@ export class StripeEventsProcessor extends WorkerHost {
   }
 
   async process(job: Job<JobPayload<'stripe-events'>>): Promise<string> {
+    if (job.data.drain) {
+      await this.dispatcher.drain();
+      return 'drained';
+    }
     return this.dispatcher.process(job.data.inboxEventId);
   }
 }

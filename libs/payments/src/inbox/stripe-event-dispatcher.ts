@@ -55,7 +55,10 @@ export class StripeEventDispatcher {
 
   /** Types handled in batches; each falls back to `handler.single` on the per-event path. */
   registerBatch(types: readonly string[], handler: StripeEventBatchHandler): void {
-    for (const type of types) this.batchHandlers.set(type, handler);
+    for (const type of types) {
+      this.batchHandlers.set(type, handler);
+      this.inbox.batchTypes.add(type);
+    }
   }
 
   handles(type: string): boolean {
@@ -68,7 +71,7 @@ export class StripeEventDispatcher {
   }
 
   private batchTypes(): string[] {
-    return [...this.batchHandlers.keys()].filter((t) => this.batchable(t));
+    return [...this.batchHandlers.keys()];
   }
 
   /**
@@ -113,7 +116,11 @@ export class StripeEventDispatcher {
         if (claimed.length === 0) return;
         const done: { id: string; outcome: string }[] = [];
         const groups = new Map<StripeEventBatchHandler, typeof claimed>();
-        for (const e of claimed) groups.set(this.batchHandlers.get(e.type)!, [...(groups.get(this.batchHandlers.get(e.type)!) ?? []), e]);
+        for (const e of claimed) {
+          // Another handler wants this type in this process: it goes to the per-event path.
+          if (!this.batchable(e.type)) deferred.push(e.id);
+          else groups.set(this.batchHandlers.get(e.type)!, [...(groups.get(this.batchHandlers.get(e.type)!) ?? []), e]);
+        }
         for (const [handler, events] of groups) {
           const outcomes = await handler.handle(manager, events.map((e) => e.payload));
           events.forEach((e, i) => (outcomes[i] === null ? deferred.push(e.id) : done.push({ id: e.id, outcome: outcomes[i]! })));

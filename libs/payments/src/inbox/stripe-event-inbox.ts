@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '@ataa/common';
@@ -58,24 +59,79 @@ export class StripeEventInbox implements OnModuleInit {
     this.metrics.gauge('ataa_stripe_events_dead_lettered', 'Stripe events dead-lettered (failed INBOX_MAX_ATTEMPTS times) and not retried yet', () => this.countDeadLettered());
   }
 
-  /** Returns whether the event still needs processing (false for an event already processed). */
-  async receive(event: Stripe.Event): Promise<{ stored: boolean; pending: boolean }> {
-    const object = event.data?.object as { id?: unknown } | undefined;
-    const rows: { processed_at: Date | null; dead_lettered_at: Date | null; inserted: boolean }[] = await this.dataSource.query(
-      `WITH ins AS (
-         INSERT INTO stripe_events (id, type, api_version, livemode, account, object_id, stripe_created_at, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), $8)
-         ON CONFLICT (id) DO NOTHING RETURNING processed_at, dead_lettered_at, true AS inserted)
-       SELECT processed_at, dead_lettered_at, inserted FROM ins
-       UNION ALL SELECT processed_at, dead_lettered_at, false FROM stripe_events WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null,
-        typeof object?.id === 'string' ? object.id : null, event.created, JSON.stringify(event)],
-    );
-    const row = rows[0];
-    // A dead-lettered event delivered again waits for the operator's retry like the first copy.
-    const pending = !row || (row.processed_at === null && row.dead_lettered_at === null);
-    if (pending) this.enqueueSoon(event.id);
-    return { stored: row?.inserted === true, pending };
+  /** Types the batch path settles (registered by the dispatcher): their arrival wakes a batch instead of queueing a job each. */
+  readonly batchTypes = new Set<string>();
+  private waiting: { event: Stripe.Event; done: (result: { stored: boolean; pending: boolean }) => void; fail: (error: unknown) => void }[] = [];
+  private inFlight = 0;
+  private static readonly MAX_IN_FLIGHT = 2;
+  private static readonly MAX_ROWS = 500;
+
+  /**
+   * Stores a verified event and answers once it is committed: whether this call stored it and
+   * whether it still needs processing (false for an event already processed or dead-lettered).
+   * Concurrent deliveries share one multi-row INSERT and one commit (at most two in flight, each
+   * taking whatever arrived meanwhile), so a burst costs a few commits, not one per event.
+   */
+  receive(event: Stripe.Event): Promise<{ stored: boolean; pending: boolean }> {
+    return new Promise((done, fail) => {
+      this.waiting.push({ event, done, fail });
+      if (this.inFlight < StripeEventInbox.MAX_IN_FLIGHT) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.waiting.length === 0 || this.inFlight >= StripeEventInbox.MAX_IN_FLIGHT) return;
+    const items = this.waiting.splice(0, StripeEventInbox.MAX_ROWS);
+    this.inFlight++;
+    try {
+      const unique = [...new Map(items.map((i) => [i.event.id, i.event])).values()];
+      const objectId = (e: Stripe.Event) => {
+        const o = e.data?.object as { id?: unknown } | undefined;
+        return typeof o?.id === 'string' ? o.id : null;
+      };
+      const rows: { id: string; processed_at: Date | null; dead_lettered_at: Date | null; inserted: boolean }[] = await this.dataSource.query(
+        `WITH ins AS (
+           INSERT INTO stripe_events (id, type, api_version, livemode, account, object_id, stripe_created_at, payload)
+           SELECT i, t, v, l, a, o, to_timestamp(c), p FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::float8[], $8::jsonb[])
+             WITH ORDINALITY AS u(i, t, v, l, a, o, c, p, n) ORDER BY n
+           ON CONFLICT (id) DO NOTHING RETURNING id)
+         SELECT id, NULL::timestamptz AS processed_at, NULL::timestamptz AS dead_lettered_at, true AS inserted FROM ins
+         UNION ALL SELECT id, processed_at, dead_lettered_at, false FROM stripe_events WHERE id = ANY($1::text[]) AND id NOT IN (SELECT id FROM ins)`,
+        [unique.map((e) => e.id), unique.map((e) => e.type), unique.map((e) => e.api_version ?? null), unique.map((e) => e.livemode === true),
+          unique.map((e) => e.account ?? null), unique.map(objectId), unique.map((e) => e.created), unique.map((e) => JSON.stringify(e))],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const answered = new Set<string>();
+      const wake: string[] = [];
+      for (const item of items) {
+        const row = byId.get(item.event.id);
+        // A dead-lettered event delivered again waits for the operator's retry like the first copy.
+        const pending = !row || (row.processed_at === null && row.dead_lettered_at === null);
+        const stored = row?.inserted === true && !answered.has(item.event.id);
+        if (pending && !answered.has(item.event.id)) {
+          if (this.batchTypes.has(item.event.type)) wake.push(item.event.id);
+          else this.enqueueSoon(item.event.id);
+        }
+        answered.add(item.event.id);
+        item.done({ stored, pending });
+      }
+      if (wake.length > 0) this.wakeBatch();
+    } catch (error) {
+      for (const item of items) item.fail(error);
+    } finally {
+      this.inFlight--;
+      if (this.waiting.length > 0) void this.flush();
+    }
+  }
+
+  /** Wakes a worker to settle waiting batchable events (one job per flush, never blocking on Redis). */
+  private wakeBatch(): void {
+    const attempt = this.producer.enqueue(QUEUES.stripeEvents, { drain: true }, { jobId: `drain-${randomUUID()}` });
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ENQUEUE_TIMEOUT_MS).unref());
+    Promise.race([attempt, timeout]).catch((error: Error) => {
+      this.logger.warn(`batchable events wait for the sweep: ${error.message}`);
+    });
+    attempt.catch(() => undefined);
   }
 
   /** Hands the event to the queue (job id = event id), never blocking the caller on Redis. */
