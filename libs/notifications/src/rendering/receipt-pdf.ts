@@ -1,21 +1,23 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import * as fontkit from 'fontkit';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { repoRoot } from '@ataa/common';
+import { createRequire } from 'node:module';
 import { Direction, mirror, paragraphDirection, visualRuns } from '../domain/bidi.js';
 import type { ReceiptView } from '../domain/receipt-view.js';
 import { woffToSfnt } from './woff.js';
 
-const FONTS_DIR = path.join(repoRoot(import.meta.dirname), 'node_modules', '@fontsource');
+// Resolved as packages (not from the repository root): this module is also loaded on its own in the
+// rendering threads (receipt-pdf.thread.ts), which import nothing else of the platform.
+const fontFile = (file: string) => createRequire(import.meta.url).resolve(file);
 
 /** WOFF subsets (fontkit inside pdfkit reads WOFF): Naskh for Arabic, Noto Sans for Latin. */
 const FONT_FILES = {
-  arabic: path.join(FONTS_DIR, 'noto-naskh-arabic', 'files', 'noto-naskh-arabic-arabic-400-normal.woff'),
-  arabicBold: path.join(FONTS_DIR, 'noto-naskh-arabic', 'files', 'noto-naskh-arabic-arabic-700-normal.woff'),
-  latin: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-400-normal.woff'),
-  latinBold: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-700-normal.woff'),
-  latinExt: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-ext-400-normal.woff'),
+  arabic: '@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-400-normal.woff',
+  arabicBold: '@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-700-normal.woff',
+  latin: '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff',
+  latinBold: '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff',
+  latinExt: '@fontsource/noto-sans/files/noto-sans-latin-ext-400-normal.woff',
 } as const;
 
 const ARABIC_CHAR = /[\u0600-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF\u200C-\u200E]/u;
@@ -23,21 +25,48 @@ const LATIN_CHAR = /[\u0000-\u024F\u2000-\u206F\u20A0-\u20CF\u2100-\u214F]/u;
 const INVISIBLE = /[\u200E\u200F\u2066-\u2069\u202A-\u202E\u061C]/gu;
 
 type Doc = PDFKit.PDFDocument;
+type FontName = keyof typeof FONT_FILES;
 
-let fonts: Record<keyof typeof FONT_FILES, Buffer> | null = null;
-
-/**
- * The fonts as plain sfnt buffers, read and unwrapped from WOFF once per process (see woff.ts):
- * each document still parses and subsets them itself.
- */
-function loadedFonts(): Record<keyof typeof FONT_FILES, Buffer> {
-  fonts ??= Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, woffToSfnt(readFileSync(file))])) as Record<keyof typeof FONT_FILES, Buffer>;
-  return fonts;
+/** A font parsed once (fontkit), its glyph cache emptied for each document (see `forNewDocument`). */
+interface LoadedFont {
+  sfnt: Buffer;
+  font: fontkit.Font | null;
 }
 
-interface Segment {
-  text: string;
-  font: keyof typeof FONT_FILES;
+let fonts: Record<FontName, LoadedFont> | null = null;
+
+/**
+ * Reads the fonts and parses them, once per process or rendering thread (each thread has its own
+ * module state): the files are unwrapped from WOFF with native zlib (see woff.ts) and parsed by
+ * fontkit, whose tables (the GSUB/GPOS lookups that shape Arabic above all) are then decoded once
+ * and kept, instead of for every receipt. Called at a rendering thread's start.
+ */
+export function loadReceiptFonts(): void {
+  fonts ??= Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => {
+    const sfnt = woffToSfnt(readFileSync(fontFile(file)));
+    const parsed = fontkit.create(sfnt);
+    return [name, { sfnt, font: 'layout' in parsed ? parsed : null }];
+  })) as Record<FontName, LoadedFont>;
+}
+
+/**
+ * The font to register with a new document: the parsed font with its glyph cache emptied, so the
+ * document starts from the same state as with a freshly parsed font and its bytes are the same.
+ * (fontkit keeps one Glyph object per glyph id, created with the code points it was first reached
+ * from; pdfkit writes those into the PDF's ToUnicode map. Kept across documents, a glyph reachable
+ * from several code points would be mapped after whichever document used it first.) When fontkit
+ * does not look as expected, the document gets the sfnt bytes to parse itself, as before.
+ */
+function forNewDocument(loaded: LoadedFont): fontkit.Font | Buffer {
+  const font = loaded.font as (fontkit.Font & { _glyphs?: unknown }) | null;
+  if (!font || typeof font._glyphs !== 'object' || font._glyphs === null) return loaded.sfnt;
+  font._glyphs = {};
+  return font;
+}
+
+export interface ReceiptPdfOptions {
+  /** The document's creation date (its /CreationDate, from which the file /ID is derived); now by default. */
+  creationDate?: Date;
 }
 
 const A4 = { width: 595.28, height: 841.89 };
@@ -47,9 +76,20 @@ const MARGIN = 50;
  * Draws the PDF receipt. pdfkit shapes Arabic (joining forms, through fontkit) but lays lines out
  * left to right, so each line is split into bidirectional runs (domain/bidi) and font runs, and
  * placed from the right edge in right-to-left receipts.
+ *
+ * CPU-bound (several milliseconds a receipt): the worker renders through ReceiptPdfPool (worker
+ * threads), never on its event loop. Rendering is synchronous up to `doc.end()`, so documents never
+ * interleave on the shared fonts.
  */
 export class ReceiptPdfRenderer {
-  render(view: ReceiptView): Promise<Buffer> {
+  /**
+   * `parseFontsPerDocument`: give each document the font bytes to parse itself, as before the parsed
+   * fonts were kept (several times slower; the reference the tests compare the output with).
+   */
+  constructor(private readonly options: { parseFontsPerDocument?: boolean } = {}) {}
+
+  render(view: ReceiptView, options: ReceiptPdfOptions = {}): Promise<Buffer> {
+    loadReceiptFonts();
     const doc = new PDFDocument({
       size: 'A4',
       margin: MARGIN,
@@ -58,10 +98,12 @@ export class ReceiptPdfRenderer {
         Subject: view.receiptNumber ?? view.kind,
         Author: view.organizationName,
         Creator: 'Ataa',
+        ...(options.creationDate ? { CreationDate: options.creationDate } : {}),
       },
       lang: view.language,
     } as PDFKit.PDFDocumentOptions);
-    for (const [name, font] of Object.entries(loadedFonts())) doc.registerFont(name, font);
+    // pdfkit takes a parsed fontkit font as well as font bytes (its type declarations know only bytes).
+    for (const [name, font] of Object.entries(fonts!)) doc.registerFont(name, this.options.parseFontsPerDocument ? font.sfnt : (forNewDocument(font) as Buffer));
     const chunks: Buffer[] = [];
     const done = new Promise<Buffer>((resolve, reject) => {
       doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -72,6 +114,11 @@ export class ReceiptPdfRenderer {
     doc.end();
     return done;
   }
+}
+
+interface Segment {
+  text: string;
+  font: FontName;
 }
 
 class Layout {
