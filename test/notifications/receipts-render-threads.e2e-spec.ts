@@ -65,8 +65,14 @@ describe('receipts rendered on the worker\'s rendering threads (worker, real Red
     const english = await mailTo('en@example.org');
     const arabic = await mailTo('ar@example.org');
 
-    const numbers = Object.fromEntries((await dataSource.query(`SELECT donation_id, receipt_number FROM receipts WHERE status = 'sent'`)).map((r: { donation_id: string; receipt_number: string }) => [r.donation_id, r.receipt_number]));
-    expect(Object.keys(numbers).sort()).toEqual(['threads_ar', 'threads_en']);
+    // The sink has a message before the worker heard "250" and recorded the send: wait for the records.
+    let sent: { donation_id: string; receipt_number: string }[] = [];
+    for (let i = 0; i < 300 && sent.length < 2; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      sent = await dataSource.query(`SELECT donation_id, receipt_number FROM receipts WHERE status = 'sent' ORDER BY donation_id`);
+    }
+    expect(sent.map((r) => r.donation_id)).toEqual(['threads_ar', 'threads_en']);
+    const numbers = Object.fromEntries(sent.map((r) => [r.donation_id, r.receipt_number]));
     const englishPdf = inspectPdf(pdfOf(english));
     expect(englishPdf.texts.join(' ')).toContain(numbers.threads_en);
     expect(englishPdf.texts.join(' ')).toContain('$1,234.50');

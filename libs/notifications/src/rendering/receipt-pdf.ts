@@ -245,13 +245,17 @@ class Layout {
     let current = '';
     for (const word of words) {
       const candidate = current + word;
-      if (this.measure(candidate, size, bold) <= this.width || current === '') {
+      // The width of `current` once it is the candidate: measured once (measuring the same text
+      // again on the same page gives the same width and changes nothing in the document).
+      let width = this.measure(candidate, size, bold);
+      if (width <= this.width || current === '') {
         current = candidate;
-        while (this.measure(current, size, bold) > this.width && current.length > 1) {
+        while (width > this.width && current.length > 1) {
           let cut = current.length - 1;
           while (cut > 1 && this.measure(current.slice(0, cut), size, bold) > this.width) cut--;
           lines.push(current.slice(0, cut));
           current = current.slice(cut);
+          width = this.measure(current, size, bold);
         }
       } else {
         lines.push(current.trimEnd());
