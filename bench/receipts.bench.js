@@ -17,7 +17,7 @@ const { runMigrations } = await import(dist('libs/database/src/migrate.js'));
 const { NOTIFICATIONS_CONCURRENCY } = await import(dist('apps/worker/src/notifications/notifications.processor.js'));
 const { loadConfig } = await import(dist('libs/config/src/index.js'));
 // Threads the worker renders PDFs on (none: on its event loop, before ReceiptPdfPool).
-const renderThreads = loadConfig(process.env).RECEIPT_RENDER_THREADS;
+const renderThreads = loadConfig({ RECEIPT_RENDER_THREADS: process.env.RECEIPT_RENDER_THREADS }).RECEIPT_RENDER_THREADS;
 
 const COUNT = Number(process.env.RECEIPTS ?? 400);
 const WARMUP = 40;
