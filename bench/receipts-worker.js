@@ -23,6 +23,14 @@ Module({
 const config = loadConfig();
 const app = await createWorkerApp(config, { logger: createLogger(config.LOG_LEVEL, 'bench-worker'), imports: [BenchReceiptDataModule] });
 process.send?.('ready');
+// CPU used so far (microseconds): by this thread, the event loop that also settles payments, and by
+// the whole process (rendering threads included). process.threadCpuUsage: Node 23.9+.
+process.on('message', (message) => {
+  if (message !== 'cpu') return;
+  const thread = process.threadCpuUsage?.();
+  const all = process.cpuUsage();
+  process.send?.({ cpu: { thread: thread ? thread.user + thread.system : null, process: all.user + all.system } });
+});
 const stop = async () => {
   await app.close();
   process.exit(0);

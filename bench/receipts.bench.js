@@ -1,5 +1,6 @@
-// Receipts: rendered (Handlebars HTML + text, PDF) alone, next to rendered AND delivered by the real
-// worker (outbox -> relay -> BullMQ -> processor -> SMTP) to a local SMTP sink, in the same run.
+// Receipts: rendered (Handlebars HTML + text, PDF) alone, and the same receipts sent alone through the
+// SMTP adapter (the ceiling), next to rendered AND delivered by the real worker (outbox -> relay ->
+// BullMQ -> processor -> SMTP) to a local SMTP sink, in the same run.
 // Own database and queue prefix, removed afterwards. RECEIPTS=<n> sets the delivered batch (default 400).
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,9 @@ const dist = (p) => path.join(root, 'dist', p);
 const { ReceiptRenderer, ReceiptPdfRenderer, buildReceiptView } = await import(dist('libs/notifications/src/index.js'));
 const { runMigrations } = await import(dist('libs/database/src/migrate.js'));
 const { NOTIFICATIONS_CONCURRENCY } = await import(dist('apps/worker/src/notifications/notifications.processor.js'));
+const { loadConfig } = await import(dist('libs/config/src/index.js'));
+// Threads the worker renders PDFs on (none: on its event loop, before ReceiptPdfPool).
+const renderThreads = loadConfig({ RECEIPT_RENDER_THREADS: process.env.RECEIPT_RENDER_THREADS }).RECEIPT_RENDER_THREADS;
 
 const COUNT = Number(process.env.RECEIPTS ?? 400);
 const WARMUP = 40;
@@ -82,6 +86,31 @@ async function startSink() {
   };
 }
 
+/**
+ * SMTP sending alone (bench/receipts-smtp-only.js, a process of its own like the worker): the same
+ * receipts, rendered beforehand, sent through the worker's SMTP adapter at its concurrency to a sink
+ * of its own. The ceiling for the delivery run: receipts per second.
+ */
+async function smtpOnlyRate() {
+  const own = await startSink();
+  try {
+    const child = fork(path.join(root, 'bench', 'receipts-smtp-only.js'), [], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, RECEIPTS: String(COUNT), WARMUP: String(WARMUP), SMTP_URL: own.url },
+    });
+    const result = await new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`SMTP-only sender exited (${code}) without a result`)));
+    });
+    if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    if (own.stats().messages !== WARMUP + COUNT) throw new Error(`SMTP-only: ${own.stats().messages} of ${WARMUP + COUNT} messages arrived`);
+    return result;
+  } finally {
+    await own.close();
+  }
+}
+
 /** Writes `count` outbox rows in one transaction, as settlements do; returns the commit time. */
 async function settle(db, from, count) {
   await db.query('BEGIN');
@@ -106,6 +135,8 @@ try {
   //    so a burst of load from elsewhere on the machine does not decide the figure).
   const templatesBefore = await renderRate(RENDER_SECONDS, false);
   const fullBefore = await renderRate(RENDER_SECONDS, true);
+  // SMTP alone, the ceiling (again after the delivery run: best of two, the stricter baseline).
+  const smtpBefore = await smtpOnlyRate();
 
   // 2. The worker delivering to the sink.
   sink = await startSink();
@@ -121,11 +152,24 @@ try {
   db = new pg.Client({ connectionString: database.url });
   await db.connect();
 
+  const workerCpu = () => new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (!message?.cpu) return;
+      worker.off('message', onMessage);
+      resolve(message.cpu);
+    };
+    worker.on('message', onMessage);
+    worker.send('cpu');
+  });
+
   await settle(db, 0, WARMUP);
   await sink.waitFor(WARMUP);
+  const cpuBefore = await workerCpu();
   const committed = await settle(db, WARMUP, COUNT);
   await sink.waitFor(WARMUP + COUNT);
   const elapsed = Number(process.hrtime.bigint() - committed) / 1e9;
+  const cpuAfter = await workerCpu();
+  const cpuMs = (key) => (cpuAfter[key] === null ? null : (cpuAfter[key] - cpuBefore[key]) / 1000 / COUNT);
   const stats = sink.stats();
   // The sink counts a message before the worker has heard "250" and recorded it: wait for the records.
   for (let i = 0; i < 300; i++) {
@@ -154,13 +198,18 @@ try {
   const best = (a, b) => (a.rate >= b.rate ? a : b);
   const templates = best(templatesBefore, await renderRate(RENDER_SECONDS, false));
   const full = best(fullBefore, await renderRate(RENDER_SECONDS, true));
+  const smtp = best(smtpBefore, await smtpOnlyRate());
+  const delivered = COUNT / elapsed;
 
   rows.push(`mix: ${mixDescription()}; each receipt = HTML + text body + PDF attachment (avg PDF-inclusive render output ${full.avgKiB.toFixed(0)} KiB, MIME on the wire ${(stats.bytes / stats.messages / 1024).toFixed(0)} KiB)`);
   rows.push(`render only, templates (HTML + text)   ${fmt(templates.rate).padStart(6)} receipts/s  (${templates.perReceiptMs.toFixed(2)} ms each, one core, sequential, best of two ${RENDER_SECONDS} s runs)`);
   rows.push(`render only, templates + PDF          ${fmt(full.rate).padStart(6)} receipts/s  (${full.perReceiptMs.toFixed(2)} ms each, one core, sequential, best of two ${RENDER_SECONDS} s runs)`);
-  rows.push(`rendered + delivered by the worker     ${fmt(COUNT / elapsed).padStart(6)} receipts/s  (${COUNT} receipts in ${elapsed.toFixed(2)} s; worker concurrency ${NOTIFICATIONS_CONCURRENCY}, one worker process, SMTP pool of 5)`);
+  rows.push(`SMTP sending alone (pre-rendered)      ${fmt(smtp.rate).padStart(6)} receipts/s  (${COUNT} receipts in ${smtp.elapsed.toFixed(2)} s; SMTP adapter at concurrency ${NOTIFICATIONS_CONCURRENCY}, own process, best of two runs)`);
+  rows.push(`rendered + delivered by the worker     ${fmt(delivered).padStart(6)} receipts/s  (${COUNT} receipts in ${elapsed.toFixed(2)} s; worker concurrency ${NOTIFICATIONS_CONCURRENCY}, one worker process, ${renderThreads ? `PDFs on ${renderThreads} rendering thread${renderThreads > 1 ? 's' : ''}` : 'PDFs on the event loop'}, SMTP pool of 5)`);
+  const threadMs = cpuMs('thread');
+  rows.push(`  worker CPU per receipt: event loop ${threadMs === null ? 'n/a' : `${threadMs.toFixed(2)} ms`}, whole process ${cpuMs('process').toFixed(2)} ms (rendering threads included; from a sample before and after the batch)`);
   rows.push(`  outbox commit -> sent: p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms (the whole batch is committed at once: mostly queueing; includes the relay's 500 ms polling)`);
-  rows.push(`  delivered/rendering-with-PDF ratio ${((COUNT / elapsed) / full.rate).toFixed(2)}x; every receipt arrived exactly once, numbers R-2026-000001..${String(check.last).padStart(6, '0')} without gaps`);
+  rows.push(`  delivered/SMTP-alone ratio ${(delivered / smtp.rate).toFixed(2)}x, delivered/rendering-with-PDF ratio ${(delivered / full.rate).toFixed(2)}x; every receipt arrived exactly once, numbers R-2026-000001..${String(check.last).padStart(6, '0')} without gaps`);
 } finally {
   await db?.end();
   if (worker && worker.exitCode === null) {
@@ -180,4 +229,4 @@ try {
   } while (cursor !== '0');
   redis.disconnect();
 }
-report(`Receipts: rendering alone vs rendered and delivered to a local SMTP sink (${COUNT} receipts after ${WARMUP} warm-up)`, rows);
+report(`Receipts: rendering alone and SMTP sending alone vs rendered and delivered to a local SMTP sink (${COUNT} receipts after ${WARMUP} warm-up)`, rows);

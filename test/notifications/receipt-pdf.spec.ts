@@ -1,5 +1,5 @@
 import { buildReceiptView, ReceiptPdfRenderer } from '@ataa/notifications';
-import { ARABIC_NAME, ARABIC_TITLE, receiptData } from './fixtures.js';
+import { ARABIC_NAME, ARABIC_TITLE, receiptData, variedReceiptViews } from './fixtures.js';
 import { inspectPdf } from './pdf-inspect.js';
 
 const A4_WIDTH = 595.28;
@@ -67,5 +67,23 @@ describe('PDF receipt: a valid PDF whose pages show the receipt', () => {
     expect(() => inspectPdf(bytes.subarray(0, bytes.length - 200))).toThrow();
     const shifted = Buffer.concat([bytes.subarray(0, 20), Buffer.from('  '), bytes.subarray(20)]);
     expect(() => inspectPdf(shifted)).toThrow(/xref|startxref/);
+  });
+
+  it('is the same, byte for byte, as rendered with pdfkit\'s defaults, whatever was rendered before', async () => {
+    // The fonts are parsed once and kept (only their glyph cache is emptied for each document) and
+    // pdfkit's unused default font is not opened; the reference renders as before, parsing the fonts
+    // for every document. Same input and creation date: same bytes, in any order, however many
+    // receipts came before.
+    const creationDate = new Date('2026-06-01T12:00:00Z');
+    const views = variedReceiptViews();
+    const reference = new ReceiptPdfRenderer({ pdfkitDefaults: true });
+    const expected = await Promise.all(views.map((view) => reference.render(view, { creationDate })));
+    for (const order of [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 3, 1, 4, 2, 2, 0]]) {
+      for (const i of order) expect((await pdf.render(views[i], { creationDate })).equals(expected[i])).toBe(true);
+    }
+    expect(new Set(expected.map((bytes) => bytes.toString('base64'))).size).toBe(views.length);
+    // The creation date is the one given; without one, the time of rendering, as before.
+    expect(expected[0].toString('latin1')).toContain('(D:20260601120000Z)');
+    expect((await pdf.render(views[0])).toString('latin1')).toContain(`(D:${new Date().getUTCFullYear()}`);
   });
 });

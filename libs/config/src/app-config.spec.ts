@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, SECRETS_USED_BY } from './app-config.js';
 
 const pkcs8 = (type: 'ed25519' | 'x25519') => generateKeyPairSync(type as 'ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
@@ -18,6 +19,13 @@ describe('loadConfig', () => {
     expect(config.API_PORT).toBe(4000);
     expect(config.SANDBOX_TEST_MODE).toBe(true);
     expect(config.STRIPE_WEBHOOK_SECRETS).toEqual(['whsec_a', 'whsec_b']);
+  });
+
+  it('renders receipts on one thread per CPU but one by default (at least one), as many as asked for otherwise', () => {
+    expect(loadConfig({}).RECEIPT_RENDER_THREADS).toBe(Math.max(1, availableParallelism() - 1));
+    expect(loadConfig({ RECEIPT_RENDER_THREADS: '3' }).RECEIPT_RENDER_THREADS).toBe(3);
+    expect(() => loadConfig({ RECEIPT_RENDER_THREADS: '0' })).toThrow('Configuration error: RECEIPT_RENDER_THREADS must not be less than 1 (got "0")');
+    expect(() => loadConfig({ RECEIPT_RENDER_THREADS: 'many' })).toThrow('Configuration error: RECEIPT_RENDER_THREADS must be an integer number (got "many")');
   });
 
   it('names the malformed variable in one line', () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createPrivateKey } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
@@ -127,6 +128,11 @@ export class AppConfig {
   /** BullMQ lock on a notifications job; a job whose worker died is taken back once the lock has lapsed and a stalled check ran. */
   @Transform(toInt) @IsInt() @Min(500) @Max(600_000) NOTIFICATIONS_JOB_LOCK_MS = 30_000;
   @Transform(toInt) @IsInt() @Min(200) @Max(600_000) NOTIFICATIONS_STALLED_INTERVAL_MS = 30_000;
+  /**
+   * Threads rendering receipt PDFs in each worker process (started with its first receipt), so the
+   * event loop that settles Stripe events never renders; default: one per CPU but one, at least one.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) RECEIPT_RENDER_THREADS = Math.max(1, availableParallelism() - 1);
 
   /** HMAC secret for access tokens. Required in production. */
   @IsOptional() @IsString() @MinLength(32) AUTH_SECRET?: string;

@@ -23,7 +23,8 @@ export { NotificationsRepository, type OutboxKind, type OutboxRow, type ReceiptR
 export { MAILER, type Mailer, type OutgoingMail } from './mail/mailer.port.js';
 export { SmtpMailer } from './mail/smtp-mailer.js';
 export { ReceiptRenderer, type RenderedMessage } from './rendering/receipt-renderer.js';
-export { ReceiptPdfRenderer } from './rendering/receipt-pdf.js';
+export { ReceiptPdfRenderer, type ReceiptPdfOptions } from './rendering/receipt-pdf.js';
+export { ReceiptPdfPool } from './rendering/receipt-pdf-pool.js';
 export { woffToSfnt } from './rendering/woff.js';
 export { buildReceiptView, receiptProofFileName, type ReceiptView, type ReceiptMessageKind } from './domain/receipt-view.js';
 export { formatMoney, localeFor } from './domain/money-format.js';

@@ -8,6 +8,7 @@ import { SmtpMailer } from './mail/smtp-mailer.js';
 import { OutboxRelay } from './outbox/outbox-relay.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
 import { NotificationsRepository } from './persistence/notifications.repository.js';
+import { ReceiptPdfPool } from './rendering/receipt-pdf-pool.js';
 import { ReceiptDeliveryService } from './receipts/receipt-delivery.service.js';
 import { ReceiptsService } from './receipts/receipts.service.js';
 
@@ -23,10 +24,11 @@ import { ReceiptsService } from './receipts/receipts.service.js';
     OutboxRelay,
     ReceiptsService,
     ReceiptDeliveryService,
+    ReceiptPdfPool,
     InvitationDeliveryService,
     { provide: MAILER, inject: [AppConfig], useFactory: (config: AppConfig) => new SmtpMailer(config.SMTP_URL) },
   ],
-  exports: [OutboxService, OutboxRelay, ReceiptsService, ReceiptDeliveryService, NotificationsRepository, MAILER],
+  exports: [OutboxService, OutboxRelay, ReceiptsService, ReceiptDeliveryService, ReceiptPdfPool, NotificationsRepository, MAILER],
 })
 export class NotificationsModule implements OnModuleInit, OnModuleDestroy {
   constructor(

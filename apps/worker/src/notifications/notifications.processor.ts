@@ -1,11 +1,14 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
-import { Job, WorkerOptions } from 'bullmq';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker, WorkerOptions } from 'bullmq';
 import { AppConfig } from '@ataa/config';
 import { DeliveryOutcome, ReceiptDeliveryService } from '@ataa/notifications';
 import { JobPayload, QUEUES } from '@ataa/queue';
 
-/** Receipts are I/O-bound (SMTP) with a short CPU burst (PDF): a few in parallel per worker process. */
+/**
+ * Receipts are I/O-bound on this thread (database, SMTP); their PDF is drawn on the rendering
+ * threads (ReceiptPdfPool): a few in parallel per worker process.
+ */
 export const NOTIFICATIONS_CONCURRENCY = 4;
 
 /**
@@ -18,9 +21,24 @@ export function notificationsWorkerOptions(config: AppConfig): Partial<WorkerOpt
 
 /** Thin: one job = one outbox message; retries and backoff come from the queue's job options. */
 @Injectable()
-export class NotificationsProcessor extends WorkerHost {
+export class NotificationsProcessor extends WorkerHost implements OnApplicationShutdown {
   constructor(private readonly delivery: ReceiptDeliveryService) {
     super();
+  }
+
+  /**
+   * On shutdown, stops taking jobs and lets the running ones finish first, while the rendering
+   * threads are still there (ReceiptPdfPool closes in NotificationsModule, after this module; the
+   * BullMQ module, global, would only close this worker after every other module).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    let worker: Worker;
+    try {
+      worker = this.worker;
+    } catch {
+      return; // never started
+    }
+    await worker.close();
   }
 
   async process(job: Job<JobPayload<'notifications'>>): Promise<DeliveryOutcome> {

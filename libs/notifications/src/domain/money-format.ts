@@ -32,6 +32,15 @@ export function localeFor(language: string): string {
   return language === 'ar' ? 'ar' : 'en-US';
 }
 
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
 export function formatDate(date: Date, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(date);
+  // Built once per locale, like the number formatters (building one cost more than the rest of a receipt's view).
+  let formatter = dateFormatters.get(locale);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+    if (dateFormatters.size >= MAX_FORMATTERS) dateFormatters.clear();
+    dateFormatters.set(locale, formatter);
+  }
+  return formatter.format(date);
 }

@@ -11,7 +11,7 @@ import { buildReceiptView, ReceiptMessageKind } from '../domain/receipt-view.js'
 import { MAILER } from '../mail/mailer.port.js';
 import type { Mailer } from '../mail/mailer.port.js';
 import { NotificationsRepository, OutboxRow, ReceiptRow } from '../persistence/notifications.repository.js';
-import { ReceiptPdfRenderer } from '../rendering/receipt-pdf.js';
+import { ReceiptPdfPool } from '../rendering/receipt-pdf-pool.js';
 import { ReceiptRenderer } from '../rendering/receipt-renderer.js';
 import { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender } from '../payouts/payout-notice.port.js';
 import { InvitationDeliveryService } from '../invitations/invitation-delivery.service.js';
@@ -47,7 +47,6 @@ export interface NotificationsOptions {
 export class ReceiptDeliveryService {
   private readonly logger = new Logger(ReceiptDeliveryService.name);
   private readonly renderer = new ReceiptRenderer();
-  private readonly pdf = new ReceiptPdfRenderer();
   private readonly options: NotificationsOptions;
   private readonly messageIdDomain: string;
 
@@ -56,6 +55,7 @@ export class ReceiptDeliveryService {
     private readonly transactions: TransactionRunner,
     private readonly moduleRef: ModuleRef,
     private readonly config: AppConfig,
+    private readonly pdf: ReceiptPdfPool,
     @Inject(MAILER) private readonly mailer: Mailer,
     @Optional() @Inject(NOTIFICATIONS_OPTIONS) options?: Partial<NotificationsOptions>,
   ) {
@@ -91,7 +91,8 @@ export class ReceiptDeliveryService {
     if (receipt === 'duplicate') return 'skipped';
     if (receipt === null) return 'already_done';
 
-    // Render before claiming: a rendering bug must not hold the send lease.
+    // Render before claiming: a rendering bug must not hold the send lease. The PDF is drawn on a
+    // rendering thread (ReceiptPdfPool): this event loop, which also settles payments, only waits.
     const number = kind === 'refund_notice' ? (await this.repository.findOriginalReceipt(data.donationId))?.receiptNumber ?? null : receipt.receiptNumber;
     const view = buildReceiptView(kind, data, number);
     const message = this.renderer.render(view);

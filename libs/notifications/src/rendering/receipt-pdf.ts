@@ -1,21 +1,23 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import * as fontkit from 'fontkit';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { repoRoot } from '@ataa/common';
+import { createRequire } from 'node:module';
 import { Direction, mirror, paragraphDirection, visualRuns } from '../domain/bidi.js';
 import type { ReceiptView } from '../domain/receipt-view.js';
 import { woffToSfnt } from './woff.js';
 
-const FONTS_DIR = path.join(repoRoot(import.meta.dirname), 'node_modules', '@fontsource');
+// Resolved as packages (not from the repository root): this module is also loaded on its own in the
+// rendering threads (receipt-pdf.thread.ts), which import nothing else of the platform.
+const fontFile = (file: string) => createRequire(import.meta.url).resolve(file);
 
 /** WOFF subsets (fontkit inside pdfkit reads WOFF): Naskh for Arabic, Noto Sans for Latin. */
 const FONT_FILES = {
-  arabic: path.join(FONTS_DIR, 'noto-naskh-arabic', 'files', 'noto-naskh-arabic-arabic-400-normal.woff'),
-  arabicBold: path.join(FONTS_DIR, 'noto-naskh-arabic', 'files', 'noto-naskh-arabic-arabic-700-normal.woff'),
-  latin: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-400-normal.woff'),
-  latinBold: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-700-normal.woff'),
-  latinExt: path.join(FONTS_DIR, 'noto-sans', 'files', 'noto-sans-latin-ext-400-normal.woff'),
+  arabic: '@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-400-normal.woff',
+  arabicBold: '@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-700-normal.woff',
+  latin: '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff',
+  latinBold: '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff',
+  latinExt: '@fontsource/noto-sans/files/noto-sans-latin-ext-400-normal.woff',
 } as const;
 
 const ARABIC_CHAR = /[\u0600-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF\u200C-\u200E]/u;
@@ -23,21 +25,62 @@ const LATIN_CHAR = /[\u0000-\u024F\u2000-\u206F\u20A0-\u20CF\u2100-\u214F]/u;
 const INVISIBLE = /[\u200E\u200F\u2066-\u2069\u202A-\u202E\u061C]/gu;
 
 type Doc = PDFKit.PDFDocument;
+type FontName = keyof typeof FONT_FILES;
 
-let fonts: Record<keyof typeof FONT_FILES, Buffer> | null = null;
-
-/**
- * The fonts as plain sfnt buffers, read and unwrapped from WOFF once per process (see woff.ts):
- * each document still parses and subsets them itself.
- */
-function loadedFonts(): Record<keyof typeof FONT_FILES, Buffer> {
-  fonts ??= Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, woffToSfnt(readFileSync(file))])) as Record<keyof typeof FONT_FILES, Buffer>;
-  return fonts;
+/** A font parsed once (fontkit), its glyph cache emptied for each document (see `forNewDocument`). */
+interface LoadedFont {
+  sfnt: Buffer;
+  font: fontkit.Font | null;
 }
 
-interface Segment {
-  text: string;
-  font: keyof typeof FONT_FILES;
+let fonts: Record<FontName, LoadedFont> | null = null;
+
+/**
+ * Reads the fonts and parses them, once per process or rendering thread (each thread has its own
+ * module state): the files are unwrapped from WOFF with native zlib (see woff.ts) and parsed by
+ * fontkit, whose tables (the GSUB/GPOS lookups that shape Arabic above all) are then decoded once
+ * and kept, instead of for every receipt. Called at a rendering thread's start.
+ */
+export function loadReceiptFonts(): void {
+  fonts ??= Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => {
+    const sfnt = woffToSfnt(readFileSync(fontFile(file)));
+    const parsed = fontkit.create(sfnt);
+    return [name, { sfnt, font: 'layout' in parsed ? parsed : null }];
+  })) as Record<FontName, LoadedFont>;
+}
+
+/**
+ * The font to register with a new document: the parsed font with its glyph cache emptied, so the
+ * document starts from the same state as with a freshly parsed font and its bytes are the same.
+ * (fontkit keeps one Glyph object per glyph id, created with the code points it was first reached
+ * from; pdfkit writes those into the PDF's ToUnicode map. Kept across documents, a glyph reachable
+ * from several code points would be mapped after whichever document used it first.) When fontkit
+ * does not look as expected, the document gets the sfnt bytes to parse itself, as before.
+ */
+function forNewDocument(loaded: LoadedFont): fontkit.Font | Buffer {
+  const font = loaded.font as (fontkit.Font & { _glyphs?: unknown }) | null;
+  if (!font || typeof font._glyphs !== 'object' || font._glyphs === null) return loaded.sfnt;
+  font._glyphs = {};
+  return font;
+}
+
+/**
+ * pdfkit opens its default font (Helvetica) when a document is created, which makes it font F1;
+ * receipts never draw with it, so it is not in the file, but the fonts receipts use are F2 to F6
+ * (the names appear in the file, and the subset tags derive from them). Created with `font: null`,
+ * the document skips that work, and its font count starts at one as if the default font had been
+ * opened, so the bytes are the same. Should pdfkit not look as expected, Helvetica is opened as
+ * pdfkit does by default.
+ */
+function withoutDefaultFont(doc: Doc): void {
+  const internals = doc as unknown as { _fontCount?: unknown };
+  if (internals._fontCount === 0) internals._fontCount = 1;
+  else doc.font('Helvetica');
+}
+
+export interface ReceiptPdfOptions {
+  /** The document's creation date (its /CreationDate, from which the file /ID is derived); now by default. */
+  creationDate?: Date;
 }
 
 const A4 = { width: 595.28, height: 841.89 };
@@ -47,9 +90,21 @@ const MARGIN = 50;
  * Draws the PDF receipt. pdfkit shapes Arabic (joining forms, through fontkit) but lays lines out
  * left to right, so each line is split into bidirectional runs (domain/bidi) and font runs, and
  * placed from the right edge in right-to-left receipts.
+ *
+ * CPU-bound (several milliseconds a receipt): the worker renders through ReceiptPdfPool (worker
+ * threads), never on its event loop. Rendering is synchronous up to `doc.end()`, so documents never
+ * interleave on the shared fonts.
  */
 export class ReceiptPdfRenderer {
-  render(view: ReceiptView): Promise<Buffer> {
+  /**
+   * `pdfkitDefaults`: render as pdfkit does by default, as receipts were rendered before the fonts
+   * were kept: each document opens the default font and parses the font bytes itself (several times
+   * slower; the reference the tests compare the output with, byte for byte).
+   */
+  constructor(private readonly options: { pdfkitDefaults?: boolean } = {}) {}
+
+  render(view: ReceiptView, options: ReceiptPdfOptions = {}): Promise<Buffer> {
+    loadReceiptFonts();
     const doc = new PDFDocument({
       size: 'A4',
       margin: MARGIN,
@@ -58,10 +113,16 @@ export class ReceiptPdfRenderer {
         Subject: view.receiptNumber ?? view.kind,
         Author: view.organizationName,
         Creator: 'Ataa',
+        ...(options.creationDate ? { CreationDate: options.creationDate } : {}),
       },
       lang: view.language,
-    } as PDFKit.PDFDocumentOptions);
-    for (const [name, font] of Object.entries(loadedFonts())) doc.registerFont(name, font);
+      // No default font: pdfkit would read and parse Helvetica's metrics for every document (a tenth
+      // of the time a receipt takes), which receipts never draw with; see withoutDefaultFont.
+      ...(this.options.pdfkitDefaults ? {} : { font: null }),
+    } as unknown as PDFKit.PDFDocumentOptions);
+    if (!this.options.pdfkitDefaults) withoutDefaultFont(doc);
+    // pdfkit takes a parsed fontkit font as well as font bytes (its type declarations know only bytes).
+    for (const [name, font] of Object.entries(fonts!)) doc.registerFont(name, this.options.pdfkitDefaults ? font.sfnt : (forNewDocument(font) as Buffer));
     const chunks: Buffer[] = [];
     const done = new Promise<Buffer>((resolve, reject) => {
       doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -72,6 +133,11 @@ export class ReceiptPdfRenderer {
     doc.end();
     return done;
   }
+}
+
+interface Segment {
+  text: string;
+  font: FontName;
 }
 
 class Layout {
@@ -198,13 +264,17 @@ class Layout {
     let current = '';
     for (const word of words) {
       const candidate = current + word;
-      if (this.measure(candidate, size, bold) <= this.width || current === '') {
+      // The width of `current` once it is the candidate: measured once (measuring the same text
+      // again on the same page gives the same width and changes nothing in the document).
+      let width = this.measure(candidate, size, bold);
+      if (width <= this.width || current === '') {
         current = candidate;
-        while (this.measure(current, size, bold) > this.width && current.length > 1) {
+        while (width > this.width && current.length > 1) {
           let cut = current.length - 1;
           while (cut > 1 && this.measure(current.slice(0, cut), size, bold) > this.width) cut--;
           lines.push(current.slice(0, cut));
           current = current.slice(cut);
+          width = this.measure(current, size, bold);
         }
       } else {
         lines.push(current.trimEnd());

@@ -1,0 +1,21 @@
+/**
+ * A receipt-rendering thread (ReceiptPdfPool, piscina): loads the fonts once when the thread starts,
+ * then renders one receipt per task. Imports nothing of the platform but the renderer, so a thread
+ * starts in milliseconds. Built to dist/ like every module; run from the TypeScript sources (tests)
+ * through receipt-pdf.thread.source.mjs.
+ */
+import type { ReceiptView } from '../domain/receipt-view.js';
+import { loadReceiptFonts, ReceiptPdfRenderer } from './receipt-pdf.js';
+
+export interface ReceiptPdfTask {
+  view: ReceiptView;
+  creationDate?: Date;
+}
+
+loadReceiptFonts();
+const renderer = new ReceiptPdfRenderer();
+
+/** The PDF's bytes (copied to the calling thread: a receipt is tens of kilobytes). */
+export default async function renderReceiptPdf(task: ReceiptPdfTask): Promise<Uint8Array> {
+  return renderer.render(task.view, { creationDate: task.creationDate });
+}
