@@ -50,13 +50,22 @@ export class OutboxRelay {
 
   /**
    * Re-relays rows relayed long ago but still unfinished: their job was lost (Redis restarted
-   * without persistence, a queue was cleaned). Adding an existing job id is a no-op in BullMQ,
-   * and delivery itself is idempotent, so re-relaying a live job costs nothing.
+   * without persistence, a queue was cleaned) or it failed for good while its row was not finished
+   * (a worker killed mid-job more often than the queue tolerates marks it failed: adding its id
+   * again would be a no-op in BullMQ, so a failed job is retried, a completed one replaced). A live
+   * job is left alone, and delivery itself is idempotent.
    */
   async sweepStale(staleSeconds = 300, limit = 200): Promise<number> {
     return this.transactions.run(async (manager) => {
       const ids = await this.repository.lockStale(manager, staleSeconds, limit);
       if (ids.length === 0) return 0;
+      for (const id of ids) {
+        const job = await withTimeout(this.queue.getJob(id), REDIS_TIMEOUT_MS);
+        if (!job) continue;
+        const state = await withTimeout(job.getState(), REDIS_TIMEOUT_MS);
+        if (state === 'failed') await withTimeout(job.retry('failed'), REDIS_TIMEOUT_MS);
+        else if (state === 'completed') await withTimeout(job.remove(), REDIS_TIMEOUT_MS);
+      }
       await this.addJobs(ids);
       await this.repository.markRelayed(manager, ids);
       return ids.length;
