@@ -14,10 +14,11 @@ jest.setTimeout(90_000);
 describe('a Stripe fee that arrives late', () => {
   let world: DonationWorld;
   let campaign: { id: string; slug: string };
+  let org: { orgId: string; ownerToken: string };
 
   beforeAll(async () => {
     world = await startDonationWorld();
-    const org = await createOrganizationWithOwner(world.api);
+    org = await createOrganizationWithOwner(world.api);
     campaign = await createCampaign(world.api, org);
   });
   afterAll(async () => world?.close());
@@ -28,6 +29,9 @@ describe('a Stripe fee that arrives late', () => {
     )).map((r: { kind: string; n: number }) => `${r.kind}×${r.n}`);
   const publicLedger = async () =>
     (await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/ledger`).query({ order: 'asc' }).expect(200)).body.entries as Array<{ kind: string; amount: string; balance: string }>;
+  /** The donation as the organization's API shows it. */
+  const donationView = async (donationId: string) =>
+    (await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/donations/${donationId}`).set('authorization', `Bearer ${org.ownerToken}`).expect(200)).body;
 
   it('settles the gift without a fee, then posts the fee exactly once when charge.updated brings it', async () => {
     await world.sandbox.control.delayNextBalanceTransaction(3_600);
@@ -42,6 +46,8 @@ describe('a Stripe fee that arrives late', () => {
     expect((await stripe.charges.retrieve(chargeId)).balance_transaction).toBeNull();
     expect(await donationRow(world.db, donationId)).toMatchObject({ status: 'succeeded', amount: '4000', platform_fee: '80', processing_fee: null });
     expect(await facts(donationId)).toEqual(['donation×1', 'platform_fee×1']);
+    // The organization sees the fee as pending, not as zero.
+    expect(await donationView(donationId)).toMatchObject({ status: 'succeeded', processingFee: null, feePending: true });
     await expectLedgerSound(world.db);
     expect((await publicLedger()).map((e) => [e.kind, e.amount, e.balance])).toEqual([['donation', '4000', '4000'], ['platform_fee', '-80', '3920']]);
 
@@ -52,6 +58,7 @@ describe('a Stripe fee that arrives late', () => {
     expect(updates).toHaveLength(1);
     expect(updates[0].data.previous_attributes).toEqual({ balance_transaction: null });
     expect(await donationRow(world.db, donationId)).toMatchObject({ status: 'succeeded', processing_fee: '146' });
+    expect(await donationView(donationId)).toMatchObject({ processingFee: '146', feePending: false });
     expect(await facts(donationId)).toEqual(['donation×1', 'platform_fee×1', 'processing_fee×1']);
     // Keyed on the balance transaction, the Stripe fact it records.
     const [fee] = await world.db.query(`SELECT source_id FROM journal_entries WHERE kind = 'processing_fee' AND metadata->>'donation_id' = $1`, [donationId]);

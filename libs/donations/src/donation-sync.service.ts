@@ -8,7 +8,7 @@ import { StripeGateway } from '@ataa/payments';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { EventRoute, routeEvent } from './domain/event-facts.js';
 import {
-  planSettlement, type BalanceTransactionFact, type ChargeFact, type DisputeFact, type GiftState, type RefundFact, type SettlementFacts, type SettlementPlan,
+  planSettlement, type BalanceTransactionFact, type ChargeFact, type DisputeFact, type RefundFact, type SettlementFacts, type SettlementPlan,
 } from './domain/settlement.js';
 import { Donation } from './persistence/donation.row.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
@@ -116,11 +116,11 @@ export class DonationSyncService {
    * of one gift compose), and records every plan: refund/dispute rows, then the ledger writer
    * (journal entries, public entries, outbox), then the donations' rows. Null for an unknown gift.
    */
-  async settle(manager: EntityManager, items: readonly { donationId: string; facts: SettlementFacts }[], accept?: (state: GiftState, index: number) => boolean): Promise<(SettlementPlan | null)[]> {
+  async settle(manager: EntityManager, items: readonly { donationId: string; facts: SettlementFacts }[]): Promise<(SettlementPlan | null)[]> {
     const states = await this.settlements.lockGifts(manager, items.map((i) => i.donationId), items.flatMap((i) => sourcesOf(i.facts)));
-    const plans = items.map((item, index) => {
+    const plans = items.map((item) => {
       const state = states.get(item.donationId);
-      if (!state || (accept && !accept(state, index))) return null;
+      if (!state) return null;
       const plan = planSettlement(state, item.facts, RANDOM_IDS);
       states.set(item.donationId, plan.next);
       return plan;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RecordedEntry } from '@ataa/ledger';
-import type { GiftState, SettlementPlan } from '../domain/settlement.js';
+import type { GiftState, RecordedDispute, RecordedRefund, SettlementPlan } from '../domain/settlement.js';
 import { Donation, toDonation } from './donation.row.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -77,17 +77,12 @@ export class SettlementRepository {
     );
     const refunds: Record<string, any>[] = await manager.query(`SELECT id, donation_id, stripe_refund_id, status, platform_fee_returned FROM donation_refunds WHERE donation_id = ANY($1::uuid[])`, [ids]);
     const disputes: Record<string, any>[] = await manager.query(`SELECT stripe_dispute_id, donation_id, outcome FROM donation_disputes WHERE donation_id = ANY($1::uuid[])`, [ids]);
-    const states = new Map<string, GiftState>();
-    for (const row of donations) {
-      const id = row.id as string;
-      states.set(id, {
-        donation: toDonation(row),
-        posted: new Set(posted.filter((p) => p.donation_id === id).map((p) => `${p.kind}:${p.source_id}`)),
-        refunds: refunds.filter((r) => r.donation_id === id).map((r) => ({ id: r.id, stripeRefundId: r.stripe_refund_id, status: r.status, platformFeeReturned: BigInt(r.platform_fee_returned) })),
-        disputes: disputes.filter((x) => x.donation_id === id).map((x) => ({ stripeDisputeId: x.stripe_dispute_id, outcome: x.outcome })),
-      });
-    }
-    return states;
+    // Grouped by donation in one pass each (a batch locks hundreds of gifts).
+    const gifts = new Map(donations.map((row) => [row.id as string, { donation: toDonation(row), posted: new Set<string>(), refunds: [] as RecordedRefund[], disputes: [] as RecordedDispute[] }]));
+    for (const p of posted) if (p.donation_id) gifts.get(p.donation_id)?.posted.add(`${p.kind}:${p.source_id}`);
+    for (const r of refunds) gifts.get(r.donation_id)?.refunds.push({ id: r.id, stripeRefundId: r.stripe_refund_id, status: r.status, platformFeeReturned: BigInt(r.platform_fee_returned) });
+    for (const x of disputes) gifts.get(x.donation_id)?.disputes.push({ stripeDisputeId: x.stripe_dispute_id, outcome: x.outcome });
+    return gifts;
   }
 
   /** Refund and dispute rows, in plan order (rare: one statement each). Written before the ledger, under the donations' locks. */

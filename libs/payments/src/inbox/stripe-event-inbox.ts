@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { MetricsService } from '@ataa/observability';
-import { JobProducer, QUEUES } from '@ataa/queue';
+import { JobPayload, JobProducer, QUEUES } from '@ataa/queue';
 
 export interface InboxEvent {
   id: string;
@@ -102,20 +102,20 @@ export class StripeEventInbox implements OnModuleInit {
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
       const answered = new Set<string>();
-      const wake: string[] = [];
+      let wake = false;
       for (const item of items) {
         const row = byId.get(item.event.id);
         // A dead-lettered event delivered again waits for the operator's retry like the first copy.
         const pending = !row || (row.processed_at === null && row.dead_lettered_at === null);
         const stored = row?.inserted === true && !answered.has(item.event.id);
         if (pending && !answered.has(item.event.id)) {
-          if (this.batchTypes.has(item.event.type)) wake.push(item.event.id);
+          if (this.batchTypes.has(item.event.type)) wake = true;
           else this.enqueueSoon(item.event.id);
         }
         answered.add(item.event.id);
         item.done({ stored, pending });
       }
-      if (wake.length > 0) this.wakeBatch();
+      if (wake) this.wakeBatch();
     } catch (error) {
       for (const item of items) item.fail(error);
     } finally {
@@ -124,22 +124,22 @@ export class StripeEventInbox implements OnModuleInit {
     }
   }
 
-  /** Wakes a worker to settle waiting batchable events (one job per flush, never blocking on Redis). */
-  private wakeBatch(): void {
-    const attempt = this.producer.enqueue(QUEUES.stripeEvents, { drain: true }, { jobId: `drain-${randomUUID()}` });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ENQUEUE_TIMEOUT_MS).unref());
-    Promise.race([attempt, timeout]).catch((error: Error) => {
-      this.logger.warn(`batchable events wait for the sweep: ${error.message}`);
-    });
-    attempt.catch(() => undefined);
-  }
-
   /** Hands the event to the queue (job id = event id), never blocking the caller on Redis. */
   enqueueSoon(eventId: string): void {
-    const attempt = this.producer.enqueue(QUEUES.stripeEvents, { inboxEventId: eventId }, { jobId: eventId });
+    this.enqueueWithoutWaiting({ inboxEventId: eventId }, eventId, `event ${eventId} stays in the inbox until the sweep`);
+  }
+
+  /** Wakes a worker to settle waiting batchable events (one job per flush, never blocking on Redis). */
+  private wakeBatch(): void {
+    this.enqueueWithoutWaiting({ drain: true }, `drain-${randomUUID()}`, 'batchable events wait for the sweep');
+  }
+
+  /** Queues a job without waiting for Redis: after ENQUEUE_TIMEOUT_MS the caller has moved on and `late` is logged. */
+  private enqueueWithoutWaiting(payload: JobPayload<'stripe-events'>, jobId: string, late: string): void {
+    const attempt = this.producer.enqueue(QUEUES.stripeEvents, payload, { jobId });
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ENQUEUE_TIMEOUT_MS).unref());
     Promise.race([attempt, timeout]).catch((error: Error) => {
-      this.logger.warn(`event ${eventId} stays in the inbox until the sweep: ${error.message}`);
+      this.logger.warn(`${late}: ${error.message}`);
     });
     attempt.catch(() => undefined);
   }
