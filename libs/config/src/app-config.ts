@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
-  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync, ValidateBy,
+  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync, ValidateBy,
 } from 'class-validator';
 
 // Not-a-number strings stay strings so the message says "must be an integer", not a range error.
@@ -166,6 +166,14 @@ export class AppConfig {
 
   /** Stripe event inbox: after this many failed attempts an event is dead-lettered (no more retries; operators list and retry it). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) INBOX_MAX_ATTEMPTS = 8;
+
+  /** Reports (donor-wall messages, campaigns) per client address per window: a report flood is refused with 429 `rate_limited`. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) REPORTS_PER_ADDRESS = 10;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) REPORT_WINDOW_SECONDS = 3600;
+  /** Automatic filter: hold gift messages with a link for review before they show on the donor wall. */
+  @Transform(toBool) @IsBoolean() MODERATION_HOLD_LINKS = false;
+  /** Automatic filter: words (comma-separated, whole words, case-insensitive) that hold a gift message for review. */
+  @Transform(toList) @IsString({ each: true }) @MaxLength(100, { each: true }) MODERATION_HOLD_WORDS: string[] = [];
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */

@@ -107,6 +107,8 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
         return { limit: this.config.LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: this.config.LOGIN_FAILURE_WINDOW_SECONDS };
       case 'checkoutsPerAddress':
         return { limit: this.config.CHECKOUTS_PER_ADDRESS, windowSeconds: this.config.CHECKOUT_WINDOW_SECONDS };
+      case 'reportsPerAddress':
+        return { limit: this.config.REPORTS_PER_ADDRESS, windowSeconds: this.config.REPORT_WINDOW_SECONDS };
       default:
         return this.authLimits[name];
     }

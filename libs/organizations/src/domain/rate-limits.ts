@@ -15,7 +15,8 @@ export type RateLimitName =
   | 'loginFailuresPerIp'
   | 'loginFailuresPerAccount'
   | 'signupsPerIp'
-  | 'checkoutsPerAddress';
+  | 'checkoutsPerAddress'
+  | 'reportsPerAddress';
 
 export interface RateLimitPolicy {
   /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
@@ -50,6 +51,9 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // Checkout attempts per address across campaigns (card testing). Fail open: donations keep
   // working during an outage; Stripe's own fraud checks still stand behind every payment.
   checkoutsPerAddress: { bucket: 'checkout', window: 'from-first', failOpen: true },
+  // Reports (donor-wall messages, campaigns) per address, every attempt. Fail closed: a report can
+  // wait a few seconds, and an unthrottled flood during an outage would bury the moderators' queue.
+  reportsPerAddress: { bucket: 'report', window: 'from-first', failOpen: false },
 };
 
 /** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */
