@@ -78,7 +78,7 @@ export class ModerationService {
    * message in the public log, in one transaction. Hiding again changes nothing and returns the
    * first record (a redaction cannot be undone: the salt is gone).
    */
-  async hideMessage(by: ModerationActor, campaignId: string, entryIndex: number, raw: { reason: unknown; note: unknown }): Promise<{ hidden: HiddenMessage; created: boolean }> {
+  async hideMessage(by: ModerationActor, campaignId: string, entryIndex: number, raw: { reason: unknown; note?: unknown }): Promise<{ hidden: HiddenMessage; created: boolean }> {
     if (!Number.isSafeInteger(entryIndex) || entryIndex < 0) throw new NotFoundError('Message', 'message_not_found');
     return this.transactions.run(async (manager) => {
       const campaign = await this.repository.lockCampaign(manager, campaignId, by.organizationId);
