@@ -35,12 +35,12 @@ export const HIDE_REASON_LABELS: Record<PageLanguage, Record<HideReason, string>
 
 export const REPORT_ERRORS: Record<PageLanguage, Record<string, string>> = {
   en: {
-    invalid_reason: 'Choose a reason.', validation_failed: 'The details are too long or contain characters that are not allowed.',
+    invalid_reason: 'Choose a reason.', invalid_text: 'The details are too long or contain characters that are not allowed.', validation_failed: 'The details are too long or contain characters that are not allowed.',
     csrf: 'The form expired. Please try again.', rate_limited: 'Too many reports from your connection. Please wait, then try again.',
     rate_limit_unavailable: 'Reports are briefly unavailable. Please try again in a moment.', default: 'The report could not be sent. Please try again.',
   },
   ar: {
-    invalid_reason: 'اختر سببًا.', validation_failed: 'التفاصيل طويلة جدًا أو فيها محارف غير مسموح بها.',
+    invalid_reason: 'اختر سببًا.', invalid_text: 'التفاصيل طويلة جدًا أو فيها محارف غير مسموح بها.', validation_failed: 'التفاصيل طويلة جدًا أو فيها محارف غير مسموح بها.',
     csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', rate_limited: 'بلاغات كثيرة من اتصالك. انتظر قليلًا ثم حاول مرة أخرى.',
     rate_limit_unavailable: 'البلاغات غير متاحة مؤقتًا. حاول بعد لحظات.', default: 'تعذّر إرسال البلاغ. حاول مرة أخرى.',
   },
