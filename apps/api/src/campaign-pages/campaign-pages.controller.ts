@@ -202,7 +202,7 @@ export class CampaignPagesController {
     const state = { target: text('target') === 'message' ? 'message' as const : 'campaign' as const, entry: text('entry') ?? null, reason: text('reason'), details: text('details') };
     const again = (status: number, code: string) => {
       void reply.status(status).header('cache-control', 'no-store');
-      return reply.view('campaign/report.hbs', this.reportView(campaign, state, issueCsrfToken(request, reply, '/c'), REPORT_ERRORS[lang][code] ?? REPORT_ERRORS[lang].default));
+      return reply.view('campaign/report.hbs', { ...this.reportView(campaign, state, issueCsrfToken(request, reply, '/c'), REPORT_ERRORS[lang][code] ?? REPORT_ERRORS[lang].default), errorCode: code });
     };
     try {
       await this.limiter.take([{ limit: 'reportsPerAddress', subject: rateLimitSubject(request.ip) }]);

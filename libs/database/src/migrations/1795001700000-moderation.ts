@@ -33,7 +33,7 @@ export class Moderation1795001700000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         resolved_at timestamptz,
         resolved_by text CHECK (length(resolved_by) <= 200),
-        CONSTRAINT moderation_reports_target_check CHECK ((entry_index IS NOT NULL) = (target = 'message')),
+        CONSTRAINT moderation_reports_entry_check CHECK ((entry_index IS NOT NULL) = (target = 'message')),
         CONSTRAINT moderation_reports_resolved_check CHECK ((status = 'open') = (resolved_at IS NULL))
       )`);
     await q.query(`CREATE INDEX moderation_reports_campaign_idx ON moderation_reports (campaign_id, created_at DESC, id)`);
