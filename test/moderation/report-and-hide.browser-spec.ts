@@ -65,7 +65,7 @@ describe('report and hide a donor-wall message (headless Chromium)', () => {
     expect(await axeViolations(page)).toEqual([]);
 
     await page.locator('a.gift-report', { hasText: words[lang].report }).first().click();
-    await page.waitForURL(/\/report\?entry=\d+$/);
+    await page.waitForURL(/\/flag\?entry=\d+$/);
     expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel(words[lang].reason).check();
     await page.locator('#details').fill(lang === 'ar' ? 'إعلان تجاري' : 'An advert');

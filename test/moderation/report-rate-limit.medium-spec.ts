@@ -30,9 +30,9 @@ describe('report rate limit per client address', () => {
   /** A visitor at `address` with the report form's CSRF cookie and token. */
   async function visitor(address: string) {
     const agent = request.agent(app.getHttpServer());
-    const form = await agent.get(`/c/${slug}/report`).set('x-forwarded-for', address).expect(200);
+    const form = await agent.get(`/c/${slug}/flag`).set('x-forwarded-for', address).expect(200);
     const token = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
-    return (fields: Record<string, string> = {}) => agent.post(`/c/${slug}/report`).set('x-forwarded-for', address).type('form')
+    return (fields: Record<string, string> = {}) => agent.post(`/c/${slug}/flag`).set('x-forwarded-for', address).type('form')
       .send({ _csrf: token, target: 'campaign', reason: 'spam', ...fields });
   }
   const stored = async () => (await app.get(DataSource).query(`SELECT count(*)::int AS n FROM moderation_reports`))[0].n as number;

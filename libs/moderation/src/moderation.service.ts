@@ -108,7 +108,7 @@ export class ModerationService {
     return this.transactions.run(async (manager) => {
       const report = await this.repository.lockReport(manager, reportId, by.organizationId);
       if (!report) throw new NotFoundError('Report', 'report_not_found');
-      if (report.status !== 'open') throw new ConflictError('report_not_open', `The report is already ${report.status}`, { status: report.status });
+      if (report.status !== 'open') throw new ConflictError('report_not_open', `The report is already ${report.status}`, { reportStatus: report.status });
       await this.repository.resolveReport(manager, report.id, 'dismissed', by.actor);
       const campaign = await this.repository.campaignOf(report.campaignId, null);
       await this.audit.record(manager, {

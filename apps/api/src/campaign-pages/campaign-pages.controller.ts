@@ -181,7 +181,7 @@ export class CampaignPagesController {
   }
 
   /** The report form: about a donor-wall message (`?entry=<public log index>`) or the campaign. */
-  @Get(':slug/report')
+  @Get(':slug/flag')
   async reportForm(@Param('slug') slug: string, @Query('entry') entry: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
     const target = entry === undefined ? 'campaign' : 'message';
@@ -194,7 +194,7 @@ export class CampaignPagesController {
    * A visitor's report. Every attempt from an address counts (rate limit first, before the CSRF
    * check and validation: a flood costs one Redis call per request); the address is not stored.
    */
-  @Post(':slug/report')
+  @Post(':slug/flag')
   async report(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
     const lang: PageLanguage = campaign.language;
@@ -282,11 +282,11 @@ export class CampaignPagesController {
       gifts: gifts.map((g) => {
         const hide = g.entryIndex === null ? undefined : hidden.get(g.entryIndex);
         return {
-          name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), at: g.at.toISOString().slice(0, 10), entry: g.entryIndex,
+          name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), at: g.at.toISOString().slice(0, 10), entry: g.entryIndex === null ? null : String(g.entryIndex),
           // A hidden message is never rendered: its reason takes its place.
           message: hide ? null : g.message,
           hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[campaign.language][hide.reason] }) : null,
-          reportHref: g.entryIndex !== null && g.message ? `/c/${campaign.slug}/report?entry=${g.entryIndex}` : null,
+          reportHref: g.entryIndex !== null && g.message ? `/c/${campaign.slug}/flag?entry=${g.entryIndex}` : null,
         };
       }),
       m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,
