@@ -123,8 +123,22 @@ describe('moderation (real sandbox, API, worker)', () => {
     expect(actions).toEqual(expect.arrayContaining(['moderation.report_received', 'moderation.message_hidden', 'moderation.report_dismissed']));
     expect(actions.filter((a: string) => a === 'moderation.message_hidden')).toHaveLength(1);
     expect(audit.find((e: Json) => e.action === 'moderation.message_hidden')).toMatchObject({
-      actor: `user:${org.ownerUserId}`, details: expect.objectContaining({ entryIndex, reason: 'personal_data', note: 'phone number and address', reportsActioned: 1 }),
+      actor: `user:${org.ownerUserId}`, details: expect.objectContaining({ entryIndex, reason: 'personal_data', note: 'phone number and address', reportsActioned: 1, redactedInLog: true }),
     });
+
+    // The public log: the value and its salt are gone, the commitment stays, the entry says why.
+    const ledger = await http().get(`/api/v1/public/campaigns/${campaign.slug}/ledger`).query({ order: 'asc', limit: 200 }).expect(200);
+    const entry = ledger.body.entries.find((e: Json) => e.index === entryIndex);
+    expect(entry).toMatchObject({ message: null, redacted: { message: expect.objectContaining({ reason: 'hidden', note: 'personal data' }) } });
+    expect(entry.messageHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(entry.messageSalt ?? null).toBeNull();
+    expect(JSON.stringify(ledger.body)).not.toContain('555-0101');
+    const ledgerPage = await http().get(`/c/${campaign.slug}/ledger`).expect(200);
+    expect(ledgerPage.text).toContain('Hidden by moderation: personal data');
+    expect(ledgerPage.text).not.toContain('555-0101');
+    const csv = await http().get(`/api/v1/public/campaigns/${campaign.slug}/ledger.csv`).expect(200);
+    expect(csv.text).toContain('message:hidden');
+    expect(csv.text).not.toContain('555-0101');
 
     const out: string[] = [];
     const code = await runVerifier([`${world.apiUrl}/c/${campaign.slug}`], { out: (l) => out.push(l), err: (l) => out.push(l) });

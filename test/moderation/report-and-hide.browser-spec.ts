@@ -52,8 +52,8 @@ describe('report and hide a donor-wall message (headless Chromium)', () => {
   });
 
   const words = {
-    en: { report: 'Report', reason: 'Spam or advertising', send: 'Send the report', sent: 'Your report was received', hidden: 'Message hidden: spam' },
-    ar: { report: 'إبلاغ', reason: 'رسائل مزعجة أو إعلان', send: 'إرسال البلاغ', sent: 'وصلنا بلاغك', hidden: 'رسالة مخفية: رسائل مزعجة' },
+    en: { report: 'Report', reason: 'Spam or advertising', send: 'Send the report', sent: 'Your report was received', hidden: 'Message hidden: spam', ledger: 'Hidden by moderation: spam' },
+    ar: { report: 'إبلاغ', reason: 'رسائل مزعجة أو إعلان', send: 'إرسال البلاغ', sent: 'وصلنا بلاغك', hidden: 'رسالة مخفية: رسائل مزعجة', ledger: 'أخفته الإشراف: رسائل مزعجة' },
   };
 
   it.each(['en', 'ar'] as const)('%s: report a message from the page, hide it through the API, the page shows the reason', async (lang) => {
@@ -82,6 +82,12 @@ describe('report and hide a donor-wall message (headless Chromium)', () => {
     expect(await page.getByTestId('gift-hidden').innerText()).toBe(words[lang].hidden);
     expect(await page.content()).not.toContain(messages[lang]);
     expect(await page.locator('a.gift-report').count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+
+    // The public ledger page shows the same reason in the entry's message column.
+    await page.goto(`${world.apiUrl}/c/${slug}/ledger`);
+    expect(await page.locator('.tl-redacted', { hasText: words[lang].ledger }).count()).toBe(1);
+    expect(await page.content()).not.toContain(messages[lang]);
     expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });

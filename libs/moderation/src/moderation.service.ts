@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { AuditService } from '@ataa/organizations';
-import { checkHideReason, checkNote, checkReport, checkSuspensionReason, type HideReason, type ReportStatus } from './domain/moderation-rules.js';
+import { PublicLedgerRedactor } from '@ataa/transparency';
+import { checkHideReason, HIDE_REASON_LABELS, checkNote, checkReport, checkSuspensionReason, type HideReason, type ReportStatus } from './domain/moderation-rules.js';
 import { HiddenMessage, ModerationCampaign, ModerationRepository, StoredReport } from './persistence/moderation.repository.js';
 
 /** Who acts: a member or API key of an organization (only its own campaigns), or the operator (any campaign). */
@@ -43,6 +44,7 @@ export class ModerationService {
     private readonly repository: ModerationRepository,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly redactor: PublicLedgerRedactor,
   ) {}
 
   /**
@@ -90,13 +92,14 @@ export class ModerationService {
       if (!hidden) return { hidden: (await this.repository.hiddenMessage(manager, campaign.id, entryIndex))!, created: false };
       const reports = await this.repository.actionOpenReports(manager, campaign.id, entryIndex, by.actor);
       await this.repository.bumpModerationVersion(manager, campaign.id);
-      // REDACTION CALL SITE (issue 17 part 1, branch i17-a): once @ataa/transparency exports
-      // PublicLedgerRedactor, redact the message of this entry here, in this transaction:
-      //   await this.redactor.redact(manager, [{ campaignId: campaign.id, target: { indexes: [entryIndex] }, fields: ['message'], reason: 'hidden', note: reason }]);
-      // Until then the donor wall shows the reason from moderated_messages; the public log still serves the message.
+      // The message leaves the public log in the same transaction: value and salt removed, the
+      // commitment stays (the log still verifies), the entry shows "hidden" and the reason in words.
+      const [redacted] = await this.redactor.redact(manager, [{
+        campaignId: campaign.id, target: { indexes: [entryIndex] }, fields: ['message'], reason: 'hidden', note: HIDE_REASON_LABELS[campaign.language][reason],
+      }]);
       await this.audit.record(manager, {
         organizationId: campaign.organizationId, actor: by.actor, action: 'moderation.message_hidden', targetType: 'campaign', targetId: campaign.id,
-        details: { entryIndex, reason, note, reportsActioned: reports },
+        details: { entryIndex, reason, note, reportsActioned: reports, redactedInLog: (redacted?.indexes ?? []).includes(entryIndex) },
       });
       return { hidden, created: true };
     });

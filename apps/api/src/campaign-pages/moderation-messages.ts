@@ -1,4 +1,5 @@
-import type { HideReason, ReportReason } from '@ataa/moderation';
+import type { ReportReason } from '@ataa/moderation';
+export { HIDE_REASON_LABELS } from '@ataa/moderation';
 import type { PageLanguage } from './page-messages.js';
 
 /** The campaign page's moderation words (report form, hidden messages, suspension), in the campaign's language. */
@@ -28,10 +29,6 @@ export const REPORT_REASON_LABELS: Record<PageLanguage, Record<ReportReason, str
   ar: { spam: 'رسائل مزعجة أو إعلان', abuse: 'مسيء أو يحضّ على الكراهية', personal_data: 'يكشف بيانات شخصية لأحد', fraud: 'احتيال', other: 'سبب آخر' },
 };
 
-export const HIDE_REASON_LABELS: Record<PageLanguage, Record<HideReason, string>> = {
-  en: { abuse: 'abusive content', personal_data: 'personal data', spam: 'spam', off_topic: 'off topic', other: 'removed by moderation' },
-  ar: { abuse: 'محتوى مسيء', personal_data: 'بيانات شخصية', spam: 'رسائل مزعجة', off_topic: 'خارج الموضوع', other: 'أزالها الإشراف' },
-};
 
 export const REPORT_ERRORS: Record<PageLanguage, Record<string, string>> = {
   en: {

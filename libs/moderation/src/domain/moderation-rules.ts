@@ -14,6 +14,15 @@ export type ReportReason = (typeof REPORT_REASONS)[number];
 export const HIDE_REASONS = ['abuse', 'personal_data', 'spam', 'off_topic', 'other'] as const;
 export type HideReason = (typeof HIDE_REASONS)[number];
 
+/**
+ * A hide reason in words, in the campaign's language: shown in place of the message on the donor
+ * wall and published as the redaction's note in the public log (never personal data).
+ */
+export const HIDE_REASON_LABELS: Readonly<Record<'en' | 'ar', Readonly<Record<HideReason, string>>>> = {
+  en: { abuse: 'abusive content', personal_data: 'personal data', spam: 'spam', off_topic: 'off topic', other: 'removed by moderation' },
+  ar: { abuse: 'محتوى مسيء', personal_data: 'بيانات شخصية', spam: 'رسائل مزعجة', off_topic: 'خارج الموضوع', other: 'أزالها الإشراف' },
+};
+
 export const REPORT_TARGETS = ['message', 'campaign'] as const;
 export type ReportTarget = (typeof REPORT_TARGETS)[number];
 

@@ -7,6 +7,7 @@ export interface ModerationCampaign {
   organizationId: string;
   slug: string;
   status: string;
+  language: 'en' | 'ar';
   suspendedAt: Date | null;
   suspensionReason: string | null;
 }
@@ -35,7 +36,7 @@ export interface HiddenMessage {
 }
 
 const toCampaign = (r: Record<string, any>): ModerationCampaign => ({
-  id: r.id, organizationId: r.organization_id, slug: r.slug, status: r.status, suspendedAt: r.suspended_at, suspensionReason: r.suspension_reason,
+  id: r.id, organizationId: r.organization_id, slug: r.slug, status: r.status, language: r.language === 'ar' ? 'ar' : 'en', suspendedAt: r.suspended_at, suspensionReason: r.suspension_reason,
 });
 
 const toReport = (r: Record<string, any>): StoredReport => ({
@@ -49,7 +50,7 @@ const toHidden = (r: Record<string, any>): HiddenMessage => ({
 
 /** Public pages show published, paused and ended campaigns (as CampaignReader does). */
 const PUBLIC_STATUSES = ['published', 'paused', 'ended'];
-const CAMPAIGN_COLUMNS = 'id, organization_id, slug, status, suspended_at, suspension_reason';
+const CAMPAIGN_COLUMNS = 'id, organization_id, slug, status, language, suspended_at, suspension_reason';
 
 /** Moderation's tables (reports, hidden messages) and the campaign's suspension columns. */
 @Injectable()
