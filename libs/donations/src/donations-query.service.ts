@@ -22,6 +22,8 @@ export interface PublicGift {
   at: Date;
   /** The gift's entry in the campaign's public log (how a report or a hide names its message); null before it is posted. */
   entryIndex: number | null;
+  /** The automatic filter held the message for review: it is not shown (nor published) until released. */
+  messageHeld: boolean;
 }
 
 /** Keyset cursor: (created_at, id) of the last row, opaque to clients. */
@@ -84,18 +86,15 @@ export class DonationsQueryService {
 
   /** Recent settled gifts, without private data: anonymous donors show no name. */
   async recentPublicGifts(campaignId: string, limit = 10): Promise<PublicGift[]> {
-    // The gift's public entry: its donation journal entry (by charge) is the entry's source.
     const rows = await this.dataSource.query(
-      `SELECT d.donor_name, d.anonymous, d.chosen_amount::text, d.currency, d.public_message, d.settled_at, e.idx::text AS entry_index FROM donations d
-       LEFT JOIN journal_entries j ON j.source_id = d.stripe_charge_id AND j.kind = 'donation'
-       LEFT JOIN public_ledger_entries e ON e.campaign_id = d.campaign_id AND e.source_ref = j.id::text AND e.kind = 'donation'
-       WHERE d.campaign_id = $1 AND d.settled_at IS NOT NULL AND d.status NOT IN ('refunded', 'dispute_lost')
-       ORDER BY d.settled_at DESC LIMIT $2`,
+      `SELECT donor_name, anonymous, chosen_amount::text, currency, public_message, settled_at, public_leaf_index::text AS entry_index, message_review FROM donations
+       WHERE campaign_id = $1 AND settled_at IS NOT NULL AND status NOT IN ('refunded', 'dispute_lost')
+       ORDER BY settled_at DESC LIMIT $2`,
       [campaignId, limit],
     );
     return rows.map((r: Record<string, any>) => ({
       displayName: r.anonymous ? null : r.donor_name, amount: BigInt(r.chosen_amount), currency: r.currency, message: r.public_message, at: r.settled_at,
-      entryIndex: r.entry_index === null ? null : Number(r.entry_index),
+      entryIndex: r.entry_index === null ? null : Number(r.entry_index), messageHeld: r.message_review === 'held',
     }));
   }
 

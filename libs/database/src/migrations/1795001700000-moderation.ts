@@ -49,9 +49,13 @@ export class Moderation1795001700000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (campaign_id, entry_index)
       )`);
+    await q.query(`ALTER TABLE donations ADD COLUMN message_review text CONSTRAINT donations_message_review_check CHECK (message_review IN ('held', 'released'))`);
+    await q.query(`CREATE INDEX donations_message_held_idx ON donations (campaign_id, created_at) WHERE message_review = 'held'`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX donations_message_held_idx`);
+    await q.query(`ALTER TABLE donations DROP COLUMN message_review`);
     await q.query(`DROP TABLE moderated_messages`);
     await q.query(`DROP TABLE moderation_reports`);
     await q.query(`ALTER TABLE campaigns DROP CONSTRAINT campaigns_suspension_check, DROP COLUMN moderation_version, DROP COLUMN suspension_reason, DROP COLUMN suspended_at`);

@@ -315,7 +315,7 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
       if (!salt) salt = newCommitmentSalt = ids.salt();
       commitment = donorCommitment(salt, d.donorName ?? d.donorEmail);
     }
-    entries[giftEntry].public = { ...gift, donorDisplayName: d.anonymous ? null : d.donorName, donorCommitment: commitment, publicMessage: d.publicMessage };
+    entries[giftEntry].public = { ...gift, donorDisplayName: d.anonymous ? null : d.donorName, donorCommitment: commitment, publicMessage: d.messageReview === 'held' ? null : d.publicMessage };
   }
 
   // Settled: the session's payment status when it was read, else paid (the charge succeeded).
