@@ -4,7 +4,7 @@ import { TransactionRunner } from '@ataa/database';
 import { AuditService } from '@ataa/organizations';
 import { PublicLedgerRedactor } from '@ataa/transparency';
 import { checkHideReason, HIDE_REASON_LABELS, checkNote, checkReport, checkSuspensionReason, type HideReason, type ReportStatus } from './domain/moderation-rules.js';
-import { HiddenMessage, ModerationCampaign, ModerationRepository, StoredReport } from './persistence/moderation.repository.js';
+import { HeldMessage, HiddenMessage, ModerationCampaign, ModerationRepository, StoredReport } from './persistence/moderation.repository.js';
 
 /** Who acts: a member or API key of an organization (only its own campaigns), or the operator (any campaign). */
 export interface ModerationActor {
@@ -102,6 +102,37 @@ export class ModerationService {
         details: { entryIndex, reason, note, reportsActioned: reports, redactedInLog: (redacted?.indexes ?? []).includes(entryIndex) },
       });
       return { hidden, created: true };
+    });
+  }
+
+  /** Messages the automatic filter held, waiting for release or hiding (oldest first). */
+  async listHeld(by: ModerationActor, query: { campaignId?: string; limit: number }): Promise<HeldMessage[]> {
+    if (query.campaignId) await this.requireCampaign(by, query.campaignId);
+    return this.repository.listHeld({ organizationId: by.organizationId, campaignId: query.campaignId, limit: query.limit });
+  }
+
+  /**
+   * Lets a held message show on the donor wall. It stays out of the public log: the gift's entry
+   * was appended without it and entries are immutable (see docs/moderation.md). 409
+   * `message_not_held` when the message was not held (or is already released), `message_hidden`
+   * when it was hidden.
+   */
+  async releaseMessage(by: ModerationActor, campaignId: string, entryIndex: number): Promise<{ campaignId: string; entryIndex: number }> {
+    if (!Number.isSafeInteger(entryIndex) || entryIndex < 0) throw new NotFoundError('Message', 'message_not_found');
+    return this.transactions.run(async (manager) => {
+      const campaign = await this.repository.lockCampaign(manager, campaignId, by.organizationId);
+      if (!campaign) throw new NotFoundError('Campaign');
+      const gift = await this.repository.lockGiftByEntry(manager, campaign.id, entryIndex);
+      if (!gift || !gift.hasMessage) throw new NotFoundError('Message', 'message_not_found');
+      if (await this.repository.hiddenMessage(manager, campaign.id, entryIndex)) throw new ConflictError('message_hidden', 'The message was hidden; it cannot be released');
+      if (gift.review !== 'held') throw new ConflictError('message_not_held', 'The message is not held for review');
+      await this.repository.releaseMessage(manager, gift.id);
+      await this.repository.bumpModerationVersion(manager, campaign.id);
+      await this.audit.record(manager, {
+        organizationId: campaign.organizationId, actor: by.actor, action: 'moderation.message_released', targetType: 'campaign', targetId: campaign.id,
+        details: { entryIndex },
+      });
+      return { campaignId: campaign.id, entryIndex };
     });
   }
 

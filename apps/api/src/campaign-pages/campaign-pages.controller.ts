@@ -283,10 +283,10 @@ export class CampaignPagesController {
         const hide = g.entryIndex === null ? undefined : hidden.get(g.entryIndex);
         return {
           name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), at: g.at.toISOString().slice(0, 10), entry: g.entryIndex === null ? null : String(g.entryIndex),
-          // A hidden message is never rendered: its reason takes its place.
-          message: hide ? null : g.message,
-          hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[campaign.language][hide.reason] }) : null,
-          reportHref: g.entryIndex !== null && g.message ? `/c/${campaign.slug}/flag?entry=${g.entryIndex}` : null,
+          // A hidden message is never rendered: its reason takes its place. A held one waits for review.
+          message: hide || g.messageHeld ? null : g.message,
+          hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[campaign.language][hide.reason] }) : g.messageHeld && g.message ? m.messageHeld : null,
+          reportHref: g.entryIndex !== null && g.message && !g.messageHeld ? `/c/${campaign.slug}/flag?entry=${g.entryIndex}` : null,
         };
       }),
       m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,

@@ -10,7 +10,7 @@ export const MODERATION_MESSAGES = {
     reportCampaignIntro: 'Tell us what is wrong with this campaign. The platform will review it.',
     reportReason: 'Reason', reportDetails: 'Anything else we should know (optional)', reportSubmit: 'Send the report',
     reportedTitle: 'Thank you', reported: 'Your report was received. We will review it.',
-    messageHidden: 'Message hidden: {reason}', suspendedTitle: 'This campaign is suspended', suspendedIntro: 'It is not accepting gifts. Reason given by the platform:',
+    messageHidden: 'Message hidden: {reason}', messageHeld: 'Message awaiting review', suspendedTitle: 'This campaign is suspended', suspendedIntro: 'It is not accepting gifts. Reason given by the platform:',
     backToCampaign: 'Back to the campaign', reportedMessage: 'The message you are reporting', errorTitle: 'Please check the form',
   },
   ar: {
@@ -19,7 +19,7 @@ export const MODERATION_MESSAGES = {
     reportCampaignIntro: 'أخبرنا بما في هذه الحملة من مشكلة. ستراجعها المنصة.',
     reportReason: 'السبب', reportDetails: 'أي شيء آخر ينبغي أن نعرفه (اختياري)', reportSubmit: 'إرسال البلاغ',
     reportedTitle: 'شكرًا لك', reported: 'وصلنا بلاغك وسنراجعه.',
-    messageHidden: 'رسالة مخفية: {reason}', suspendedTitle: 'هذه الحملة موقوفة', suspendedIntro: 'لا تستقبل تبرعات. السبب الذي ذكرته المنصة:',
+    messageHidden: 'رسالة مخفية: {reason}', messageHeld: 'رسالة بانتظار المراجعة', suspendedTitle: 'هذه الحملة موقوفة', suspendedIntro: 'لا تستقبل تبرعات. السبب الذي ذكرته المنصة:',
     backToCampaign: 'العودة إلى الحملة', reportedMessage: 'الرسالة التي تبلّغ عنها', errorTitle: 'يرجى مراجعة النموذج',
   },
 } as const;

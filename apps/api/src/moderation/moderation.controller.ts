@@ -2,7 +2,7 @@ import { Body, CanActivate, Controller, ExecutionContext, Get, HttpCode, Injecta
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@ataa/common';
 import {
-  HiddenMessage, HiddenMessageDto, HideMessageDto, ListReportsQueryDto, ModerationService, ReportDto, ReportsPageDto, ReportStatus, StoredReport,
+  HiddenMessage, HeldMessage, HeldMessagesDto, HiddenMessageDto, HideMessageDto, ListHeldQueryDto, ReleasedMessageDto, ListReportsQueryDto, ModerationService, ReportDto, ReportsPageDto, ReportStatus, StoredReport,
 } from '@ataa/moderation';
 import { AuthGuard, CurrentPrincipal, IdParamPipe, isUuid, Roles, type Principal } from '@ataa/organizations';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
@@ -11,6 +11,8 @@ export const toReportDto = (r: StoredReport): ReportDto => ({
   id: r.id, campaignId: r.campaignId, campaignSlug: r.campaignSlug, target: r.target, entryIndex: r.entryIndex, reason: r.reason, details: r.details,
   status: r.status, createdAt: r.createdAt.toISOString(), resolvedAt: r.resolvedAt?.toISOString() ?? null,
 });
+
+export const toHeldDto = (h: HeldMessage) => ({ campaignId: h.campaignId, campaignSlug: h.campaignSlug, entryIndex: h.entryIndex, message: h.message, heldAt: h.heldAt.toISOString() });
 
 export const toHiddenDto = (h: HiddenMessage): HiddenMessageDto => ({
   campaignId: h.campaignId, entryIndex: h.entryIndex, reason: h.reason, note: h.note, hiddenAt: h.createdAt.toISOString(),
@@ -77,5 +79,31 @@ export class ModerationController {
   ): Promise<HiddenMessageDto> {
     const { hidden } = await this.moderation.hideMessage({ actor: principal.actor, organizationId: principal.organizationId }, campaignId, entryIndex, body);
     return toHiddenDto(hidden);
+  }
+
+  @Get('held-messages')
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiProblems(400, 404)
+  @ApiOperation({ summary: 'Gift messages the automatic filter held for review, oldest first (owner, admin)' })
+  @ApiOkResponse({ type: HeldMessagesDto })
+  async held(@CurrentPrincipal() principal: Principal, @Query() query: ListHeldQueryDto): Promise<HeldMessagesDto> {
+    const items = await this.moderation.listHeld({ actor: principal.actor, organizationId: principal.organizationId }, { campaignId: query.campaignId, limit: query.limit ?? 50 });
+    return { items: items.map(toHeldDto) };
+  }
+
+  @Post('campaigns/:campaignId/messages/:entryIndex/release')
+  @HttpCode(200)
+  @Roles('admin')
+  @UseGuards(ModeratedCampaignGuard)
+  @ApiOrgAuth()
+  @ApiProblems(404, 409)
+  @ApiOperation({ summary: 'Let a held message show on the donor wall (owner, admin)', description: 'It stays out of the public log: the gift\'s entry was appended without it.' })
+  @ApiOkResponse({ type: ReleasedMessageDto })
+  async release(
+    @CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string,
+    @Param('entryIndex', new ParseIntPipe({ errorHttpStatusCode: 404 })) entryIndex: number,
+  ): Promise<ReleasedMessageDto> {
+    return { ...(await this.moderation.releaseMessage({ actor: principal.actor, organizationId: principal.organizationId }, campaignId, entryIndex)), released: true };
   }
 }

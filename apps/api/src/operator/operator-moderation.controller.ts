@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  CampaignSuspensionDto, HiddenMessageDto, HideMessageDto, ListReportsQueryDto, ModerationCampaign, ModerationService, ReportDto, ReportsPageDto, ReportStatus,
+  CampaignSuspensionDto, HeldMessagesDto, HiddenMessageDto, HideMessageDto, ListHeldQueryDto, ReleasedMessageDto, ListReportsQueryDto, ModerationCampaign, ModerationService, ReportDto, ReportsPageDto, ReportStatus,
   SuspendCampaignDto,
 } from '@ataa/moderation';
 import { IdParamPipe, OperatorGuard } from '@ataa/organizations';
 import { ApiProblems } from '../organizations/api-docs.js';
-import { toHiddenDto, toReportDto } from '../moderation/moderation.controller.js';
+import { toHeldDto, toHiddenDto, toReportDto } from '../moderation/moderation.controller.js';
 
 const OPERATOR = { actor: 'operator', organizationId: null };
 
@@ -69,5 +69,22 @@ export class OperatorModerationController {
   @ApiOkResponse({ type: CampaignSuspensionDto })
   async unsuspend(@Param('campaignId', IdParamPipe) campaignId: string): Promise<CampaignSuspensionDto> {
     return toSuspensionDto(await this.moderation.unsuspend(campaignId));
+  }
+
+  @Get('held-messages')
+  @ApiProblems(400, 401)
+  @ApiOperation({ summary: 'Gift messages the automatic filter held on every campaign, oldest first (operator only)' })
+  @ApiOkResponse({ type: HeldMessagesDto })
+  async held(@Query() query: ListHeldQueryDto): Promise<HeldMessagesDto> {
+    return { items: (await this.moderation.listHeld(OPERATOR, { campaignId: query.campaignId, limit: query.limit ?? 50 })).map(toHeldDto) };
+  }
+
+  @Post('campaigns/:campaignId/messages/:entryIndex/release')
+  @HttpCode(200)
+  @ApiProblems(401, 404, 409)
+  @ApiOperation({ summary: 'Let a held message show on the donor wall (operator only)' })
+  @ApiOkResponse({ type: ReleasedMessageDto })
+  async release(@Param('campaignId', IdParamPipe) campaignId: string, @Param('entryIndex', new ParseIntPipe({ errorHttpStatusCode: 404 })) entryIndex: number): Promise<ReleasedMessageDto> {
+    return { ...(await this.moderation.releaseMessage(OPERATOR, campaignId, entryIndex)), released: true };
   }
 }

@@ -57,3 +57,27 @@ export class CampaignSuspensionDto {
   @ApiProperty({ type: String, nullable: true }) suspendedAt: string | null;
   @ApiProperty({ type: String, nullable: true }) suspensionReason: string | null;
 }
+
+export class ListHeldQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @Matches(/^[0-9a-f-]{36}$/i) campaignId?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional() @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value)) @IsInt() @Min(1) @Max(200) limit?: number;
+}
+
+export class HeldMessageDto {
+  @ApiProperty({ format: 'uuid' }) campaignId: string;
+  @ApiProperty() campaignSlug: string;
+  @ApiProperty({ description: 'The gift\'s public log index' }) entryIndex: number;
+  @ApiProperty() message: string;
+  @ApiProperty() heldAt: string;
+}
+
+export class HeldMessagesDto {
+  @ApiProperty({ type: [HeldMessageDto] }) items: HeldMessageDto[];
+}
+
+export class ReleasedMessageDto {
+  @ApiProperty({ format: 'uuid' }) campaignId: string;
+  @ApiProperty() entryIndex: number;
+  @ApiProperty() released: boolean;
+}

@@ -35,6 +35,15 @@ export interface HiddenMessage {
   createdAt: Date;
 }
 
+/** A gift's message the automatic filter held, waiting for review. */
+export interface HeldMessage {
+  campaignId: string;
+  campaignSlug: string;
+  entryIndex: number;
+  message: string;
+  heldAt: Date;
+}
+
 const toCampaign = (r: Record<string, any>): ModerationCampaign => ({
   id: r.id, organizationId: r.organization_id, slug: r.slug, status: r.status, language: r.language === 'ar' ? 'ar' : 'en', suspendedAt: r.suspended_at, suspensionReason: r.suspension_reason,
 });
@@ -158,6 +167,32 @@ export class ModerationRepository {
     if (indexes.length === 0) return new Map();
     const rows = await this.dataSource.query(`SELECT * FROM moderated_messages WHERE campaign_id = $1 AND entry_index = ANY($2::bigint[])`, [campaignId, indexes]);
     return new Map(rows.map((r: Record<string, any>) => [Number(r.entry_index), toHidden(r)]));
+  }
+
+  /** Held messages of settled gifts not yet released or hidden, oldest first: of one organization, or every one (operator). */
+  async listHeld(filter: { organizationId: string | null; campaignId?: string; limit: number }): Promise<HeldMessage[]> {
+    const rows = await this.dataSource.query(
+      `SELECT d.campaign_id, c.slug, d.public_leaf_index::text AS entry_index, d.public_message, d.created_at FROM donations d
+       JOIN campaigns c ON c.id = d.campaign_id
+       LEFT JOIN moderated_messages m ON m.campaign_id = d.campaign_id AND m.entry_index = d.public_leaf_index
+       WHERE d.message_review = 'held' AND d.public_leaf_index IS NOT NULL AND d.public_message IS NOT NULL AND m.entry_index IS NULL
+         AND ($1::uuid IS NULL OR c.organization_id = $1) AND ($2::uuid IS NULL OR d.campaign_id = $2)
+       ORDER BY d.created_at, d.id LIMIT $3`,
+      [filter.organizationId, filter.campaignId ?? null, filter.limit],
+    );
+    return rows.map((r: Record<string, any>) => ({ campaignId: r.campaign_id, campaignSlug: r.slug, entryIndex: Number(r.entry_index), message: r.public_message, heldAt: r.created_at }));
+  }
+
+  /** The gift whose public entry is at this index, locked, with its message's review state. */
+  async lockGiftByEntry(manager: EntityManager, campaignId: string, entryIndex: number): Promise<{ id: string; review: 'held' | 'released' | null; hasMessage: boolean } | null> {
+    const [row] = await manager.query(
+      `SELECT id, message_review, public_message IS NOT NULL AS has_message FROM donations WHERE campaign_id = $1 AND public_leaf_index = $2 FOR UPDATE`, [campaignId, entryIndex],
+    );
+    return row ? { id: row.id, review: row.message_review, hasMessage: row.has_message } : null;
+  }
+
+  async releaseMessage(manager: EntityManager, donationId: string): Promise<void> {
+    await manager.query(`UPDATE donations SET message_review = 'released' WHERE id = $1 AND message_review = 'held'`, [donationId]);
   }
 
   async setSuspension(manager: EntityManager, campaignId: string, reason: string | null): Promise<void> {
