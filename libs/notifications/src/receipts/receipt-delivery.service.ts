@@ -15,6 +15,7 @@ import { ReceiptPdfPool } from '../rendering/receipt-pdf-pool.js';
 import { ReceiptRenderer } from '../rendering/receipt-renderer.js';
 import { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender } from '../payouts/payout-notice.port.js';
 import { InvitationDeliveryService } from '../invitations/invitation-delivery.service.js';
+import { DataExportDeliveryService } from '../privacy/data-export-delivery.service.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
@@ -69,6 +70,7 @@ export class ReceiptDeliveryService {
     if (!outbox) return 'missing';
     if (outbox.status !== 'pending') return 'already_done';
     if (outbox.kind === 'invitation') return this.moduleRef.get(InvitationDeliveryService, { strict: false }).deliver(outbox, options);
+    if (outbox.kind === 'data_export') return this.moduleRef.get(DataExportDeliveryService, { strict: false }).deliver(outbox, options);
     if (outbox.kind === 'payout_notice') {
       // Payout notices are rendered and sent by the payouts lib (PAYOUT_NOTICE_SENDER); without it, finish the row.
       const sender = this.payoutNoticeSender();
@@ -104,7 +106,7 @@ export class ReceiptDeliveryService {
     try {
       await this.mailer.send({
         from: this.config.MAIL_FROM,
-        to: claimed.recipient,
+        to: claimed.recipient!,
         subject: message.subject,
         html: message.html,
         text: message.text,

@@ -15,7 +15,9 @@ export type RateLimitName =
   | 'loginFailuresPerIp'
   | 'loginFailuresPerAccount'
   | 'signupsPerIp'
-  | 'checkoutsPerAddress';
+  | 'checkoutsPerAddress'
+  | 'dataExportsPerEmail'
+  | 'dataExportsPerAddress';
 
 export interface RateLimitPolicy {
   /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
@@ -50,6 +52,11 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // Checkout attempts per address across campaigns (card testing). Fail open: donations keep
   // working during an outage; Stripe's own fraud checks still stand behind every payment.
   checkoutsPerAddress: { bucket: 'checkout', window: 'from-first', failOpen: true },
+  // Data-export requests (the public privacy form) per e-mail address (keyed by its hash) and per
+  // client address. Fail closed: each request may send an e-mail to the address typed in, and an
+  // unthrottled form would let anyone flood an inbox; an export can wait out an outage.
+  dataExportsPerEmail: { bucket: 'export-email', window: 'from-first', failOpen: false },
+  dataExportsPerAddress: { bucket: 'export-ip', window: 'from-first', failOpen: false },
 };
 
 /** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */

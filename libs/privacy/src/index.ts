@@ -1,0 +1,10 @@
+export { PrivacyModule } from './privacy.module.js';
+export { RetentionModule } from './retention.module.js';
+export { DataExportService, DATA_EXPORT_PURPOSE, type ExportLinkRefusal, type ExportLinkState } from './data-export.service.js';
+export { DonorExportService } from './donor-export.service.js';
+export { RetentionService, type RetentionRunResult } from './retention.service.js';
+export { retentionRules, type RetentionRule } from './retention-rules.js';
+export { retentionCutoff, secondsLeft, RETENTION_PERIOD_KEYS, type RetentionPeriodKey } from './domain/retention.js';
+export { signLink, verifyLink, deriveLinkKey, SIGNED_LINK_MAX_LENGTH, type SignedLinkClaims, type SignedLinkVerdict, type SignedLinkRefusal } from './domain/signed-link.js';
+export { donorCsv, donorCsvHeader, donorCsvLine, donorCsvCurrencies, csvText, type DonorSummary } from './domain/donor-csv.js';
+export { buildDonorExport, EXPORT_FORMAT, type DonorExportDocument, type DonorExportInput } from './domain/export-document.js';
