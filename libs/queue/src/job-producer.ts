@@ -18,6 +18,7 @@ export class JobProducer {
     @InjectQueue(QUEUES.campaignCloseOut) closeOut: Queue,
     @InjectQueue(QUEUES.reconciliation) reconciliation: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
+    @InjectQueue(QUEUES.retention) retention: Queue,
     private readonly config: AppConfig,
   ) {
     this.queues = {
@@ -27,6 +28,7 @@ export class JobProducer {
       'campaign-close-out': closeOut,
       reconciliation,
       maintenance,
+      retention,
     };
     // Without a listener a Redis outage would print every reconnect attempt; one line every 10 s is
     // enough to say Redis is unreachable (work is delayed, not lost: the outbox and inbox keep it).

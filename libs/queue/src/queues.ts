@@ -15,6 +15,8 @@ export const QUEUES = {
   reconciliation: 'reconciliation',
   /** Housekeeping that must keep running: outbox relay sweeps, inbox sweeps. */
   maintenance: 'maintenance',
+  /** Remove what is past its retention period (issue 17): one job runs every rule. */
+  retention: 'retention',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -27,6 +29,7 @@ export interface JobPayloads {
   'campaign-close-out': { campaignId?: string };
   reconciliation: { since?: string };
   maintenance: { task: 'relay-outbox' | 'sweep-inbox' | 'close-out-due' };
+  retention: Record<string, never>;
 }
 
 export type JobPayload<Q extends QueueName> = JobPayloads[Q];
