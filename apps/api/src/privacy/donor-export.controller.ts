@@ -32,7 +32,7 @@ export class DonorExportController {
       + '`name_shown_publicly` (the latest gift\'s choice), `named_gifts`, `public_messages`. The platform asks for no marketing opt-in. '
       + 'Donors whose data was erased are not listed. Text is guarded against spreadsheet formulas.',
   })
-  @ApiOkResponse({ description: 'text/csv; charset=utf-8' })
+  @ApiOkResponse({ description: 'One CSV row per donor', content: { 'text/csv': { schema: { type: 'string' } } } })
   async csv(@CurrentPrincipal() principal: Principal, @Query() query: DonorExportQueryDto, @Res() reply: FastifyReply): Promise<void> {
     const { csv, rows } = await this.donors.csv(principal.organizationId, query.campaignId);
     await this.audit.record(null, {
