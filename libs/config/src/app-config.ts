@@ -166,6 +166,17 @@ export class AppConfig {
 
   /** Stripe event inbox: after this many failed attempts an event is dead-lettered (no more retries; operators list and retry it). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) INBOX_MAX_ATTEMPTS = 8;
+
+  /**
+   * Erasure (issue 17): an erased gift keeps its accounting facts (amount, currency, dates, Stripe ids)
+   * this many days after the erasure (`donations.retain_until`); the e-mailed confirmation link
+   * lasts this many minutes; link requests per client address and per e-mail address per window.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500) ERASURE_ACCOUNTING_RETENTION_DAYS = 3650;
+  @Transform(toInt) @IsInt() @Min(5) @Max(10_080) ERASURE_LINK_TTL_MINUTES = 1440;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) ERASURE_REQUESTS_PER_ADDRESS = 20;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) ERASURE_REQUESTS_PER_EMAIL = 3;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) ERASURE_REQUEST_WINDOW_SECONDS = 3600;
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */

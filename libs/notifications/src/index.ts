@@ -36,3 +36,4 @@ export { INVITATION_DATA_SOURCE, type InvitationDataSource, type InvitationMailD
 export { InvitationDeliveryService } from './invitations/invitation-delivery.service.js';
 export { InvitationRenderer } from './rendering/invitation-renderer.js';
 export { buildInvitationView, invitationAcceptUrl, INVITATION_LABELS, type InvitationView } from './domain/invitation-view.js';
+export { ERASURE_LINK_SENDER, type ErasureLinkSender, type ErasureLinkMessage } from './erasure/erasure-link.port.js';

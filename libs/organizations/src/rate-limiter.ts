@@ -107,6 +107,10 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
         return { limit: this.config.LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: this.config.LOGIN_FAILURE_WINDOW_SECONDS };
       case 'checkoutsPerAddress':
         return { limit: this.config.CHECKOUTS_PER_ADDRESS, windowSeconds: this.config.CHECKOUT_WINDOW_SECONDS };
+      case 'erasureRequestsPerAddress':
+        return { limit: this.config.ERASURE_REQUESTS_PER_ADDRESS, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
+      case 'erasureRequestsPerEmail':
+        return { limit: this.config.ERASURE_REQUESTS_PER_EMAIL, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
       default:
         return this.authLimits[name];
     }

@@ -19,6 +19,7 @@ export class JobProducer {
     @InjectQueue(QUEUES.reconciliation) reconciliation: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
     private readonly config: AppConfig,
+    @InjectQueue(QUEUES.erasures) erasures: Queue,
   ) {
     this.queues = {
       'stripe-events': stripeEvents,
@@ -27,6 +28,7 @@ export class JobProducer {
       'campaign-close-out': closeOut,
       reconciliation,
       maintenance,
+      erasures,
     };
     // Without a listener a Redis outage would print every reconnect attempt; one line every 10 s is
     // enough to say Redis is unreachable (work is delayed, not lost: the outbox and inbox keep it).

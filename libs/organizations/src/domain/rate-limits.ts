@@ -15,7 +15,9 @@ export type RateLimitName =
   | 'loginFailuresPerIp'
   | 'loginFailuresPerAccount'
   | 'signupsPerIp'
-  | 'checkoutsPerAddress';
+  | 'checkoutsPerAddress'
+  | 'erasureRequestsPerAddress'
+  | 'erasureRequestsPerEmail';
 
 export interface RateLimitPolicy {
   /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
@@ -50,6 +52,11 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // Checkout attempts per address across campaigns (card testing). Fail open: donations keep
   // working during an outage; Stripe's own fraud checks still stand behind every payment.
   checkoutsPerAddress: { bucket: 'checkout', window: 'from-first', failOpen: true },
+  // Erasure link requests (the privacy page) per client address and per e-mail address (keyed hash),
+  // every attempt. Fail closed: each request may e-mail someone, and an outage must not turn the
+  // form into a way to flood an inbox; asking again a little later costs the donor nothing.
+  erasureRequestsPerAddress: { bucket: 'erasure-ip', window: 'from-first', failOpen: false },
+  erasureRequestsPerEmail: { bucket: 'erasure-email', window: 'from-first', failOpen: false },
 };
 
 /** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */
