@@ -8,7 +8,7 @@ function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['ki
   const queries: EntryPageQuery[] = [];
   const all: StoredEntry[] = Array.from({ length: size }, (_, index) => ({
     v: 1, campaign: 'c1', index, time: '2026-01-01T00:00:00.000Z', kind: kindOf(index), amount: '100', currency: 'usd',
-    donor: null, donorCommitment: null, message: null, purpose: null, balance: String(100 * (index + 1)), leafHash: '00'.repeat(32),
+    donor: null, donorCommitment: null, message: null, purpose: null, balance: String(100 * (index + 1)), redacted: null, leafHash: '00'.repeat(32),
   }));
   const repository = {
     async page(_campaignId: string, query: EntryPageQuery): Promise<StoredEntry[]> {
