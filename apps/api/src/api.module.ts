@@ -19,6 +19,7 @@ import { CloseOutApiModule } from './closeout/closeout-api.module.js';
 import { PayoutsApiModule } from './payouts/payouts-api.module.js';
 import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
 import { InvitationPagesModule } from './invitation-pages/invitation-pages.module.js';
+import { PrivacyApiModule } from './privacy/privacy-api.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
 @Module({})
@@ -43,6 +44,7 @@ export class ApiModule {
         PayoutsApiModule,
         ReconciliationApiModule,
         InvitationPagesModule,
+        PrivacyApiModule,
         ...extraImports,
       ],
       controllers: [HealthController, MetricsController, MetaController],
