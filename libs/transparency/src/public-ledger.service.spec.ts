@@ -31,7 +31,7 @@ function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['ki
 const signer = createSigner('ataa.test', privateKeyFromSeed(Buffer.alloc(32, 3)));
 const logOf = (size: number): CampaignLog => ({
   campaign: { id: 'c1', slug: 'c', title: 'C', currency: 'usd', language: 'en', status: 'published' },
-  size, rootHash: Buffer.alloc(32), balance: 0n, donors: 0, origin: 'ataa.test/campaigns/c1',
+  size, rootHash: Buffer.alloc(32), balance: 0n, donors: 0, redactions: 0, origin: 'ataa.test/campaigns/c1',
 });
 const serviceOver = (repository: PublicLedgerRepository) => new PublicLedgerService(repository, new AppConfig(), signer);
 

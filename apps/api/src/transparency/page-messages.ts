@@ -13,6 +13,7 @@ export const PAGE_MESSAGES = {
     refunds: 'Refunds', disputes: 'Disputes (net)', payouts: 'Payouts (net)', currentBalance: 'Balance', monthly: 'By month',
     chartTitle: 'Money in and out by month', moneyIn: 'In (gifts)', moneyOut: 'Out (fees, refunds, disputes, payouts)', net: 'Net',
     language: 'العربية', languageCode: 'ar', pages: 'Pages',
+    redacted: { erased: 'Removed at the donor’s request', hidden: 'Hidden by moderation' },
     kinds: { donation: 'Gift', fee: 'Processing fee', platform_fee: 'Platform fee', refund: 'Refund', dispute: 'Dispute', dispute_reversal: 'Dispute won', payout: 'Payout', payout_reversal: 'Payout returned', terms_changed: 'Terms changed' },
   },
   ar: {
@@ -28,6 +29,7 @@ export const PAGE_MESSAGES = {
     refunds: 'المبالغ المستردة', disputes: 'النزاعات (صافي)', payouts: 'التحويلات (صافي)', currentBalance: 'الرصيد', monthly: 'حسب الشهر',
     chartTitle: 'الأموال الداخلة والخارجة حسب الشهر', moneyIn: 'داخل (تبرعات)', moneyOut: 'خارج (رسوم، استرداد، نزاعات، تحويلات)', net: 'الصافي',
     language: 'English', languageCode: 'en', pages: 'الصفحات',
+    redacted: { erased: 'أزيل بطلب من المتبرع', hidden: 'أخفته الإشراف' },
     kinds: { donation: 'تبرع', fee: 'رسوم معالجة', platform_fee: 'رسوم المنصة', refund: 'استرداد', dispute: 'نزاع', dispute_reversal: 'كسب نزاع', payout: 'تحويل', payout_reversal: 'تحويل مُعاد', terms_changed: 'تغيير الشروط' },
   },
 } as const;
