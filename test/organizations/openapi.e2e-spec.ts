@@ -39,6 +39,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/webhooks\//, 'Stripe webhooks: Stripe-signed, not for API clients'],
   [/^\/c\//, 'server-rendered public pages (HTML)'],
   [/^\/invitations\/\{page\}$/, 'the invitation accept page (HTML; the JSON API is /api/v1/invitations/accept)'],
+  [/^\/privacy\/erase(\/confirm)?$/, "the donor's erasure pages (HTML forms; the operator's endpoint is /operator/erasures)"],
   [/^\/metrics$/, 'Prometheus exposition'],
   [/^\/operator\/queues(\/|$)/, 'the operators\' queue dashboard (Bull Board)'],
   [/^\/public\/assets\//, 'static files for the pages'],
