@@ -255,7 +255,13 @@ export class ErasureService {
     const customers = new Set<string>();
     for (const gift of gifts) {
       if (!gift.stripeCheckoutSessionId) continue;
-      const session = await this.stripe.retrieveCheckoutSession(gift.stripeCheckoutSessionId);
+      let session;
+      try {
+        session = await this.stripe.retrieveCheckoutSession(gift.stripeCheckoutSessionId);
+      } catch (error) {
+        if (isNoSuchResource(error)) continue; // a session Stripe no longer has: nothing of it to erase there
+        throw error;
+      }
       const customer = typeof session.customer === 'string' ? session.customer : session.customer?.id ?? null;
       if (customer) customers.add(customer);
     }
