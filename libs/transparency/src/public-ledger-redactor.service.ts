@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
-import {
-  COMMITTED_LEAF_VERSION, EntryRedactions, isPersonalValue, PERSONAL_FIELD_NAMES, PersonalField, publicDonorIdentity, REDACTION_REASONS,
-} from './domain/index.js';
-import { AppliedRedaction, PublicLedgerRepository, type RedactableEntry } from './persistence/public-ledger.repository.js';
+import { PERSONAL_FIELD_NAMES, planEntryRedaction, REDACTION_REASONS } from './domain/index.js';
+import { AppliedRedaction, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
 
 /** The personal fields of a public entry that can be redacted (PERSONAL_FIELDS). */
 export type RedactableField = 'donor' | 'message';
@@ -20,10 +18,6 @@ export interface PublicRedaction {
   /** Shown in place of the value (e.g. the moderation reason); never personal data. */
   note: string | null;
 }
-
-/** Whether a request targets an entry: by index, or by the entry's source ref. */
-const targets = (request: PublicRedaction, entry: RedactableEntry): boolean =>
-  'indexes' in request.target ? request.target.indexes.includes(entry.index) : request.target.sourceRefs.includes(entry.sourceRef);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -66,39 +60,17 @@ export class PublicLedgerRedactor {
       const updates: AppliedRedaction[] = [];
       const removedNames: string[] = [];
       const redacted: number[] = [];
-      for (const entry of entries) {
-        const records: EntryRedactions = { ...entry.redactions };
-        const fields: PersonalField[] = [];
-        let any = false;
-        for (const request of requests.filter((r) => targets(r, entry))) {
-          for (const field of request.fields) {
-            if (records[field]) {
-              any = true;
-              continue;
-            }
-            if (!this.hasPersonalValue(entry, field)) continue;
-            records[field] = { reason: request.reason, note: request.note, at };
-            fields.push(field);
-            any = true;
-            if (field === 'donor' && entry.kind === 'donation') {
-              const identity = publicDonorIdentity({ donor: entry.values.donor, donorCommitment: entry.donorCommitment });
-              if (identity !== null) removedNames.push(identity);
-            }
-          }
-        }
-        if (fields.length > 0) updates.push({ index: entry.index, fields, redactions: records });
-        if (any) redacted.push(entry.index);
+      for (const { entry, sourceRef } of entries) {
+        const matching = requests.filter((r) => ('indexes' in r.target ? r.target.indexes.includes(entry.index) : r.target.sourceRefs.includes(sourceRef)));
+        const plan = planEntryRedaction(entry, matching.map((r) => ({ fields: r.fields, record: { reason: r.reason, note: r.note, at } })));
+        if (plan.fields.length > 0) updates.push({ index: entry.index, fields: plan.fields, redactions: plan.after.redacted ?? {} });
+        if (plan.removedName !== null) removedNames.push(plan.removedName);
+        if (plan.redacted) redacted.push(entry.index);
       }
       if (updates.length > 0) await this.repository.applyRedactions(manager, campaignId, updates, removedNames);
       results.push({ campaignId, indexes: redacted });
     }
     return results;
-  }
-
-  /** Format 3: a commitment whose value is still there; formats 1/2: a personal value still stored. */
-  private hasPersonalValue(entry: RedactableEntry, field: PersonalField): boolean {
-    if (entry.format === COMMITTED_LEAF_VERSION) return entry.committed[field];
-    return isPersonalValue(field, entry.values[field]);
   }
 
   private validate(r: PublicRedaction): PublicRedaction {

@@ -72,20 +72,6 @@ export interface NewEntryRow {
   messageSalt: Buffer | null;
 }
 
-/** An entry as a redaction sees it. */
-export interface RedactableEntry {
-  index: number;
-  sourceRef: string;
-  kind: PublicEntryKind;
-  format: number;
-  /** The stored clear values (null when empty or already redacted). */
-  values: Record<PersonalField, string | null>;
-  /** Format 3: whether the field has a commitment. */
-  committed: Record<PersonalField, boolean>;
-  donorCommitment: string | null;
-  redactions: EntryRedactions;
-}
-
 /** One entry's redaction: the fields whose value and salt go, and the entry's redaction records after it. */
 export interface AppliedRedaction {
   index: number;
@@ -401,17 +387,14 @@ export class PublicLedgerRepository {
     return new Set(rows.map((r) => r.campaign_id));
   }
 
-  /** The entries a redaction targets (by index or by source ref), locked, with what it needs to decide. */
-  async entriesForRedaction(manager: EntityManager, campaignId: string, indexes: readonly number[], sourceRefs: readonly string[]): Promise<RedactableEntry[]> {
-    const rows: { idx: string; source_ref: string; kind: PublicEntryKind; leaf_format: number | null; donor_name: string | null; public_message: string | null; donor_commitment: string | null; donor_hash: boolean; message_hash: boolean; redactions: EntryRedactions | null }[] = await manager.query(
-      `SELECT idx, source_ref, kind, leaf_format, donor_name, public_message, donor_commitment, donor_hash IS NOT NULL AS donor_hash, message_hash IS NOT NULL AS message_hash, redactions
-       FROM public_ledger_entries WHERE campaign_id = $1 AND (idx = ANY($2::bigint[]) OR source_ref = ANY($3::text[])) ORDER BY idx FOR UPDATE`,
+  /** The entries a redaction targets (by index or by source ref), locked, as served, with their source refs. */
+  async entriesForRedaction(manager: EntityManager, campaignId: string, indexes: readonly number[], sourceRefs: readonly string[]): Promise<{ entry: StoredEntry; sourceRef: string }[]> {
+    const rows: (EntryRow & { source_ref: string })[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS}, source_ref FROM public_ledger_entries
+       WHERE campaign_id = $1 AND (idx = ANY($2::bigint[]) OR source_ref = ANY($3::text[])) ORDER BY idx FOR UPDATE`,
       [campaignId, indexes, sourceRefs],
     );
-    return rows.map((r) => ({
-      index: Number(r.idx), sourceRef: r.source_ref, kind: r.kind, format: r.leaf_format ?? LEAF_VERSION, values: { donor: r.donor_name, message: r.public_message },
-      committed: { donor: r.donor_hash, message: r.message_hash }, donorCommitment: r.donor_commitment, redactions: r.redactions ?? {},
-    }));
+    return rows.map((row) => ({ entry: toEntry(campaignId, row), sourceRef: row.source_ref }));
   }
 
   /**
