@@ -190,6 +190,17 @@ export class AppConfig {
   /** How often the retention job runs, and the rows one statement touches (bounded so it never holds big locks). */
   @Transform(toInt) @IsInt() @Min(60_000) @Max(604_800_000) RETENTION_INTERVAL_MS = 3_600_000;
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE = 500;
+
+  /**
+   * Erasure (issue 17): an erased gift keeps its accounting facts (amount, currency, dates, Stripe ids)
+   * this many days after the erasure (`donations.retain_until`); the e-mailed confirmation link
+   * lasts this many minutes; link requests per client address and per e-mail address per window.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500) ERASURE_ACCOUNTING_RETENTION_DAYS = 3650;
+  @Transform(toInt) @IsInt() @Min(5) @Max(10_080) ERASURE_LINK_TTL_MINUTES = 1440;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) ERASURE_REQUESTS_PER_ADDRESS = 20;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) ERASURE_REQUESTS_PER_EMAIL = 3;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) ERASURE_REQUEST_WINDOW_SECONDS = 3600;
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */

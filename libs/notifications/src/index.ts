@@ -40,3 +40,4 @@ export { DATA_EXPORT_MAIL_SOURCE, type DataExportMailSource, type DataExportMail
 export { DataExportDeliveryService } from './privacy/data-export-delivery.service.js';
 export { DataExportRenderer } from './rendering/data-export-renderer.js';
 export { buildDataExportView, DATA_EXPORT_LABELS, type DataExportView } from './domain/data-export-view.js';
+export { ERASURE_LINK_SENDER, type ErasureLinkSender, type ErasureLinkMessage } from './erasure/erasure-link.port.js';

@@ -116,6 +116,10 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
         return { limit: this.config.DATA_EXPORT_REQUESTS_PER_EMAIL, windowSeconds: this.config.DATA_EXPORT_WINDOW_SECONDS };
       case 'dataExportsPerAddress':
         return { limit: this.config.DATA_EXPORT_REQUESTS_PER_ADDRESS, windowSeconds: this.config.DATA_EXPORT_WINDOW_SECONDS };
+      case 'erasureRequestsPerAddress':
+        return { limit: this.config.ERASURE_REQUESTS_PER_ADDRESS, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
+      case 'erasureRequestsPerEmail':
+        return { limit: this.config.ERASURE_REQUESTS_PER_EMAIL, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
       default:
         return this.authLimits[name];
     }

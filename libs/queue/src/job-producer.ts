@@ -20,6 +20,7 @@ export class JobProducer {
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
     @InjectQueue(QUEUES.retention) retention: Queue,
     private readonly config: AppConfig,
+    @InjectQueue(QUEUES.erasures) erasures: Queue,
   ) {
     this.queues = {
       'stripe-events': stripeEvents,
@@ -29,6 +30,7 @@ export class JobProducer {
       reconciliation,
       maintenance,
       retention,
+      erasures,
     };
     // Without a listener a Redis outage would print every reconnect attempt; one line every 10 s is
     // enough to say Redis is unreachable (work is delayed, not lost: the outbox and inbox keep it).

@@ -13,6 +13,8 @@ export const QUEUES = {
   campaignCloseOut: 'campaign-close-out',
   /** Compare the ledger with Stripe's balance transactions and transfers. */
   reconciliation: 'reconciliation',
+  /** Work through one confirmed erasure request (libs/privacy); without an id, sweep for unfinished ones. */
+  erasures: 'erasures',
   /** Housekeeping that must keep running: outbox relay sweeps, inbox sweeps. */
   maintenance: 'maintenance',
   /** Remove what is past its retention period (issue 17): one job runs every rule. */
@@ -28,6 +30,7 @@ export interface JobPayloads {
   payouts: { payoutId: string };
   'campaign-close-out': { campaignId?: string };
   reconciliation: { since?: string };
+  erasures: { erasureRequestId?: string };
   maintenance: { task: 'relay-outbox' | 'sweep-inbox' | 'close-out-due' };
   retention: Record<string, never>;
 }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
+import { randomBytes } from 'node:crypto';
 import {
-  ANONYMOUS, appendToFrontier, canonicalJson, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, LEAF_VERSION, monthOf,
-  PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange, TERMS_LEAF_VERSION,
+  ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, monthOf,
+  PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
 
@@ -66,6 +67,8 @@ export class PublicLedgerAppender {
     const logs = await this.repository.lockLogs(manager, [...firstOf].map(([campaignId, currency]) => ({ campaignId, currency })), emptyRoot());
     const existing = await this.repository.findManyBySource(manager, inputs.map((i) => ({ campaignId: i.campaignId, sourceRef: i.sourceRef, kind: i.kind })));
     const results: AppendedEntry[] = new Array(inputs.length);
+    // Every salt of the batch in one draw: 32 bytes per personal field of each entry (unused for empty fields).
+    const salts = randomBytes(64 * inputs.length);
     const work = new Map<string, { log: LogState; frontier: Buffer[]; size: number; balance: bigint; root: Buffer; rows: NewEntryRow[]; nodes: NewNode[]; donors: Set<string>; anonymous: number }>();
     const seen = new Set<string>();
     for (const [i, input] of inputs.entries()) {
@@ -91,17 +94,20 @@ export class PublicLedgerAppender {
       const time = input.occurredAt.toISOString();
       const terms = input.kind === 'terms_changed' ? input.terms! : null;
       const { donor, message, purpose } = checked[i];
+      // Leaf format 3: the personal fields committed (SHA-256(salt || value), a salt of their own each).
+      const donorCommit = commitPersonal('donor', donor, salts.subarray(64 * i, 64 * i + 32));
+      const messageCommit = commitPersonal('message', message, salts.subarray(64 * i + 32, 64 * i + 64));
       const leaf: PublicLeaf = {
-        v: terms ? TERMS_LEAF_VERSION : LEAF_VERSION,
+        v: COMMITTED_LEAF_VERSION,
         campaign: input.campaignId,
         index,
         time,
         kind: input.kind,
         amount: input.amount.toString(),
         currency: input.currency,
-        donor,
+        donorHash: donorCommit ? donorCommit.hash.toString('hex') : null,
         donorCommitment: input.donorCommitment ?? null,
-        message,
+        messageHash: messageCommit ? messageCommit.hash.toString('hex') : null,
         purpose,
         balance: balance.toString(),
         ...(terms ? { terms } : {}),
@@ -113,13 +119,14 @@ export class PublicLedgerAppender {
       w.size = index + 1;
       w.balance = balance;
       w.nodes.push(...appended.newNodes);
-      const identity = input.kind === 'donation' ? publicDonorIdentity(leaf) : null;
+      const identity = input.kind === 'donation' ? publicDonorIdentity({ donor, donorCommitment: leaf.donorCommitment }) : null;
       if (identity !== null) w.donors.add(identity);
       else if (input.kind === 'donation') w.anonymous++;
       w.rows.push({
         campaignId: input.campaignId, index, occurredAt: input.occurredAt, month: monthOf(time), kind: input.kind, amount: input.amount,
         currency: input.currency, donorName: donor, donorCommitment: input.donorCommitment ?? null, publicMessage: message,
         payoutPurpose: purpose, balance, leafHash: hash, sourceRef: input.sourceRef, terms: terms ? canonicalJson(terms) : null,
+        donorHash: donorCommit?.hash ?? null, donorSalt: donorCommit?.salt ?? null, messageHash: messageCommit?.hash ?? null, messageSalt: messageCommit?.salt ?? null,
       });
       results[i] = { index, leafHash: hash.toString('hex'), created: true };
     }

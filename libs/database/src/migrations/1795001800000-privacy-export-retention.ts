@@ -32,7 +32,7 @@ export class PrivacyExportRetention1795001800000 implements MigrationInterface {
     await q.query(`CREATE INDEX data_export_requests_expiry_idx ON data_export_requests (expires_at)`);
 
     await q.query(`ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check`);
-    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'data_export'))`);
+    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export'))`);
     await q.query(`CREATE INDEX outbox_retention_idx ON outbox (finished_at) WHERE finished_at IS NOT NULL AND kind <> 'invitation'`);
 
     await q.query(`ALTER TABLE stripe_events ALTER COLUMN payload DROP NOT NULL`);
@@ -65,7 +65,7 @@ export class PrivacyExportRetention1795001800000 implements MigrationInterface {
     await q.query(`DROP INDEX outbox_retention_idx`);
     await q.query(`DELETE FROM outbox WHERE kind = 'data_export'`);
     await q.query(`ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check`);
-    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation'))`);
+    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link'))`);
     await q.query(`DROP TABLE data_export_requests`);
   }
 }

@@ -9,10 +9,10 @@ describe('rate limit policies', () => {
     expect(new Set(buckets).size).toBe(buckets.length);
   });
 
-  it('keeps the documented behaviour: every auth limit and the checkout limit fail open, the data-export limits fail closed', () => {
+  it('keeps the documented behaviour: every auth limit and the checkout limit fail open, the erasure link and data-export requests fail closed', () => {
     expect(Object.fromEntries(Object.entries(RATE_LIMIT_POLICIES).map(([name, p]) => [name, p.failOpen]))).toEqual({
       loginFailuresPerIpAndEmail: true, loginFailuresPerIp: true, loginFailuresPerAccount: true, signupsPerIp: true, checkoutsPerAddress: true,
-      dataExportsPerEmail: false, dataExportsPerAddress: false,
+      erasureRequestsPerAddress: false, erasureRequestsPerEmail: false, dataExportsPerEmail: false, dataExportsPerAddress: false,
     });
     // the per-account lock restarts at every failure; the others run from the first attempt
     expect(RATE_LIMIT_POLICIES.loginFailuresPerAccount.window).toBe('from-last');

@@ -17,7 +17,9 @@ export type RateLimitName =
   | 'signupsPerIp'
   | 'checkoutsPerAddress'
   | 'dataExportsPerEmail'
-  | 'dataExportsPerAddress';
+  | 'dataExportsPerAddress'
+  | 'erasureRequestsPerAddress'
+  | 'erasureRequestsPerEmail';
 
 export interface RateLimitPolicy {
   /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
@@ -57,6 +59,11 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // unthrottled form would let anyone flood an inbox; an export can wait out an outage.
   dataExportsPerEmail: { bucket: 'export-email', window: 'from-first', failOpen: false },
   dataExportsPerAddress: { bucket: 'export-ip', window: 'from-first', failOpen: false },
+  // Erasure link requests (the privacy page) per client address and per e-mail address (keyed hash),
+  // every attempt. Fail closed: each request may e-mail someone, and an outage must not turn the
+  // form into a way to flood an inbox; asking again a little later costs the donor nothing.
+  erasureRequestsPerAddress: { bucket: 'erasure-ip', window: 'from-first', failOpen: false },
+  erasureRequestsPerEmail: { bucket: 'erasure-email', window: 'from-first', failOpen: false },
 };
 
 /** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */

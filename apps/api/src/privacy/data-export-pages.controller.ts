@@ -6,7 +6,7 @@ import { DomainError } from '@ataa/common';
 import { hashSecret, RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { DataExportService, type ExportLinkRefusal } from '@ataa/privacy';
 import { csrfTokenValid, issueCsrfToken } from '../campaign-pages/csrf.setup.js';
-import { PRIVACY_FORM_ERRORS, PRIVACY_PAGE_MESSAGES, privacyLanguage, type PrivacyPageLanguage } from './privacy-page-messages.js';
+import { PRIVACY_FORM_ERRORS, PRIVACY_PAGE_MESSAGES, privacyLanguage, type PrivacyPageLanguage } from './data-export-page-messages.js';
 
 const REFUSAL_STATUS: Record<ExportLinkRefusal, number> = { link_invalid: 404, link_expired: 410, link_used: 410 };
 
@@ -19,7 +19,7 @@ const REFUSAL_STATUS: Record<ExportLinkRefusal, number> = { link_invalid: 404, l
  */
 @ApiExcludeController()
 @Controller('privacy')
-export class PrivacyPagesController {
+export class DataExportPagesController {
   constructor(
     private readonly exports: DataExportService,
     private readonly limiter: RateLimiter,
