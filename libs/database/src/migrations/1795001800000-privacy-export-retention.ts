@@ -45,13 +45,12 @@ export class PrivacyExportRetention1795001800000 implements MigrationInterface {
     await q.query(`ALTER TABLE receipts ADD CONSTRAINT receipts_recipient_until_sent CHECK (recipient IS NOT NULL OR status <> 'pending')`);
     await q.query(`CREATE INDEX receipts_retention_idx ON receipts (sent_at) WHERE status = 'sent' AND recipient IS NOT NULL`);
 
-    await q.query(`CREATE INDEX donations_donor_email_idx ON donations (lower(donor_email))`);
+    // donations_donor_email_idx (lower(donor_email)) comes with the erasure migration (1795001600000).
     await q.query(`CREATE INDEX donations_unsettled_created_idx ON donations (created_at) WHERE status IN ('pending', 'failed', 'expired')`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX donations_unsettled_created_idx`);
-    await q.query(`DROP INDEX donations_donor_email_idx`);
     await q.query(`DROP INDEX receipts_retention_idx`);
     await q.query(`ALTER TABLE receipts DROP CONSTRAINT receipts_recipient_until_sent`);
     // The previous schema cannot hold a receipt without its recipient.
