@@ -65,6 +65,8 @@ export interface NewEntryRow {
   sourceRef: string;
   /** Canonical JSON of the term changes (`terms_changed` only). */
   terms: string | null;
+  /** 3 for every new entry (null only for the benchmark's format-1 leaves: `PublicLedgerAppender.leafOf`). */
+  leafFormat: number | null;
   /** Format 3 (every new entry): the commitments hashed into the leaf and their salts; null for an empty field. */
   donorHash: Buffer | null;
   donorSalt: Buffer | null;
@@ -331,8 +333,8 @@ export class PublicLedgerRepository {
       `WITH entry AS (
          INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
            public_message, payout_purpose, balance, leaf_hash, source_ref, terms, donor_hash, donor_salt, message_hash, message_salt, leaf_format)
-         SELECT *, ${COMMITTED_LEAF_VERSION}::smallint FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
-           $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[], $37::bytea[], $38::bytea[], $39::bytea[], $40::bytea[])
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
+           $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[], $37::bytea[], $38::bytea[], $39::bytea[], $40::bytea[], $41::smallint[])
          RETURNING 1
        ), nodes AS (
          INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
@@ -366,7 +368,7 @@ export class PublicLedgerRepository {
         logs.map((l) => l.campaignId), logs.map((l) => l.previousSize), logs.map((l) => l.state.size), logs.map((l) => l.state.rootHash),
         logs.map((l) => l.state.frontier), logs.map((l) => l.state.balance.toString()), logs.map((l) => l.anonymousGifts),
         entries.length, nodes.length, sortedTotals.length,
-        entries.map((e) => e.donorHash), entries.map((e) => e.donorSalt), entries.map((e) => e.messageHash), entries.map((e) => e.messageSalt),
+        entries.map((e) => e.donorHash), entries.map((e) => e.donorSalt), entries.map((e) => e.messageHash), entries.map((e) => e.messageSalt), entries.map((e) => e.leafFormat),
       ],
     );
     // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row per log means a
