@@ -79,6 +79,9 @@ export class CheckoutService {
             price_data: { currency: campaign.currency, unit_amount: Number(amount.gross), product_data: { name: truncateCodePoints(campaign.title, 250) } },
           }],
           customer_email: input.donorEmail,
+          // A Customer per gift: what the donor typed lives on a Stripe object the platform can delete
+          // through the API when the donor asks to be erased (payment mode creates none by default).
+          customer_creation: 'always',
           client_reference_id: id,
           success_url: `${base}/c/${campaign.slug}/thanks?donation=${id}`,
           cancel_url: `${base}/c/${campaign.slug}?cancelled=1`,

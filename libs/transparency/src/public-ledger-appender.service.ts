@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
 import { randomBytes } from 'node:crypto';
 import {
-  ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, monthOf,
+  ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
@@ -67,8 +67,6 @@ export class PublicLedgerAppender {
     const logs = await this.repository.lockLogs(manager, [...firstOf].map(([campaignId, currency]) => ({ campaignId, currency })), emptyRoot());
     const existing = await this.repository.findManyBySource(manager, inputs.map((i) => ({ campaignId: i.campaignId, sourceRef: i.sourceRef, kind: i.kind })));
     const results: AppendedEntry[] = new Array(inputs.length);
-    // Every salt of the batch in one draw: 32 bytes per personal field of each entry (unused for empty fields).
-    const salts = randomBytes(64 * inputs.length);
     const work = new Map<string, { log: LogState; frontier: Buffer[]; size: number; balance: bigint; root: Buffer; rows: NewEntryRow[]; nodes: NewNode[]; donors: Set<string>; anonymous: number }>();
     const seen = new Set<string>();
     for (const [i, input] of inputs.entries()) {
@@ -93,7 +91,7 @@ export class PublicLedgerAppender {
       const balance = w.balance + input.amount;
       const time = input.occurredAt.toISOString();
       const terms = input.kind === 'terms_changed' ? input.terms! : null;
-      const { leaf, committed } = this.leafOf(input, index, time, balance, terms, checked[i], salts.subarray(64 * i, 64 * i + 64));
+      const { leaf, committed } = this.leafOf(input, index, time, balance, terms, checked[i], this.drawSalts(input.campaignId, index));
       const { donor, message, purpose } = checked[i];
       const hash = publicLeafHash(leaf);
       const appended = appendToFrontier(w.frontier, index, hash);
@@ -120,6 +118,15 @@ export class PublicLedgerAppender {
       })));
     }
     return results;
+  }
+
+  /**
+   * 32 random bytes per personal field (PERSONAL_FIELDS order) for the entry at `index`: the salts of
+   * its commitments. A method of its own so that a test comparing two runs byte for byte (batched
+   * settlement against one event at a time) can make them deterministic; nothing else overrides it.
+   */
+  protected drawSalts(_campaignId: string, _index: number): Buffer {
+    return randomBytes(32 * PERSONAL_FIELDS.length);
   }
 
   /**
