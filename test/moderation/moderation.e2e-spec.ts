@@ -171,7 +171,7 @@ describe('moderation (real sandbox, API, worker)', () => {
     expect((await world.db.query(`SELECT count(*)::int AS n FROM donations`))[0].n).toBe(before);
     // The campaign's own lifecycle is unchanged.
     const seen = await http().get(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}`).set(as(org.ownerToken)).expect(200);
-    expect(seen.body.status).toBe('published');
+    expect(seen.body).toMatchObject({ status: 'published', suspensionReason: 'Under review: the beneficiary could not be confirmed' });
 
     const lifted = await http().post(`/operator/campaigns/${campaign.id}/unsuspend`).set(operator()).expect(200);
     expect(lifted.body).toMatchObject({ suspended: false, suspensionReason: null });
