@@ -20,6 +20,7 @@ import { PayoutsApiModule } from './payouts/payouts-api.module.js';
 import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
 import { InvitationPagesModule } from './invitation-pages/invitation-pages.module.js';
 import { PrivacyApiModule } from './privacy/privacy-api.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
 @Module({})
@@ -45,6 +46,7 @@ export class ApiModule {
         ReconciliationApiModule,
         InvitationPagesModule,
         PrivacyApiModule,
+        DashboardModule,
         ...extraImports,
       ],
       controllers: [HealthController, MetricsController, MetaController],
