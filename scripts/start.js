@@ -129,6 +129,7 @@ const demo = await seedDemo({ apiBase: `http://127.0.0.1:${apiPort}`, sandboxBas
 const lines = [
   '',
   'Ataa is running:',
+  `  Dashboard      ${publicBase}/dashboard`,
   `  API            ${publicBase}/api/v1`,
   `  API docs       ${publicBase}/docs`,
   `  Health         ${publicBase}/health/ready   metrics: ${publicBase}/metrics`,
@@ -136,6 +137,7 @@ const lines = [
   `  Mail catcher   http://127.0.0.1:${mailPort}`,
 ];
 if (demo?.campaignUrl) lines.push(`  Demo campaign  ${demo.campaignUrl}`);
-if (demo?.email) lines.push(`  Demo login     ${demo.email} / ${demo.password}`);
+// The demo password is printed in development only (the seed's account is for trying the platform out).
+if (demo?.email) lines.push(`  Demo login     ${demo.email}${(process.env.NODE_ENV ?? 'development') === 'development' ? ` / ${demo.password}` : ''}   (dashboard and API)`);
 lines.push('  Test cards     4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined)', '', 'Press Ctrl-C to stop.', '');
 process.stdout.write(lines.join('\n'));

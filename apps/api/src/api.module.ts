@@ -21,6 +21,7 @@ import { ReconciliationApiModule } from './reconciliation/reconciliation-api.mod
 import { InvitationPagesModule } from './invitation-pages/invitation-pages.module.js';
 import { PrivacyApiModule } from './privacy/privacy-api.module.js';
 import { ModerationApiModule } from './moderation/moderation-api.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
 @Module({})
@@ -47,6 +48,7 @@ export class ApiModule {
         InvitationPagesModule,
         PrivacyApiModule,
         ModerationApiModule,
+        DashboardModule,
         ...extraImports,
       ],
       controllers: [HealthController, MetricsController, MetaController],

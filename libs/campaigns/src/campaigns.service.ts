@@ -240,6 +240,17 @@ export class CampaignsService {
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
   }
 
+  /** Live (published or paused) campaigns of the organization ending before `before`, soonest first (the dashboard's "needs attention"). */
+  async endingSoon(organizationId: string, now: Date, before: Date, limit = 10): Promise<Campaign[]> {
+    return this.dataSource.getRepository(Campaign).createQueryBuilder('c')
+      .where('c.organization_id = :organizationId', { organizationId })
+      .andWhere(`c.status IN ('published', 'paused')`)
+      .andWhere('c.ends_at > :now AND c.ends_at <= :before', { now, before })
+      .orderBy('c.ends_at', 'ASC').addOrderBy('c.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
   /** A gift made (paid) or on its way (an open Checkout session): donors gave on the current terms. */
   private async hasGifts(manager: EntityManager, campaignId: string): Promise<boolean> {
     const [row] = await manager.query(

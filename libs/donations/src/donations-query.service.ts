@@ -41,6 +41,23 @@ function decodeCursor(cursor: string): [string, string] {
   throw new DomainError('invalid_cursor', 'The cursor is not valid', 400);
 }
 
+/** Received per currency (gifts settled, less what was refunded or lost to disputes), for the dashboard's home. */
+export interface OrganizationTotals {
+  currency: string;
+  week: bigint;
+  month: bigint;
+  total: bigint;
+  gifts: number;
+}
+
+export interface OrganizationSummary {
+  totals: OrganizationTotals[];
+  /** Distinct donor addresses across every settled gift (erased gifts count no one). */
+  donors: number;
+  /** Settled gifts per UTC day (YYYY-MM-DD) since `dailyFrom`; days without gifts are absent. */
+  daily: { day: string; gifts: number }[];
+}
+
 @Injectable()
 export class DonationsQueryService {
   constructor(private readonly dataSource: DataSource) {}
@@ -98,4 +115,36 @@ export class DonationsQueryService {
     }));
   }
 
+  /**
+   * The organization's home figures: received this week and month (from the given starts) and in
+   * total per currency, distinct donors, and settled gifts per day since `dailyFrom`. Amounts are
+   * what came in (`amount`, covered fees included) less refunds and disputes lost.
+   */
+  async organizationSummary(organizationId: string, periods: { weekStart: Date; monthStart: Date; dailyFrom: Date }): Promise<OrganizationSummary> {
+    const net = `(amount - refunded_amount - disputed_amount)`;
+    const totals = await this.dataSource.query(
+      `SELECT currency,
+              coalesce(sum(${net}) FILTER (WHERE settled_at >= $2), 0)::text AS week,
+              coalesce(sum(${net}) FILTER (WHERE settled_at >= $3), 0)::text AS month,
+              coalesce(sum(${net}), 0)::text AS total,
+              count(*)::int AS gifts
+         FROM donations WHERE organization_id = $1 AND settled_at IS NOT NULL
+        GROUP BY currency ORDER BY currency`,
+      [organizationId, periods.weekStart, periods.monthStart],
+    );
+    const [donors] = await this.dataSource.query(
+      `SELECT count(DISTINCT lower(donor_email))::int AS n FROM donations WHERE organization_id = $1 AND settled_at IS NOT NULL AND donor_email IS NOT NULL`,
+      [organizationId],
+    );
+    const daily = await this.dataSource.query(
+      `SELECT to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS gifts
+         FROM donations WHERE organization_id = $1 AND settled_at >= $2 GROUP BY 1 ORDER BY 1`,
+      [organizationId, periods.dailyFrom],
+    );
+    return {
+      totals: totals.map((r: Record<string, any>) => ({ currency: r.currency, week: BigInt(r.week), month: BigInt(r.month), total: BigInt(r.total), gifts: r.gifts })),
+      donors: donors?.n ?? 0,
+      daily: daily.map((r: Record<string, any>) => ({ day: r.day, gifts: r.gifts })),
+    };
+  }
 }

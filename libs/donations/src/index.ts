@@ -3,7 +3,7 @@ export { CheckoutService, type CheckoutInput, type CheckoutResult } from './chec
 export { DonationSyncService, type StripeSnapshot } from './donation-sync.service.js';
 export { RefundsService, type RefundRequest } from './refunds.service.js';
 export { FundsRecoveryRegistry, type FundsRecovery } from './funds-recovery.js';
-export { DonationsQueryService, type DonationListFilter, type PublicGift } from './donations-query.service.js';
+export { DonationsQueryService, type DonationListFilter, type PublicGift, type OrganizationSummary, type OrganizationTotals } from './donations-query.service.js';
 export { DonationReceiptDataSource } from './donation-receipt-data.source.js';
 export { CampaignReader, assertAcceptsDonations, type CampaignPageHead, type DonationCampaign } from './persistence/campaign-reader.js';
 export { type Donation, type DonationRefund } from './persistence/donation.row.js';

@@ -41,3 +41,5 @@ export { DataExportDeliveryService } from './privacy/data-export-delivery.servic
 export { DataExportRenderer } from './rendering/data-export-renderer.js';
 export { buildDataExportView, DATA_EXPORT_LABELS, type DataExportView } from './domain/data-export-view.js';
 export { ERASURE_LINK_SENDER, type ErasureLinkSender, type ErasureLinkMessage } from './erasure/erasure-link.port.js';
+export { ACCOUNT_MAIL_SENDER, type AccountMailSender, type AccountMailMessage } from './accounts/account-mail.port.js';
+export { formatDate } from './domain/money-format.js';

@@ -21,6 +21,14 @@ export interface TokenPair {
   user: { id: string; email: string; displayName: string | null };
 }
 
+/** A dashboard sign-in: the cookie's secret (shown once, stored hashed) and when the session ends. */
+export interface PageSession {
+  cookieToken: string;
+  expiresAt: Date;
+}
+
+export type PageUser = UserPrincipal & { emailVerified: boolean };
+
 const INVALID_CREDENTIALS = () => new UnauthorizedError('invalid_credentials', 'The e-mail or password is incorrect');
 const INVALID_REFRESH = () => new UnauthorizedError('invalid_token', 'The refresh token is invalid or expired');
 
@@ -54,6 +62,58 @@ export class AuthService {
   }
 
   async login(input: { email: string; password: string }, ip: string): Promise<TokenPair> {
+    const user = await this.checkCredentials(input, ip);
+    return this.dataSource.transaction((manager) => this.openSession(manager, user));
+  }
+
+  /**
+   * The dashboard's sign-in: the same credential check, limits and account lock as `login`, but the
+   * session's secret is for a cookie (only its hash is stored). Sessions of both kinds share expiry
+   * and revocation, so signing out everywhere (or a password change or reset) ends them all.
+   */
+  async signInForPages(input: { email: string; password: string }, ip: string): Promise<PageSession> {
+    const user = await this.checkCredentials(input, ip);
+    return this.dataSource.transaction((manager) => this.openPageSession(manager, user.id));
+  }
+
+  /** The dashboard's sign-up: the same rules as `signUp` (the caller takes the per-address limit), opening a page session. */
+  async signUpForPages(input: { email: string; password: string; displayName?: string | null }): Promise<PageSession & { userId: string }> {
+    const email = normalizeEmail(input.email);
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const user = await manager.save(manager.create(User, { email, passwordHash, displayName: input.displayName ?? null, passwordChangedAt: new Date() }));
+        return { ...(await this.openPageSession(manager, user.id)), userId: user.id };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('signup_failed', 'Sign-up failed. If you already have an account, log in instead.', 400);
+      throw error;
+    }
+  }
+
+  /** The user behind a dashboard session cookie, or null when it is unknown, expired or revoked. */
+  async authenticatePageSession(cookieToken: string): Promise<PageUser | null> {
+    if (!/^ataa_ps_[A-Za-z0-9_-]{43}$/.test(cookieToken)) return null;
+    const row = await this.dataSource.getRepository(Session).createQueryBuilder('s')
+      .innerJoin(User, 'u', 'u.id = s.user_id')
+      .select(['s.id AS session_id', 's.user_id AS user_id', 'u.email AS email', 'u.display_name AS display_name', 'u.email_verified_at AS email_verified_at'])
+      .where('s.cookie_token_hash = :hash', { hash: hashSecret(cookieToken) })
+      .andWhere('s.revoked_at IS NULL AND s.expires_at > now()')
+      .getRawOne<{ session_id: string; user_id: string; email: string; display_name: string | null; email_verified_at: Date | null }>();
+    if (!row) return null;
+    return {
+      userId: row.user_id, sessionId: row.session_id, email: row.email, displayName: row.display_name, actor: `user:${row.user_id}`,
+      emailVerified: row.email_verified_at !== null,
+    };
+  }
+
+  /** Ends every session of the user (API logins and dashboard sign-ins alike). */
+  async logoutEverywhere(userId: string): Promise<void> {
+    await this.dataSource.getRepository(Session).update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  /** Credentials checked under the login limits (one failure point taken first, given back on success). */
+  private async checkCredentials(input: { email: string; password: string }, ip: string): Promise<User> {
     const email = normalizeEmail(input.email);
     const clientIp = rateLimitSubject(ip);
     // A failure point is taken from every limit before the password is checked, in one atomic step,
@@ -70,7 +130,23 @@ export class AuthService {
     const ok = await this.hasher.verify(user?.passwordHash ?? null, input.password);
     if (!user || !ok) throw INVALID_CREDENTIALS();
     await taken.giveBack();
-    return this.dataSource.transaction((manager) => this.openSession(manager, user));
+    return user;
+  }
+
+  private async openPageSession(manager: EntityManager, userId: string): Promise<PageSession> {
+    const now = Date.now();
+    const cookieToken = generateSecret(TOKEN_PREFIX.pageSession);
+    const expiresAt = new Date(now + SESSION_TTL_SECONDS * 1000);
+    await manager.insert(Session, {
+      userId,
+      // No bearer token: a page session is used only through its cookie.
+      accessTokenHash: hashSecret(generateSecret('unused')),
+      accessExpiresAt: new Date(now),
+      cookieTokenHash: hashSecret(cookieToken),
+      expiresAt,
+      revokedAt: null,
+    });
+    return { cookieToken, expiresAt };
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {

@@ -8,7 +8,13 @@ export { SignupRateLimitGuard } from './auth/signup-rate-limit.guard.js';
 export { Roles, ROLES_KEY } from './auth/roles.decorator.js';
 export { CurrentPrincipal, CurrentUser } from './auth/current-principal.decorator.js';
 export { isUuid } from './auth/request-credentials.js';
-export { AuthService, ACCESS_TOKEN_TTL_SECONDS, type TokenPair } from './auth.service.js';
+export { AuthService, ACCESS_TOKEN_TTL_SECONDS, type TokenPair, type PageSession, type PageUser } from './auth.service.js';
+export { AccountsService, type AccountLanguage, type AccountLinkLookup } from './accounts.service.js';
+export {
+  ACCOUNT_TOKEN_TTL_SECONDS, ACCOUNT_LINK_PATH, PASSWORD_MIN_LENGTH, accountLink, accountTokenFor, accountTokenHash, accountTokenPurpose, accountTokenState,
+  deriveAccountTokenKey, passwordProblem, type AccountTokenPurpose, type AccountTokenState,
+} from './domain/account-tokens.js';
+export { renderAccountMail } from './domain/account-mail.js';
 export { OrganizationsService, type OrganizationWithRole } from './organizations.service.js';
 export { MembersService, type MemberView, type InvitationLookup, type InvitationStatus } from './members.service.js';
 export { ApiKeysService } from './api-keys.service.js';

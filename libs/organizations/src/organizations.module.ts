@@ -1,6 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { INVITATION_DATA_SOURCE, NotificationsModule } from '@ataa/notifications';
+import { ACCOUNT_MAIL_SENDER, INVITATION_DATA_SOURCE, NotificationsModule } from '@ataa/notifications';
+import { AccountMailer } from './account-mailer.js';
+import { AccountsService } from './accounts.service.js';
+import { AccountTokensRepository } from './persistence/account-tokens.repository.js';
 import { PaymentsModule } from '@ataa/payments';
 import { ApiKeysService } from './api-keys.service.js';
 import { AuditService } from './audit.service.js';
@@ -22,7 +25,7 @@ import { User } from './persistence/user.entity.js';
 import { StripeOnboardingService } from './stripe-onboarding.service.js';
 import { AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, RateLimiter, type AuthRateLimits } from './rate-limiter.js';
 
-const exported = [AuthService, OrganizationsService, MembersService, ApiKeysService, AuditService, AuthGuard, UserAuthGuard, OperatorGuard, SignupRateLimitGuard, RateLimiter, StripeOnboardingService];
+const exported = [AuthService, OrganizationsService, MembersService, ApiKeysService, AuditService, AuthGuard, UserAuthGuard, OperatorGuard, SignupRateLimitGuard, RateLimiter, StripeOnboardingService, AccountsService];
 
 /**
  * Global so that every feature's controllers can use AuthGuard / OperatorGuard (a guard resolves
@@ -37,7 +40,9 @@ const exported = [AuthService, OrganizationsService, MembersService, ApiKeysServ
     { provide: AUTH_RATE_LIMITS, useFactory: (): AuthRateLimits => structuredClone(DEFAULT_AUTH_RATE_LIMITS) },
     // Invitation e-mails are rendered by the notifications worker from what this source reads.
     InvitationMailSource, { provide: INVITATION_DATA_SOURCE, useExisting: InvitationMailSource },
+    // Dashboard account links (verification, reset), sent by the notifications worker through this sender.
+    AccountTokensRepository, AccountMailer, { provide: ACCOUNT_MAIL_SENDER, useExisting: AccountMailer },
   ],
-  exports: [...exported, AUTH_RATE_LIMITS, INVITATION_DATA_SOURCE],
+  exports: [...exported, AUTH_RATE_LIMITS, INVITATION_DATA_SOURCE, ACCOUNT_MAIL_SENDER],
 })
 export class OrganizationsModule {}

@@ -16,6 +16,10 @@ export interface AuthRateLimits {
   loginFailuresPerIpAndEmail: RateLimitRule;
   loginFailuresPerIp: RateLimitRule;
   signupsPerIp: RateLimitRule;
+  passwordResetsPerAddress: RateLimitRule;
+  passwordResetsPerEmail: RateLimitRule;
+  verificationMailsPerAccount: RateLimitRule;
+  accountLinksPerAddress: RateLimitRule;
 }
 
 export const AUTH_RATE_LIMITS = Symbol('AUTH_RATE_LIMITS');
@@ -24,6 +28,10 @@ export const DEFAULT_AUTH_RATE_LIMITS: Readonly<AuthRateLimits> = Object.freeze(
   loginFailuresPerIpAndEmail: { limit: 10, windowSeconds: 60 },
   loginFailuresPerIp: { limit: 100, windowSeconds: 60 },
   signupsPerIp: { limit: 20, windowSeconds: 600 },
+  passwordResetsPerAddress: { limit: 10, windowSeconds: 3600 },
+  passwordResetsPerEmail: { limit: 3, windowSeconds: 3600 },
+  verificationMailsPerAccount: { limit: 3, windowSeconds: 3600 },
+  accountLinksPerAddress: { limit: 30, windowSeconds: 600 },
 });
 
 /**

@@ -1,12 +1,16 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDashboardRequest, sendDashboardError } from '../dashboard/dashboard-errors.js';
 import { sendProblem } from './send-problem.js';
 
-/** The single exception filter: every error leaves as application/problem+json. */
+/** The single exception filter: every error leaves as application/problem+json (the dashboard's as its error page). */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+    const request = http.getRequest<FastifyRequest>();
+    // The dashboard's errors are pages in its style (no JSON under /dashboard).
+    if (isDashboardRequest(request)) return sendDashboardError(exception, request, http.getResponse<FastifyReply>());
+    sendProblem(exception, request, http.getResponse<FastifyReply>());
   }
 }

@@ -17,6 +17,7 @@ import { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender } from '../payouts/payout
 import { ERASURE_LINK_SENDER, type ErasureLinkSender } from '../erasure/erasure-link.port.js';
 import { InvitationDeliveryService } from '../invitations/invitation-delivery.service.js';
 import { DataExportDeliveryService } from '../privacy/data-export-delivery.service.js';
+import { ACCOUNT_MAIL_SENDER, type AccountMailSender } from '../accounts/account-mail.port.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
@@ -78,6 +79,11 @@ export class ReceiptDeliveryService {
       if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
       await this.transactions.run((m) => this.repository.finishOutbox(m, outbox.id, 'skipped', 'payout notices are not implemented'));
       return 'skipped';
+    }
+    if (outbox.kind === 'email_verification' || outbox.kind === 'password_reset') {
+      const sender = this.optional<AccountMailSender>(ACCOUNT_MAIL_SENDER);
+      if (sender) return sender.deliver({ outboxId: outbox.id, kind: outbox.kind, aggregateId: outbox.aggregateId }, options);
+      throw new TransientDeliveryError('no AccountMailSender is registered (ACCOUNT_MAIL_SENDER)');
     }
     if (outbox.kind === 'erasure_link') {
       const sender = this.optional<ErasureLinkSender>(ERASURE_LINK_SENDER);

@@ -13,6 +13,8 @@ describe('rate limit policies', () => {
     expect(Object.fromEntries(Object.entries(RATE_LIMIT_POLICIES).map(([name, p]) => [name, p.failOpen]))).toEqual({
       loginFailuresPerIpAndEmail: true, loginFailuresPerIp: true, loginFailuresPerAccount: true, signupsPerIp: true, checkoutsPerAddress: true,
       erasureRequestsPerAddress: false, erasureRequestsPerEmail: false, dataExportsPerEmail: false, dataExportsPerAddress: false, reportsPerAddress: false,
+      // the dashboard's account links: requests that e-mail fail closed, opening a link fails open
+      passwordResetsPerAddress: false, passwordResetsPerEmail: false, verificationMailsPerAccount: false, accountLinksPerAddress: true,
     });
     // the per-account lock restarts at every failure; the others run from the first attempt
     expect(RATE_LIMIT_POLICIES.loginFailuresPerAccount.window).toBe('from-last');

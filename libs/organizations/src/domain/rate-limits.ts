@@ -20,7 +20,11 @@ export type RateLimitName =
   | 'dataExportsPerEmail'
   | 'dataExportsPerAddress'
   | 'erasureRequestsPerAddress'
-  | 'erasureRequestsPerEmail';
+  | 'erasureRequestsPerEmail'
+  | 'passwordResetsPerAddress'
+  | 'passwordResetsPerEmail'
+  | 'verificationMailsPerAccount'
+  | 'accountLinksPerAddress';
 
 export interface RateLimitPolicy {
   /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
@@ -68,6 +72,15 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // Reports (donor-wall messages, campaigns) per address, every attempt. Fail closed: a report can
   // wait a few seconds, and an unthrottled flood during an outage would bury the moderators' queue.
   reportsPerAddress: { bucket: 'report', window: 'from-first', failOpen: false },
+  // Password-reset requests (the dashboard's form) per client address and per e-mail address (keyed
+  // hash), every attempt, and verification e-mails per account. Fail closed, like the privacy forms:
+  // each may e-mail someone, and asking again a little later costs nothing.
+  passwordResetsPerAddress: { bucket: 'reset-ip', window: 'from-first', failOpen: false },
+  passwordResetsPerEmail: { bucket: 'reset-email', window: 'from-first', failOpen: false },
+  verificationMailsPerAccount: { bucket: 'verify-mail', window: 'from-first', failOpen: false },
+  // Opening e-mailed account links (verify, reset) per client address, every attempt. The tokens are
+  // 256-bit, so this only slows scanners; fail open so an outage never locks someone out of a reset.
+  accountLinksPerAddress: { bucket: 'account-link', window: 'from-first', failOpen: true },
 };
 
 /** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */

@@ -6,6 +6,8 @@ export class Session {
   @Column('uuid', { name: 'user_id' }) userId: string;
   @Column('text', { name: 'access_token_hash' }) accessTokenHash: string;
   @Column('timestamptz', { name: 'access_expires_at' }) accessExpiresAt: Date;
+  /** SHA-256 of a dashboard session's cookie secret (null for API logins). */
+  @Column('text', { name: 'cookie_token_hash', nullable: true }) cookieTokenHash?: string | null;
   /** The session's absolute end: refreshing never extends past it. */
   @Column('timestamptz', { name: 'expires_at' }) expiresAt: Date;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;

@@ -1,0 +1,109 @@
+import { jest } from '@jest/globals';
+import AxeBuilder from '@axe-core/playwright';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Browser, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '@ataa/common';
+import { baseUrlOf, createTestEnvironment, launchBrowser, SmtpSink, startSmtpSink, startTestApi, startTestWorker, TestEnvironment, uniqueEmail } from '@ataa/testing';
+
+jest.setTimeout(180_000);
+
+const SCREENSHOTS = path.join(repoRoot(import.meta.dirname), 'test-artifacts', 'screenshots', 'dashboard');
+
+/**
+ * A new organization's first steps in a real browser with JavaScript off, in English and Arabic, at
+ * 390 px wide: sign up -> verify from the e-mail -> create organization -> home. Every page: lang and
+ * dir, no horizontal overflow, axe-core (WCAG 2.2 AA) with zero violations, a screenshot.
+ */
+describe('dashboard (headless Chromium; pages without any script)', () => {
+  let env: TestEnvironment;
+  let sink: SmtpSink;
+  let api: NestFastifyApplication;
+  let worker: INestApplicationContext;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    env = await createTestEnvironment();
+    sink = await startSmtpSink();
+    api = await startTestApi(env.config, { listen: true });
+    base = await baseUrlOf(api);
+    worker = await startTestWorker(env.configWith({ SMTP_URL: sink.url, MAIL_FROM: 'Ataa <team@ataa.test>', PUBLIC_BASE_URL: base }));
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close();
+    await api?.close();
+    await sink?.close();
+    await env?.cleanup();
+  }, 60_000);
+
+  async function check(page: Page, language: 'en' | 'ar', name: string): Promise<void> {
+    expect(await page.getAttribute('html', 'lang')).toBe(language);
+    expect(await page.getAttribute('html', 'dir')).toBe(language === 'ar' ? 'rtl' : 'ltr');
+    expect(await page.locator('h1').count()).toBe(1);
+    expect(await page.locator('script').count()).toBe(0);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect([name, overflow]).toEqual([name, 0]);
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
+    expect([name, axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)]).toEqual([name, []]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${language}-${name}.png`), fullPage: true });
+  }
+
+  async function verificationLink(email: string): Promise<string> {
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      const mail = sink.messages.find((m) => m.envelope.to.includes(email));
+      if (mail) return /(http:\/\/\S+\/dashboard\/verify-email\?token=\S+)/.exec(mail.parsed.text ?? '')![1];
+      if (Date.now() > deadline) throw new Error(`no verification mail to ${email}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it.each(['en', 'ar'] as const)('%s: sign up, verify, create an organization, see its home', async (language) => {
+    // JavaScript stays on only so that axe-core can run; every page is checked to carry no script at all.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/dashboard`);
+    await check(page, 'en', 'sign-in');
+    if (language === 'ar') {
+      await Promise.all([page.waitForNavigation(), page.click('[data-testid=language-switch]')]);
+      await check(page, 'ar', 'sign-in');
+    }
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/dashboard/sign-up"]')]);
+    await check(page, language, 'sign-up');
+    const email = uniqueEmail(`browser-${language}`);
+    await page.fill('#displayName', language === 'ar' ? 'أمينة' : 'Amina');
+    await page.fill('#email', email);
+    await page.fill('#password', 'correct horse battery');
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    expect(new URL(page.url()).pathname).toBe('/dashboard/organizations/new');
+    await check(page, language, 'create-organization-unverified');
+
+    await page.goto(await verificationLink(email));
+    await check(page, language, 'verify-email');
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    expect(await page.locator('[data-testid=verified]').count()).toBe(1);
+    await check(page, language, 'verified');
+
+    await Promise.all([page.waitForNavigation(), page.click('main a.button')]);
+    await check(page, language, 'create-organization');
+    await page.fill('#name', language === 'ar' ? 'جمعية الأمل' : 'Hope Relief');
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    expect(new URL(page.url()).pathname).toMatch(/^\/dashboard\/o\/[0-9a-f-]{36}$/);
+    expect(await page.locator('[data-testid=chart]').count()).toBe(1);
+    await check(page, language, 'home');
+
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/campaigns"]')]);
+    expect(await page.locator('[data-testid=coming-soon]').count()).toBe(1);
+    await check(page, language, 'campaigns-coming-soon');
+
+    await page.goto(`${base}/dashboard/no-such-page`);
+    await check(page, language, 'not-found');
+    await context.close();
+  });
+});
