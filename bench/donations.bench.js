@@ -396,7 +396,8 @@ async function rowsWritten() {
     try {
       await client.query('SELECT pg_stat_clear_snapshot()');
       const { rows } = await client.query(`SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_user_tables WHERE relname = ANY($1)`, [LEDGER_TABLES]);
-      return rows.reduce((sum, r) => sum + Number(r.n_tup_ins) + (r.relname === 'outbox' ? 0 : Number(r.n_tup_upd)), 0);
+      const byTable = Object.fromEntries(rows.map((r) => [r.relname, Number(r.n_tup_ins) + (r.relname === 'outbox' ? 0 : Number(r.n_tup_upd))]));
+      return { total: Object.values(byTable).reduce((a, b) => a + b, 0), byTable };
     } finally {
       client.release();
     }
@@ -405,11 +406,16 @@ async function rowsWritten() {
   for (let i = 0; i < 12; i++) {
     await sleep(1_200);
     const now = await read();
-    if (now === last) return now;
+    if (now.total === last.total) return now;
     last = now;
   }
   return last;
 }
+
+/** Rows written per gift between two `rowsWritten()` readings, by table (largest first). */
+const rowsByTable = (before, after, gifts) => Object.entries(after.byTable)
+  .map(([table, n]) => [table, (n - (before.byTable[table] ?? 0)) / gifts]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])
+  .map(([table, n]) => `${table} ${n.toFixed(2)}`).join(', ');
 
 /**
  * Waits until every outbox row is finished (receipts rendered and sent by the workers), so that a
@@ -434,10 +440,11 @@ async function ingest(gifts, workerCount) {
   const ack = await postAll(requests);
   const { at } = await untilPosted(gifts, 3_600_000);
   const calls = await stripeCalls();
-  const writes = (await rowsWritten()) - writesBefore;
+  const writesAfter = await rowsWritten();
   return {
     giftsPerSecond: gifts.length / ((at - started) / 1000), ms: at - started, ack,
-    calls, callsPerGift: calls.total / gifts.length, writesPerGift: writes / gifts.length,
+    calls, callsPerGift: calls.total / gifts.length, writesPerGift: (writesAfter.total - writesBefore.total) / gifts.length,
+    writesByTable: rowsByTable(writesBefore, writesAfter, gifts.length),
   };
 }
 
@@ -494,7 +501,7 @@ async function pgbench(campaigns, count, templateEventId) {
   )).rows;
   pgbenchSettled += done;
   if (n !== pgbenchSettled || processed !== pgbenchSettled) throw new Error(`pgbench settled ${n} donations and processed ${processed} events, expected ${pgbenchSettled}`);
-  const writes = (await rowsWritten()) - writesBefore;
+  const writes = (await rowsWritten()).total - writesBefore.total;
   await db.query(
     `UPDATE outbox SET status = 'skipped', relayed_at = coalesce(relayed_at, now()), finished_at = now(), last_error = 'pgbench gift: no receipt'
      WHERE finished_at IS NULL AND kind = 'donation_receipt' AND aggregate_id IN (SELECT donation_id::text FROM bench_queue)`,
@@ -564,7 +571,7 @@ try {
         rows.push(`${label}: ${run.giftsPerSecond.toFixed(1)} gifts/s fully posted (${N} gifts in ${seconds(run.ms)})${vsBase} | ${goalText}`);
         rows.push(`  webhooks acknowledged while the workers post: ${fmt(run.ack.perSecond)} events/s, p99 ${run.ack.p99} ms (${SENDERS} connections)`);
         rows.push(`  Stripe API calls per gift: ${run.callsPerGift.toFixed(2)} (${perGift(run.calls, N)}) | goal ≤${GOAL.callsPerGift} (1 per 50 gifts) | ${(run.callsPerGift / GOAL.callsPerGift).toFixed(1)}x the goal`);
-        rows.push(`  rows written per gift: ${run.writesPerGift.toFixed(1)} | today: ${GOAL.rowsToday}${base ? ` | pgbench minimal: ${base.writesPerGift.toFixed(1)}` : ''}`);
+        rows.push(`  rows written per gift: ${run.writesPerGift.toFixed(1)} (${run.writesByTable}) | today: ${GOAL.rowsToday}${base ? ` | pgbench minimal: ${base.writesPerGift.toFixed(1)}` : ''}`);
       }
     }
   }

@@ -166,6 +166,13 @@ export class AppConfig {
 
   /** Stripe event inbox: after this many failed attempts an event is dead-lettered (no more retries; operators list and retry it). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) INBOX_MAX_ATTEMPTS = 8;
+
+  /**
+   * The worker's fee sweep posts the Stripe fees of gifts settled with their fee pending, listing
+   * balance transactions 100 a page: as soon as 100 gifts wait, else once the oldest has waited this
+   * many seconds. 0 turns the worker's sweep off (tests run it themselves).
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400) FEE_SWEEP_SECONDS = 30;
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */

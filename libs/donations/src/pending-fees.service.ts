@@ -1,0 +1,139 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { TransactionRunner } from '@ataa/database';
+import { StripeGateway } from '@ataa/payments';
+import { DonationSyncService } from './donation-sync.service.js';
+import type { BalanceTransactionFact, SettlementFacts } from './domain/settlement.js';
+import { FeePendingCharge, SettlementRepository } from './persistence/settlement.repository.js';
+
+/** How the fee sweep pages and when it reads a straggler on its own. */
+export const FEE_SWEEP = {
+  /** Balance transactions per list call (Stripe's maximum). */
+  page: 100,
+  /** Gifts looked for per sweep (oldest charge first); the rest wait for the next sweep. */
+  maxGifts: 5_000,
+  /** A gift still fee-pending this long after its settlement is read on its own (its balance transaction is late, or not listed). */
+  straggler: 24 * 3_600,
+  /** At most this many stragglers are read per sweep. */
+  stragglerReads: 20,
+  /** With gifts still pending after a sweep, the next sweep comes at the latest after this long (seconds). */
+  retry: 600,
+} as const;
+
+export interface FeeSweepResult {
+  /** Gifts whose fee was pending when the sweep began. */
+  pending: number;
+  /** Fees posted (a fee of 0 included: it is known). */
+  posted: number;
+  /** List calls made (100 balance transactions a page). */
+  listCalls: number;
+  /** Stragglers read on their own. */
+  reads: number;
+}
+
+/**
+ * Posts the Stripe processing fees of gifts settled with their fee pending. A gift settles from its
+ * signed events with no Stripe call; an event names the charge's balance transaction by id only, so
+ * the fee is not known yet (`feePending`, never a guessed amount). The sweep lists the platform's
+ * balance transactions since the oldest pending charge, newest first, 100 a page (no type filter:
+ * card charges are `charge`, bank debits `payment`), matches them to the gifts by `source` (the
+ * charge), and posts each page's fees through the same planner and writer as everything else, in
+ * one transaction per page. A fee is keyed on its balance transaction (the ledger's unique key) and
+ * the gifts are locked while planned, so a rerun, a concurrent sweep or a redelivered event posts
+ * nothing twice. A gift whose balance transaction is not listed yet stays pending until a later
+ * sweep; one still pending after FEE_SWEEP.straggler seconds is read on its own.
+ */
+@Injectable()
+export class PendingFeesService {
+  private readonly logger = new Logger('PendingFees');
+  /** When this process's last sweep began (what counts as `fresh` for `sweepIfDue`). */
+  private lastSweepAt = new Date(0);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly sync: DonationSyncService,
+    private readonly settlements: SettlementRepository,
+    private readonly stripe: StripeGateway,
+  ) {}
+
+  /**
+   * Sweeps when it is worth a list call: a page's worth of gifts (100) settled since the last
+   * sweep, or some waited `waitSeconds`; or gifts still pending and FEE_SWEEP.retry seconds passed.
+   * So under load a list call carries about 100 fees, and when idle a fee waits `waitSeconds` at most
+   * (plus the runner's tick). Null when nothing was due or another worker is sweeping.
+   */
+  async sweepIfDue(waitSeconds: number, now: Date = new Date()): Promise<FeeSweepResult | null> {
+    const stats = await this.settlements.feePendingStats(this.lastSweepAt);
+    if (stats.pending === 0) return null;
+    const waited = stats.oldestFreshAt ? (now.getTime() - stats.oldestFreshAt.getTime()) / 1000 : 0;
+    const due = stats.fresh >= FEE_SWEEP.page || (stats.fresh > 0 && waited >= waitSeconds) || (now.getTime() - this.lastSweepAt.getTime()) / 1000 >= FEE_SWEEP.retry;
+    return due ? this.sweep() : null;
+  }
+
+  /** One sweep (under the sweep lock: null if another worker holds it). */
+  async sweep(): Promise<FeeSweepResult | null> {
+    return this.settlements.whileSweepingFees(async () => {
+      this.lastSweepAt = new Date();
+      return this.sweepLocked();
+    });
+  }
+
+  private async sweepLocked(): Promise<FeeSweepResult> {
+    const gifts = await this.settlements.feePendingCharges(FEE_SWEEP.maxGifts);
+    const result: FeeSweepResult = { pending: gifts.length, posted: 0, listCalls: 0, reads: 0 };
+    if (gifts.length === 0) return result;
+    const staleBefore = Date.now() - FEE_SWEEP.straggler * 1000;
+    const stragglers = gifts.filter((g) => g.updatedAt.getTime() < staleBefore);
+    const waiting = new Map(gifts.filter((g) => g.updatedAt.getTime() >= staleBefore).map((g) => [g.chargeId, g]));
+    if (waiting.size > 0) {
+      // A balance transaction is never older than its charge.
+      const since = Math.min(...[...waiting.values()].map((g) => g.chargedAt));
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.stripe.listBalanceTransactions({ limit: FEE_SWEEP.page, created: { gte: since }, ...(after ? { starting_after: after } : {}) });
+        result.listCalls++;
+        const found = page.data.flatMap((bt) => {
+          const gift = waiting.get(sourceOf(bt) ?? '');
+          return gift ? [{ gift, bt }] : [];
+        });
+        if (found.length > 0) {
+          result.posted += await this.post(found);
+          for (const f of found) waiting.delete(f.gift.chargeId);
+        }
+        if (waiting.size === 0 || !page.has_more || page.data.length === 0) break;
+        after = page.data[page.data.length - 1].id;
+      }
+    }
+    for (const gift of stragglers.slice(0, FEE_SWEEP.stragglerReads)) {
+      try {
+        const charge = await this.stripe.retrieveCharge(gift.chargeId, { expand: ['balance_transaction'] });
+        result.reads++;
+        const bt = charge.balance_transaction;
+        if (bt && typeof bt === 'object') result.posted += await this.post([{ gift, bt }]);
+      } catch (error) {
+        this.logger.warn(`the fee of gift ${gift.donationId} (charge ${gift.chargeId}) could not be read: ${(error as Error).message}`);
+      }
+    }
+    return result;
+  }
+
+  /** Plans and records the fees of one page, in one transaction; answers how many were posted or became known. */
+  private async post(found: { gift: FeePendingCharge; bt: Stripe.BalanceTransaction }[]): Promise<number> {
+    const plans = await this.tx.run((manager) => this.sync.settle(manager, found.map(({ gift, bt }) => ({ donationId: gift.donationId, facts: feeFacts(gift, bt) }))));
+    return plans.filter((p) => p && p.next.donation.processingFee !== null).length;
+  }
+}
+
+const sourceOf = (bt: Stripe.BalanceTransaction): string | null => (typeof bt.source === 'string' ? bt.source : bt.source?.id ?? null);
+
+/** What a listed balance transaction says about a settled gift: its charge (as recorded) with the balance transaction attached. */
+export function feeFacts(gift: FeePendingCharge, bt: Stripe.BalanceTransaction): SettlementFacts {
+  const fact: BalanceTransactionFact = {
+    id: bt.id, currency: bt.currency, amount: bt.amount, fee: bt.fee, exchange_rate: bt.exchange_rate ?? null, created: bt.created,
+    ...(bt.reporting_category ? { reporting_category: bt.reporting_category } : {}),
+  };
+  return {
+    session: null, paymentIntentId: null, refunds: null, disputes: null,
+    charge: { id: gift.chargeId, status: 'succeeded', paid: true, amount: Number(gift.amount), currency: gift.currency, created: gift.chargedAt, balance_transaction: fact },
+  };
+}
