@@ -146,9 +146,25 @@ export class DonationSyncService {
     const items = planned.map((x, n) => ({ ...x, donationId: ids[n] })).filter((x): x is typeof x & { donationId: string } => x.donationId !== null);
     const plans = await this.settle(manager, items.map((x) => ({ donationId: x.donationId, facts: x.r.facts })));
     plans.forEach((plan, n) => {
-      if (plan) outcomes[items[n].i] = plan.status === 'pending' && plan.next.donation.paymentStatus === 'paid' ? 'awaiting_charge' : plan.status;
+      if (!plan) return;
+      outcomes[items[n].i] = plan.status === 'pending' && plan.next.donation.paymentStatus === 'paid' ? 'awaiting_charge' : plan.status;
+      // The event names the charge's balance transaction while its fee is pending: the fee sweep can list it now.
+      const named = (events[items[n].i].data.object as { balance_transaction?: unknown }).balance_transaction;
+      if (typeof named === 'string' && plan.next.donation.processingFee === null) this.feeNewsAt ??= new Date();
     });
     return outcomes;
+  }
+
+  /** When an event first named a pending fee's balance transaction since the last fee sweep began (in this process). */
+  private feeNewsAt: Date | null = null;
+
+  feeNewsSince(): Date | null {
+    return this.feeNewsAt;
+  }
+
+  /** A fee sweep began at `at`: news up to then is what it lists. */
+  clearFeeNews(at: Date): void {
+    if (this.feeNewsAt && this.feeNewsAt <= at) this.feeNewsAt = null;
   }
 
   /**

@@ -12,8 +12,11 @@ export const FEE_SWEEP = {
   page: 100,
   /** Gifts looked for per sweep (oldest charge first); the rest wait for the next sweep. */
   maxGifts: 5_000,
-  /** A gift still fee-pending this long after its settlement is read on its own (its balance transaction is late, or not listed). */
-  straggler: 24 * 3_600,
+  /**
+   * A gift still fee-pending this long (seconds) after its settlement is read on its own (its
+   * balance transaction is late, or not listed), so a list never reaches back further than this.
+   */
+  straggler: 3_600,
   /** At most this many stragglers are read per sweep. */
   stragglerReads: 20,
   /** With gifts still pending after a sweep, the next sweep comes at the latest after this long (seconds). */
@@ -65,8 +68,11 @@ export class PendingFeesService {
   async sweepIfDue(waitSeconds: number, now: Date = new Date()): Promise<FeeSweepResult | null> {
     const stats = await this.settlements.feePendingStats(this.lastSweepAt);
     if (stats.pending === 0) return null;
-    const waited = stats.oldestFreshAt ? (now.getTime() - stats.oldestFreshAt.getTime()) / 1000 : 0;
-    const due = stats.fresh >= FEE_SWEEP.page || (stats.fresh > 0 && waited >= waitSeconds) || (now.getTime() - this.lastSweepAt.getTime()) / 1000 >= FEE_SWEEP.retry;
+    // Fresh: gifts settled since the last sweep, and gifts whose balance transaction an event has named since (a late fee).
+    const news = this.sync.feeNewsSince();
+    const oldest = [stats.oldestFreshAt, news].filter((d): d is Date => d !== null).reduce<Date | null>((a, b) => (a && a < b ? a : b), null);
+    const waited = oldest ? (now.getTime() - oldest.getTime()) / 1000 : 0;
+    const due = stats.fresh >= FEE_SWEEP.page || (oldest !== null && waited >= waitSeconds) || (now.getTime() - this.lastSweepAt.getTime()) / 1000 >= FEE_SWEEP.retry;
     return due ? this.sweep() : null;
   }
 
@@ -74,6 +80,7 @@ export class PendingFeesService {
   async sweep(): Promise<FeeSweepResult | null> {
     return this.settlements.whileSweepingFees(async () => {
       this.lastSweepAt = new Date();
+      this.sync.clearFeeNews(this.lastSweepAt);
       return this.sweepLocked();
     });
   }

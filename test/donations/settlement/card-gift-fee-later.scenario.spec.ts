@@ -37,8 +37,9 @@ describe('scenario: card gift settled from its events, fee posted when its balan
     expect(fee.donation).toMatchObject({ kind: 'settled', status: 'succeeded', platformFee: 150n, processingFee: 175n });
   });
 
-  it('the same event again plans nothing', () => {
+  it('the same event again plans nothing, and leaves the donation row alone', () => {
     expect(again.entries).toEqual([]);
+    expect(again.donation).toBeNull();
     expect(again.outbox).toEqual([]);
     expect(again.status).toBe('succeeded');
   });

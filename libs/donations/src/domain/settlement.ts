@@ -322,9 +322,13 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
   const paymentStatus = facts.session?.payment_status ?? 'paid';
   const paymentIntentId = d.stripePaymentIntentId ?? facts.paymentIntentId;
   const settledAt = d.settledAt ?? chargedAt;
+  // A fact that changes nothing (the same charge again, a fee already posted) leaves the row alone.
+  const unchanged = entries.length === 0 && refundRows.length === 0 && disputeRows.length === 0 && newCommitmentSalt === null && d.settledAt !== null
+    && status === d.status && charge.id === d.stripeChargeId && paymentIntentId === d.stripePaymentIntentId && paymentStatus === d.paymentStatus
+    && platformFeeAmount === d.platformFee && processingFee === d.processingFee && refunded === d.refundedAmount && disputed === d.disputedAmount;
   return {
     donationId: d.id, status,
-    donation: { kind: 'settled', status, chargeId: charge.id, paymentIntentId: facts.paymentIntentId, paymentStatus, platformFee: platformFeeAmount, processingFee, refunded, disputed, settledAt: chargedAt },
+    donation: unchanged ? null : { kind: 'settled', status, chargeId: charge.id, paymentIntentId: facts.paymentIntentId, paymentStatus, platformFee: platformFeeAmount, processingFee, refunded, disputed, settledAt: chargedAt },
     refundRows, disputeRows, entries, outbox, newCommitmentSalt, giftEntry,
     next: {
       donation: {
