@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
 import {
-  ANONYMOUS, appendToFrontier, canonicalJson, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, LEAF_VERSION, monthOf,
+  ANONYMOUS, appendToFrontier, canonicalJson, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, LEAF_VERSION, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange, TERMS_LEAF_VERSION,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
@@ -40,7 +40,8 @@ export interface AppendedEntry {
 /**
  * Appends public entries to a campaign's Merkle log, inside the caller's transaction (the one that
  * posts the ledger entry), so the public ledger can never miss or invent a posting. O(log n): the
- * log row holds the frontier; only the nodes this leaf completes are written.
+ * log row holds the frontier; only the nodes this leaf completes are written (from level
+ * STORED_NODE_MIN_LEVEL up: proofs hash the lower ones from their leaves).
  */
 @Injectable()
 export class PublicLedgerAppender {
@@ -112,7 +113,7 @@ export class PublicLedgerAppender {
       w.root = appended.root;
       w.size = index + 1;
       w.balance = balance;
-      w.nodes.push(...appended.newNodes);
+      w.nodes.push(...appended.newNodes.filter(isStoredNode));
       const identity = input.kind === 'donation' ? publicDonorIdentity(leaf) : null;
       if (identity !== null) w.donors.add(identity);
       else if (input.kind === 'donation') w.anonymous++;
