@@ -415,11 +415,15 @@ async function rowsWritten() {
       client.release();
     }
   };
+  // A backend that flushed less than a second before going idle flushes the rest up to 10 s later
+  // (PostgreSQL's PGSTAT_IDLE_INTERVAL): the figure is steady once unchanged for 11 s.
   let last = await read();
-  for (let i = 0; i < 12; i++) {
+  let steadySince = performance.now();
+  for (let i = 0; i < 60; i++) {
     await sleep(1_200);
     const now = await read();
-    if (now.total === last.total) return now;
+    if (now.total !== last.total) steadySince = performance.now();
+    else if (performance.now() - steadySince >= 11_000) return now;
     last = now;
   }
   return last;

@@ -92,14 +92,14 @@ export async function settle(world: DonationWorld): Promise<void> {
 }
 
 /** Waits until no event is left unprocessed in the inbox (the sandbox has delivered everything). */
-export async function drainInbox(world: DonationWorld): Promise<void> {
-  await world.sandbox.control.waitForWebhooks(30_000);
+export async function drainInbox(world: DonationWorld, timeoutMs = 30_000): Promise<void> {
+  await world.sandbox.control.waitForWebhooks(timeoutMs);
   await eventually(async () => {
     const rows = await world.db.query(`SELECT id, type, attempts, last_error FROM stripe_events WHERE processed_at IS NULL LIMIT 3`);
     if (rows.length === 0) return true;
     lastInbox = JSON.stringify(rows);
     return false;
-  }, 'the inbox to drain', 30_000).catch((error: Error) => {
+  }, 'the inbox to drain', timeoutMs).catch((error: Error) => {
     throw new Error(`${error.message}; unprocessed: ${lastInbox}`);
   });
 }

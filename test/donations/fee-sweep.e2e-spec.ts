@@ -36,7 +36,7 @@ describe('the fee sweep posts pending fees in bulk (API, worker, Stripe sandbox)
       if (n === 0) await world.sandbox.control.delayNextBalanceTransaction(3_600);
       expect((await world.sandbox.control.paySession(gift.sessionId)).ok).toBe(true);
     }
-    await drainInbox(world);
+    await drainInbox(world, 180_000);
     ingestionCalls = await world.sandbox.control.apiRequestCounts();
   });
   afterAll(async () => world?.close());

@@ -21,6 +21,8 @@ export const FEE_SWEEP = {
   stragglerReads: 20,
   /** With gifts still pending after a sweep, the next sweep comes at the latest after this long (seconds). */
   retry: 600,
+  /** Balance transactions kept from earlier lists for gifts not settled yet (per worker process). */
+  remembered: 50_000,
 } as const;
 
 export interface FeeSweepResult {
@@ -38,10 +40,11 @@ export interface FeeSweepResult {
  * Posts the Stripe processing fees of gifts settled with their fee pending. A gift settles from its
  * signed events with no Stripe call; an event names the charge's balance transaction by id only, so
  * the fee is not known yet (`feePending`, never a guessed amount). The sweep lists the platform's
- * balance transactions since the oldest pending charge, newest first, 100 a page (no type filter:
- * card charges are `charge`, bank debits `payment`), matches them to the gifts by `source` (the
- * charge), and posts each page's fees through the same planner and writer as everything else, in
- * one transaction per page. A fee is keyed on its balance transaction (the ledger's unique key) and
+ * balance transactions 100 a page (no type filter: card charges are `charge`, bank debits
+ * `payment`) — those made since the newest it has seen, then, for any gift still missing, all since
+ * its charge — matches them to the gifts by `source` (the charge), remembers those whose gift has
+ * not settled yet (so each is listed about once), and posts each page's fees through the same
+ * planner and writer as everything else, in one transaction per page. A fee is keyed on its balance transaction (the ledger's unique key) and
  * the gifts are locked while planned, so a rerun, a concurrent sweep or a redelivered event posts
  * nothing twice. A gift whose balance transaction is not listed yet stays pending until a later
  * sweep; one still pending after FEE_SWEEP.straggler seconds is read on its own.
@@ -92,21 +95,52 @@ export class PendingFeesService {
     const staleBefore = Date.now() - FEE_SWEEP.straggler * 1000;
     const stragglers = gifts.filter((g) => g.updatedAt.getTime() < staleBefore);
     const waiting = new Map(gifts.filter((g) => g.updatedAt.getTime() >= staleBefore).map((g) => [g.chargeId, g]));
+    /** Posts the fees of the waiting gifts among these balance transactions (one transaction per call). */
+    const take = async (bts: readonly Stripe.BalanceTransaction[]) => {
+      const found = bts.flatMap((bt) => {
+        const gift = waiting.get(sourceOf(bt) ?? '');
+        return gift ? [{ gift, bt }] : [];
+      });
+      for (let i = 0; i < found.length; i += FEE_SWEEP.page) {
+        const page = found.slice(i, i + FEE_SWEEP.page);
+        result.posted += await this.post(page);
+        for (const f of page) {
+          waiting.delete(f.gift.chargeId);
+          this.listed.delete(f.gift.chargeId);
+        }
+      }
+    };
+    // 1. Balance transactions an earlier sweep listed before their gifts settled.
+    if (waiting.size > 0 && this.listed.size > 0) await take([...waiting.keys()].flatMap((charge) => this.listed.get(charge) ?? []));
+    // 2. Those made since the newest one seen (a cursor toward newer objects), newest page first.
+    let before = this.newestSeen;
+    while (waiting.size > 0 && before) {
+      let page: Stripe.ApiList<Stripe.BalanceTransaction>;
+      try {
+        page = await this.stripe.listBalanceTransactions({ limit: FEE_SWEEP.page, ending_before: before });
+      } catch (error) {
+        // The cursor is unknown to Stripe (another account, a reset sandbox): list by time instead.
+        this.logger.warn(`listing balance transactions after ${before} failed (${(error as Error).message}); listing since the oldest pending charge`);
+        result.listCalls++;
+        this.newestSeen = null;
+        break;
+      }
+      result.listCalls++;
+      this.remember(page.data);
+      if (page.data.length > 0) this.newestSeen = page.data[0].id;
+      await take(page.data);
+      before = page.has_more && page.data.length > 0 ? page.data[0].id : null;
+    }
+    // 3. Any still missing: every balance transaction since the oldest such charge (never older than its charge), newest first.
     if (waiting.size > 0) {
-      // A balance transaction is never older than its charge.
       const since = Math.min(...[...waiting.values()].map((g) => g.chargedAt));
       let after: string | undefined;
       for (;;) {
         const page = await this.stripe.listBalanceTransactions({ limit: FEE_SWEEP.page, created: { gte: since }, ...(after ? { starting_after: after } : {}) });
         result.listCalls++;
-        const found = page.data.flatMap((bt) => {
-          const gift = waiting.get(sourceOf(bt) ?? '');
-          return gift ? [{ gift, bt }] : [];
-        });
-        if (found.length > 0) {
-          result.posted += await this.post(found);
-          for (const f of found) waiting.delete(f.gift.chargeId);
-        }
+        this.remember(page.data);
+        if (!after && page.data.length > 0) this.newestSeen = page.data[0].id;
+        await take(page.data);
         if (waiting.size === 0 || !page.has_more || page.data.length === 0) break;
         after = page.data[page.data.length - 1].id;
       }
@@ -122,6 +156,25 @@ export class PendingFeesService {
       }
     }
     return result;
+  }
+
+  /**
+   * Balance transactions listed whose gift had not settled yet (by charge), so a later sweep finds
+   * them without listing again; at most FEE_SWEEP.remembered, oldest forgotten first. Facts, not
+   * state: a fee is still posted once only under the gift's lock and its ledger key.
+   */
+  private readonly listed = new Map<string, Stripe.BalanceTransaction>();
+  /** The newest balance transaction listed: the next sweep lists only newer ones first (`ending_before`). */
+  private newestSeen: string | null = null;
+
+  private remember(bts: readonly Stripe.BalanceTransaction[]): void {
+    for (const bt of bts) {
+      const source = sourceOf(bt);
+      if (!source) continue;
+      this.listed.delete(source);
+      this.listed.set(source, bt);
+    }
+    while (this.listed.size > FEE_SWEEP.remembered) this.listed.delete(this.listed.keys().next().value!);
   }
 
   /** Plans and records the fees of one page, in one transaction; answers how many were posted or became known. */

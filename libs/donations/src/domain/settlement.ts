@@ -158,6 +158,10 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
     if (facts.session?.status === 'expired') observed = 'expired';
     else if (facts.session?.status === 'complete' && charge?.status === 'failed') observed = 'failed';
     const status = nextUnsettledStatus(d.status, observed);
+    // Nothing new (the gift already marked paid by another event of the same payment): the row stays as it is.
+    if (status === d.status && (facts.session?.payment_status ?? d.paymentStatus) === d.paymentStatus && (d.stripePaymentIntentId ?? facts.paymentIntentId) === d.stripePaymentIntentId) {
+      return empty(status, null);
+    }
     return empty(status, { kind: 'unsettled', status, paymentStatus: facts.session?.payment_status ?? null, paymentIntentId: facts.paymentIntentId });
   }
   if (!charge || !settledNow) return empty(d.status, null); // settled earlier; a stale fact adds nothing
