@@ -14,9 +14,10 @@
 //    request a distinct valid signed event) to POST /webhooks/stripe of the real API, timed until
 //    every gift is fully posted (donation settled, its 'donation' journal entry, its public ledger
 //    entry, its receipt outbox row, its inbox events processed). With each: acknowledgements per
-//    second and p99 while the workers post; Stripe API calls per gift (counted by the sandbox,
-//    /_sandbox/api_requests, reset once the gifts are prepared); rows written per gift
-//    (pg_stat_user_tables). Baseline, after the 1-worker run, workers stopped: pgbench running the
+//    second and p99 while the workers post; when the worker's fee sweep has posted every gift's
+//    Stripe fee (FEE_SWEEP_SECONDS), and, counted once it has: Stripe API calls per gift (counted by
+//    the sandbox, /_sandbox/api_requests, reset once the gifts are prepared) and rows written per
+//    gift (inserted + updated, pg_stat_user_tables, by table). Baseline, after the 1-worker run, workers stopped: pgbench running the
 //    minimal donation-shaped transaction (bench/sql/donation-ingestion.sql, 8 clients) on
 //    campaigns of its own (one, or 20), never on a real public log.
 // 2. Webhook acknowledgement alone: the same autocannon run with no worker running (the API
