@@ -93,7 +93,7 @@ export async function settle(world: DonationWorld): Promise<void> {
 
 /** Waits until no event is left unprocessed in the inbox (the sandbox has delivered everything). */
 export async function drainInbox(world: DonationWorld, timeoutMs = 30_000): Promise<void> {
-  await world.sandbox.control.waitForWebhooks(timeoutMs);
+  await world.sandbox.control.waitForWebhooks(Math.min(timeoutMs, 120_000));
   await eventually(async () => {
     const rows = await world.db.query(`SELECT id, type, attempts, last_error FROM stripe_events WHERE processed_at IS NULL LIMIT 3`);
     if (rows.length === 0) return true;

@@ -10,6 +10,8 @@ import { FeePendingCharge, SettlementRepository } from './persistence/settlement
 export const FEE_SWEEP = {
   /** Balance transactions per list call (Stripe's maximum). */
   page: 100,
+  /** Fees recorded per transaction at most (as a settlement batch: SETTLEMENT_BATCH_MAX). */
+  perTransaction: 500,
   /** Gifts looked for per sweep (oldest charge first); the rest wait for the next sweep. */
   maxGifts: 5_000,
   /**
@@ -43,8 +45,8 @@ export interface FeeSweepResult {
  * balance transactions 100 a page (no type filter: card charges are `charge`, bank debits
  * `payment`) — those made since the newest it has seen, then, for any gift still missing, all since
  * its charge — matches them to the gifts by `source` (the charge), remembers those whose gift has
- * not settled yet (so each is listed about once), and posts each page's fees through the same
- * planner and writer as everything else, in one transaction per page. A fee is keyed on its balance transaction (the ledger's unique key) and
+ * not settled yet (so each is listed about once), and records the fees it found through the same
+ * planner and writer as everything else, up to 500 in one transaction. A fee is keyed on its balance transaction (the ledger's unique key) and
  * the gifts are locked while planned, so a rerun, a concurrent sweep or a redelivered event posts
  * nothing twice. A gift whose balance transaction is not listed yet stays pending until a later
  * sweep; one still pending after FEE_SWEEP.straggler seconds is read on its own.
@@ -95,20 +97,28 @@ export class PendingFeesService {
     const staleBefore = Date.now() - FEE_SWEEP.straggler * 1000;
     const stragglers = gifts.filter((g) => g.updatedAt.getTime() < staleBefore);
     const waiting = new Map(gifts.filter((g) => g.updatedAt.getTime() >= staleBefore).map((g) => [g.chargeId, g]));
-    /** Posts the fees of the waiting gifts among these balance transactions (one transaction per call). */
-    const take = async (bts: readonly Stripe.BalanceTransaction[]) => {
-      const found = bts.flatMap((bt) => {
-        const gift = waiting.get(sourceOf(bt) ?? '');
-        return gift ? [{ gift, bt }] : [];
-      });
-      for (let i = 0; i < found.length; i += FEE_SWEEP.page) {
-        const page = found.slice(i, i + FEE_SWEEP.page);
-        result.posted += await this.post(page);
-        for (const f of page) {
-          waiting.delete(f.gift.chargeId);
-          this.listed.delete(f.gift.chargeId);
-        }
+    /**
+     * Takes the waiting gifts' balance transactions among these; their fees are recorded together,
+     * FEE_SWEEP.perTransaction at a time (a campaign's log, totals and balance rows are written once
+     * per transaction, not once per page).
+     */
+    let found: { gift: FeePendingCharge; bt: Stripe.BalanceTransaction }[] = [];
+    const flush = async (min: number) => {
+      while (found.length >= Math.max(min, 1)) {
+        const chunk = found.slice(0, FEE_SWEEP.perTransaction);
+        found = found.slice(chunk.length);
+        result.posted += await this.post(chunk);
+        for (const f of chunk) this.listed.delete(f.gift.chargeId);
       }
+    };
+    const take = async (bts: readonly Stripe.BalanceTransaction[]) => {
+      for (const bt of bts) {
+        const gift = waiting.get(sourceOf(bt) ?? '');
+        if (!gift) continue;
+        waiting.delete(gift.chargeId);
+        found.push({ gift, bt });
+      }
+      await flush(FEE_SWEEP.perTransaction);
     };
     // 1. Balance transactions an earlier sweep listed before their gifts settled.
     if (waiting.size > 0 && this.listed.size > 0) await take([...waiting.keys()].flatMap((charge) => this.listed.get(charge) ?? []));
@@ -145,6 +155,7 @@ export class PendingFeesService {
         after = page.data[page.data.length - 1].id;
       }
     }
+    await flush(1);
     for (const gift of stragglers.slice(0, FEE_SWEEP.stragglerReads)) {
       try {
         const charge = await this.stripe.retrieveCharge(gift.chargeId, { expand: ['balance_transaction'] });
@@ -177,7 +188,7 @@ export class PendingFeesService {
     while (this.listed.size > FEE_SWEEP.remembered) this.listed.delete(this.listed.keys().next().value!);
   }
 
-  /** Plans and records the fees of one page, in one transaction; answers how many were posted or became known. */
+  /** Plans and records these fees in one transaction; answers how many were posted or became known. */
   private async post(found: { gift: FeePendingCharge; bt: Stripe.BalanceTransaction }[]): Promise<number> {
     const plans = await this.tx.run((manager) => this.sync.settle(manager, found.map(({ gift, bt }) => ({ donationId: gift.donationId, facts: feeFacts(gift, bt) }))));
     return plans.filter((p) => p && p.next.donation.processingFee !== null).length;
