@@ -6,7 +6,11 @@
 //   the export, and for a campaign a tenth the size: flat memory means the peak does not grow with
 //   the rows), next to PostgreSQL COPY of the same rows (the floor);
 // - the newest page under load while entries are appended (its answer changes all the time);
-// - append cost (one entry, one transaction, as the ledger posts it) at 10 entries versus 1,000,000.
+// - append cost (one entry, one transaction, as the ledger posts it) at 10 entries versus 1,000,000;
+// - leaf format 1 (donor and message hashed in clear) against leaf format 3 (issue 17: salted
+//   commitments, values and salts stored beside the leaf) in the same run: page throughput, CSV
+//   export and append cost. A second large campaign holds the same entries in format 3; the appends
+//   alternate format-1 leaves (the appender's leaf builder swapped for the old one) and format-3 ones.
 // The entries are seeded with SQL (generate_series) straight into a separate bench database, with
 // leaf hashes, Merkle nodes, frontier and totals computed the way the appender computes them; the
 // bench checks that before measuring (leaf hashes recomputed in Node, root recomputed from every
@@ -51,7 +55,7 @@ const say = (line) => process.stdout.write(`[transparency] ${line}\n`);
 // Seeding: every column the appender writes, computed in SQL; the canonical JSON of the leaf is
 // written out key by key in RFC 8785 order (amount, balance, campaign, currency, donor,
 // donorCommitment, index, kind, message, purpose, time, v) and hashed as SHA-256(0x00 || json).
-const SEED_ENTRIES = `
+const SEED_ENTRIES_V1 = () => `
 INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
   public_message, payout_purpose, balance, leaf_hash, source_ref)
 SELECT $1::uuid, i, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM'), kind, amount, 'usd', donor, commitment, message, purpose, balance,
@@ -61,7 +65,33 @@ SELECT $1::uuid, i, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM'), kind, amount,
     || '","message":' || coalesce(to_json(message)::text, 'null') || ',"purpose":' || coalesce(to_json(purpose)::text, 'null')
     || ',"time":"' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '","v":1}', 'UTF8')),
   'bench:' || i
+FROM (${SEED_ROWS}) x`;
+
+// Leaf format 3 (issue 17): the same rows, donor name and message committed as SHA-256(salt || UTF-8
+// value) with a salt each (derived from the index here: the bench needs no secrecy), none for an
+// anonymous gift; the leaf's keys in RFC 8785 order (amount, balance, campaign, currency,
+// donorCommitment, donorHash, index, kind, messageHash, purpose, time, v).
+const SEED_ENTRIES_V3 = () => `
+INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
+  public_message, payout_purpose, balance, leaf_hash, source_ref, leaf_format, donor_hash, donor_salt, message_hash, message_salt)
+SELECT $1::uuid, i, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM'), kind, amount, 'usd', donor, commitment, message, purpose, balance,
+  sha256('\\x00'::bytea || convert_to(
+    '{"amount":"' || amount || '","balance":"' || balance || '","campaign":"' || $3::text || '","currency":"usd"'
+    || ',"donorCommitment":' || coalesce('"' || commitment || '"', 'null') || ',"donorHash":' || coalesce('"' || encode(donor_hash, 'hex') || '"', 'null')
+    || ',"index":' || i || ',"kind":"' || kind || '","messageHash":' || coalesce('"' || encode(message_hash, 'hex') || '"', 'null')
+    || ',"purpose":' || coalesce(to_json(purpose)::text, 'null')
+    || ',"time":"' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '","v":3}', 'UTF8')),
+  'bench:' || i, 3, donor_hash, donor_salt, message_hash, message_salt
 FROM (
+  SELECT *, sha256(donor_salt || convert_to(donor, 'UTF8')) AS donor_hash, sha256(message_salt || convert_to(message, 'UTF8')) AS message_hash FROM (
+    SELECT *,
+      CASE WHEN donor IS NOT NULL AND donor <> 'Anonymous' THEN sha256(convert_to('bench-donor-salt-' || i, 'UTF8')) END AS donor_salt,
+      CASE WHEN message IS NOT NULL THEN sha256(convert_to('bench-message-salt-' || i, 'UTF8')) END AS message_salt
+    FROM (${SEED_ROWS}) x
+  ) salted
+) committed`;
+
+const SEED_ROWS = `
   SELECT *, (sum(amount) OVER (ORDER BY i))::bigint AS balance FROM (
     SELECT i, at, kind,
       CASE kind WHEN 'donation' THEN 500 + (i * 7919 % 100) * 100 WHEN 'fee' THEN -(30 + i % 50) WHEN 'platform_fee' THEN -(20 + i % 30)
@@ -86,8 +116,7 @@ FROM (
         END AS kind
       FROM generate_series(0, $2::bigint - 1) AS i
     ) k
-  ) b
-) x`;
+  ) b`;
 
 /** Interior nodes of level `level` from the completed pairs of the level below (what appends store). */
 const SEED_LEVEL = (level) => {
@@ -98,7 +127,7 @@ const SEED_LEVEL = (level) => {
     SELECT $1::uuid, ${level}, idx / 2, sha256('\\x01'::bytea || hash || next) FROM (${source}) s WHERE idx % 2 = 0 AND next IS NOT NULL`;
 };
 
-async function seedCampaign(client, slug, size) {
+async function seedCampaign(client, slug, size, format = 1) {
   const org = await client.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, [`Bench ${slug}`]);
   const campaign = await client.query(
     `INSERT INTO campaigns (organization_id, slug, title, currency, goal_amount, funding_model, language, platform_fee_bps, status, published_at)
@@ -106,7 +135,7 @@ async function seedCampaign(client, slug, size) {
     [org.rows[0].id, slug, `Bench campaign with ${size.toLocaleString('en-US')} entries`],
   );
   const id = campaign.rows[0].id;
-  await client.query(SEED_ENTRIES, [id, size, id]);
+  await client.query(format === 3 ? SEED_ENTRIES_V3() : SEED_ENTRIES_V1(), [id, size, id]);
   for (let level = 1; ; level++) {
     const inserted = await client.query(SEED_LEVEL(level), [id]);
     if (inserted.rowCount === 0) break;
@@ -141,7 +170,7 @@ async function seedCampaign(client, slug, size) {
          + (SELECT count(*) FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'donation' AND (donor_commitment IS NOT NULL OR donor_name IS NULL OR donor_name = 'Anonymous'))`,
     [id, size, rootHash, domain.encodeFrontier(frontier)],
   );
-  return { id, slug, rootHash };
+  return { id, slug, rootHash, format };
 }
 
 /** Recomputes the root from every leaf hash (in keyset batches), independently of the seeded nodes. */
@@ -178,7 +207,10 @@ async function checkServed(api, campaign, size) {
   for (const query of ['order=asc&limit=200', 'limit=200']) {
     const page = await getJson(`${api}/api/v1/public/campaigns/${campaign.slug}/ledger?${query}`);
     for (const entry of page.entries) {
+      if (entry.v !== campaign.format) throw new Error(`entry ${entry.index}: leaf format ${entry.v}, seeded ${campaign.format}`);
       if (domain.publicLeafHash(domain.toLeaf(entry)).toString('hex') !== entry.leafHash) throw new Error(`entry ${entry.index}: SQL leaf hash differs from the canonical JSON hash`);
+      const problems = domain.checkPersonalFields(entry).problems;
+      if (problems.length > 0) throw new Error(`entry ${entry.index}: ${problems.join('; ')}`);
     }
   }
   const index = Math.floor(size * 0.61803);
@@ -266,13 +298,25 @@ async function openAppender() {
   const context = await NestFactory.createApplicationContext(AppendBenchModule, { logger: false });
   const runner = context.get(TransactionRunner);
   const appender = context.get(PublicLedgerAppender);
-  const append = (campaign, n) =>
-    runner.run((manager) =>
+  // Format-1 leaves, as every entry was before issue 17: the appender's leaf builder swapped for the
+  // old one on this instance for the call (appends run one at a time here).
+  const formatOne = (input, index, time, balance, terms, checked) => ({
+    leaf: {
+      v: 1, campaign: input.campaignId, index, time, kind: input.kind, amount: input.amount.toString(), currency: input.currency,
+      donor: checked.donor, donorCommitment: input.donorCommitment ?? null, message: checked.message, purpose: checked.purpose, balance: balance.toString(),
+    },
+    committed: { donorHash: null, donorSalt: null, messageHash: null, messageSalt: null },
+  });
+  const append = (campaign, n, format = 3) => {
+    if (format === 1) appender.leafOf = formatOne;
+    else delete appender.leafOf;
+    return runner.run((manager) =>
       appender.append(manager, {
         campaignId: campaign.id, kind: 'donation', amount: 2500n, currency: 'usd', occurredAt: new Date(Date.UTC(2026, 0, 1) + n * 1000),
         donorDisplayName: `Bench donor ${n}`, donorCommitment: null, publicMessage: 'Appended by the benchmark', payoutPurpose: null, sourceRef: randomUUID(),
       }),
-    );
+    ).finally(() => delete appender.leafOf);
+  };
   return { append, close: () => context.close() };
 }
 
@@ -309,21 +353,24 @@ async function liveNewestPage(apiBase, campaign, appender) {
 
 async function appendCosts(appender, campaigns) {
   const append = appender.append;
-  for (let n = 0; n < 20; n++) for (const c of campaigns) await append(c, n); // warm-up
-  const times = new Map(campaigns.map((c) => [c.id, []]));
-  // Interleaved so both sizes see the same machine state.
+  const formats = [1, 3];
+  for (let n = 0; n < 20; n++) for (const c of campaigns) for (const f of formats) await append(c, n, f); // warm-up
+  const times = new Map(campaigns.flatMap((c) => formats.map((f) => [`${c.id}|${f}`, []])));
+  // Interleaved so both sizes and both leaf formats see the same machine state.
   for (let n = 0; n < APPENDS; n++) {
     for (const c of campaigns) {
-      const start = process.hrtime.bigint();
-      await append(c, 1000 + n);
-      times.get(c.id).push(ms(start));
+      for (const f of formats) {
+        const start = process.hrtime.bigint();
+        await append(c, 1000 + n, f);
+        times.get(`${c.id}|${f}`).push(ms(start));
+      }
     }
   }
-  return campaigns.map((c) => {
-    const sorted = times.get(c.id).sort((a, b) => a - b);
+  return campaigns.flatMap((c) => formats.map((format) => {
+    const sorted = times.get(`${c.id}|${format}`).sort((a, b) => a - b);
     const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-    return { campaign: c, mean, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-  });
+    return { campaign: c, format, mean, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,6 +381,7 @@ let api;
 let bare;
 let appender;
 const rows = [];
+let bigV3;
 try {
   await runMigrations(dbUrl);
   const client = new pg.Client({ connectionString: dbUrl });
@@ -346,6 +394,9 @@ try {
     let start = process.hrtime.bigint();
     big = await seedCampaign(client, 'bench-million', SIZE);
     say(`seeded ${SIZE.toLocaleString('en-US')} entries with SQL in ${(ms(start) / 1000).toFixed(1)} s`);
+    start = process.hrtime.bigint();
+    bigV3 = await seedCampaign(client, 'bench-million-v3', SIZE, 3);
+    say(`seeded ${SIZE.toLocaleString('en-US')} format-3 entries with SQL in ${(ms(start) / 1000).toFixed(1)} s`);
     small = await seedCampaign(client, 'bench-ten', SMALL);
     mid = await seedCampaign(client, 'bench-tenth', MID);
     await client.query(`VACUUM ANALYZE public_ledger_entries`);
@@ -353,6 +404,7 @@ try {
     start = process.hrtime.bigint();
     const recomputed = await recomputeRoot(client, big.id, SIZE);
     if (!recomputed.equals(big.rootHash)) throw new Error('the root recomputed from every leaf differs from the seeded tree');
+    if (!(await recomputeRoot(client, bigV3.id, SIZE)).equals(bigV3.rootHash)) throw new Error('the format-3 root recomputed from every leaf differs from the seeded tree');
     say(`root recomputed from all ${SIZE.toLocaleString('en-US')} leaves in ${(ms(start) / 1000).toFixed(1)} s: matches`);
   } finally {
     await client.end();
@@ -368,7 +420,8 @@ try {
   const apiBase = `http://127.0.0.1:${API_PORT}`;
   await waitForHttp(`${apiBase}/health/live`);
   await checkServed(apiBase, big, SIZE);
-  say('served entries, signed checkpoint and an inclusion proof verify');
+  await checkServed(apiBase, bigV3, SIZE);
+  say('served entries (formats 1 and 3, commitments opened), signed checkpoints and inclusion proofs verify');
 
   const deep = Buffer.from(`b${Math.floor(SIZE / 2)}`).toString('base64url');
   const routes = [
@@ -378,7 +431,12 @@ try {
     { name: 'HTML ledger page, middle', path: `/c/${big.slug}/ledger?cursor=${deep}`, html: true },
     { name: `JSON ledger, newest (${SMALL} entries)`, path: `/api/v1/public/campaigns/${small.slug}/ledger` },
     { name: 'JSON report', path: `/api/v1/public/campaigns/${big.slug}/report` },
+    { name: 'JSON ledger, newest 50 (v3)', path: `/api/v1/public/campaigns/${bigV3.slug}/ledger`, pair: 0 },
+    { name: 'JSON ledger, middle (v3)', path: `/api/v1/public/campaigns/${bigV3.slug}/ledger?cursor=${deep}`, pair: 1 },
+    { name: 'HTML ledger, newest 50 (v3)', path: `/c/${bigV3.slug}/ledger`, html: true, pair: 2 },
+    { name: 'HTML ledger, middle (v3)', path: `/c/${bigV3.slug}/ledger?cursor=${deep}`, html: true, pair: 3 },
   ];
+  const measured = [];
   const bodies = {};
   for (const route of routes) {
     const res = await fetch(`${apiBase}${route.path}`, { headers: { accept: route.html ? 'text/html' : 'application/json' } });
@@ -393,11 +451,18 @@ try {
     const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
     const ours = await load(`${apiBase}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
     const size = `${(Buffer.byteLength(bodies[route.path]) / 1024).toFixed(1)} kB`;
+    measured.push(ours);
     rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x`);
   }
   const uncached = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE);
   rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor (no bare Node figure)`);
+  const uncachedV3 = await loadUncached(`${apiBase}/api/v1/public/campaigns/${bigV3.slug}/ledger`, SIZE);
+  rows.push(`${'JSON ledger, random depths (v3)'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[7].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncachedV3.rps).padStart(6)} req/s (p99 ${uncachedV3.p99} ms) | never cached`);
   report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes (50 connections, ${DURATION} s)`, rows);
+  const change = (before, after) => `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)} %`;
+  const formatRows = routes.flatMap((route, i) => (route.pair === undefined ? [] : [[routes[route.pair], measured[route.pair], measured[i], route]]))
+    .map(([v1Route, v1, v3, v3Route]) => `${v1Route.name.padEnd(32)} format 1 ${fmt(v1.rps).padStart(6)} req/s, format 3 ${fmt(v3.rps).padStart(6)} req/s (${change(v1.rps, v3.rps)}); body ${(Buffer.byteLength(bodies[v1Route.path]) / 1024).toFixed(1)} → ${(Buffer.byteLength(bodies[v3Route.path]) / 1024).toFixed(1)} kB`);
+  formatRows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} format 1 ${fmt(uncached.rps).padStart(6)} req/s, format 3 ${fmt(uncachedV3.rps).padStart(6)} req/s (${change(uncached.rps, uncachedV3.rps)}) (never cached: the keyset read and JSON of every page)`);
 
   const apiPid = api.child.pid;
   const small10 = await exportCsv(`${apiBase}/c/${small.slug}/ledger.csv`, apiPid);
@@ -406,6 +471,9 @@ try {
   if (csv.lines !== SIZE + 1) throw new Error(`CSV export has ${csv.lines} lines, expected ${SIZE + 1}`);
   const gzipped = await exportCsv(`${apiBase}/c/${big.slug}/ledger.csv`, apiPid, 'gzip');
   if (gzipped.lines !== SIZE + 1) throw new Error(`gzip CSV export has ${gzipped.lines} lines, expected ${SIZE + 1}`);
+  const csvV3 = await exportCsv(`${apiBase}/c/${bigV3.slug}/ledger.csv`, apiPid);
+  if (csvV3.lines !== SIZE + 1) throw new Error(`format-3 CSV export has ${csvV3.lines} lines, expected ${SIZE + 1}`);
+  formatRows.push(`${'CSV export, every entry'.padEnd(32)} format 1 ${(csv.time / 1000).toFixed(2)} s ${(csv.bytes / 1024 / 1024).toFixed(0)} MB, format 3 ${(csvV3.time / 1000).toFixed(2)} s ${(csvV3.bytes / 1024 / 1024).toFixed(0)} MB (${change(csv.time, csvV3.time)} time)`);
   const floor = copyBaseline(big.id);
   report(`CSV export of ${SIZE.toLocaleString('en-US')} entries (streamed from COPY … TO STDOUT)`, [
     `api        ${(csv.time / 1000).toFixed(2)} s, ${(csv.bytes / 1024 / 1024).toFixed(0)} MB, ${fmt(SIZE / (csv.time / 1000))} rows/s; API process RSS ${mb(csv.before)} before, peak ${mb(csv.peak)} during (+${mb(csv.peak - csv.before)})`,
@@ -424,9 +492,16 @@ try {
   api = undefined;
 
   const costs = await appendCosts(appender, [small, big]);
-  report(`Append one public entry (own transaction, as the ledger posts it): ${APPENDS} appends to each log after 20 warm-up appends, interleaved`, costs.map((c) =>
-    `${c.campaign === big ? `log of ${SIZE.toLocaleString('en-US')}` : `log of ${SMALL}`}`.padEnd(20) + `mean ${c.mean.toFixed(2)} ms, p50 ${c.p50.toFixed(2)} ms, p99 ${c.p99.toFixed(2)} ms`,
-  ).concat([`ratio of means (large / small) ${(costs[1].mean / costs[0].mean).toFixed(2)}x`]));
+  const costOf = (campaign, format) => costs.find((c) => c.campaign === campaign && c.format === format);
+  report(`Append one public entry (own transaction, as the ledger posts it): ${APPENDS} appends of each leaf format to each log after 20 warm-up appends, interleaved`, costs.map((c) =>
+    `${c.campaign === big ? `log of ${SIZE.toLocaleString('en-US')}` : `log of ${SMALL}`}, format ${c.format}`.padEnd(30) + `mean ${c.mean.toFixed(2)} ms, p50 ${c.p50.toFixed(2)} ms, p99 ${c.p99.toFixed(2)} ms`,
+  ).concat([`ratio of means (large / small, format 3) ${(costOf(big, 3).mean / costOf(small, 3).mean).toFixed(2)}x`]));
+  for (const campaign of [small, big]) {
+    const v1 = costOf(campaign, 1);
+    const v3 = costOf(campaign, 3);
+    formatRows.push(`${`append, log of ${campaign === big ? SIZE.toLocaleString('en-US') : SMALL}`.padEnd(32)} format 1 mean ${v1.mean.toFixed(2)} ms (p50 ${v1.p50.toFixed(2)}), format 3 mean ${v3.mean.toFixed(2)} ms (p50 ${v3.p50.toFixed(2)}) (${change(v1.mean, v3.mean)} mean, ${change(v1.p50, v3.p50)} p50)`);
+  }
+  report('Leaf format 1 (before issue 17) vs format 3 (personal fields committed), same run: goal ≤ +10 % append cost, ≤ -10 % page throughput', formatRows);
 } finally {
   await api?.stop();
   await bare?.stop();

@@ -67,7 +67,7 @@ describe('campaign terms once donors gave (API, sandbox, worker, public ledger)'
     // A story edit is not a change of terms.
     expect((await edit(campaign.id, { story: 'Now with photos.' })).status).toBe(200);
 
-    // Four public entries, each the change as it happened, amount 0, leaf format 2.
+    // Four public entries, each the change as it happened, amount 0, leaf format 3 (format 2 before issue 17: terms, no personal fields).
     const entries = await termEntries(campaign.slug);
     expect(entries.map((e) => e.terms)).toEqual([
       [{ field: 'goal', from: '100000', to: '80000' }],
@@ -75,7 +75,7 @@ describe('campaign terms once donors gave (API, sandbox, worker, public ledger)'
       [{ field: 'endsAt', from: endsAt.toISOString(), to: first.toISOString() }],
       [{ field: 'endsAt', from: first.toISOString(), to: second.toISOString() }],
     ]);
-    for (const e of entries) expect(e).toMatchObject({ v: 2, kind: 'terms_changed', amount: '0', donor: null, message: null, purpose: null });
+    for (const e of entries) expect(e).toMatchObject({ v: 3, kind: 'terms_changed', amount: '0', donor: null, donorHash: null, message: null, messageHash: null, purpose: null });
     // No money moved: the balance and every total are the gift's alone.
     const report = (await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/report`).expect(200)).body;
     const moneyEntries = report.report.entries - 4;
@@ -83,7 +83,7 @@ describe('campaign terms once donors gave (API, sandbox, worker, public ledger)'
     expect(report.report.byKind.terms_changed).toBeUndefined();
     const all = (await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/ledger`).query({ order: 'asc', limit: 200 }).expect(200)).body.entries as Json[];
     expect(all.filter((e) => e.kind !== 'terms_changed')).toHaveLength(moneyEntries);
-    expect(all.filter((e) => e.kind !== 'terms_changed').every((e) => e.v === 1 && !('terms' in e))).toBe(true);
+    expect(all.filter((e) => e.kind !== 'terms_changed').every((e) => e.v === 3 && !('terms' in e))).toBe(true);
     expect(all[all.length - 1].balance).toBe(report.report.balance);
     await expectLedgerSound(world.db);
 

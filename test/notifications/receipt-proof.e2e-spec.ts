@@ -90,9 +90,11 @@ describe('offline receipt proofs checked by the built verifier CLI', () => {
     expect(proof).toMatchObject({
       format: 'ataa-receipt-proof', version: 1, leafIndex: Number(row.public_leaf_index), leafHash: row.leaf_hash,
       campaign: { id: campaign.id, slug: campaign.slug, url: `${world.config.PUBLIC_BASE_URL}/c/${campaign.slug}` },
-      leaf: { kind: 'donation', amount: '2500', donor: 'Omar Khalid', message: 'For the wells', campaign: campaign.id },
+      // Leaf format 3: the name and message are committed (salted SHA-256), never in the leaf itself.
+      leaf: { v: 3, kind: 'donation', amount: '2500', donorHash: expect.stringMatching(/^[0-9a-f]{64}$/), messageHash: expect.stringMatching(/^[0-9a-f]{64}$/), campaign: campaign.id },
       donorCommitment: null,
     });
+    expect(JSON.stringify(proof.leaf)).not.toMatch(/Omar|wells/);
     expect(proof.treeSize).toBeGreaterThan(proof.leafIndex);
     const published = await request(world.apiUrl).get('/.well-known/ataa-transparency.pub').expect(200);
     expect(proof.verifierKey).toBe(published.text.trim());
@@ -127,7 +129,8 @@ describe('offline receipt proofs checked by the built verifier CLI', () => {
     };
     const cases: [string, string, RegExp][] = [
       ['amount raised', tampered(proof, (d) => { d.leaf.amount = '250000'; }), /the leaf's fields hash to/],
-      ['name changed', tampered(proof, (d) => { d.leaf.donor = 'Someone Else'; }), /the leaf's fields hash to/],
+      ['name commitment changed', tampered(proof, (d) => { d.leaf.donorHash = '0'.repeat(64); }), /the leaf's fields hash to/],
+      ['a name added to the leaf', tampered(proof, (d) => { d.leaf.donor = 'Someone Else'; }), /leaf has fields that are not hashed: donor/],
       ['proof replaced', tampered(proof, (d) => { d.inclusionProof = ['A'.repeat(43) + '=']; }), /inclusion proof fails/],
       ['checkpoint signature altered', tampered(proof, (d) => { d.checkpoint = alterSignature(d.checkpoint); }), /checkpoint signature: signature is invalid/],
       ['index beyond the tree', tampered(proof, (d) => { d.leafIndex = d.treeSize; d.leaf.index = d.treeSize; }), /is not below the tree size/],
@@ -158,7 +161,7 @@ describe('offline receipt proofs checked by the built verifier CLI', () => {
     await pay(campaign.slug, { amount: 'other', customAmount: '10', anonymous: 'on', donorName: 'Layla Haddad', donorEmail: 'layla-proof@example.org' });
     await pay(campaign.slug, { amount: 'other', customAmount: '12', donorEmail: 'third-proof@example.org' });
     const anonymous = proofOf(await mailTo('layla-proof@example.org')).proof;
-    expect(anonymous.leaf).toMatchObject({ donor: 'Anonymous', donorCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(anonymous.leaf).toMatchObject({ v: 3, donorHash: null, donorCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(anonymous.donorCommitment).toMatchObject({ name: 'Layla Haddad', salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const anonymousRun = await verifier.verify(['--receipt', save(anonymous)], { offline: true });
     expect(anonymousRun.code).toBe(0);

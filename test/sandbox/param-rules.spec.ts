@@ -22,7 +22,7 @@ describe('the Stripe sandbox\'s generated parameter rules', () => {
   }, 150_000);
 
   it('cover every route the sandbox serves', () => {
-    const routes = [...readFileSync(join(root, 'apps/stripe-sandbox/src/http/api-routes.ts'), 'utf8').matchAll(/route\('(GET|POST)', '([^']+)'/g)].map((m) => `${m[1]} ${m[2]}`);
+    const routes = [...readFileSync(join(root, 'apps/stripe-sandbox/src/http/api-routes.ts'), 'utf8').matchAll(/route\('(GET|POST|DELETE)', '([^']+)'/g)].map((m) => `${m[1]} ${m[2]}`);
     expect(routes.length).toBeGreaterThan(20);
     expect(Object.keys(PARAM_RULES).sort()).toEqual([...routes].sort());
   });

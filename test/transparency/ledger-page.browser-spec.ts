@@ -49,6 +49,34 @@ describe('ledger and report pages in a real browser', () => {
     await page.close();
   });
 
+  it('opens every format-3 commitment, reports a redacted field as redacted, and fails on a value put back', async () => {
+    const redactFirstNamed = (body: { entries: Record<string, unknown>[] }, reinsert: boolean) => {
+      const entry = body.entries.find((e) => e.donorHash !== null)!;
+      const name = entry.donor;
+      Object.assign(entry, { donor: reinsert ? `${String(name)}!` : null, donorSalt: null, redacted: { donor: { reason: 'erased', note: null, at: '2026-04-01T00:00:00.000Z' } } });
+      return entry.index;
+    };
+    for (const reinsert of [false, true]) {
+      const page = await browser.newPage();
+      let index: unknown = null;
+      await page.route('**/api/v1/public/campaigns/clean-water/ledger**', async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        index = redactFirstNamed(body, reinsert);
+        await route.fulfill({ response, body: JSON.stringify(body) });
+      });
+      await page.goto(`${base}/c/clean-water/ledger?lang=en`);
+      if (reinsert) {
+        await page.waitForSelector('#verification[data-state="failed"]', { timeout: 30_000 });
+        expect(await page.textContent('#verification-detail')).toBe(`entry ${String(index)} was tampered with: donor: a value or salt was put back into a redacted field`);
+      } else {
+        await page.waitForSelector('#verification[data-state="verified"]', { timeout: 30_000 });
+        expect(await page.textContent('#verification-detail')).toContain('1 personal field(s) on this page were removed (erasure or moderation); every other commitment opens.');
+      }
+      await page.close();
+    }
+  });
+
   it('renders the Arabic report right-to-left with a readable chart', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/c/clean-water/report`);

@@ -1,19 +1,19 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { TransactionRunner } from '@ataa/database';
 import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
-import { PublicLedgerAppender, signerFromConfig } from '@ataa/transparency';
+import { PublicLedgerAppender, PublicLedgerRedactor, signerFromConfig } from '@ataa/transparency';
 import { runVerifier } from '../../apps/verifier/src/main.js';
 import { FetchLike, verifyCampaign } from '../../apps/verifier/src/verifier.js';
 import {
-  campaignOrigin, createSigner, formatVerifierKey, merkleRoot, parseCheckpoint, publicLeafHash, signCheckpoint, toLeaf, verifyCheckpoint, parseVerifierKey,
+  campaignOrigin, createSigner, formatVerifierKey, merkleRoot, parseCheckpoint, personalCommitment, publicLeafHash, signCheckpoint, toLeaf, verifyCheckpoint, parseVerifierKey,
   verifyInclusion, verifyConsistency,
 } from '../../libs/transparency/src/domain/index.js';
-import { appendEntries, insertCampaign, rewriteLedgerEntries, sampleHistory, startTamperingMirror } from './support.js';
+import { appendEntries, insertCampaign, insertLegacyEntries, rewriteLedgerEntries, sampleHistory, startTamperingMirror } from './support.js';
 
 type Json = Record<string, any>;
 
@@ -105,9 +105,14 @@ describe('public ledger over HTTP and the independent verifier', () => {
     const res = await http().get(`${api}/ledger`).query({ limit: 200 }).expect(200);
     const text = JSON.stringify(res.body);
     expect(text).not.toMatch(/sourceRef|source_ref|@|cus_|pm_|ch_|pi_/);
-    expect(Object.keys(res.body.entries[0]).sort()).toEqual(['amount', 'balance', 'campaign', 'currency', 'donor', 'donorCommitment', 'index', 'kind', 'leafHash', 'message', 'purpose', 'time', 'v']);
+    // Leaf format 3: the leaf's fields (personal ones as commitments), then each value and its salt, the redactions, the leaf hash.
+    expect(Object.keys(res.body.entries[0])).toEqual([
+      'v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donorHash', 'donorCommitment', 'messageHash', 'purpose', 'balance',
+      'donor', 'donorSalt', 'message', 'messageSalt', 'redacted', 'leafHash',
+    ]);
+    expect(res.body.entries.every((e: Json) => e.v === 3)).toBe(true);
     const anonymous = res.body.entries.find((e: Json) => e.index === 3);
-    expect(anonymous).toMatchObject({ donor: 'Anonymous', donorCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(anonymous).toMatchObject({ donor: 'Anonymous', donorHash: null, donorSalt: null, donorCommitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('answers bad query parameters with 400 and drafts or unknown campaigns with 404', async () => {
@@ -176,13 +181,13 @@ describe('public ledger over HTTP and the independent verifier', () => {
     expect(verifyConsistency(6, 11, consistency.body.proof.map((p: string) => Buffer.from(p, 'base64')), merkleRoot(leaves.slice(0, 6)), checkpoint.rootHash)).toBe(true);
   });
 
-  it('caches with ETags: 304 when unchanged, long-lived for pages of old entries', async () => {
+  it('caches with ETags: 304 when unchanged, longer for pages of old entries (not immutable: a redaction may change them)', async () => {
     const first = await http().get(`${api}/ledger`).query({ limit: 3 }).expect(200);
     expect(first.headers.etag).toBeDefined();
     expect(first.headers['cache-control']).toContain('max-age=5');
     await http().get(`${api}/ledger`).query({ limit: 3 }).set('if-none-match', first.headers.etag).expect(304);
     const old = await http().get(`${api}/ledger`).query({ limit: 3, cursor: first.body.page.next }).expect(200);
-    expect(old.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(old.headers['cache-control']).toBe('public, max-age=600');
   });
 
   it('streams the CSV export and renders the pages in English and Arabic', async () => {
@@ -192,7 +197,7 @@ describe('public ledger over HTTP and the independent verifier', () => {
     expect([csv.headers['transfer-encoding'], csv.headers['content-length']]).toEqual(['chunked', undefined]);
     const lines = csv.text.trim().split('\n');
     expect(lines).toHaveLength(12);
-    expect(lines[0]).toBe('index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms');
+    expect(lines[0]).toBe('index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms,v,donor_hash,donor_salt,message_hash,message_salt,redacted');
     expect(lines[10]).toContain(',payout,-8000,-80.00,usd,,,,Blankets and heaters,');
 
     const page = await http().get('/c/winter-relief/ledger').expect(200);
@@ -276,6 +281,71 @@ describe('public ledger over HTTP and the independent verifier', () => {
     }
   });
 
+  it('new gifts are format 3; after erasure and moderation the ledger, CSV and page show no trace and the CLI still verifies', async () => {
+    const id = await insertCampaign(env.database.url, { slug: 'erasure-e2e', title: 'Erasure' });
+    // Two entries from before format 3, then gifts appended now (format 3).
+    const legacyRef = randomUUID();
+    await insertLegacyEntries(env.database.url, id, [{ kind: 'donation', amount: 4000n, donor: 'Nadia Legacy', message: 'Old words', sourceRef: legacyRef }, { kind: 'fee', amount: -120n }]);
+    const hudaRef = randomUUID();
+    await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), id, [
+      { kind: 'donation', amount: 2500n, occurredAt: new Date('2026-03-01T00:00:00Z'), donorDisplayName: 'Huda Erasable', publicMessage: 'Warm wishes', sourceRef: hudaRef },
+      { kind: 'donation', amount: 1000n, occurredAt: new Date('2026-03-02T00:00:00Z'), donorDisplayName: 'Omar', publicMessage: 'Visit my-shop.example' },
+    ]);
+    const ledger = () => http().get('/api/v1/public/campaigns/erasure-e2e/ledger').query({ order: 'asc' }).expect(200);
+    expect((await ledger()).body.entries.map((e: Json) => e.v)).toEqual([1, 1, 3, 3]);
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    expect(await runVerifier([`${base}/c/erasure-e2e`], io)).toBe(0);
+    const before = (await ledger()).body;
+
+    const redactor = app.get(PublicLedgerRedactor);
+    const done = await app.get(TransactionRunner).run((manager) => redactor.redact(manager, [
+      { campaignId: id, target: { sourceRefs: [hudaRef, legacyRef] }, fields: ['donor', 'message'], reason: 'erased', note: null },
+      { campaignId: id, target: { indexes: [3] }, fields: ['message'], reason: 'hidden', note: 'Advertising' },
+    ]));
+    expect(done).toEqual([{ campaignId: id, indexes: [0, 2, 3] }]);
+
+    // Same log: size, root, leaf hashes; the personal values are gone from JSON, CSV and the page.
+    const after = (await ledger()).body;
+    expect([after.size, after.rootHash]).toEqual([before.size, before.rootHash]);
+    expect(after.entries.map((e: Json) => e.leafHash)).toEqual(before.entries.map((e: Json) => e.leafHash));
+    expect(after.entries[2]).toMatchObject({ donor: null, donorSalt: null, message: null, messageSalt: null, donorHash: before.entries[2].donorHash, redacted: { donor: { reason: 'erased' } } });
+    expect(after.entries[3]).toMatchObject({ donor: 'Omar', message: null, redacted: { message: { reason: 'hidden', note: 'Advertising' } } });
+    const csv = await http().get('/c/erasure-e2e/ledger.csv').expect(200);
+    const page = await http().get('/c/erasure-e2e/ledger').expect(200);
+    for (const text of [JSON.stringify(after), csv.text, page.text]) expect(text).not.toMatch(/Huda|Warm wishes|Nadia|Old words|my-shop/);
+    expect(csv.text.trim().split('\n')[3]).toMatch(/,3,[0-9a-f]{64},,[0-9a-f]{64},,donor:erased;message:erased$/);
+    expect(page.text).toContain('Hidden by moderation: Advertising');
+    expect(page.text).toContain('Removed at the donor’s request');
+
+    // The independent verifier: still verified; it names what was redacted and which entry it could not recompute.
+    out.length = 0;
+    expect(await runVerifier([`${base}/c/erasure-e2e`], io)).toBe(0);
+    const said = out.join('\n');
+    expect(said).toContain('entry 0: donor redacted (erased), unverifiable (format 1)');
+    expect(said).toContain('entry 2: donor redacted (erased)\n');
+    expect(said).toContain('entry 3: message redacted (hidden: Advertising)');
+    expect(out.at(-1)).toMatch(/^VERIFIED: 4 entries/);
+    const result = await verifyCampaign(`${base}/c/erasure-e2e`);
+    expect(result.redactions.map((r) => [r.index, r.field, r.reason, r.unverifiable])).toEqual([[0, 'donor', 'erased', true], [0, 'message', 'erased', true], [2, 'donor', 'erased', false], [2, 'message', 'erased', false], [3, 'message', 'hidden', false]]);
+
+    // A mirror that puts a value back into a redacted entry, or edits a salt: rejected, naming the entry.
+    const mirrors = [
+      await startTamperingMirror(base, rewriteLedgerEntries((es) => es.map((e) => (e.index === 2 ? { ...e, donor: 'Huda Erasable' } : e)))),
+      await startTamperingMirror(base, rewriteLedgerEntries((es) => es.map((e) => (e.index === 3 ? { ...e, donorSalt: '00'.repeat(32) } : e)))),
+    ];
+    try {
+      out.length = 0;
+      expect(await runVerifier([`${mirrors[0].url}/c/erasure-e2e`], io)).toBe(1);
+      expect(out.at(-1)).toBe('REJECTED: entry 2 was tampered with: donor: a value or salt was put back into a redacted field');
+      out.length = 0;
+      expect(await runVerifier([`${mirrors[1].url}/c/erasure-e2e`], io)).toBe(1);
+      expect(out.at(-1)).toBe('REJECTED: entry 3 was tampered with: donor: the value and salt do not open the commitment');
+    } finally {
+      for (const mirror of mirrors) await mirror.close();
+    }
+  });
+
   describe('rejects a tampered copy with a clear reason', () => {
     const url = () => `${base}/c/winter-relief`;
     const rejected = async (fetcher: FetchLike, extra: { previousCheckpoint?: string } = {}) => {
@@ -286,8 +356,16 @@ describe('public ledger over HTTP and the independent verifier', () => {
 
     it('an altered entry', async () => {
       expect(await rejected(tamperingFetch(rewriteEntries((es) => es.map((e) => (e.index === 2 ? { ...e, amount: '-100', balance: String(BigInt(e.balance) + 100n) } : e)))))).toMatch(/entry 2|balance/);
-      // Altered consistently (content, hash and balances): only the signed root can tell.
-      const forged = tamperingFetch(rewriteEntries((es) => es.map((e) => (e.index === 1 ? (() => { const x = { ...e, message: 'edited' }; return { ...x, leafHash: publicLeafHash(toLeaf(x)).toString('hex') }; })() : e))));
+      // A message changed without its commitment: the entry's own fields tell.
+      expect(await rejected(tamperingFetch(rewriteEntries((es) => es.map((e) => (e.index === 0 ? { ...e, message: 'edited' } : e))))))
+        .toBe('entry 0 was tampered with: message: the value and salt do not open the commitment');
+      // Altered consistently (value, salt, commitment and leaf hash): only the signed root can tell.
+      const recommitted = (e: Json) => {
+        const salt = 'ab'.repeat(32);
+        const x = { ...e, message: 'edited', messageSalt: salt, messageHash: personalCommitment(salt, 'edited') };
+        return { ...x, leafHash: publicLeafHash(toLeaf(x)).toString('hex') };
+      };
+      const forged = tamperingFetch(rewriteEntries((es) => es.map((e) => (e.index === 1 ? recommitted(e) : e))));
       expect(await rejected(forged)).toMatch(/do not hash to the signed root/);
     });
 

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { TransactionRunner } from '@ataa/database';
 import { baseUrlOf, createTestEnvironment, startTestApi } from '@ataa/testing';
 import { createDonorCommitment, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
+import { ANONYMOUS, appendToFrontier, emptyRoot, encodeFrontier, LEAF_VERSION, PublicLeaf, publicLeafHash } from '../../libs/transparency/src/domain/index.js';
 
 /**
  * A listening API on its own database with one published campaign whose public ledger holds the
@@ -123,4 +124,60 @@ export function rewriteLedgerEntries(change: (entries: Record<string, any>[]) =>
     page.entries = change(page.entries);
     return JSON.stringify(page);
   };
+}
+
+/**
+ * Writes format-1 entries (leaf holding donor and message in clear) as the appender did before leaf
+ * format 3, straight into the tables of a campaign with no log yet: the entries, their Merkle nodes,
+ * totals, donor names and the log head. Later appends (format 3) continue that log.
+ */
+export async function insertLegacyEntries(databaseUrl: string, campaignId: string, entries: { kind: 'donation' | 'fee'; amount: bigint; donor?: string | null; message?: string | null; sourceRef?: string }[]): Promise<{ index: number; sourceRef: string; leafHash: string }[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    let frontier: Buffer[] = [];
+    let root = emptyRoot();
+    let balance = 0n;
+    const names = new Set<string>();
+    let anonymous = 0;
+    const out: { index: number; sourceRef: string; leafHash: string }[] = [];
+    for (const [index, e] of entries.entries()) {
+      balance += e.amount;
+      const time = new Date(Date.UTC(2025, 11, 1) + index * 60_000).toISOString();
+      const donor = e.kind === 'donation' ? (e.donor ?? ANONYMOUS) : null;
+      const leaf: PublicLeaf = {
+        v: LEAF_VERSION, campaign: campaignId, index, time, kind: e.kind, amount: e.amount.toString(), currency: 'usd', donor, donorCommitment: null,
+        message: e.message ?? null, purpose: null, balance: balance.toString(),
+      };
+      const hash = publicLeafHash(leaf);
+      const appended = appendToFrontier(frontier, index, hash);
+      frontier = appended.frontier;
+      root = appended.root;
+      const sourceRef = e.sourceRef ?? randomUUID();
+      await client.query(
+        `INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, public_message, balance, leaf_hash, source_ref)
+         VALUES ($1, $2, $3, $4, $5, $6, 'usd', $7, $8, $9, $10, $11)`,
+        [campaignId, index, time, time.slice(0, 7), e.kind, e.amount.toString(), donor, leaf.message, balance.toString(), hash, sourceRef],
+      );
+      for (const node of appended.newNodes) await client.query(`INSERT INTO transparency_nodes (campaign_id, level, idx, hash) VALUES ($1, $2, $3, $4)`, [campaignId, node.level, node.index, node.hash]);
+      await client.query(
+        `INSERT INTO transparency_totals AS t (campaign_id, month, kind, entries, amount) VALUES ($1, $2, $3, 1, $4)
+         ON CONFLICT (campaign_id, month, kind) DO UPDATE SET entries = t.entries + 1, amount = t.amount + EXCLUDED.amount`,
+        [campaignId, time.slice(0, 7), e.kind, e.amount.toString()],
+      );
+      if (donor !== null && donor !== ANONYMOUS) names.add(donor);
+      else if (e.kind === 'donation') anonymous++;
+      out.push({ index, sourceRef, leafHash: hash.toString('hex') });
+    }
+    for (const name of names) await client.query(`INSERT INTO transparency_donors (campaign_id, donor_name) VALUES ($1, $2)`, [campaignId, name]);
+    await client.query(
+      `INSERT INTO transparency_logs (campaign_id, currency, size, root_hash, frontier, balance, donors) VALUES ($1, 'usd', $2, $3, $4, $5, $6)`,
+      [campaignId, entries.length, root, encodeFrontier(frontier), balance.toString(), names.size + anonymous],
+    );
+    await client.query('COMMIT');
+    return out;
+  } finally {
+    await client.end();
+  }
 }

@@ -1,11 +1,31 @@
 // In-browser verification of the public ledger page (no server trust): recomputes each entry's
 // RFC 6962 leaf hash from its RFC 8785 canonical JSON, checks its inclusion proof against the
 // signed checkpoint's root, and checks the checkpoint's Ed25519 signature with the published key.
+// Format-3 entries: each personal field's commitment SHA-256(salt || UTF-8 value) is opened with the
+// served value and salt, or the field is reported redacted (with its reason). A redacted format-1/2
+// entry cannot be recomputed (its leaf hashed the removed value): its served leaf hash is used and
+// the entry is reported as "redacted, unverifiable". Mirrors libs/transparency/src/domain/public-entry.ts.
 // Loaded as a module (the CSP forbids inline scripts); data comes from #verification's attributes.
 
 const LEAF_FIELDS = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donor', 'donorCommitment', 'message', 'purpose', 'balance'];
-/** Leaf format 2 (a `terms_changed` entry): format 1 plus the committed `terms`. */
+/** Leaf format 2 (a `terms_changed` entry before format 3): format 1 plus the committed `terms`. */
 const LEAF_FIELDS_V2 = [...LEAF_FIELDS, 'terms'];
+/** Leaf format 3 (every entry since): personal fields replaced by their commitments; `terms` on a terms_changed entry. */
+const LEAF_FIELDS_V3 = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donorHash', 'donorCommitment', 'messageHash', 'purpose', 'balance'];
+/** The personal fields: value, its commitment in the leaf, its salt (PERSONAL_FIELDS). */
+const PERSONAL_FIELDS = [
+  { field: 'donor', hash: 'donorHash', salt: 'donorSalt' },
+  { field: 'message', hash: 'messageHash', salt: 'messageSalt' },
+];
+const ANONYMOUS = 'Anonymous';
+const REASONS = ['erased', 'hidden'];
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function leafFieldsOf(entry) {
+  if (entry.v === 2) return LEAF_FIELDS_V2;
+  if (entry.v === 3) return entry.kind === 'terms_changed' ? [...LEAF_FIELDS_V3, 'terms'] : LEAF_FIELDS_V3;
+  return LEAF_FIELDS;
+}
 
 /** RFC 8785 canonical JSON (the same rules as libs/transparency/src/domain/canonical-json.ts). */
 export function canonicalJson(value) {
@@ -35,8 +55,50 @@ const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export async function leafHashOf(entry) {
   const leaf = {};
-  for (const f of entry.v === 2 ? LEAF_FIELDS_V2 : LEAF_FIELDS) leaf[f] = entry[f] === undefined ? null : entry[f];
+  for (const f of leafFieldsOf(entry)) leaf[f] = entry[f] === undefined ? null : entry[f];
   return sha256(concat(new Uint8Array([0]), encoder.encode(canonicalJson(leaf))));
+}
+
+const fromHex = (hex) => Uint8Array.from(hex.match(/../g) || [], (b) => parseInt(b, 16));
+const isPersonal = (field, value) => typeof value === 'string' && value.length > 0 && !(field === 'donor' && value === ANONYMOUS);
+
+/**
+ * The personal fields of a served entry (checkPersonalFields in the domain): returns
+ * { redacted: [{ field, reason, note }], unverifiable } or throws naming the entry when a value,
+ * salt, commitment or redaction record was tampered with.
+ */
+export async function checkPersonalFields(entry) {
+  const redacted = [];
+  let unverifiable = false;
+  const tampered = (field, problem) => new Error(`entry ${entry.index} was tampered with: ${field}: ${problem}`);
+  for (const { field, hash: hashKey, salt: saltKey } of PERSONAL_FIELDS) {
+    const value = entry[field] ?? null;
+    const record = entry.redacted ? entry.redacted[field] ?? null : null;
+    if (record !== null && (typeof record !== 'object' || !REASONS.includes(record.reason))) throw tampered(field, 'the redaction record is malformed');
+    if (value !== null && typeof value !== 'string') throw tampered(field, 'the value is not text');
+    if (entry.v !== 3) {
+      if (record === null) continue;
+      if (value !== null) throw tampered(field, 'a value was put back into a redacted field');
+      unverifiable = true;
+      redacted.push({ field, reason: record.reason, note: record.note ?? null });
+      continue;
+    }
+    const hash = entry[hashKey] ?? null;
+    const salt = entry[saltKey] ?? null;
+    if (hash !== null && (typeof hash !== 'string' || !HEX64.test(hash))) throw tampered(field, 'the commitment is malformed');
+    if (hash === null) {
+      if (salt !== null || record !== null || isPersonal(field, value)) throw tampered(field, 'a value, salt or redaction the leaf does not commit to');
+      continue;
+    }
+    if (record !== null) {
+      if (value !== null || salt !== null) throw tampered(field, 'a value or salt was put back into a redacted field');
+      redacted.push({ field, reason: record.reason, note: record.note ?? null });
+      continue;
+    }
+    if (value === null || typeof salt !== 'string' || !HEX64.test(salt)) throw tampered(field, 'the value or its salt is missing, with no redaction record');
+    if (toHex(await sha256(concat(fromHex(salt), encoder.encode(value)))) !== hash) throw tampered(field, 'the value and salt do not open the commitment');
+  }
+  return { redacted, unverifiable };
 }
 
 const nodeHash = (left, right) => sha256(concat(new Uint8Array([1]), left, right));
@@ -107,17 +169,27 @@ export async function verifyPage({ api, query, origin }) {
   const proofs = page.entries.length === 0 ? []
     : (await getJson(`${api}/proof/inclusions?size=${page.size}&indexes=${page.entries.map((e) => e.index).join(',')}`)).proofs;
   if (proofs.length !== page.entries.length) throw new Error('the server answered the wrong number of inclusion proofs');
+  const redactions = [];
   for (let i = 0; i < page.entries.length; i++) {
     const entry = page.entries[i];
-    const leaf = await leafHashOf(entry);
-    if (toHex(leaf) !== entry.leafHash) throw new Error(`entry ${entry.index} does not match its leaf hash`);
+    const privacy = await checkPersonalFields(entry);
+    for (const r of privacy.redacted) redactions.push({ index: entry.index, ...r, unverifiable: privacy.unverifiable });
+    let leaf;
+    if (privacy.unverifiable) {
+      // Redacted format-1/2 entry: the removed value was in its leaf; its served hash is still bound by the proof below.
+      if (typeof entry.leafHash !== 'string' || !HEX64.test(entry.leafHash)) throw new Error(`entry ${entry.index} has a malformed leaf hash`);
+      leaf = fromHex(entry.leafHash);
+    } else {
+      leaf = await leafHashOf(entry);
+      if (toHex(leaf) !== entry.leafHash) throw new Error(`entry ${entry.index} does not match its leaf hash`);
+    }
     const row = document.querySelector(`tr[data-index="${entry.index}"]`);
     if (row && row.dataset.leafHash !== entry.leafHash) throw new Error(`entry ${entry.index} on the page differs from the ledger`);
     if (proofs[i].index !== entry.index || !(await verifyInclusion(entry.index, page.size, leaf, proofs[i].proof.map(fromBase64), signed.root))) {
       throw new Error(`entry ${entry.index} is not in the signed log`);
     }
   }
-  return { count: page.entries.length, size: page.size, signatureChecked: signed.signatureChecked };
+  return { count: page.entries.length, size: page.size, signatureChecked: signed.signatureChecked, redactions };
 }
 
 const panel = document.getElementById('verification');
@@ -129,8 +201,11 @@ if (panel) {
     .then((result) => {
       panel.dataset.state = 'verified';
       status.textContent = `\u2714 ${messages.verified}`;
+      const redacted = result.redactions.length === 0 ? ''
+        : ` ${messages.redacted.replace('{n}', String(result.redactions.length))}`
+          + (result.redactions.some((r) => r.unverifiable) ? ` ${messages.unverifiable.replace('{indexes}', [...new Set(result.redactions.filter((r) => r.unverifiable).map((r) => r.index))].join(', '))}` : '');
       detail.textContent = messages.verifiedDetail.replace('{n}', String(result.count)).replace('{size}', String(result.size))
-        + (result.signatureChecked ? '' : ` ${messages.unsupported}`);
+        + redacted + (result.signatureChecked ? '' : ` ${messages.unsupported}`);
     })
     .catch((error) => {
       panel.dataset.state = 'failed';

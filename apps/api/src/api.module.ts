@@ -19,6 +19,8 @@ import { CloseOutApiModule } from './closeout/closeout-api.module.js';
 import { PayoutsApiModule } from './payouts/payouts-api.module.js';
 import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
 import { InvitationPagesModule } from './invitation-pages/invitation-pages.module.js';
+import { PrivacyApiModule } from './privacy/privacy-api.module.js';
+import { ModerationApiModule } from './moderation/moderation-api.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
 @Module({})
@@ -43,6 +45,8 @@ export class ApiModule {
         PayoutsApiModule,
         ReconciliationApiModule,
         InvitationPagesModule,
+        PrivacyApiModule,
+        ModerationApiModule,
         ...extraImports,
       ],
       controllers: [HealthController, MetricsController, MetaController],

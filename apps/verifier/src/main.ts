@@ -69,7 +69,8 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
   try {
     const result = await verifyCampaign(url, options);
     if (statePath) writeFileSync(statePath, `${JSON.stringify({ ...state, [url]: result.checkpoint }, null, 2)}\n`);
-    io.out(`VERIFIED: ${result.entries} entries, root ${result.rootHash}, raised ${result.report.raised} ${result.report.currency}, balance ${result.report.balance}`);
+    const redacted = result.redactions.length === 0 ? '' : `, ${result.redactions.length} personal field(s) redacted${result.redactions.some((r) => r.unverifiable) ? ' (some in entries predating leaf format 3: see above)' : ''}`;
+    io.out(`VERIFIED: ${result.entries} entries, root ${result.rootHash}, raised ${result.report.raised} ${result.report.currency}, balance ${result.report.balance}${redacted}`);
     return 0;
   } catch (error) {
     const reason = error instanceof VerificationFailure ? error.reason : `could not verify: ${(error as Error).message}`;

@@ -2,9 +2,9 @@
 // on the pure transparency domain (deep relative import on purpose: no Nest, no database driver), so
 // it can be copied out and run by anyone with Node.
 import {
-  appendToFrontier, CheckpointError, consistencyProofRanges, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint, TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash,
-  reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey, PublicLeaf, merkleRoot, foldRange,
-  formatVerifierKey, ReceiptProofResult,
+  appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint,
+  TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
+  merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode,
 } from '../../../libs/transparency/src/domain/index.js';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
@@ -26,6 +26,12 @@ export interface VerifyResult {
   campaignId: string;
   entries: number;
   report: ReturnType<typeof reportFromEntries>;
+  /**
+   * Personal fields removed from entries (erasure, moderation), in entry order. `unverifiable`: a
+   * format-1/2 entry, whose leaf hashed the removed value: its leaf hash could not be recomputed and
+   * the served one was used (the tree still binds it; its clear fields are checked against it no more).
+   */
+  redactions: { index: number; field: PersonalField; reason: RedactionReasonCode; note: string | null; at: string; unverifiable: boolean }[];
 }
 
 export class VerificationFailure extends Error {
@@ -105,7 +111,8 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   say(`checkpoint ${checkpoint.origin} size ${size} signature ok`);
 
   // 3. Every entry, in order, recomputed: leaf hash, index, campaign, kind, sign and running balance.
-  const entries: PublicLeaf[] = [];
+  const entries: ServedEntry[] = [];
+  const redactions: VerifyResult['redactions'] = [];
   let frontier: Buffer[] = [];
   let balance = 0n;
   let cursor: string | null = null;
@@ -113,7 +120,7 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   const prefixRoots = new Map<number, Buffer>();
   const previous = options.previousCheckpoint ? parsePrevious(options.previousCheckpoint, key) : null;
   while (entries.length < size) {
-    const page: { entries: (PublicLeaf & { leafHash: string })[]; page: { next: string | null } } = await getJson(
+    const page: { entries: ServedEntry[]; page: { next: string | null } } = await getJson(
       `${api}/ledger?order=asc&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
     if (!Array.isArray(page.entries) || page.entries.length === 0) break;
@@ -125,13 +132,15 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
       if (leaf.campaign !== campaignId) fail(`entry ${i} belongs to another campaign`);
       if (!PUBLIC_ENTRY_KINDS.includes(leaf.kind)) fail(`entry ${i} has an unknown kind ${String(leaf.kind)}`);
       if (leaf.kind === 'terms_changed') {
-        // A change of the campaign's terms (leaf format 2): no money, the changes committed in the leaf.
-        if (leaf.v !== TERMS_LEAF_VERSION) fail(`entry ${i} (terms_changed) must be leaf format ${TERMS_LEAF_VERSION}`);
+        // A change of the campaign's terms (leaf format 2, or 3 since): no money, the changes committed in the leaf.
+        if (leaf.v !== TERMS_LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (terms_changed) must be leaf format ${TERMS_LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
         if (leaf.amount !== '0') fail(`entry ${i} (terms_changed) moves money`);
         if (!isTermChangeList(leaf.terms)) fail(`entry ${i} (terms_changed) has malformed terms`);
-        if (leaf.donor !== null || leaf.donorCommitment !== null || leaf.message !== null || leaf.purpose !== null) fail(`entry ${i} (terms_changed) carries a donor, message or purpose`);
+        if ((served.donor ?? null) !== null || leaf.donorCommitment !== null || (served.message ?? null) !== null || leaf.purpose !== null || (leaf.donorHash ?? null) !== null || (leaf.messageHash ?? null) !== null) {
+          fail(`entry ${i} (terms_changed) carries a donor, message or purpose`);
+        }
       } else {
-        if (leaf.v !== LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION}`);
+        if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
         if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
         if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
       }
@@ -139,15 +148,30 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
       if (leaf.currency !== currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${currency}`);
       balance += BigInt(leaf.amount);
       if (leaf.balance !== balance.toString()) fail(`entry ${i} running balance ${leaf.balance} should be ${balance}`);
-      let hash: Buffer;
-      try {
-        hash = publicLeafHash(leaf);
-      } catch (error) {
-        return fail(`entry ${i} cannot be canonicalized: ${(error as Error).message}`);
+      // The personal fields: each commitment opened by its value and salt, or a redaction record.
+      const privacy = checkPersonalFields(served);
+      if (privacy.problems.length > 0) fail(`entry ${i} was tampered with: ${privacy.problems.join('; ')}`);
+      for (const field of privacy.fields) {
+        if (field.status !== 'redacted') continue;
+        redactions.push({ index: i, field: field.field, reason: field.reason, note: field.note, at: field.at, unverifiable: privacy.leafUnverifiable });
+        say(`entry ${i}: ${field.field} redacted (${field.reason}${field.note ? `: ${field.note}` : ''})${privacy.leafUnverifiable ? `, unverifiable (format ${leaf.v})` : ''}`);
       }
-      if (hash.toString('hex') !== served.leafHash) fail(`entry ${i} was altered: its content hashes to ${hash.toString('hex')}, not the served ${served.leafHash}`);
+      let hash: Buffer;
+      if (privacy.leafUnverifiable) {
+        // A redacted format-1/2 entry: its leaf hashed the value that is gone. The served leaf hash is
+        // used as is (the root still binds it); the entry's own fields are no longer checked against it.
+        if (typeof served.leafHash !== 'string' || !/^[0-9a-f]{64}$/.test(served.leafHash)) fail(`entry ${i} has a malformed leaf hash`);
+        hash = Buffer.from(served.leafHash, 'hex');
+      } else {
+        try {
+          hash = publicLeafHash(leaf);
+        } catch (error) {
+          return fail(`entry ${i} cannot be canonicalized: ${(error as Error).message}`);
+        }
+        if (hash.toString('hex') !== served.leafHash) fail(`entry ${i} was altered: its content hashes to ${hash.toString('hex')}, not the served ${served.leafHash}`);
+      }
       frontier = appendToFrontier(frontier, i, hash).frontier;
-      entries.push(leaf);
+      entries.push(served);
       if (previous && previous.size === i + 1) prefixRoots.set(i + 1, foldRange(frontier));
     }
     cursor = page.page?.next ?? null;
@@ -172,13 +196,18 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
     say(`consistent with the saved checkpoint of size ${previous.size}`);
   }
 
-  // 5. The report, recomputed from the entries alone.
+  // 5. The report, recomputed from the entries alone. The donor count is exact without redactions;
+  // a redacted name may have been one already counted, so it is then checked within its bounds.
   const report = reportFromEntries(served.report?.currency ?? currency ?? '', entries);
+  const donors = donorBounds(entries);
+  const servedDonors = served.report?.donors;
+  if (donors.min !== donors.max && typeof servedDonors === 'number' && servedDonors >= donors.min && servedDonors <= donors.max) report.donors = servedDonors;
   const difference = firstDifference(report, served.report);
   if (difference) fail(`the report does not match the entries: ${difference}`);
   say('report totals recomputed from the entries match');
+  if (redactions.length > 0) say(`${redactions.length} personal field(s) redacted; every other commitment opens`);
 
-  return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report };
+  return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report, redactions };
 }
 
 export interface ReceiptLogResult {

@@ -29,5 +29,6 @@ export function toCampaignDto(c: Campaign): CampaignDto {
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
     publishedAt: c.publishedAt?.toISOString() ?? null,
+    suspensionReason: c.suspensionReason ?? null,
   };
 }

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
-  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync, ValidateBy,
+  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync, ValidateBy,
 } from 'class-validator';
 
 // Not-a-number strings stay strings so the message says "must be an integer", not a range error.
@@ -166,6 +166,48 @@ export class AppConfig {
 
   /** Stripe event inbox: after this many failed attempts an event is dead-lettered (no more retries; operators list and retry it). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) INBOX_MAX_ATTEMPTS = 8;
+
+  /**
+   * Donor data export (issue 17): how long the e-mailed download link works, and how many export
+   * requests the public form takes per e-mail address and per client address in a window.
+   */
+  @Transform(toInt) @IsInt() @Min(300) @Max(604_800) DATA_EXPORT_LINK_TTL_SECONDS = 86_400;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) DATA_EXPORT_REQUESTS_PER_EMAIL = 3;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) DATA_EXPORT_REQUESTS_PER_ADDRESS = 20;
+  @Transform(toInt) @IsInt() @Min(60) @Max(604_800) DATA_EXPORT_WINDOW_SECONDS = 3600;
+
+  /**
+   * Retention (issue 17): what the worker's retention job removes, each after its own period in days.
+   * Checkout sessions never completed (the unpaid donation rows, deleted), Stripe webhook payloads of
+   * processed events (nulled; id, type and times kept for dedupe), client addresses in rate-limit
+   * records, mail bodies and recipients of delivered messages, spent or expired export requests.
+   */
+  @Transform(toInt) @IsInt() @Min(2) @Max(3650) RETENTION_CHECKOUT_DAYS = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_WEBHOOK_PAYLOAD_DAYS = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_IP_DAYS = 7;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_MAIL_BODY_DAYS = 90;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_EXPORT_REQUEST_DAYS = 30;
+  /** How often the retention job runs, and the rows one statement touches (bounded so it never holds big locks). */
+  @Transform(toInt) @IsInt() @Min(60_000) @Max(604_800_000) RETENTION_INTERVAL_MS = 3_600_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE = 500;
+
+  /**
+   * Erasure (issue 17): an erased gift keeps its accounting facts (amount, currency, dates, Stripe ids)
+   * this many days after the erasure (`donations.retain_until`); the e-mailed confirmation link
+   * lasts this many minutes; link requests per client address and per e-mail address per window.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500) ERASURE_ACCOUNTING_RETENTION_DAYS = 3650;
+  @Transform(toInt) @IsInt() @Min(5) @Max(10_080) ERASURE_LINK_TTL_MINUTES = 1440;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) ERASURE_REQUESTS_PER_ADDRESS = 20;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) ERASURE_REQUESTS_PER_EMAIL = 3;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) ERASURE_REQUEST_WINDOW_SECONDS = 3600;
+  /** Reports (donor-wall messages, campaigns) per client address per window: a report flood is refused with 429 `rate_limited`. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) REPORTS_PER_ADDRESS = 10;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) REPORT_WINDOW_SECONDS = 3600;
+  /** Automatic filter: hold gift messages with a link for review before they show on the donor wall. */
+  @Transform(toBool) @IsBoolean() MODERATION_HOLD_LINKS = false;
+  /** Automatic filter: words (comma-separated, whole words, case-insensitive) that hold a gift message for review. */
+  @Transform(toList) @IsString({ each: true }) @MaxLength(100, { each: true }) MODERATION_HOLD_WORDS: string[] = [];
 
   /**
    * The worker's fee sweep posts the Stripe fees of gifts settled with their fee pending, listing

@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { DomainError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
+import { holdCause } from '@ataa/moderation';
 import { StripeGateway } from '@ataa/payments';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
@@ -54,14 +55,17 @@ export class CheckoutService {
     const donorName = optionalUserText('donorName', input.donorName, { max: TEXT_LIMITS.donorName });
     const publicMessage = optionalUserText('publicMessage', input.publicMessage, { max: TEXT_LIMITS.publicMessage, multiline: true });
     const amount = donationAmount(input.amount, input.coverFees, campaign);
+    // The automatic filter: a message with a link or a listed word is held for review; the gift's
+    // public entry is then appended without it, so it is never in the public log in clear.
+    const held = holdCause(publicMessage, { holdLinks: this.config.MODERATION_HOLD_LINKS, words: this.config.MODERATION_HOLD_WORDS }) !== null;
     const id = randomUUID();
     const locale = input.locale === 'ar' || input.locale === 'en' ? input.locale : campaign.language;
     await this.dataSource.query(
       `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
-         donor_name, donor_email, anonymous, public_message, locale)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         donor_name, donor_email, anonymous, public_message, locale, message_review)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [id, campaign.id, campaign.organizationId, campaign.currency, amount.gross.toString(), amount.chosen.toString(), amount.coveredFees.toString(),
-        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale],
+        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale, held ? 'held' : null],
     );
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const metadata = { donation_id: id, campaign_id: campaign.id };
@@ -75,6 +79,9 @@ export class CheckoutService {
             price_data: { currency: campaign.currency, unit_amount: Number(amount.gross), product_data: { name: truncateCodePoints(campaign.title, 250) } },
           }],
           customer_email: input.donorEmail,
+          // A Customer per gift: what the donor typed lives on a Stripe object the platform can delete
+          // through the API when the donor asks to be erased (payment mode creates none by default).
+          customer_creation: 'always',
           client_reference_id: id,
           success_url: `${base}/c/${campaign.slug}/thanks?donation=${id}`,
           cancel_url: `${base}/c/${campaign.slug}?cancelled=1`,

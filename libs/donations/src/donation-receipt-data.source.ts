@@ -25,9 +25,10 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
     const [row] = await this.dataSource.query(
       `SELECT d.*, c.title AS campaign_title, c.language AS campaign_language, o.name AS organization_name
        FROM donations d JOIN campaigns c ON c.id = d.campaign_id JOIN organizations o ON o.id = d.organization_id
-       WHERE d.id = $1 AND d.settled_at IS NOT NULL`,
+       WHERE d.id = $1 AND d.settled_at IS NOT NULL AND d.erased_at IS NULL`,
       [donationId],
     );
+    // An erased gift (libs/privacy) has no donor to write to: nothing is sent.
     if (!row) return null;
     // An anonymous gift's commitment was made over the name, or the e-mail without one (DonationSyncService).
     const commitment = row.donor_commitment_salt ? { salt: row.donor_commitment_salt as string, name: (row.donor_name ?? row.donor_email) as string } : null;

@@ -20,6 +20,10 @@ export interface PublicGift {
   currency: string;
   message: string | null;
   at: Date;
+  /** The gift's entry in the campaign's public log (how a report or a hide names its message); null before it is posted. */
+  entryIndex: number | null;
+  /** The automatic filter held the message for review: it is not shown (nor published) until released. */
+  messageHeld: boolean;
 }
 
 /** Keyset cursor: (created_at, id) of the last row, opaque to clients. */
@@ -83,13 +87,15 @@ export class DonationsQueryService {
   /** Recent settled gifts, without private data: anonymous donors show no name. */
   async recentPublicGifts(campaignId: string, limit = 10): Promise<PublicGift[]> {
     const rows = await this.dataSource.query(
-      `SELECT donor_name, anonymous, chosen_amount::text, currency, public_message, settled_at FROM donations
+      `SELECT donor_name, anonymous, chosen_amount::text, currency, public_message, settled_at, public_leaf_index::text AS entry_index, message_review FROM donations
        WHERE campaign_id = $1 AND settled_at IS NOT NULL AND status NOT IN ('refunded', 'dispute_lost')
        ORDER BY settled_at DESC LIMIT $2`,
       [campaignId, limit],
     );
     return rows.map((r: Record<string, any>) => ({
       displayName: r.anonymous ? null : r.donor_name, amount: BigInt(r.chosen_amount), currency: r.currency, message: r.public_message, at: r.settled_at,
+      entryIndex: r.entry_index === null ? null : Number(r.entry_index), messageHeld: r.message_review === 'held',
     }));
   }
+
 }

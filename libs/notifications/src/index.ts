@@ -36,3 +36,8 @@ export { INVITATION_DATA_SOURCE, type InvitationDataSource, type InvitationMailD
 export { InvitationDeliveryService } from './invitations/invitation-delivery.service.js';
 export { InvitationRenderer } from './rendering/invitation-renderer.js';
 export { buildInvitationView, invitationAcceptUrl, INVITATION_LABELS, type InvitationView } from './domain/invitation-view.js';
+export { DATA_EXPORT_MAIL_SOURCE, type DataExportMailSource, type DataExportMailData, type DataExportMailStatus } from './privacy/data-export-mail-source.js';
+export { DataExportDeliveryService } from './privacy/data-export-delivery.service.js';
+export { DataExportRenderer } from './rendering/data-export-renderer.js';
+export { buildDataExportView, DATA_EXPORT_LABELS, type DataExportView } from './domain/data-export-view.js';
+export { ERASURE_LINK_SENDER, type ErasureLinkSender, type ErasureLinkMessage } from './erasure/erasure-link.port.js';

@@ -2,6 +2,7 @@ import { Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@ataa/config';
 import { MetricsService } from '@ataa/observability';
 import { InvitationDeliveryService } from './invitations/invitation-delivery.service.js';
+import { DataExportDeliveryService } from './privacy/data-export-delivery.service.js';
 import { MAILER } from './mail/mailer.port.js';
 import type { Mailer } from './mail/mailer.port.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
@@ -26,6 +27,7 @@ import { ReceiptsService } from './receipts/receipts.service.js';
     ReceiptDeliveryService,
     ReceiptPdfPool,
     InvitationDeliveryService,
+    DataExportDeliveryService,
     { provide: MAILER, inject: [AppConfig], useFactory: (config: AppConfig) => new SmtpMailer(config.SMTP_URL) },
   ],
   exports: [OutboxService, OutboxRelay, ReceiptsService, ReceiptDeliveryService, ReceiptPdfPool, NotificationsRepository, MAILER],

@@ -13,7 +13,7 @@ export { OrganizationsService, type OrganizationWithRole } from './organizations
 export { MembersService, type MemberView, type InvitationLookup, type InvitationStatus } from './members.service.js';
 export { ApiKeysService } from './api-keys.service.js';
 export { AuditService, type AuditRecord, type AuditPage } from './audit.service.js';
-export { RateLimiter, AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type RateLimitRule, type TakenRateLimits } from './rate-limiter.js';
+export { RateLimiter, rateLimitKeyPrefix, AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type RateLimitRule, type TakenRateLimits } from './rate-limiter.js';
 export { RATE_LIMIT_POLICIES, onRedisFailure, type RateLimitClaim, type RateLimitName, type RateLimitPolicy } from './domain/rate-limits.js';
 export { ARGON2_OPTIONS } from './password-hasher.js';
 export { User } from './persistence/user.entity.js';

@@ -66,6 +66,11 @@ export interface TakenRateLimits {
   giveBack(): Promise<void>;
 }
 
+/** Where the rate-limit records live in Redis (their keys hold the client address they count; see the retention job). */
+export function rateLimitKeyPrefix(queuePrefix: string): string {
+  return `${queuePrefix}:ratelimit`;
+}
+
 const NOTHING_TAKEN: TakenRateLimits = { giveBack: async () => undefined };
 
 /**
@@ -92,7 +97,7 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
     this.redis.on('error', () => undefined); // reported (throttled) when a request meets it
     this.redis.defineCommand('rateLimitTake', { lua: TAKE });
     this.redis.defineCommand('rateLimitGiveBack', { lua: GIVE_BACK });
-    this.prefix = `${config.QUEUE_PREFIX}:ratelimit`;
+    this.prefix = rateLimitKeyPrefix(config.QUEUE_PREFIX);
   }
 
   /** Waits (briefly) for the connection so that the first requests are counted; never blocks boot on an outage. */
@@ -107,6 +112,16 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
         return { limit: this.config.LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: this.config.LOGIN_FAILURE_WINDOW_SECONDS };
       case 'checkoutsPerAddress':
         return { limit: this.config.CHECKOUTS_PER_ADDRESS, windowSeconds: this.config.CHECKOUT_WINDOW_SECONDS };
+      case 'dataExportsPerEmail':
+        return { limit: this.config.DATA_EXPORT_REQUESTS_PER_EMAIL, windowSeconds: this.config.DATA_EXPORT_WINDOW_SECONDS };
+      case 'dataExportsPerAddress':
+        return { limit: this.config.DATA_EXPORT_REQUESTS_PER_ADDRESS, windowSeconds: this.config.DATA_EXPORT_WINDOW_SECONDS };
+      case 'erasureRequestsPerAddress':
+        return { limit: this.config.ERASURE_REQUESTS_PER_ADDRESS, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
+      case 'erasureRequestsPerEmail':
+        return { limit: this.config.ERASURE_REQUESTS_PER_EMAIL, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
+      case 'reportsPerAddress':
+        return { limit: this.config.REPORTS_PER_ADDRESS, windowSeconds: this.config.REPORT_WINDOW_SECONDS };
       default:
         return this.authLimits[name];
     }

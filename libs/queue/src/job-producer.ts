@@ -18,7 +18,9 @@ export class JobProducer {
     @InjectQueue(QUEUES.campaignCloseOut) closeOut: Queue,
     @InjectQueue(QUEUES.reconciliation) reconciliation: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
+    @InjectQueue(QUEUES.retention) retention: Queue,
     private readonly config: AppConfig,
+    @InjectQueue(QUEUES.erasures) erasures: Queue,
   ) {
     this.queues = {
       'stripe-events': stripeEvents,
@@ -27,6 +29,8 @@ export class JobProducer {
       'campaign-close-out': closeOut,
       reconciliation,
       maintenance,
+      retention,
+      erasures,
     };
     // Without a listener a Redis outage would print every reconnect attempt; one line every 10 s is
     // enough to say Redis is unreachable (work is delayed, not lost: the outbox and inbox keep it).

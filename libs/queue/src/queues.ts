@@ -13,8 +13,12 @@ export const QUEUES = {
   campaignCloseOut: 'campaign-close-out',
   /** Compare the ledger with Stripe's balance transactions and transfers. */
   reconciliation: 'reconciliation',
+  /** Work through one confirmed erasure request (libs/privacy); without an id, sweep for unfinished ones. */
+  erasures: 'erasures',
   /** Housekeeping that must keep running: outbox relay sweeps, inbox sweeps. */
   maintenance: 'maintenance',
+  /** Remove what is past its retention period (issue 17): one job runs every rule. */
+  retention: 'retention',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -26,7 +30,9 @@ export interface JobPayloads {
   payouts: { payoutId: string };
   'campaign-close-out': { campaignId?: string };
   reconciliation: { since?: string };
+  erasures: { erasureRequestId?: string };
   maintenance: { task: 'relay-outbox' | 'sweep-inbox' | 'close-out-due' };
+  retention: Record<string, never>;
 }
 
 export type JobPayload<Q extends QueueName> = JobPayloads[Q];

@@ -44,6 +44,7 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     // sign-up, and every gift comes from 127.0.0.1 (the throttling tests set their own limits).
     TRUST_PROXY: 'loopback',
     CHECKOUTS_PER_ADDRESS: '1000000',
+    REPORTS_PER_ADDRESS: '1000000',
     // Test files run side by side (Jest workers): one rendering thread per worker app is plenty.
     RECEIPT_RENDER_THREADS: '1',
     ...overrides,

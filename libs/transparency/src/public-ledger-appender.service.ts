@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
+import { randomBytes } from 'node:crypto';
 import {
-  ANONYMOUS, appendToFrontier, canonicalJson, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, LEAF_VERSION, monthOf,
-  PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange, TERMS_LEAF_VERSION,
+  ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
+  PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
 
@@ -91,22 +92,8 @@ export class PublicLedgerAppender {
       const balance = w.balance + input.amount;
       const time = input.occurredAt.toISOString();
       const terms = input.kind === 'terms_changed' ? input.terms! : null;
+      const { leaf, committed } = this.leafOf(input, index, time, balance, terms, checked[i], this.drawSalts(input.campaignId, index));
       const { donor, message, purpose } = checked[i];
-      const leaf: PublicLeaf = {
-        v: terms ? TERMS_LEAF_VERSION : LEAF_VERSION,
-        campaign: input.campaignId,
-        index,
-        time,
-        kind: input.kind,
-        amount: input.amount.toString(),
-        currency: input.currency,
-        donor,
-        donorCommitment: input.donorCommitment ?? null,
-        message,
-        purpose,
-        balance: balance.toString(),
-        ...(terms ? { terms } : {}),
-      };
       const hash = publicLeafHash(leaf);
       const appended = appendToFrontier(w.frontier, index, hash);
       w.frontier = appended.frontier;
@@ -114,13 +101,14 @@ export class PublicLedgerAppender {
       w.size = index + 1;
       w.balance = balance;
       w.nodes.push(...appended.newNodes.filter(isStoredNode));
-      const identity = input.kind === 'donation' ? publicDonorIdentity(leaf) : null;
+      const identity = input.kind === 'donation' ? publicDonorIdentity({ donor, donorCommitment: leaf.donorCommitment }) : null;
       if (identity !== null) w.donors.add(identity);
       else if (input.kind === 'donation') w.anonymous++;
       w.rows.push({
         campaignId: input.campaignId, index, occurredAt: input.occurredAt, month: monthOf(time), kind: input.kind, amount: input.amount,
         currency: input.currency, donorName: donor, donorCommitment: input.donorCommitment ?? null, publicMessage: message,
         payoutPurpose: purpose, balance, leafHash: hash, sourceRef: input.sourceRef, terms: terms ? canonicalJson(terms) : null,
+        leafFormat: leaf.v === COMMITTED_LEAF_VERSION ? COMMITTED_LEAF_VERSION : null, ...committed,
       });
       results[i] = { index, leafHash: hash.toString('hex'), created: true };
     }
@@ -131,6 +119,45 @@ export class PublicLedgerAppender {
       })));
     }
     return results;
+  }
+
+  /**
+   * 32 random bytes per personal field (PERSONAL_FIELDS order) for the entry at `index`: the salts of
+   * its commitments. A method of its own so that a test comparing two runs byte for byte (batched
+   * settlement against one event at a time) can make them deterministic; nothing else overrides it.
+   */
+  protected drawSalts(_campaignId: string, _index: number): Buffer {
+    return randomBytes(32 * PERSONAL_FIELDS.length);
+  }
+
+  /**
+   * The leaf of a new entry: format 3, the personal fields committed (SHA-256(salt || value), a salt
+   * of its own each: `salts` holds 32 bytes per personal field), and the commitments and salts to
+   * store beside it. A method of its own so the transparency benchmark can measure format-1 leaves
+   * (what every entry was before) against format-3 ones in one run; nothing else changes it.
+   */
+  protected leafOf(
+    input: PublicEntryInput, index: number, time: string, balance: bigint, terms: TermChange[] | null,
+    checked: { donor: string | null; message: string | null; purpose: string | null }, salts: Buffer,
+  ): { leaf: PublicLeaf; committed: Pick<NewEntryRow, 'donorHash' | 'donorSalt' | 'messageHash' | 'messageSalt'> } {
+    const donor = commitPersonal('donor', checked.donor, salts.subarray(0, 32));
+    const message = commitPersonal('message', checked.message, salts.subarray(32, 64));
+    const leaf: PublicLeaf = {
+      v: COMMITTED_LEAF_VERSION,
+      campaign: input.campaignId,
+      index,
+      time,
+      kind: input.kind,
+      amount: input.amount.toString(),
+      currency: input.currency,
+      donorHash: donor ? donor.hash.toString('hex') : null,
+      donorCommitment: input.donorCommitment ?? null,
+      messageHash: message ? message.hash.toString('hex') : null,
+      purpose: checked.purpose,
+      balance: balance.toString(),
+      ...(terms ? { terms } : {}),
+    };
+    return { leaf, committed: { donorHash: donor?.hash ?? null, donorSalt: donor?.salt ?? null, messageHash: message?.hash ?? null, messageSalt: message?.salt ?? null } };
   }
 
   private validate(input: PublicEntryInput): { donor: string | null; message: string | null; purpose: string | null } {

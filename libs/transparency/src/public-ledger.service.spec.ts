@@ -8,7 +8,7 @@ function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['ki
   const queries: EntryPageQuery[] = [];
   const all: StoredEntry[] = Array.from({ length: size }, (_, index) => ({
     v: 1, campaign: 'c1', index, time: '2026-01-01T00:00:00.000Z', kind: kindOf(index), amount: '100', currency: 'usd',
-    donor: null, donorCommitment: null, message: null, purpose: null, balance: String(100 * (index + 1)), leafHash: '00'.repeat(32),
+    donor: null, donorCommitment: null, message: null, purpose: null, balance: String(100 * (index + 1)), redacted: null, leafHash: '00'.repeat(32),
   }));
   const repository = {
     async page(_campaignId: string, query: EntryPageQuery): Promise<StoredEntry[]> {
@@ -31,7 +31,7 @@ function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['ki
 const signer = createSigner('ataa.test', privateKeyFromSeed(Buffer.alloc(32, 3)));
 const logOf = (size: number): CampaignLog => ({
   campaign: { id: 'c1', slug: 'c', title: 'C', currency: 'usd', language: 'en', status: 'published' },
-  size, rootHash: Buffer.alloc(32), balance: 0n, donors: 0, origin: 'ataa.test/campaigns/c1',
+  size, rootHash: Buffer.alloc(32), balance: 0n, donors: 0, redactions: 0, origin: 'ataa.test/campaigns/c1',
 });
 const serviceOver = (repository: PublicLedgerRepository) => new PublicLedgerService(repository, new AppConfig(), signer);
 

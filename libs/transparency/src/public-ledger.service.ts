@@ -17,6 +17,8 @@ export interface CampaignLog {
   rootHash: Buffer;
   balance: bigint;
   donors: number;
+  /** Redaction runs on the log: entries changed without the root changing (part of the answers' version). */
+  redactions: number;
   origin: string;
 }
 
@@ -102,6 +104,7 @@ export class PublicLedgerService {
       rootHash: state?.rootHash ?? emptyRoot(),
       balance: state?.balance ?? 0n,
       donors: state?.donors ?? 0,
+      redactions: state?.redactions ?? 0,
       origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaign.id),
     };
   }
@@ -248,7 +251,7 @@ export class PublicLedgerService {
     if (!entry || slug === null) return null;
     const campaign = { id: campaignId, slug } as PublicCampaign;
     const log: CampaignLog = {
-      campaign, size: state.size, rootHash: state.rootHash, balance: state.balance, donors: state.donors,
+      campaign, size: state.size, rootHash: state.rootHash, balance: state.balance, donors: state.donors, redactions: state.redactions,
       origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaignId),
     };
     const checkpoint = await this.checkpoint(log);

@@ -6,7 +6,7 @@ export function pendingGift(overrides: Partial<Donation> = {}): Donation {
   return {
     id: '22222222-2222-4222-8222-222222222222', campaignId: '11111111-1111-4111-8111-111111111111', organizationId: '33333333-3333-4333-8333-333333333333',
     status: 'pending', currency: 'usd', amount: 5_000n, chosenAmount: 5_000n, coveredFees: 0n, platformFeeBps: 300, platformFee: null, processingFee: null,
-    refundedAmount: 0n, disputedAmount: 0n, donorName: 'Layla', donorEmail: 'layla@example.org', anonymous: false, publicMessage: 'For the well',
+    refundedAmount: 0n, disputedAmount: 0n, donorName: 'Layla', donorEmail: 'layla@example.org', anonymous: false, publicMessage: 'For the well', messageReview: null,
     locale: 'en', donorCommitmentSalt: null, publicLeafIndex: null, stripeCheckoutSessionId: 'cs_test_1', stripePaymentIntentId: null, stripeChargeId: null,
     paymentStatus: null, createdAt: new Date('2026-03-01T10:00:00Z'), updatedAt: new Date('2026-03-01T10:00:00Z'), settledAt: null, ...overrides,
   };

@@ -9,6 +9,7 @@ import { AppConfig } from '@ataa/config';
 import { assertAcceptsDonations, CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, PublicGift } from '@ataa/donations';
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
+import { HiddenMessage, ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { isolateText } from '../http/isolate.js';
 import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
@@ -17,12 +18,15 @@ import { PageRenderCache, splitAroundSlot, withToken } from './page-render-cache
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 import { termsHistoryView } from './terms-history.js';
+import { HIDE_REASON_LABELS, MODERATION_MESSAGES, REPORT_ERRORS, REPORT_REASON_LABELS } from './moderation-messages.js';
 
 /** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
 interface PageData {
   campaign: DonationCampaign;
   totals: CampaignTotals | null;
   gifts: PublicGift[];
+  /** Hidden donor-wall messages among the gifts shown, by public log index. */
+  hidden: Map<number, HiddenMessage>;
   /** Public changes of the campaign's terms, newest first. */
   termChanges: StoredEntry[];
 }
@@ -60,6 +64,7 @@ export class CampaignPagesController {
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
     private readonly publicLedger: PublicLedgerService,
+    private readonly moderation: ModerationService,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
   }
@@ -88,7 +93,8 @@ export class CampaignPagesController {
     const [totals, gifts, termChanges] = await Promise.all([
       this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
     ]);
-    return { campaign, totals, gifts, termChanges };
+    const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
+    return { campaign, totals, gifts, termChanges, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
   }
 
   private async requirePageData(slug: string): Promise<PageData> {
@@ -174,6 +180,60 @@ export class CampaignPagesController {
     });
   }
 
+  /** The report form: about a donor-wall message (`?entry=<public log index>`) or the campaign. */
+  @Get(':slug/flag')
+  async reportForm(@Param('slug') slug: string, @Query('entry') entry: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const campaign = await this.campaigns.requirePublic(slug);
+    const target = entry === undefined ? 'campaign' : 'message';
+    if (target === 'message' && !/^\d{1,15}$/.test(entry!)) throw new NotFoundError('Message', 'message_not_found');
+    void reply.status(200).header('cache-control', 'no-store');
+    return reply.view('campaign/report.hbs', this.reportView(campaign, { target, entry: entry ?? null }, issueCsrfToken(request, reply, '/c')));
+  }
+
+  /**
+   * A visitor's report. Every attempt from an address counts (rate limit first, before the CSRF
+   * check and validation: a flood costs one Redis call per request); the address is not stored.
+   */
+  @Post(':slug/flag')
+  async report(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const campaign = await this.campaigns.requirePublic(slug);
+    const lang: PageLanguage = campaign.language;
+    const text = (key: string) => (typeof body?.[key] === 'string' ? (body[key] as string) : undefined);
+    const state = { target: text('target') === 'message' ? 'message' as const : 'campaign' as const, entry: text('entry') ?? null, reason: text('reason'), details: text('details') };
+    const again = (status: number, code: string) => {
+      void reply.status(status).header('cache-control', 'no-store');
+      return reply.view('campaign/report.hbs', { ...this.reportView(campaign, state, issueCsrfToken(request, reply, '/c'), REPORT_ERRORS[lang][code] ?? REPORT_ERRORS[lang].default), errorCode: code });
+    };
+    try {
+      await this.limiter.take([{ limit: 'reportsPerAddress', subject: rateLimitSubject(request.ip) }]);
+    } catch (error) {
+      if (!(error instanceof DomainError) || (error.code !== 'rate_limited' && error.code !== 'rate_limit_unavailable')) throw error;
+      void reply.header('retry-after', String(error.details?.retryAfterSeconds ?? this.config.REPORT_WINDOW_SECONDS));
+      return again(error.status, error.code);
+    }
+    if (!(await csrfTokenValid(request))) return again(403, 'csrf');
+    try {
+      await this.moderation.report(slug, { target: text('target'), entryIndex: state.entry, reason: state.reason, details: state.details ?? null });
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === 404) throw error;
+      return again(error.status >= 500 ? 502 : error.status, error.code);
+    }
+    void reply.status(200).header('cache-control', 'no-store');
+    return reply.view('campaign/report.hbs', this.reportView(campaign, state, '', null, true));
+  }
+
+  private reportView(campaign: DonationCampaign, state: { target: 'message' | 'campaign'; entry: string | null; reason?: string; details?: string }, csrfToken: string, error: string | null = null, sent = false) {
+    const m = MODERATION_MESSAGES[campaign.language];
+    const heading = state.target === 'message' ? m.reportMessageLabel : m.reportCampaign;
+    return {
+      ...this.layout(campaign, `${heading} — ${isolateText(campaign.title)}`),
+      m, heading, intro: state.target === 'message' ? m.reportMessageIntro : m.reportCampaignIntro,
+      campaign: { slug: campaign.slug, title: campaign.title }, target: state.target, entry: state.target === 'message' ? state.entry : null,
+      reasons: REPORT_REASONS.map((value) => ({ value, label: REPORT_REASON_LABELS[campaign.language][value], checked: state.reason === value })),
+      details: state.details ?? '', csrfToken, error, sent,
+    };
+  }
+
   private layout(campaign: DonationCampaign, title: string) {
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const url = `${base}/c/${campaign.slug}`;
@@ -193,8 +253,9 @@ export class CampaignPagesController {
   }
 
   /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  private pageView({ campaign, totals, gifts, termChanges }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean) {
+  private pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean) {
     const t = PAGE_MESSAGES[campaign.language];
+    const m = MODERATION_MESSAGES[campaign.language];
     const locale = localeFor(campaign.language);
     // Progress counts money that stayed: refunds and disputes are taken off.
     const raised = totals ? totals.raised - totals.refunded - totals.disputed : 0n;
@@ -218,7 +279,17 @@ export class CampaignPagesController {
         raised: money(raised), goal: money(campaign.goalAmount), percent: Math.max(0, Math.min(100, percent)), percentLabel: `${Math.max(0, percent)}%`,
         donors, donorsLabel: donors === 1 ? t.donorsOne : t.donors,
       },
-      gifts: gifts.map((g) => ({ name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), message: g.message, at: g.at.toISOString().slice(0, 10) })),
+      gifts: gifts.map((g) => {
+        const hide = g.entryIndex === null ? undefined : hidden.get(g.entryIndex);
+        return {
+          name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), at: g.at.toISOString().slice(0, 10), entry: g.entryIndex === null ? null : String(g.entryIndex),
+          // A hidden message is never rendered: its reason takes its place. A held one waits for review.
+          message: hide || g.messageHeld ? null : g.message,
+          hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[campaign.language][hide.reason] }) : g.messageHeld && g.message ? m.messageHeld : null,
+          reportHref: g.entryIndex !== null && g.message && !g.messageHeld ? `/c/${campaign.slug}/flag?entry=${g.entryIndex}` : null,
+        };
+      }),
+      m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,
       suggested,
       otherChecked: values.amount === 'other' || Boolean(values.customAmount),
       amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),

@@ -46,7 +46,8 @@ export class DonationDto {
   @ApiProperty() refundedAmount: string;
   @ApiProperty() disputedAmount: string;
   @ApiProperty({ nullable: true }) donorName: string | null;
-  @ApiProperty() donorEmail: string;
+  @ApiProperty({ nullable: true, description: 'null once the donor asked to be erased (erasedAt)' }) donorEmail: string | null;
+  @ApiProperty({ nullable: true, description: "When the donor's personal data was erased" }) erasedAt: string | null;
   @ApiProperty() anonymous: boolean;
   @ApiProperty({ nullable: true }) publicMessage: string | null;
   @ApiProperty() createdAt: string;
@@ -68,7 +69,7 @@ export function toDonationDto(d: Donation, refunds?: DonationRefund[]): Donation
     id: d.id, campaignId: d.campaignId, status: d.status, currency: d.currency, amount: d.amount.toString(), chosenAmount: d.chosenAmount.toString(),
     coveredFees: d.coveredFees.toString(), processingFee: d.processingFee?.toString() ?? null,
     feePending: d.settledAt !== null && d.processingFee === null, platformFee: d.platformFee?.toString() ?? null,
-    refundedAmount: d.refundedAmount.toString(), disputedAmount: d.disputedAmount.toString(), donorName: d.donorName, donorEmail: d.donorEmail,
+    refundedAmount: d.refundedAmount.toString(), disputedAmount: d.disputedAmount.toString(), donorName: d.donorName, donorEmail: d.donorEmail, erasedAt: d.erasedAt?.toISOString() ?? null,
     anonymous: d.anonymous, publicMessage: d.publicMessage, createdAt: d.createdAt.toISOString(), settledAt: d.settledAt?.toISOString() ?? null,
     ...(refunds ? { refunds: refunds.map(toRefundDto) } : {}),
   };

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DonationsModule } from '@ataa/donations';
+import { ModerationModule } from '@ataa/moderation';
 import { OrganizationsModule } from '@ataa/organizations';
 import { TransparencyModule } from '@ataa/transparency';
 import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
@@ -7,7 +8,7 @@ import { DonationsController } from './donations.controller.js';
 
 /** Donations API for organizations and the hosted campaign pages (donation form, thank-you page). */
 @Module({
-  imports: [DonationsModule, OrganizationsModule, TransparencyModule],
+  imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule],
   controllers: [DonationsController, CampaignPagesController],
 })
 export class DonationsApiModule {}

@@ -13,6 +13,7 @@ export const PAGE_MESSAGES = {
     refunds: 'Refunds', disputes: 'Disputes (net)', payouts: 'Payouts (net)', currentBalance: 'Balance', monthly: 'By month',
     chartTitle: 'Money in and out by month', moneyIn: 'In (gifts)', moneyOut: 'Out (fees, refunds, disputes, payouts)', net: 'Net',
     language: 'العربية', languageCode: 'ar', pages: 'Pages',
+    redacted: { erased: 'Removed at the donor’s request', hidden: 'Hidden by moderation' },
     kinds: { donation: 'Gift', fee: 'Processing fee', platform_fee: 'Platform fee', refund: 'Refund', dispute: 'Dispute', dispute_reversal: 'Dispute won', payout: 'Payout', payout_reversal: 'Payout returned', terms_changed: 'Terms changed' },
   },
   ar: {
@@ -28,6 +29,7 @@ export const PAGE_MESSAGES = {
     refunds: 'المبالغ المستردة', disputes: 'النزاعات (صافي)', payouts: 'التحويلات (صافي)', currentBalance: 'الرصيد', monthly: 'حسب الشهر',
     chartTitle: 'الأموال الداخلة والخارجة حسب الشهر', moneyIn: 'داخل (تبرعات)', moneyOut: 'خارج (رسوم، استرداد، نزاعات، تحويلات)', net: 'الصافي',
     language: 'English', languageCode: 'en', pages: 'الصفحات',
+    redacted: { erased: 'أزيل بطلب من المتبرع', hidden: 'أخفته الإشراف' },
     kinds: { donation: 'تبرع', fee: 'رسوم معالجة', platform_fee: 'رسوم المنصة', refund: 'استرداد', dispute: 'نزاع', dispute_reversal: 'كسب نزاع', payout: 'تحويل', payout_reversal: 'تحويل مُعاد', terms_changed: 'تغيير الشروط' },
   },
 } as const;
@@ -36,6 +38,6 @@ export type PageLanguage = keyof typeof PAGE_MESSAGES;
 
 /** Strings the in-browser verifier shows; handed to it through data attributes (no inline script). */
 export const VERIFY_MESSAGES = {
-  en: { verified: 'Verified', failed: 'Verification failed', verifiedDetail: 'All {n} entries on this page are in the log signed at size {size}; the checkpoint signature is valid.', unsupported: 'This browser cannot check Ed25519 signatures; hashes and proofs were still checked.' },
-  ar: { verified: 'تم التحقق', failed: 'فشل التحقق', verifiedDetail: 'كل القيود ({n}) في هذه الصفحة موجودة في السجل الموقّع بحجم {size}؛ وتوقيع نقطة التحقق صحيح.', unsupported: 'هذا المتصفح لا يدعم التحقق من توقيعات Ed25519؛ تم التحقق من التجزئات والبراهين.' },
+  en: { verified: 'Verified', failed: 'Verification failed', verifiedDetail: 'All {n} entries on this page are in the log signed at size {size}; the checkpoint signature is valid.', unsupported: 'This browser cannot check Ed25519 signatures; hashes and proofs were still checked.', redacted: '{n} personal field(s) on this page were removed (erasure or moderation); every other commitment opens.', unverifiable: 'Entries {indexes} predate redactable entries: once redacted, their content can no longer be checked against their leaf hash, which the log still proves.' },
+  ar: { verified: 'تم التحقق', failed: 'فشل التحقق', verifiedDetail: 'كل القيود ({n}) في هذه الصفحة موجودة في السجل الموقّع بحجم {size}؛ وتوقيع نقطة التحقق صحيح.', unsupported: 'هذا المتصفح لا يدعم التحقق من توقيعات Ed25519؛ تم التحقق من التجزئات والبراهين.', redacted: 'أزيل {n} من الحقول الشخصية في هذه الصفحة (محو أو إشراف)؛ وكل الالتزامات الأخرى صحيحة.', unverifiable: 'القيود {indexes} أقدم من القيود القابلة للحجب: بعد حجبها لم يعد ممكناً مطابقة محتواها مع تجزئة الورقة، التي ما زال السجل يثبتها.' },
 } as const;

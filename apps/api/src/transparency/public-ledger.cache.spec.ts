@@ -3,9 +3,9 @@ import zlib from 'node:zlib';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 
 const answer = (text: string): CachedAnswer => ({ etag: `"${text}"`, cacheControl: 'public, max-age=5', contentType: 'application/json', body: Buffer.from(text) });
-const logOf = (size: number, changes: Partial<CampaignLog['campaign']> = {}, root = size): CampaignLog => ({
+const logOf = (size: number, changes: Partial<CampaignLog['campaign']> = {}, root = size, redactions = 0): CampaignLog => ({
   campaign: { id: 'c1', slug: 'winter', title: 'Winter', currency: 'usd', language: 'en', status: 'published', ...changes },
-  size, rootHash: Buffer.alloc(32, root), balance: 0n, donors: 0, origin: 'ataa.test/campaigns/c1',
+  size, rootHash: Buffer.alloc(32, root), balance: 0n, donors: 0, redactions, origin: 'ataa.test/campaigns/c1',
 });
 
 describe('public ledger answer cache', () => {
@@ -18,10 +18,10 @@ describe('public ledger answer cache', () => {
     expect(cache.get('c1|ledger.json|/other', logVersion(logOf(10)))).toBeUndefined();
   });
 
-  it('changes version with the size, the root and every campaign field a page shows', () => {
+  it('changes version with the size, the root, a redaction and every campaign field a page shows', () => {
     const base = logVersion(logOf(10));
     expect(logVersion(logOf(10))).toBe(base);
-    for (const other of [logOf(11), logOf(10, {}, 99), logOf(10, { title: 'Spring' }), logOf(10, { status: 'ended' }), logOf(10, { language: 'ar' }), logOf(10, { slug: 'w2' }), logOf(10, { currency: 'eur' })]) {
+    for (const other of [logOf(11), logOf(10, {}, 99), logOf(10, {}, 10, 1), logOf(10, { title: 'Spring' }), logOf(10, { status: 'ended' }), logOf(10, { language: 'ar' }), logOf(10, { slug: 'w2' }), logOf(10, { currency: 'eur' })]) {
       expect(logVersion(other)).not.toBe(base);
     }
   });

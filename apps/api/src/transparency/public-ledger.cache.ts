@@ -14,8 +14,9 @@ export interface CachedAnswer {
 /** What every public answer of a campaign depends on besides the request itself. */
 export function logVersion(log: CampaignLog): string {
   const { campaign } = log;
-  // The root hash names every entry: entries are append-only, so size and root fix the whole ledger.
-  return `${log.size}|${log.rootHash.toString('base64')}|${campaign.slug}|${campaign.status}|${campaign.language}|${campaign.currency}|${campaign.title}`;
+  // The root hash names every entry's leaf: leaves are append-only, so size and root fix the whole
+  // ledger but for redacted personal fields (issue 17), which the redaction count covers.
+  return `${log.size}|${log.rootHash.toString('base64')}|${log.redactions}|${campaign.slug}|${campaign.status}|${campaign.language}|${campaign.currency}|${campaign.title}`;
 }
 
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { CampaignLog, PublicLedgerService } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
-import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
+import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 
@@ -33,7 +33,7 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug);
     return this.answer(request, reply, log, 'ledger.json', async () => {
       const page = await this.presenter.readPage(log, query);
-      return { cacheControl: page.immutable ? LONG_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(this.presenter.ledgerJson(log, page, this.apiBase(log))) };
+      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(this.presenter.ledgerJson(log, page, this.apiBase(log))) };
     });
   }
 
@@ -42,7 +42,7 @@ export class PublicLedgerHttp {
     return this.answer(request, reply, log, 'ledger.html', async () => {
       const page = await this.presenter.readPage(log, query);
       const view = this.presenter.ledgerView(log, page, query, this.presenter.language(log, query.lang));
-      return { cacheControl: page.immutable ? LONG_CACHE : SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/ledger.hbs', view) };
+      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/ledger.hbs', view) };
     });
   }
 

@@ -17,21 +17,29 @@ class PublicCampaignRefDto {
 }
 
 export class PublicEntryDto {
-  @ApiProperty({ example: 1, description: 'leaf format version' }) v: number;
+  @ApiProperty({ example: 3, description: 'leaf format: 1 and 2 (entries before format 3) hash donor and message in clear; 3 (every new entry) hashes their salted commitments donorHash and messageHash' }) v: number;
   @ApiProperty({ format: 'uuid' }) campaign: string;
   @ApiProperty({ example: 0, description: 'leaf index in the Merkle log' }) index: number;
   @ApiProperty({ format: 'date-time' }) time: string;
   @ApiProperty({ enum: PUBLIC_ENTRY_KINDS }) kind: string;
   @ApiProperty({ example: '10000', description: 'signed minor units, from the campaign\'s view' }) amount: string;
   @ApiProperty({ example: 'usd' }) currency: string;
-  @ApiProperty({ nullable: true, type: String, description: 'public donor name; null for anonymous gifts' }) donor: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'public donor name ("Anonymous" for an anonymous gift); null when none or redacted. Format 3: not hashed, opens donorHash with donorSalt' }) donor: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'format 3: hex SHA-256(donorSalt || UTF-8 donor), hashed into the leaf; null when no name is given' }) donorHash?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'format 3: hex 32-byte salt of donorHash; null when empty or redacted' }) donorSalt?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'format 3: hex SHA-256(messageSalt || UTF-8 message), hashed into the leaf; null when there is no message' }) messageHash?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'format 3: hex 32-byte salt of messageHash; null when empty or redacted' }) messageSalt?: string | null;
+  @ApiProperty({
+    nullable: true, type: 'object', additionalProperties: true,
+    description: 'personal fields removed from the entry (erasure or moderation): { donor?: { reason: erased|hidden, note, at }, message?: … }; null when none',
+  }) redacted: Record<string, { reason: string; note: string | null; at: string }> | null;
   @ApiProperty({ nullable: true, type: String, description: 'salted commitment of an anonymous donor (the salt is in their receipt)' }) donorCommitment: string | null;
-  @ApiProperty({ nullable: true, type: String }) message: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'public message; null when none or redacted. Format 3: not hashed, opens messageHash with messageSalt' }) message: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'what a payout paid for' }) purpose: string | null;
   @ApiProperty({ example: '9480', description: 'running balance in minor units' }) balance: string;
   @ApiProperty({ description: 'hex SHA-256 leaf hash (RFC 9162)' }) leafHash: string;
   @ApiPropertyOptional({
-    description: 'terms_changed entries only (leaf format v=2, amount 0): the changes [{ field: goal|fundingModel|startsAt|endsAt, from, to }], hashed into the leaf. Absent from every other entry.',
+    description: 'terms_changed entries only (leaf format v=2, or 3 since format 3, amount 0): the changes [{ field: goal|fundingModel|startsAt|endsAt, from, to }], hashed into the leaf. Absent from every other entry.',
     type: 'array', items: { type: 'object' },
   }) terms?: { field: string; from: string | null; to: string | null }[];
 }

@@ -1,8 +1,9 @@
+import type { ServedEntry } from '@ataa/transparency';
 import { PublicLedgerPresenter } from './public-ledger.presenter.js';
 
-const entry = (overrides: Partial<Parameters<typeof PublicLedgerPresenter.csvLine>[0]> = {}) => ({
-  index: 7, time: '2026-01-01T00:00:00.000Z', kind: 'donation', amount: '2500', currency: 'usd', donor: 'Amal', donorCommitment: null,
-  message: null, purpose: null, balance: '9000', leafHash: 'ab'.repeat(32), ...overrides,
+const entry = (overrides: Partial<ServedEntry> = {}): ServedEntry => ({
+  v: 1, campaign: 'c1', index: 7, time: '2026-01-01T00:00:00.000Z', kind: 'donation', amount: '2500', currency: 'usd', donor: 'Amal', donorCommitment: null,
+  message: null, purpose: null, balance: '9000', redacted: null, leafHash: 'ab'.repeat(32), ...overrides,
 });
 
 /** Splits one CSV line (RFC 4180 quoting) into its cells. */
@@ -58,8 +59,9 @@ describe('PublicLedgerPresenter.csvLine: spreadsheet formula injection', () => {
   it('leaves ordinary text, quoting only what CSV needs, and never touches the numeric columns', () => {
     const line = PublicLedgerPresenter.csvLine(entry({ kind: 'refund', amount: '-2500', message: 'Stay warm, friends "all"', donor: 'ليلى' }));
     const parsed = cells(line.slice(0, -1));
-    expect(parsed).toHaveLength(13); // the last column, terms, is empty for a money entry
+    expect(parsed).toHaveLength(19); // terms (12) is empty for a money entry; then v and the format-3 columns
     expect(parsed[12]).toBe('');
+    expect(parsed.slice(13)).toEqual(['1', '', '', '', '', '']);
     expect(parsed[3]).toBe('-2500');
     expect(parsed[4]).toBe('-25.00');
     expect(parsed[DONOR]).toBe('ليلى');
@@ -67,5 +69,19 @@ describe('PublicLedgerPresenter.csvLine: spreadsheet formula injection', () => {
     expect(line).toContain(',"Stay warm, friends ""all""",');
     // A formula character later in the text is harmless and kept as is.
     expect(cells(PublicLedgerPresenter.csvLine(entry({ message: 'a=b+c' })).slice(0, -1))[MESSAGE]).toBe('a=b+c');
+  });
+});
+
+describe('PublicLedgerPresenter.csvLine: format-3 columns', () => {
+  it('writes the leaf format, the commitments and salts, and what was redacted after terms', () => {
+    const header = PublicLedgerPresenter.csvHeader.trimEnd().split(',');
+    const line = PublicLedgerPresenter.csvLine(entry({
+      v: 3, donorHash: 'aa'.repeat(32), donorSalt: 'bb'.repeat(32), messageHash: 'cc'.repeat(32), message: null, messageSalt: null,
+      redacted: { message: { reason: 'hidden', note: 'spam', at: '2026-02-01T00:00:00.000Z' } },
+    }));
+    const row = Object.fromEntries(cells(line.slice(0, -1)).map((cell, i) => [header[i], cell]));
+    expect(row).toMatchObject({ v: '3', donor: 'Amal', donor_hash: 'aa'.repeat(32), donor_salt: 'bb'.repeat(32), message: '', message_hash: 'cc'.repeat(32), message_salt: '', redacted: 'message:hidden' });
+    const both = PublicLedgerPresenter.csvLine(entry({ v: 1, donor: null, redacted: { message: { reason: 'hidden', note: null, at: 'x' }, donor: { reason: 'erased', note: null, at: 'x' } } }));
+    expect(cells(both.slice(0, -1))[18]).toBe('donor:erased;message:hidden');
   });
 });

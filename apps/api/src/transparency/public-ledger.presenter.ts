@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, LedgerPage, PublicLedgerService } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, LedgerPage, PublicLedgerService, type ServedEntry } from '@ataa/transparency';
 import { isolateText } from '../http/isolate.js';
 import { termChangeText } from '../campaign-pages/terms-history.js';
 import { logVersion } from './public-ledger.cache.js';
@@ -10,6 +10,12 @@ import { LedgerQueryDto } from './public-ledger.dto.js';
 import { PAGE_MESSAGES, PageLanguage, VERIFY_MESSAGES } from './page-messages.js';
 
 export const LONG_CACHE = 'public, max-age=31536000, immutable';
+/**
+ * A ledger page whose entries newer appends cannot touch: its leaves never change, but a redaction
+ * (erasure, moderation: issue 17) may remove a name or message from it, so it is not `immutable`
+ * for a year; shared caches keep it ten minutes at most. Proofs and sized checkpoints stay LONG_CACHE.
+ */
+export const SETTLED_PAGE_CACHE = 'public, max-age=600';
 /** The head of a log moves as entries are appended: short caching, revalidated by ETag. */
 export const SHORT_CACHE = 'public, max-age=5, must-revalidate';
 
@@ -121,7 +127,9 @@ export class PublicLedgerPresenter {
         amount: this.money(e.amount, currency),
         negative: e.amount.startsWith('-'),
         donor: e.donor,
+        donorRedacted: redactionText(e.redacted?.donor, lang),
         commitment: e.donorCommitment ? `${e.donorCommitment.slice(0, 12)}…` : null,
+        messageRedacted: redactionText(e.redacted?.message, lang),
         details: e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
         balance: this.money(e.balance, currency),
         leafHash: e.leafHash,
@@ -200,17 +208,31 @@ export class PublicLedgerPresenter {
   }
 
   /** One CSV line per entry; free text guarded against spreadsheet formula injection. */
-  /** `terms` (last, so earlier columns keep their place): a terms_changed entry's changes as the JSON the leaf commits to. */
-  static csvHeader = 'index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms\n';
+  /**
+   * Columns are only ever added at the end, so earlier ones keep their place. `terms`: a
+   * terms_changed entry's changes as the JSON the leaf commits to. Then (leaf format 3, issue 17):
+   * `v` the leaf format, `donor_hash`/`donor_salt` and `message_hash`/`message_salt` (hex; empty when
+   * the field is empty, or the salt when redacted) and `redacted` (`field:reason` joined by `;`).
+   */
+  static csvHeader = 'index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms,v,donor_hash,donor_salt,message_hash,message_salt,redacted\n';
 
-  static csvLine(e: { index: number; time: string; kind: string; amount: string; currency: string; donor: string | null; donorCommitment: string | null; message: string | null; purpose: string | null; balance: string; leafHash: string; terms?: unknown }): string {
-    const text = (v: string | null) => {
-      if (v === null) return '';
+  static csvLine(e: ServedEntry): string {
+    const text = (v: string | null | undefined) => {
+      if (v === null || v === undefined) return '';
       const guarded = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
       return /[",\n\r]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
     };
-    return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash},${e.terms ? text(JSON.stringify(e.terms)) : ''}\n`;
+    const redacted = e.redacted ? Object.keys(e.redacted).sort().map((k) => `${k}:${e.redacted![k as keyof typeof e.redacted]!.reason}`).join(';') : '';
+    return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash},${e.terms ? text(JSON.stringify(e.terms)) : ''},`
+      + `${e.v},${e.donorHash ?? ''},${e.donorSalt ?? ''},${e.messageHash ?? ''},${e.messageSalt ?? ''},${redacted}\n`;
   }
+}
+
+/** What the ledger page shows in place of a redacted field: why, and the note (never personal data). */
+function redactionText(redaction: FieldRedaction | undefined, lang: PageLanguage): string | null {
+  if (!redaction) return null;
+  const words = PAGE_MESSAGES[lang].redacted[redaction.reason];
+  return redaction.note ? `${words}: ${redaction.note}` : words;
 }
 
 export function badRequest(code: string, message: string): DomainError {

@@ -248,6 +248,7 @@ export class SandboxEngine {
     const pid = p.object('payment_intent_data');
     pid?.allow(['metadata', 'transfer_group', 'description', 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'capture_method', 'setup_future_usage']);
     pid?.string('capture_method', { oneOf: ['automatic', 'automatic_async'] });
+    const customerCreation = (p.string('customer_creation', { oneOf: ['always', 'if_required'] }) ?? null) as 'always' | 'if_required' | null;
     const email = p.string('customer_email', { max: 800 }) ?? null;
     if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidRequest('Invalid email address: ' + email, 'email_invalid', 'customer_email');
     const id = newId(ID_PREFIX.checkoutSession);
@@ -255,7 +256,7 @@ export class SandboxEngine {
       id, created: now, expiresAt, currency: checked, amountTotal: Number(total), successUrl, cancelUrl, customerEmail: email,
       clientReferenceId: p.string('client_reference_id', { max: 200 }) ?? null, metadata: p.metadata() ?? {},
       locale: p.string('locale') ?? null, paymentMethodTypes: methods, submitType: p.string('submit_type', { oneOf: ['auto', 'book', 'donate', 'pay', 'subscribe'] }) ?? null,
-      url: `${baseUrl}/c/pay/${id}`, allowedPaymentMethodTypes: allowed, excludedPaymentMethodTypes: excluded,
+      url: `${baseUrl}/c/pay/${id}`, allowedPaymentMethodTypes: allowed, excludedPaymentMethodTypes: excluded, customerCreation,
     });
     this.store.put(session);
     const privateData: SessionPrivate = {
@@ -323,6 +324,33 @@ export class SandboxEngine {
     this.store.update(id, { status: 'expired', url: null });
     this.events.emit('checkout.session.expired', session, { request });
     return session;
+  }
+
+  // ----- customers -----------------------------------------------------------------------------
+
+  private createCustomer(email: string | null, name: string | null, request: RequestInfo): StripeObject {
+    const created = this.store.put(shapes.customer({ id: newId(ID_PREFIX.customer), created: this.clock.now(), email, name }));
+    this.events.emit('customer.created', created, { request });
+    return created;
+  }
+
+  /** A Customer, or (like Stripe) the `deleted: true` stub of one deleted. */
+  retrieveCustomer(id: string): StripeObject {
+    return this.find('customer', id, 'customer');
+  }
+
+  /**
+   * Deletes a Customer for good (Stripe: "Permanently deletes a customer. It cannot be undone."):
+   * its data is dropped, only the `deleted: true` stub stays; deleting it again is `resource_missing`.
+   * Payments it made keep their own copies (charges' billing_details, sessions' customer_details).
+   */
+  deleteCustomer(id: string, request: RequestInfo): StripeObject {
+    const current = this.find('customer', id, 'customer');
+    if (current.deleted === true) throw noSuch('customer', id, 'customer');
+    const stub = shapes.deletedCustomer(id);
+    this.store.put(stub);
+    this.events.emit('customer.deleted', { ...current }, { request });
+    return stub;
   }
 
   // ----- paying a session (hosted page and control API) ----------------------------------------
@@ -420,7 +448,14 @@ export class SandboxEngine {
     if (scenario.kind === 'bank_debit') chargePrivate.willSucceed = scenario.outcome === 'success';
     this.store.put(charge);
     this.store.setInternal(charge.id, chargePrivate);
-    const completed = { status: 'complete', url: null, customer_details: shapes.customerDetails(email, name) };
+    // customer_creation=always: like Stripe, the payment creates a Customer with what was typed, and
+    // the session, payment intent and charge name it. if_required (the default for payment mode): none.
+    const customerId = session.customer_creation === 'always' ? this.createCustomer(email, name, request).id : null;
+    if (customerId) {
+      charge.customer = customerId;
+      this.store.update(pi.id, { customer: customerId });
+    }
+    const completed = { status: 'complete', url: null, customer_details: shapes.customerDetails(email, name), ...(customerId ? { customer: customerId } : {}) };
     if (scenario.kind === 'bank_debit') {
       const previous = this.store.update(pi.id, { status: 'processing', latest_charge: charge.id, payment_method: paymentMethod, last_payment_error: null });
       this.store.update(id, completed);

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   checkoutSession: 'cs_test_',
   paymentIntent: 'pi_',
   charge: 'ch_',
+  customer: 'cus_',
   paymentMethod: 'pm_',
   balanceTransaction: 'txn_',
   refund: 're_',

@@ -31,6 +31,8 @@ export interface SessionInput {
   url: string;
   allowedPaymentMethodTypes: string[] | null;
   excludedPaymentMethodTypes: string[];
+  /** `always`: paying the session creates a Customer (the session, payment intent and charge name it). */
+  customerCreation?: 'always' | 'if_required' | null;
 }
 
 export function checkoutSession(input: SessionInput): StripeObject {
@@ -59,7 +61,7 @@ export function checkoutSession(input: SessionInput): StripeObject {
     custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer: null,
     customer_account: null,
-    customer_creation: 'if_required',
+    customer_creation: input.customerCreation ?? 'if_required',
     customer_details: input.customerEmail
       ? { address: null, business_name: null, email: input.customerEmail, individual_name: null, name: null, phone: null, tax_exempt: 'none', tax_ids: [] }
       : null,
@@ -112,6 +114,21 @@ export function checkoutSession(input: SessionInput): StripeObject {
     url: input.url,
     wallet_options: null,
   };
+}
+
+/** A Customer as Stripe returns it (the fields a Checkout-created Customer has). */
+export function customer(input: { id: string; created: number; email: string | null; name: string | null }): StripeObject {
+  return {
+    id: input.id, object: 'customer', address: null, balance: 0, business_name: null, created: input.created, currency: null, customer_account: null,
+    default_source: null, delinquent: false, description: null, discount: null, email: input.email, individual_name: null, invoice_prefix: input.id.slice(4, 12).toUpperCase(),
+    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null }, livemode: false, metadata: {},
+    name: input.name, next_invoice_sequence: 1, phone: null, preferred_locales: [], shipping: null, tax_exempt: 'none', test_clock: null,
+  };
+}
+
+/** What deleting a Customer answers, and what retrieving a deleted one answers from then on. */
+export function deletedCustomer(id: string): StripeObject {
+  return { id, object: 'customer', deleted: true };
 }
 
 export function customerDetails(email: string | null, name: string | null): StripeObject {

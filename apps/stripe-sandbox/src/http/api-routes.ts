@@ -39,7 +39,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const store = engine.store;
   const special = lineItemsExpander(engine);
 
-  const route = (method: 'GET' | 'POST', url: string, handler: Handler) => {
+  const route = (method: 'GET' | 'POST' | 'DELETE', url: string, handler: Handler) => {
     // Every parameter is checked as Stripe checks it (rules generated from the `stripe` package's types).
     const rules = PARAM_RULES[`${method} ${url}`];
     if (!rules) throw new Error(`No parameter rules for ${method} ${url}: run npm run sandbox:rules`);
@@ -60,7 +60,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
           throw invalidRequest(`Invalid request: unsupported Content-Type ${contentType.split(';')[0]}. Stripe's API takes application/x-www-form-urlencoded bodies.`);
         }
         engine.tick();
-        const raw = (method === 'GET' ? req.query : req.body) ?? {};
+        // stripe-node sends a DELETE's parameters in the query string, like a GET's.
+        const raw = (method === 'POST' ? req.body : req.query) ?? {};
         if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest('Request bodies must be form-encoded (application/x-www-form-urlencoded).');
         validateParams(rules, raw as Record<string, unknown>);
         const p = Params.of(raw);
@@ -126,6 +127,16 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route('GET', '/v1/payment_intents/:id', retrieve('payment_intent'));
   route('GET', '/v1/charges', listOf('charge', '/v1/charges', { payment_intent: field('payment_intent'), transfer_group: field('transfer_group') }));
   route('GET', '/v1/charges/:id', retrieve('charge'));
+
+  // Customers (created by Checkout with customer_creation=always; deleted on a donor's erasure)
+  route('GET', '/v1/customers/:id', ({ p, path }) => {
+    p.allow(['expand']);
+    return engine.retrieveCustomer(path.id);
+  });
+  route('DELETE', '/v1/customers/:id', ({ p, path, request }) => {
+    p.allow([]);
+    return engine.deleteCustomer(path.id, request);
+  });
 
   // Balance and balance transactions
   route('GET', '/v1/balance', ({ p }) => {

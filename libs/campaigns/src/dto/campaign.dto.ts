@@ -186,6 +186,8 @@ export class CampaignDto {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishedAt: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The platform operator\'s public reason while the campaign is suspended (it takes no gifts); null otherwise' })
+  suspensionReason: string | null;
 }
 
 export class CampaignPageDto {

@@ -48,4 +48,7 @@ export class Campaign {
   @Column('timestamptz', { name: 'locked_ends_at', nullable: true }) lockedEndsAt: Date | null;
   /** Times the end date moved later since the terms locked. */
   @Column('int', { name: 'end_extensions', default: 0 }) endExtensions: number;
+  /** Set by the operator (moderation): the campaign takes no gifts; its status is unchanged. Read-only here. */
+  @Column({ type: 'timestamptz', name: 'suspended_at', nullable: true, insert: false, update: false }) suspendedAt: Date | null;
+  @Column({ type: 'text', name: 'suspension_reason', nullable: true, insert: false, update: false }) suspensionReason: string | null;
 }

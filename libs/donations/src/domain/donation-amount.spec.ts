@@ -89,7 +89,7 @@ describe('assertAcceptsDonations: only a published campaign within its dates tak
   const campaign = (overrides: Partial<DonationCampaign>): DonationCampaign => ({
     id: 'c', organizationId: 'o', slug: 's', title: 't', summary: null, storyHtml: '', coverImageUrl: null, currency: 'usd', goalAmount: 1n,
     suggestedAmounts: [], minimumAmount: null, maximumAmount: null, allowAnonymous: true, offerCoverFees: false, language: 'en',
-    platformFeeBps: 200, status: 'published', startsAt: null, endsAt: null, ...overrides,
+    platformFeeBps: 200, status: 'published', startsAt: null, endsAt: null, suspensionReason: null, ...overrides,
   } as DonationCampaign);
 
   it('accepts a published campaign with open dates', () => {
@@ -112,5 +112,22 @@ describe('assertAcceptsDonations: only a published campaign within its dates tak
     }
     expect(thrown).toBeInstanceOf(DomainError);
     expect(thrown).toMatchObject({ code: 'campaign_not_accepting_donations', status: 409 });
+  });
+});
+
+describe('assertAcceptsDonations: a suspended campaign takes no gifts, whatever its status', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  const open = {
+    id: 'c', organizationId: 'o', slug: 's', title: 't', summary: '', storyHtml: '', coverImageUrl: null, currency: 'usd', goalAmount: 1n,
+    suggestedAmounts: [], minimumAmount: null, maximumAmount: null, allowAnonymous: true, offerCoverFees: false, language: 'en',
+    platformFeeBps: 200, status: 'published', startsAt: null, endsAt: null, suspensionReason: null,
+  } satisfies DonationCampaign;
+
+  it.each(['published', 'paused', 'ended'])('refuses a suspended %s campaign with 409 campaign_suspended', (status) => {
+    expect(() => assertAcceptsDonations({ ...open, status, suspensionReason: 'Under review' }, now)).toThrow(expect.objectContaining({ code: 'campaign_suspended', status: 409 }));
+  });
+
+  it('takes gifts again once the suspension is lifted', () => {
+    expect(() => assertAcceptsDonations(open, now)).not.toThrow();
   });
 });

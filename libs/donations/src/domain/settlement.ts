@@ -314,12 +314,13 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
   if (giftEntry !== null) {
     const gift = entries[giftEntry].public!;
     let commitment: string | null = null;
-    if (d.anonymous) {
+    // An erased gift (paid after its donor asked to be erased) posts with neither name nor commitment.
+    if (d.anonymous && !d.erasedAt) {
       let salt = d.donorCommitmentSalt;
       if (!salt) salt = newCommitmentSalt = ids.salt();
-      commitment = donorCommitment(salt, d.donorName ?? d.donorEmail);
+      commitment = donorCommitment(salt, d.donorName ?? d.donorEmail ?? '');
     }
-    entries[giftEntry].public = { ...gift, donorDisplayName: d.anonymous ? null : d.donorName, donorCommitment: commitment, publicMessage: d.publicMessage };
+    entries[giftEntry].public = { ...gift, donorDisplayName: d.anonymous ? null : d.donorName, donorCommitment: commitment, publicMessage: d.messageReview === 'held' ? null : d.publicMessage };
   }
 
   // Settled: the session's payment status when it was read, else paid (the charge succeeded).

@@ -24,10 +24,12 @@ export interface DonationCampaign {
   status: string;
   startsAt: Date | null;
   endsAt: Date | null;
+  /** The operator's public reason while the campaign is suspended (it takes no gifts); null otherwise. */
+  suspensionReason: string | null;
 }
 
 const COLUMNS = `id, organization_id, slug, title, summary, story_html, cover_image_url, currency, goal_amount::text, suggested_amounts::text[] AS suggested,
-  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at`;
+  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at, suspension_reason, moderation_version`;
 
 const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   id: r.id, organizationId: r.organization_id, slug: r.slug, title: r.title, summary: r.summary, storyHtml: r.story_html,
@@ -35,7 +37,7 @@ const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   suggestedAmounts: (r.suggested ?? []).map((v: string) => BigInt(v)),
   minimumAmount: r.minimum_amount === null ? null : BigInt(r.minimum_amount), maximumAmount: r.maximum_amount === null ? null : BigInt(r.maximum_amount),
   allowAnonymous: r.allow_anonymous, offerCoverFees: r.offer_cover_fees, language: r.language === 'ar' ? 'ar' : 'en',
-  platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at,
+  platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at, suspensionReason: r.suspension_reason ?? null,
 });
 
 /** The same columns of `campaigns c`, for reads that join other tables. */
@@ -77,7 +79,7 @@ export class CampaignReader {
     const rows: Record<string, any>[] = await this.dataSource.query(
       `SELECT ${COLUMNS_OF_C}, c.version AS row_version, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS row_updated,
          t.raised::text AS t_raised, t.refunded::text AS t_refunded, t.disputed::text AS t_disputed, t.donations_count::text AS t_count,
-         (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size
+         (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size, l.redactions::text AS log_redactions
        FROM campaigns c
        LEFT JOIN campaign_ledger_totals t ON t.campaign_id = c.id
        LEFT JOIN transparency_logs l ON l.campaign_id = c.id
@@ -87,8 +89,8 @@ export class CampaignReader {
     for (const r of rows) {
       // The row's columns themselves too (hashed once per read, not per request): a hand-made fix in SQL that leaves updated_at alone still shows.
       const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
-        r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at])).digest('base64url').slice(0, 22);
-      const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size].map((v) => v ?? '-').join(':');
+        r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at, r.suspension_reason, r.moderation_version])).digest('base64url').slice(0, 22);
+      const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions].map((v) => v ?? '-').join(':');
       found.set(r.slug, { campaign: toCampaign(r), figuresVersion });
     }
     return found;
@@ -106,8 +108,12 @@ export class CampaignReader {
   }
 }
 
-/** Only a published campaign within its dates accepts gifts (409 otherwise). */
+/**
+ * Only a published campaign within its dates, not suspended, accepts gifts (409 otherwise: a
+ * suspended campaign answers `campaign_suspended`, whatever its status).
+ */
 export function assertAcceptsDonations(campaign: DonationCampaign, now: Date = new Date()): void {
+  if (campaign.suspensionReason) throw new DomainError('campaign_suspended', 'This campaign is suspended and is not accepting donations', 409);
   const open = campaign.status === 'published'
     && (campaign.startsAt === null || campaign.startsAt <= now)
     && (campaign.endsAt === null || campaign.endsAt > now);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-export type OutboxKind = 'donation_receipt' | 'refund_notice' | 'payout_notice' | 'receipt_copy' | 'invitation';
+export type OutboxKind = 'donation_receipt' | 'refund_notice' | 'payout_notice' | 'receipt_copy' | 'invitation' | 'data_export' | 'erasure_link';
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'skipped';
 
 export interface OutboxRow {
@@ -26,7 +26,8 @@ export interface ReceiptRow {
   sequence: number | null;
   receiptNumber: string | null;
   copyOf: string | null;
-  recipient: string;
+  /** NULL once the message was delivered and RETENTION_MAIL_BODY_DAYS passed (never while it is pending), or once the donor's data was erased (the receipt keeps its number, not the address). */
+  recipient: string | null;
   locale: string;
   messageId: string;
   status: 'pending' | 'sent' | 'failed';

@@ -14,7 +14,9 @@ import { NotificationsRepository, OutboxRow, ReceiptRow } from '../persistence/n
 import { ReceiptPdfPool } from '../rendering/receipt-pdf-pool.js';
 import { ReceiptRenderer } from '../rendering/receipt-renderer.js';
 import { PAYOUT_NOTICE_SENDER, type PayoutNoticeSender } from '../payouts/payout-notice.port.js';
+import { ERASURE_LINK_SENDER, type ErasureLinkSender } from '../erasure/erasure-link.port.js';
 import { InvitationDeliveryService } from '../invitations/invitation-delivery.service.js';
+import { DataExportDeliveryService } from '../privacy/data-export-delivery.service.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
@@ -69,12 +71,18 @@ export class ReceiptDeliveryService {
     if (!outbox) return 'missing';
     if (outbox.status !== 'pending') return 'already_done';
     if (outbox.kind === 'invitation') return this.moduleRef.get(InvitationDeliveryService, { strict: false }).deliver(outbox, options);
+    if (outbox.kind === 'data_export') return this.moduleRef.get(DataExportDeliveryService, { strict: false }).deliver(outbox, options);
     if (outbox.kind === 'payout_notice') {
       // Payout notices are rendered and sent by the payouts lib (PAYOUT_NOTICE_SENDER); without it, finish the row.
       const sender = this.payoutNoticeSender();
       if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
       await this.transactions.run((m) => this.repository.finishOutbox(m, outbox.id, 'skipped', 'payout notices are not implemented'));
       return 'skipped';
+    }
+    if (outbox.kind === 'erasure_link') {
+      const sender = this.optional<ErasureLinkSender>(ERASURE_LINK_SENDER);
+      if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
+      throw new TransientDeliveryError('no ErasureLinkSender is registered (ERASURE_LINK_SENDER)');
     }
     const kind = outbox.kind as ReceiptMessageKind;
     const data = await this.dataSource().load({
@@ -101,10 +109,18 @@ export class ReceiptDeliveryService {
 
     const claimed = await this.repository.claimSend(receipt.id, this.options.sendLeaseSeconds);
     if (!claimed) return this.settleUnclaimed(outbox, receipt.id);
+    if (claimed.recipient === null) {
+      // The donor's data was erased meanwhile: there is no address, and nothing personal is sent.
+      await this.transactions.run(async (m) => {
+        await this.repository.markFailed(m, claimed.id, 'donor data erased');
+        await this.repository.finishOutbox(m, outbox.id, 'skipped', 'donor data erased');
+      });
+      return 'skipped';
+    }
     try {
       await this.mailer.send({
         from: this.config.MAIL_FROM,
-        to: claimed.recipient,
+        to: claimed.recipient!,
         subject: message.subject,
         html: message.html,
         text: message.text,
@@ -196,6 +212,14 @@ export class ReceiptDeliveryService {
       return 'already_done';
     }
     throw new TransientDeliveryError('another worker is sending this receipt');
+  }
+
+  private optional<T>(token: symbol): T | null {
+    try {
+      return this.moduleRef.get<T>(token, { strict: false });
+    } catch {
+      return null;
+    }
   }
 
   private payoutNoticeSender(): PayoutNoticeSender | null {

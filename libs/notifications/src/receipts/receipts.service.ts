@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError } from '@ataa/common';
+import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { NotificationsRepository, ReceiptRow } from '../persistence/notifications.repository.js';
@@ -51,6 +51,9 @@ export class ReceiptsService {
   async resend(organizationId: string, donationId: string, actor: string): Promise<{ outboxId: string; receiptNumber: string }> {
     const original = await this.repository.findOriginalReceipt(donationId);
     if (!original || original.organizationId !== organizationId) throw new NotFoundError('Receipt', 'receipt_not_found');
+    // An erased gift's receipt keeps its number but not the address: a copy would go nowhere, and
+    // re-rendering it must not bring back the name. Refused, with a code that says why.
+    if (original.recipient === null) throw new DomainError('donor_data_erased', "The donor's personal data was erased at their request; no copy of this receipt can be sent", 410);
     if (original.status === 'pending') throw new ConflictError('receipt_not_sent_yet', 'The receipt is still being sent; try again shortly');
     const { id } = await this.transactions.run((m) =>
       this.outbox.enqueue(m, { kind: 'receipt_copy', aggregateId: donationId, payload: { originalReceiptId: original.id, requestedBy: actor } }),

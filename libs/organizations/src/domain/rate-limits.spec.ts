@@ -9,9 +9,10 @@ describe('rate limit policies', () => {
     expect(new Set(buckets).size).toBe(buckets.length);
   });
 
-  it('keeps the documented behaviour: every auth limit and the checkout limit fail open', () => {
+  it('keeps the documented behaviour: every auth limit and the checkout limit fail open, the erasure link, data-export requests and reports fail closed', () => {
     expect(Object.fromEntries(Object.entries(RATE_LIMIT_POLICIES).map(([name, p]) => [name, p.failOpen]))).toEqual({
       loginFailuresPerIpAndEmail: true, loginFailuresPerIp: true, loginFailuresPerAccount: true, signupsPerIp: true, checkoutsPerAddress: true,
+      erasureRequestsPerAddress: false, erasureRequestsPerEmail: false, dataExportsPerEmail: false, dataExportsPerAddress: false, reportsPerAddress: false,
     });
     // the per-account lock restarts at every failure; the others run from the first attempt
     expect(RATE_LIMIT_POLICIES.loginFailuresPerAccount.window).toBe('from-last');

@@ -15,7 +15,12 @@ export type RateLimitName =
   | 'loginFailuresPerIp'
   | 'loginFailuresPerAccount'
   | 'signupsPerIp'
-  | 'checkoutsPerAddress';
+  | 'checkoutsPerAddress'
+  | 'reportsPerAddress'
+  | 'dataExportsPerEmail'
+  | 'dataExportsPerAddress'
+  | 'erasureRequestsPerAddress'
+  | 'erasureRequestsPerEmail';
 
 export interface RateLimitPolicy {
   /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
@@ -50,6 +55,19 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // Checkout attempts per address across campaigns (card testing). Fail open: donations keep
   // working during an outage; Stripe's own fraud checks still stand behind every payment.
   checkoutsPerAddress: { bucket: 'checkout', window: 'from-first', failOpen: true },
+  // Data-export requests (the public privacy form) per e-mail address (keyed by its hash) and per
+  // client address. Fail closed: each request may send an e-mail to the address typed in, and an
+  // unthrottled form would let anyone flood an inbox; an export can wait out an outage.
+  dataExportsPerEmail: { bucket: 'export-email', window: 'from-first', failOpen: false },
+  dataExportsPerAddress: { bucket: 'export-ip', window: 'from-first', failOpen: false },
+  // Erasure link requests (the privacy page) per client address and per e-mail address (keyed hash),
+  // every attempt. Fail closed: each request may e-mail someone, and an outage must not turn the
+  // form into a way to flood an inbox; asking again a little later costs the donor nothing.
+  erasureRequestsPerAddress: { bucket: 'erasure-ip', window: 'from-first', failOpen: false },
+  erasureRequestsPerEmail: { bucket: 'erasure-email', window: 'from-first', failOpen: false },
+  // Reports (donor-wall messages, campaigns) per address, every attempt. Fail closed: a report can
+  // wait a few seconds, and an unthrottled flood during an outage would bury the moderators' queue.
+  reportsPerAddress: { bucket: 'report', window: 'from-first', failOpen: false },
 };
 
 /** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */

@@ -44,6 +44,22 @@ export class StripeGateway {
     return this.stripe.charges.retrieve(id, params);
   }
 
+  // Customers
+
+  retrieveCustomer(id: string): Promise<Stripe.Customer | Stripe.DeletedCustomer> {
+    return this.stripe.customers.retrieve(id);
+  }
+
+  /**
+   * Deletes a Customer for good: Stripe drops its name, e-mail, address and phone (what the platform
+   * removes when a donor asks to be erased). Deleting it again fails with `resource_missing`
+   * (see `isNoSuchResource`). Payments keep their own copies (a Checkout Session's
+   * `customer_details`, a charge's `billing_details`): no API call erases those.
+   */
+  deleteCustomer(id: string): Promise<Stripe.DeletedCustomer> {
+    return this.stripe.customers.del(id);
+  }
+
   // Refunds and disputes
 
   createRefund(params: Stripe.RefundCreateParams, idempotencyKey: string): Promise<Stripe.Refund> {
@@ -108,4 +124,9 @@ export class StripeGateway {
 /** Whether an error is one of the Stripe client's own (an API answer or a connection failure), for callers that hold no client. */
 export function isStripeError(error: unknown): error is Stripe.errors.StripeError {
   return error instanceof Stripe.errors.StripeError;
+}
+
+/** Whether a Stripe error says the object does not exist (`resource_missing`), e.g. a Customer deleted already. */
+export function isNoSuchResource(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeError && error.code === 'resource_missing';
 }

@@ -5,3 +5,4 @@ export * from './checkpoint.js';
 export * from './public-entry.js';
 export * from './report.js';
 export * from './receipt-proof.js';
+export * from './redaction.js';

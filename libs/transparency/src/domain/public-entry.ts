@@ -23,10 +23,44 @@ export function isMoneyKind(kind: string): kind is MoneyEntryKind {
 }
 
 export const ANONYMOUS = 'Anonymous';
-/** Leaf format of money entries (unchanged since the first entry). */
+/** Leaf format of money entries appended before format 3 (unchanged since the first entry). */
 export const LEAF_VERSION = 1;
-/** Leaf format 2 = format 1 plus `terms`; used by `terms_changed` entries only. */
+/** Leaf format 2 = format 1 plus `terms`; `terms_changed` entries appended before format 3. */
 export const TERMS_LEAF_VERSION = 2;
+/**
+ * Leaf format 3 (issue 17's "v2 leaf": 2 was already taken by term changes): every personal field
+ * is committed in the leaf, never hashed in clear, so it can be redacted later without touching the
+ * leaf hash. Every entry appended since is format 3, `terms_changed` ones included (they carry `terms`).
+ */
+export const COMMITTED_LEAF_VERSION = 3;
+/** The leaf formats a verifier of this code reads. */
+export const LEAF_VERSIONS = [LEAF_VERSION, TERMS_LEAF_VERSION, COMMITTED_LEAF_VERSION] as const;
+
+/**
+ * The personal fields of a public entry: free text a person typed about themselves. In a format-3
+ * leaf each is replaced by its commitment `<field>Hash` = hex SHA-256(salt || UTF-8 value), with a
+ * random 32-byte salt of its own (`<field>Salt`), served beside the leaf with the value. A future
+ * free-text field is one more line here (plus its columns). "Anonymous" is not personal: an
+ * anonymous gift commits no name (null hash) and is served as `donor: "Anonymous"`.
+ */
+export const PERSONAL_FIELDS = [
+  { field: 'donor', hash: 'donorHash', salt: 'donorSalt' },
+  { field: 'message', hash: 'messageHash', salt: 'messageSalt' },
+] as const;
+export type PersonalField = (typeof PERSONAL_FIELDS)[number]['field'];
+export const PERSONAL_FIELD_NAMES: readonly PersonalField[] = PERSONAL_FIELDS.map((f) => f.field);
+
+/** Why a personal field was removed from a public entry: the person's erasure, or moderation. */
+export const REDACTION_REASONS = ['erased', 'hidden'] as const;
+export type RedactionReasonCode = (typeof REDACTION_REASONS)[number];
+/** What the served entry shows in place of a redacted field. `note` is never personal data. */
+export interface FieldRedaction {
+  reason: RedactionReasonCode;
+  note: string | null;
+  /** ISO 8601 UTC. */
+  at: string;
+}
+export type EntryRedactions = Partial<Record<PersonalField, FieldRedaction>>;
 
 /** The campaign terms a public entry may record a change of. */
 export const TERM_FIELDS = ['goal', 'fundingModel', 'startsAt', 'endsAt'] as const;
@@ -64,6 +98,8 @@ export function isTermChangeList(value: unknown): value is TermChange[] {
  * One public ledger entry exactly as it is hashed into the Merkle log. Everything is public and
  * nothing identifies a person who asked to stay anonymous: no e-mails, no Stripe or card details.
  * Amounts are signed strings of digits in the currency's minor unit, from the campaign's view.
+ * Formats 1 and 2 hash `donor` and `message` in clear; format 3 hashes `donorHash` and
+ * `messageHash` instead (the values and salts are served beside the leaf: `ServedEntry`).
  */
 export interface PublicLeaf {
   v: number;
@@ -73,31 +109,192 @@ export interface PublicLeaf {
   kind: PublicEntryKind;
   amount: string;
   currency: string;
-  donor: string | null;
+  /** Formats 1 and 2: hashed. Format 3: not in the leaf (served beside it). */
+  donor?: string | null;
+  /** A private donor's name, committed for their receipt alone (salt never public); all formats. */
   donorCommitment: string | null;
-  message: string | null;
+  /** Formats 1 and 2: hashed. Format 3: not in the leaf (served beside it). */
+  message?: string | null;
+  /** Format 3: hex SHA-256(donorSalt || UTF-8 donor), null when no name is given (anonymous, or no donor). */
+  donorHash?: string | null;
+  /** Format 3: hex SHA-256(messageSalt || UTF-8 message), null when there is no message. */
+  messageHash?: string | null;
   purpose: string | null;
   balance: string;
-  /** Leaf format 2 only (`terms_changed`): the changes. Absent, not null, from format-1 leaves. */
+  /** Format 2, and format 3 `terms_changed`: the changes. Absent, not null, elsewhere. */
   terms?: TermChange[];
 }
 
-/** The hashed fields of a format-1 leaf (every money entry). */
+/**
+ * A public entry as the API serves it (JSON pages): the leaf's fields, the leaf hash and, beside the
+ * leaf, each personal field's value and salt (format 3) and what was redacted.
+ */
+export interface ServedEntry extends PublicLeaf {
+  donor: string | null;
+  message: string | null;
+  /** Format 3: the salts opening `donorHash` / `messageHash`; null when the field is empty or redacted. */
+  donorSalt?: string | null;
+  messageSalt?: string | null;
+  /** The personal fields removed from this entry (value and salt), why and when; null when none. */
+  redacted: EntryRedactions | null;
+  leafHash: string;
+}
+
+/** The hashed fields of a format-1 leaf (money entries before format 3). */
 export const LEAF_FIELDS: readonly (keyof PublicLeaf)[] = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donor', 'donorCommitment', 'message', 'purpose', 'balance'];
 /** The hashed fields of a format-2 leaf: format 1 plus `terms`. */
 export const LEAF_FIELDS_V2: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS, 'terms'];
+/** The hashed fields of a format-3 leaf: the personal fields replaced by their commitments (plus `terms` on a terms_changed entry). */
+export const LEAF_FIELDS_V3: readonly (keyof PublicLeaf)[] = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donorHash', 'donorCommitment', 'messageHash', 'purpose', 'balance'];
+
+/** The hashed fields of an entry, by its format (unknown formats: format 1's, which will not verify). */
+export function leafFieldsOf(entry: object): readonly (keyof PublicLeaf)[] {
+  const source = entry as Record<string, unknown>;
+  if (source.v === TERMS_LEAF_VERSION) return LEAF_FIELDS_V2;
+  if (source.v === COMMITTED_LEAF_VERSION) return source.kind === 'terms_changed' ? LEAF_FIELDS_V3_TERMS : LEAF_FIELDS_V3;
+  return LEAF_FIELDS;
+}
+const LEAF_FIELDS_V3_TERMS: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS_V3, 'terms'];
 
 /**
- * Picks exactly the hashed fields from a served entry (which may carry more, e.g. leafHash): the
- * format-1 fields, plus `terms` when the entry says it is format 2. A format-1 leaf hashes exactly
- * as it always did.
+ * Picks exactly the hashed fields from a served entry (which may carry more, e.g. leafHash, values,
+ * salts): the fields of the entry's format. A format-1 leaf hashes exactly as it always did.
  */
 export function toLeaf(entry: object): PublicLeaf {
   const leaf: Record<string, unknown> = {};
   const source = entry as Record<string, unknown>;
-  const fields = source.v === TERMS_LEAF_VERSION ? LEAF_FIELDS_V2 : LEAF_FIELDS;
-  for (const field of fields) leaf[field] = source[field] === undefined ? null : source[field];
+  for (const field of leafFieldsOf(entry)) leaf[field] = source[field] === undefined ? null : source[field];
   return leaf as unknown as PublicLeaf;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The commitment of a format-3 personal field: hex SHA-256(salt || UTF-8 value), the salt 32 bytes of hex. */
+export function personalCommitment(saltHex: string, value: string): string {
+  if (!HEX64.test(saltHex)) throw new RangeError('commitment salt must be 32 bytes of lower-case hex');
+  return personalCommitmentBytes(Buffer.from(saltHex, 'hex'), value).toString('hex');
+}
+
+/** `personalCommitment` on bytes: SHA-256(salt || UTF-8 value), salt exactly 32 bytes. */
+export function personalCommitmentBytes(salt: Uint8Array, value: string): Buffer {
+  if (salt.length !== 32) throw new RangeError('commitment salt must be 32 bytes');
+  return createHash('sha256').update(salt).update(value, 'utf8').digest();
+}
+
+/**
+ * Salt and commitment for a personal value, or nulls when there is nothing personal (no value, or
+ * the word "Anonymous" in the donor field). `salt` (32 bytes) may be given (the appender draws all
+ * of a batch's salts at once); otherwise one is drawn.
+ */
+export function commitPersonal(field: PersonalField, value: string | null, salt?: Buffer): { hash: Buffer; salt: Buffer } | null {
+  if (!isPersonalValue(field, value)) return null;
+  const bytes = salt ?? randomBytes(32);
+  return { hash: personalCommitmentBytes(bytes, value), salt: bytes };
+}
+
+/** Whether a served value is personal (committed in format 3): any text but "Anonymous" in the donor field. */
+export function isPersonalValue(field: PersonalField, value: string | null | undefined): value is string {
+  return typeof value === 'string' && value.length > 0 && !(field === 'donor' && value === ANONYMOUS);
+}
+
+/** What a verifier concludes about one personal field of a served entry. */
+export type PersonalFieldCheck =
+  /** Format 3: the value opens the commitment. Formats 1/2: the value is hashed in clear in the leaf. */
+  | { field: PersonalField; status: 'open' }
+  /** No personal value (none given, or "Anonymous"). */
+  | { field: PersonalField; status: 'empty' }
+  /** Removed, with the served reason; format 1/2 entries cannot be checked against their leaf once redacted. */
+  | { field: PersonalField; status: 'redacted'; reason: RedactionReasonCode; note: string | null; at: string }
+  /** The value, salt, commitment or redaction record do not agree: the entry was tampered with. */
+  | { field: PersonalField; status: 'tampered'; problem: string };
+
+export interface EntryPrivacyCheck {
+  fields: PersonalFieldCheck[];
+  /**
+   * A redacted format-1/2 entry: its leaf hashed a value that is gone, so the leaf hash cannot be
+   * recomputed; the verifier uses the served leaf hash (still bound by the Merkle tree) and says so.
+   */
+  leafUnverifiable: boolean;
+  /** The problems of the tampered fields, in field order (empty when none). */
+  problems: string[];
+}
+
+function redactionOf(entry: Record<string, unknown>, field: PersonalField): FieldRedaction | 'malformed' | null {
+  const all = entry.redacted;
+  if (all === undefined || all === null) return null;
+  if (typeof all !== 'object' || Array.isArray(all)) return 'malformed';
+  const one = (all as Record<string, unknown>)[field];
+  if (one === undefined || one === null) return null;
+  if (typeof one !== 'object' || Array.isArray(one)) return 'malformed';
+  const { reason, note, at } = one as Record<string, unknown>;
+  if (!(REDACTION_REASONS as readonly unknown[]).includes(reason) || (note !== null && typeof note !== 'string') || typeof at !== 'string') return 'malformed';
+  return { reason: reason as RedactionReasonCode, note: note as string | null, at };
+}
+
+/**
+ * Checks every personal field of a served entry against its leaf: format 3 opens each commitment
+ * with the served value and salt, or accepts a redaction record where both are gone; formats 1/2
+ * accept a redaction record (the entry then cannot be checked against its leaf hash). Anything
+ * else (a value without a matching commitment, a value re-inserted into a redacted field, a salt
+ * without a value, a malformed commitment) is tampering.
+ */
+export function checkPersonalFields(entry: object): EntryPrivacyCheck {
+  const source = entry as Record<string, unknown>;
+  const fields: PersonalFieldCheck[] = [];
+  let leafUnverifiable = false;
+  for (const { field, hash: hashKey, salt: saltKey } of PERSONAL_FIELDS) {
+    const value = source[field] ?? null;
+    const redaction = redactionOf(source, field);
+    const tampered = (problem: string) => fields.push({ field, status: 'tampered', problem: `${field}: ${problem}` });
+    if (redaction === 'malformed') {
+      tampered('the redaction record is malformed');
+      continue;
+    }
+    if (value !== null && typeof value !== 'string') {
+      tampered('the value is not text');
+      continue;
+    }
+    if (source.v !== COMMITTED_LEAF_VERSION) {
+      // Formats 1 and 2: the value is in the leaf itself.
+      if (redaction === null) fields.push({ field, status: value === null || !isPersonalValue(field, value) ? 'empty' : 'open' });
+      else if (value !== null) tampered('a value was put back into a redacted field');
+      else {
+        leafUnverifiable = true;
+        fields.push({ field, status: 'redacted', ...redaction });
+      }
+      continue;
+    }
+    const hash = source[hashKey] ?? null;
+    const salt = source[saltKey] ?? null;
+    if (hash !== null && (typeof hash !== 'string' || !HEX64.test(hash))) {
+      tampered('the commitment is not 64 lower-case hex digits');
+      continue;
+    }
+    if (hash === null) {
+      if (salt !== null) tampered('a salt without a commitment');
+      else if (redaction !== null) tampered('a redaction record on an empty field');
+      else if (value !== null && isPersonalValue(field, value)) tampered('a value the leaf does not commit to');
+      else fields.push({ field, status: 'empty' });
+      continue;
+    }
+    if (redaction !== null) {
+      if (value !== null || salt !== null) tampered('a value or salt was put back into a redacted field');
+      else fields.push({ field, status: 'redacted', ...redaction });
+      continue;
+    }
+    if (value === null || salt === null) {
+      tampered('the value or its salt is missing, with no redaction record');
+      continue;
+    }
+    if (typeof salt !== 'string' || !HEX64.test(salt)) {
+      tampered('the salt is not 32 bytes of lower-case hex');
+      continue;
+    }
+    if (personalCommitment(salt, value) !== hash) tampered('the value and salt do not open the commitment');
+    else fields.push({ field, status: 'open' });
+  }
+  const problems = fields.flatMap((f) => (f.status === 'tampered' ? [f.problem] : []));
+  return { fields, leafUnverifiable, problems };
 }
 
 /** A term change in words (English), for logs, CSV and the verifier's messages. */
@@ -150,7 +347,10 @@ export function verifyDonorCommitment(saltHex: string, name: string, commitmentH
   return timingSafeEqual(Buffer.from(donorCommitment(saltHex, name), 'hex'), Buffer.from(commitmentHex, 'hex'));
 }
 
-/** The public identity a gift counts under in the donor total: the name, or null for an anonymous gift. */
-export function publicDonorIdentity(leaf: Pick<PublicLeaf, 'donor' | 'donorCommitment'>): string | null {
-  return leaf.donorCommitment !== null || leaf.donor === null || leaf.donor === ANONYMOUS ? null : leaf.donor;
+/**
+ * The public identity a gift counts under in the donor total: the name (the clear value: the leaf's
+ * in formats 1/2, the served one in format 3), or null for an anonymous gift.
+ */
+export function publicDonorIdentity(leaf: { donor?: string | null; donorCommitment: string | null }): string | null {
+  return leaf.donorCommitment !== null || leaf.donor === null || leaf.donor === undefined || leaf.donor === ANONYMOUS ? null : leaf.donor;
 }

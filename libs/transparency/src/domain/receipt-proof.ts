@@ -1,6 +1,6 @@
 import { CheckpointError, parseVerifierKey, SignedCheckpoint, verifyCheckpoint, VerifierKey, formatVerifierKey } from './checkpoint.js';
 import { HASH_SIZE, inclusionProofRanges, verifyInclusion } from './merkle.js';
-import { donorCommitment, LEAF_FIELDS, PublicLeaf, publicLeafHash, toLeaf } from './public-entry.js';
+import { donorCommitment, leafFieldsOf, PublicLeaf, publicLeafHash, toLeaf } from './public-entry.js';
 
 /**
  * The offline proof a donor's receipt carries (the JSON attachment `ataa-receipt-<number>.json`):
@@ -26,7 +26,7 @@ export interface ReceiptProof {
   leafIndex: number;
   /** Hex leaf hash, for comparison with the public ledger; the verifier recomputes it from `leaf`. */
   leafHash: string;
-  /** Every field of the leaf exactly as hashed: RFC 8785 canonical JSON, leaf = SHA-256(0x00 || bytes). */
+  /** Every field of the leaf exactly as hashed: RFC 8785 canonical JSON, leaf = SHA-256(0x00 || bytes). Format 3: commitments, no name or message. */
   leaf: PublicLeaf;
   /** Tree size of `checkpoint` (greater than `leafIndex`). */
   treeSize: number;
@@ -115,8 +115,10 @@ function shapeError(doc: unknown): string | null {
   if (!isIndex(doc.treeSize)) return 'treeSize is not a non-negative integer';
   if (typeof doc.leafHash !== 'string' || !/^[0-9a-f]{64}$/.test(doc.leafHash)) return 'leafHash is not 64 lower-case hex digits';
   if (!isObject(doc.leaf)) return 'leaf is missing';
-  for (const field of LEAF_FIELDS) if (!(field in doc.leaf)) return `leaf.${field} is missing`;
-  const extra = Object.keys(doc.leaf).filter((k) => !(LEAF_FIELDS as readonly string[]).includes(k));
+  // The fields of the leaf's own format (1, 2 or 3: a format-3 leaf holds commitments, not the name).
+  const fields = leafFieldsOf(doc.leaf) as readonly string[];
+  for (const field of fields) if (!(field in doc.leaf)) return `leaf.${field} is missing`;
+  const extra = Object.keys(doc.leaf).filter((k) => !fields.includes(k));
   if (extra.length > 0) return `leaf has fields that are not hashed: ${extra.join(', ')}`;
   if (!Array.isArray(doc.inclusionProof) || doc.inclusionProof.some((h) => typeof h !== 'string' || !BASE64.test(h) || Buffer.from(h, 'base64').length !== HASH_SIZE)) {
     return 'inclusionProof is not a list of base64 SHA-256 hashes';

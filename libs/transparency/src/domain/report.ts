@@ -1,4 +1,4 @@
-import { isMoneyKind, MONEY_ENTRY_KINDS, MoneyEntryKind, PublicEntryKind, PublicLeaf, publicDonorIdentity } from './public-entry.js';
+import { EntryRedactions, isMoneyKind, MONEY_ENTRY_KINDS, MoneyEntryKind, PublicEntryKind, PublicLeaf, publicDonorIdentity } from './public-entry.js';
 
 /**
  * A campaign's report, derived only from its public entries, so anyone can recompute it. The
@@ -107,11 +107,14 @@ export function monthOf(time: string): string {
   return time.slice(0, 7);
 }
 
-/** Recomputes the report from the entries alone (what the independent verifier does). */
-export function reportFromEntries(currency: string, entries: readonly PublicLeaf[]): CampaignReport {
+/**
+ * Recomputes the report from the entries alone (what the independent verifier does). Entries are
+ * served entries (a format-3 leaf holds no name: the served value counts). A gift whose donor name
+ * was redacted counts as one donor here, but the platform counted it when appended, so it may have
+ * been a name already counted: `donors` is then an upper bound (see `donorBounds`).
+ */
+export function reportFromEntries(currency: string, entries: readonly (PublicLeaf & { redacted?: EntryRedactions | null })[]): CampaignReport {
   const rows = new Map<string, MonthKindRow>();
-  const donors = new Set<string>();
-  let anonymousGifts = 0;
   let balance = 0n;
   for (const entry of entries) {
     const key = `${monthOf(entry.time)}|${entry.kind}`;
@@ -120,11 +123,29 @@ export function reportFromEntries(currency: string, entries: readonly PublicLeaf
     row.amount += BigInt(entry.amount);
     rows.set(key, row);
     balance += BigInt(entry.amount);
-    if (entry.kind === 'donation') {
-      const identity = publicDonorIdentity(entry);
-      if (identity === null) anonymousGifts++;
-      else donors.add(identity);
-    }
   }
-  return buildReport(currency, [...rows.values()], donors.size + anonymousGifts, balance, entries.length);
+  return buildReport(currency, [...rows.values()], donorBounds(entries).max, balance, entries.length);
+}
+
+/**
+ * The donor count the entries allow: distinct public names plus one per anonymous gift (`min`), and
+ * up to one more per gift whose name was redacted (`max`): the platform counted those names when it
+ * appended them, and a redaction never changes the count. Without redactions `min === max`.
+ */
+export function donorBounds(entries: readonly (PublicLeaf & { redacted?: EntryRedactions | null })[]): { min: number; max: number } {
+  const donors = new Set<string>();
+  let anonymousGifts = 0;
+  let redactedNames = 0;
+  for (const entry of entries) {
+    if (entry.kind !== 'donation') continue;
+    if (entry.redacted?.donor) {
+      redactedNames++;
+      continue;
+    }
+    const identity = publicDonorIdentity(entry);
+    if (identity === null) anonymousGifts++;
+    else donors.add(identity);
+  }
+  const min = donors.size + anonymousGifts;
+  return { min, max: min + redactedNames };
 }

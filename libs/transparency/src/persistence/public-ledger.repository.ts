@@ -4,7 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
-import { FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, PublicLeaf, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { COMMITTED_LEAF_VERSION, EntryRedactions, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /** What the public pages need to know about a campaign (never a draft). */
 export interface PublicCampaign {
@@ -24,17 +24,18 @@ export interface LogState {
   frontier: Buffer;
   balance: bigint;
   donors: number;
+  /** Redaction runs that touched the log (entries changed without the root changing). */
+  redactions: number;
 }
 
 /** A public campaign and its log head (null until the first entry is appended). */
 export interface PublicLog {
   campaign: PublicCampaign;
-  state: Pick<LogState, 'size' | 'rootHash' | 'balance' | 'donors'> | null;
+  state: Pick<LogState, 'size' | 'rootHash' | 'balance' | 'donors' | 'redactions'> | null;
 }
 
-export interface StoredEntry extends PublicLeaf {
-  leafHash: string;
-}
+/** A public entry as served: the leaf's fields, personal values and salts beside them, redactions, leaf hash. */
+export type StoredEntry = ServedEntry;
 
 export interface EntryPageQuery {
   order: 'asc' | 'desc';
@@ -64,6 +65,20 @@ export interface NewEntryRow {
   sourceRef: string;
   /** Canonical JSON of the term changes (`terms_changed` only). */
   terms: string | null;
+  /** 3 for every new entry (null only for the benchmark's format-1 leaves: `PublicLedgerAppender.leafOf`). */
+  leafFormat: number | null;
+  /** Format 3 (every new entry): the commitments hashed into the leaf and their salts; null for an empty field. */
+  donorHash: Buffer | null;
+  donorSalt: Buffer | null;
+  messageHash: Buffer | null;
+  messageSalt: Buffer | null;
+}
+
+/** One entry's redaction: the fields whose value and salt go, and the entry's redaction records after it. */
+export interface AppliedRedaction {
+  index: number;
+  fields: PersonalField[];
+  redactions: EntryRedactions;
 }
 
 /** One campaign's part of a batch append: its new entries and nodes, and its log's head before and after. */
@@ -84,7 +99,9 @@ export interface AppendedLog {
  * Date#toISOString writes it; lower-case hex): no Date or Buffer per row on the hot read paths.
  */
 const ENTRY_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, kind, amount::text AS amount, currency,
-  donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash, terms`;
+  donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash, terms,
+  leaf_format, encode(donor_hash, 'hex') AS donor_hash, encode(donor_salt, 'hex') AS donor_salt, encode(message_hash, 'hex') AS message_hash,
+  encode(message_salt, 'hex') AS message_salt, redactions`;
 
 interface EntryRow {
   idx: string;
@@ -99,11 +116,45 @@ interface EntryRow {
   balance: string;
   leaf_hash: string;
   terms: string | null;
+  leaf_format: number | null;
+  donor_hash: string | null;
+  donor_salt: string | null;
+  message_hash: string | null;
+  message_salt: string | null;
+  redactions: EntryRedactions | null;
 }
 
-/** A format-1 entry has no `terms` key at all (so it serves and hashes exactly as before); a term change is format 2. */
+/**
+ * An entry as served. Format 3: the leaf's fields (commitments `donorHash`, `messageHash`), then the
+ * values and salts that open them, the redactions and the leaf hash. Formats 1/2 (entries appended
+ * before format 3) serve exactly as before plus `redacted`: a format-1 entry has no `terms` key at
+ * all (so it hashes exactly as before); a term change is format 2.
+ */
 function toEntry(campaignId: string, row: EntryRow): StoredEntry {
   const terms = row.terms === null ? null : (JSON.parse(row.terms) as TermChange[]);
+  if (row.leaf_format === COMMITTED_LEAF_VERSION) {
+    return {
+      v: COMMITTED_LEAF_VERSION,
+      campaign: campaignId,
+      index: Number(row.idx),
+      time: row.time,
+      kind: row.kind,
+      amount: row.amount,
+      currency: row.currency,
+      donorHash: row.donor_hash,
+      donorCommitment: row.donor_commitment,
+      messageHash: row.message_hash,
+      purpose: row.payout_purpose,
+      balance: row.balance,
+      ...(terms ? { terms } : {}),
+      donor: row.donor_name,
+      donorSalt: row.donor_salt,
+      message: row.public_message,
+      messageSalt: row.message_salt,
+      redacted: row.redactions,
+      leafHash: row.leaf_hash,
+    };
+  }
   return {
     v: terms ? TERMS_LEAF_VERSION : LEAF_VERSION,
     campaign: campaignId,
@@ -118,6 +169,7 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
     purpose: row.payout_purpose,
     balance: row.balance,
     ...(terms ? { terms } : {}),
+    redacted: row.redactions,
     leafHash: row.leaf_hash,
   };
 }
@@ -168,6 +220,12 @@ const MAJOR_UNITS = `CASE
   END`;
 
 /**
+ * The CSV's `redacted` column: `field:reason` per redacted field, by field name, joined by `;`
+ * (e.g. `donor:erased;message:hidden`); nothing when none. Reasons and field names are fixed words.
+ */
+const REDACTED_CSV = `(SELECT string_agg(k || ':' || (redactions -> k ->> 'reason'), ';' ORDER BY k) FROM jsonb_object_keys(redactions) AS k)`;
+
+/**
  * The CSV export's rows, formatted by PostgreSQL exactly as `PublicLedgerPresenter.csvLine` (apps/api)
  * writes them, so that COPY's CSV output is the file, byte for byte:
  * - COPY CSV quotes a field exactly when the presenter does (it holds `,`, `"`, LF or CR; with
@@ -175,6 +233,8 @@ const MAJOR_UNITS = `CASE
  *   as nothing; the text columns go through `csvText` (formula guard, empty string as NULL).
  * - Index, amounts and balance are bigint text; time and leaf hash the same expressions as
  *   ENTRY_COLUMNS; the amount in major units is `formatMajorUnits` (MAJOR_UNITS).
+ * - The columns after `terms` (leaf format 3, issue 17): `v`, the commitments and salts of the
+ *   personal fields (hex, nothing when empty or redacted) and `redacted` (REDACTED_CSV).
  * - `terms` is the stored canonical JSON (RFC 8785, written by the appender), which is what the
  *   presenter's JSON.stringify(JSON.parse(terms)) gives back: same key order (no integer-like keys
  *   in a term change), same string escapes and ECMAScript number text.
@@ -184,7 +244,9 @@ const MAJOR_UNITS = `CASE
  * `test/transparency/ledger-csv-copy.e2e-spec.ts` holds it to the presenter byte for byte.
  */
 const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), kind, amount, ${MAJOR_UNITS}, currency,
-  ${csvText('donor_name')}, NULLIF(donor_commitment, ''), ${csvText('public_message')}, ${csvText('payout_purpose')}, balance, encode(leaf_hash, 'hex'), ${csvText('terms')}`;
+  ${csvText('donor_name')}, NULLIF(donor_commitment, ''), ${csvText('public_message')}, ${csvText('payout_purpose')}, balance, encode(leaf_hash, 'hex'), ${csvText('terms')},
+  COALESCE(leaf_format, CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END), encode(donor_hash, 'hex'), encode(donor_salt, 'hex'),
+  encode(message_hash, 'hex'), encode(message_salt, 'hex'), ${REDACTED_CSV}`;
 
 /**
  * The only code touching the transparency tables. Plain SQL throughout: the read paths are hot
@@ -201,14 +263,14 @@ export class PublicLedgerRepository {
    */
   async findPublicLogs(slugs: readonly string[]): Promise<Map<string, PublicLog>> {
     const rows = await this.dataSource.query(
-      `SELECT c.id, c.slug, c.title, c.currency, c.language, c.status, l.size, l.root_hash, l.balance::text AS balance, l.donors
+      `SELECT c.id, c.slug, c.title, c.currency, c.language, c.status, l.size, l.root_hash, l.balance::text AS balance, l.donors, l.redactions
        FROM campaigns c LEFT JOIN transparency_logs l ON l.campaign_id = c.id WHERE c.slug = ANY($1::text[]) AND c.status <> 'draft'`,
       [slugs],
     );
     const found = new Map<string, PublicLog>();
     for (const row of rows) {
       const campaign: PublicCampaign = { id: row.id, slug: row.slug, title: row.title, currency: row.currency, language: row.language, status: row.status };
-      const state = row.size === null ? null : { size: Number(row.size), rootHash: row.root_hash as Buffer, balance: BigInt(row.balance), donors: Number(row.donors) };
+      const state = row.size === null ? null : { size: Number(row.size), rootHash: row.root_hash as Buffer, balance: BigInt(row.balance), donors: Number(row.donors), redactions: Number(row.redactions) };
       found.set(campaign.slug, { campaign, state });
     }
     return found;
@@ -216,7 +278,7 @@ export class PublicLedgerRepository {
 
   async findLog(campaignId: string, manager?: EntityManager): Promise<LogState | null> {
     const rows = await (manager ?? this.dataSource).query(
-      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors FROM transparency_logs WHERE campaign_id = $1`,
+      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors, redactions FROM transparency_logs WHERE campaign_id = $1`,
       [campaignId],
     );
     return rows[0] ? this.toLog(rows[0]) : null;
@@ -231,7 +293,7 @@ export class PublicLedgerRepository {
       [sorted.map((l) => l.campaignId), sorted.map((l) => l.currency), emptyRoot],
     );
     const rows: Record<string, unknown>[] = await manager.query(
-      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors FROM transparency_logs
+      `SELECT campaign_id, currency, size, root_hash, frontier, balance::text AS balance, donors, redactions FROM transparency_logs
        WHERE campaign_id = ANY($1::uuid[]) ORDER BY campaign_id FOR UPDATE`,
       [sorted.map((l) => l.campaignId)],
     );
@@ -270,9 +332,9 @@ export class PublicLedgerRepository {
     const result: unknown = await manager.query(
       `WITH entry AS (
          INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
-           public_message, payout_purpose, balance, leaf_hash, source_ref, terms)
+           public_message, payout_purpose, balance, leaf_hash, source_ref, terms, donor_hash, donor_salt, message_hash, message_salt, leaf_format)
          SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
-           $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[])
+           $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[], $37::bytea[], $38::bytea[], $39::bytea[], $40::bytea[], $41::smallint[])
          RETURNING 1
        ), nodes AS (
          INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
@@ -306,12 +368,64 @@ export class PublicLedgerRepository {
         logs.map((l) => l.campaignId), logs.map((l) => l.previousSize), logs.map((l) => l.state.size), logs.map((l) => l.state.rootHash),
         logs.map((l) => l.state.frontier), logs.map((l) => l.state.balance.toString()), logs.map((l) => l.anonymousGifts),
         entries.length, nodes.length, sortedTotals.length,
+        entries.map((e) => e.donorHash), entries.map((e) => e.donorSalt), entries.map((e) => e.messageHash), entries.map((e) => e.messageSalt), entries.map((e) => e.leafFormat),
       ],
     );
     // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row per log means a
     // log moved under us (it cannot while locked): fail so the whole transaction rolls back.
     const updated = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
     if (!Array.isArray(updated) || updated.length !== logs.length) throw new Error('public ledger append lost its log state');
+  }
+
+  /**
+   * Redaction: locks the campaigns' logs (id order, as appends do, so a redaction and an append of
+   * the same log serialize) and returns the ids of those that have a log.
+   */
+  async lockLogsForRedaction(manager: EntityManager, campaignIds: readonly string[]): Promise<Set<string>> {
+    const rows: { campaign_id: string }[] = await manager.query(
+      `SELECT campaign_id FROM transparency_logs WHERE campaign_id = ANY($1::uuid[]) ORDER BY campaign_id FOR UPDATE`,
+      [[...campaignIds].sort()],
+    );
+    return new Set(rows.map((r) => r.campaign_id));
+  }
+
+  /** The entries a redaction targets (by index or by source ref), locked, as served, with their source refs. */
+  async entriesForRedaction(manager: EntityManager, campaignId: string, indexes: readonly number[], sourceRefs: readonly string[]): Promise<{ entry: StoredEntry; sourceRef: string }[]> {
+    const rows: (EntryRow & { source_ref: string })[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS}, source_ref FROM public_ledger_entries
+       WHERE campaign_id = $1 AND (idx = ANY($2::bigint[]) OR source_ref = ANY($3::text[])) ORDER BY idx FOR UPDATE`,
+      [campaignId, indexes, sourceRefs],
+    );
+    return rows.map((row) => ({ entry: toEntry(campaignId, row), sourceRef: row.source_ref }));
+  }
+
+  /**
+   * Applies a campaign's redactions: removes the values and salts of the listed fields, stores the
+   * merged redaction records, drops from the donor-name list the names no unredacted gift of the
+   * campaign shows any more (the donor count, kept in the log row, does not change) and counts the
+   * run in the log's `redactions` (the public answers' version). Hashed columns are never touched
+   * (the table's trigger refuses it anyway).
+   */
+  async applyRedactions(manager: EntityManager, campaignId: string, updates: readonly AppliedRedaction[], removedNames: readonly string[]): Promise<void> {
+    await manager.query(
+      `UPDATE public_ledger_entries e SET
+         donor_name = CASE WHEN u.donor THEN NULL ELSE e.donor_name END,
+         donor_salt = CASE WHEN u.donor THEN NULL ELSE e.donor_salt END,
+         public_message = CASE WHEN u.message THEN NULL ELSE e.public_message END,
+         message_salt = CASE WHEN u.message THEN NULL ELSE e.message_salt END,
+         redactions = u.redactions
+       FROM unnest($2::bigint[], $3::bool[], $4::bool[], $5::jsonb[]) AS u(idx, donor, message, redactions)
+       WHERE e.campaign_id = $1 AND e.idx = u.idx`,
+      [campaignId, updates.map((u) => u.index), updates.map((u) => u.fields.includes('donor')), updates.map((u) => u.fields.includes('message')), updates.map((u) => JSON.stringify(u.redactions))],
+    );
+    if (removedNames.length > 0) {
+      await manager.query(
+        `DELETE FROM transparency_donors d WHERE d.campaign_id = $1 AND d.donor_name = ANY($2::text[])
+           AND NOT EXISTS (SELECT 1 FROM public_ledger_entries e WHERE e.campaign_id = $1 AND e.kind = 'donation' AND e.donor_name = d.donor_name AND e.donor_commitment IS NULL)`,
+        [campaignId, [...new Set(removedNames)]],
+      );
+    }
+    await manager.query(`UPDATE transparency_logs SET redactions = redactions + 1, updated_at = now() WHERE campaign_id = $1`, [campaignId]);
   }
 
   /** One page of entries, by keyset on the leaf index. */
@@ -454,6 +568,7 @@ export class PublicLedgerRepository {
       frontier: row.frontier as Buffer,
       balance: BigInt(row.balance as string),
       donors: Number(row.donors),
+      redactions: Number(row.redactions),
     };
   }
 }

@@ -3109,6 +3109,21 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
    }
   }
  },
+ "GET /v1/customers/:id": {
+  "stripe": "esm/resources/Customers.d.ts CustomerResource.retrieve(CustomerRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "DELETE /v1/customers/:id": {
+  "stripe": "esm/resources/Customers.d.ts CustomerResource.del(CustomerDeleteParams)",
+  "params": {}
+ },
  "GET /v1/balance": {
   "stripe": "esm/resources/Balance.d.ts BalanceResource.retrieve(BalanceRetrieveParams)",
   "params": {

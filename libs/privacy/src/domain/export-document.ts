@@ -1,0 +1,86 @@
+/**
+ * The donor's data export (GDPR article 20), built from the rows held about one e-mail address
+ * (pure). Amounts are strings of digits in minor units (the API's rule), times ISO 8601 in UTC.
+ * Every gift carries its campaign, its public-ledger entries (by index), its receipts, refunds,
+ * disputes and audit entries; the choices made at checkout are listed as `consents`.
+ */
+export const EXPORT_FORMAT = 'ataa.donor-data-export/1';
+
+type Row = Record<string, any>;
+
+export interface DonorExportInput {
+  email: string;
+  generatedAt: Date;
+  donations: Row[];
+  refunds: Row[];
+  disputes: Row[];
+  receipts: Row[];
+  publicEntries: Row[];
+  audit: Row[];
+  requests: { id: string; requestedAt: Date; expiresAt: Date; usedAt: Date | null }[];
+}
+
+const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value === null || value === undefined ? null : new Date(String(value)).toISOString());
+const digits = (value: unknown): string | null => (value === null || value === undefined ? null : BigInt(value as string).toString());
+
+function groupBy(rows: Row[], key: string): Map<string, Row[]> {
+  const map = new Map<string, Row[]>();
+  for (const row of rows) {
+    const k = String(row[key]);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}
+
+export function buildDonorExport(input: DonorExportInput) {
+  const refunds = groupBy(input.refunds, 'donation_id');
+  const disputes = groupBy(input.disputes, 'donation_id');
+  const receipts = groupBy(input.receipts, 'donation_id');
+  const entries = groupBy(input.publicEntries, 'donation_id');
+  const refundIds = new Map(input.refunds.map((r) => [String(r.id), String(r.donation_id)]));
+  const audit = groupBy(input.audit.map((a) => ({ ...a, donation_id: a.target_type === 'refund' ? refundIds.get(String(a.target_id)) : a.target_id })), 'donation_id');
+
+  const donations = input.donations.map((d) => ({
+    id: d.id as string,
+    status: d.status as string,
+    currency: d.currency as string,
+    amount: digits(d.amount),
+    chosenAmount: digits(d.chosen_amount),
+    coveredFees: digits(d.covered_fees),
+    platformFee: digits(d.platform_fee),
+    processingFee: digits(d.processing_fee),
+    refundedAmount: digits(d.refunded_amount),
+    disputedAmount: digits(d.disputed_amount),
+    createdAt: iso(d.created_at),
+    settledAt: iso(d.settled_at),
+    campaign: { id: d.campaign_id as string, slug: d.campaign_slug as string, title: d.campaign_title as string, organization: d.organization_name as string },
+    donor: { name: (d.donor_name as string | null) ?? null, email: (d.donor_email as string | null) ?? null, locale: d.locale as string },
+    publicMessage: (d.public_message as string | null) ?? null,
+    anonymous: d.anonymous === true,
+    stripe: { checkoutSessionId: d.stripe_checkout_session_id ?? null, paymentIntentId: d.stripe_payment_intent_id ?? null, chargeId: d.stripe_charge_id ?? null },
+    publicLedger: {
+      giftEntryIndex: digits(d.public_leaf_index),
+      entries: (entries.get(d.id) ?? []).map((e) => ({ campaignId: e.campaign_id as string, index: digits(e.idx), kind: e.kind as string, amount: digits(e.amount), currency: e.currency as string, occurredAt: iso(e.occurred_at) })),
+    },
+    receipts: (receipts.get(d.id) ?? []).map((r) => ({ id: r.id as string, kind: r.kind as string, number: (r.receipt_number as string | null) ?? null, recipient: (r.recipient as string | null) ?? null, locale: r.locale as string, status: r.status as string, sentAt: iso(r.sent_at), failedAt: iso(r.failed_at), createdAt: iso(r.created_at) })),
+    refunds: (refunds.get(d.id) ?? []).map((r) => ({ id: r.id as string, amount: digits(r.amount), status: r.status as string, reason: (r.reason as string | null) ?? null, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) })),
+    disputes: (disputes.get(d.id) ?? []).map((x) => ({ id: x.stripe_dispute_id as string, amount: digits(x.amount), status: x.status as string, outcome: (x.outcome as string | null) ?? null, reason: (x.reason as string | null) ?? null, createdAt: iso(x.created_at), updatedAt: iso(x.updated_at) })),
+    auditEntries: (audit.get(d.id) ?? []).map((a) => ({ seq: digits(a.seq), action: a.action as string, targetType: a.target_type as string, targetId: (a.target_id as string | null) ?? null, details: a.details ?? {}, at: iso(a.created_at) })),
+  }));
+
+  return {
+    format: EXPORT_FORMAT,
+    generatedAt: input.generatedAt.toISOString(),
+    subject: { email: input.email },
+    donations,
+    receipts: donations.flatMap((d) => d.receipts.map((r) => ({ donationId: d.id, ...r }))),
+    // The only consents the platform asks for today are the checkout's: whether the name shows on the
+    // public wall and whether a message is published with the gift. There are no marketing opt-ins.
+    consents: donations.map((d) => ({ donationId: d.id, givenAt: d.createdAt, showNameOnPublicWall: !d.anonymous, publishMessage: d.publicMessage !== null && d.publicMessage !== '' })),
+    privacyRequests: input.requests.map((r) => ({ kind: 'data_export', id: r.id, requestedAt: iso(r.requestedAt), expiresAt: iso(r.expiresAt), usedAt: iso(r.usedAt) })),
+  };
+}
+
+export type DonorExportDocument = ReturnType<typeof buildDonorExport>;

@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ErasureSource, ErasureState, ErasureStep } from '../domain/erasure-request.js';
+
+export interface ErasureRequestRow {
+  id: string;
+  source: ErasureSource;
+  state: ErasureState;
+  email: string | null;
+  emailHash: string;
+  donationId: string | null;
+  donationIds: string[] | null;
+  completedSteps: ErasureStep[];
+  language: 'en' | 'ar';
+  requestedBy: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  confirmedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** What the erasure needs to know of a gift (no personal data is read). */
+export interface GiftToErase {
+  id: string;
+  organizationId: string;
+  campaignId: string;
+  publicLeafIndex: number | null;
+  stripeCheckoutSessionId: string | null;
+  stripePaymentIntentId: string | null;
+  stripeChargeId: string | null;
+  erasedAt: Date | null;
+}
+
+const COLUMNS = `id, source, state, email, email_hash AS "emailHash", donation_id AS "donationId", donation_ids AS "donationIds",
+  completed_steps AS "completedSteps", language, requested_by AS "requestedBy", attempts, last_error AS "lastError", created_at AS "createdAt",
+  expires_at AS "expiresAt", confirmed_at AS "confirmedAt", completed_at AS "completedAt"`;
+
+/** The only code that touches erasure_requests, and the erasure's writes to the tables holding personal data. */
+@Injectable()
+export class ErasureRepository {
+  constructor(readonly dataSource: DataSource) {}
+
+  async insert(manager: EntityManager, row: Pick<ErasureRequestRow, 'id' | 'source' | 'state' | 'email' | 'emailHash' | 'donationId' | 'donationIds' | 'language' | 'requestedBy' | 'expiresAt'>): Promise<void> {
+    await manager.query(
+      `INSERT INTO erasure_requests (id, source, state, email, email_hash, donation_id, donation_ids, language, requested_by, expires_at, confirmed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $9, $10, CASE WHEN $3 = 'confirmed' THEN now() END)`,
+      [row.id, row.source, row.state, row.email, row.emailHash, row.donationId, row.donationIds, row.language, row.requestedBy, row.expiresAt],
+    );
+  }
+
+  async find(id: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<ErasureRequestRow | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows: ErasureRequestRow[] = await manager.query(`SELECT ${COLUMNS} FROM erasure_requests WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Confirms a request, fixing the gifts it erases; the address is no longer needed and is dropped. */
+  async confirm(manager: EntityManager, id: string, donationIds: string[]): Promise<void> {
+    await manager.query(
+      `UPDATE erasure_requests SET state = 'confirmed', confirmed_at = now(), donation_ids = $2::uuid[], email = NULL WHERE id = $1 AND state = 'awaiting_confirmation'`,
+      [id, donationIds],
+    );
+  }
+
+  async expire(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE erasure_requests SET state = 'expired', email = NULL WHERE id = $1 AND state = 'awaiting_confirmation'`, [id]);
+  }
+
+  /** Requests whose link lapsed: their address is dropped (run by the sweep). */
+  async expireLapsed(limit: number): Promise<number> {
+    const [, count]: [unknown, number] = await this.dataSource.query(
+      `UPDATE erasure_requests SET state = 'expired', email = NULL
+       WHERE id IN (SELECT id FROM erasure_requests WHERE state = 'awaiting_confirmation' AND expires_at <= now() LIMIT $1)`,
+      [limit],
+    );
+    return count;
+  }
+
+  async stepDone(manager: EntityManager, id: string, step: ErasureStep): Promise<void> {
+    await manager.query(
+      `UPDATE erasure_requests SET completed_steps = array_append(completed_steps, $2::text) WHERE id = $1 AND NOT ($2::text = ANY(completed_steps))`,
+      [id, step],
+    );
+  }
+
+  async complete(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE erasure_requests SET state = 'completed', completed_at = now(), email = NULL, last_error = NULL WHERE id = $1 AND state = 'confirmed'`, [id]);
+  }
+
+  async recordAttempt(id: string, error: string | null): Promise<void> {
+    await this.dataSource.query(`UPDATE erasure_requests SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [id, error]);
+  }
+
+  /** Confirmed requests not finished, oldest first (the sweep resumes them). */
+  async unfinished(olderThanSeconds: number, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM erasure_requests WHERE state = 'confirmed' AND confirmed_at <= now() - make_interval(secs => $1) ORDER BY confirmed_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Ids of the gifts made with this (normalised) address and not yet erased. */
+  async giftIdsByEmail(manager: EntityManager, email: string): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM donations WHERE lower(donor_email) = $1 AND erased_at IS NULL ORDER BY created_at, id`,
+      [email],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async hasGifts(email: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM donations WHERE lower(donor_email) = $1 AND erased_at IS NULL LIMIT 1`, [email]);
+    return rows.length > 0;
+  }
+
+  async gifts(manager: EntityManager, ids: string[], lock = false): Promise<GiftToErase[]> {
+    if (ids.length === 0) return [];
+    const rows: Record<string, any>[] = await manager.query(
+      `SELECT id, organization_id, campaign_id, public_leaf_index, stripe_checkout_session_id, stripe_payment_intent_id, stripe_charge_id, erased_at
+       FROM donations WHERE id = ANY($1::uuid[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+      [ids],
+    );
+    return rows.map((r) => ({
+      id: r.id, organizationId: r.organization_id, campaignId: r.campaign_id, publicLeafIndex: r.public_leaf_index === null ? null : Number(r.public_leaf_index),
+      stripeCheckoutSessionId: r.stripe_checkout_session_id, stripePaymentIntentId: r.stripe_payment_intent_id, stripeChargeId: r.stripe_charge_id, erasedAt: r.erased_at,
+    }));
+  }
+
+  /**
+   * Removes the donor's name, e-mail, message and commitment salt from the gifts, keeping what
+   * accounting needs (amounts, dates, Stripe ids) until `retain_until`. A gift erased before keeps
+   * its first erasure date. Returns how many gifts were changed by this call.
+   */
+  async scrubGifts(manager: EntityManager, ids: string[], retentionDays: number): Promise<number> {
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE donations SET donor_name = NULL, donor_email = NULL, public_message = NULL, donor_commitment_salt = NULL,
+         erased_at = coalesce(erased_at, now()), retain_until = coalesce(retain_until, now() + make_interval(days => $2))
+       WHERE id = ANY($1::uuid[]) AND (erased_at IS NULL OR donor_name IS NOT NULL OR donor_email IS NOT NULL OR public_message IS NOT NULL OR donor_commitment_salt IS NOT NULL)`,
+      [ids, retentionDays],
+    );
+    return count;
+  }
+
+  /** The receipts keep their numbers and delivery history, not the address. */
+  async scrubReceipts(manager: EntityManager, ids: string[]): Promise<number> {
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE receipts SET recipient = NULL WHERE donation_id = ANY($1::text[]) AND recipient IS NOT NULL`,
+      [ids],
+    );
+    return count;
+  }
+
+  /** Messages about these gifts not sent yet (receipts, copies, refund notices) will not be: there is no one to send them to. */
+  async skipUnsentMessages(manager: EntityManager, ids: string[]): Promise<number> {
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE outbox SET status = 'skipped', finished_at = now(), last_error = 'donor data erased'
+       WHERE status = 'pending' AND kind IN ('donation_receipt', 'receipt_copy', 'refund_notice')
+         AND (aggregate_id = ANY($1::text[]) OR payload->>'donationId' = ANY($1::text[]))`,
+      [ids],
+    );
+    return count;
+  }
+
+  /** Stored webhook payloads about these gifts' Stripe objects (session, payment intent, charge, customer). */
+  async stripeEventPayloads(manager: EntityManager, objectIds: string[]): Promise<{ id: string; payload: unknown }[]> {
+    if (objectIds.length === 0) return [];
+    return manager.query(
+      `SELECT id, payload FROM stripe_events
+       WHERE object_id = ANY($1::text[]) OR payload->'data'->'object'->>'payment_intent' = ANY($1::text[])
+          OR payload->'data'->'object'->>'charge' = ANY($1::text[]) OR payload->'data'->'object'->>'customer' = ANY($1::text[])
+       ORDER BY id FOR UPDATE`,
+      [objectIds],
+    );
+  }
+
+  async replaceStripeEventPayload(manager: EntityManager, id: string, payload: unknown): Promise<void> {
+    await manager.query(`UPDATE stripe_events SET payload = $2::jsonb WHERE id = $1`, [id, JSON.stringify(payload)]);
+  }
+
+  /** The Customer ids Stripe's own events named for these sessions (a session's `customer`). */
+  async customerIdsFromEvents(manager: EntityManager, sessionIds: string[]): Promise<string[]> {
+    if (sessionIds.length === 0) return [];
+    const rows: { customer: string }[] = await manager.query(
+      `SELECT DISTINCT payload->'data'->'object'->>'customer' AS customer FROM stripe_events
+       WHERE object_id = ANY($1::text[]) AND payload->'data'->'object'->>'customer' IS NOT NULL`,
+      [sessionIds],
+    );
+    return rows.map((r) => r.customer);
+  }
+}
