@@ -4,6 +4,7 @@ import { createServer, AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@ataa/config';
+import { PendingFeesService } from '@ataa/donations';
 import { auditLedger } from '@ataa/ledger';
 import { createLogger } from '@ataa/observability';
 import { createApiApp } from '../../apps/api/src/create-api-app.js';
@@ -37,7 +38,8 @@ export async function startDonationWorld(options: { worker?: boolean; env?: Reco
   const env = await createTestEnvironment();
   const sandbox = await startTestSandbox();
   const port = options.publicUrl ? await freePort() : 0;
-  const config = env.configWith({ ...sandbox.env(), ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}), ...(options.env ?? {}) });
+  // The worker's fee sweep runs when a test settles (`settle`), not on its own timer (unless a test sets FEE_SWEEP_SECONDS).
+  const config = env.configWith({ ...sandbox.env(), FEE_SWEEP_SECONDS: '0', ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}), ...(options.env ?? {}) });
   let api: NestFastifyApplication;
   if (port) {
     api = await createApiApp(config, { logger: createLogger(config.LOG_LEVEL, 'api-test') });
@@ -80,15 +82,24 @@ export async function donationRow(db: DataSource, id: string): Promise<Record<st
 
 let lastInbox = '';
 
-/** Waits until no event is left unprocessed in the inbox (the sandbox has delivered everything). */
+/**
+ * Waits until no event is left unprocessed in the inbox (the sandbox has delivered everything),
+ * then runs the worker's fee sweep once, as its timer would (posting the fees Stripe has listed).
+ */
 export async function settle(world: DonationWorld): Promise<void> {
-  await world.sandbox.control.waitForWebhooks(30_000);
+  await drainInbox(world);
+  if (world.worker) await eventually(async () => (await world.worker!.get(PendingFeesService).sweep()) !== null, 'the fee sweep lock', 30_000);
+}
+
+/** Waits until no event is left unprocessed in the inbox (the sandbox has delivered everything). */
+export async function drainInbox(world: DonationWorld, timeoutMs = 30_000): Promise<void> {
+  await world.sandbox.control.waitForWebhooks(Math.min(timeoutMs, 120_000));
   await eventually(async () => {
     const rows = await world.db.query(`SELECT id, type, attempts, last_error FROM stripe_events WHERE processed_at IS NULL LIMIT 3`);
     if (rows.length === 0) return true;
     lastInbox = JSON.stringify(rows);
     return false;
-  }, 'the inbox to drain', 30_000).catch((error: Error) => {
+  }, 'the inbox to drain', timeoutMs).catch((error: Error) => {
     throw new Error(`${error.message}; unprocessed: ${lastInbox}`);
   });
 }

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import Stripe from 'stripe';
+import { PendingFeesService } from '@ataa/donations';
 import { createCampaign, createOrganizationWithOwner } from '@ataa/testing';
 import { donationRow, DonationWorld, expectLedgerSound, settle, startDonationWorld, startGift } from './donation-test-kit.js';
 
@@ -8,8 +9,9 @@ jest.setTimeout(90_000);
 
 /**
  * Stripe may attach a charge's balance transaction (and so the exact fee) well after the payment,
- * announcing it with a later charge.updated. The gift is settled without a fee, and the fee is
- * posted when it arrives: once, whatever is delivered again.
+ * announcing it with a later charge.updated. The gift is settled without a fee (pending), and the
+ * fee is posted by the worker's fee sweep once Stripe lists its balance transaction: once, whatever
+ * is delivered again and however often the sweep runs.
  */
 describe('a Stripe fee that arrives late', () => {
   let world: DonationWorld;
@@ -33,11 +35,14 @@ describe('a Stripe fee that arrives late', () => {
   const donationView = async (donationId: string) =>
     (await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/donations/${donationId}`).set('authorization', `Bearer ${org.ownerToken}`).expect(200)).body;
 
-  it('settles the gift without a fee, then posts the fee exactly once when charge.updated brings it', async () => {
+  it('settles the gift without a fee, then posts the fee exactly once when its balance transaction is listed', async () => {
     await world.sandbox.control.delayNextBalanceTransaction(3_600);
     const { donationId, sessionId } = await startGift(world, campaign.slug, { amount: 'other', customAmount: '40.00' });
     expect((await world.sandbox.control.paySession(sessionId)).ok).toBe(true);
+    await world.sandbox.control.resetApiRequestCounts();
     await settle(world);
+    // The events settled the gift with no Stripe read; the sweep listed balance transactions once and found none for it.
+    expect((await world.sandbox.control.apiRequestCounts()).requests).toEqual({ 'GET /v1/balance_transactions': 1 });
 
     // Settled: the gift and the platform fee are posted; Stripe has not told us its fee yet.
     const stripe = world.sandbox.stripe();
@@ -50,6 +55,11 @@ describe('a Stripe fee that arrives late', () => {
     expect(await donationView(donationId)).toMatchObject({ status: 'succeeded', processingFee: null, feePending: true });
     await expectLedgerSound(world.db);
     expect((await publicLedger()).map((e) => [e.kind, e.amount, e.balance])).toEqual([['donation', '4000', '4000'], ['platform_fee', '-80', '3920']]);
+
+    // The sweep again, before Stripe has the balance transaction: still pending, nothing posted.
+    const fees = world.worker!.get(PendingFeesService);
+    expect(await fees.sweep()).toMatchObject({ pending: 1, posted: 0, listCalls: 1 });
+    expect(await donationView(donationId)).toMatchObject({ processingFee: null, feePending: true });
 
     // An hour later Stripe attaches the balance transaction: 2.9% + 0.30 of 40.00 = 1.46.
     await world.sandbox.control.advanceClock({ hours: 1 });
@@ -66,6 +76,7 @@ describe('a Stripe fee that arrives late', () => {
     await expectLedgerSound(world.db);
 
     // The same news again (Stripe retries, or resends the event) posts nothing more.
+    expect(await fees.sweep()).toMatchObject({ pending: 0, posted: 0, listCalls: 0 });
     await world.sandbox.control.resendEvent(updates[0].id);
     await world.sandbox.control.resendEvent(updates[0].id);
     // And as a new event (another id, the same charge), so processing runs again, not only the inbox's dedup.

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import Stripe from 'stripe';
+import { PendingFeesService } from '@ataa/donations';
 import { auditLedger } from '@ataa/ledger';
 import { StripeEventDispatcher } from '@ataa/payments';
 import { createCampaign, createOrganizationWithOwner, startTestWorker } from '@ataa/testing';
@@ -123,6 +124,8 @@ describe('Stripe webhooks: verification, inbox and processing under faults', () 
     try {
       await worker.get(InboxSweepRunner).sweepOnce(0);
       await settle(world);
+      // Its fee: from the fee sweep (balance transactions listed in bulk), as the worker's timer would run it.
+      expect(await worker.get(PendingFeesService).sweep()).toMatchObject({ posted: 1 });
       expect(await donationRow(world.db, donationId)).toMatchObject({ status: 'succeeded', processing_fee: '248', platform_fee: '150' });
       const [{ entries }] = await world.db.query(`SELECT count(*)::int AS entries FROM journal_entries WHERE metadata->>'donation_id' = $1`, [donationId]);
       expect(entries).toBe(3); // donation, platform fee, processing fee: once each

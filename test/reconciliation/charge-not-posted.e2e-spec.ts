@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { INestApplicationContext } from '@nestjs/common';
 import request from 'supertest';
+import { PendingFeesService } from '@ataa/donations';
 import { createCampaign, createOrganizationWithOwner, startTestWorker } from '@ataa/testing';
 import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
@@ -77,6 +78,8 @@ describe('reconciliation: a succeeded charge whose gift is not posted (API, Stri
   it('once the worker posts the gift, the next run resolves the difference and the gauge is back to 0', async () => {
     worker = await startTestWorker(world.config);
     await settle(world);
+    // The gift's fee: from the worker's fee sweep (as its timer would run it).
+    await worker.get(PendingFeesService).sweep();
     await eventually(async () => (await world.db.query(`SELECT 1 FROM journal_entries WHERE source_id = $1 AND kind = 'donation'`, [chargeId])).length === 1, 'the gift posted');
 
     const run = await runNow();

@@ -120,6 +120,11 @@ describe('Stripe sandbox: checkout, charges, balance transactions, refunds', () 
     for await (const txn of stripe.balanceTransactions.list({ limit: 1, type: 'charge' })) all.push(txn.id);
     expect(new Set(all).size).toBe(all.length);
     expect(all.slice(0, 2)).toEqual(first.data.map((t) => t.id));
+    // Toward newer ones with ending_before (as the fee sweep reads what came since), and only Stripe's own filters.
+    const newer = await stripe.balanceTransactions.list({ limit: 1, type: 'charge', ending_before: first.data[1].id });
+    expect(newer.data.map((t) => t.id)).toEqual([first.data[0].id]);
+    const unknown = await stripe.balanceTransactions.list({ reporting_category: 'charge' } as never).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'reporting_category' });
   });
 
   it('refunds partially then fully, never above what remains, with negative balance transactions', async () => {

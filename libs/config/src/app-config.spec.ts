@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RECEIPT_RENDER_THREADS: 'many' })).toThrow('Configuration error: RECEIPT_RENDER_THREADS must be an integer number (got "many")');
   });
 
+  it('sweeps pending Stripe fees after 30 s by default; 0 turns the worker sweep off', () => {
+    expect(loadConfig({}).FEE_SWEEP_SECONDS).toBe(30);
+    expect(loadConfig({ FEE_SWEEP_SECONDS: '0' }).FEE_SWEEP_SECONDS).toBe(0);
+    expect(() => loadConfig({ FEE_SWEEP_SECONDS: '-1' })).toThrow('Configuration error: FEE_SWEEP_SECONDS must not be less than 0 (got "-1")');
+  });
+
   it('names the malformed variable in one line', () => {
     expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow('Configuration error: API_PORT must be an integer number (got "eighty")');

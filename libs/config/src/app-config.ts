@@ -208,6 +208,13 @@ export class AppConfig {
   @Transform(toBool) @IsBoolean() MODERATION_HOLD_LINKS = false;
   /** Automatic filter: words (comma-separated, whole words, case-insensitive) that hold a gift message for review. */
   @Transform(toList) @IsString({ each: true }) @MaxLength(100, { each: true }) MODERATION_HOLD_WORDS: string[] = [];
+
+  /**
+   * The worker's fee sweep posts the Stripe fees of gifts settled with their fee pending, listing
+   * balance transactions 100 a page: as soon as 100 gifts wait, else once the oldest has waited this
+   * many seconds. 0 turns the worker's sweep off (tests run it themselves).
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400) FEE_SWEEP_SECONDS = 30;
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */

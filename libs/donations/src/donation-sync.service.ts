@@ -8,7 +8,7 @@ import { StripeGateway } from '@ataa/payments';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { EventRoute, routeEvent } from './domain/event-facts.js';
 import {
-  planSettlement, type BalanceTransactionFact, type ChargeFact, type DisputeFact, type RefundFact, type SettlementFacts, type SettlementPlan,
+  planSettlement, type ChargeFact, type DisputeFact, type RefundFact, type SettlementFacts, type SettlementPlan,
 } from './domain/settlement.js';
 import { Donation } from './persistence/donation.row.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
@@ -133,9 +133,10 @@ export class DonationSyncService {
   }
 
   /**
-   * The batch path (StripeEventDispatcher.settleBatch): plans events from their own signed data.
-   * One list call fetches the balance transactions (fees) the batch's charges name, 100 a page;
-   * an event that cannot be planned from its data answers null and is read on the per-event path.
+   * The batch path (StripeEventDispatcher.settleBatch): plans events from their own signed data,
+   * with no Stripe call. A charge's fee stays pending (an event names its balance transaction by id
+   * only): the fee sweep (PendingFeesService) lists balance transactions in bulk and posts it. An
+   * event that cannot be planned from its data answers null and is read on the per-event path.
    */
   async settleEvents(manager: EntityManager, events: readonly Stripe.Event[]): Promise<(string | null)[]> {
     const routes = events.map((e) => routeEvent(e));
@@ -143,16 +144,27 @@ export class DonationSyncService {
     const planned = routes.map((r, i) => ({ r, i })).filter((x): x is { r: Extract<EventRoute, { kind: 'facts' }>; i: number } => x.r.kind === 'facts');
     const ids = await this.settlements.resolve(planned.map((x) => x.r.links), manager);
     const items = planned.map((x, n) => ({ ...x, donationId: ids[n] })).filter((x): x is typeof x & { donationId: string } => x.donationId !== null);
-    const fees = await this.feesOf(manager, items.filter((x) => x.r.balanceTransactionId !== null).map((x) => ({ donationId: x.donationId, chargeCreated: x.r.facts.charge!.created, id: x.r.balanceTransactionId! })));
-    const facts = items.map((x) => {
-      const bt = x.r.balanceTransactionId ? fees.get(x.r.balanceTransactionId) : undefined;
-      return bt && x.r.facts.charge ? { ...x.r.facts, charge: { ...x.r.facts.charge, balance_transaction: bt } } : x.r.facts;
-    });
-    const plans = await this.settle(manager, items.map((x, n) => ({ donationId: x.donationId, facts: facts[n] })));
+    const plans = await this.settle(manager, items.map((x) => ({ donationId: x.donationId, facts: x.r.facts })));
     plans.forEach((plan, n) => {
-      if (plan) outcomes[items[n].i] = plan.status === 'pending' && plan.next.donation.paymentStatus === 'paid' ? 'awaiting_charge' : plan.status;
+      if (!plan) return;
+      outcomes[items[n].i] = plan.status === 'pending' && plan.next.donation.paymentStatus === 'paid' ? 'awaiting_charge' : plan.status;
+      // The event names the charge's balance transaction while its fee is pending: the fee sweep can list it now.
+      const named = (events[items[n].i].data.object as { balance_transaction?: unknown }).balance_transaction;
+      if (typeof named === 'string' && plan.next.donation.processingFee === null) this.feeNewsAt ??= new Date();
     });
     return outcomes;
+  }
+
+  /** When an event first named a pending fee's balance transaction since the last fee sweep began (in this process). */
+  private feeNewsAt: Date | null = null;
+
+  feeNewsSince(): Date | null {
+    return this.feeNewsAt;
+  }
+
+  /** A fee sweep began at `at`: news up to then is what it lists. */
+  clearFeeNews(at: Date): void {
+    if (this.feeNewsAt && this.feeNewsAt <= at) this.feeNewsAt = null;
   }
 
   /**
@@ -171,28 +183,6 @@ export class DonationSyncService {
       }
     }
     return ids.length;
-  }
-
-  /**
-   * The balance transactions of charges whose fee is not recorded yet, by id: listed (100 a page,
-   * newest first, from the oldest charge's time) rather than read one by one; any the list missed
-   * are read singly.
-   */
-  private async feesOf(manager: EntityManager, wanted: { donationId: string; chargeCreated: number; id: string }[]): Promise<Map<string, BalanceTransactionFact>> {
-    const found = new Map<string, BalanceTransactionFact>();
-    if (wanted.length === 0) return found;
-    const pending = await this.settlements.feesPending(manager, wanted.map((w) => w.donationId));
-    const need = new Set(wanted.filter((w) => pending.has(w.donationId)).map((w) => w.id));
-    if (need.size === 0) return found;
-    const since = Math.min(...wanted.filter((w) => need.has(w.id)).map((w) => w.chargeCreated));
-    for await (const bt of this.stripe.listBalanceTransactions({ limit: 100, created: { gte: since } })) {
-      if (need.has(bt.id)) found.set(bt.id, bt as unknown as BalanceTransactionFact);
-      if (found.size === need.size) break;
-    }
-    for (const id of need) {
-      if (!found.has(id)) found.set(id, (await this.stripe.retrieveBalanceTransaction(id)) as unknown as BalanceTransactionFact);
-    }
-    return found;
   }
 }
 

@@ -1,6 +1,7 @@
 export { DonationsModule, DONATION_EVENT_TYPES } from './donations.module.js';
 export { CheckoutService, type CheckoutInput, type CheckoutResult } from './checkout.service.js';
 export { DonationSyncService, type StripeSnapshot } from './donation-sync.service.js';
+export { PendingFeesService, FEE_SWEEP, feeFacts, type FeeSweepResult } from './pending-fees.service.js';
 export { RefundsService, type RefundRequest } from './refunds.service.js';
 export { FundsRecoveryRegistry, type FundsRecovery } from './funds-recovery.js';
 export { DonationsQueryService, type DonationListFilter, type PublicGift, type OrganizationSummary, type OrganizationTotals } from './donations-query.service.js';

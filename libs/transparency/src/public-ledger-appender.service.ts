@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
 import { randomBytes } from 'node:crypto';
 import {
-  ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isTermChangeList, KIND_SIGN, monthOf,
+  ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
@@ -41,7 +41,8 @@ export interface AppendedEntry {
 /**
  * Appends public entries to a campaign's Merkle log, inside the caller's transaction (the one that
  * posts the ledger entry), so the public ledger can never miss or invent a posting. O(log n): the
- * log row holds the frontier; only the nodes this leaf completes are written.
+ * log row holds the frontier; only the nodes this leaf completes are written (from level
+ * STORED_NODE_MIN_LEVEL up: proofs hash the lower ones from their leaves).
  */
 @Injectable()
 export class PublicLedgerAppender {
@@ -99,7 +100,7 @@ export class PublicLedgerAppender {
       w.root = appended.root;
       w.size = index + 1;
       w.balance = balance;
-      w.nodes.push(...appended.newNodes);
+      w.nodes.push(...appended.newNodes.filter(isStoredNode));
       const identity = input.kind === 'donation' ? publicDonorIdentity({ donor, donorCommitment: leaf.donorCommitment }) : null;
       if (identity !== null) w.donors.add(identity);
       else if (input.kind === 'donation') w.anonymous++;

@@ -4,7 +4,7 @@ import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import {
   buildReceiptProof, buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
-  hashRange, inclusionProofRanges, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint,
+  hashRange, inclusionProofRanges, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint, storedRefs, withUnstoredNodes,
 } from './domain/index.js';
 import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
@@ -288,14 +288,13 @@ export class PublicLedgerService {
 
   /** Hashes of several ranges from one read of the perfect nodes they need. */
   private async resolve(campaignId: string, ranges: LeafRange[]): Promise<Buffer[]> {
-    const refs = nodesFor(ranges.filter((r) => r.end > r.start));
+    const refs = storedRefs(nodesFor(ranges.filter((r) => r.end > r.start)));
     const found = refs.length > 0 ? await this.repository.nodes(campaignId, refs) : new Map<string, Buffer>();
-    return ranges.map((range) =>
-      hashRange(range, (ref) => {
-        const hash = found.get(nodeKey(ref));
-        if (!hash) throw new Error(`merkle node ${nodeKey(ref)} missing for campaign ${campaignId}`);
-        return hash;
-      }),
-    );
+    const lookup = withUnstoredNodes((ref) => {
+      const hash = found.get(nodeKey(ref));
+      if (!hash) throw new Error(`merkle node ${nodeKey(ref)} missing for campaign ${campaignId}`);
+      return hash;
+    });
+    return ranges.map((range) => hashRange(range, lookup));
   }
 }

@@ -1,3 +1,4 @@
+import type { SettlementFacts } from '@ataa/donations';
 import { describe_, pendingGift, planAll, stateOf, chargeFacts, BALANCE_TRANSACTION } from './plan-kit.js';
 
 /**
@@ -37,8 +38,9 @@ describe('scenario: card gift settled from its events, fee posted when its balan
     expect(fee.donation).toMatchObject({ kind: 'settled', status: 'succeeded', platformFee: 150n, processingFee: 175n });
   });
 
-  it('the same event again plans nothing', () => {
+  it('the same event again plans nothing, and leaves the donation row alone', () => {
     expect(again.entries).toEqual([]);
+    expect(again.donation).toBeNull();
     expect(again.outbox).toEqual([]);
     expect(again.status).toBe('succeeded');
   });
@@ -52,5 +54,24 @@ describe('scenario: card gift settled from its events, fee posted when its balan
     const [plan] = planAll(stateOf(pendingGift()), [chargeFacts({ ...BALANCE_TRANSACTION, fee: 0 })]);
     expect(plan.donation).toMatchObject({ processingFee: 0n });
     expect(plan.entries.map((e) => e.input.kind)).toEqual(['donation', 'platform_fee']);
+  });
+});
+
+describe('scenario: the events of one payment that add nothing leave the donation row alone', () => {
+  const paid = (paymentIntentId: string | null): SettlementFacts => ({ session: { status: 'complete', payment_status: 'paid' }, paymentIntentId, charge: null, refunds: null, disputes: null });
+
+  it('the session marks the gift paid; the payment intent event after it changes nothing and writes nothing', () => {
+    const [session, intent] = planAll(stateOf(pendingGift()), [paid('pi_1'), paid('pi_1')]);
+    expect(session.donation).toMatchObject({ kind: 'unsettled', status: 'pending', paymentStatus: 'paid', paymentIntentId: 'pi_1' });
+    expect(intent.donation).toBeNull();
+    expect(intent.next.donation).toMatchObject({ status: 'pending', paymentStatus: 'paid', stripePaymentIntentId: 'pi_1' });
+  });
+
+  it('once settled, the payment events and the charge again write nothing; the fee still does', () => {
+    const [settled, session, again, fee] = planAll(stateOf(pendingGift()), [chargeFacts(), paid('pi_1'), chargeFacts(), chargeFacts(BALANCE_TRANSACTION)]);
+    expect(settled.donation).toMatchObject({ kind: 'settled', processingFee: null });
+    expect(session.donation).toBeNull();
+    expect(again.donation).toBeNull();
+    expect(fee.donation).toMatchObject({ kind: 'settled', processingFee: 175n });
   });
 });

@@ -5,12 +5,17 @@ describe('routing Stripe events between the batch path and a read', () => {
   const charge = { id: 'ch_1', object: 'charge', status: 'succeeded', paid: true, amount: 5000, currency: 'usd', created: 1_772_359_300, payment_intent: 'pi_1', metadata: { donation_id: 'd1' } };
   const event = (type: string, object: Record<string, unknown>) => ({ type, data: { object } });
 
-  it('a succeeded charge is planned from the event; its balance transaction id is what the batch lists', () => {
+  it('a succeeded charge is planned from the event; a balance transaction named by id leaves the fee to the fee sweep', () => {
     expect(routeEvent(event('charge.succeeded', { ...charge, balance_transaction: null }))).toMatchObject({
-      kind: 'facts', balanceTransactionId: null, links: { donationId: 'd1', paymentIntentId: 'pi_1', chargeId: 'ch_1' },
+      kind: 'facts', links: { donationId: 'd1', paymentIntentId: 'pi_1', chargeId: 'ch_1' },
       facts: { charge: { id: 'ch_1', amount: 5000, balance_transaction: null }, refunds: null, disputes: null },
     });
-    expect(routeEvent(event('charge.updated', { ...charge, balance_transaction: 'txn_1' }))).toMatchObject({ kind: 'facts', balanceTransactionId: 'txn_1' });
+    const updated = routeEvent(event('charge.updated', { ...charge, balance_transaction: 'txn_1' }));
+    expect(updated).toMatchObject({ kind: 'facts', facts: { charge: { id: 'ch_1', balance_transaction: null } } });
+    expect(updated).not.toHaveProperty('balanceTransactionId');
+    // Expanded (as an event never is from Stripe, but a read is): the fee is known from it.
+    const bt = { id: 'txn_1', currency: 'usd', amount: 5000, fee: 175, exchange_rate: null, created: 1_772_359_301 };
+    expect(routeEvent(event('charge.updated', { ...charge, balance_transaction: bt }))).toMatchObject({ kind: 'facts', facts: { charge: { balance_transaction: bt } } });
   });
 
   it('a paid session or payment intent says paid, with no charge: the gift is marked paid and awaits its charge event', () => {

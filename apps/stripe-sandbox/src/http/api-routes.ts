@@ -144,7 +144,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return engine.balance();
   });
   route('GET', '/v1/balance_transactions', listOf('balance_transaction', '/v1/balance_transactions', {
-    type: field('type'), source: field('source'), currency: field('currency'), payout: () => false, reporting_category: field('reporting_category'),
+    type: field('type'), source: field('source'), currency: field('currency'), payout: () => false,
   }));
   route('GET', '/v1/balance_transactions/:id', retrieve('balance_transaction'));
 

@@ -3,14 +3,15 @@ import type Stripe from 'stripe';
 import { DonationsModule } from '@ataa/donations';
 import { OrganizationsModule, OrganizationsService } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
+import { FeeSweepRunner } from './fee-sweep.runner.js';
 import { InboxSweepRunner } from './inbox-sweep.runner.js';
 import { StripeEventsProcessor } from './stripe-events.processor.js';
 
 /** Processes the Stripe event inbox: donations register their handlers; account.updated goes to organizations. */
 @Module({
   imports: [StripeEventsModule, DonationsModule, OrganizationsModule],
-  providers: [StripeEventsProcessor, InboxSweepRunner],
-  exports: [InboxSweepRunner],
+  providers: [StripeEventsProcessor, InboxSweepRunner, FeeSweepRunner],
+  exports: [InboxSweepRunner, FeeSweepRunner],
 })
 export class StripeEventsWorkerModule implements OnModuleInit {
   constructor(

@@ -4,7 +4,9 @@ import type { ChargeFact, SettlementFacts } from './settlement.js';
  * What a signed Stripe event says about a gift on its own (authentic once its signature checked:
  * no read from Stripe needed). The events a card gift brings — charge.succeeded, charge.updated
  * (its balance transaction attached), payment_intent.succeeded, checkout.session.completed — and
- * an expired session are planned from their own data. A paid session or payment intent whose
+ * an expired session are planned from their own data. An event names its charge's balance
+ * transaction by id only: the fee stays pending, and the worker's fee sweep (fee-sweep.service.ts)
+ * lists balance transactions 100 a page and posts the fees of every gift waiting for one. A paid session or payment intent whose
  * charge has not come yet marks the gift paid (its charge event settles it; a gift still waiting
  * after AWAITING_CHARGE_SECONDS is read from Stripe by the worker's sweep). Anything an event cannot
  * carry (refunds and disputes in full, a failed charge) is read by the per-event path instead.
@@ -19,8 +21,8 @@ export interface EventLinks {
 }
 
 export type EventRoute =
-  /** Plan from the event; `balanceTransactionId`: the charge's fee is to be fetched (listed in bulk). */
-  | { kind: 'facts'; links: EventLinks; facts: SettlementFacts; balanceTransactionId: string | null }
+  /** Plan from the event (a balance transaction named by id only leaves the fee pending: the fee sweep posts it). */
+  | { kind: 'facts'; links: EventLinks; facts: SettlementFacts }
   /** The event cannot be planned from its own data: the per-event path reads Stripe. */
   | { kind: 'read' };
 
@@ -55,7 +57,6 @@ export function routeEvent(event: { type: string; data: { object: unknown } }): 
       return {
         kind: 'facts', links: { donationId, sessionId: null, paymentIntentId, chargeId: id },
         facts: { session: null, paymentIntentId, charge, refunds: null, disputes: null },
-        balanceTransactionId: typeof bt === 'string' ? bt : null,
       };
     }
     case 'payment_intent.succeeded': {
@@ -64,7 +65,7 @@ export function routeEvent(event: { type: string; data: { object: unknown } }): 
       return {
         kind: 'facts', links: { donationId, sessionId: null, paymentIntentId: id, chargeId: idOf(o.latest_charge) },
         // Paid, but only the charge says what was charged: a gift not settled yet is marked paid and awaits it.
-        facts: { session: { status: null, payment_status: 'paid' }, paymentIntentId: id, charge: null, refunds: null, disputes: null }, balanceTransactionId: null,
+        facts: { session: { status: null, payment_status: 'paid' }, paymentIntentId: id, charge: null, refunds: null, disputes: null },
       };
     }
     case 'checkout.session.completed':
@@ -78,7 +79,7 @@ export function routeEvent(event: { type: string; data: { object: unknown } }): 
       // is marked paid and awaits its charge event (read from Stripe by the sweep if it is late).
       return {
         kind: 'facts', links: { donationId, sessionId: id, paymentIntentId, chargeId: null },
-        facts: { session, paymentIntentId, charge: null, refunds: null, disputes: null }, balanceTransactionId: null,
+        facts: { session, paymentIntentId, charge: null, refunds: null, disputes: null },
       };
     }
     default:

@@ -158,6 +158,10 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
     if (facts.session?.status === 'expired') observed = 'expired';
     else if (facts.session?.status === 'complete' && charge?.status === 'failed') observed = 'failed';
     const status = nextUnsettledStatus(d.status, observed);
+    // Nothing new (the gift already marked paid by another event of the same payment): the row stays as it is.
+    if (status === d.status && (facts.session?.payment_status ?? d.paymentStatus) === d.paymentStatus && (d.stripePaymentIntentId ?? facts.paymentIntentId) === d.stripePaymentIntentId) {
+      return empty(status, null);
+    }
     return empty(status, { kind: 'unsettled', status, paymentStatus: facts.session?.payment_status ?? null, paymentIntentId: facts.paymentIntentId });
   }
   if (!charge || !settledNow) return empty(d.status, null); // settled earlier; a stale fact adds nothing
@@ -323,9 +327,13 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
   const paymentStatus = facts.session?.payment_status ?? 'paid';
   const paymentIntentId = d.stripePaymentIntentId ?? facts.paymentIntentId;
   const settledAt = d.settledAt ?? chargedAt;
+  // A fact that changes nothing (the same charge again, a fee already posted) leaves the row alone.
+  const unchanged = entries.length === 0 && refundRows.length === 0 && disputeRows.length === 0 && newCommitmentSalt === null && d.settledAt !== null
+    && status === d.status && charge.id === d.stripeChargeId && paymentIntentId === d.stripePaymentIntentId && paymentStatus === d.paymentStatus
+    && platformFeeAmount === d.platformFee && processingFee === d.processingFee && refunded === d.refundedAmount && disputed === d.disputedAmount;
   return {
     donationId: d.id, status,
-    donation: { kind: 'settled', status, chargeId: charge.id, paymentIntentId: facts.paymentIntentId, paymentStatus, platformFee: platformFeeAmount, processingFee, refunded, disputed, settledAt: chargedAt },
+    donation: unchanged ? null : { kind: 'settled', status, chargeId: charge.id, paymentIntentId: facts.paymentIntentId, paymentStatus, platformFee: platformFeeAmount, processingFee, refunded, disputed, settledAt: chargedAt },
     refundRows, disputeRows, entries, outbox, newCommitmentSalt, giftEntry,
     next: {
       donation: {

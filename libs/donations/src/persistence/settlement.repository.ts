@@ -14,6 +14,17 @@ export interface GiftLinks {
   chargeId?: string | null;
 }
 
+/** A settled gift whose Stripe fee is not recorded yet. */
+export interface FeePendingCharge {
+  donationId: string;
+  chargeId: string;
+  amount: bigint;
+  currency: string;
+  /** The charge's creation time (unix seconds): its balance transaction is not older. */
+  chargedAt: number;
+  updatedAt: Date;
+}
+
 /**
  * The only code touching donations' settlement rows: finds gifts by Stripe ids, locks them and
  * reads what is already recorded, and writes a batch of plans' state changes with multi-row
@@ -58,10 +69,47 @@ export class SettlementRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Those of the donations whose Stripe processing fee is not recorded yet. */
-  async feesPending(manager: EntityManager, donationIds: readonly string[]): Promise<Set<string>> {
-    const rows: { id: string }[] = await manager.query(`SELECT id FROM donations WHERE id = ANY($1::uuid[]) AND processing_fee IS NULL`, [[...new Set(donationIds)]]);
-    return new Set(rows.map((r) => r.id));
+  /**
+   * Gifts whose Stripe fee is pending: how many, and how many (and since when) changed after
+   * `since` (settled since the last sweep began). From `donations_fee_pending_idx`.
+   */
+  async feePendingStats(since: Date): Promise<{ pending: number; fresh: number; oldestFreshAt: Date | null }> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS pending, count(*) FILTER (WHERE updated_at > $1)::int AS fresh, min(updated_at) FILTER (WHERE updated_at > $1) AS oldest
+       FROM donations WHERE processing_fee IS NULL AND stripe_charge_id IS NOT NULL`,
+      [since.toISOString()],
+    );
+    return { pending: row.pending, fresh: row.fresh, oldestFreshAt: row.oldest ?? null };
+  }
+
+  /** Settled gifts whose Stripe fee is pending, oldest charge first: what the fee sweep looks for. */
+  async feePendingCharges(limit: number): Promise<FeePendingCharge[]> {
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT id, stripe_charge_id, amount::text AS amount, currency, extract(epoch FROM settled_at)::bigint::text AS charged, updated_at FROM donations
+       WHERE processing_fee IS NULL AND stripe_charge_id IS NOT NULL AND settled_at IS NOT NULL ORDER BY settled_at, id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ donationId: r.id, chargeId: r.stripe_charge_id, amount: BigInt(r.amount), currency: r.currency, chargedAt: Number(r.charged), updatedAt: r.updated_at }));
+  }
+
+  /**
+   * Runs `work` holding the fee sweep's advisory lock (one sweep at a time across workers, so
+   * they do not list the same pages); null, without running it, when another holds it.
+   */
+  async whileSweepingFees<T>(work: () => Promise<T>): Promise<T | null> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtext('ataa:fee-sweep')) AS locked`);
+      if (!locked) return null;
+      try {
+        return await work();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtext('ataa:fee-sweep'))`);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /**

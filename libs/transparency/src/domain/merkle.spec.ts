@@ -178,3 +178,35 @@ describe(`brute force for every tree size up to ${MAX}`, () => {
     expect(verifyConsistency(3, 2, [], emptyRoot(), emptyRoot())).toBe(false);
   });
 });
+
+describe('nodes below STORED_NODE_MIN_LEVEL are not stored: proofs hash them from their leaves', () => {
+  it('every range of every size hashes the same from the stored nodes and leaves alone as from every node', async () => {
+    const { isStoredNode, nodeKey, storedRefs, withUnstoredNodes, STORED_NODE_MIN_LEVEL, nodesFor } = await import('./merkle.js');
+    const leaves = Array.from({ length: 41 }, (_, i) => leafHash(Buffer.from([i])));
+    // Append all leaves, keeping every completed node (as before) and what the store keeps now.
+    const all = new Map<string, Buffer>(leaves.map((leaf, i) => [nodeKey({ level: 0, index: i }), leaf]));
+    const stored = new Map(all);
+    let frontier: Buffer[] = [];
+    for (const [i, leaf] of leaves.entries()) {
+      const appended = appendToFrontier(frontier, i, leaf);
+      frontier = appended.frontier;
+      for (const n of appended.newNodes) {
+        all.set(nodeKey(n), n.hash);
+        if (isStoredNode(n)) stored.set(nodeKey(n), n.hash);
+      }
+    }
+    expect(STORED_NODE_MIN_LEVEL).toBe(3);
+    expect([...stored.keys()].filter((k) => !k.startsWith('0:'))).toEqual(['3:0', '3:1', '4:0', '3:2', '3:3', '4:1', '5:0', '3:4']);
+    for (let size = 1; size <= leaves.length; size++) {
+      const ranges = [...inclusionProofRanges(size - 1, size), ...consistencyProofRanges(Math.max(1, size >> 1), size), { start: 0, end: size }];
+      const read = storedRefs(nodesFor(ranges.filter((r) => r.end > r.start)));
+      // The store is asked only for what it has.
+      for (const ref of read) expect(stored.has(nodeKey(ref))).toBe(true);
+      const lookup = withUnstoredNodes((ref) => stored.get(nodeKey(ref))!);
+      for (const range of ranges.filter((r) => r.end > r.start)) {
+        expect(hex(hashRange(range, lookup))).toBe(hex(hashRange(range, (ref) => all.get(nodeKey(ref))!)));
+      }
+      expect(hex(hashRange({ start: 0, end: size }, lookup))).toBe(hex(merkleRoot(leaves.slice(0, size))));
+    }
+  });
+});

@@ -144,6 +144,33 @@ export function hashRange(range: LeafRange, lookup: NodeLookup): Buffer {
   return foldRange(rangeNodes(range).map(lookup));
 }
 
+/**
+ * Interior nodes below this level are not stored: a proof computes each from its leaves (at most
+ * four), so an append writes about one node per four leaves instead of one per leaf.
+ */
+export const STORED_NODE_MIN_LEVEL = 3;
+
+/** Whether a node completed by an append is kept in the node store. */
+export const isStoredNode = (ref: { level: number }): boolean => ref.level >= STORED_NODE_MIN_LEVEL;
+
+/** What a store reads for these nodes: stored ones as they are, lower interior ones as their leaves. */
+export function storedRefs(refs: readonly NodeRef[]): NodeRef[] {
+  const seen = new Map<string, NodeRef>();
+  for (const ref of refs) {
+    if (ref.level === 0 || isStoredNode(ref)) seen.set(nodeKey(ref), ref);
+    else for (let i = ref.index * 2 ** ref.level; i < (ref.index + 1) * 2 ** ref.level; i++) seen.set(nodeKey({ level: 0, index: i }), { level: 0, index: i });
+  }
+  return [...seen.values()];
+}
+
+/** A lookup over what `storedRefs` read that also answers the unstored interior nodes, hashed from their leaves. */
+export function withUnstoredNodes(lookup: NodeLookup): NodeLookup {
+  const find = (ref: NodeRef): Uint8Array => (ref.level === 0 || isStoredNode(ref)
+    ? lookup(ref)
+    : nodeHash(find({ level: ref.level - 1, index: ref.index * 2 }), find({ level: ref.level - 1, index: ref.index * 2 + 1 })));
+  return find;
+}
+
 /** Every perfect node a set of ranges needs, deduplicated: what a store fetches in one read. */
 export function nodesFor(ranges: readonly LeafRange[]): NodeRef[] {
   const seen = new Map<string, NodeRef>();
