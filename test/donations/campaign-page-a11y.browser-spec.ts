@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { contrastFailures, createCampaign, createOrganizationWithOwner, launchBrowser } from '@ataa/testing';
+import { axeViolations, contrastFailures, createCampaign, createOrganizationWithOwner, launchBrowser } from '@ataa/testing';
 import { DonationWorld, startDonationWorld } from './donation-test-kit.js';
 
 jest.setTimeout(120_000);
@@ -8,7 +8,7 @@ jest.setTimeout(120_000);
 /**
  * The hosted campaign page's accessibility in headless Chromium: every form control has a label,
  * keyboard focus follows the form's reading order, text meets WCAG AA contrast, and a phone-sized
- * screen needs no horizontal scrolling (English and Arabic).
+ * screen needs no horizontal scrolling, and axe-core finds no WCAG 2.2 AA violation (English and Arabic).
  */
 describe('campaign page accessibility (headless Chromium)', () => {
   let world: DonationWorld;
@@ -91,6 +91,14 @@ describe('campaign page accessibility (headless Chromium)', () => {
     });
     expect((await page.evaluate(contrastFailures)).out).toEqual([expect.stringContaining('"faint text"')]);
     await page.close();
+  });
+
+  it.each([['English', () => english.slug], ['Arabic', () => arabic.slug]])('%s: axe-core finds no WCAG 2.2 AA violation, on a desktop and on a phone', async (_, slug) => {
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 320, height: 640 }]) {
+      const page = await open(slug(), viewport);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.close();
+    }
   });
 
   it.each([['English', () => english.slug], ['Arabic', () => arabic.slug]])('%s: fits a 320 px wide phone without horizontal scrolling', async (_, slug) => {

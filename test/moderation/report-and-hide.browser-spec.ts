@@ -1,25 +1,10 @@
 import { jest } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { createCampaign, createOrganizationWithOwner, launchBrowser } from '@ataa/testing';
+import { axeViolations, createCampaign, createOrganizationWithOwner, launchBrowser } from '@ataa/testing';
 import { DonationWorld, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(180_000);
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's WCAG 2 A/AA violations on the page as it is now (rule id and the first offending element). */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`);
-  });
-  return violations;
-}
 
 /**
  * Moderation in a real browser, in English and in Arabic (RTL): a visitor reports a donor-wall
@@ -58,7 +43,7 @@ describe('report and hide a donor-wall message (headless Chromium)', () => {
 
   it.each(['en', 'ar'] as const)('%s: report a message from the page, hide it through the API, the page shows the reason', async (lang) => {
     const { slug, id } = campaigns[lang];
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true, javaScriptEnabled: true });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${world.apiUrl}/c/${slug}`);
     expect(await page.getAttribute('html', 'dir')).toBe(lang === 'ar' ? 'rtl' : 'ltr');
     expect(await page.locator('.gift-message').first().innerText()).toContain(messages[lang]);

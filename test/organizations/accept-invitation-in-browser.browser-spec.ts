@@ -4,7 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import {
-  baseUrlOf, contrastFailures, createOrganizationWithOwner, createTestEnvironment, launchBrowser, ReceivedMail, signUpUser, SmtpSink, startSmtpSink,
+  axeViolations, baseUrlOf, contrastFailures, createOrganizationWithOwner, createTestEnvironment, launchBrowser, ReceivedMail, signUpUser, SmtpSink, startSmtpSink,
   startTestApi, startTestWorker, TEST_PASSWORD, TestEnvironment, TestOrganization, uniqueEmail,
 } from '@ataa/testing';
 
@@ -14,7 +14,7 @@ jest.setTimeout(120_000);
  * An invitee in headless Chromium: the worker e-mails the invitation to an SMTP sink, the browser
  * opens the link from that e-mail, fills the accept page's form and reads the confirmation; the
  * membership is then checked through the API. The page's fields are labelled and its text meets
- * WCAG AA contrast, in English and in Arabic (right to left).
+ * WCAG AA contrast, axe-core finds no WCAG 2.2 AA violation, in English and in Arabic (right to left).
  */
 describe('accepting an invitation in a real browser', () => {
   let env: TestEnvironment;
@@ -68,6 +68,7 @@ describe('accepting an invitation in a real browser', () => {
     const failures = await page.evaluate(contrastFailures);
     expect(failures.checked).toBeGreaterThanOrEqual(5);
     expect(failures.out).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   }
 
   async function roleIn(email: string): Promise<string | undefined> {
@@ -126,6 +127,7 @@ describe('accepting an invitation in a real browser', () => {
     await page.getByTestId('accepted').waitFor();
     expect(await page.getByTestId('accepted').getAttribute('data-role')).toBe('finance');
     expect(await page.getByTestId('accepted').textContent()).toContain('Amal Relief — جمعية الأمل');
+    await expectAccessible(page);
     await page.close();
 
     expect(await roleIn(user.email)).toBe('finance');
@@ -135,6 +137,7 @@ describe('accepting an invitation in a real browser', () => {
     const response = await again.goto(link);
     expect(response?.status()).toBe(409);
     expect(await again.getByTestId('unavailable').getAttribute('data-reason')).toBe('accepted');
+    await expectAccessible(again);
     await again.close();
   });
 });

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { createCampaign, createOrganizationWithOwner, launchBrowser, uniqueEmail } from '@ataa/testing';
+import { axeViolations, createCampaign, createOrganizationWithOwner, launchBrowser, uniqueEmail } from '@ataa/testing';
 import { DonationWorld, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(180_000);
@@ -155,6 +155,8 @@ describe('user text is isolated on every public page (U+202E in names, headless 
     const result = await page.evaluate(bidiLeaks, { rlo: RLO, userTexts });
     expect(result.leaks).toEqual([]);
     expect(result.checked).toBeGreaterThanOrEqual(atLeast);
+    // And the page, holding such text, is still free of WCAG 2.2 AA violations.
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
 

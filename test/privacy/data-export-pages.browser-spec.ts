@@ -1,13 +1,14 @@
 import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser } from 'playwright-core';
-import { baseUrlOf, contrastFailures, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
+import { axeViolations, baseUrlOf, contrastFailures, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
 
 jest.setTimeout(120_000);
 
 /**
  * The data-export form in a real browser, without JavaScript, in English and Arabic: language and
- * direction declared, every field labelled, WCAG AA contrast, no page-wide scrolling on a 320 px
+ * direction declared, every field labelled, WCAG AA contrast, no WCAG 2.2 AA violation found by
+ * axe-core, no page-wide scrolling on a 320 px
  * phone, and the form posts (with its CSRF cookie) to the page that answers the same for everyone.
  */
 describe('data-export pages (headless Chromium)', () => {
@@ -41,6 +42,7 @@ describe('data-export pages (headless Chromium)', () => {
     const contrast = await page.evaluate(contrastFailures);
     expect(contrast.checked).toBeGreaterThanOrEqual(3);
     expect(contrast.out).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await page.fill('#email', `someone-${lang}@example.org`);
     await page.click('button[type="submit"]');
@@ -50,6 +52,7 @@ describe('data-export pages (headless Chromium)', () => {
     const after = await page.evaluate(contrastFailures);
     expect(after.checked).toBeGreaterThanOrEqual(1);
     expect(after.out).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await context.close();
   });
 });

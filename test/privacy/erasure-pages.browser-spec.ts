@@ -4,13 +4,14 @@ import type { Browser, Page } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { deriveErasureKey, donorEmailHash, signErasureToken } from '@ataa/privacy';
-import { baseUrlOf, contrastFailures, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
+import { axeViolations, baseUrlOf, contrastFailures, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
 
 jest.setTimeout(120_000);
 
 /**
  * The donor's erasure pages in a real browser with JavaScript off (they must work without it), in
- * English and Arabic: language and direction, one heading, labelled fields, WCAG AA contrast; the
+ * English and Arabic: language and direction, one heading, labelled fields, WCAG AA contrast, no
+ * WCAG 2.2 AA violation found by axe-core; the
  * request form answers with the neutral page; the confirmation page's button confirms the erasure.
  */
 describe('erasure pages (headless Chromium, no JavaScript)', () => {
@@ -49,6 +50,7 @@ describe('erasure pages (headless Chromium, no JavaScript)', () => {
     const failures = await page.evaluate(contrastFailures);
     expect(failures.checked).toBeGreaterThanOrEqual(3);
     expect(failures.out).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   }
 
   it.each(['en', 'ar'] as const)('%s: asks for the link with the form alone and answers neutrally', async (language) => {

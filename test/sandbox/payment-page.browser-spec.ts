@@ -2,9 +2,12 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import Stripe from 'stripe';
-import { launchBrowser, startTestSandbox, TestSandbox } from '@ataa/testing';
+import { axeViolations, launchBrowser, startTestSandbox, TestSandbox } from '@ataa/testing';
 
-/** The sandbox's hosted payment page in headless Chromium, as a donor uses it. */
+/**
+ * The sandbox's hosted payment page in headless Chromium, as a donor uses it; axe-core checks it in
+ * each state (fresh, card filled, declined, bank debit chosen). The stand-in site is not checked.
+ */
 describe('Stripe sandbox: hosted payment page', () => {
   let sandbox: TestSandbox;
   let stripe: Stripe;
@@ -51,7 +54,9 @@ describe('Stripe sandbox: hosted payment page', () => {
       await page.goto(session.url!);
       expect(await page.textContent('[data-testid=amount]')).toBe('25.00 USD');
       expect(await page.inputValue('#email')).toBe('donor@example.com');
+      expect(await axeViolations(page)).toEqual([]);
       await fillCard(page, '4242 4242 4242 4242');
+      expect(await axeViolations(page)).toEqual([]);
       await Promise.all([page.waitForURL(`${siteUrl}/thanks?session_id=${session.id}`), page.click('#submit')]);
       expect(await page.textContent('#landed')).toBe(`/thanks?session_id=${session.id}`);
     } finally {
@@ -73,6 +78,7 @@ describe('Stripe sandbox: hosted payment page', () => {
       await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
       expect(await page.textContent('[role=alert]')).toBe('Your card was declined.');
       expect(page.url()).toBe(session.url);
+      expect(await axeViolations(page)).toEqual([]);
     } finally {
       await page.close();
     }
@@ -90,6 +96,7 @@ describe('Stripe sandbox: hosted payment page', () => {
       await page.goto(session.url!);
       await page.check('#method_bank');
       await page.fill('#account_number', '000123456789');
+      expect(await axeViolations(page)).toEqual([]);
       await Promise.all([page.waitForURL(`${siteUrl}/thanks?session_id=${session.id}`), page.click('#submit')]);
     } finally {
       await page.close();

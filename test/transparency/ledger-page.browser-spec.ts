@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '@ataa/testing';
+import { axeViolations, launchBrowser } from '@ataa/testing';
 import { startSampleLedger } from './support.js';
 
 describe('ledger and report pages in a real browser', () => {
@@ -32,6 +32,7 @@ describe('ledger and report pages in a real browser', () => {
     expect(errors).toEqual([]);
     // All five audit paths in one request, not one per entry.
     expect(requested.filter((p) => p.includes('/proof/'))).toEqual(['/api/v1/public/campaigns/clean-water/proof/inclusions']);
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
 
@@ -46,6 +47,7 @@ describe('ledger and report pages in a real browser', () => {
     await page.goto(`${base}/c/clean-water/ledger?lang=en`);
     await page.waitForSelector('#verification[data-state="failed"]', { timeout: 30_000 });
     expect(await page.textContent('#verification-detail')).toMatch(/does not match its leaf hash/);
+    expect(await axeViolations(page)).toEqual([]); // the failure state too
     await page.close();
   });
 
@@ -90,6 +92,7 @@ describe('ledger and report pages in a real browser', () => {
     const box = await page.locator('#report-chart rect.tl-bar-in').first().boundingBox();
     expect(box?.height ?? 0).toBeGreaterThan(10);
     expect(await page.textContent('#total-raised')).toContain('190.00 USD');
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
 });

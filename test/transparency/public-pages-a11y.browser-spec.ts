@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { contrastFailures, launchBrowser } from '@ataa/testing';
+import { axeViolations, contrastFailures, launchBrowser } from '@ataa/testing';
 import { startSampleLedger } from './support.js';
 
 jest.setTimeout(120_000);
@@ -16,7 +16,8 @@ const PAGES = [
  * The public ledger and report pages are read by donors and auditors with screen readers, keyboards
  * and phones: tables with captions and header scopes, labelled filters, the in-browser verification
  * announced politely, the chart described in text, WCAG AA contrast, and no page-wide horizontal
- * scrolling on a 320 px phone (the wide ledger table scrolls inside its own focusable region).
+ * scrolling on a 320 px phone (the wide ledger table scrolls inside its own focusable region), and
+ * no WCAG 2.2 AA violation found by axe-core.
  */
 describe('public ledger and report pages accessibility (headless Chromium)', () => {
   let ledger: Awaited<ReturnType<typeof startSampleLedger>>;
@@ -116,6 +117,16 @@ describe('public ledger and report pages accessibility (headless Chromium)', () 
     expect(failures.checked).toBeGreaterThan(20);
     expect(failures.out).toEqual([]);
     await page.close();
+  });
+
+  it.each(PAGES)('%s: axe-core finds no WCAG 2.2 AA violation, on a desktop and on a phone', async (name, path) => {
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 320, height: 640 }]) {
+      const page = await open(path, viewport);
+      // The ledger page is checked once its in-browser verification has announced its result.
+      if (name.endsWith('ledger')) await page.waitForSelector('#verification[data-state="verified"]', { timeout: 30_000 });
+      expect(await axeViolations(page)).toEqual([]);
+      await page.close();
+    }
   });
 
   it.each(PAGES)('%s: fits a 320 px wide phone without page-wide horizontal scrolling', async (_, path) => {

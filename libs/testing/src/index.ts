@@ -5,6 +5,7 @@ export { startSmtpSink, type SmtpSink, type ReceivedMail } from './smtp-sink.js'
 export { startTestSandbox, TEST_STRIPE_SECRET_KEY, TEST_STRIPE_WEBHOOK_SECRET, TEST_RETRY_POLICY, type TestSandbox, type TestSandboxOptions } from './stripe-sandbox.js';
 export { launchBrowser, CHROMIUM_FLAGS, CHROMIUM_PATH } from './browser.js';
 export { contrastFailures } from './accessibility.js';
+export { axeViolations, expectAccessibleByAxe, AXE_WCAG_TAGS, type AxeOptions } from './axe.js';
 export {
   createOrganizationWithOwner, addMember, addMemberWithDetails, createApiKey, createCampaign, campaignInput, signUpUser, uniqueEmail, TEST_PASSWORD,
   type TestOrganization, type ApiTarget, type MemberRole,

@@ -20,6 +20,7 @@ button{margin-top:1.2rem;width:100%;padding:.8rem;background:#635bff;color:#fff;
 .amount{font-size:2rem;font-weight:600;margin:.3rem 0 1rem}
 .error{background:#fde8e8;color:#9b1c1c;border-radius:4px;padding:.6rem;margin:.8rem 0}
 .muted{color:#697386;font-size:.85rem}
+h1,p{overflow-wrap:anywhere}
 </style></head>
 <body><div class="banner">TEST MODE · Ataa's Stripe sandbox · no real money moves</div><main>{{{body}}}</main></body></html>`);
 
