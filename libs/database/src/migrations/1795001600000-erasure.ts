@@ -62,6 +62,9 @@ export class Erasure1795001600000 implements MigrationInterface {
     await q.query(`DROP INDEX donations_donor_email_idx`);
     await q.query(`ALTER TABLE donations DROP CONSTRAINT donations_erased_is_empty, DROP CONSTRAINT donations_email_unless_erased`);
     await q.query(`ALTER TABLE donations DROP COLUMN retain_until, DROP COLUMN erased_at`);
+    // The previous schema cannot hold a gift without its donor's address: erased gifts get an empty one.
+    await q.query(`UPDATE donations SET donor_email = '' WHERE donor_email IS NULL`);
+    await q.query(`ALTER TABLE donations ALTER COLUMN donor_email SET NOT NULL`);
     await q.query(`DROP TABLE erasure_requests`);
   }
 }
