@@ -22,6 +22,8 @@ const MANAGE_ROLES: readonly Role[] = ['admin'];
 const ACTIONS: readonly CampaignAction[] = ['publish', 'pause', 'resume', 'end', 'cancel'];
 const FORM_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'goal', 'fundingModel', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImageUrl']);
 const PAGE_SIZE = 20;
+/** The fields the validation pipe judges on the form (amounts and dates are read by campaign-form.ts). */
+const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'fundingModel', 'coverImageUrl']);
 
 type SignedIn = PageRequest & { user: PageUser };
 
@@ -107,7 +109,6 @@ export class DashboardCampaignsController {
       if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
       const { input, errors } = campaignInputOf(values);
       Object.assign(fieldErrors, errors);
-      if (Object.keys(fieldErrors).length > 0) throw new FormRefusal('validation_failed', 400);
       const dto = await this.validate(CreateCampaignDto, input, values, fieldErrors);
       const created = await this.campaigns.create(principalOf(page.user, organization), dto as CreateCampaignDto);
       return this.pages.redirect(reply, `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${created.id}?done=created`);
@@ -181,7 +182,6 @@ export class DashboardCampaignsController {
       const { input, errors } = campaignInputOf(values, campaign);
       input.version = versionOf(body, campaign);
       Object.assign(fieldErrors, errors);
-      if (Object.keys(fieldErrors).length > 0) throw new FormRefusal('validation_failed', 400);
       const dto = await this.validate(UpdateCampaignDto, input, values, fieldErrors);
       await this.campaigns.update(principalOf(page.user, organization), campaign.id, dto as UpdateCampaignDto);
       return this.pages.redirect(reply, `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}?done=saved`);
@@ -244,19 +244,26 @@ export class DashboardCampaignsController {
     return this.campaigns.getForOrganization(organization.id, campaignId);
   }
 
-  /** The API's validation pipe on the API's DTO: the same checks as POST/PATCH /api/v1/orgs/:orgId/campaigns. */
+  /**
+   * The API's validation pipe on the API's DTO: the same checks as POST/PATCH /api/v1/orgs/:orgId/campaigns.
+   * Run even when the typing already failed, so every wrong field is marked at once; amounts and dates
+   * are the form's own reading (what it sends always matches the DTO), so only the other fields are taken.
+   */
   private async validate(metatype: typeof CreateCampaignDto | typeof UpdateCampaignDto, input: Record<string, unknown>, values: CampaignFormValues, fieldErrors: FieldErrors): Promise<unknown> {
+    let dto: unknown;
     try {
-      return await this.validation.transform(input, { type: 'body', metatype });
+      dto = await this.validation.transform(input, { type: 'body', metatype });
     } catch (error) {
       const fields = error instanceof DomainError ? (error.details?.errors as { field: string }[] | undefined) : undefined;
       if (!fields) throw error;
       for (const { field } of fields) {
         const name = field.split('.')[0];
-        if (FORM_FIELDS.has(name) && !fieldErrors[name]) fieldErrors[name] = validationCode(name, values);
+        if (PIPE_FIELDS.has(name) && !fieldErrors[name]) fieldErrors[name] = validationCode(name, values);
       }
-      throw new FormRefusal('validation_failed', 400);
+      if (Object.keys(fieldErrors).length === 0) throw error;
     }
+    if (Object.keys(fieldErrors).length > 0) throw new FormRefusal('validation_failed', 400);
+    return dto;
   }
 
   /** A refusal for the form; a DomainError naming a field of the form marks that field. */
