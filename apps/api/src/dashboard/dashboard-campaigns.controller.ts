@@ -20,7 +20,9 @@ import { DASHBOARD_MESSAGES, giftsCount } from './dashboard-messages.js';
 /** The API's role rules (CampaignsController): reads are any member's; create, edit and the lifecycle are owner/admin. */
 const MANAGE_ROLES: readonly Role[] = ['admin'];
 const ACTIONS: readonly CampaignAction[] = ['publish', 'pause', 'resume', 'end', 'cancel'];
-const FORM_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'goal', 'fundingModel', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImageUrl']);
+/** The form's fields in the order they appear (the error summary follows it). */
+const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImageUrl'];
+const FORM_FIELDS = new Set(FORM_ORDER);
 const PAGE_SIZE = 20;
 /** The fields the validation pipe judges on the form (amounts and dates are read by campaign-form.ts). */
 const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'fundingModel', 'coverImageUrl']);
@@ -293,7 +295,7 @@ export class DashboardCampaignsController {
       backHref: campaign ? `${base}/${campaign.id}` : base,
       submit: campaign ? c.editSubmit : c.createSubmit,
       values, errors, formError, fixed, version: version ?? campaign?.version ?? null,
-      errorList: Object.entries(errors).map(([field, message]) => ({ field, message })),
+      errorList: FORM_ORDER.filter((field) => errors[field]).map((field) => ({ field: field === 'fundingModel' ? 'fundingModel-flexible' : field, message: errors[field] })),
       languages: (['en', 'ar'] as const).map((l) => ({ value: l, label: c.languages[l], selected: values.language === l })),
       fundingModels: (['flexible', 'all_or_nothing'] as const).map((m) => ({ value: m, label: c.fundingModels[m], hint: c.fundingHints[m], checked: values.fundingModel === m, id: `fundingModel-${m}` })),
       disabled: campaign !== null && !isEditable(campaign.status),
