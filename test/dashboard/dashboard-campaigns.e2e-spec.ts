@@ -106,6 +106,8 @@ describe('dashboard campaigns (API, PostgreSQL, Redis)', () => {
     const [row] = (await db.query(`SELECT * FROM campaigns WHERE id = $1`, [campaignId])).rows;
     expect(row).toMatchObject({ organization_id: org.orgId, title: 'Clean water for Mafraq', goal_amount: '500000', currency: 'usd', status: 'draft', slug: 'clean-water-for-mafraq' });
     expect(row.suggested_amounts.map(String)).toEqual(['2500', '5000', '10050']);
+    // the same audit trail as the API: the signed-in member is the actor
+    expect((await db.query(`SELECT actor FROM audit_log WHERE action = 'campaign.created' AND target_id = $1`, [campaignId])).rows).toEqual([{ actor: `user:${org.ownerUserId}` }]);
     const shown = await owner.get(location).expect(200);
     expect(shown.text).toContain('The draft is created.');
     expect(shown.text).toContain('data-testid="action-publish"');
