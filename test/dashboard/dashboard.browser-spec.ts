@@ -14,7 +14,8 @@ const SCREENSHOTS = path.join(repoRoot(import.meta.dirname), 'test-artifacts', '
 
 /**
  * A new organization's first steps in a real browser with JavaScript off, in English and Arabic, at
- * 390 px wide: sign up -> verify from the e-mail -> create organization -> home. Every page: lang and
+ * 390 px wide: sign up -> verify from the e-mail -> create organization -> home -> create a campaign
+ * (a bad form first) -> publish it after its confirmation -> see it in the list. Every page: lang and
  * dir, no horizontal overflow, axe-core (WCAG 2.2 AA) with zero violations, a screenshot.
  */
 describe('dashboard (headless Chromium; pages without any script)', () => {
@@ -64,7 +65,7 @@ describe('dashboard (headless Chromium; pages without any script)', () => {
     }
   }
 
-  it.each(['en', 'ar'] as const)('%s: sign up, verify, create an organization, see its home', async (language) => {
+  it.each(['en', 'ar'] as const)('%s: sign up, verify, create an organization, see its home, create and publish a campaign', async (language) => {
     // JavaScript stays on only so that axe-core can run; every page is checked to carry no script at all.
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
@@ -98,9 +99,50 @@ describe('dashboard (headless Chromium; pages without any script)', () => {
     expect(await page.locator('[data-testid=chart]').count()).toBe(1);
     await check(page, language, 'home');
 
+    // Campaigns: create (a bad form first), publish after its confirmation, see it in the list.
     await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/campaigns"]')]);
+    expect(await page.locator('[data-testid=no-campaigns]').count()).toBe(1);
+    await check(page, language, 'campaigns-empty');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=new-campaign]')]);
+    await check(page, language, 'campaign-new');
+    await page.fill('#goal', '12.3456');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=save]')]);
+    expect(await page.locator('#title-error').count()).toBe(1);
+    expect(await page.locator('#goal-error').count()).toBe(1);
+    expect(await page.inputValue('#goal')).toBe('12.3456');
+    await check(page, language, 'campaign-new-errors');
+    const title = language === 'ar' ? 'مياه نظيفة للمفرق' : 'Clean water for Mafraq';
+    await page.fill('#title', title);
+    await page.fill('#summary', language === 'ar' ? 'آبار لثلاث قرى' : 'Wells for three villages');
+    await page.fill('#story', language === 'ar' ? 'لأن **الماء** حياة.' : 'Because **water** matters.');
+    await page.fill('#goal', '1500');
+    await page.fill('#suggestedAmounts', '10\n25\n50');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=save]')]);
+    expect(await page.locator('[data-testid=notice]').count()).toBe(1);
+    expect(await page.locator('[data-testid=public-links]').count()).toBe(0);
+    await check(page, language, 'campaign-draft');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=edit]')]);
+    await check(page, language, 'campaign-edit');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=back]')]);
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=action-publish]')]);
+    await check(page, language, 'campaign-publish-confirm');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=confirm]')]);
+    expect(await page.locator('[data-testid=public-links]').count()).toBe(1);
+    await check(page, language, 'campaign-published');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=action-cancel]')]);
+    await check(page, language, 'campaign-cancel-confirm');
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/campaigns"]')]);
+    expect(await page.locator('[data-testid=campaigns] tr[data-status=published]').count()).toBe(1);
+    expect(await page.locator('[data-testid=campaigns]').innerText()).toContain(title);
+    await check(page, language, 'campaigns');
+    const publicHref = await page.locator('[data-testid=campaigns] a').first().getAttribute('href');
+    await page.goto(`${base}${publicHref}`);
+    const publicPage = await page.locator('[data-testid=public-page]').getAttribute('href');
+    expect((await page.request.get(`${base}${publicPage}`)).status()).toBe(200);
+
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/donations"]')]);
     expect(await page.locator('[data-testid=coming-soon]').count()).toBe(1);
-    await check(page, language, 'campaigns-coming-soon');
+    await check(page, language, 'donations-coming-soon');
 
     await page.goto(`${base}/dashboard/no-such-page`);
     await check(page, language, 'not-found');

@@ -239,6 +239,18 @@ export class LedgerService {
     };
   }
 
+  /** What each campaign kept so far (gifts less refunds and disputes lost), in its currency: the dashboard's campaign list. */
+  async keptByCampaign(campaignIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, { kept: bigint; donationsCount: number }>> {
+    const result = new Map<string, { kept: bigint; donationsCount: number }>();
+    if (campaignIds.length === 0) return result;
+    const rows: { campaign_id: string; raised: string | null; refunded: string | null; disputed: string | null; donations_count: string | null }[] = await manager.query(
+      `SELECT campaign_id, raised, refunded, disputed, donations_count FROM campaign_ledger_totals WHERE campaign_id = ANY($1::uuid[])`, [campaignIds],
+    );
+    const n = (v: string | null) => BigInt(v ?? '0');
+    for (const row of rows) result.set(row.campaign_id, { kept: n(row.raised) - n(row.refunded) - n(row.disputed), donationsCount: Number(row.donations_count ?? 0) });
+    return result;
+  }
+
   async entriesForSource(sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<JournalEntry[]> {
     const rows: EntryRow[] = await manager.query(`SELECT * FROM journal_entries WHERE source_id = $1 ORDER BY seq`, [sourceId]);
     return rows.map(toEntry);
