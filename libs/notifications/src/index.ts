@@ -1,6 +1,7 @@
 export { NotificationsModule } from './notifications.module.js';
 export { OutboxService, type OutboxMessage } from './outbox/outbox.service.js';
 export { OutboxRelay } from './outbox/outbox-relay.service.js';
+export { OutboxMailSender, type OutboxMail } from './outbox/outbox-mail-sender.service.js';
 export {
   RECEIPT_DATA_SOURCE,
   RECEIPT_DATA_SOURCE_OVERRIDE,

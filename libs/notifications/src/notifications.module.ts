@@ -6,6 +6,7 @@ import { DataExportDeliveryService } from './privacy/data-export-delivery.servic
 import { MAILER } from './mail/mailer.port.js';
 import type { Mailer } from './mail/mailer.port.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
+import { OutboxMailSender } from './outbox/outbox-mail-sender.service.js';
 import { OutboxRelay } from './outbox/outbox-relay.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
 import { NotificationsRepository } from './persistence/notifications.repository.js';
@@ -26,11 +27,12 @@ import { ReceiptsService } from './receipts/receipts.service.js';
     ReceiptsService,
     ReceiptDeliveryService,
     ReceiptPdfPool,
+    OutboxMailSender,
     InvitationDeliveryService,
     DataExportDeliveryService,
     { provide: MAILER, inject: [AppConfig], useFactory: (config: AppConfig) => new SmtpMailer(config.SMTP_URL) },
   ],
-  exports: [OutboxService, OutboxRelay, ReceiptsService, ReceiptDeliveryService, ReceiptPdfPool, NotificationsRepository, MAILER],
+  exports: [OutboxService, OutboxRelay, OutboxMailSender, ReceiptsService, ReceiptDeliveryService, ReceiptPdfPool, NotificationsRepository, MAILER],
 })
 export class NotificationsModule implements OnModuleInit, OnModuleDestroy {
   constructor(

@@ -1,12 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { AppConfig } from '@ataa/config';
-import { TransactionRunner } from '@ataa/database';
 import { buildDataExportView } from '../domain/data-export-view.js';
-import { classifyDeliveryError, describeDeliveryError } from '../domain/delivery-failure.js';
-import { MAILER } from '../mail/mailer.port.js';
-import type { Mailer } from '../mail/mailer.port.js';
-import { NotificationsRepository, type OutboxRow } from '../persistence/notifications.repository.js';
+import { OutboxMailSender } from '../outbox/outbox-mail-sender.service.js';
+import type { OutboxRow } from '../persistence/notifications.repository.js';
 import { DataExportRenderer } from '../rendering/data-export-renderer.js';
 import { TransientDeliveryError } from '../receipts/receipt-delivery.service.js';
 import { DATA_EXPORT_MAIL_SOURCE, type DataExportMailSource } from './data-export-mail-source.js';
@@ -19,52 +15,21 @@ import { DATA_EXPORT_MAIL_SOURCE, type DataExportMailSource } from './data-expor
  */
 @Injectable()
 export class DataExportDeliveryService {
-  private readonly logger = new Logger(DataExportDeliveryService.name);
   private readonly renderer = new DataExportRenderer();
-  private readonly messageIdDomain: string;
 
   constructor(
-    private readonly repository: NotificationsRepository,
-    private readonly transactions: TransactionRunner,
+    private readonly sender: OutboxMailSender,
     private readonly moduleRef: ModuleRef,
-    private readonly config: AppConfig,
-    @Inject(MAILER) private readonly mailer: Mailer,
-  ) {
-    this.messageIdDomain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(config.MAIL_FROM)?.[1] ?? 'ataa.local';
-  }
+  ) {}
 
   async deliver(outbox: OutboxRow, options: { finalAttempt?: boolean } = {}): Promise<'sent' | 'already_done' | 'failed' | 'skipped'> {
     const data = await this.dataSource().load(outbox.aggregateId);
-    if (!data || data.status !== 'pending') {
-      await this.transactions.run((m) => this.repository.finishOutbox(m, outbox.id, 'skipped', data ? `export ${data.status}` : 'no such export request'));
-      return 'skipped';
-    }
+    if (!data || data.status !== 'pending') return this.sender.skip(outbox.id, data ? `export ${data.status}` : 'no such export request');
     const message = this.renderer.render(buildDataExportView(data));
-    return this.transactions.run(async (m) => {
-      const locked = await this.repository.findOutbox(outbox.id, m, true);
-      if (!locked || locked.status !== 'pending') return 'already_done';
-      try {
-        await this.mailer.send({
-          from: this.config.MAIL_FROM,
-          to: data.email,
-          subject: message.subject,
-          html: message.html,
-          text: message.text,
-          messageId: `<${outbox.id}.data-export@${this.messageIdDomain}>`,
-          headers: { 'X-Ataa-Data-Export-Id': data.requestId },
-        });
-      } catch (error) {
-        const description = describeDeliveryError(error);
-        if (classifyDeliveryError(error) === 'permanent' || options.finalAttempt) {
-          await this.repository.finishOutbox(m, outbox.id, 'failed', description);
-          this.logger.warn(`data-export e-mail ${outbox.id} failed: ${description}`);
-          return 'failed';
-        }
-        throw new TransientDeliveryError(description);
-      }
-      await this.repository.finishOutbox(m, outbox.id, 'sent');
-      return 'sent';
-    }, { retries: 0 });
+    return this.sender.send(outbox.id, 'data-export', {
+      to: data.email, subject: message.subject, html: message.html, text: message.text,
+      headers: { 'X-Ataa-Data-Export-Id': data.requestId },
+    }, options);
   }
 
   private dataSource(): DataExportMailSource {
