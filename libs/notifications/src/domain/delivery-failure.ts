@@ -20,3 +20,11 @@ export function describeDeliveryError(error: unknown): string {
   if (e?.code) return `${e.code}${e?.message ? `: ${e.message}` : ''}`.slice(0, 300);
   return String(e?.message ?? error).slice(0, 300);
 }
+
+/** A failure worth retrying (4xx, connection trouble, another worker holding the send lease). */
+export class TransientDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransientDeliveryError';
+  }
+}

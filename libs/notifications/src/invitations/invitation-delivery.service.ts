@@ -6,7 +6,7 @@ import { languageOf } from '../domain/messages.js';
 import { OutboxMailSender } from '../outbox/outbox-mail-sender.service.js';
 import type { OutboxRow } from '../persistence/notifications.repository.js';
 import { InvitationRenderer } from '../rendering/invitation-renderer.js';
-import { TransientDeliveryError } from '../receipts/receipt-delivery.service.js';
+import { TransientDeliveryError } from '../domain/delivery-failure.js';
 import { INVITATION_DATA_SOURCE, type InvitationDataSource } from './invitation-data-source.js';
 
 /**

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
-import { classifyDeliveryError, describeDeliveryError } from '../domain/delivery-failure.js';
+import { classifyDeliveryError, describeDeliveryError, TransientDeliveryError } from '../domain/delivery-failure.js';
 import { MAILER } from '../mail/mailer.port.js';
 import type { Mailer, OutgoingMail } from '../mail/mailer.port.js';
 import { NotificationsRepository } from '../persistence/notifications.repository.js';
-import { TransientDeliveryError } from '../receipts/receipt-delivery.service.js';
 
 /** One e-mail of an outbox row, without the sender and Message-ID (the sender derives both). */
 export type OutboxMail = Omit<OutgoingMail, 'from' | 'messageId'>;

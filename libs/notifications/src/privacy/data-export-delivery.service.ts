@@ -4,7 +4,7 @@ import { buildDataExportView } from '../domain/data-export-view.js';
 import { OutboxMailSender } from '../outbox/outbox-mail-sender.service.js';
 import type { OutboxRow } from '../persistence/notifications.repository.js';
 import { DataExportRenderer } from '../rendering/data-export-renderer.js';
-import { TransientDeliveryError } from '../receipts/receipt-delivery.service.js';
+import { TransientDeliveryError } from '../domain/delivery-failure.js';
 import { DATA_EXPORT_MAIL_SOURCE, type DataExportMailSource } from './data-export-mail-source.js';
 
 /**

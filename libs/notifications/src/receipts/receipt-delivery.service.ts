@@ -3,7 +3,10 @@ import { ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
-import { classifyDeliveryError, describeDeliveryError } from '../domain/delivery-failure.js';
+import { classifyDeliveryError, describeDeliveryError, TransientDeliveryError } from '../domain/delivery-failure.js';
+
+// Kept importable from here (where it was first defined) for the libs that use it.
+export { TransientDeliveryError };
 import { languageOf } from '../domain/messages.js';
 import { localeFor } from '../domain/money-format.js';
 import { formatReceiptNumber } from '../domain/receipt-number.js';
@@ -21,14 +24,6 @@ import { ACCOUNT_MAIL_SENDER, type AccountMailSender } from '../accounts/account
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
-
-/** A failure worth retrying (4xx, connection trouble, another worker holding the send lease). */
-export class TransientDeliveryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransientDeliveryError';
-  }
-}
 
 export const NOTIFICATIONS_OPTIONS = Symbol.for('ataa.notifications.Options');
 export interface NotificationsOptions {
