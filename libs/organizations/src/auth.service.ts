@@ -46,19 +46,7 @@ export class AuthService {
 
   /** Rate-limited per client address by SignupRateLimitGuard on the route. */
   async signUp(input: { email: string; password: string; displayName?: string | null }): Promise<TokenPair> {
-    const email = normalizeEmail(input.email);
-    const passwordHash = await this.hasher.hash(input.password);
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        const user = await manager.save(manager.create(User, { email, passwordHash, displayName: input.displayName ?? null, passwordChangedAt: new Date() }));
-        return this.openSession(manager, user);
-      });
-    } catch (error) {
-      // Deliberately vague: the same answer whatever the reason, so sign-up does not confirm which
-      // addresses have accounts beyond what a successful sign-up inevitably reveals.
-      if (isUniqueViolation(error)) throw new DomainError('signup_failed', 'Sign-up failed. If you already have an account, log in instead.', 400);
-      throw error;
-    }
+    return this.createUser(input, (manager, user) => this.openSession(manager, user));
   }
 
   async login(input: { email: string; password: string }, ip: string): Promise<TokenPair> {
@@ -78,14 +66,21 @@ export class AuthService {
 
   /** The dashboard's sign-up: the same rules as `signUp` (the caller takes the per-address limit), opening a page session. */
   async signUpForPages(input: { email: string; password: string; displayName?: string | null }): Promise<PageSession & { userId: string }> {
+    return this.createUser(input, async (manager, user) => ({ ...(await this.openPageSession(manager, user.id)), userId: user.id }));
+  }
+
+  /** Creates the account and opens its first session (API tokens or a page cookie) in one transaction. */
+  private async createUser<T>(input: { email: string; password: string; displayName?: string | null }, open: (manager: EntityManager, user: User) => Promise<T>): Promise<T> {
     const email = normalizeEmail(input.email);
     const passwordHash = await this.hasher.hash(input.password);
     try {
       return await this.dataSource.transaction(async (manager) => {
         const user = await manager.save(manager.create(User, { email, passwordHash, displayName: input.displayName ?? null, passwordChangedAt: new Date() }));
-        return { ...(await this.openPageSession(manager, user.id)), userId: user.id };
+        return open(manager, user);
       });
     } catch (error) {
+      // Deliberately vague: the same answer whatever the reason, so sign-up does not confirm which
+      // addresses have accounts beyond what a successful sign-up inevitably reveals.
       if (isUniqueViolation(error)) throw new DomainError('signup_failed', 'Sign-up failed. If you already have an account, log in instead.', 400);
       throw error;
     }
