@@ -115,16 +115,17 @@ export class DataExportRepository {
   async donorAggregates(organizationId: string, campaignId?: string): Promise<DonorAggregateRow[]> {
     return this.dataSource.query(
       `WITH gifts AS (
-         SELECT lower(donor_email) AS email_key, donor_email, donor_name, anonymous, public_message, currency, amount, coalesce(settled_at, created_at) AS at, id
+         SELECT lower(donor_email) AS email_key, donor_email, donor_name, anonymous, public_message, currency, amount, coalesce(settled_at, created_at) AS at, created_at, id
          FROM donations
          WHERE organization_id = $1 AND ($2::uuid IS NULL OR campaign_id = $2::uuid) AND status = ANY($3::text[]) AND donor_email IS NOT NULL AND donor_email <> ''
        ), per_currency AS (
          SELECT email_key, jsonb_object_agg(currency, total::text) AS totals
          FROM (SELECT email_key, currency, sum(amount) AS total FROM gifts GROUP BY email_key, currency) t GROUP BY email_key
        ), latest AS (
-         SELECT DISTINCT ON (email_key) email_key, donor_email, anonymous FROM gifts ORDER BY email_key, at DESC, id DESC
+         -- Gifts settled in one batch share settled_at: the one made last breaks the tie.
+         SELECT DISTINCT ON (email_key) email_key, donor_email, anonymous FROM gifts ORDER BY email_key, at DESC, created_at DESC, id DESC
        ), named AS (
-         SELECT DISTINCT ON (email_key) email_key, donor_name FROM gifts WHERE donor_name IS NOT NULL AND donor_name <> '' ORDER BY email_key, at DESC, id DESC
+         SELECT DISTINCT ON (email_key) email_key, donor_name FROM gifts WHERE donor_name IS NOT NULL AND donor_name <> '' ORDER BY email_key, at DESC, created_at DESC, id DESC
        )
        SELECT l.donor_email AS email, n.donor_name AS name, count(*)::int AS gifts, p.totals, min(g.at) AS first_gift_at, max(g.at) AS last_gift_at,
               count(*) FILTER (WHERE NOT g.anonymous)::int AS named_gifts, NOT l.anonymous AS latest_shows_name,
