@@ -3,12 +3,12 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
 import {
-  addMemberWithDetails, baseUrlOf, createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization,
+  addMemberWithDetails, baseUrlOf, csrfOf, postDashboardForm, signInToDashboard, type DashboardAgent, createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization,
 } from '@ataa/testing';
 
 jest.setTimeout(120_000);
 
-type Agent = ReturnType<typeof request.agent>;
+type Agent = DashboardAgent;
 
 /**
  * The dashboard's Campaigns section over HTTP: a bad form re-renders with field errors and stores
@@ -24,18 +24,9 @@ describe('dashboard campaigns (API, PostgreSQL, Redis)', () => {
   let org: TestOrganization;
   let owner: Agent;
 
-  const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
   const versionOf = (html: string) => /name="version" value="(\d+)"/.exec(html)![1];
-  async function post(agent: Agent, formPath: string, action: string, fields: Record<string, string>) {
-    const page = await agent.get(formPath);
-    expect([formPath, page.status]).toEqual([formPath, 200]);
-    return agent.post(action).type('form').send({ _csrf: csrfOf(page.text), ...fields });
-  }
-  async function signIn(email: string, password: string): Promise<Agent> {
-    const agent = request.agent(base);
-    expect((await post(agent, '/dashboard/sign-in', '/dashboard/sign-in', { email, password })).status).toBe(303);
-    return agent;
-  }
+  const post = postDashboardForm;
+  const signIn = (email: string, password: string) => signInToDashboard(base, email, password);
   const countCampaigns = async (orgId: string) => Number((await db.query(`SELECT count(*) AS n FROM campaigns WHERE organization_id = $1`, [orgId])).rows[0].n);
   const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 16);
 

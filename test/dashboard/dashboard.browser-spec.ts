@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '@ataa/common';
-import { axeViolations, baseUrlOf, createTestEnvironment, launchBrowser, SmtpSink, startSmtpSink, startTestApi, startTestWorker, TestEnvironment, uniqueEmail } from '@ataa/testing';
+import { baseUrlOf, checkDashboardPage, createTestEnvironment, launchBrowser, SmtpSink, startSmtpSink, startTestApi, startTestWorker, TestEnvironment, uniqueEmail } from '@ataa/testing';
 
 jest.setTimeout(180_000);
 
@@ -42,16 +42,7 @@ describe('dashboard (headless Chromium; pages without any script)', () => {
     await env?.cleanup();
   }, 60_000);
 
-  async function check(page: Page, language: 'en' | 'ar', name: string): Promise<void> {
-    expect(await page.getAttribute('html', 'lang')).toBe(language);
-    expect(await page.getAttribute('html', 'dir')).toBe(language === 'ar' ? 'rtl' : 'ltr');
-    expect(await page.locator('h1').count()).toBe(1);
-    expect(await page.locator('script').count()).toBe(0);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect([name, overflow]).toEqual([name, 0]);
-    expect([name, await axeViolations(page)]).toEqual([name, []]);
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${language}-${name}.png`), fullPage: true });
-  }
+  const check = (page: Page, language: 'en' | 'ar', name: string) => checkDashboardPage(page, language, name, SCREENSHOTS);
 
   async function verificationLink(email: string): Promise<string> {
     const deadline = Date.now() + 45_000;

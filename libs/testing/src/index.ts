@@ -10,3 +10,4 @@ export {
   createOrganizationWithOwner, addMember, addMemberWithDetails, createApiKey, createCampaign, campaignInput, signUpUser, uniqueEmail, TEST_PASSWORD,
   type TestOrganization, type ApiTarget, type MemberRole,
 } from './organization-factory.js';
+export { csrfOf, postDashboardForm, signInToDashboard, signInBrowserPage, checkDashboardPage, type DashboardAgent } from './dashboard.js';
