@@ -150,6 +150,11 @@ export class PayoutsService {
     return this.payouts.awaitingApproval();
   }
 
+  /** The organization's payouts waiting for the operator (the dashboard's "needs attention"). */
+  async awaitingApprovalFor(organizationId: string, limit = 20): Promise<Payout[]> {
+    return this.payouts.awaitingApprovalFor(organizationId, limit);
+  }
+
   async cancel(principal: Principal, payoutId: string): Promise<Payout> {
     return this.close(payoutId, 'cancelled', principal.actor, { organizationId: principal.organizationId });
   }

@@ -3,6 +3,8 @@ import { CampaignsModule } from '@ataa/campaigns';
 import { CampaignCloseOutModule, DonationsModule } from '@ataa/donations';
 import { LedgerModule } from '@ataa/ledger';
 import { OrganizationsModule } from '@ataa/organizations';
+import { PayoutsModule } from '@ataa/payouts';
+import { ReconciliationModule } from '@ataa/reconciliation';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
 import { DashboardContext } from './dashboard-context.js';
@@ -10,7 +12,7 @@ import { DashboardHomeController } from './dashboard-home.controller.js';
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
-  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule],
+  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule],
   controllers: [DashboardAccountsController, DashboardHomeController, DashboardCampaignsController],
   providers: [DashboardContext],
 })

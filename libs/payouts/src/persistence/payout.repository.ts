@@ -71,6 +71,14 @@ export class PayoutRepository {
     return rows.map(toPayout);
   }
 
+  /** One organization's requests waiting for the operator's decision, oldest first. */
+  async awaitingApprovalFor(organizationId: string, limit: number): Promise<Payout[]> {
+    const rows = await this.dataSource.query(
+      `SELECT * FROM payouts WHERE organization_id = $1 AND status = 'pending_approval' ORDER BY created_at LIMIT $2`, [organizationId, limit],
+    );
+    return rows.map(toPayout);
+  }
+
   /** Locks the payout row (FOR UPDATE); with an organization, only that organization's payout. */
   async lock(m: EntityManager, payoutId: string, organizationId?: string): Promise<Payout | null> {
     const [row] = await m.query(
