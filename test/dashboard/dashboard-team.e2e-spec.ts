@@ -191,7 +191,7 @@ describe('dashboard team (API, PostgreSQL, Redis)', () => {
   it('the audit log shows those actions, newest first, filtered by who, what and dates', async () => {
     const audit = `${team}/audit`;
     const page = await owner.get(audit).expect(200);
-    const actions = [...page.text.matchAll(/<tr data-action="([a-z_.]+)">/g)].map((m) => m[1]);
+    const actions = [...page.text.matchAll(/<li data-action="([a-z_.]+)">/g)].map((m) => m[1]);
     for (const action of ['invitation.created', 'invitation.revoked', 'membership.role_changed', 'membership.removed', 'api_key.created', 'api_key.revoked', 'organization.created']) {
       expect([action, actions.includes(action)]).toEqual([action, true]);
     }
@@ -200,12 +200,12 @@ describe('dashboard team (API, PostgreSQL, Redis)', () => {
     expect(page.text).toContain(`<bdi>${org.ownerEmail}</bdi>`);
 
     const byAction = await owner.get(`${audit}?action=api_key.created`).expect(200);
-    expect([...byAction.text.matchAll(/<tr data-action="([a-z_.]+)">/g)].map((m) => m[1])).toEqual(['api_key.created']);
+    expect([...byAction.text.matchAll(/<li data-action="([a-z_.]+)">/g)].map((m) => m[1])).toEqual(['api_key.created']);
     expect(byAction.text).toMatch(/<option value="api_key.created" selected>/);
 
     // who: the invited member's own joining is theirs, not the owner's (the owner's is the organization's creation)
     const byOwner = await owner.get(`${audit}?actor=user:${org.ownerUserId}`).expect(200);
-    const ownerActions = [...byOwner.text.matchAll(/<tr data-action="([a-z_.]+)">/g)].map((m) => m[1]);
+    const ownerActions = [...byOwner.text.matchAll(/<li data-action="([a-z_.]+)">/g)].map((m) => m[1]);
     expect(ownerActions).toContain('membership.role_changed');
     expect(actions.filter((a) => a === 'membership.created')).toHaveLength(2);
     expect(ownerActions.filter((a) => a === 'membership.created')).toHaveLength(1);
@@ -214,7 +214,7 @@ describe('dashboard team (API, PostgreSQL, Redis)', () => {
     const today = new Date().toISOString().slice(0, 10);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const inRange = await owner.get(`${audit}?from=${today}&to=${today}&action=membership.removed`).expect(200);
-    expect([...inRange.text.matchAll(/<tr data-action="([a-z_.]+)">/g)].map((m) => m[1])).toEqual(['membership.removed']);
+    expect([...inRange.text.matchAll(/<li data-action="([a-z_.]+)">/g)].map((m) => m[1])).toEqual(['membership.removed']);
     const future = await owner.get(`${audit}?from=${tomorrow}`).expect(200);
     expect(future.text).toContain('data-testid="no-entries"');
     expect(future.text).toContain('No entry matches these filters.');
@@ -234,12 +234,12 @@ describe('dashboard team (API, PostgreSQL, Redis)', () => {
       await request(base).post(`/api/v1/orgs/${org.orgId}/api-keys`).set('authorization', `Bearer ${org.ownerToken}`).send({ name: `key ${i}`, role: 'viewer' }).expect(201);
     }
     const first = await owner.get(`${team}/audit?action=api_key.created`).expect(200);
-    expect([...first.text.matchAll(/<tr data-action=/g)]).toHaveLength(50);
+    expect([...first.text.matchAll(/<li data-action=/g)]).toHaveLength(50);
     expect(first.text).not.toContain('data-testid="newest"');
     const older = /href="([^"]+)" data-testid="older"/.exec(first.text)![1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
     expect(older).toMatch(/action=api_key\.created&cursor=\d+$/);
     const second = await owner.get(older).expect(200);
-    expect([...second.text.matchAll(/<tr data-action="api_key.created">/g)]).toHaveLength(6); // 55 + the one from the dashboard
+    expect([...second.text.matchAll(/<li data-action="api_key.created">/g)]).toHaveLength(6); // 55 + the one from the dashboard
     expect(second.text).toContain('data-testid="newest"');
     expect(second.text).not.toContain('data-testid="older"');
   });
