@@ -9,11 +9,12 @@ import { DashboardAccountsController } from './dashboard-accounts.controller.js'
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
 import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
+import { DashboardTeamController } from './dashboard-team.controller.js';
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
   imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule],
-  controllers: [DashboardAccountsController, DashboardHomeController, DashboardCampaignsController],
+  controllers: [DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardTeamController],
   providers: [DashboardContext],
 })
 export class DashboardModule {}
