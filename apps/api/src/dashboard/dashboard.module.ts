@@ -7,14 +7,18 @@ import { PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
+import { DashboardCloseOutController } from './dashboard-closeout.controller.js';
 import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
 import { DashboardTeamController } from './dashboard-team.controller.js';
+import { DashboardPayoutsController } from './dashboard-payouts.controller.js';
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
   imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule],
-  controllers: [DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardTeamController],
+  controllers: [
+    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController,
+  ],
   providers: [DashboardContext],
 })
 export class DashboardModule {}
