@@ -14,4 +14,5 @@ export {
 } from './domain/payout-plans.js';
 export { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, payoutsPendingAccount } from './domain/payout-entries.js';
 export { type Payout } from './persistence/payout.row.js';
+export { type OperatorPayoutView, type OrganizationPayoutSettings } from './persistence/payout.repository.js';
 export * from './dto/payout.dto.js';
