@@ -125,6 +125,8 @@ if (!(await waitForHttp(`http://127.0.0.1:${apiPort}/health/ready`))) {
 }
 const { seedDemo } = await import('./seed-demo.js');
 const demo = await seedDemo({ apiBase: `http://127.0.0.1:${apiPort}`, sandboxBase: `http://127.0.0.1:${sandboxPort}`, publicBase, say });
+const { seedDemoOperator } = await import('./seed-operator.js');
+const demoOperator = await seedDemoOperator({ databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa', say });
 
 const lines = [
   '',
@@ -139,5 +141,6 @@ const lines = [
 if (demo?.campaignUrl) lines.push(`  Demo campaign  ${demo.campaignUrl}`);
 // The demo password is printed in development only (the seed's account is for trying the platform out).
 if (demo?.email) lines.push(`  Demo login     ${demo.email}${(process.env.NODE_ENV ?? 'development') === 'development' ? ` / ${demo.password}` : ''}   (dashboard and API)`);
+if (demoOperator) lines.push(`  Operator console  ${publicBase}/console  ${demoOperator.email} / ${demoOperator.password}`);
 lines.push('  Test cards     4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined)', '', 'Press Ctrl-C to stop.', '');
 process.stdout.write(lines.join('\n'));

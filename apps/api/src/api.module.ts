@@ -22,6 +22,7 @@ import { InvitationPagesModule } from './invitation-pages/invitation-pages.modul
 import { PrivacyApiModule } from './privacy/privacy-api.module.js';
 import { ModerationApiModule } from './moderation/moderation-api.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { OperatorConsoleModule } from './operator-console/operator-console.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
 @Module({})
@@ -49,6 +50,7 @@ export class ApiModule {
         PrivacyApiModule,
         ModerationApiModule,
         DashboardModule,
+        OperatorConsoleModule,
         ...extraImports,
       ],
       controllers: [HealthController, MetricsController, MetaController],

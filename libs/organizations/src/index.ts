@@ -1,6 +1,6 @@
 export { OrganizationsModule } from './organizations.module.js';
 export { ROLES, API_KEY_ROLES, isRole, roleAllows, type Role, type ApiKeyRole, type Principal, type UserPrincipal } from './domain/roles.js';
-export { normalizeEmail, hashSecret } from './domain/tokens.js';
+export { normalizeEmail, hashSecret, generateSecret } from './domain/tokens.js';
 export { rateLimitSubject } from './domain/client-address.js';
 export { AuthGuard, UserAuthGuard } from './auth/auth.guard.js';
 export { OperatorGuard } from './auth/operator.guard.js';
@@ -21,7 +21,7 @@ export { ApiKeysService } from './api-keys.service.js';
 export { AuditService, type AuditRecord, type AuditPage, type AuditFilter, type AuditActor } from './audit.service.js';
 export { RateLimiter, rateLimitKeyPrefix, AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type RateLimitRule, type TakenRateLimits } from './rate-limiter.js';
 export { RATE_LIMIT_POLICIES, onRedisFailure, type RateLimitClaim, type RateLimitName, type RateLimitPolicy } from './domain/rate-limits.js';
-export { ARGON2_OPTIONS } from './password-hasher.js';
+export { ARGON2_OPTIONS, PasswordHasher } from './password-hasher.js';
 export { User } from './persistence/user.entity.js';
 export { Organization } from './persistence/organization.entity.js';
 export { Membership } from './persistence/membership.entity.js';

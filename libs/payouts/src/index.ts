@@ -15,4 +15,5 @@ export {
 export { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, payoutsPendingAccount } from './domain/payout-entries.js';
 export { payoutHistory, type PayoutHistoryFacts, type PayoutStep } from './domain/payout-history.js';
 export { type Payout } from './persistence/payout.row.js';
+export { type OperatorPayoutView, type OrganizationPayoutSettings } from './persistence/payout.repository.js';
 export * from './dto/payout.dto.js';

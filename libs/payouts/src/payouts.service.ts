@@ -12,7 +12,7 @@ import { approvalFor, assertMove, cleanPurpose, parseRequestedAmount, requestFin
 import { planClose, planHold, planNotice } from './domain/payout-plans.js';
 import { FundsService } from './funds.service.js';
 import { FundsRepository } from './persistence/funds.repository.js';
-import { PayoutRepository } from './persistence/payout.repository.js';
+import { PayoutRepository, type OperatorPayoutView, type OrganizationPayoutSettings } from './persistence/payout.repository.js';
 import { Payout } from './persistence/payout.row.js';
 
 export interface PayoutRequestInput {
@@ -158,6 +158,34 @@ export class PayoutsService {
   /** The organization's payouts waiting for the operator (the dashboard's "needs attention"). */
   async awaitingApprovalFor(organizationId: string, limit = 20): Promise<Payout[]> {
     return this.payouts.awaitingApprovalFor(organizationId, limit);
+  }
+
+  /** The operator console's queue: requests waiting for a decision, oldest first, with their organization and campaign. */
+  async operatorQueue(): Promise<OperatorPayoutView[]> {
+    return this.payouts.operatorViews({ awaitingApproval: true });
+  }
+
+  /** One payout of any organization, for the operator console. */
+  async operatorView(payoutId: string): Promise<OperatorPayoutView> {
+    const [view] = await this.payouts.operatorViews({ payoutId });
+    if (!view) throw new NotFoundError('Payout');
+    return view;
+  }
+
+  async countAwaitingApproval(): Promise<number> {
+    return this.payouts.countAwaitingApproval();
+  }
+
+  /** Organizations and their payout settings, by name, a page at a time (`more`: there is a next page). */
+  async organizationSettings(filter: { q?: string }, page: { offset: number; limit: number }): Promise<{ items: OrganizationPayoutSettings[]; more: boolean }> {
+    const rows = await this.payouts.payoutSettings(filter, page.offset, page.limit);
+    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+  }
+
+  async organizationSetting(organizationId: string): Promise<OrganizationPayoutSettings> {
+    const [row] = await this.payouts.payoutSettings({ id: organizationId }, 0, 1);
+    if (!row) throw new NotFoundError('Organization');
+    return row;
   }
 
   async cancel(principal: Principal, payoutId: string): Promise<Payout> {

@@ -6,7 +6,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '@ataa/config';
+import { OperatorAccountsService, OperatorsModule } from '@ataa/operators';
 import { JobProducer } from '@ataa/queue';
+import { operatorCookie } from '../operator-console/console-context.js';
 
 export const QUEUE_DASHBOARD_PATH = '/operator/queues';
 
@@ -49,14 +51,17 @@ function boundWhileRedisAway(reply: FastifyReply): void {
 /**
  * Bull Board for operators at /operator/queues: every queue, its jobs, failures and retries.
  * Registered as an encapsulated Fastify plugin whose onRequest hook refuses anyone without the
- * operator token before any dashboard route (pages, static files, API) runs.
+ * operator token or a signed-in operator console session (its `ataa_operator` cookie is also set
+ * for this path) before any dashboard route (pages, static files, API) runs. The cookie is
+ * SameSite=Lax: another site cannot make a browser send it with the board's POST/PUT calls.
  */
-@Module({})
+@Module({ imports: [OperatorsModule] })
 export class QueueDashboardModule implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly producer: JobProducer,
     private readonly config: AppConfig,
+    private readonly operators: OperatorAccountsService,
   ) {}
 
   onModuleInit(): void {
@@ -73,7 +78,9 @@ export class QueueDashboardModule implements OnModuleInit {
     const token = this.config.OPERATOR_TOKEN;
     void fastify.register(async (scope: FastifyInstance) => {
       scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        if (operatorAuthorized(request.headers.authorization, token)) return boundWhileRedisAway(reply);
+        if (operatorAuthorized(request.headers.authorization, token) || (await this.operators.authenticate(operatorCookie(request)))) {
+          return boundWhileRedisAway(reply);
+        }
         await reply
           .code(401)
           .header('www-authenticate', 'Basic realm="Ataa operator", charset="UTF-8"')

@@ -31,6 +31,30 @@ export interface NewPayout {
   decidedAt: Date;
 }
 
+/** A payout as the operator console shows it. */
+export interface OperatorPayoutView {
+  payout: Payout;
+  organizationName: string;
+  campaignTitle: string;
+  campaignSlug: string;
+  /** The organization's automatic-approval threshold now (minor units; null: an operator decides every payout). */
+  approvalThreshold: bigint | null;
+}
+
+/** An organization's payout settings, as the operator console lists them. */
+export interface OrganizationPayoutSettings {
+  id: string;
+  name: string;
+  approvalThreshold: bigint | null;
+  payoutsEnabled: boolean;
+  stripeAccountId: string | null;
+  createdAt: Date;
+  /** Its payouts waiting for an operator. */
+  awaitingApproval: number;
+  /** Its campaigns' currencies (the threshold is compared in each campaign's own minor units). */
+  currencies: string[];
+}
+
 /** A transfer that can still be (partly) reversed. */
 export interface TransferRow {
   payoutId: string;
@@ -86,6 +110,49 @@ export class PayoutRepository {
       `SELECT * FROM payouts WHERE organization_id = $1 AND status = 'pending_approval' ORDER BY created_at LIMIT $2`, [organizationId, limit],
     );
     return rows.map(toPayout);
+  }
+
+  /** The operator console's view of payouts (any organization): with its organization's name and campaign's title. */
+  async operatorViews(filter: { payoutId?: string; awaitingApproval?: boolean }, limit = 200): Promise<OperatorPayoutView[]> {
+    const rows = await this.dataSource.query(
+      `SELECT p.*, o.name AS organization_name, o.payout_approval_threshold, c.title AS campaign_title, c.slug AS campaign_slug
+       FROM payouts p JOIN organizations o ON o.id = p.organization_id JOIN campaigns c ON c.id = p.campaign_id
+       WHERE ($1::uuid IS NULL OR p.id = $1) AND (NOT $2 OR p.status = 'pending_approval')
+       ORDER BY p.created_at, p.id LIMIT $3`,
+      [filter.payoutId ?? null, filter.awaitingApproval === true, limit],
+    );
+    return rows.map((r: Record<string, any>) => ({
+      payout: toPayout(r), organizationName: r.organization_name, campaignTitle: r.campaign_title, campaignSlug: r.campaign_slug,
+      approvalThreshold: r.payout_approval_threshold === null ? null : BigInt(r.payout_approval_threshold),
+    }));
+  }
+
+  async countAwaitingApproval(): Promise<number> {
+    const [row] = await this.dataSource.query(`SELECT count(*)::int AS n FROM payouts WHERE status = 'pending_approval'`);
+    return row.n;
+  }
+
+  /**
+   * Organizations with their payout settings for the operator console, by name: `q` matches a part
+   * of the name (case-insensitive, taken literally), `id` one organization. One more row than `limit`
+   * tells the caller there is a next page.
+   */
+  async payoutSettings(filter: { q?: string; id?: string }, offset: number, limit: number): Promise<OrganizationPayoutSettings[]> {
+    const pattern = filter.q ? `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const rows = await this.dataSource.query(
+      `SELECT o.id, o.name, o.payout_approval_threshold, o.payouts_enabled, o.stripe_account_id, o.created_at,
+              (SELECT count(*)::int FROM payouts p WHERE p.organization_id = o.id AND p.status = 'pending_approval') AS awaiting,
+              coalesce((SELECT array_agg(DISTINCT c.currency ORDER BY c.currency) FROM campaigns c WHERE c.organization_id = o.id), '{}') AS currencies
+       FROM organizations o
+       WHERE ($1::text IS NULL OR o.name ILIKE $1) AND ($2::uuid IS NULL OR o.id = $2)
+       ORDER BY lower(o.name), o.id OFFSET $3 LIMIT $4`,
+      [pattern, filter.id ?? null, offset, limit + 1],
+    );
+    return rows.map((r: Record<string, any>) => ({
+      id: r.id, name: r.name, approvalThreshold: r.payout_approval_threshold === null ? null : BigInt(r.payout_approval_threshold),
+      payoutsEnabled: r.payouts_enabled === true, stripeAccountId: r.stripe_account_id ?? null, createdAt: r.created_at,
+      awaitingApproval: r.awaiting, currencies: r.currencies,
+    }));
   }
 
   /** Locks the payout row (FOR UPDATE); with an organization, only that organization's payout. */

@@ -238,6 +238,12 @@ export class ReconciliationRepository {
     return rows.map(toDifference);
   }
 
+  /** One difference by its id (open or resolved), or null. */
+  async findDifference(id: string): Promise<StoredDifference | null> {
+    const [row] = await this.dataSource.query(`SELECT * FROM reconciliation_differences WHERE id = $1`, [id]);
+    return row ? toDifference(row) : null;
+  }
+
   async findDifferences(stripeObjectId: string): Promise<StoredDifference[]> {
     const rows = await this.dataSource.query(`SELECT * FROM reconciliation_differences WHERE stripe_object_id = $1 ORDER BY first_seen_at`, [stripeObjectId]);
     return rows.map(toDifference);

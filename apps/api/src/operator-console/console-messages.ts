@@ -1,0 +1,161 @@
+/**
+ * The operator console's words, in English and Arabic (`t` = CONSOLE_MESSAGES[language] on every
+ * page). Names and other typed text only ever go into {placeholders}, filled with fillIsolated.
+ * Both languages have the same keys and placeholders (console-messages.spec.ts).
+ */
+import type { DashboardLanguage } from '../dashboard/dashboard-messages.js';
+
+export type ConsoleLanguage = DashboardLanguage;
+
+export const CONSOLE_MESSAGES = {
+  en: {
+    brand: 'Ataa operator console', skip: 'Skip to content', nav: 'Console', switchTo: 'العربية', switchLabel: 'Language',
+    navHome: 'Home', navPayouts: 'Payouts', navReconciliation: 'Reconciliation', navOrganizations: 'Organizations', navQueues: 'Queues',
+    signedInAs: 'Operator: {email}', signOut: 'Sign out', publicSite: 'Ataa home', apiDocs: 'API documentation', yes: 'Yes', no: 'No', none: 'None',
+    // sign-in
+    signInTitle: 'Operator sign-in', signInLead: 'For platform staff. Organizations sign in to their dashboard instead.',
+    email: 'E-mail', password: 'Password', signInSubmit: 'Sign in', errorTitle: 'Please check the form', signedOut: 'You are signed out.',
+    // home
+    homeTitle: 'Operator console', awaitingTitle: 'Payouts awaiting approval', openDifferencesTitle: 'Open reconciliation differences',
+    lastRunTitle: 'Last reconciliation run', noRuns: 'No reconciliation run yet.', organizationsTitle: 'Organizations',
+    reviewPayouts: 'Review the payouts', seeReconciliation: 'See reconciliation', seeOrganizations: 'See organizations',
+    queuesTitle: 'Queues', queuesLead: 'Every background queue: its jobs, failures and retries (a separate tool, in English).', openQueues: 'Open the queue dashboard',
+    // payouts
+    payoutsTitle: 'Payouts awaiting approval', payoutsLead: 'Requests above their organization\u2019s automatic-approval threshold, oldest first. The amount is reserved until you decide.',
+    noPayoutsAwaiting: 'No payout is waiting for a decision.',
+    colOrganization: 'Organization', colCampaign: 'Campaign', colAmount: 'Amount', colPurpose: 'Purpose', colRequested: 'Requested', colStatus: 'Status',
+    review: 'Review', payoutTitle: 'Payout of {amount}', detailsTitle: 'Details', decisionTitle: 'Decision',
+    organization: 'Organization', campaign: 'Campaign', amount: 'Amount', purpose: 'Purpose (public)', privateNote: 'Private note', requestedBy: 'Requested by',
+    requestedAt: 'Requested', status: 'Status', threshold: 'Automatic approval up to', decidedBy: 'Decided by', decidedAt: 'Decided',
+    rejectionReason: 'Reason for the rejection', transfer: 'Stripe transfer',
+    approve: 'Approve\u2026', reject: 'Reject\u2026',
+    approveTitle: 'Approve this payout?', approveLead: 'The worker will transfer {amount} to the Stripe account of {organization}. Once the transfer is made it cannot be taken back from here.',
+    approveSubmit: 'Approve the payout',
+    rejectTitle: 'Reject this payout?', rejectLead: 'The {amount} reserved for it goes back to the campaign\u2019s available funds. The organization is told your reason.',
+    reason: 'Reason (the organization sees it)', rejectSubmit: 'Reject the payout', backToPayout: 'Back to the payout', backToPayouts: 'All payouts awaiting approval',
+    notAwaiting: 'This payout is not awaiting a decision any more: it is {status}.',
+    approvedNotice: 'The payout was approved; the worker makes the transfer.', rejectedNotice: 'The payout was rejected and its amount released.',
+    payoutStatuses: {
+      pending_approval: 'Awaiting approval', approved: 'Approved', processing: 'Being transferred', paid: 'Paid', failed: 'Failed',
+      rejected: 'Rejected', cancelled: 'Cancelled', reversed: 'Reversed',
+    },
+    // reconciliation
+    reconciliationTitle: 'Reconciliation', reconciliationLead: 'The ledger compared with Stripe. A run reports every movement on one side that the other does not have, or has with another amount.',
+    runsTitle: 'Latest runs', colStarted: 'Started', colTrigger: 'Started by', colMatched: 'Matched', colDifferences: 'Differences', colNew: 'New', colResolved: 'Resolved',
+    differencesTitle: 'Open differences', noDifferences: 'No open difference: the ledger and Stripe agree.', openCount: 'Open: {count}',
+    colKind: 'Kind', colStripeObject: 'Stripe object', colStripeAmount: 'On Stripe', colLedgerAmount: 'In the ledger', colOccurred: 'Happened',
+    resolveNote: 'A difference is resolved by the next run that finds the ledger and Stripe agreeing (for example once a missing webhook was delivered); it is not resolved by hand.',
+    runTitle: 'Reconciliation run', window: 'Compared', windowAll: 'All history', windowFrom: 'From {date}', finished: 'Finished', running: 'Still running',
+    stripeMovements: 'Stripe movements', ledgerEntries: 'Ledger entries', inFlight: 'In flight (too recent to judge)', runError: 'Error',
+    runDifferencesTitle: 'Differences this run saw or resolved', backToReconciliation: 'Back to reconciliation',
+    differenceTitle: 'Difference: {kind}', ledgerKind: 'Ledger entry kind', ledgerEntryIds: 'Ledger entries', firstSeen: 'First seen', lastSeen: 'Last seen',
+    resolvedAt: 'Resolved', stillOpen: 'Open', detailsList: 'What the run found', view: 'View',
+    triggers: { schedule: 'Schedule', operator: 'Operator', job: 'Job' },
+    runStatuses: { running: 'Running', succeeded: 'Succeeded', failed: 'Failed' },
+    kinds: {
+      missing_in_ledger: 'Missing in the ledger', missing_on_stripe: 'Missing on Stripe', amount_mismatch: 'Amounts differ', duplicate: 'Posted twice',
+      charge_not_posted: 'Charge not posted',
+    },
+    // organizations
+    organizationsLead: 'Every organization and the amount up to which its payouts are approved without an operator.',
+    search: 'Search by name', searchSubmit: 'Search', colName: 'Name', colThreshold: 'Automatic approval up to', colPayoutsEnabled: 'Payouts enabled',
+    colAwaiting: 'Awaiting approval', noOrganizations: 'No organization yet.', noMatches: 'No organization matches.', nextPage: 'Next page', previousPage: 'Previous page',
+    thresholdNone: 'None: an operator approves every payout', minorUnits: '{amount} minor units',
+    stripeAccount: 'Stripe account', currencies: 'Campaign currencies', created: 'Created',
+    thresholdTitle: 'Automatic approval', thresholdLabel: 'Approve automatically up to (minor units)',
+    thresholdHint: 'In the smallest unit of each campaign\u2019s currency (cents for USD: 100000 is 1,000.00). Leave it empty so that an operator approves every payout.',
+    thresholdSubmit: 'Save the threshold', thresholdSaved: 'The threshold was saved.', thresholdInCurrency: 'For {currency} campaigns: {amount}',
+    historyTitle: 'Threshold changes', colWhen: 'When', colWho: 'By', colValue: 'Threshold', noHistory: 'Never changed.',
+    // errors
+    notFoundTitle: 'Page not found', notFound: 'There is no such page in the operator console.',
+    forbiddenTitle: 'Not allowed', forbidden: 'This is not allowed.',
+    errorPageTitle: 'Something went wrong', errorPage: 'Something went wrong on our side. Please try again in a moment.', backHome: 'Back to the console',
+  },
+  ar: {
+    brand: 'وحدة تحكم مشغّلي عطاء', skip: 'انتقل إلى المحتوى', nav: 'وحدة التحكم', switchTo: 'English', switchLabel: 'اللغة',
+    navHome: 'الرئيسية', navPayouts: 'المدفوعات', navReconciliation: 'المطابقة', navOrganizations: 'المنظمات', navQueues: 'الطوابير',
+    signedInAs: 'المشغّل: {email}', signOut: 'تسجيل الخروج', publicSite: 'الصفحة الرئيسية لعطاء', apiDocs: 'توثيق واجهة البرمجة', yes: 'نعم', no: 'لا', none: 'لا شيء',
+    signInTitle: 'دخول المشغّلين', signInLead: 'لفريق المنصة. تسجّل المنظمات الدخول إلى لوحتها بدلًا من ذلك.',
+    email: 'البريد الإلكتروني', password: 'كلمة المرور', signInSubmit: 'سجّل الدخول', errorTitle: 'راجع النموذج', signedOut: 'سُجّل خروجك.',
+    homeTitle: 'وحدة تحكم المشغّلين', awaitingTitle: 'مدفوعات بانتظار الموافقة', openDifferencesTitle: 'فروقات مطابقة مفتوحة',
+    lastRunTitle: 'آخر عملية مطابقة', noRuns: 'لم تُجرَ أي عملية مطابقة بعد.', organizationsTitle: 'المنظمات',
+    reviewPayouts: 'راجع المدفوعات', seeReconciliation: 'اعرض المطابقة', seeOrganizations: 'اعرض المنظمات',
+    queuesTitle: 'الطوابير', queuesLead: 'كل طوابير العمل في الخلفية: مهامها وإخفاقاتها وإعادة محاولاتها (أداة منفصلة، بالإنجليزية).', openQueues: 'افتح لوحة الطوابير',
+    payoutsTitle: 'مدفوعات بانتظار الموافقة', payoutsLead: 'طلبات تتجاوز حدّ الموافقة التلقائية لمنظمتها، الأقدم أولًا. يبقى المبلغ محجوزًا حتى تقرّر.',
+    noPayoutsAwaiting: 'لا توجد مدفوعات تنتظر قرارًا.',
+    colOrganization: 'المنظمة', colCampaign: 'الحملة', colAmount: 'المبلغ', colPurpose: 'الغرض', colRequested: 'تاريخ الطلب', colStatus: 'الحالة',
+    review: 'راجِع', payoutTitle: 'دفعة بمبلغ {amount}', detailsTitle: 'التفاصيل', decisionTitle: 'القرار',
+    organization: 'المنظمة', campaign: 'الحملة', amount: 'المبلغ', purpose: 'الغرض (علني)', privateNote: 'ملاحظة خاصة', requestedBy: 'طلبها',
+    requestedAt: 'تاريخ الطلب', status: 'الحالة', threshold: 'موافقة تلقائية حتى', decidedBy: 'قرّرها', decidedAt: 'تاريخ القرار',
+    rejectionReason: 'سبب الرفض', transfer: 'تحويل Stripe',
+    approve: 'وافق…', reject: 'ارفض…',
+    approveTitle: 'الموافقة على هذه الدفعة؟', approveLead: 'سيحوّل النظام {amount} إلى حساب Stripe الخاص بـ {organization}. بعد إجراء التحويل لا يمكن استرجاعه من هنا.',
+    approveSubmit: 'وافق على الدفعة',
+    rejectTitle: 'رفض هذه الدفعة؟', rejectLead: 'يعود المبلغ المحجوز {amount} إلى الأموال المتاحة للحملة، وتُبلَّغ المنظمة بسببك.',
+    reason: 'السبب (تراه المنظمة)', rejectSubmit: 'ارفض الدفعة', backToPayout: 'العودة إلى الدفعة', backToPayouts: 'كل المدفوعات بانتظار الموافقة',
+    notAwaiting: 'لم تعد هذه الدفعة بانتظار قرار: حالتها {status}.',
+    approvedNotice: 'تمت الموافقة على الدفعة؛ سيُجري النظام التحويل.', rejectedNotice: 'رُفضت الدفعة وأُعيد مبلغها.',
+    payoutStatuses: {
+      pending_approval: 'بانتظار الموافقة', approved: 'موافق عليها', processing: 'قيد التحويل', paid: 'مدفوعة', failed: 'فشلت',
+      rejected: 'مرفوضة', cancelled: 'ملغاة', reversed: 'مستردّة',
+    },
+    reconciliationTitle: 'المطابقة', reconciliationLead: 'مقارنة السجل المحاسبي مع Stripe. تُبلغ كل عملية عن أي حركة في جانب لا توجد في الآخر، أو توجد بمبلغ مختلف.',
+    runsTitle: 'آخر العمليات', colStarted: 'البدء', colTrigger: 'بدأها', colMatched: 'متطابقة', colDifferences: 'فروقات', colNew: 'جديدة', colResolved: 'محلولة',
+    differencesTitle: 'فروقات مفتوحة', noDifferences: 'لا فروقات مفتوحة: السجل وStripe متطابقان.', openCount: 'المفتوحة: {count}',
+    colKind: 'النوع', colStripeObject: 'كائن Stripe', colStripeAmount: 'في Stripe', colLedgerAmount: 'في السجل', colOccurred: 'التاريخ',
+    resolveNote: 'يُحلّ الفرق في أول عملية تجد السجل وStripe متطابقين (مثلًا بعد وصول إشعار webhook مفقود)؛ لا يُحلّ يدويًا.',
+    runTitle: 'عملية مطابقة', window: 'نطاق المقارنة', windowAll: 'كل التاريخ', windowFrom: 'منذ {date}', finished: 'الانتهاء', running: 'ما زالت جارية',
+    stripeMovements: 'حركات Stripe', ledgerEntries: 'قيود السجل', inFlight: 'قيد الوصول (أحدث من أن يُحكم عليها)', runError: 'الخطأ',
+    runDifferencesTitle: 'الفروقات التي رأتها هذه العملية أو حلّتها', backToReconciliation: 'العودة إلى المطابقة',
+    differenceTitle: 'فرق: {kind}', ledgerKind: 'نوع قيد السجل', ledgerEntryIds: 'قيود السجل', firstSeen: 'أول ظهور', lastSeen: 'آخر ظهور',
+    resolvedAt: 'تاريخ الحل', stillOpen: 'مفتوح', detailsList: 'ما وجدته العملية', view: 'اعرض',
+    triggers: { schedule: 'الجدول', operator: 'مشغّل', job: 'مهمة' },
+    runStatuses: { running: 'جارية', succeeded: 'نجحت', failed: 'فشلت' },
+    kinds: {
+      missing_in_ledger: 'مفقود في السجل', missing_on_stripe: 'مفقود في Stripe', amount_mismatch: 'المبالغ مختلفة', duplicate: 'مسجّل مرتين',
+      charge_not_posted: 'دفعة لم تُسجَّل',
+    },
+    organizationsLead: 'كل المنظمات والمبلغ الذي تُعتمد مدفوعاتها حتى قيمته دون مشغّل.',
+    search: 'ابحث بالاسم', searchSubmit: 'ابحث', colName: 'الاسم', colThreshold: 'موافقة تلقائية حتى', colPayoutsEnabled: 'المدفوعات مفعّلة',
+    colAwaiting: 'بانتظار الموافقة', noOrganizations: 'لا منظمات بعد.', noMatches: 'لا منظمة مطابقة.', nextPage: 'الصفحة التالية', previousPage: 'الصفحة السابقة',
+    thresholdNone: 'لا شيء: يوافق مشغّل على كل دفعة', minorUnits: '{amount} من أصغر وحدة',
+    stripeAccount: 'حساب Stripe', currencies: 'عملات الحملات', created: 'تاريخ الإنشاء',
+    thresholdTitle: 'الموافقة التلقائية', thresholdLabel: 'وافق تلقائيًا حتى (بأصغر وحدة للعملة)',
+    thresholdHint: 'بأصغر وحدة لعملة كل حملة (السنت للدولار: 100000 تعني 1,000.00). اتركه فارغًا ليوافق مشغّل على كل دفعة.',
+    thresholdSubmit: 'احفظ الحد', thresholdSaved: 'حُفظ الحد.', thresholdInCurrency: 'لحملات {currency}: {amount}',
+    historyTitle: 'تغييرات الحد', colWhen: 'متى', colWho: 'بواسطة', colValue: 'الحد', noHistory: 'لم يتغيّر قط.',
+    notFoundTitle: 'الصفحة غير موجودة', notFound: 'لا توجد صفحة كهذه في وحدة تحكم المشغّلين.',
+    forbiddenTitle: 'غير مسموح', forbidden: 'هذا غير مسموح.',
+    errorPageTitle: 'حدث خطأ', errorPage: 'حدث خطأ من جهتنا. حاول مرة أخرى بعد قليل.', backHome: 'العودة إلى وحدة التحكم',
+  },
+} as const;
+
+export type ConsoleMessages = (typeof CONSOLE_MESSAGES)['en'] | (typeof CONSOLE_MESSAGES)['ar'];
+
+/** Form errors, by the DomainError's code (or the page's own reason). */
+export const CONSOLE_ERRORS: Record<ConsoleLanguage, Record<string, string>> = {
+  en: {
+    invalid_credentials: 'The e-mail or password is incorrect.',
+    rate_limited: 'Too many attempts. Please wait a few minutes, then try again.',
+    rate_limit_unavailable: 'This cannot be done right now. Please try again in a few minutes.',
+    validation_failed: 'Some fields are missing or not valid.',
+    csrf: 'The form expired. Please try again.',
+    rejection_reason_required: 'Give the reason for the rejection.',
+    invalid_text: 'The reason is too long or holds characters that are not allowed.',
+    threshold_invalid: 'Enter a whole number of minor units (digits only), or leave the field empty.',
+    invalid_payout_transition: 'This payout is not awaiting a decision any more.',
+    default: 'Something went wrong. Please try again.',
+  },
+  ar: {
+    invalid_credentials: 'البريد الإلكتروني أو كلمة المرور غير صحيحة.',
+    rate_limited: 'محاولات كثيرة. انتظر بضع دقائق ثم حاول مرة أخرى.',
+    rate_limit_unavailable: 'تعذّر ذلك الآن. حاول مرة أخرى بعد بضع دقائق.',
+    validation_failed: 'بعض الحقول ناقصة أو غير صحيحة.',
+    csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.',
+    rejection_reason_required: 'اذكر سبب الرفض.',
+    invalid_text: 'السبب طويل جدًا أو يحوي أحرفًا غير مسموحة.',
+    threshold_invalid: 'أدخل عددًا صحيحًا من أصغر وحدة للعملة (أرقام فقط)، أو اترك الحقل فارغًا.',
+    invalid_payout_transition: 'لم تعد هذه الدفعة بانتظار قرار.',
+    default: 'حدث خطأ ما. حاول مرة أخرى.',
+  },
+};
