@@ -4,7 +4,8 @@ import path from 'node:path';
 
 export const DEMO_OPERATOR = { email: 'operator@ataa.local', password: 'demo-operator-password' };
 
-export async function seedDemoOperator({ databaseUrl, say }) {
+/** Creates the demo operator once; answers the summary's lines (`[label, value]`) or null. */
+export async function seedDemoOperator({ databaseUrl, say, publicBase }) {
   if ((process.env.NODE_ENV ?? 'development') !== 'development') return null;
   const root = path.resolve(import.meta.dirname, '..');
   try {
@@ -18,7 +19,10 @@ export async function seedDemoOperator({ databaseUrl, say }) {
     } finally {
       await close();
     }
-    return { ...DEMO_OPERATOR };
+    return {
+      ...DEMO_OPERATOR,
+      lines: [['Operator console', `${publicBase}/console/sign-in`], ['Operator login', `${DEMO_OPERATOR.email} / ${DEMO_OPERATOR.password}`]],
+    };
   } catch (error) {
     say(`demo operator seed failed: ${error?.message ?? error}`);
     return null;

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: builds, migrates, starts the API, the worker, the Stripe sandbox and a mail catcher,
-// seeds a demo organization and campaign (idempotently), prints the URLs. Ctrl-C stops everything.
+// seeds a demo organization (idempotently), prints the URLs. Ctrl-C stops everything.
+//
+// In development it prints one line per step and a summary; the processes' JSON logs go to
+// var/log/<process>.log (START_LOGS=stdout sends them to the terminal instead, prefixed). With
+// NODE_ENV=production the JSON logs go to stdout as before (prefixed by process), for a log collector.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -15,20 +19,48 @@ const env = {
   NODE_ENV: process.env.NODE_ENV ?? 'development',
   SANDBOX_TEST_MODE: process.env.SANDBOX_TEST_MODE ?? 'true',
 };
+const production = env.NODE_ENV === 'production';
+const development = env.NODE_ENV === 'development';
 const apiPort = Number(env.API_PORT ?? 3000);
 const sandboxPort = Number(env.SANDBOX_PORT ?? 12111);
 const mailPort = Number(env.MAIL_CATCHER_PORT ?? 1080);
-const publicBase = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${apiPort}`;
-env.SANDBOX_WEBHOOK_URL ??= `http://127.0.0.1:${apiPort}/webhooks/stripe`;
+const publicBase = (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${apiPort}`).replace(/\/+$/, '');
+const apiBase = `http://127.0.0.1:${apiPort}`;
+const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+const mailUrl = `http://127.0.0.1:${mailPort}`;
+env.SANDBOX_WEBHOOK_URL ??= `${apiBase}/webhooks/stripe`;
+// The sandbox keeps its state across restarts outside production, so the demo's connected account
+// and payments are still there on the next start (the database keeps its side of them).
+if (!production) env.SANDBOX_STATE_FILE ??= '.data/sandbox-state.json';
+
+const LOG_DIR = path.join('var', 'log');
+const toFiles = !production && env.START_LOGS !== 'stdout';
+if (toFiles) mkdirSync(LOG_DIR, { recursive: true });
+const logFile = (name) => path.join(LOG_DIR, `${name}.log`);
 
 const say = (message) => process.stdout.write(`[start] ${message}\n`);
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-function run(command, args, label) {
-  const result = spawnSync(command, args, { stdio: 'inherit', env });
+/** The last lines of a log file, to show why a step failed without sending anyone to look for it. */
+function tail(file, lines = 15) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Runs a step to its end; in development its output goes to var/log/<name>.log, shown only on failure. */
+function run(name, label, command, args) {
+  const began = Date.now();
+  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: toFiles ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  if (toFiles) writeFileSync(logFile(name), `${result.stdout ?? ''}${result.stderr ?? ''}`);
   if (result.status !== 0) {
-    say(`${label} failed (exit ${result.status}).`);
+    say(`✗ ${label} failed (exit ${result.status}).`);
+    if (toFiles) process.stdout.write(`${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-15).map((l) => `    ${l}`).join('\n') + `\n    (all of it: ${logFile(name)})\n`);
     process.exit(1);
   }
+  return { output: `${result.stdout ?? ''}`, took: seconds(began) };
 }
 
 function portOpen(port, host = '127.0.0.1') {
@@ -54,24 +86,34 @@ async function ensureServices() {
 }
 
 const children = [];
-function startProcess(label, script) {
+/**
+ * Starts a process. Its output goes to var/log/<name>.log in development (a fresh file each start),
+ * else to this terminal line by line, prefixed with its name. `onLine` sees every line (readiness).
+ */
+function startProcess(name, script, onLine = () => undefined) {
   const child = spawn(process.execPath, ['--enable-source-maps', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (stream, out) => {
+  const file = toFiles ? createWriteStream(logFile(name)) : null;
+  const forward = (stream, out) => {
     let buffer = '';
     stream.on('data', (chunk) => {
+      file?.write(chunk);
       buffer += chunk;
       let index;
       while ((index = buffer.indexOf('\n')) >= 0) {
-        out.write(`${label.padEnd(8)}| ${buffer.slice(0, index)}\n`);
+        const line = buffer.slice(0, index);
         buffer = buffer.slice(index + 1);
+        onLine(line);
+        if (!file) out.write(`${name.padEnd(8)}| ${line}\n`);
       }
     });
   };
-  prefix(child.stdout, process.stdout);
-  prefix(child.stderr, process.stderr);
+  forward(child.stdout, process.stdout);
+  forward(child.stderr, process.stderr);
+  child.exited = new Promise((resolve) => child.once('exit', resolve));
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      say(`${label} exited (${signal ?? code}); stopping everything`);
+      say(`✗ ${name} exited (${signal ?? code}); stopping everything`);
+      if (file) file.end(() => process.stdout.write(`${tail(logFile(name))}\n    (all of it: ${logFile(name)})\n`));
       void stop(1);
     }
   });
@@ -98,49 +140,108 @@ process.on('SIGTERM', () => void stop(0));
 
 async function waitForHttp(url, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stopping) {
     try {
       const res = await fetch(url);
       if (res.ok) return true;
     } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
   }
   return false;
 }
 
-await ensureServices();
-say('building');
-run('npm', ['run', '--silent', 'build'], 'build');
-say('creating the database if needed and running migrations');
-run(process.execPath, ['scripts/migrate.js'], 'migrations');
-
-startProcess('sandbox', 'dist/apps/stripe-sandbox/src/main.js');
-if (existsSync('dist/apps/mail-catcher/src/main.js')) startProcess('mail', 'dist/apps/mail-catcher/src/main.js');
-startProcess('api', 'dist/apps/api/src/main.js');
-startProcess('worker', 'dist/apps/worker/src/main.js');
-
-if (!(await waitForHttp(`http://127.0.0.1:${apiPort}/health/ready`))) {
-  say('the API did not become ready in time');
-  await stop(1);
+/** Waits for a process to be ready; a step that does not become ready stops everything. */
+async function ready(label, began, check, detail = '') {
+  if (!(await check())) {
+    say(`✗ ${label} did not become ready in time`);
+    await stop(1);
+  }
+  say(`✓ ${label}${detail ? ` ${detail}` : ''} (${seconds(began)})`);
 }
-const { seedDemo } = await import('./seed-demo.js');
-const demo = await seedDemo({ apiBase: `http://127.0.0.1:${apiPort}`, sandboxBase: `http://127.0.0.1:${sandboxPort}`, publicBase, say });
-const { seedDemoOperator } = await import('./seed-operator.js');
-const demoOperator = await seedDemoOperator({ databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa', say });
 
-const lines = [
-  '',
-  'Ataa is running:',
-  `  Dashboard      ${publicBase}/dashboard`,
-  `  API            ${publicBase}/api/v1`,
-  `  API docs       ${publicBase}/docs`,
-  `  Health         ${publicBase}/health/ready   metrics: ${publicBase}/metrics`,
-  `  Stripe sandbox http://127.0.0.1:${sandboxPort}`,
-  `  Mail catcher   http://127.0.0.1:${mailPort}`,
+/** The HTTP status a printed URL answers (redirects not followed: every URL printed must answer 200 itself). */
+async function statusOf(url) {
+  try {
+    const res = await fetch(url, { redirect: 'manual' });
+    await res.body?.cancel();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+await ensureServices();
+if (toFiles) say(`logs: ${LOG_DIR}/ (build, migrate, api, worker, sandbox, mail: one file each, JSON lines; e.g. tail -f ${logFile('api')})`);
+let began = Date.now();
+say('building...');
+say(`✓ build (${run('build', 'build', 'npm', ['run', '--silent', 'build']).took})`);
+const migrated = run('migrate', 'migrations', process.execPath, ['scripts/migrate.js']);
+const migrationLines = migrated.output.split('\n').filter((l) => l.startsWith('[migrate] ')).map((l) => l.slice(10));
+const applied = migrationLines.find((l) => l.startsWith('applied '));
+const migrationLine = [
+  ...migrationLines.filter((l) => l.startsWith('created database')),
+  applied ? `applied ${applied.split(', ').length} migration(s)` : 'schema is up to date',
+].join('; ');
+say(`✓ migrations: ${migrationLine} (${migrated.took})`);
+
+began = Date.now();
+let workerReady = false;
+startProcess('sandbox', 'dist/apps/stripe-sandbox/src/main.js');
+const withMail = existsSync('dist/apps/mail-catcher/src/main.js');
+if (withMail) startProcess('mail', 'dist/apps/mail-catcher/src/main.js');
+startProcess('api', 'dist/apps/api/src/main.js');
+startProcess('worker', 'dist/apps/worker/src/main.js', (line) => {
+  if (line.includes('"msg":"worker started"')) workerReady = true;
+});
+
+await ready('Stripe sandbox', began, () => waitForHttp(`${sandboxUrl}/`), `${sandboxUrl} (state: ${env.SANDBOX_STATE_FILE ?? 'in memory'})`);
+if (withMail) await ready('mail catcher', began, () => waitForHttp(`${mailUrl}/`), mailUrl);
+await ready('API', began, () => waitForHttp(`${apiBase}/health/ready`), apiBase);
+await ready('worker', began, async () => {
+  const deadline = Date.now() + 60_000;
+  while (!workerReady && Date.now() < deadline && !stopping) await new Promise((r) => setTimeout(r, 200));
+  return workerReady;
+});
+
+began = Date.now();
+say('seeding the demo...');
+const seedSay = (message) => say(`  ${message}`);
+// The mail catcher's messages, for the seed to follow the verification link it is sent.
+const mailbox = withMail ? async () => (await (await fetch(`${mailUrl}/api/messages`)).json()).map((m) => ({ id: m.id, to: m.to, text: m.text })) : undefined;
+// The development operator token is the config's default (libs/config); the seed uses it to approve its payout.
+const operatorToken = env.OPERATOR_TOKEN || (production ? undefined : 'development-operator-token-000000');
+const { seedDemo } = await import('./seed-demo.js');
+const demo = await seedDemo({ apiBase, sandboxBase: sandboxUrl, publicBase, say: seedSay, mailbox, operatorToken });
+// The operator console's demo account (development only): its lines join the summary.
+const { seedDemoOperator } = await import('./seed-operator.js');
+const operator = await seedDemoOperator({ databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa', say: seedSay, publicBase });
+say(`${demo ? '✓' : '✗'} demo seed (${seconds(began)})`);
+
+const rows = [
+  ['Dashboard', `${publicBase}/dashboard/sign-in`, ''],
+  ...(operator?.lines ?? []).map(([label, value]) => [label, value, '']),
 ];
-if (demo?.campaignUrl) lines.push(`  Demo campaign  ${demo.campaignUrl}`);
 // The demo password is printed in development only (the seed's account is for trying the platform out).
-if (demo?.email) lines.push(`  Demo login     ${demo.email}${(process.env.NODE_ENV ?? 'development') === 'development' ? ` / ${demo.password}` : ''}   (dashboard and API)`);
-if (demoOperator) lines.push(`  Operator console  ${publicBase}/console  ${demoOperator.email} / ${demoOperator.password}`);
-lines.push('  Test cards     4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined)', '', 'Press Ctrl-C to stop.', '');
+if (demo) rows.push(['Demo login', `${demo.email}${development ? ` / ${demo.password}` : ''}`, '(dashboard and API)']);
+if (demo) rows.push(['Campaign', demo.campaignUrl, ''], ['  in Arabic', demo.arabicCampaignUrl, '(KWD)'], ['Public ledger', demo.ledgerUrl, '']);
+rows.push(
+  ['API', `${publicBase}/api/v1/meta`, ''],
+  ['API docs', `${publicBase}/docs`, `(OpenAPI: ${publicBase}/docs/openapi.json)`],
+  ['Health', `${publicBase}/health/ready`, ''],
+  ...(withMail ? [['Mail catcher', mailUrl, '(every e-mail sent)']] : []),
+  ['Stripe sandbox', sandboxUrl, ''],
+);
+// Every URL printed must answer 200; one that does not is marked (the summary does not lie).
+const urls = rows.map(([, value]) => value).filter((v) => /^https?:\/\//.test(v));
+const statuses = new Map(await Promise.all(urls.map(async (u) => [u, await statusOf(u.startsWith(publicBase) ? apiBase + u.slice(publicBase.length) : u)])));
+const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+const lines = ['', 'Ataa is running:'];
+for (const [label, value, note] of rows) {
+  const status = statuses.get(value);
+  const warning = status !== undefined && status !== 200 ? `  (answers ${status || 'nothing'}!)` : '';
+  lines.push(`  ${label.padEnd(width)}${value}${note ? `  ${note}` : ''}${warning}`);
+}
+lines.push(`  ${'Test cards'.padEnd(width)}4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined)`);
+if (toFiles) lines.push(`  ${'Logs'.padEnd(width)}${path.resolve(LOG_DIR)}/{api,worker,sandbox,mail}.log`);
+lines.push('', 'Press Ctrl-C to stop.', '');
 process.stdout.write(lines.join('\n'));

@@ -35,6 +35,33 @@ describe('Stripe sandbox: control API', () => {
     expect(back).toMatchObject({ status: 400, body: { error: { param: 'seconds' } } });
   });
 
+  it('sets the clock back only to a moment after everything it holds (demo history), then forward again', async () => {
+    const fresh = await createSandbox({ testMode: true, tickIntervalMs: 0 });
+    try {
+      const post = (url: string, payload: object) => fresh.app.inject({ method: 'POST', url, payload });
+      const weeksAgo = fresh.clock.now() - 42 * 86_400;
+      // The clock is real time plus an offset: it moves on by the second while the test runs.
+      const near = (at: number) => {
+        expect(at).toBeGreaterThanOrEqual(weeksAgo);
+        expect(at).toBeLessThan(weeksAgo + 60);
+      };
+      near((await post('/_sandbox/clock/rewind', { to: weeksAgo })).json().now);
+      const account = await fresh.app.inject({ method: 'POST', url: '/v1/accounts', headers: { authorization: 'Bearer sk_test_x', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'type=express' });
+      near(account.json().created);
+      // Before the account: refused, nothing moves; later than now: refused (that is advance's job).
+      const early = await post('/_sandbox/clock/rewind', { to: weeksAgo - 86_400 });
+      expect(early.statusCode).toBe(400);
+      expect(early.json().error).toMatchObject({ code: 'clock_not_rewindable', param: 'to' });
+      expect((await post('/_sandbox/clock/rewind', { to: fresh.clock.now() + 60 })).json().error.code).toBe('clock_not_rewindable');
+      expect((await post('/_sandbox/clock/rewind', {})).json().error).toMatchObject({ code: 'parameter_missing', param: 'to' });
+      near(fresh.clock.now());
+      expect((await post('/_sandbox/clock/advance', { seconds: -fresh.clock.offset })).statusCode).toBe(200);
+      expect(fresh.clock.offset).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('registers, lists and removes webhook endpoints without showing their secrets', async () => {
     const endpoint = await sandbox.control.addWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', secret: 'whsec_abc', enabledEvents: ['charge.*'] });
     expect(endpoint.id).toMatch(/^we_/);

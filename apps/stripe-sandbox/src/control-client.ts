@@ -70,6 +70,14 @@ export class SandboxControlClient {
     return (await this.call<{ now: number }>('POST', '/clock/advance', by)).now;
   }
 
+  /**
+   * Sets the clock back to `to` (Unix seconds): refused (400 clock_not_rewindable) when an object was
+   * created after it. For demos with history (make things, advance, ... then advance to now).
+   */
+  async rewindClock(to: number): Promise<number> {
+    return (await this.call<{ now: number }>('POST', '/clock/rewind', { to })).now;
+  }
+
   /** Pays a checkout session as the hosted page would, without a browser. */
   paySession(sessionId: string, options: PayOptions = {}): Promise<PayResult> {
     return this.call('POST', `/checkout/sessions/${encodeURIComponent(sessionId)}/pay`, {

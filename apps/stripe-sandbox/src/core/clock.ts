@@ -23,4 +23,14 @@ export class SandboxClock {
     this.offsetSeconds += seconds;
     return this.now();
   }
+
+  /**
+   * Sets the clock back to `at` (Unix seconds, not after now). Only the engine calls this, after
+   * checking that nothing it holds was created after `at` (see SandboxEngine.rewindClock).
+   */
+  setBack(at: number): number {
+    if (!Number.isInteger(at) || at > this.now()) throw new RangeError('the clock is set back to a whole second not after now');
+    this.offsetSeconds -= this.now() - at;
+    return this.now();
+  }
 }

@@ -175,6 +175,24 @@ export class SandboxEngine {
     return this.clock.now();
   }
 
+  /**
+   * Sets the clock back (test mode, for demos that want history: `npm start`'s seed makes its gifts
+   * weeks apart, then moves the clock forward to now). Refused when anything stored was created
+   * after `at`: objects' timestamps stay in the order they were made, and nothing scheduled for an
+   * existing object moves into the past.
+   */
+  rewindClock(at: number): number {
+    const newest = this.store.newestCreated();
+    if (at > this.clock.now()) throw invalidRequest('The clock is only set back; use /_sandbox/clock/advance to move it forward.', 'clock_not_rewindable', 'to');
+    if (newest !== null && at < newest) {
+      throw invalidRequest(`The clock cannot be set before ${newest}: objects were created then.`, 'clock_not_rewindable', 'to');
+    }
+    this.clock.setBack(at);
+    this.store.clockOffset = this.clock.offset;
+    this.store.markDirty();
+    return this.clock.now();
+  }
+
   // ----- checkout sessions ---------------------------------------------------------------------
 
   createCheckoutSession(p: Params, baseUrl: string): StripeObject {

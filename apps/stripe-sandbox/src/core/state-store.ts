@@ -75,6 +75,15 @@ export class StateStore {
     return out.sort((a, b) => b.seq - a.seq).map((entry) => entry.value);
   }
 
+  /** The latest `created` of any stored object (null when the sandbox holds none). */
+  newestCreated(): number | null {
+    let newest: number | null = null;
+    for (const { value } of this.objects.values()) {
+      if (typeof value.created === 'number' && (newest === null || value.created > newest)) newest = value.created;
+    }
+    return newest;
+  }
+
   /** Applies changes to a stored object and returns the previous values (for `previous_attributes`). */
   update(id: string, changes: StripeObject): StripeObject {
     const value = this.get(id);

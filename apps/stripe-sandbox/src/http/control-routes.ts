@@ -95,6 +95,14 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return { now: engine.advanceClock(seconds) };
   });
 
+  // Back to a moment after everything the sandbox holds (400 clock_not_rewindable otherwise).
+  app.post('/_sandbox/clock/rewind', async (req: Req) => {
+    const p = body(req).allow(['to']);
+    const to = p.integer('to', { min: 0 });
+    if (to === undefined) throw invalidRequest('Missing required param: to.', 'parameter_missing', 'to');
+    return { now: engine.rewindClock(to) };
+  });
+
   // With `include_events`, the answer also lists the events the payment emitted, in order (what a
   // webhook endpoint subscribed to everything would be sent), so a bench can sign and post them itself.
   app.post('/_sandbox/checkout/sessions/:id/pay', async (req: Req) => {
