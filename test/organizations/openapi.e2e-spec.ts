@@ -43,6 +43,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/privacy\/erase(\/confirm)?$/, "the donor's erasure pages (HTML forms; the operator's endpoint is /operator/erasures)"],
   [/^\/dashboard(\/|$)/, 'the organization dashboard (server-rendered HTML pages and their forms; docs/dashboard.md)'],
   [/^\/console(\/|$)/, 'the operator console (server-rendered HTML pages and their forms; docs/dashboard.md)'],
+  [/^\/media\/covers\/\{key\}$/, 'uploaded campaign cover images (the bytes, for the pages; set through the dashboard\'s campaign form)'],
   [/^\/metrics$/, 'Prometheus exposition'],
   [/^\/operator\/queues(\/|$)/, 'the operators\' queue dashboard (Bull Board)'],
   [/^\/public\/assets\//, 'static files for the pages'],

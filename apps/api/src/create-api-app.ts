@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@ataa/config';
 import { AppLogger, createLogger, lazyRequestLogger, MetricsService, NestPinoLogger, RequestLogController } from '@ataa/observability';
 import { ApiModule } from './api.module.js';
+import fastifyMultipart from '@fastify/multipart';
 import { registerCsrf } from './campaign-pages/csrf.setup.js';
 import { registerCompression } from './http/compression.js';
 import { ProblemFilter } from './http/problem.filter.js';
@@ -25,7 +26,7 @@ export const API_PREFIX = 'api/v1';
  * out of /api/v1, so the accept page is declared as `invitations/:page` and excluded by that
  * literal path (the backslash makes `:page` literal text here, not a parameter).
  */
-const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}'];
+const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -95,6 +96,13 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
 
   await registerCompression(app);
   await registerCsrf(app, config);
+  // multipart/form-data for the dashboard's campaign form (cover image upload). Nothing is parsed
+  // until a handler asks (request.parts()); one file, of at most COVER_IMAGE_MAX_BYTES (a longer one is
+  // cut and marked truncated rather than thrown, so the form's other fields are still read).
+  await app.register(fastifyMultipart as never, {
+    throwFileSizeLimit: false,
+    limits: { fileSize: config.COVER_IMAGE_MAX_BYTES, files: 1, fields: 40, parts: 41, fieldSize: 256 * 1024, fieldNameSize: 64 },
+  });
   await registerViews(app, config.NODE_ENV === 'production');
 
   fastify.addHook('onResponse', (request, reply, done) => {

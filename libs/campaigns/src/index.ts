@@ -9,3 +9,8 @@ export {
 export { renderStory } from './domain/story-renderer.js';
 export { toCampaignDto } from './campaign-view.js';
 export { CreateCampaignDto, UpdateCampaignDto, CampaignTransitionDto, ListCampaignsQueryDto, CampaignDto, CampaignPageDto, AMOUNT_PATTERN } from './dto/campaign.dto.js';
+export { CoverImagesService } from './cover-images/cover-images.service.js';
+export { COVER_IMAGE_STORAGE, DiskCoverImageStorage, type CoverImageStorage } from './cover-images/cover-image-storage.js';
+export {
+  COVER_IMAGE_PATH, COVER_IMAGE_TYPES, inspectCoverImage, isCoverImageKey, sniffImageType, uploadedCoverKey, type AcceptedCoverImage, type CoverImageProblem, type CoverImageType,
+} from './domain/cover-image.js';

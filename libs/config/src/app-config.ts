@@ -145,6 +145,11 @@ export class AppConfig {
   /** Failed logins for one e-mail, from any address, before it is locked; the lock ends this many seconds after the last failure. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) LOGIN_FAILURES_PER_ACCOUNT = 20;
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400) LOGIN_FAILURE_WINDOW_SECONDS = 900;
+  /**
+   * Dashboard two-factor sign-in: when true, an owner of an organization whose Stripe account has
+   * payouts enabled must turn on two-factor sign-in before using that organization's pages.
+   */
+  @Transform(toBool) @IsBoolean() REQUIRE_TOTP_FOR_PAYOUT_OWNERS = false;
   /** Checkout attempts (the campaign page's donation form) per client address per window: slows card testing. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) CHECKOUTS_PER_ADDRESS = 30;
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400) CHECKOUT_WINDOW_SECONDS = 600;
@@ -204,6 +209,10 @@ export class AppConfig {
   /** Reports (donor-wall messages, campaigns) per client address per window: a report flood is refused with 429 `rate_limited`. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) REPORTS_PER_ADDRESS = 10;
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400) REPORT_WINDOW_SECONDS = 3600;
+  /** Uploaded files (campaign cover images) for the disk storage adapter: a directory, made when missing. */
+  @IsString() @MinLength(1) UPLOAD_DIR = './var/uploads';
+  /** Largest cover image accepted by the dashboard's upload, in bytes (JPEG, PNG or WebP). */
+  @Transform(toInt) @IsInt() @Min(10_240) @Max(20_971_520) COVER_IMAGE_MAX_BYTES = 2_097_152;
   /** Automatic filter: hold gift messages with a link for review before they show on the donor wall. */
   @Transform(toBool) @IsBoolean() MODERATION_HOLD_LINKS = false;
   /** Automatic filter: words (comma-separated, whole words, case-insensitive) that hold a gift message for review. */

@@ -5,10 +5,13 @@ import { isUniqueViolation } from '@ataa/database';
 import { rateLimitSubject } from './domain/client-address.js';
 import { generateSecret, hashSecret, normalizeEmail, TOKEN_PREFIX } from './domain/tokens.js';
 import type { UserPrincipal } from './domain/roles.js';
+import { SIGN_IN_CHALLENGE_MAX_ATTEMPTS, SIGN_IN_CHALLENGE_TTL_SECONDS } from './domain/two-factor.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RefreshToken, Session } from './persistence/session.entity.js';
+import { SignInChallenge } from './persistence/two-factor.entity.js';
 import { User } from './persistence/user.entity.js';
+import { TwoFactorService } from './two-factor.service.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
@@ -27,9 +30,15 @@ export interface PageSession {
   expiresAt: Date;
 }
 
-export type PageUser = UserPrincipal & { emailVerified: boolean };
+/** A dashboard sign-in after the password: a session, or (two-factor sign-in on) the second step's cookie secret. */
+export type PageSignIn = ({ kind: 'session' } & PageSession) | { kind: 'second-factor'; challengeToken: string; expiresAt: Date };
+
+export type PageUser = UserPrincipal & { emailVerified: boolean; totpEnabled: boolean };
 
 const INVALID_CREDENTIALS = () => new UnauthorizedError('invalid_credentials', 'The e-mail or password is incorrect');
+const SIGN_IN_EXPIRED = () => new UnauthorizedError('sign_in_expired', 'The sign-in expired; enter the e-mail and password again');
+const TOTP_REQUIRED = () => new UnauthorizedError('totp_required', 'This account uses two-factor sign-in: send the current code of the authenticator app (or a recovery code) as totpCode');
+const CHALLENGE_TOKEN = /^ataa_2fa_[A-Za-z0-9_-]{43}$/;
 const INVALID_REFRESH = () => new UnauthorizedError('invalid_token', 'The refresh token is invalid or expired');
 
 /**
@@ -42,6 +51,7 @@ export class AuthService {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
+    private readonly twoFactor: TwoFactorService,
   ) {}
 
   /** Rate-limited per client address by SignupRateLimitGuard on the route. */
@@ -49,8 +59,13 @@ export class AuthService {
     return this.createUser(input, (manager, user) => this.openSession(manager, user));
   }
 
-  async login(input: { email: string; password: string }, ip: string): Promise<TokenPair> {
+  /** With two-factor sign-in on, the body must carry a current code or a recovery code (`totpCode`): 401 `totp_required` without. */
+  async login(input: { email: string; password: string; totpCode?: string }, ip: string): Promise<TokenPair> {
     const user = await this.checkCredentials(input, ip);
+    if (user.totpEnabledAt) {
+      if (!input.totpCode) throw TOTP_REQUIRED();
+      await this.twoFactor.checkSecondFactor(user.id, input.totpCode, ip);
+    }
     return this.dataSource.transaction((manager) => this.openSession(manager, user));
   }
 
@@ -59,9 +74,39 @@ export class AuthService {
    * session's secret is for a cookie (only its hash is stored). Sessions of both kinds share expiry
    * and revocation, so signing out everywhere (or a password change or reset) ends them all.
    */
-  async signInForPages(input: { email: string; password: string }, ip: string): Promise<PageSession> {
+  async signInForPages(input: { email: string; password: string }, ip: string): Promise<PageSignIn> {
     const user = await this.checkCredentials(input, ip);
-    return this.dataSource.transaction((manager) => this.openPageSession(manager, user.id));
+    if (user.totpEnabledAt) {
+      // Not a session: a short-lived row naming the account, its secret in a cookie of the second
+      // step's page only, good for a few attempts and one sign-in (completeSignInForPages).
+      const challengeToken = generateSecret(TOKEN_PREFIX.signInChallenge);
+      const expiresAt = new Date(Date.now() + SIGN_IN_CHALLENGE_TTL_SECONDS * 1000);
+      await this.dataSource.getRepository(SignInChallenge).insert({ userId: user.id, tokenHash: hashSecret(challengeToken), attempts: 0, expiresAt, usedAt: null });
+      return { kind: 'second-factor', challengeToken, expiresAt };
+    }
+    return { kind: 'session', ...(await this.dataSource.transaction((manager) => this.openPageSession(manager, user.id))) };
+  }
+
+  /**
+   * The second step of a dashboard sign-in: a current TOTP code (never one used before) or an unused
+   * recovery code opens the session. Wrong codes count against the second-factor limits and the
+   * challenge's own attempts; an expired, used or exhausted challenge is 401 `sign_in_expired`.
+   */
+  async completeSignInForPages(challengeToken: string, typed: unknown, ip: string): Promise<PageSession> {
+    if (!CHALLENGE_TOKEN.test(challengeToken)) throw SIGN_IN_EXPIRED();
+    const tokenHash = hashSecret(challengeToken);
+    const open = await this.dataSource.getRepository(SignInChallenge).findOneBy({ tokenHash, usedAt: IsNull() });
+    if (!open || open.expiresAt <= new Date() || open.attempts >= SIGN_IN_CHALLENGE_MAX_ATTEMPTS) throw SIGN_IN_EXPIRED();
+    return this.twoFactor.limited(open.userId, ip, () => this.dataSource.transaction(async (manager) => {
+      const challenge = await manager.createQueryBuilder(SignInChallenge, 'c').where('c.id = :id', { id: open.id }).setLock('pessimistic_write').getOne();
+      if (!challenge || challenge.usedAt || challenge.expiresAt <= new Date() || challenge.attempts >= SIGN_IN_CHALLENGE_MAX_ATTEMPTS) throw SIGN_IN_EXPIRED();
+      if (!(await this.twoFactor.acceptSecondFactor(manager, challenge.userId, typed))) {
+        await manager.update(SignInChallenge, { id: challenge.id }, { attempts: challenge.attempts + 1 });
+        return null; // committed: the attempt counts
+      }
+      await manager.update(SignInChallenge, { id: challenge.id }, { usedAt: new Date() });
+      return this.openPageSession(manager, challenge.userId);
+    }));
   }
 
   /** The dashboard's sign-up: the same rules as `signUp` (the caller takes the per-address limit), opening a page session. */
@@ -91,14 +136,14 @@ export class AuthService {
     if (!/^ataa_ps_[A-Za-z0-9_-]{43}$/.test(cookieToken)) return null;
     const row = await this.dataSource.getRepository(Session).createQueryBuilder('s')
       .innerJoin(User, 'u', 'u.id = s.user_id')
-      .select(['s.id AS session_id', 's.user_id AS user_id', 'u.email AS email', 'u.display_name AS display_name', 'u.email_verified_at AS email_verified_at'])
+      .select(['s.id AS session_id', 's.user_id AS user_id', 'u.email AS email', 'u.display_name AS display_name', 'u.email_verified_at AS email_verified_at', 'u.totp_enabled_at AS totp_enabled_at'])
       .where('s.cookie_token_hash = :hash', { hash: hashSecret(cookieToken) })
       .andWhere('s.revoked_at IS NULL AND s.expires_at > now()')
-      .getRawOne<{ session_id: string; user_id: string; email: string; display_name: string | null; email_verified_at: Date | null }>();
+      .getRawOne<{ session_id: string; user_id: string; email: string; display_name: string | null; email_verified_at: Date | null; totp_enabled_at: Date | null }>();
     if (!row) return null;
     return {
       userId: row.user_id, sessionId: row.session_id, email: row.email, displayName: row.display_name, actor: `user:${row.user_id}`,
-      emailVerified: row.email_verified_at !== null,
+      emailVerified: row.email_verified_at !== null, totpEnabled: row.totp_enabled_at !== null,
     };
   }
 

@@ -8,7 +8,12 @@ export { SignupRateLimitGuard } from './auth/signup-rate-limit.guard.js';
 export { Roles, ROLES_KEY } from './auth/roles.decorator.js';
 export { CurrentPrincipal, CurrentUser } from './auth/current-principal.decorator.js';
 export { isUuid } from './auth/request-credentials.js';
-export { AuthService, ACCESS_TOKEN_TTL_SECONDS, type TokenPair, type PageSession, type PageUser } from './auth.service.js';
+export { AuthService, ACCESS_TOKEN_TTL_SECONDS, type TokenPair, type PageSession, type PageSignIn, type PageUser } from './auth.service.js';
+export { TwoFactorService, type TwoFactorStatus, type TwoFactorProof } from './two-factor.service.js';
+export {
+  RECOVERY_CODE_COUNT, SIGN_IN_CHALLENGE_TTL_SECONDS, TOTP_PERIOD_SECONDS, groupedSecret, totpCodeOf, recoveryCodeOf, acceptedTimeStep,
+} from './domain/two-factor.js';
+export { RecoveryCode, SignInChallenge } from './persistence/two-factor.entity.js';
 export { AccountsService, type AccountLanguage, type AccountLinkLookup } from './accounts.service.js';
 export {
   ACCOUNT_TOKEN_TTL_SECONDS, ACCOUNT_LINK_PATH, PASSWORD_MIN_LENGTH, accountLink, accountTokenFor, accountTokenHash, accountTokenPurpose, accountTokenState,

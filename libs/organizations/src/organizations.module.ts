@@ -21,11 +21,13 @@ import { Invitation } from './persistence/invitation.entity.js';
 import { Membership } from './persistence/membership.entity.js';
 import { Organization } from './persistence/organization.entity.js';
 import { RefreshToken, Session } from './persistence/session.entity.js';
+import { RecoveryCode, SignInChallenge } from './persistence/two-factor.entity.js';
 import { User } from './persistence/user.entity.js';
+import { TwoFactorService } from './two-factor.service.js';
 import { StripeOnboardingService } from './stripe-onboarding.service.js';
 import { AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, RateLimiter, type AuthRateLimits } from './rate-limiter.js';
 
-const exported = [AuthService, OrganizationsService, MembersService, ApiKeysService, AuditService, AuthGuard, UserAuthGuard, OperatorGuard, SignupRateLimitGuard, RateLimiter, StripeOnboardingService, AccountsService];
+const exported = [AuthService, OrganizationsService, MembersService, ApiKeysService, AuditService, AuthGuard, UserAuthGuard, OperatorGuard, SignupRateLimitGuard, RateLimiter, StripeOnboardingService, AccountsService, TwoFactorService];
 
 /**
  * Global so that every feature's controllers can use AuthGuard / OperatorGuard (a guard resolves
@@ -33,7 +35,7 @@ const exported = [AuthService, OrganizationsService, MembersService, ApiKeysServ
  */
 @Global()
 @Module({
-  imports: [PaymentsModule, NotificationsModule, TypeOrmModule.forFeature([User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry])],
+  imports: [PaymentsModule, NotificationsModule, TypeOrmModule.forFeature([User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry, RecoveryCode, SignInChallenge])],
   providers: [
     ...exported, PasswordHasher, 
     // A copy per application, so that a test can change its own app's limits (setAuthRateLimits).

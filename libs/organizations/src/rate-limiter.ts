@@ -15,6 +15,8 @@ export type { RateLimitRule } from './domain/rate-limits.js';
 export interface AuthRateLimits {
   loginFailuresPerIpAndEmail: RateLimitRule;
   loginFailuresPerIp: RateLimitRule;
+  /** Wrong second-factor codes per account (any address). */
+  secondFactorFailuresPerAccount: RateLimitRule;
   signupsPerIp: RateLimitRule;
   passwordResetsPerAddress: RateLimitRule;
   passwordResetsPerEmail: RateLimitRule;
@@ -27,6 +29,7 @@ export const AUTH_RATE_LIMITS = Symbol('AUTH_RATE_LIMITS');
 export const DEFAULT_AUTH_RATE_LIMITS: Readonly<AuthRateLimits> = Object.freeze({
   loginFailuresPerIpAndEmail: { limit: 10, windowSeconds: 60 },
   loginFailuresPerIp: { limit: 100, windowSeconds: 60 },
+  secondFactorFailuresPerAccount: { limit: 10, windowSeconds: 900 },
   signupsPerIp: { limit: 20, windowSeconds: 600 },
   passwordResetsPerAddress: { limit: 10, windowSeconds: 3600 },
   passwordResetsPerEmail: { limit: 3, windowSeconds: 3600 },

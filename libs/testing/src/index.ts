@@ -11,3 +11,4 @@ export {
   type TestOrganization, type ApiTarget, type MemberRole,
 } from './organization-factory.js';
 export { csrfOf, postDashboardForm, signInToDashboard, signInBrowserPage, checkDashboardPage, type DashboardAgent } from './dashboard.js';
+export { makePng, makeJpegHeader, makeWebpHeader } from './images.js';

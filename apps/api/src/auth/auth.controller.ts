@@ -22,7 +22,7 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Failed attempts are rate-limited per address and e-mail, per address, and per account from any address (429 `rate_limited`; a locked account refuses even the right password until the lock ends). Unknown e-mail and wrong password give the same 401 `invalid_credentials`.' })
+  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Failed attempts are rate-limited per address and e-mail, per address, and per account from any address (429 `rate_limited`; a locked account refuses even the right password until the lock ends). Unknown e-mail and wrong password give the same 401 `invalid_credentials`. An account with two-factor sign-in on (set up on the dashboard) also needs `totpCode`: a current authenticator code (each accepted once) or a recovery code (each works once); without it 401 `totp_required`, a wrong one 401 `invalid_totp_code` (wrong codes are rate-limited per account, 429 `rate_limited`).' })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiProblems(400, 401, 429)
   login(@Body() body: LoginDto, @Req() request: FastifyRequest): Promise<TokenPairDto> {

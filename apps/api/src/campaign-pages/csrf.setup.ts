@@ -62,8 +62,13 @@ export function issueCsrfToken(request: FastifyRequest, reply: FastifyReply, pat
 
 /** Whether a form post carries the CSRF token of its cookie, signed by us and not expired. */
 export async function csrfTokenValid(request: FastifyRequest): Promise<boolean> {
+  const body = request.body as Record<string, unknown> | undefined;
+  return csrfValueValid(request, body?._csrf);
+}
+
+/** The same check for a token read from elsewhere than the parsed body (a multipart form's fields). */
+export async function csrfValueValid(request: FastifyRequest, submitted: unknown): Promise<boolean> {
   const state = stateOf(request);
   if (!state) return false;
-  const body = request.body as Record<string, unknown> | undefined;
-  return verifyCsrfSubmission(state.key, cookieOf(request), body?._csrf);
+  return verifyCsrfSubmission(state.key, cookieOf(request), submitted);
 }

@@ -22,6 +22,8 @@ export interface CampaignFormValues {
   minimumAmount: string;
   maximumAmount: string;
   coverImageUrl: string;
+  /** Edit form: take the uploaded cover off (a typed address or a new upload replaces it anyway). */
+  removeCover: boolean;
   allowAnonymous: boolean;
   offerCoverFees: boolean;
 }
@@ -41,7 +43,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
     title: text(b.title), slug: text(b.slug).trim(), summary: text(b.summary), story: text(b.story), language: text(b.language),
     currency: text(b.currency).trim(), goal: text(b.goal), fundingModel: text(b.fundingModel), startsAt: text(b.startsAt).trim(), endsAt: text(b.endsAt).trim(),
     suggestedAmounts: text(b.suggestedAmounts), minimumAmount: text(b.minimumAmount), maximumAmount: text(b.maximumAmount),
-    coverImageUrl: text(b.coverImageUrl).trim(), allowAnonymous: checked(b.allowAnonymous), offerCoverFees: checked(b.offerCoverFees),
+    coverImageUrl: text(b.coverImageUrl).trim(), removeCover: checked(b.removeCover), allowAnonymous: checked(b.allowAnonymous), offerCoverFees: checked(b.offerCoverFees),
   };
 }
 
@@ -49,7 +51,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
 export function emptyCampaignForm(language: 'en' | 'ar'): CampaignFormValues {
   return {
     title: '', slug: '', summary: '', story: '', language, currency: language === 'ar' ? 'KWD' : 'USD', goal: '', fundingModel: 'flexible', startsAt: '', endsAt: '',
-    suggestedAmounts: '', minimumAmount: '', maximumAmount: '', coverImageUrl: '', allowAnonymous: true, offerCoverFees: true,
+    suggestedAmounts: '', minimumAmount: '', maximumAmount: '', coverImageUrl: '', removeCover: false, allowAnonymous: true, offerCoverFees: true,
   };
 }
 
@@ -60,14 +62,17 @@ export function toDateTimeLocal(date: Date | null): string {
   return iso.slice(16, 19) === ':00' ? iso.slice(0, 16) : iso.slice(0, 19);
 }
 
-/** The form of an existing campaign, as it would be typed. */
-export function campaignFormOf(c: Campaign): CampaignFormValues {
+/**
+ * The form of an existing campaign, as it would be typed. A cover uploaded here (`coverUploaded`) is
+ * shown as a picture, not as an address to retype.
+ */
+export function campaignFormOf(c: Campaign, coverUploaded = false): CampaignFormValues {
   const major = (amount: bigint | null) => (amount === null ? '' : formatMajorUnits(amount, c.currency));
   return {
     title: c.title, slug: c.slug, summary: c.summary, story: c.storyMarkdown, language: c.language, currency: c.currency.toUpperCase(),
     goal: major(c.goalAmount), fundingModel: c.fundingModel, startsAt: toDateTimeLocal(c.startsAt), endsAt: toDateTimeLocal(c.endsAt),
     suggestedAmounts: c.suggestedAmounts.map((a) => formatMajorUnits(a, c.currency)).join('\n'),
-    minimumAmount: major(c.minimumAmount), maximumAmount: major(c.maximumAmount), coverImageUrl: c.coverImageUrl ?? '',
+    minimumAmount: major(c.minimumAmount), maximumAmount: major(c.maximumAmount), coverImageUrl: coverUploaded ? '' : c.coverImageUrl ?? '', removeCover: false,
     allowAnonymous: c.allowAnonymous, offerCoverFees: c.offerCoverFees,
   };
 }
@@ -102,7 +107,7 @@ function readDate(typed: string, field: string, errors: FieldErrors): string | u
  * fixed (the form does not send them); a date typed as it was shown is left unchanged (the form shows
  * minutes, the stored instant may carry milliseconds).
  */
-export function campaignInputOf(values: CampaignFormValues, current?: Campaign): { input: Record<string, unknown>; errors: FieldErrors } {
+export function campaignInputOf(values: CampaignFormValues, current?: Campaign, options: { coverUploaded?: boolean } = {}): { input: Record<string, unknown>; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const input: Record<string, unknown> = {};
   const editing = current !== undefined;
@@ -116,7 +121,11 @@ export function campaignInputOf(values: CampaignFormValues, current?: Campaign):
   input.language = values.language;
   input.allowAnonymous = values.allowAnonymous;
   input.offerCoverFees = values.offerCoverFees;
-  input.coverImageUrl = empty(values.coverImageUrl) ? clear : values.coverImageUrl;
+  // The cover: a typed address; else, editing, "remove" clears it and an uploaded one stays as it is
+  // (its address is not on the form). A new upload is set by the caller once the file is stored.
+  if (!empty(values.coverImageUrl)) input.coverImageUrl = values.coverImageUrl;
+  else if (!editing) input.coverImageUrl = undefined;
+  else input.coverImageUrl = values.removeCover || !options.coverUploaded ? null : undefined;
   if (!fixed) {
     if (!empty(values.slug)) input.slug = values.slug;
     input.fundingModel = values.fundingModel;

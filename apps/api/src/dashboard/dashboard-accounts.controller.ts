@@ -6,7 +6,7 @@ import { requireUserText, TEXT_LIMITS } from '@ataa/common';
 import { AccountsService, AuthService, passwordProblem, RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated } from '../http/isolate.js';
-import { DASHBOARD_PATH, DashboardContext, FormRefusal, safeNext, toRefusal, type PageRequest } from './dashboard-context.js';
+import { DASHBOARD_PATH, DashboardContext, FormRefusal, safeNext, SIGN_IN_CODE_PATH, toRefusal, type PageRequest } from './dashboard-context.js';
 import { DASHBOARD_MESSAGES } from './dashboard-messages.js';
 
 type Fields = Record<string, unknown>;
@@ -43,8 +43,13 @@ export class DashboardAccountsController {
     try {
       await this.checkCsrf(request);
       if (!email || !str(fields, 'password') || email.length > 254 || str(fields, 'password').length > 256) throw new FormRefusal('validation_failed', 400);
-      const session = await this.auth.signInForPages({ email, password: str(fields, 'password') }, request.ip);
-      this.pages.setSessionCookie(reply, session.cookieToken, session.expiresAt);
+      const signIn = await this.auth.signInForPages({ email, password: str(fields, 'password') }, request.ip);
+      if (signIn.kind === 'second-factor') {
+        // Two-factor sign-in: no session yet, only the second step's short-lived cookie.
+        this.pages.setChallengeCookie(reply, signIn.challengeToken, signIn.expiresAt);
+        return this.pages.redirect(reply, SIGN_IN_CODE_PATH);
+      }
+      this.pages.setSessionCookie(reply, signIn.cookieToken, signIn.expiresAt);
       return this.pages.redirect(reply, DASHBOARD_PATH);
     } catch (error) {
       return this.refuse(page, 'sign-in', toRefusal(error), { email });

@@ -2,14 +2,15 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CAMPAIGN_STATUSES, Campaign, CampaignsService, CreateCampaignDto, isEditable, nextStatus, UpdateCampaignDto, type CampaignAction, type CampaignStatus,
+  CAMPAIGN_STATUSES, Campaign, CampaignsService, CoverImagesService, CreateCampaignDto, isEditable, nextStatus, UpdateCampaignDto, type AcceptedCoverImage,
+  type CampaignAction, type CampaignStatus,
 } from '@ataa/campaigns';
 import { DomainError, ForbiddenError, NotFoundError, TEXT_LIMITS, textProblem, normalizeUserText } from '@ataa/common';
 import { CampaignCloseOutService } from '@ataa/donations';
 import { LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { isUuid, roleAllows, type PageUser, type Principal, type Role } from '@ataa/organizations';
-import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
+import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { createValidationPipe } from '../http/validation.js';
 import { CAMPAIGN_ERRORS, CAMPAIGN_MESSAGES } from './campaign-messages.js';
@@ -22,13 +23,19 @@ import { PAYOUT_MESSAGES } from './payout-messages.js';
 const MANAGE_ROLES: readonly Role[] = ['admin'];
 const ACTIONS: readonly CampaignAction[] = ['publish', 'pause', 'resume', 'end', 'cancel'];
 /** The form's fields in the order they appear (the error summary follows it). */
-const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImageUrl'];
+const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImage', 'coverImageUrl'];
 const FORM_FIELDS = new Set(FORM_ORDER);
 const PAGE_SIZE = 20;
 /** The fields the validation pipe judges on the form (amounts and dates are read by campaign-form.ts). */
 const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'fundingModel', 'coverImageUrl']);
 
 type SignedIn = PageRequest & { user: PageUser };
+type Fields = Record<string, unknown>;
+/** The cover file of a multipart form: its bytes (cut at the size limit) and whether they were cut. */
+interface UploadedFile {
+  bytes: Buffer;
+  truncated: boolean;
+}
 
 /** What the validation pipe's field names mean on the form. */
 function validationCode(field: string, values: CampaignFormValues): string {
@@ -58,6 +65,7 @@ export class DashboardCampaignsController {
     private readonly campaigns: CampaignsService,
     private readonly closeOut: CampaignCloseOutService,
     private readonly ledger: LedgerService,
+    private readonly covers: CoverImagesService,
   ) {}
 
   @Get()
@@ -106,14 +114,17 @@ export class DashboardCampaignsController {
     const page = await this.pages.page(request, reply);
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
     const organization = await this.manager(page as SignedIn, organizationId);
-    const values = readCampaignForm(body);
+    const { fields, file } = await this.readForm(request, body);
+    const values = readCampaignForm(fields);
     const fieldErrors: FieldErrors = {};
     try {
-      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
+      if (!(await csrfValueValid(request, fields._csrf))) throw new FormRefusal('csrf', 403);
+      const image = this.coverOf(file, values, fieldErrors);
       const { input, errors } = campaignInputOf(values);
       Object.assign(fieldErrors, errors);
-      const dto = await this.validate(CreateCampaignDto, input, values, fieldErrors);
-      const created = await this.campaigns.create(principalOf(page.user, organization), dto as CreateCampaignDto);
+      const dto = (await this.validate(CreateCampaignDto, input, values, fieldErrors)) as CreateCampaignDto;
+      // Every field is valid: only now is the file stored (and taken back if the campaign is refused).
+      const created = await this.withCover(image, dto, () => this.campaigns.create(principalOf(page.user!, organization), dto));
       return this.pages.redirect(reply, `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${created.id}?done=created`);
     } catch (error) {
       const refusal = this.refusal(error, fieldErrors);
@@ -168,7 +179,7 @@ export class DashboardCampaignsController {
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
     const organization = await this.manager(page as SignedIn, organizationId);
     const campaign = await this.campaign(organization, campaignId);
-    return this.form(page as SignedIn, organization, campaign, 200, campaignFormOf(campaign), {}, isEditable(campaign.status) ? null : 'campaign_not_editable');
+    return this.form(page as SignedIn, organization, campaign, 200, campaignFormOf(campaign, this.covers.isUploaded(campaign.coverImageUrl)), {}, isEditable(campaign.status) ? null : 'campaign_not_editable');
   }
 
   @Post(':campaignId/edit')
@@ -180,19 +191,21 @@ export class DashboardCampaignsController {
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
     const organization = await this.manager(page as SignedIn, organizationId);
     const campaign = await this.campaign(organization, campaignId);
-    const values = readCampaignForm(body);
+    const { fields, file } = await this.readForm(request, body);
+    const values = readCampaignForm(fields);
     const fieldErrors: FieldErrors = {};
     try {
-      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
-      const { input, errors } = campaignInputOf(values, campaign);
-      input.version = versionOf(body, campaign);
+      if (!(await csrfValueValid(request, fields._csrf))) throw new FormRefusal('csrf', 403);
+      const image = this.coverOf(file, values, fieldErrors);
+      const { input, errors } = campaignInputOf(values, campaign, { coverUploaded: this.covers.isUploaded(campaign.coverImageUrl) });
+      input.version = versionOf(fields, campaign);
       Object.assign(fieldErrors, errors);
-      const dto = await this.validate(UpdateCampaignDto, input, values, fieldErrors);
-      await this.campaigns.update(principalOf(page.user, organization), campaign.id, dto as UpdateCampaignDto);
+      const dto = (await this.validate(UpdateCampaignDto, input, values, fieldErrors)) as UpdateCampaignDto;
+      await this.withCover(image, dto, () => this.campaigns.update(principalOf(page.user!, organization), campaign.id, dto));
       return this.pages.redirect(reply, `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}?done=saved`);
     } catch (error) {
       const refusal = this.refusal(error, fieldErrors);
-      return this.form(page as SignedIn, organization, campaign, refusal.status, values, fieldErrors, refusal.code, versionOf(body, campaign));
+      return this.form(page as SignedIn, organization, campaign, refusal.status, values, fieldErrors, refusal.code, versionOf(fields, campaign));
     }
   }
 
@@ -233,6 +246,60 @@ export class DashboardCampaignsController {
       const refusal = toRefusal(error);
       const fresh = await this.campaign(organization, campaign.id);
       return this.confirmation(page as SignedIn, organization, fresh, action, refusal.status, refusal.code);
+    }
+  }
+
+  /**
+   * The form's fields and cover file: a multipart form (the page's, so a file can come along; parsed
+   * here, the file held in memory up to COVER_IMAGE_MAX_BYTES) or a plain urlencoded one (no file).
+   */
+  private async readForm(request: FastifyRequest, body: Fields | undefined): Promise<{ fields: Fields; file: UploadedFile | null }> {
+    if (!request.isMultipart()) return { fields: body ?? {}, file: null };
+    const fields: Fields = Object.create(null) as Fields;
+    let file: UploadedFile | null = null;
+    // Over-long files are cut, not thrown (throwFileSizeLimit: false, create-api-app.ts), so the rest of
+    // the form is still read and shown again.
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        // A form sent without choosing a file carries an empty, nameless part.
+        if (part.fieldname === 'coverImage' && (part.filename !== '' || bytes.length > 0)) file = { bytes, truncated: part.file.truncated };
+      } else if (typeof part.value === 'string' && !(part.fieldname in fields)) {
+        fields[part.fieldname] = part.value;
+      }
+    }
+    return { fields, file };
+  }
+
+  /** The uploaded cover, checked by its bytes, or null; a refused file marks the field (nothing is stored). */
+  private coverOf(file: UploadedFile | null, values: CampaignFormValues, fieldErrors: FieldErrors): AcceptedCoverImage | null {
+    if (!file) return null;
+    if (values.coverImageUrl.trim() !== '') {
+      fieldErrors.coverImage = 'cover_both';
+      return null;
+    }
+    if (file.truncated) {
+      fieldErrors.coverImage = 'image_too_large';
+      return null;
+    }
+    const inspected = this.covers.inspect(file.bytes);
+    if (!inspected.ok) {
+      fieldErrors.coverImage = inspected.problem;
+      return null;
+    }
+    return inspected.image;
+  }
+
+  /** Stores the cover (if any) into the DTO, runs the change, and takes a newly stored file back if the change fails. */
+  private async withCover<T>(image: AcceptedCoverImage | null, dto: { coverImageUrl?: string | null }, change: () => Promise<T>): Promise<T> {
+    if (!image) return change();
+    const stored = await this.covers.store(image);
+    dto.coverImageUrl = stored.url;
+    try {
+      return await change();
+    } catch (error) {
+      if (stored.created) await this.covers.discard(stored.key);
+      throw error;
     }
   }
 
@@ -298,6 +365,8 @@ export class DashboardCampaignsController {
       backHref: campaign ? `${base}/${campaign.id}` : base,
       submit: campaign ? c.editSubmit : c.createSubmit,
       values, errors, formError, fixed, version: version ?? campaign?.version ?? null,
+      currentCover: campaign && this.covers.isUploaded(campaign.coverImageUrl) ? campaign.coverImageUrl : null,
+      coverUploadHint: c.coverUploadHint.replace('{size}', fileSize(this.covers.maxBytes, page.language)),
       errorList: FORM_ORDER.filter((field) => errors[field]).map((field) => ({ field: field === 'fundingModel' ? 'fundingModel-flexible' : field, message: errors[field] })),
       languages: (['en', 'ar'] as const).map((l) => ({ value: l, label: c.languages[l], selected: values.language === l })),
       fundingModels: (['flexible', 'all_or_nothing'] as const).map((m) => ({ value: m, label: c.fundingModels[m], hint: c.fundingHints[m], checked: values.fundingModel === m, id: `fundingModel-${m}` })),
@@ -346,6 +415,12 @@ function availableActions(status: CampaignStatus): CampaignAction[] {
       return false;
     }
   });
+}
+
+/** A byte count as people read it ("2 MB"), in the page's language. */
+function fileSize(bytes: number, language: 'en' | 'ar'): string {
+  const mb = bytes / (1024 * 1024);
+  return new Intl.NumberFormat(localeFor(language), { style: 'unit', unit: mb >= 1 ? 'megabyte' : 'kilobyte', maximumFractionDigits: 1 }).format(mb >= 1 ? mb : bytes / 1024);
 }
 
 /** The version the form was opened on (a stale one is the service's 409 version_conflict), else the current one. */

@@ -11,6 +11,20 @@ import { DASHBOARD_ERRORS, DASHBOARD_MESSAGES, type DashboardLanguage } from './
 export const DASHBOARD_PATH = '/dashboard';
 export const SESSION_COOKIE = 'ataa_session';
 export const LANGUAGE_COOKIE = 'ataa_lang';
+/** The second step of a sign-in (two-factor): not a session; only that page's path gets it. */
+export const CHALLENGE_COOKIE = 'ataa_2fa';
+export const SIGN_IN_CODE_PATH = `${DASHBOARD_PATH}/sign-in/code`;
+export const SECURITY_PATH = `${DASHBOARD_PATH}/account/security`;
+
+/**
+ * An owner of an organization that receives payouts, without two-factor sign-in, while
+ * REQUIRE_TOTP_FOR_PAYOUT_OWNERS is on: the dashboard's error page sends them to enrol.
+ */
+export class TwoFactorEnrolmentRequired extends DomainError {
+  constructor() {
+    super('totp_enrolment_required', 'Turn on two-factor sign-in to use this organization', 403);
+  }
+}
 
 /** The organization a page is about, as the signed-in user sees it. */
 export interface DashboardOrganization {
@@ -75,7 +89,7 @@ export function shellData(request: FastifyRequest, reply: FastifyReply, language
       csrfToken: issueCsrfToken(request, reply, '/dashboard'),
       next: safeNext(path),
       user: options.anonymous ? null : user ? {
-        email: user.email, signedInAs: fillIsolated(t.signedInAs, { email: user.email }), verifyBanner: fillIsolated(t.verifyBanner, { email: user.email }), emailVerified: user.emailVerified,
+        email: user.email, signedInAs: fillIsolated(t.signedInAs, { email: user.email }), verifyBanner: fillIsolated(t.verifyBanner, { email: user.email }), emailVerified: user.emailVerified, securityHref: SECURITY_PATH,
       } : null,
       organization: organization ? { id: organization.id, name: organization.name, role: t.roles[organization.role] } : null,
       nav: organization ? ORGANIZATION_SECTIONS.map((s) => ({
@@ -94,12 +108,14 @@ export function shellData(request: FastifyRequest, reply: FastifyReply, language
 @Injectable()
 export class DashboardContext {
   private readonly secureCookies: boolean;
+  private readonly requireTotpForPayoutOwners: boolean;
 
   constructor(
     private readonly auth: AuthService,
     private readonly organizations: OrganizationsService,
     config: AppConfig,
   ) {
+    this.requireTotpForPayoutOwners = config.REQUIRE_TOTP_FOR_PAYOUT_OWNERS;
     // Secure outside development and tests, and whenever the platform is reached over https.
     this.secureCookies = config.NODE_ENV === 'production' || config.PUBLIC_BASE_URL.startsWith('https:');
   }
@@ -115,6 +131,10 @@ export class DashboardContext {
     if (!isUuid(organizationId)) throw new NotFoundError('Organization');
     const found = (await this.organizations.listForUser(user.userId)).find((m) => m.organization.id === organizationId);
     if (!found) throw new NotFoundError('Organization');
+    // Payouts enabled as libs/payouts judges it (a connected account that pays out): its owners hold
+    // the keys to the money, so the setting makes them enrol before anything else on its pages.
+    const paysOut = found.organization.payoutsEnabled && Boolean(found.organization.stripeAccountId);
+    if (this.requireTotpForPayoutOwners && found.role === 'owner' && paysOut && !user.totpEnabled) throw new TwoFactorEnrolmentRequired();
     return { id: found.organization.id, name: found.organization.name, role: found.role };
   }
 
@@ -134,6 +154,19 @@ export class DashboardContext {
 
   clearSessionCookie(reply: FastifyReply): void {
     void reply.header('set-cookie', `${SESSION_COOKIE}=; Path=${DASHBOARD_PATH}; Max-Age=0; HttpOnly; SameSite=Lax${this.secureCookies ? '; Secure' : ''}`);
+  }
+
+  /** The second step's cookie: the challenge's secret (only its hash is stored), for that page only, minutes long. */
+  setChallengeCookie(reply: FastifyReply, token: string, expiresAt: Date): void {
+    void reply.header('set-cookie', `${CHALLENGE_COOKIE}=${token}; Path=${SIGN_IN_CODE_PATH}; Expires=${expiresAt.toUTCString()}; HttpOnly; SameSite=Lax${this.secureCookies ? '; Secure' : ''}`);
+  }
+
+  clearChallengeCookie(reply: FastifyReply): void {
+    void reply.header('set-cookie', `${CHALLENGE_COOKIE}=; Path=${SIGN_IN_CODE_PATH}; Max-Age=0; HttpOnly; SameSite=Lax${this.secureCookies ? '; Secure' : ''}`);
+  }
+
+  challengeOf(request: FastifyRequest): string | undefined {
+    return cookieOf(request, CHALLENGE_COOKIE);
   }
 
   setLanguageCookie(reply: FastifyReply, language: DashboardLanguage): void {

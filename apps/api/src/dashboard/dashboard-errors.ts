@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@ataa/common';
-import { DASHBOARD_PATH, dashboardLanguage, shellData } from './dashboard-context.js';
+import { DASHBOARD_PATH, dashboardLanguage, SECURITY_PATH, shellData, TwoFactorEnrolmentRequired } from './dashboard-context.js';
 import { DASHBOARD_MESSAGES } from './dashboard-messages.js';
 
 /** Whether a request is the dashboard's (its errors are pages, never problem documents). */
@@ -19,6 +19,11 @@ function statusOf(exception: unknown): number {
 
 /** The dashboard's 404 / 403 / 500 (and other 4xx) page, in its style and the visitor's language. */
 export function sendDashboardError(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  if (exception instanceof TwoFactorEnrolmentRequired) {
+    // Not an error to show: the way on is enrolment, whose page explains why.
+    void reply.status(303).header('location', `${SECURITY_PATH}?required=payouts`).header('cache-control', 'no-store').send();
+    return;
+  }
   const status = statusOf(exception);
   if (status >= 500) request.log.error({ err: exception }, 'dashboard page failed');
   const language = dashboardLanguage(request);

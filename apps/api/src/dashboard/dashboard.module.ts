@@ -12,12 +12,13 @@ import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
 import { DashboardTeamController } from './dashboard-team.controller.js';
 import { DashboardPayoutsController } from './dashboard-payouts.controller.js';
+import { DashboardSecurityController } from './dashboard-security.controller.js';
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
   imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule],
   controllers: [
-    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController,
+    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController, DashboardSecurityController,
   ],
   providers: [DashboardContext],
 })

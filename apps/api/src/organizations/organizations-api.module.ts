@@ -5,6 +5,7 @@ import { OrganizationsModule } from '@ataa/organizations';
 import { AuditController } from '../audit/audit.controller.js';
 import { AuthController } from '../auth/auth.controller.js';
 import { CampaignsController } from '../campaigns/campaigns.controller.js';
+import { CoverImagesController } from '../campaigns/cover-images.controller.js';
 import { OperatorCampaignsController } from '../operator/operator-campaigns.controller.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { InvitationsController, MembersController } from './members.controller.js';
@@ -16,7 +17,7 @@ import { StripeOnboardingController } from './stripe-onboarding.controller.js';
   imports: [OrganizationsModule, CampaignsModule, CampaignCloseOutModule],
   controllers: [
     AuthController, OrganizationsController, MembersController, InvitationsController, ApiKeysController, StripeOnboardingController,
-    CampaignsController, AuditController, OperatorCampaignsController,
+    CampaignsController, CoverImagesController, AuditController, OperatorCampaignsController,
   ],
 })
 export class OrganizationsApiModule {}

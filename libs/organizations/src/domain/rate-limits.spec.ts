@@ -11,13 +11,16 @@ describe('rate limit policies', () => {
 
   it('keeps the documented behaviour: every auth limit and the checkout limit fail open, the erasure link, data-export requests and reports fail closed', () => {
     expect(Object.fromEntries(Object.entries(RATE_LIMIT_POLICIES).map(([name, p]) => [name, p.failOpen]))).toEqual({
-      loginFailuresPerIpAndEmail: true, loginFailuresPerIp: true, loginFailuresPerAccount: true, signupsPerIp: true, checkoutsPerAddress: true,
+      loginFailuresPerIpAndEmail: true, loginFailuresPerIp: true, loginFailuresPerAccount: true, signupsPerIp: true,
+      // a second factor (six digits) is easier to guess than a password: its limit fails closed
+      secondFactorFailuresPerAccount: false, checkoutsPerAddress: true,
       erasureRequestsPerAddress: false, erasureRequestsPerEmail: false, dataExportsPerEmail: false, dataExportsPerAddress: false, reportsPerAddress: false,
       // the dashboard's account links: requests that e-mail fail closed, opening a link fails open
       passwordResetsPerAddress: false, passwordResetsPerEmail: false, verificationMailsPerAccount: false, accountLinksPerAddress: true,
     });
     // the per-account lock restarts at every failure; the others run from the first attempt
     expect(RATE_LIMIT_POLICIES.loginFailuresPerAccount.window).toBe('from-last');
+    expect(RATE_LIMIT_POLICIES.secondFactorFailuresPerAccount.window).toBe('from-last');
   });
 
   it('a request fails closed when any limit it takes fails closed', () => {

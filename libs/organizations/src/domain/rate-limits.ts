@@ -14,6 +14,7 @@ export type RateLimitName =
   | 'loginFailuresPerIpAndEmail'
   | 'loginFailuresPerIp'
   | 'loginFailuresPerAccount'
+  | 'secondFactorFailuresPerAccount'
   | 'signupsPerIp'
   | 'checkoutsPerAddress'
   | 'reportsPerAddress'
@@ -53,6 +54,11 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // Per account from any address: the window restarts at every failure (a slow, steady guesser
   // stays locked); refused attempts are not counted, so a lock always ends.
   loginFailuresPerAccount: { bucket: 'login-account', window: 'from-last', failOpen: true },
+  // Wrong second-factor codes (TOTP or recovery) per account, after the right password, at sign-in and
+  // on the security page; a point is given back when the code is right. The window restarts at every
+  // failure. Fail closed, unlike the password limits: six digits are far easier to guess than a
+  // password, the account's owner chose the stronger sign-in, and an outage only delays it.
+  secondFactorFailuresPerAccount: { bucket: 'second-factor', window: 'from-last', failOpen: false },
   // Sign-ups per address, every attempt (valid or not). Fail open: an outage must not stop new
   // organizations from joining; accounts are cheap to clean up, a lost sign-up is not recoverable.
   signupsPerIp: { bucket: 'signup', window: 'from-first', failOpen: true },

@@ -19,7 +19,7 @@ export function constantTimeEquals(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-export const TOKEN_PREFIX = { access: 'ataa_at', refresh: 'ataa_rt', invitation: 'ataa_inv', apiKey: 'ataa_key', pageSession: 'ataa_ps' } as const;
+export const TOKEN_PREFIX = { access: 'ataa_at', refresh: 'ataa_rt', invitation: 'ataa_inv', apiKey: 'ataa_key', pageSession: 'ataa_ps', signInChallenge: 'ataa_2fa' } as const;
 
 /** E-mail addresses are compared case-insensitively; we store them trimmed and lower-cased. */
 export function normalizeEmail(email: string): string {

@@ -22,6 +22,8 @@ export class SignUpDto {
 export class LoginDto {
   @ApiProperty({ maxLength: 254 }) @IsString() @MaxLength(254) email: string;
   @ApiProperty({ maxLength: 256 }) @IsString() @Length(1, 256) password: string;
+  @ApiPropertyOptional({ maxLength: 64, description: 'Required when the account has two-factor sign-in on: the current code of the authenticator app, or one of its recovery codes (each works once). Without it: 401 `totp_required`.' })
+  @IsOptional() @IsString() @Length(1, 64) totpCode?: string;
 }
 
 export class RefreshDto {
