@@ -2,16 +2,18 @@ import { Module } from '@nestjs/common';
 import { CampaignsModule } from '@ataa/campaigns';
 import { CampaignCloseOutModule, DonationsModule } from '@ataa/donations';
 import { LedgerModule } from '@ataa/ledger';
+import { NotificationsModule } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
+import { DashboardDonationsController } from './dashboard-donations.controller.js';
 import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
-  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule],
-  controllers: [DashboardAccountsController, DashboardHomeController, DashboardCampaignsController],
+  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, NotificationsModule],
+  controllers: [DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardDonationsController],
   providers: [DashboardContext],
 })
 export class DashboardModule {}
