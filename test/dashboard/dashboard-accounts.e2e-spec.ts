@@ -82,6 +82,8 @@ describe('dashboard accounts (API, worker, SMTP, PostgreSQL, Redis)', () => {
     const early = await post(browser, '/dashboard/organizations/new', '/dashboard/organizations/new', { name: 'Too early' });
     expect(early.status).toBe(403);
     expect(early.text).toContain('Confirm your e-mail address first.');
+    // the banner names the address the link went to (isolated: an address is left-to-right inside Arabic text)
+    expect(early.text).toContain(`<p data-testid="verify-banner">Confirm your e-mail address: we sent a link to <bdi>${email}</bdi>.</p>`);
 
     const link = await linkIn(email, '/dashboard/verify-email');
     const [tokenRow] = (await db.query(`SELECT token_hash FROM account_tokens WHERE email = $1`, [email])).rows;

@@ -1,9 +1,12 @@
 import { jest } from '@jest/globals';
+import { RequestMethod } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
 import {
-  addMemberWithDetails, createApiKey, createCampaign, createOrganizationWithOwner, SmtpSink, startSmtpSink, TestOrganization, uniqueEmail,
+  addMemberWithDetails, createApiKey, createCampaign, createOrganizationWithOwner, csrfOf, signInToDashboard, SmtpSink, startSmtpSink, TestOrganization,
+  uniqueEmail, type DashboardAgent,
 } from '@ataa/testing';
 import { DonationWorld, enablePayouts, eventually, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
@@ -20,6 +23,8 @@ type Operation = { method: string; path: string; params: { name: string; in: str
  * operator): each answer is a 404 that carries none of the victim's data, and the database is
  * byte-for-byte unchanged afterwards.
  * Ids of objects the victim has none of (another feature's) get the victim's campaign id.
+ * The dashboard's pages get the same sweep through the attacker's signed-in browser session: every
+ * GET and POST route under /dashboard/o/:organizationId (read from the controllers' route metadata).
  */
 describe('tenant isolation: the cross-organization sweep', () => {
   let world: DonationWorld;
@@ -96,6 +101,54 @@ describe('tenant isolation: the cross-organization sweep', () => {
   const assertNoLeak = (res: request.Response) => {
     const text = res.text ?? '';
     for (const value of [...Object.values(ids), ...secrets]) expect(text).not.toContain(value);
+  };
+
+  /**
+   * Every dashboard route of an organization, read from the controllers' own route metadata (the pages are not
+   * in the OpenAPI document), so that a page is swept the day it is added.
+   */
+  const dashboardRoutes = (): { method: 'get' | 'post'; path: string }[] => {
+    const routes: { method: 'get' | 'post'; path: string }[] = [];
+    const join = (...parts: string[]) => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+    for (const module of app.get(ModulesContainer).values()) {
+      for (const wrapper of module.controllers.values()) {
+        const controller = wrapper.metatype as (new (...args: unknown[]) => unknown) | null;
+        if (!controller) continue;
+        const prefixes = [Reflect.getMetadata('path', controller) ?? ''].flat() as string[];
+        for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+          const handler = controller.prototype[name];
+          if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata('path', handler) === undefined) continue;
+          const method = Reflect.getMetadata('method', handler) as RequestMethod;
+          for (const prefix of prefixes) {
+            for (const sub of [Reflect.getMetadata('path', handler)].flat() as string[]) {
+              const path = join(prefix, sub);
+              if (!path.startsWith('/dashboard/o/:organizationId')) continue;
+              if (method !== RequestMethod.GET && method !== RequestMethod.POST) throw new Error(`dashboard routes are GET or POST: ${path}`);
+              routes.push({ method: method === RequestMethod.GET ? 'get' : 'post', path });
+            }
+          }
+        }
+      }
+    }
+    return routes;
+  };
+  // Ids in dashboard routes; names not listed (another page's objects) get the victim's campaign id.
+  const DASHBOARD_PARAMS: Record<string, () => string> = {
+    campaignId: () => ids.campaign, donationId: () => ids.donation, payoutId: () => ids.payout, membershipId: () => ids.membership,
+    memberId: () => ids.membership, invitationId: () => ids.invitation, apiKeyId: () => ids.apiKey, keyId: () => ids.apiKey,
+    action: () => 'publish', section: () => 'donations',
+  };
+  const dashboardUrl = (path: string, orgId: string) =>
+    path.replace(/:(\w+)/g, (_m, name: string) => (name === 'organizationId' ? orgId : (DASHBOARD_PARAMS[name] ?? (() => ids.campaign))()));
+  // Plausible form fields, so that a refusal cannot come from the form instead of the organization check.
+  const dashboardForm = (csrf: string) => ({
+    _csrf: csrf, version: '1', title: 'Pwned', name: 'Pwned', email: 'attacker@example.org', role: 'owner', amount: '1.00', reason: 'requested_by_customer',
+    purpose: 'Pwned', currency: 'usd', goal: '100', fundingModel: 'flexible', language: 'en', confirm: 'yes',
+  });
+  const attackerDashboard = async (): Promise<{ agent: DashboardAgent; csrf: string }> => {
+    const agent = await signInToDashboard(app.getHttpServer(), attacker.ownerEmail, attacker.ownerPassword);
+    const own = await agent.get(`/dashboard/o/${attacker.orgId}`).expect(200);
+    return { agent, csrf: csrfOf(own.text) };
   };
 
   const expectVictimPayoutUntouched = async () =>
@@ -217,5 +270,34 @@ describe('tenant isolation: the cross-organization sweep', () => {
     expect(malformed.body).toEqual(foreign.body);
     // unauthenticated: 401 before anything is looked up
     await http().get(`/api/v1/orgs/${victim.orgId}/campaigns`).expect(401);
+  });
+
+  it("the dashboard: every page of the victim's organization, and the victim's objects under the attacker's own, are 404 pages; nothing changes", async () => {
+    const routes = dashboardRoutes();
+    // the sections built so far must be among them (a broken metadata read would sweep nothing)
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
+      'get /dashboard/o/:organizationId', 'get /dashboard/o/:organizationId/campaigns', 'post /dashboard/o/:organizationId/campaigns/new',
+      'get /dashboard/o/:organizationId/campaigns/:campaignId', 'post /dashboard/o/:organizationId/campaigns/:campaignId/edit',
+      'post /dashboard/o/:organizationId/campaigns/:campaignId/:action',
+    ]));
+    const { agent, csrf } = await attackerDashboard();
+    const before = await snapshot();
+    const failures: string[] = [];
+    for (const route of routes) {
+      const urls = [dashboardUrl(route.path, victim.orgId)];
+      // object-level: the victim's ids under the attacker's own organization
+      if (/:(?!organizationId)\w+/.test(route.path)) urls.push(dashboardUrl(route.path, attacker.orgId));
+      for (const url of urls) {
+        if (url === `/dashboard/o/${attacker.orgId}/donations` || url === `/dashboard/o/${attacker.orgId}`) continue; // the attacker's own pages
+        const res = route.method === 'get' ? await agent.get(url) : await agent.post(url).type('form').send(dashboardForm(csrf));
+        if (res.status !== 404) failures.push(`${route.method.toUpperCase()} ${url} -> ${res.status}`);
+        expect(res.headers['content-type']).toMatch(/^text\/html/);
+        // the page may name its own address (the language switch comes back to it): the ids the attacker typed are no leak
+        assertNoLeak({ text: res.text.split(url).join('') } as request.Response);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+    await expectVictimPayoutUntouched();
   });
 });

@@ -14,7 +14,7 @@ import {
   closeOutStatus, CloseOutItemStatus, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems, tallyItems,
 } from './domain/closeout.js';
 import { DonationSyncService } from './donation-sync.service.js';
-import { CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
+import { CloseOutAttention, CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
 import { DonationRefund } from './persistence/donation.row.js';
 import { RefundsService } from './refunds.service.js';
 
@@ -121,6 +121,11 @@ export class CampaignCloseOutService {
    * For payouts: 409 `campaign_not_closed_out` for an all-or-nothing campaign whose close-out has
    * not decided to keep the money (it may still have to refund every gift).
    */
+  /** The organization's close-outs with failed refunds (the dashboard's "needs attention"). */
+  async withFailures(organizationId: string, limit = 20): Promise<CloseOutAttention[]> {
+    return this.closeouts.withFailures(organizationId, limit);
+  }
+
   async assertPayoutsAllowed(campaignId: string): Promise<void> {
     const gate = await this.closeouts.payoutGate(campaignId);
     if (!gate) throw new NotFoundError('Campaign');

@@ -16,6 +16,7 @@ export { refundableAmount, refundRefusal, reservedByRefunds, RESERVING_REFUND_ST
 export { donationAmount, type AmountRules, type DonationAmount } from './domain/donation-amount.js';
 export { CampaignCloseOutModule } from './closeout.module.js';
 export { CampaignCloseOutService, CLOSEOUT_REFUND_KEY, CLOSEOUT_ACTOR, CLOSEOUT_JOB_OPTIONS, closeOutJobId, type CloseOutProgress, type CloseOutItem, type CloseOutRun } from './campaign-closeout.service.js';
+export { type CloseOutAttention } from './persistence/closeout.repository.js';
 export {
   decideCloseOut, planGiftRefund, planItems, tallyItems, nextBatch, closeOutStatus, isDue, mayCloseOut, raisedTowardGoal, itemStatusForRefund, payoutsAllowed,
   type CloseOutDecision, type CloseOutReason, type CloseOutStatus, type CloseOutItemStatus, type CloseOutGift, type GiftRefundPlan, type ItemsTally, type PlannedItem,

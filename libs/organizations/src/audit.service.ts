@@ -13,6 +13,23 @@ export interface AuditRecord {
   details?: Record<string, unknown>;
 }
 
+/** Filters of an organization's audit log (all optional; `to` is exclusive). */
+export interface AuditFilter {
+  cursor?: string;
+  limit: number;
+  action?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** Someone who appears in an organization's audit log, with what names them (a user's e-mail, a key's name). */
+export interface AuditActor {
+  actor: string;
+  email: string | null;
+  apiKeyName: string | null;
+}
+
 export interface AuditPage {
   items: AuditLogEntry[];
   nextCursor: string | null;
@@ -37,15 +54,37 @@ export class AuditService {
   }
 
   /** Newest first, keyset-paginated on the sequence number. */
-  async list(organizationId: string, options: { cursor?: string; limit: number; action?: string }): Promise<AuditPage> {
+  async list(organizationId: string, options: AuditFilter): Promise<AuditPage> {
     const query = this.dataSource.getRepository(AuditLogEntry).createQueryBuilder('a')
       .where('a.organization_id = :organizationId', { organizationId })
       .orderBy('a.seq', 'DESC')
       .limit(options.limit + 1);
     if (options.cursor) query.andWhere('a.seq < :cursor', { cursor: options.cursor });
     if (options.action) query.andWhere('a.action = :action', { action: options.action });
+    if (options.actor) query.andWhere('a.actor = :actor', { actor: options.actor });
+    if (options.from) query.andWhere('a.created_at >= :from', { from: options.from });
+    if (options.to) query.andWhere('a.created_at < :to', { to: options.to });
     const rows = await query.getMany();
     const items = rows.slice(0, options.limit);
     return { items, nextCursor: rows.length > options.limit ? items[items.length - 1].seq.toString() : null };
+  }
+
+  /**
+   * Who and what appear in an organization's log (the choices of a filter): each actor with the e-mail
+   * of its user or the name of its API key (removed members and revoked keys included), and the actions.
+   */
+  async filterChoices(organizationId: string): Promise<{ actors: AuditActor[]; actions: string[] }> {
+    const [actors, actions]: [{ actor: string; email: string | null; api_key_name: string | null }[], { action: string }[]] = await Promise.all([
+      this.dataSource.query(
+        `SELECT a.actor, u.email, k.name AS api_key_name
+         FROM (SELECT DISTINCT actor FROM audit_log WHERE organization_id = $1) a
+         LEFT JOIN users u ON a.actor = 'user:' || u.id::text
+         LEFT JOIN api_keys k ON a.actor = 'api_key:' || k.id::text AND k.organization_id = $1
+         ORDER BY a.actor`,
+        [organizationId],
+      ),
+      this.dataSource.query(`SELECT DISTINCT action FROM audit_log WHERE organization_id = $1 ORDER BY action`, [organizationId]),
+    ]);
+    return { actors: actors.map((r) => ({ actor: r.actor, email: r.email, apiKeyName: r.api_key_name })), actions: actions.map((r) => r.action) };
   }
 }

@@ -18,7 +18,7 @@ export { renderAccountMail } from './domain/account-mail.js';
 export { OrganizationsService, type OrganizationWithRole } from './organizations.service.js';
 export { MembersService, type MemberView, type InvitationLookup, type InvitationStatus } from './members.service.js';
 export { ApiKeysService } from './api-keys.service.js';
-export { AuditService, type AuditRecord, type AuditPage } from './audit.service.js';
+export { AuditService, type AuditRecord, type AuditPage, type AuditFilter, type AuditActor } from './audit.service.js';
 export { RateLimiter, rateLimitKeyPrefix, AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type RateLimitRule, type TakenRateLimits } from './rate-limiter.js';
 export { RATE_LIMIT_POLICIES, onRedisFailure, type RateLimitClaim, type RateLimitName, type RateLimitPolicy } from './domain/rate-limits.js';
 export { ARGON2_OPTIONS } from './password-hasher.js';

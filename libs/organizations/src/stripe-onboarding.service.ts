@@ -38,15 +38,24 @@ export class StripeOnboardingService {
     return (await this.organizations.applyStripeAccountUpdate(account, new Date(0))) ?? organization;
   }
 
-  async createAccountLink(principal: Principal): Promise<{ url: string; expiresAt: Date }> {
+  /**
+   * A fresh onboarding link. Stripe sends the person back to `returnTo` (paths on this platform: the
+   * dashboard passes its own pages), by default the site's root with the organization in the query.
+   */
+  async createAccountLink(principal: Principal, returnTo?: { returnPath: string; refreshPath: string }): Promise<{ url: string; expiresAt: Date }> {
     const organization = await this.organizations.get(principal.organizationId);
     if (!organization.stripeAccountId) throw new ConflictError('stripe_account_missing', 'Create the Stripe account first');
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
+    // Only paths of this platform: never an address a caller could point elsewhere.
+    const path = (p: string) => {
+      if (!/^\/[A-Za-z0-9/_-]*$/.test(p)) throw new RangeError(`not a path of this platform: ${p}`);
+      return `${base}${p}`;
+    };
     const link = await this.call(() => this.stripe.createAccountLink({
       account: organization.stripeAccountId!,
       type: 'account_onboarding',
-      refresh_url: `${base}/?stripe_onboarding=refresh&org=${organization.id}`,
-      return_url: `${base}/?stripe_onboarding=return&org=${organization.id}`,
+      refresh_url: returnTo ? path(returnTo.refreshPath) : `${base}/?stripe_onboarding=refresh&org=${organization.id}`,
+      return_url: returnTo ? path(returnTo.returnPath) : `${base}/?stripe_onboarding=return&org=${organization.id}`,
     }));
     return { url: link.url, expiresAt: new Date(link.expires_at * 1000) };
   }

@@ -31,6 +31,11 @@ export class FundsService {
     return campaign;
   }
 
+  /** The organization's campaigns that can hold funds (not drafts), newest first, at most `limit`. */
+  async campaignsOf(organizationId: string, limit = 50): Promise<(CampaignRef & { status: string })[]> {
+    return this.repository.campaignsOf(organizationId, limit);
+  }
+
   async fundsFor(organizationId: string, campaignId: string): Promise<CampaignFunds> {
     const campaign = await this.campaignOf(organizationId, campaignId);
     await this.refreshAvailability(campaign.id);

@@ -13,5 +13,6 @@ export {
   type PayoutPlan, type PayoutChange, type PayoutState, type PayoutNoticeEvent, type TransferFact, type ReversalFact, type ReversalOutcome,
 } from './domain/payout-plans.js';
 export { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, payoutsPendingAccount } from './domain/payout-entries.js';
+export { payoutHistory, type PayoutHistoryFacts, type PayoutStep } from './domain/payout-history.js';
 export { type Payout } from './persistence/payout.row.js';
 export * from './dto/payout.dto.js';

@@ -145,9 +145,19 @@ export class PayoutsService {
     return this.payouts.listForCampaign(organizationId, campaignId);
   }
 
+  /** Every campaign's payouts of the organization, newest first (at most `limit`), with the campaign's title. */
+  async listForOrganization(organizationId: string, limit = 100): Promise<(Payout & { campaignTitle: string })[]> {
+    return this.payouts.listForOrganization(organizationId, limit);
+  }
+
   /** Operator queue: requests waiting for a decision, oldest first. */
   async awaitingApproval(): Promise<Payout[]> {
     return this.payouts.awaitingApproval();
+  }
+
+  /** The organization's payouts waiting for the operator (the dashboard's "needs attention"). */
+  async awaitingApprovalFor(organizationId: string, limit = 20): Promise<Payout[]> {
+    return this.payouts.awaitingApprovalFor(organizationId, limit);
   }
 
   async cancel(principal: Principal, payoutId: string): Promise<Payout> {

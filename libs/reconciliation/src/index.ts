@@ -6,6 +6,6 @@ export {
 export { ReconciliationModule } from './reconciliation.module.js';
 export { ReconciliationService, type RunOptions } from './reconciliation.service.js';
 export {
-  ReconciliationRepository, type ReconciliationRun, type StoredDifference, type RunTrigger, type RunStatus, type RunCounts,
+  ReconciliationRepository, type ReconciliationRun, type StoredDifference, type RunTrigger, type RunStatus, type RunCounts, type OpenDifferencesOfCampaign,
 } from './persistence/reconciliation.repository.js';
 export * from './dto/reconciliation.dto.js';

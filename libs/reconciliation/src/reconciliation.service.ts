@@ -6,7 +6,7 @@ import { TransactionRunner } from '@ataa/database';
 import { MetricsService } from '@ataa/observability';
 import { StripeGateway } from '@ataa/payments';
 import { movementsOf, planDifferences, reconcile, type BalanceTransactionLike, type StripeMovement } from './domain/reconcile.js';
-import { ReconciliationRepository, type ReconciliationRun, type RunTrigger } from './persistence/reconciliation.repository.js';
+import { ReconciliationRepository, type OpenDifferencesOfCampaign, type ReconciliationRun, type RunTrigger } from './persistence/reconciliation.repository.js';
 
 /** One run at a time across every API and worker process (a PostgreSQL advisory lock, per database). */
 const RUN_LOCK_KEY = 7_286_442_011;
@@ -40,6 +40,11 @@ export class ReconciliationService implements OnModuleInit {
   onModuleInit(): void {
     this.metrics.gauge('ataa_reconciliation_open_differences', 'Differences between the ledger and Stripe found by reconciliation and not resolved', () => this.repo.countOpen());
     this.metrics.gauge('ataa_reconciliation_charges_not_posted', 'Succeeded charges whose gift was not posted in the ledger within RECONCILIATION_POSTING_DEADLINE_SECONDS (open charge_not_posted differences)', () => this.repo.countOpen('charge_not_posted'));
+  }
+
+  /** Open differences about the organization's campaigns (the dashboard's "needs attention"). */
+  async openDifferencesFor(organizationId: string, limit = 20): Promise<OpenDifferencesOfCampaign[]> {
+    return this.repo.openForOrganization(organizationId, limit);
   }
 
   /** Runs once now; 409 `reconciliation_running` while another run holds the lock. */

@@ -18,7 +18,7 @@ export async function postDashboardForm(agent: DashboardAgent, formPath: string,
 }
 
 /** A signed-in dashboard agent (the sign-in form, as a person would). */
-export async function signInToDashboard(base: string, email: string, password: string): Promise<DashboardAgent> {
+export async function signInToDashboard(base: Parameters<typeof request.agent>[0], email: string, password: string): Promise<DashboardAgent> {
   const agent = request.agent(base);
   const res = await postDashboardForm(agent, '/dashboard/sign-in', '/dashboard/sign-in', { email, password });
   expect([email, res.status]).toEqual([email, 303]);

@@ -16,6 +16,7 @@ import { CAMPAIGN_ERRORS, CAMPAIGN_MESSAGES } from './campaign-messages.js';
 import { campaignFormOf, campaignInputOf, emptyCampaignForm, readCampaignForm, type CampaignFormValues, type FieldErrors } from './campaign-form.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
 import { DASHBOARD_MESSAGES, giftsCount } from './dashboard-messages.js';
+import { PAYOUT_MESSAGES } from './payout-messages.js';
 
 /** The API's role rules (CampaignsController): reads are any member's; create, edit and the lifecycle are owner/admin. */
 const MANAGE_ROLES: readonly Role[] = ['admin'];
@@ -153,6 +154,8 @@ export class DashboardCampaignsController {
       },
       suspended: campaign.suspendedAt ? fillIsolated(c.suspended, { reason: campaign.suspensionReason ?? '' }) : null,
       links: campaign.status === 'draft' ? null : { page: `/c/${slug}`, ledger: `/c/${slug}/ledger`, report: `/c/${slug}/report` },
+      // Close-out progress (DashboardCloseOutController) once a published campaign ended or was cancelled.
+      closeout: (campaign.status === 'ended' || campaign.status === 'cancelled') && campaign.publishedAt ? { href: `${base}/closeout`, label: PAYOUT_MESSAGES[page.language].closeoutLink } : null,
       canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`,
       editHref: canManage && isEditable(campaign.status) ? `${base}/edit` : null,
       actions: canManage ? availableActions(campaign.status).map((a) => ({ label: c.actions[a], href: `${base}/${a}`, key: a, danger: a === 'end' || a === 'cancel' })) : [],

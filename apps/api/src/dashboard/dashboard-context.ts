@@ -74,7 +74,9 @@ export function shellData(request: FastifyRequest, reply: FastifyReply, language
       t, language, otherLanguage: language === 'ar' ? 'en' : 'ar',
       csrfToken: issueCsrfToken(request, reply, '/dashboard'),
       next: safeNext(path),
-      user: options.anonymous ? null : user ? { email: user.email, signedInAs: fillIsolated(t.signedInAs, { email: user.email }), emailVerified: user.emailVerified } : null,
+      user: options.anonymous ? null : user ? {
+        email: user.email, signedInAs: fillIsolated(t.signedInAs, { email: user.email }), verifyBanner: fillIsolated(t.verifyBanner, { email: user.email }), emailVerified: user.emailVerified,
+      } : null,
       organization: organization ? { id: organization.id, name: organization.name, role: t.roles[organization.role] } : null,
       nav: organization ? ORGANIZATION_SECTIONS.map((s) => ({
         href: `${DASHBOARD_PATH}/o/${organization.id}${s.path}`, label: t[s.label], current: s.key === options.section,

@@ -3,21 +3,24 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, requireUserText, TEXT_LIMITS } from '@ataa/common';
 import { CampaignsService } from '@ataa/campaigns';
-import { DonationsQueryService } from '@ataa/donations';
+import { CampaignCloseOutService, DonationsQueryService } from '@ataa/donations';
+import { PayoutsService } from '@ataa/payouts';
+import { ReconciliationService } from '@ataa/reconciliation';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { OrganizationsService, type PageUser } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { barChart, dailySeries, periodStarts, seriesStart } from './dashboard-chart.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, ORGANIZATION_SECTIONS, toRefusal, type PageRequest } from './dashboard-context.js';
-import { DASHBOARD_MESSAGES, giftsCount } from './dashboard-messages.js';
+import { DASHBOARD_MESSAGES, differencesCount, failedRefundsCount, giftsCount } from './dashboard-messages.js';
 
 const ATTENTION_DAYS = 14;
 
 /**
  * The dashboard's entry, organizations and an organization's home. Every organization page checks
  * membership first (DashboardContext.membership: another organization's page is 404); the figures
- * come from the owning libs (DonationsQueryService.organizationSummary, CampaignsService.endingSoon).
+ * come from the owning libs (DonationsQueryService.organizationSummary, CampaignsService.endingSoon, and for
+ * "needs attention" CampaignCloseOutService, PayoutsService and ReconciliationService).
  */
 @ApiExcludeController()
 @Controller('dashboard')
@@ -27,6 +30,9 @@ export class DashboardHomeController {
     private readonly organizations: OrganizationsService,
     private readonly donations: DonationsQueryService,
     private readonly campaigns: CampaignsService,
+    private readonly closeOuts: CampaignCloseOutService,
+    private readonly payouts: PayoutsService,
+    private readonly reconciliation: ReconciliationService,
   ) {}
 
   /** Where a visitor lands: sign-in, creating a first organization, its home, or the list of them. */
@@ -90,10 +96,14 @@ export class DashboardHomeController {
     const locale = localeFor(page.language);
     const now = new Date();
     const { weekStart, monthStart } = periodStarts(now);
-    const [summary, ending] = await Promise.all([
+    const [summary, ending, closeOutFailures, awaitingApproval, differences] = await Promise.all([
       this.donations.organizationSummary(organization.id, { weekStart, monthStart, dailyFrom: seriesStart(now) }),
       this.campaigns.endingSoon(organization.id, now, new Date(now.getTime() + ATTENTION_DAYS * 86_400_000)),
+      this.closeOuts.withFailures(organization.id),
+      this.payouts.awaitingApprovalFor(organization.id),
+      this.reconciliation.openDifferencesFor(organization.id),
     ]);
+    const campaignPage = (campaignId: string) => `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaignId}`;
     const series = dailySeries(summary.daily, now);
     const chart = barChart(series);
     const dayFormat = new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', timeZone: 'UTC' });
@@ -120,10 +130,20 @@ export class DashboardHomeController {
         lastDay: dayFormat.format(new Date(`${series[series.length - 1].day}T00:00:00Z`)),
         rows: series.filter((d) => d.gifts > 0).map((d) => ({ day: longDate.format(new Date(`${d.day}T00:00:00Z`)), iso: d.day, gifts: number.format(d.gifts) })),
       },
-      attention: ending.map((c) => ({
-        title: c.title, href: `/c/${encodeURIComponent(c.slug)}`,
-        ends: t.endingSoon.replace('{date}', longDate.format(c.endsAt!)), endsIso: c.endsAt!.toISOString(),
-      })),
+      // What someone should look at: refunds that failed in a close-out, payouts waiting for the operator,
+      // differences reconciliation found with Stripe, and campaigns about to end.
+      attention: [
+        ...closeOutFailures.map((c) => ({ kind: 'closeout-failed', title: c.title, href: campaignPage(c.campaignId), detail: failedRefundsCount(page.language, c.failed, locale) })),
+        ...awaitingApproval.map((p) => ({
+          kind: 'payout-awaiting-approval', title: t.payoutAwaitsApproval.replace('{amount}', formatMoney(p.amount, p.currency, locale)),
+          href: `${DASHBOARD_PATH}/o/${organization.id}/payouts`, detail: null,
+        })),
+        ...differences.map((d) => ({ kind: 'reconciliation-differences', title: d.title, href: campaignPage(d.campaignId), detail: differencesCount(page.language, d.differences, locale) })),
+        ...ending.map((c) => ({
+          kind: 'ending-soon', title: c.title, href: `/c/${encodeURIComponent(c.slug)}`,
+          detail: t.endingSoon.replace('{date}', longDate.format(c.endsAt!)), iso: c.endsAt!.toISOString(),
+        })),
+      ],
     });
   }
 

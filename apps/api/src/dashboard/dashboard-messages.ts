@@ -41,7 +41,7 @@ export const DASHBOARD_MESSAGES = {
     donorsTitle: 'Donors', giftsTitle: 'Gifts',
     chartTitle: 'Gifts per day, last 30 days', chartDesc: '{total} gifts in the last 30 days; the most in one day: {max}.',
     chartTableSummary: 'Gifts per day (table)', day: 'Day', gifts: 'Gifts',
-    attentionTitle: 'Needs attention', endingSoon: 'Ends {date}', nothingNeedsAttention: 'Nothing needs your attention.',
+    attentionTitle: 'Needs attention', endingSoon: 'Ends {date}', nothingNeedsAttention: 'Nothing needs your attention.', payoutAwaitsApproval: 'A payout of {amount} awaits the platform’s approval',
     campaignPage: 'Public page',
     comingSoonTitle: '{page}: coming soon', comingSoonLead: 'This part of the dashboard is not built yet. Everything it will offer can already be done through the API.',
     // errors
@@ -80,7 +80,7 @@ export const DASHBOARD_MESSAGES = {
     donorsTitle: 'المتبرعون', giftsTitle: 'التبرعات',
     chartTitle: 'التبرعات يوميًا، آخر 30 يومًا', chartDesc: '{total} في آخر 30 يومًا؛ أكثرها في يوم واحد: {max}.',
     chartTableSummary: 'التبرعات يوميًا (جدول)', day: 'اليوم', gifts: 'التبرعات',
-    attentionTitle: 'بحاجة إلى انتباهك', endingSoon: 'تنتهي في {date}', nothingNeedsAttention: 'لا شيء يحتاج إلى انتباهك.',
+    attentionTitle: 'بحاجة إلى انتباهك', endingSoon: 'تنتهي في {date}', nothingNeedsAttention: 'لا شيء يحتاج إلى انتباهك.', payoutAwaitsApproval: 'دفعة بقيمة {amount} بانتظار موافقة المنصة',
     campaignPage: 'الصفحة العامة',
     comingSoonTitle: '{page}: قريبًا', comingSoonLead: 'لم يُبنَ هذا الجزء من اللوحة بعد. كل ما سيتيحه ممكن الآن عبر واجهة البرمجة.',
     notFoundTitle: 'الصفحة غير موجودة', notFound: 'لا توجد صفحة كهذه، أو ليس لديك صلاحية الوصول إليها.',
@@ -129,13 +129,31 @@ export const DASHBOARD_ERRORS: Record<DashboardLanguage, Record<string, string>>
 };
 
 /** "3 gifts" with the language's plural forms (Arabic has six: zero, one, two, few, many, other). */
-const GIFT_FORMS: Record<DashboardLanguage, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }> = {
+const GIFT_FORMS: PluralForms = {
   en: { one: '{n} gift', other: '{n} gifts' },
   ar: { zero: 'لا تبرعات', one: 'تبرع واحد', two: 'تبرعان', few: '{n} تبرعات', many: '{n} تبرعًا', other: '{n} تبرع' },
 };
 
-export function giftsCount(language: DashboardLanguage, n: number, locale: string): string {
+type PluralForms = Record<DashboardLanguage, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }>;
+
+/** Refunds of a close-out that failed (home: needs attention). */
+const FAILED_REFUND_FORMS: PluralForms = {
+  en: { one: '{n} refund failed in its close-out', other: '{n} refunds failed in its close-out' },
+  ar: { one: 'فشل استرداد واحد في إغلاقها', two: 'فشل استردادان في إغلاقها', few: 'فشلت {n} عمليات استرداد في إغلاقها', many: 'فشلت {n} عملية استرداد في إغلاقها', other: 'فشلت {n} عملية استرداد في إغلاقها' },
+};
+
+/** Open reconciliation differences of a campaign (home: needs attention). */
+const DIFFERENCE_FORMS: PluralForms = {
+  en: { one: '{n} open difference between the ledger and Stripe', other: '{n} open differences between the ledger and Stripe' },
+  ar: { one: 'فرق واحد مفتوح بين السجل وStripe', two: 'فرقان مفتوحان بين السجل وStripe', few: '{n} فروق مفتوحة بين السجل وStripe', many: '{n} فرقًا مفتوحًا بين السجل وStripe', other: '{n} فرق مفتوح بين السجل وStripe' },
+};
+
+function plural(forms: PluralForms, language: DashboardLanguage, n: number, locale: string): string {
   const rule = new Intl.PluralRules(language).select(n);
-  const form = GIFT_FORMS[language][rule] ?? GIFT_FORMS[language].other;
+  const form = forms[language][rule] ?? forms[language].other;
   return form.replace('{n}', new Intl.NumberFormat(locale).format(n));
 }
+
+export const giftsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(GIFT_FORMS, language, n, locale);
+export const failedRefundsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(FAILED_REFUND_FORMS, language, n, locale);
+export const differencesCount = (language: DashboardLanguage, n: number, locale: string): string => plural(DIFFERENCE_FORMS, language, n, locale);

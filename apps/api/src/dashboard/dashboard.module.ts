@@ -4,16 +4,24 @@ import { CampaignCloseOutModule, DonationsModule } from '@ataa/donations';
 import { LedgerModule } from '@ataa/ledger';
 import { NotificationsModule } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
+import { PayoutsModule } from '@ataa/payouts';
+import { ReconciliationModule } from '@ataa/reconciliation';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
+import { DashboardCloseOutController } from './dashboard-closeout.controller.js';
 import { DashboardDonationsController } from './dashboard-donations.controller.js';
 import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
+import { DashboardTeamController } from './dashboard-team.controller.js';
+import { DashboardPayoutsController } from './dashboard-payouts.controller.js';
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
-  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, NotificationsModule],
-  controllers: [DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardDonationsController],
+  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule],
+  controllers: [
+    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController,
+    DashboardDonationsController,
+  ],
   providers: [DashboardContext],
 })
 export class DashboardModule {}

@@ -67,6 +67,13 @@ const toItem = (r: Record<string, any>): CloseOutItem => ({
   donationId: r.donation_id, seq: r.seq, amount: BigInt(r.amount), status: r.status, refundId: r.refund_id, attempts: r.attempts, lastError: r.last_error,
 });
 
+/** A close-out whose refunds partly failed. */
+export interface CloseOutAttention {
+  campaignId: string;
+  title: string;
+  failed: number;
+}
+
 /**
  * The close-out's rows: `campaign_closeouts` (the decision and counters), `campaign_closeout_items`
  * (one per gift to refund or skip), and what it reads of campaigns, gifts and refund requests to
@@ -112,6 +119,15 @@ export class CloseOutRepository {
   async findForOrganization(organizationId: string, campaignId: string): Promise<CloseOutProgress | null> {
     const [row] = await this.dataSource.query(`SELECT * FROM campaign_closeouts WHERE campaign_id = $1 AND organization_id = $2`, [campaignId, organizationId]);
     return row ? toProgress(row) : null;
+  }
+
+  /** The organization's close-outs with refunds that failed (they need someone to look), newest first. */
+  async withFailures(organizationId: string, limit: number): Promise<CloseOutAttention[]> {
+    const rows = await this.dataSource.query(
+      `SELECT o.campaign_id, c.title, o.failed FROM campaign_closeouts o JOIN campaigns c ON c.id = o.campaign_id
+        WHERE o.organization_id = $1 AND o.failed > 0 ORDER BY o.updated_at DESC LIMIT $2`, [organizationId, limit],
+    );
+    return rows.map((r: { campaign_id: string; title: string; failed: number }) => ({ campaignId: r.campaign_id, title: r.title, failed: Number(r.failed) }));
   }
 
   /** Whether payouts may go ahead: the campaign's funding model and status, and its close-out decision if any. */

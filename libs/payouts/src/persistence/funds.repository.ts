@@ -51,6 +51,19 @@ export class FundsRepository {
     return row ? { id: row.id, organizationId: row.organization_id, currency: row.currency, title: row.title } : null;
   }
 
+  /**
+   * The organization's campaigns that can hold funds (every one but drafts: a draft never took a
+   * gift), newest first, at most `limit`.
+   */
+  async campaignsOf(organizationId: string, limit: number): Promise<(CampaignRef & { status: string })[]> {
+    const rows: { id: string; organization_id: string; currency: string; title: string; status: string }[] = await this.dataSource.query(
+      `SELECT id, organization_id, currency, title, status FROM campaigns WHERE organization_id = $1 AND status <> 'draft'
+       ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [organizationId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, currency: r.currency, title: r.title, status: r.status }));
+  }
+
   /** Any campaign by id (the organization and currency its funds row is created with). */
   async campaign(campaignId: string): Promise<{ organizationId: string; currency: string } | null> {
     const [row] = await this.dataSource.query(`SELECT organization_id, currency FROM campaigns WHERE id = $1`, [campaignId]);

@@ -65,9 +65,26 @@ export class PayoutRepository {
     return rows.map(toPayout);
   }
 
+  /** The organization's payouts, newest first, with their campaign's title. */
+  async listForOrganization(organizationId: string, limit: number): Promise<(Payout & { campaignTitle: string })[]> {
+    const rows = await this.dataSource.query(
+      `SELECT p.*, c.title AS campaign_title FROM payouts p JOIN campaigns c ON c.id = p.campaign_id
+       WHERE p.organization_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2`, [organizationId, limit],
+    );
+    return rows.map((r: Record<string, any>) => ({ ...toPayout(r), campaignTitle: r.campaign_title as string }));
+  }
+
   /** Operator queue: requests waiting for a decision, oldest first. */
   async awaitingApproval(): Promise<Payout[]> {
     const rows = await this.dataSource.query(`SELECT * FROM payouts WHERE status = 'pending_approval' ORDER BY created_at LIMIT 200`);
+    return rows.map(toPayout);
+  }
+
+  /** One organization's requests waiting for the operator's decision, oldest first. */
+  async awaitingApprovalFor(organizationId: string, limit: number): Promise<Payout[]> {
+    const rows = await this.dataSource.query(
+      `SELECT * FROM payouts WHERE organization_id = $1 AND status = 'pending_approval' ORDER BY created_at LIMIT $2`, [organizationId, limit],
+    );
     return rows.map(toPayout);
   }
 

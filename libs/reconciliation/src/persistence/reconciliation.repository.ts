@@ -68,6 +68,13 @@ const toDifference = (r: Record<string, any>): StoredDifference => ({
 });
 
 /** Runs, differences, and the ledger read the way reconciliation needs it (plain SQL). */
+/** A campaign with open reconciliation differences. */
+export interface OpenDifferencesOfCampaign {
+  campaignId: string;
+  title: string;
+  differences: number;
+}
+
 @Injectable()
 export class ReconciliationRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -120,6 +127,15 @@ export class ReconciliationRepository {
       `SELECT * FROM reconciliation_differences WHERE resolved_at IS NULL ORDER BY occurred_at, key LIMIT $1`, [limit],
     );
     return rows.map(toDifference);
+  }
+
+  /** Open differences about one organization's campaigns, counted per campaign. */
+  async openForOrganization(organizationId: string, limit: number): Promise<OpenDifferencesOfCampaign[]> {
+    const rows = await this.dataSource.query(
+      `SELECT d.campaign_id, c.title, count(*)::int AS n FROM reconciliation_differences d JOIN campaigns c ON c.id = d.campaign_id
+        WHERE d.resolved_at IS NULL AND c.organization_id = $1 GROUP BY d.campaign_id, c.title ORDER BY min(d.first_seen_at) LIMIT $2`, [organizationId, limit],
+    );
+    return rows.map((r: { campaign_id: string; title: string; n: number }) => ({ campaignId: r.campaign_id, title: r.title, differences: r.n }));
   }
 
   async countOpen(kind?: Difference['kind']): Promise<number> {
