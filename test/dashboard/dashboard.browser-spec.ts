@@ -130,8 +130,8 @@ describe('dashboard (headless Chromium; pages without any script)', () => {
     expect((await page.request.get(`${base}${publicPage}`)).status()).toBe(200);
 
     await Promise.all([page.waitForNavigation(), page.click('nav a[href$="/donations"]')]);
-    expect(await page.locator('[data-testid=coming-soon]').count()).toBe(1);
-    await check(page, language, 'donations-coming-soon');
+    expect(await page.locator('[data-testid=no-donations]').count()).toBe(1);
+    await check(page, language, 'donations-empty');
 
     await page.goto(`${base}/dashboard/no-such-page`);
     await check(page, language, 'not-found');

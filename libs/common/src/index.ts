@@ -10,3 +10,4 @@ export { repoRoot } from './startup/repo-root.js';
 export { FreshReads } from './concurrency/fresh-reads.js';
 export * from './text/text-policy.js';
 export { UserText } from './text/user-text.decorator.js';
+export { csvText } from './text/csv-text.js';

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '@ataa/common';
+import { LedgerService, type JournalEntryWithPostings } from '@ataa/ledger';
+import { StripeEventInbox, type InboxEventSummary } from '@ataa/payments';
+import { PublicLedgerService } from '@ataa/transparency';
+import { donationCsvHeader, donationCsvLine } from './domain/donation-csv.js';
 import { DonationStatus } from './domain/donation-status.js';
+import { CampaignReader, type OrganizationCampaign } from './persistence/campaign-reader.js';
 import { Donation, DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
 
 export interface DonationListFilter {
@@ -10,9 +15,44 @@ export interface DonationListFilter {
   status?: DonationStatus[];
   createdFrom?: Date;
   createdTo?: Date;
+  /** Only anonymous gifts (true) or only named ones (false). */
+  anonymous?: boolean;
+  /** With `amountMin` / `amountMax`: the gifts in this currency whose amount charged lies in the range (minor units, inclusive). */
+  currency?: string;
+  amountMin?: bigint;
+  amountMax?: bigint;
   cursor?: string;
   limit: number;
 }
+
+export interface DonationDispute {
+  stripeDisputeId: string;
+  amount: bigint;
+  status: string;
+  outcome: string | null;
+  reason: string | null;
+  createdAt: Date;
+}
+
+/** A journal entry of the gift and where the public log shows it (null: an entry the public never sees, e.g. the platform's own accounts). */
+export interface DonationLedgerEntry extends JournalEntryWithPostings {
+  publicIndex: number | null;
+}
+
+/** Everything recorded about one gift: the dashboard's gift page. */
+export interface DonationHistory {
+  donation: Donation;
+  refunds: DonationRefund[];
+  disputes: DonationDispute[];
+  /** The Stripe events about its session, payment intent, charge, refunds and disputes, as the inbox recorded them. */
+  events: InboxEventSummary[];
+  entries: DonationLedgerEntry[];
+  campaign: OrganizationCampaign | null;
+}
+
+/** Gifts per page while the CSV is streamed (keyset pages of the list's own query). */
+const CSV_PAGE = 500;
+const CAMPAIGNS_LIMIT = 500;
 
 export interface PublicGift {
   displayName: string | null;
@@ -60,7 +100,13 @@ export interface OrganizationSummary {
 
 @Injectable()
 export class DonationsQueryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly campaigns: CampaignReader,
+    private readonly ledger: LedgerService,
+    private readonly inbox: StripeEventInbox,
+    private readonly publicLedger: PublicLedgerService,
+  ) {}
 
   async list(filter: DonationListFilter): Promise<{ items: Donation[]; nextCursor: string | null }> {
     const where = ['organization_id = $1'];
@@ -73,6 +119,10 @@ export class DonationsQueryService {
     if (filter.status?.length) add('status = ANY(?)', filter.status);
     if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
     if (filter.createdTo) add('created_at < ?', filter.createdTo);
+    if (filter.anonymous !== undefined) add('anonymous = ?', filter.anonymous);
+    if (filter.currency) add('currency = ?', filter.currency);
+    if (filter.amountMin !== undefined) add('amount >= ?', filter.amountMin.toString());
+    if (filter.amountMax !== undefined) add('amount <= ?', filter.amountMax.toString());
     if (filter.cursor) {
       const [at, id] = decodeCursor(filter.cursor);
       params.push(at, id);
@@ -92,6 +142,54 @@ export class DonationsQueryService {
     if (!row) throw new NotFoundError('Donation');
     const refunds = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE donation_id = $1 ORDER BY created_at`, [donationId]);
     return { donation: toDonation(row), refunds: refunds.map(toRefund) };
+  }
+
+  /** The organization's campaigns (most recent first): what the dashboard's donation filter offers. */
+  async campaignsOf(organizationId: string): Promise<OrganizationCampaign[]> {
+    return this.campaigns.listForOrganization(organizationId, CAMPAIGNS_LIMIT);
+  }
+
+  /**
+   * One gift of the organization with everything recorded about it: refunds, disputes, the Stripe
+   * events about its objects, its journal entries with their postings and public log index.
+   * Another organization's gift, or a bad id, is 404.
+   */
+  async history(organizationId: string, donationId: string): Promise<DonationHistory> {
+    const { donation, refunds } = await this.get(organizationId, donationId);
+    const disputes: Record<string, any>[] = await this.dataSource.query(
+      `SELECT stripe_dispute_id, amount::text, status, outcome, reason, created_at FROM donation_disputes WHERE donation_id = $1 ORDER BY created_at`, [donation.id],
+    );
+    const objects = [donation.stripeCheckoutSessionId, donation.stripePaymentIntentId, donation.stripeChargeId, ...refunds.map((r) => r.stripeRefundId), ...disputes.map((d) => d.stripe_dispute_id)]
+      .filter((id): id is string => typeof id === 'string');
+    const [events, journal, campaign] = await Promise.all([
+      this.inbox.eventsForObjects(objects),
+      this.ledger.entriesForDonation(donation.campaignId, donation.id),
+      this.campaigns.findById(donation.campaignId),
+    ]);
+    const leaves = await this.publicLedger.leavesForEntries(donation.campaignId, journal.map((e) => e.id));
+    const indexOf = new Map(leaves.map((l) => [l.sourceRef, l.index]));
+    return {
+      donation, refunds, events,
+      disputes: disputes.map((d) => ({ stripeDisputeId: d.stripe_dispute_id, amount: BigInt(d.amount), status: d.status, outcome: d.outcome, reason: d.reason, createdAt: d.created_at })),
+      entries: journal.map((e) => ({ ...e, publicIndex: indexOf.get(e.id) ?? null })),
+      campaign: campaign ? { id: campaign.id, slug: campaign.slug, title: campaign.title, currency: campaign.currency, status: campaign.status } : null,
+    };
+  }
+
+  /**
+   * The filtered gifts as CSV (domain/donation-csv.ts: minor units, formula-guarded text), newest
+   * first, streamed page by page through the list's own keyset query: memory stays one page deep
+   * however many gifts there are.
+   */
+  async *csv(filter: Omit<DonationListFilter, 'cursor' | 'limit'>): AsyncGenerator<string> {
+    const titles = new Map((await this.campaignsOf(filter.organizationId)).map((c) => [c.id, c.title]));
+    yield donationCsvHeader();
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ ...filter, cursor, limit: CSV_PAGE });
+      yield page.items.map((d) => donationCsvLine({ ...d, campaignTitle: titles.get(d.campaignId) ?? null })).join('');
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
   }
 
   /** For the thank-you page: the gift's status as the webhooks recorded it, scoped to the campaign. */

@@ -4,11 +4,15 @@ export { DonationSyncService, type StripeSnapshot } from './donation-sync.servic
 export { PendingFeesService, FEE_SWEEP, feeFacts, type FeeSweepResult } from './pending-fees.service.js';
 export { RefundsService, type RefundRequest } from './refunds.service.js';
 export { FundsRecoveryRegistry, type FundsRecovery } from './funds-recovery.js';
-export { DonationsQueryService, type DonationListFilter, type PublicGift, type OrganizationSummary, type OrganizationTotals } from './donations-query.service.js';
+export {
+  DonationsQueryService, type DonationListFilter, type PublicGift, type OrganizationSummary, type OrganizationTotals, type DonationHistory, type DonationDispute, type DonationLedgerEntry,
+} from './donations-query.service.js';
+export { donationCsvHeader, donationCsvLine, DONATION_CSV_COLUMNS, type DonationCsvRow } from './domain/donation-csv.js';
 export { DonationReceiptDataSource } from './donation-receipt-data.source.js';
-export { CampaignReader, assertAcceptsDonations, type CampaignPageHead, type DonationCampaign } from './persistence/campaign-reader.js';
+export { CampaignReader, assertAcceptsDonations, type CampaignPageHead, type DonationCampaign, type OrganizationCampaign } from './persistence/campaign-reader.js';
 export { type Donation, type DonationRefund } from './persistence/donation.row.js';
 export { DONATION_STATUSES, settledStatus, isSettled, nextUnsettledStatus, disputeOutcome, type DonationStatus } from './domain/donation-status.js';
+export { refundableAmount, refundRefusal, reservedByRefunds, RESERVING_REFUND_STATUSES, type NotRefundable, type RefundableFacts } from './domain/refundable.js';
 export { donationAmount, type AmountRules, type DonationAmount } from './domain/donation-amount.js';
 export { CampaignCloseOutModule } from './closeout.module.js';
 export { CampaignCloseOutService, CLOSEOUT_REFUND_KEY, CLOSEOUT_ACTOR, CLOSEOUT_JOB_OPTIONS, closeOutJobId, type CloseOutProgress, type CloseOutItem, type CloseOutRun } from './campaign-closeout.service.js';

@@ -7,7 +7,7 @@ import { TransactionRunner } from '@ataa/database';
 import { platformFeeRefundShare } from '@ataa/ledger';
 import { AuditService } from '@ataa/organizations';
 import { StripeGateway } from '@ataa/payments';
-import { isSettled } from './domain/donation-status.js';
+import { refundableAmount, refundRefusal, RESERVING_REFUND_STATUSES } from './domain/refundable.js';
 import { DonationSyncService } from './donation-sync.service.js';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
@@ -49,12 +49,14 @@ export class RefundsService {
       const [again] = await m.query(`SELECT * FROM donation_refunds WHERE id = $1`, [requestId]);
       if (again) return { refund: toRefund(again), replay: true };
       const d = toDonation(row);
-      if (!isSettled(d.status) || !d.stripeChargeId) throw new ConflictError('donation_not_refundable', 'Only a settled donation can be refunded');
-      if (d.status === 'disputed' || d.status === 'dispute_lost') throw new ConflictError('donation_disputed', 'A disputed donation cannot be refunded');
       const [{ reserved }] = await m.query(
-        `SELECT coalesce(sum(amount), 0)::text AS reserved FROM donation_refunds WHERE donation_id = $1 AND status IN ('requested', 'pending')`, [d.id],
+        `SELECT coalesce(sum(amount), 0)::text AS reserved FROM donation_refunds WHERE donation_id = $1 AND status = ANY($2::text[])`, [d.id, RESERVING_REFUND_STATUSES],
       );
-      const remaining = d.amount - d.refundedAmount - d.disputedAmount - BigInt(reserved);
+      // One rule with the dashboard's refund page (domain/refundable.ts), checked again here under the row lock.
+      const refusal = refundRefusal(d, BigInt(reserved));
+      if (refusal === 'donation_not_refundable') throw new ConflictError('donation_not_refundable', 'Only a settled donation can be refunded');
+      if (refusal === 'donation_disputed') throw new ConflictError('donation_disputed', 'A disputed donation cannot be refunded');
+      const remaining = refundableAmount(d, BigInt(reserved));
       const amount = request.amount ?? remaining;
       if (amount <= 0n) throw new ConflictError('nothing_to_refund', 'Nothing remains to be refunded');
       if (amount > remaining) {

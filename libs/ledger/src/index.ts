@@ -1,5 +1,5 @@
 export { LedgerModule } from './ledger.module.js';
-export { LedgerService, LedgerCurrencyMismatchError, type JournalEntry, type PostResult, type CampaignTotals } from './ledger.service.js';
+export { LedgerService, LedgerCurrencyMismatchError, type JournalEntry, type JournalEntryWithPostings, type PostResult, type CampaignTotals } from './ledger.service.js';
 export { LedgerWriter, type MoneyPlan, type PlannedEntry, type RecordedEntry } from './ledger-writer.js';
 export { auditLedger } from './ledger-audit.js';
 export {

@@ -17,6 +17,11 @@ export interface JournalEntry {
   metadata: Record<string, unknown>;
 }
 
+/** A journal entry with its postings (signed minor units: debit > 0, credit < 0). */
+export interface JournalEntryWithPostings extends JournalEntry {
+  postings: { account: string; currency: string; amount: bigint }[];
+}
+
 export interface PostResult {
   entry: JournalEntry;
   /** False when this (source id, kind) was already posted: nothing was written. */
@@ -249,6 +254,24 @@ export class LedgerService {
     const n = (v: string | null) => BigInt(v ?? '0');
     for (const row of rows) result.set(row.campaign_id, { kept: n(row.raised) - n(row.refunded) - n(row.disputed), donationsCount: Number(row.donations_count ?? 0) });
     return result;
+  }
+
+  /** A gift's journal entries (every fact planned for it carries `donation_id` in its metadata), oldest first, with their postings. */
+  async entriesForDonation(campaignId: string, donationId: string, manager: EntityManager = this.dataSource.manager): Promise<JournalEntryWithPostings[]> {
+    const rows: (EntryRow & { account_code: string; posting_currency: string; amount: string })[] = await manager.query(
+      `SELECT e.*, p.account_code, p.currency AS posting_currency, p.amount::text AS amount
+         FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+        WHERE e.campaign_id = $1 AND e.metadata->>'donation_id' = $2
+        ORDER BY e.seq, p.id`,
+      [campaignId, donationId],
+    );
+    const entries = new Map<string, JournalEntryWithPostings>();
+    for (const r of rows) {
+      const entry = entries.get(r.id) ?? { ...toEntry(r), postings: [] };
+      entry.postings.push({ account: r.account_code, currency: r.posting_currency, amount: BigInt(r.amount) });
+      entries.set(r.id, entry);
+    }
+    return [...entries.values()];
   }
 
   async entriesForSource(sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<JournalEntry[]> {

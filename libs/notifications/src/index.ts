@@ -19,7 +19,7 @@ export {
   type DeliveryOutcome,
   type NotificationsOptions,
 } from './receipts/receipt-delivery.service.js';
-export { ReceiptsService, type ReceiptSummary } from './receipts/receipts.service.js';
+export { ReceiptsService, type ReceiptSummary, type QueuedDonorMessage } from './receipts/receipts.service.js';
 export { NotificationsRepository, type OutboxKind, type OutboxRow, type ReceiptRow } from './persistence/notifications.repository.js';
 export { MAILER, type Mailer, type OutgoingMail } from './mail/mailer.port.js';
 export { SmtpMailer } from './mail/smtp-mailer.js';

@@ -3,5 +3,5 @@
 export { createStripeClient, STRIPE_API_VERSION, STRIPE_MAX_NETWORK_RETRIES, type StripeClientOverrides } from './stripe-client.factory.js';
 export { isNoSuchResource, isStripeError, StripeGateway } from './gateway/stripe-gateway.js';
 export { PaymentsModule } from './payments.module.js';
-export { StripeEventsModule } from './stripe-events.module.js'; export { StripeWebhookVerifier, WebhookSignatureError, WEBHOOK_TOLERANCE_SECONDS } from './webhooks/stripe-webhook-verifier.js'; export { StripeEventInbox, type InboxEvent, type FailedAttempt, type DeadLetterPage } from './inbox/stripe-event-inbox.js'; export { StripeEventDispatcher, type StripeEventHandler, type HandlerOutcome } from './inbox/stripe-event-dispatcher.js';
+export { StripeEventsModule } from './stripe-events.module.js'; export { StripeWebhookVerifier, WebhookSignatureError, WEBHOOK_TOLERANCE_SECONDS } from './webhooks/stripe-webhook-verifier.js'; export { StripeEventInbox, type InboxEvent, type InboxEventSummary, type FailedAttempt, type DeadLetterPage } from './inbox/stripe-event-inbox.js'; export { StripeEventDispatcher, type StripeEventHandler, type HandlerOutcome } from './inbox/stripe-event-dispatcher.js';
 export * from './dto/stripe-event.dto.js';

@@ -109,6 +109,11 @@ export class PublicLedgerService {
     };
   }
 
+  /** Where these journal entries (their ids) stand in a campaign's public log: the dashboard's gift page links each to its proof. */
+  async leavesForEntries(campaignId: string, entryIds: readonly string[]): Promise<{ sourceRef: string; index: number; kind: string }[]> {
+    return this.repository.entriesForSources(campaignId, entryIds);
+  }
+
   /**
    * One page by keyset, in one read. Reads one row more than the page to know whether there is more
    * in the direction read; with a cursor, the same read says whether anything lies behind it.

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError, requireUserText, TEXT_LIMITS } from '@ataa/common';
+import { requireUserText, TEXT_LIMITS } from '@ataa/common';
 import { CampaignsService } from '@ataa/campaigns';
 import { CampaignCloseOutService, DonationsQueryService } from '@ataa/donations';
 import { PayoutsService } from '@ataa/payouts';
@@ -11,7 +11,7 @@ import { OrganizationsService, type PageUser } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { barChart, dailySeries, periodStarts, seriesStart } from './dashboard-chart.js';
-import { DASHBOARD_PATH, DashboardContext, FormRefusal, ORGANIZATION_SECTIONS, toRefusal, type PageRequest } from './dashboard-context.js';
+import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type PageRequest } from './dashboard-context.js';
 import { DASHBOARD_MESSAGES, differencesCount, failedRefundsCount, giftsCount } from './dashboard-messages.js';
 
 const ATTENTION_DAYS = 14;
@@ -145,19 +145,6 @@ export class DashboardHomeController {
         })),
       ],
     });
-  }
-
-  /** The sections not built yet: an honest page in the dashboard's style (membership checked like every page). */
-  @Get('o/:organizationId/:section')
-  async section(@Param('organizationId') organizationId: string, @Param('section') sectionKey: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const page = await this.pages.page(request, reply);
-    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
-    const organization = await this.pages.membership(page.user, organizationId);
-    const section = ORGANIZATION_SECTIONS.find((s) => s.key === sectionKey && s.key !== 'home');
-    if (!section) throw new NotFoundError('Page');
-    const t = DASHBOARD_MESSAGES[page.language];
-    const title = t.comingSoonTitle.replace('{page}', t[section.label]);
-    return this.pages.render(page, 'message', { title, organization, section: section.key }, { heading: title, message: t.comingSoonLead, docsHref: '/docs', testid: 'coming-soon' });
   }
 
   private createForm(page: PageRequest & { user: PageUser | null }, status: number, name: string, error: string | null): Promise<void> {

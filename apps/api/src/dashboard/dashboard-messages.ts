@@ -44,7 +44,7 @@ export const DASHBOARD_MESSAGES = {
     chartTableSummary: 'Gifts per day (table)', day: 'Day', gifts: 'Gifts',
     attentionTitle: 'Needs attention', endingSoon: 'Ends {date}', nothingNeedsAttention: 'Nothing needs your attention.', payoutAwaitsApproval: 'A payout of {amount} awaits the platform’s approval',
     campaignPage: 'Public page',
-    comingSoonTitle: '{page}: coming soon', comingSoonLead: 'This part of the dashboard is not built yet. Everything it will offer can already be done through the API.',
+   
     // errors
     notFoundTitle: 'Page not found', notFound: 'There is no such page, or you do not have access to it.',
     forbiddenTitle: 'Not allowed', forbidden: 'Your role in this organization does not allow this.',
@@ -84,7 +84,7 @@ export const DASHBOARD_MESSAGES = {
     chartTableSummary: 'التبرعات يوميًا (جدول)', day: 'اليوم', gifts: 'التبرعات',
     attentionTitle: 'بحاجة إلى انتباهك', endingSoon: 'تنتهي في {date}', nothingNeedsAttention: 'لا شيء يحتاج إلى انتباهك.', payoutAwaitsApproval: 'دفعة بقيمة {amount} بانتظار موافقة المنصة',
     campaignPage: 'الصفحة العامة',
-    comingSoonTitle: '{page}: قريبًا', comingSoonLead: 'لم يُبنَ هذا الجزء من اللوحة بعد. كل ما سيتيحه ممكن الآن عبر واجهة البرمجة.',
+   
     notFoundTitle: 'الصفحة غير موجودة', notFound: 'لا توجد صفحة كهذه، أو ليس لديك صلاحية الوصول إليها.',
     forbiddenTitle: 'غير مسموح', forbidden: 'لا يسمح دورك في هذه المنظمة بذلك.',
     errorPageTitle: 'حدث خطأ', errorPage: 'حدث خطأ من جهتنا. حاول مرة أخرى بعد قليل.',

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { CampaignsModule } from '@ataa/campaigns';
 import { CampaignCloseOutModule, DonationsModule } from '@ataa/donations';
 import { LedgerModule } from '@ataa/ledger';
+import { NotificationsModule } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
 import { DashboardCloseOutController } from './dashboard-closeout.controller.js';
+import { DashboardDonationsController } from './dashboard-donations.controller.js';
 import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
 import { DashboardTeamController } from './dashboard-team.controller.js';
@@ -16,9 +18,10 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
-  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule],
+  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule],
   controllers: [
     DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController, DashboardSecurityController,
+    DashboardDonationsController,
   ],
   providers: [DashboardContext],
 })

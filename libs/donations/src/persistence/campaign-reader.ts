@@ -40,6 +40,15 @@ const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at, suspensionReason: r.suspension_reason ?? null,
 });
 
+/** A campaign as the organization's donation pages name it. */
+export interface OrganizationCampaign {
+  id: string;
+  slug: string;
+  title: string;
+  currency: string;
+  status: string;
+}
+
 /** The same columns of `campaigns c`, for reads that join other tables. */
 const COLUMNS_OF_C = COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ');
 
@@ -99,6 +108,14 @@ export class CampaignReader {
   async findById(id: string): Promise<DonationCampaign | null> {
     const [row] = await this.dataSource.query(`SELECT ${COLUMNS} FROM campaigns WHERE id = $1`, [id]);
     return row ? toCampaign(row) : null;
+  }
+
+  /** An organization's campaigns by title (most recent first, at most `limit`): the dashboard's filter and the CSV's titles. */
+  async listForOrganization(organizationId: string, limit: number): Promise<OrganizationCampaign[]> {
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT id, slug, title, currency, status FROM campaigns WHERE organization_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [organizationId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, slug: r.slug, title: r.title, currency: r.currency, status: r.status }));
   }
 
   async requirePublic(slug: string): Promise<DonationCampaign> {

@@ -147,6 +147,18 @@ export class NotificationsRepository {
     return this.dataSource.query(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, params);
   }
 
+  /** Donor messages (receipt, refund notices, copies) queued for these aggregates and not rendered into a receipt yet. */
+  async queuedDonorMessages(aggregateIds: readonly string[]): Promise<OutboxRow[]> {
+    if (aggregateIds.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox o
+        WHERE o.aggregate_id = ANY($1::text[]) AND o.kind IN ('donation_receipt', 'refund_notice', 'receipt_copy')
+          AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.outbox_id = o.id)
+        ORDER BY o.created_at, o.id`,
+      [aggregateIds],
+    );
+  }
+
   /**
    * Takes the organization's next receipt number for the year. The upsert locks the counter row
    * until the caller's transaction ends, so concurrent receipts queue up and a rolled-back

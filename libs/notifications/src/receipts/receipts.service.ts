@@ -35,6 +35,15 @@ function summarize(row: ReceiptRow): ReceiptSummary {
   };
 }
 
+/** A donor message still in the outbox (not rendered into a receipt yet): `skipped`/`failed` say why it never will be. */
+export interface QueuedDonorMessage {
+  outboxId: string;
+  kind: string;
+  status: string;
+  lastError: string | null;
+  createdAt: string;
+}
+
 /** What organizations see and do with their receipts: list (failures included) and re-send a copy. */
 @Injectable()
 export class ReceiptsService {
@@ -59,6 +68,22 @@ export class ReceiptsService {
       this.outbox.enqueue(m, { kind: 'receipt_copy', aggregateId: donationId, payload: { originalReceiptId: original.id, requestedBy: actor } }),
     );
     return { outboxId: id, receiptNumber: original.receiptNumber as string };
+  }
+
+  /**
+   * The delivery state of everything sent to a gift's donor: its receipts and notices (newest first)
+   * and the messages still queued in the outbox. `refundIds`: the gift's refunds (a refund notice is
+   * queued under the refund); the caller has checked that the gift is the organization's.
+   */
+  async forDonation(organizationId: string, donationId: string, refundIds: readonly string[] = []): Promise<{ receipts: ReceiptSummary[]; queued: QueuedDonorMessage[] }> {
+    const [rows, queued] = await Promise.all([
+      this.repository.listReceipts({ organizationId, donationId, limit: 50 }),
+      this.repository.queuedDonorMessages([donationId, ...refundIds]),
+    ]);
+    return {
+      receipts: rows.map(summarize),
+      queued: queued.map((q) => ({ outboxId: q.id, kind: q.kind, status: q.status, lastError: q.lastError, createdAt: q.createdAt.toISOString() })),
+    };
   }
 
   async list(organizationId: string, filter: { donationId?: string; status?: 'pending' | 'sent' | 'failed'; limit?: number } = {}): Promise<ReceiptSummary[]> {

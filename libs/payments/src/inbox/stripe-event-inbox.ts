@@ -24,6 +24,20 @@ export interface InboxEvent {
   deadLetteredAt: Date | null;
 }
 
+/** An event as a gift's history shows it (no payload). */
+export interface InboxEventSummary {
+  id: string;
+  type: string;
+  objectId: string | null;
+  stripeCreatedAt: Date;
+  receivedAt: Date;
+  processedAt: Date | null;
+  outcome: string | null;
+  attempts: number;
+  lastError: string | null;
+  deadLetteredAt: Date | null;
+}
+
 /** What a failed attempt left: the attempts so far and whether that made the event dead-lettered. */
 export interface FailedAttempt {
   attempts: number;
@@ -147,6 +161,22 @@ export class StripeEventInbox implements OnModuleInit {
   async find(eventId: string, manager: EntityManager = this.dataSource.manager): Promise<InboxEvent | null> {
     const [row] = await manager.query(`SELECT * FROM stripe_events WHERE id = $1`, [eventId]);
     return row ? toInbox(row) : null;
+  }
+
+  /** The events about these Stripe objects (a gift's session, payment intent, charge, refunds, disputes), in Stripe's order. */
+  async eventsForObjects(objectIds: readonly string[], limit = 200): Promise<InboxEventSummary[]> {
+    const ids = objectIds.filter((id) => id.length > 0);
+    if (ids.length === 0) return [];
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT id, type, object_id, stripe_created_at, received_at, processed_at, outcome, attempts, last_error, dead_lettered_at
+         FROM stripe_events WHERE object_id = ANY($1::text[]) ORDER BY stripe_created_at, received_at, id LIMIT $2`,
+      [ids, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id as string, type: row.type as string, objectId: row.object_id as string | null, stripeCreatedAt: row.stripe_created_at as Date,
+      receivedAt: row.received_at as Date, processedAt: row.processed_at as Date | null, outcome: (row.outcome as string | null) ?? null,
+      attempts: row.attempts as number, lastError: (row.last_error as string | null) ?? null, deadLetteredAt: (row.dead_lettered_at as Date | null) ?? null,
+    }));
   }
 
   async markProcessed(eventId: string, outcome: string, manager: EntityManager = this.dataSource.manager): Promise<void> {

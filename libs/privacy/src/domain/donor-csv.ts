@@ -4,8 +4,12 @@
  * currency (minor units as digits, one column per currency present), the first and last gift
  * dates and the choices the donor made at checkout. Free text is guarded against spreadsheet
  * formula injection the same way as the public ledger's CSV (a leading `'` before `=`, `+`, `-`,
- * `@`, tab or CR) and quoted when it holds `,`, `"`, LF or CR.
+ * `@`, tab or CR) and quoted when it holds `,`, `"`, LF or CR (`csvText`, @ataa/common: the donations CSV uses it too).
  */
+import { csvText } from '@ataa/common';
+
+export { csvText };
+
 export interface DonorSummary {
   email: string;
   name: string | null;
@@ -19,12 +23,6 @@ export interface DonorSummary {
   latestShowsName: boolean;
   /** Gifts with a public message. */
   messages: number;
-}
-
-export function csvText(value: string | null): string {
-  if (value === null) return '';
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
 /** The currencies present, sorted, so the columns are stable. */

@@ -497,6 +497,16 @@ export class PublicLedgerRepository {
   }
 
   /** A campaign's slug (for the links in a receipt's proof), or null. */
+  /** The public entries shown for these journal entries (source refs) of one campaign. */
+  async entriesForSources(campaignId: string, sourceRefs: readonly string[]): Promise<{ sourceRef: string; index: number; kind: string }[]> {
+    if (sourceRefs.length === 0) return [];
+    const rows: { source_ref: string; idx: string; kind: string }[] = await this.dataSource.query(
+      `SELECT source_ref, idx::text AS idx, kind FROM public_ledger_entries WHERE campaign_id = $1 AND source_ref = ANY($2::text[]) ORDER BY idx`,
+      [campaignId, sourceRefs],
+    );
+    return rows.map((r) => ({ sourceRef: r.source_ref, index: Number(r.idx), kind: r.kind }));
+  }
+
   async campaignSlug(campaignId: string): Promise<string | null> {
     const rows: { slug: string }[] = await this.dataSource.query(`SELECT slug FROM campaigns WHERE id = $1`, [campaignId]);
     return rows[0]?.slug ?? null;
