@@ -34,7 +34,7 @@ describe('Redis stalled: request paths stay bounded (real API, sandbox Stripe, P
     const redis = new URL(TEST_REDIS_URL);
     proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
     // The API reaches Redis (rate limits, queues, health) only through the proxy.
-    world = await startDonationWorld({ worker: false, env: { REDIS_URL: proxy.url } });
+    world = await startDonationWorld({ worker: false, env: { REDIS_URL: proxy.url, REDIS_REQUEST_TIMEOUT_MS: '200' } });
     org = await createOrganizationWithOwner(world.api);
     campaign = await createCampaign(world.api, org, {});
   });
