@@ -40,7 +40,7 @@ export const DASHBOARD_MESSAGES = {
     homeTitle: '{organization}', raisedTitle: 'Received', currency: 'Currency', thisWeek: 'This week', thisMonth: 'This month', total: 'Total',
     raisedNote: 'Settled gifts, less refunds and disputes lost.', noGifts: 'No gifts yet. Once a campaign is published, gifts appear here.',
     donorsTitle: 'Donors', giftsTitle: 'Gifts',
-    chartTitle: 'Gifts per day, last 30 days', chartDesc: '{total} gifts in the last 30 days; the most in one day: {max}.',
+    chartTitle: 'Gifts per day, last 30 days', chartDesc: '{total} in the last 30 days; the most in one day: {max}.',
     chartTableSummary: 'Gifts per day (table)', day: 'Day', gifts: 'Gifts',
     attentionTitle: 'Needs attention', endingSoon: 'Ends {date}', nothingNeedsAttention: 'Nothing needs your attention.', payoutAwaitsApproval: 'A payout of {amount} awaits the platform’s approval',
     campaignPage: 'Public page',
