@@ -105,6 +105,16 @@ describe('dashboard campaigns (API, PostgreSQL, Redis)', () => {
     expect(shown.text).not.toContain('data-testid="public-links"'); // a draft is not public
 
     const campaignPath = `/dashboard/o/${org.orgId}/campaigns/${campaignId}`;
+    // the draft's preview: the public page's template and figures, no donation form, not for search engines; the public has no such page
+    expect(shown.text).toContain(`href="${campaignPath}/preview"`);
+    const preview = await owner.get(`${campaignPath}/preview`).expect(200);
+    expect(preview.headers['cache-control']).toBe('no-store');
+    expect(preview.headers['x-robots-tag']).toBe('noindex');
+    expect(preview.text).toContain('data-testid="preview-banner"');
+    expect(preview.text).toMatch(/<h1 id="campaign-title"><bdi>Clean water for Mafraq<\/bdi><\/h1>/);
+    expect(preview.text).not.toContain('action="/c/clean-water-for-mafraq/donate"');
+    await request(base).get('/c/clean-water-for-mafraq').expect(404);
+    await request(base).get(`${campaignPath}/preview`).expect(303); // signed out: the sign-in page
     const editForm = await owner.get(`${campaignPath}/edit`).expect(200);
     expect(editForm.text).toContain('value="5000.00"');
     const edited = await owner.post(`${campaignPath}/edit`).type('form').send({

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '@ataa/common';
-import { baseUrlOf, checkDashboardPage, createTestEnvironment, launchBrowser, SmtpSink, startSmtpSink, startTestApi, startTestWorker, TestEnvironment, uniqueEmail } from '@ataa/testing';
+import { axeViolations, baseUrlOf, checkDashboardPage, createTestEnvironment, launchBrowser, SmtpSink, startSmtpSink, startTestApi, startTestWorker, TestEnvironment, uniqueEmail } from '@ataa/testing';
 
 jest.setTimeout(180_000);
 
@@ -110,6 +110,12 @@ describe('dashboard (headless Chromium; pages without any script)', () => {
     expect(await page.locator('[data-testid=notice]').count()).toBe(1);
     expect(await page.locator('[data-testid=public-links]').count()).toBe(0);
     await check(page, language, 'campaign-draft');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=preview]')]);
+    expect(await page.locator('[data-testid=preview-banner]').count()).toBe(1);
+    expect(await page.locator('[data-testid=preview-banner]').getAttribute('lang')).toBe(language);
+    expect([await page.locator('script').count(), await axeViolations(page)]).toEqual([0, []]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${language}-campaign-preview.png`), fullPage: true });
+    await page.goBack();
     await Promise.all([page.waitForNavigation(), page.click('[data-testid=edit]')]);
     await check(page, language, 'campaign-edit');
     await Promise.all([page.waitForNavigation(), page.click('[data-testid=back]')]);

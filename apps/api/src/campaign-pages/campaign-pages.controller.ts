@@ -4,40 +4,22 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { DomainError, formatMajorUnits, currencyExponent, FreshReads, NotFoundError } from '@ataa/common';
+import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { assertAcceptsDonations, CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, PublicGift } from '@ataa/donations';
-import { CampaignTotals, LedgerService } from '@ataa/ledger';
+import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService } from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
-import { HiddenMessage, ModerationService, REPORT_REASONS } from '@ataa/moderation';
+import { ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { isolateText } from '../http/isolate.js';
-import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
 import { csrfTokenValid, issueCsrfToken } from './csrf.setup.js';
 import { PageRenderCache, splitAroundSlot, withToken } from './page-render-cache.js';
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
-import { termsHistoryView } from './terms-history.js';
-import { HIDE_REASON_LABELS, MODERATION_MESSAGES, REPORT_ERRORS, REPORT_REASON_LABELS } from './moderation-messages.js';
-
-/** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
-interface PageData {
-  campaign: DonationCampaign;
-  totals: CampaignTotals | null;
-  gifts: PublicGift[];
-  /** Hidden donor-wall messages among the gifts shown, by public log index. */
-  hidden: Map<number, HiddenMessage>;
-  /** Public changes of the campaign's terms, newest first. */
-  termChanges: StoredEntry[];
-}
+import { acceptsDonations, CampaignPageView, type FormState, type PageData } from './campaign-page.view.js';
+import { MODERATION_MESSAGES, REPORT_ERRORS, REPORT_REASON_LABELS } from './moderation-messages.js';
 
 /** Stands in for the CSRF token in a cached rendering; random per process, so no page text can contain it. */
 const TOKEN_SLOT = `csrf-slot-${randomBytes(16).toString('hex')}`;
-
-interface FormState {
-  error?: string;
-  values?: Partial<Record<keyof DonationFormDto, string>>;
-}
 
 /**
  * The hosted campaign page (story, progress, recent gifts, donation form), the form's POST that
@@ -60,11 +42,10 @@ export class CampaignPagesController {
     private readonly campaigns: CampaignReader,
     private readonly checkout: CheckoutService,
     private readonly donations: DonationsQueryService,
-    private readonly ledger: LedgerService,
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
-    private readonly publicLedger: PublicLedgerService,
     private readonly moderation: ModerationService,
+    private readonly view: CampaignPageView,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
   }
@@ -81,26 +62,17 @@ export class CampaignPagesController {
     // Same figures version, same state (open or not, cancelled notice or not): same page but the token.
     const key = `${slug}|${head.figuresVersion}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}`;
     const page = await this.rendered.get(key, async () => {
-      const data = await this.readPageData(head.campaign);
-      return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.pageView(data, state, TOKEN_SLOT, open)) as unknown as string, TOKEN_SLOT);
+      const data = await this.view.readPageData(head.campaign);
+      return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open)) as unknown as string, TOKEN_SLOT);
     });
     const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));
     void reply.status(200).header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8').send(body);
   }
 
-  /** The rest of a page's figures, read after its head (so never older than it). */
-  private async readPageData(campaign: DonationCampaign): Promise<PageData> {
-    const [totals, gifts, termChanges] = await Promise.all([
-      this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
-    ]);
-    const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
-    return { campaign, totals, gifts, termChanges, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
-  }
-
   private async requirePageData(slug: string): Promise<PageData> {
     const head = await this.heads.get(slug);
     if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
-    return this.readPageData(head.campaign);
+    return this.view.readPageData(head.campaign);
   }
 
   @Post(':slug/donate')
@@ -112,7 +84,7 @@ export class CampaignPagesController {
     const again = async (status: number, state: FormState) => {
       const data = await this.requirePageData(slug);
       void reply.status(status).header('cache-control', 'no-store');
-      return reply.view('campaign/page.hbs', this.pageView(data, state, issueCsrfToken(request, reply, '/c'), acceptsDonations(data.campaign)));
+      return reply.view('campaign/page.hbs', this.view.pageView(data, state, issueCsrfToken(request, reply, '/c'), acceptsDonations(data.campaign)));
     };
     const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as FormState['values'];
     // Card testing: every attempt from an address counts, valid or not, on any campaign.
@@ -174,7 +146,7 @@ export class CampaignPagesController {
     }
     void reply.status(donation ? 200 : 404).header('cache-control', 'no-store');
     return reply.view('campaign/thanks.hbs', {
-      ...this.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`),
+      ...this.view.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`),
       t, campaign: { title: campaign.title, slug: campaign.slug }, message, state, pending: state === 'pending',
       donationId: donation?.id ?? null,
     });
@@ -226,7 +198,7 @@ export class CampaignPagesController {
     const m = MODERATION_MESSAGES[campaign.language];
     const heading = state.target === 'message' ? m.reportMessageLabel : m.reportCampaign;
     return {
-      ...this.layout(campaign, `${heading} — ${isolateText(campaign.title)}`),
+      ...this.view.layout(campaign, `${heading} — ${isolateText(campaign.title)}`),
       m, heading, intro: state.target === 'message' ? m.reportMessageIntro : m.reportCampaignIntro,
       campaign: { slug: campaign.slug, title: campaign.title }, target: state.target, entry: state.target === 'message' ? state.entry : null,
       reasons: REPORT_REASONS.map((value) => ({ value, label: REPORT_REASON_LABELS[campaign.language][value], checked: state.reason === value })),
@@ -234,77 +206,5 @@ export class CampaignPagesController {
     };
   }
 
-  private layout(campaign: DonationCampaign, title: string) {
-    const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
-    const url = `${base}/c/${campaign.slug}`;
-    const meta = [
-      { property: 'og:type', content: 'website' }, { property: 'og:title', content: campaign.title },
-      { property: 'og:description', content: campaign.summary }, { property: 'og:url', content: url },
-      { property: 'og:locale', content: campaign.language === 'ar' ? 'ar_AR' : 'en_US' },
-      { name: 'twitter:card', content: campaign.coverImageUrl ? 'summary_large_image' : 'summary' },
-      { name: 'twitter:title', content: campaign.title }, { name: 'twitter:description', content: campaign.summary },
-      { name: 'description', content: campaign.summary },
-    ];
-    if (campaign.coverImageUrl) meta.push({ property: 'og:image', content: campaign.coverImageUrl }, { name: 'twitter:image', content: campaign.coverImageUrl });
-    return {
-      title, lang: campaign.language, dir: campaign.language === 'ar' ? 'rtl' : 'ltr', meta,
-      skipLabel: PAGE_MESSAGES[campaign.language].skip,
-    };
-  }
-
-  /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  private pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean) {
-    const t = PAGE_MESSAGES[campaign.language];
-    const m = MODERATION_MESSAGES[campaign.language];
-    const locale = localeFor(campaign.language);
-    // Progress counts money that stayed: refunds and disputes are taken off.
-    const raised = totals ? totals.raised - totals.refunded - totals.disputed : 0n;
-    const donors = totals?.donationsCount ?? 0;
-    const percent = campaign.goalAmount > 0n ? Number((raised * 100n) / campaign.goalAmount) : 0;
-    const values = state.values ?? {};
-    const money = (amount: bigint) => formatMoney(amount, campaign.currency, locale);
-    const suggested = campaign.suggestedAmounts.map((amount, i) => {
-      const major = formatMajorUnits(amount, campaign.currency);
-      return { value: major, label: money(amount), id: `amount-${i}`, checked: values.amount === major || (!values.amount && i === 0 && !values.customAmount) };
-    });
-    const exampleMajor = formatMajorUnits(campaign.suggestedAmounts[0] ?? 10n ** BigInt(currencyExponent(campaign.currency)) * 25n, campaign.currency);
-    return {
-      ...this.layout(campaign, isolateText(campaign.title)),
-      t,
-      campaign: {
-        slug: campaign.slug, title: campaign.title, summary: campaign.summary, storyHtml: campaign.storyHtml, coverImageUrl: campaign.coverImageUrl,
-        currency: campaign.currency.toUpperCase(), allowAnonymous: campaign.allowAnonymous, offerCoverFees: campaign.offerCoverFees,
-      },
-      progress: {
-        raised: money(raised), goal: money(campaign.goalAmount), percent: Math.max(0, Math.min(100, percent)), percentLabel: `${Math.max(0, percent)}%`,
-        donors, donorsLabel: donors === 1 ? t.donorsOne : t.donors,
-      },
-      gifts: gifts.map((g) => {
-        const hide = g.entryIndex === null ? undefined : hidden.get(g.entryIndex);
-        return {
-          name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), at: g.at.toISOString().slice(0, 10), entry: g.entryIndex === null ? null : String(g.entryIndex),
-          // A hidden message is never rendered: its reason takes its place. A held one waits for review.
-          message: hide || g.messageHeld ? null : g.message,
-          hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[campaign.language][hide.reason] }) : g.messageHeld && g.message ? m.messageHeld : null,
-          reportHref: g.entryIndex !== null && g.message && !g.messageHeld ? `/c/${campaign.slug}/flag?entry=${g.entryIndex}` : null,
-        };
-      }),
-      m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,
-      suggested,
-      otherChecked: values.amount === 'other' || Boolean(values.customAmount),
-      amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
-      values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: campaign.language,
-      termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, campaign.language) : null,
-    };
-  }
 }
 
-/** Whether the campaign takes gifts now (published, within its dates). */
-function acceptsDonations(campaign: DonationCampaign): boolean {
-  try {
-    assertAcceptsDonations(campaign);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -61,6 +61,8 @@ export const CAMPAIGN_MESSAGES = {
     },
     done: { publish: 'The campaign is published.', pause: 'The campaign is paused.', resume: 'The campaign takes gifts again.', end: 'The campaign has ended; its close-out has started.', cancel: 'The campaign is cancelled.' },
     saved: 'Saved.', createdNotice: 'The draft is created. Publish it when it is ready.',
+    preview: 'Preview the public page', previewBanner: 'Preview: the campaign page as the public sees it (the donation form is not shown here; a draft is seen by no one else).',
+    previewBack: 'Back to the dashboard',
   },
   ar: {
     listTitle: 'الحملات', newCampaign: 'حملة جديدة', search: 'ابحث في العناوين', statusFilter: 'الحالة', allStatuses: 'كل الحالات', filter: 'تصفية',
@@ -118,6 +120,8 @@ export const CAMPAIGN_MESSAGES = {
     },
     done: { publish: 'نُشرت الحملة.', pause: 'أُوقفت الحملة مؤقتًا.', resume: 'عادت الحملة إلى قبول التبرعات.', end: 'انتهت الحملة وبدأ إغلاقها.', cancel: 'أُلغيت الحملة.' },
     saved: 'حُفظ.', createdNotice: 'أُنشئت المسودة. انشرها حين تصبح جاهزة.',
+    preview: 'معاينة الصفحة العامة', previewBanner: 'معاينة: صفحة الحملة كما يراها الجمهور (لا يظهر نموذج التبرع هنا؛ لا يرى المسودة أحد غيركم).',
+    previewBack: 'العودة إلى لوحة التحكم',
   },
 } as const;
 

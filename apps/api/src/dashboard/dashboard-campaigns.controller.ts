@@ -6,10 +6,11 @@ import {
   type CampaignAction, type CampaignStatus,
 } from '@ataa/campaigns';
 import { DomainError, ForbiddenError, NotFoundError, TEXT_LIMITS, textProblem, normalizeUserText } from '@ataa/common';
-import { CampaignCloseOutService } from '@ataa/donations';
+import { CampaignCloseOutService, CampaignReader } from '@ataa/donations';
 import { LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { isUuid, roleAllows, type PageUser, type Principal, type Role } from '@ataa/organizations';
+import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { createValidationPipe } from '../http/validation.js';
@@ -66,6 +67,8 @@ export class DashboardCampaignsController {
     private readonly closeOut: CampaignCloseOutService,
     private readonly ledger: LedgerService,
     private readonly covers: CoverImagesService,
+    private readonly campaignPages: CampaignReader,
+    private readonly campaignPageView: CampaignPageView,
   ) {}
 
   @Get()
@@ -167,9 +170,35 @@ export class DashboardCampaignsController {
       links: campaign.status === 'draft' ? null : { page: `/c/${slug}`, ledger: `/c/${slug}/ledger`, report: `/c/${slug}/report` },
       // Close-out progress (DashboardCloseOutController) once a published campaign ended or was cancelled.
       closeout: (campaign.status === 'ended' || campaign.status === 'cancelled') && campaign.publishedAt ? { href: `${base}/closeout`, label: PAYOUT_MESSAGES[page.language].closeoutLink } : null,
-      canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`,
+      canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`, previewHref: `${base}/preview`,
       editHref: canManage && isEditable(campaign.status) ? `${base}/edit` : null,
       actions: canManage ? availableActions(campaign.status).map((a) => ({ label: c.actions[a], href: `${base}/${a}`, key: a, danger: a === 'end' || a === 'cancel' })) : [],
+    });
+  }
+
+  /**
+   * The campaign page as the public sees it (also a draft's, which nobody else sees): the public page's own
+   * template and data (CampaignPageView), without the donation form, under a banner in the member's language.
+   */
+  @Get(':campaignId/preview')
+  async preview(
+    @Param('organizationId') organizationId: string, @Param('campaignId') campaignId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.pages.membership(page.user, organizationId);
+    const campaign = await this.campaign(organization, campaignId);
+    const shown = await this.campaignPages.findById(campaign.id);
+    if (!shown) throw new NotFoundError('Campaign', 'campaign_not_found');
+    const c = CAMPAIGN_MESSAGES[page.language];
+    const data = await this.campaignPageView.readPageData(shown);
+    void reply.status(200).header('cache-control', 'no-store').header('x-robots-tag', 'noindex');
+    return reply.view('campaign/page.hbs', {
+      ...this.campaignPageView.pageView(data, {}, '', false),
+      preview: {
+        text: c.previewBanner, back: c.previewBack, href: `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}`,
+        lang: page.language, dir: page.language === 'ar' ? 'rtl' : 'ltr',
+      },
     });
   }
 

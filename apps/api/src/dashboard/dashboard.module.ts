@@ -2,10 +2,13 @@ import { Module } from '@nestjs/common';
 import { CampaignsModule } from '@ataa/campaigns';
 import { CampaignCloseOutModule, DonationsModule } from '@ataa/donations';
 import { LedgerModule } from '@ataa/ledger';
+import { ModerationModule } from '@ataa/moderation';
 import { NotificationsModule } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
+import { TransparencyModule } from '@ataa/transparency';
+import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
 import { DashboardCloseOutController } from './dashboard-closeout.controller.js';
@@ -18,11 +21,11 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
-  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule],
+  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule],
   controllers: [
     DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController, DashboardSecurityController,
     DashboardDonationsController,
   ],
-  providers: [DashboardContext],
+  providers: [DashboardContext, CampaignPageView],
 })
 export class DashboardModule {}

@@ -3,6 +3,7 @@ import { DonationsModule } from '@ataa/donations';
 import { ModerationModule } from '@ataa/moderation';
 import { OrganizationsModule } from '@ataa/organizations';
 import { TransparencyModule } from '@ataa/transparency';
+import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
 import { DonationsController } from './donations.controller.js';
 
@@ -10,5 +11,7 @@ import { DonationsController } from './donations.controller.js';
 @Module({
   imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule],
   controllers: [DonationsController, CampaignPagesController],
+  providers: [CampaignPageView],
+  exports: [CampaignPageView],
 })
 export class DonationsApiModule {}

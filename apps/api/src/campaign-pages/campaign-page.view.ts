@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { currencyExponent, formatMajorUnits } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
+import { assertAcceptsDonations, DonationCampaign, DonationsQueryService, PublicGift } from '@ataa/donations';
+import { CampaignTotals, LedgerService } from '@ataa/ledger';
+import { formatMoney, localeFor } from '@ataa/notifications';
+import { HiddenMessage, ModerationService } from '@ataa/moderation';
+import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
+import { isolateText } from '../http/isolate.js';
+import { DonationFormDto } from './donation-form.dto.js';
+import { fill, PAGE_MESSAGES } from './page-messages.js';
+import { termsHistoryView } from './terms-history.js';
+import { HIDE_REASON_LABELS, MODERATION_MESSAGES } from './moderation-messages.js';
+
+/** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
+export interface PageData {
+  campaign: DonationCampaign;
+  totals: CampaignTotals | null;
+  gifts: PublicGift[];
+  /** Hidden donor-wall messages among the gifts shown, by public log index. */
+  hidden: Map<number, HiddenMessage>;
+  /** Public changes of the campaign's terms, newest first. */
+  termChanges: StoredEntry[];
+}
+
+export interface FormState {
+  error?: string;
+  values?: Partial<Record<keyof DonationFormDto, string>>;
+}
+
+/**
+ * What the campaign page template shows (campaign/page.hbs): read and shaped once for the public page
+ * (CampaignPagesController) and the organization's preview in the dashboard.
+ */
+@Injectable()
+export class CampaignPageView {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly ledger: LedgerService,
+    private readonly donations: DonationsQueryService,
+    private readonly publicLedger: PublicLedgerService,
+    private readonly moderation: ModerationService,
+  ) {}
+
+  /** The rest of a page's figures, read after its head (so never older than it). */
+  async readPageData(campaign: DonationCampaign): Promise<PageData> {
+    const [totals, gifts, termChanges] = await Promise.all([
+      this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
+    ]);
+    const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
+    return { campaign, totals, gifts, termChanges, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
+  }
+
+  layout(campaign: DonationCampaign, title: string) {
+    const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
+    const url = `${base}/c/${campaign.slug}`;
+    const meta = [
+      { property: 'og:type', content: 'website' }, { property: 'og:title', content: campaign.title },
+      { property: 'og:description', content: campaign.summary }, { property: 'og:url', content: url },
+      { property: 'og:locale', content: campaign.language === 'ar' ? 'ar_AR' : 'en_US' },
+      { name: 'twitter:card', content: campaign.coverImageUrl ? 'summary_large_image' : 'summary' },
+      { name: 'twitter:title', content: campaign.title }, { name: 'twitter:description', content: campaign.summary },
+      { name: 'description', content: campaign.summary },
+    ];
+    if (campaign.coverImageUrl) meta.push({ property: 'og:image', content: campaign.coverImageUrl }, { name: 'twitter:image', content: campaign.coverImageUrl });
+    return {
+      title, lang: campaign.language, dir: campaign.language === 'ar' ? 'rtl' : 'ltr', meta,
+      skipLabel: PAGE_MESSAGES[campaign.language].skip,
+    };
+  }
+
+  /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
+  pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean) {
+    const t = PAGE_MESSAGES[campaign.language];
+    const m = MODERATION_MESSAGES[campaign.language];
+    const locale = localeFor(campaign.language);
+    // Progress counts money that stayed: refunds and disputes are taken off.
+    const raised = totals ? totals.raised - totals.refunded - totals.disputed : 0n;
+    const donors = totals?.donationsCount ?? 0;
+    const percent = campaign.goalAmount > 0n ? Number((raised * 100n) / campaign.goalAmount) : 0;
+    const values = state.values ?? {};
+    const money = (amount: bigint) => formatMoney(amount, campaign.currency, locale);
+    const suggested = campaign.suggestedAmounts.map((amount, i) => {
+      const major = formatMajorUnits(amount, campaign.currency);
+      return { value: major, label: money(amount), id: `amount-${i}`, checked: values.amount === major || (!values.amount && i === 0 && !values.customAmount) };
+    });
+    const exampleMajor = formatMajorUnits(campaign.suggestedAmounts[0] ?? 10n ** BigInt(currencyExponent(campaign.currency)) * 25n, campaign.currency);
+    return {
+      ...this.layout(campaign, isolateText(campaign.title)),
+      t,
+      campaign: {
+        slug: campaign.slug, title: campaign.title, summary: campaign.summary, storyHtml: campaign.storyHtml, coverImageUrl: campaign.coverImageUrl,
+        currency: campaign.currency.toUpperCase(), allowAnonymous: campaign.allowAnonymous, offerCoverFees: campaign.offerCoverFees,
+      },
+      progress: {
+        raised: money(raised), goal: money(campaign.goalAmount), percent: Math.max(0, Math.min(100, percent)), percentLabel: `${Math.max(0, percent)}%`,
+        donors, donorsLabel: donors === 1 ? t.donorsOne : t.donors,
+      },
+      gifts: gifts.map((g) => {
+        const hide = g.entryIndex === null ? undefined : hidden.get(g.entryIndex);
+        return {
+          name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), at: g.at.toISOString().slice(0, 10), entry: g.entryIndex === null ? null : String(g.entryIndex),
+          // A hidden message is never rendered: its reason takes its place. A held one waits for review.
+          message: hide || g.messageHeld ? null : g.message,
+          hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[campaign.language][hide.reason] }) : g.messageHeld && g.message ? m.messageHeld : null,
+          reportHref: g.entryIndex !== null && g.message && !g.messageHeld ? `/c/${campaign.slug}/flag?entry=${g.entryIndex}` : null,
+        };
+      }),
+      m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,
+      suggested,
+      otherChecked: values.amount === 'other' || Boolean(values.customAmount),
+      amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
+      values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: campaign.language,
+      termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, campaign.language) : null,
+    };
+  }}
+
+/** Whether the campaign takes gifts now (published, within its dates). */
+export function acceptsDonations(campaign: DonationCampaign): boolean {
+  try {
+    assertAcceptsDonations(campaign);
+    return true;
+  } catch {
+    return false;
+  }
+}
