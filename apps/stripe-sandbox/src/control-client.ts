@@ -71,7 +71,7 @@ export class SandboxControlClient {
   }
 
   /**
-   * Sets the clock back to `to` (Unix seconds): refused (400 clock_not_rewindable) when an object was
+   * Sets the clock back to `to` (Unix seconds): refused (400 parameter_invalid_integer) when an object was
    * created after it. For demos with history (make things, advance, ... then advance to now).
    */
   async rewindClock(to: number): Promise<number> {

@@ -183,9 +183,9 @@ export class SandboxEngine {
    */
   rewindClock(at: number): number {
     const newest = this.store.newestCreated();
-    if (at > this.clock.now()) throw invalidRequest('The clock is only set back; use /_sandbox/clock/advance to move it forward.', 'clock_not_rewindable', 'to');
+    if (at > this.clock.now()) throw invalidRequest('The clock is only set back; use /_sandbox/clock/advance to move it forward.', 'parameter_invalid_integer', 'to');
     if (newest !== null && at < newest) {
-      throw invalidRequest(`The clock cannot be set before ${newest}: objects were created then.`, 'clock_not_rewindable', 'to');
+      throw invalidRequest(`The clock cannot be set before ${newest}: objects were created then.`, 'parameter_invalid_integer', 'to');
     }
     this.clock.setBack(at);
     this.store.clockOffset = this.clock.offset;

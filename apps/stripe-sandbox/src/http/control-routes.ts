@@ -95,7 +95,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return { now: engine.advanceClock(seconds) };
   });
 
-  // Back to a moment after everything the sandbox holds (400 clock_not_rewindable otherwise).
+  // Back to a moment after everything the sandbox holds (400 parameter_invalid_integer otherwise).
   app.post('/_sandbox/clock/rewind', async (req: Req) => {
     const p = body(req).allow(['to']);
     const to = p.integer('to', { min: 0 });
