@@ -9,10 +9,11 @@ import { discoverView, discoveryLanguage, homeView } from './discovery.presenter
 @ApiExcludeController()
 @Controller()
 export class DiscoveryPagesController {
-  constructor(private readonly discovery: CampaignDiscoveryService, private readonly config: AppConfig) {}
+  /** The language cookie is Secure in production (as the dashboard's). */
+  private readonly secureCookies: boolean;
 
-  private get secureCookies(): boolean {
-    return this.config.NODE_ENV === 'production';
+  constructor(private readonly discovery: CampaignDiscoveryService, config: AppConfig) {
+    this.secureCookies = config.NODE_ENV === 'production';
   }
 
   @Get()
