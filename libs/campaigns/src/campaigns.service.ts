@@ -59,6 +59,7 @@ export class CampaignsService {
       allowAnonymous: input.allowAnonymous ?? true,
       offerCoverFees: input.offerCoverFees ?? true,
       language: input.language ?? 'en',
+      category: input.category ?? 'other',
       // The platform sets the fee, never the organization.
       platformFeeBps: this.config.PLATFORM_FEE_BPS,
       status: 'draft' as const,
@@ -114,6 +115,7 @@ export class CampaignsService {
           allowAnonymous: input.allowAnonymous ?? campaign.allowAnonymous,
           offerCoverFees: input.offerCoverFees ?? campaign.offerCoverFees,
           language: input.language ?? campaign.language,
+          category: input.category ?? campaign.category,
         };
         assertCampaignRules(next);
         if (locked && input.endsAt !== undefined && next.endsAt && next.endsAt.getTime() <= Date.now()) {

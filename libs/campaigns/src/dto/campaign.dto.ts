@@ -6,6 +6,7 @@ import {
 import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { CAMPAIGN_LANGUAGES, CAMPAIGN_STATUSES, FUNDING_MODELS, SLUG_PATTERN } from '../domain/campaign-rules.js';
 import type { CampaignLanguage, CampaignStatus, FundingModel } from '../domain/campaign-rules.js';
+import { CAMPAIGN_CATEGORIES, type CampaignCategory } from '../domain/discovery.js';
 
 /** Minor units as a string of digits: exact (no floats), no sign, no leading zeros, at most 15 digits. */
 export const AMOUNT_PATTERN = /^[1-9][0-9]{0,14}$/;
@@ -78,6 +79,10 @@ export class CreateCampaignDto {
   @ApiPropertyOptional({ enum: CAMPAIGN_LANGUAGES, default: 'en' })
   @IsOptional() @IsIn(CAMPAIGN_LANGUAGES)
   language?: CampaignLanguage;
+
+  @ApiPropertyOptional({ enum: CAMPAIGN_CATEGORIES, default: 'other', description: 'What the campaign is for (discovery filters by it)' })
+  @IsOptional() @IsIn(CAMPAIGN_CATEGORIES)
+  category?: CampaignCategory;
 }
 
 export class UpdateCampaignDto {
@@ -141,6 +146,7 @@ export class UpdateCampaignDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowAnonymous?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() offerCoverFees?: boolean;
   @ApiPropertyOptional({ enum: CAMPAIGN_LANGUAGES }) @IsOptional() @IsIn(CAMPAIGN_LANGUAGES) language?: CampaignLanguage;
+  @ApiPropertyOptional({ enum: CAMPAIGN_CATEGORIES }) @IsOptional() @IsIn(CAMPAIGN_CATEGORIES) category?: CampaignCategory;
 }
 
 export class CampaignTransitionDto {
@@ -180,6 +186,7 @@ export class CampaignDto {
   @ApiProperty() allowAnonymous: boolean;
   @ApiProperty() offerCoverFees: boolean;
   @ApiProperty({ enum: CAMPAIGN_LANGUAGES }) language: CampaignLanguage;
+  @ApiProperty({ enum: CAMPAIGN_CATEGORIES }) category: CampaignCategory;
   @ApiProperty({ description: 'Set by the platform' }) platformFeeBps: number;
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status: CampaignStatus;
   @ApiProperty() version: number;
