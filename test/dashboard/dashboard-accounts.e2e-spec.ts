@@ -104,8 +104,14 @@ describe('dashboard accounts (API, worker, SMTP, PostgreSQL, Redis)', () => {
     await browser.get('/dashboard').expect(303).expect('location', '/dashboard/sign-in');
     const signIn = await post(browser, '/dashboard/sign-in', '/dashboard/sign-in', { email, password: PASSWORD });
     expect(signIn.status).toBe(303);
-    const created = await post(browser, '/dashboard/organizations/new', '/dashboard/organizations/new', { name: 'جمعية النور' });
+    // a country not on the list is refused, the name kept
+    const badCountry = await post(browser, '/dashboard/organizations/new', '/dashboard/organizations/new', { name: 'جمعية النور', country: 'XX' });
+    expect(badCountry.status).toBe(400);
+    expect(badCountry.text).toContain('Choose a country from the list.');
+    expect(badCountry.text).toContain('value="جمعية النور"');
+    const created = await post(browser, '/dashboard/organizations/new', '/dashboard/organizations/new', { name: 'جمعية النور', country: 'JO' });
     expect(created.status).toBe(303);
+    expect((await db.query(`SELECT country FROM organizations WHERE id = $1`, [created.headers.location.split('/').pop()])).rows).toEqual([{ country: 'JO' }]);
     const home = await browser.get(created.headers.location).expect(200);
     expect(home.headers['content-type']).toMatch(/text\/html/);
     expect(home.text).toContain('<bdi>جمعية النور</bdi>');

@@ -183,4 +183,25 @@ describe('campaign discovery over HTTP', () => {
     const created = await createCampaign(app, org, { title: 'Default category' }, { publish: false });
     expect(created.category).toBe('other');
   });
+
+  it("filters by the organization's country: set on the organization, copied to its listed campaigns, changed with it", async () => {
+    const jordan = await createOrganizationWithOwner(app, { name: 'Amman Relief' });
+    await http().patch(`/api/v1/orgs/${jordan.orgId}`).set({ authorization: `Bearer ${jordan.ownerToken}` }).send({ country: 'JO' }).expect(200);
+    await createCampaign(app, jordan, { slug: 'amman-bakery', title: 'Bread for Amman' });
+    const only = await list({ country: 'jo' }).expect(200); // case folded
+    expect(only.body.items.map((c: { slug: string }) => c.slug)).toEqual(['amman-bakery']);
+    expect((await list({ country: 'KW' }).expect(200)).body.items).toEqual([]);
+    expect((await list({ country: 'JOR' }).expect(400)).body).toMatchObject({ code: 'invalid_parameter', field: 'country' });
+    // the page offers the countries present, named in its language
+    const page = await http().get('/campaigns?lang=ar').expect(200);
+    expect(page.text).toContain('<option value="JO">الأردن</option>');
+    // the organization moves: its listed campaigns move with it
+    await http().patch(`/api/v1/orgs/${jordan.orgId}`).set({ authorization: `Bearer ${jordan.ownerToken}` }).send({ country: 'PS' }).expect(200);
+    expect((await list({ country: 'PS' }).expect(200)).body.items.map((c: { slug: string }) => c.slug)).toEqual(['amman-bakery']);
+    expect((await list({ country: 'JO' }).expect(200)).body.items).toEqual([]);
+    // an organization's country is validated (and audited)
+    expect((await http().patch(`/api/v1/orgs/${jordan.orgId}`).set({ authorization: `Bearer ${jordan.ownerToken}` }).send({ country: 'ZZ' }).expect(400)).body.code).toBe('validation_failed');
+    const [audit] = (await db.query(`SELECT details FROM audit_log WHERE organization_id = $1 AND action = 'organization.updated' ORDER BY seq DESC LIMIT 1`, [jordan.orgId])).rows;
+    expect(audit.details).toEqual({ country: { from: 'JO', to: 'PS' } });
+  });
 });

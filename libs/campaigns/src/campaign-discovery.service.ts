@@ -32,6 +32,11 @@ export class CampaignDiscoveryService {
     return { query, items: rows, nextCursor: more && last ? encodeDiscoveryCursor({ sort: query.sort, value: last.sortValue, id: last.id }) : null };
   }
 
+  /** The countries a visitor may filter on (those of listed campaigns). */
+  listedCountries(): Promise<string[]> {
+    return this.repository.listedCountries();
+  }
+
   async home(): Promise<HomeSections> {
     // Featured: most gifts over 7 days; trending: over 24 hours, without the featured ones.
     const [featured, trendingAll, endingSoon, recentlyFunded, figures] = await Promise.all([

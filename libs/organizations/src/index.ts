@@ -1,5 +1,6 @@
 export { OrganizationsModule } from './organizations.module.js';
 export { ROLES, API_KEY_ROLES, isRole, roleAllows, type Role, type ApiKeyRole, type Principal, type UserPrincipal } from './domain/roles.js';
+export { COUNTRY_CODES, isCountryCode, countryName } from './domain/country.js';
 export { normalizeEmail, hashSecret, generateSecret } from './domain/tokens.js';
 export { rateLimitSubject } from './domain/client-address.js';
 export { AuthGuard, UserAuthGuard } from './auth/auth.guard.js';

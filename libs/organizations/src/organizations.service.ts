@@ -20,11 +20,11 @@ export class OrganizationsService {
   ) {}
 
   /** The creator becomes the owner, in the same transaction. */
-  async create(user: UserPrincipal, input: { name: string }): Promise<OrganizationWithRole> {
+  async create(user: UserPrincipal, input: { name: string; country?: string }): Promise<OrganizationWithRole> {
     return this.dataSource.transaction(async (manager) => {
-      const organization = await manager.save(manager.create(Organization, { name: input.name }));
+      const organization = await manager.save(manager.create(Organization, { name: input.name, country: input.country ?? null }));
       const membership = await manager.save(manager.create(Membership, { organizationId: organization.id, userId: user.userId, role: 'owner' }));
-      await this.audit.record(manager, { organizationId: organization.id, actor: user.actor, action: 'organization.created', targetType: 'organization', targetId: organization.id, details: { name: input.name } });
+      await this.audit.record(manager, { organizationId: organization.id, actor: user.actor, action: 'organization.created', targetType: 'organization', targetId: organization.id, details: { name: input.name, ...(input.country ? { country: input.country } : {}) } });
       await this.audit.record(manager, { organizationId: organization.id, actor: user.actor, action: 'membership.created', targetType: 'membership', targetId: membership.id, details: { userId: user.userId, role: 'owner' } });
       return { organization, role: 'owner' as const };
     });
@@ -48,7 +48,7 @@ export class OrganizationsService {
     return organization;
   }
 
-  async update(principal: Principal, input: { name?: string }): Promise<Organization> {
+  async update(principal: Principal, input: { name?: string; country?: string | null }): Promise<Organization> {
     return this.dataSource.transaction(async (manager) => {
       const organization = await manager.findOne(Organization, { where: { id: principal.organizationId }, lock: { mode: 'pessimistic_write' } });
       if (!organization) throw new NotFoundError('Organization');
@@ -56,6 +56,10 @@ export class OrganizationsService {
       if (input.name !== undefined && input.name !== organization.name) {
         changes.name = { from: organization.name, to: input.name };
         organization.name = input.name;
+      }
+      if (input.country !== undefined && input.country !== organization.country) {
+        changes.country = { from: organization.country, to: input.country };
+        organization.country = input.country;
       }
       if (Object.keys(changes).length > 0) {
         await manager.save(organization);

@@ -7,7 +7,7 @@ import { CampaignCloseOutService, DonationsQueryService } from '@ataa/donations'
 import { PayoutsService } from '@ataa/payouts';
 import { ReconciliationService } from '@ataa/reconciliation';
 import { formatMoney, localeFor } from '@ataa/notifications';
-import { OrganizationsService, type PageUser } from '@ataa/organizations';
+import { COUNTRY_CODES, countryName, isCountryCode, OrganizationsService, type PageUser } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { barChart, dailySeries, periodStarts, seriesStart } from './dashboard-chart.js';
@@ -62,7 +62,7 @@ export class DashboardHomeController {
   async newOrganization(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const page = await this.pages.page(request, reply);
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
-    return this.createForm(page, 200, '', null);
+    return this.createForm(page, 200, '', null, '');
   }
 
   @Post('organizations/new')
@@ -70,6 +70,7 @@ export class DashboardHomeController {
     const page = await this.pages.page(request, reply);
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
     const name = typeof body?.name === 'string' ? body.name : '';
+    const country = typeof body?.country === 'string' ? body.country : '';
     try {
       if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
       if (!page.user.emailVerified) throw new FormRefusal('email_not_verified', 403);
@@ -79,11 +80,12 @@ export class DashboardHomeController {
       } catch {
         throw new FormRefusal(name.trim() ? 'invalid_text' : 'name_required', 400);
       }
-      const created = await this.organizations.create(page.user, { name: clean });
+      if (country !== '' && !isCountryCode(country)) throw new FormRefusal('invalid_country', 400);
+      const created = await this.organizations.create(page.user, { name: clean, country: country || undefined });
       return this.pages.redirect(reply, `${DASHBOARD_PATH}/o/${created.organization.id}`);
     } catch (error) {
       const refusal = toRefusal(error);
-      return this.createForm(page, refusal.status, name, this.pages.errorMessage(page.language, refusal.code));
+      return this.createForm(page, refusal.status, name, this.pages.errorMessage(page.language, refusal.code), country);
     }
   }
 
@@ -147,10 +149,14 @@ export class DashboardHomeController {
     });
   }
 
-  private createForm(page: PageRequest & { user: PageUser | null }, status: number, name: string, error: string | null): Promise<void> {
+  private createForm(page: PageRequest & { user: PageUser | null }, status: number, name: string, error: string | null, country: string): Promise<void> {
     const t = DASHBOARD_MESSAGES[page.language];
+    const locale = localeFor(page.language);
+    // Every country by its name in the page's language (optional: discovery's country filter).
+    const countries = COUNTRY_CODES.map((code) => ({ value: code, label: countryName(code, locale), selected: code === country }))
+      .sort((a, b) => a.label.localeCompare(b.label, locale));
     return this.pages.render(page, 'create-organization', { status, title: t.createOrgTitle }, {
-      heading: t.createOrgTitle, values: { name }, error, verifyFirst: !page.user?.emailVerified,
+      heading: t.createOrgTitle, values: { name }, countries, error, verifyFirst: !page.user?.emailVerified,
     });
   }
 }

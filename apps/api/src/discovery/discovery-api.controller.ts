@@ -20,6 +20,7 @@ export class DiscoveryApiController {
   @ApiQuery({ name: 'q', required: false, description: `Words (3+ letters each, up to ${DISCOVERY_LIMITS.maxQueryCodePoints} characters) found in title, summary or story; Arabic diacritics, tatweel and letter variants are folded` })
   @ApiQuery({ name: 'category', required: false, enum: CAMPAIGN_CATEGORIES })
   @ApiQuery({ name: 'currency', required: false, description: 'ISO 4217 code', example: 'usd' })
+  @ApiQuery({ name: 'country', required: false, description: "The organization's country, ISO 3166-1 alpha-2", example: 'JO' })
   @ApiQuery({ name: 'funding', required: false, enum: ['flexible', 'all_or_nothing'] })
   @ApiQuery({ name: 'status', required: false, enum: DISCOVERY_STATUSES, description: 'published (default: taking gifts) or ended' })
   @ApiQuery({ name: 'sort', required: false, enum: DISCOVERY_SORTS, description: 'newest (default)' })

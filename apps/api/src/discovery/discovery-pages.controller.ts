@@ -27,8 +27,8 @@ export class DiscoveryPagesController {
   async campaigns(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const language = discoveryLanguage(request, reply, this.secureCookies);
     // Not strict: a wrong filter is ignored and a bad cursor starts again (a page never answers 400 to a shared link).
-    const page = await this.discovery.search((request.query ?? {}) as Record<string, unknown>, false);
-    await this.send(reply, 'discovery/campaigns.hbs', discoverView(page, language));
+    const [page, countries] = await Promise.all([this.discovery.search((request.query ?? {}) as Record<string, unknown>, false), this.discovery.listedCountries()]);
+    await this.send(reply, 'discovery/campaigns.hbs', discoverView(page, language, countries));
   }
 
   private async send(reply: FastifyReply, template: string, view: object): Promise<void> {

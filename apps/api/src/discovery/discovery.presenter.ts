@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { CAMPAIGN_CATEGORIES, DISCOVERY_SORTS, type DiscoveryPage, type HomeSections, type ListedCampaignDetailRow, type ListedCampaignRow } from '@ataa/campaigns';
 import { formatMoney, localeFor } from '@ataa/notifications';
+import { countryName } from '@ataa/organizations';
 import { daysLeftText, DISCOVERY_MESSAGES, DiscoveryLanguage, giftsText } from './discovery-messages.js';
 
 export const LANGUAGE_COOKIE = 'ataa_lang';
@@ -76,7 +77,7 @@ export function homeView(home: HomeSections, language: DiscoveryLanguage) {
   };
 }
 
-export function discoverView(page: DiscoveryPage, language: DiscoveryLanguage) {
+export function discoverView(page: DiscoveryPage, language: DiscoveryLanguage, countries: readonly string[] = []) {
   const t = DISCOVERY_MESSAGES[language];
   const q = page.query;
   const params = (extra: Record<string, string>) => {
@@ -84,6 +85,7 @@ export function discoverView(page: DiscoveryPage, language: DiscoveryLanguage) {
     if (q.text) p.set('q', q.text);
     if (q.category) p.set('category', q.category);
     if (q.currency) p.set('currency', q.currency.toUpperCase());
+    if (q.country) p.set('country', q.country);
     if (q.fundingModel) p.set('funding', q.fundingModel);
     if (q.status !== 'published') p.set('status', q.status);
     if (q.sort !== 'newest') p.set('sort', q.sort);
@@ -96,6 +98,9 @@ export function discoverView(page: DiscoveryPage, language: DiscoveryLanguage) {
     q: q.text, currency: q.currency?.toUpperCase() ?? '',
     shortWords: q.text !== '' && q.words.length === 0,
     categories: CAMPAIGN_CATEGORIES.map((c) => ({ value: c, label: t.categories[c], selected: q.category === c })),
+    // Countries by their name in the page's language.
+    countries: countries.map((c) => ({ value: c, label: countryName(c, localeFor(language)), selected: q.country === c }))
+      .sort((a, b) => a.label.localeCompare(b.label, localeFor(language))),
     fundings: (['flexible', 'all_or_nothing'] as const).map((f) => ({ value: f, label: t[f], selected: q.fundingModel === f })),
     statuses: (['published', 'ended'] as const).map((s) => ({ value: s, label: t[s], selected: q.status === s })),
     sorts: DISCOVERY_SORTS.map((s) => ({ value: s, label: t.sorts[s], selected: q.sort === s })),

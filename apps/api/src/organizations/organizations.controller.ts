@@ -11,6 +11,7 @@ export function toOrganizationDto(organization: Organization, role: Role): Organ
     id: organization.id,
     name: organization.name,
     role,
+    country: organization.country ?? null,
     stripeAccountId: organization.stripeAccountId,
     chargesEnabled: organization.chargesEnabled,
     payoutsEnabled: organization.payoutsEnabled,

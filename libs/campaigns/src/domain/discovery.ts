@@ -19,6 +19,8 @@ export interface DiscoveryQuery {
   text: string;
   category?: CampaignCategory;
   currency?: string;
+  /** The organization's country, ISO 3166-1 alpha-2. */
+  country?: string;
   fundingModel?: 'flexible' | 'all_or_nothing';
   status: DiscoveryStatus;
   sort: DiscoverySort;
@@ -44,6 +46,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 const INTEGER = /^-?\d{1,19}$/;
 const CURRENCY = /^[a-z]{3}$/;
+const COUNTRY = /^[A-Z]{2}$/;
 /** Controls (C0, C1), bidi embeddings/overrides/isolates and marks, BOM, replacement char: never searched for. */
 // eslint-disable-next-line no-control-regex
 const UNSEARCHABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\ufffd]/g;
@@ -124,6 +127,9 @@ export function parseDiscoveryQuery(raw: Record<string, unknown>, strict: boolea
   const currencyText = str('currency')?.toLowerCase();
   const currency = currencyText === undefined ? undefined : CURRENCY.test(currencyText) ? currencyText : fail('invalid_parameter', 'currency', 'currency must be a three-letter ISO 4217 code');
 
+  const countryText = str('country')?.toUpperCase();
+  const country = countryText === undefined ? undefined : COUNTRY.test(countryText) ? countryText : fail('invalid_parameter', 'country', 'country must be a two-letter ISO 3166-1 code');
+
   let limit: number = DISCOVERY_LIMITS.defaultPageSize;
   const limitText = str('limit');
   if (limitText !== undefined) {
@@ -145,6 +151,7 @@ export function parseDiscoveryQuery(raw: Record<string, unknown>, strict: boolea
     words, text,
     category: oneOf('category', CAMPAIGN_CATEGORIES),
     currency,
+    country,
     fundingModel: oneOf('funding', ['flexible', 'all_or_nothing'] as const),
     status: oneOf('status', DISCOVERY_STATUSES) ?? 'published',
     sort, limit, after,

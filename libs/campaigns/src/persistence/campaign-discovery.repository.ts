@@ -74,6 +74,7 @@ export class CampaignDiscoveryRepository {
     };
     if (query.category) add((n) => `l.category = ${n}`, query.category);
     if (query.currency) add((n) => `l.currency = ${n}`, query.currency);
+    if (query.country) add((n) => `l.country = ${n}`, query.country);
     if (query.fundingModel) add((n) => `l.funding_model = ${n}`, query.fundingModel);
     // Words are letters and digits only (searchWords), escaped anyway: a LIKE pattern never carries the caller's wildcards.
     for (const word of query.words) add((n) => `l.search_text LIKE ${n}`, `%${word.replace(/[\\%_]/g, '\\$&')}%`);
@@ -108,6 +109,17 @@ export class CampaignDiscoveryRepository {
       [hours - 1, limit],
     );
     return rows.map((r) => toCard(r));
+  }
+
+  /** The countries of listed campaigns (a skip scan of the country index: one probe a country, not a scan). */
+  async listedCountries(): Promise<string[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `WITH RECURSIVE c AS (
+         (SELECT country FROM campaign_listings WHERE country IS NOT NULL ORDER BY country LIMIT 1)
+         UNION ALL
+         SELECT (SELECT l.country FROM campaign_listings l WHERE l.country > c.country ORDER BY l.country LIMIT 1) FROM c WHERE c.country IS NOT NULL
+       ) SELECT country FROM c WHERE country IS NOT NULL`);
+    return rows.map((r) => r.country as string);
   }
 
   async endingSoon(limit: number): Promise<ListedCampaignRow[]> {

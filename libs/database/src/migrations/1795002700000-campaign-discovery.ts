@@ -123,5 +123,6 @@ export class CampaignDiscovery1795002700000 implements MigrationInterface {
     await q.query(`DROP TABLE campaign_listings`);
     await q.query(`DROP FUNCTION ataa_fold(text)`);
     await q.query(`ALTER TABLE campaigns DROP COLUMN category`);
+    await q.query(`DROP EXTENSION IF EXISTS pg_trgm`);
   }
 }

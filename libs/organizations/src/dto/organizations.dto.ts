@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { API_KEY_ROLES, ROLES } from '../domain/roles.js';
+import { COUNTRY_CODES } from '../domain/country.js';
 import type { ApiKeyRole, Role } from '../domain/roles.js';
 
 
@@ -53,6 +54,10 @@ export class CreateOrganizationDto {
   @ApiProperty({ maxLength: 200, example: 'Amal Relief' })
   @UserText({ min: 1, max: TEXT_LIMITS.organizationName })
   name: string;
+
+  @ApiPropertyOptional({ example: 'JO', description: 'Where the organization works: ISO 3166-1 alpha-2 (discovery filters on it)' })
+  @IsOptional() @IsIn(COUNTRY_CODES, { message: 'country must be an ISO 3166-1 alpha-2 code in capitals (e.g. JO)' })
+  country?: string;
 }
 
 export class UpdateOrganizationDto {
@@ -60,12 +65,17 @@ export class UpdateOrganizationDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @ValidateIf((_dto, value) => value !== undefined) @UserText({ min: 1, max: TEXT_LIMITS.organizationName })
   name?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'JO', description: 'ISO 3166-1 alpha-2; null clears it' })
+  @IsOptional() @IsIn(COUNTRY_CODES, { message: 'country must be an ISO 3166-1 alpha-2 code in capitals (e.g. JO)' })
+  country?: string | null;
 }
 
 export class OrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: ROLES, description: 'The caller\'s role' }) role: Role;
+  @ApiProperty({ type: String, nullable: true, example: 'JO' }) country: string | null;
   @ApiProperty({ type: String, nullable: true }) stripeAccountId: string | null;
   @ApiProperty() chargesEnabled: boolean;
   @ApiProperty() payoutsEnabled: boolean;

@@ -5,6 +5,8 @@ import { moneyTransformer } from '@ataa/database';
 export class Organization {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('text') name: string;
+  /** ISO 3166-1 alpha-2 (domain/country.ts). */
+  @Column('text', { nullable: true }) country: string | null;
   @Column('text', { name: 'stripe_account_id', nullable: true }) stripeAccountId: string | null;
   @Column('boolean', { name: 'charges_enabled', default: false }) chargesEnabled: boolean;
   @Column('boolean', { name: 'payouts_enabled', default: false }) payoutsEnabled: boolean;
