@@ -91,7 +91,7 @@ describe('ledger and report pages in a real browser', () => {
     expect(await page.locator('#report-chart rect.tl-bar-in').count()).toBe(3);
     const box = await page.locator('#report-chart rect.tl-bar-in').first().boundingBox();
     expect(box?.height ?? 0).toBeGreaterThan(10);
-    expect(await page.textContent('#total-raised')).toContain('190.00 USD');
+    expect(await page.textContent('#total-raised')).toContain('$190.00');
     expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
