@@ -114,7 +114,7 @@ describe('dashboard campaigns (API, PostgreSQL, Redis)', () => {
     expect(preview.headers['cache-control']).toBe('no-store');
     expect(preview.headers['x-robots-tag']).toBe('noindex');
     expect(preview.text).toContain('data-testid="preview-banner"');
-    expect(preview.text).toMatch(/<h1 id="campaign-title"><bdi>Clean water for Mafraq<\/bdi><\/h1>/);
+    expect(preview.text).toMatch(/<h1 id="campaign-title" lang="en" dir="ltr"><bdi>Clean water for Mafraq<\/bdi><\/h1>/);
     expect(preview.text).not.toContain('action="/c/clean-water-for-mafraq/donate"');
     await request(base).get('/c/clean-water-for-mafraq').expect(404);
     await request(base).get(`${campaignPath}/preview`).expect(303); // signed out: the sign-in page

@@ -77,7 +77,8 @@ describe('giving in a real browser', () => {
   });
 
   it('renders an Arabic campaign right-to-left with labelled fields', async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    // A visitor whose browser asks for Arabic (the chrome follows Accept-Language; Chromium's default is en-US).
+    const page = await browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'ar' });
     await page.goto(`${world.apiUrl}/c/${arabic.slug}`);
     expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
     expect(await page.locator('html').getAttribute('lang')).toBe('ar');

@@ -43,7 +43,7 @@ describe('report and hide a donor-wall message (headless Chromium)', () => {
 
   it.each(['en', 'ar'] as const)('%s: report a message from the page, hide it through the API, the page shows the reason', async (lang) => {
     const { slug, id } = campaigns[lang];
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: lang === 'ar' ? 'ar' : 'en-US' });
     await page.goto(`${world.apiUrl}/c/${slug}`);
     expect(await page.getAttribute('html', 'dir')).toBe(lang === 'ar' ? 'rtl' : 'ltr');
     expect(await page.locator('.gift-message').first().innerText()).toContain(messages[lang]);

@@ -46,6 +46,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/console(\/|$)/, 'the operator console (server-rendered HTML pages and their forms; docs/dashboard.md)'],
   [/^\/media\/covers\/\{key\}$/, 'uploaded campaign cover images (the bytes, for the pages; set through the dashboard\'s campaign form)'],
   [/^\/metrics$/, 'Prometheus exposition'],
+  [/^\/(robots\.txt|sitemap\.xml)$/, 'for search engines: robots.txt and the sitemap of the public pages (docs/public-pages.md)'],
   [/^\/operator\/queues(\/|$)/, 'the operators\' queue dashboard (Bull Board)'],
   [/^\/public\/assets\//, 'static files for the pages'],
   [/^\/assets\//, 'static files for the pages'],

@@ -133,7 +133,8 @@ describe('user text is isolated on every public page (U+202E in names, headless 
   });
 
   async function open(path: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // An Arabic campaign's visitor reads Arabic (the chrome follows Accept-Language; Chromium's default is en-US).
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: path.split(/[/?]/)[2] === arabic.slug ? 'ar' : 'en-US' });
     const res = await page.goto(`${world.apiUrl}${path}`);
     expect(res?.status()).toBe(200);
     return page;

@@ -45,7 +45,8 @@ describe('every public page state passes axe-core (headless Chromium)', () => {
   });
 
   async function open(url: string, status = 200): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // An Arabic campaign's visitor reads Arabic (the chrome follows Accept-Language; Chromium's default is en-US).
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: new URL(url, 'http://x').pathname.split('/')[2] === campaigns.ar?.slug ? 'ar' : 'en-US' });
     const response = await page.goto(url.startsWith('http') ? url : `${world.apiUrl}${url}`);
     expect(response?.status()).toBe(status);
     return page;

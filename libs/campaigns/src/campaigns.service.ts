@@ -209,6 +209,20 @@ export class CampaignsService {
     return campaign && campaign.status !== 'draft' ? campaign : null;
   }
 
+  /**
+   * The campaigns a sitemap lists: live or finished ones (published, paused, ended; never a draft or
+   * a cancelled campaign), most recently changed first, at most `limit`.
+   */
+  async listedInSitemap(limit: number): Promise<{ slug: string; updatedAt: Date }[]> {
+    const rows = await this.dataSource.getRepository(Campaign).createQueryBuilder('c')
+      .select(['c.slug', 'c.updatedAt'])
+      .where('c.status IN (:...statuses)', { statuses: ['published', 'paused', 'ended'] })
+      .orderBy('c.updated_at', 'DESC').addOrderBy('c.id', 'DESC')
+      .limit(limit)
+      .getMany();
+    return rows.map((r) => ({ slug: r.slug, updatedAt: r.updatedAt }));
+  }
+
   /** 409 `campaign_not_accepting_donations` unless published and within its dates. */
   assertAcceptsDonations(campaign: Pick<Campaign, 'status' | 'startsAt' | 'endsAt'>, now: Date = new Date()): void {
     if (!acceptsDonations(campaign, now)) {

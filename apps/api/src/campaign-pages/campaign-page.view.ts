@@ -7,6 +7,7 @@ import { formatMoney, localeFor } from '@ataa/notifications';
 import { HiddenMessage, ModerationService } from '@ataa/moderation';
 import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
 import { isolateText } from '../http/isolate.js';
+import { publicChrome, type PublicLanguage, textLanguage } from '../http/public-language.js';
 import { DonationFormDto } from './donation-form.dto.js';
 import { fill, PAGE_MESSAGES } from './page-messages.js';
 import { termsHistoryView } from './terms-history.js';
@@ -51,7 +52,11 @@ export class CampaignPageView {
     return { campaign, totals, gifts, termChanges, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
   }
 
-  layout(campaign: DonationCampaign, title: string) {
+  /**
+   * The layout's data for a page about `campaign` with its chrome in `language` (the visitor's);
+   * `path` (under the campaign's) gets a canonical URL, hreflang alternates and the language switch.
+   */
+  layout(campaign: DonationCampaign, title: string, language: PublicLanguage = campaign.language, path: string | null = '') {
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const url = `${base}/c/${campaign.slug}`;
     const meta = [
@@ -64,16 +69,17 @@ export class CampaignPageView {
     ];
     if (campaign.coverImageUrl) meta.push({ property: 'og:image', content: campaign.coverImageUrl }, { name: 'twitter:image', content: campaign.coverImageUrl });
     return {
-      title, lang: campaign.language, dir: campaign.language === 'ar' ? 'rtl' : 'ltr', meta,
-      skipLabel: PAGE_MESSAGES[campaign.language].skip,
+      title, lang: language, dir: language === 'ar' ? 'rtl' : 'ltr', meta,
+      skipLabel: PAGE_MESSAGES[language].skip,
+      ...(path === null ? {} : publicChrome(base, language, `/c/${campaign.slug}${path}`)),
     };
   }
 
   /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean) {
-    const t = PAGE_MESSAGES[campaign.language];
-    const m = MODERATION_MESSAGES[campaign.language];
-    const locale = localeFor(campaign.language);
+  pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true) {
+    const t = PAGE_MESSAGES[language];
+    const m = MODERATION_MESSAGES[language];
+    const locale = localeFor(language);
     // Progress counts money that stayed: refunds and disputes are taken off.
     const raised = totals ? totals.raised - totals.refunded - totals.disputed : 0n;
     const donors = totals?.donationsCount ?? 0;
@@ -86,9 +92,11 @@ export class CampaignPageView {
     });
     const exampleMajor = formatMajorUnits(campaign.suggestedAmounts[0] ?? 10n ** BigInt(currencyExponent(campaign.currency)) * 25n, campaign.currency);
     return {
-      ...this.layout(campaign, isolateText(campaign.title)),
+      ...this.layout(campaign, isolateText(campaign.title), language, chrome ? '' : null),
       t,
       campaign: {
+        // The campaign's own words stay in the language they were written in, whatever the chrome's.
+        text: textLanguage(campaign.language),
         slug: campaign.slug, title: campaign.title, summary: campaign.summary, storyHtml: campaign.storyHtml, coverImageUrl: campaign.coverImageUrl,
         currency: campaign.currency.toUpperCase(), allowAnonymous: campaign.allowAnonymous, offerCoverFees: campaign.offerCoverFees,
       },
@@ -102,7 +110,7 @@ export class CampaignPageView {
           name: g.displayName ?? t.anonymousDonor, amount: money(g.amount), at: g.at.toISOString().slice(0, 10), entry: g.entryIndex === null ? null : String(g.entryIndex),
           // A hidden message is never rendered: its reason takes its place. A held one waits for review.
           message: hide || g.messageHeld ? null : g.message,
-          hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[campaign.language][hide.reason] }) : g.messageHeld && g.message ? m.messageHeld : null,
+          hidden: hide ? fill(m.messageHidden, { reason: HIDE_REASON_LABELS[language][hide.reason] }) : g.messageHeld && g.message ? m.messageHeld : null,
           reportHref: g.entryIndex !== null && g.message && !g.messageHeld ? `/c/${campaign.slug}/flag?entry=${g.entryIndex}` : null,
         };
       }),
@@ -110,8 +118,10 @@ export class CampaignPageView {
       suggested,
       otherChecked: values.amount === 'other' || Boolean(values.customAmount),
       amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
-      values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: campaign.language,
-      termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, campaign.language) : null,
+      values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: language,
+      // The total counts what donors paid, fees they chose to cover included; the list shows each gift as chosen.
+      coveredFeesNote: campaign.offerCoverFees ? t.coveredFeesNote : null,
+      termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, language) : null,
     };
   }}
 

@@ -11,6 +11,7 @@ import { formatMoney, localeFor } from '@ataa/notifications';
 import { ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { isolateText } from '../http/isolate.js';
+import { publicLanguage, textLanguage } from '../http/public-language.js';
 import { csrfTokenValid, issueCsrfToken } from './csrf.setup.js';
 import { PageRenderCache, splitAroundSlot, withToken } from './page-render-cache.js';
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
@@ -23,7 +24,9 @@ const TOKEN_SLOT = `csrf-slot-${randomBytes(16).toString('hex')}`;
 
 /**
  * The hosted campaign page (story, progress, recent gifts, donation form), the form's POST that
- * starts a Stripe Checkout, and the thank-you page. Server-rendered in the campaign's language.
+ * starts a Stripe Checkout, and the thank-you page. Server-rendered with the chrome in the visitor's
+ * language (?lang=, the ataa_lang cookie, Accept-Language, else the campaign's), the campaign's
+ * own text in its own language.
  */
 @ApiExcludeController()
 @Controller('c')
@@ -59,14 +62,15 @@ export class CampaignPagesController {
     if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
     const state = { cancelled: cancelled === '1' };
     const open = acceptsDonations(head.campaign);
-    // Same figures version, same state (open or not, cancelled notice or not): same page but the token.
-    const key = `${slug}|${head.figuresVersion}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}`;
+    const { language } = publicLanguage(request, reply, head.campaign.language);
+    // Same figures version, language and state (open or not, cancelled notice or not): same page but the token.
+    const key = `${slug}|${head.figuresVersion}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}`;
     const page = await this.rendered.get(key, async () => {
       const data = await this.view.readPageData(head.campaign);
-      return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open)) as unknown as string, TOKEN_SLOT);
+      return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open, language)) as unknown as string, TOKEN_SLOT);
     });
     const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));
-    void reply.status(200).header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8').send(body);
+    void reply.status(200).header('cache-control', 'no-store').header('vary', 'Accept-Language, Cookie').header('content-type', 'text/html; charset=utf-8').send(body);
   }
 
   private async requirePageData(slug: string): Promise<PageData> {
@@ -79,12 +83,13 @@ export class CampaignPagesController {
   @HttpCode(303)
   async donate(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
-    const lang: PageLanguage = campaign.language;
+    // The page's language travels in the form (its `locale` field): a refusal and the checkout follow the page the donor saw.
+    const lang: PageLanguage = publicLanguage(request, null, campaign.language, { form: body?.locale }).language;
     // A refused form is shown again with the page's figures as they are now (rendered, not cached: it carries the visitor's values).
     const again = async (status: number, state: FormState) => {
       const data = await this.requirePageData(slug);
       void reply.status(status).header('cache-control', 'no-store');
-      return reply.view('campaign/page.hbs', this.view.pageView(data, state, issueCsrfToken(request, reply, '/c'), acceptsDonations(data.campaign)));
+      return reply.view('campaign/page.hbs', this.view.pageView(data, state, issueCsrfToken(request, reply, '/c'), acceptsDonations(data.campaign), lang));
     };
     const values = Object.fromEntries(Object.entries(body ?? {}).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as FormState['values'];
     // Card testing: every attempt from an address counts, valid or not, on any campaign.
@@ -109,7 +114,7 @@ export class CampaignPagesController {
     try {
       const result = await this.checkout.start(slug, {
         amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
-        anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? campaign.language,
+        anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
       });
       void reply.status(303).header('location', result.checkoutUrl).send();
     } catch (error) {
@@ -127,10 +132,11 @@ export class CampaignPagesController {
   }
 
   @Get(':slug/thanks')
-  async thanks(@Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async thanks(@Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
-    const t = PAGE_MESSAGES[campaign.language];
-    const locale = localeFor(campaign.language);
+    const { language } = publicLanguage(request, reply, campaign.language);
+    const t = PAGE_MESSAGES[language];
+    const locale = localeFor(language);
     // The redirect proves nothing: the status shown is what Stripe's webhooks recorded.
     const donation = typeof donationId === 'string' ? await this.donations.statusForThanks(campaign.id, donationId) : null;
     let message: string = t.unknownGift;
@@ -145,9 +151,13 @@ export class CampaignPagesController {
         : fill(t.statusOther, { status: donation.status });
     }
     void reply.status(donation ? 200 : 404).header('cache-control', 'no-store');
+    // A thank-you page names one gift: no canonical URL, but the switch keeps the gift.
+    const layout = this.view.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`, language, '/thanks');
+    const query = donation ? `?donation=${encodeURIComponent(donation.id)}&lang=` : '?lang=';
     return reply.view('campaign/thanks.hbs', {
-      ...this.view.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`),
-      t, campaign: { title: campaign.title, slug: campaign.slug }, message, state, pending: state === 'pending',
+      ...layout, canonical: null, alternates: [],
+      languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/thanks${query}${layout.languageSwitch.code}` },
+      t, campaign: { title: campaign.title, slug: campaign.slug, text: textLanguage(campaign.language) }, message, state, pending: state === 'pending',
       donationId: donation?.id ?? null,
     });
   }
@@ -158,8 +168,9 @@ export class CampaignPagesController {
     const campaign = await this.campaigns.requirePublic(slug);
     const target = entry === undefined ? 'campaign' : 'message';
     if (target === 'message' && !/^\d{1,15}$/.test(entry!)) throw new NotFoundError('Message', 'message_not_found');
+    const { language } = publicLanguage(request, reply, campaign.language);
     void reply.status(200).header('cache-control', 'no-store');
-    return reply.view('campaign/report.hbs', this.reportView(campaign, { target, entry: entry ?? null }, issueCsrfToken(request, reply, '/c')));
+    return reply.view('campaign/report.hbs', this.reportView(campaign, language, { target, entry: entry ?? null }, issueCsrfToken(request, reply, '/c')));
   }
 
   /**
@@ -169,12 +180,12 @@ export class CampaignPagesController {
   @Post(':slug/flag')
   async report(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
-    const lang: PageLanguage = campaign.language;
     const text = (key: string) => (typeof body?.[key] === 'string' ? (body[key] as string) : undefined);
+    const lang: PageLanguage = publicLanguage(request, null, campaign.language, { form: text('lang') }).language;
     const state = { target: text('target') === 'message' ? 'message' as const : 'campaign' as const, entry: text('entry') ?? null, reason: text('reason'), details: text('details') };
     const again = (status: number, code: string) => {
       void reply.status(status).header('cache-control', 'no-store');
-      return reply.view('campaign/report.hbs', { ...this.reportView(campaign, state, issueCsrfToken(request, reply, '/c'), REPORT_ERRORS[lang][code] ?? REPORT_ERRORS[lang].default), errorCode: code });
+      return reply.view('campaign/report.hbs', { ...this.reportView(campaign, lang, state, issueCsrfToken(request, reply, '/c'), REPORT_ERRORS[lang][code] ?? REPORT_ERRORS[lang].default), errorCode: code });
     };
     try {
       await this.limiter.take([{ limit: 'reportsPerAddress', subject: rateLimitSubject(request.ip) }]);
@@ -191,17 +202,21 @@ export class CampaignPagesController {
       return again(error.status >= 500 ? 502 : error.status, error.code);
     }
     void reply.status(200).header('cache-control', 'no-store');
-    return reply.view('campaign/report.hbs', this.reportView(campaign, state, '', null, true));
+    return reply.view('campaign/report.hbs', this.reportView(campaign, lang, state, '', null, true));
   }
 
-  private reportView(campaign: DonationCampaign, state: { target: 'message' | 'campaign'; entry: string | null; reason?: string; details?: string }, csrfToken: string, error: string | null = null, sent = false) {
-    const m = MODERATION_MESSAGES[campaign.language];
+  private reportView(campaign: DonationCampaign, language: PageLanguage, state: { target: 'message' | 'campaign'; entry: string | null; reason?: string; details?: string }, csrfToken: string, error: string | null = null, sent = false) {
+    const m = MODERATION_MESSAGES[language];
     const heading = state.target === 'message' ? m.reportMessageLabel : m.reportCampaign;
+    const layout = this.view.layout(campaign, `${heading} — ${isolateText(campaign.title)}`, language, '/flag');
+    // The form is not a page to index; the switch keeps the message reported.
+    const query = state.target === 'message' && state.entry !== null ? `?entry=${encodeURIComponent(state.entry)}&lang=` : '?lang=';
     return {
-      ...this.view.layout(campaign, `${heading} — ${isolateText(campaign.title)}`),
-      m, heading, intro: state.target === 'message' ? m.reportMessageIntro : m.reportCampaignIntro,
-      campaign: { slug: campaign.slug, title: campaign.title }, target: state.target, entry: state.target === 'message' ? state.entry : null,
-      reasons: REPORT_REASONS.map((value) => ({ value, label: REPORT_REASON_LABELS[campaign.language][value], checked: state.reason === value })),
+      ...layout, canonical: null, alternates: [],
+      languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/flag${query}${layout.languageSwitch.code}` },
+      m, heading, intro: state.target === 'message' ? m.reportMessageIntro : m.reportCampaignIntro, lang: language,
+      campaign: { slug: campaign.slug, title: campaign.title, text: textLanguage(campaign.language) }, target: state.target, entry: state.target === 'message' ? state.entry : null,
+      reasons: REPORT_REASONS.map((value) => ({ value, label: REPORT_REASON_LABELS[language][value], checked: state.reason === value })),
       details: state.details ?? '', csrfToken, error, sent,
     };
   }

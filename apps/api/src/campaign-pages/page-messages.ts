@@ -1,10 +1,10 @@
 import { TEXT_LIMITS } from '@ataa/common';
 
-/** The hosted pages' words, in the campaign's language. */
+/** The hosted pages' words, in the visitor's language (campaign text stays in its own). */
 export const PAGE_MESSAGES = {
   en: {
     skip: 'Skip to content', raisedOf: 'raised of', goal: 'goal', donors: 'donors', donorsOne: 'donor', give: 'Give to this campaign',
-    chooseAmount: 'Choose an amount', otherAmount: 'Other amount', amountHint: 'In {currency}, for example {example}',
+    chooseAmount: 'Choose an amount', otherAmount: 'Other amount', customAmount: 'Your amount', amountHint: 'In {currency}, for example {example}',
     name: 'Your name', email: 'E-mail (for your receipt)', anonymous: 'Keep my name private', message: 'Public message (optional)',
     coverFees: 'Add the fees so the campaign receives my full gift', submit: 'Continue to payment', recent: 'Recent gifts',
     anonymousDonor: 'Anonymous', noGifts: 'Be the first to give.', closed: 'This campaign is not accepting gifts right now.',
@@ -14,10 +14,12 @@ export const PAGE_MESSAGES = {
     statusFailed: 'The payment did not go through. Nothing was charged.', statusExpired: 'The payment session expired. Nothing was charged.',
     statusOther: 'Your gift is recorded (status: {status}).', backToCampaign: 'Back to the campaign', refresh: 'Check again',
     unknownGift: 'We could not find this gift.', errorTitle: 'Please check the form',
+    coveredFeesNote: 'The total includes the payment fees donors chose to cover; each gift below is shown as the donor chose it.',
+    campaignPage: 'Campaign page',
   },
   ar: {
     skip: 'انتقل إلى المحتوى', raisedOf: 'جُمع من', goal: 'الهدف', donors: 'متبرعين', donorsOne: 'متبرع', give: 'تبرّع لهذه الحملة',
-    chooseAmount: 'اختر مبلغًا', otherAmount: 'مبلغ آخر', amountHint: 'بعملة {currency}، مثلًا {example}',
+    chooseAmount: 'اختر مبلغًا', otherAmount: 'مبلغ آخر', customAmount: 'المبلغ الذي تختاره', amountHint: 'بعملة {currency}، مثلًا {example}',
     name: 'اسمك', email: 'البريد الإلكتروني (لإرسال الإيصال)', anonymous: 'لا تُظهر اسمي', message: 'رسالة علنية (اختيارية)',
     coverFees: 'أضف الرسوم لتصل الحملة تبرعي كاملًا', submit: 'المتابعة إلى الدفع', recent: 'أحدث التبرعات',
     anonymousDonor: 'فاعل خير', noGifts: 'كن أول المتبرعين.', closed: 'هذه الحملة لا تستقبل تبرعات حاليًا.',
@@ -27,6 +29,8 @@ export const PAGE_MESSAGES = {
     statusFailed: 'لم تتم عملية الدفع. لم يُخصم أي مبلغ.', statusExpired: 'انتهت صلاحية جلسة الدفع. لم يُخصم أي مبلغ.',
     statusOther: 'تبرعك مسجّل (الحالة: {status}).', backToCampaign: 'العودة إلى الحملة', refresh: 'تحقّق مجددًا',
     unknownGift: 'لم نجد هذا التبرع.', errorTitle: 'يرجى مراجعة النموذج',
+    coveredFeesNote: 'يشمل المجموع رسوم الدفع التي اختار المتبرعون تغطيتها؛ ويظهر كل تبرع أدناه بالمبلغ الذي اختاره المتبرع.',
+    campaignPage: 'صفحة الحملة',
   },
 } as const;
 

@@ -3,35 +3,14 @@ import { createHash } from 'node:crypto';
 import { CAMPAIGN_CATEGORIES, DISCOVERY_SORTS, type DiscoveryPage, type HomeSections, type ListedCampaignDetailRow, type ListedCampaignRow } from '@ataa/campaigns';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { countryName } from '@ataa/organizations';
+import { publicLanguage } from '../http/public-language.js';
 import { daysLeftText, DISCOVERY_MESSAGES, DiscoveryLanguage, giftsText } from './discovery-messages.js';
 
-export const LANGUAGE_COOKIE = 'ataa_lang';
 const DAY_MS = 86_400_000;
 
-/** The visitor's language: `?lang=` (then remembered), the `ataa_lang` cookie, else Accept-Language. */
-export function discoveryLanguage(request: FastifyRequest, reply: FastifyReply, secure: boolean): DiscoveryLanguage {
-  const asked = (request.query as Record<string, unknown> | undefined)?.lang;
-  if (asked === 'en' || asked === 'ar') {
-    void reply.header('set-cookie', `${LANGUAGE_COOKIE}=${asked}; Path=/; Max-Age=31536000; SameSite=Lax${secure ? '; Secure' : ''}`);
-    return asked;
-  }
-  const cookie = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[LANGUAGE_COOKIE];
-  if (cookie === 'en' || cookie === 'ar') return cookie;
-  return preferredFromHeader(String(request.headers['accept-language'] ?? ''));
-}
-
-/** The first of en/ar by quality in an Accept-Language header (English when neither). */
-export function preferredFromHeader(header: string): DiscoveryLanguage {
-  let best: { lang: DiscoveryLanguage; q: number } | null = null;
-  for (const part of header.slice(0, 500).split(',')) {
-    const [tag, ...params] = part.trim().toLowerCase().split(';');
-    const lang = tag.split('-')[0];
-    if (lang !== 'en' && lang !== 'ar') continue;
-    const qParam = params.find((p) => p.trim().startsWith('q='));
-    const q = qParam ? Number(qParam.trim().slice(2)) : 1;
-    if (Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { lang, q };
-  }
-  return best?.lang ?? 'en';
+/** The visitor's language for the home page and /campaigns: the public pages' one negotiation (`?lang=`, then remembered; the cookie; Accept-Language). */
+export function discoveryLanguage(request: FastifyRequest, reply: FastifyReply): DiscoveryLanguage {
+  return publicLanguage(request, reply, 'en').language;
 }
 
 export function chrome(language: DiscoveryLanguage, title: string) {

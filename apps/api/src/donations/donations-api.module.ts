@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
+import { CampaignsModule } from '@ataa/campaigns';
 import { DonationsModule } from '@ataa/donations';
 import { ModerationModule } from '@ataa/moderation';
 import { OrganizationsModule } from '@ataa/organizations';
 import { TransparencyModule } from '@ataa/transparency';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
+import { SiteIndexController } from '../site/site-index.controller.js';
 import { DonationsController } from './donations.controller.js';
 
-/** Donations API for organizations and the hosted campaign pages (donation form, thank-you page). */
+/** Donations API for organizations and the hosted campaign pages (donation form, thank-you page), robots.txt and the sitemap. */
 @Module({
-  imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule],
-  controllers: [DonationsController, CampaignPagesController],
+  imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule, CampaignsModule],
+  controllers: [DonationsController, CampaignPagesController, SiteIndexController],
   providers: [CampaignPageView],
   exports: [CampaignPageView],
 })

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { DomainError, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { INVITATION_LABELS, localeFor } from '@ataa/notifications';
@@ -50,7 +51,8 @@ export class InvitationPagesController {
   async show(@Param('page') page: string, @Query('token') token: unknown, @Query('lang') lang: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (page !== ACCEPT_PAGE) throw new NotFoundError('Page');
     const invitation = typeof token === 'string' ? await this.members.findByToken(token) : null;
-    const language = pageLanguage(invitation, lang);
+    void lang;
+    const language = pageLanguage(invitation, request, reply);
     if (!invitation || invitation.status !== 'pending') return this.unavailable(reply, language, invitation);
     return this.renderForm(request, reply, 200, invitation, token as string, language, {});
   }
@@ -61,7 +63,7 @@ export class InvitationPagesController {
     const fields = body ?? {};
     const token = typeof fields.token === 'string' ? fields.token : '';
     const invitation = token ? await this.members.findByToken(token) : null;
-    const language = pageLanguage(invitation, fields.lang);
+    const language = pageLanguage(invitation, request, null, fields.lang);
     if (!invitation || invitation.status !== 'pending') return this.unavailable(reply, language, invitation);
     const values: FormState['values'] = {
       email: typeof fields.email === 'string' ? fields.email : undefined,
@@ -148,6 +150,8 @@ export class InvitationPagesController {
     void reply.status(status).header('cache-control', 'no-store');
     return reply.view('invitations/accept.hbs', {
       ...this.layout(language, fillIsolatedText(t.title, { organization: invitation.organizationName })),
+      // The switch reloads this page (its token kept) in the other language, remembered in the cookie.
+      languageSwitch: { ...publicChrome('', language, `/invitations/${ACCEPT_PAGE}`).languageSwitch, href: `/invitations/${ACCEPT_PAGE}?${new URLSearchParams({ token, lang: language === 'ar' ? 'en' : 'ar' }).toString()}` },
       t,
       // HTML with the organization's name in <bdi>, rendered with {{{ }}}.
       heading: fillIsolated(t.title, { organization: invitation.organizationName }),
@@ -189,10 +193,13 @@ export class InvitationPagesController {
   }
 }
 
-/** The invitation's own language when it was e-mailed in one, else `?lang=` (or the form's), else English. */
-function pageLanguage(invitation: InvitationLookup | null, requested: unknown): InvitationPageLanguage {
-  if (invitation?.language) return invitation.language;
-  return requested === 'ar' || requested === 'en' ? requested : 'en';
+/**
+ * The visitor's choice (`?lang=` or the form's, then the ataa_lang cookie), else the language the
+ * invitation was e-mailed in (the inviter chose it for this person: it outranks the browser's),
+ * else Accept-Language, else English.
+ */
+function pageLanguage(invitation: InvitationLookup | null, request: FastifyRequest, reply: FastifyReply | null, explicit?: unknown): InvitationPageLanguage {
+  return publicLanguage(request, reply, invitation?.language ?? 'en', { form: explicit, browserLast: Boolean(invitation?.language) }).language;
 }
 
 function toRefusal(error: unknown): FormRefusal {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { isEmail } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { publicLanguage } from '../http/public-language.js';
 import { DomainError } from '@ataa/common';
 import { hashSecret, RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { DataExportService, type ExportLinkRefusal } from '@ataa/privacy';
@@ -27,7 +28,8 @@ export class DataExportPagesController {
 
   @Get('export')
   async form(@Query('lang') lang: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.renderForm(request, reply, 200, privacyLanguage(lang), {});
+    void lang; // validated by publicLanguage: ?lang=, then the cookie, then Accept-Language
+    return this.renderForm(request, reply, 200, publicLanguage(request, reply, 'en').language, {});
   }
 
   @Post('export')
@@ -61,7 +63,8 @@ export class DataExportPagesController {
   @Get('export/download')
   async openLink(@Query('token') token: unknown, @Query('lang') lang: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const state = await this.exports.inspect(token);
-    const language = state.ok ? state.request.language : privacyLanguage(lang);
+    // A link opens in the language it was asked for; a dead one in the visitor's.
+    const language = state.ok ? state.request.language : publicLanguage(request, reply, privacyLanguage(lang)).language;
     if (!state.ok) return this.unavailable(reply, language, state.reason);
     return this.renderDownload(request, reply, 200, language, token as string, state.request.email);
   }

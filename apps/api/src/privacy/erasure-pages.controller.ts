@@ -2,6 +2,7 @@ import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { isEmail } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { publicLanguage } from '../http/public-language.js';
 import { DomainError } from '@ataa/common';
 import { ErasureLinkRefused, ErasureService } from '@ataa/privacy';
 import { csrfTokenValid, issueCsrfToken } from '../campaign-pages/csrf.setup.js';
@@ -25,7 +26,8 @@ export class ErasurePagesController {
 
   @Get()
   async form(@Query('lang') lang: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.renderForm(request, reply, 200, privacyLanguage(lang), {});
+    void lang; // validated by publicLanguage: ?lang=, then the cookie, then Accept-Language
+    return this.renderForm(request, reply, 200, publicLanguage(request, reply, 'en').language, {});
   }
 
   @Post()
@@ -48,7 +50,7 @@ export class ErasurePagesController {
 
   @Get('confirm')
   async review(@Query('token') token: unknown, @Query('lang') lang: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    let language = privacyLanguage(lang);
+    let language = publicLanguage(request, reply, privacyLanguage(lang)).language;
     try {
       const found = await this.erasures.checkLink(token);
       language = found.language;

@@ -28,7 +28,7 @@ export class PublicLedgerPagesController {
   @Get(':slug/report')
   async report(@Param('slug') slug: string, @Query() query: LangQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (wantsJson(request)) return this.http.reportJson(slug, request, reply);
-    return this.http.reportHtml(slug, query.lang, request, reply);
+    return this.http.reportHtml(slug, request, reply);
   }
 
   @Get(':slug/checkpoint')

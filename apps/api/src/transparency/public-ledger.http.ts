@@ -6,7 +6,9 @@ import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, Inclus
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
+import { AppConfig } from '@ataa/config';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
+import { publicChrome, publicLanguage } from '../http/public-language.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -23,7 +25,16 @@ export class PublicLedgerHttp {
     readonly service: PublicLedgerService,
     readonly presenter: PublicLedgerPresenter,
     private readonly cache: PublicLedgerCache,
+    private readonly config: AppConfig,
   ) {}
+
+  /**
+   * The language of an HTML page (?lang=, cookie, Accept-Language, else the campaign's): part of the
+   * cached answer's key and ETag, and the answer varies on the headers that chose it.
+   */
+  private pageLanguage(log: CampaignLog, request: FastifyRequest, reply: FastifyReply): PageLanguage {
+    return publicLanguage(request, reply, log.campaign.language === 'ar' ? 'ar' : 'en').language;
+  }
 
   apiBase(log: CampaignLog): string {
     return `/api/v1/public/campaigns/${log.campaign.slug}`;
@@ -39,9 +50,13 @@ export class PublicLedgerHttp {
 
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    return this.answer(request, reply, log, 'ledger.html', async () => {
+    const lang = this.pageLanguage(log, request, reply);
+    return this.answer(request, reply, log, `ledger.html.${lang}`, async () => {
       const page = await this.presenter.readPage(log, query);
-      const view = this.presenter.ledgerView(log, page, query, this.presenter.language(log, query.lang));
+      const view = {
+        ...this.presenter.ledgerView(log, page, query, lang),
+        ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/ledger`, { order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor }),
+      };
       return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/ledger.hbs', view) };
     });
   }
@@ -68,11 +83,15 @@ export class PublicLedgerHttp {
     });
   }
 
-  async reportHtml(slug: string, lang: PageLanguage | undefined, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async reportHtml(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    return this.answer(request, reply, log, 'report.html', async () => {
+    const lang = this.pageLanguage(log, request, reply);
+    return this.answer(request, reply, log, `report.html.${lang}`, async () => {
       const report = await this.service.report(log);
-      const view = this.presenter.reportView(log, report, this.presenter.language(log, lang), await this.service.feeExchange(log));
+      const view = {
+        ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
+        ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
+      };
       return { cacheControl: SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/report.hbs', view) };
     });
   }
@@ -129,7 +148,12 @@ export class PublicLedgerHttp {
         const built = await build();
         return { etag: etagFor(log, variant, request.url), cacheControl: built.cacheControl, contentType: built.contentType, body: Buffer.from(built.body, 'utf8') };
       }));
-    void reply.header('etag', answer.etag).header('cache-control', answer.cacheControl).header('vary', 'Accept');
+    // A page's language comes from the request's cookie and Accept-Language too; one that sets the
+    // language cookie is the visitor's own answer, never a shared cache's.
+    const html = variant.includes('.html.');
+    const vary = html ? 'Accept, Accept-Language, Cookie' : 'Accept';
+    const cacheControl = html && reply.hasHeader('set-cookie') ? 'private, no-cache' : answer.cacheControl;
+    void reply.header('etag', answer.etag).header('cache-control', cacheControl).header('vary', vary);
     if (notModified(request, answer.etag)) {
       void reply.status(304).send();
       return;
@@ -138,7 +162,7 @@ export class PublicLedgerHttp {
     // that already has its Content-Encoding). Same ETag for every coding, as for the plugin's answers.
     const coding = worthCompressing(answer.contentType, answer.body.length) ? acceptedCoding(request.headers['accept-encoding']) : null;
     if (coding !== null) {
-      void reply.header('vary', 'Accept, Accept-Encoding').header('content-encoding', coding).header('content-type', answer.contentType).send(this.cache.encoded(key, version, answer, coding));
+      void reply.header('vary', `${vary}, Accept-Encoding`).header('content-encoding', coding).header('content-type', answer.contentType).send(this.cache.encoded(key, version, answer, coding));
       return;
     }
     void reply.header('content-type', answer.contentType).send(answer.body);

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
 import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, LedgerPage, PublicLedgerService, type ServedEntry } from '@ataa/transparency';
+import { formatMoney, localeFor } from '@ataa/notifications';
 import { isolateText } from '../http/isolate.js';
+import { textLanguage } from '../http/public-language.js';
 import { termChangeText } from '../campaign-pages/terms-history.js';
 import { logVersion } from './public-ledger.cache.js';
 import { LedgerQueryDto } from './public-ledger.dto.js';
@@ -98,8 +100,9 @@ export class PublicLedgerPresenter {
     return { lang, dir: lang === 'ar' ? 'rtl' : 'ltr', title, skipLabel: t.skip, footer: t.footer, t };
   }
 
-  money(amount: bigint | string, currency: string): string {
-    return `${formatMajorUnits(BigInt(amount), currency)} ${currency.toUpperCase()}`;
+  /** Money as on every public page (formatMoney, in the page's language). */
+  money(amount: bigint | string, currency: string, lang: PageLanguage): string {
+    return formatMoney(BigInt(amount), currency, localeFor(lang));
   }
 
   ledgerView(log: CampaignLog, page: LedgerPage, query: LedgerQueryDto, lang: PageLanguage) {
@@ -124,14 +127,14 @@ export class PublicLedgerPresenter {
         index: e.index,
         time: e.time.replace('T', ' ').slice(0, 16),
         kind: t.kinds[e.kind],
-        amount: this.money(e.amount, currency),
+        amount: this.money(e.amount, currency, lang),
         negative: e.amount.startsWith('-'),
         donor: e.donor,
         donorRedacted: redactionText(e.redacted?.donor, lang),
         commitment: e.donorCommitment ? `${e.donorCommitment.slice(0, 12)}…` : null,
         messageRedacted: redactionText(e.redacted?.message, lang),
         details: e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
-        balance: this.money(e.balance, currency),
+        balance: this.money(e.balance, currency, lang),
         leafHash: e.leafHash,
       })),
       kinds: Object.entries(t.kinds).map(([value, label]) => ({ value, label, selected: value === query.kind })),
@@ -141,7 +144,9 @@ export class PublicLedgerPresenter {
       prev: page.prev ? `${base}/ledger${keep({ cursor: page.prev })}` : null,
       csv: `${base}/ledger.csv`,
       report: `${base}/report${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
-      otherLanguage: `${base}/ledger${keep({ lang: t.languageCode, cursor: query.cursor })}`,
+      campaignPage: `${base}${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
+      // The campaign's own words (its title) stay in the language they were written in.
+      text: textLanguage(log.campaign.language),
       checkpoint: `${base}/checkpoint`,
       verify: {
         api: `/api/v1/public/campaigns/${log.campaign.slug}`,
@@ -174,8 +179,8 @@ export class PublicLedgerPresenter {
         month: m.month,
         labelX: x + bar,
         labelY: height - bottom + 16,
-        in: { x, y: height - bottom - hin, h: hin, w: bar, label: this.money(m.raised, currency) },
-        out: { x: x + bar + 2, y: height - bottom - hout, h: hout, w: bar, label: this.money(abs(m.out), currency) },
+        in: { x, y: height - bottom - hin, h: hin, w: bar, label: this.money(m.raised, currency, lang) },
+        out: { x: x + bar + 2, y: height - bottom - hout, h: hout, w: bar, label: this.money(abs(m.out), currency, lang) },
       };
     });
     const base = `/c/${log.campaign.slug}`;
@@ -183,26 +188,27 @@ export class PublicLedgerPresenter {
       ...this.layout(lang, `${t.reportTitle} — ${isolateText(log.campaign.title)}`),
       campaign: log.campaign,
       size: log.size,
-      raised: this.money(report.raised, currency),
+      raised: this.money(report.raised, currency, lang),
       gifts: report.gifts,
       donors: report.donors,
-      processingFees: this.money(report.fees.processing, currency),
+      processingFees: this.money(report.fees.processing, currency, lang),
       // Fees Stripe took in the platform's settlement currency, as the campaign bore them, with the rate.
       feeExchange: feeExchange.map((x) => ({
         rate: `1 ${currency.toUpperCase()} = ${x.rate} ${x.settlementCurrency.toUpperCase()}`, fees: x.fees,
-        amount: this.money(x.amount, currency), settlementAmount: this.money(x.settlementAmount, x.settlementCurrency),
+        amount: this.money(x.amount, currency, lang), settlementAmount: this.money(x.settlementAmount, x.settlementCurrency, lang),
       })),
-      platformFees: this.money(report.fees.platform, currency),
-      fees: this.money(report.fees.total, currency),
-      refunds: this.money(abs(report.refunds.amount), currency),
+      platformFees: this.money(report.fees.platform, currency, lang),
+      fees: this.money(report.fees.total, currency, lang),
+      refunds: this.money(abs(report.refunds.amount), currency, lang),
       refundCount: report.refunds.count,
-      disputes: this.money(report.disputes.net, currency),
-      payouts: this.money(report.payouts.net, currency),
-      balance: this.money(report.balance, currency),
-      monthly: months.map((m) => ({ month: m.month, raised: this.money(m.raised, currency), gifts: m.gifts, out: this.money(m.out, currency), net: this.money(m.net, currency) })),
-      chart: { width, height, baseline: height - bottom, bars, legendInX: width - 300, summary: months.map((m) => `${m.month}: +${this.money(m.raised, currency)} / -${this.money(abs(m.out), currency)}`).join('; ') },
+      disputes: this.money(report.disputes.net, currency, lang),
+      payouts: this.money(report.payouts.net, currency, lang),
+      balance: this.money(report.balance, currency, lang),
+      monthly: months.map((m) => ({ month: m.month, raised: this.money(m.raised, currency, lang), gifts: m.gifts, out: this.money(m.out, currency, lang), net: this.money(m.net, currency, lang) })),
+      chart: { width, height, baseline: height - bottom, bars, legendInX: width - 300, summary: months.map((m) => `${m.month}: +${this.money(m.raised, currency, lang)} / -${this.money(abs(m.out), currency, lang)}`).join('; ') },
       ledger: `${base}/ledger${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
-      otherLanguage: `${base}/report?lang=${t.languageCode}`,
+      campaignPage: `${base}${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
+      text: textLanguage(log.campaign.language),
       csv: `${base}/ledger.csv`,
     };
   }
