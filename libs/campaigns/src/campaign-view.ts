@@ -23,6 +23,7 @@ export function toCampaignDto(c: Campaign): CampaignDto {
     allowAnonymous: c.allowAnonymous,
     offerCoverFees: c.offerCoverFees,
     language: c.language,
+    embedOrigins: c.embedOrigins ?? [],
     platformFeeBps: c.platformFeeBps,
     status: c.status,
     version: c.version,

@@ -14,3 +14,4 @@ export { COVER_IMAGE_STORAGE, DiskCoverImageStorage, type CoverImageStorage } fr
 export {
   COVER_IMAGE_PATH, COVER_IMAGE_TYPES, inspectCoverImage, isCoverImageKey, sniffImageType, uploadedCoverKey, type AcceptedCoverImage, type CoverImageProblem, type CoverImageType,
 } from './domain/cover-image.js';
+export { normalizeEmbedOrigin, normalizeEmbedOrigins, MAX_EMBED_ORIGINS } from './domain/embed-origins.js';

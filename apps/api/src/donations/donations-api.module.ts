@@ -5,12 +5,14 @@ import { OrganizationsModule } from '@ataa/organizations';
 import { TransparencyModule } from '@ataa/transparency';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
+import { CampaignShareController } from '../campaign-pages/campaign-share.controller.js';
+import { EmbedPagesController } from '../campaign-pages/embed-pages.controller.js';
 import { DonationsController } from './donations.controller.js';
 
 /** Donations API for organizations and the hosted campaign pages (donation form, thank-you page). */
 @Module({
   imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule],
-  controllers: [DonationsController, CampaignPagesController],
+  controllers: [DonationsController, CampaignPagesController, CampaignShareController, EmbedPagesController],
   providers: [CampaignPageView],
   exports: [CampaignPageView],
 })

@@ -34,6 +34,8 @@ export class Campaign {
   @Column('boolean', { name: 'allow_anonymous' }) allowAnonymous: boolean;
   @Column('boolean', { name: 'offer_cover_fees' }) offerCoverFees: boolean;
   @Column('text') language: CampaignLanguage;
+  /** Canonical https origins allowed to frame the donate widget (domain/embed-origins.ts). */
+  @Column('text', { name: 'embed_origins', array: true, default: () => `'{}'` }) embedOrigins: string[];
   @Column('int', { name: 'platform_fee_bps' }) platformFeeBps: number;
   @Column('text') status: CampaignStatus;
   @Column('int') version: number;
