@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '@ataa/common';
 import { createLogger } from '@ataa/observability';
-import { checkDashboardPage, createCampaign, createOrganizationWithOwner, createTestEnvironment, launchBrowser, TestEnvironment, TestOrganization } from '@ataa/testing';
+import { checkDashboardPage, signInBrowserPage, createCampaign, createOrganizationWithOwner, createTestEnvironment, launchBrowser, TestEnvironment, TestOrganization } from '@ataa/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app.js';
 
 async function freePort(): Promise<number> {
@@ -36,7 +36,7 @@ describe('campaign sharing (headless Chromium)', () => {
   let browser: Browser;
   let host: Server;
   let hostOrigin: string;
-  let english: { slug: string };
+  let english: { slug: string; id: string };
   let arabic: { slug: string };
   let unlisted: { slug: string };
 
@@ -129,6 +129,24 @@ describe('campaign sharing (headless Chromium)', () => {
     expect(child).toBeDefined();
     expect(await child!.locator('.widget').count()).toBe(0);
     expect(refusals[0]).toContain('https://elsewhere.example.org');
+    await context.close();
+  });
+
+  it.each(['en', 'ar'] as const)('%s: the dashboard campaign page with the widget snippet, and the form with a refused origin, pass axe', async (language) => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await signInBrowserPage(page, apiUrl, org.ownerEmail, org.ownerPassword);
+    if (language === 'ar') await Promise.all([page.waitForNavigation(), page.click('[data-testid=language-switch]')]);
+    const path = `${apiUrl}/dashboard/o/${org.orgId}/campaigns/${english.id}`;
+    await page.goto(path);
+    expect(await page.getByTestId('embed-code').inputValue()).toContain(`/embed/c/${english.slug}`);
+    await checkDashboardPage(page, language, 'dashboard-campaign-embed', SCREENSHOTS);
+    await page.goto(`${path}/edit`);
+    await page.fill('#embedOrigins', 'http://insecure.example.org');
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=save]')]);
+    expect(await page.locator('#embedOrigins-error').count()).toBe(1);
+    expect(await page.inputValue('#embedOrigins')).toBe('http://insecure.example.org');
+    await checkDashboardPage(page, language, 'dashboard-embed-origins-error', SCREENSHOTS);
     await context.close();
   });
 });
