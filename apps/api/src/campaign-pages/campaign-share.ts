@@ -13,6 +13,9 @@ export interface ShareLink {
   href: string;
 }
 
+/** The hosts the share links lead to (plain links a visitor clicks; the page loads nothing from them). */
+export const SHARE_LINK_HOSTS: readonly string[] = ['wa.me', 'x.com', 'www.facebook.com', 't.me'];
+
 const NETWORK_NAMES: Record<Exclude<ShareLink['id'], 'email'>, string> = { whatsapp: 'WhatsApp', x: 'X', facebook: 'Facebook', telegram: 'Telegram' };
 
 /**
