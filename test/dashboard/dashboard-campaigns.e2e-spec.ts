@@ -63,6 +63,9 @@ describe('dashboard campaigns (API, PostgreSQL, Redis)', () => {
     // the lib's rules (the same as the API's): a repeated suggested amount
     const repeated = await post(owner, newPath, newPath, { title: 'Repeated', language: 'en', currency: 'usd', goal: '5000', fundingModel: 'flexible', suggestedAmounts: '10\n10' });
     expect(repeated.status).toBe(400);
+    const category = await post(owner, newPath, newPath, { title: 'Casino', language: 'en', currency: 'usd', goal: '5000', fundingModel: 'flexible', category: 'casino' });
+    expect(category.status).toBe(400);
+    expect(category.text).toMatch(/id="category-error">/);
     expect(repeated.text).toMatch(/id="suggestedAmounts-error">An amount is repeated\./);
     // an unsupported currency, in Arabic
     expect((await post(owner, newPath, '/dashboard/language', { language: 'ar', next: newPath })).status).toBe(303);
@@ -88,14 +91,14 @@ describe('dashboard campaigns (API, PostgreSQL, Redis)', () => {
     const newPath = `/dashboard/o/${org.orgId}/campaigns/new`;
     const created = await post(owner, newPath, newPath, {
       title: 'Clean water for Mafraq', summary: 'Wells for three villages', story: '# Why\nBecause **water** matters.', language: 'en',
-      currency: 'usd', goal: '5,000', fundingModel: 'flexible', endsAt: inDays(30), suggestedAmounts: '25\n50\n100.50',
+      currency: 'usd', goal: '5,000', fundingModel: 'flexible', category: 'water', endsAt: inDays(30), suggestedAmounts: '25\n50\n100.50',
       allowAnonymous: 'on', offerCoverFees: 'on',
     });
     expect(created.status).toBe(303);
     const location = created.headers.location as string;
     const [, campaignId] = /\/campaigns\/([0-9a-f-]{36})\?done=created$/.exec(location)!;
     const [row] = (await db.query(`SELECT * FROM campaigns WHERE id = $1`, [campaignId])).rows;
-    expect(row).toMatchObject({ organization_id: org.orgId, title: 'Clean water for Mafraq', goal_amount: '500000', currency: 'usd', status: 'draft', slug: 'clean-water-for-mafraq' });
+    expect(row).toMatchObject({ organization_id: org.orgId, title: 'Clean water for Mafraq', goal_amount: '500000', currency: 'usd', status: 'draft', slug: 'clean-water-for-mafraq', category: 'water' });
     expect(row.suggested_amounts.map(String)).toEqual(['2500', '5000', '10050']);
     // the same audit trail as the API: the signed-in member is the actor
     expect((await db.query(`SELECT actor FROM audit_log WHERE action = 'campaign.created' AND target_id = $1`, [campaignId])).rows).toEqual([{ actor: `user:${org.ownerUserId}` }]);

@@ -227,6 +227,18 @@ describe('organizations, memberships, invitations, API keys and the audit log', 
     expect(page.body.items).toHaveLength(2);
     const next = await http().get(`/api/v1/orgs/${org.orgId}/audit-log?limit=2&cursor=${page.body.nextCursor}`).set(bearer(org.ownerToken)).expect(200);
     expect(next.body.items[0].id).not.toBe(page.body.items[1].id);
+    // the same filters as the dashboard's audit page: who, and a time window
+    const byOwner = await http().get(`/api/v1/orgs/${org.orgId}/audit-log?actor=user:${org.ownerUserId}&action=api_key.created`).set(bearer(org.ownerToken)).expect(200);
+    expect(byOwner.body.items.length).toBeGreaterThan(0);
+    expect(byOwner.body.items.every((e: { actor: string; action: string }) => e.actor === `user:${org.ownerUserId}` && e.action === 'api_key.created')).toBe(true);
+    // the admin did one thing: accept the invitation (their membership)
+    const byAdmin = await http().get(`/api/v1/orgs/${org.orgId}/audit-log?actor=user:${admin.userId}`).set(bearer(org.ownerToken)).expect(200);
+    expect(byAdmin.body.items.map((e: { actor: string; action: string }) => [e.actor, e.action])).toEqual([[`user:${admin.userId}`, 'membership.created']]);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await http().get(`/api/v1/orgs/${org.orgId}/audit-log?from=${future}`).set(bearer(org.ownerToken)).expect(200)).body.items).toEqual([]);
+    expect((await http().get(`/api/v1/orgs/${org.orgId}/audit-log?to=${future}&limit=1`).set(bearer(org.ownerToken)).expect(200)).body.items).toHaveLength(1);
+    expect((await http().get(`/api/v1/orgs/${org.orgId}/audit-log?from=yesterday`).set(bearer(org.ownerToken)).expect(400)).body.code).toBe('validation_failed');
+    expect((await http().get(`/api/v1/orgs/${org.orgId}/audit-log?actor=${encodeURIComponent("x' OR 1=1")}`).set(bearer(org.ownerToken)).expect(400)).body.code).toBe('validation_failed');
     expect((await http().get(`/api/v1/orgs/${org.orgId}/audit-log`).set(bearer(finance.accessToken)).expect(403)).body.code).toBe('forbidden_role');
     await expect(db.query('UPDATE audit_log SET actor = $1', ['someone else'])).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);

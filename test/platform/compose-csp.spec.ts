@@ -39,9 +39,9 @@ describe('docker compose: the campaign page CSP allows the payment page the dono
 
   it('defaults: the sandbox base when no origin is named; Stripe Checkout always', () => {
     expect(checkoutFormActionSources({ STRIPE_API_BASE: 'http://127.0.0.1:12111/', CHECKOUT_ORIGINS: undefined }))
-      .toEqual(["'self'", 'http://127.0.0.1:12111', 'https://checkout.stripe.com']);
-    expect(checkoutFormActionSources({ STRIPE_API_BASE: undefined, CHECKOUT_ORIGINS: undefined })).toEqual(["'self'", 'https://checkout.stripe.com']);
+      .toEqual(["'self'", 'http://127.0.0.1:12111', 'https://checkout.stripe.com', 'https://connect.stripe.com']);
+    expect(checkoutFormActionSources({ STRIPE_API_BASE: undefined, CHECKOUT_ORIGINS: undefined })).toEqual(["'self'", 'https://checkout.stripe.com', 'https://connect.stripe.com']);
     expect(checkoutFormActionSources({ STRIPE_API_BASE: 'http://stripe-sandbox:12111', CHECKOUT_ORIGINS: ['http://localhost:12111/pay'] }))
-      .toEqual(["'self'", 'http://localhost:12111', 'https://checkout.stripe.com']);
+      .toEqual(["'self'", 'http://localhost:12111', 'https://checkout.stripe.com', 'https://connect.stripe.com']);
   });
 });

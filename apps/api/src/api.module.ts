@@ -13,6 +13,7 @@ import { OrganizationsApiModule } from './organizations/organizations-api.module
 import { DonationsApiModule } from './donations/donations-api.module.js';
 import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
 import { TransparencyHttpModule } from './transparency/transparency-http.module.js';
+import { DiscoveryHttpModule } from './discovery/discovery-http.module.js';
 import { NotificationsApiModule } from './notifications/notifications-api.module.js';
 import { QueueDashboardModule } from './operator/queue-dashboard.module.js';
 import { CloseOutApiModule } from './closeout/closeout-api.module.js';
@@ -41,6 +42,7 @@ export class ApiModule {
         DonationsApiModule,
         WebhooksApiModule,
         TransparencyHttpModule,
+        DiscoveryHttpModule,
         NotificationsApiModule,
         QueueDashboardModule,
         CloseOutApiModule,

@@ -20,13 +20,14 @@ import { securityHeaders } from './http/security-headers.js';
 import { registerViews } from './http/views.js';
 
 export const API_PREFIX = 'api/v1';
+const PUBLIC_API_PATH = `/${API_PREFIX}/public/`;
 /**
  * Routes outside /api/v1: operations, Stripe webhooks and the public pages. Exclusions match the
  * routes' declared paths: `invitations/{*path}` would also take the JSON API's `invitations/accept`
  * out of /api/v1, so the accept page is declared as `invitations/:page` and excluded by that
  * literal path (the backslash makes `:page` literal text here, not a parameter).
  */
-const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}', 'embed/{*path}'];
+const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}', '/', 'campaigns', 'embed/{*path}'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -78,6 +79,10 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   fastify.addHook('onRequest', (request, reply, done) => {
     // Swagger UI ships inline scripts; its page is the only one without our strict CSP.
     void reply.headers(request.url.startsWith('/docs') ? securityWithoutCsp : security).header('x-request-id', request.id);
+    // The public API (published campaigns, ledgers, proofs) is readable from any origin; nothing else is.
+    if (request.url.startsWith(PUBLIC_API_PATH) && (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS')) {
+      void reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'etag, x-request-id');
+    }
     done();
   });
   // Each route counts its own requests with metrics made once, when it is registered.
@@ -92,6 +97,12 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
       done();
     };
     route.onResponse = route.onResponse === undefined ? [hook] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook];
+  });
+
+  // CORS preflight of the public API (a conditional GET from a page sends If-None-Match): GET and HEAD only.
+  fastify.options(`${PUBLIC_API_PATH}*`, (_request, reply) => {
+    void reply.status(204).header('access-control-allow-methods', 'GET, HEAD').header('access-control-allow-headers', 'if-none-match, accept')
+      .header('access-control-max-age', '86400').send();
   });
 
   await registerCompression(app);

@@ -23,6 +23,7 @@ export function toCampaignDto(c: Campaign): CampaignDto {
     allowAnonymous: c.allowAnonymous,
     offerCoverFees: c.offerCoverFees,
     language: c.language,
+    category: c.category,
     embedOrigins: c.embedOrigins ?? [],
     platformFeeBps: c.platformFeeBps,
     status: c.status,

@@ -60,6 +60,7 @@ export class CampaignsService {
       allowAnonymous: input.allowAnonymous ?? true,
       offerCoverFees: input.offerCoverFees ?? true,
       language: input.language ?? 'en',
+      category: input.category ?? 'other',
       embedOrigins: embedOriginsOf(input.embedOrigins) ?? [],
       // The platform sets the fee, never the organization.
       platformFeeBps: this.config.PLATFORM_FEE_BPS,
@@ -116,6 +117,7 @@ export class CampaignsService {
           allowAnonymous: input.allowAnonymous ?? campaign.allowAnonymous,
           offerCoverFees: input.offerCoverFees ?? campaign.offerCoverFees,
           language: input.language ?? campaign.language,
+          category: input.category ?? campaign.category,
           embedOrigins: embedOriginsOf(input.embedOrigins) ?? campaign.embedOrigins,
         };
         assertCampaignRules(next);

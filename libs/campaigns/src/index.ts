@@ -14,4 +14,11 @@ export { COVER_IMAGE_STORAGE, DiskCoverImageStorage, type CoverImageStorage } fr
 export {
   COVER_IMAGE_PATH, COVER_IMAGE_TYPES, inspectCoverImage, isCoverImageKey, sniffImageType, uploadedCoverKey, type AcceptedCoverImage, type CoverImageProblem, type CoverImageType,
 } from './domain/cover-image.js';
+export { CampaignDiscoveryService, type DiscoveryPage, type HomeSections } from './campaign-discovery.service.js';
+export { CampaignDiscoveryRepository, type ListedCampaignRow, type ListedCampaignDetailRow } from './persistence/campaign-discovery.repository.js';
+export {
+  CAMPAIGN_CATEGORIES, DISCOVERY_SORTS, DISCOVERY_STATUSES, DISCOVERY_LIMITS, DiscoveryQueryError, cleanSearchText, searchWords, parseDiscoveryQuery,
+  encodeDiscoveryCursor, decodeDiscoveryCursor, type CampaignCategory, type DiscoverySort, type DiscoveryStatus, type DiscoveryQuery, type DiscoveryCursor,
+} from './domain/discovery.js';
+export { foldText, FOLD_FROM, FOLD_TO, FOLD_REMOVED } from './domain/arabic-folding.js';
 export { normalizeEmbedOrigin, normalizeEmbedOrigins, MAX_EMBED_ORIGINS } from './domain/embed-origins.js';

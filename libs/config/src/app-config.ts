@@ -192,6 +192,7 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_IP_DAYS = 7;
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_MAIL_BODY_DAYS = 90;
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_EXPORT_REQUEST_DAYS = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_SIGN_IN_TOKEN_DAYS = 7;
   /** How often the retention job runs, and the rows one statement touches (bounded so it never holds big locks). */
   @Transform(toInt) @IsInt() @Min(60_000) @Max(604_800_000) RETENTION_INTERVAL_MS = 3_600_000;
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE = 500;

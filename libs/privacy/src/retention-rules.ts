@@ -50,5 +50,11 @@ export function retentionRules(repository: RetentionRepository, rateLimits: Rate
       removes: 'data-export requests (with the e-mail address they were for) whose link expired before the cutoff',
       purge: (manager, cutoff, limit) => repository.deleteOldExportRequests(manager, cutoff, limit),
     },
+    {
+      name: 'sign_in_tokens',
+      periodConfigKey: 'RETENTION_SIGN_IN_TOKEN_DAYS',
+      removes: 'e-mail verification and password-reset links (with the address they went to), two-factor sign-in challenges and operator console sessions that expired before the cutoff',
+      purge: (manager, cutoff, limit) => repository.deleteExpiredSignInTokens(manager, cutoff, limit),
+    },
   ];
 }

@@ -177,6 +177,33 @@ describe('retention job (PostgreSQL + Redis)', () => {
     expect(await run('export_requests')).toBe(0);
   });
 
+  it('sign-in tokens: deletes account links, two-factor challenges and operator sessions expired before the cutoff, keeps the others', async () => {
+    const [{ id: userId }] = await db.query(`SELECT id FROM users WHERE email = $1`, [org.ownerEmail]);
+    const [{ id: operatorId }] = await db.query(`INSERT INTO operators (email, password_hash) VALUES ($1, 'x') RETURNING id`, [`op-${randomUUID()}@example.org`]);
+    const hash = () => randomUUID().replace(/-/g, '').padEnd(64, '0');
+    const rows = async (expiredDaysAgo: number) => {
+      const expires = ago(expiredDaysAgo);
+      const created = ago(expiredDaysAgo + 1);
+      const token = randomUUID();
+      await db.query(`INSERT INTO account_tokens (id, user_id, purpose, email, token_hash, created_at, expires_at) VALUES ($1, $2, 'password_reset', $3, $4, $5, $6)`,
+        [token, userId, org.ownerEmail, hash(), created, expires]);
+      const [{ id: challenge }] = await db.query(`INSERT INTO sign_in_challenges (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [userId, hash(), created, expires]);
+      const [{ id: session }] = await db.query(`INSERT INTO operator_sessions (operator_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [operatorId, hash(), created, expires]);
+      return [token, challenge, session];
+    };
+    const old = await rows(8);
+    const young = await rows(2);
+    expect(await run('sign_in_tokens')).toBe(3);
+    const left = [
+      ...(await db.query(`SELECT id FROM account_tokens`)), ...(await db.query(`SELECT id FROM sign_in_challenges`)), ...(await db.query(`SELECT id FROM operator_sessions`)),
+    ].map((r: { id: string }) => r.id);
+    expect(left).toEqual(expect.arrayContaining(young));
+    for (const id of old) expect(left).not.toContain(id);
+    expect(await run('sign_in_tokens')).toBe(0);
+  });
+
   it('IP addresses: no rate-limit record outlives the period; live short windows are untouched', async () => {
     const prefix = `${env.queuePrefix}:ratelimit`;
     await redis.set(`${prefix}:login-ip:203.0.113.7`, '3'); // no expiry: would keep the address for ever
@@ -197,6 +224,7 @@ describe('retention job (PostgreSQL + Redis)', () => {
     const results = await retention.runAll();
     expect(results.map((r) => [r.rule, r.purged, r.error])).toEqual([
       ['checkout_sessions', 0, undefined], ['webhook_payloads', 0, undefined], ['ip_addresses', 0, undefined], ['mail_bodies', 0, undefined], ['export_requests', 0, undefined],
+      ['sign_in_tokens', 0, undefined],
     ]);
     const metrics = (await app.get(MetricsService).render()).body;
     expect(metrics).toMatch(/ataa_retention_purged_total\{rule="checkout_sessions"\} 10/);

@@ -37,13 +37,13 @@ describe('campaign form', () => {
     const startsAt = new Date('2030-01-01T10:00:00.123Z');
     const campaign = {
       title: 'T', slug: 's', summary: '', storyMarkdown: '', language: 'en', currency: 'usd', goalAmount: 500000n, fundingModel: 'flexible', startsAt, endsAt: null,
-      suggestedAmounts: [2500n], minimumAmount: 500n, maximumAmount: null, coverImageUrl: null, allowAnonymous: true, offerCoverFees: true, status: 'published', version: 4,
+      suggestedAmounts: [2500n], minimumAmount: 500n, maximumAmount: null, coverImageUrl: null, allowAnonymous: true, offerCoverFees: true, status: 'published', version: 4, category: 'water',
     } as unknown as Campaign;
     const values = campaignFormOf(campaign);
     expect(values).toMatchObject({ goal: '5000.00', suggestedAmounts: '25.00', minimumAmount: '5.00', startsAt: '2030-01-01T10:00', currency: 'USD' });
     const { input, errors } = campaignInputOf({ ...values, minimumAmount: '', goal: '6000' }, campaign);
     expect(errors).toEqual({});
-    expect(input).toMatchObject({ goal: '600000', minimumAmount: null, maximumAmount: null, coverImageUrl: null, suggestedAmounts: ['2500'], version: 4 });
+    expect(input).toMatchObject({ category: 'water', goal: '600000', minimumAmount: null, maximumAmount: null, coverImageUrl: null, suggestedAmounts: ['2500'], version: 4 });
     for (const fixed of ['slug', 'currency', 'fundingModel', 'startsAt', 'endsAt']) expect(input).not.toHaveProperty(fixed);
     expect(toDateTimeLocal(new Date('2030-01-01T10:00:30Z'))).toBe('2030-01-01T10:00:30');
   });

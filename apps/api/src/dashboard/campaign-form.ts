@@ -16,6 +16,8 @@ export interface CampaignFormValues {
   currency: string;
   goal: string;
   fundingModel: string;
+  /** One of CAMPAIGN_CATEGORIES (discovery's filter). */
+  category: string;
   startsAt: string;
   endsAt: string;
   suggestedAmounts: string;
@@ -43,7 +45,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
   const b = body ?? {};
   return {
     title: text(b.title), slug: text(b.slug).trim(), summary: text(b.summary), story: text(b.story), language: text(b.language),
-    currency: text(b.currency).trim(), goal: text(b.goal), fundingModel: text(b.fundingModel), startsAt: text(b.startsAt).trim(), endsAt: text(b.endsAt).trim(),
+    currency: text(b.currency).trim(), goal: text(b.goal), fundingModel: text(b.fundingModel), category: text(b.category).trim(), startsAt: text(b.startsAt).trim(), endsAt: text(b.endsAt).trim(),
     suggestedAmounts: text(b.suggestedAmounts), minimumAmount: text(b.minimumAmount), maximumAmount: text(b.maximumAmount),
     coverImageUrl: text(b.coverImageUrl).trim(), removeCover: checked(b.removeCover), allowAnonymous: checked(b.allowAnonymous), offerCoverFees: checked(b.offerCoverFees),
     embedOrigins: text(b.embedOrigins),
@@ -53,7 +55,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
 /** The form of a new campaign. */
 export function emptyCampaignForm(language: 'en' | 'ar'): CampaignFormValues {
   return {
-    title: '', slug: '', summary: '', story: '', language, currency: language === 'ar' ? 'KWD' : 'USD', goal: '', fundingModel: 'flexible', startsAt: '', endsAt: '',
+    title: '', slug: '', summary: '', story: '', language, currency: language === 'ar' ? 'KWD' : 'USD', goal: '', fundingModel: 'flexible', category: 'other', startsAt: '', endsAt: '',
     suggestedAmounts: '', minimumAmount: '', maximumAmount: '', coverImageUrl: '', removeCover: false, allowAnonymous: true, offerCoverFees: true, embedOrigins: '',
   };
 }
@@ -73,7 +75,7 @@ export function campaignFormOf(c: Campaign, coverUploaded = false): CampaignForm
   const major = (amount: bigint | null) => (amount === null ? '' : formatMajorUnits(amount, c.currency));
   return {
     title: c.title, slug: c.slug, summary: c.summary, story: c.storyMarkdown, language: c.language, currency: c.currency.toUpperCase(),
-    goal: major(c.goalAmount), fundingModel: c.fundingModel, startsAt: toDateTimeLocal(c.startsAt), endsAt: toDateTimeLocal(c.endsAt),
+    goal: major(c.goalAmount), fundingModel: c.fundingModel, category: c.category, startsAt: toDateTimeLocal(c.startsAt), endsAt: toDateTimeLocal(c.endsAt),
     suggestedAmounts: c.suggestedAmounts.map((a) => formatMajorUnits(a, c.currency)).join('\n'),
     minimumAmount: major(c.minimumAmount), maximumAmount: major(c.maximumAmount), coverImageUrl: coverUploaded ? '' : c.coverImageUrl ?? '', removeCover: false,
     allowAnonymous: c.allowAnonymous, offerCoverFees: c.offerCoverFees, embedOrigins: (c.embedOrigins ?? []).join('\n'),
@@ -124,6 +126,7 @@ export function campaignInputOf(values: CampaignFormValues, current?: Campaign, 
   input.language = values.language;
   input.allowAnonymous = values.allowAnonymous;
   input.offerCoverFees = values.offerCoverFees;
+  if (!empty(values.category)) input.category = values.category;
   // One origin per line; the API's DTO judges each (https, no path).
   input.embedOrigins = values.embedOrigins.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   // The cover: a typed address; else, editing, "remove" clears it and an uploaded one stays as it is

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CAMPAIGN_STATUSES, Campaign, CampaignsService, CoverImagesService, CreateCampaignDto, isEditable, nextStatus, UpdateCampaignDto, type AcceptedCoverImage,
+  CAMPAIGN_CATEGORIES, CAMPAIGN_STATUSES, Campaign, CampaignsService, CoverImagesService, CreateCampaignDto, isEditable, nextStatus, UpdateCampaignDto, type AcceptedCoverImage,
   type CampaignAction, type CampaignStatus,
 } from '@ataa/campaigns';
 import { DomainError, ForbiddenError, NotFoundError, TEXT_LIMITS, textProblem, normalizeUserText } from '@ataa/common';
@@ -16,6 +16,7 @@ import { campaignUrl } from '../campaign-pages/campaign-share.js';
 import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { createValidationPipe } from '../http/validation.js';
+import { DISCOVERY_MESSAGES } from '../discovery/discovery-messages.js';
 import { CAMPAIGN_ERRORS, CAMPAIGN_MESSAGES } from './campaign-messages.js';
 import { campaignFormOf, campaignInputOf, emptyCampaignForm, readCampaignForm, type CampaignFormValues, type FieldErrors } from './campaign-form.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
@@ -26,11 +27,11 @@ import { PAYOUT_MESSAGES } from './payout-messages.js';
 const MANAGE_ROLES: readonly Role[] = ['admin'];
 const ACTIONS: readonly CampaignAction[] = ['publish', 'pause', 'resume', 'end', 'cancel'];
 /** The form's fields in the order they appear (the error summary follows it). */
-const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImage', 'coverImageUrl', 'embedOrigins'];
+const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'category', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImage', 'coverImageUrl', 'embedOrigins'];
 const FORM_FIELDS = new Set(FORM_ORDER);
 const PAGE_SIZE = 20;
 /** The fields the validation pipe judges on the form (amounts and dates are read by campaign-form.ts). */
-const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'fundingModel', 'coverImageUrl', 'embedOrigins']);
+const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'fundingModel', 'category', 'coverImageUrl', 'embedOrigins']);
 
 type SignedIn = PageRequest & { user: PageUser };
 type Fields = Record<string, unknown>;
@@ -47,7 +48,7 @@ function validationCode(field: string, values: CampaignFormValues): string {
     case 'slug': return 'invalid_slug';
     case 'coverImageUrl': return 'invalid_url';
     case 'embedOrigins': return 'invalid_embed_origins';
-    case 'language': case 'fundingModel': return 'invalid_choice';
+    case 'language': case 'fundingModel': case 'category': return 'invalid_choice';
     case 'currency': return 'invalid_currency';
     default: return 'invalid_text';
   }
@@ -411,6 +412,7 @@ export class DashboardCampaignsController {
       coverUploadHint: c.coverUploadHint.replace('{size}', fileSize(this.covers.maxBytes, page.language)),
       errorList: FORM_ORDER.filter((field) => errors[field]).map((field) => ({ field: field === 'fundingModel' ? 'fundingModel-flexible' : field, message: errors[field] })),
       languages: (['en', 'ar'] as const).map((l) => ({ value: l, label: c.languages[l], selected: values.language === l })),
+      categories: CAMPAIGN_CATEGORIES.map((value) => ({ value, label: DISCOVERY_MESSAGES[page.language].categories[value], selected: values.category === value })),
       fundingModels: (['flexible', 'all_or_nothing'] as const).map((m) => ({ value: m, label: c.fundingModels[m], hint: c.fundingHints[m], checked: values.fundingModel === m, id: `fundingModel-${m}` })),
       disabled: campaign !== null && !isEditable(campaign.status),
     });

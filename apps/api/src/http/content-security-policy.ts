@@ -2,16 +2,18 @@ import type { AppConfig } from '@ataa/config';
 
 /** Stripe's hosted Checkout, where a real key sends donors. */
 export const STRIPE_CHECKOUT_ORIGIN = 'https://checkout.stripe.com';
+/** Stripe's hosted Connect onboarding (account links), where the dashboard's "connect payouts" form sends an owner. */
+export const STRIPE_CONNECT_ORIGIN = 'https://connect.stripe.com';
 
 /**
- * Where the donation form may send the browser: itself, then (by the 303 redirect, which form-action
- * also governs) the payment page. CHECKOUT_ORIGINS names it when browsers reach the sandbox at
+ * Where the pages' forms may send the browser: itself, then (by the 303 redirect, which form-action
+ * also governs) the payment page, or Stripe's onboarding (the dashboard's Connect form). CHECKOUT_ORIGINS names it when browsers reach the sandbox at
  * another address than the API does (docker compose: http://localhost:12111 vs stripe-sandbox:12111).
  */
 export function checkoutFormActionSources(config: Pick<AppConfig, 'STRIPE_API_BASE' | 'CHECKOUT_ORIGINS'>): string[] {
   const configured = config.CHECKOUT_ORIGINS ?? (config.STRIPE_API_BASE ? [config.STRIPE_API_BASE] : []);
   const origins = configured.map((url) => new URL(url).origin);
-  return ["'self'", ...new Set([...origins, STRIPE_CHECKOUT_ORIGIN])];
+  return ["'self'", ...new Set([...origins, STRIPE_CHECKOUT_ORIGIN, STRIPE_CONNECT_ORIGIN])];
 }
 
 /** The pages' CSP directives (helmet's option shape). */

@@ -6,6 +6,7 @@ import {
 import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { CAMPAIGN_LANGUAGES, CAMPAIGN_STATUSES, FUNDING_MODELS, SLUG_PATTERN } from '../domain/campaign-rules.js';
 import type { CampaignLanguage, CampaignStatus, FundingModel } from '../domain/campaign-rules.js';
+import { CAMPAIGN_CATEGORIES, type CampaignCategory } from '../domain/discovery.js';
 import { MAX_EMBED_ORIGINS, MAX_EMBED_ORIGIN_LENGTH, normalizeEmbedOrigin } from '../domain/embed-origins.js';
 
 /** Each entry a bare https origin (http on a loopback host): what CSP frame-ancestors may name. */
@@ -91,6 +92,9 @@ export class CreateCampaignDto {
   @IsOptional() @IsIn(CAMPAIGN_LANGUAGES)
   language?: CampaignLanguage;
 
+  @ApiPropertyOptional({ enum: CAMPAIGN_CATEGORIES, default: 'other', description: 'What the campaign is for (discovery filters by it)' })
+  @IsOptional() @IsIn(CAMPAIGN_CATEGORIES)
+  category?: CampaignCategory;
   @ApiPropertyOptional(EMBED_ORIGINS_DOC)
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_EMBED_ORIGINS) @IsString({ each: true }) @MaxLength(MAX_EMBED_ORIGIN_LENGTH, { each: true }) @IsEmbedOrigin()
   embedOrigins?: string[];
@@ -157,6 +161,7 @@ export class UpdateCampaignDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowAnonymous?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() offerCoverFees?: boolean;
   @ApiPropertyOptional({ enum: CAMPAIGN_LANGUAGES }) @IsOptional() @IsIn(CAMPAIGN_LANGUAGES) language?: CampaignLanguage;
+  @ApiPropertyOptional({ enum: CAMPAIGN_CATEGORIES }) @IsOptional() @IsIn(CAMPAIGN_CATEGORIES) category?: CampaignCategory;
 
   @ApiPropertyOptional(EMBED_ORIGINS_DOC)
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_EMBED_ORIGINS) @IsString({ each: true }) @MaxLength(MAX_EMBED_ORIGIN_LENGTH, { each: true }) @IsEmbedOrigin()
@@ -200,6 +205,7 @@ export class CampaignDto {
   @ApiProperty() allowAnonymous: boolean;
   @ApiProperty() offerCoverFees: boolean;
   @ApiProperty({ enum: CAMPAIGN_LANGUAGES }) language: CampaignLanguage;
+  @ApiProperty({ enum: CAMPAIGN_CATEGORIES }) category: CampaignCategory;
   @ApiProperty(EMBED_ORIGINS_DOC) embedOrigins: string[];
   @ApiProperty({ description: 'Set by the platform' }) platformFeeBps: number;
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status: CampaignStatus;

@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
 import { moneyTransformer } from '@ataa/database';
 import type { CampaignStatus, FundingModel, CampaignLanguage } from '../domain/campaign-rules.js';
+import type { CampaignCategory } from '../domain/discovery.js';
 
 /** `bigint[]` comes back from `pg` as strings (or as a '{1,2}' literal): always bigint[] in code. */
 const bigintArrayTransformer: ValueTransformer = {
@@ -34,6 +35,8 @@ export class Campaign {
   @Column('boolean', { name: 'allow_anonymous' }) allowAnonymous: boolean;
   @Column('boolean', { name: 'offer_cover_fees' }) offerCoverFees: boolean;
   @Column('text') language: CampaignLanguage;
+  /** One of CAMPAIGN_CATEGORIES (discovery's filter); 'other' unless chosen. */
+  @Column('text', { default: 'other' }) category: CampaignCategory;
   /** Canonical https origins allowed to frame the donate widget (domain/embed-origins.ts). */
   @Column('text', { name: 'embed_origins', array: true, default: () => `'{}'` }) embedOrigins: string[];
   @Column('int', { name: 'platform_fee_bps' }) platformFeeBps: number;

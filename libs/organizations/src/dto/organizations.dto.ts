@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { API_KEY_ROLES, ROLES } from '../domain/roles.js';
 import type { ApiKeyRole, Role } from '../domain/roles.js';
@@ -155,6 +155,10 @@ export class AuditPageDto {
 export class AuditQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[1-9][0-9]{0,18}$/) cursor?: string;
   @ApiPropertyOptional({ example: 'campaign.published' }) @IsOptional() @IsString() @Matches(/^[a-z_.]{1,100}$/) action?: string;
+  @ApiPropertyOptional({ example: 'user:6f1c…', description: 'Who did it, as the entries name them (user:<id>, api_key:<id>, operator…)' })
+  @IsOptional() @IsString() @Matches(/^[a-z_]{1,30}(?::[A-Za-z0-9_.@-]{1,100})?$/) actor?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this instant' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries before this instant' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 }) @IsOptional() @IsString() @Matches(/^(?:[1-9][0-9]?|100)$/, { message: 'limit must be between 1 and 100' }) limit?: string;
 }
 

@@ -23,11 +23,11 @@ describe('retention periods', () => {
 
   it('every rule names a period the configuration validates, with the documented defaults', () => {
     const rules = retentionRules({} as never, {} as never);
-    expect(rules.map((r) => r.name)).toEqual(['checkout_sessions', 'webhook_payloads', 'ip_addresses', 'mail_bodies', 'export_requests']);
+    expect(rules.map((r) => r.name)).toEqual(['checkout_sessions', 'webhook_payloads', 'ip_addresses', 'mail_bodies', 'export_requests', 'sign_in_tokens']);
     expect(rules.map((r) => r.periodConfigKey).sort()).toEqual([...RETENTION_PERIOD_KEYS].sort());
     const defaults = new AppConfig();
     expect(Object.fromEntries(RETENTION_PERIOD_KEYS.map((k) => [k, defaults[k]]))).toEqual({
-      RETENTION_CHECKOUT_DAYS: 30, RETENTION_WEBHOOK_PAYLOAD_DAYS: 30, RETENTION_IP_DAYS: 7, RETENTION_MAIL_BODY_DAYS: 90, RETENTION_EXPORT_REQUEST_DAYS: 30,
+      RETENTION_CHECKOUT_DAYS: 30, RETENTION_WEBHOOK_PAYLOAD_DAYS: 30, RETENTION_IP_DAYS: 7, RETENTION_MAIL_BODY_DAYS: 90, RETENTION_EXPORT_REQUEST_DAYS: 30, RETENTION_SIGN_IN_TOKEN_DAYS: 7,
     });
     expect(loadConfig({ NODE_ENV: 'test', RETENTION_IP_DAYS: '3' }).RETENTION_IP_DAYS).toBe(3);
     expect(() => loadConfig({ NODE_ENV: 'test', RETENTION_CHECKOUT_DAYS: '1' })).toThrow(/RETENTION_CHECKOUT_DAYS/);

@@ -8,6 +8,7 @@ export const RETENTION_PERIOD_KEYS = [
   'RETENTION_IP_DAYS',
   'RETENTION_MAIL_BODY_DAYS',
   'RETENTION_EXPORT_REQUEST_DAYS',
+  'RETENTION_SIGN_IN_TOKEN_DAYS',
 ] as const;
 
 export type RetentionPeriodKey = (typeof RETENTION_PERIOD_KEYS)[number];

@@ -69,6 +69,18 @@ export class RetentionRepository {
   }
 
   /** Data-export requests whose link expired before the cutoff (they hold the address they were for). */
+  /** Expired account links, sign-in challenges and operator sessions: one bounded batch per table. */
+  async deleteExpiredSignInTokens(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    let removed = 0;
+    for (const table of ['account_tokens', 'sign_in_challenges', 'operator_sessions']) {
+      const [, count]: [unknown, number] = await manager.query(
+        `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, [cutoff, limit],
+      );
+      removed += count;
+    }
+    return removed;
+  }
+
   async deleteOldExportRequests(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
     const [, count]: [unknown, number] = await manager.query(
       `DELETE FROM data_export_requests
