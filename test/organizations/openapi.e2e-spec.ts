@@ -39,6 +39,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/webhooks\//, 'Stripe webhooks: Stripe-signed, not for API clients'],
   [/^\/c\//, 'server-rendered public pages (HTML)'],
   [/^\/(campaigns)?$/, 'the home page and campaign discovery (HTML; the JSON API is /api/v1/public/campaigns; docs/discovery.md)'],
+  [/^\/embed\/c\/\{slug\}$/, 'the embeddable donate widget (HTML for an <iframe>; docs/sharing.md)'],
   [/^\/invitations\/\{page\}$/, 'the invitation accept page (HTML; the JSON API is /api/v1/invitations/accept)'],
   [/^\/privacy\/export(\/download)?$/, 'the donor\'s data-export pages (HTML forms; the download is a POST of the page\'s form)'],
   [/^\/privacy\/erase(\/confirm)?$/, "the donor's erasure pages (HTML forms; the operator's endpoint is /operator/erasures)"],

@@ -24,6 +24,7 @@ export function toCampaignDto(c: Campaign): CampaignDto {
     offerCoverFees: c.offerCoverFees,
     language: c.language,
     category: c.category,
+    embedOrigins: c.embedOrigins ?? [],
     platformFeeBps: c.platformFeeBps,
     status: c.status,
     version: c.version,

@@ -10,6 +10,7 @@ import {
   acceptsDonations, assertCampaignRules, assertPublishable, assertTermsChange, CampaignAction, CampaignStatus, CampaignTermChange, FundingModel, isEditable, nextStatus, slugify,
 } from './domain/campaign-rules.js';
 import { renderStory } from './domain/story-renderer.js';
+import { normalizeEmbedOrigins } from './domain/embed-origins.js';
 import type { CreateCampaignDto, ListCampaignsQueryDto, UpdateCampaignDto } from './dto/campaign.dto.js';
 import { Campaign } from './persistence/campaign.entity.js';
 
@@ -60,6 +61,7 @@ export class CampaignsService {
       offerCoverFees: input.offerCoverFees ?? true,
       language: input.language ?? 'en',
       category: input.category ?? 'other',
+      embedOrigins: embedOriginsOf(input.embedOrigins) ?? [],
       // The platform sets the fee, never the organization.
       platformFeeBps: this.config.PLATFORM_FEE_BPS,
       status: 'draft' as const,
@@ -116,6 +118,7 @@ export class CampaignsService {
           offerCoverFees: input.offerCoverFees ?? campaign.offerCoverFees,
           language: input.language ?? campaign.language,
           category: input.category ?? campaign.category,
+          embedOrigins: embedOriginsOf(input.embedOrigins) ?? campaign.embedOrigins,
         };
         assertCampaignRules(next);
         if (locked && input.endsAt !== undefined && next.endsAt && next.endsAt.getTime() <= Date.now()) {
@@ -320,6 +323,14 @@ function assertVersion(campaign: Campaign, version: number): void {
   if (campaign.version !== version) {
     throw new ConflictError('version_conflict', 'The campaign was changed since you read it; reload and try again', { currentVersion: campaign.version });
   }
+}
+
+/** The canonical list (the DTO already refused a bad entry; a caller past it gets 400 here too). */
+function embedOriginsOf(values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const origins = normalizeEmbedOrigins(values);
+  if (origins === null) throw new DomainError('invalid_embed_origins', 'embedOrigins must be at most 10 https origins', 400, { field: 'embedOrigins' });
+  return origins;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -21,3 +21,4 @@ export {
   encodeDiscoveryCursor, decodeDiscoveryCursor, type CampaignCategory, type DiscoverySort, type DiscoveryStatus, type DiscoveryQuery, type DiscoveryCursor,
 } from './domain/discovery.js';
 export { foldText, FOLD_FROM, FOLD_TO, FOLD_REMOVED } from './domain/arabic-folding.js';
+export { normalizeEmbedOrigin, normalizeEmbedOrigins, MAX_EMBED_ORIGINS } from './domain/embed-origins.js';

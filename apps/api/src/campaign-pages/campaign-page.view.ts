@@ -12,6 +12,8 @@ import { DonationFormDto } from './donation-form.dto.js';
 import { fill, PAGE_MESSAGES } from './page-messages.js';
 import { termsHistoryView } from './terms-history.js';
 import { HIDE_REASON_LABELS, MODERATION_MESSAGES } from './moderation-messages.js';
+import { campaignUrl, deadlineView, goalReached, shareLinks } from './campaign-share.js';
+import { SHARE_MESSAGES } from './share-messages.js';
 
 /** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
 export interface PageData {
@@ -63,11 +65,16 @@ export class CampaignPageView {
       { property: 'og:type', content: 'website' }, { property: 'og:title', content: campaign.title },
       { property: 'og:description', content: campaign.summary }, { property: 'og:url', content: url },
       { property: 'og:locale', content: campaign.language === 'ar' ? 'ar_AR' : 'en_US' },
-      { name: 'twitter:card', content: campaign.coverImageUrl ? 'summary_large_image' : 'summary' },
+      { name: 'twitter:card', content: 'summary_large_image' },
       { name: 'twitter:title', content: campaign.title }, { name: 'twitter:description', content: campaign.summary },
       { name: 'description', content: campaign.summary },
+      // The generated share card (title, progress, organization) is what a link preview shows, cover or not.
+      { property: 'og:image', content: `${url}/card.png` }, { property: 'og:image:type', content: 'image/png' },
+      { property: 'og:image:width', content: '1200' }, { property: 'og:image:height', content: '630' }, { property: 'og:image:alt', content: campaign.title },
+      { name: 'twitter:image', content: `${url}/card.png` }, { name: 'twitter:image:alt', content: campaign.title },
     ];
-    if (campaign.coverImageUrl) meta.push({ property: 'og:image', content: campaign.coverImageUrl }, { name: 'twitter:image', content: campaign.coverImageUrl });
+    // The cover as a second image, for the sites that let a sharer pick one.
+    if (campaign.coverImageUrl) meta.push({ property: 'og:image', content: campaign.coverImageUrl });
     return {
       title, lang: language, dir: language === 'ar' ? 'rtl' : 'ltr', meta,
       skipLabel: PAGE_MESSAGES[language].skip,
@@ -76,7 +83,7 @@ export class CampaignPageView {
   }
 
   /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true) {
+  pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
     const t = PAGE_MESSAGES[language];
     const m = MODERATION_MESSAGES[language];
     const locale = localeFor(language);
@@ -122,13 +129,46 @@ export class CampaignPageView {
       // The total counts what donors paid, fees they chose to cover included; the list shows each gift as chosen.
       coveredFeesNote: campaign.offerCoverFees ? t.coveredFeesNote : null,
       termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, language) : null,
+      ...this.shareView(campaign, raised, open, now, language),
     };
-  }}
+  }
+
+  /** The deadline, goal-reached notice, updates area and sharing block (partials campaign-status and campaign-share). */
+  shareView(campaign: DonationCampaign, raised: bigint, open: boolean, now: Date, language: PublicLanguage = campaign.language) {
+    // The words around follow the visitor's language; the shared text is the campaign's own.
+    const s = SHARE_MESSAGES[language];
+    const url = campaignUrl(this.config.PUBLIC_BASE_URL, campaign.slug);
+    const deadline = deadlineView(campaign.endsAt, now, language, localeFor(language));
+    return {
+      s,
+      deadline,
+      goalReached: goalReached(raised, campaign.goalAmount) ? { open } : null,
+      share: {
+        url, qrSrc: `/c/${campaign.slug}/qr.svg`,
+        links: shareLinks({ url, title: campaign.title, summary: campaign.summary, language: campaign.language }),
+      },
+    };
+  }
+
+  /**
+   * The part of a cached page's key that depends on the clock: the deadline's text, which changes at
+   * most once an hour (whole days, then whole hours), so the cached page is never staler than it.
+   */
+  clockKey(campaign: DonationCampaign, now: Date, language: PublicLanguage = campaign.language): string {
+    return deadlineView(campaign.endsAt, now, language, localeFor(language))?.left ?? '-';
+  }
+
+  /** `?amount=` as one of the campaign's suggested amounts (major units, as the form posts it), else null. */
+  preselectedAmount(campaign: DonationCampaign, value: unknown): string | null {
+    if (typeof value !== 'string' || value.length > 32) return null;
+    return campaign.suggestedAmounts.map((a) => formatMajorUnits(a, campaign.currency)).find((major) => major === value) ?? null;
+  }
+}
 
 /** Whether the campaign takes gifts now (published, within its dates). */
-export function acceptsDonations(campaign: DonationCampaign): boolean {
+export function acceptsDonations(campaign: DonationCampaign, now: Date = new Date()): boolean {
   try {
-    assertAcceptsDonations(campaign);
+    assertAcceptsDonations(campaign, now);
     return true;
   } catch {
     return false;

@@ -57,17 +57,21 @@ export class CampaignPagesController {
   async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     // Read from the request: no parameter pipes on the hottest public page (the slug is checked by the reader).
     const slug = (request.params as { slug: string }).slug;
-    const cancelled = (request.query as { cancelled?: unknown }).cancelled;
+    const { cancelled, amount } = request.query as { cancelled?: unknown; amount?: unknown };
     const head = await this.heads.get(slug);
     if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
-    const state = { cancelled: cancelled === '1' };
-    const open = acceptsDonations(head.campaign);
+    // `?amount=` (the widget's buttons): one of the suggested amounts, preselected; anything else is ignored.
+    const preselected = this.view.preselectedAmount(head.campaign, amount);
+    const state = { cancelled: cancelled === '1', ...(preselected ? { values: { amount: preselected } } : {}) };
+    const now = new Date();
+    const open = acceptsDonations(head.campaign, now);
     const { language } = publicLanguage(request, reply, head.campaign.language);
-    // Same figures version, language and state (open or not, cancelled notice or not): same page but the token.
-    const key = `${slug}|${head.figuresVersion}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}`;
+    // Same figures version, language and state (open or not, cancelled notice or not, amount chosen) and the
+    // same deadline text (changes at most hourly): same page but the token.
+    const key = `${slug}|${head.figuresVersion}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
     const page = await this.rendered.get(key, async () => {
       const data = await this.view.readPageData(head.campaign);
-      return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open, language)) as unknown as string, TOKEN_SLOT);
+      return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open, language, true, now)) as unknown as string, TOKEN_SLOT);
     });
     const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));
     void reply.status(200).header('cache-control', 'no-store').header('vary', 'Accept-Language, Cookie').header('content-type', 'text/html; charset=utf-8').send(body);

@@ -28,6 +28,8 @@ export interface CampaignFormValues {
   removeCover: boolean;
   allowAnonymous: boolean;
   offerCoverFees: boolean;
+  /** Sites allowed to frame the donate widget, one origin per line. */
+  embedOrigins: string;
 }
 
 /** Field (the DTO's property name) → error code. */
@@ -46,6 +48,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
     currency: text(b.currency).trim(), goal: text(b.goal), fundingModel: text(b.fundingModel), category: text(b.category).trim(), startsAt: text(b.startsAt).trim(), endsAt: text(b.endsAt).trim(),
     suggestedAmounts: text(b.suggestedAmounts), minimumAmount: text(b.minimumAmount), maximumAmount: text(b.maximumAmount),
     coverImageUrl: text(b.coverImageUrl).trim(), removeCover: checked(b.removeCover), allowAnonymous: checked(b.allowAnonymous), offerCoverFees: checked(b.offerCoverFees),
+    embedOrigins: text(b.embedOrigins),
   };
 }
 
@@ -53,7 +56,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
 export function emptyCampaignForm(language: 'en' | 'ar'): CampaignFormValues {
   return {
     title: '', slug: '', summary: '', story: '', language, currency: language === 'ar' ? 'KWD' : 'USD', goal: '', fundingModel: 'flexible', category: 'other', startsAt: '', endsAt: '',
-    suggestedAmounts: '', minimumAmount: '', maximumAmount: '', coverImageUrl: '', removeCover: false, allowAnonymous: true, offerCoverFees: true,
+    suggestedAmounts: '', minimumAmount: '', maximumAmount: '', coverImageUrl: '', removeCover: false, allowAnonymous: true, offerCoverFees: true, embedOrigins: '',
   };
 }
 
@@ -75,7 +78,7 @@ export function campaignFormOf(c: Campaign, coverUploaded = false): CampaignForm
     goal: major(c.goalAmount), fundingModel: c.fundingModel, category: c.category, startsAt: toDateTimeLocal(c.startsAt), endsAt: toDateTimeLocal(c.endsAt),
     suggestedAmounts: c.suggestedAmounts.map((a) => formatMajorUnits(a, c.currency)).join('\n'),
     minimumAmount: major(c.minimumAmount), maximumAmount: major(c.maximumAmount), coverImageUrl: coverUploaded ? '' : c.coverImageUrl ?? '', removeCover: false,
-    allowAnonymous: c.allowAnonymous, offerCoverFees: c.offerCoverFees,
+    allowAnonymous: c.allowAnonymous, offerCoverFees: c.offerCoverFees, embedOrigins: (c.embedOrigins ?? []).join('\n'),
   };
 }
 
@@ -124,6 +127,8 @@ export function campaignInputOf(values: CampaignFormValues, current?: Campaign, 
   input.allowAnonymous = values.allowAnonymous;
   input.offerCoverFees = values.offerCoverFees;
   if (!empty(values.category)) input.category = values.category;
+  // One origin per line; the API's DTO judges each (https, no path).
+  input.embedOrigins = values.embedOrigins.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   // The cover: a typed address; else, editing, "remove" clears it and an uploaded one stays as it is
   // (its address is not on the form). A new upload is set by the caller once the file is stored.
   if (!empty(values.coverImageUrl)) input.coverImageUrl = values.coverImageUrl;

@@ -7,10 +7,12 @@ import {
 } from '@ataa/campaigns';
 import { DomainError, ForbiddenError, NotFoundError, TEXT_LIMITS, textProblem, normalizeUserText } from '@ataa/common';
 import { CampaignCloseOutService, CampaignReader } from '@ataa/donations';
+import { AppConfig } from '@ataa/config';
 import { LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { isUuid, roleAllows, type PageUser, type Principal, type Role } from '@ataa/organizations';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
+import { campaignUrl } from '../campaign-pages/campaign-share.js';
 import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { createValidationPipe } from '../http/validation.js';
@@ -25,11 +27,11 @@ import { PAYOUT_MESSAGES } from './payout-messages.js';
 const MANAGE_ROLES: readonly Role[] = ['admin'];
 const ACTIONS: readonly CampaignAction[] = ['publish', 'pause', 'resume', 'end', 'cancel'];
 /** The form's fields in the order they appear (the error summary follows it). */
-const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'category', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImage', 'coverImageUrl'];
+const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'category', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImage', 'coverImageUrl', 'embedOrigins'];
 const FORM_FIELDS = new Set(FORM_ORDER);
 const PAGE_SIZE = 20;
 /** The fields the validation pipe judges on the form (amounts and dates are read by campaign-form.ts). */
-const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'fundingModel', 'category', 'coverImageUrl']);
+const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'currency', 'fundingModel', 'category', 'coverImageUrl', 'embedOrigins']);
 
 type SignedIn = PageRequest & { user: PageUser };
 type Fields = Record<string, unknown>;
@@ -45,6 +47,7 @@ function validationCode(field: string, values: CampaignFormValues): string {
     case 'title': return values.title.trim() === '' ? 'title_required' : 'invalid_text';
     case 'slug': return 'invalid_slug';
     case 'coverImageUrl': return 'invalid_url';
+    case 'embedOrigins': return 'invalid_embed_origins';
     case 'language': case 'fundingModel': case 'category': return 'invalid_choice';
     case 'currency': return 'invalid_currency';
     default: return 'invalid_text';
@@ -70,6 +73,7 @@ export class DashboardCampaignsController {
     private readonly covers: CoverImagesService,
     private readonly campaignPages: CampaignReader,
     private readonly campaignPageView: CampaignPageView,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -169,6 +173,7 @@ export class DashboardCampaignsController {
       },
       suspended: campaign.suspendedAt ? fillIsolated(c.suspended, { reason: campaign.suspensionReason ?? '' }) : null,
       links: campaign.status === 'draft' ? null : { page: `/c/${slug}`, ledger: `/c/${slug}/ledger`, report: `/c/${slug}/report` },
+      embed: this.embedView(campaign, c),
       // Close-out progress (DashboardCloseOutController) once a published campaign ended or was cancelled.
       closeout: (campaign.status === 'ended' || campaign.status === 'cancelled') && campaign.publishedAt ? { href: `${base}/closeout`, label: PAYOUT_MESSAGES[page.language].closeoutLink } : null,
       canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`, previewHref: `${base}/preview`,
@@ -338,6 +343,14 @@ export class DashboardCampaignsController {
     const organization = await this.pages.membership(page.user, organizationId);
     if (!roleAllows(organization.role, MANAGE_ROLES)) throw new ForbiddenError();
     return organization;
+  }
+
+  /** The donate widget's copy-paste snippet (partial dashboard-campaign-embed) and the sites allowed to show it. */
+  private embedView(campaign: Campaign, c: (typeof CAMPAIGN_MESSAGES)[keyof typeof CAMPAIGN_MESSAGES]) {
+    const src = `${campaignUrl(this.config.PUBLIC_BASE_URL, campaign.slug).replace(/\/c\/([^/]+)$/, '/embed/c/$1')}`;
+    // Escaped by the template (it is shown as text to copy, never as markup of this page).
+    const snippet = `<iframe src="${src}" title="${campaign.title.replace(/[&"<>]/g, (ch) => `&#${ch.charCodeAt(0)};`)}" width="380" height="420" style="border:0" loading="lazy"></iframe>`;
+    return { c, snippet, origins: campaign.embedOrigins ?? [], allowed: (campaign.embedOrigins ?? []).length > 0 };
   }
 
   /** One of the organization's campaigns; a bad id or another organization's campaign is 404. */

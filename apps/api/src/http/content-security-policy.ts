@@ -27,3 +27,16 @@ export function contentSecurityPolicyDirectives(config: Pick<AppConfig, 'STRIPE_
     frameAncestors: ["'none'"],
   };
 }
+
+/**
+ * The donate widget's CSP (`/embed/...` only): the pages' policy with `frame-ancestors` naming the
+ * origins the campaign's organization listed, or still 'none' when it listed none. The origins come
+ * canonical from the database (an https origin, checked by the API's DTO and a CHECK constraint), so
+ * they can add no other source or directive. Every other page keeps frame-ancestors 'none'.
+ */
+export function embedContentSecurityPolicy(pagesPolicy: string, origins: readonly string[]): string {
+  const allowed = origins.filter((o) => /^https?:\/\/[a-z0-9.:-]+$/.test(o));
+  if (allowed.length === 0) return pagesPolicy;
+  if (!pagesPolicy.includes("frame-ancestors 'none'")) throw new Error("the pages' CSP has no frame-ancestors 'none' to replace");
+  return pagesPolicy.replace("frame-ancestors 'none'", `frame-ancestors ${allowed.join(' ')}`);
+}

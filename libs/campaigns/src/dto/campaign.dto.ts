@@ -1,12 +1,24 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf,
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateBy, ValidateIf,
 } from 'class-validator';
 import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { CAMPAIGN_LANGUAGES, CAMPAIGN_STATUSES, FUNDING_MODELS, SLUG_PATTERN } from '../domain/campaign-rules.js';
 import type { CampaignLanguage, CampaignStatus, FundingModel } from '../domain/campaign-rules.js';
 import { CAMPAIGN_CATEGORIES, type CampaignCategory } from '../domain/discovery.js';
+import { MAX_EMBED_ORIGINS, MAX_EMBED_ORIGIN_LENGTH, normalizeEmbedOrigin } from '../domain/embed-origins.js';
+
+/** Each entry a bare https origin (http on a loopback host): what CSP frame-ancestors may name. */
+const IsEmbedOrigin = () => ValidateBy({
+  name: 'isEmbedOrigin',
+  validator: { validate: (value) => normalizeEmbedOrigin(value) !== null, defaultMessage: () => 'each of embedOrigins must be an https origin such as "https://charity.example.org" (no path)' },
+}, { each: true });
+
+const EMBED_ORIGINS_DOC: ApiPropertyOptions = {
+  type: [String], maxItems: MAX_EMBED_ORIGINS, example: ['https://charity.example.org'],
+  description: 'Sites allowed to frame the donate widget (/embed/c/{slug}): https origins, no path. Empty: nobody may frame it',
+};
 
 /** Minor units as a string of digits: exact (no floats), no sign, no leading zeros, at most 15 digits. */
 export const AMOUNT_PATTERN = /^[1-9][0-9]{0,14}$/;
@@ -83,6 +95,9 @@ export class CreateCampaignDto {
   @ApiPropertyOptional({ enum: CAMPAIGN_CATEGORIES, default: 'other', description: 'What the campaign is for (discovery filters by it)' })
   @IsOptional() @IsIn(CAMPAIGN_CATEGORIES)
   category?: CampaignCategory;
+  @ApiPropertyOptional(EMBED_ORIGINS_DOC)
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_EMBED_ORIGINS) @IsString({ each: true }) @MaxLength(MAX_EMBED_ORIGIN_LENGTH, { each: true }) @IsEmbedOrigin()
+  embedOrigins?: string[];
 }
 
 export class UpdateCampaignDto {
@@ -147,6 +162,10 @@ export class UpdateCampaignDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() offerCoverFees?: boolean;
   @ApiPropertyOptional({ enum: CAMPAIGN_LANGUAGES }) @IsOptional() @IsIn(CAMPAIGN_LANGUAGES) language?: CampaignLanguage;
   @ApiPropertyOptional({ enum: CAMPAIGN_CATEGORIES }) @IsOptional() @IsIn(CAMPAIGN_CATEGORIES) category?: CampaignCategory;
+
+  @ApiPropertyOptional(EMBED_ORIGINS_DOC)
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_EMBED_ORIGINS) @IsString({ each: true }) @MaxLength(MAX_EMBED_ORIGIN_LENGTH, { each: true }) @IsEmbedOrigin()
+  embedOrigins?: string[];
 }
 
 export class CampaignTransitionDto {
@@ -187,6 +206,7 @@ export class CampaignDto {
   @ApiProperty() offerCoverFees: boolean;
   @ApiProperty({ enum: CAMPAIGN_LANGUAGES }) language: CampaignLanguage;
   @ApiProperty({ enum: CAMPAIGN_CATEGORIES }) category: CampaignCategory;
+  @ApiProperty(EMBED_ORIGINS_DOC) embedOrigins: string[];
   @ApiProperty({ description: 'Set by the platform' }) platformFeeBps: number;
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status: CampaignStatus;
   @ApiProperty() version: number;

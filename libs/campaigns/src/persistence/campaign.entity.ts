@@ -37,6 +37,8 @@ export class Campaign {
   @Column('text') language: CampaignLanguage;
   /** One of CAMPAIGN_CATEGORIES (discovery's filter); 'other' unless chosen. */
   @Column('text', { default: 'other' }) category: CampaignCategory;
+  /** Canonical https origins allowed to frame the donate widget (domain/embed-origins.ts). */
+  @Column('text', { name: 'embed_origins', array: true, default: () => `'{}'` }) embedOrigins: string[];
   @Column('int', { name: 'platform_fee_bps' }) platformFeeBps: number;
   @Column('text') status: CampaignStatus;
   @Column('int') version: number;

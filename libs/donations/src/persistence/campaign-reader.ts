@@ -26,10 +26,12 @@ export interface DonationCampaign {
   endsAt: Date | null;
   /** The operator's public reason while the campaign is suspended (it takes no gifts); null otherwise. */
   suspensionReason: string | null;
+  /** Origins allowed to frame the campaign's donate widget (canonical, validated on write). */
+  embedOrigins: string[];
 }
 
 const COLUMNS = `id, organization_id, slug, title, summary, story_html, cover_image_url, currency, goal_amount::text, suggested_amounts::text[] AS suggested,
-  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at, suspension_reason, moderation_version`;
+  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at, suspension_reason, moderation_version, embed_origins`;
 
 const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   id: r.id, organizationId: r.organization_id, slug: r.slug, title: r.title, summary: r.summary, storyHtml: r.story_html,
@@ -38,6 +40,7 @@ const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   minimumAmount: r.minimum_amount === null ? null : BigInt(r.minimum_amount), maximumAmount: r.maximum_amount === null ? null : BigInt(r.maximum_amount),
   allowAnonymous: r.allow_anonymous, offerCoverFees: r.offer_cover_fees, language: r.language === 'ar' ? 'ar' : 'en',
   platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at, suspensionReason: r.suspension_reason ?? null,
+  embedOrigins: r.embed_origins ?? [],
 });
 
 /** A campaign as the organization's donation pages name it. */
@@ -98,7 +101,7 @@ export class CampaignReader {
     for (const r of rows) {
       // The row's columns themselves too (hashed once per read, not per request): a hand-made fix in SQL that leaves updated_at alone still shows.
       const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
-        r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at, r.suspension_reason, r.moderation_version])).digest('base64url').slice(0, 22);
+        r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at, r.suspension_reason, r.moderation_version, r.embed_origins])).digest('base64url').slice(0, 22);
       const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions].map((v) => v ?? '-').join(':');
       found.set(r.slug, { campaign: toCampaign(r), figuresVersion });
     }
