@@ -80,7 +80,8 @@ describe('campaign sharing (headless Chromium)', () => {
   }
 
   it.each([['en', () => english.slug, '5 days left'], ['ar', () => arabic.slug, 'بقيت']] as const)('%s: the campaign page at 390 px shows the deadline, share links and QR code, and passes axe', async (language, slug, left) => {
-    const page = await phone(`${apiUrl}/c/${slug()}`);
+    // The page's words follow the visitor (docs/public-pages.md): an Arabic reader of the Arabic campaign.
+    const page = await phone(`${apiUrl}/c/${slug()}?lang=${language}`);
     await checkDashboardPage(page, language, 'campaign-page', SCREENSHOTS);
     expect(await page.getByTestId('time-left').textContent()).toContain(left);
     expect(await page.locator('[data-share]').count()).toBe(5);
