@@ -4,7 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
+import { DomainError, FreshReads, NotFoundError, parseMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService } from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
@@ -124,12 +124,16 @@ export class CampaignPagesController {
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
       const template = ERROR_MESSAGES[lang][error.code] ?? ERROR_MESSAGES[lang].default;
-      const currency = campaign.currency.toUpperCase();
       const readings = Array.isArray(error.details?.readings) ? (error.details.readings as string[]) : [];
+      // Amounts named in a refusal read as the page shows amounts (formatMoney in the page's language).
+      const money = (major: unknown) => {
+        const minor = typeof major === 'string' ? parseMajorUnits(major, campaign.currency) : null;
+        return minor === null ? '' : formatMoney(minor, campaign.currency, localeFor(lang));
+      };
       const message = fill(template, {
-        minimum: typeof error.details?.minimum === 'string' ? `${error.details.minimum} ${currency}` : '',
-        maximum: typeof error.details?.maximum === 'string' ? ` ${error.details.maximum} ${currency}` : '',
-        typed: chosenAmount(form), first: `${readings[0] ?? ''} ${currency}`, second: `${readings[1] ?? ''} ${currency}`,
+        minimum: money(error.details?.minimum),
+        maximum: typeof error.details?.maximum === 'string' ? ` ${money(error.details.maximum)}` : '',
+        typed: chosenAmount(form), first: money(readings[0]), second: money(readings[1]),
       });
       await again(error.status >= 500 ? 502 : error.status, { error: message, values });
     }
