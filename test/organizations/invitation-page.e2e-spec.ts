@@ -239,10 +239,13 @@ describe('invitation accept page', () => {
     expect(await usersWith('x@example.org')).toEqual([]);
   });
 
-  it("speaks the invitation's language (Arabic, right to left), else ?lang=, else English", async () => {
+  it("speaks the invitation's language (Arabic, right to left) over the browser's, unless the visitor switches (?lang=); else English", async () => {
     const arabic = await invite(uniqueEmail('ar'), 'admin', 'ar');
-    const ar = await http().get(`/invitations/accept?token=${arabic.token}&lang=en`).expect(200);
+    const ar = await http().get(`/invitations/accept?token=${arabic.token}`).set('accept-language', 'en-US,en;q=0.9').expect(200);
     expect(ar.text).toContain('<html lang="ar" dir="rtl">');
+    // the visitor's own choice (the language switch on every public page) wins
+    const switched = await http().get(`/invitations/accept?token=${arabic.token}&lang=en`).expect(200);
+    expect(switched.text).toContain('<html lang="en" dir="ltr">');
     expect(ar.text).toContain('انضم إلى <bdi>جمعية الأمل — Amal</bdi>');
     expect(ar.text).toContain('مشرف');
 
