@@ -31,6 +31,9 @@ const withServices = base;
 
 module.exports = {
   maxWorkers: 2,
+  // ES-module test files (vm modules) leave memory behind in a worker; over 200 files one worker ran out
+  // of heap ("Jest worker ran out of memory and crashed"). A worker above this after a file is replaced.
+  workerIdleMemoryLimit: '1536MB',
   // A global option (Jest ignores it inside projects): hooks that start apps, databases and browsers
   // must not fail at Jest's 5 s default on a busy 2-core machine. Tests never assert timings.
   testTimeout: 60000,
