@@ -29,6 +29,7 @@ const SHAPES = [
   ['ending soon', { sort: 'ending_soon' }],
   ['closest to goal, all-or-nothing', { sort: 'closest_to_goal', fundingModel: 'all_or_nothing' }],
   ['search + category + ended', { q: 'water', category: 'emergency', status: 'ended' }],
+  ['search a word found nowhere', { q: 'xylophone' }],
 ];
 
 await database.recreate();
@@ -43,8 +44,8 @@ const EN = ['water', 'school', 'clinic', 'orphans', 'bread', 'shelter', 'trees']
 const AR = ['مَدْرَسَةٌ', 'بئر', 'مستشفى', 'أيتام', 'إغاثة', 'مسجد', 'آبار', 'قريـــة', 'ٱلنور', 'شجرة', 'غذاء'];
 const CATEGORIES = ['water', 'food', 'health', 'education', 'shelter', 'emergency', 'orphans', 'community', 'environment', 'other'];
 const CURRENCIES = ['usd', 'eur', 'kwd', 'jpy', 'sar'];
-// About 1 in 10 never listed (drafts, cancelled, paused), 1 in 5 ended: CAMPAIGNS published ones overall.
-const total = Math.ceil(CAMPAIGNS / 0.72);
+// About 1 in 7 never listed (drafts, cancelled, paused), 1 in 5 ended: 68 % published, so CAMPAIGNS published ones overall.
+const total = Math.ceil(CAMPAIGNS / 0.68);
 for (let from = 1; from <= total; from += 20_000) {
   await db.query(
     `INSERT INTO campaigns (organization_id, slug, title, summary, story_markdown, currency, goal_amount, ends_at, funding_model, language, platform_fee_bps, status, category, published_at, cancelled_at)
