@@ -218,6 +218,7 @@ const operator = await seedDemoOperator({ databaseUrl: env.DATABASE_URL ?? 'post
 say(`${demo ? '✓' : '✗'} demo seed (${seconds(began)})`);
 
 const rows = [
+  ['Home', `${publicBase}/`, '(campaigns: /campaigns)'],
   ['Dashboard', `${publicBase}/dashboard/sign-in`, ''],
   ...(operator?.lines ?? []).map(([label, value]) => [label, value, '']),
 ];
