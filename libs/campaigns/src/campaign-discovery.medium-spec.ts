@@ -124,8 +124,9 @@ describe('campaign discovery (PostgreSQL)', () => {
       expect([JSON.stringify(raw), text.includes('"Relation Name":"campaign_listings"')]).toEqual([JSON.stringify(raw), true]);
       expect([JSON.stringify(raw), /"Node Type":"Seq Scan"[^}]*"Relation Name":"campaign_listings"/.test(text)]).toEqual([JSON.stringify(raw), false]);
       expect([JSON.stringify(raw), /campaign_listings_\w+_idx/.test(text)]).toEqual([JSON.stringify(raw), true]);
-      // A common word may be found fastest walking a sort index (21 rows come quickly); a rare one through the trigram index.
-      if (raw.q === 'school 1234' || raw.q === 'nothing-matches-this') expect([JSON.stringify(raw), text]).toEqual([JSON.stringify(raw), expect.stringContaining('campaign_listings_search_idx')]);
+      // A word found nowhere goes through the trigram index. (Which index a rare-but-present word takes depends on
+      // ANALYZE's sample: walking a sort index or the trigram index; both are index plans, asserted above.)
+      if (raw.q === 'nothing-matches-this') expect([JSON.stringify(raw), text]).toEqual([JSON.stringify(raw), expect.stringContaining('campaign_listings_search_idx')]);
     }
   });
 
