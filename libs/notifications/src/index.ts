@@ -29,6 +29,7 @@ export { ReceiptPdfPool } from './rendering/receipt-pdf-pool.js';
 export { woffToSfnt } from './rendering/woff.js';
 export { buildReceiptView, receiptProofFileName, type ReceiptView, type ReceiptMessageKind } from './domain/receipt-view.js';
 export { formatMoney, localeFor } from './domain/money-format.js';
+export { pluralText, type PluralForms } from './domain/plural.js';
 export { formatReceiptNumber } from './domain/receipt-number.js';
 export { classifyDeliveryError } from './domain/delivery-failure.js';
 export { visualRuns, paragraphDirection } from './domain/bidi.js';

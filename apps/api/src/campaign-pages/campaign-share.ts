@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { pluralText } from '@ataa/notifications';
 import { fill, type PageLanguage } from './page-messages.js';
-import { SHARE_MESSAGES, type Plural } from './share-messages.js';
+import { SHARE_MESSAGES } from './share-messages.js';
 
 /**
  * Pure pieces of the campaign page's sharing area, deadline, widget and share card (no I/O; the clock
@@ -40,17 +41,8 @@ export function shareLinks(input: { url: string; title: string; summary: string;
   ];
 }
 
-const pluralRules = new Map<string, Intl.PluralRules>();
-const numberFormats = new Map<string, Intl.NumberFormat>();
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
-function plural(forms: Plural, n: number, locale: string): string {
-  let rules = pluralRules.get(locale);
-  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
-  let numbers = numberFormats.get(locale);
-  if (!numbers) numberFormats.set(locale, (numbers = new Intl.NumberFormat(locale)));
-  return fill(forms[rules.select(n)] ?? forms.other, { n: numbers.format(n) });
-}
 
 /** A date and time in the campaign's language, in UTC (named: the page is the same for every visitor). */
 export function formatDeadline(date: Date, locale: string): string {
@@ -86,8 +78,8 @@ export function deadlineView(endsAt: Date | null, now: Date, language: PageLangu
   const remaining = endsAt.getTime() - now.getTime();
   const date = formatDeadline(endsAt, locale);
   if (remaining <= 0) return { iso: endsAt.toISOString(), text: fill(t.endedOn, { date }), left: null, ended: true };
-  const left = remaining >= 2 * DAY ? plural(t.daysLeft, Math.floor(remaining / DAY), locale)
-    : remaining >= HOUR ? plural(t.hoursLeft, Math.floor(remaining / HOUR), locale)
+  const left = remaining >= 2 * DAY ? pluralText(t.daysLeft, Math.floor(remaining / DAY), locale)
+    : remaining >= HOUR ? pluralText(t.hoursLeft, Math.floor(remaining / HOUR), locale)
     : t.lessThanHour;
   return { iso: endsAt.toISOString(), text: fill(t.endsOn, { date }), left, ended: false };
 }

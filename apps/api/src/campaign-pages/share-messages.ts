@@ -1,7 +1,9 @@
 import type { PageLanguage } from './page-messages.js';
 
 /** Pluralized by Intl.PluralRules' category for the count (Arabic has six). */
-export type Plural = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+import type { PluralForms as Plural } from '@ataa/notifications';
+
+export type { Plural };
 
 /**
  * The campaign page's sharing, deadline and updates words, the widget's and the share card's, in the

@@ -1,3 +1,4 @@
+import { pluralText, type PluralForms as LanguagePluralForms } from '@ataa/notifications';
 /**
  * The dashboard's words, in English and Arabic. Every page takes `t` = DASHBOARD_MESSAGES[language];
  * names people typed only ever go into {placeholders} (filled with fillIsolated, so they sit in <bdi>).
@@ -152,7 +153,7 @@ const GIFT_FORMS: PluralForms = {
   ar: { zero: 'لا تبرعات', one: 'تبرع واحد', two: 'تبرعان', few: '{n} تبرعات', many: '{n} تبرعًا', other: '{n} تبرع' },
 };
 
-type PluralForms = Record<DashboardLanguage, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }>;
+type PluralForms = Record<DashboardLanguage, LanguagePluralForms>;
 
 /** Refunds of a close-out that failed (home: needs attention). */
 const FAILED_REFUND_FORMS: PluralForms = {
@@ -166,11 +167,7 @@ const DIFFERENCE_FORMS: PluralForms = {
   ar: { one: 'فرق واحد مفتوح بين السجل وStripe', two: 'فرقان مفتوحان بين السجل وStripe', few: '{n} فروق مفتوحة بين السجل وStripe', many: '{n} فرقًا مفتوحًا بين السجل وStripe', other: '{n} فرق مفتوح بين السجل وStripe' },
 };
 
-function plural(forms: PluralForms, language: DashboardLanguage, n: number, locale: string): string {
-  const rule = new Intl.PluralRules(language).select(n);
-  const form = forms[language][rule] ?? forms[language].other;
-  return form.replace('{n}', new Intl.NumberFormat(locale).format(n));
-}
+const plural = (forms: PluralForms, language: DashboardLanguage, n: number, locale: string): string => pluralText(forms[language], n, locale);
 
 export const giftsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(GIFT_FORMS, language, n, locale);
 export const failedRefundsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(FAILED_REFUND_FORMS, language, n, locale);

@@ -1,3 +1,4 @@
+import { pluralText, type PluralForms as LanguagePluralForms } from '@ataa/notifications';
 import type { CampaignCategory, DiscoverySort } from '@ataa/campaigns';
 
 export type DiscoveryLanguage = 'en' | 'ar';
@@ -48,7 +49,7 @@ export const DISCOVERY_MESSAGES = {
   },
 } as const;
 
-type PluralForms = Record<DiscoveryLanguage, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }>;
+type PluralForms = Record<DiscoveryLanguage, LanguagePluralForms>;
 
 const DAYS_LEFT: PluralForms = {
   en: { one: '{n} day left', other: '{n} days left' },
@@ -59,10 +60,7 @@ const GIFTS: PluralForms = {
   ar: { zero: 'لا تبرعات', one: 'تبرع واحد', two: 'تبرعان', few: '{n} تبرعات', many: '{n} تبرعًا', other: '{n} تبرع' },
 };
 
-function plural(forms: PluralForms, language: DiscoveryLanguage, n: number, locale: string): string {
-  const form = forms[language][new Intl.PluralRules(language).select(n)] ?? forms[language].other;
-  return form.replace('{n}', new Intl.NumberFormat(locale).format(n));
-}
+const plural = (forms: PluralForms, language: DiscoveryLanguage, n: number, locale: string): string => pluralText(forms[language], n, locale);
 
 export const daysLeftText = (language: DiscoveryLanguage, n: number, locale: string): string => (n === 0 && language === 'en' ? 'Ends today' : plural(DAYS_LEFT, language, n, locale));
 export const giftsText = (language: DiscoveryLanguage, n: number, locale: string): string => plural(GIFTS, language, n, locale);

@@ -24,6 +24,10 @@ export function isCountryCode(value: unknown): value is string {
 }
 
 /** The country's name in `locale` (the code itself when the runtime has none). */
+const displayNames = new Map<string, Intl.DisplayNames>();
+
 export function countryName(code: string, locale: string): string {
-  return new Intl.DisplayNames([locale], { type: 'region', fallback: 'code' }).of(code) ?? code;
+  let names = displayNames.get(locale);
+  if (!names) displayNames.set(locale, (names = new Intl.DisplayNames([locale], { type: 'region', fallback: 'code' })));
+  return names.of(code) ?? code;
 }
