@@ -167,7 +167,7 @@ const DIFFERENCE_FORMS: PluralForms = {
   ar: { one: 'فرق واحد مفتوح بين السجل وStripe', two: 'فرقان مفتوحان بين السجل وStripe', few: '{n} فروق مفتوحة بين السجل وStripe', many: '{n} فرقًا مفتوحًا بين السجل وStripe', other: '{n} فرق مفتوح بين السجل وStripe' },
 };
 
-const plural = (forms: PluralForms, language: DashboardLanguage, n: number, locale: string): string => pluralText(forms[language], n, locale);
+const plural = (forms: PluralForms, language: DashboardLanguage, n: number, locale: string): string => pluralText(forms[language], n, locale, language);
 
 export const giftsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(GIFT_FORMS, language, n, locale);
 export const failedRefundsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(FAILED_REFUND_FORMS, language, n, locale);

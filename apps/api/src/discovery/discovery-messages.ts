@@ -60,7 +60,7 @@ const GIFTS: PluralForms = {
   ar: { zero: 'لا تبرعات', one: 'تبرع واحد', two: 'تبرعان', few: '{n} تبرعات', many: '{n} تبرعًا', other: '{n} تبرع' },
 };
 
-const plural = (forms: PluralForms, language: DiscoveryLanguage, n: number, locale: string): string => pluralText(forms[language], n, locale);
+const plural = (forms: PluralForms, language: DiscoveryLanguage, n: number, locale: string): string => pluralText(forms[language], n, locale, language);
 
 export const daysLeftText = (language: DiscoveryLanguage, n: number, locale: string): string => (n === 0 && language === 'en' ? 'Ends today' : plural(DAYS_LEFT, language, n, locale));
 export const giftsText = (language: DiscoveryLanguage, n: number, locale: string): string => plural(GIFTS, language, n, locale);
