@@ -217,6 +217,19 @@ describe('witness add-checkpoint over HTTP', () => {
     expect(verifyCosignature(addSignatureLines(note, [await response.text()]), parseCosignerKey(witness.vkey))).not.toBeNull();
   });
 
+  it('cosigns exactly one of parallel requests from the same old size; the others get 409 with its size', async () => {
+    const log = newLog().append(3);
+    await cosign(log, 0);
+    log.append(6);
+    const responses = await Promise.all([4, 5, 6, 7, 8, 9].map((size) => post(log.request(3, size))));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    const winner = (await recorded(log))!.size;
+    const losers = await Promise.all(responses.filter((r) => r.status !== 200).map(async (r) => `${r.status} ${await r.text()}`));
+    expect(losers).toEqual(Array(5).fill(`409 ${winner}\n`));
+    expect(await recorded(log)).toEqual({ size: winner, root: log.rootAt(winner).toString('base64') });
+  });
+
   it('keeps its state across a restart', async () => {
     const log = newLog().append(2);
     await cosign(log, 0);
