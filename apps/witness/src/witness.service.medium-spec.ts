@@ -46,6 +46,9 @@ describe('witness state under concurrency (PostgreSQL)', () => {
     await withServerClient((client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
   });
 
+  // Every call gets a connection at once (none waits for one to be opened), so their transactions interleave.
+  const warmPool = () => Promise.all(Array.from({ length: 10 }, () => pool.query('SELECT pg_sleep(0.05)')));
+
   const outcomes = (results: AddCheckpointResult[]) => results.map((r) => (r.kind === 'cosigned' ? `200 ${r.size}` : `${r.status} ${r.latestSize ?? r.code}`));
 
   it('lets exactly one of N parallel calls from the same old size succeed; the others get 409 with the new size', async () => {
@@ -54,6 +57,7 @@ describe('witness state under concurrency (PostgreSQL)', () => {
     log.append(8);
     // Eight valid requests from old size 5, to sizes 6..13, all at once.
     const requests = [6, 7, 8, 9, 10, 11, 12, 13].map((size) => log.request(5, size));
+    await warmPool();
     const results = await Promise.all(requests.map((body) => service.addCheckpoint(body)));
     const winners = results.filter((r) => r.kind === 'cosigned');
     expect(winners).toHaveLength(1);
@@ -66,6 +70,7 @@ describe('witness state under concurrency (PostgreSQL)', () => {
 
   it('lets exactly one of N parallel first submissions of a new log succeed', async () => {
     const log = new TestLog({ platform, key: logKey }).append(12);
+    await warmPool();
     const results = await Promise.all([3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((size) => service.addCheckpoint(log.request(0, size))));
     const winners = results.filter((r) => r.kind === 'cosigned');
     expect(winners).toHaveLength(1);
