@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError } from '@ataa/config';
 import { createSigner, formatVerifierKey } from './domain/transparency.js';
-import { loadWitnessConfig, loadWitnessIdentity } from './witness-config.js';
+import { loadWitnessConfig, loadWitnessIdentity, WitnessConfigError } from './witness-config.js';
 
 const logKey = (() => {
   const signer = createSigner('ataa.example', generateKeyPairSync('ed25519').privateKey);
@@ -20,7 +19,7 @@ function error(env: NodeJS.ProcessEnv): string {
   try {
     loadWitnessConfig(env);
   } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
+    expect(e).toBeInstanceOf(WitnessConfigError);
     return (e as Error).message;
   }
   return 'loaded';

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createLogger } from '@ataa/observability';
 import { testDatabaseUrl, withServerClient } from '@ataa/testing';
 import { createCosigner } from './domain/transparency.js';
+import { createWitnessLogger } from './witness-logger.js';
 import { parseTrustedLogs } from './domain/trusted-logs.js';
 import { CheckpointStore } from './persistence/checkpoint-store.js';
 import { migrateWitnessSchema } from './persistence/witness-database.js';
@@ -38,7 +38,7 @@ describe('witness state under concurrency (PostgreSQL)', () => {
       cosigner: createCosigner('witness.medium/w1', generateKeyPairSync('ed25519').privateKey),
       logs: parseTrustedLogs(`${platform}/campaigns/* ${new TestLog({ platform, key: logKey }).vkey}`),
       store,
-      logger: createLogger('silent', 'witness-test'),
+      logger: createWitnessLogger('silent'),
     });
   });
   afterAll(async () => {
