@@ -90,6 +90,28 @@ describe('witness state under concurrency (PostgreSQL)', () => {
     expect((await store.latest(log.origin))?.size).toBe(10);
   });
 
+  it('never dates a cosignature before the log\'s previous one, even when the clock steps back', async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const timed = new WitnessService({
+      cosigner: createCosigner('witness.medium/w2', generateKeyPairSync('ed25519').privateKey),
+      logs: parseTrustedLogs(`${platform}/campaigns/* ${new TestLog({ platform, key: logKey }).vkey}`),
+      store,
+      logger: createWitnessLogger('silent'),
+      now: () => clock,
+    });
+    const log = new TestLog({ platform, key: logKey }).append(2);
+    const first = await timed.addCheckpoint(log.request(0));
+    expect(first.kind).toBe('cosigned');
+    clock -= 3_600_000; // an hour back
+    log.append(1);
+    const second = await timed.addCheckpoint(log.request(2));
+    const timestampOf = (r: AddCheckpointResult) => Buffer.from((r as { cosignature: string }).cosignature.trim().split(' ')[2], 'base64').readBigUInt64BE(4);
+    // 2030-01-01T00:00:00Z is 1893456000 in POSIX seconds.
+    expect(timestampOf(first)).toBe(1893456000n);
+    expect(timestampOf(second)).toBe(1893456000n);
+    expect((await store.latest(log.origin))?.cosignedAt.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+  });
+
   it('compare-and-swap: a swap from a size the record no longer has changes nothing', async () => {
     const log = new TestLog({ platform, key: logKey }).append(3);
     await service.addCheckpoint(log.request(0));
