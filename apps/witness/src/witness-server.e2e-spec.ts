@@ -57,5 +57,8 @@ describe('witness whose database is down', () => {
     const forged = new TestLog({ platform: 'ataa.down', origin: log.origin }).append(3);
     expect((await post(forged.request(0))).statusCode).toBe(403);
     expect((await post('old x\n\n')).statusCode).toBe(400);
+    // The body is read whatever its Content-Type, or without one (as Go's clients may send it).
+    expect((await app.inject({ method: 'POST', url: '/add-checkpoint', payload: stranger.request(0) })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/add-checkpoint', payload: Buffer.from(stranger.request(0)), headers: { 'content-type': 'application/octet-stream' } })).statusCode).toBe(404);
   });
 });
