@@ -1,0 +1,187 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { TransactionRunner } from '@ataa/database';
+import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+import { PublicLedgerAppender } from '@ataa/transparency';
+import {
+  addSignatureLines, campaignOrigin, cosignatureLine, createCosigner, formatCosignerKey, privateKeyFromSeed,
+} from '../../libs/transparency/src/domain/index.js';
+import { appendEntries, insertCampaign, sampleHistory } from '../transparency/support.js';
+
+/**
+ * The independent implementation tier: our checkpoints, proofs and cosignatures checked by Go's
+ * golang.org/x/mod/sumdb/note and sumdb/tlog (Debian's golang-golang-x-mod-dev, GOPATH mode, no
+ * module download) and a cosignature/v1 verifier written in Go on crypto/ed25519. Data fetched
+ * from the running API over HTTP. Tampered inputs must make the Go program fail: were our encoding
+ * wrong in a way our own verifier shares, the positive case here would fail instead.
+ */
+const SOURCE = path.resolve(import.meta.dirname, 'go', 'crosscheck');
+const GOPATH = '/usr/share/gocode';
+const INSTALL = 'the Go cross-check needs Debian\'s Go and x/mod: apt-get install -y golang-go golang-golang-x-mod-dev (.ci/run installs them)';
+
+type Result = { code: number | null; stdout: string; stderr: string };
+function run(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+type Input = {
+  origin: string;
+  logKey: string;
+  checkpoint: string;
+  inclusion: { index: number; leafHash: string; proof: string[] }[];
+  consistency: { oldCheckpoint: string; proof: string[] }[];
+  cosigners: string[];
+  quorum: number;
+};
+
+describe('independent implementation: Go sumdb/note and sumdb/tlog check our log', () => {
+  let dir: string;
+  let binary: string;
+  let env: TestEnvironment;
+  let app: NestFastifyApplication;
+  let base: string;
+  let input: Input;
+  const witnesses = [1, 2].map((i) => createCosigner(`witness-${i}.example`, privateKeyFromSeed(Buffer.alloc(32, 70 + i))));
+
+  /** Runs the Go program on an input; returns its exit code and output. */
+  let n = 0;
+  const crosscheck = async (data: Input) => {
+    const file = path.join(dir, `input-${n++}.json`);
+    writeFileSync(file, JSON.stringify(data));
+    const result = await run(binary, [file], {}, dir);
+    return { code: result.code, out: `${result.stdout}${result.stderr}` };
+  };
+  const get = async (url: string) => {
+    const res = await fetch(`${base}${url}`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    return res.json();
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ataa-go-crosscheck-'));
+    const version = await run('go', ['version'], {}, dir).catch(() => null);
+    if (!version || version.code !== 0) throw new Error(`go is not installed: ${INSTALL}`);
+    if (!existsSync(path.join(GOPATH, 'src/golang.org/x/mod/sumdb/tlog'))) throw new Error(`golang.org/x/mod is not in ${GOPATH}: ${INSTALL}`);
+    binary = path.join(dir, 'crosscheck');
+    // GOPATH mode against Debian's packaged sources; caches in the temporary directory; no network.
+    const goEnv = { GO111MODULE: 'off', GOPATH, GOCACHE: path.join(dir, 'gocache'), GOENV: 'off', GOFLAGS: '', GOPROXY: 'off', CGO_ENABLED: '0', HOME: dir };
+    const built = await run('go', ['build', '-o', binary, '.'], goEnv, SOURCE);
+    if (built.code !== 0) throw new Error(`building the Go cross-check failed:\n${built.stdout}${built.stderr}`);
+
+    env = await createTestEnvironment();
+    app = await startTestApi(env.config, { listen: true });
+    base = await baseUrlOf(app);
+    const campaignId = await insertCampaign(env.database.url, { slug: 'go-checked' });
+    const append = (entries: ReturnType<typeof sampleHistory>) => appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, entries);
+    await append(sampleHistory());
+    const old6 = (await get('/api/v1/public/campaigns/go-checked/checkpoint?size=6')).note;
+    const old11 = (await get('/api/v1/public/campaigns/go-checked/checkpoint')).note;
+    // Two more gifts: 13 leaves, a tree that is not a power of two, with older sizes inside subtrees.
+    await append(sampleHistory().slice(0, 2));
+    const api = '/api/v1/public/campaigns/go-checked';
+    const logKey = (await (await fetch(`${base}/.well-known/ataa-transparency.pub`)).text()).trim();
+    const current = (await get(`${api}/checkpoint`)).note as string;
+    expect(current.split('\n')[1]).toBe('13');
+    const inclusions = await get(`${api}/proof/inclusions?indexes=0,3,7,8,12&size=13`);
+    const consistency = await Promise.all(
+      [[old6, 6], [old11, 11], [(await get(`${api}/checkpoint?size=1`)).note, 1], [(await get(`${api}/checkpoint?size=8`)).note, 8]].map(async ([note, from]) => ({
+        oldCheckpoint: note as string,
+        proof: (await get(`${api}/proof/consistency?from=${from}&to=13`)).proof as string[],
+      })),
+    );
+    // Witnesses cosign the checkpoint with our TypeScript implementation (libs/transparency).
+    const body = current.slice(0, current.indexOf('\n\n') + 1);
+    const cosigned = addSignatureLines(current, witnesses.map((w, i) => cosignatureLine(body, w, 1_795_000_000 + i)));
+    input = {
+      origin: campaignOrigin(env.config.TRANSPARENCY_ORIGIN, campaignId),
+      logKey,
+      checkpoint: cosigned,
+      inclusion: inclusions.proofs,
+      consistency,
+      cosigners: witnesses.map((w) => formatCosignerKey({ name: w.name, publicKey: w.publicKey })),
+      quorum: 2,
+    };
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('verifies the checkpoint signature, inclusion and consistency proofs and both cosignatures', async () => {
+    const result = await crosscheck(input);
+    expect(result).toEqual({ code: 0, out: expect.stringMatching(/ALL OK\n$/) });
+    const lines = result.out.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^ok {2}checkpoint ${input.origin} size 13 root \\S+ signed by ${env.config.TRANSPARENCY_ORIGIN.replace(/[.]/g, '\\.')}$`));
+    expect(lines.filter((l) => l.startsWith('ok  inclusion'))).toEqual([0, 3, 7, 8, 12].map((i) => `ok  inclusion of leaf ${i} in the tree of size 13`));
+    expect(lines.filter((l) => l.startsWith('ok  consistency'))).toEqual([6, 11, 1, 8].map((from) => `ok  consistency from size ${from} to 13`));
+    expect(lines.filter((l) => l.startsWith('ok  cosignature'))).toEqual(['ok  cosignature by witness-1.example at 1795000000', 'ok  cosignature by witness-2.example at 1795000001']);
+  });
+
+  it('fails on a tampered checkpoint: signature, root, size or origin', async () => {
+    const flipSignature = (note: string) => {
+      const lines = note.split('\n');
+      const i = lines.findIndex((l) => l.startsWith(`\u2014 ${env.config.TRANSPARENCY_ORIGIN} `));
+      const blob = Buffer.from(lines[i].split(' ')[2], 'base64');
+      blob[20] ^= 1;
+      lines[i] = `\u2014 ${env.config.TRANSPARENCY_ORIGIN} ${blob.toString('base64')}`;
+      return lines.join('\n');
+    };
+    expect(await crosscheck({ ...input, checkpoint: flipSignature(input.checkpoint) })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: checkpoint: invalid signature/m) });
+    const [origin, size, root, ...rest] = input.checkpoint.split('\n');
+    const otherRoot = Buffer.from(root, 'base64');
+    otherRoot[0] ^= 1;
+    expect((await crosscheck({ ...input, checkpoint: [origin, size, otherRoot.toString('base64'), ...rest].join('\n') })).code).toBe(1);
+    expect((await crosscheck({ ...input, checkpoint: [origin, '12', root, ...rest].join('\n') })).code).toBe(1);
+    expect(await crosscheck({ ...input, origin: `${input.origin}x` })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: checkpoint: origin/m) });
+  });
+
+  it('fails on a tampered inclusion or consistency proof', async () => {
+    const flip = (b64: string) => {
+      const b = Buffer.from(b64, 'base64');
+      b[31] ^= 1;
+      return b.toString('base64');
+    };
+    const inclusion = input.inclusion.map((p, i) => (i === 1 ? { ...p, proof: p.proof.map((h, j) => (j === 0 ? flip(h) : h)) } : p));
+    expect(await crosscheck({ ...input, inclusion })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: inclusion of leaf 3 in tree 13/m) });
+    const leaf = input.inclusion.map((p, i) => (i === 2 ? { ...p, leafHash: input.inclusion[3].leafHash } : p));
+    expect(await crosscheck({ ...input, inclusion: leaf })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: inclusion of leaf 7 in tree 13/m) });
+    const shortened = input.inclusion.map((p, i) => (i === 0 ? { ...p, proof: p.proof.slice(1) } : p));
+    expect((await crosscheck({ ...input, inclusion: shortened })).code).toBe(1);
+    const consistency = input.consistency.map((c, i) => (i === 0 ? { ...c, proof: c.proof.map((h, j) => (j === c.proof.length - 1 ? flip(h) : h)) } : c));
+    expect(await crosscheck({ ...input, consistency })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: consistency from size 6 to 13/m) });
+    // An older checkpoint paired with another size's proof.
+    const swapped = [{ ...input.consistency[0], proof: input.consistency[1].proof }];
+    expect((await crosscheck({ ...input, consistency: swapped })).code).toBe(1);
+  });
+
+  it('fails on a forged, re-timed or missing cosignature and on a malformed cosigner key', async () => {
+    const lines = input.checkpoint.split('\n');
+    const i = lines.findIndex((l) => l.startsWith('\u2014 witness-2.example '));
+    const blob = Buffer.from(lines[i].split(' ')[2], 'base64');
+    blob.writeBigUInt64BE(1_795_000_099n, 4);
+    const retimed = [...lines.slice(0, i), `\u2014 witness-2.example ${blob.toString('base64')}`, ...lines.slice(i + 1)].join('\n');
+    expect(await crosscheck({ ...input, checkpoint: retimed })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: checkpoint: invalid signature for key witness-2\.example/m) });
+    blob.writeBigUInt64BE(1_795_000_001n, 4);
+    blob[40] ^= 1;
+    const forged = [...lines.slice(0, i), `\u2014 witness-2.example ${blob.toString('base64')}`, ...lines.slice(i + 1)].join('\n');
+    expect((await crosscheck({ ...input, checkpoint: forged })).code).toBe(1);
+    const without = [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
+    expect(await crosscheck({ ...input, checkpoint: without })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: cosignatures: 1 of the 2 required/m) });
+    expect((await crosscheck({ ...input, checkpoint: without, quorum: 1 })).code).toBe(0);
+    // Our key ID over (name, 0x04, key): a vkey whose ID was computed another way is refused.
+    const badId = input.cosigners[0].replace(/\+[0-9a-f]{8}\+/, '+00000000+');
+    expect(await crosscheck({ ...input, cosigners: [badId] })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: cosigner key .*key ID does not match/m) });
+  });
+});
