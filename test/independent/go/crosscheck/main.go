@@ -52,6 +52,8 @@ type input struct {
 	// Witnesses (C2SP vkeys: name+keyID+base64(0x04 || Ed25519 key)) and how many must have cosigned.
 	Cosigners []string `json:"cosigners"`
 	Quorum    int      `json:"quorum"`
+	// Optional: the same log read from its C2SP tlog-tiles (tiles.go).
+	Tiles *tilesInput `json:"tiles,omitempty"`
 }
 
 type checkpoint struct {
@@ -134,6 +136,7 @@ func run(in *input) error {
 	}
 
 	// 3. Consistency proofs from older signed checkpoints.
+	var older []checkpoint
 	for _, c := range in.Consistency {
 		old, err := note.Open([]byte(c.OldCheckpoint), note.VerifierList(logVerifier))
 		if err != nil {
@@ -154,6 +157,7 @@ func run(in *input) error {
 			return fmt.Errorf("consistency from size %d to %d: %v", oc.size, cp.size, err)
 		}
 		fmt.Printf("ok  consistency from size %d to %d\n", oc.size, cp.size)
+		older = append(older, oc)
 	}
 
 	// 4. Cosignatures: note.Open verified every line of a known cosigner; count who signed.
@@ -168,6 +172,11 @@ func run(in *input) error {
 	}
 	if count < in.Quorum {
 		return fmt.Errorf("cosignatures: %d of the %d required", count, in.Quorum)
+	}
+
+	// 5. Hash tiles, when a tiles prefix is given.
+	if in.Tiles != nil {
+		return checkTiles(in.Tiles, logVerifier, cp, older)
 	}
 	return nil
 }
