@@ -103,7 +103,8 @@ function reader(fetchImpl: FetchLike | undefined) {
     try {
       res = await doFetch(url, { headers: { accept: 'application/json' } });
     } catch (error) {
-      throw new FetchFailure(`${url}: ${(error as Error).message}`);
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new FetchFailure(`${url}: ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
     }
     if (!res.ok) throw new FetchFailure(`${url} answered HTTP ${res.status}`);
     return res.text();
