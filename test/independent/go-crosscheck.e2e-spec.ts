@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TransactionRunner } from '@ataa/database';
-import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+import { baseUrlOf, createTestEnvironment, startTestApi, startTestWitness, TestEnvironment, TestWitness } from '@ataa/testing';
 import { PublicLedgerAppender } from '@ataa/transparency';
 import {
   addSignatureLines, campaignOrigin, cosignatureLine, createCosigner, formatCosignerKey, privateKeyFromSeed,
@@ -52,6 +52,7 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
   let app: NestFastifyApplication;
   let base: string;
   let input: Input;
+  let witness: TestWitness;
   const witnesses = [1, 2].map((i) => createCosigner(`witness-${i}.example`, privateKeyFromSeed(Buffer.alloc(32, 70 + i))));
 
   /** Runs the Go program on an input; returns its exit code and output. */
@@ -102,33 +103,40 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
         proof: (await get(`${api}/proof/consistency?from=${from}&to=13`)).proof as string[],
       })),
     );
-    // Witnesses cosign the checkpoint with our TypeScript implementation (libs/transparency).
+    // Two witnesses cosign the checkpoint with our TypeScript domain (libs/transparency), and a
+    // running witness (apps/witness) through C2SP tlog-witness add-checkpoint, from old size 0.
     const body = current.slice(0, current.indexOf('\n\n') + 1);
-    const cosigned = addSignatureLines(current, witnesses.map((w, i) => cosignatureLine(body, w, 1_795_000_000 + i)));
+    witness = await startTestWitness({ logs: [{ origin: `${env.config.TRANSPARENCY_ORIGIN}/campaigns/*`, vkey: logKey }], name: 'witness-3.example', now: () => 1_795_000_002_000 });
+    const added = await fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${current}` });
+    expect(added.status).toBe(200);
+    const cosigned = addSignatureLines(current, [...witnesses.map((w, i) => cosignatureLine(body, w, 1_795_000_000 + i)), await added.text()]);
     input = {
       origin: campaignOrigin(env.config.TRANSPARENCY_ORIGIN, campaignId),
       logKey,
       checkpoint: cosigned,
       inclusion: inclusions.proofs,
       consistency,
-      cosigners: witnesses.map((w) => formatCosignerKey({ name: w.name, publicKey: w.publicKey })),
-      quorum: 2,
+      cosigners: [...witnesses.map((w) => formatCosignerKey({ name: w.name, publicKey: w.publicKey })), witness.vkey],
+      quorum: 3,
     };
   });
   afterAll(async () => {
+    await witness?.stop();
     await app?.close();
     await env?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('verifies the checkpoint signature, inclusion and consistency proofs and both cosignatures', async () => {
+  it('verifies the checkpoint signature, inclusion and consistency proofs and the three cosignatures', async () => {
     const result = await crosscheck(input);
     expect(result).toEqual({ code: 0, out: expect.stringMatching(/ALL OK\n$/) });
     const lines = result.out.trim().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^ok {2}checkpoint ${input.origin} size 13 root \\S+ signed by ${env.config.TRANSPARENCY_ORIGIN.replace(/[.]/g, '\\.')}$`));
     expect(lines.filter((l) => l.startsWith('ok  inclusion'))).toEqual([0, 3, 7, 8, 12].map((i) => `ok  inclusion of leaf ${i} in the tree of size 13`));
     expect(lines.filter((l) => l.startsWith('ok  consistency'))).toEqual([6, 11, 1, 8].map((from) => `ok  consistency from size ${from} to 13`));
-    expect(lines.filter((l) => l.startsWith('ok  cosignature'))).toEqual(['ok  cosignature by witness-1.example at 1795000000', 'ok  cosignature by witness-2.example at 1795000001']);
+    expect(lines.filter((l) => l.startsWith('ok  cosignature'))).toEqual([
+      'ok  cosignature by witness-1.example at 1795000000', 'ok  cosignature by witness-2.example at 1795000001', 'ok  cosignature by witness-3.example at 1795000002',
+    ]);
   });
 
   it('fails on a tampered checkpoint: signature, root, size or origin', async () => {
@@ -169,6 +177,12 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
   });
 
   it('fails on a forged, re-timed or missing cosignature and on a malformed cosigner key', async () => {
+    // The running witness's line, moved onto another checkpoint of the same log, is refused too.
+    const older = input.consistency[1].oldCheckpoint;
+    const theirs = input.checkpoint.split('\n').find((l) => l.startsWith('\u2014 witness-3.example '))!;
+    expect(await crosscheck({ ...input, checkpoint: addSignatureLines(older, [theirs]), consistency: [], quorum: 0 })).toEqual({
+      code: 1, out: expect.stringMatching(/^FAIL: checkpoint: invalid signature for key witness-3\.example/m),
+    });
     const lines = input.checkpoint.split('\n');
     const i = lines.findIndex((l) => l.startsWith('\u2014 witness-2.example '));
     const blob = Buffer.from(lines[i].split(' ')[2], 'base64');
@@ -180,8 +194,8 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
     const forged = [...lines.slice(0, i), `\u2014 witness-2.example ${blob.toString('base64')}`, ...lines.slice(i + 1)].join('\n');
     expect((await crosscheck({ ...input, checkpoint: forged })).code).toBe(1);
     const without = [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
-    expect(await crosscheck({ ...input, checkpoint: without })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: cosignatures: 1 of the 2 required/m) });
-    expect((await crosscheck({ ...input, checkpoint: without, quorum: 1 })).code).toBe(0);
+    expect(await crosscheck({ ...input, checkpoint: without })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: cosignatures: 2 of the 3 required/m) });
+    expect((await crosscheck({ ...input, checkpoint: without, quorum: 2 })).code).toBe(0);
     // Our key ID over (name, 0x04, key): a vkey whose ID was computed another way is refused.
     const badId = input.cosigners[0].replace(/\+[0-9a-f]{8}\+/, '+00000000+');
     expect(await crosscheck({ ...input, cosigners: [badId] })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: cosigner key .*key ID does not match/m) });
