@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TransactionRunner } from '@ataa/database';
-import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
+import { baseUrlOf, createTestEnvironment, startTestApi, startTestWitness, TestEnvironment } from '@ataa/testing';
 import { PublicLedgerAppender, signerFromConfig } from '@ataa/transparency';
 import { runVerifier } from '../../apps/verifier/src/main.js';
 import {
@@ -81,7 +81,7 @@ describe('verifier witness quorum and log monitor over HTTP', () => {
     }
   });
 
-  it('monitor --once: stores the verified checkpoint, passes as gifts are appended, then catches a leaf rewritten in the database and re-signed', async () => {
+  it('monitor --once: stores the verified checkpoint, passes as gifts are appended, then catches a leaf rewritten in the database and re-signed (which a witness refuses to cosign)', async () => {
     const campaignId = await insertCampaign(env.database.url, { slug: 'monitored-fund' });
     await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, sampleHistory());
     const url = `${base}/c/monitored-fund/ledger`;
@@ -100,6 +100,12 @@ describe('verifier witness quorum and log monitor over HTTP', () => {
     expect((await monitor()).last).toMatch(/CONSISTENT: unchanged, size 12/);
     const verified = readFileSync(state, 'utf8');
     const verifiedRoot = JSON.parse(verified).logs[`${base}/c/monitored-fund`].rootHash;
+    // A witness (apps/witness) has cosigned this size-12 checkpoint too.
+    const logKey = (await (await fetch(`${base}/.well-known/ataa-transparency.pub`)).text()).trim();
+    const witness = await startTestWitness({ logs: [{ origin: `${env.config.TRANSPARENCY_ORIGIN}/campaigns/*`, vkey: logKey }] });
+    const addCheckpoint = async (body: string) => (await fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body })).status;
+    const note12 = (await (await fetch(`${base}/api/v1/public/campaigns/monitored-fund/checkpoint`)).json()).note;
+    expect(await addCheckpoint(`old 0\n\n${note12}`)).toBe(200);
 
     // The payout's purpose (entry 9) rewritten after the fact, its leaf, nodes and root recomputed, and the tree re-signed.
     const entries = (await (await fetch(`${base}/api/v1/public/campaigns/monitored-fund/ledger?order=asc&limit=200`)).json()).entries;
@@ -116,6 +122,13 @@ describe('verifier witness quorum and log monitor over HTTP', () => {
     const served = await (await fetch(`${base}/api/v1/public/campaigns/monitored-fund/checkpoint`)).json();
     expect(served.note).toBe(resigned.note);
     expect((await cli(`${base}/c/monitored-fund`)).code).toBe(0);
+    // The witness refuses the other root for size 12 (C2SP tlog-witness: 409) and keeps the one it cosigned.
+    try {
+      expect(await addCheckpoint(`old 12\n\n${resigned.note}`)).toBe(409);
+      expect((await witness.store.latest(campaignOrigin(env.config.TRANSPARENCY_ORIGIN, campaignId)))?.rootHash.toString('base64')).toBe(verifiedRoot);
+    } finally {
+      await witness.stop();
+    }
 
     const caught = await monitor();
     expect(caught.code).toBe(1);
