@@ -40,7 +40,7 @@ export class PublicLedgerPagesController {
    * The log as C2SP tlog-tiles below the prefix `/c/<slug>/`: hash tiles `tile/<L>/<N>[.p/<W>]` and
    * entry bundles `tile/entries/<N>[.p/<W>]` (the checkpoint is `checkpoint` above, text/plain).
    */
-  @Get(':slug/tile/{*path}')
+  @Get(':slug/tile/*')
   async tile(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const url = request.url;
     const query = url.indexOf('?');
