@@ -12,6 +12,7 @@ import { runVerifier } from '../../apps/verifier/src/main.js';
 import {
   bundlesForSize, decodeEntryBundle, leafHash, merkleRoot, parseVerifierKey, partialTiles, rootFromTiles, Tile, tileKey, tilePath, tilesForSize, verifyCheckpoint,
 } from '../../libs/transparency/src/domain/index.js';
+import { buildVerifier } from './built-verifier.js';
 import { insertCampaign, insertLegacyEntries } from './support.js';
 
 const LONG = 'public, max-age=31536000, immutable';
@@ -96,7 +97,7 @@ describe('the public ledger as C2SP tlog-tiles', () => {
 
     const checkpoint = await signedCheckpoint();
     expect(checkpoint.size).toBe(300);
-    const full = await get('tile/0/000');
+    const full = await get('tile/0/000', { 'accept-encoding': 'br, gzip' });
     expect(full.status).toBe(200);
     expect(full.headers.get('content-type')).toBe('application/octet-stream');
     expect(full.headers.get('cache-control')).toBe(LONG);
@@ -220,6 +221,15 @@ describe('the public ledger as C2SP tlog-tiles', () => {
       out.length = 0;
       expect(await runVerifier(['tiles', mirror.url, '--key', vkey], io)).toBe(0);
       expect(out.join('\n')).toContain(`VERIFIED from tiles: ${size} entries in ${Math.ceil(size / 256)} bundle(s)`);
+      // The same as a separate process, as `npm run verify -- tiles …` runs it (built as the build builds it).
+      const built = await buildVerifier();
+      try {
+        const run = await built.verify(['tiles', mirror.url, '--key', vkey]);
+        expect([run.code, run.stderr]).toEqual([0, '']);
+        expect(run.stdout).toContain(`VERIFIED from tiles: ${size} entries`);
+      } finally {
+        built.cleanup();
+      }
 
       // A mirror that alters one amount in a bundle (same length), or one hash of a level-0 tile, is caught.
       const bundleFile = path.join(root, 'tile/entries/000');
