@@ -47,7 +47,7 @@ export function tilesPrefix(text: string): string {
   } catch {
     return fail(`not a URL: ${text}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:') fail(`not an http(s) URL: ${text}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`not an http(s) URL: ${text}`);
   url.search = '';
   url.hash = '';
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
@@ -204,6 +204,12 @@ function checkBundleEntry(
   const expected = redactedLegacy ? canonicalJsonBytes({ ...leaf, redacted: parsed.redacted }) : canonicalJsonBytes(leaf);
   if (!expected.equals(bytes)) fail(`entry ${i} in its bundle is not the canonical JSON of its leaf fields`);
   checkEntryFields(leaf, { donor: (leaf.donor ?? null) as string | null, message: (leaf.message ?? null) as string | null }, i, state);
+  // Format 3: the personal fields are commitments (their values and salts are on the JSON pages, not in the log).
+  if (leaf.v === COMMITTED_LEAF_VERSION) {
+    for (const commitment of [leaf.donorHash, leaf.messageHash]) {
+      if (commitment !== null && (typeof commitment !== 'string' || !/^[0-9a-f]{64}$/.test(commitment))) fail(`entry ${i} has a malformed commitment`);
+    }
+  }
   leaves.push(leaf);
   if (!redactedLegacy) {
     const hash = leafHash(bytes);
