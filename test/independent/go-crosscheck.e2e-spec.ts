@@ -1,5 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,7 +11,7 @@ import { PublicLedgerAppender } from '@ataa/transparency';
 import {
   addSignatureLines, campaignOrigin, cosignatureLine, createCosigner, formatCosignerKey, privateKeyFromSeed,
 } from '../../libs/transparency/src/domain/index.js';
-import { appendEntries, insertCampaign, sampleHistory } from '../transparency/support.js';
+import { appendEntries, insertCampaign, insertLegacyEntries, sampleHistory } from '../transparency/support.js';
 
 /**
  * The independent implementation tier: our checkpoints, proofs and cosignatures checked by Go's
@@ -43,7 +45,26 @@ type Input = {
   consistency: { oldCheckpoint: string; proof: string[] }[];
   cosigners: string[];
   quorum: number;
+  tiles?: { prefix: string; leafHashes: string[] };
 };
+
+/** A mirror of the site that may change the bytes of any answer (tiles are binary). */
+async function startBinaryMirror(target: string, rewrite: (url: string, body: Buffer) => Buffer): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const upstream = await fetch(`${target}${req.url ?? '/'}`);
+      const body = rewrite(req.url ?? '/', Buffer.from(await upstream.arrayBuffer()));
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
+      res.end(body);
+    })().catch((error) => {
+      res.writeHead(502);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 describe('independent implementation: Go sumdb/note and sumdb/tlog check our log', () => {
   let dir: string;
@@ -52,6 +73,7 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
   let app: NestFastifyApplication;
   let base: string;
   let input: Input;
+  let tilesInput: Input;
   let witness: TestWitness;
   const witnesses = [1, 2].map((i) => createCosigner(`witness-${i}.example`, privateKeyFromSeed(Buffer.alloc(32, 70 + i))));
 
@@ -110,6 +132,36 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
     const added = await fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${current}` });
     expect(added.status).toBe(200);
     const cosigned = addSignatureLines(current, [...witnesses.map((w, i) => cosignatureLine(body, w, 1_795_000_000 + i)), await added.text()]);
+
+    // A log of 302 entries for the tiles: a full level-0 tile, a partial one and a level-1 tile. 300
+    // format-1 entries written as the appender did before format 3 (one transaction), then 2 gifts.
+    const tilesId = await insertCampaign(env.database.url, { slug: 'go-tiles' });
+    await insertLegacyEntries(env.database.url, tilesId, Array.from({ length: 300 }, (_, i) => (i % 3 === 2 ? { kind: 'fee', amount: -10n } : { kind: 'donation', amount: 100n + BigInt(i), donor: `Donor ${i % 7}` })));
+    await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), tilesId, sampleHistory().slice(0, 2));
+    const tilesApi = '/api/v1/public/campaigns/go-tiles';
+    const tilesCheckpoint = (await get(`${tilesApi}/checkpoint`)).note as string;
+    expect(tilesCheckpoint.split('\n')[1]).toBe('302');
+    const leafHashes: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { entries: { leafHash: string }[]; page: { next: string | null } } = await get(`${tilesApi}/ledger?order=asc&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+      leafHashes.push(...page.entries.map((e) => e.leafHash));
+      cursor = page.page.next;
+    } while (cursor);
+    tilesInput = {
+      origin: campaignOrigin(env.config.TRANSPARENCY_ORIGIN, tilesId),
+      logKey: '',
+      checkpoint: tilesCheckpoint,
+      inclusion: (await get(`${tilesApi}/proof/inclusions?indexes=0,255,256,301&size=302`)).proofs,
+      consistency: await Promise.all([256, 300, 1].map(async (from) => ({
+        oldCheckpoint: (await get(`${tilesApi}/checkpoint?size=${from}`)).note as string,
+        proof: (await get(`${tilesApi}/proof/consistency?from=${from}&to=302`)).proof as string[],
+      }))),
+      cosigners: [],
+      quorum: 0,
+      tiles: { prefix: `${base}/c/go-tiles/`, leafHashes },
+    };
+
     input = {
       origin: campaignOrigin(env.config.TRANSPARENCY_ORIGIN, campaignId),
       logKey,
@@ -119,6 +171,7 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
       cosigners: [...witnesses.map((w) => formatCosignerKey({ name: w.name, publicKey: w.publicKey })), witness.vkey],
       quorum: 3,
     };
+    tilesInput.logKey = logKey;
   });
   afterAll(async () => {
     await witness?.stop();
@@ -199,5 +252,39 @@ describe('independent implementation: Go sumdb/note and sumdb/tlog check our log
     // Our key ID over (name, 0x04, key): a vkey whose ID was computed another way is refused.
     const badId = input.cosigners[0].replace(/\+[0-9a-f]{8}\+/, '+00000000+');
     expect(await crosscheck({ ...input, cosigners: [badId] })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: cosigner key .*key ID does not match/m) });
+  });
+
+  it('hash tiles: the root, every leaf hash, record and tree proofs from the tiles, and the entry bundles', async () => {
+    const result = await crosscheck(tilesInput);
+    expect(result).toEqual({ code: 0, out: expect.stringMatching(/ALL OK\n$/) });
+    expect(result.out).toContain('ok  consistency from size 256 to 302');
+    expect(result.out).toMatch(new RegExp(`^ok {2}tiles: 302 leaf hashes and the root of size 302 from \\d+ tile\\(s\\) under ${base}/c/go-tiles/$`, 'm'));
+    expect(result.out).toContain('ok  tiles: 302 entries in 2 bundle(s) hash to their leaves');
+  });
+
+  it('hash tiles: a changed hash tile (full or partial, any level), an altered entry or leaf hashes that differ from the API fail', async () => {
+    const flipAt = (path: string, at: number) => (url: string, body: Buffer) => {
+      if (url !== `/c/go-tiles/${path}`) return body;
+      const copy = Buffer.from(body);
+      copy[at] ^= 1;
+      return copy;
+    };
+    for (const [path, at, reason] of [
+      ['tile/0/000', 100 * 32 + 5, /^FAIL: tiles: .*(inconsistent|malformed|not match|hash)/m],
+      ['tile/0/001.p/46', 45 * 32, /^FAIL: tiles: /m],
+      ['tile/1/000.p/1', 0, /^FAIL: tiles: /m],
+      ['tile/entries/001.p/46', 30, /^FAIL: tiles: entry 256 in bundle tile\/entries\/001\.p\/46 hashes to/m],
+    ] as const) {
+      const mirror = await startBinaryMirror(base, flipAt(path, at));
+      try {
+        const result = await crosscheck({ ...tilesInput, tiles: { ...tilesInput.tiles!, prefix: `${mirror.url}/c/go-tiles/` } });
+        expect({ path, ...result }).toEqual({ path, code: 1, out: expect.stringMatching(reason) });
+      } finally {
+        await mirror.close();
+      }
+    }
+    const leafHashes = [...tilesInput.tiles!.leafHashes];
+    leafHashes[5] = leafHashes[6];
+    expect(await crosscheck({ ...tilesInput, tiles: { ...tilesInput.tiles!, leafHashes } })).toEqual({ code: 1, out: expect.stringMatching(/^FAIL: tiles: leaf 5 is \S+ in the tiles, \S+ in the API/m) });
   });
 });

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,11 @@ type c2spTileReader struct {
 	prefix  string
 	client  *http.Client
 	fetched int
+	// Every hash tile read, to check each one again against the tree its leaves make: x/mod 0.7.0's
+	// TileHashReader leaves some full tiles unauthenticated (its loop over the tiles to check against
+	// their parents starts at the number of subtree hashes, not of the distinct tiles holding them).
+	tiles []tlog.Tile
+	data  [][]byte
 }
 
 func (r *c2spTileReader) Height() int { return 8 }
@@ -36,6 +42,8 @@ func (r *c2spTileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 			return nil, err
 		}
 		out[i] = data
+		r.tiles = append(r.tiles, t)
+		r.data = append(r.data, data)
 	}
 	return out, nil
 }
@@ -108,6 +116,30 @@ func checkTiles(in *tilesInput, logVerifier note.Verifier, want checkpoint, olde
 	if err != nil {
 		return fmt.Errorf("tiles: leaf hashes: %v", err)
 	}
+	// Every tile read again, independently of TileHashReader: the leaf hashes must make the signed
+	// root, and each tile read must be the tile those leaves make.
+	stored := memoryHashes{}
+	for i, h := range leaves {
+		hs, err := tlog.StoredHashesForRecordHash(int64(i), h, stored)
+		if err != nil {
+			return fmt.Errorf("tiles: %v", err)
+		}
+		for k, x := range hs {
+			stored[tlog.StoredHashIndex(0, int64(i))+int64(k)] = x
+		}
+	}
+	if rebuilt, err := tlog.TreeHash(cp.size, stored); err != nil || rebuilt != cp.root {
+		return fmt.Errorf("tiles: the leaf hashes in the tiles do not hash to the signed root")
+	}
+	for i, t := range r.tiles {
+		want, err := tlog.ReadTileData(t, stored)
+		if err != nil {
+			return fmt.Errorf("tiles: %v", err)
+		}
+		if !bytes.Equal(want, r.data[i]) {
+			return fmt.Errorf("tiles: %s is not the tile the signed tree's leaves make", c2spTilePath(t))
+		}
+	}
 	for i, h := range leaves {
 		served, err := hexHash(in.LeafHashes[i])
 		if err != nil {
@@ -139,5 +171,66 @@ func checkTiles(in *tilesInput, logVerifier note.Verifier, want checkpoint, olde
 		}
 	}
 	fmt.Printf("ok  tiles: %d leaf hashes and the root of size %d from %d tile(s) under %s\n", cp.size, cp.size, r.fetched-1, in.Prefix)
+
+	// Entry bundles: each entry's RFC 6962 leaf hash (tlog.RecordHash) must be its hash in the tiles.
+	bundles := 0
+	for start := int64(0); start < cp.size; start += 256 {
+		w := cp.size - start
+		if w > 256 {
+			w = 256
+		}
+		t := tlog.Tile{H: 8, L: -1, N: start / 256, W: int(w)}
+		path := strings.Replace(t.Path(), "tile/8/data/", "tile/entries/", 1)
+		data, err := r.get(path)
+		if err != nil {
+			return fmt.Errorf("tiles: bundle: %v", err)
+		}
+		entries, err := parseBundle(data)
+		if err != nil {
+			return fmt.Errorf("tiles: bundle %s: %v", path, err)
+		}
+		if int64(len(entries)) != w {
+			return fmt.Errorf("tiles: bundle %s holds %d entries, want %d", path, len(entries), w)
+		}
+		for i, e := range entries {
+			index := start + int64(i)
+			if h := tlog.RecordHash(e); h != leaves[index] {
+				return fmt.Errorf("tiles: entry %d in bundle %s hashes to %s, its tile says %s", index, path, h, leaves[index])
+			}
+		}
+		bundles++
+	}
+	fmt.Printf("ok  tiles: %d entries in %d bundle(s) hash to their leaves\n", cp.size, bundles)
 	return nil
+}
+
+type memoryHashes map[int64]tlog.Hash
+
+func (m memoryHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := m[x]
+		if !ok {
+			return nil, fmt.Errorf("no stored hash %d", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// parseBundle splits a C2SP tlog-tiles entry bundle: each entry a big-endian uint16 length and its bytes.
+func parseBundle(data []byte) ([][]byte, error) {
+	var out [][]byte
+	for len(data) > 0 {
+		if len(data) < 2 {
+			return nil, fmt.Errorf("truncated length")
+		}
+		n := int(data[0])<<8 | int(data[1])
+		if len(data) < 2+n {
+			return nil, fmt.Errorf("truncated entry %d", len(out))
+		}
+		out = append(out, data[2:2+n])
+		data = data[2+n:]
+	}
+	return out, nil
 }
