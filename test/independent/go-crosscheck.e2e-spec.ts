@@ -1,7 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +9,7 @@ import { PublicLedgerAppender } from '@ataa/transparency';
 import {
   addSignatureLines, campaignOrigin, cosignatureLine, createCosigner, formatCosignerKey, privateKeyFromSeed,
 } from '../../libs/transparency/src/domain/index.js';
-import { appendEntries, insertCampaign, insertLegacyEntries, sampleHistory } from '../transparency/support.js';
+import { appendEntries, insertCampaign, insertLegacyEntries, sampleHistory, startBinaryMirror } from '../transparency/support.js';
 
 /**
  * The independent implementation tier: our checkpoints, proofs and cosignatures checked by Go's
@@ -47,24 +45,6 @@ type Input = {
   quorum: number;
   tiles?: { prefix: string; leafHashes: string[] };
 };
-
-/** A mirror of the site that may change the bytes of any answer (tiles are binary). */
-async function startBinaryMirror(target: string, rewrite: (url: string, body: Buffer) => Buffer): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const upstream = await fetch(`${target}${req.url ?? '/'}`);
-      const body = rewrite(req.url ?? '/', Buffer.from(await upstream.arrayBuffer()));
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
-      res.end(body);
-    })().catch((error) => {
-      res.writeHead(502);
-      res.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe('independent implementation: Go sumdb/note and sumdb/tlog check our log', () => {
   let dir: string;

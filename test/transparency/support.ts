@@ -118,6 +118,24 @@ export async function startTamperingMirror(target: string, rewrite: (url: string
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** A mirror of the site that may change the bytes of any answer (tiles are binary). */
+export async function startBinaryMirror(target: string, rewrite: (url: string, body: Buffer) => Buffer): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const upstream = await fetch(`${target}${req.url ?? '/'}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
+      const body = rewrite(req.url ?? '/', Buffer.from(await upstream.arrayBuffer()));
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
+      res.end(body);
+    })().catch((error) => {
+      res.writeHead(502);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 /** Rewrites the entries of every ledger page a mirror serves. */
 export function rewriteLedgerEntries(change: (entries: Record<string, any>[]) => Record<string, any>[]): (url: string, body: string) => string {
   return (url, body) => {

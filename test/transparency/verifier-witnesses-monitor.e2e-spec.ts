@@ -9,7 +9,7 @@ import { runVerifier } from '../../apps/verifier/src/main.js';
 import {
   addSignatureLines, campaignOrigin, cosignatureLine, createCosigner, formatCosignerKey, privateKeyFromSeed, publicLeafHash, toLeaf,
 } from '../../libs/transparency/src/domain/index.js';
-import { appendEntries, insertCampaign, rewriteLeafAndResign, sampleHistory, startTamperingMirror } from './support.js';
+import { appendEntries, insertCampaign, rewriteLeafAndResign, sampleHistory, startBinaryMirror, startTamperingMirror } from './support.js';
 
 /**
  * The verifier's witness quorum and the monitor against the running API: checkpoints cosigned (by
@@ -47,14 +47,17 @@ describe('verifier witness quorum and log monitor over HTTP', () => {
     await appendEntries(app.get(TransactionRunner), app.get(PublicLedgerAppender), campaignId, sampleHistory());
     const [a, b] = [1, 2].map((i) => createCosigner(`witness-${i}.example`, privateKeyFromSeed(Buffer.alloc(32, 60 + i))));
     const vkeys = [a, b].map((w) => formatCosignerKey({ name: w.name, publicKey: w.publicKey }));
-    // A mirror whose checkpoints carry the lines of the witnesses that cosigned (as the platform publishes them).
+    // A mirror whose checkpoints (JSON and text, for the JSON API and the tiles) carry the lines of
+    // the witnesses that cosigned, as the platform publishes them.
+    const cosign = (note: string, witnesses: (typeof a)[]) =>
+      addSignatureLines(note, witnesses.map((w) => cosignatureLine(note.slice(0, note.indexOf('\n\n') + 1), w, Math.floor(Date.now() / 1000))));
     const cosigningMirror = (...witnesses: (typeof a)[]) =>
-      startTamperingMirror(base, (url, body) => {
-        if (!/\/checkpoint(\?|$)/.test(url) || !url.startsWith('/api/')) return body;
-        const view = JSON.parse(body);
-        const note: string = view.note;
-        const text = note.slice(0, note.indexOf('\n\n') + 1);
-        return JSON.stringify({ ...view, note: addSignatureLines(note, witnesses.map((w) => cosignatureLine(text, w, Math.floor(Date.now() / 1000)))) });
+      startBinaryMirror(base, (url, body) => {
+        if (url.startsWith('/api/v1/public/campaigns/quorum-fund/checkpoint')) {
+          const view = JSON.parse(body.toString('utf8'));
+          return Buffer.from(JSON.stringify({ ...view, note: cosign(view.note, witnesses) }));
+        }
+        return url === '/c/quorum-fund/checkpoint' ? Buffer.from(cosign(body.toString('utf8'), witnesses)) : body;
       });
     const both = await cosigningMirror(a, b);
     const one = await cosigningMirror(a);
@@ -72,7 +75,12 @@ describe('verifier witness quorum and log monitor over HTTP', () => {
       // The platform's own checkpoint, uncosigned: refused as soon as one witness is required.
       const direct = await cli(`${base}/c/quorum-fund`, '--witness', vkeys[0]);
       expect([direct.code, direct.last]).toEqual([1, expect.stringContaining('not counted: witness-1.example (no cosignature)')]);
-      // The monitor applies the same policy.
+      // So do tiles mode (on the tiles' checkpoint) and the monitor.
+      const logKey = (await (await fetch(`${base}/.well-known/ataa-transparency.pub`)).text()).trim();
+      const tiles = (site: string, k: string) => cli('tiles', `${site}/c/quorum-fund/`, '--key', logKey, '--witness', vkeys[0], '--witness', vkeys[1], '--quorum', k);
+      expect((await tiles(both.url, '2')).last).toMatch(/^VERIFIED from tiles: 11 entries/);
+      expect(await tiles(one.url, '2')).toMatchObject({ code: 1, last: expect.stringMatching(/^REJECTED: witness quorum not met: .*not counted: witness-2\.example \(no cosignature\)$/) });
+      expect((await tiles(one.url, '1')).code).toBe(0);
       const monitored = await cli('monitor', `${one.url}/c/quorum-fund`, '--state', path.join(dir, 'quorum.json'), '--once', '--witness', vkeys[0], '--witness', vkeys[1]);
       expect([monitored.code, monitored.last]).toEqual([1, expect.stringMatching(/^REJECTED: witness quorum not met: .*not counted: witness-2\.example \(no cosignature\)$/)]);
     } finally {
