@@ -27,7 +27,8 @@ const USAGE = `usage: npm run verify -- <campaign URL> [options]
   --witness <vkey>      a witness whose cosignature counts (C2SP tlog-cosignature vkey: name+keyID+base64,
                         type 0x04); repeat for each witness
   --quorum <K>          refuse a checkpoint cosigned by fewer than K of the witnesses (default: all of them);
-                        with --receipt, checked on the current checkpoint (needs the campaign URL)
+                        with --receipt, checked on the current checkpoint (needs the campaign URL); in tiles
+                        mode, on the tiles' checkpoint
   tiles <prefix URL>    verify the log from its C2SP tlog-tiles alone (GETs of <prefix>checkpoint and
                         <prefix>tile/...: a static mirror is enough; the site's is https://host/c/<campaign>/):
                         the checkpoint's signature, every entry bundle and hash tile, the root; --key is required
