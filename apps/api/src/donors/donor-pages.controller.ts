@@ -291,7 +291,13 @@ export class DonorPagesController {
 
   private giftRow(g: DonorGift, language: PublicLanguage, locale: string) {
     const t = DONOR_PAGE_MESSAGES[language];
-    const links = this.donors.links(g);
+    // On the page, links stay on this site whatever its address (the PDF carries absolute ones).
+    const local = (url: string) => {
+      const parsed = new URL(url);
+      return `${parsed.pathname}${parsed.search}`;
+    };
+    const absolute = this.donors.links(g);
+    const links = { ledger: local(absolute.ledger), verify: local(absolute.verify) };
     return {
       id: g.id,
       date: formatDay(g.givenAt, language),
