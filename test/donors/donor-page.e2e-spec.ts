@@ -73,6 +73,10 @@ describe('donor page (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     gifts.laylaA2 = await pay(campaignA.slug, { amount: 'other', customAmount: '20', donorName: 'Layla H.', donorEmail: 'layla@example.org', anonymous: 'on' });
     gifts.omarA = await pay(campaignA.slug, { amount: 'other', customAmount: '75', donorName: 'Omar', donorEmail: 'omar@example.org' });
     gifts.laylaB = await pay(campaignB.slug, { amount: 'other', customAmount: '10', donorName: 'Layla', donorEmail: 'layla@example.org' });
+    // Org B refunds 4.00 of Layla's 10.00: the gift is partly refunded and counts for 6.00.
+    await request(world.apiUrl).post(`/api/v1/orgs/${orgB.orgId}/donations/${gifts.laylaB}/refunds`).set('authorization', `Bearer ${orgB.ownerToken}`).send({ amount: '400' }).expect(201);
+    await settle(world);
+    await eventually(async () => (await world.db.query(`SELECT status FROM donations WHERE id = $1`, [gifts.laylaB]))[0].status === 'partially_refunded', 'the refund settled', 45_000);
     await eventually(async () => {
       const rows = await world.db.query(`SELECT status FROM receipts WHERE kind = 'donation_receipt'`);
       return rows.length === 4 && rows.every((r: { status: string }) => r.status === 'sent');
@@ -128,6 +132,10 @@ describe('donor page (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     expect(home.text).toContain('Hands &amp; Hearts');
     expect(home.text).toContain('Other Org');
     expect(home.text).toContain('Anonymous'); // the second gift was anonymous
+    // the refunded gift: its status, and 10.00 paid counting for 6.00
+    const refunded = new RegExp(`data-gift-id="${gifts.laylaB}" data-status="partially_refunded">[\\s\\S]*?</li>`).exec(home.text)![0];
+    expect(refunded).toContain('Partly refunded');
+    expect(refunded).toContain('<bdi data-testid="gift-amount">$10.00</bdi> → <bdi>$6.00</bdi>');
     // each gift links to its leaf in its campaign's ledger and to its inclusion proof
     const leaf = (await world.db.query(`SELECT public_leaf_index::text AS idx FROM donations WHERE id = $1`, [gifts.laylaA]))[0].idx;
     const decoded = home.text.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
@@ -159,6 +167,7 @@ describe('donor page (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     expect(body.email).toBe('layla@example.org');
     expect(body.gifts.map((g: { id: string }) => g.id).sort()).toEqual([gifts.laylaA, gifts.laylaA2, gifts.laylaB].sort());
     expect(body.gifts.find((g: { id: string }) => g.id === gifts.laylaA)).toMatchObject({ amount: '5000', currency: 'usd', status: 'succeeded', anonymous: false, receiptNumber: number, publicLedger: { index: leaf } });
+    expect(body.gifts.find((g: { id: string }) => g.id === gifts.laylaB)).toMatchObject({ amount: '1000', netAmount: '600', status: 'partially_refunded' });
     expect(body).toMatchObject({ recurringGifts: [], pledges: [] });
 
     // the link worked once
@@ -285,8 +294,9 @@ describe('donor page (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     expect(text).toContain('Statement of gifts');
     expect(text).toContain('layla@example.org');
     for (const { idx } of leaves) expect(text).toContain(`/proof/inclusion?index=${idx}`);
-    // usd: 50.00 + 20.00 (org A) + 10.00 (org B) = 80.00 in three gifts; no other currency
-    expect(text).toContain('USD: 3 gifts: given $80.00, returned $0.00, net $80.00');
+    // usd: 50.00 + 20.00 (org A) + 10.00 (org B) = 80.00 in three gifts; 4.00 refunded by org B: net 76.00; no other currency
+    expect(text).toContain('USD: 3 gifts: given $80.00, returned $4.00, net $76.00');
+    expect(text).toContain('Partly refunded');
     expect(text).not.toContain('Omar');
 
     // a fiscal year that ended before any gift: no gifts
