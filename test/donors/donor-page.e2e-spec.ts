@@ -313,6 +313,10 @@ describe('donor page (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     expect(reversed.headers['content-type']).toMatch(/text\/html/);
     expect(reversed.text).toContain('data-code="statement_range_reversed"');
     expect(reversed.text).toContain('The end date is before the start date.');
+    // the same refusal as a problem document for a client asking for JSON
+    const problem = await agent.post('/donor/statement').set('accept', 'application/json').type('form').send({ _csrf: csrf, period: 'custom', from: `${year}-03-10`, to: `${year}-03-09` }).expect(400);
+    expect(problem.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(problem.body).toMatchObject({ code: 'statement_range_reversed', status: 400 });
     const badMonth = await agent.post('/donor/statement').type('form').send({ _csrf: csrf, period: 'fiscal', startMonth: '13' }).expect(400);
     expect(badMonth.text).toContain('data-code="statement_period_invalid"');
     await agent.post('/donor/statement').type('form').send({ period: 'calendar' }).expect(403);

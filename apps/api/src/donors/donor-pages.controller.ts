@@ -174,7 +174,8 @@ export class DonorPagesController {
     try {
       period = resolveStatementPeriod(fields);
     } catch (error) {
-      if (!(error instanceof StatementPeriodError)) throw error;
+      // A client asking for JSON gets the problem document; the page's form gets the page with the error.
+      if (!(error instanceof StatementPeriodError) || /application\/(problem\+)?json/.test(request.headers.accept ?? '')) throw error;
       void reply.header('x-problem-code', error.code);
       return this.renderPage(request, reply, 400, language, session, { error: DONOR_FORM_ERRORS[language][error.code], errorCode: error.code, statement: form });
     }
