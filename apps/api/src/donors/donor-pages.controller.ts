@@ -40,7 +40,7 @@ export class DonorPagesController {
     const session = await this.sessionOf(request);
     if (!session) {
       // A cookie that no longer opens a session is dropped, and the donor told why.
-      if (this.cookieOf(request)) this.clearCookie(request, reply);
+      if (this.cookieOf(request)) this.clearCookie(reply);
       return this.renderSignIn(request, reply, 200, language, { notice: this.cookieOf(request) ? 'sessionEnded' : undefined });
     }
     return this.renderPage(request, reply, 200, language, session, {});
@@ -116,7 +116,7 @@ export class DonorPagesController {
       return this.renderPage(request, reply, 403, language, session, { error: DONOR_FORM_ERRORS[language].csrf });
     }
     if (session) await this.donors.signOut(session);
-    this.clearCookie(request, reply);
+    this.clearCookie(reply);
     return this.renderSignIn(request, reply, 200, language, { notice: 'signedOut' });
   }
 
@@ -212,14 +212,13 @@ export class DonorPagesController {
   private async requireSession(request: FastifyRequest, reply: FastifyReply): Promise<DonorSession | null> {
     const session = await this.sessionOf(request);
     if (!session) {
-      if (this.cookieOf(request)) this.clearCookie(request, reply);
+      if (this.cookieOf(request)) this.clearCookie(reply);
       void reply.status(303).header('location', '/donor').header('cache-control', 'no-store').send();
     }
     return session;
   }
 
-  private clearCookie(request: FastifyRequest, reply: FastifyReply): void {
-    void request;
+  private clearCookie(reply: FastifyReply): void {
     const secure = this.config.PUBLIC_BASE_URL.startsWith('https:');
     void reply.header('set-cookie', `${DONOR_SESSION_COOKIE}=; Path=/donor; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
   }
