@@ -5,7 +5,7 @@ import { DonorPageService } from '@ataa/donors';
 import { axeViolations, contrastFailures, createCampaign, createOrganizationWithOwner, launchBrowser } from '@ataa/testing';
 import { DonationWorld, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
 
 /**
  * The donor page in a real browser, without JavaScript, in English and Arabic: the sign-in form,
