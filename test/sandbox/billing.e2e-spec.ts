@@ -248,6 +248,11 @@ describe('Stripe sandbox: billing (customers, subscriptions, invoices, test cloc
     expect(declined).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(declined).toMatchObject({ code: 'card_declined', decline_code: 'generic_decline', statusCode: 402 });
     expect((declined as Stripe.errors.StripeCardError).payment_intent).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'card_declined' } });
+    // The decline is kept under its key: a retry answers the same error, with the same PaymentIntent, and charges nothing again.
+    const again = await stripe.paymentIntents.create({ ...params, payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'pledge-declined' }).catch((e: unknown) => e) as Stripe.errors.StripeCardError;
+    expect(again).toMatchObject({ code: 'card_declined', statusCode: 402 });
+    expect(again.payment_intent!.id).toBe((declined as Stripe.errors.StripeCardError).payment_intent!.id);
+    expect(again.headers?.['idempotent-replayed']).toBe('true');
 
     const strong = await stripe.paymentMethods.attach('pm_card_authenticationRequired', { customer: customer.id });
     const error = await stripe.paymentIntents.create({ ...params, payment_method: strong.id }, { idempotencyKey: 'pledge-3ds' }).catch((e: unknown) => e) as Stripe.errors.StripeCardError;

@@ -8,7 +8,7 @@ import { PARAM_RULES } from '../core/generated/param-rules.js';
 import { validateParams } from '../core/param-validator.js';
 import { Params } from '../core/params.js';
 import { StripeObject } from '../core/state-store.js';
-import { invalidRequest, noSuch } from '../core/stripe-error.js';
+import { invalidRequest, noSuch, StripeApiError } from '../core/stripe-error.js';
 import { authenticate, fingerprint, Idempotency, LIST_PARAMS, paginate } from './wire.js';
 
 export interface ApiContext {
@@ -86,7 +86,17 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
           }
         }
         billing.rememberBaseUrl(ctx.baseUrl(req));
-        const result = handler({ p, path: req.params as Record<string, string>, request: { id: requestId, idempotencyKey }, baseUrl: ctx.baseUrl(req) });
+        let result: StripeObject;
+        try {
+          result = handler({ p, path: req.params as Record<string, string>, request: { id: requestId, idempotencyKey }, baseUrl: ctx.baseUrl(req) });
+        } catch (error) {
+          // A card error comes after the request ran (a PaymentIntent and a failed charge exist):
+          // Stripe saves it under the key, so a retry answers the same error instead of charging again.
+          if (idempotencyKey && error instanceof StripeApiError && error.status === 402) {
+            ctx.idempotency.save(apiKey, idempotencyKey, print, 402, JSON.stringify(error.toJSON(), null, 2));
+          }
+          throw error;
+        }
         const body = JSON.stringify(expand(structuredClone(result), p.expand(), (id) => store.get(id), special), null, 2);
         if (idempotencyKey) ctx.idempotency.save(apiKey, idempotencyKey, print, 200, body);
         const fault = ctx.takeResponseFault(method, pathOnly);
