@@ -404,6 +404,29 @@ describe('Stripe sandbox: billing (customers, subscriptions, invoices, test cloc
     expect(receiver.events.filter((e) => e.type === 'customer.subscription.deleted' && [sub.id, other.id].includes((e.data.object as Stripe.Subscription).id))).toHaveLength(2);
   });
 
+  it('renews subscriptions without a test clock when the sandbox clock moves (the demo path), and a 3-D Secure card saved by API needs action', async () => {
+    // Stripe's recipe for test customers: the test id in both places names the one new PaymentMethod.
+    const plain = await stripe.customers.create({ email: 'plain@example.com', payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const [card] = (await stripe.customers.listPaymentMethods(plain.id)).data;
+    expect(card.id).not.toBe('pm_card_visa');
+    expect(plain.invoice_settings.default_payment_method).toBe(card.id);
+    await expect(stripe.customers.create({ payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_mastercard' } }))
+      .rejects.toMatchObject({ code: 'resource_missing', param: 'invoice_settings[default_payment_method]' });
+    const product = await stripe.products.create({ name: 'Weekly gift' });
+    const sub = await stripe.subscriptions.create({ customer: plain.id, default_payment_method: card.id, items: [{ price_data: { currency: 'usd', product: product.id, unit_amount: 700, recurring: { interval: 'week' } } }] });
+    // Three weeks on: three renewals, each dated at its period's end.
+    await sandbox.control.advanceClock({ days: 21 });
+    const invoices = (await stripe.invoices.list({ subscription: sub.id })).data;
+    expect(invoices.map((i) => [i.status, i.billing_reason])).toEqual([['paid', 'subscription_cycle'], ['paid', 'subscription_cycle'], ['paid', 'subscription_cycle'], ['paid', 'subscription_create']]);
+    expect(invoices[2].created - sub.created).toBe(7 * DAY);
+
+    const si = await stripe.setupIntents.create({ customer: plain.id, payment_method: 'pm_card_authenticationRequired', confirm: true });
+    expect(si).toMatchObject({ status: 'requires_action', next_action: { type: 'use_stripe_sdk' } });
+    const declined = await stripe.setupIntents.create({ customer: plain.id, payment_method: 'pm_card_chargeDeclined', confirm: true }).catch((e: unknown) => e);
+    expect(declined).toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
+    expect((await stripe.customers.listPaymentMethods(plain.id)).data).toHaveLength(1);
+  });
+
   it('replays a subscription create under the same idempotency key (one subscription, one charge)', async () => {
     const { customer } = await clockCustomer();
     const product = await stripe.products.create({ name: 'Gift' });

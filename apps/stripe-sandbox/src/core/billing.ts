@@ -570,7 +570,7 @@ export class SandboxBilling implements BillingDelegate {
 
   /**
    * Saves the card: the $0 check (declining cards fail: setup_intent.setup_failed and a card error),
-   * 3-D Secure (through the API the card that always asks for it leaves the intent requires_action;
+   * 3-D Secure (through the API the card that always asks for it leaves the intent requires_action,
    * on the sandbox's pages the person is taken to have authenticated), then the PaymentMethod attached.
    */
   private completeSetup(si: StripeObject, pm: StripeObject, request: RequestInfo, authenticated: boolean): StripeObject {
@@ -582,10 +582,8 @@ export class SandboxBilling implements BillingDelegate {
     }
     const scenario = cardScenario(this.cardNumberOf(pm.id));
     if (!authenticated && scenario.kind === 'card' && scenario.outcome === 'success' && scenario.authentication === 'always') {
-      const previous = this.store.update(si.id, {
-        status: 'requires_action', payment_method: pm.id,
-        next_action: { redirect_to_url: { return_url: null, url: `${this.baseUrl}/c/authenticate/${si.id}` }, type: 'redirect_to_url' },
-      });
+      // Stripe.js would show the challenge (the sandbox has no page for it: save such a card through Checkout).
+      const previous = this.store.update(si.id, { status: 'requires_action', payment_method: pm.id, next_action: { type: 'use_stripe_sdk', use_stripe_sdk: {} } });
       this.events.emit('setup_intent.requires_action', si, { previous, request });
       return si;
     }
