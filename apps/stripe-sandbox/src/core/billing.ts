@@ -1073,7 +1073,7 @@ export class SandboxBilling implements BillingDelegate {
       currency, customer: customer?.id ?? null, customer_email: email,
       amount_total: total, amount_subtotal: total, payment_method_collection: mode === 'subscription' ? 'always' : 'always',
       payment_status: mode === 'setup' ? 'no_payment_required' : 'unpaid', customer_creation: mode === 'setup' ? customerCreation ?? 'if_required' : null,
-      total_details: mode === 'subscription' ? session.total_details : null,
+      total_details: mode === 'subscription' ? session.total_details : null, invoice_creation: null,
     });
     this.store.put(session);
     this.store.setInternal(id, { baseUrl, lineItems, subscriptionData, setupIntentData } satisfies CheckoutPrivate);
