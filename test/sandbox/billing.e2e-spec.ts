@@ -353,6 +353,27 @@ describe('Stripe sandbox: billing (customers, subscriptions, invoices, test cloc
     expect(intents.size).toBe(1);
   });
 
+  it('a past-due subscription is paid again when the donor puts a new card in the billing portal', async () => {
+    const { clock, customer } = await clockCustomer();
+    const product = await stripe.products.create({ name: 'Monthly gift' });
+    const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price_data: { currency: 'usd', product: product.id, unit_amount: 2_000, recurring: { interval: 'month' } } }] });
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: failing.id } });
+    await advance(clock.id, monthLater(clock.frozen_time, 1));
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('past_due');
+    const portal = await stripe.billingPortal.sessions.create({ customer: customer.id });
+    const page = await fetch(`${portal.url}/payment_method`, { method: 'POST', body: new URLSearchParams({ card_number: '4242 4242 4242 4242', card_expiry: '12 / 34', card_cvc: '123' }) });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Card updated.');
+    expect(await stripe.subscriptions.retrieve(sub.id)).toMatchObject({ status: 'active' });
+    const [renewal] = (await stripe.invoices.list({ subscription: sub.id })).data;
+    // Two attempts on the one invoice: the failed renewal, then the new card.
+    expect(renewal).toMatchObject({ status: 'paid', attempt_count: 2, amount_paid: 2_000, next_payment_attempt: null });
+    // A card that fails Stripe's check when saved refuses the whole customer create.
+    await expect(stripe.customers.create({ email: 'refused@example.com', payment_method: 'pm_card_chargeDeclined' })).rejects.toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
+    expect((await stripe.customers.list({ email: 'refused@example.com' })).data).toEqual([]);
+  });
+
   it('renewals of a card that always asks for 3-D Secure fail with invoice.payment_action_required', async () => {
     const { clock, customer } = await clockCustomer('pm_card_authenticationRequired');
     const product = await stripe.products.create({ name: 'Weekly gift' });

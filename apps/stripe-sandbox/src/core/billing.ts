@@ -169,6 +169,7 @@ export class SandboxBilling implements BillingDelegate {
     const name = p.string('name', { max: 256 }) ?? null;
     const clockId = p.string('test_clock') ?? null;
     const testClock = clockId ? this.engine.find('test_helpers.test_clock', clockId, 'test_clock') : null;
+    if (testClock?.deleted) throw noSuch('test_helpers.test_clock', clockId!, 'test_clock');
     if (testClock && testClock.status !== 'ready') throw invalidRequest(`The test clock ${clockId} is advancing; try again when its status is ready.`, undefined, 'test_clock');
     const invoiceSettings = p.object('invoice_settings');
     invoiceSettings?.allow(['default_payment_method']);
@@ -178,6 +179,10 @@ export class SandboxBilling implements BillingDelegate {
       throw invalidRequest(`The customer does not have a payment method with the ID ${defaultPm}. The payment method must be attached to the customer.`, 'resource_missing', 'invoice_settings[default_payment_method]');
     }
     const pm = pmId ? this.resolvePaymentMethod(pmId, 'payment_method') : null;
+    if (pm?.customer) throw invalidRequest(`The payment method ${pm.id} is already attached to another customer.`, undefined, 'payment_method');
+    // A card that fails Stripe's check refuses the whole request: no customer is made.
+    const refused = pm ? this.setupCheck(pm) : null;
+    if (refused) throw refused;
     const make = () => {
       const created = shapes.customer({ id: newId(ID_PREFIX.customer), created: this.clock.now(), email, name });
       Object.assign(created, {
@@ -822,6 +827,8 @@ export class SandboxBilling implements BillingDelegate {
     if (sub.status !== 'active') {
       const previous = this.store.update(sub.id, { status: 'active' });
       this.events.emit('customer.subscription.updated', sub, { previous, request });
+      // An incomplete subscription whose first invoice is now paid starts renewing.
+      if (previous.status === 'incomplete') this.scheduleNext(sub);
     }
     this.afterPaid(charge, request);
   }
@@ -1208,6 +1215,7 @@ export class SandboxBilling implements BillingDelegate {
   advanceTestClock(id: string, p: Params, request: RequestInfo): StripeObject {
     p.allow(['frozen_time', 'expand']);
     const found = this.engine.find('test_helpers.test_clock', id, 'test_clock');
+    if (found.deleted) throw noSuch('test_helpers.test_clock', id, 'test_clock');
     const target = p.integer('frozen_time', { required: true, min: 0 });
     if (found.status !== 'ready') throw invalidRequest(`The test clock ${id} is already advancing; wait until its status is ready.`, undefined, 'test_clock');
     if (target <= found.frozen_time) throw invalidRequest('The test clock can only move forward: frozen_time must be after the current frozen_time.', undefined, 'frozen_time');
@@ -1241,6 +1249,7 @@ export class SandboxBilling implements BillingDelegate {
   deleteTestClock(id: string, p: Params, request: RequestInfo): StripeObject {
     p.allow([]);
     const found = this.engine.find('test_helpers.test_clock', id, 'test_clock');
+    if (found.deleted) throw noSuch('test_helpers.test_clock', id, 'test_clock');
     for (const customer of this.store.all('customer', (c) => c.test_clock === id && c.deleted !== true)) this.engine.deleteCustomer(customer.id, request);
     const stub = { id, object: 'test_helpers.test_clock', deleted: true };
     this.events.emit('test_helpers.test_clock.deleted', found, { request });
