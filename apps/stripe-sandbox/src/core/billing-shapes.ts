@@ -52,6 +52,7 @@ export function setupIntent(input: { id: string; created: number; customer: stri
   return {
     id: input.id,
     object: 'setup_intent',
+    allowed_payment_method_types: null,
     application: null,
     automatic_payment_methods: null,
     cancellation_reason: null,
@@ -96,6 +97,7 @@ export function product(input: { id: string; created: number; name: string; desc
     shippable: null,
     statement_descriptor: null,
     tax_code: null,
+    tax_details: null,
     type: 'service',
     unit_label: null,
     updated: input.created,
@@ -149,6 +151,7 @@ export function subscriptionItem(input: { id: string; created: number; price: St
     created: input.created,
     current_period_end: input.periodEnd,
     current_period_start: input.periodStart,
+    current_trial: null,
     discounts: [],
     metadata: input.metadata,
     plan: planOf(input.price),
@@ -187,7 +190,7 @@ export function subscription(input: SubscriptionInput): StripeObject {
     cancel_at: input.cancelAt,
     cancel_at_period_end: false,
     canceled_at: null,
-    cancellation_details: { comment: null, feedback: null, reason: null },
+    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
     collection_method: 'charge_automatically',
     created: input.created,
     currency: input.currency,
@@ -219,7 +222,7 @@ export function subscription(input: SubscriptionInput): StripeObject {
     test_clock: input.testClock,
     transfer_data: null,
     trial_end: null,
-    trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } },
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
     trial_start: null,
   };
 }

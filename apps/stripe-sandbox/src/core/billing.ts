@@ -891,7 +891,7 @@ export class SandboxBilling implements BillingDelegate {
     this.engine.unschedule('cancel_subscription_at', sub.id);
     const previous = this.store.update(sub.id, {
       status: 'canceled', canceled_at: now, ended_at: now,
-      cancellation_details: { comment: details.comment ?? null, feedback: details.feedback ?? null, reason },
+      cancellation_details: { comment: details.comment ?? null, feedback: details.feedback ?? null, feedback_option: null, reason },
     });
     this.events.emit('customer.subscription.deleted', sub, { previous, request });
     return sub;
