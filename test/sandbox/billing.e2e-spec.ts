@@ -448,6 +448,26 @@ describe('Stripe sandbox: billing (customers, subscriptions, invoices, test cloc
     expect((await stripe.customers.listPaymentMethods(plain.id)).data).toHaveLength(1);
   });
 
+  it('ends at a cancel_at inside a period without another invoice, and resumes a pause at resumes_at', async () => {
+    const { clock, customer } = await clockCustomer();
+    const product = await stripe.products.create({ name: 'Gift' });
+    const price_data = { currency: 'usd', product: product.id, unit_amount: 1_000, recurring: { interval: 'month' as const } };
+    // 15 January + 45 days = 1 March: after the February renewal, before the March one.
+    const cancelAt = clock.frozen_time + 45 * DAY;
+    const ending = await stripe.subscriptions.create({ customer: customer.id, cancel_at: cancelAt, items: [{ price_data }] });
+    // Paused until 20 February: the 15 February invoice is voided, the 15 March one is charged.
+    const paused = await stripe.subscriptions.create({ customer: customer.id, items: [{ price_data }] });
+    await stripe.subscriptions.update(paused.id, { pause_collection: { behavior: 'void', resumes_at: clock.frozen_time + 36 * DAY } });
+    await advance(clock.id, monthLater(clock.frozen_time, 1));
+    expect((await stripe.subscriptions.retrieve(paused.id)).pause_collection).toEqual({ behavior: 'void', resumes_at: clock.frozen_time + 36 * DAY });
+    await advance(clock.id, clock.frozen_time + 37 * DAY);
+    expect((await stripe.subscriptions.retrieve(paused.id)).pause_collection).toBeNull();
+    await advance(clock.id, monthLater(clock.frozen_time, 2));
+    expect(await stripe.subscriptions.retrieve(ending.id)).toMatchObject({ status: 'canceled', ended_at: cancelAt });
+    expect((await stripe.invoices.list({ subscription: ending.id })).data.map((i) => i.billing_reason)).toEqual(['subscription_cycle', 'subscription_create']);
+    expect((await stripe.invoices.list({ subscription: paused.id })).data.map((i) => i.status)).toEqual(['paid', 'void', 'paid']);
+  });
+
   it('replays a subscription create under the same idempotency key (one subscription, one charge)', async () => {
     const { customer } = await clockCustomer();
     const product = await stripe.products.create({ name: 'Gift' });

@@ -78,6 +78,7 @@ export class SandboxBilling implements BillingDelegate {
     engine.onScheduled('retry_invoice', (id) => this.retryInvoice(id));
     engine.onScheduled('cancel_subscription_at', (id) => this.cancelAtDue(id));
     engine.onScheduled('run_test_clock', (id) => this.finishAdvance(id));
+    engine.onScheduled('resume_collection', (id) => this.resumeCollection(id));
   }
 
   private get store() {
@@ -879,6 +880,14 @@ export class SandboxBilling implements BillingDelegate {
     this.payOpenInvoice(invoice, sub, AUTOMATIC);
   }
 
+  /** At `pause_collection.resumes_at`: collection resumes (customer.subscription.updated). */
+  private resumeCollection(subId: string): void {
+    const sub = this.store.get(subId);
+    if (!sub || sub.status === 'canceled' || !sub.pause_collection?.resumes_at || sub.pause_collection.resumes_at > this.clock.now()) return;
+    const previous = this.store.update(sub.id, { pause_collection: null });
+    this.events.emit('customer.subscription.updated', sub, { previous });
+  }
+
   private cancelAtDue(subId: string): void {
     const sub = this.store.get(subId);
     if (!sub || sub.status === 'canceled' || sub.cancel_at === null || sub.cancel_at > this.clock.now()) return;
@@ -966,6 +975,10 @@ export class SandboxBilling implements BillingDelegate {
       }
       const previous = this.store.update(sub.id, changes);
       if ('cancel_at' in previous || 'cancel_at_period_end' in previous) this.scheduleNext(sub);
+      if ('pause_collection' in previous) {
+        this.engine.unschedule('resume_collection', sub.id);
+        if (sub.pause_collection?.resumes_at) this.scheduleFor(sub, sub.pause_collection.resumes_at, 'resume_collection', sub.id);
+      }
       if (Object.keys(previous).length > 0) this.events.emit('customer.subscription.updated', sub, { previous, request });
       return sub;
     });
