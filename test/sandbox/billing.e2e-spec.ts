@@ -335,6 +335,9 @@ describe('Stripe sandbox: billing (customers, subscriptions, invoices, test cloc
     expect(await stripe.subscriptions.retrieve(sub.id)).toMatchObject({ status: 'past_due' });
     const invoice = (await stripe.invoices.list({ subscription: sub.id, status: 'open' })).data[0];
     expect(invoice).toMatchObject({ attempt_count: 1, next_payment_attempt: renewal + 3 * DAY, amount_remaining: 2_000 });
+    const hosted = await fetch(invoice.hosted_invoice_url!);
+    expect(hosted.status).toBe(200);
+    expect(await hosted.text()).toContain('20.00 USD · due (the card is tried again automatically)');
     await advance(clock.id, renewal + 3 * DAY);
     expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({ attempt_count: 2, next_payment_attempt: renewal + 8 * DAY });
     await advance(clock.id, renewal + 8 * DAY);
