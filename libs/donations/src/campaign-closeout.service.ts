@@ -16,6 +16,7 @@ import {
 import { DonationSyncService } from './donation-sync.service.js';
 import { CloseOutAttention, CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
 import { DonationRefund } from './persistence/donation.row.js';
+import { PledgesService } from './pledges.service.js';
 import { RefundsService } from './refunds.service.js';
 
 /**
@@ -68,6 +69,7 @@ export class CampaignCloseOutService {
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly producer: JobProducer,
     metrics: MetricsService,
+    private readonly pledges: PledgesService,
   ) {
     this.giftsClosed = metrics.counter('ataa_closeout_gifts_total', 'Gifts handled by campaign close-outs, by outcome (refunded, failed, skipped)', ['outcome']);
   }
@@ -104,7 +106,10 @@ export class CampaignCloseOutService {
    * settled after it (a Checkout session paid after the end).
    */
   async findDue(now: Date = new Date(), limit = 500, idleMs = 0): Promise<string[]> {
-    return this.closeouts.findDue(now, limit, idleMs);
+    const due = await this.closeouts.findDue(now, limit, idleMs);
+    // Pledges with work left: charges or releases whose batch chain was lost, a grace period over, a notice not sent.
+    const withPledgeWork = await this.pledges.campaignsWithWork(now, limit, idleMs);
+    return [...new Set([...due, ...withPledgeWork])].slice(0, Math.max(limit, due.length));
   }
 
   /** Progress for the organization: 404 for another organization's campaign or one not closed out yet. */
@@ -159,7 +164,11 @@ export class CampaignCloseOutService {
     let progress = await this.start(campaignId);
     // Ended means no more gifts, whatever the funding model: Checkout sessions still open are expired.
     await this.expireOpenSessions(campaignId, batchSize);
-    if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: 0, more: false };
+    // An all-or-nothing campaign's pledges: charged off-session when the goal was met, released otherwise.
+    const pledges = progress.fundingModel === 'all_or_nothing'
+      ? await this.pledges.runCloseOutBatch(campaignId, progress.decision === 'keep' ? 'collect' : 'release', batchSize, now)
+      : { processed: 0, more: false };
+    if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: pledges.processed, more: pledges.more };
 
     await this.planNewGifts(campaignId);
     const open = await this.closeouts.openItems(campaignId, batchSize);
@@ -173,7 +182,7 @@ export class CampaignCloseOutService {
     if (progress.status === 'done' && batch.length > 0) {
       this.logger.log(`campaign ${campaignId} closed out: ${progress.refunded} refunded, ${progress.failed} failed, ${progress.skipped} skipped of ${progress.total}`);
     }
-    return { outcome: 'ran', progress, processed: batch.length, more: progress.status !== 'done' };
+    return { outcome: 'ran', progress, processed: batch.length + pledges.processed, more: progress.status !== 'done' || pledges.more };
   }
 
   /** The close-out row, created once with the decision taken from the ledger's totals at that moment. */
@@ -185,7 +194,9 @@ export class CampaignCloseOutService {
       const again = await this.closeouts.find(campaignId, m);
       if (again) return again;
       const totals = await this.ledger.campaignTotals(campaignId, m);
-      const money = { raised: totals?.raised ?? 0n, refunded: totals?.refunded ?? 0n, disputed: totals?.disputed ?? 0n };
+      // An all-or-nothing goal counts the pledges standing (charged only if it is met).
+      const pledged = c.fundingModel === 'all_or_nothing' ? await this.pledges.pledgedTotal(m, campaignId) : 0n;
+      const money = { raised: totals?.raised ?? 0n, refunded: totals?.refunded ?? 0n, disputed: totals?.disputed ?? 0n, pledged };
       const decided = decideCloseOut({ fundingModel: c.fundingModel, goalAmount: c.goalAmount, status: c.status }, money);
       const status: CloseOutStatus = decided.decision === 'keep' ? 'done' : 'refunding';
       const progress = await this.closeouts.insert(m, {

@@ -12,6 +12,8 @@ import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { PendingFeesService } from './pending-fees.service.js';
 import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
+import { PledgesService } from './pledges.service.js';
+import { PledgeRepository } from './persistence/pledge.repository.js';
 import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
 
@@ -26,15 +28,16 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService,
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, PledgeRepository, PledgesService,
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
   ],
-  exports: [CampaignReader, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(
     private readonly dispatcher: StripeEventDispatcher,
     private readonly sync: DonationSyncService,
+    private readonly pledges: PledgesService,
   ) {}
 
   onModuleInit(): void {
@@ -46,5 +49,7 @@ export class DonationsModule implements OnModuleInit {
       handle: (manager, events) => this.sync.settleEvents(manager, events),
       single: (event) => this.sync.handleEvent(event),
     });
+    // A pledge's card saved (Checkout in setup mode): its own event type, so the gift events keep their batch path.
+    this.dispatcher.register(['setup_intent.succeeded'], (event) => this.pledges.handleSetupSucceeded(event));
   }
 }

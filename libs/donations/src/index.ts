@@ -26,3 +26,11 @@ export {
   type BalanceTransactionFact, type DonationChange, type IdSource,
 } from './domain/settlement.js';
 export { routeEvent, EVENT_PLANNED_TYPES, type EventRoute, type EventLinks } from './domain/event-facts.js';
+export { PledgesService, PLEDGE_COMPLETION_PURPOSE, type PledgeInput, type PledgeStart, type PledgeRun, type PledgeCompletionView } from './pledges.service.js';
+export { type Pledge } from './persistence/pledge.repository.js';
+export {
+  PLEDGE_STATES, GRACE_DAYS, GRACE_MS, canMove, move, isFinal, pledgedTowardGoal, planPledgeBatch, pledgesOpen, planChargeOutcome, planGrace, mayCompleteNow, pledgeFigures,
+  pledgeChargeKey, pledgeSetupKey, pledgeCustomerKey, pledgeCompletionKey, graceEnd, PledgeTransitionError,
+  type PledgeState, type PledgeItem, type PledgeAction, type PledgeOutcome, type ChargeAnswer, type ChargePlan, type PledgeFigures,
+} from './domain/pledges.js';
+export { renderPledgeMail, type PledgeMailKind, type PledgeMail } from './domain/pledge-mail.js';

@@ -35,14 +35,20 @@ export interface CampaignMoney {
   raised: bigint;
   refunded: bigint;
   disputed: bigint;
+  /**
+   * Pledges with a saved card, not charged yet (all-or-nothing campaigns: domain/pledges.ts). They
+   * count toward the goal: they are charged only if it is met.
+   */
+  pledged?: bigint;
 }
 
 /**
  * What counts toward the goal is the money that stayed (the campaign page's progress): gifts minus
- * refunds and disputes. Fees do not reduce it: the donors gave that much.
+ * refunds and disputes, plus the pledges still standing (charged only if the goal is met). Fees do
+ * not reduce it: the donors gave that much.
  */
 export function raisedTowardGoal(money: CampaignMoney): bigint {
-  return money.raised - money.refunded - money.disputed;
+  return money.raised - money.refunded - money.disputed + (money.pledged ?? 0n);
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   canMove, graceEnd, GRACE_DAYS, isFinal, mayCompleteNow, move, planChargeOutcome, planGrace, planPledgeBatch, pledgeChargeKey, pledgedTowardGoal,
   pledgeFigures, pledgesOpen, PLEDGE_STATES, PledgeTransitionError, type PledgeItem,
 } from './pledges.js';
+import { decideCloseOut } from './closeout.js';
 
 const NOW = new Date('2026-12-05T12:00:00Z');
 const item = (id: string, seq: number, state: PledgeItem['state'], amount = 1000n): PledgeItem => ({ id, seq, state, amount });
@@ -36,6 +37,24 @@ describe('goal counted on pledged amounts', () => {
     expect(pledgedTowardGoal([
       { state: 'pledged', amount: 2500n }, { state: 'pledged', amount: 4000n }, { state: 'open', amount: 9900n }, { state: 'cancelled', amount: 100n },
     ])).toBe(6500n);
+  });
+});
+
+describe('the close-out decision counts pledges toward the goal', () => {
+  const campaign = { fundingModel: 'all_or_nothing' as const, goalAmount: 100_000n };
+
+  it('a goal reached by pledges alone is met (and they are charged)', () => {
+    // Goal 1,000.00; no gift, pledges 600.00 + 400.00 = 1,000.00: met.
+    expect(decideCloseOut(campaign, { raised: 0n, refunded: 0n, disputed: 0n, pledged: 100_000n })).toEqual({ decision: 'keep', reason: 'goal_met', raised: 100_000n });
+  });
+
+  it('a goal one cent short is missed (pledges released, gifts refunded)', () => {
+    // 300.00 in gifts + 699.99 pledged = 999.99 < 1,000.00.
+    expect(decideCloseOut(campaign, { raised: 30_000n, refunded: 0n, disputed: 0n, pledged: 69_999n })).toMatchObject({ decision: 'refund_all', reason: 'goal_missed' });
+  });
+
+  it('a cancelled campaign releases its pledges whatever they add up to', () => {
+    expect(decideCloseOut({ ...campaign, status: 'cancelled' }, { raised: 0n, refunded: 0n, disputed: 0n, pledged: 500_000n }).decision).toBe('refund_all');
   });
 });
 
@@ -97,5 +116,7 @@ describe('public figures', () => {
       { state: 'pledged', amount: 1000n }, { state: 'charging', amount: 2000n }, { state: 'collected', amount: 5000n },
       { state: 'awaiting_donor', amount: 700n }, { state: 'released', amount: 300n },
     ])).toEqual({ pledgedCount: 2, pledgedAmount: 3000n, collectedCount: 1, collectedAmount: 5000n, awaitingCount: 1 });
+    // The same from groups read with GROUP BY state: 3 pledged summing to 45.00.
+    expect(pledgeFigures([{ state: 'pledged', amount: 4500n, count: 3 }])).toMatchObject({ pledgedCount: 3, pledgedAmount: 4500n });
   });
 });

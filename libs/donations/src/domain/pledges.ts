@@ -169,16 +169,18 @@ export interface PledgeFigures {
   awaitingCount: number;
 }
 
-export function pledgeFigures(pledges: readonly { state: PledgeState; amount: bigint }[]): PledgeFigures {
+/** From pledges, or groups of them (`count` pledges of one state summing to `amount`). */
+export function pledgeFigures(pledges: readonly { state: PledgeState; amount: bigint; count?: number }[]): PledgeFigures {
   const f: PledgeFigures = { pledgedCount: 0, pledgedAmount: 0n, collectedCount: 0, collectedAmount: 0n, awaitingCount: 0 };
   for (const p of pledges) {
+    const n = p.count ?? 1;
     if (p.state === 'pledged' || p.state === 'charging') {
-      f.pledgedCount += 1;
+      f.pledgedCount += n;
       f.pledgedAmount += p.amount;
     } else if (p.state === 'collected') {
-      f.collectedCount += 1;
+      f.collectedCount += n;
       f.collectedAmount += p.amount;
-    } else if (p.state === 'awaiting_donor') f.awaitingCount += 1;
+    } else if (p.state === 'awaiting_donor') f.awaitingCount += n;
   }
   return f;
 }

@@ -237,7 +237,10 @@ export class CloseOutRepository {
   async openSessions(campaignId: string, limit: number): Promise<string[]> {
     const rows: { stripe_checkout_session_id: string }[] = await this.dataSource.query(
       `SELECT stripe_checkout_session_id FROM donations WHERE campaign_id = $1 AND status = 'pending' AND stripe_checkout_session_id IS NOT NULL
-         AND created_at > now() - interval '2 days' ORDER BY created_at LIMIT $2`,
+         AND created_at > now() - interval '2 days'
+         -- A pledge's payment page (the donor completing a failed charge in the grace period) stays open.
+         AND NOT EXISTS (SELECT 1 FROM pledges p WHERE p.donation_id = donations.id)
+         ORDER BY created_at LIMIT $2`,
       [campaignId, limit],
     );
     return rows.map((r) => r.stripe_checkout_session_id);
