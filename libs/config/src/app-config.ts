@@ -167,6 +167,8 @@ export class AppConfig {
   @Transform(toWitnesses) @IsWitnessList() TRANSPARENCY_WITNESSES: WitnessSetting[] = [];
   /** Bound on each call to a witness (connect, send, answer), in milliseconds. */
   @Transform(toInt) @IsInt() @Min(100) @Max(120_000) TRANSPARENCY_WITNESS_TIMEOUT_MS = 10_000;
+  /** First retry delay of a submission some witness did not cosign (doubling on each retry), in milliseconds. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) TRANSPARENCY_WITNESS_RETRY_MS = 5_000;
 
   /** Failed logins for one e-mail, from any address, before it is locked; the lock ends this many seconds after the last failure. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) LOGIN_FAILURES_PER_ACCOUNT = 20;
