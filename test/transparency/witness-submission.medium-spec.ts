@@ -34,7 +34,7 @@ describe('witness submissions (PostgreSQL, Redis, witnesses over HTTP)', () => {
     const signer = signerFromConfig(env.config, { warn: () => undefined } as never);
     const platformKey = { keyName: signer.keyName, publicKey: signer.publicKey };
     [w1, w2] = await Promise.all([startWitnessDouble('w1.example', 11, platformKey), startWitnessDouble('w2.example', 12, platformKey)]);
-    config = env.configWith({ TRANSPARENCY_WITNESSES: `${w1.url}/ ${w1.vkey}, ${w2.url} ${w2.vkey}`, TRANSPARENCY_WITNESS_TIMEOUT_MS: '500' });
+    config = env.configWith({ TRANSPARENCY_WITNESSES: `${w1.url}/ ${w1.vkey}, ${w2.url} ${w2.vkey}`, TRANSPARENCY_WITNESS_TIMEOUT_MS: '2000' });
     @Module({ imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, TransparencyModule, WitnessModule] })
     class TestModule {}
     app = await NestFactory.createApplicationContext(TestModule, { logger: false });
@@ -157,7 +157,7 @@ describe('witness submissions (PostgreSQL, Redis, witnesses over HTTP)', () => {
     const { id } = await campaignWith([gift(600n)]);
     w2.mode = 'hang';
     try {
-      await expect(submissions.submit(id)).rejects.toThrow(/w2.example \(unreachable: no answer within 500 ms\)/);
+      await expect(submissions.submit(id)).rejects.toThrow(/w2.example \(unreachable: no answer within 2000 ms\)/);
     } finally {
       w2.mode = 'up';
     }

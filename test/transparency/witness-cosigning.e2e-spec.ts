@@ -1,0 +1,122 @@
+import request from 'supertest';
+import { loadConfig } from '@ataa/config';
+import { createCampaign, createOrganizationWithOwner } from '@ataa/testing';
+import { checkCosignatures, signerFromConfig } from '@ataa/transparency';
+import { parseVerifierKey, verifyCheckpoint } from '../../libs/transparency/src/domain/index.js';
+import { donationRow, DonationWorld, eventually, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
+import { startWitnessDouble, WitnessDouble } from './witness-double.js';
+
+type Json = Record<string, any>;
+
+/**
+ * Gifts through the sandbox with two witnesses configured: each new checkpoint is submitted to both
+ * by the worker, off the donation path, and the public checkpoint and ledger page carry what they
+ * cosigned. A witness that is down delays nothing and cosigns once back.
+ */
+describe('witnesses cosign the campaign log after gifts (sandbox, two witnesses)', () => {
+  let world: DonationWorld;
+  let w1: WitnessDouble;
+  let w2: WitnessDouble;
+  let campaign: { id: string; slug: string };
+  let platformKey: ReturnType<typeof parseVerifierKey>;
+
+  beforeAll(async () => {
+    // The development checkpoint key is derived from the origin: the witnesses trust it, as an operator would configure them.
+    const signer = signerFromConfig(loadConfig({ NODE_ENV: 'test' }), { warn: () => undefined } as never);
+    const trusted = { keyName: signer.keyName, publicKey: signer.publicKey };
+    [w1, w2] = await Promise.all([startWitnessDouble('w1.example', 21, trusted), startWitnessDouble('w2.example', 22, trusted)]);
+    world = await startDonationWorld({
+      env: { TRANSPARENCY_WITNESSES: `${w1.url} ${w1.vkey}, ${w2.url} ${w2.vkey}`, TRANSPARENCY_WITNESS_RETRY_MS: '200', TRANSPARENCY_WITNESS_TIMEOUT_MS: '3000' },
+    });
+    platformKey = parseVerifierKey((await request(world.apiUrl).get('/.well-known/ataa-transparency.pub').expect(200)).text);
+    const org = await createOrganizationWithOwner(world.api);
+    campaign = await createCampaign(world.api, org);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.close();
+    await Promise.all([w1?.close(), w2?.close()]);
+  });
+
+  async function give(amount: string): Promise<string> {
+    const { donationId, sessionId } = await startGift(world, campaign.slug, { amount: 'other', customAmount: amount, donorName: 'Amal' });
+    await world.sandbox.control.paySession(sessionId);
+    await settle(world);
+    return donationId;
+  }
+  const checkpointJson = async (): Promise<Json> => (await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/checkpoint`).expect(200)).body;
+  const cosignedBy = async (n: number) => eventually(async () => {
+    const body = await checkpointJson();
+    return body.witnesses.cosigned === n ? body : false;
+  }, `${n} cosignatures of the current checkpoint`, 60_000);
+
+  it('a gift → the checkpoint cosigned by both witnesses → the served checkpoint verifies with both cosignatures', async () => {
+    await give('25.00');
+    const json = await cosignedBy(2);
+    expect(json.witnesses).toEqual({ configured: 2, cosigned: 2 });
+    expect(json.cosignatures.map((c: Json) => c.witness)).toEqual(['w1.example', 'w2.example']);
+
+    // The text endpoint: the platform's signature and both cosignatures on one note.
+    const text = (await request(world.apiUrl).get(`/c/${campaign.slug}/checkpoint`).expect(200)).text;
+    expect(text).toBe(json.note);
+    expect(verifyCheckpoint(text, platformKey).size).toBe(json.size);
+    expect(checkCosignatures(text, [w1.key, w2.key])).toEqual({ valid: [expect.objectContaining({ name: 'w1.example' }), expect.objectContaining({ name: 'w2.example' })], missing: [] });
+
+    // A sized checkpoint every witness has cosigned is final: cached for long.
+    const sized = await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/checkpoint`).query({ size: json.size }).expect(200);
+    expect(sized.headers['cache-control']).toContain('immutable');
+    expect(sized.body.note).toBe(text);
+
+    // The ledger page says so, in English and Arabic.
+    const en = (await request(world.apiUrl).get(`/c/${campaign.slug}/ledger`).query({ lang: 'en' }).expect(200)).text;
+    expect(en).toMatch(/Checkpoint cosigned by 2 of 2 independent witnesses \(w1\.example, w2\.example\), latest at <time datetime="[^"]+">/);
+    const ar = (await request(world.apiUrl).get(`/c/${campaign.slug}/ledger`).query({ lang: 'ar' }).expect(200)).text;
+    expect(ar).toContain('وقّع نقطة التحقق من الشهود المستقلين 2 من أصل 2 (w1.example، w2.example)');
+  });
+
+  it('a witness that is down: the gift settles at once, the submission is retried, and it cosigns once back', async () => {
+    w2.mode = 'down';
+    let etag: string;
+    try {
+      const donationId = await give('40.00');
+      // Settled and public without waiting for any witness.
+      const row = await donationRow(world.db, donationId);
+      expect(row.status).toBe('succeeded');
+      expect(row.public_leaf_index).not.toBeNull();
+      const json = await cosignedBy(1);
+      expect(json.size).toBeGreaterThan(Number(row.public_leaf_index));
+      expect(json.cosignatures.map((c: Json) => c.witness)).toEqual(['w1.example']);
+      // Not final while w2 may still cosign this size.
+      const sized = await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/checkpoint`).query({ size: json.size }).expect(200);
+      expect(sized.headers['cache-control']).not.toContain('immutable');
+      const page = await request(world.apiUrl).get(`/c/${campaign.slug}/ledger`).query({ lang: 'en' }).expect(200);
+      expect(page.text).toContain('Checkpoint cosigned by 1 of 2 independent witnesses');
+      etag = page.headers.etag;
+      // The worker keeps trying.
+      await eventually(async () => (await world.db.query(`SELECT failures FROM transparency_witness_state WHERE campaign_id = $1 AND witness = $2`, [campaign.id, w2.vkey]))[0]?.failures >= 2, 'retries');
+    } finally {
+      w2.mode = 'up';
+    }
+    const json = await cosignedBy(2);
+    expect(checkCosignatures(json.note, [w1.key, w2.key]).valid).toHaveLength(2);
+    // The same page has a new version: a new cosignature changes the answer.
+    const page = await request(world.apiUrl).get(`/c/${campaign.slug}/ledger`).query({ lang: 'en' }).set('if-none-match', etag!).expect(200);
+    expect(page.text).toContain('Checkpoint cosigned by 2 of 2 independent witnesses');
+    expect(page.headers.etag).not.toBe(etag!);
+  });
+
+  it('a witness answering 409 with its size gets a consistency proof from that size', async () => {
+    // The platform forgets what it knew of w1 (its state row): it starts from 0, w1 answers 409 with its size.
+    const before = (await checkpointJson()).size;
+    await world.db.query(`DELETE FROM transparency_witness_state WHERE campaign_id = $1 AND witness = $2`, [campaign.id, w1.vkey]);
+    const sent = w1.requests.length;
+    await give('15.00');
+    const json = await cosignedBy(2);
+    // The gift's entries may come in more than one append (its fee can follow): the first submission
+    // after the gift is the one that learns w1's size.
+    const bodies = w1.requests.slice(sent);
+    expect(bodies.slice(0, 2).map((b) => b.split('\n')[0])).toEqual(['old 0', `old ${before}`]);
+    const proofLines = bodies[1].split('\n\n')[0].split('\n').slice(1);
+    expect(proofLines.length).toBeGreaterThan(0);
+    expect(checkCosignatures(json.note, [w1.key, w2.key]).valid).toHaveLength(2);
+  });
+});
