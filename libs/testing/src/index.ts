@@ -2,6 +2,7 @@ export { createTestEnvironment, deleteRedisPrefix, TEST_REDIS_URL, type TestEnvi
 export { createTestDatabase, templateDatabaseName, withServerClient, testDatabaseUrl, type TestDatabase } from './test-database.js';
 export { startTestApi, startTestWorker, baseUrlOf, setAuthRateLimits } from './test-app.js';
 export { startSmtpSink, type SmtpSink, type ReceivedMail } from './smtp-sink.js';
+export { startTestWitness, type TestWitness, type TestWitnessOptions } from './test-witness.js';
 export { startTestSandbox, TEST_STRIPE_SECRET_KEY, TEST_STRIPE_WEBHOOK_SECRET, TEST_RETRY_POLICY, type TestSandbox, type TestSandboxOptions } from './stripe-sandbox.js';
 export { launchBrowser, CHROMIUM_FLAGS, CHROMIUM_PATH } from './browser.js';
 export { contrastFailures } from './accessibility.js';
@@ -12,3 +13,4 @@ export {
 } from './organization-factory.js';
 export { csrfOf, postDashboardForm, signInToDashboard, signInBrowserPage, checkDashboardPage, type DashboardAgent } from './dashboard.js';
 export { makePng, makeJpegHeader, makeWebpHeader } from './images.js';
+export { TestLog } from '../../../apps/witness/src/testing/test-log.js';
