@@ -2,9 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '@ataa/config';
-import { TransactionRunner } from '@ataa/database';
 import { QUEUES } from '@ataa/queue';
-import { WitnessRepository } from './persistence/witness.repository.js';
+import { PendingRow, WitnessRepository } from './persistence/witness.repository.js';
 
 /** How long one relay pass may wait for Redis before giving up (the rows stay pending). */
 const REDIS_TIMEOUT_MS = 3000;
@@ -30,8 +29,9 @@ export function witnessJobOptions(config: AppConfig, campaignId: string): JobsOp
 
 /**
  * Hands pending witness submissions (transparency_witness_pending, written in the append's
- * transaction) to the queue, as the outbox relay does for messages: rows locked FOR UPDATE SKIP
- * LOCKED, one job per campaign (its id is the campaign's). A job waiting or retrying already reads
+ * transaction) to the queue, one job per campaign (its id is the campaign's). Rows are read without
+ * a lock (an append never waits for Redis) and marked relayed only if unchanged since (`generation`);
+ * several relays may hand the same row: the job id makes that one job. A job waiting or retrying already reads
  * the latest size when it runs, so a newer append adds nothing; while a job runs, the row is left for
  * the next pass (the running job may have read the size before the append). The sweep hands back
  * rows whose job is gone (Redis lost it, or its retries ran out while a witness was down).
@@ -45,35 +45,31 @@ export class WitnessRelay {
 
   constructor(
     private readonly repository: WitnessRepository,
-    private readonly transactions: TransactionRunner,
     private readonly config: AppConfig,
     @InjectQueue(QUEUES.transparencyWitness) private readonly queue: Queue,
   ) {}
 
   /** Relays up to `limit` pending rows; returns how many were handed over. */
   async relayPending(limit = 200): Promise<number> {
-    return this.transactions.run(async (manager) => {
-      const rows = await this.repository.lockUnrelayed(manager, limit);
-      const relayed = await this.hand(rows.map((r) => r.campaignId));
-      await this.repository.markRelayed(manager, relayed);
-      return relayed.length;
-    });
+    const rows = await this.repository.unrelayed(limit);
+    const relayed = await this.hand(rows);
+    await this.repository.markRelayed(relayed);
+    return relayed.length;
   }
 
   /** Hands back rows relayed more than `staleSeconds` ago and still pending. */
   async sweepStale(staleSeconds = 300, limit = 200): Promise<number> {
-    return this.transactions.run(async (manager) => {
-      const rows = await this.repository.lockStale(manager, staleSeconds, limit);
-      const relayed = await this.hand(rows.map((r) => r.campaignId));
-      await this.repository.markRelayed(manager, relayed);
-      return relayed.length;
-    });
+    const rows = await this.repository.stale(staleSeconds, limit);
+    const relayed = await this.hand(rows);
+    await this.repository.markRelayed(relayed);
+    return relayed.length;
   }
 
   /** Adds a job per campaign unless one is waiting or retrying; skips campaigns whose job is running. */
-  private async hand(campaignIds: string[]): Promise<string[]> {
-    const handed: string[] = [];
-    for (const campaignId of campaignIds) {
+  private async hand(rows: PendingRow[]): Promise<PendingRow[]> {
+    const handed: PendingRow[] = [];
+    for (const row of rows) {
+      const { campaignId } = row;
       const job = await withTimeout(this.queue.getJob(witnessJobId(campaignId)), REDIS_TIMEOUT_MS);
       const state = job ? await withTimeout(job.getState(), REDIS_TIMEOUT_MS) : 'missing';
       if (state === 'active') continue;
@@ -81,7 +77,7 @@ export class WitnessRelay {
       if (!job || state === 'completed' || state === 'failed' || state === 'unknown') {
         await withTimeout(this.queue.add(QUEUES.transparencyWitness, { campaignId }, witnessJobOptions(this.config, campaignId)), REDIS_TIMEOUT_MS);
       }
-      handed.push(campaignId);
+      handed.push(row);
     }
     return handed;
   }

@@ -5,7 +5,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - transparency_witness_pending: one row per campaign whose log grew since every configured witness
  *   last cosigned it (the size to submit, coalesced: a newer append overwrites it). Written by the
  *   appender in the append's own transaction, so a crash never loses a submission; the worker's relay
- *   hands each row to the queue and the submission deletes it once every witness has cosigned that size;
+ *   hands each row to the queue, marking it relayed only if no append changed it meanwhile
+ *   (`generation`: the relay holds no lock an append would wait for), and the submission deletes it
+ *   once every witness has cosigned that size;
  * - transparency_witness_state: per campaign and witness (its cosigner vkey), the witness's size as
  *   last learned (from a cosignature or a 409 answer), the last size it cosigned with that cosignature
  *   line and time, and the last attempt's outcome. `revision` counts stored cosignatures: the public
@@ -21,6 +23,7 @@ export class TransparencyWitnesses1795003300000 implements MigrationInterface {
       CREATE TABLE transparency_witness_pending (
         campaign_id uuid PRIMARY KEY REFERENCES transparency_logs(campaign_id),
         size bigint NOT NULL CHECK (size > 0),
+        generation bigint NOT NULL DEFAULT 1,
         queued_at timestamptz NOT NULL DEFAULT now(),
         relayed_at timestamptz
       )`);

@@ -358,7 +358,7 @@ export class PublicLedgerRepository {
        ), witness AS (
          INSERT INTO transparency_witness_pending AS p (campaign_id, size)
          SELECT campaign_id, size FROM unnest($27::uuid[], $29::bigint[]) AS w(campaign_id, size) WHERE $42::boolean AND size > 0 ORDER BY campaign_id
-         ON CONFLICT (campaign_id) DO UPDATE SET size = GREATEST(p.size, EXCLUDED.size), queued_at = now(), relayed_at = NULL
+         ON CONFLICT (campaign_id) DO UPDATE SET size = GREATEST(p.size, EXCLUDED.size), generation = p.generation + 1, queued_at = now(), relayed_at = NULL
        )
        UPDATE transparency_logs l SET size = h.size, root_hash = h.root_hash, frontier = h.frontier, balance = h.balance,
          donors = l.donors + (SELECT count(*) FROM donor d WHERE d.campaign_id = l.campaign_id) + h.anonymous, updated_at = now()

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 /** What is stored about one witness of one campaign log (the witness is named by its cosigner vkey). */
 export interface WitnessStateRow {
@@ -20,6 +20,12 @@ export interface StoredCosignature {
   signedAt: Date;
 }
 
+/** A pending row as the relay reads it: the campaign and the row's version. */
+export interface PendingRow {
+  campaignId: string;
+  generation: string;
+}
+
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** The witness tables (migration 1795003300000): pending submissions, per-witness state, cosignatures. */
@@ -27,28 +33,36 @@ const num = (value: unknown): number | null => (value === null || value === unde
 export class WitnessRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Pending rows not handed to the queue yet, oldest first, locked (several relays share the work). */
-  async lockUnrelayed(manager: EntityManager, limit: number): Promise<{ campaignId: string; size: number }[]> {
-    const rows: { campaign_id: string; size: string }[] = await manager.query(
-      `SELECT campaign_id, size FROM transparency_witness_pending WHERE relayed_at IS NULL ORDER BY queued_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+  /**
+   * Pending rows not handed to the queue yet, oldest first. Not locked: the relay talks to Redis
+   * before marking them, and an append must never wait for that; `generation` tells whether an
+   * append changed a row meanwhile (see markRelayed).
+   */
+  async unrelayed(limit: number): Promise<PendingRow[]> {
+    const rows: { campaign_id: string; generation: string }[] = await this.dataSource.query(
+      `SELECT campaign_id, generation::text FROM transparency_witness_pending WHERE relayed_at IS NULL ORDER BY queued_at LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({ campaignId: r.campaign_id, size: Number(r.size) }));
+    return rows.map((r) => ({ campaignId: r.campaign_id, generation: r.generation }));
   }
 
   /** Pending rows relayed long ago and still there: their job was lost or gave up (a witness long down). */
-  async lockStale(manager: EntityManager, staleSeconds: number, limit: number): Promise<{ campaignId: string; size: number }[]> {
-    const rows: { campaign_id: string; size: string }[] = await manager.query(
-      `SELECT campaign_id, size FROM transparency_witness_pending WHERE relayed_at < now() - make_interval(secs => $1)
-       ORDER BY relayed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+  async stale(staleSeconds: number, limit: number): Promise<PendingRow[]> {
+    const rows: { campaign_id: string; generation: string }[] = await this.dataSource.query(
+      `SELECT campaign_id, generation::text FROM transparency_witness_pending WHERE relayed_at < now() - make_interval(secs => $1) ORDER BY relayed_at LIMIT $2`,
       [staleSeconds, limit],
     );
-    return rows.map((r) => ({ campaignId: r.campaign_id, size: Number(r.size) }));
+    return rows.map((r) => ({ campaignId: r.campaign_id, generation: r.generation }));
   }
 
-  async markRelayed(manager: EntityManager, campaignIds: readonly string[]): Promise<void> {
-    if (campaignIds.length === 0) return;
-    await manager.query(`UPDATE transparency_witness_pending SET relayed_at = now() WHERE campaign_id = ANY($1::uuid[])`, [campaignIds]);
+  /** Marks rows relayed, each only if no append changed it since it was read (else the next pass relays it again). */
+  async markRelayed(rows: readonly PendingRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE transparency_witness_pending p SET relayed_at = now() FROM unnest($1::uuid[], $2::bigint[]) AS r(campaign_id, generation)
+       WHERE p.campaign_id = r.campaign_id AND p.generation = r.generation`,
+      [rows.map((r) => r.campaignId), rows.map((r) => r.generation)],
+    );
   }
 
   /** The size waiting for the witnesses, or null when nothing waits. */
