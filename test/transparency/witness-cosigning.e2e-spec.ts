@@ -4,6 +4,7 @@ import { MetricsService } from '@ataa/observability';
 import { createCampaign, createOrganizationWithOwner, startTestWitness, type TestWitness } from '@ataa/testing';
 import { checkCosignatures, parseCosignerKey, signerFromConfig } from '@ataa/transparency';
 import { formatVerifierKey, parseVerifierKey, verifyCheckpoint } from '../../libs/transparency/src/domain/index.js';
+import { runVerifier } from '../../apps/verifier/src/main.js';
 import { donationRow, DonationWorld, eventually, settle, startDonationWorld, startGift } from '../donations/donation-test-kit.js';
 
 type Json = Record<string, any>;
@@ -64,6 +65,11 @@ describe('witnesses cosign the campaign log after gifts (sandbox, two witnesses)
     expect(text).toBe(json.note);
     expect(verifyCheckpoint(text, platformKey).size).toBe(json.size);
     expect(checkCosignatures(text, keys())).toEqual({ valid: [expect.objectContaining({ name: 'w1.example' }), expect.objectContaining({ name: 'w2.example' })], missing: [] });
+
+    // The verifier CLI, which knows only the platform key, still verifies the cosigned log.
+    const out: string[] = [];
+    const code = await runVerifier([`${world.apiUrl}/c/${campaign.slug}`], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    expect({ code, last: out.at(-1) }).toEqual({ code: 0, last: expect.stringMatching(/^VERIFIED: \d+ entries/) });
 
     // A sized checkpoint every witness has cosigned is final: cached for long.
     const sized = await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/checkpoint`).query({ size: json.size }).expect(200);
