@@ -1,12 +1,19 @@
 // Bare Node `http` serving fixed bodies: the baseline the API is compared with.
 // Bodies by URL (path and query) from BODIES (JSON) or, for large bodies, the JSON file BODIES_FILE.
+// A body is text (HTML or JSON by its first character), or `{ "base64": …, "type": … }` for bytes (tiles).
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 
 const bodies = JSON.parse(process.env.BODIES_FILE ? readFileSync(process.env.BODIES_FILE, 'utf8') : (process.env.BODIES ?? '{}'));
+for (const [url, body] of Object.entries(bodies)) if (typeof body === 'object') bodies[url] = { bytes: Buffer.from(body.base64, 'base64'), type: body.type };
 http.createServer((req, res) => {
   const body = bodies[req.url];
   if (body === undefined) { res.writeHead(404); res.end(); return; }
+  if (typeof body === 'object') {
+    res.writeHead(200, { 'content-type': body.type, 'content-length': body.bytes.length });
+    res.end(body.bytes);
+    return;
+  }
   const type = body.startsWith('<!') ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
   res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);

@@ -7,6 +7,9 @@
 //   the rows), next to PostgreSQL COPY of the same rows (the floor);
 // - the newest page under load while entries are appended (its answer changes all the time);
 // - append cost (one entry, one transaction, as the ledger posts it) at 10 entries versus 1,000,000;
+// - C2SP tlog-tiles (issue 24): a full level-0 hash tile and a full entry bundle of the format-3 log,
+//   next to bare Node serving the same bytes (goal ≥ 0.8x); the root recomputed from the partial tiles
+//   is checked against the signed checkpoint first;
 // - leaf format 1 (donor and message hashed in clear) against leaf format 3 (issue 17: salted
 //   commitments, values and salts stored beside the leaf) in the same run: page throughput, CSV
 //   export and append cost. A second large campaign holds the same entries in format 3; the appends
@@ -218,6 +221,14 @@ async function checkServed(api, campaign, size) {
   const proof = await getJson(`${api}/api/v1/public/campaigns/${campaign.slug}/proof/inclusion?index=${index}&size=${size}`);
   const ok = domain.verifyInclusion(index, size, Buffer.from(entry.leafHash, 'hex'), proof.proof.map((p) => Buffer.from(p, 'base64')), checkpoint.rootHash);
   if (!ok) throw new Error(`inclusion proof of entry ${index} does not verify`);
+  // The log as tiles: the root from the partial tiles (served up to the checkpoint signed above) is the signed one.
+  const tiles = new Map();
+  for (const tile of domain.partialTiles(size)) {
+    const res = await fetch(`${api}/c/${campaign.slug}/${domain.tilePath(tile)}`);
+    if (!res.ok) throw new Error(`${domain.tilePath(tile)}: HTTP ${res.status}`);
+    tiles.set(domain.tileKey(tile), Buffer.from(await res.arrayBuffer()));
+  }
+  if (!domain.rootFromTiles(size, (tile) => tiles.get(domain.tileKey(tile))).equals(checkpoint.rootHash)) throw new Error('the root from the tiles is not the signed root');
 }
 
 /**
@@ -443,6 +454,19 @@ try {
     if (!res.ok) throw new Error(`${route.path}: HTTP ${res.status}`);
     bodies[route.path] = await res.text();
   }
+  // Tiles (issue 24): binary bodies, served by the bare server from base64.
+  const tileRoutes = [
+    { name: 'tile: full level-0 hash tile', path: `/c/${bigV3.slug}/tile/0/${domain.encodeTileIndex(Math.floor(SIZE / 512))}` },
+    { name: 'tile: full entry bundle (v3)', path: `/c/${bigV3.slug}/tile/entries/${domain.encodeTileIndex(Math.floor(SIZE / 512))}` },
+  ];
+  const tileBytes = {};
+  for (const route of tileRoutes) {
+    const res = await fetch(`${apiBase}${route.path}`, { headers: { 'accept-encoding': 'identity' } });
+    if (!res.ok) throw new Error(`${route.path}: HTTP ${res.status}`);
+    if (res.headers.get('cache-control') !== 'public, max-age=31536000, immutable') throw new Error(`${route.path}: not immutable (${res.headers.get('cache-control')})`);
+    tileBytes[route.path] = Buffer.from(await res.arrayBuffer());
+    bodies[route.path] = { base64: tileBytes[route.path].toString('base64'), type: 'application/octet-stream' };
+  }
   writeFileSync(bodiesFile, JSON.stringify(bodies));
   bare = startNode('bench/bare-server.js', { BARE_PORT: String(BARE_PORT), BODIES_FILE: bodiesFile });
   await waitForHttp(`http://127.0.0.1:${BARE_PORT}${routes[0].path}`);
@@ -453,6 +477,12 @@ try {
     const size = `${(Buffer.byteLength(bodies[route.path]) / 1024).toFixed(1)} kB`;
     measured.push(ours);
     rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x`);
+  }
+  for (const route of tileRoutes) {
+    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
+    const ours = await load(`${apiBase}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
+    const size = `${(tileBytes[route.path].length / 1024).toFixed(1)} kB`;
+    rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x (goal ≥ 0.8x)`);
   }
   const uncached = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE);
   rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor (no bare Node figure)`);

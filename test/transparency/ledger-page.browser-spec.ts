@@ -79,6 +79,50 @@ describe('ledger and report pages in a real browser', () => {
     }
   });
 
+  it('verifies the page from the log\'s tiles alone (no proof API), fails on a tampered tile, and shows no button without JavaScript', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    await page.goto(`${base}/c/clean-water/ledger?lang=en&limit=5`);
+    await page.waitForSelector('#verification[data-state="verified"]', { timeout: 30_000 });
+    requested.length = 0;
+    await page.click('#verify-tiles');
+    await page.waitForSelector('#verification[data-source="tiles"][data-state="verified"]', { timeout: 30_000 });
+    expect(await page.textContent('#verification-detail')).toContain('From the tiles alone (1 fetched, no proof from the server): the root of all 11 entries is the signed one, and the 5 entries on this page are in it.');
+    expect(requested).toContain('/c/clean-water/checkpoint');
+    expect(requested).toContain('/c/clean-water/tile/0/000.p/11');
+    expect(requested.filter((p) => p.includes('/proof/'))).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+
+    // A tile altered on the way: the same check fails, naming what broke.
+    const tampered = await browser.newPage();
+    await tampered.route('**/c/clean-water/tile/**', async (route) => {
+      const response = await route.fetch();
+      const body = Buffer.from(await response.body());
+      body[3 * 32] ^= 1;
+      await route.fulfill({ response, body });
+    });
+    await tampered.goto(`${base}/c/clean-water/ledger?lang=en&limit=5`);
+    await tampered.waitForSelector('#verification[data-state="verified"]', { timeout: 30_000 });
+    await tampered.click('#verify-tiles');
+    await tampered.waitForSelector('#verification[data-state="failed"]', { timeout: 30_000 });
+    expect(await tampered.textContent('#verification-detail')).toBe('the tiles do not hash to the signed root');
+    expect(await axeViolations(tampered)).toEqual([]);
+    await tampered.close();
+
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const plain = await context.newPage();
+    await plain.goto(`${base}/c/clean-water/ledger?lang=en&limit=5`);
+    expect(await plain.locator('#verify-tiles').isVisible()).toBe(false);
+    expect(await plain.locator('table.tl-ledger tbody tr').count()).toBe(5);
+    expect(await axeViolations(plain)).toEqual([]);
+    await context.close();
+  });
+
   it('renders the Arabic report right-to-left with a readable chart', async () => {
     // A visitor whose browser asks for Arabic (the page follows Accept-Language; Chromium's default is en-US).
     const page = await browser.newPage({ locale: 'ar' });

@@ -5,6 +5,10 @@
 // served value and salt, or the field is reported redacted (with its reason). A redacted format-1/2
 // entry cannot be recomputed (its leaf hashed the removed value): its served leaf hash is used and
 // the entry is reported as "redacted, unverifiable". Mirrors libs/transparency/src/domain/public-entry.ts.
+// "Verify from the tiles" (a button the script shows; the page works without it): the same entries
+// checked against the campaign's C2SP tlog-tiles alone, with no proof API: the checkpoint text, the
+// root recomputed from the partial tiles, and each entry's leaf found in its level-0 tile and proven
+// by an inclusion proof computed from the tiles. Mirrors libs/transparency/src/domain/tiles.ts.
 // Loaded as a module (the CSP forbids inline scripts); data comes from #verification's attributes.
 
 const LEAF_FIELDS = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donor', 'donorCommitment', 'message', 'purpose', 'balance'];
@@ -192,24 +196,164 @@ export async function verifyPage({ api, query, origin }) {
   return { count: page.entries.length, size: page.size, signatureChecked: signed.signatureChecked, redactions };
 }
 
+// ---- Tiles (C2SP tlog-tiles) ------------------------------------------------------------------
+
+/** `N` in zero-padded 3-digit groups, all but the last prefixed with `x`; `.p/<W>` for a partial tile. */
+export function tilePath(level, index, width) {
+  let digits = String(index);
+  while (digits.length % 3 !== 0) digits = `0${digits}`;
+  const groups = digits.match(/.{3}/g);
+  return `tile/${level}/${groups.map((g, i) => (i < groups.length - 1 ? `x${g}` : g)).join('/')}${width < 256 ? `.p/${width}` : ''}`;
+}
+
+const tileWidth = (level, index, size) => Math.max(0, Math.min(256, Math.floor(size / 256 ** level) - index * 256));
+const splitPoint = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
+
+/** The perfect subtrees of an aligned range, largest first (rangeNodes in merkle.ts). */
+function rangeNodes(start, end) {
+  const out = [];
+  let at = start;
+  let remaining = end - start;
+  while (remaining > 0) {
+    let size = 1;
+    let level = 0;
+    while (size * 2 <= remaining) { size *= 2; level++; }
+    out.push({ level, index: at / size });
+    at += size;
+    remaining -= size;
+  }
+  return out;
+}
+
+/** PATH(m, D[n]) of RFC 6962 as leaf ranges, leaf to root. */
+function inclusionRanges(index, size) {
+  const out = [];
+  const walk = (m, start, end) => {
+    const n = end - start;
+    if (n <= 1) return;
+    const k = splitPoint(n);
+    if (m < k) { walk(m, start, start + k); out.push([start + k, end]); } else { walk(m - k, start + k, end); out.push([start, start + k]); }
+  };
+  walk(index, 0, size);
+  return out;
+}
+
+async function merkleRootOf(hashes) {
+  if (hashes.length === 1) return hashes[0];
+  const k = splitPoint(hashes.length);
+  return nodeHash(await merkleRootOf(hashes.slice(0, k)), await merkleRootOf(hashes.slice(k)));
+}
+
+/** Fetches tiles below `prefix` once each; hashes of perfect subtrees of the tree of `size` from them. */
+function tileReader(prefix, size) {
+  const fetched = new Map();
+  const tile = (level, index) => {
+    const width = tileWidth(level, index, size);
+    const path = tilePath(level, index, width);
+    if (!fetched.has(path)) {
+      fetched.set(path, fetch(`${prefix}${path}`).then(async (res) => {
+        if (!res.ok) throw new Error(`${prefix}${path} answered ${res.status}`);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (bytes.length !== width * 32) throw new Error(`${prefix}${path} is not ${width} hashes`);
+        return bytes;
+      }));
+    }
+    return fetched.get(path);
+  };
+  const node = async ({ level, index }) => {
+    const tileLevel = Math.floor(level / 8);
+    const count = 2 ** (level - tileLevel * 8);
+    const start = index * count;
+    const bytes = await tile(tileLevel, Math.floor(start / 256));
+    const offset = start % 256;
+    const hashes = [];
+    for (let i = offset; i < offset + count; i++) hashes.push(bytes.slice(i * 32, i * 32 + 32));
+    return merkleRootOf(hashes);
+  };
+  const range = async (start, end) => {
+    const hashes = await Promise.all(rangeNodes(start, end).map(node));
+    let acc = hashes[hashes.length - 1];
+    for (let i = hashes.length - 2; i >= 0; i--) acc = await nodeHash(hashes[i], acc);
+    return acc;
+  };
+  return { node, range, count: () => fetched.size };
+}
+
+/**
+ * The page's entries from the tiles alone: the checkpoint as text from the tiles' prefix, its
+ * signature, the root recomputed from the tiles, and each entry's leaf hash found in its level-0
+ * tile and proven to the signed root by an inclusion proof computed from the tiles.
+ */
+export async function verifyPageFromTiles({ api, query, origin, prefix }) {
+  const page = await getJson(`${api}/ledger${query ? `?${query}` : ''}`);
+  const noteRes = await fetch(`${prefix}checkpoint`, { headers: { accept: 'text/plain' } });
+  if (!noteRes.ok) throw new Error(`${prefix}checkpoint answered ${noteRes.status}`);
+  const [note, key] = await Promise.all([noteRes.text(), getJson('/.well-known/ataa-transparency.json')]);
+  const signed = await verifyCheckpoint(note, key);
+  if (signed.origin !== origin) throw new Error('the checkpoint belongs to another log');
+  if (signed.size < page.size) throw new Error('the checkpoint is older than the ledger page');
+  const tiles = tileReader(prefix, signed.size);
+  if (signed.size > 0 && !equal(await tiles.range(0, signed.size), signed.root)) throw new Error('the tiles do not hash to the signed root');
+  const redactions = [];
+  for (const entry of page.entries) {
+    const privacy = await checkPersonalFields(entry);
+    for (const r of privacy.redacted) redactions.push({ index: entry.index, ...r, unverifiable: privacy.unverifiable });
+    let leaf;
+    if (privacy.unverifiable) {
+      if (typeof entry.leafHash !== 'string' || !HEX64.test(entry.leafHash)) throw new Error(`entry ${entry.index} has a malformed leaf hash`);
+      leaf = fromHex(entry.leafHash);
+    } else {
+      leaf = await leafHashOf(entry);
+    }
+    if (!equal(await tiles.node({ level: 0, index: entry.index }), leaf)) throw new Error(`entry ${entry.index} does not match its leaf in the tiles`);
+    const proof = await Promise.all(inclusionRanges(entry.index, signed.size).map(([start, end]) => tiles.range(start, end)));
+    if (!(await verifyInclusion(entry.index, signed.size, leaf, proof, signed.root))) throw new Error(`entry ${entry.index} is not in the signed log`);
+    const row = document.querySelector(`tr[data-index="${entry.index}"]`);
+    if (row && row.dataset.leafHash !== toHex(leaf)) throw new Error(`entry ${entry.index} on the page differs from the ledger`);
+  }
+  return { count: page.entries.length, size: signed.size, tiles: tiles.count(), signatureChecked: signed.signatureChecked, redactions };
+}
+
 const panel = document.getElementById('verification');
 if (panel) {
   const messages = JSON.parse(panel.dataset.messages || '{}');
   const status = document.getElementById('verification-status');
   const detail = document.getElementById('verification-detail');
-  verifyPage({ api: panel.dataset.api, query: panel.dataset.query, origin: panel.dataset.origin })
+  const redactedText = (result) => (result.redactions.length === 0 ? ''
+    : ` ${messages.redacted.replace('{n}', String(result.redactions.length))}`
+      + (result.redactions.some((r) => r.unverifiable) ? ` ${messages.unverifiable.replace('{indexes}', [...new Set(result.redactions.filter((r) => r.unverifiable).map((r) => r.index))].join(', '))}` : ''));
+  const failed = (error) => {
+    panel.dataset.state = 'failed';
+    status.textContent = `\u2716 ${messages.failed}`;
+    detail.textContent = error instanceof Error ? error.message : String(error);
+  };
+  const data = { api: panel.dataset.api, query: panel.dataset.query, origin: panel.dataset.origin, prefix: panel.dataset.tiles };
+  verifyPage(data)
     .then((result) => {
       panel.dataset.state = 'verified';
       status.textContent = `\u2714 ${messages.verified}`;
-      const redacted = result.redactions.length === 0 ? ''
-        : ` ${messages.redacted.replace('{n}', String(result.redactions.length))}`
-          + (result.redactions.some((r) => r.unverifiable) ? ` ${messages.unverifiable.replace('{indexes}', [...new Set(result.redactions.filter((r) => r.unverifiable).map((r) => r.index))].join(', '))}` : '');
       detail.textContent = messages.verifiedDetail.replace('{n}', String(result.count)).replace('{size}', String(result.size))
-        + redacted + (result.signatureChecked ? '' : ` ${messages.unsupported}`);
+        + redactedText(result) + (result.signatureChecked ? '' : ` ${messages.unsupported}`);
     })
-    .catch((error) => {
-      panel.dataset.state = 'failed';
-      status.textContent = `\u2716 ${messages.failed}`;
-      detail.textContent = error instanceof Error ? error.message : String(error);
+    .catch(failed);
+  const button = document.getElementById('verify-tiles');
+  if (button && data.prefix) {
+    button.hidden = false;
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      panel.dataset.state = 'pending';
+      status.textContent = messages.tilesPending;
+      detail.textContent = '';
+      verifyPageFromTiles(data)
+        .then((result) => {
+          panel.dataset.state = 'verified';
+          panel.dataset.source = 'tiles';
+          status.textContent = `\u2714 ${messages.verified}`;
+          detail.textContent = messages.tilesVerifiedDetail.replace('{n}', String(result.count)).replace('{size}', String(result.size)).replace('{tiles}', String(result.tiles))
+            + redactedText(result) + (result.signatureChecked ? '' : ` ${messages.unsupported}`);
+        })
+        .catch(failed)
+        .finally(() => { button.disabled = false; });
     });
+  }
 }

@@ -21,6 +21,8 @@ import { registerViews } from './http/views.js';
 
 export const API_PREFIX = 'api/v1';
 const PUBLIC_API_PATH = `/${API_PREFIX}/public/`;
+/** A campaign log's tlog-tiles resources (`/c/<slug>/checkpoint`, `/c/<slug>/tile/…`): readable from any origin too (mirrors, verifiers). */
+const TLOG_PATH = /^\/c\/[^/?]+\/(?:tile\/|checkpoint(?:$|\?))/;
 /**
  * Routes outside /api/v1: operations, Stripe webhooks and the public pages. Exclusions match the
  * routes' declared paths: `invitations/{*path}` would also take the JSON API's `invitations/accept`
@@ -80,7 +82,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     // Swagger UI ships inline scripts; its page is the only one without our strict CSP.
     void reply.headers(request.url.startsWith('/docs') ? securityWithoutCsp : security).header('x-request-id', request.id);
     // The public API (published campaigns, ledgers, proofs) is readable from any origin; nothing else is.
-    if (request.url.startsWith(PUBLIC_API_PATH) && (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS')) {
+    if ((request.url.startsWith(PUBLIC_API_PATH) || TLOG_PATH.test(request.url)) && (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS')) {
       void reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'etag, x-request-id');
     }
     done();

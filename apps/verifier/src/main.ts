@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // `npm run verify -- <campaign URL> [--key <name+hash+key>] [--checkpoint <file>] [--state <file>]`
 // `npm run verify -- --receipt <receipt.json> [--key <name+hash+key>] [<campaign URL>]`
+// `npm run verify -- tiles <tiles prefix URL> --key <name+hash+key> [--checkpoint <file>] [--state <file>]`
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { formatVerifierKey, verifyReceiptProof } from '../../../libs/transparency/src/domain/index.js';
 import { VerificationFailure, verifyCampaign, VerifyOptions, verifyReceiptAgainstLog } from './verifier.js';
+import { BinaryFetch, verifyTiles } from './tiles-mode.js';
 
 const USAGE = `usage: npm run verify -- <campaign URL> [options]
        npm run verify -- --receipt <receipt.json> [--key <vkey>] [<campaign URL>]
+       npm run verify -- tiles <tiles prefix URL> --key <vkey> [--checkpoint <file>] [--state <file>]
   --key <vkey>          pin the checkpoint key (name+hash+base64); default: the site's /.well-known key
                         (in receipt mode offline: the key the receipt names, to compare with the published one)
   --checkpoint <file>   a checkpoint saved earlier (e.g. from a receipt): the log must extend it
@@ -15,12 +18,17 @@ const USAGE = `usage: npm run verify -- <campaign URL> [options]
   --receipt <file>      verify a receipt's proof (ataa-receipt-<number>.json) with no network: the leaf hash
                         recomputed from its fields, the inclusion proof, the checkpoint's signature; with the
                         campaign URL too, also that the current log extends the receipt's checkpoint
+  tiles <prefix URL>    verify the log from its C2SP tlog-tiles alone (GETs of <prefix>checkpoint and
+                        <prefix>tile/...: a static mirror is enough; the site's is https://host/c/<campaign>/):
+                        the checkpoint's signature, every entry bundle and hash tile, the root; --key is required
 `;
 
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
   fetch?: VerifyOptions['fetch'];
+  /** Tiles mode's GETs (bytes); global fetch by default. */
+  fetchBytes?: BinaryFetch;
 }
 
 /** Runs the CLI; returns the exit code (0 verified, 1 rejected, 2 usage). In-process for tests. */
@@ -30,6 +38,7 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
   const options: VerifyOptions = { fetch: io.fetch, log: (line) => io.out(`  ok  ${line}`) };
   let statePath: string | undefined;
   let receiptPath: string | undefined;
+  let tilesMode = false;
   while (args.length > 0) {
     const arg = args.shift() as string;
     const value = () => {
@@ -45,7 +54,8 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
       else if (arg === '--help' || arg === '-h') {
         io.out(USAGE);
         return 0;
-      } else if (!arg.startsWith('--') && url === undefined) url = arg;
+      } else if (arg === 'tiles' && url === undefined && !tilesMode) tilesMode = true;
+      else if (!arg.startsWith('--') && url === undefined) url = arg;
       else throw new Error(`unknown argument ${arg}`);
     } catch (error) {
       io.err(`${(error as Error).message}\n${USAGE}`);
@@ -63,6 +73,13 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
     io.err(USAGE);
     return 2;
   }
+  if (tilesMode) {
+    if (!options.key) {
+      io.err(`tiles mode needs --key: a mirror's own word on the key proves nothing\n${USAGE}`);
+      return 2;
+    }
+    return runTiles(url, options.key, options.previousCheckpoint, statePath, io);
+  }
   const state: Record<string, string> = statePath && existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {};
   if (statePath && !options.previousCheckpoint && state[url]) options.previousCheckpoint = state[url];
   io.out(`verifying ${url}`);
@@ -71,6 +88,24 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
     if (statePath) writeFileSync(statePath, `${JSON.stringify({ ...state, [url]: result.checkpoint }, null, 2)}\n`);
     const redacted = result.redactions.length === 0 ? '' : `, ${result.redactions.length} personal field(s) redacted${result.redactions.some((r) => r.unverifiable) ? ' (some in entries predating leaf format 3: see above)' : ''}`;
     io.out(`VERIFIED: ${result.entries} entries, root ${result.rootHash}, raised ${result.report.raised} ${result.report.currency}, balance ${result.report.balance}${redacted}`);
+    return 0;
+  } catch (error) {
+    const reason = error instanceof VerificationFailure ? error.reason : `could not verify: ${(error as Error).message}`;
+    io.err(`REJECTED: ${reason}`);
+    return 1;
+  }
+}
+
+/** Tiles mode: the log from its tiles alone; the checkpoint saved in --state under the prefix URL. */
+async function runTiles(url: string, key: string, previousCheckpoint: string | undefined, statePath: string | undefined, io: CliIo): Promise<number> {
+  const state: Record<string, string> = statePath && existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {};
+  const stateKey = `tiles:${url}`;
+  io.out(`verifying the tiles at ${url}`);
+  try {
+    const result = await verifyTiles(url, { key, fetch: io.fetchBytes, previousCheckpoint: previousCheckpoint ?? state[stateKey], log: (line) => io.out(`  ok  ${line}`) });
+    if (statePath) writeFileSync(statePath, `${JSON.stringify({ ...state, [stateKey]: result.checkpoint }, null, 2)}\n`);
+    const redacted = result.redactions.length === 0 ? '' : `, ${result.redactions.length} personal field(s) redacted in entries predating leaf format 3 (see above)`;
+    io.out(`VERIFIED from tiles: ${result.size} entries in ${result.bundles} bundle(s) and ${result.tiles - result.bundles} hash tile(s) above them, root ${result.rootHash}, raised ${result.report.raised} ${result.report.currency}, balance ${result.report.balance}${redacted}`);
     return 0;
   } catch (error) {
     const reason = error instanceof VerificationFailure ? error.reason : `could not verify: ${(error as Error).message}`;

@@ -4,7 +4,7 @@
 import {
   appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint,
   TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
-  merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode,
+  merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf,
 } from '../../../libs/transparency/src/domain/index.js';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
@@ -77,6 +77,42 @@ function httpReader(options: { fetch?: FetchLike }) {
   return { get, getJson };
 }
 
+/** What the entry checks carry from one entry to the next, in leaf order. */
+export interface EntryCheckState {
+  campaignId: string;
+  currency: string | null;
+  balance: bigint;
+}
+
+/**
+ * The checks of one entry's leaf fields, at position `i` of the log (the JSON pages' and the tiles'
+ * verifiers alike): its index, campaign, kind and leaf format, a term change's shape, the sign of its
+ * amount, one currency, and the running balance. `personal` are the donor and message as served
+ * (beside a format-3 leaf, or in a format-1/2 leaf).
+ */
+export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | null; message: string | null }, i: number, state: EntryCheckState): void {
+  if (leaf.index !== i) fail(`entry ${i} is missing or out of order (found index ${String(leaf.index)} at position ${i})`);
+  if (leaf.campaign !== state.campaignId) fail(`entry ${i} belongs to another campaign`);
+  if (!PUBLIC_ENTRY_KINDS.includes(leaf.kind)) fail(`entry ${i} has an unknown kind ${String(leaf.kind)}`);
+  if (leaf.kind === 'terms_changed') {
+    // A change of the campaign's terms (leaf format 2, or 3 since): no money, the changes committed in the leaf.
+    if (leaf.v !== TERMS_LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (terms_changed) must be leaf format ${TERMS_LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
+    if (leaf.amount !== '0') fail(`entry ${i} (terms_changed) moves money`);
+    if (!isTermChangeList(leaf.terms)) fail(`entry ${i} (terms_changed) has malformed terms`);
+    if (personal.donor !== null || leaf.donorCommitment !== null || personal.message !== null || leaf.purpose !== null || (leaf.donorHash ?? null) !== null || (leaf.messageHash ?? null) !== null) {
+      fail(`entry ${i} (terms_changed) carries a donor, message or purpose`);
+    }
+  } else {
+    if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
+    if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
+    if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
+  }
+  state.currency ??= leaf.currency;
+  if (leaf.currency !== state.currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${state.currency}`);
+  state.balance += BigInt(leaf.amount);
+  if (leaf.balance !== state.balance.toString()) fail(`entry ${i} running balance ${leaf.balance} should be ${state.balance}`);
+}
+
 export async function verifyCampaign(campaignUrl: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const say = options.log ?? (() => undefined);
   const { site, slug } = parseCampaignUrl(campaignUrl);
@@ -114,9 +150,8 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   const entries: ServedEntry[] = [];
   const redactions: VerifyResult['redactions'] = [];
   let frontier: Buffer[] = [];
-  let balance = 0n;
   let cursor: string | null = null;
-  let currency: string | null = null;
+  const state: EntryCheckState = { campaignId, currency: null, balance: 0n };
   const prefixRoots = new Map<number, Buffer>();
   const previous = options.previousCheckpoint ? parsePrevious(options.previousCheckpoint, key) : null;
   while (entries.length < size) {
@@ -127,27 +162,8 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
     for (const served of page.entries) {
       if (entries.length >= size) break;
       const i = entries.length;
-      if (served.index !== i) fail(`entry ${i} is missing or out of order (found index ${served.index} at position ${i})`);
       const leaf = toLeaf(served);
-      if (leaf.campaign !== campaignId) fail(`entry ${i} belongs to another campaign`);
-      if (!PUBLIC_ENTRY_KINDS.includes(leaf.kind)) fail(`entry ${i} has an unknown kind ${String(leaf.kind)}`);
-      if (leaf.kind === 'terms_changed') {
-        // A change of the campaign's terms (leaf format 2, or 3 since): no money, the changes committed in the leaf.
-        if (leaf.v !== TERMS_LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (terms_changed) must be leaf format ${TERMS_LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
-        if (leaf.amount !== '0') fail(`entry ${i} (terms_changed) moves money`);
-        if (!isTermChangeList(leaf.terms)) fail(`entry ${i} (terms_changed) has malformed terms`);
-        if ((served.donor ?? null) !== null || leaf.donorCommitment !== null || (served.message ?? null) !== null || leaf.purpose !== null || (leaf.donorHash ?? null) !== null || (leaf.messageHash ?? null) !== null) {
-          fail(`entry ${i} (terms_changed) carries a donor, message or purpose`);
-        }
-      } else {
-        if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
-        if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
-        if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
-      }
-      currency ??= leaf.currency;
-      if (leaf.currency !== currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${currency}`);
-      balance += BigInt(leaf.amount);
-      if (leaf.balance !== balance.toString()) fail(`entry ${i} running balance ${leaf.balance} should be ${balance}`);
+      checkEntryFields(leaf, { donor: served.donor ?? null, message: served.message ?? null }, i, state);
       // The personal fields: each commitment opened by its value and salt, or a redaction record.
       const privacy = checkPersonalFields(served);
       if (privacy.problems.length > 0) fail(`entry ${i} was tampered with: ${privacy.problems.join('; ')}`);
@@ -198,7 +214,7 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
 
   // 5. The report, recomputed from the entries alone. The donor count is exact without redactions;
   // a redacted name may have been one already counted, so it is then checked within its bounds.
-  const report = reportFromEntries(served.report?.currency ?? currency ?? '', entries);
+  const report = reportFromEntries(served.report?.currency ?? state.currency ?? '', entries);
   const donors = donorBounds(entries);
   const servedDonors = served.report?.donors;
   if (donors.min !== donors.max && typeof servedDonors === 'number' && servedDonors >= donors.min && servedDonors <= donors.max) report.donors = servedDonors;

@@ -6,7 +6,7 @@ export { WitnessClient, type WitnessResponse } from './witness-client.js';
 export { PublicLedgerAppender, type PublicEntryInput, type AppendedEntry } from './public-ledger-appender.service.js';
 export { PublicLedgerRedactor, type PublicRedaction, type RedactableField, type RedactionReason } from './public-ledger-redactor.service.js';
 export {
-  PublicLedgerService, decodeCursor, encodeCursor,
+  PublicLedgerService, decodeCursor, encodeCursor, bundleEntryBytes, type ServedTile,
   type CampaignLog, type CheckpointView, type CheckpointCosignature, type WitnessStatus, type LedgerCursor, type LedgerPage, type LedgerPageRequest, type ReceiptVerificationData,
 } from './public-ledger.service.js';
 export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provider.js';
@@ -17,5 +17,6 @@ export {
   addCheckpointBody, planSubmission, readWitnessAnswer, type SubmissionPlan, type WitnessAnswer, type WitnessLogState,
   addSignatureLines, checkCosignatures, cosignatureLine, createCosigner, formatCosignerKey, parseCosignerKey, verifyCosignature, type Cosigner, type CosignerKey,
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
+  parseTilePath, tilePath, TILE_WIDTH, type Tile, type BundleRef,
   type PublicEntryKind, type PublicLeaf, type CampaignReport, type FeeExchange, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
 } from './domain/index.js';

@@ -5,6 +5,7 @@ import { AppConfig } from '@ataa/config';
 import {
   buildReceiptProof, buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
   hashRange, inclusionProofRanges, addSignatureLines, parseCosignerKey, type CosignerKey, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint, storedRefs, withUnstoredNodes,
+  BundleRef, canonicalJsonBytes, COMMITTED_LEAF_VERSION, encodeEntryBundle, HASH_SIZE, isTileCovered, leafBytes, Tile, TILE_WIDTH, tilePath, toLeaf,
 } from './domain/index.js';
 import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
@@ -90,6 +91,29 @@ export interface ReceiptVerificationData {
   checkpointSize: number;
   /** The offline proof (leaf, inclusion proof, checkpoint, key) the receipt attaches as JSON. */
   proof: ReceiptProof;
+}
+
+/** A tile or entry bundle of a log (C2SP tlog-tiles), as served. */
+export interface ServedTile {
+  body: Buffer;
+  /**
+   * Whether the bytes can never change: every hash tile, and an entry bundle whose entries are all
+   * leaf format 3 (commitments, no personal value). A bundle with format-1/2 entries holds names and
+   * messages in clear, which a redaction may still remove (it is then rebuilt).
+   */
+  immutable: boolean;
+}
+
+/**
+ * An entry's bytes in a bundle: exactly the bytes its leaf hash is the RFC 6962 hash of (the RFC 8785
+ * canonical JSON of the leaf's fields). A redacted format-1/2 entry no longer has them (its leaf
+ * hashed the removed value): it is written as the canonical JSON of its remaining leaf fields and its
+ * `redacted` records, which cannot hash to its leaf; a verifier reports it "redacted, unverifiable"
+ * and takes the hash from the level-0 tile, as the JSON verifiers take the served leaf hash.
+ */
+export function bundleEntryBytes(entry: StoredEntry): Buffer {
+  if (entry.v !== COMMITTED_LEAF_VERSION && entry.redacted) return canonicalJsonBytes({ ...toLeaf(entry), redacted: entry.redacted });
+  return leafBytes(entry);
 }
 
 export function encodeCursor(cursor: LedgerCursor): string {
@@ -312,6 +336,26 @@ export class PublicLedgerService {
     const toRoot = hashes.pop() as Buffer;
     const fromRoot = hashes.pop() as Buffer;
     return { from, to, fromRoot: fromRoot.toString('base64'), toRoot: toRoot.toString('base64'), proof: hashes.map((h) => h.toString('base64')) };
+  }
+
+  /**
+   * A hash tile or an entry bundle, or null when no signed checkpoint covers it yet (a log being
+   * appended to: the tile does not exist at that width, or at all). Served only up to the largest
+   * signed size, so every tile belongs to a tree whose root was signed; the rows below it were
+   * committed with the log head that counted them and never change.
+   */
+  async tile(log: CampaignLog, tile: Tile | BundleRef): Promise<ServedTile | null> {
+    if (!isTileCovered(tile, log.size)) return null;
+    const signed = await this.repository.latestSignedSize(log.campaign.id);
+    if (!isTileCovered(tile, signed)) return null;
+    if (tile.level === 'entries') {
+      const entries = await this.repository.entryRange(log.campaign.id, tile.index * TILE_WIDTH, tile.width);
+      if (entries.length !== tile.width || entries.some((e, i) => e.index !== tile.index * TILE_WIDTH + i)) throw new Error(`${tilePath(tile)} of campaign ${log.campaign.id}: entries missing`);
+      return { body: encodeEntryBundle(entries.map(bundleEntryBytes)), immutable: entries.every((e) => e.v === COMMITTED_LEAF_VERSION) };
+    }
+    const body = await this.repository.tileHashes(log.campaign.id, tile.level, tile.index * TILE_WIDTH, tile.width);
+    if (body.length !== tile.width * HASH_SIZE) throw new Error(`${tilePath(tile)} of campaign ${log.campaign.id}: merkle nodes missing`);
+    return { body, immutable: true };
   }
 
   /** A campaign's latest term changes (public `terms_changed` entries), newest first: the campaign page's history. */

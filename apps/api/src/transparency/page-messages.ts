@@ -7,7 +7,7 @@ export const PAGE_MESSAGES = {
     index: '#', time: 'Time (UTC)', kind: 'Kind', amount: 'Amount', donor: 'Donor', details: 'Message or purpose', balance: 'Balance',
     filter: 'Filter', allKinds: 'All kinds', month: 'Month', apply: 'Apply', order: 'Order', newest: 'Newest first', oldest: 'Oldest first',
     next: 'Next page', prev: 'Previous page', empty: 'No entries match.', download: 'Download CSV', report: 'Report', ledger: 'Ledger',
-    checkpoint: 'Signed checkpoint', publicKey: 'Public key', verification: 'Verification',
+    checkpoint: 'Signed checkpoint', publicKey: 'Public key', verification: 'Verification', verifyTiles: 'Verify from the tiles',
     verifying: 'Verifying the entries on this page in your browser…', treeSize: 'Entries in the log',
     witnesses: {
       none: 'No independent witness is configured: this log’s checkpoints are signed by the platform alone.',
@@ -30,7 +30,7 @@ export const PAGE_MESSAGES = {
     index: '#', time: 'الوقت (UTC)', kind: 'النوع', amount: 'المبلغ', donor: 'المتبرع', details: 'رسالة أو غرض', balance: 'الرصيد',
     filter: 'تصفية', allKinds: 'كل الأنواع', month: 'الشهر', apply: 'تطبيق', order: 'الترتيب', newest: 'الأحدث أولاً', oldest: 'الأقدم أولاً',
     next: 'الصفحة التالية', prev: 'الصفحة السابقة', empty: 'لا توجد قيود مطابقة.', download: 'تنزيل CSV', report: 'التقرير', ledger: 'السجل',
-    checkpoint: 'نقطة التحقق الموقعة', publicKey: 'المفتاح العام', verification: 'التحقق',
+    checkpoint: 'نقطة التحقق الموقعة', publicKey: 'المفتاح العام', verification: 'التحقق', verifyTiles: 'التحقق من البلاطات (tiles)',
     verifying: 'يجري التحقق من قيود هذه الصفحة في متصفحك…', treeSize: 'عدد القيود في السجل',
     witnesses: {
       none: 'لم يُعيَّن أي شاهد مستقل: نقاط التحقق في هذا السجل موقّعة من المنصة وحدها.',
@@ -52,6 +52,6 @@ export type PageLanguage = keyof typeof PAGE_MESSAGES;
 
 /** Strings the in-browser verifier shows; handed to it through data attributes (no inline script). */
 export const VERIFY_MESSAGES = {
-  en: { verified: 'Verified', failed: 'Verification failed', verifiedDetail: 'All {n} entries on this page are in the log signed at size {size}; the checkpoint signature is valid.', unsupported: 'This browser cannot check Ed25519 signatures; hashes and proofs were still checked.', redacted: '{n} personal field(s) on this page were removed (erasure or moderation); every other commitment opens.', unverifiable: 'Entries {indexes} predate redactable entries: once redacted, their content can no longer be checked against their leaf hash, which the log still proves.' },
-  ar: { verified: 'تم التحقق', failed: 'فشل التحقق', verifiedDetail: 'كل القيود ({n}) في هذه الصفحة موجودة في السجل الموقّع بحجم {size}؛ وتوقيع نقطة التحقق صحيح.', unsupported: 'هذا المتصفح لا يدعم التحقق من توقيعات Ed25519؛ تم التحقق من التجزئات والبراهين.', redacted: 'أزيل {n} من الحقول الشخصية في هذه الصفحة (محو أو إشراف)؛ وكل الالتزامات الأخرى صحيحة.', unverifiable: 'القيود {indexes} أقدم من القيود القابلة للحجب: بعد حجبها لم يعد ممكناً مطابقة محتواها مع تجزئة الورقة، التي ما زال السجل يثبتها.' },
+  en: { verified: 'Verified', failed: 'Verification failed', verifiedDetail: 'All {n} entries on this page are in the log signed at size {size}; the checkpoint signature is valid.', unsupported: 'This browser cannot check Ed25519 signatures; hashes and proofs were still checked.', redacted: '{n} personal field(s) on this page were removed (erasure or moderation); every other commitment opens.', unverifiable: 'Entries {indexes} predate redactable entries: once redacted, their content can no longer be checked against their leaf hash, which the log still proves.', tilesPending: 'Verifying from the log\u2019s tiles…', tilesVerifiedDetail: 'From the tiles alone ({tiles} fetched, no proof from the server): the root of all {size} entries is the signed one, and the {n} entries on this page are in it.' },
+  ar: { verified: 'تم التحقق', failed: 'فشل التحقق', verifiedDetail: 'كل القيود ({n}) في هذه الصفحة موجودة في السجل الموقّع بحجم {size}؛ وتوقيع نقطة التحقق صحيح.', unsupported: 'هذا المتصفح لا يدعم التحقق من توقيعات Ed25519؛ تم التحقق من التجزئات والبراهين.', redacted: 'أزيل {n} من الحقول الشخصية في هذه الصفحة (محو أو إشراف)؛ وكل الالتزامات الأخرى صحيحة.', unverifiable: 'القيود {indexes} أقدم من القيود القابلة للحجب: بعد حجبها لم يعد ممكناً مطابقة محتواها مع تجزئة الورقة، التي ما زال السجل يثبتها.', tilesPending: 'يجري التحقق من بلاطات السجل…', tilesVerifiedDetail: 'من البلاطات وحدها ({tiles} منها، دون أي برهان من الخادم): جذر كل القيود ({size}) هو الجذر الموقّع، والقيود ({n}) في هذه الصفحة موجودة فيه.' },
 } as const;

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { CampaignLog, PublicLedgerService } from '@ataa/transparency';
+import { createHash } from 'node:crypto';
+import { DomainError } from '@ataa/common';
+import { CampaignLog, parseTilePath, PublicLedgerService, TILE_WIDTH } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
@@ -16,11 +18,22 @@ const HTML_TYPE = 'text/html; charset=utf-8';
 /** What a route builds when its answer is not cached. */
 type BuiltAnswer = Omit<CachedAnswer, 'etag' | 'body'> & { body: string };
 
+const TILE_TYPE = 'application/octet-stream';
+
+/**
+ * Tiles and entry bundles, apart from the pages' cache (a mirror fetching a whole log must not push
+ * the pages out): 32 MB, one answer up to 1 MB (a bundle of 256 format-1 entries with long messages).
+ */
+export const TILE_CACHE_BYTES = 32 * 1024 * 1024;
+
 const json = (cacheControl: string, body: unknown): BuiltAnswer => ({ cacheControl, contentType: JSON_TYPE, body: JSON.stringify(body) });
 
 /** The public ledger's HTTP answers, shared by the pages (/c/:slug/...) and the JSON API (/api/v1/public). */
 @Injectable()
 export class PublicLedgerHttp {
+  /** Built tiles and bundles: their bytes never change (a bundle of format-1 entries but by a redaction: its version). */
+  private readonly tiles = new PublicLedgerCache(TILE_CACHE_BYTES, 1024 * 1024);
+
   constructor(
     readonly service: PublicLedgerService,
     readonly presenter: PublicLedgerPresenter,
@@ -138,6 +151,46 @@ export class PublicLedgerHttp {
       const proof = await this.service.consistencyProof(log, toIndex(query.from), to);
       return json(query.to !== undefined ? LONG_CACHE : SHORT_CACHE, proof);
     });
+  }
+
+  /**
+   * A hash tile or an entry bundle of the campaign's log (C2SP tlog-tiles), `path` being what follows
+   * `/c/<slug>/tile/`. Malformed paths are a 400 (`tile_path_invalid`), tiles no signed checkpoint
+   * covers yet a 404 (`tile_not_found`), unknown campaigns and drafts a 404. Full tiles are cached
+   * for a year, immutable (but a bundle holding format-1/2 entries: ten minutes, as settled pages,
+   * since a redaction may remove a name from it); partial ones a few seconds. Built once per
+   * application instance and kept (PublicLedgerCache, by bytes); bundles are compressed once per
+   * coding as the client accepts (the spec asks for it), hash tiles (random bytes) never.
+   */
+  async tile(slug: string, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // No error answer is kept by a cache: a tile missing now exists after the next checkpoint.
+    void reply.header('cache-control', 'no-store');
+    const log = await this.service.log(slug);
+    const tile = parseTilePath(path);
+    if (tile === null) throw new DomainError('tile_path_invalid', 'not a tile path: tile/<level>/<index>[.p/<width>] or tile/entries/<index>[.p/<width>], index in 3-digit groups (x001/x234/067), width 1 to 255, no leading zeros', 400);
+    const bundle = tile.level === 'entries';
+    const key = `${log.campaign.id}|tile/${path}`;
+    // Hash tiles never change; a bundle is rebuilt after a redaction (a format-1 entry's name may go).
+    const version = bundle ? `r${log.redactions}` : 'tile';
+    const answer = this.tiles.get(key, version) ?? (await this.tiles.buildOnce(key, version, async () => {
+      const built = await this.service.tile(log, tile);
+      if (built === null) throw new DomainError('tile_not_found', 'no signed checkpoint of this log covers this tile yet', 404);
+      const full = tile.width === TILE_WIDTH;
+      const cacheControl = !full ? SHORT_CACHE : built.immutable ? LONG_CACHE : SETTLED_PAGE_CACHE;
+      return { etag: `"${createHash('sha256').update(built.body).digest('base64url').slice(0, 32)}"`, cacheControl, contentType: TILE_TYPE, body: built.body };
+    }));
+    void reply.header('etag', answer.etag).header('cache-control', answer.cacheControl);
+    if (bundle) void reply.header('vary', 'Accept-Encoding');
+    if (notModified(request, answer.etag)) {
+      void reply.status(304).send();
+      return;
+    }
+    const coding = bundle && answer.body.length >= 1024 ? acceptedCoding(request.headers['accept-encoding']) : null;
+    if (coding !== null) {
+      void reply.header('content-encoding', coding).header('content-type', TILE_TYPE).send(this.tiles.encoded(key, version, answer, coding));
+      return;
+    }
+    void reply.header('content-type', TILE_TYPE).send(answer.body);
   }
 
   /**

@@ -171,6 +171,8 @@ export class PublicLedgerPresenter {
         api: `/api/v1/public/campaigns/${log.campaign.slug}`,
         query: apiQuery.toString(),
         origin: log.origin,
+        // The log's C2SP tlog-tiles prefix (checkpoint and tiles below it): the "verify from the tiles" button's.
+        tiles: `${base}/`,
         messages: JSON.stringify(VERIFY_MESSAGES[lang]),
       },
     };

@@ -8,3 +8,4 @@ export * from './public-entry.js';
 export * from './report.js';
 export * from './receipt-proof.js';
 export * from './redaction.js';
+export * from './tiles.js';

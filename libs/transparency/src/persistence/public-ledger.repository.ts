@@ -549,6 +549,41 @@ export class PublicLedgerRepository {
     return new Map(rows.map((row) => [`${row.level}:${row.idx}`, row.hash]));
   }
 
+  /**
+   * The hashes of one tile (C2SP tlog-tiles) in one indexed range read, concatenated: at tile level 0
+   * the leaf hashes of leaves [start, start + width), above it the stored nodes at tree level
+   * 8 × tileLevel with those indexes (every node from level 3 up is stored). Rows below a size the
+   * caller read are committed with the log head that counts them, so the answer is never half-written;
+   * fewer hashes than asked (a node missing) is the caller's error to raise.
+   */
+  async tileHashes(campaignId: string, tileLevel: number, start: number, width: number): Promise<Buffer> {
+    const rows: { tile: Buffer | null }[] = tileLevel === 0
+      ? await this.dataSource.query(
+        `SELECT string_agg(leaf_hash, ''::bytea ORDER BY idx) AS tile FROM public_ledger_entries WHERE campaign_id = $1 AND idx >= $2 AND idx < $3`,
+        [campaignId, start, start + width],
+      )
+      : await this.dataSource.query(
+        `SELECT string_agg(hash, ''::bytea ORDER BY idx) AS tile FROM transparency_nodes WHERE campaign_id = $1 AND level = $2 AND idx >= $3 AND idx < $4`,
+        [campaignId, tileLevel * 8, start, start + width],
+      );
+    return rows[0]?.tile ?? Buffer.alloc(0);
+  }
+
+  /** The entries [start, start + width) as served, in leaf order: an entry bundle's source. */
+  async entryRange(campaignId: string, start: number, width: number): Promise<StoredEntry[]> {
+    const rows: EntryRow[] = await this.dataSource.query(
+      `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
+      [campaignId, start, start + width],
+    );
+    return rows.map((row) => toEntry(campaignId, row));
+  }
+
+  /** The largest size with a signed checkpoint (0 when none was signed): tiles are served up to it. */
+  async latestSignedSize(campaignId: string): Promise<number> {
+    const rows: { size: string | null }[] = await this.dataSource.query(`SELECT max(size)::text AS size FROM transparency_checkpoints WHERE campaign_id = $1`, [campaignId]);
+    return rows[0]?.size == null ? 0 : Number(rows[0].size);
+  }
+
   async checkpoint(campaignId: string, size: number): Promise<{ note: string; createdAt: Date } | null> {
     const rows = await this.dataSource.query(`SELECT note, created_at FROM transparency_checkpoints WHERE campaign_id = $1 AND size = $2`, [campaignId, size]);
     return rows[0] ? { note: rows[0].note, createdAt: rows[0].created_at } : null;
