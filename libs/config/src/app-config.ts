@@ -210,6 +210,16 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(60) @Max(604_800) DATA_EXPORT_WINDOW_SECONDS = 3600;
 
   /**
+   * Donor page (issue 20): how long a signed-in donor's session cookie lasts (short: it shows every
+   * gift of the address), and how many sign-in links the public form sends per e-mail address and
+   * per client address in a window. The link itself always expires after 15 minutes (not configurable).
+   */
+  @Transform(toInt) @IsInt() @Min(60) @Max(86_400) DONOR_SESSION_TTL_SECONDS = 1800;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) DONOR_SIGN_IN_LINKS_PER_EMAIL = 3;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) DONOR_SIGN_IN_LINKS_PER_ADDRESS = 20;
+  @Transform(toInt) @IsInt() @Min(60) @Max(604_800) DONOR_SIGN_IN_LINK_WINDOW_SECONDS = 3600;
+
+  /**
    * Retention (issue 17): what the worker's retention job removes, each after its own period in days.
    * Checkout sessions never completed (the unpaid donation rows, deleted), Stripe webhook payloads of
    * processed events (nulled; id, type and times kept for dedupe), client addresses in rate-limit
