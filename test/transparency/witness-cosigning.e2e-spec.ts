@@ -48,6 +48,11 @@ describe('witnesses cosign the campaign log after gifts (sandbox, two witnesses)
     await settle(world);
     return donationId;
   }
+  async function verify(...args: string[]): Promise<{ code: number; last: string | undefined }> {
+    const out: string[] = [];
+    const code = await runVerifier([`${world.apiUrl}/c/${campaign.slug}`, ...args], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    return { code, last: out.at(-1) };
+  }
   const checkpointJson = async (): Promise<Json> => (await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/checkpoint`).expect(200)).body;
   const cosignedBy = async (n: number) => eventually(async () => {
     const body = await checkpointJson();
@@ -66,10 +71,9 @@ describe('witnesses cosign the campaign log after gifts (sandbox, two witnesses)
     expect(verifyCheckpoint(text, platformKey).size).toBe(json.size);
     expect(checkCosignatures(text, keys())).toEqual({ valid: [expect.objectContaining({ name: 'w1.example' }), expect.objectContaining({ name: 'w2.example' })], missing: [] });
 
-    // The verifier CLI, which knows only the platform key, still verifies the cosigned log.
-    const out: string[] = [];
-    const code = await runVerifier([`${world.apiUrl}/c/${campaign.slug}`], { out: (l) => out.push(l), err: (l) => out.push(l) });
-    expect({ code, last: out.at(-1) }).toEqual({ code: 0, last: expect.stringMatching(/^VERIFIED: \d+ entries/) });
+    // The verifier CLI verifies the log as served: with the platform key alone, and with a quorum of both witnesses.
+    expect(await verify()).toEqual({ code: 0, last: expect.stringMatching(/^VERIFIED: \d+ entries/) });
+    expect(await verify('--witness', w1.vkey, '--witness', w2.vkey, '--quorum', '2')).toEqual({ code: 0, last: expect.stringMatching(/^VERIFIED: \d+ entries/) });
 
     // A sized checkpoint every witness has cosigned is final: cached for long.
     const sized = await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/checkpoint`).query({ size: json.size }).expect(200);
@@ -101,6 +105,9 @@ describe('witnesses cosign the campaign log after gifts (sandbox, two witnesses)
       const page = await request(world.apiUrl).get(`/c/${campaign.slug}/ledger`).query({ lang: 'en' }).expect(200);
       expect(page.text).toContain('Checkpoint cosigned by 1 of 2 independent witnesses');
       etag = page.headers.etag;
+      // Quorum 2 is not met while w2 is down (its cosignature of this size is missing); quorum 1 is.
+      expect(await verify('--witness', w1.vkey, '--witness', w2.vkey, '--quorum', '2')).toEqual({ code: 1, last: expect.stringMatching(/^REJECTED: witness quorum not met: .*not counted: w2\.example \(no cosignature\)$/) });
+      expect((await verify('--witness', w1.vkey, '--witness', w2.vkey, '--quorum', '1')).code).toBe(0);
       // The worker keeps trying.
       await eventually(async () => (await world.db.query(`SELECT failures FROM transparency_witness_state WHERE campaign_id = $1 AND witness = $2`, [campaign.id, w2.vkey]))[0]?.failures >= 2, 'retries');
     } finally {
