@@ -68,6 +68,7 @@ export class PublicLedgerHttp {
       const page = await this.presenter.readPage(log, query);
       const view = {
         ...this.presenter.ledgerView(log, page, query, lang),
+        witnesses: this.presenter.witnessView(await this.service.witnessStatus(log), lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/ledger`, { order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor }),
       };
       return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/ledger.hbs', view) };
@@ -113,9 +114,14 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug);
     return this.answer(request, reply, log, `checkpoint.${asJson}`, async () => {
       const size = query.size !== undefined ? toIndex(query.size) : log.size;
-      const checkpoint = await this.service.checkpoint(log, size);
-      const cacheControl = query.size !== undefined ? LONG_CACHE : SHORT_CACHE;
-      if (asJson) return json(cacheControl, { ...checkpoint, publicKey: '/.well-known/ataa-transparency.json' });
+      const { settled, ...checkpoint } = await this.service.checkpoint(log, size);
+      // A sized checkpoint is final once no configured witness can still cosign it; until then a new
+      // cosignature changes it, so it is not cached for long.
+      const cacheControl = query.size !== undefined && settled ? LONG_CACHE : SHORT_CACHE;
+      if (asJson) {
+        const witnesses = { configured: this.service.witnesses.length, cosigned: checkpoint.cosignatures.filter((c) => this.service.witnesses.some((w) => w.key.name === c.witness)).length };
+        return json(cacheControl, { ...checkpoint, witnesses, publicKey: '/.well-known/ataa-transparency.json' });
+      }
       return { cacheControl, contentType: 'text/plain; charset=utf-8', body: checkpoint.note };
     });
   }
