@@ -39,7 +39,8 @@ export async function startDonationWorld(options: { worker?: boolean; env?: Reco
   const sandbox = await startTestSandbox();
   const port = options.publicUrl ? await freePort() : 0;
   // The worker's fee sweep runs when a test settles (`settle`), not on its own timer (unless a test sets FEE_SWEEP_SECONDS).
-  const config = env.configWith({ ...sandbox.env(), FEE_SWEEP_SECONDS: '0', ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}), ...(options.env ?? {}) });
+  // ALL_OR_NOTHING_PLEDGES off unless a test asks: these tests pay one-time gifts on all-or-nothing campaigns (the refund path); test/pledges turns it on.
+  const config = env.configWith({ ...sandbox.env(), FEE_SWEEP_SECONDS: '0', ALL_OR_NOTHING_PLEDGES: 'false', ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}), ...(options.env ?? {}) });
   let api: NestFastifyApplication;
   if (port) {
     api = await createApiApp(config, { logger: createLogger(config.LOG_LEVEL, 'api-test') });

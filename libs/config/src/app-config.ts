@@ -190,6 +190,12 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) CLOSEOUT_BATCH_SIZE = 50;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) CLOSEOUT_SWEEP_INTERVAL_MS = 60_000;
   @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) CLOSEOUT_BATCH_DELAY_MS = 0;
+  /**
+   * All-or-nothing campaigns take pledges (the card saved, charged at the close-out only if the goal
+   * is met; docs/recurring.md "Pledges"). False: their form charges at once and a missed goal
+   * refunds every gift (Stripe keeps its fees), as before pledges.
+   */
+  @Transform(toBool) @IsBoolean() ALL_OR_NOTHING_PLEDGES = true;
 
   /** Reconciliation with Stripe: how often it runs, and how long a Stripe movement may wait for its ledger entry before it is a difference. */
   @Transform(toInt) @IsInt() @Min(60_000) @Max(604_800_000) RECONCILIATION_INTERVAL_MS = 3_600_000;

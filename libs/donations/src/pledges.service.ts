@@ -16,7 +16,7 @@ import {
   type ChargeAnswer, type PledgeFigures, type PledgeOutcome,
 } from './domain/pledges.js';
 import { DonationSyncService } from './donation-sync.service.js';
-import { assertAcceptsDonations, CampaignReader } from './persistence/campaign-reader.js';
+import { assertAcceptsDonations, CampaignReader, type DonationCampaign } from './persistence/campaign-reader.js';
 import { Pledge, PledgeRepository } from './persistence/pledge.repository.js';
 
 /** The purpose of the signed link a donor gets when a pledge's charge failed (single purpose: pay this pledge). */
@@ -100,7 +100,7 @@ export class PledgesService {
   async start(slug: string, input: PledgeInput): Promise<PledgeStart> {
     const campaign = await this.campaigns.requirePublic(slug);
     assertAcceptsDonations(campaign);
-    if ((await this.pledges.fundingModel(campaign.id)) !== 'all_or_nothing') {
+    if (!this.offersPledges(campaign)) {
       throw new DomainError('pledges_not_offered', 'Only an all-or-nothing campaign takes pledges; give instead', 409);
     }
     if (input.anonymous && !campaign.allowAnonymous) throw new DomainError('anonymous_not_allowed', 'This campaign does not accept anonymous gifts', 400);
@@ -158,6 +158,18 @@ export class PledgesService {
     const pledge = await this.pledges.find(pledgeId);
     if (!pledge || !customer || !pm || pledge.stripeCustomerId !== customer) return 'not_a_pledge';
     return (await this.pledges.markPledged(pledgeId, si.id, customer, pm)) ? 'pledged' : 'duplicate';
+  }
+
+  /** Whether a campaign's form takes pledges (all-or-nothing, with ALL_OR_NOTHING_PLEDGES on). */
+  offersPledges(campaign: Pick<DonationCampaign, 'fundingModel'>): boolean {
+    return this.config.ALL_OR_NOTHING_PLEDGES && campaign.fundingModel === 'all_or_nothing';
+  }
+
+  /** The pledge a thank-you page names, only if it belongs to that campaign. */
+  async forThanks(campaignId: string, pledgeId: string): Promise<Pledge | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(pledgeId)) return null;
+    const pledge = await this.pledges.find(pledgeId);
+    return pledge && pledge.campaignId === campaignId ? pledge : null;
   }
 
   async find(pledgeId: string): Promise<Pledge | null> {
@@ -299,7 +311,7 @@ export class PledgesService {
     const head = await this.campaignOf(pledge.campaignId);
     const mail = renderPledgeMail({
       kind, language: pledge.locale, campaignTitle: head.title, amount: formatMoney(pledge.amount, pledge.currency, pledge.locale),
-      link: kind === 'payment_needed' ? this.completionLink(pledge) : undefined, graceEndsAt: pledge.graceEndsAt ?? undefined, reason: pledge.lastError ?? undefined,
+      link: kind === 'payment_needed' ? this.completionLink(pledge, head.slug) : undefined, graceEndsAt: pledge.graceEndsAt ?? undefined, reason: pledge.lastError ?? undefined,
     });
     try {
       await this.mailer.send({
@@ -325,11 +337,11 @@ export class PledgesService {
    * until the grace period ends. Deterministic (the nonce derives from the pledge), so a resent mail
    * carries the same link.
    */
-  completionLink(pledge: Pick<Pledge, 'id' | 'graceEndsAt'>): string {
+  completionLink(pledge: Pick<Pledge, 'id' | 'graceEndsAt'>, campaignSlug: string): string {
     if (!pledge.graceEndsAt) throw new Error('a pledge without a grace period has no payment link');
     const nonce = createHmac('sha256', this.linkKey).update(`pledge-nonce:${pledge.id}`).digest('hex').slice(0, 32);
     const token = signLink(this.linkKey, { purpose: PLEDGE_COMPLETION_PURPOSE, subject: pledge.id, expiresAt: Math.floor(pledge.graceEndsAt.getTime() / 1000), nonce });
-    return `${this.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/pledges/complete?token=${encodeURIComponent(token)}`;
+    return `${this.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/c/${campaignSlug}/pledge?token=${encodeURIComponent(token)}`;
   }
 
   /** The pledge a payment-page token is for: 404 `pledge_link_invalid` for a bad, expired or foreign-purpose token (nothing said about why). */

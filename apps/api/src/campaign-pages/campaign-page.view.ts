@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { currencyExponent, formatMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { assertAcceptsDonations, DonationCampaign, DonationsQueryService, PublicGift } from '@ataa/donations';
+import { assertAcceptsDonations, DonationCampaign, DonationsQueryService, PledgeFigures, PledgesService, PublicGift } from '@ataa/donations';
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { HiddenMessage, ModerationService } from '@ataa/moderation';
@@ -14,6 +14,7 @@ import { termsHistoryView } from './terms-history.js';
 import { HIDE_REASON_LABELS, MODERATION_MESSAGES } from './moderation-messages.js';
 import { campaignUrl, deadlineView, goalReached, shareLinks } from './campaign-share.js';
 import { SHARE_MESSAGES } from './share-messages.js';
+import { PLEDGE_MESSAGES } from './pledge-messages.js';
 
 /** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
 export interface PageData {
@@ -24,6 +25,8 @@ export interface PageData {
   hidden: Map<number, HiddenMessage>;
   /** Public changes of the campaign's terms, newest first. */
   termChanges: StoredEntry[];
+  /** An all-or-nothing campaign taking pledges: pledged (unverified) and collected, apart. Null otherwise. */
+  pledges?: PledgeFigures | null;
 }
 
 export interface FormState {
@@ -43,15 +46,22 @@ export class CampaignPageView {
     private readonly donations: DonationsQueryService,
     private readonly publicLedger: PublicLedgerService,
     private readonly moderation: ModerationService,
+    private readonly pledgesService: PledgesService,
   ) {}
 
+  /** The pledge figures of a campaign that takes pledges (null otherwise): part of the page's cache key, as they change without a ledger entry. */
+  async pledgeFigures(campaign: DonationCampaign): Promise<PledgeFigures | null> {
+    return this.pledgesService.offersPledges(campaign) ? this.pledgesService.figures(campaign.id) : null;
+  }
+
   /** The rest of a page's figures, read after its head (so never older than it). */
-  async readPageData(campaign: DonationCampaign): Promise<PageData> {
-    const [totals, gifts, termChanges] = await Promise.all([
+  async readPageData(campaign: DonationCampaign, pledges?: PledgeFigures | null): Promise<PageData> {
+    const [totals, gifts, termChanges, pledgeFigures] = await Promise.all([
       this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
+      pledges === undefined ? this.pledgeFigures(campaign) : Promise.resolve(pledges),
     ]);
     const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
-    return { campaign, totals, gifts, termChanges, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
+    return { campaign, totals, gifts, termChanges, pledges: pledgeFigures, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
   }
 
   /**
@@ -83,7 +93,7 @@ export class CampaignPageView {
   }
 
   /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
+  pageView({ campaign, totals, gifts, termChanges, hidden, pledges }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
     const t = PAGE_MESSAGES[language];
     const m = MODERATION_MESSAGES[language];
     const locale = localeFor(language);
@@ -129,11 +139,21 @@ export class CampaignPageView {
       // The total counts what donors paid, fees they chose to cover included; the list shows each gift as chosen.
       coveredFeesNote: campaign.offerCoverFees ? t.coveredFeesNote : null,
       termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, language) : null,
+      pledge: pledges ? this.pledgeView(pledges, money, language) : null,
       ...this.shareView(campaign, raised, open, now, language),
     };
   }
 
   /** The deadline, goal-reached notice, updates area and sharing block (partials campaign-status and campaign-share). */
+  /** The pledge form's note and the figures, pledged (labelled unverified) apart from collected (in the ledger, so in the progress above). */
+  private pledgeView(f: PledgeFigures, money: (amount: bigint) => string, language: PublicLanguage) {
+    const p = PLEDGE_MESSAGES[language];
+    return {
+      t: p, pledgedAmount: money(f.pledgedAmount), pledgedCount: f.pledgedCount, pledgesLabel: f.pledgedCount === 1 ? p.pledgesOne : p.pledges,
+      collected: f.collectedCount > 0 ? { amount: money(f.collectedAmount), count: f.collectedCount } : null,
+    };
+  }
+
   shareView(campaign: DonationCampaign, raised: bigint, open: boolean, now: Date, language: PublicLanguage = campaign.language) {
     // The words around follow the visitor's language; the shared text is the campaign's own.
     const s = SHARE_MESSAGES[language];

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { DomainError, FreshReads, NotFoundError, parseMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService } from '@ataa/donations';
+import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, PledgesService } from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
@@ -18,6 +18,7 @@ import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 import { acceptsDonations, CampaignPageView, type FormState, type PageData } from './campaign-page.view.js';
 import { MODERATION_MESSAGES, REPORT_ERRORS, REPORT_REASON_LABELS } from './moderation-messages.js';
+import { PLEDGE_MESSAGES } from './pledge-messages.js';
 
 /** Stands in for the CSRF token in a cached rendering; random per process, so no page text can contain it. */
 const TOKEN_SLOT = `csrf-slot-${randomBytes(16).toString('hex')}`;
@@ -49,6 +50,7 @@ export class CampaignPagesController {
     private readonly limiter: RateLimiter,
     private readonly moderation: ModerationService,
     private readonly view: CampaignPageView,
+    private readonly pledges: PledgesService,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
   }
@@ -68,9 +70,12 @@ export class CampaignPagesController {
     const { language } = publicLanguage(request, reply, head.campaign.language);
     // Same figures version, language and state (open or not, cancelled notice or not, amount chosen) and the
     // same deadline text (changes at most hourly): same page but the token.
-    const key = `${slug}|${head.figuresVersion}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
+    // Pledges change without a ledger entry: their figures are part of the key (read only for a campaign taking pledges).
+    const pledges = await this.view.pledgeFigures(head.campaign);
+    const pledgeKey = pledges ? `${pledges.pledgedCount}:${pledges.pledgedAmount}:${pledges.collectedCount}:${pledges.collectedAmount}` : '-';
+    const key = `${slug}|${head.figuresVersion}|${pledgeKey}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
     const page = await this.rendered.get(key, async () => {
-      const data = await this.view.readPageData(head.campaign);
+      const data = await this.view.readPageData(head.campaign, pledges);
       return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open, language, true, now)) as unknown as string, TOKEN_SLOT);
     });
     const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));
@@ -116,10 +121,12 @@ export class CampaignPagesController {
       return again(400, { error: message, values });
     }
     try {
-      const result = await this.checkout.start(slug, {
+      const input = {
         amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
         anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
-      });
+      };
+      // An all-or-nothing campaign takes a pledge (the card saved, charged only if the goal is met).
+      const result = this.pledges.offersPledges(campaign) ? await this.pledges.start(slug, input) : await this.checkout.start(slug, input);
       void reply.status(303).header('location', result.checkoutUrl).send();
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
@@ -140,11 +147,15 @@ export class CampaignPagesController {
   }
 
   @Get(':slug/thanks')
-  async thanks(@Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async thanks(
+    @Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Query('pledge') pledgeId: string | undefined,
+    @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
     const { language } = publicLanguage(request, reply, campaign.language);
     const t = PAGE_MESSAGES[language];
     const locale = localeFor(language);
+    if (typeof pledgeId === 'string' && donationId === undefined) return this.pledgeThanks(campaign, pledgeId, language, reply);
     // The redirect proves nothing: the status shown is what Stripe's webhooks recorded.
     const donation = typeof donationId === 'string' ? await this.donations.statusForThanks(campaign.id, donationId) : null;
     let message: string = t.unknownGift;
@@ -167,6 +178,24 @@ export class CampaignPagesController {
       languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/thanks${query}${layout.languageSwitch.code}` },
       t, campaign: { title: campaign.title, slug: campaign.slug, text: textLanguage(campaign.language) }, message, state, pending: state === 'pending',
       donationId: donation?.id ?? null,
+    });
+  }
+
+  /** The thank-you page after saving a card for a pledge: what the webhook recorded (the redirect proves nothing). */
+  private async pledgeThanks(campaign: DonationCampaign, pledgeId: string, language: PageLanguage, reply: FastifyReply): Promise<void> {
+    const t = PAGE_MESSAGES[language];
+    const p = PLEDGE_MESSAGES[language];
+    const pledge = await this.pledges.forThanks(campaign.id, pledgeId);
+    const saved = pledge !== null && pledge.state !== 'open' && pledge.state !== 'cancelled';
+    const message = !pledge ? t.unknownGift : saved ? fill(p.thanksPledged, { amount: formatMoney(pledge.amount, pledge.currency, localeFor(language)) }) : p.thanksPending;
+    void reply.status(pledge ? 200 : 404).header('cache-control', 'no-store');
+    const layout = this.view.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`, language, '/thanks');
+    const query = pledge ? `?pledge=${encodeURIComponent(pledge.id)}&lang=` : '?lang=';
+    return reply.view('campaign/thanks.hbs', {
+      ...layout, canonical: null, alternates: [],
+      languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/thanks${query}${layout.languageSwitch.code}` },
+      t, campaign: { title: campaign.title, slug: campaign.slug, text: textLanguage(campaign.language) }, message,
+      state: !pledge ? 'unknown' : saved ? 'pledged' : 'pending', pending: false, donationId: null,
     });
   }
 

@@ -6,6 +6,7 @@ import { OrganizationsModule } from '@ataa/organizations';
 import { TransparencyModule } from '@ataa/transparency';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
+import { PledgePagesController } from '../campaign-pages/pledge-pages.controller.js';
 import { SiteIndexController } from '../site/site-index.controller.js';
 import { CampaignShareController } from '../campaign-pages/campaign-share.controller.js';
 import { EmbedPagesController } from '../campaign-pages/embed-pages.controller.js';
@@ -14,7 +15,7 @@ import { DonationsController } from './donations.controller.js';
 /** Donations API for organizations and the hosted campaign pages (donation form, thank-you page), robots.txt and the sitemap. */
 @Module({
   imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule, CampaignsModule],
-  controllers: [DonationsController, CampaignPagesController, SiteIndexController, CampaignShareController, EmbedPagesController],
+  controllers: [DonationsController, CampaignPagesController, PledgePagesController, SiteIndexController, CampaignShareController, EmbedPagesController],
   providers: [CampaignPageView],
   exports: [CampaignPageView],
 })

@@ -28,10 +28,11 @@ export interface DonationCampaign {
   suspensionReason: string | null;
   /** Origins allowed to frame the campaign's donate widget (canonical, validated on write). */
   embedOrigins: string[];
+  fundingModel: 'flexible' | 'all_or_nothing';
 }
 
 const COLUMNS = `id, organization_id, slug, title, summary, story_html, cover_image_url, currency, goal_amount::text, suggested_amounts::text[] AS suggested,
-  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at, suspension_reason, moderation_version, embed_origins`;
+  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at, suspension_reason, moderation_version, embed_origins, funding_model`;
 
 const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   id: r.id, organizationId: r.organization_id, slug: r.slug, title: r.title, summary: r.summary, storyHtml: r.story_html,
@@ -41,6 +42,7 @@ const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   allowAnonymous: r.allow_anonymous, offerCoverFees: r.offer_cover_fees, language: r.language === 'ar' ? 'ar' : 'en',
   platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at, suspensionReason: r.suspension_reason ?? null,
   embedOrigins: r.embed_origins ?? [],
+  fundingModel: r.funding_model === 'all_or_nothing' ? 'all_or_nothing' : 'flexible',
 });
 
 /** A campaign as the organization's donation pages name it. */

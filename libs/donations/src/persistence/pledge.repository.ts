@@ -242,11 +242,6 @@ export class PledgeRepository {
     return rows.map((r: { campaign_id: string }) => r.campaign_id);
   }
 
-  async fundingModel(campaignId: string): Promise<'flexible' | 'all_or_nothing' | null> {
-    const [row] = await this.dataSource.query(`SELECT funding_model FROM campaigns WHERE id = $1`, [campaignId]);
-    return row?.funding_model ?? null;
-  }
-
   /** For the public page: pledges per state (count and sum). */
   async statesOf(campaignId: string): Promise<{ state: PledgeState; amount: bigint; count: number }[]> {
     const rows = await this.dataSource.query(`SELECT state, sum(amount)::text AS amount, count(*)::int AS n FROM pledges WHERE campaign_id = $1 GROUP BY state`, [campaignId]);

@@ -1,0 +1,46 @@
+/**
+ * The campaign page's words for an all-or-nothing campaign that takes pledges (kept apart from
+ * page-messages.ts: the form's other texts are shared with one-time and recurring gifts).
+ */
+export const PLEDGE_MESSAGES = {
+  en: {
+    note: 'Pledge: you are charged only if the goal is met. Your card is saved now and charged when the campaign ends having reached its goal; otherwise nothing is charged.',
+    submit: 'Continue to save your card',
+    pledged: 'pledged',
+    pledgesOne: 'pledge',
+    pledges: 'pledges',
+    unverified: 'Unverified figure: pledges are not money yet and are not in the public ledger.',
+    collected: 'collected from pledges (in the public ledger)',
+    thanksPending: 'Your card is being saved. You will be charged only if the campaign reaches its goal.',
+    thanksPledged: 'Thank you: your pledge of {amount} is recorded. You will be charged only if the campaign reaches its goal.',
+    completeTitle: 'Complete your pledge',
+    completeLead: 'The campaign reached its goal, but your pledge could not be charged. You can pay it here until {day}.',
+    completeAmount: 'Amount',
+    completeSubmit: 'Continue to payment',
+    completePaid: 'This pledge is paid. Thank you.',
+    completeClosed: 'This pledge can no longer be paid: the grace period is over.',
+    linkInvalid: 'This link is not valid or has expired.',
+    formExpired: 'The form expired; please press the button again.',
+    providerDown: 'The payment page could not be opened; please try again.',
+  },
+  ar: {
+    note: 'تعهّد: لا يُحصّل منك شيء إلا إذا بلغت الحملة هدفها. تُحفظ بطاقتك الآن وتُحصّل عند انتهاء الحملة بعد بلوغ هدفها، وإلا فلا يُحصّل شيء.',
+    submit: 'المتابعة لحفظ البطاقة',
+    pledged: 'متعهَّد به',
+    pledgesOne: 'تعهّد',
+    pledges: 'تعهّدات',
+    unverified: 'رقم غير موثَّق: التعهدات ليست أموالًا بعد وليست في السجل العام.',
+    collected: 'حُصّل من التعهدات (في السجل العام)',
+    thanksPending: 'يجري حفظ بطاقتك. لن يُحصّل منك شيء إلا إذا بلغت الحملة هدفها.',
+    thanksPledged: 'شكرًا لك: سُجّل تعهدك بمبلغ {amount}. لن يُحصّل منك شيء إلا إذا بلغت الحملة هدفها.',
+    completeTitle: 'أكمل تعهدك',
+    completeLead: 'بلغت الحملة هدفها، ولم نتمكن من تحصيل تعهدك. يمكنك دفعه هنا حتى {day}.',
+    completeAmount: 'المبلغ',
+    completeSubmit: 'المتابعة إلى الدفع',
+    completePaid: 'دُفع هذا التعهد. شكرًا لك.',
+    completeClosed: 'لم يعد ممكنًا دفع هذا التعهد: انتهت المهلة.',
+    linkInvalid: 'هذا الرابط غير صالح أو انتهت صلاحيته.',
+    formExpired: 'انتهت صلاحية النموذج؛ يُرجى الضغط على الزر مرة أخرى.',
+    providerDown: 'تعذّر فتح صفحة الدفع؛ يُرجى المحاولة مرة أخرى.',
+  },
+} as const;
