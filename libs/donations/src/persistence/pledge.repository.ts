@@ -91,7 +91,7 @@ export class PledgeRepository {
   }
 
   async forCampaign(campaignId: string): Promise<Pledge[]> {
-    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM pledges WHERE campaign_id = $1 ORDER BY seq`, [campaignId]);
+    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM pledges WHERE campaign_id = $1 ORDER BY pledges.seq`, [campaignId]);
     return rows.map(toPledge);
   }
 
@@ -117,7 +117,7 @@ export class PledgeRepository {
 
   /** Open close-out work, lowest sequence first. */
   async openForCloseOut(campaignId: string, states: readonly PledgeState[], limit: number): Promise<Pledge[]> {
-    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM pledges WHERE campaign_id = $1 AND state = ANY($2::text[]) ORDER BY seq LIMIT $3`, [campaignId, states, limit]);
+    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM pledges WHERE campaign_id = $1 AND state = ANY($2::text[]) ORDER BY pledges.seq LIMIT $3`, [campaignId, states, limit]);
     return rows.map(toPledge);
   }
 
@@ -207,7 +207,7 @@ export class PledgeRepository {
       `SELECT ${COLUMNS} FROM pledges WHERE campaign_id = $1 AND (
           (state IN ('released', 'awaiting_donor') AND donor_notified_at IS NULL)
        OR (state IN ('collected', 'released', 'failed') AND card_detached_at IS NULL AND stripe_payment_method_id IS NOT NULL))
-        ORDER BY seq LIMIT $2`,
+        ORDER BY pledges.seq LIMIT $2`,
       [campaignId, limit],
     );
     return rows.map(toPledge);
