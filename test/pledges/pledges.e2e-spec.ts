@@ -2,7 +2,8 @@ import { INestApplicationContext } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { AppConfig } from '@ataa/config';
-import { CampaignCloseOutService } from '@ataa/donations';
+import { randomUUID } from 'node:crypto';
+import { CampaignCloseOutService, pledgeChargeKey } from '@ataa/donations';
 import { JobProducer, QUEUES } from '@ataa/queue';
 import { createCampaign, createOrganizationWithOwner, SmtpSink, startSmtpSink, startTestWorker } from '@ataa/testing';
 import { donationRow, DonationWorld, drainInbox, eventually, expectLedgerSound, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
@@ -11,7 +12,7 @@ import { donationRow, DonationWorld, drainInbox, eventually, expectLedgerSound, 
  * All-or-nothing pledges through the real path: the campaign page's form saves the card on the
  * sandbox's hosted page (Checkout in setup mode), `setup_intent.succeeded` comes back signed, the
  * worker's close-out charges the pledges off-session in batches of 2 (a worker stopped after the
- * first batch, a new one resuming; the answer to a charge lost three times in a row), failures
+ * first batch, a run killed after Stripe charged, a new worker resuming, an answer lost), failures
  * mail the donor a signed link, the donor pays on it, and a missed goal releases everything with
  * nothing charged.
  */
@@ -111,9 +112,23 @@ describe('all-or-nothing pledges end to end (sandbox, API, worker, SMTP)', () =>
     // The decision counted pledged amounts: 105.00 toward a 100.00 goal.
     expect(progress.body).toMatchObject({ decision: 'keep', reason: 'goal_met' });
 
-    // The answer to the next charge is lost on every try of the client (three): the outcome is
-    // unknown, the pledge stays charging, and the next batch asks again under the same key.
-    for (let i = 0; i < 3; i++) await world.sandbox.control.timeOutNextResponse({ method: 'POST', path: '/v1/payment_intents', delayMs: 50 });
+    // The third pledge as a run killed after Stripe charged leaves it: reserved (charging, its gift
+    // pending) and the PaymentIntent made under the pledge's key, the answer never recorded.
+    const goodPledge = (await pledgeRows(campaign.id)).find((r) => r.id === good)!;
+    const reserved = randomUUID();
+    await world.db.query(
+      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email, anonymous, public_message, locale)
+       SELECT $2, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email, anonymous, public_message, locale FROM pledges WHERE id = $1`,
+      [good, reserved],
+    );
+    await world.db.query(`UPDATE pledges SET state = 'charging', donation_id = $2 WHERE id = $1`, [good, reserved]);
+    const made = await world.sandbox.stripe().paymentIntents.create({
+      amount: 3000, currency: 'usd', customer: goodPledge.stripe_customer_id, payment_method: goodPledge.stripe_payment_method_id, off_session: true, confirm: true,
+      metadata: { donation_id: reserved, pledge_id: good, campaign_id: campaign.id }, transfer_group: campaign.id, description: 'Pledge collected at the campaign\'s close-out',
+    }, { idempotencyKey: pledgeChargeKey(good) });
+    expect(made.status).toBe('succeeded');
+    // And the answer to the resumed run's ask is lost once more (the client retries under the same key).
+    await world.sandbox.control.timeOutNextResponse({ method: 'POST', path: '/v1/payment_intents', delayMs: 50 });
     await startWorker({ CLOSEOUT_SWEEP_INTERVAL_MS: '1000' });
     await waitForPledges(campaign.id, (rows) => rows.find((r) => r.id === good)?.state === 'collected', 'the third pledge collected');
     await settle(world);
@@ -122,9 +137,10 @@ describe('all-or-nothing pledges end to end (sandbox, API, worker, SMTP)', () =>
     const succeeded = (await chargesOf(campaign.id)).filter((c) => c.status === 'succeeded');
     expect(succeeded.map((c) => c.amount)).toEqual([3000]);
     const goodRow = (await pledgeRows(campaign.id)).find((r) => r.id === good)!;
-    // Its first ask went unanswered (counted as an attempt), the next one under the same key was answered with the charge made.
-    expect(goodRow.attempts).toBeGreaterThanOrEqual(1);
-    expect(goodRow.stripe_payment_intent_id).toBe(succeeded[0].payment_intent);
+    // The resumed run was answered with the payment the killed one made: one PaymentIntent, one charge, one gift.
+    expect(goodRow.stripe_payment_intent_id).toBe(made.id);
+    expect(succeeded[0].payment_intent).toBe(made.id);
+    expect(goodRow.donation_id).toBe(reserved);
     expect(await donationRow(world.db, goodRow.donation_id)).toMatchObject({ status: 'succeeded', amount: '3000', stripe_charge_id: succeeded[0].id });
     const ledger = await request(world.apiUrl).get(`/api/v1/public/campaigns/${campaign.slug}/ledger`).query({ kind: 'donation', limit: 50 }).expect(200);
     expect(ledger.body.entries).toHaveLength(1);
