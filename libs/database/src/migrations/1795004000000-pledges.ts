@@ -54,8 +54,11 @@ export class Pledges1795004000000 implements MigrationInterface {
         CHECK ((state IN ('awaiting_donor', 'failed')) = (grace_ends_at IS NOT NULL) OR state = 'collected')
       )`);
     await q.query(`CREATE INDEX pledges_campaign_idx ON pledges (campaign_id, seq)`);
-    await q.query(`CREATE INDEX pledges_open_idx ON pledges (campaign_id, seq) WHERE state IN ('pledged', 'charging')`);
+    await q.query(`CREATE INDEX pledges_open_idx ON pledges (campaign_id, seq) WHERE state IN ('open', 'pledged', 'charging')`);
     await q.query(`CREATE INDEX pledges_waiting_idx ON pledges (grace_ends_at) WHERE state = 'awaiting_donor'`);
+    // The close-out sweep's after-care (every sweep interval): notices not sent, cards not detached.
+    await q.query(`CREATE INDEX pledges_notice_idx ON pledges (campaign_id) WHERE donor_notified_at IS NULL AND state IN ('released', 'awaiting_donor')`);
+    await q.query(`CREATE INDEX pledges_detach_idx ON pledges (campaign_id) WHERE card_detached_at IS NULL AND state IN ('collected', 'released', 'failed')`);
     await q.query(`CREATE INDEX pledges_email_idx ON pledges (lower(donor_email))`);
   }
 
