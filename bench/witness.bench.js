@@ -18,6 +18,7 @@
 // BENCH_WITNESS_REQUESTS (throughput run, default 5000).
 import 'reflect-metadata';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -100,7 +101,10 @@ async function appendCosts(plain, witnessed, campaigns, k) {
       times[name].push(ms(start));
     }
   }
-  return { plain: stats(times.plain), witnessed: stats(times.witnessed) };
+  // Batch i of each setting ran back to back: the median of those pairs' differences is the least
+  // disturbed by the machine's load changing during the run.
+  const paired = percentile(times.witnessed.map((t, i) => t - times.plain[i]), 50);
+  return { plain: stats(times.plain), witnessed: stats(times.witnessed), paired };
 }
 
 /**
@@ -112,6 +116,10 @@ async function appendCosts(plain, witnessed, campaigns, k) {
 function campaignLoad(url, logs, amount, connections) {
   const ready = logs.map((log) => ({ log, next: 0 }));
   let failed = 0;
+  // Timed from the first request built to the last answer read (autocannon's own duration counts whole ticks on short runs).
+  let first = null;
+  let last = null;
+  let answered = 0;
   return autocannon({
     url: `${url}/add-checkpoint`, connections, amount, method: 'POST',
     headers: { 'content-type': 'text/plain; charset=utf-8', accept: 'text/plain, text/x.tlog.size' },
@@ -120,17 +128,20 @@ function campaignLoad(url, logs, amount, connections) {
         const slot = ready.shift();
         if (!slot) throw new Error('no log without a request in flight: more connections than logs');
         context.slot = slot;
+        first ??= process.hrtime.bigint();
         return { ...req, body: slot.log.body(slot.next) };
       },
       onResponse: (status, _body, context) => {
         if (status !== 200) failed++;
+        answered++;
+        last = process.hrtime.bigint();
         context.slot.next++;
         ready.push(context.slot);
       },
     }],
   }).then((result) => {
     if (result.non2xx > 0 || result.errors > 0 || failed > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return { rps: result.requests.total / (result.duration || 1), p99: result.latency.p99, p50: result.latency.p50, requests: result.requests.total };
+    return { rps: answered / (Number(last - first) / 1e9), p99: result.latency.p99, p50: result.latency.p50, requests: result.requests.total };
   });
 }
 
@@ -145,6 +156,19 @@ function loadLogs(count, sizes, signer) {
     const bodies = proofs.map((proof, i) => Buffer.from(domain.addCheckpointBody(i, proof, domain.signCheckpoint({ origin, size: i + 1, rootHash: roots[i + 1] }, signer))));
     return { origin, body: (i) => { if (i >= bodies.length) throw new Error(`load log ${origin}: no body for size ${i + 1}`); return bodies[i]; } };
   });
+}
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A load run with the CPU time the server process spent on it, per request. */
+async function measured(run, pid) {
+  const before = cpuMs(pid);
+  const result = await run();
+  return { ...result, cpuUs: ((cpuMs(pid) - before) * 1000) / result.requests };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,7 +218,7 @@ try {
     appendRows.push(
       `k=${String(k).padEnd(3)} no witnesses configured  ${line(costs.plain)}`,
       `k=${String(k).padEnd(3)} witnesses configured     ${line(costs.witnessed)}`,
-      `k=${String(k).padEnd(3)} difference               mean ${diff('mean') >= 0 ? '+' : ''}${diff('mean').toFixed(2)} ms (${((diff('mean') / costs.plain.mean) * 100).toFixed(1)} %), p50 ${diff('p50') >= 0 ? '+' : ''}${diff('p50').toFixed(2)} ms, per entry ${((diff('mean') / k) * 1000).toFixed(0)} µs`,
+      `k=${String(k).padEnd(3)} difference               mean ${diff('mean') >= 0 ? '+' : ''}${diff('mean').toFixed(2)} ms (${((diff('mean') / costs.plain.mean) * 100).toFixed(1)} %), p50 ${diff('p50') >= 0 ? '+' : ''}${diff('p50').toFixed(2)} ms, median of paired differences ${costs.paired >= 0 ? '+' : ''}${costs.paired.toFixed(2)} ms`,
     );
   }
   report(`Append path: a batch of k entries in one transaction (appendMany), witnesses configured vs not, ${BATCHES} batches each after 20 warm-up, alternating`, appendRows);
@@ -262,8 +286,8 @@ try {
   const perLog = Math.ceil((REQUESTS / LOGS) * 1.5) + 10;
   await campaignLoad(witnessUrl, loadLogs(LOGS, 20, loadSigner), Math.min(1000, LOGS * 10), CONNECTIONS); // warm-up, logs of its own
   const logs = loadLogs(LOGS, perLog, loadSigner);
-  const many = await campaignLoad(witnessUrl, logs, REQUESTS, CONNECTIONS);
-  const manyBare = await campaignLoad(bareUrl, logs, REQUESTS, CONNECTIONS);
+  const many = await measured(() => campaignLoad(witnessUrl, logs, REQUESTS, CONNECTIONS), children[0].child.pid);
+  const manyBare = await measured(() => campaignLoad(bareUrl, logs, REQUESTS, CONNECTIONS), bare.child.pid);
   const single = loadLogs(1, 500, loadSigner);
   const alone = await campaignLoad(witnessUrl, single, 500, 1);
   const aloneBare = await campaignLoad(bareUrl, single, 500, 1);
@@ -275,11 +299,13 @@ try {
   } finally {
     await cosigned.end();
   }
-  const bodyBytes = logs[0].body(perLog - 1).length;
+  const sample = logs[0].body(perLog - 1).toString();
+  const proofLines = sample.slice(0, sample.indexOf('\n\n')).split('\n').length - 1;
   report(`Witness throughput: POST /add-checkpoint to one witness (pool of 5 connections to its database), ${fmt(REQUESTS)} requests; bare Node answering the same bytes`, [
     `${LOGS} logs at once, ${CONNECTIONS} connections   witness ${fmt(many.rps).padStart(6)} req/s (p50 ${many.p50} ms, p99 ${many.p99} ms) | bare node ${fmt(manyBare.rps).padStart(6)} req/s (p99 ${manyBare.p99} ms) | ratio ${(many.rps / manyBare.rps).toFixed(2)}x`,
+    `${' '.repeat(38)}  CPU per request: witness process ${fmt(many.cpuUs)} µs, bare node ${fmt(manyBare.cpuUs)} µs (PostgreSQL's share not counted)`,
     `one log, successive sizes, 1 connection  witness ${fmt(alone.rps).padStart(6)} req/s (p50 ${alone.p50} ms, p99 ${alone.p99} ms) | bare node ${fmt(aloneBare.rps).padStart(6)} req/s (p99 ${aloneBare.p99} ms) | ratio ${(alone.rps / aloneBare.rps).toFixed(2)}x`,
-    `bodies ~${bodyBytes} bytes (old size, ~${Math.ceil(Math.log2(perLog))} proof hashes, checkpoint signed by the log), answer ${Buffer.byteLength(bareAnswer)} bytes (one cosignature line)`,
+    `bodies up to ${Buffer.byteLength(sample)} bytes (old size, up to ${proofLines} proof hashes, the checkpoint signed by the log key), answer ${Buffer.byteLength(bareAnswer)} bytes (one cosignature line)`,
   ]);
 } finally {
   await client?.end();
