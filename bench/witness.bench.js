@@ -331,7 +331,7 @@ try {
     `${LOGS} logs at once, ${CONNECTIONS} connections   witness ${fmt(many.rps).padStart(6)} req/s (p50 ${many.p50} ms, p99 ${many.p99} ms) | bare node ${fmt(manyBare.rps).padStart(6)} req/s (p99 ${manyBare.p99} ms) | ratio ${(many.rps / manyBare.rps).toFixed(2)}x`,
     `${' '.repeat(38)}  CPU per request: witness process ${fmt(many.cpuUs)} µs, bare node ${fmt(manyBare.cpuUs)} µs (PostgreSQL's share not counted)`,
     `one log, successive sizes, 1 connection  witness ${fmt(alone.rps).padStart(6)} req/s (p50 ${alone.p50} ms, p99 ${alone.p99} ms) | bare node ${fmt(aloneBare.rps).padStart(6)} req/s (p99 ${aloneBare.p99} ms) | ratio ${(alone.rps / aloneBare.rps).toFixed(2)}x`,
-    `bodies up to ${Buffer.byteLength(sample)} bytes (old size, up to ${proofLines} proof hashes, the checkpoint signed by the log key), answer ${Buffer.byteLength(bareAnswer)} bytes (one cosignature line)`,
+    `a body of the ${LOGS}-log run at its last size: ${Buffer.byteLength(sample)} bytes (old size, ${proofLines} proof hashes, the checkpoint signed by the log key), answer ${Buffer.byteLength(bareAnswer)} bytes (one cosignature line)`,
   ]);
 } finally {
   await client?.end();
