@@ -4,7 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
-import { COMMITTED_LEAF_VERSION, EntryRedactions, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { COMMITTED_LEAF_VERSION, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /** What the public pages need to know about a campaign (never a draft). */
 export interface PublicCampaign {
@@ -152,6 +152,8 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
       message: row.public_message,
       messageSalt: row.message_salt,
       redacted: row.redactions,
+      // Offline gifts and their voids say who vouches for them (not a leaf field: the kind is).
+      ...(isOfflineKind(row.kind) ? { recordedBy: 'organization' as const, notice: OFFLINE_NOTICE } : {}),
       leafHash: row.leaf_hash,
     };
   }
