@@ -252,6 +252,9 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   if (difference) fail(`the report does not match the entries: ${difference}`);
   say('report totals recomputed from the entries match');
   if (redactions.length > 0) say(`${redactions.length} personal field(s) redacted; every other commitment opens`);
+  if (report.offline.recorded.count > 0) {
+    say(`${report.offline.recorded.count} offline gift(s), ${report.offline.voided.count} voided, net ${report.offline.net}: recorded by the organization, not verified by the payment processor`);
+  }
 
   return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report, redactions };
 }

@@ -12,6 +12,8 @@ import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { PendingFeesService } from './pending-fees.service.js';
 import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
+import { OfflineGiftsService } from './offline-gifts.service.js';
+import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
 import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
 
@@ -26,10 +28,10 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService,
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository,
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
   ],
-  exports: [CampaignReader, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(
