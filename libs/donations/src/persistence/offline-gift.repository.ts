@@ -118,6 +118,15 @@ export class OfflineGiftRepository {
     return r ? toGift(r) : null;
   }
 
+  /** What the receipt names besides the gift: the organization and campaign. */
+  async receiptContext(giftId: string): Promise<{ organizationName: string; campaignTitle: string; campaignSlug: string } | null> {
+    const [r] = await this.dataSource.query(
+      `SELECT o.name AS organization_name, c.title, c.slug FROM offline_gifts g JOIN campaigns c ON c.id = g.campaign_id JOIN organizations o ON o.id = g.organization_id WHERE g.id = $1`,
+      [giftId],
+    );
+    return r ? { organizationName: r.organization_name, campaignTitle: r.title, campaignSlug: r.slug } : null;
+  }
+
   async markVoided(manager: EntityManager, giftId: string, v: { voidedBy: string; reason: string; entryId: string; publicIndex: number | null }): Promise<void> {
     await manager.query(
       `UPDATE offline_gifts SET voided_at = now(), voided_by = $2, void_reason = $3, void_entry_id = $4, void_public_index = $5 WHERE id = $1 AND voided_at IS NULL`,
