@@ -10,7 +10,7 @@ export type { PublicCampaign, StoredEntry } from './persistence/public-ledger.re
 export {
   ANONYMOUS, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, personalCommitment, checkPersonalFields, type ServedEntry, type EntryRedactions, type FieldRedaction, type PersonalField, type PersonalFieldCheck, type EntryPrivacyCheck,
   PUBLIC_ENTRY_KINDS, MONEY_ENTRY_KINDS, KIND_SIGN, TERM_FIELDS, describeTermChange, isTermChangeList, type TermChange, type TermField, createDonorCommitment, donorCommitment, verifyDonorCommitment,
-  OFFLINE_ENTRY_KINDS, OFFLINE_GIFT_METHODS, OFFLINE_NOTICE, isOfflineKind, offlineVoidPurpose, parseOfflineVoidPurpose, type OfflineGiftMethod,
+  reportFromEntries, OFFLINE_ENTRY_KINDS, OFFLINE_GIFT_METHODS, OFFLINE_NOTICE, isOfflineKind, offlineVoidPurpose, parseOfflineVoidPurpose, type OfflineGiftMethod,
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
   parseTilePath, tilePath, TILE_WIDTH, type Tile, type BundleRef,
   type PublicEntryKind, type PublicLeaf, type CampaignReport, type FeeExchange, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
