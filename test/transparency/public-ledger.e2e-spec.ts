@@ -314,7 +314,7 @@ describe('public ledger over HTTP and the independent verifier', () => {
     const csv = await http().get('/c/erasure-e2e/ledger.csv').expect(200);
     const page = await http().get('/c/erasure-e2e/ledger').expect(200);
     for (const text of [JSON.stringify(after), csv.text, page.text]) expect(text).not.toMatch(/Huda|Warm wishes|Nadia|Old words|my-shop/);
-    expect(csv.text.trim().split('\n')[3]).toMatch(/,3,[0-9a-f]{64},,[0-9a-f]{64},,donor:erased;message:erased$/);
+    expect(csv.text.trim().split('\n')[3]).toMatch(/,3,[0-9a-f]{64},,[0-9a-f]{64},,donor:erased;message:erased,$/);
     expect(page.text).toContain('Hidden by moderation: Advertising');
     expect(page.text).toContain('Removed at the donor’s request');
 
