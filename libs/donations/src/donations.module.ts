@@ -1,6 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { LedgerModule } from '@ataa/ledger';
-import { NotificationsModule, RECEIPT_DATA_SOURCE } from '@ataa/notifications';
+import { NotificationsModule, OFFLINE_RECEIPT_SENDER, RECEIPT_DATA_SOURCE } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
 import { TransparencyModule } from '@ataa/transparency';
@@ -12,6 +12,9 @@ import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { PendingFeesService } from './pending-fees.service.js';
 import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
+import { OfflineGiftsService } from './offline-gifts.service.js';
+import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
+import { OfflineReceiptMailer } from './offline-receipt.sender.js';
 import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
 
@@ -26,10 +29,11 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService,
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer,
+    { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
   ],
-  exports: [CampaignReader, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(
