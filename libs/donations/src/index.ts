@@ -34,3 +34,10 @@ export {
   type PledgeState, type PledgeItem, type PledgeAction, type PledgeOutcome, type ChargeAnswer, type ChargePlan, type PledgeFigures,
 } from './domain/pledges.js';
 export { renderPledgeMail, type PledgeMailKind, type PledgeMail } from './domain/pledge-mail.js';
+export { OfflineGiftsService, OFFLINE_GIFT_ROLES, type OfflineGiftInput } from './offline-gifts.service.js';
+export { type OfflineGift, type OfflineGiftCampaign } from './persistence/offline-gift.repository.js';
+export {
+  checkOfflineGift, planOfflineGift, planOfflineGiftVoid, offlineGiftAmount, offlineGiftDate, offlineVoidReason, MAXIMUM_OFFLINE_GIFT, OFFLINE_VOID_REASON_MAX, OFFLINE_REFERENCE_MAX,
+  OFFLINE_GIFT_METHODS, type OfflineGiftFacts, type CheckedOfflineGift, type RecordedOfflineGift, type OfflineGiftMethod,
+} from './domain/offline-gifts.js';
+export { CreateOfflineGiftDto, VoidOfflineGiftDto, OfflineGiftDto, OfflineGiftListDto, toOfflineGiftDto } from './dto/offline-gift.dto.js';
