@@ -1,8 +1,10 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { LedgerModule } from '@ataa/ledger';
-import { NotificationsModule, RECEIPT_DATA_SOURCE } from '@ataa/notifications';
+import { NotificationsModule, RECEIPT_DATA_SOURCE, RECURRING_NOTICE_SENDER } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
+import { RecurringGiftsRegistry } from '@ataa/privacy';
 import { TransparencyModule } from '@ataa/transparency';
 import { CheckoutService } from './checkout.service.js';
 import { DonationReceiptDataSource } from './donation-receipt-data.source.js';
@@ -14,6 +16,8 @@ import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
 import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
+import { RecurringGiftsRepository } from './persistence/recurring-gifts.repository.js';
+import { RECURRING_EVENT_TYPES, RecurringGiftsService } from './recurring-gifts.service.js';
 
 /** Stripe event types that can change a gift. */
 export const DONATION_EVENT_TYPES = [
@@ -28,13 +32,16 @@ export const DONATION_EVENT_TYPES = [
   providers: [
     CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService,
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
+    RecurringGiftsRepository, RecurringGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
   ],
-  exports: [CampaignReader, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(
     private readonly dispatcher: StripeEventDispatcher,
     private readonly sync: DonationSyncService,
+    private readonly recurring: RecurringGiftsService,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
@@ -46,5 +53,16 @@ export class DonationsModule implements OnModuleInit {
       handle: (manager, events) => this.sync.settleEvents(manager, events),
       single: (event) => this.sync.handleEvent(event),
     });
+    // Recurring gifts: subscription and invoice events are read fresh from Stripe one at a time; a
+    // paid invoice's gift then settles through the same planner and writer as a one-time gift.
+    this.dispatcher.register(RECURRING_EVENT_TYPES, (event) => this.recurring.handleEvent(event));
+    // The erasure's first step cancels the donor's recurring gifts (libs/privacy), where that lib is in the app.
+    let registry: RecurringGiftsRegistry | null = null;
+    try {
+      registry = this.moduleRef.get(RecurringGiftsRegistry, { strict: false });
+    } catch {
+      registry = null;
+    }
+    registry?.register(this.recurring);
   }
 }

@@ -26,3 +26,11 @@ export {
   type BalanceTransactionFact, type DonationChange, type IdSource,
 } from './domain/settlement.js';
 export { routeEvent, EVENT_PLANNED_TYPES, type EventRoute, type EventLinks } from './domain/event-facts.js';
+export { RecurringGiftsService, RECURRING_EVENT_TYPES, type RecurringCheckoutInput } from './recurring-gifts.service.js';
+export { type RecurringGift } from './persistence/recurring-gifts.repository.js';
+export {
+  recurringTerms, intervalOf, nextRecurringStatus, isFinal as isRecurringFinal, assertLive as assertRecurringLive, reachedLastPayment, stoppedStatus,
+  GIFT_FREQUENCIES, RECURRING_INTERVALS, RECURRING_STATUSES, MAX_PAYMENTS, type GiftFrequency, type RecurringInterval, type RecurringStatus, type RecurringEndReason, type RecurringTerms,
+} from './domain/recurring-gift.js';
+export { signRecurringLink, verifyRecurringLink, RECURRING_LINK_PURPOSES, type RecurringLinkPurpose } from './domain/recurring-links.js';
+export { renderRecurringNotice } from './domain/recurring-notice-mail.js';
