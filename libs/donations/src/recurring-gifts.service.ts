@@ -329,6 +329,12 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     return ids.length;
   }
 
+  /** The thank-you page's view of a series of this campaign (null: not this campaign's, or no such series). */
+  async statusForThanks(campaignId: string, id: string): Promise<RecurringGift | null> {
+    const gift = await this.repository.find(id);
+    return gift && gift.campaignId === campaignId ? gift : null;
+  }
+
   listForEmail(email: string) {
     return this.repository.listForEmail(email);
   }
