@@ -14,6 +14,7 @@ import {
   closeOutStatus, CloseOutItemStatus, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems, tallyItems,
 } from './domain/closeout.js';
 import { DonationSyncService } from './donation-sync.service.js';
+import { RecurringGiftsService } from './recurring-gifts.service.js';
 import { CloseOutAttention, CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
 import { DonationRefund } from './persistence/donation.row.js';
 import { RefundsService } from './refunds.service.js';
@@ -68,6 +69,7 @@ export class CampaignCloseOutService {
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly producer: JobProducer,
     metrics: MetricsService,
+    private readonly recurring: RecurringGiftsService,
   ) {
     this.giftsClosed = metrics.counter('ataa_closeout_gifts_total', 'Gifts handled by campaign close-outs, by outcome (refunded, failed, skipped)', ['outcome']);
   }
@@ -159,7 +161,10 @@ export class CampaignCloseOutService {
     let progress = await this.start(campaignId);
     // Ended means no more gifts, whatever the funding model: Checkout sessions still open are expired.
     await this.expireOpenSessions(campaignId, batchSize);
-    if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: 0, more: false };
+    // Ended or cancelled: its recurring gifts stop (Stripe subscriptions cancelled, donors told), in
+    // batches of `batchSize` per run until none is live (a failure is retried by the next run).
+    const stopping = await this.recurring.stopForClosedCampaigns(campaignId, batchSize);
+    if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: 0, more: stopping >= batchSize };
 
     await this.planNewGifts(campaignId);
     const open = await this.closeouts.openItems(campaignId, batchSize);
@@ -173,7 +178,7 @@ export class CampaignCloseOutService {
     if (progress.status === 'done' && batch.length > 0) {
       this.logger.log(`campaign ${campaignId} closed out: ${progress.refunded} refunded, ${progress.failed} failed, ${progress.skipped} skipped of ${progress.total}`);
     }
-    return { outcome: 'ran', progress, processed: batch.length, more: progress.status !== 'done' };
+    return { outcome: 'ran', progress, processed: batch.length, more: progress.status !== 'done' || stopping >= batchSize };
   }
 
   /** The close-out row, created once with the decision taken from the ledger's totals at that moment. */
