@@ -121,7 +121,7 @@ describe('a monthly gift over a year (sandbox test clock, API, worker, SMTP)', (
     // 12 receipts over SMTP, one per gift, each with the series' one-click cancel link.
     const receipts = await eventually(async () => (receiptsTo(email).length >= 12 ? receiptsTo(email) : false), '12 receipts', 60_000);
     expect(receipts).toHaveLength(12);
-    const [{ n: receiptRows }] = await world.db.query(`SELECT count(*)::int AS n FROM receipts WHERE donation_id = ANY($1::uuid[]) AND kind = 'donation_receipt'`, [gifts.map((g: any) => g.id)]);
+    const [{ n: receiptRows }] = await world.db.query(`SELECT count(*)::int AS n FROM receipts WHERE donation_id::text = ANY($1::text[]) AND kind = 'donation_receipt'`, [gifts.map((g: any) => g.id)]);
     expect(receiptRows).toBe(12);
     const link = /\/recurring\/cancel\?token=[^\s"<>]+/.exec(receipts[11].parsed.text ?? '')?.[0];
     expect(link).toBeDefined();
