@@ -53,6 +53,11 @@ describe('Stripe sandbox: subscription and setup checkout pages, billing portal'
       const done = await stripe.checkout.sessions.retrieve(session.id);
       expect(done.subscription).toMatch(/^sub_/);
 
+      const invoice = await stripe.invoices.retrieve(done.invoice as string);
+      await page.goto(invoice.hosted_invoice_url!);
+      expect(await page.textContent('h1')).toBe(`Invoice ${invoice.number}`);
+      expect(await axeViolations(page)).toEqual([]);
+
       const portal = await stripe.billingPortal.sessions.create({ customer: done.customer as string, return_url: `${siteUrl}/me` });
       await page.goto(portal.url);
       expect(await page.textContent(`[data-subscription="${done.subscription}"] h2`)).toBe('25.00 USD / month');

@@ -335,6 +335,9 @@ describe('Stripe sandbox: billing (customers, subscriptions, invoices, test cloc
     expect(await stripe.subscriptions.retrieve(sub.id)).toMatchObject({ status: 'past_due' });
     const invoice = (await stripe.invoices.list({ subscription: sub.id, status: 'open' })).data[0];
     expect(invoice).toMatchObject({ attempt_count: 1, next_payment_attempt: renewal + 3 * DAY, amount_remaining: 2_000 });
+    const hosted = await fetch(invoice.hosted_invoice_url!);
+    expect(hosted.status).toBe(200);
+    expect(await hosted.text()).toContain('20.00 USD · due (the card is tried again automatically)');
     await advance(clock.id, renewal + 3 * DAY);
     expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({ attempt_count: 2, next_payment_attempt: renewal + 8 * DAY });
     await advance(clock.id, renewal + 8 * DAY);
@@ -466,6 +469,18 @@ describe('Stripe sandbox: billing (customers, subscriptions, invoices, test cloc
     expect(await stripe.subscriptions.retrieve(ending.id)).toMatchObject({ status: 'canceled', ended_at: cancelAt });
     expect((await stripe.invoices.list({ subscription: ending.id })).data.map((i) => i.billing_reason)).toEqual(['subscription_cycle', 'subscription_create']);
     expect((await stripe.invoices.list({ subscription: paused.id })).data.map((i) => i.status)).toEqual(['paid', 'void', 'paid']);
+  });
+
+  it('charges a pledge once when the off-session payment\'s answer is lost: the client retries under its key and gets the saved PaymentIntent', async () => {
+    const customer = await stripe.customers.create({ email: 'lost@example.com', payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const card = customer.invoice_settings.default_payment_method as string;
+    await sandbox.control.timeOutNextResponse({ method: 'POST', path: '/v1/payment_intents' });
+    // stripe-node retries the dropped request itself (maxNetworkRetries) with the same Idempotency-Key.
+    const pi = await stripe.paymentIntents.create({ amount: 4_000, currency: 'usd', customer: customer.id, payment_method: card, off_session: true, confirm: true }, { idempotencyKey: 'pledge-lost-1' });
+    expect(pi.status).toBe('succeeded');
+    expect(pi.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect((await stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.customer === customer.id)).toHaveLength(1);
+    expect((await stripe.charges.list({ limit: 100 })).data.filter((c) => c.customer === customer.id).map((c) => c.amount)).toEqual([4_000]);
   });
 
   it('replays a subscription create under the same idempotency key (one subscription, one charge)', async () => {

@@ -181,6 +181,15 @@ export function registerPages(app: FastifyInstance, engine: SandboxEngine): void
     return page(reply, 200, 'Receipt', message({ heading: `Receipt ${charge.id}`, text: `${amountText(charge.amount, charge.currency)} · ${charge.status}${charge.amount_refunded ? ` · refunded ${amountText(charge.amount_refunded, charge.currency)}` : ''}` }));
   });
 
+  // An invoice's hosted_invoice_url: what it is for and whether it is paid (read-only; the billing portal updates the card).
+  app.get('/c/invoices/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    engine.tick();
+    const invoice = store.getOf('invoice', req.params.id);
+    if (!invoice || invoice.status === 'draft') return page(reply, 404, 'Not found', message({ heading: 'Invoice not found', text: '' }));
+    const status = invoice.status === 'paid' ? 'paid' : invoice.status === 'open' ? `due${invoice.next_payment_attempt ? ' (the card is tried again automatically)' : ''}` : invoice.status;
+    return page(reply, 200, 'Invoice', message({ heading: `Invoice ${invoice.number}`, text: `${amountText(invoice.amount_due, invoice.currency)} · ${status}` }));
+  });
+
   app.get('/c/connect/:token', async (req: FastifyRequest<{ Params: { token: string } }>, reply) => {
     engine.tick();
     const link = engine.accountLink(req.params.token);
