@@ -158,6 +158,31 @@ describe('a monthly gift over a year (sandbox test clock, API, worker, SMTP)', (
     expect(await auditLedger(world.db.manager)).toEqual([]);
   });
 
+  it('a campaign that the organization ends stops its recurring gifts and tells the donors', async () => {
+    const closing = await createCampaign(world.api, org, { title: 'Winter coats', currency: 'usd' });
+    const email = 'hadi@example.org';
+    const res = await submitDonationForm(world, closing.slug, { amount: 'other', customAmount: '15', frequency: 'weekly', donorEmail: email });
+    expect(res.status).toBe(303);
+    const [series] = await world.db.query(`SELECT id, stripe_checkout_session_id FROM recurring_gifts WHERE donor_email = $1`, [email]);
+    expect((await world.sandbox.control.paySession(series.stripe_checkout_session_id)).ok).toBe(true);
+    await settle(world);
+    const live = await seriesRow(series.id);
+    expect(live.status).toBe('active');
+
+    await request(world.apiUrl).post(`/api/v1/orgs/${org.orgId}/campaigns/${closing.id}/end`).set('authorization', `Bearer ${org.ownerToken}`).send({}).expect(200);
+    const stopped = await eventually(async () => {
+      const row = await seriesRow(series.id);
+      return row.status === 'cancelled' ? row : false;
+    }, 'the series stopped by the close-out', 60_000);
+    expect(stopped.end_reason).toBe('campaign_closed');
+    expect((await stripe.subscriptions.retrieve(live.stripe_subscription_id)).status).toBe('canceled');
+    await settle(world);
+    const notice = await eventually(async () => mailsTo(email).find((m) => m.parsed.subject === 'Your recurring gift has stopped') ?? false, 'the stopped notice');
+    expect(notice.parsed.text).toContain('the campaign has closed');
+    // The one gift made stays, once.
+    expect(await giftsOf(series.id)).toHaveLength(1);
+  });
+
   it('a cancel link works only for its own series, and a forged one is refused', async () => {
     const forged = await request(world.apiUrl).get('/recurring/cancel?token=l1.eyJwIjoicmVjdXJyaW5nLWNhbmNlbCJ9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').expect(404);
     expect(forged.text).toContain('This link does not work');
