@@ -2,6 +2,8 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import type Stripe from 'stripe';
 import { auditLedger, LedgerService } from '@ataa/ledger';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DonorPageService } from '@ataa/donors';
 import { createCampaign, createOrganizationWithOwner, SmtpSink, startSmtpSink } from '@ataa/testing';
 import { DonationWorld, drainInbox, eventually, settle, startDonationWorld, submitDonationForm } from './donation-test-kit.js';
 
@@ -31,6 +33,7 @@ describe('a monthly gift over a year (sandbox test clock, API, worker, SMTP)', (
     await settle(world);
   }
 
+  const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
   const seriesRow = async (id: string) => (await world.db.query(`SELECT * FROM recurring_gifts WHERE id = $1`, [id]))[0];
   const giftsOf = (id: string) => world.db.query(`SELECT * FROM donations WHERE recurring_gift_id = $1 ORDER BY settled_at, id`, [id]);
 
@@ -181,6 +184,60 @@ describe('a monthly gift over a year (sandbox test clock, API, worker, SMTP)', (
     expect(notice.parsed.text).toContain('the campaign has closed');
     // The one gift made stays, once.
     expect(await giftsOf(series.id)).toHaveLength(1);
+  });
+
+  it('on the donor page, a donor pauses, resumes, changes the amount of and cancels their own series only', async () => {
+    const email = 'rana@example.org';
+    const res = await submitDonationForm(world, campaign.slug, { amount: 'other', customAmount: '8', frequency: 'monthly', donorEmail: email });
+    expect(res.status).toBe(303);
+    const [series] = await world.db.query(`SELECT id, stripe_checkout_session_id FROM recurring_gifts WHERE donor_email = $1`, [email]);
+    expect((await world.sandbox.control.paySession(series.stripe_checkout_session_id)).ok).toBe(true);
+    await settle(world);
+    const subscriptionId = (await seriesRow(series.id)).stripe_subscription_id;
+
+    // Signed in as this donor (a sign-in link made as the service makes them; the e-mail path is tested in test/donors).
+    const id = randomUUID();
+    const nonce = randomBytes(16).toString('hex');
+    const requestedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const expiresAt = new Date(requestedAt.getTime() + 900_000);
+    await world.db.query(`INSERT INTO donor_sign_in_links (id, email, language, nonce, requested_at, expires_at) VALUES ($1, $2, 'en', $3, $4, $5)`, [id, email, nonce, requestedAt, expiresAt]);
+    const agent = request.agent(world.apiUrl);
+    const confirm = await agent.get(`/donor/sign-in?token=${encodeURIComponent(world.api.get(DonorPageService).linkToken({ id, nonce, expiresAt }))}`).expect(200);
+    await agent.post('/donor/sign-in').type('form').send({ _csrf: csrfOf(confirm.text), token: world.api.get(DonorPageService).linkToken({ id, nonce, expiresAt }) }).expect(303);
+    let page = await agent.get('/donor').expect(200);
+    expect(page.text).toContain(`data-recurring-gift="${series.id}" data-status="active"`);
+    const act = async (action: string, fields: Record<string, string> = {}) => {
+      const res = await agent.post(`/donor/recurring/${series.id}/${action}`).type('form').send({ _csrf: csrfOf(page.text), lang: 'en', ...fields });
+      page = res.status === 200 ? res : page;
+      return res;
+    };
+
+    expect((await act('pause')).text).toContain('The recurring gift is paused.');
+    expect((await stripe.subscriptions.retrieve(subscriptionId)).pause_collection).toMatchObject({ behavior: 'void' });
+    expect(await seriesRow(series.id)).toMatchObject({ status: 'paused' });
+    await act('resume').then((r) => expect(r.status).toBe(200));
+    expect((await stripe.subscriptions.retrieve(subscriptionId)).pause_collection).toBeNull();
+    expect(await seriesRow(series.id)).toMatchObject({ status: 'active' });
+
+    // A new amount below the minimum is refused (nothing changes); a valid one applies from the next payment.
+    const small = await act('amount', { amount: '0.10' });
+    expect(small.status).toBe(400);
+    expect(small.text).toContain('The amount is below the minimum of 0.50.');
+    expect((await act('amount', { amount: '9.50' })).text).toContain('The amount is changed from the next payment.');
+    expect((await stripe.subscriptions.retrieve(subscriptionId)).items.data[0].price.unit_amount).toBe(950);
+    expect(await seriesRow(series.id)).toMatchObject({ amount: '950' });
+
+    // Another donor's series is not found from this session (as an unknown one).
+    expect((await submitDonationForm(world, campaign.slug, { amount: 'other', customAmount: '8', frequency: 'monthly', donorEmail: 'someone-else@example.org' })).status).toBe(303);
+    const [other] = await world.db.query(`SELECT id FROM recurring_gifts WHERE donor_email = 'someone-else@example.org'`);
+    await agent.post(`/donor/recurring/${other.id}/cancel`).type('form').send({ _csrf: csrfOf(page.text), lang: 'en' }).expect(404);
+
+    expect((await act('cancel')).text).toContain('The recurring gift is cancelled.');
+    expect((await stripe.subscriptions.retrieve(subscriptionId)).status).toBe('canceled');
+    expect(await seriesRow(series.id)).toMatchObject({ status: 'cancelled', end_reason: 'donor' });
+    const again = await act('pause');
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('This recurring gift has already stopped.');
   });
 
   it('a cancel link works only for its own series, and a forged one is refused', async () => {
