@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { DomainError } from '@ataa/common';
@@ -11,6 +11,7 @@ import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
+import { sendProblem } from '../http/send-problem.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -259,4 +260,28 @@ export class PublicLedgerHttp {
     }
     void reply.header('content-type', answer.contentType).send(answer.body);
   }
+}
+
+/**
+ * The log as C2SP tlog-tiles below the prefix `/c/<slug>/`: hash tiles `tile/<L>/<N>[.p/<W>]` and
+ * entry bundles `tile/entries/<N>[.p/<W>]` (the checkpoint is the pages' `/c/<slug>/checkpoint`).
+ * A plain Fastify route, not a Nest controller: a mirror fetches tiles by the thousand and each is
+ * bytes from memory, so Nest's per-request pipeline (router adapter, guards, pipes, interceptors,
+ * filter) would be most of its cost. The global hooks (security headers, request id, CORS, metrics,
+ * compression) still run; errors leave as the same problem documents.
+ */
+export function registerTileRoute(fastify: FastifyInstance, http: PublicLedgerHttp): void {
+  fastify.get('/c/:slug/tile/*', async (request: FastifyRequest, reply: FastifyReply) => {
+    const { slug } = request.params as { slug: string };
+    const url = request.url;
+    const query = url.indexOf('?');
+    const pathname = query < 0 ? url : url.slice(0, query);
+    const prefix = `/c/${slug}/tile/`;
+    try {
+      await http.tile(slug, pathname.startsWith(prefix) ? pathname.slice(prefix.length) : '', request, reply);
+    } catch (error) {
+      sendProblem(error, request, reply);
+    }
+    return reply;
+  });
 }
