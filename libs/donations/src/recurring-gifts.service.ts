@@ -344,7 +344,8 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     const gift = await this.repository.find(message.aggregateId);
     if (!gift) return this.mail.skip(message.outboxId, 'no such recurring gift');
     const event = message.payload.event === 'payment_failed' ? 'payment_failed' : 'stopped';
-    if (event === 'payment_failed' && isFinal(gift.status)) return this.mail.skip(message.outboxId, 'the recurring gift has stopped');
+    // A failed payment already made good (a retry or the donor paid), or a series that stopped: no card link to send.
+    if (event === 'payment_failed' && gift.status !== 'past_due') return this.mail.skip(message.outboxId, `the recurring gift is ${gift.status}`);
     const campaign = await this.campaigns.findById(gift.campaignId);
     const mail = renderRecurringNotice({
       language: gift.locale, event, campaignTitle: campaign?.title ?? '', amount: formatMoney(gift.amount, gift.currency, localeFor(gift.locale)),
