@@ -175,6 +175,6 @@ describe('CSV export through COPY', () => {
     expect(full.status).toBe(200);
     const lines = full.body.toString('utf8').split('\n');
     expect(lines).toHaveLength(size + 2);
-    expect(lines[size]).toMatch(new RegExp(`^${size - 1},2026-01-01T16:39:59\\.000Z,donation,1000,10\\.00,usd,Donor ${size - 1},,[0-9a-f]{320},,${size * 1000},[0-9a-f]{64},,1,,,,,$`));
+    expect(lines[size]).toMatch(new RegExp(`^${size - 1},2026-01-01T16:39:59\\.000Z,donation,1000,10\\.00,usd,Donor ${size - 1},,[0-9a-f]{320},,${size * 1000},[0-9a-f]{64},,1,,,,,,$`));
   });
 });

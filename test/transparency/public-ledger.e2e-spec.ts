@@ -197,7 +197,7 @@ describe('public ledger over HTTP and the independent verifier', () => {
     expect([csv.headers['transfer-encoding'], csv.headers['content-length']]).toEqual(['chunked', undefined]);
     const lines = csv.text.trim().split('\n');
     expect(lines).toHaveLength(12);
-    expect(lines[0]).toBe('index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms,v,donor_hash,donor_salt,message_hash,message_salt,redacted');
+    expect(lines[0]).toBe('index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms,v,donor_hash,donor_salt,message_hash,message_salt,redacted,recorded_by');
     expect(lines[10]).toContain(',payout,-8000,-80.00,usd,,,,Blankets and heaters,');
 
     const page = await http().get('/c/winter-relief/ledger').expect(200);
@@ -314,7 +314,7 @@ describe('public ledger over HTTP and the independent verifier', () => {
     const csv = await http().get('/c/erasure-e2e/ledger.csv').expect(200);
     const page = await http().get('/c/erasure-e2e/ledger').expect(200);
     for (const text of [JSON.stringify(after), csv.text, page.text]) expect(text).not.toMatch(/Huda|Warm wishes|Nadia|Old words|my-shop/);
-    expect(csv.text.trim().split('\n')[3]).toMatch(/,3,[0-9a-f]{64},,[0-9a-f]{64},,donor:erased;message:erased$/);
+    expect(csv.text.trim().split('\n')[3]).toMatch(/,3,[0-9a-f]{64},,[0-9a-f]{64},,donor:erased;message:erased,$/);
     expect(page.text).toContain('Hidden by moderation: Advertising');
     expect(page.text).toContain('Removed at the donor’s request');
 

@@ -2,7 +2,7 @@
 // on the pure transparency domain (deep relative import on purpose: no Nest, no database driver), so
 // it can be copied out and run by anyone with Node.
 import {
-  appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint,
+  appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint, isOfflineKind, OFFLINE_GIFT_METHODS, parseOfflineVoidPurpose,
   TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
   merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf,
 } from '../../../libs/transparency/src/domain/index.js';
@@ -85,6 +85,31 @@ export interface EntryCheckState {
   campaignId: string;
   currency: string | null;
   balance: bigint;
+  /** Offline gifts seen so far (index → amount) and those already voided; created on the first one. */
+  offline?: { gifts: Map<number, string>; voided: Set<number> };
+}
+
+/**
+ * Offline gifts (recorded by the organization, not verified by the payment processor): a gift's
+ * purpose is its method; a void names an earlier offline gift of this log, not voided before, and
+ * reverses exactly its amount.
+ */
+function checkOfflineEntry(leaf: PublicLeaf, i: number, state: EntryCheckState): void {
+  const offline = (state.offline ??= { gifts: new Map(), voided: new Set() });
+  if (leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${COMMITTED_LEAF_VERSION}`);
+  if (leaf.kind === 'offline_gift') {
+    if (!(OFFLINE_GIFT_METHODS as readonly unknown[]).includes(leaf.purpose)) fail(`entry ${i} (offline_gift) names no method (${OFFLINE_GIFT_METHODS.join(', ')})`);
+    offline.gifts.set(i, leaf.amount);
+    return;
+  }
+  const target = parseOfflineVoidPurpose(leaf.purpose);
+  if (!target) fail(`entry ${i} (offline_gift_void) does not name the gift it voids`);
+  const amount = offline.gifts.get(target!.index);
+  if (amount === undefined) fail(`entry ${i} voids entry ${target!.index}, which is not an earlier offline gift`);
+  if (offline.voided.has(target!.index)) fail(`entry ${i} voids entry ${target!.index} a second time`);
+  if (BigInt(leaf.amount) !== -BigInt(amount!)) fail(`entry ${i} voids ${leaf.amount}, but entry ${target!.index} recorded ${amount}`);
+  if ((leaf.donorHash ?? null) !== null || (leaf.messageHash ?? null) !== null || leaf.donorCommitment !== null) fail(`entry ${i} (offline_gift_void) carries a donor or message`);
+  offline.voided.add(target!.index);
 }
 
 /**
@@ -109,6 +134,7 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
     if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
     if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
     if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
+    if (isOfflineKind(leaf.kind)) checkOfflineEntry(leaf, i, state);
   }
   state.currency ??= leaf.currency;
   if (leaf.currency !== state.currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${state.currency}`);
@@ -226,6 +252,9 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   if (difference) fail(`the report does not match the entries: ${difference}`);
   say('report totals recomputed from the entries match');
   if (redactions.length > 0) say(`${redactions.length} personal field(s) redacted; every other commitment opens`);
+  if (report.offline.recorded.count > 0) {
+    say(`${report.offline.recorded.count} offline gift(s), ${report.offline.voided.count} voided, net ${report.offline.net}: recorded by the organization, not verified by the payment processor`);
+  }
 
   return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report, redactions };
 }

@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { LedgerModule } from '@ataa/ledger';
-import { NotificationsModule, RECEIPT_DATA_SOURCE, RECURRING_NOTICE_SENDER } from '@ataa/notifications';
+import { NotificationsModule, OFFLINE_RECEIPT_SENDER, RECEIPT_DATA_SOURCE, RECURRING_NOTICE_SENDER } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
 import { RecurringGiftsRegistry } from '@ataa/privacy';
@@ -14,6 +14,9 @@ import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { PendingFeesService } from './pending-fees.service.js';
 import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
+import { OfflineGiftsService } from './offline-gifts.service.js';
+import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
+import { OfflineReceiptMailer } from './offline-receipt.sender.js';
 import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
 import { RecurringGiftsRepository } from './persistence/recurring-gifts.repository.js';
@@ -30,11 +33,12 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService,
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer,
+    { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
     RecurringGiftsRepository, RecurringGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
   ],
-  exports: [CampaignReader, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(

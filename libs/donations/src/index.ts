@@ -26,6 +26,13 @@ export {
   type BalanceTransactionFact, type DonationChange, type IdSource,
 } from './domain/settlement.js';
 export { routeEvent, EVENT_PLANNED_TYPES, type EventRoute, type EventLinks } from './domain/event-facts.js';
+export { OfflineGiftsService, OFFLINE_GIFT_ROLES, type OfflineGiftInput } from './offline-gifts.service.js';
+export { type OfflineGift, type OfflineGiftCampaign } from './persistence/offline-gift.repository.js';
+export {
+  checkOfflineGift, planOfflineGift, planOfflineGiftVoid, offlineGiftAmount, offlineGiftDate, offlineVoidReason, MAXIMUM_OFFLINE_GIFT, OFFLINE_VOID_REASON_MAX, OFFLINE_REFERENCE_MAX,
+  OFFLINE_GIFT_METHODS, type OfflineGiftFacts, type CheckedOfflineGift, type RecordedOfflineGift, type OfflineGiftMethod,
+} from './domain/offline-gifts.js';
+export { CreateOfflineGiftDto, VoidOfflineGiftDto, OfflineGiftDto, OfflineGiftListDto, toOfflineGiftDto } from './dto/offline-gift.dto.js';
 export { RecurringGiftsService, RECURRING_EVENT_TYPES, type RecurringCheckoutInput } from './recurring-gifts.service.js';
 export { type RecurringGift } from './persistence/recurring-gifts.repository.js';
 export {

@@ -3,7 +3,7 @@ export { LedgerService, LedgerCurrencyMismatchError, type JournalEntry, type Jou
 export { LedgerWriter, type MoneyPlan, type PlannedEntry, type RecordedEntry } from './ledger-writer.js';
 export { auditLedger } from './ledger-audit.js';
 export {
-  PLATFORM_ACCOUNTS, campaignFundsAccount, describeAccount, normalBalance, type AccountType, type AccountDescriptor,
+  PLATFORM_ACCOUNTS, campaignFundsAccount, campaignOfflineReceiptsAccount, campaignOfflineFundsAccount, describeAccount, normalBalance, type AccountType, type AccountDescriptor,
 } from './domain/accounts.js';
 export { ENTRY_KINDS, validateEntry, totalsColumnFor, type EntryKind, type EntryInput, type PostingInput } from './domain/entry.js';
 export {

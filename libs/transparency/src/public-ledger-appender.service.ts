@@ -192,7 +192,7 @@ export class PublicLedgerAppender {
     // Posting must never fail on what a donor typed (the gift is paid by then): text that older code
     // let through is cleaned and cut to the limit rather than refused. Empty becomes null.
     const name = sanitizeStoredText(input.donorDisplayName, TEXT_LIMITS.donorName);
-    const donor = name ?? (input.kind === 'donation' ? ANONYMOUS : null);
+    const donor = name ?? (input.kind === 'donation' || input.kind === 'offline_gift' ? ANONYMOUS : null);
     return { donor, message: sanitizeStoredText(input.publicMessage, TEXT_LIMITS.publicMessage, true), purpose: sanitizeStoredText(input.payoutPurpose, TEXT_LIMITS.payoutPurpose) };
   }
 }

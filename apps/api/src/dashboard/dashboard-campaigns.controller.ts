@@ -22,6 +22,7 @@ import { campaignFormOf, campaignInputOf, emptyCampaignForm, readCampaignForm, t
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
 import { DASHBOARD_MESSAGES, giftsCount } from './dashboard-messages.js';
 import { PAYOUT_MESSAGES } from './payout-messages.js';
+import { OFFLINE_GIFT_MESSAGES } from './offline-gift-messages.js';
 
 /** The API's role rules (CampaignsController): reads are any member's; create, edit and the lifecycle are owner/admin. */
 const MANAGE_ROLES: readonly Role[] = ['admin'];
@@ -176,6 +177,8 @@ export class DashboardCampaignsController {
       embed: this.embedView(campaign, c),
       // Close-out progress (DashboardCloseOutController) once a published campaign ended or was cancelled.
       closeout: (campaign.status === 'ended' || campaign.status === 'cancelled') && campaign.publishedAt ? { href: `${base}/closeout`, label: PAYOUT_MESSAGES[page.language].closeoutLink } : null,
+      // Offline gifts (issue 21): recorded to a published or paused campaign; the list stays reachable after.
+      offlineGifts: campaign.publishedAt ? { href: `${base}/offline-gifts`, label: OFFLINE_GIFT_MESSAGES[page.language].list } : null,
       canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`, previewHref: `${base}/preview`,
       editHref: canManage && isEditable(campaign.status) ? `${base}/edit` : null,
       actions: canManage ? availableActions(campaign.status).map((a) => ({ label: c.actions[a], href: `${base}/${a}`, key: a, danger: a === 'end' || a === 'cancel' })) : [],

@@ -12,6 +12,7 @@ import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
 import { DashboardCloseOutController } from './dashboard-closeout.controller.js';
+import { DashboardOfflineGiftsController } from './dashboard-offline-gifts.controller.js';
 import { DashboardDonationsController } from './dashboard-donations.controller.js';
 import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
@@ -23,7 +24,7 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
 @Module({
   imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule],
   controllers: [
-    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController, DashboardSecurityController,
+    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardOfflineGiftsController, DashboardTeamController, DashboardSecurityController,
     DashboardDonationsController,
   ],
   providers: [DashboardContext, CampaignPageView],

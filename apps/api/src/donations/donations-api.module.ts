@@ -10,12 +10,13 @@ import { SiteIndexController } from '../site/site-index.controller.js';
 import { CampaignShareController } from '../campaign-pages/campaign-share.controller.js';
 import { EmbedPagesController } from '../campaign-pages/embed-pages.controller.js';
 import { DonationsController } from './donations.controller.js';
+import { OfflineGiftCampaignGuard, OfflineGiftsController } from '../offline-gifts/offline-gifts.controller.js';
 
 /** Donations API for organizations and the hosted campaign pages (donation form, thank-you page), robots.txt and the sitemap. */
 @Module({
   imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule, CampaignsModule],
-  controllers: [DonationsController, CampaignPagesController, SiteIndexController, CampaignShareController, EmbedPagesController],
-  providers: [CampaignPageView],
+  controllers: [DonationsController, OfflineGiftsController, CampaignPagesController, SiteIndexController, CampaignShareController, EmbedPagesController],
+  providers: [CampaignPageView, OfflineGiftCampaignGuard],
   exports: [CampaignPageView],
 })
 export class DonationsApiModule {}

@@ -21,7 +21,10 @@ export const PAGE_MESSAGES = {
     chartTitle: 'Money in and out by month', moneyIn: 'In (gifts)', moneyOut: 'Out (fees, refunds, disputes, payouts)', net: 'Net',
     language: 'العربية', languageCode: 'ar', pages: 'Pages', campaignPage: 'Back to the campaign',
     redacted: { erased: 'Removed at the donor’s request', hidden: 'Hidden by moderation' },
-    kinds: { donation: 'Gift', fee: 'Processing fee', platform_fee: 'Platform fee', refund: 'Refund', dispute: 'Dispute', dispute_reversal: 'Dispute won', payout: 'Payout', payout_reversal: 'Payout returned', terms_changed: 'Terms changed' },
+    kinds: { donation: 'Gift', fee: 'Processing fee', platform_fee: 'Platform fee', refund: 'Refund', dispute: 'Dispute', dispute_reversal: 'Dispute won', payout: 'Payout', payout_reversal: 'Payout returned', terms_changed: 'Terms changed', offline_gift: 'Offline gift', offline_gift_void: 'Offline gift voided' },
+    offlineNotice: 'Recorded by the organization, not verified by the payment processor',
+    offlineGifts: 'Offline gifts (cash, cheque, bank transfer), net', offlineVoided: 'voided',
+    offlineMethods: { cash: 'cash', cheque: 'cheque', bank_transfer: 'bank transfer' },
   },
   ar: {
     ledgerTitle: 'السجل العام', reportTitle: 'التقرير', skip: 'انتقل إلى المحتوى',
@@ -44,7 +47,10 @@ export const PAGE_MESSAGES = {
     chartTitle: 'الأموال الداخلة والخارجة حسب الشهر', moneyIn: 'داخل (تبرعات)', moneyOut: 'خارج (رسوم، استرداد، نزاعات، تحويلات)', net: 'الصافي',
     language: 'English', languageCode: 'en', pages: 'الصفحات', campaignPage: 'العودة إلى الحملة',
     redacted: { erased: 'أزيل بطلب من المتبرع', hidden: 'أخفته الإشراف' },
-    kinds: { donation: 'تبرع', fee: 'رسوم معالجة', platform_fee: 'رسوم المنصة', refund: 'استرداد', dispute: 'نزاع', dispute_reversal: 'كسب نزاع', payout: 'تحويل', payout_reversal: 'تحويل مُعاد', terms_changed: 'تغيير الشروط' },
+    kinds: { donation: 'تبرع', fee: 'رسوم معالجة', platform_fee: 'رسوم المنصة', refund: 'استرداد', dispute: 'نزاع', dispute_reversal: 'كسب نزاع', payout: 'تحويل', payout_reversal: 'تحويل مُعاد', terms_changed: 'تغيير الشروط', offline_gift: 'تبرع خارج المنصة', offline_gift_void: 'إلغاء تبرع خارج المنصة' },
+    offlineNotice: 'سجّلته المنظمة، ولم يتحقق منه معالج الدفع',
+    offlineGifts: 'تبرعات خارج المنصة (نقد، شيك، تحويل بنكي)، صافي', offlineVoided: 'ملغاة',
+    offlineMethods: { cash: 'نقداً', cheque: 'شيك', bank_transfer: 'تحويل بنكي' },
   },
 } as const;
 

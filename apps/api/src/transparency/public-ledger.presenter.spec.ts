@@ -59,9 +59,9 @@ describe('PublicLedgerPresenter.csvLine: spreadsheet formula injection', () => {
   it('leaves ordinary text, quoting only what CSV needs, and never touches the numeric columns', () => {
     const line = PublicLedgerPresenter.csvLine(entry({ kind: 'refund', amount: '-2500', message: 'Stay warm, friends "all"', donor: 'ليلى' }));
     const parsed = cells(line.slice(0, -1));
-    expect(parsed).toHaveLength(19); // terms (12) is empty for a money entry; then v and the format-3 columns
+    expect(parsed).toHaveLength(20); // terms (12) is empty for a money entry; then v, the format-3 columns and recorded_by
     expect(parsed[12]).toBe('');
-    expect(parsed.slice(13)).toEqual(['1', '', '', '', '', '']);
+    expect(parsed.slice(13)).toEqual(['1', '', '', '', '', '', '']);
     expect(parsed[3]).toBe('-2500');
     expect(parsed[4]).toBe('-25.00');
     expect(parsed[DONOR]).toBe('ليلى');
@@ -83,6 +83,15 @@ describe('PublicLedgerPresenter.csvLine: format-3 columns', () => {
     expect(row).toMatchObject({ v: '3', donor: 'Amal', donor_hash: 'aa'.repeat(32), donor_salt: 'bb'.repeat(32), message: '', message_hash: 'cc'.repeat(32), message_salt: '', redacted: 'message:hidden' });
     const both = PublicLedgerPresenter.csvLine(entry({ v: 1, donor: null, redacted: { message: { reason: 'hidden', note: null, at: 'x' }, donor: { reason: 'erased', note: null, at: 'x' } } }));
     expect(cells(both.slice(0, -1))[18]).toBe('donor:erased;message:hidden');
+  });
+
+  it('ends offline gifts and their voids with recorded_by = organization (issue 21), other entries with nothing', () => {
+    const header = PublicLedgerPresenter.csvHeader.trimEnd().split(',');
+    expect(header.at(-1)).toBe('recorded_by');
+    for (const kind of ['offline_gift', 'offline_gift_void'] as const) {
+      expect(cells(PublicLedgerPresenter.csvLine(entry({ v: 3, kind, amount: kind === 'offline_gift' ? '500' : '-500' })).slice(0, -1))[19]).toBe('organization');
+    }
+    expect(cells(PublicLedgerPresenter.csvLine(entry({ v: 3 })).slice(0, -1))[19]).toBe('');
   });
 });
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { isolateText } from '../http/isolate.js';
 import { textLanguage } from '../http/public-language.js';
@@ -152,7 +152,9 @@ export class PublicLedgerPresenter {
         donorRedacted: redactionText(e.redacted?.donor, lang),
         commitment: e.donorCommitment ? `${e.donorCommitment.slice(0, 12)}…` : null,
         messageRedacted: redactionText(e.redacted?.message, lang),
-        details: e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
+        // Offline gifts and their voids: recorded by the organization, not verified by the payment processor.
+        offline: isOfflineKind(e.kind) ? t.offlineNotice : null,
+        details: e.kind === 'offline_gift' ? offlineDetails(e, lang) : e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
         balance: this.money(e.balance, currency, lang),
         leafHash: e.leafHash,
       })),
@@ -224,6 +226,10 @@ export class PublicLedgerPresenter {
       refundCount: report.refunds.count,
       disputes: this.money(report.disputes.net, currency, lang),
       payouts: this.money(report.payouts.net, currency, lang),
+      // Shown apart from card gifts, with the notice (recorded by the organization, not verified by the payment processor).
+      offline: report.offline.recorded.count > 0 ? {
+        net: this.money(report.offline.net, currency, lang), count: report.offline.recorded.count, voided: report.offline.voided.count, notice: t.offlineNotice,
+      } : null,
       balance: this.money(report.balance, currency, lang),
       monthly: months.map((m) => ({ month: m.month, raised: this.money(m.raised, currency, lang), gifts: m.gifts, out: this.money(m.out, currency, lang), net: this.money(m.net, currency, lang) })),
       chart: { width, height, baseline: height - bottom, bars, legendInX: width - 300, summary: months.map((m) => `${m.month}: +${this.money(m.raised, currency, lang)} / -${this.money(abs(m.out), currency, lang)}`).join('; ') },
@@ -241,7 +247,7 @@ export class PublicLedgerPresenter {
    * `v` the leaf format, `donor_hash`/`donor_salt` and `message_hash`/`message_salt` (hex; empty when
    * the field is empty, or the salt when redacted) and `redacted` (`field:reason` joined by `;`).
    */
-  static csvHeader = 'index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms,v,donor_hash,donor_salt,message_hash,message_salt,redacted\n';
+  static csvHeader = 'index,time,kind,amount_minor,amount,currency,donor,donor_commitment,message,purpose,balance_minor,leaf_hash,terms,v,donor_hash,donor_salt,message_hash,message_salt,redacted,recorded_by\n';
 
   static csvLine(e: ServedEntry): string {
     const text = (v: string | null | undefined) => {
@@ -251,8 +257,15 @@ export class PublicLedgerPresenter {
     };
     const redacted = e.redacted ? Object.keys(e.redacted).sort().map((k) => `${k}:${e.redacted![k as keyof typeof e.redacted]!.reason}`).join(';') : '';
     return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash},${e.terms ? text(JSON.stringify(e.terms)) : ''},`
-      + `${e.v},${e.donorHash ?? ''},${e.donorSalt ?? ''},${e.messageHash ?? ''},${e.messageSalt ?? ''},${redacted}\n`;
+      + `${e.v},${e.donorHash ?? ''},${e.donorSalt ?? ''},${e.messageHash ?? ''},${e.messageSalt ?? ''},${redacted},${isOfflineKind(e.kind) ? 'organization' : ''}\n`;
   }
+}
+
+/** An offline gift's details: its method, and the donor's message when there is one. */
+function offlineDetails(e: ServedEntry, lang: PageLanguage): string | null {
+  const methods: Record<string, string> = PAGE_MESSAGES[lang].offlineMethods;
+  const method = e.purpose !== null ? methods[e.purpose] ?? e.purpose : null;
+  return [method, e.message].filter((v) => v !== null).join(' — ') || null;
 }
 
 /** What the ledger page shows in place of a redacted field: why, and the note (never personal data). */

@@ -51,13 +51,13 @@ export class RecurringGifts1795003900000 implements MigrationInterface {
     await q.query(`ALTER TABLE donations ADD CONSTRAINT donations_invoice_series CHECK ((recurring_gift_id IS NULL) = (stripe_invoice_id IS NULL))`);
     await q.query(`CREATE INDEX donations_recurring_gift_idx ON donations (recurring_gift_id) WHERE recurring_gift_id IS NOT NULL`);
     await q.query(`ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check`);
-    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset', 'donor_sign_in', 'recurring_notice'))`);
+    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset', 'donor_sign_in', 'offline_receipt', 'recurring_notice'))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DELETE FROM outbox WHERE kind = 'recurring_notice'`);
     await q.query(`ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check`);
-    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset', 'donor_sign_in'))`);
+    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset', 'donor_sign_in', 'offline_receipt'))`);
     await q.query(`ALTER TABLE donations DROP CONSTRAINT donations_invoice_series`);
     await q.query(`ALTER TABLE donations DROP COLUMN stripe_invoice_id, DROP COLUMN recurring_gift_id`);
     await q.query(`DROP TABLE recurring_gifts`);

@@ -40,11 +40,26 @@ const PLATFORM_TYPES: Readonly<Record<string, AccountType>> = {
 };
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const CAMPAIGN_ACCOUNT = new RegExp(`^campaign:(${UUID}):(funds|held|payouts_pending)$`);
+const CAMPAIGN_ACCOUNT = new RegExp(`^campaign:(${UUID}):(funds|held|payouts_pending|offline_receipts|offline_funds)$`);
 
 /** The campaign's funds: a liability to the organization, its normal side is credit. */
 export function campaignFundsAccount(campaignId: string): string {
   return `campaign:${campaignId}:funds`;
+}
+
+/**
+ * Offline gifts (cash, cheque, bank transfer) the organization received itself and recorded: money
+ * the organization holds, never the platform. `offline_receipts` is that money (an asset, on the
+ * organization's side), `offline_funds` what the campaign raised with it (a liability to the
+ * campaign, like `funds`). Neither is the campaign's `funds` account, so offline gifts can never be
+ * paid out from the platform's Stripe balance, and reconciliation with Stripe never sees them.
+ */
+export function campaignOfflineReceiptsAccount(campaignId: string): string {
+  return `campaign:${campaignId}:offline_receipts`;
+}
+
+export function campaignOfflineFundsAccount(campaignId: string): string {
+  return `campaign:${campaignId}:offline_funds`;
 }
 
 export interface AccountDescriptor {
@@ -58,7 +73,7 @@ export function describeAccount(code: string): AccountDescriptor {
   const platformType = PLATFORM_TYPES[code];
   if (platformType) return { code, type: platformType, campaignId: null };
   const match = CAMPAIGN_ACCOUNT.exec(code);
-  if (match) return { code, type: 'liability', campaignId: match[1] };
+  if (match) return { code, type: match[2] === 'offline_receipts' ? 'asset' : 'liability', campaignId: match[1] };
   throw new RangeError(`unknown ledger account ${code}`);
 }
 

@@ -6,6 +6,8 @@ export const ENTRY_KINDS = [
   'dispute', 'dispute_fee', 'dispute_reversal', 'dispute_fee_refund', 'payout', 'payout_reversal', 'adjustment',
   // Stripe's conversion of a fact from the charge's currency to the settlement currency (fx-entries.ts).
   'donation_fx', 'refund_fx', 'dispute_fx', 'dispute_reversal_fx',
+  // A gift the organization received itself (cash, cheque, bank transfer) and recorded, and its void.
+  'offline_gift', 'offline_gift_void',
 ] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 

@@ -22,6 +22,7 @@ import { InvitationDeliveryService } from '../invitations/invitation-delivery.se
 import { DataExportDeliveryService } from '../privacy/data-export-delivery.service.js';
 import { ACCOUNT_MAIL_SENDER, type AccountMailSender } from '../accounts/account-mail.port.js';
 import { DONOR_SIGN_IN_SENDER, RECURRING_NOTICE_SENDER, type DonorSignInSender, type RecurringNoticeSender } from '../donors/donor-sign-in.port.js';
+import { OFFLINE_RECEIPT_SENDER, type OfflineReceiptSender } from '../offline/offline-receipt.port.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
@@ -95,6 +96,11 @@ export class ReceiptDeliveryService {
       const sender = this.optional<RecurringNoticeSender>(RECURRING_NOTICE_SENDER);
       if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
       throw new TransientDeliveryError('no RecurringNoticeSender is registered (RECURRING_NOTICE_SENDER)');
+    }
+    if (outbox.kind === 'offline_receipt') {
+      const sender = this.optional<OfflineReceiptSender>(OFFLINE_RECEIPT_SENDER);
+      if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId }, options);
+      throw new TransientDeliveryError('no OfflineReceiptSender is registered (OFFLINE_RECEIPT_SENDER)');
     }
     const kind = outbox.kind as ReceiptMessageKind;
     const data = await this.dataSource().load({

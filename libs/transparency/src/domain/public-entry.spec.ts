@@ -68,9 +68,9 @@ describe('public entries', () => {
       payouts: { paid: { count: 1, amount: '-10000' }, net: '-10000' },
     });
     expect(report.monthly).toEqual([
-      { month: '2026-01', raised: '15000', gifts: 2, out: '-520', net: '14480' },
-      { month: '2026-02', raised: '2000', gifts: 1, out: '-2000', net: '0' },
-      { month: '2026-03', raised: '0', gifts: 0, out: '-10000', net: '-10000' },
+      { month: '2026-01', raised: '15000', gifts: 2, out: '-520', offline: '0', net: '14480' },
+      { month: '2026-02', raised: '2000', gifts: 1, out: '-2000', offline: '0', net: '0' },
+      { month: '2026-03', raised: '0', gifts: 0, out: '-10000', offline: '0', net: '-10000' },
     ]);
   });
 });

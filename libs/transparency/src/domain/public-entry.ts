@@ -3,7 +3,7 @@ import { canonicalJsonBytes } from './canonical-json.js';
 import { leafHash } from './merkle.js';
 
 /** Kinds that move money: every one is a journal entry's public face. */
-export const MONEY_ENTRY_KINDS = ['donation', 'fee', 'platform_fee', 'refund', 'dispute', 'dispute_reversal', 'payout', 'payout_reversal'] as const;
+export const MONEY_ENTRY_KINDS = ['donation', 'fee', 'platform_fee', 'refund', 'dispute', 'dispute_reversal', 'payout', 'payout_reversal', 'offline_gift', 'offline_gift_void'] as const;
 export type MoneyEntryKind = (typeof MONEY_ENTRY_KINDS)[number];
 /**
  * `terms_changed`: a change to a live campaign's terms (goal, dates, funding model), amount 0, the
@@ -16,7 +16,38 @@ export type PublicEntryKind = (typeof PUBLIC_ENTRY_KINDS)[number];
 /** Money into the campaign is positive, money out negative; each kind has one direction (0: no money). */
 export const KIND_SIGN: Readonly<Record<PublicEntryKind, 1 | -1 | 0>> = {
   donation: 1, fee: -1, platform_fee: -1, refund: -1, dispute: -1, dispute_reversal: 1, payout: -1, payout_reversal: 1, terms_changed: 0,
+  offline_gift: 1, offline_gift_void: -1,
 };
+
+/**
+ * Offline gifts (issue 21): cash, cheque or bank-transfer gifts the organization recorded itself.
+ * They are **recorded by the organization, not verified by the payment processor**: every page,
+ * export and verifier says so beside them, and the report shows them apart from card gifts.
+ * - `offline_gift`: positive; `purpose` is the method (one of OFFLINE_GIFT_METHODS); donor and message
+ *   committed like a card gift's (format 3).
+ * - `offline_gift_void`: negative, the exact amount of one earlier `offline_gift` of the log, which
+ *   it reverses (a gift is never edited or deleted); `purpose` is `void of entry <index>: <reason>`.
+ */
+export const OFFLINE_ENTRY_KINDS = ['offline_gift', 'offline_gift_void'] as const;
+export const OFFLINE_GIFT_METHODS = ['cash', 'cheque', 'bank_transfer'] as const;
+export type OfflineGiftMethod = (typeof OFFLINE_GIFT_METHODS)[number];
+export const OFFLINE_NOTICE = 'recorded by the organization, not verified by the payment processor';
+
+export function isOfflineKind(kind: string): boolean {
+  return (OFFLINE_ENTRY_KINDS as readonly string[]).includes(kind);
+}
+
+/** The purpose of a void entry: names the entry it reverses and why. */
+export function offlineVoidPurpose(index: number, reason: string): string {
+  return `void of entry ${index}: ${reason}`;
+}
+
+/** Reads a void entry's purpose; null when it is not of that form. */
+export function parseOfflineVoidPurpose(purpose: unknown): { index: number; reason: string } | null {
+  if (typeof purpose !== 'string') return null;
+  const match = /^void of entry (0|[1-9]\d{0,14}): (\S[\s\S]*)$/.exec(purpose);
+  return match ? { index: Number(match[1]), reason: match[2] } : null;
+}
 
 export function isMoneyKind(kind: string): kind is MoneyEntryKind {
   return (MONEY_ENTRY_KINDS as readonly string[]).includes(kind);
@@ -137,6 +168,10 @@ export interface ServedEntry extends PublicLeaf {
   messageSalt?: string | null;
   /** The personal fields removed from this entry (value and salt), why and when; null when none. */
   redacted: EntryRedactions | null;
+  /** Offline gifts and their voids only: recorded by the organization, not verified by the payment processor. */
+  recordedBy?: 'organization';
+  /** Offline gifts and their voids only: OFFLINE_NOTICE, in words. */
+  notice?: string;
   leafHash: string;
 }
 

@@ -20,6 +20,9 @@ export interface MonthTotals {
   gifts: number;
   /** Signed sum of everything that left the campaign in the month (fees, refunds, disputes, payouts and their reversals). */
   out: string;
+  /** Offline gifts recorded in the month, net of their voids (not in `raised`). */
+  offline: string;
+  /** raised + out + offline: what the month changed the balance by. */
   net: string;
 }
 
@@ -33,6 +36,12 @@ export interface CampaignReport {
   refunds: KindTotal;
   disputes: { opened: KindTotal; reversed: KindTotal; net: string };
   payouts: { paid: KindTotal; reversed: KindTotal; net: string };
+  /**
+   * Offline gifts (cash, cheque, bank transfer): recorded by the organization, not verified by the
+   * payment processor, so never part of `raised`/`gifts` (card gifts) but shown beside them; `net`
+   * = recorded + voided (voids are negative). `balance` includes them.
+   */
+  offline: { recorded: KindTotal; voided: KindTotal; net: string };
   balance: string;
   /** Money kinds only: a `terms_changed` entry counts in `entries` and nowhere else. */
   byKind: Record<MoneyEntryKind, KindTotal>;
@@ -67,15 +76,17 @@ export interface MonthKindRow {
 
 export function buildReport(currency: string, rows: readonly MonthKindRow[], donors: number, balance: bigint, entries: number): CampaignReport {
   const byKind = Object.fromEntries(MONEY_ENTRY_KINDS.map((k) => [k, { count: 0, amount: 0n }])) as Record<MoneyEntryKind, { count: number; amount: bigint }>;
-  const months = new Map<string, { raised: bigint; gifts: number; out: bigint }>();
+  const months = new Map<string, { raised: bigint; gifts: number; out: bigint; offline: bigint }>();
   for (const row of rows) {
     if (!isMoneyKind(row.kind)) continue;
     byKind[row.kind].count += row.count;
     byKind[row.kind].amount += row.amount;
-    const month = months.get(row.month) ?? { raised: 0n, gifts: 0, out: 0n };
+    const month = months.get(row.month) ?? { raised: 0n, gifts: 0, out: 0n, offline: 0n };
     if (row.kind === 'donation') {
       month.raised += row.amount;
       month.gifts += row.count;
+    } else if (row.kind === 'offline_gift' || row.kind === 'offline_gift_void') {
+      month.offline += row.amount;
     } else {
       month.out += row.amount;
     }
@@ -94,11 +105,12 @@ export function buildReport(currency: string, rows: readonly MonthKindRow[], don
     refunds: total('refund'),
     disputes: { opened: total('dispute'), reversed: total('dispute_reversal'), net: (byKind.dispute.amount + byKind.dispute_reversal.amount).toString() },
     payouts: { paid: total('payout'), reversed: total('payout_reversal'), net: (byKind.payout.amount + byKind.payout_reversal.amount).toString() },
+    offline: { recorded: total('offline_gift'), voided: total('offline_gift_void'), net: (byKind.offline_gift.amount + byKind.offline_gift_void.amount).toString() },
     balance: balance.toString(),
     byKind: Object.fromEntries(MONEY_ENTRY_KINDS.map((k) => [k, total(k)])) as Record<MoneyEntryKind, KindTotal>,
     monthly: [...months.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([month, m]) => ({ month, raised: m.raised.toString(), gifts: m.gifts, out: m.out.toString(), net: (m.raised + m.out).toString() })),
+      .map(([month, m]) => ({ month, raised: m.raised.toString(), gifts: m.gifts, out: m.out.toString(), offline: m.offline.toString(), net: (m.raised + m.out + m.offline).toString() })),
   };
 }
 

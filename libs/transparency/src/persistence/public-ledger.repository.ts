@@ -4,7 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
-import { COMMITTED_LEAF_VERSION, EntryRedactions, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { COMMITTED_LEAF_VERSION, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /** What the public pages need to know about a campaign (never a draft). */
 export interface PublicCampaign {
@@ -152,6 +152,8 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
       message: row.public_message,
       messageSalt: row.message_salt,
       redacted: row.redactions,
+      // Offline gifts and their voids say who vouches for them (not a leaf field: the kind is).
+      ...(isOfflineKind(row.kind) ? { recordedBy: 'organization' as const, notice: OFFLINE_NOTICE } : {}),
       leafHash: row.leaf_hash,
     };
   }
@@ -234,7 +236,8 @@ const REDACTED_CSV = `(SELECT string_agg(k || ':' || (redactions -> k ->> 'reaso
  * - Index, amounts and balance are bigint text; time and leaf hash the same expressions as
  *   ENTRY_COLUMNS; the amount in major units is `formatMajorUnits` (MAJOR_UNITS).
  * - The columns after `terms` (leaf format 3, issue 17): `v`, the commitments and salts of the
- *   personal fields (hex, nothing when empty or redacted) and `redacted` (REDACTED_CSV).
+ *   personal fields (hex, nothing when empty or redacted) and `redacted` (REDACTED_CSV); then
+ *   `recorded_by` (issue 21): `organization` on offline gifts and their voids, else nothing.
  * - `terms` is the stored canonical JSON (RFC 8785, written by the appender), which is what the
  *   presenter's JSON.stringify(JSON.parse(terms)) gives back: same key order (no integer-like keys
  *   in a term change), same string escapes and ECMAScript number text.
@@ -246,7 +249,8 @@ const REDACTED_CSV = `(SELECT string_agg(k || ':' || (redactions -> k ->> 'reaso
 const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), kind, amount, ${MAJOR_UNITS}, currency,
   ${csvText('donor_name')}, NULLIF(donor_commitment, ''), ${csvText('public_message')}, ${csvText('payout_purpose')}, balance, encode(leaf_hash, 'hex'), ${csvText('terms')},
   COALESCE(leaf_format, CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END), encode(donor_hash, 'hex'), encode(donor_salt, 'hex'),
-  encode(message_hash, 'hex'), encode(message_salt, 'hex'), ${REDACTED_CSV}`;
+  encode(message_hash, 'hex'), encode(message_salt, 'hex'), ${REDACTED_CSV},
+  CASE WHEN kind IN ('offline_gift', 'offline_gift_void') THEN 'organization' END`;
 
 /**
  * The only code touching the transparency tables. Plain SQL throughout: the read paths are hot

@@ -1,0 +1,41 @@
+/** The dashboard's offline gifts page, in English and Arabic. */
+export const OFFLINE_GIFT_MESSAGES = {
+  en: {
+    title: 'Offline gifts — {campaign}', notice: 'Offline gifts are recorded by the organization, not verified by the payment processor, and shown so on the public ledger.',
+    list: 'Recorded offline gifts', none: 'No offline gifts yet.', received: 'Received', amount: 'Amount', method: 'Method', donor: 'Donor', reference: 'Reference', status: 'Status',
+    recorded: 'Recorded (public entry #{index})', voided: 'Voided: {reason}', anonymous: 'Anonymous',
+    formTitle: 'Record an offline gift', fieldAmount: 'Amount ({currency})', amountHint: 'As written on the cheque or transfer, e.g. 1,250.50', fieldReceivedOn: 'Date received',
+    fieldMethod: 'Method', fieldReference: 'Reference (cheque number, bank reference; never public)', fieldDonorName: 'Donor name (public unless anonymous)', fieldAnonymous: 'Anonymous on the public ledger',
+    fieldDonorEmail: 'Donor e-mail (optional: a receipt is sent; never public)', fieldMessage: 'Donor message (optional, public)', submit: 'Record the gift',
+    voidLabel: 'Reason for voiding (public)', voidSubmit: 'Void', readOnly: 'Only the owner or a finance member records or voids offline gifts.',
+    recordedNotice: 'The gift was recorded.', voidedNotice: 'The gift was voided by a reversing entry.', formError: 'The gift was not recorded.', back: 'Back to the campaign',
+    methods: { cash: 'Cash', cheque: 'Cheque', bank_transfer: 'Bank transfer' },
+    errors: {
+      offline_gift_currency_mismatch: 'Record the gift in the campaign\'s currency.', amount_not_positive: 'Enter an amount above zero.', amount_wrong_precision: 'The amount has too many decimals for this currency.',
+      amount_invalid: 'Enter an amount such as 25 or 25.50.', amount_ambiguous: 'The amount is ambiguous: write it with a decimal point.', amount_too_large: 'The amount is too large.',
+      received_on_in_future: 'The date received cannot be in the future.', received_on_invalid: 'Enter the date received.', method_invalid: 'Choose a method.',
+      invalid_text: 'Check the text fields (names, reference, message).', donor_email_invalid: 'Enter a valid e-mail address or leave it empty.', validation_failed: 'Check the fields.',
+      csrf: 'The form expired. Please try again.', forbidden: 'Only the owner or a finance member records or voids offline gifts.', offline_gift_already_voided: 'This gift was already voided.',
+      campaign_not_taking_offline_gifts: 'Offline gifts are recorded to a published or paused campaign.', idempotency_key_reused: 'This form was already used. Please reload the page.',
+    } as Record<string, string>,
+  },
+  ar: {
+    title: 'التبرعات خارج المنصة — {campaign}', notice: 'التبرعات خارج المنصة تسجّلها المنظمة ولا يتحقق منها معالج الدفع، وتظهر كذلك في السجل العام.',
+    list: 'التبرعات المسجّلة خارج المنصة', none: 'لا توجد تبرعات خارج المنصة بعد.', received: 'تاريخ الاستلام', amount: 'المبلغ', method: 'الطريقة', donor: 'المتبرع', reference: 'المرجع', status: 'الحالة',
+    recorded: 'مسجّل (القيد العام رقم {index})', voided: 'ملغى: {reason}', anonymous: 'مجهول',
+    formTitle: 'تسجيل تبرع خارج المنصة', fieldAmount: 'المبلغ ({currency})', amountHint: 'كما هو مكتوب في الشيك أو التحويل، مثل 1,250.50', fieldReceivedOn: 'تاريخ الاستلام',
+    fieldMethod: 'الطريقة', fieldReference: 'المرجع (رقم الشيك أو مرجع البنك؛ لا يُنشر)', fieldDonorName: 'اسم المتبرع (يُنشر ما لم يكن مجهولاً)', fieldAnonymous: 'مجهول في السجل العام',
+    fieldDonorEmail: 'بريد المتبرع (اختياري: يُرسل إيصال؛ لا يُنشر)', fieldMessage: 'رسالة المتبرع (اختيارية، تُنشر)', submit: 'سجّل التبرع',
+    voidLabel: 'سبب الإلغاء (يُنشر)', voidSubmit: 'إلغاء', readOnly: 'المالك أو عضو المالية وحدهما يسجّلان التبرعات خارج المنصة أو يلغيانها.',
+    recordedNotice: 'سُجّل التبرع.', voidedNotice: 'أُلغي التبرع بقيد عكسي.', formError: 'لم يُسجَّل التبرع.', back: 'العودة إلى الحملة',
+    methods: { cash: 'نقداً', cheque: 'شيك', bank_transfer: 'تحويل بنكي' },
+    errors: {
+      offline_gift_currency_mismatch: 'سجّل التبرع بعملة الحملة.', amount_not_positive: 'أدخل مبلغاً أكبر من صفر.', amount_wrong_precision: 'في المبلغ منازل عشرية أكثر مما تسمح به العملة.',
+      amount_invalid: 'أدخل مبلغاً مثل 25 أو 25.50.', amount_ambiguous: 'المبلغ ملتبس: اكتبه بفاصلة عشرية.', amount_too_large: 'المبلغ كبير جداً.',
+      received_on_in_future: 'لا يمكن أن يكون تاريخ الاستلام في المستقبل.', received_on_invalid: 'أدخل تاريخ الاستلام.', method_invalid: 'اختر الطريقة.',
+      invalid_text: 'تحقق من الحقول النصية (الأسماء، المرجع، الرسالة).', donor_email_invalid: 'أدخل بريداً صحيحاً أو اتركه فارغاً.', validation_failed: 'تحقق من الحقول.',
+      csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', forbidden: 'المالك أو عضو المالية وحدهما يسجّلان التبرعات خارج المنصة أو يلغيانها.', offline_gift_already_voided: 'أُلغي هذا التبرع من قبل.',
+      campaign_not_taking_offline_gifts: 'تُسجَّل التبرعات خارج المنصة لحملة منشورة أو متوقفة مؤقتاً.', idempotency_key_reused: 'استُخدم هذا النموذج من قبل. أعد تحميل الصفحة.',
+    } as Record<string, string>,
+  },
+} as const;
