@@ -62,10 +62,11 @@ describe('campaign page accessibility (headless Chromium)', () => {
       if (id && !visited.includes(id)) visited.push(id);
       if (id?.startsWith('BUTTON:')) break;
     }
-    // Radio groups take one Tab stop; every other control is visited, in DOM order.
-    const expected = order.filter((id) => !id.startsWith('amount-') || id === visited.find((v) => v.startsWith('amount-')));
+    // Radio groups (the amount, how often) take one Tab stop each; every other control is visited, in DOM order.
+    const group = (id: string) => ['amount-', 'frequency-'].find((prefix) => id.startsWith(prefix));
+    const expected = order.filter((id) => !group(id) || id === visited.find((v) => v.startsWith(group(id)!)));
     expect(visited).toEqual(expected);
-    expect(visited).toEqual(expect.arrayContaining(['customAmount', 'donorName', 'donorEmail', 'anonymous', 'publicMessage', 'coverFees']));
+    expect(visited).toEqual(expect.arrayContaining(['customAmount', 'endDate', 'payments', 'donorName', 'donorEmail', 'anonymous', 'publicMessage', 'coverFees']));
     expect(visited.at(-1)).toMatch(/^BUTTON:/);
     // A visible focus indicator on the focused control.
     await page.locator('#donorEmail').focus();

@@ -34,13 +34,18 @@ async function freePort(): Promise<number> {
  * With `publicUrl`, the API listens on a known port and PUBLIC_BASE_URL points at it, so Stripe
  * Checkout's return URLs lead a real browser back to the thank-you page.
  */
-export async function startDonationWorld(options: { worker?: boolean; env?: Record<string, string>; publicUrl?: boolean } = {}): Promise<DonationWorld> {
+export async function startDonationWorld(options: {
+  worker?: boolean; env?: Record<string, string>; publicUrl?: boolean;
+  /** Runs once the sandbox is up, before the apps start; answers more configuration (e.g. a test clock made on the sandbox). */
+  beforeApps?: (sandbox: TestSandbox) => Promise<Record<string, string>>;
+} = {}): Promise<DonationWorld> {
   const env = await createTestEnvironment();
   const sandbox = await startTestSandbox();
+  const extra = options.beforeApps ? await options.beforeApps(sandbox) : {};
   const port = options.publicUrl ? await freePort() : 0;
   // The worker's fee sweep runs when a test settles (`settle`), not on its own timer (unless a test sets FEE_SWEEP_SECONDS).
   // ALL_OR_NOTHING_PLEDGES off unless a test asks: these tests pay one-time gifts on all-or-nothing campaigns (the refund path); test/pledges turns it on.
-  const config = env.configWith({ ...sandbox.env(), FEE_SWEEP_SECONDS: '0', ALL_OR_NOTHING_PLEDGES: 'false', ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}), ...(options.env ?? {}) });
+  const config = env.configWith({ ...sandbox.env(), FEE_SWEEP_SECONDS: '0', ALL_OR_NOTHING_PLEDGES: 'false', ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}), ...(options.env ?? {}), ...extra });
   let api: NestFastifyApplication;
   if (port) {
     api = await createApiApp(config, { logger: createLogger(config.LOG_LEVEL, 'api-test') });

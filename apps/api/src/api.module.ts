@@ -22,6 +22,7 @@ import { ReconciliationApiModule } from './reconciliation/reconciliation-api.mod
 import { InvitationPagesModule } from './invitation-pages/invitation-pages.module.js';
 import { PrivacyApiModule } from './privacy/privacy-api.module.js';
 import { DonorsApiModule } from './donors/donors-api.module.js';
+import { RecurringApiModule } from './recurring/recurring-api.module.js';
 import { ModerationApiModule } from './moderation/moderation-api.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { OperatorConsoleModule } from './operator-console/operator-console.module.js';
@@ -52,6 +53,7 @@ export class ApiModule {
         InvitationPagesModule,
         PrivacyApiModule,
         DonorsApiModule,
+        RecurringApiModule,
         ModerationApiModule,
         DashboardModule,
         OperatorConsoleModule,

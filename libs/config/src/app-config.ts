@@ -269,6 +269,12 @@ export class AppConfig {
    * many seconds. 0 turns the worker's sweep off (tests run it themselves).
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(86_400) FEE_SWEEP_SECONDS = 30;
+
+  /**
+   * Tests and demos only: the Stripe test clock (`clock_...`) the Customers of new recurring gifts
+   * are placed on, so a year of renewals runs in seconds. Refused in production.
+   */
+  @IsOptional() @Matches(/^clock_[A-Za-z0-9]+$/) STRIPE_TEST_CLOCK?: string;
 }
 
 /** Secrets that must be set explicitly in production; development and tests get local defaults. */
@@ -327,6 +333,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets
   if (nodeEnv !== 'production' && raw.STRIPE_API_BASE === undefined && String(raw.STRIPE_SECRET_KEY ?? '').includes('ataa_sandbox')) {
     // The development key only works against the local sandbox.
     raw.STRIPE_API_BASE = `http://127.0.0.1:${raw.SANDBOX_PORT ?? 12111}`;
+  }
+  if (nodeEnv === 'production' && raw.STRIPE_TEST_CLOCK !== undefined) {
+    throw new ConfigError('Configuration error: STRIPE_TEST_CLOCK is for tests and demos and is refused when NODE_ENV=production');
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });

@@ -14,6 +14,7 @@ import {
   closeOutStatus, CloseOutItemStatus, CloseOutStatus, decideCloseOut, isDue, itemStatusForRefund, mayCloseOut, nextBatch, payoutsAllowed, planItems, tallyItems,
 } from './domain/closeout.js';
 import { DonationSyncService } from './donation-sync.service.js';
+import { RecurringGiftsService } from './recurring-gifts.service.js';
 import { CloseOutAttention, CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
 import { DonationRefund } from './persistence/donation.row.js';
 import { PledgesService } from './pledges.service.js';
@@ -70,6 +71,7 @@ export class CampaignCloseOutService {
     private readonly producer: JobProducer,
     metrics: MetricsService,
     private readonly pledges: PledgesService,
+    private readonly recurring: RecurringGiftsService,
   ) {
     this.giftsClosed = metrics.counter('ataa_closeout_gifts_total', 'Gifts handled by campaign close-outs, by outcome (refunded, failed, skipped)', ['outcome']);
   }
@@ -168,7 +170,10 @@ export class CampaignCloseOutService {
     const pledges = progress.fundingModel === 'all_or_nothing'
       ? await this.pledges.runCloseOutBatch(campaignId, progress.decision === 'keep' ? 'collect' : 'release', batchSize, now)
       : { processed: 0, more: false };
-    if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: pledges.processed, more: pledges.more };
+    // Ended or cancelled: its recurring gifts stop (Stripe subscriptions cancelled, donors told), in
+    // batches of `batchSize` per run until none is live (a failure is retried by the next run).
+    const stopping = await this.recurring.stopForClosedCampaigns(campaignId, batchSize);
+    if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: pledges.processed, more: pledges.more || stopping >= batchSize };
 
     await this.planNewGifts(campaignId);
     const open = await this.closeouts.openItems(campaignId, batchSize);
@@ -182,7 +187,7 @@ export class CampaignCloseOutService {
     if (progress.status === 'done' && batch.length > 0) {
       this.logger.log(`campaign ${campaignId} closed out: ${progress.refunded} refunded, ${progress.failed} failed, ${progress.skipped} skipped of ${progress.total}`);
     }
-    return { outcome: 'ran', progress, processed: batch.length + pledges.processed, more: progress.status !== 'done' || pledges.more };
+    return { outcome: 'ran', progress, processed: batch.length + pledges.processed, more: progress.status !== 'done' || pledges.more || stopping >= batchSize };
   }
 
   /** The close-out row, created once with the decision taken from the ledger's totals at that moment. */

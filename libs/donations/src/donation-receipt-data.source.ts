@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ReceiptData, ReceiptDataRequest, ReceiptDataSource } from '@ataa/notifications';
 import { PublicLedgerService } from '@ataa/transparency';
+import { RecurringGiftsService } from './recurring-gifts.service.js';
 
 /** The receipts pipeline's port (contract 5): what a receipt or refund notice says about a gift. */
 @Injectable()
@@ -9,6 +10,7 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
   constructor(
     private readonly dataSource: DataSource,
     private readonly publicLedger: PublicLedgerService,
+    private readonly recurring: RecurringGiftsService,
   ) {}
 
   async load(request: ReceiptDataRequest): Promise<ReceiptData | null> {
@@ -23,8 +25,9 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
     }
     if (!/^[0-9a-f-]{36}$/i.test(donationId)) return null;
     const [row] = await this.dataSource.query(
-      `SELECT d.*, c.title AS campaign_title, c.language AS campaign_language, o.name AS organization_name
+      `SELECT d.*, c.title AS campaign_title, c.language AS campaign_language, o.name AS organization_name, g.interval AS recurring_interval
        FROM donations d JOIN campaigns c ON c.id = d.campaign_id JOIN organizations o ON o.id = d.organization_id
+       LEFT JOIN recurring_gifts g ON g.id = d.recurring_gift_id
        WHERE d.id = $1 AND d.settled_at IS NOT NULL AND d.erased_at IS NULL`,
       [donationId],
     );
@@ -48,6 +51,8 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
         ? { leafIndex: proof.leafIndex, leafHash: proof.leafHash, commitmentSalt: row.donor_commitment_salt ?? null, checkpoint: proof.checkpoint, proof: proof.proof }
         : null,
       ...(refund ? { refund } : {}),
+      // Every receipt of a recurring series carries its one-click cancel link (signed, for that series only).
+      ...(row.recurring_gift_id ? { recurring: { interval: row.recurring_interval, cancelUrl: this.recurring.link('cancel', row.recurring_gift_id) } } : {}),
     };
   }
 }

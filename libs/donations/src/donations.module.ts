@@ -1,8 +1,10 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { LedgerModule } from '@ataa/ledger';
-import { NotificationsModule, OFFLINE_RECEIPT_SENDER, RECEIPT_DATA_SOURCE } from '@ataa/notifications';
+import { NotificationsModule, OFFLINE_RECEIPT_SENDER, RECEIPT_DATA_SOURCE, RECURRING_NOTICE_SENDER } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
+import { RecurringGiftsRegistry } from '@ataa/privacy';
 import { TransparencyModule } from '@ataa/transparency';
 import { CheckoutService } from './checkout.service.js';
 import { DonationReceiptDataSource } from './donation-receipt-data.source.js';
@@ -19,6 +21,8 @@ import { OfflineGiftRepository } from './persistence/offline-gift.repository.js'
 import { OfflineReceiptMailer } from './offline-receipt.sender.js';
 import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
+import { RecurringGiftsRepository } from './persistence/recurring-gifts.repository.js';
+import { RECURRING_EVENT_TYPES, RecurringGiftsService } from './recurring-gifts.service.js';
 
 /** Stripe event types that can change a gift. */
 export const DONATION_EVENT_TYPES = [
@@ -34,14 +38,17 @@ export const DONATION_EVENT_TYPES = [
     CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer, PledgeRepository, PledgesService,
     { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
+    RecurringGiftsRepository, RecurringGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
   ],
-  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(
     private readonly dispatcher: StripeEventDispatcher,
     private readonly sync: DonationSyncService,
     private readonly pledges: PledgesService,
+    private readonly recurring: RecurringGiftsService,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
@@ -55,5 +62,16 @@ export class DonationsModule implements OnModuleInit {
     });
     // A pledge's card saved (Checkout in setup mode): its own event type, so the gift events keep their batch path.
     this.dispatcher.register(['setup_intent.succeeded'], (event) => this.pledges.handleSetupSucceeded(event));
+    // Recurring gifts: subscription and invoice events are read fresh from Stripe one at a time; a
+    // paid invoice's gift then settles through the same planner and writer as a one-time gift.
+    this.dispatcher.register(RECURRING_EVENT_TYPES, (event) => this.recurring.handleEvent(event));
+    // The erasure's first step cancels the donor's recurring gifts (libs/privacy), where that lib is in the app.
+    let registry: RecurringGiftsRegistry | null = null;
+    try {
+      registry = this.moduleRef.get(RecurringGiftsRegistry, { strict: false });
+    } catch {
+      registry = null;
+    }
+    registry?.register(this.recurring);
   }
 }

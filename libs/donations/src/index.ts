@@ -41,3 +41,11 @@ export {
   OFFLINE_GIFT_METHODS, type OfflineGiftFacts, type CheckedOfflineGift, type RecordedOfflineGift, type OfflineGiftMethod,
 } from './domain/offline-gifts.js';
 export { CreateOfflineGiftDto, VoidOfflineGiftDto, OfflineGiftDto, OfflineGiftListDto, toOfflineGiftDto } from './dto/offline-gift.dto.js';
+export { RecurringGiftsService, RECURRING_EVENT_TYPES, type RecurringCheckoutInput } from './recurring-gifts.service.js';
+export { type RecurringGift } from './persistence/recurring-gifts.repository.js';
+export {
+  recurringTerms, intervalOf, nextRecurringStatus, isFinal as isRecurringFinal, assertLive as assertRecurringLive, reachedLastPayment, stoppedStatus,
+  GIFT_FREQUENCIES, RECURRING_INTERVALS, RECURRING_STATUSES, MAX_PAYMENTS, type GiftFrequency, type RecurringInterval, type RecurringStatus, type RecurringEndReason, type RecurringTerms,
+} from './domain/recurring-gift.js';
+export { signRecurringLink, verifyRecurringLink, RECURRING_LINK_PURPOSES, type RecurringLinkPurpose } from './domain/recurring-links.js';
+export { renderRecurringNotice } from './domain/recurring-notice-mail.js';

@@ -134,6 +134,7 @@ export class CampaignPageView {
       m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,
       suggested,
       otherChecked: values.amount === 'other' || Boolean(values.customAmount),
+      frequencies: (['once', 'monthly', 'weekly'] as const).map((value) => ({ value, label: t[value], checked: (values.frequency ?? 'once') === value || (value === 'once' && !['monthly', 'weekly'].includes(values.frequency ?? '')) })),
       amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
       values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: language,
       // The total counts what donors paid, fees they chose to cover included; the list shows each gift as chosen.

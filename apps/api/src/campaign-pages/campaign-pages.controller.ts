@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { DomainError, FreshReads, NotFoundError, parseMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, PledgesService } from '@ataa/donations';
+import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, PledgesService, RecurringGiftsService } from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
@@ -51,6 +51,7 @@ export class CampaignPagesController {
     private readonly moderation: ModerationService,
     private readonly view: CampaignPageView,
     private readonly pledges: PledgesService,
+    private readonly recurring: RecurringGiftsService,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
   }
@@ -125,8 +126,17 @@ export class CampaignPagesController {
         amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
         anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
       };
-      // An all-or-nothing campaign takes a pledge (the card saved, charged only if the goal is met).
-      const result = this.pledges.offersPledges(campaign) ? await this.pledges.start(slug, input) : await this.checkout.start(slug, input);
+      // Give once (the default), or monthly/weekly (Checkout in subscription mode); anything else is refused (interval_not_offered).
+      const interval = intervalOf(form.frequency);
+      const pledging = this.pledges.offersPledges(campaign);
+      // An all-or-nothing campaign takes pledges (the card saved, charged once if the goal is met): no series.
+      if (interval && pledging) throw new DomainError('interval_not_offered', 'this campaign takes pledges, charged once if its goal is met: recurring gifts are not offered', 400, { field: 'frequency' });
+      const result = interval
+        ? await this.recurring.start(slug, {
+          frequency: form.frequency!, amount: chosenAmount(form), endDate: form.endDate || null, payments: form.payments || null, donorName: form.donorName || null,
+          donorEmail: form.donorEmail, anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
+        })
+        : pledging ? await this.pledges.start(slug, input) : await this.checkout.start(slug, input);
       void reply.status(303).header('location', result.checkoutUrl).send();
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
@@ -148,7 +158,7 @@ export class CampaignPagesController {
 
   @Get(':slug/thanks')
   async thanks(
-    @Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Query('pledge') pledgeId: string | undefined,
+    @Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Query('pledge') pledgeId: string | undefined, @Query('recurring') recurringId: string | undefined,
     @Req() request: FastifyRequest, @Res() reply: FastifyReply,
   ): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
@@ -156,6 +166,20 @@ export class CampaignPagesController {
     const t = PAGE_MESSAGES[language];
     const locale = localeFor(language);
     if (typeof pledgeId === 'string' && donationId === undefined) return this.pledgeThanks(campaign, pledgeId, language, reply);
+    if (typeof recurringId === 'string' && donationId === undefined) {
+      // A recurring gift's thank-you page: what Stripe's events recorded about the series.
+      const series = await this.recurring.statusForThanks(campaign.id, recurringId);
+      const state = series ? (series.status === 'pending' ? 'pending' : series.status === 'cancelled' || series.status === 'ended' ? 'stopped' : 'succeeded') : 'unknown';
+      const message = !series ? t.unknownGift : state === 'pending' ? t.recurringPending : state === 'stopped' ? t.recurringStopped
+        : fill(t.recurringActive, { amount: formatMoney(series.amount, series.currency, locale), interval: series.interval === 'month' ? t.intervalMonth : t.intervalWeek });
+      void reply.status(series ? 200 : 404).header('cache-control', 'no-store');
+      const layout = this.view.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`, language, '/thanks');
+      return reply.view('campaign/thanks.hbs', {
+        ...layout, canonical: null, alternates: [],
+        languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/thanks?recurring=${encodeURIComponent(series?.id ?? '')}&lang=${layout.languageSwitch.code}` },
+        t, campaign: { title: campaign.title, slug: campaign.slug, text: textLanguage(campaign.language) }, message, state, pending: state === 'pending', refreshHref: `/c/${campaign.slug}/thanks?recurring=${encodeURIComponent(series?.id ?? '')}`,
+      });
+    }
     // The redirect proves nothing: the status shown is what Stripe's webhooks recorded.
     const donation = typeof donationId === 'string' ? await this.donations.statusForThanks(campaign.id, donationId) : null;
     let message: string = t.unknownGift;
@@ -177,7 +201,7 @@ export class CampaignPagesController {
       ...layout, canonical: null, alternates: [],
       languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/thanks${query}${layout.languageSwitch.code}` },
       t, campaign: { title: campaign.title, slug: campaign.slug, text: textLanguage(campaign.language) }, message, state, pending: state === 'pending',
-      donationId: donation?.id ?? null,
+      refreshHref: `/c/${campaign.slug}/thanks?donation=${encodeURIComponent(donation?.id ?? '')}`,
     });
   }
 

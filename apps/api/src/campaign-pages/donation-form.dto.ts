@@ -20,10 +20,15 @@ export class DonationFormDto {
   @IsOptional() @UserText({ max: TEXT_LIMITS.publicMessage, multiline: true }) publicMessage?: string;
   @IsOptional() @IsIn(['on', 'true', '1']) coverFees?: string;
   @IsOptional() @IsIn(['en', 'ar']) locale?: string;
+  /** once (default), monthly or weekly; anything else is refused by the recurring terms (interval_not_offered). */
+  @IsOptional() @IsString() @MaxLength(16) frequency?: string;
+  /** A recurring gift's optional end: a last day (YYYY-MM-DD) or a number of payments. */
+  @IsOptional() @Transform(trim) @IsString() @MaxLength(10) endDate?: string;
+  @IsOptional() @Transform(trim) @IsString() @MaxLength(4) payments?: string;
 }
 
 /** The form's fields a refusal can name, in the order the form shows them. */
-export const DONATION_FORM_FIELDS = ['amount', 'donorName', 'donorEmail', 'publicMessage'] as const;
+export const DONATION_FORM_FIELDS = ['amount', 'donorName', 'donorEmail', 'publicMessage', 'frequency', 'endDate', 'payments'] as const;
 
 /** The amount the donor meant: the custom field when filled, else the chosen suggestion. */
 export function chosenAmount(form: DonationFormDto): string {

@@ -16,6 +16,12 @@ export const PAGE_MESSAGES = {
     unknownGift: 'We could not find this gift.', errorTitle: 'Please check the form',
     coveredFeesNote: 'The total includes the payment fees donors chose to cover; each gift below is shown as the donor chose it.',
     campaignPage: 'Campaign page',
+    frequency: 'How often', once: 'Give once', monthly: 'Monthly', weekly: 'Weekly',
+    recurringEnd: 'End of a recurring gift (optional: it runs until you cancel it)', endDate: 'Last day', endPayments: 'Or a number of payments',
+    endHint: 'Every receipt has a link to cancel at any time.',
+    recurringPending: 'We are confirming your recurring gift with the bank. This page updates when it is confirmed.',
+    recurringActive: 'Your {interval} gift of {amount} is set up. A receipt for each payment is on its way to your inbox, with a link to cancel at any time.',
+    recurringStopped: 'This recurring gift has stopped.', intervalMonth: 'monthly', intervalWeek: 'weekly',
   },
   ar: {
     skip: 'انتقل إلى المحتوى', raisedOf: 'جُمع من', goal: 'الهدف', donors: 'متبرعين', donorsOne: 'متبرع', give: 'تبرّع لهذه الحملة',
@@ -31,6 +37,12 @@ export const PAGE_MESSAGES = {
     unknownGift: 'لم نجد هذا التبرع.', errorTitle: 'يرجى مراجعة النموذج',
     coveredFeesNote: 'يشمل المجموع رسوم الدفع التي اختار المتبرعون تغطيتها؛ ويظهر كل تبرع أدناه بالمبلغ الذي اختاره المتبرع.',
     campaignPage: 'صفحة الحملة',
+    frequency: 'كم مرة', once: 'مرة واحدة', monthly: 'شهريًا', weekly: 'أسبوعيًا',
+    recurringEnd: 'نهاية التبرع الدوري (اختيارية: يستمر حتى تلغيه)', endDate: 'آخر يوم', endPayments: 'أو عدد الدفعات',
+    endHint: 'في كل إيصال رابط للإلغاء في أي وقت.',
+    recurringPending: 'نتحقق من تبرعك الدوري مع البنك. ستُحدَّث هذه الصفحة عند التأكيد.',
+    recurringActive: 'أُعدّ تبرعك {interval} بمبلغ {amount}. يصلك إيصال بكل دفعة، وفيه رابط للإلغاء في أي وقت.',
+    recurringStopped: 'توقّف هذا التبرع الدوري.', intervalMonth: 'الشهري', intervalWeek: 'الأسبوعي',
   },
 } as const;
 
@@ -54,6 +66,9 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     csrf: 'The form expired. Please try again.', payment_provider_unavailable: 'The payment page could not be opened. Please try again.',
     rate_limited: 'Too many attempts from your connection. Please wait a few minutes, then try again.',
     default: 'Something went wrong. Please try again.',
+    interval_not_offered: 'Choose to give once, monthly or weekly.', end_ambiguous: 'Choose an end date or a number of payments, not both.',
+    end_date_invalid: 'The end date is not a date.', end_before_start: 'The end date must be after today.', end_date_too_far: 'The end date is more than ten years away.',
+    payments_invalid: 'The number of payments must be a whole number.', payments_out_of_range: 'A recurring gift has 2 to 520 payments.',
   },
   ar: {
     amount_not_integer: 'أدخل المبلغ رقمًا.', amount_not_positive: 'يجب أن يكون المبلغ أكبر من صفر.',
@@ -66,18 +81,21 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', payment_provider_unavailable: 'تعذّر فتح صفحة الدفع. حاول مرة أخرى.',
     rate_limited: 'محاولات كثيرة من اتصالك. انتظر بضع دقائق ثم حاول مرة أخرى.',
     default: 'حدث خطأ ما. حاول مرة أخرى.',
+    interval_not_offered: 'اختر التبرع مرة واحدة أو شهريًا أو أسبوعيًا.', end_ambiguous: 'اختر تاريخ نهاية أو عدد دفعات، لا كليهما.',
+    end_date_invalid: 'تاريخ النهاية غير صحيح.', end_before_start: 'يجب أن يكون تاريخ النهاية بعد اليوم.', end_date_too_far: 'تاريخ النهاية أبعد من عشر سنوات.',
+    payments_invalid: 'عدد الدفعات عدد صحيح.', payments_out_of_range: 'للتبرع الدوري من 2 إلى 520 دفعة.',
   },
 };
 
 /** How a refused field is named in the form's error (limits from the text policy). */
-export const FIELD_HINTS: Record<PageLanguage, Record<'amount' | 'donorName' | 'donorEmail' | 'publicMessage', string>> = {
+export const FIELD_HINTS: Record<PageLanguage, Record<'amount' | 'donorName' | 'donorEmail' | 'publicMessage' | 'frequency' | 'endDate' | 'payments', string>> = {
   en: {
-    amount: 'the amount', donorEmail: 'your e-mail address',
+    amount: 'the amount', donorEmail: 'your e-mail address', frequency: 'how often', endDate: 'the last day', payments: 'the number of payments',
     donorName: `your name (at most ${TEXT_LIMITS.donorName} characters, no control characters)`,
     publicMessage: `the public message (at most ${TEXT_LIMITS.publicMessage} characters, no control characters)`,
   },
   ar: {
-    amount: 'المبلغ', donorEmail: 'بريدك الإلكتروني',
+    amount: 'المبلغ', donorEmail: 'بريدك الإلكتروني', frequency: 'كم مرة', endDate: 'آخر يوم', payments: 'عدد الدفعات',
     donorName: `اسمك (${TEXT_LIMITS.donorName} حرفًا على الأكثر، دون محارف تحكم)`,
     publicMessage: `الرسالة العلنية (${TEXT_LIMITS.publicMessage} حرفًا على الأكثر، دون محارف تحكم)`,
   },

@@ -4,7 +4,8 @@ import { isEmail } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, UnauthorizedError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { DonorPageService, EMPTY_DONOR_PAGE_SECTIONS, netAmount, resolveStatementPeriod, StatementPeriodError, type DonorGift, type DonorSession, type SignInLinkRefusal } from '@ataa/donors';
+import { isRecurringFinal, RecurringGiftsService } from '@ataa/donations';
+import { DonorPageService, netAmount, resolveStatementPeriod, StatementPeriodError, type DonorGift, type DonorSession, type SignInLinkRefusal } from '@ataa/donors';
 import { formatDay, formatMoney, localeFor } from '@ataa/notifications';
 import { hashSecret, RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { csrfTokenValid, issueCsrfToken } from '../campaign-pages/csrf.setup.js';
@@ -32,7 +33,37 @@ export class DonorPagesController {
     private readonly donors: DonorPageService,
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly recurring: RecurringGiftsService,
   ) {}
+
+  /**
+   * The donor's recurring gifts: pause, resume, change the amount (from the next payment) or cancel.
+   * Only a series given with the session's address is found (another's is a 404, as an unknown one).
+   */
+  @Post('recurring/:id/:action')
+  async recurringAction(
+    @Param('id') id: string, @Param('action') action: string, @Body() body: Record<string, unknown> | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const fields = body ?? {};
+    const language = publicLanguage(request, null, 'en', { form: fields.lang }).language;
+    if (!['pause', 'resume', 'cancel', 'amount'].includes(action)) throw new DomainError('not_found', 'No such action', 404);
+    const session = await this.requireSession(request, reply);
+    if (!session) return;
+    if (!(await csrfTokenValid(request))) return this.renderPage(request, reply, 403, language, session, { error: DONOR_FORM_ERRORS[language].csrf });
+    const mine = (await this.recurring.listForEmail(session.email)).find((g) => g.id === id);
+    if (!mine) throw new DomainError('recurring_gift_not_found', 'No such recurring gift for this e-mail address', 404);
+    try {
+      if (action === 'pause' || action === 'resume') await this.recurring.setPaused(mine.id, action === 'pause');
+      else if (action === 'cancel') await this.recurring.stopByPlatform(mine.id, 'donor');
+      else await this.recurring.changeAmount(mine.id, typeof fields.amount === 'string' ? fields.amount : '');
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === 404 || error.status >= 500 && error.code !== 'payment_provider_unavailable') throw error;
+      const template = DONOR_FORM_ERRORS[language][error.code] ?? DONOR_FORM_ERRORS[language].validation_failed;
+      const minimum = typeof error.details?.minimum === 'string' ? error.details.minimum : '';
+      return this.renderPage(request, reply, error.status, language, session, { error: template.replace('{minimum}', minimum), errorCode: error.code });
+    }
+    return this.renderPage(request, reply, 200, language, session, { notice: DONOR_PAGE_MESSAGES[language].recurring.done[action] });
+  }
 
   @Get()
   async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -158,7 +189,11 @@ export class DonorPagesController {
         givenAt: g.givenAt.toISOString(), receiptNumber: g.receiptNumber,
         publicLedger: g.leaf ? { index: g.leaf.index, leafHash: g.leaf.hash, ...this.donors.links(g) } : null,
       })),
-      recurringGifts: [], pledges: [],
+      recurringGifts: (await this.recurring.listForEmail(session.email)).map((g) => ({
+        id: g.id, campaign: { id: g.campaignId, slug: g.campaignSlug, title: g.campaignTitle }, amount: g.amount.toString(), currency: g.currency,
+        interval: g.interval, status: g.status, paymentsMade: g.paymentsCount, startedAt: g.createdAt.toISOString(), endedAt: g.endedAt?.toISOString() ?? null,
+      })),
+      pledges: [],
     }));
   }
 
@@ -263,7 +298,7 @@ export class DonorPagesController {
 
   private async renderPage(
     request: FastifyRequest, reply: FastifyReply, status: number, language: PublicLanguage, session: DonorSession,
-    state: { error?: string; errorCode?: string; statement?: Record<string, string> },
+    state: { error?: string; errorCode?: string; statement?: Record<string, string>; notice?: string },
   ): Promise<void> {
     const t = DONOR_PAGE_MESSAGES[language];
     const locale = localeFor(language);
@@ -279,14 +314,26 @@ export class DonorPagesController {
       sessionUntil: t.sessionUntil.replace('{time}', session.expiresAt.toISOString().slice(11, 16)),
       error: state.error ?? null, errorCode: state.errorCode ?? null,
       gifts: gifts.map((g) => this.giftRow(g, language, locale)),
-      // Extension points (issue 20, items 1 and 2): filled by the recurring-gifts and pledges work.
-      sections: EMPTY_DONOR_PAGE_SECTIONS,
+      // Issue 20: recurring gifts (item 1); pledges (item 2) are not built yet.
+      sections: { recurringGifts: (await this.recurring.listForEmail(session.email)).map((g) => this.recurringRow(g, language, locale)), pledges: [] },
+      notice: state.notice ?? null,
       statement: {
         calendar: period === 'calendar', fiscal: period === 'fiscal', custom: period === 'custom',
         year: form.year ?? String(new Date().getUTCFullYear()), from: form.from ?? '', to: form.to ?? '',
         months: t.months.map((name, i) => ({ value: String(i + 1), name, selected: String(i + 1) === startMonth })),
       },
     });
+  }
+
+  private recurringRow(g: Awaited<ReturnType<RecurringGiftsService['listForEmail']>>[number], language: PublicLanguage, locale: string) {
+    const t = DONOR_PAGE_MESSAGES[language].recurring;
+    const live = !isRecurringFinal(g.status) && g.status !== 'pending';
+    return {
+      id: g.id, campaignTitle: g.campaignTitle, campaignSlug: g.campaignSlug,
+      amount: formatMoney(g.amount, g.currency, locale), every: t.every[g.interval], status: g.status, statusLabel: t.statuses[g.status] ?? g.status,
+      payments: t.payments.replace('{count}', String(g.paymentsCount)), live, paused: g.status === 'paused', currency: g.currency.toUpperCase(),
+      changeHint: t.changeHint.replace('{currency}', g.currency.toUpperCase()),
+    };
   }
 
   private giftRow(g: DonorGift, language: PublicLanguage, locale: string) {

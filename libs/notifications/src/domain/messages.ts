@@ -33,6 +33,9 @@ export interface ReceiptLabels {
   verificationPending: string;
   proofNote: string;
   ledgerLink: string;
+  /** Recurring gifts: the sentence before the one-click cancel link, and the link's text. */
+  recurringNote: string;
+  recurringCancel: string;
   footer: string;
 }
 
@@ -69,6 +72,8 @@ export const LABELS: Record<ReceiptLanguage, ReceiptLabels> = {
     verificationPending: 'Verification data will be available once the entry is published.',
     proofNote: 'The attached {file} holds your gift\'s entry, its inclusion proof and the signed checkpoint: anyone can verify it offline with Ataa\'s verifier (npm run verify -- --receipt {file}). The QR code on the PDF receipt opens the campaign\'s public ledger.',
     ledgerLink: 'Public ledger',
+    recurringNote: 'This gift is part of your {interval} recurring gift. You can stop it at any time, without signing in:',
+    recurringCancel: 'Cancel this recurring gift',
     footer: 'Sent by Ataa on behalf of {organization}.',
   },
   ar: {
@@ -103,6 +108,8 @@ export const LABELS: Record<ReceiptLanguage, ReceiptLabels> = {
     verificationPending: 'ستتوفر بيانات التحقق بعد نشر القيد.',
     proofNote: 'يحوي الملف المرفق {file} قيد تبرعك وإثبات إدراجه ونقطة التحقق الموقعة: يمكن لأي أحد التحقق منه دون اتصال بأداة التحقق من عطاء (npm run verify -- --receipt {file}). ويفتح رمز QR في الإيصال بصيغة PDF السجل العام للحملة.',
     ledgerLink: 'السجل العام',
+    recurringNote: 'هذا التبرع جزء من تبرعك الدوري {interval}. يمكنك إيقافه في أي وقت دون تسجيل الدخول:',
+    recurringCancel: 'ألغِ هذا التبرع الدوري',
     footer: 'أرسلته منصة عطاء نيابة عن {organization}.',
   },
 };

@@ -35,6 +35,8 @@ export interface ReceiptView {
     /** The attached proof (receipts and copies with a proof): its file name, the QR code's link and the sentence about both. */
     proof: { fileName: string; json: string; ledgerUrl: string; note: string } | null;
   } | null;
+  /** A recurring gift's receipt: the note and the one-click cancel link. */
+  recurring: { note: string; cancelUrl: string; cancelLabel: string } | null;
   footer: string;
 }
 
@@ -85,9 +87,18 @@ export function buildReceiptView(kind: ReceiptMessageKind, data: ReceiptData, re
               : null,
         }
       : null,
+    recurring: kind !== 'refund_notice' && data.recurring
+      ? {
+          note: fill(labels.recurringNote, { interval: INTERVAL_WORDS[language][data.recurring.interval] }),
+          cancelUrl: data.recurring.cancelUrl,
+          cancelLabel: labels.recurringCancel,
+        }
+      : null,
     footer: fill(labels.footer, { organization: data.organization.name }),
   };
 }
+
+const INTERVAL_WORDS: Record<ReceiptLanguage, Record<'month' | 'week', string>> = { en: { month: 'monthly', week: 'weekly' }, ar: { month: 'الشهري', week: 'الأسبوعي' } };
 
 /** The JSON proof's attachment name: `ataa-receipt-<number>.json` (`-copy` for a copy, as the PDF). */
 export function receiptProofFileName(kind: ReceiptMessageKind, receiptNumber: string): string {

@@ -15,3 +15,20 @@ export interface DonorSignInSender {
   /** Sends the link and finishes the outbox row; throws TransientDeliveryError to be retried. */
   deliver(message: DonorSignInMessage, options: { finalAttempt?: boolean }): Promise<'sent' | 'failed' | 'skipped'>;
 }
+
+/**
+ * A recurring gift's notices (`recurring_notice` outbox rows: a failed payment, the series stopped)
+ * are rendered and sent by the donations lib through this port, provided under RECURRING_NOTICE_SENDER.
+ */
+export const RECURRING_NOTICE_SENDER = Symbol.for('ataa.notifications.RecurringNoticeSender');
+
+export interface RecurringNoticeMessage {
+  outboxId: string;
+  /** The recurring gift's id. */
+  aggregateId: string;
+  payload: Record<string, unknown>;
+}
+
+export interface RecurringNoticeSender {
+  deliver(message: RecurringNoticeMessage, options: { finalAttempt?: boolean }): Promise<'sent' | 'failed' | 'skipped'>;
+}

@@ -56,6 +56,8 @@ export interface ReceiptData {
   verification: ReceiptVerification | null;
   /** Present for refund notices. */
   refund?: ReceiptRefund;
+  /** A gift of a recurring series: its interval and the series' one-click cancel link (signed, single-purpose). */
+  recurring?: { interval: 'month' | 'week'; cancelUrl: string };
 }
 
 export interface ReceiptDataRequest {

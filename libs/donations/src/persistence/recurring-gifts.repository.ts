@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { RecurringEndReason, RecurringInterval, RecurringStatus } from '../domain/recurring-gift.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface RecurringGift {
+  id: string;
+  campaignId: string;
+  organizationId: string;
+  currency: string;
+  amount: bigint;
+  interval: RecurringInterval;
+  status: RecurringStatus;
+  platformFeeBps: number;
+  donorName: string | null;
+  donorEmail: string;
+  anonymous: boolean;
+  publicMessage: string | null;
+  messageReview: string | null;
+  locale: 'en' | 'ar';
+  endsAt: Date | null;
+  maxPayments: number | null;
+  paymentsCount: number;
+  stripeCheckoutSessionId: string | null;
+  stripeSubscriptionId: string | null;
+  stripeCustomerId: string | null;
+  endReason: RecurringEndReason | null;
+  endedAt: Date | null;
+  createdAt: Date;
+}
+
+export type NewRecurringGift = Pick<RecurringGift, 'id' | 'campaignId' | 'organizationId' | 'currency' | 'amount' | 'interval' | 'platformFeeBps' | 'donorName' | 'donorEmail'
+  | 'anonymous' | 'publicMessage' | 'messageReview' | 'locale' | 'endsAt' | 'maxPayments'>;
+
+function toGift(r: Record<string, any>): RecurringGift {
+  return {
+    id: r.id, campaignId: r.campaign_id, organizationId: r.organization_id, currency: r.currency, amount: BigInt(r.amount), interval: r.interval, status: r.status,
+    platformFeeBps: r.platform_fee_bps, donorName: r.donor_name, donorEmail: r.donor_email, anonymous: r.anonymous, publicMessage: r.public_message,
+    messageReview: r.message_review, locale: r.locale, endsAt: r.ends_at, maxPayments: r.max_payments, paymentsCount: r.payments_count,
+    stripeCheckoutSessionId: r.stripe_checkout_session_id, stripeSubscriptionId: r.stripe_subscription_id, stripeCustomerId: r.stripe_customer_id,
+    endReason: r.end_reason, endedAt: r.ended_at, createdAt: r.created_at,
+  };
+}
+
+/** The only code touching `recurring_gifts` rows, and the donations a series' paid invoices become. */
+@Injectable()
+export class RecurringGiftsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(g: NewRecurringGift): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO recurring_gifts (id, campaign_id, organization_id, currency, amount, interval, platform_fee_bps, donor_name, donor_email, anonymous,
+         public_message, message_review, locale, ends_at, max_payments)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [g.id, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.interval, g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous,
+        g.publicMessage, g.messageReview, g.locale, g.endsAt?.toISOString() ?? null, g.maxPayments],
+    );
+  }
+
+  async find(id: string | null | undefined, manager: EntityManager = this.dataSource.manager, lock = false): Promise<RecurringGift | null> {
+    if (!id || !UUID.test(id)) return null;
+    const [row] = await manager.query(`SELECT * FROM recurring_gifts WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return row ? toGift(row) : null;
+  }
+
+  async findBySubscription(subscriptionId: string): Promise<RecurringGift | null> {
+    const [row] = await this.dataSource.query(`SELECT * FROM recurring_gifts WHERE stripe_subscription_id = $1`, [subscriptionId]);
+    return row ? toGift(row) : null;
+  }
+
+  /** The donor's series (by the address they gave), newest first. */
+  async listForEmail(email: string): Promise<(RecurringGift & { campaignTitle: string; campaignSlug: string })[]> {
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT g.*, c.title AS campaign_title, c.slug AS campaign_slug FROM recurring_gifts g JOIN campaigns c ON c.id = g.campaign_id
+       WHERE lower(g.donor_email) = lower($1) AND g.status <> 'pending' ORDER BY g.created_at DESC LIMIT 200`,
+      [email],
+    );
+    return rows.map((r) => ({ ...toGift(r), campaignTitle: r.campaign_title, campaignSlug: r.campaign_slug }));
+  }
+
+  async setCheckoutSession(id: string, sessionId: string, customerId: string | null): Promise<void> {
+    await this.dataSource.query(`UPDATE recurring_gifts SET stripe_checkout_session_id = $2, stripe_customer_id = coalesce(stripe_customer_id, $3), updated_at = now() WHERE id = $1`, [id, sessionId, customerId]);
+  }
+
+  /** Links the series to its Stripe subscription (the first event that names it). */
+  async link(manager: EntityManager, id: string, subscriptionId: string, customerId: string | null): Promise<void> {
+    await manager.query(
+      `UPDATE recurring_gifts SET stripe_subscription_id = coalesce(stripe_subscription_id, $2), stripe_customer_id = coalesce(stripe_customer_id, $3), updated_at = now() WHERE id = $1`,
+      [id, subscriptionId, customerId],
+    );
+  }
+
+  async setStatus(manager: EntityManager, id: string, status: RecurringStatus, endReason: RecurringEndReason | null): Promise<void> {
+    await manager.query(
+      `UPDATE recurring_gifts SET status = $2, end_reason = CASE WHEN $2 IN ('cancelled', 'ended') THEN coalesce(end_reason, $3) ELSE end_reason END,
+         ended_at = CASE WHEN $2 IN ('cancelled', 'ended') THEN coalesce(ended_at, now()) ELSE NULL END, updated_at = now()
+       WHERE id = $1 AND status NOT IN ('cancelled', 'ended')`,
+      [id, status, endReason],
+    );
+  }
+
+  /** Records the reason we are about to stop the series for (before asking Stripe), so its deletion event names it. */
+  async setEndReason(manager: EntityManager, id: string, reason: RecurringEndReason): Promise<void> {
+    await manager.query(`UPDATE recurring_gifts SET end_reason = coalesce(end_reason, $2), updated_at = now() WHERE id = $1`, [id, reason]);
+  }
+
+  async setAmount(manager: EntityManager, id: string, amount: bigint): Promise<void> {
+    await manager.query(`UPDATE recurring_gifts SET amount = $2, updated_at = now() WHERE id = $1`, [id, amount.toString()]);
+  }
+
+  /** The number of the series' gifts that settled (paid invoices), stored on the series. */
+  async countPayments(manager: EntityManager, id: string): Promise<number> {
+    const [row] = await manager.query(
+      `UPDATE recurring_gifts g SET payments_count = (SELECT count(*)::int FROM donations d WHERE d.recurring_gift_id = g.id AND d.settled_at IS NOT NULL), updated_at = now()
+       WHERE g.id = $1 RETURNING payments_count`,
+      [id],
+    );
+    return row?.[0]?.payments_count ?? row?.payments_count ?? 0;
+  }
+
+  /**
+   * The donation an invoice of the series becomes (made once: the invoice id is unique), with the
+   * series' donor and text, the invoice's amount and currency, and the PaymentIntent that paid it
+   * (how the invoice's charge events find it).
+   */
+  async ensureInvoiceGift(
+    manager: EntityManager, g: RecurringGift, input: { id: string; invoiceId: string; paymentIntentId: string; amount: bigint; currency: string },
+  ): Promise<string> {
+    await manager.query(
+      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email,
+         anonymous, public_message, locale, message_review, recurring_gift_id, stripe_invoice_id, stripe_payment_intent_id)
+       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (stripe_invoice_id) DO NOTHING`,
+      [input.id, g.campaignId, g.organizationId, input.currency, input.amount.toString(), g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous,
+        g.publicMessage, g.locale, g.messageReview, g.id, input.invoiceId, input.paymentIntentId],
+    );
+    const [row] = await manager.query(`SELECT id FROM donations WHERE stripe_invoice_id = $1`, [input.invoiceId]);
+    return row.id;
+  }
+
+  /** Live series of campaigns that no longer take gifts (ended, cancelled): the close-out stops them. */
+  async liveOfClosedCampaigns(limit: number, campaignId?: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT g.id FROM recurring_gifts g JOIN campaigns c ON c.id = g.campaign_id
+       WHERE g.status NOT IN ('cancelled', 'ended') AND c.status IN ('ended', 'cancelled') AND ($2::uuid IS NULL OR g.campaign_id = $2)
+       ORDER BY g.created_at LIMIT $1`,
+      [limit, campaignId ?? null],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Series behind these donations (the erasure's first step). */
+  async liveForDonations(donationIds: readonly string[]): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT g.id FROM recurring_gifts g JOIN donations d ON d.recurring_gift_id = g.id
+       WHERE d.id = ANY($1::uuid[]) AND g.status NOT IN ('cancelled', 'ended')`,
+      [donationIds.filter((id) => UUID.test(id))],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** What a receipt of the series' gift needs: the series id when the donation belongs to one. */
+  async seriesOfDonation(donationId: string): Promise<string | null> {
+    const [row] = await this.dataSource.query(`SELECT recurring_gift_id FROM donations WHERE id = $1`, [donationId]);
+    return row?.recurring_gift_id ?? null;
+  }
+}
