@@ -23,6 +23,7 @@ import { InvitationPagesModule } from './invitation-pages/invitation-pages.modul
 import { PrivacyApiModule } from './privacy/privacy-api.module.js';
 import { ModerationApiModule } from './moderation/moderation-api.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { UpdatesApiModule } from './updates/updates-api.module.js';
 import { OperatorConsoleModule } from './operator-console/operator-console.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
@@ -51,6 +52,7 @@ export class ApiModule {
         InvitationPagesModule,
         PrivacyApiModule,
         ModerationApiModule,
+        UpdatesApiModule,
         DashboardModule,
         OperatorConsoleModule,
         ...extraImports,

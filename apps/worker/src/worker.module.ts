@@ -10,6 +10,7 @@ import { CloseOutWorkerModule } from './closeout/closeout-worker.module.js';
 import { PayoutsWorkerModule } from './payouts/payouts-worker.module.js';
 import { ReconciliationWorkerModule } from './reconciliation/reconciliation-worker.module.js';
 import { PrivacyWorkerModule } from './privacy/privacy-worker.module.js';
+import { UpdatesModule } from '@ataa/updates';
 
 /**
  * The worker: the same libs as the API, no HTTP server. Processors are thin and call lib services.
@@ -19,7 +20,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, UpdatesModule, ...extraImports],
     };
   }
 }

@@ -6,6 +6,8 @@ import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { HiddenMessage, ModerationService } from '@ataa/moderation';
 import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
+import { PublicUpdatesService, type UpdateRow } from '@ataa/updates';
+import { formatDate } from '@ataa/notifications';
 import { isolateText } from '../http/isolate.js';
 import { publicChrome, type PublicLanguage, textLanguage } from '../http/public-language.js';
 import { DonationFormDto } from './donation-form.dto.js';
@@ -24,6 +26,8 @@ export interface PageData {
   hidden: Map<number, HiddenMessage>;
   /** Public changes of the campaign's terms, newest first. */
   termChanges: StoredEntry[];
+  /** The latest published updates, newest first. */
+  updates: UpdateRow[];
 }
 
 export interface FormState {
@@ -43,15 +47,17 @@ export class CampaignPageView {
     private readonly donations: DonationsQueryService,
     private readonly publicLedger: PublicLedgerService,
     private readonly moderation: ModerationService,
+    private readonly updates: PublicUpdatesService,
   ) {}
 
   /** The rest of a page's figures, read after its head (so never older than it). */
   async readPageData(campaign: DonationCampaign): Promise<PageData> {
-    const [totals, gifts, termChanges] = await Promise.all([
+    const [totals, gifts, termChanges, updates] = await Promise.all([
       this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
+      this.updates.latest(campaign.id),
     ]);
     const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
-    return { campaign, totals, gifts, termChanges, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
+    return { campaign, totals, gifts, termChanges, updates, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
   }
 
   /**
@@ -83,7 +89,7 @@ export class CampaignPageView {
   }
 
   /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  pageView({ campaign, totals, gifts, termChanges, hidden }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
+  pageView({ campaign, totals, gifts, termChanges, hidden, updates }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
     const t = PAGE_MESSAGES[language];
     const m = MODERATION_MESSAGES[language];
     const locale = localeFor(language);
@@ -130,6 +136,13 @@ export class CampaignPageView {
       coveredFeesNote: campaign.offerCoverFees ? t.coveredFeesNote : null,
       termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, language) : null,
       ...this.shareView(campaign, raised, open, now, language),
+      updates: {
+        all: `/c/${campaign.slug}/updates`, feed: `/c/${campaign.slug}/updates.atom`,
+        items: updates.map((u) => ({
+          title: u.title, url: `/c/${campaign.slug}/updates/${u.id}`, text: textLanguage(u.language), html: u.bodyHtml,
+          publishedIso: new Date(u.publishedAt!).toISOString(), publishedLabel: formatDate(new Date(u.publishedAt!), locale),
+        })),
+      },
     };
   }
 

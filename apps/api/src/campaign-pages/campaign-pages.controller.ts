@@ -119,6 +119,7 @@ export class CampaignPagesController {
       const result = await this.checkout.start(slug, {
         amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
         anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
+        updatesOptIn: form.updatesOptIn !== undefined,
       });
       void reply.status(303).header('location', result.checkoutUrl).send();
     } catch (error) {

@@ -38,7 +38,7 @@ export class CampaignUpdates1795003700000 implements MigrationInterface {
         CHECK (status = 'draft' OR published_at IS NOT NULL)
       )`);
     await q.query(`CREATE INDEX campaign_updates_public_idx ON campaign_updates (campaign_id, published_at DESC, id DESC) WHERE status = 'published'`);
-    await q.query(`CREATE INDEX campaign_updates_org_idx ON campaign_updates (organization_id, campaign_id, created_at DESC)`);
+    await q.query(`CREATE INDEX campaign_updates_campaign_idx ON campaign_updates (campaign_id, created_at DESC)`);
     await q.query(`ALTER TABLE donations ADD COLUMN updates_opt_in boolean NOT NULL DEFAULT false`);
     await q.query(`CREATE INDEX donations_updates_opt_in_idx ON donations (campaign_id) WHERE updates_opt_in AND donor_email IS NOT NULL`);
     await q.query(`
