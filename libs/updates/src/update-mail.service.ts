@@ -17,10 +17,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  *
  * 1. The `campaign_update` row (written when the update is first published) lists the recipients
  *    once, in one transaction with the row locked: one delivery row per address (UNIQUE per update
- *    and keyed address hash, so a retried listing adds nobody twice), numbered into batches, and one
- *    `campaign_update_batch` outbox row per batch. Opted-out (unsubscribed since their last opted-in
- *    gift) and erased donors are left out.
- * 2. Each batch job sends its recipients one by one. A delivery is claimed (`sending`, committed)
+ *    and keyed address hash, so a retried listing adds nobody twice), numbered into batches, and the
+ *    `campaign_update_batch` outbox row of the first batch. Opted-out (unsubscribed since their last
+ *    opted-in gift) and erased donors are left out.
+ * 2. Each batch job sends its recipients one by one and, in the transaction that finishes it, queues
+ *    the next batch: an update's batches go one after another, so at most one of its e-mails is in
+ *    flight at any time (receipts keep the other slots of the queue). A delivery is claimed (`sending`, committed)
  *    before the SMTP transaction and recorded `sent` after it. A retried job skips what is done; a
  *    job taken over from a killed worker finds its claimed rows `sending` with their lease over and
  *    marks them `uncertain` without sending again: each recipient gets an update at most once (the
@@ -86,7 +88,7 @@ export class UpdateMailService implements CampaignUpdateMailSender {
       await this.repository.insertDeliveries(m, update.id, recipients);
       await this.repository.markRecipientsListed(m, update.id);
       const batches = recipients.length === 0 ? 0 : recipients[recipients.length - 1].batch + 1;
-      await this.outbox.enqueueMany(m, Array.from({ length: batches }, (_, b) => ({ kind: 'campaign_update_batch' as const, aggregateId: `${update.id}:${b}` })));
+      if (batches > 0) await this.outbox.enqueue(m, { kind: 'campaign_update_batch', aggregateId: `${update.id}:0` });
       await this.notifications.finishOutbox(m, outboxId, 'sent');
       this.logger.log(`update ${update.id}: ${recipients.length} recipients in ${batches} batches`);
       return 'sent';
@@ -160,7 +162,11 @@ export class UpdateMailService implements CampaignUpdateMailSender {
       await this.repository.finish(delivery.id, 'sent');
     }
     if (otherWorker) throw new TransientDeliveryError('part of the batch is being sent by another worker');
-    await finish('sent');
+    await this.transactions.run(async (m) => {
+      // The next batch is queued with this one's end (its dedupe key keeps it to one row).
+      if (await this.repository.hasBatch(m, update.id, batch + 1)) await this.outbox.enqueue(m, { kind: 'campaign_update_batch', aggregateId: `${update.id}:${batch + 1}` });
+      await this.notifications.finishOutbox(m, outboxId, 'sent');
+    });
     return 'sent';
   }
 }

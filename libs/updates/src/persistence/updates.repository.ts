@@ -206,6 +206,11 @@ export class UpdatesRepository {
     await manager.query(`UPDATE campaign_updates SET recipients_listed_at = now() WHERE id = $1`, [updateId]);
   }
 
+  async hasBatch(manager: EntityManager, updateId: string, batch: number): Promise<boolean> {
+    const [row] = await manager.query(`SELECT 1 FROM campaign_update_deliveries WHERE update_id = $1 AND batch = $2 LIMIT 1`, [updateId, batch]);
+    return Boolean(row);
+  }
+
   async batchDeliveries(updateId: string, batch: number): Promise<DeliveryRow[]> {
     return this.dataSource.query(
       `SELECT id, update_id AS "updateId", email_hash AS "emailHash", donation_id AS "donationId", locale, batch, status,
