@@ -71,7 +71,28 @@ describe('campaign update pages (headless Chromium, axe)', () => {
     }
     const list = await open(`/c/${c.slug}/updates`, chrome);
     expect(await list.locator('[data-testid=update-list] > li').count()).toBe(2);
-    expect(await list.locator(`link[rel=alternate][type="application/atom+xml"]`).getAttribute('href')).toBe(`${base}/c/${c.slug}/updates.atom`);
+    const publicBase = env.config.PUBLIC_BASE_URL.replace(/\/$/, '');
+    expect(await list.locator(`link[rel=alternate][type="application/atom+xml"]`).getAttribute('href')).toBe(`${publicBase}/c/${c.slug}/updates.atom`);
+    // The feed: Atom, well-formed XML (the browser's parser), two entries with absolute links, the typed script inert text.
+    const feed = await request(api.getHttpServer()).get(`/c/${c.slug}/updates.atom`);
+    expect(feed.status).toBe(200);
+    expect(feed.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
+    const parsed = await list.evaluate((xml) => {
+      const doc = new DOMParser().parseFromString(xml, 'application/xml');
+      const ns = 'http://www.w3.org/2005/Atom';
+      return {
+        error: doc.getElementsByTagName('parsererror').length,
+        root: doc.documentElement.namespaceURI,
+        entries: doc.getElementsByTagNameNS(ns, 'entry').length,
+        links: [...doc.getElementsByTagNameNS(ns, 'link')].map((l) => l.getAttribute('href')),
+        content: doc.getElementsByTagNameNS(ns, 'content')[1]?.textContent ?? '',
+      };
+    }, feed.text);
+    expect(parsed).toMatchObject({ error: 0, root: 'http://www.w3.org/2005/Atom', entries: 2 });
+    for (const href of parsed.links) expect(href).toMatch(new RegExp(`^${publicBase.replace(/[.]/g, '\\.')}/c/`));
+    // The typed tag is text inside the entry's HTML, not an element.
+    expect(parsed.content).toContain('&lt;img src=x onerror=');
+    expect(parsed.content).not.toMatch(/<img[^>]*onerror/i);
     await list.close();
   });
 
