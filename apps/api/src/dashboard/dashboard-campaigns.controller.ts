@@ -176,6 +176,7 @@ export class DashboardCampaignsController {
       embed: this.embedView(campaign, c),
       // Close-out progress (DashboardCloseOutController) once a published campaign ended or was cancelled.
       closeout: (campaign.status === 'ended' || campaign.status === 'cancelled') && campaign.publishedAt ? { href: `${base}/closeout`, label: PAYOUT_MESSAGES[page.language].closeoutLink } : null,
+      updatesHref: `${base}/updates`,
       canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`, previewHref: `${base}/preview`,
       editHref: canManage && isEditable(campaign.status) ? `${base}/edit` : null,
       actions: canManage ? availableActions(campaign.status).map((a) => ({ label: c.actions[a], href: `${base}/${a}`, key: a, danger: a === 'end' || a === 'cancel' })) : [],

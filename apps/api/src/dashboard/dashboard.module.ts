@@ -9,6 +9,7 @@ import { PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
 import { TransparencyModule } from '@ataa/transparency';
 import { UpdatesModule } from '@ataa/updates';
+import { DashboardUpdatesController } from './dashboard-updates.controller.js';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
@@ -25,7 +26,7 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
   imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule, UpdatesModule],
   controllers: [
     DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardTeamController, DashboardSecurityController,
-    DashboardDonationsController,
+    DashboardDonationsController, DashboardUpdatesController,
   ],
   providers: [DashboardContext, CampaignPageView],
 })
