@@ -3,10 +3,18 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { deriveLinkKey, donorEmailHash, deriveErasureKey } from '@ataa/privacy';
-import { axeViolations, baseUrlOf, createCampaign, createOrganizationWithOwner, createTestEnvironment, launchBrowser, startTestApi, TestEnvironment } from '@ataa/testing';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '@ataa/common';
+import {
+  axeViolations, baseUrlOf, checkDashboardPage, createCampaign, createOrganizationWithOwner, createTestEnvironment, launchBrowser, signInBrowserPage, startTestApi,
+  TestEnvironment, TestOrganization,
+} from '@ataa/testing';
 import { signUnsubscribeToken } from '@ataa/updates';
 
 jest.setTimeout(180_000);
+
+const SCREENSHOTS = path.join(repoRoot(import.meta.dirname), 'test-artifacts', 'screenshots', 'dashboard-updates');
 
 /**
  * The public update pages in headless Chromium, English and Arabic chrome, an English and an Arabic
@@ -19,13 +27,15 @@ describe('campaign update pages (headless Chromium, axe)', () => {
   let api: NestFastifyApplication;
   let base: string;
   let browser: Browser;
+  let org: TestOrganization;
   const campaigns: Record<'en' | 'ar', { id: string; slug: string; updateId: string }> = {} as never;
 
   beforeAll(async () => {
     env = await createTestEnvironment();
     api = await startTestApi(env.config, { listen: true });
     base = await baseUrlOf(api);
-    const org = await createOrganizationWithOwner(api);
+    org = await createOrganizationWithOwner(api);
+    mkdirSync(SCREENSHOTS, { recursive: true });
     for (const language of ['en', 'ar'] as const) {
       const campaign = await createCampaign(api, org, language === 'ar' ? { language: 'ar', title: 'مياه نظيفة للقرية' } : {});
       const body = language === 'ar'
@@ -111,5 +121,22 @@ describe('campaign update pages (headless Chromium, axe)', () => {
     expect(await bad.locator('[data-testid=invalid-link]').count()).toBe(1);
     expect(await axeViolations(bad)).toEqual([]);
     await bad.close();
+  });
+
+  it.each(['en', 'ar'] as const)("%s: the dashboard's updates page (list, form, refused form) passes the dashboard checks", async (language) => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await signInBrowserPage(page, base, org.ownerEmail, org.ownerPassword);
+    await page.goto(`${base}/dashboard/o/${org.orgId}/campaigns/${campaigns.ar.id}/updates`);
+    if (language === 'ar') await Promise.all([page.waitForNavigation(), page.click('[data-testid=language-switch]')]);
+    expect(await page.locator('[data-testid=update]').count()).toBe(2);
+    await checkDashboardPage(page, language, 'updates', SCREENSHOTS);
+    // Sent without a title: shown again with the reason.
+    await page.fill('#update-body', 'Kept text');
+    await page.evaluate(() => document.querySelector('#update-title')?.removeAttribute('required'));
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=save]')]);
+    expect(await page.locator('[data-testid=form-error]').count()).toBe(1);
+    await checkDashboardPage(page, language, 'updates-refused', SCREENSHOTS);
+    await context.close();
   });
 });
