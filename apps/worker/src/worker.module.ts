@@ -4,13 +4,13 @@ import { DatabaseModule } from '@ataa/database';
 import { ObservabilityModule } from '@ataa/observability';
 import { PaymentsModule } from '@ataa/payments';
 import { QueueModule } from '@ataa/queue';
+import { UpdatesModule } from '@ataa/updates';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module.js';
 import { StripeEventsWorkerModule } from './stripe-events/stripe-events-worker.module.js';
 import { CloseOutWorkerModule } from './closeout/closeout-worker.module.js';
 import { PayoutsWorkerModule } from './payouts/payouts-worker.module.js';
 import { ReconciliationWorkerModule } from './reconciliation/reconciliation-worker.module.js';
 import { PrivacyWorkerModule } from './privacy/privacy-worker.module.js';
-import { UpdatesModule } from '@ataa/updates';
 
 /**
  * The worker: the same libs as the API, no HTTP server. Processors are thin and call lib services.
