@@ -13,7 +13,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   send time (an erased gift has none). `sending` is committed before the SMTP transaction and
  *   `sent` after it; a row left `sending` by a dead worker becomes `uncertain` and is never re-sent
  *   (at most one e-mail per recipient).
- * - outbox kinds `campaign_update` (lists the recipients) and `campaign_update_batch` (sends one batch).
+ * - outbox kinds `campaign_update` (lists the recipients) and `campaign_update_batch` (sends one batch);
+ *   every earlier kind is kept, `donor_sign_in` (1795003600000-donor-page) included.
  */
 export class CampaignUpdates1795003700000 implements MigrationInterface {
   name = 'CampaignUpdates1795003700000';
@@ -66,13 +67,13 @@ export class CampaignUpdates1795003700000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX campaign_update_deliveries_batch_idx ON campaign_update_deliveries (update_id, batch)`);
     await q.query(`ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check`);
-    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset', 'campaign_update', 'campaign_update_batch'))`);
+    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset', 'donor_sign_in', 'campaign_update', 'campaign_update_batch'))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DELETE FROM outbox WHERE kind IN ('campaign_update', 'campaign_update_batch')`);
     await q.query(`ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check`);
-    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset'))`);
+    await q.query(`ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('donation_receipt', 'refund_notice', 'payout_notice', 'receipt_copy', 'invitation', 'erasure_link', 'data_export', 'email_verification', 'password_reset', 'donor_sign_in'))`);
     await q.query(`DROP TABLE campaign_update_deliveries`);
     await q.query(`DROP TABLE campaign_update_unsubscribes`);
     await q.query(`DROP INDEX donations_updates_opt_in_idx`);
