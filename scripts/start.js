@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: builds, migrates, starts the API, the worker, the Stripe sandbox and a mail catcher,
+// `npm start`: builds, migrates, starts the API, the worker, the Stripe sandbox, a mail catcher and a witness,
 // seeds a demo organization (idempotently), prints the URLs. Ctrl-C stops everything.
 //
 // In development it prints one line per step and a summary; the processes' JSON logs go to
@@ -171,7 +171,7 @@ async function statusOf(url) {
 }
 
 await ensureServices();
-if (toFiles) say(`logs: ${LOG_DIR}/ (build, migrate, api, worker, sandbox, mail: one file each, JSON lines; e.g. tail -f ${logFile('api')})`);
+if (toFiles) say(`logs: ${LOG_DIR}/ (build, migrate, api, worker, sandbox, mail, witness: one file each, JSON lines; e.g. tail -f ${logFile('api')})`);
 let began = Date.now();
 say('building...');
 say(`✓ build (${run('build', 'build', 'npm', ['run', '--silent', 'build']).took})`);
@@ -184,8 +184,48 @@ const migrationLine = [
 ].join('; ');
 say(`✓ migrations: ${migrationLine} (${migrated.took})`);
 
+// One transparency witness beside the platform (apps/witness, docs/witness.md), so the demo campaign's
+// checkpoints are cosigned: its own database on the same server (<database>_witness, made at its
+// start), trusting the platform's campaign logs (<TRANSPARENCY_ORIGIN>/campaigns/*) under the
+// platform's checkpoint key; the platform is pointed at it (TRANSPARENCY_WITNESSES) unless configured.
+// START_WITNESS=false leaves it out; in production it runs only with its own WITNESS_SIGNING_KEY.
+const witness = await witnessSetup().catch((error) => {
+  say(`witness not started: ${error.message}`);
+  return null;
+});
+async function witnessSetup() {
+  if (env.START_WITNESS === 'false') return null;
+  if (production && !env.WITNESS_SIGNING_KEY) {
+    say('witness not started (production needs WITNESS_SIGNING_KEY; START_WITNESS=false silences this)');
+    return null;
+  }
+  const domain = await import(path.join(root, 'dist/libs/transparency/src/domain/index.js'));
+  const { loadWitnessIdentity } = await import(path.join(root, 'dist/apps/witness/src/witness-config.js'));
+  const origin = env.TRANSPARENCY_ORIGIN || 'ataa.local';
+  // The platform's checkpoint key: configured, or the development key derived from the origin (libs/transparency).
+  const { createHash } = await import('node:crypto');
+  const platformKey = env.TRANSPARENCY_SIGNING_KEY
+    ? domain.privateKeyFromPkcs8(env.TRANSPARENCY_SIGNING_KEY)
+    : domain.privateKeyFromSeed(createHash('sha256').update(`ataa development transparency key|${origin}`).digest());
+  const signer = domain.createSigner(origin, platformKey);
+  const platformVkey = domain.formatVerifierKey({ keyName: signer.keyName, publicKey: signer.publicKey });
+  const port = Number(env.WITNESS_PORT ?? 7380);
+  const databaseUrl = new URL(env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
+  databaseUrl.pathname = `${databaseUrl.pathname}_witness`;
+  env.WITNESS_PORT = String(port);
+  env.WITNESS_DATABASE_URL ??= databaseUrl.toString();
+  env.WITNESS_LOGS ??= `${origin}/campaigns/* ${platformVkey}`;
+  const { name, key } = loadWitnessIdentity(env);
+  const cosigner = domain.createCosigner(name, key);
+  const vkey = domain.formatCosignerKey({ name: cosigner.name, publicKey: cosigner.publicKey });
+  const url = `http://127.0.0.1:${port}`;
+  env.TRANSPARENCY_WITNESSES ??= `${url} ${vkey}`;
+  return { url, vkey };
+}
+
 began = Date.now();
 let workerReady = false;
+if (witness) startProcess('witness', 'dist/apps/witness/src/main.js');
 startProcess('sandbox', 'dist/apps/stripe-sandbox/src/main.js');
 const withMail = existsSync('dist/apps/mail-catcher/src/main.js');
 if (withMail) startProcess('mail', 'dist/apps/mail-catcher/src/main.js');
@@ -194,6 +234,7 @@ startProcess('worker', 'dist/apps/worker/src/main.js', (line) => {
   if (line.includes('"msg":"worker started"')) workerReady = true;
 });
 
+if (witness) await ready('witness', began, () => waitForHttp(`${witness.url}/health/ready`), witness.url);
 await ready('Stripe sandbox', began, () => waitForHttp(`${sandboxUrl}/`), `${sandboxUrl} (state: ${env.SANDBOX_STATE_FILE ?? 'in memory'})`);
 if (withMail) await ready('mail catcher', began, () => waitForHttp(`${mailUrl}/`), mailUrl);
 await ready('API', began, () => waitForHttp(`${apiBase}/health/ready`), apiBase);
@@ -231,6 +272,7 @@ rows.push(
   ['Health', `${publicBase}/health/ready`, ''],
   ...(withMail ? [['Mail catcher', mailUrl, '(every e-mail sent)']] : []),
   ['Stripe sandbox', sandboxUrl, ''],
+  ...(witness ? [['Witness', `${witness.url}/`, `(vkey ${witness.vkey})`]] : []),
 );
 // Every URL printed must answer 200; one that does not is marked (the summary does not lie).
 const urls = rows.map(([, value]) => value).filter((v) => /^https?:\/\//.test(v));
@@ -243,6 +285,6 @@ for (const [label, value, note] of rows) {
   lines.push(`  ${label.padEnd(width)}${value}${note ? `  ${note}` : ''}${warning}`);
 }
 lines.push(`  ${'Test cards'.padEnd(width)}4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined)`);
-if (toFiles) lines.push(`  ${'Logs'.padEnd(width)}${path.resolve(LOG_DIR)}/{api,worker,sandbox,mail}.log`);
+if (toFiles) lines.push(`  ${'Logs'.padEnd(width)}${path.resolve(LOG_DIR)}/{api,worker,sandbox,mail${witness ? ',witness' : ''}}.log`);
 lines.push('', 'Press Ctrl-C to stop.', '');
 process.stdout.write(lines.join('\n'));

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { Worker } from 'node:worker_threads';
 import { loadConfig } from '@ataa/config';
-import { ReceiptPdfPool, ReceiptPdfRenderer } from '@ataa/notifications';
+import { buildStatementView, ReceiptPdfPool, ReceiptPdfRenderer, StatementPdfRenderer } from '@ataa/notifications';
 import { variedReceiptViews } from './fixtures.js';
 import { inspectPdf } from './pdf-inspect.js';
 
@@ -55,5 +55,25 @@ describe('ReceiptPdfPool', () => {
     expect(late.equals(finished[0])).toBe(true);
     expect(here).toHaveBeenCalledTimes(1);
     expect(pool.runningThreads).toBe(0);
+  });
+
+  it('draws donor statements (issue 20) on the same threads, the same bytes as here', async () => {
+    pool = new ReceiptPdfPool(loadConfig({ RECEIPT_RENDER_THREADS: '1' }));
+    const view = buildStatementView({
+      language: 'ar', email: 'layla@example.org', generatedAt: creationDate,
+      period: { kind: 'fiscal', start: new Date('2025-04-01T00:00:00Z'), lastDay: new Date('2026-03-31T00:00:00Z') },
+      gifts: [{
+        id: 'g1', givenAt: new Date('2025-05-01T10:00:00Z'), organizationName: 'Helping Hands', campaignTitle: 'Clean water', amount: 5000n, net: 5000n,
+        currency: 'usd', status: 'succeeded', anonymous: false, receiptNumber: 'R-2025-000001', leafIndex: '3', leafHash: 'cd'.repeat(32), verifyUrl: 'https://give.example/c/w/proof/inclusion?index=3',
+      }],
+      totals: [{ currency: 'usd', gifts: 1, given: 5000n, returned: 0n, net: 5000n }],
+    });
+    const expected = await new StatementPdfRenderer().render(view, { creationDate });
+    const here = jest.spyOn(StatementPdfRenderer.prototype, 'render');
+    const rendered = await pool.renderStatement(view, { creationDate });
+    expect(rendered.equals(expected)).toBe(true);
+    expect(inspectPdf(rendered).texts.join(' ')).toContain('R-2025-000001');
+    expect(pool.runningThreads).toBe(1);
+    expect(here).not.toHaveBeenCalled();
   });
 });

@@ -43,6 +43,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/invitations\/\{page\}$/, 'the invitation accept page (HTML; the JSON API is /api/v1/invitations/accept)'],
   [/^\/privacy\/export(\/download)?$/, 'the donor\'s data-export pages (HTML forms; the download is a POST of the page\'s form)'],
   [/^\/privacy\/erase(\/confirm)?$/, "the donor's erasure pages (HTML forms; the operator's endpoint is /operator/erasures)"],
+  [/^\/donor(\/|$)/, "the donor's own pages (magic-link sign-in, gifts, receipts and statements, HTML and the session's gifts.json; docs/donor-page.md)"],
   [/^\/dashboard(\/|$)/, 'the organization dashboard (server-rendered HTML pages and their forms; docs/dashboard.md)'],
   [/^\/console(\/|$)/, 'the operator console (server-rendered HTML pages and their forms; docs/dashboard.md)'],
   [/^\/media\/covers\/\{key\}$/, 'uploaded campaign cover images (the bytes, for the pages; set through the dashboard\'s campaign form)'],

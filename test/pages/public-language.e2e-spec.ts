@@ -177,7 +177,7 @@ describe('public pages in the visitor\'s language; robots.txt, sitemap.xml, cano
     const robots = await http().get('/robots.txt').expect(200);
     expect(robots.headers['content-type']).toMatch(/^text\/plain/);
     const lines = robots.text.split('\n');
-    for (const line of ['User-agent: *', 'Allow: /c/', 'Allow: /api/v1/public/', 'Disallow: /dashboard', 'Disallow: /console', 'Disallow: /operator', 'Disallow: /api/', 'Disallow: /privacy/export/download', 'Disallow: /privacy/erase/confirm']) {
+    for (const line of ['User-agent: *', 'Allow: /c/', 'Allow: /api/v1/public/', 'Disallow: /dashboard', 'Disallow: /console', 'Disallow: /operator', 'Disallow: /api/', 'Disallow: /privacy/export/download', 'Disallow: /privacy/erase/confirm', 'Disallow: /donor/']) {
       expect(lines).toContain(line);
     }
     expect(lines).toContain(`Sitemap: ${world.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/sitemap.xml`);

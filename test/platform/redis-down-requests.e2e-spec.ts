@@ -20,7 +20,7 @@ const BOUND_MS = 3000;
  * nothing comes back). Every Redis call on a request path gives up within 200 ms and the limits go
  * on as their policy says (all fail open), so sign-in, sign-up, the donation form and the
  * invitation page each answer promptly (see BOUND_MS), none with a 5xx; readiness fails closed (503), as
- * stated. Bounded by supertest's per-request timeout (which fails the request), not by timing
+ * stated; the donor page's sign-in link form, whose limits fail closed, answers a prompt 503 page. Bounded by supertest's per-request timeout (which fails the request), not by timing
  * assertions.
  */
 describe('Redis stalled: request paths stay bounded (real API, sandbox Stripe, PostgreSQL)', () => {
@@ -74,6 +74,20 @@ describe('Redis stalled: request paths stay bounded (real API, sandbox Stripe, P
     expect(accept.status).toBe(200);
     const [row] = await world.db.query(`SELECT accepted_at FROM invitations WHERE id = $1`, [invitation.body.id]);
     expect(row.accepted_at).not.toBeNull();
+  });
+
+  it('the donor page\'s sign-in link form fails closed while Redis is stalled: a prompt 503 page, no link recorded, no e-mail queued', async () => {
+    const agent = request.agent(world.apiUrl);
+    const page = await agent.get('/donor').expect(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    proxy.stall();
+    const asked = await agent.post('/donor/sign-in-link').set('x-forwarded-for', '203.0.113.220').type('form').timeout(BOUND_MS)
+      .send({ _csrf: csrf, email: 'outage-donor@example.org' });
+    expect(asked.status).toBe(503);
+    expect(asked.headers['content-type']).toMatch(/text\/html/);
+    expect(asked.text).toContain('role="alert"');
+    expect(await world.db.query(`SELECT 1 FROM donor_sign_in_links WHERE email = 'outage-donor@example.org'`)).toEqual([]);
+    expect(await world.db.query(`SELECT 1 FROM outbox WHERE kind = 'donor_sign_in'`)).toEqual([]);
   });
 
   it('readiness fails closed promptly (503 naming Redis); liveness stays 200', async () => {

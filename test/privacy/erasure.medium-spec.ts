@@ -117,6 +117,12 @@ describe('erasure (medium)', () => {
         return { id, object: 'customer', deleted: true } as Stripe.DeletedCustomer;
       });
 
+    // A donor-page sign-in link (with its session) for Dana, one for Omar.
+    const link = `INSERT INTO donor_sign_in_links (id, email, nonce, expires_at, used_at, session_nonce, session_expires_at)
+      VALUES (gen_random_uuid(), $1, repeat('a', 32), now() + interval '10 minutes', now(), repeat('b', 32), now() + interval '30 minutes')`;
+    await db.query(link, ['dana@example.org']);
+    await db.query(link, ['omar@example.org']);
+
     const request = await erasures.requestByOperator({ email: ' DANA@example.org' });
     expect(request.state).toBe('confirmed');
     expect([...request.donationIds].sort()).toEqual([gifts.named, gifts.anonymous].sort());
@@ -178,6 +184,8 @@ describe('erasure (medium)', () => {
     expect(events).not.toMatch(/Dana|dana@example|Card Holder/);
     expect(events).toMatch(/cus_e1/);
     expect(JSON.stringify(once.events.filter((e: { id: string }) => e.id.startsWith('evt_e3')))).toMatch(/dana@example/);
+    // The donor page's links and sessions of the address are gone; another donor's stay.
+    expect((await db.query(`SELECT email FROM donor_sign_in_links ORDER BY email`)).map((r: { email: string }) => r.email)).toEqual(['omar@example.org']);
     // Audited: who, which gifts, counts; never the erased data.
     const audit = await db.query(`SELECT actor, action, target_id, details FROM audit_log WHERE action = 'donor.erased'`);
     expect(audit).toHaveLength(1);

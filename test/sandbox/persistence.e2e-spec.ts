@@ -64,4 +64,27 @@ describe('Stripe sandbox: state file', () => {
     const events = await stripe.events.list({ limit: 100 });
     expect(events.data.every((e) => e.pending_webhooks === 0)).toBe(true);
   });
+
+  it('keeps subscriptions, test clocks and their scheduled renewals across a restart', async () => {
+    await sandbox?.close();
+    const billingState = path.join(dir, 'billing.json');
+    sandbox = await startTestSandbox({ stateFile: billingState });
+    let stripe = sandbox.stripe();
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Date.UTC(2027, 4, 1, 9) / 1000 });
+    const customer = await stripe.customers.create({ test_clock: clock.id, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const product = await stripe.products.create({ name: 'Monthly gift' });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price_data: { currency: 'usd', product: product.id, unit_amount: 3_000, recurring: { interval: 'month' } } }] });
+    await sandbox.close();
+
+    sandbox = await startTestSandbox({ stateFile: billingState });
+    stripe = sandbox.stripe();
+    expect(await stripe.subscriptions.retrieve(sub.id)).toEqual(sub);
+    // 1 May + 1 month = 1 June: the renewal scheduled before the restart runs after it.
+    const june = Date.UTC(2027, 5, 1, 9) / 1000;
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: june });
+    let status = (await stripe.testHelpers.testClocks.retrieve(clock.id)).status;
+    for (let i = 0; status !== 'ready' && i < 50; i++) status = (await stripe.testHelpers.testClocks.retrieve(clock.id)).status;
+    const invoices = (await stripe.invoices.list({ subscription: sub.id })).data;
+    expect(invoices.map((i) => [i.billing_reason, i.status, i.amount_paid, i.created])).toEqual([['subscription_cycle', 'paid', 3_000, june], ['subscription_create', 'paid', 3_000, clock.frozen_time]]);
+  });
 });

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import pg from 'pg';
 import { TransactionRunner } from '@ataa/database';
 import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
 import { PublicEntryInput, PublicLedgerAppender, PublicLedgerRedactor } from '@ataa/transparency';
@@ -278,5 +279,27 @@ describe('the public ledger as C2SP tlog-tiles', () => {
     expect(await runVerifier(['tiles', legacy, '--key', vkey], io)).toBe(0);
     expect(out.join('\n')).toContain('entry 0: donor redacted (erased), unverifiable (format 1)');
     expect(out.join('\n')).toContain('2 personal field(s) redacted in entries predating leaf format 3');
+  });
+
+  it('serves an immutable tile again without reading the log head, for at most a second after its campaign stops being public', async () => {
+    await signedCheckpoint();
+    const first = await bytes('tile/0/000');
+    // Served from memory: the same bytes and ETag again and again.
+    const again = await get('tile/0/000');
+    expect(Buffer.from(await again.arrayBuffer()).equals(first)).toBe(true);
+    expect(again.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // The campaign no longer public (a draft again): within a second its tiles are gone too.
+    const db = new pg.Client({ connectionString: env.database.url });
+    await db.connect();
+    try {
+      await db.query(`UPDATE campaigns SET status = 'draft' WHERE id = $1`, [campaignId]);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await get('tile/0/000')).status).toBe(404);
+      expect((await get('tile/entries/000')).status).toBe(404);
+    } finally {
+      await db.query(`UPDATE campaigns SET status = 'published' WHERE id = $1`, [campaignId]);
+      await db.end();
+    }
+    expect((await get('tile/0/000')).status).toBe(200);
   });
 });

@@ -5,7 +5,9 @@ import pg from 'pg';
 import { TransactionRunner } from '@ataa/database';
 import { baseUrlOf, createTestEnvironment, startTestApi } from '@ataa/testing';
 import { createDonorCommitment, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
-import { ANONYMOUS, appendToFrontier, emptyRoot, encodeFrontier, LEAF_VERSION, PublicLeaf, publicLeafHash } from '../../libs/transparency/src/domain/index.js';
+import {
+  ANONYMOUS, appendToFrontier, CheckpointSigner, emptyRoot, encodeFrontier, isStoredNode, LEAF_VERSION, PublicLeaf, publicLeafHash, signCheckpoint,
+} from '../../libs/transparency/src/domain/index.js';
 
 /**
  * A listening API on its own database with one published campaign whose public ledger holds the
@@ -116,6 +118,24 @@ export async function startTamperingMirror(target: string, rewrite: (url: string
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** A mirror of the site that may change the bytes of any answer (tiles are binary). */
+export async function startBinaryMirror(target: string, rewrite: (url: string, body: Buffer) => Buffer): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const upstream = await fetch(`${target}${req.url ?? '/'}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
+      const body = rewrite(req.url ?? '/', Buffer.from(await upstream.arrayBuffer()));
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
+      res.end(body);
+    })().catch((error) => {
+      res.writeHead(502);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 /** Rewrites the entries of every ledger page a mirror serves. */
 export function rewriteLedgerEntries(change: (entries: Record<string, any>[]) => Record<string, any>[]): (url: string, body: string) => string {
   return (url, body) => {
@@ -177,6 +197,56 @@ export async function insertLegacyEntries(databaseUrl: string, campaignId: strin
     );
     await client.query('COMMIT');
     return out;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * What a platform (or whoever holds its database and key) would do to rewrite history: changes one
+ * entry's columns and leaf hash in place, recomputes the stored Merkle nodes and the log head, drops
+ * every checkpoint signed so far and signs the rewritten tree with the log's key. Triggers that keep
+ * the tables append-only are bypassed (superuser, replica role), as such an insider could.
+ */
+export async function rewriteLeafAndResign(
+  databaseUrl: string,
+  campaign: { id: string; origin: string },
+  index: number,
+  change: { columns: Record<string, string | null>; leafHash: Buffer },
+  signer: CheckpointSigner,
+): Promise<{ size: number; root: Buffer; note: string }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL session_replication_role = replica');
+    const columns = Object.keys(change.columns);
+    const sets = columns.map((c, i) => `${c} = $${i + 4}`).join(', ');
+    const updated = await client.query(`UPDATE public_ledger_entries SET leaf_hash = $1${sets ? `, ${sets}` : ''} WHERE campaign_id = $2 AND idx = $3`, [
+      change.leafHash, campaign.id, index, ...columns.map((c) => change.columns[c]),
+    ]);
+    if (updated.rowCount !== 1) throw new Error(`no entry ${index} to rewrite`);
+    const rows = (await client.query(`SELECT leaf_hash FROM public_ledger_entries WHERE campaign_id = $1 ORDER BY idx`, [campaign.id])).rows as { leaf_hash: Buffer }[];
+    let frontier: Buffer[] = [];
+    let root = emptyRoot();
+    const nodes: { level: number; index: number; hash: Buffer }[] = [];
+    for (const [i, row] of rows.entries()) {
+      const appended = appendToFrontier(frontier, i, row.leaf_hash);
+      frontier = appended.frontier;
+      root = appended.root;
+      nodes.push(...appended.newNodes.filter(isStoredNode));
+    }
+    await client.query(`DELETE FROM transparency_nodes WHERE campaign_id = $1`, [campaign.id]);
+    for (const node of nodes) await client.query(`INSERT INTO transparency_nodes (campaign_id, level, idx, hash) VALUES ($1, $2, $3, $4)`, [campaign.id, node.level, node.index, node.hash]);
+    await client.query(`UPDATE transparency_logs SET root_hash = $2, frontier = $3 WHERE campaign_id = $1`, [campaign.id, root, encodeFrontier(frontier)]);
+    await client.query(`DELETE FROM transparency_checkpoints WHERE campaign_id = $1`, [campaign.id]);
+    const note = signCheckpoint({ origin: campaign.origin, size: rows.length, rootHash: root }, signer);
+    await client.query(`INSERT INTO transparency_checkpoints (campaign_id, size, root_hash, key_name, note) VALUES ($1, $2, $3, $4, $5)`, [campaign.id, rows.length, root, signer.keyName, note]);
+    await client.query('COMMIT');
+    return { size: rows.length, root, note };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   } finally {
     await client.end();
   }

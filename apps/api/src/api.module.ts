@@ -21,6 +21,7 @@ import { PayoutsApiModule } from './payouts/payouts-api.module.js';
 import { ReconciliationApiModule } from './reconciliation/reconciliation-api.module.js';
 import { InvitationPagesModule } from './invitation-pages/invitation-pages.module.js';
 import { PrivacyApiModule } from './privacy/privacy-api.module.js';
+import { DonorsApiModule } from './donors/donors-api.module.js';
 import { ModerationApiModule } from './moderation/moderation-api.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { UpdatesApiModule } from './updates/updates-api.module.js';
@@ -51,6 +52,7 @@ export class ApiModule {
         ReconciliationApiModule,
         InvitationPagesModule,
         PrivacyApiModule,
+        DonorsApiModule,
         ModerationApiModule,
         UpdatesApiModule,
         DashboardModule,

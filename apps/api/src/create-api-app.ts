@@ -18,6 +18,7 @@ import { createValidationPipe } from './http/validation.js';
 import { trustProxyOption } from './http/trust-proxy.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerViews } from './http/views.js';
+import { PublicLedgerHttp, registerTileRoute } from './transparency/public-ledger.http.js';
 
 export const API_PREFIX = 'api/v1';
 const PUBLIC_API_PATH = `/${API_PREFIX}/public/`;
@@ -29,7 +30,7 @@ const TLOG_PATH = /^\/c\/[^/?]+\/(?:tile\/|checkpoint(?:$|\?))/;
  * out of /api/v1, so the accept page is declared as `invitations/:page` and excluded by that
  * literal path (the backslash makes `:page` literal text here, not a parameter).
  */
-const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}', '/', 'campaigns', 'robots.txt', 'sitemap.xml', 'embed/{*path}'];
+const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'donor', 'donor/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}', '/', 'campaigns', 'robots.txt', 'sitemap.xml', 'embed/{*path}'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -117,6 +118,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     limits: { fileSize: config.COVER_IMAGE_MAX_BYTES, files: 1, fields: 40, parts: 41, fieldSize: 256 * 1024, fieldNameSize: 64 },
   });
   await registerViews(app, config.NODE_ENV === 'production');
+  registerTileRoute(fastify, app.get(PublicLedgerHttp, { strict: false }));
 
   fastify.addHook('onResponse', (request, reply, done) => {
     if (request.is404) metrics.httpRoute(request.method, 'unmatched').record(reply.statusCode, reply.elapsedTime / 1000);

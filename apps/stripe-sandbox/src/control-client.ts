@@ -99,6 +99,11 @@ export class SandboxControlClient {
   }
 
   /** The next transfers.create is refused (default: 400 transfers_not_allowed; status >= 500 gives api_error). */
+  /** What happens when the last retry of a renewal fails: cancel (default), unpaid, or past_due. */
+  async setFinalPaymentFailure(afterFinalFailure: 'cancel' | 'unpaid' | 'past_due'): Promise<void> {
+    await this.call('POST', '/billing/settings', { after_final_failure: afterFinalFailure });
+  }
+
   async failNextTransfer(failure: { status?: number; code?: string; message?: string } = {}): Promise<void> {
     await this.call('POST', '/transfers/fail_next', failure);
   }

@@ -6,3 +6,5 @@ export { SANDBOX_API_VERSION } from './core/event-bus.js';
 export { ASYNC_SETTLEMENT_SECONDS, DELAYED_DISPUTE_SECONDS, SETTLEMENT_DELAY_DAYS } from './core/engine.js';
 export { BANK_FAILURE_ACCOUNT, BANK_SUCCESS_ACCOUNT } from './core/test-cards.js';
 export { cardFee, bankDebitFee, disputeFee } from './core/fees.js';
+export { PORTAL_SESSION_SECONDS, RETRY_DELAY_DAYS, type FinalFailure, type SandboxBilling } from './core/billing.js';
+export { TEST_PAYMENT_METHODS } from './core/test-cards.js';

@@ -1,6 +1,7 @@
 import Fastify, { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import qs from 'qs';
 import type { AppLogger } from '@ataa/observability';
+import { SandboxBilling } from './core/billing.js';
 import { SandboxClock } from './core/clock.js';
 import { SandboxEngine } from './core/engine.js';
 import { EventBus } from './core/event-bus.js';
@@ -10,6 +11,7 @@ import { StripeApiError } from './core/stripe-error.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { ApiRequestCounter, registerControlRoutes, ResponseFault } from './http/control-routes.js';
 import { registerPages } from './http/pages.js';
+import { registerPortalPages } from './http/portal-pages.js';
 import { Idempotency, QS_OPTIONS } from './http/wire.js';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, WebhookDeliverer } from './webhooks/webhook-deliverer.js';
 
@@ -40,6 +42,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   app: FastifyInstance;
   engine: SandboxEngine;
+  billing: SandboxBilling;
   store: StateStore;
   clock: SandboxClock;
   deliverer: WebhookDeliverer;
@@ -59,6 +62,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const clock = new SandboxClock(store.clockOffset);
   const events = new EventBus(store, clock);
   const engine = new SandboxEngine(store, clock, events);
+  const billing = new SandboxBilling(engine);
   if (options.settlementCurrency !== undefined) engine.setSettlementCurrency(options.settlementCurrency);
 
   for (const endpoint of options.webhookEndpoints ?? []) {
@@ -131,6 +135,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const idempotency = new Idempotency(store);
   registerApiRoutes(app, {
     engine,
+    billing,
     idempotency,
     apiKeys: options.apiKeys,
     baseUrl: (req) => options.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.headers.host ?? req.hostname}`,
@@ -140,7 +145,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
   });
   registerPages(app, engine);
-  if (apiRequests) registerControlRoutes(app, { engine, deliverer, responseFaults, apiRequests });
+  registerPortalPages(app, engine, billing);
+  if (apiRequests) registerControlRoutes(app, { engine, billing, deliverer, responseFaults, apiRequests });
   app.get('/', async () => ({ object: 'sandbox', name: 'Ataa Stripe sandbox', livemode: false, test_mode_controls: options.testMode === true }));
 
   let timer: NodeJS.Timeout | null = null;
@@ -158,7 +164,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   await app.ready();
   return {
-    app, engine, store, clock, deliverer,
+    app, engine, billing, store, clock, deliverer,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
       await app.listen({ port, host });
       const address = app.server.address();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
-  buildReceiptProof, consistencyProofRanges, createSigner, formatVerifierKey, hashRange, inclusionProofRanges, merkleRoot, NodeRef, PublicLeaf,
+  addSignatureLines, buildReceiptProof, consistencyProofRanges, cosignatureLine, createCosigner, createSigner, formatCosignerKey, formatVerifierKey, hashRange, inclusionProofRanges, merkleRoot, NodeRef, PublicLeaf,
   privateKeyFromSeed, publicLeafHash, signCheckpoint,
 } from '../../../libs/transparency/src/domain/index.js';
 import { runVerifier } from './main.js';
@@ -102,6 +102,19 @@ describe('verifier CLI, receipt mode (in process, fetch stubbed)', () => {
       expect(result.err).toMatch(reason);
       expect(result.out).not.toMatch(/^VERIFIED:/m);
     }
+  });
+
+  it('with --witness, checks the quorum on the current checkpoint (which needs the campaign URL)', async () => {
+    const witness = createCosigner('witness.example', privateKeyFromSeed(Buffer.alloc(32, 13)));
+    const wkey = formatCosignerKey({ name: witness.name, publicKey: witness.publicKey });
+    const current = note(6);
+    const cosigned = addSignatureLines(current, [cosignatureLine(current.slice(0, current.indexOf('\n\n') + 1), witness, 1_800_000_000)]);
+    const url = 'https://give.example/c/spring-fund';
+    const ok = await cli(['--receipt', file, url, '--witness', wkey], site({ '/api/v1/public/campaigns/spring-fund/checkpoint': JSON.stringify({ note: cosigned }) }).fetch);
+    expect([ok.code, ok.out]).toEqual([0, expect.stringContaining('cosigned by 1 of 1 witnesses (quorum 1): witness.example at 2027-01-15T08:00:00Z')]);
+    const bare = await cli(['--receipt', file, url, '--witness', wkey], site().fetch);
+    expect([bare.code, bare.err]).toEqual([1, expect.stringContaining('REJECTED: witness quorum not met: the checkpoint has 0 valid witness cosignature(s) of the 1 required (quorum 1 of 1); not counted: witness.example (no cosignature)')]);
+    expect((await cli(['--receipt', file, '--witness', wkey])).err).toMatch(/^--witness in receipt mode needs the campaign URL/);
   });
 
   it('answers usage errors with 2', async () => {

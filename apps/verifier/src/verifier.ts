@@ -6,6 +6,7 @@ import {
   TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
   merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf,
 } from '../../../libs/transparency/src/domain/index.js';
+import { describeCosignatures, QuorumFailure, requireQuorum, WitnessPolicy } from './witness-quorum.js';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
@@ -15,6 +16,8 @@ export interface VerifyOptions {
   key?: string;
   /** A checkpoint saved earlier (signed-note text): the log must extend it. */
   previousCheckpoint?: string;
+  /** Witnesses whose cosignatures count, and how many are required (`--witness`, `--quorum`). */
+  witnesses?: WitnessPolicy;
   log?: (line: string) => void;
 }
 
@@ -59,7 +62,7 @@ export function parseCampaignUrl(text: string): { site: string; slug: string } {
 }
 
 /** GETs of the site's public JSON: any failure (HTTP status, not JSON) rejects the verification. */
-function httpReader(options: { fetch?: FetchLike }) {
+export function httpReader(options: { fetch?: FetchLike }) {
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const get = async (url: string): Promise<string> => {
     const res = await doFetch(url, { headers: { accept: 'application/json' } });
@@ -145,6 +148,7 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   if (!checkpoint.origin.endsWith(expectedOriginSuffix)) fail(`checkpoint is for another log (${checkpoint.origin}), not campaign ${campaignId}`);
   if (checkpoint.size !== size) fail(`checkpoint size ${checkpoint.size} differs from the requested size ${size}`);
   say(`checkpoint ${checkpoint.origin} size ${size} signature ok`);
+  if (options.witnesses) checkQuorum(checkpointView.note, options.witnesses, say);
 
   // 3. Every entry, in order, recomputed: leaf hash, index, campaign, kind, sign and running balance.
   const entries: ServedEntry[] = [];
@@ -272,6 +276,7 @@ export async function verifyReceiptAgainstLog(receipt: ReceiptProofResult, campa
   if (checkpoint.origin !== saved.origin) fail(`the current checkpoint is for another log (${checkpoint.origin}), not ${saved.origin}`);
   if (checkpoint.size < saved.size) fail(`the current log (size ${checkpoint.size}) is smaller than the receipt's checkpoint (size ${saved.size}): the log was truncated`);
   say(`current checkpoint size ${checkpoint.size} signature ok`);
+  if (options.witnesses) checkQuorum(String(current.note), options.witnesses, say);
 
   // 3. History not rewritten: the receipt's tree is a prefix of the current one.
   const consistency = await getJson<{ proof: string[] }>(`${api}/proof/consistency?from=${saved.size}&to=${checkpoint.size}`);
@@ -281,6 +286,17 @@ export async function verifyReceiptAgainstLog(receipt: ReceiptProofResult, campa
   }
   say(`consistency proof from size ${saved.size} to ${checkpoint.size}: the current log extends the receipt's checkpoint`);
   return { size: checkpoint.size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text };
+}
+
+/** The witness quorum on a checkpoint note; a shortfall rejects the verification, naming each witness not counted. */
+export function checkQuorum(note: string, policy: WitnessPolicy, say: (line: string) => void = () => undefined): void {
+  try {
+    const result = requireQuorum(note, policy);
+    say(`cosigned by ${result.valid.length} of ${policy.witnesses.length} witnesses (quorum ${policy.quorum}): ${describeCosignatures(result)}`);
+  } catch (error) {
+    if (error instanceof QuorumFailure) fail(`witness quorum not met: ${error.message}`);
+    return fail(`witness cosignatures unreadable: ${(error as Error).message}`);
+  }
 }
 
 function parsePrevious(text: string, key: VerifierKey): SignedCheckpoint {

@@ -4,11 +4,10 @@
 //   --generate-key   print a new Ed25519 private key for WITNESS_SIGNING_KEY (PKCS#8 DER, base64) and exit
 import { generateKeyPairSync } from 'node:crypto';
 import { runMain } from '@ataa/common';
-import { ConfigError } from '@ataa/config';
-import { createLogger } from '@ataa/observability';
 import { createCosigner, formatCosignerKey } from './domain/transparency.js';
 import { startWitness } from './witness-app.js';
-import { loadWitnessConfig, loadWitnessIdentity } from './witness-config.js';
+import { loadWitnessConfig, loadWitnessIdentity, WitnessConfigError } from './witness-config.js';
+import { createWitnessLogger } from './witness-logger.js';
 
 const USAGE = 'usage: witness [--print-key | --generate-key]  (configuration: WITNESS_* environment variables, see docs/witness.md)';
 
@@ -28,10 +27,10 @@ runMain(async () => {
     process.stdout.write(`${formatCosignerKey({ name: cosigner.name, publicKey: cosigner.publicKey })}\n`);
     return;
   }
-  if (args.length > 0) throw new ConfigError(`unknown argument ${JSON.stringify(args[0])}; ${USAGE}`);
+  if (args.length > 0) throw new WitnessConfigError(`unknown argument ${JSON.stringify(args[0])}; ${USAGE}`);
 
   const config = loadWitnessConfig(process.env);
-  const logger = createLogger(config.LOG_LEVEL, 'witness');
+  const logger = createWitnessLogger(config.LOG_LEVEL);
   if (config.developmentKey) {
     logger.warn('WITNESS_SIGNING_KEY is not set: cosigning with a development key derived from WITNESS_NAME; never use it in production');
   }
@@ -46,4 +45,4 @@ runMain(async () => {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-}, (error) => error instanceof ConfigError);
+}, (error) => error instanceof WitnessConfigError);

@@ -1,13 +1,12 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { ConfigError } from '@ataa/config';
 import { parseTrustedLogs, TrustedLogsError, type TrustedLog } from './domain/trusted-logs.js';
 import { privateKeyFromPkcs8, privateKeyFromSeed } from './domain/transparency.js';
 import { SCHEMA_NAME } from './persistence/witness-database.js';
 
 /**
  * The witness's configuration, read once from the environment and validated at boot: a bad value
- * stops the process with one line naming the variable (ConfigError, as libs/config does for the
- * platform). The witness is its own program: it reads none of the platform's variables but
+ * stops the process with one line naming the variable (WitnessConfigError, as libs/config's
+ * ConfigError does for the platform). The witness is its own program: it reads none of the platform's variables but
  * NODE_ENV and LOG_LEVEL. See .env.example and docs/witness.md.
  */
 export interface WitnessConfig {
@@ -32,13 +31,20 @@ export interface WitnessConfig {
   WITNESS_DATABASE_WAIT_SECONDS: number;
 }
 
+export class WitnessConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WitnessConfigError';
+  }
+}
+
 /** Names a cosigner key may have: printable ASCII, no space, no "+", no scheme. */
 const WITNESS_NAME = /^[\x21-\x2a\x2c-\x7e]{1,255}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function fail(variable: string, reason: string, value?: string, secret = false): never {
   const shown = value === undefined ? '' : ` (got ${secret ? '(hidden)' : JSON.stringify(value)})`;
-  throw new ConfigError(`Configuration error: ${variable} ${reason}${shown}`);
+  throw new WitnessConfigError(`Configuration error: ${variable} ${reason}${shown}`);
 }
 
 function integer(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {

@@ -57,6 +57,8 @@ export function createWitnessServer(options: WitnessServerOptions): FastifyInsta
     bodyLimit: options.bodyLimit,
     // Logs keep HTTP connections open between checkpoints (the spec recommends keep-alive).
     keepAliveTimeout: 60_000,
+    // A request still arriving after this long is cut off (slow clients must not hold connections).
+    requestTimeout: 30_000,
   });
 
   // add-checkpoint bodies are text whatever the client labels them (Go clients send none or text/plain).

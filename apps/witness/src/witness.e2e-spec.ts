@@ -26,8 +26,8 @@ describe('witness add-checkpoint over HTTP', () => {
     await witness?.stop();
   });
 
-  const post = (body: string | Buffer, contentType: string | null = 'text/plain') =>
-    fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: contentType ? { 'content-type': contentType } : {} });
+  const post = (body: string | Buffer, contentType = 'text/plain') =>
+    fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': contentType } });
 
   async function cosign(log: TestLog, oldSize: number): Promise<string> {
     const response = await post(log.request(oldSize));
@@ -198,8 +198,8 @@ describe('witness add-checkpoint over HTTP', () => {
     expect((await post(`old 0\n\n${'x'.repeat(70_000)}`)).status).toBe(413);
     expect((await fetch(`${witness.url}/add-checkpoint`)).status).toBe(405);
     expect(await witness.store.latest(log.origin)).toBeNull();
-    // Whatever the Content-Type (or none), the body is read as the spec's text.
-    expect((await post(good, null)).status).toBe(200);
+    // Whatever the Content-Type, the body is read as the spec's text (none at all: witness-server.e2e-spec.ts).
+    expect((await post(good, 'text/x-anything')).status).toBe(200);
     expect((await post(log.append(1).request(2), 'application/octet-stream')).status).toBe(200);
   });
 
@@ -215,6 +215,19 @@ describe('witness add-checkpoint over HTTP', () => {
     const response = await post(`old 0\n\n${note}`);
     expect(response.status).toBe(200);
     expect(verifyCosignature(addSignatureLines(note, [await response.text()]), parseCosignerKey(witness.vkey))).not.toBeNull();
+  });
+
+  it('cosigns exactly one of parallel requests from the same old size; the others get 409 with its size', async () => {
+    const log = newLog().append(3);
+    await cosign(log, 0);
+    log.append(6);
+    const responses = await Promise.all([4, 5, 6, 7, 8, 9].map((size) => post(log.request(3, size))));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    const winner = (await recorded(log))!.size;
+    const losers = await Promise.all(responses.filter((r) => r.status !== 200).map(async (r) => `${r.status} ${await r.text()}`));
+    expect(losers).toEqual(Array(5).fill(`409 ${winner}\n`));
+    expect(await recorded(log)).toEqual({ size: winner, root: log.rootAt(winner).toString('base64') });
   });
 
   it('keeps its state across a restart', async () => {

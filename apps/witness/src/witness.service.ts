@@ -65,7 +65,9 @@ export class WitnessService {
       const result = await this.options.store.withLog<Attempt>(checkpoint.origin, async ({ stored, swap }) => {
         const decision = checkAgainstState(request, stored);
         if (decision.kind === 'refuse') return { commit: false, result: { kind: 'refused', decision, stored } };
-        const timestamp = Math.floor(this.now() / 1000);
+        // Never earlier than the log's previous cosignature, even if the clock stepped back: a later
+        // (larger) tree head must not look older than the one it replaced.
+        const timestamp = Math.max(Math.floor(this.now() / 1000), stored ? Math.floor(stored.cosignedAt.getTime() / 1000) : 0);
         const cosignature = cosignatureLine(checkpoint.body, this.options.cosigner, timestamp);
         const swapped = await swap(stored ? stored.size : null, {
           ...decision.next, note: checkpoint.note, cosignature, cosignedAt: new Date(timestamp * 1000),

@@ -11,6 +11,8 @@ import { CloseOutWorkerModule } from './closeout/closeout-worker.module.js';
 import { PayoutsWorkerModule } from './payouts/payouts-worker.module.js';
 import { ReconciliationWorkerModule } from './reconciliation/reconciliation-worker.module.js';
 import { PrivacyWorkerModule } from './privacy/privacy-worker.module.js';
+import { DonorsWorkerModule } from './donors/donors-worker.module.js';
+import { WitnessWorkerModule } from './transparency/witness-worker.module.js';
 
 /**
  * The worker: the same libs as the API, no HTTP server. Processors are thin and call lib services.
@@ -20,7 +22,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, UpdatesModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, ...extraImports],
     };
   }
 }

@@ -3,6 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
+import { parseWitnessList, WitnessSetting } from './witness-list.js';
 import {
   IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync, ValidateBy,
 } from 'class-validator';
@@ -16,6 +17,24 @@ const toList = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : String(value).split(',').map((s) => s.trim()).filter(Boolean);
 
 const urlOptions = { require_tld: false, require_protocol: true };
+
+/** TRANSPARENCY_WITNESSES parsed, or the reason it is not (reported by IsWitnessList). */
+const toWitnesses = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '' || Array.isArray(value)) return value === '' ? undefined : value;
+  try {
+    return parseWitnessList(String(value));
+  } catch (error) {
+    return { invalid: (error as Error).message };
+  }
+};
+
+const IsWitnessList = () => ValidateBy({
+  name: 'isWitnessList',
+  validator: {
+    validate: (value: unknown) => Array.isArray(value),
+    defaultMessage: (args) => (args?.value as { invalid?: string } | undefined)?.invalid ?? 'must be comma-separated "<url> <cosigner key>" pairs',
+  },
+});
 
 /** TRUST_PROXY as Fastify's trustProxy takes it: a boolean, a hop count, or a list of addresses. */
 const toTrustProxy = ({ value }: { value: unknown }) => {
@@ -143,6 +162,15 @@ export class AppConfig {
   /** Ed25519 private key (PKCS#8 DER, base64) that signs transparency checkpoints. */
   @IsOptional() @IsString() @IsEd25519Pkcs8Base64() TRANSPARENCY_SIGNING_KEY?: string;
   @IsString() @Matches(/^[\x21-\x7e]+$/) TRANSPARENCY_ORIGIN = 'ataa.local';
+  /**
+   * Witnesses (C2SP tlog-witness) that get every new checkpoint of every campaign log and cosign it:
+   * comma-separated `<submission URL> <cosigner vkey>` pairs. Empty: checkpoints are signed by the platform alone.
+   */
+  @Transform(toWitnesses) @IsWitnessList() TRANSPARENCY_WITNESSES: WitnessSetting[] = [];
+  /** Bound on each call to a witness (connect, send, answer), in milliseconds. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000) TRANSPARENCY_WITNESS_TIMEOUT_MS = 10_000;
+  /** First retry delay of a submission some witness did not cosign (doubling on each retry), in milliseconds. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) TRANSPARENCY_WITNESS_RETRY_MS = 5_000;
 
   /** Failed logins for one e-mail, from any address, before it is locked; the lock ends this many seconds after the last failure. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) LOGIN_FAILURES_PER_ACCOUNT = 20;
@@ -182,6 +210,16 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) DATA_EXPORT_REQUESTS_PER_EMAIL = 3;
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) DATA_EXPORT_REQUESTS_PER_ADDRESS = 20;
   @Transform(toInt) @IsInt() @Min(60) @Max(604_800) DATA_EXPORT_WINDOW_SECONDS = 3600;
+
+  /**
+   * Donor page (issue 20): how long a signed-in donor's session cookie lasts (short: it shows every
+   * gift of the address), and how many sign-in links the public form sends per e-mail address and
+   * per client address in a window. The link itself always expires after 15 minutes (not configurable).
+   */
+  @Transform(toInt) @IsInt() @Min(60) @Max(86_400) DONOR_SESSION_TTL_SECONDS = 1800;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) DONOR_SIGN_IN_LINKS_PER_EMAIL = 3;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) DONOR_SIGN_IN_LINKS_PER_ADDRESS = 20;
+  @Transform(toInt) @IsInt() @Min(60) @Max(604_800) DONOR_SIGN_IN_LINK_WINDOW_SECONDS = 3600;
 
   /**
    * Retention (issue 17): what the worker's retention job removes, each after its own period in days.

@@ -131,6 +131,10 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
         return { limit: this.config.ERASURE_REQUESTS_PER_ADDRESS, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
       case 'erasureRequestsPerEmail':
         return { limit: this.config.ERASURE_REQUESTS_PER_EMAIL, windowSeconds: this.config.ERASURE_REQUEST_WINDOW_SECONDS };
+      case 'donorSignInLinksPerAddress':
+        return { limit: this.config.DONOR_SIGN_IN_LINKS_PER_ADDRESS, windowSeconds: this.config.DONOR_SIGN_IN_LINK_WINDOW_SECONDS };
+      case 'donorSignInLinksPerEmail':
+        return { limit: this.config.DONOR_SIGN_IN_LINKS_PER_EMAIL, windowSeconds: this.config.DONOR_SIGN_IN_LINK_WINDOW_SECONDS };
       case 'reportsPerAddress':
         return { limit: this.config.REPORTS_PER_ADDRESS, windowSeconds: this.config.REPORT_WINDOW_SECONDS };
       default:

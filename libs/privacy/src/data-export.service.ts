@@ -87,6 +87,21 @@ export class DataExportService {
     }, { isolation: 'REPEATABLE READ' });
   }
 
+  /**
+   * The same document for a donor already proven to control `email` (the donor page's session,
+   * issue 20): built in one snapshot and audited like a link's download (`via: donor_page`).
+   */
+  async exportFor(email: string, sessionId: string): Promise<DonorExportDocument> {
+    return this.transactions.run(async (m) => {
+      const rows = await this.repository.donorData(m, email);
+      await this.audit.record(m, {
+        organizationId: null, actor: 'donor', action: 'privacy.data_exported', targetType: 'donor_session', targetId: sessionId,
+        details: { donations: rows.donations.length, via: 'donor_page' },
+      });
+      return buildDonorExport({ email, generatedAt: new Date(), ...rows });
+    }, { isolation: 'REPEATABLE READ' });
+  }
+
   /** For the e-mail: the request with its link, and whether anything is held about the address. */
   async mailData(requestId: string): Promise<{ request: ExportRequestRow; token: string; holdsDonor: boolean } | null> {
     const request = await this.repository.findRequest(requestId);

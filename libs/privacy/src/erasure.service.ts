@@ -274,6 +274,8 @@ export class ErasureService {
     if (!locked || locked.completedSteps.includes('erase_records')) return;
     const gifts = await this.repository.gifts(m, ids, true);
     const giftIds = gifts.map((g) => g.id);
+    // The donor page's sign-in links and sessions for the gifts' addresses go first (they are found by address).
+    await this.repository.dropDonorSignInLinks(m, giftIds);
     const gifts_ = await this.repository.scrubGifts(m, giftIds, this.config.ERASURE_ACCOUNTING_RETENTION_DAYS);
     const receipts = await this.repository.scrubReceipts(m, giftIds);
     const messages = await this.repository.skipUnsentMessages(m, giftIds);

@@ -53,7 +53,7 @@ export function retentionRules(repository: RetentionRepository, rateLimits: Rate
     {
       name: 'sign_in_tokens',
       periodConfigKey: 'RETENTION_SIGN_IN_TOKEN_DAYS',
-      removes: 'e-mail verification and password-reset links (with the address they went to), two-factor sign-in challenges and operator console sessions that expired before the cutoff',
+      removes: 'e-mail verification and password-reset links (with the address they went to), two-factor sign-in challenges, operator console sessions and donor-page sign-in links (with their address and session) that expired before the cutoff',
       purge: (manager, cutoff, limit) => repository.deleteExpiredSignInTokens(manager, cutoff, limit),
     },
   ];

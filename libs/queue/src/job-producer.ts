@@ -21,6 +21,7 @@ export class JobProducer {
     @InjectQueue(QUEUES.retention) retention: Queue,
     private readonly config: AppConfig,
     @InjectQueue(QUEUES.erasures) erasures: Queue,
+    @InjectQueue(QUEUES.transparencyWitness) transparencyWitness: Queue,
   ) {
     this.queues = {
       'stripe-events': stripeEvents,
@@ -31,6 +32,7 @@ export class JobProducer {
       maintenance,
       retention,
       erasures,
+      'transparency-witness': transparencyWitness,
     };
     // Without a listener a Redis outage would print every reconnect attempt; one line every 10 s is
     // enough to say Redis is unreachable (work is delayed, not lost: the outbox and inbox keep it).

@@ -19,6 +19,8 @@ export const QUEUES = {
   maintenance: 'maintenance',
   /** Remove what is past its retention period (issue 17): one job runs every rule. */
   retention: 'retention',
+  /** Submit a campaign log's latest checkpoint to every configured witness (issue 24); one job per campaign at a time. */
+  transparencyWitness: 'transparency-witness',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -33,6 +35,7 @@ export interface JobPayloads {
   erasures: { erasureRequestId?: string };
   maintenance: { task: 'relay-outbox' | 'sweep-inbox' | 'close-out-due' };
   retention: Record<string, never>;
+  'transparency-witness': { campaignId: string };
 }
 
 export type JobPayload<Q extends QueueName> = JobPayloads[Q];

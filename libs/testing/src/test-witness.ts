@@ -1,7 +1,6 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import { createLogger } from '@ataa/observability';
-import { loadWitnessConfig, startWitness, type RunningWitness } from '../../../apps/witness/src/index.js';
+import { createWitnessLogger, loadWitnessConfig, startWitness, type RunningWitness } from '../../../apps/witness/src/index.js';
 import { testDatabaseUrl, withServerClient } from './test-database.js';
 
 export interface TestWitnessOptions {
@@ -47,7 +46,7 @@ export async function startTestWitness(options: TestWitnessOptions): Promise<Tes
   const name = options.name ?? `witness-${randomBytes(4).toString('hex')}.test/w`;
   const logs = typeof options.logs === 'string' ? options.logs : options.logs.map((l) => `${l.origin} ${l.vkey}`).join(',');
   const level = options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent';
-  const logger = createLogger(level, 'witness-test', options.logDestination);
+  const logger = createWitnessLogger(level, options.logDestination, 'witness-test');
 
   const launch = async (port: number): Promise<TestWitness> => {
     const config = loadWitnessConfig({

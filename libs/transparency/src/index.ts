@@ -1,15 +1,21 @@
 export { TransparencyModule } from './transparency.module.js';
+export { WitnessModule } from './witness.module.js';
+export { WitnessSubmissionService, WitnessSubmissionError, type SubmissionReport, type WitnessOutcome } from './witness-submission.service.js';
+export { WitnessRelay, witnessJobId, witnessJobOptions } from './witness-relay.service.js';
+export { WitnessClient, type WitnessResponse } from './witness-client.js';
 export { PublicLedgerAppender, type PublicEntryInput, type AppendedEntry } from './public-ledger-appender.service.js';
 export { PublicLedgerRedactor, type PublicRedaction, type RedactableField, type RedactionReason } from './public-ledger-redactor.service.js';
 export {
   PublicLedgerService, decodeCursor, encodeCursor, bundleEntryBytes, type ServedTile,
-  type CampaignLog, type CheckpointView, type LedgerCursor, type LedgerPage, type LedgerPageRequest, type ReceiptVerificationData,
+  type CampaignLog, type CheckpointView, type CheckpointCosignature, type WitnessStatus, type LedgerCursor, type LedgerPage, type LedgerPageRequest, type ReceiptVerificationData,
 } from './public-ledger.service.js';
 export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provider.js';
 export type { PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
 export {
   ANONYMOUS, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, personalCommitment, checkPersonalFields, type ServedEntry, type EntryRedactions, type FieldRedaction, type PersonalField, type PersonalFieldCheck, type EntryPrivacyCheck,
   PUBLIC_ENTRY_KINDS, MONEY_ENTRY_KINDS, KIND_SIGN, TERM_FIELDS, describeTermChange, isTermChangeList, type TermChange, type TermField, createDonorCommitment, donorCommitment, verifyDonorCommitment,
+  addCheckpointBody, planSubmission, readWitnessAnswer, type SubmissionPlan, type WitnessAnswer, type WitnessLogState,
+  addSignatureLines, checkCosignatures, cosignatureLine, createCosigner, formatCosignerKey, parseCosignerKey, verifyCosignature, type Cosigner, type CosignerKey,
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
   parseTilePath, tilePath, TILE_WIDTH, type Tile, type BundleRef,
   type PublicEntryKind, type PublicLeaf, type CampaignReport, type FeeExchange, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
 import { randomBytes } from 'node:crypto';
 import {
   ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
@@ -46,7 +47,15 @@ export interface AppendedEntry {
  */
 @Injectable()
 export class PublicLedgerAppender {
-  constructor(private readonly repository: PublicLedgerRepository) {}
+  /** Witnesses configured: each append also queues the grown logs for them (in the same statement). */
+  private readonly witnessed: boolean;
+
+  constructor(
+    private readonly repository: PublicLedgerRepository,
+    config: AppConfig,
+  ) {
+    this.witnessed = config.TRANSPARENCY_WITNESSES.length > 0;
+  }
 
   async append(manager: EntityManager, input: PublicEntryInput): Promise<AppendedEntry> {
     const [appended] = await this.appendMany(manager, [input]);
@@ -116,7 +125,7 @@ export class PublicLedgerAppender {
       await this.repository.insertAppendedMany(manager, [...work.values()].map((w) => ({
         campaignId: w.log.campaignId, previousSize: w.log.size, entries: w.rows, nodes: w.nodes, donorNames: [...w.donors], anonymousGifts: w.anonymous,
         state: { size: w.size, rootHash: w.root, frontier: encodeFrontier(w.frontier), balance: w.balance },
-      })));
+      })), this.witnessed);
     }
     return results;
   }

@@ -4,12 +4,13 @@ import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import {
   buildReceiptProof, buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
-  hashRange, inclusionProofRanges, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint, storedRefs, withUnstoredNodes,
+  hashRange, inclusionProofRanges, addSignatureLines, parseCosignerKey, type CosignerKey, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint, storedRefs, withUnstoredNodes,
   BundleRef, canonicalJsonBytes, COMMITTED_LEAF_VERSION, encodeEntryBundle, HASH_SIZE, isTileCovered, leafBytes, Tile, TILE_WIDTH, tilePath, toLeaf,
 } from './domain/index.js';
 import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
+import { WitnessRepository } from './persistence/witness.repository.js';
 import { PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
@@ -20,7 +21,26 @@ export interface CampaignLog {
   donors: number;
   /** Redaction runs on the log: entries changed without the root changing (part of the answers' version). */
   redactions: number;
+  /** Witness cosignatures stored for the log so far (a count that only grows): part of the answers' version. */
+  cosignatures?: number;
   origin: string;
+}
+
+/** One witness's cosignature of a checkpoint: the cosigner name and when it signed (ISO 8601). */
+export interface CheckpointCosignature {
+  witness: string;
+  time: string;
+}
+
+/** The witnesses' view of a campaign log at its current size (the ledger page's line). */
+export interface WitnessStatus {
+  /** The configured witnesses' names, in configuration order. */
+  witnesses: string[];
+  size: number;
+  /** Configured witnesses whose cosignature of this size is stored. */
+  cosignedBy: CheckpointCosignature[];
+  /** The latest cosignature by a configured witness, of any size; null if none yet. */
+  latest: (CheckpointCosignature & { size: number }) | null;
 }
 
 export interface LedgerPageRequest {
@@ -52,8 +72,16 @@ export interface CheckpointView {
   origin: string;
   size: number;
   rootHash: string;
+  /** The signed note with the witnesses' cosignature lines stored for this size appended. */
   note: string;
   createdAt: string;
+  /** The cosignatures carried by `note` (each verified against its witness's key before it was stored). */
+  cosignatures: CheckpointCosignature[];
+  /**
+   * True when no configured witness can add a cosignature to this size any more (each has cosigned it
+   * or moved past it; always true without witnesses): the answer for this size is final.
+   */
+  settled: boolean;
 }
 
 export interface ReceiptVerificationData {
@@ -107,13 +135,17 @@ export function decodeCursor(text: string): LedgerCursor {
 export class PublicLedgerService {
   /** Log heads by slug: concurrent requests share one read, never one that began before they asked. */
   private readonly heads: FreshReads<string, PublicLog>;
+  /** The configured witnesses (TRANSPARENCY_WITNESSES) by vkey, with their cosigner keys. */
+  readonly witnesses: { vkey: string; url: string; key: CosignerKey }[];
 
   constructor(
     private readonly repository: PublicLedgerRepository,
     private readonly config: AppConfig,
     @Inject(CHECKPOINT_SIGNER) private readonly signer: CheckpointSigner,
+    private readonly witnessRepository: WitnessRepository,
   ) {
     this.heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs));
+    this.witnesses = config.TRANSPARENCY_WITNESSES.map((w) => ({ vkey: w.vkey, url: w.url, key: parseCosignerKey(w.vkey) }));
   }
 
   /** The campaign and its log state, or 404 (drafts and unknown slugs alike). */
@@ -129,6 +161,7 @@ export class PublicLedgerService {
       balance: state?.balance ?? 0n,
       donors: state?.donors ?? 0,
       redactions: state?.redactions ?? 0,
+      cosignatures: state?.cosignatures ?? 0,
       origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaign.id),
     };
   }
@@ -213,13 +246,56 @@ export class PublicLedgerService {
     return root;
   }
 
-  /** The signed checkpoint of a size (default: the current one), signed once and stored. */
+  /**
+   * The signed checkpoint of a size (default: the current one), signed once and stored, carrying the
+   * witnesses' cosignatures stored for that size.
+   */
   async checkpoint(log: CampaignLog, size = log.size): Promise<CheckpointView> {
+    const { rootHash, note, createdAt } = await this.platformCheckpoint(log, size);
+    const view = { origin: log.origin, size, rootHash: rootHash.toString('base64'), note, createdAt: createdAt.toISOString(), cosignatures: [] as CheckpointCosignature[], settled: true };
+    if (this.witnesses.length === 0 && !log.cosignatures) return view;
+    const [stored, states] = await Promise.all([this.witnessRepository.cosignaturesAt(log.campaign.id, size), this.witnessRepository.states(log.campaign.id)]);
+    if (stored.length > 0) view.note = addSignatureLines(note, stored.map((c) => c.line));
+    view.cosignatures = stored.map((c) => ({ witness: cosignerName(c.witness), time: c.signedAt.toISOString() }));
+    view.settled = this.witnesses.every((w) => {
+      const state = states.get(w.vkey);
+      return Math.max(state?.knownSize ?? -1, state?.cosignedSize ?? -1) >= size;
+    });
+    return view;
+  }
+
+  /** The platform's own signed note of a size (no cosignatures): signed on first need and stored; what witnesses are sent. */
+  async platformCheckpoint(log: CampaignLog, size = log.size): Promise<{ rootHash: Buffer; note: string; createdAt: Date }> {
     this.assertSize(log, size, 'size');
     const stored = await this.repository.checkpoint(log.campaign.id, size);
     const rootHash = await this.rootAt(log, size);
     const saved = stored ?? (await this.repository.saveCheckpoint(log.campaign.id, size, rootHash, this.signer.keyName, signCheckpoint({ origin: log.origin, size, rootHash }, this.signer)));
-    return { origin: log.origin, size, rootHash: rootHash.toString('base64'), note: saved.note, createdAt: saved.createdAt.toISOString() };
+    return { rootHash, note: saved.note, createdAt: saved.createdAt };
+  }
+
+  /** Which configured witnesses have cosigned the log at its current size, and the latest cosignature: the ledger page's line. */
+  async witnessStatus(log: CampaignLog): Promise<WitnessStatus> {
+    const status: WitnessStatus = { witnesses: this.witnesses.map((w) => w.key.name), size: log.size, cosignedBy: [], latest: null };
+    if (this.witnesses.length === 0) return status;
+    const states = await this.witnessRepository.states(log.campaign.id);
+    for (const w of this.witnesses) {
+      const state = states.get(w.vkey);
+      if (!state || state.cosignedSize === null || state.cosignedAt === null) continue;
+      const time = state.cosignedAt.toISOString();
+      if (state.cosignedSize === log.size) status.cosignedBy.push({ witness: w.key.name, time });
+      if (status.latest === null || time > status.latest.time) status.latest = { witness: w.key.name, time, size: state.cosignedSize };
+    }
+    return status;
+  }
+
+  /** The log of a campaign by id (the worker's view: no slug check, no cache), or null before its first entry. */
+  async logById(campaignId: string): Promise<CampaignLog | null> {
+    const state = await this.repository.findLog(campaignId);
+    if (!state) return null;
+    return {
+      campaign: { id: campaignId, slug: '' } as PublicCampaign, size: state.size, rootHash: state.rootHash, balance: state.balance, donors: state.donors,
+      redactions: state.redactions, origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaignId),
+    };
   }
 
   async inclusionProof(log: CampaignLog, index: number, size: number): Promise<{ index: number; size: number; leafHash: string; rootHash: string; proof: string[] }> {
@@ -346,4 +422,9 @@ export class PublicLedgerService {
     });
     return ranges.map((range) => hashRange(range, lookup));
   }
+}
+
+/** The cosigner name of a vkey (`<name>+<id>+<key>`). */
+function cosignerName(vkey: string): string {
+  return vkey.slice(0, vkey.indexOf('+'));
 }

@@ -6,8 +6,8 @@ import { AppConfig } from '@ataa/config';
 import { CSRF_TOKEN_RENEW_AFTER_MS, csrfTokenIssuedAt, deriveCsrfKey, mintCsrfToken, verifyCsrfSubmission } from './csrf-token.js';
 
 export const CSRF_COOKIE = 'ataa_csrf';
-/** Where each form's cookie lives: the campaign pages under /c, the invitation page under /invitations, the privacy pages under /privacy, the dashboard, the operator console. */
-export type CsrfCookiePath = '/c' | '/invitations' | '/privacy' | '/dashboard' | '/console';
+/** Where each form's cookie lives: the campaign pages under /c, the invitation page under /invitations, the privacy pages under /privacy, the dashboard, the operator console, the donor page under /donor. */
+export type CsrfCookiePath = '/c' | '/invitations' | '/privacy' | '/dashboard' | '/console' | '/donor';
 
 interface CsrfState {
   key: Buffer;
@@ -32,7 +32,7 @@ export async function registerCsrf(app: NestFastifyApplication, config: AppConfi
   const state: CsrfState = {
     // Without AUTH_SECRET (never in production: it is required there) tokens last as long as the process.
     key: deriveCsrfKey(config.AUTH_SECRET ?? randomBytes(32)),
-    attributes: { '/c': attributes('/c'), '/invitations': attributes('/invitations'), '/privacy': attributes('/privacy'), '/dashboard': attributes('/dashboard'), '/console': attributes('/console') },
+    attributes: { '/c': attributes('/c'), '/invitations': attributes('/invitations'), '/privacy': attributes('/privacy'), '/dashboard': attributes('/dashboard'), '/console': attributes('/console'), '/donor': attributes('/donor') },
   };
   app.getHttpAdapter().getInstance().decorate(STATE, state);
 }

@@ -18,6 +18,8 @@ export function robotsTxt(baseUrl: string): string {
     // Links from e-mails carry a secret in their address; the forms themselves stay open.
     'Disallow: /privacy/export/download',
     'Disallow: /privacy/erase/confirm',
+    // The donor page's link page and signed-in pages (the /donor form itself stays open).
+    'Disallow: /donor/',
     'Disallow: /invitations/',
     // Per-visitor pages of a campaign: a gift's thank-you page, the report form, the donation POST.
     'Disallow: /c/*/thanks',

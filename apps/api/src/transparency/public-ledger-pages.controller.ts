@@ -36,18 +36,8 @@ export class PublicLedgerPagesController {
     return this.http.checkpoint(slug, query, request, reply, wantsJson(request));
   }
 
-  /**
-   * The log as C2SP tlog-tiles below the prefix `/c/<slug>/`: hash tiles `tile/<L>/<N>[.p/<W>]` and
-   * entry bundles `tile/entries/<N>[.p/<W>]` (the checkpoint is `checkpoint` above, text/plain).
-   */
-  @Get(':slug/tile/*')
-  async tile(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const url = request.url;
-    const query = url.indexOf('?');
-    const pathname = query < 0 ? url : url.slice(0, query);
-    const prefix = `/c/${slug}/tile/`;
-    return this.http.tile(slug, pathname.startsWith(prefix) ? pathname.slice(prefix.length) : '', request, reply);
-  }
+  // The log's tiles (`/c/<slug>/tile/…`) are served by a plain Fastify route (registerTileRoute in
+  // create-api-app.ts): immutable bytes at the speed of the machine, without Nest's per-request pipeline.
 
   @Get(':slug/proof/inclusion')
   async inclusion(@Param('slug') slug: string, @Query() query: InclusionQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

@@ -15,8 +15,9 @@ export interface CachedAnswer {
 export function logVersion(log: CampaignLog): string {
   const { campaign } = log;
   // The root hash names every entry's leaf: leaves are append-only, so size and root fix the whole
-  // ledger but for redacted personal fields (issue 17), which the redaction count covers.
-  return `${log.size}|${log.rootHash.toString('base64')}|${log.redactions}|${campaign.slug}|${campaign.status}|${campaign.language}|${campaign.currency}|${campaign.title}`;
+  // ledger but for redacted personal fields (issue 17), which the redaction count covers, and the
+  // witnesses' cosignatures carried by checkpoints and shown on the page (issue 24), which their count covers.
+  return `${log.size}|${log.rootHash.toString('base64')}|${log.redactions}|${log.cosignatures ?? 0}|${campaign.slug}|${campaign.status}|${campaign.language}|${campaign.currency}|${campaign.title}`;
 }
 
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { DomainError } from '@ataa/common';
@@ -11,6 +11,7 @@ import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
+import { sendProblem } from '../http/send-problem.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -19,6 +20,10 @@ const HTML_TYPE = 'text/html; charset=utf-8';
 type BuiltAnswer = Omit<CachedAnswer, 'etag' | 'body'> & { body: string };
 
 const TILE_TYPE = 'application/octet-stream';
+/** The cache version of a tile whose bytes never change. */
+const IMMUTABLE_TILE = 'immutable';
+/** How long a campaign's being public is trusted for its immutable tiles without reading it again. */
+const PUBLIC_RECHECK_MS = 1000;
 
 /**
  * Tiles and entry bundles, apart from the pages' cache (a mirror fetching a whole log must not push
@@ -33,6 +38,8 @@ const json = (cacheControl: string, body: unknown): BuiltAnswer => ({ cacheContr
 export class PublicLedgerHttp {
   /** Built tiles and bundles: their bytes never change (a bundle of format-1 entries but by a redaction: its version). */
   private readonly tiles = new PublicLedgerCache(TILE_CACHE_BYTES, 1024 * 1024);
+  /** Campaigns whose log head said "public" within the last PUBLIC_RECHECK_MS: slug to campaign id. */
+  private readonly recentlyPublic = new Map<string, { campaignId: string; until: number }>();
 
   constructor(
     readonly service: PublicLedgerService,
@@ -68,6 +75,7 @@ export class PublicLedgerHttp {
       const page = await this.presenter.readPage(log, query);
       const view = {
         ...this.presenter.ledgerView(log, page, query, lang),
+        witnesses: this.presenter.witnessView(await this.service.witnessStatus(log), lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/ledger`, { order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor }),
       };
       return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/ledger.hbs', view) };
@@ -113,9 +121,14 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug);
     return this.answer(request, reply, log, `checkpoint.${asJson}`, async () => {
       const size = query.size !== undefined ? toIndex(query.size) : log.size;
-      const checkpoint = await this.service.checkpoint(log, size);
-      const cacheControl = query.size !== undefined ? LONG_CACHE : SHORT_CACHE;
-      if (asJson) return json(cacheControl, { ...checkpoint, publicKey: '/.well-known/ataa-transparency.json' });
+      const { settled, ...checkpoint } = await this.service.checkpoint(log, size);
+      // A sized checkpoint is final once no configured witness can still cosign it; until then a new
+      // cosignature changes it, so it is not cached for long.
+      const cacheControl = query.size !== undefined && settled ? LONG_CACHE : SHORT_CACHE;
+      if (asJson) {
+        const witnesses = { configured: this.service.witnesses.length, cosigned: checkpoint.cosignatures.filter((c) => this.service.witnesses.some((w) => w.key.name === c.witness)).length };
+        return json(cacheControl, { ...checkpoint, witnesses, publicKey: '/.well-known/ataa-transparency.json' });
+      }
       return { cacheControl, contentType: 'text/plain; charset=utf-8', body: checkpoint.note };
     });
   }
@@ -157,22 +170,49 @@ export class PublicLedgerHttp {
    * coding as the client accepts (the spec asks for it), hash tiles (random bytes) never.
    */
   async tile(slug: string, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // An immutable tile (any hash tile, a bundle of format-3 entries: its bytes at that width never
+    // change) is served again as it was; what can change is whether its campaign is public. That is read at most once a second
+    // per campaign (PUBLIC_RECHECK_MS), so a mirror fetching tiles does not wait for the log head read
+    // on every request, and a suspended campaign's tiles stop within a second.
+    const recent = this.recentlyPublic.get(slug);
+    if (recent !== undefined && recent.until > Date.now()) {
+      const immutable = this.tiles.get(`${recent.campaignId}|tile/${path}`, IMMUTABLE_TILE);
+      if (immutable !== undefined) return this.sendTile(immutable, `${recent.campaignId}|tile/${path}`, IMMUTABLE_TILE, path, request, reply);
+    }
     // No error answer is kept by a cache: a tile missing now exists after the next checkpoint.
     void reply.header('cache-control', 'no-store');
     const log = await this.service.log(slug);
+    this.notePublic(slug, log.campaign.id);
     const tile = parseTilePath(path);
     if (tile === null) throw new DomainError('tile_path_invalid', 'not a tile path: tile/<level>/<index>[.p/<width>] or tile/entries/<index>[.p/<width>], index in 3-digit groups (x001/x234/067), width 1 to 255, no leading zeros', 400);
     const bundle = tile.level === 'entries';
     const key = `${log.campaign.id}|tile/${path}`;
-    // Hash tiles never change; a bundle is rebuilt after a redaction (a format-1 entry's name may go).
-    const version = bundle ? `r${log.redactions}` : 'tile';
-    const answer = this.tiles.get(key, version) ?? (await this.tiles.buildOnce(key, version, async () => {
-      const built = await this.service.tile(log, tile);
-      if (built === null) throw new DomainError('tile_not_found', 'no signed checkpoint of this log covers this tile yet', 404);
-      const full = tile.width === TILE_WIDTH;
-      const cacheControl = !full ? SHORT_CACHE : built.immutable ? LONG_CACHE : SETTLED_PAGE_CACHE;
-      return { etag: `"${createHash('sha256').update(built.body).digest('base64url').slice(0, 32)}"`, cacheControl, contentType: TILE_TYPE, body: built.body };
+    // Immutable answers are kept under one version; a bundle holding format-1/2 entries under the
+    // log's redaction count.
+    const immutable = this.tiles.get(key, IMMUTABLE_TILE);
+    if (immutable !== undefined) return this.sendTile(immutable, key, IMMUTABLE_TILE, path, request, reply);
+    const redactable = bundle ? this.tiles.get(key, `r${log.redactions}`) : undefined;
+    if (redactable !== undefined) return this.sendTile(redactable, key, `r${log.redactions}`, path, request, reply);
+    const built = await this.service.tile(log, tile);
+    if (built === null) throw new DomainError('tile_not_found', 'no signed checkpoint of this log covers this tile yet', 404);
+    const full = tile.width === TILE_WIDTH;
+    const cacheControl = !full ? SHORT_CACHE : built.immutable ? LONG_CACHE : SETTLED_PAGE_CACHE;
+    // A tile's bytes at a given width never change (a partial tile is only superseded by a wider one),
+    // but a bundle holding format-1/2 entries may lose a name to a redaction.
+    const version = built.immutable ? IMMUTABLE_TILE : `r${log.redactions}`;
+    const answer = await this.tiles.buildOnce(key, version, async () => ({
+      etag: `"${createHash('sha256').update(built.body).digest('base64url').slice(0, 32)}"`, cacheControl, contentType: TILE_TYPE, body: built.body,
     }));
+    return this.sendTile(answer, key, version, path, request, reply);
+  }
+
+  private notePublic(slug: string, campaignId: string): void {
+    if (this.recentlyPublic.size >= 10_000) this.recentlyPublic.clear();
+    this.recentlyPublic.set(slug, { campaignId, until: Date.now() + PUBLIC_RECHECK_MS });
+  }
+
+  private sendTile(answer: CachedAnswer, key: string, version: string, path: string, request: FastifyRequest, reply: FastifyReply): void {
+    const bundle = path.startsWith('entries/');
     void reply.header('etag', answer.etag).header('cache-control', answer.cacheControl);
     if (bundle) void reply.header('vary', 'Accept-Encoding');
     if (notModified(request, answer.etag)) {
@@ -220,4 +260,28 @@ export class PublicLedgerHttp {
     }
     void reply.header('content-type', answer.contentType).send(answer.body);
   }
+}
+
+/**
+ * The log as C2SP tlog-tiles below the prefix `/c/<slug>/`: hash tiles `tile/<L>/<N>[.p/<W>]` and
+ * entry bundles `tile/entries/<N>[.p/<W>]` (the checkpoint is the pages' `/c/<slug>/checkpoint`).
+ * A plain Fastify route, not a Nest controller: a mirror fetches tiles by the thousand and each is
+ * bytes from memory, so Nest's per-request pipeline (router adapter, guards, pipes, interceptors,
+ * filter) would be most of its cost. The global hooks (security headers, request id, CORS, metrics,
+ * compression) still run; errors leave as the same problem documents.
+ */
+export function registerTileRoute(fastify: FastifyInstance, http: PublicLedgerHttp): void {
+  fastify.get('/c/:slug/tile/*', async (request: FastifyRequest, reply: FastifyReply) => {
+    const { slug } = request.params as { slug: string };
+    const url = request.url;
+    const query = url.indexOf('?');
+    const pathname = query < 0 ? url : url.slice(0, query);
+    const prefix = `/c/${slug}/tile/`;
+    try {
+      await http.tile(slug, pathname.startsWith(prefix) ? pathname.slice(prefix.length) : '', request, reply);
+    } catch (error) {
+      sendProblem(error, request, reply);
+    }
+    return reply;
+  });
 }

@@ -127,12 +127,24 @@ export class PublicReportDto {
   feeExchange: FeeExchangeDto[];
 }
 
+export class CheckpointCosignatureDto {
+  @ApiProperty({ description: 'the witness (cosigner) name' }) witness: string;
+  @ApiProperty({ format: 'date-time', description: 'when the witness cosigned' }) time: string;
+}
+
+export class CheckpointWitnessesDto {
+  @ApiProperty({ description: 'witnesses the platform submits checkpoints to' }) configured: number;
+  @ApiProperty({ description: 'how many of them cosigned this checkpoint' }) cosigned: number;
+}
+
 export class PublicCheckpointDto {
   @ApiProperty() origin: string;
   @ApiProperty() size: number;
   @ApiProperty({ description: 'base64 root hash' }) rootHash: string;
-  @ApiProperty({ description: 'the signed checkpoint in signed-note format' }) note: string;
+  @ApiProperty({ description: "the signed checkpoint in signed-note format: the platform's signature, then the witnesses' cosignatures (C2SP tlog-cosignature) stored for this size" }) note: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: CheckpointCosignatureDto, isArray: true, description: 'the cosignatures the note carries' }) cosignatures: CheckpointCosignatureDto[];
+  @ApiProperty({ type: CheckpointWitnessesDto }) witnesses: CheckpointWitnessesDto;
   @ApiProperty({ example: '/.well-known/ataa-transparency.json' }) publicKey: string;
 }
 

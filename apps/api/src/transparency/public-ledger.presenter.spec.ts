@@ -85,3 +85,38 @@ describe('PublicLedgerPresenter.csvLine: format-3 columns', () => {
     expect(cells(both.slice(0, -1))[18]).toBe('donor:erased;message:hidden');
   });
 });
+
+describe('PublicLedgerPresenter.witnessView: the ledger page line on witnesses', () => {
+  const presenter = new PublicLedgerPresenter({} as never);
+  const witnesses = ['w1.example', 'w2.example'];
+
+  it('no witness configured: signed by the platform alone', () => {
+    expect(presenter.witnessView({ witnesses: [], size: 4, cosignedBy: [], latest: null }, 'en')).toEqual({
+      text: 'No independent witness is configured: this log’s checkpoints are signed by the platform alone.', time: null, timeText: null,
+    });
+  });
+
+  it('N of M witnesses with their names, latest at the newest cosignature of this size (en, ar)', () => {
+    const status = {
+      witnesses, size: 4,
+      cosignedBy: [{ witness: 'w1.example', time: '2026-03-01T10:00:05.000Z' }, { witness: 'w2.example', time: '2026-03-01T10:02:00.000Z' }],
+      latest: { witness: 'w2.example', time: '2026-03-01T10:02:00.000Z', size: 4 },
+    };
+    expect(presenter.witnessView(status, 'en')).toEqual({
+      text: 'Checkpoint cosigned by 2 of 2 independent witnesses (w1.example, w2.example), latest at', time: '2026-03-01T10:02:00.000Z', timeText: '2026-03-01 10:02 UTC',
+    });
+    expect(presenter.witnessView({ ...status, cosignedBy: status.cosignedBy.slice(0, 1) }, 'ar').text).toBe('وقّع نقطة التحقق من الشهود المستقلين 1 من أصل 2 (w1.example، w2.example)، وآخر توقيع في');
+    expect(presenter.witnessView({ witnesses: ['w1.example'], size: 4, cosignedBy: status.cosignedBy.slice(0, 1), latest: null }, 'en').text)
+      .toBe('Checkpoint cosigned by 1 of 1 independent witness (w1.example), latest at');
+  });
+
+  it('this size not cosigned yet: says so, with the latest cosignature of an earlier size, or none', () => {
+    const behind = presenter.witnessView({ witnesses, size: 6, cosignedBy: [], latest: { witness: 'w1.example', time: '2026-03-01T10:00:05.000Z', size: 4 } }, 'en');
+    expect(behind).toEqual({
+      text: 'This checkpoint is not cosigned yet by the 2 independent witnesses (w1.example, w2.example); the latest cosignature, of the log at 4 entries, was at',
+      time: '2026-03-01T10:00:05.000Z', timeText: '2026-03-01 10:00 UTC',
+    });
+    expect(presenter.witnessView({ witnesses, size: 6, cosignedBy: [], latest: null }, 'en'))
+      .toEqual({ text: 'This log is not cosigned yet by the 2 independent witnesses (w1.example, w2.example).', time: null, timeText: null });
+  });
+});

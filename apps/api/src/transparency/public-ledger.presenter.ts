@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, LedgerPage, PublicLedgerService, type ServedEntry } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { isolateText } from '../http/isolate.js';
 import { textLanguage } from '../http/public-language.js';
@@ -103,6 +103,25 @@ export class PublicLedgerPresenter {
   /** Money as on every public page (formatMoney, in the page's language). */
   money(amount: bigint | string, currency: string, lang: PageLanguage): string {
     return formatMoney(BigInt(amount), currency, localeFor(lang));
+  }
+
+  /**
+   * The page's witness line: "cosigned by N of M witnesses (names), latest at <time>", or that no
+   * witness is configured, or that the witnesses have not cosigned this size (yet).
+   */
+  witnessView(status: WitnessStatus, lang: PageLanguage): { text: string; time: string | null; timeText: string | null } {
+    const t = PAGE_MESSAGES[lang].witnesses;
+    const m = status.witnesses.length;
+    if (m === 0) return { text: t.none, time: null, timeText: null };
+    const fill = (text: string, values: Record<string, string | number>) => text.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k]));
+    const values = { m, names: status.witnesses.join(lang === 'ar' ? '، ' : ', '), witnesses: m === 1 ? t.one : t.many };
+    const at = (time: string) => ({ time, timeText: `${time.replace('T', ' ').slice(0, 16)} UTC` });
+    if (status.cosignedBy.length > 0) {
+      const latest = status.cosignedBy.reduce((a, b) => (b.time > a.time ? b : a));
+      return { text: fill(t.cosigned, { ...values, n: status.cosignedBy.length }), ...at(latest.time) };
+    }
+    if (status.latest) return { text: fill(t.behind, { ...values, size: status.latest.size }), ...at(status.latest.time) };
+    return { text: fill(t.never, values), time: null, timeText: null };
   }
 
   ledgerView(log: CampaignLog, page: LedgerPage, query: LedgerQueryDto, lang: PageLanguage) {

@@ -9,8 +9,26 @@ export class SandboxClock {
     private readonly realNowMs: () => number = () => Date.now(),
   ) {}
 
+  /** Set while a test clock's due work runs: objects made then carry the test clock's time. */
+  private frozenAt: number | null = null;
+
   now(): number {
+    if (this.frozenAt !== null) return this.frozenAt;
     return Math.floor(this.realNowMs() / 1000) + this.offsetSeconds;
+  }
+
+  /**
+   * Runs `work` with now() answering `at` (a test clock's frozen time, `test_helpers.test_clocks`):
+   * what it creates (invoices, charges, events) is dated on that clock, not the sandbox's.
+   */
+  runAt<T>(at: number, work: () => T): T {
+    const before = this.frozenAt;
+    this.frozenAt = at;
+    try {
+      return work();
+    } finally {
+      this.frozenAt = before;
+    }
   }
 
   get offset(): number {

@@ -30,7 +30,7 @@ interface SessionPrivate {
   paymentIntentData: { metadata: Record<string, string>; transferGroup: string | null; description: string | null; receiptEmail: string | null; statementDescriptor: string | null };
 }
 
-interface ChargePrivate {
+export interface ChargePrivate {
   method: 'card' | 'bank_debit';
   sessionId: string | null;
   availableImmediately: boolean;
@@ -49,8 +49,18 @@ interface LinkPrivate {
 type ScheduledKind = 'settle_charge' | 'dispute_charge' | 'settle_refund' | 'expire_session' | 'balance_available' | 'attach_balance_transaction';
 interface Scheduled {
   at: number;
-  kind: ScheduledKind;
+  kind: ScheduledKind | string;
   id: string;
+  /** A test clock's id: the item runs when that clock is advanced past `at`, not on the sandbox's clock. */
+  clock?: string;
+}
+
+/** What the billing objects (billing.ts) add to the engine: checkout in subscription and setup mode. */
+export interface BillingDelegate {
+  createCheckoutSession(p: Params, baseUrl: string, mode: 'setup' | 'subscription'): StripeObject;
+  paySession(session: StripeObject, input: PaymentInput, request: RequestInfo): PaymentResult;
+  /** Before a Customer is deleted: Stripe cancels its subscriptions at once. */
+  customerDeleting(customerId: string, request: RequestInfo): void;
 }
 
 export type PaymentInput =
@@ -81,6 +91,10 @@ export class SandboxEngine {
   private transferReversalFailure: TransferFailure | null = null;
   /** Control API: the next charge's balance transaction (its fee) comes this many seconds late. */
   private balanceTransactionDelay: number | null = null;
+  /** Work scheduled by other parts (billing: renewals, invoice retries), by kind. */
+  private readonly scheduledHandlers = new Map<string, (id: string) => void>();
+  /** Set by the billing part (checkout in subscription and setup mode). */
+  billing: BillingDelegate | null = null;
 
   constructor(
     readonly store: StateStore,
@@ -112,10 +126,45 @@ export class SandboxEngine {
     return value;
   }
 
-  private schedule(at: number, kind: ScheduledKind, id: string): void {
+  schedule(at: number, kind: ScheduledKind | string, id: string, clock?: string): void {
     const list = this.store.getInternal<Scheduled[]>(SCHEDULE_KEY) ?? [];
-    list.push({ at, kind, id });
+    list.push({ at, kind, id, ...(clock ? { clock } : {}) });
     this.store.setInternal(SCHEDULE_KEY, list);
+  }
+
+  /** Registers what runs when an item of `kind` (scheduled by another part) becomes due. */
+  onScheduled(kind: string, handler: (id: string) => void): void {
+    this.scheduledHandlers.set(kind, handler);
+  }
+
+  /** Drops scheduled items of a kind for an object (a subscription canceled: no renewal). */
+  unschedule(kind: string, id: string): void {
+    const list = this.store.getInternal<Scheduled[]>(SCHEDULE_KEY) ?? [];
+    this.store.setInternal(SCHEDULE_KEY, list.filter((s) => !(s.kind === kind && s.id === id)));
+  }
+
+  /** The earliest scheduled time of a kind for an object, if any. */
+  scheduledAt(kind: string, id: string): number | null {
+    const found = (this.store.getInternal<Scheduled[]>(SCHEDULE_KEY) ?? []).filter((s) => s.kind === kind && s.id === id).map((s) => s.at);
+    return found.length > 0 ? Math.min(...found) : null;
+  }
+
+  /**
+   * Advances a test clock: runs, in time order and each at its own moment (clock.runAt), the work
+   * scheduled on that clock up to `until`, including work that this work schedules (the next renewal).
+   */
+  runClockSchedule(clock: string, until: number): number {
+    let ran = 0;
+    for (;;) {
+      const list = this.store.getInternal<Scheduled[]>(SCHEDULE_KEY) ?? [];
+      const due = list.filter((s) => s.clock === clock && s.at <= until).sort((a, b) => a.at - b.at);
+      if (due.length === 0) return ran;
+      const item = due[0];
+      this.store.setInternal(SCHEDULE_KEY, list.filter((s) => s !== item));
+      this.clock.runAt(item.at, () => this.scheduledHandlers.get(item.kind)?.(item.id));
+      ran += 1;
+      if (ran > 10_000) throw new Error('test clock: too much scheduled work');
+    }
   }
 
   /**
@@ -126,9 +175,9 @@ export class SandboxEngine {
   tick(): number {
     const now = this.clock.now();
     const list = this.store.getInternal<Scheduled[]>(SCHEDULE_KEY) ?? [];
-    const due = list.filter((s) => s.at <= now).sort((a, b) => a.at - b.at);
+    const due = list.filter((s) => s.at <= now && !s.clock).sort((a, b) => a.at - b.at);
     if (due.length === 0) return 0;
-    this.store.setInternal(SCHEDULE_KEY, list.filter((s) => s.at > now));
+    this.store.setInternal(SCHEDULE_KEY, list.filter((s) => !due.includes(s)));
     let becameAvailable = false;
     for (const item of due) {
       switch (item.kind) {
@@ -161,6 +210,11 @@ export class SandboxEngine {
           }
           break;
         }
+        default: {
+          // Billing work (renewals, retries) runs at the moment it was due, as Stripe dates it.
+          const handler = this.scheduledHandlers.get(item.kind);
+          if (handler) this.clock.runAt(item.at, () => handler(item.id));
+        }
       }
     }
     if (becameAvailable) this.events.emit('balance.available', this.balance());
@@ -171,7 +225,8 @@ export class SandboxEngine {
     this.clock.advance(seconds);
     this.store.clockOffset = this.clock.offset;
     this.store.markDirty();
-    this.tick();
+    // Work that schedules more work already due (a renewal after a renewal) runs until none is left.
+    for (let rounds = 0; this.tick() > 0 && rounds < 10_000; rounds += 1);
     return this.clock.now();
   }
 
@@ -196,12 +251,15 @@ export class SandboxEngine {
   // ----- checkout sessions ---------------------------------------------------------------------
 
   createCheckoutSession(p: Params, baseUrl: string): StripeObject {
+    const mode = p.string('mode', { required: true, oneOf: ['payment', 'setup', 'subscription'] });
+    if (mode !== 'payment') {
+      if (!this.billing) throw invalidRequest(`The sandbox supports mode=payment only (got ${mode}).`, undefined, 'mode');
+      return this.billing.createCheckoutSession(p, baseUrl, mode as 'setup' | 'subscription');
+    }
     p.allow([
       'mode', 'line_items', 'success_url', 'cancel_url', 'customer_email', 'client_reference_id', 'metadata', 'payment_intent_data',
       'expires_at', 'payment_method_types', 'allowed_payment_method_types', 'excluded_payment_method_types', 'locale', 'submit_type', 'ui_mode', 'billing_address_collection', 'customer_creation', 'expand',
     ]);
-    const mode = p.string('mode', { required: true, oneOf: ['payment', 'setup', 'subscription'] });
-    if (mode !== 'payment') throw invalidRequest(`The sandbox supports mode=payment only (got ${mode}).`, undefined, 'mode');
     // Hosted pages only ('hosted_page' since the 2026 API versions, 'hosted' before).
     p.string('ui_mode', { oneOf: ['hosted', 'hosted_page'] });
     const now = this.clock.now();
@@ -346,7 +404,7 @@ export class SandboxEngine {
 
   // ----- customers -----------------------------------------------------------------------------
 
-  private createCustomer(email: string | null, name: string | null, request: RequestInfo): StripeObject {
+  createCustomer(email: string | null, name: string | null, request: RequestInfo): StripeObject {
     const created = this.store.put(shapes.customer({ id: newId(ID_PREFIX.customer), created: this.clock.now(), email, name }));
     this.events.emit('customer.created', created, { request });
     return created;
@@ -365,6 +423,7 @@ export class SandboxEngine {
   deleteCustomer(id: string, request: RequestInfo): StripeObject {
     const current = this.find('customer', id, 'customer');
     if (current.deleted === true) throw noSuch('customer', id, 'customer');
+    this.billing?.customerDeleting(id, request);
     const stub = shapes.deletedCustomer(id);
     this.store.put(stub);
     this.events.emit('customer.deleted', { ...current }, { request });
@@ -374,7 +433,7 @@ export class SandboxEngine {
   // ----- paying a session (hosted page and control API) ----------------------------------------
 
   /** Validates what a person typed; throws a card error for input the page would refuse. */
-  private scenarioFor(input: PaymentInput): PaymentScenario {
+  scenarioFor(input: PaymentInput): PaymentScenario {
     if (input.method === 'bank_debit') {
       const scenario = bankScenario(input.accountNumber);
       if (!scenario) throw new StripeApiError(402, { type: 'invalid_request_error', message: 'Use a test bank account: 000123456789 (succeeds) or 000111111113 (fails).', param: 'account_number' });
@@ -399,6 +458,7 @@ export class SandboxEngine {
     if (session.status !== 'open') {
       throw invalidRequest(`This Checkout Session is no longer open (status ${session.status}).`, undefined, 'session', 400);
     }
+    if (session.mode !== 'payment') return this.billing!.paySession(session, input, request);
     if (input.method === 'bank_debit' && !session.payment_method_types.includes('us_bank_account')) {
       throw invalidRequest('This Checkout Session does not accept bank debits.', 'payment_method_unactivated', 'payment_method_types');
     }
@@ -495,7 +555,7 @@ export class SandboxEngine {
     return { ok: true, session };
   }
 
-  private availableOn(created: number, immediately: boolean): number {
+  availableOn(created: number, immediately: boolean): number {
     return immediately ? created : Math.floor(created / DAY) * DAY + SETTLEMENT_DELAY_DAYS * DAY;
   }
 
@@ -516,7 +576,7 @@ export class SandboxEngine {
    * Stripe sometimes attaches the balance transaction well after the payment (then sends another
    * charge.updated); a delay set by the control API reproduces that for the next charge.
    */
-  private attachOrDelayBalanceTransaction(chargeId: string, request: RequestInfo): void {
+  attachOrDelayBalanceTransaction(chargeId: string, request: RequestInfo): void {
     const delay = this.balanceTransactionDelay;
     if (delay === null) return this.attachChargeBalanceTransaction(chargeId, request);
     this.balanceTransactionDelay = null;

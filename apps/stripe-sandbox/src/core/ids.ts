@@ -33,6 +33,15 @@ export const ID_PREFIX = {
   lineItem: 'li_',
   product: 'prod_',
   price: 'price_',
+  setupIntent: 'seti_',
+  subscription: 'sub_',
+  subscriptionItem: 'si_',
+  invoice: 'in_',
+  invoiceLineItem: 'il_',
+  invoicePayment: 'inpay_',
+  billingPortalSession: 'bps_',
+  billingPortalConfiguration: 'bpc_',
+  testClock: 'clock_',
 } as const;
 
 export function newId(prefix: string): string {

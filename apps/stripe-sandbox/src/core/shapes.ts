@@ -33,6 +33,8 @@ export interface SessionInput {
   excludedPaymentMethodTypes: string[];
   /** `always`: paying the session creates a Customer (the session, payment intent and charge name it). */
   customerCreation?: 'always' | 'if_required' | null;
+  /** payment (default), subscription or setup. */
+  mode?: 'payment' | 'subscription' | 'setup';
 }
 
 export function checkoutSession(input: SessionInput): StripeObject {
@@ -82,7 +84,7 @@ export function checkoutSession(input: SessionInput): StripeObject {
     locale: input.locale,
     managed_payments: { enabled: false },
     metadata: input.metadata,
-    mode: 'payment',
+    mode: input.mode ?? 'payment',
     name_collection: null,
     optional_items: null,
     origin_context: null,

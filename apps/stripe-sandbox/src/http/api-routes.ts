@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SandboxBilling } from '../core/billing.js';
 import { SandboxEngine } from '../core/engine.js';
 import { RequestInfo, SANDBOX_API_VERSION } from '../core/event-bus.js';
 import { expand, SpecialExpander } from '../core/expand.js';
@@ -7,11 +8,12 @@ import { PARAM_RULES } from '../core/generated/param-rules.js';
 import { validateParams } from '../core/param-validator.js';
 import { Params } from '../core/params.js';
 import { StripeObject } from '../core/state-store.js';
-import { invalidRequest, noSuch } from '../core/stripe-error.js';
+import { invalidRequest, noSuch, StripeApiError } from '../core/stripe-error.js';
 import { authenticate, fingerprint, Idempotency, LIST_PARAMS, paginate } from './wire.js';
 
 export interface ApiContext {
   engine: SandboxEngine;
+  billing: SandboxBilling;
   idempotency: Idempotency;
   apiKeys?: readonly string[];
   baseUrl(request: FastifyRequest): string;
@@ -28,14 +30,21 @@ interface HandlerInput {
 
 type Handler = (input: HandlerInput) => StripeObject;
 
-const lineItemsExpander = (engine: SandboxEngine): SpecialExpander => (owner, field) =>
-  owner.object === 'checkout.session' && field === 'line_items'
-    ? { object: 'list', data: structuredClone(engine.lineItemsOf(owner.id)), has_more: false, url: `/v1/checkout/sessions/${owner.id}/line_items` }
-    : undefined;
+const lineItemsExpander = (engine: SandboxEngine): SpecialExpander => (owner, field) => {
+  if (owner.object === 'checkout.session' && field === 'line_items') {
+    return { object: 'list', data: structuredClone(engine.lineItemsOf(owner.id)), has_more: false, url: `/v1/checkout/sessions/${owner.id}/line_items` };
+  }
+  // An invoice's payments (invoice_payment objects: which PaymentIntent and charge paid it) come only when expanded.
+  if (owner.object === 'invoice' && field === 'payments') {
+    const payments = engine.store.all('invoice_payment', (ip) => ip.invoice === owner.id);
+    return { object: 'list', data: payments.map((ip) => structuredClone(ip)), has_more: false, url: `/v1/invoice_payments?invoice=${owner.id}` };
+  }
+  return undefined;
+};
 
 /** Stripe's REST API (the subset the platform uses), under /v1. */
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { engine } = ctx;
+  const { engine, billing } = ctx;
   const store = engine.store;
   const special = lineItemsExpander(engine);
 
@@ -76,7 +85,18 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
             return reply.code(replay.status).header('idempotent-replayed', 'true').type('application/json').send(replay.body);
           }
         }
-        const result = handler({ p, path: req.params as Record<string, string>, request: { id: requestId, idempotencyKey }, baseUrl: ctx.baseUrl(req) });
+        billing.rememberBaseUrl(ctx.baseUrl(req));
+        let result: StripeObject;
+        try {
+          result = handler({ p, path: req.params as Record<string, string>, request: { id: requestId, idempotencyKey }, baseUrl: ctx.baseUrl(req) });
+        } catch (error) {
+          // A card error comes after the request ran (a PaymentIntent and a failed charge exist):
+          // Stripe saves it under the key, so a retry answers the same error instead of charging again.
+          if (idempotencyKey && error instanceof StripeApiError && error.status === 402) {
+            ctx.idempotency.save(apiKey, idempotencyKey, print, 402, JSON.stringify(error.toJSON(), null, 2));
+          }
+          throw error;
+        }
         const body = JSON.stringify(expand(structuredClone(result), p.expand(), (id) => store.get(id), special), null, 2);
         if (idempotencyKey) ctx.idempotency.save(apiKey, idempotencyKey, print, 200, body);
         const fault = ctx.takeResponseFault(method, pathOnly);
@@ -96,11 +116,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return engine.find(type, path.id);
   };
 
-  const listOf = (type: string, url: string, filters: Record<string, (value: string, item: StripeObject) => boolean> = {}) =>
+  const listOf = (type: string, url: string, filters: Record<string, (value: string, item: StripeObject) => boolean> = {}, keep: (item: StripeObject) => boolean = () => true) =>
     ({ p }: HandlerInput) => {
       p.allow([...LIST_PARAMS, ...Object.keys(filters)]);
       const active = Object.entries(filters).filter(([key]) => p.has(key)).map(([key, test]) => [p.string(key)!, test] as const);
-      return paginate(store.all(type, (item) => active.every(([value, test]) => test(value, item))), p, url);
+      return paginate(store.all(type, (item) => keep(item) && active.every(([value, test]) => test(value, item))), p, url);
     };
 
   const field = (name: string) => (value: string, item: StripeObject) => item[name] === value;
@@ -137,6 +157,100 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     p.allow([]);
     return engine.deleteCustomer(path.id, request);
   });
+
+  route('POST', '/v1/customers', ({ p, request }) => billing.createCustomer(p, request));
+  route('POST', '/v1/customers/:id', ({ p, path, request }) => billing.updateCustomer(path.id, p, request));
+  route('GET', '/v1/customers', listOf('customer', '/v1/customers', {
+    email: field('email'), test_clock: field('test_clock'),
+  }, (c) => c.deleted !== true));
+  route('GET', '/v1/customers/:id/payment_methods', ({ p, path }) => {
+    p.allow([...LIST_PARAMS, 'type', 'allow_redisplay']);
+    p.string('type', { oneOf: ['card'] });
+    engine.find('customer', path.id, 'customer');
+    return paginate(store.all('payment_method', (pm) => pm.customer === path.id), p, `/v1/customers/${path.id}/payment_methods`);
+  });
+
+  // Payment methods (saved cards), setup intents, off-session payment intents
+  route('GET', '/v1/payment_methods/:id', retrieve('payment_method'));
+  route('GET', '/v1/payment_methods', ({ p }) => {
+    p.allow([...LIST_PARAMS, 'customer', 'type']);
+    p.string('type', { oneOf: ['card'] });
+    const customer = p.string('customer');
+    if (!customer) throw invalidRequest('The Stripe sandbox lists payment methods of a customer only: pass `customer`.', undefined, 'customer');
+    return paginate(store.all('payment_method', (pm) => pm.customer === customer), p, '/v1/payment_methods');
+  });
+  route('POST', '/v1/payment_methods/:id/attach', ({ p, path, request }) => billing.attachPaymentMethod(path.id, p, request));
+  route('POST', '/v1/payment_methods/:id/detach', ({ p, path, request }) => billing.detachPaymentMethod(path.id, p, request));
+  route('POST', '/v1/setup_intents', ({ p, request }) => billing.createSetupIntent(p, request));
+  route('GET', '/v1/setup_intents/:id', ({ p, path }) => {
+    p.allow(['expand', 'client_secret']);
+    return engine.find('setup_intent', path.id, 'intent');
+  });
+  route('POST', '/v1/setup_intents/:id/confirm', ({ p, path, request }) => billing.confirmSetupIntent(path.id, p, request));
+  route('POST', '/v1/payment_intents', ({ p, request }) => billing.createPaymentIntent(p, request));
+  route('POST', '/v1/payment_intents/:id/confirm', ({ p, path, request }) => billing.confirmPaymentIntent(path.id, p, request));
+
+  // Products and prices
+  route('POST', '/v1/products', ({ p, request }) => billing.createProduct(p, request));
+  route('GET', '/v1/products/:id', retrieve('product'));
+  route('GET', '/v1/products', listOf('product', '/v1/products', { active: (value, item) => String(item.active) === value }));
+  route('POST', '/v1/prices', ({ p, request }) => billing.createPrice(p, request));
+  route('GET', '/v1/prices/:id', retrieve('price'));
+  route('GET', '/v1/prices', listOf('price', '/v1/prices', {
+    product: field('product'), currency: field('currency'), type: field('type'), active: (value, item) => String(item.active) === value,
+  }));
+
+  // Subscriptions and their invoices
+  route('POST', '/v1/subscriptions', ({ p, request }) => billing.createSubscription(p, request));
+  route('GET', '/v1/subscriptions/:id', retrieve('subscription'));
+  route('POST', '/v1/subscriptions/:id', ({ p, path, request }) => billing.updateSubscription(path.id, p, request));
+  route('DELETE', '/v1/subscriptions/:id', ({ p, path, request }) => billing.cancelSubscription(path.id, p, request));
+  route('GET', '/v1/subscriptions', ({ p }) => {
+    p.allow([...LIST_PARAMS, 'customer', 'status', 'price', 'test_clock']);
+    const status = p.string('status', { oneOf: ['active', 'all', 'canceled', 'ended', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'] });
+    const customer = p.string('customer');
+    const price = p.string('price');
+    const clock = p.string('test_clock');
+    const statusMatches = (s: StripeObject) =>
+      status === 'all' || (status === 'ended' ? ['canceled', 'incomplete_expired'].includes(s.status) : status ? s.status === status : s.status !== 'canceled');
+    return paginate(store.all('subscription', (s) =>
+      statusMatches(s) && (!customer || s.customer === customer) && (!clock || s.test_clock === clock)
+      && (!price || s.items.data.some((i: StripeObject) => i.price.id === price))), p, '/v1/subscriptions');
+  });
+  route('GET', '/v1/invoices/:id', retrieve('invoice'));
+  route('GET', '/v1/invoices', ({ p }) => {
+    p.allow([...LIST_PARAMS, 'customer', 'subscription', 'status', 'collection_method']);
+    const customer = p.string('customer');
+    const subscription = p.string('subscription');
+    const status = p.string('status');
+    return paginate(store.all('invoice', (i) =>
+      (!customer || i.customer === customer) && (!subscription || i.parent?.subscription_details?.subscription === subscription) && (!status || i.status === status)), p, '/v1/invoices');
+  });
+  route('GET', '/v1/invoice_payments', ({ p }) => {
+    p.allow([...LIST_PARAMS, 'invoice', 'payment', 'status']);
+    const invoice = p.string('invoice');
+    const payment = p.object('payment')?.allow(['type', 'payment_intent', 'payment_record']);
+    const intent = payment?.string('payment_intent');
+    const status = p.string('status');
+    return paginate(store.all('invoice_payment', (ip) =>
+      (!invoice || ip.invoice === invoice) && (!intent || ip.payment.payment_intent === intent) && (!status || ip.status === status)), p, '/v1/invoice_payments');
+  });
+  route('GET', '/v1/invoice_payments/:id', retrieve('invoice_payment'));
+
+  // Billing portal
+  route('POST', '/v1/billing_portal/sessions', ({ p, baseUrl }) => billing.createPortalSession(p, baseUrl));
+
+  // Test clocks
+  route('POST', '/v1/test_helpers/test_clocks', ({ p, request }) => billing.createTestClock(p, request));
+  route('GET', '/v1/test_helpers/test_clocks/:id', ({ p, path }) => {
+    p.allow(['expand']);
+    const found = engine.find('test_helpers.test_clock', path.id, 'test_clock');
+    if (found.deleted) throw noSuch('test_helpers.test_clock', path.id, 'test_clock');
+    return found;
+  });
+  route('GET', '/v1/test_helpers/test_clocks', listOf('test_helpers.test_clock', '/v1/test_helpers/test_clocks', {}, (c) => c.deleted !== true));
+  route('DELETE', '/v1/test_helpers/test_clocks/:id', ({ p, path, request }) => billing.deleteTestClock(path.id, p, request));
+  route('POST', '/v1/test_helpers/test_clocks/:id/advance', ({ p, path, request }) => billing.advanceTestClock(path.id, p, request));
 
   // Balance and balance transactions
   route('GET', '/v1/balance', ({ p }) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FinalFailure, SandboxBilling } from '../core/billing.js';
 import { SandboxEngine } from '../core/engine.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
 import { Params } from '../core/params.js';
@@ -42,6 +43,7 @@ export class ApiRequestCounter {
 
 export interface ControlContext {
   engine: SandboxEngine;
+  billing: SandboxBilling;
   deliverer: WebhookDeliverer;
   responseFaults: ResponseFault[];
   apiRequests: ApiRequestCounter;
@@ -152,6 +154,15 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     const status = p.integer('status', { min: 400, max: 599 });
     engine.failNextTransferReversal({ status, code: p.string('code'), message: p.string('message') });
     return { ok: true };
+  });
+
+  // What happens to a subscription when the last retry of a renewal's payment fails (Stripe's
+  // "Manage failed payments" setting): cancel (default), unpaid, or leave it past_due.
+  app.post('/_sandbox/billing/settings', async (req: Req) => {
+    const p = body(req).allow(['after_final_failure']);
+    const value = p.string('after_final_failure', { required: true, oneOf: ['cancel', 'unpaid', 'past_due'] }) as FinalFailure;
+    ctx.billing.setFinalFailure(value);
+    return { ok: true, after_final_failure: ctx.billing.finalFailure };
   });
 
   app.post('/_sandbox/balance_transactions/delay_next', async (req: Req) => {

@@ -5,7 +5,7 @@ import { PaymentInput, SandboxEngine } from '../core/engine.js';
 import { StripeObject } from '../core/state-store.js';
 import { StripeApiError } from '../core/stripe-error.js';
 
-const layout = Handlebars.compile(`<!doctype html>
+export const layout = Handlebars.compile(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{title}} · Stripe sandbox</title>
 <style>
@@ -27,6 +27,7 @@ h1,p{overflow-wrap:anywhere}
 const checkoutForm = Handlebars.compile(`
 <p class="muted">{{#each items}}{{this.description}} × {{this.quantity}}<br>{{/each}}</p>
 <div class="amount" data-testid="amount">{{amount}}</div>
+{{#if note}}<p class="muted" id="mode-note">{{note}}</p>{{/if}}
 {{#if error}}<div class="error" role="alert" id="payment-error">{{error}}</div>{{/if}}
 <form method="post" action="/c/pay/{{id}}">
   <label for="email">Email</label>
@@ -50,18 +51,30 @@ const checkoutForm = Handlebars.compile(`
     <p class="muted">000123456789 succeeds after a day; 000111111113 fails after a day.</p>
   </fieldset>
   {{/if}}
-  <button type="submit" id="submit">Pay {{amount}}</button>
+  <button type="submit" id="submit">{{button}}</button>
 </form>
 {{#if cancelUrl}}<p><a href="/c/pay/{{id}}/cancel" id="cancel">← Cancel and go back</a></p>{{/if}}
-<p class="muted">Test cards: 4242 4242 4242 4242 succeeds · 4000 0000 0000 0002 is declined · 4000 0000 0000 9995 has insufficient funds · 4000 0000 0000 0259 is disputed later · 4000 0000 0000 0077 is available at once.</p>`);
+<p class="muted">Test cards: 4242 4242 4242 4242 succeeds · 4000 0000 0000 0002 is declined · 4000 0000 0000 9995 has insufficient funds · 4000 0000 0000 0259 is disputed later · 4000 0000 0000 0077 is available at once · 4000 0000 0000 0341 is saved but declined when charged · 4000 0027 6000 3184 asks for 3-D Secure every time (done here; off-session payments fail).</p>`);
 
-const message = Handlebars.compile(`<h1>{{heading}}</h1><p>{{text}}</p>{{#if link}}<p><a href="{{link}}">{{linkText}}</a></p>{{/if}}`);
+/** What the page says about a session: the amount (per period for a subscription) and the button. */
+function sessionTerms(session: StripeObject, items: StripeObject[]): { amount: string; button: string; note?: string } {
+  if (session.mode === 'setup') return { amount: 'Save a card', button: 'Save card', note: 'Nothing is charged now: the card is saved for later payments.' };
+  const amount = amountText(session.amount_total, session.currency);
+  if (session.mode === 'subscription') {
+    const recurring = items[0]?.price?.recurring;
+    const every = recurring ? (recurring.interval_count === 1 ? recurring.interval : `${recurring.interval_count} ${recurring.interval}s`) : 'period';
+    return { amount: `${amount} / ${every}`, button: `Subscribe: ${amount} / ${every}`, note: 'Charged now, then at the start of each period until cancelled.' };
+  }
+  return { amount, button: `Pay ${amount}` };
+}
+
+export const message = Handlebars.compile(`<h1>{{heading}}</h1><p>{{text}}</p>{{#if link}}<p><a href="{{link}}">{{linkText}}</a></p>{{/if}}`);
 
 const onboardingForm = Handlebars.compile(`<h1>Set up payouts</h1>
 <p>Connected account <code>{{account}}</code>. The sandbox collects nothing: finishing marks the account as verified, with charges and payouts enabled.</p>
 <form method="post" action="/c/connect/{{token}}"><button type="submit" id="complete">Agree and finish</button></form>`);
 
-function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
+export function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
   return reply
     .code(status)
     .header('cache-control', 'no-store')
@@ -70,7 +83,7 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
     .send(layout({ title, body }));
 }
 
-function amountText(amount: number, currency: string): string {
+export function amountText(amount: number, currency: string): string {
   return `${formatMajorUnits(BigInt(amount), currency)} ${currency.toUpperCase()}`;
 }
 
@@ -82,7 +95,7 @@ type FormBody = Record<string, unknown>;
 const text = (body: FormBody, key: string) => (typeof body[key] === 'string' ? (body[key] as string).trim() : '');
 
 /** Reads "12 / 34", "12/34" or "1234" into month and year. */
-function parseExpiry(value: string): { month?: number; year?: number } {
+export function parseExpiry(value: string): { month?: number; year?: number } {
   const match = /^(\d{1,2})\s*\/?\s*(\d{2}|\d{4})$/.exec(value.replace(/\s+/g, ' ').trim());
   if (!match) return value === '' ? {} : { month: 0, year: 0 };
   return { month: Number(match[1]), year: Number(match[2]) };
@@ -93,8 +106,8 @@ export function registerPages(app: FastifyInstance, engine: SandboxEngine): void
   const store = engine.store;
 
   const renderForm = (reply: FastifyReply, session: StripeObject, status: number, values: { error?: string; email?: string; name?: string; cardNumber?: string; cardExpiry?: string; bankChosen?: boolean }) =>
-    page(reply, status, 'Pay', checkoutForm({
-      id: session.id, amount: amountText(session.amount_total, session.currency), items: engine.lineItemsOf(session.id),
+    page(reply, status, session.mode === 'setup' ? 'Save a card' : session.mode === 'subscription' ? 'Subscribe' : 'Pay', checkoutForm({
+      id: session.id, ...sessionTerms(session, engine.lineItemsOf(session.id)), items: engine.lineItemsOf(session.id),
       email: values.email ?? session.customer_email ?? '', name: values.name ?? '', cardNumber: values.cardNumber ?? '', cardExpiry: values.cardExpiry ?? '',
       error: values.error, cancelUrl: session.cancel_url, bankAllowed: session.payment_method_types.includes('us_bank_account'), bankChosen: values.bankChosen ?? false,
     }));
@@ -166,6 +179,15 @@ export function registerPages(app: FastifyInstance, engine: SandboxEngine): void
     const charge = store.getOf('charge', req.params.id);
     if (!charge) return page(reply, 404, 'Not found', message({ heading: 'Receipt not found', text: '' }));
     return page(reply, 200, 'Receipt', message({ heading: `Receipt ${charge.id}`, text: `${amountText(charge.amount, charge.currency)} · ${charge.status}${charge.amount_refunded ? ` · refunded ${amountText(charge.amount_refunded, charge.currency)}` : ''}` }));
+  });
+
+  // An invoice's hosted_invoice_url: what it is for and whether it is paid (read-only; the billing portal updates the card).
+  app.get('/c/invoices/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    engine.tick();
+    const invoice = store.getOf('invoice', req.params.id);
+    if (!invoice || invoice.status === 'draft') return page(reply, 404, 'Not found', message({ heading: 'Invoice not found', text: '' }));
+    const status = invoice.status === 'paid' ? 'paid' : invoice.status === 'open' ? `due${invoice.next_payment_attempt ? ' (the card is tried again automatically)' : ''}` : invoice.status;
+    return page(reply, 200, 'Invoice', message({ heading: `Invoice ${invoice.number}`, text: `${amountText(invoice.amount_due, invoice.currency)} · ${status}` }));
   });
 
   app.get('/c/connect/:token', async (req: FastifyRequest<{ Params: { token: string } }>, reply) => {

@@ -48,8 +48,8 @@ export type Replay = { status: number; body: string } | null;
 
 /**
  * `Idempotency-Key`: the same key with the same parameters replays the saved response; with other
- * parameters it is Stripe's idempotency error. Only successful results are saved, so a request
- * refused before it changed anything may be retried with the same key.
+ * parameters it is Stripe's idempotency error. Successful results and card errors (402: the payment
+ * was attempted) are saved; a request refused before it changed anything may be retried with the same key.
  */
 export class Idempotency {
   constructor(private readonly store: StateStore) {}

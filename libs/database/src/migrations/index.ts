@@ -27,10 +27,12 @@ import { OperatorAccounts1795002500000 } from './1795002500000-operator-accounts
 import { CampaignDiscovery1795002700000 } from './1795002700000-campaign-discovery.js';
 import { CampaignEmbedOrigins1795002800000 } from './1795002800000-campaign-embed-origins.js';
 import { OrganizationCountry1795003000000 } from './1795003000000-organization-country.js';
+import { TransparencyWitnesses1795003300000 } from './1795003300000-transparency-witnesses.js';
+import { DonorPage1795003600000 } from './1795003600000-donor-page.js';
 import { CampaignUpdates1795003700000 } from './1795003700000-campaign-updates.js';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so that the set applied is exactly
  * what was reviewed, in every runtime (tsc output, jest, the TypeORM CLI).
  */
-export const MIGRATIONS = [Foundation1795000000000, Organizations1795000100000, Campaigns1795000100001, Ledger1795000200000, Donations1795000210000, Transparency1795000300000, Notifications1795000400000, Payouts1795000500000, CampaignCloseout1795000600000, Reconciliation1795000900000, ReconciliationRecordedAt1795000960000, InvitationEmails1795000990000, InboxDeadLetter1795001000000, CampaignLifecycle1795001100000, FxFeeTotals1795001200000, LedgerBalanceSlots1795001300000, SettlementBatches1795001400000, PublicEntryRedaction1795001500000, Erasure1795001600000, Moderation1795001700000, PrivacyExportRetention1795001800000, FeeSweep1795001900000, DashboardAccounts1795002000000, StripeEventsObject1795002100000, TwoFactor1795002400000, OperatorAccounts1795002500000, CampaignDiscovery1795002700000, CampaignEmbedOrigins1795002800000, OrganizationCountry1795003000000, CampaignUpdates1795003700000];
+export const MIGRATIONS = [Foundation1795000000000, Organizations1795000100000, Campaigns1795000100001, Ledger1795000200000, Donations1795000210000, Transparency1795000300000, Notifications1795000400000, Payouts1795000500000, CampaignCloseout1795000600000, Reconciliation1795000900000, ReconciliationRecordedAt1795000960000, InvitationEmails1795000990000, InboxDeadLetter1795001000000, CampaignLifecycle1795001100000, FxFeeTotals1795001200000, LedgerBalanceSlots1795001300000, SettlementBatches1795001400000, PublicEntryRedaction1795001500000, Erasure1795001600000, Moderation1795001700000, PrivacyExportRetention1795001800000, FeeSweep1795001900000, DashboardAccounts1795002000000, StripeEventsObject1795002100000, TwoFactor1795002400000, OperatorAccounts1795002500000, CampaignDiscovery1795002700000, CampaignEmbedOrigins1795002800000, OrganizationCountry1795003000000, TransparencyWitnesses1795003300000, DonorPage1795003600000, CampaignUpdates1795003700000];

@@ -21,6 +21,7 @@ import { ERASURE_LINK_SENDER, type ErasureLinkSender } from '../erasure/erasure-
 import { InvitationDeliveryService } from '../invitations/invitation-delivery.service.js';
 import { DataExportDeliveryService } from '../privacy/data-export-delivery.service.js';
 import { ACCOUNT_MAIL_SENDER, type AccountMailSender } from '../accounts/account-mail.port.js';
+import { DONOR_SIGN_IN_SENDER, type DonorSignInSender } from '../donors/donor-sign-in.port.js';
 import { CAMPAIGN_UPDATE_MAIL_SENDER, type CampaignUpdateMailSender } from '../updates/campaign-update-mail.port.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
@@ -85,6 +86,11 @@ export class ReceiptDeliveryService {
       const sender = this.optional<ErasureLinkSender>(ERASURE_LINK_SENDER);
       if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
       throw new TransientDeliveryError('no ErasureLinkSender is registered (ERASURE_LINK_SENDER)');
+    }
+    if (outbox.kind === 'donor_sign_in') {
+      const sender = this.optional<DonorSignInSender>(DONOR_SIGN_IN_SENDER);
+      if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId }, options);
+      throw new TransientDeliveryError('no DonorSignInSender is registered (DONOR_SIGN_IN_SENDER)');
     }
     if (outbox.kind === 'campaign_update' || outbox.kind === 'campaign_update_batch') {
       const sender = this.optional<CampaignUpdateMailSender>(CAMPAIGN_UPDATE_MAIL_SENDER);

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { AppConfig } from '@ataa/config';
 import type { ReceiptView } from '../domain/receipt-view.js';
+import type { StatementView } from '../domain/statement-view.js';
 import { ReceiptPdfRenderer, type ReceiptPdfOptions } from './receipt-pdf.js';
+import { StatementPdfRenderer } from './statement-pdf.js';
 import type { ReceiptPdfTask } from './receipt-pdf.thread.js';
 
 /**
@@ -38,6 +40,7 @@ export class ReceiptPdfPool implements OnApplicationShutdown {
   private pool: Piscina<ReceiptPdfTask, Uint8Array> | null = null;
   private closing: Promise<void> | null = null;
   private fallback: ReceiptPdfRenderer | null = null;
+  private statementFallback: StatementPdfRenderer | null = null;
   private readonly inFlight = new Set<Promise<Uint8Array>>();
   readonly threads: number;
 
@@ -50,8 +53,21 @@ export class ReceiptPdfPool implements OnApplicationShutdown {
       this.fallback ??= new ReceiptPdfRenderer();
       return this.fallback.render(view, options);
     }
+    return this.run({ view, creationDate: options.creationDate });
+  }
+
+  /** A donor's statement (issue 20), on the same threads (the API starts them with its first statement). */
+  async renderStatement(statement: StatementView, options: ReceiptPdfOptions = {}): Promise<Buffer> {
+    if (this.closing) {
+      this.statementFallback ??= new StatementPdfRenderer();
+      return this.statementFallback.render(statement, options);
+    }
+    return this.run({ statement, creationDate: options.creationDate });
+  }
+
+  private async run(input: ReceiptPdfTask): Promise<Buffer> {
     this.pool ??= this.start();
-    const task = this.pool.run({ view, creationDate: options.creationDate });
+    const task = this.pool.run(input);
     this.inFlight.add(task);
     try {
       const bytes = await task;

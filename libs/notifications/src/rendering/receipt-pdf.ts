@@ -104,35 +104,53 @@ export class ReceiptPdfRenderer {
   constructor(private readonly options: { pdfkitDefaults?: boolean } = {}) {}
 
   render(view: ReceiptView, options: ReceiptPdfOptions = {}): Promise<Buffer> {
-    loadReceiptFonts();
-    const doc = new PDFDocument({
-      size: 'A4',
-      margin: MARGIN,
+    return renderPdfDocument({
       info: {
         Title: view.receiptNumber ? `${view.title} ${view.receiptNumber}` : view.title,
         Subject: view.receiptNumber ?? view.kind,
         Author: view.organizationName,
-        Creator: 'Ataa',
-        ...(options.creationDate ? { CreationDate: options.creationDate } : {}),
       },
-      lang: view.language,
-      // No default font: pdfkit would read and parse Helvetica's metrics for every document (a tenth
-      // of the time a receipt takes), which receipts never draw with; see withoutDefaultFont.
-      ...(this.options.pdfkitDefaults ? {} : { font: null }),
-    } as unknown as PDFKit.PDFDocumentOptions);
-    if (!this.options.pdfkitDefaults) withoutDefaultFont(doc);
-    // pdfkit takes a parsed fontkit font as well as font bytes (its type declarations know only bytes).
-    for (const [name, font] of Object.entries(fonts!)) doc.registerFont(name, this.options.pdfkitDefaults ? font.sfnt : (forNewDocument(font) as Buffer));
-    const chunks: Buffer[] = [];
-    const done = new Promise<Buffer>((resolve, reject) => {
-      doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-      doc.on('end', () => resolve(Buffer.concat(chunks)));
-      doc.on('error', reject);
-    });
-    new Layout(doc, view.dir).draw(view);
-    doc.end();
-    return done;
+      language: view.language,
+      pdfkitDefaults: this.options.pdfkitDefaults,
+      creationDate: options.creationDate,
+    }, (doc) => new Layout(doc, view.dir).draw(view));
   }
+}
+
+/**
+ * Creates a document with the platform's fonts, lets `draw` lay it out (synchronously) and returns
+ * its bytes: what receipts and donor statements share.
+ */
+export function renderPdfDocument(
+  input: { info: { Title: string; Subject: string; Author: string }; language: string; pdfkitDefaults?: boolean; creationDate?: Date },
+  draw: (doc: Doc) => void,
+): Promise<Buffer> {
+  loadReceiptFonts();
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: MARGIN,
+    info: {
+      ...input.info,
+      Creator: 'Ataa',
+      ...(input.creationDate ? { CreationDate: input.creationDate } : {}),
+    },
+    lang: input.language,
+    // No default font: pdfkit would read and parse Helvetica's metrics for every document (a tenth
+    // of the time a receipt takes), which receipts never draw with; see withoutDefaultFont.
+    ...(input.pdfkitDefaults ? {} : { font: null }),
+  } as unknown as PDFKit.PDFDocumentOptions);
+  if (!input.pdfkitDefaults) withoutDefaultFont(doc);
+  // pdfkit takes a parsed fontkit font as well as font bytes (its type declarations know only bytes).
+  for (const [name, font] of Object.entries(fonts!)) doc.registerFont(name, input.pdfkitDefaults ? font.sfnt : (forNewDocument(font) as Buffer));
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  draw(doc);
+  doc.end();
+  return done;
 }
 
 interface Segment {
@@ -140,17 +158,150 @@ interface Segment {
   font: FontName;
 }
 
-class Layout {
-  private y = MARGIN;
+/**
+ * Lines of text laid out down A4 pages, bidirectional and in the font that has each character's
+ * glyphs, aligned to the document's direction; a QR code beside a column. Receipts (Layout) and
+ * donor statements (statement-pdf.ts) draw with it.
+ */
+export class PdfTextLayout {
+  protected y = MARGIN;
   /** The text column: the whole width, except beside the QR code. */
-  private left = MARGIN;
-  private width = A4.width - 2 * MARGIN;
+  protected left = MARGIN;
+  protected width = A4.width - 2 * MARGIN;
 
   constructor(
-    private readonly doc: Doc,
-    private readonly dir: Direction,
+    protected readonly doc: Doc,
+    protected readonly dir: Direction,
   ) {}
 
+  /**
+   * A QR code of `text` drawn as vector squares (no image: the PDF stays small and its text
+   * extractable), at the start side of the line, with the standard four-module quiet zone, and
+   * `beside` drawn in the text column next to it.
+   */
+  protected besideQrCode(text: string, size: number, beside: () => void): void {
+    const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+    const quiet = 4;
+    const cell = size / (modules.size + 2 * quiet);
+    if (this.y + size > A4.height - MARGIN) {
+      this.doc.addPage();
+      this.y = MARGIN;
+    }
+    const top = this.y;
+    const left = this.dir === 'rtl' ? MARGIN + this.width - size : MARGIN;
+    for (let row = 0; row < modules.size; row++) {
+      // One rectangle per run of dark modules in a row.
+      for (let col = 0; col < modules.size; col++) {
+        if (!modules.get(row, col)) continue;
+        let end = col;
+        while (end + 1 < modules.size && modules.get(row, end + 1)) end++;
+        this.doc.rect(left + (quiet + col) * cell, this.y + (quiet + row) * cell, (end - col + 1) * cell, cell);
+        col = end;
+      }
+    }
+    this.doc.fillColor('#000000').fill();
+    // The text column beside the code (the quiet zone is the gutter).
+    const column = { left: this.left, width: this.width };
+    this.width = column.width - size;
+    if (this.dir === 'ltr') this.left = column.left + size;
+    this.y = top + quiet * cell;
+    beside();
+    this.left = column.left;
+    this.width = column.width;
+    this.y = Math.max(this.y, top + size);
+  }
+
+  protected gap(points: number): void {
+    this.y += points;
+  }
+
+  /** A label and its value: label on one line, value (wrapped) under it. */
+  protected field(label: string, value: string, bold = false): void {
+    this.paragraph(label, 9, false, '#57534e');
+    this.paragraph(value, 12, bold);
+    this.gap(4);
+  }
+
+  protected paragraph(text: string, size: number, bold = false, color = '#1c1917', force?: Direction): void {
+    const clean = text.replace(INVISIBLE, '').replace(/\r\n?/g, '\n');
+    // Like <bdi>: each value takes the direction of its first strong letter; lines align with the document.
+    const base = force ?? paragraphDirection(clean, this.dir);
+    for (const hardLine of clean.split('\n')) {
+      for (const line of this.wrap(hardLine, size, bold)) {
+        if (this.y + size * 1.6 > A4.height - MARGIN) {
+          this.doc.addPage();
+          this.y = MARGIN;
+        }
+        this.drawLine(line, size, bold, color, base, force ?? this.dir);
+        this.y += size * 1.6;
+      }
+    }
+  }
+
+  /** Greedy word wrap by measured width; a single word longer than a line is cut. */
+  protected wrap(text: string, size: number, bold: boolean): string[] {
+    const words = text.split(/(\s+)/);
+    const lines: string[] = [];
+    let current = '';
+    for (const word of words) {
+      const candidate = current + word;
+      // The width of `current` once it is the candidate: measured once (measuring the same text
+      // again on the same page gives the same width and changes nothing in the document).
+      let width = this.measure(candidate, size, bold);
+      if (width <= this.width || current === '') {
+        current = candidate;
+        while (width > this.width && current.length > 1) {
+          let cut = current.length - 1;
+          while (cut > 1 && this.measure(current.slice(0, cut), size, bold) > this.width) cut--;
+          lines.push(current.slice(0, cut));
+          current = current.slice(cut);
+          width = this.measure(current, size, bold);
+        }
+      } else {
+        lines.push(current.trimEnd());
+        current = word.trimStart();
+      }
+    }
+    if (current.trim() !== '' || lines.length === 0) lines.push(current.trimEnd());
+    return lines;
+  }
+
+  protected measure(text: string, size: number, bold: boolean): number {
+    let width = 0;
+    for (const run of visualRuns(text, 'ltr')) {
+      for (const segment of fontSegments(run.text, bold)) {
+        width += this.doc.font(segment.font).fontSize(size).widthOfString(segment.text);
+      }
+    }
+    return width;
+  }
+
+  protected drawLine(text: string, size: number, bold: boolean, color: string, base: Direction, align: Direction): void {
+    const pieces: { segment: Segment; width: number }[] = [];
+    for (const run of visualRuns(text, base)) {
+      let segments = fontSegments(run.text, bold);
+      if (run.direction === 'rtl') {
+        // pdfkit shapes word by word and places words left to right; in a right-to-left run the
+        // words (and font segments) are therefore placed in reverse, each shaped right to left.
+        segments = segments.flatMap((segment) => mirror(segment.text).split(/(\s+)/).filter(Boolean).map((text) => ({ text, font: segment.font })));
+        segments.reverse();
+      }
+      for (const segment of segments) {
+        pieces.push({ segment, width: this.doc.font(segment.font).fontSize(size).widthOfString(segment.text) });
+      }
+    }
+    const total = pieces.reduce((sum, p) => sum + p.width, 0);
+    let x = align === 'rtl' ? this.left + this.width - total : this.left;
+    this.doc.fillColor(color);
+    for (const { segment, width } of pieces) {
+      this.doc.font(segment.font).fontSize(size).text(segment.text, x, this.y, { lineBreak: false });
+      x += width;
+    }
+  }
+}
+
+/** The receipt's layout. */
+class Layout extends PdfTextLayout {
   draw(view: ReceiptView): void {
     const l = view.labels;
     if (view.isCopy) this.paragraph(l.copyNotice, 11, true, '#b45309');
@@ -191,131 +342,6 @@ class Layout {
     }
     this.gap(16);
     this.paragraph(view.footer, 9, false, '#57534e');
-  }
-
-  /**
-   * A QR code of `text` drawn as vector squares (no image: the PDF stays small and its text
-   * extractable), at the start side of the line, with the standard four-module quiet zone, and
-   * `beside` drawn in the text column next to it.
-   */
-  private besideQrCode(text: string, size: number, beside: () => void): void {
-    const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
-    const quiet = 4;
-    const cell = size / (modules.size + 2 * quiet);
-    if (this.y + size > A4.height - MARGIN) {
-      this.doc.addPage();
-      this.y = MARGIN;
-    }
-    const top = this.y;
-    const left = this.dir === 'rtl' ? MARGIN + this.width - size : MARGIN;
-    for (let row = 0; row < modules.size; row++) {
-      // One rectangle per run of dark modules in a row.
-      for (let col = 0; col < modules.size; col++) {
-        if (!modules.get(row, col)) continue;
-        let end = col;
-        while (end + 1 < modules.size && modules.get(row, end + 1)) end++;
-        this.doc.rect(left + (quiet + col) * cell, this.y + (quiet + row) * cell, (end - col + 1) * cell, cell);
-        col = end;
-      }
-    }
-    this.doc.fillColor('#000000').fill();
-    // The text column beside the code (the quiet zone is the gutter).
-    const column = { left: this.left, width: this.width };
-    this.width = column.width - size;
-    if (this.dir === 'ltr') this.left = column.left + size;
-    this.y = top + quiet * cell;
-    beside();
-    this.left = column.left;
-    this.width = column.width;
-    this.y = Math.max(this.y, top + size);
-  }
-
-  private gap(points: number): void {
-    this.y += points;
-  }
-
-  /** A label and its value: label on one line, value (wrapped) under it. */
-  private field(label: string, value: string, bold = false): void {
-    this.paragraph(label, 9, false, '#57534e');
-    this.paragraph(value, 12, bold);
-    this.gap(4);
-  }
-
-  private paragraph(text: string, size: number, bold = false, color = '#1c1917', force?: Direction): void {
-    const clean = text.replace(INVISIBLE, '').replace(/\r\n?/g, '\n');
-    // Like <bdi>: each value takes the direction of its first strong letter; lines align with the document.
-    const base = force ?? paragraphDirection(clean, this.dir);
-    for (const hardLine of clean.split('\n')) {
-      for (const line of this.wrap(hardLine, size, bold)) {
-        if (this.y + size * 1.6 > A4.height - MARGIN) {
-          this.doc.addPage();
-          this.y = MARGIN;
-        }
-        this.drawLine(line, size, bold, color, base, force ?? this.dir);
-        this.y += size * 1.6;
-      }
-    }
-  }
-
-  /** Greedy word wrap by measured width; a single word longer than a line is cut. */
-  private wrap(text: string, size: number, bold: boolean): string[] {
-    const words = text.split(/(\s+)/);
-    const lines: string[] = [];
-    let current = '';
-    for (const word of words) {
-      const candidate = current + word;
-      // The width of `current` once it is the candidate: measured once (measuring the same text
-      // again on the same page gives the same width and changes nothing in the document).
-      let width = this.measure(candidate, size, bold);
-      if (width <= this.width || current === '') {
-        current = candidate;
-        while (width > this.width && current.length > 1) {
-          let cut = current.length - 1;
-          while (cut > 1 && this.measure(current.slice(0, cut), size, bold) > this.width) cut--;
-          lines.push(current.slice(0, cut));
-          current = current.slice(cut);
-          width = this.measure(current, size, bold);
-        }
-      } else {
-        lines.push(current.trimEnd());
-        current = word.trimStart();
-      }
-    }
-    if (current.trim() !== '' || lines.length === 0) lines.push(current.trimEnd());
-    return lines;
-  }
-
-  private measure(text: string, size: number, bold: boolean): number {
-    let width = 0;
-    for (const run of visualRuns(text, 'ltr')) {
-      for (const segment of fontSegments(run.text, bold)) {
-        width += this.doc.font(segment.font).fontSize(size).widthOfString(segment.text);
-      }
-    }
-    return width;
-  }
-
-  private drawLine(text: string, size: number, bold: boolean, color: string, base: Direction, align: Direction): void {
-    const pieces: { segment: Segment; width: number }[] = [];
-    for (const run of visualRuns(text, base)) {
-      let segments = fontSegments(run.text, bold);
-      if (run.direction === 'rtl') {
-        // pdfkit shapes word by word and places words left to right; in a right-to-left run the
-        // words (and font segments) are therefore placed in reverse, each shaped right to left.
-        segments = segments.flatMap((segment) => mirror(segment.text).split(/(\s+)/).filter(Boolean).map((text) => ({ text, font: segment.font })));
-        segments.reverse();
-      }
-      for (const segment of segments) {
-        pieces.push({ segment, width: this.doc.font(segment.font).fontSize(size).widthOfString(segment.text) });
-      }
-    }
-    const total = pieces.reduce((sum, p) => sum + p.width, 0);
-    let x = align === 'rtl' ? this.left + this.width - total : this.left;
-    this.doc.fillColor(color);
-    for (const { segment, width } of pieces) {
-      this.doc.font(segment.font).fontSize(size).text(segment.text, x, this.y, { lineBreak: false });
-      x += width;
-    }
   }
 }
 

@@ -17,6 +17,8 @@ describe('rate limit policies', () => {
       erasureRequestsPerAddress: false, erasureRequestsPerEmail: false, dataExportsPerEmail: false, dataExportsPerAddress: false, reportsPerAddress: false,
       // the dashboard's account links: requests that e-mail fail closed, opening a link fails open
       passwordResetsPerAddress: false, passwordResetsPerEmail: false, verificationMailsPerAccount: false, accountLinksPerAddress: true,
+      // the donor page's magic links e-mail whoever is typed in: fail closed
+      donorSignInLinksPerAddress: false, donorSignInLinksPerEmail: false,
     });
     // the per-account lock restarts at every failure; the others run from the first attempt
     expect(RATE_LIMIT_POLICIES.loginFailuresPerAccount.window).toBe('from-last');

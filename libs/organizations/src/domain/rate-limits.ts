@@ -25,7 +25,9 @@ export type RateLimitName =
   | 'passwordResetsPerAddress'
   | 'passwordResetsPerEmail'
   | 'verificationMailsPerAccount'
-  | 'accountLinksPerAddress';
+  | 'accountLinksPerAddress'
+  | 'donorSignInLinksPerAddress'
+  | 'donorSignInLinksPerEmail';
 
 export interface RateLimitPolicy {
   /** The Redis key segment (kept from the earlier limiter so that counters carry over a deploy). */
@@ -87,6 +89,12 @@ export const RATE_LIMIT_POLICIES: Readonly<Record<RateLimitName, RateLimitPolicy
   // Opening e-mailed account links (verify, reset) per client address, every attempt. The tokens are
   // 256-bit, so this only slows scanners; fail open so an outage never locks someone out of a reset.
   accountLinksPerAddress: { bucket: 'account-link', window: 'from-first', failOpen: true },
+  // Donor page sign-in links (magic links, /donor) per client address and per e-mail address (keyed
+  // hash), every attempt. Fail closed, like the privacy forms: every request e-mails the address
+  // typed in (known or not), so an outage must not turn the form into a mail bomb; a donor asking
+  // again a minute later loses nothing.
+  donorSignInLinksPerAddress: { bucket: 'donor-link-ip', window: 'from-first', failOpen: false },
+  donorSignInLinksPerEmail: { bucket: 'donor-link-email', window: 'from-first', failOpen: false },
 };
 
 /** One limit to take a point from, for one subject (an address, an address and e-mail, an account hash). */

@@ -144,6 +144,18 @@ export class ErasureRepository {
     return count;
   }
 
+  /**
+   * The donor page's sign-in links (issue 20) of the gifts' addresses, with any session they
+   * started: deleted (they hold the address; a signed-in donor is signed out). Before scrubGifts.
+   */
+  async dropDonorSignInLinks(manager: EntityManager, ids: string[]): Promise<number> {
+    const [, count]: [unknown, number] = await manager.query(
+      `DELETE FROM donor_sign_in_links WHERE email IN (SELECT lower(donor_email) FROM donations WHERE id = ANY($1::uuid[]) AND donor_email IS NOT NULL)`,
+      [ids],
+    );
+    return count;
+  }
+
   /** The receipts keep their numbers and delivery history, not the address. */
   async scrubReceipts(manager: EntityManager, ids: string[]): Promise<number> {
     const [, count]: [unknown, number] = await manager.query(

@@ -72,7 +72,7 @@ export class RetentionRepository {
   /** Expired account links, sign-in challenges and operator sessions: one bounded batch per table. */
   async deleteExpiredSignInTokens(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
     let removed = 0;
-    for (const table of ['account_tokens', 'sign_in_challenges', 'operator_sessions']) {
+    for (const table of ['account_tokens', 'sign_in_challenges', 'operator_sessions', 'donor_sign_in_links']) {
       const [, count]: [unknown, number] = await manager.query(
         `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, [cutoff, limit],
       );

@@ -3,6 +3,7 @@ export * from './canonical-json.js';
 export * from './merkle.js';
 export * from './checkpoint.js';
 export * from './cosignature.js';
+export * from './witness-submission.js';
 export * from './public-entry.js';
 export * from './report.js';
 export * from './receipt-proof.js';

@@ -31,7 +31,7 @@ export interface LogState {
 /** A public campaign and its log head (null until the first entry is appended). */
 export interface PublicLog {
   campaign: PublicCampaign;
-  state: Pick<LogState, 'size' | 'rootHash' | 'balance' | 'donors' | 'redactions'> | null;
+  state: (Pick<LogState, 'size' | 'rootHash' | 'balance' | 'donors' | 'redactions'> & { cosignatures: number }) | null;
 }
 
 /** A public entry as served: the leaf's fields, personal values and salts beside them, redactions, leaf hash. */
@@ -263,14 +263,15 @@ export class PublicLedgerRepository {
    */
   async findPublicLogs(slugs: readonly string[]): Promise<Map<string, PublicLog>> {
     const rows = await this.dataSource.query(
-      `SELECT c.id, c.slug, c.title, c.currency, c.language, c.status, l.size, l.root_hash, l.balance::text AS balance, l.donors, l.redactions
+      `SELECT c.id, c.slug, c.title, c.currency, c.language, c.status, l.size, l.root_hash, l.balance::text AS balance, l.donors, l.redactions,
+         (SELECT COALESCE(sum(w.revision), 0) FROM transparency_witness_state w WHERE w.campaign_id = c.id) AS cosignatures
        FROM campaigns c LEFT JOIN transparency_logs l ON l.campaign_id = c.id WHERE c.slug = ANY($1::text[]) AND c.status <> 'draft'`,
       [slugs],
     );
     const found = new Map<string, PublicLog>();
     for (const row of rows) {
       const campaign: PublicCampaign = { id: row.id, slug: row.slug, title: row.title, currency: row.currency, language: row.language, status: row.status };
-      const state = row.size === null ? null : { size: Number(row.size), rootHash: row.root_hash as Buffer, balance: BigInt(row.balance), donors: Number(row.donors), redactions: Number(row.redactions) };
+      const state = row.size === null ? null : { size: Number(row.size), rootHash: row.root_hash as Buffer, balance: BigInt(row.balance), donors: Number(row.donors), redactions: Number(row.redactions), cosignatures: Number(row.cosignatures) };
       found.set(campaign.slug, { campaign, state });
     }
     return found;
@@ -316,7 +317,11 @@ export class PublicLedgerRepository {
    * head. Each log is updated only from the size it was locked at; anything else (it cannot move
    * while locked) fails the statement so the whole transaction rolls back.
    */
-  async insertAppendedMany(manager: EntityManager, logs: readonly AppendedLog[]): Promise<void> {
+  /**
+   * `witnessed`: witnesses are configured, so each grown log's size is queued for them
+   * (transparency_witness_pending, one row per campaign, coalesced) in this same statement.
+   */
+  async insertAppendedMany(manager: EntityManager, logs: readonly AppendedLog[], witnessed = false): Promise<void> {
     const entries = logs.flatMap((l) => l.entries);
     const nodes = logs.flatMap((l) => l.nodes.map((n) => ({ campaignId: l.campaignId, ...n })));
     const totals = new Map<string, { campaignId: string; month: string; kind: string; entries: number; amount: bigint }>();
@@ -350,6 +355,10 @@ export class PublicLedgerRepository {
        ), head AS (
          SELECT * FROM unnest($27::uuid[], $28::bigint[], $29::bigint[], $30::bytea[], $31::bytea[], $32::bigint[], $33::int[])
            AS h(campaign_id, previous_size, size, root_hash, frontier, balance, anonymous)
+       ), witness AS (
+         INSERT INTO transparency_witness_pending AS p (campaign_id, size)
+         SELECT campaign_id, size FROM unnest($27::uuid[], $29::bigint[]) AS w(campaign_id, size) WHERE $42::boolean AND size > 0 ORDER BY campaign_id
+         ON CONFLICT (campaign_id) DO UPDATE SET size = GREATEST(p.size, EXCLUDED.size), generation = p.generation + 1, queued_at = now(), relayed_at = NULL
        )
        UPDATE transparency_logs l SET size = h.size, root_hash = h.root_hash, frontier = h.frontier, balance = h.balance,
          donors = l.donors + (SELECT count(*) FROM donor d WHERE d.campaign_id = l.campaign_id) + h.anonymous, updated_at = now()
@@ -369,6 +378,7 @@ export class PublicLedgerRepository {
         logs.map((l) => l.state.frontier), logs.map((l) => l.state.balance.toString()), logs.map((l) => l.anonymousGifts),
         entries.length, nodes.length, sortedTotals.length,
         entries.map((e) => e.donorHash), entries.map((e) => e.donorSalt), entries.map((e) => e.messageHash), entries.map((e) => e.messageSalt), entries.map((e) => e.leafFormat),
+        witnessed,
       ],
     );
     // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row per log means a

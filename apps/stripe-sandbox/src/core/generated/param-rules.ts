@@ -3124,6 +3124,13395 @@ export const PARAM_RULES: Readonly<Record<string, EndpointRules>> = {
   "stripe": "esm/resources/Customers.d.ts CustomerResource.del(CustomerDeleteParams)",
   "params": {}
  },
+ "POST /v1/customers": {
+  "stripe": "esm/resources/Customers.d.ts CustomerResource.create(CustomerCreateParams)",
+  "params": {
+   "address": {
+    "type": "object",
+    "properties": {
+     "city": {
+      "type": "string"
+     },
+     "country": {
+      "type": "string"
+     },
+     "line1": {
+      "type": "string"
+     },
+     "line2": {
+      "type": "string"
+     },
+     "postal_code": {
+      "type": "string"
+     },
+     "state": {
+      "type": "string"
+     }
+    },
+    "emptyable": true
+   },
+   "balance": {
+    "type": "integer"
+   },
+   "business_name": {
+    "type": "string",
+    "emptyable": true
+   },
+   "cash_balance": {
+    "type": "object",
+    "properties": {
+     "settings": {
+      "type": "object",
+      "properties": {
+       "reconciliation_mode": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "manual",
+         "merchant_default"
+        ]
+       }
+      }
+     }
+    }
+   },
+   "description": {
+    "type": "string"
+   },
+   "email": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "individual_name": {
+    "type": "string",
+    "emptyable": true
+   },
+   "invoice_prefix": {
+    "type": "string"
+   },
+   "invoice_settings": {
+    "type": "object",
+    "properties": {
+     "custom_fields": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "name": {
+         "type": "string",
+         "required": true
+        },
+        "value": {
+         "type": "string",
+         "required": true
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "default_payment_method": {
+      "type": "string"
+     },
+     "footer": {
+      "type": "string"
+     },
+     "rendering_options": {
+      "type": "object",
+      "properties": {
+       "amount_tax_display": {
+        "type": "enum",
+        "values": [
+         "exclude_tax",
+         "include_inclusive_tax"
+        ],
+        "emptyable": true
+       },
+       "template": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     }
+    }
+   },
+   "metadata": {
+    "type": "metadata",
+    "emptyable": true
+   },
+   "name": {
+    "type": "string"
+   },
+   "next_invoice_sequence": {
+    "type": "integer"
+   },
+   "payment_method": {
+    "type": "string"
+   },
+   "phone": {
+    "type": "string"
+   },
+   "preferred_locales": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "shipping": {
+    "type": "object",
+    "properties": {
+     "address": {
+      "type": "object",
+      "properties": {
+       "city": {
+        "type": "string"
+       },
+       "country": {
+        "type": "string"
+       },
+       "line1": {
+        "type": "string"
+       },
+       "line2": {
+        "type": "string"
+       },
+       "postal_code": {
+        "type": "string"
+       },
+       "state": {
+        "type": "string"
+       }
+      },
+      "required": true
+     },
+     "name": {
+      "type": "string",
+      "required": true
+     },
+     "phone": {
+      "type": "string"
+     }
+    },
+    "emptyable": true
+   },
+   "source": {
+    "type": "string"
+   },
+   "tax": {
+    "type": "object",
+    "properties": {
+     "ip_address": {
+      "type": "string",
+      "emptyable": true
+     },
+     "validate_location": {
+      "type": "enum",
+      "values": [
+       "deferred",
+       "immediately"
+      ]
+     }
+    }
+   },
+   "tax_exempt": {
+    "type": "enum",
+    "values": [
+     "exempt",
+     "none",
+     "reverse"
+    ],
+    "emptyable": true
+   },
+   "tax_id_data": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "type": {
+       "type": "enum",
+       "values": [
+        "ad_nrt",
+        "ae_trn",
+        "al_tin",
+        "am_tin",
+        "ao_tin",
+        "ar_cuit",
+        "au_abn",
+        "au_acn",
+        "au_arn",
+        "au_wpn",
+        "aw_tin",
+        "az_tin",
+        "ba_tin",
+        "bb_tin",
+        "bd_bin",
+        "bf_ifu",
+        "bg_uic",
+        "bh_vat",
+        "bj_ifu",
+        "bo_tin",
+        "br_cnpj",
+        "br_cpf",
+        "bs_tin",
+        "bw_vat",
+        "by_tin",
+        "ca_bn",
+        "ca_gst_hst",
+        "ca_pst_bc",
+        "ca_pst_mb",
+        "ca_pst_sk",
+        "ca_qst",
+        "cd_nif",
+        "ch_uid",
+        "ch_vat",
+        "ci_vat",
+        "cl_tin",
+        "cm_niu",
+        "cn_tin",
+        "co_nit",
+        "cr_tin",
+        "cv_nif",
+        "cz_dic",
+        "de_stn",
+        "do_rcn",
+        "ec_ruc",
+        "eg_tin",
+        "es_cif",
+        "et_tin",
+        "eu_oss_vat",
+        "eu_vat",
+        "fo_vat",
+        "fr_siren",
+        "fr_siret",
+        "fr_spi",
+        "gb_vat",
+        "ge_vat",
+        "gh_tin",
+        "gi_tin",
+        "gn_nif",
+        "hk_br",
+        "hr_oib",
+        "hu_tin",
+        "ic_nif",
+        "id_npwp",
+        "il_vat",
+        "in_gst",
+        "is_kt",
+        "is_vat",
+        "it_cf",
+        "jp_cn",
+        "jp_rn",
+        "jp_trn",
+        "ke_pin",
+        "kg_tin",
+        "kh_tin",
+        "kr_brn",
+        "kz_bin",
+        "la_tin",
+        "li_uid",
+        "li_vat",
+        "lk_vat",
+        "ma_vat",
+        "md_cf",
+        "md_vat",
+        "me_pib",
+        "mk_vat",
+        "mr_nif",
+        "mu_vat",
+        "mx_rfc",
+        "my_frp",
+        "my_itn",
+        "my_sst",
+        "mz_nuit",
+        "ng_tin",
+        "no_vat",
+        "no_voec",
+        "np_pan",
+        "nz_bn",
+        "nz_gst",
+        "om_vat",
+        "pe_ruc",
+        "ph_tin",
+        "pl_nip",
+        "pt_nif",
+        "py_ruc",
+        "ro_tin",
+        "rs_pib",
+        "ru_inn",
+        "ru_kpp",
+        "sa_vat",
+        "sg_gst",
+        "sg_uen",
+        "si_tin",
+        "sm_coe",
+        "sn_ninea",
+        "sr_fin",
+        "sv_nit",
+        "th_vat",
+        "tj_tin",
+        "tr_tin",
+        "tt_bir",
+        "tt_vat",
+        "tw_vat",
+        "tz_vat",
+        "ua_vat",
+        "ug_tin",
+        "us_ein",
+        "uy_ruc",
+        "uz_tin",
+        "uz_vat",
+        "ve_rif",
+        "vn_tin",
+        "za_vat",
+        "zm_tin",
+        "zw_tin"
+       ],
+       "required": true
+      },
+      "value": {
+       "type": "string",
+       "required": true
+      }
+     }
+    }
+   },
+   "test_clock": {
+    "type": "string"
+   },
+   "validate": {
+    "type": "boolean"
+   }
+  }
+ },
+ "POST /v1/customers/:id": {
+  "stripe": "esm/resources/Customers.d.ts CustomerResource.update(CustomerUpdateParams)",
+  "params": {
+   "address": {
+    "type": "object",
+    "properties": {
+     "city": {
+      "type": "string"
+     },
+     "country": {
+      "type": "string"
+     },
+     "line1": {
+      "type": "string"
+     },
+     "line2": {
+      "type": "string"
+     },
+     "postal_code": {
+      "type": "string"
+     },
+     "state": {
+      "type": "string"
+     }
+    },
+    "emptyable": true
+   },
+   "balance": {
+    "type": "integer"
+   },
+   "business_name": {
+    "type": "string",
+    "emptyable": true
+   },
+   "cash_balance": {
+    "type": "object",
+    "properties": {
+     "settings": {
+      "type": "object",
+      "properties": {
+       "reconciliation_mode": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "manual",
+         "merchant_default"
+        ]
+       }
+      }
+     }
+    }
+   },
+   "default_source": {
+    "type": "string"
+   },
+   "description": {
+    "type": "string"
+   },
+   "email": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "individual_name": {
+    "type": "string",
+    "emptyable": true
+   },
+   "invoice_prefix": {
+    "type": "string"
+   },
+   "invoice_settings": {
+    "type": "object",
+    "properties": {
+     "custom_fields": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "name": {
+         "type": "string",
+         "required": true
+        },
+        "value": {
+         "type": "string",
+         "required": true
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "default_payment_method": {
+      "type": "string"
+     },
+     "footer": {
+      "type": "string"
+     },
+     "rendering_options": {
+      "type": "object",
+      "properties": {
+       "amount_tax_display": {
+        "type": "enum",
+        "values": [
+         "exclude_tax",
+         "include_inclusive_tax"
+        ],
+        "emptyable": true
+       },
+       "template": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     }
+    }
+   },
+   "metadata": {
+    "type": "metadata",
+    "emptyable": true
+   },
+   "name": {
+    "type": "string"
+   },
+   "next_invoice_sequence": {
+    "type": "integer"
+   },
+   "phone": {
+    "type": "string"
+   },
+   "preferred_locales": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "shipping": {
+    "type": "object",
+    "properties": {
+     "address": {
+      "type": "object",
+      "properties": {
+       "city": {
+        "type": "string"
+       },
+       "country": {
+        "type": "string"
+       },
+       "line1": {
+        "type": "string"
+       },
+       "line2": {
+        "type": "string"
+       },
+       "postal_code": {
+        "type": "string"
+       },
+       "state": {
+        "type": "string"
+       }
+      },
+      "required": true
+     },
+     "name": {
+      "type": "string",
+      "required": true
+     },
+     "phone": {
+      "type": "string"
+     }
+    },
+    "emptyable": true
+   },
+   "source": {
+    "type": "string"
+   },
+   "tax": {
+    "type": "object",
+    "properties": {
+     "ip_address": {
+      "type": "string",
+      "emptyable": true
+     },
+     "validate_location": {
+      "type": "enum",
+      "values": [
+       "auto",
+       "deferred",
+       "immediately"
+      ]
+     }
+    }
+   },
+   "tax_exempt": {
+    "type": "enum",
+    "values": [
+     "exempt",
+     "none",
+     "reverse"
+    ],
+    "emptyable": true
+   },
+   "validate": {
+    "type": "boolean"
+   }
+  }
+ },
+ "GET /v1/customers": {
+  "stripe": "esm/resources/Customers.d.ts CustomerResource.list(CustomerListParams)",
+  "params": {
+   "created": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "email": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "test_clock": {
+    "type": "string"
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "GET /v1/customers/:id/payment_methods": {
+  "stripe": "esm/resources/Customers.d.ts CustomerResource.listPaymentMethods(CustomerListPaymentMethodsParams)",
+  "params": {
+   "allow_redisplay": {
+    "type": "enum",
+    "values": [
+     "always",
+     "limited",
+     "unspecified"
+    ]
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "type": {
+    "type": "enum",
+    "values": [
+     "acss_debit",
+     "affirm",
+     "afterpay_clearpay",
+     "alipay",
+     "alma",
+     "amazon_pay",
+     "au_becs_debit",
+     "bacs_debit",
+     "bancontact",
+     "billie",
+     "bizum",
+     "blik",
+     "boleto",
+     "card",
+     "cashapp",
+     "crypto",
+     "custom",
+     "customer_balance",
+     "eps",
+     "fpx",
+     "giropay",
+     "grabpay",
+     "ideal",
+     "kakao_pay",
+     "klarna",
+     "konbini",
+     "kr_card",
+     "link",
+     "mb_way",
+     "mobilepay",
+     "multibanco",
+     "naver_pay",
+     "nz_bank_account",
+     "oxxo",
+     "p24",
+     "pay_by_bank",
+     "payco",
+     "paynow",
+     "paypal",
+     "paypay",
+     "payto",
+     "pix",
+     "promptpay",
+     "revolut_pay",
+     "samsung_pay",
+     "satispay",
+     "scalapay",
+     "sepa_debit",
+     "sequra",
+     "sofort",
+     "sunbit",
+     "swish",
+     "twint",
+     "upi",
+     "us_bank_account",
+     "wechat_pay",
+     "zip"
+    ]
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "GET /v1/payment_methods/:id": {
+  "stripe": "esm/resources/PaymentMethods.d.ts PaymentMethodResource.retrieve(PaymentMethodRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "GET /v1/payment_methods": {
+  "stripe": "esm/resources/PaymentMethods.d.ts PaymentMethodResource.list(PaymentMethodListParams)",
+  "params": {
+   "allow_redisplay": {
+    "type": "enum",
+    "values": [
+     "always",
+     "limited",
+     "unspecified"
+    ]
+   },
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "type": {
+    "type": "enum",
+    "values": [
+     "acss_debit",
+     "affirm",
+     "afterpay_clearpay",
+     "alipay",
+     "alma",
+     "amazon_pay",
+     "au_becs_debit",
+     "bacs_debit",
+     "bancontact",
+     "billie",
+     "bizum",
+     "blik",
+     "boleto",
+     "card",
+     "cashapp",
+     "crypto",
+     "custom",
+     "customer_balance",
+     "eps",
+     "fpx",
+     "giropay",
+     "grabpay",
+     "ideal",
+     "kakao_pay",
+     "klarna",
+     "konbini",
+     "kr_card",
+     "link",
+     "mb_way",
+     "mobilepay",
+     "multibanco",
+     "naver_pay",
+     "nz_bank_account",
+     "oxxo",
+     "p24",
+     "pay_by_bank",
+     "payco",
+     "paynow",
+     "paypal",
+     "paypay",
+     "payto",
+     "pix",
+     "promptpay",
+     "revolut_pay",
+     "samsung_pay",
+     "satispay",
+     "scalapay",
+     "sepa_debit",
+     "sequra",
+     "sofort",
+     "sunbit",
+     "swish",
+     "twint",
+     "upi",
+     "us_bank_account",
+     "wechat_pay",
+     "zip"
+    ]
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "POST /v1/payment_methods/:id/attach": {
+  "stripe": "esm/resources/PaymentMethods.d.ts PaymentMethodResource.attach(PaymentMethodAttachParams)",
+  "params": {
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "POST /v1/payment_methods/:id/detach": {
+  "stripe": "esm/resources/PaymentMethods.d.ts PaymentMethodResource.detach(PaymentMethodDetachParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "POST /v1/setup_intents": {
+  "stripe": "esm/resources/SetupIntents.d.ts SetupIntentResource.create(SetupIntentCreateParams)",
+  "params": {
+   "allowed_payment_method_types": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boku_promptpay",
+      "boleto",
+      "capchase_pay",
+      "card",
+      "card_present",
+      "cashapp",
+      "check_scan",
+      "click_to_pay",
+      "crypto",
+      "customer_balance",
+      "demo_pay",
+      "duitnow",
+      "dummy_auth_push",
+      "dummy_passthrough_card",
+      "edenred",
+      "eps",
+      "fpx",
+      "gcash",
+      "getbalance",
+      "gift_card",
+      "giropay",
+      "gopay",
+      "grabpay",
+      "id_bank_transfer",
+      "ideal",
+      "interac_present",
+      "kakao_pay",
+      "klarna",
+      "knet",
+      "konbini",
+      "kr_card",
+      "kr_market",
+      "kriya",
+      "link",
+      "mb_way",
+      "mobilepay",
+      "momo",
+      "mondu",
+      "multibanco",
+      "naver_pay",
+      "netbanking",
+      "ng_bank",
+      "ng_bank_transfer",
+      "ng_card",
+      "ng_market",
+      "ng_ussd",
+      "ng_wallet",
+      "nz_bank_account",
+      "octopus",
+      "oxxo",
+      "p24",
+      "paper_check",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "qris",
+      "rechnung",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "shop_pay",
+      "shopeepay",
+      "sofort",
+      "south_korea_market",
+      "stripe_balance",
+      "sunbit",
+      "swish",
+      "tamara",
+      "test_pay",
+      "touch_n_go",
+      "truemoney",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "us_cash_voucher",
+      "vipps",
+      "wechat_pay",
+      "wero",
+      "zip"
+     ]
+    }
+   },
+   "attach_to_self": {
+    "type": "boolean"
+   },
+   "automatic_payment_methods": {
+    "type": "object",
+    "properties": {
+     "allow_redirects": {
+      "type": "enum",
+      "values": [
+       "always",
+       "never"
+      ]
+     },
+     "enabled": {
+      "type": "boolean",
+      "required": true
+     }
+    }
+   },
+   "confirm": {
+    "type": "boolean"
+   },
+   "confirmation_token": {
+    "type": "string"
+   },
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "description": {
+    "type": "string"
+   },
+   "excluded_payment_method_types": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boleto",
+      "card",
+      "cashapp",
+      "crypto",
+      "customer_balance",
+      "eps",
+      "fpx",
+      "giropay",
+      "grabpay",
+      "ideal",
+      "kakao_pay",
+      "klarna",
+      "konbini",
+      "kr_card",
+      "mb_way",
+      "mobilepay",
+      "multibanco",
+      "naver_pay",
+      "nz_bank_account",
+      "oxxo",
+      "p24",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "sofort",
+      "sunbit",
+      "swish",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "wechat_pay",
+      "zip"
+     ]
+    }
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "flow_directions": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "inbound",
+      "outbound"
+     ]
+    }
+   },
+   "mandate_data": {
+    "type": "object",
+    "properties": {
+     "customer_acceptance": {
+      "type": "object",
+      "properties": {
+       "accepted_at": {
+        "type": "integer"
+       },
+       "offline": {
+        "type": "object",
+        "properties": {}
+       },
+       "online": {
+        "type": "object",
+        "properties": {
+         "ip_address": {
+          "type": "string",
+          "required": true
+         },
+         "user_agent": {
+          "type": "string",
+          "required": true
+         }
+        }
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "offline",
+         "online"
+        ],
+        "required": true
+       }
+      },
+      "required": true
+     }
+    },
+    "emptyable": true
+   },
+   "metadata": {
+    "type": "metadata"
+   },
+   "on_behalf_of": {
+    "type": "string"
+   },
+   "payment_method": {
+    "type": "string"
+   },
+   "payment_method_configuration": {
+    "type": "string"
+   },
+   "payment_method_data": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "institution_number": {
+        "type": "string",
+        "required": true
+       },
+       "transit_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "affirm": {
+      "type": "object",
+      "properties": {}
+     },
+     "afterpay_clearpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "alipay": {
+      "type": "object",
+      "properties": {}
+     },
+     "allow_redisplay": {
+      "type": "enum",
+      "values": [
+       "always",
+       "limited",
+       "unspecified"
+      ]
+     },
+     "alma": {
+      "type": "object",
+      "properties": {}
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "au_becs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bsb_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "sort_code": {
+        "type": "string"
+       }
+      }
+     },
+     "bancontact": {
+      "type": "object",
+      "properties": {}
+     },
+     "billie": {
+      "type": "object",
+      "properties": {}
+     },
+     "billing_details": {
+      "type": "object",
+      "properties": {
+       "address": {
+        "type": "object",
+        "properties": {
+         "city": {
+          "type": "string"
+         },
+         "country": {
+          "type": "string"
+         },
+         "line1": {
+          "type": "string"
+         },
+         "line2": {
+          "type": "string"
+         },
+         "postal_code": {
+          "type": "string"
+         },
+         "state": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "email": {
+        "type": "string",
+        "emptyable": true
+       },
+       "name": {
+        "type": "string",
+        "emptyable": true
+       },
+       "phone": {
+        "type": "string",
+        "emptyable": true
+       },
+       "tax_id": {
+        "type": "string"
+       }
+      }
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {}
+     },
+     "blik": {
+      "type": "object",
+      "properties": {}
+     },
+     "boleto": {
+      "type": "object",
+      "properties": {
+       "tax_id": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "cashapp": {
+      "type": "object",
+      "properties": {}
+     },
+     "crypto": {
+      "type": "object",
+      "properties": {}
+     },
+     "customer_balance": {
+      "type": "object",
+      "properties": {}
+     },
+     "eps": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "arzte_und_apotheker_bank",
+         "austrian_anadi_bank_ag",
+         "bank_austria",
+         "bankhaus_carl_spangler",
+         "bankhaus_schelhammer_und_schattera_ag",
+         "bawag_psk_ag",
+         "bks_bank_ag",
+         "brull_kallmus_bank_ag",
+         "btv_vier_lander_bank",
+         "capital_bank_grawe_gruppe_ag",
+         "deutsche_bank_ag",
+         "dolomitenbank",
+         "easybank_ag",
+         "erste_bank_und_sparkassen",
+         "hypo_alpeadriabank_international_ag",
+         "hypo_bank_burgenland_aktiengesellschaft",
+         "hypo_noe_lb_fur_niederosterreich_u_wien",
+         "hypo_oberosterreich_salzburg_steiermark",
+         "hypo_tirol_bank_ag",
+         "hypo_vorarlberg_bank_ag",
+         "marchfelder_bank",
+         "oberbank_ag",
+         "raiffeisen_bankengruppe_osterreich",
+         "schoellerbank_ag",
+         "sparda_bank_wien",
+         "volksbank_gruppe",
+         "volkskreditbank_ag",
+         "vr_bank_braunau"
+        ]
+       }
+      }
+     },
+     "fpx": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "bank": {
+        "type": "enum",
+        "values": [
+         "affin_bank",
+         "agrobank",
+         "alliance_bank",
+         "ambank",
+         "bank_islam",
+         "bank_muamalat",
+         "bank_of_china",
+         "bank_rakyat",
+         "bnp_paribas",
+         "bsn",
+         "cimb",
+         "citibank",
+         "deutsche_bank",
+         "hong_leong_bank",
+         "hsbc",
+         "kfh",
+         "maybank2e",
+         "maybank2u",
+         "mbsb_bank",
+         "ocbc",
+         "pb_enterprise",
+         "public_bank",
+         "rhb",
+         "standard_chartered",
+         "uob"
+        ],
+        "required": true
+       }
+      }
+     },
+     "giropay": {
+      "type": "object",
+      "properties": {}
+     },
+     "grabpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "ideal": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "abn_amro",
+         "adyen",
+         "asn_bank",
+         "bunq",
+         "buut",
+         "finom",
+         "handelsbanken",
+         "ing",
+         "knab",
+         "mollie",
+         "moneyou",
+         "n26",
+         "nn",
+         "rabobank",
+         "regiobank",
+         "revolut",
+         "sns_bank",
+         "triodos_bank",
+         "van_lanschot",
+         "yoursafe"
+        ]
+       }
+      }
+     },
+     "interac_present": {
+      "type": "object",
+      "properties": {}
+     },
+     "kakao_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "dob": {
+        "type": "object",
+        "properties": {
+         "day": {
+          "type": "integer",
+          "required": true
+         },
+         "month": {
+          "type": "integer",
+          "required": true
+         },
+         "year": {
+          "type": "integer",
+          "required": true
+         }
+        }
+       }
+      }
+     },
+     "konbini": {
+      "type": "object",
+      "properties": {}
+     },
+     "kr_card": {
+      "type": "object",
+      "properties": {}
+     },
+     "link": {
+      "type": "object",
+      "properties": {}
+     },
+     "mb_way": {
+      "type": "object",
+      "properties": {}
+     },
+     "metadata": {
+      "type": "metadata"
+     },
+     "mobilepay": {
+      "type": "object",
+      "properties": {}
+     },
+     "multibanco": {
+      "type": "object",
+      "properties": {}
+     },
+     "naver_pay": {
+      "type": "object",
+      "properties": {
+       "funding": {
+        "type": "enum",
+        "values": [
+         "card",
+         "points"
+        ]
+       }
+      }
+     },
+     "nz_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_name": {
+        "type": "string"
+       },
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bank_code": {
+        "type": "string",
+        "required": true
+       },
+       "branch_code": {
+        "type": "string",
+        "required": true
+       },
+       "reference": {
+        "type": "string"
+       },
+       "suffix": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "oxxo": {
+      "type": "object",
+      "properties": {}
+     },
+     "p24": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "alior_bank",
+         "bank_millennium",
+         "bank_nowy_bfg_sa",
+         "bank_pekao_sa",
+         "banki_spbdzielcze",
+         "blik",
+         "bnp_paribas",
+         "boz",
+         "citi_handlowy",
+         "credit_agricole",
+         "envelobank",
+         "etransfer_pocztowy24",
+         "getin_bank",
+         "ideabank",
+         "ing",
+         "inteligo",
+         "mbank_mtransfer",
+         "nest_przelew",
+         "noble_pay",
+         "pbac_z_ipko",
+         "plus_bank",
+         "santander_przelew24",
+         "tmobile_usbugi_bankowe",
+         "toyota_bank",
+         "velobank",
+         "volkswagen_bank"
+        ]
+       }
+      }
+     },
+     "pay_by_bank": {
+      "type": "object",
+      "properties": {}
+     },
+     "payco": {
+      "type": "object",
+      "properties": {}
+     },
+     "paynow": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypay": {
+      "type": "object",
+      "properties": {}
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "bsb_number": {
+        "type": "string"
+       },
+       "pay_id": {
+        "type": "string"
+       }
+      }
+     },
+     "pix": {
+      "type": "object",
+      "properties": {}
+     },
+     "promptpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "radar_options": {
+      "type": "object",
+      "properties": {
+       "session": {
+        "type": "string"
+       }
+      }
+     },
+     "revolut_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "samsung_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "satispay": {
+      "type": "object",
+      "properties": {}
+     },
+     "scalapay": {
+      "type": "object",
+      "properties": {}
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "iban": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "sequra": {
+      "type": "object",
+      "properties": {}
+     },
+     "sofort": {
+      "type": "object",
+      "properties": {
+       "country": {
+        "type": "enum",
+        "values": [
+         "AT",
+         "BE",
+         "DE",
+         "ES",
+         "IT",
+         "NL"
+        ],
+        "required": true
+       }
+      }
+     },
+     "sunbit": {
+      "type": "object",
+      "properties": {}
+     },
+     "swish": {
+      "type": "object",
+      "properties": {}
+     },
+     "twint": {
+      "type": "object",
+      "properties": {}
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "acss_debit",
+       "affirm",
+       "afterpay_clearpay",
+       "alipay",
+       "alma",
+       "amazon_pay",
+       "au_becs_debit",
+       "bacs_debit",
+       "bancontact",
+       "billie",
+       "bizum",
+       "blik",
+       "boleto",
+       "cashapp",
+       "crypto",
+       "customer_balance",
+       "eps",
+       "fpx",
+       "giropay",
+       "grabpay",
+       "ideal",
+       "kakao_pay",
+       "klarna",
+       "konbini",
+       "kr_card",
+       "link",
+       "mb_way",
+       "mobilepay",
+       "multibanco",
+       "naver_pay",
+       "nz_bank_account",
+       "oxxo",
+       "p24",
+       "pay_by_bank",
+       "payco",
+       "paynow",
+       "paypal",
+       "paypay",
+       "payto",
+       "pix",
+       "promptpay",
+       "revolut_pay",
+       "samsung_pay",
+       "satispay",
+       "scalapay",
+       "sepa_debit",
+       "sequra",
+       "sofort",
+       "sunbit",
+       "swish",
+       "twint",
+       "upi",
+       "us_bank_account",
+       "wechat_pay",
+       "zip"
+      ],
+      "required": true
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       }
+      }
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "account_number": {
+        "type": "string"
+       },
+       "account_type": {
+        "type": "enum",
+        "values": [
+         "checking",
+         "savings"
+        ]
+       },
+       "financial_connections_account": {
+        "type": "string"
+       },
+       "routing_number": {
+        "type": "string"
+       }
+      }
+     },
+     "wechat_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "zip": {
+      "type": "object",
+      "properties": {}
+     }
+    }
+   },
+   "payment_method_options": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "currency": {
+        "type": "enum",
+        "values": [
+         "cad",
+         "usd"
+        ]
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "custom_mandate_url": {
+          "type": "string",
+          "emptyable": true
+         },
+         "default_for": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "invoice",
+            "subscription"
+           ]
+          }
+         },
+         "interval_description": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "combined",
+           "interval",
+           "sporadic"
+          ]
+         },
+         "transaction_type": {
+          "type": "enum",
+          "values": [
+           "business",
+           "personal"
+          ]
+         }
+        }
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      }
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       }
+      }
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {}
+     },
+     "blik": {
+      "type": "object",
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "expires_at": {
+          "type": "integer"
+         }
+        }
+       }
+      }
+     },
+     "card": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "required": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "required": true
+         },
+         "currency": {
+          "type": "string",
+          "required": true
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         },
+         "interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "sporadic",
+           "week",
+           "year"
+          ],
+          "required": true
+         },
+         "interval_count": {
+          "type": "integer"
+         },
+         "reference": {
+          "type": "string",
+          "required": true
+         },
+         "start_date": {
+          "type": "integer",
+          "required": true
+         },
+         "supported_types": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "india"
+           ]
+          }
+         }
+        }
+       },
+       "moto": {
+        "type": "boolean"
+       },
+       "network": {
+        "type": "enum",
+        "values": [
+         "amex",
+         "cartes_bancaires",
+         "diners",
+         "discover",
+         "eftpos_au",
+         "girocard",
+         "interac",
+         "jcb",
+         "link",
+         "mastercard",
+         "unionpay",
+         "unknown",
+         "visa"
+        ]
+       },
+       "request_three_d_secure": {
+        "type": "enum",
+        "values": [
+         "any",
+         "automatic",
+         "challenge"
+        ]
+       },
+       "setup_credential_usage": {
+        "type": "enum",
+        "values": [
+         "installment",
+         "recurring",
+         "unscheduled"
+        ]
+       },
+       "three_d_secure": {
+        "type": "object",
+        "properties": {
+         "ares_trans_status": {
+          "type": "enum",
+          "values": [
+           "A",
+           "C",
+           "I",
+           "N",
+           "R",
+           "U",
+           "Y"
+          ]
+         },
+         "cryptogram": {
+          "type": "string"
+         },
+         "electronic_commerce_indicator": {
+          "type": "enum",
+          "values": [
+           "01",
+           "02",
+           "05",
+           "06",
+           "07"
+          ]
+         },
+         "network_options": {
+          "type": "object",
+          "properties": {
+           "cartes_bancaires": {
+            "type": "object",
+            "properties": {
+             "cb_avalgo": {
+              "type": "enum",
+              "values": [
+               "0",
+               "1",
+               "2",
+               "3",
+               "4",
+               "A"
+              ],
+              "required": true
+             },
+             "cb_exemption": {
+              "type": "string"
+             },
+             "cb_score": {
+              "type": "integer"
+             }
+            }
+           }
+          }
+         },
+         "requestor_challenge_indicator": {
+          "type": "string"
+         },
+         "transaction_id": {
+          "type": "string"
+         },
+         "version": {
+          "type": "enum",
+          "values": [
+           "1.0.2",
+           "2.1.0",
+           "2.2.0",
+           "2.3.0",
+           "2.3.1"
+          ]
+         }
+        }
+       }
+      }
+     },
+     "card_present": {
+      "type": "object",
+      "properties": {}
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "currency": {
+        "type": "string"
+       },
+       "on_demand": {
+        "type": "object",
+        "properties": {
+         "average_amount": {
+          "type": "integer"
+         },
+         "maximum_amount": {
+          "type": "integer"
+         },
+         "minimum_amount": {
+          "type": "integer"
+         },
+         "purchase_interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "week",
+           "year"
+          ]
+         },
+         "purchase_interval_count": {
+          "type": "integer"
+         }
+        }
+       },
+       "preferred_locale": {
+        "type": "enum",
+        "values": [
+         "cs-CZ",
+         "da-DK",
+         "de-AT",
+         "de-CH",
+         "de-DE",
+         "el-GR",
+         "en-AT",
+         "en-AU",
+         "en-BE",
+         "en-CA",
+         "en-CH",
+         "en-CZ",
+         "en-DE",
+         "en-DK",
+         "en-ES",
+         "en-FI",
+         "en-FR",
+         "en-GB",
+         "en-GR",
+         "en-IE",
+         "en-IT",
+         "en-NL",
+         "en-NO",
+         "en-NZ",
+         "en-PL",
+         "en-PT",
+         "en-RO",
+         "en-SE",
+         "en-US",
+         "es-ES",
+         "es-US",
+         "fi-FI",
+         "fr-BE",
+         "fr-CA",
+         "fr-CH",
+         "fr-FR",
+         "it-CH",
+         "it-IT",
+         "nb-NO",
+         "nl-BE",
+         "nl-NL",
+         "pl-PL",
+         "pt-PT",
+         "ro-RO",
+         "sv-FI",
+         "sv-SE"
+        ]
+       },
+       "subscriptions": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          },
+          "name": {
+           "type": "string"
+          },
+          "next_billing": {
+           "type": "object",
+           "properties": {
+            "amount": {
+             "type": "integer",
+             "required": true
+            },
+            "date": {
+             "type": "string",
+             "required": true
+            }
+           },
+           "required": true
+          },
+          "reference": {
+           "type": "string",
+           "required": true
+          }
+         }
+        },
+        "emptyable": true
+       }
+      }
+     },
+     "link": {
+      "type": "object",
+      "properties": {
+       "persistent_token": {
+        "type": "string"
+       }
+      }
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {
+       "billing_agreement_id": {
+        "type": "string"
+       }
+      }
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "emptyable": true
+         },
+         "end_date": {
+          "type": "string",
+          "emptyable": true
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "adhoc",
+           "annual",
+           "daily",
+           "fortnightly",
+           "monthly",
+           "quarterly",
+           "semi_annual",
+           "weekly"
+          ],
+          "emptyable": true
+         },
+         "payments_per_period": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "purpose": {
+          "type": "enum",
+          "values": [
+           "dependant_support",
+           "government",
+           "loan",
+           "mortgage",
+           "other",
+           "pension",
+           "personal",
+           "retail",
+           "salary",
+           "tax",
+           "utility"
+          ],
+          "emptyable": true
+         },
+         "start_date": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       }
+      }
+     },
+     "pix": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_includes_iof": {
+          "type": "enum",
+          "values": [
+           "always",
+           "never"
+          ]
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "currency": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "halfyearly",
+           "monthly",
+           "quarterly",
+           "weekly",
+           "yearly"
+          ]
+         },
+         "reference": {
+          "type": "string"
+         },
+         "start_date": {
+          "type": "string"
+         }
+        }
+       }
+      }
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       }
+      }
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      }
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "financial_connections": {
+        "type": "object",
+        "properties": {
+         "filters": {
+          "type": "object",
+          "properties": {
+           "account_subcategories": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "checking",
+              "savings"
+             ]
+            }
+           }
+          }
+         },
+         "permissions": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "payment_method",
+            "transactions"
+           ]
+          }
+         },
+         "prefetch": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "transactions"
+           ]
+          }
+         },
+         "return_url": {
+          "type": "string"
+         }
+        }
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "collection_method": {
+          "type": "enum",
+          "values": [
+           "paper"
+          ],
+          "emptyable": true
+         }
+        }
+       },
+       "networks": {
+        "type": "object",
+        "properties": {
+         "requested": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "ach",
+            "us_domestic_wire"
+           ]
+          }
+         }
+        }
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      }
+     }
+    }
+   },
+   "return_url": {
+    "type": "string"
+   },
+   "single_use": {
+    "type": "object",
+    "properties": {
+     "amount": {
+      "type": "integer",
+      "required": true
+     },
+     "currency": {
+      "type": "string",
+      "required": true
+     }
+    }
+   },
+   "usage": {
+    "type": "enum",
+    "values": [
+     "off_session",
+     "on_session"
+    ]
+   },
+   "use_stripe_sdk": {
+    "type": "boolean"
+   }
+  }
+ },
+ "GET /v1/setup_intents/:id": {
+  "stripe": "esm/resources/SetupIntents.d.ts SetupIntentResource.retrieve(SetupIntentRetrieveParams)",
+  "params": {
+   "client_secret": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "POST /v1/setup_intents/:id/confirm": {
+  "stripe": "esm/resources/SetupIntents.d.ts SetupIntentResource.confirm(SetupIntentConfirmParams)",
+  "params": {
+   "allowed_payment_method_types": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boku_promptpay",
+      "boleto",
+      "capchase_pay",
+      "card",
+      "card_present",
+      "cashapp",
+      "check_scan",
+      "click_to_pay",
+      "crypto",
+      "customer_balance",
+      "demo_pay",
+      "duitnow",
+      "dummy_auth_push",
+      "dummy_passthrough_card",
+      "edenred",
+      "eps",
+      "fpx",
+      "gcash",
+      "getbalance",
+      "gift_card",
+      "giropay",
+      "gopay",
+      "grabpay",
+      "id_bank_transfer",
+      "ideal",
+      "interac_present",
+      "kakao_pay",
+      "klarna",
+      "knet",
+      "konbini",
+      "kr_card",
+      "kr_market",
+      "kriya",
+      "link",
+      "mb_way",
+      "mobilepay",
+      "momo",
+      "mondu",
+      "multibanco",
+      "naver_pay",
+      "netbanking",
+      "ng_bank",
+      "ng_bank_transfer",
+      "ng_card",
+      "ng_market",
+      "ng_ussd",
+      "ng_wallet",
+      "nz_bank_account",
+      "octopus",
+      "oxxo",
+      "p24",
+      "paper_check",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "qris",
+      "rechnung",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "shop_pay",
+      "shopeepay",
+      "sofort",
+      "south_korea_market",
+      "stripe_balance",
+      "sunbit",
+      "swish",
+      "tamara",
+      "test_pay",
+      "touch_n_go",
+      "truemoney",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "us_cash_voucher",
+      "vipps",
+      "wechat_pay",
+      "wero",
+      "zip"
+     ]
+    }
+   },
+   "confirmation_token": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "mandate_data": {
+    "type": "object",
+    "properties": {
+     "customer_acceptance": {
+      "type": "object",
+      "properties": {
+       "accepted_at": {
+        "type": "integer"
+       },
+       "offline": {
+        "type": "object",
+        "properties": {}
+       },
+       "online": {
+        "type": "object",
+        "properties": {
+         "ip_address": {
+          "type": "string"
+         },
+         "user_agent": {
+          "type": "string"
+         }
+        }
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "offline",
+         "online"
+        ],
+        "required": true
+       }
+      }
+     }
+    },
+    "emptyable": true
+   },
+   "payment_method": {
+    "type": "string"
+   },
+   "payment_method_data": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "institution_number": {
+        "type": "string",
+        "required": true
+       },
+       "transit_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "affirm": {
+      "type": "object",
+      "properties": {}
+     },
+     "afterpay_clearpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "alipay": {
+      "type": "object",
+      "properties": {}
+     },
+     "allow_redisplay": {
+      "type": "enum",
+      "values": [
+       "always",
+       "limited",
+       "unspecified"
+      ]
+     },
+     "alma": {
+      "type": "object",
+      "properties": {}
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "au_becs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bsb_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "sort_code": {
+        "type": "string"
+       }
+      }
+     },
+     "bancontact": {
+      "type": "object",
+      "properties": {}
+     },
+     "billie": {
+      "type": "object",
+      "properties": {}
+     },
+     "billing_details": {
+      "type": "object",
+      "properties": {
+       "address": {
+        "type": "object",
+        "properties": {
+         "city": {
+          "type": "string"
+         },
+         "country": {
+          "type": "string"
+         },
+         "line1": {
+          "type": "string"
+         },
+         "line2": {
+          "type": "string"
+         },
+         "postal_code": {
+          "type": "string"
+         },
+         "state": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "email": {
+        "type": "string",
+        "emptyable": true
+       },
+       "name": {
+        "type": "string",
+        "emptyable": true
+       },
+       "phone": {
+        "type": "string",
+        "emptyable": true
+       },
+       "tax_id": {
+        "type": "string"
+       }
+      }
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {}
+     },
+     "blik": {
+      "type": "object",
+      "properties": {}
+     },
+     "boleto": {
+      "type": "object",
+      "properties": {
+       "tax_id": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "cashapp": {
+      "type": "object",
+      "properties": {}
+     },
+     "crypto": {
+      "type": "object",
+      "properties": {}
+     },
+     "customer_balance": {
+      "type": "object",
+      "properties": {}
+     },
+     "eps": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "arzte_und_apotheker_bank",
+         "austrian_anadi_bank_ag",
+         "bank_austria",
+         "bankhaus_carl_spangler",
+         "bankhaus_schelhammer_und_schattera_ag",
+         "bawag_psk_ag",
+         "bks_bank_ag",
+         "brull_kallmus_bank_ag",
+         "btv_vier_lander_bank",
+         "capital_bank_grawe_gruppe_ag",
+         "deutsche_bank_ag",
+         "dolomitenbank",
+         "easybank_ag",
+         "erste_bank_und_sparkassen",
+         "hypo_alpeadriabank_international_ag",
+         "hypo_bank_burgenland_aktiengesellschaft",
+         "hypo_noe_lb_fur_niederosterreich_u_wien",
+         "hypo_oberosterreich_salzburg_steiermark",
+         "hypo_tirol_bank_ag",
+         "hypo_vorarlberg_bank_ag",
+         "marchfelder_bank",
+         "oberbank_ag",
+         "raiffeisen_bankengruppe_osterreich",
+         "schoellerbank_ag",
+         "sparda_bank_wien",
+         "volksbank_gruppe",
+         "volkskreditbank_ag",
+         "vr_bank_braunau"
+        ]
+       }
+      }
+     },
+     "fpx": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "bank": {
+        "type": "enum",
+        "values": [
+         "affin_bank",
+         "agrobank",
+         "alliance_bank",
+         "ambank",
+         "bank_islam",
+         "bank_muamalat",
+         "bank_of_china",
+         "bank_rakyat",
+         "bnp_paribas",
+         "bsn",
+         "cimb",
+         "citibank",
+         "deutsche_bank",
+         "hong_leong_bank",
+         "hsbc",
+         "kfh",
+         "maybank2e",
+         "maybank2u",
+         "mbsb_bank",
+         "ocbc",
+         "pb_enterprise",
+         "public_bank",
+         "rhb",
+         "standard_chartered",
+         "uob"
+        ],
+        "required": true
+       }
+      }
+     },
+     "giropay": {
+      "type": "object",
+      "properties": {}
+     },
+     "grabpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "ideal": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "abn_amro",
+         "adyen",
+         "asn_bank",
+         "bunq",
+         "buut",
+         "finom",
+         "handelsbanken",
+         "ing",
+         "knab",
+         "mollie",
+         "moneyou",
+         "n26",
+         "nn",
+         "rabobank",
+         "regiobank",
+         "revolut",
+         "sns_bank",
+         "triodos_bank",
+         "van_lanschot",
+         "yoursafe"
+        ]
+       }
+      }
+     },
+     "interac_present": {
+      "type": "object",
+      "properties": {}
+     },
+     "kakao_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "dob": {
+        "type": "object",
+        "properties": {
+         "day": {
+          "type": "integer",
+          "required": true
+         },
+         "month": {
+          "type": "integer",
+          "required": true
+         },
+         "year": {
+          "type": "integer",
+          "required": true
+         }
+        }
+       }
+      }
+     },
+     "konbini": {
+      "type": "object",
+      "properties": {}
+     },
+     "kr_card": {
+      "type": "object",
+      "properties": {}
+     },
+     "link": {
+      "type": "object",
+      "properties": {}
+     },
+     "mb_way": {
+      "type": "object",
+      "properties": {}
+     },
+     "metadata": {
+      "type": "metadata"
+     },
+     "mobilepay": {
+      "type": "object",
+      "properties": {}
+     },
+     "multibanco": {
+      "type": "object",
+      "properties": {}
+     },
+     "naver_pay": {
+      "type": "object",
+      "properties": {
+       "funding": {
+        "type": "enum",
+        "values": [
+         "card",
+         "points"
+        ]
+       }
+      }
+     },
+     "nz_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_name": {
+        "type": "string"
+       },
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bank_code": {
+        "type": "string",
+        "required": true
+       },
+       "branch_code": {
+        "type": "string",
+        "required": true
+       },
+       "reference": {
+        "type": "string"
+       },
+       "suffix": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "oxxo": {
+      "type": "object",
+      "properties": {}
+     },
+     "p24": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "alior_bank",
+         "bank_millennium",
+         "bank_nowy_bfg_sa",
+         "bank_pekao_sa",
+         "banki_spbdzielcze",
+         "blik",
+         "bnp_paribas",
+         "boz",
+         "citi_handlowy",
+         "credit_agricole",
+         "envelobank",
+         "etransfer_pocztowy24",
+         "getin_bank",
+         "ideabank",
+         "ing",
+         "inteligo",
+         "mbank_mtransfer",
+         "nest_przelew",
+         "noble_pay",
+         "pbac_z_ipko",
+         "plus_bank",
+         "santander_przelew24",
+         "tmobile_usbugi_bankowe",
+         "toyota_bank",
+         "velobank",
+         "volkswagen_bank"
+        ]
+       }
+      }
+     },
+     "pay_by_bank": {
+      "type": "object",
+      "properties": {}
+     },
+     "payco": {
+      "type": "object",
+      "properties": {}
+     },
+     "paynow": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypay": {
+      "type": "object",
+      "properties": {}
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "bsb_number": {
+        "type": "string"
+       },
+       "pay_id": {
+        "type": "string"
+       }
+      }
+     },
+     "pix": {
+      "type": "object",
+      "properties": {}
+     },
+     "promptpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "radar_options": {
+      "type": "object",
+      "properties": {
+       "session": {
+        "type": "string"
+       }
+      }
+     },
+     "revolut_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "samsung_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "satispay": {
+      "type": "object",
+      "properties": {}
+     },
+     "scalapay": {
+      "type": "object",
+      "properties": {}
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "iban": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "sequra": {
+      "type": "object",
+      "properties": {}
+     },
+     "sofort": {
+      "type": "object",
+      "properties": {
+       "country": {
+        "type": "enum",
+        "values": [
+         "AT",
+         "BE",
+         "DE",
+         "ES",
+         "IT",
+         "NL"
+        ],
+        "required": true
+       }
+      }
+     },
+     "sunbit": {
+      "type": "object",
+      "properties": {}
+     },
+     "swish": {
+      "type": "object",
+      "properties": {}
+     },
+     "twint": {
+      "type": "object",
+      "properties": {}
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "acss_debit",
+       "affirm",
+       "afterpay_clearpay",
+       "alipay",
+       "alma",
+       "amazon_pay",
+       "au_becs_debit",
+       "bacs_debit",
+       "bancontact",
+       "billie",
+       "bizum",
+       "blik",
+       "boleto",
+       "cashapp",
+       "crypto",
+       "customer_balance",
+       "eps",
+       "fpx",
+       "giropay",
+       "grabpay",
+       "ideal",
+       "kakao_pay",
+       "klarna",
+       "konbini",
+       "kr_card",
+       "link",
+       "mb_way",
+       "mobilepay",
+       "multibanco",
+       "naver_pay",
+       "nz_bank_account",
+       "oxxo",
+       "p24",
+       "pay_by_bank",
+       "payco",
+       "paynow",
+       "paypal",
+       "paypay",
+       "payto",
+       "pix",
+       "promptpay",
+       "revolut_pay",
+       "samsung_pay",
+       "satispay",
+       "scalapay",
+       "sepa_debit",
+       "sequra",
+       "sofort",
+       "sunbit",
+       "swish",
+       "twint",
+       "upi",
+       "us_bank_account",
+       "wechat_pay",
+       "zip"
+      ],
+      "required": true
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       }
+      }
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "account_number": {
+        "type": "string"
+       },
+       "account_type": {
+        "type": "enum",
+        "values": [
+         "checking",
+         "savings"
+        ]
+       },
+       "financial_connections_account": {
+        "type": "string"
+       },
+       "routing_number": {
+        "type": "string"
+       }
+      }
+     },
+     "wechat_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "zip": {
+      "type": "object",
+      "properties": {}
+     }
+    }
+   },
+   "payment_method_options": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "currency": {
+        "type": "enum",
+        "values": [
+         "cad",
+         "usd"
+        ]
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "custom_mandate_url": {
+          "type": "string",
+          "emptyable": true
+         },
+         "default_for": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "invoice",
+            "subscription"
+           ]
+          }
+         },
+         "interval_description": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "combined",
+           "interval",
+           "sporadic"
+          ]
+         },
+         "transaction_type": {
+          "type": "enum",
+          "values": [
+           "business",
+           "personal"
+          ]
+         }
+        }
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      }
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       }
+      }
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {}
+     },
+     "blik": {
+      "type": "object",
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "expires_at": {
+          "type": "integer"
+         }
+        }
+       }
+      }
+     },
+     "card": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "required": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "required": true
+         },
+         "currency": {
+          "type": "string",
+          "required": true
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         },
+         "interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "sporadic",
+           "week",
+           "year"
+          ],
+          "required": true
+         },
+         "interval_count": {
+          "type": "integer"
+         },
+         "reference": {
+          "type": "string",
+          "required": true
+         },
+         "start_date": {
+          "type": "integer",
+          "required": true
+         },
+         "supported_types": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "india"
+           ]
+          }
+         }
+        }
+       },
+       "moto": {
+        "type": "boolean"
+       },
+       "network": {
+        "type": "enum",
+        "values": [
+         "amex",
+         "cartes_bancaires",
+         "diners",
+         "discover",
+         "eftpos_au",
+         "girocard",
+         "interac",
+         "jcb",
+         "link",
+         "mastercard",
+         "unionpay",
+         "unknown",
+         "visa"
+        ]
+       },
+       "request_three_d_secure": {
+        "type": "enum",
+        "values": [
+         "any",
+         "automatic",
+         "challenge"
+        ]
+       },
+       "setup_credential_usage": {
+        "type": "enum",
+        "values": [
+         "installment",
+         "recurring",
+         "unscheduled"
+        ]
+       },
+       "three_d_secure": {
+        "type": "object",
+        "properties": {
+         "ares_trans_status": {
+          "type": "enum",
+          "values": [
+           "A",
+           "C",
+           "I",
+           "N",
+           "R",
+           "U",
+           "Y"
+          ]
+         },
+         "cryptogram": {
+          "type": "string"
+         },
+         "electronic_commerce_indicator": {
+          "type": "enum",
+          "values": [
+           "01",
+           "02",
+           "05",
+           "06",
+           "07"
+          ]
+         },
+         "network_options": {
+          "type": "object",
+          "properties": {
+           "cartes_bancaires": {
+            "type": "object",
+            "properties": {
+             "cb_avalgo": {
+              "type": "enum",
+              "values": [
+               "0",
+               "1",
+               "2",
+               "3",
+               "4",
+               "A"
+              ],
+              "required": true
+             },
+             "cb_exemption": {
+              "type": "string"
+             },
+             "cb_score": {
+              "type": "integer"
+             }
+            }
+           }
+          }
+         },
+         "requestor_challenge_indicator": {
+          "type": "string"
+         },
+         "transaction_id": {
+          "type": "string"
+         },
+         "version": {
+          "type": "enum",
+          "values": [
+           "1.0.2",
+           "2.1.0",
+           "2.2.0",
+           "2.3.0",
+           "2.3.1"
+          ]
+         }
+        }
+       }
+      }
+     },
+     "card_present": {
+      "type": "object",
+      "properties": {}
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "currency": {
+        "type": "string"
+       },
+       "on_demand": {
+        "type": "object",
+        "properties": {
+         "average_amount": {
+          "type": "integer"
+         },
+         "maximum_amount": {
+          "type": "integer"
+         },
+         "minimum_amount": {
+          "type": "integer"
+         },
+         "purchase_interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "week",
+           "year"
+          ]
+         },
+         "purchase_interval_count": {
+          "type": "integer"
+         }
+        }
+       },
+       "preferred_locale": {
+        "type": "enum",
+        "values": [
+         "cs-CZ",
+         "da-DK",
+         "de-AT",
+         "de-CH",
+         "de-DE",
+         "el-GR",
+         "en-AT",
+         "en-AU",
+         "en-BE",
+         "en-CA",
+         "en-CH",
+         "en-CZ",
+         "en-DE",
+         "en-DK",
+         "en-ES",
+         "en-FI",
+         "en-FR",
+         "en-GB",
+         "en-GR",
+         "en-IE",
+         "en-IT",
+         "en-NL",
+         "en-NO",
+         "en-NZ",
+         "en-PL",
+         "en-PT",
+         "en-RO",
+         "en-SE",
+         "en-US",
+         "es-ES",
+         "es-US",
+         "fi-FI",
+         "fr-BE",
+         "fr-CA",
+         "fr-CH",
+         "fr-FR",
+         "it-CH",
+         "it-IT",
+         "nb-NO",
+         "nl-BE",
+         "nl-NL",
+         "pl-PL",
+         "pt-PT",
+         "ro-RO",
+         "sv-FI",
+         "sv-SE"
+        ]
+       },
+       "subscriptions": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          },
+          "name": {
+           "type": "string"
+          },
+          "next_billing": {
+           "type": "object",
+           "properties": {
+            "amount": {
+             "type": "integer",
+             "required": true
+            },
+            "date": {
+             "type": "string",
+             "required": true
+            }
+           },
+           "required": true
+          },
+          "reference": {
+           "type": "string",
+           "required": true
+          }
+         }
+        },
+        "emptyable": true
+       }
+      }
+     },
+     "link": {
+      "type": "object",
+      "properties": {
+       "persistent_token": {
+        "type": "string"
+       }
+      }
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {
+       "billing_agreement_id": {
+        "type": "string"
+       }
+      }
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "emptyable": true
+         },
+         "end_date": {
+          "type": "string",
+          "emptyable": true
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "adhoc",
+           "annual",
+           "daily",
+           "fortnightly",
+           "monthly",
+           "quarterly",
+           "semi_annual",
+           "weekly"
+          ],
+          "emptyable": true
+         },
+         "payments_per_period": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "purpose": {
+          "type": "enum",
+          "values": [
+           "dependant_support",
+           "government",
+           "loan",
+           "mortgage",
+           "other",
+           "pension",
+           "personal",
+           "retail",
+           "salary",
+           "tax",
+           "utility"
+          ],
+          "emptyable": true
+         },
+         "start_date": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       }
+      }
+     },
+     "pix": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_includes_iof": {
+          "type": "enum",
+          "values": [
+           "always",
+           "never"
+          ]
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "currency": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "halfyearly",
+           "monthly",
+           "quarterly",
+           "weekly",
+           "yearly"
+          ]
+         },
+         "reference": {
+          "type": "string"
+         },
+         "start_date": {
+          "type": "string"
+         }
+        }
+       }
+      }
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       }
+      }
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      }
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "financial_connections": {
+        "type": "object",
+        "properties": {
+         "filters": {
+          "type": "object",
+          "properties": {
+           "account_subcategories": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "checking",
+              "savings"
+             ]
+            }
+           }
+          }
+         },
+         "permissions": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "payment_method",
+            "transactions"
+           ]
+          }
+         },
+         "prefetch": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "transactions"
+           ]
+          }
+         },
+         "return_url": {
+          "type": "string"
+         }
+        }
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "collection_method": {
+          "type": "enum",
+          "values": [
+           "paper"
+          ],
+          "emptyable": true
+         }
+        }
+       },
+       "networks": {
+        "type": "object",
+        "properties": {
+         "requested": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "ach",
+            "us_domestic_wire"
+           ]
+          }
+         }
+        }
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      }
+     }
+    }
+   },
+   "return_url": {
+    "type": "string"
+   },
+   "use_stripe_sdk": {
+    "type": "boolean"
+   }
+  }
+ },
+ "POST /v1/payment_intents": {
+  "stripe": "esm/resources/PaymentIntents.d.ts PaymentIntentResource.create(PaymentIntentCreateParams)",
+  "params": {
+   "amount": {
+    "type": "integer",
+    "required": true
+   },
+   "currency": {
+    "type": "string",
+    "required": true
+   },
+   "allowed_payment_method_types": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boku_promptpay",
+      "boleto",
+      "capchase_pay",
+      "card",
+      "card_present",
+      "cashapp",
+      "check_scan",
+      "click_to_pay",
+      "crypto",
+      "customer_balance",
+      "demo_pay",
+      "duitnow",
+      "dummy_auth_push",
+      "dummy_passthrough_card",
+      "edenred",
+      "eps",
+      "fpx",
+      "gcash",
+      "getbalance",
+      "gift_card",
+      "giropay",
+      "gopay",
+      "grabpay",
+      "id_bank_transfer",
+      "ideal",
+      "interac_present",
+      "kakao_pay",
+      "klarna",
+      "knet",
+      "konbini",
+      "kr_card",
+      "kr_market",
+      "kriya",
+      "link",
+      "mb_way",
+      "mobilepay",
+      "momo",
+      "mondu",
+      "multibanco",
+      "naver_pay",
+      "netbanking",
+      "ng_bank",
+      "ng_bank_transfer",
+      "ng_card",
+      "ng_market",
+      "ng_ussd",
+      "ng_wallet",
+      "nz_bank_account",
+      "octopus",
+      "oxxo",
+      "p24",
+      "paper_check",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "qris",
+      "rechnung",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "shop_pay",
+      "shopeepay",
+      "sofort",
+      "south_korea_market",
+      "stripe_balance",
+      "sunbit",
+      "swish",
+      "tamara",
+      "test_pay",
+      "touch_n_go",
+      "truemoney",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "us_cash_voucher",
+      "vipps",
+      "wechat_pay",
+      "wero",
+      "zip"
+     ]
+    }
+   },
+   "amount_details": {
+    "type": "object",
+    "properties": {
+     "discount_amount": {
+      "type": "integer",
+      "emptyable": true
+     },
+     "enforce_arithmetic_validation": {
+      "type": "boolean"
+     },
+     "line_items": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "discount_amount": {
+         "type": "integer"
+        },
+        "payment_method_options": {
+         "type": "object",
+         "properties": {
+          "card": {
+           "type": "object",
+           "properties": {
+            "commodity_code": {
+             "type": "string"
+            }
+           }
+          },
+          "card_present": {
+           "type": "object",
+           "properties": {
+            "commodity_code": {
+             "type": "string"
+            }
+           }
+          },
+          "klarna": {
+           "type": "object",
+           "properties": {
+            "image_url": {
+             "type": "string"
+            },
+            "product_url": {
+             "type": "string"
+            },
+            "reference": {
+             "type": "string"
+            },
+            "subscription_reference": {
+             "type": "string"
+            }
+           }
+          },
+          "paypal": {
+           "type": "object",
+           "properties": {
+            "category": {
+             "type": "enum",
+             "values": [
+              "digital_goods",
+              "donation",
+              "physical_goods"
+             ]
+            },
+            "description": {
+             "type": "string"
+            },
+            "sold_by": {
+             "type": "string"
+            }
+           }
+          }
+         }
+        },
+        "product_code": {
+         "type": "string"
+        },
+        "product_name": {
+         "type": "string",
+         "required": true
+        },
+        "quantity": {
+         "type": "integer",
+         "required": true
+        },
+        "tax": {
+         "type": "object",
+         "properties": {
+          "total_tax_amount": {
+           "type": "integer",
+           "required": true
+          }
+         }
+        },
+        "unit_cost": {
+         "type": "integer",
+         "required": true
+        },
+        "unit_of_measure": {
+         "type": "string"
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "shipping": {
+      "type": "object",
+      "properties": {
+       "amount": {
+        "type": "integer",
+        "emptyable": true
+       },
+       "from_postal_code": {
+        "type": "string",
+        "emptyable": true
+       },
+       "to_postal_code": {
+        "type": "string",
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "tax": {
+      "type": "object",
+      "properties": {
+       "total_tax_amount": {
+        "type": "integer",
+        "required": true
+       }
+      },
+      "emptyable": true
+     }
+    }
+   },
+   "application_fee_amount": {
+    "type": "integer"
+   },
+   "automatic_payment_methods": {
+    "type": "object",
+    "properties": {
+     "allow_redirects": {
+      "type": "enum",
+      "values": [
+       "always",
+       "never"
+      ]
+     },
+     "enabled": {
+      "type": "boolean",
+      "required": true
+     }
+    }
+   },
+   "capture_method": {
+    "type": "enum",
+    "values": [
+     "automatic",
+     "automatic_async",
+     "manual"
+    ]
+   },
+   "confirm": {
+    "type": "boolean"
+   },
+   "confirmation_method": {
+    "type": "enum",
+    "values": [
+     "automatic",
+     "manual"
+    ]
+   },
+   "confirmation_token": {
+    "type": "string"
+   },
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "description": {
+    "type": "string"
+   },
+   "error_on_requires_action": {
+    "type": "boolean"
+   },
+   "excluded_payment_method_types": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boleto",
+      "card",
+      "cashapp",
+      "crypto",
+      "customer_balance",
+      "eps",
+      "fpx",
+      "giropay",
+      "grabpay",
+      "ideal",
+      "kakao_pay",
+      "klarna",
+      "konbini",
+      "kr_card",
+      "mb_way",
+      "mobilepay",
+      "multibanco",
+      "naver_pay",
+      "nz_bank_account",
+      "oxxo",
+      "p24",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "sofort",
+      "sunbit",
+      "swish",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "wechat_pay",
+      "zip"
+     ]
+    }
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "hooks": {
+    "type": "object",
+    "properties": {
+     "inputs": {
+      "type": "object",
+      "properties": {
+       "tax": {
+        "type": "object",
+        "properties": {
+         "calculation": {
+          "type": "string",
+          "emptyable": true,
+          "required": true
+         }
+        }
+       }
+      }
+     }
+    }
+   },
+   "mandate": {
+    "type": "string"
+   },
+   "mandate_data": {
+    "type": "object",
+    "properties": {
+     "customer_acceptance": {
+      "type": "object",
+      "properties": {
+       "accepted_at": {
+        "type": "integer"
+       },
+       "offline": {
+        "type": "object",
+        "properties": {}
+       },
+       "online": {
+        "type": "object",
+        "properties": {
+         "ip_address": {
+          "type": "string",
+          "required": true
+         },
+         "user_agent": {
+          "type": "string",
+          "required": true
+         }
+        }
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "offline",
+         "online"
+        ],
+        "required": true
+       }
+      },
+      "required": true
+     }
+    },
+    "emptyable": true
+   },
+   "metadata": {
+    "type": "metadata"
+   },
+   "off_session": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "boolean"
+     },
+     {
+      "type": "enum",
+      "values": [
+       "one_off",
+       "recurring"
+      ]
+     }
+    ]
+   },
+   "on_behalf_of": {
+    "type": "string"
+   },
+   "payment_details": {
+    "type": "object",
+    "properties": {
+     "customer_reference": {
+      "type": "string",
+      "emptyable": true
+     },
+     "order_reference": {
+      "type": "string",
+      "emptyable": true
+     }
+    }
+   },
+   "payment_method": {
+    "type": "string"
+   },
+   "payment_method_configuration": {
+    "type": "string"
+   },
+   "payment_method_data": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "institution_number": {
+        "type": "string",
+        "required": true
+       },
+       "transit_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "affirm": {
+      "type": "object",
+      "properties": {}
+     },
+     "afterpay_clearpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "alipay": {
+      "type": "object",
+      "properties": {}
+     },
+     "allow_redisplay": {
+      "type": "enum",
+      "values": [
+       "always",
+       "limited",
+       "unspecified"
+      ]
+     },
+     "alma": {
+      "type": "object",
+      "properties": {}
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "au_becs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bsb_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "sort_code": {
+        "type": "string"
+       }
+      }
+     },
+     "bancontact": {
+      "type": "object",
+      "properties": {}
+     },
+     "billie": {
+      "type": "object",
+      "properties": {}
+     },
+     "billing_details": {
+      "type": "object",
+      "properties": {
+       "address": {
+        "type": "object",
+        "properties": {
+         "city": {
+          "type": "string"
+         },
+         "country": {
+          "type": "string"
+         },
+         "line1": {
+          "type": "string"
+         },
+         "line2": {
+          "type": "string"
+         },
+         "postal_code": {
+          "type": "string"
+         },
+         "state": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "email": {
+        "type": "string",
+        "emptyable": true
+       },
+       "name": {
+        "type": "string",
+        "emptyable": true
+       },
+       "phone": {
+        "type": "string",
+        "emptyable": true
+       },
+       "tax_id": {
+        "type": "string"
+       }
+      }
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {}
+     },
+     "blik": {
+      "type": "object",
+      "properties": {}
+     },
+     "boleto": {
+      "type": "object",
+      "properties": {
+       "tax_id": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "cashapp": {
+      "type": "object",
+      "properties": {}
+     },
+     "crypto": {
+      "type": "object",
+      "properties": {}
+     },
+     "customer_balance": {
+      "type": "object",
+      "properties": {}
+     },
+     "eps": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "arzte_und_apotheker_bank",
+         "austrian_anadi_bank_ag",
+         "bank_austria",
+         "bankhaus_carl_spangler",
+         "bankhaus_schelhammer_und_schattera_ag",
+         "bawag_psk_ag",
+         "bks_bank_ag",
+         "brull_kallmus_bank_ag",
+         "btv_vier_lander_bank",
+         "capital_bank_grawe_gruppe_ag",
+         "deutsche_bank_ag",
+         "dolomitenbank",
+         "easybank_ag",
+         "erste_bank_und_sparkassen",
+         "hypo_alpeadriabank_international_ag",
+         "hypo_bank_burgenland_aktiengesellschaft",
+         "hypo_noe_lb_fur_niederosterreich_u_wien",
+         "hypo_oberosterreich_salzburg_steiermark",
+         "hypo_tirol_bank_ag",
+         "hypo_vorarlberg_bank_ag",
+         "marchfelder_bank",
+         "oberbank_ag",
+         "raiffeisen_bankengruppe_osterreich",
+         "schoellerbank_ag",
+         "sparda_bank_wien",
+         "volksbank_gruppe",
+         "volkskreditbank_ag",
+         "vr_bank_braunau"
+        ]
+       }
+      }
+     },
+     "fpx": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "bank": {
+        "type": "enum",
+        "values": [
+         "affin_bank",
+         "agrobank",
+         "alliance_bank",
+         "ambank",
+         "bank_islam",
+         "bank_muamalat",
+         "bank_of_china",
+         "bank_rakyat",
+         "bnp_paribas",
+         "bsn",
+         "cimb",
+         "citibank",
+         "deutsche_bank",
+         "hong_leong_bank",
+         "hsbc",
+         "kfh",
+         "maybank2e",
+         "maybank2u",
+         "mbsb_bank",
+         "ocbc",
+         "pb_enterprise",
+         "public_bank",
+         "rhb",
+         "standard_chartered",
+         "uob"
+        ],
+        "required": true
+       }
+      }
+     },
+     "giropay": {
+      "type": "object",
+      "properties": {}
+     },
+     "grabpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "ideal": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "abn_amro",
+         "adyen",
+         "asn_bank",
+         "bunq",
+         "buut",
+         "finom",
+         "handelsbanken",
+         "ing",
+         "knab",
+         "mollie",
+         "moneyou",
+         "n26",
+         "nn",
+         "rabobank",
+         "regiobank",
+         "revolut",
+         "sns_bank",
+         "triodos_bank",
+         "van_lanschot",
+         "yoursafe"
+        ]
+       }
+      }
+     },
+     "interac_present": {
+      "type": "object",
+      "properties": {}
+     },
+     "kakao_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "dob": {
+        "type": "object",
+        "properties": {
+         "day": {
+          "type": "integer",
+          "required": true
+         },
+         "month": {
+          "type": "integer",
+          "required": true
+         },
+         "year": {
+          "type": "integer",
+          "required": true
+         }
+        }
+       }
+      }
+     },
+     "konbini": {
+      "type": "object",
+      "properties": {}
+     },
+     "kr_card": {
+      "type": "object",
+      "properties": {}
+     },
+     "link": {
+      "type": "object",
+      "properties": {}
+     },
+     "mb_way": {
+      "type": "object",
+      "properties": {}
+     },
+     "metadata": {
+      "type": "metadata"
+     },
+     "mobilepay": {
+      "type": "object",
+      "properties": {}
+     },
+     "multibanco": {
+      "type": "object",
+      "properties": {}
+     },
+     "naver_pay": {
+      "type": "object",
+      "properties": {
+       "funding": {
+        "type": "enum",
+        "values": [
+         "card",
+         "points"
+        ]
+       }
+      }
+     },
+     "nz_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_name": {
+        "type": "string"
+       },
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bank_code": {
+        "type": "string",
+        "required": true
+       },
+       "branch_code": {
+        "type": "string",
+        "required": true
+       },
+       "reference": {
+        "type": "string"
+       },
+       "suffix": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "oxxo": {
+      "type": "object",
+      "properties": {}
+     },
+     "p24": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "alior_bank",
+         "bank_millennium",
+         "bank_nowy_bfg_sa",
+         "bank_pekao_sa",
+         "banki_spbdzielcze",
+         "blik",
+         "bnp_paribas",
+         "boz",
+         "citi_handlowy",
+         "credit_agricole",
+         "envelobank",
+         "etransfer_pocztowy24",
+         "getin_bank",
+         "ideabank",
+         "ing",
+         "inteligo",
+         "mbank_mtransfer",
+         "nest_przelew",
+         "noble_pay",
+         "pbac_z_ipko",
+         "plus_bank",
+         "santander_przelew24",
+         "tmobile_usbugi_bankowe",
+         "toyota_bank",
+         "velobank",
+         "volkswagen_bank"
+        ]
+       }
+      }
+     },
+     "pay_by_bank": {
+      "type": "object",
+      "properties": {}
+     },
+     "payco": {
+      "type": "object",
+      "properties": {}
+     },
+     "paynow": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypay": {
+      "type": "object",
+      "properties": {}
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "bsb_number": {
+        "type": "string"
+       },
+       "pay_id": {
+        "type": "string"
+       }
+      }
+     },
+     "pix": {
+      "type": "object",
+      "properties": {}
+     },
+     "promptpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "radar_options": {
+      "type": "object",
+      "properties": {
+       "session": {
+        "type": "string"
+       }
+      }
+     },
+     "revolut_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "samsung_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "satispay": {
+      "type": "object",
+      "properties": {}
+     },
+     "scalapay": {
+      "type": "object",
+      "properties": {}
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "iban": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "sequra": {
+      "type": "object",
+      "properties": {}
+     },
+     "sofort": {
+      "type": "object",
+      "properties": {
+       "country": {
+        "type": "enum",
+        "values": [
+         "AT",
+         "BE",
+         "DE",
+         "ES",
+         "IT",
+         "NL"
+        ],
+        "required": true
+       }
+      }
+     },
+     "sunbit": {
+      "type": "object",
+      "properties": {}
+     },
+     "swish": {
+      "type": "object",
+      "properties": {}
+     },
+     "twint": {
+      "type": "object",
+      "properties": {}
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "acss_debit",
+       "affirm",
+       "afterpay_clearpay",
+       "alipay",
+       "alma",
+       "amazon_pay",
+       "au_becs_debit",
+       "bacs_debit",
+       "bancontact",
+       "billie",
+       "bizum",
+       "blik",
+       "boleto",
+       "cashapp",
+       "crypto",
+       "customer_balance",
+       "eps",
+       "fpx",
+       "giropay",
+       "grabpay",
+       "ideal",
+       "kakao_pay",
+       "klarna",
+       "konbini",
+       "kr_card",
+       "link",
+       "mb_way",
+       "mobilepay",
+       "multibanco",
+       "naver_pay",
+       "nz_bank_account",
+       "oxxo",
+       "p24",
+       "pay_by_bank",
+       "payco",
+       "paynow",
+       "paypal",
+       "paypay",
+       "payto",
+       "pix",
+       "promptpay",
+       "revolut_pay",
+       "samsung_pay",
+       "satispay",
+       "scalapay",
+       "sepa_debit",
+       "sequra",
+       "sofort",
+       "sunbit",
+       "swish",
+       "twint",
+       "upi",
+       "us_bank_account",
+       "wechat_pay",
+       "zip"
+      ],
+      "required": true
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       }
+      }
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "account_number": {
+        "type": "string"
+       },
+       "account_type": {
+        "type": "enum",
+        "values": [
+         "checking",
+         "savings"
+        ]
+       },
+       "financial_connections_account": {
+        "type": "string"
+       },
+       "routing_number": {
+        "type": "string"
+       }
+      }
+     },
+     "wechat_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "zip": {
+      "type": "object",
+      "properties": {}
+     }
+    }
+   },
+   "payment_method_options": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "custom_mandate_url": {
+          "type": "string",
+          "emptyable": true
+         },
+         "interval_description": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "combined",
+           "interval",
+           "sporadic"
+          ]
+         },
+         "transaction_type": {
+          "type": "enum",
+          "values": [
+           "business",
+           "personal"
+          ]
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "affirm": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "preferred_locale": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "afterpay_clearpay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "reference": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "alipay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "alma": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "au_becs_debit": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "bancontact": {
+      "type": "object",
+      "properties": {
+       "preferred_language": {
+        "type": "enum",
+        "values": [
+         "de",
+         "en",
+         "fr",
+         "nl"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "billie": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "company_details": {
+        "type": "object",
+        "properties": {
+         "registered_address": {
+          "type": "object",
+          "properties": {
+           "city": {
+            "type": "string"
+           },
+           "country": {
+            "type": "string"
+           },
+           "line1": {
+            "type": "string"
+           },
+           "line2": {
+            "type": "string"
+           },
+           "postal_code": {
+            "type": "string"
+           },
+           "state": {
+            "type": "string"
+           }
+          },
+          "emptyable": true
+         },
+         "registered_name": {
+          "type": "string"
+         },
+         "registration_number": {
+          "type": "string"
+         },
+         "registration_type": {
+          "type": "enum",
+          "values": [
+           "ch_ein",
+           "de_hrb",
+           "dk_cvr",
+           "es_cif",
+           "fi_tunnus",
+           "fr_siren",
+           "fr_siret",
+           "it_rea",
+           "nl_kvk",
+           "no_org_number",
+           "no_pno",
+           "se_org_number",
+           "se_pno",
+           "uk_crn"
+          ],
+          "emptyable": true
+         },
+         "vat": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "reference": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "blik": {
+      "type": "object",
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "expires_at": {
+          "type": "integer"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "boleto": {
+      "type": "object",
+      "properties": {
+       "expires_after_days": {
+        "type": "integer"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "card": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "cvc_token": {
+        "type": "string"
+       },
+       "installments": {
+        "type": "object",
+        "properties": {
+         "enabled": {
+          "type": "boolean"
+         },
+         "plan": {
+          "type": "object",
+          "properties": {
+           "count": {
+            "type": "integer"
+           },
+           "interval": {
+            "type": "enum",
+            "values": [
+             "month"
+            ]
+           },
+           "type": {
+            "type": "enum",
+            "values": [
+             "bonus",
+             "fixed_count",
+             "revolving"
+            ],
+            "required": true
+           }
+          },
+          "emptyable": true
+         }
+        }
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "required": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "required": true
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         },
+         "interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "sporadic",
+           "week",
+           "year"
+          ],
+          "required": true
+         },
+         "interval_count": {
+          "type": "integer"
+         },
+         "reference": {
+          "type": "string",
+          "required": true
+         },
+         "start_date": {
+          "type": "integer",
+          "required": true
+         },
+         "supported_types": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "india"
+           ]
+          }
+         }
+        }
+       },
+       "moto": {
+        "type": "boolean"
+       },
+       "network": {
+        "type": "enum",
+        "values": [
+         "amex",
+         "cartes_bancaires",
+         "diners",
+         "discover",
+         "eftpos_au",
+         "girocard",
+         "interac",
+         "jcb",
+         "link",
+         "mastercard",
+         "unionpay",
+         "unknown",
+         "visa"
+        ]
+       },
+       "request_extended_authorization": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_incremental_authorization": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_multicapture": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_overcapture": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_three_d_secure": {
+        "type": "enum",
+        "values": [
+         "any",
+         "automatic",
+         "challenge"
+        ]
+       },
+       "require_cvc_recollection": {
+        "type": "boolean"
+       },
+       "setup_credential_usage": {
+        "type": "enum",
+        "values": [
+         "installment",
+         "recurring",
+         "unscheduled"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "statement_descriptor_suffix_kana": {
+        "type": "string",
+        "emptyable": true
+       },
+       "statement_descriptor_suffix_kanji": {
+        "type": "string",
+        "emptyable": true
+       },
+       "stored_credential_usage": {
+        "type": "enum",
+        "values": [
+         "installment",
+         "recurring",
+         "unscheduled"
+        ]
+       },
+       "three_d_secure": {
+        "type": "object",
+        "properties": {
+         "ares_trans_status": {
+          "type": "enum",
+          "values": [
+           "A",
+           "C",
+           "I",
+           "N",
+           "R",
+           "U",
+           "Y"
+          ]
+         },
+         "cryptogram": {
+          "type": "string",
+          "required": true
+         },
+         "electronic_commerce_indicator": {
+          "type": "enum",
+          "values": [
+           "01",
+           "02",
+           "05",
+           "06",
+           "07"
+          ]
+         },
+         "exemption_indicator": {
+          "type": "enum",
+          "values": [
+           "low_risk",
+           "none"
+          ]
+         },
+         "network_options": {
+          "type": "object",
+          "properties": {
+           "cartes_bancaires": {
+            "type": "object",
+            "properties": {
+             "cb_avalgo": {
+              "type": "enum",
+              "values": [
+               "0",
+               "1",
+               "2",
+               "3",
+               "4",
+               "A"
+              ],
+              "required": true
+             },
+             "cb_exemption": {
+              "type": "string"
+             },
+             "cb_score": {
+              "type": "integer"
+             }
+            }
+           }
+          }
+         },
+         "requestor_challenge_indicator": {
+          "type": "string"
+         },
+         "transaction_id": {
+          "type": "string",
+          "required": true
+         },
+         "version": {
+          "type": "enum",
+          "values": [
+           "1.0.2",
+           "2.1.0",
+           "2.2.0",
+           "2.3.0",
+           "2.3.1"
+          ],
+          "required": true
+         }
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "card_present": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual",
+         "manual_preferred"
+        ]
+       },
+       "request_extended_authorization": {
+        "type": "boolean"
+       },
+       "request_incremental_authorization_support": {
+        "type": "boolean"
+       },
+       "routing": {
+        "type": "object",
+        "properties": {
+         "requested_priority": {
+          "type": "enum",
+          "values": [
+           "domestic",
+           "international"
+          ]
+         }
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "cashapp": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "crypto": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "customer_balance": {
+      "type": "object",
+      "properties": {
+       "bank_transfer": {
+        "type": "object",
+        "properties": {
+         "eu_bank_transfer": {
+          "type": "object",
+          "properties": {
+           "country": {
+            "type": "string",
+            "required": true
+           }
+          }
+         },
+         "requested_address_types": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "aba",
+            "iban",
+            "sepa",
+            "sort_code",
+            "spei",
+            "swift",
+            "zengin"
+           ]
+          }
+         },
+         "type": {
+          "type": "enum",
+          "values": [
+           "eu_bank_transfer",
+           "gb_bank_transfer",
+           "jp_bank_transfer",
+           "mx_bank_transfer",
+           "us_bank_transfer"
+          ],
+          "required": true
+         }
+        }
+       },
+       "funding_type": {
+        "type": "enum",
+        "values": [
+         "bank_transfer"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "eps": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "fpx": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "giropay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "grabpay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "ideal": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "interac_present": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "kakao_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "on_demand": {
+        "type": "object",
+        "properties": {
+         "average_amount": {
+          "type": "integer"
+         },
+         "maximum_amount": {
+          "type": "integer"
+         },
+         "minimum_amount": {
+          "type": "integer"
+         },
+         "purchase_interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "week",
+           "year"
+          ]
+         },
+         "purchase_interval_count": {
+          "type": "integer"
+         }
+        }
+       },
+       "preferred_locale": {
+        "type": "enum",
+        "values": [
+         "cs-CZ",
+         "da-DK",
+         "de-AT",
+         "de-CH",
+         "de-DE",
+         "el-GR",
+         "en-AT",
+         "en-AU",
+         "en-BE",
+         "en-CA",
+         "en-CH",
+         "en-CZ",
+         "en-DE",
+         "en-DK",
+         "en-ES",
+         "en-FI",
+         "en-FR",
+         "en-GB",
+         "en-GR",
+         "en-IE",
+         "en-IT",
+         "en-NL",
+         "en-NO",
+         "en-NZ",
+         "en-PL",
+         "en-PT",
+         "en-RO",
+         "en-SE",
+         "en-US",
+         "es-ES",
+         "es-US",
+         "fi-FI",
+         "fr-BE",
+         "fr-CA",
+         "fr-CH",
+         "fr-FR",
+         "it-CH",
+         "it-IT",
+         "nb-NO",
+         "nl-BE",
+         "nl-NL",
+         "pl-PL",
+         "pt-PT",
+         "ro-RO",
+         "sv-FI",
+         "sv-SE"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
+       },
+       "subscriptions": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          },
+          "name": {
+           "type": "string"
+          },
+          "next_billing": {
+           "type": "object",
+           "properties": {
+            "amount": {
+             "type": "integer",
+             "required": true
+            },
+            "date": {
+             "type": "string",
+             "required": true
+            }
+           }
+          },
+          "reference": {
+           "type": "string",
+           "required": true
+          }
+         }
+        },
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "konbini": {
+      "type": "object",
+      "properties": {
+       "confirmation_number": {
+        "type": "string",
+        "emptyable": true
+       },
+       "expires_after_days": {
+        "type": "integer",
+        "emptyable": true
+       },
+       "expires_at": {
+        "type": "integer",
+        "emptyable": true
+       },
+       "product_description": {
+        "type": "string",
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "kr_card": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "link": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "persistent_token": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "mb_way": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "mobilepay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "multibanco": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "naver_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "nz_bank_account": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "oxxo": {
+      "type": "object",
+      "properties": {
+       "expires_after_days": {
+        "type": "integer"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "p24": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       },
+       "tos_shown_and_accepted": {
+        "type": "boolean"
+       }
+      },
+      "emptyable": true
+     },
+     "pay_by_bank": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "payco": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "paynow": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "preferred_locale": {
+        "type": "enum",
+        "values": [
+         "cs-CZ",
+         "da-DK",
+         "de-AT",
+         "de-DE",
+         "de-LU",
+         "el-GR",
+         "en-GB",
+         "en-US",
+         "es-ES",
+         "fi-FI",
+         "fr-BE",
+         "fr-FR",
+         "fr-LU",
+         "hu-HU",
+         "it-IT",
+         "nl-BE",
+         "nl-NL",
+         "pl-PL",
+         "pt-PT",
+         "sk-SK",
+         "sv-SE"
+        ]
+       },
+       "reference": {
+        "type": "string"
+       },
+       "risk_correlation_id": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "paypay": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "emptyable": true
+         },
+         "end_date": {
+          "type": "string",
+          "emptyable": true
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "adhoc",
+           "annual",
+           "daily",
+           "fortnightly",
+           "monthly",
+           "quarterly",
+           "semi_annual",
+           "weekly"
+          ],
+          "emptyable": true
+         },
+         "payments_per_period": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "purpose": {
+          "type": "enum",
+          "values": [
+           "dependant_support",
+           "government",
+           "loan",
+           "mortgage",
+           "other",
+           "pension",
+           "personal",
+           "retail",
+           "salary",
+           "tax",
+           "utility"
+          ],
+          "emptyable": true
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "pix": {
+      "type": "object",
+      "properties": {
+       "amount_includes_iof": {
+        "type": "enum",
+        "values": [
+         "always",
+         "never"
+        ]
+       },
+       "expires_after_seconds": {
+        "type": "integer"
+       },
+       "expires_at": {
+        "type": "integer"
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_includes_iof": {
+          "type": "enum",
+          "values": [
+           "always",
+           "never"
+          ]
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "currency": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "halfyearly",
+           "monthly",
+           "quarterly",
+           "weekly",
+           "yearly"
+          ]
+         },
+         "reference": {
+          "type": "string"
+         },
+         "start_date": {
+          "type": "string"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "promptpay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "revolut_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "samsung_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "satispay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "scalapay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "sequra": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "sofort": {
+      "type": "object",
+      "properties": {
+       "preferred_language": {
+        "type": "enum",
+        "values": [
+         "de",
+         "en",
+         "es",
+         "fr",
+         "it",
+         "nl",
+         "pl"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "sunbit": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "swish": {
+      "type": "object",
+      "properties": {
+       "reference": {
+        "type": "string",
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "twint": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "financial_connections": {
+        "type": "object",
+        "properties": {
+         "filters": {
+          "type": "object",
+          "properties": {
+           "account_subcategories": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "checking",
+              "savings"
+             ]
+            }
+           }
+          }
+         },
+         "permissions": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "payment_method",
+            "transactions"
+           ]
+          }
+         },
+         "prefetch": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "transactions"
+           ]
+          }
+         },
+         "return_url": {
+          "type": "string"
+         }
+        }
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "collection_method": {
+          "type": "enum",
+          "values": [
+           "paper"
+          ],
+          "emptyable": true
+         }
+        }
+       },
+       "networks": {
+        "type": "object",
+        "properties": {
+         "requested": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "ach",
+            "us_domestic_wire"
+           ]
+          }
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       },
+       "transaction_purpose": {
+        "type": "enum",
+        "values": [
+         "goods",
+         "other",
+         "services",
+         "unspecified"
+        ],
+        "emptyable": true
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "wechat_pay": {
+      "type": "object",
+      "properties": {
+       "app_id": {
+        "type": "string"
+       },
+       "client": {
+        "type": "enum",
+        "values": [
+         "android",
+         "ios",
+         "web"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "zip": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     }
+    }
+   },
+   "radar_options": {
+    "type": "object",
+    "properties": {
+     "referrer": {
+      "type": "string",
+      "emptyable": true
+     },
+     "session": {
+      "type": "string"
+     }
+    }
+   },
+   "receipt_email": {
+    "type": "string"
+   },
+   "return_url": {
+    "type": "string"
+   },
+   "setup_future_usage": {
+    "type": "enum",
+    "values": [
+     "off_session",
+     "on_session"
+    ]
+   },
+   "shipping": {
+    "type": "object",
+    "properties": {
+     "address": {
+      "type": "object",
+      "properties": {
+       "city": {
+        "type": "string"
+       },
+       "country": {
+        "type": "string"
+       },
+       "line1": {
+        "type": "string"
+       },
+       "line2": {
+        "type": "string"
+       },
+       "postal_code": {
+        "type": "string"
+       },
+       "state": {
+        "type": "string"
+       }
+      },
+      "required": true
+     },
+     "carrier": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string",
+      "required": true
+     },
+     "phone": {
+      "type": "string"
+     },
+     "tracking_number": {
+      "type": "string"
+     }
+    }
+   },
+   "statement_descriptor": {
+    "type": "string"
+   },
+   "statement_descriptor_suffix": {
+    "type": "string"
+   },
+   "transfer_data": {
+    "type": "object",
+    "properties": {
+     "amount": {
+      "type": "integer"
+     },
+     "description": {
+      "type": "string"
+     },
+     "destination": {
+      "type": "string",
+      "required": true
+     },
+     "metadata": {
+      "type": "metadata",
+      "emptyable": true
+     },
+     "payment_data": {
+      "type": "object",
+      "properties": {
+       "description": {
+        "type": "string"
+       },
+       "metadata": {
+        "type": "metadata",
+        "emptyable": true
+       }
+      }
+     }
+    }
+   },
+   "transfer_group": {
+    "type": "string"
+   },
+   "use_stripe_sdk": {
+    "type": "boolean"
+   }
+  }
+ },
+ "POST /v1/payment_intents/:id/confirm": {
+  "stripe": "esm/resources/PaymentIntents.d.ts PaymentIntentResource.confirm(PaymentIntentConfirmParams)",
+  "params": {
+   "allowed_payment_method_types": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boku_promptpay",
+      "boleto",
+      "capchase_pay",
+      "card",
+      "card_present",
+      "cashapp",
+      "check_scan",
+      "click_to_pay",
+      "crypto",
+      "customer_balance",
+      "demo_pay",
+      "duitnow",
+      "dummy_auth_push",
+      "dummy_passthrough_card",
+      "edenred",
+      "eps",
+      "fpx",
+      "gcash",
+      "getbalance",
+      "gift_card",
+      "giropay",
+      "gopay",
+      "grabpay",
+      "id_bank_transfer",
+      "ideal",
+      "interac_present",
+      "kakao_pay",
+      "klarna",
+      "knet",
+      "konbini",
+      "kr_card",
+      "kr_market",
+      "kriya",
+      "link",
+      "mb_way",
+      "mobilepay",
+      "momo",
+      "mondu",
+      "multibanco",
+      "naver_pay",
+      "netbanking",
+      "ng_bank",
+      "ng_bank_transfer",
+      "ng_card",
+      "ng_market",
+      "ng_ussd",
+      "ng_wallet",
+      "nz_bank_account",
+      "octopus",
+      "oxxo",
+      "p24",
+      "paper_check",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "qris",
+      "rechnung",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "shop_pay",
+      "shopeepay",
+      "sofort",
+      "south_korea_market",
+      "stripe_balance",
+      "sunbit",
+      "swish",
+      "tamara",
+      "test_pay",
+      "touch_n_go",
+      "truemoney",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "us_cash_voucher",
+      "vipps",
+      "wechat_pay",
+      "wero",
+      "zip"
+     ]
+    }
+   },
+   "amount_details": {
+    "type": "object",
+    "properties": {
+     "discount_amount": {
+      "type": "integer",
+      "emptyable": true
+     },
+     "enforce_arithmetic_validation": {
+      "type": "boolean"
+     },
+     "line_items": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "discount_amount": {
+         "type": "integer"
+        },
+        "payment_method_options": {
+         "type": "object",
+         "properties": {
+          "card": {
+           "type": "object",
+           "properties": {
+            "commodity_code": {
+             "type": "string"
+            }
+           }
+          },
+          "card_present": {
+           "type": "object",
+           "properties": {
+            "commodity_code": {
+             "type": "string"
+            }
+           }
+          },
+          "klarna": {
+           "type": "object",
+           "properties": {
+            "image_url": {
+             "type": "string"
+            },
+            "product_url": {
+             "type": "string"
+            },
+            "reference": {
+             "type": "string"
+            },
+            "subscription_reference": {
+             "type": "string"
+            }
+           }
+          },
+          "paypal": {
+           "type": "object",
+           "properties": {
+            "category": {
+             "type": "enum",
+             "values": [
+              "digital_goods",
+              "donation",
+              "physical_goods"
+             ]
+            },
+            "description": {
+             "type": "string"
+            },
+            "sold_by": {
+             "type": "string"
+            }
+           }
+          }
+         }
+        },
+        "product_code": {
+         "type": "string"
+        },
+        "product_name": {
+         "type": "string",
+         "required": true
+        },
+        "quantity": {
+         "type": "integer",
+         "required": true
+        },
+        "tax": {
+         "type": "object",
+         "properties": {
+          "total_tax_amount": {
+           "type": "integer",
+           "required": true
+          }
+         }
+        },
+        "unit_cost": {
+         "type": "integer",
+         "required": true
+        },
+        "unit_of_measure": {
+         "type": "string"
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "shipping": {
+      "type": "object",
+      "properties": {
+       "amount": {
+        "type": "integer",
+        "emptyable": true
+       },
+       "from_postal_code": {
+        "type": "string",
+        "emptyable": true
+       },
+       "to_postal_code": {
+        "type": "string",
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "tax": {
+      "type": "object",
+      "properties": {
+       "total_tax_amount": {
+        "type": "integer",
+        "required": true
+       }
+      },
+      "emptyable": true
+     }
+    },
+    "emptyable": true
+   },
+   "amount_to_confirm": {
+    "type": "integer"
+   },
+   "capture_method": {
+    "type": "enum",
+    "values": [
+     "automatic",
+     "automatic_async",
+     "manual"
+    ]
+   },
+   "confirmation_token": {
+    "type": "string"
+   },
+   "error_on_requires_action": {
+    "type": "boolean"
+   },
+   "excluded_payment_method_types": {
+    "type": "array",
+    "items": {
+     "type": "enum",
+     "values": [
+      "acss_debit",
+      "affirm",
+      "afterpay_clearpay",
+      "alipay",
+      "alma",
+      "amazon_pay",
+      "au_becs_debit",
+      "bacs_debit",
+      "bancontact",
+      "billie",
+      "bizum",
+      "blik",
+      "boleto",
+      "card",
+      "cashapp",
+      "crypto",
+      "customer_balance",
+      "eps",
+      "fpx",
+      "giropay",
+      "grabpay",
+      "ideal",
+      "kakao_pay",
+      "klarna",
+      "konbini",
+      "kr_card",
+      "mb_way",
+      "mobilepay",
+      "multibanco",
+      "naver_pay",
+      "nz_bank_account",
+      "oxxo",
+      "p24",
+      "pay_by_bank",
+      "payco",
+      "paynow",
+      "paypal",
+      "paypay",
+      "payto",
+      "pix",
+      "promptpay",
+      "revolut_pay",
+      "samsung_pay",
+      "satispay",
+      "scalapay",
+      "sepa_debit",
+      "sequra",
+      "sofort",
+      "sunbit",
+      "swish",
+      "twint",
+      "upi",
+      "us_bank_account",
+      "wechat_pay",
+      "zip"
+     ]
+    },
+    "emptyable": true
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "hooks": {
+    "type": "object",
+    "properties": {
+     "inputs": {
+      "type": "object",
+      "properties": {
+       "tax": {
+        "type": "object",
+        "properties": {
+         "calculation": {
+          "type": "string",
+          "emptyable": true,
+          "required": true
+         }
+        }
+       }
+      }
+     }
+    }
+   },
+   "mandate": {
+    "type": "string"
+   },
+   "mandate_data": {
+    "type": "object",
+    "properties": {
+     "customer_acceptance": {
+      "type": "object",
+      "properties": {
+       "accepted_at": {
+        "type": "integer"
+       },
+       "offline": {
+        "type": "object",
+        "properties": {}
+       },
+       "online": {
+        "type": "object",
+        "properties": {
+         "ip_address": {
+          "type": "string"
+         },
+         "user_agent": {
+          "type": "string"
+         }
+        }
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "offline",
+         "online"
+        ],
+        "required": true
+       }
+      }
+     }
+    },
+    "emptyable": true
+   },
+   "off_session": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "boolean"
+     },
+     {
+      "type": "enum",
+      "values": [
+       "one_off",
+       "recurring"
+      ]
+     }
+    ]
+   },
+   "payment_details": {
+    "type": "object",
+    "properties": {
+     "customer_reference": {
+      "type": "string",
+      "emptyable": true
+     },
+     "order_reference": {
+      "type": "string",
+      "emptyable": true
+     }
+    },
+    "emptyable": true
+   },
+   "payment_method": {
+    "type": "string"
+   },
+   "payment_method_data": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "institution_number": {
+        "type": "string",
+        "required": true
+       },
+       "transit_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "affirm": {
+      "type": "object",
+      "properties": {}
+     },
+     "afterpay_clearpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "alipay": {
+      "type": "object",
+      "properties": {}
+     },
+     "allow_redisplay": {
+      "type": "enum",
+      "values": [
+       "always",
+       "limited",
+       "unspecified"
+      ]
+     },
+     "alma": {
+      "type": "object",
+      "properties": {}
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "au_becs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bsb_number": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "sort_code": {
+        "type": "string"
+       }
+      }
+     },
+     "bancontact": {
+      "type": "object",
+      "properties": {}
+     },
+     "billie": {
+      "type": "object",
+      "properties": {}
+     },
+     "billing_details": {
+      "type": "object",
+      "properties": {
+       "address": {
+        "type": "object",
+        "properties": {
+         "city": {
+          "type": "string"
+         },
+         "country": {
+          "type": "string"
+         },
+         "line1": {
+          "type": "string"
+         },
+         "line2": {
+          "type": "string"
+         },
+         "postal_code": {
+          "type": "string"
+         },
+         "state": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "email": {
+        "type": "string",
+        "emptyable": true
+       },
+       "name": {
+        "type": "string",
+        "emptyable": true
+       },
+       "phone": {
+        "type": "string",
+        "emptyable": true
+       },
+       "tax_id": {
+        "type": "string"
+       }
+      }
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {}
+     },
+     "blik": {
+      "type": "object",
+      "properties": {}
+     },
+     "boleto": {
+      "type": "object",
+      "properties": {
+       "tax_id": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "cashapp": {
+      "type": "object",
+      "properties": {}
+     },
+     "crypto": {
+      "type": "object",
+      "properties": {}
+     },
+     "customer_balance": {
+      "type": "object",
+      "properties": {}
+     },
+     "eps": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "arzte_und_apotheker_bank",
+         "austrian_anadi_bank_ag",
+         "bank_austria",
+         "bankhaus_carl_spangler",
+         "bankhaus_schelhammer_und_schattera_ag",
+         "bawag_psk_ag",
+         "bks_bank_ag",
+         "brull_kallmus_bank_ag",
+         "btv_vier_lander_bank",
+         "capital_bank_grawe_gruppe_ag",
+         "deutsche_bank_ag",
+         "dolomitenbank",
+         "easybank_ag",
+         "erste_bank_und_sparkassen",
+         "hypo_alpeadriabank_international_ag",
+         "hypo_bank_burgenland_aktiengesellschaft",
+         "hypo_noe_lb_fur_niederosterreich_u_wien",
+         "hypo_oberosterreich_salzburg_steiermark",
+         "hypo_tirol_bank_ag",
+         "hypo_vorarlberg_bank_ag",
+         "marchfelder_bank",
+         "oberbank_ag",
+         "raiffeisen_bankengruppe_osterreich",
+         "schoellerbank_ag",
+         "sparda_bank_wien",
+         "volksbank_gruppe",
+         "volkskreditbank_ag",
+         "vr_bank_braunau"
+        ]
+       }
+      }
+     },
+     "fpx": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "bank": {
+        "type": "enum",
+        "values": [
+         "affin_bank",
+         "agrobank",
+         "alliance_bank",
+         "ambank",
+         "bank_islam",
+         "bank_muamalat",
+         "bank_of_china",
+         "bank_rakyat",
+         "bnp_paribas",
+         "bsn",
+         "cimb",
+         "citibank",
+         "deutsche_bank",
+         "hong_leong_bank",
+         "hsbc",
+         "kfh",
+         "maybank2e",
+         "maybank2u",
+         "mbsb_bank",
+         "ocbc",
+         "pb_enterprise",
+         "public_bank",
+         "rhb",
+         "standard_chartered",
+         "uob"
+        ],
+        "required": true
+       }
+      }
+     },
+     "giropay": {
+      "type": "object",
+      "properties": {}
+     },
+     "grabpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "ideal": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "abn_amro",
+         "adyen",
+         "asn_bank",
+         "bunq",
+         "buut",
+         "finom",
+         "handelsbanken",
+         "ing",
+         "knab",
+         "mollie",
+         "moneyou",
+         "n26",
+         "nn",
+         "rabobank",
+         "regiobank",
+         "revolut",
+         "sns_bank",
+         "triodos_bank",
+         "van_lanschot",
+         "yoursafe"
+        ]
+       }
+      }
+     },
+     "interac_present": {
+      "type": "object",
+      "properties": {}
+     },
+     "kakao_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "dob": {
+        "type": "object",
+        "properties": {
+         "day": {
+          "type": "integer",
+          "required": true
+         },
+         "month": {
+          "type": "integer",
+          "required": true
+         },
+         "year": {
+          "type": "integer",
+          "required": true
+         }
+        }
+       }
+      }
+     },
+     "konbini": {
+      "type": "object",
+      "properties": {}
+     },
+     "kr_card": {
+      "type": "object",
+      "properties": {}
+     },
+     "link": {
+      "type": "object",
+      "properties": {}
+     },
+     "mb_way": {
+      "type": "object",
+      "properties": {}
+     },
+     "metadata": {
+      "type": "metadata"
+     },
+     "mobilepay": {
+      "type": "object",
+      "properties": {}
+     },
+     "multibanco": {
+      "type": "object",
+      "properties": {}
+     },
+     "naver_pay": {
+      "type": "object",
+      "properties": {
+       "funding": {
+        "type": "enum",
+        "values": [
+         "card",
+         "points"
+        ]
+       }
+      }
+     },
+     "nz_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_name": {
+        "type": "string"
+       },
+       "account_number": {
+        "type": "string",
+        "required": true
+       },
+       "bank_code": {
+        "type": "string",
+        "required": true
+       },
+       "branch_code": {
+        "type": "string",
+        "required": true
+       },
+       "reference": {
+        "type": "string"
+       },
+       "suffix": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "oxxo": {
+      "type": "object",
+      "properties": {}
+     },
+     "p24": {
+      "type": "object",
+      "properties": {
+       "bank": {
+        "type": "enum",
+        "values": [
+         "alior_bank",
+         "bank_millennium",
+         "bank_nowy_bfg_sa",
+         "bank_pekao_sa",
+         "banki_spbdzielcze",
+         "blik",
+         "bnp_paribas",
+         "boz",
+         "citi_handlowy",
+         "credit_agricole",
+         "envelobank",
+         "etransfer_pocztowy24",
+         "getin_bank",
+         "ideabank",
+         "ing",
+         "inteligo",
+         "mbank_mtransfer",
+         "nest_przelew",
+         "noble_pay",
+         "pbac_z_ipko",
+         "plus_bank",
+         "santander_przelew24",
+         "tmobile_usbugi_bankowe",
+         "toyota_bank",
+         "velobank",
+         "volkswagen_bank"
+        ]
+       }
+      }
+     },
+     "pay_by_bank": {
+      "type": "object",
+      "properties": {}
+     },
+     "payco": {
+      "type": "object",
+      "properties": {}
+     },
+     "paynow": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {}
+     },
+     "paypay": {
+      "type": "object",
+      "properties": {}
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "account_number": {
+        "type": "string"
+       },
+       "bsb_number": {
+        "type": "string"
+       },
+       "pay_id": {
+        "type": "string"
+       }
+      }
+     },
+     "pix": {
+      "type": "object",
+      "properties": {}
+     },
+     "promptpay": {
+      "type": "object",
+      "properties": {}
+     },
+     "radar_options": {
+      "type": "object",
+      "properties": {
+       "session": {
+        "type": "string"
+       }
+      }
+     },
+     "revolut_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "samsung_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "satispay": {
+      "type": "object",
+      "properties": {}
+     },
+     "scalapay": {
+      "type": "object",
+      "properties": {}
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "iban": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "sequra": {
+      "type": "object",
+      "properties": {}
+     },
+     "sofort": {
+      "type": "object",
+      "properties": {
+       "country": {
+        "type": "enum",
+        "values": [
+         "AT",
+         "BE",
+         "DE",
+         "ES",
+         "IT",
+         "NL"
+        ],
+        "required": true
+       }
+      }
+     },
+     "sunbit": {
+      "type": "object",
+      "properties": {}
+     },
+     "swish": {
+      "type": "object",
+      "properties": {}
+     },
+     "twint": {
+      "type": "object",
+      "properties": {}
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "acss_debit",
+       "affirm",
+       "afterpay_clearpay",
+       "alipay",
+       "alma",
+       "amazon_pay",
+       "au_becs_debit",
+       "bacs_debit",
+       "bancontact",
+       "billie",
+       "bizum",
+       "blik",
+       "boleto",
+       "cashapp",
+       "crypto",
+       "customer_balance",
+       "eps",
+       "fpx",
+       "giropay",
+       "grabpay",
+       "ideal",
+       "kakao_pay",
+       "klarna",
+       "konbini",
+       "kr_card",
+       "link",
+       "mb_way",
+       "mobilepay",
+       "multibanco",
+       "naver_pay",
+       "nz_bank_account",
+       "oxxo",
+       "p24",
+       "pay_by_bank",
+       "payco",
+       "paynow",
+       "paypal",
+       "paypay",
+       "payto",
+       "pix",
+       "promptpay",
+       "revolut_pay",
+       "samsung_pay",
+       "satispay",
+       "scalapay",
+       "sepa_debit",
+       "sequra",
+       "sofort",
+       "sunbit",
+       "swish",
+       "twint",
+       "upi",
+       "us_bank_account",
+       "wechat_pay",
+       "zip"
+      ],
+      "required": true
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       }
+      }
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "account_holder_type": {
+        "type": "enum",
+        "values": [
+         "company",
+         "individual"
+        ]
+       },
+       "account_number": {
+        "type": "string"
+       },
+       "account_type": {
+        "type": "enum",
+        "values": [
+         "checking",
+         "savings"
+        ]
+       },
+       "financial_connections_account": {
+        "type": "string"
+       },
+       "routing_number": {
+        "type": "string"
+       }
+      }
+     },
+     "wechat_pay": {
+      "type": "object",
+      "properties": {}
+     },
+     "zip": {
+      "type": "object",
+      "properties": {}
+     }
+    }
+   },
+   "payment_method_options": {
+    "type": "object",
+    "properties": {
+     "acss_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "custom_mandate_url": {
+          "type": "string",
+          "emptyable": true
+         },
+         "interval_description": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "combined",
+           "interval",
+           "sporadic"
+          ]
+         },
+         "transaction_type": {
+          "type": "enum",
+          "values": [
+           "business",
+           "personal"
+          ]
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "affirm": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "preferred_locale": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "afterpay_clearpay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "reference": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "alipay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "alma": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "amazon_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "au_becs_debit": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "bacs_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "bancontact": {
+      "type": "object",
+      "properties": {
+       "preferred_language": {
+        "type": "enum",
+        "values": [
+         "de",
+         "en",
+         "fr",
+         "nl"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "billie": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "company_details": {
+        "type": "object",
+        "properties": {
+         "registered_address": {
+          "type": "object",
+          "properties": {
+           "city": {
+            "type": "string"
+           },
+           "country": {
+            "type": "string"
+           },
+           "line1": {
+            "type": "string"
+           },
+           "line2": {
+            "type": "string"
+           },
+           "postal_code": {
+            "type": "string"
+           },
+           "state": {
+            "type": "string"
+           }
+          },
+          "emptyable": true
+         },
+         "registered_name": {
+          "type": "string"
+         },
+         "registration_number": {
+          "type": "string"
+         },
+         "registration_type": {
+          "type": "enum",
+          "values": [
+           "ch_ein",
+           "de_hrb",
+           "dk_cvr",
+           "es_cif",
+           "fi_tunnus",
+           "fr_siren",
+           "fr_siret",
+           "it_rea",
+           "nl_kvk",
+           "no_org_number",
+           "no_pno",
+           "se_org_number",
+           "se_pno",
+           "uk_crn"
+          ],
+          "emptyable": true
+         },
+         "vat": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "reference": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "bizum": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "blik": {
+      "type": "object",
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "expires_at": {
+          "type": "integer"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "boleto": {
+      "type": "object",
+      "properties": {
+       "expires_after_days": {
+        "type": "integer"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "card": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "cvc_token": {
+        "type": "string"
+       },
+       "installments": {
+        "type": "object",
+        "properties": {
+         "enabled": {
+          "type": "boolean"
+         },
+         "plan": {
+          "type": "object",
+          "properties": {
+           "count": {
+            "type": "integer"
+           },
+           "interval": {
+            "type": "enum",
+            "values": [
+             "month"
+            ]
+           },
+           "type": {
+            "type": "enum",
+            "values": [
+             "bonus",
+             "fixed_count",
+             "revolving"
+            ],
+            "required": true
+           }
+          },
+          "emptyable": true
+         }
+        }
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "required": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "required": true
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         },
+         "interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "sporadic",
+           "week",
+           "year"
+          ],
+          "required": true
+         },
+         "interval_count": {
+          "type": "integer"
+         },
+         "reference": {
+          "type": "string",
+          "required": true
+         },
+         "start_date": {
+          "type": "integer",
+          "required": true
+         },
+         "supported_types": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "india"
+           ]
+          }
+         }
+        }
+       },
+       "moto": {
+        "type": "boolean"
+       },
+       "network": {
+        "type": "enum",
+        "values": [
+         "amex",
+         "cartes_bancaires",
+         "diners",
+         "discover",
+         "eftpos_au",
+         "girocard",
+         "interac",
+         "jcb",
+         "link",
+         "mastercard",
+         "unionpay",
+         "unknown",
+         "visa"
+        ]
+       },
+       "request_extended_authorization": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_incremental_authorization": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_multicapture": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_overcapture": {
+        "type": "enum",
+        "values": [
+         "if_available",
+         "never"
+        ]
+       },
+       "request_three_d_secure": {
+        "type": "enum",
+        "values": [
+         "any",
+         "automatic",
+         "challenge"
+        ]
+       },
+       "require_cvc_recollection": {
+        "type": "boolean"
+       },
+       "setup_credential_usage": {
+        "type": "enum",
+        "values": [
+         "installment",
+         "recurring",
+         "unscheduled"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "statement_descriptor_suffix_kana": {
+        "type": "string",
+        "emptyable": true
+       },
+       "statement_descriptor_suffix_kanji": {
+        "type": "string",
+        "emptyable": true
+       },
+       "stored_credential_usage": {
+        "type": "enum",
+        "values": [
+         "installment",
+         "recurring",
+         "unscheduled"
+        ]
+       },
+       "three_d_secure": {
+        "type": "object",
+        "properties": {
+         "ares_trans_status": {
+          "type": "enum",
+          "values": [
+           "A",
+           "C",
+           "I",
+           "N",
+           "R",
+           "U",
+           "Y"
+          ]
+         },
+         "cryptogram": {
+          "type": "string",
+          "required": true
+         },
+         "electronic_commerce_indicator": {
+          "type": "enum",
+          "values": [
+           "01",
+           "02",
+           "05",
+           "06",
+           "07"
+          ]
+         },
+         "exemption_indicator": {
+          "type": "enum",
+          "values": [
+           "low_risk",
+           "none"
+          ]
+         },
+         "network_options": {
+          "type": "object",
+          "properties": {
+           "cartes_bancaires": {
+            "type": "object",
+            "properties": {
+             "cb_avalgo": {
+              "type": "enum",
+              "values": [
+               "0",
+               "1",
+               "2",
+               "3",
+               "4",
+               "A"
+              ],
+              "required": true
+             },
+             "cb_exemption": {
+              "type": "string"
+             },
+             "cb_score": {
+              "type": "integer"
+             }
+            }
+           }
+          }
+         },
+         "requestor_challenge_indicator": {
+          "type": "string"
+         },
+         "transaction_id": {
+          "type": "string",
+          "required": true
+         },
+         "version": {
+          "type": "enum",
+          "values": [
+           "1.0.2",
+           "2.1.0",
+           "2.2.0",
+           "2.3.0",
+           "2.3.1"
+          ],
+          "required": true
+         }
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "card_present": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual",
+         "manual_preferred"
+        ]
+       },
+       "request_extended_authorization": {
+        "type": "boolean"
+       },
+       "request_incremental_authorization_support": {
+        "type": "boolean"
+       },
+       "routing": {
+        "type": "object",
+        "properties": {
+         "requested_priority": {
+          "type": "enum",
+          "values": [
+           "domestic",
+           "international"
+          ]
+         }
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "cashapp": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "crypto": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "customer_balance": {
+      "type": "object",
+      "properties": {
+       "bank_transfer": {
+        "type": "object",
+        "properties": {
+         "eu_bank_transfer": {
+          "type": "object",
+          "properties": {
+           "country": {
+            "type": "string",
+            "required": true
+           }
+          }
+         },
+         "requested_address_types": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "aba",
+            "iban",
+            "sepa",
+            "sort_code",
+            "spei",
+            "swift",
+            "zengin"
+           ]
+          }
+         },
+         "type": {
+          "type": "enum",
+          "values": [
+           "eu_bank_transfer",
+           "gb_bank_transfer",
+           "jp_bank_transfer",
+           "mx_bank_transfer",
+           "us_bank_transfer"
+          ],
+          "required": true
+         }
+        }
+       },
+       "funding_type": {
+        "type": "enum",
+        "values": [
+         "bank_transfer"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "eps": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "fpx": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "giropay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "grabpay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "ideal": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "interac_present": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "kakao_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "klarna": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "on_demand": {
+        "type": "object",
+        "properties": {
+         "average_amount": {
+          "type": "integer"
+         },
+         "maximum_amount": {
+          "type": "integer"
+         },
+         "minimum_amount": {
+          "type": "integer"
+         },
+         "purchase_interval": {
+          "type": "enum",
+          "values": [
+           "day",
+           "month",
+           "week",
+           "year"
+          ]
+         },
+         "purchase_interval_count": {
+          "type": "integer"
+         }
+        }
+       },
+       "preferred_locale": {
+        "type": "enum",
+        "values": [
+         "cs-CZ",
+         "da-DK",
+         "de-AT",
+         "de-CH",
+         "de-DE",
+         "el-GR",
+         "en-AT",
+         "en-AU",
+         "en-BE",
+         "en-CA",
+         "en-CH",
+         "en-CZ",
+         "en-DE",
+         "en-DK",
+         "en-ES",
+         "en-FI",
+         "en-FR",
+         "en-GB",
+         "en-GR",
+         "en-IE",
+         "en-IT",
+         "en-NL",
+         "en-NO",
+         "en-NZ",
+         "en-PL",
+         "en-PT",
+         "en-RO",
+         "en-SE",
+         "en-US",
+         "es-ES",
+         "es-US",
+         "fi-FI",
+         "fr-BE",
+         "fr-CA",
+         "fr-CH",
+         "fr-FR",
+         "it-CH",
+         "it-IT",
+         "nb-NO",
+         "nl-BE",
+         "nl-NL",
+         "pl-PL",
+         "pt-PT",
+         "ro-RO",
+         "sv-FI",
+         "sv-SE"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ]
+       },
+       "subscriptions": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          },
+          "name": {
+           "type": "string"
+          },
+          "next_billing": {
+           "type": "object",
+           "properties": {
+            "amount": {
+             "type": "integer",
+             "required": true
+            },
+            "date": {
+             "type": "string",
+             "required": true
+            }
+           }
+          },
+          "reference": {
+           "type": "string",
+           "required": true
+          }
+         }
+        },
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "konbini": {
+      "type": "object",
+      "properties": {
+       "confirmation_number": {
+        "type": "string",
+        "emptyable": true
+       },
+       "expires_after_days": {
+        "type": "integer",
+        "emptyable": true
+       },
+       "expires_at": {
+        "type": "integer",
+        "emptyable": true
+       },
+       "product_description": {
+        "type": "string",
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "kr_card": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "link": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "persistent_token": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "mb_way": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "mobilepay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "multibanco": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "naver_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "nz_bank_account": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "oxxo": {
+      "type": "object",
+      "properties": {
+       "expires_after_days": {
+        "type": "integer"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "p24": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       },
+       "tos_shown_and_accepted": {
+        "type": "boolean"
+       }
+      },
+      "emptyable": true
+     },
+     "pay_by_bank": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "payco": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "paynow": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "paypal": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "preferred_locale": {
+        "type": "enum",
+        "values": [
+         "cs-CZ",
+         "da-DK",
+         "de-AT",
+         "de-DE",
+         "de-LU",
+         "el-GR",
+         "en-GB",
+         "en-US",
+         "es-ES",
+         "fi-FI",
+         "fr-BE",
+         "fr-FR",
+         "fr-LU",
+         "hu-HU",
+         "it-IT",
+         "nl-BE",
+         "nl-NL",
+         "pl-PL",
+         "pt-PT",
+         "sk-SK",
+         "sv-SE"
+        ]
+       },
+       "reference": {
+        "type": "string"
+       },
+       "risk_correlation_id": {
+        "type": "string"
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "paypay": {
+      "type": "object",
+      "properties": {},
+      "emptyable": true
+     },
+     "payto": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ],
+          "emptyable": true
+         },
+         "end_date": {
+          "type": "string",
+          "emptyable": true
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "adhoc",
+           "annual",
+           "daily",
+           "fortnightly",
+           "monthly",
+           "quarterly",
+           "semi_annual",
+           "weekly"
+          ],
+          "emptyable": true
+         },
+         "payments_per_period": {
+          "type": "integer",
+          "emptyable": true
+         },
+         "purpose": {
+          "type": "enum",
+          "values": [
+           "dependant_support",
+           "government",
+           "loan",
+           "mortgage",
+           "other",
+           "pension",
+           "personal",
+           "retail",
+           "salary",
+           "tax",
+           "utility"
+          ],
+          "emptyable": true
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "pix": {
+      "type": "object",
+      "properties": {
+       "amount_includes_iof": {
+        "type": "enum",
+        "values": [
+         "always",
+         "never"
+        ]
+       },
+       "expires_after_seconds": {
+        "type": "integer"
+       },
+       "expires_at": {
+        "type": "integer"
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_includes_iof": {
+          "type": "enum",
+          "values": [
+           "always",
+           "never"
+          ]
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "currency": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "string"
+         },
+         "payment_schedule": {
+          "type": "enum",
+          "values": [
+           "halfyearly",
+           "monthly",
+           "quarterly",
+           "weekly",
+           "yearly"
+          ]
+         },
+         "reference": {
+          "type": "string"
+         },
+         "start_date": {
+          "type": "string"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "promptpay": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "revolut_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "samsung_pay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "satispay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "scalapay": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "sepa_debit": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "reference_prefix": {
+          "type": "string",
+          "emptyable": true
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       }
+      },
+      "emptyable": true
+     },
+     "sequra": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "sofort": {
+      "type": "object",
+      "properties": {
+       "preferred_language": {
+        "type": "enum",
+        "values": [
+         "de",
+         "en",
+         "es",
+         "fr",
+         "it",
+         "nl",
+         "pl"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "sunbit": {
+      "type": "object",
+      "properties": {
+       "capture_method": {
+        "type": "enum",
+        "values": [
+         "manual"
+        ],
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "swish": {
+      "type": "object",
+      "properties": {
+       "reference": {
+        "type": "string",
+        "emptyable": true
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "twint": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "upi": {
+      "type": "object",
+      "properties": {
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "amount": {
+          "type": "integer"
+         },
+         "amount_type": {
+          "type": "enum",
+          "values": [
+           "fixed",
+           "maximum"
+          ]
+         },
+         "description": {
+          "type": "string"
+         },
+         "end_date": {
+          "type": "integer"
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       }
+      },
+      "emptyable": true
+     },
+     "us_bank_account": {
+      "type": "object",
+      "properties": {
+       "financial_connections": {
+        "type": "object",
+        "properties": {
+         "filters": {
+          "type": "object",
+          "properties": {
+           "account_subcategories": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "checking",
+              "savings"
+             ]
+            }
+           }
+          }
+         },
+         "permissions": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "payment_method",
+            "transactions"
+           ]
+          }
+         },
+         "prefetch": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "balances",
+            "ownership",
+            "transactions"
+           ]
+          }
+         },
+         "return_url": {
+          "type": "string"
+         }
+        }
+       },
+       "mandate_options": {
+        "type": "object",
+        "properties": {
+         "collection_method": {
+          "type": "enum",
+          "values": [
+           "paper"
+          ],
+          "emptyable": true
+         }
+        }
+       },
+       "networks": {
+        "type": "object",
+        "properties": {
+         "requested": {
+          "type": "array",
+          "items": {
+           "type": "enum",
+           "values": [
+            "ach",
+            "us_domestic_wire"
+           ]
+          }
+         }
+        }
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none",
+         "off_session",
+         "on_session"
+        ],
+        "emptyable": true
+       },
+       "target_date": {
+        "type": "string"
+       },
+       "transaction_purpose": {
+        "type": "enum",
+        "values": [
+         "goods",
+         "other",
+         "services",
+         "unspecified"
+        ],
+        "emptyable": true
+       },
+       "verification_method": {
+        "type": "enum",
+        "values": [
+         "automatic",
+         "instant",
+         "microdeposits"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "wechat_pay": {
+      "type": "object",
+      "properties": {
+       "app_id": {
+        "type": "string"
+       },
+       "client": {
+        "type": "enum",
+        "values": [
+         "android",
+         "ios",
+         "web"
+        ]
+       },
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     },
+     "zip": {
+      "type": "object",
+      "properties": {
+       "setup_future_usage": {
+        "type": "enum",
+        "values": [
+         "none"
+        ]
+       }
+      },
+      "emptyable": true
+     }
+    }
+   },
+   "radar_options": {
+    "type": "object",
+    "properties": {
+     "referrer": {
+      "type": "string",
+      "emptyable": true
+     },
+     "session": {
+      "type": "string"
+     }
+    }
+   },
+   "receipt_email": {
+    "type": "string",
+    "emptyable": true
+   },
+   "return_url": {
+    "type": "string"
+   },
+   "setup_future_usage": {
+    "type": "enum",
+    "values": [
+     "off_session",
+     "on_session"
+    ],
+    "emptyable": true
+   },
+   "shipping": {
+    "type": "object",
+    "properties": {
+     "address": {
+      "type": "object",
+      "properties": {
+       "city": {
+        "type": "string"
+       },
+       "country": {
+        "type": "string"
+       },
+       "line1": {
+        "type": "string"
+       },
+       "line2": {
+        "type": "string"
+       },
+       "postal_code": {
+        "type": "string"
+       },
+       "state": {
+        "type": "string"
+       }
+      },
+      "required": true
+     },
+     "carrier": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string",
+      "required": true
+     },
+     "phone": {
+      "type": "string"
+     },
+     "tracking_number": {
+      "type": "string"
+     }
+    },
+    "emptyable": true
+   },
+   "use_stripe_sdk": {
+    "type": "boolean"
+   }
+  }
+ },
+ "POST /v1/products": {
+  "stripe": "esm/resources/Products.d.ts ProductResource.create(ProductCreateParams)",
+  "params": {
+   "name": {
+    "type": "string",
+    "required": true
+   },
+   "active": {
+    "type": "boolean"
+   },
+   "default_price_data": {
+    "type": "object",
+    "properties": {
+     "currency": {
+      "type": "string",
+      "required": true
+     },
+     "currency_options": {
+      "type": "map",
+      "values": {
+       "type": "object",
+       "properties": {
+        "custom_unit_amount": {
+         "type": "object",
+         "properties": {
+          "enabled": {
+           "type": "boolean",
+           "required": true
+          },
+          "maximum": {
+           "type": "integer"
+          },
+          "minimum": {
+           "type": "integer"
+          },
+          "preset": {
+           "type": "integer"
+          }
+         }
+        },
+        "tax_behavior": {
+         "type": "enum",
+         "values": [
+          "exclusive",
+          "inclusive",
+          "unspecified"
+         ]
+        },
+        "tiers": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "properties": {
+           "flat_amount": {
+            "type": "integer"
+           },
+           "flat_amount_decimal": {
+            "type": "decimal"
+           },
+           "unit_amount": {
+            "type": "integer"
+           },
+           "unit_amount_decimal": {
+            "type": "decimal"
+           },
+           "up_to": {
+            "type": "anyOf",
+            "options": [
+             {
+              "type": "integer"
+             },
+             {
+              "type": "enum",
+              "values": [
+               "inf"
+              ]
+             }
+            ],
+            "required": true
+           }
+          }
+         }
+        },
+        "unit_amount": {
+         "type": "integer"
+        },
+        "unit_amount_decimal": {
+         "type": "decimal"
+        }
+       }
+      }
+     },
+     "custom_unit_amount": {
+      "type": "object",
+      "properties": {
+       "enabled": {
+        "type": "boolean",
+        "required": true
+       },
+       "maximum": {
+        "type": "integer"
+       },
+       "minimum": {
+        "type": "integer"
+       },
+       "preset": {
+        "type": "integer"
+       }
+      }
+     },
+     "metadata": {
+      "type": "metadata"
+     },
+     "recurring": {
+      "type": "object",
+      "properties": {
+       "interval": {
+        "type": "enum",
+        "values": [
+         "day",
+         "month",
+         "week",
+         "year"
+        ],
+        "required": true
+       },
+       "interval_count": {
+        "type": "integer"
+       }
+      }
+     },
+     "tax_behavior": {
+      "type": "enum",
+      "values": [
+       "exclusive",
+       "inclusive",
+       "unspecified"
+      ]
+     },
+     "unit_amount": {
+      "type": "integer"
+     },
+     "unit_amount_decimal": {
+      "type": "decimal"
+     }
+    }
+   },
+   "description": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "id": {
+    "type": "string"
+   },
+   "images": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "marketing_features": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "name": {
+       "type": "string",
+       "required": true
+      }
+     }
+    }
+   },
+   "metadata": {
+    "type": "metadata"
+   },
+   "package_dimensions": {
+    "type": "object",
+    "properties": {
+     "height": {
+      "type": "float",
+      "required": true
+     },
+     "length": {
+      "type": "float",
+      "required": true
+     },
+     "weight": {
+      "type": "float",
+      "required": true
+     },
+     "width": {
+      "type": "float",
+      "required": true
+     }
+    }
+   },
+   "shippable": {
+    "type": "boolean"
+   },
+   "statement_descriptor": {
+    "type": "string"
+   },
+   "tax_code": {
+    "type": "string"
+   },
+   "tax_details": {
+    "type": "object",
+    "properties": {
+     "performance_location": {
+      "type": "string"
+     },
+     "tax_code": {
+      "type": "string",
+      "emptyable": true
+     }
+    }
+   },
+   "type": {
+    "type": "enum",
+    "values": [
+     "good",
+     "service"
+    ]
+   },
+   "unit_label": {
+    "type": "string"
+   },
+   "url": {
+    "type": "string"
+   }
+  }
+ },
+ "GET /v1/products/:id": {
+  "stripe": "esm/resources/Products.d.ts ProductResource.retrieve(ProductRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "GET /v1/products": {
+  "stripe": "esm/resources/Products.d.ts ProductResource.list(ProductListParams)",
+  "params": {
+   "active": {
+    "type": "boolean"
+   },
+   "created": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "ids": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "shippable": {
+    "type": "boolean"
+   },
+   "type": {
+    "type": "enum",
+    "values": [
+     "good",
+     "service"
+    ]
+   },
+   "url": {
+    "type": "string"
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "POST /v1/prices": {
+  "stripe": "esm/resources/Prices.d.ts PriceResource.create(PriceCreateParams)",
+  "params": {
+   "currency": {
+    "type": "string",
+    "required": true
+   },
+   "active": {
+    "type": "boolean"
+   },
+   "billing_scheme": {
+    "type": "enum",
+    "values": [
+     "per_unit",
+     "tiered"
+    ]
+   },
+   "currency_options": {
+    "type": "map",
+    "values": {
+     "type": "object",
+     "properties": {
+      "custom_unit_amount": {
+       "type": "object",
+       "properties": {
+        "enabled": {
+         "type": "boolean",
+         "required": true
+        },
+        "maximum": {
+         "type": "integer"
+        },
+        "minimum": {
+         "type": "integer"
+        },
+        "preset": {
+         "type": "integer"
+        }
+       }
+      },
+      "tax_behavior": {
+       "type": "enum",
+       "values": [
+        "exclusive",
+        "inclusive",
+        "unspecified"
+       ]
+      },
+      "tiers": {
+       "type": "array",
+       "items": {
+        "type": "object",
+        "properties": {
+         "flat_amount": {
+          "type": "integer"
+         },
+         "flat_amount_decimal": {
+          "type": "decimal"
+         },
+         "unit_amount": {
+          "type": "integer"
+         },
+         "unit_amount_decimal": {
+          "type": "decimal"
+         },
+         "up_to": {
+          "type": "anyOf",
+          "options": [
+           {
+            "type": "integer"
+           },
+           {
+            "type": "enum",
+            "values": [
+             "inf"
+            ]
+           }
+          ],
+          "required": true
+         }
+        }
+       }
+      },
+      "unit_amount": {
+       "type": "integer"
+      },
+      "unit_amount_decimal": {
+       "type": "decimal"
+      }
+     }
+    }
+   },
+   "custom_unit_amount": {
+    "type": "object",
+    "properties": {
+     "enabled": {
+      "type": "boolean",
+      "required": true
+     },
+     "maximum": {
+      "type": "integer"
+     },
+     "minimum": {
+      "type": "integer"
+     },
+     "preset": {
+      "type": "integer"
+     }
+    }
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "lookup_key": {
+    "type": "string"
+   },
+   "metadata": {
+    "type": "metadata"
+   },
+   "nickname": {
+    "type": "string"
+   },
+   "product": {
+    "type": "string"
+   },
+   "product_data": {
+    "type": "object",
+    "properties": {
+     "active": {
+      "type": "boolean"
+     },
+     "id": {
+      "type": "string"
+     },
+     "metadata": {
+      "type": "metadata"
+     },
+     "name": {
+      "type": "string",
+      "required": true
+     },
+     "statement_descriptor": {
+      "type": "string"
+     },
+     "tax_code": {
+      "type": "string"
+     },
+     "tax_details": {
+      "type": "object",
+      "properties": {
+       "performance_location": {
+        "type": "string"
+       },
+       "tax_code": {
+        "type": "string",
+        "emptyable": true
+       }
+      }
+     },
+     "unit_label": {
+      "type": "string"
+     }
+    }
+   },
+   "recurring": {
+    "type": "object",
+    "properties": {
+     "interval": {
+      "type": "enum",
+      "values": [
+       "day",
+       "month",
+       "week",
+       "year"
+      ],
+      "required": true
+     },
+     "interval_count": {
+      "type": "integer"
+     },
+     "meter": {
+      "type": "string"
+     },
+     "trial_period_days": {
+      "type": "integer"
+     },
+     "usage_type": {
+      "type": "enum",
+      "values": [
+       "licensed",
+       "metered"
+      ]
+     }
+    }
+   },
+   "tax_behavior": {
+    "type": "enum",
+    "values": [
+     "exclusive",
+     "inclusive",
+     "unspecified"
+    ]
+   },
+   "tiers": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "flat_amount": {
+       "type": "integer"
+      },
+      "flat_amount_decimal": {
+       "type": "decimal"
+      },
+      "unit_amount": {
+       "type": "integer"
+      },
+      "unit_amount_decimal": {
+       "type": "decimal"
+      },
+      "up_to": {
+       "type": "anyOf",
+       "options": [
+        {
+         "type": "integer"
+        },
+        {
+         "type": "enum",
+         "values": [
+          "inf"
+         ]
+        }
+       ],
+       "required": true
+      }
+     }
+    }
+   },
+   "tiers_mode": {
+    "type": "enum",
+    "values": [
+     "graduated",
+     "volume"
+    ]
+   },
+   "transfer_lookup_key": {
+    "type": "boolean"
+   },
+   "transform_quantity": {
+    "type": "object",
+    "properties": {
+     "divide_by": {
+      "type": "integer",
+      "required": true
+     },
+     "round": {
+      "type": "enum",
+      "values": [
+       "down",
+       "up"
+      ],
+      "required": true
+     }
+    }
+   },
+   "unit_amount": {
+    "type": "integer"
+   },
+   "unit_amount_decimal": {
+    "type": "decimal"
+   }
+  }
+ },
+ "GET /v1/prices/:id": {
+  "stripe": "esm/resources/Prices.d.ts PriceResource.retrieve(PriceRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "GET /v1/prices": {
+  "stripe": "esm/resources/Prices.d.ts PriceResource.list(PriceListParams)",
+  "params": {
+   "active": {
+    "type": "boolean"
+   },
+   "created": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "currency": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "lookup_keys": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "product": {
+    "type": "string"
+   },
+   "recurring": {
+    "type": "object",
+    "properties": {
+     "interval": {
+      "type": "enum",
+      "values": [
+       "day",
+       "month",
+       "week",
+       "year"
+      ]
+     },
+     "meter": {
+      "type": "string"
+     },
+     "usage_type": {
+      "type": "enum",
+      "values": [
+       "licensed",
+       "metered"
+      ]
+     }
+    }
+   },
+   "type": {
+    "type": "enum",
+    "values": [
+     "one_time",
+     "recurring"
+    ]
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "POST /v1/subscriptions": {
+  "stripe": "esm/resources/Subscriptions.d.ts SubscriptionResource.create(SubscriptionCreateParams)",
+  "params": {
+   "add_invoice_items": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "discountable": {
+       "type": "boolean"
+      },
+      "discounts": {
+       "type": "array",
+       "items": {
+        "type": "object",
+        "properties": {
+         "coupon": {
+          "type": "string"
+         },
+         "discount": {
+          "type": "string"
+         },
+         "promotion_code": {
+          "type": "string"
+         }
+        }
+       }
+      },
+      "metadata": {
+       "type": "metadata"
+      },
+      "period": {
+       "type": "object",
+       "properties": {
+        "end": {
+         "type": "object",
+         "properties": {
+          "timestamp": {
+           "type": "integer"
+          },
+          "type": {
+           "type": "enum",
+           "values": [
+            "min_item_period_end",
+            "timestamp"
+           ],
+           "required": true
+          }
+         },
+         "required": true
+        },
+        "start": {
+         "type": "object",
+         "properties": {
+          "timestamp": {
+           "type": "integer"
+          },
+          "type": {
+           "type": "enum",
+           "values": [
+            "max_item_period_start",
+            "now",
+            "timestamp"
+           ],
+           "required": true
+          }
+         },
+         "required": true
+        }
+       }
+      },
+      "price": {
+       "type": "string"
+      },
+      "price_data": {
+       "type": "object",
+       "properties": {
+        "currency": {
+         "type": "string",
+         "required": true
+        },
+        "product": {
+         "type": "string",
+         "required": true
+        },
+        "tax_behavior": {
+         "type": "enum",
+         "values": [
+          "exclusive",
+          "inclusive",
+          "unspecified"
+         ]
+        },
+        "unit_amount": {
+         "type": "integer"
+        },
+        "unit_amount_decimal": {
+         "type": "decimal"
+        }
+       }
+      },
+      "quantity": {
+       "type": "integer"
+      },
+      "tax_rates": {
+       "type": "array",
+       "items": {
+        "type": "string"
+       },
+       "emptyable": true
+      }
+     }
+    }
+   },
+   "application_fee_percent": {
+    "type": "float",
+    "emptyable": true
+   },
+   "automatic_tax": {
+    "type": "object",
+    "properties": {
+     "enabled": {
+      "type": "boolean",
+      "required": true
+     },
+     "liability": {
+      "type": "object",
+      "properties": {
+       "account": {
+        "type": "string"
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "account",
+         "self"
+        ],
+        "required": true
+       }
+      }
+     }
+    }
+   },
+   "backdate_start_date": {
+    "type": "integer"
+   },
+   "billing_cycle_anchor": {
+    "type": "integer"
+   },
+   "billing_cycle_anchor_config": {
+    "type": "object",
+    "properties": {
+     "day_of_month": {
+      "type": "integer",
+      "required": true
+     },
+     "hour": {
+      "type": "integer"
+     },
+     "minute": {
+      "type": "integer"
+     },
+     "month": {
+      "type": "integer"
+     },
+     "second": {
+      "type": "integer"
+     }
+    }
+   },
+   "billing_mode": {
+    "type": "object",
+    "properties": {
+     "flexible": {
+      "type": "object",
+      "properties": {
+       "proration_discounts": {
+        "type": "enum",
+        "values": [
+         "included",
+         "itemized"
+        ]
+       }
+      }
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "classic",
+       "flexible"
+      ],
+      "required": true
+     }
+    }
+   },
+   "billing_schedules": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "applies_to": {
+       "type": "array",
+       "items": {
+        "type": "object",
+        "properties": {
+         "price": {
+          "type": "string"
+         },
+         "type": {
+          "type": "enum",
+          "values": [
+           "price"
+          ],
+          "required": true
+         }
+        }
+       }
+      },
+      "bill_until": {
+       "type": "object",
+       "properties": {
+        "duration": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          }
+         }
+        },
+        "timestamp": {
+         "type": "integer"
+        },
+        "type": {
+         "type": "enum",
+         "values": [
+          "duration",
+          "timestamp"
+         ],
+         "required": true
+        }
+       },
+       "required": true
+      },
+      "key": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "billing_thresholds": {
+    "type": "object",
+    "properties": {
+     "amount_gte": {
+      "type": "integer"
+     },
+     "reset_billing_cycle_anchor": {
+      "type": "boolean"
+     }
+    },
+    "emptyable": true
+   },
+   "cancel_at": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "enum",
+      "values": [
+       "max_billed_until",
+       "max_period_end",
+       "min_period_end"
+      ]
+     }
+    ]
+   },
+   "cancel_at_period_end": {
+    "type": "boolean"
+   },
+   "collection_method": {
+    "type": "enum",
+    "values": [
+     "charge_automatically",
+     "send_invoice"
+    ]
+   },
+   "currency": {
+    "type": "string"
+   },
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "days_until_due": {
+    "type": "integer"
+   },
+   "default_payment_method": {
+    "type": "string"
+   },
+   "default_source": {
+    "type": "string"
+   },
+   "default_tax_rates": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "emptyable": true
+   },
+   "description": {
+    "type": "string"
+   },
+   "discounts": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "coupon": {
+       "type": "string"
+      },
+      "discount": {
+       "type": "string"
+      },
+      "promotion_code": {
+       "type": "string"
+      }
+     }
+    },
+    "emptyable": true
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "invoice_settings": {
+    "type": "object",
+    "properties": {
+     "account_tax_ids": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "emptyable": true
+     },
+     "custom_fields": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "name": {
+         "type": "string",
+         "required": true
+        },
+        "value": {
+         "type": "string",
+         "required": true
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "description": {
+      "type": "string"
+     },
+     "footer": {
+      "type": "string"
+     },
+     "issuer": {
+      "type": "object",
+      "properties": {
+       "account": {
+        "type": "string"
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "account",
+         "self"
+        ],
+        "required": true
+       }
+      }
+     }
+    }
+   },
+   "items": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "billing_thresholds": {
+       "type": "object",
+       "properties": {
+        "usage_gte": {
+         "type": "integer",
+         "required": true
+        }
+       },
+       "emptyable": true
+      },
+      "current_trial": {
+       "type": "object",
+       "properties": {
+        "trial_offer": {
+         "type": "string",
+         "required": true
+        }
+       }
+      },
+      "discounts": {
+       "type": "array",
+       "items": {
+        "type": "object",
+        "properties": {
+         "coupon": {
+          "type": "string"
+         },
+         "discount": {
+          "type": "string"
+         },
+         "promotion_code": {
+          "type": "string"
+         }
+        }
+       },
+       "emptyable": true
+      },
+      "metadata": {
+       "type": "metadata"
+      },
+      "plan": {
+       "type": "string"
+      },
+      "price": {
+       "type": "string"
+      },
+      "price_data": {
+       "type": "object",
+       "properties": {
+        "currency": {
+         "type": "string",
+         "required": true
+        },
+        "product": {
+         "type": "string",
+         "required": true
+        },
+        "recurring": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          }
+         },
+         "required": true
+        },
+        "tax_behavior": {
+         "type": "enum",
+         "values": [
+          "exclusive",
+          "inclusive",
+          "unspecified"
+         ]
+        },
+        "unit_amount": {
+         "type": "integer"
+        },
+        "unit_amount_decimal": {
+         "type": "decimal"
+        }
+       }
+      },
+      "quantity": {
+       "type": "integer"
+      },
+      "tax_rates": {
+       "type": "array",
+       "items": {
+        "type": "string"
+       },
+       "emptyable": true
+      }
+     }
+    }
+   },
+   "metadata": {
+    "type": "metadata",
+    "emptyable": true
+   },
+   "off_session": {
+    "type": "boolean"
+   },
+   "on_behalf_of": {
+    "type": "string",
+    "emptyable": true
+   },
+   "payment_behavior": {
+    "type": "enum",
+    "values": [
+     "allow_incomplete",
+     "default_incomplete",
+     "error_if_incomplete",
+     "pending_if_incomplete"
+    ]
+   },
+   "payment_settings": {
+    "type": "object",
+    "properties": {
+     "payment_method_options": {
+      "type": "object",
+      "properties": {
+       "acss_debit": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "transaction_type": {
+            "type": "enum",
+            "values": [
+             "business",
+             "personal"
+            ]
+           }
+          }
+         },
+         "verification_method": {
+          "type": "enum",
+          "values": [
+           "automatic",
+           "instant",
+           "microdeposits"
+          ]
+         }
+        },
+        "emptyable": true
+       },
+       "bancontact": {
+        "type": "object",
+        "properties": {
+         "preferred_language": {
+          "type": "enum",
+          "values": [
+           "de",
+           "en",
+           "fr",
+           "nl"
+          ]
+         }
+        },
+        "emptyable": true
+       },
+       "billie": {
+        "type": "object",
+        "properties": {
+         "company_details": {
+          "type": "object",
+          "properties": {
+           "registered_address": {
+            "type": "object",
+            "properties": {
+             "city": {
+              "type": "string"
+             },
+             "country": {
+              "type": "string"
+             },
+             "line1": {
+              "type": "string"
+             },
+             "line2": {
+              "type": "string"
+             },
+             "postal_code": {
+              "type": "string"
+             },
+             "state": {
+              "type": "string"
+             }
+            },
+            "emptyable": true
+           },
+           "registered_name": {
+            "type": "string"
+           },
+           "registration_number": {
+            "type": "string"
+           },
+           "registration_type": {
+            "type": "enum",
+            "values": [
+             "ch_ein",
+             "de_hrb",
+             "dk_cvr",
+             "es_cif",
+             "fi_tunnus",
+             "fr_siren",
+             "fr_siret",
+             "it_rea",
+             "nl_kvk",
+             "no_org_number",
+             "no_pno",
+             "se_org_number",
+             "se_pno",
+             "uk_crn"
+            ],
+            "emptyable": true
+           },
+           "vat": {
+            "type": "string"
+           }
+          },
+          "emptyable": true
+         }
+        },
+        "emptyable": true
+       },
+       "blik": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "expires_at": {
+            "type": "integer"
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "card": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "amount_type": {
+            "type": "enum",
+            "values": [
+             "fixed",
+             "maximum"
+            ]
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         },
+         "network": {
+          "type": "enum",
+          "values": [
+           "amex",
+           "cartes_bancaires",
+           "diners",
+           "discover",
+           "eftpos_au",
+           "girocard",
+           "interac",
+           "jcb",
+           "link",
+           "mastercard",
+           "unionpay",
+           "unknown",
+           "visa"
+          ]
+         },
+         "request_three_d_secure": {
+          "type": "enum",
+          "values": [
+           "any",
+           "automatic",
+           "challenge"
+          ]
+         }
+        },
+        "emptyable": true
+       },
+       "customer_balance": {
+        "type": "object",
+        "properties": {
+         "bank_transfer": {
+          "type": "object",
+          "properties": {
+           "eu_bank_transfer": {
+            "type": "object",
+            "properties": {
+             "country": {
+              "type": "string",
+              "required": true
+             }
+            }
+           },
+           "type": {
+            "type": "string"
+           }
+          }
+         },
+         "funding_type": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "konbini": {
+        "type": "object",
+        "properties": {},
+        "emptyable": true
+       },
+       "payto": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "purpose": {
+            "type": "enum",
+            "values": [
+             "dependant_support",
+             "government",
+             "loan",
+             "mortgage",
+             "other",
+             "pension",
+             "personal",
+             "retail",
+             "salary",
+             "tax",
+             "utility"
+            ]
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "pix": {
+        "type": "object",
+        "properties": {
+         "expires_after_seconds": {
+          "type": "integer"
+         },
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "amount_includes_iof": {
+            "type": "enum",
+            "values": [
+             "always",
+             "never"
+            ]
+           },
+           "end_date": {
+            "type": "string"
+           },
+           "payment_schedule": {
+            "type": "enum",
+            "values": [
+             "halfyearly",
+             "monthly",
+             "quarterly",
+             "weekly",
+             "yearly"
+            ]
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "sepa_debit": {
+        "type": "object",
+        "properties": {},
+        "emptyable": true
+       },
+       "upi": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "amount_type": {
+            "type": "enum",
+            "values": [
+             "fixed",
+             "maximum"
+            ]
+           },
+           "description": {
+            "type": "string"
+           },
+           "end_date": {
+            "type": "integer"
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "us_bank_account": {
+        "type": "object",
+        "properties": {
+         "financial_connections": {
+          "type": "object",
+          "properties": {
+           "filters": {
+            "type": "object",
+            "properties": {
+             "account_subcategories": {
+              "type": "array",
+              "items": {
+               "type": "enum",
+               "values": [
+                "checking",
+                "savings"
+               ]
+              }
+             }
+            }
+           },
+           "permissions": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "balances",
+              "ownership",
+              "payment_method",
+              "transactions"
+             ]
+            }
+           },
+           "prefetch": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "balances",
+              "ownership",
+              "transactions"
+             ]
+            }
+           }
+          }
+         },
+         "verification_method": {
+          "type": "enum",
+          "values": [
+           "automatic",
+           "instant",
+           "microdeposits"
+          ]
+         }
+        },
+        "emptyable": true
+       }
+      }
+     },
+     "payment_method_types": {
+      "type": "array",
+      "items": {
+       "type": "enum",
+       "values": [
+        "ach_credit_transfer",
+        "ach_debit",
+        "acss_debit",
+        "affirm",
+        "alipay",
+        "amazon_pay",
+        "au_becs_debit",
+        "bacs_debit",
+        "bancontact",
+        "billie",
+        "blik",
+        "boleto",
+        "card",
+        "cashapp",
+        "crypto",
+        "custom",
+        "customer_balance",
+        "eps",
+        "fpx",
+        "giropay",
+        "grabpay",
+        "ideal",
+        "jp_credit_transfer",
+        "kakao_pay",
+        "klarna",
+        "konbini",
+        "kr_card",
+        "link",
+        "mb_way",
+        "multibanco",
+        "naver_pay",
+        "nz_bank_account",
+        "p24",
+        "pay_by_bank",
+        "payco",
+        "paynow",
+        "paypal",
+        "payto",
+        "pix",
+        "promptpay",
+        "revolut_pay",
+        "satispay",
+        "sepa_credit_transfer",
+        "sepa_debit",
+        "sequra",
+        "sofort",
+        "swish",
+        "twint",
+        "upi",
+        "us_bank_account",
+        "wechat_pay"
+       ]
+      },
+      "emptyable": true
+     },
+     "save_default_payment_method": {
+      "type": "enum",
+      "values": [
+       "off",
+       "on_subscription"
+      ]
+     }
+    }
+   },
+   "pending_invoice_item_interval": {
+    "type": "object",
+    "properties": {
+     "interval": {
+      "type": "enum",
+      "values": [
+       "day",
+       "month",
+       "week",
+       "year"
+      ],
+      "required": true
+     },
+     "interval_count": {
+      "type": "integer"
+     }
+    },
+    "emptyable": true
+   },
+   "proration_behavior": {
+    "type": "enum",
+    "values": [
+     "always_invoice",
+     "create_prorations",
+     "none"
+    ]
+   },
+   "transfer_data": {
+    "type": "object",
+    "properties": {
+     "amount_percent": {
+      "type": "float"
+     },
+     "destination": {
+      "type": "string",
+      "required": true
+     }
+    }
+   },
+   "trial_end": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "enum",
+      "values": [
+       "now"
+      ]
+     }
+    ]
+   },
+   "trial_from_plan": {
+    "type": "boolean"
+   },
+   "trial_period_days": {
+    "type": "integer"
+   },
+   "trial_settings": {
+    "type": "object",
+    "properties": {
+     "end_behavior": {
+      "type": "object",
+      "properties": {
+       "billing_cycle_anchor": {
+        "type": "enum",
+        "values": [
+         "now",
+         "unchanged"
+        ]
+       },
+       "missing_payment_method": {
+        "type": "enum",
+        "values": [
+         "cancel",
+         "create_invoice",
+         "pause"
+        ]
+       }
+      },
+      "required": true
+     }
+    }
+   }
+  }
+ },
+ "GET /v1/subscriptions/:id": {
+  "stripe": "esm/resources/Subscriptions.d.ts SubscriptionResource.retrieve(SubscriptionRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "POST /v1/subscriptions/:id": {
+  "stripe": "esm/resources/Subscriptions.d.ts SubscriptionResource.update(SubscriptionUpdateParams)",
+  "params": {
+   "add_invoice_items": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "discountable": {
+       "type": "boolean"
+      },
+      "discounts": {
+       "type": "array",
+       "items": {
+        "type": "object",
+        "properties": {
+         "coupon": {
+          "type": "string"
+         },
+         "discount": {
+          "type": "string"
+         },
+         "promotion_code": {
+          "type": "string"
+         }
+        }
+       }
+      },
+      "metadata": {
+       "type": "metadata"
+      },
+      "period": {
+       "type": "object",
+       "properties": {
+        "end": {
+         "type": "object",
+         "properties": {
+          "timestamp": {
+           "type": "integer"
+          },
+          "type": {
+           "type": "enum",
+           "values": [
+            "min_item_period_end",
+            "timestamp"
+           ],
+           "required": true
+          }
+         },
+         "required": true
+        },
+        "start": {
+         "type": "object",
+         "properties": {
+          "timestamp": {
+           "type": "integer"
+          },
+          "type": {
+           "type": "enum",
+           "values": [
+            "max_item_period_start",
+            "now",
+            "timestamp"
+           ],
+           "required": true
+          }
+         },
+         "required": true
+        }
+       }
+      },
+      "price": {
+       "type": "string"
+      },
+      "price_data": {
+       "type": "object",
+       "properties": {
+        "currency": {
+         "type": "string",
+         "required": true
+        },
+        "product": {
+         "type": "string",
+         "required": true
+        },
+        "tax_behavior": {
+         "type": "enum",
+         "values": [
+          "exclusive",
+          "inclusive",
+          "unspecified"
+         ]
+        },
+        "unit_amount": {
+         "type": "integer"
+        },
+        "unit_amount_decimal": {
+         "type": "decimal"
+        }
+       }
+      },
+      "quantity": {
+       "type": "integer"
+      },
+      "tax_rates": {
+       "type": "array",
+       "items": {
+        "type": "string"
+       },
+       "emptyable": true
+      }
+     }
+    }
+   },
+   "application_fee_percent": {
+    "type": "float",
+    "emptyable": true
+   },
+   "automatic_tax": {
+    "type": "object",
+    "properties": {
+     "enabled": {
+      "type": "boolean",
+      "required": true
+     },
+     "liability": {
+      "type": "object",
+      "properties": {
+       "account": {
+        "type": "string"
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "account",
+         "self"
+        ],
+        "required": true
+       }
+      }
+     }
+    }
+   },
+   "billing_cycle_anchor": {
+    "type": "object",
+    "properties": {
+     "type": {
+      "type": "enum",
+      "values": [
+       "now",
+       "unchanged"
+      ],
+      "required": true
+     }
+    }
+   },
+   "billing_schedules": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "applies_to": {
+       "type": "array",
+       "items": {
+        "type": "object",
+        "properties": {
+         "price": {
+          "type": "string"
+         },
+         "type": {
+          "type": "enum",
+          "values": [
+           "price"
+          ],
+          "required": true
+         }
+        }
+       }
+      },
+      "bill_until": {
+       "type": "object",
+       "properties": {
+        "duration": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          }
+         }
+        },
+        "timestamp": {
+         "type": "integer"
+        },
+        "type": {
+         "type": "enum",
+         "values": [
+          "duration",
+          "timestamp"
+         ],
+         "required": true
+        }
+       }
+      },
+      "key": {
+       "type": "string"
+      }
+     }
+    },
+    "emptyable": true
+   },
+   "billing_thresholds": {
+    "type": "object",
+    "properties": {
+     "amount_gte": {
+      "type": "integer"
+     },
+     "reset_billing_cycle_anchor": {
+      "type": "boolean"
+     }
+    },
+    "emptyable": true
+   },
+   "cancel_at": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "enum",
+      "values": [
+       "max_billed_until",
+       "max_period_end",
+       "min_period_end"
+      ]
+     }
+    ],
+    "emptyable": true
+   },
+   "cancel_at_period_end": {
+    "type": "boolean"
+   },
+   "cancellation_details": {
+    "type": "object",
+    "properties": {
+     "comment": {
+      "type": "string",
+      "emptyable": true
+     },
+     "feedback": {
+      "type": "enum",
+      "values": [
+       "customer_service",
+       "low_quality",
+       "missing_features",
+       "other",
+       "switched_service",
+       "too_complex",
+       "too_expensive",
+       "unused"
+      ],
+      "emptyable": true
+     },
+     "feedback_option": {
+      "type": "string"
+     }
+    }
+   },
+   "collection_method": {
+    "type": "enum",
+    "values": [
+     "charge_automatically",
+     "send_invoice"
+    ]
+   },
+   "days_until_due": {
+    "type": "integer"
+   },
+   "default_payment_method": {
+    "type": "string"
+   },
+   "default_source": {
+    "type": "string",
+    "emptyable": true
+   },
+   "default_tax_rates": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    },
+    "emptyable": true
+   },
+   "description": {
+    "type": "string",
+    "emptyable": true
+   },
+   "discounts": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "coupon": {
+       "type": "string"
+      },
+      "discount": {
+       "type": "string"
+      },
+      "promotion_code": {
+       "type": "string"
+      }
+     }
+    },
+    "emptyable": true
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "invoice_settings": {
+    "type": "object",
+    "properties": {
+     "account_tax_ids": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "emptyable": true
+     },
+     "custom_fields": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "name": {
+         "type": "string",
+         "required": true
+        },
+        "value": {
+         "type": "string",
+         "required": true
+        }
+       }
+      },
+      "emptyable": true
+     },
+     "description": {
+      "type": "string",
+      "emptyable": true
+     },
+     "footer": {
+      "type": "string",
+      "emptyable": true
+     },
+     "issuer": {
+      "type": "object",
+      "properties": {
+       "account": {
+        "type": "string"
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "account",
+         "self"
+        ],
+        "required": true
+       }
+      }
+     }
+    }
+   },
+   "items": {
+    "type": "array",
+    "items": {
+     "type": "object",
+     "properties": {
+      "billing_thresholds": {
+       "type": "object",
+       "properties": {
+        "usage_gte": {
+         "type": "integer",
+         "required": true
+        }
+       },
+       "emptyable": true
+      },
+      "clear_usage": {
+       "type": "boolean"
+      },
+      "current_trial": {
+       "type": "object",
+       "properties": {
+        "trial_offer": {
+         "type": "string",
+         "required": true
+        }
+       }
+      },
+      "deleted": {
+       "type": "boolean"
+      },
+      "discounts": {
+       "type": "array",
+       "items": {
+        "type": "object",
+        "properties": {
+         "coupon": {
+          "type": "string"
+         },
+         "discount": {
+          "type": "string"
+         },
+         "promotion_code": {
+          "type": "string"
+         }
+        }
+       },
+       "emptyable": true
+      },
+      "id": {
+       "type": "string"
+      },
+      "metadata": {
+       "type": "metadata",
+       "emptyable": true
+      },
+      "plan": {
+       "type": "string"
+      },
+      "price": {
+       "type": "string"
+      },
+      "price_data": {
+       "type": "object",
+       "properties": {
+        "currency": {
+         "type": "string",
+         "required": true
+        },
+        "product": {
+         "type": "string",
+         "required": true
+        },
+        "recurring": {
+         "type": "object",
+         "properties": {
+          "interval": {
+           "type": "enum",
+           "values": [
+            "day",
+            "month",
+            "week",
+            "year"
+           ],
+           "required": true
+          },
+          "interval_count": {
+           "type": "integer"
+          }
+         },
+         "required": true
+        },
+        "tax_behavior": {
+         "type": "enum",
+         "values": [
+          "exclusive",
+          "inclusive",
+          "unspecified"
+         ]
+        },
+        "unit_amount": {
+         "type": "integer"
+        },
+        "unit_amount_decimal": {
+         "type": "decimal"
+        }
+       }
+      },
+      "quantity": {
+       "type": "integer"
+      },
+      "tax_rates": {
+       "type": "array",
+       "items": {
+        "type": "string"
+       },
+       "emptyable": true
+      }
+     }
+    }
+   },
+   "metadata": {
+    "type": "metadata",
+    "emptyable": true
+   },
+   "off_session": {
+    "type": "boolean"
+   },
+   "on_behalf_of": {
+    "type": "string",
+    "emptyable": true
+   },
+   "pause_collection": {
+    "type": "object",
+    "properties": {
+     "behavior": {
+      "type": "enum",
+      "values": [
+       "keep_as_draft",
+       "mark_uncollectible",
+       "void"
+      ],
+      "required": true
+     },
+     "resumes_at": {
+      "type": "integer"
+     }
+    },
+    "emptyable": true
+   },
+   "payment_behavior": {
+    "type": "enum",
+    "values": [
+     "allow_incomplete",
+     "default_incomplete",
+     "error_if_incomplete",
+     "pending_if_incomplete"
+    ]
+   },
+   "payment_settings": {
+    "type": "object",
+    "properties": {
+     "payment_method_options": {
+      "type": "object",
+      "properties": {
+       "acss_debit": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "transaction_type": {
+            "type": "enum",
+            "values": [
+             "business",
+             "personal"
+            ]
+           }
+          }
+         },
+         "verification_method": {
+          "type": "enum",
+          "values": [
+           "automatic",
+           "instant",
+           "microdeposits"
+          ]
+         }
+        },
+        "emptyable": true
+       },
+       "bancontact": {
+        "type": "object",
+        "properties": {
+         "preferred_language": {
+          "type": "enum",
+          "values": [
+           "de",
+           "en",
+           "fr",
+           "nl"
+          ]
+         }
+        },
+        "emptyable": true
+       },
+       "billie": {
+        "type": "object",
+        "properties": {
+         "company_details": {
+          "type": "object",
+          "properties": {
+           "registered_address": {
+            "type": "object",
+            "properties": {
+             "city": {
+              "type": "string"
+             },
+             "country": {
+              "type": "string"
+             },
+             "line1": {
+              "type": "string"
+             },
+             "line2": {
+              "type": "string"
+             },
+             "postal_code": {
+              "type": "string"
+             },
+             "state": {
+              "type": "string"
+             }
+            },
+            "emptyable": true
+           },
+           "registered_name": {
+            "type": "string"
+           },
+           "registration_number": {
+            "type": "string"
+           },
+           "registration_type": {
+            "type": "enum",
+            "values": [
+             "ch_ein",
+             "de_hrb",
+             "dk_cvr",
+             "es_cif",
+             "fi_tunnus",
+             "fr_siren",
+             "fr_siret",
+             "it_rea",
+             "nl_kvk",
+             "no_org_number",
+             "no_pno",
+             "se_org_number",
+             "se_pno",
+             "uk_crn"
+            ],
+            "emptyable": true
+           },
+           "vat": {
+            "type": "string"
+           }
+          },
+          "emptyable": true
+         }
+        },
+        "emptyable": true
+       },
+       "blik": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "expires_at": {
+            "type": "integer"
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "card": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "amount_type": {
+            "type": "enum",
+            "values": [
+             "fixed",
+             "maximum"
+            ]
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         },
+         "network": {
+          "type": "enum",
+          "values": [
+           "amex",
+           "cartes_bancaires",
+           "diners",
+           "discover",
+           "eftpos_au",
+           "girocard",
+           "interac",
+           "jcb",
+           "link",
+           "mastercard",
+           "unionpay",
+           "unknown",
+           "visa"
+          ]
+         },
+         "request_three_d_secure": {
+          "type": "enum",
+          "values": [
+           "any",
+           "automatic",
+           "challenge"
+          ]
+         }
+        },
+        "emptyable": true
+       },
+       "customer_balance": {
+        "type": "object",
+        "properties": {
+         "bank_transfer": {
+          "type": "object",
+          "properties": {
+           "eu_bank_transfer": {
+            "type": "object",
+            "properties": {
+             "country": {
+              "type": "string",
+              "required": true
+             }
+            }
+           },
+           "type": {
+            "type": "string"
+           }
+          }
+         },
+         "funding_type": {
+          "type": "string"
+         }
+        },
+        "emptyable": true
+       },
+       "konbini": {
+        "type": "object",
+        "properties": {},
+        "emptyable": true
+       },
+       "payto": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "purpose": {
+            "type": "enum",
+            "values": [
+             "dependant_support",
+             "government",
+             "loan",
+             "mortgage",
+             "other",
+             "pension",
+             "personal",
+             "retail",
+             "salary",
+             "tax",
+             "utility"
+            ]
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "pix": {
+        "type": "object",
+        "properties": {
+         "expires_after_seconds": {
+          "type": "integer"
+         },
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "amount_includes_iof": {
+            "type": "enum",
+            "values": [
+             "always",
+             "never"
+            ]
+           },
+           "end_date": {
+            "type": "string"
+           },
+           "payment_schedule": {
+            "type": "enum",
+            "values": [
+             "halfyearly",
+             "monthly",
+             "quarterly",
+             "weekly",
+             "yearly"
+            ]
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "sepa_debit": {
+        "type": "object",
+        "properties": {},
+        "emptyable": true
+       },
+       "upi": {
+        "type": "object",
+        "properties": {
+         "mandate_options": {
+          "type": "object",
+          "properties": {
+           "amount": {
+            "type": "integer"
+           },
+           "amount_type": {
+            "type": "enum",
+            "values": [
+             "fixed",
+             "maximum"
+            ]
+           },
+           "description": {
+            "type": "string"
+           },
+           "end_date": {
+            "type": "integer"
+           }
+          }
+         }
+        },
+        "emptyable": true
+       },
+       "us_bank_account": {
+        "type": "object",
+        "properties": {
+         "financial_connections": {
+          "type": "object",
+          "properties": {
+           "filters": {
+            "type": "object",
+            "properties": {
+             "account_subcategories": {
+              "type": "array",
+              "items": {
+               "type": "enum",
+               "values": [
+                "checking",
+                "savings"
+               ]
+              }
+             }
+            }
+           },
+           "permissions": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "balances",
+              "ownership",
+              "payment_method",
+              "transactions"
+             ]
+            }
+           },
+           "prefetch": {
+            "type": "array",
+            "items": {
+             "type": "enum",
+             "values": [
+              "balances",
+              "ownership",
+              "transactions"
+             ]
+            }
+           }
+          }
+         },
+         "verification_method": {
+          "type": "enum",
+          "values": [
+           "automatic",
+           "instant",
+           "microdeposits"
+          ]
+         }
+        },
+        "emptyable": true
+       }
+      }
+     },
+     "payment_method_types": {
+      "type": "array",
+      "items": {
+       "type": "enum",
+       "values": [
+        "ach_credit_transfer",
+        "ach_debit",
+        "acss_debit",
+        "affirm",
+        "alipay",
+        "amazon_pay",
+        "au_becs_debit",
+        "bacs_debit",
+        "bancontact",
+        "billie",
+        "blik",
+        "boleto",
+        "card",
+        "cashapp",
+        "crypto",
+        "custom",
+        "customer_balance",
+        "eps",
+        "fpx",
+        "giropay",
+        "grabpay",
+        "ideal",
+        "jp_credit_transfer",
+        "kakao_pay",
+        "klarna",
+        "konbini",
+        "kr_card",
+        "link",
+        "mb_way",
+        "multibanco",
+        "naver_pay",
+        "nz_bank_account",
+        "p24",
+        "pay_by_bank",
+        "payco",
+        "paynow",
+        "paypal",
+        "payto",
+        "pix",
+        "promptpay",
+        "revolut_pay",
+        "satispay",
+        "sepa_credit_transfer",
+        "sepa_debit",
+        "sequra",
+        "sofort",
+        "swish",
+        "twint",
+        "upi",
+        "us_bank_account",
+        "wechat_pay"
+       ]
+      },
+      "emptyable": true
+     },
+     "save_default_payment_method": {
+      "type": "enum",
+      "values": [
+       "off",
+       "on_subscription"
+      ]
+     }
+    }
+   },
+   "pending_invoice_item_interval": {
+    "type": "object",
+    "properties": {
+     "interval": {
+      "type": "enum",
+      "values": [
+       "day",
+       "month",
+       "week",
+       "year"
+      ],
+      "required": true
+     },
+     "interval_count": {
+      "type": "integer"
+     }
+    },
+    "emptyable": true
+   },
+   "proration_behavior": {
+    "type": "enum",
+    "values": [
+     "always_invoice",
+     "create_prorations",
+     "none"
+    ]
+   },
+   "proration_date": {
+    "type": "integer"
+   },
+   "transfer_data": {
+    "type": "object",
+    "properties": {
+     "amount_percent": {
+      "type": "float"
+     },
+     "destination": {
+      "type": "string",
+      "required": true
+     }
+    },
+    "emptyable": true
+   },
+   "trial_end": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "enum",
+      "values": [
+       "now"
+      ]
+     }
+    ]
+   },
+   "trial_from_plan": {
+    "type": "boolean"
+   },
+   "trial_settings": {
+    "type": "object",
+    "properties": {
+     "end_behavior": {
+      "type": "object",
+      "properties": {
+       "billing_cycle_anchor": {
+        "type": "enum",
+        "values": [
+         "now",
+         "unchanged"
+        ]
+       },
+       "missing_payment_method": {
+        "type": "enum",
+        "values": [
+         "cancel",
+         "create_invoice",
+         "pause"
+        ]
+       }
+      },
+      "required": true
+     }
+    }
+   }
+  }
+ },
+ "DELETE /v1/subscriptions/:id": {
+  "stripe": "esm/resources/Subscriptions.d.ts SubscriptionResource.cancel(SubscriptionCancelParams)",
+  "params": {
+   "cancellation_details": {
+    "type": "object",
+    "properties": {
+     "comment": {
+      "type": "string",
+      "emptyable": true
+     },
+     "feedback": {
+      "type": "enum",
+      "values": [
+       "customer_service",
+       "low_quality",
+       "missing_features",
+       "other",
+       "switched_service",
+       "too_complex",
+       "too_expensive",
+       "unused"
+      ],
+      "emptyable": true
+     },
+     "feedback_option": {
+      "type": "string"
+     }
+    }
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "invoice_now": {
+    "type": "boolean"
+   },
+   "prorate": {
+    "type": "boolean"
+   }
+  }
+ },
+ "GET /v1/subscriptions": {
+  "stripe": "esm/resources/Subscriptions.d.ts SubscriptionResource.list(SubscriptionListParams)",
+  "params": {
+   "automatic_tax": {
+    "type": "object",
+    "properties": {
+     "enabled": {
+      "type": "boolean",
+      "required": true
+     }
+    }
+   },
+   "collection_method": {
+    "type": "enum",
+    "values": [
+     "charge_automatically",
+     "send_invoice"
+    ]
+   },
+   "created": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "current_period_end": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "current_period_start": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "plan": {
+    "type": "string"
+   },
+   "price": {
+    "type": "string"
+   },
+   "status": {
+    "type": "enum",
+    "values": [
+     "active",
+     "all",
+     "canceled",
+     "ended",
+     "incomplete",
+     "incomplete_expired",
+     "past_due",
+     "paused",
+     "trialing",
+     "unpaid"
+    ]
+   },
+   "test_clock": {
+    "type": "string"
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "GET /v1/invoices/:id": {
+  "stripe": "esm/resources/Invoices.d.ts InvoiceResource.retrieve(InvoiceRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "GET /v1/invoices": {
+  "stripe": "esm/resources/Invoices.d.ts InvoiceResource.list(InvoiceListParams)",
+  "params": {
+   "collection_method": {
+    "type": "enum",
+    "values": [
+     "charge_automatically",
+     "send_invoice"
+    ]
+   },
+   "created": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "due_date": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "status": {
+    "type": "enum",
+    "values": [
+     "draft",
+     "open",
+     "paid",
+     "uncollectible",
+     "void"
+    ]
+   },
+   "subscription": {
+    "type": "string"
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "GET /v1/invoice_payments": {
+  "stripe": "esm/resources/InvoicePayments.d.ts InvoicePaymentResource.list(InvoicePaymentListParams)",
+  "params": {
+   "created": {
+    "type": "anyOf",
+    "options": [
+     {
+      "type": "integer"
+     },
+     {
+      "type": "object",
+      "properties": {
+       "gt": {
+        "type": "integer"
+       },
+       "gte": {
+        "type": "integer"
+       },
+       "lt": {
+        "type": "integer"
+       },
+       "lte": {
+        "type": "integer"
+       }
+      }
+     }
+    ]
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "invoice": {
+    "type": "string"
+   },
+   "payment": {
+    "type": "object",
+    "properties": {
+     "payment_intent": {
+      "type": "string"
+     },
+     "payment_record": {
+      "type": "string"
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "payment_intent",
+       "payment_record"
+      ],
+      "required": true
+     }
+    }
+   },
+   "status": {
+    "type": "enum",
+    "values": [
+     "canceled",
+     "open",
+     "paid"
+    ]
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "GET /v1/invoice_payments/:id": {
+  "stripe": "esm/resources/InvoicePayments.d.ts InvoicePaymentResource.retrieve(InvoicePaymentRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "POST /v1/billing_portal/sessions": {
+  "stripe": "esm/resources/BillingPortal/Sessions.d.ts SessionResource.create(BillingPortal.SessionCreateParams)",
+  "params": {
+   "after_expiration": {
+    "type": "object",
+    "properties": {
+     "customer_login": {
+      "type": "object",
+      "properties": {
+       "expires_at": {
+        "type": "integer"
+       }
+      }
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "customer_login"
+      ],
+      "required": true
+     }
+    }
+   },
+   "configuration": {
+    "type": "string"
+   },
+   "customer": {
+    "type": "string"
+   },
+   "customer_account": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "flow_data": {
+    "type": "object",
+    "properties": {
+     "after_completion": {
+      "type": "object",
+      "properties": {
+       "hosted_confirmation": {
+        "type": "object",
+        "properties": {
+         "custom_message": {
+          "type": "string"
+         }
+        }
+       },
+       "redirect": {
+        "type": "object",
+        "properties": {
+         "return_url": {
+          "type": "string",
+          "required": true
+         }
+        }
+       },
+       "type": {
+        "type": "enum",
+        "values": [
+         "hosted_confirmation",
+         "portal_homepage",
+         "redirect"
+        ],
+        "required": true
+       }
+      }
+     },
+     "subscription_cancel": {
+      "type": "object",
+      "properties": {
+       "retention": {
+        "type": "object",
+        "properties": {
+         "coupon_offer": {
+          "type": "object",
+          "properties": {
+           "coupon": {
+            "type": "string",
+            "required": true
+           }
+          },
+          "required": true
+         },
+         "type": {
+          "type": "enum",
+          "values": [
+           "coupon_offer"
+          ],
+          "required": true
+         }
+        }
+       },
+       "subscription": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "subscription_pause": {
+      "type": "object",
+      "properties": {
+       "subscription": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "subscription_update": {
+      "type": "object",
+      "properties": {
+       "subscription": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "subscription_update_confirm": {
+      "type": "object",
+      "properties": {
+       "discounts": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "coupon": {
+           "type": "string"
+          },
+          "promotion_code": {
+           "type": "string"
+          }
+         }
+        }
+       },
+       "items": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "id": {
+           "type": "string",
+           "required": true
+          },
+          "price": {
+           "type": "string"
+          },
+          "quantity": {
+           "type": "integer"
+          }
+         }
+        },
+        "required": true
+       },
+       "subscription": {
+        "type": "string",
+        "required": true
+       }
+      }
+     },
+     "type": {
+      "type": "enum",
+      "values": [
+       "customer_update",
+       "payment_method_update",
+       "subscription_cancel",
+       "subscription_pause",
+       "subscription_update",
+       "subscription_update_confirm"
+      ],
+      "required": true
+     }
+    }
+   },
+   "locale": {
+    "type": "enum",
+    "values": [
+     "auto",
+     "bg",
+     "cs",
+     "da",
+     "de",
+     "el",
+     "en",
+     "en-AU",
+     "en-CA",
+     "en-GB",
+     "en-IE",
+     "en-IN",
+     "en-NZ",
+     "en-SG",
+     "es",
+     "es-419",
+     "et",
+     "fi",
+     "fil",
+     "fr",
+     "fr-CA",
+     "hr",
+     "hu",
+     "id",
+     "it",
+     "ja",
+     "ko",
+     "lt",
+     "lv",
+     "ms",
+     "mt",
+     "nb",
+     "nl",
+     "pl",
+     "pt",
+     "pt-BR",
+     "ro",
+     "ru",
+     "sk",
+     "sl",
+     "sv",
+     "th",
+     "tr",
+     "vi",
+     "zh",
+     "zh-HK",
+     "zh-TW"
+    ]
+   },
+   "on_behalf_of": {
+    "type": "string"
+   },
+   "return_url": {
+    "type": "string"
+   }
+  }
+ },
+ "POST /v1/test_helpers/test_clocks": {
+  "stripe": "esm/resources/TestHelpers/TestClocks.d.ts TestClockResource.create(TestHelpers.TestClockCreateParams)",
+  "params": {
+   "frozen_time": {
+    "type": "integer",
+    "required": true
+   },
+   "customer": {
+    "type": "string"
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "name": {
+    "type": "string"
+   }
+  }
+ },
+ "GET /v1/test_helpers/test_clocks/:id": {
+  "stripe": "esm/resources/TestHelpers/TestClocks.d.ts TestClockResource.retrieve(TestHelpers.TestClockRetrieveParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
+ "GET /v1/test_helpers/test_clocks": {
+  "stripe": "esm/resources/TestHelpers/TestClocks.d.ts TestClockResource.list(TestHelpers.TestClockListParams)",
+  "params": {
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   },
+   "ending_before": {
+    "type": "string"
+   },
+   "limit": {
+    "type": "integer"
+   },
+   "starting_after": {
+    "type": "string"
+   }
+  }
+ },
+ "DELETE /v1/test_helpers/test_clocks/:id": {
+  "stripe": "esm/resources/TestHelpers/TestClocks.d.ts TestClockResource.del(TestHelpers.TestClockDeleteParams)",
+  "params": {}
+ },
+ "POST /v1/test_helpers/test_clocks/:id/advance": {
+  "stripe": "esm/resources/TestHelpers/TestClocks.d.ts TestClockResource.advance(TestHelpers.TestClockAdvanceParams)",
+  "params": {
+   "frozen_time": {
+    "type": "integer",
+    "required": true
+   },
+   "expand": {
+    "type": "array",
+    "items": {
+     "type": "string"
+    }
+   }
+  }
+ },
  "GET /v1/balance": {
   "stripe": "esm/resources/Balance.d.ts BalanceResource.retrieve(BalanceRetrieveParams)",
   "params": {
