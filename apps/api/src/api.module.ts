@@ -25,6 +25,7 @@ import { DonorsApiModule } from './donors/donors-api.module.js';
 import { RecurringApiModule } from './recurring/recurring-api.module.js';
 import { ModerationApiModule } from './moderation/moderation-api.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { UpdatesApiModule } from './updates/updates-api.module.js';
 import { OperatorConsoleModule } from './operator-console/operator-console.module.js';
 
 /** The HTTP application: every controller lives in apps/api; the work is done by the libs. */
@@ -55,6 +56,7 @@ export class ApiModule {
         DonorsApiModule,
         RecurringApiModule,
         ModerationApiModule,
+        UpdatesApiModule,
         DashboardModule,
         OperatorConsoleModule,
         ...extraImports,

@@ -4,6 +4,7 @@ import { DatabaseModule } from '@ataa/database';
 import { ObservabilityModule } from '@ataa/observability';
 import { PaymentsModule } from '@ataa/payments';
 import { QueueModule } from '@ataa/queue';
+import { UpdatesModule } from '@ataa/updates';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module.js';
 import { StripeEventsWorkerModule } from './stripe-events/stripe-events-worker.module.js';
 import { CloseOutWorkerModule } from './closeout/closeout-worker.module.js';
@@ -21,7 +22,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, ...extraImports],
     };
   }
 }

@@ -144,6 +144,8 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) MAIL_CATCHER_PORT = 1080;
   /** How long one worker may hold the right to send a receipt (longer than any SMTP timeout); a crashed sender's receipt waits this long. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) RECEIPT_SEND_LEASE_SECONDS = 120;
+  /** Campaign update e-mails: recipients per BullMQ job (one outbox row per batch). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) UPDATE_MAIL_BATCH_SIZE = 100;
   /** BullMQ lock on a notifications job; a job whose worker died is taken back once the lock has lapsed and a stalled check ran. */
   @Transform(toInt) @IsInt() @Min(500) @Max(600_000) NOTIFICATIONS_JOB_LOCK_MS = 30_000;
   @Transform(toInt) @IsInt() @Min(200) @Max(600_000) NOTIFICATIONS_STALLED_INTERVAL_MS = 30_000;

@@ -19,6 +19,8 @@ export interface CheckoutInput {
   anonymous: boolean;
   publicMessage: string | null;
   locale?: string;
+  /** The donor asked for this campaign's updates by e-mail (stored on the gift). */
+  updatesOptIn?: boolean;
 }
 
 export interface CheckoutResult {
@@ -62,10 +64,10 @@ export class CheckoutService {
     const locale = input.locale === 'ar' || input.locale === 'en' ? input.locale : campaign.language;
     await this.dataSource.query(
       `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
-         donor_name, donor_email, anonymous, public_message, locale, message_review)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+         donor_name, donor_email, anonymous, public_message, locale, message_review, updates_opt_in)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [id, campaign.id, campaign.organizationId, campaign.currency, amount.gross.toString(), amount.chosen.toString(), amount.coveredFees.toString(),
-        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale, held ? 'held' : null],
+        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale, held ? 'held' : null, input.updatesOptIn === true],
     );
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const metadata = { donation_id: id, campaign_id: campaign.id };

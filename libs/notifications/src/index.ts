@@ -49,3 +49,5 @@ export { buildDataExportView, DATA_EXPORT_LABELS, type DataExportView } from './
 export { ERASURE_LINK_SENDER, type ErasureLinkSender, type ErasureLinkMessage } from './erasure/erasure-link.port.js';
 export { ACCOUNT_MAIL_SENDER, type AccountMailSender, type AccountMailMessage } from './accounts/account-mail.port.js';
 export { formatDate } from './domain/money-format.js';
+export { CAMPAIGN_UPDATE_MAIL_SENDER, type CampaignUpdateMailSender, type CampaignUpdateMailMessage } from './updates/campaign-update-mail.port.js';
+export { describeDeliveryError } from './domain/delivery-failure.js';

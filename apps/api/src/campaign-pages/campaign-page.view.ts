@@ -6,6 +6,8 @@ import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { HiddenMessage, ModerationService } from '@ataa/moderation';
 import { PublicLedgerService, StoredEntry } from '@ataa/transparency';
+import { PublicUpdatesService, type UpdateRow } from '@ataa/updates';
+import { formatDate } from '@ataa/notifications';
 import { isolateText } from '../http/isolate.js';
 import { publicChrome, type PublicLanguage, textLanguage } from '../http/public-language.js';
 import { DonationFormDto } from './donation-form.dto.js';
@@ -27,6 +29,8 @@ export interface PageData {
   termChanges: StoredEntry[];
   /** An all-or-nothing campaign taking pledges: pledged (unverified) and collected, apart. Null otherwise. */
   pledges?: PledgeFigures | null;
+  /** The latest published updates, newest first. */
+  updates: UpdateRow[];
 }
 
 export interface FormState {
@@ -47,6 +51,7 @@ export class CampaignPageView {
     private readonly publicLedger: PublicLedgerService,
     private readonly moderation: ModerationService,
     private readonly pledgesService: PledgesService,
+    private readonly updates: PublicUpdatesService,
   ) {}
 
   /** The pledge figures of a campaign that takes pledges (null otherwise): part of the page's cache key, as they change without a ledger entry. */
@@ -56,12 +61,13 @@ export class CampaignPageView {
 
   /** The rest of a page's figures, read after its head (so never older than it). */
   async readPageData(campaign: DonationCampaign, pledges?: PledgeFigures | null): Promise<PageData> {
-    const [totals, gifts, termChanges, pledgeFigures] = await Promise.all([
+    const [totals, gifts, termChanges, pledgeFigures, updates] = await Promise.all([
       this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
       pledges === undefined ? this.pledgeFigures(campaign) : Promise.resolve(pledges),
+      this.updates.latest(campaign.id),
     ]);
     const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
-    return { campaign, totals, gifts, termChanges, pledges: pledgeFigures, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
+    return { campaign, totals, gifts, termChanges, pledges: pledgeFigures, updates, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
   }
 
   /**
@@ -93,7 +99,7 @@ export class CampaignPageView {
   }
 
   /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  pageView({ campaign, totals, gifts, termChanges, hidden, pledges }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
+  pageView({ campaign, totals, gifts, termChanges, hidden, pledges, updates }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
     const t = PAGE_MESSAGES[language];
     const m = MODERATION_MESSAGES[language];
     const locale = localeFor(language);
@@ -142,6 +148,13 @@ export class CampaignPageView {
       termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, language) : null,
       pledge: pledges ? this.pledgeView(pledges, money, language) : null,
       ...this.shareView(campaign, raised, open, now, language),
+      updates: {
+        all: `/c/${campaign.slug}/updates`, feed: `/c/${campaign.slug}/updates.atom`,
+        items: updates.map((u) => ({
+          title: u.title, url: `/c/${campaign.slug}/updates/${u.id}`, text: textLanguage(u.language), html: u.bodyHtml,
+          publishedIso: new Date(u.publishedAt!).toISOString(), publishedLabel: formatDate(new Date(u.publishedAt!), locale),
+        })),
+      },
     };
   }
 

@@ -19,6 +19,8 @@ export class DonationFormDto {
   @IsOptional() @IsIn(['on', 'true', '1']) anonymous?: string;
   @IsOptional() @UserText({ max: TEXT_LIMITS.publicMessage, multiline: true }) publicMessage?: string;
   @IsOptional() @IsIn(['on', 'true', '1']) coverFees?: string;
+  /** "E-mail me this campaign's updates" (unticked: absent). */
+  @IsOptional() @IsIn(['on', 'true', '1']) updatesOptIn?: string;
   @IsOptional() @IsIn(['en', 'ar']) locale?: string;
   /** once (default), monthly or weekly; anything else is refused by the recurring terms (interval_not_offered). */
   @IsOptional() @IsString() @MaxLength(16) frequency?: string;

@@ -5,7 +5,7 @@ export const PAGE_MESSAGES = {
   en: {
     skip: 'Skip to content', raisedOf: 'raised of', goal: 'goal', donors: 'donors', donorsOne: 'donor', give: 'Give to this campaign',
     chooseAmount: 'Choose an amount', otherAmount: 'Other amount', customAmount: 'Your amount', amountHint: 'In {currency}, for example {example}',
-    name: 'Your name', email: 'E-mail (for your receipt)', anonymous: 'Keep my name private', message: 'Public message (optional)',
+    name: 'Your name', email: 'E-mail (for your receipt)', anonymous: 'Keep my name private', updatesOptIn: "E-mail me this campaign's updates (unsubscribe at any time)", message: 'Public message (optional)',
     coverFees: 'Add the fees so the campaign receives my full gift', submit: 'Continue to payment', recent: 'Recent gifts',
     anonymousDonor: 'Anonymous', noGifts: 'Be the first to give.', closed: 'This campaign is not accepting gifts right now.',
     cancelled: 'Payment cancelled: nothing was charged.', story: 'The story', ledger: 'Public ledger',
@@ -26,7 +26,7 @@ export const PAGE_MESSAGES = {
   ar: {
     skip: 'انتقل إلى المحتوى', raisedOf: 'جُمع من', goal: 'الهدف', donors: 'متبرعين', donorsOne: 'متبرع', give: 'تبرّع لهذه الحملة',
     chooseAmount: 'اختر مبلغًا', otherAmount: 'مبلغ آخر', customAmount: 'المبلغ الذي تختاره', amountHint: 'بعملة {currency}، مثلًا {example}',
-    name: 'اسمك', email: 'البريد الإلكتروني (لإرسال الإيصال)', anonymous: 'لا تُظهر اسمي', message: 'رسالة علنية (اختيارية)',
+    name: 'اسمك', email: 'البريد الإلكتروني (لإرسال الإيصال)', anonymous: 'لا تُظهر اسمي', updatesOptIn: 'أرسلوا لي تحديثات هذه الحملة بالبريد الإلكتروني (يمكنني إلغاء الاشتراك في أي وقت)', message: 'رسالة علنية (اختيارية)',
     coverFees: 'أضف الرسوم لتصل الحملة تبرعي كاملًا', submit: 'المتابعة إلى الدفع', recent: 'أحدث التبرعات',
     anonymousDonor: 'فاعل خير', noGifts: 'كن أول المتبرعين.', closed: 'هذه الحملة لا تستقبل تبرعات حاليًا.',
     cancelled: 'أُلغي الدفع: لم يُخصم أي مبلغ.', story: 'القصة', ledger: 'السجل العام',

@@ -179,6 +179,7 @@ export class DashboardCampaignsController {
       closeout: (campaign.status === 'ended' || campaign.status === 'cancelled') && campaign.publishedAt ? { href: `${base}/closeout`, label: PAYOUT_MESSAGES[page.language].closeoutLink } : null,
       // Offline gifts (issue 21): recorded to a published or paused campaign; the list stays reachable after.
       offlineGifts: campaign.publishedAt ? { href: `${base}/offline-gifts`, label: OFFLINE_GIFT_MESSAGES[page.language].list } : null,
+      updatesHref: `${base}/updates`,
       canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`, previewHref: `${base}/preview`,
       editHref: canManage && isEditable(campaign.status) ? `${base}/edit` : null,
       actions: canManage ? availableActions(campaign.status).map((a) => ({ label: c.actions[a], href: `${base}/${a}`, key: a, danger: a === 'end' || a === 'cancel' })) : [],

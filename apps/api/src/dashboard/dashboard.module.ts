@@ -8,6 +8,8 @@ import { OrganizationsModule } from '@ataa/organizations';
 import { PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
 import { TransparencyModule } from '@ataa/transparency';
+import { UpdatesModule } from '@ataa/updates';
+import { DashboardUpdatesController } from './dashboard-updates.controller.js';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
@@ -22,10 +24,10 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
-  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule],
+  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule, UpdatesModule],
   controllers: [
     DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardOfflineGiftsController, DashboardTeamController, DashboardSecurityController,
-    DashboardDonationsController,
+    DashboardDonationsController, DashboardUpdatesController,
   ],
   providers: [DashboardContext, CampaignPageView],
 })

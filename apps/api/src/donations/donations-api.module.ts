@@ -4,6 +4,7 @@ import { DonationsModule } from '@ataa/donations';
 import { ModerationModule } from '@ataa/moderation';
 import { OrganizationsModule } from '@ataa/organizations';
 import { TransparencyModule } from '@ataa/transparency';
+import { UpdatesModule } from '@ataa/updates';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { CampaignPagesController } from '../campaign-pages/campaign-pages.controller.js';
 import { PledgePagesController } from '../campaign-pages/pledge-pages.controller.js';
@@ -15,7 +16,7 @@ import { OfflineGiftCampaignGuard, OfflineGiftsController } from '../offline-gif
 
 /** Donations API for organizations and the hosted campaign pages (donation form, thank-you page), robots.txt and the sitemap. */
 @Module({
-  imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule, CampaignsModule],
+  imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule, CampaignsModule, UpdatesModule],
   controllers: [DonationsController, OfflineGiftsController, CampaignPagesController, PledgePagesController, SiteIndexController, CampaignShareController, EmbedPagesController],
   providers: [CampaignPageView, OfflineGiftCampaignGuard],
   exports: [CampaignPageView],

@@ -93,7 +93,8 @@ export class CampaignReader {
     const rows: Record<string, any>[] = await this.dataSource.query(
       `SELECT ${COLUMNS_OF_C}, c.version AS row_version, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS row_updated,
          t.raised::text AS t_raised, t.refunded::text AS t_refunded, t.disputed::text AS t_disputed, t.donations_count::text AS t_count,
-         (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size, l.redactions::text AS log_redactions
+         (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size, l.redactions::text AS log_redactions,
+         (SELECT count(*)::text || '.' || coalesce((extract(epoch FROM max(u.updated_at)) * 1000000)::bigint::text, '-') FROM campaign_updates u WHERE u.campaign_id = c.id) AS updates_version
        FROM campaigns c
        LEFT JOIN campaign_ledger_totals t ON t.campaign_id = c.id
        LEFT JOIN transparency_logs l ON l.campaign_id = c.id
@@ -104,7 +105,7 @@ export class CampaignReader {
       // The row's columns themselves too (hashed once per read, not per request): a hand-made fix in SQL that leaves updated_at alone still shows.
       const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
         r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at, r.suspension_reason, r.moderation_version, r.embed_origins])).digest('base64url').slice(0, 22);
-      const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions].map((v) => v ?? '-').join(':');
+      const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions, r.updates_version].map((v) => v ?? '-').join(':');
       found.set(r.slug, { campaign: toCampaign(r), figuresVersion });
     }
     return found;

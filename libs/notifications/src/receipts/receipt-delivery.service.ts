@@ -23,6 +23,7 @@ import { DataExportDeliveryService } from '../privacy/data-export-delivery.servi
 import { ACCOUNT_MAIL_SENDER, type AccountMailSender } from '../accounts/account-mail.port.js';
 import { DONOR_SIGN_IN_SENDER, RECURRING_NOTICE_SENDER, type DonorSignInSender, type RecurringNoticeSender } from '../donors/donor-sign-in.port.js';
 import { OFFLINE_RECEIPT_SENDER, type OfflineReceiptSender } from '../offline/offline-receipt.port.js';
+import { CAMPAIGN_UPDATE_MAIL_SENDER, type CampaignUpdateMailSender } from '../updates/campaign-update-mail.port.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'failed' | 'skipped' | 'missing';
@@ -101,6 +102,11 @@ export class ReceiptDeliveryService {
       const sender = this.optional<OfflineReceiptSender>(OFFLINE_RECEIPT_SENDER);
       if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId }, options);
       throw new TransientDeliveryError('no OfflineReceiptSender is registered (OFFLINE_RECEIPT_SENDER)');
+    }
+    if (outbox.kind === 'campaign_update' || outbox.kind === 'campaign_update_batch') {
+      const sender = this.optional<CampaignUpdateMailSender>(CAMPAIGN_UPDATE_MAIL_SENDER);
+      if (sender) return sender.deliver({ outboxId: outbox.id, kind: outbox.kind, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
+      throw new TransientDeliveryError('no CampaignUpdateMailSender is registered (CAMPAIGN_UPDATE_MAIL_SENDER)');
     }
     const kind = outbox.kind as ReceiptMessageKind;
     const data = await this.dataSource().load({

@@ -1,0 +1,23 @@
+import type { DashboardLanguage } from './dashboard-messages.js';
+
+/** The dashboard's campaign updates page, in the dashboard's languages. */
+const EN = {
+  title: 'Updates: {campaign}', none: 'No updates yet.', newTitle: 'Write an update', titleLabel: 'Title', bodyLabel: 'Text (Markdown)',
+    bodyHint: 'Markdown: **bold**, _italic_, lists, links. HTML is shown as text.', languageLabel: 'Language of the update',
+    publishLabel: 'Publish now and e-mail the donors who asked for updates', save: 'Save', publish: 'Publish', unpublish: 'Unpublish', delete: 'Delete',
+    published: 'Published {date}', view: 'View', back: 'Back to the campaign', english: 'English', arabic: 'Arabic', readOnly: 'Only owners and admins can write updates.',
+    done: 'Saved.',
+    statuses: { draft: 'Draft', published: 'Published', unpublished: 'Unpublished' } as Record<string, string>,
+};
+
+export const UPDATE_MESSAGES: Record<DashboardLanguage, typeof EN> = {
+  en: EN,
+  ar: {
+    title: 'تحديثات: {campaign}', none: 'لا توجد تحديثات بعد.', newTitle: 'اكتب تحديثًا', titleLabel: 'العنوان', bodyLabel: 'النص (Markdown)',
+    bodyHint: 'Markdown: **عريض**، _مائل_، قوائم، روابط. يُعرض HTML كنص.', languageLabel: 'لغة التحديث',
+    publishLabel: 'انشر الآن وأرسله بالبريد إلى المتبرعين الذين طلبوا التحديثات', save: 'حفظ', publish: 'نشر', unpublish: 'إلغاء النشر', delete: 'حذف',
+    published: 'نُشر {date}', view: 'عرض', back: 'العودة إلى الحملة', english: 'الإنجليزية', arabic: 'العربية', readOnly: 'يكتب التحديثات المالكون والمشرفون فقط.',
+    done: 'تم الحفظ.',
+    statuses: { draft: 'مسودة', published: 'منشور', unpublished: 'غير منشور' },
+  },
+};

@@ -1,0 +1,104 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthGuard, CurrentPrincipal, IdParamPipe, Roles, type Principal } from '@ataa/organizations';
+import {
+  CampaignUpdatesService, CreateUpdateDto, EditUpdateDto, ListUpdatesQueryDto, toUpdateDto, UpdateDeliveriesDto, UpdateDto, UpdateListDto,
+} from '@ataa/updates';
+import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
+
+/**
+ * A campaign's updates (issue 21): drafts, publication (which e-mails the donors who opted in, once),
+ * edits that keep the published time, unpublishing and deletion. Writing takes owner or admin (the
+ * dashboard's role rule for campaign changes); reading, any member. Another organization's
+ * campaign or update is a 404.
+ */
+@ApiTags('campaign updates')
+@Controller('orgs/:orgId/campaigns/:campaignId/updates')
+@UseGuards(AuthGuard)
+export class UpdatesController {
+  constructor(private readonly updates: CampaignUpdatesService) {}
+
+  @Post()
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiProblems(400, 404)
+  @ApiOperation({ summary: 'Write an update (owner, admin)', description: 'A draft unless `publish` is true. Markdown is rendered to sanitized HTML (no raw HTML, scripts, handlers, javascript: or data: links).' })
+  @ApiCreatedResponse({ type: UpdateDto })
+  async create(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Body() body: CreateUpdateDto): Promise<UpdateDto> {
+    return toUpdateDto(await this.updates.create(principal, campaignId, body, { publish: body.publish === true }));
+  }
+
+  @Get()
+  @Roles('viewer')
+  @ApiOrgAuth()
+  @ApiProblems(400, 404)
+  @ApiOperation({ summary: "A campaign's updates, newest first (any member)" })
+  @ApiOkResponse({ type: UpdateListDto })
+  async list(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Query() query: ListUpdatesQueryDto): Promise<UpdateListDto> {
+    const page = await this.updates.list(principal.organizationId, campaignId, { limit: query.limit ?? 20, cursor: query.cursor });
+    return { items: page.items.map(toUpdateDto), nextCursor: page.nextCursor };
+  }
+
+  @Get(':updateId')
+  @Roles('viewer')
+  @ApiOrgAuth()
+  @ApiProblems(404)
+  @ApiOperation({ summary: 'One update (any member)' })
+  @ApiOkResponse({ type: UpdateDto })
+  async get(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Param('updateId', IdParamPipe) updateId: string): Promise<UpdateDto> {
+    return toUpdateDto(await this.updates.get(principal.organizationId, campaignId, updateId));
+  }
+
+  @Get(':updateId/deliveries')
+  @Roles('viewer')
+  @ApiOrgAuth()
+  @ApiProblems(404)
+  @ApiOperation({ summary: "How the update's e-mail went: recipients per state (any member)" })
+  @ApiOkResponse({ type: UpdateDeliveriesDto })
+  async deliveries(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Param('updateId', IdParamPipe) updateId: string): Promise<UpdateDeliveriesDto> {
+    return this.updates.deliveries(principal.organizationId, campaignId, updateId);
+  }
+
+  @Patch(':updateId')
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiProblems(400, 404)
+  @ApiOperation({ summary: 'Edit an update (owner, admin)', description: 'A published update stays published with its published time; nobody is e-mailed again.' })
+  @ApiOkResponse({ type: UpdateDto })
+  async edit(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Param('updateId', IdParamPipe) updateId: string, @Body() body: EditUpdateDto): Promise<UpdateDto> {
+    return toUpdateDto(await this.updates.edit(principal, campaignId, updateId, body));
+  }
+
+  @Post(':updateId/publish')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiProblems(404, 409)
+  @ApiOperation({ summary: 'Publish a draft or unpublished update (owner, admin)', description: 'The first publication e-mails the donors who opted in; publishing again after unpublishing does not.' })
+  @ApiOkResponse({ type: UpdateDto })
+  async publish(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Param('updateId', IdParamPipe) updateId: string): Promise<UpdateDto> {
+    return toUpdateDto(await this.updates.publish(principal, campaignId, updateId));
+  }
+
+  @Post(':updateId/unpublish')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiProblems(404, 409)
+  @ApiOperation({ summary: 'Take a published update off the public pages (owner, admin)', description: 'E-mails not sent yet are not sent.' })
+  @ApiOkResponse({ type: UpdateDto })
+  async unpublish(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Param('updateId', IdParamPipe) updateId: string): Promise<UpdateDto> {
+    return toUpdateDto(await this.updates.unpublish(principal, campaignId, updateId));
+  }
+
+  @Delete(':updateId')
+  @HttpCode(204)
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiProblems(404)
+  @ApiOperation({ summary: 'Delete an update (owner, admin)' })
+  @ApiNoContentResponse()
+  async delete(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Param('updateId', IdParamPipe) updateId: string): Promise<void> {
+    await this.updates.delete(principal, campaignId, updateId);
+  }
+}

@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { DomainError, NotFoundError, requireUserText } from '@ataa/common';
+import { TransactionRunner } from '@ataa/database';
+import { OutboxService } from '@ataa/notifications';
+import { AuditService } from '@ataa/organizations';
+import { isCoverImageKey } from '@ataa/campaigns';
+import { renderUpdateBody, UPDATE_BODY_MAX, UPDATE_TITLE_MAX } from './domain/update-body.js';
+import { UpdateRow, UpdatesRepository } from './persistence/updates.repository.js';
+
+/** What an organization types for an update (title and Markdown body; image already stored). */
+export interface UpdateInput {
+  language?: 'en' | 'ar';
+  title: string;
+  body: string;
+  /** A stored image (`<sha256>.<ext>`, the cover-image store), or null for none. */
+  imageKey?: string | null;
+}
+
+/** Who acts, for the organization check and the audit log. */
+export interface UpdateActor {
+  organizationId: string;
+  actor: string;
+}
+
+export interface UpdateListPage {
+  items: UpdateRow[];
+  nextCursor: string | null;
+}
+
+/**
+ * Campaign updates on the organization's side: drafts, publication (first publication sets the
+ * published time for good and queues the e-mail to opted-in donors, once), edits (keeping the
+ * published time), unpublishing and deletion. Every change is in the audit log in its own
+ * transaction. Another organization's campaign or update is a 404.
+ */
+@Injectable()
+export class CampaignUpdatesService {
+  constructor(
+    private readonly repository: UpdatesRepository,
+    private readonly transactions: TransactionRunner,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(who: UpdateActor, campaignId: string, input: UpdateInput, options: { publish?: boolean } = {}): Promise<UpdateRow> {
+    const campaign = await this.repository.findCampaignOfOrganization(who.organizationId, campaignId);
+    if (!campaign) throw new NotFoundError('Campaign', 'campaign_not_found');
+    const fields = this.fields(input, campaign.language);
+    return this.transactions.run(async (m) => {
+      const id = randomUUID();
+      const created = await this.repository.insert(m, {
+        id, organizationId: who.organizationId, campaignId, ...fields, status: 'draft', publishedAt: null, createdBy: who.actor,
+      });
+      await this.audit.record(m, { organizationId: who.organizationId, actor: who.actor, action: 'campaign_update.created', targetType: 'campaign_update', targetId: id, details: { campaignId } });
+      return options.publish ? this.publishLocked(m, who, created) : created;
+    });
+  }
+
+  async edit(who: UpdateActor, campaignId: string, updateId: string, input: UpdateInput): Promise<UpdateRow> {
+    const campaign = await this.repository.findCampaignOfOrganization(who.organizationId, campaignId);
+    if (!campaign) throw new NotFoundError('Campaign', 'campaign_not_found');
+    const fields = this.fields(input, campaign.language);
+    return this.transactions.run(async (m) => {
+      const found = await this.repository.find(who.organizationId, campaignId, updateId, m, true);
+      if (!found) throw new NotFoundError('Update', 'update_not_found');
+      // The published time is kept: an edit corrects an update, it does not post a new one (and e-mails nobody).
+      const saved = await this.repository.save(m, updateId, { ...fields, status: found.status, publishedAt: found.publishedAt });
+      await this.audit.record(m, { organizationId: who.organizationId, actor: who.actor, action: 'campaign_update.edited', targetType: 'campaign_update', targetId: updateId, details: { campaignId, status: found.status } });
+      return saved;
+    });
+  }
+
+  async publish(who: UpdateActor, campaignId: string, updateId: string): Promise<UpdateRow> {
+    return this.transactions.run(async (m) => {
+      const found = await this.repository.find(who.organizationId, campaignId, updateId, m, true);
+      if (!found) throw new NotFoundError('Update', 'update_not_found');
+      if (found.status === 'published') throw new DomainError('update_already_published', 'This update is already published', 409);
+      return this.publishLocked(m, who, found);
+    });
+  }
+
+  async unpublish(who: UpdateActor, campaignId: string, updateId: string): Promise<UpdateRow> {
+    return this.transactions.run(async (m) => {
+      const found = await this.repository.find(who.organizationId, campaignId, updateId, m, true);
+      if (!found) throw new NotFoundError('Update', 'update_not_found');
+      if (found.status !== 'published') throw new DomainError('update_not_published', 'Only a published update can be unpublished', 409);
+      const saved = await this.repository.save(m, updateId, { ...found, status: 'unpublished' });
+      await this.audit.record(m, { organizationId: who.organizationId, actor: who.actor, action: 'campaign_update.unpublished', targetType: 'campaign_update', targetId: updateId, details: { campaignId } });
+      return saved;
+    });
+  }
+
+  /** Deletes the update (its e-mail stops: batches not sent yet find it gone). */
+  async delete(who: UpdateActor, campaignId: string, updateId: string): Promise<void> {
+    await this.transactions.run(async (m) => {
+      const found = await this.repository.find(who.organizationId, campaignId, updateId, m, true);
+      if (!found) throw new NotFoundError('Update', 'update_not_found');
+      await this.repository.delete(m, updateId);
+      await this.audit.record(m, { organizationId: who.organizationId, actor: who.actor, action: 'campaign_update.deleted', targetType: 'campaign_update', targetId: updateId, details: { campaignId, title: found.title, status: found.status } });
+    });
+  }
+
+  async get(organizationId: string, campaignId: string, updateId: string): Promise<UpdateRow> {
+    const found = await this.repository.find(organizationId, campaignId, updateId);
+    if (!found) throw new NotFoundError('Update', 'update_not_found');
+    return found;
+  }
+
+  async list(organizationId: string, campaignId: string, options: { limit: number; cursor?: string }): Promise<UpdateListPage> {
+    const campaign = await this.repository.findCampaignOfOrganization(organizationId, campaignId);
+    if (!campaign) throw new NotFoundError('Campaign', 'campaign_not_found');
+    const before = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const rows = await this.repository.listForOrganization(organizationId, campaignId, options.limit + 1, before);
+    const items = rows.slice(0, options.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** How the update's e-mail went (counts per recipient state). */
+  async deliveries(organizationId: string, campaignId: string, updateId: string) {
+    await this.get(organizationId, campaignId, updateId);
+    return this.repository.deliveryCounts(updateId);
+  }
+
+  private async publishLocked(m: EntityManager, who: UpdateActor, found: UpdateRow): Promise<UpdateRow> {
+    const first = found.publishedAt === null;
+    const saved = await this.repository.save(m, found.id, { ...found, status: 'published', publishedAt: found.publishedAt ?? new Date() });
+    // The e-mail goes once per update, at its first publication (the dedupe key holds it to one).
+    if (first) await this.outbox.enqueue(m, { kind: 'campaign_update', aggregateId: found.id });
+    await this.audit.record(m, { organizationId: who.organizationId, actor: who.actor, action: first ? 'campaign_update.published' : 'campaign_update.republished', targetType: 'campaign_update', targetId: found.id, details: { campaignId: found.campaignId } });
+    return saved;
+  }
+
+  private fields(input: UpdateInput, campaignLanguage: 'en' | 'ar') {
+    const language = input.language ?? campaignLanguage;
+    if (language !== 'en' && language !== 'ar') throw new DomainError('validation_failed', 'language must be en or ar', 400, { field: 'language' });
+    const title = requireUserText('title', input.title, { max: UPDATE_TITLE_MAX, min: 1 });
+    const bodyMarkdown = requireUserText('body', input.body, { max: UPDATE_BODY_MAX, min: 1, multiline: true });
+    const imageKey = input.imageKey ?? null;
+    if (imageKey !== null && !isCoverImageKey(imageKey)) throw new DomainError('validation_failed', 'imageKey names no stored image', 400, { field: 'imageKey' });
+    return { language, title, bodyMarkdown, bodyHtml: renderUpdateBody(bodyMarkdown), imageKey };
+  }
+}
+
+function encodeCursor(row: UpdateRow): string {
+  return Buffer.from(JSON.stringify([new Date(row.createdAt).toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const createdAt = new Date(at);
+    if (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(createdAt.getTime())) return { createdAt, id };
+  } catch { /* refused below */ }
+  throw new DomainError('invalid_cursor', 'The cursor is not one this API gave', 400);
+}
