@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { DomainError, NotFoundError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
 import { holdCause } from '@ataa/moderation';
 import { formatMoney, MAILER, type Mailer } from '@ataa/notifications';
-import { StripeGateway } from '@ataa/payments';
+import { isCardError, isInvalidRequest, StripeGateway } from '@ataa/payments';
 import { deriveLinkKey, signLink, verifyLink } from '@ataa/privacy';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
@@ -266,11 +266,11 @@ export class PledgesService {
       // requires_action and the like: the donor must be there.
       return { kind: 'card_error', code: pi.status === 'requires_action' ? 'authentication_required' : pi.status, paymentIntentId: pi.id };
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeCardError) {
+      if (isCardError(error)) {
         const pi = (error.payment_intent as Stripe.PaymentIntent | undefined)?.id ?? null;
         return { kind: 'card_error', code: error.code ?? 'card_declined', paymentIntentId: pi };
       }
-      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+      if (isInvalidRequest(error)) {
         // The saved card or customer is gone (detached, deleted): the donor must pay on the page.
         return { kind: 'card_error', code: error.code ?? 'payment_method_unusable', paymentIntentId: null };
       }
@@ -299,7 +299,7 @@ export class PledgesService {
           await this.pledges.markCardDetached(p.id);
         } catch (error) {
           // Already detached (or the customer deleted, e.g. an erasure): nothing kept. Otherwise the next run tries again.
-          if (error instanceof Stripe.errors.StripeInvalidRequestError) await this.pledges.markCardDetached(p.id);
+          if (isInvalidRequest(error)) await this.pledges.markCardDetached(p.id);
           else this.logger.warn(`pledge ${p.id}: card not detached (${(error as Error).message})`);
         }
       }

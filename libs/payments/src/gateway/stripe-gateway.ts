@@ -249,3 +249,13 @@ export function isAuthenticationRequired(error: unknown): error is Stripe.errors
 export function isNoSuchResource(error: unknown): boolean {
   return error instanceof Stripe.errors.StripeError && error.code === 'resource_missing';
 }
+
+/** Whether Stripe refused a card payment (a decline, authentication required): the error names its PaymentIntent. */
+export function isCardError(error: unknown): error is Stripe.errors.StripeCardError {
+  return error instanceof Stripe.errors.StripeCardError;
+}
+
+/** Whether Stripe refused the request itself (e.g. a saved card or customer that is gone): asking again changes nothing. */
+export function isInvalidRequest(error: unknown): error is Stripe.errors.StripeInvalidRequestError {
+  return error instanceof Stripe.errors.StripeInvalidRequestError;
+}
