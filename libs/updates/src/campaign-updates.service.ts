@@ -102,6 +102,11 @@ export class CampaignUpdatesService {
     });
   }
 
+  /** Throws the 404 when the campaign is not the organization's (the REST guard asks before reading any body). */
+  async assertCampaignOfOrganization(organizationId: string, campaignId: string): Promise<void> {
+    if (!(await this.repository.findCampaignOfOrganization(organizationId, campaignId))) throw new NotFoundError('Campaign', 'campaign_not_found');
+  }
+
   async get(organizationId: string, campaignId: string, updateId: string): Promise<UpdateRow> {
     const found = await this.repository.find(organizationId, campaignId, updateId);
     if (!found) throw new NotFoundError('Update', 'update_not_found');

@@ -1,10 +1,28 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, CanActivate, Controller, Delete, ExecutionContext, Get, HttpCode, Injectable, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { NotFoundError } from '@ataa/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthGuard, CurrentPrincipal, IdParamPipe, Roles, type Principal } from '@ataa/organizations';
+import { AuthGuard, CurrentPrincipal, IdParamPipe, isUuid, Roles, type Principal } from '@ataa/organizations';
 import {
   CampaignUpdatesService, CreateUpdateDto, EditUpdateDto, ListUpdatesQueryDto, toUpdateDto, UpdateDeliveriesDto, UpdateDto, UpdateListDto,
 } from '@ataa/updates';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
+
+/**
+ * Runs after AuthGuard and before body validation: another organization's campaign is a 404 whatever
+ * the body says (a 400 would tell the caller the id reached the handler).
+ */
+@Injectable()
+export class UpdateCampaignGuard implements CanActivate {
+  constructor(private readonly updates: CampaignUpdatesService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<{ params: Record<string, string>; principal?: Principal }>();
+    const campaignId = request.params.campaignId;
+    if (!request.principal || !isUuid(campaignId)) throw new NotFoundError('Campaign', 'campaign_not_found');
+    await this.updates.assertCampaignOfOrganization(request.principal.organizationId, campaignId);
+    return true;
+  }
+}
 
 /**
  * A campaign's updates (issue 21): drafts, publication (which e-mails the donors who opted in, once),
@@ -14,7 +32,7 @@ import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
  */
 @ApiTags('campaign updates')
 @Controller('orgs/:orgId/campaigns/:campaignId/updates')
-@UseGuards(AuthGuard)
+@UseGuards(AuthGuard, UpdateCampaignGuard)
 export class UpdatesController {
   constructor(private readonly updates: CampaignUpdatesService) {}
 
