@@ -23,6 +23,7 @@ import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
 import { RecurringGiftsRepository } from './persistence/recurring-gifts.repository.js';
 import { RECURRING_EVENT_TYPES, RecurringGiftsService } from './recurring-gifts.service.js';
+import { RecurringFiguresService } from './recurring-figures.service.js';
 
 /** Stripe event types that can change a gift. */
 export const DONATION_EVENT_TYPES = [
@@ -38,9 +39,9 @@ export const DONATION_EVENT_TYPES = [
     CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer, PledgeRepository, PledgesService,
     { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
-    RecurringGiftsRepository, RecurringGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
+    RecurringGiftsRepository, RecurringGiftsService, RecurringFiguresService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
   ],
-  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(

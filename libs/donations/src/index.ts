@@ -49,3 +49,12 @@ export {
 } from './domain/recurring-gift.js';
 export { signRecurringLink, verifyRecurringLink, RECURRING_LINK_PURPOSES, type RecurringLinkPurpose } from './domain/recurring-links.js';
 export { renderRecurringNotice } from './domain/recurring-notice-mail.js';
+export { RecurringFiguresService, FAILURES_LISTED } from './recurring-figures.service.js';
+export {
+  recurringFigures, figuresPeriod, monthlyRecurringRevenue, churnBasisPoints, liveAt, parseSeriesListQuery, encodeSeriesCursor, SERIES_LIST_STATUSES, SERIES_PAGE,
+  MAX_PERIOD_DAYS, DEFAULT_PERIOD_DAYS, type RecurringFigures, type SeriesFact, type FailureFact, type Period, type SeriesListQuery,
+} from './domain/recurring-figures.js';
+export { type OrganizationSeries, type OrganizationFailure } from './persistence/recurring-gifts.repository.js';
+export {
+  RecurringFiguresDto, RecurringSeriesDto, RecurringSeriesPageDto, RecurringFailureDto, RecurringFailureListDto, RecurringPeriodDto, periodDto, toRecurringFiguresDto, toRecurringSeriesDto, toRecurringFailureDto,
+} from './dto/recurring-figures.dto.js';

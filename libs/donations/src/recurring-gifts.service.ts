@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
+import type { EntityManager } from 'typeorm';
 import { DomainError, NotFoundError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
@@ -202,17 +203,22 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     if (failure && invoice.status === 'open') {
       const attempt = invoice.attempt_count ?? 0;
       const willRetry = invoice.next_payment_attempt !== null && invoice.next_payment_attempt !== undefined;
-      await this.apply(series.id, { kind: 'payment_failed' }, { event: 'payment_failed', invoiceId: invoice.id, attempt, willRetry }, `recurring_notice:failed:${invoice.id}:${attempt}`);
+      await this.apply(series.id, { kind: 'payment_failed' }, { event: 'payment_failed', invoiceId: invoice.id, attempt, willRetry }, `recurring_notice:failed:${invoice.id}:${attempt}`,
+        (m, locked) => this.repository.recordFailure(m, locked, { invoiceId: invoice.id!, attempt, amount: BigInt(invoice.amount_due), currency: invoice.currency, willRetry }));
       return 'payment_failed';
     }
     return 'no_change';
   }
 
   /** Applies an event under the series' row lock, with an optional notice (once per dedupe key). */
-  private async apply(id: string, event: RecurringEvent, notice: Record<string, unknown> | null, dedupeKey: string | null): Promise<string> {
+  private async apply(
+    id: string, event: RecurringEvent, notice: Record<string, unknown> | null, dedupeKey: string | null,
+    record?: (m: EntityManager, gift: RecurringGift) => Promise<void>,
+  ): Promise<string> {
     return this.tx.run(async (m) => {
       const gift = await this.repository.find(id, m, true);
       if (!gift) return 'no_recurring_gift';
+      if (record) await record(m, gift);
       const next = nextRecurringStatus(gift.status, event);
       const stopping = !isFinal(gift.status) && isFinal(next);
       if (next !== gift.status) await this.repository.setStatus(m, gift.id, next, event.kind === 'stop' ? event.reason : null);

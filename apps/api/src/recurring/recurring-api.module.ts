@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { DonationsModule } from '@ataa/donations';
+import { RecurringFiguresController } from './recurring-figures.controller.js';
 import { RecurringPagesController } from './recurring-pages.controller.js';
 
-/** Recurring gifts' signed links (issue 20, item 1) under /recurring: one-click cancel and update card. */
+/**
+ * Recurring gifts' signed links (issue 20, item 1) under /recurring: one-click cancel and update card;
+ * the organization's figures, series and failed payments under /api/v1/orgs/:orgId/recurring (item 5).
+ */
 @Module({
   imports: [DonationsModule],
-  controllers: [RecurringPagesController],
+  controllers: [RecurringPagesController, RecurringFiguresController],
 })
 export class RecurringApiModule {}

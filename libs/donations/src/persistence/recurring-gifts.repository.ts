@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { FailureFact, SeriesFact } from '../domain/recurring-figures.js';
 import type { RecurringEndReason, RecurringInterval, RecurringStatus } from '../domain/recurring-gift.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -32,6 +33,27 @@ export interface RecurringGift {
 
 export type NewRecurringGift = Pick<RecurringGift, 'id' | 'campaignId' | 'organizationId' | 'currency' | 'amount' | 'interval' | 'platformFeeBps' | 'donorName' | 'donorEmail'
   | 'anonymous' | 'publicMessage' | 'messageReview' | 'locale' | 'endsAt' | 'maxPayments'>;
+
+export interface OrganizationSeries extends RecurringGift {
+  campaignTitle: string;
+  lastPaidAt: Date | null;
+}
+
+export interface OrganizationFailure {
+  recurringGiftId: string;
+  campaignId: string;
+  campaignTitle: string;
+  donorName: string | null;
+  donorEmail: string;
+  seriesStatus: RecurringStatus;
+  invoiceId: string;
+  attempt: number;
+  amount: bigint;
+  currency: string;
+  willRetry: boolean;
+  recovered: boolean;
+  failedAt: Date;
+}
 
 function toGift(r: Record<string, any>): RecurringGift {
   return {
@@ -158,6 +180,75 @@ export class RecurringGiftsRepository {
       [donationIds.filter((id) => UUID.test(id))],
     );
     return rows.map((r) => r.id);
+  }
+
+  /** A failed attempt to pay an invoice of the series (once per invoice and attempt), in the caller's transaction. */
+  async recordFailure(
+    manager: EntityManager, g: RecurringGift, input: { invoiceId: string; attempt: number; amount: bigint; currency: string; willRetry: boolean },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO recurring_payment_failures (recurring_gift_id, organization_id, campaign_id, stripe_invoice_id, attempt, amount, currency, will_retry)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (stripe_invoice_id, attempt) DO NOTHING`,
+      [g.id, g.organizationId, g.campaignId, input.invoiceId, input.attempt, input.amount.toString(), input.currency, input.willRetry],
+    );
+  }
+
+  /**
+   * The facts of the organization's figures: every series that got past Checkout (started: its first
+   * gift's settlement) and the failed attempts since `since`, with whether the invoice was paid later.
+   */
+  async figureFacts(organizationId: string, since: Date): Promise<{ series: SeriesFact[]; failures: FailureFact[] }> {
+    const series: Record<string, any>[] = await this.dataSource.query(
+      `SELECT lower(g.donor_email) AS donor, g.interval, g.amount::text AS amount, g.currency, g.status, g.ended_at, g.end_reason,
+         (SELECT min(d.settled_at) FROM donations d WHERE d.recurring_gift_id = g.id AND d.settled_at IS NOT NULL) AS started_at
+       FROM recurring_gifts g WHERE g.organization_id = $1 AND g.status <> 'pending'`,
+      [organizationId],
+    );
+    const failures: Record<string, any>[] = await this.dataSource.query(
+      `SELECT f.recurring_gift_id, f.amount::text AS amount, f.currency, f.failed_at,
+         EXISTS (SELECT 1 FROM donations d WHERE d.stripe_invoice_id = f.stripe_invoice_id AND d.settled_at IS NOT NULL) AS recovered
+       FROM recurring_payment_failures f WHERE f.organization_id = $1 AND f.failed_at >= $2`,
+      [organizationId, since.toISOString()],
+    );
+    return {
+      series: series.map((r) => ({
+        donor: r.donor, interval: r.interval, amount: BigInt(r.amount), currency: r.currency, status: r.status,
+        startedAt: r.started_at, endedAt: r.ended_at, endReason: r.end_reason,
+      })),
+      failures: failures.map((r) => ({ recurringGiftId: r.recurring_gift_id, amount: BigInt(r.amount), currency: r.currency, failedAt: r.failed_at, recovered: r.recovered })),
+    };
+  }
+
+  /** The organization's series (its recurring donors), newest first, keyset-paged on (created_at, id). */
+  async listForOrganization(
+    organizationId: string, filter: { status: RecurringStatus | null; limit: number; after: { createdAt: Date; id: string } | null },
+  ): Promise<OrganizationSeries[]> {
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT g.*, c.title AS campaign_title, (SELECT max(d.settled_at) FROM donations d WHERE d.recurring_gift_id = g.id AND d.settled_at IS NOT NULL) AS last_paid_at
+       FROM recurring_gifts g JOIN campaigns c ON c.id = g.campaign_id
+       WHERE g.organization_id = $1 AND g.status <> 'pending' AND ($2::text IS NULL OR g.status = $2)
+         AND ($3::timestamptz IS NULL OR (g.created_at, g.id) < ($3::timestamptz, $4::uuid))
+       ORDER BY g.created_at DESC, g.id DESC LIMIT $5`,
+      [organizationId, filter.status, filter.after?.createdAt.toISOString() ?? null, filter.after?.id ?? null, filter.limit],
+    );
+    return rows.map((r) => ({ ...toGift(r), campaignTitle: r.campaign_title, lastPaidAt: r.last_paid_at }));
+  }
+
+  /** The organization's failed attempts in a period, newest first. */
+  async failuresForOrganization(organizationId: string, from: Date, to: Date, limit: number): Promise<OrganizationFailure[]> {
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT f.*, f.amount::text AS amount_text, g.donor_name, g.donor_email, g.status AS series_status, c.title AS campaign_title,
+         EXISTS (SELECT 1 FROM donations d WHERE d.stripe_invoice_id = f.stripe_invoice_id AND d.settled_at IS NOT NULL) AS recovered
+       FROM recurring_payment_failures f JOIN recurring_gifts g ON g.id = f.recurring_gift_id JOIN campaigns c ON c.id = f.campaign_id
+       WHERE f.organization_id = $1 AND f.failed_at >= $2 AND f.failed_at < $3
+       ORDER BY f.failed_at DESC, f.id DESC LIMIT $4`,
+      [organizationId, from.toISOString(), to.toISOString(), limit],
+    );
+    return rows.map((r) => ({
+      recurringGiftId: r.recurring_gift_id, campaignId: r.campaign_id, campaignTitle: r.campaign_title, donorName: r.donor_name, donorEmail: r.donor_email,
+      seriesStatus: r.series_status, invoiceId: r.stripe_invoice_id, attempt: r.attempt, amount: BigInt(r.amount_text), currency: r.currency,
+      willRetry: r.will_retry, recovered: r.recovered, failedAt: r.failed_at,
+    }));
   }
 
   /** What a receipt of the series' gift needs: the series id when the donation belongs to one. */
