@@ -45,7 +45,7 @@ export { RecurringGiftsService, RECURRING_EVENT_TYPES, type RecurringCheckoutInp
 export { type RecurringGift } from './persistence/recurring-gifts.repository.js';
 export {
   recurringTerms, intervalOf, nextRecurringStatus, isFinal as isRecurringFinal, assertLive as assertRecurringLive, reachedLastPayment, stoppedStatus,
-  GIFT_FREQUENCIES, RECURRING_INTERVALS, RECURRING_STATUSES, MAX_PAYMENTS, type GiftFrequency, type RecurringInterval, type RecurringStatus, type RecurringEndReason, type RecurringTerms,
+  GIFT_FREQUENCIES, RECURRING_INTERVALS, RECURRING_STATUSES, RECURRING_END_REASONS, MAX_PAYMENTS, type GiftFrequency, type RecurringInterval, type RecurringStatus, type RecurringEndReason, type RecurringTerms,
 } from './domain/recurring-gift.js';
 export { signRecurringLink, verifyRecurringLink, RECURRING_LINK_PURPOSES, type RecurringLinkPurpose } from './domain/recurring-links.js';
 export { renderRecurringNotice } from './domain/recurring-notice-mail.js';

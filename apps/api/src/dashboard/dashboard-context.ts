@@ -38,6 +38,7 @@ export const ORGANIZATION_SECTIONS = [
   { key: 'home', path: '', label: 'navHome' },
   { key: 'campaigns', path: '/campaigns', label: 'navCampaigns' },
   { key: 'donations', path: '/donations', label: 'navDonations' },
+  { key: 'recurring', path: '/recurring', label: 'navRecurring' },
   { key: 'payouts', path: '/payouts', label: 'navPayouts' },
   { key: 'team', path: '/team', label: 'navTeam' },
 ] as const;

@@ -12,7 +12,7 @@ export const DASHBOARD_MESSAGES = {
   en: {
     brand: 'Ataa dashboard', skip: 'Skip to content', nav: 'Dashboard', languageName: 'English', switchTo: 'العربية', switchLabel: 'Language',
     publicSite: 'Ataa home', apiDocs: 'API documentation',
-    navHome: 'Home', navCampaigns: 'Campaigns', navDonations: 'Donations', navPayouts: 'Payouts', navTeam: 'Team',
+    navHome: 'Home', navCampaigns: 'Campaigns', navDonations: 'Donations', navRecurring: 'Recurring', navPayouts: 'Payouts', navTeam: 'Team',
     signedInAs: 'Signed in as {email}', signOut: 'Sign out', signOutEverywhere: 'Sign out everywhere', organizations: 'Organizations',
     accountSecurity: 'Account security',
     // accounts
@@ -56,7 +56,7 @@ export const DASHBOARD_MESSAGES = {
   ar: {
     brand: 'لوحة عطاء', skip: 'انتقل إلى المحتوى', nav: 'لوحة التحكم', languageName: 'العربية', switchTo: 'English', switchLabel: 'اللغة',
     publicSite: 'الصفحة الرئيسية لعطاء', apiDocs: 'توثيق واجهة البرمجة',
-    navHome: 'الرئيسية', navCampaigns: 'الحملات', navDonations: 'التبرعات', navPayouts: 'المدفوعات', navTeam: 'الفريق',
+    navHome: 'الرئيسية', navCampaigns: 'الحملات', navDonations: 'التبرعات', navRecurring: 'التبرعات المتكررة', navPayouts: 'المدفوعات', navTeam: 'الفريق',
     signedInAs: 'مسجّل الدخول باسم {email}', signOut: 'تسجيل الخروج', signOutEverywhere: 'تسجيل الخروج من كل الأجهزة', organizations: 'المنظمات',
     accountSecurity: 'أمان الحساب',
     signInTitle: 'تسجيل الدخول', signUpTitle: 'أنشئ حسابك', email: 'البريد الإلكتروني', password: 'كلمة المرور',

@@ -9,6 +9,7 @@ import { PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
 import { TransparencyModule } from '@ataa/transparency';
 import { UpdatesModule } from '@ataa/updates';
+import { DashboardRecurringController } from './dashboard-recurring.controller.js';
 import { DashboardUpdatesController } from './dashboard-updates.controller.js';
 import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { DashboardAccountsController } from './dashboard-accounts.controller.js';
@@ -27,7 +28,7 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
   imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule, UpdatesModule],
   controllers: [
     DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardOfflineGiftsController, DashboardTeamController, DashboardSecurityController,
-    DashboardDonationsController, DashboardUpdatesController,
+    DashboardDonationsController, DashboardUpdatesController, DashboardRecurringController,
   ],
   providers: [DashboardContext, CampaignPageView],
 })
