@@ -56,5 +56,6 @@ export {
 } from './domain/recurring-figures.js';
 export { type OrganizationSeries, type OrganizationFailure } from './persistence/recurring-gifts.repository.js';
 export {
-  RecurringFiguresDto, RecurringSeriesDto, RecurringSeriesPageDto, RecurringFailureDto, RecurringFailureListDto, RecurringPeriodDto, periodDto, toRecurringFiguresDto, toRecurringSeriesDto, toRecurringFailureDto,
+  RecurringFiguresDto, RecurringSeriesDto, RecurringSeriesPageDto, SetGeneralFundDto, GeneralFundDto, toGeneralFundDto, RecurringFailureDto, RecurringFailureListDto, RecurringPeriodDto, periodDto, toRecurringFiguresDto, toRecurringSeriesDto, toRecurringFailureDto,
 } from './dto/recurring-figures.dto.js';
+export { checkGeneralFund, planCloseOutMove, fundOpen, type CloseOutMove, type FundCandidate } from './domain/general-fund.js';

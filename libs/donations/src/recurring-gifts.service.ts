@@ -16,7 +16,8 @@ import {
 } from './domain/recurring-gift.js';
 import { signRecurringLink, verifyRecurringLink, type RecurringLinkPurpose } from './domain/recurring-links.js';
 import { renderRecurringNotice } from './domain/recurring-notice-mail.js';
-import { assertAcceptsDonations, CampaignReader } from './persistence/campaign-reader.js';
+import { checkGeneralFund, planCloseOutMove } from './domain/general-fund.js';
+import { assertAcceptsDonations, CampaignReader, type DonationCampaign } from './persistence/campaign-reader.js';
 import { RecurringGiftsRepository, type RecurringGift } from './persistence/recurring-gifts.repository.js';
 
 export interface RecurringCheckoutInput {
@@ -313,19 +314,65 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     return terms.amount;
   }
 
-  /** Stops the live series of campaigns that ended or were cancelled (close-out, manual end); answers how many. */
+  /**
+   * The live series of campaigns that ended or were cancelled (close-out, manual end): each moves to
+   * the organization's general fund where it chose one that can take it (planCloseOutMove), else it
+   * is stopped; the donor is told either way. Answers how many were handled.
+   */
   async stopForClosedCampaigns(campaignId?: string, limit = 100): Promise<number> {
     const ids = await this.repository.liveOfClosedCampaigns(limit, campaignId);
-    let stopped = 0;
+    let handled = 0;
     for (const id of ids) {
       try {
-        await this.stopByPlatform(id, 'campaign_closed');
-        stopped += 1;
+        const gift = await this.repository.find(id);
+        if (!gift || isFinal(gift.status)) continue;
+        const fundId = await this.repository.generalFundOf(gift.organizationId);
+        const fund = fundId ? await this.campaigns.findById(fundId) : null;
+        const plan = planCloseOutMove(gift, fund, new Date());
+        if (plan.kind === 'move') await this.moveToFund(gift, fund!, plan.idempotencyKey);
+        else await this.stopByPlatform(id, 'campaign_closed');
+        handled += 1;
       } catch (error) {
-        this.logger.warn(`recurring gift ${id} of a closed campaign could not be stopped: ${(error as Error).message}`);
+        this.logger.warn(`recurring gift ${id} of a closed campaign could not be moved or stopped: ${(error as Error).message}`);
       }
     }
-    return stopped;
+    return handled;
+  }
+
+  /**
+   * Stripe first (the subscription's metadata names the fund, under an idempotency key, so a retry
+   * after a crash asks the same), then the row and the donor's notice in one transaction. Invoices
+   * paid from now post to the fund (a gift takes the series' campaign); past gifts stay where they are.
+   */
+  private async moveToFund(gift: RecurringGift, fund: DonationCampaign, idempotencyKey: string): Promise<void> {
+    await this.stripe.updateSubscription(gift.stripeSubscriptionId!, {
+      metadata: { recurring_gift_id: gift.id, campaign_id: fund.id, moved_from_campaign_id: gift.campaignId },
+    }, idempotencyKey);
+    await this.tx.run(async (m) => {
+      if (!(await this.repository.move(m, gift.id, gift.campaignId, fund.id, fund.platformFeeBps))) return;
+      await this.outbox.enqueue(m, {
+        kind: 'recurring_notice', aggregateId: gift.id, payload: { event: 'moved', fromCampaignId: gift.campaignId, toCampaignId: fund.id },
+        dedupeKey: `recurring_notice:moved:${gift.id}:${fund.id}`,
+      });
+    });
+  }
+
+  /** The organization's general fund: where its closed campaigns' recurring gifts move (null: they are cancelled). */
+  async generalFund(organizationId: string): Promise<DonationCampaign | null> {
+    const id = await this.repository.generalFundOf(organizationId);
+    return id ? this.campaigns.findById(id) : null;
+  }
+
+  /** Names (or clears, with null) the general fund: the organization's own campaign, published and open. */
+  async setGeneralFund(organizationId: string, campaignId: string | null): Promise<DonationCampaign | null> {
+    if (campaignId === null) {
+      await this.repository.setGeneralFund(organizationId, null);
+      return null;
+    }
+    const campaign = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(campaignId) ? await this.campaigns.findById(campaignId) : null;
+    checkGeneralFund(organizationId, campaign, new Date());
+    await this.repository.setGeneralFund(organizationId, campaign!.id);
+    return campaign;
   }
 
   /** The erasure's first step (RecurringGiftCanceller): stops the series behind these donations. */
@@ -349,12 +396,13 @@ export class RecurringGiftsService implements RecurringNoticeSender {
   async deliver(message: RecurringNoticeMessage, options: { finalAttempt?: boolean }): Promise<'sent' | 'failed' | 'skipped'> {
     const gift = await this.repository.find(message.aggregateId);
     if (!gift) return this.mail.skip(message.outboxId, 'no such recurring gift');
-    const event = message.payload.event === 'payment_failed' ? 'payment_failed' : 'stopped';
+    const event = message.payload.event === 'payment_failed' ? 'payment_failed' : message.payload.event === 'moved' ? 'moved' : 'stopped';
     // A failed payment already made good (a retry or the donor paid), or a series that stopped: no card link to send.
     if (event === 'payment_failed' && gift.status !== 'past_due') return this.mail.skip(message.outboxId, `the recurring gift is ${gift.status}`);
     const campaign = await this.campaigns.findById(gift.campaignId);
+    const from = event === 'moved' && typeof message.payload.fromCampaignId === 'string' ? await this.campaigns.findById(message.payload.fromCampaignId) : null;
     const mail = renderRecurringNotice({
-      language: gift.locale, event, campaignTitle: campaign?.title ?? '', amount: formatMoney(gift.amount, gift.currency, localeFor(gift.locale)),
+      language: gift.locale, event, campaignTitle: campaign?.title ?? '', fromCampaignTitle: from?.title ?? null, amount: formatMoney(gift.amount, gift.currency, localeFor(gift.locale)),
       link: event === 'payment_failed' ? this.link('card', gift.id) : null, reason: typeof message.payload.reason === 'string' ? message.payload.reason : null,
       willRetry: message.payload.willRetry === true,
     });

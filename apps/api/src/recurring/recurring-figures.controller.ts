@@ -1,7 +1,7 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
-  MAX_PERIOD_DAYS, periodDto, RecurringFailureListDto, RecurringFiguresDto, RecurringFiguresService, RecurringSeriesPageDto, SERIES_LIST_STATUSES, SERIES_PAGE,
+  GeneralFundDto, MAX_PERIOD_DAYS, periodDto, RecurringGiftsService, SetGeneralFundDto, toGeneralFundDto, RecurringFailureListDto, RecurringFiguresDto, RecurringFiguresService, RecurringSeriesPageDto, SERIES_LIST_STATUSES, SERIES_PAGE,
   toRecurringFailureDto, toRecurringFiguresDto, toRecurringSeriesDto,
 } from '@ataa/donations';
 import { AuthGuard, CurrentPrincipal, Roles, type Principal } from '@ataa/organizations';
@@ -20,7 +20,10 @@ const withPeriod = (): MethodDecorator => (target, key, descriptor) => {
 @Controller('orgs/:orgId/recurring')
 @UseGuards(AuthGuard)
 export class RecurringFiguresController {
-  constructor(private readonly figures: RecurringFiguresService) {}
+  constructor(
+    private readonly figures: RecurringFiguresService,
+    private readonly recurring: RecurringGiftsService,
+  ) {}
 
   @Get('figures')
   @Roles('viewer')
@@ -61,5 +64,29 @@ export class RecurringFiguresController {
   async failures(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<RecurringFailureListDto> {
     const result = await this.figures.failures(principal.organizationId, query);
     return { period: periodDto(result.period), items: result.items.map(toRecurringFailureDto) };
+  }
+
+  @Get('general-fund')
+  @Roles('viewer')
+  @ApiOrgAuth()
+  @ApiOperation({ summary: "The organization's general fund: where a closed campaign's recurring gifts move (any member)" })
+  @ApiOkResponse({ type: GeneralFundDto })
+  async generalFund(@CurrentPrincipal() principal: Principal): Promise<GeneralFundDto> {
+    return toGeneralFundDto(await this.recurring.generalFund(principal.organizationId));
+  }
+
+  @Put('general-fund')
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiProblems(400, 422)
+  @ApiOperation({
+    summary: 'Name (or clear) the general fund (owner, admin)',
+    description: 'When a campaign ends or is cancelled, each of its live recurring gifts in the fund\'s currency moves to the fund (Stripe subscription metadata updated; '
+      + 'its next payments are gifts to the fund, past ones stay) and the donor is e-mailed; others are cancelled as without a fund. '
+      + 'The fund must be one of the organization\'s published campaigns taking gifts (422 general_fund_not_open; another organization\'s is 404).',
+  })
+  @ApiOkResponse({ type: GeneralFundDto })
+  async setGeneralFund(@CurrentPrincipal() principal: Principal, @Body() body: SetGeneralFundDto): Promise<GeneralFundDto> {
+    return toGeneralFundDto(await this.recurring.setGeneralFund(principal.organizationId, body.campaignId));
   }
 }

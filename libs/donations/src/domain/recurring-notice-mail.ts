@@ -1,13 +1,16 @@
 /**
  * The e-mails a recurring gift's donor gets besides receipts (pure, en/ar): a payment failed (with
- * a link to update the card; Stripe tries again), or the series stopped (and why).
+ * a link to update the card; Stripe tries again), the series stopped (and why), or it moved to the
+ * organization's general fund when its campaign closed.
  */
-export type RecurringNoticeEvent = 'payment_failed' | 'stopped';
+export type RecurringNoticeEvent = 'payment_failed' | 'stopped' | 'moved';
 
 export interface RecurringNoticeInput {
   language: 'en' | 'ar';
   event: RecurringNoticeEvent;
   campaignTitle: string;
+  /** The closed campaign a moved series came from (moved); campaignTitle is then the general fund. */
+  fromCampaignTitle?: string | null;
   amount: string;
   /** The update-card link (payment_failed). */
   link: string | null;
@@ -31,6 +34,9 @@ const WORDS = {
       schedule: 'it reached the end you chose', stripe: 'it was cancelled', erasure: 'you asked us to erase your data',
     } as Record<string, string>,
     thanks: 'Thank you for your gifts.',
+    movedSubject: 'Your recurring gift now supports the general fund',
+    moved: '“{from}” has closed. As the organization chose, your recurring gift of {amount} now goes to its general fund, “{campaign}”, from your next payment. Your past gifts stay with “{from}”.',
+    movedCancel: 'If you would rather stop, use the cancel link in any of your receipts.',
   },
   ar: {
     failedSubject: 'تعذّر خصم تبرعك الدوري',
@@ -45,6 +51,9 @@ const WORDS = {
       schedule: 'بلغ النهاية التي اخترتها', stripe: 'أُلغي', erasure: 'طلبت محو بياناتك',
     } as Record<string, string>,
     thanks: 'شكرًا لتبرعاتك.',
+    movedSubject: 'تبرعك الدوري يدعم الآن الصندوق العام',
+    moved: 'انتهت حملة «{from}». وبحسب اختيار الجهة، يذهب تبرعك الدوري {amount} ابتداءً من دفعتك القادمة إلى صندوقها العام «{campaign}». تبقى تبرعاتك السابقة لحملة «{from}».',
+    movedCancel: 'إن شئت إيقافه فاستعمل رابط الإلغاء في أيٍّ من إيصالاتك.',
   },
 } as const;
 
@@ -65,6 +74,14 @@ export function renderRecurringNotice(input: RecurringNoticeInput): { subject: s
       text: [first, '', second, link, ''].join('\n'),
       html: `<!doctype html><html lang="${input.language}" dir="${dir}"><body><p>${escapeHtml(first)}</p><p>${escapeHtml(second)}</p>`
         + `<p><a href="${escapeHtml(link)}">${escapeHtml(w.button)}</a></p><p>${escapeHtml(link)}</p></body></html>`,
+    };
+  }
+  if (input.event === 'moved') {
+    const line = fillIn(w.moved).replaceAll('{from}', isolate(input.fromCampaignTitle ?? ''));
+    return {
+      subject: w.movedSubject,
+      text: [line, '', w.movedCancel, '', w.thanks, ''].join('\n'),
+      html: `<!doctype html><html lang="${input.language}" dir="${dir}"><body><p>${escapeHtml(line)}</p><p>${escapeHtml(w.movedCancel)}</p><p>${escapeHtml(w.thanks)}</p></body></html>`,
     };
   }
   const line = fillIn(w.stopped);

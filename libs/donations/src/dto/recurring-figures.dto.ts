@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsUUID, ValidateIf } from 'class-validator';
 import type { Period, RecurringFigures } from '../domain/recurring-figures.js';
 import { RECURRING_END_REASONS, RECURRING_INTERVALS, RECURRING_STATUSES } from '../domain/recurring-gift.js';
 import type { OrganizationFailure, OrganizationSeries } from '../persistence/recurring-gifts.repository.js';
@@ -130,3 +131,20 @@ export function toRecurringFailureDto(f: OrganizationFailure): RecurringFailureD
     recovered: f.recovered, failedAt: iso(f.failedAt)!,
   };
 }
+
+export class SetGeneralFundDto {
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: "One of the organization's published, open campaigns; null: a closed campaign's recurring gifts are cancelled" })
+  @ValidateIf((o: SetGeneralFundDto) => o.campaignId !== null)
+  @IsUUID()
+  campaignId: string | null;
+}
+
+export class GeneralFundDto {
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) campaignId: string | null;
+  @ApiProperty({ nullable: true, type: String }) title: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'usd', description: 'Only series in this currency move; others are cancelled' }) currency: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The fund's status now: a series moves only while it is published and open" }) status: string | null;
+}
+
+export const toGeneralFundDto = (c: { id: string; title: string; currency: string; status: string } | null): GeneralFundDto =>
+  ({ campaignId: c?.id ?? null, title: c?.title ?? null, currency: c?.currency ?? null, status: c?.status ?? null });

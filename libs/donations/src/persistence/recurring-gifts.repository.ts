@@ -28,6 +28,7 @@ export interface RecurringGift {
   stripeCustomerId: string | null;
   endReason: RecurringEndReason | null;
   endedAt: Date | null;
+  movedFromCampaignId: string | null;
   createdAt: Date;
 }
 
@@ -61,7 +62,7 @@ function toGift(r: Record<string, any>): RecurringGift {
     platformFeeBps: r.platform_fee_bps, donorName: r.donor_name, donorEmail: r.donor_email, anonymous: r.anonymous, publicMessage: r.public_message,
     messageReview: r.message_review, locale: r.locale, endsAt: r.ends_at, maxPayments: r.max_payments, paymentsCount: r.payments_count,
     stripeCheckoutSessionId: r.stripe_checkout_session_id, stripeSubscriptionId: r.stripe_subscription_id, stripeCustomerId: r.stripe_customer_id,
-    endReason: r.end_reason, endedAt: r.ended_at, createdAt: r.created_at,
+    endReason: r.end_reason, endedAt: r.ended_at, movedFromCampaignId: r.moved_from_campaign_id ?? null, createdAt: r.created_at,
   };
 }
 
@@ -249,6 +250,33 @@ export class RecurringGiftsRepository {
       seriesStatus: r.series_status, invoiceId: r.stripe_invoice_id, attempt: r.attempt, amount: BigInt(r.amount_text), currency: r.currency,
       willRetry: r.will_retry, recovered: r.recovered, failedAt: r.failed_at,
     }));
+  }
+
+  /** The organization's general fund campaign (recurring_settings), or null. */
+  async generalFundOf(organizationId: string): Promise<string | null> {
+    const [row] = await this.dataSource.query(`SELECT general_fund_campaign_id FROM recurring_settings WHERE organization_id = $1`, [organizationId]);
+    return row?.general_fund_campaign_id ?? null;
+  }
+
+  async setGeneralFund(organizationId: string, campaignId: string | null): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO recurring_settings (organization_id, general_fund_campaign_id) VALUES ($1, $2)
+       ON CONFLICT (organization_id) DO UPDATE SET general_fund_campaign_id = EXCLUDED.general_fund_campaign_id, updated_at = now()`,
+      [organizationId, campaignId],
+    );
+  }
+
+  /**
+   * Moves a live series from its closed campaign to the general fund (future gifts post there, with
+   * the fund's platform fee); answers false when it is no longer live or no longer on that campaign.
+   */
+  async move(manager: EntityManager, id: string, fromCampaignId: string, toCampaignId: string, platformFeeBps: number): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `UPDATE recurring_gifts SET campaign_id = $3, platform_fee_bps = $4, moved_from_campaign_id = campaign_id, moved_at = now(), updated_at = now()
+       WHERE id = $1 AND campaign_id = $2 AND status NOT IN ('cancelled', 'ended') RETURNING id`,
+      [id, fromCampaignId, toCampaignId, platformFeeBps],
+    );
+    return rows.length > 0;
   }
 
   /** What a receipt of the series' gift needs: the series id when the donation belongs to one. */
