@@ -32,6 +32,12 @@
 //    and one donation_receipt outbox row per donation; every event processed) and the ledger audit
 //    clean: PASS or FAIL (FAIL exits 1).
 // 5. The hot campaign's page /c/:slug under load, next to bare Node serving the same bytes.
+// 6. Renewals (issue 20): BENCH_RENEWALS (default 1,000, at most BENCH_DONATIONS) monthly series
+//    started on the form and paid on the sandbox (their first invoices posted beforehand, untimed),
+//    the sandbox's clock moved a month on so each renews, and the renewals' events (invoice.paid,
+//    invoice_payment.paid, invoice.payment_succeeded, customer.subscription.updated, the charge's)
+//    posted by autocannon to one worker, timed until every renewal is a fully posted gift; next to
+//    the same number of one-time gifts ingested by one worker in the same run (scenario 1's path).
 //
 // Preparing a gift: the campaign page's donation form, as a donor (the API records the donation and
 // creates its Checkout Session on the sandbox), then the sandbox pays it and returns the events the
@@ -42,7 +48,7 @@
 // Other settings: BENCH_EVENTS: `subscribed` (default) sends the gift's events the endpoint
 // subscribes to (charge.succeeded, payment_intent.succeeded, checkout.session.completed,
 // charge.updated, in the order the payment emitted them), `all` every event the payment emitted
-// (payment_intent.created too), `completed` checkout.session.completed alone (as earlier runs did); BENCH_ONLY=throughput,ack,latency,kill,page runs some
+// (payment_intent.created too), `completed` checkout.session.completed alone (as earlier runs did); BENCH_ONLY=throughput,ack,latency,kill,page,renewals runs some
 // scenarios; BENCH_DB (ataa_bench_donations) and BENCH_PORT (3931, five ports from it) let two
 // runs share a machine; BENCH_LOG_MIN_DURATION_MS logs this database's slower statements in
 // PostgreSQL's log. The database (recreated at the start) is kept for inspection.
@@ -69,12 +75,13 @@ const RATE = count('BENCH_RATE', 500);
 const LATENCY_WORKERS = count('BENCH_LATENCY_WORKERS', WORKER_COUNTS[0] ?? 1);
 const KILL_WORKERS = count('BENCH_KILL_WORKERS', 4);
 const PREPARE_WIDTH = count('BENCH_PREPARE_WIDTH', 16);
+const RENEWALS = Math.min(count('BENCH_RENEWALS', 1_000), N);
 const EVENTS_MODE = process.env.BENCH_EVENTS ?? 'subscribed';
 if (!['subscribed', 'all', 'completed'].includes(EVENTS_MODE)) throw new Error(`BENCH_EVENTS: subscribed, all or completed, not ${EVENTS_MODE}`);
 // The card-gift events the webhook endpoint subscribes to (DONATION_EVENT_TYPES, libs/donations), as Stripe sends them.
 const SUBSCRIBED = new Set(['charge.succeeded', 'charge.updated', 'payment_intent.succeeded', 'checkout.session.completed']);
 const wantEvent = (type) => EVENTS_MODE === 'all' || (EVENTS_MODE === 'completed' ? type === 'checkout.session.completed' : SUBSCRIBED.has(type));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,ack,latency,kill,page').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,ack,latency,kill,page,renewals').split(',').map((s) => s.trim()));
 const DB_NAME = process.env.BENCH_DB ?? 'ataa_bench_donations';
 const PORT = count('BENCH_PORT', 3931);
 if (N < 1 || WORKER_COUNTS.length === 0 || RATE < 1 || LATENCY_WORKERS < 1 || KILL_WORKERS < 1 || PREPARE_WIDTH < 1) {
@@ -469,6 +476,65 @@ async function ingest(gifts, workerCount) {
   };
 }
 
+
+// ----- renewals (issue 20) -----------------------------------------------------------------------
+
+// What a renewal emits that the endpoint subscribes to (RECURRING_EVENT_TYPES and the gift's charge events).
+const RENEWAL_EVENTS = new Set(['customer.subscription.updated', 'invoice.paid', 'invoice.payment_succeeded', 'invoice_payment.paid', 'charge.succeeded', 'payment_intent.succeeded', 'charge.updated']);
+
+/** `count` monthly series started on the campaigns' forms and paid on the sandbox; answers their ids and their first invoices' events. */
+async function prepareSeries(campaigns, count) {
+  const started = performance.now();
+  const forms = await Promise.all(campaigns.map(donationForm));
+  const series = await inParallel(Array.from({ length: count }, (_, i) => i), PREPARE_WIDTH, async (i) => {
+    const form = forms[i % forms.length];
+    const serial = ++giftSerial;
+    const res = await fetch(`${apiBase}/c/${form.slug}/donate`, {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+      body: new URLSearchParams({ _csrf: form.token, amount: 'other', customAmount: `${10 + (serial % 90)}.00`, frequency: 'monthly', donorName: `Donor ${serial}`, donorEmail: `donor${serial}@example.org` }),
+    });
+    const session = /cs_test_[A-Za-z0-9]+/.exec(res.headers.get('location') ?? '')?.[0];
+    if (res.status !== 303 || !session) throw new Error(`recurring form: ${res.status} ${(await res.text()).slice(0, 300)}`);
+    const paid = await fetch(`${sandboxBase}/_sandbox/checkout/sessions/${session}/pay`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ card: '4242424242424242', include_events: true }),
+    });
+    const result = await paid.json();
+    if (!paid.ok || !result.ok) throw new Error(`pay ${session}: ${paid.status} ${JSON.stringify(result).slice(0, 300)}`);
+    const events = result.events.filter((e) => RENEWAL_EVENTS.has(e.type) || SUBSCRIBED.has(e.type) || e.type === 'customer.subscription.created');
+    return { session, events: events.map((e) => ({ id: e.id, type: e.type, body: JSON.stringify(e, null, 2) })) };
+  });
+  const { rows } = await db.query(`SELECT id FROM recurring_gifts WHERE stripe_checkout_session_id = ANY($1)`, [series.map((s) => s.session)]);
+  if (rows.length !== count) throw new Error(`prepared ${count} series, found ${rows.length}`);
+  preparations.push({ label: 'recurring series', count, ms: performance.now() - started });
+  return { ids: rows.map((r) => r.id), firstEvents: series.flatMap((s) => s.events) };
+}
+
+/** Every event the sandbox made after `markerId` (newest first from the API; answered oldest first). */
+async function eventsAfter(markerId) {
+  const out = [];
+  let startingAfter = null;
+  for (;;) {
+    const page = await fetch(`${sandboxBase}/v1/events?limit=100${startingAfter ? `&starting_after=${startingAfter}` : ''}`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json());
+    for (const e of page.data) {
+      if (e.id === markerId) return out.reverse();
+      out.push(e);
+    }
+    if (!page.has_more) return out.reverse();
+    startingAfter = page.data[page.data.length - 1].id;
+  }
+}
+
+/** The series' gifts beyond their first: settled renewals (donation ids). */
+async function renewalGifts(seriesIds) {
+  const { rows } = await db.query(
+    `SELECT d.id FROM donations d WHERE d.recurring_gift_id = ANY($1::uuid[]) AND d.settled_at IS NOT NULL
+       AND d.id <> (SELECT d1.id FROM donations d1 WHERE d1.recurring_gift_id = d.recurring_gift_id ORDER BY d1.created_at, d1.id LIMIT 1)`,
+    [seriesIds],
+  );
+  return rows.map((r) => r.id);
+}
+
 // ----- the pgbench baseline -----------------------------------------------------------------------
 
 let pgbenchOffset = 0;
@@ -711,6 +777,48 @@ try {
       + ` | ${state.settled}/${N} settled, ${state.processed}/${state.events} events processed; one 'donation' journal entry on the charge: ${state.one_entry}/${N} (${state.extra_entries} with more);`
       + ` one public ledger donation entry: ${state.one_public}/${N} (${state.extra_public} with more); one donation_receipt outbox row: ${state.one_receipt}/${N} (${state.extra_receipts} with more);`
       + ` ledger audit: ${audit.length === 0 ? 'balanced' : audit.join('; ')}`);
+  }
+
+  // 6. Renewals (invoice.paid and their events) posted by one worker, next to one-time gifts by one worker.
+  if (ONLY.has('renewals')) {
+    const oneTime = await phase(`prepare ${RENEWALS} gifts: one-time baseline for renewals`, () => prepareGifts('one-time baseline for renewals', spread, RENEWALS));
+    const baseline = await phase('ingest: one-time baseline for renewals, 1 worker', () => ingest(oneTime, 1));
+    await phase('receipts sent: one-time baseline', () => receiptsSent());
+    const series = await phase(`prepare ${RENEWALS} monthly series`, () => prepareSeries(spread, RENEWALS));
+    await phase('first invoices posted (untimed)', async () => {
+      const signedFirst = signed([{ events: series.firstEvents }]);
+      await postAll(signedFirst);
+      await inboxDrained(3_600_000);
+      await receiptsSent();
+    });
+    const renewalEvents = await phase('the sandbox clock a month on: every series renews', async () => {
+      const marker = (await fetch(`${sandboxBase}/v1/events?limit=1`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json())).data[0].id;
+      await json(`${sandboxBase}/_sandbox/clock/advance`, { method: 'POST', body: { days: 32 } });
+      // Renewals run on the sandbox's next request; the events list is one.
+      await fetch(`${sandboxBase}/v1/events?limit=1`, { headers: { authorization: `Bearer ${KEY}` } });
+      const events = (await eventsAfter(marker)).filter((e) => RENEWAL_EVENTS.has(e.type));
+      const paid = events.filter((e) => e.type === 'invoice.paid').length;
+      if (paid !== RENEWALS) throw new Error(`${paid} invoices paid after the clock moved, expected ${RENEWALS}`);
+      return events.map((e) => ({ id: e.id, type: e.type, body: JSON.stringify(e, null, 2) }));
+    });
+    const run = await phase(`ingest: ${RENEWALS} renewals, 1 worker`, async () => {
+      await setWorkers(1);
+      await resetStripeCalls();
+      const started = performance.now();
+      const ack = await postAll(signed([{ events: renewalEvents }]));
+      await inboxDrained(3_600_000);
+      await until(async () => (await renewalGifts(series.ids)).length >= RENEWALS, 'every renewal posted', 600_000, 100);
+      const at = performance.now();
+      const ids = await renewalGifts(series.ids);
+      const state = await posted(ids.map((donationId) => ({ donationId, events: [] })));
+      if (ids.length !== RENEWALS || !state.complete || !state.exactlyOnce) throw new Error(`renewals not posted exactly once: ${ids.length} gifts, ${JSON.stringify(state)}`);
+      return { perSecond: RENEWALS / ((at - started) / 1000), ms: at - started, ack, calls: await stripeCalls() };
+    });
+    await phase('receipts sent: renewals', () => receiptsSent());
+    rows.push(`renewals, 1 worker: ${run.perSecond.toFixed(1)} renewals/s fully posted (${RENEWALS} invoices, ${fmt(renewalEvents.length)} events, in ${seconds(run.ms)})`
+      + ` | one-time gifts, 1 worker, same run: ${baseline.giftsPerSecond.toFixed(1)} gifts/s (${RENEWALS} gifts) | ratio ${ratio(run.perSecond, baseline.giftsPerSecond)}`);
+    rows.push(`  renewal webhooks acknowledged while the worker posts: ${fmt(run.ack.perSecond)} events/s, p99 ${run.ack.p99} ms; Stripe API calls per renewal ${(run.calls.total / RENEWALS).toFixed(2)} (${perGift(run.calls, RENEWALS)})`
+      + ` | one-time: ${baseline.callsPerGift.toFixed(3)} per gift`);
   }
 
   // 5. The hot campaign's page (now with its gifts), next to bare Node serving the same bytes.

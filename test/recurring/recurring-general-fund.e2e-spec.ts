@@ -66,8 +66,10 @@ describe('moving a closed campaign\'s recurring gifts to the general fund (sandb
     expect((await put({}).expect(400)).body).toMatchObject({ code: 'validation_failed' });
     expect((await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/recurring/general-fund`).set(owner()).expect(200)).body).toEqual({ campaignId: null, title: null, currency: null, status: null });
     expect((await put({ campaignId: fund.id }).expect(200)).body).toEqual({ campaignId: fund.id, title: 'General fund', currency: 'usd', status: 'published' });
-    // A viewer may read it, not change it.
     expect((await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/recurring/general-fund`).set(owner()).expect(200)).body.campaignId).toBe(fund.id);
+    // A flexible campaign takes no pledges: no pledge figures in its JSON.
+    expect((await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/campaigns/${fund.id}`).set(owner()).expect(200)).body.pledges).toBeNull();
+    expect((await request(world.apiUrl).get(`/api/v1/public/campaigns/${fund.slug}`).expect(200)).body.pledges).toBeNull();
   });
 
   it('ending a campaign moves its series to the fund and tells the donor; the next renewal is a gift to the fund, the first stays', async () => {

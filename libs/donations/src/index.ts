@@ -56,6 +56,10 @@ export {
 } from './domain/recurring-figures.js';
 export { type OrganizationSeries, type OrganizationFailure } from './persistence/recurring-gifts.repository.js';
 export {
-  RecurringFiguresDto, RecurringSeriesDto, RecurringSeriesPageDto, SetGeneralFundDto, GeneralFundDto, toGeneralFundDto, RecurringFailureDto, RecurringFailureListDto, RecurringPeriodDto, periodDto, toRecurringFiguresDto, toRecurringSeriesDto, toRecurringFailureDto,
+  RecurringFiguresDto, RecurringSeriesDto, RecurringSeriesPageDto, SetGeneralFundDto, GeneralFundDto, toGeneralFundDto, PledgeFiguresDto, toPledgeFiguresDto, RecurringFailureDto, RecurringFailureListDto, RecurringPeriodDto, periodDto, toRecurringFiguresDto, toRecurringSeriesDto, toRecurringFailureDto,
 } from './dto/recurring-figures.dto.js';
 export { checkGeneralFund, planCloseOutMove, fundOpen, type CloseOutMove, type FundCandidate } from './domain/general-fund.js';
+export {
+  SCHEDULE_KINDS, MAX_FRIDAYS, RAMADAN_CHARGE_HOUR, FRIDAY_CHARGE_HOUR, checkTimeZone, zoneOffset, zonedInstant, localToday, hijriOf, ramadanLastTenNights, fridays,
+  scheduleOccurrences, scheduledChargeKey, dueOccurrences, type ScheduleKind, type Occurrence,
+} from './domain/scheduled-series.js';

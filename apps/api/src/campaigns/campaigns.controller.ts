@@ -5,9 +5,10 @@ import {
   UpdateCampaignDto,
 } from '@ataa/campaigns';
 import { NotFoundError } from '@ataa/common';
-import { CampaignCloseOutService } from '@ataa/donations';
+import { CampaignCloseOutService, PledgesService, toPledgeFiguresDto } from '@ataa/donations';
 import { AuthGuard, CurrentPrincipal, IdParamPipe, Roles, type Principal } from '@ataa/organizations';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
+import { CampaignDetailDto } from './campaign-detail.dto.js';
 
 @ApiTags('campaigns')
 @Controller('orgs/:orgId/campaigns')
@@ -16,6 +17,7 @@ export class CampaignsController {
   constructor(
     private readonly campaigns: CampaignsService,
     private readonly closeOut: CampaignCloseOutService,
+    private readonly pledges: PledgesService,
   ) {}
 
   @Post()
@@ -42,10 +44,12 @@ export class CampaignsController {
   @Get(':campaignId')
   @Roles('viewer')
   @ApiOrgAuth()
-  @ApiOperation({ summary: 'One campaign (any member)' })
-  @ApiOkResponse({ type: CampaignDto })
-  async get(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string): Promise<CampaignDto> {
-    return toCampaignDto(await this.campaigns.getForOrganization(principal.organizationId, campaignId));
+  @ApiOperation({ summary: 'One campaign, with its pledges pledged and collected when it takes pledges (any member)' })
+  @ApiOkResponse({ type: CampaignDetailDto })
+  async get(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string): Promise<CampaignDetailDto> {
+    const campaign = toCampaignDto(await this.campaigns.getForOrganization(principal.organizationId, campaignId));
+    const pledges = this.pledges.offersPledges(campaign) ? toPledgeFiguresDto(await this.pledges.figures(campaign.id)) : null;
+    return { ...campaign, pledges };
   }
 
   @Patch(':campaignId')

@@ -3,6 +3,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags 
 import { ApiProblems } from '../organizations/api-docs.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CAMPAIGN_CATEGORIES, CampaignDiscoveryService, DISCOVERY_LIMITS, DISCOVERY_SORTS, DISCOVERY_STATUSES } from '@ataa/campaigns';
+import { PledgesService, toPledgeFiguresDto } from '@ataa/donations';
 import { campaignDetailJson, campaignJson, sendCachedJson } from './discovery.presenter.js';
 import { PublicCampaignDetailDto, PublicCampaignListDto } from './discovery.dto.js';
 
@@ -13,7 +14,10 @@ const DETAIL_CACHE = 'public, max-age=5, must-revalidate';
 @ApiTags('public campaigns')
 @Controller('public/campaigns')
 export class DiscoveryApiController {
-  constructor(private readonly discovery: CampaignDiscoveryService) {}
+  constructor(
+    private readonly discovery: CampaignDiscoveryService,
+    private readonly pledges: PledgesService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Published campaigns (400 invalid_parameter, query_too_long, query_too_short, invalid_cursor with the field): search (English and Arabic, folded), filters, sort, keyset cursor. ETag; 304 on If-None-Match' })
@@ -42,6 +46,9 @@ export class DiscoveryApiController {
   @ApiHeader({ name: 'if-none-match', required: false, description: 'An ETag from an earlier answer: 304 when unchanged' })
   @ApiResponse({ status: 304, description: 'Not modified' })
   async detail(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    sendCachedJson(request, reply, campaignDetailJson(await this.discovery.bySlug(slug)), DETAIL_CACHE);
+    const campaign = await this.discovery.bySlug(slug);
+    // Pledged (unverified, not in the ledger) and collected, apart, as the campaign's page shows them.
+    const pledges = this.pledges.offersPledges(campaign) ? toPledgeFiguresDto(await this.pledges.figures(campaign.id)) : null;
+    sendCachedJson(request, reply, { ...campaignDetailJson(campaign), pledges }, DETAIL_CACHE);
   }
 }

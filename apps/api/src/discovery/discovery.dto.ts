@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PledgeFiguresDto } from '@ataa/donations';
 import { CAMPAIGN_CATEGORIES, CAMPAIGN_LANGUAGES, DISCOVERY_STATUSES, FUNDING_MODELS } from '@ataa/campaigns';
 
 class PublicOrganizationDto {
@@ -50,4 +51,6 @@ export class PublicCampaignDetailDto extends PublicCampaignDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startsAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) endedAt: string | null;
   @ApiProperty({ type: PublicCampaignDetailLinksDto }) declare links: PublicCampaignDetailLinksDto;
+  @ApiProperty({ type: PledgeFiguresDto, nullable: true, description: 'An all-or-nothing campaign taking pledges: pledged (unverified) and collected, kept apart; null otherwise' })
+  pledges: PledgeFiguresDto | null;
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CampaignsModule } from '@ataa/campaigns';
-import { CampaignCloseOutModule } from '@ataa/donations';
+import { CampaignCloseOutModule, DonationsModule } from '@ataa/donations';
 import { OrganizationsModule } from '@ataa/organizations';
 import { AuditController } from '../audit/audit.controller.js';
 import { AuthController } from '../auth/auth.controller.js';
@@ -14,7 +14,7 @@ import { StripeOnboardingController } from './stripe-onboarding.controller.js';
 
 /** HTTP for accounts, organizations, members, API keys, Stripe onboarding, campaigns and the audit log. */
 @Module({
-  imports: [OrganizationsModule, CampaignsModule, CampaignCloseOutModule],
+  imports: [OrganizationsModule, CampaignsModule, CampaignCloseOutModule, DonationsModule],
   controllers: [
     AuthController, OrganizationsController, MembersController, InvitationsController, ApiKeysController, StripeOnboardingController,
     CampaignsController, CoverImagesController, AuditController, OperatorCampaignsController,

@@ -148,3 +148,15 @@ export class GeneralFundDto {
 
 export const toGeneralFundDto = (c: { id: string; title: string; currency: string; status: string } | null): GeneralFundDto =>
   ({ campaignId: c?.id ?? null, title: c?.title ?? null, currency: c?.currency ?? null, status: c?.status ?? null });
+
+export class PledgeFiguresDto {
+  @ApiProperty({ description: 'Pledges with a saved card, not charged yet: an unverified figure (not in the ledger)' }) pledgedCount: number;
+  @ApiProperty({ example: '10500', description: 'Minor units, digits: the amount pledged and not charged yet (unverified)' }) pledgedAmount: string;
+  @ApiProperty({ description: 'Pledges charged: their gifts are in the ledger (and counted in the raised amount)' }) collectedCount: number;
+  @ApiProperty({ example: '7000', description: 'Minor units, digits: collected from pledges' }) collectedAmount: string;
+  @ApiProperty({ description: 'Charges that failed, the donor being asked to pay within the grace period' }) awaitingCount: number;
+}
+
+export const toPledgeFiguresDto = (f: { pledgedCount: number; pledgedAmount: bigint; collectedCount: number; collectedAmount: bigint; awaitingCount: number }): PledgeFiguresDto => ({
+  pledgedCount: f.pledgedCount, pledgedAmount: f.pledgedAmount.toString(), collectedCount: f.collectedCount, collectedAmount: f.collectedAmount.toString(), awaitingCount: f.awaitingCount,
+});
