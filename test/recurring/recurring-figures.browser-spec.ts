@@ -14,7 +14,8 @@ const SCREENSHOTS = path.join(repoRoot(import.meta.dirname), 'test-artifacts', '
 /**
  * The organization's recurring gifts page in a real browser at 390 px, in English and Arabic, without
  * any script: empty, then with a monthly series (active) and a weekly one whose renewal failed on the
- * sandbox's test clock (past due, one failed attempt), a wrong period refused, the status filter.
+ * sandbox's test clock (past due, one failed attempt), a wrong period refused, the status filter,
+ * the general fund chosen.
  * Every page: axe-core (WCAG 2.2 AA) with zero violations, one h1, lang and dir, no overflow, a
  * screenshot (checkDashboardPage).
  */
@@ -98,6 +99,14 @@ describe('dashboard recurring gifts (headless Chromium; pages without any script
     expect(await mine.locator('[data-testid=series] tbody tr').count()).toBe(1);
     expect(await mine.getAttribute('[data-testid=series] tbody tr', 'data-status')).toBe('past_due');
     await check(mine, language, 'recurring-past-due');
+
+    // The general fund form: the organization's campaign chosen, saved, said.
+    const options = await mine.locator('#fund-campaign option').all();
+    await mine.selectOption('#fund-campaign', (await options[options.length - 1].getAttribute('value'))!);
+    await go(mine, '[data-testid=fund-save]');
+    expect(await mine.locator('[data-testid=fund-saved]').count()).toBe(1);
+    expect(await mine.textContent('[data-testid=fund-current]')).toContain('بئر القرية');
+    await check(mine, language, 'recurring-fund-saved');
     await own.close();
   });
 });

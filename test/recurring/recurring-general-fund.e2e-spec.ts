@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import type Stripe from 'stripe';
 import { auditLedger } from '@ataa/ledger';
-import { createCampaign, createOrganizationWithOwner, SmtpSink, startSmtpSink } from '@ataa/testing';
+import { addMemberWithDetails, createCampaign, createOrganizationWithOwner, csrfOf, postDashboardForm, signInToDashboard, SmtpSink, startSmtpSink } from '@ataa/testing';
 import { DonationWorld, eventually, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(600_000);
@@ -119,5 +119,36 @@ describe('moving a closed campaign\'s recurring gifts to the general fund (sandb
       return row.status === 'cancelled' ? row : false;
     }, 'the series stopped', 60_000);
     expect(stopped).toMatchObject({ campaign_id: euros.id, end_reason: 'campaign_closed', moved_from_campaign_id: null });
+  });
+
+  it('the dashboard form: owners and admins choose (refusals said on the page), others only see it; each change is audited', async () => {
+    const page = `/dashboard/o/${org.orgId}/recurring`;
+    const ownerPages = await signInToDashboard(world.apiUrl, org.ownerEmail, org.ownerPassword);
+    const shown = await ownerPages.get(page).expect(200);
+    expect(shown.text).toContain('data-testid="fund-form"');
+    expect(shown.text).toMatch(/data-testid="fund-current">Now: move to <bdi>General fund<\/bdi>/);
+    const draft = await createCampaign(world.api, org, { title: 'Another draft', currency: 'usd' }, { publish: false });
+    const refused = await postDashboardForm(ownerPages, page, `${page}/general-fund`, { campaignId: draft.id });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('That campaign is not taking gifts');
+    const cleared = await postDashboardForm(ownerPages, page, `${page}/general-fund`, { campaignId: '' });
+    expect([cleared.status, cleared.headers.location]).toEqual([303, `${page}?saved=fund`]);
+    expect((await ownerPages.get(`${page}?saved=fund`).expect(200)).text).toMatch(/data-testid="fund-current">Now: are cancelled/);
+    expect((await postDashboardForm(ownerPages, page, `${page}/general-fund`, { campaignId: fund.id })).status).toBe(303);
+    // A forged form (no CSRF token) changes nothing.
+    expect((await ownerPages.post(`${page}/general-fund`).type('form').send({ campaignId: '' })).status).toBe(403);
+
+    const viewer = await addMemberWithDetails(world.api, org, 'viewer');
+    const viewerPages = await signInToDashboard(world.apiUrl, viewer.email, viewer.password);
+    const readOnly = await viewerPages.get(page).expect(200);
+    expect(readOnly.text).not.toContain('data-testid="fund-form"');
+    expect(readOnly.text).toContain('Only owners and admins can change this.');
+    expect((await viewerPages.post(`${page}/general-fund`).type('form').send({ _csrf: csrfOf(readOnly.text), campaignId: '' })).status).toBe(403);
+    expect((await request(world.apiUrl).put(`/api/v1/orgs/${org.orgId}/recurring/general-fund`).set({ authorization: `Bearer ${viewer.accessToken}` }).send({ campaignId: null })).status).toBe(403);
+
+    const audit = await world.db.query(`SELECT details FROM audit_log WHERE organization_id = $1 AND action = 'recurring.general_fund' ORDER BY seq`, [org.orgId]);
+    // API: null → fund; dashboard: fund → null → fund.
+    expect(audit.map((r: { details: unknown }) => r.details)).toEqual([{ from: null, to: fund.id }, { from: fund.id, to: null }, { from: null, to: fund.id }]);
+    expect((await request(world.apiUrl).get(`/api/v1/orgs/${org.orgId}/recurring/general-fund`).set(owner()).expect(200)).body.campaignId).toBe(fund.id);
   });
 });

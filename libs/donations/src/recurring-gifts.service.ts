@@ -2,10 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
-import { DomainError, NotFoundError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
+import { DomainError, ForbiddenError, NotFoundError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
 import { holdCause } from '@ataa/moderation';
+import { AuditService, roleAllows, type Principal } from '@ataa/organizations';
 import { formatMoney, localeFor, OutboxMailSender, OutboxService, type RecurringNoticeMessage, type RecurringNoticeSender } from '@ataa/notifications';
 import { StripeGateway } from '@ataa/payments';
 import { deriveLinkKey } from '@ataa/privacy';
@@ -62,6 +63,7 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     private readonly mail: OutboxMailSender,
     private readonly stripe: StripeGateway,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {
     this.linkKey = deriveLinkKey(config.AUTH_SECRET ?? randomBytes(32));
   }
@@ -363,15 +365,26 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     return id ? this.campaigns.findById(id) : null;
   }
 
-  /** Names (or clears, with null) the general fund: the organization's own campaign, published and open. */
-  async setGeneralFund(organizationId: string, campaignId: string | null): Promise<DonationCampaign | null> {
-    if (campaignId === null) {
-      await this.repository.setGeneralFund(organizationId, null);
-      return null;
+  /**
+   * Names (or clears, with null) the general fund: the organization's own campaign, published and
+   * open; written with its audit entry (`recurring.general_fund`) in one transaction. Owner or admin.
+   */
+  async setGeneralFund(principal: Principal, campaignId: string | null): Promise<DonationCampaign | null> {
+    if (!roleAllows(principal.role, ['admin'])) throw new ForbiddenError();
+    const organizationId = principal.organizationId;
+    let campaign: DonationCampaign | null = null;
+    if (campaignId !== null) {
+      campaign = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(campaignId) ? await this.campaigns.findById(campaignId) : null;
+      checkGeneralFund(organizationId, campaign, new Date());
     }
-    const campaign = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(campaignId) ? await this.campaigns.findById(campaignId) : null;
-    checkGeneralFund(organizationId, campaign, new Date());
-    await this.repository.setGeneralFund(organizationId, campaign!.id);
+    await this.tx.run(async (m) => {
+      const before = await this.repository.generalFundOf(organizationId);
+      await this.repository.setGeneralFund(m, organizationId, campaign?.id ?? null);
+      await this.audit.record(m, {
+        organizationId, actor: principal.actor, action: 'recurring.general_fund', targetType: 'organization', targetId: organizationId,
+        details: { from: before, to: campaign?.id ?? null },
+      });
+    });
     return campaign;
   }
 

@@ -22,6 +22,14 @@ const EN = {
     donor: 'Cancelled by the donor', campaign_closed: 'Campaign closed', payment_failed: 'Payments failed', schedule: 'End reached', stripe: 'Stopped at Stripe', erasure: 'Donor erased',
   } as Record<string, string>,
   periodInvalid: 'The period is not valid (dates YYYY-MM-DD, from before to, at most 366 days): showing the last 30 days.',
+  fundTitle: 'General fund', fundLabel: 'When a campaign closes, its recurring gifts', fundNone: 'are cancelled (no general fund)',
+  fundMoveTo: 'move to {campaign}', fundSave: 'Save', fundSaved: 'Saved.', fundReadOnly: 'Only owners and admins can change this.',
+  fundCurrent: 'Now',
+  fundNote: 'Only gifts in the fund\'s currency move, from their next payment; past gifts stay with their campaign. Donors are e-mailed.',
+  fundRefused: {
+    general_fund_not_open: 'That campaign is not taking gifts: choose a published campaign.', campaign_not_found: 'That campaign was not found.',
+    csrf: 'The form expired: please try again.', forbidden: 'Only owners and admins can change this.',
+  } as Record<string, string>,
 };
 
 export const RECURRING_MESSAGES: Record<DashboardLanguage, typeof EN> = {
@@ -47,5 +55,13 @@ export const RECURRING_MESSAGES: Record<DashboardLanguage, typeof EN> = {
       donor: 'ألغاه المتبرع', campaign_closed: 'أُغلقت الحملة', payment_failed: 'فشلت الدفعات', schedule: 'بلغ نهايته', stripe: 'أُوقف لدى Stripe', erasure: 'حُذفت بيانات المتبرع',
     },
     periodInvalid: 'الفترة غير صالحة (تواريخ بالصيغة YYYY-MM-DD، البداية قبل النهاية، 366 يومًا على الأكثر): تُعرض آخر 30 يومًا.',
+    fundTitle: 'الصندوق العام', fundLabel: 'عند انتهاء حملة، تبرعاتها المتكررة', fundNone: 'تُلغى (لا صندوق عام)',
+    fundMoveTo: 'تنتقل إلى {campaign}', fundSave: 'حفظ', fundSaved: 'تم الحفظ.', fundReadOnly: 'يغيّر هذا الإعداد المالكون والمشرفون فقط.',
+    fundCurrent: 'الآن',
+    fundNote: 'لا تنتقل إلا التبرعات بعملة الصندوق، ابتداءً من دفعتها التالية؛ وتبقى التبرعات السابقة لحملتها. ويُبلَّغ المتبرعون بالبريد.',
+    fundRefused: {
+      general_fund_not_open: 'هذه الحملة لا تستقبل تبرعات: اختر حملة منشورة.', campaign_not_found: 'لم تُعثر على هذه الحملة.',
+      csrf: 'انتهت صلاحية النموذج: حاول مرة أخرى.', forbidden: 'يغيّر هذا الإعداد المالكون والمشرفون فقط.',
+    },
   },
 };

@@ -87,6 +87,6 @@ export class RecurringFiguresController {
   })
   @ApiOkResponse({ type: GeneralFundDto })
   async setGeneralFund(@CurrentPrincipal() principal: Principal, @Body() body: SetGeneralFundDto): Promise<GeneralFundDto> {
-    return toGeneralFundDto(await this.recurring.setGeneralFund(principal.organizationId, body.campaignId));
+    return toGeneralFundDto(await this.recurring.setGeneralFund(principal, body.campaignId));
   }
 }

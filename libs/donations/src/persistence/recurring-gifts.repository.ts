@@ -258,8 +258,8 @@ export class RecurringGiftsRepository {
     return row?.general_fund_campaign_id ?? null;
   }
 
-  async setGeneralFund(organizationId: string, campaignId: string | null): Promise<void> {
-    await this.dataSource.query(
+  async setGeneralFund(manager: EntityManager, organizationId: string, campaignId: string | null): Promise<void> {
+    await manager.query(
       `INSERT INTO recurring_settings (organization_id, general_fund_campaign_id) VALUES ($1, $2)
        ON CONFLICT (organization_id) DO UPDATE SET general_fund_campaign_id = EXCLUDED.general_fund_campaign_id, updated_at = now()`,
       [organizationId, campaignId],
