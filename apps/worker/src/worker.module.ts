@@ -9,6 +9,7 @@ import { NotificationsWorkerModule } from './notifications/notifications-worker.
 import { StripeEventsWorkerModule } from './stripe-events/stripe-events-worker.module.js';
 import { CloseOutWorkerModule } from './closeout/closeout-worker.module.js';
 import { PayoutsWorkerModule } from './payouts/payouts-worker.module.js';
+import { ScheduledWorkerModule } from './scheduled/scheduled-worker.module.js';
 import { ReconciliationWorkerModule } from './reconciliation/reconciliation-worker.module.js';
 import { PrivacyWorkerModule } from './privacy/privacy-worker.module.js';
 import { DonorsWorkerModule } from './donors/donors-worker.module.js';
@@ -22,7 +23,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ScheduledWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, ...extraImports],
     };
   }
 }

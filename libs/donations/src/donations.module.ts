@@ -24,6 +24,8 @@ import { SettlementRepository } from './persistence/settlement.repository.js';
 import { RecurringGiftsRepository } from './persistence/recurring-gifts.repository.js';
 import { RECURRING_EVENT_TYPES, RecurringGiftsService } from './recurring-gifts.service.js';
 import { RecurringFiguresService } from './recurring-figures.service.js';
+import { ScheduledGiftsService } from './scheduled-gifts.service.js';
+import { ScheduledGiftsRepository } from './persistence/scheduled-gifts.repository.js';
 
 /** Stripe event types that can change a gift. */
 export const DONATION_EVENT_TYPES = [
@@ -39,9 +41,9 @@ export const DONATION_EVENT_TYPES = [
     CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer, PledgeRepository, PledgesService,
     { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
-    RecurringGiftsRepository, RecurringGiftsService, RecurringFiguresService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
+    RecurringGiftsRepository, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsRepository, ScheduledGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
   ],
-  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(
@@ -49,6 +51,7 @@ export class DonationsModule implements OnModuleInit {
     private readonly sync: DonationSyncService,
     private readonly pledges: PledgesService,
     private readonly recurring: RecurringGiftsService,
+    private readonly scheduled: ScheduledGiftsService,
     private readonly moduleRef: ModuleRef,
   ) {}
 
@@ -61,8 +64,12 @@ export class DonationsModule implements OnModuleInit {
       handle: (manager, events) => this.sync.settleEvents(manager, events),
       single: (event) => this.sync.handleEvent(event),
     });
-    // A pledge's card saved (Checkout in setup mode): its own event type, so the gift events keep their batch path.
-    this.dispatcher.register(['setup_intent.succeeded'], (event) => this.pledges.handleSetupSucceeded(event));
+    // A pledge's or a scheduled series' card saved (Checkout in setup mode): its own event type, so the
+    // gift events keep their batch path; the SetupIntent's metadata says which.
+    this.dispatcher.register(['setup_intent.succeeded'], (event) => {
+      const metadata = (event.data.object as { metadata?: Record<string, string> | null }).metadata;
+      return typeof metadata?.scheduled_gift_id === 'string' ? this.scheduled.handleSetupSucceeded(event) : this.pledges.handleSetupSucceeded(event);
+    });
     // Recurring gifts: subscription and invoice events are read fresh from Stripe one at a time; a
     // paid invoice's gift then settles through the same planner and writer as a one-time gift.
     this.dispatcher.register(RECURRING_EVENT_TYPES, (event) => this.recurring.handleEvent(event));

@@ -63,3 +63,4 @@ export {
   SCHEDULE_KINDS, MAX_FRIDAYS, RAMADAN_CHARGE_HOUR, FRIDAY_CHARGE_HOUR, checkTimeZone, zoneOffset, zonedInstant, localToday, hijriOf, ramadanLastTenNights, fridays,
   scheduleOccurrences, scheduledChargeKey, dueOccurrences, type ScheduleKind, type Occurrence,
 } from './domain/scheduled-series.js';
+export { ScheduledGiftsService, type ScheduledGiftInput, type ScheduledRun } from './scheduled-gifts.service.js';
