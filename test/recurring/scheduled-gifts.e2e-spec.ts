@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import request from 'supertest';
 import { auditLedger } from '@ataa/ledger';
 import { fridays, scheduledChargeKey, ScheduledGiftsService } from '@ataa/donations';
 import { createCampaign, createOrganizationWithOwner } from '@ataa/testing';
@@ -106,5 +107,17 @@ describe('scheduled series: every Friday (sandbox, worker, ledger)', () => {
     expect(rows.map((r: { status: string; failure_code: string }) => [r.status, r.failure_code])).toEqual([['failed', 'card_declined'], ['failed', 'card_declined']]);
     for (const r of rows) expect(await entriesOf(r.donation_id)).toBe(0);
     expect(await series(id)).toEqual({ status: 'completed' });
+  });
+
+  it('a campaign that no longer takes gifts is not charged for its planned occurrences', async () => {
+    const org = await createOrganizationWithOwner(world.api, { name: 'Closing Org' });
+    const closing = await createCampaign(world.api, org, { title: 'Closing soon', currency: 'usd' });
+    const started = await service.start(closing.slug, { kind: 'fridays', weeks: 1, timeZone: 'America/New_York', amount: '12', donorName: 'Rana', donorEmail: 'rana@example.org', anonymous: false });
+    const [row] = await world.db.query(`SELECT stripe_checkout_session_id FROM scheduled_gifts WHERE id = $1`, [started.scheduledGiftId]);
+    expect((await world.sandbox.control.paySession(row.stripe_checkout_session_id)).ok).toBe(true);
+    await settle(world);
+    await request(world.apiUrl).post(`/api/v1/orgs/${org.orgId}/campaigns/${closing.id}/end`).set('authorization', `Bearer ${org.ownerToken}`).send({}).expect(200);
+    expect(await service.chargeDue(new Date(started.occurrences[0].chargeAt.getTime() + 1000))).toEqual({ charged: 0, failed: 0, unknown: 0 });
+    expect((await charges(started.scheduledGiftId)).map((r: { status: string }) => r.status)).toEqual(['planned']);
   });
 });

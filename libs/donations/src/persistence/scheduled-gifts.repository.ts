@@ -75,11 +75,18 @@ export class ScheduledGiftsRepository {
     return rows.length > 0;
   }
 
-  /** Occurrences due (planned or left charging by a run that did not finish) of active series, oldest first. */
+  /**
+   * Occurrences due (planned, or left charging by a run that did not finish) of active series whose
+   * campaign takes gifts (published, not suspended, not past its end), oldest first. A reserved one
+   * (charging) is always asked again: Stripe may have charged it already.
+   */
   async due(now: Date, limit: number): Promise<DueCharge[]> {
     const rows: Record<string, any>[] = await this.dataSource.query(
       `SELECT c.scheduled_gift_id, c.occurrence, c.status, c.donation_id FROM scheduled_charges c JOIN scheduled_gifts g ON g.id = c.scheduled_gift_id
-       WHERE c.status IN ('planned', 'charging') AND c.charge_at <= $1 AND g.status = 'active' ORDER BY c.charge_at, c.scheduled_gift_id, c.occurrence LIMIT $2`,
+       JOIN campaigns k ON k.id = g.campaign_id
+       WHERE c.status IN ('planned', 'charging') AND c.charge_at <= $1 AND g.status = 'active'
+         AND (c.status = 'charging' OR (k.status = 'published' AND k.suspension_reason IS NULL AND (k.ends_at IS NULL OR k.ends_at > $1)))
+       ORDER BY c.charge_at, c.scheduled_gift_id, c.occurrence LIMIT $2`,
       [now.toISOString(), limit],
     );
     return rows.map((r) => ({ scheduledGiftId: r.scheduled_gift_id, occurrence: r.occurrence, status: r.status, donationId: r.donation_id }));
