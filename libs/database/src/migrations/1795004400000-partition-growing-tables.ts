@@ -238,38 +238,38 @@ async function otherTriggers(q: QueryRunner): Promise<void> {
 /** Migration 1795001300000's balance check, told its table by `which` instead of reading TG_TABLE_NAME. */
 function balanceCheck(which: string): string {
   return `
-    CREATE OR REPLACE FUNCTION ledger_check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-      entry uuid;
-      n bigint;
-      off_currency text;
-      off_by numeric;
-    BEGIN
-      IF ${which} = 'postings' THEN
-        entry := NEW.entry_id;
-        -- The entry's own check is still to come and will see this posting (see the migration's comment).
-        IF current_setting('ataa.ledger_postings_recheck', true) IS DISTINCT FROM 'on'
-           AND EXISTS (SELECT 1 FROM journal_entries WHERE id = entry AND xmin = pg_current_xact_id()::xid) THEN
-          RETURN NULL;
+      CREATE OR REPLACE FUNCTION ledger_check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        entry uuid;
+        n bigint;
+        off_currency text;
+        off_by numeric;
+      BEGIN
+        IF ${which} = 'postings' THEN
+          entry := NEW.entry_id;
+          -- The entry's own check is still to come and will see this posting (see the migration's comment).
+          IF current_setting('ataa.ledger_postings_recheck', true) IS DISTINCT FROM 'on'
+             AND EXISTS (SELECT 1 FROM journal_entries WHERE id = entry AND xmin = pg_current_xact_id()::xid) THEN
+            RETURN NULL;
+          END IF;
+        ELSE
+          entry := NEW.id;
+          IF current_setting('ataa.ledger_entry_checked', true) IS DISTINCT FROM 'on' THEN
+            PERFORM set_config('ataa.ledger_entry_checked', 'on', true);
+          END IF;
         END IF;
-      ELSE
-        entry := NEW.id;
-        IF current_setting('ataa.ledger_entry_checked', true) IS DISTINCT FROM 'on' THEN
-          PERFORM set_config('ataa.ledger_entry_checked', 'on', true);
+        SELECT coalesce(sum(c.n), 0), (array_agg(c.currency ORDER BY c.currency) FILTER (WHERE c.total <> 0))[1],
+               (array_agg(c.total ORDER BY c.currency) FILTER (WHERE c.total <> 0))[1]
+          INTO n, off_currency, off_by
+          FROM (SELECT currency, count(*) AS n, sum(amount) AS total FROM postings WHERE entry_id = entry GROUP BY currency) c;
+        IF n < 2 THEN
+          RAISE EXCEPTION 'journal entry % has % posting(s); at least two are required', entry, n USING ERRCODE = 'check_violation';
         END IF;
-      END IF;
-      SELECT coalesce(sum(c.n), 0), (array_agg(c.currency ORDER BY c.currency) FILTER (WHERE c.total <> 0))[1],
-             (array_agg(c.total ORDER BY c.currency) FILTER (WHERE c.total <> 0))[1]
-        INTO n, off_currency, off_by
-        FROM (SELECT currency, count(*) AS n, sum(amount) AS total FROM postings WHERE entry_id = entry GROUP BY currency) c;
-      IF n < 2 THEN
-        RAISE EXCEPTION 'journal entry % has % posting(s); at least two are required', entry, n USING ERRCODE = 'check_violation';
-      END IF;
-      IF off_currency IS NOT NULL THEN
-        RAISE EXCEPTION 'journal entry % does not balance in %: off by %', entry, off_currency, off_by USING ERRCODE = 'check_violation';
-      END IF;
-      RETURN NULL;
-    END $$`;
+        IF off_currency IS NOT NULL THEN
+          RAISE EXCEPTION 'journal entry % does not balance in %: off by %', entry, off_currency, off_by USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+      END $$`;
 }
 
 const BALANCE_CHECK_BY_ARGUMENT = balanceCheck('TG_ARGV[0]');
