@@ -383,7 +383,7 @@ interface PlanNode {
 /**
  * EXPLAIN ANALYZE of each query (rolled back: the claim locks rows), read as: its shape (node types,
  * tables and indexes, a partition standing for its table and an Append of the same scan of every
- * partition for the one scan), the sequential scans of growing tables, the partitions actually read
+ * partition for the one scan; an index scan, index-only scan or bitmap scan is one "index read"), the sequential scans of growing tables, the partitions actually read
  * (after planning-time and run-time pruning) and the indexes used.
  */
 async function explainAll(ds: DataSource, queries: HotQuery[]): Promise<Explained[]> {
@@ -412,7 +412,10 @@ async function explainAll(ds: DataSource, queries: HotQuery[]): Promise<Explaine
       if ((node['Node Type'] === 'Append' || node['Node Type'] === 'Merge Append') && children.length > 0 && children.every((c) => c === children[0])) {
         return children[0];
       }
-      const label = [node['Node Type'], relation && parentOf(relation), node['Index Name'] && parentOf(node['Index Name'])].filter(Boolean).join(' ');
+      // An index read, whichever of its forms the estimates pick (they move with ANALYZE's sample).
+      if (node['Node Type'] === 'Bitmap Heap Scan' && children.length === 1 && children[0].startsWith('Index read ')) return children[0];
+      if (['Index Scan', 'Index Only Scan', 'Bitmap Index Scan'].includes(node['Node Type'])) return `Index read ${parentOf(node['Index Name'] ?? '')}`;
+      const label = [node['Node Type'], relation && parentOf(relation)].filter(Boolean).join(' ');
       return children.length > 0 ? `${label} (${children.join(', ')})` : label;
     };
     const shape = walk(plan);
