@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@ataa/database';
-import { auditLedger } from '@ataa/ledger';
+import { dataSourceOptions, TransactionRunner } from '@ataa/database';
+import { auditLedger, campaignFundsAccount, donationEntry, LedgerService, processingFeeEntry } from '@ataa/ledger';
 import { createTestEnvironment, TestEnvironment, withServerClient } from '@ataa/testing';
 
 /**
@@ -99,6 +99,31 @@ describe('partitioned growing tables (migration 1795004400000)', () => {
       .toBe('transparency_nodes_pkey');
   });
 
+  it('the ledger writer posts each fact once: a redelivered batch finds the entries its keys name', async () => {
+    const ledger = new LedgerService(ds);
+    const tx = new TransactionRunner(ds);
+    const giftCampaign = randomUUID();
+    const base = (sourceId: string) => ({ campaignId: giftCampaign, currency: 'usd', occurredAt: new Date('2026-12-01T00:00:00Z'), sourceId });
+    const batch = () => [donationEntry(base('ch_partitioned'), 10_000n), processingFeeEntry(base('txn_partitioned'), 320n)];
+    // A $100.00 gift and its $3.20 fee: the campaign keeps 10,000 - 320 = 9,680.
+    const first = await tx.run((m) => ledger.postMany(m, batch()));
+    expect(first.map((r) => r.created)).toEqual([true, true]);
+    const [keys] = await ds.query(`SELECT count(*)::int AS n FROM journal_entry_keys WHERE source_id IN ('ch_partitioned', 'txn_partitioned')`);
+    expect(keys.n).toBe(2);
+    // The same facts again (a webhook redelivered): nothing is written, the same entries are returned.
+    const again = await tx.run((m) => ledger.postMany(m, batch()));
+    expect(again.map((r) => [r.created, r.entry.id])).toEqual(first.map((r) => [false, r.entry.id]));
+    expect(await ledger.balanceOf(campaignFundsAccount(giftCampaign), 'usd')).toBe(9_680n);
+    expect(await ledger.campaignTotals(giftCampaign)).toMatchObject({ raised: 10_000n, processingFees: 320n, donationsCount: 1 });
+    // Each entry's key row carries its id and seq (the foreign key checks all four columns).
+    const rows = await ds.query(
+      `SELECT count(*)::int AS n FROM journal_entries j JOIN journal_entry_keys k ON k.entry_id = j.id AND k.seq = j.seq AND k.source_id = j.source_id AND k.kind = j.kind
+        WHERE j.id = ANY($1::uuid[])`, [first.map((r) => r.entry.id)],
+    );
+    expect(rows[0].n).toBe(2);
+    expect(await auditLedger(ds.manager)).toEqual([]);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on every partition of the append-only tables, and on the key table', async () => {
     for (const table of APPEND_ONLY) {
       for (let r = 0; r < 8; r++) {
@@ -129,7 +154,8 @@ describe('partitioned growing tables (migration 1795004400000)', () => {
     const report = await explainAll(ds, hotQueries(await facts(ds, campaign)));
     for (const q of report) {
       expect({ query: q.name, seqScans: q.seqScans }).toEqual({ query: q.name, seqScans: [] });
-      expect({ query: q.name, partitions: q.partitionsRead.length <= q.expect.partitions }).toEqual({ query: q.name, partitions: true });
+      expect({ query: q.name, partitions: q.partitionsRead.length <= q.expect.partitions ? 'at most expected' : q.partitionsRead })
+        .toEqual({ query: q.name, partitions: 'at most expected' });
       expect({ query: q.name, indexes: q.indexes }).toEqual({ query: q.name, indexes: expect.arrayContaining(q.expect.indexes) });
     }
   }, 60_000);
@@ -164,6 +190,7 @@ describe('partitioned growing tables (migration 1795004400000)', () => {
     // on the unpartitioned tables: the plan shapes match, a partition read standing for its table.
     await ds.query(`ANALYZE ${GROWING.join(', ')}`);
     const unpartitioned = await explainAll(ds, queries.map((q) => ({ ...q, sql: q.before ?? q.sql })));
+    expect(unpartitioned.flatMap((q) => q.seqScans)).toEqual([]);
     for (const [i, q] of partitioned.entries()) {
       if (q.before) continue;
       expect({ query: q.name, shape: q.shape }).toEqual({ query: q.name, shape: renameIndexes(unpartitioned[i].shape) });

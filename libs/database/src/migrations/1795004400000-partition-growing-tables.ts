@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Hash partitions per table. A power of two, so a partition can later be split in two (docs/partitioning.md). */
-export const GROWING_TABLE_PARTITIONS = 8;
+const GROWING_TABLE_PARTITIONS = 8;
 
 /**
  * The tables that grow with every gift are hash-partitioned (issue 23, item 3; docs/partitioning.md):
