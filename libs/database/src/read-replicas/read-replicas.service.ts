@@ -186,7 +186,8 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
   private replicaOf(url: string): Replica {
     const name = describeDatabaseUrl(url);
     const timeout = Math.max(1000, Math.min(5000, this.config.REPLICA_CHECK_INTERVAL_MS * 2));
-    const options = { connectionString: url, connectionTimeoutMillis: timeout, application_name: 'ataa-replica' };
+    // TCP keepalive: a replica that vanishes without closing its connections is noticed by the socket, not only by the next check.
+    const options = { connectionString: url, connectionTimeoutMillis: timeout, keepAlive: true, application_name: 'ataa-replica' };
     const pool = new pg.Pool({ ...options, max: this.config.DATABASE_POOL_SIZE });
     const checks = new pg.Pool({ ...options, max: 1, query_timeout: timeout, application_name: 'ataa-replica-check' });
     // An idle connection dropped by a stopping replica must not crash the process: the next check sees it.
