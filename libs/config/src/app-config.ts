@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import { parseWitnessList, WitnessSetting } from './witness-list.js';
+import { parseReplicaUrls } from './replica-urls.js';
 import {
   IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync, ValidateBy,
 } from 'class-validator';
@@ -109,6 +110,16 @@ export class AppConfig {
 
   @IsUrl({ ...urlOptions, protocols: ['postgres', 'postgresql'] }) DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/ataa';
   @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  /**
+   * Streaming replicas of DATABASE_URL that serve the public reads (docs/replicas.md), comma-separated
+   * PostgreSQL URLs; empty: every read goes to the primary. Checked as URLs here (loadConfig) and at
+   * boot against the primary (same system identifier, in recovery): a wrong one stops the process.
+   */
+  @IsString({ each: true }) DATABASE_REPLICA_URLS: string[] = [];
+  /** A replica further behind the primary than this (milliseconds) is skipped: its reads go to the primary. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPLICA_MAX_LAG_MS = 5000;
+  /** How often each process measures its replicas' lag and health (milliseconds). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000) REPLICA_CHECK_INTERVAL_MS = 1000;
   @IsUrl({ ...urlOptions, protocols: ['redis', 'rediss'] }) REDIS_URL = 'redis://127.0.0.1:6379';
   /** Key prefix for every BullMQ queue, so several deployments (or test runs) share one Redis. */
   @Matches(/^[A-Za-z0-9:_{}-]+$/) QUEUE_PREFIX = 'ataa';
@@ -338,6 +349,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets
   }
   if (nodeEnv === 'production' && raw.STRIPE_TEST_CLOCK !== undefined) {
     throw new ConfigError('Configuration error: STRIPE_TEST_CLOCK is for tests and demos and is refused when NODE_ENV=production');
+  }
+  if (raw.DATABASE_REPLICA_URLS !== undefined) {
+    // Checked here rather than by a decorator: the message names the wrong entry with its password
+    // masked (the "(got …)" of other variables would print it) and compares with DATABASE_URL.
+    try {
+      raw.DATABASE_REPLICA_URLS = parseReplicaUrls(String(raw.DATABASE_REPLICA_URLS), String(raw.DATABASE_URL ?? new AppConfig().DATABASE_URL));
+    } catch (error) {
+      throw new ConfigError(`Configuration error: DATABASE_REPLICA_URLS ${(error as Error).message}`);
+    }
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { DomainError } from '@ataa/common';
-import { CampaignLog, parseTilePath, PublicLedgerService, TILE_WIDTH } from '@ataa/transparency';
+import { CampaignLog, decodeCursor, parseTilePath, PublicLedgerService, TILE_WIDTH } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
@@ -30,6 +30,47 @@ const PUBLIC_RECHECK_MS = 1000;
  * the pages out): 32 MB, one answer up to 1 MB (a bundle of 256 format-1 entries with long messages).
  */
 export const TILE_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** A size as a query names it (validated later, where a bad one is a 400): 0 when it is not a plain index. */
+const namedSize = (text: string | undefined): number => (text !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : 0);
+
+/**
+ * The largest log size a request shows its client has already seen, so that it is never shown an
+ * older one (a read replica behind the primary is then skipped: PublicLedgerService.log). Public
+ * answers' ETags begin with the log size they were built at (`"<size>-<hash>"`, etagFor), so a
+ * revalidation (If-None-Match) carries the size the visitor's copy shows; a size, `to` or cursor in
+ * the query names a size or an entry the client learnt of from an answer.
+ */
+export function sizeSeen(request: FastifyRequest, named: readonly number[] = []): number {
+  let seen = Math.max(0, ...named);
+  const given = request.headers['if-none-match'];
+  if (typeof given === 'string') {
+    for (const tag of given.split(',')) {
+      const match = /^\s*(?:W\/)?"(\d{1,15})-/.exec(tag);
+      if (match) seen = Math.max(seen, Number(match[1]));
+    }
+  }
+  return seen;
+}
+
+/** The size a ledger cursor implies: the entry it is next to exists. */
+function cursorSize(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  try {
+    const at = decodeCursor(cursor);
+    return (at.after ?? at.before ?? -1) + 1;
+  } catch {
+    return 0;
+  }
+}
+
+/** The size a tile path implies (it exists only once the log has that many leaves): 0 when the path is not one. */
+function tileSize(path: string): number {
+  const tile = parseTilePath(path);
+  if (tile === null) return 0;
+  const leaves = tile.index * TILE_WIDTH + tile.width;
+  return tile.level === 'entries' ? leaves : Math.min(Number.MAX_SAFE_INTEGER, leaves * TILE_WIDTH ** tile.level);
+}
 
 const json = (cacheControl: string, body: unknown): BuiltAnswer => ({ cacheControl, contentType: JSON_TYPE, body: JSON.stringify(body) });
 
@@ -61,7 +102,7 @@ export class PublicLedgerHttp {
   }
 
   async ledgerJson(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     return this.answer(request, reply, log, 'ledger.json', async () => {
       const page = await this.presenter.readPage(log, query);
       return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(this.presenter.ledgerJson(log, page, this.apiBase(log))) };
@@ -69,7 +110,7 @@ export class PublicLedgerHttp {
   }
 
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     const lang = this.pageLanguage(log, request, reply);
     return this.answer(request, reply, log, `ledger.html.${lang}`, async () => {
       const page = await this.presenter.readPage(log, query);
@@ -83,7 +124,7 @@ export class PublicLedgerHttp {
   }
 
   async ledgerCsv(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request));
     if (conditional(request, reply, log, 'ledger.csv', SHORT_CACHE)) return;
     // COPY … TO STDOUT at the size the ETag names, bytes passed straight through (see the repository).
     // HEAD (answered by this GET route) gets the headers only: an empty stream, no COPY read to nowhere.
@@ -95,7 +136,7 @@ export class PublicLedgerHttp {
   }
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request));
     return this.answer(request, reply, log, 'report.json', async () => {
       const report = await this.service.report(log);
       // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency.
@@ -105,7 +146,7 @@ export class PublicLedgerHttp {
   }
 
   async reportHtml(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request));
     const lang = this.pageLanguage(log, request, reply);
     return this.answer(request, reply, log, `report.html.${lang}`, async () => {
       const report = await this.service.report(log);
@@ -118,7 +159,7 @@ export class PublicLedgerHttp {
   }
 
   async checkpoint(slug: string, query: CheckpointQueryDto, request: FastifyRequest, reply: FastifyReply, asJson: boolean): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.size)]));
     return this.answer(request, reply, log, `checkpoint.${asJson}`, async () => {
       const size = query.size !== undefined ? toIndex(query.size) : log.size;
       const { settled, ...checkpoint } = await this.service.checkpoint(log, size);
@@ -134,7 +175,7 @@ export class PublicLedgerHttp {
   }
 
   async inclusion(slug: string, query: InclusionQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.size), namedSize(query.index) + 1]));
     return this.answer(request, reply, log, 'inclusion', async () => {
       const size = query.size !== undefined ? toIndex(query.size) : log.size;
       const proof = await this.service.inclusionProof(log, toIndex(query.index), size);
@@ -143,7 +184,7 @@ export class PublicLedgerHttp {
   }
 
   async inclusions(slug: string, query: InclusionBatchQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.size)]));
     return this.answer(request, reply, log, 'inclusions', async () => {
       const proofs = await this.service.inclusionProofs(log, query.indexes.split(',').map(toIndex), toIndex(query.size));
       // A fixed size: the answer never changes.
@@ -152,7 +193,7 @@ export class PublicLedgerHttp {
   }
 
   async consistency(slug: string, query: ConsistencyQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.from), namedSize(query.to)]));
     return this.answer(request, reply, log, 'consistency', async () => {
       const to = query.to !== undefined ? toIndex(query.to) : log.size;
       const proof = await this.service.consistencyProof(log, toIndex(query.from), to);
@@ -181,7 +222,7 @@ export class PublicLedgerHttp {
     }
     // No error answer is kept by a cache: a tile missing now exists after the next checkpoint.
     void reply.header('cache-control', 'no-store');
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, tileSize(path));
     this.notePublic(slug, log.campaign.id);
     const tile = parseTilePath(path);
     if (tile === null) throw new DomainError('tile_path_invalid', 'not a tile path: tile/<level>/<index>[.p/<width>] or tile/entries/<index>[.p/<width>], index in 3-digit groups (x001/x234/067), width 1 to 255, no leading zeros', 400);
