@@ -106,14 +106,14 @@ async function probeCluster(topology: Extract<RedisTopology, { kind: 'cluster' }
 }
 
 async function probeSentinel(topology: Extract<RedisTopology, { kind: 'sentinel' }>, probe: RedisOptions, timeoutMs: number): Promise<void> {
-  const nameSetting = topology.source === 'REDIS_URL' ? 'REDIS_URL' : 'REDIS_SENTINEL_NAME';
   const asked = await Promise.allSettled(topology.sentinels.map((sentinel) => askSentinel(sentinel, topology, probe)));
   const misconfigured = asked.find((r): r is PromiseRejectedResult => r.status === 'rejected' && r.reason instanceof DependencyMisconfiguredError);
   if (misconfigured) throw misconfigured.reason;
   const answers = asked.filter((r): r is PromiseFulfilledResult<boolean> => r.status === 'fulfilled');
   if (answers.length === 0) throw (asked[0] as PromiseRejectedResult).reason;
   if (!answers.some((r) => r.value)) {
-    throw new DependencyMisconfiguredError(`Configuration error: no sentinel of ${topology.source} knows a master named "${topology.name}" (${nameSetting})`);
+    const named = topology.source === 'REDIS_URL' ? 'REDIS_URL' : 'REDIS_SENTINEL_NAME';
+    throw new DependencyMisconfiguredError(`Configuration error: ${named} names master "${topology.name}", which no sentinel of ${topology.source} knows`);
   }
   // A sentinel knows the master: connect to it through the sentinels, as the clients will.
   const client = createRedisClient(topology, { ...probe, connectTimeout: timeoutMs });

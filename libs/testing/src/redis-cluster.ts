@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { stopProcess, until, withNode } from './redis-processes.js';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';
@@ -100,18 +100,7 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<T
   };
 }
 
-async function withNode<T>(port: number, work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, enableOfflineQueue: false });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await work(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Every node sees the cluster ok and every slot's master from the same map; three replicas are in sync. */
+/** Every node says cluster_state:ok, and the three replicas are in sync with their masters. */
 async function waitUntilHealthy(ports: number[]): Promise<void> {
   await until('the Redis Cluster to be ok', async () => {
     let synced = 0;
@@ -125,27 +114,4 @@ async function waitUntilHealthy(ports: number[]): Promise<void> {
     }
     return synced === 3;
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
