@@ -3,7 +3,8 @@ import { Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/comm
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 
 /**
- * Listens to every BullMQ worker's `error` events. BullMQ retries a dropped or unblocked
+ * Listens to every BullMQ worker's `error` events (connection and internal errors; a job's own
+ * failure is a `failed` event, handled by its retries). BullMQ retries a dropped or unblocked
  * connection by itself (a Redis restart, a Redis Cluster or Sentinel failover, where the old master
  * answers a blocked BZPOPMIN with UNBLOCKED); without a listener each one was printed as an
  * "Unhandled error" with its stack. One warning line every 10 s says the same.
@@ -28,7 +29,7 @@ export class WorkerErrorsReporter implements OnApplicationBootstrap {
       worker.on('error', (error: Error) => {
         if (Date.now() - this.lastLoggedAt < 10_000) return;
         this.lastLoggedAt = Date.now();
-        this.logger.warn(`Redis connection error in worker ${worker.name} (BullMQ reconnects): ${(error as { code?: string }).code ?? error.message}`);
+        this.logger.warn(`BullMQ worker ${worker.name}: ${(error as { code?: string }).code ?? error.message} (it reconnects and carries on; further errors within 10 s not logged)`);
       });
     }
   }
