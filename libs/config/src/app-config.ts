@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import { parseWitnessList, WitnessSetting } from './witness-list.js';
 import { parseReplicaUrls } from './replica-urls.js';
+import { parseRedisTopology } from './redis-topology.js';
 import {
   IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync, ValidateBy,
 } from 'class-validator';
@@ -120,8 +121,21 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPLICA_MAX_LAG_MS = 5000;
   /** How often each process measures its replicas' lag and health (milliseconds). */
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000) REPLICA_CHECK_INTERVAL_MS = 1000;
-  @IsUrl({ ...urlOptions, protocols: ['redis', 'rediss'] }) REDIS_URL = 'redis://127.0.0.1:6379';
-  /** Key prefix for every BullMQ queue, so several deployments (or test runs) share one Redis. */
+  /**
+   * One Redis server (redis:// or rediss://), a Redis Cluster (redis+cluster://host:port,host:port)
+   * or a master behind Redis Sentinel (redis+sentinel://host:port,host:port/<master name>[/<db>]).
+   * Checked in loadConfig by parseRedisTopology, with the three variables below (docs/redis-cluster.md).
+   */
+  @IsString() REDIS_URL = 'redis://127.0.0.1:6379';
+  /** Redis Cluster seed nodes, comma-separated host:port; REDIS_URL then only gives user, password and TLS. */
+  @Transform(toList) @IsOptional() @IsString({ each: true }) REDIS_CLUSTER_NODES?: string[];
+  /** Redis Sentinel: the sentinels, comma-separated host:port (default port 26379), and the master's name. */
+  @Transform(toList) @IsOptional() @IsString({ each: true }) REDIS_SENTINELS?: string[];
+  @IsOptional() @IsString() REDIS_SENTINEL_NAME?: string;
+  /**
+   * Key prefix for every BullMQ queue, so several deployments (or test runs) share one Redis. On a
+   * Redis Cluster it is hash-tagged (`ataa` becomes `{ataa}`) unless it already holds a `{tag}`.
+   */
   @Matches(/^[A-Za-z0-9:_{}-]+$/) QUEUE_PREFIX = 'ataa';
   /**
    * Command timeout of the Redis connections used while answering a request (rate limits, readiness):
@@ -329,7 +343,8 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets: readonly ProductionSecret[] = PRODUCTION_SECRETS): AppConfig {
   const raw: Record<string, unknown> = {};
   const known = Object.keys(new AppConfig());
-  for (const key of [...known, ...PRODUCTION_SECRETS, 'STRIPE_API_BASE', 'CHECKOUT_ORIGINS', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE']) {
+  const optional = ['STRIPE_API_BASE', 'CHECKOUT_ORIGINS', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME'];
+  for (const key of [...known, ...PRODUCTION_SECRETS, ...optional]) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -369,6 +384,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets
     const reason = (typeKey ? constraints[typeKey] : Object.values(constraints)[0]) ?? 'is invalid';
     const shown = PRODUCTION_SECRETS.includes(first.property as never) ? '(hidden)' : JSON.stringify(raw[first.property] ?? null);
     throw new ConfigError(`Configuration error: ${first.property} ${reason.replace(`${first.property} `, '')} (got ${shown})`);
+  }
+  try {
+    parseRedisTopology(config);
+  } catch (error) {
+    throw new ConfigError(`Configuration error: ${(error as Error).message}`);
   }
   return config;
 }
