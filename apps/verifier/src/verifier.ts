@@ -35,6 +35,8 @@ export interface VerifyResult {
    * the served one was used (the tree still binds it; its clear fields are checked against it no more).
    */
   redactions: { index: number; field: PersonalField; reason: RedactionReasonCode; note: string | null; at: string; unverifiable: boolean }[];
+  /** The report's reconciliation section as served: the platform's statement, printed, not verified (reconciliation-lines.ts). */
+  reconciliation: unknown;
 }
 
 export class VerificationFailure extends Error {
@@ -158,7 +160,7 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   say(`key ${key.keyName} (${key.publicKey.toString('base64')})`);
 
   // 2. A consistent snapshot: the report's size fixes which checkpoint and entries are checked.
-  const served = await getJson<{ campaign: { id: string }; size: number; report: ReturnType<typeof reportFromEntries> }>(`${api}/report`);
+  const served = await getJson<{ campaign: { id: string }; size: number; report: ReturnType<typeof reportFromEntries>; reconciliation?: unknown }>(`${api}/report`);
   const campaignId = served.campaign?.id;
   if (typeof campaignId !== 'string') fail('the report names no campaign');
   const size = served.size;
@@ -256,7 +258,7 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
     say(`${report.offline.recorded.count} offline gift(s), ${report.offline.voided.count} voided, net ${report.offline.net}: recorded by the organization, not verified by the payment processor`);
   }
 
-  return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report, redactions };
+  return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report, redactions, reconciliation: served.reconciliation ?? null };
 }
 
 export interface ReceiptLogResult {

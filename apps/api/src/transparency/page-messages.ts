@@ -25,6 +25,24 @@ export const PAGE_MESSAGES = {
     offlineNotice: 'Recorded by the organization, not verified by the payment processor',
     offlineGifts: 'Offline gifts (cash, cheque, bank transfer), net', offlineVoided: 'voided',
     offlineMethods: { cash: 'cash', cheque: 'cheque', bank_transfer: 'bank transfer' },
+    reconciliation: {
+      title: 'Reconciliation with the payment processor',
+      summary: 'Reconciled with the payment processor up to {time}: {n} {differences}.',
+      never: 'Not reconciled with the payment processor yet.',
+      one: 'difference open', many: 'differences open',
+      lead: 'The platform compares every movement of money the payment processor reports with this ledger. A difference is shown here, for this campaign, until both sides agree again.',
+      openTitle: 'Open differences', resolvedTitle: 'Resolved differences', more: '{n} more open differences are not listed.',
+      kind: 'Difference', movement: 'Movement', processorAmount: 'Payment processor', ledgerAmount: 'Ledger', occurred: 'Happened (UTC)', age: 'Open for', resolved: 'Resolved (UTC)', entries: 'Entries',
+      none: '—', days: '{n} days', lessThanDay: 'less than a day', oneDay: '1 day',
+      kinds: {
+        missing_in_ledger: 'Missing in the ledger', missing_on_stripe: 'Missing at the payment processor', amount_mismatch: 'Amounts differ', duplicate: 'Posted twice',
+        charge_not_posted: 'Payment not posted in time',
+      },
+      movements: {
+        donation: 'Gift', processing_fee: 'Processing fee', refund: 'Refund', dispute: 'Dispute', dispute_fee: 'Dispute fee', dispute_reversal: 'Dispute won',
+        dispute_fee_refund: 'Dispute fee returned', payout: 'Payout', payout_reversal: 'Payout returned',
+      } as Record<string, string>,
+    },
   },
   ar: {
     ledgerTitle: 'السجل العام', reportTitle: 'التقرير', skip: 'انتقل إلى المحتوى',
@@ -51,6 +69,24 @@ export const PAGE_MESSAGES = {
     offlineNotice: 'سجّلته المنظمة، ولم يتحقق منه معالج الدفع',
     offlineGifts: 'تبرعات خارج المنصة (نقد، شيك، تحويل بنكي)، صافي', offlineVoided: 'ملغاة',
     offlineMethods: { cash: 'نقداً', cheque: 'شيك', bank_transfer: 'تحويل بنكي' },
+    reconciliation: {
+      title: 'المطابقة مع معالج الدفع',
+      summary: 'تمت المطابقة مع معالج الدفع حتى {time}: {differences}: {n}.',
+      never: 'لم تتم المطابقة مع معالج الدفع بعد.',
+      one: 'الفروق المفتوحة', many: 'الفروق المفتوحة',
+      lead: 'تقارن المنصة كل حركة مال يبلّغ عنها معالج الدفع بهذا السجل. يظهر هنا كل فرق يخص هذه الحملة حتى يتفق الطرفان من جديد.',
+      openTitle: 'الفروق المفتوحة', resolvedTitle: 'الفروق المحلولة', more: '{n} من الفروق المفتوحة الأخرى غير مدرجة.',
+      kind: 'الفرق', movement: 'الحركة', processorAmount: 'معالج الدفع', ledgerAmount: 'السجل', occurred: 'وقت الحدوث (UTC)', age: 'مفتوح منذ', resolved: 'وقت الحل (UTC)', entries: 'القيود',
+      none: '—', days: '{n} يوماً', lessThanDay: 'أقل من يوم', oneDay: 'يوم واحد',
+      kinds: {
+        missing_in_ledger: 'مفقود في السجل', missing_on_stripe: 'مفقود لدى معالج الدفع', amount_mismatch: 'المبالغ مختلفة', duplicate: 'مسجّل مرتين',
+        charge_not_posted: 'دفعة لم تُسجَّل في وقتها',
+      },
+      movements: {
+        donation: 'تبرع', processing_fee: 'رسوم معالجة', refund: 'استرداد', dispute: 'نزاع', dispute_fee: 'رسوم نزاع', dispute_reversal: 'كسب نزاع',
+        dispute_fee_refund: 'رسوم نزاع مُعادة', payout: 'تحويل', payout_reversal: 'تحويل مُعاد',
+      } as Record<string, string>,
+    },
   },
 } as const;
 

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
+import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
 import { isolateText } from '../http/isolate.js';
 import { textLanguage } from '../http/public-language.js';
 import { termChangeText } from '../campaign-pages/terms-history.js';
@@ -237,6 +238,50 @@ export class PublicLedgerPresenter {
       campaignPage: `${base}${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
       text: textLanguage(log.campaign.language),
       csv: `${base}/ledger.csv`,
+    };
+  }
+
+  /**
+   * The reconciliation section of the report and ledger pages: "reconciled … up to <time>: N open",
+   * then the campaign's open differences and the latest resolved ones (what is public: see
+   * libs/reconciliation/src/domain/public-reconciliation.ts).
+   */
+  reconciliationView(status: PublicReconciliation, log: CampaignLog, lang: PageLanguage) {
+    const t = PAGE_MESSAGES[lang].reconciliation;
+    const base = `/c/${log.campaign.slug}/ledger`;
+    const utc = (iso: string) => `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+    const fill = (text: string, values: Record<string, string | number>) => text.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k]));
+    const amount = (v: string | null, currency: string) => (v === null ? t.none : this.money(v, currency, lang));
+    const age = (seconds: number) => {
+      const days = Math.floor(seconds / 86_400);
+      return days === 0 ? t.lessThanDay : days === 1 ? t.oneDay : fill(t.days, { n: days });
+    };
+    // An entry of the log links to the ledger page that starts with it (newest first from it).
+    const links = (indexes: number[]) => indexes.map((i) => ({ index: i, href: `${base}?cursor=${encodeCursor({ before: i + 1 })}${lang !== log.campaign.language ? `&lang=${lang}` : ''}` }));
+    const row = (d: PublicDifference) => ({
+      id: d.id,
+      kind: t.kinds[d.kind] ?? d.kind,
+      movement: t.movements[d.movement] ?? d.movement,
+      processorAmount: amount(d.processorAmount, d.currency),
+      ledgerAmount: amount(d.ledgerAmount, d.currency),
+      occurredIso: d.occurredAt,
+      occurred: utc(d.occurredAt),
+      age: age(d.ageSeconds),
+      entries: links(d.entries),
+      resolvedIso: d.resolution?.at ?? null,
+      resolved: d.resolution ? utc(d.resolution.at) : null,
+      resolutionEntries: d.resolution ? links(d.resolution.entries) : [],
+    });
+    return {
+      t,
+      summary: status.reconciledUpTo === null
+        ? t.never
+        : fill(t.summary, { time: utc(status.reconciledUpTo), n: status.openCount, differences: status.openCount === 1 ? t.one : t.many }),
+      upToIso: status.reconciledUpTo,
+      openCount: status.openCount,
+      open: status.open.map(row),
+      more: status.openCount > status.open.length ? fill(t.more, { n: status.openCount - status.open.length }) : null,
+      resolved: status.resolved.map(row),
     };
   }
 
