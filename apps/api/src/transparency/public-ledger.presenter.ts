@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
 import { isolateText } from '../http/isolate.js';
@@ -155,7 +155,8 @@ export class PublicLedgerPresenter {
         messageRedacted: redactionText(e.redacted?.message, lang),
         // Offline gifts and their voids: recorded by the organization, not verified by the payment processor.
         offline: isOfflineKind(e.kind) ? t.offlineNotice : null,
-        details: e.kind === 'offline_gift' ? offlineDetails(e, lang) : e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
+        evidenceHref: e.kind === 'evidence' ? evidenceLink(e) : null,
+        details: e.kind === 'evidence' ? evidenceDetails(e, lang) : e.kind === 'offline_gift' ? offlineDetails(e, lang) : e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
         balance: this.money(e.balance, currency, lang),
         leafHash: e.leafHash,
       })),
@@ -304,6 +305,19 @@ export class PublicLedgerPresenter {
     return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash},${e.terms ? text(JSON.stringify(e.terms)) : ''},`
       + `${e.v},${e.donorHash ?? ''},${e.donorSalt ?? ''},${e.messageHash ?? ''},${e.messageSalt ?? ''},${redacted},${isOfflineKind(e.kind) ? 'organization' : ''}\n`;
   }
+}
+
+/** An evidence entry's details: the payout entry it evidences, the file's type, size and hash. */
+function evidenceDetails(e: ServedEntry, lang: PageLanguage): string | null {
+  const ref = parseEvidencePurpose(e.purpose);
+  if (!ref) return e.purpose;
+  const size = ref.bytes >= 1024 * 1024 ? `${(ref.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(ref.bytes / 1024))} KB`;
+  return PAGE_MESSAGES[lang].evidenceDetails.replace('{index}', String(ref.index)).replace('{type}', ref.mediaType).replace('{size}', size).replace('{hash}', `${ref.sha256.slice(0, 16)}…`);
+}
+
+function evidenceLink(e: ServedEntry): string | null {
+  const ref = parseEvidencePurpose(e.purpose);
+  return ref ? evidenceFilePath(ref) : null;
 }
 
 /** An offline gift's details: its method, and the donor's message when there is one. */
