@@ -26,6 +26,12 @@ export const PAGE_MESSAGES = {
     offlineNotice: 'Recorded by the organization, not verified by the payment processor',
     offlineGifts: 'Offline gifts (cash, cheque, bank transfer), net', offlineVoided: 'voided',
     offlineMethods: { cash: 'cash', cheque: 'cheque', bank_transfer: 'bank transfer' },
+    impact: {
+      title: 'Impact', moneyIn: 'Money in (gifts, offline gifts net)', moneyOut: 'Money out (payouts, net)', outcomes: 'Outcomes stated by the organization',
+      noOutcomes: 'The organization has stated no outcomes yet.', evidencedBy: 'Evidence', payoutEntry: 'payout, entry #{index}', update: 'campaign update', file: 'file {n}',
+      evidence: 'Spending evidence', file_: 'File', type: 'Type', size: 'Size', payout: 'Payout', logEntry: 'Hash in the log',
+      evidenceNote: 'Files the organization published as evidence of its spending. Each file’s SHA-256 is an entry of this campaign’s public log, so it cannot be swapped.',
+    },
     reconciliation: {
       title: 'Reconciliation with the payment processor',
       summary: 'Reconciled with the payment processor up to {time}: {n} {differences}.',
@@ -71,6 +77,12 @@ export const PAGE_MESSAGES = {
     offlineNotice: 'سجّلته المنظمة، ولم يتحقق منه معالج الدفع',
     offlineGifts: 'تبرعات خارج المنصة (نقد، شيك، تحويل بنكي)، صافي', offlineVoided: 'ملغاة',
     offlineMethods: { cash: 'نقداً', cheque: 'شيك', bank_transfer: 'تحويل بنكي' },
+    impact: {
+      title: 'الأثر', moneyIn: 'الأموال الداخلة (التبرعات، والتبرعات خارج المنصة صافي)', moneyOut: 'الأموال الخارجة (التحويلات، صافي)', outcomes: 'النتائج التي أعلنتها المنظمة',
+      noOutcomes: 'لم تعلن المنظمة أي نتائج بعد.', evidencedBy: 'الدليل', payoutEntry: 'تحويل، القيد رقم {index}', update: 'تحديث الحملة', file: 'الملف {n}',
+      evidence: 'أدلة الإنفاق', file_: 'الملف', type: 'النوع', size: 'الحجم', payout: 'التحويل', logEntry: 'التجزئة في السجل',
+      evidenceNote: 'ملفات نشرتها المنظمة دليلاً على إنفاقها. تجزئة SHA-256 لكل ملف قيد في السجل العام لهذه الحملة، فلا يمكن استبداله.',
+    },
     reconciliation: {
       title: 'المطابقة مع معالج الدفع',
       summary: 'تمت المطابقة مع معالج الدفع حتى {time}: {differences}: {n}.',

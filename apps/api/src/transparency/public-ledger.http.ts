@@ -10,6 +10,7 @@ import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, S
 import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
 import { PublicReconciliationService } from '@ataa/reconciliation';
+import { EvidenceService } from '@ataa/payouts';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
@@ -48,7 +49,13 @@ export class PublicLedgerHttp {
     private readonly cache: PublicLedgerCache,
     private readonly config: AppConfig,
     private readonly reconciliation: PublicReconciliationService,
+    private readonly evidence: EvidenceService,
   ) {}
+
+  /** The report's impact section (stated outcomes, public evidence) changes without the log: its own version. */
+  private async impactVariant(log: CampaignLog): Promise<string> {
+    return `imp:${await this.evidence.impactVersion(log.campaign.id)}`;
+  }
 
   /**
    * Part of the cache key and ETag of the answers that show reconciliation: it changes with each
@@ -108,23 +115,26 @@ export class PublicLedgerHttp {
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
-    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}`, async () => {
+    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
       const report = await this.service.report(log);
       // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency,
       // and the platform's word on reconciliation with the payment processor (not provable from the log: the verifier prints it as such).
       const feeExchange = await this.service.feeExchange(log);
       const reconciliation = await this.reconciliation.statusOf(log.campaign.id);
-      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation });
+      // The organization's stated outcomes and public spending evidence (each file's hash is in the log too).
+      const impact = await this.evidence.publicImpact(log.campaign.id);
+      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation, impact });
     });
   }
 
   async reportHtml(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug);
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}`, async () => {
+    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
+        impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
         reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
       };

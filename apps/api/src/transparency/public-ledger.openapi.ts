@@ -82,6 +82,32 @@ export class PublicReconciliationDto {
   @ApiProperty({ type: [PublicDifferenceDto], description: 'the latest resolved differences, newest first (at most 20)' }) resolved: PublicDifferenceDto[];
 }
 
+class PublicEvidenceFileDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: "the organization's title of the file" }) title: string;
+  @ApiProperty({ enum: ['application/pdf', 'image/jpeg', 'image/png', 'image/webp'] }) mediaType: string;
+  @ApiProperty() bytes: number;
+  @ApiProperty({ description: 'hex SHA-256 of the file, as committed by its `evidence` entry' }) sha256: string;
+  @ApiProperty({ example: '/media/evidence/<sha256>.pdf' }) url: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of the payout it evidences' }) payoutIndex: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of its `evidence` entry' }) entryIndex: number | null;
+}
+
+class PublicOutcomeDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: '1,200 meals served' }) labelEn: string;
+  @ApiProperty({ example: '١٬٢٠٠ وجبة' }) labelAr: string;
+  @ApiProperty({ format: 'date-time' }) statedAt: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of the payout that evidences it' }) payoutIndex: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'the published campaign update that evidences it (/c/<slug>/updates/<id>)' }) updateId: string | null;
+  @ApiProperty({ type: [String], description: "the payout's public evidence files" }) evidenceFiles: string[];
+}
+
+export class PublicImpactDto {
+  @ApiProperty({ type: [PublicEvidenceFileDto] }) evidence: PublicEvidenceFileDto[];
+  @ApiProperty({ type: [PublicOutcomeDto] }) outcomes: PublicOutcomeDto[];
+}
+
 export class PublicLedgerPageDto {
   @ApiProperty({ type: PublicCampaignRefDto }) campaign: PublicCampaignRefDto;
   @ApiProperty({ description: 'checkpoint origin line of this log' }) origin: string;
@@ -156,6 +182,8 @@ export class PublicReportDto {
   feeExchange: FeeExchangeDto[];
   @ApiProperty({ type: PublicReconciliationDto, description: "the platform's reconciliation of this campaign with the payment processor (its statement: not provable from the log)" })
   reconciliation: PublicReconciliationDto;
+  @ApiProperty({ type: PublicImpactDto, description: "the organization's stated outcomes and its public spending evidence" })
+  impact: PublicImpactDto;
 }
 
 export class CheckpointCosignatureDto {

@@ -5,6 +5,7 @@ import { DomainError, formatMajorUnits } from '@ataa/common';
 import { CampaignLog, CampaignReport, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
+import type { PublicImpact } from '@ataa/payouts';
 import { isolateText } from '../http/isolate.js';
 import { textLanguage } from '../http/public-language.js';
 import { termChangeText } from '../campaign-pages/terms-history.js';
@@ -283,6 +284,38 @@ export class PublicLedgerPresenter {
       open: status.open.map(row),
       more: status.openCount > status.open.length ? fill(t.more, { n: status.openCount - status.open.length }) : null,
       resolved: status.resolved.map(row),
+    };
+  }
+
+  /**
+   * The report's impact section (issue 21, item 4): money in and out, then the outcomes the
+   * organization stated, each with what evidences it (the payout's ledger entry and its public
+   * files, or the campaign update), and every public evidence file with the entry holding its hash.
+   */
+  impactView(impact: PublicImpact, report: CampaignReport, log: CampaignLog, lang: PageLanguage) {
+    const t = PAGE_MESSAGES[lang].impact;
+    const currency = log.campaign.currency;
+    const abs = (v: string) => (v.startsWith('-') ? v.slice(1) : v);
+    const langQuery = lang !== log.campaign.language ? `&lang=${lang}` : '';
+    const entryHref = (i: number) => `/c/${log.campaign.slug}/ledger?cursor=${encodeCursor({ before: i + 1 })}${langQuery}`;
+    const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+    return {
+      t,
+      moneyIn: this.money((BigInt(report.raised) + BigInt(report.offline.net)).toString(), currency, lang),
+      moneyOut: this.money(abs(report.payouts.net), currency, lang),
+      outcomes: impact.outcomes.map((o) => ({
+        label: lang === 'ar' ? o.labelAr : o.labelEn,
+        labelLang: lang,
+        payoutHref: o.payoutIndex !== null ? entryHref(o.payoutIndex) : null,
+        payoutLabel: o.payoutIndex !== null ? t.payoutEntry.replace('{index}', String(o.payoutIndex)) : null,
+        updateHref: o.updateId ? `/c/${log.campaign.slug}/updates/${o.updateId}${langQuery ? `?lang=${lang}` : ''}` : null,
+        files: o.evidenceFiles.map((href, i) => ({ href, label: t.file.replace('{n}', String(i + 1)) })),
+      })),
+      evidence: impact.evidence.map((e) => ({
+        title: e.title, href: e.url, type: e.mediaType, size: size(e.bytes), sha256: e.sha256,
+        payoutHref: e.payoutIndex !== null ? entryHref(e.payoutIndex) : null, payoutIndex: e.payoutIndex,
+        entryHref: e.entryIndex !== null ? entryHref(e.entryIndex) : null, entryIndex: e.entryIndex,
+      })),
     };
   }
 
