@@ -72,7 +72,12 @@ export class PayoutEvidenceController {
     description: 'A public file is served at /media/evidence/<sha256>.<ext> and its SHA-256 appended to the campaign\'s public log (kind `evidence`), so it cannot be swapped; an operator file is kept for the organization and the platform\'s operators. Personal data in the file is the organization\'s responsibility.',
   })
   @ApiCreatedResponse({ type: EvidenceDto })
-  async attach(@CurrentPrincipal() principal: Principal, @Param('payoutId', IdParamPipe) payoutId: string, @Req() request: FastifyRequest): Promise<EvidenceDto> {
+  async attach(
+    @CurrentPrincipal() principal: Principal, @Param('payoutId', IdParamPipe) payoutId: string, @Req() request: FastifyRequest,
+    // The multipart form is read from the request itself (readEvidenceForm, file size bounded while it
+    // streams); declared so the handler's body is the one the document describes (nothing is parsed into it).
+    @Body() _form: unknown,
+  ): Promise<EvidenceDto> {
     const { fields, file } = await readEvidenceForm(request, this.evidence.maxBytes);
     return evidenceDto(await this.evidence.attach(principal, payoutId, fields, file));
   }
@@ -91,6 +96,10 @@ export class PayoutEvidenceController {
   @ApiOrgAuth()
   @ApiProduces('application/pdf', 'image/jpeg', 'image/png', 'image/webp')
   @ApiOperation({ summary: 'One evidence file\'s bytes, public or operator-only (any member)' })
+  @ApiOkResponse({
+    description: 'The file, as an attachment, of the type its bytes were found to be',
+    content: Object.fromEntries(['application/pdf', 'image/jpeg', 'image/png', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+  })
   async file(
     @CurrentPrincipal() principal: Principal, @Param('payoutId', IdParamPipe) payoutId: string, @Param('evidenceId', IdParamPipe) evidenceId: string, @Res() reply: FastifyReply,
   ): Promise<void> {
