@@ -285,6 +285,8 @@ export class AppConfig {
   @IsString() @MinLength(1) UPLOAD_DIR = './var/uploads';
   /** Largest cover image accepted by the dashboard's upload, in bytes (JPEG, PNG or WebP). */
   @Transform(toInt) @IsInt() @Min(10_240) @Max(20_971_520) COVER_IMAGE_MAX_BYTES = 2_097_152;
+  /** Largest spending evidence file accepted (PDF, JPEG, PNG or WebP, checked by their bytes), in bytes. */
+  @Transform(toInt) @IsInt() @Min(10_240) @Max(52_428_800) EVIDENCE_FILE_MAX_BYTES = 10_485_760;
   /** Automatic filter: hold gift messages with a link for review before they show on the donor wall. */
   @Transform(toBool) @IsBoolean() MODERATION_HOLD_LINKS = false;
   /** Automatic filter: words (comma-separated, whole words, case-insensitive) that hold a gift message for review. */

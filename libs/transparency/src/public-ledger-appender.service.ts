@@ -5,6 +5,7 @@ import { AppConfig } from '@ataa/config';
 import { randomBytes } from 'node:crypto';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import {
+  parseEvidencePurpose,
   ANONYMOUS, appendToFrontier, campaignOrigin, type CheckpointSigner, signCheckpoint, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
@@ -185,6 +186,11 @@ export class PublicLedgerAppender {
       if (input.amount !== 0n) throw fail('a terms_changed entry moves no money: its amount is 0');
       if (!isTermChangeList(input.terms)) throw fail('a terms_changed entry needs its changes (field, from, to), each term once');
       if (input.donorDisplayName || input.donorCommitment || input.publicMessage || input.payoutPurpose) throw fail('a terms_changed entry carries no donor, message or purpose');
+    } else if (input.kind === 'evidence') {
+      if (input.terms != null) throw fail('only a terms_changed entry carries terms');
+      if (input.amount !== 0n) throw fail('an evidence entry moves no money: its amount is 0');
+      if (!parseEvidencePurpose(input.payoutPurpose)) throw fail('an evidence entry names its payout entry and file: evidence for entry <index>: sha256 <hex> <type> <bytes>');
+      if (input.donorDisplayName || input.donorCommitment || input.publicMessage) throw fail('an evidence entry carries no donor or message');
     } else {
       if (input.terms != null) throw fail('only a terms_changed entry carries terms');
       if (typeof input.amount !== 'bigint' || input.amount === 0n) throw fail('amount must be a non-zero bigint');

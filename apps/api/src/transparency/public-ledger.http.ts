@@ -9,6 +9,8 @@ import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cac
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
+import { PublicReconciliationService } from '@ataa/reconciliation';
+import { EvidenceService } from '@ataa/payouts';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
@@ -87,7 +89,22 @@ export class PublicLedgerHttp {
     readonly presenter: PublicLedgerPresenter,
     private readonly cache: PublicLedgerCache,
     private readonly config: AppConfig,
+    private readonly reconciliation: PublicReconciliationService,
+    private readonly evidence: EvidenceService,
   ) {}
+
+  /** The report's impact section (stated outcomes, public evidence) changes without the log: its own version. */
+  private async impactVariant(log: CampaignLog): Promise<string> {
+    return `imp:${await this.evidence.impactVersion(log.campaign.id)}`;
+  }
+
+  /**
+   * Part of the cache key and ETag of the answers that show reconciliation: it changes with each
+   * succeeded run (which alone opens, refreshes or resolves differences), not with the log.
+   */
+  private async reconciliationVariant(): Promise<string> {
+    return `rec:${await this.reconciliation.version()}`;
+  }
 
   /**
    * The language of an HTML page (?lang=, cookie, Accept-Language, else the campaign's): part of the
@@ -103,19 +120,21 @@ export class PublicLedgerHttp {
 
   async ledgerJson(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
-    return this.answer(request, reply, log, 'ledger.json', async () => {
+    return this.answer(request, reply, log, `ledger.json|${await this.reconciliationVariant()}`, async () => {
       const page = await this.presenter.readPage(log, query);
-      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(this.presenter.ledgerJson(log, page, this.apiBase(log))) };
+      const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliation.statusOf(log.campaign.id) };
+      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(body) };
     });
   }
 
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `ledger.html.${lang}`, async () => {
+    return this.answer(request, reply, log, `ledger.html.${lang}|${await this.reconciliationVariant()}`, async () => {
       const page = await this.presenter.readPage(log, query);
       const view = {
         ...this.presenter.ledgerView(log, page, query, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
         witnesses: this.presenter.witnessView(await this.service.witnessStatus(log), lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/ledger`, { order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor }),
       };
@@ -137,21 +156,27 @@ export class PublicLedgerHttp {
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
-    return this.answer(request, reply, log, 'report.json', async () => {
+    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
       const report = await this.service.report(log);
-      // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency.
+      // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency,
+      // and the platform's word on reconciliation with the payment processor (not provable from the log: the verifier prints it as such).
       const feeExchange = await this.service.feeExchange(log);
-      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange });
+      const reconciliation = await this.reconciliation.statusOf(log.campaign.id);
+      // The organization's stated outcomes and public spending evidence (each file's hash is in the log too).
+      const impact = await this.evidence.publicImpact(log.campaign.id);
+      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation, impact });
     });
   }
 
   async reportHtml(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `report.html.${lang}`, async () => {
+    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
+        impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
       };
       return { cacheControl: SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/report.hbs', view) };
