@@ -2,19 +2,11 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '@ataa/config';
-import { QUEUES } from '@ataa/queue';
+import { PeriodicTask, QUEUES, withTimeout } from '@ataa/queue';
 import { PendingRow, WitnessRepository } from './persistence/witness.repository.js';
 
 /** How long one relay pass may wait for Redis before giving up (the rows stay pending). */
 const REDIS_TIMEOUT_MS = 3000;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** One job per campaign at a time: its id. The job always submits the log's latest size. */
 export const witnessJobId = (campaignId: string) => `witness-${campaignId}`;
@@ -39,8 +31,7 @@ export function witnessJobOptions(config: AppConfig, campaignId: string): JobsOp
 @Injectable()
 export class WitnessRelay {
   private readonly logger = new Logger('WitnessRelay');
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private task: PeriodicTask | undefined;
   private lastSweep = 0;
 
   constructor(
@@ -87,37 +78,25 @@ export class WitnessRelay {
    * configuration, appends made while none was), then polls until stop().
    */
   start(options: { intervalMs?: number; sweepEveryMs?: number; staleSeconds?: number } = {}): void {
-    const intervalMs = options.intervalMs ?? 500;
     const sweepEveryMs = options.sweepEveryMs ?? 60_000;
     let backfilled = false;
-    const tick = async () => {
-      if (this.running) return;
-      this.running = true;
-      try {
-        if (!backfilled) {
-          const queued = await this.repository.queueUnwitnessed(this.config.TRANSPARENCY_WITNESSES.map((w) => w.vkey));
-          if (queued > 0) this.logger.log(`${queued} campaign log(s) queued for witnesses they have not cosigned`);
-          backfilled = true;
-        }
-        while ((await this.relayPending()) > 0) { /* next batch */ }
-        if (Date.now() - this.lastSweep >= sweepEveryMs) {
-          this.lastSweep = Date.now();
-          await this.sweepStale(options.staleSeconds ?? 300);
-        }
-      } catch (error) {
-        // Redis or PostgreSQL unavailable: submissions wait (their rows stay); the next tick tries again.
-        this.logger.warn(`witness relay pass failed: ${(error as Error).message}`);
-      } finally {
-        this.running = false;
+    this.task = new PeriodicTask(async () => {
+      if (!backfilled) {
+        const queued = await this.repository.queueUnwitnessed(this.config.TRANSPARENCY_WITNESSES.map((w) => w.vkey));
+        if (queued > 0) this.logger.log(`${queued} campaign log(s) queued for witnesses they have not cosigned`);
+        backfilled = true;
       }
-    };
-    this.timer = setInterval(() => void tick(), intervalMs);
-    void tick();
+      while ((await this.relayPending()) > 0) { /* next batch */ }
+      if (Date.now() - this.lastSweep >= sweepEveryMs) {
+        this.lastSweep = Date.now();
+        await this.sweepStale(options.staleSeconds ?? 300);
+      }
+      // A pass that fails (Redis or PostgreSQL unavailable) leaves its rows pending for the next tick.
+    }, (error) => this.logger.warn(`witness relay pass failed: ${error.message}`));
+    this.task.start(options.intervalMs ?? 500);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.task?.stop();
   }
 }

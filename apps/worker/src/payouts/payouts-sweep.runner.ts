@@ -1,12 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { JobProducer, QUEUES } from '@ataa/queue';
+import { JobProducer, PeriodicTask, QUEUES, requeueJob } from '@ataa/queue';
 
 export const PAYOUTS_SWEEP = { intervalMs: 15_000, olderThanSeconds: 30, redisTimeoutMs: 2_000 };
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), ms).unref())]);
-}
 
 /**
  * Approved or processing payouts whose job was lost (Redis down when they were approved, the
@@ -17,8 +13,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class PayoutsSweepRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('PayoutsSweep');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly task = new PeriodicTask<number>(() => this.sweep(PAYOUTS_SWEEP.olderThanSeconds), (e) => this.logger.warn(e.message));
 
   constructor(
     private readonly dataSource: DataSource,
@@ -26,19 +21,16 @@ export class PayoutsSweepRunner implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepOnce().catch((e: Error) => this.logger.warn(e.message)), PAYOUTS_SWEEP.intervalMs);
-    this.timer.unref();
+    this.task.start(PAYOUTS_SWEEP.intervalMs, { runNow: false });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** One pass; returns how many payouts were handed (back) to the queue. */
   sweepOnce(olderThanSeconds: number = PAYOUTS_SWEEP.olderThanSeconds): Promise<number> {
-    this.running ??= this.sweep(olderThanSeconds).finally(() => (this.running = null));
-    return this.running;
+    return this.task.runOnce(() => this.sweep(olderThanSeconds));
   }
 
   private async sweep(olderThanSeconds: number): Promise<number> {
@@ -51,17 +43,9 @@ export class PayoutsSweepRunner implements OnApplicationBootstrap, OnApplication
     for (const { id } of rows) {
       const jobId = `payout-${id}`;
       try {
-        const job = await withTimeout(queue.getJob(jobId), PAYOUTS_SWEEP.redisTimeoutMs);
-        const state = job ? await withTimeout(job.getState(), PAYOUTS_SWEEP.redisTimeoutMs) : 'missing';
-        if (state === 'failed') {
-          await withTimeout(job!.retry('failed'), PAYOUTS_SWEEP.redisTimeoutMs);
-        } else if (state === 'missing' || state === 'completed' || state === 'unknown') {
-          if (job) await withTimeout(job.remove(), PAYOUTS_SWEEP.redisTimeoutMs).catch(() => undefined);
-          await withTimeout(this.producer.enqueue(QUEUES.payouts, { payoutId: id }, { jobId }), PAYOUTS_SWEEP.redisTimeoutMs);
-        } else {
-          continue; // waiting, delayed or active: it will run
-        }
-        enqueued++;
+        // Waiting, delayed or active jobs are left: they will run.
+        const outcome = await requeueJob(queue, jobId, () => this.producer.enqueue(QUEUES.payouts, { payoutId: id }, { jobId }), PAYOUTS_SWEEP.redisTimeoutMs);
+        if (outcome !== 'left') enqueued++;
       } catch (error) {
         this.logger.warn(`payouts sweep paused (Redis unreachable?): ${(error as Error).message}`);
         break;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@ataa/config';
 import { PendingFeesService } from '@ataa/donations';
+import { PeriodicTask } from '@ataa/queue';
 
 /** How often the runner asks whether a fee sweep is due (cheap: one indexed count). */
 export const FEE_SWEEP_TICK_MS = 2_000;
@@ -12,8 +13,7 @@ export const FEE_SWEEP_TICK_MS = 2_000;
 @Injectable()
 export class FeeSweepRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('FeeSweep');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly task = new PeriodicTask(() => this.sweep(), (error) => this.logger.warn(`fee sweep failed: ${error.message}`));
 
   constructor(
     private readonly fees: PendingFeesService,
@@ -22,22 +22,15 @@ export class FeeSweepRunner implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (this.config.FEE_SWEEP_SECONDS === 0) return;
-    this.timer = setInterval(() => this.tick(), FEE_SWEEP_TICK_MS);
-    this.timer.unref();
+    this.task.start(FEE_SWEEP_TICK_MS, { runNow: false });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.fees.sweepIfDue(this.config.FEE_SWEEP_SECONDS)
-      .then((result) => {
-        if (result && result.posted > 0) this.logger.log(`posted ${result.posted} of ${result.pending} pending fees with ${result.listCalls} list calls and ${result.reads} reads`);
-      })
-      .catch((error: Error) => this.logger.warn(`fee sweep failed: ${error.message}`))
-      .finally(() => (this.running = null));
+  private async sweep(): Promise<void> {
+    const result = await this.fees.sweepIfDue(this.config.FEE_SWEEP_SECONDS);
+    if (result && result.posted > 0) this.logger.log(`posted ${result.posted} of ${result.pending} pending fees with ${result.listCalls} list calls and ${result.reads} reads`);
   }
 }

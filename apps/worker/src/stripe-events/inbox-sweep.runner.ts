@@ -1,17 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DonationSyncService } from '@ataa/donations';
 import { StripeEventInbox } from '@ataa/payments';
-import { JobProducer, QUEUES } from '@ataa/queue';
+import { JobProducer, PeriodicTask, QUEUES, requeueJob } from '@ataa/queue';
 
 /** How often the sweep runs and how old an unprocessed event must be before it is re-enqueued. */
 export const INBOX_SWEEP = { intervalMs: 10_000, olderThanMs: 5_000, redisTimeoutMs: 2_000 };
 
 /** A gift marked paid waits this long for its charge event before the sweep reads it from Stripe. */
 export const AWAITING_CHARGE_SECONDS = 60;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), ms).unref())]);
-}
 
 /**
  * Re-enqueues inbox events that are still unprocessed: the webhook's enqueue may have failed
@@ -21,8 +17,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class InboxSweepRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('InboxSweep');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly task = new PeriodicTask<number>(() => this.sweep(INBOX_SWEEP.olderThanMs), () => undefined);
 
   constructor(
     private readonly inbox: StripeEventInbox,
@@ -31,20 +26,16 @@ export class InboxSweepRunner implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepOnce().catch(() => undefined), INBOX_SWEEP.intervalMs);
-    this.timer.unref();
-    void this.sweepOnce().catch(() => undefined);
+    this.task.start(INBOX_SWEEP.intervalMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** One pass; returns how many events were handed (back) to the queue. */
   sweepOnce(olderThanMs: number = INBOX_SWEEP.olderThanMs): Promise<number> {
-    this.running ??= this.sweep(olderThanMs).finally(() => (this.running = null));
-    return this.running;
+    return this.task.runOnce(() => this.sweep(olderThanMs));
   }
 
   private async sweep(olderThanMs: number): Promise<number> {
@@ -55,22 +46,9 @@ export class InboxSweepRunner implements OnApplicationBootstrap, OnApplicationSh
     let enqueued = 0;
     for (const id of ids) {
       try {
-        const job = await withTimeout(queue.getJob(id), INBOX_SWEEP.redisTimeoutMs);
-        if (!job) {
-          await withTimeout(this.producer.enqueue(QUEUES.stripeEvents, { inboxEventId: id }, { jobId: id }), INBOX_SWEEP.redisTimeoutMs);
-          enqueued++;
-          continue;
-        }
-        const state = await withTimeout(job.getState(), INBOX_SWEEP.redisTimeoutMs);
-        if (state === 'failed') {
-          await withTimeout(job.retry('failed'), INBOX_SWEEP.redisTimeoutMs);
-          enqueued++;
-        } else if (state === 'completed' || state === 'unknown') {
-          // The job finished but the row is still unprocessed (it was removed or lost): run it again.
-          await withTimeout(job.remove(), INBOX_SWEEP.redisTimeoutMs).catch(() => undefined);
-          await withTimeout(this.producer.enqueue(QUEUES.stripeEvents, { inboxEventId: id }, { jobId: id }), INBOX_SWEEP.redisTimeoutMs);
-          enqueued++;
-        }
+        // Missing, or finished while the row is still unprocessed (removed or lost): run it again.
+        const outcome = await requeueJob(queue, id, () => this.producer.enqueue(QUEUES.stripeEvents, { inboxEventId: id }, { jobId: id }), INBOX_SWEEP.redisTimeoutMs);
+        if (outcome !== 'left') enqueued++;
       } catch (error) {
         this.logger.warn(`inbox sweep paused (Redis unreachable?): ${(error as Error).message}`);
         break;

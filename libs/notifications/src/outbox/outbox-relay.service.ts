@@ -2,21 +2,11 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { TransactionRunner } from '@ataa/database';
-import { QUEUES } from '@ataa/queue';
+import { PeriodicTask, QUEUES, withTimeout } from '@ataa/queue';
 import { NotificationsRepository } from '../persistence/notifications.repository.js';
 
 /** How long one relay pass may wait for Redis before giving up (the rows stay pending). */
 const REDIS_TIMEOUT_MS = 3000;
-
-class RedisTimeout extends Error {}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisTimeout(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Moves outbox rows to the notifications queue. Each pass locks a batch (FOR UPDATE SKIP LOCKED,
@@ -27,8 +17,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private task: PeriodicTask | undefined;
   private lastSweep = 0;
 
   constructor(
@@ -78,32 +67,20 @@ export class OutboxRelay {
 
   /** Polls until stop(): relays every `intervalMs`, sweeps every `sweepEveryMs`. */
   start(options: { intervalMs?: number; sweepEveryMs?: number; staleSeconds?: number } = {}): void {
-    const intervalMs = options.intervalMs ?? 500;
     const sweepEveryMs = options.sweepEveryMs ?? 60_000;
-    const tick = async () => {
-      if (this.running) return;
-      this.running = true;
-      try {
-        // Drain a backlog (after an outage) in consecutive batches before sleeping again.
-        while ((await this.relayPending()) > 0) { /* next batch */ }
-        if (Date.now() - this.lastSweep >= sweepEveryMs) {
-          this.lastSweep = Date.now();
-          await this.sweepStale(options.staleSeconds ?? 300);
-        }
-      } catch (error) {
-        // Redis or PostgreSQL unavailable: receipts wait; the next tick tries again.
-        this.logger.warn(`outbox relay pass failed: ${(error as Error).message}`);
-      } finally {
-        this.running = false;
+    this.task = new PeriodicTask(async () => {
+      // Drain a backlog (after an outage) in consecutive batches before sleeping again.
+      while ((await this.relayPending()) > 0) { /* next batch */ }
+      if (Date.now() - this.lastSweep >= sweepEveryMs) {
+        this.lastSweep = Date.now();
+        await this.sweepStale(options.staleSeconds ?? 300);
       }
-    };
-    this.timer = setInterval(() => void tick(), intervalMs);
-    void tick();
+      // A pass that fails (Redis or PostgreSQL unavailable) leaves its rows pending for the next tick.
+    }, (error) => this.logger.warn(`outbox relay pass failed: ${error.message}`));
+    this.task.start(options.intervalMs ?? 500);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.task?.stop();
   }
 }
