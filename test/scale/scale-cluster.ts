@@ -294,6 +294,7 @@ export class ScaleCluster {
   }
 
   async startHaproxy(): Promise<void> {
+    if (!existsSync('/usr/sbin/haproxy')) throw new Error('HAProxy is not installed: apt-get install haproxy (.ci/run installs it)');
     this.haproxy = this.spawn('haproxy', '/usr/sbin/haproxy', ['-db', '-f', path.join(root, 'docker/haproxy.cfg')], {
       HAPROXY_BIND: `127.0.0.1:${PORTS.balancer}`, API_1: `127.0.0.1:${PORTS.apis[0]}`, API_2: `127.0.0.1:${PORTS.apis[1]}`,
       HAPROXY_STATS: `127.0.0.1:${PORTS.stats}`, HAPROXY_DNS: `127.0.0.1:${PORTS.stats + 1}`,
