@@ -165,6 +165,10 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
     },
     {
       name: '(e) restart PostgreSQL', when: () => true, run: async () => {
+        // Not while api-1 is still booting from drill (a): an API that cannot reach PostgreSQL during its
+        // boot's TypeORM connection (3 tries, a second apart) exits, and this harness is no supervisor
+        // (compose's `restart: unless-stopped` would start it again).
+        await Promise.all(restarts);
         await cluster.restartPrimary(3_000);
         return 'primary crashed (immediate stop), down 3 s, started again';
       },
