@@ -73,13 +73,16 @@ function portOpen(port, host = '127.0.0.1') {
 
 async function ensureServices() {
   const pgUrl = new URL(env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ataa');
-  const redisUrl = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  // Only a single local Redis is started here; a cluster or sentinels (redis+cluster://, redis+sentinel://,
+  // REDIS_CLUSTER_NODES, REDIS_SENTINELS) are the operator's, and their URL is no single host:port.
+  const singleRedis = /^rediss?:\/\//.test(env.REDIS_URL ?? 'redis://') && !env.REDIS_CLUSTER_NODES && !env.REDIS_SENTINELS;
+  const redisUrl = singleRedis ? new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379') : null;
   const local = (h) => h === '127.0.0.1' || h === 'localhost';
   if (local(pgUrl.hostname) && !(await portOpen(Number(pgUrl.port || 5432)))) {
     say('PostgreSQL is not answering; starting the local cluster');
     spawnSync('bash', ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main start'], { stdio: 'inherit' });
   }
-  if (local(redisUrl.hostname) && !(await portOpen(Number(redisUrl.port || 6379)))) {
+  if (redisUrl && local(redisUrl.hostname) && !(await portOpen(Number(redisUrl.port || 6379)))) {
     say('Redis is not answering; starting it');
     spawnSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(redisUrl.port || 6379), '--save', '', '--appendonly', 'no'], { stdio: 'inherit' });
   }

@@ -48,6 +48,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/dashboard(\/|$)/, 'the organization dashboard (server-rendered HTML pages and their forms; docs/dashboard.md)'],
   [/^\/console(\/|$)/, 'the operator console (server-rendered HTML pages and their forms; docs/dashboard.md)'],
   [/^\/media\/covers\/\{key\}$/, 'uploaded campaign cover images (the bytes, for the pages; set through the dashboard\'s campaign form)'],
+  [/^\/media\/evidence\/\{key\}$/, 'public spending evidence files by their SHA-256 (the bytes the public log commits to; attached through the documented evidence API)'],
   [/^\/metrics$/, 'Prometheus exposition'],
   [/^\/(robots\.txt|sitemap\.xml)$/, 'for search engines: robots.txt and the sitemap of the public pages (docs/public-pages.md)'],
   [/^\/operator\/queues(\/|$)/, 'the operators\' queue dashboard (Bull Board)'],

@@ -89,9 +89,14 @@ describe('the public ledger as C2SP tlog-tiles', () => {
     await env?.cleanup();
   });
 
-  it('serves no tile before a checkpoint covers it, then full and partial tiles with their cache headers', async () => {
-    // 300 entries appended, no checkpoint signed yet: nothing to serve.
-    const early = await get('tile/0/000');
+  it('serves no tile beyond what a signed checkpoint covers, then full and partial tiles with their cache headers', async () => {
+    // 300 entries appended in 6 batches: the appender signed each size the log grew to, nothing read yet.
+    const db = new pg.Client({ connectionString: env.database.url });
+    await db.connect();
+    const stored = await db.query(`SELECT size::int AS size FROM transparency_checkpoints WHERE campaign_id = $1 ORDER BY size`, [campaignId]).finally(() => db.end());
+    expect(stored.rows.map((r) => r.size)).toEqual([50, 100, 150, 200, 250, 300]);
+    // Leaves 256 to 511 as a full tile: no checkpoint covers them.
+    const early = await get('tile/0/001');
     expect(early.status).toBe(404);
     expect((await early.json()).code).toBe('tile_not_found');
     expect(early.headers.get('cache-control')).toBe('no-store');
@@ -179,9 +184,14 @@ describe('the public ledger as C2SP tlog-tiles', () => {
         const fetched = new Map<string, Buffer>();
         for (const tile of partialTiles(size)) fetched.set(tileKey(tile), await bytes(tilePath(tile)));
         expect(rootFromTiles(size, (t: Tile) => fetched.get(tileKey(t))).equals(checkpoint.rootHash)).toBe(true);
-        // Entries beyond the checkpoint exist (appends go on), but no checkpoint signed them yet.
+        // Entries beyond this checkpoint may exist (appends go on, each signing the size it reaches):
+        // a wider tile is served only once a signed checkpoint covers it.
         const width = size % 256;
-        if (width > 0 && width < 255) expect((await get(tilePath({ level: 0, index: Math.floor(size / 256), width: width + 1 }))).status).toBe(404);
+        if (width > 0 && width < 255) {
+          const wider = await get(tilePath({ level: 0, index: Math.floor(size / 256), width: width + 1 }));
+          if (wider.status === 200) expect((await signedCheckpoint()).size).toBeGreaterThan(size);
+          else expect(wider.status).toBe(404);
+        }
         checked++;
       }
     } finally {
@@ -260,6 +270,7 @@ describe('the public ledger as C2SP tlog-tiles', () => {
     const legacyRef = randomUUID();
     await insertLegacyEntries(env.database.url, id, [{ kind: 'donation', amount: 4000n, donor: 'Nadia Legacy', message: 'Old words', sourceRef: legacyRef }, { kind: 'fee', amount: -120n }]);
     const legacy = `${base}/c/tiled-legacy/`;
+    // Appended before checkpoints were signed on append: its checkpoint is signed when read (not stored).
     await fetch(`${legacy}checkpoint`);
     const before = await fetch(`${legacy}tile/entries/000.p/2`);
     // Format-1 entries hold the name in clear: a redaction may still change the bundle, so it is never immutable.

@@ -10,6 +10,7 @@ import { formatVerifierKey, verifyReceiptProof } from '../../../libs/transparenc
 import { runMonitor } from './monitor-cli.js';
 import { writeFileAtomic } from './state-file.js';
 import { BinaryFetch, verifyTiles } from './tiles-mode.js';
+import { reconciliationLines } from './reconciliation-lines.js';
 import { checkQuorum, VerificationFailure, verifyCampaign, VerifyOptions, verifyReceiptAgainstLog } from './verifier.js';
 import { witnessPolicy } from './witness-quorum.js';
 
@@ -115,6 +116,7 @@ export async function runVerifier(argv: string[], io: CliIo = { out: (l) => proc
     const result = await verifyCampaign(url, options);
     if (statePath) writeFileAtomic(statePath, `${JSON.stringify({ ...state, [url]: result.checkpoint }, null, 2)}\n`);
     const redacted = result.redactions.length === 0 ? '' : `, ${result.redactions.length} personal field(s) redacted${result.redactions.some((r) => r.unverifiable) ? ' (some in entries predating leaf format 3: see above)' : ''}`;
+    for (const line of reconciliationLines(result.reconciliation, result.size)) io.out(`  note  ${line}`);
     io.out(`VERIFIED: ${result.entries} entries, root ${result.rootHash}, raised ${result.report.raised} ${result.report.currency}, balance ${result.report.balance}${redacted}`);
     return 0;
   } catch (error) {

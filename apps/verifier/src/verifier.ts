@@ -4,8 +4,9 @@
 import {
   appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint, isOfflineKind, OFFLINE_GIFT_METHODS, parseOfflineVoidPurpose,
   TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
-  merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf,
+  merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf, parseEvidencePurpose, evidenceFilePath, type EvidenceReference,
 } from '../../../libs/transparency/src/domain/index.js';
+import { createHash } from 'node:crypto';
 import { describeCosignatures, QuorumFailure, requireQuorum, WitnessPolicy } from './witness-quorum.js';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
@@ -19,6 +20,15 @@ export interface VerifyOptions {
   /** Witnesses whose cosignatures count, and how many are required (`--witness`, `--quorum`). */
   witnesses?: WitnessPolicy;
   log?: (line: string) => void;
+  /** GETs an evidence file's bytes (null: not found); global fetch by default. */
+  fetchBytes?: (url: string) => Promise<Buffer | null>;
+}
+
+async function defaultFetchBytes(url: string): Promise<Buffer | null> {
+  const response = await fetch(url);
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
 }
 
 export interface VerifyResult {
@@ -35,6 +45,8 @@ export interface VerifyResult {
    * the served one was used (the tree still binds it; its clear fields are checked against it no more).
    */
   redactions: { index: number; field: PersonalField; reason: RedactionReasonCode; note: string | null; at: string; unverifiable: boolean }[];
+  /** The report's reconciliation section as served: the platform's statement, printed, not verified (reconciliation-lines.ts). */
+  reconciliation: unknown;
 }
 
 export class VerificationFailure extends Error {
@@ -87,6 +99,10 @@ export interface EntryCheckState {
   balance: bigint;
   /** Offline gifts seen so far (index → amount) and those already voided; created on the first one. */
   offline?: { gifts: Map<number, string>; voided: Set<number> };
+  /** Payout entries seen so far: an evidence entry must name one of them. */
+  payouts?: Set<number>;
+  /** Evidence entries seen (index → what they commit to): the CLI lists them so a reader can check each file. */
+  evidence?: { index: number; reference: EvidenceReference }[];
 }
 
 /**
@@ -130,8 +146,20 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
     if (personal.donor !== null || leaf.donorCommitment !== null || personal.message !== null || leaf.purpose !== null || (leaf.donorHash ?? null) !== null || (leaf.messageHash ?? null) !== null) {
       fail(`entry ${i} (terms_changed) carries a donor, message or purpose`);
     }
+  } else if (leaf.kind === 'evidence') {
+    // A spending evidence file made public for a payout: no money; the purpose names an earlier payout entry and the file's SHA-256.
+    if (leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (evidence) must be leaf format ${COMMITTED_LEAF_VERSION}`);
+    if (leaf.amount !== '0') fail(`entry ${i} (evidence) moves money`);
+    const reference = parseEvidencePurpose(leaf.purpose);
+    if (!reference) fail(`entry ${i} (evidence) does not name its payout entry and file`);
+    if (!state.payouts?.has(reference!.index)) fail(`entry ${i} is evidence for entry ${reference!.index}, which is not an earlier payout`);
+    if (personal.donor !== null || leaf.donorCommitment !== null || personal.message !== null || (leaf.donorHash ?? null) !== null || (leaf.messageHash ?? null) !== null) {
+      fail(`entry ${i} (evidence) carries a donor or message`);
+    }
+    (state.evidence ??= []).push({ index: i, reference: reference! });
   } else {
     if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
+    if (leaf.kind === 'payout') (state.payouts ??= new Set()).add(i);
     if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
     if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
     if (isOfflineKind(leaf.kind)) checkOfflineEntry(leaf, i, state);
@@ -158,7 +186,7 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   say(`key ${key.keyName} (${key.publicKey.toString('base64')})`);
 
   // 2. A consistent snapshot: the report's size fixes which checkpoint and entries are checked.
-  const served = await getJson<{ campaign: { id: string }; size: number; report: ReturnType<typeof reportFromEntries> }>(`${api}/report`);
+  const served = await getJson<{ campaign: { id: string }; size: number; report: ReturnType<typeof reportFromEntries>; reconciliation?: unknown }>(`${api}/report`);
   const campaignId = served.campaign?.id;
   if (typeof campaignId !== 'string') fail('the report names no campaign');
   const size = served.size;
@@ -251,12 +279,21 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
   const difference = firstDifference(report, served.report);
   if (difference) fail(`the report does not match the entries: ${difference}`);
   say('report totals recomputed from the entries match');
+  // 6. Public spending evidence: each file the log commits to is fetched and must hash to the leaf's SHA-256 (never swapped).
+  for (const { index, reference } of state.evidence ?? []) {
+    const url = `${site}${evidenceFilePath(reference)}`;
+    const response = await (options.fetchBytes ?? defaultFetchBytes)(url);
+    if (response === null) fail(`entry ${index}: the evidence file ${url} is not served`);
+    const hash = createHash('sha256').update(response!).digest('hex');
+    if (hash !== reference.sha256 || response!.length !== reference.bytes) fail(`entry ${index}: the evidence file at ${url} does not hash to the SHA-256 in the log (it was swapped)`);
+    say(`entry ${index}: evidence file for payout entry ${reference.index} (${reference.mediaType}, ${reference.bytes} bytes) hashes to the log's SHA-256`);
+  }
   if (redactions.length > 0) say(`${redactions.length} personal field(s) redacted; every other commitment opens`);
   if (report.offline.recorded.count > 0) {
     say(`${report.offline.recorded.count} offline gift(s), ${report.offline.voided.count} voided, net ${report.offline.net}: recorded by the organization, not verified by the payment processor`);
   }
 
-  return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report, redactions };
+  return { origin: checkpoint.origin, size, rootHash: checkpoint.rootHash.toString('base64'), checkpoint: checkpoint.text, campaignId, entries: size, report, redactions, reconciliation: served.reconciliation ?? null };
 }
 
 export interface ReceiptLogResult {

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { exitGracefullyOnSignals, runMain, waitFor } from '@ataa/common';
 import { ConfigError, loadConfig, SECRETS_USED_BY } from '@ataa/config';
-import { describeDatabaseUrl, probePostgres } from '@ataa/database';
+import { describeDatabaseUrl, probePostgres, verifyReadReplicas } from '@ataa/database';
 import { createLogger } from '@ataa/observability';
-import { describeRedisUrl, probeRedis } from '@ataa/queue';
+import { waitForRedis } from '@ataa/queue';
 import { closeWorkerApp } from './close-worker-app.js';
 import { createWorkerApp } from './create-worker-app.js';
 
@@ -11,7 +11,10 @@ runMain(async () => {
   const config = loadConfig(process.env, SECRETS_USED_BY['worker']);
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   await waitFor(`PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`, () => probePostgres(config.DATABASE_URL), (m) => logger.warn(m));
-  await waitFor(`Redis at ${describeRedisUrl(config.REDIS_URL)}`, () => probeRedis(config.REDIS_URL), (m) => logger.warn(m));
+  // A replica that is not one of this primary stops the boot (ConfigError, one line); one that is down is skipped until it answers.
+  const replicas = await verifyReadReplicas(config.DATABASE_URL, config.DATABASE_REPLICA_URLS);
+  for (const down of replicas.unreachable) logger.warn(`read replica ${down} does not answer: its reads go to the primary until it does`);
+  await waitForRedis(config, (m) => logger.warn(m));
   const app = await createWorkerApp(config, { logger });
   exitGracefullyOnSignals({
     graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,

@@ -13,6 +13,7 @@ import { ReconciliationWorkerModule } from './reconciliation/reconciliation-work
 import { PrivacyWorkerModule } from './privacy/privacy-worker.module.js';
 import { DonorsWorkerModule } from './donors/donors-worker.module.js';
 import { WitnessWorkerModule } from './transparency/witness-worker.module.js';
+import { WorkerErrorsModule } from './worker-errors.reporter.js';
 
 /**
  * The worker: the same libs as the API, no HTTP server. Processors are thin and call lib services.
@@ -22,7 +23,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, ...extraImports],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, WorkerErrorsModule, ...extraImports],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@ataa/database';
+import { dataSourceOptions, ReadReplicas } from '@ataa/database';
 import { createTestDatabase, TestDatabase } from '@ataa/testing';
 import { FOLD_FROM, FOLD_REMOVED, foldText } from './domain/arabic-folding.js';
 import { parseDiscoveryQuery, type DiscoveryQuery } from './domain/discovery.js';
@@ -32,7 +32,7 @@ describe('campaign discovery (PostgreSQL)', () => {
     database = await createTestDatabase();
     dataSource = new DataSource({ ...dataSourceOptions(database.url), entities: [], logging: false });
     await dataSource.initialize();
-    repository = new CampaignDiscoveryRepository(dataSource);
+    repository = new CampaignDiscoveryRepository(ReadReplicas.primaryOnly(dataSource));
     const [org] = await dataSource.query(`INSERT INTO organizations (name) VALUES ('Seed') RETURNING id`);
     // Deterministic variety from i: statuses (some never listed), categories, currencies, models, end dates, ties on published_at.
     await dataSource.query(

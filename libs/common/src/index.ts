@@ -3,7 +3,7 @@ export * from './domain/currency.js';
 export * from './domain/money.js';
 export * from './domain/fx.js';
 export * from './domain/amount-input.js';
-export { waitFor, DependencyUnreachableError, type WaitForOptions } from './startup/wait-for.js';
+export { waitFor, DependencyUnreachableError, DependencyMisconfiguredError, type WaitForOptions } from './startup/wait-for.js';
 export { runMain } from './startup/boot.js';
 export { createShutdownHandler, exitGracefullyOnSignals, type ShutdownOptions } from './startup/shutdown.js';
 export { repoRoot } from './startup/repo-root.js';

@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import { parseWitnessList, WitnessSetting } from './witness-list.js';
+import { parseReplicaUrls } from './replica-urls.js';
+import { parseRedisTopology } from './redis-topology.js';
 import {
   IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync, ValidateBy,
 } from 'class-validator';
@@ -109,8 +111,31 @@ export class AppConfig {
 
   @IsUrl({ ...urlOptions, protocols: ['postgres', 'postgresql'] }) DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/ataa';
   @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
-  @IsUrl({ ...urlOptions, protocols: ['redis', 'rediss'] }) REDIS_URL = 'redis://127.0.0.1:6379';
-  /** Key prefix for every BullMQ queue, so several deployments (or test runs) share one Redis. */
+  /**
+   * Streaming replicas of DATABASE_URL that serve the public reads (docs/replicas.md), comma-separated
+   * PostgreSQL URLs; empty: every read goes to the primary. Checked as URLs here (loadConfig) and at
+   * boot against the primary (same system identifier, in recovery): a wrong one stops the process.
+   */
+  @IsString({ each: true }) DATABASE_REPLICA_URLS: string[] = [];
+  /** A replica further behind the primary than this (milliseconds) is skipped: its reads go to the primary. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPLICA_MAX_LAG_MS = 5000;
+  /** How often each process measures its replicas' lag and health (milliseconds). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000) REPLICA_CHECK_INTERVAL_MS = 1000;
+  /**
+   * One Redis server (redis:// or rediss://), a Redis Cluster (redis+cluster://host:port,host:port)
+   * or a master behind Redis Sentinel (redis+sentinel://host:port,host:port/<master name>[/<db>]).
+   * Checked in loadConfig by parseRedisTopology, with the three variables below (docs/redis-cluster.md).
+   */
+  @IsString() REDIS_URL = 'redis://127.0.0.1:6379';
+  /** Redis Cluster seed nodes, comma-separated host:port; REDIS_URL then only gives user, password and TLS. */
+  @Transform(toList) @IsOptional() @IsString({ each: true }) REDIS_CLUSTER_NODES?: string[];
+  /** Redis Sentinel: the sentinels, comma-separated host:port (default port 26379), and the master's name. */
+  @Transform(toList) @IsOptional() @IsString({ each: true }) REDIS_SENTINELS?: string[];
+  @IsOptional() @IsString() REDIS_SENTINEL_NAME?: string;
+  /**
+   * Key prefix for every BullMQ queue, so several deployments (or test runs) share one Redis. On a
+   * Redis Cluster it is hash-tagged (`ataa` becomes `{ataa}`) unless it already holds a `{tag}`.
+   */
   @Matches(/^[A-Za-z0-9:_{}-]+$/) QUEUE_PREFIX = 'ataa';
   /**
    * Command timeout of the Redis connections used while answering a request (rate limits, readiness):
@@ -260,6 +285,8 @@ export class AppConfig {
   @IsString() @MinLength(1) UPLOAD_DIR = './var/uploads';
   /** Largest cover image accepted by the dashboard's upload, in bytes (JPEG, PNG or WebP). */
   @Transform(toInt) @IsInt() @Min(10_240) @Max(20_971_520) COVER_IMAGE_MAX_BYTES = 2_097_152;
+  /** Largest spending evidence file accepted (PDF, JPEG, PNG or WebP, checked by their bytes), in bytes. */
+  @Transform(toInt) @IsInt() @Min(10_240) @Max(52_428_800) EVIDENCE_FILE_MAX_BYTES = 10_485_760;
   /** Automatic filter: hold gift messages with a link for review before they show on the donor wall. */
   @Transform(toBool) @IsBoolean() MODERATION_HOLD_LINKS = false;
   /** Automatic filter: words (comma-separated, whole words, case-insensitive) that hold a gift message for review. */
@@ -318,7 +345,8 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets: readonly ProductionSecret[] = PRODUCTION_SECRETS): AppConfig {
   const raw: Record<string, unknown> = {};
   const known = Object.keys(new AppConfig());
-  for (const key of [...known, ...PRODUCTION_SECRETS, 'STRIPE_API_BASE', 'CHECKOUT_ORIGINS', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE']) {
+  const optional = ['STRIPE_API_BASE', 'CHECKOUT_ORIGINS', 'SANDBOX_WEBHOOK_URL', 'SANDBOX_STATE_FILE', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME'];
+  for (const key of [...known, ...PRODUCTION_SECRETS, ...optional]) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -339,6 +367,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets
   if (nodeEnv === 'production' && raw.STRIPE_TEST_CLOCK !== undefined) {
     throw new ConfigError('Configuration error: STRIPE_TEST_CLOCK is for tests and demos and is refused when NODE_ENV=production');
   }
+  if (raw.DATABASE_REPLICA_URLS !== undefined) {
+    // Checked here rather than by a decorator: the message names the wrong entry with its password
+    // masked (the "(got …)" of other variables would print it) and compares with DATABASE_URL.
+    try {
+      raw.DATABASE_REPLICA_URLS = parseReplicaUrls(String(raw.DATABASE_REPLICA_URLS), String(raw.DATABASE_URL ?? new AppConfig().DATABASE_URL));
+    } catch (error) {
+      throw new ConfigError(`Configuration error: DATABASE_REPLICA_URLS ${(error as Error).message}`);
+    }
+  }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
   if (errors.length > 0) {
@@ -349,6 +386,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, requiredSecrets
     const reason = (typeKey ? constraints[typeKey] : Object.values(constraints)[0]) ?? 'is invalid';
     const shown = PRODUCTION_SECRETS.includes(first.property as never) ? '(hidden)' : JSON.stringify(raw[first.property] ?? null);
     throw new ConfigError(`Configuration error: ${first.property} ${reason.replace(`${first.property} `, '')} (got ${shown})`);
+  }
+  try {
+    parseRedisTopology(config);
+  } catch (error) {
+    throw new ConfigError(`Configuration error: ${(error as Error).message}`);
   }
   return config;
 }

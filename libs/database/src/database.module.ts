@@ -1,12 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@ataa/config';
+import { ObservabilityModule } from '@ataa/observability';
 import { dataSourceOptions } from './data-source-options.js';
 import { TransactionRunner } from './transaction-runner.js';
+import { ReadReplicas } from './read-replicas/read-replicas.service.js';
 
 @Global()
 @Module({
   imports: [
+    // The replicas' gauges register in the process's metrics (global in the apps; imported for other contexts).
+    ObservabilityModule,
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -19,7 +23,7 @@ import { TransactionRunner } from './transaction-runner.js';
       }),
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [TransactionRunner, ReadReplicas],
+  exports: [TransactionRunner, ReadReplicas],
 })
 export class DatabaseModule {}

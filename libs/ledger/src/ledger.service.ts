@@ -93,10 +93,22 @@ export class LedgerService {
     for (const input of inputs) validateEntry(input);
     await this.ensureAccounts(manager, inputs);
 
+    // Each fact is posted once: its (source_id, kind) key is claimed in the unpartitioned key table
+    // (journal_entries is hash-partitioned by id, migration 1795004400000), and only the entries
+    // whose key this statement claimed are inserted, with the id and seq the claim handed out.
     const inserted: EntryRow[] = await manager.query(
-      `INSERT INTO journal_entries (kind, source_id, campaign_id, currency, occurred_at, memo, metadata)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[])
-       ON CONFLICT (source_id, kind) DO NOTHING
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[]) WITH ORDINALITY
+           AS t(kind, source_id, campaign_id, currency, occurred_at, memo, metadata, n)
+       ), claimed AS (
+         INSERT INTO journal_entry_keys (source_id, kind) SELECT source_id, kind FROM input ORDER BY n
+         ON CONFLICT (source_id, kind) DO NOTHING
+         RETURNING source_id, kind, entry_id, seq
+       )
+       INSERT INTO journal_entries (id, seq, kind, source_id, campaign_id, currency, occurred_at, memo, metadata)
+       SELECT DISTINCT ON (c.seq) c.entry_id, c.seq, i.kind, i.source_id, i.campaign_id, i.currency, i.occurred_at, i.memo, i.metadata
+         FROM claimed c JOIN input i ON i.source_id = c.source_id AND i.kind = c.kind
+        ORDER BY c.seq, i.n
        RETURNING *`,
       [
         inputs.map((i) => i.kind), inputs.map((i) => i.sourceId), inputs.map((i) => i.campaignId), inputs.map((i) => i.currency),
@@ -108,8 +120,10 @@ export class LedgerService {
     const missing = inputs.filter((i) => !fresh.has(key(i.kind, i.sourceId)));
     const existing = new Map<string, EntryRow>();
     if (missing.length > 0) {
+      // Through the key table: its index finds the entries' ids, each read from its one partition.
       const rows: EntryRow[] = await manager.query(
-        `SELECT * FROM journal_entries WHERE (source_id, kind) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+        `SELECT j.* FROM journal_entry_keys k JOIN journal_entries j ON j.id = k.entry_id
+          WHERE (k.source_id, k.kind) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
         [missing.map((i) => i.sourceId), missing.map((i) => i.kind)],
       );
       for (const r of rows) existing.set(key(r.kind, r.source_id), r);

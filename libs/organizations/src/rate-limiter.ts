@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AppConfig } from '@ataa/config';
 import { DomainError } from '@ataa/common';
-import { requestPathRedisOptions, settleConnection } from '@ataa/queue';
+import { createRequestPathRedis, queuePrefixOf, settleConnection, type RedisClient } from '@ataa/queue';
 import { onRedisFailure, RATE_LIMIT_POLICIES, type RateLimitClaim, type RateLimitName, type RateLimitRule } from './domain/rate-limits.js';
 
 export type { RateLimitRule } from './domain/rate-limits.js';
@@ -67,7 +66,7 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
-type LimiterRedis = Redis & {
+type LimiterRedis = RedisClient & {
   rateLimitTake(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<[number, number]>;
   rateLimitGiveBack(keyCount: number, ...keys: string[]): Promise<number>;
 };
@@ -104,11 +103,12 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(AUTH_RATE_LIMITS) private readonly authLimits: AuthRateLimits,
   ) {
-    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL, { commandTimeout: config.REDIS_REQUEST_TIMEOUT_MS })) as LimiterRedis;
+    this.redis = createRequestPathRedis(config, config.REDIS_REQUEST_TIMEOUT_MS) as LimiterRedis;
     this.redis.on('error', () => undefined); // reported (throttled) when a request meets it
     this.redis.defineCommand('rateLimitTake', { lua: TAKE });
     this.redis.defineCommand('rateLimitGiveBack', { lua: GIVE_BACK });
-    this.prefix = rateLimitKeyPrefix(config.QUEUE_PREFIX);
+    // Hash-tagged on a Redis Cluster like the queues: one take's keys must share a slot.
+    this.prefix = rateLimitKeyPrefix(queuePrefixOf(config));
   }
 
   /** Waits (briefly) for the connection so that the first requests are counted; never blocks boot on an outage. */

@@ -17,3 +17,11 @@ export { payoutHistory, type PayoutHistoryFacts, type PayoutStep } from './domai
 export { type Payout } from './persistence/payout.row.js';
 export { type OperatorPayoutView, type OrganizationPayoutSettings } from './persistence/payout.repository.js';
 export * from './dto/payout.dto.js';
+export { EvidenceModule } from './evidence.module.js';
+export { EvidenceService, EVIDENCE_FILE_STORAGE, EVIDENCE_ROLES, type PublicImpact, type UploadedEvidenceFile } from './evidence.service.js';
+export type { PayoutEvidence, CampaignOutcome } from './persistence/evidence.repository.js';
+export {
+  EVIDENCE_FILE_TYPES, EVIDENCE_VISIBILITIES, EVIDENCE_TITLE_MAX, OUTCOME_LABEL_MAX, inspectEvidenceFile, sniffEvidenceType, checkEvidenceInput, checkOutcomeInput,
+  type EvidenceVisibility, type AcceptedEvidenceFile,
+} from './domain/evidence.js';
+export * from './dto/evidence.dto.js';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createTestEnvironment, TestEnvironment, TEST_REDIS_URL } from '@ataa/testing';
 import { probeRedis } from './probe.js';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues.js';
-import { bullConnection } from './redis-options.js';
+import { bullConnection } from './redis-clients.js';
 
 describe('queues (real Redis)', () => {
   let env: TestEnvironment;

@@ -3,19 +3,22 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@ataa/config';
 import { JobProducer } from './job-producer.js';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues.js';
-import { bullConnection } from './redis-options.js';
+import { bullConnection, queuePrefixOf } from './redis-clients.js';
 
 const queueRegistrations = Object.values(QUEUES).map((name) => ({ name }));
 
-/** The BullMQ connection (one Redis, one key prefix per deployment or test run) and every queue. */
+/**
+ * The BullMQ connection (one Redis server, a Redis Cluster or Sentinel; one key prefix per deployment
+ * or test run, hash-tagged on a cluster) and every queue.
+ */
 @Global()
 @Module({
   imports: [
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        connection: bullConnection(config.REDIS_URL),
-        prefix: config.QUEUE_PREFIX,
+        connection: bullConnection(config),
+        prefix: queuePrefixOf(config),
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),

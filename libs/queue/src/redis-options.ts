@@ -1,5 +1,4 @@
 import { RedisOptions } from 'ioredis';
-import type { ConnectionOptions } from 'bullmq';
 
 /**
  * The longest a Redis command made while serving an HTTP request may take. A request that needs
@@ -8,7 +7,7 @@ import type { ConnectionOptions } from 'bullmq';
  */
 export const REQUEST_PATH_REDIS_TIMEOUT_MS = 200;
 
-/** ioredis options from a redis:// URL. BullMQ needs `maxRetriesPerRequest: null` on its connections. */
+/** ioredis options from a redis:// URL (one server; redis-clients.ts handles every topology). BullMQ needs `maxRetriesPerRequest: null` on its connections. */
 export function redisOptionsFromUrl(url: string, overrides: RedisOptions = {}): RedisOptions {
   const parsed = new URL(url);
   return {
@@ -42,10 +41,6 @@ export function requestPathRedisOptions(url: string, overrides: RedisOptions = {
   });
 }
 
-/** The same options typed for BullMQ (whose connection type is a wider union). */
-export function bullConnection(url: string): ConnectionOptions {
-  return redisOptionsFromUrl(url) as ConnectionOptions;
-}
 
 /**
  * Waits until a connection is ready, fails, or `ms` pass, whichever comes first: for boot, so that

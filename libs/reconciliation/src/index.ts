@@ -9,3 +9,8 @@ export {
   ReconciliationRepository, type ReconciliationRun, type StoredDifference, type RunTrigger, type RunStatus, type RunCounts, type OpenDifferencesOfCampaign,
 } from './persistence/reconciliation.repository.js';
 export * from './dto/reconciliation.dto.js';
+export {
+  toPublicReconciliation, toPublicDifference, PUBLIC_OPEN_LIMIT, PUBLIC_RESOLVED_LIMIT,
+  type PublicReconciliation, type PublicDifference, type CampaignDifferenceFacts, type LastRunFacts,
+} from './domain/public-reconciliation.js';
+export { PublicReconciliationService } from './public-reconciliation.service.js';

@@ -16,6 +16,7 @@ export {
   PUBLIC_ENTRY_KINDS, MONEY_ENTRY_KINDS, KIND_SIGN, TERM_FIELDS, describeTermChange, isTermChangeList, type TermChange, type TermField, createDonorCommitment, donorCommitment, verifyDonorCommitment,
   addCheckpointBody, planSubmission, readWitnessAnswer, type SubmissionPlan, type WitnessAnswer, type WitnessLogState,
   addSignatureLines, checkCosignatures, cosignatureLine, createCosigner, formatCosignerKey, parseCosignerKey, verifyCosignature, type Cosigner, type CosignerKey,
+  EVIDENCE_MEDIA_TYPES, evidencePurpose, parseEvidencePurpose, evidenceFilePath, type EvidenceMediaType, type EvidenceReference,
   reportFromEntries, OFFLINE_ENTRY_KINDS, OFFLINE_GIFT_METHODS, OFFLINE_NOTICE, isOfflineKind, offlineVoidPurpose, parseOfflineVoidPurpose, type OfflineGiftMethod,
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
   parseTilePath, tilePath, TILE_WIDTH, type Tile, type BundleRef,

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, sanitizeStoredText, TEXT_LIMITS } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { randomBytes } from 'node:crypto';
+import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import {
-  ANONYMOUS, appendToFrontier, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
+  parseEvidencePurpose,
+  ANONYMOUS, appendToFrontier, campaignOrigin, type CheckpointSigner, signCheckpoint, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
@@ -41,7 +43,8 @@ export interface AppendedEntry {
 
 /**
  * Appends public entries to a campaign's Merkle log, inside the caller's transaction (the one that
- * posts the ledger entry), so the public ledger can never miss or invent a posting. O(log n): the
+ * posts the ledger entry), so the public ledger can never miss or invent a posting, and stores the
+ * signed checkpoint of every size the log grows to with it. O(log n): the
  * log row holds the frontier; only the nodes this leaf completes are written (from level
  * STORED_NODE_MIN_LEVEL up: proofs hash the lower ones from their leaves).
  */
@@ -52,7 +55,8 @@ export class PublicLedgerAppender {
 
   constructor(
     private readonly repository: PublicLedgerRepository,
-    config: AppConfig,
+    private readonly config: AppConfig,
+    @Inject(CHECKPOINT_SIGNER) private readonly signer: CheckpointSigner,
   ) {
     this.witnessed = config.TRANSPARENCY_WITNESSES.length > 0;
   }
@@ -125,6 +129,12 @@ export class PublicLedgerAppender {
       await this.repository.insertAppendedMany(manager, [...work.values()].map((w) => ({
         campaignId: w.log.campaignId, previousSize: w.log.size, entries: w.rows, nodes: w.nodes, donorNames: [...w.donors], anonymousGifts: w.anonymous,
         state: { size: w.size, rootHash: w.root, frontier: encodeFrontier(w.frontier), balance: w.balance },
+        // Signed here, stored with the head it signs: a read never has to sign (and write) one, and a
+        // replica that has the head has its checkpoint. One Ed25519 signature per campaign per batch.
+        checkpoint: {
+          keyName: this.signer.keyName,
+          note: signCheckpoint({ origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, w.log.campaignId), size: w.size, rootHash: w.root }, this.signer),
+        },
       })), this.witnessed);
     }
     return results;
@@ -176,6 +186,11 @@ export class PublicLedgerAppender {
       if (input.amount !== 0n) throw fail('a terms_changed entry moves no money: its amount is 0');
       if (!isTermChangeList(input.terms)) throw fail('a terms_changed entry needs its changes (field, from, to), each term once');
       if (input.donorDisplayName || input.donorCommitment || input.publicMessage || input.payoutPurpose) throw fail('a terms_changed entry carries no donor, message or purpose');
+    } else if (input.kind === 'evidence') {
+      if (input.terms != null) throw fail('only a terms_changed entry carries terms');
+      if (input.amount !== 0n) throw fail('an evidence entry moves no money: its amount is 0');
+      if (!parseEvidencePurpose(input.payoutPurpose)) throw fail('an evidence entry names its payout entry and file: evidence for entry <index>: sha256 <hex> <type> <bytes>');
+      if (input.donorDisplayName || input.donorCommitment || input.publicMessage) throw fail('an evidence entry carries no donor or message');
     } else {
       if (input.terms != null) throw fail('only a terms_changed entry carries terms');
       if (typeof input.amount !== 'bigint' || input.amount === 0n) throw fail('amount must be a non-zero bigint');

@@ -1,5 +1,6 @@
 import type { WitnessRepository } from './persistence/witness.repository.js';
 import { AppConfig } from '@ataa/config';
+import type { ReadReplicas } from '@ataa/database';
 import { createSigner, privateKeyFromSeed } from './domain/index.js';
 import type { EntryPageQuery, PublicLedgerRepository, StoredEntry } from './persistence/public-ledger.repository.js';
 import { CampaignLog, decodeCursor, encodeCursor, PublicLedgerService } from './public-ledger.service.js';
@@ -34,7 +35,7 @@ const logOf = (size: number): CampaignLog => ({
   campaign: { id: 'c1', slug: 'c', title: 'C', currency: 'usd', language: 'en', status: 'published' },
   size, rootHash: Buffer.alloc(32), balance: 0n, donors: 0, redactions: 0, origin: 'ataa.test/campaigns/c1',
 });
-const serviceOver = (repository: PublicLedgerRepository) => new PublicLedgerService(repository, new AppConfig(), signer, {} as WitnessRepository);
+const serviceOver = (repository: PublicLedgerRepository) => new PublicLedgerService(repository, new AppConfig(), signer, {} as WitnessRepository, {} as ReadReplicas);
 
 describe('public ledger read side', () => {
   it('exports by keyset batches pulled one at a time, each starting after the last index', async () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
+import { ReadReplicas, type ReadSource } from '@ataa/database';
 import {
   buildReceiptProof, buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
   hashRange, inclusionProofRanges, addSignatureLines, parseCosignerKey, type CosignerKey, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint, storedRefs, withUnstoredNodes,
@@ -24,6 +25,11 @@ export interface CampaignLog {
   /** Witness cosignatures stored for the log so far (a count that only grows): part of the answers' version. */
   cosignatures?: number;
   origin: string;
+  /**
+   * Where the rest of this request's reads go: the source its head was read from (a replica, or the
+   * primary), so that what a page shows is never older than the head it shows. Absent: the primary.
+   */
+  reads?: ReadSource;
 }
 
 /** One witness's cosignature of a checkpoint: the cosigner name and when it signed (ISO 8601). */
@@ -133,8 +139,10 @@ export function decodeCursor(text: string): LedgerCursor {
 /** The public read side: pages, exports, report, checkpoints and proofs, all O(log n) or O(page). */
 @Injectable()
 export class PublicLedgerService {
-  /** Log heads by slug: concurrent requests share one read, never one that began before they asked. */
+  /** Log heads by slug on the primary: concurrent requests share one read, never one that began before they asked. */
   private readonly heads: FreshReads<string, PublicLog>;
+  /** The same on each read replica (by its name). */
+  private readonly replicaHeads = new Map<string, FreshReads<string, PublicLog>>();
   /** The configured witnesses (TRANSPARENCY_WITNESSES) by vkey, with their cosigner keys. */
   readonly witnesses: { vkey: string; url: string; key: CosignerKey }[];
 
@@ -143,18 +151,36 @@ export class PublicLedgerService {
     private readonly config: AppConfig,
     @Inject(CHECKPOINT_SIGNER) private readonly signer: CheckpointSigner,
     private readonly witnessRepository: WitnessRepository,
+    private readonly replicas: ReadReplicas,
   ) {
     this.heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs));
     this.witnesses = config.TRANSPARENCY_WITNESSES.map((w) => ({ vkey: w.vkey, url: w.url, key: parseCosignerKey(w.vkey) }));
   }
 
-  /** The campaign and its log state, or 404 (drafts and unknown slugs alike). */
-  async log(slug: string): Promise<CampaignLog> {
+  /**
+   * The campaign and its log state, or 404 (drafts and unknown slugs alike). Read from a read replica
+   * when one is usable (DATABASE_REPLICA_URLS), else from the primary; from the primary also when the
+   * replica does not have the campaign yet or has its log at a smaller size than `atLeast`: a size
+   * the visitor has already been shown (the ETag of a page they hold, a size or cursor they ask
+   * about), so nobody is ever shown an older ledger than one they saw.
+   */
+  async log(slug: string, atLeast = 0): Promise<CampaignLog> {
     if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length > 80) throw new NotFoundError('Campaign');
-    const found = await this.heads.get(slug);
+    let reads = this.replicas.reader();
+    let found: PublicLog | null = null;
+    if (reads.replica) {
+      found = await this.headsOn(reads).get(slug);
+      // A replica that failed this read was skipped, the read made on the primary: so are the rest.
+      if (!this.replicas.isUsable(reads) || (found?.state?.size ?? 0) < atLeast) found = null;
+    }
+    if (found === null) {
+      reads = this.replicas.primary;
+      found = await this.heads.get(slug);
+    }
     if (!found) throw new NotFoundError('Campaign');
     const { campaign, state } = found;
     return {
+      reads,
       campaign,
       size: state?.size ?? 0,
       rootHash: state?.rootHash ?? emptyRoot(),
@@ -164,6 +190,15 @@ export class PublicLedgerService {
       cosignatures: state?.cosignatures ?? 0,
       origin: campaignOrigin(this.config.TRANSPARENCY_ORIGIN, campaign.id),
     };
+  }
+
+  private headsOn(source: ReadSource): FreshReads<string, PublicLog> {
+    let heads = this.replicaHeads.get(source.name);
+    if (!heads) {
+      heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs, source));
+      this.replicaHeads.set(source.name, heads);
+    }
+    return heads;
   }
 
   /** Where these journal entries (their ids) stand in a campaign's public log: the dashboard's gift page links each to its proof. */
@@ -184,8 +219,8 @@ export class PublicLedgerService {
     const query = { ...base, order: readOrder, limit: limit + 1 } as const;
     const { entries: rows, behind } =
       cursor === null
-        ? { entries: await this.repository.page(log.campaign.id, { ...query, from: null }), behind: false }
-        : await this.repository.pageFrom(log.campaign.id, { ...query, from: (cursor.after ?? cursor.before) as number });
+        ? { entries: await this.repository.page(log.campaign.id, { ...query, from: null }, log.reads), behind: false }
+        : await this.repository.pageFrom(log.campaign.id, { ...query, from: (cursor.after ?? cursor.before) as number }, log.reads);
     const moreAhead = rows.length > limit;
     const entries = rows.slice(0, limit);
     if (!forward) entries.reverse();
@@ -210,7 +245,7 @@ export class PublicLedgerService {
    * destroyed.
    */
   csvExport(log: CampaignLog, header: string): Promise<Readable> {
-    return this.repository.csvExport(log.campaign.id, log.size, header);
+    return this.repository.csvExport(log.campaign.id, log.size, header, log.reads);
   }
 
   /**
@@ -222,7 +257,7 @@ export class PublicLedgerService {
   async *allEntries(log: CampaignLog, batch = 1000): AsyncGenerator<StoredEntry[]> {
     let from: number | null = null;
     for (;;) {
-      const rows = await this.repository.page(log.campaign.id, { order: 'asc', from, size: log.size, kind: null, month: null, limit: batch });
+      const rows = await this.repository.page(log.campaign.id, { order: 'asc', from, size: log.size, kind: null, month: null, limit: batch }, log.reads);
       if (rows.length === 0) return;
       yield rows;
       if (rows.length < batch) return;
@@ -231,18 +266,18 @@ export class PublicLedgerService {
   }
 
   async report(log: CampaignLog): Promise<CampaignReport> {
-    return buildReport(log.campaign.currency, await this.repository.totals(log.campaign.id), log.donors, log.balance, log.size);
+    return buildReport(log.campaign.currency, await this.repository.totals(log.campaign.id, log.reads), log.donors, log.balance, log.size);
   }
 
   /** The exchange rates at which the campaign bore Stripe's fees taken in another currency (none if all were in its own). */
   async feeExchange(log: CampaignLog): Promise<FeeExchange[]> {
-    return this.repository.feeExchange(log.campaign.id);
+    return this.repository.feeExchange(log.campaign.id, log.reads);
   }
 
   /** The MTH of the first `size` leaves, from O(log n) stored nodes. */
   async rootAt(log: CampaignLog, size: number): Promise<Buffer> {
     if (size === log.size) return log.rootHash;
-    const [root] = await this.resolve(log.campaign.id, [{ start: 0, end: size }]);
+    const [root] = await this.resolve(log, [{ start: 0, end: size }]);
     return root;
   }
 
@@ -254,7 +289,7 @@ export class PublicLedgerService {
     const { rootHash, note, createdAt } = await this.platformCheckpoint(log, size);
     const view = { origin: log.origin, size, rootHash: rootHash.toString('base64'), note, createdAt: createdAt.toISOString(), cosignatures: [] as CheckpointCosignature[], settled: true };
     if (this.witnesses.length === 0 && !log.cosignatures) return view;
-    const [stored, states] = await Promise.all([this.witnessRepository.cosignaturesAt(log.campaign.id, size), this.witnessRepository.states(log.campaign.id)]);
+    const [stored, states] = await Promise.all([this.witnessRepository.cosignaturesAt(log.campaign.id, size, log.reads), this.witnessRepository.states(log.campaign.id, log.reads)]);
     if (stored.length > 0) view.note = addSignatureLines(note, stored.map((c) => c.line));
     view.cosignatures = stored.map((c) => ({ witness: cosignerName(c.witness), time: c.signedAt.toISOString() }));
     view.settled = this.witnesses.every((w) => {
@@ -264,20 +299,26 @@ export class PublicLedgerService {
     return view;
   }
 
-  /** The platform's own signed note of a size (no cosignatures): signed on first need and stored; what witnesses are sent. */
+  /**
+   * The platform's own signed note of a size (no cosignatures); what witnesses are sent. Every size a
+   * log grows to is signed by the appender and stored with the head, so the current size's is read.
+   * A size passed inside one append (a batch of k entries stores the last size only), or the head of
+   * a log last appended to before checkpoints were signed on append, is signed now and not stored: a
+   * read path never writes (it may run on a replica), and Ed25519 signatures are deterministic, so
+   * every reader gets the same note; its `createdAt` is then the time of the request.
+   */
   async platformCheckpoint(log: CampaignLog, size = log.size): Promise<{ rootHash: Buffer; note: string; createdAt: Date }> {
     this.assertSize(log, size, 'size');
-    const stored = await this.repository.checkpoint(log.campaign.id, size);
-    const rootHash = await this.rootAt(log, size);
-    const saved = stored ?? (await this.repository.saveCheckpoint(log.campaign.id, size, rootHash, this.signer.keyName, signCheckpoint({ origin: log.origin, size, rootHash }, this.signer)));
-    return { rootHash, note: saved.note, createdAt: saved.createdAt };
+    const [stored, rootHash] = await Promise.all([this.repository.checkpoint(log.campaign.id, size, log.reads), this.rootAt(log, size)]);
+    if (stored) return { rootHash, note: stored.note, createdAt: stored.createdAt };
+    return { rootHash, note: signCheckpoint({ origin: log.origin, size, rootHash }, this.signer), createdAt: new Date() };
   }
 
   /** Which configured witnesses have cosigned the log at its current size, and the latest cosignature: the ledger page's line. */
   async witnessStatus(log: CampaignLog): Promise<WitnessStatus> {
     const status: WitnessStatus = { witnesses: this.witnesses.map((w) => w.key.name), size: log.size, cosignedBy: [], latest: null };
     if (this.witnesses.length === 0) return status;
-    const states = await this.witnessRepository.states(log.campaign.id);
+    const states = await this.witnessRepository.states(log.campaign.id, log.reads);
     for (const w of this.witnesses) {
       const state = states.get(w.vkey);
       if (!state || state.cosignedSize === null || state.cosignedAt === null) continue;
@@ -302,7 +343,7 @@ export class PublicLedgerService {
     this.assertSize(log, size, 'size');
     if (size === 0 || index >= size) throw new DomainError('index_out_of_range', `index must be below size (${size})`, 400);
     const ranges = inclusionProofRanges(index, size);
-    const hashes = await this.resolve(log.campaign.id, [...ranges, { start: index, end: index + 1 }, { start: 0, end: size }]);
+    const hashes = await this.resolve(log, [...ranges, { start: index, end: index + 1 }, { start: 0, end: size }]);
     const root = hashes.pop() as Buffer;
     const leaf = hashes.pop() as Buffer;
     return { index, size, leafHash: leaf.toString('hex'), rootHash: root.toString('base64'), proof: hashes.map((h) => h.toString('base64')) };
@@ -316,7 +357,7 @@ export class PublicLedgerService {
     this.assertSize(log, size, 'size');
     for (const index of indexes) if (index >= size) throw new DomainError('index_out_of_range', `every index must be below size (${size})`, 400);
     const paths = indexes.map((index) => inclusionProofRanges(index, size));
-    const hashes = await this.resolve(log.campaign.id, [...paths.flat(), ...indexes.map((index) => ({ start: index, end: index + 1 })), { start: 0, end: size }]);
+    const hashes = await this.resolve(log, [...paths.flat(), ...indexes.map((index) => ({ start: index, end: index + 1 })), { start: 0, end: size }]);
     const root = hashes.pop() as Buffer;
     const leaves = hashes.splice(hashes.length - indexes.length, indexes.length);
     let at = 0;
@@ -332,28 +373,26 @@ export class PublicLedgerService {
     this.assertSize(log, to, 'to');
     if (from > to) throw new DomainError('size_out_of_range', 'from must not exceed to', 400);
     const ranges = consistencyProofRanges(from, to);
-    const hashes = await this.resolve(log.campaign.id, [...ranges, { start: 0, end: from }, { start: 0, end: to }]);
+    const hashes = await this.resolve(log, [...ranges, { start: 0, end: from }, { start: 0, end: to }]);
     const toRoot = hashes.pop() as Buffer;
     const fromRoot = hashes.pop() as Buffer;
     return { from, to, fromRoot: fromRoot.toString('base64'), toRoot: toRoot.toString('base64'), proof: hashes.map((h) => h.toString('base64')) };
   }
 
   /**
-   * A hash tile or an entry bundle, or null when no signed checkpoint covers it yet (a log being
-   * appended to: the tile does not exist at that width, or at all). Served only up to the largest
-   * signed size, so every tile belongs to a tree whose root was signed; the rows below it were
-   * committed with the log head that counted them and never change.
+   * A hash tile or an entry bundle, or null when the log has not reached it yet (the tile does not
+   * exist at that width, or at all). Every size a log reaches is signed (by the appender, with the
+   * head: platformCheckpoint), so every tile up to the head's size belongs to a tree whose root is
+   * signed; the rows below it were committed with the log head that counted them and never change.
    */
   async tile(log: CampaignLog, tile: Tile | BundleRef): Promise<ServedTile | null> {
     if (!isTileCovered(tile, log.size)) return null;
-    const signed = await this.repository.latestSignedSize(log.campaign.id);
-    if (!isTileCovered(tile, signed)) return null;
     if (tile.level === 'entries') {
-      const entries = await this.repository.entryRange(log.campaign.id, tile.index * TILE_WIDTH, tile.width);
+      const entries = await this.repository.entryRange(log.campaign.id, tile.index * TILE_WIDTH, tile.width, log.reads);
       if (entries.length !== tile.width || entries.some((e, i) => e.index !== tile.index * TILE_WIDTH + i)) throw new Error(`${tilePath(tile)} of campaign ${log.campaign.id}: entries missing`);
       return { body: encodeEntryBundle(entries.map(bundleEntryBytes)), immutable: entries.every((e) => e.v === COMMITTED_LEAF_VERSION) };
     }
-    const body = await this.repository.tileHashes(log.campaign.id, tile.level, tile.index * TILE_WIDTH, tile.width);
+    const body = await this.repository.tileHashes(log.campaign.id, tile.level, tile.index * TILE_WIDTH, tile.width, log.reads);
     if (body.length !== tile.width * HASH_SIZE) throw new Error(`${tilePath(tile)} of campaign ${log.campaign.id}: merkle nodes missing`);
     return { body, immutable: true };
   }
@@ -412,9 +451,10 @@ export class PublicLedgerService {
   }
 
   /** Hashes of several ranges from one read of the perfect nodes they need. */
-  private async resolve(campaignId: string, ranges: LeafRange[]): Promise<Buffer[]> {
+  private async resolve(log: CampaignLog, ranges: LeafRange[]): Promise<Buffer[]> {
+    const campaignId = log.campaign.id;
     const refs = storedRefs(nodesFor(ranges.filter((r) => r.end > r.start)));
-    const found = refs.length > 0 ? await this.repository.nodes(campaignId, refs) : new Map<string, Buffer>();
+    const found = refs.length > 0 ? await this.repository.nodes(campaignId, refs, log.reads) : new Map<string, Buffer>();
     const lookup = withUnstoredNodes((ref) => {
       const hash = found.get(nodeKey(ref));
       if (!hash) throw new Error(`merkle node ${nodeKey(ref)} missing for campaign ${campaignId}`);

@@ -7,8 +7,10 @@ import { formatMoney, localeFor } from '@ataa/notifications';
 import {
   isUuid, MembersService, OrganizationsService, roleAllows, StripeOnboardingService, type Organization, type PageUser, type Principal, type Role,
 } from '@ataa/organizations';
-import { canMove, CreatePayoutDto, FundsService, payoutHistory, PayoutsService, type CampaignFunds, type CampaignRef, type Payout } from '@ataa/payouts';
-import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
+import { canMove, CreatePayoutDto, EvidenceService, FundsService, payoutHistory, PayoutsService, type CampaignFunds, type CampaignRef, type Payout } from '@ataa/payouts';
+import { readEvidenceForm } from '../payouts/evidence.controller.js';
+import { EVIDENCE_ERRORS, EVIDENCE_MESSAGES } from './evidence-messages.js';
+import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { createValidationPipe } from '../http/validation.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
@@ -53,6 +55,7 @@ export class DashboardPayoutsController {
     private readonly organizations: OrganizationsService,
     private readonly onboarding: StripeOnboardingService,
     private readonly members: MembersService,
+    private readonly evidence: EvidenceService,
   ) {}
 
   @Get()
@@ -220,6 +223,73 @@ export class DashboardPayoutsController {
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
     const organization = await this.pages.membership(page.user, organizationId);
     const payout = await this.payout(organization, payoutId);
+    return this.payoutPage(page as SignedIn, organization, payout, 200, { done: typeof done === 'string' ? done : null });
+  }
+
+  /**
+   * Spending evidence from the payout's page (multipart form, works without JavaScript): the same
+   * rules as POST /api/v1/orgs/:orgId/payouts/:payoutId/evidence (EvidenceService.attach); a refused
+   * file is shown on the page again with its reason and a 4xx status, nothing stored.
+   */
+  @Post(':payoutId/evidence')
+  async attachEvidence(@Param('organizationId') organizationId: string, @Param('payoutId') payoutId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.allowed(page as SignedIn, organizationId, REQUEST_ROLES);
+    const payout = await this.payout(organization, payoutId);
+    let fields: Record<string, string> = {};
+    try {
+      const form = await readEvidenceForm(request, this.evidence.maxBytes);
+      fields = form.fields;
+      if (!(await csrfValueValid(request, fields._csrf))) throw new FormRefusal('csrf', 403);
+      await this.evidence.attach(principalOf(page.user!, organization), payout.id, { title: fields.title, visibility: fields.visibility }, form.file);
+      return this.pages.redirect(reply, `${this.base(organization)}/${payout.id}?done=evidence#evidence-title`);
+    } catch (error) {
+      const refusal = toRefusal(error);
+      return this.payoutPage(page as SignedIn, organization, payout, refusal.status, { evidenceError: refusal.code, evidenceValues: { title: fields.title ?? '', visibility: fields.visibility ?? 'public' } });
+    }
+  }
+
+  /** An outcome evidenced by this payout (EvidenceService.stateOutcome, as POST .../campaigns/:campaignId/outcomes). */
+  @Post(':payoutId/outcomes')
+  async stateOutcome(@Param('organizationId') organizationId: string, @Param('payoutId') payoutId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.allowed(page as SignedIn, organizationId, REQUEST_ROLES);
+    const payout = await this.payout(organization, payoutId);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const labelEn = typeof body.labelEn === 'string' ? body.labelEn : '';
+    const labelAr = typeof body.labelAr === 'string' ? body.labelAr : '';
+    try {
+      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
+      await this.evidence.stateOutcome(principalOf(page.user!, organization), payout.campaignId, { labelEn, labelAr, payoutId: payout.id });
+      return this.pages.redirect(reply, `${this.base(organization)}/${payout.id}?done=outcome#outcomes-title`);
+    } catch (error) {
+      const refusal = toRefusal(error);
+      return this.payoutPage(page as SignedIn, organization, payout, refusal.status, { outcomeError: refusal.code, outcomeValues: { labelEn, labelAr } });
+    }
+  }
+
+  /** An evidence file of the payout, for the organization's members (public or operator-only). */
+  @Get(':payoutId/evidence/:evidenceId')
+  async evidenceFile(
+    @Param('organizationId') organizationId: string, @Param('payoutId') payoutId: string, @Param('evidenceId') evidenceId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.pages.membership(page.user, organizationId);
+    const payout = await this.payout(organization, payoutId);
+    if (!isUuid(evidenceId)) throw new NotFoundError('Evidence');
+    const { evidence, bytes } = await this.evidence.file(organization.id, payout.id, evidenceId);
+    void reply.status(200).header('content-type', evidence.mediaType).header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff')
+      .header('content-disposition', `attachment; filename="${evidence.storageKey}"`).send(bytes);
+  }
+
+  private async payoutPage(
+    page: SignedIn, organization: DashboardOrganization, payout: Payout, status: number,
+    state: { done?: string | null; evidenceError?: string; evidenceValues?: { title: string; visibility: string }; outcomeError?: string; outcomeValues?: { labelEn: string; labelAr: string } },
+  ): Promise<void> {
+    const done = state.done ?? null;
     const p = PAYOUT_MESSAGES[page.language];
     const locale = localeFor(page.language);
     const [campaign, members] = await Promise.all([this.funds.campaignOf(organization.id, payout.campaignId), this.members.list(organization.id)]);
@@ -229,7 +299,7 @@ export class DashboardPayoutsController {
     const amount = money(payout.amount);
     const base = this.base(organization);
     const canCancel = roleAllows(organization.role, CANCEL_ROLES) && canMove(payout.status, 'cancelled');
-    return this.pages.render(page, 'payout', { title: p.payoutTitle.replace('{amount}', amount), organization, section: 'payouts' }, {
+    return this.pages.render(page, 'payout', { title: p.payoutTitle.replace('{amount}', amount), organization, section: 'payouts', status }, {
       p, heading: p.payoutTitle.replace('{amount}', amount),
       notice: done === 'requested' ? p.requestedNotice : null,
       payout: {
@@ -252,7 +322,38 @@ export class DashboardPayoutsController {
       cancelHref: canCancel ? `${base}/${payout.id}/cancel` : null,
       cancelNote: !canCancel && canMove(payout.status, 'cancelled') ? p.cancelOwnerOnly : null,
       listHref: base,
+      evidence: await this.evidenceView(page, organization, payout, state, done),
     });
+  }
+
+  /** The payout page's evidence and outcomes sections: what is attached, and the forms (owner, finance). */
+  private async evidenceView(
+    page: SignedIn, organization: DashboardOrganization, payout: Payout,
+    state: { evidenceError?: string; evidenceValues?: { title: string; visibility: string }; outcomeError?: string; outcomeValues?: { labelEn: string; labelAr: string } },
+    done: string | null,
+  ) {
+    const e = EVIDENCE_MESSAGES[page.language];
+    const errors = EVIDENCE_ERRORS[page.language];
+    const [items, outcomes] = await Promise.all([this.evidence.list(organization.id, payout.id), this.evidence.outcomes(organization.id, payout.campaignId)]);
+    const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+    const base = `${this.base(organization)}/${payout.id}`;
+    const values = state.evidenceValues ?? { title: '', visibility: 'public' };
+    return {
+      e,
+      items: items.map((item) => ({
+        title: item.title, href: `${base}/evidence/${item.id}`, visibility: item.visibility === 'public' ? e.public : e.operator, visibilityKey: item.visibility,
+        type: item.mediaType, size: size(item.bytes), publicIndex: item.publicIndex,
+      })),
+      outcomes: outcomes.filter((o) => o.payoutId === payout.id).map((o) => ({ label: page.language === 'ar' ? o.labelAr : o.labelEn, lang: page.language })),
+      canAttach: roleAllows(organization.role, REQUEST_ROLES),
+      action: `${base}/evidence`, outcomeAction: `${base}/outcomes`,
+      fileLabel: e.fileLabel.replace('{max}', size(this.evidence.maxBytes)),
+      values, publicChecked: values.visibility !== 'operator',
+      error: state.evidenceError ? { code: state.evidenceError, text: errors[state.evidenceError] ?? errors.validation_failed } : null,
+      outcomeValues: state.outcomeValues ?? { labelEn: '', labelAr: '' },
+      outcomeError: state.outcomeError ? { code: state.outcomeError, text: errors[state.outcomeError] ?? errors.invalid_text } : null,
+      notice: done === 'evidence' ? e.attached : done === 'outcome' ? e.outcomeStated : null,
+    };
   }
 
   @Get(':payoutId/cancel')

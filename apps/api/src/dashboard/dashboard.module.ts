@@ -7,6 +7,7 @@ import { NotificationsModule } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
+import { EvidenceModule } from '@ataa/payouts';
 import { TransparencyModule } from '@ataa/transparency';
 import { UpdatesModule } from '@ataa/updates';
 import { DashboardUpdatesController } from './dashboard-updates.controller.js';
@@ -24,7 +25,7 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
 
 /** The organization dashboard (server-rendered, under /dashboard, outside /api/v1). See docs/dashboard.md. */
 @Module({
-  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule, UpdatesModule],
+  imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, EvidenceModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule, UpdatesModule],
   controllers: [
     DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardOfflineGiftsController, DashboardTeamController, DashboardSecurityController,
     DashboardDonationsController, DashboardUpdatesController,

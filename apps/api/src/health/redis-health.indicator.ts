@@ -1,8 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
 import { AppConfig } from '@ataa/config';
-import { requestPathRedisOptions, settleConnection } from '@ataa/queue';
+import { createRequestPathRedis, settleConnection, type RedisClient } from '@ataa/queue';
 
 /**
  * Pings Redis on a request-path connection (no offline queue, 200 ms command timeout): while Redis
@@ -11,10 +10,10 @@ import { requestPathRedisOptions, settleConnection } from '@ataa/queue';
  */
 @Injectable()
 export class RedisHealthIndicator implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(private readonly config: AppConfig, private readonly indicators: HealthIndicatorService) {
-    this.redis = new Redis(requestPathRedisOptions(config.REDIS_URL, { commandTimeout: config.REDIS_REQUEST_TIMEOUT_MS }));
+    this.redis = createRequestPathRedis(config, config.REDIS_REQUEST_TIMEOUT_MS);
     this.redis.on('error', () => undefined); // state is reported by the check, not by crashing
   }
 

@@ -18,6 +18,8 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Authenticated, but the role does not allow this (`forbidden_role`)',
   404: 'Not found, or not visible to the caller\'s organization (`not_found`)',
   409: 'Conflicts with the current state (`version_conflict`, `invalid_transition`, `slug_taken`, ...)',
+  413: 'The uploaded file is too large (`evidence_file_too_large`)',
+  415: 'The uploaded file is not of an accepted type, or the body is not multipart/form-data (`evidence_file_type`)',
   429: 'Too many attempts (`rate_limited`)',
   500: 'Unexpected failure: the problem carries only an `errorId` to quote to support',
   502: 'Stripe could not complete the request (`stripe_unavailable`)',

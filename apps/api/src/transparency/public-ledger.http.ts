@@ -3,12 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { DomainError } from '@ataa/common';
-import { CampaignLog, parseTilePath, PublicLedgerService, TILE_WIDTH } from '@ataa/transparency';
+import { CampaignLog, decodeCursor, parseTilePath, PublicLedgerService, TILE_WIDTH } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
+import { PublicReconciliationService } from '@ataa/reconciliation';
+import { EvidenceService } from '@ataa/payouts';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
@@ -31,6 +33,47 @@ const PUBLIC_RECHECK_MS = 1000;
  */
 export const TILE_CACHE_BYTES = 32 * 1024 * 1024;
 
+/** A size as a query names it (validated later, where a bad one is a 400): 0 when it is not a plain index. */
+const namedSize = (text: string | undefined): number => (text !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : 0);
+
+/**
+ * The largest log size a request shows its client has already seen, so that it is never shown an
+ * older one (a read replica behind the primary is then skipped: PublicLedgerService.log). Public
+ * answers' ETags begin with the log size they were built at (`"<size>-<hash>"`, etagFor), so a
+ * revalidation (If-None-Match) carries the size the visitor's copy shows; a size, `to` or cursor in
+ * the query names a size or an entry the client learnt of from an answer.
+ */
+export function sizeSeen(request: FastifyRequest, named: readonly number[] = []): number {
+  let seen = Math.max(0, ...named);
+  const given = request.headers['if-none-match'];
+  if (typeof given === 'string') {
+    for (const tag of given.split(',')) {
+      const match = /^\s*(?:W\/)?"(\d{1,15})-/.exec(tag);
+      if (match) seen = Math.max(seen, Number(match[1]));
+    }
+  }
+  return seen;
+}
+
+/** The size a ledger cursor implies: the entry it is next to exists. */
+function cursorSize(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  try {
+    const at = decodeCursor(cursor);
+    return (at.after ?? at.before ?? -1) + 1;
+  } catch {
+    return 0;
+  }
+}
+
+/** The size a tile path implies (it exists only once the log has that many leaves): 0 when the path is not one. */
+function tileSize(path: string): number {
+  const tile = parseTilePath(path);
+  if (tile === null) return 0;
+  const leaves = tile.index * TILE_WIDTH + tile.width;
+  return tile.level === 'entries' ? leaves : Math.min(Number.MAX_SAFE_INTEGER, leaves * TILE_WIDTH ** tile.level);
+}
+
 const json = (cacheControl: string, body: unknown): BuiltAnswer => ({ cacheControl, contentType: JSON_TYPE, body: JSON.stringify(body) });
 
 /** The public ledger's HTTP answers, shared by the pages (/c/:slug/...) and the JSON API (/api/v1/public). */
@@ -46,7 +89,22 @@ export class PublicLedgerHttp {
     readonly presenter: PublicLedgerPresenter,
     private readonly cache: PublicLedgerCache,
     private readonly config: AppConfig,
+    private readonly reconciliation: PublicReconciliationService,
+    private readonly evidence: EvidenceService,
   ) {}
+
+  /** The report's impact section (stated outcomes, public evidence) changes without the log: its own version. */
+  private async impactVariant(log: CampaignLog): Promise<string> {
+    return `imp:${await this.evidence.impactVersion(log.campaign.id)}`;
+  }
+
+  /**
+   * Part of the cache key and ETag of the answers that show reconciliation: it changes with each
+   * succeeded run (which alone opens, refreshes or resolves differences), not with the log.
+   */
+  private async reconciliationVariant(): Promise<string> {
+    return `rec:${await this.reconciliation.version()}`;
+  }
 
   /**
    * The language of an HTML page (?lang=, cookie, Accept-Language, else the campaign's): part of the
@@ -61,20 +119,22 @@ export class PublicLedgerHttp {
   }
 
   async ledgerJson(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
-    return this.answer(request, reply, log, 'ledger.json', async () => {
+    const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
+    return this.answer(request, reply, log, `ledger.json|${await this.reconciliationVariant()}`, async () => {
       const page = await this.presenter.readPage(log, query);
-      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(this.presenter.ledgerJson(log, page, this.apiBase(log))) };
+      const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliation.statusOf(log.campaign.id) };
+      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(body) };
     });
   }
 
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `ledger.html.${lang}`, async () => {
+    return this.answer(request, reply, log, `ledger.html.${lang}|${await this.reconciliationVariant()}`, async () => {
       const page = await this.presenter.readPage(log, query);
       const view = {
         ...this.presenter.ledgerView(log, page, query, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
         witnesses: this.presenter.witnessView(await this.service.witnessStatus(log), lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/ledger`, { order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor }),
       };
@@ -83,7 +143,7 @@ export class PublicLedgerHttp {
   }
 
   async ledgerCsv(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request));
     if (conditional(request, reply, log, 'ledger.csv', SHORT_CACHE)) return;
     // COPY … TO STDOUT at the size the ETag names, bytes passed straight through (see the repository).
     // HEAD (answered by this GET route) gets the headers only: an empty stream, no COPY read to nowhere.
@@ -95,22 +155,28 @@ export class PublicLedgerHttp {
   }
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
-    return this.answer(request, reply, log, 'report.json', async () => {
+    const log = await this.service.log(slug, sizeSeen(request));
+    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
       const report = await this.service.report(log);
-      // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency.
+      // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency,
+      // and the platform's word on reconciliation with the payment processor (not provable from the log: the verifier prints it as such).
       const feeExchange = await this.service.feeExchange(log);
-      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange });
+      const reconciliation = await this.reconciliation.statusOf(log.campaign.id);
+      // The organization's stated outcomes and public spending evidence (each file's hash is in the log too).
+      const impact = await this.evidence.publicImpact(log.campaign.id);
+      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation, impact });
     });
   }
 
   async reportHtml(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request));
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `report.html.${lang}`, async () => {
+    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
+        impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
       };
       return { cacheControl: SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/report.hbs', view) };
@@ -118,7 +184,7 @@ export class PublicLedgerHttp {
   }
 
   async checkpoint(slug: string, query: CheckpointQueryDto, request: FastifyRequest, reply: FastifyReply, asJson: boolean): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.size)]));
     return this.answer(request, reply, log, `checkpoint.${asJson}`, async () => {
       const size = query.size !== undefined ? toIndex(query.size) : log.size;
       const { settled, ...checkpoint } = await this.service.checkpoint(log, size);
@@ -134,7 +200,7 @@ export class PublicLedgerHttp {
   }
 
   async inclusion(slug: string, query: InclusionQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.size), namedSize(query.index) + 1]));
     return this.answer(request, reply, log, 'inclusion', async () => {
       const size = query.size !== undefined ? toIndex(query.size) : log.size;
       const proof = await this.service.inclusionProof(log, toIndex(query.index), size);
@@ -143,7 +209,7 @@ export class PublicLedgerHttp {
   }
 
   async inclusions(slug: string, query: InclusionBatchQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.size)]));
     return this.answer(request, reply, log, 'inclusions', async () => {
       const proofs = await this.service.inclusionProofs(log, query.indexes.split(',').map(toIndex), toIndex(query.size));
       // A fixed size: the answer never changes.
@@ -152,7 +218,7 @@ export class PublicLedgerHttp {
   }
 
   async consistency(slug: string, query: ConsistencyQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, sizeSeen(request, [namedSize(query.from), namedSize(query.to)]));
     return this.answer(request, reply, log, 'consistency', async () => {
       const to = query.to !== undefined ? toIndex(query.to) : log.size;
       const proof = await this.service.consistencyProof(log, toIndex(query.from), to);
@@ -181,7 +247,7 @@ export class PublicLedgerHttp {
     }
     // No error answer is kept by a cache: a tile missing now exists after the next checkpoint.
     void reply.header('cache-control', 'no-store');
-    const log = await this.service.log(slug);
+    const log = await this.service.log(slug, tileSize(path));
     this.notePublic(slug, log.campaign.id);
     const tile = parseTilePath(path);
     if (tile === null) throw new DomainError('tile_path_invalid', 'not a tile path: tile/<level>/<index>[.p/<width>] or tile/entries/<index>[.p/<width>], index in 3-digit groups (x001/x234/067), width 1 to 255, no leading zeros', 400);

@@ -55,6 +55,59 @@ class LedgerLinksDto {
   @ApiProperty() publicKey: string;
 }
 
+class PublicDifferenceResolutionDto {
+  @ApiProperty({ format: 'date-time', description: 'when a reconciliation run found both sides agreeing again' }) at: string;
+  @ApiProperty({ type: [Number], description: 'public log indexes of the entries now posted for the movement' }) entries: number[];
+}
+
+export class PublicDifferenceDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: ['missing_in_ledger', 'missing_on_stripe', 'amount_mismatch', 'duplicate', 'charge_not_posted'] }) kind: string;
+  @ApiProperty({ example: 'refund', description: 'the ledger kind the movement posts as (donation, processing_fee, refund, dispute, dispute_fee, dispute_reversal, dispute_fee_refund, payout, payout_reversal)' }) movement: string;
+  @ApiProperty({ nullable: true, type: String, example: '-500', description: 'minor units as the payment processor has it, signed like the ledger (money in > 0); null: it has nothing' }) processorAmount: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'minor units as the ledger has it; null: nothing posted' }) ledgerAmount: string | null;
+  @ApiProperty({ example: 'usd' }) currency: string;
+  @ApiProperty({ format: 'date-time', description: 'when the movement (or the entry) happened' }) occurredAt: string;
+  @ApiProperty({ format: 'date-time', description: 'when reconciliation first saw the difference' }) openedAt: string;
+  @ApiProperty({ description: 'seconds open: to its resolution, or to the latest run while open' }) ageSeconds: number;
+  @ApiProperty({ type: [Number], description: 'public log indexes of the entries it concerns' }) entries: number[];
+  @ApiProperty({ type: PublicDifferenceResolutionDto, nullable: true }) resolution: PublicDifferenceResolutionDto | null;
+}
+
+export class PublicReconciliationDto {
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'payment processor movements up to then were compared with the ledger (the latest run\'s end less its grace window); null: never reconciled' }) reconciledUpTo: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastRunAt: string | null;
+  @ApiProperty({ description: 'open differences concerning the campaign' }) openCount: number;
+  @ApiProperty({ type: [PublicDifferenceDto], description: 'open differences, oldest first (at most 100)' }) open: PublicDifferenceDto[];
+  @ApiProperty({ type: [PublicDifferenceDto], description: 'the latest resolved differences, newest first (at most 20)' }) resolved: PublicDifferenceDto[];
+}
+
+class PublicEvidenceFileDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: "the organization's title of the file" }) title: string;
+  @ApiProperty({ enum: ['application/pdf', 'image/jpeg', 'image/png', 'image/webp'] }) mediaType: string;
+  @ApiProperty() bytes: number;
+  @ApiProperty({ description: 'hex SHA-256 of the file, as committed by its `evidence` entry' }) sha256: string;
+  @ApiProperty({ example: '/media/evidence/<sha256>.pdf' }) url: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of the payout it evidences' }) payoutIndex: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of its `evidence` entry' }) entryIndex: number | null;
+}
+
+class PublicOutcomeDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: '1,200 meals served' }) labelEn: string;
+  @ApiProperty({ example: '١٬٢٠٠ وجبة' }) labelAr: string;
+  @ApiProperty({ format: 'date-time' }) statedAt: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of the payout that evidences it' }) payoutIndex: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'the published campaign update that evidences it (/c/<slug>/updates/<id>)' }) updateId: string | null;
+  @ApiProperty({ type: [String], description: "the payout's public evidence files" }) evidenceFiles: string[];
+}
+
+export class PublicImpactDto {
+  @ApiProperty({ type: [PublicEvidenceFileDto] }) evidence: PublicEvidenceFileDto[];
+  @ApiProperty({ type: [PublicOutcomeDto] }) outcomes: PublicOutcomeDto[];
+}
+
 export class PublicLedgerPageDto {
   @ApiProperty({ type: PublicCampaignRefDto }) campaign: PublicCampaignRefDto;
   @ApiProperty({ description: 'checkpoint origin line of this log' }) origin: string;
@@ -63,6 +116,8 @@ export class PublicLedgerPageDto {
   @ApiProperty({ type: PublicEntryDto, isArray: true }) entries: PublicEntryDto[];
   @ApiProperty({ type: LedgerPageLinksDto }) page: LedgerPageLinksDto;
   @ApiProperty({ type: LedgerLinksDto }) links: LedgerLinksDto;
+  @ApiProperty({ type: PublicReconciliationDto, description: "the platform's reconciliation of this campaign with the payment processor (its statement: not provable from the log)" })
+  reconciliation: PublicReconciliationDto;
 }
 
 class KindTotalDto {
@@ -125,6 +180,10 @@ export class PublicReportDto {
   @ApiProperty({ type: CampaignReportDto }) report: CampaignReportDto;
   @ApiProperty({ type: FeeExchangeDto, isArray: true, description: "Stripe's fees taken in another currency than the campaign's, per rate (empty when none were)" })
   feeExchange: FeeExchangeDto[];
+  @ApiProperty({ type: PublicReconciliationDto, description: "the platform's reconciliation of this campaign with the payment processor (its statement: not provable from the log)" })
+  reconciliation: PublicReconciliationDto;
+  @ApiProperty({ type: PublicImpactDto, description: "the organization's stated outcomes and its public spending evidence" })
+  impact: PublicImpactDto;
 }
 
 export class CheckpointCosignatureDto {

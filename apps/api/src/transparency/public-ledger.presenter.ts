@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
+import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
+import type { PublicImpact } from '@ataa/payouts';
 import { isolateText } from '../http/isolate.js';
 import { textLanguage } from '../http/public-language.js';
 import { termChangeText } from '../campaign-pages/terms-history.js';
@@ -154,7 +156,8 @@ export class PublicLedgerPresenter {
         messageRedacted: redactionText(e.redacted?.message, lang),
         // Offline gifts and their voids: recorded by the organization, not verified by the payment processor.
         offline: isOfflineKind(e.kind) ? t.offlineNotice : null,
-        details: e.kind === 'offline_gift' ? offlineDetails(e, lang) : e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
+        evidenceHref: e.kind === 'evidence' ? evidenceLink(e) : null,
+        details: e.kind === 'evidence' ? evidenceDetails(e, lang) : e.kind === 'offline_gift' ? offlineDetails(e, lang) : e.message ?? e.purpose ?? (e.terms ? e.terms.map((c) => termChangeText(c, currency, lang)).join('; ') : null),
         balance: this.money(e.balance, currency, lang),
         leafHash: e.leafHash,
       })),
@@ -240,6 +243,82 @@ export class PublicLedgerPresenter {
     };
   }
 
+  /**
+   * The reconciliation section of the report and ledger pages: "reconciled … up to <time>: N open",
+   * then the campaign's open differences and the latest resolved ones (what is public: see
+   * libs/reconciliation/src/domain/public-reconciliation.ts).
+   */
+  reconciliationView(status: PublicReconciliation, log: CampaignLog, lang: PageLanguage) {
+    const t = PAGE_MESSAGES[lang].reconciliation;
+    const base = `/c/${log.campaign.slug}/ledger`;
+    const utc = (iso: string) => `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+    const fill = (text: string, values: Record<string, string | number>) => text.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k]));
+    const amount = (v: string | null, currency: string) => (v === null ? t.none : this.money(v, currency, lang));
+    const age = (seconds: number) => {
+      const days = Math.floor(seconds / 86_400);
+      return days === 0 ? t.lessThanDay : days === 1 ? t.oneDay : fill(t.days, { n: days });
+    };
+    // An entry of the log links to the ledger page that starts with it (newest first from it).
+    const links = (indexes: number[]) => indexes.map((i) => ({ index: i, href: `${base}?cursor=${encodeCursor({ before: i + 1 })}${lang !== log.campaign.language ? `&lang=${lang}` : ''}` }));
+    const row = (d: PublicDifference) => ({
+      id: d.id,
+      kind: t.kinds[d.kind] ?? d.kind,
+      movement: t.movements[d.movement] ?? d.movement,
+      processorAmount: amount(d.processorAmount, d.currency),
+      ledgerAmount: amount(d.ledgerAmount, d.currency),
+      occurredIso: d.occurredAt,
+      occurred: utc(d.occurredAt),
+      age: age(d.ageSeconds),
+      entries: links(d.entries),
+      resolvedIso: d.resolution?.at ?? null,
+      resolved: d.resolution ? utc(d.resolution.at) : null,
+      resolutionEntries: d.resolution ? links(d.resolution.entries) : [],
+    });
+    return {
+      t,
+      summary: status.reconciledUpTo === null
+        ? t.never
+        : fill(t.summary, { time: utc(status.reconciledUpTo), n: status.openCount, differences: status.openCount === 1 ? t.one : t.many }),
+      upToIso: status.reconciledUpTo,
+      openCount: status.openCount,
+      open: status.open.map(row),
+      more: status.openCount > status.open.length ? fill(t.more, { n: status.openCount - status.open.length }) : null,
+      resolved: status.resolved.map(row),
+    };
+  }
+
+  /**
+   * The report's impact section (issue 21, item 4): money in and out, then the outcomes the
+   * organization stated, each with what evidences it (the payout's ledger entry and its public
+   * files, or the campaign update), and every public evidence file with the entry holding its hash.
+   */
+  impactView(impact: PublicImpact, report: CampaignReport, log: CampaignLog, lang: PageLanguage) {
+    const t = PAGE_MESSAGES[lang].impact;
+    const currency = log.campaign.currency;
+    const abs = (v: string) => (v.startsWith('-') ? v.slice(1) : v);
+    const langQuery = lang !== log.campaign.language ? `&lang=${lang}` : '';
+    const entryHref = (i: number) => `/c/${log.campaign.slug}/ledger?cursor=${encodeCursor({ before: i + 1 })}${langQuery}`;
+    const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+    return {
+      t,
+      moneyIn: this.money((BigInt(report.raised) + BigInt(report.offline.net)).toString(), currency, lang),
+      moneyOut: this.money(abs(report.payouts.net), currency, lang),
+      outcomes: impact.outcomes.map((o) => ({
+        label: lang === 'ar' ? o.labelAr : o.labelEn,
+        labelLang: lang,
+        payoutHref: o.payoutIndex !== null ? entryHref(o.payoutIndex) : null,
+        payoutLabel: o.payoutIndex !== null ? t.payoutEntry.replace('{index}', String(o.payoutIndex)) : null,
+        updateHref: o.updateId ? `/c/${log.campaign.slug}/updates/${o.updateId}${langQuery ? `?lang=${lang}` : ''}` : null,
+        files: o.evidenceFiles.map((href, i) => ({ href, label: t.file.replace('{n}', String(i + 1)) })),
+      })),
+      evidence: impact.evidence.map((e) => ({
+        title: e.title, href: e.url, type: e.mediaType, size: size(e.bytes), sha256: e.sha256,
+        payoutHref: e.payoutIndex !== null ? entryHref(e.payoutIndex) : null, payoutIndex: e.payoutIndex,
+        entryHref: e.entryIndex !== null ? entryHref(e.entryIndex) : null, entryIndex: e.entryIndex,
+      })),
+    };
+  }
+
   /** One CSV line per entry; free text guarded against spreadsheet formula injection. */
   /**
    * Columns are only ever added at the end, so earlier ones keep their place. `terms`: a
@@ -259,6 +338,19 @@ export class PublicLedgerPresenter {
     return `${e.index},${e.time},${e.kind},${e.amount},${formatMajorUnits(BigInt(e.amount), e.currency)},${e.currency},${text(e.donor)},${e.donorCommitment ?? ''},${text(e.message)},${text(e.purpose)},${e.balance},${e.leafHash},${e.terms ? text(JSON.stringify(e.terms)) : ''},`
       + `${e.v},${e.donorHash ?? ''},${e.donorSalt ?? ''},${e.messageHash ?? ''},${e.messageSalt ?? ''},${redacted},${isOfflineKind(e.kind) ? 'organization' : ''}\n`;
   }
+}
+
+/** An evidence entry's details: the payout entry it evidences, the file's type, size and hash. */
+function evidenceDetails(e: ServedEntry, lang: PageLanguage): string | null {
+  const ref = parseEvidencePurpose(e.purpose);
+  if (!ref) return e.purpose;
+  const size = ref.bytes >= 1024 * 1024 ? `${(ref.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(ref.bytes / 1024))} KB`;
+  return PAGE_MESSAGES[lang].evidenceDetails.replace('{index}', String(ref.index)).replace('{type}', ref.mediaType).replace('{size}', size).replace('{hash}', `${ref.sha256.slice(0, 16)}…`);
+}
+
+function evidenceLink(e: ServedEntry): string | null {
+  const ref = parseEvidencePurpose(e.purpose);
+  return ref ? evidenceFilePath(ref) : null;
 }
 
 /** An offline gift's details: its method, and the donor's message when there is one. */

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { EvidenceModule } from '@ataa/payouts';
+import { ReconciliationModule } from '@ataa/reconciliation';
 import { TransparencyModule } from '@ataa/transparency';
 import { PublicLedgerApiController, TransparencyWellKnownController } from './public-ledger-api.controller.js';
 import { PublicLedgerPagesController } from './public-ledger-pages.controller.js';
@@ -7,7 +9,7 @@ import { PublicLedgerHttp } from './public-ledger.http.js';
 import { PublicLedgerPresenter } from './public-ledger.presenter.js';
 
 @Module({
-  imports: [TransparencyModule],
+  imports: [TransparencyModule, ReconciliationModule, EvidenceModule],
   controllers: [PublicLedgerPagesController, PublicLedgerApiController, TransparencyWellKnownController],
   // One cache per application instance (each e2e test app has its own).
   providers: [PublicLedgerHttp, PublicLedgerPresenter, { provide: PublicLedgerCache, useFactory: () => new PublicLedgerCache() }],

@@ -18,12 +18,16 @@ export interface CoverImageStorage {
 
 export const COVER_IMAGE_STORAGE = Symbol('COVER_IMAGE_STORAGE');
 
-/** Covers on the local disk, under `<UPLOAD_DIR>/covers`: written to a temporary name, then renamed (a reader never sees half a file). */
+/**
+ * Covers on the local disk, under `<UPLOAD_DIR>/covers`: written to a temporary name, then renamed (a
+ * reader never sees half a file). The same adapter keeps spending evidence files under
+ * `<UPLOAD_DIR>/evidence` (`area`), apart from covers (which are all public).
+ */
 export class DiskCoverImageStorage implements CoverImageStorage {
   private readonly directory: string;
 
-  constructor(uploadDir: string) {
-    this.directory = path.resolve(uploadDir, 'covers');
+  constructor(uploadDir: string, area: 'covers' | 'evidence' = 'covers') {
+    this.directory = path.resolve(uploadDir, area);
   }
 
   async put(key: string, bytes: Buffer): Promise<{ created: boolean }> {

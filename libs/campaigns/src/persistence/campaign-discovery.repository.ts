@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ReadReplicas, type ReadSource } from '@ataa/database';
 import type { DiscoveryQuery, DiscoverySort } from '../domain/discovery.js';
 
 /** One listed campaign as discovery shows it (a card, or the public API's item). */
@@ -59,10 +59,18 @@ function toCard(r: Row, sortValue = ''): ListedCampaignRow {
   };
 }
 
-/** Discovery's reads: every one on `campaign_listings` (kept by triggers: migration 1795002700000) through its indexes. */
+/**
+ * Discovery's reads: every one on `campaign_listings` (kept by triggers: migration 1795002700000) through its indexes.
+ * Public and tolerant of a little lag, each goes to a read replica when one is usable (DATABASE_REPLICA_URLS), else to the primary.
+ */
 @Injectable()
 export class CampaignDiscoveryRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly replicas: ReadReplicas) {}
+
+  /** Where the next read goes (each discovery read stands alone: no two of one answer need the same snapshot). */
+  private get dataSource(): ReadSource {
+    return this.replicas.reader();
+  }
 
   /** The SQL and parameters of a search (also what the EXPLAIN test and the benchmark run). */
   static searchSql(query: DiscoveryQuery): { sql: string; params: unknown[] } {
@@ -145,7 +153,14 @@ export class CampaignDiscoveryRepository {
   }
 
   async bySlug(slug: string): Promise<ListedCampaignDetailRow | null> {
-    const [row]: Row[] = await this.dataSource.query(
+    const source = this.dataSource;
+    const found = await this.detailRow(slug, source);
+    // Published a moment ago and not on the replica yet: the primary has it.
+    return found ?? (source.replica ? this.detailRow(slug, this.replicas.primary) : null);
+  }
+
+  private async detailRow(slug: string, source: ReadSource): Promise<ListedCampaignDetailRow | null> {
+    const [row]: Row[] = await source.query(
       `SELECT ${CARD_COLUMNS}, c.story_html, c.starts_at, c.ended_at, coalesce(t.donors, 0)::text AS donors, coalesce(t.size, 0)::text AS ledger_size
          FROM ${CARD_FROM} LEFT JOIN transparency_logs t ON t.campaign_id = l.campaign_id WHERE c.slug = $1`, [slug]);
     if (!row) return null;

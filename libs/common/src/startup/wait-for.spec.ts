@@ -1,4 +1,4 @@
-import { DependencyUnreachableError, waitFor } from './wait-for.js';
+import { DependencyMisconfiguredError, DependencyUnreachableError, waitFor } from './wait-for.js';
 
 /** A probe that fails `failures` times with ECONNREFUSED, then answers. */
 function flakyProbe(failures: number) {
@@ -21,6 +21,18 @@ describe('waitFor', () => {
       'PostgreSQL at db:5432 is unreachable (ECONNREFUSED); retrying in 0.0s',
       'PostgreSQL at db:5432 is reachable again',
     ]);
+  });
+
+  it('gives up at once, without retrying, when the dependency is misconfigured (waiting would not fix it)', async () => {
+    const log: string[] = [];
+    let attempts = 0;
+    const refused = new DependencyMisconfiguredError('Configuration error: REDIS_URL redis://r:6379 is a node of a Redis Cluster; name the cluster with a redis+cluster:// REDIS_URL or REDIS_CLUSTER_NODES');
+    await expect(waitFor('Redis at r:6379', async () => {
+      attempts += 1;
+      throw refused;
+    }, (m) => log.push(m))).rejects.toBe(refused);
+    expect(attempts).toBe(1);
+    expect(log).toEqual([]);
   });
 
   it('answers at once, without a log line, when the dependency is up', async () => {

@@ -6,6 +6,18 @@ export class DependencyUnreachableError extends Error {
   }
 }
 
+/**
+ * A dependency that answers, but is not what the configuration says it is (a Redis Cluster URL
+ * pointing at a lone server, a sentinel that knows no such master): waiting cannot fix it, so
+ * waitFor gives up at once and the process stops with this one line, which names the setting.
+ */
+export class DependencyMisconfiguredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DependencyMisconfiguredError';
+  }
+}
+
 export interface WaitForOptions {
   /** First pause between attempts; doubles after each failure up to maxDelayMs. */
   initialDelayMs?: number;
@@ -33,7 +45,7 @@ export async function waitFor(
       if (attempt > 1) log(`${name} is reachable again`);
       return;
     } catch (error) {
-      if (options.signal?.aborted) throw error;
+      if (options.signal?.aborted || error instanceof DependencyMisconfiguredError) throw error;
       const reason = (error as Error)?.message || String(error);
       if (options.timeoutMs !== undefined) {
         const left = started + options.timeoutMs - Date.now();

@@ -119,9 +119,13 @@ export class SettlementRepository {
   async lockGifts(manager: EntityManager, donationIds: readonly string[], sources: readonly string[]): Promise<Map<string, GiftState>> {
     const ids = [...new Set(donationIds)].sort();
     const donations: Record<string, any>[] = await manager.query(`SELECT * FROM donations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
-    // One connection (the transaction's): one query after the other.
+    // One connection (the transaction's): one query after the other. The ledger's key table finds
+    // the facts by source; each entry is then read from its one partition (journal_entries is
+    // hash-partitioned by id).
     const posted: { kind: string; source_id: string; donation_id: string | null }[] = await manager.query(
-      `SELECT kind, source_id, metadata->>'donation_id' AS donation_id FROM journal_entries WHERE source_id = ANY($1::text[])`, [[...new Set(sources)]],
+      `SELECT k.kind, k.source_id, j.metadata->>'donation_id' AS donation_id
+         FROM journal_entry_keys k JOIN journal_entries j ON j.id = k.entry_id
+        WHERE k.source_id = ANY($1::text[])`, [[...new Set(sources)]],
     );
     const refunds: Record<string, any>[] = await manager.query(`SELECT id, donation_id, stripe_refund_id, status, platform_fee_returned FROM donation_refunds WHERE donation_id = ANY($1::uuid[])`, [ids]);
     const disputes: Record<string, any>[] = await manager.query(`SELECT stripe_dispute_id, donation_id, outcome FROM donation_disputes WHERE donation_id = ANY($1::uuid[])`, [ids]);

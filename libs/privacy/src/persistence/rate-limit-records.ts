@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { AppConfig } from '@ataa/config';
 import { rateLimitKeyPrefix } from '@ataa/organizations';
-import { redisOptionsFromUrl } from '@ataa/queue';
+import { createRedisClient, queuePrefixOf, scanTargetsOf, type RedisClient } from '@ataa/queue';
 
 /**
  * The rate-limit records in Redis (RateLimiter): each key names the client address (or e-mail
@@ -12,18 +12,24 @@ import { redisOptionsFromUrl } from '@ataa/queue';
  */
 @Injectable()
 export class RateLimitRecords implements OnModuleDestroy {
-  private redis: Redis | null = null;
+  private redis: RedisClient | null = null;
 
   constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
 
   /** Caps every record's remaining life at `maxSeconds`; answers how many records were changed. */
   async capLifetime(maxSeconds: number, pageSize: number): Promise<number> {
     if (!this.redis) {
-      this.redis = new Redis(redisOptionsFromUrl(this.config.REDIS_URL, { maxRetriesPerRequest: 2 }));
+      this.redis = createRedisClient(this.config, { maxRetriesPerRequest: 2 });
       this.redis.on('error', () => undefined); // a failed command rejects; the job logs it and runs again later
     }
-    const redis = this.redis;
-    const pattern = `${rateLimitKeyPrefix(this.config.QUEUE_PREFIX)}:*`;
+    const pattern = `${rateLimitKeyPrefix(queuePrefixOf(this.config))}:*`;
+    let changed = 0;
+    // On a Redis Cluster every master is scanned (SCAN sees one node's keys); each node's keys are capped through that node.
+    for (const node of await scanTargetsOf(this.redis)) changed += await this.capOn(node, pattern, maxSeconds, pageSize);
+    return changed;
+  }
+
+  private async capOn(redis: Redis, pattern: string, maxSeconds: number, pageSize: number): Promise<number> {
     let cursor = '0';
     let changed = 0;
     do {

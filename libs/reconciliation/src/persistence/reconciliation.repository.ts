@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PLATFORM_ACCOUNTS } from '@ataa/ledger';
+import type { CampaignDifferenceFacts, LastRunFacts } from '../domain/public-reconciliation.js';
 import { differenceKey, RECONCILED_KINDS, type Difference, type DifferencePlan, type LedgerFact, type ReconciledKind } from '../domain/reconcile.js';
 
 export type RunTrigger = 'schedule' | 'operator' | 'job';
@@ -231,6 +232,49 @@ export class ReconciliationRepository {
       );
     }
     return opened;
+  }
+
+  /** The latest succeeded run: what the public statement "reconciled up to" is made of; its id versions the public answers. */
+  async lastSucceededRunFacts(): Promise<(LastRunFacts & { id: string }) | null> {
+    const [row] = await this.dataSource.query(
+      `SELECT id, window_end, grace_ms, finished_at FROM reconciliation_runs WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1`,
+    );
+    return row ? { id: row.id, windowEnd: row.window_end, graceMs: Number(row.grace_ms), finishedAt: row.finished_at } : null;
+  }
+
+  async countOpenOfCampaign(campaignId: string): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM reconciliation_differences WHERE campaign_id = $1 AND resolved_at IS NULL`, [campaignId],
+    );
+    return row.n;
+  }
+
+  /**
+   * A campaign's differences, open (oldest first) or resolved (latest first), with the public log
+   * indexes of the ledger entries each names and of the entries posted since for its Stripe object
+   * (a payout's by its transfer).
+   */
+  async differencesOfCampaign(campaignId: string, open: boolean, limit: number): Promise<CampaignDifferenceFacts[]> {
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT d.id, d.kind, d.ledger_kind, d.stripe_amount, d.ledger_amount, d.currency, d.occurred_at, d.first_seen_at, d.resolved_at,
+         coalesce((SELECT array_agg(pe.idx) FROM public_ledger_entries pe
+                    WHERE pe.campaign_id = d.campaign_id AND pe.source_ref = ANY(d.ledger_entry_ids::text[])), '{}') AS entry_indexes,
+         coalesce((SELECT array_agg(pe.idx) FROM journal_entries j
+                     JOIN public_ledger_entries pe ON pe.campaign_id = d.campaign_id AND pe.source_ref = j.id::text
+                    WHERE j.kind = d.ledger_kind AND j.source_id IN (
+                      SELECT d.stripe_object_id UNION ALL SELECT p.id::text FROM payouts p WHERE d.ledger_kind = 'payout' AND p.stripe_transfer_id = d.stripe_object_id
+                    )), '{}') AS object_indexes
+       FROM reconciliation_differences d
+       WHERE d.campaign_id = $1 AND (d.resolved_at IS NULL) = $2
+       ORDER BY ${open ? 'd.first_seen_at, d.occurred_at' : 'd.resolved_at DESC, d.first_seen_at DESC'}, d.key
+       LIMIT $3`,
+      [campaignId, open, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id, kind: r.kind, ledgerKind: r.ledger_kind, stripeAmount: big(r.stripe_amount), ledgerAmount: big(r.ledger_amount), currency: r.currency,
+      occurredAt: r.occurred_at, firstSeenAt: r.first_seen_at, resolvedAt: r.resolved_at,
+      entryIndexes: (r.entry_indexes as string[]).map(Number), objectIndexes: (r.object_indexes as string[]).map(Number),
+    }));
   }
 
   async differencesOfRun(runId: string): Promise<StoredDifference[]> {

@@ -10,14 +10,51 @@ export type MoneyEntryKind = (typeof MONEY_ENTRY_KINDS)[number];
  * changes committed in the leaf's `terms` field (leaf format 2). It moves no money and counts in no
  * total but the number of entries.
  */
-export const PUBLIC_ENTRY_KINDS = [...MONEY_ENTRY_KINDS, 'terms_changed'] as const;
+export const PUBLIC_ENTRY_KINDS = [...MONEY_ENTRY_KINDS, 'terms_changed', 'evidence'] as const;
 export type PublicEntryKind = (typeof PUBLIC_ENTRY_KINDS)[number];
 
 /** Money into the campaign is positive, money out negative; each kind has one direction (0: no money). */
 export const KIND_SIGN: Readonly<Record<PublicEntryKind, 1 | -1 | 0>> = {
   donation: 1, fee: -1, platform_fee: -1, refund: -1, dispute: -1, dispute_reversal: 1, payout: -1, payout_reversal: 1, terms_changed: 0,
-  offline_gift: 1, offline_gift_void: -1,
+  offline_gift: 1, offline_gift_void: -1, evidence: 0,
 };
+
+/**
+ * `evidence` (issue 21, item 3): a spending evidence file (invoice, photo, report) the organization
+ * made public for a payout, amount 0, leaf format 3. Its `purpose` names the payout's entry and
+ * commits to the file: `evidence for entry <index>: sha256 <64 hex> <media type> <bytes>`, so the
+ * file served later must hash to what the signed log holds (it cannot be swapped). The title and
+ * the file stay beside the log (files can be large; a title is the organization's words).
+ */
+export const EVIDENCE_MEDIA_TYPES = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp'] as const;
+export type EvidenceMediaType = (typeof EVIDENCE_MEDIA_TYPES)[number];
+
+export interface EvidenceReference {
+  /** The public index of the payout entry the file evidences. */
+  index: number;
+  sha256: string;
+  mediaType: EvidenceMediaType;
+  bytes: number;
+}
+
+export function evidencePurpose(e: EvidenceReference): string {
+  return `evidence for entry ${e.index}: sha256 ${e.sha256} ${e.mediaType} ${e.bytes}`;
+}
+
+const EVIDENCE_EXTENSIONS: Readonly<Record<EvidenceMediaType, string>> = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+
+/** The public path of an evidence file: named by its hash, so the address itself says what the bytes must hash to. */
+export function evidenceFilePath(e: Pick<EvidenceReference, 'sha256' | 'mediaType'>): string {
+  return `/media/evidence/${e.sha256}.${EVIDENCE_EXTENSIONS[e.mediaType]}`;
+}
+
+/** Reads an evidence entry's purpose; null when it is not of that form. */
+export function parseEvidencePurpose(purpose: unknown): EvidenceReference | null {
+  if (typeof purpose !== 'string') return null;
+  const match = /^evidence for entry (0|[1-9]\d{0,14}): sha256 ([0-9a-f]{64}) (\S+) ([1-9]\d{0,12})$/.exec(purpose);
+  if (!match || !(EVIDENCE_MEDIA_TYPES as readonly string[]).includes(match[3])) return null;
+  return { index: Number(match[1]), sha256: match[2], mediaType: match[3] as EvidenceMediaType, bytes: Number(match[4]) };
+}
 
 /**
  * Offline gifts (issue 21): cash, cheque or bank-transfer gifts the organization recorded itself.

@@ -1,10 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { PassThrough, pipeline, Readable } from 'node:stream';
+import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
 import { COMMITTED_LEAF_VERSION, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+
+/**
+ * Where a read goes: the primary's data source (the default) or a read replica's source
+ * (`ReadReplicas` in @ataa/database, chosen per request by PublicLedgerService.log).
+ */
+export interface Queryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
 
 /** What the public pages need to know about a campaign (never a draft). */
 export interface PublicCampaign {
@@ -92,6 +102,8 @@ export interface AppendedLog {
   /** Anonymous gifts in this batch (each counts as a donor). */
   anonymousGifts: number;
   state: { size: number; rootHash: Buffer; frontier: Buffer; balance: bigint };
+  /** The signed checkpoint of the new size (the appender signs every size a log grows to), stored with the head. */
+  checkpoint: { keyName: string; note: string };
 }
 
 /**
@@ -265,8 +277,8 @@ export class PublicLedgerRepository {
    * their log heads, in one read: every public request starts here, and concurrent requests share
    * the read (PublicLedgerService). `state` is null until the first entry is appended.
    */
-  async findPublicLogs(slugs: readonly string[]): Promise<Map<string, PublicLog>> {
-    const rows = await this.dataSource.query(
+  async findPublicLogs(slugs: readonly string[], db: Queryable = this.dataSource): Promise<Map<string, PublicLog>> {
+    const rows = await db.query(
       `SELECT c.id, c.slug, c.title, c.currency, c.language, c.status, l.size, l.root_hash, l.balance::text AS balance, l.donors, l.redactions,
          (SELECT COALESCE(sum(w.revision), 0) FROM transparency_witness_state w WHERE w.campaign_id = c.id) AS cosignatures
        FROM campaigns c LEFT JOIN transparency_logs l ON l.campaign_id = c.id WHERE c.slug = ANY($1::text[]) AND c.status <> 'draft'`,
@@ -363,6 +375,9 @@ export class PublicLedgerRepository {
          INSERT INTO transparency_witness_pending AS p (campaign_id, size)
          SELECT campaign_id, size FROM unnest($27::uuid[], $29::bigint[]) AS w(campaign_id, size) WHERE $42::boolean AND size > 0 ORDER BY campaign_id
          ON CONFLICT (campaign_id) DO UPDATE SET size = GREATEST(p.size, EXCLUDED.size), generation = p.generation + 1, queued_at = now(), relayed_at = NULL
+       ), signed AS (
+         INSERT INTO transparency_checkpoints (campaign_id, size, root_hash, key_name, note)
+         SELECT * FROM unnest($27::uuid[], $29::bigint[], $30::bytea[], $43::text[], $44::text[]) ON CONFLICT DO NOTHING
        )
        UPDATE transparency_logs l SET size = h.size, root_hash = h.root_hash, frontier = h.frontier, balance = h.balance,
          donors = l.donors + (SELECT count(*) FROM donor d WHERE d.campaign_id = l.campaign_id) + h.anonymous, updated_at = now()
@@ -383,6 +398,7 @@ export class PublicLedgerRepository {
         entries.length, nodes.length, sortedTotals.length,
         entries.map((e) => e.donorHash), entries.map((e) => e.donorSalt), entries.map((e) => e.messageHash), entries.map((e) => e.messageSalt), entries.map((e) => e.leafFormat),
         witnessed,
+        logs.map((l) => l.checkpoint.keyName), logs.map((l) => l.checkpoint.note),
       ],
     );
     // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row per log means a
@@ -443,9 +459,9 @@ export class PublicLedgerRepository {
   }
 
   /** One page of entries, by keyset on the leaf index. */
-  async page(campaignId: string, query: EntryPageQuery): Promise<StoredEntry[]> {
+  async page(campaignId: string, query: EntryPageQuery, db: Queryable = this.dataSource): Promise<StoredEntry[]> {
     const params: unknown[] = [campaignId, query.size, query.limit];
-    const rows: EntryRow[] = await this.dataSource.query(
+    const rows: EntryRow[] = await db.query(
       `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE ${matching(query, params)} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
       params,
     );
@@ -457,11 +473,11 @@ export class PublicLedgerRepository {
    * behind the cursor (at it, or further the other way): the page's neighbour on that side, since
    * nothing matches between the cursor and the page's first entry.
    */
-  async pageFrom(campaignId: string, query: EntryPageQuery & { from: number }): Promise<{ entries: StoredEntry[]; behind: boolean }> {
+  async pageFrom(campaignId: string, query: EntryPageQuery & { from: number }, db: Queryable = this.dataSource): Promise<{ entries: StoredEntry[]; behind: boolean }> {
     const params: unknown[] = [campaignId, query.size, query.limit];
     const ahead = matching(query, params);
     const behind = matching({ ...query, order: query.order === 'asc' ? 'desc' : 'asc', from: query.from, inclusive: true }, params);
-    const rows: (EntryRow & { behind: boolean })[] = await this.dataSource.query(
+    const rows: (EntryRow & { behind: boolean })[] = await db.query(
       `SELECT ${ENTRY_COLUMNS}, EXISTS (SELECT 1 FROM public_ledger_entries WHERE ${behind}) AS behind
        FROM public_ledger_entries WHERE ${ahead} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
       params,
@@ -478,9 +494,9 @@ export class PublicLedgerRepository {
    * not returned mid-COPY: pg destroys the socket and the server ends the backend; after the last
    * row the transaction is committed and the connection goes back to the pool.
    */
-  async csvExport(campaignId: string, size: number, header: string): Promise<Readable> {
+  async csvExport(campaignId: string, size: number, header: string, source?: { connect(): Promise<pg.PoolClient> }): Promise<Readable> {
     if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad ledger size ${size}`);
-    const client = await acquirePgClient(this.dataSource);
+    const client = source ? await source.connect() : await acquirePgClient(this.dataSource);
     let released = false;
     const release = (drop: boolean) => {
       if (released) return;
@@ -527,23 +543,23 @@ export class PublicLedgerRepository {
   }
 
   /** The latest changes of a campaign's terms (newest first), from the `(campaign_id, kind, idx)` index. */
-  async termChanges(campaignId: string, limit: number): Promise<StoredEntry[]> {
-    const rows: EntryRow[] = await this.dataSource.query(
+  async termChanges(campaignId: string, limit: number, db: Queryable = this.dataSource): Promise<StoredEntry[]> {
+    const rows: EntryRow[] = await db.query(
       `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'terms_changed' ORDER BY idx DESC LIMIT $2`, [campaignId, limit],
     );
     return rows.map((row) => toEntry(campaignId, row));
   }
 
-  async entry(campaignId: string, index: number): Promise<StoredEntry | null> {
-    const rows: EntryRow[] = await this.dataSource.query(`SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND idx = $2`, [campaignId, index]);
+  async entry(campaignId: string, index: number, db: Queryable = this.dataSource): Promise<StoredEntry | null> {
+    const rows: EntryRow[] = await db.query(`SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND idx = $2`, [campaignId, index]);
     return rows[0] ? toEntry(campaignId, rows[0]) : null;
   }
 
   /** Perfect-subtree hashes in one read: level 0 from the entries, higher levels from the node cache. */
-  async nodes(campaignId: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>> {
+  async nodes(campaignId: string, refs: readonly NodeRef[], db: Queryable = this.dataSource): Promise<Map<string, Buffer>> {
     const leaves = refs.filter((r) => r.level === 0).map((r) => r.index);
     const inner = refs.filter((r) => r.level > 0);
-    const rows: { level: number; idx: string; hash: Buffer }[] = await this.dataSource.query(
+    const rows: { level: number; idx: string; hash: Buffer }[] = await db.query(
       `SELECT 0 AS level, idx, leaf_hash AS hash FROM public_ledger_entries WHERE campaign_id = $1 AND idx = ANY($2::bigint[])
        UNION ALL
        SELECT n.level, n.idx, n.hash FROM transparency_nodes n JOIN unnest($3::smallint[], $4::bigint[]) AS t(l, i) ON n.level = t.l AND n.idx = t.i
@@ -560,13 +576,13 @@ export class PublicLedgerRepository {
    * caller read are committed with the log head that counts them, so the answer is never half-written;
    * fewer hashes than asked (a node missing) is the caller's error to raise.
    */
-  async tileHashes(campaignId: string, tileLevel: number, start: number, width: number): Promise<Buffer> {
+  async tileHashes(campaignId: string, tileLevel: number, start: number, width: number, db: Queryable = this.dataSource): Promise<Buffer> {
     const rows: { tile: Buffer | null }[] = tileLevel === 0
-      ? await this.dataSource.query(
+      ? await db.query(
         `SELECT string_agg(leaf_hash, ''::bytea ORDER BY idx) AS tile FROM public_ledger_entries WHERE campaign_id = $1 AND idx >= $2 AND idx < $3`,
         [campaignId, start, start + width],
       )
-      : await this.dataSource.query(
+      : await db.query(
         `SELECT string_agg(hash, ''::bytea ORDER BY idx) AS tile FROM transparency_nodes WHERE campaign_id = $1 AND level = $2 AND idx >= $3 AND idx < $4`,
         [campaignId, tileLevel * 8, start, start + width],
       );
@@ -574,44 +590,29 @@ export class PublicLedgerRepository {
   }
 
   /** The entries [start, start + width) as served, in leaf order: an entry bundle's source. */
-  async entryRange(campaignId: string, start: number, width: number): Promise<StoredEntry[]> {
-    const rows: EntryRow[] = await this.dataSource.query(
+  async entryRange(campaignId: string, start: number, width: number, db: Queryable = this.dataSource): Promise<StoredEntry[]> {
+    const rows: EntryRow[] = await db.query(
       `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE campaign_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
       [campaignId, start, start + width],
     );
     return rows.map((row) => toEntry(campaignId, row));
   }
 
-  /** The largest size with a signed checkpoint (0 when none was signed): tiles are served up to it. */
-  async latestSignedSize(campaignId: string): Promise<number> {
-    const rows: { size: string | null }[] = await this.dataSource.query(`SELECT max(size)::text AS size FROM transparency_checkpoints WHERE campaign_id = $1`, [campaignId]);
-    return rows[0]?.size == null ? 0 : Number(rows[0].size);
-  }
-
-  async checkpoint(campaignId: string, size: number): Promise<{ note: string; createdAt: Date } | null> {
-    const rows = await this.dataSource.query(`SELECT note, created_at FROM transparency_checkpoints WHERE campaign_id = $1 AND size = $2`, [campaignId, size]);
+  async checkpoint(campaignId: string, size: number, db: Queryable = this.dataSource): Promise<{ note: string; createdAt: Date } | null> {
+    const rows = await db.query(`SELECT note, created_at FROM transparency_checkpoints WHERE campaign_id = $1 AND size = $2`, [campaignId, size]);
     return rows[0] ? { note: rows[0].note, createdAt: rows[0].created_at } : null;
   }
 
-  /** Stores a signed checkpoint; a concurrent signer of the same size wins and its row is returned. */
-  async saveCheckpoint(campaignId: string, size: number, rootHash: Buffer, keyName: string, note: string): Promise<{ note: string; createdAt: Date }> {
-    await this.dataSource.query(
-      `INSERT INTO transparency_checkpoints (campaign_id, size, root_hash, key_name, note) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-      [campaignId, size, rootHash, keyName, note],
-    );
-    return (await this.checkpoint(campaignId, size)) as { note: string; createdAt: Date };
-  }
-
-  async feeExchange(campaignId: string): Promise<FeeExchange[]> {
-    const rows: { settlement_currency: string; rate: string; fees_count: string; settlement_fees: string; fees: string }[] = await this.dataSource.query(
+  async feeExchange(campaignId: string, db: Queryable = this.dataSource): Promise<FeeExchange[]> {
+    const rows: { settlement_currency: string; rate: string; fees_count: string; settlement_fees: string; fees: string }[] = await db.query(
       `SELECT settlement_currency, rate, fees_count::text, settlement_fees::text, fees::text FROM campaign_fx_fee_totals WHERE campaign_id = $1 ORDER BY settlement_currency, rate`,
       [campaignId],
     );
     return rows.map((r) => ({ settlementCurrency: r.settlement_currency, rate: r.rate, fees: Number(r.fees_count), settlementAmount: r.settlement_fees, amount: r.fees }));
   }
 
-  async totals(campaignId: string): Promise<MonthKindRow[]> {
-    const rows: { month: string; kind: PublicEntryKind; entries: string; amount: string }[] = await this.dataSource.query(
+  async totals(campaignId: string, db: Queryable = this.dataSource): Promise<MonthKindRow[]> {
+    const rows: { month: string; kind: PublicEntryKind; entries: string; amount: string }[] = await db.query(
       `SELECT month, kind, entries, amount::text AS amount FROM transparency_totals WHERE campaign_id = $1`,
       [campaignId],
     );

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Queryable } from './public-ledger.repository.js';
 
 /** What is stored about one witness of one campaign log (the witness is named by its cosigner vkey). */
 export interface WitnessStateRow {
@@ -96,8 +97,8 @@ export class WitnessRepository {
     return rows.length;
   }
 
-  async states(campaignId: string): Promise<Map<string, WitnessStateRow>> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
+  async states(campaignId: string, db: Queryable = this.dataSource): Promise<Map<string, WitnessStateRow>> {
+    const rows: Record<string, unknown>[] = await db.query(
       `SELECT witness, known_size, cosigned_size, cosigned_at, failures, last_outcome, last_error, attempted_at FROM transparency_witness_state WHERE campaign_id = $1`,
       [campaignId],
     );
@@ -148,8 +149,8 @@ export class WitnessRepository {
   }
 
   /** The stored cosignatures of one checkpoint size, in witness order. */
-  async cosignaturesAt(campaignId: string, size: number): Promise<StoredCosignature[]> {
-    const rows: { witness: string; signature_line: string; signed_at: Date }[] = await this.dataSource.query(
+  async cosignaturesAt(campaignId: string, size: number, db: Queryable = this.dataSource): Promise<StoredCosignature[]> {
+    const rows: { witness: string; signature_line: string; signed_at: Date }[] = await db.query(
       `SELECT witness, signature_line, signed_at FROM transparency_cosignatures WHERE campaign_id = $1 AND size = $2 ORDER BY witness`,
       [campaignId, size],
     );
