@@ -314,7 +314,10 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
       // A sender cut short between the server's 250 and recording it (a worker SIGKILLed, PostgreSQL crashing)
       // sends that receipt again: the SAME message (Message-ID, receipt number), at most once per send in
       // flight: NOTIFICATIONS_CONCURRENCY (4) per worker, so 4 for the killed worker + 2 x 4 for the crash.
-      const receipts = (await db.query(`SELECT id::text, message_id, receipt_number FROM receipts WHERE kind = 'donation_receipt' AND donation_id = ANY($1::text[])`, [ids])).rows as { id: string; message_id: string; receipt_number: string }[];
+      // A receipt row is written by the worker that takes its outbox row, just before sending: wait for all of them.
+      const receiptRows = async () => (await db.query(`SELECT id::text, message_id, receipt_number FROM receipts WHERE kind = 'donation_receipt' AND donation_id = ANY($1::text[])`, [ids])).rows as { id: string; message_id: string; receipt_number: string }[];
+      await until(async () => (await receiptRows()).length >= GIFTS, 'a receipt row for every gift', 300_000, 500).catch(() => undefined);
+      const receipts = await receiptRows();
       expect(receipts).toHaveLength(GIFTS);
       expect(new Set(receipts.map((r) => r.receipt_number)).size).toBe(GIFTS);
       const smtp = cluster.smtp!;
