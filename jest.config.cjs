@@ -1,7 +1,8 @@
 /**
  * Test tiers (see README): unit (*.spec.ts, no I/O), integration (*.medium-spec.ts, real PostgreSQL
  * and Redis), e2e (*.e2e-spec.ts, apps in-process over HTTP), browser (*.browser-spec.ts, Chromium),
- * fuzz (*.fuzz-spec.ts, requests generated from the OpenAPI document against the real API).
+ * fuzz (*.fuzz-spec.ts, requests generated from the OpenAPI document against the real API), scale
+ * (*.scale-spec.ts, the platform scaled out on loopback with failover drills, test/scale).
  * NestJS 12 ships as ES modules, so the tests run as ES modules too (node --experimental-vm-modules).
  */
 const { pathsToModuleNameMapper } = require('ts-jest');
@@ -43,5 +44,8 @@ module.exports = {
     { ...withServices, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'], testTimeout: 60000 },
     { ...withServices, displayName: 'browser', testMatch: ['<rootDir>/{apps,libs,test}/**/*.browser-spec.ts'], testTimeout: 90000 },
     { ...withServices, displayName: 'fuzz', testMatch: ['<rootDir>/{apps,libs,test}/**/*.fuzz-spec.ts'] },
+    // Scale-out (issue 23): its own PostgreSQL, Redis, HAProxy, two APIs and two workers from dist/ (test/scale).
+    // `npm test` runs it bounded (SCALE_GIFTS unset: 200 gifts); `npm run test:scale` with 2,000.
+    { ...withServices, displayName: 'scale', testMatch: ['<rootDir>/{apps,libs,test}/**/*.scale-spec.ts'], testTimeout: 1_200_000 },
   ],
 };

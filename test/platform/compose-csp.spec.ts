@@ -28,7 +28,7 @@ describe('docker compose: the campaign page CSP allows the payment page the dono
     .map(([k, v]) => [k, interpolate(String(v), { TRANSPARENCY_SIGNING_KEY: signingKey })]));
 
   it('builds the API configuration from the compose file and allows SANDBOX_PUBLIC_URL in form-action', () => {
-    const config = loadConfig(envOf('api'));
+    const config = loadConfig(envOf('api-1'));
     const browserSeesSandboxAt = new URL(envOf('stripe-sandbox').SANDBOX_PUBLIC_URL).origin;
     const formAction = contentSecurityPolicyDirectives(config).formAction;
     expect(formAction).toContain(browserSeesSandboxAt);
