@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import type Stripe from 'stripe';
 import { repoRoot } from '@ataa/common';
 import { checkDashboardPage, createCampaign, createOrganizationWithOwner, launchBrowser, signInBrowserPage, type TestOrganization } from '@ataa/testing';
-import { DonationWorld, eventually, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
+import { DonationWorld, eventually, settle } from '../donations/donation-test-kit.js';
+import { startRecurringSeries, startWorldOnTestClock } from './recurring-test-kit.js';
 
 jest.setTimeout(300_000);
 
@@ -28,23 +29,12 @@ describe('dashboard recurring gifts (headless Chromium; pages without any script
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    world = await startDonationWorld({
-      publicUrl: true,
-      beforeApps: async (sandbox) => {
-        const clock = await sandbox.stripe().testHelpers.testClocks.create({ frozen_time: await sandbox.control.now(), name: 'recurring page' });
-        return { STRIPE_TEST_CLOCK: clock.id };
-      },
-    });
+    world = await startWorldOnTestClock('recurring page', { publicUrl: true });
     stripe = world.sandbox.stripe();
     org = await createOrganizationWithOwner(world.api, { name: 'Wells for Mafraq' });
     empty = await createOrganizationWithOwner(world.api, { name: 'Nothing Yet' });
     const campaign = await createCampaign(world.api, org, { title: 'بئر القرية', currency: 'usd' });
-    const start = async (fields: Record<string, string>) => {
-      expect((await submitDonationForm(world, campaign.slug, { amount: 'other', ...fields })).status).toBe(303);
-      const [row] = await world.db.query(`SELECT id, stripe_checkout_session_id FROM recurring_gifts WHERE donor_email = $1`, [fields.donorEmail]);
-      expect((await world.sandbox.control.paySession(row.stripe_checkout_session_id)).ok).toBe(true);
-      return row.id as string;
-    };
+    const start = (fields: Record<string, string>) => startRecurringSeries(world, campaign.slug, fields);
     await start({ customAmount: '25', frequency: 'monthly', donorName: 'ليلى', donorEmail: 'layla@example.org' });
     const weekly = await start({ customAmount: '10', frequency: 'weekly', donorName: 'Sami', donorEmail: 'sami@example.org' });
     await settle(world);

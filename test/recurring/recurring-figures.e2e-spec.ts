@@ -3,7 +3,8 @@ import request from 'supertest';
 import type Stripe from 'stripe';
 import { RecurringGiftsService } from '@ataa/donations';
 import { createCampaign, createOrganizationWithOwner, postDashboardForm, signInToDashboard, SmtpSink, startSmtpSink } from '@ataa/testing';
-import { DonationWorld, eventually, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
+import { DonationWorld, eventually, settle } from '../donations/donation-test-kit.js';
+import { startRecurringSeries, startWorldOnTestClock } from './recurring-test-kit.js';
 
 jest.setTimeout(600_000);
 
@@ -37,23 +38,11 @@ describe('recurring figures for an organization (sandbox test clock, API, dashbo
   const api = (path: string, token = org.ownerToken) => request(world.apiUrl).get(`/api/v1/orgs/${token === org.ownerToken ? org.orgId : other.orgId}/recurring/${path}`).set({ authorization: `Bearer ${token}` });
   const seriesRow = async (id: string) => (await world.db.query(`SELECT * FROM recurring_gifts WHERE id = $1`, [id]))[0];
 
-  async function start(fields: Record<string, string>): Promise<string> {
-    const res = await submitDonationForm(world, campaign.slug, { amount: 'other', ...fields });
-    expect(res.status).toBe(303);
-    const [row] = await world.db.query(`SELECT id, stripe_checkout_session_id FROM recurring_gifts WHERE donor_email = $1 ORDER BY created_at DESC LIMIT 1`, [fields.donorEmail]);
-    expect((await world.sandbox.control.paySession(row.stripe_checkout_session_id)).ok).toBe(true);
-    return row.id;
-  }
+  const start = (fields: Record<string, string>) => startRecurringSeries(world, campaign.slug, fields);
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    world = await startDonationWorld({
-      env: { SMTP_URL: sink.url },
-      beforeApps: async (sandbox) => {
-        const clock = await sandbox.stripe().testHelpers.testClocks.create({ frozen_time: await sandbox.control.now(), name: 'recurring figures' });
-        return { STRIPE_TEST_CLOCK: clock.id };
-      },
-    });
+    world = await startWorldOnTestClock('recurring figures', { env: { SMTP_URL: sink.url } });
     stripe = world.sandbox.stripe();
     clockId = world.config.STRIPE_TEST_CLOCK!;
     org = await createOrganizationWithOwner(world.api, { name: 'Hands & Hearts' });

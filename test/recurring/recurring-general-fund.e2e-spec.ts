@@ -3,7 +3,8 @@ import request from 'supertest';
 import type Stripe from 'stripe';
 import { auditLedger } from '@ataa/ledger';
 import { addMemberWithDetails, createCampaign, createOrganizationWithOwner, csrfOf, postDashboardForm, signInToDashboard, SmtpSink, startSmtpSink } from '@ataa/testing';
-import { DonationWorld, eventually, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
+import { DonationWorld, eventually, settle } from '../donations/donation-test-kit.js';
+import { startRecurringSeries, startWorldOnTestClock } from './recurring-test-kit.js';
 
 jest.setTimeout(600_000);
 
@@ -31,22 +32,14 @@ describe('moving a closed campaign\'s recurring gifts to the general fund (sandb
   const mailsTo = (email: string) => sink.messages.filter((m) => m.envelope.to.includes(email));
 
   async function startSeries(slug: string, fields: Record<string, string>): Promise<string> {
-    expect((await submitDonationForm(world, slug, { amount: 'other', ...fields })).status).toBe(303);
-    const [row] = await world.db.query(`SELECT id, stripe_checkout_session_id FROM recurring_gifts WHERE donor_email = $1 ORDER BY created_at DESC LIMIT 1`, [fields.donorEmail]);
-    expect((await world.sandbox.control.paySession(row.stripe_checkout_session_id)).ok).toBe(true);
+    const id = await startRecurringSeries(world, slug, fields);
     await settle(world);
-    return row.id;
+    return id;
   }
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    world = await startDonationWorld({
-      env: { SMTP_URL: sink.url },
-      beforeApps: async (sandbox) => {
-        const clock = await sandbox.stripe().testHelpers.testClocks.create({ frozen_time: await sandbox.control.now(), name: 'general fund' });
-        return { STRIPE_TEST_CLOCK: clock.id };
-      },
-    });
+    world = await startWorldOnTestClock('general fund', { env: { SMTP_URL: sink.url } });
     stripe = world.sandbox.stripe();
     org = await createOrganizationWithOwner(world.api, { name: 'Hands & Hearts' });
     other = await createOrganizationWithOwner(world.api, { name: 'Another Org' });
