@@ -47,7 +47,7 @@ export class RecurringFiguresController {
   @ApiQuery({ name: 'status', required: false, enum: SERIES_LIST_STATUSES })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: SERIES_PAGE.max, default: SERIES_PAGE.default } })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  @ApiOperation({ summary: "The organization's recurring series (its recurring donors), newest first, cursor-paged (any member; 400 invalid_parameter with the field)" })
+  @ApiOperation({ summary: "The organization's recurring series (its recurring donors), newest first, cursor-paged; 400 invalid_parameter with the field (any member)" })
   @ApiOkResponse({ type: RecurringSeriesPageDto })
   async series(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<RecurringSeriesPageDto> {
     const page = await this.figures.series(principal.organizationId, query);
