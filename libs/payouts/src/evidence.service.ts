@@ -36,8 +36,14 @@ function requireRole(principal: Principal): void {
  * is appended to the campaign's public log (kind `evidence`) in the transaction that records it,
  * with the audit entry; the file is stored first, by its hash, and taken back if that fails.
  */
+/** How long a campaign's impact version is trusted before it is read again, and how many are kept. */
+const IMPACT_VERSION_TTL_MS = 1000;
+const IMPACT_VERSIONS_KEPT = 10_000;
+
 @Injectable()
 export class EvidenceService {
+  private readonly impactVersions = new Map<string, { version: string; until: number }>();
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly repository: EvidenceRepository,
@@ -71,7 +77,7 @@ export class EvidenceService {
     const accepted = inspectEvidenceFile(file, this.maxBytes);
     const stored = await this.storage.put(accepted.key, accepted.bytes, accepted.mediaType);
     try {
-      return await this.tx.run(async (m) => {
+      const attached = await this.tx.run(async (m) => {
         const payout = await this.repository.payout(principal.organizationId, payoutId, m);
         if (!payout) throw new NotFoundError('Payout');
         if (input.visibility === 'public' && payout.publicIndex === null) {
@@ -99,6 +105,8 @@ export class EvidenceService {
         });
         return evidence;
       });
+      this.impactVersions.delete(attached.campaignId);
+      return attached;
     } catch (error) {
       // Another row may hold the same bytes (same hash, same name): only a file this call created is taken back.
       if (stored.created) await this.storage.delete(accepted.key);
@@ -132,7 +140,7 @@ export class EvidenceService {
     requireRole(principal);
     await this.campaignOf(principal.organizationId, campaignId);
     const checked = checkOutcomeInput(input);
-    return this.tx.run(async (m) => {
+    const stated = await this.tx.run(async (m) => {
       if ('payoutId' in checked.evidence) {
         const payout = await this.repository.payout(principal.organizationId, checked.evidence.payoutId, m);
         if (!payout || payout.campaignId !== campaignId) throw new NotFoundError('Payout');
@@ -152,6 +160,8 @@ export class EvidenceService {
       });
       return outcome;
     });
+    this.impactVersions.delete(campaignId);
+    return stated;
   }
 
   async outcomes(organizationId: string, campaignId: string): Promise<CampaignOutcome[]> {
@@ -159,8 +169,19 @@ export class EvidenceService {
     return this.repository.outcomesOfCampaign(campaignId);
   }
 
-  impactVersion(campaignId: string): Promise<string> {
-    return this.repository.impactVersion(campaignId);
+  /**
+   * Part of the report's cache key. Public pages ask on every request, so it is read at most once per
+   * IMPACT_VERSION_TTL_MS per campaign and process; this process's own writes drop it at once (another
+   * process's show within that second).
+   */
+  async impactVersion(campaignId: string): Promise<string> {
+    const now = Date.now();
+    const known = this.impactVersions.get(campaignId);
+    if (known && known.until > now) return known.version;
+    const version = await this.repository.impactVersion(campaignId);
+    if (this.impactVersions.size >= IMPACT_VERSIONS_KEPT) this.impactVersions.clear();
+    this.impactVersions.set(campaignId, { version, until: now + IMPACT_VERSION_TTL_MS });
+    return version;
   }
 
   /** The public report's impact section: public evidence files, and the outcomes with what evidences each. */
@@ -168,10 +189,7 @@ export class EvidenceService {
     const [files, outcomes] = await Promise.all([this.repository.publicEvidenceOfCampaign(campaignId), this.repository.outcomesOfCampaign(campaignId)]);
     const payoutIndexOf = new Map(files.map((f) => [f.payoutId, f.payoutIndex]));
     const missing = outcomes.filter((o) => o.payoutId && !payoutIndexOf.has(o.payoutId)).map((o) => o.payoutId!);
-    for (const payoutId of new Set(missing)) {
-      const payout = await this.repository.payoutById(payoutId);
-      payoutIndexOf.set(payoutId, payout?.publicIndex ?? null);
-    }
+    for (const [payoutId, index] of await this.repository.payoutPublicIndexes(campaignId, [...new Set(missing)])) payoutIndexOf.set(payoutId, index);
     return {
       evidence: files.map((f) => ({
         id: f.id, title: f.title, mediaType: f.mediaType, bytes: f.bytes, sha256: f.sha256, url: evidenceFilePath(f), payoutIndex: f.payoutIndex, entryIndex: f.publicIndex,

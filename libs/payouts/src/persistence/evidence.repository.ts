@@ -67,10 +67,17 @@ export class EvidenceRepository {
     return row ? { id: row.id, organizationId: row.organization_id, campaignId: row.campaign_id, currency: row.currency, status: row.status, publicIndex: row.public_index === null ? null : Number(row.public_index) } : null;
   }
 
-  /** A payout by id alone (the public report's outcomes name payouts of the campaign they are about). */
-  async payoutById(payoutId: string): Promise<EvidencePayout | null> {
-    const [row] = await this.dataSource.query(`SELECT organization_id FROM payouts WHERE id = $1`, [payoutId]);
-    return row ? this.payout(row.organization_id, payoutId) : null;
+  /** Public entry indexes of a campaign's payouts, in one query (the report's outcomes name payouts without public files). */
+  async payoutPublicIndexes(campaignId: string, payoutIds: readonly string[]): Promise<Map<string, number | null>> {
+    if (payoutIds.length === 0) return new Map();
+    const rows: { id: string; public_index: string | null }[] = await this.dataSource.query(
+      `SELECT p.id,
+              (SELECT pe.idx FROM journal_entries j JOIN public_ledger_entries pe ON pe.campaign_id = p.campaign_id AND pe.source_ref = j.id::text
+                WHERE j.source_id = p.id::text AND j.kind = 'payout' LIMIT 1) AS public_index
+         FROM payouts p WHERE p.id = ANY($1::uuid[]) AND p.campaign_id = $2`,
+      [payoutIds, campaignId],
+    );
+    return new Map(rows.map((r) => [r.id, r.public_index === null ? null : Number(r.public_index)]));
   }
 
   async campaign(organizationId: string, campaignId: string): Promise<{ id: string; currency: string } | null> {
