@@ -6,7 +6,7 @@ import { DomainError, NotFoundError, optionalUserText, TEXT_LIMITS, truncateCode
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
 import { formatDay, formatMoney, localeFor, OutboxMailSender, OutboxService, type RecurringNoticeMessage, type RecurringNoticeSender } from '@ataa/notifications';
-import { isCardError, isInvalidRequest, StripeGateway } from '@ataa/payments';
+import { isCardError, isInvalidRequest, isNoSuchResource, StripeGateway } from '@ataa/payments';
 import { deriveLinkKey } from '@ataa/privacy';
 import { DonationSyncService } from './donation-sync.service.js';
 import { checkoutLocale } from './domain/checkout-locale.js';
@@ -242,10 +242,23 @@ export class ScheduledGiftsService implements RecurringNoticeSender {
     return stopped;
   }
 
-  /** The erasure's first step (a RecurringGiftCanceller): the series behind these gifts or given with their addresses. */
+  /**
+   * The erasure's first step (a RecurringGiftCanceller): the series behind these gifts or given with
+   * their addresses are cancelled, and the Stripe Customer made for each (which holds the saved card
+   * and the address) deleted. Idempotent (a Customer already deleted is fine).
+   */
   async cancelFor(donationIds: readonly string[]): Promise<number> {
     let n = 0;
-    for (const id of await this.repository.seriesOfDonations(donationIds)) if (await this.stop(id, 'erasure')) n += 1;
+    for (const id of await this.repository.seriesOfDonations(donationIds)) {
+      if (await this.stop(id, 'erasure')) n += 1;
+      const gift = await this.repository.find(id);
+      if (!gift?.stripeCustomerId) continue;
+      try {
+        await this.stripe.deleteCustomer(gift.stripeCustomerId);
+      } catch (error) {
+        if (!isNoSuchResource(error)) throw error;
+      }
+    }
     return n;
   }
 

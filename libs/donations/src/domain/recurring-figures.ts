@@ -51,7 +51,7 @@ export interface ScheduledChargeFact {
   paid: boolean;
   /** The off-session charge failed (paid too when the donor paid on the link since). */
   failed: boolean;
-  /** When it was due. */
+  /** When its gift settled, else when its charge failed. */
   at: Date;
 }
 
@@ -66,7 +66,7 @@ export interface ScheduledFigures {
   cancelledByReason: Partial<Record<'donor' | 'campaign_closed' | 'erasure', number>>;
   /** Per currency: what the active series' planned occurrences will charge. */
   stillPlanned: { currency: string; amount: bigint; occurrences: number }[];
-  /** Occurrences due in the period: paid (per currency) and failed (paid later on the link: recovered). */
+  /** Occurrences settled or failed in the period: paid (per currency) and failed (paid later on the link: recovered). */
   paid: { occurrences: number; amounts: { currency: string; amount: bigint }[] };
   failed: { occurrences: number; recovered: number; amounts: { currency: string; amount: bigint }[] };
 }

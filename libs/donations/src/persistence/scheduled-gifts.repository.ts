@@ -208,14 +208,14 @@ export class ScheduledGiftsRepository {
       [organizationId],
     );
     const charges: Record<string, any>[] = await this.dataSource.query(
-      `SELECT g.currency, g.amount::text AS amount, c.charge_at, (d.settled_at IS NOT NULL) AS settled, (c.failure_code IS NOT NULL) AS failed
+      `SELECT g.currency, g.amount::text AS amount, coalesce(d.settled_at, c.updated_at) AS at, (d.settled_at IS NOT NULL) AS settled, (c.failure_code IS NOT NULL) AS failed
        FROM scheduled_charges c JOIN scheduled_gifts g ON g.id = c.scheduled_gift_id LEFT JOIN donations d ON d.id = c.donation_id
-       WHERE g.organization_id = $1 AND c.status IN ('paid', 'failed') AND c.charge_at >= $2`,
+       WHERE g.organization_id = $1 AND c.status IN ('paid', 'failed') AND coalesce(d.settled_at, c.updated_at) >= $2`,
       [organizationId, since.toISOString()],
     );
     return {
       series: series.map((r) => ({ donor: r.donor, kind: r.kind, status: r.status, currency: r.currency, amount: BigInt(r.amount), planned: r.planned, endedAt: r.ended_at, endReason: r.end_reason })),
-      charges: charges.map((r) => ({ currency: r.currency, amount: BigInt(r.amount), paid: r.settled === true, failed: r.failed === true, at: new Date(r.charge_at) })),
+      charges: charges.map((r) => ({ currency: r.currency, amount: BigInt(r.amount), paid: r.settled === true, failed: r.failed === true, at: new Date(r.at) })),
     };
   }
 
