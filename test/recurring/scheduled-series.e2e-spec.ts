@@ -5,7 +5,7 @@ import { auditLedger } from '@ataa/ledger';
 import { ScheduledGiftsService } from '@ataa/donations';
 import { DonorPageService } from '@ataa/donors';
 import { ErasureService } from '@ataa/privacy';
-import { createCampaign, createOrganizationWithOwner, SmtpSink, startSmtpSink } from '@ataa/testing';
+import { createCampaign, createOrganizationWithOwner, signInToDashboard, SmtpSink, startSmtpSink } from '@ataa/testing';
 import { ScheduledGiftsRunner } from '../../apps/worker/src/scheduled/scheduled-gifts.runner.js';
 import { DonationWorld, eventually, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
 
@@ -300,6 +300,11 @@ describe('scheduled series: form, e-mails, donor page, close-out, figures, priva
     });
     expect(figures.body.scheduled.failed).toMatchObject({ occurrences: 2, recovered: 1 });
     expect(figures.body.recurringDonors).toBe(1);
+    // The dashboard's recurring page shows them in a card of their own.
+    const dashboard = await (await signInToDashboard(world.apiUrl, org.ownerEmail, org.ownerPassword)).get(`/dashboard/o/${org.orgId}/recurring`).expect(200);
+    expect(dashboard.text).toContain('Scheduled gifts (Ramadan nights, Fridays)');
+    expect(dashboard.text).toContain('data-testid="scheduled-fridays">1<');
+    expect(dashboard.text).toMatch(/Still planned \(USD\)<\/dt><dd><bdi>\$30\.00<\/bdi> \(2\)/);
     const stranger = await createOrganizationWithOwner(world.api, { name: 'Someone Else' });
     const theirs = await request(world.apiUrl).get(`/api/v1/orgs/${stranger.orgId}/recurring/figures`).set('authorization', `Bearer ${stranger.ownerToken}`).expect(200);
     expect(theirs.body.scheduled).toMatchObject({ active: { ramadanLastTen: 0, fridays: 0 }, donors: 0, stillPlanned: [] });
