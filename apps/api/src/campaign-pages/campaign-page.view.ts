@@ -146,7 +146,7 @@ export class CampaignPageView {
       // A scheduled series' weeks and time zone: the zone offered first follows the campaign's currency (the same page for every visitor);
       // the optional script (/assets/time-zone.js) picks the browser's when the donor has not chosen one.
       schedule: this.scheduleView(campaign.currency, values, language),
-      scripts: ['/assets/time-zone.js'],
+      ...(open && !suspensionOf(campaign) && !pledges ? { scripts: ['/assets/time-zone.js'] } : {}),
       amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
       values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: language,
       // The total counts what donors paid, fees they chose to cover included; the list shows each gift as chosen.
@@ -216,6 +216,9 @@ export class CampaignPageView {
     return campaign.suggestedAmounts.map((a) => formatMajorUnits(a, campaign.currency)).find((major) => major === value) ?? null;
   }
 }
+
+/** The form is not shown on a suspended campaign. */
+const suspensionOf = (campaign: DonationCampaign) => campaign.suspensionReason;
 
 /** Whether the campaign takes gifts now (published, within its dates). */
 export function acceptsDonations(campaign: DonationCampaign, now: Date = new Date()): boolean {
