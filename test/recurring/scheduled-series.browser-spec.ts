@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ScheduledGiftsService } from '@ataa/donations';
 import { DonorPageService } from '@ataa/donors';
 import { axeViolations, contrastFailures, createCampaign, createOrganizationWithOwner, launchBrowser } from '@ataa/testing';
-import { DonationWorld, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
+import { DonationWorld, drainInbox, eventually, settle, startDonationWorld, submitDonationForm } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(300_000);
 
@@ -40,7 +40,8 @@ describe('scheduled series pages (headless Chromium)', () => {
   };
 
   beforeAll(async () => {
-    world = await startDonationWorld();
+    // A known port: Checkout's return URLs lead the browser back to the thank-you page.
+    world = await startDonationWorld({ publicUrl: true });
     const org = await createOrganizationWithOwner(world.api, { name: 'Hands & Hearts' });
     slug = (await createCampaign(world.api, org, { title: 'Friday meals', currency: 'usd' })).slug;
     for (const lang of ['en', 'ar'] as const) {
@@ -141,6 +142,49 @@ describe('scheduled series pages (headless Chromium)', () => {
     await page.waitForSelector('[data-testid="scheduled-notice"]');
     expect(await page.locator(`[data-scheduled-gift="${row.id}"][data-status="cancelled"]`).count()).toBe(1);
     await check(page, 'en', 'ltr');
+    await context.close();
+  });
+
+  it('the form opens the sandbox\'s hosted page that saves the card; back on the thank-you page; a declined Friday\'s payment page (ar)', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: true, timezoneId: 'Asia/Riyadh', viewport: { width: 390, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${world.apiUrl}/c/${slug}?lang=ar`);
+    await page.waitForFunction(() => (document.querySelector('#timeZone') as HTMLSelectElement | null)?.value === 'Asia/Riyadh');
+    await page.check('#frequency-fridays');
+    await page.fill('#weeks', '2');
+    await page.check('#amount-other');
+    await page.fill('#customAmount', '20');
+    await page.fill('#donorEmail', 'badr@example.org');
+    await page.click('form.donation-form button[type="submit"]');
+    await page.waitForURL((url) => url.toString().startsWith(world.sandbox.url));
+    expect(await axeViolations(page)).toEqual([]);
+    // 4000 0000 0000 0341 saves; every charge with it is then declined.
+    await page.locator('#card_number').fill('4000 0000 0000 0341');
+    await page.locator('#card_expiry').fill('12 / 34');
+    await page.locator('#card_cvc').fill('123');
+    await page.locator('#submit').click();
+    await page.waitForURL((url) => url.pathname === `/c/${slug}/thanks`);
+    await drainInbox(world);
+    await eventually(async () => {
+      await page.reload();
+      return (await page.getAttribute('[data-testid="gift-status"]', 'data-state')) === 'succeeded';
+    }, 'the thank-you page to show the saved card');
+    const [row] = await world.db.query(`SELECT id, time_zone FROM scheduled_gifts WHERE donor_email = 'badr@example.org'`);
+    expect(row.time_zone).toBe('Asia/Riyadh');
+    expect(await page.locator('[data-testid="occurrences"] li').count()).toBe(2);
+    await check(page, 'ar', 'rtl');
+
+    // The first Friday is declined: its payment page (the e-mail's link) is accessible; its button opens Checkout.
+    const service = world.api.get(ScheduledGiftsService);
+    const [first] = await world.db.query(`SELECT charge_at FROM scheduled_charges WHERE scheduled_gift_id = $1 AND occurrence = 1`, [row.id]);
+    await service.chargeDue(new Date(new Date(first.charge_at).getTime() + 1000));
+    const [failed] = await world.db.query(`SELECT status, grace_ends_at FROM scheduled_charges WHERE scheduled_gift_id = $1 AND occurrence = 1`, [row.id]);
+    expect(failed.status).toBe('failed');
+    await page.goto(service.payLink(row.id, 1, failed.grace_ends_at).replace(/^https?:\/\/[^/]+/, world.apiUrl));
+    expect((await page.textContent('h1'))?.trim()).toBe('ادفع تبرعًا مجدولًا');
+    await check(page, 'ar', 'rtl');
+    await page.click('[data-testid="scheduled-pay"]');
+    await page.waitForURL((url) => url.toString().startsWith(world.sandbox.url));
     await context.close();
   });
 
