@@ -67,7 +67,8 @@ describe('recurring gift pages (headless Chromium)', () => {
       // Two h1: the campaign's title and the test story's own `# Why` (organization-factory).
       await check(page, lang, dir, 2);
       // An end before the start: the form again, with the error announced and the values kept.
-      await page.check('#frequency-weekly');
+      // The visible choice a donor taps (the radio itself is visually hidden, and the hidden radios share one spot).
+      await page.click('label[for="frequency-weekly"]');
       await page.check('#amount-other');
       await page.fill('#customAmount', '10');
       await page.fill('#endDate', '2020-01-01');
