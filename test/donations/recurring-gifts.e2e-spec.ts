@@ -62,7 +62,7 @@ describe('a monthly gift over a year (sandbox test clock, API, worker, SMTP)', (
     const before = await world.db.query(`SELECT count(*)::int AS n FROM recurring_gifts`);
     const daily = await submitDonationForm(world, campaign.slug, { amount: 'other', customAmount: '10', frequency: 'daily', donorEmail: 'x@example.org' });
     expect(daily.status).toBe(400);
-    expect(daily.text).toContain('Choose to give once, monthly or weekly.');
+    expect(daily.text).toContain('Choose to give once, monthly, weekly, every night of the last ten nights of Ramadan or every Friday.');
     // Stripe's minimum charge in USD is 0.50.
     const small = await submitDonationForm(world, campaign.slug, { amount: 'other', customAmount: '0.40', frequency: 'monthly', donorEmail: 'x@example.org' });
     expect(small.status).toBe(400);

@@ -63,11 +63,12 @@ describe('recurring gift pages (headless Chromium)', () => {
       const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 320, height: 800 } });
       const page = await context.newPage();
       await page.goto(`${world.apiUrl}/c/${slug}?lang=${lang}`);
-      expect(await page.locator('input[name="frequency"]').count()).toBe(3);
+      expect(await page.locator('input[name="frequency"]').count()).toBe(5);
       // Two h1: the campaign's title and the test story's own `# Why` (organization-factory).
       await check(page, lang, dir, 2);
       // An end before the start: the form again, with the error announced and the values kept.
-      await page.check('#frequency-weekly');
+      // The visible choice a donor taps (the radio itself is visually hidden, and the hidden radios share one spot).
+      await page.click('label[for="frequency-weekly"]');
       await page.check('#amount-other');
       await page.fill('#customAmount', '10');
       await page.fill('#endDate', '2020-01-01');

@@ -44,6 +44,7 @@ const NOT_API: [RegExp, string][] = [
   [/^\/privacy\/export(\/download)?$/, 'the donor\'s data-export pages (HTML forms; the download is a POST of the page\'s form)'],
   [/^\/privacy\/erase(\/confirm)?$/, "the donor's erasure pages (HTML forms; the operator's endpoint is /operator/erasures)"],
   [/^\/recurring\/(cancel|card)$/, "a recurring gift's signed single-purpose links: one-click cancel and the card update (HTML; docs/recurring.md)"],
+  [/^\/scheduled\/(cancel|pay)$/, "a scheduled series' signed single-purpose links: one-click cancel and a failed occurrence's payment page (HTML; docs/recurring.md)"],
   [/^\/donor(\/|$)/, "the donor's own pages (magic-link sign-in, gifts, receipts and statements, HTML and the session's gifts.json; docs/donor-page.md)"],
   [/^\/dashboard(\/|$)/, 'the organization dashboard (server-rendered HTML pages and their forms; docs/dashboard.md)'],
   [/^\/console(\/|$)/, 'the operator console (server-rendered HTML pages and their forms; docs/dashboard.md)'],

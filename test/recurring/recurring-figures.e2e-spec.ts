@@ -86,6 +86,11 @@ describe('recurring figures for an organization (sandbox test clock, API, dashbo
       monthlyRecurringRevenue: [{ currency: 'usd', amount: '8500', series: 3 }],
       churn: { ended: 1, endedByReason: { donor: 1 }, liveAtStart: 0, rateBasisPoints: null },
       failedPayments: { attempts: 1, series: 1, recovered: 0, amounts: [{ currency: 'usd', amount: '1000' }] },
+      // No scheduled series (Ramadan nights, Fridays) here: test/recurring/scheduled-series.e2e-spec.ts counts them.
+      scheduled: {
+        donors: 0, active: { ramadanLastTen: 0, fridays: 0 }, cancelled: 0, cancelledByReason: {}, stillPlanned: [],
+        paid: { occurrences: 0, amounts: [] }, failed: { occurrences: 0, recovered: 0, amounts: [] },
+      },
     });
   });
 

@@ -30,7 +30,7 @@ const TLOG_PATH = /^\/c\/[^/?]+\/(?:tile\/|checkpoint(?:$|\?))/;
  * out of /api/v1, so the accept page is declared as `invitations/:page` and excluded by that
  * literal path (the backslash makes `:page` literal text here, not a parameter).
  */
-const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'donor', 'donor/{*path}', 'recurring/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}', '/', 'campaigns', 'robots.txt', 'sitemap.xml', 'embed/{*path}'];
+const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'donor', 'donor/{*path}', 'recurring/{*path}', 'scheduled/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}', '/', 'campaigns', 'robots.txt', 'sitemap.xml', 'embed/{*path}'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

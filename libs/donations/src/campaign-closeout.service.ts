@@ -15,6 +15,7 @@ import {
 } from './domain/closeout.js';
 import { DonationSyncService } from './donation-sync.service.js';
 import { RecurringGiftsService } from './recurring-gifts.service.js';
+import { ScheduledGiftsService } from './scheduled-gifts.service.js';
 import { CloseOutAttention, CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
 import { DonationRefund } from './persistence/donation.row.js';
 import { PledgesService } from './pledges.service.js';
@@ -72,6 +73,7 @@ export class CampaignCloseOutService {
     metrics: MetricsService,
     private readonly pledges: PledgesService,
     private readonly recurring: RecurringGiftsService,
+    private readonly scheduled: ScheduledGiftsService,
   ) {
     this.giftsClosed = metrics.counter('ataa_closeout_gifts_total', 'Gifts handled by campaign close-outs, by outcome (refunded, failed, skipped)', ['outcome']);
   }
@@ -172,7 +174,8 @@ export class CampaignCloseOutService {
       : { processed: 0, more: false };
     // Ended or cancelled: its recurring gifts stop (Stripe subscriptions cancelled, donors told), in
     // batches of `batchSize` per run until none is live (a failure is retried by the next run).
-    const stopping = await this.recurring.stopForClosedCampaigns(campaignId, batchSize);
+    // Its scheduled series (Ramadan nights, Fridays) likewise: moved to the general fund or cancelled, donors told.
+    const stopping = (await this.recurring.stopForClosedCampaigns(campaignId, batchSize)) + (await this.scheduled.stopForClosedCampaign(campaignId, batchSize, now));
     if (progress.decision === 'keep') return { outcome: 'ran', progress, processed: pledges.processed, more: pledges.more || stopping >= batchSize };
 
     await this.planNewGifts(campaignId);

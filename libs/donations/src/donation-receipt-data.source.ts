@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { ReceiptData, ReceiptDataRequest, ReceiptDataSource } from '@ataa/notifications';
 import { PublicLedgerService } from '@ataa/transparency';
 import { RecurringGiftsService } from './recurring-gifts.service.js';
+import { ScheduledGiftsService } from './scheduled-gifts.service.js';
 
 /** The receipts pipeline's port (contract 5): what a receipt or refund notice says about a gift. */
 @Injectable()
@@ -11,6 +12,7 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
     private readonly dataSource: DataSource,
     private readonly publicLedger: PublicLedgerService,
     private readonly recurring: RecurringGiftsService,
+    private readonly scheduled: ScheduledGiftsService,
   ) {}
 
   async load(request: ReceiptDataRequest): Promise<ReceiptData | null> {
@@ -25,7 +27,8 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
     }
     if (!/^[0-9a-f-]{36}$/i.test(donationId)) return null;
     const [row] = await this.dataSource.query(
-      `SELECT d.*, c.title AS campaign_title, c.language AS campaign_language, o.name AS organization_name, g.interval AS recurring_interval
+      `SELECT d.*, c.title AS campaign_title, c.language AS campaign_language, o.name AS organization_name, g.interval AS recurring_interval,
+              (SELECT sc.scheduled_gift_id FROM scheduled_charges sc WHERE sc.donation_id = d.id) AS scheduled_gift_id
        FROM donations d JOIN campaigns c ON c.id = d.campaign_id JOIN organizations o ON o.id = d.organization_id
        LEFT JOIN recurring_gifts g ON g.id = d.recurring_gift_id
        WHERE d.id = $1 AND d.settled_at IS NOT NULL AND d.erased_at IS NULL`,
@@ -53,6 +56,8 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
       ...(refund ? { refund } : {}),
       // Every receipt of a recurring series carries its one-click cancel link (signed, for that series only).
       ...(row.recurring_gift_id ? { recurring: { interval: row.recurring_interval, cancelUrl: this.recurring.link('cancel', row.recurring_gift_id) } } : {}),
+      // So does every receipt of a scheduled series (Ramadan nights, Fridays).
+      ...(row.scheduled_gift_id ? { recurring: { interval: 'scheduled' as const, cancelUrl: this.scheduled.cancelLink(row.scheduled_gift_id) } } : {}),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { LedgerModule } from '@ataa/ledger';
-import { NotificationsModule, OFFLINE_RECEIPT_SENDER, RECEIPT_DATA_SOURCE, RECURRING_NOTICE_SENDER } from '@ataa/notifications';
+import { NotificationsModule, OFFLINE_RECEIPT_SENDER, RECEIPT_DATA_SOURCE, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER } from '@ataa/notifications';
 import { OrganizationsModule } from '@ataa/organizations';
 import { StripeEventDispatcher, StripeEventsModule } from '@ataa/payments';
 import { RecurringGiftsRegistry } from '@ataa/privacy';
@@ -42,8 +42,9 @@ export const DONATION_EVENT_TYPES = [
     { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
     RecurringGiftsRepository, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsRepository, ScheduledGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
+    { provide: SCHEDULED_NOTICE_SENDER, useExisting: ScheduledGiftsService },
   ],
-  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsService, RECURRING_NOTICE_SENDER, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsService, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(
@@ -81,5 +82,7 @@ export class DonationsModule implements OnModuleInit {
       registry = null;
     }
     registry?.register(this.recurring);
+    // A scheduled series too: cancelled before the Stripe Customer holding its card is deleted.
+    registry?.register(this.scheduled);
   }
 }

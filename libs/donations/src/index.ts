@@ -62,5 +62,9 @@ export { checkGeneralFund, planCloseOutMove, fundOpen, type CloseOutMove, type F
 export {
   SCHEDULE_KINDS, MAX_FRIDAYS, RAMADAN_CHARGE_HOUR, FRIDAY_CHARGE_HOUR, checkTimeZone, zoneOffset, zonedInstant, localToday, hijriOf, ramadanLastTenNights, fridays,
   scheduleOccurrences, scheduledChargeKey, dueOccurrences, type ScheduleKind, type Occurrence,
+  SCHEDULE_FREQUENCIES, isScheduleFrequency, scheduledFormTerms, defaultTimeZone, OFFERED_TIME_ZONES,
 } from './domain/scheduled-series.js';
-export { ScheduledGiftsService, type ScheduledGiftInput, type ScheduledRun } from './scheduled-gifts.service.js';
+export { SCHEDULED_LINK_PURPOSES, SCHEDULED_GRACE_DAYS, signScheduledCancelLink, signScheduledPayLink, verifyScheduledLink } from './domain/scheduled-links.js';
+export { renderScheduledNotice, scheduleWords, type ScheduledNoticeEvent } from './domain/scheduled-notice-mail.js';
+export { ScheduledGiftsService, type ScheduledGiftInput, type ScheduledRun, type ScheduledPayView } from './scheduled-gifts.service.js';
+export type { DonorScheduledGift, ScheduledCharge, ScheduledEndReason, ScheduledGift } from './persistence/scheduled-gifts.repository.js';

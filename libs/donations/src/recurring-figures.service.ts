@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { encodeSeriesCursor, figuresPeriod, parseSeriesListQuery, recurringFigures, type Period, type RecurringFigures } from './domain/recurring-figures.js';
 import { RecurringGiftsRepository, type OrganizationFailure, type OrganizationSeries } from './persistence/recurring-gifts.repository.js';
+import { ScheduledGiftsRepository } from './persistence/scheduled-gifts.repository.js';
 
 /** The most failed attempts one answer lists. */
 export const FAILURES_LISTED = 100;
@@ -13,7 +14,7 @@ export const FAILURES_LISTED = 100;
  */
 @Injectable()
 export class RecurringFiguresService {
-  constructor(private readonly repository: RecurringGiftsRepository) {}
+  constructor(private readonly repository: RecurringGiftsRepository, private readonly scheduled: ScheduledGiftsRepository) {}
 
   /** The period a query names (400 `period_invalid`), for callers that show it before asking. */
   period(query: { from?: unknown; to?: unknown }, now = new Date()): Period {
@@ -22,8 +23,8 @@ export class RecurringFiguresService {
 
   async figures(organizationId: string, query: { from?: unknown; to?: unknown }, now = new Date()): Promise<RecurringFigures> {
     const period = figuresPeriod(query, now);
-    const facts = await this.repository.figureFacts(organizationId, period.from);
-    return recurringFigures(facts.series, facts.failures, period);
+    const [facts, scheduled] = await Promise.all([this.repository.figureFacts(organizationId, period.from), this.scheduled.figureFacts(organizationId, period.from)]);
+    return recurringFigures(facts.series, facts.failures, period, scheduled);
   }
 
   async series(organizationId: string, query: Record<string, unknown>): Promise<{ items: OrganizationSeries[]; nextCursor: string | null }> {

@@ -28,7 +28,7 @@ export { ReceiptPdfRenderer, type ReceiptPdfOptions } from './rendering/receipt-
 export { ReceiptPdfPool } from './rendering/receipt-pdf-pool.js';
 export { StatementPdfRenderer } from './rendering/statement-pdf.js';
 export { buildStatementView, formatDay, type StatementData, type StatementView, type StatementLanguage, type StatementGiftStatus } from './domain/statement-view.js';
-export { DONOR_SIGN_IN_SENDER, type DonorSignInSender, type DonorSignInMessage, RECURRING_NOTICE_SENDER, type RecurringNoticeSender, type RecurringNoticeMessage } from './donors/donor-sign-in.port.js';
+export { DONOR_SIGN_IN_SENDER, type DonorSignInSender, type DonorSignInMessage, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER, type RecurringNoticeSender, type RecurringNoticeMessage } from './donors/donor-sign-in.port.js';
 export { OFFLINE_RECEIPT_SENDER, type OfflineReceiptSender, type OfflineReceiptMessage } from './offline/offline-receipt.port.js';
 export { woffToSfnt } from './rendering/woff.js';
 export { buildReceiptView, receiptProofFileName, type ReceiptView, type ReceiptMessageKind } from './domain/receipt-view.js';

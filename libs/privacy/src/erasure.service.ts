@@ -227,7 +227,7 @@ export class ErasureService {
     const ids = request.donationIds ?? [];
     switch (step) {
       case 'cancel_recurring_gifts': {
-        // Recurring giving is not built yet: no canceller is registered and this finds none.
+        // The registered cancellers (libs/donations): recurring subscriptions and scheduled series.
         await this.recurring.cancelFor(ids);
         await this.transactions.run((m) => this.repository.stepDone(m, request.id, step));
         return;
@@ -276,6 +276,8 @@ export class ErasureService {
     const giftIds = gifts.map((g) => g.id);
     // The donor page's sign-in links and sessions for the gifts' addresses go first (they are found by address).
     await this.repository.dropDonorSignInLinks(m, giftIds);
+    // Scheduled series (cancelled by the first step) are found by the gifts' addresses too: before those go.
+    const scheduledSeries = await this.repository.scrubScheduledGifts(m, giftIds);
     const gifts_ = await this.repository.scrubGifts(m, giftIds, this.config.ERASURE_ACCOUNTING_RETENTION_DAYS);
     const receipts = await this.repository.scrubReceipts(m, giftIds);
     const messages = await this.repository.skipUnsentMessages(m, giftIds);
@@ -306,7 +308,7 @@ export class ErasureService {
         organizationId, actor: request.source === 'operator' ? 'operator' : 'donor', action: 'donor.erased', targetType: 'erasure_request', targetId: request.id,
         details: {
           requestedThrough: request.source, donationIds: mine.map((g) => g.id),
-          counts: { donations: mine.length, donationsChanged: gifts_, receipts, unsentMessages: messages, stripeEvents: events, publicEntries },
+          counts: { donations: mine.length, donationsChanged: gifts_, receipts, unsentMessages: messages, stripeEvents: events, publicEntries, scheduledSeries },
           retentionDays: this.config.ERASURE_ACCOUNTING_RETENTION_DAYS,
         },
       });

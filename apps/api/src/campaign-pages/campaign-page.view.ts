@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { currencyExponent, formatMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { assertAcceptsDonations, DonationCampaign, DonationsQueryService, PledgeFigures, PledgesService, PublicGift } from '@ataa/donations';
+import { assertAcceptsDonations, defaultTimeZone, DonationCampaign, DonationsQueryService, MAX_FRIDAYS, OFFERED_TIME_ZONES, PledgeFigures, PledgesService, PublicGift } from '@ataa/donations';
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { HiddenMessage, ModerationService } from '@ataa/moderation';
@@ -140,7 +140,13 @@ export class CampaignPageView {
       m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,
       suggested,
       otherChecked: values.amount === 'other' || Boolean(values.customAmount),
-      frequencies: (['once', 'monthly', 'weekly'] as const).map((value) => ({ value, label: t[value], checked: (values.frequency ?? 'once') === value || (value === 'once' && !['monthly', 'weekly'].includes(values.frequency ?? '')) })),
+      frequencies: (['once', 'monthly', 'weekly', 'ramadan_last_ten', 'fridays'] as const).map((value) => ({
+        value, label: t[value], checked: (values.frequency ?? 'once') === value || (value === 'once' && !['monthly', 'weekly', 'ramadan_last_ten', 'fridays'].includes(values.frequency ?? '')),
+      })),
+      // A scheduled series' weeks and time zone: the zone offered first follows the campaign's currency (the same page for every visitor);
+      // the optional script (/assets/time-zone.js) picks the browser's when the donor has not chosen one.
+      schedule: this.scheduleView(campaign.currency, values, language),
+      ...(open && !suspensionOf(campaign) && !pledges ? { scripts: ['/assets/time-zone.js'] } : {}),
       amountHint: fill(t.amountHint, { currency: campaign.currency.toUpperCase(), example: exampleMajor }),
       values, error: state.error ?? null, cancelled: state.cancelled === true, open, csrfToken, lang: language,
       // The total counts what donors paid, fees they chose to cover included; the list shows each gift as chosen.
@@ -155,6 +161,18 @@ export class CampaignPageView {
           publishedIso: new Date(u.publishedAt!).toISOString(), publishedLabel: formatDate(new Date(u.publishedAt!), locale),
         })),
       },
+    };
+  }
+
+  /** The scheduled series' fields: weeks (default 4) and the time zone select (the value sent back kept, even one not listed). */
+  private scheduleView(currency: string, values: FormState['values'] & object, language: PublicLanguage) {
+    const chosen = typeof values.timeZone === 'string' && values.timeZone !== '' ? values.timeZone : null;
+    const selected = chosen ?? defaultTimeZone(currency);
+    const zones: string[] = [...OFFERED_TIME_ZONES];
+    if (!zones.includes(selected)) zones.unshift(selected);
+    return {
+      weeks: values.weeks ?? '4', weeksHint: fill(PAGE_MESSAGES[language].weeksHint, { max: String(MAX_FRIDAYS) }), prefill: chosen === null,
+      zones: zones.map((z) => ({ value: z, label: z.replace(/_/g, ' '), selected: z === selected })),
     };
   }
 
@@ -198,6 +216,9 @@ export class CampaignPageView {
     return campaign.suggestedAmounts.map((a) => formatMajorUnits(a, campaign.currency)).find((major) => major === value) ?? null;
   }
 }
+
+/** The form is not shown on a suspended campaign. */
+const suspensionOf = (campaign: DonationCampaign) => campaign.suspensionReason;
 
 /** Whether the campaign takes gifts now (published, within its dates). */
 export function acceptsDonations(campaign: DonationCampaign, now: Date = new Date()): boolean {

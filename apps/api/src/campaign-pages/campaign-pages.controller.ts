@@ -6,7 +6,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { DomainError, FreshReads, NotFoundError, parseMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, PledgesService, RecurringGiftsService } from '@ataa/donations';
+import {
+  CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, isScheduleFrequency, PledgesService, RecurringGiftsService,
+  ScheduledGiftsService, scheduledFormTerms, scheduleWords,
+} from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
@@ -52,6 +55,7 @@ export class CampaignPagesController {
     private readonly view: CampaignPageView,
     private readonly pledges: PledgesService,
     private readonly recurring: RecurringGiftsService,
+    private readonly scheduled: ScheduledGiftsService,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
   }
@@ -127,9 +131,21 @@ export class CampaignPagesController {
         anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
         updatesOptIn: form.updatesOptIn !== undefined,
       };
+      const pledging = this.pledges.offersPledges(campaign);
+      // A scheduled series (the last ten nights of Ramadan, every Friday for N weeks): Checkout in setup mode saves the card,
+      // the platform charges each occurrence off-session. Not on a campaign taking pledges (as recurring gifts).
+      if (isScheduleFrequency(form.frequency)) {
+        if (pledging) throw new DomainError('interval_not_offered', 'this campaign takes pledges, charged once if its goal is met: scheduled gifts are not offered', 400, { field: 'frequency' });
+        const terms = scheduledFormTerms({ frequency: form.frequency, weeks: form.weeks, endDate: form.endDate, payments: form.payments });
+        const started = await this.scheduled.start(slug, {
+          ...terms, timeZone: form.timeZone ?? '', amount: chosenAmount(form), donorName: form.donorName || null, donorEmail: form.donorEmail,
+          anonymous: form.anonymous !== undefined, locale: form.locale ?? lang,
+        });
+        void reply.status(303).header('location', started.checkoutUrl).send();
+        return;
+      }
       // Give once (the default), or monthly/weekly (Checkout in subscription mode); anything else is refused (interval_not_offered).
       const interval = intervalOf(form.frequency);
-      const pledging = this.pledges.offersPledges(campaign);
       // An all-or-nothing campaign takes pledges (the card saved, charged once if the goal is met): no series.
       if (interval && pledging) throw new DomainError('interval_not_offered', 'this campaign takes pledges, charged once if its goal is met: recurring gifts are not offered', 400, { field: 'frequency' });
       const result = interval
@@ -160,13 +176,14 @@ export class CampaignPagesController {
   @Get(':slug/thanks')
   async thanks(
     @Param('slug') slug: string, @Query('donation') donationId: string | undefined, @Query('pledge') pledgeId: string | undefined, @Query('recurring') recurringId: string | undefined,
-    @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+    @Query('scheduled') scheduledId: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
   ): Promise<void> {
     const campaign = await this.campaigns.requirePublic(slug);
     const { language } = publicLanguage(request, reply, campaign.language);
     const t = PAGE_MESSAGES[language];
     const locale = localeFor(language);
     if (typeof pledgeId === 'string' && donationId === undefined) return this.pledgeThanks(campaign, pledgeId, language, reply);
+    if (typeof scheduledId === 'string' && donationId === undefined) return this.scheduledThanks(campaign, scheduledId, language, reply);
     if (typeof recurringId === 'string' && donationId === undefined) {
       // A recurring gift's thank-you page: what Stripe's events recorded about the series.
       const series = await this.recurring.statusForThanks(campaign.id, recurringId);
@@ -203,6 +220,31 @@ export class CampaignPagesController {
       languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/thanks${query}${layout.languageSwitch.code}` },
       t, campaign: { title: campaign.title, slug: campaign.slug, text: textLanguage(campaign.language) }, message, state, pending: state === 'pending',
       refreshHref: `/c/${campaign.slug}/thanks?donation=${encodeURIComponent(donation?.id ?? '')}`,
+    });
+  }
+
+  /** A scheduled series' thank-you page: what the webhook recorded (the card saved or not), and its planned days. */
+  private async scheduledThanks(campaign: DonationCampaign, id: string, language: PageLanguage, reply: FastifyReply): Promise<void> {
+    const t = PAGE_MESSAGES[language];
+    const found = await this.scheduled.statusForThanks(campaign.id, id);
+    const status = found?.gift.status;
+    const state = !found ? 'unknown' : status === 'pending' ? 'pending' : status === 'cancelled' ? 'stopped' : status === 'completed' ? 'completed' : 'succeeded';
+    const message = !found ? t.unknownGift : state === 'pending' ? t.scheduledPending : state === 'stopped' ? t.scheduledStopped : state === 'completed' ? t.scheduledCompleted
+      : fill(t.scheduledActive, { amount: formatMoney(found.gift.amount, found.gift.currency, localeFor(language)), schedule: scheduleWords(language, found.gift.kind, found.gift.weeks) });
+    void reply.status(found ? 200 : 404).header('cache-control', 'no-store');
+    const layout = this.view.layout(campaign, `${t.thanksTitle} — ${isolateText(campaign.title)}`, language, '/thanks');
+    const query = `?scheduled=${encodeURIComponent(found?.gift.id ?? '')}`;
+    const day = new Intl.DateTimeFormat(localeFor(language), { dateStyle: 'full', timeZone: 'UTC' });
+    return reply.view('campaign/thanks.hbs', {
+      ...layout, canonical: null, alternates: [],
+      languageSwitch: layout.languageSwitch && { ...layout.languageSwitch, href: `/c/${campaign.slug}/thanks${query}&lang=${layout.languageSwitch.code}` },
+      t, campaign: { title: campaign.title, slug: campaign.slug, text: textLanguage(campaign.language) }, message, state, pending: state === 'pending',
+      refreshHref: `/c/${campaign.slug}/thanks${query}`,
+      // The planned days, in the donor's time zone (the day each gift is charged on there).
+      occurrences: found && state !== 'unknown' ? {
+        title: t.scheduledDates, timeZone: found.gift.timeZone,
+        items: found.charges.map((c) => ({ date: c.localDate, label: day.format(new Date(`${c.localDate}T12:00:00Z`)), status: c.status, statusLabel: t.occurrence[c.status] ?? c.status })),
+      } : null,
     });
   }
 

@@ -7,7 +7,7 @@ import { CSRF_TOKEN_RENEW_AFTER_MS, csrfTokenIssuedAt, deriveCsrfKey, mintCsrfTo
 
 export const CSRF_COOKIE = 'ataa_csrf';
 /** Where each form's cookie lives: the campaign pages under /c, the invitation page under /invitations, the privacy pages under /privacy, the dashboard, the operator console, the donor page under /donor. */
-export type CsrfCookiePath = '/c' | '/invitations' | '/privacy' | '/dashboard' | '/console' | '/donor' | '/recurring';
+export type CsrfCookiePath = '/c' | '/invitations' | '/privacy' | '/dashboard' | '/console' | '/donor' | '/recurring' | '/scheduled';
 
 interface CsrfState {
   key: Buffer;
@@ -32,7 +32,7 @@ export async function registerCsrf(app: NestFastifyApplication, config: AppConfi
   const state: CsrfState = {
     // Without AUTH_SECRET (never in production: it is required there) tokens last as long as the process.
     key: deriveCsrfKey(config.AUTH_SECRET ?? randomBytes(32)),
-    attributes: { '/c': attributes('/c'), '/invitations': attributes('/invitations'), '/privacy': attributes('/privacy'), '/dashboard': attributes('/dashboard'), '/console': attributes('/console'), '/donor': attributes('/donor'), '/recurring': attributes('/recurring') },
+    attributes: { '/c': attributes('/c'), '/invitations': attributes('/invitations'), '/privacy': attributes('/privacy'), '/dashboard': attributes('/dashboard'), '/console': attributes('/console'), '/donor': attributes('/donor'), '/recurring': attributes('/recurring'), '/scheduled': attributes('/scheduled') },
   };
   app.getHttpAdapter().getInstance().decorate(STATE, state);
 }

@@ -27,10 +27,14 @@ export class DonationFormDto {
   /** A recurring gift's optional end: a last day (YYYY-MM-DD) or a number of payments. */
   @IsOptional() @Transform(trim) @IsString() @MaxLength(10) endDate?: string;
   @IsOptional() @Transform(trim) @IsString() @MaxLength(4) payments?: string;
+  /** A scheduled series: every Friday for this many weeks (checked by scheduledFormTerms: 1-52). */
+  @IsOptional() @Transform(trim) @IsString() @MaxLength(4) weeks?: string;
+  /** A scheduled series: the donor's IANA time zone (checked with Intl). */
+  @IsOptional() @IsString() @MaxLength(64) timeZone?: string;
 }
 
 /** The form's fields a refusal can name, in the order the form shows them. */
-export const DONATION_FORM_FIELDS = ['amount', 'donorName', 'donorEmail', 'publicMessage', 'frequency', 'endDate', 'payments'] as const;
+export const DONATION_FORM_FIELDS = ['amount', 'donorName', 'donorEmail', 'publicMessage', 'frequency', 'endDate', 'payments', 'weeks', 'timeZone'] as const;
 
 /** The amount the donor meant: the custom field when filled, else the chosen suggestion. */
 export function chosenAmount(form: DonationFormDto): string {

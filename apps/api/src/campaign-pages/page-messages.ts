@@ -22,6 +22,14 @@ export const PAGE_MESSAGES = {
     recurringPending: 'We are confirming your recurring gift with the bank. This page updates when it is confirmed.',
     recurringActive: 'Your {interval} gift of {amount} is set up. A receipt for each payment is on its way to your inbox, with a link to cancel at any time.',
     recurringStopped: 'This recurring gift has stopped.', intervalMonth: 'monthly', intervalWeek: 'weekly',
+    ramadan_last_ten: 'Every night of the last ten nights of Ramadan', fridays: 'Every Friday',
+    scheduleLegend: 'Scheduled gifts (Ramadan nights, Fridays)', weeks: 'Every Friday for how many weeks', weeksHint: 'From 1 to {max} weeks; each Friday at 9:00 in your time zone.',
+    timeZone: 'Your time zone', timeZoneHint: 'Ramadan nights are charged at 21:00 on the evening each night begins, Fridays at 9:00, in this time zone.',
+    scheduledPending: 'We are saving your card with the bank. This page updates when it is confirmed.',
+    scheduledActive: 'Your gifts of {amount} are scheduled: {schedule}. A receipt for each gift is on its way to your inbox, with a link to cancel at any time.',
+    scheduledDates: 'Planned gifts', scheduledStopped: 'These scheduled gifts have stopped: nothing more will be charged.',
+    scheduledCompleted: 'These scheduled gifts are complete. Thank you.',
+    occurrence: { planned: 'planned', charging: 'being charged', paid: 'given', failed: 'could not be charged', cancelled: 'cancelled' } as Record<string, string>,
   },
   ar: {
     skip: 'انتقل إلى المحتوى', raisedOf: 'جُمع من', goal: 'الهدف', donors: 'متبرعين', donorsOne: 'متبرع', give: 'تبرّع لهذه الحملة',
@@ -43,6 +51,14 @@ export const PAGE_MESSAGES = {
     recurringPending: 'نتحقق من تبرعك الدوري مع البنك. ستُحدَّث هذه الصفحة عند التأكيد.',
     recurringActive: 'أُعدّ تبرعك {interval} بمبلغ {amount}. يصلك إيصال بكل دفعة، وفيه رابط للإلغاء في أي وقت.',
     recurringStopped: 'توقّف هذا التبرع الدوري.', intervalMonth: 'الشهري', intervalWeek: 'الأسبوعي',
+    ramadan_last_ten: 'كل ليلة من العشر الأواخر من رمضان', fridays: 'كل جمعة',
+    scheduleLegend: 'تبرعات مجدولة (ليالي رمضان، أيام الجمعة)', weeks: 'كل جمعة لكم أسبوعًا', weeksHint: 'من 1 إلى {max} أسبوعًا؛ كل جمعة الساعة 9:00 بتوقيتك.',
+    timeZone: 'منطقتك الزمنية', timeZoneHint: 'تُخصم ليالي رمضان الساعة 21:00 مساء بداية كل ليلة، وأيام الجمعة الساعة 9:00، بهذا التوقيت.',
+    scheduledPending: 'نحفظ بطاقتك مع البنك. ستُحدَّث هذه الصفحة عند التأكيد.',
+    scheduledActive: 'جُدولت تبرعاتك بمبلغ {amount}: {schedule}. يصلك إيصال بكل تبرع، وفيه رابط للإلغاء في أي وقت.',
+    scheduledDates: 'التبرعات المقررة', scheduledStopped: 'توقّفت هذه التبرعات المجدولة: لن يُخصم أي مبلغ بعد الآن.',
+    scheduledCompleted: 'اكتملت هذه التبرعات المجدولة. شكرًا لك.',
+    occurrence: { planned: 'مقرر', charging: 'قيد الخصم', paid: 'تم', failed: 'تعذّر الخصم', cancelled: 'أُلغي' } as Record<string, string>,
   },
 } as const;
 
@@ -66,9 +82,12 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     csrf: 'The form expired. Please try again.', payment_provider_unavailable: 'The payment page could not be opened. Please try again.',
     rate_limited: 'Too many attempts from your connection. Please wait a few minutes, then try again.',
     default: 'Something went wrong. Please try again.',
-    interval_not_offered: 'Choose to give once, monthly or weekly.', end_ambiguous: 'Choose an end date or a number of payments, not both.',
+    interval_not_offered: 'Choose to give once, monthly, weekly, every night of the last ten nights of Ramadan or every Friday.', end_ambiguous: 'Choose an end date or a number of payments, not both.',
     end_date_invalid: 'The end date is not a date.', end_before_start: 'The end date must be after today.', end_date_too_far: 'The end date is more than ten years away.',
     payments_invalid: 'The number of payments must be a whole number.', payments_out_of_range: 'A recurring gift has 2 to 520 payments.',
+    weeks_out_of_range: 'Choose every Friday for 1 to 52 weeks.', time_zone_invalid: 'Choose a time zone from the list.',
+    schedule_not_offered: 'Choose the last ten nights of Ramadan or every Friday.', end_not_offered: 'Scheduled gifts end by themselves: leave the last day and the number of payments empty.',
+    schedule_after_campaign_end: 'The campaign ends before the last of these gifts: choose fewer weeks.',
   },
   ar: {
     amount_not_integer: 'أدخل المبلغ رقمًا.', amount_not_positive: 'يجب أن يكون المبلغ أكبر من صفر.',
@@ -81,20 +100,25 @@ export const ERROR_MESSAGES: Record<PageLanguage, Record<string, string>> = {
     csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', payment_provider_unavailable: 'تعذّر فتح صفحة الدفع. حاول مرة أخرى.',
     rate_limited: 'محاولات كثيرة من اتصالك. انتظر بضع دقائق ثم حاول مرة أخرى.',
     default: 'حدث خطأ ما. حاول مرة أخرى.',
-    interval_not_offered: 'اختر التبرع مرة واحدة أو شهريًا أو أسبوعيًا.', end_ambiguous: 'اختر تاريخ نهاية أو عدد دفعات، لا كليهما.',
+    interval_not_offered: 'اختر التبرع مرة واحدة أو شهريًا أو أسبوعيًا أو كل ليلة من العشر الأواخر من رمضان أو كل جمعة.', end_ambiguous: 'اختر تاريخ نهاية أو عدد دفعات، لا كليهما.',
     end_date_invalid: 'تاريخ النهاية غير صحيح.', end_before_start: 'يجب أن يكون تاريخ النهاية بعد اليوم.', end_date_too_far: 'تاريخ النهاية أبعد من عشر سنوات.',
     payments_invalid: 'عدد الدفعات عدد صحيح.', payments_out_of_range: 'للتبرع الدوري من 2 إلى 520 دفعة.',
+    weeks_out_of_range: 'اختر كل جمعة لمدة من 1 إلى 52 أسبوعًا.', time_zone_invalid: 'اختر منطقة زمنية من القائمة.',
+    schedule_not_offered: 'اختر العشر الأواخر من رمضان أو كل جمعة.', end_not_offered: 'تنتهي التبرعات المجدولة وحدها: اترك آخر يوم وعدد الدفعات فارغين.',
+    schedule_after_campaign_end: 'تنتهي الحملة قبل آخر هذه التبرعات: اختر أسابيع أقل.',
   },
 };
 
 /** How a refused field is named in the form's error (limits from the text policy). */
-export const FIELD_HINTS: Record<PageLanguage, Record<'amount' | 'donorName' | 'donorEmail' | 'publicMessage' | 'frequency' | 'endDate' | 'payments', string>> = {
+export const FIELD_HINTS: Record<PageLanguage, Record<'amount' | 'donorName' | 'donorEmail' | 'publicMessage' | 'frequency' | 'endDate' | 'payments' | 'weeks' | 'timeZone', string>> = {
   en: {
+    weeks: 'the number of weeks', timeZone: 'your time zone',
     amount: 'the amount', donorEmail: 'your e-mail address', frequency: 'how often', endDate: 'the last day', payments: 'the number of payments',
     donorName: `your name (at most ${TEXT_LIMITS.donorName} characters, no control characters)`,
     publicMessage: `the public message (at most ${TEXT_LIMITS.publicMessage} characters, no control characters)`,
   },
   ar: {
+    weeks: 'عدد الأسابيع', timeZone: 'منطقتك الزمنية',
     amount: 'المبلغ', donorEmail: 'بريدك الإلكتروني', frequency: 'كم مرة', endDate: 'آخر يوم', payments: 'عدد الدفعات',
     donorName: `اسمك (${TEXT_LIMITS.donorName} حرفًا على الأكثر، دون محارف تحكم)`,
     publicMessage: `الرسالة العلنية (${TEXT_LIMITS.publicMessage} حرفًا على الأكثر، دون محارف تحكم)`,

@@ -124,6 +124,12 @@ export class DashboardRecurringController {
         attempts: number.format(figures.failedPayments.attempts), series: number.format(figures.failedPayments.series), recovered: number.format(figures.failedPayments.recovered),
         amounts: figures.failedPayments.amounts.map((a) => ({ currency: a.currency.toUpperCase(), amount: formatMoney(a.amount, a.currency, locale) })),
       },
+      scheduled: {
+        donors: number.format(figures.scheduled.donors), ramadan: number.format(figures.scheduled.active.ramadanLastTen), fridays: number.format(figures.scheduled.active.fridays),
+        cancelled: number.format(figures.scheduled.cancelled), paid: number.format(figures.scheduled.paid.occurrences),
+        failed: number.format(figures.scheduled.failed.occurrences), recovered: number.format(figures.scheduled.failed.recovered),
+        planned: figures.scheduled.stillPlanned.map((p) => ({ currency: p.currency.toUpperCase(), amount: formatMoney(p.amount, p.currency, locale), occurrences: number.format(p.occurrences) })),
+      },
       failures: failures.items.map((f) => ({
         when: longDate.format(f.failedAt), iso: new Date(f.failedAt).toISOString(), donor: f.donorName ?? f.donorEmail, email: f.donorEmail, campaign: f.campaignTitle,
         amount: formatMoney(f.amount, f.currency, locale), attempt: number.format(f.attempt),

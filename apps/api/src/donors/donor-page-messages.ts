@@ -30,6 +30,12 @@ export const DONOR_PAGE_MESSAGES = {
       dispute_won: 'Dispute won by the organization', dispute_lost: 'Dispute lost (charge reversed)',
     } as Record<string, string>,
     recurringTitle: 'Recurring gifts', pledgesTitle: 'Pledges',
+    scheduledTitle: 'Scheduled gifts (Ramadan nights, Fridays)',
+    scheduled: {
+      statuses: { pending: 'Card not saved yet', active: 'Active', completed: 'Completed', cancelled: 'Cancelled' } as Record<string, string>,
+      progress: 'Given: {paid} of {total}', next: 'Next gift: {day}', cancel: 'Cancel these gifts', done: 'The scheduled gifts are cancelled: nothing more will be charged.',
+      timeZone: 'Time zone: {zone}',
+    },
     recurring: {
       every: { month: 'every month', week: 'every week' }, payments: 'Payments made: {count}',
       statuses: { pending: 'Starting', active: 'Active', past_due: 'Payment failed (being retried)', paused: 'Paused', cancelled: 'Cancelled', ended: 'Ended' } as Record<string, string>,
@@ -71,6 +77,12 @@ export const DONOR_PAGE_MESSAGES = {
       dispute_won: 'اعتراض كسبته الجهة', dispute_lost: 'اعتراض خسرته الجهة (أُعيد المبلغ)',
     } as Record<string, string>,
     recurringTitle: 'التبرعات الدورية', pledgesTitle: 'التعهدات',
+    scheduledTitle: 'التبرعات المجدولة (ليالي رمضان، أيام الجمعة)',
+    scheduled: {
+      statuses: { pending: 'لم تُحفظ البطاقة بعد', active: 'نشط', completed: 'مكتمل', cancelled: 'ملغى' } as Record<string, string>,
+      progress: 'المقدَّم: {paid} من {total}', next: 'التبرع التالي: {day}', cancel: 'ألغِ هذه التبرعات', done: 'أُلغيت التبرعات المجدولة: لن يُخصم أي مبلغ بعد الآن.',
+      timeZone: 'المنطقة الزمنية: {zone}',
+    },
     recurring: {
       every: { month: 'كل شهر', week: 'كل أسبوع' }, payments: 'الدفعات المنفّذة: {count}',
       statuses: { pending: 'قيد البدء', active: 'نشط', past_due: 'تعذّر الدفع (تُعاد المحاولة)', paused: 'موقوف مؤقتًا', cancelled: 'ملغى', ended: 'منتهٍ' } as Record<string, string>,

@@ -4,7 +4,7 @@ import { isEmail } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, UnauthorizedError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { isRecurringFinal, RecurringGiftsService } from '@ataa/donations';
+import { isRecurringFinal, RecurringGiftsService, ScheduledGiftsService, scheduleWords, type DonorScheduledGift } from '@ataa/donations';
 import { DonorPageService, netAmount, resolveStatementPeriod, StatementPeriodError, type DonorGift, type DonorSession, type SignInLinkRefusal } from '@ataa/donors';
 import { formatDay, formatMoney, localeFor } from '@ataa/notifications';
 import { hashSecret, RateLimiter, rateLimitSubject } from '@ataa/organizations';
@@ -34,7 +34,24 @@ export class DonorPagesController {
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly recurring: RecurringGiftsService,
+    private readonly scheduled: ScheduledGiftsService,
   ) {}
+
+  /**
+   * Cancels one of the donor's scheduled series (Ramadan nights, Fridays): only a series given with
+   * the session's address is found (another's is a 404, as an unknown one). Idempotent.
+   */
+  @Post('scheduled/:id/cancel')
+  async cancelScheduled(@Param('id') id: string, @Body() body: Record<string, unknown> | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const language = publicLanguage(request, null, 'en', { form: (body ?? {}).lang }).language;
+    const session = await this.requireSession(request, reply);
+    if (!session) return;
+    if (!(await csrfTokenValid(request))) return this.renderPage(request, reply, 403, language, session, { error: DONOR_FORM_ERRORS[language].csrf });
+    const mine = (await this.scheduled.listForEmail(session.email)).find((g) => g.id === id);
+    if (!mine) throw new DomainError('scheduled_gift_not_found', 'No such scheduled gift for this e-mail address', 404);
+    await this.scheduled.stop(mine.id, 'donor');
+    return this.renderPage(request, reply, 200, language, session, { scheduledNotice: DONOR_PAGE_MESSAGES[language].scheduled.done });
+  }
 
   /**
    * The donor's recurring gifts: pause, resume, change the amount (from the next payment) or cancel.
@@ -193,6 +210,11 @@ export class DonorPagesController {
         id: g.id, campaign: { id: g.campaignId, slug: g.campaignSlug, title: g.campaignTitle }, amount: g.amount.toString(), currency: g.currency,
         interval: g.interval, status: g.status, paymentsMade: g.paymentsCount, startedAt: g.createdAt.toISOString(), endedAt: g.endedAt?.toISOString() ?? null,
       })),
+      scheduledGifts: (await this.scheduled.listForEmail(session.email)).map((g) => ({
+        id: g.id, campaign: { id: g.campaignId, slug: g.campaignSlug, title: g.campaignTitle }, amount: g.amount.toString(), currency: g.currency,
+        schedule: g.kind, weeks: g.weeks, timeZone: g.timeZone, status: g.status, given: g.paid, planned: g.planned, occurrences: g.total,
+        nextChargeAt: g.nextChargeAt?.toISOString() ?? null, startedAt: g.createdAt?.toISOString() ?? null,
+      })),
       pledges: [],
     }));
   }
@@ -298,7 +320,7 @@ export class DonorPagesController {
 
   private async renderPage(
     request: FastifyRequest, reply: FastifyReply, status: number, language: PublicLanguage, session: DonorSession,
-    state: { error?: string; errorCode?: string; statement?: Record<string, string>; notice?: string },
+    state: { error?: string; errorCode?: string; statement?: Record<string, string>; notice?: string; scheduledNotice?: string },
   ): Promise<void> {
     const t = DONOR_PAGE_MESSAGES[language];
     const locale = localeFor(language);
@@ -315,8 +337,12 @@ export class DonorPagesController {
       error: state.error ?? null, errorCode: state.errorCode ?? null,
       gifts: gifts.map((g) => this.giftRow(g, language, locale)),
       // Issue 20: recurring gifts (item 1); pledges (item 2) are not built yet.
-      sections: { recurringGifts: (await this.recurring.listForEmail(session.email)).map((g) => this.recurringRow(g, language, locale)), pledges: [] },
-      notice: state.notice ?? null,
+      sections: {
+        recurringGifts: (await this.recurring.listForEmail(session.email)).map((g) => this.recurringRow(g, language, locale)),
+        scheduledGifts: (await this.scheduled.listForEmail(session.email)).map((g) => this.scheduledRow(g, language, locale)),
+        pledges: [],
+      },
+      notice: state.notice ?? null, scheduledNotice: state.scheduledNotice ?? null,
       statement: {
         calendar: period === 'calendar', fiscal: period === 'fiscal', custom: period === 'custom',
         year: form.year ?? String(new Date().getUTCFullYear()), from: form.from ?? '', to: form.to ?? '',
@@ -333,6 +359,16 @@ export class DonorPagesController {
       amount: formatMoney(g.amount, g.currency, locale), every: t.every[g.interval], status: g.status, statusLabel: t.statuses[g.status] ?? g.status,
       payments: t.payments.replace('{count}', String(g.paymentsCount)), live, paused: g.status === 'paused', currency: g.currency.toUpperCase(),
       changeHint: t.changeHint.replace('{currency}', g.currency.toUpperCase()),
+    };
+  }
+
+  private scheduledRow(g: DonorScheduledGift, language: PublicLanguage, locale: string) {
+    const t = DONOR_PAGE_MESSAGES[language].scheduled;
+    return {
+      id: g.id, campaignTitle: g.campaignTitle, campaignSlug: g.campaignSlug, amount: formatMoney(g.amount, g.currency, locale), schedule: scheduleWords(language, g.kind, g.weeks),
+      status: g.status, statusLabel: t.statuses[g.status] ?? g.status, progress: t.progress.replace('{paid}', String(g.paid)).replace('{total}', String(g.total)),
+      next: g.status === 'active' && g.nextChargeAt ? t.next.replace('{day}', formatDay(g.nextChargeAt, language)) : null,
+      zone: t.timeZone.replace('{zone}', g.timeZone), live: g.status === 'active' || g.status === 'pending',
     };
   }
 

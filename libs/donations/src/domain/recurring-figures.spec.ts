@@ -1,5 +1,6 @@
 import {
-  churnBasisPoints, encodeSeriesCursor, figuresPeriod, liveAt, monthlyRecurringRevenue, parseSeriesListQuery,
+  churnBasisPoints, encodeSeriesCursor, figuresPeriod, liveAt, monthlyRecurringRevenue, parseSeriesListQuery, recurringFigures, scheduledFigures,
+  type ScheduledChargeFact, type ScheduledFact,
 } from './recurring-figures.js';
 
 const now = new Date('2026-12-05T18:30:00Z');
@@ -74,5 +75,43 @@ describe('parseSeriesListQuery', () => {
     [{ cursor: 'nonsense' }, 'cursor'], [{ cursor: Buffer.from('2026-11-02T10:00:00Z|not-a-uuid').toString('base64url') }, 'cursor'],
   ])('refuses %j (400 invalid_parameter on %s)', (query, field) => {
     expect(() => parseSeriesListQuery(query)).toThrow(expect.objectContaining({ code: 'invalid_parameter', status: 400, details: { field } }));
+  });
+});
+
+describe('scheduled series in the figures', () => {
+  const period = { from: day('2026-11-01'), to: day('2026-12-01') };
+  const series = (over: Partial<ScheduledFact>): ScheduledFact => ({
+    donor: 'a@example.org', kind: 'fridays', status: 'active', currency: 'usd', amount: 1500n, planned: 0, endedAt: null, endReason: null, ...over,
+  });
+  const charge = (over: Partial<ScheduledChargeFact>): ScheduledChargeFact => ({ currency: 'usd', amount: 1500n, paid: true, failed: false, at: day('2026-11-06'), ...over });
+
+  it('counts active series by schedule, their donors, what is still planned, and the period\'s occurrences', () => {
+    // Active: a (Fridays, 3 left of 15.00 = 45.00 USD), b (Ramadan, 10 nights of 2.000 KWD = 20.000 KWD), a again (Fridays, 1 left = 15.00):
+    // 2 donors, 3 series; still planned 60.00 USD (4 occurrences) and 20.000 KWD (10).
+    // Cancelled in November by the donor: c; completed: d (not live, nothing planned).
+    const facts = [
+      series({ planned: 3 }), series({ donor: 'b@example.org', kind: 'ramadan_last_ten', currency: 'kwd', amount: 2000n, planned: 10 }), series({ planned: 1 }),
+      series({ donor: 'c@example.org', status: 'cancelled', endedAt: day('2026-11-20'), endReason: 'donor' }), series({ donor: 'd@example.org', status: 'completed' }),
+      series({ donor: 'e@example.org', status: 'cancelled', endedAt: day('2026-10-20'), endReason: 'campaign_closed' }),
+    ];
+    // November: 3 paid (one of them failed first and was paid on its link), 1 failed and unpaid (20.00); October's are outside.
+    const charges = [
+      charge({}), charge({ at: day('2026-11-13') }), charge({ failed: true, at: day('2026-11-20') }), charge({ paid: false, failed: true, amount: 2000n, at: day('2026-11-27') }),
+      charge({ at: day('2026-10-30') }),
+    ];
+    expect(scheduledFigures(facts, charges, period)).toEqual({
+      donors: 2, active: { ramadanLastTen: 1, fridays: 2 }, cancelled: 1, cancelledByReason: { donor: 1 },
+      stillPlanned: [{ currency: 'kwd', amount: 20000n, occurrences: 10 }, { currency: 'usd', amount: 6000n, occurrences: 4 }],
+      paid: { occurrences: 3, amounts: [{ currency: 'usd', amount: 4500n }] },
+      failed: { occurrences: 2, recovered: 1, amounts: [{ currency: 'usd', amount: 3500n }] },
+    });
+  });
+
+  it('a donor with a subscription and a scheduled series is one recurring donor; a scheduled donor alone counts too', () => {
+    const sub = { donor: 'a@example.org', interval: 'month' as const, amount: 1000n, currency: 'usd', status: 'active' as const, startedAt: day('2026-10-01'), endedAt: null, endReason: null };
+    const figures = recurringFigures([sub], [], period, { series: [series({}), series({ donor: 'z@example.org' }), series({ donor: 'y@example.org', status: 'completed' })], charges: [] });
+    expect(figures.recurringDonors).toBe(2);
+    // Scheduled series are not monthly: the MRR is the subscription's alone.
+    expect(figures.monthlyRecurringRevenue).toEqual([{ currency: 'usd', amount: 1000n, series: 1 }]);
   });
 });

@@ -29,6 +29,48 @@ export interface FailureFact {
   recovered: boolean;
 }
 
+/** A scheduled series (Ramadan nights, Fridays), as the figures count it. */
+export interface ScheduledFact {
+  /** The donor's address, lower-cased (null once erased). */
+  donor: string | null;
+  kind: 'ramadan_last_ten' | 'fridays';
+  status: 'pending' | 'active' | 'completed' | 'cancelled';
+  currency: string;
+  amount: bigint;
+  /** Occurrences still planned (to be charged). */
+  planned: number;
+  endedAt: Date | null;
+  endReason: 'donor' | 'campaign_closed' | 'erasure' | null;
+}
+
+/** One occurrence of a scheduled series that was due (charged, or its charge failed). */
+export interface ScheduledChargeFact {
+  currency: string;
+  amount: bigint;
+  /** Its gift settled (charged off-session, or paid later on its link). */
+  paid: boolean;
+  /** The off-session charge failed (paid too when the donor paid on the link since). */
+  failed: boolean;
+  /** When its gift settled, else when its charge failed. */
+  at: Date;
+}
+
+/** The scheduled series' figures: counted beside the subscriptions, never in their monthly revenue (they are not monthly). */
+export interface ScheduledFigures {
+  /** Distinct donors with an active series. */
+  donors: number;
+  /** Active series by schedule. */
+  active: { ramadanLastTen: number; fridays: number };
+  /** Series cancelled in the period, by reason. */
+  cancelled: number;
+  cancelledByReason: Partial<Record<'donor' | 'campaign_closed' | 'erasure', number>>;
+  /** Per currency: what the active series' planned occurrences will charge. */
+  stillPlanned: { currency: string; amount: bigint; occurrences: number }[];
+  /** Occurrences settled or failed in the period: paid (per currency) and failed (paid later on the link: recovered). */
+  paid: { occurrences: number; amounts: { currency: string; amount: bigint }[] };
+  failed: { occurrences: number; recovered: number; amounts: { currency: string; amount: bigint }[] };
+}
+
 export interface Period {
   /** Inclusive. */
   from: Date;
@@ -38,8 +80,10 @@ export interface Period {
 
 export interface RecurringFigures {
   period: Period;
-  /** Distinct donors with a live series (active, past due or paused). */
+  /** Distinct donors with a live series (active, past due or paused) or an active scheduled series. */
   recurringDonors: number;
+  /** The scheduled series (Ramadan nights, Fridays). */
+  scheduled: ScheduledFigures;
   /** Live series by status. */
   series: { active: number; pastDue: number; paused: number };
   /** Per currency: what the collecting series (active, past due) bring in a month. */
@@ -133,7 +177,40 @@ export function churnBasisPoints(ended: number, live: number): number | null {
   return Math.floor((ended * 10_000 * 2 + live) / (2 * live));
 }
 
-export function recurringFigures(series: readonly SeriesFact[], failures: readonly FailureFact[], period: Period): RecurringFigures {
+const perCurrency = (rows: readonly { currency: string; amount: bigint }[]) => {
+  const sums = new Map<string, bigint>();
+  for (const r of rows) sums.set(r.currency, (sums.get(r.currency) ?? 0n) + r.amount);
+  return [...sums.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ currency, amount }));
+};
+
+/** The scheduled series' part of the figures (pure). */
+export function scheduledFigures(series: readonly ScheduledFact[], charges: readonly ScheduledChargeFact[], period: Period): ScheduledFigures {
+  const active = series.filter((s) => s.status === 'active');
+  const cancelled = series.filter((s) => s.status === 'cancelled' && s.endedAt !== null && s.endedAt >= period.from && s.endedAt < period.to);
+  const cancelledByReason: ScheduledFigures['cancelledByReason'] = {};
+  for (const s of cancelled) if (s.endReason) cancelledByReason[s.endReason] = (cancelledByReason[s.endReason] ?? 0) + 1;
+  const planned = new Map<string, { amount: bigint; occurrences: number }>();
+  for (const s of active) {
+    const sum = planned.get(s.currency) ?? { amount: 0n, occurrences: 0 };
+    planned.set(s.currency, { amount: sum.amount + s.amount * BigInt(s.planned), occurrences: sum.occurrences + s.planned });
+  }
+  const due = charges.filter((c) => c.at >= period.from && c.at < period.to);
+  const paid = due.filter((c) => c.paid);
+  const failed = due.filter((c) => c.failed);
+  return {
+    donors: new Set(active.flatMap((s) => (s.donor ? [s.donor] : []))).size,
+    active: { ramadanLastTen: active.filter((s) => s.kind === 'ramadan_last_ten').length, fridays: active.filter((s) => s.kind === 'fridays').length },
+    cancelled: cancelled.length, cancelledByReason,
+    stillPlanned: [...planned.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, p]) => ({ currency, ...p })),
+    paid: { occurrences: paid.length, amounts: perCurrency(paid) },
+    failed: { occurrences: failed.length, recovered: failed.filter((c) => c.paid).length, amounts: perCurrency(failed) },
+  };
+}
+
+export function recurringFigures(
+  series: readonly SeriesFact[], failures: readonly FailureFact[], period: Period,
+  scheduled: { series: readonly ScheduledFact[]; charges: readonly ScheduledChargeFact[] } = { series: [], charges: [] },
+): RecurringFigures {
   const live = series.filter((s) => LIVE.includes(s.status));
   const ended = series.filter((s) => s.startedAt !== null && s.endedAt !== null && s.endedAt >= period.from && s.endedAt < period.to);
   const endedByReason: Partial<Record<RecurringEndReason, number>> = {};
@@ -147,7 +224,8 @@ export function recurringFigures(series: readonly SeriesFact[], failures: readon
   for (const f of inPeriod) failedAmounts.set(f.currency, (failedAmounts.get(f.currency) ?? 0n) + f.amount);
   return {
     period,
-    recurringDonors: new Set(live.map((s) => s.donor)).size,
+    recurringDonors: new Set([...live.map((s) => s.donor), ...scheduled.series.flatMap((s) => (s.status === 'active' && s.donor ? [s.donor] : []))]).size,
+    scheduled: scheduledFigures(scheduled.series, scheduled.charges, period),
     series: {
       active: live.filter((s) => s.status === 'active').length,
       pastDue: live.filter((s) => s.status === 'past_due').length,

@@ -1,5 +1,6 @@
 import {
-  checkTimeZone, dueOccurrences, fridays, hijriOf, ramadanLastTenNights, scheduleOccurrences, scheduledChargeKey, zonedInstant, zoneOffset,
+  checkTimeZone, defaultTimeZone, dueOccurrences, fridays, hijriOf, isScheduleFrequency, OFFERED_TIME_ZONES, ramadanLastTenNights, scheduleOccurrences, scheduledChargeKey,
+  scheduledFormTerms, zonedInstant, zoneOffset,
 } from './scheduled-series.js';
 
 const at = (iso: string) => new Date(iso);
@@ -100,5 +101,28 @@ describe('charging occurrences', () => {
     expect(scheduledChargeKey('s1', 2)).toBe('scheduled-charge:s1:2');
     expect(dueOccurrences(weeks, new Set([1]), at('2025-12-20T00:00:00Z')).map((o) => o.index)).toEqual([2, 3]);
     expect(dueOccurrences(weeks, new Set(), at('2025-12-05T05:59:59Z'))).toEqual([]);
+  });
+});
+
+describe('the campaign form of a scheduled series', () => {
+  it('takes 1 to 52 weeks as digits, none for Ramadan; refuses an end (the schedule has its own)', () => {
+    expect(scheduledFormTerms({ frequency: 'fridays', weeks: ' 4 ' })).toEqual({ kind: 'fridays', weeks: 4 });
+    expect(scheduledFormTerms({ frequency: 'fridays', weeks: '52' })).toEqual({ kind: 'fridays', weeks: 52 });
+    expect(scheduledFormTerms({ frequency: 'ramadan_last_ten', weeks: 'anything' })).toEqual({ kind: 'ramadan_last_ten' });
+    for (const weeks of ['0', '53', '', '4.5', '-1', 'four', '1e1', null]) {
+      expect(() => scheduledFormTerms({ frequency: 'fridays', weeks })).toThrow(expect.objectContaining({ code: 'weeks_out_of_range', status: 422 }));
+    }
+    expect(() => scheduledFormTerms({ frequency: 'fridays', weeks: '4', endDate: '2027-01-01' })).toThrow(expect.objectContaining({ code: 'end_not_offered', status: 400, details: { field: 'endDate' } }));
+    expect(() => scheduledFormTerms({ frequency: 'ramadan_last_ten', payments: '3' })).toThrow(expect.objectContaining({ code: 'end_not_offered', details: { field: 'payments' } }));
+  });
+
+  it('offers first the zone of the campaign currency\'s country, else UTC; every zone listed is one Intl knows', () => {
+    expect(defaultTimeZone('kwd')).toBe('Asia/Kuwait');
+    expect(defaultTimeZone('JOD')).toBe('Asia/Amman');
+    expect(defaultTimeZone('usd')).toBe('UTC');
+    for (const zone of OFFERED_TIME_ZONES) expect(checkTimeZone(zone)).toBeTruthy();
+    expect(new Set(OFFERED_TIME_ZONES).size).toBe(OFFERED_TIME_ZONES.length);
+    expect(isScheduleFrequency('fridays')).toBe(true);
+    expect(isScheduleFrequency('monthly')).toBe(false);
   });
 });

@@ -165,3 +165,54 @@ export const scheduledChargeKey = (seriesId: string, index: number): string => `
 export function dueOccurrences(occurrences: readonly Occurrence[], charged: ReadonlySet<number>, now: Date): Occurrence[] {
   return occurrences.filter((o) => o.chargeAt <= now && !charged.has(o.index));
 }
+
+/** The campaign form's frequencies that start a scheduled series (beside once / monthly / weekly). */
+export const SCHEDULE_FREQUENCIES = ['ramadan_last_ten', 'fridays'] as const;
+export const isScheduleFrequency = (frequency: unknown): frequency is ScheduleKind => (SCHEDULE_FREQUENCIES as readonly unknown[]).includes(frequency);
+
+/**
+ * The form's fields for a scheduled series, checked before anything is written: the number of
+ * Fridays as typed (digits only, 1 to 52, else 422 `weeks_out_of_range`; a Ramadan series takes
+ * none), and no end date or number of payments (those are a monthly or weekly gift's: a schedule
+ * has its own end; 400 `end_not_offered`). The time zone and the dates are checked by `scheduleOccurrences`.
+ */
+export function scheduledFormTerms(form: { frequency: ScheduleKind; weeks?: string | null; endDate?: string | null; payments?: string | null }): { kind: ScheduleKind; weeks?: number } {
+  if ((form.endDate ?? '').trim() !== '' || (form.payments ?? '').trim() !== '') {
+    refuse('end_not_offered', 'A scheduled series ends by itself: leave the end date and the number of payments empty', 400, { field: (form.endDate ?? '').trim() !== '' ? 'endDate' : 'payments' });
+  }
+  if (form.frequency === 'ramadan_last_ten') return { kind: 'ramadan_last_ten' };
+  const typed = (form.weeks ?? '').trim();
+  const weeks = /^\d{1,3}$/.test(typed) ? Number(typed) : NaN;
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > MAX_FRIDAYS) refuse('weeks_out_of_range', `Every Friday for 1 to ${MAX_FRIDAYS} weeks`, 422, { minimum: 1, maximum: MAX_FRIDAYS, field: 'weeks' });
+  return { kind: 'fridays', weeks };
+}
+
+/**
+ * The time zone the form offers first: the campaign currency's country where it has one zone,
+ * else UTC. The donor picks another (or a small script picks the browser's); nothing depends on
+ * the visitor, so the cached page stays the same for everyone.
+ */
+const CURRENCY_ZONES: Record<string, string> = {
+  aed: 'Asia/Dubai', bhd: 'Asia/Bahrain', egp: 'Africa/Cairo', gbp: 'Europe/London', iqd: 'Asia/Baghdad', jod: 'Asia/Amman', kwd: 'Asia/Kuwait',
+  lbp: 'Asia/Beirut', mad: 'Africa/Casablanca', omr: 'Asia/Muscat', qar: 'Asia/Qatar', sar: 'Asia/Riyadh', tnd: 'Africa/Tunis', try: 'Europe/Istanbul',
+  pkr: 'Asia/Karachi', myr: 'Asia/Kuala_Lumpur', idr: 'Asia/Jakarta',
+};
+export function defaultTimeZone(currency: string): string {
+  return CURRENCY_ZONES[currency.toLowerCase()] ?? 'UTC';
+}
+
+/**
+ * The zones the form lists (a select): one or more for every UTC offset people live at, the
+ * Muslim-majority countries' capitals and the large diasporas' cities. A zone the browser names
+ * that is not here is added by the page's optional script; the server accepts any zone Intl knows.
+ */
+export const OFFERED_TIME_ZONES = [
+  'Pacific/Pago_Pago', 'Pacific/Honolulu', 'America/Anchorage', 'America/Los_Angeles', 'America/Denver', 'America/Chicago', 'America/New_York',
+  'America/Toronto', 'America/Halifax', 'America/Sao_Paulo', 'Atlantic/Azores', 'UTC', 'Europe/London', 'Africa/Casablanca', 'Africa/Lagos',
+  'Europe/Paris', 'Europe/Berlin', 'Europe/Stockholm', 'Africa/Tunis', 'Africa/Algiers', 'Africa/Cairo', 'Africa/Khartoum', 'Asia/Amman', 'Asia/Beirut',
+  'Asia/Damascus', 'Asia/Gaza', 'Asia/Jerusalem', 'Europe/Istanbul', 'Asia/Baghdad', 'Asia/Kuwait', 'Asia/Riyadh', 'Asia/Bahrain', 'Asia/Qatar',
+  'Africa/Nairobi', 'Africa/Mogadishu', 'Asia/Aden', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Muscat', 'Asia/Baku', 'Asia/Kabul', 'Asia/Karachi',
+  'Asia/Tashkent', 'Asia/Kolkata', 'Asia/Kathmandu', 'Asia/Dhaka', 'Asia/Yangon', 'Asia/Bangkok', 'Asia/Jakarta', 'Asia/Kuala_Lumpur',
+  'Asia/Singapore', 'Asia/Shanghai', 'Asia/Manila', 'Australia/Perth', 'Asia/Tokyo', 'Australia/Adelaide', 'Australia/Sydney', 'Pacific/Noumea',
+  'Pacific/Auckland', 'Pacific/Tongatapu', 'Pacific/Kiritimati',
+] as const;

@@ -46,9 +46,40 @@ export class FailedPaymentsDto {
   @ApiProperty({ type: [FailedAmountDto] }) amounts: FailedAmountDto[];
 }
 
+export class ScheduledActiveDto {
+  @ApiProperty({ description: 'Active "last ten nights of Ramadan" series' }) ramadanLastTen: number;
+  @ApiProperty({ description: 'Active "every Friday" series' }) fridays: number;
+}
+
+export class ScheduledPlannedDto {
+  @ApiProperty({ example: 'usd' }) currency: string;
+  @ApiProperty({ example: '6000', description: 'Minor units, digits: what the active series\' planned occurrences will charge' }) amount: string;
+  @ApiProperty() occurrences: number;
+}
+
+export class ScheduledOccurrencesDto {
+  @ApiProperty({ description: 'Occurrences due in the period' }) occurrences: number;
+  @ApiProperty({ type: [FailedAmountDto] }) amounts: FailedAmountDto[];
+}
+
+export class ScheduledFailedDto extends ScheduledOccurrencesDto {
+  @ApiProperty({ description: 'Failed occurrences the donor paid since on their link' }) recovered: number;
+}
+
+export class ScheduledFiguresDto {
+  @ApiProperty({ description: 'Distinct donor e-mails with an active scheduled series' }) donors: number;
+  @ApiProperty({ type: ScheduledActiveDto }) active: ScheduledActiveDto;
+  @ApiProperty({ description: 'Series cancelled in the period' }) cancelled: number;
+  @ApiProperty({ example: { donor: 1 }, type: 'object', additionalProperties: { type: 'integer' } }) cancelledByReason: Record<string, number>;
+  @ApiProperty({ type: [ScheduledPlannedDto], description: 'Per currency, never converted' }) stillPlanned: ScheduledPlannedDto[];
+  @ApiProperty({ type: ScheduledOccurrencesDto, description: 'Occurrences due in the period whose gift was paid' }) paid: ScheduledOccurrencesDto;
+  @ApiProperty({ type: ScheduledFailedDto, description: 'Occurrences due in the period whose off-session charge failed' }) failed: ScheduledFailedDto;
+}
+
 export class RecurringFiguresDto {
   @ApiProperty({ type: RecurringPeriodDto }) period: RecurringPeriodDto;
-  @ApiProperty({ description: 'Distinct donor e-mails with a live series (active, past due or paused)' }) recurringDonors: number;
+  @ApiProperty({ description: 'Distinct donor e-mails with a live series (active, past due or paused) or an active scheduled series' }) recurringDonors: number;
+  @ApiProperty({ type: ScheduledFiguresDto, description: 'Scheduled series (last ten nights of Ramadan, every Friday): not in the monthly recurring revenue' }) scheduled: ScheduledFiguresDto;
   @ApiProperty({ type: RecurringSeriesCountsDto }) series: RecurringSeriesCountsDto;
   @ApiProperty({ type: [MonthlyRecurringRevenueDto], description: 'Per currency, never converted' }) monthlyRecurringRevenue: MonthlyRecurringRevenueDto[];
   @ApiProperty({ type: RecurringChurnDto }) churn: RecurringChurnDto;
@@ -61,6 +92,12 @@ export function toRecurringFiguresDto(f: RecurringFigures): RecurringFiguresDto 
   return {
     period: periodDto(f.period),
     recurringDonors: f.recurringDonors,
+    scheduled: {
+      donors: f.scheduled.donors, active: f.scheduled.active, cancelled: f.scheduled.cancelled, cancelledByReason: { ...f.scheduled.cancelledByReason } as Record<string, number>,
+      stillPlanned: f.scheduled.stillPlanned.map((p) => ({ currency: p.currency, amount: p.amount.toString(), occurrences: p.occurrences })),
+      paid: { occurrences: f.scheduled.paid.occurrences, amounts: f.scheduled.paid.amounts.map((a) => ({ currency: a.currency, amount: a.amount.toString() })) },
+      failed: { occurrences: f.scheduled.failed.occurrences, recovered: f.scheduled.failed.recovered, amounts: f.scheduled.failed.amounts.map((a) => ({ currency: a.currency, amount: a.amount.toString() })) },
+    },
     series: f.series,
     monthlyRecurringRevenue: f.monthlyRecurringRevenue.map((m) => ({ currency: m.currency, amount: m.amount.toString(), series: m.series })),
     churn: { ...f.churn, endedByReason: { ...f.churn.endedByReason } as Record<string, number> },

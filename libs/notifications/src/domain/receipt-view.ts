@@ -98,7 +98,7 @@ export function buildReceiptView(kind: ReceiptMessageKind, data: ReceiptData, re
   };
 }
 
-const INTERVAL_WORDS: Record<ReceiptLanguage, Record<'month' | 'week', string>> = { en: { month: 'monthly', week: 'weekly' }, ar: { month: 'الشهري', week: 'الأسبوعي' } };
+const INTERVAL_WORDS: Record<ReceiptLanguage, Record<'month' | 'week' | 'scheduled', string>> = { en: { month: 'monthly', week: 'weekly', scheduled: 'scheduled' }, ar: { month: 'الشهري', week: 'الأسبوعي', scheduled: 'المجدول' } };
 
 /** The JSON proof's attachment name: `ataa-receipt-<number>.json` (`-copy` for a copy, as the PDF). */
 export function receiptProofFileName(kind: ReceiptMessageKind, receiptNumber: string): string {

@@ -29,6 +29,12 @@ export interface RecurringNoticeMessage {
   payload: Record<string, unknown>;
 }
 
+/**
+ * A scheduled series' notices (`scheduled_notice` outbox rows: an occurrence failed, with a link to
+ * pay it; the series stopped or moved), rendered and sent by the donations lib under SCHEDULED_NOTICE_SENDER.
+ */
+export const SCHEDULED_NOTICE_SENDER = Symbol.for('ataa.notifications.ScheduledNoticeSender');
+
 export interface RecurringNoticeSender {
   deliver(message: RecurringNoticeMessage, options: { finalAttempt?: boolean }): Promise<'sent' | 'failed' | 'skipped'>;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-export type OutboxKind = 'donation_receipt' | 'refund_notice' | 'payout_notice' | 'receipt_copy' | 'invitation' | 'data_export' | 'erasure_link' | 'email_verification' | 'password_reset' | 'donor_sign_in' | 'offline_receipt' | 'recurring_notice' | 'campaign_update' | 'campaign_update_batch';
+export type OutboxKind = 'donation_receipt' | 'refund_notice' | 'payout_notice' | 'receipt_copy' | 'invitation' | 'data_export' | 'erasure_link' | 'email_verification' | 'password_reset' | 'donor_sign_in' | 'offline_receipt' | 'recurring_notice' | 'campaign_update' | 'campaign_update_batch' | 'scheduled_notice';
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'skipped';
 
 export interface OutboxRow {

@@ -57,7 +57,7 @@ export interface ReceiptData {
   /** Present for refund notices. */
   refund?: ReceiptRefund;
   /** A gift of a recurring series: its interval and the series' one-click cancel link (signed, single-purpose). */
-  recurring?: { interval: 'month' | 'week'; cancelUrl: string };
+  recurring?: { interval: 'month' | 'week' | 'scheduled'; cancelUrl: string };
 }
 
 export interface ReceiptDataRequest {

@@ -21,7 +21,7 @@ import { ERASURE_LINK_SENDER, type ErasureLinkSender } from '../erasure/erasure-
 import { InvitationDeliveryService } from '../invitations/invitation-delivery.service.js';
 import { DataExportDeliveryService } from '../privacy/data-export-delivery.service.js';
 import { ACCOUNT_MAIL_SENDER, type AccountMailSender } from '../accounts/account-mail.port.js';
-import { DONOR_SIGN_IN_SENDER, RECURRING_NOTICE_SENDER, type DonorSignInSender, type RecurringNoticeSender } from '../donors/donor-sign-in.port.js';
+import { DONOR_SIGN_IN_SENDER, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER, type DonorSignInSender, type RecurringNoticeSender } from '../donors/donor-sign-in.port.js';
 import { OFFLINE_RECEIPT_SENDER, type OfflineReceiptSender } from '../offline/offline-receipt.port.js';
 import { CAMPAIGN_UPDATE_MAIL_SENDER, type CampaignUpdateMailSender } from '../updates/campaign-update-mail.port.js';
 import { RECEIPT_DATA_SOURCE, RECEIPT_DATA_SOURCE_OVERRIDE, ReceiptData, ReceiptDataSource } from './receipt-data-source.js';
@@ -97,6 +97,12 @@ export class ReceiptDeliveryService {
       const sender = this.optional<RecurringNoticeSender>(RECURRING_NOTICE_SENDER);
       if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
       throw new TransientDeliveryError('no RecurringNoticeSender is registered (RECURRING_NOTICE_SENDER)');
+    }
+    if (outbox.kind === 'scheduled_notice') {
+      // Same message shape as a recurring notice: the scheduled series' id and what happened.
+      const sender = this.optional<RecurringNoticeSender>(SCHEDULED_NOTICE_SENDER);
+      if (sender) return sender.deliver({ outboxId: outbox.id, aggregateId: outbox.aggregateId, payload: outbox.payload }, options);
+      throw new TransientDeliveryError('no scheduled notice sender is registered (SCHEDULED_NOTICE_SENDER)');
     }
     if (outbox.kind === 'offline_receipt') {
       const sender = this.optional<OfflineReceiptSender>(OFFLINE_RECEIPT_SENDER);

@@ -18,6 +18,8 @@ export interface DonorExportInput {
   publicEntries: Row[];
   audit: Row[];
   requests: { id: string; requestedAt: Date; expiresAt: Date; usedAt: Date | null }[];
+  /** Scheduled series (Ramadan nights, Fridays), each with its occurrences (absent in exports made before they existed). */
+  scheduledGifts?: Row[];
 }
 
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value === null || value === undefined ? null : new Date(String(value)).toISOString());
@@ -76,6 +78,19 @@ export function buildDonorExport(input: DonorExportInput) {
     subject: { email: input.email },
     donations,
     receipts: donations.flatMap((d) => d.receipts.map((r) => ({ donationId: d.id, ...r }))),
+    // A scheduled series: the schedule chosen, the card saved for it (Stripe's ids), and every occurrence (each paid one is a gift above).
+    scheduledSeries: (input.scheduledGifts ?? []).map((g) => ({
+      id: g.id as string, schedule: g.kind as string, weeks: (g.weeks as number | null) ?? null, timeZone: g.time_zone as string,
+      amount: digits(g.amount), currency: g.currency as string, status: g.status as string, endReason: (g.end_reason as string | null) ?? null,
+      createdAt: iso(g.created_at), endedAt: iso(g.ended_at),
+      campaign: { id: g.campaign_id as string, slug: g.campaign_slug as string, title: g.campaign_title as string },
+      donor: { name: (g.donor_name as string | null) ?? null, email: (g.donor_email as string | null) ?? null, locale: g.locale as string, anonymous: g.anonymous === true },
+      stripe: { customerId: (g.stripe_customer_id as string | null) ?? null, paymentMethodId: (g.stripe_payment_method_id as string | null) ?? null },
+      occurrences: ((g.occurrences as Row[] | null) ?? []).map((o) => ({
+        occurrence: o.occurrence as number, localDate: o.localDate as string, chargeAt: iso(o.chargeAt), status: o.status as string,
+        donationId: (o.donationId as string | null) ?? null, failureCode: (o.failureCode as string | null) ?? null,
+      })),
+    })),
     // The only consents the platform asks for today are the checkout's: whether the name shows on the
     // public wall and whether a message is published with the gift. There are no marketing opt-ins.
     consents: donations.map((d) => ({ donationId: d.id, givenAt: d.createdAt, showNameOnPublicWall: !d.anonymous, publishMessage: d.publicMessage !== null && d.publicMessage !== '' })),

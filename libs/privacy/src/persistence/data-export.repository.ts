@@ -25,6 +25,8 @@ export interface DonorDataRows {
   publicEntries: Record<string, any>[];
   audit: Record<string, any>[];
   requests: ExportRequestRow[];
+  /** Scheduled series (Ramadan nights, Fridays) given with the address, each with its occurrences. */
+  scheduledGifts: Record<string, any>[];
 }
 
 export interface DonorAggregateRow {
@@ -65,7 +67,8 @@ export class DataExportRepository {
 
   /** Whether the platform holds any gift from this address (any status). */
   async holdsDonor(email: string): Promise<boolean> {
-    const [row] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM donations WHERE lower(donor_email) = lower($1)) AS found`, [email]);
+    const [row] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM donations WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = lower($1)) AS found`, [email]);
     return row.found === true;
   }
 
@@ -84,7 +87,15 @@ export class DataExportRepository {
     const ids = donations.map((d) => d.id as string);
     const requests: ExportRequestRow[] = await manager.query(
       `SELECT ${REQUEST_COLUMNS} FROM data_export_requests WHERE lower(email) = lower($1) ORDER BY requested_at, id`, [email]);
-    if (ids.length === 0) return { donations, refunds: [], disputes: [], receipts: [], publicEntries: [], audit: [], requests };
+    const scheduledGifts: Record<string, any>[] = await manager.query(
+      `SELECT g.id, g.kind, g.weeks, g.time_zone, g.amount::text AS amount, g.currency, g.status, g.end_reason, g.donor_name, g.donor_email, g.anonymous, g.locale,
+              g.stripe_customer_id, g.stripe_payment_method_id, g.created_at, g.ended_at, c.id AS campaign_id, c.slug AS campaign_slug, c.title AS campaign_title,
+              coalesce((SELECT json_agg(json_build_object('occurrence', x.occurrence, 'localDate', x.local_date::text, 'chargeAt', x.charge_at, 'status', x.status,
+                        'donationId', x.donation_id, 'failureCode', x.failure_code) ORDER BY x.occurrence) FROM scheduled_charges x WHERE x.scheduled_gift_id = g.id), '[]') AS occurrences
+       FROM scheduled_gifts g JOIN campaigns c ON c.id = g.campaign_id WHERE lower(g.donor_email) = lower($1) ORDER BY g.created_at, g.id`,
+      [email],
+    );
+    if (ids.length === 0) return { donations, refunds: [], disputes: [], receipts: [], publicEntries: [], audit: [], requests, scheduledGifts };
     const refunds: Record<string, any>[] = await manager.query(
       `SELECT id, donation_id, amount::text AS amount, status, stripe_refund_id, reason, created_at, updated_at
        FROM donation_refunds WHERE donation_id = ANY($1::uuid[]) ORDER BY created_at, id`, [ids]);
@@ -108,7 +119,7 @@ export class DataExportRepository {
       `SELECT seq::text AS seq, action, target_type, target_id, details, created_at FROM audit_log
        WHERE target_type IN ('donation', 'refund') AND target_id = ANY($1::text[]) ORDER BY seq`,
       [[...ids, ...refunds.map((r) => r.id as string)]]);
-    return { donations, refunds, disputes, receipts, publicEntries, audit, requests };
+    return { donations, refunds, disputes, receipts, publicEntries, audit, requests, scheduledGifts };
   }
 
   /** One row per donor address among the organization's settled gifts (optionally one campaign's); erased donors (no address) are left out. */

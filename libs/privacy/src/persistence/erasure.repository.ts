@@ -156,6 +156,23 @@ export class ErasureRepository {
     return count;
   }
 
+  /**
+   * The donor's scheduled series (Ramadan nights, Fridays), cancelled by the erasure's first step:
+   * the series behind these gifts and those given with their addresses lose the name and address
+   * (amounts, schedule and Stripe ids stay, as the gifts'). Before scrubGifts (found by address).
+   */
+  async scrubScheduledGifts(manager: EntityManager, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE scheduled_gifts SET donor_name = NULL, donor_email = NULL, erased_at = coalesce(erased_at, now()), updated_at = now()
+       WHERE (id IN (SELECT scheduled_gift_id FROM scheduled_charges WHERE donation_id = ANY($1::uuid[]))
+           OR lower(donor_email) IN (SELECT lower(donor_email) FROM donations WHERE id = ANY($1::uuid[]) AND donor_email IS NOT NULL))
+         AND (donor_email IS NOT NULL OR donor_name IS NOT NULL)`,
+      [ids],
+    );
+    return count;
+  }
+
   /** The receipts keep their numbers and delivery history, not the address. */
   async scrubReceipts(manager: EntityManager, ids: string[]): Promise<number> {
     const [, count]: [unknown, number] = await manager.query(
