@@ -33,6 +33,9 @@ describe('matching offers: checking the terms', () => {
   it('starts a window that began before now at now (no gift before the offer is matched), and a missing start is now', () => {
     expect(checkMatchingOffer(facts({ startsAt: '2026-03-01T00:00:00Z' })).startsAt).toEqual(now);
     expect(checkMatchingOffer(facts({ startsAt: null })).startsAt).toEqual(now);
+    // A charge's time is in whole seconds: a window starting now starts at this second, so a gift charged in it is matched.
+    const later = new Date('2026-03-10T12:00:00.818Z');
+    expect(checkMatchingOffer(facts({ startsAt: null, now: later })).startsAt.toISOString()).toBe('2026-03-10T12:00:00.000Z');
   });
 
   it('refuses a window in the past, inverted or unreadable', () => {

@@ -86,7 +86,8 @@ export function checkMatchingOffer(f: MatchingOfferFacts): CheckedMatchingOffer 
   if (requestedStart.getTime() >= endsAt.getTime()) {
     throw problem('matching_window_inverted', 'The matching window must start before it ends', 422, { startsAt: requestedStart.toISOString(), endsAt: endsAt.toISOString() });
   }
-  const startsAt = requestedStart.getTime() < f.now.getTime() ? f.now : requestedStart;
+  // A card gift's settlement time is its charge's, in whole seconds: a window starting now starts at this second.
+  const startsAt = requestedStart.getTime() <= f.now.getTime() ? new Date(Math.floor(f.now.getTime() / 1000) * 1000) : requestedStart;
   return { campaignId: f.campaign.id, sponsorName, ratioNumerator: f.ratioNumerator, ratioDenominator: f.ratioDenominator, cap, currency, startsAt, endsAt };
 }
 
