@@ -153,16 +153,17 @@ export class ErasureRepository {
 
   /**
    * Campaign update deliveries to these gifts' address: the keyed hash of the address is replaced by
-   * a random one (the row no longer ties the address to the update; counts and statuses stay, and a
-   * random hash never repeats, so UNIQUE (update_id, email_hash) holds), the error text goes, and a
-   * delivery not sent yet is skipped (there is no address to send it to).
+   * a hash of the row's own id (the row no longer ties the address to the update; counts and statuses
+   * stay; ids are unique, so UNIQUE (update_id, email_hash) holds; the same on a second run), the
+   * error text goes, and a delivery not sent yet is skipped (there is no address to send it to).
    */
   async scrubUpdateDeliveries(manager: EntityManager, donationIds: string[]): Promise<number> {
     if (donationIds.length === 0) return 0;
     const [, count]: [unknown, number] = await manager.query(
-      `UPDATE campaign_update_deliveries SET email_hash = encode(sha256(convert_to(gen_random_uuid()::text || clock_timestamp()::text, 'UTF8')), 'hex'),
+      `UPDATE campaign_update_deliveries SET email_hash = encode(sha256(convert_to('erased:' || id::text, 'UTF8')), 'hex'),
          last_error = NULL, status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END
-       WHERE donation_id = ANY($1::uuid[])`, [donationIds]);
+       WHERE donation_id = ANY($1::uuid[])
+         AND (email_hash <> encode(sha256(convert_to('erased:' || id::text, 'UTF8')), 'hex') OR last_error IS NOT NULL OR status = 'pending')`, [donationIds]);
     return count;
   }
 
