@@ -101,7 +101,15 @@ export class MatchingService {
 
   /** A campaign's offers for its public page and report (the campaign is known public by the caller). */
   async publicOffers(campaignId: string): Promise<MatchingOfferView[]> {
-    return this.views(await this.repository.publicOffers(campaignId));
+    return (await this.publicOffersOf([campaignId])).get(campaignId) ?? [];
+  }
+
+  /** The same for several campaigns at once (the campaign page reads them for the visitors waiting together). */
+  async publicOffersOf(campaignIds: readonly string[]): Promise<Map<string, MatchingOfferView[]>> {
+    const views = await this.views(await this.repository.publicOffers(campaignIds));
+    const out = new Map<string, MatchingOfferView[]>(campaignIds.map((id) => [id, []]));
+    for (const v of views) out.get(v.offer.campaignId)?.push(v);
+    return out;
   }
 
   private async views(offers: MatchingOffer[], now = new Date()): Promise<MatchingOfferView[]> {

@@ -63,6 +63,11 @@ export class CampaignPageView {
     return this.matchingService.publicOffers(campaign.id);
   }
 
+  /** Several campaigns' offers in one read (the public page shares it among the visitors waiting together). */
+  matchingOffersOf(campaignIds: string[]): Promise<Map<string, MatchingOfferView[]>> {
+    return this.matchingService.publicOffersOf(campaignIds);
+  }
+
   /** The matching part of a cached page's key: each offer's figures and whether it matches now. */
   matchingKey(offers: readonly MatchingOfferView[]): string {
     return offers.map((o) => `${o.offer.id}:${o.offer.accrued}:${o.active ? 1 : 0}`).join(',') || '-';

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { DomainError, FreshReads, NotFoundError, parseMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, PledgesService, RecurringGiftsService } from '@ataa/donations';
+import { CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, MatchingOfferView, PledgesService, RecurringGiftsService } from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
@@ -54,7 +54,11 @@ export class CampaignPagesController {
     private readonly recurring: RecurringGiftsService,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
+    this.matchingReads = new FreshReads((ids) => this.view.matchingOffersOf(ids));
   }
+
+  /** Matching offers per campaign, read fresh like the heads and shared by the requests waiting together. */
+  private readonly matchingReads: FreshReads<string, MatchingOfferView[]>;
 
   @Get(':slug')
   async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -75,7 +79,7 @@ export class CampaignPagesController {
     const pledges = await this.view.pledgeFigures(head.campaign);
     const pledgeKey = pledges ? `${pledges.pledgedCount}:${pledges.pledgedAmount}:${pledges.collectedCount}:${pledges.collectedAmount}` : '-';
     // Matching offers change without a ledger entry too (an accrual is a pledge), and start and end with the clock.
-    const matching = await this.view.matchingOffers(head.campaign);
+    const matching = (await this.matchingReads.get(head.campaign.id)) ?? [];
     const key = `${slug}|${head.figuresVersion}|${pledgeKey}|${this.view.matchingKey(matching)}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
     const page = await this.rendered.get(key, async () => {
       const data = await this.view.readPageData(head.campaign, pledges, matching);

@@ -150,8 +150,10 @@ export class MatchingRepository {
     }));
   }
 
-  /** The offers of a public campaign (by id), for its page and report. */
-  async publicOffers(campaignId: string): Promise<MatchingOffer[]> {
-    return this.list(campaignId);
+  /** The offers of some public campaigns (by id), for their pages and reports: one query for many visitors. */
+  async publicOffers(campaignIds: readonly string[]): Promise<MatchingOffer[]> {
+    if (campaignIds.length === 0) return [];
+    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM matching_offers WHERE campaign_id = ANY($1::uuid[]) ORDER BY starts_at DESC, id LIMIT 1000`, [campaignIds]);
+    return rows.map(toOffer);
   }
 }
