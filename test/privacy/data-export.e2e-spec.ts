@@ -65,6 +65,18 @@ describe('data export (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     gifts.laylaA2 = await pay(campaignA.slug, { amount: 'other', customAmount: '20', donorName: 'Layla H.', donorEmail: 'layla@example.org', anonymous: 'on' });
     gifts.omarA = await pay(campaignA.slug, { amount: 'other', customAmount: '75', donorName: '=Omar', donorEmail: 'omar@example.org' });
     gifts.laylaB = await pay(campaignB.slug, { amount: 'other', customAmount: '10', donorName: 'Layla', donorEmail: 'layla@example.org' });
+    // An offline gift orgA recorded with Layla's address, and an update e-mail listed for her first gift (issue 21 leftovers).
+    const offline = await http().post(`/api/v1/orgs/${orgA.orgId}/campaigns/${campaignA.id}/offline-gifts`).set({ authorization: `Bearer ${orgA.ownerToken}` }).send({
+      amount: '30', currency: 'usd', receivedOn: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), method: 'cash', reference: 'Cash book 7',
+      donorName: 'Layla Haddad', donorEmail: 'LAYLA@example.org', message: 'Cash at the gala',
+    }).expect(201);
+    gifts.laylaOffline = offline.body.id;
+    const [update] = await world.db.query(
+      `INSERT INTO campaign_updates (id, organization_id, campaign_id, language, title, body_markdown, body_html, status, published_at, created_by)
+       VALUES (gen_random_uuid(), $1, $2, 'en', 'The well is dug', 'Thank you', '<p>Thank you</p>', 'published', now(), 'user:test') RETURNING id`, [orgA.orgId, campaignA.id]);
+    await world.db.query(`INSERT INTO campaign_update_deliveries (update_id, email_hash, donation_id, locale, batch, status, sent_at) VALUES ($1, repeat('c', 64), $2, 'en', 0, 'sent', now())`,
+      [update.id, gifts.laylaA]);
+    gifts.update = update.id;
     // the receipts went out (they are part of the export)
     await eventually(async () => {
       const rows = await world.db.query(`SELECT status FROM receipts WHERE kind = 'donation_receipt'`);
@@ -113,13 +125,19 @@ describe('data export (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     expect(first.receipts[0]).toMatchObject({ kind: 'donation_receipt', number: expect.stringMatching(/^R-\d{4}-\d{6}$/), status: 'sent' });
     expect(doc.consents).toContainEqual({ donationId: gifts.laylaA2, givenAt: expect.any(String), showNameOnPublicWall: false, publishMessage: false });
     expect(doc.privacyRequests.length).toBeGreaterThanOrEqual(1);
+    // The offline gift recorded with her address, and the update e-mail listed for her gift.
+    expect(doc.offlineGifts).toEqual([expect.objectContaining({
+      id: gifts.laylaOffline, amount: '3000', currency: 'usd', method: 'cash', donor: { name: 'Layla Haddad', email: 'layla@example.org' }, message: 'Cash at the gala',
+      campaign: expect.objectContaining({ id: campaignA.id, organization: 'Hands & Hearts' }),
+    })]);
+    expect(doc.campaignUpdateDeliveries).toEqual([expect.objectContaining({ updateId: gifts.update, donationId: gifts.laylaA, title: 'The well is dug', status: 'sent' })]);
     // nothing of Omar (another donor of the same campaign)
     expect(download.text).not.toContain('omar@example.org');
     expect(download.text).not.toContain(gifts.omarA);
     expect(download.text).not.toContain('Omar');
     // the download is audited, without the address
     const [audit] = await world.db.query(`SELECT actor, target_type, details FROM audit_log WHERE action = 'privacy.data_exported'`);
-    expect(audit).toMatchObject({ actor: 'donor', target_type: 'data_export_request', details: { donations: 3 } });
+    expect(audit).toMatchObject({ actor: 'donor', target_type: 'data_export_request', details: { donations: 3, offlineGifts: 1 } });
     expect(JSON.stringify(audit)).not.toContain('layla');
 
     // replayed: the link worked once

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { DonationSyncService } from '@ataa/donations';
+import { DonationSyncService, OfflineGiftsService } from '@ataa/donations';
 import { StripeGateway } from '@ataa/payments';
 import { deriveErasureKey, ErasureService, signErasureToken } from '@ataa/privacy';
 import { PublicLedgerRedactor } from '@ataa/transparency';
@@ -22,7 +22,8 @@ describe('erasure (medium)', () => {
   let db: DataSource;
   let erasures: ErasureService;
   let campaignId: string;
-  const gifts: Record<'named' | 'anonymous' | 'other', string> = { named: '', anonymous: '', other: '' };
+  const gifts: Record<'named' | 'anonymous' | 'other' | 'offline' | 'offlineOther', string> = { named: '', anonymous: '', other: '', offline: '', offlineOther: '' };
+  let updateId: string;
   const created = 1_780_000_000;
 
   const settle = async (n: number, donationId: string, amount: number) => {
@@ -71,6 +72,8 @@ describe('erasure (medium)', () => {
     entries: await db.query(
       `SELECT idx, kind, donor_name, public_message, donor_salt, message_salt, redactions, encode(leaf_hash, 'hex') AS leaf FROM public_ledger_entries ORDER BY idx`),
     logs: await db.query(`SELECT size, encode(root_hash, 'hex') AS root, donors FROM transparency_logs`),
+    offline: await db.query(`SELECT id, amount::text, donor_name, donor_email, message, public_index FROM offline_gifts ORDER BY id`),
+    deliveries: await db.query(`SELECT donation_id, email_hash, status, last_error FROM campaign_update_deliveries ORDER BY donation_id`),
     nodes: await db.query(`SELECT level, idx, encode(hash, 'hex') AS hash FROM transparency_nodes ORDER BY level, idx`),
     receipts: await db.query(`SELECT donation_id, recipient, receipt_number FROM receipts ORDER BY donation_id`),
     outbox: await db.query(`SELECT aggregate_id, kind, status, last_error FROM outbox WHERE kind <> 'erasure_link' ORDER BY aggregate_id, kind`),
@@ -87,6 +90,20 @@ describe('erasure (medium)', () => {
     gifts.named = await insertGift(1, 'Dana Donor', 'Dana@Example.org', false, 'For the well', 2500);
     gifts.anonymous = await insertGift(2, 'Dana Donor', 'dana@example.org', true, 'Quietly', 1000);
     gifts.other = await insertGift(3, 'Omar Other', 'omar@example.org', false, 'Good luck', 4000);
+    // Offline gifts (issue 21): one recorded with Dana's address (its receipt not sent yet), one with Omar's.
+    const principal = { organizationId: org.orgId, role: 'owner' as const, userId: org.ownerUserId, apiKeyId: null, actor: `user:${org.ownerUserId}` };
+    const offline = (name: string, email: string, message: string) => api.get(OfflineGiftsService).record(principal, campaignId, {
+      amount: '12.00', currency: 'usd', receivedOn: '2026-01-05', method: 'cash', reference: 'Cash book 3', anonymous: false, donorName: name, donorEmail: email,
+      message, language: 'en',
+    }, null);
+    gifts.offline = (await offline('Dana Donor', 'dana@example.org', 'Cash for the well')).gift.id;
+    gifts.offlineOther = (await offline('Omar Other', 'omar@example.org', 'Cash too')).gift.id;
+    // A campaign update listed for Dana's named gift (not sent yet) and for Omar's (sent).
+    [{ id: updateId }] = await db.query(
+      `INSERT INTO campaign_updates (id, organization_id, campaign_id, language, title, body_markdown, body_html, status, published_at, created_by)
+       VALUES (gen_random_uuid(), $1, $2, 'en', 'News', 'News', '<p>News</p>', 'published', now(), 'user:test') RETURNING id`, [org.orgId, campaignId]);
+    await db.query(`INSERT INTO campaign_update_deliveries (update_id, email_hash, donation_id, locale, batch, status, last_error) VALUES ($1, repeat('d', 64), $2, 'en', 0, 'pending', 'greylisted dana@example.org')`, [updateId, gifts.named]);
+    await db.query(`INSERT INTO campaign_update_deliveries (update_id, email_hash, donation_id, locale, batch, status, sent_at) VALUES ($1, repeat('e', 64), $2, 'en', 0, 'sent', now())`, [updateId, gifts.other]);
     // The named gift's receipt went out (its row keeps the address).
     const [outbox] = await db.query(`SELECT id FROM outbox WHERE aggregate_id = $1 AND kind = 'donation_receipt'`, [gifts.named]);
     await db.query(
@@ -102,7 +119,8 @@ describe('erasure (medium)', () => {
 
   it('resumes after being killed half-way, and running it again changes nothing', async () => {
     const before = await snapshot();
-    expect(before.entries.filter((e: { donor_name: string | null }) => e.donor_name === 'Dana Donor')).toHaveLength(1);
+    // Her named card gift and her offline gift.
+    expect(before.entries.filter((e: { donor_name: string | null }) => e.donor_name === 'Dana Donor').map((e: { kind: string }) => e.kind).sort()).toEqual(['donation', 'offline_gift']);
 
     const gateway = api.get(StripeGateway);
     const deleted: string[] = [];
@@ -167,7 +185,19 @@ describe('erasure (medium)', () => {
     const other = once.donations.find((d: { id: string }) => d.id === gifts.other);
     expect(other).toEqual(before.donations.find((d: { id: string }) => d.id === gifts.other));
     // The public log: no trace of the name or messages; leaves, nodes, roots as they were.
-    expect(JSON.stringify(once.entries)).not.toMatch(/Dana|For the well|Quietly/);
+    expect(JSON.stringify(once.entries)).not.toMatch(/Dana|For the well|Quietly|Cash for the well/);
+    // Dana's offline gift: name, e-mail and message gone, amount and public entry kept (redacted); Omar's untouched; its receipt not sent.
+    expect(once.offline.find((g: { id: string }) => g.id === gifts.offline)).toMatchObject({ donor_name: null, donor_email: null, message: null, amount: '1200' });
+    expect(once.offline.find((g: { id: string }) => g.id === gifts.offlineOther)).toEqual(before.offline.find((g: { id: string }) => g.id === gifts.offlineOther));
+    const offlineEntry = once.entries.find((e: { idx: string }) => String(e.idx) === String(once.offline.find((g: { id: string }) => g.id === gifts.offline).public_index));
+    expect(offlineEntry.redactions).toMatchObject({ donor: { reason: 'erased' }, message: { reason: 'erased' } });
+    expect(once.outbox.find((o: { aggregate_id: string; kind: string }) => o.aggregate_id === gifts.offline && o.kind === 'offline_receipt')).toMatchObject({ status: 'skipped', last_error: 'donor data erased' });
+    // The update delivery to Dana's gift no longer carries her address's hash or the error text, and will not be sent; Omar's is untouched.
+    const danaDelivery = once.deliveries.find((d: { donation_id: string }) => d.donation_id === gifts.named);
+    expect(danaDelivery).toMatchObject({ status: 'skipped', last_error: null });
+    expect(danaDelivery.email_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(danaDelivery.email_hash).not.toBe('d'.repeat(64));
+    expect(once.deliveries.find((d: { donation_id: string }) => d.donation_id === gifts.other)).toEqual(before.deliveries.find((d: { donation_id: string }) => d.donation_id === gifts.other));
     expect(JSON.stringify(once.entries)).toMatch(/Omar Other/);
     expect(once.entries.map((e: { leaf: string }) => e.leaf)).toEqual(before.entries.map((e: { leaf: string }) => e.leaf));
     expect(once.nodes).toEqual(before.nodes);
@@ -189,8 +219,8 @@ describe('erasure (medium)', () => {
     // Audited: who, which gifts, counts; never the erased data.
     const audit = await db.query(`SELECT actor, action, target_id, details FROM audit_log WHERE action = 'donor.erased'`);
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor: 'operator', target_id: request.id, details: { requestedThrough: 'operator', counts: { donations: 2, receipts: 1, publicEntries: 2 } } });
-    expect(JSON.stringify(audit)).not.toMatch(/Dana|dana@|well|Quietly/i);
+    expect(audit[0]).toMatchObject({ actor: 'operator', target_id: request.id, details: { requestedThrough: 'operator', offlineGiftIds: [gifts.offline], counts: { donations: 2, receipts: 1, publicEntries: 3, offlineGifts: 1, offlineGiftsChanged: 1, updateDeliveries: 1 } } });
+    expect(JSON.stringify(audit)).not.toMatch(/Dana|dana@|well|Quietly|Cash/i);
 
     // Run twice = once: the same request again, and a new request for an erased gift.
     expect(await erasures.process(request.id)).toEqual({ outcome: 'already_completed', steps: [] });

@@ -6,6 +6,7 @@ import { TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
 import { StripeGateway } from '@ataa/payments';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
+import { MatchingService } from './matching.service.js';
 import { EventRoute, routeEvent } from './domain/event-facts.js';
 import {
   planSettlement, type ChargeFact, type DisputeFact, type RefundFact, type SettlementFacts, type SettlementPlan,
@@ -41,6 +42,7 @@ export class DonationSyncService {
     private readonly writer: LedgerWriter,
     private readonly settlements: SettlementRepository,
     private readonly stripe: StripeGateway,
+    private readonly matching: MatchingService,
   ) {}
 
   /** Finds the donation a Stripe object belongs to (our metadata, then the ids we stored). */
@@ -129,6 +131,8 @@ export class DonationSyncService {
     await this.settlements.writeRefundsAndDisputes(manager, recordable);
     const recorded = await this.writer.record(manager, recordable);
     await this.settlements.writeDonations(manager, recordable, recorded);
+    // Matching offers accrue (or give back) in the same transaction, under the gifts' row locks.
+    await this.matching.afterSettlement(manager, recordable.filter((p) => p.donation !== null).map((p) => p.next.donation));
     return plans;
   }
 

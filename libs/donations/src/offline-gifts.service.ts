@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError } from '@ataa/common';
+import { EntityManager } from 'typeorm';
 import { TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
 import { AuditService, type Principal } from '@ataa/organizations';
@@ -51,7 +52,13 @@ export class OfflineGiftsService {
   async record(principal: Principal, campaignId: string, input: OfflineGiftInput, idempotencyKey: string | null): Promise<{ gift: OfflineGift; created: boolean }> {
     requireRole(principal);
     const key = idempotencyKey ?? randomUUID();
-    return this.tx.run(async (m) => {
+    return this.tx.run((m) => this.recordIn(m, principal, campaignId, input, key));
+  }
+
+  /** Records within the caller's transaction (a matching offer's collection records its gift with its own row). */
+  async recordIn(m: EntityManager, principal: Principal, campaignId: string, input: OfflineGiftInput, key: string): Promise<{ gift: OfflineGift; created: boolean }> {
+    requireRole(principal);
+    {
       const campaign = await this.repository.campaign(principal.organizationId, campaignId, m);
       if (!campaign) throw new NotFoundError('Campaign');
       const now = new Date();
@@ -81,7 +88,7 @@ export class OfflineGiftsService {
         details: { campaignId, amount: checked.amount.toString(), currency: checked.currency, method: checked.method, receivedOn: checked.receivedOn, publicIndex: recorded.public?.index ?? null },
       });
       return { gift: (await this.repository.find(principal.organizationId, campaignId, giftId, m))!, created: true };
-    });
+    }
   }
 
   /** Voids a gift by a reversing entry (public, with the reason). Voiding it again with the same reason answers the same void. */

@@ -80,7 +80,7 @@ export class DataExportService {
       const rows = await this.repository.donorData(m, used.email);
       await this.audit.record(m, {
         organizationId: null, actor: 'donor', action: 'privacy.data_exported', targetType: 'data_export_request', targetId: used.id,
-        details: { donations: rows.donations.length },
+        details: { donations: rows.donations.length, offlineGifts: rows.offlineGifts.length },
       });
       const document = buildDonorExport({ email: used.email, generatedAt: new Date(), ...rows });
       return { ok: true as const, document };

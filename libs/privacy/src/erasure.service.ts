@@ -135,7 +135,8 @@ export class ErasureService {
       if (state === 'expired') await this.repository.expire(m, request.id);
       if (state !== 'usable') return state;
       const donationIds = await this.repository.giftIdsByEmail(m, request.email!);
-      await this.repository.confirm(m, request.id, donationIds);
+      const offlineGiftIds = await this.repository.offlineGiftIdsByEmail(m, request.email!);
+      await this.repository.confirm(m, request.id, donationIds, offlineGiftIds);
       return toView((await this.repository.find(request.id, m))!);
     });
     if (typeof view === 'string') throw new ErasureLinkRefused(view);
@@ -151,12 +152,14 @@ export class ErasureService {
     const id = randomUUID();
     const view = await this.transactions.run(async (m) => {
       let donationIds: string[];
+      let offlineGiftIds: string[] = [];
       let emailHash: string;
       if (input.email !== undefined) {
         const email = normalizeDonorEmail(input.email);
         emailHash = donorEmailHash(this.key, email);
         donationIds = await this.repository.giftIdsByEmail(m, email);
-        if (donationIds.length === 0) throw new NotFoundError('Donations for this address', 'donor_not_found');
+        offlineGiftIds = await this.repository.offlineGiftIdsByEmail(m, email);
+        if (donationIds.length === 0 && offlineGiftIds.length === 0) throw new NotFoundError('Donations for this address', 'donor_not_found');
       } else {
         const [gift] = await this.repository.gifts(m, [input.donationId!]);
         if (!gift) throw new NotFoundError('Donation', 'donation_not_found');
@@ -164,7 +167,7 @@ export class ErasureService {
         emailHash = donorEmailHash(this.key, `donation:${gift.id}`);
       }
       await this.repository.insert(m, {
-        id, source: 'operator', state: 'confirmed', email: null, emailHash, donationId: input.donationId ?? null, donationIds,
+        id, source: 'operator', state: 'confirmed', email: null, emailHash, donationId: input.donationId ?? null, donationIds, offlineGiftIds,
         language: 'en', requestedBy: 'operator', expiresAt: null,
       });
       return toView((await this.repository.find(id, m))!);
@@ -281,6 +284,11 @@ export class ErasureService {
     const gifts_ = await this.repository.scrubGifts(m, giftIds, this.config.ERASURE_ACCOUNTING_RETENTION_DAYS);
     const receipts = await this.repository.scrubReceipts(m, giftIds);
     const messages = await this.repository.skipUnsentMessages(m, giftIds);
+    const updateDeliveries = await this.repository.scrubUpdateDeliveries(m, giftIds);
+    // Offline gifts recorded with the address: name, e-mail and message go; their unsent receipts are not sent.
+    const offline = await this.repository.offlineGifts(m, request.offlineGiftIds ?? []);
+    const offlineChanged = await this.repository.scrubOfflineGifts(m, offline.map((g) => g.id));
+    const offlineMessages = await this.repository.skipUnsentOfflineReceipts(m, offline.map((g) => g.id));
     const sessionIds = gifts.flatMap((g) => (g.stripeCheckoutSessionId ? [g.stripeCheckoutSessionId] : []));
     const objectIds = [
       ...gifts.flatMap((g) => [g.stripeCheckoutSessionId, g.stripePaymentIntentId, g.stripeChargeId].filter((v): v is string => v !== null)),
@@ -296,19 +304,24 @@ export class ErasureService {
     // The public entries: name and message (values and salts) go; commitments, hashes and checkpoints stay.
     const byCampaign = new Map<string, number[]>();
     for (const g of gifts) if (g.publicLeafIndex !== null) byCampaign.set(g.campaignId, [...(byCampaign.get(g.campaignId) ?? []), g.publicLeafIndex]);
+    for (const g of offline) if (g.publicIndex !== null) byCampaign.set(g.campaignId, [...(byCampaign.get(g.campaignId) ?? []), g.publicIndex]);
     const redacted = await this.redactor.redact(m, [...byCampaign].map(([campaignId, indexes]) => ({
       campaignId, target: { indexes }, fields: ['donor', 'message'], reason: 'erased', note: null,
     })));
     const publicEntries = redacted.reduce((n, r) => n + r.indexes.length, 0);
     // The audit line: who asked, which gifts (ids), how much was removed. Never the erased data.
-    const organizations = [...new Set(gifts.map((g) => g.organizationId))];
+    const organizations = [...new Set([...gifts, ...offline].map((g) => g.organizationId))];
     for (const organizationId of organizations.length > 0 ? organizations : [null]) {
       const mine = gifts.filter((g) => organizationId === null || g.organizationId === organizationId);
+      const mineOffline = offline.filter((g) => organizationId === null || g.organizationId === organizationId);
       await this.audit.record(m, {
         organizationId, actor: request.source === 'operator' ? 'operator' : 'donor', action: 'donor.erased', targetType: 'erasure_request', targetId: request.id,
         details: {
-          requestedThrough: request.source, donationIds: mine.map((g) => g.id),
-          counts: { donations: mine.length, donationsChanged: gifts_, receipts, unsentMessages: messages, stripeEvents: events, publicEntries, scheduledSeries },
+          requestedThrough: request.source, donationIds: mine.map((g) => g.id), offlineGiftIds: mineOffline.map((g) => g.id),
+          counts: {
+            donations: mine.length, donationsChanged: gifts_, receipts, unsentMessages: messages + offlineMessages, stripeEvents: events, publicEntries, scheduledSeries,
+            offlineGifts: mineOffline.length, offlineGiftsChanged: offlineChanged, updateDeliveries,
+          },
           retentionDays: this.config.ERASURE_ACCOUNTING_RETENTION_DAYS,
         },
       });

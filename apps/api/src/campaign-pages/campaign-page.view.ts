@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { currencyExponent, formatMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { assertAcceptsDonations, defaultTimeZone, DonationCampaign, DonationsQueryService, MAX_FRIDAYS, OFFERED_TIME_ZONES, PledgeFigures, PledgesService, PublicGift } from '@ataa/donations';
+import { assertAcceptsDonations, defaultTimeZone, DonationCampaign, DonationsQueryService, MatchingOfferView, MatchingService, MAX_FRIDAYS, OFFERED_TIME_ZONES, PledgeFigures, PledgesService, PublicGift } from '@ataa/donations';
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { HiddenMessage, ModerationService } from '@ataa/moderation';
@@ -17,6 +17,7 @@ import { HIDE_REASON_LABELS, MODERATION_MESSAGES } from './moderation-messages.j
 import { campaignUrl, deadlineView, goalReached, shareLinks } from './campaign-share.js';
 import { SHARE_MESSAGES } from './share-messages.js';
 import { PLEDGE_MESSAGES } from './pledge-messages.js';
+import { MATCHING_MESSAGES } from './matching-messages.js';
 
 /** What a campaign page shows besides the form: the campaign, its totals and its latest gifts. */
 export interface PageData {
@@ -31,6 +32,8 @@ export interface PageData {
   pledges?: PledgeFigures | null;
   /** The latest published updates, newest first. */
   updates: UpdateRow[];
+  /** The campaign's matching offers (the banner shows those matching now). */
+  matching?: MatchingOfferView[];
 }
 
 export interface FormState {
@@ -52,7 +55,23 @@ export class CampaignPageView {
     private readonly moderation: ModerationService,
     private readonly pledgesService: PledgesService,
     private readonly updates: PublicUpdatesService,
+    private readonly matchingService: MatchingService,
   ) {}
+
+  /** The campaign's matching offers: part of the page's cache key (they change without a ledger entry, and with the clock). */
+  async matchingOffers(campaign: DonationCampaign): Promise<MatchingOfferView[]> {
+    return this.matchingService.publicOffers(campaign.id);
+  }
+
+  /** Several campaigns' offers in one read (the public page shares it among the visitors waiting together). */
+  matchingOffersOf(campaignIds: string[]): Promise<Map<string, MatchingOfferView[]>> {
+    return this.matchingService.publicOffersOf(campaignIds);
+  }
+
+  /** The matching part of a cached page's key: each offer's figures and whether it matches now. */
+  matchingKey(offers: readonly MatchingOfferView[]): string {
+    return offers.map((o) => `${o.offer.id}:${o.offer.accrued}:${o.active ? 1 : 0}`).join(',') || '-';
+  }
 
   /** The pledge figures of a campaign that takes pledges (null otherwise): part of the page's cache key, as they change without a ledger entry. */
   async pledgeFigures(campaign: DonationCampaign): Promise<PledgeFigures | null> {
@@ -60,14 +79,15 @@ export class CampaignPageView {
   }
 
   /** The rest of a page's figures, read after its head (so never older than it). */
-  async readPageData(campaign: DonationCampaign, pledges?: PledgeFigures | null): Promise<PageData> {
-    const [totals, gifts, termChanges, pledgeFigures, updates] = await Promise.all([
+  async readPageData(campaign: DonationCampaign, pledges?: PledgeFigures | null, matching?: MatchingOfferView[]): Promise<PageData> {
+    const [totals, gifts, termChanges, pledgeFigures, updates, offers] = await Promise.all([
       this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
       pledges === undefined ? this.pledgeFigures(campaign) : Promise.resolve(pledges),
       this.updates.latest(campaign.id),
+      matching === undefined ? this.matchingOffers(campaign) : Promise.resolve(matching),
     ]);
     const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
-    return { campaign, totals, gifts, termChanges, pledges: pledgeFigures, updates, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
+    return { campaign, totals, gifts, termChanges, pledges: pledgeFigures, updates, matching: offers, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
   }
 
   /**
@@ -99,7 +119,7 @@ export class CampaignPageView {
   }
 
   /** The page template's data; `csrfToken` is the visitor's token or the cache's slot. */
-  pageView({ campaign, totals, gifts, termChanges, hidden, pledges, updates }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
+  pageView({ campaign, totals, gifts, termChanges, hidden, pledges, updates, matching }: PageData, state: FormState & { cancelled?: boolean }, csrfToken: string, open: boolean, language: PublicLanguage = campaign.language, chrome = true, now: Date = new Date()) {
     const t = PAGE_MESSAGES[language];
     const m = MODERATION_MESSAGES[language];
     const locale = localeFor(language);
@@ -153,6 +173,7 @@ export class CampaignPageView {
       coveredFeesNote: campaign.offerCoverFees ? t.coveredFeesNote : null,
       termsHistory: termChanges.length > 0 ? termsHistoryView(termChanges, campaign.slug, campaign.currency, language) : null,
       pledge: pledges ? this.pledgeView(pledges, money, language) : null,
+      matching: this.matchingView(matching ?? [], money, language),
       ...this.shareView(campaign, raised, open, now, language),
       updates: {
         all: `/c/${campaign.slug}/updates`, feed: `/c/${campaign.slug}/updates.atom`,
@@ -184,6 +205,23 @@ export class CampaignPageView {
       t: p, pledgedAmount: money(f.pledgedAmount), pledgedCount: f.pledgedCount, pledgesLabel: f.pledgedCount === 1 ? p.pledgesOne : p.pledges,
       collected: f.collectedCount > 0 ? { amount: money(f.collectedAmount), count: f.collectedCount } : null,
     };
+  }
+
+  /** The banners of the offers matching now: "Doubled until <date>, X left" and the sponsor's terms (labelled unverified). */
+  private matchingView(offers: readonly MatchingOfferView[], money: (amount: bigint) => string, language: PublicLanguage) {
+    const t = MATCHING_MESSAGES[language];
+    const locale = localeFor(language);
+    const items = offers.filter((o) => o.active).map(({ offer, left }) => {
+      const ratio = `${offer.ratioNumerator}:${offer.ratioDenominator}`;
+      const date = formatDate(offer.endsAt, locale);
+      const doubled = offer.ratioNumerator === offer.ratioDenominator;
+      return {
+        id: offer.id, endsIso: offer.endsAt.toISOString(),
+        headline: fill(doubled ? t.doubled : t.matched, { date, left: money(left), ratio }),
+        terms: fill(t.terms, { sponsor: offer.sponsorName, ratio, cap: money(offer.cap) }),
+      };
+    });
+    return items.length > 0 ? { items, unverified: t.unverified } : null;
   }
 
   shareView(campaign: DonationCampaign, raised: bigint, open: boolean, now: Date, language: PublicLanguage = campaign.language) {

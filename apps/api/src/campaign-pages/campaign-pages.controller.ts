@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { DomainError, FreshReads, NotFoundError, parseMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import {
-  CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, isScheduleFrequency, PledgesService, RecurringGiftsService,
+  CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, isScheduleFrequency, MatchingOfferView, PledgesService, RecurringGiftsService,
   ScheduledGiftsService, scheduledFormTerms, scheduleWords,
 } from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
@@ -58,7 +58,11 @@ export class CampaignPagesController {
     private readonly scheduled: ScheduledGiftsService,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
+    this.matchingReads = new FreshReads((ids) => this.view.matchingOffersOf(ids));
   }
+
+  /** Matching offers per campaign, read fresh like the heads and shared by the requests waiting together. */
+  private readonly matchingReads: FreshReads<string, MatchingOfferView[]>;
 
   @Get(':slug')
   async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -78,9 +82,11 @@ export class CampaignPagesController {
     // Pledges change without a ledger entry: their figures are part of the key (read only for a campaign taking pledges).
     const pledges = await this.view.pledgeFigures(head.campaign);
     const pledgeKey = pledges ? `${pledges.pledgedCount}:${pledges.pledgedAmount}:${pledges.collectedCount}:${pledges.collectedAmount}` : '-';
-    const key = `${slug}|${head.figuresVersion}|${pledgeKey}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
+    // Matching offers change without a ledger entry too (an accrual is a pledge), and start and end with the clock.
+    const matching = (await this.matchingReads.get(head.campaign.id)) ?? [];
+    const key = `${slug}|${head.figuresVersion}|${pledgeKey}|${this.view.matchingKey(matching)}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
     const page = await this.rendered.get(key, async () => {
-      const data = await this.view.readPageData(head.campaign, pledges);
+      const data = await this.view.readPageData(head.campaign, pledges, matching);
       return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open, language, true, now)) as unknown as string, TOKEN_SLOT);
     });
     const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));

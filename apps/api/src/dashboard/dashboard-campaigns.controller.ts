@@ -23,6 +23,7 @@ import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type Dashboar
 import { DASHBOARD_MESSAGES, giftsCount } from './dashboard-messages.js';
 import { PAYOUT_MESSAGES } from './payout-messages.js';
 import { OFFLINE_GIFT_MESSAGES } from './offline-gift-messages.js';
+import { MATCHING_DASHBOARD_MESSAGES } from './matching-messages.js';
 
 /** The API's role rules (CampaignsController): reads are any member's; create, edit and the lifecycle are owner/admin. */
 const MANAGE_ROLES: readonly Role[] = ['admin'];
@@ -179,6 +180,7 @@ export class DashboardCampaignsController {
       closeout: (campaign.status === 'ended' || campaign.status === 'cancelled') && campaign.publishedAt ? { href: `${base}/closeout`, label: PAYOUT_MESSAGES[page.language].closeoutLink } : null,
       // Offline gifts (issue 21): recorded to a published or paused campaign; the list stays reachable after.
       offlineGifts: campaign.publishedAt ? { href: `${base}/offline-gifts`, label: OFFLINE_GIFT_MESSAGES[page.language].list } : null,
+      matching: { href: `${base}/matching`, label: MATCHING_DASHBOARD_MESSAGES[page.language].link },
       updatesHref: `${base}/updates`,
       canManage, notice, listHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns`, previewHref: `${base}/preview`,
       editHref: canManage && isEditable(campaign.status) ? `${base}/edit` : null,

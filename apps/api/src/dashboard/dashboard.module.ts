@@ -17,6 +17,7 @@ import { DashboardAccountsController } from './dashboard-accounts.controller.js'
 import { DashboardCampaignsController } from './dashboard-campaigns.controller.js';
 import { DashboardCloseOutController } from './dashboard-closeout.controller.js';
 import { DashboardOfflineGiftsController } from './dashboard-offline-gifts.controller.js';
+import { DashboardMatchingController } from './dashboard-matching.controller.js';
 import { DashboardDonationsController } from './dashboard-donations.controller.js';
 import { DashboardContext } from './dashboard-context.js';
 import { DashboardHomeController } from './dashboard-home.controller.js';
@@ -28,7 +29,7 @@ import { DashboardSecurityController } from './dashboard-security.controller.js'
 @Module({
   imports: [OrganizationsModule, DonationsModule, CampaignsModule, CampaignCloseOutModule, LedgerModule, PayoutsModule, EvidenceModule, ReconciliationModule, NotificationsModule, TransparencyModule, ModerationModule, UpdatesModule],
   controllers: [
-    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardOfflineGiftsController, DashboardTeamController, DashboardSecurityController,
+    DashboardAccountsController, DashboardHomeController, DashboardCampaignsController, DashboardPayoutsController, DashboardCloseOutController, DashboardOfflineGiftsController, DashboardMatchingController, DashboardTeamController, DashboardSecurityController,
     DashboardDonationsController, DashboardUpdatesController, DashboardRecurringController,
   ],
   providers: [DashboardContext, CampaignPageView],

@@ -13,11 +13,12 @@ import { CampaignShareController } from '../campaign-pages/campaign-share.contro
 import { EmbedPagesController } from '../campaign-pages/embed-pages.controller.js';
 import { DonationsController } from './donations.controller.js';
 import { OfflineGiftCampaignGuard, OfflineGiftsController } from '../offline-gifts/offline-gifts.controller.js';
+import { MatchingOffersController } from '../matching/matching-offers.controller.js';
 
 /** Donations API for organizations and the hosted campaign pages (donation form, thank-you page), robots.txt and the sitemap. */
 @Module({
   imports: [DonationsModule, OrganizationsModule, TransparencyModule, ModerationModule, CampaignsModule, UpdatesModule],
-  controllers: [DonationsController, OfflineGiftsController, CampaignPagesController, PledgePagesController, SiteIndexController, CampaignShareController, EmbedPagesController],
+  controllers: [DonationsController, OfflineGiftsController, MatchingOffersController, CampaignPagesController, PledgePagesController, SiteIndexController, CampaignShareController, EmbedPagesController],
   providers: [CampaignPageView, OfflineGiftCampaignGuard],
   exports: [CampaignPageView],
 })

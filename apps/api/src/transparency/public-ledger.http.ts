@@ -11,6 +11,8 @@ import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
 import { PublicReconciliationService } from '@ataa/reconciliation';
 import { EvidenceService } from '@ataa/payouts';
+import { MatchingService } from '@ataa/donations';
+import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
@@ -91,6 +93,7 @@ export class PublicLedgerHttp {
     private readonly config: AppConfig,
     private readonly reconciliation: PublicReconciliationService,
     private readonly evidence: EvidenceService,
+    private readonly matching: MatchingService,
   ) {}
 
   /** The report's impact section (stated outcomes, public evidence) changes without the log: its own version. */
@@ -156,7 +159,9 @@ export class PublicLedgerHttp {
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
-    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
+    // Sponsors' matching (issue 21, item 6) changes without the log: its figures are part of the key.
+    const offers = await this.matching.publicOffers(log.campaign.id);
+    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
       const report = await this.service.report(log);
       // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency,
       // and the platform's word on reconciliation with the payment processor (not provable from the log: the verifier prints it as such).
@@ -164,18 +169,20 @@ export class PublicLedgerHttp {
       const reconciliation = await this.reconciliation.statusOf(log.campaign.id);
       // The organization's stated outcomes and public spending evidence (each file's hash is in the log too).
       const impact = await this.evidence.publicImpact(log.campaign.id);
-      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation, impact });
+      return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation, impact, matching: matchingReport(offers) });
     });
   }
 
   async reportHtml(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}`, async () => {
+    const offers = await this.matching.publicOffers(log.campaign.id);
+    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
         impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
+        matching: matchingReportView(matchingReport(offers), log.campaign.currency, lang),
         reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
       };

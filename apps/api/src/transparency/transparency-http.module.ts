@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DonationsModule } from '@ataa/donations';
 import { EvidenceModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
 import { TransparencyModule } from '@ataa/transparency';
@@ -9,7 +10,7 @@ import { PublicLedgerHttp } from './public-ledger.http.js';
 import { PublicLedgerPresenter } from './public-ledger.presenter.js';
 
 @Module({
-  imports: [TransparencyModule, ReconciliationModule, EvidenceModule],
+  imports: [TransparencyModule, ReconciliationModule, EvidenceModule, DonationsModule],
   controllers: [PublicLedgerPagesController, PublicLedgerApiController, TransparencyWellKnownController],
   // One cache per application instance (each e2e test app has its own).
   providers: [PublicLedgerHttp, PublicLedgerPresenter, { provide: PublicLedgerCache, useFactory: () => new PublicLedgerCache() }],

@@ -20,6 +20,10 @@ export interface DonorExportInput {
   requests: { id: string; requestedAt: Date; expiresAt: Date; usedAt: Date | null }[];
   /** Scheduled series (Ramadan nights, Fridays), each with its occurrences (absent in exports made before they existed). */
   scheduledGifts?: Row[];
+  /** Offline gifts recorded with the address (cash, cheque, bank transfer). */
+  offlineGifts?: Row[];
+  /** Campaign update e-mails listed for the address through its gifts. */
+  updateDeliveries?: Row[];
 }
 
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value === null || value === undefined ? null : new Date(String(value)).toISOString());
@@ -94,6 +98,18 @@ export function buildDonorExport(input: DonorExportInput) {
     // The only consents the platform asks for today are the checkout's: whether the name shows on the
     // public wall and whether a message is published with the gift. There are no marketing opt-ins.
     consents: donations.map((d) => ({ donationId: d.id, givenAt: d.createdAt, showNameOnPublicWall: !d.anonymous, publishMessage: d.publicMessage !== null && d.publicMessage !== '' })),
+    // Recorded by the organizations, not verified by the payment processor (docs/offline-gifts.md).
+    offlineGifts: (input.offlineGifts ?? []).map((g) => ({
+      id: g.id as string, amount: digits(g.amount), currency: g.currency as string, receivedOn: g.received_on as string, method: g.method as string,
+      reference: g.reference as string, anonymous: g.anonymous === true, donor: { name: (g.donor_name as string | null) ?? null, email: (g.donor_email as string | null) ?? null },
+      message: (g.message as string | null) ?? null, language: g.language as string, publicEntryIndex: digits(g.public_index), recordedAt: iso(g.created_at),
+      voidedAt: iso(g.voided_at), voidReason: (g.void_reason as string | null) ?? null,
+      campaign: { id: g.campaign_id as string, slug: g.campaign_slug as string, title: g.campaign_title as string, organization: g.organization_name as string },
+    })),
+    campaignUpdateDeliveries: (input.updateDeliveries ?? []).map((d) => ({
+      updateId: d.update_id as string, donationId: d.donation_id as string, campaignId: d.campaign_id as string, title: d.title as string, locale: d.locale as string,
+      status: d.status as string, sentAt: iso(d.sent_at), listedAt: iso(d.created_at),
+    })),
     privacyRequests: input.requests.map((r) => ({ kind: 'data_export', id: r.id, requestedAt: iso(r.requestedAt), expiresAt: iso(r.expiresAt), usedAt: iso(r.usedAt) })),
   };
 }

@@ -27,6 +27,10 @@ export interface DonorDataRows {
   requests: ExportRequestRow[];
   /** Scheduled series (Ramadan nights, Fridays) given with the address, each with its occurrences. */
   scheduledGifts: Record<string, any>[];
+  /** Offline gifts an organization recorded with this address (issue 21). */
+  offlineGifts: Record<string, any>[];
+  /** Campaign updates listed for (or e-mailed to) this address through its gifts. */
+  updateDeliveries: Record<string, any>[];
 }
 
 export interface DonorAggregateRow {
@@ -68,7 +72,7 @@ export class DataExportRepository {
   /** Whether the platform holds any gift from this address (any status). */
   async holdsDonor(email: string): Promise<boolean> {
     const [row] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM donations WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = lower($1)) AS found`, [email]);
+      `SELECT EXISTS (SELECT 1 FROM donations WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM offline_gifts WHERE lower(donor_email) = lower($1)) AS found`, [email]);
     return row.found === true;
   }
 
@@ -95,7 +99,19 @@ export class DataExportRepository {
        FROM scheduled_gifts g JOIN campaigns c ON c.id = g.campaign_id WHERE lower(g.donor_email) = lower($1) ORDER BY g.created_at, g.id`,
       [email],
     );
-    if (ids.length === 0) return { donations, refunds: [], disputes: [], receipts: [], publicEntries: [], audit: [], requests, scheduledGifts };
+    const offlineGifts: Record<string, any>[] = await manager.query(
+      `SELECT g.id, g.amount::text AS amount, g.currency, to_char(g.received_on, 'YYYY-MM-DD') AS received_on, g.method, g.reference, g.anonymous, g.donor_name,
+              g.donor_email, g.message, g.language, g.public_index::text AS public_index, g.created_at, g.voided_at, g.void_reason,
+              c.id AS campaign_id, c.slug AS campaign_slug, c.title AS campaign_title, o.name AS organization_name
+       FROM offline_gifts g JOIN campaigns c ON c.id = g.campaign_id JOIN organizations o ON o.id = g.organization_id
+       WHERE lower(g.donor_email) = lower($1) ORDER BY g.created_at, g.id`,
+      [email],
+    );
+    if (ids.length === 0) return { donations, refunds: [], disputes: [], receipts: [], publicEntries: [], audit: [], requests, scheduledGifts, offlineGifts, updateDeliveries: [] };
+    const updateDeliveries: Record<string, any>[] = await manager.query(
+      `SELECT d.update_id, d.donation_id, u.campaign_id, u.title, d.locale, d.status, d.sent_at, d.created_at
+       FROM campaign_update_deliveries d JOIN campaign_updates u ON u.id = d.update_id
+       WHERE d.donation_id = ANY($1::uuid[]) ORDER BY d.created_at, d.id`, [ids]);
     const refunds: Record<string, any>[] = await manager.query(
       `SELECT id, donation_id, amount::text AS amount, status, stripe_refund_id, reason, created_at, updated_at
        FROM donation_refunds WHERE donation_id = ANY($1::uuid[]) ORDER BY created_at, id`, [ids]);
@@ -119,7 +135,7 @@ export class DataExportRepository {
       `SELECT seq::text AS seq, action, target_type, target_id, details, created_at FROM audit_log
        WHERE target_type IN ('donation', 'refund') AND target_id = ANY($1::text[]) ORDER BY seq`,
       [[...ids, ...refunds.map((r) => r.id as string)]]);
-    return { donations, refunds, disputes, receipts, publicEntries, audit, requests, scheduledGifts };
+    return { donations, refunds, disputes, receipts, publicEntries, audit, requests, scheduledGifts, offlineGifts, updateDeliveries };
   }
 
   /** One row per donor address among the organization's settled gifts (optionally one campaign's); erased donors (no address) are left out. */

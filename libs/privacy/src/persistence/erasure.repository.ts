@@ -10,6 +10,8 @@ export interface ErasureRequestRow {
   emailHash: string;
   donationId: string | null;
   donationIds: string[] | null;
+  /** Offline gifts recorded with the address (fixed at confirmation, like the card gifts). */
+  offlineGiftIds: string[] | null;
   completedSteps: ErasureStep[];
   language: 'en' | 'ar';
   requestedBy: string;
@@ -33,7 +35,7 @@ export interface GiftToErase {
   erasedAt: Date | null;
 }
 
-const COLUMNS = `id, source, state, email, email_hash AS "emailHash", donation_id AS "donationId", donation_ids AS "donationIds",
+const COLUMNS = `id, source, state, email, email_hash AS "emailHash", donation_id AS "donationId", donation_ids AS "donationIds", offline_gift_ids AS "offlineGiftIds",
   completed_steps AS "completedSteps", language, requested_by AS "requestedBy", attempts, last_error AS "lastError", created_at AS "createdAt",
   expires_at AS "expiresAt", confirmed_at AS "confirmedAt", completed_at AS "completedAt"`;
 
@@ -42,11 +44,11 @@ const COLUMNS = `id, source, state, email, email_hash AS "emailHash", donation_i
 export class ErasureRepository {
   constructor(readonly dataSource: DataSource) {}
 
-  async insert(manager: EntityManager, row: Pick<ErasureRequestRow, 'id' | 'source' | 'state' | 'email' | 'emailHash' | 'donationId' | 'donationIds' | 'language' | 'requestedBy' | 'expiresAt'>): Promise<void> {
+  async insert(manager: EntityManager, row: Pick<ErasureRequestRow, 'id' | 'source' | 'state' | 'email' | 'emailHash' | 'donationId' | 'donationIds' | 'language' | 'requestedBy' | 'expiresAt'> & { offlineGiftIds?: string[] | null }): Promise<void> {
     await manager.query(
-      `INSERT INTO erasure_requests (id, source, state, email, email_hash, donation_id, donation_ids, language, requested_by, expires_at, confirmed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $9, $10, CASE WHEN $3 = 'confirmed' THEN now() END)`,
-      [row.id, row.source, row.state, row.email, row.emailHash, row.donationId, row.donationIds, row.language, row.requestedBy, row.expiresAt],
+      `INSERT INTO erasure_requests (id, source, state, email, email_hash, donation_id, donation_ids, language, requested_by, expires_at, confirmed_at, offline_gift_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $9, $10, CASE WHEN $3 = 'confirmed' THEN now() END, $11::uuid[])`,
+      [row.id, row.source, row.state, row.email, row.emailHash, row.donationId, row.donationIds, row.language, row.requestedBy, row.expiresAt, row.offlineGiftIds ?? null],
     );
   }
 
@@ -57,10 +59,10 @@ export class ErasureRepository {
   }
 
   /** Confirms a request, fixing the gifts it erases; the address is no longer needed and is dropped. */
-  async confirm(manager: EntityManager, id: string, donationIds: string[]): Promise<void> {
+  async confirm(manager: EntityManager, id: string, donationIds: string[], offlineGiftIds: string[] = []): Promise<void> {
     await manager.query(
-      `UPDATE erasure_requests SET state = 'confirmed', confirmed_at = now(), donation_ids = $2::uuid[], email = NULL WHERE id = $1 AND state = 'awaiting_confirmation'`,
-      [id, donationIds],
+      `UPDATE erasure_requests SET state = 'confirmed', confirmed_at = now(), donation_ids = $2::uuid[], offline_gift_ids = $3::uuid[], email = NULL WHERE id = $1 AND state = 'awaiting_confirmation'`,
+      [id, donationIds, offlineGiftIds],
     );
   }
 
@@ -112,8 +114,57 @@ export class ErasureRepository {
   }
 
   async hasGifts(email: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM donations WHERE lower(donor_email) = $1 AND erased_at IS NULL LIMIT 1`, [email]);
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM donations WHERE lower(donor_email) = $1 AND erased_at IS NULL UNION ALL SELECT 1 FROM offline_gifts WHERE lower(donor_email) = $1 LIMIT 1`, [email]);
     return rows.length > 0;
+  }
+
+  /** Ids of the offline gifts recorded with this (normalised) address and not erased yet (an erased one has no address). */
+  async offlineGiftIdsByEmail(manager: EntityManager, email: string): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM offline_gifts WHERE lower(donor_email) = $1 ORDER BY created_at, id`, [email]);
+    return rows.map((r) => r.id);
+  }
+
+  /** What the erasure needs of offline gifts: where their public entries are. Locked. */
+  async offlineGifts(manager: EntityManager, ids: string[]): Promise<{ id: string; organizationId: string; campaignId: string; publicIndex: number | null }[]> {
+    if (ids.length === 0) return [];
+    const rows: Record<string, any>[] = await manager.query(
+      `SELECT id, organization_id, campaign_id, public_index FROM offline_gifts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, campaignId: r.campaign_id, publicIndex: r.public_index === null ? null : Number(r.public_index) }));
+  }
+
+  /** The offline gifts' donor name, e-mail and message (the only fields their trigger lets change besides the void). */
+  async scrubOfflineGifts(manager: EntityManager, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE offline_gifts SET donor_name = NULL, donor_email = NULL, message = NULL
+       WHERE id = ANY($1::uuid[]) AND (donor_name IS NOT NULL OR donor_email IS NOT NULL OR message IS NOT NULL)`, [ids]);
+    return count;
+  }
+
+  /** Offline receipts not sent yet will not be (no address). */
+  async skipUnsentOfflineReceipts(manager: EntityManager, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE outbox SET status = 'skipped', finished_at = now(), last_error = 'donor data erased'
+       WHERE status = 'pending' AND kind = 'offline_receipt' AND aggregate_id = ANY($1::text[])`, [ids]);
+    return count;
+  }
+
+  /**
+   * Campaign update deliveries to these gifts' address: the keyed hash of the address is replaced by
+   * a hash of the row's own id (the row no longer ties the address to the update; counts and statuses
+   * stay; ids are unique, so UNIQUE (update_id, email_hash) holds; the same on a second run), the
+   * error text goes, and a delivery not sent yet is skipped (there is no address to send it to).
+   */
+  async scrubUpdateDeliveries(manager: EntityManager, donationIds: string[]): Promise<number> {
+    if (donationIds.length === 0) return 0;
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE campaign_update_deliveries SET email_hash = encode(sha256(convert_to('erased:' || id::text, 'UTF8')), 'hex'),
+         last_error = NULL, status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END
+       WHERE donation_id = ANY($1::uuid[])
+         AND (email_hash <> encode(sha256(convert_to('erased:' || id::text, 'UTF8')), 'hex') OR last_error IS NOT NULL OR status = 'pending')`, [donationIds]);
+    return count;
   }
 
   async gifts(manager: EntityManager, ids: string[], lock = false): Promise<GiftToErase[]> {

@@ -1,0 +1,151 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '@ataa/common';
+import { MatchingService, OFFLINE_GIFT_METHODS, OFFLINE_GIFT_ROLES, OfflineGiftsService, type OfflineGiftCampaign } from '@ataa/donations';
+import { formatMoney, localeFor } from '@ataa/notifications';
+import { isUuid, type PageUser, type Principal } from '@ataa/organizations';
+import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
+import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
+import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
+import { MATCHING_DASHBOARD_MESSAGES } from './matching-messages.js';
+
+type SignedIn = PageRequest & { user: PageUser };
+interface OfferValues { sponsorName: string; ratioNumerator: string; ratioDenominator: string; cap: string; startsAt: string; endsAt: string; requestId: string }
+const text = (body: Record<string, unknown> | undefined, key: string, max: number): string => {
+  const value = body?.[key];
+  return typeof value === 'string' ? value.slice(0, max) : '';
+};
+/** A whole number as typed, or NaN (the service refuses it with matching_ratio_not_positive). */
+const whole = (value: string): number => (/^\s*-?\d{1,4}\s*$/.test(value) ? Number(value) : Number.NaN);
+/** `datetime-local` (YYYY-MM-DDTHH:MM) read as UTC, as the labels say; anything else goes as typed (and is refused). */
+const utc = (value: string): string => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00Z` : value);
+
+/**
+ * A campaign's matching offers in the dashboard (no JavaScript; docs/matching.md): the list with
+ * pledged (unverified) and collected amounts (any member) and, for the owner and finance members,
+ * the form to create one (an idempotency key per form opened) and, per offer owing something, the
+ * form that records the sponsor's money received as an offline gift. Same service as the REST API.
+ */
+@ApiExcludeController()
+@Controller('dashboard/o/:organizationId/campaigns/:campaignId/matching')
+export class DashboardMatchingController {
+  constructor(
+    private readonly pages: DashboardContext,
+    private readonly matching: MatchingService,
+    private readonly gifts: OfflineGiftsService,
+  ) {}
+
+  @Get()
+  async show(
+    @Param('organizationId') organizationId: string, @Param('campaignId') campaignId: string, @Query('done') done: unknown,
+    @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.pages.membership(page.user, organizationId);
+    const campaign = await this.campaign(organization, campaignId);
+    const w = MATCHING_DASHBOARD_MESSAGES[page.language];
+    const notice = done === 'created' ? w.createdNotice : done === 'collected' ? w.collectedNotice : null;
+    return this.render(page as SignedIn, organization, campaign, 200, emptyValues(), null, notice);
+  }
+
+  @Post()
+  async create(
+    @Param('organizationId') organizationId: string, @Param('campaignId') campaignId: string, @Body() body: Record<string, unknown> | undefined,
+    @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.pages.membership(page.user, organizationId);
+    const campaign = await this.campaign(organization, campaignId);
+    const values: OfferValues = {
+      sponsorName: text(body, 'sponsorName', 400), ratioNumerator: text(body, 'ratioNumerator', 8), ratioDenominator: text(body, 'ratioDenominator', 8),
+      cap: text(body, 'cap', 40), startsAt: text(body, 'startsAt', 40), endsAt: text(body, 'endsAt', 40), requestId: text(body, 'requestId', 64),
+    };
+    try {
+      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
+      if (!isUuid(values.requestId)) throw new FormRefusal('csrf', 400);
+      await this.matching.create(principalOf(page.user, organization), campaign.id, {
+        sponsorName: values.sponsorName, ratioNumerator: whole(values.ratioNumerator), ratioDenominator: whole(values.ratioDenominator), cap: values.cap,
+        currency: campaign.currency, startsAt: values.startsAt.trim() ? utc(values.startsAt.trim()) : null, endsAt: utc(values.endsAt.trim()),
+      }, `dashboard:${values.requestId}`);
+      return this.pages.redirect(reply, `${this.base(organization, campaign)}?done=created`);
+    } catch (error) {
+      const refusal = toRefusal(error);
+      return this.render(page as SignedIn, organization, campaign, refusal.status, values, refusal.code, null);
+    }
+  }
+
+  @Post(':offerId/collect')
+  async collect(
+    @Param('organizationId') organizationId: string, @Param('campaignId') campaignId: string, @Param('offerId') offerId: string,
+    @Body() body: Record<string, unknown> | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.pages.membership(page.user, organizationId);
+    const campaign = await this.campaign(organization, campaignId);
+    if (!isUuid(offerId)) throw new NotFoundError('Matching offer');
+    try {
+      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
+      const requestId = text(body, 'requestId', 64);
+      if (!isUuid(requestId)) throw new FormRefusal('csrf', 400);
+      await this.matching.collect(principalOf(page.user, organization), campaign.id, offerId, {
+        receivedOn: text(body, 'receivedOn', 10), method: text(body, 'method', 20), reference: text(body, 'reference', 400), language: page.language,
+      }, `dashboard-collect:${requestId}`);
+      return this.pages.redirect(reply, `${this.base(organization, campaign)}?done=collected`);
+    } catch (error) {
+      const refusal = toRefusal(error);
+      return this.render(page as SignedIn, organization, campaign, refusal.status, emptyValues(), refusal.code, null);
+    }
+  }
+
+  private async campaign(organization: DashboardOrganization, campaignId: string): Promise<OfflineGiftCampaign> {
+    if (!isUuid(campaignId)) throw new NotFoundError('Campaign');
+    return this.gifts.campaignOf(organization.id, campaignId);
+  }
+
+  private base(organization: DashboardOrganization, campaign: OfflineGiftCampaign): string {
+    return `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}/matching`;
+  }
+
+  private async render(page: SignedIn, organization: DashboardOrganization, campaign: OfflineGiftCampaign, status: number, values: OfferValues, code: string | null, notice: string | null): Promise<void> {
+    const w = MATCHING_DASHBOARD_MESSAGES[page.language];
+    const locale = localeFor(page.language);
+    const money = (amount: bigint) => formatMoney(amount, campaign.currency, locale);
+    const offers = await this.matching.list(organization.id, campaign.id);
+    const canManage = (OFFLINE_GIFT_ROLES as readonly string[]).includes(organization.role);
+    const base = this.base(organization, campaign);
+    const today = new Date().toISOString().slice(0, 10);
+    return this.pages.render(page, 'matching', { title: fillIsolatedText(w.title, { campaign: campaign.title }), organization, section: 'campaigns', status }, {
+      w, heading: fillIsolated(w.title, { campaign: campaign.title }), notice,
+      formError: code ? `${w.formError} ${w.errors[code] ?? w.errors.validation_failed}` : null,
+      canManage, action: base, fieldCap: w.fieldCap.replace('{currency}', campaign.currency.toUpperCase()),
+      values: { ...values, requestId: code && values.requestId && code !== 'idempotency_key_reused' ? values.requestId : randomUUID() },
+      offers: offers.map(({ offer, active }) => {
+        const owed = offer.accrued - offer.collected;
+        return {
+          id: offer.id, sponsor: offer.sponsorName, ratio: `${offer.ratioNumerator}:${offer.ratioDenominator}`, cap: money(offer.cap),
+          startsIso: offer.startsAt.toISOString(), endsIso: offer.endsAt.toISOString(),
+          window: `${offer.startsAt.toISOString().slice(0, 16).replace('T', ' ')} – ${offer.endsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          pledged: money(offer.accrued), collected: money(offer.collected), state: active ? w.active : w.inactive,
+          collect: canManage && owed > 0n ? {
+            action: `${base}/${offer.id}/collect`, requestId: randomUUID(), today, submit: w.collectSubmit.replace('{amount}', money(owed)),
+            methods: OFFLINE_GIFT_METHODS.map((m) => ({ value: m, label: w.methods[m] })),
+          } : null,
+        };
+      }),
+      backHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}`,
+    });
+  }
+}
+
+function emptyValues(): OfferValues {
+  return { sponsorName: '', ratioNumerator: '1', ratioDenominator: '1', cap: '', startsAt: '', endsAt: '', requestId: randomUUID() };
+}
+
+function principalOf(user: PageUser, organization: DashboardOrganization): Principal {
+  return { organizationId: organization.id, role: organization.role, userId: user.userId, apiKeyId: null, actor: user.actor };
+}

@@ -1,0 +1,36 @@
+import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
+
+const offer = (over: Record<string, unknown> = {}) => ({
+  offer: {
+    id: 'o1', organizationId: 'org', campaignId: 'c', sponsorName: 'Cedar Foundation', ratioNumerator: 1, ratioDenominator: 1, cap: 10_000n, currency: 'usd',
+    startsAt: new Date('2026-03-01T00:00:00Z'), endsAt: new Date('2026-04-01T00:00:00Z'), accrued: 9_000n, collected: 6_000n, createdBy: 'user:x',
+    createdAt: new Date('2026-02-28T00:00:00Z'), requestHash: 'h', ...over,
+  },
+  collections: [
+    { offerId: 'o1', offlineGiftId: 'g1', amount: 5_000n, publicIndex: 7, voided: false, createdAt: new Date() },
+    { offerId: 'o1', offlineGiftId: 'g2', amount: 1_000n, publicIndex: 9, voided: true, createdAt: new Date() },
+  ],
+  left: 1_000n, active: true,
+});
+
+describe('the report\'s matching section', () => {
+  it('is null without offers', () => {
+    expect(matchingReport([])).toBeNull();
+    expect(matchingReportView(null, 'usd', 'en')).toBeNull();
+  });
+
+  it('counts collected (voided collections left out) apart from pledged, naming the collections\' entries', () => {
+    // accrued 90.00, collected 60.00 (one 10.00 collection voided since): 50.00 kept, 30.00 still pledged.
+    const report = matchingReport([offer()])!;
+    expect(report).toMatchObject({ collected: '5000', pledged: '3000' });
+    expect(report.offers[0]).toMatchObject({ sponsorName: 'Cedar Foundation', ratio: '1:1', collections: [{ amount: '5000', entry: 7, voided: false }, { amount: '1000', entry: 9, voided: true }] });
+    const view = matchingReportView(report, 'usd', 'en')!;
+    expect(view).toMatchObject({ collected: '$50.00', pledged: '$30.00', entries: '#7' });
+    expect(matchingReportView(report, 'usd', 'ar')!.t.title).toContain('الرعاة');
+  });
+
+  it('changes its cache variant with the figures', () => {
+    expect(matchingVariant([])).toBe('mat:-');
+    expect(matchingVariant([offer()])).not.toBe(matchingVariant([offer({ accrued: 9_500n })]));
+  });
+});

@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { ConflictError, ForbiddenError, formatMajorUnits, NotFoundError } from '@ataa/common';
+import { TransactionRunner } from '@ataa/database';
+import { AuditService, type Principal } from '@ataa/organizations';
+import { checkMatchingOffer, type MatchableGift, matchingStatus, planMatching } from './domain/matching.js';
+import { isSettled } from './domain/donation-status.js';
+import type { Donation } from './persistence/donation.row.js';
+import { MatchingCollection, MatchingOffer, MatchingRepository } from './persistence/matching.repository.js';
+import { OfflineGiftRepository, type OfflineGift } from './persistence/offline-gift.repository.js';
+import { OFFLINE_GIFT_ROLES, OfflineGiftsService } from './offline-gifts.service.js';
+
+/** What staff typed to create an offer (REST DTO). */
+export interface MatchingOfferInput {
+  sponsorName: string;
+  ratioNumerator: number;
+  ratioDenominator: number;
+  cap: string;
+  currency: string;
+  startsAt: string | null;
+  endsAt: string;
+}
+
+/** How the sponsor's money came in, for its collection as an offline gift. */
+export interface MatchingCollectionInput {
+  receivedOn: string;
+  method: string;
+  reference: string;
+  language: 'en' | 'ar';
+}
+
+/** An offer with its collections, as the API and pages show it. */
+export interface MatchingOfferView {
+  offer: MatchingOffer;
+  collections: MatchingCollection[];
+  left: bigint;
+  active: boolean;
+}
+
+/** Campaigns an offer is made for: not ended (an ended campaign is closing out). */
+const OFFER_STATUSES = ['draft', 'published', 'paused'];
+
+/**
+ * Matching offers (issue 21, item 6): created by the owner or a finance member; accrued when a card
+ * gift settles (called by DonationSyncService.settle inside the settlement's transaction); collected
+ * as an offline gift. See docs/matching.md.
+ */
+@Injectable()
+export class MatchingService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly repository: MatchingRepository,
+    private readonly offlineRepository: OfflineGiftRepository,
+    private readonly offline: OfflineGiftsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(principal: Principal, campaignId: string, input: MatchingOfferInput, idempotencyKey: string | null): Promise<{ offer: MatchingOfferView; created: boolean }> {
+    requireRole(principal);
+    const key = idempotencyKey ?? randomUUID();
+    const offerId = await this.tx.run(async (m) => {
+      const campaign = await this.offlineRepository.campaign(principal.organizationId, campaignId, m);
+      if (!campaign) throw new NotFoundError('Campaign');
+      const now = new Date();
+      const requestHash = createHash('sha256').update(JSON.stringify({ ...input, campaignId })).digest('hex');
+      await this.repository.lockKey(m, principal.organizationId, key);
+      const existing = await this.repository.findByKey(m, principal.organizationId, key);
+      if (existing) {
+        if (existing.requestHash !== requestHash || existing.campaignId !== campaignId) {
+          throw new ConflictError('idempotency_key_reused', 'This idempotency key was used for another matching offer');
+        }
+        return { id: existing.id, created: false };
+      }
+      const { campaignId: _checkedCampaign, ...checked } = checkMatchingOffer({ campaign, ...input, now });
+      if (!OFFER_STATUSES.includes(campaign.status)) throw new ConflictError('campaign_not_taking_matching', 'A matching offer is made for a draft, published or paused campaign');
+      const id = randomUUID();
+      await this.repository.insert(m, { id, organizationId: principal.organizationId, campaignId, idempotencyKey: key, requestHash, ...checked, createdBy: principal.actor });
+      await this.audit.record(m, {
+        organizationId: principal.organizationId, actor: principal.actor, action: 'matching_offer.create', targetType: 'matching_offer', targetId: id,
+        details: {
+          campaignId, sponsorName: checked.sponsorName, ratio: `${checked.ratioNumerator}:${checked.ratioDenominator}`, cap: checked.cap.toString(), currency: checked.currency,
+          startsAt: checked.startsAt.toISOString(), endsAt: checked.endsAt.toISOString(),
+        },
+      });
+      return { id, created: true };
+    });
+    return { offer: await this.get(principal.organizationId, campaignId, offerId.id), created: offerId.created };
+  }
+
+  async list(organizationId: string, campaignId: string): Promise<MatchingOfferView[]> {
+    if (!(await this.offlineRepository.campaign(organizationId, campaignId))) throw new NotFoundError('Campaign');
+    return this.views(await this.repository.list(campaignId));
+  }
+
+  async get(organizationId: string, campaignId: string, offerId: string): Promise<MatchingOfferView> {
+    const offer = await this.repository.find(organizationId, campaignId, offerId);
+    if (!offer) throw new NotFoundError('Matching offer');
+    return (await this.views([offer]))[0];
+  }
+
+  /** A campaign's offers for its public page and report (the campaign is known public by the caller). */
+  async publicOffers(campaignId: string): Promise<MatchingOfferView[]> {
+    return (await this.publicOffersOf([campaignId])).get(campaignId) ?? [];
+  }
+
+  /** The same for several campaigns at once (the campaign page reads them for the visitors waiting together). */
+  async publicOffersOf(campaignIds: readonly string[]): Promise<Map<string, MatchingOfferView[]>> {
+    const views = await this.views(await this.repository.publicOffers(campaignIds));
+    const out = new Map<string, MatchingOfferView[]>(campaignIds.map((id) => [id, []]));
+    for (const v of views) out.get(v.offer.campaignId)?.push(v);
+    return out;
+  }
+
+  private async views(offers: MatchingOffer[], now = new Date()): Promise<MatchingOfferView[]> {
+    const collections = await this.repository.collections(offers.map((o) => o.id));
+    return offers.map((offer) => ({ offer, collections: collections.filter((c) => c.offerId === offer.id), ...matchingStatus(offer, now) }));
+  }
+
+  /**
+   * Collects what the sponsor owes now (accrued − collected) as one offline gift from the sponsor,
+   * linked to the offer, under the offer's row lock (a refund reducing the pledge waits for it, and
+   * sees it collected). The same idempotency key collects once.
+   */
+  async collect(principal: Principal, campaignId: string, offerId: string, input: MatchingCollectionInput, idempotencyKey: string | null): Promise<{ gift: OfflineGift; offer: MatchingOfferView; created: boolean }> {
+    requireRole(principal);
+    const key = idempotencyKey ?? randomUUID();
+    const result = await this.tx.run(async (m) => {
+      const offer = await this.repository.find(principal.organizationId, campaignId, offerId, m, true);
+      if (!offer) throw new NotFoundError('Matching offer');
+      await this.offlineRepository.lockKey(m, principal.organizationId, key);
+      const earlier = await this.offlineRepository.findByKey(m, principal.organizationId, key);
+      if (earlier) {
+        const link = await this.repository.collectionOf(m, earlier.id);
+        if (!link || link.offerId !== offerId) throw new ConflictError('idempotency_key_reused', 'This idempotency key was used for another offline gift');
+        return { gift: earlier, created: false };
+      }
+      const amount = offer.accrued - offer.collected;
+      if (amount <= 0n) throw new ConflictError('matching_nothing_to_collect', 'The sponsor owes nothing more on this offer now (nothing accrued since the last collection)', { accrued: offer.accrued.toString(), collected: offer.collected.toString() });
+      const { gift } = await this.offline.recordIn(m, principal, campaignId, {
+        amount: formatMajorUnits(amount, offer.currency), currency: offer.currency, receivedOn: input.receivedOn, method: input.method, reference: input.reference,
+        anonymous: false, donorName: offer.sponsorName, donorEmail: null, message: null, language: input.language,
+      }, key);
+      await this.repository.insertCollection(m, offer.id, gift.id, amount);
+      await this.audit.record(m, {
+        organizationId: principal.organizationId, actor: principal.actor, action: 'matching_offer.collect', targetType: 'matching_offer', targetId: offer.id,
+        details: { campaignId, offlineGiftId: gift.id, amount: amount.toString(), currency: offer.currency, publicIndex: gift.publicIndex },
+      });
+      return { gift, created: true };
+    });
+    return { ...result, offer: await this.get(principal.organizationId, campaignId, offerId) };
+  }
+
+  /**
+   * Accrues (or reduces) the match of settled card gifts, inside the settlement's transaction and
+   * after the gifts' rows are written (their row locks are held). Idempotent per gift and offer:
+   * an accrual row per pair, reductions only down to what the gift's base still justifies.
+   */
+  async afterSettlement(manager: EntityManager, donations: readonly Donation[]): Promise<void> {
+    const gifts: (MatchableGift & { campaignId: string; organizationId: string })[] = donations
+      .filter((d) => isSettled(d.status) && d.settledAt !== null)
+      .map((d) => ({
+        donationId: d.id, campaignId: d.campaignId, organizationId: d.organizationId, currency: d.currency, settledAt: d.settledAt!,
+        base: maxZero(d.amount - d.refundedAmount - (d.status === 'disputed' || d.status === 'dispute_lost' ? d.disputedAmount : 0n)),
+      }));
+    if (gifts.length === 0) return;
+    const earliest = new Date(Math.min(...gifts.map((g) => g.settledAt.getTime())));
+    const { offers, accruals } = await this.repository.lockForGifts(manager, [...new Set(gifts.map((g) => g.campaignId))], gifts.map((g) => g.donationId), earliest);
+    if (offers.length === 0) return;
+    const ordered = [...offers].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+    for (const gift of gifts) {
+      const { steps } = planMatching(ordered.filter((o) => o.campaignId === gift.campaignId), [gift], accruals);
+      if (steps.length === 0) continue;
+      await this.repository.apply(manager, steps);
+      for (const step of steps) {
+        const offer = ordered.find((o) => o.id === step.offerId)!;
+        offer.accrued += step.kind === 'accrue' ? step.amount : -step.amount;
+        if (step.kind === 'accrue') accruals.push({ offerId: step.offerId, donationId: step.donationId, accrued: step.amount, reduced: 0n });
+        else {
+          const a = accruals.find((x) => x.offerId === step.offerId && x.donationId === step.donationId)!;
+          a.reduced += step.amount;
+        }
+        await this.audit.record(manager, {
+          organizationId: gift.organizationId, actor: 'stripe', action: step.kind === 'accrue' ? 'matching_offer.accrue' : 'matching_offer.reduce',
+          targetType: 'matching_offer', targetId: step.offerId, details: { campaignId: gift.campaignId, donationId: gift.donationId, amount: step.amount.toString(), giftBase: gift.base.toString() },
+        });
+      }
+    }
+  }
+}
+
+const maxZero = (v: bigint): bigint => (v < 0n ? 0n : v);
+
+function requireRole(principal: Principal): void {
+  if (!(OFFLINE_GIFT_ROLES as readonly string[]).includes(principal.role)) {
+    throw new ForbiddenError('forbidden', 'Only the owner or a finance member creates or collects matching offers');
+  }
+}

@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ExistingAccrual, MatchingOfferState, MatchingStep } from '../domain/matching.js';
+
+/** A matching offer as stored, with its running figures (maintained by the database's triggers). */
+export interface MatchingOffer extends MatchingOfferState {
+  organizationId: string;
+  campaignId: string;
+  sponsorName: string;
+  createdBy: string;
+  createdAt: Date;
+  requestHash: string;
+}
+
+export interface NewMatchingOfferRow {
+  id: string;
+  organizationId: string;
+  campaignId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  sponsorName: string;
+  ratioNumerator: number;
+  ratioDenominator: number;
+  cap: bigint;
+  currency: string;
+  startsAt: Date;
+  endsAt: Date;
+  createdBy: string;
+}
+
+/** One collection of an offer: the offline gift that recorded it, with its public entry. */
+export interface MatchingCollection {
+  offerId: string;
+  offlineGiftId: string;
+  amount: bigint;
+  publicIndex: number | null;
+  voided: boolean;
+  createdAt: Date;
+}
+
+const COLUMNS = `id, organization_id, campaign_id, sponsor_name, ratio_numerator, ratio_denominator, cap::text, currency, starts_at, ends_at,
+  accrued::text, collected::text, created_by, created_at, request_hash`;
+
+function toOffer(r: Record<string, any>): MatchingOffer {
+  return {
+    id: r.id, organizationId: r.organization_id, campaignId: r.campaign_id, sponsorName: r.sponsor_name, ratioNumerator: Number(r.ratio_numerator),
+    ratioDenominator: Number(r.ratio_denominator), cap: BigInt(r.cap), currency: r.currency, startsAt: r.starts_at, endsAt: r.ends_at,
+    accrued: BigInt(r.accrued), collected: BigInt(r.collected), createdBy: r.created_by, createdAt: r.created_at, requestHash: r.request_hash,
+  };
+}
+
+@Injectable()
+export class MatchingRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async lockKey(manager: EntityManager, organizationId: string, idempotencyKey: string): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('matching_offer:' || $1 || ':' || $2, 0))`, [organizationId, idempotencyKey]);
+  }
+
+  async findByKey(manager: EntityManager, organizationId: string, idempotencyKey: string): Promise<MatchingOffer | null> {
+    const [r] = await manager.query(`SELECT ${COLUMNS} FROM matching_offers WHERE organization_id = $1 AND idempotency_key = $2`, [organizationId, idempotencyKey]);
+    return r ? toOffer(r) : null;
+  }
+
+  async insert(manager: EntityManager, row: NewMatchingOfferRow): Promise<void> {
+    await manager.query(
+      `INSERT INTO matching_offers (id, organization_id, campaign_id, idempotency_key, request_hash, sponsor_name, ratio_numerator, ratio_denominator, cap, currency, starts_at, ends_at, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [row.id, row.organizationId, row.campaignId, row.idempotencyKey, row.requestHash, row.sponsorName, row.ratioNumerator, row.ratioDenominator, row.cap.toString(),
+        row.currency, row.startsAt, row.endsAt, row.createdBy],
+    );
+  }
+
+  /** One offer of the organization's campaign; `lock` takes its row lock (a collection). */
+  async find(organizationId: string, campaignId: string, offerId: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<MatchingOffer | null> {
+    const [r] = await manager.query(
+      `SELECT ${COLUMNS} FROM matching_offers WHERE id = $1 AND organization_id = $2 AND campaign_id = $3${lock ? ' FOR UPDATE' : ''}`, [offerId, organizationId, campaignId],
+    );
+    return r ? toOffer(r) : null;
+  }
+
+  /** A campaign's offers, newest window first. */
+  async list(campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<MatchingOffer[]> {
+    const rows = await manager.query(`SELECT ${COLUMNS} FROM matching_offers WHERE campaign_id = $1 ORDER BY starts_at DESC, id LIMIT 200`, [campaignId]);
+    return rows.map(toOffer);
+  }
+
+  /**
+   * Locks (in id order, so two settlements never wait on each other crosswise) the offers the gifts
+   * may touch: those of their campaigns still open after the earliest settlement, and those the
+   * gifts already accrued under; with the gifts' existing accruals. One query each; none when the
+   * campaigns have no offer.
+   */
+  async lockForGifts(manager: EntityManager, campaignIds: readonly string[], donationIds: readonly string[], earliest: Date): Promise<{ offers: MatchingOffer[]; accruals: ExistingAccrual[] }> {
+    const rows = await manager.query(
+      `SELECT ${COLUMNS} FROM matching_offers
+        WHERE campaign_id = ANY($1::uuid[])
+          AND (ends_at > $3 OR id IN (SELECT offer_id FROM matching_accruals WHERE donation_id = ANY($2::uuid[])))
+        ORDER BY id FOR UPDATE`,
+      [campaignIds, donationIds, earliest],
+    );
+    if (rows.length === 0) return { offers: [], accruals: [] };
+    const accruals = await manager.query(
+      `SELECT offer_id, donation_id, accrued::text, reduced::text FROM matching_accruals WHERE donation_id = ANY($1::uuid[]) AND offer_id = ANY($2::uuid[])`,
+      [donationIds, rows.map((r: { id: string }) => r.id)],
+    );
+    return {
+      offers: rows.map(toOffer),
+      accruals: accruals.map((a: Record<string, string>) => ({ offerId: a.offer_id, donationId: a.donation_id, accrued: BigInt(a.accrued), reduced: BigInt(a.reduced) })),
+    };
+  }
+
+  /** Records planned steps; the triggers move the offers' figures and their CHECKs hold the cap. */
+  async apply(manager: EntityManager, steps: readonly MatchingStep[]): Promise<void> {
+    for (const step of steps) {
+      if (step.kind === 'accrue') {
+        await manager.query(
+          `INSERT INTO matching_accruals (offer_id, donation_id, gift_amount, accrued, settled_at) VALUES ($1, $2, $3, $4, $5)`,
+          [step.offerId, step.donationId, step.giftAmount.toString(), step.amount.toString(), step.settledAt],
+        );
+      } else {
+        await manager.query(
+          `UPDATE matching_accruals SET reduced = reduced + $3, updated_at = now() WHERE offer_id = $1 AND donation_id = $2`,
+          [step.offerId, step.donationId, step.amount.toString()],
+        );
+      }
+    }
+  }
+
+  async insertCollection(manager: EntityManager, offerId: string, offlineGiftId: string, amount: bigint): Promise<void> {
+    await manager.query(`INSERT INTO matching_collections (offline_gift_id, offer_id, amount) VALUES ($1, $2, $3)`, [offlineGiftId, offerId, amount.toString()]);
+  }
+
+  async collectionOf(manager: EntityManager, offlineGiftId: string): Promise<{ offerId: string } | null> {
+    const [r] = await manager.query(`SELECT offer_id FROM matching_collections WHERE offline_gift_id = $1`, [offlineGiftId]);
+    return r ? { offerId: r.offer_id } : null;
+  }
+
+  /** The collections of some offers, oldest first, with their offline gifts' public entries. */
+  async collections(offerIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<MatchingCollection[]> {
+    if (offerIds.length === 0) return [];
+    const rows = await manager.query(
+      `SELECT c.offer_id, c.offline_gift_id, c.amount::text, c.created_at, g.public_index::text, g.voided_at IS NOT NULL AS voided
+         FROM matching_collections c JOIN offline_gifts g ON g.id = c.offline_gift_id
+        WHERE c.offer_id = ANY($1::uuid[]) ORDER BY c.created_at, c.offline_gift_id`,
+      [offerIds],
+    );
+    return rows.map((r: Record<string, any>) => ({
+      offerId: r.offer_id, offlineGiftId: r.offline_gift_id, amount: BigInt(r.amount), publicIndex: r.public_index === null ? null : Number(r.public_index), voided: r.voided, createdAt: r.created_at,
+    }));
+  }
+
+  /** The offers of some public campaigns (by id), for their pages and reports: one query for many visitors. */
+  async publicOffers(campaignIds: readonly string[]): Promise<MatchingOffer[]> {
+    if (campaignIds.length === 0) return [];
+    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM matching_offers WHERE campaign_id = ANY($1::uuid[]) ORDER BY starts_at DESC, id LIMIT 1000`, [campaignIds]);
+    return rows.map(toOffer);
+  }
+}
