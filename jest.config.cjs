@@ -38,6 +38,8 @@ module.exports = {
   // A global option (Jest ignores it inside projects): hooks that start apps, databases and browsers
   // must not fail at Jest's 5 s default on a busy 2-core machine. Tests never assert timings.
   testTimeout: 60000,
+  // Longest files first (scale, fuzz, browser, ...) even on a fresh clone, where Jest has no durations.
+  testSequencer: require.resolve('./scripts/jest-sequencer.cjs'),
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
     { ...withServices, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.medium-spec.ts'], testTimeout: 30000 },

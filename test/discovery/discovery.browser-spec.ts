@@ -61,8 +61,9 @@ describe('home and discovery pages in Chromium', () => {
     for (const q of ['مدرسة القرية', 'مَدْرَسَةُ الْقَرْيَةِ', 'مدرسه القريه']) {
       const page = await open('/campaigns?lang=ar');
       await page.fill('#q', q);
-      // The page is already at /campaigns?…: wait for the search's own URL, or the cards are read mid-navigation.
-      await Promise.all([page.waitForURL(/[?&]q=/), page.click('.dc-filters button[type="submit"]')]);
+      // The page is already at /campaigns?lang=ar, which a pattern like /\/campaigns\?/ matches at once (the cards
+      // were then read mid-navigation): wait for the URL that carries this very query, then for its load.
+      await Promise.all([page.waitForURL((url) => url.pathname === '/campaigns' && url.searchParams.get('q') === q), page.click('.dc-filters button[type="submit"]')]);
       await page.waitForLoadState('load');
       found.push(await page.locator('.dc-card h3 a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? '')));
       await page.context().close();

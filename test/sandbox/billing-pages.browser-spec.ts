@@ -1,8 +1,13 @@
+import { jest } from '@jest/globals';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import Stripe from 'stripe';
 import { axeViolations, launchBrowser, startTestSandbox, TestSandbox } from '@ataa/testing';
+
+// Like every browser file: Jest ignores the browser project's testTimeout (a global option), and one
+// journey here (several pages, an axe check each) passed 60 s on a loaded 2-core machine.
+jest.setTimeout(120_000);
 
 /**
  * The sandbox's pages for recurring gifts and pledges in headless Chromium, axe-core in each state:

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /** The WCAG 2.2 AA rule set every page is held to (axe-core tags); best-practice rules are not run. */
 export const AXE_WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] as const;
@@ -14,10 +15,55 @@ export interface AxeOptions {
 
 let axeSource: string | undefined;
 
-/** axe-core's browser bundle (`axe.source`), read once; loaded only by the browser tests that use it. */
+/**
+ * axe-core's minified browser bundle, read once; loaded only by the browser tests that use it. The same
+ * code as `axe.source` (axe.js, 1.5 MB), a third of the size: Chromium parses it at every check.
+ */
 function source(): string {
-  axeSource ??= (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   return axeSource;
+}
+
+/**
+ * The copies of pages whose JavaScript is off are made in one page per browser (in a context with
+ * JavaScript on), reused from check to check: opening a context and a page for every check cost one to
+ * two seconds of a busy CI machine, a hundred times and more per run. Checks of one browser take turns
+ * in it; its route serves the page being checked. It closes with its browser.
+ */
+interface CopyPage { page: Page; current?: { address: string; html: string } }
+const copyPages = new WeakMap<Browser, { copy: Promise<CopyPage>; turn: Promise<unknown> }>();
+
+async function openCopyPage(browser: Browser): Promise<CopyPage> {
+  const context: BrowserContext = await browser.newContext({ javaScriptEnabled: true });
+  const copy: CopyPage = { page: await context.newPage() };
+  await copy.page.route((url) => copy.current !== undefined && url.href.split('#')[0] === copy.current.address, (route) => route.fulfill({
+    status: 200, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': "script-src 'none'" }, body: copy.current!.html,
+  }));
+  return copy;
+}
+
+/** Runs `check` in the browser's copy page, after the checks before it; a closed copy page is replaced. */
+function inCopyPage<T>(browser: Browser, check: (copy: CopyPage) => Promise<T>): Promise<T> {
+  let entry = copyPages.get(browser);
+  if (!entry) {
+    entry = { copy: openCopyPage(browser), turn: Promise.resolve() };
+    copyPages.set(browser, entry);
+  }
+  const mine = entry;
+  const result = mine.turn.then(async () => {
+    let copy = await mine.copy;
+    if (copy.page.isClosed()) {
+      mine.copy = openCopyPage(browser);
+      copy = await mine.copy;
+    }
+    try {
+      return await check(copy);
+    } finally {
+      copy.current = undefined;
+    }
+  });
+  mine.turn = result.catch(() => undefined);
+  return result;
 }
 
 interface AxeResultNode { target: unknown[]; failureSummary?: string; html: string }
@@ -31,25 +77,21 @@ interface AxeResultViolation { id: string; impact: string | null; help: string; 
  * axe-core needs timers, which do not run in a page whose JavaScript is off (a context opened with
  * javaScriptEnabled: false). Such a page is checked as a copy: its DOM as it is now, served at the
  * same address (so its stylesheets load) with `script-src 'none'` (so none of its scripts run either),
- * in a fresh context of the same viewport where axe-core can run.
+ * at the same viewport, in a page of the same browser where axe-core can run (see inCopyPage).
  */
 export async function axeViolations(page: Page, options: AxeOptions = {}): Promise<string[]> {
   if (!(await scriptingOff(page))) return runAxe(page, options);
   const browser = page.context().browser();
   if (!browser) throw new Error('axeViolations: a page with JavaScript off must belong to a browser context opened with browser.newContext()');
-  const context = await browser.newContext({ viewport: page.viewportSize(), javaScriptEnabled: true });
-  try {
-    const copy = await context.newPage();
-    const address = page.url().split('#')[0];
-    const html = await page.content();
-    await copy.route((url) => url.href.split('#')[0] === address, (route) => route.fulfill({
-      status: 200, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': "script-src 'none'" }, body: html,
-    }));
-    await copy.goto(address);
-    return await runAxe(copy, options);
-  } finally {
-    await context.close();
-  }
+  const viewport = page.viewportSize();
+  const address = page.url().split('#')[0];
+  const html = await page.content();
+  return inCopyPage(browser, async (copy) => {
+    if (viewport) await copy.page.setViewportSize(viewport);
+    copy.current = { address, html };
+    await copy.page.goto(address);
+    return runAxe(copy.page, options);
+  });
 }
 
 /** True when the page's scripting is off: the HTML parser then builds <noscript>'s content as elements (HTML standard, "scripting flag"). */
@@ -63,7 +105,8 @@ function scriptingOff(page: Page): Promise<boolean> {
 
 async function runAxe(page: Page, options: AxeOptions): Promise<string[]> {
   const injected = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'object');
-  if (!injected) await page.evaluate(source());
+  // `void 0` at the end: the bundle's completion value is not sent back to Node.
+  if (!injected) await page.evaluate(`${source()}\n;void 0;`);
   const violations = await page.evaluate(async ({ tags, context, disableRules }) => {
     const axe = (window as unknown as { axe: { run: (context: unknown, options: object) => Promise<{ violations: AxeResultViolation[] }> } }).axe;
     const rules = Object.fromEntries(disableRules.map((id) => [id, { enabled: false }]));
