@@ -40,7 +40,7 @@ describe('scenario: a 60.00 payout paid, then reversed in two parts', () => {
   let payout: PayoutState = { id: payoutId, campaignId, currency: 'usd', amount: 6_000n, status: 'pending_approval', purpose: 'Water pump', amountReversed: 0n };
   const hold = planHold({ payoutId, campaignId, currency: 'usd', amount: 6_000n, occurredAt: requestedAt });
   const approved = planNotice(payoutId, 'approved');
-  const paid = planTransfer({ ...payout, status: 'processing' }, { id: 'tr_1', amount: 6_000, currency: 'usd', created: TRANSFER_AT });
+  const paid = planTransfer({ ...payout, status: 'processing' }, { id: 'tr_1', amount: 6_000, currency: 'usd', created: TRANSFER_AT }, [{ index: 0, amount: '6000' }]);
   payout = after({ ...payout, status: 'processing' }, paid);
   // Stripe lists both reversals once the second is made; the webhook for the first came before.
   const first = planReversals(payout, 'tr_1', [{ id: 'trr_1', amount: 2_000, created: TRANSFER_AT + 60 }], new Set());

@@ -125,7 +125,7 @@ export class CampaignPagesController {
       const input = {
         amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
         anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
-        updatesOptIn: form.updatesOptIn !== undefined,
+        updatesOptIn: form.updatesOptIn !== undefined, designation: form.designation || null,
       };
       // Give once (the default), or monthly/weekly (Checkout in subscription mode); anything else is refused (interval_not_offered).
       const interval = intervalOf(form.frequency);

@@ -27,6 +27,8 @@ export class DonationFormDto {
   /** A recurring gift's optional end: a last day (YYYY-MM-DD) or a number of payments. */
   @IsOptional() @Transform(trim) @IsString() @MaxLength(10) endDate?: string;
   @IsOptional() @Transform(trim) @IsString() @MaxLength(4) payments?: string;
+  /** The designation the donor chose (one the campaign declared; checked by the checkout: unknown_designation). */
+  @IsOptional() @IsString() @MaxLength(40) designation?: string;
 }
 
 /** The form's fields a refusal can name, in the order the form shows them. */
