@@ -267,7 +267,7 @@ export class PayoutRepository {
     switch (change.kind) {
       case 'paid':
         await m.query(`UPDATE payouts SET status = 'paid', stripe_transfer_id = $2, executed_at = $3, draws = $4::jsonb WHERE id = $1`,
-          [payoutId, change.stripeTransferId, change.executedAt, JSON.stringify(change.draws)]);
+          [payoutId, change.stripeTransferId, change.executedAt, change.draws ? JSON.stringify(change.draws) : null]);
         return;
       case 'failed':
         await m.query(`UPDATE payouts SET status = 'failed', failure_code = $2, failure_message = $3 WHERE id = $1`, [payoutId, change.failureCode, change.failureMessage]);
