@@ -352,6 +352,7 @@ function designationsOf(values: unknown[] | undefined): Designation[] | undefine
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date || b instanceof Date) return (a as Date | null)?.getTime?.() === (b as Date | null)?.getTime?.();
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  // Designations are objects (canonical from normalizeDesignations): compared by their fields in order.
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i] || (typeof v === 'object' && JSON.stringify(v) === JSON.stringify(b[i])));
   return a === b;
 }
