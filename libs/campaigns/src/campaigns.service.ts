@@ -352,7 +352,8 @@ function designationsOf(values: unknown[] | undefined): Designation[] | undefine
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date || b instanceof Date) return (a as Date | null)?.getTime?.() === (b as Date | null)?.getTime?.();
-  // Designations are objects (canonical from normalizeDesignations): compared by their fields in order.
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i] || (typeof v === 'object' && JSON.stringify(v) === JSON.stringify(b[i])));
+  // Designations are objects (read back from jsonb, whose key order is its own): compared field by field.
+  const fields = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i] || fields(v) === fields(b[i]));
   return a === b;
 }
