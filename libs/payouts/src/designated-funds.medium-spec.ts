@@ -8,6 +8,7 @@ import {
   auditLedger, campaignFundsAccount, donationEntry, LedgerService, LedgerWriter, platformFeeEntry, processingFeeEntry, refundEntry, type EntryInput, type PlannedEntry,
 } from '@ataa/ledger';
 import { createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization } from '@ataa/testing';
+import { DonorPageService } from '@ataa/donors';
 import { DesignationReplay, type PublicEntryKind } from '@ataa/transparency';
 import { PayoutExecutionService } from './payout-execution.service.js';
 
@@ -133,7 +134,7 @@ describe('scenario: designated funds — gifts, a refund, payouts within each de
   it('a paid payout records its FIFO draw in its public entry; the log replays to the same draws', async () => {
     const execution = app.get(PayoutExecutionService);
     const paid: string[] = [];
-    // The first three zakat payouts (60.00): 20.00, 20.00 from #0 (100.00), then 20.00 from #0 again.
+    // Five zakat payouts of 20.00 are paid (the sixth stays held), then the general one of 50.00.
     const zakat: { id: string }[] = await db.query(`SELECT id FROM payouts WHERE campaign_id = $1 AND designation = 'zakat' ORDER BY created_at, id LIMIT 6`, [campaign.id]);
     const general: { id: string }[] = await db.query(`SELECT id FROM payouts WHERE campaign_id = $1 AND designation = 'general'`, [campaign.id]);
     for (const p of [...zakat.slice(0, 5), general[0]]) {
@@ -143,7 +144,7 @@ describe('scenario: designated funds — gifts, a refund, payouts within each de
       paid.push(p.id);
     }
     const payouts = await db.query(`SELECT idx::int, designation, draws FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'payout' ORDER BY idx`, [campaign.id]);
-    // Five zakat payouts of 20.00 draw 100.00 of #0 (fully) ... the fifth reaches into #4; the general one takes #3.
+    // The five zakat payouts take the 100.00 of #0, oldest gift first (a sixth would reach into #4); the general one takes #3.
     expect(payouts.map((p: { designation: string; draws: { index: number; amount: string }[] }) => `${p.designation} ${p.draws.map((d) => `${d.amount}@${d.index}`).join(',')}`)).toEqual([
       'zakat 2000@0', 'zakat 2000@0', 'zakat 2000@0', 'zakat 2000@0', 'zakat 2000@0', 'general 5000@3',
     ]);
@@ -163,5 +164,19 @@ describe('scenario: designated funds — gifts, a refund, payouts within each de
       forged.apply({ ...e, draws: e.kind === 'payout' && e.index === served.body.entries.find((x: { kind: string }) => x.kind === 'payout').index ? [{ index: 4, amount: '2000' }] : e.draws } as Parameters<DesignationReplay['apply']>[0]));
     expect(problems[0]).toMatch(/draws 2000 from entry 4, but first in, first out within zakat gives 2000 from entry 0/);
     expect(await auditLedger(db.manager)).toEqual([]);
+  });
+
+  it("the donor's page finds the payouts their gift went into (gift #0: five payouts of 20.00)", async () => {
+    // The gift row of entry #0 (the ledger facts above were posted without one).
+    await db.query(
+      `INSERT INTO donations (id, campaign_id, organization_id, status, currency, amount, chosen_amount, platform_fee_bps, donor_email, designation, public_leaf_index, settled_at)
+       VALUES (gen_random_uuid(), $1, $2, 'succeeded', 'usd', 10000, 10000, 200, 'amal@example.org', 'zakat', 0, now())`,
+      [campaign.id, org.orgId],
+    );
+    const gifts = await app.get(DonorPageService).gifts({ id: 's', email: 'Amal@example.org', language: 'ar', expiresAt: new Date(Date.now() + 60_000), nonce: 'n' });
+    expect(gifts).toHaveLength(1);
+    expect(gifts[0].designation).toBe('zakat');
+    const payoutIndexes: { idx: string }[] = await db.query(`SELECT idx::text AS idx FROM public_ledger_entries e WHERE campaign_id = $1 AND kind = 'payout' AND designation = 'zakat' ORDER BY e.idx`, [campaign.id]);
+    expect(gifts[0].drawnInto).toEqual(payoutIndexes.map((p) => ({ index: p.idx, amount: 2000n })));
   });
 });
