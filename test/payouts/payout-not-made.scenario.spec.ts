@@ -58,8 +58,8 @@ describe('scenario: a cancelled, a rejected and a failed payout', () => {
   });
 
   it('a transfer of another amount or currency is never posted', () => {
-    expect(() => planTransfer(failed, { id: 'tr_x', amount: 4_400, currency: 'usd', created: 1_795_000_000 })).toThrow('transfer tr_x (4400 usd) does not match payout p-fail');
-    expect(() => planTransfer(failed, { id: 'tr_y', amount: 4_500, currency: 'eur', created: 1_795_000_000 })).toThrow('does not match payout p-fail');
+    expect(() => planTransfer(failed, { id: 'tr_x', amount: 4_400, currency: 'usd', created: 1_795_000_000 }, [])).toThrow('transfer tr_x (4400 usd) does not match payout p-fail');
+    expect(() => planTransfer(failed, { id: 'tr_y', amount: 4_500, currency: 'eur', created: 1_795_000_000 }, [])).toThrow('does not match payout p-fail');
   });
 
   it('reversals: none for a payout never paid; one still processing must be recorded first (retried)', () => {

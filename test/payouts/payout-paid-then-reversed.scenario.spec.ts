@@ -40,7 +40,7 @@ describe('scenario: a 60.00 payout paid, then reversed in two parts', () => {
   let payout: PayoutState = { id: payoutId, campaignId, currency: 'usd', amount: 6_000n, status: 'pending_approval', purpose: 'Water pump', amountReversed: 0n };
   const hold = planHold({ payoutId, campaignId, currency: 'usd', amount: 6_000n, occurredAt: requestedAt });
   const approved = planNotice(payoutId, 'approved');
-  const paid = planTransfer({ ...payout, status: 'processing' }, { id: 'tr_1', amount: 6_000, currency: 'usd', created: TRANSFER_AT });
+  const paid = planTransfer({ ...payout, status: 'processing' }, { id: 'tr_1', amount: 6_000, currency: 'usd', created: TRANSFER_AT }, [{ index: 0, amount: '6000' }]);
   payout = after({ ...payout, status: 'processing' }, paid);
   // Stripe lists both reversals once the second is made; the webhook for the first came before.
   const first = planReversals(payout, 'tr_1', [{ id: 'trr_1', amount: 2_000, created: TRANSFER_AT + 60 }], new Set());
@@ -72,8 +72,10 @@ describe('scenario: a 60.00 payout paid, then reversed in two parts', () => {
     expect(paid.entries[1].public).toEqual({
       campaignId, kind: 'payout', amount: -6_000n, currency: 'usd', occurredAt: new Date(TRANSFER_AT * 1000),
       donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: 'Water pump',
+      // Leaf format 4: its designation (general: none was named) and the gift it drew from (the campaign's entry 0, FIFO).
+      designation: 'general', draws: [{ index: 0, amount: '6000' }],
     });
-    expect(paid.change).toEqual({ kind: 'paid', stripeTransferId: 'tr_1', executedAt: new Date(TRANSFER_AT * 1000) });
+    expect(paid.change).toEqual({ kind: 'paid', stripeTransferId: 'tr_1', executedAt: new Date(TRANSFER_AT * 1000), draws: [{ index: 0, amount: '6000' }] });
     expect(paid.outbox.map((m) => m.dedupeKey)).toEqual([`payout_notice:paid:${payoutId}`]);
     // funds stay 34.80 (the hold already took the 60.00), nothing pending, Stripe's balance 60.00 lower
     const b = balances(inputs(hold, paid).concat(gift));

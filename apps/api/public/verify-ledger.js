@@ -26,6 +26,8 @@ const REASONS = ['erased', 'hidden'];
 const HEX64 = /^[0-9a-f]{64}$/;
 
 function leafFieldsOf(entry) {
+  // Format 4 (designated funds): format 3 plus the designation, plus the gifts drawn from on a payout.
+  if (entry.v === 4) return entry.kind === 'payout' ? [...LEAF_FIELDS_V3, 'designation', 'draws'] : [...LEAF_FIELDS_V3, 'designation'];
   if (entry.v === 2) return LEAF_FIELDS_V2;
   if (entry.v === 3) return entry.kind === 'terms_changed' ? [...LEAF_FIELDS_V3, 'terms'] : LEAF_FIELDS_V3;
   return LEAF_FIELDS;
@@ -80,7 +82,7 @@ export async function checkPersonalFields(entry) {
     const record = entry.redacted ? entry.redacted[field] ?? null : null;
     if (record !== null && (typeof record !== 'object' || !REASONS.includes(record.reason))) throw tampered(field, 'the redaction record is malformed');
     if (value !== null && typeof value !== 'string') throw tampered(field, 'the value is not text');
-    if (entry.v !== 3) {
+    if (entry.v !== 3 && entry.v !== 4) {
       if (record === null) continue;
       if (value !== null) throw tampered(field, 'a value was put back into a redacted field');
       unverifiable = true;

@@ -4,7 +4,7 @@
 import {
   appendToFrontier, bundlesForSize, canonicalJsonBytes, checkPersonalFields, foldRange, leafHash, merkleRoot, parseVerifierKey, PublicLeaf, reportFromEntries,
   rootFromTiles, SignedCheckpoint, Tile, tileFromLevels, tileHashes, tileKey, tileLevelsFromLeaves, tilePath, tilesForSize, toLeaf, verifyCheckpoint, VerifierKey,
-  decodeEntryBundle, CheckpointError, parseCheckpoint, COMMITTED_LEAF_VERSION, PersonalField, RedactionReasonCode,
+  decodeEntryBundle, CheckpointError, parseCheckpoint, isCommittedFormat, PersonalField, RedactionReasonCode,
 } from '../../../libs/transparency/src/domain/index.js';
 import { checkEntryFields, EntryCheckState, VerificationFailure } from './verifier.js';
 
@@ -200,12 +200,12 @@ function checkBundleEntry(
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail(`entry ${i} in its bundle is not a JSON object`);
   const leaf = toLeaf(parsed);
-  const redactedLegacy = parsed.v !== COMMITTED_LEAF_VERSION && parsed.redacted !== undefined && parsed.redacted !== null;
+  const redactedLegacy = !isCommittedFormat(parsed.v) && parsed.redacted !== undefined && parsed.redacted !== null;
   const expected = redactedLegacy ? canonicalJsonBytes({ ...leaf, redacted: parsed.redacted }) : canonicalJsonBytes(leaf);
   if (!expected.equals(bytes)) fail(`entry ${i} in its bundle is not the canonical JSON of its leaf fields`);
   checkEntryFields(leaf, { donor: (leaf.donor ?? null) as string | null, message: (leaf.message ?? null) as string | null }, i, state);
   // Format 3: the personal fields are commitments (their values and salts are on the JSON pages, not in the log).
-  if (leaf.v === COMMITTED_LEAF_VERSION) {
+  if (isCommittedFormat(leaf.v)) {
     for (const commitment of [leaf.donorHash, leaf.messageHash]) {
       if (commitment !== null && (typeof commitment !== 'string' || !/^[0-9a-f]{64}$/.test(commitment))) fail(`entry ${i} has a malformed commitment`);
     }

@@ -3,7 +3,7 @@
 // it can be copied out and run by anyone with Node.
 import {
   appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint, isOfflineKind, OFFLINE_GIFT_METHODS, parseOfflineVoidPurpose,
-  TERMS_LEAF_VERSION, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
+  TERMS_LEAF_VERSION, DESIGNATED_LEAF_VERSION, DesignationReplay, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
   merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf, parseEvidencePurpose, evidenceFilePath, type EvidenceReference,
 } from '../../../libs/transparency/src/domain/index.js';
 import { createHash } from 'node:crypto';
@@ -103,6 +103,8 @@ export interface EntryCheckState {
   payouts?: Set<number>;
   /** Evidence entries seen (index → what they commit to): the CLI lists them so a reader can check each file. */
   evidence?: { index: number; reference: EvidenceReference }[];
+  /** Designated funds replayed from the entries (format 4; everything else is general): FIFO draws, no designation overdrawn. */
+  designations?: DesignationReplay;
 }
 
 /**
@@ -158,7 +160,11 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
     }
     (state.evidence ??= []).push({ index: i, reference: reference! });
   } else {
-    if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION} or ${COMMITTED_LEAF_VERSION}`);
+    if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION && leaf.v !== DESIGNATED_LEAF_VERSION) {
+      fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION}, ${COMMITTED_LEAF_VERSION} or ${DESIGNATED_LEAF_VERSION}`);
+    }
+    if (leaf.v === DESIGNATED_LEAF_VERSION && (typeof leaf.designation !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(leaf.designation))) fail(`entry ${i} (format 4) has a malformed designation`);
+    if (leaf.v === DESIGNATED_LEAF_VERSION && isOfflineKind(leaf.kind)) fail(`entry ${i} (${leaf.kind}) must be leaf format ${COMMITTED_LEAF_VERSION}`);
     if (leaf.kind === 'payout') (state.payouts ??= new Set()).add(i);
     if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
     if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
@@ -168,6 +174,16 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
   if (leaf.currency !== state.currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${state.currency}`);
   state.balance += BigInt(leaf.amount);
   if (leaf.balance !== state.balance.toString()) fail(`entry ${i} running balance ${leaf.balance} should be ${state.balance}`);
+  // Designated funds: every payout's draws add up to it and are first in, first out within its designation; none overdraws it.
+  const problems = (state.designations ??= new DesignationReplay()).apply(leaf);
+  if (problems.length > 0) fail(problems.join('; '));
+}
+
+/** One line per designation the log moved: card gifts, paid out (net of reversals) and what is left. */
+export function designationLines(state: Pick<EntryCheckState, 'designations' | 'currency'>): string[] {
+  return (state.designations?.summary() ?? [])
+    .filter((d) => d.gifts !== 0n || d.paidOut !== 0n)
+    .map((d) => `designation ${d.designation}: gifts ${d.gifts}, paid out ${d.paidOut} (never beyond its funds; every payout's drawn-from list adds up, first in first out), left ${d.funds} ${state.currency ?? ''}`.trimEnd());
 }
 
 export async function verifyCampaign(campaignUrl: string, options: VerifyOptions = {}): Promise<VerifyResult> {
@@ -288,6 +304,7 @@ export async function verifyCampaign(campaignUrl: string, options: VerifyOptions
     if (hash !== reference.sha256 || response!.length !== reference.bytes) fail(`entry ${index}: the evidence file at ${url} does not hash to the SHA-256 in the log (it was swapped)`);
     say(`entry ${index}: evidence file for payout entry ${reference.index} (${reference.mediaType}, ${reference.bytes} bytes) hashes to the log's SHA-256`);
   }
+  for (const line of designationLines(state)) say(line);
   if (redactions.length > 0) say(`${redactions.length} personal field(s) redacted; every other commitment opens`);
   if (report.offline.recorded.count > 0) {
     say(`${report.offline.recorded.count} offline gift(s), ${report.offline.voided.count} voided, net ${report.offline.net}: recorded by the organization, not verified by the payment processor`);

@@ -25,6 +25,7 @@ export function toCampaignDto(c: Campaign): CampaignDto {
     language: c.language,
     category: c.category,
     embedOrigins: c.embedOrigins ?? [],
+    designations: (c.designations ?? []).map((d) => ({ ...d })),
     platformFeeBps: c.platformFeeBps,
     status: c.status,
     version: c.version,

@@ -9,6 +9,7 @@ import { PublicLedgerAppender } from '@ataa/transparency';
 import {
   acceptsDonations, assertCampaignRules, assertPublishable, assertTermsChange, CampaignAction, CampaignStatus, CampaignTermChange, FundingModel, isEditable, nextStatus, slugify,
 } from './domain/campaign-rules.js';
+import { normalizeDesignations, removedDesignations, type Designation } from './domain/designations.js';
 import { renderStory } from './domain/story-renderer.js';
 import { normalizeEmbedOrigins } from './domain/embed-origins.js';
 import type { CreateCampaignDto, ListCampaignsQueryDto, UpdateCampaignDto } from './dto/campaign.dto.js';
@@ -62,6 +63,7 @@ export class CampaignsService {
       language: input.language ?? 'en',
       category: input.category ?? 'other',
       embedOrigins: embedOriginsOf(input.embedOrigins) ?? [],
+      designations: designationsOf(input.designations) ?? [],
       // The platform sets the fee, never the organization.
       platformFeeBps: this.config.PLATFORM_FEE_BPS,
       status: 'draft' as const,
@@ -119,7 +121,12 @@ export class CampaignsService {
           language: input.language ?? campaign.language,
           category: input.category ?? campaign.category,
           embedOrigins: embedOriginsOf(input.embedOrigins) ?? campaign.embedOrigins,
+          designations: designationsOf(input.designations) ?? campaign.designations ?? [],
         };
+        const removed = removedDesignations(campaign.designations ?? [], next.designations);
+        if (locked && removed.length > 0) {
+          throw new ConflictError('campaign_field_locked', 'A live campaign keeps the designations gifts were made to (with their zakat mark): add or relabel, never remove', { field: 'designations', removed });
+        }
         assertCampaignRules(next);
         if (locked && input.endsAt !== undefined && next.endsAt && next.endsAt.getTime() <= Date.now()) {
           throw new DomainError('invalid_dates', 'A running campaign cannot get an end date in the past; end it instead', 400, { field: 'endsAt' });
@@ -333,8 +340,20 @@ function embedOriginsOf(values: string[] | undefined): string[] | undefined {
   return origins;
 }
 
+/** The canonical declared list, or 422 invalid_designations naming each problem. */
+function designationsOf(values: unknown[] | undefined): Designation[] | undefined {
+  if (values === undefined) return undefined;
+  const result = normalizeDesignations(values);
+  if ('problems' in result) {
+    throw new DomainError('invalid_designations', 'The designations are not valid: ' + result.problems.map((p) => `${p.index === null ? '' : `#${p.index + 1} `}${p.field} ${p.problem}`).join('; '), 422, { field: 'designations', problems: result.problems });
+  }
+  return result.designations;
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date || b instanceof Date) return (a as Date | null)?.getTime?.() === (b as Date | null)?.getTime?.();
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  // Designations are objects (read back from jsonb, whose key order is its own): compared field by field.
+  const fields = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i] || fields(v) === fields(b[i]));
   return a === b;
 }

@@ -22,3 +22,7 @@ export {
 } from './domain/discovery.js';
 export { foldText, FOLD_FROM, FOLD_TO, FOLD_REMOVED } from './domain/arabic-folding.js';
 export { normalizeEmbedOrigin, normalizeEmbedOrigins, MAX_EMBED_ORIGINS } from './domain/embed-origins.js';
+export {
+  GENERAL, MAX_DESIGNATIONS, normalizeDesignations, removedDesignations, choosableDesignations, resolveGiftDesignation, offersZakat, type Designation, type DesignationProblem,
+} from './domain/designations.js';
+export { DesignationDto } from './dto/campaign.dto.js';

@@ -15,6 +15,12 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return driverError?.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
 }
 
+/** A CHECK (or a trigger's check_violation) of that name refused the statement. */
+export function isCheckViolation(error: unknown, constraint?: string): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string } })?.driverError ?? (error as { code?: string; constraint?: string });
+  return driverError?.code === '23514' && (constraint === undefined || driverError.constraint === constraint);
+}
+
 /**
  * Runs work in one database transaction, retrying the whole unit on serialization failures and
  * deadlocks (safe because the unit is all-or-nothing).

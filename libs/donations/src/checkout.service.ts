@@ -8,7 +8,8 @@ import { holdCause } from '@ataa/moderation';
 import { StripeGateway } from '@ataa/payments';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
-import { assertAcceptsDonations, CampaignReader } from './persistence/campaign-reader.js';
+import { resolveGiftDesignation } from '@ataa/campaigns';
+import { assertAcceptsDonations, CampaignReader, type DonationCampaign } from './persistence/campaign-reader.js';
 
 export interface CheckoutInput {
   /** Major units as typed ("25", "25.50"). */
@@ -21,6 +22,8 @@ export interface CheckoutInput {
   locale?: string;
   /** The donor asked for this campaign's updates by e-mail (stored on the gift). */
   updatesOptIn?: boolean;
+  /** A designation the campaign declared (default: its first); none declared: only absent or `general`. */
+  designation?: string | null;
 }
 
 export interface CheckoutResult {
@@ -57,6 +60,7 @@ export class CheckoutService {
     const donorName = optionalUserText('donorName', input.donorName, { max: TEXT_LIMITS.donorName });
     const publicMessage = optionalUserText('publicMessage', input.publicMessage, { max: TEXT_LIMITS.publicMessage, multiline: true });
     const amount = donationAmount(input.amount, input.coverFees, campaign);
+    const designation = giftDesignation(campaign, input.designation);
     // The automatic filter: a message with a link or a listed word is held for review; the gift's
     // public entry is then appended without it, so it is never in the public log in clear.
     const held = holdCause(publicMessage, { holdLinks: this.config.MODERATION_HOLD_LINKS, words: this.config.MODERATION_HOLD_WORDS }) !== null;
@@ -64,13 +68,13 @@ export class CheckoutService {
     const locale = input.locale === 'ar' || input.locale === 'en' ? input.locale : campaign.language;
     await this.dataSource.query(
       `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
-         donor_name, donor_email, anonymous, public_message, locale, message_review, updates_opt_in)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         donor_name, donor_email, anonymous, public_message, locale, message_review, updates_opt_in, designation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [id, campaign.id, campaign.organizationId, campaign.currency, amount.gross.toString(), amount.chosen.toString(), amount.coveredFees.toString(),
-        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale, held ? 'held' : null, input.updatesOptIn === true],
+        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale, held ? 'held' : null, input.updatesOptIn === true, designation],
     );
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
-    const metadata = { donation_id: id, campaign_id: campaign.id };
+    const metadata = { donation_id: id, campaign_id: campaign.id, ...(designation ? { designation } : {}) };
     let session: Stripe.Checkout.Session;
     try {
       session = await this.stripe.createCheckoutSession(
@@ -105,4 +109,16 @@ export class CheckoutService {
     if (!session.url) throw new DomainError('payment_provider_unavailable', 'The payment page could not be opened; please try again', 502);
     return { donationId: id, checkoutUrl: session.url, amount: amount.gross, currency: campaign.currency };
   }
+}
+
+/**
+ * The designation a gift is recorded under (null: the campaign declared none, implicit general), or
+ * 422 `unknown_designation` for a code the campaign did not declare.
+ */
+export function giftDesignation(campaign: Pick<DonationCampaign, 'designations'>, chosen: string | null | undefined): string | null {
+  const designation = resolveGiftDesignation(campaign.designations, chosen);
+  if (designation === 'unknown') {
+    throw new DomainError('unknown_designation', 'This campaign has no such designation', 422, { field: 'designation', declared: campaign.designations.map((d) => d.code) });
+  }
+  return designation;
 }

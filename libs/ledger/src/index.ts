@@ -5,7 +5,9 @@ export { auditLedger } from './ledger-audit.js';
 export {
   PLATFORM_ACCOUNTS, campaignFundsAccount, campaignOfflineReceiptsAccount, campaignOfflineFundsAccount, describeAccount, normalBalance, type AccountType, type AccountDescriptor,
 } from './domain/accounts.js';
-export { ENTRY_KINDS, validateEntry, totalsColumnFor, type EntryKind, type EntryInput, type PostingInput } from './domain/entry.js';
+export {
+  ENTRY_KINDS, validateEntry, totalsColumnFor, DESIGNATION_CODE, GENERAL_DESIGNATION, isDesignationCode, postingDesignation, type EntryKind, type EntryInput, type PostingInput,
+} from './domain/entry.js';
 export {
   basisPointsOf, platformFee, estimatedCardPricing, estimatedStripeFee, grossUpForCoveredFees, platformFeeRefundShare, type CardPricing,
 } from './domain/fees.js';

@@ -19,6 +19,18 @@ export async function auditLedger(manager: EntityManager): Promise<string[]> {
      WHERE b.balance IS DISTINCT FROM p.total LIMIT 5`,
   );
   for (const r of stale) problems.push(`cached balance of ${r.account} is ${r.cached}, postings say ${r.actual}`);
+  // Per designation (migration 1795004700000: postings before it have none, and count as general).
+  const [{ present }] = await manager.query(`SELECT to_regclass('ledger_designation_balances') IS NOT NULL AS present`);
+  if (present) {
+    const designations = await manager.query(
+      `SELECT coalesce(b.account_code, p.account_code) AS account, coalesce(b.designation, p.designation) AS designation, b.balance::text AS cached, p.total::text AS actual
+       FROM ledger_designation_balances b FULL JOIN (SELECT account_code, currency, coalesce(designation, 'general') AS designation, sum(amount) AS total
+                                                      FROM postings WHERE account_code LIKE 'campaign:%' GROUP BY 1, 2, 3) p
+         ON p.account_code = b.account_code AND p.currency = b.currency AND p.designation = b.designation
+       WHERE b.balance IS DISTINCT FROM p.total LIMIT 5`,
+    );
+    for (const r of designations) problems.push(`cached balance of ${r.account} for ${r.designation} is ${r.cached}, postings say ${r.actual}`);
+  }
   const totals = await manager.query(
     `SELECT t.campaign_id, (t.raised - t.processing_fees - t.platform_fees - t.refunded - t.disputed - t.paid_out + t.other)::text AS from_totals,
             (-coalesce(b.balance, 0))::text AS funds

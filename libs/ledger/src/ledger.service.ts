@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '@ataa/database';
 import { describeAccount, normalBalance } from './domain/accounts.js';
-import { EntryInput, totalsColumnFor, validateEntry } from './domain/entry.js';
+import { EntryInput, postingDesignation, totalsColumnFor, validateEntry } from './domain/entry.js';
 
 export interface JournalEntry {
   id: string;
@@ -129,14 +129,14 @@ export class LedgerService {
       for (const r of rows) existing.set(key(r.kind, r.source_id), r);
     }
 
-    const postings: { entryId: string; account: string; currency: string; amount: bigint }[] = [];
+    const postings: { entryId: string; account: string; currency: string; amount: bigint; designation: string | null }[] = [];
     const totals = new Map<string, { currency: string; deltas: Map<string, bigint>; donations: number }>();
     for (const input of inputs) {
       const row = fresh.get(key(input.kind, input.sourceId));
       if (!row) continue;
       let campaignDelta = 0n;
       for (const p of input.postings) {
-        postings.push({ entryId: row.id, account: p.account, currency: p.currency ?? input.currency, amount: p.amount });
+        postings.push({ entryId: row.id, account: p.account, currency: p.currency ?? input.currency, amount: p.amount, designation: postingDesignation(input, p) });
         const account = describeAccount(p.account);
         if (account.campaignId !== null && p.account.endsWith(':funds')) campaignDelta += normalBalance(account.type, p.amount);
       }
@@ -151,9 +151,9 @@ export class LedgerService {
     if (postings.length > 0) {
       postings.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
       await manager.query(
-        `INSERT INTO postings (entry_id, account_code, currency, amount)
-         SELECT e, a, c, m FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS t(e, a, c, m, n) ORDER BY n`,
-        [postings.map((p) => p.entryId), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount.toString())],
+        `INSERT INTO postings (entry_id, account_code, currency, amount, designation)
+         SELECT e, a, c, m, d FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS t(e, a, c, m, d, n) ORDER BY n`,
+        [postings.map((p) => p.entryId), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount.toString()), postings.map((p) => p.designation)],
       );
     }
     if (totals.size > 0) {
@@ -234,6 +234,18 @@ export class LedgerService {
     const type = describeAccount(account).type;
     const [row] = await manager.query(`SELECT balance FROM ledger_account_balances WHERE account_code = $1 AND currency = $2`, [account, currency]);
     return normalBalance(type, row ? BigInt(row.balance) : 0n);
+  }
+
+  /**
+   * A campaign account's balance per designation on its normal side (the designation's funds read
+   * positive when funded), from the rows the postings trigger keeps (migration 1795004700000).
+   */
+  async designationBalances(account: string, currency: string, manager: EntityManager = this.dataSource.manager): Promise<Map<string, bigint>> {
+    const type = describeAccount(account).type;
+    const rows: { designation: string; balance: string }[] = await manager.query(
+      `SELECT designation, balance::text AS balance FROM ledger_designation_balances WHERE account_code = $1 AND currency = $2 ORDER BY designation`, [account, currency],
+    );
+    return new Map(rows.map((r) => [r.designation, normalBalance(type, BigInt(r.balance))]));
   }
 
   async campaignTotals(campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<CampaignTotals | null> {

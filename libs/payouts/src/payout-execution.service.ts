@@ -5,6 +5,9 @@ import { TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
 import { isStripeError, StripeGateway } from '@ataa/payments';
 import { planFailure, planReversals, planTransfer, type PayoutPlan, type ReversalFact } from './domain/payout-plans.js';
+import { DesignationOverdrawnError, type PayoutDraw } from '@ataa/transparency';
+import { planDraws } from './domain/payout-draws.js';
+import { FundsRepository } from './persistence/funds.repository.js';
 import { PayoutRepository } from './persistence/payout.repository.js';
 import { Payout } from './persistence/payout.row.js';
 
@@ -39,6 +42,7 @@ export class PayoutExecutionService {
     private readonly payouts: PayoutRepository,
     private readonly writer: LedgerWriter,
     private readonly stripe: StripeGateway,
+    private readonly funds: FundsRepository,
   ) {}
 
   async execute(payoutId: string): Promise<ExecutionOutcome> {
@@ -92,9 +96,24 @@ export class PayoutExecutionService {
   /** Posts a made transfer once (from the worker's answer, or a `transfer.created` event). */
   async recordTransfer(transfer: Stripe.Transfer, payoutId: string): Promise<ExecutionOutcome> {
     return this.tx.run(async (m) => {
+      // The campaign's funds lock first (the order requests and refund recoveries take it in): the
+      // FIFO draw reads the public log as it stands, so two transfers of a campaign are drawn one after the other.
+      const campaignId = await this.payouts.campaignOfPayout(m, payoutId);
+      if (!campaignId) return 'already_done';
+      await this.funds.lockFunds(m, campaignId);
       const p = await this.payouts.lock(m, payoutId);
       if (!p || p.status !== 'processing') return 'already_done';
-      await this.record(m, planTransfer(p, transfer));
+      let draws: PayoutDraw[] | null;
+      try {
+        draws = planDraws(await this.payouts.loggedMoney(m, p.campaignId), p.designation, p.amount);
+      } catch (error) {
+        // The transfer was made: it is recorded whatever the log says. A designation whose public gifts
+        // cannot cover it is a fault the verifier reports (no draws); the operator hears of it here.
+        if (!(error instanceof DesignationOverdrawnError)) throw error;
+        this.logger.error(`payout ${p.id}: ${error.message}; recorded without draws`);
+        draws = null;
+      }
+      await this.record(m, planTransfer(p, transfer, draws));
       return 'paid';
     });
   }

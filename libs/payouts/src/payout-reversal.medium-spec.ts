@@ -13,6 +13,7 @@ import { PayoutExecutionService } from './payout-execution.service.js';
 import { PayoutNoticeDataSource } from './payout-notice.source.js';
 import { PayoutNoticeRepository } from './persistence/payout-notice.repository.js';
 import { PayoutRepository } from './persistence/payout.repository.js';
+import { FundsRepository } from './persistence/funds.repository.js';
 
 jest.setTimeout(60_000);
 
@@ -79,7 +80,7 @@ describe('reversed payouts: notices and the ledger audit (PostgreSQL)', () => {
     const ledger = app.get(LedgerService);
     const base = (sourceId: string) => ({ campaignId: campaign.id, currency: 'usd', occurredAt: new Date(), sourceId: `${sourceId}_${campaign.id}` });
     await app.get(TransactionRunner).run((m) => ledger.postMany(m, [donationEntry(base('ch'), 10_000n), processingFeeEntry(base('txn'), 320n), platformFeeEntry(base('ch'), 200n)]));
-    execution = new PayoutExecutionService(app.get(TransactionRunner), app.get(PayoutRepository), app.get(LedgerWriter), new StripeGateway(stripe as unknown as Stripe));
+    execution = new PayoutExecutionService(app.get(TransactionRunner), app.get(PayoutRepository), app.get(LedgerWriter), new StripeGateway(stripe as unknown as Stripe), app.get(FundsRepository));
 
     const reversed = await ask('2000', 'School books');
     const paid = await ask('1000', 'Teacher salaries');

@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
-import { isUniqueViolation, TransactionRunner } from '@ataa/database';
+import { isCheckViolation, isUniqueViolation, TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
 import { payoutsAllowed } from '@ataa/donations';
 import { AuditService } from '@ataa/organizations';
 import type { Principal } from '@ataa/organizations';
 import { JobProducer, QUEUES } from '@ataa/queue';
-import { approvalFor, assertMove, cleanPurpose, parseRequestedAmount, requestFingerprint, resolvePayoutAmount } from './domain/payout-rules.js';
+import { approvalFor, assertMove, cleanPurpose, parseRequestedAmount, payoutDesignation, requestFingerprint, resolvePayoutAmount, withDesignation } from './domain/payout-rules.js';
+import { designationAvailable } from './domain/payout-draws.js';
 import { planClose, planHold, planNotice } from './domain/payout-plans.js';
 import { FundsService } from './funds.service.js';
 import { FundsRepository } from './persistence/funds.repository.js';
@@ -23,6 +24,8 @@ export interface PayoutRequestInput {
   privateNote?: string | null;
   /** Idempotency-Key header or the body's clientRequestId. */
   idempotencyKey?: string | null;
+  /** The designation (restricted fund) it spends: `general` (default) or one the campaign declared. */
+  designation?: string | null;
 }
 
 export interface PayoutRequestResult {
@@ -55,7 +58,8 @@ export class PayoutsService {
     const privateNote = input.privateNote?.trim() ? input.privateNote.trim() : null;
     const currency = input.currency.toLowerCase();
     const key = input.idempotencyKey ?? null;
-    const fingerprint = requestFingerprint({ campaignId, amount: input.amount, currency, purpose, privateNote });
+    const designation = payoutDesignation(campaign.designations ?? [], input.designation);
+    const fingerprint = requestFingerprint({ campaignId, amount: input.amount, currency, purpose, privateNote, designation });
     if (key) {
       const replay = await this.findByKey(principal.organizationId, key, fingerprint);
       if (replay) return { payout: replay, created: false };
@@ -94,21 +98,28 @@ export class PayoutsService {
         if (replay) return { payout: replay, created: false };
       }
       const funds = await this.funds.compute(campaign, m);
-      const amount = resolvePayoutAmount(requested, currency, campaign.currency, funds.available);
+      // Within its designation: never more than the designation holds (the database refuses it too).
+      const own = await this.fundsRows.designationFacts(campaign, designation, m);
+      const available = designationAvailable({ ...own, campaignAvailable: funds.available });
+      const amount = withDesignation(designation, () => resolvePayoutAmount(requested, currency, campaign.currency, available));
       const approval = approvalFor(amount, org.approvalThreshold ?? -1n);
       const now = new Date();
       const payout = await this.payouts.insert(m, {
         id, organizationId: principal.organizationId, campaignId: campaign.id, currency: campaign.currency, amount, approval, purpose, privateNote,
-        requestedBy: principal.actor, idempotencyKey: key, requestFingerprint: fingerprint, decidedAt: now,
+        requestedBy: principal.actor, idempotencyKey: key, requestFingerprint: fingerprint, decidedAt: now, designation,
       });
-      const hold = planHold({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, amount, occurredAt: now });
+      const hold = planHold({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, amount, occurredAt: now, designation });
       await this.writer.record(m, key ? [hold, notice] : [hold]);
       await this.audit.record(m, {
         organizationId: principal.organizationId, actor: principal.actor, action: 'payout.requested', targetType: 'payout', targetId: id,
-        details: { campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval },
+        details: { campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval, designation },
       });
       return { payout, created: true };
     }).catch((error: unknown) => {
+      // The database's own check (a hold past the designation's funds): the same answer as ours.
+      if (isCheckViolation(error, 'ledger_designation_overdrawn')) {
+        throw new DomainError('insufficient_funds', `Not that much is available in ${designation}`, 409, { designation });
+      }
       if (key && isUniqueViolation(error, 'payouts_idempotency_uq')) throw new ConflictError('idempotency_conflict', 'A request with this Idempotency-Key is being processed; retry');
       throw error;
     });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import {
   parseEvidencePurpose,
-  ANONYMOUS, appendToFrontier, campaignOrigin, type CheckpointSigner, signCheckpoint, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
+  ANONYMOUS, appendToFrontier, campaignOrigin, type CheckpointSigner, signCheckpoint, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, isCommittedFormat, isDrawList, type PayoutDraw, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
@@ -31,6 +31,13 @@ export interface PublicEntryInput {
   sourceRef: string;
   /** `terms_changed` only (amount 0, no donor, message or purpose): the changes, committed in the leaf. */
   terms?: TermChange[] | null;
+  /**
+   * The designation (restricted fund) the entry moves: set, the leaf is format 4 and commits to it;
+   * null or absent, format 3 as before (a campaign that declared no designation).
+   */
+  designation?: string | null;
+  /** A format-4 `payout` only: the gifts it drew from, first in first out within its designation. */
+  draws?: PayoutDraw[] | null;
 }
 
 export interface AppendedEntry {
@@ -121,7 +128,8 @@ export class PublicLedgerAppender {
         campaignId: input.campaignId, index, occurredAt: input.occurredAt, month: monthOf(time), kind: input.kind, amount: input.amount,
         currency: input.currency, donorName: donor, donorCommitment: input.donorCommitment ?? null, publicMessage: message,
         payoutPurpose: purpose, balance, leafHash: hash, sourceRef: input.sourceRef, terms: terms ? canonicalJson(terms) : null,
-        leafFormat: leaf.v === COMMITTED_LEAF_VERSION ? COMMITTED_LEAF_VERSION : null, ...committed,
+        leafFormat: isCommittedFormat(leaf.v) ? leaf.v : null, ...committed,
+        designation: leaf.designation ?? null, draws: leaf.draws ? canonicalJson(leaf.draws) : null,
       });
       results[i] = { index, leafHash: hash.toString('hex'), created: true };
     }
@@ -161,8 +169,9 @@ export class PublicLedgerAppender {
   ): { leaf: PublicLeaf; committed: Pick<NewEntryRow, 'donorHash' | 'donorSalt' | 'messageHash' | 'messageSalt'> } {
     const donor = commitPersonal('donor', checked.donor, salts.subarray(0, 32));
     const message = commitPersonal('message', checked.message, salts.subarray(32, 64));
+    const designated = typeof input.designation === 'string';
     const leaf: PublicLeaf = {
-      v: COMMITTED_LEAF_VERSION,
+      v: designated ? DESIGNATED_LEAF_VERSION : COMMITTED_LEAF_VERSION,
       campaign: input.campaignId,
       index,
       time,
@@ -175,6 +184,8 @@ export class PublicLedgerAppender {
       purpose: checked.purpose,
       balance: balance.toString(),
       ...(terms ? { terms } : {}),
+      ...(designated ? { designation: input.designation! } : {}),
+      ...(designated && input.kind === 'payout' ? { draws: input.draws ?? [] } : {}),
     };
     return { leaf, committed: { donorHash: donor?.hash ?? null, donorSalt: donor?.salt ?? null, messageHash: message?.hash ?? null, messageSalt: message?.salt ?? null } };
   }
@@ -195,6 +206,15 @@ export class PublicLedgerAppender {
       if (input.terms != null) throw fail('only a terms_changed entry carries terms');
       if (typeof input.amount !== 'bigint' || input.amount === 0n) throw fail('amount must be a non-zero bigint');
       if ((input.amount > 0n ? 1 : -1) !== KIND_SIGN[input.kind]) throw fail(`a ${input.kind} must be ${KIND_SIGN[input.kind] > 0 ? 'positive' : 'negative'} for the campaign`);
+    }
+    if (input.designation != null) {
+      if (typeof input.designation !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(input.designation) || input.designation.length > 40) throw fail('a designation is a code of lower-case letters, digits and hyphens');
+      if (input.kind === 'terms_changed' || input.kind === 'evidence') throw fail(`a ${input.kind} entry moves no designation`);
+    }
+    if (input.draws != null) {
+      if (input.kind !== 'payout' || input.designation == null) throw fail('only a designated payout lists the gifts it drew from');
+      if (!isDrawList(input.draws)) throw fail('draws must list gift indexes in increasing order with positive amounts');
+      if (input.draws.reduce((sum, d) => sum + BigInt(d.amount), 0n) !== -input.amount) throw fail('a payout draws exactly its amount from its gifts');
     }
     if (!/^[a-z]{3}$/.test(input.currency)) throw fail('currency must be lower-case ISO 4217');
     if (!(input.occurredAt instanceof Date) || Number.isNaN(input.occurredAt.getTime())) throw fail('occurredAt must be a valid date');

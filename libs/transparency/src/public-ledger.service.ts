@@ -6,7 +6,7 @@ import { ReadReplicas, type ReadSource } from '@ataa/database';
 import {
   buildReceiptProof, buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
   hashRange, inclusionProofRanges, addSignatureLines, parseCosignerKey, type CosignerKey, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint, storedRefs, withUnstoredNodes,
-  BundleRef, canonicalJsonBytes, COMMITTED_LEAF_VERSION, encodeEntryBundle, HASH_SIZE, isTileCovered, leafBytes, Tile, TILE_WIDTH, tilePath, toLeaf,
+  BundleRef, canonicalJsonBytes, isCommittedFormat, encodeEntryBundle, HASH_SIZE, isTileCovered, leafBytes, Tile, TILE_WIDTH, tilePath, toLeaf,
 } from './domain/index.js';
 import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
@@ -118,7 +118,7 @@ export interface ServedTile {
  * and takes the hash from the level-0 tile, as the JSON verifiers take the served leaf hash.
  */
 export function bundleEntryBytes(entry: StoredEntry): Buffer {
-  if (entry.v !== COMMITTED_LEAF_VERSION && entry.redacted) return canonicalJsonBytes({ ...toLeaf(entry), redacted: entry.redacted });
+  if (!isCommittedFormat(entry.v) && entry.redacted) return canonicalJsonBytes({ ...toLeaf(entry), redacted: entry.redacted });
   return leafBytes(entry);
 }
 
@@ -390,7 +390,7 @@ export class PublicLedgerService {
     if (tile.level === 'entries') {
       const entries = await this.repository.entryRange(log.campaign.id, tile.index * TILE_WIDTH, tile.width, log.reads);
       if (entries.length !== tile.width || entries.some((e, i) => e.index !== tile.index * TILE_WIDTH + i)) throw new Error(`${tilePath(tile)} of campaign ${log.campaign.id}: entries missing`);
-      return { body: encodeEntryBundle(entries.map(bundleEntryBytes)), immutable: entries.every((e) => e.v === COMMITTED_LEAF_VERSION) };
+      return { body: encodeEntryBundle(entries.map(bundleEntryBytes)), immutable: entries.every((e) => isCommittedFormat(e.v)) };
     }
     const body = await this.repository.tileHashes(log.campaign.id, tile.level, tile.index * TILE_WIDTH, tile.width, log.reads);
     if (body.length !== tile.width * HASH_SIZE) throw new Error(`${tilePath(tile)} of campaign ${log.campaign.id}: merkle nodes missing`);

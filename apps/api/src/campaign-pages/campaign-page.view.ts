@@ -1,3 +1,4 @@
+import { offersZakat } from '@ataa/campaigns';
 import { Injectable } from '@nestjs/common';
 import { currencyExponent, formatMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
@@ -160,6 +161,14 @@ export class CampaignPageView {
       m, suspension: campaign.suspensionReason ? { reason: campaign.suspensionReason } : null,
       suggested,
       otherChecked: values.amount === 'other' || Boolean(values.customAmount),
+      // Declared designations only (none: the implicit general, no choice shown); zakat explained where a use is zakat-eligible.
+      designations: campaign.designations.length > 0 ? {
+        options: campaign.designations.map((d, i) => ({
+          value: d.code, id: `designation-${i}`, label: language === 'ar' ? d.labelAr : d.labelEn, zakat: d.zakat,
+          checked: values.designation === d.code || (!campaign.designations.some((x) => x.code === values.designation) && i === 0),
+        })),
+        zakatNote: offersZakat(campaign.designations) ? t.zakatNote : null,
+      } : null,
       frequencies: (['once', 'monthly', 'weekly', 'ramadan_last_ten', 'fridays'] as const).map((value) => ({
         value, label: t[value], checked: (values.frequency ?? 'once') === value || (value === 'once' && !['monthly', 'weekly', 'ramadan_last_ten', 'fridays'].includes(values.frequency ?? '')),
       })),

@@ -135,7 +135,7 @@ export class CampaignPagesController {
       const input = {
         amount: chosenAmount(form), coverFees: form.coverFees !== undefined, donorName: form.donorName || null, donorEmail: form.donorEmail,
         anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
-        updatesOptIn: form.updatesOptIn !== undefined,
+        updatesOptIn: form.updatesOptIn !== undefined, designation: form.designation || null,
       };
       const pledging = this.pledges.offersPledges(campaign);
       // A scheduled series (the last ten nights of Ramadan, every Friday for N weeks): Checkout in setup mode saves the card,

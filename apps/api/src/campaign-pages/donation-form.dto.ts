@@ -31,6 +31,8 @@ export class DonationFormDto {
   @IsOptional() @Transform(trim) @IsString() @MaxLength(4) weeks?: string;
   /** A scheduled series: the donor's IANA time zone (checked with Intl). */
   @IsOptional() @IsString() @MaxLength(64) timeZone?: string;
+  /** The designation the donor chose (one the campaign declared; checked by the checkout: unknown_designation). */
+  @IsOptional() @IsString() @MaxLength(40) designation?: string;
 }
 
 /** The form's fields a refusal can name, in the order the form shows them. */

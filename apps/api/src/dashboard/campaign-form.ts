@@ -30,6 +30,8 @@ export interface CampaignFormValues {
   offerCoverFees: boolean;
   /** Sites allowed to frame the donate widget, one origin per line. */
   embedOrigins: string;
+  /** Declared designations, one per line: `code | English label | Arabic label`, then `| zakat` for a zakat-eligible use. */
+  designations: string;
 }
 
 /** Field (the DTO's property name) → error code. */
@@ -48,7 +50,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
     currency: text(b.currency).trim(), goal: text(b.goal), fundingModel: text(b.fundingModel), category: text(b.category).trim(), startsAt: text(b.startsAt).trim(), endsAt: text(b.endsAt).trim(),
     suggestedAmounts: text(b.suggestedAmounts), minimumAmount: text(b.minimumAmount), maximumAmount: text(b.maximumAmount),
     coverImageUrl: text(b.coverImageUrl).trim(), removeCover: checked(b.removeCover), allowAnonymous: checked(b.allowAnonymous), offerCoverFees: checked(b.offerCoverFees),
-    embedOrigins: text(b.embedOrigins),
+    embedOrigins: text(b.embedOrigins), designations: text(b.designations),
   };
 }
 
@@ -56,7 +58,7 @@ export function readCampaignForm(body: Record<string, unknown> | undefined): Cam
 export function emptyCampaignForm(language: 'en' | 'ar'): CampaignFormValues {
   return {
     title: '', slug: '', summary: '', story: '', language, currency: language === 'ar' ? 'KWD' : 'USD', goal: '', fundingModel: 'flexible', category: 'other', startsAt: '', endsAt: '',
-    suggestedAmounts: '', minimumAmount: '', maximumAmount: '', coverImageUrl: '', removeCover: false, allowAnonymous: true, offerCoverFees: true, embedOrigins: '',
+    suggestedAmounts: '', minimumAmount: '', maximumAmount: '', coverImageUrl: '', removeCover: false, allowAnonymous: true, offerCoverFees: true, embedOrigins: '', designations: '',
   };
 }
 
@@ -79,6 +81,7 @@ export function campaignFormOf(c: Campaign, coverUploaded = false): CampaignForm
     suggestedAmounts: c.suggestedAmounts.map((a) => formatMajorUnits(a, c.currency)).join('\n'),
     minimumAmount: major(c.minimumAmount), maximumAmount: major(c.maximumAmount), coverImageUrl: coverUploaded ? '' : c.coverImageUrl ?? '', removeCover: false,
     allowAnonymous: c.allowAnonymous, offerCoverFees: c.offerCoverFees, embedOrigins: (c.embedOrigins ?? []).join('\n'),
+    designations: (c.designations ?? []).map((d) => `${d.code} | ${d.labelEn} | ${d.labelAr}${d.zakat ? ' | zakat' : ''}`).join('\n'),
   };
 }
 
@@ -129,6 +132,7 @@ export function campaignInputOf(values: CampaignFormValues, current?: Campaign, 
   if (!empty(values.category)) input.category = values.category;
   // One origin per line; the API's DTO judges each (https, no path).
   input.embedOrigins = values.embedOrigins.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  input.designations = readDesignations(values.designations);
   // The cover: a typed address; else, editing, "remove" clears it and an uploaded one stays as it is
   // (its address is not on the form). A new upload is set by the caller once the file is stored.
   if (!empty(values.coverImageUrl)) input.coverImageUrl = values.coverImageUrl;
@@ -173,4 +177,16 @@ export function campaignInputOf(values: CampaignFormValues, current?: Campaign, 
   for (const key of Object.keys(input)) if (input[key] === undefined) delete input[key];
   if (editing) input.version = current.version;
   return { input, errors };
+}
+
+/**
+ * The designations as typed, one per line: `code | English label | Arabic label [| zakat]` (the
+ * fourth part `zakat` or `زكاة` marks a zakat-eligible use). Only the typing is read here: the API
+ * judges the list (422 invalid_designations), so a line missing a part is sent as it is and refused there.
+ */
+export function readDesignations(typed: string): { code: string; labelEn: string; labelAr: string; zakat: boolean }[] {
+  return typed.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0).map((line) => {
+    const [code = '', labelEn = '', labelAr = '', mark = ''] = line.split('|').map((p) => p.trim());
+    return { code, labelEn, labelAr, zakat: ['zakat', 'زكاة'].includes(mark.toLowerCase()) };
+  });
 }

@@ -29,7 +29,7 @@ import { MATCHING_DASHBOARD_MESSAGES } from './matching-messages.js';
 const MANAGE_ROLES: readonly Role[] = ['admin'];
 const ACTIONS: readonly CampaignAction[] = ['publish', 'pause', 'resume', 'end', 'cancel'];
 /** The form's fields in the order they appear (the error summary follows it). */
-const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'category', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImage', 'coverImageUrl', 'embedOrigins'];
+const FORM_ORDER = ['title', 'language', 'summary', 'story', 'slug', 'currency', 'fundingModel', 'category', 'goal', 'startsAt', 'endsAt', 'suggestedAmounts', 'minimumAmount', 'maximumAmount', 'coverImage', 'coverImageUrl', 'embedOrigins', 'designations'];
 const FORM_FIELDS = new Set(FORM_ORDER);
 const PAGE_SIZE = 20;
 /** The fields the validation pipe judges on the form (amounts and dates are read by campaign-form.ts). */
@@ -50,6 +50,7 @@ function validationCode(field: string, values: CampaignFormValues): string {
     case 'slug': return 'invalid_slug';
     case 'coverImageUrl': return 'invalid_url';
     case 'embedOrigins': return 'invalid_embed_origins';
+    case 'designations': return 'invalid_designations';
     case 'language': case 'fundingModel': case 'category': return 'invalid_choice';
     case 'currency': return 'invalid_currency';
     default: return 'invalid_text';

@@ -24,7 +24,7 @@ export const DONOR_PAGE_MESSAGES = {
     date: 'Date', organization: 'Organization', amount: 'Amount', status: 'Status', anonymity: 'Shown as',
     anonymous: 'Anonymous', named: 'Your name', receipt: 'Receipt', downloadReceipt: 'Download receipt (PDF)', downloadProof: 'Proof (JSON)',
     receiptPending: 'Not sent yet', ledger: 'Public ledger', leafEntry: 'Leaf {index}', verify: 'Verify', notInLedger: 'Not in the public ledger yet',
-    leafHash: 'Leaf hash',
+    leafHash: 'Leaf hash', designation: 'Designation', drawnInto: 'Paid out in', payoutEntry: 'payout entry {index} ({amount})',
     statuses: {
       succeeded: 'Paid', partially_refunded: 'Partly refunded', refunded: 'Refunded', disputed: 'Disputed',
       dispute_won: 'Dispute won by the organization', dispute_lost: 'Dispute lost (charge reversed)',
@@ -71,7 +71,7 @@ export const DONOR_PAGE_MESSAGES = {
     date: 'التاريخ', organization: 'الجهة', amount: 'المبلغ', status: 'الحالة', anonymity: 'يظهر باسم',
     anonymous: 'دون ذكر الاسم', named: 'اسمك', receipt: 'الإيصال', downloadReceipt: 'تنزيل الإيصال (PDF)', downloadProof: 'الإثبات (JSON)',
     receiptPending: 'لم يُرسل بعد', ledger: 'السجل العام', leafEntry: 'القيد {index}', verify: 'تحقّق', notInLedger: 'لم يُدرج في السجل العام بعد',
-    leafHash: 'بصمة القيد',
+    leafHash: 'بصمة القيد', designation: 'الوجهة', drawnInto: 'صُرف في', payoutEntry: 'قيد الدفعة {index} ({amount})',
     statuses: {
       succeeded: 'مدفوع', partially_refunded: 'مسترد جزئيًا', refunded: 'مسترد', disputed: 'محل اعتراض',
       dispute_won: 'اعتراض كسبته الجهة', dispute_lost: 'اعتراض خسرته الجهة (أُعيد المبلغ)',

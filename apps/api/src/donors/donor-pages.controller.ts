@@ -394,6 +394,12 @@ export class DonorPagesController {
       anonymity: g.anonymous ? t.anonymous : t.named,
       receiptNumber: g.receiptNumber,
       leaf: g.leaf ? { index: g.leaf.index, hash: g.leaf.hash, label: t.leafEntry.replace('{index}', g.leaf.index), ledgerUrl: links.ledger, verifyUrl: links.verify } : null,
+      designation: g.designation ?? null,
+      // "My gift went into payout P": each payout entry that drew from it (FIFO within its designation).
+      drawnInto: (g.drawnInto ?? []).map((d) => ({
+        label: t.payoutEntry.replace('{index}', d.index).replace('{amount}', formatMoney(d.amount, g.currency, locale)),
+        url: `/c/${encodeURIComponent(g.campaign.slug)}/ledger#leaf=${encodeURIComponent(d.index)}`,
+      })),
     };
   }
 }

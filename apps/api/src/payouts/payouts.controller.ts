@@ -49,7 +49,7 @@ export class PayoutsController {
     }
     const result = await this.payouts.request(principal, campaignId, {
       amount: body.amount, currency: body.currency, purpose: body.purpose, privateNote: body.privateNote ?? null,
-      idempotencyKey: idempotencyKey ?? body.clientRequestId ?? null,
+      idempotencyKey: idempotencyKey ?? body.clientRequestId ?? null, designation: body.designation ?? null,
     });
     reply.status(result.created ? 201 : 200);
     if (!result.created) reply.header('idempotent-replayed', 'true');

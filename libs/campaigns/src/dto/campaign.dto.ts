@@ -7,6 +7,7 @@ import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { CAMPAIGN_LANGUAGES, CAMPAIGN_STATUSES, FUNDING_MODELS, SLUG_PATTERN } from '../domain/campaign-rules.js';
 import type { CampaignLanguage, CampaignStatus, FundingModel } from '../domain/campaign-rules.js';
 import { CAMPAIGN_CATEGORIES, type CampaignCategory } from '../domain/discovery.js';
+import { MAX_DESIGNATIONS, MAX_DESIGNATION_LABEL } from '../domain/designations.js';
 import { MAX_EMBED_ORIGINS, MAX_EMBED_ORIGIN_LENGTH, normalizeEmbedOrigin } from '../domain/embed-origins.js';
 
 /** Each entry a bare https origin (http on a loopback host): what CSP frame-ancestors may name. */
@@ -25,6 +26,19 @@ export const AMOUNT_PATTERN = /^[1-9][0-9]{0,14}$/;
 const AMOUNT_MESSAGE = '$property must be a string of digits in minor units (e.g. "5000"), greater than zero';
 
 const nullable = (value: unknown) => value !== null;
+
+export class DesignationDto {
+  @ApiProperty({ example: 'zakat', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40, description: 'What postings, public entries and payouts name' }) code: string;
+  @ApiProperty({ example: 'Zakat', maxLength: MAX_DESIGNATION_LABEL }) labelEn: string;
+  @ApiProperty({ example: 'الزكاة', maxLength: MAX_DESIGNATION_LABEL }) labelAr: string;
+  @ApiPropertyOptional({ default: false, description: 'A use the organization declared zakat-eligible (zakat is offered to donors only where one is)' }) zakat?: boolean;
+}
+
+const DESIGNATIONS_DOC: ApiPropertyOptions = {
+  type: [DesignationDto], maxItems: MAX_DESIGNATIONS,
+  description: 'Designated (restricted) funds a donor may give to, e.g. general, zakat, a water well. Empty: the implicit "general" only. '
+    + 'Once the campaign is live, codes can be added and relabelled, never removed. Problems: 422 invalid_designations',
+};
 
 export class CreateCampaignDto {
   @ApiProperty({ minLength: 1, maxLength: TEXT_LIMITS.campaignTitle, example: 'Clean water for Al-Mafraq' })
@@ -98,6 +112,11 @@ export class CreateCampaignDto {
   @ApiPropertyOptional(EMBED_ORIGINS_DOC)
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_EMBED_ORIGINS) @IsString({ each: true }) @MaxLength(MAX_EMBED_ORIGIN_LENGTH, { each: true }) @IsEmbedOrigin()
   embedOrigins?: string[];
+
+  /** Checked whole by the domain (normalizeDesignations): 422 invalid_designations naming each problem. */
+  @ApiPropertyOptional(DESIGNATIONS_DOC)
+  @IsOptional()
+  designations?: unknown[];
 }
 
 export class UpdateCampaignDto {
@@ -166,6 +185,11 @@ export class UpdateCampaignDto {
   @ApiPropertyOptional(EMBED_ORIGINS_DOC)
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_EMBED_ORIGINS) @IsString({ each: true }) @MaxLength(MAX_EMBED_ORIGIN_LENGTH, { each: true }) @IsEmbedOrigin()
   embedOrigins?: string[];
+
+  /** Checked whole by the domain (normalizeDesignations): 422 invalid_designations naming each problem. */
+  @ApiPropertyOptional(DESIGNATIONS_DOC)
+  @IsOptional()
+  designations?: unknown[];
 }
 
 export class CampaignTransitionDto {
@@ -207,6 +231,7 @@ export class CampaignDto {
   @ApiProperty({ enum: CAMPAIGN_LANGUAGES }) language: CampaignLanguage;
   @ApiProperty({ enum: CAMPAIGN_CATEGORIES }) category: CampaignCategory;
   @ApiProperty(EMBED_ORIGINS_DOC) embedOrigins: string[];
+  @ApiProperty(DESIGNATIONS_DOC) designations: DesignationDto[];
   @ApiProperty({ description: 'Set by the platform' }) platformFeeBps: number;
   @ApiProperty({ enum: CAMPAIGN_STATUSES }) status: CampaignStatus;
   @ApiProperty() version: number;

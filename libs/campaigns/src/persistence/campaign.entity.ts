@@ -1,3 +1,4 @@
+import type { Designation } from '../domain/designations.js';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
 import { moneyTransformer } from '@ataa/database';
 import type { CampaignStatus, FundingModel, CampaignLanguage } from '../domain/campaign-rules.js';
@@ -39,6 +40,8 @@ export class Campaign {
   @Column('text', { default: 'other' }) category: CampaignCategory;
   /** Canonical https origins allowed to frame the donate widget (domain/embed-origins.ts). */
   @Column('text', { name: 'embed_origins', array: true, default: () => `'{}'` }) embedOrigins: string[];
+  /** Declared designations (domain/designations.ts); empty: the implicit general only. */
+  @Column('jsonb', { default: () => `'[]'::jsonb` }) designations: Designation[];
   @Column('int', { name: 'platform_fee_bps' }) platformFeeBps: number;
   @Column('text') status: CampaignStatus;
   @Column('int') version: number;

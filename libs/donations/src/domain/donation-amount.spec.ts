@@ -120,7 +120,7 @@ describe('assertAcceptsDonations: a suspended campaign takes no gifts, whatever 
   const open = {
     id: 'c', organizationId: 'o', slug: 's', title: 't', summary: '', storyHtml: '', coverImageUrl: null, currency: 'usd', goalAmount: 1n,
     suggestedAmounts: [], minimumAmount: null, maximumAmount: null, allowAnonymous: true, offerCoverFees: false, language: 'en',
-    platformFeeBps: 200, status: 'published', startsAt: null, endsAt: null, suspensionReason: null, embedOrigins: [], fundingModel: 'flexible',
+    platformFeeBps: 200, status: 'published', startsAt: null, endsAt: null, suspensionReason: null, embedOrigins: [], fundingModel: 'flexible', designations: [],
   } satisfies DonationCampaign;
 
   it.each(['published', 'paused', 'ended'])('refuses a suspended %s campaign with 409 campaign_suspended', (status) => {

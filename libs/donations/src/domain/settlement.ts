@@ -169,7 +169,12 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
     throw new SettlementMismatchError(`charge ${charge.id} (${charge.amount} ${charge.currency}) does not match donation ${d.id}`);
   }
 
-  const base = (sourceId: string, occurredAt: Date) => ({ campaignId: d.campaignId, currency: d.currency, occurredAt, sourceId, metadata: { donation_id: d.id } });
+  // The gift's designation moves with every fact of it (fees, refunds, disputes reduce the designation it came from);
+  // none chosen (the campaign declared none): the implicit general, and format-3 public entries as before.
+  const designation = d.designation ?? null;
+  const base = (sourceId: string, occurredAt: Date) => ({
+    campaignId: d.campaignId, currency: d.currency, occurredAt, sourceId, metadata: { donation_id: d.id }, ...(designation ? { designation } : {}),
+  });
   const entries: PlannedEntry[] = [];
   const posted = new Set(state.posted);
   const want = (kind: string, source: string) => !posted.has(`${kind}:${source}`);
@@ -179,7 +184,7 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
       input,
       public: publicKind && publicAmount !== undefined && publicAmount !== 0n ? {
         campaignId: d.campaignId, kind: publicKind, amount: publicAmount, currency: d.currency, occurredAt: input.occurredAt,
-        donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: null,
+        donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: null, designation,
       } : null,
     });
   };

@@ -1,3 +1,4 @@
+import type { Designation } from '@ataa/campaigns';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -29,10 +30,12 @@ export interface DonationCampaign {
   /** Origins allowed to frame the campaign's donate widget (canonical, validated on write). */
   embedOrigins: string[];
   fundingModel: 'flexible' | 'all_or_nothing';
+  /** Declared designations (restricted funds); empty: the implicit general only. */
+  designations: Designation[];
 }
 
 const COLUMNS = `id, organization_id, slug, title, summary, story_html, cover_image_url, currency, goal_amount::text, suggested_amounts::text[] AS suggested,
-  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at, suspension_reason, moderation_version, embed_origins, funding_model`;
+  minimum_amount::text, maximum_amount::text, allow_anonymous, offer_cover_fees, language, platform_fee_bps, status, starts_at, ends_at, suspension_reason, moderation_version, embed_origins, funding_model, designations`;
 
 const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   id: r.id, organizationId: r.organization_id, slug: r.slug, title: r.title, summary: r.summary, storyHtml: r.story_html,
@@ -43,6 +46,7 @@ const toCampaign = (r: Record<string, any>): DonationCampaign => ({
   platformFeeBps: r.platform_fee_bps, status: r.status, startsAt: r.starts_at, endsAt: r.ends_at, suspensionReason: r.suspension_reason ?? null,
   embedOrigins: r.embed_origins ?? [],
   fundingModel: r.funding_model === 'all_or_nothing' ? 'all_or_nothing' : 'flexible',
+  designations: Array.isArray(r.designations) ? r.designations : [],
 });
 
 /** A campaign as the organization's donation pages name it. */

@@ -33,6 +33,8 @@ export interface Donation {
   settledAt: Date | null;
   /** When the donor's personal data was erased (name, e-mail, message, salt are NULL since). */
   erasedAt?: Date | null;
+  /** The designation the donor chose; null: the campaign declared none (implicit general, not shown publicly). */
+  designation?: string | null;
 }
 
 const big = (v: string | null) => (v === null || v === undefined ? null : BigInt(v));
@@ -45,7 +47,7 @@ export function toDonation(r: Record<string, any>): Donation {
     donorName: r.donor_name, donorEmail: r.donor_email, anonymous: r.anonymous, publicMessage: r.public_message, messageReview: r.message_review ?? null, locale: r.locale,
     donorCommitmentSalt: r.donor_commitment_salt ?? null, publicLeafIndex: r.public_leaf_index ?? null,
     stripeCheckoutSessionId: r.stripe_checkout_session_id, stripePaymentIntentId: r.stripe_payment_intent_id, stripeChargeId: r.stripe_charge_id,
-    paymentStatus: r.payment_status, createdAt: r.created_at, updatedAt: r.updated_at, settledAt: r.settled_at, erasedAt: r.erased_at ?? null,
+    paymentStatus: r.payment_status, createdAt: r.created_at, updatedAt: r.updated_at, settledAt: r.settled_at, erasedAt: r.erased_at ?? null, designation: r.designation ?? null,
   };
 }
 

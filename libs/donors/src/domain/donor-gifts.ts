@@ -22,6 +22,10 @@ export interface DonorGift {
   leaf: { index: string; hash: string; month: string } | null;
   /** The receipt's number, once sent. */
   receiptNumber: string | null;
+  /** The designation the donor chose (null: the campaign declared none). */
+  designation?: string | null;
+  /** The payouts (public entry indexes) that drew from this gift and how much each, oldest first. */
+  drawnInto?: { index: string; amount: bigint }[];
 }
 
 /**

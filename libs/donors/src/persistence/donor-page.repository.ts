@@ -36,6 +36,8 @@ interface GiftRow {
   leaf_hash: string | null;
   leaf_month: string | null;
   receipt_number: string | null;
+  designation: string | null;
+  drawn_into: { index: string; amount: string }[] | null;
 }
 
 /** The only code touching donor_sign_in_links and reading a donor's gifts for the donor page. Plain SQL. */
@@ -81,7 +83,12 @@ export class DonorPageRepository {
       `SELECT d.id, o.name AS organization_name, c.id AS campaign_id, c.slug AS campaign_slug, c.title AS campaign_title, c.language AS campaign_language,
               d.amount::text AS amount, d.currency, d.refunded_amount::text AS refunded_amount, d.disputed_amount::text AS disputed_amount,
               d.status, d.anonymous, coalesce(d.settled_at, d.created_at) AS given_at,
-              p.idx::text AS leaf_index, encode(p.leaf_hash, 'hex') AS leaf_hash, p.month AS leaf_month, r.receipt_number
+              p.idx::text AS leaf_index, encode(p.leaf_hash, 'hex') AS leaf_hash, p.month AS leaf_month, r.receipt_number, d.designation,
+              -- The payouts that drew from this gift (their public draws name its leaf: docs/designations.md).
+              (SELECT coalesce(json_agg(json_build_object('index', q.idx::text, 'amount', x->>'amount') ORDER BY q.idx), '[]'::json)
+                 FROM public_ledger_entries q CROSS JOIN LATERAL jsonb_array_elements(q.draws) x
+                WHERE d.public_leaf_index IS NOT NULL AND q.campaign_id = d.campaign_id AND q.kind = 'payout' AND q.draws IS NOT NULL
+                  AND (x->>'index')::bigint = d.public_leaf_index) AS drawn_into
        FROM donations d
        JOIN campaigns c ON c.id = d.campaign_id
        JOIN organizations o ON o.id = d.organization_id
@@ -104,6 +111,8 @@ export class DonorPageRepository {
       givenAt: r.given_at,
       leaf: r.leaf_index !== null && r.leaf_hash !== null ? { index: r.leaf_index, hash: r.leaf_hash, month: (r.leaf_month ?? '').trim() } : null,
       receiptNumber: r.receipt_number,
+      designation: r.designation ?? null,
+      drawnInto: (r.drawn_into ?? []).map((x: { index: string; amount: string }) => ({ index: String(x.index), amount: BigInt(x.amount) })),
     }));
   }
 }

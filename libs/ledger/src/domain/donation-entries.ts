@@ -18,12 +18,14 @@ export interface EntryBase {
   sourceId: string;
   memo?: string;
   metadata?: Record<string, unknown>;
+  /** The gift's designation (restricted fund); default `general`. */
+  designation?: string;
 }
 
 function entry(kind: string, base: EntryBase, postings: [string, bigint][]): EntryInput {
   return {
     kind, sourceId: base.sourceId, campaignId: base.campaignId, currency: base.currency, occurredAt: base.occurredAt,
-    memo: base.memo ?? null, metadata: base.metadata ?? {}, postings: postings.map(([account, amount]) => ({ account, amount })),
+    memo: base.memo ?? null, metadata: base.metadata ?? {}, ...(base.designation ? { designation: base.designation } : {}), postings: postings.map(([account, amount]) => ({ account, amount })),
   };
 }
 

@@ -17,6 +17,8 @@ export interface PostingInput {
   amount: bigint;
   /** The currency this posting moves in; default: the entry's. An entry balances per currency. */
   currency?: string;
+  /** The designation (restricted fund) a posting to a campaign account moves; default: the entry's. */
+  designation?: string;
 }
 
 export interface EntryInput {
@@ -29,6 +31,25 @@ export interface EntryInput {
   postings: PostingInput[];
   memo?: string | null;
   metadata?: Record<string, unknown>;
+  /**
+   * The designation (restricted fund: `general`, `zakat`, ...) every campaign-account posting of the
+   * entry moves unless the posting names its own; default `general`. Platform postings carry none.
+   */
+  designation?: string;
+}
+
+/** A designation code: lower-case letters, digits and single hyphens, at most 40 characters. */
+export const DESIGNATION_CODE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export const GENERAL_DESIGNATION = 'general';
+
+export function isDesignationCode(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 40 && DESIGNATION_CODE.test(value);
+}
+
+/** The designation a posting records: its own or its entry's on campaign accounts (default `general`), none on platform accounts. */
+export function postingDesignation(input: EntryInput, posting: PostingInput): string | null {
+  if (!posting.account.startsWith('campaign:')) return null;
+  return posting.designation ?? input.designation ?? GENERAL_DESIGNATION;
 }
 
 /** Checks an entry before it reaches the database (which checks the same again at commit). */
@@ -44,6 +65,8 @@ export function validateEntry(input: EntryInput): void {
     if (typeof p.amount !== 'bigint') throw new TypeError('posting amounts are bigint minor units');
     if (p.amount === 0n) throw new RangeError('a posting cannot be zero');
     const account = describeAccount(p.account);
+    const designation = p.designation ?? input.designation;
+    if (designation !== undefined && !isDesignationCode(designation)) throw new RangeError(`bad designation ${designation}`);
     if (account.campaignId !== null && account.campaignId !== input.campaignId) {
       throw new RangeError(`posting to ${p.account} in an entry for campaign ${input.campaignId}`);
     }

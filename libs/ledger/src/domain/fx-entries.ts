@@ -68,7 +68,7 @@ export function fxConversionEntry(base: Base, kind: ConvertedKind, presentment: 
   ];
   return {
     kind: `${kind}_fx`, sourceId: base.sourceId, campaignId: base.campaignId, currency: base.currency, occurredAt: base.occurredAt,
-    memo: base.memo ?? null,
+    memo: base.memo ?? null, ...(base.designation ? { designation: base.designation } : {}),
     metadata: {
       ...(base.metadata ?? {}),
       fx: { rate: s.rate.text, settlement_currency: s.currency, settlement_amount: settlement.toString(), balance_transaction: s.balanceTransactionId },
@@ -107,7 +107,7 @@ export function fxProcessingFeeEntry(base: Base, fee: bigint, s: Settlement): En
   postings.push({ account: P.fxConversion, amount: fee, currency: s.currency }, { account: P.processingFees, amount: -fee, currency: s.currency });
   return {
     kind: 'processing_fee', sourceId: base.sourceId, campaignId: base.campaignId, currency: base.currency, occurredAt: base.occurredAt,
-    memo: base.memo ?? null,
+    memo: base.memo ?? null, ...(base.designation ? { designation: base.designation } : {}),
     metadata: {
       ...(base.metadata ?? {}),
       fx: {

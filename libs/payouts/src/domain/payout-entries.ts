@@ -13,13 +13,14 @@ export function payoutsPendingAccount(campaignId: string): string {
   return `campaign:${campaignId}:payouts_pending`;
 }
 
-interface Base { payoutId: string; campaignId: string; currency: string; occurredAt: Date; metadata?: Record<string, unknown> }
+/** `designation`: the restricted fund every campaign posting of the payout moves (default general). */
+interface Base { payoutId: string; campaignId: string; currency: string; occurredAt: Date; metadata?: Record<string, unknown>; designation?: string }
 
 function entry(kind: string, sourceId: string, b: Base, postings: [string, bigint][]): EntryInput {
   if (postings.some(([, amount]) => amount === 0n)) throw new RangeError('payout entries need a non-zero amount');
   return {
     kind, sourceId, campaignId: b.campaignId, currency: b.currency, occurredAt: b.occurredAt, memo: null,
-    metadata: { payout_id: b.payoutId, ...(b.metadata ?? {}) }, postings: postings.map(([account, amount]) => ({ account, amount })),
+    metadata: { payout_id: b.payoutId, ...(b.metadata ?? {}) }, ...(b.designation ? { designation: b.designation } : {}), postings: postings.map(([account, amount]) => ({ account, amount })),
   };
 }
 

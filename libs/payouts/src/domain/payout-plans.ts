@@ -1,6 +1,7 @@
 import type { MoneyPlan, PlannedEntry } from '@ataa/ledger';
 import type { OutboxMessage } from '@ataa/notifications';
 import { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry } from './payout-entries.js';
+import type { PayoutDraw } from '@ataa/transparency';
 import type { PayoutStatus } from './payout-rules.js';
 
 /*
@@ -25,13 +26,15 @@ export interface PayoutState {
   status: PayoutStatus;
   purpose: string;
   amountReversed: bigint;
+  /** The designation (restricted fund) the payout spends; `general` unless the request named another. */
+  designation?: string;
 }
 
 export type PayoutNoticeEvent = 'requested' | 'approved' | 'cancelled' | 'rejected' | 'paid' | 'failed';
 
 /** The payout row's new values a plan implies (written by the repository, in the same transaction). */
 export type PayoutChange =
-  | { kind: 'paid'; stripeTransferId: string; executedAt: Date }
+  | { kind: 'paid'; stripeTransferId: string; executedAt: Date; draws: PayoutDraw[] | null }
   | { kind: 'failed'; failureCode: string; failureMessage: string }
   | { kind: 'reversed'; amountReversed: bigint; status: 'paid' | 'reversed' };
 
@@ -69,10 +72,13 @@ export function reversalNotice(payoutId: string, reversalId: string): OutboxMess
 }
 
 /** The public entry of money leaving (negative) or coming back to (positive) the campaign through a payout. */
-function publicPayout(p: Pick<PayoutState, 'campaignId' | 'currency' | 'purpose'>, kind: 'payout' | 'payout_reversal', amount: bigint, occurredAt: Date): PlannedEntry['public'] {
+function publicPayout(
+  p: Pick<PayoutState, 'campaignId' | 'currency' | 'purpose' | 'designation'>, kind: 'payout' | 'payout_reversal', amount: bigint, occurredAt: Date, draws: PayoutDraw[] | null = null,
+): PlannedEntry['public'] {
+  // Leaf format 4: the designation, and on the payout the gifts it drew from (planDraws).
   return {
     campaignId: p.campaignId, kind, amount, currency: p.currency, occurredAt,
-    donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: p.purpose,
+    donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: p.purpose, designation: p.designation ?? 'general', ...(kind === 'payout' ? { draws } : {}),
   };
 }
 
@@ -86,10 +92,10 @@ export function planNotice(payoutId: string, event: PayoutNoticeEvent): PayoutPl
  * "requested" notice is a plan of its own (`planNotice`): the service writes it before or after
  * taking the campaign's funds lock.
  */
-export function planHold(r: { payoutId: string; campaignId: string; currency: string; amount: bigint; occurredAt: Date }): PayoutPlan {
+export function planHold(r: { payoutId: string; campaignId: string; currency: string; amount: bigint; occurredAt: Date; designation?: string }): PayoutPlan {
   return {
     payoutId: r.payoutId, change: null,
-    entries: [{ input: payoutHoldEntry({ payoutId: r.payoutId, campaignId: r.campaignId, currency: r.currency, occurredAt: r.occurredAt }, r.amount), public: null }],
+    entries: [{ input: payoutHoldEntry({ payoutId: r.payoutId, campaignId: r.campaignId, currency: r.currency, occurredAt: r.occurredAt, designation: r.designation }, r.amount), public: null }],
     outbox: [],
   };
 }
@@ -102,7 +108,7 @@ export function planHold(r: { payoutId: string; campaignId: string; currency: st
 export function planClose(p: PayoutState, to: 'cancelled' | 'rejected', occurredAt: Date): PayoutPlan {
   return {
     payoutId: p.id, change: null,
-    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: to } }, p.amount), public: null }],
+    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: to }, designation: p.designation }, p.amount), public: null }],
     outbox: [payoutNotice(p.id, to)],
   };
 }
@@ -112,7 +118,7 @@ export function planFailure(p: PayoutState, failure: { code: string; message: st
   return {
     payoutId: p.id,
     change: { kind: 'failed', failureCode: failure.code.slice(0, 100), failureMessage: failure.message.slice(0, 1000) },
-    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: 'failed' } }, p.amount), public: null }],
+    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: 'failed' }, designation: p.designation }, p.amount), public: null }],
     outbox: [payoutNotice(p.id, 'failed')],
   };
 }
@@ -123,18 +129,19 @@ export function planFailure(p: PayoutState, failure: { code: string; message: st
  * amount higher), the public `payout` entry (minus the amount, with the purpose) on the payout
  * entry, the "paid" notice. A transfer of another amount or currency is never posted.
  */
-export function planTransfer(p: PayoutState, transfer: TransferFact): PayoutPlan {
+/** `draws`: the gifts it drew from (`planDraws`); null when the public log could not say (a fault the verifier reports). */
+export function planTransfer(p: PayoutState, transfer: TransferFact, draws: PayoutDraw[] | null): PayoutPlan {
   if (BigInt(transfer.amount) !== p.amount || transfer.currency !== p.currency) {
     throw new Error(`transfer ${transfer.id} (${transfer.amount} ${transfer.currency}) does not match payout ${p.id}`);
   }
   const occurredAt = new Date(transfer.created * 1000);
-  const base = { payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transfer.id } };
+  const base = { payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transfer.id }, designation: p.designation };
   return {
     payoutId: p.id,
-    change: { kind: 'paid', stripeTransferId: transfer.id, executedAt: occurredAt },
+    change: { kind: 'paid', stripeTransferId: transfer.id, executedAt: occurredAt, draws },
     entries: [
       { input: payoutHoldReleaseEntry(base, p.amount), public: null },
-      { input: payoutEntry(base, p.amount), public: publicPayout(p, 'payout', -p.amount, occurredAt) },
+      { input: payoutEntry(base, p.amount), public: publicPayout(p, 'payout', -p.amount, occurredAt, draws) },
     ],
     outbox: [payoutNotice(p.id, 'paid')],
   };
@@ -168,7 +175,7 @@ export function planReversals(
     const amount = BigInt(r.amount);
     const occurredAt = new Date(r.created * 1000);
     entries.push({
-      input: payoutReversalEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transferId } }, r.id, amount),
+      input: payoutReversalEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transferId }, designation: p.designation }, r.id, amount),
       public: publicPayout(p, 'payout_reversal', amount, occurredAt),
     });
     outbox.push(reversalNotice(p.id, r.id));

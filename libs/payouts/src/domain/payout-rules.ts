@@ -59,9 +59,34 @@ export function resolvePayoutAmount(requested: RequestedAmount, currency: string
   return requested;
 }
 
-/** What makes two submissions "the same request" for the idempotency key. */
-export function requestFingerprint(r: { campaignId: string; amount: string; currency: string; purpose: string; privateNote: string | null }): string {
-  return JSON.stringify([r.campaignId, r.amount, r.currency, r.purpose, r.privateNote ?? '']);
+/** What makes two submissions "the same request" for the idempotency key (a general payout's as before designations). */
+export function requestFingerprint(r: { campaignId: string; amount: string; currency: string; purpose: string; privateNote: string | null; designation?: string }): string {
+  const fields = [r.campaignId, r.amount, r.currency, r.purpose, r.privateNote ?? ''];
+  return JSON.stringify(r.designation && r.designation !== 'general' ? [...fields, r.designation] : fields);
+}
+
+/**
+ * The designation a payout spends: `general` when none is named (also every gift made before the
+ * campaign declared designations), or one the campaign declared; anything else is 422 `unknown_designation`.
+ */
+export function payoutDesignation(declared: readonly string[], named: string | null | undefined): string {
+  if (named === undefined || named === null || named === '' || named === 'general') return 'general';
+  if (!declared.includes(named)) {
+    throw new DomainError('unknown_designation', 'This campaign has no such designation', 422, { field: 'designation', declared: ['general', ...declared.filter((d) => d !== 'general')] });
+  }
+  return named;
+}
+
+/** Names the designation in an insufficient_funds refusal. */
+export function withDesignation<T>(designation: string, decide: () => T): T {
+  try {
+    return decide();
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'insufficient_funds' && designation !== 'general') {
+      throw new DomainError('insufficient_funds', `${error.message} from ${designation}`, 409, { ...error.details, designation });
+    }
+    throw error;
+  }
 }
 
 /** Public purpose under the platform's text policy: one line, 1 to TEXT_LIMITS.payoutPurpose code points. */

@@ -24,6 +24,15 @@ export class CreatePayoutDto {
   @ApiPropertyOptional({ description: 'Client request id: the same id sends the same request at most once (like the Idempotency-Key header)' })
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,255}$/)
   clientRequestId?: string;
+
+  @ApiPropertyOptional({ example: 'zakat', default: 'general', description: 'The designation (restricted fund) it spends: general, or one the campaign declared (else 422 unknown_designation); never more than that designation holds (409 insufficient_funds)' })
+  @IsOptional() @IsString() @MaxLength(40)
+  designation?: string;
+}
+
+export class PayoutDrawDto {
+  @ApiProperty({ description: 'Public log index of a gift it drew from' }) index: number;
+  @ApiProperty({ example: '2500', description: 'Minor units taken from that gift' }) amount: string;
 }
 
 export class RejectPayoutDto {
@@ -75,6 +84,9 @@ export class PayoutDto {
   @ApiProperty() requestedBy: string;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) executedAt: string | null;
+  @ApiProperty({ example: 'general', description: 'The designation (restricted fund) it spends' }) designation: string;
+  @ApiProperty({ type: [PayoutDrawDto], nullable: true, description: 'The gifts it drew from, first in first out within its designation (recorded when paid; also in its public entry)' })
+  draws: PayoutDrawDto[] | null;
 }
 
 export class PayoutListDto {
@@ -95,5 +107,6 @@ export function toPayoutDto(p: Payout): PayoutDto {
     privateNote: p.privateNote, approval: p.approval, rejectionReason: p.rejectionReason, stripeTransferId: p.stripeTransferId,
     amountReversed: p.amountReversed.toString(), failureCode: p.failureCode, requestedBy: p.requestedBy,
     createdAt: new Date(p.createdAt).toISOString(), executedAt: p.executedAt ? new Date(p.executedAt).toISOString() : null,
+    designation: p.designation, draws: p.draws,
   };
 }

@@ -8,6 +8,17 @@ export interface CampaignRef {
   organizationId: string;
   currency: string;
   title: string;
+  /** The codes of the designations it declared (empty: the implicit general only). */
+  designations?: string[];
+}
+
+/** One designation's part of the funds (read under the campaign's funds lock). */
+export interface DesignationFacts {
+  /** The designation's funds balance on its normal side (its holds and payouts deducted). */
+  funds: bigint;
+  /** Net of its settled gifts not known to be available on Stripe yet. */
+  pending: bigint;
+  refundsInFlight: bigint;
 }
 
 /** What the funds of a campaign are computed from (`computeFunds`), read in one round trip. */
@@ -47,8 +58,11 @@ export class FundsRepository {
 
   /** The campaign, if it belongs to the organization. */
   async campaignOf(organizationId: string, campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<CampaignRef | null> {
-    const [row] = await manager.query(`SELECT id, organization_id, currency, title FROM campaigns WHERE id = $1 AND organization_id = $2`, [campaignId, organizationId]);
-    return row ? { id: row.id, organizationId: row.organization_id, currency: row.currency, title: row.title } : null;
+    const [row] = await manager.query(
+      `SELECT id, organization_id, currency, title, ARRAY(SELECT d->>'code' FROM jsonb_array_elements(designations) d) AS designations FROM campaigns WHERE id = $1 AND organization_id = $2`,
+      [campaignId, organizationId],
+    );
+    return row ? { id: row.id, organizationId: row.organization_id, currency: row.currency, title: row.title, designations: row.designations ?? [] } : null;
   }
 
   /**
@@ -115,6 +129,25 @@ export class FundsRepository {
         net: BigInt(g.net), availableOn: g.availableOn ? new Date(g.availableOn) : null, available: false,
       })),
     };
+  }
+
+  /**
+   * One designation's funds, pending gifts and refunds in flight (gifts without a designation are
+   * general), read under the campaign's funds lock like `fundsFacts`.
+   */
+  async designationFacts(campaign: Pick<CampaignRef, 'id' | 'currency'>, designation: string, manager: EntityManager = this.dataSource.manager): Promise<DesignationFacts> {
+    const [row] = await manager.query(
+      `SELECT
+         (SELECT -balance FROM ledger_designation_balances WHERE account_code = $2 AND currency = $1 AND designation = $4)::text AS funds,
+         (SELECT coalesce(sum(d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0)), 0)
+            FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
+           WHERE d.campaign_id = $3 AND d.settled_at IS NOT NULL AND a.available IS NOT TRUE AND coalesce(d.designation, 'general') = $4
+             AND d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0) > 0)::text AS pending,
+         (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
+           WHERE d.campaign_id = $3 AND r.status IN ('requested', 'pending') AND coalesce(d.designation, 'general') = $4)::text AS refunds_in_flight`,
+      [campaign.currency, `campaign:${campaign.id}:funds`, campaign.id, designation],
+    );
+    return { funds: BigInt(row?.funds ?? 0), pending: BigInt(row?.pending ?? 0), refundsInFlight: BigInt(row?.refunds_in_flight ?? 0) };
   }
 
   /** Read under the campaign's funds lock: the funds, the holds, the other refunds in flight. */

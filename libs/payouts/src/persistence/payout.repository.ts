@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CloseOutDecision } from '@ataa/donations';
 import type { PayoutChange } from '../domain/payout-plans.js';
+import type { LoggedMoney } from '../domain/payout-draws.js';
 import { Payout, toPayout } from './payout.row.js';
 
 /** What a payout request checks about its organization and campaign (read FOR SHARE of the campaign). */
@@ -29,6 +30,8 @@ export interface NewPayout {
   requestFingerprint: string;
   /** When an automatic approval was decided (the request's time). */
   decidedAt: Date;
+  /** The designation it spends (default general). */
+  designation?: string;
 }
 
 /** A payout as the operator console shows it. */
@@ -182,16 +185,38 @@ export class PayoutRepository {
     };
   }
 
+  /** The campaign a payout belongs to (no lock: the caller locks the campaign's funds, then the payout). */
+  async campaignOfPayout(m: EntityManager, payoutId: string): Promise<string | null> {
+    const [row] = await m.query(`SELECT campaign_id FROM payouts WHERE id = $1`, [payoutId]);
+    return row?.campaign_id ?? null;
+  }
+
+  /**
+   * The campaign's public gifts, payouts and reversals in log order (what the FIFO draw replays:
+   * `planDraws`), from the `(campaign_id, kind, idx)` index.
+   */
+  async loggedMoney(m: EntityManager, campaignId: string): Promise<LoggedMoney[]> {
+    const rows: { idx: string; kind: string; amount: string; leaf_format: number | null; designation: string | null; draws: unknown }[] = await m.query(
+      `SELECT idx, kind, amount::text AS amount, leaf_format, designation, draws FROM public_ledger_entries
+        WHERE campaign_id = $1 AND kind IN ('donation', 'payout', 'payout_reversal') ORDER BY idx`,
+      [campaignId],
+    );
+    return rows.map((r) => ({
+      index: Number(r.idx), kind: r.kind, amount: r.amount, v: r.leaf_format ?? 1, designation: r.designation,
+      draws: Array.isArray(r.draws) ? r.draws.map((d: { index: number; amount: string }) => ({ index: Number(d.index), amount: String(d.amount) })) : undefined,
+    }));
+  }
+
   /** A new request: approved at once (automatic) or waiting for an operator. */
   async insert(m: EntityManager, p: NewPayout): Promise<Payout> {
     const automatic = p.approval === 'automatic';
     const [row] = await m.query(
       `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, private_note, requested_by, idempotency_key,
-         request_fingerprint, approval, decided_by, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
+         request_fingerprint, approval, decided_by, decided_at, designation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
       [p.id, p.organizationId, p.campaignId, p.currency, p.amount.toString(), automatic ? 'approved' : 'pending_approval',
         p.purpose, p.privateNote, p.requestedBy, p.idempotencyKey, p.requestFingerprint, automatic ? 'automatic' : null,
-        automatic ? 'automatic' : null, automatic ? p.decidedAt : null],
+        automatic ? 'automatic' : null, automatic ? p.decidedAt : null, p.designation ?? 'general'],
     );
     return toPayout(row);
   }
@@ -241,7 +266,8 @@ export class PayoutRepository {
   async apply(m: EntityManager, payoutId: string, change: PayoutChange): Promise<void> {
     switch (change.kind) {
       case 'paid':
-        await m.query(`UPDATE payouts SET status = 'paid', stripe_transfer_id = $2, executed_at = $3 WHERE id = $1`, [payoutId, change.stripeTransferId, change.executedAt]);
+        await m.query(`UPDATE payouts SET status = 'paid', stripe_transfer_id = $2, executed_at = $3, draws = $4::jsonb WHERE id = $1`,
+          [payoutId, change.stripeTransferId, change.executedAt, change.draws ? JSON.stringify(change.draws) : null]);
         return;
       case 'failed':
         await m.query(`UPDATE payouts SET status = 'failed', failure_code = $2, failure_message = $3 WHERE id = $1`, [payoutId, change.failureCode, change.failureMessage]);

@@ -25,6 +25,10 @@ export interface Payout {
   createdAt: Date;
   updatedAt: Date;
   executedAt: Date | null;
+  /** The designation (restricted fund) it spends. */
+  designation: string;
+  /** The gifts it drew from (public indexes, FIFO within the designation), recorded when paid; null before. */
+  draws: { index: number; amount: string }[] | null;
 }
 
 export function toPayout(r: Record<string, any>): Payout {
@@ -35,5 +39,7 @@ export function toPayout(r: Record<string, any>): Payout {
     rejectionReason: r.rejection_reason, cancelledBy: r.cancelled_by, stripeTransferId: r.stripe_transfer_id,
     amountReversed: BigInt(r.amount_reversed), failureCode: r.failure_code, failureMessage: r.failure_message, attempts: r.attempts,
     createdAt: r.created_at, updatedAt: r.updated_at, executedAt: r.executed_at,
+    designation: r.designation ?? 'general',
+    draws: Array.isArray(r.draws) ? r.draws.map((d: { index: number; amount: string }) => ({ index: Number(d.index), amount: String(d.amount) })) : null,
   };
 }

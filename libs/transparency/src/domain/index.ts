@@ -9,3 +9,4 @@ export * from './report.js';
 export * from './receipt-proof.js';
 export * from './redaction.js';
 export * from './tiles.js';
+export * from './designations.js';

@@ -101,8 +101,39 @@ export const TERMS_LEAF_VERSION = 2;
  * leaf hash. Every entry appended since is format 3, `terms_changed` ones included (they carry `terms`).
  */
 export const COMMITTED_LEAF_VERSION = 3;
+/**
+ * Leaf format 4 (issue 21, designated funds): format 3 plus `designation` (the restricted fund the
+ * entry moves: "general", "zakat", ...), and on a `payout` plus `draws` (the gifts it drew from, first
+ * in first out within the designation). Used by entries of campaigns that declared designations and
+ * by every payout; everything else stays format 3. Personal fields are committed as in format 3.
+ */
+export const DESIGNATED_LEAF_VERSION = 4;
 /** The leaf formats a verifier of this code reads. */
-export const LEAF_VERSIONS = [LEAF_VERSION, TERMS_LEAF_VERSION, COMMITTED_LEAF_VERSION] as const;
+export const LEAF_VERSIONS = [LEAF_VERSION, TERMS_LEAF_VERSION, COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION] as const;
+
+/** Formats 3 and 4 commit the personal fields (hash and salt) instead of hashing them in clear. */
+export function isCommittedFormat(v: unknown): boolean {
+  return v === COMMITTED_LEAF_VERSION || v === DESIGNATED_LEAF_VERSION;
+}
+
+/** One gift a payout drew from: the gift's public index and the minor units taken from it. */
+export interface PayoutDraw {
+  index: number;
+  amount: string;
+}
+
+/** Whether `value` is a well-formed draw list: gift indexes strictly increasing, positive amounts. */
+export function isDrawList(value: unknown): value is PayoutDraw[] {
+  if (!Array.isArray(value) || value.length > 100_000) return false;
+  let last = -1;
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item) || Object.keys(item).sort().join(',') !== 'amount,index') return false;
+    const { index, amount } = item as Record<string, unknown>;
+    if (!Number.isSafeInteger(index) || (index as number) <= last || typeof amount !== 'string' || !/^[1-9]\d{0,17}$/.test(amount)) return false;
+    last = index as number;
+  }
+  return true;
+}
 
 /**
  * The personal fields of a public entry: free text a person typed about themselves. In a format-3
@@ -191,6 +222,10 @@ export interface PublicLeaf {
   balance: string;
   /** Format 2, and format 3 `terms_changed`: the changes. Absent, not null, elsewhere. */
   terms?: TermChange[];
+  /** Format 4: the designation (restricted fund) the entry moves. */
+  designation?: string;
+  /** Format 4 `payout` only: the gifts it drew from (FIFO within the designation). */
+  draws?: PayoutDraw[];
 }
 
 /**
@@ -219,9 +254,14 @@ export const LEAF_FIELDS_V2: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS, 't
 /** The hashed fields of a format-3 leaf: the personal fields replaced by their commitments (plus `terms` on a terms_changed entry). */
 export const LEAF_FIELDS_V3: readonly (keyof PublicLeaf)[] = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donorHash', 'donorCommitment', 'messageHash', 'purpose', 'balance'];
 
+/** The hashed fields of a format-4 leaf: format 3 plus `designation` (plus `draws` on a payout). */
+export const LEAF_FIELDS_V4: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS_V3, 'designation'];
+const LEAF_FIELDS_V4_PAYOUT: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS_V4, 'draws'];
+
 /** The hashed fields of an entry, by its format (unknown formats: format 1's, which will not verify). */
 export function leafFieldsOf(entry: object): readonly (keyof PublicLeaf)[] {
   const source = entry as Record<string, unknown>;
+  if (source.v === DESIGNATED_LEAF_VERSION) return source.kind === 'payout' ? LEAF_FIELDS_V4_PAYOUT : LEAF_FIELDS_V4;
   if (source.v === TERMS_LEAF_VERSION) return LEAF_FIELDS_V2;
   if (source.v === COMMITTED_LEAF_VERSION) return source.kind === 'terms_changed' ? LEAF_FIELDS_V3_TERMS : LEAF_FIELDS_V3;
   return LEAF_FIELDS;
@@ -326,7 +366,7 @@ export function checkPersonalFields(entry: object): EntryPrivacyCheck {
       tampered('the value is not text');
       continue;
     }
-    if (source.v !== COMMITTED_LEAF_VERSION) {
+    if (!isCommittedFormat(source.v)) {
       // Formats 1 and 2: the value is in the leaf itself.
       if (redaction === null) fields.push({ field, status: value === null || !isPersonalValue(field, value) ? 'empty' : 'open' });
       else if (value !== null) tampered('a value was put back into a redacted field');

@@ -1,5 +1,5 @@
 import {
-  checkPersonalFields, COMMITTED_LEAF_VERSION, EntryPrivacyCheck, EntryRedactions, FieldRedaction, isPersonalValue, PERSONAL_FIELDS, PersonalField,
+  checkPersonalFields, isCommittedFormat, EntryPrivacyCheck, EntryRedactions, FieldRedaction, isPersonalValue, PERSONAL_FIELDS, PersonalField,
   publicDonorIdentity, publicLeafHash, ServedEntry, toLeaf,
 } from './public-entry.js';
 
@@ -13,7 +13,7 @@ import {
 /** Whether a field of an entry still holds something personal that a redaction would remove. */
 export function isRedactable(entry: ServedEntry, field: PersonalField): boolean {
   if (entry.redacted?.[field]) return false;
-  if (entry.v === COMMITTED_LEAF_VERSION) {
+  if (isCommittedFormat(entry.v)) {
     const spec = PERSONAL_FIELDS.find((f) => f.field === field)!;
     return (entry[spec.hash] ?? null) !== null;
   }
@@ -54,7 +54,7 @@ export function planEntryRedaction(entry: ServedEntry, requests: readonly { fiel
       redacted = true;
       const spec = PERSONAL_FIELDS.find((f) => f.field === field)!;
       after[field] = null;
-      if (entry.v === COMMITTED_LEAF_VERSION) after[spec.salt] = null;
+      if (isCommittedFormat(entry.v)) after[spec.salt] = null;
     }
   }
   after.redacted = Object.keys(records).length > 0 ? records : null;

@@ -5,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
-import { COMMITTED_LEAF_VERSION, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, type PayoutDraw, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /**
  * Where a read goes: the primary's data source (the default) or a read replica's source
@@ -82,6 +82,10 @@ export interface NewEntryRow {
   donorSalt: Buffer | null;
   messageHash: Buffer | null;
   messageSalt: Buffer | null;
+  /** Format 4: the designation the entry moves (null: format 3). */
+  designation?: string | null;
+  /** Format 4 payouts: canonical JSON of the gifts drawn from. */
+  draws?: string | null;
 }
 
 /** One entry's redaction: the fields whose value and salt go, and the entry's redaction records after it. */
@@ -113,7 +117,7 @@ export interface AppendedLog {
 const ENTRY_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, kind, amount::text AS amount, currency,
   donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash, terms,
   leaf_format, encode(donor_hash, 'hex') AS donor_hash, encode(donor_salt, 'hex') AS donor_salt, encode(message_hash, 'hex') AS message_hash,
-  encode(message_salt, 'hex') AS message_salt, redactions`;
+  encode(message_salt, 'hex') AS message_salt, redactions, designation, draws`;
 
 interface EntryRow {
   idx: string;
@@ -134,6 +138,8 @@ interface EntryRow {
   message_hash: string | null;
   message_salt: string | null;
   redactions: EntryRedactions | null;
+  designation?: string | null;
+  draws?: PayoutDraw[] | null;
 }
 
 /**
@@ -144,9 +150,10 @@ interface EntryRow {
  */
 function toEntry(campaignId: string, row: EntryRow): StoredEntry {
   const terms = row.terms === null ? null : (JSON.parse(row.terms) as TermChange[]);
-  if (row.leaf_format === COMMITTED_LEAF_VERSION) {
+  if (row.leaf_format === COMMITTED_LEAF_VERSION || row.leaf_format === DESIGNATED_LEAF_VERSION) {
+    const designated = row.leaf_format === DESIGNATED_LEAF_VERSION;
     return {
-      v: COMMITTED_LEAF_VERSION,
+      v: row.leaf_format,
       campaign: campaignId,
       index: Number(row.idx),
       time: row.time,
@@ -159,6 +166,8 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
       purpose: row.payout_purpose,
       balance: row.balance,
       ...(terms ? { terms } : {}),
+      ...(designated ? { designation: row.designation! } : {}),
+      ...(designated && row.kind === 'payout' ? { draws: row.draws ?? [] } : {}),
       donor: row.donor_name,
       donorSalt: row.donor_salt,
       message: row.public_message,
@@ -353,9 +362,10 @@ export class PublicLedgerRepository {
     const result: unknown = await manager.query(
       `WITH entry AS (
          INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
-           public_message, payout_purpose, balance, leaf_hash, source_ref, terms, donor_hash, donor_salt, message_hash, message_salt, leaf_format)
+           public_message, payout_purpose, balance, leaf_hash, source_ref, terms, donor_hash, donor_salt, message_hash, message_salt, leaf_format, designation, draws)
          SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
-           $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[], $37::bytea[], $38::bytea[], $39::bytea[], $40::bytea[], $41::smallint[])
+           $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[], $37::bytea[], $38::bytea[], $39::bytea[], $40::bytea[], $41::smallint[],
+           $45::text[], $46::jsonb[])
          RETURNING 1
        ), nodes AS (
          INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
@@ -399,6 +409,7 @@ export class PublicLedgerRepository {
         entries.map((e) => e.donorHash), entries.map((e) => e.donorSalt), entries.map((e) => e.messageHash), entries.map((e) => e.messageSalt), entries.map((e) => e.leafFormat),
         witnessed,
         logs.map((l) => l.checkpoint.keyName), logs.map((l) => l.checkpoint.note),
+        entries.map((e) => e.designation ?? null), entries.map((e) => e.draws ?? null),
       ],
     );
     // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row per log means a

@@ -1,0 +1,32 @@
+import { DesignationReplay, type PayoutDraw } from '@ataa/transparency';
+
+/**
+ * The FIFO draw of a payout (issue 21, item 2; docs/designations.md), decided when the transfer is
+ * recorded, under the campaign's funds lock: the campaign's public log so far (its gifts, payouts and
+ * reversals, in index order) is replayed and the payout takes its amount from its designation's
+ * oldest gifts not drawn yet. The verifier replays the same log and must find the same list.
+ */
+export interface LoggedMoney {
+  index: number;
+  kind: string;
+  amount: string;
+  v: number;
+  designation?: string | null;
+  draws?: unknown;
+}
+
+export function planDraws(log: readonly LoggedMoney[], designation: string, amount: bigint): PayoutDraw[] {
+  const replay = new DesignationReplay();
+  for (const entry of log) replay.apply(entry as Parameters<DesignationReplay['apply']>[0]);
+  return replay.plan(designation, amount);
+}
+
+/**
+ * What a designation can pay out now: its ledger funds less its gifts still pending on Stripe and its
+ * refunds in flight, never more than the campaign as a whole can (`campaignAvailable`).
+ */
+export function designationAvailable(input: { funds: bigint; pending: bigint; refundsInFlight: bigint; campaignAvailable: bigint }): bigint {
+  const own = input.funds - input.pending - input.refundsInFlight;
+  const available = own < input.campaignAvailable ? own : input.campaignAvailable;
+  return available > 0n ? available : 0n;
+}
