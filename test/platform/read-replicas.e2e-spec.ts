@@ -166,6 +166,54 @@ describe('public reads on a streaming read replica', () => {
     }
   });
 
+  it('serves the campaign page from the replica, every figure from one server, never behind the log size the visitor was shown', async () => {
+    const page = async (path: string, cookie?: string) => {
+      const res = await fetch(`${base}${path}`, { headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+      const seen = res.headers.getSetCookie().find((c) => c.startsWith('ataa_seen='));
+      return { status: res.status, text: await res.text(), seen: seen ? /^ataa_seen=(\d+); Path=([^;]+)/.exec(seen)!.slice(1) : null };
+    };
+    const query = async (sql: string, params: unknown[]) => {
+      const client = new pg.Client({ connectionString: servers.primaryUrl });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    await query(`UPDATE campaigns SET summary = 'Summary as the replica has it' WHERE id = $1`, [campaignId]);
+    await servers.caughtUp();
+    const size = await primarySize();
+    // Caught up: the page, and the size it showed, kept for this campaign's pages (the cookie's path).
+    const first = await page(`/c/${slug}`);
+    expect([first.status, first.text.includes('Summary as the replica has it'), first.seen]).toEqual([200, true, [String(size), `/c/${slug}`]]);
+
+    await servers.pauseReplay();
+    try {
+      // Written on the primary, not on the paused replica: a new summary, two entries, a campaign published just now.
+      await query(`UPDATE campaigns SET summary = 'Summary only the primary has' WHERE id = $1`, [campaignId]);
+      await appendGifts(2);
+      const fresh = 'replicated-fresh';
+      await insertCampaign(servers.primaryUrl, { slug: fresh, title: 'Published a moment ago' });
+
+      // A visitor who was shown `size` (or nothing): the replica answers, its summary and no new cookie.
+      const again = await page(`/c/${slug}`, `ataa_seen=${size}`);
+      expect([again.status, again.text.includes('Summary as the replica has it'), again.seen]).toEqual([200, true, null]);
+      expect((await page(`/c/${slug}`)).text).toContain('Summary as the replica has it');
+      // A visitor shown size + 2 (a page the primary served): never an older page from the replica.
+      const newer = await page(`/c/${slug}`, `ataa_seen=${size + 2}`);
+      expect([newer.status, newer.text.includes('Summary only the primary has')]).toEqual([200, true]);
+      // A page the replica does not have yet (published a moment ago) is read from the primary, not a 404.
+      expect((await page(`/c/${fresh}`)).status).toBe(200);
+    } finally {
+      await servers.resumeReplay();
+      await servers.caughtUp();
+    }
+    // Caught up: the replica's page is the new one, and the visitor's size moves on.
+    const caught = await page(`/c/${slug}`, `ataa_seen=${size}`);
+    expect([caught.text.includes('Summary only the primary has'), caught.seen]).toEqual([true, [String(size + 2), `/c/${slug}`]]);
+  });
+
   it('skips a replica lagging beyond REPLICA_MAX_LAG_MS, with the lag as a Prometheus gauge', async () => {
     // A second process view with a 1 s limit (the app above allows 10 minutes), checking when asked.
     const config = env.configWith({ DATABASE_URL: servers.primaryUrl, DATABASE_REPLICA_URLS: servers.replicaUrl, REPLICA_MAX_LAG_MS: '1000', REPLICA_CHECK_INTERVAL_MS: '60000' });
@@ -215,6 +263,9 @@ describe('public reads on a streaming read replica', () => {
       expect(replicas.status()[0]).toMatchObject({ usable: false, reason: expect.stringMatching(/^unavailable/) });
       await appendGifts(1);
       expect((await json(`${api}/ledger`)).body.size).toBe(size + 1);
+      // The campaign page too: read on the primary, with the size it has.
+      const campaignPage = await fetch(`${base}/c/${slug}`, { headers: { accept: 'text/html' } });
+      expect([campaignPage.status, campaignPage.headers.getSetCookie().find((c) => c.startsWith('ataa_seen='))?.split(';')[0]]).toEqual([200, `ataa_seen=${size + 1}`]);
       const csv = await get(`${api}/ledger.csv`);
       expect((await csv.text()).trim().split('\n')).toHaveLength(2 + size);
       await replicas.checkNow();

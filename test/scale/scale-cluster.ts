@@ -21,6 +21,7 @@ import { createSandbox, SandboxControlClient, type Sandbox } from '../../apps/st
 export const root = path.resolve(import.meta.dirname, '..', '..');
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PG_PORT = port('SCALE_PG_PORT', 5450);
+const BOOT_TIMEOUT_MS = 300_000;
 const REDIS_PORT = port('SCALE_REDIS_PORT', 7200);
 const HTTP_PORT = port('SCALE_HTTP_PORT', 3950);
 export const PORTS = {
@@ -273,13 +274,17 @@ export class ScaleCluster {
     };
   }
 
+  /**
+   * How long a process may take to boot. Generous: on two cores at load average 25 (other test runs,
+   * a build) an API was seen printing nothing for 120 s while loading dist/; a process that exits is reported at once.
+   */
   async startApi(i: number): Promise<Proc> {
     const proc = this.spawn(`api-${i + 1}`, process.execPath, ['dist/apps/api/src/main.js'], { ...this.appEnv(), API_PORT: String(PORTS.apis[i]), API_HOST: '127.0.0.1' });
     this.apis[i] = proc;
     await until(async () => {
       if (proc.child.exitCode !== null) throw new Error(`api-${i + 1} exited: ${this.tail(proc)}`);
       return (await fetch(`http://127.0.0.1:${PORTS.apis[i]}/health/ready`)).ok;
-    }, `api-${i + 1} to be ready`, 120_000, 250);
+    }, `api-${i + 1} to be ready`, BOOT_TIMEOUT_MS, 250);
     return proc;
   }
 
@@ -289,7 +294,7 @@ export class ScaleCluster {
     await until(async () => {
       if (proc.child.exitCode !== null) throw new Error(`worker-${i + 1} exited: ${this.tail(proc)}`);
       return readFileSync(proc.logFile, 'utf8').includes('"worker started"');
-    }, `worker-${i + 1} to start`, 120_000, 250);
+    }, `worker-${i + 1} to start`, BOOT_TIMEOUT_MS, 250);
     return proc;
   }
 

@@ -290,7 +290,15 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
 
       // Every refund made once on Stripe and posted once: GIFTS / REFUND_EVERY of them, each succeeded.
       expect(refunds.size).toBe(Math.floor(GIFTS / REFUND_EVERY));
-      await until(async () => (await db.query(`SELECT count(*)::int AS n FROM donation_refunds WHERE id = ANY($1::uuid[]) AND status = 'succeeded'`, [[...refunds.values()]])).rows[0].n === refunds.size, 'every refund to succeed', 120_000, 500);
+      await until(async () => (await db.query(`SELECT count(*)::int AS n FROM donation_refunds WHERE id = ANY($1::uuid[]) AND status = 'succeeded'`, [[...refunds.values()]])).rows[0].n === refunds.size, 'every refund to succeed', 120_000, 500)
+        .catch(async (error: Error) => {
+          // Say which refunds are stuck and where: their row, and what Stripe (the sandbox) has for their charge.
+          const stuck = (await db.query(
+            `SELECT r.id, r.donation_id, r.status, r.stripe_refund_id, r.failure_reason, r.created_at, r.updated_at, d.status AS gift, d.stripe_charge_id AS charge
+             FROM donation_refunds r JOIN donations d ON d.id = r.donation_id WHERE r.id = ANY($1::uuid[]) AND r.status <> 'succeeded'`, [[...refunds.values()]])).rows;
+          const atStripe = (charge: string) => cluster.sandbox!.store.all('refund', (r) => r.charge === charge).map((r) => `${r.id} ${String(r.status)} (request ${String((r.metadata as Record<string, string> | undefined)?.refund_request_id)})`);
+          throw new Error(`${error.message}: ${stuck.length} of ${refunds.size} not succeeded: ${JSON.stringify(stuck.map((r) => ({ ...r, atStripe: atStripe(r.charge) })))}`);
+        });
       const stripe = cluster.sandbox!;
       for (const donationId of refunds.keys()) {
         const [{ charge }] = (await db.query(`SELECT stripe_charge_id AS charge FROM donations WHERE id = $1`, [donationId])).rows;

@@ -5,6 +5,6 @@ export { TransactionRunner, isRetryableTransactionError, isUniqueViolation, isCh
 export { runMigrations, migrateDatabase, type MigrateDatabaseOptions } from './migrate.js';
 export { probePostgres, describeDatabaseUrl } from './probe.js';
 export { acquirePgClient } from './pg-client.js';
-export { ReadReplicas, type ReadSource, type ReplicaStatus } from './read-replicas/read-replicas.service.js';
+export { ReadReplicas, type Queryable, type ReadSource, type ReplicaStatus } from './read-replicas/read-replicas.service.js';
 export { verifyReadReplicas, whyNotAReplica } from './read-replicas/verify-replicas.js';
 export { parseLsn, WalSamples, isUnavailableError } from './read-replicas/replica-lag.js';

@@ -8,6 +8,7 @@ import { donationCsvHeader, donationCsvLine } from './domain/donation-csv.js';
 import { DonationStatus } from './domain/donation-status.js';
 import { CampaignReader, type OrganizationCampaign } from './persistence/campaign-reader.js';
 import { Donation, DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
+import type { Queryable } from '@ataa/database';
 
 export interface DonationListFilter {
   organizationId: string;
@@ -200,8 +201,8 @@ export class DonationsQueryService {
   }
 
   /** Recent settled gifts, without private data: anonymous donors show no name. */
-  async recentPublicGifts(campaignId: string, limit = 10): Promise<PublicGift[]> {
-    const rows = await this.dataSource.query(
+  async recentPublicGifts(campaignId: string, limit = 10, db: Queryable = this.dataSource): Promise<PublicGift[]> {
+    const rows = await db.query(
       `SELECT donor_name, anonymous, chosen_amount::text, currency, public_message, settled_at, public_leaf_index::text AS entry_index, message_review FROM donations
        WHERE campaign_id = $1 AND settled_at IS NOT NULL AND status NOT IN ('refunded', 'dispute_lost')
        ORDER BY settled_at DESC LIMIT $2`,

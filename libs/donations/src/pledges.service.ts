@@ -3,7 +3,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import { DomainError, NotFoundError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { TransactionRunner } from '@ataa/database';
+import { type Queryable, TransactionRunner } from '@ataa/database';
 import { holdCause } from '@ataa/moderation';
 import { formatMoney, MAILER, type Mailer } from '@ataa/notifications';
 import { isCardError, isInvalidRequest, StripeGateway } from '@ataa/payments';
@@ -177,8 +177,8 @@ export class PledgesService {
   }
 
   /** The public page's figures: pledged (unverified: not in the ledger) and collected, apart. */
-  async figures(campaignId: string): Promise<PledgeFigures> {
-    return pledgeFigures(await this.pledges.statesOf(campaignId));
+  async figures(campaignId: string, db?: Queryable): Promise<PledgeFigures> {
+    return pledgeFigures(await this.pledges.statesOf(campaignId, db));
   }
 
   // ----- close-out -------------------------------------------------------------------------------

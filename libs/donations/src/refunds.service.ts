@@ -71,16 +71,67 @@ export class RefundsService {
         organizationId: request.organizationId, actor: request.actor, action: 'donation.refund', targetType: 'donation', targetId: d.id,
         details: { refundId: requestId, amount: amount.toString(), reason: request.reason ?? 'requested_by_customer' },
       });
-      // What the refund will take from the campaign's funds: Stripe keeps its fee, the platform returns its share.
-      const [{ returned }] = await m.query(`SELECT coalesce(sum(platform_fee_returned), 0)::text AS returned FROM donation_refunds WHERE donation_id = $1`, [d.id]);
-      const cost = amount - platformFeeRefundShare(d.platformFee ?? 0n, d.amount, d.refundedAmount, amount, BigInt(returned));
-      return { refund: null, replay: false, amount, cost, campaignId: d.campaignId, chargeId: d.stripeChargeId };
+      return { refund: toRefund((await m.query(`SELECT * FROM donation_refunds WHERE id = $1`, [requestId]))[0]), replay: false };
     });
-    if (reserved.replay && reserved.refund) return reserved.refund;
+    // A replay of a request that never reached Stripe (its process died, PostgreSQL went away, or
+    // Stripe's answer was lost) carries it on: answering the row as it stands would leave the
+    // donor's refund reserved and never made.
+    if (reserved.replay && (reserved.refund.status !== 'requested' || reserved.refund.stripeRefundId)) return reserved.refund;
+    return this.send(reserved.refund, reserved.replay);
+  }
+
+  /**
+   * Refund requests still `requested` (never linked to a Stripe refund) since `olderThanSeconds`:
+   * their request was cut short and nobody retried it. Each is taken (its `updated_at` moved on,
+   * so another worker's sweep leaves it for as long) and carried on as a replay would. Answers how
+   * many were taken. The worker's inbox sweep runs this: a refund reserved is never left unmade.
+   */
+  async resumeStranded(olderThanSeconds: number, limit = 20): Promise<number> {
+    const taken: Record<string, unknown>[] = await this.dataSource.query(
+      `WITH taken AS (
+         UPDATE donation_refunds SET updated_at = now() WHERE id IN (
+           SELECT id FROM donation_refunds WHERE status = 'requested' AND stripe_refund_id IS NULL AND updated_at < now() - make_interval(secs => $1)
+           ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING *)
+       SELECT * FROM taken`,
+      [olderThanSeconds, limit],
+    );
+    for (const row of taken) {
+      const refund = toRefund(row);
+      try {
+        const done = await this.send(refund, true);
+        this.logger.log(`refund ${refund.id} left requested carried on: ${done.status}`);
+      } catch (error) {
+        this.logger.warn(`refund ${refund.id} left requested could not be carried on: ${(error as Error).message}`);
+      }
+    }
+    return taken.length;
+  }
+
+  /**
+   * Makes a reserved refund on Stripe: covers it from payouts if need be, asks Stripe under the
+   * request's idempotency key, links and posts it. On a resumed request Stripe is read first: a
+   * refund it made under this request id (its metadata) is linked, so the request is never made
+   * twice, even once Stripe's idempotency key has expired (24 hours).
+   */
+  private async send(refund: DonationRefund, resumed: boolean): Promise<DonationRefund> {
+    const requestId = refund.id;
+    if (resumed) {
+      await this.sync.sync(refund.donationId);
+      const current = await this.refundRow(requestId);
+      if (current.status !== 'requested' || current.stripeRefundId) return current;
+    }
+    const [row] = await this.dataSource.query(`SELECT * FROM donations WHERE id = $1`, [refund.donationId]);
+    const d = toDonation(row);
+    // What the refund will take from the campaign's funds: Stripe keeps its fee, the platform returns its share.
+    const [{ returned }] = await this.dataSource.query(
+      `SELECT coalesce(sum(platform_fee_returned), 0)::text AS returned FROM donation_refunds WHERE donation_id = $1 AND id <> $2`, [d.id, requestId],
+    );
+    const cost = refund.amount - platformFeeRefundShare(d.platformFee ?? 0n, d.amount, d.refundedAmount, refund.amount, BigInt(returned));
 
     // Funds already paid out: the transfers are reversed first as needed (or the refund is refused).
     try {
-      await this.recoveries.get()?.coverRefund({ campaignId: reserved.campaignId!, refundId: requestId, cost: reserved.cost! });
+      await this.recoveries.get()?.coverRefund({ campaignId: d.campaignId, refundId: requestId, cost });
     } catch (error) {
       if (error instanceof DomainError) {
         await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [requestId, error.code]);
@@ -88,10 +139,11 @@ export class RefundsService {
       throw error;
     }
 
+    const reason = (refund.reason ?? 'requested_by_customer') as NonNullable<RefundRequest['reason']>;
     let stripeRefund: Stripe.Refund;
     try {
       stripeRefund = await this.stripe.createRefund(
-        { charge: reserved.chargeId!, amount: Number(reserved.amount), reason: request.reason ?? 'requested_by_customer', metadata: { refund_request_id: requestId, donation_id: request.donationId } },
+        { charge: d.stripeChargeId!, amount: Number(refund.amount), reason, metadata: { refund_request_id: requestId, donation_id: refund.donationId } },
         `refund:${requestId}`,
       );
     } catch (error) {
@@ -101,7 +153,8 @@ export class RefundsService {
         await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [requestId, stripeError.code ?? 'refused']);
         throw new DomainError('refund_refused', 'The payment provider refused the refund', 409, { reason: stripeError.code ?? null });
       }
-      // Unknown outcome (network): the reservation stays; retrying with the same key is safe.
+      // Unknown outcome (network): the reservation stays; retrying with the same key carries it on
+      // (and the worker does, once it has been left for STRANDED_REFUND_SECONDS).
       this.logger.warn(`refund ${requestId}: outcome unknown: ${stripeError.message}`);
       throw new DomainError('payment_provider_unavailable', 'The refund could not be confirmed; retry with the same Idempotency-Key', 502, { refundId: requestId });
     }
@@ -110,8 +163,12 @@ export class RefundsService {
       [requestId, stripeRefund.id],
     );
     // Post it now rather than waiting for the webhook (both paths are idempotent).
-    await this.sync.sync(request.donationId);
-    const [row] = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE id = $1`, [requestId]);
+    await this.sync.sync(refund.donationId);
+    return this.refundRow(requestId);
+  }
+
+  private async refundRow(id: string): Promise<DonationRefund> {
+    const [row] = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE id = $1`, [id]);
     return toRefund(row);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { isUniqueViolation } from '@ataa/database';
+import { isUniqueViolation, type Queryable } from '@ataa/database';
 import { describeAccount, normalBalance } from './domain/accounts.js';
 import { EntryInput, postingDesignation, totalsColumnFor, validateEntry } from './domain/entry.js';
 
@@ -248,7 +248,7 @@ export class LedgerService {
     return new Map(rows.map((r) => [r.designation, normalBalance(type, BigInt(r.balance))]));
   }
 
-  async campaignTotals(campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<CampaignTotals | null> {
+  async campaignTotals(campaignId: string, manager: Queryable = this.dataSource.manager): Promise<CampaignTotals | null> {
     const [row] = await manager.query(
       `SELECT t.*, (SELECT b.balance FROM ledger_account_balances b WHERE b.account_code = 'campaign:' || t.campaign_id || ':funds' AND b.currency = t.currency) AS funds_balance
        FROM campaign_ledger_totals t WHERE t.campaign_id = $1`,

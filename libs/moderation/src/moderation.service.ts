@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
-import { TransactionRunner } from '@ataa/database';
+import { type Queryable, TransactionRunner } from '@ataa/database';
 import { AuditService } from '@ataa/organizations';
 import { PublicLedgerRedactor } from '@ataa/transparency';
 import { checkHideReason, HIDE_REASON_LABELS, checkNote, checkReport, checkSuspensionReason, type HideReason, type ReportStatus } from './domain/moderation-rules.js';
@@ -198,7 +198,7 @@ export class ModerationService {
   }
 
   /** Hidden messages of a campaign among these public log indexes (donor wall). */
-  hiddenAmong(campaignId: string, indexes: readonly number[]): Promise<Map<number, HiddenMessage>> {
-    return this.repository.hiddenAmong(campaignId, indexes);
+  hiddenAmong(campaignId: string, indexes: readonly number[], db?: Queryable): Promise<Map<number, HiddenMessage>> {
+    return this.repository.hiddenAmong(campaignId, indexes, db);
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { DomainError, FreshReads, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
-import { ReadReplicas, type ReadSource } from '@ataa/database';
+import { type Queryable, ReadReplicas, type ReadSource } from '@ataa/database';
 import {
   buildReceiptProof, buildReport, campaignOrigin, CampaignReport, consistencyProofRanges, emptyRoot, formatVerifierKey,
   hashRange, inclusionProofRanges, addSignatureLines, parseCosignerKey, type CosignerKey, LeafRange, nodeKey, nodesFor, PublicEntryKind, signCheckpoint, storedRefs, withUnstoredNodes,
@@ -398,8 +398,8 @@ export class PublicLedgerService {
   }
 
   /** A campaign's latest term changes (public `terms_changed` entries), newest first: the campaign page's history. */
-  termHistory(campaignId: string, limit = 20): Promise<StoredEntry[]> {
-    return this.repository.termChanges(campaignId, limit);
+  termHistory(campaignId: string, limit = 20, db?: Queryable): Promise<StoredEntry[]> {
+    return this.repository.termChanges(campaignId, limit, db);
   }
 
   /**

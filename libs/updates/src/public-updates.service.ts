@@ -5,6 +5,7 @@ import { deriveLinkKey } from '@ataa/privacy';
 import { renderAtomFeed } from './domain/atom-feed.js';
 import { verifyUnsubscribeToken } from './domain/unsubscribe-link.js';
 import { UpdateCampaign, UpdateRow, UpdatesRepository } from './persistence/updates.repository.js';
+import type { Queryable } from '@ataa/database';
 
 /** Updates per page of `/c/:slug/updates`. */
 export const UPDATES_PAGE_SIZE = 10;
@@ -41,8 +42,8 @@ export class PublicUpdatesService {
   }
 
   /** The newest published updates of a campaign (the campaign page's section). */
-  async latest(campaignId: string, limit = LATEST_ON_CAMPAIGN_PAGE): Promise<UpdateRow[]> {
-    return this.repository.listPublished(campaignId, limit);
+  async latest(campaignId: string, limit = LATEST_ON_CAMPAIGN_PAGE, db?: Queryable): Promise<UpdateRow[]> {
+    return this.repository.listPublished(campaignId, limit, 0, db);
   }
 
   /** One page (1-based); a page past the last is a 404. */

@@ -2,6 +2,7 @@ import { offersZakat } from '@ataa/campaigns';
 import { Injectable } from '@nestjs/common';
 import { currencyExponent, formatMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
+import type { Queryable } from '@ataa/database';
 import { assertAcceptsDonations, defaultTimeZone, DonationCampaign, DonationsQueryService, MatchingOfferView, MatchingService, MAX_FRIDAYS, OFFERED_TIME_ZONES, PledgeFigures, PledgesService, PublicGift } from '@ataa/donations';
 import { CampaignTotals, LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
@@ -75,20 +76,23 @@ export class CampaignPageView {
   }
 
   /** The pledge figures of a campaign that takes pledges (null otherwise): part of the page's cache key, as they change without a ledger entry. */
-  async pledgeFigures(campaign: DonationCampaign): Promise<PledgeFigures | null> {
-    return this.pledgesService.offersPledges(campaign) ? this.pledgesService.figures(campaign.id) : null;
+  async pledgeFigures(campaign: DonationCampaign, db?: Queryable): Promise<PledgeFigures | null> {
+    return this.pledgesService.offersPledges(campaign) ? this.pledgesService.figures(campaign.id, db) : null;
   }
 
-  /** The rest of a page's figures, read after its head (so never older than it). */
-  async readPageData(campaign: DonationCampaign, pledges?: PledgeFigures | null, matching?: MatchingOfferView[]): Promise<PageData> {
+  /**
+   * The rest of a page's figures, read after its head (so never older than it), all from `db`: the
+   * source its head was read from (a replica, issue 23), so the page is one server's view. The primary by default.
+   */
+  async readPageData(campaign: DonationCampaign, pledges?: PledgeFigures | null, matching?: MatchingOfferView[], db?: Queryable): Promise<PageData> {
     const [totals, gifts, termChanges, pledgeFigures, updates, offers] = await Promise.all([
-      this.ledger.campaignTotals(campaign.id), this.donations.recentPublicGifts(campaign.id, 10), this.publicLedger.termHistory(campaign.id, 20),
-      pledges === undefined ? this.pledgeFigures(campaign) : Promise.resolve(pledges),
-      this.updates.latest(campaign.id),
+      this.ledger.campaignTotals(campaign.id, db), this.donations.recentPublicGifts(campaign.id, 10, db), this.publicLedger.termHistory(campaign.id, 20, db),
+      pledges === undefined ? this.pledgeFigures(campaign, db) : Promise.resolve(pledges),
+      this.updates.latest(campaign.id, undefined, db),
       matching === undefined ? this.matchingOffers(campaign) : Promise.resolve(matching),
     ]);
     const indexes = gifts.flatMap((g) => (g.entryIndex === null ? [] : [g.entryIndex]));
-    return { campaign, totals, gifts, termChanges, pledges: pledgeFigures, updates, matching: offers, hidden: await this.moderation.hiddenAmong(campaign.id, indexes) };
+    return { campaign, totals, gifts, termChanges, pledges: pledgeFigures, updates, matching: offers, hidden: await this.moderation.hiddenAmong(campaign.id, indexes, db) };
   }
 
   /**

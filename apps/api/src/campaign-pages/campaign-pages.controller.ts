@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { DomainError, FreshReads, NotFoundError, parseMajorUnits } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
+import { ReadReplicas, type ReadSource } from '@ataa/database';
 import {
   CampaignPageHead, CampaignReader, CheckoutService, DonationCampaign, DonationsQueryService, intervalOf, isScheduleFrequency, MatchingOfferView, PledgesService, RecurringGiftsService,
   ScheduledGiftsService, scheduledFormTerms, scheduleWords,
@@ -25,6 +26,18 @@ import { PLEDGE_MESSAGES } from './pledge-messages.js';
 
 /** Stands in for the CSRF token in a cached rendering; random per process, so no page text can contain it. */
 const TOKEN_SLOT = `csrf-slot-${randomBytes(16).toString('hex')}`;
+
+/**
+ * The campaign's public log size a visitor's campaign page last showed (with read replicas only):
+ * a cookie per campaign page (Path=/c/<slug>), so their next view is never read from a replica
+ * further behind than that (issue 23: a page never shows totals older than a log size seen).
+ */
+const SEEN_COOKIE = 'ataa_seen';
+
+function seenLogSize(request: FastifyRequest): number {
+  const value = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[SEEN_COOKIE];
+  return value && /^\d{1,15}$/.test(value) ? Number(value) : 0;
+}
 
 /**
  * The hosted campaign page (story, progress, recent gifts, donation form), the form's POST that
@@ -56,6 +69,7 @@ export class CampaignPagesController {
     private readonly pledges: PledgesService,
     private readonly recurring: RecurringGiftsService,
     private readonly scheduled: ScheduledGiftsService,
+    private readonly replicas: ReadReplicas,
   ) {
     this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
     this.matchingReads = new FreshReads((ids) => this.view.matchingOffersOf(ids));
@@ -64,13 +78,32 @@ export class CampaignPagesController {
   /** Matching offers per campaign, read fresh like the heads and shared by the requests waiting together. */
   private readonly matchingReads: FreshReads<string, MatchingOfferView[]>;
 
+  /** The page heads read on each replica (by name), shared as `heads` on the primary. */
+  private readonly replicaHeads = new Map<string, FreshReads<string, CampaignPageHead>>();
+
+  private headsOn(source: ReadSource): FreshReads<string, CampaignPageHead> {
+    if (!source.replica) return this.heads;
+    let heads = this.replicaHeads.get(source.name);
+    if (!heads) this.replicaHeads.set(source.name, (heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs, source))));
+    return heads;
+  }
+
   @Get(':slug')
   async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     // Read from the request: no parameter pipes on the hottest public page (the slug is checked by the reader).
     const slug = (request.params as { slug: string }).slug;
     const { cancelled, amount } = request.query as { cancelled?: unknown; amount?: unknown };
-    const head = await this.heads.get(slug);
+    // A public read (issue 23): from a replica when one is usable, every figure from the one its head came from.
+    let source = this.replicas.reader();
+    let head = await this.headsOn(source).get(slug);
+    const seen = this.replicas.configured ? seenLogSize(request) : 0;
+    // Published a moment ago and not on the replica yet, or behind what this visitor was shown: the primary has it.
+    if (source.replica && (!head || head.logSize < seen)) {
+      source = this.replicas.primary;
+      head = await this.heads.get(slug);
+    }
     if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
+    const db = source.replica ? source : undefined;
     // `?amount=` (the widget's buttons): one of the suggested amounts, preselected; anything else is ignored.
     const preselected = this.view.preselectedAmount(head.campaign, amount);
     const state = { cancelled: cancelled === '1', ...(preselected ? { values: { amount: preselected } } : {}) };
@@ -80,16 +113,20 @@ export class CampaignPagesController {
     // Same figures version, language and state (open or not, cancelled notice or not, amount chosen) and the
     // same deadline text (changes at most hourly): same page but the token.
     // Pledges change without a ledger entry: their figures are part of the key (read only for a campaign taking pledges).
-    const pledges = await this.view.pledgeFigures(head.campaign);
+    const pledges = await this.view.pledgeFigures(head.campaign, db);
     const pledgeKey = pledges ? `${pledges.pledgedCount}:${pledges.pledgedAmount}:${pledges.collectedCount}:${pledges.collectedAmount}` : '-';
     // Matching offers change without a ledger entry too (an accrual is a pledge), and start and end with the clock.
     const matching = (await this.matchingReads.get(head.campaign.id)) ?? [];
     const key = `${slug}|${head.figuresVersion}|${pledgeKey}|${this.view.matchingKey(matching)}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
     const page = await this.rendered.get(key, async () => {
-      const data = await this.view.readPageData(head.campaign, pledges, matching);
+      const data = await this.view.readPageData(head.campaign, pledges, matching, db);
       return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open, language, true, now)) as unknown as string, TOKEN_SLOT);
     });
     const body = page.tail === null ? page.head : withToken(page, issueCsrfToken(request, reply, '/c'));
+    if (this.replicas.configured && head.logSize > seen) {
+      const secure = this.config.PUBLIC_BASE_URL.startsWith('https:') ? '; Secure' : '';
+      void reply.header('set-cookie', `${SEEN_COOKIE}=${head.logSize}; Path=/c/${slug}; HttpOnly; SameSite=Lax${secure}`);
+    }
     void reply.status(200).header('cache-control', 'no-store').header('vary', 'Accept-Language, Cookie').header('content-type', 'text/html; charset=utf-8').send(body);
   }
 

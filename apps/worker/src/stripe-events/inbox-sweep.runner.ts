@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DonationSyncService } from '@ataa/donations';
+import { DonationSyncService, RefundsService } from '@ataa/donations';
 import { StripeEventInbox } from '@ataa/payments';
 import { JobProducer, PeriodicTask, QUEUES, requeueJob } from '@ataa/queue';
 
@@ -8,6 +8,12 @@ export const INBOX_SWEEP = { intervalMs: 10_000, olderThanMs: 5_000, redisTimeou
 
 /** A gift marked paid waits this long for its charge event before the sweep reads it from Stripe. */
 export const AWAITING_CHARGE_SECONDS = 60;
+
+/**
+ * A refund request still unsent to Stripe after this long was cut short (its API process killed,
+ * PostgreSQL gone, Stripe unreachable) and its client did not retry: the sweep carries it on.
+ */
+export const STRANDED_REFUND_SECONDS = 60;
 
 /**
  * Re-enqueues inbox events that are still unprocessed: the webhook's enqueue may have failed
@@ -23,6 +29,7 @@ export class InboxSweepRunner implements OnApplicationBootstrap, OnApplicationSh
     private readonly inbox: StripeEventInbox,
     private readonly producer: JobProducer,
     private readonly gifts: DonationSyncService,
+    private readonly refunds: RefundsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,6 +48,8 @@ export class InboxSweepRunner implements OnApplicationBootstrap, OnApplicationSh
   private async sweep(olderThanMs: number): Promise<number> {
     // Gifts whose payment was reported but whose charge event is late: read them (normally none).
     await this.gifts.settleAwaitingCharge(AWAITING_CHARGE_SECONDS).catch((error: Error) => this.logger.warn(`awaiting-charge sweep failed: ${error.message}`));
+    // Refunds reserved but never sent to Stripe, their request cut short (normally none).
+    await this.refunds.resumeStranded(STRANDED_REFUND_SECONDS).catch((error: Error) => this.logger.warn(`stranded-refund sweep failed: ${error.message}`));
     const ids = await this.inbox.unprocessed(olderThanMs);
     const queue = this.producer.queue(QUEUES.stripeEvents);
     let enqueued = 0;

@@ -20,6 +20,15 @@ export interface ReadSource {
   connect(): Promise<pg.PoolClient>;
 }
 
+/**
+ * What a read method takes to read from: a ReadSource (a replica, or the primary's pool), TypeORM's
+ * data source or an entity manager. A page whose reads must come from one snapshot passes one source to all.
+ */
+export interface Queryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
+
 /** A replica as the last check saw it. */
 export interface ReplicaStatus {
   name: string;

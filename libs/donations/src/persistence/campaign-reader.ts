@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '@ataa/common';
+import type { Queryable } from '@ataa/database';
 
 /** What the donation flow needs of a campaign, read with plain SQL on the hot public paths. */
 export interface DonationCampaign {
@@ -70,6 +71,8 @@ const COLUMNS_OF_C = COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ');
 export interface CampaignPageHead {
   campaign: DonationCampaign;
   figuresVersion: string;
+  /** The size of the campaign's public log this head was read at (0 before its first entry). */
+  logSize: number;
 }
 
 /** Public pages show published, paused and ended campaigns; drafts and cancelled ones are 404. */
@@ -90,11 +93,11 @@ export class CampaignReader {
    * log by campaign id): what a campaign page reads on every request to know whether its cached
    * rendering is still current.
    */
-  async findPublicPageHeads(slugs: string[]): Promise<Map<string, CampaignPageHead>> {
+  async findPublicPageHeads(slugs: string[], db: Queryable = this.dataSource): Promise<Map<string, CampaignPageHead>> {
     const found = new Map<string, CampaignPageHead>();
     const valid = slugs.filter((s) => /^[a-z0-9-]{1,80}$/.test(s));
     if (valid.length === 0) return found;
-    const rows: Record<string, any>[] = await this.dataSource.query(
+    const rows: Record<string, any>[] = await db.query(
       `SELECT ${COLUMNS_OF_C}, c.version AS row_version, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS row_updated,
          t.raised::text AS t_raised, t.refunded::text AS t_refunded, t.disputed::text AS t_disputed, t.donations_count::text AS t_count,
          (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size, l.redactions::text AS log_redactions,
@@ -110,7 +113,7 @@ export class CampaignReader {
       const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
         r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at, r.suspension_reason, r.moderation_version, r.embed_origins])).digest('base64url').slice(0, 22);
       const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions, r.updates_version].map((v) => v ?? '-').join(':');
-      found.set(r.slug, { campaign: toCampaign(r), figuresVersion });
+      found.set(r.slug, { campaign: toCampaign(r), figuresVersion, logSize: Number(r.log_size ?? 0) });
     }
     return found;
   }

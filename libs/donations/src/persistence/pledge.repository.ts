@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PledgeState } from '../domain/pledges.js';
+import type { Queryable } from '@ataa/database';
 
 export interface Pledge {
   id: string;
@@ -243,8 +244,8 @@ export class PledgeRepository {
   }
 
   /** For the public page: pledges per state (count and sum). */
-  async statesOf(campaignId: string): Promise<{ state: PledgeState; amount: bigint; count: number }[]> {
-    const rows = await this.dataSource.query(`SELECT state, sum(amount)::text AS amount, count(*)::int AS n FROM pledges WHERE campaign_id = $1 GROUP BY state`, [campaignId]);
+  async statesOf(campaignId: string, db: Queryable = this.dataSource): Promise<{ state: PledgeState; amount: bigint; count: number }[]> {
+    const rows = await db.query(`SELECT state, sum(amount)::text AS amount, count(*)::int AS n FROM pledges WHERE campaign_id = $1 GROUP BY state`, [campaignId]);
     return rows.map((r: { state: PledgeState; amount: string; n: number }) => ({ state: r.state, amount: BigInt(r.amount), count: r.n }));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { HideReason, ReportReason, ReportStatus, ReportTarget } from '../domain/moderation-rules.js';
+import type { Queryable } from '@ataa/database';
 
 export interface ModerationCampaign {
   id: string;
@@ -163,9 +164,9 @@ export class ModerationRepository {
   }
 
   /** Hidden messages of a campaign among these log indexes (for the donor wall). */
-  async hiddenAmong(campaignId: string, indexes: readonly number[]): Promise<Map<number, HiddenMessage>> {
+  async hiddenAmong(campaignId: string, indexes: readonly number[], db: Queryable = this.dataSource): Promise<Map<number, HiddenMessage>> {
     if (indexes.length === 0) return new Map();
-    const rows = await this.dataSource.query(`SELECT * FROM moderated_messages WHERE campaign_id = $1 AND entry_index = ANY($2::bigint[])`, [campaignId, indexes]);
+    const rows = await db.query(`SELECT * FROM moderated_messages WHERE campaign_id = $1 AND entry_index = ANY($2::bigint[])`, [campaignId, indexes]);
     return new Map(rows.map((r: Record<string, any>) => [Number(r.entry_index), toHidden(r)]));
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Queryable } from '@ataa/database';
 
 export type UpdateStatus = 'draft' | 'published' | 'unpublished';
 
@@ -147,8 +148,8 @@ export class UpdatesRepository {
   }
 
   /** Published updates of a campaign, newest first, `limit` from `offset`. */
-  async listPublished(campaignId: string, limit: number, offset = 0): Promise<UpdateRow[]> {
-    return this.dataSource.query(
+  async listPublished(campaignId: string, limit: number, offset = 0, db: Queryable = this.dataSource): Promise<UpdateRow[]> {
+    return db.query(
       `SELECT ${COLUMNS} FROM campaign_updates WHERE campaign_id = $1 AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3`,
       [campaignId, limit, offset],
     );
