@@ -50,7 +50,7 @@ describe('campaign page accessibility (headless Chromium)', () => {
   it('keyboard focus reaches the form controls in reading order, ending on the submit button', async () => {
     const page = await open(english.slug);
     const order = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>('form input:not([type=hidden]), form textarea, form button')].map((el) => el.id || `${el.tagName}:${el.textContent?.trim()}`));
+      [...document.querySelectorAll<HTMLElement>('form input:not([type=hidden]), form select, form textarea, form button')].map((el) => el.id || `${el.tagName}:${el.textContent?.trim()}`));
     const visited: string[] = [];
     for (let i = 0; i < 40; i++) {
       await page.keyboard.press('Tab');
@@ -62,8 +62,8 @@ describe('campaign page accessibility (headless Chromium)', () => {
       if (id && !visited.includes(id)) visited.push(id);
       if (id?.startsWith('BUTTON:')) break;
     }
-    // Radio groups (the amount, how often) take one Tab stop each; every other control is visited, in DOM order.
-    const group = (id: string) => ['amount-', 'frequency-'].find((prefix) => id.startsWith(prefix));
+    // Radio groups (the amount, how often, a designation) take one Tab stop each; every other control is visited, in DOM order.
+    const group = (id: string) => ['amount-', 'frequency-', 'designation-'].find((prefix) => id.startsWith(prefix));
     const expected = order.filter((id) => !group(id) || id === visited.find((v) => v.startsWith(group(id)!)));
     expect(visited).toEqual(expected);
     expect(visited).toEqual(expect.arrayContaining(['customAmount', 'endDate', 'payments', 'donorName', 'donorEmail', 'anonymous', 'publicMessage', 'coverFees']));
