@@ -7,10 +7,11 @@ import { DataSource } from 'typeorm';
 import { OutboxService } from '@ataa/notifications';
 import { bullConnection, QUEUES } from '@ataa/queue';
 import { createTestEnvironment, SmtpSink, startSmtpSink, startTestWorker, TEST_REDIS_URL, TestEnvironment } from '@ataa/testing';
-import { startTcpProxy, TcpProxy } from './tcp-proxy.js';
+import { startTcpProxy, TcpProxy, within } from './tcp-proxy.js';
+import { NotificationsProcessor } from '../../apps/worker/src/notifications/notifications.processor.js';
 import { settleGift, TEST_TABLES_DDL, TestReceiptDataSourceModule } from './test-receipt-data-source.js';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const ORG = '0000000e-0000-4000-8000-000000000000';
 const DONOR = 'killed-worker@example.org';
@@ -84,13 +85,15 @@ describe('a worker killed after the SMTP server took a receipt (BullMQ, Redis, P
   afterAll(async () => {
     // Reconnect the cut-off worker so that it can shut down (its stale job token changes nothing
     // now): closed while its Redis clients were still reconnecting, it hung in our runs.
+    await survivor?.close();
     await redisProxy?.up();
     await pgProxy?.up();
     if (doomed) {
-      await doomed.get<Queue>(getQueueToken(QUEUES.notifications), { strict: false }).count();
-      await doomed.close();
+      // Bounded: its database connections go with the database (DROP ... FORCE) if it never settles.
+      await within('the cut-off worker reconnecting', () => doomed.get<Queue>(getQueueToken(QUEUES.notifications), { strict: false }).count());
+      await within('the cut-off worker stopping its job', () => doomed.get(NotificationsProcessor, { strict: false }).worker.close(true));
+      await within('the cut-off worker closing', () => doomed.close());
     }
-    await survivor?.close();
     await queue?.close();
     await db?.end();
     await redisProxy?.close();

@@ -11,7 +11,7 @@ import {
   createCampaign, createOrganizationWithOwner, createTestEnvironment, SmtpSink, startSmtpSink, startTestApi, startTestWorker, TEST_REDIS_URL,
   TestEnvironment, TestOrganization,
 } from '@ataa/testing';
-import { startTcpProxy, TcpProxy } from '../notifications/tcp-proxy.js';
+import { startTcpProxy, TcpProxy, within } from '../notifications/tcp-proxy.js';
 import { NotificationsProcessor } from '../../apps/worker/src/notifications/notifications.processor.js';
 
 jest.setTimeout(600_000);
@@ -50,14 +50,6 @@ describe('campaign update e-mail: 1,000 donors, worker killed mid-batch', () => 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`timed out waiting for ${what}`);
-  };
-  /** Waits for a teardown step at most `ms`, then goes on (saying which step it left behind). */
-  const within = async (step: string, run: () => Promise<unknown>, ms = 20_000) => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
-    const outcome = await Promise.race([run().then(() => 'done' as const, () => 'failed' as const), late]);
-    clearTimeout(timer);
-    if (outcome !== 'done') console.warn(`teardown: ${step} ${outcome === 'late' ? `still pending after ${ms} ms` : 'failed'}; going on`);
   };
   const mailsTo = (address: string, updateId: string) =>
     sink.messages.filter((m) => m.envelope.to.includes(address) && m.parsed.headers.get('x-ataa-update-id') === updateId);
