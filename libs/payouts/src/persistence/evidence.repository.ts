@@ -50,6 +50,10 @@ const toOutcome = (r: Record<string, any>): CampaignOutcome => ({
   updateId: r.update_id, createdBy: r.created_by, createdAt: r.created_at,
 });
 
+/** A payout's public entry index (a `payout` entry exists once it was paid), as a column of `payouts p`. */
+const PAYOUT_PUBLIC_INDEX = `(SELECT pe.idx FROM journal_entries j JOIN public_ledger_entries pe ON pe.campaign_id = p.campaign_id AND pe.source_ref = j.id::text
+  WHERE j.source_id = p.id::text AND j.kind = 'payout' LIMIT 1) AS public_index`;
+
 /** Payout evidence files and stated outcomes (plain SQL; both tables append-only). */
 @Injectable()
 export class EvidenceRepository {
@@ -59,8 +63,7 @@ export class EvidenceRepository {
   async payout(organizationId: string, payoutId: string, manager?: EntityManager): Promise<EvidencePayout | null> {
     const [row] = await (manager ?? this.dataSource.manager).query(
       `SELECT p.id, p.organization_id, p.campaign_id, p.currency, p.status,
-              (SELECT pe.idx FROM journal_entries j JOIN public_ledger_entries pe ON pe.campaign_id = p.campaign_id AND pe.source_ref = j.id::text
-                WHERE j.source_id = p.id::text AND j.kind = 'payout' LIMIT 1) AS public_index
+              ${PAYOUT_PUBLIC_INDEX}
          FROM payouts p WHERE p.id = $1 AND p.organization_id = $2`,
       [payoutId, organizationId],
     );
@@ -72,8 +75,7 @@ export class EvidenceRepository {
     if (payoutIds.length === 0) return new Map();
     const rows: { id: string; public_index: string | null }[] = await this.dataSource.query(
       `SELECT p.id,
-              (SELECT pe.idx FROM journal_entries j JOIN public_ledger_entries pe ON pe.campaign_id = p.campaign_id AND pe.source_ref = j.id::text
-                WHERE j.source_id = p.id::text AND j.kind = 'payout' LIMIT 1) AS public_index
+              ${PAYOUT_PUBLIC_INDEX}
          FROM payouts p WHERE p.id = ANY($1::uuid[]) AND p.campaign_id = $2`,
       [payoutIds, campaignId],
     );
