@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { DomainError } from '@ataa/common';
+import { DomainError, FreshReads } from '@ataa/common';
 import { CampaignLog, decodeCursor, parseTilePath, PublicLedgerService, TILE_WIDTH } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
@@ -11,7 +11,7 @@ import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
 import { PublicReconciliationService } from '@ataa/reconciliation';
 import { EvidenceService } from '@ataa/payouts';
-import { MatchingService } from '@ataa/donations';
+import { MatchingOfferView, MatchingService } from '@ataa/donations';
 import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
@@ -94,7 +94,20 @@ export class PublicLedgerHttp {
     private readonly reconciliation: PublicReconciliationService,
     private readonly evidence: EvidenceService,
     private readonly matching: MatchingService,
-  ) {}
+  ) {
+    this.matchingReads = new FreshReads((ids) => this.matching.publicOffersOf(ids));
+  }
+
+  /**
+   * A campaign's matching offers for the report, read fresh for each request (they change without the
+   * log) but shared by the requests waiting together, as the log heads are: one query per burst, not one
+   * per request.
+   */
+  private readonly matchingReads: FreshReads<string, MatchingOfferView[]>;
+
+  private async matchingOffers(log: CampaignLog): Promise<MatchingOfferView[]> {
+    return (await this.matchingReads.get(log.campaign.id)) ?? [];
+  }
 
   /** The report's impact section (stated outcomes, public evidence) changes without the log: its own version. */
   private async impactVariant(log: CampaignLog): Promise<string> {
@@ -160,7 +173,7 @@ export class PublicLedgerHttp {
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
     // Sponsors' matching (issue 21, item 6) changes without the log: its figures are part of the key.
-    const offers = await this.matching.publicOffers(log.campaign.id);
+    const offers = await this.matchingOffers(log);
     return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
       const report = await this.service.report(log);
       // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency,
@@ -176,7 +189,7 @@ export class PublicLedgerHttp {
   async reportHtml(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
     const lang = this.pageLanguage(log, request, reply);
-    const offers = await this.matching.publicOffers(log.campaign.id);
+    const offers = await this.matchingOffers(log);
     return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
       const report = await this.service.report(log);
       const view = {
