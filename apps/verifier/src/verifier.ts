@@ -202,7 +202,7 @@ export function designationLines(state: Pick<EntryCheckState, 'designations' | '
     const off = offline.get(name) ?? 0n;
     if (d.gifts === 0n && d.paidOut === 0n && off === 0n) return [];
     const line = `designation ${name}: gifts ${d.gifts}, paid out ${d.paidOut} (never beyond its funds; every payout's drawn-from list adds up, first in first out), left ${d.funds} ${currency}`.trimEnd();
-    return [off === 0n ? line : `${line}; offline ${off} ${currency} apart (recorded by the organization, never paid out)`.replace(/ {2}/g, ' ').trimEnd()];
+    return [off === 0n ? line : `${line}; offline ${`${off} ${currency}`.trimEnd()} apart (recorded by the organization, never paid out)`];
   });
 }
 
