@@ -29,7 +29,10 @@ describe('dashboard matching offers (headless Chromium; pages without any script
     world = await startDonationWorld({ publicUrl: true, worker: false });
     org = await createOrganizationWithOwner(world.api, { name: 'Wells for Mafraq' });
     campaigns.en = await createCampaign(world.api, org, { title: 'Village well' });
-    campaigns.ar = await createCampaign(world.api, org, { title: 'بئر القرية' });
+    // The Arabic one declared designations: the collection form offers them (the sponsor's gift goes to the one chosen).
+    campaigns.ar = await createCampaign(world.api, org, {
+      title: 'بئر القرية', designations: [{ code: 'general', labelEn: 'Where most needed', labelAr: 'حيث الحاجة أكبر' }, { code: 'zakat', labelEn: 'Zakat', labelAr: 'الزكاة', zakat: true }],
+    });
     browser = await launchBrowser();
   }, 120_000);
   afterAll(async () => {
@@ -73,13 +76,18 @@ describe('dashboard matching offers (headless Chromium; pages without any script
     expect(await page.textContent('[data-testid=pledged]')).toContain('40.00');
     await page.fill(`#reference-${offerId}`, 'Wire 2026-991');
     await page.selectOption(`#method-${offerId}`, 'bank_transfer');
+    if (language === 'ar') {
+      expect(await page.locator(`label[for=designation-${offerId}]`).textContent()).toBe('وجهة تبرع الراعي (تُنشر)');
+      expect(await page.locator(`#designation-${offerId} option`).allTextContents()).toEqual(['حيث الحاجة أكبر', 'الزكاة (مستحق للزكاة)']);
+      await page.selectOption(`#designation-${offerId}`, 'zakat');
+    } else expect(await page.locator(`#designation-${offerId}`).count()).toBe(0);
     await go(page, '[data-testid=collect]');
     expect(new URL(page.url()).searchParams.get('done')).toBe('collected');
     expect(await page.textContent('[data-testid=collected]')).toContain('40.00');
     expect(await page.locator('[data-testid=collect]').count()).toBe(0);
     await check(page, language, 'matching-collected');
-    const [gift] = await world.db.query(`SELECT g.amount::text, g.method, g.donor_name FROM matching_collections c JOIN offline_gifts g ON g.id = c.offline_gift_id WHERE c.offer_id = $1`, [offerId]);
-    expect(gift).toEqual({ amount: '4000', method: 'bank_transfer', donor_name: language === 'ar' ? 'مؤسسة الأرز' : 'Cedar Foundation' });
+    const [gift] = await world.db.query(`SELECT g.amount::text, g.method, g.donor_name, g.designation FROM matching_collections c JOIN offline_gifts g ON g.id = c.offline_gift_id WHERE c.offer_id = $1`, [offerId]);
+    expect(gift).toEqual({ amount: '4000', method: 'bank_transfer', donor_name: language === 'ar' ? 'مؤسسة الأرز' : 'Cedar Foundation', designation: language === 'ar' ? 'zakat' : null });
     await context.close();
   });
 });

@@ -21,6 +21,7 @@ describe('dashboard offline gifts (headless Chromium; pages without any script)'
   let browser: Browser;
   let org: TestOrganization;
   const campaigns: Record<'en' | 'ar', { id: string; slug: string }> = {} as never;
+  let designated: { id: string; slug: string };
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -28,6 +29,10 @@ describe('dashboard offline gifts (headless Chromium; pages without any script)'
     org = await createOrganizationWithOwner(world.api, { name: 'Wells for Mafraq' });
     campaigns.en = await createCampaign(world.api, org, { title: 'Village well' });
     campaigns.ar = await createCampaign(world.api, org, { title: 'بئر القرية' });
+    designated = await createCampaign(world.api, org, {
+      title: 'زكاة وآبار', language: 'ar',
+      designations: [{ code: 'water-well', labelEn: 'Water well', labelAr: 'بئر ماء' }, { code: 'zakat', labelEn: 'Zakat', labelAr: 'الزكاة', zakat: true }],
+    });
     browser = await launchBrowser();
   }, 120_000);
   afterAll(async () => {
@@ -72,6 +77,47 @@ describe('dashboard offline gifts (headless Chromium; pages without any script)'
 
     await page.goto(`${world.apiUrl}/c/${campaign.slug}/ledger?lang=${language}`);
     expect(await page.locator('[data-testid=offline-notice]').count()).toBe(2);
+    await context.close();
+  });
+
+  it('ar: the form offers the campaign\'s designations in Arabic; the choice is recorded, a forged one refused', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await signInBrowserPage(page, world.apiUrl, org.ownerEmail, org.ownerPassword);
+    await page.goto(`${world.apiUrl}/dashboard/o/${org.orgId}/campaigns/${designated.id}/offline-gifts?lang=ar`);
+    if ((await page.getAttribute('html', 'lang')) !== 'ar') await go(page, '[data-testid=language-switch]');
+    // A plain select, labelled, in the page's language, the first declared chosen by default; the zakat-eligible use marked.
+    expect(await page.locator('label[for=designation]').textContent()).toBe('الوجهة (ما التبرع له؛ تُنشر)');
+    expect(await page.locator('#designation option').allTextContents()).toEqual(['بئر ماء', 'الزكاة (مستحق للزكاة)']);
+    expect(await page.locator('#designation').inputValue()).toBe('water-well');
+    await check(page, 'ar', 'offline-gifts-designations');
+
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const fill = async () => {
+      await page.fill('#amount', '٣٠٠');
+      await page.fill('#receivedOn', yesterday);
+      await page.fill('#reference', 'صندوق النقد 4');
+      await page.fill('#donorName', 'سلمى');
+    };
+    // A value the campaign never declared (a forged form): refused with the Arabic message, nothing recorded.
+    await fill();
+    await page.evaluate(() => { (document.querySelector('#designation option') as HTMLOptionElement).value = 'school'; });
+    await go(page, '[data-testid=submit]');
+    expect(await page.locator('[data-testid=form-error]').textContent()).toContain('اختر وجهة من قائمة الحملة.');
+    expect((await world.db.query(`SELECT count(*)::int AS n FROM offline_gifts WHERE campaign_id = $1`, [designated.id]))[0].n).toBe(0);
+    await check(page, 'ar', 'offline-gifts-designation-refused');
+
+    await fill();
+    await page.selectOption('#designation', 'zakat');
+    await go(page, '[data-testid=submit]');
+    expect(new URL(page.url()).searchParams.get('done')).toBe('recorded');
+    expect(await page.locator('[data-testid=offline-gifts] [data-testid=designation]').allTextContents()).toEqual(['الزكاة']);
+    await check(page, 'ar', 'offline-gifts-designation-recorded');
+    const [gift] = await world.db.query(
+      `SELECT g.designation, g.amount::text, p.leaf_format, p.designation AS leaf FROM offline_gifts g JOIN public_ledger_entries p ON p.campaign_id = g.campaign_id AND p.idx = g.public_index WHERE g.campaign_id = $1`,
+      [designated.id],
+    );
+    expect(gift).toEqual({ designation: 'zakat', amount: '30000', leaf_format: 4, leaf: 'zakat' });
     await context.close();
   });
 });

@@ -120,4 +120,31 @@ describe('scheduled series: every Friday (sandbox, worker, ledger)', () => {
     expect(await service.chargeDue(new Date(started.occurrences[0].chargeAt.getTime() + 1000))).toEqual({ charged: 0, failed: 0, unknown: 0 });
     expect((await charges(started.scheduledGiftId)).map((r: { status: string }) => r.status)).toEqual(['planned']);
   });
+
+  it('a scheduled series keeps the donor\'s designation: each occurrence is a gift to it; an undeclared one is refused', async () => {
+    const org = await createOrganizationWithOwner(world.api, { name: 'Wells Org' });
+    const wells = await createCampaign(world.api, org, {
+      title: 'Wells and zakat', currency: 'usd',
+      designations: [{ code: 'zakat', labelEn: 'Zakat', labelAr: 'الزكاة', zakat: true }, { code: 'water-well', labelEn: 'Water well', labelAr: 'بئر ماء' }],
+    });
+    const base = { kind: 'fridays', weeks: 1, timeZone: 'Asia/Amman', amount: '11', donorName: 'Salma', donorEmail: 'salma@example.org', anonymous: false };
+    await expect(service.start(wells.slug, { ...base, designation: 'school' })).rejects.toMatchObject({ code: 'unknown_designation', status: 422 });
+    expect(await world.db.query(`SELECT count(*)::int AS n FROM scheduled_gifts WHERE campaign_id = $1`, [wells.id])).toEqual([{ n: 0 }]);
+
+    const started = await service.start(wells.slug, { ...base, designation: 'water-well' });
+    const [row] = await world.db.query(`SELECT stripe_checkout_session_id, designation FROM scheduled_gifts WHERE id = $1`, [started.scheduledGiftId]);
+    expect(row.designation).toBe('water-well');
+    expect((await world.sandbox.control.paySession(row.stripe_checkout_session_id)).ok).toBe(true);
+    await settle(world);
+    await service.chargeDue(new Date(started.occurrences[0].chargeAt.getTime() + 1000));
+    await settle(world);
+    const [charge] = await charges(started.scheduledGiftId);
+    expect(charge.status).toBe('paid');
+    const [gift] = await world.db.query(
+      `SELECT d.designation, d.amount::text, p.leaf_format, p.designation AS leaf FROM donations d JOIN public_ledger_entries p ON p.campaign_id = d.campaign_id AND p.idx = d.public_leaf_index WHERE d.id = $1`,
+      [charge.donation_id],
+    );
+    expect(gift).toEqual({ designation: 'water-well', amount: '1100', leaf_format: 4, leaf: 'water-well' });
+    expect(await auditLedger(world.db.manager)).toEqual([]);
+  });
 });

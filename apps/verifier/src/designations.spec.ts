@@ -43,4 +43,42 @@ describe('verifier: designated funds', () => {
   it('refuses a format-4 entry without a well-formed designation', () => {
     expect(() => run([leaf(0, 'donation', 100, 100, { designation: 'Zakat!' })])).toThrow('entry 0 (format 4) has a malformed designation');
   });
+
+  /*
+   * Offline gifts of a campaign that declared designations are format 4 too (USD, minor units):
+   *   #0 donation +6000 zakat, #1 offline_gift +50000 zakat (cash), #2 offline_gift +20000 general (cheque),
+   *   #3 offline_gift_void -20000 general (of #2), #4 payout -6000 zakat drawing 6000 from #0 only:
+   *   the offline 500.00 of zakat is never drawn, so zakat's card money is 6000 - 6000 = 0 left,
+   *   with 50000 of offline zakat apart; general's offline net is 20000 - 20000 = 0.
+   */
+  const offlineLog = [
+    leaf(0, 'donation', 6000, 6000, { designation: 'zakat' }),
+    leaf(1, 'offline_gift', 50000, 56000, { designation: 'zakat', purpose: 'cash' }),
+    leaf(2, 'offline_gift', 20000, 76000, { designation: 'general', purpose: 'cheque' }),
+    leaf(3, 'offline_gift_void', -20000, 56000, { designation: 'general', purpose: 'void of entry 2: Cheque bounced' }),
+  ];
+
+  it('accepts format-4 offline gifts and voids; a payout never draws them; offline money is printed apart', () => {
+    const state = run([...offlineLog, leaf(4, 'payout', -6000, 50000, { designation: 'zakat', draws: [{ index: 0, amount: '6000' }] })]);
+    // general: nothing left of anything (the cheque was voided), so no line.
+    expect(designationLines(state)).toEqual([
+      'designation zakat: gifts 6000, paid out 6000 (never beyond its funds; every payout\'s drawn-from list adds up, first in first out), left 0 usd; offline 50000 usd apart (recorded by the organization, never paid out)',
+    ]);
+  });
+
+  it('refuses a payout that draws an offline gift, or that reaches past the card money into offline money', () => {
+    expect(() => run([...offlineLog, leaf(4, 'payout', -6000, 50000, { designation: 'zakat', draws: [{ index: 0, amount: '5000' }, { index: 1, amount: '1000' }] })]))
+      .toThrow('entry 4 (payout) draws 5000 from entry 0, 1000 from entry 1, but first in, first out within zakat gives 6000 from entry 0');
+    // 7000 from zakat: the campaign holds 560.00, but zakat's card money is 60.00 (the offline 500.00 never counts).
+    expect(() => run([...offlineLog, leaf(4, 'payout', -7000, 49000, { designation: 'zakat', draws: [{ index: 0, amount: '6000' }, { index: 1, amount: '1000' }] })]))
+      .toThrow(/pays out 7000 from zakat, beyond its funds by 1000/);
+  });
+
+  it('refuses a void in another designation than its gift\'s, and a malformed offline designation', () => {
+    const moved = [...offlineLog.slice(0, 3), leaf(3, 'offline_gift_void', -20000, 56000, { designation: 'zakat', purpose: 'void of entry 2: Cheque bounced' })];
+    expect(() => run(moved)).toThrow('entry 3 voids entry 2 of general in zakat');
+    // A format-3 void of a format-4 general gift: format 3 reads as general, so it is the same designation.
+    expect(() => run([...offlineLog.slice(0, 3), leaf(3, 'offline_gift_void', -20000, 56000, { v: 3, purpose: 'void of entry 2: Cheque bounced' })])).not.toThrow();
+    expect(() => run([leaf(0, 'offline_gift', 100, 100, { designation: 'Zakat!', purpose: 'cash' })])).toThrow('entry 0 (format 4) has a malformed designation');
+  });
 });

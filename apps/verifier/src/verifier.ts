@@ -3,7 +3,7 @@
 // it can be copied out and run by anyone with Node.
 import {
   appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint, isOfflineKind, OFFLINE_GIFT_METHODS, parseOfflineVoidPurpose,
-  TERMS_LEAF_VERSION, DESIGNATED_LEAF_VERSION, DesignationReplay, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
+  TERMS_LEAF_VERSION, DESIGNATED_LEAF_VERSION, DesignationReplay, designationOf, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
   merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf, parseEvidencePurpose, evidenceFilePath, type EvidenceReference,
 } from '../../../libs/transparency/src/domain/index.js';
 import { createHash } from 'node:crypto';
@@ -97,8 +97,11 @@ export interface EntryCheckState {
   campaignId: string;
   currency: string | null;
   balance: bigint;
-  /** Offline gifts seen so far (index → amount) and those already voided; created on the first one. */
-  offline?: { gifts: Map<number, string>; voided: Set<number> };
+  /**
+   * Offline gifts seen so far (index → amount and designation) and those already voided, and the
+   * offline money per designation (recorded less voided: never paid out); created on the first one.
+   */
+  offline?: { gifts: Map<number, { amount: string; designation: string }>; voided: Set<number>; byDesignation?: Map<string, bigint> };
   /** Payout entries seen so far: an evidence entry must name one of them. */
   payouts?: Set<number>;
   /** Evidence entries seen (index → what they commit to): the CLI lists them so a reader can check each file. */
@@ -113,21 +116,28 @@ export interface EntryCheckState {
  * reverses exactly its amount.
  */
 function checkOfflineEntry(leaf: PublicLeaf, i: number, state: EntryCheckState): void {
-  const offline = (state.offline ??= { gifts: new Map(), voided: new Set() });
-  if (leaf.v !== COMMITTED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${COMMITTED_LEAF_VERSION}`);
+  const offline = (state.offline ??= { gifts: new Map(), voided: new Set(), byDesignation: new Map() });
+  // Format 3, or format 4 with its designation (a campaign that declared designations).
+  if (leaf.v !== COMMITTED_LEAF_VERSION && leaf.v !== DESIGNATED_LEAF_VERSION) fail(`entry ${i} (${leaf.kind}) must be leaf format ${COMMITTED_LEAF_VERSION} or ${DESIGNATED_LEAF_VERSION}`);
+  const designation = designationOf(leaf);
+  const byDesignation = (offline.byDesignation ??= new Map());
   if (leaf.kind === 'offline_gift') {
     if (!(OFFLINE_GIFT_METHODS as readonly unknown[]).includes(leaf.purpose)) fail(`entry ${i} (offline_gift) names no method (${OFFLINE_GIFT_METHODS.join(', ')})`);
-    offline.gifts.set(i, leaf.amount);
+    offline.gifts.set(i, { amount: leaf.amount, designation });
+    byDesignation.set(designation, (byDesignation.get(designation) ?? 0n) + BigInt(leaf.amount));
     return;
   }
   const target = parseOfflineVoidPurpose(leaf.purpose);
   if (!target) fail(`entry ${i} (offline_gift_void) does not name the gift it voids`);
-  const amount = offline.gifts.get(target!.index);
-  if (amount === undefined) fail(`entry ${i} voids entry ${target!.index}, which is not an earlier offline gift`);
+  const gift = offline.gifts.get(target!.index);
+  if (gift === undefined) fail(`entry ${i} voids entry ${target!.index}, which is not an earlier offline gift`);
   if (offline.voided.has(target!.index)) fail(`entry ${i} voids entry ${target!.index} a second time`);
-  if (BigInt(leaf.amount) !== -BigInt(amount!)) fail(`entry ${i} voids ${leaf.amount}, but entry ${target!.index} recorded ${amount}`);
+  if (BigInt(leaf.amount) !== -BigInt(gift!.amount)) fail(`entry ${i} voids ${leaf.amount}, but entry ${target!.index} recorded ${gift!.amount}`);
+  // A void reverses the gift where it was given: it cannot move offline money from one designation to another.
+  if (designation !== gift!.designation) fail(`entry ${i} voids entry ${target!.index} of ${gift!.designation} in ${designation}`);
   if ((leaf.donorHash ?? null) !== null || (leaf.messageHash ?? null) !== null || leaf.donorCommitment !== null) fail(`entry ${i} (offline_gift_void) carries a donor or message`);
   offline.voided.add(target!.index);
+  byDesignation.set(designation, (byDesignation.get(designation) ?? 0n) + BigInt(leaf.amount));
 }
 
 /**
@@ -164,7 +174,6 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
       fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION}, ${COMMITTED_LEAF_VERSION} or ${DESIGNATED_LEAF_VERSION}`);
     }
     if (leaf.v === DESIGNATED_LEAF_VERSION && (typeof leaf.designation !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(leaf.designation))) fail(`entry ${i} (format 4) has a malformed designation`);
-    if (leaf.v === DESIGNATED_LEAF_VERSION && isOfflineKind(leaf.kind)) fail(`entry ${i} (${leaf.kind}) must be leaf format ${COMMITTED_LEAF_VERSION}`);
     if (leaf.kind === 'payout') (state.payouts ??= new Set()).add(i);
     if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
     if ((BigInt(leaf.amount) > 0n ? 1 : -1) !== KIND_SIGN[leaf.kind]) fail(`entry ${i} (${leaf.kind}) moves money the wrong way`);
@@ -179,11 +188,22 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
   if (problems.length > 0) fail(problems.join('; '));
 }
 
-/** One line per designation the log moved: card gifts, paid out (net of reversals) and what is left. */
-export function designationLines(state: Pick<EntryCheckState, 'designations' | 'currency'>): string[] {
-  return (state.designations?.summary() ?? [])
-    .filter((d) => d.gifts !== 0n || d.paidOut !== 0n)
-    .map((d) => `designation ${d.designation}: gifts ${d.gifts}, paid out ${d.paidOut} (never beyond its funds; every payout's drawn-from list adds up, first in first out), left ${d.funds} ${state.currency ?? ''}`.trimEnd());
+/**
+ * One line per designation the log moved: card gifts, paid out (net of reversals) and what is left;
+ * then, apart, its offline gifts (recorded less voided), which are never paid out by transfer.
+ */
+export function designationLines(state: Pick<EntryCheckState, 'designations' | 'currency' | 'offline'>): string[] {
+  const offline = state.offline?.byDesignation ?? new Map<string, bigint>();
+  const card = new Map((state.designations?.summary() ?? []).map((d) => [d.designation, d]));
+  const names = [...new Set([...card.keys(), ...offline.keys()])].sort();
+  const currency = state.currency ?? '';
+  return names.flatMap((name) => {
+    const d = card.get(name) ?? { gifts: 0n, paidOut: 0n, funds: 0n };
+    const off = offline.get(name) ?? 0n;
+    if (d.gifts === 0n && d.paidOut === 0n && off === 0n) return [];
+    const line = `designation ${name}: gifts ${d.gifts}, paid out ${d.paidOut} (never beyond its funds; every payout's drawn-from list adds up, first in first out), left ${d.funds} ${currency}`.trimEnd();
+    return [off === 0n ? line : `${line}; offline ${`${off} ${currency}`.trimEnd()} apart (recorded by the organization, never paid out)`];
+  });
 }
 
 export async function verifyCampaign(campaignUrl: string, options: VerifyOptions = {}): Promise<VerifyResult> {

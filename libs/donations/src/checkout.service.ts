@@ -8,7 +8,7 @@ import { holdCause } from '@ataa/moderation';
 import { StripeGateway } from '@ataa/payments';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
-import { resolveGiftDesignation } from '@ataa/campaigns';
+import { giftDesignation } from './domain/gift-designation.js';
 import { assertAcceptsDonations, CampaignReader, type DonationCampaign } from './persistence/campaign-reader.js';
 
 export interface CheckoutInput {
@@ -111,14 +111,3 @@ export class CheckoutService {
   }
 }
 
-/**
- * The designation a gift is recorded under (null: the campaign declared none, implicit general), or
- * 422 `unknown_designation` for a code the campaign did not declare.
- */
-export function giftDesignation(campaign: Pick<DonationCampaign, 'designations'>, chosen: string | null | undefined): string | null {
-  const designation = resolveGiftDesignation(campaign.designations, chosen);
-  if (designation === 'unknown') {
-    throw new DomainError('unknown_designation', 'This campaign has no such designation', 422, { field: 'designation', declared: campaign.designations.map((d) => d.code) });
-  }
-  return designation;
-}

@@ -28,6 +28,8 @@ export interface MatchingCollectionInput {
   method: string;
   reference: string;
   language: 'en' | 'ar';
+  /** The designation the collected gift goes to (absent: the campaign's first declared; the offline gifts' rule). */
+  designation?: string | null;
 }
 
 /** An offer with its collections, as the API and pages show it. */
@@ -139,7 +141,7 @@ export class MatchingService {
       if (amount <= 0n) throw new ConflictError('matching_nothing_to_collect', 'The sponsor owes nothing more on this offer now (nothing accrued since the last collection)', { accrued: offer.accrued.toString(), collected: offer.collected.toString() });
       const { gift } = await this.offline.recordIn(m, principal, campaignId, {
         amount: formatMajorUnits(amount, offer.currency), currency: offer.currency, receivedOn: input.receivedOn, method: input.method, reference: input.reference,
-        anonymous: false, donorName: offer.sponsorName, donorEmail: null, message: null, language: input.language,
+        anonymous: false, donorName: offer.sponsorName, donorEmail: null, message: null, language: input.language, designation: input.designation ?? null,
       }, key);
       await this.repository.insertCollection(m, offer.id, gift.id, amount);
       await this.audit.record(m, {

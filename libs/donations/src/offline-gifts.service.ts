@@ -21,6 +21,8 @@ export interface OfflineGiftInput {
   message: string | null;
   /** The receipt's language. */
   language: 'en' | 'ar';
+  /** A designation the campaign declared (absent: its first; none declared: only absent or `general`). */
+  designation?: string | null;
 }
 
 /** Only these roles record or void offline gifts (issue 21: "only owner/finance"). */
@@ -64,7 +66,9 @@ export class OfflineGiftsService {
       const now = new Date();
       const giftId = randomUUID();
       const checked = checkOfflineGift({ giftId, campaign, ...input, now });
-      const requestHash = createHash('sha256').update(JSON.stringify({ ...checked, giftId: null, amount: checked.amount.toString(), campaignId })).digest('hex');
+      // The designation joins the hash only when there is one, so a key used before designations existed still replays.
+      const { designation, ...facts } = checked;
+      const requestHash = createHash('sha256').update(JSON.stringify({ ...facts, giftId: null, amount: checked.amount.toString(), campaignId, ...(designation ? { designation } : {}) })).digest('hex');
       await this.repository.lockKey(m, principal.organizationId, key);
       const existing = await this.repository.findByKey(m, principal.organizationId, key);
       if (existing) {
@@ -81,11 +85,14 @@ export class OfflineGiftsService {
         id: giftId, organizationId: principal.organizationId, campaignId, idempotencyKey: key, requestHash, amount: checked.amount, currency: checked.currency,
         receivedOn: checked.receivedOn, method: checked.method, reference: checked.reference, anonymous: checked.anonymous, donorName: checked.donorName,
         donorEmail: checked.donorEmail, message: checked.message, language: input.language, recordedBy: principal.actor, journalEntryId: recorded.entryId,
-        publicIndex: recorded.public?.index ?? null,
+        publicIndex: recorded.public?.index ?? null, designation: checked.designation,
       });
       await this.audit.record(m, {
         organizationId: principal.organizationId, actor: principal.actor, action: 'offline_gift.record', targetType: 'offline_gift', targetId: giftId,
-        details: { campaignId, amount: checked.amount.toString(), currency: checked.currency, method: checked.method, receivedOn: checked.receivedOn, publicIndex: recorded.public?.index ?? null },
+        details: {
+          campaignId, amount: checked.amount.toString(), currency: checked.currency, method: checked.method, receivedOn: checked.receivedOn, publicIndex: recorded.public?.index ?? null,
+          designation: checked.designation,
+        },
       });
       return { gift: (await this.repository.find(principal.organizationId, campaignId, giftId, m))!, created: true };
     }

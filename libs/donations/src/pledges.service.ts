@@ -9,6 +9,7 @@ import { formatMoney, MAILER, type Mailer } from '@ataa/notifications';
 import { isCardError, isInvalidRequest, StripeGateway } from '@ataa/payments';
 import { deriveLinkKey, signLink, verifyLink } from '@ataa/privacy';
 import { checkoutLocale } from './domain/checkout-locale.js';
+import { giftDesignation } from './domain/gift-designation.js';
 import { donationAmount } from './domain/donation-amount.js';
 import { renderPledgeMail, type PledgeMailKind } from './domain/pledge-mail.js';
 import {
@@ -31,6 +32,8 @@ export interface PledgeInput {
   anonymous: boolean;
   publicMessage: string | null;
   locale?: string;
+  /** The designation the donor chose (the card gift's rule); the collected gift goes there. */
+  designation?: string | null;
 }
 
 export interface PledgeStart {
@@ -107,13 +110,14 @@ export class PledgesService {
     const donorName = optionalUserText('donorName', input.donorName, { max: TEXT_LIMITS.donorName });
     const publicMessage = optionalUserText('publicMessage', input.publicMessage, { max: TEXT_LIMITS.publicMessage, multiline: true });
     const amount = donationAmount(input.amount, input.coverFees, campaign);
+    const designation = giftDesignation(campaign, input.designation);
     const held = holdCause(publicMessage, { holdLinks: this.config.MODERATION_HOLD_LINKS, words: this.config.MODERATION_HOLD_WORDS }) !== null;
     const id = randomUUID();
     const locale = input.locale === 'ar' || input.locale === 'en' ? input.locale : campaign.language;
     await this.pledges.insert({
       id, campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency, amount: amount.gross, chosenAmount: amount.chosen,
       coveredFees: amount.coveredFees, platformFeeBps: campaign.platformFeeBps, donorEmail: input.donorEmail, donorName, anonymous: input.anonymous,
-      publicMessage, messageReview: held ? 'held' : null, locale,
+      publicMessage, messageReview: held ? 'held' : null, locale, designation,
     });
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const metadata = { pledge_id: id, campaign_id: campaign.id };

@@ -18,6 +18,7 @@ import {
 import { signRecurringLink, verifyRecurringLink, type RecurringLinkPurpose } from './domain/recurring-links.js';
 import { renderRecurringNotice } from './domain/recurring-notice-mail.js';
 import { checkGeneralFund, planCloseOutMove } from './domain/general-fund.js';
+import { giftDesignation } from './domain/gift-designation.js';
 import { assertAcceptsDonations, CampaignReader, type DonationCampaign } from './persistence/campaign-reader.js';
 import { RecurringGiftsRepository, type RecurringGift } from './persistence/recurring-gifts.repository.js';
 
@@ -31,6 +32,8 @@ export interface RecurringCheckoutInput {
   anonymous: boolean;
   publicMessage: string | null;
   locale?: string;
+  /** The designation the donor chose (the card gift's rule: absent → the first declared; unknown → 422 unknown_designation). */
+  designation?: string | null;
 }
 
 /** Stripe event types that change a recurring gift. */
@@ -93,6 +96,8 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     const donorName = optionalUserText('donorName', input.donorName, { max: TEXT_LIMITS.donorName });
     const publicMessage = optionalUserText('publicMessage', input.publicMessage, { max: TEXT_LIMITS.publicMessage, multiline: true });
     const terms = recurringTerms({ frequency: input.frequency, amount: input.amount, endDate: input.endDate, payments: input.payments }, campaign, new Date());
+    // Every payment of the series is a gift to this designation (stored on the series, copied onto each invoice's gift).
+    const designation = giftDesignation(campaign, input.designation);
     if (terms.endsAt && campaign.endsAt && terms.endsAt > campaign.endsAt) {
       // Not refused: the series stops when the campaign closes anyway (and the donor is told).
       terms.endsAt = null;
@@ -103,9 +108,9 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     await this.repository.insert({
       id, campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency, amount: terms.amount, interval: terms.interval,
       platformFeeBps: campaign.platformFeeBps, donorName, donorEmail: input.donorEmail, anonymous: input.anonymous, publicMessage,
-      messageReview: held ? 'held' : null, locale, endsAt: terms.endsAt, maxPayments: terms.maxPayments,
+      messageReview: held ? 'held' : null, locale, endsAt: terms.endsAt, maxPayments: terms.maxPayments, designation,
     });
-    const metadata = { recurring_gift_id: id, campaign_id: campaign.id };
+    const metadata = { recurring_gift_id: id, campaign_id: campaign.id, ...(designation ? { designation } : {}) };
     let session: Stripe.Checkout.Session;
     try {
       // A Customer per series (the platform can delete it when the donor asks to be erased).
@@ -331,7 +336,7 @@ export class RecurringGiftsService implements RecurringNoticeSender {
         const fundId = await this.repository.generalFundOf(gift.organizationId);
         const fund = fundId ? await this.campaigns.findById(fundId) : null;
         const plan = planCloseOutMove(gift, fund, new Date());
-        if (plan.kind === 'move') await this.moveToFund(gift, fund!, plan.idempotencyKey);
+        if (plan.kind === 'move') await this.moveToFund(gift, fund!, plan.idempotencyKey, plan.designation);
         else await this.stopByPlatform(id, 'campaign_closed');
         handled += 1;
       } catch (error) {
@@ -346,12 +351,12 @@ export class RecurringGiftsService implements RecurringNoticeSender {
    * after a crash asks the same), then the row and the donor's notice in one transaction. Invoices
    * paid from now post to the fund (a gift takes the series' campaign); past gifts stay where they are.
    */
-  private async moveToFund(gift: RecurringGift, fund: DonationCampaign, idempotencyKey: string): Promise<void> {
+  private async moveToFund(gift: RecurringGift, fund: DonationCampaign, idempotencyKey: string, designation: string | null): Promise<void> {
     await this.stripe.updateSubscription(gift.stripeSubscriptionId!, {
-      metadata: { recurring_gift_id: gift.id, campaign_id: fund.id, moved_from_campaign_id: gift.campaignId },
+      metadata: { recurring_gift_id: gift.id, campaign_id: fund.id, moved_from_campaign_id: gift.campaignId, ...(designation ? { designation } : {}) },
     }, idempotencyKey);
     await this.tx.run(async (m) => {
-      if (!(await this.repository.move(m, gift.id, gift.campaignId, fund.id, fund.platformFeeBps))) return;
+      if (!(await this.repository.move(m, gift.id, gift.campaignId, fund.id, fund.platformFeeBps, designation))) return;
       await this.outbox.enqueue(m, {
         kind: 'recurring_notice', aggregateId: gift.id, payload: { event: 'moved', fromCampaignId: gift.campaignId, toCampaignId: fund.id },
         dedupeKey: `recurring_notice:moved:${gift.id}:${fund.id}`,

@@ -12,6 +12,7 @@ import { DonationSyncService } from './donation-sync.service.js';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
 import { planCloseOutMove } from './domain/general-fund.js';
+import { giftDesignation } from './domain/gift-designation.js';
 import { scheduledChargeKey, scheduleOccurrences, type Occurrence, type ScheduleKind } from './domain/scheduled-series.js';
 import { SCHEDULED_GRACE_DAYS, signScheduledCancelLink, signScheduledPayLink, verifyScheduledLink } from './domain/scheduled-links.js';
 import { renderScheduledNotice, scheduleWords } from './domain/scheduled-notice-mail.js';
@@ -40,6 +41,8 @@ export interface ScheduledGiftInput {
   donorEmail: string;
   anonymous: boolean;
   locale?: string;
+  /** The designation the donor chose (the card gift's rule: absent → the first declared; unknown → 422 unknown_designation). */
+  designation?: string | null;
 }
 
 /** What one run of the charger did. */
@@ -90,6 +93,8 @@ export class ScheduledGiftsService implements RecurringNoticeSender {
     const donorName = optionalUserText('donorName', input.donorName, { max: TEXT_LIMITS.donorName });
     const amount = donationAmount(input.amount, false, campaign).gross;
     const occurrences = scheduleOccurrences(input.kind, { weeks: input.weeks, timeZone: input.timeZone }, now);
+    // Every occurrence is a gift to this designation (stored on the series, copied onto each reserved gift).
+    const designation = giftDesignation(campaign, input.designation);
     // Charged only while the campaign takes gifts: a schedule past its end is refused rather than cut short.
     const last = occurrences[occurrences.length - 1];
     if (campaign.endsAt && last.chargeAt > campaign.endsAt) {
@@ -100,10 +105,10 @@ export class ScheduledGiftsService implements RecurringNoticeSender {
     await this.repository.insert({
       id, campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency, amount, kind: input.kind as ScheduleKind,
       weeks: input.kind === 'fridays' ? input.weeks ?? null : null, timeZone: input.timeZone, platformFeeBps: campaign.platformFeeBps, donorName,
-      donorEmail: input.donorEmail, anonymous: input.anonymous, locale,
+      donorEmail: input.donorEmail, anonymous: input.anonymous, locale, designation,
     }, occurrences);
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
-    const metadata = { scheduled_gift_id: id, campaign_id: campaign.id };
+    const metadata = { scheduled_gift_id: id, campaign_id: campaign.id, ...(designation ? { designation } : {}) };
     try {
       const customer = await this.stripe.createCustomer({ email: input.donorEmail, ...(donorName ? { name: donorName } : {}), metadata }, `scheduled-customer:${id}`);
       const session = await this.stripe.createCheckoutSession({
@@ -282,7 +287,7 @@ export class ScheduledGiftsService implements RecurringNoticeSender {
         const fits = plan.kind === 'move' && fund && (!fund.endsAt || !last || fund.endsAt > last.chargeAt);
         if (fits) {
           await this.tx.run(async (m) => {
-            if (await this.repository.move(m, id, gift.campaignId, fund.id, fund.platformFeeBps)) {
+            if (await this.repository.move(m, id, gift.campaignId, fund.id, fund.platformFeeBps, plan.designation)) {
               await this.notice(m, id, { event: 'moved', fromCampaignId: gift.campaignId, toCampaignId: fund.id }, `scheduled_notice:moved:${id}:${fund.id}`);
             }
           });

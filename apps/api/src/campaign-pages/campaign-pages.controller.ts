@@ -182,7 +182,7 @@ export class CampaignPagesController {
         const terms = scheduledFormTerms({ frequency: form.frequency, weeks: form.weeks, endDate: form.endDate, payments: form.payments });
         const started = await this.scheduled.start(slug, {
           ...terms, timeZone: form.timeZone ?? '', amount: chosenAmount(form), donorName: form.donorName || null, donorEmail: form.donorEmail,
-          anonymous: form.anonymous !== undefined, locale: form.locale ?? lang,
+          anonymous: form.anonymous !== undefined, locale: form.locale ?? lang, designation: input.designation,
         });
         void reply.status(303).header('location', started.checkoutUrl).send();
         return;
@@ -195,6 +195,7 @@ export class CampaignPagesController {
         ? await this.recurring.start(slug, {
           frequency: form.frequency!, amount: chosenAmount(form), endDate: form.endDate || null, payments: form.payments || null, donorName: form.donorName || null,
           donorEmail: form.donorEmail, anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
+          designation: input.designation,
         })
         : pledging ? await this.pledges.start(slug, input) : await this.checkout.start(slug, input);
       void reply.status(303).header('location', result.checkoutUrl).send();

@@ -9,6 +9,7 @@ import { isUuid, type PageUser, type Principal } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
+import { designationOptions } from './designation-options.js';
 import { MATCHING_DASHBOARD_MESSAGES } from './matching-messages.js';
 
 type SignedIn = PageRequest & { user: PageUser };
@@ -94,6 +95,7 @@ export class DashboardMatchingController {
       if (!isUuid(requestId)) throw new FormRefusal('csrf', 400);
       await this.matching.collect(principalOf(page.user, organization), campaign.id, offerId, {
         receivedOn: text(body, 'receivedOn', 10), method: text(body, 'method', 20), reference: text(body, 'reference', 400), language: page.language,
+        designation: text(body, 'designation', 40) || null,
       }, `dashboard-collect:${requestId}`);
       return this.pages.redirect(reply, `${this.base(organization, campaign)}?done=collected`);
     } catch (error) {
@@ -134,6 +136,7 @@ export class DashboardMatchingController {
           collect: canManage && owed > 0n ? {
             action: `${base}/${offer.id}/collect`, requestId: randomUUID(), today, submit: w.collectSubmit.replace('{amount}', money(owed)),
             methods: OFFLINE_GIFT_METHODS.map((m) => ({ value: m, label: w.methods[m] })),
+            designations: designationOptions(campaign.designations, page.language, '', w.zakatTag),
           } : null,
         };
       }),

@@ -9,10 +9,11 @@ import { isUuid, type PageUser, type Principal } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
+import { designationOptions } from './designation-options.js';
 import { OFFLINE_GIFT_MESSAGES } from './offline-gift-messages.js';
 
 type SignedIn = PageRequest & { user: PageUser };
-interface FormValues { amount: string; receivedOn: string; method: string; reference: string; anonymous: boolean; donorName: string; donorEmail: string; message: string; requestId: string }
+interface FormValues { amount: string; receivedOn: string; method: string; reference: string; anonymous: boolean; donorName: string; donorEmail: string; message: string; designation: string; requestId: string }
 const text = (body: Record<string, unknown> | undefined, key: string, max: number): string => {
   const value = body?.[key];
   return typeof value === 'string' ? value.slice(0, max) : '';
@@ -58,7 +59,7 @@ export class DashboardOfflineGiftsController {
     const values: FormValues = {
       amount: text(body, 'amount', 40), receivedOn: text(body, 'receivedOn', 10), method: text(body, 'method', 20), reference: text(body, 'reference', 400),
       anonymous: body?.anonymous === 'yes', donorName: text(body, 'donorName', 400), donorEmail: text(body, 'donorEmail', 300), message: text(body, 'message', 1000),
-      requestId: text(body, 'requestId', 64),
+      designation: text(body, 'designation', 40), requestId: text(body, 'requestId', 64),
     };
     try {
       if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
@@ -66,6 +67,7 @@ export class DashboardOfflineGiftsController {
       await this.gifts.record(principalOf(page.user, organization), campaign.id, {
         amount: values.amount, currency: campaign.currency, receivedOn: values.receivedOn, method: values.method, reference: values.reference,
         anonymous: values.anonymous, donorName: values.donorName || null, donorEmail: values.donorEmail.trim() || null, message: values.message || null, language: page.language,
+        designation: values.designation || null,
       }, `dashboard:${values.requestId}`);
       return this.pages.redirect(reply, `${this.base(organization, campaign)}?done=recorded`);
     } catch (error) {
@@ -109,15 +111,21 @@ export class DashboardOfflineGiftsController {
     const gifts = await this.gifts.list(organization.id, campaign.id);
     const canRecord = (OFFLINE_GIFT_ROLES as readonly string[]).includes(organization.role);
     const base = this.base(organization, campaign);
+    const labelOf = (code: string | null) => {
+      const d = code === null ? undefined : campaign.designations.find((x) => x.code === code);
+      return d ? (page.language === 'ar' ? d.labelAr : d.labelEn) : code;
+    };
     return this.pages.render(page, 'offline-gifts', { title: fillIsolatedText(w.title, { campaign: campaign.title }), organization, section: 'campaigns', status }, {
       w, heading: fillIsolated(w.title, { campaign: campaign.title }), notice,
       formError: code ? `${w.formError} ${w.errors[code] ?? w.errors.validation_failed}` : null,
-      canRecord, action: base, currency: campaign.currency.toUpperCase(), fieldAmount: w.fieldAmount.replace('{currency}', campaign.currency.toUpperCase()),
+      canRecord, action: base, designated: campaign.designations.length > 0, currency: campaign.currency.toUpperCase(), fieldAmount: w.fieldAmount.replace('{currency}', campaign.currency.toUpperCase()),
       values: { ...values, requestId: code && values.requestId && code !== 'idempotency_key_reused' ? values.requestId : randomUUID() },
       methods: OFFLINE_GIFT_METHODS.map((m) => ({ value: m, label: w.methods[m], selected: m === values.method })),
+      // The campaign's declared designations (none: no choice, every gift general); the first is the default.
+      designations: designationOptions(campaign.designations, page.language, values.designation, w.zakatTag),
       gifts: gifts.map((g) => ({
         id: g.id, received: g.receivedOn, amount: formatMoney(g.amount, g.currency, locale), method: w.methods[g.method as keyof typeof w.methods] ?? g.method,
-        donor: g.anonymous ? w.anonymous : g.donorName, reference: g.reference, voided: g.voidedAt !== null,
+        donor: g.anonymous ? w.anonymous : g.donorName, reference: g.reference, voided: g.voidedAt !== null, designation: labelOf(g.designation),
         status: g.voidedAt ? w.voided.replace('{reason}', g.voidReason ?? '') : w.recorded.replace('{index}', String(g.publicIndex ?? '')),
         voidAction: `${base}/${g.id}/void`,
       })),
@@ -127,7 +135,7 @@ export class DashboardOfflineGiftsController {
 }
 
 function emptyValues(): FormValues {
-  return { amount: '', receivedOn: '', method: 'cash', reference: '', anonymous: false, donorName: '', donorEmail: '', message: '', requestId: randomUUID() };
+  return { amount: '', receivedOn: '', method: 'cash', reference: '', anonymous: false, donorName: '', donorEmail: '', message: '', designation: '', requestId: randomUUID() };
 }
 
 function principalOf(user: PageUser, organization: DashboardOrganization): Principal {

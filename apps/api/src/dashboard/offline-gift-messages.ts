@@ -7,6 +7,7 @@ export const OFFLINE_GIFT_MESSAGES = {
     formTitle: 'Record an offline gift', fieldAmount: 'Amount ({currency})', amountHint: 'As written on the cheque or transfer, e.g. 1,250.50', fieldReceivedOn: 'Date received',
     fieldMethod: 'Method', fieldReference: 'Reference (cheque number, bank reference; never public)', fieldDonorName: 'Donor name (public unless anonymous)', fieldAnonymous: 'Anonymous on the public ledger',
     fieldDonorEmail: 'Donor e-mail (optional: a receipt is sent; never public)', fieldMessage: 'Donor message (optional, public)', submit: 'Record the gift',
+    fieldDesignation: 'Designation (what the gift is for; public)', zakatTag: 'zakat-eligible', designation: 'Designation',
     voidLabel: 'Reason for voiding (public)', voidSubmit: 'Void', readOnly: 'Only the owner or a finance member records or voids offline gifts.',
     recordedNotice: 'The gift was recorded.', voidedNotice: 'The gift was voided by a reversing entry.', formError: 'The gift was not recorded.', back: 'Back to the campaign',
     methods: { cash: 'Cash', cheque: 'Cheque', bank_transfer: 'Bank transfer' },
@@ -17,6 +18,7 @@ export const OFFLINE_GIFT_MESSAGES = {
       invalid_text: 'Check the text fields (names, reference, message).', donor_email_invalid: 'Enter a valid e-mail address or leave it empty.', validation_failed: 'Check the fields.',
       csrf: 'The form expired. Please try again.', forbidden: 'Only the owner or a finance member records or voids offline gifts.', offline_gift_already_voided: 'This gift was already voided.',
       campaign_not_taking_offline_gifts: 'Offline gifts are recorded to a published or paused campaign.', idempotency_key_reused: 'This form was already used. Please reload the page.',
+      unknown_designation: 'Choose a designation from the campaign\'s list.',
     } as Record<string, string>,
   },
   ar: {
@@ -26,6 +28,7 @@ export const OFFLINE_GIFT_MESSAGES = {
     formTitle: 'تسجيل تبرع خارج المنصة', fieldAmount: 'المبلغ ({currency})', amountHint: 'كما هو مكتوب في الشيك أو التحويل، مثل 1,250.50', fieldReceivedOn: 'تاريخ الاستلام',
     fieldMethod: 'الطريقة', fieldReference: 'المرجع (رقم الشيك أو مرجع البنك؛ لا يُنشر)', fieldDonorName: 'اسم المتبرع (يُنشر ما لم يكن مجهولاً)', fieldAnonymous: 'مجهول في السجل العام',
     fieldDonorEmail: 'بريد المتبرع (اختياري: يُرسل إيصال؛ لا يُنشر)', fieldMessage: 'رسالة المتبرع (اختيارية، تُنشر)', submit: 'سجّل التبرع',
+    fieldDesignation: 'الوجهة (ما التبرع له؛ تُنشر)', zakatTag: 'مستحق للزكاة', designation: 'الوجهة',
     voidLabel: 'سبب الإلغاء (يُنشر)', voidSubmit: 'إلغاء', readOnly: 'المالك أو عضو المالية وحدهما يسجّلان التبرعات خارج المنصة أو يلغيانها.',
     recordedNotice: 'سُجّل التبرع.', voidedNotice: 'أُلغي التبرع بقيد عكسي.', formError: 'لم يُسجَّل التبرع.', back: 'العودة إلى الحملة',
     methods: { cash: 'نقداً', cheque: 'شيك', bank_transfer: 'تحويل بنكي' },
@@ -36,6 +39,7 @@ export const OFFLINE_GIFT_MESSAGES = {
       invalid_text: 'تحقق من الحقول النصية (الأسماء، المرجع، الرسالة).', donor_email_invalid: 'أدخل بريداً صحيحاً أو اتركه فارغاً.', validation_failed: 'تحقق من الحقول.',
       csrf: 'انتهت صلاحية النموذج. حاول مرة أخرى.', forbidden: 'المالك أو عضو المالية وحدهما يسجّلان التبرعات خارج المنصة أو يلغيانها.', offline_gift_already_voided: 'أُلغي هذا التبرع من قبل.',
       campaign_not_taking_offline_gifts: 'تُسجَّل التبرعات خارج المنصة لحملة منشورة أو متوقفة مؤقتاً.', idempotency_key_reused: 'استُخدم هذا النموذج من قبل. أعد تحميل الصفحة.',
+      unknown_designation: 'اختر وجهة من قائمة الحملة.',
     } as Record<string, string>,
   },
 } as const;

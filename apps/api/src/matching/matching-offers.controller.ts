@@ -92,7 +92,7 @@ export class MatchingOffersController {
     checkKey(idempotencyKey);
     const campaign = await this.offline.campaignOf(principal.organizationId, campaignId);
     const result = await this.matching.collect(principal, campaignId, offerId, {
-      receivedOn: body.receivedOn, method: body.method, reference: body.reference, language: campaign.language,
+      receivedOn: body.receivedOn, method: body.method, reference: body.reference, language: campaign.language, designation: body.designation ?? null,
     }, idempotencyKey ?? body.clientRequestId ?? null);
     reply.status(result.created ? 201 : 200);
     if (!result.created) reply.header('idempotent-replayed', 'true');

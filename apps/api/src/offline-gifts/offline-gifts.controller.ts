@@ -55,7 +55,7 @@ export class OfflineGiftsController {
     const result = await this.gifts.record(principal, campaignId, {
       amount: body.amount, currency: body.currency, receivedOn: body.receivedOn, method: body.method, reference: body.reference,
       anonymous: body.anonymous ?? false, donorName: body.donorName ?? null, donorEmail: body.donorEmail ?? null, message: body.message ?? null,
-      language: body.language ?? campaign.language,
+      language: body.language ?? campaign.language, designation: body.designation ?? null,
     }, idempotencyKey ?? body.clientRequestId ?? null);
     reply.status(result.created ? 201 : 200);
     if (!result.created) reply.header('idempotent-replayed', 'true');

@@ -21,7 +21,20 @@ describe('checkGeneralFund', () => {
 
 describe('planCloseOutMove', () => {
   it('moves a live series to an open fund of the same organization and currency, under a key per series and fund', () => {
-    expect(planCloseOutMove(series, fund, now)).toEqual({ kind: 'move', toCampaignId: 'fund', idempotencyKey: 'recurring-move:g1:fund' });
+    expect(planCloseOutMove(series, fund, now)).toEqual({ kind: 'move', toCampaignId: 'fund', idempotencyKey: 'recurring-move:g1:fund', designation: null });
+  });
+  it('keeps a restricted series restricted: it moves only to a fund that declared its designation', () => {
+    const zakat = { code: 'zakat', labelEn: 'Zakat', labelAr: 'الزكاة', zakat: true };
+    const general = { code: 'general', labelEn: 'General', labelAr: 'عام', zakat: false };
+    const well = { code: 'water-well', labelEn: 'Well', labelAr: 'بئر', zakat: false };
+    expect(planCloseOutMove({ ...series, designation: 'zakat' }, { ...fund, designations: [general, zakat] }, now)).toMatchObject({ kind: 'move', designation: 'zakat' });
+    // The fund declares no zakat (or nothing at all): zakat money is not turned into general money; the series stops.
+    expect(planCloseOutMove({ ...series, designation: 'zakat' }, { ...fund, designations: [general] }, now)).toEqual({ kind: 'stop', why: 'designation_not_in_fund' });
+    expect(planCloseOutMove({ ...series, designation: 'zakat' }, fund, now)).toEqual({ kind: 'stop', why: 'designation_not_in_fund' });
+    // General money: general where the fund has it, the fund's first declared otherwise, none where the fund declares none.
+    expect(planCloseOutMove({ ...series, designation: 'general' }, { ...fund, designations: [zakat, general] }, now)).toMatchObject({ kind: 'move', designation: 'general' });
+    expect(planCloseOutMove({ ...series, designation: null }, { ...fund, designations: [well, zakat] }, now)).toMatchObject({ kind: 'move', designation: 'water-well' });
+    expect(planCloseOutMove({ ...series, designation: 'general' }, fund, now)).toMatchObject({ kind: 'move', designation: null });
   });
   it('stops it otherwise, saying why', () => {
     expect(planCloseOutMove(series, null, now)).toEqual({ kind: 'stop', why: 'no_fund' });

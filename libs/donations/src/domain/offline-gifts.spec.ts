@@ -109,3 +109,38 @@ describe('offline gifts: the plans', () => {
     expect(codeOf(() => planOfflineGiftVoid({ ...recorded, voidedAt: now }, 'again', now))).toBe('offline_gift_already_voided');
   });
 });
+
+describe('offline gifts: designations (the card gifts\' rule)', () => {
+  const declared = [
+    { code: 'general', labelEn: 'Where most needed', labelAr: 'حيث الحاجة أكبر', zakat: false },
+    { code: 'zakat', labelEn: 'Zakat', labelAr: 'الزكاة', zakat: true },
+  ];
+  const designated = { ...campaign, designations: declared };
+
+  it('takes a declared designation, the first declared when none is given, and refuses any other with 422', () => {
+    expect(checkOfflineGift(facts({ campaign: designated, designation: 'zakat' })).designation).toBe('zakat');
+    expect(checkOfflineGift(facts({ campaign: designated })).designation).toBe('general');
+    expect(checkOfflineGift(facts({ campaign: designated, designation: '' })).designation).toBe('general');
+    expect(codeOf(() => checkOfflineGift(facts({ campaign: designated, designation: 'school' })))).toBe('unknown_designation');
+    expect(() => checkOfflineGift(facts({ campaign: designated, designation: 'school' }))).toThrow(expect.objectContaining({ status: 422, details: expect.objectContaining({ declared: ['general', 'zakat'] }) }));
+    // None declared: the implicit general (null), which `general` also names; anything else is unknown.
+    expect(checkOfflineGift(facts()).designation).toBeNull();
+    expect(checkOfflineGift(facts({ designation: 'general' })).designation).toBeNull();
+    expect(codeOf(() => checkOfflineGift(facts({ designation: 'zakat' })))).toBe('unknown_designation');
+  });
+
+  it('its postings and public entry carry the designation (format 4); the void reverses it in the same designation', () => {
+    const gift = checkOfflineGift(facts({ campaign: designated, designation: 'zakat' }));
+    const [entry] = planOfflineGift(gift, now).entries;
+    expect(entry.input.designation).toBe('zakat');
+    expect(entry.public?.designation).toBe('zakat');
+    expect(() => validateEntry(entry.input)).not.toThrow();
+    const [reversal] = planOfflineGiftVoid({ id: gift.giftId, campaignId: campaign.id, amount: gift.amount, currency: 'usd', publicIndex: 4, voidedAt: null, designation: 'zakat' }, 'Cheque bounced', now).entries;
+    expect(reversal.input.designation).toBe('zakat');
+    expect(reversal.public?.designation).toBe('zakat');
+    // A campaign without designations: no designation anywhere (postings general, public entry format 3).
+    const [plain] = planOfflineGift(checkOfflineGift(facts()), now).entries;
+    expect(plain.input.designation).toBeUndefined();
+    expect(plain.public?.designation).toBeNull();
+  });
+});

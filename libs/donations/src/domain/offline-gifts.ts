@@ -1,6 +1,8 @@
 import { DomainError, optionalUserText, parseTypedAmount, requireUserText, TEXT_LIMITS } from '@ataa/common';
 import { campaignOfflineFundsAccount, campaignOfflineReceiptsAccount, type MoneyPlan } from '@ataa/ledger';
 import { OFFLINE_GIFT_METHODS, offlineVoidPurpose, type OfflineGiftMethod } from '@ataa/transparency';
+import type { Designation } from '@ataa/campaigns';
+import { giftDesignation } from './gift-designation.js';
 
 /**
  * Offline gifts (issue 21, item 5): cash, cheque or bank-transfer gifts the organization received
@@ -11,6 +13,11 @@ import { OFFLINE_GIFT_METHODS, offlineVoidPurpose, type OfflineGiftMethod } from
  * (what the platform holds on Stripe and pays out): a gift debits the campaign's `offline_receipts`
  * (money the organization holds) and credits its `offline_funds`; a void posts the exact reverse.
  * Reconciliation with Stripe reads only Stripe-sourced kinds, so it never sees them.
+ *
+ * A gift has a designation by the card gifts' rule (giftDesignation): its postings carry it and its
+ * public entry is leaf format 4 with it when the campaign declared designations; a void reverses it
+ * in the same designation. Still never payable: `offline_funds` is not `funds`, so a payout's
+ * designation availability (the `funds` balance per designation) never counts it.
  */
 export { OFFLINE_GIFT_METHODS, type OfflineGiftMethod };
 
@@ -29,7 +36,10 @@ const EARLIEST_DATE = '2000-01-01';
 export interface OfflineGiftFacts {
   /** Our durable id for the gift (uuid), chosen before planning. */
   giftId: string;
-  campaign: { id: string; currency: string };
+  /** The campaign: its currency, and the designations it declared (none: the implicit general). */
+  campaign: { id: string; currency: string; designations?: readonly Designation[] };
+  /** The designation chosen (absent: the first declared; unknown: 422 unknown_designation). */
+  designation?: string | null;
   /** The amount as typed ("1,250.50"; parseTypedAmount), in `currency`. */
   amount: string;
   currency: string;
@@ -56,6 +66,8 @@ export interface CheckedOfflineGift {
   donorName: string | null;
   donorEmail: string | null;
   message: string | null;
+  /** Null: the campaign declared none (implicit general, format-3 public entry). */
+  designation: string | null;
 }
 
 function invalid(code: string, message: string, details?: Record<string, unknown>): DomainError {
@@ -100,6 +112,7 @@ export function checkOfflineGift(facts: OfflineGiftFacts): CheckedOfflineGift {
   const amount = offlineGiftAmount(facts.amount, currency);
   const receivedOn = offlineGiftDate(facts.receivedOn, facts.now);
   if (!(OFFLINE_GIFT_METHODS as readonly string[]).includes(facts.method)) throw invalid('method_invalid', `The method must be one of ${OFFLINE_GIFT_METHODS.join(', ')}`);
+  const designation = giftDesignation({ designations: facts.campaign.designations ?? [] }, facts.designation);
   const reference = requireUserText('reference', facts.reference, { max: OFFLINE_REFERENCE_MAX, min: 1 });
   const donorName = facts.anonymous ? optionalUserText('donorName', facts.donorName, { max: TEXT_LIMITS.donorName }) : requireUserText('donorName', facts.donorName ?? '', { max: TEXT_LIMITS.donorName, min: 1 });
   const message = optionalUserText('message', facts.message, { max: TEXT_LIMITS.publicMessage, multiline: true });
@@ -107,7 +120,7 @@ export function checkOfflineGift(facts: OfflineGiftFacts): CheckedOfflineGift {
   if (email !== null && (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))) throw invalid('donor_email_invalid', 'The donor e-mail is not an address');
   return {
     giftId: facts.giftId, campaignId: facts.campaign.id, amount, currency, receivedOn, method: facts.method as OfflineGiftMethod, reference,
-    anonymous: facts.anonymous, donorName, donorEmail: email, message,
+    anonymous: facts.anonymous, donorName, donorEmail: email, message, designation,
   };
 }
 
@@ -128,10 +141,12 @@ export function planOfflineGift(gift: CheckedOfflineGift, now: Date): MoneyPlan 
         ],
         memo: `offline gift (${gift.method}) received ${gift.receivedOn}`,
         metadata: { offlineGiftId: gift.giftId, method: gift.method, receivedOn: gift.receivedOn },
+        ...(gift.designation ? { designation: gift.designation } : {}),
       },
       public: {
         campaignId: gift.campaignId, kind: 'offline_gift', amount: gift.amount, currency: gift.currency, occurredAt: now,
         donorDisplayName: gift.anonymous ? null : gift.donorName, donorCommitment: null, publicMessage: gift.message, payoutPurpose: gift.method,
+        designation: gift.designation,
       },
     }],
     outbox: gift.donorEmail ? [{ kind: 'offline_receipt', aggregateId: gift.giftId }] : [],
@@ -145,6 +160,8 @@ export interface RecordedOfflineGift {
   currency: string;
   publicIndex: number | null;
   voidedAt: Date | null;
+  /** The gift's designation (null: none declared); its void reverses it there. */
+  designation?: string | null;
 }
 
 /** The void's reason under the text policy (it is published). */
@@ -154,7 +171,8 @@ export function offlineVoidReason(text: string): string {
 
 /**
  * The reversing entry of a recorded gift: the exact reverse postings, public as an
- * `offline_gift_void` of the gift's amount naming its entry and the reason. A gift is voided once.
+ * `offline_gift_void` of the gift's amount naming its entry and the reason, in the gift's designation.
+ * A gift is voided once.
  */
 export function planOfflineGiftVoid(gift: RecordedOfflineGift, reason: string, now: Date): MoneyPlan {
   if (gift.voidedAt !== null) throw new DomainError('offline_gift_already_voided', 'This offline gift was already voided', 409);
@@ -169,10 +187,12 @@ export function planOfflineGiftVoid(gift: RecordedOfflineGift, reason: string, n
         ],
         memo: 'offline gift voided',
         metadata: { offlineGiftId: gift.id, reason },
+        ...(gift.designation ? { designation: gift.designation } : {}),
       },
       public: {
         campaignId: gift.campaignId, kind: 'offline_gift_void', amount: -gift.amount, currency: gift.currency, occurredAt: now,
         donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: offlineVoidPurpose(gift.publicIndex, reason),
+        designation: gift.designation ?? null,
       },
     }],
     outbox: [],

@@ -51,6 +51,13 @@ export class CollectMatchingOfferDto {
   @UserText({ min: 1, max: OFFLINE_REFERENCE_MAX })
   reference: string;
 
+  @ApiPropertyOptional({
+    example: 'zakat', maxLength: 40,
+    description: 'The designation (restricted fund) the collected offline gift goes to: one the campaign declared (default: its first declared). Unknown: 422 unknown_designation',
+  })
+  @IsOptional() @IsString() @MaxLength(40)
+  designation?: string;
+
   @ApiPropertyOptional({ description: 'Client request id: the same id collects at most once (like the Idempotency-Key header)' })
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,255}$/)
   clientRequestId?: string;

@@ -45,6 +45,13 @@ export class CreateOfflineGiftDto {
   @IsOptional() @IsIn(['en', 'ar'])
   language?: 'en' | 'ar';
 
+  @ApiPropertyOptional({
+    example: 'zakat', maxLength: 40,
+    description: 'One of the campaign\'s declared designations (restricted funds; default: its first declared). A campaign that declared none takes only `general` or nothing. Unknown: 422 unknown_designation',
+  })
+  @IsOptional() @IsString() @MaxLength(40)
+  designation?: string;
+
   @ApiPropertyOptional({ description: 'Client request id: the same id records at most once (like the Idempotency-Key header)' })
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,255}$/)
   clientRequestId?: string;
@@ -77,6 +84,7 @@ export class OfflineGiftDto {
   @ApiProperty({ nullable: true, type: String }) voidedBy: string | null;
   @ApiProperty({ nullable: true, type: String }) voidReason: string | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Index of the public reversing entry' }) voidPublicIndex: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The designation (restricted fund) it was given to; null: the campaign declared none (general)' }) designation: string | null;
 }
 
 export class OfflineGiftListDto {
@@ -89,5 +97,6 @@ export function toOfflineGiftDto(g: OfflineGift): OfflineGiftDto {
     anonymous: g.anonymous, donorName: g.donorName, donorEmail: g.donorEmail, message: g.message, status: g.voidedAt ? 'voided' : 'recorded',
     verification: 'recorded by the organization, not verified by the payment processor', publicIndex: g.publicIndex, recordedBy: g.recordedBy,
     recordedAt: g.createdAt.toISOString(), voidedAt: g.voidedAt?.toISOString() ?? null, voidedBy: g.voidedBy, voidReason: g.voidReason, voidPublicIndex: g.voidPublicIndex,
+    designation: g.designation,
   };
 }

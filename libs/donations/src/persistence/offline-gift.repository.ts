@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Designation } from '@ataa/campaigns';
 
 /** An offline gift as stored (offline_gifts); personal fields are null once erased. */
 export interface OfflineGift {
@@ -25,6 +26,8 @@ export interface OfflineGift {
   voidReason: string | null;
   voidPublicIndex: number | null;
   requestHash: string;
+  /** Null: the campaign declared none (the implicit general). */
+  designation: string | null;
 }
 
 /** The campaign an offline gift is recorded to, as the organization owns it. */
@@ -36,10 +39,12 @@ export interface OfflineGiftCampaign {
   currency: string;
   status: string;
   language: 'en' | 'ar';
+  /** Declared designations (restricted funds); empty: the implicit general only. */
+  designations: Designation[];
 }
 
 const COLUMNS = `id, organization_id, campaign_id, amount::text, currency, to_char(received_on, 'YYYY-MM-DD') AS received_on, method, reference, anonymous,
-  donor_name, donor_email, message, language, recorded_by, journal_entry_id, public_index::text, created_at, voided_at, voided_by, void_reason, void_public_index::text, request_hash`;
+  donor_name, donor_email, message, language, recorded_by, journal_entry_id, public_index::text, created_at, voided_at, voided_by, void_reason, void_public_index::text, request_hash, designation`;
 
 function toGift(r: Record<string, any>): OfflineGift {
   return {
@@ -48,6 +53,7 @@ function toGift(r: Record<string, any>): OfflineGift {
     language: r.language === 'ar' ? 'ar' : 'en', recordedBy: r.recorded_by, journalEntryId: r.journal_entry_id,
     publicIndex: r.public_index === null ? null : Number(r.public_index), createdAt: r.created_at, voidedAt: r.voided_at, voidedBy: r.voided_by,
     voidReason: r.void_reason, voidPublicIndex: r.void_public_index === null ? null : Number(r.void_public_index), requestHash: r.request_hash,
+    designation: r.designation ?? null,
   };
 }
 
@@ -70,6 +76,7 @@ export interface NewOfflineGiftRow {
   recordedBy: string;
   journalEntryId: string;
   publicIndex: number | null;
+  designation: string | null;
 }
 
 @Injectable()
@@ -79,9 +86,12 @@ export class OfflineGiftRepository {
   /** The organization's campaign (null when it is another organization's, or none). */
   async campaign(organizationId: string, campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<OfflineGiftCampaign | null> {
     const [r] = await manager.query(
-      `SELECT id, organization_id, slug, title, currency, status, language FROM campaigns WHERE id = $1 AND organization_id = $2`, [campaignId, organizationId],
+      `SELECT id, organization_id, slug, title, currency, status, language, designations FROM campaigns WHERE id = $1 AND organization_id = $2`, [campaignId, organizationId],
     );
-    return r ? { id: r.id, organizationId: r.organization_id, slug: r.slug, title: r.title, currency: r.currency, status: r.status, language: r.language === 'ar' ? 'ar' : 'en' } : null;
+    return r ? {
+      id: r.id, organizationId: r.organization_id, slug: r.slug, title: r.title, currency: r.currency, status: r.status, language: r.language === 'ar' ? 'ar' : 'en',
+      designations: Array.isArray(r.designations) ? r.designations : [],
+    } : null;
   }
 
   /** Serializes submissions with one idempotency key (transaction-scoped advisory lock). */
@@ -97,10 +107,10 @@ export class OfflineGiftRepository {
   async insert(manager: EntityManager, row: NewOfflineGiftRow): Promise<void> {
     await manager.query(
       `INSERT INTO offline_gifts (id, organization_id, campaign_id, idempotency_key, request_hash, amount, currency, received_on, method, reference, anonymous,
-         donor_name, donor_email, message, language, recorded_by, journal_entry_id, public_index)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+         donor_name, donor_email, message, language, recorded_by, journal_entry_id, public_index, designation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
       [row.id, row.organizationId, row.campaignId, row.idempotencyKey, row.requestHash, row.amount.toString(), row.currency, row.receivedOn, row.method, row.reference,
-        row.anonymous, row.donorName, row.donorEmail, row.message, row.language, row.recordedBy, row.journalEntryId, row.publicIndex],
+        row.anonymous, row.donorName, row.donorEmail, row.message, row.language, row.recordedBy, row.journalEntryId, row.publicIndex, row.designation],
     );
   }
 

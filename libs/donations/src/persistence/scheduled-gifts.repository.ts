@@ -24,6 +24,8 @@ export interface ScheduledGift {
   endReason?: ScheduledEndReason | null;
   movedFromCampaignId?: string | null;
   createdAt?: Date;
+  /** Every occurrence's designation (null: the campaign declared none, so general). */
+  designation?: string | null;
 }
 
 export type ScheduledEndReason = 'donor' | 'campaign_closed' | 'erasure';
@@ -63,7 +65,7 @@ const toGift = (r: Record<string, any>): ScheduledGift => ({
   id: r.id, campaignId: r.campaign_id, organizationId: r.organization_id, currency: r.currency, amount: BigInt(r.amount), kind: r.kind, weeks: r.weeks,
   timeZone: r.time_zone, status: r.status, platformFeeBps: r.platform_fee_bps, donorName: r.donor_name, donorEmail: r.donor_email, anonymous: r.anonymous,
   locale: r.locale, stripeCustomerId: r.stripe_customer_id, stripePaymentMethodId: r.stripe_payment_method_id,
-  endReason: r.end_reason ?? null, movedFromCampaignId: r.moved_from_campaign_id ?? null, createdAt: r.created_at,
+  endReason: r.end_reason ?? null, movedFromCampaignId: r.moved_from_campaign_id ?? null, createdAt: r.created_at, designation: r.designation ?? null,
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -83,9 +85,9 @@ export class ScheduledGiftsRepository {
   async insert(g: Omit<ScheduledGift, 'status' | 'stripeCustomerId' | 'stripePaymentMethodId'>, occurrences: readonly Occurrence[]): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await m.query(
-        `INSERT INTO scheduled_gifts (id, campaign_id, organization_id, currency, amount, kind, weeks, time_zone, platform_fee_bps, donor_name, donor_email, anonymous, locale)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [g.id, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.kind, g.weeks, g.timeZone, g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale],
+        `INSERT INTO scheduled_gifts (id, campaign_id, organization_id, currency, amount, kind, weeks, time_zone, platform_fee_bps, donor_name, donor_email, anonymous, locale, designation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [g.id, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.kind, g.weeks, g.timeZone, g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale, g.designation ?? null],
       );
       await m.query(
         `INSERT INTO scheduled_charges (scheduled_gift_id, occurrence, local_date, charge_at)
@@ -160,11 +162,11 @@ export class ScheduledGiftsRepository {
   }
 
   /** Moves a live series to the general fund (its remaining occurrences become gifts to the fund). */
-  async move(m: EntityManager, id: string, fromCampaignId: string, toCampaignId: string, platformFeeBps: number): Promise<boolean> {
+  async move(m: EntityManager, id: string, fromCampaignId: string, toCampaignId: string, platformFeeBps: number, designation: string | null): Promise<boolean> {
     const rows: unknown[] = await m.query(
-      `UPDATE scheduled_gifts SET campaign_id = $3, platform_fee_bps = $4, moved_from_campaign_id = $2, moved_at = now(), updated_at = now()
+      `UPDATE scheduled_gifts SET campaign_id = $3, platform_fee_bps = $4, designation = $5, moved_from_campaign_id = $2, moved_at = now(), updated_at = now()
        WHERE id = $1 AND campaign_id = $2 AND status IN ('pending', 'active') RETURNING id`,
-      [id, fromCampaignId, toCampaignId, platformFeeBps],
+      [id, fromCampaignId, toCampaignId, platformFeeBps, designation],
     );
     return rows.length > 0;
   }
@@ -261,9 +263,9 @@ export class ScheduledGiftsRepository {
     if (row.status === 'charging') return row.donation_id;
     if (row.status !== 'planned') return null;
     await m.query(
-      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email, anonymous, public_message, locale)
-       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, NULL, $10)`,
-      [donationId, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale],
+      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email, anonymous, public_message, locale, designation)
+       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, NULL, $10, $11)`,
+      [donationId, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale, g.designation ?? null],
     );
     await m.query(`UPDATE scheduled_charges SET status = 'charging', donation_id = $3, updated_at = now() WHERE scheduled_gift_id = $1 AND occurrence = $2`, [g.id, occurrence, donationId]);
     return donationId;
