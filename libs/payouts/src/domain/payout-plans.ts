@@ -164,7 +164,7 @@ export function planTransfer(p: PayoutState, transfer: TransferFact, draws: Payo
   const single = split ? null : (draws as PayoutDraw[] | null);
   return {
     payoutId: p.id,
-    change: { kind: 'paid', stripeTransferId: transfer.id, executedAt: occurredAt, draws: single, parts: split && draws ? parts : null },
+    change: { kind: 'paid', stripeTransferId: transfer.id, executedAt: occurredAt, draws: single, ...(split ? { parts: draws ? parts : null } : {}) },
     entries: [
       { input: payoutHoldReleaseEntry(base, p.amount), public: null },
       {
