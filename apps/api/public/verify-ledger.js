@@ -9,6 +9,9 @@
 // checked against the campaign's C2SP tlog-tiles alone, with no proof API: the checkpoint text, the
 // root recomputed from the partial tiles, and each entry's leaf found in its level-0 tile and proven
 // by an inclusion proof computed from the tiles. Mirrors libs/transparency/src/domain/tiles.ts.
+// Designated funds: when the page shows a payout, the log up to it is replayed (replayDesignations):
+// each payout's drawn-from list adds up per part and is first in, first out within its designation,
+// never from what a refund or dispute took from a gift; no designation goes below zero.
 // Loaded as a module (the CSP forbids inline scripts); data comes from #verification's attributes.
 
 const LEAF_FIELDS = ['v', 'campaign', 'index', 'time', 'kind', 'amount', 'currency', 'donor', 'donorCommitment', 'message', 'purpose', 'balance'];
@@ -28,6 +31,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 function leafFieldsOf(entry) {
   // Format 4 (designated funds): format 3 plus the designation, plus the gifts drawn from on a payout.
   if (entry.v === 4) return entry.kind === 'payout' ? [...LEAF_FIELDS_V3, 'designation', 'draws'] : [...LEAF_FIELDS_V3, 'designation'];
+  // Format 5 (a payout split across designations, or its reversal): format 3 plus its parts.
+  if (entry.v === 5) return [...LEAF_FIELDS_V3, 'parts'];
   if (entry.v === 2) return LEAF_FIELDS_V2;
   if (entry.v === 3) return entry.kind === 'terms_changed' ? [...LEAF_FIELDS_V3, 'terms'] : LEAF_FIELDS_V3;
   return LEAF_FIELDS;
@@ -82,7 +87,7 @@ export async function checkPersonalFields(entry) {
     const record = entry.redacted ? entry.redacted[field] ?? null : null;
     if (record !== null && (typeof record !== 'object' || !REASONS.includes(record.reason))) throw tampered(field, 'the redaction record is malformed');
     if (value !== null && typeof value !== 'string') throw tampered(field, 'the value is not text');
-    if (entry.v !== 3 && entry.v !== 4) {
+    if (entry.v !== 3 && entry.v !== 4 && entry.v !== 5) {
       if (record === null) continue;
       if (value !== null) throw tampered(field, 'a value was put back into a redacted field');
       unverifiable = true;
@@ -105,6 +110,147 @@ export async function checkPersonalFields(entry) {
     if (toHex(await sha256(concat(fromHex(salt), encoder.encode(value)))) !== hash) throw tampered(field, 'the value and salt do not open the commitment');
   }
   return { redacted, unverifiable };
+}
+
+// ---- Designated funds (mirrors DesignationReplay, libs/transparency/src/domain/designations.ts) ----
+
+const isDrawList = (v) => Array.isArray(v) && v.every((d, i) => d && typeof d === 'object' && Object.keys(d).sort().join(',') === 'amount,index'
+  && Number.isSafeInteger(d.index) && (i === 0 || d.index > v[i - 1].index) && typeof d.amount === 'string' && /^[1-9]\d{0,17}$/.test(d.amount));
+const isPartList = (v, withDraws) => Array.isArray(v) && v.length > 0 && v.length <= 21 && v.every((p, i) => p && typeof p === 'object'
+  && Object.keys(p).sort().join(',') === (withDraws ? 'amount,designation,draws' : 'amount,designation')
+  && typeof p.designation === 'string' && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(p.designation) && (i === 0 || p.designation > v[i - 1].designation)
+  && typeof p.amount === 'string' && /^[1-9]\d{0,17}$/.test(p.amount)
+  && (!withDraws || (isDrawList(p.draws) && p.draws.reduce((s, d) => s + BigInt(d.amount), 0n) === BigInt(p.amount))));
+const GIFT_REFERENCE = { refund: /^refund of entry (0|[1-9]\d{0,14}): ([1-9]\d{0,17})$/, dispute: /^dispute of entry (0|[1-9]\d{0,14})$/, dispute_reversal: /^dispute reversal of entry (0|[1-9]\d{0,14})$/ };
+
+/**
+ * Replays a campaign's entries from index 0, in order: every payout's draws (each part's, when
+ * split) must add up and be exactly what first in, first out within its designation gives, never
+ * drawing what refunds and disputes took from a gift (their purpose names it); no designation may
+ * go below zero. Returns the problems found (empty: consistent).
+ */
+export function replayDesignations(entries) {
+  const pools = new Map();
+  const pool = (d) => {
+    if (!pools.has(d)) pools.set(d, { gifts: [], byIndex: new Map(), draws: [], funds: 0n });
+    return pools.get(d);
+  };
+  const free = (g) => { const left = g.amount - g.reduced - g.drawn; return left > 0n ? left : 0n; };
+  const plan = (p, amount) => {
+    const out = [];
+    let left = amount;
+    for (const g of p.gifts) {
+      if (left <= 0n) break;
+      const take = free(g) < left ? free(g) : left;
+      if (take > 0n) { out.push({ index: g.index, amount: take.toString() }); left -= take; }
+    }
+    return left > 0n ? null : out;
+  };
+  const problems = [];
+  const take = (p, designation, entry, amount, draws, what) => {
+    if (!isDrawList(draws)) return problems.push(`entry ${entry.index} ${what} has a malformed draws list`);
+    const sum = draws.reduce((s, d) => s + BigInt(d.amount), 0n);
+    if (sum !== amount) return problems.push(`entry ${entry.index} ${what} draws ${sum} from its gifts but pays out ${amount}`);
+    const expected = plan(p, amount);
+    if (expected === null || JSON.stringify(expected) !== JSON.stringify(draws)) {
+      return problems.push(`entry ${entry.index} ${what} does not draw first in, first out within ${designation}`);
+    }
+    for (const d of draws) {
+      const g = p.byIndex.get(d.index);
+      g.drawn += BigInt(d.amount);
+      p.draws.push({ g, amount: BigInt(d.amount) });
+    }
+  };
+  const giveBack = (p, amount) => {
+    let left = amount;
+    while (left > 0n && p.draws.length > 0) {
+      const last = p.draws[p.draws.length - 1];
+      const back = last.amount < left ? last.amount : left;
+      last.g.drawn -= back; last.amount -= back; left -= back;
+      if (last.amount === 0n) p.draws.pop();
+    }
+  };
+  for (const e of entries) {
+    if (['offline_gift', 'offline_gift_void', 'terms_changed', 'evidence'].includes(e.kind)) continue;
+    const amount = BigInt(e.amount);
+    if (e.v === 5) {
+      const payout = e.kind === 'payout';
+      if ((!payout && e.kind !== 'payout_reversal') || !isPartList(e.parts, payout)) { problems.push(`entry ${e.index} has malformed parts`); continue; }
+      const total = e.parts.reduce((s, x) => s + BigInt(x.amount), 0n);
+      if (total !== (payout ? -amount : amount)) { problems.push(`entry ${e.index} has parts adding up to ${total}`); continue; }
+      for (const part of e.parts) {
+        const p = pool(part.designation);
+        const share = BigInt(part.amount);
+        if (payout) {
+          p.funds -= share;
+          if (p.funds < 0n) problems.push(`entry ${e.index} pays out ${share} from ${part.designation}, beyond its funds`);
+          take(p, part.designation, e, share, part.draws, `(payout, part ${part.designation})`);
+        } else {
+          p.funds += share;
+          giveBack(p, share);
+        }
+      }
+      continue;
+    }
+    const designation = e.v === 4 && typeof e.designation === 'string' ? e.designation : 'general';
+    const p = pool(designation);
+    p.funds += amount;
+    if (e.kind === 'donation') {
+      const g = { index: e.index, amount, drawn: 0n, reduced: 0n };
+      p.gifts.push(g);
+      p.byIndex.set(e.index, g);
+    } else if (e.kind === 'payout') {
+      if (p.funds < 0n) problems.push(`entry ${e.index} pays out ${-amount} from ${designation}, beyond its funds`);
+      if (e.v === 4) take(p, designation, e, -amount, e.draws, '(payout)');
+    } else if (e.kind === 'payout_reversal') {
+      giveBack(p, amount);
+    } else if (GIFT_REFERENCE[e.kind] && e.purpose !== null && e.purpose !== undefined) {
+      const m = GIFT_REFERENCE[e.kind].exec(e.purpose);
+      const g = m ? p.byIndex.get(Number(m[1])) : undefined;
+      if (!m || !g || g.index >= e.index) { problems.push(`entry ${e.index} (${e.kind}) does not name an earlier gift of ${designation}`); continue; }
+      const magnitude = amount < 0n ? -amount : amount;
+      if (e.kind === 'refund') {
+        if (BigInt(m[2]) < magnitude) { problems.push(`entry ${e.index} (refund) takes more than it says was refunded`); continue; }
+        g.reduced += BigInt(m[2]);
+      } else if (e.kind === 'dispute') g.reduced += magnitude;
+      else g.reduced -= magnitude;
+      if (g.reduced < 0n || g.reduced > g.amount) problems.push(`entry ${e.index} (${e.kind}) takes entry ${g.index} beyond its amount`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * When the page shows a designated payout (format 4 or 5), reads the log from its start up to the
+ * last such payout and replays it (`replayDesignations`). The earlier entries are checked here only
+ * for their draws; the CLI verifier checks every entry of the log against the signed root.
+ */
+async function checkDesignatedPayouts(api, page) {
+  const last = page.entries.filter((e) => e.kind === 'payout' && (e.v === 4 || e.v === 5)).reduce((m, e) => Math.max(m, e.index), -1);
+  if (last < 0) return 0;
+  const log = [];
+  let cursor = null;
+  while (log.length <= last) {
+    const chunk = await getJson(`${api}/ledger?order=asc&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (!Array.isArray(chunk.entries) || chunk.entries.length === 0) break;
+    log.push(...chunk.entries);
+    cursor = chunk.page?.next ?? null;
+    if (!cursor) break;
+  }
+  const prefix = log.slice(0, last + 1);
+  if (prefix.length !== last + 1 || prefix.some((e, i) => e.index !== i)) throw new Error('the ledger did not serve every entry up to its last payout');
+  // The replayed fields must be the ones each served leaf hash commits to (a redacted format-1/2 entry
+  // cannot be recomputed: its kind and amount are what the replay reads), and the page's entries,
+  // proven to the signed root above, must be the log's.
+  for (const e of prefix) {
+    if (!(e.redacted && e.v !== 3 && e.v !== 4 && e.v !== 5) && toHex(await leafHashOf(e)) !== e.leafHash) throw new Error(`entry ${e.index} does not match its leaf hash`);
+  }
+  for (const e of page.entries) {
+    if (e.index <= last && prefix[e.index].leafHash !== e.leafHash) throw new Error(`entry ${e.index} differs between the page and the log`);
+  }
+  const problems = replayDesignations(prefix);
+  if (problems.length > 0) throw new Error(problems[0]);
+  return prefix.filter((e) => e.kind === 'payout').length;
 }
 
 const nodeHash = (left, right) => sha256(concat(new Uint8Array([1]), left, right));
@@ -195,7 +341,8 @@ export async function verifyPage({ api, query, origin }) {
       throw new Error(`entry ${entry.index} is not in the signed log`);
     }
   }
-  return { count: page.entries.length, size: page.size, signatureChecked: signed.signatureChecked, redactions };
+  const payoutsReplayed = await checkDesignatedPayouts(api, page);
+  return { count: page.entries.length, size: page.size, signatureChecked: signed.signatureChecked, redactions, payoutsReplayed };
 }
 
 // ---- Tiles (C2SP tlog-tiles) ------------------------------------------------------------------
@@ -316,7 +463,7 @@ export async function verifyPageFromTiles({ api, query, origin, prefix }) {
   return { count: page.entries.length, size: signed.size, tiles: tiles.count(), signatureChecked: signed.signatureChecked, redactions };
 }
 
-const panel = document.getElementById('verification');
+const panel = typeof document === 'undefined' ? null : document.getElementById('verification');
 if (panel) {
   const messages = JSON.parse(panel.dataset.messages || '{}');
   const status = document.getElementById('verification-status');

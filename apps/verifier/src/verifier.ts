@@ -3,7 +3,7 @@
 // it can be copied out and run by anyone with Node.
 import {
   appendToFrontier, CheckpointError, checkPersonalFields, COMMITTED_LEAF_VERSION, consistencyProofRanges, donorBounds, isTermChangeList, KIND_SIGN, LEAF_VERSION, parseCheckpoint, isOfflineKind, OFFLINE_GIFT_METHODS, parseOfflineVoidPurpose,
-  TERMS_LEAF_VERSION, DESIGNATED_LEAF_VERSION, DesignationReplay, designationOf, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
+  TERMS_LEAF_VERSION, DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, DesignationReplay, designationOf, parseVerifierKey, PUBLIC_ENTRY_KINDS, publicLeafHash, reportFromEntries, SignedCheckpoint, toLeaf, verifyCheckpoint, verifyConsistency, VerifierKey,
   merkleRoot, foldRange, formatVerifierKey, ReceiptProofResult, ServedEntry, PersonalField, RedactionReasonCode, PublicLeaf, parseEvidencePurpose, evidenceFilePath, type EvidenceReference,
 } from '../../../libs/transparency/src/domain/index.js';
 import { createHash } from 'node:crypto';
@@ -170,9 +170,11 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
     }
     (state.evidence ??= []).push({ index: i, reference: reference! });
   } else {
-    if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION && leaf.v !== DESIGNATED_LEAF_VERSION) {
-      fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION}, ${COMMITTED_LEAF_VERSION} or ${DESIGNATED_LEAF_VERSION}`);
+    if (leaf.v !== LEAF_VERSION && leaf.v !== COMMITTED_LEAF_VERSION && leaf.v !== DESIGNATED_LEAF_VERSION && leaf.v !== SPLIT_LEAF_VERSION) {
+      fail(`entry ${i} (${leaf.kind}) must be leaf format ${LEAF_VERSION}, ${COMMITTED_LEAF_VERSION}, ${DESIGNATED_LEAF_VERSION} or ${SPLIT_LEAF_VERSION}`);
     }
+    // Format 5: a payout split across designations, or its reversal, and nothing else.
+    if (leaf.v === SPLIT_LEAF_VERSION && leaf.kind !== 'payout' && leaf.kind !== 'payout_reversal') fail(`entry ${i} (${leaf.kind}) cannot be leaf format ${SPLIT_LEAF_VERSION}`);
     if (leaf.v === DESIGNATED_LEAF_VERSION && (typeof leaf.designation !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(leaf.designation))) fail(`entry ${i} (format 4) has a malformed designation`);
     if (leaf.kind === 'payout') (state.payouts ??= new Set()).add(i);
     if (typeof leaf.amount !== 'string' || !/^-?[1-9][0-9]*$/.test(leaf.amount)) fail(`entry ${i} has a malformed amount`);
@@ -183,7 +185,8 @@ export function checkEntryFields(leaf: PublicLeaf, personal: { donor: string | n
   if (leaf.currency !== state.currency) fail(`entry ${i} is in ${leaf.currency}, the log is in ${state.currency}`);
   state.balance += BigInt(leaf.amount);
   if (leaf.balance !== state.balance.toString()) fail(`entry ${i} running balance ${leaf.balance} should be ${state.balance}`);
-  // Designated funds: every payout's draws add up to it and are first in, first out within its designation; none overdraws it.
+  // Designated funds: every payout's draws (each part's, when split) add up to it and are first in, first out within its
+  // designation, never from what refunds and disputes took from a gift; no designation is overdrawn.
   const problems = (state.designations ??= new DesignationReplay()).apply(leaf);
   if (problems.length > 0) fail(problems.join('; '));
 }

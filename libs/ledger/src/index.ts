@@ -1,6 +1,6 @@
 export { LedgerModule } from './ledger.module.js';
 export { LedgerService, LedgerCurrencyMismatchError, type JournalEntry, type JournalEntryWithPostings, type PostResult, type CampaignTotals } from './ledger.service.js';
-export { LedgerWriter, type MoneyPlan, type PlannedEntry, type RecordedEntry } from './ledger-writer.js';
+export { LedgerWriter, type MoneyPlan, type PlannedEntry, type PlannedGiftRef, type RecordedEntry } from './ledger-writer.js';
 export { auditLedger } from './ledger-audit.js';
 export {
   PLATFORM_ACCOUNTS, campaignFundsAccount, campaignOfflineReceiptsAccount, campaignOfflineFundsAccount, describeAccount, normalBalance, type AccountType, type AccountDescriptor,

@@ -5,11 +5,20 @@ import { AppendedEntry, PublicEntryInput, PublicLedgerAppender } from '@ataa/tra
 import { EntryInput } from './domain/entry.js';
 import { LedgerService } from './ledger.service.js';
 
+/**
+ * The gift a refund or dispute's public entry names: its public index when the gift was appended
+ * before, or `donationSource`, the source id of the gift's `donation` journal entry recorded in the
+ * same batch (its index is known only once appended, in the same call). A source not in the batch
+ * (a gift settled before gifts kept their public index) names nothing: the entry then reduces its
+ * designation only, as entries before this rule do.
+ */
+export type PlannedGiftRef = ({ index: number } | { donationSource: string }) & { refunded?: bigint };
+
 /** A journal entry a planner decided on and, when it is campaign-facing, the public entry that shows it. */
 export interface PlannedEntry {
   input: EntryInput;
   /** The public entry (its sourceRef is the journal entry's id, filled in here); none for entries the public never sees. */
-  public?: Omit<PublicEntryInput, 'sourceRef'> | null;
+  public?: (Omit<PublicEntryInput, 'sourceRef' | 'gift'> & { gift?: PlannedGiftRef | null }) | null;
 }
 
 /** What a money-moving use case records: its journal entries (with their public entries) and its messages. */
@@ -48,10 +57,21 @@ export class LedgerWriter {
 
     const publicAt: number[] = [];
     const publicInputs: PublicEntryInput[] = [];
+    // The gifts made public in this batch, by campaign and source id (a refund or dispute may name one).
+    const giftInputs = new Map<string, number>();
     for (const [i, e] of flat.entries()) {
       if (!e.public || (e.public.amount === 0n && e.public.kind !== 'terms_changed')) continue;
+      const { gift, ...rest } = e.public;
+      let ref: PublicEntryInput['gift'] = null;
+      if (gift && 'donationSource' in gift) {
+        const target = giftInputs.get(`${e.input.campaignId}\u0000${gift.donationSource}`);
+        if (target !== undefined) ref = { input: target, ...(gift.refunded !== undefined ? { refunded: gift.refunded } : {}) };
+      } else if (gift) {
+        ref = gift;
+      }
+      if (e.input.kind === 'donation' && rest.kind === 'donation') giftInputs.set(`${e.input.campaignId}\u0000${e.input.sourceId}`, publicInputs.length);
       publicAt.push(i);
-      publicInputs.push({ ...e.public, sourceRef: posted[i].entry.id });
+      publicInputs.push({ ...rest, ...(ref ? { gift: ref } : {}), sourceRef: posted[i].entry.id });
     }
     const appended = await this.appender.appendMany(manager, publicInputs);
     const publicOf = new Map(publicAt.map((i, n) => [i, appended[n]]));

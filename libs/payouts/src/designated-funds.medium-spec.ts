@@ -9,7 +9,7 @@ import {
 } from '@ataa/ledger';
 import { createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization } from '@ataa/testing';
 import { DonorPageService } from '@ataa/donors';
-import { DesignationReplay, type PublicEntryKind } from '@ataa/transparency';
+import { DesignationReplay, publicLeafHash, toLeaf, type PublicEntryKind } from '@ataa/transparency';
 import { PayoutExecutionService } from './payout-execution.service.js';
 
 jest.setTimeout(90_000);
@@ -178,5 +178,131 @@ describe('scenario: designated funds — gifts, a refund, payouts within each de
     expect(gifts[0].designation).toBe('zakat');
     const payoutIndexes: { idx: string }[] = await db.query(`SELECT idx::text AS idx FROM public_ledger_entries e WHERE campaign_id = $1 AND kind = 'payout' AND designation = 'zakat' ORDER BY e.idx`, [campaign.id]);
     expect(gifts[0].drawnInto).toEqual(payoutIndexes.map((p) => ({ index: p.idx, amount: 2000n })));
+  });
+
+  /*
+   * Split payouts, on a second campaign (general, zakat). Its public log (USD, minor units):
+   *   #0 donation +5000 general   #1 donation +2000 zakat   #2 donation +2000 zakat
+   *   #3 refund -1000 zakat "refund of entry 1: 1000"          (#1 drawable 1000)
+   *   #4 donation +1000 zakat and #5 refund -1000 zakat "refund of entry 4: 1000", one batch (#4 drawable 0)
+   * Funds: general 5000, zakat 2000 + 2000 - 1000 + 1000 - 1000 = 3000.
+   */
+  describe('split payouts', () => {
+    let split: { id: string; slug: string };
+    const askSplit = (body: Record<string, unknown>) => api().post(`/api/v1/orgs/${org.orgId}/campaigns/${split.id}/payouts`).set(auth()).send({ currency: 'usd', purpose: 'Winter parcels', ...body });
+    const baseOf = (sourceId: string, designation: string) => ({ campaignId: split.id, currency: 'usd', occurredAt: new Date(), sourceId: `${sourceId}_${split.id}`, designation, metadata: {} });
+    const entryOf = (input: EntryInput, kind: PublicEntryKind, amount: bigint, gift?: PlannedEntry['public'] extends infer P ? P extends { gift?: infer G } ? G : never : never): PlannedEntry => ({
+      input, public: { campaignId: split.id, kind, amount, currency: 'usd', occurredAt: input.occurredAt, donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: null, designation: input.designation ?? null, ...(gift ? { gift } : {}) },
+    });
+    const balancesNow = async () => Object.fromEntries(await app.get(LedgerService).designationBalances(campaignFundsAccount(split.id), 'usd'));
+    const payoutCount = async () => (await db.query(`SELECT count(*)::int AS n FROM payouts WHERE campaign_id = $1`, [split.id]))[0].n as number;
+
+    beforeAll(async () => {
+      split = await createCampaign(app, org, { title: 'Winter relief, split', designations: declared.slice(0, 2) });
+      const writer = app.get(LedgerWriter);
+      await app.get(TransactionRunner).run((m) => writer.record(m, [{ entries: [
+        entryOf(donationEntry(baseOf('sg1', 'general'), 5_000n), 'donation', 5_000n),
+        entryOf(donationEntry(baseOf('sz1', 'zakat'), 2_000n), 'donation', 2_000n),
+        entryOf(donationEntry(baseOf('sz2', 'zakat'), 2_000n), 'donation', 2_000n),
+      ], outbox: [] }]));
+      await app.get(TransactionRunner).run((m) => writer.record(m, [{ entries: [entryOf(refundEntry(baseOf('sre1', 'zakat'), 1_000n), 'refund', -1_000n, { index: 1, refunded: 1_000n })], outbox: [] }]));
+      // A gift and its refund in one batch: the refund names the gift appended with it.
+      await app.get(TransactionRunner).run((m) => writer.record(m, [{ entries: [
+        entryOf(donationEntry(baseOf('sz3', 'zakat'), 1_000n), 'donation', 1_000n),
+        entryOf(refundEntry(baseOf('sre3', 'zakat'), 1_000n), 'refund', -1_000n, { donationSource: `sz3_${split.id}`, refunded: 1_000n }),
+      ], outbox: [] }]));
+      const purposes = await db.query(`SELECT idx::int, payout_purpose FROM public_ledger_entries WHERE campaign_id = $1 AND kind = 'refund' ORDER BY idx`, [split.id]);
+      expect(purposes).toEqual([{ idx: 3, payout_purpose: 'refund of entry 1: 1000' }, { idx: 5, payout_purpose: 'refund of entry 4: 1000' }]);
+      expect(await balancesNow()).toEqual({ general: 5_000n, zakat: 3_000n });
+    });
+
+    it('refuses bad input with a clear 4xx and its code, and changes nothing', async () => {
+      const parts = (g: string, z: string) => [{ code: 'general', amount: g }, { code: 'zakat', amount: z }];
+      const cases: [Record<string, unknown>, number, string][] = [
+        [{ amount: '1500', designations: parts('1000', '400') }, 422, 'payout_parts_mismatch'],
+        [{ amount: 'all', designations: parts('1000', '500') }, 422, 'payout_parts_mismatch'],
+        [{ amount: '1000', designations: [{ code: 'zakat', amount: '500' }, { code: 'zakat', amount: '500' }] }, 422, 'payout_parts_invalid'],
+        [{ amount: '1000', designations: [{ code: 'zakat', amount: '500' }, { code: 'school', amount: '500' }] }, 422, 'unknown_designation'],
+        [{ amount: '1000', designations: parts('-500', '1500') }, 400, 'payout_amount_invalid'],
+        [{ amount: '1000', designations: parts('500.5', '499.5') }, 400, 'payout_amount_invalid'],
+        [{ amount: '1000', designations: [] }, 422, 'payout_parts_invalid'],
+        [{ amount: '1000', designations: [{ code: 'zakat', amount: '1000', note: 'x' }] }, 422, 'payout_parts_invalid'],
+        [{ amount: '1000', designation: 'zakat', designations: [{ code: 'zakat', amount: '1000' }] }, 422, 'payout_designations_conflict'],
+      ];
+      for (const [body, status, code] of cases) {
+        const answer = await askSplit(body);
+        expect([JSON.stringify(body), answer.status, answer.body.code]).toEqual([JSON.stringify(body), status, code]);
+      }
+      const over = await askSplit({ amount: '3500', designations: parts('100', '3400') });
+      expect(over.status).toBe(409);
+      expect(over.body).toMatchObject({ code: 'insufficient_funds', designation: 'zakat', available: '3000', requested: '3400' });
+      expect(await payoutCount()).toBe(0);
+      expect(await balancesNow()).toEqual({ general: 5_000n, zakat: 3_000n });
+    });
+
+    it('eight concurrent split requests (10.00 general + 5.00 zakat) never overdraw either designation: five fit', async () => {
+      // General 5000 fits five; zakat 3000 would fit six: general governs.
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => askSplit({
+        amount: '1500', purpose: `Parcels ${i}`, designations: [{ code: 'zakat', amount: '500' }, { code: 'general', amount: '1000' }],
+      })));
+      const created = answers.filter((a) => a.status === 201);
+      expect(created).toHaveLength(5);
+      expect(answers.filter((a) => a.status === 409).map((a) => [a.body.code, a.body.designation])).toEqual([['insufficient_funds', 'general'], ['insufficient_funds', 'general'], ['insufficient_funds', 'general']]);
+      expect(created[0].body).toMatchObject({
+        amount: '1500', designation: null, draws: null,
+        parts: [{ designation: 'general', amount: '1000', draws: null }, { designation: 'zakat', amount: '500', draws: null }],
+      });
+      expect(await balancesNow()).toEqual({ general: 0n, zakat: 500n });
+      const [audit] = await db.query(`SELECT details FROM audit_log WHERE target_id = $1 AND action = 'payout.requested'`, [created[0].body.id]);
+      expect(audit.details.designations).toEqual([{ code: 'general', amount: '1000' }, { code: 'zakat', amount: '500' }]);
+      expect(await auditLedger(db.manager)).toEqual([]);
+    });
+
+    it('the database refuses a split hold one of whose parts overdraws, and a payout row whose parts do not add up', async () => {
+      const hold: EntryInput = {
+        kind: 'payout_hold', sourceId: `rogue_split_${split.id}`, campaignId: split.id, currency: 'usd', occurredAt: new Date(),
+        postings: [
+          { account: campaignFundsAccount(split.id), amount: 100n, designation: 'general' }, { account: campaignFundsAccount(split.id), amount: 100n, designation: 'zakat' },
+          { account: `campaign:${split.id}:payouts_pending`, amount: -100n, designation: 'general' }, { account: `campaign:${split.id}:payouts_pending`, amount: -100n, designation: 'zakat' },
+        ],
+      };
+      await expect(app.get(TransactionRunner).run((m) => app.get(LedgerService).postMany(m, [hold]))).rejects.toMatchObject({ driverError: { constraint: 'ledger_designation_overdrawn' } });
+      await expect(db.query(
+        `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, requested_by, designation, parts)
+         VALUES (gen_random_uuid(), $1, $2, 'usd', 1000, 'pending_approval', 'x', 'test', NULL, '[{"designation":"general","amount":"500"},{"designation":"zakat","amount":"400"}]')`,
+        [org.orgId, split.id],
+      )).rejects.toMatchObject({ constraint: 'payouts_parts_check' });
+    });
+
+    it('a paid split payout lists each part\'s FIFO draw (skipping what was refunded) in a format-5 entry the log replays; a reversal comes back per part', async () => {
+      const [first] = await db.query(`SELECT id FROM payouts WHERE campaign_id = $1 ORDER BY created_at, id LIMIT 1`, [split.id]);
+      await db.query(`UPDATE payouts SET status = 'processing' WHERE id = $1`, [first.id]);
+      const execution = app.get(PayoutExecutionService);
+      expect(await execution.recordTransfer({ id: `tr_split_${split.id.slice(0, 8)}`, amount: 1500, currency: 'usd', created: Math.floor(Date.now() / 1000) } as Stripe.Transfer, first.id)).toBe('paid');
+      const paid = await api().get(`/api/v1/orgs/${org.orgId}/payouts/${first.id}`).set(auth()).expect(200);
+      // Zakat: #1 has 1000 drawable (1000 of its 2000 refunded), so 500 from #1; #4 was refunded in full.
+      expect(paid.body.parts).toEqual([
+        { designation: 'general', amount: '1000', draws: [{ index: 0, amount: '1000' }] },
+        { designation: 'zakat', amount: '500', draws: [{ index: 1, amount: '500' }] },
+      ]);
+      expect(paid.body.draws).toEqual([{ index: 0, amount: '1000' }, { index: 1, amount: '500' }]);
+      await app.get(TransactionRunner).run((m) => execution.applyReversals(m, first.id, `tr_split_${split.id.slice(0, 8)}`, [{ id: `trr_split_${split.id.slice(0, 8)}`, amount: 1500, created: Math.floor(Date.now() / 1000) }]));
+      expect(await balancesNow()).toEqual({ general: 1_000n, zakat: 1_000n });
+
+      const served = await api().get(`/api/v1/public/campaigns/${split.slug}/ledger?order=asc&limit=200`).expect(200);
+      const entries = served.body.entries as (Parameters<DesignationReplay['apply']>[0] & { leafHash: string })[];
+      const payout = entries.find((e) => e.kind === 'payout')!;
+      expect(payout).toMatchObject({ v: 5, parts: paid.body.parts });
+      expect(payout).not.toHaveProperty('designation');
+      expect(entries.find((e) => e.kind === 'payout_reversal')).toMatchObject({ v: 5, amount: '1500', parts: [{ designation: 'general', amount: '1000' }, { designation: 'zakat', amount: '500' }] });
+      for (const e of entries) expect(publicLeafHash(toLeaf(e)).toString('hex')).toBe(e.leafHash);
+      const replay = new DesignationReplay();
+      expect(entries.flatMap((e) => replay.apply(e))).toEqual([]);
+      expect(replay.drawable(4)).toBe(0n);
+      const forged = new DesignationReplay();
+      const problems = entries.flatMap((e) => forged.apply(e === payout ? { ...e, parts: [paid.body.parts[0], { designation: 'zakat', amount: '500', draws: [{ index: 4, amount: '500' }] }] } : e));
+      expect(problems).toEqual(['entry 6 (payout, part zakat) draws 500 from entry 4, but first in, first out within zakat gives 500 from entry 1']);
+      expect(await auditLedger(db.manager)).toEqual([]);
+    });
   });
 });

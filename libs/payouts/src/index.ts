@@ -7,14 +7,16 @@ export { planRecovery, refundAllowed, type RecoveryInput, type RecoveryPlan, typ
 export { computeFunds, isGiftAvailable, type CampaignFunds, type FundsInput, type GiftFunds, type PendingTranche } from './domain/funds.js';
 export {
   approvalFor, canMove, parseRequestedAmount, resolvePayoutAmount, PAYOUT_STATUSES, HOLDING_STATUSES, type PayoutStatus,
+  payoutParts, reversalShares, type RequestedPart,
 } from './domain/payout-rules.js';
+export { planDraws, planPartDraws, designationAvailable, type LoggedMoney } from './domain/payout-draws.js';
 export {
   planHold, planNotice, planClose, planFailure, planTransfer, planReversals, payoutNotice, reversalNotice,
   type PayoutPlan, type PayoutChange, type PayoutState, type PayoutNoticeEvent, type TransferFact, type ReversalFact, type ReversalOutcome,
 } from './domain/payout-plans.js';
 export { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry, payoutsPendingAccount } from './domain/payout-entries.js';
 export { payoutHistory, type PayoutHistoryFacts, type PayoutStep } from './domain/payout-history.js';
-export { type Payout } from './persistence/payout.row.js';
+export { type Payout, type PayoutPartRow } from './persistence/payout.row.js';
 export { type OperatorPayoutView, type OrganizationPayoutSettings } from './persistence/payout.repository.js';
 export * from './dto/payout.dto.js';
 export { EvidenceModule } from './evidence.module.js';

@@ -5,8 +5,8 @@ import { TransactionRunner } from '@ataa/database';
 import { LedgerWriter } from '@ataa/ledger';
 import { isStripeError, StripeGateway } from '@ataa/payments';
 import { planFailure, planReversals, planTransfer, type PayoutPlan, type ReversalFact } from './domain/payout-plans.js';
-import { DesignationOverdrawnError, type PayoutDraw } from '@ataa/transparency';
-import { planDraws } from './domain/payout-draws.js';
+import { DesignationOverdrawnError, type PayoutDraw, type PayoutPart } from '@ataa/transparency';
+import { planDraws, planPartDraws } from './domain/payout-draws.js';
 import { FundsRepository } from './persistence/funds.repository.js';
 import { PayoutRepository } from './persistence/payout.repository.js';
 import { Payout } from './persistence/payout.row.js';
@@ -103,9 +103,10 @@ export class PayoutExecutionService {
       await this.funds.lockFunds(m, campaignId);
       const p = await this.payouts.lock(m, payoutId);
       if (!p || p.status !== 'processing') return 'already_done';
-      let draws: PayoutDraw[] | null;
+      let draws: PayoutDraw[] | PayoutPart[] | null;
       try {
-        draws = planDraws(await this.payouts.loggedMoney(m, p.campaignId), p.designation, p.amount);
+        const log = await this.payouts.loggedMoney(m, p.campaignId);
+        draws = p.split ? planPartDraws(log, p.parts) : planDraws(log, p.designation ?? 'general', p.amount);
       } catch (error) {
         // The transfer was made: it is recorded whatever the log says. A designation whose public gifts
         // cannot cover it is a fault the verifier reports (no draws); the operator hears of it here.

@@ -8,7 +8,9 @@ import { payoutsAllowed } from '@ataa/donations';
 import { AuditService } from '@ataa/organizations';
 import type { Principal } from '@ataa/organizations';
 import { JobProducer, QUEUES } from '@ataa/queue';
-import { approvalFor, assertMove, cleanPurpose, parseRequestedAmount, payoutDesignation, requestFingerprint, resolvePayoutAmount, withDesignation } from './domain/payout-rules.js';
+import {
+  approvalFor, assertMove, cleanPurpose, parseRequestedAmount, payoutDesignation, payoutParts, requestFingerprint, resolvePayoutAmount, withDesignation, type RequestedPart,
+} from './domain/payout-rules.js';
 import { designationAvailable } from './domain/payout-draws.js';
 import { planClose, planHold, planNotice } from './domain/payout-plans.js';
 import { FundsService } from './funds.service.js';
@@ -26,6 +28,8 @@ export interface PayoutRequestInput {
   idempotencyKey?: string | null;
   /** The designation (restricted fund) it spends: `general` (default) or one the campaign declared. */
   designation?: string | null;
+  /** Several designations, `[{ code, amount }]` adding up to `amount` (checked by `payoutParts`); not with `designation`. */
+  designations?: unknown;
 }
 
 export interface PayoutRequestResult {
@@ -58,8 +62,11 @@ export class PayoutsService {
     const privateNote = input.privateNote?.trim() ? input.privateNote.trim() : null;
     const currency = input.currency.toLowerCase();
     const key = input.idempotencyKey ?? null;
-    const designation = payoutDesignation(campaign.designations ?? [], input.designation);
-    const fingerprint = requestFingerprint({ campaignId, amount: input.amount, currency, purpose, privateNote, designation });
+    // One designation, or a list of parts (a list of one part is a payout of that one designation).
+    const listed = payoutParts(campaign.designations ?? [], { amount: requested, designation: input.designation, designations: input.designations });
+    const parts: RequestedPart[] | null = listed && listed.length > 1 ? listed : null;
+    const designation = listed ? listed[0].designation : payoutDesignation(campaign.designations ?? [], input.designation);
+    const fingerprint = requestFingerprint({ campaignId, amount: input.amount, currency, purpose, privateNote, designation, parts });
     if (key) {
       const replay = await this.findByKey(principal.organizationId, key, fingerprint);
       if (replay) return { payout: replay, created: false };
@@ -98,27 +105,43 @@ export class PayoutsService {
         if (replay) return { payout: replay, created: false };
       }
       const funds = await this.funds.compute(campaign, m);
-      // Within its designation: never more than the designation holds (the database refuses it too).
-      const own = await this.fundsRows.designationFacts(campaign, designation, m);
-      const available = designationAvailable({ ...own, campaignAvailable: funds.available });
-      const amount = withDesignation(designation, () => resolvePayoutAmount(requested, currency, campaign.currency, available));
+      let amount: bigint;
+      if (parts) {
+        // Each part within its designation (the database refuses an overdraw too), then the whole within the campaign.
+        for (const part of parts) {
+          const own = await this.fundsRows.designationFacts(campaign, part.designation, m);
+          const available = designationAvailable({ ...own, campaignAvailable: funds.available });
+          withDesignation(part.designation, () => resolvePayoutAmount(part.amount, currency, campaign.currency, available), true);
+        }
+        amount = resolvePayoutAmount(requested, currency, campaign.currency, funds.available);
+      } else {
+        // Within its designation: never more than the designation holds (the database refuses it too).
+        const own = await this.fundsRows.designationFacts(campaign, designation, m);
+        const available = designationAvailable({ ...own, campaignAvailable: funds.available });
+        amount = withDesignation(designation, () => resolvePayoutAmount(requested, currency, campaign.currency, available));
+      }
       const approval = approvalFor(amount, org.approvalThreshold ?? -1n);
       const now = new Date();
       const payout = await this.payouts.insert(m, {
         id, organizationId: principal.organizationId, campaignId: campaign.id, currency: campaign.currency, amount, approval, purpose, privateNote,
-        requestedBy: principal.actor, idempotencyKey: key, requestFingerprint: fingerprint, decidedAt: now, designation,
+        requestedBy: principal.actor, idempotencyKey: key, requestFingerprint: fingerprint, decidedAt: now, designation, parts,
       });
-      const hold = planHold({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, amount, occurredAt: now, designation });
+      const hold = planHold({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, amount, occurredAt: now, designation, ...(parts ? { parts } : {}) });
       await this.writer.record(m, key ? [hold, notice] : [hold]);
       await this.audit.record(m, {
         organizationId: principal.organizationId, actor: principal.actor, action: 'payout.requested', targetType: 'payout', targetId: id,
-        details: { campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval, designation },
+        details: {
+          campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval,
+          ...(parts ? { designations: parts.map((p) => ({ code: p.designation, amount: p.amount.toString() })) } : { designation }),
+        },
       });
       return { payout, created: true };
     }).catch((error: unknown) => {
       // The database's own check (a hold past the designation's funds): the same answer as ours.
       if (isCheckViolation(error, 'ledger_designation_overdrawn')) {
-        throw new DomainError('insufficient_funds', `Not that much is available in ${designation}`, 409, { designation });
+        // The trigger's message names the designation; a split request answers with it when it is one of its parts.
+        const named = parts?.find((p) => String((error as Error).message).includes(`designation ${p.designation} `))?.designation ?? designation;
+        throw new DomainError('insufficient_funds', `Not that much is available in ${named}`, 409, { designation: named });
       }
       if (key && isUniqueViolation(error, 'payouts_idempotency_uq')) throw new ConflictError('idempotency_conflict', 'A request with this Idempotency-Key is being processed; retry');
       throw error;

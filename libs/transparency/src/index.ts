@@ -20,6 +20,7 @@ export {
   reportFromEntries, OFFLINE_ENTRY_KINDS, OFFLINE_GIFT_METHODS, OFFLINE_NOTICE, isOfflineKind, offlineVoidPurpose, parseOfflineVoidPurpose, type OfflineGiftMethod,
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
   parseTilePath, tilePath, TILE_WIDTH, type Tile, type BundleRef,
-  DESIGNATED_LEAF_VERSION, isCommittedFormat, isDrawList, DesignationReplay, DesignationOverdrawnError, designationOf, type PayoutDraw,
+  DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, isCommittedFormat, isDrawList, isPartList, DesignationReplay, DesignationOverdrawnError, designationOf, type PayoutDraw, type PayoutPart,
+  payoutShares, moneyByDesignation, type PayoutShare, publicLeafHash, toLeaf, GIFT_REFERENCE_KINDS, giftReferencePurpose, parseGiftReference, isGiftReferenceKind, type GiftReferenceKind, MAX_PAYOUT_PARTS,
   type PublicEntryKind, type PublicLeaf, type CampaignReport, type FeeExchange, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
 } from './domain/index.js';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import {
   parseEvidencePurpose,
-  ANONYMOUS, appendToFrontier, campaignOrigin, type CheckpointSigner, signCheckpoint, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, isCommittedFormat, isDrawList, type PayoutDraw, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
+  ANONYMOUS, appendToFrontier, campaignOrigin, type CheckpointSigner, signCheckpoint, canonicalJson, commitPersonal, COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, isCommittedFormat, isDrawList, isPartList, isGiftReferenceKind, giftReferencePurpose, SPLIT_LEAF_VERSION, type PayoutDraw, type PayoutPart, PERSONAL_FIELDS, decodeFrontier, emptyRoot, encodeFrontier, isStoredNode, isTermChangeList, KIND_SIGN, monthOf,
   PUBLIC_ENTRY_KINDS, PublicEntryKind, PublicLeaf, publicDonorIdentity, publicLeafHash, TermChange,
 } from './domain/index.js';
 import { LogState, NewEntryRow, PublicLedgerRepository } from './persistence/public-ledger.repository.js';
@@ -38,7 +38,21 @@ export interface PublicEntryInput {
   designation?: string | null;
   /** A format-4 `payout` only: the gifts it drew from, first in first out within its designation. */
   draws?: PayoutDraw[] | null;
+  /**
+   * A `payout` or `payout_reversal` of a payout split across designations: its parts (leaf format 5;
+   * `designation` and `draws` then stay unset), the payout's with their draws.
+   */
+  parts?: PayoutPart[] | null;
+  /**
+   * A refund, dispute or dispute reversal: the gift it concerns, by its public index or (a gift
+   * appended in the same call) by its position among the inputs; `refunded` (refunds): the gift
+   * amount refunded. The appender writes it as the entry's purpose (`giftReferencePurpose`).
+   */
+  gift?: GiftRef | null;
 }
+
+/** The gift a refund or dispute names: known index, or an earlier input of the same append. */
+export type GiftRef = ({ index: number } | { input: number }) & { refunded?: bigint };
 
 export interface AppendedEntry {
   index: number;
@@ -112,6 +126,7 @@ export class PublicLedgerAppender {
       const balance = w.balance + input.amount;
       const time = input.occurredAt.toISOString();
       const terms = input.kind === 'terms_changed' ? input.terms! : null;
+      if (input.gift) checked[i] = { ...checked[i], purpose: this.giftPurpose(input, inputs, results) };
       const { leaf, committed } = this.leafOf(input, index, time, balance, terms, checked[i], this.drawSalts(input.campaignId, index));
       const { donor, message, purpose } = checked[i];
       const hash = publicLeafHash(leaf);
@@ -129,7 +144,7 @@ export class PublicLedgerAppender {
         currency: input.currency, donorName: donor, donorCommitment: input.donorCommitment ?? null, publicMessage: message,
         payoutPurpose: purpose, balance, leafHash: hash, sourceRef: input.sourceRef, terms: terms ? canonicalJson(terms) : null,
         leafFormat: isCommittedFormat(leaf.v) ? leaf.v : null, ...committed,
-        designation: leaf.designation ?? null, draws: leaf.draws ? canonicalJson(leaf.draws) : null,
+        designation: leaf.designation ?? null, draws: leaf.draws ? canonicalJson(leaf.draws) : null, parts: leaf.parts ? canonicalJson(leaf.parts) : null,
       });
       results[i] = { index, leafHash: hash.toString('hex'), created: true };
     }
@@ -146,6 +161,22 @@ export class PublicLedgerAppender {
       })), this.witnessed);
     }
     return results;
+  }
+
+  /** The purpose of a refund/dispute naming its gift: the gift's index, resolved when it is appended in the same call. */
+  private giftPurpose(input: PublicEntryInput, inputs: readonly PublicEntryInput[], results: readonly AppendedEntry[]): string {
+    const ref = input.gift!;
+    let index: number;
+    if ('input' in ref) {
+      const target = inputs[ref.input];
+      if (!target || ref.input >= inputs.indexOf(input) || target.kind !== 'donation' || target.campaignId !== input.campaignId || !results[ref.input]) {
+        throw new DomainError('public_entry_invalid', 'a refund or dispute names an earlier gift of its campaign', 400);
+      }
+      index = results[ref.input].index;
+    } else {
+      index = ref.index;
+    }
+    return giftReferencePurpose(input.kind as 'refund' | 'dispute' | 'dispute_reversal', index, ref.refunded);
   }
 
   /**
@@ -170,8 +201,9 @@ export class PublicLedgerAppender {
     const donor = commitPersonal('donor', checked.donor, salts.subarray(0, 32));
     const message = commitPersonal('message', checked.message, salts.subarray(32, 64));
     const designated = typeof input.designation === 'string';
+    const split = Array.isArray(input.parts);
     const leaf: PublicLeaf = {
-      v: designated ? DESIGNATED_LEAF_VERSION : COMMITTED_LEAF_VERSION,
+      v: split ? SPLIT_LEAF_VERSION : designated ? DESIGNATED_LEAF_VERSION : COMMITTED_LEAF_VERSION,
       campaign: input.campaignId,
       index,
       time,
@@ -186,6 +218,7 @@ export class PublicLedgerAppender {
       ...(terms ? { terms } : {}),
       ...(designated ? { designation: input.designation! } : {}),
       ...(designated && input.kind === 'payout' ? { draws: input.draws ?? [] } : {}),
+      ...(split ? { parts: input.parts! } : {}),
     };
     return { leaf, committed: { donorHash: donor?.hash ?? null, donorSalt: donor?.salt ?? null, messageHash: message?.hash ?? null, messageSalt: message?.salt ?? null } };
   }
@@ -215,6 +248,18 @@ export class PublicLedgerAppender {
       if (input.kind !== 'payout' || input.designation == null) throw fail('only a designated payout lists the gifts it drew from');
       if (!isDrawList(input.draws)) throw fail('draws must list gift indexes in increasing order with positive amounts');
       if (input.draws.reduce((sum, d) => sum + BigInt(d.amount), 0n) !== -input.amount) throw fail('a payout draws exactly its amount from its gifts');
+    }
+    if (input.parts != null) {
+      if (input.kind !== 'payout' && input.kind !== 'payout_reversal') throw fail('only a payout or its reversal is split into parts');
+      if (input.designation != null || input.draws != null) throw fail('a split payout names its designations and draws in its parts');
+      if (!isPartList(input.parts, input.kind === 'payout')) throw fail('parts must list distinct designations in order with positive amounts (a payout\'s with draws adding up to each)');
+      if (input.parts.reduce((sum, p) => sum + BigInt(p.amount), 0n) !== (input.amount < 0n ? -input.amount : input.amount)) throw fail('the parts add up to the entry\'s amount');
+    }
+    if (input.gift != null) {
+      if (!isGiftReferenceKind(input.kind)) throw fail('only a refund or dispute names its gift');
+      if (input.payoutPurpose) throw fail('an entry naming its gift carries no other purpose');
+      if ('index' in input.gift && (!Number.isSafeInteger(input.gift.index) || input.gift.index < 0)) throw fail('a gift index is a non-negative integer');
+      if (input.kind === 'refund' && (typeof input.gift.refunded !== 'bigint' || input.gift.refunded < -input.amount)) throw fail('a refund names the gift amount refunded (at least the entry\'s)');
     }
     if (!/^[a-z]{3}$/.test(input.currency)) throw fail('currency must be lower-case ISO 4217');
     if (!(input.occurredAt instanceof Date) || Number.isNaN(input.occurredAt.getTime())) throw fail('occurredAt must be a valid date');

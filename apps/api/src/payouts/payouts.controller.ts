@@ -50,6 +50,7 @@ export class PayoutsController {
     const result = await this.payouts.request(principal, campaignId, {
       amount: body.amount, currency: body.currency, purpose: body.purpose, privateNote: body.privateNote ?? null,
       idempotencyKey: idempotencyKey ?? body.clientRequestId ?? null, designation: body.designation ?? null,
+      ...(body.designations !== undefined ? { designations: body.designations } : {}),
     });
     reply.status(result.created ? 201 : 200);
     if (!result.created) reply.header('idempotent-replayed', 'true');

@@ -2,7 +2,7 @@ import { parseExchangeRate } from '@ataa/common';
 import {
   disputeEntry, disputeFeeEntry, disputeFeeRefundEntry, disputeReversalEntry, donationEntry, fxConversionEntry, fxProcessingFeeEntry, isConverted,
   platformFee, platformFeeEntry, platformFeeRefundEntry, platformFeeRefundShare, processingFeeEntry, refundEntry,
-  type ConvertedKind, type EntryInput, type MoneyPlan, type PlannedEntry, type Settlement,
+  type ConvertedKind, type EntryInput, type MoneyPlan, type PlannedEntry, type PlannedGiftRef, type Settlement,
 } from '@ataa/ledger';
 import type { OutboxMessage } from '@ataa/notifications';
 import { donorCommitment, type PublicEntryKind } from '@ataa/transparency';
@@ -178,13 +178,20 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
   const entries: PlannedEntry[] = [];
   const posted = new Set(state.posted);
   const want = (kind: string, source: string) => !posted.has(`${kind}:${source}`);
-  const add = (input: EntryInput, publicKind?: PublicEntryKind, publicAmount?: bigint) => {
+  // A refund's or dispute's public entry names its gift (so the gift's drawable amount shrinks in the
+  // public FIFO replay: docs/designations.md): by the index its row keeps, or, the gift made public in
+  // this very batch, by its donation entry's source.
+  const giftRef = (refunded?: bigint): PlannedGiftRef => ({
+    ...(d.publicLeafIndex !== null && d.publicLeafIndex !== undefined ? { index: Number(d.publicLeafIndex) } : { donationSource: charge.id }),
+    ...(refunded !== undefined ? { refunded } : {}),
+  });
+  const add = (input: EntryInput, publicKind?: PublicEntryKind, publicAmount?: bigint, gift?: PlannedGiftRef) => {
     posted.add(`${input.kind}:${input.sourceId}`);
     entries.push({
       input,
       public: publicKind && publicAmount !== undefined && publicAmount !== 0n ? {
         campaignId: d.campaignId, kind: publicKind, amount: publicAmount, currency: d.currency, occurredAt: input.occurredAt,
-        donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: null, designation,
+        donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: null, designation, ...(gift ? { gift } : {}),
       } : null,
     });
   };
@@ -250,7 +257,7 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
       share = platformFeeAmount ? platformFeeRefundShare(platformFeeAmount, d.amount, refunded, amount, feeReturned) : 0n;
       // Publicly one refund entry, net of the platform fee returned with it, so the public running
       // balance equals the campaign's funds.
-      add(refundEntry(base(r.id, at(r.created)), amount), 'refund', -(amount - share));
+      add(refundEntry(base(r.id, at(r.created)), amount), 'refund', -(amount - share), giftRef(amount));
       if (share > 0n) add(platformFeeRefundEntry(base(r.id, at(r.created)), share));
       refunded += amount;
       feeReturned += share;
@@ -289,7 +296,7 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
       if (category === 'dispute' && want('dispute', x.id)) {
         const amount = fx ? BigInt(x.amount) : BigInt(-t.amount);
         if (amount > 0n) {
-          add(disputeEntry(base(x.id, at(t.created)), amount), 'dispute', -amount);
+          add(disputeEntry(base(x.id, at(t.created)), amount), 'dispute', -amount, giftRef());
           disputed += amount;
           convert('dispute', x.id, at(t.created), t, -amount);
         }
@@ -297,7 +304,7 @@ export function planSettlement(state: GiftState, facts: SettlementFacts, ids: Id
       } else if (category === 'dispute_reversal' && want('dispute_reversal', x.id)) {
         const amount = fx ? BigInt(x.amount) : BigInt(t.amount);
         if (amount > 0n) {
-          add(disputeReversalEntry(base(x.id, at(t.created)), amount), 'dispute_reversal', amount);
+          add(disputeReversalEntry(base(x.id, at(t.created)), amount), 'dispute_reversal', amount, giftRef());
           disputed -= amount;
           convert('dispute_reversal', x.id, at(t.created), t, amount);
         }

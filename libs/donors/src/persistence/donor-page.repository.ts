@@ -84,10 +84,13 @@ export class DonorPageRepository {
               d.amount::text AS amount, d.currency, d.refunded_amount::text AS refunded_amount, d.disputed_amount::text AS disputed_amount,
               d.status, d.anonymous, coalesce(d.settled_at, d.created_at) AS given_at,
               p.idx::text AS leaf_index, encode(p.leaf_hash, 'hex') AS leaf_hash, p.month AS leaf_month, r.receipt_number, d.designation,
-              -- The payouts that drew from this gift (their public draws name its leaf: docs/designations.md).
+              -- The payouts that drew from this gift (their public draws name its leaf: docs/designations.md); a split
+              -- payout (format 5) lists its draws per part, and a gift is of one designation, so of one part.
               (SELECT coalesce(json_agg(json_build_object('index', q.idx::text, 'amount', x->>'amount') ORDER BY q.idx), '[]'::json)
-                 FROM public_ledger_entries q CROSS JOIN LATERAL jsonb_array_elements(q.draws) x
-                WHERE d.public_leaf_index IS NOT NULL AND q.campaign_id = d.campaign_id AND q.kind = 'payout' AND q.draws IS NOT NULL
+                 FROM public_ledger_entries q
+                 CROSS JOIN LATERAL (SELECT y FROM jsonb_array_elements(coalesce(q.draws, '[]'::jsonb)) y
+                                     UNION ALL SELECT y FROM jsonb_array_elements(coalesce(q.parts, '[]'::jsonb)) p, jsonb_array_elements(p->'draws') y) AS z(x)
+                WHERE d.public_leaf_index IS NOT NULL AND q.campaign_id = d.campaign_id AND q.kind = 'payout' AND (q.draws IS NOT NULL OR q.parts IS NOT NULL)
                   AND (x->>'index')::bigint = d.public_leaf_index) AS drawn_into
        FROM donations d
        JOIN campaigns c ON c.id = d.campaign_id

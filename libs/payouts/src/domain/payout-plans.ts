@@ -1,8 +1,8 @@
 import type { MoneyPlan, PlannedEntry } from '@ataa/ledger';
 import type { OutboxMessage } from '@ataa/notifications';
 import { payoutEntry, payoutHoldEntry, payoutHoldReleaseEntry, payoutReversalEntry } from './payout-entries.js';
-import type { PayoutDraw } from '@ataa/transparency';
-import type { PayoutStatus } from './payout-rules.js';
+import type { PayoutDraw, PayoutPart } from '@ataa/transparency';
+import { reversalShares, type PayoutStatus, type RequestedPart } from './payout-rules.js';
 
 /*
  * Payouts as plan, then record: what a step of a payout's life (request, approval, cancel or
@@ -27,14 +27,27 @@ export interface PayoutState {
   purpose: string;
   amountReversed: bigint;
   /** The designation (restricted fund) the payout spends; `general` unless the request named another. */
-  designation?: string;
+  designation?: string | null;
+  /** A payout split across designations: its parts (two or more, designation order); else absent or one part. */
+  parts?: readonly RequestedPart[];
+}
+
+/** The parts of a split payout (two or more), or null for a payout of one designation. */
+function splitParts(p: Pick<PayoutState, 'parts'>): readonly RequestedPart[] | null {
+  return p.parts && p.parts.length > 1 ? p.parts : null;
+}
+
+/** What the payout's ledger entries post in: its one designation, or its parts. */
+function postingsOf(p: PayoutState): { designation?: string; parts?: readonly RequestedPart[] } {
+  const parts = splitParts(p);
+  return parts ? { parts } : { designation: p.designation ?? p.parts?.[0]?.designation ?? undefined };
 }
 
 export type PayoutNoticeEvent = 'requested' | 'approved' | 'cancelled' | 'rejected' | 'paid' | 'failed';
 
 /** The payout row's new values a plan implies (written by the repository, in the same transaction). */
 export type PayoutChange =
-  | { kind: 'paid'; stripeTransferId: string; executedAt: Date; draws: PayoutDraw[] | null }
+  | { kind: 'paid'; stripeTransferId: string; executedAt: Date; draws: PayoutDraw[] | null; parts?: PayoutPart[] | null }
   | { kind: 'failed'; failureCode: string; failureMessage: string }
   | { kind: 'reversed'; amountReversed: bigint; status: 'paid' | 'reversed' };
 
@@ -71,15 +84,18 @@ export function reversalNotice(payoutId: string, reversalId: string): OutboxMess
   return { kind: 'payout_notice', aggregateId: payoutId, payload: { payoutId, event: 'reversed', reversalId }, dedupeKey: `payout_notice:reversed:${reversalId}` };
 }
 
-/** The public entry of money leaving (negative) or coming back to (positive) the campaign through a payout. */
+/**
+ * The public entry of money leaving (negative) or coming back to (positive) the campaign through a
+ * payout. Leaf format 4: the designation, and on the payout the gifts it drew from (planDraws); a
+ * payout split across designations (or a reversal of one): format 5, its `parts` instead.
+ */
 function publicPayout(
-  p: Pick<PayoutState, 'campaignId' | 'currency' | 'purpose' | 'designation'>, kind: 'payout' | 'payout_reversal', amount: bigint, occurredAt: Date, draws: PayoutDraw[] | null = null,
+  p: Pick<PayoutState, 'campaignId' | 'currency' | 'purpose'>, kind: 'payout' | 'payout_reversal', amount: bigint, occurredAt: Date,
+  spend: { designation: string; draws?: PayoutDraw[] | null } | { parts: PayoutPart[] },
 ): PlannedEntry['public'] {
-  // Leaf format 4: the designation, and on the payout the gifts it drew from (planDraws).
-  return {
-    campaignId: p.campaignId, kind, amount, currency: p.currency, occurredAt,
-    donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: p.purpose, designation: p.designation ?? 'general', ...(kind === 'payout' ? { draws } : {}),
-  };
+  const base = { campaignId: p.campaignId, kind, amount, currency: p.currency, occurredAt, donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: p.purpose };
+  if ('parts' in spend) return { ...base, designation: null, parts: spend.parts };
+  return { ...base, designation: spend.designation, ...(kind === 'payout' ? { draws: spend.draws ?? null } : {}) };
 }
 
 /** Only a notice (an approval moves no money). */
@@ -92,10 +108,11 @@ export function planNotice(payoutId: string, event: PayoutNoticeEvent): PayoutPl
  * "requested" notice is a plan of its own (`planNotice`): the service writes it before or after
  * taking the campaign's funds lock.
  */
-export function planHold(r: { payoutId: string; campaignId: string; currency: string; amount: bigint; occurredAt: Date; designation?: string }): PayoutPlan {
+export function planHold(r: { payoutId: string; campaignId: string; currency: string; amount: bigint; occurredAt: Date; designation?: string; parts?: readonly RequestedPart[] }): PayoutPlan {
+  const parts = splitParts(r);
   return {
     payoutId: r.payoutId, change: null,
-    entries: [{ input: payoutHoldEntry({ payoutId: r.payoutId, campaignId: r.campaignId, currency: r.currency, occurredAt: r.occurredAt, designation: r.designation }, r.amount), public: null }],
+    entries: [{ input: payoutHoldEntry({ payoutId: r.payoutId, campaignId: r.campaignId, currency: r.currency, occurredAt: r.occurredAt, ...(parts ? { parts } : { designation: r.designation }) }, r.amount), public: null }],
     outbox: [],
   };
 }
@@ -108,7 +125,7 @@ export function planHold(r: { payoutId: string; campaignId: string; currency: st
 export function planClose(p: PayoutState, to: 'cancelled' | 'rejected', occurredAt: Date): PayoutPlan {
   return {
     payoutId: p.id, change: null,
-    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: to }, designation: p.designation }, p.amount), public: null }],
+    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: to }, ...postingsOf(p) }, p.amount), public: null }],
     outbox: [payoutNotice(p.id, to)],
   };
 }
@@ -118,7 +135,7 @@ export function planFailure(p: PayoutState, failure: { code: string; message: st
   return {
     payoutId: p.id,
     change: { kind: 'failed', failureCode: failure.code.slice(0, 100), failureMessage: failure.message.slice(0, 1000) },
-    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: 'failed' }, designation: p.designation }, p.amount), public: null }],
+    entries: [{ input: payoutHoldReleaseEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { reason: 'failed' }, ...postingsOf(p) }, p.amount), public: null }],
     outbox: [payoutNotice(p.id, 'failed')],
   };
 }
@@ -129,19 +146,31 @@ export function planFailure(p: PayoutState, failure: { code: string; message: st
  * amount higher), the public `payout` entry (minus the amount, with the purpose) on the payout
  * entry, the "paid" notice. A transfer of another amount or currency is never posted.
  */
-/** `draws`: the gifts it drew from (`planDraws`); null when the public log could not say (a fault the verifier reports). */
-export function planTransfer(p: PayoutState, transfer: TransferFact, draws: PayoutDraw[] | null): PayoutPlan {
+/**
+ * `draws`: the gifts it drew from (`planDraws`), or for a split payout its parts each with its draws
+ * (`planPartDraws`); null when the public log could not say (a fault the verifier reports).
+ */
+export function planTransfer(p: PayoutState, transfer: TransferFact, draws: PayoutDraw[] | PayoutPart[] | null): PayoutPlan {
   if (BigInt(transfer.amount) !== p.amount || transfer.currency !== p.currency) {
     throw new Error(`transfer ${transfer.id} (${transfer.amount} ${transfer.currency}) does not match payout ${p.id}`);
   }
   const occurredAt = new Date(transfer.created * 1000);
-  const base = { payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transfer.id }, designation: p.designation };
+  const base = { payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transfer.id }, ...postingsOf(p) };
+  const split = splitParts(p);
+  // A split payout's public entry always lists its parts; without their draws (the fault above) each part draws nothing.
+  const parts: PayoutPart[] | null = split
+    ? (draws as PayoutPart[] | null) ?? split.map((x) => ({ designation: x.designation, amount: x.amount.toString(), draws: [] }))
+    : null;
+  const single = split ? null : (draws as PayoutDraw[] | null);
   return {
     payoutId: p.id,
-    change: { kind: 'paid', stripeTransferId: transfer.id, executedAt: occurredAt, draws },
+    change: { kind: 'paid', stripeTransferId: transfer.id, executedAt: occurredAt, draws: single, ...(split ? { parts: draws ? parts : null } : {}) },
     entries: [
       { input: payoutHoldReleaseEntry(base, p.amount), public: null },
-      { input: payoutEntry(base, p.amount), public: publicPayout(p, 'payout', -p.amount, occurredAt, draws) },
+      {
+        input: payoutEntry(base, p.amount),
+        public: publicPayout(p, 'payout', -p.amount, occurredAt, parts ? { parts } : { designation: p.designation ?? 'general', draws: single }),
+      },
     ],
     outbox: [payoutNotice(p.id, 'paid')],
   };
@@ -174,10 +203,21 @@ export function planReversals(
     seen.add(r.id);
     const amount = BigInt(r.amount);
     const occurredAt = new Date(r.created * 1000);
-    entries.push({
-      input: payoutReversalEntry({ payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transferId }, designation: p.designation }, r.id, amount),
-      public: publicPayout(p, 'payout_reversal', amount, occurredAt),
-    });
+    const base = { payoutId: p.id, campaignId: p.campaignId, currency: p.currency, occurredAt, metadata: { transfer_id: transferId } };
+    const split = splitParts(p);
+    if (split) {
+      // Back to the parts last first (`reversalShares`); the public entry lists the shares it gives back.
+      const shares = reversalShares(split, reversed, amount);
+      entries.push({
+        input: payoutReversalEntry(shares.length > 1 ? { ...base, parts: shares } : { ...base, designation: shares[0].designation }, r.id, amount),
+        public: publicPayout(p, 'payout_reversal', amount, occurredAt, { parts: shares.map((x) => ({ designation: x.designation, amount: x.amount.toString() })) }),
+      });
+    } else {
+      entries.push({
+        input: payoutReversalEntry({ ...base, designation: p.designation ?? undefined }, r.id, amount),
+        public: publicPayout(p, 'payout_reversal', amount, occurredAt, { designation: p.designation ?? 'general' }),
+      });
+    }
     outbox.push(reversalNotice(p.id, r.id));
     reversed += amount;
   }

@@ -60,9 +60,93 @@ export function resolvePayoutAmount(requested: RequestedAmount, currency: string
 }
 
 /** What makes two submissions "the same request" for the idempotency key (a general payout's as before designations). */
-export function requestFingerprint(r: { campaignId: string; amount: string; currency: string; purpose: string; privateNote: string | null; designation?: string }): string {
+export function requestFingerprint(r: {
+  campaignId: string; amount: string; currency: string; purpose: string; privateNote: string | null; designation?: string; parts?: readonly RequestedPart[] | null;
+}): string {
   const fields = [r.campaignId, r.amount, r.currency, r.purpose, r.privateNote ?? ''];
-  return JSON.stringify(r.designation && r.designation !== 'general' ? [...fields, r.designation] : fields);
+  if (r.parts && r.parts.length > 1) return JSON.stringify([...fields, r.parts.map((p) => `${p.designation}:${p.amount}`)]);
+  const designation = r.parts?.length === 1 ? r.parts[0].designation : r.designation;
+  return JSON.stringify(designation && designation !== 'general' ? [...fields, designation] : fields);
+}
+
+/** One designation's part of a payout request. */
+export interface RequestedPart {
+  designation: string;
+  amount: bigint;
+}
+
+/**
+ * The designations a payout spends, from the request's `designation` (one) or `designations`
+ * (`[{ code, amount }]`, amounts in minor units as strings of digits adding up to the payout's
+ * amount), never both. Parts come back sorted by code; a list of one part is a payout of that one
+ * designation; null when no list was given (the caller reads `designation`). Each refusal is a 4xx with its own code and the offending field:
+ * - both given: 422 `payout_designations_conflict`;
+ * - an empty list, a part that is not `{ code, amount }`, a repeated code: 422 `payout_parts_invalid`;
+ * - a code the campaign did not declare (nor general): 422 `unknown_designation`;
+ * - an amount that is not a positive whole number of minor units: 400 `payout_amount_invalid`;
+ * - parts not adding up to the amount (or amount "all" with parts): 422 `payout_parts_mismatch`.
+ */
+export function payoutParts(declared: readonly string[], input: { amount: RequestedAmount; designation?: string | null; designations?: unknown }): RequestedPart[] | null {
+  const list = input.designations;
+  if (list === undefined || list === null) return null;
+  if (input.designation !== undefined && input.designation !== null) {
+    throw new DomainError('payout_designations_conflict', 'Name either one designation or a list of designations with amounts, not both', 422, { fields: ['designation', 'designations'] });
+  }
+  const invalid = (message: string, field: string) => new DomainError('payout_parts_invalid', message, 422, { field });
+  if (!Array.isArray(list) || list.length === 0) throw invalid('designations must list at least one { code, amount }', 'designations');
+  if (list.length > MAX_PARTS) throw invalid(`A payout spends at most ${MAX_PARTS} designations`, 'designations');
+  const parts: RequestedPart[] = [];
+  const seen = new Set<string>();
+  list.forEach((item: unknown, i: number) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item) || Object.keys(item).some((k) => k !== 'code' && k !== 'amount')) {
+      throw invalid('Each part is { code, amount } and nothing else', `designations[${i}]`);
+    }
+    const { code, amount } = item as Record<string, unknown>;
+    if (typeof code !== 'string' || code === '') throw invalid('Each part names its designation code', `designations[${i}].code`);
+    let designation: string;
+    try {
+      designation = payoutDesignation(declared, code);
+    } catch (error) {
+      if (error instanceof DomainError) throw new DomainError(error.code, error.message, error.status, { ...error.details, field: `designations[${i}].code` });
+      throw error;
+    }
+    if (seen.has(designation)) throw new DomainError('payout_parts_invalid', `${designation} is named twice`, 422, { field: `designations[${i}].code`, designation });
+    seen.add(designation);
+    if (typeof amount !== 'string' || !/^\d{1,18}$/.test(amount) || BigInt(amount) <= 0n) {
+      throw new DomainError('payout_amount_invalid', 'Each part\'s amount is a positive whole number of minor units, as a string of digits', 400, { field: `designations[${i}].amount` });
+    }
+    parts.push({ designation, amount: BigInt(amount) });
+  });
+  const total = parts.reduce((s, p) => s + p.amount, 0n);
+  if (input.amount === 'all' || total !== input.amount) {
+    throw new DomainError('payout_parts_mismatch', input.amount === 'all' ? 'With designations listed, give the payout\'s amount (their sum), not "all"'
+      : `The parts add up to ${total}, not the payout's ${input.amount}`, 422, { amount: String(input.amount), total: total.toString() });
+  }
+  return parts.sort((a, b) => (a.designation < b.designation ? -1 : 1));
+}
+
+/** A campaign declares at most 20 designations, plus the implicit general. */
+export const MAX_PARTS = 21;
+
+/**
+ * How a reversal of a split payout comes back per part: the payout's reversed total is taken from the
+ * parts last (in designation order) first, so a reversal of `amount` after `before` was reversed gives
+ * each part what the running total newly covers. A whole reversal gives every part back in full.
+ */
+export function reversalShares(parts: readonly RequestedPart[], before: bigint, amount: bigint): RequestedPart[] {
+  const covered = (total: bigint) => {
+    const out = new Map<string, bigint>();
+    let left = total;
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const take = parts[i].amount < left ? parts[i].amount : left > 0n ? left : 0n;
+      out.set(parts[i].designation, take);
+      left -= take;
+    }
+    return out;
+  };
+  const was = covered(before);
+  const now = covered(before + amount);
+  return parts.map((p) => ({ designation: p.designation, amount: now.get(p.designation)! - was.get(p.designation)! })).filter((p) => p.amount > 0n);
 }
 
 /**
@@ -77,12 +161,12 @@ export function payoutDesignation(declared: readonly string[], named: string | n
   return named;
 }
 
-/** Names the designation in an insufficient_funds refusal. */
-export function withDesignation<T>(designation: string, decide: () => T): T {
+/** Names the designation in an insufficient_funds refusal (`always`: general too, as a split request's part). */
+export function withDesignation<T>(designation: string, decide: () => T, always = false): T {
   try {
     return decide();
   } catch (error) {
-    if (error instanceof DomainError && error.code === 'insufficient_funds' && designation !== 'general') {
+    if (error instanceof DomainError && error.code === 'insufficient_funds' && (always || designation !== 'general')) {
       throw new DomainError('insufficient_funds', `${error.message} from ${designation}`, 409, { ...error.details, designation });
     }
     throw error;

@@ -4,6 +4,11 @@ import { TEXT_LIMITS, UserText } from '@ataa/common';
 import type { CampaignFunds } from '../domain/funds.js';
 import type { Payout } from '../persistence/payout.row.js';
 
+export class PayoutPartInputDto {
+  @ApiProperty({ example: 'zakat', maxLength: 40 }) code: string;
+  @ApiProperty({ example: '1500', pattern: '^\\d{1,18}$', description: 'Minor units as a string of digits, more than zero' }) amount: string;
+}
+
 export class CreatePayoutDto {
   @ApiProperty({ example: '25000', description: 'Minor units as a string of digits, or "all" for everything available now' })
   @IsString() @Matches(/^(\d{1,18}|all)$/, { message: 'amount must be a string of digits (minor units) or "all"' })
@@ -25,14 +30,32 @@ export class CreatePayoutDto {
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,255}$/)
   clientRequestId?: string;
 
-  @ApiPropertyOptional({ example: 'zakat', default: 'general', description: 'The designation (restricted fund) it spends: general, or one the campaign declared (else 422 unknown_designation); never more than that designation holds (409 insufficient_funds)' })
+  @ApiPropertyOptional({ example: 'zakat', default: 'general', description: 'The designation (restricted fund) it spends: general, or one the campaign declared (else 422 unknown_designation); never more than that designation holds (409 insufficient_funds). Not with `designations` (422 payout_designations_conflict)' })
   @IsOptional() @IsString() @MaxLength(40)
   designation?: string;
+
+  /** Checked whole by the domain (payoutParts): each problem a 4xx with its own code and field. */
+  @ApiPropertyOptional({
+    type: [PayoutPartInputDto], maxItems: 21,
+    description: 'Spend several designations in one payout: each code once (general or one the campaign declared: else 422 unknown_designation), '
+      + 'amounts in minor units adding up to `amount` (else 422 payout_parts_mismatch; "all" is not allowed with parts). Each part is checked against '
+      + 'its designation (409 insufficient_funds naming it). Repeated code or malformed part: 422 payout_parts_invalid; bad amount: 400 payout_amount_invalid. '
+      + 'Not with `designation` (422 payout_designations_conflict)',
+  })
+  @IsOptional()
+  designations?: unknown[];
 }
 
 export class PayoutDrawDto {
   @ApiProperty({ description: 'Public log index of a gift it drew from' }) index: number;
   @ApiProperty({ example: '2500', description: 'Minor units taken from that gift' }) amount: string;
+}
+
+export class PayoutPartDto {
+  @ApiProperty({ example: 'zakat' }) designation: string;
+  @ApiProperty({ example: '1500', description: 'Minor units of the payout spent from this designation' }) amount: string;
+  @ApiProperty({ type: [PayoutDrawDto], nullable: true, description: 'The gifts this part drew from, first in first out within its designation (recorded when paid)' })
+  draws: PayoutDrawDto[] | null;
 }
 
 export class RejectPayoutDto {
@@ -84,9 +107,11 @@ export class PayoutDto {
   @ApiProperty() requestedBy: string;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) executedAt: string | null;
-  @ApiProperty({ example: 'general', description: 'The designation (restricted fund) it spends' }) designation: string;
-  @ApiProperty({ type: [PayoutDrawDto], nullable: true, description: 'The gifts it drew from, first in first out within its designation (recorded when paid; also in its public entry)' })
+  @ApiProperty({ example: 'general', nullable: true, type: String, description: 'The designation (restricted fund) it spends; null when it spends several (see parts)' }) designation: string | null;
+  @ApiProperty({ type: [PayoutDrawDto], nullable: true, description: 'The gifts it drew from, first in first out within its designation (recorded when paid; also in its public entry); a split payout\'s parts\' draws one after the other' })
   draws: PayoutDrawDto[] | null;
+  @ApiProperty({ type: [PayoutPartDto], description: 'What it spends per designation (one part for a payout of one designation), each with its draws once paid' })
+  parts: PayoutPartDto[];
 }
 
 export class PayoutListDto {
@@ -108,5 +133,6 @@ export function toPayoutDto(p: Payout): PayoutDto {
     amountReversed: p.amountReversed.toString(), failureCode: p.failureCode, requestedBy: p.requestedBy,
     createdAt: new Date(p.createdAt).toISOString(), executedAt: p.executedAt ? new Date(p.executedAt).toISOString() : null,
     designation: p.designation, draws: p.draws,
+    parts: p.parts.map((x) => ({ designation: x.designation, amount: x.amount.toString(), draws: x.draws })),
   };
 }

@@ -30,8 +30,10 @@ export interface NewPayout {
   requestFingerprint: string;
   /** When an automatic approval was decided (the request's time). */
   decidedAt: Date;
-  /** The designation it spends (default general). */
+  /** The designation it spends (default general), or `parts` for a payout split across designations. */
   designation?: string;
+  /** Two or more parts (designation order): the designations it spends and how much of each. */
+  parts?: { designation: string; amount: bigint }[] | null;
 }
 
 /** A payout as the operator console shows it. */
@@ -196,27 +198,32 @@ export class PayoutRepository {
    * `planDraws`), from the `(campaign_id, kind, idx)` index.
    */
   async loggedMoney(m: EntityManager, campaignId: string): Promise<LoggedMoney[]> {
-    const rows: { idx: string; kind: string; amount: string; leaf_format: number | null; designation: string | null; draws: unknown }[] = await m.query(
-      `SELECT idx, kind, amount::text AS amount, leaf_format, designation, draws FROM public_ledger_entries
-        WHERE campaign_id = $1 AND kind IN ('donation', 'payout', 'payout_reversal') ORDER BY idx`,
+    const rows: { idx: string; kind: string; amount: string; leaf_format: number | null; designation: string | null; draws: unknown; parts: unknown; payout_purpose: string | null }[] = await m.query(
+      `SELECT idx, kind, amount::text AS amount, leaf_format, designation, draws, parts, payout_purpose FROM public_ledger_entries
+        WHERE campaign_id = $1 AND kind IN ('donation', 'payout', 'payout_reversal', 'refund', 'dispute', 'dispute_reversal') ORDER BY idx`,
       [campaignId],
     );
+    // A refund's or dispute's purpose names its gift (what is left drawable of it); a payout's purpose is not read.
     return rows.map((r) => ({
       index: Number(r.idx), kind: r.kind, amount: r.amount, v: r.leaf_format ?? 1, designation: r.designation,
       draws: Array.isArray(r.draws) ? r.draws.map((d: { index: number; amount: string }) => ({ index: Number(d.index), amount: String(d.amount) })) : undefined,
+      ...(Array.isArray(r.parts) ? { parts: r.parts } : {}),
+      ...(r.kind === 'payout' || r.kind === 'payout_reversal' || r.kind === 'donation' ? {} : { purpose: r.payout_purpose }),
     }));
   }
 
   /** A new request: approved at once (automatic) or waiting for an operator. */
   async insert(m: EntityManager, p: NewPayout): Promise<Payout> {
     const automatic = p.approval === 'automatic';
+    const split = (p.parts?.length ?? 0) > 1;
     const [row] = await m.query(
       `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, private_note, requested_by, idempotency_key,
-         request_fingerprint, approval, decided_by, decided_at, designation)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
+         request_fingerprint, approval, decided_by, decided_at, designation, parts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb) RETURNING *`,
       [p.id, p.organizationId, p.campaignId, p.currency, p.amount.toString(), automatic ? 'approved' : 'pending_approval',
         p.purpose, p.privateNote, p.requestedBy, p.idempotencyKey, p.requestFingerprint, automatic ? 'automatic' : null,
-        automatic ? 'automatic' : null, automatic ? p.decidedAt : null, p.designation ?? 'general'],
+        automatic ? 'automatic' : null, automatic ? p.decidedAt : null, split ? null : p.designation ?? 'general',
+        split ? JSON.stringify(p.parts!.map((x) => ({ designation: x.designation, amount: x.amount.toString() }))) : null],
     );
     return toPayout(row);
   }
@@ -266,6 +273,12 @@ export class PayoutRepository {
   async apply(m: EntityManager, payoutId: string, change: PayoutChange): Promise<void> {
     switch (change.kind) {
       case 'paid':
+        // A split payout keeps each part's draws in its parts (rewritten with them; the amounts stay).
+        if (change.parts) {
+          await m.query(`UPDATE payouts SET status = 'paid', stripe_transfer_id = $2, executed_at = $3, parts = $4::jsonb WHERE id = $1`,
+            [payoutId, change.stripeTransferId, change.executedAt, JSON.stringify(change.parts)]);
+          return;
+        }
         await m.query(`UPDATE payouts SET status = 'paid', stripe_transfer_id = $2, executed_at = $3, draws = $4::jsonb WHERE id = $1`,
           [payoutId, change.stripeTransferId, change.executedAt, change.draws ? JSON.stringify(change.draws) : null]);
         return;

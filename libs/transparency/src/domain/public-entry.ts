@@ -108,12 +108,20 @@ export const COMMITTED_LEAF_VERSION = 3;
  * by every payout; everything else stays format 3. Personal fields are committed as in format 3.
  */
 export const DESIGNATED_LEAF_VERSION = 4;
+/**
+ * Leaf format 5 (issue 21, a payout split across designations): format 3 plus `parts`, on a `payout`
+ * or `payout_reversal` whose payout spends more than one designation: `[{ designation, amount, draws }]`
+ * on the payout (each part's FIFO draw within its designation), `[{ designation, amount }]` on a
+ * reversal; parts sorted by designation code, each once, amounts positive and adding up to the
+ * entry's. Such an entry has no `designation` of its own. Single-designation payouts stay format 4.
+ */
+export const SPLIT_LEAF_VERSION = 5;
 /** The leaf formats a verifier of this code reads. */
-export const LEAF_VERSIONS = [LEAF_VERSION, TERMS_LEAF_VERSION, COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION] as const;
+export const LEAF_VERSIONS = [LEAF_VERSION, TERMS_LEAF_VERSION, COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION] as const;
 
-/** Formats 3 and 4 commit the personal fields (hash and salt) instead of hashing them in clear. */
+/** Formats 3, 4 and 5 commit the personal fields (hash and salt) instead of hashing them in clear. */
 export function isCommittedFormat(v: unknown): boolean {
-  return v === COMMITTED_LEAF_VERSION || v === DESIGNATED_LEAF_VERSION;
+  return v === COMMITTED_LEAF_VERSION || v === DESIGNATED_LEAF_VERSION || v === SPLIT_LEAF_VERSION;
 }
 
 /** One gift a payout drew from: the gift's public index and the minor units taken from it. */
@@ -133,6 +141,75 @@ export function isDrawList(value: unknown): value is PayoutDraw[] {
     last = index as number;
   }
   return true;
+}
+
+/** One designation's part of a split payout (format 5): on the payout with its draws, on a reversal without. */
+export interface PayoutPart {
+  designation: string;
+  /** Positive minor units, as a string of digits. */
+  amount: string;
+  draws?: PayoutDraw[];
+}
+
+/** At most this many parts (a campaign declares at most 20 designations, plus general). */
+export const MAX_PAYOUT_PARTS = 21;
+const DESIGNATION_CODE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/**
+ * Whether `value` is a well-formed parts list of a format-5 entry: 1 to MAX_PAYOUT_PARTS parts, designation
+ * codes strictly increasing, positive amounts, and draws (a draw list adding up to the part) exactly
+ * when `withDraws` (the payout; a reversal's parts have none).
+ */
+export function isPartList(value: unknown, withDraws: boolean): value is PayoutPart[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PAYOUT_PARTS) return false;
+  let last = '';
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
+    if (Object.keys(item).sort().join(',') !== (withDraws ? 'amount,designation,draws' : 'amount,designation')) return false;
+    const { designation, amount, draws } = item as Record<string, unknown>;
+    if (typeof designation !== 'string' || designation.length > 40 || !DESIGNATION_CODE.test(designation) || designation <= last) return false;
+    if (typeof amount !== 'string' || !/^[1-9]\d{0,17}$/.test(amount)) return false;
+    if (withDraws && (!isDrawList(draws) || draws.reduce((s, d) => s + BigInt(d.amount), 0n) !== BigInt(amount))) return false;
+    last = designation;
+  }
+  return true;
+}
+
+/**
+ * The gift a refund, dispute or dispute reversal concerns, named in its `purpose` (hashed in every
+ * leaf format, as an offline void names its gift), so the public log alone tells each gift's
+ * drawable amount (docs/designations.md):
+ *   `refund of entry <gift index>: <minor units of the gift refunded>` (the entry's amount is that
+ *   less the platform fee returned with it), `dispute of entry <i>`, `dispute reversal of entry <i>`.
+ * Entries appended before this rule have no purpose (they reduce their designation, not a gift).
+ */
+export const GIFT_REFERENCE_KINDS = ['refund', 'dispute', 'dispute_reversal'] as const;
+export type GiftReferenceKind = (typeof GIFT_REFERENCE_KINDS)[number];
+const REFERENCE_WORDS: Readonly<Record<GiftReferenceKind, string>> = { refund: 'refund', dispute: 'dispute', dispute_reversal: 'dispute reversal' };
+
+export function isGiftReferenceKind(kind: string): kind is GiftReferenceKind {
+  return (GIFT_REFERENCE_KINDS as readonly string[]).includes(kind);
+}
+
+/** The purpose naming the gift (`refunded`: the gross amount refunded, refunds only). */
+export function giftReferencePurpose(kind: GiftReferenceKind, giftIndex: number, refunded?: bigint): string {
+  if (!Number.isSafeInteger(giftIndex) || giftIndex < 0) throw new RangeError('a gift index is a non-negative integer');
+  if (kind === 'refund') {
+    if (refunded === undefined || refunded <= 0n) throw new RangeError('a refund names the amount of the gift refunded');
+    return `refund of entry ${giftIndex}: ${refunded}`;
+  }
+  return `${REFERENCE_WORDS[kind]} of entry ${giftIndex}`;
+}
+
+/** Reads the gift a refund/dispute/dispute reversal names; null when its purpose is not of that form. */
+export function parseGiftReference(kind: string, purpose: unknown): { index: number; refunded: bigint | null } | null {
+  if (!isGiftReferenceKind(kind) || typeof purpose !== 'string') return null;
+  if (kind === 'refund') {
+    const m = /^refund of entry (0|[1-9]\d{0,14}): ([1-9]\d{0,17})$/.exec(purpose);
+    return m ? { index: Number(m[1]), refunded: BigInt(m[2]) } : null;
+  }
+  const m = new RegExp(`^${REFERENCE_WORDS[kind]} of entry (0|[1-9]\\d{0,14})$`).exec(purpose);
+  return m ? { index: Number(m[1]), refunded: null } : null;
 }
 
 /**
@@ -226,6 +303,8 @@ export interface PublicLeaf {
   designation?: string;
   /** Format 4 `payout` only: the gifts it drew from (FIFO within the designation). */
   draws?: PayoutDraw[];
+  /** Format 5 (`payout`/`payout_reversal` of a payout split across designations): its parts. */
+  parts?: PayoutPart[];
 }
 
 /**
@@ -257,11 +336,14 @@ export const LEAF_FIELDS_V3: readonly (keyof PublicLeaf)[] = ['v', 'campaign', '
 /** The hashed fields of a format-4 leaf: format 3 plus `designation` (plus `draws` on a payout). */
 export const LEAF_FIELDS_V4: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS_V3, 'designation'];
 const LEAF_FIELDS_V4_PAYOUT: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS_V4, 'draws'];
+/** The hashed fields of a format-5 leaf (a split payout or its reversal): format 3 plus `parts`. */
+export const LEAF_FIELDS_V5: readonly (keyof PublicLeaf)[] = [...LEAF_FIELDS_V3, 'parts'];
 
 /** The hashed fields of an entry, by its format (unknown formats: format 1's, which will not verify). */
 export function leafFieldsOf(entry: object): readonly (keyof PublicLeaf)[] {
   const source = entry as Record<string, unknown>;
   if (source.v === DESIGNATED_LEAF_VERSION) return source.kind === 'payout' ? LEAF_FIELDS_V4_PAYOUT : LEAF_FIELDS_V4;
+  if (source.v === SPLIT_LEAF_VERSION) return LEAF_FIELDS_V5;
   if (source.v === TERMS_LEAF_VERSION) return LEAF_FIELDS_V2;
   if (source.v === COMMITTED_LEAF_VERSION) return source.kind === 'terms_changed' ? LEAF_FIELDS_V3_TERMS : LEAF_FIELDS_V3;
   return LEAF_FIELDS;

@@ -5,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
-import { COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, type PayoutDraw, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, type PayoutDraw, type PayoutPart, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /**
  * Where a read goes: the primary's data source (the default) or a read replica's source
@@ -86,6 +86,8 @@ export interface NewEntryRow {
   designation?: string | null;
   /** Format 4 payouts: canonical JSON of the gifts drawn from. */
   draws?: string | null;
+  /** Format 5: the parts of a split payout (canonical JSON). */
+  parts?: string | null;
 }
 
 /** One entry's redaction: the fields whose value and salt go, and the entry's redaction records after it. */
@@ -117,7 +119,7 @@ export interface AppendedLog {
 const ENTRY_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, kind, amount::text AS amount, currency,
   donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash, terms,
   leaf_format, encode(donor_hash, 'hex') AS donor_hash, encode(donor_salt, 'hex') AS donor_salt, encode(message_hash, 'hex') AS message_hash,
-  encode(message_salt, 'hex') AS message_salt, redactions, designation, draws`;
+  encode(message_salt, 'hex') AS message_salt, redactions, designation, draws, parts`;
 
 interface EntryRow {
   idx: string;
@@ -140,6 +142,7 @@ interface EntryRow {
   redactions: EntryRedactions | null;
   designation?: string | null;
   draws?: PayoutDraw[] | null;
+  parts?: PayoutPart[] | null;
 }
 
 /**
@@ -150,7 +153,7 @@ interface EntryRow {
  */
 function toEntry(campaignId: string, row: EntryRow): StoredEntry {
   const terms = row.terms === null ? null : (JSON.parse(row.terms) as TermChange[]);
-  if (row.leaf_format === COMMITTED_LEAF_VERSION || row.leaf_format === DESIGNATED_LEAF_VERSION) {
+  if (row.leaf_format === COMMITTED_LEAF_VERSION || row.leaf_format === DESIGNATED_LEAF_VERSION || row.leaf_format === SPLIT_LEAF_VERSION) {
     const designated = row.leaf_format === DESIGNATED_LEAF_VERSION;
     return {
       v: row.leaf_format,
@@ -168,6 +171,7 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
       ...(terms ? { terms } : {}),
       ...(designated ? { designation: row.designation! } : {}),
       ...(designated && row.kind === 'payout' ? { draws: row.draws ?? [] } : {}),
+      ...(row.leaf_format === SPLIT_LEAF_VERSION ? { parts: row.parts ?? [] } : {}),
       donor: row.donor_name,
       donorSalt: row.donor_salt,
       message: row.public_message,
@@ -362,10 +366,10 @@ export class PublicLedgerRepository {
     const result: unknown = await manager.query(
       `WITH entry AS (
          INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, donor_commitment,
-           public_message, payout_purpose, balance, leaf_hash, source_ref, terms, donor_hash, donor_salt, message_hash, message_salt, leaf_format, designation, draws)
+           public_message, payout_purpose, balance, leaf_hash, source_ref, terms, donor_hash, donor_salt, message_hash, message_salt, leaf_format, designation, draws, parts)
          SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
            $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::text[], $15::text[], $37::bytea[], $38::bytea[], $39::bytea[], $40::bytea[], $41::smallint[],
-           $45::text[], $46::jsonb[])
+           $45::text[], $46::jsonb[], $47::jsonb[])
          RETURNING 1
        ), nodes AS (
          INSERT INTO transparency_nodes (campaign_id, level, idx, hash)
@@ -409,7 +413,7 @@ export class PublicLedgerRepository {
         entries.map((e) => e.donorHash), entries.map((e) => e.donorSalt), entries.map((e) => e.messageHash), entries.map((e) => e.messageSalt), entries.map((e) => e.leafFormat),
         witnessed,
         logs.map((l) => l.checkpoint.keyName), logs.map((l) => l.checkpoint.note),
-        entries.map((e) => e.designation ?? null), entries.map((e) => e.draws ?? null),
+        entries.map((e) => e.designation ?? null), entries.map((e) => e.draws ?? null), entries.map((e) => e.parts ?? null),
       ],
     );
     // TypeORM answers an UPDATE with [rows, rowCount]; anything but one updated row per log means a
