@@ -21,5 +21,6 @@ export {
   RECEIPT_PROOF_FORMAT, RECEIPT_PROOF_VERSION, receiptProofUrl, verifyReceiptProof,
   parseTilePath, tilePath, TILE_WIDTH, type Tile, type BundleRef,
   DESIGNATED_LEAF_VERSION, isCommittedFormat, isDrawList, DesignationReplay, DesignationOverdrawnError, designationOf, type PayoutDraw,
+  designationShares, designationRowsOf, designationTotals, SHARED_KINDS, type DesignationKindRow, type DesignationTotals,
   type PublicEntryKind, type PublicLeaf, type CampaignReport, type FeeExchange, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
 } from './domain/index.js';

@@ -266,7 +266,9 @@ export class PublicLedgerService {
   }
 
   async report(log: CampaignLog): Promise<CampaignReport> {
-    return buildReport(log.campaign.currency, await this.repository.totals(log.campaign.id, log.reads), log.donors, log.balance, log.size);
+    const totals = await this.repository.totals(log.campaign.id, log.reads);
+    const designations = await this.repository.designationRows(log.campaign.id, log.reads);
+    return buildReport(log.campaign.currency, totals, log.donors, log.balance, log.size, designations);
   }
 
   /** The exchange rates at which the campaign bore Stripe's fees taken in another currency (none if all were in its own). */
