@@ -12,7 +12,7 @@ import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { WitnessRepository } from './persistence/witness.repository.js';
-import { PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
+import { type DeclaredDesignation, PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
   campaign: PublicCampaign;
@@ -263,6 +263,11 @@ export class PublicLedgerService {
       if (rows.length < batch) return;
       from = rows[rows.length - 1].index;
     }
+  }
+
+  /** The designations the campaign declared (labels for the report's per-designation lines; empty: none). */
+  declaredDesignations(log: CampaignLog): Promise<DeclaredDesignation[]> {
+    return this.repository.declaredDesignations(log.campaign.id, log.reads);
   }
 
   async report(log: CampaignLog): Promise<CampaignReport> {

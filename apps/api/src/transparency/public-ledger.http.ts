@@ -177,10 +177,14 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug, sizeSeen(request));
     const lang = this.pageLanguage(log, request, reply);
     const offers = await this.matching.publicOffers(log.campaign.id);
-    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
+    // Labels of the per-designation lines: relabelling one changes no log entry, so they are part of the key.
+    const declared = await this.service.declaredDesignations(log);
+    const labels = `des:${createHash('sha256').update(JSON.stringify(declared)).digest('base64url').slice(0, 16)}`;
+    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}|${labels}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
+        designations: this.presenter.designationsView(report, declared, log, lang),
         impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
         matching: matchingReportView(matchingReport(offers), log.campaign.currency, lang),
         reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),

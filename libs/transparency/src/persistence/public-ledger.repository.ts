@@ -26,6 +26,14 @@ export interface PublicCampaign {
   status: string;
 }
 
+/** A designation as the campaign declared it (libs/campaigns owns the rules; read here for the report's labels). */
+export interface DeclaredDesignation {
+  code: string;
+  labelEn: string;
+  labelAr: string;
+  zakat: boolean;
+}
+
 export interface LogState {
   campaignId: string;
   currency: string;
@@ -628,6 +636,12 @@ export class PublicLedgerRepository {
       [campaignId],
     );
     return rows.map((r) => ({ month: r.month, kind: r.kind, count: Number(r.entries), amount: BigInt(r.amount) }));
+  }
+
+  /** What the campaign declared (codes, labels, zakat marks), for the report page's per-designation lines. */
+  async declaredDesignations(campaignId: string, db: Queryable = this.dataSource): Promise<DeclaredDesignation[]> {
+    const rows: { designations: DeclaredDesignation[] | null }[] = await db.query(`SELECT designations FROM campaigns WHERE id = $1`, [campaignId]);
+    return (rows[0]?.designations ?? []).map((d) => ({ code: d.code, labelEn: d.labelEn, labelAr: d.labelAr, zakat: d.zakat === true }));
   }
 
   /**
