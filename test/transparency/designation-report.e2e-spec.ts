@@ -112,11 +112,13 @@ describe('report: money by designation (API, worker, Stripe sandbox, verifier CL
     expect(row(en, 'zakat')).toContain('<bdi>Zakat</bdi> <small>(zakat-eligible)</small>');
     expect(row(en, 'zakat')).toContain('$100.00');
     expect(row(en, 'zakat')).toContain('$40.00');
+    expect(row(en, 'zakat')).toContain('<small>1 gift</small>');
     expect(row(en, 'water-well')).toContain('Water well in Al-Mafraq');
     expect(row(en, 'general')).toContain('Where most needed');
     const ar = (await http().get(`/c/${campaign.slug}/report?lang=ar`).expect(200)).text;
     expect(ar).toContain('الأموال حسب الوجهة');
     expect(row(ar, 'zakat')).toContain('<bdi>الزكاة</bdi> <small>(مؤهلة للزكاة)</small>');
+    expect(row(ar, 'zakat')).toMatch(/<small>عدد التبرعات: [1١]<\/small>/);
     const none = (await http().get(`/c/${plain.slug}/report?lang=en`).expect(200)).text;
     expect(none).not.toContain('designations-heading');
   });

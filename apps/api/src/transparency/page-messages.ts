@@ -29,7 +29,7 @@ export const PAGE_MESSAGES = {
     designations: {
       title: 'Money by designation', general: 'General',
       lead: 'What donors gave to each use the campaign declared, what it cost, and what was paid out of it, from the public log (the verifier recomputes it).',
-      designation: 'Designation', moneyIn: 'In', gifts: 'gifts', offline: 'offline', costs: 'Fees, refunds, disputes', paidOut: 'Paid out', left: 'Left',
+      designation: 'Designation', moneyIn: 'In', gifts: '{n} gifts', oneGift: '1 gift', offline: 'offline', costs: 'Fees, refunds, disputes', paidOut: 'Paid out', left: 'Left',
       zakat: 'zakat-eligible',
     },
     impact: {
@@ -86,7 +86,7 @@ export const PAGE_MESSAGES = {
     designations: {
       title: 'الأموال حسب الوجهة', general: 'عام',
       lead: 'ما قدّمه المتبرعون لكل وجهة أعلنتها الحملة، وما كلّفه، وما حُوِّل منه، من السجل العام (يعيد المدقق حسابه).',
-      designation: 'الوجهة', moneyIn: 'الداخل', gifts: 'تبرعات', offline: 'خارج المنصة', costs: 'رسوم واستردادات ونزاعات', paidOut: 'المحوَّل', left: 'المتبقي',
+      designation: 'الوجهة', moneyIn: 'الداخل', gifts: 'عدد التبرعات: {n}', oneGift: 'عدد التبرعات: 1', offline: 'خارج المنصة', costs: 'رسوم واستردادات ونزاعات', paidOut: 'المحوَّل', left: 'المتبقي',
       zakat: 'مؤهلة للزكاة',
     },
     impact: {

@@ -264,7 +264,8 @@ export class PublicLedgerPresenter {
         const label = own ? (lang === 'ar' ? own.labelAr : own.labelEn) : d.designation === GENERAL_DESIGNATION ? t.general : d.designation;
         return {
           code: d.designation, label, zakat: own?.zakat === true,
-          in: this.money((BigInt(d.gifts) + BigInt(d.offline)).toString(), currency, lang), gifts: d.giftCount,
+          in: this.money((BigInt(d.gifts) + BigInt(d.offline)).toString(), currency, lang),
+          gifts: d.giftCount === 1 ? t.oneGift : t.gifts.replace('{n}', new Intl.NumberFormat(localeFor(lang)).format(d.giftCount)),
           offline: d.offline !== '0' ? this.money(d.offline, currency, lang) : null,
           costs: out(BigInt(d.fees) + BigInt(d.refunds) + BigInt(d.disputes)),
           paidOut: out(BigInt(d.paidOut)),
