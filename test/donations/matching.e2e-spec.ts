@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import { addMemberWithDetails, createCampaign, createOrganizationWithOwner, type TestOrganization } from '@ataa/testing';
 import { verifyCampaign } from '../../apps/verifier/src/verifier.js';
+import { schemaGaps } from '../transparency/openapi-shape.js';
 import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from './donation-test-kit.js';
 
 jest.setTimeout(240_000);
@@ -177,6 +178,43 @@ describe('matching gifts (API, worker, PostgreSQL, Redis, Stripe sandbox)', () =
     expect(html.text).toContain(`#${collectionEntry}`);
     const result = await verifyCampaign(`${world.apiUrl}/c/${campaign.slug}`, { log: () => undefined });
     expect(result.report.offline.net).toBe('10000');
+    // Every field of the answer, the matching section included, is in the OpenAPI schema.
+    const doc = (await http().get('/docs/openapi.json').expect(200)).body;
+    expect(schemaGaps(doc, doc.paths['/api/v1/public/campaigns/{slug}/report'].get.responses['200'].content['application/json'].schema, json)).toEqual([]);
+    await expectLedgerSound(world.db);
+  });
+
+  it("voiding the collection's offline gift reopens the pledge: collected falls by its amount, it can be collected again; the report shows both", async () => {
+    const before = await getOffer();
+    const giftId = before.collections[0].offlineGiftId;
+    const voided = await http().post(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/offline-gifts/${giftId}/void`).set('authorization', `Bearer ${finance}`)
+      .send({ reason: 'The wire bounced' });
+    expect(voided.status).toBe(200);
+    expect(await getOffer()).toMatchObject({ accrued: '10000', collected: '0', left: expect.any(String), collections: [expect.objectContaining({ offlineGiftId: giftId, voided: true })] });
+    // Voiding again answers the same void and changes nothing more.
+    await http().post(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}/offline-gifts/${giftId}/void`).set('authorization', `Bearer ${finance}`).send({ reason: 'The wire bounced' }).expect(200);
+    expect((await getOffer()).collected).toBe('0');
+    const pending = (await http().get(`/api/v1/public/campaigns/${campaign.slug}/report`).expect(200)).body.matching;
+    expect(pending).toMatchObject({ collected: '0', pledged: '10000' });
+    // The sponsor pays again: collected once more, a new offline gift.
+    const again = await http().post(`${path()}/${offerId}/collect`).set('authorization', `Bearer ${finance}`).set('idempotency-key', 'collect-2')
+      .send({ receivedOn: new Date().toISOString().slice(0, 10), method: 'cheque', reference: 'Cheque 5521' });
+    expect(again.status).toBe(201);
+    expect(again.body.gift.id).not.toBe(giftId);
+    expect(again.body.offer).toMatchObject({ accrued: '10000', collected: '10000' });
+    const report = (await http().get(`/api/v1/public/campaigns/${campaign.slug}/report`).expect(200)).body;
+    expect(report.matching).toMatchObject({ collected: '10000', pledged: '0' });
+    expect(report.matching.offers.find((o: { accrued: string }) => o.accrued === '10000').collections).toEqual([
+      { amount: '10000', entry: collectionEntry, voided: true }, { amount: '10000', entry: again.body.gift.publicIndex, voided: false },
+    ]);
+    expect(report.report.offline).toMatchObject({ net: '10000', voided: { count: 1, amount: '-10000' } });
+    const [reopen] = (await audit()).filter((a) => a.action === 'matching_offer.reopen');
+    expect(reopen.details).toMatchObject({ offlineGiftId: giftId, amount: '10000', accrued: '10000', collected: '0', reason: 'The wire bounced' });
+    // The database holds it: a collection's other columns never change, and a voided one is not voided twice.
+    await expect(world.db.query(`UPDATE matching_collections SET amount = 1 WHERE offline_gift_id = $1`, [giftId])).rejects.toThrow(/append-only/);
+    await expect(world.db.query(`UPDATE matching_collections SET voided_at = now() WHERE offline_gift_id = $1`, [giftId])).rejects.toThrow(/append-only/);
+    await expect(world.db.query(`DELETE FROM matching_collections WHERE offline_gift_id = $1`, [giftId])).rejects.toThrow(/append-only/);
+    expect((await getOffer()).collected).toBe('10000');
     await expectLedgerSound(world.db);
   });
 
@@ -185,6 +223,7 @@ describe('matching gifts (API, worker, PostgreSQL, Redis, Stripe sandbox)', () =
     expect(actions.filter((a) => a === 'matching_offer.create')).toHaveLength(2);
     expect(actions.filter((a) => a === 'matching_offer.accrue')).toHaveLength(3);
     expect(actions.filter((a) => a === 'matching_offer.reduce')).toHaveLength(1);
-    expect(actions.filter((a) => a === 'matching_offer.collect')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'matching_offer.collect')).toHaveLength(2);
+    expect(actions.filter((a) => a === 'matching_offer.reopen')).toHaveLength(1);
   });
 });

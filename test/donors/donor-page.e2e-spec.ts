@@ -168,6 +168,8 @@ describe('donor page (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     expect(body.gifts.map((g: { id: string }) => g.id).sort()).toEqual([gifts.laylaA, gifts.laylaA2, gifts.laylaB].sort());
     expect(body.gifts.find((g: { id: string }) => g.id === gifts.laylaA)).toMatchObject({ amount: '5000', currency: 'usd', status: 'succeeded', anonymous: false, receiptNumber: number, publicLedger: { index: leaf } });
     expect(body.gifts.find((g: { id: string }) => g.id === gifts.laylaB)).toMatchObject({ amount: '1000', netAmount: '600', status: 'partially_refunded' });
+    // A campaign without designations: no designation, no payout drew from the gift yet.
+    expect(body.gifts.find((g: { id: string }) => g.id === gifts.laylaA)).toMatchObject({ designation: null, drawnInto: [] });
     expect(body).toMatchObject({ recurringGifts: [], pledges: [] });
 
     // the link worked once

@@ -65,6 +65,24 @@ describe('statement PDF (the receipts\' PDF stack)', () => {
     expect(Math.min(...firstLine.map((p) => p.x))).toBeGreaterThan(A4_WIDTH / 2);
   });
 
+  it("shows each gift's designation and the payout entries that drew from it (en, ar); none for a gift without", async () => {
+    const designated = (language: 'en' | 'ar') => data(language, {
+      gifts: [{ ...data(language).gifts[0], designation: 'zakat', drawnInto: [{ index: '12', amount: 2000n }, { index: '15', amount: 500n }] }, data(language).gifts[1]],
+    });
+    const en = inspectPdf(await renderer.render(buildStatementView(designated('en')))).texts.join(' ');
+    expect(en).toContain('Designation');
+    expect(en).toContain('zakat');
+    expect(en).toContain('Paid out in');
+    expect(en).toContain('payout entry 12 ($20.00); payout entry 15 ($5.00)');
+    const ar = inspectPdf(await renderer.render(buildStatementView(designated('ar')))).texts.join(' ');
+    expect(ar).toContain('zakat');
+    expect(ar).toContain('12');
+    expect(ar).not.toContain('\uFFFD');
+    const plain = inspectPdf(await renderer.render(buildStatementView(data('en')))).texts.join(' ');
+    expect(plain).not.toContain('Designation');
+    expect(plain).not.toContain('Paid out in');
+  });
+
   it('says when a period has no gifts', async () => {
     const page = inspectPdf(await renderer.render(buildStatementView(data('en', { gifts: [], totals: [] })))).texts.join(' ');
     expect(page).toContain('No gifts in this period.');

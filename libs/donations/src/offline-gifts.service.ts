@@ -7,6 +7,7 @@ import { LedgerWriter } from '@ataa/ledger';
 import { AuditService, type Principal } from '@ataa/organizations';
 import { checkOfflineGift, offlineVoidReason, planOfflineGift, planOfflineGiftVoid } from './domain/offline-gifts.js';
 import { OfflineGift, OfflineGiftCampaign, OfflineGiftRepository } from './persistence/offline-gift.repository.js';
+import { MatchingRepository } from './persistence/matching.repository.js';
 
 /** What staff typed (the REST DTO or the dashboard form). */
 export interface OfflineGiftInput {
@@ -43,6 +44,7 @@ export class OfflineGiftsService {
     private readonly repository: OfflineGiftRepository,
     private readonly writer: LedgerWriter,
     private readonly audit: AuditService,
+    private readonly matching: MatchingRepository,
   ) {}
 
   async campaignOf(organizationId: string, campaignId: string): Promise<OfflineGiftCampaign> {
@@ -116,6 +118,14 @@ export class OfflineGiftsService {
         organizationId: principal.organizationId, actor: principal.actor, action: 'offline_gift.void', targetType: 'offline_gift', targetId: gift.id,
         details: { campaignId, amount: gift.amount.toString(), currency: gift.currency, reason, publicIndex: recorded.public?.index ?? null },
       });
+      // A sponsor's matching collection voided: the database reopened its pledge (docs/matching.md); say so in the audit log.
+      const reopened = await this.matching.reopenedBy(m, gift.id);
+      if (reopened) {
+        await this.audit.record(m, {
+          organizationId: principal.organizationId, actor: principal.actor, action: 'matching_offer.reopen', targetType: 'matching_offer', targetId: reopened.offerId,
+          details: { campaignId, offlineGiftId: gift.id, amount: reopened.amount.toString(), accrued: reopened.accrued.toString(), collected: reopened.collected.toString(), reason },
+        });
+      }
       return { gift: (await this.repository.find(principal.organizationId, campaignId, gift.id, m))!, created: true };
     });
   }

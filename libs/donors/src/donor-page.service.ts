@@ -159,6 +159,7 @@ export class DonorPageService {
         id: g.id, givenAt: g.givenAt, organizationName: g.organizationName, campaignTitle: g.campaign.title,
         amount: g.amount, net: netAmount(g), currency: g.currency, status: g.status, anonymous: g.anonymous, receiptNumber: g.receiptNumber,
         leafIndex: g.leaf?.index ?? null, leafHash: g.leaf?.hash ?? null, verifyUrl: g.leaf ? this.links(g).verify : null,
+        designation: g.designation ?? null, drawnInto: g.drawnInto ?? [],
       })),
       totals: totalsPerCurrency(gifts),
     });

@@ -10,7 +10,7 @@ export {
   type CampaignLog, type CheckpointView, type CheckpointCosignature, type WitnessStatus, type LedgerCursor, type LedgerPage, type LedgerPageRequest, type ReceiptVerificationData,
 } from './public-ledger.service.js';
 export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provider.js';
-export type { PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
+export type { DeclaredDesignation, PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
 export {
   ANONYMOUS, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, personalCommitment, checkPersonalFields, type ServedEntry, type EntryRedactions, type FieldRedaction, type PersonalField, type PersonalFieldCheck, type EntryPrivacyCheck,
   PUBLIC_ENTRY_KINDS, MONEY_ENTRY_KINDS, KIND_SIGN, TERM_FIELDS, describeTermChange, isTermChangeList, type TermChange, type TermField, createDonorCommitment, donorCommitment, verifyDonorCommitment,
@@ -22,5 +22,6 @@ export {
   parseTilePath, tilePath, TILE_WIDTH, type Tile, type BundleRef,
   DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, isCommittedFormat, isDrawList, isPartList, DesignationReplay, DesignationOverdrawnError, designationOf, type PayoutDraw, type PayoutPart,
   payoutShares, moneyByDesignation, type PayoutShare, publicLeafHash, toLeaf, GIFT_REFERENCE_KINDS, giftReferencePurpose, parseGiftReference, isGiftReferenceKind, type GiftReferenceKind, MAX_PAYOUT_PARTS,
+  designationShares, designationRowsOf, designationTotals, GENERAL_DESIGNATION, SHARED_KINDS, type DesignationKindRow, type DesignationTotals,
   type PublicEntryKind, type PublicLeaf, type CampaignReport, type FeeExchange, type ReceiptProof, type ReceiptProofResult, type ReceiptCheck,
 } from './domain/index.js';

@@ -162,4 +162,39 @@ describe('public ledger appender and read side (PostgreSQL)', () => {
     // Served entries: a format-3 leaf holds no name, the served value counts.
     expect(await service.report(current)).toEqual(reportFromEntries('usd', all));
   });
+
+  it('keeps money in and out per designation that equals a recomputation from the entries (and no more than the log)', async () => {
+    const designatedId = await insertCampaign(env.database.url, { slug: 'zakat-and-wells' });
+    const at = (day: number) => new Date(Date.UTC(2026, 2, 1) + day * 86_400_000);
+    await appendEntries(runner, appender, designatedId, [
+      { kind: 'donation', amount: 6000n, occurredAt: at(0), donorDisplayName: 'Amal', designation: 'zakat' },
+      { kind: 'fee', amount: -204n, occurredAt: at(0), designation: 'zakat' },
+      { kind: 'donation', amount: 3000n, occurredAt: at(1), donorDisplayName: 'Omar', designation: 'general' },
+      { kind: 'offline_gift', amount: 1500n, occurredAt: at(1), payoutPurpose: 'cash', donorDisplayName: 'Sara' },
+      { kind: 'donation', amount: 2000n, occurredAt: at(2), donorDisplayName: 'Huda', designation: 'water-well' },
+      { kind: 'refund', amount: -1000n, occurredAt: at(3), designation: 'water-well' },
+      { kind: 'platform_fee', amount: -100n, occurredAt: at(3), designation: 'general' },
+      { kind: 'payout', amount: -5000n, occurredAt: at(4), payoutPurpose: 'Zakat to families', designation: 'zakat', draws: [{ index: 0, amount: '5000' }] },
+      { kind: 'payout_reversal', amount: 1000n, occurredAt: at(5), designation: 'zakat' },
+      { kind: 'dispute', amount: -3000n, occurredAt: at(6), designation: 'general' },
+    ]);
+    const current = await service.log('zakat-and-wells');
+    const all: StoredEntry[] = [];
+    for await (const batch of service.allEntries(current)) all.push(...batch);
+    const report = await service.report(current);
+    expect(report).toEqual(reportFromEntries('usd', all));
+    expect(report.designations).toEqual([
+      { designation: 'general', gifts: '3000', giftCount: 1, offline: '1500', fees: '-100', refunds: '0', disputes: '-3000', paidOut: '0', left: '1400' },
+      { designation: 'water-well', gifts: '2000', giftCount: 1, offline: '0', fees: '0', refunds: '-1000', disputes: '0', paidOut: '0', left: '1000' },
+      { designation: 'zakat', gifts: '6000', giftCount: 1, offline: '0', fees: '-204', refunds: '0', disputes: '0', paidOut: '-4000', left: '1796' },
+    ]);
+    expect(report.designations.reduce((sum, d) => sum + BigInt(d.left), 0n).toString()).toBe(report.balance);
+    // The kept totals are the database's own: never deleted nor truncated.
+    await expect(dataSource.query(`DELETE FROM transparency_designation_totals WHERE campaign_id = $1`, [designatedId])).rejects.toThrow();
+    await expect(dataSource.query(`TRUNCATE transparency_designation_totals`)).rejects.toThrow();
+    // A campaign that declared nothing has one general line, equal to the whole report.
+    const plain = await service.report(await service.log('winter-relief'));
+    expect(plain.designations).toHaveLength(1);
+    expect(plain.designations[0]).toMatchObject({ designation: 'general', gifts: plain.raised, left: plain.balance });
+  });
 });

@@ -12,7 +12,7 @@ import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { WitnessRepository } from './persistence/witness.repository.js';
-import { PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
+import { type DeclaredDesignation, PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
   campaign: PublicCampaign;
@@ -265,8 +265,15 @@ export class PublicLedgerService {
     }
   }
 
+  /** The designations the campaign declared (labels for the report's per-designation lines; empty: none). */
+  declaredDesignations(log: CampaignLog): Promise<DeclaredDesignation[]> {
+    return this.repository.declaredDesignations(log.campaign.id, log.reads);
+  }
+
   async report(log: CampaignLog): Promise<CampaignReport> {
-    return buildReport(log.campaign.currency, await this.repository.totals(log.campaign.id, log.reads), log.donors, log.balance, log.size);
+    const totals = await this.repository.totals(log.campaign.id, log.reads);
+    const designations = await this.repository.designationRows(log.campaign.id, log.reads);
+    return buildReport(log.campaign.currency, totals, log.donors, log.balance, log.size, designations);
   }
 
   /** The exchange rates at which the campaign bore Stripe's fees taken in another currency (none if all were in its own). */

@@ -205,6 +205,8 @@ export class DonorPagesController {
         amount: g.amount.toString(), netAmount: netAmount(g).toString(), currency: g.currency, status: g.status, anonymous: g.anonymous,
         givenAt: g.givenAt.toISOString(), receiptNumber: g.receiptNumber,
         publicLedger: g.leaf ? { index: g.leaf.index, leafHash: g.leaf.hash, ...this.donors.links(g) } : null,
+        // The designation chosen (null: the campaign declared none) and the payout entries that drew from the gift.
+        designation: g.designation ?? null, drawnInto: (g.drawnInto ?? []).map((d) => ({ payoutIndex: d.index, amount: d.amount.toString() })),
       })),
       recurringGifts: (await this.recurring.listForEmail(session.email)).map((g) => ({
         id: g.id, campaign: { id: g.campaignId, slug: g.campaignSlug, title: g.campaignTitle }, amount: g.amount.toString(), currency: g.currency,

@@ -26,6 +26,12 @@ export const PAGE_MESSAGES = {
     offlineNotice: 'Recorded by the organization, not verified by the payment processor',
     offlineGifts: 'Offline gifts (cash, cheque, bank transfer), net', offlineVoided: 'voided',
     offlineMethods: { cash: 'cash', cheque: 'cheque', bank_transfer: 'bank transfer' },
+    designations: {
+      title: 'Money by designation', general: 'General',
+      lead: 'What donors gave to each use the campaign declared, what it cost, and what was paid out of it, from the public log (the verifier recomputes it).',
+      designation: 'Designation', moneyIn: 'In', gifts: '{n} gifts', oneGift: '1 gift', offline: 'offline', costs: 'Fees, refunds, disputes', paidOut: 'Paid out', left: 'Left',
+      zakat: 'zakat-eligible',
+    },
     impact: {
       title: 'Impact', moneyIn: 'Money in (gifts, offline gifts net)', moneyOut: 'Money out (payouts, net)', outcomes: 'Outcomes stated by the organization',
       noOutcomes: 'The organization has stated no outcomes yet.', evidencedBy: 'Evidence', payoutEntry: 'payout, entry #{index}', update: 'campaign update', file: 'file {n}',
@@ -77,6 +83,12 @@ export const PAGE_MESSAGES = {
     offlineNotice: 'سجّلته المنظمة، ولم يتحقق منه معالج الدفع',
     offlineGifts: 'تبرعات خارج المنصة (نقد، شيك، تحويل بنكي)، صافي', offlineVoided: 'ملغاة',
     offlineMethods: { cash: 'نقداً', cheque: 'شيك', bank_transfer: 'تحويل بنكي' },
+    designations: {
+      title: 'الأموال حسب الوجهة', general: 'عام',
+      lead: 'ما قدّمه المتبرعون لكل وجهة أعلنتها الحملة، وما كلّفه، وما حُوِّل منه، من السجل العام (يعيد المدقق حسابه).',
+      designation: 'الوجهة', moneyIn: 'الداخل', gifts: 'عدد التبرعات: {n}', oneGift: 'عدد التبرعات: 1', offline: 'خارج المنصة', costs: 'رسوم واستردادات ونزاعات', paidOut: 'المحوَّل', left: 'المتبقي',
+      zakat: 'مؤهلة للزكاة',
+    },
     impact: {
       title: 'الأثر', moneyIn: 'الأموال الداخلة (التبرعات، والتبرعات خارج المنصة صافي)', moneyOut: 'الأموال الخارجة (التحويلات، صافي)', outcomes: 'النتائج التي أعلنتها المنظمة',
       noOutcomes: 'لم تعلن المنظمة أي نتائج بعد.', evidencedBy: 'الدليل', payoutEntry: 'تحويل، القيد رقم {index}', update: 'تحديث الحملة', file: 'الملف {n}',

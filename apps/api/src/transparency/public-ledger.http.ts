@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { DomainError, FreshReads } from '@ataa/common';
-import { CampaignLog, decodeCursor, parseTilePath, PublicLedgerService, TILE_WIDTH } from '@ataa/transparency';
+import { CampaignLog, decodeCursor, parseTilePath, PublicLedgerService, TILE_WIDTH, type DeclaredDesignation } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
@@ -109,6 +109,21 @@ export class PublicLedgerHttp {
     return (await this.matchingReads.get(log.campaign.id)) ?? [];
   }
 
+  /** The declared designations' labels, as a key part: read at most once a second per campaign (a label is not money; a relabel shows within a second). */
+  private readonly designationLabels = new Map<string, { declared: DeclaredDesignation[]; version: string; until: number }>();
+
+  private async declaredLabels(log: CampaignLog): Promise<{ declared: DeclaredDesignation[]; version: string }> {
+    const now = Date.now();
+    const known = this.designationLabels.get(log.campaign.id);
+    if (known !== undefined && known.until > now) return known;
+    const declared = await this.service.declaredDesignations(log);
+    const version = `des:${createHash('sha256').update(JSON.stringify(declared)).digest('base64url').slice(0, 16)}`;
+    if (this.designationLabels.size >= 10_000) this.designationLabels.clear();
+    const labels = { declared, version, until: now + 1000 };
+    this.designationLabels.set(log.campaign.id, labels);
+    return labels;
+  }
+
   /** The report's impact section (stated outcomes, public evidence) changes without the log: its own version. */
   private async impactVariant(log: CampaignLog): Promise<string> {
     return `imp:${await this.evidence.impactVersion(log.campaign.id)}`;
@@ -190,10 +205,13 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug, sizeSeen(request));
     const lang = this.pageLanguage(log, request, reply);
     const offers = await this.matchingOffers(log);
-    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
+    // Labels of the per-designation lines: relabelling one changes no log entry, so they are part of the key.
+    const { declared, version: labels } = await this.declaredLabels(log);
+    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}|${labels}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
+        designations: this.presenter.designationsView(report, declared, log, lang),
         impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
         matching: matchingReportView(matchingReport(offers), log.campaign.currency, lang),
         reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),

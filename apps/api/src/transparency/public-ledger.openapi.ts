@@ -130,7 +130,8 @@ class MonthTotalsDto {
   @ApiProperty() raised: string;
   @ApiProperty() gifts: number;
   @ApiProperty({ description: 'signed sum of what left the campaign in the month' }) out: string;
-  @ApiProperty() net: string;
+  @ApiProperty({ description: 'offline gifts recorded in the month, net of their voids (not in raised)' }) offline: string;
+  @ApiProperty({ description: 'raised + out + offline' }) net: string;
 }
 
 class FeeTotalsDto {
@@ -151,6 +152,24 @@ class PaidReversedDto {
   @ApiProperty() net: string;
 }
 
+class PublicOfflineTotalsDto {
+  @ApiProperty({ type: KindTotalDto }) recorded: KindTotalDto;
+  @ApiProperty({ type: KindTotalDto }) voided: KindTotalDto;
+  @ApiProperty({ description: 'recorded + voided (voids are negative)' }) net: string;
+}
+
+class PublicDesignationTotalsDto {
+  @ApiProperty({ example: 'zakat', description: 'the designation code (entries before format 4, and of campaigns that declared none: general)' }) designation: string;
+  @ApiProperty({ example: '10000', description: 'card gifts, minor units' }) gifts: string;
+  @ApiProperty() giftCount: number;
+  @ApiProperty({ example: '0', description: 'offline gifts net of their voids' }) offline: string;
+  @ApiProperty({ example: '-520', description: 'processing and platform fees (signed: out is negative)' }) fees: string;
+  @ApiProperty({ example: '-1000', description: 'refunds (signed)' }) refunds: string;
+  @ApiProperty({ example: '0', description: 'disputes net of their reversals (signed)' }) disputes: string;
+  @ApiProperty({ example: '-4000', description: 'payouts net of their reversals (signed)' }) paidOut: string;
+  @ApiProperty({ example: '4480', description: 'the sum of all of the above: what the designation holds; the lines add up to balance' }) left: string;
+}
+
 class CampaignReportDto {
   @ApiProperty() currency: string;
   @ApiProperty() entries: number;
@@ -161,9 +180,36 @@ class CampaignReportDto {
   @ApiProperty({ type: KindTotalDto }) refunds: KindTotalDto;
   @ApiProperty({ type: OpenedReversedDto }) disputes: OpenedReversedDto;
   @ApiProperty({ type: PaidReversedDto }) payouts: PaidReversedDto;
+  @ApiProperty({ type: PublicOfflineTotalsDto, description: 'offline gifts (recorded by the organization, not verified by the payment processor), never in raised' }) offline: PublicOfflineTotalsDto;
   @ApiProperty() balance: string;
   @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/KindTotalDto' } }) byKind: Record<string, KindTotalDto>;
   @ApiProperty({ type: MonthTotalsDto, isArray: true }) monthly: MonthTotalsDto[];
+  @ApiProperty({ type: PublicDesignationTotalsDto, isArray: true, description: 'money in and out per designation, by code, recomputable from the entries (one general line for a campaign that declared none)' })
+  designations: PublicDesignationTotalsDto[];
+}
+
+class PublicMatchingCollectionDto {
+  @ApiProperty({ example: '10000' }) amount: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of the offline gift that recorded it' }) entry: number | null;
+  @ApiProperty() voided: boolean;
+}
+
+class PublicMatchingOfferDto {
+  @ApiProperty() sponsorName: string;
+  @ApiProperty({ example: '1:1' }) ratio: string;
+  @ApiProperty({ example: '100000' }) cap: string;
+  @ApiProperty({ format: 'date-time' }) startsAt: string;
+  @ApiProperty({ format: 'date-time' }) endsAt: string;
+  @ApiProperty({ description: 'pledged by matching gifts so far, minor units' }) accrued: string;
+  @ApiProperty({ description: 'collected from the sponsor (voided collections excluded)' }) collected: string;
+  @ApiProperty({ type: PublicMatchingCollectionDto, isArray: true }) collections: PublicMatchingCollectionDto[];
+}
+
+class PublicMatchingReportDto {
+  @ApiProperty({ description: 'collected from sponsors, minor units (offline gifts not voided)' }) collected: string;
+  @ApiProperty({ description: 'accrued and not collected yet: pledged by the sponsors, unverified' }) pledged: string;
+  @ApiProperty() notice: string;
+  @ApiProperty({ type: PublicMatchingOfferDto, isArray: true }) offers: PublicMatchingOfferDto[];
 }
 
 export class FeeExchangeDto {
@@ -184,6 +230,8 @@ export class PublicReportDto {
   reconciliation: PublicReconciliationDto;
   @ApiProperty({ type: PublicImpactDto, description: "the organization's stated outcomes and its public spending evidence" })
   impact: PublicImpactDto;
+  @ApiProperty({ type: PublicMatchingReportDto, nullable: true, description: "sponsors' matching, apart from donors' own gifts (null: no offer)" })
+  matching: PublicMatchingReportDto | null;
 }
 
 export class CheckpointCosignatureDto {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, type DeclaredDesignation, GENERAL_DESIGNATION, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
 import type { PublicImpact } from '@ataa/payouts';
@@ -240,6 +240,38 @@ export class PublicLedgerPresenter {
       campaignPage: `${base}${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
       text: textLanguage(log.campaign.language),
       csv: `${base}/ledger.csv`,
+    };
+  }
+
+  /**
+   * The report's money in and out per designation (docs/designations.md): one row per designation,
+   * labelled as the campaign declared it (a code it no longer declares, or `general`, by its code or
+   * "General"). None for a campaign that declared no designation and moved only general money: the
+   * totals above already say it all.
+   */
+  designationsView(report: CampaignReport, declared: readonly DeclaredDesignation[], log: CampaignLog, lang: PageLanguage) {
+    const lines = report.designations;
+    if (declared.length === 0 && lines.every((d) => d.designation === GENERAL_DESIGNATION)) return null;
+    if (lines.length === 0) return null;
+    const t = PAGE_MESSAGES[lang].designations;
+    const currency = log.campaign.currency;
+    const byCode = new Map(declared.map((d) => [d.code, d]));
+    const out = (v: bigint) => this.money((v < 0n ? -v : v).toString(), currency, lang);
+    return {
+      t,
+      rows: lines.map((d) => {
+        const own = byCode.get(d.designation);
+        const label = own ? (lang === 'ar' ? own.labelAr : own.labelEn) : d.designation === GENERAL_DESIGNATION ? t.general : d.designation;
+        return {
+          code: d.designation, label, zakat: own?.zakat === true,
+          in: this.money((BigInt(d.gifts) + BigInt(d.offline)).toString(), currency, lang),
+          gifts: d.giftCount === 1 ? t.oneGift : t.gifts.replace('{n}', new Intl.NumberFormat(localeFor(lang)).format(d.giftCount)),
+          offline: d.offline !== '0' ? this.money(d.offline, currency, lang) : null,
+          costs: out(BigInt(d.fees) + BigInt(d.refunds) + BigInt(d.disputes)),
+          paidOut: out(BigInt(d.paidOut)),
+          left: this.money(d.left, currency, lang),
+        };
+      }),
     };
   }
 

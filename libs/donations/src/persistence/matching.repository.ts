@@ -136,6 +136,20 @@ export class MatchingRepository {
     return r ? { offerId: r.offer_id } : null;
   }
 
+  /**
+   * The collection an offline gift made, once its void reopened the pledge (the database's triggers
+   * took its amount off the offer's `collected`), with the offer's figures after it. Null: the gift
+   * collected no offer.
+   */
+  async reopenedBy(manager: EntityManager, offlineGiftId: string): Promise<{ offerId: string; amount: bigint; accrued: bigint; collected: bigint } | null> {
+    const [r] = await manager.query(
+      `SELECT c.offer_id, c.amount::text AS amount, o.accrued::text AS accrued, o.collected::text AS collected
+         FROM matching_collections c JOIN matching_offers o ON o.id = c.offer_id WHERE c.offline_gift_id = $1 AND c.voided_at IS NOT NULL`,
+      [offlineGiftId],
+    );
+    return r ? { offerId: r.offer_id, amount: BigInt(r.amount), accrued: BigInt(r.accrued), collected: BigInt(r.collected) } : null;
+  }
+
   /** The collections of some offers, oldest first, with their offline gifts' public entries. */
   async collections(offerIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<MatchingCollection[]> {
     if (offerIds.length === 0) return [];

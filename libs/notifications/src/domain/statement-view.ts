@@ -29,6 +29,10 @@ export interface StatementData {
     leafHash: string | null;
     /** Where anyone can check the leaf (the campaign's public log). */
     verifyUrl: string | null;
+    /** The designation the donor chose (null or absent: the campaign declared none). */
+    designation?: string | null;
+    /** The payout entries that drew from the gift and how much each (docs/designations.md). */
+    drawnInto?: { index: string; amount: bigint }[];
   }[];
   totals: { currency: string; gifts: number; given: bigint; returned: bigint; net: bigint }[];
 }
@@ -62,6 +66,7 @@ const WORDS = {
     organization: 'Organization', amount: 'Amount', counts: 'Counts for', status: 'Status', receipt: 'Receipt',
     leafIndex: 'Ledger leaf index', leafHash: 'Leaf hash (SHA-256)', verify: 'Verify', notInLedger: 'Not yet in the public ledger',
     anonymous: 'given anonymously',
+    designation: 'Designation', drawnInto: 'Paid out in', payoutEntry: 'payout entry {index} ({amount})',
     totals: 'Totals per currency',
     totalLine: '{count} {gifts}: given {given}, returned {returned}, net {net}',
     gift: ['gift', 'gifts'],
@@ -81,6 +86,7 @@ const WORDS = {
     organization: 'الجهة', amount: 'المبلغ', counts: 'المحتسب', status: 'الحالة', receipt: 'الإيصال',
     leafIndex: 'رقم القيد في السجل', leafHash: 'بصمة القيد (SHA-256)', verify: 'التحقق', notInLedger: 'لم يُدرج في السجل العام بعد',
     anonymous: 'تبرع دون ذكر الاسم',
+    designation: 'الوجهة', drawnInto: 'صُرف في', payoutEntry: 'قيد الدفعة {index} ({amount})',
     totals: 'المجاميع لكل عملة',
     totalLine: '{count} {gifts}: المدفوع {given}، المُعاد {returned}، الصافي {net}',
     gift: ['تبرع', 'تبرعات'],
@@ -131,6 +137,11 @@ export function buildStatementView(data: StatementData): StatementView {
         { label: w.amount, value: `${money(g.amount, g.currency)}${g.anonymous ? ` (${w.anonymous})` : ''}` },
         ...(g.net !== g.amount ? [{ label: w.counts, value: money(g.net, g.currency) }] : []),
         { label: w.status, value: w.statuses[g.status] },
+        ...(g.designation ? [{ label: w.designation, value: g.designation, ltr: true }] : []),
+        // "My gift went into payout P": each payout entry of the public log that drew from it.
+        ...(g.drawnInto && g.drawnInto.length > 0
+          ? [{ label: w.drawnInto, value: g.drawnInto.map((d) => fill(w.payoutEntry, { index: d.index, amount: money(d.amount, g.currency) })).join(data.language === 'ar' ? '، ' : '; ') }]
+          : []),
         ...(g.receiptNumber ? [{ label: w.receipt, value: g.receiptNumber, ltr: true }] : []),
         ...(g.leafIndex !== null && g.leafHash !== null
           ? [

@@ -291,3 +291,69 @@ export class DesignationOverdrawnError extends Error {
 function describeDraws(draws: readonly PayoutDraw[]): string {
   return draws.length === 0 ? 'nothing' : draws.map((d) => `${d.amount} from entry ${d.index}`).join(', ');
 }
+
+/**
+ * How much of an entry went to which designation (signed, as the entry's amount). Every entry moves
+ * one designation today; a payout spending several would list them here (the one place the report
+ * and the verifier ask), so a change of the payout's leaf slots in without touching them.
+ */
+export function designationShares(leaf: Pick<PublicLeaf, 'v' | 'kind' | 'amount'> & { designation?: string | null; draws?: unknown; parts?: unknown }): { designation: string; amount: bigint }[] {
+  return moneyByDesignation(leaf as Entry);
+}
+
+/** Kinds whose designation split is read entry by entry (`designationShares`): payouts may spend several. */
+export const SHARED_KINDS = ['payout', 'payout_reversal'] as const;
+
+/** Aggregated money per (designation, kind), as the server keeps it or as a verifier sums the entries. */
+export interface DesignationKindRow {
+  designation: string;
+  kind: string;
+  count: number;
+  amount: bigint;
+}
+
+/**
+ * One designation's money in the report, signed minor units as in the log (money out negative):
+ * card gifts, offline gifts net of voids, fees (processing and platform), refunds, disputes net of
+ * their reversals, payouts net of their reversals, and what is left (the sum of all of them).
+ */
+export interface DesignationTotals {
+  designation: string;
+  gifts: string;
+  giftCount: number;
+  offline: string;
+  fees: string;
+  refunds: string;
+  disputes: string;
+  paidOut: string;
+  left: string;
+}
+
+/** The rows one entry adds (its shares; nothing for entries that move no money). */
+export function designationRowsOf(leaf: Pick<PublicLeaf, 'v' | 'kind' | 'amount'> & { designation?: string | null; draws?: unknown; parts?: unknown }): DesignationKindRow[] {
+  if (leaf.kind === 'terms_changed' || leaf.kind === 'evidence') return [];
+  return designationShares(leaf).map((s) => ({ designation: s.designation, kind: leaf.kind, count: 1, amount: s.amount }));
+}
+
+/** Per designation (sorted by code), from rows: the report's "money out by designation". */
+export function designationTotals(rows: readonly DesignationKindRow[]): DesignationTotals[] {
+  const lines = new Map<string, { gifts: bigint; giftCount: number; offline: bigint; fees: bigint; refunds: bigint; disputes: bigint; paidOut: bigint; left: bigint }>();
+  for (const row of rows) {
+    const line = lines.get(row.designation) ?? { gifts: 0n, giftCount: 0, offline: 0n, fees: 0n, refunds: 0n, disputes: 0n, paidOut: 0n, left: 0n };
+    switch (row.kind) {
+      case 'donation': line.gifts += row.amount; line.giftCount += row.count; break;
+      case 'offline_gift': case 'offline_gift_void': line.offline += row.amount; break;
+      case 'fee': case 'platform_fee': line.fees += row.amount; break;
+      case 'refund': line.refunds += row.amount; break;
+      case 'dispute': case 'dispute_reversal': line.disputes += row.amount; break;
+      case 'payout': case 'payout_reversal': line.paidOut += row.amount; break;
+      default: continue;
+    }
+    line.left += row.amount;
+    lines.set(row.designation, line);
+  }
+  return [...lines.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([designation, l]) => ({
+    designation, gifts: l.gifts.toString(), giftCount: l.giftCount, offline: l.offline.toString(), fees: l.fees.toString(),
+    refunds: l.refunds.toString(), disputes: l.disputes.toString(), paidOut: l.paidOut.toString(), left: l.left.toString(),
+  }));
+}

@@ -1,3 +1,4 @@
+import { designationRowsOf, designationTotals, type DesignationKindRow, type DesignationTotals } from './designations.js';
 import { EntryRedactions, isMoneyKind, MONEY_ENTRY_KINDS, MoneyEntryKind, PublicEntryKind, PublicLeaf, publicDonorIdentity } from './public-entry.js';
 
 /**
@@ -46,6 +47,11 @@ export interface CampaignReport {
   /** Money kinds only: a `terms_changed` entry counts in `entries` and nowhere else. */
   byKind: Record<MoneyEntryKind, KindTotal>;
   monthly: MonthTotals[];
+  /**
+   * Money in and out per designation (docs/designations.md), sorted by code: one `general` line for
+   * a campaign that declared none. Each line's `left` adds up to `balance` over all lines.
+   */
+  designations: DesignationTotals[];
 }
 
 /**
@@ -74,7 +80,9 @@ export interface MonthKindRow {
   amount: bigint;
 }
 
-export function buildReport(currency: string, rows: readonly MonthKindRow[], donors: number, balance: bigint, entries: number): CampaignReport {
+export function buildReport(
+  currency: string, rows: readonly MonthKindRow[], donors: number, balance: bigint, entries: number, designations: readonly DesignationKindRow[],
+): CampaignReport {
   const byKind = Object.fromEntries(MONEY_ENTRY_KINDS.map((k) => [k, { count: 0, amount: 0n }])) as Record<MoneyEntryKind, { count: number; amount: bigint }>;
   const months = new Map<string, { raised: bigint; gifts: number; out: bigint; offline: bigint }>();
   for (const row of rows) {
@@ -111,6 +119,7 @@ export function buildReport(currency: string, rows: readonly MonthKindRow[], don
     monthly: [...months.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([month, m]) => ({ month, raised: m.raised.toString(), gifts: m.gifts, out: m.out.toString(), offline: m.offline.toString(), net: (m.raised + m.out + m.offline).toString() })),
+    designations: designationTotals(designations),
   };
 }
 
@@ -127,8 +136,10 @@ export function monthOf(time: string): string {
  */
 export function reportFromEntries(currency: string, entries: readonly (PublicLeaf & { redacted?: EntryRedactions | null })[]): CampaignReport {
   const rows = new Map<string, MonthKindRow>();
+  const designations: DesignationKindRow[] = [];
   let balance = 0n;
   for (const entry of entries) {
+    designations.push(...designationRowsOf(entry));
     const key = `${monthOf(entry.time)}|${entry.kind}`;
     const row = rows.get(key) ?? { month: monthOf(entry.time), kind: entry.kind, count: 0, amount: 0n };
     row.count++;
@@ -136,7 +147,7 @@ export function reportFromEntries(currency: string, entries: readonly (PublicLea
     rows.set(key, row);
     balance += BigInt(entry.amount);
   }
-  return buildReport(currency, [...rows.values()], donorBounds(entries).max, balance, entries.length);
+  return buildReport(currency, [...rows.values()], donorBounds(entries).max, balance, entries.length, designations);
 }
 
 /**

@@ -5,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
-import { COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, type PayoutDraw, type PayoutPart, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, type PayoutDraw, type PayoutPart, designationRowsOf, SHARED_KINDS, type DesignationKindRow, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /**
  * Where a read goes: the primary's data source (the default) or a read replica's source
@@ -24,6 +24,14 @@ export interface PublicCampaign {
   currency: string;
   language: 'en' | 'ar';
   status: string;
+}
+
+/** A designation as the campaign declared it (libs/campaigns owns the rules; read here for the report's labels). */
+export interface DeclaredDesignation {
+  code: string;
+  labelEn: string;
+  labelAr: string;
+  zakat: boolean;
 }
 
 export interface LogState {
@@ -632,6 +640,33 @@ export class PublicLedgerRepository {
       [campaignId],
     );
     return rows.map((r) => ({ month: r.month, kind: r.kind, count: Number(r.entries), amount: BigInt(r.amount) }));
+  }
+
+  /** What the campaign declared (codes, labels, zakat marks), for the report page's per-designation lines. */
+  async declaredDesignations(campaignId: string, db: Queryable = this.dataSource): Promise<DeclaredDesignation[]> {
+    const rows: { designations: DeclaredDesignation[] | null }[] = await db.query(`SELECT designations FROM campaigns WHERE id = $1`, [campaignId]);
+    return (rows[0]?.designations ?? []).map((d) => ({ code: d.code, labelEn: d.labelEn, labelAr: d.labelAr, zakat: d.zakat === true }));
+  }
+
+  /**
+   * The report's per-designation rows: the kept totals (`transparency_designation_totals`) for every
+   * kind but payouts and their reversals, whose split is read from each entry (`designationShares`:
+   * one payout may spend several designations). Payout entries are few; the `kind` index finds them.
+   */
+  async designationRows(campaignId: string, db: Queryable = this.dataSource): Promise<DesignationKindRow[]> {
+    const kept: { designation: string; kind: string; entries: string; amount: string }[] = await db.query(
+      `SELECT designation, kind, entries, amount::text AS amount FROM transparency_designation_totals WHERE campaign_id = $1 AND kind <> ALL($2::text[])`,
+      [campaignId, SHARED_KINDS],
+    );
+    // A split payout (format 5) has no designation of its own: its parts say what went where.
+    const payouts: { leaf_format: number; kind: string; amount: string; designation: string | null; draws: PayoutDraw[] | null; parts: PayoutPart[] | null }[] = await db.query(
+      `SELECT leaf_format, kind, amount::text AS amount, designation, draws, parts FROM public_ledger_entries WHERE campaign_id = $1 AND kind = ANY($2::text[]) ORDER BY idx`,
+      [campaignId, SHARED_KINDS],
+    );
+    return [
+      ...kept.map((r) => ({ designation: r.designation, kind: r.kind, count: Number(r.entries), amount: BigInt(r.amount) })),
+      ...payouts.flatMap((r) => designationRowsOf({ v: Number(r.leaf_format), kind: r.kind as PublicEntryKind, amount: r.amount, designation: r.designation, draws: r.draws, parts: r.parts })),
+    ];
   }
 
   private toLog(row: Record<string, unknown>): LogState {
