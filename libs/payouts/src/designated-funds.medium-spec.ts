@@ -9,7 +9,7 @@ import {
 } from '@ataa/ledger';
 import { createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization } from '@ataa/testing';
 import { DonorPageService } from '@ataa/donors';
-import { DesignationReplay, publicLeafHash, toLeaf, type PublicEntryKind } from '@ataa/transparency';
+import { DesignationReplay, publicLeafHash, reportFromEntries, toLeaf, type PublicEntryKind } from '@ataa/transparency';
 import { PayoutExecutionService } from './payout-execution.service.js';
 
 jest.setTimeout(90_000);
@@ -302,6 +302,12 @@ describe('scenario: designated funds — gifts, a refund, payouts within each de
       const forged = new DesignationReplay();
       const problems = entries.flatMap((e) => forged.apply(e === payout ? { ...e, parts: [paid.body.parts[0], { designation: 'zakat', amount: '500', draws: [{ index: 4, amount: '500' }] }] } : e));
       expect(problems).toEqual(['entry 6 (payout, part zakat) draws 500 from entry 4, but first in, first out within zakat gives 500 from entry 1']);
+      // The public report's money by designation reads the split from the parts: the payout and its
+      // full reversal cancel in each designation, and the server's lines equal a recomputation from the entries.
+      const report = await api().get(`/api/v1/public/campaigns/${split.slug}/report`).expect(200);
+      const lines = report.body.report.designations as { designation: string; paidOut: string }[];
+      expect(lines.map((l) => [l.designation, l.paidOut])).toEqual([['general', '0'], ['zakat', '0']]);
+      expect(lines).toEqual(reportFromEntries('usd', entries.map((e) => toLeaf(e))).designations);
       expect(await auditLedger(db.manager)).toEqual([]);
     });
   });

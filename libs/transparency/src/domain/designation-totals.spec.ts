@@ -32,6 +32,24 @@ describe('money in and out per designation', () => {
     expect(report.designations.reduce((s, d) => s + BigInt(d.left), 0n).toString()).toBe(report.balance);
   });
 
+  it('splits a format-5 payout and its reversal across their parts', () => {
+    // Gifts: general 40.00, zakat 60.00. One payout of 70.00 split general 30.00 + zakat 40.00,
+    // then 10.00 of its zakat part comes back. general: 40 - 30 = 10.00 left; zakat: 60 - 40 + 10 = 30.00.
+    const entries = [
+      leaf(0, 'donation', 4000, { designation: 'general' }), leaf(1, 'donation', 6000, { designation: 'zakat' }),
+      { ...leaf(2, 'payout', -7000), v: 5, parts: [
+        { designation: 'general', amount: '3000', draws: [{ index: 0, amount: '3000' }] },
+        { designation: 'zakat', amount: '4000', draws: [{ index: 1, amount: '4000' }] },
+      ] } as unknown as PublicLeaf,
+      { ...leaf(3, 'payout_reversal', 1000), v: 5, parts: [{ designation: 'zakat', amount: '1000' }] } as unknown as PublicLeaf,
+    ];
+    expect(designationShares(entries[2])).toEqual([{ designation: 'general', amount: -3000n }, { designation: 'zakat', amount: -4000n }]);
+    expect(designationTotals(entries.flatMap(designationRowsOf))).toEqual([
+      { designation: 'general', gifts: '4000', giftCount: 1, offline: '0', fees: '0', refunds: '0', disputes: '0', paidOut: '-3000', left: '1000' },
+      { designation: 'zakat', gifts: '6000', giftCount: 1, offline: '0', fees: '0', refunds: '0', disputes: '0', paidOut: '-3000', left: '3000' },
+    ]);
+  });
+
   it('has no line for a log without money', () => {
     expect(designationTotals([])).toEqual([]);
     expect(reportFromEntries('usd', [leaf(0, 'terms_changed', 0)]).designations).toEqual([]);
