@@ -130,6 +130,15 @@ describe('dashboard payouts (API, worker, Stripe sandbox, PostgreSQL, Redis)', (
     const over = await finance.post(path).type('form').send({ ...(await openForm(finance)), campaignId: campaign.id, amount: '94.81', purpose: 'Books' });
     expect(over.status).toBe(409);
     expect(over.text).toMatch(/id="amount-error">More than is available: \$94\.80 can be paid out now\./);
+    // a split across designations: this campaign declared none (zakat unknown); parts not adding up; a malformed line
+    const split = async (designations: string, amount = '10') =>
+      finance.post(path).type('form').send({ ...(await openForm(finance)), campaignId: campaign.id, amount, purpose: 'Books', designations });
+    const unknown = await split('zakat 5.00\ngeneral 5.00');
+    expect(unknown.status).toBe(422);
+    expect(unknown.text).toMatch(/id="designations-error">This campaign has no such designation\./);
+    expect(unknown.text).toContain('zakat 5.00\ngeneral 5.00</textarea>');
+    expect((await split('general 5.00', '20')).text).toMatch(/id="designations-error">The designations\u2019 amounts must add up to the payout\u2019s amount\./);
+    expect((await split('general')).text).toMatch(/id="designations-error">Write one designation per line: its code and an amount, e\.g\. zakat 40\.00\./);
     // in Arabic
     expect((await postDashboardForm(finance, path, '/dashboard/language', { language: 'ar', next: path })).status).toBe(303);
     const arabic = await finance.post(path).type('form').send({ ...(await openForm(finance)), campaignId: campaign.id, amount: 'عشرة', purpose: '' });

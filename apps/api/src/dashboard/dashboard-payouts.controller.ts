@@ -14,7 +14,7 @@ import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js'
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
 import { createValidationPipe } from '../http/validation.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
-import { actorKind, idempotencyKeyOf, payoutAmountOf, readPayoutForm, type PayoutFormValues } from './payout-form.js';
+import { actorKind, idempotencyKeyOf, payoutAmountOf, payoutPartsOf, readPayoutForm, type PayoutFormValues } from './payout-form.js';
 import { PAYOUT_ERRORS, PAYOUT_MESSAGES } from './payout-messages.js';
 
 /** The API's role rules: reads any member's; a request owner/finance (PayoutsController); a cancel owner only (no @Roles). */
@@ -25,12 +25,13 @@ const CONNECT_ROLES: readonly Role[] = ['owner'];
 const SYNC_ROLES: readonly Role[] = ['finance'];
 /** The campaigns whose funds the overview and the form show (newest first). */
 const CAMPAIGNS_SHOWN = 50;
-const FORM_ORDER = ['campaignId', 'amount', 'purpose'] as const;
+const FORM_ORDER = ['campaignId', 'amount', 'designations', 'purpose'] as const;
 type FieldErrors = Partial<Record<(typeof FORM_ORDER)[number], string>>;
 /** Where a lib's refusal belongs on the form. */
 const FIELD_OF: Record<string, (typeof FORM_ORDER)[number]> = {
   insufficient_funds: 'amount', payout_amount_invalid: 'amount', currency_mismatch: 'amount',
   payout_purpose_required: 'purpose', payout_purpose_invalid: 'purpose', campaign_not_closed_out: 'campaignId',
+  payout_parts_mismatch: 'designations', payout_parts_invalid: 'designations', unknown_designation: 'designations', payout_designations_conflict: 'designations',
 };
 
 type SignedIn = PageRequest & { user: PageUser };
@@ -112,7 +113,7 @@ export class DashboardPayoutsController {
     const page = await this.pages.page(request, reply);
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
     const organization = await this.allowed(page as SignedIn, organizationId, REQUEST_ROLES);
-    const values: PayoutFormValues = { campaignId: typeof campaign === 'string' && isUuid(campaign) ? campaign : '', amount: '', purpose: '', requestId: randomUUID() };
+    const values: PayoutFormValues = { campaignId: typeof campaign === 'string' && isUuid(campaign) ? campaign : '', amount: '', purpose: '', designations: '', requestId: randomUUID() };
     return this.form(page as SignedIn, organization, 200, values, {}, null);
   }
 
@@ -124,6 +125,7 @@ export class DashboardPayoutsController {
     const values = readPayoutForm(body);
     const fieldErrors: FieldErrors = {};
     let available: { amount: bigint; currency: string } | null = null;
+    let parts: { code: string; amount: string }[] | null = null;
     try {
       if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
       const key = idempotencyKeyOf(values.requestId);
@@ -136,15 +138,19 @@ export class DashboardPayoutsController {
       if (!campaign) fieldErrors.campaignId = 'campaign_required';
       const amount = campaign ? payoutAmountOf(values.amount, campaign.currency) : null;
       if (amount && 'error' in amount) fieldErrors.amount = amount.error;
+      const split = campaign ? payoutPartsOf(values.designations, campaign.currency) : null;
+      if (split && 'error' in split) fieldErrors.designations = split.error;
+      parts = split && 'parts' in split ? split.parts : null;
       const input = { amount: amount && 'minor' in amount ? amount.minor : '0', currency: campaign?.currency ?? 'usd', purpose: values.purpose, clientRequestId: key };
       await this.validate(input, values, fieldErrors);
       const result = await this.payouts.request(principalOf(page.user!, organization), campaign!.id, {
-        amount: input.amount, currency: input.currency, purpose: values.purpose, privateNote: null, idempotencyKey: key,
+        amount: input.amount, currency: input.currency, purpose: values.purpose, privateNote: null, idempotencyKey: key, ...(parts ? { designations: parts } : {}),
       });
       return this.pages.redirect(reply, `${this.base(organization)}/${result.payout.id}?done=requested`);
     } catch (error) {
       const refusal = toRefusal(error);
-      const field = error instanceof DomainError ? FIELD_OF[error.code] : undefined;
+      // A split payout's part beyond its designation belongs to the split field.
+      const field = error instanceof DomainError ? (error.code === 'insufficient_funds' && parts ? 'designations' : FIELD_OF[error.code]) : undefined;
       if (field && !fieldErrors[field]) fieldErrors[field] = (error as DomainError).code;
       if (error instanceof DomainError && error.code === 'insufficient_funds' && typeof error.details?.available === 'string') {
         const campaign = await this.funds.campaignOf(organization.id, values.campaignId);

@@ -9,6 +9,8 @@ export interface PayoutFormValues {
   campaignId: string;
   amount: string;
   purpose: string;
+  /** Optional: split across designations, one `code amount` per line (the amounts typed like `amount`). */
+  designations: string;
   /** The form's own idempotency key: one per form opened, so a double submit makes one payout. */
   requestId: string;
 }
@@ -21,7 +23,31 @@ const text = (body: Record<string, unknown> | undefined, key: string, max: numbe
 };
 
 export function readPayoutForm(body: Record<string, unknown> | undefined): PayoutFormValues {
-  return { campaignId: text(body, 'campaignId', 64), amount: text(body, 'amount', 64), purpose: text(body, 'purpose', 2_000), requestId: text(body, 'requestId', 64) };
+  return {
+    campaignId: text(body, 'campaignId', 64), amount: text(body, 'amount', 64), purpose: text(body, 'purpose', 2_000),
+    designations: text(body, 'designations', 2_000), requestId: text(body, 'requestId', 64),
+  };
+}
+
+/**
+ * The optional split across designations: one part per non-empty line, `code amount` (or
+ * `code | amount`), the amount typed as in the amount field. Empty: none (the payout is general).
+ * Answers the parts as the API takes them, or the field's error code; the rules (codes declared,
+ * each once, adding up, within each designation) are the lib's.
+ */
+export function payoutPartsOf(typed: string, currency: string): { parts: { code: string; amount: string }[] | null } | { error: string } {
+  const lines = typed.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length === 0) return { parts: null };
+  if (lines.length > 21) return { error: 'designations_malformed' };
+  const parts: { code: string; amount: string }[] = [];
+  for (const line of lines) {
+    const match = /^([A-Za-z0-9-]{1,40})\s*(?:\||\s)\s*(\S.*)$/.exec(line);
+    if (!match) return { error: 'designations_malformed' };
+    const amount = payoutAmountOf(match[2], currency);
+    if ('error' in amount) return { error: amount.error };
+    parts.push({ code: match[1].toLowerCase(), amount: amount.minor });
+  }
+  return { parts };
 }
 
 /** The Idempotency-Key a form submission is sent under, or null when the form carries no valid request id. */
