@@ -131,7 +131,19 @@ export async function startReplicatedPostgres(options: {
     primaryUrl: url(primaryPort),
     replicaUrl: url(replicaPort),
     async caughtUp(timeoutMs = 30_000) {
-      const [{ lsn }] = await queryOnce<{ lsn: string }>(admin(primaryPort), 'SELECT pg_current_wal_lsn()::text AS lsn');
+      // With this server's synchronous_commit off, a commit that has returned may not be written yet, so
+      // the write position can be short of it: one durable commit first (an xid, synchronous_commit on)
+      // flushes the WAL up to it, and with it every commit before.
+      const client = new pg.Client({ connectionString: admin(primaryPort) });
+      await client.connect();
+      let lsn: string;
+      try {
+        await client.query('SET synchronous_commit = on');
+        await client.query('SELECT pg_current_xact_id()');
+        lsn = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+      } finally {
+        await client.end();
+      }
       const until = Date.now() + timeoutMs;
       for (;;) {
         const [row] = await queryOnce<{ done: boolean }>(admin(replicaPort), `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AS done`);
