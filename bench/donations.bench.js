@@ -19,7 +19,9 @@
 //    the sandbox, /_sandbox/api_requests, reset once the gifts are prepared) and rows written per
 //    gift (inserted + updated, pg_stat_user_tables, by table). Baseline, after the 1-worker run, workers stopped: pgbench running the
 //    minimal donation-shaped transaction (bench/sql/donation-ingestion.sql, 8 clients) on
-//    campaigns of its own (one, or 20), never on a real public log.
+//    campaigns of its own (one, or 20), never on a real public log. While the gifts are posted: the
+//    machine's busy share and each process group's CPU seconds (bench/cpu.js), and the load average,
+//    to tell whether another process had a core to run on.
 // 2. Webhook acknowledgement alone: the same autocannon run with no worker running (the API
 //    only), events/s and p99; then the backlog drained by one worker (gifts/s from processed_at).
 // 3. Webhook to public ledger: gifts sent at BENCH_RATE (500/s, open loop) to
@@ -556,7 +558,8 @@ function cpuGroups() {
   return {
     ...(SCALED ? { APIs: pids(apis), HAProxy: pids([haproxy]) } : { API: pids([api]) }),
     workers: pids(workers),
-    PostgreSQL: () => pidsMatching(new RegExp(`bin/postgres .*-p ${SCALED ? SCALED_PORTS.primary : new URL(DATABASE_URL).port || 5432}( |$)`)),
+    // Unscaled: the shared server (its postmaster has no -p), every client's work on it counted.
+    PostgreSQL: () => pidsMatching(SCALED ? new RegExp(`bin/postgres .*-p ${SCALED_PORTS.primary}( |$)`) : /bin\/postgres (?!.*-p \d)/),
     ...(SCALED ? {
       replica: () => pidsMatching(new RegExp(`bin/postgres .*-p ${SCALED_PORTS.replica}( |$)`)),
       'Redis Cluster': () => pidsMatching(new RegExp(`redis-server 127\\.0\\.0\\.1:(${[0, 1, 2, 3, 4, 5].map((i) => SCALED_PORTS.redis + i).join('|')})\\b`)),
