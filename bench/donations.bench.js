@@ -19,7 +19,9 @@
 //    the sandbox, /_sandbox/api_requests, reset once the gifts are prepared) and rows written per
 //    gift (inserted + updated, pg_stat_user_tables, by table). Baseline, after the 1-worker run, workers stopped: pgbench running the
 //    minimal donation-shaped transaction (bench/sql/donation-ingestion.sql, 8 clients) on
-//    campaigns of its own (one, or 20), never on a real public log.
+//    campaigns of its own (one, or 20), never on a real public log. While the gifts are posted: the
+//    machine's busy share and each process group's CPU seconds (bench/cpu.js), and the load average,
+//    to tell whether another process had a core to run on.
 // 2. Webhook acknowledgement alone: the same autocannon run with no worker running (the API
 //    only), events/s and p99; then the backlog drained by one worker (gifts/s from processed_at).
 // 3. Webhook to public ledger: gifts sent at BENCH_RATE (500/s, open loop) to
@@ -52,17 +54,31 @@
 // scenarios; BENCH_DB (ataa_bench_donations) and BENCH_PORT (3931, five ports from it) let two
 // runs share a machine; BENCH_LOG_MIN_DURATION_MS logs this database's slower statements in
 // PostgreSQL's log. The database (recreated at the start) is kept for inspection.
+//
+// BENCH_SCALED=1: the same ingestion against the scaled setup of the scale-out tier (issue 23), so one
+// against two processes is measured where they would run: a PostgreSQL primary of its own with a
+// streaming replica (libs/testing startReplicatedPostgres, durable settings: fsync and
+// synchronous_commit on), a six-node Redis Cluster (startRedisCluster), HAProxy with
+// docker/haproxy.cfg in front of the APIs, the APIs reading from the replica. BENCH_WORKERS then
+// counts API and worker processes together (default 1,2: 1 API + 1 worker, then 2 APIs + 2 workers;
+// at most 2, the balancer's two servers); BENCH_ONLY defaults to throughput; BENCH_PORT defaults to
+// 4310 (+0 the balancer, +1..+4 as above, +5/+6 the APIs, +7 HAProxy's stats, +10/+11 PostgreSQL,
+// +20..+35 the Redis Cluster). Everything it starts it stops; BENCH_DB is not used.
+//
+//   BENCH_SCALED=1 BENCH_DONATIONS=500 npm run bench -- donations
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { benchDatabase, fmt, load, loadAverage, percentile, report, root, startNode, waitForHttp } from './lib.js';
+import { cpuSnapshot, cpuUsed, pidsMatching } from './cpu.js';
 
 const count = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
@@ -70,7 +86,8 @@ const count = (name, fallback) => {
   return value;
 };
 const N = count('BENCH_DONATIONS', 10_000);
-const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,4').split(',').map((w) => Number(w.trim())).filter((w) => Number.isInteger(w) && w > 0);
+const SCALED = process.env.BENCH_SCALED === '1';
+const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? (SCALED ? '1,2' : '1,4')).split(',').map((w) => Number(w.trim())).filter((w) => Number.isInteger(w) && w > 0);
 const RATE = count('BENCH_RATE', 500);
 const LATENCY_WORKERS = count('BENCH_LATENCY_WORKERS', WORKER_COUNTS[0] ?? 1);
 const KILL_WORKERS = count('BENCH_KILL_WORKERS', 4);
@@ -81,9 +98,10 @@ if (!['subscribed', 'all', 'completed'].includes(EVENTS_MODE)) throw new Error(`
 // The card-gift events the webhook endpoint subscribes to (DONATION_EVENT_TYPES, libs/donations), as Stripe sends them.
 const SUBSCRIBED = new Set(['charge.succeeded', 'charge.updated', 'payment_intent.succeeded', 'checkout.session.completed']);
 const wantEvent = (type) => EVENTS_MODE === 'all' || (EVENTS_MODE === 'completed' ? type === 'checkout.session.completed' : SUBSCRIBED.has(type));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,ack,latency,kill,page,renewals').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? (SCALED ? 'throughput' : 'throughput,ack,latency,kill,page,renewals')).split(',').map((s) => s.trim()));
 const DB_NAME = process.env.BENCH_DB ?? 'ataa_bench_donations';
-const PORT = count('BENCH_PORT', 3931);
+const PORT = count('BENCH_PORT', SCALED ? 4310 : 3931);
+if (SCALED && WORKER_COUNTS.some((n) => n > 2)) throw new Error('BENCH_SCALED: BENCH_WORKERS counts APIs and workers together, at most 2 (the balancer has two servers)');
 if (N < 1 || WORKER_COUNTS.length === 0 || RATE < 1 || LATENCY_WORKERS < 1 || KILL_WORKERS < 1 || PREPARE_WIDTH < 1) {
   throw new Error('BENCH_DONATIONS, BENCH_WORKERS, BENCH_RATE, BENCH_LATENCY_WORKERS, BENCH_KILL_WORKERS and BENCH_PREPARE_WIDTH must be positive');
 }
@@ -96,12 +114,17 @@ const PG_CLIENTS = 8;
 const POLL_MS = 20;
 const KILL_MAX_MS = 120_000;
 const [API_PORT, SANDBOX_PORT, BARE_PORT, SMTP_PORT, MAIL_HTTP_PORT] = [0, 1, 2, 3, 4].map((i) => PORT + i);
+// Scaled: API_PORT is the balancer's; the APIs, HAProxy's stats, PostgreSQL and the Redis Cluster after it.
+const SCALED_PORTS = { apis: [PORT + 5, PORT + 6], stats: PORT + 7, dns: PORT + 8, primary: PORT + 10, replica: PORT + 11, redis: PORT + 20 };
 const SECRET = 'whsec_bench_donations';
 const KEY = 'sk_test_bench_donations';
 const QUEUE_PREFIX = `ataa-bench-${process.pid}`;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const { bullConnection, queuePrefixOf } = await import(path.join(root, 'dist/libs/queue/src/index.js'));
 const database = benchDatabase(DB_NAME);
-const DATABASE_URL = database.url;
+let scaled = null;
+if (SCALED) scaled = await startScaledServers();
+const REDIS_URL = scaled?.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = scaled?.postgres.primaryUrl ?? database.url;
 const apiBase = `http://127.0.0.1:${API_PORT}`;
 const sandboxBase = `http://127.0.0.1:${SANDBOX_PORT}`;
 const { auditLedger } = await import(path.join(root, 'dist/libs/ledger/src/ledger-audit.js'));
@@ -122,11 +145,13 @@ async function phase(name, work) {
   }
 }
 
-// A fresh, migrated database.
-await database.recreate();
-if (process.env.BENCH_LOG_MIN_DURATION_MS) await database.admin(`ALTER DATABASE ${DB_NAME} SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_MIN_DURATION_MS)}`);
-const migrated = spawnSync(process.execPath, ['scripts/migrate.js'], { cwd: root, env: { ...process.env, DATABASE_URL }, stdio: ['ignore', 'ignore', 'inherit'] });
-if (migrated.status !== 0) throw new Error(`migrating ${DB_NAME} failed`);
+// A fresh, migrated database (scaled: the primary's, migrated by startReplicatedPostgres).
+if (!SCALED) {
+  await database.recreate();
+  if (process.env.BENCH_LOG_MIN_DURATION_MS) await database.admin(`ALTER DATABASE ${DB_NAME} SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_MIN_DURATION_MS)}`);
+  const migrated = spawnSync(process.execPath, ['scripts/migrate.js'], { cwd: root, env: { ...process.env, DATABASE_URL }, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (migrated.status !== 0) throw new Error(`migrating ${DB_NAME} failed`);
+}
 
 // Production mode, as deployed (compiled templates are cached only in production), with throwaway secrets.
 const env = {
@@ -137,18 +162,90 @@ const env = {
   QUEUE_PREFIX, SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`, MAIL_CATCHER_PORT: String(MAIL_HTTP_PORT),
   // Every gift is started from this one address: lift the per-address checkout limit.
   CHECKOUTS_PER_ADDRESS: '1000000',
+  // Scaled: the APIs' public reads on the replica (skipped beyond 2 s of lag), Redis Cluster clients, behind HAProxy.
+  ...(SCALED ? {
+    DATABASE_REPLICA_URLS: scaled.postgres.replicaUrl, REPLICA_MAX_LAG_MS: '2000', TRUST_PROXY: '127.0.0.1',
+    // A loaded 2-core machine: Redis answers within 200 ms in production, not always here (as in the scale tier).
+    REDIS_REQUEST_TIMEOUT_MS: '3000',
+  } : {}),
 };
 // The sandbox keeps every object and event in memory (some 25 kB a gift): room for 7 sets of 10,000 gifts.
 const sandbox = startNode('dist/apps/stripe-sandbox/src/main.js', { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim() });
 // Receipts go to a mail catcher, so each is rendered and sent once, as with a working SMTP server.
 const mail = startNode('dist/apps/mail-catcher/src/main.js', env);
-const api = startNode('dist/apps/api/src/main.js', env);
+// Scaled: api-1 (api-2 joins for the runs with two) behind HAProxy on API_PORT; else one API on API_PORT.
+const apis = SCALED ? [startApi(0)] : [];
+const api = SCALED ? { stop: async () => Promise.all(apis.map((a) => a?.stop())) } : startNode('dist/apps/api/src/main.js', env);
+const haproxy = SCALED ? startHaproxy() : null;
 const db = new pg.Pool({ connectionString: DATABASE_URL, max: 3 });
-const redisUrl = new URL(REDIS_URL);
-const stripeEventsQueue = new Queue('stripe-events', {
-  prefix: QUEUE_PREFIX,
-  connection: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379), password: redisUrl.password || undefined, db: Number(redisUrl.pathname.slice(1) || 0) },
-});
+// The workers' view of the queue (a cluster client and the hash-tagged prefix when scaled).
+const stripeEventsQueue = new Queue('stripe-events', { prefix: queuePrefixOf({ REDIS_URL, QUEUE_PREFIX }), connection: bullConnection(REDIS_URL) });
+
+// ----- the scaled setup (BENCH_SCALED) -----------------------------------------------------------
+
+async function startScaledServers() {
+  const { testHarness } = await import('./test-harness.js');
+  const { startReplicatedPostgres } = await testHarness('replicated-postgres');
+  const { startRedisCluster } = await testHarness('redis-cluster');
+  process.stderr.write('[donations] scaled: a PostgreSQL primary and its streaming replica, a six-node Redis Cluster ...\n');
+  // A durable primary, as deployed (the test harness's defaults turn fsync off), with room for every pool.
+  const postgres = await startReplicatedPostgres({
+    primaryPort: SCALED_PORTS.primary, replicaPort: SCALED_PORTS.replica,
+    settings: ['fsync = on', 'synchronous_commit = on', 'full_page_writes = on', 'shared_buffers = 128MB', 'max_connections = 200'],
+  });
+  try {
+    const redis = await startRedisCluster({ basePort: SCALED_PORTS.redis });
+    return { postgres, redis };
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+}
+
+function startApi(i) {
+  return startNode('dist/apps/api/src/main.js', { ...env, API_PORT: String(SCALED_PORTS.apis[i]), API_HOST: '127.0.0.1' });
+}
+
+/** HAProxy with docker/haproxy.cfg, as the scale tier runs it (its addresses from the environment). */
+function startHaproxy() {
+  const child = spawn('/usr/sbin/haproxy', ['-db', '-f', path.join(root, 'docker/haproxy.cfg')], {
+    cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env, HAPROXY_BIND: `127.0.0.1:${API_PORT}`, API_1: `127.0.0.1:${SCALED_PORTS.apis[0]}`, API_2: `127.0.0.1:${SCALED_PORTS.apis[1]}`,
+      HAPROXY_STATS: `127.0.0.1:${SCALED_PORTS.stats}`, HAPROXY_DNS: `127.0.0.1:${SCALED_PORTS.dns}`,
+    },
+  });
+  return { child, stop: () => new Promise((resolve) => { if (child.exitCode !== null || child.signalCode !== null) return resolve(); child.once('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+/** HAProxy's view of each API (its stats CSV): { 'api-1': 'UP', 'api-2': 'DOWN', ... }. */
+async function balancerStatus() {
+  const csv = await (await fetch(`http://127.0.0.1:${SCALED_PORTS.stats}/stats;csv`)).text();
+  return Object.fromEntries(csv.split('\n').map((l) => l.split(',')).filter((f) => f[0] === 'api' && f[1]?.startsWith('api-')).map((f) => [f[1], f[17]]));
+}
+
+/** Scaled: `n` API processes running and UP at the balancer, the others stopped and DOWN (a no-op unscaled). */
+async function setApis(n) {
+  if (!SCALED) return;
+  for (let i = 0; i < 2; i++) {
+    if (i < n && !apis[i]) apis[i] = startApi(i);
+    if (i >= n && apis[i]) {
+      await apis[i].stop();
+      apis[i] = null;
+    }
+  }
+  for (let i = 0; i < n; i++) await waitForHttp(`http://127.0.0.1:${SCALED_PORTS.apis[i]}/health/ready`, 300_000);
+  await until(async () => {
+    const status = await balancerStatus().catch(() => ({}));
+    return [0, 1].every((i) => (status[`api-${i + 1}`] ?? '').startsWith(i < n ? 'UP' : 'DOWN'));
+  }, `HAProxy to see ${n} API${n === 1 ? '' : 's'} up`, 60_000, 250);
+}
+
+async function stopScaledServers() {
+  await haproxy?.stop();
+  await scaled?.redis.stop().catch(() => undefined);
+  await scaled?.postgres.stop().catch(() => undefined);
+}
 
 // ----- worker processes --------------------------------------------------------------------------
 
@@ -455,22 +552,45 @@ const stripeCalls = () => json(`${sandboxBase}/_sandbox/api_requests`);
 const resetStripeCalls = () => json(`${sandboxBase}/_sandbox/api_requests`, { method: 'DELETE' });
 const perGift = (calls, gifts) => Object.entries(calls.requests).map(([route, n]) => `${route} ${(n / gifts).toFixed(2)}`).join(', ') || 'none';
 
+/** The processes whose CPU time a throughput run reports (the platform's, this bench's own autocannon). */
+function cpuGroups() {
+  const pids = (procs) => () => procs.filter(Boolean).map((p) => p.child.pid);
+  return {
+    ...(SCALED ? { APIs: pids(apis), HAProxy: pids([haproxy]) } : { API: pids([api]) }),
+    workers: pids(workers),
+    // Unscaled: the shared server (its postmaster has no -p), every client's work on it counted.
+    PostgreSQL: () => pidsMatching(SCALED ? new RegExp(`bin/postgres .*-p ${SCALED_PORTS.primary}( |$)`) : /bin\/postgres (?!.*-p \d)/),
+    ...(SCALED ? {
+      replica: () => pidsMatching(new RegExp(`bin/postgres .*-p ${SCALED_PORTS.replica}( |$)`)),
+      'Redis Cluster': () => pidsMatching(new RegExp(`redis-server 127\\.0\\.0\\.1:(${[0, 1, 2, 3, 4, 5].map((i) => SCALED_PORTS.redis + i).join('|')})\\b`)),
+    } : {}),
+    'sandbox and mail': pids([sandbox, mail]),
+    'bench (autocannon)': () => [process.pid],
+  };
+}
+
 /** One throughput run: the gifts' events posted by autocannon, timed until every gift is fully posted. */
 async function ingest(gifts, workerCount) {
+  // Scaled: as many APIs as workers (BENCH_WORKERS counts both).
+  await setApis(workerCount);
   await setWorkers(workerCount);
   await resetStripeCalls();
   const writesBefore = await rowsWritten();
   const requests = signed(gifts);
+  const loadBefore = loadAverage();
+  const cpuBefore = cpuSnapshot(cpuGroups());
   const started = performance.now();
   const ack = await postAll(requests);
   const { at } = await untilPosted(gifts, 3_600_000);
+  const cpu = cpuUsed(cpuBefore, cpuSnapshot(cpuGroups()), os.cpus().length);
+  const loadAfter = loadAverage();
   // Stripe's fees come after (the worker's fee sweep lists balance transactions in bulk): the calls
   // and rows counted include them.
   const feesAt = await feesPosted(gifts, 300_000);
   const calls = await stripeCalls();
   const writesAfter = await rowsWritten();
   return {
-    giftsPerSecond: gifts.length / ((at - started) / 1000), ms: at - started, ack, feesAfterMs: feesAt - at,
+    giftsPerSecond: gifts.length / ((at - started) / 1000), ms: at - started, ack, feesAfterMs: feesAt - at, cpu, loadBefore, loadAfter,
     calls, callsPerGift: calls.total / gifts.length, writesPerGift: (writesAfter.total - writesBefore.total) / gifts.length,
     writesByTable: rowsByTable(writesBefore, writesAfter, gifts.length),
   };
@@ -607,6 +727,8 @@ const goalMark = (ok) => (ok ? 'met' : 'not met');
 try {
   await waitForHttp(`${sandboxBase}/`);
   await waitForHttp(`http://127.0.0.1:${MAIL_HTTP_PORT}/`).catch(() => undefined);
+  // Scaled: api-1 ready and UP at the balancer (an API boots slowly on two busy cores).
+  await setApis(1);
   await waitForHttp(`${apiBase}/health/live`);
 
   // An organization with campaigns, through the public API: the real path's (one hot, 20 spread)
@@ -642,7 +764,10 @@ try {
     for (const [w, workerCount] of WORKER_COUNTS.entries()) {
       for (const shape of ['distinct', 'hot']) {
         const campaigns = shape === 'distinct' ? spread : [hot];
-        const label = `${shape === 'distinct' ? `distinct campaigns (${campaigns.length})` : 'one hot campaign'}, ${workerCount} worker${workerCount === 1 ? '' : 's'}`;
+        const processes = SCALED
+          ? `${workerCount} API${workerCount === 1 ? '' : 's'} + ${workerCount} worker${workerCount === 1 ? '' : 's'} behind HAProxy`
+          : `${workerCount} worker${workerCount === 1 ? '' : 's'}`;
+        const label = `${shape === 'distinct' ? `distinct campaigns (${campaigns.length})` : 'one hot campaign'}, ${processes}`;
         const gifts = await phase(`prepare ${N} gifts: ${label}`, () => prepareGifts(label, campaigns, N));
         const run = await phase(`ingest: ${label}`, () => ingest(gifts, workerCount));
         await phase(`receipts sent: ${label}`, () => receiptsSent());
@@ -656,7 +781,8 @@ try {
           ? `goal ≥${fmt(goal)} gifts/s and ≥${GOAL.ratio}x: ${goalMark(run.giftsPerSecond >= goal && base && run.giftsPerSecond / base.tps >= GOAL.ratio)}`
           : `goal ≥${fmt(goal)} gifts/s: ${goalMark(run.giftsPerSecond >= goal)}`;
         rows.push(`${label}: ${run.giftsPerSecond.toFixed(1)} gifts/s fully posted (${N} gifts in ${seconds(run.ms)})${vsBase} | ${goalText}`);
-        rows.push(`  webhooks acknowledged while the workers post: ${fmt(run.ack.perSecond)} events/s, p99 ${run.ack.p99} ms (${SENDERS} connections)`);
+        rows.push(`  webhooks acknowledged while the workers post: ${fmt(run.ack.perSecond)} events/s, p99 ${run.ack.p99} ms (${SENDERS} connections${SCALED ? ', through HAProxy' : ''})`);
+        rows.push(`  while posting: ${run.cpu.text}; ${run.loadBefore} before, ${run.loadAfter} after`);
         rows.push(`  Stripe fees posted by the fee sweep ${seconds(run.feesAfterMs)} after the last gift (FEE_SWEEP_SECONDS, default 30: a sweep when 100 gifts wait or the oldest waited that long)`);
         rows.push(`  Stripe API calls per gift: ${run.callsPerGift.toFixed(3)} (${perGift(run.calls, N)}) | goal ≤${GOAL.callsPerGift} (1 per 50 gifts) | ${(run.callsPerGift / GOAL.callsPerGift).toFixed(1)}x the goal`);
         rows.push(`  rows written per gift: ${run.writesPerGift.toFixed(1)} (${run.writesByTable}) | today: ${GOAL.rowsToday}${base ? ` | pgbench minimal: ${base.writesPerGift.toFixed(1)}` : ''}`);
@@ -839,9 +965,10 @@ try {
   await Promise.all([...workers.map((w) => w.stop()), api.stop(), sandbox.stop(), mail.stop(), bare?.stop()]);
   await stripeEventsQueue.close().catch(() => undefined);
   await db.end().catch(() => undefined);
-  // This run's queue keys.
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
+  // Scaled: the servers it started, with their data; else this run's queue keys on the shared Redis.
+  if (SCALED) await stopScaledServers();
+  const redis = SCALED ? null : new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  if (redis) try {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${QUEUE_PREFIX}:*`, 'COUNT', 1000);
@@ -858,7 +985,10 @@ rows.push(`preparing gifts (donation form on the API, paid on the sandbox, ${PRE
 rows.push(`Stripe sandbox memory at the end: ${sandboxMemory} (every object and event of ${fmt(prepared.count)} gifts)`);
 rows.push(`phases: ${phases.map((p) => `${p.name} ${seconds(p.ms)}`).join('; ')}; total ${seconds(performance.now() - benchStarted)}`);
 rows.push(`${loadAtStart} at the start, ${loadAverage()} at the end (2 cores shared by the API, workers, sandbox, PostgreSQL, Redis and the load generators)`);
-report(`Donations (issue 16): ${fmt(N)} gifts per scenario, ${eventsPerGiftLabel()} per gift, timed until fully posted; goals from issue 16`, rows);
+const setup = SCALED
+  ? `; scaled setup (issue 23): HAProxy (docker/haproxy.cfg), a PostgreSQL primary (fsync on) with a streaming replica the APIs read from, a six-node Redis Cluster`
+  : '';
+report(`Donations (issue 16): ${fmt(N)} gifts per scenario, ${eventsPerGiftLabel()} per gift, timed until fully posted; goals from issue 16${setup}`, rows);
 if (killFailed) process.exitCode = 1;
 
 function sandboxRss() {

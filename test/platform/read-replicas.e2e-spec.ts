@@ -6,7 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { ConfigError, ConfigModule } from '@ataa/config';
 import { DatabaseModule, ReadReplicas, TransactionRunner, verifyReadReplicas } from '@ataa/database';
-import { baseUrlOf, createTestEnvironment, ReplicatedPostgres, startReplicatedPostgres, startTestApi, TestEnvironment } from '@ataa/testing';
+import { baseUrlOf, createTestEnvironment, ReplicatedPostgres, startReplicatedPostgres, startTestApi, startTestWorker, TestEnvironment } from '@ataa/testing';
 import { PublicLedgerAppender, PublicLedgerService, TransparencyModule } from '@ataa/transparency';
 import { appendEntries, insertCampaign, sampleHistory } from '../transparency/support.js';
 
@@ -212,6 +212,72 @@ describe('public reads on a streaming read replica', () => {
     // Caught up: the replica's page is the new one, and the visitor's size moves on.
     const caught = await page(`/c/${slug}`, `ataa_seen=${size}`);
     expect([caught.text.includes('Summary only the primary has'), caught.seen]).toEqual([true, [String(size + 2), `/c/${slug}`]]);
+  });
+
+  it('serves the embed widget from the replica, never behind the log size of the copy being revalidated', async () => {
+    const widget = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}${path}`, { headers: { accept: 'text/html', ...headers } });
+      return { status: res.status, etag: res.headers.get('etag'), text: await res.text(), cookies: res.headers.getSetCookie() };
+    };
+    const query = async (sql: string, params: unknown[]) => {
+      const client = new pg.Client({ connectionString: servers.primaryUrl });
+      await client.connect();
+      try {
+        await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    };
+    await query(`UPDATE campaigns SET title = 'Wells as the replica has them' WHERE id = $1`, [campaignId]);
+    await servers.caughtUp();
+    const size = await primarySize();
+    const first = await widget(`/embed/c/${slug}`);
+    expect([first.status, first.text.includes('Wells as the replica has them'), first.etag?.startsWith(`"${size}-`), first.cookies]).toEqual([200, true, true, []]);
+
+    await servers.pauseReplay();
+    try {
+      // Written on the primary only: a new title, two entries, a campaign published just now.
+      await query(`UPDATE campaigns SET title = 'Wells only the primary has' WHERE id = $1`, [campaignId]);
+      await appendGifts(2);
+      const fresh = 'replicated-widget-fresh';
+      await insertCampaign(servers.primaryUrl, { slug: fresh, title: 'A widget published a moment ago' });
+
+      // A plain request, and a revalidation of the replica's own copy: the replica answers (304: unchanged there).
+      const plain = await widget(`/embed/c/${slug}`);
+      expect([plain.status, plain.text.includes('Wells as the replica has them'), plain.etag]).toEqual([200, true, first.etag]);
+      expect((await widget(`/embed/c/${slug}`, { 'if-none-match': first.etag! })).status).toBe(304);
+      // A copy that showed size + 2 (served by the primary, say after a failover) is never answered with the older one.
+      const newer = await widget(`/embed/c/${slug}`, { 'if-none-match': `"${size + 2}-0123456789abcdefghijklmnopq"` });
+      expect([newer.status, newer.text.includes('Wells only the primary has'), newer.etag?.startsWith(`"${size + 2}-`)]).toEqual([200, true, true]);
+      // …and revalidating that newer copy is a 304 from the primary, not a 200 of the replica's older widget.
+      expect((await widget(`/embed/c/${slug}`, { 'if-none-match': `W/${newer.etag}` })).status).toBe(304);
+      // A widget the replica does not have yet is read from the primary, not a 404.
+      const published = await widget(`/embed/c/${fresh}`);
+      expect([published.status, published.text.includes('A widget published a moment ago')]).toEqual([200, true]);
+      // An unknown campaign is still a 404 (from the primary, after the replica has nothing).
+      expect((await widget('/embed/c/no-such-widget')).status).toBe(404);
+    } finally {
+      await servers.resumeReplay();
+      await servers.caughtUp();
+    }
+    // Caught up: the replica's widget is the new one.
+    const caught = await widget(`/embed/c/${slug}`);
+    expect([caught.text.includes('Wells only the primary has'), caught.etag?.startsWith(`"${size + 2}-`)]).toEqual([true, true]);
+  });
+
+  it('starts no replica pools or lag checks in the worker, which serves no public reads', async () => {
+    // The same configuration as the API above (a deployment shares it): the worker drops the replicas.
+    const config = env.configWith({ DATABASE_URL: servers.primaryUrl, DATABASE_REPLICA_URLS: servers.replicaUrl, REPLICA_MAX_LAG_MS: '600000', REPLICA_CHECK_INTERVAL_MS: '60000' });
+    expect(config.DATABASE_REPLICA_URLS).toEqual([servers.replicaUrl]);
+    const worker = await startTestWorker(config);
+    try {
+      const workerReplicas = worker.get(ReadReplicas);
+      expect([workerReplicas.configured, workerReplicas.status(), workerReplicas.reader().name]).toEqual([false, [], 'primary']);
+      // The API in the same configuration does use the replica.
+      expect(replicas.configured).toBe(true);
+    } finally {
+      await worker.close();
+    }
   });
 
   it('skips a replica lagging beyond REPLICA_MAX_LAG_MS, with the lag as a Prometheus gauge', async () => {

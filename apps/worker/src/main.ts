@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { exitGracefullyOnSignals, runMain, waitFor } from '@ataa/common';
 import { ConfigError, loadConfig, SECRETS_USED_BY } from '@ataa/config';
-import { describeDatabaseUrl, probePostgres, verifyReadReplicas } from '@ataa/database';
+import { describeDatabaseUrl, probePostgres } from '@ataa/database';
 import { createLogger } from '@ataa/observability';
 import { waitForRedis } from '@ataa/queue';
 import { closeWorkerApp } from './close-worker-app.js';
@@ -11,9 +11,7 @@ runMain(async () => {
   const config = loadConfig(process.env, SECRETS_USED_BY['worker']);
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   await waitFor(`PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`, () => probePostgres(config.DATABASE_URL), (m) => logger.warn(m));
-  // A replica that is not one of this primary stops the boot (ConfigError, one line); one that is down is skipped until it answers.
-  const replicas = await verifyReadReplicas(config.DATABASE_URL, config.DATABASE_REPLICA_URLS);
-  for (const down of replicas.unreachable) logger.warn(`read replica ${down} does not answer: its reads go to the primary until it does`);
+  // DATABASE_REPLICA_URLS is the API's: the worker reads from the primary only (WorkerModule), so it neither checks nor connects to them.
   await waitForRedis(config, (m) => logger.warn(m));
   const app = await createWorkerApp(config, { logger });
   exitGracefullyOnSignals({

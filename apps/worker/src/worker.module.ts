@@ -17,6 +17,16 @@ import { WitnessWorkerModule } from './transparency/witness-worker.module.js';
 import { WorkerErrorsModule } from './worker-errors.reporter.js';
 
 /**
+ * The worker serves no public reads: what it reads, it reads to write (a gift's log head, a payout's
+ * cover), so from the primary. DATABASE_REPLICA_URLS (shared with the API in a deployment) is dropped
+ * here, so its ReadReplicas has no replica: no pools to them, no lag checks, no gauges.
+ */
+export function withoutReadReplicas(config: AppConfig): AppConfig {
+  if (config.DATABASE_REPLICA_URLS.length === 0) return config;
+  return Object.assign(Object.create(Object.getPrototypeOf(config) as object) as AppConfig, config, { DATABASE_REPLICA_URLS: [] });
+}
+
+/**
  * The worker: the same libs as the API, no HTTP server. Processors are thin and call lib services.
  */
 @Module({})
@@ -24,7 +34,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ScheduledWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, WorkerErrorsModule, ...extraImports],
+      imports: [ConfigModule.forRoot(withoutReadReplicas(config)), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ScheduledWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, WorkerErrorsModule, ...extraImports],
     };
   }
 }

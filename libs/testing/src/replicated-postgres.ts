@@ -70,7 +70,16 @@ export interface ReplicatedPostgres {
  * shared test server: the base backup is of a small cluster, and the shared server's pg_hba and WAL
  * are left alone. Costs about 5 to 10 s (initdb most of it); start it once per test file.
  */
-export async function startReplicatedPostgres(options: { primaryPort: number; replicaPort: number; database?: string }): Promise<ReplicatedPostgres> {
+export async function startReplicatedPostgres(options: {
+  primaryPort: number;
+  replicaPort: number;
+  database?: string;
+  /**
+   * postgresql.conf lines after the test server's own, which they override (a benchmark's:
+   * `fsync = on`, `max_connections = 200`, ...). The replica copies them with the base backup.
+   */
+  settings?: string[];
+}): Promise<ReplicatedPostgres> {
   const { primaryPort, replicaPort } = options;
   const database = options.database ?? 'ataa';
   for (const port of [primaryPort, replicaPort]) {
@@ -102,7 +111,8 @@ export async function startReplicatedPostgres(options: { primaryPort: number; re
     // A throwaway test server: durability off. Replication on loopback (initdb's pg_hba allows it).
     appendFileSync(primaryDir + '/postgresql.conf', [
       "listen_addresses = '127.0.0.1'", 'fsync = off', 'synchronous_commit = off', 'full_page_writes = off',
-      'wal_level = replica', 'max_wal_senders = 4', 'hot_standby = on', 'shared_buffers = 32MB', 'max_connections = 60', '',
+      'wal_level = replica', 'max_wal_senders = 4', 'hot_standby = on', 'shared_buffers = 32MB', 'max_connections = 60',
+      ...(options.settings ?? []), '',
     ].join('\n'));
     await start(primaryDir, primaryPort);
     primaryStarted = true;
@@ -121,7 +131,19 @@ export async function startReplicatedPostgres(options: { primaryPort: number; re
     primaryUrl: url(primaryPort),
     replicaUrl: url(replicaPort),
     async caughtUp(timeoutMs = 30_000) {
-      const [{ lsn }] = await queryOnce<{ lsn: string }>(admin(primaryPort), 'SELECT pg_current_wal_lsn()::text AS lsn');
+      // With this server's synchronous_commit off, a commit that has returned may not be written yet, so
+      // the write position can be short of it: one durable commit first (an xid, synchronous_commit on)
+      // flushes the WAL up to it, and with it every commit before.
+      const client = new pg.Client({ connectionString: admin(primaryPort) });
+      await client.connect();
+      let lsn: string;
+      try {
+        await client.query('SET synchronous_commit = on');
+        await client.query('SELECT pg_current_xact_id()');
+        lsn = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+      } finally {
+        await client.end();
+      }
       const until = Date.now() + timeoutMs;
       for (;;) {
         const [row] = await queryOnce<{ done: boolean }>(admin(replicaPort), `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AS done`);

@@ -1,14 +1,18 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FreshReads, formatMajorUnits, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
+import { ReadReplicas, type Queryable, type ReadSource } from '@ataa/database';
 import { CampaignPageHead, CampaignReader, DonationCampaign } from '@ataa/donations';
 import { LedgerService } from '@ataa/ledger';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { embedContentSecurityPolicy } from '../http/content-security-policy.js';
+import { notModified } from '../transparency/public-ledger.presenter.js';
+import { sizeSeen } from '../transparency/public-ledger.http.js';
 import { createPageHandlebars, VIEWS_DIR } from '../http/views.js';
 import { isolateText } from '../http/isolate.js';
 import { acceptsDonations } from './campaign-page.view.js';
@@ -25,6 +29,11 @@ import { SHARE_MESSAGES } from './share-messages.js';
  * hosted checkout run, never inside the frame. Framing is allowed only for the origins the campaign
  * lists (CSP frame-ancestors on this route only; X-Frame-Options dropped here, as CSP governs).
  * No script, no form, no cookie.
+ *
+ * A public read (issue 23): from a read replica when one is usable, like the campaign page. With no
+ * cookie to remember what a visitor was shown, its ETag does (`"<log size>-<hash>"`, the ledger's
+ * rule): a revalidation naming a larger log size than the replica's is read from the primary, so a
+ * frame reloaded after a newer copy is never shown an older one.
  */
 @ApiExcludeController()
 @Controller('embed')
@@ -33,35 +42,60 @@ export class EmbedPagesController {
   private readonly rendered = new PageRenderCache(500, 4 * 1024 * 1024);
   private template: ((data: unknown) => string) | null = null;
 
+  /** The widget heads read on each replica (by name); `heads` are the primary's. */
+  private readonly replicaHeads = new Map<string, FreshReads<string, CampaignPageHead>>();
+
   constructor(
-    campaigns: CampaignReader,
+    private readonly campaigns: CampaignReader,
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
+    private readonly replicas: ReadReplicas,
   ) {
     this.heads = new FreshReads((slugs) => campaigns.findPublicPageHeads(slugs));
+  }
+
+  private headsOn(source: ReadSource): FreshReads<string, CampaignPageHead> {
+    if (!source.replica) return this.heads;
+    let heads = this.replicaHeads.get(source.name);
+    if (!heads) this.replicaHeads.set(source.name, (heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs, source))));
+    return heads;
   }
 
   @Get('c/:slug')
   async widget(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const slug = (request.params as { slug: string }).slug;
-    const head = await this.heads.get(slug);
+    let source = this.replicas.reader();
+    let head = await this.headsOn(source).get(slug);
+    // Published a moment ago and not on the replica yet, or behind the copy being revalidated: the primary has it.
+    if (source.replica && (!head || head.logSize < sizeSeen(request))) {
+      source = this.replicas.primary;
+      head = await this.heads.get(slug);
+    }
     if (!head) throw new NotFoundError('Campaign', 'campaign_not_found');
     const campaign = head.campaign;
     const now = new Date();
     const open = acceptsDonations(campaign, now);
     const left = deadlineView(campaign.endsAt, now, campaign.language, localeFor(campaign.language))?.left ?? '-';
-    const page = await this.rendered.get(`${slug}|${head.figuresVersion}|${open}|${left}`, async () => ({ head: Buffer.from(await this.render(campaign, open, now)), tail: null }));
-    const pagesPolicy = String(reply.getHeader('content-security-policy') ?? '');
+    const key = `${slug}|${head.figuresVersion}|${open}|${left}`;
+    const etag = `"${head.logSize}-${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`;
     void reply.removeHeader('x-frame-options');
+    void reply.header('etag', etag).header('cache-control', 'public, max-age=60');
+    if (notModified(request, etag)) {
+      void reply.status(304).send();
+      return;
+    }
+    const db = source.replica ? source : undefined;
+    const page = await this.rendered.get(key, async () => ({ head: Buffer.from(await this.render(campaign, open, now, db)), tail: null }));
+    const pagesPolicy = String(reply.getHeader('content-security-policy') ?? '');
     void reply.status(200)
       .header('content-security-policy', embedContentSecurityPolicy(pagesPolicy, campaign.embedOrigins))
-      .header('cache-control', 'public, max-age=60')
       .header('content-type', 'text/html; charset=utf-8')
       .send(page.head);
   }
 
-  private async render(campaign: DonationCampaign, open: boolean, now: Date): Promise<string> {
-    const totals = await this.ledger.campaignTotals(campaign.id);
+  /** `db`: the replica the head was read from, so the totals are as new as the head (else the primary). */
+  private async render(campaign: DonationCampaign, open: boolean, now: Date, db?: Queryable): Promise<string> {
+    const totals = await this.ledger.campaignTotals(campaign.id, db);
     const raised = totals ? totals.raised - totals.refunded - totals.disputed : 0n;
     const s = SHARE_MESSAGES[campaign.language];
     const locale = localeFor(campaign.language);
