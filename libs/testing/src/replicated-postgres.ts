@@ -3,8 +3,7 @@ import { chownSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, app
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import pg from 'pg';
-import { runMigrations } from '../../database/src/migrate.js';
+import type pg from 'pg';
 
 /** The PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): the newest installed major. */
 function pgBin(tool: string): string {
@@ -37,7 +36,8 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 async function queryOnce<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
+  const { default: { Client } } = await import('pg');
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return (await client.query<T>(sql)).rows;
@@ -107,6 +107,7 @@ export async function startReplicatedPostgres(options: { primaryPort: number; re
     await start(primaryDir, primaryPort);
     primaryStarted = true;
     await queryOnce(admin(primaryPort), `CREATE DATABASE ${database}`);
+    const { runMigrations } = await import('../../database/src/migrate.js');
     await runMigrations(url(primaryPort));
     // --checkpoint=fast: the default spread checkpoint would keep the backup waiting for minutes.
     await run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
