@@ -12,6 +12,8 @@ export {
   type TestOrganization, type ApiTarget, type MemberRole,
 } from './organization-factory.js';
 export { csrfOf, postDashboardForm, signInToDashboard, signInBrowserPage, checkDashboardPage, type DashboardAgent } from './dashboard.js';
+export { within } from './teardown.js';
+export { ENHANCEMENT_SCRIPTS, UNEXPECTED_SCRIPTS } from './page-scripts.js';
 export { makePng, makeJpegHeader, makeWebpHeader } from './images.js';
 export { startReplicatedPostgres, type ReplicatedPostgres } from './replicated-postgres.js';
 export { startRedisCluster, type TestRedisCluster, type RedisClusterOptions } from './redis-cluster.js';
