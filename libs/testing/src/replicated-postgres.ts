@@ -4,6 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type pg from 'pg';
+import { load } from './lazy.js';
 
 /** The PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): the newest installed major. */
 function pgBin(tool: string): string {
@@ -36,7 +37,7 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 async function queryOnce<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const { default: { Client } } = await import('pg');
+  const { default: { Client } } = await load(() => import('pg'));
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -107,7 +108,7 @@ export async function startReplicatedPostgres(options: { primaryPort: number; re
     await start(primaryDir, primaryPort);
     primaryStarted = true;
     await queryOnce(admin(primaryPort), `CREATE DATABASE ${database}`);
-    const { runMigrations } = await import('../../database/src/migrate.js');
+    const { runMigrations } = await load(() => import('../../database/src/migrate.js'));
     await runMigrations(url(primaryPort));
     // --checkpoint=fast: the default spread checkpoint would keep the backup waiting for minutes.
     await run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);

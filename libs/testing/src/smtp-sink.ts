@@ -1,6 +1,7 @@
 import { AddressInfo, Socket } from 'node:net';
 import type { ParsedMail } from 'mailparser';
 import type { SMTPServerAddress } from 'smtp-server';
+import { load } from './lazy.js';
 
 export interface ReceivedMail {
   /** Envelope as the server saw it (RCPT TO), independent of the headers. */
@@ -45,7 +46,8 @@ function smtpError(message: string, responseCode: number): Error {
  */
 export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {
   // Loaded by the files that start a sink only (see test-app.ts).
-  const [{ simpleParser }, { SMTPServer }] = await Promise.all([import('mailparser'), import('smtp-server')]);
+  const { simpleParser } = await load(() => import('mailparser'));
+  const { SMTPServer } = await load(() => import('smtp-server'));
   const messages: ReceivedMail[] = [];
   const temporary = new Map<string, number>();
   const permanent = new Set<string>();

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { RetryPolicy, Sandbox, SandboxControlClient } from '../../../apps/stripe-sandbox/src/index.js';
+import { load } from './lazy.js';
 
 /** The key and webhook secret tests use with the sandbox (any sk_test_ key would do). */
 export const TEST_STRIPE_SECRET_KEY = 'sk_test_ataa_tests';
@@ -41,9 +42,9 @@ export interface TestSandbox {
  */
 export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
   // Loaded by the files that start a sandbox only (see test-app.ts).
-  const [{ createSandbox, SandboxControlClient }, { createStripeClient }, { loadConfig }] = await Promise.all([
-    import('../../../apps/stripe-sandbox/src/index.js'), import('@ataa/payments'), import('@ataa/config'),
-  ]);
+  const { createSandbox, SandboxControlClient } = await load(() => import('../../../apps/stripe-sandbox/src/index.js'));
+  const { createStripeClient } = await load(() => import('@ataa/payments'));
+  const { loadConfig } = await load(() => import('@ataa/config'));
   const webhookSecret = options.webhookSecret ?? TEST_STRIPE_WEBHOOK_SECRET;
   const sandbox = await createSandbox({
     testMode: true,

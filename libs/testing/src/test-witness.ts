@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { RunningWitness } from '../../../apps/witness/src/index.js';
 import { testDatabaseUrl, withServerClient } from './test-database.js';
+import { load } from './lazy.js';
 
 export interface TestWitnessOptions {
   /**
@@ -38,7 +39,7 @@ export interface TestWitness extends RunningWitness {
  */
 export async function startTestWitness(options: TestWitnessOptions): Promise<TestWitness> {
   // Loaded by the files that start a witness only (see test-app.ts).
-  const { createWitnessLogger, loadWitnessConfig, startWitness } = await import('../../../apps/witness/src/index.js');
+  const { createWitnessLogger, loadWitnessConfig, startWitness } = await load(() => import('../../../apps/witness/src/index.js'));
   const databaseName = `ataa_w_${randomBytes(6).toString('hex')}`;
   const databaseUrl = testDatabaseUrl(databaseName);
   await withServerClient(async (client) => {
