@@ -3,7 +3,7 @@ import { chownSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, app
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 import { load } from './lazy.js';
 
 /** The PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): the newest installed major. */
@@ -37,8 +37,7 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 async function queryOnce<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const { default: { Client } } = await load(() => import('pg'));
-  const client = new Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return (await client.query<T>(sql)).rows;
