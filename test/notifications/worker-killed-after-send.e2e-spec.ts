@@ -6,8 +6,8 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { OutboxService } from '@ataa/notifications';
 import { bullConnection, QUEUES } from '@ataa/queue';
-import { createTestEnvironment, SmtpSink, startSmtpSink, startTestWorker, TEST_REDIS_URL, TestEnvironment } from '@ataa/testing';
-import { startTcpProxy, TcpProxy, within } from './tcp-proxy.js';
+import { createTestEnvironment, SmtpSink, startSmtpSink, startTestWorker, TEST_REDIS_URL, TestEnvironment, within } from '@ataa/testing';
+import { startTcpProxy, TcpProxy } from './tcp-proxy.js';
 import { NotificationsProcessor } from '../../apps/worker/src/notifications/notifications.processor.js';
 import { settleGift, TEST_TABLES_DDL, TestReceiptDataSourceModule } from './test-receipt-data-source.js';
 

@@ -3,7 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import sharp from 'sharp';
 import request from 'supertest';
-import { createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment, TestOrganization } from '@ataa/testing';
+import { createCampaign, createOrganizationWithOwner, createTestEnvironment, ENHANCEMENT_SCRIPTS, startTestApi, TestEnvironment, TestOrganization } from '@ataa/testing';
 
 jest.setTimeout(60_000);
 
@@ -53,7 +53,7 @@ describe('campaign sharing over HTTP', () => {
     expect(html).toContain('data-testid="updates"');
     expect(html).not.toContain('data-testid="goal-reached"');
     // No third-party or inline script: at most the page's own optional time-zone picker (the form works without it).
-    expect([...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0])).toEqual(['<script type="module" src="/assets/time-zone.js">']);
+    expect([...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0])).toEqual([`<script type="module" src="${ENHANCEMENT_SCRIPTS.timeZone}">`]);
   });
 
   it('?amount= preselects a suggested amount and ignores anything else', async () => {

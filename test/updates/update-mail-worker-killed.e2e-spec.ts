@@ -9,9 +9,9 @@ import { deriveErasureKey, donorEmailHash } from '@ataa/privacy';
 import { bullConnection, QUEUES } from '@ataa/queue';
 import {
   createCampaign, createOrganizationWithOwner, createTestEnvironment, SmtpSink, startSmtpSink, startTestApi, startTestWorker, TEST_REDIS_URL,
-  TestEnvironment, TestOrganization,
+  TestEnvironment, TestOrganization, within,
 } from '@ataa/testing';
-import { startTcpProxy, TcpProxy, within } from '../notifications/tcp-proxy.js';
+import { startTcpProxy, TcpProxy } from '../notifications/tcp-proxy.js';
 import { NotificationsProcessor } from '../../apps/worker/src/notifications/notifications.processor.js';
 
 jest.setTimeout(600_000);

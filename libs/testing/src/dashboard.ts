@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { expect } from '@jest/globals';
 import { axeViolations } from './axe.js';
+import { UNEXPECTED_SCRIPTS } from './page-scripts.js';
 
 /** A supertest agent keeping the dashboard's cookies (session, language, CSRF secret). */
 export type DashboardAgent = ReturnType<typeof request.agent>;
@@ -35,15 +36,14 @@ export async function signInBrowserPage(page: Page, base: string, email: string,
 
 /**
  * What every dashboard page must be, checked in the browser: the page's language and direction, one h1,
- * no script (but the campaign page's optional time-zone picker, which only preselects a field of a form that
- * works without it), no horizontal overflow (at the context's width, 390 px in the tests), zero axe-core
+ * no script but the optional enhancement scripts (ENHANCEMENT_SCRIPTS), no horizontal overflow (at the context's width, 390 px in the tests), zero axe-core
  * violations (WCAG 2.2 AA); then a full-page screenshot `<language>-<name>.png` in `screenshotsDir`.
  */
 export async function checkDashboardPage(page: Page, language: 'en' | 'ar', name: string, screenshotsDir: string): Promise<void> {
   expect([name, await page.getAttribute('html', 'lang')]).toEqual([name, language]);
   expect([name, await page.getAttribute('html', 'dir')]).toEqual([name, language === 'ar' ? 'rtl' : 'ltr']);
   expect([name, await page.locator('h1').count()]).toEqual([name, 1]);
-  expect([name, await page.locator('script:not([src="/assets/time-zone.js"])').count()]).toEqual([name, 0]);
+  expect([name, await page.locator(UNEXPECTED_SCRIPTS).count()]).toEqual([name, 0]);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect([name, overflow]).toEqual([name, 0]);
   expect([name, await axeViolations(page)]).toEqual([name, []]);

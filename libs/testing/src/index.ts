@@ -12,8 +12,9 @@ export {
   type TestOrganization, type ApiTarget, type MemberRole,
 } from './organization-factory.js';
 export { csrfOf, postDashboardForm, signInToDashboard, signInBrowserPage, checkDashboardPage, type DashboardAgent } from './dashboard.js';
+export { within } from './teardown.js';
+export { ENHANCEMENT_SCRIPTS, UNEXPECTED_SCRIPTS } from './page-scripts.js';
 export { makePng, makeJpegHeader, makeWebpHeader } from './images.js';
-export { TestLog } from '../../../apps/witness/src/testing/test-log.js';
 export { startReplicatedPostgres, type ReplicatedPostgres } from './replicated-postgres.js';
 export { startRedisCluster, type TestRedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 export { startRedisSentinel, type TestRedisSentinel } from './redis-sentinel.js';

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { load } from './lazy.js';
 
 // Shared by the Redis Cluster and Sentinel test helpers: admin connections, polling, stopping.
 
@@ -7,6 +8,7 @@ const HOST = '127.0.0.1';
 
 /** One short-lived admin connection to a loopback Redis (or sentinel) on `port`. */
 export async function withNode<T>(port: number, work: (redis: Redis) => Promise<T>): Promise<T> {
+  const { Redis } = await load(() => import('ioredis'));
   const redis = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   try {

@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { runMigrations } from '../../database/src/migrate.js';
+import { load } from './lazy.js';
 
 /** The PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup): the newest installed major. */
 function pgBin(tool: string): string {
@@ -117,6 +117,7 @@ export async function startReplicatedPostgres(options: {
     await start(primaryDir, primaryPort);
     primaryStarted = true;
     await queryOnce(admin(primaryPort), `CREATE DATABASE ${database}`);
+    const { runMigrations } = await load(() => import('../../database/src/migrate.js'));
     await runMigrations(url(primaryPort));
     // --checkpoint=fast: the default spread checkpoint would keep the backup waiting for minutes.
     await run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);

@@ -1,6 +1,7 @@
 import { AddressInfo, Socket } from 'node:net';
-import { simpleParser, ParsedMail } from 'mailparser';
-import { SMTPServer, SMTPServerAddress } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
+import type { SMTPServerAddress } from 'smtp-server';
+import { load } from './lazy.js';
 
 export interface ReceivedMail {
   /** Envelope as the server saw it (RCPT TO), independent of the headers. */
@@ -44,6 +45,9 @@ function smtpError(message: string, responseCode: number): Error {
  * with switches to refuse given recipients temporarily (451) or permanently (550).
  */
 export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {
+  // Loaded by the files that start a sink only (see test-app.ts).
+  const { simpleParser } = await load(() => import('mailparser'));
+  const { SMTPServer } = await load(() => import('smtp-server'));
   const messages: ReceivedMail[] = [];
   const temporary = new Map<string, number>();
   const permanent = new Set<string>();

@@ -1,8 +1,6 @@
 import type Stripe from 'stripe';
-import { loadConfig } from '@ataa/config';
-import { createStripeClient } from '@ataa/payments';
-import { createSandbox, Sandbox, SandboxControlClient } from '../../../apps/stripe-sandbox/src/index.js';
-import type { RetryPolicy } from '../../../apps/stripe-sandbox/src/index.js';
+import type { RetryPolicy, Sandbox, SandboxControlClient } from '../../../apps/stripe-sandbox/src/index.js';
+import { load } from './lazy.js';
 
 /** The key and webhook secret tests use with the sandbox (any sk_test_ key would do). */
 export const TEST_STRIPE_SECRET_KEY = 'sk_test_ataa_tests';
@@ -43,6 +41,10 @@ export interface TestSandbox {
  * `env.configWith(sandbox.env())` (STRIPE_API_BASE, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRETS).
  */
 export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
+  // Loaded by the files that start a sandbox only (see test-app.ts).
+  const { createSandbox, SandboxControlClient } = await load(() => import('../../../apps/stripe-sandbox/src/index.js'));
+  const { createStripeClient } = await load(() => import('@ataa/payments'));
+  const { loadConfig } = await load(() => import('@ataa/config'));
   const webhookSecret = options.webhookSecret ?? TEST_STRIPE_WEBHOOK_SECRET;
   const sandbox = await createSandbox({
     testMode: true,

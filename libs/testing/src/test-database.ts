@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import pg from 'pg';
-import { runMigrations } from '../../database/src/migrate.js';
+import type pg from 'pg';
+import { load } from './lazy.js';
 
-const { Client } = pg;
 type Client = pg.Client;
 
 /** The server the tests use; each test file gets its own database on it. */
@@ -27,6 +26,7 @@ export function templateDatabaseName(): string {
 }
 
 export async function withServerClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const { default: { Client } } = await load(() => import('pg'));
   const client = new Client({ connectionString: TEST_SERVER_URL });
   await client.connect();
   try {
@@ -57,6 +57,8 @@ async function ensureTemplate(client: Client, template: string): Promise<void> {
     const building = `${template}_building`;
     await client.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${building}`);
+    // TypeORM and the migrations load only here, where a new template is built (see test-app.ts).
+    const { runMigrations } = await load(() => import('../../database/src/migrate.js'));
     await runMigrations(databaseUrl(building));
     await client.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
     // Templates of older migration sets are of no further use, but another checkout (a branch with

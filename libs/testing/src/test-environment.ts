@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { AppConfig, loadConfig } from '@ataa/config';
+import type { AppConfig } from '@ataa/config';
 import { createTestDatabase, TestDatabase } from './test-database.js';
+import { load } from './lazy.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -16,6 +16,7 @@ export interface TestEnvironment {
 }
 
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const { Redis } = await load(() => import('ioredis'));
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
@@ -30,6 +31,8 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
 }
 
 export async function createTestEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
+  // Loaded by the files that make an environment only (see test-app.ts).
+  const { loadConfig } = await load(() => import('@ataa/config'));
   const database = await createTestDatabase();
   const queuePrefix = `ataa-test-${process.env.ATAA_TEST_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
   const baseEnv: Record<string, string> = {

@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import { createWitnessLogger, loadWitnessConfig, startWitness, type RunningWitness } from '../../../apps/witness/src/index.js';
+import type { RunningWitness } from '../../../apps/witness/src/index.js';
 import { testDatabaseUrl, withServerClient } from './test-database.js';
+import { load } from './lazy.js';
 
 export interface TestWitnessOptions {
   /**
@@ -37,6 +38,8 @@ export interface TestWitness extends RunningWitness {
  * back; `stop()` closes it and drops the database (call it in afterAll).
  */
 export async function startTestWitness(options: TestWitnessOptions): Promise<TestWitness> {
+  // Loaded by the files that start a witness only (see test-app.ts).
+  const { createWitnessLogger, loadWitnessConfig, startWitness } = await load(() => import('../../../apps/witness/src/index.js'));
   const databaseName = `ataa_w_${randomBytes(6).toString('hex')}`;
   const databaseUrl = testDatabaseUrl(databaseName);
   await withServerClient(async (client) => {
