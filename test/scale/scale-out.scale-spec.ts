@@ -53,8 +53,11 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
     for (;;) {
       try {
         const res = await fetch(`${cluster.baseUrl}${pathname}`, { redirect: 'manual', ...init });
-        if (![500, 502, 503, 504].includes(res.status)) return res;
-        if (Date.now() > deadline) throw new Error(`${init.method ?? 'GET'} ${pathname}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+        // The body is read here, inside the retry: a drill can cut a connection after the headers
+        // came (undici: "terminated", other side closed), and the caller's read would throw.
+        const body = await res.text();
+        if (![500, 502, 503, 504].includes(res.status)) return new Response([101, 204, 205, 304].includes(res.status) ? null : body, { status: res.status, headers: res.headers });
+        if (Date.now() > deadline) throw new Error(`${init.method ?? 'GET'} ${pathname}: ${res.status} ${body.slice(0, 300)}`);
       } catch (error) {
         if (Date.now() > deadline) throw error;
       }
