@@ -77,8 +77,14 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     const nothing = await byCard(finance, 'card-early');
     expect({ status: nothing.status, code: nothing.body.code }).toEqual({ status: 409, code: 'matching_nothing_to_collect' });
     expect(nothing.headers['content-type']).toMatch(/application\/problem\+json/);
+    // A draft campaign takes an offer but no money yet: refused before anything is opened.
+    const draft = await createCampaign(world.api, org, { offerCoverFees: false }, { publish: false });
+    const draftOffer = await http().post(path(draft.id)).set('authorization', `Bearer ${finance}`)
+      .send({ sponsorName: 'Cedar Foundation', ratioNumerator: 1, ratioDenominator: 1, cap: '100.00', currency: 'usd', endsAt: '2099-01-01T00:00:00Z' }).expect(201);
+    const refused = await byCard(finance, 'card-draft', undefined, draftOffer.body.id, draft.id);
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 409, code: 'campaign_not_taking_offline_gifts' });
     expect(await world.db.query(`SELECT * FROM matching_card_requests`)).toEqual([]);
-    expect((await audit()).map((a) => a.action)).toEqual(['matching_offer.create']);
+    expect((await audit()).map((a) => a.action)).toEqual(['matching_offer.create', 'matching_offer.create']);
   });
 
   it('opens a Checkout Session for what is owed now; the same key answers the same session', async () => {

@@ -13,6 +13,9 @@ import { MatchingRepository } from './persistence/matching.repository.js';
 import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
 import { OFFLINE_GIFT_ROLES } from './offline-gifts.service.js';
 
+/** Where a sponsor's card payment may go: the campaigns an offline collection is recorded to. */
+const COLLECTING_STATUSES = ['published', 'paused'];
+
 export interface CardCollectionResult {
   url: string | null;
   sessionId: string;
@@ -58,6 +61,10 @@ export class MatchingCardService {
       if (earlier) {
         if (earlier.offerId !== offerId) throw new ConflictError('idempotency_key_reused', 'This idempotency key was used for another matching collection');
         return { ...earlier, campaign, offer, created: false };
+      }
+      // The offline gifts' rule: money is recorded to a published or paused campaign (not a draft, not one closing out).
+      if (!COLLECTING_STATUSES.includes(campaign.status)) {
+        throw new ConflictError('campaign_not_taking_offline_gifts', 'A sponsor\'s payment is collected for a published or paused campaign', { campaignStatus: campaign.status });
       }
       const amount = offer.accrued - offer.collected;
       if (amount <= 0n) {
