@@ -20,6 +20,7 @@ import { OfflineGiftsService } from './offline-gifts.service.js';
 import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
 import { OfflineReceiptMailer } from './offline-receipt.sender.js';
 import { MatchingService } from './matching.service.js';
+import { MatchingCardService } from './matching-card.service.js';
 import { MatchingRepository } from './persistence/matching.repository.js';
 import { EVENT_PLANNED_TYPES } from './domain/event-facts.js';
 import { SettlementRepository } from './persistence/settlement.repository.js';
@@ -40,13 +41,13 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer, MatchingRepository, MatchingService, PledgeRepository, PledgesService,
+    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer, MatchingRepository, MatchingService, MatchingCardService, PledgeRepository, PledgesService,
     { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
     RecurringGiftsRepository, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsRepository, ScheduledGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
     { provide: SCHEDULED_NOTICE_SENDER, useExisting: ScheduledGiftsService },
   ],
-  exports: [CampaignReader, OfflineGiftsService, MatchingService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsService, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, OfflineGiftsService, MatchingService, MatchingCardService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsService, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(

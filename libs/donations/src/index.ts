@@ -40,13 +40,14 @@ export {
   checkOfflineGift, planOfflineGift, planOfflineGiftVoid, offlineGiftAmount, offlineGiftDate, offlineVoidReason, MAXIMUM_OFFLINE_GIFT, OFFLINE_VOID_REASON_MAX, OFFLINE_REFERENCE_MAX,
   OFFLINE_GIFT_METHODS, type OfflineGiftFacts, type CheckedOfflineGift, type RecordedOfflineGift, type OfflineGiftMethod,
 } from './domain/offline-gifts.js';
+export { MatchingCardService, type CardCollectionResult } from './matching-card.service.js';
 export { MatchingService, type MatchingOfferInput, type MatchingCollectionInput, type MatchingOfferView } from './matching.service.js';
 export { type MatchingOffer, type MatchingCollection } from './persistence/matching.repository.js';
 export {
-  checkMatchingOffer, planMatching, matchOf, inWindow, matchingStatus, MATCHING_RATIO_MAX, type MatchingOfferFacts, type CheckedMatchingOffer, type MatchingOfferState,
+  checkMatchingOffer, planMatching, planCardCollection, matchOf, inWindow, matchingStatus, MATCHING_RATIO_MAX, type MatchingOfferFacts, type CheckedMatchingOffer, type MatchingOfferState,
   type MatchableGift, type ExistingAccrual, type MatchingStep,
 } from './domain/matching.js';
-export { CreateMatchingOfferDto, CollectMatchingOfferDto, MatchingOfferDto, MatchingOfferListDto, MatchingCollectionDto, toMatchingOfferDto } from './dto/matching-offer.dto.js';
+export { CreateMatchingOfferDto, CollectMatchingOfferDto, MatchingOfferDto, MatchingOfferListDto, MatchingCollectionDto, CollectMatchingByCardDto, MatchingCardCollectionDto, toMatchingOfferDto } from './dto/matching-offer.dto.js';
 export { CreateOfflineGiftDto, VoidOfflineGiftDto, OfflineGiftDto, OfflineGiftListDto, toOfflineGiftDto } from './dto/offline-gift.dto.js';
 export { RecurringGiftsService, RECURRING_EVENT_TYPES, type RecurringCheckoutInput } from './recurring-gifts.service.js';
 export { type RecurringGift } from './persistence/recurring-gifts.repository.js';

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, formatMajorUnits, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { AuditService, type Principal } from '@ataa/organizations';
-import { checkMatchingOffer, type MatchableGift, matchingStatus, planMatching } from './domain/matching.js';
+import { checkMatchingOffer, type MatchableGift, matchingStatus, planCardCollection, planMatching } from './domain/matching.js';
 import { isSettled } from './domain/donation-status.js';
 import type { Donation } from './persistence/donation.row.js';
 import { MatchingCollection, MatchingOffer, MatchingRepository } from './persistence/matching.repository.js';
@@ -159,16 +159,33 @@ export class MatchingService {
    * an accrual row per pair, reductions only down to what the gift's base still justifies.
    */
   async afterSettlement(manager: EntityManager, donations: readonly Donation[]): Promise<void> {
-    const gifts: (MatchableGift & { campaignId: string; organizationId: string })[] = donations
+    const settled: (MatchableGift & { campaignId: string; organizationId: string })[] = donations
       .filter((d) => isSettled(d.status) && d.settledAt !== null)
       .map((d) => ({
         donationId: d.id, campaignId: d.campaignId, organizationId: d.organizationId, currency: d.currency, settledAt: d.settledAt!,
         base: maxZero(d.amount - d.refundedAmount - (d.status === 'disputed' || d.status === 'dispute_lost' ? d.disputedAmount : 0n)),
       }));
-    if (gifts.length === 0) return;
-    const earliest = new Date(Math.min(...gifts.map((g) => g.settledAt.getTime())));
-    const { offers, accruals } = await this.repository.lockForGifts(manager, [...new Set(gifts.map((g) => g.campaignId))], gifts.map((g) => g.donationId), earliest);
+    if (settled.length === 0) return;
+    // A sponsor's card payment (collection by card) is never matched: it collects its offer once, on its first settlement.
+    const sponsors = new Map((await this.repository.cardRequestsOf(manager, settled.map((g) => g.donationId))).map((r) => [r.donationId, r]));
+    const gifts = settled.filter((g) => !sponsors.has(g.donationId));
+    const payments = settled.filter((g) => sponsors.get(g.donationId)?.recorded === false);
+    if (gifts.length === 0 && payments.length === 0) return;
+    const earliest = new Date(Math.min(...settled.map((g) => g.settledAt.getTime())));
+    const { offers, accruals } = await this.repository.lockForGifts(
+      manager, [...new Set(gifts.map((g) => g.campaignId))], gifts.map((g) => g.donationId), earliest, payments.map((p) => sponsors.get(p.donationId)!.offerId),
+    );
     if (offers.length === 0) return;
+    for (const payment of payments) {
+      const offer = offers.find((o) => o.id === sponsors.get(payment.donationId)!.offerId)!;
+      const { amount, excess } = planCardCollection(offer, payment.base);
+      await this.repository.insertCardCollection(manager, payment.donationId, offer.id, payment.base, amount);
+      offer.collected += amount;
+      await this.audit.record(manager, {
+        organizationId: payment.organizationId, actor: 'stripe', action: 'matching_offer.collect', targetType: 'matching_offer', targetId: offer.id,
+        details: { campaignId: payment.campaignId, method: 'card', donationId: payment.donationId, amount: amount.toString(), excess: excess.toString(), currency: offer.currency },
+      });
+    }
     const ordered = [...offers].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
     for (const gift of gifts) {
       const { steps } = planMatching(ordered.filter((o) => o.campaignId === gift.campaignId), [gift], accruals);

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res, UseGuards }
 import { ApiCreatedResponse, ApiHeader, ApiProperty, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '@ataa/common';
-import { CollectMatchingOfferDto, CreateMatchingOfferDto, MatchingOfferDto, MatchingOfferListDto, MatchingService, OfflineGiftDto, OfflineGiftsService, toMatchingOfferDto, toOfflineGiftDto } from '@ataa/donations';
+import { CollectMatchingByCardDto, CollectMatchingOfferDto, CreateMatchingOfferDto, MatchingCardCollectionDto, MatchingCardService, MatchingOfferDto, MatchingOfferListDto, MatchingService, OfflineGiftDto, OfflineGiftsService, toMatchingOfferDto, toOfflineGiftDto } from '@ataa/donations';
 import { AuthGuard, CurrentPrincipal, IdParamPipe, Roles, type Principal } from '@ataa/organizations';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
 import { OfflineGiftCampaignGuard } from '../offline-gifts/offline-gifts.controller.js';
@@ -23,7 +23,7 @@ export class MatchingCollectionResultDto {
 @Controller('orgs/:orgId/campaigns/:campaignId/matching-offers')
 @UseGuards(AuthGuard, OfflineGiftCampaignGuard)
 export class MatchingOffersController {
-  constructor(private readonly matching: MatchingService, private readonly offline: OfflineGiftsService) {}
+  constructor(private readonly matching: MatchingService, private readonly offline: OfflineGiftsService, private readonly cards: MatchingCardService) {}
 
   @Post()
   @Roles('finance')
@@ -97,5 +97,31 @@ export class MatchingOffersController {
     reply.status(result.created ? 201 : 200);
     if (!result.created) reply.header('idempotent-replayed', 'true');
     return { offer: toMatchingOfferDto(result.offer), gift: toOfflineGiftDto(result.gift) };
+  }
+
+  @Post(':offerId/collect-by-card')
+  @HttpCode(201)
+  @Roles('finance')
+  @ApiOrgAuth()
+  @ApiProblems(400, 409, 502)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key answers the same Checkout Session (200 on a repeat)' })
+  @ApiOperation({
+    summary: 'Collect what the sponsor owes now by card: a Stripe Checkout Session for the sponsor to pay (owner, finance)',
+    description: 'Opens a Checkout Session for accrued − collected. When the payment settles (the ordinary webhook path) it is recorded as the sponsor\'s collection of the offer (never matched; what no longer fits stays an ordinary gift). 409 matching_nothing_to_collect when nothing is owed.',
+  })
+  @ApiCreatedResponse({ type: MatchingCardCollectionDto })
+  async collectByCard(
+    @CurrentPrincipal() principal: Principal,
+    @Param('campaignId', IdParamPipe) campaignId: string,
+    @Param('offerId', IdParamPipe) offerId: string,
+    @Body() body: CollectMatchingByCardDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MatchingCardCollectionDto> {
+    checkKey(idempotencyKey);
+    const result = await this.cards.collectByCard(principal, campaignId, offerId, body.sponsorEmail?.trim().toLowerCase() ?? null, idempotencyKey ?? body.clientRequestId ?? null);
+    reply.status(result.created ? 201 : 200);
+    if (!result.created) reply.header('idempotent-replayed', 'true');
+    return { url: result.url, sessionId: result.sessionId, amount: result.amount.toString(), currency: result.currency, donationId: result.donationId };
   }
 }

@@ -7,8 +7,8 @@ const offer = (over: Record<string, unknown> = {}) => ({
     createdAt: new Date('2026-02-28T00:00:00Z'), requestHash: 'h', ...over,
   },
   collections: [
-    { offerId: 'o1', offlineGiftId: 'g1', amount: 5_000n, publicIndex: 7, voided: false, createdAt: new Date() },
-    { offerId: 'o1', offlineGiftId: 'g2', amount: 1_000n, publicIndex: 9, voided: true, createdAt: new Date() },
+    { offerId: 'o1', kind: 'offline' as const, donationId: null, offlineGiftId: 'g1', amount: 5_000n, publicIndex: 7, voided: false, createdAt: new Date() },
+    { offerId: 'o1', kind: 'offline' as const, donationId: null, offlineGiftId: 'g2', amount: 1_000n, publicIndex: 9, voided: true, createdAt: new Date() },
   ],
   left: 1_000n, active: true,
 });
@@ -27,6 +27,17 @@ describe('the report\'s matching section', () => {
     const view = matchingReportView(report, 'usd', 'en')!;
     expect(view).toMatchObject({ collected: '$50.00', pledged: '$30.00', entries: '#7' });
     expect(matchingReportView(report, 'usd', 'ar')!.t.title).toContain('الرعاة');
+  });
+
+  it('counts a card collection in collected and apart as collectedByCard (a donation entry, inside raised), naming its entry', () => {
+    const card = { offerId: 'o1', kind: 'card' as const, donationId: 'd1', offlineGiftId: null, amount: 2_000n, publicIndex: 12, voided: false, createdAt: new Date() };
+    const base = offer({ collected: 8_000n });
+    const report = matchingReport([{ ...base, collections: [...base.collections, card] }])!;
+    expect(report).toMatchObject({ collected: '7000', collectedByCard: '2000', pledged: '1000' });
+    expect(report.offers[0].collections[2]).toEqual({ kind: 'card', amount: '2000', entry: 12, voided: false });
+    expect(report.notice).toContain('raised');
+    expect(matchingReportView(report, 'usd', 'en')!.entries).toBe('#7, #12');
+    expect(matchingReport([offer()])!.collectedByCard).toBe('0');
   });
 
   it('changes its cache variant with the figures', () => {

@@ -189,8 +189,9 @@ class CampaignReportDto {
 }
 
 class PublicMatchingCollectionDto {
+  @ApiProperty({ enum: ['offline', 'card'], description: 'offline: an offline gift entry; card: the sponsor\'s card payment, a donation entry (counted in raised)' }) kind: string;
   @ApiProperty({ example: '10000' }) amount: string;
-  @ApiProperty({ nullable: true, type: Number, description: 'public log index of the offline gift that recorded it' }) entry: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'public log index of the offline gift or donation that recorded it' }) entry: number | null;
   @ApiProperty() voided: boolean;
 }
 
@@ -206,7 +207,8 @@ class PublicMatchingOfferDto {
 }
 
 class PublicMatchingReportDto {
-  @ApiProperty({ description: 'collected from sponsors, minor units (offline gifts not voided)' }) collected: string;
+  @ApiProperty({ description: 'collected from sponsors, minor units (offline gifts not voided, and card payments)' }) collected: string;
+  @ApiProperty({ description: 'the part of collected the sponsors paid by card: donation entries, so counted in the report\'s raised, not donors\' own gifts' }) collectedByCard: string;
   @ApiProperty({ description: 'accrued and not collected yet: pledged by the sponsors, unverified' }) pledged: string;
   @ApiProperty() notice: string;
   @ApiProperty({ type: PublicMatchingOfferDto, isArray: true }) offers: PublicMatchingOfferDto[];

@@ -1,5 +1,5 @@
 import { DomainError } from '@ataa/common';
-import { checkMatchingOffer, inWindow, matchingStatus, matchOf, type MatchingOfferFacts, type MatchingOfferState, planMatching } from './matching.js';
+import { checkMatchingOffer, inWindow, matchingStatus, matchOf, type MatchingOfferFacts, type MatchingOfferState, planCardCollection, planMatching } from './matching.js';
 
 const campaign = { id: '11111111-1111-4111-8111-111111111111', currency: 'usd' };
 const now = new Date('2026-03-10T12:00:00Z');
@@ -130,5 +130,21 @@ describe('matching offers: planning accruals', () => {
     const after = planMatching([offer({ accrued: 10_000n })], [gift('g1', 0n)], [{ offerId: 'offer-a', donationId: 'g1', accrued: 4_000n, reduced: 0n }]);
     expect(after.offers[0].accrued).toBe(6_000n);
     expect(planMatching(after.offers, [gift('g9', 9_000n)], []).steps).toEqual([expect.objectContaining({ kind: 'accrue', amount: 4_000n })]);
+  });
+});
+
+describe('matching offers: collection by card', () => {
+  it('collects what the offer owes, at most the payment; the rest stays an ordinary gift', () => {
+    expect(planCardCollection({ accrued: 10_000n, collected: 0n }, 10_000n)).toEqual({ amount: 10_000n, excess: 0n });
+    // An offline collection of 40.00 came in while the sponsor's page of 100.00 was open: 60.00 fits.
+    expect(planCardCollection({ accrued: 10_000n, collected: 4_000n }, 10_000n)).toEqual({ amount: 6_000n, excess: 4_000n });
+    // Paid less than owed (a refund before the first settlement): all of it is collected.
+    expect(planCardCollection({ accrued: 10_000n, collected: 0n }, 2_500n)).toEqual({ amount: 2_500n, excess: 0n });
+  });
+
+  it('collects nothing when nothing is owed any more, or nothing was paid', () => {
+    expect(planCardCollection({ accrued: 10_000n, collected: 10_000n }, 10_000n)).toEqual({ amount: 0n, excess: 10_000n });
+    expect(planCardCollection({ accrued: 0n, collected: 0n }, 500n)).toEqual({ amount: 0n, excess: 500n });
+    expect(planCardCollection({ accrued: 10_000n, collected: 0n }, 0n)).toEqual({ amount: 0n, excess: 0n });
   });
 });

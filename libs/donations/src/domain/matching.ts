@@ -176,3 +176,15 @@ export function matchingStatus(offer: MatchingOfferState, now: Date): { left: bi
 }
 
 export const MATCHING_SPONSOR_MAX = TEXT_LIMITS.donorName;
+
+/**
+ * What a sponsor's card payment collects when it first settles (collection by card): what fits the
+ * offer now (at most accrued − collected, which an offline collection or another card payment may
+ * have lowered since the session was opened); the rest (`excess`) stays an ordinary gift to the
+ * campaign (it is in its funds, never matched, not counted as collected).
+ */
+export function planCardCollection(offer: Pick<MatchingOfferState, 'accrued' | 'collected'>, paid: bigint): { amount: bigint; excess: bigint } {
+  const owed = offer.accrued - offer.collected;
+  const amount = paid <= 0n || owed <= 0n ? 0n : paid < owed ? paid : owed;
+  return { amount, excess: (paid > 0n ? paid : 0n) - amount };
+}

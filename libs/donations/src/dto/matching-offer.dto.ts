@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TEXT_LIMITS, UserText } from '@ataa/common';
 import { OFFLINE_GIFT_METHODS, OFFLINE_REFERENCE_MAX } from '../domain/offline-gifts.js';
 import type { MatchingOfferView } from '../matching.service.js';
@@ -63,10 +63,30 @@ export class CollectMatchingOfferDto {
   clientRequestId?: string;
 }
 
+export class CollectMatchingByCardDto {
+  @ApiPropertyOptional({ example: 'giving@cedar.example', maxLength: 254, description: 'Where Stripe and the receipt address the sponsor (default: the e-mail of the member asking; required for an API key)' })
+  @IsOptional() @IsEmail() @MaxLength(254)
+  sponsorEmail?: string;
+
+  @ApiPropertyOptional({ description: 'Client request id: the same id answers the same session (like the Idempotency-Key header)' })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,255}$/)
+  clientRequestId?: string;
+}
+
+export class MatchingCardCollectionDto {
+  @ApiProperty({ nullable: true, type: String, description: 'Stripe Checkout page for the sponsor (null once the session is complete or expired)' }) url: string | null;
+  @ApiProperty() sessionId: string;
+  @ApiProperty({ example: '10000', description: 'What the offer owed when the session was opened (minor units)' }) amount: string;
+  @ApiProperty({ example: 'usd' }) currency: string;
+  @ApiProperty({ description: 'The pending donation the sponsor pays' }) donationId: string;
+}
+
 export class MatchingCollectionDto {
-  @ApiProperty() offlineGiftId: string;
+  @ApiProperty({ enum: ['offline', 'card'], description: 'offline: an offline gift the organization recorded; card: the sponsor paid through Stripe' }) kind: string;
+  @ApiProperty({ nullable: true, type: String }) offlineGiftId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The sponsor\'s card payment (a donation), for kind card' }) donationId: string | null;
   @ApiProperty({ example: '50000', description: 'Minor units' }) amount: string;
-  @ApiProperty({ nullable: true, type: Number, description: 'Index of the offline gift\'s public ledger entry' }) publicIndex: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Index of the collecting gift\'s public ledger entry (offline gift or donation)' }) publicIndex: number | null;
   @ApiProperty() voided: boolean;
   @ApiProperty({ type: String, format: 'date-time' }) collectedAt: string;
 }
@@ -100,7 +120,7 @@ export function toMatchingOfferDto(v: MatchingOfferView): MatchingOfferDto {
     id: o.id, campaignId: o.campaignId, sponsorName: o.sponsorName, ratioNumerator: o.ratioNumerator, ratioDenominator: o.ratioDenominator, cap: o.cap.toString(),
     currency: o.currency, startsAt: o.startsAt.toISOString(), endsAt: o.endsAt.toISOString(), accrued: o.accrued.toString(), collected: o.collected.toString(),
     left: v.left.toString(), active: v.active,
-    collections: v.collections.map((c) => ({ offlineGiftId: c.offlineGiftId, amount: c.amount.toString(), publicIndex: c.publicIndex, voided: c.voided, collectedAt: c.createdAt.toISOString() })),
+    collections: v.collections.map((c) => ({ kind: c.kind, offlineGiftId: c.offlineGiftId, donationId: c.donationId, amount: c.amount.toString(), publicIndex: c.publicIndex, voided: c.voided, collectedAt: c.createdAt.toISOString() })),
     createdBy: o.createdBy, createdAt: o.createdAt.toISOString(),
   };
 }

@@ -28,14 +28,27 @@ export interface NewMatchingOfferRow {
   createdBy: string;
 }
 
-/** One collection of an offer: the offline gift that recorded it, with its public entry. */
+/**
+ * One collection of an offer, with its public entry: an offline gift the organization recorded
+ * (`offline`), or the sponsor's card payment (`card`: a donation, never voided here).
+ */
 export interface MatchingCollection {
   offerId: string;
-  offlineGiftId: string;
+  kind: 'offline' | 'card';
+  offlineGiftId: string | null;
+  donationId: string | null;
   amount: bigint;
   publicIndex: number | null;
   voided: boolean;
   createdAt: Date;
+}
+
+/** A Checkout Session opened for a sponsor (collection by card). */
+export interface CardRequest {
+  donationId: string;
+  offerId: string;
+  amount: bigint;
+  sessionId: string | null;
 }
 
 const COLUMNS = `id, organization_id, campaign_id, sponsor_name, ratio_numerator, ratio_denominator, cap::text, currency, starts_at, ends_at,
@@ -91,13 +104,17 @@ export class MatchingRepository {
    * gifts already accrued under; with the gifts' existing accruals. One query each; none when the
    * campaigns have no offer.
    */
-  async lockForGifts(manager: EntityManager, campaignIds: readonly string[], donationIds: readonly string[], earliest: Date): Promise<{ offers: MatchingOffer[]; accruals: ExistingAccrual[] }> {
+  async lockForGifts(
+    manager: EntityManager, campaignIds: readonly string[], donationIds: readonly string[], earliest: Date, alsoOfferIds: readonly string[] = [],
+  ): Promise<{ offers: MatchingOffer[]; accruals: ExistingAccrual[] }> {
+    // `alsoOfferIds`: offers a sponsor's card payment collects, locked in the same id order as the rest.
     const rows = await manager.query(
       `SELECT ${COLUMNS} FROM matching_offers
-        WHERE campaign_id = ANY($1::uuid[])
-          AND (ends_at > $3 OR id IN (SELECT offer_id FROM matching_accruals WHERE donation_id = ANY($2::uuid[])))
+        WHERE (campaign_id = ANY($1::uuid[])
+          AND (ends_at > $3 OR id IN (SELECT offer_id FROM matching_accruals WHERE donation_id = ANY($2::uuid[]))))
+           OR id = ANY($4::uuid[])
         ORDER BY id FOR UPDATE`,
-      [campaignIds, donationIds, earliest],
+      [campaignIds, donationIds, earliest, alsoOfferIds],
     );
     if (rows.length === 0) return { offers: [], accruals: [] };
     const accruals = await manager.query(
@@ -159,9 +176,67 @@ export class MatchingRepository {
         WHERE c.offer_id = ANY($1::uuid[]) ORDER BY c.created_at, c.offline_gift_id`,
       [offerIds],
     );
-    return rows.map((r: Record<string, any>) => ({
-      offerId: r.offer_id, offlineGiftId: r.offline_gift_id, amount: BigInt(r.amount), publicIndex: r.public_index === null ? null : Number(r.public_index), voided: r.voided, createdAt: r.created_at,
-    }));
+    // Card collections: the sponsor's donation, named by its public entry (the donation entry of its
+    // journal entry); one that fitted nothing (amount 0) collected nothing and is not listed.
+    const cards = await manager.query(
+      `SELECT c.offer_id, c.donation_id, c.amount::text, c.created_at,
+              (SELECT p.idx::text FROM journal_entries j JOIN public_ledger_entries p ON p.campaign_id = j.campaign_id AND p.source_ref = j.id::text AND p.kind = 'donation'
+                WHERE j.campaign_id = d.campaign_id AND j.metadata->>'donation_id' = c.donation_id::text ORDER BY p.idx LIMIT 1) AS public_index
+         FROM matching_card_collections c JOIN donations d ON d.id = c.donation_id
+        WHERE c.offer_id = ANY($1::uuid[]) AND c.amount > 0`,
+      [offerIds],
+    );
+    const all: MatchingCollection[] = [
+      ...rows.map((r: Record<string, any>) => ({
+        offerId: r.offer_id, kind: 'offline' as const, offlineGiftId: r.offline_gift_id, donationId: null, amount: BigInt(r.amount),
+        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: r.voided, createdAt: r.created_at,
+      })),
+      ...cards.map((r: Record<string, any>) => ({
+        offerId: r.offer_id, kind: 'card' as const, offlineGiftId: null, donationId: r.donation_id, amount: BigInt(r.amount),
+        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: false, createdAt: r.created_at,
+      })),
+    ];
+    return all.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  async lockCardKey(manager: EntityManager, organizationId: string, idempotencyKey: string): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('matching_card:' || $1 || ':' || $2, 0))`, [organizationId, idempotencyKey]);
+  }
+
+  /** The card request a key opened, with its donation's session (null until the session was created). */
+  async cardRequestByKey(manager: EntityManager, organizationId: string, idempotencyKey: string): Promise<CardRequest | null> {
+    const [r] = await manager.query(
+      `SELECT r.donation_id, r.offer_id, r.amount::text, d.stripe_checkout_session_id
+         FROM matching_card_requests r JOIN donations d ON d.id = r.donation_id WHERE r.organization_id = $1 AND r.idempotency_key = $2`,
+      [organizationId, idempotencyKey],
+    );
+    return r ? { donationId: r.donation_id, offerId: r.offer_id, amount: BigInt(r.amount), sessionId: r.stripe_checkout_session_id } : null;
+  }
+
+  async insertCardRequest(manager: EntityManager, row: { donationId: string; offerId: string; organizationId: string; idempotencyKey: string; amount: bigint; requestedBy: string }): Promise<void> {
+    await manager.query(
+      `INSERT INTO matching_card_requests (donation_id, offer_id, organization_id, idempotency_key, amount, requested_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [row.donationId, row.offerId, row.organizationId, row.idempotencyKey, row.amount.toString(), row.requestedBy],
+    );
+  }
+
+  /** Which of some donations are sponsors' card payments, and whether each already collected (settled once). */
+  async cardRequestsOf(manager: EntityManager, donationIds: readonly string[]): Promise<{ donationId: string; offerId: string; recorded: boolean }[]> {
+    if (donationIds.length === 0) return [];
+    const rows = await manager.query(
+      `SELECT r.donation_id, r.offer_id, c.donation_id IS NOT NULL AS recorded
+         FROM matching_card_requests r LEFT JOIN matching_card_collections c ON c.donation_id = r.donation_id WHERE r.donation_id = ANY($1::uuid[])`,
+      [donationIds],
+    );
+    return rows.map((r: Record<string, any>) => ({ donationId: r.donation_id, offerId: r.offer_id, recorded: r.recorded }));
+  }
+
+  /** Records a card payment's collection; the trigger adds `amount` to the offer's `collected` (CHECK collected ≤ accrued). */
+  async insertCardCollection(manager: EntityManager, donationId: string, offerId: string, giftAmount: bigint, amount: bigint): Promise<void> {
+    await manager.query(
+      `INSERT INTO matching_card_collections (donation_id, offer_id, gift_amount, amount) VALUES ($1, $2, $3, $4)`,
+      [donationId, offerId, giftAmount.toString(), amount.toString()],
+    );
   }
 
   /** The offers of some public campaigns (by id), for their pages and reports: one query for many visitors. */

@@ -1,0 +1,141 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, truncateCodePoints } from '@ataa/common';
+import { AppConfig } from '@ataa/config';
+import { TransactionRunner } from '@ataa/database';
+import { AuditService, type Principal } from '@ataa/organizations';
+import { StripeGateway } from '@ataa/payments';
+import { checkoutLocale } from './domain/checkout-locale.js';
+import { giftDesignation } from './domain/gift-designation.js';
+import { MatchingRepository } from './persistence/matching.repository.js';
+import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
+import { OFFLINE_GIFT_ROLES } from './offline-gifts.service.js';
+
+/** Where a sponsor's card payment may go: the campaigns an offline collection is recorded to. */
+const COLLECTING_STATUSES = ['published', 'paused'];
+
+export interface CardCollectionResult {
+  url: string | null;
+  sessionId: string;
+  amount: bigint;
+  currency: string;
+  donationId: string;
+  created: boolean;
+}
+
+/**
+ * Collection by card (issue 21, item 6; docs/matching.md): opens a Stripe Checkout Session for the
+ * sponsor to pay what an offer owes now (accrued − collected), as a pending donation from the
+ * sponsor linked to the offer (`matching_card_requests`). When it settles through the ordinary
+ * webhook path, MatchingService.afterSettlement records the collection and never matches it.
+ */
+@Injectable()
+export class MatchingCardService {
+  private readonly logger = new Logger('MatchingCardService');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+    private readonly repository: MatchingRepository,
+    private readonly offlineRepository: OfflineGiftRepository,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly stripe: StripeGateway,
+  ) {}
+
+  async collectByCard(principal: Principal, campaignId: string, offerId: string, sponsorEmail: string | null, idempotencyKey: string | null): Promise<CardCollectionResult> {
+    if (!(OFFLINE_GIFT_ROLES as readonly string[]).includes(principal.role)) {
+      throw new ForbiddenError('forbidden', 'Only the owner or a finance member creates or collects matching offers');
+    }
+    const key = idempotencyKey ?? randomUUID();
+    const opened = await this.tx.run(async (m) => {
+      const campaign = await this.offlineRepository.campaign(principal.organizationId, campaignId, m);
+      if (!campaign) throw new NotFoundError('Campaign');
+      // The offer's row lock: a collection (offline or a settling card payment) and this read queue.
+      const offer = await this.repository.find(principal.organizationId, campaignId, offerId, m, true);
+      if (!offer) throw new NotFoundError('Matching offer');
+      await this.repository.lockCardKey(m, principal.organizationId, key);
+      const earlier = await this.repository.cardRequestByKey(m, principal.organizationId, key);
+      if (earlier) {
+        if (earlier.offerId !== offerId) throw new ConflictError('idempotency_key_reused', 'This idempotency key was used for another matching collection');
+        return { ...earlier, campaign, offer, created: false };
+      }
+      // The offline gifts' rule: money is recorded to a published or paused campaign (not a draft, not one closing out).
+      if (!COLLECTING_STATUSES.includes(campaign.status)) {
+        throw new ConflictError('campaign_not_taking_offline_gifts', 'A sponsor\'s payment is collected for a published or paused campaign', { campaignStatus: campaign.status });
+      }
+      const amount = offer.accrued - offer.collected;
+      if (amount <= 0n) {
+        throw new ConflictError('matching_nothing_to_collect', 'The sponsor owes nothing more on this offer now (nothing accrued since the last collection)', {
+          accrued: offer.accrued.toString(), collected: offer.collected.toString(),
+        });
+      }
+      const email = sponsorEmail ?? (await this.memberEmail(principal));
+      if (!email) throw new DomainError('matching_sponsor_email_required', 'sponsorEmail is required when an API key collects by card (the receipt goes to it)', 400, { field: 'sponsorEmail' });
+      const [fees] = await m.query(`SELECT platform_fee_bps FROM campaigns WHERE id = $1`, [campaignId]);
+      const donationId = randomUUID();
+      // The sponsor's payment: never anonymous, no public message, the campaign's default designation.
+      await m.query(
+        `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
+           donor_name, donor_email, anonymous, public_message, locale, message_review, updates_opt_in, designation)
+         VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, false, NULL, $9, NULL, false, $10)`,
+        [donationId, campaignId, principal.organizationId, offer.currency, amount.toString(), fees.platform_fee_bps, offer.sponsorName, email, campaign.language,
+          giftDesignation(campaign, null)],
+      );
+      await this.repository.insertCardRequest(m, { donationId, offerId, organizationId: principal.organizationId, idempotencyKey: key, amount, requestedBy: principal.actor });
+      await this.audit.record(m, {
+        organizationId: principal.organizationId, actor: principal.actor, action: 'matching_offer.collect_by_card', targetType: 'matching_offer', targetId: offerId,
+        details: { campaignId, donationId, amount: amount.toString(), currency: offer.currency },
+      });
+      return { donationId, offerId, amount, sessionId: null as string | null, campaign, offer, created: true };
+    });
+    const { campaign, offer, donationId, amount } = opened;
+    let session: Stripe.Checkout.Session;
+    try {
+      if (opened.sessionId) {
+        session = await this.stripe.retrieveCheckoutSession(opened.sessionId);
+      } else {
+        const [row] = await this.dataSource.query(`SELECT donor_email, designation FROM donations WHERE id = $1`, [donationId]);
+        const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
+        const metadata = { donation_id: donationId, campaign_id: campaign.id, matching_offer_id: offer.id, ...(row.designation ? { designation: row.designation } : {}) };
+        // Same parameters and Stripe idempotency key on a retry (after a failure between the two
+        // steps): Stripe answers the session it created the first time.
+        session = await this.stripe.createCheckoutSession(
+          {
+            mode: 'payment',
+            line_items: [{
+              quantity: 1,
+              price_data: { currency: offer.currency, unit_amount: Number(amount), product_data: { name: truncateCodePoints(`${offer.sponsorName}: matching gifts to ${campaign.title}`, 250) } },
+            }],
+            customer_email: row.donor_email,
+            customer_creation: 'always',
+            client_reference_id: donationId,
+            success_url: `${base}/c/${campaign.slug}/thanks?donation=${donationId}`,
+            cancel_url: `${base}/c/${campaign.slug}`,
+            metadata,
+            locale: checkoutLocale(campaign.language),
+            payment_intent_data: { transfer_group: campaign.id, metadata, description: truncateCodePoints(`Matching gifts to ${campaign.title}`, 1000) },
+          },
+          `matching-card:${donationId}`,
+        );
+        const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id ?? null;
+        await this.dataSource.query(
+          `UPDATE donations SET stripe_checkout_session_id = $2, stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $3) WHERE id = $1 AND stripe_checkout_session_id IS NULL`,
+          [donationId, session.id, paymentIntent],
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`matching card session for donation ${donationId} failed: ${(error as Error).message}`);
+      throw new DomainError('payment_provider_unavailable', 'The payment page could not be opened; please try again with the same key', 502);
+    }
+    return { url: session.url ?? null, sessionId: session.id, amount, currency: offer.currency, donationId, created: opened.created };
+  }
+
+  private async memberEmail(principal: Principal): Promise<string | null> {
+    if (!principal.userId) return null;
+    const [r] = await this.dataSource.query(`SELECT email FROM users WHERE id = $1`, [principal.userId]);
+    return r?.email ?? null;
+  }
+}

@@ -1,0 +1,184 @@
+import { jest } from '@jest/globals';
+import request from 'supertest';
+import { addMemberWithDetails, createCampaign, createOrganizationWithOwner, type TestOrganization } from '@ataa/testing';
+import { schemaGaps } from '../transparency/openapi-shape.js';
+import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from './donation-test-kit.js';
+
+jest.setTimeout(240_000);
+
+/**
+ * Matching gifts collected by card (issue 21, item 6; docs/matching.md "Collection by card"), over
+ * HTTP with the worker and the Stripe sandbox (which signs its webhooks like Stripe).
+ *
+ * Worked numbers (USD, 1:1, cap 100.00):
+ *   gift A 30.00 → accrued 30.00; collect-by-card opens a session for 30.00 (same key: same session)
+ *   gift B 20.00 → accrued 50.00 (the open session stays 30.00)
+ *   the sponsor pays 30.00 → collected 30.00 (card); the payment accrues nothing (accrued stays 50.00)
+ *   a second session opens for 20.00; meanwhile 20.00 is collected offline (collected 50.00)
+ *   the sponsor pays that 20.00 → nothing fits: collected stays 50.00, the 20.00 stays an ordinary gift
+ *   report: raised 30 + 20 + 30 + 20 = 100.00; matching.collected 50.00 of which 30.00 by card
+ */
+describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, Stripe sandbox)', () => {
+  let world: DonationWorld;
+  let org: TestOrganization;
+  let other: TestOrganization;
+  let finance: string;
+  let admin: string;
+  let viewer: string;
+  let campaign: { id: string; slug: string };
+  let otherCampaign: { id: string };
+  let offerId: string;
+  let first: { url: string; sessionId: string; amount: string; donationId: string };
+  let second: { sessionId: string; donationId: string };
+  const http = () => request(world.apiUrl);
+  const path = (campaignId = campaign.id, orgId = org.orgId) => `/api/v1/orgs/${orgId}/campaigns/${campaignId}/matching-offers`;
+  const byCard = (token: string, key?: string, body: Record<string, unknown> = { sponsorEmail: 'giving@cedar.example' }, id = offerId, campaignId = campaign.id) => {
+    const req = http().post(`${path(campaignId)}/${id}/collect-by-card`).set('authorization', `Bearer ${token}`);
+    return (key ? req.set('idempotency-key', key) : req).send(body);
+  };
+  const getOffer = async () => (await http().get(`${path()}/${offerId}`).set('authorization', `Bearer ${viewer}`).expect(200)).body;
+  const audit = async () => (await world.db.query(`SELECT action, actor, details FROM audit_log WHERE organization_id = $1 AND action LIKE 'matching_offer.%' ORDER BY seq`, [org.orgId])) as
+    { action: string; actor: string; details: Record<string, string> }[];
+  const statusOf = async (id: string) => (await world.db.query(`SELECT status FROM donations WHERE id = $1`, [id]))[0].status as string;
+  const give = async (amount: string, name: string) => {
+    const gift = await startGift(world, campaign.slug, { amount: 'other', customAmount: amount, donorName: name });
+    expect((await world.sandbox.control.paySession(gift.sessionId)).ok).toBe(true);
+    await settle(world);
+    await eventually(async () => (await statusOf(gift.donationId)) === 'succeeded', `gift ${name} settled`);
+    return gift.donationId;
+  };
+
+  beforeAll(async () => {
+    world = await startDonationWorld();
+    org = await createOrganizationWithOwner(world.api);
+    finance = (await addMemberWithDetails(world.api, org, 'finance')).accessToken;
+    admin = (await addMemberWithDetails(world.api, org, 'admin')).accessToken;
+    viewer = (await addMemberWithDetails(world.api, org, 'viewer')).accessToken;
+    campaign = await createCampaign(world.api, org, { offerCoverFees: false });
+    other = await createOrganizationWithOwner(world.api);
+    otherCampaign = await createCampaign(world.api, other);
+    const created = await http().post(path()).set('authorization', `Bearer ${finance}`)
+      .send({ sponsorName: 'Cedar Foundation', ratioNumerator: 1, ratioDenominator: 1, cap: '100.00', currency: 'usd', endsAt: '2099-01-01T00:00:00Z' });
+    expect(created.status).toBe(201);
+    offerId = created.body.id;
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('refuses admins and viewers (403), another organization\'s campaign (404), a bad e-mail (400), and nothing owed (409), opening no session', async () => {
+    for (const token of [admin, viewer]) {
+      const res = await byCard(token);
+      expect(res.status).toBe(403);
+    }
+    expect((await byCard(finance, undefined, { nonsense: true }, offerId, otherCampaign.id)).status).toBe(404);
+    const bad = await byCard(finance, undefined, { sponsorEmail: 'not an e-mail' });
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'validation_failed' });
+    const nothing = await byCard(finance, 'card-early');
+    expect({ status: nothing.status, code: nothing.body.code }).toEqual({ status: 409, code: 'matching_nothing_to_collect' });
+    expect(nothing.headers['content-type']).toMatch(/application\/problem\+json/);
+    // A draft campaign takes an offer but no money yet: refused before anything is opened.
+    const draft = await createCampaign(world.api, org, { offerCoverFees: false }, { publish: false });
+    const draftOffer = await http().post(path(draft.id)).set('authorization', `Bearer ${finance}`)
+      .send({ sponsorName: 'Cedar Foundation', ratioNumerator: 1, ratioDenominator: 1, cap: '100.00', currency: 'usd', endsAt: '2099-01-01T00:00:00Z' }).expect(201);
+    const refused = await byCard(finance, 'card-draft', undefined, draftOffer.body.id, draft.id);
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 409, code: 'campaign_not_taking_offline_gifts' });
+    expect(await world.db.query(`SELECT * FROM matching_card_requests`)).toEqual([]);
+    expect((await audit()).map((a) => a.action)).toEqual(['matching_offer.create', 'matching_offer.create']);
+  });
+
+  it('opens a Checkout Session for what is owed now; the same key answers the same session', async () => {
+    await give('30.00', 'Amal');
+    expect(await getOffer()).toMatchObject({ accrued: '3000', collected: '0' });
+    const res = await byCard(finance, 'card-1');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ amount: '3000', currency: 'usd', sessionId: expect.any(String), url: expect.stringMatching(/^http/) });
+    first = res.body;
+    const [again, twice] = await Promise.all([byCard(finance, 'card-1'), byCard(org.ownerToken, 'card-1')]);
+    for (const r of [again, twice]) {
+      expect(r.status).toBe(200);
+      expect(r.headers['idempotent-replayed']).toBe('true');
+      expect(r.body).toEqual(first);
+    }
+    // The session names the offer, for the amount owed, with the sponsor's e-mail.
+    const row = (await world.db.query(`SELECT donor_name, donor_email, amount::text, stripe_checkout_session_id, status FROM donations WHERE id = $1`, [first.donationId]))[0];
+    expect(row).toEqual({ donor_name: 'Cedar Foundation', donor_email: 'giving@cedar.example', amount: '3000', stripe_checkout_session_id: first.sessionId, status: 'pending' });
+    expect(await world.db.query(`SELECT offer_id, amount::text FROM matching_card_requests`)).toEqual([{ offer_id: offerId, amount: '3000' }]);
+    const opened = (await audit()).filter((a) => a.action === 'matching_offer.collect_by_card');
+    expect(opened).toHaveLength(1);
+    expect(opened[0].details).toMatchObject({ donationId: first.donationId, amount: '3000', currency: 'usd' });
+    // Nothing collected before the sponsor pays.
+    expect(await getOffer()).toMatchObject({ collected: '0' });
+  });
+
+  it('records the settled payment as the sponsor\'s collection of the offer, and never matches it', async () => {
+    await give('20.00', 'Badr');
+    expect(await getOffer()).toMatchObject({ accrued: '5000', collected: '0' });
+    expect((await world.sandbox.control.paySession(first.sessionId)).ok).toBe(true);
+    await settle(world);
+    await eventually(async () => (await statusOf(first.donationId)) === 'succeeded', 'the sponsor\'s payment settled');
+    const offer = await getOffer();
+    // 30.00 collected; the sponsor's 30.00 accrued nothing (accrued stays 50.00, not 80.00).
+    expect(offer).toMatchObject({ accrued: '5000', collected: '3000', left: '5000' });
+    expect(offer.collections).toEqual([expect.objectContaining({ kind: 'card', donationId: first.donationId, offlineGiftId: null, amount: '3000', voided: false })]);
+    expect(await world.db.query(`SELECT * FROM matching_accruals WHERE donation_id = $1`, [first.donationId])).toEqual([]);
+    const [collect] = (await audit()).filter((a) => a.action === 'matching_offer.collect');
+    expect(collect).toMatchObject({ actor: 'stripe', details: { method: 'card', donationId: first.donationId, amount: '3000', excess: '0' } });
+    // Settling the same payment again records nothing more.
+    await world.api.get((await import('@ataa/donations')).DonationSyncService).sync(first.donationId);
+    expect(await getOffer()).toMatchObject({ accrued: '5000', collected: '3000' });
+  });
+
+  it('records only what still fits when part was collected offline meanwhile: the rest stays an ordinary gift', async () => {
+    const res = await byCard(finance, 'card-2');
+    expect(res.body).toMatchObject({ amount: '2000' });
+    expect(res.body.sessionId).not.toBe(first.sessionId);
+    second = res.body;
+    const offline = await http().post(`${path()}/${offerId}/collect`).set('authorization', `Bearer ${finance}`).set('idempotency-key', 'offline-1')
+      .send({ receivedOn: new Date().toISOString().slice(0, 10), method: 'bank_transfer', reference: 'Wire 77' });
+    expect(offline.status).toBe(201);
+    expect(offline.body.offer).toMatchObject({ accrued: '5000', collected: '5000' });
+    const none = await byCard(finance, 'card-3');
+    expect({ status: none.status, code: none.body.code }).toEqual({ status: 409, code: 'matching_nothing_to_collect' });
+    expect((await world.sandbox.control.paySession(second.sessionId)).ok).toBe(true);
+    await settle(world);
+    await eventually(async () => (await statusOf(second.donationId)) === 'succeeded', 'the second payment settled');
+    const offer = await getOffer();
+    expect(offer).toMatchObject({ accrued: '5000', collected: '5000' });
+    expect(offer.collections.map((c: { kind: string; amount: string }) => [c.kind, c.amount])).toEqual([['card', '3000'], ['offline', '2000']]);
+    expect(await world.db.query(`SELECT amount::text, gift_amount::text FROM matching_card_collections WHERE donation_id = $1`, [second.donationId])).toEqual([{ amount: '0', gift_amount: '2000' }]);
+    expect(await world.db.query(`SELECT * FROM matching_accruals WHERE donation_id = $1`, [second.donationId])).toEqual([]);
+    const collects = (await audit()).filter((a) => a.action === 'matching_offer.collect' && a.details.method === 'card');
+    expect(collects[1].details).toMatchObject({ donationId: second.donationId, amount: '0', excess: '2000' });
+  });
+
+  it('the database refuses a card collection past the pledge, and any change to one', async () => {
+    await expect(world.db.query(`UPDATE matching_card_collections SET amount = 1 WHERE donation_id = $1`, [first.donationId])).rejects.toThrow(/append-only/);
+    await expect(world.db.query(`DELETE FROM matching_card_requests WHERE donation_id = $1`, [first.donationId])).rejects.toThrow(/append-only/);
+    // Everything owed is collected: a writer skipping the planner cannot collect 0.01 more (CHECK collected <= accrued).
+    await expect(world.db.transaction(async (m) => {
+      const id = (await m.query(`SELECT gen_random_uuid() AS id`))[0].id;
+      await m.query(`INSERT INTO matching_card_requests (donation_id, offer_id, organization_id, idempotency_key, amount, requested_by) VALUES ($1, $2, $3, 'forged', 1, 'test')`, [id, offerId, org.orgId]);
+      await m.query(`INSERT INTO matching_card_collections (donation_id, offer_id, gift_amount, amount) VALUES ($1, $2, 1, 1)`, [id, offerId]);
+    })).rejects.toThrow(/matching_offers_collected_accrued/);
+    expect(await getOffer()).toMatchObject({ accrued: '5000', collected: '5000' });
+  });
+
+  it('shows the card collection in the report\'s matching section apart from donors\' own gifts; raised includes it, as the notice says', async () => {
+    const json = (await http().get(`/api/v1/public/campaigns/${campaign.slug}/report`).expect(200)).body;
+    // Card gifts: donors 30 + 20, sponsor 30 + 20 (the second one an ordinary gift): 100.00 raised.
+    expect(json.report.raised).toBe('10000');
+    expect(json.matching).toMatchObject({ collected: '5000', collectedByCard: '3000', pledged: '0' });
+    expect(json.matching.notice).toContain('raised');
+    const entry = json.matching.offers[0].collections[0];
+    expect(entry).toMatchObject({ kind: 'card', amount: '3000', voided: false });
+    expect(typeof entry.entry).toBe('number');
+    // The entry it names is the sponsor's donation in the public log.
+    expect(await world.db.query(`SELECT kind, amount::text FROM public_ledger_entries WHERE campaign_id = $1 AND idx = $2`, [campaign.id, entry.entry])).toEqual([{ kind: 'donation', amount: '3000' }]);
+    const html = await http().get(`/c/${campaign.slug}/report?lang=en`).expect(200);
+    expect(html.text).toContain(`#${entry.entry}`);
+    const doc = (await http().get('/docs/openapi.json').expect(200)).body;
+    expect(schemaGaps(doc, doc.paths['/api/v1/public/campaigns/{slug}/report'].get.responses['200'].content['application/json'].schema, json)).toEqual([]);
+    await expectLedgerSound(world.db);
+  });
+});
