@@ -9,6 +9,11 @@ describe('toProblem', () => {
     expect(internal).toBeUndefined();
   });
 
+  it("never lets a domain error's details replace the problem's own members (a detail named status made a 500)", () => {
+    const { problem } = toProblem(new DomainError('campaign_not_taking_gifts', 'The campaign is closed', 409, { status: 'closed', code: 'x', campaignId: 'c1' }));
+    expect(problem).toMatchObject({ status: 409, code: 'campaign_not_taking_gifts', campaignId: 'c1', detail: 'The campaign is closed' });
+  });
+
   it('gives framework HTTP errors a stable code', () => {
     expect(toProblem(new NotFoundException()).problem).toMatchObject({ status: 404, code: 'not_found' });
     expect(toProblem(new BadRequestException()).problem).toMatchObject({ status: 400, code: 'bad_request' });

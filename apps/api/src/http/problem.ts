@@ -52,13 +52,15 @@ export interface ProblemWithLog {
 export function toProblem(error: unknown): ProblemWithLog {
   if (error instanceof DomainError) {
     return {
+      // The error's details first: a detail named like a problem member (a campaign's `status`) must
+      // never replace the problem's own (it made the answer a 500).
       problem: {
+        ...(error.details ?? {}),
         type: `https://ataa.dev/problems/${error.code}`,
         title: titleFor(error.status),
         status: error.status,
         code: error.code,
         detail: error.message,
-        ...(error.details ?? {}),
       },
     };
   }
