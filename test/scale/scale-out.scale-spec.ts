@@ -45,12 +45,17 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
   /** Processes being started again after a drill, awaited before the checks. */
   const restarts: Promise<void>[] = [];
   const started = Date.now();
+  /** Set when the test is done (afterAll), passed or failed: the gift and money-out loops stop. */
+  let over = false;
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
   /** A request through the balancer, retried while the platform answers 502/503 or not at all (a drill under way). */
   async function through(pathname: string, init: RequestInit & { expect?: number[] } = {}): Promise<Response> {
     const deadline = Date.now() + 180_000;
     for (;;) {
+      // Once the test is over (failed), loops still under way stop here instead of retrying against a
+      // stopped cluster for minutes and failing whichever test file this worker runs next.
+      if (over) throw new Error('the scale test is over');
       try {
         const res = await fetch(`${cluster.baseUrl}${pathname}`, { redirect: 'manual', ...init });
         // The body is read here, inside the retry: a drill can cut a connection after the headers
@@ -208,6 +213,7 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
   });
 
   afterAll(async () => {
+    over = true;
     await cluster?.stop();
   });
 
@@ -221,7 +227,7 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
       }));
       // Refunds and payouts alongside: every REFUND_EVERY-th paid gift once it is settled, a payout every PAYOUT_EVERY gifts.
       let givingDone = false;
-      void giving.finally(() => { givingDone = true; });
+      void giving.finally(() => { givingDone = true; }).catch(() => undefined);
       const moneyOut = (async () => {
         let refunded = 0;
         let paidOut = 0;
@@ -238,6 +244,8 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
           }
         }
       })();
+      // Awaited below; if the test fails first, its rejection (the loop stopped by `over`) is not an unhandled one.
+      moneyOut.catch(() => undefined);
       const checkpointFile = (slug: string) => path.join(cluster.work, `checkpoint-${slug}.txt`);
       for (const [i, drill] of runnable.entries()) {
         // Drill i once (i + 1) / (drills + 2) of the gifts are paid: gifts keep coming during and after the drills.
