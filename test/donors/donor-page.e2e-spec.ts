@@ -98,7 +98,8 @@ describe('donor page (API, worker, sandbox, SMTP, PostgreSQL, Redis)', () => {
     // both addresses get a mail that differs only by its link and expiry time
     const [knownLink, unknownLink] = [await linkIn('layla@example.org'), await linkIn('nobody-here@example.org')];
     const shape = (email: string, link: string) => {
-      const mail = mailsTo(email)[mailsTo(email).length - 1];
+      // the sign-in mail itself: Layla's refund notice may still arrive after it
+      const mail = signInMails(email).at(-1)!;
       return { subject: mail.parsed.subject, text: (mail.parsed.text ?? '').replace(link, 'LINK').replace(/expires at .*? UTC/, 'expires at T') };
     };
     expect(shape('nobody-here@example.org', unknownLink)).toEqual(shape('layla@example.org', knownLink));
