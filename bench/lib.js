@@ -32,6 +32,23 @@ export async function load(url, { connections = 50, duration = 5, warmup = 1, me
   return { rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total };
 }
 
+/** Headers a server's framework adds by itself (bare Node writes its own) or that depend on the body's length. */
+const HOP_BY_HOP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+/**
+ * One response of `url` as the bare server can replay it: the body and the API's own headers (security
+ * headers, request id, cache control, content type…), so the baseline writes the same bytes.
+ */
+export async function sameResponse(url, init = {}) {
+  // as autocannon asks: no compression
+  const res = await fetch(url, { ...init, headers: { 'accept-encoding': 'identity', ...init.headers } });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const headers = {};
+  for (const [name, value] of res.headers) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+  return { base64: bytes.toString('base64'), headers, length: bytes.length };
+}
+
 export function report(title, rows) {
   process.stdout.write(`\n## ${title}\n`);
   for (const row of rows) process.stdout.write(`${row}\n`);

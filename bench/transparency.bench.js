@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { benchDatabase, fmt, load, report, root, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, fmt, load, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
 
 const SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 1_000_000);
 const SMALL = 10;
@@ -390,6 +390,7 @@ say(`API in production mode; ${SIZE.toLocaleString('en-US')} entries; ${APPENDS}
 say('the extra cost of cosigning per append batch (witnesses, issue 24): npm run bench -- witness');
 await database.recreate();
 const bodiesFile = path.join(tmpdir(), `ataa-bench-transparency-${process.pid}.json`);
+const sameBodies = {};
 let api;
 let bare;
 let appender;
@@ -450,26 +451,26 @@ try {
     { name: 'HTML ledger, middle (v3)', path: `/c/${bigV3.slug}/ledger?cursor=${deep}`, html: true, pair: 3 },
   ];
   const measured = [];
+  // The bare server replays each answer with the API's own headers: the same bytes, headers included.
   const bodies = {};
   for (const route of routes) {
-    const res = await fetch(`${apiBase}${route.path}`, { headers: { accept: route.html ? 'text/html' : 'application/json' } });
-    if (!res.ok) throw new Error(`${route.path}: HTTP ${res.status}`);
-    bodies[route.path] = await res.text();
+    const same = await sameResponse(`${apiBase}${route.path}`, { headers: { accept: route.html ? 'text/html' : 'application/json' } });
+    bodies[route.path] = Buffer.from(same.base64, 'base64').toString();
+    sameBodies[route.path] = same;
   }
-  // Tiles (issue 24): binary bodies, served by the bare server from base64.
+  // Tiles (issue 24): binary bodies.
   const tileRoutes = [
     { name: 'tile: full level-0 hash tile', path: `/c/${bigV3.slug}/tile/0/${domain.encodeTileIndex(Math.floor(SIZE / 512))}` },
     { name: 'tile: full entry bundle (v3)', path: `/c/${bigV3.slug}/tile/entries/${domain.encodeTileIndex(Math.floor(SIZE / 512))}` },
   ];
   const tileBytes = {};
   for (const route of tileRoutes) {
-    const res = await fetch(`${apiBase}${route.path}`, { headers: { 'accept-encoding': 'identity' } });
-    if (!res.ok) throw new Error(`${route.path}: HTTP ${res.status}`);
-    if (res.headers.get('cache-control') !== 'public, max-age=31536000, immutable') throw new Error(`${route.path}: not immutable (${res.headers.get('cache-control')})`);
-    tileBytes[route.path] = Buffer.from(await res.arrayBuffer());
-    bodies[route.path] = { base64: tileBytes[route.path].toString('base64'), type: 'application/octet-stream' };
+    const same = await sameResponse(`${apiBase}${route.path}`);
+    if (same.headers['cache-control'] !== 'public, max-age=31536000, immutable') throw new Error(`${route.path}: not immutable (${same.headers['cache-control']})`);
+    tileBytes[route.path] = Buffer.from(same.base64, 'base64');
+    sameBodies[route.path] = same;
   }
-  writeFileSync(bodiesFile, JSON.stringify(bodies));
+  writeFileSync(bodiesFile, JSON.stringify(sameBodies));
   bare = startNode('bench/bare-server.js', { BARE_PORT: String(BARE_PORT), BODIES_FILE: bodiesFile });
   await waitForHttp(`http://127.0.0.1:${BARE_PORT}${routes[0].path}`);
 
@@ -490,7 +491,7 @@ try {
   rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor (no bare Node figure)`);
   const uncachedV3 = await loadUncached(`${apiBase}/api/v1/public/campaigns/${bigV3.slug}/ledger`, SIZE);
   rows.push(`${'JSON ledger, random depths (v3)'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[7].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncachedV3.rps).padStart(6)} req/s (p99 ${uncachedV3.p99} ms) | never cached`);
-  report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes (50 connections, ${DURATION} s)`, rows);
+  report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes, the API's headers included (50 connections, ${DURATION} s)`, rows);
   const change = (before, after) => `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)} %`;
   const formatRows = routes.flatMap((route, i) => (route.pair === undefined ? [] : [[routes[route.pair], measured[route.pair], measured[i], route]]))
     .map(([v1Route, v1, v3, v3Route]) => `${v1Route.name.padEnd(32)} format 1 ${fmt(v1.rps).padStart(6)} req/s, format 3 ${fmt(v3.rps).padStart(6)} req/s (${change(v1.rps, v3.rps)}); body ${(Buffer.byteLength(bodies[v1Route.path]) / 1024).toFixed(1)} → ${(Buffer.byteLength(bodies[v3Route.path]) / 1024).toFixed(1)} kB`);
