@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import {
   bundlesForSize, decodeEntryBundle, leafHash, merkleRoot, parseVerifierKey, partialTiles, rootFromTiles, Tile, tileKey, tilePath, tilesForSize, verifyCheckpoint,
 } from '../../libs/transparency/src/domain/index.js';
 import { buildVerifier } from './built-verifier.js';
+import { PublicLedgerHttp } from '../../apps/api/src/transparency/public-ledger.http.js';
 import { insertCampaign, insertLegacyEntries } from './support.js';
 
 const LONG = 'public, max-age=31536000, immutable';
@@ -290,6 +292,52 @@ describe('the public ledger as C2SP tlog-tiles', () => {
     expect(await runVerifier(['tiles', legacy, '--key', vkey], io)).toBe(0);
     expect(out.join('\n')).toContain('entry 0: donor redacted (erased), unverifiable (format 1)');
     expect(out.join('\n')).toContain('2 personal field(s) redacted in entries predating leaf format 3');
+  });
+
+  it('answers an immutable tile from the server\'s fast path exactly as the route does: headers, 304, compression, request id, metrics', async () => {
+    await signedCheckpoint();
+    await bytes('tile/0/000');
+    await bytes('tile/entries/000');
+    const ledger = app.get(PublicLedgerHttp, { strict: false });
+    const fastPath = jest.spyOn(ledger, 'immutableTile');
+    const servedFast = () => fastPath.mock.results.filter((r) => r.type === 'return' && r.value !== undefined).length;
+    const headersOf = (res: Response) => Object.fromEntries([...res.headers].filter(([name]) => name !== 'date' && name !== 'x-request-id'));
+    const tileRequests = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(/ataa_http_requests_total\{method="GET",route="\/c\/:slug\/tile\/\*",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    try {
+      // (a partial tile's bytes at its width never change either: kept, with its short cache lifetime)
+      await bytes('tile/0/001.p/44');
+      for (const [tile, headers] of [['tile/0/000', {}], ['tile/0/001.p/44', {}], ['tile/entries/000', { 'accept-encoding': 'gzip' }], ['tile/entries/000', { 'accept-encoding': 'br' }], ['tile/entries/000', {}]] as const) {
+        // a query string sends the request down the route (the fast path takes bare tile paths only)
+        const before = servedFast();
+        const routed = await get(`${tile}?via=route`, headers);
+        expect(servedFast()).toBe(before);
+        const counted = await tileRequests();
+        const fast = await get(tile, headers);
+        expect(servedFast()).toBe(before + 1);
+        expect(await tileRequests()).toBe(counted + 1);
+        expect([tile, fast.status, headersOf(fast)]).toEqual([tile, 200, headersOf(routed)]);
+        expect(Buffer.from(await fast.arrayBuffer()).equals(Buffer.from(await routed.arrayBuffer()))).toBe(true);
+      }
+      // a conditional request: 304 with the same ETag and cache headers, no body
+      const full = await get('tile/0/000');
+      const etag = full.headers.get('etag') as string;
+      const [routed304, fast304] = [await get('tile/0/000?via=route', { 'if-none-match': `W/${etag}` }), await get('tile/0/000', { 'if-none-match': `"other", W/${etag}` })];
+      expect(fast304.status).toBe(304);
+      expect(headersOf(fast304)).toEqual(headersOf(routed304));
+      expect(await fast304.text()).toBe('');
+      // the caller's request id is echoed when it is a plain token, replaced when it is not
+      expect((await get('tile/0/000', { 'x-request-id': 'mirror-42.a:b' })).headers.get('x-request-id')).toBe('mirror-42.a:b');
+      expect((await get('tile/0/000', { 'x-request-id': 'bad id <script>' })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      // HEAD takes the route
+      const before = servedFast();
+      expect((await fetch(`${prefix()}tile/0/000`, { method: 'HEAD' })).status).toBe(200);
+      expect(servedFast()).toBe(before);
+    } finally {
+      fastPath.mockRestore();
+    }
   });
 
   it('serves an immutable tile again without reading the log head, for at most a second after its campaign stops being public', async () => {

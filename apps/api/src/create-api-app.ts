@@ -2,9 +2,8 @@ import { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { AppConfig } from '@ataa/config';
 import { AppLogger, createLogger, lazyRequestLogger, MetricsService, NestPinoLogger, RequestLogController } from '@ataa/observability';
 import { ApiModule } from './api.module.js';
@@ -19,11 +18,17 @@ import { trustProxyOption } from './http/trust-proxy.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerViews } from './http/views.js';
 import { PublicLedgerHttp, registerTileRoute } from './transparency/public-ledger.http.js';
+import { createTileFastPath } from './transparency/tile-fast-path.js';
+import { requestIdOf } from './http/request-id.js';
 
 export const API_PREFIX = 'api/v1';
 const PUBLIC_API_PATH = `/${API_PREFIX}/public/`;
 /** A campaign log's tlog-tiles resources (`/c/<slug>/checkpoint`, `/c/<slug>/tile/…`): readable from any origin too (mirrors, verifiers). */
 const TLOG_PATH = /^\/c\/[^/?]+\/(?:tile\/|checkpoint(?:$|\?))/;
+/** CORS headers of the public API and the logs' tiles. */
+const PUBLIC_READ_HEADERS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'etag, x-request-id' };
+/** What Fastify passes a server factory (its defaults filled in). */
+interface ServerOptions { http?: object; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number }
 /**
  * Routes outside /api/v1: operations, Stripe webhooks and the public pages. Exclusions match the
  * routes' declared paths: `invitations/{*path}` would also take the JSON API's `invitations/accept`
@@ -31,8 +36,6 @@ const TLOG_PATH = /^\/c\/[^/?]+\/(?:tile\/|checkpoint(?:$|\?))/;
  * literal path (the backslash makes `:page` literal text here, not a parameter).
  */
 const UNPREFIXED = ['health/{*path}', 'metrics', 'webhooks/{*path}', 'c/{*path}', '.well-known/{*path}', 'operator/{*path}', 'invitations/\\:page', 'privacy/{*path}', 'donor', 'donor/{*path}', 'recurring/{*path}', 'scheduled/{*path}', 'dashboard', 'dashboard/{*path}', 'console', 'console/{*path}', 'media/{*path}', '/', 'campaigns', 'robots.txt', 'sitemap.xml', 'embed/{*path}'];
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface ApiAppOptions {
   logger?: AppLogger;
@@ -48,7 +51,21 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     crossOriginEmbedderPolicy: false,
   });
   const { 'content-security-policy': _csp, ...securityWithoutCsp } = security;
+  const logController = new RequestLogController({ sampleRate: config.LOG_REQUEST_SAMPLE_PERCENT / 100, slowMs: config.LOG_SLOW_REQUEST_MS });
+  // Requests the fast path answers (immutable tiles in memory) never reach Fastify; it is set once the app is built.
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const adapter = new FastifyAdapter({
+    // The HTTP server Fastify would make, with the fast path in front of its handler.
+    serverFactory: ((handler: RequestListener, options: ServerOptions) => {
+      const server = createServer(options.http ?? {}, (req, res) => {
+        if (fastPath === undefined || !fastPath(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = options.keepAliveTimeout;
+      server.requestTimeout = options.requestTimeout;
+      server.setTimeout(options.connectionTimeout);
+      if (options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+      return server;
+    }) as never,
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // request.ip keys the rate limits: X-Forwarded-For is believed only from configured proxies.
@@ -56,12 +73,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     requestIdHeader: false,
     // One line per request, when it completes (errors, 5xx and slow requests always; others sampled),
     // through a request logger made only when something is logged.
-    logController: new RequestLogController({ sampleRate: config.LOG_REQUEST_SAMPLE_PERCENT / 100, slowMs: config.LOG_SLOW_REQUEST_MS }),
+    logController,
     childLoggerFactory: lazyRequestLogger,
-    genReqId: (req: IncomingMessage) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     // The router refuses a path that does not percent-decode to UTF-8 (400) or an over-long parameter
     // (414) before any hook or filter runs: those answers are problem documents too, with our headers.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -84,7 +98,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     void reply.headers(request.url.startsWith('/docs') ? securityWithoutCsp : security).header('x-request-id', request.id);
     // The public API (published campaigns, ledgers, proofs) is readable from any origin; nothing else is.
     if ((request.url.startsWith(PUBLIC_API_PATH) || TLOG_PATH.test(request.url)) && (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS')) {
-      void reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'etag, x-request-id');
+      void reply.headers(PUBLIC_READ_HEADERS);
     }
     done();
   });
@@ -118,7 +132,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     limits: { fileSize: config.COVER_IMAGE_MAX_BYTES, files: 1, fields: 40, parts: 41, fieldSize: 256 * 1024, fieldNameSize: 64 },
   });
   await registerViews(app, config.NODE_ENV === 'production');
-  registerTileRoute(fastify, app.get(PublicLedgerHttp, { strict: false }));
+  const ledgerHttp = app.get(PublicLedgerHttp, { strict: false });
+  registerTileRoute(fastify, ledgerHttp);
+  fastPath = createTileFastPath({ ledger: ledgerHttp, headers: { ...security, ...PUBLIC_READ_HEADERS }, metrics, logs: logController, log: fastify.log });
 
   fastify.addHook('onResponse', (request, reply, done) => {
     if (request.is404) metrics.httpRoute(request.method, 'unmatched').record(reply.statusCode, reply.elapsedTime / 1000);

@@ -83,4 +83,15 @@ describe('RequestLogController', () => {
       ['error', 'request errored', 2],
     ]);
   });
+
+  it('answers for requests served outside Fastify (the tile fast path) by the same rules', () => {
+    const quiet = new RequestLogController({ sampleRate: 0, slowMs: 100 });
+    const { logger } = capture('info');
+    expect(quiet.shouldLog(logger, 200, 3)).toBe(false);
+    expect(quiet.shouldLog(logger, 304, 99)).toBe(false);
+    expect(quiet.shouldLog(logger, 200, 100)).toBe(true);
+    expect(quiet.shouldLog(logger, 503, 1)).toBe(true);
+    expect(new RequestLogController({ sampleRate: 1, slowMs: 100 }).shouldLog(logger, 200, 1)).toBe(true);
+    expect(new RequestLogController({ sampleRate: 1, slowMs: 100 }).shouldLog(capture('warn').logger, 500, 1)).toBe(false);
+  });
 });

@@ -97,9 +97,19 @@ export class RequestLogController extends LogController {
       reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
       return;
     }
+    // the level first: reading the elapsed time is work a request that logs nothing should not do
     if (!levelEnabled(reply.log, 'info')) return;
     const responseTime = reply.elapsedTime;
-    if (reply.statusCode < 500 && responseTime < this.slowMs && (this.sampleRate < 1 ? Math.random() >= this.sampleRate : false)) return;
+    if (!this.sampled(reply.statusCode, responseTime)) return;
     reply.log.info({ req: request, res: reply, responseTime }, 'request completed');
+  }
+
+  /** Whether a completed request gets its line: errors, 5xx and slow requests always, others at the sample rate. */
+  shouldLog(logger: FastifyBaseLogger, statusCode: number, responseTimeMs: number): boolean {
+    return levelEnabled(logger, 'info') && this.sampled(statusCode, responseTimeMs);
+  }
+
+  private sampled(statusCode: number, responseTimeMs: number): boolean {
+    return statusCode >= 500 || responseTimeMs >= this.slowMs || this.sampleRate >= 1 || Math.random() < this.sampleRate;
   }
 }

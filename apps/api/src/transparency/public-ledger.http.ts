@@ -13,7 +13,7 @@ import { PublicReconciliationService } from '@ataa/reconciliation';
 import { EvidenceService } from '@ataa/payouts';
 import { MatchingOfferView, MatchingService } from '@ataa/donations';
 import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
-import { acceptedCoding, worthCompressing } from '../http/compression.js';
+import { acceptedCoding, type ContentCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
 
@@ -308,6 +308,23 @@ export class PublicLedgerHttp {
       etag: `"${createHash('sha256').update(built.body).digest('base64url').slice(0, 32)}"`, cacheControl, contentType: TILE_TYPE, body: built.body,
     }));
     return this.sendTile(answer, key, version, path, request, reply);
+  }
+
+  /**
+   * An immutable tile already in memory whose campaign was seen public within PUBLIC_RECHECK_MS, for
+   * the server's fast path (tile-fast-path.ts); undefined sends the request down the normal route.
+   */
+  immutableTile(slug: string, path: string): { answer: CachedAnswer; key: string; version: string; bundle: boolean } | undefined {
+    const recent = this.recentlyPublic.get(slug);
+    if (recent === undefined || recent.until <= Date.now()) return undefined;
+    const key = `${recent.campaignId}|tile/${path}`;
+    const answer = this.tiles.get(key, IMMUTABLE_TILE);
+    return answer === undefined ? undefined : { answer, key, version: IMMUTABLE_TILE, bundle: path.startsWith('entries/') };
+  }
+
+  /** A cached answer's bytes in `coding` (kept once per version). */
+  encodedTile(key: string, version: string, answer: CachedAnswer, coding: ContentCoding): Buffer {
+    return this.tiles.encoded(key, version, answer, coding);
   }
 
   private notePublic(slug: string, campaignId: string): void {
