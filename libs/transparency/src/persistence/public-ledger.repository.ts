@@ -279,7 +279,8 @@ const REDACTED_CSV = `(SELECT string_agg(k || ':' || (redactions -> k ->> 'reaso
  * is what brings the export near the speed of COPY itself.
  * `test/transparency/ledger-csv-copy.e2e-spec.ts` holds it to the presenter byte for byte.
  */
-const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), kind, amount, ${MAJOR_UNITS}, currency,
+/** The export's columns, formatted in SQL (exported for the benchmark's floor: psql COPY of the same SELECT). */
+export const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), kind, amount, ${MAJOR_UNITS}, currency,
   ${csvText('donor_name')}, NULLIF(donor_commitment, ''), ${csvText('public_message')}, ${csvText('payout_purpose')}, balance, encode(leaf_hash, 'hex'), ${csvText('terms')},
   COALESCE(leaf_format, CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END), encode(donor_hash, 'hex'), encode(donor_salt, 'hex'),
   encode(message_hash, 'hex'), encode(message_salt, 'hex'), ${REDACTED_CSV},
