@@ -8,7 +8,7 @@
 // the seconds per load run (default 5).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { benchDatabase, fmt, load, loadAverage, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, cpuRatio, fmt, load, loadAverage, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
 
 const API_PORT = 3901;
 const BARE_PORT = 3902;
@@ -42,10 +42,10 @@ try {
 
   rows.push(`load average at the start: ${loadAverage()}`);
   for (const route of ['/health/live', '/api/v1/meta']) {
-    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route}`, { duration: DURATION });
-    const ours = await load(`http://127.0.0.1:${API_PORT}${route}`, { duration: DURATION });
+    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route}`, { duration: DURATION, pid: bare.child.pid });
+    const ours = await load(`http://127.0.0.1:${API_PORT}${route}`, { duration: DURATION, pid: api.child.pid });
     const bodyOnly = await load(`http://127.0.0.1:${BARE_PORT}/body-only${route}`, { duration: DURATION });
-    rows.push(`${route.padEnd(14)} api ${fmt(ours.rps)} req/s (p99 ${ours.p99} ms) | bare node, same bytes (the API's ${Object.keys(bodies[route].headers).length} headers) ${fmt(baseline.rps)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x (goal ≥ 0.8x)`
+    rows.push(`${route.padEnd(14)} api ${fmt(ours.rps)} req/s (p99 ${ours.p99} ms) | bare node, same bytes (the API's ${Object.keys(bodies[route].headers).length} headers) ${fmt(baseline.rps)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x (goal ≥ 0.8x)${cpuRatio(ours, baseline)}`
       + ` | bare node, body and 2 headers only ${fmt(bodyOnly.rps)} req/s: ${(ours.rps / bodyOnly.rps).toFixed(2)}x`);
   }
   rows.push(`load average at the end: ${loadAverage()}`);

@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks: child processes, readiness, autocannon runs, reporting, databases.
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -24,12 +25,35 @@ export async function waitForHttp(url, timeoutMs = 30_000) {
   throw new Error(`${url} did not answer in time`);
 }
 
-/** Runs autocannon and returns requests/s (mean) and latency p99 (ms). */
-export async function load(url, { connections = 50, duration = 5, warmup = 1, method = 'GET', headers, body } = {}) {
+/** A process's CPU ticks so far (user + system, 1/100 s), or null off Linux. */
+function cpuTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs autocannon and returns requests/s (mean) and latency p99 (ms); given the server's `pid`, also
+ * its CPU time per request (µs), steadier than throughput on a machine shared with other work.
+ */
+export async function load(url, { connections = 50, duration = 5, warmup = 1, method = 'GET', headers, body, pid } = {}) {
   if (warmup > 0) await autocannon({ url, connections, duration: warmup, method, headers, body });
+  const before = pid === undefined ? null : cpuTicks(pid);
   const result = await autocannon({ url, connections, duration, method, headers, body });
+  const after = pid === undefined ? null : cpuTicks(pid);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total };
+  const cpuPerRequest = before === null || after === null || result.requests.total === 0 ? null : ((after - before) * 10_000) / result.requests.total;
+  return { rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total, cpuPerRequest };
+}
+
+/** "CPU per request: api X µs, bare node Y µs (Y/X)" when both were measured. */
+export function cpuRatio(ours, baseline) {
+  if (ours.cpuPerRequest == null || baseline.cpuPerRequest == null || ours.cpuPerRequest === 0) return '';
+  return ` | CPU per request api ${ours.cpuPerRequest.toFixed(0)} µs, bare ${baseline.cpuPerRequest.toFixed(0)} µs: ${(baseline.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}x`;
 }
 
 /** Headers a server's framework adds by itself (bare Node writes its own) or that depend on the body's length. */

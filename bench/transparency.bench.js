@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { benchDatabase, fmt, load, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, cpuRatio, fmt, load, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
 
 const SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 1_000_000);
 const SMALL = 10;
@@ -488,10 +488,10 @@ try {
     rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x`);
   }
   for (const route of tileRoutes) {
-    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
-    const ours = await load(`${apiBase}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION) });
+    const baseline = await load(`http://127.0.0.1:${BARE_PORT}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION), pid: bare.child.pid });
+    const ours = await load(`${apiBase}${route.path}`, { duration: DURATION, warmup: Math.min(1, DURATION), pid: api.child.pid });
     const size = `${(tileBytes[route.path].length / 1024).toFixed(1)} kB`;
-    rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x (goal ≥ 0.8x)`);
+    rows.push(`${route.name.padEnd(32)} ${size.padStart(8)}  api ${fmt(ours.rps).padStart(6)} req/s (p99 ${ours.p99} ms) | bare node ${fmt(baseline.rps).padStart(6)} req/s (p99 ${baseline.p99} ms) | ratio ${(ours.rps / baseline.rps).toFixed(2)}x (goal ≥ 0.8x)${cpuRatio(ours, baseline)}`);
   }
   const uncached = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE);
   rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor (no bare Node figure)`);

@@ -123,6 +123,25 @@ describe('report: money by designation (API, worker, Stripe sandbox, verifier CL
     expect(none).not.toContain('designations-heading');
   });
 
+  it('a relabelled designation shows on the report page once its cached labels expire (read at most once a second); the money lines stay', async () => {
+    const row = (html: string, code: string) => html.match(new RegExp(`<tr data-designation="${code}">(.*?)</tr>`, 's'))?.[1] ?? '';
+    const page = async () => (await http().get(`/c/${campaign.slug}/report?lang=en`).expect(200)).text;
+    expect(row(await page(), 'water-well')).toContain('Water well in Al-Mafraq');
+    const { version } = (await http().get(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}`).set(owner()).expect(200)).body;
+    await http().patch(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}`).set(owner()).send({
+      version,
+      designations: [
+        { code: 'general', labelEn: 'Where most needed', labelAr: 'حيث الحاجة أكبر' },
+        { code: 'zakat', labelEn: 'Zakat', labelAr: 'الزكاة', zakat: true },
+        { code: 'water-well', labelEn: 'Water wells in Al-Mafraq', labelAr: 'آبار ماء في المفرق' },
+      ],
+    }).expect(200);
+    await eventually(async () => row(await page(), 'water-well').includes('Water wells in Al-Mafraq'), 'the new label on the report page', 10_000);
+    const after = await page();
+    expect(row(after, 'water-well')).toContain('$30.00');
+    expect(row(after, 'zakat')).toContain('$100.00');
+  });
+
   it("the donor's statement PDF names the gift's designation and the payout entry that drew from it", async () => {
     const donors = world.api.get(DonorPageService);
     const session = { id: 's', email: 'amal@example.org', language: 'en' as const, expiresAt: new Date(Date.now() + 60_000), nonce: 'n' };
