@@ -116,7 +116,8 @@ export class CampaignPagesController {
     const pledges = await this.view.pledgeFigures(head.campaign, db);
     const pledgeKey = pledges ? `${pledges.pledgedCount}:${pledges.pledgedAmount}:${pledges.collectedCount}:${pledges.collectedAmount}` : '-';
     // Matching offers change without a ledger entry too (an accrual is a pledge), and start and end with the clock.
-    const matching = (await this.matchingReads.get(head.campaign.id)) ?? [];
+    // (read only for a campaign with offers: the head says whether it has any, as of this request)
+    const matching = head.hasMatchingOffers ? (await this.matchingReads.get(head.campaign.id)) ?? [] : [];
     const key = `${slug}|${head.figuresVersion}|${pledgeKey}|${this.view.matchingKey(matching)}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
     const page = await this.rendered.get(key, async () => {
       const data = await this.view.readPageData(head.campaign, pledges, matching, db);

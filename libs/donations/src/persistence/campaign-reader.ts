@@ -73,6 +73,8 @@ export interface CampaignPageHead {
   figuresVersion: string;
   /** The size of the campaign's public log this head was read at (0 before its first entry). */
   logSize: number;
+  /** Whether the campaign has any matching offer: only then does its page read them (one read less per page otherwise). */
+  hasMatchingOffers: boolean;
 }
 
 /** Public pages show published, paused and ended campaigns; drafts and cancelled ones are 404. */
@@ -101,7 +103,8 @@ export class CampaignReader {
       `SELECT ${COLUMNS_OF_C}, c.version AS row_version, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS row_updated,
          t.raised::text AS t_raised, t.refunded::text AS t_refunded, t.disputed::text AS t_disputed, t.donations_count::text AS t_count,
          (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size, l.redactions::text AS log_redactions,
-         (SELECT count(*)::text || '.' || coalesce((extract(epoch FROM max(u.updated_at)) * 1000000)::bigint::text, '-') FROM campaign_updates u WHERE u.campaign_id = c.id) AS updates_version
+         (SELECT count(*)::text || '.' || coalesce((extract(epoch FROM max(u.updated_at)) * 1000000)::bigint::text, '-') FROM campaign_updates u WHERE u.campaign_id = c.id) AS updates_version,
+         EXISTS (SELECT 1 FROM matching_offers m WHERE m.campaign_id = c.id) AS has_matching_offers
        FROM campaigns c
        LEFT JOIN campaign_ledger_totals t ON t.campaign_id = c.id
        LEFT JOIN transparency_logs l ON l.campaign_id = c.id
@@ -113,7 +116,7 @@ export class CampaignReader {
       const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
         r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at, r.suspension_reason, r.moderation_version, r.embed_origins])).digest('base64url').slice(0, 22);
       const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions, r.updates_version].map((v) => v ?? '-').join(':');
-      found.set(r.slug, { campaign: toCampaign(r), figuresVersion, logSize: Number(r.log_size ?? 0) });
+      found.set(r.slug, { campaign: toCampaign(r), figuresVersion, logSize: Number(r.log_size ?? 0), hasMatchingOffers: r.has_matching_offers === true });
     }
     return found;
   }
