@@ -83,6 +83,24 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     expect(await auditLedger(ds.manager)).toEqual([]);
   });
 
+  it('posts entries, postings and totals in one statement with the caller\'s writes alongside: only fresh entries move the totals; a failing write rolls back all', async () => {
+    const before = (await ledger.campaignTotals(campaignId))!;
+    // One fact already posted (ch_a) and one new: the new one only is posted and counted; the alongside write returns its row.
+    const { results, rows } = await tx.run((m) => ledger.postWith(m, [donationEntry(base('ch_a'), 10_000n), donationEntry(base('ch_alongside'), 2_500n)], [
+      { text: `INSERT INTO audit_log (organization_id, actor, action, target_type, target_id) VALUES (NULL, $1, 'test.alongside', 'test', $2) RETURNING actor, target_id`, values: ['tester', 'ch_alongside'], returning: true },
+    ]));
+    expect(results.map((r) => r.created)).toEqual([false, true]);
+    expect(rows).toEqual([{ actor: 'tester', target_id: 'ch_alongside' }]);
+    expect((await ledger.campaignTotals(campaignId))).toMatchObject({ raised: before.raised + 2_500n, donationsCount: before.donationsCount + 1 });
+    // A write alongside that fails: nothing of the statement stays.
+    await expect(tx.run((m) => ledger.postWith(m, [donationEntry(base('ch_alongside_failed'), 700n)], [
+      { text: `INSERT INTO audit_log (organization_id, actor, action, target_type) VALUES (NULL, $1, 'test.alongside', 'test')`, values: [null] },
+    ]))).rejects.toThrow(/null value/);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM journal_entry_keys WHERE source_id = 'ch_alongside_failed'`)).toEqual([{ n: 0 }]);
+    expect((await ledger.campaignTotals(campaignId))!.raised).toBe(before.raised + 2_500n);
+    expect(await auditLedger(ds.manager)).toEqual([]);
+  });
+
   it('keeps a campaign account in one currency', async () => {
     const eur = { ...base('ch_eur'), currency: 'eur' };
     await expect(tx.run((m) => ledger.post(m, donationEntry(eur, 1_000n)))).rejects.toBeInstanceOf(LedgerCurrencyMismatchError);

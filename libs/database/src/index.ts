@@ -2,6 +2,7 @@ export { DatabaseModule } from './database.module.js';
 export { dataSourceOptions, ENTITIES_GLOB } from './data-source-options.js';
 export { bigintTransformer, moneyTransformer } from './money.transformer.js';
 export { TransactionRunner, isRetryableTransactionError, isUniqueViolation, isCheckViolation, type IsolationLevel } from './transaction-runner.js';
+export { shiftPlaceholders, type SqlWrite } from './sql-write.js';
 export { runMigrations, migrateDatabase, type MigrateDatabaseOptions } from './migrate.js';
 export { probePostgres, describeDatabaseUrl } from './probe.js';
 export { acquirePgClient } from './pg-client.js';

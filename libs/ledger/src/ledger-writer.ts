@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { SqlWrite } from '@ataa/database';
 import { OutboxMessage, OutboxService } from '@ataa/notifications';
 import { AppendedEntry, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
 import { EntryInput } from './domain/entry.js';
@@ -35,8 +36,8 @@ export interface RecordedEntry {
 
 /**
  * The one writer of planned money movements: records a batch of plans in the caller's transaction
- * with multi-row statements — all journal entries (one insert, postings ordered by account), then
- * each entry's public entry (one append per campaign), then the outbox rows. "One public entry per
+ * with multi-row statements — all journal entries with their postings and the outbox rows (one
+ * statement), then each entry's public entry (one append per campaign). "One public entry per
  * campaign-facing journal entry, in the same transaction" holds by construction: a planned entry
  * carries its public entry, and both are written here or neither is.
  */
@@ -50,8 +51,25 @@ export class LedgerWriter {
 
   /** Answers, per plan, its recorded entries in plan order. A fact already posted fails the whole batch (the caller's row locks make that a bug or a race to retry). */
   async record(manager: EntityManager, plans: readonly MoneyPlan[]): Promise<RecordedEntry[][]> {
+    return (await this.recordWith(manager, plans, [])).recorded;
+  }
+
+  /**
+   * `record`, with the use case's own writes (its state, its audit record: `SqlWrite`s from their
+   * repositories) run in the same statement as the postings and the outbox rows: one round trip
+   * when no entry is public (a payout request's hold, under the campaign's funds lock). `rows`: what
+   * the write marked `returning` returned.
+   */
+  async recordWith(manager: EntityManager, plans: readonly MoneyPlan[], alongside: readonly SqlWrite[]): Promise<{ recorded: RecordedEntry[][]; rows: Record<string, any>[] }> {
     const flat = plans.flatMap((p) => p.entries);
-    const posted = await this.ledger.postMany(manager, flat.map((e) => e.input));
+    const messages = plans.flatMap((p) => p.outbox);
+    if (flat.length === 0 && alongside.length === 0) {
+      // Only messages (a notice): their plain insert.
+      await this.outbox.enqueueMany(manager, messages);
+      return { recorded: plans.map(() => []), rows: [] };
+    }
+    const outbox = this.outbox.write(messages);
+    const { results: posted, rows } = await this.ledger.postWith(manager, flat.map((e) => e.input), outbox ? [...alongside, outbox] : alongside);
     const lost = posted.findIndex((r) => !r.created);
     if (lost >= 0) throw new Error(`ledger fact ${flat[lost].input.kind}:${flat[lost].input.sourceId} was posted concurrently; retrying`);
 
@@ -76,8 +94,6 @@ export class LedgerWriter {
     const appended = await this.appender.appendMany(manager, publicInputs);
     const publicOf = new Map(publicAt.map((i, n) => [i, appended[n]]));
 
-    await this.outbox.enqueueMany(manager, plans.flatMap((p) => p.outbox));
-
     const out: RecordedEntry[][] = [];
     let i = 0;
     for (const plan of plans) {
@@ -87,6 +103,6 @@ export class LedgerWriter {
         return recorded;
       }));
     }
-    return out;
+    return { recorded: out, rows };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { isUniqueViolation, type Queryable } from '@ataa/database';
+import { isUniqueViolation, shiftPlaceholders, type Queryable, type SqlWrite } from '@ataa/database';
 import { describeAccount, normalBalance } from './domain/accounts.js';
 import { EntryInput, postingDesignation, totalsColumnFor, validateEntry } from './domain/entry.js';
 
@@ -79,24 +79,68 @@ export class LedgerService {
   }
 
   /**
-   * Posts several entries in one unit. All postings go in one statement: its trigger adds them to
-   * the cached balances once per account, in account order, so the balance rows are locked in the
+   * Posts several entries in one unit, in one statement: the keys claimed, the entries, their
+   * postings and the campaign totals. All postings go in one insert: its trigger adds them to the
+   * cached balances once per account, in account order, so the balance rows are locked in the
    * same order by every transaction (no deadlocks between two gifts of the same campaign). Platform
    * accounts are striped: a transaction locks only its own slot's row of each (migration
    * 1795001300000), so gifts of different campaigns do not wait for each other there.
    */
   async postMany(manager: EntityManager, inputs: EntryInput[]): Promise<PostResult[]> {
     if (inputs.length === 0) return [];
+    return (await this.postWith(manager, inputs, [])).results;
+  }
+
+  /**
+   * `postMany`, with the caller's own writes (`alongside`: its state, its audit record, its outbox
+   * rows) run as CTEs of the same statement, so a use case under a hot lock records in one round
+   * trip; `rows`: what the write marked `returning` returned.
+   */
+  async postWith(manager: EntityManager, inputs: EntryInput[], alongside: readonly SqlWrite[]): Promise<{ results: PostResult[]; rows: Record<string, any>[] }> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('LedgerService.post must run inside a transaction (the balance check runs at commit)');
     }
+    if (alongside.filter((w) => w.returning).length > 1) throw new Error('at most one write alongside the postings returns rows');
     for (const input of inputs) validateEntry(input);
     await this.ensureAccounts(manager, inputs);
 
+    // Postings (by the entry's position in `inputs`, ordered by account) and each entry's campaign
+    // totals delta, planned here; the statement keeps those of the entries it inserted.
+    const postings: { n: number; account: string; currency: string; amount: bigint; designation: string | null }[] = [];
+    const cols = ['raised', 'processing_fees', 'platform_fees', 'refunded', 'disputed', 'paid_out', 'other'] as const;
+    const totals: { n: number; deltas: Map<string, bigint>; donation: number }[] = [];
+    for (const [i, input] of inputs.entries()) {
+      let campaignDelta = 0n;
+      for (const p of input.postings) {
+        postings.push({ n: i + 1, account: p.account, currency: p.currency ?? input.currency, amount: p.amount, designation: postingDesignation(input, p) });
+        const account = describeAccount(p.account);
+        if (account.campaignId !== null && p.account.endsWith(':funds')) campaignDelta += normalBalance(account.type, p.amount);
+      }
+      if (input.campaignId && (campaignDelta !== 0n || input.kind === 'donation')) {
+        const { column, sign } = totalsColumnFor(input.kind);
+        totals.push({ n: i + 1, deltas: new Map([[column, sign * campaignDelta]]), donation: input.kind === 'donation' ? 1 : 0 });
+      }
+    }
+    postings.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+
     // Each fact is posted once: its (source_id, kind) key is claimed in the unpartitioned key table
     // (journal_entries is hash-partitioned by id, migration 1795004400000), and only the entries
-    // whose key this statement claimed are inserted, with the id and seq the claim handed out.
-    const inserted: EntryRow[] = await manager.query(
+    // whose key this statement claimed are inserted, with the id and seq the claim handed out; their
+    // postings and totals only. Totals: one upsert per campaign, in campaign id order (the row locks' order).
+    const values: unknown[] = [
+      inputs.map((i) => i.kind), inputs.map((i) => i.sourceId), inputs.map((i) => i.campaignId), inputs.map((i) => i.currency),
+      inputs.map((i) => i.occurredAt.toISOString()), inputs.map((i) => i.memo ?? null), inputs.map((i) => JSON.stringify(i.metadata ?? {})),
+      postings.map((p) => p.n), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount.toString()), postings.map((p) => p.designation),
+      totals.map((t) => t.n), ...cols.map((c) => totals.map((t) => (t.deltas.get(c) ?? 0n).toString())), totals.map((t) => t.donation),
+    ];
+    const ctes: string[] = [];
+    let returning: string | null = null;
+    for (const [k, write] of alongside.entries()) {
+      ctes.push(`, alongside_${k} AS (${shiftPlaceholders(write.text, values.length)})`);
+      values.push(...write.values);
+      if (write.returning) returning = `alongside_${k}`;
+    }
+    const rows: Record<string, any>[] = await manager.query(
       `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[]) WITH ORDINALITY
            AS t(kind, source_id, campaign_id, currency, occurred_at, memo, metadata, n)
@@ -104,76 +148,58 @@ export class LedgerService {
          INSERT INTO journal_entry_keys (source_id, kind) SELECT source_id, kind FROM input ORDER BY n
          ON CONFLICT (source_id, kind) DO NOTHING
          RETURNING source_id, kind, entry_id, seq
-       )
-       INSERT INTO journal_entries (id, seq, kind, source_id, campaign_id, currency, occurred_at, memo, metadata)
-       SELECT DISTINCT ON (c.seq) c.entry_id, c.seq, i.kind, i.source_id, i.campaign_id, i.currency, i.occurred_at, i.memo, i.metadata
-         FROM claimed c JOIN input i ON i.source_id = c.source_id AND i.kind = c.kind
-        ORDER BY c.seq, i.n
-       RETURNING *`,
-      [
-        inputs.map((i) => i.kind), inputs.map((i) => i.sourceId), inputs.map((i) => i.campaignId), inputs.map((i) => i.currency),
-        inputs.map((i) => i.occurredAt.toISOString()), inputs.map((i) => i.memo ?? null), inputs.map((i) => JSON.stringify(i.metadata ?? {})),
-      ],
+       ), entries AS (
+         INSERT INTO journal_entries (id, seq, kind, source_id, campaign_id, currency, occurred_at, memo, metadata)
+         SELECT DISTINCT ON (c.seq) c.entry_id, c.seq, i.kind, i.source_id, i.campaign_id, i.currency, i.occurred_at, i.memo, i.metadata
+           FROM claimed c JOIN input i ON i.source_id = c.source_id AND i.kind = c.kind
+          ORDER BY c.seq, i.n
+         RETURNING *
+       ), posted AS (
+         INSERT INTO postings (entry_id, account_code, currency, amount, designation)
+         SELECT e.id, p.a, p.c, p.m, p.d
+           FROM unnest($8::int[], $9::text[], $10::text[], $11::bigint[], $12::text[]) WITH ORDINALITY AS p(k, a, c, m, d, n)
+           JOIN input i ON i.n = p.k JOIN entries e ON e.source_id = i.source_id AND e.kind = i.kind
+          ORDER BY p.n
+       ), totals AS (
+         INSERT INTO campaign_ledger_totals AS t (campaign_id, currency, raised, processing_fees, platform_fees, refunded, disputed, paid_out, other, donations_count)
+         SELECT i.campaign_id, (array_agg(i.currency ORDER BY i.n))[1], sum(x.raised), sum(x.processing_fees), sum(x.platform_fees), sum(x.refunded),
+                sum(x.disputed), sum(x.paid_out), sum(x.other), sum(x.donations)
+           FROM unnest($13::int[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[])
+             AS x(k, raised, processing_fees, platform_fees, refunded, disputed, paid_out, other, donations)
+           JOIN input i ON i.n = x.k JOIN entries e ON e.source_id = i.source_id AND e.kind = i.kind
+          GROUP BY i.campaign_id ORDER BY i.campaign_id
+         ON CONFLICT (campaign_id) DO UPDATE SET
+           raised = t.raised + EXCLUDED.raised, processing_fees = t.processing_fees + EXCLUDED.processing_fees,
+           platform_fees = t.platform_fees + EXCLUDED.platform_fees, refunded = t.refunded + EXCLUDED.refunded,
+           disputed = t.disputed + EXCLUDED.disputed, paid_out = t.paid_out + EXCLUDED.paid_out, other = t.other + EXCLUDED.other,
+           donations_count = t.donations_count + EXCLUDED.donations_count, updated_at = now()
+       )${ctes.join('')}
+       ${returning
+    // The entries travel as JSON beside the returned rows (bigint seq as text).
+    ? `SELECT r.*, l.ledger_entries AS "__ledger_entries" FROM (SELECT coalesce(json_agg(json_build_object('id', id, 'seq', seq::text, 'kind', kind,
+         'source_id', source_id, 'campaign_id', campaign_id, 'currency', currency, 'occurred_at', occurred_at, 'recorded_at', recorded_at, 'memo', memo,
+         'metadata', metadata)), '[]'::json) AS ledger_entries FROM entries) l LEFT JOIN (SELECT true AS "__returned", * FROM ${returning}) r ON true`
+    : 'SELECT * FROM entries'}`,
+      values,
     );
+    let inserted: EntryRow[] = rows as EntryRow[];
+    let returned: Record<string, any>[] = [];
+    if (returning) {
+      inserted = (rows[0]?.__ledger_entries ?? []).map((e: EntryRow) => ({ ...e, occurred_at: new Date(e.occurred_at), recorded_at: new Date(e.recorded_at) }));
+      returned = rows.filter((r) => r.__returned).map(({ __returned, __ledger_entries, ...row }) => row);
+    }
     const key = (kind: string, sourceId: string) => `${kind}\u0000${sourceId}`;
     const fresh = new Map(inserted.map((r) => [key(r.kind, r.source_id), r]));
     const missing = inputs.filter((i) => !fresh.has(key(i.kind, i.sourceId)));
     const existing = new Map<string, EntryRow>();
     if (missing.length > 0) {
       // Through the key table: its index finds the entries' ids, each read from its one partition.
-      const rows: EntryRow[] = await manager.query(
+      const found: EntryRow[] = await manager.query(
         `SELECT j.* FROM journal_entry_keys k JOIN journal_entries j ON j.id = k.entry_id
           WHERE (k.source_id, k.kind) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
         [missing.map((i) => i.sourceId), missing.map((i) => i.kind)],
       );
-      for (const r of rows) existing.set(key(r.kind, r.source_id), r);
-    }
-
-    const postings: { entryId: string; account: string; currency: string; amount: bigint; designation: string | null }[] = [];
-    const totals = new Map<string, { currency: string; deltas: Map<string, bigint>; donations: number }>();
-    for (const input of inputs) {
-      const row = fresh.get(key(input.kind, input.sourceId));
-      if (!row) continue;
-      let campaignDelta = 0n;
-      for (const p of input.postings) {
-        postings.push({ entryId: row.id, account: p.account, currency: p.currency ?? input.currency, amount: p.amount, designation: postingDesignation(input, p) });
-        const account = describeAccount(p.account);
-        if (account.campaignId !== null && p.account.endsWith(':funds')) campaignDelta += normalBalance(account.type, p.amount);
-      }
-      if (input.campaignId && (campaignDelta !== 0n || input.kind === 'donation')) {
-        const t = totals.get(input.campaignId) ?? { currency: input.currency, deltas: new Map<string, bigint>(), donations: 0 };
-        const { column, sign } = totalsColumnFor(input.kind);
-        t.deltas.set(column, (t.deltas.get(column) ?? 0n) + sign * campaignDelta);
-        if (input.kind === 'donation') t.donations += 1;
-        totals.set(input.campaignId, t);
-      }
-    }
-    if (postings.length > 0) {
-      postings.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
-      await manager.query(
-        `INSERT INTO postings (entry_id, account_code, currency, amount, designation)
-         SELECT e, a, c, m, d FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS t(e, a, c, m, d, n) ORDER BY n`,
-        [postings.map((p) => p.entryId), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount.toString()), postings.map((p) => p.designation)],
-      );
-    }
-    if (totals.size > 0) {
-      // One upsert for every campaign of the batch, in campaign id order (the row locks' order).
-      const sorted = [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-      const cols = ['raised', 'processing_fees', 'platform_fees', 'refunded', 'disputed', 'paid_out', 'other'];
-      await manager.query(
-        `INSERT INTO campaign_ledger_totals AS t (campaign_id, currency, raised, processing_fees, platform_fees, refunded, disputed, paid_out, other, donations_count)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
-         ON CONFLICT (campaign_id) DO UPDATE SET
-           raised = t.raised + EXCLUDED.raised, processing_fees = t.processing_fees + EXCLUDED.processing_fees,
-           platform_fees = t.platform_fees + EXCLUDED.platform_fees, refunded = t.refunded + EXCLUDED.refunded,
-           disputed = t.disputed + EXCLUDED.disputed, paid_out = t.paid_out + EXCLUDED.paid_out, other = t.other + EXCLUDED.other,
-           donations_count = t.donations_count + EXCLUDED.donations_count, updated_at = now()`,
-        [
-          sorted.map(([c]) => c), sorted.map(([, t]) => t.currency),
-          ...cols.map((c) => sorted.map(([, t]) => (t.deltas.get(c) ?? 0n).toString())),
-          sorted.map(([, t]) => t.donations),
-        ],
-      );
+      for (const r of found) existing.set(key(r.kind, r.source_id), r);
     }
 
     // Fees converted from the settlement currency (fx-entries.ts): per campaign and rate, for the report.
@@ -188,7 +214,7 @@ export class LedgerService {
       );
     }
 
-    return inputs.map((input) => {
+    const results = inputs.map((input) => {
       const k = key(input.kind, input.sourceId);
       const created = fresh.get(k);
       if (created) return { entry: toEntry(created), created: true };
@@ -196,6 +222,7 @@ export class LedgerService {
       if (!found) throw new Error(`journal entry ${input.kind}:${input.sourceId} neither inserted nor found`);
       return { entry: toEntry(found), created: false };
     });
+    return { results, rows: returned };
   }
 
   private async ensureAccounts(manager: EntityManager, inputs: EntryInput[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { SqlWrite } from '@ataa/database';
 import { AuditLogEntry } from './persistence/audit-log-entry.entity.js';
 
 export interface AuditRecord {
@@ -51,6 +52,14 @@ export class AuditService {
       targetId: entry.targetId,
       details: (entry.details ?? {}) as never,
     });
+  }
+
+  /** The same record as a write for another writer's statement (`LedgerWriter.recordWith`), committed with it. */
+  write(entry: AuditRecord): SqlWrite {
+    return {
+      text: `INSERT INTO audit_log (organization_id, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+      values: [entry.organizationId, entry.actor, entry.action, entry.targetType, entry.targetId, JSON.stringify(entry.details ?? {})],
+    };
   }
 
   /** Newest first, keyset-paginated on the sequence number. */

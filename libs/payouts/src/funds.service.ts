@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { NotFoundError } from '@ataa/common';
 import { StripeGateway } from '@ataa/payments';
 import { CampaignFunds, computeFunds } from './domain/funds.js';
-import { CampaignRef, FundsRepository } from './persistence/funds.repository.js';
+import { CampaignRef, FundsRepository, type DesignationFacts } from './persistence/funds.repository.js';
 
 export type { CampaignRef } from './persistence/funds.repository.js';
 
@@ -46,6 +46,17 @@ export class FundsService {
   async compute(campaign: CampaignRef, manager?: EntityManager, now: Date = new Date()): Promise<CampaignFunds> {
     const facts = await this.repository.fundsFacts(campaign, manager);
     return computeFunds({ currency: campaign.currency, ...facts, now });
+  }
+
+  /**
+   * What a payout request decides from, read in one round trip under the campaign's funds lock: the
+   * campaign's funds, each designation's own facts, the payout already requested with the same key.
+   */
+  async requestFacts(
+    campaign: CampaignRef, designations: readonly string[], replay: { organizationId: string; key: string | null }, manager: EntityManager, now: Date = new Date(),
+  ): Promise<{ funds: CampaignFunds; designations: Map<string, DesignationFacts>; replayId: string | null }> {
+    const facts = await this.repository.requestFacts(campaign, designations, replay, manager);
+    return { funds: computeFunds({ currency: campaign.currency, ...facts.funds, now }), designations: facts.designations, replayId: facts.replayId };
   }
 
   /**

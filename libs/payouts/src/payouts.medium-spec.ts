@@ -133,6 +133,50 @@ describe('payout requests (API + PostgreSQL)', () => {
     await expectLedgerSound();
   });
 
+  it('records a request in one step: its payout row (as answered), hold, totals, audit record and notice, with or without a key; a refused one leaves none', async () => {
+    const campaign = await fundedCampaign(org);
+    // Two requests racing for more than is left (94.80): one holds 60.00, the other is refused with 409 and leaves nothing.
+    const [first, second] = await Promise.all([
+      ask(org.orgId, campaign.id, financeToken, { amount: '6000', purpose: 'Racing request A' }),
+      ask(org.orgId, campaign.id, financeToken, { amount: '6000', purpose: 'Racing request B' }, 'race-key-b'),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([201, 409]);
+    const won = first.status === 201 ? first : second;
+    const lost = first.status === 201 ? second : first;
+    expect(lost.body.code).toBe('insufficient_funds');
+    // A keyed request (its notice written with the hold, under the lock) records the same.
+    const keyed = await ask(org.orgId, campaign.id, financeToken, { amount: '1500', privateNote: 'invoice 9' }, 'one-step-key');
+    expect(keyed.status).toBe(201);
+    for (const res of [won, keyed]) {
+      const id: string = res.body.id;
+      const [row] = await db.query(`SELECT amount::text, status, purpose, private_note, designation, created_at FROM payouts WHERE id = $1`, [id]);
+      expect(res.body).toMatchObject({ amount: row.amount, status: row.status, purpose: row.purpose, privateNote: row.private_note, designation: 'general' });
+      expect(new Date(res.body.createdAt).toISOString()).toBe(new Date(row.created_at).toISOString());
+      const postings = await db.query(
+        `SELECT p.account_code, p.amount::text, p.designation FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+          WHERE e.kind = 'payout_hold' AND e.source_id = $1 AND e.metadata->>'payout_id' = $1 ORDER BY p.account_code`, [id]);
+      expect(postings).toEqual([
+        { account_code: `campaign:${campaign.id}:funds`, amount: row.amount, designation: 'general' },
+        { account_code: `campaign:${campaign.id}:payouts_pending`, amount: `-${row.amount}`, designation: 'general' },
+      ]);
+      const audit = await db.query(`SELECT details FROM audit_log WHERE target_id = $1 AND action = 'payout.requested'`, [id]);
+      expect(audit).toEqual([{ details: { campaignId: campaign.id, amount: row.amount, currency: 'usd', approval: 'operator', designation: 'general' } }]);
+      const notices = await db.query(`SELECT dedupe_key FROM outbox WHERE kind = 'payout_notice' AND aggregate_id = $1`, [id]);
+      expect(notices).toEqual([{ dedupe_key: `payout_notice:requested:${id}` }]);
+    }
+    // The refused request left no payout, no hold, no audit record, no notice.
+    const [{ payouts, holds, audits }] = await db.query(
+      `SELECT (SELECT count(*)::int FROM payouts WHERE campaign_id = $1) AS payouts,
+              (SELECT count(*)::int FROM journal_entries WHERE campaign_id = $1 AND kind = 'payout_hold') AS holds,
+              (SELECT count(*)::int FROM audit_log WHERE action = 'payout.requested' AND details->>'campaignId' = $1::text) AS audits`, [campaign.id]);
+    expect({ payouts, holds, audits }).toEqual({ payouts: 2, holds: 2, audits: 2 });
+    // The campaign totals moved by the holds only (the hold is "other" from the campaign's point of view).
+    const [{ other }] = await db.query(`SELECT other::text FROM campaign_ledger_totals WHERE campaign_id = $1`, [campaign.id]);
+    expect(other).toBe('-7500');
+    expect(await funds(org.orgId, campaign.id, financeToken)).toMatchObject({ available: '1980', reserved: '7500' });
+    await expectLedgerSound();
+  });
+
   it('only owners and finance may request; another organization\'s campaign is a 404', async () => {
     const campaign = await fundedCampaign(org);
     for (const role of ['viewer', 'admin'] as const) {

@@ -88,7 +88,9 @@ export class PayoutsService {
           : 'An all-or-nothing campaign pays out only after it ended having reached its goal', 409, { decision: org.decision, campaignStatus: org.campaignStatus });
       }
       // The campaign's funds row: every request on this campaign queues here, so the availability
-      // read below and the hold posted after it are one step for the campaign.
+      // read below and the hold posted after it are one step for the campaign. Every round trip made
+      // while holding it delays every other request of the campaign: under it, one read (funds,
+      // designations, the key's replay), one write (payout, hold, audit), the commit.
       // The notice needs only the payout id: without a key (no replay possible) it is written
       // before the lock, so the lock is held for less.
       const id = randomUUID();
@@ -99,43 +101,45 @@ export class PayoutsService {
         await this.fundsRows.ensureFundsRow({ campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency }, m);
         await this.fundsRows.lockFunds(m, campaign.id);
       }
-      if (key) {
+      const facts = await this.funds.requestFacts(campaign, parts ? parts.map((p) => p.designation) : [designation], { organizationId: principal.organizationId, key }, m);
+      if (key && facts.replayId) {
         // A concurrent double-submit waited on the lock above: it now sees the first one.
         const replay = await this.findByKey(principal.organizationId, key, fingerprint, m);
         if (replay) return { payout: replay, created: false };
       }
-      const funds = await this.funds.compute(campaign, m);
+      const funds = facts.funds;
+      const own = (code: string) => facts.designations.get(code) ?? { funds: 0n, pending: 0n, refundsInFlight: 0n };
       let amount: bigint;
       if (parts) {
         // Each part within its designation (the database refuses an overdraw too), then the whole within the campaign.
         for (const part of parts) {
-          const own = await this.fundsRows.designationFacts(campaign, part.designation, m);
-          const available = designationAvailable({ ...own, campaignAvailable: funds.available });
+          const available = designationAvailable({ ...own(part.designation), campaignAvailable: funds.available });
           withDesignation(part.designation, () => resolvePayoutAmount(part.amount, currency, campaign.currency, available), true);
         }
         amount = resolvePayoutAmount(requested, currency, campaign.currency, funds.available);
       } else {
         // Within its designation: never more than the designation holds (the database refuses it too).
-        const own = await this.fundsRows.designationFacts(campaign, designation, m);
-        const available = designationAvailable({ ...own, campaignAvailable: funds.available });
+        const available = designationAvailable({ ...own(designation), campaignAvailable: funds.available });
         amount = withDesignation(designation, () => resolvePayoutAmount(requested, currency, campaign.currency, available));
       }
       const approval = approvalFor(amount, org.approvalThreshold ?? -1n);
       const now = new Date();
-      const payout = await this.payouts.insert(m, {
-        id, organizationId: principal.organizationId, campaignId: campaign.id, currency: campaign.currency, amount, approval, purpose, privateNote,
-        requestedBy: principal.actor, idempotencyKey: key, requestFingerprint: fingerprint, decidedAt: now, designation, parts,
-      });
       const hold = planHold({ payoutId: id, campaignId: campaign.id, currency: campaign.currency, amount, occurredAt: now, designation, ...(parts ? { parts } : {}) });
-      await this.writer.record(m, key ? [hold, notice] : [hold]);
-      await this.audit.record(m, {
-        organizationId: principal.organizationId, actor: principal.actor, action: 'payout.requested', targetType: 'payout', targetId: id,
-        details: {
-          campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval,
-          ...(parts ? { designations: parts.map((p) => ({ code: p.designation, amount: p.amount.toString() })) } : { designation }),
-        },
-      });
-      return { payout, created: true };
+      // One statement: the payout row, the hold (entry, postings, totals), the audit record (and the notice with a key).
+      const { rows } = await this.writer.recordWith(m, key ? [hold, notice] : [hold], [
+        this.payouts.insertWrite({
+          id, organizationId: principal.organizationId, campaignId: campaign.id, currency: campaign.currency, amount, approval, purpose, privateNote,
+          requestedBy: principal.actor, idempotencyKey: key, requestFingerprint: fingerprint, decidedAt: now, designation, parts,
+        }),
+        this.audit.write({
+          organizationId: principal.organizationId, actor: principal.actor, action: 'payout.requested', targetType: 'payout', targetId: id,
+          details: {
+            campaignId: campaign.id, amount: amount.toString(), currency: campaign.currency, approval,
+            ...(parts ? { designations: parts.map((p) => ({ code: p.designation, amount: p.amount.toString() })) } : { designation }),
+          },
+        }),
+      ]);
+      return { payout: this.payouts.inserted(rows), created: true };
     }).catch((error: unknown) => {
       // The database's own check (a hold past the designation's funds): the same answer as ours.
       if (isCheckViolation(error, 'ledger_designation_overdrawn')) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { SqlWrite } from '@ataa/database';
 import { NotificationsRepository, OutboxKind } from '../persistence/notifications.repository.js';
 
 export interface OutboxMessage {
@@ -32,6 +33,11 @@ export class OutboxService {
     if (messages.length === 0) return 0;
     if (!manager.queryRunner?.isTransactionActive) throw new Error('OutboxService.enqueueMany must run inside the transaction that records the change');
     return this.repository.insertOutboxMany(manager, messages.map(toRow));
+  }
+
+  /** The same rows as a write for another writer's statement (`LedgerWriter.recordWith`); null when there is none. */
+  write(messages: readonly OutboxMessage[]): SqlWrite | null {
+    return messages.length === 0 ? null : this.repository.outboxWrite(messages.map(toRow));
   }
 }
 

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { SqlWrite } from '@ataa/database';
 
 export type OutboxKind = 'donation_receipt' | 'refund_notice' | 'payout_notice' | 'receipt_copy' | 'invitation' | 'data_export' | 'erasure_link' | 'email_verification' | 'password_reset' | 'donor_sign_in' | 'offline_receipt' | 'recurring_notice' | 'campaign_update' | 'campaign_update_batch' | 'scheduled_notice';
+
+/** An outbox row to insert. */
+export interface NewOutboxRow { kind: OutboxKind; aggregateId: string; payload: Record<string, unknown>; dedupeKey: string | null }
+
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'skipped';
 
 export interface OutboxRow {
@@ -61,15 +66,21 @@ export class NotificationsRepository {
   }
 
   /** Inserts several outbox rows in one statement (caller's transaction); rows whose dedupe key exists already are skipped. */
-  async insertOutboxMany(manager: EntityManager, rows: readonly { kind: OutboxKind; aggregateId: string; payload: Record<string, unknown>; dedupeKey: string | null }[]): Promise<number> {
+  async insertOutboxMany(manager: EntityManager, rows: readonly NewOutboxRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO outbox (kind, aggregate_id, payload, dedupe_key)
-       SELECT k, a, p, d FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY AS t(k, a, p, d, n) ORDER BY n
-       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [rows.map((r) => r.kind), rows.map((r) => r.aggregateId), rows.map((r) => JSON.stringify(r.payload)), rows.map((r) => r.dedupeKey)],
-    );
+    const write = this.outboxWrite(rows);
+    const inserted: unknown[] = await manager.query(`${write.text} RETURNING id`, [...write.values]);
     return inserted.length;
+  }
+
+  /** The same insert as a statement another writer runs with its own (`SqlWrite`). */
+  outboxWrite(rows: readonly NewOutboxRow[]): SqlWrite {
+    return {
+      text: `INSERT INTO outbox (kind, aggregate_id, payload, dedupe_key)
+       SELECT k, a, p, d FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY AS t(k, a, p, d, n) ORDER BY n
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      values: [rows.map((r) => r.kind), rows.map((r) => r.aggregateId), rows.map((r) => JSON.stringify(r.payload)), rows.map((r) => r.dedupeKey)],
+    };
   }
 
   /** Locks up to `limit` unrelayed rows; rows locked by another relay are skipped, not waited for. */

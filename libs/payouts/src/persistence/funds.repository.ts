@@ -3,6 +3,34 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { GiftFunds } from '../domain/funds.js';
 import { payoutsPendingAccount } from '../domain/payout-entries.js';
 
+/**
+ * The campaign's funds facts as a select list ($1 currency, $2 funds account, $3 payouts_pending
+ * account, $4 campaign id): balances, paid out, refunds in flight, settled gifts not known to be available.
+ */
+const FUNDS_COLUMNS = `
+  (SELECT -balance FROM ledger_account_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
+  (SELECT -balance FROM ledger_account_balances WHERE account_code = $3 AND currency = $1)::text AS reserved,
+  (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $4)::text AS paid_out,
+  (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
+    WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending'))::text AS refunds_in_flight,
+  (SELECT coalesce(json_agg(json_build_object('net', g.net::text, 'availableOn', g.available_on)), '[]'::json)
+     FROM (SELECT d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0) AS net, a.available_on
+           FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
+           WHERE d.campaign_id = $4 AND d.settled_at IS NOT NULL AND a.available IS NOT TRUE) g) AS gifts`;
+
+function toFundsFacts(row: Record<string, any> | undefined): FundsFacts {
+  return {
+    fundsBalance: BigInt(row?.funds ?? 0),
+    reserved: BigInt(row?.reserved ?? 0),
+    paidOut: BigInt(row?.paid_out ?? 0),
+    refundsInFlight: BigInt(row?.refunds_in_flight ?? 0),
+    // The query keeps only gifts not known to be available.
+    gifts: (row?.gifts ?? []).map((g: { net: string; availableOn: string | null }) => ({
+      net: BigInt(g.net), availableOn: g.availableOn ? new Date(g.availableOn) : null, available: false,
+    })),
+  };
+}
+
 export interface CampaignRef {
   id: string;
   organizationId: string;
@@ -12,7 +40,7 @@ export interface CampaignRef {
   designations?: string[];
 }
 
-/** One designation's part of the funds (read under the campaign's funds lock). */
+/** One designation's part of the funds (read under the campaign's funds lock, `requestFacts`). */
 export interface DesignationFacts {
   /** The designation's funds balance on its normal side (its holds and payouts deducted). */
   funds: bigint;
@@ -106,48 +134,39 @@ export class FundsRepository {
 
   /** One round trip (it runs under the campaign's funds lock): balances, paid out, refunds in flight, pending gifts. */
   async fundsFacts(campaign: Pick<CampaignRef, 'id' | 'currency'>, manager: EntityManager = this.dataSource.manager): Promise<FundsFacts> {
-    const [row] = await manager.query(
-      `SELECT
-         (SELECT -balance FROM ledger_account_balances WHERE account_code = $2 AND currency = $1)::text AS funds,
-         (SELECT -balance FROM ledger_account_balances WHERE account_code = $3 AND currency = $1)::text AS reserved,
-         (SELECT paid_out FROM campaign_ledger_totals WHERE campaign_id = $4)::text AS paid_out,
-         (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
-           WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending'))::text AS refunds_in_flight,
-         (SELECT coalesce(json_agg(json_build_object('net', g.net::text, 'availableOn', g.available_on)), '[]'::json)
-            FROM (SELECT d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0) AS net, a.available_on
-                  FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
-                  WHERE d.campaign_id = $4 AND d.settled_at IS NOT NULL AND a.available IS NOT TRUE) g) AS gifts`,
-      [campaign.currency, `campaign:${campaign.id}:funds`, payoutsPendingAccount(campaign.id), campaign.id],
-    );
-    return {
-      fundsBalance: BigInt(row?.funds ?? 0),
-      reserved: BigInt(row?.reserved ?? 0),
-      paidOut: BigInt(row?.paid_out ?? 0),
-      refundsInFlight: BigInt(row?.refunds_in_flight ?? 0),
-      // The query keeps only gifts not known to be available.
-      gifts: (row?.gifts ?? []).map((g: { net: string; availableOn: string | null }) => ({
-        net: BigInt(g.net), availableOn: g.availableOn ? new Date(g.availableOn) : null, available: false,
-      })),
-    };
+    const [row] = await manager.query(`SELECT ${FUNDS_COLUMNS}`, [campaign.currency, `campaign:${campaign.id}:funds`, payoutsPendingAccount(campaign.id), campaign.id]);
+    return toFundsFacts(row);
   }
 
   /**
-   * One designation's funds, pending gifts and refunds in flight (gifts without a designation are
-   * general), read under the campaign's funds lock like `fundsFacts`.
+   * What a payout request decides from, in one round trip under the campaign's funds lock (every
+   * request of the campaign waits for it): the campaign's funds (`fundsFacts`), each designation's
+   * (gifts without a designation are general), and with an idempotency key the id of the payout
+   * already requested with it (a double submit that waited on the lock sees the first one).
    */
-  async designationFacts(campaign: Pick<CampaignRef, 'id' | 'currency'>, designation: string, manager: EntityManager = this.dataSource.manager): Promise<DesignationFacts> {
+  async requestFacts(
+    campaign: Pick<CampaignRef, 'id' | 'currency'>, designations: readonly string[], replay: { organizationId: string; key: string | null }, manager: EntityManager,
+  ): Promise<{ funds: FundsFacts; designations: Map<string, DesignationFacts>; replayId: string | null }> {
     const [row] = await manager.query(
-      `SELECT
-         (SELECT -balance FROM ledger_designation_balances WHERE account_code = $2 AND currency = $1 AND designation = $4)::text AS funds,
-         (SELECT coalesce(sum(d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0)), 0)
-            FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
-           WHERE d.campaign_id = $3 AND d.settled_at IS NOT NULL AND a.available IS NOT TRUE AND coalesce(d.designation, 'general') = $4
-             AND d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0) > 0)::text AS pending,
-         (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
-           WHERE d.campaign_id = $3 AND r.status IN ('requested', 'pending') AND coalesce(d.designation, 'general') = $4)::text AS refunds_in_flight`,
-      [campaign.currency, `campaign:${campaign.id}:funds`, campaign.id, designation],
+      `SELECT ${FUNDS_COLUMNS},
+         (SELECT json_agg(json_build_object(
+             'designation', g.code,
+             'funds', (SELECT -balance FROM ledger_designation_balances WHERE account_code = $2 AND currency = $1 AND designation = g.code)::text,
+             'pending', (SELECT coalesce(sum(d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0)), 0)
+                FROM donations d LEFT JOIN payout_gift_availability a ON a.donation_id = d.id
+               WHERE d.campaign_id = $4 AND d.settled_at IS NOT NULL AND a.available IS NOT TRUE AND coalesce(d.designation, 'general') = g.code
+                 AND d.amount - coalesce(d.platform_fee, 0) - coalesce(d.processing_fee, 0) > 0)::text,
+             'refundsInFlight', (SELECT coalesce(sum(r.amount), 0) FROM donation_refunds r JOIN donations d ON d.id = r.donation_id
+               WHERE d.campaign_id = $4 AND r.status IN ('requested', 'pending') AND coalesce(d.designation, 'general') = g.code)::text))
+            FROM unnest($5::text[]) AS g(code)) AS designations,
+         (SELECT id FROM payouts WHERE organization_id = $6 AND idempotency_key = $7) AS replay_id`,
+      [campaign.currency, `campaign:${campaign.id}:funds`, payoutsPendingAccount(campaign.id), campaign.id, designations, replay.organizationId, replay.key],
     );
-    return { funds: BigInt(row?.funds ?? 0), pending: BigInt(row?.pending ?? 0), refundsInFlight: BigInt(row?.refunds_in_flight ?? 0) };
+    const own = new Map<string, DesignationFacts>();
+    for (const d of (row?.designations ?? []) as { designation: string; funds: string | null; pending: string; refundsInFlight: string }[]) {
+      own.set(d.designation, { funds: BigInt(d.funds ?? 0), pending: BigInt(d.pending), refundsInFlight: BigInt(d.refundsInFlight) });
+    }
+    return { funds: toFundsFacts(row), designations: own, replayId: row?.replay_id ?? null };
   }
 
   /** Read under the campaign's funds lock: the funds, the holds, the other refunds in flight. */

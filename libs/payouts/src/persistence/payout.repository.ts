@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { SqlWrite } from '@ataa/database';
 import type { CloseOutDecision } from '@ataa/donations';
 import type { PayoutChange } from '../domain/payout-plans.js';
 import type { LoggedMoney } from '../domain/payout-draws.js';
@@ -212,20 +213,29 @@ export class PayoutRepository {
     }));
   }
 
-  /** A new request: approved at once (automatic) or waiting for an operator. */
-  async insert(m: EntityManager, p: NewPayout): Promise<Payout> {
+  /**
+   * A new request (approved at once, automatic, or waiting for an operator), as a write the ledger
+   * writer runs with the request's hold and audit record (one statement under the campaign's funds
+   * lock); `inserted` reads the row it returned.
+   */
+  insertWrite(p: NewPayout): SqlWrite {
     const automatic = p.approval === 'automatic';
     const split = (p.parts?.length ?? 0) > 1;
-    const [row] = await m.query(
-      `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, private_note, requested_by, idempotency_key,
+    return {
+      text: `INSERT INTO payouts (id, organization_id, campaign_id, currency, amount, status, purpose, private_note, requested_by, idempotency_key,
          request_fingerprint, approval, decided_by, decided_at, designation, parts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb) RETURNING *`,
-      [p.id, p.organizationId, p.campaignId, p.currency, p.amount.toString(), automatic ? 'approved' : 'pending_approval',
+      values: [p.id, p.organizationId, p.campaignId, p.currency, p.amount.toString(), automatic ? 'approved' : 'pending_approval',
         p.purpose, p.privateNote, p.requestedBy, p.idempotencyKey, p.requestFingerprint, automatic ? 'automatic' : null,
         automatic ? 'automatic' : null, automatic ? p.decidedAt : null, split ? null : p.designation ?? 'general',
         split ? JSON.stringify(p.parts!.map((x) => ({ designation: x.designation, amount: x.amount.toString() }))) : null],
-    );
-    return toPayout(row);
+      returning: true,
+    };
+  }
+
+  inserted(rows: readonly Record<string, any>[]): Payout {
+    if (rows.length !== 1) throw new Error(`a payout insert returned ${rows.length} rows`);
+    return toPayout(rows[0]);
   }
 
   async approve(m: EntityManager, payoutId: string, actor: string): Promise<Payout> {
