@@ -9,7 +9,7 @@ import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cac
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
-import { PublicReconciliationService } from '@ataa/reconciliation';
+import { PublicReconciliationService, type PublicReconciliation } from '@ataa/reconciliation';
 import { EvidenceService } from '@ataa/payouts';
 import { MatchingOfferView, MatchingService } from '@ataa/donations';
 import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
@@ -137,6 +137,31 @@ export class PublicLedgerHttp {
     return `rec:${await this.reconciliation.version()}`;
   }
 
+  /** Per campaign, the reconciliation statement last read and what it was read for (`reconciliationOf`). */
+  private readonly statements = new Map<string, { key: string; statement: Promise<PublicReconciliation> }>();
+
+  /**
+   * A campaign's reconciliation statement as the answers of this reconciliation version (`variant`)
+   * and log size show it: it changes with a succeeded run (the variant) and, for the entries posted
+   * since a difference, with the log (its size), so it is read once for both, not once per answer
+   * built. A page never built before (a deep cursor) otherwise made four reads for it besides its
+   * own, whose planning (partitioned joins) cost more than the page's read. A failed read is not kept.
+   */
+  private reconciliationOf(log: CampaignLog, variant: string): Promise<PublicReconciliation> {
+    const campaignId = log.campaign.id;
+    const key = `${variant}|${log.size}`;
+    const known = this.statements.get(campaignId);
+    if (known !== undefined && known.key === key) return known.statement;
+    if (this.statements.size >= 10_000) this.statements.clear();
+    const statement = this.reconciliation.statusOf(campaignId);
+    const slot = { key, statement };
+    this.statements.set(campaignId, slot);
+    statement.catch(() => {
+      if (this.statements.get(campaignId) === slot) this.statements.delete(campaignId);
+    });
+    return statement;
+  }
+
   /**
    * The language of an HTML page (?lang=, cookie, Accept-Language, else the campaign's): part of the
    * cached answer's key and ETag, and the answer varies on the headers that chose it.
@@ -151,9 +176,10 @@ export class PublicLedgerHttp {
 
   async ledgerJson(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
-    return this.answer(request, reply, log, `ledger.json|${await this.reconciliationVariant()}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `ledger.json|${rec}`, async () => {
       const page = await this.presenter.readPage(log, query);
-      const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliation.statusOf(log.campaign.id) };
+      const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliationOf(log, rec) };
       return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(body) };
     });
   }
@@ -161,11 +187,12 @@ export class PublicLedgerHttp {
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `ledger.html.${lang}|${await this.reconciliationVariant()}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `ledger.html.${lang}|${rec}`, async () => {
       const page = await this.presenter.readPage(log, query);
       const view = {
         ...this.presenter.ledgerView(log, page, query, lang),
-        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliationOf(log, rec), log, lang),
         witnesses: this.presenter.witnessView(await this.service.witnessStatus(log), lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/ledger`, { order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor }),
       };
@@ -189,12 +216,13 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug, sizeSeen(request));
     // Sponsors' matching (issue 21, item 6) changes without the log: its figures are part of the key.
     const offers = await this.matchingOffers(log);
-    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `report.json|${rec}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
       const report = await this.service.report(log);
       // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency,
       // and the platform's word on reconciliation with the payment processor (not provable from the log: the verifier prints it as such).
       const feeExchange = await this.service.feeExchange(log);
-      const reconciliation = await this.reconciliation.statusOf(log.campaign.id);
+      const reconciliation = await this.reconciliationOf(log, rec);
       // The organization's stated outcomes and public spending evidence (each file's hash is in the log too).
       const impact = await this.evidence.publicImpact(log.campaign.id);
       return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation, impact, matching: matchingReport(offers) });
@@ -207,14 +235,15 @@ export class PublicLedgerHttp {
     const offers = await this.matchingOffers(log);
     // Labels of the per-designation lines: relabelling one changes no log entry, so they are part of the key.
     const { declared, version: labels } = await this.declaredLabels(log);
-    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}|${labels}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `report.html.${lang}|${rec}|${await this.impactVariant(log)}|${matchingVariant(offers)}|${labels}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
         designations: this.presenter.designationsView(report, declared, log, lang),
         impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
         matching: matchingReportView(matchingReport(offers), log.campaign.currency, lang),
-        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliationOf(log, rec), log, lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
       };
       return { cacheControl: SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/report.hbs', view) };
