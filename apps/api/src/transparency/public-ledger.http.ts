@@ -13,6 +13,7 @@ import { PublicReconciliationService, type PublicReconciliation } from '@ataa/re
 import { EvidenceService } from '@ataa/payouts';
 import { MatchingOfferView, MatchingService } from '@ataa/donations';
 import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
+import { ReconciliationStatements } from './reconciliation-statements.js';
 import { acceptedCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
@@ -137,29 +138,11 @@ export class PublicLedgerHttp {
     return `rec:${await this.reconciliation.version()}`;
   }
 
-  /** Per campaign, the reconciliation statement last read and what it was read for (`reconciliationOf`). */
-  private readonly statements = new Map<string, { key: string; statement: Promise<PublicReconciliation> }>();
+  /** The statement shown beside the answers, read once per reconciliation version and log size. */
+  private readonly statements = new ReconciliationStatements((campaignId) => this.reconciliation.statusOf(campaignId));
 
-  /**
-   * A campaign's reconciliation statement as the answers of this reconciliation version (`variant`)
-   * and log size show it: it changes with a succeeded run (the variant) and, for the entries posted
-   * since a difference, with the log (its size), so it is read once for both, not once per answer
-   * built. A page never built before (a deep cursor) otherwise made four reads for it besides its
-   * own, whose planning (partitioned joins) cost more than the page's read. A failed read is not kept.
-   */
   private reconciliationOf(log: CampaignLog, variant: string): Promise<PublicReconciliation> {
-    const campaignId = log.campaign.id;
-    const key = `${variant}|${log.size}`;
-    const known = this.statements.get(campaignId);
-    if (known !== undefined && known.key === key) return known.statement;
-    if (this.statements.size >= 10_000) this.statements.clear();
-    const statement = this.reconciliation.statusOf(campaignId);
-    const slot = { key, statement };
-    this.statements.set(campaignId, slot);
-    statement.catch(() => {
-      if (this.statements.get(campaignId) === slot) this.statements.delete(campaignId);
-    });
-    return statement;
+    return this.statements.of(log.campaign.id, `${variant}|${log.size}`);
   }
 
   /**
