@@ -238,9 +238,9 @@ async function checkServed(api, campaign, size) {
  * so each answer is built (keyset read, JSON) instead of coming from the API's answer cache, as the
  * first view of a page after an append is.
  */
-async function loadUncached(base, size) {
+async function loadUncached(base, size, connections = 50) {
   const run = (duration) => autocannon({
-    url: base, connections: 50, duration, headers: { accept: 'application/json' },
+    url: base, connections, duration, headers: { accept: 'application/json' },
     requests: [{ setupRequest: (req) => ({ ...req, path: `${new URL(base).pathname}?cursor=${Buffer.from(`b${50 + Math.floor(Math.random() * (size - 50))}`).toString('base64url')}` }) }],
   });
   await run(Math.min(1, DURATION));
@@ -497,7 +497,14 @@ try {
   rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor (no bare Node figure)`);
   const uncachedV3 = await loadUncached(`${apiBase}/api/v1/public/campaigns/${bigV3.slug}/ledger`, SIZE);
   rows.push(`${'JSON ledger, random depths (v3)'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[7].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncachedV3.rps).padStart(6)} req/s (p99 ${uncachedV3.p99} ms) | never cached`);
-  report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes, the API's headers included (50 connections, ${DURATION} s)`, rows);
+  // Issue 18: "ledger pages at any depth: p99 < 20 ms, deep page ÷ first page ≤ 1.5 in throughput",
+  // read as the newest page's requests per second over a deep page's, for the cached middle page and
+  // for never-cached pages at random depths; and the random depths at a moderate load too.
+  const uncached10 = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE, 10);
+  rows.push(`${'JSON ledger, random depths, 10 c.'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached10.rps).padStart(6)} req/s (p99 ${uncached10.p99} ms) | never cached, 10 connections`);
+  const depthRatio = (deep) => (measured[0].rps / deep.rps).toFixed(2);
+  rows.push(`deep ÷ first (issue 18; newest page req/s ÷ deep page req/s, goal ≤ 1.5): cached middle ${depthRatio(measured[1])}, never cached at random depths ${depthRatio(uncached)}; never-cached p99 ${uncached.p99} ms at 50 connections, ${uncached10.p99} ms at 10 (goal < 20 ms)`);
+  report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes, the API's headers included (50 connections unless said, ${DURATION} s)`, rows);
   const change = (before, after) => `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)} %`;
   const formatRows = routes.flatMap((route, i) => (route.pair === undefined ? [] : [[routes[route.pair], measured[route.pair], measured[i], route]]))
     .map(([v1Route, v1, v3, v3Route]) => `${v1Route.name.padEnd(32)} format 1 ${fmt(v1.rps).padStart(6)} req/s, format 3 ${fmt(v3.rps).padStart(6)} req/s (${change(v1.rps, v3.rps)}); body ${(Buffer.byteLength(bodies[v1Route.path]) / 1024).toFixed(1)} → ${(Buffer.byteLength(bodies[v3Route.path]) / 1024).toFixed(1)} kB`);

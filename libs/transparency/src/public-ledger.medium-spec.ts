@@ -79,6 +79,21 @@ describe('public ledger appender and read side (PostgreSQL)', () => {
     }
   });
 
+  it('serves unfiltered pages requested together (read in one statement) exactly as each read alone', async () => {
+    const sides = (i: number) => [{ after: i }, { before: i }];
+    const requests = (['asc', 'desc'] as const).flatMap((order) => [null, ...[...Array(log.size + 2).keys()].flatMap(sides)].map((cursor) => ({ order, cursor, kind: null, month: null, limit: 3 })));
+    const alone = [];
+    for (const request of requests) alone.push(await service.page(log, request));
+    // All at once: four reads begin, the rest are read together as those end.
+    const together = await Promise.all(requests.map((request) => service.page(log, request)));
+    expect(together).toEqual(alone);
+    // And the same against a smaller size, at once with the current one: no entry at or beyond the size.
+    const older = { ...log, size: 6 };
+    const mixed = await Promise.all(requests.flatMap((request) => [service.page(older, request), service.page(log, request)]));
+    expect(mixed.filter((_, i) => i % 2 === 1)).toEqual(alone);
+    expect(mixed.filter((_, i) => i % 2 === 0).every((page) => page.size === 6 && page.entries.every((e) => e.index < 6))).toBe(true);
+  });
+
   it('appends each (journal entry, kind) once and rejects impossible entries, changing nothing', async () => {
     const sourceRef = randomUUID();
     const input = { campaignId, kind: 'donation' as const, amount: 700n, currency: 'usd', occurredAt: new Date('2026-03-10T00:00:00Z'), donorDisplayName: 'Omar', donorCommitment: null, publicMessage: null, payoutPurpose: null, sourceRef };

@@ -2,12 +2,13 @@ import type { WitnessRepository } from './persistence/witness.repository.js';
 import { AppConfig } from '@ataa/config';
 import type { ReadReplicas } from '@ataa/database';
 import { createSigner, privateKeyFromSeed } from './domain/index.js';
-import type { EntryPageQuery, PublicLedgerRepository, StoredEntry } from './persistence/public-ledger.repository.js';
+import type { EntryPageQuery, PageBound, PublicLedgerRepository, StoredEntry } from './persistence/public-ledger.repository.js';
 import { CampaignLog, decodeCursor, encodeCursor, PublicLedgerService } from './public-ledger.service.js';
 
 /** An in-memory stand-in for the repository's keyset reads, recording every query it answers. */
 function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['kind'] = () => 'donation') {
   const queries: EntryPageQuery[] = [];
+  const batches: PageBound[][] = [];
   const all: StoredEntry[] = Array.from({ length: size }, (_, index) => ({
     v: 1, campaign: 'c1', index, time: '2026-01-01T00:00:00.000Z', kind: kindOf(index), amount: '100', currency: 'usd',
     donor: null, donorCommitment: null, message: null, purpose: null, balance: String(100 * (index + 1)), redacted: null, leafHash: '00'.repeat(32),
@@ -26,8 +27,16 @@ function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['ki
       const behind = all.some((e) => e.index < query.size && (query.kind === null || e.kind === query.kind) && (query.order === 'asc' ? e.index <= query.from : e.index >= query.from));
       return { entries, behind: entries.length > 0 && behind };
     },
+    /** Unfiltered pages read together: each as `page` or `pageFrom` answers it (every call's bounds recorded). */
+    async pages(campaignId: string, size: number, limit: number, bounds: PageBound[]): Promise<{ entries: StoredEntry[]; behind: boolean }[]> {
+      batches.push(bounds);
+      return Promise.all(bounds.map(async ({ order, from }) => {
+        const query = { order, size, limit, kind: null, month: null };
+        return from === null ? { entries: await repository.page(campaignId, { ...query, from }), behind: false } : repository.pageFrom(campaignId, { ...query, from });
+      }));
+    },
   };
-  return { repository: repository as unknown as PublicLedgerRepository, queries };
+  return { repository: repository as unknown as PublicLedgerRepository, queries, batches };
 }
 
 const signer = createSigner('ataa.test', privateKeyFromSeed(Buffer.alloc(32, 3)));
@@ -35,7 +44,8 @@ const logOf = (size: number): CampaignLog => ({
   campaign: { id: 'c1', slug: 'c', title: 'C', currency: 'usd', language: 'en', status: 'published' },
   size, rootHash: Buffer.alloc(32), balance: 0n, donors: 0, redactions: 0, origin: 'ataa.test/campaigns/c1',
 });
-const serviceOver = (repository: PublicLedgerRepository) => new PublicLedgerService(repository, new AppConfig(), signer, {} as WitnessRepository, {} as ReadReplicas);
+const serviceOver = (repository: PublicLedgerRepository) =>
+  new PublicLedgerService(repository, new AppConfig(), signer, {} as WitnessRepository, { primary: { name: 'primary', replica: false } } as unknown as ReadReplicas);
 
 describe('public ledger read side', () => {
   it('exports by keyset batches pulled one at a time, each starting after the last index', async () => {
@@ -80,5 +90,21 @@ describe('public ledger read side', () => {
     const page = await serviceOver(repository).page(logOf(6), { order: 'desc', cursor: null, kind: 'fee', month: null, limit: 50 });
     expect(page.entries.map((e) => e.index)).toEqual([5, 3, 1]);
     expect(queries.every((q) => q.size === 6 && q.kind === 'fee')).toBe(true);
+  });
+
+  it('reads the unfiltered pages requested together in one read, each page as if read alone', async () => {
+    const { repository, batches } = fakeRepository(40);
+    const service = serviceOver(repository);
+    const requests = [
+      { order: 'desc', cursor: null }, { order: 'desc', cursor: { before: 20 } }, { order: 'asc', cursor: { after: 5 } }, { order: 'desc', cursor: { after: 30 } },
+      { order: 'asc', cursor: null }, { order: 'desc', cursor: { before: 3 } }, { order: 'asc', cursor: { before: 12 } },
+    ] as const;
+    const together = await Promise.all(requests.map((r) => service.page(logOf(40), { ...r, kind: null, month: null, limit: 5 })));
+    // Four reads start at once; the three requested while they run share the next one.
+    expect(batches.map((b) => b.length)).toEqual([1, 1, 1, 1, 3]);
+    const alone = [];
+    for (const r of requests) alone.push(await serviceOver(fakeRepository(40).repository).page(logOf(40), { ...r, kind: null, month: null, limit: 5 }));
+    expect(together).toEqual(alone);
+    expect(together[1].entries.map((e) => e.index)).toEqual([19, 18, 17, 16, 15]);
   });
 });

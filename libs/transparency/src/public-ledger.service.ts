@@ -12,7 +12,7 @@ import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { WitnessRepository } from './persistence/witness.repository.js';
-import { type DeclaredDesignation, PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
+import { type DeclaredDesignation, type PageBound, PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
   campaign: PublicCampaign;
@@ -31,6 +31,13 @@ export interface CampaignLog {
    */
   reads?: ReadSource;
 }
+
+/**
+ * Unfiltered page reads in flight at once per source (each for every page requested meanwhile): one
+ * at a time would leave the pages to a single database backend, and a batch of pages takes longer
+ * than a log head.
+ */
+const PAGE_READS_IN_FLIGHT = 4;
 
 /** One witness's cosignature of a checkpoint: the cosigner name and when it signed (ISO 8601). */
 export interface CheckpointCosignature {
@@ -143,6 +150,8 @@ export class PublicLedgerService {
   private readonly heads: FreshReads<string, PublicLog>;
   /** The same on each read replica (by its name). */
   private readonly replicaHeads = new Map<string, FreshReads<string, PublicLog>>();
+  /** Unfiltered page reads by source name (`unfilteredPage`). */
+  private readonly pageReads = new Map<string, FreshReads<string, { entries: StoredEntry[]; behind: boolean }>>();
   /** The configured witnesses (TRANSPARENCY_WITNESSES) by vkey, with their cosigner keys. */
   readonly witnesses: { vkey: string; url: string; key: CosignerKey }[];
 
@@ -217,10 +226,13 @@ export class PublicLedgerService {
     const readOrder = cursor === null ? order : cursor.after !== undefined ? 'asc' : 'desc';
     const forward = readOrder === order;
     const query = { ...base, order: readOrder, limit: limit + 1 } as const;
+    const from = cursor === null ? null : ((cursor.after ?? cursor.before) as number);
     const { entries: rows, behind } =
-      cursor === null
-        ? { entries: await this.repository.page(log.campaign.id, { ...query, from: null }, log.reads), behind: false }
-        : await this.repository.pageFrom(log.campaign.id, { ...query, from: (cursor.after ?? cursor.before) as number }, log.reads);
+      request.kind === null && request.month === null
+        ? await this.unfilteredPage(log, readOrder, from, limit + 1)
+        : from === null
+          ? { entries: await this.repository.page(log.campaign.id, { ...query, from }, log.reads), behind: false }
+          : await this.repository.pageFrom(log.campaign.id, { ...query, from }, log.reads);
     const moreAhead = rows.length > limit;
     const entries = rows.slice(0, limit);
     if (!forward) entries.reverse();
@@ -236,6 +248,44 @@ export class PublicLedgerService {
     // Entries never change; a full page read from a fixed cursor towards older entries stays the same forever.
     const immutable = cursor !== null && entries.length === limit && (cursor.before !== undefined || (order === 'asc' && next !== null));
     return { size: log.size, entries, next, prev, immutable };
+  }
+
+  /**
+   * An unfiltered page (what nearly every visitor reads), read together with the others requested
+   * meanwhile from the same source: one statement for all those of a campaign, size and limit
+   * (PublicLedgerRepository.pages), as the log heads are read (FreshReads: a read never begins
+   * before the request it answers, so a redaction committed before it shows). Under load a page never
+   * built before costs a share of one round trip and one plan instead of a query of its own.
+   */
+  private async unfilteredPage(log: CampaignLog, order: 'asc' | 'desc', from: number | null, limit: number): Promise<{ entries: StoredEntry[]; behind: boolean }> {
+    const source = log.reads ?? this.replicas.primary;
+    let reads = this.pageReads.get(source.name);
+    if (!reads) {
+      reads = new FreshReads((keys: string[]) => this.readPages(source, keys), PAGE_READS_IN_FLIGHT);
+      this.pageReads.set(source.name, reads);
+    }
+    const page = await reads.get(`${log.campaign.id}|${log.size}|${limit}|${order}|${from ?? ''}`);
+    return page ?? { entries: [], behind: false };
+  }
+
+  /** The pages named by `unfilteredPage`'s keys, one statement per campaign, size and limit. */
+  private async readPages(source: ReadSource, keys: string[]): Promise<Map<string, { entries: StoredEntry[]; behind: boolean }>> {
+    const groups = new Map<string, { keys: string[]; bounds: PageBound[] }>();
+    for (const key of keys) {
+      const at = key.lastIndexOf('|', key.lastIndexOf('|') - 1);
+      const [order, from] = key.slice(at + 1).split('|');
+      const group = groups.get(key.slice(0, at)) ?? { keys: [], bounds: [] };
+      group.keys.push(key);
+      group.bounds.push({ order: order as 'asc' | 'desc', from: from === '' ? null : Number(from) });
+      groups.set(key.slice(0, at), group);
+    }
+    const found = new Map<string, { entries: StoredEntry[]; behind: boolean }>();
+    await Promise.all([...groups].map(async ([head, group]) => {
+      const [campaignId, size, limit] = head.split('|');
+      const pages = await this.repository.pages(campaignId, Number(size), Number(limit), group.bounds, source);
+      group.keys.forEach((key, i) => found.set(key, pages[i]));
+    }));
+    return found;
   }
 
   /**

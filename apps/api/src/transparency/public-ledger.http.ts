@@ -9,10 +9,11 @@ import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cac
 import { conditional, etagFor, LONG_CACHE, notModified, PublicLedgerPresenter, SETTLED_PAGE_CACHE, SHORT_CACHE, toIndex } from './public-ledger.presenter.js';
 import type { PageLanguage } from './page-messages.js';
 import { AppConfig } from '@ataa/config';
-import { PublicReconciliationService } from '@ataa/reconciliation';
+import { PublicReconciliationService, type PublicReconciliation } from '@ataa/reconciliation';
 import { EvidenceService } from '@ataa/payouts';
 import { MatchingOfferView, MatchingService } from '@ataa/donations';
 import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
+import { ReconciliationStatements } from './reconciliation-statements.js';
 import { acceptedCoding, type ContentCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
@@ -137,6 +138,13 @@ export class PublicLedgerHttp {
     return `rec:${await this.reconciliation.version()}`;
   }
 
+  /** The statement shown beside the answers, read once per reconciliation version and log size. */
+  private readonly statements = new ReconciliationStatements((campaignId) => this.reconciliation.statusOf(campaignId));
+
+  private reconciliationOf(log: CampaignLog, variant: string): Promise<PublicReconciliation> {
+    return this.statements.of(log.campaign.id, `${variant}|${log.size}`);
+  }
+
   /**
    * The language of an HTML page (?lang=, cookie, Accept-Language, else the campaign's): part of the
    * cached answer's key and ETag, and the answer varies on the headers that chose it.
@@ -151,9 +159,10 @@ export class PublicLedgerHttp {
 
   async ledgerJson(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
-    return this.answer(request, reply, log, `ledger.json|${await this.reconciliationVariant()}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `ledger.json|${rec}`, async () => {
       const page = await this.presenter.readPage(log, query);
-      const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliation.statusOf(log.campaign.id) };
+      const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliationOf(log, rec) };
       return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(body) };
     });
   }
@@ -161,11 +170,12 @@ export class PublicLedgerHttp {
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     const lang = this.pageLanguage(log, request, reply);
-    return this.answer(request, reply, log, `ledger.html.${lang}|${await this.reconciliationVariant()}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `ledger.html.${lang}|${rec}`, async () => {
       const page = await this.presenter.readPage(log, query);
       const view = {
         ...this.presenter.ledgerView(log, page, query, lang),
-        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliationOf(log, rec), log, lang),
         witnesses: this.presenter.witnessView(await this.service.witnessStatus(log), lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/ledger`, { order: query.order, kind: query.kind, month: query.month, limit: query.limit, cursor: query.cursor }),
       };
@@ -189,12 +199,13 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug, sizeSeen(request));
     // Sponsors' matching (issue 21, item 6) changes without the log: its figures are part of the key.
     const offers = await this.matchingOffers(log);
-    return this.answer(request, reply, log, `report.json|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `report.json|${rec}|${await this.impactVariant(log)}|${matchingVariant(offers)}`, async () => {
       const report = await this.service.report(log);
       // Beside the report (which the verifier recomputes from the entries alone): the rates used for fees taken in another currency,
       // and the platform's word on reconciliation with the payment processor (not provable from the log: the verifier prints it as such).
       const feeExchange = await this.service.feeExchange(log);
-      const reconciliation = await this.reconciliation.statusOf(log.campaign.id);
+      const reconciliation = await this.reconciliationOf(log, rec);
       // The organization's stated outcomes and public spending evidence (each file's hash is in the log too).
       const impact = await this.evidence.publicImpact(log.campaign.id);
       return json(SHORT_CACHE, { campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title }, size: log.size, report, feeExchange, reconciliation, impact, matching: matchingReport(offers) });
@@ -207,14 +218,15 @@ export class PublicLedgerHttp {
     const offers = await this.matchingOffers(log);
     // Labels of the per-designation lines: relabelling one changes no log entry, so they are part of the key.
     const { declared, version: labels } = await this.declaredLabels(log);
-    return this.answer(request, reply, log, `report.html.${lang}|${await this.reconciliationVariant()}|${await this.impactVariant(log)}|${matchingVariant(offers)}|${labels}`, async () => {
+    const rec = await this.reconciliationVariant();
+    return this.answer(request, reply, log, `report.html.${lang}|${rec}|${await this.impactVariant(log)}|${matchingVariant(offers)}|${labels}`, async () => {
       const report = await this.service.report(log);
       const view = {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
         designations: this.presenter.designationsView(report, declared, log, lang),
         impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
         matching: matchingReportView(matchingReport(offers), log.campaign.currency, lang),
-        reconciliation: this.presenter.reconciliationView(await this.reconciliation.statusOf(log.campaign.id), log, lang),
+        reconciliation: this.presenter.reconciliationView(await this.reconciliationOf(log, rec), log, lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
       };
       return { cacheControl: SHORT_CACHE, contentType: HTML_TYPE, body: await reply.viewAsync('transparency/report.hbs', view) };

@@ -1,13 +1,13 @@
 import { FreshReads } from './fresh-reads.js';
 
 /** A read whose answers the test releases by hand, recording the keys of every read. */
-function manualReads() {
+function manualReads(inFlight?: number) {
   const reads: { keys: string[]; finish: (found: Map<string, number>) => void; fail: (error: Error) => void }[] = [];
   const read = (keys: string[]) =>
     new Promise<Map<string, number>>((resolve, reject) => {
       reads.push({ keys, finish: resolve, fail: reject });
     });
-  return { reads, fresh: new FreshReads<string, number>(read) };
+  return { reads, fresh: new FreshReads<string, number>(read, inFlight) };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -56,5 +56,27 @@ describe('FreshReads (shared fresh reads)', () => {
     expect(reads).toHaveLength(3);
     reads[2].finish(new Map([['a', 4]]));
     expect(await later).toBe(4);
+  });
+
+  it('runs up to inFlight reads at once, each caller still served by a read begun after it asked', async () => {
+    const { reads, fresh } = manualReads(2);
+    const first = fresh.get('a');
+    // A second read starts at once: fewer than two are in flight.
+    const second = fresh.get('b');
+    expect(reads.map((r) => r.keys)).toEqual([['a'], ['b']]);
+    // Two in flight: these wait, and the first read to finish takes them all in one.
+    const queued = [fresh.get('a'), fresh.get('c')];
+    expect(reads).toHaveLength(2);
+    reads[1].finish(new Map([['b', 2]]));
+    expect(await second).toBe(2);
+    await settle();
+    expect(reads).toHaveLength(3);
+    expect(reads[2].keys.sort()).toEqual(['a', 'c']);
+    reads[0].finish(new Map([['a', 1]]));
+    expect(await first).toBe(1);
+    reads[2].finish(new Map([['a', 5], ['c', 6]]));
+    expect(await Promise.all(queued)).toEqual([5, 6]);
+    await settle();
+    expect(reads).toHaveLength(3);
   });
 });

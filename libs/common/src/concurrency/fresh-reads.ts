@@ -7,22 +7,31 @@
  */
 export class FreshReads<K, V> {
   private waiting = new Map<K, { resolve: (value: V | null) => void; reject: (error: unknown) => void }[]>();
-  private reading = false;
+  /** Reads in flight. */
+  private reading = 0;
 
-  /** `read` answers the keys it found; a key it leaves out is null (not found). */
-  constructor(private readonly read: (keys: K[]) => Promise<Map<K, V>>) {}
+  /**
+   * `read` answers the keys it found; a key it leaves out is null (not found). `inFlight`: how many
+   * reads may run at once (default one); a caller arriving while fewer run starts a read at once,
+   * else waits for the next read to begin (the first to finish takes every caller queued meanwhile).
+   * More than one suits reads whose time grows with their keys (pages of entries), not tiny rows.
+   */
+  constructor(
+    private readonly read: (keys: K[]) => Promise<Map<K, V>>,
+    private readonly inFlight = 1,
+  ) {}
 
   get(key: K): Promise<V | null> {
     return new Promise<V | null>((resolve, reject) => {
       const callers = this.waiting.get(key);
       if (callers) callers.push({ resolve, reject });
       else this.waiting.set(key, [{ resolve, reject }]);
-      if (!this.reading) void this.drain();
+      if (this.reading < this.inFlight) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.reading = true;
+    this.reading++;
     try {
       while (this.waiting.size > 0) {
         const batch = this.waiting;
@@ -35,7 +44,7 @@ export class FreshReads<K, V> {
         }
       }
     } finally {
-      this.reading = false;
+      this.reading--;
     }
   }
 }

@@ -66,6 +66,12 @@ export interface EntryPageQuery {
   limit: number;
 }
 
+/** Where an unfiltered page starts (`PublicLedgerRepository.pages`): as `page` (no `from`) or `pageFrom` reads it. */
+export interface PageBound {
+  order: 'asc' | 'desc';
+  from: number | null;
+}
+
 export interface NewEntryRow {
   campaignId: string;
   index: number;
@@ -285,6 +291,28 @@ export const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-M
   COALESCE(leaf_format, CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END), encode(donor_hash, 'hex'), encode(donor_salt, 'hex'),
   encode(message_hash, 'hex'), encode(message_salt, 'hex'), ${REDACTED_CSV},
   CASE WHEN kind IN ('offline_gift', 'offline_gift_void') THEN 'organization' END`;
+
+/**
+ * Unfiltered pages of one campaign at one size and limit, from any cursors, in one statement
+ * (`PublicLedgerRepository.pages`): each request (bound, order, whether it has a cursor) reads its
+ * rows away from its bound, as `page` and `pageFrom` do, and whether an entry lies behind the
+ * cursor (at it, or further the other way; once per request: OFFSET 0 keeps it out of the row
+ * loop). Without a cursor the bound is the size (newest first) or -1 (oldest first). Campaign, size
+ * and limit are scalars so the plan prunes to the campaign's partition and knows the limit (with
+ * them as arrays, planning every partition cost more than the reads, and the estimates set off JIT).
+ */
+const PAGES_SQL = `SELECT q.n, q.behind, e.* FROM (
+    SELECT q.*, q.cursor AND CASE WHEN q.ascending
+      THEN EXISTS (SELECT 1 FROM public_ledger_entries b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx <= q.bound)
+      ELSE EXISTS (SELECT 1 FROM public_ledger_entries b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx >= q.bound) END AS behind
+    FROM unnest($3::bigint[], $5::bool[], $6::bool[]) WITH ORDINALITY AS q(bound, ascending, cursor, n)
+    OFFSET 0
+  ) q CROSS JOIN LATERAL (
+    (SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE NOT q.ascending AND campaign_id = $1 AND idx < $2 AND idx < q.bound ORDER BY idx DESC LIMIT $4)
+    UNION ALL
+    (SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE q.ascending AND campaign_id = $1 AND idx < $2 AND idx > q.bound ORDER BY idx LIMIT $4)
+  ) e
+  ORDER BY q.n, CASE WHEN q.ascending THEN e.idx ELSE -e.idx END`;
 
 /**
  * The only code touching the transparency tables. Plain SQL throughout: the read paths are hot
@@ -507,6 +535,25 @@ export class PublicLedgerRepository {
       params,
     );
     return { entries: rows.map((row) => toEntry(campaignId, row)), behind: rows.length > 0 && rows[0].behind };
+  }
+
+  /**
+   * Unfiltered pages (no kind, no month) of one campaign at one size and limit, any number of them,
+   * in one round trip: what `page` (no `from`) and `pageFrom` answer for each, in the same order
+   * (PublicLedgerService reads the pages requested together so).
+   */
+  async pages(campaignId: string, size: number, limit: number, reads: readonly PageBound[], db: Queryable = this.dataSource): Promise<{ entries: StoredEntry[]; behind: boolean }[]> {
+    if (reads.length === 0) return [];
+    const rows: (EntryRow & { n: string; behind: boolean })[] = await db.query(PAGES_SQL, [
+      campaignId, size, reads.map((r) => r.from ?? (r.order === 'asc' ? -1 : size)), limit, reads.map((r) => r.order === 'asc'), reads.map((r) => r.from !== null),
+    ]);
+    const pages = reads.map(() => ({ entries: [] as StoredEntry[], behind: false }));
+    for (const row of rows) {
+      const page = pages[Number(row.n) - 1];
+      page.entries.push(toEntry(campaignId, row));
+      page.behind = row.behind;
+    }
+    return pages;
   }
 
   /**
