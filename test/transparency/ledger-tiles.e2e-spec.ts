@@ -314,10 +314,19 @@ describe('the public ledger as C2SP tlog-tiles', () => {
         const before = servedFast();
         const routed = await get(`${tile}?via=route`, headers);
         expect(servedFast()).toBe(before);
-        const counted = await tileRequests();
-        const fast = await get(tile, headers);
-        expect(servedFast()).toBe(before + 1);
-        expect(await tileRequests()).toBe(counted + 1);
+        // The fast path answers within a second of the route seeing the campaign public: the routed
+        // request just before renews that; a loaded machine taking longer between the two gets another go.
+        let fast: Response | undefined;
+        for (let attempt = 1; fast === undefined; attempt++) {
+          const [counted, served] = [await tileRequests(), servedFast()];
+          await get(`${tile}?via=route`, headers);
+          const answer = await get(tile, headers);
+          if (servedFast() === served + 1) {
+            // both counted under the route's label
+            expect(await tileRequests()).toBe(counted + 2);
+            fast = answer;
+          } else expect(attempt).toBeLessThan(5);
+        }
         expect([tile, fast.status, headersOf(fast)]).toEqual([tile, 200, headersOf(routed)]);
         expect(Buffer.from(await fast.arrayBuffer()).equals(Buffer.from(await routed.arrayBuffer()))).toBe(true);
       }

@@ -132,19 +132,12 @@ export async function startReplicatedPostgres(options: {
     primaryUrl: url(primaryPort),
     replicaUrl: url(replicaPort),
     async caughtUp(timeoutMs = 30_000) {
-      // With this server's synchronous_commit off, a commit that has returned may not be written yet, so
-      // the write position can be short of it: one durable commit first (an xid, synchronous_commit on)
-      // flushes the WAL up to it, and with it every commit before.
-      const client = new pg.Client({ connectionString: admin(primaryPort) });
-      await client.connect();
-      let lsn: string;
-      try {
-        await client.query('SET synchronous_commit = on');
-        await client.query('SELECT pg_current_xact_id()');
-        lsn = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
-      } finally {
-        await client.end();
-      }
+      // With this server's synchronous_commit off, a commit that has returned may still be in the WAL
+      // buffers: the write position (pg_current_wal_lsn) can be short of it, and a commit that wrote no
+      // WAL of its own is not flushed even with synchronous_commit on (it was tried: the replica was
+      // then read before the commit it waited for). The insert position covers every commit that has
+      // returned; the WAL writer flushes it within wal_writer_delay and the replica replays it.
+      const [{ lsn }] = await queryOnce<{ lsn: string }>(admin(primaryPort), 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
       const until = Date.now() + timeoutMs;
       for (;;) {
         const [row] = await queryOnce<{ done: boolean }>(admin(replicaPort), `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AS done`);
