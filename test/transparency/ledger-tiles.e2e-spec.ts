@@ -340,6 +340,13 @@ describe('the public ledger as C2SP tlog-tiles', () => {
       // the caller's request id is echoed when it is a plain token, replaced when it is not
       expect((await get('tile/0/000', { 'x-request-id': 'mirror-42.a:b' })).headers.get('x-request-id')).toBe('mirror-42.a:b');
       expect((await get('tile/0/000', { 'x-request-id': 'bad id <script>' })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      // a fault in the fast path costs nothing but speed: the route answers
+      fastPath.mockImplementationOnce(() => {
+        throw new Error('fast path fault');
+      });
+      const fallback = await get('tile/0/000');
+      expect(fallback.status).toBe(200);
+      expect(headersOf(fallback)).toEqual(headersOf(full));
       // HEAD takes the route
       const before = servedFast();
       expect((await fetch(`${prefix()}tile/0/000`, { method: 'HEAD' })).status).toBe(200);

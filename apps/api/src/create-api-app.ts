@@ -58,7 +58,17 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     // The HTTP server Fastify would make, with the fast path in front of its handler.
     serverFactory: ((handler: RequestListener, options: ServerOptions) => {
       const server = createServer(options.http ?? {}, (req, res) => {
-        if (fastPath === undefined || !fastPath(req, res)) handler(req, res);
+        let answered = false;
+        try {
+          answered = fastPath !== undefined && fastPath(req, res);
+        } catch {
+          // never a crashed process for an optimisation: the route answers (or, if bytes went out, the socket ends)
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+        }
+        if (!answered) handler(req, res);
       });
       server.keepAliveTimeout = options.keepAliveTimeout;
       server.requestTimeout = options.requestTimeout;
