@@ -16,15 +16,17 @@ import { createTestEnvironment, TestEnvironment, withServerClient } from '@ataa/
 describe('partitioned growing tables (migration 1795004400000)', () => {
   let env: TestEnvironment;
   let ds: DataSource;
-  // 32 campaigns, so each of the 8 hash partitions holds several.
-  const campaigns = Array.from({ length: 32 }, () => randomUUID());
-  const campaign = campaigns[5];
+  // 32 campaigns, 4 in each of the 8 hash partitions (32 random ids leave one empty in about 1 run in 9).
+  let campaigns: string[];
+  let campaign: string;
   const GROWING = ['journal_entries', 'postings', 'public_ledger_entries', 'transparency_nodes', 'stripe_events'];
   const APPEND_ONLY = ['journal_entries', 'postings', 'public_ledger_entries', 'transparency_nodes'];
 
   beforeAll(async () => {
     env = await createTestEnvironment();
     ds = await new DataSource(dataSourceOptions(env.database.url, { logging: false })).initialize();
+    campaigns = await campaignsInEveryPartition(ds, 4);
+    campaign = campaigns[5];
     await seed(ds, campaigns);
   }, 120_000);
   afterAll(async () => {
@@ -225,6 +227,20 @@ function renameIndexes(shape: string): string {
  * them waiting to be claimed. About 2,000 rows a partition: enough that the planner reads them by index, as it would
  * the far larger partitions of a real deployment.
  */
+/** `perPartition` campaign ids for each hash partition of the campaign-keyed tables, asked of PostgreSQL itself. */
+async function campaignsInEveryPartition(ds: DataSource, perPartition: number): Promise<string[]> {
+  const candidates = Array.from({ length: 400 }, () => randomUUID());
+  const rows: { id: string; r: number }[] = await ds.query(
+    `SELECT id::text AS id, r FROM unnest($1::uuid[]) WITH ORDINALITY AS c(id, n), generate_series(0, 7) AS r
+      WHERE satisfies_hash_partition('public_ledger_entries'::regclass, 8, r, id) ORDER BY n`,
+    [candidates],
+  );
+  const byPartition = Array.from({ length: 8 }, (_, r) => rows.filter((row) => row.r === r).map((row) => row.id).slice(0, perPartition));
+  if (byPartition.some((ids) => ids.length < perPartition)) throw new Error('400 random ids did not fill every partition');
+  // interleaved: any run of 8 consecutive campaigns covers every partition
+  return Array.from({ length: 8 * perPartition }, (_, i) => byPartition[i % 8][Math.floor(i / 8)]);
+}
+
 async function seed(ds: DataSource, campaigns: string[]): Promise<void> {
   await ds.transaction(async (m) => {
     await m.query(`INSERT INTO ledger_accounts (code, currency, type) VALUES ('platform:stripe_balance', 'usd', 'asset'), ('platform:fee_revenue', 'usd', 'revenue')`);

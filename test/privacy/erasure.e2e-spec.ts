@@ -82,7 +82,9 @@ describe('erasure of a donor (sandbox, API, worker, PostgreSQL, Redis, SMTP)', (
     const token = new URL(link!).searchParams.get('token')!;
 
     // A forged link (one character of the signature changed) is refused, and so is a made-up one.
-    const forgedToken = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+    // (not the last character: its low bits may be padding that decodes to the same signature)
+    const at = token.length - 5;
+    const forgedToken = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
     const forged = await http().get(`/privacy/erase/confirm?token=${encodeURIComponent(forgedToken)}`).expect(400);
     expect(codeOf(forged.text)).toBe('erasure_link_invalid');
     expect(codeOf((await http().get('/privacy/erase/confirm?token=abc').expect(400)).text)).toBe('erasure_link_invalid');

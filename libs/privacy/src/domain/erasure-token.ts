@@ -36,6 +36,8 @@ export function verifyErasureToken(key: Buffer, token: unknown, now: Date): Toke
   if (!UUID.test(requestId) || !/^\d{1,12}$/.test(secondsText) || !/^[A-Za-z0-9_-]{43}$/.test(macText)) return { ok: false, reason: 'malformed' };
   const seconds = Number(secondsText);
   const given = Buffer.from(macText, 'base64url');
+  // The last character's two low bits are padding: only the canonical spelling of a MAC is its token.
+  if (given.toString('base64url') !== macText) return { ok: false, reason: 'malformed' };
   const expected = mac(key, requestId, seconds);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
   const expiresAt = new Date(seconds * 1000);

@@ -61,6 +61,16 @@ describe('erasure link token', () => {
     expect(verifyErasureToken(key, `${id}.${seconds}.${flipped}`, now)).toEqual({ ok: false, reason: 'forged' });
   });
 
+  it('takes only the canonical spelling of the MAC (its last character\'s two padding bits set are another token)', () => {
+    const token = signErasureToken(key, requestId, inOneHour);
+    const [id, seconds, mac] = token.split('.');
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const padded = mac.slice(0, -1) + last[last.indexOf(mac.at(-1)!) ^ 1];
+    // the same 32 bytes, spelt differently
+    expect(Buffer.from(padded, 'base64url').equals(Buffer.from(mac, 'base64url'))).toBe(true);
+    expect(verifyErasureToken(key, `${id}.${seconds}.${padded}`, now)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
   it('refuses an expired token even with a good MAC', () => {
     const token = signErasureToken(key, requestId, new Date(now.getTime() - 1000));
     expect(verifyErasureToken(key, token, now)).toEqual({ ok: false, reason: 'expired' });
