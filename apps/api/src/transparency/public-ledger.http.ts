@@ -290,11 +290,8 @@ export class PublicLedgerHttp {
     // change) is served again as it was; what can change is whether its campaign is public. That is read at most once a second
     // per campaign (PUBLIC_RECHECK_MS), so a mirror fetching tiles does not wait for the log head read
     // on every request, and a suspended campaign's tiles stop within a second.
-    const recent = this.recentlyPublic.get(slug);
-    if (recent !== undefined && recent.until > Date.now()) {
-      const immutable = this.tiles.get(`${recent.campaignId}|tile/${path}`, IMMUTABLE_TILE);
-      if (immutable !== undefined) return this.sendTile(immutable, `${recent.campaignId}|tile/${path}`, IMMUTABLE_TILE, path, request, reply);
-    }
+    const kept = this.keptTile(slug, path);
+    if (kept !== undefined) return this.sendTile(kept.answer, kept.key, kept.version, path, request, reply);
     // No error answer is kept by a cache: a tile missing now exists after the next checkpoint.
     void reply.header('cache-control', 'no-store');
     const log = await this.service.log(slug, tileSize(path));
@@ -327,6 +324,11 @@ export class PublicLedgerHttp {
    * the server's fast path (tile-fast-path.ts); undefined sends the request down the normal route.
    */
   immutableTile(slug: string, path: string): { answer: CachedAnswer; key: string; version: string; bundle: boolean } | undefined {
+    return this.keptTile(slug, path);
+  }
+
+  /** (The route's own reads go here, so the fast path's door is only the fast path's.) */
+  private keptTile(slug: string, path: string): { answer: CachedAnswer; key: string; version: string; bundle: boolean } | undefined {
     const recent = this.recentlyPublic.get(slug);
     if (recent === undefined || recent.until <= Date.now()) return undefined;
     const key = `${recent.campaignId}|tile/${path}`;

@@ -42,7 +42,8 @@ export function etagFor(log: CampaignLog, variant: string, url: string): string 
 }
 
 /** Whether the client already holds this version (If-None-Match, weak or strong). */
-export function notModified(request: FastifyRequest, etag: string): boolean {
+/** Takes a Fastify request or Node's own (the tile fast path): only the headers are read. */
+export function notModified(request: { headers: FastifyRequest['headers'] }, etag: string): boolean {
   const given = request.headers['if-none-match'];
   return typeof given === 'string' && given.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }

@@ -5,6 +5,7 @@ import type { MetricsService, RequestLogController } from '@ataa/observability';
 import { acceptedCoding } from '../http/compression.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { PublicLedgerHttp } from './public-ledger.http.js';
+import { notModified } from './public-ledger.presenter.js';
 
 /** The tile route as Fastify registers it: the fast path counts its requests under the same label. */
 export const TILE_ROUTE = '/c/:slug/tile/*';
@@ -70,9 +71,4 @@ export function createTileFastPath(options: TileFastPathOptions): (req: Incoming
     }
     return true;
   };
-}
-
-function notModified(req: IncomingMessage, etag: string): boolean {
-  const given = req.headers['if-none-match'];
-  return typeof given === 'string' && given.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
