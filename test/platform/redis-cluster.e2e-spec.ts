@@ -93,5 +93,5 @@ describe('the platform on a Redis Cluster: rate limits and receipts, through a m
     const after: number[] = [];
     for (let i = 0; i < 4; i++) after.push((await login('203.0.113.25')).status);
     expect(after).toEqual([401, 401, 401, 429]);
-  });
+  }, 240_000);
 });

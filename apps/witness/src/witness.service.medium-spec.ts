@@ -25,6 +25,8 @@ describe('witness state under concurrency (PostgreSQL)', () => {
   beforeAll(async () => {
     await withServerClient((client) => client.query(`CREATE DATABASE ${databaseName}`));
     pool = new pg.Pool({ connectionString: testDatabaseUrl(databaseName), max: 10 });
+    // An idle connection ended by the server (as witness-app's pool does): the next query reconnects.
+    pool.on('error', () => undefined);
     const client = await pool.connect();
     try {
       expect(await migrateWitnessSchema(client, 'witness')).toEqual(['1795003200000-witness-checkpoints']);

@@ -71,7 +71,7 @@ describe('Redis Cluster: clients, BullMQ and the boot check on a real six-node c
     expect([...processed.keys()].sort()).toEqual(Array.from({ length: 200 }, (_, i) => `outbox-${i + 1}`).sort());
     expect(failed).toEqual([]);
     expect(await queue.getJobCounts('waiting', 'active', 'delayed', 'failed')).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
-  }, 120_000);
+  }, 180_000);
 
   it('stops the boot with one line naming the setting when the cluster setting names a lone server', async () => {
     const log: string[] = [];

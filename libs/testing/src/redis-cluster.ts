@@ -91,8 +91,17 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<T
         throw new Error(`master ${port} (${id}) has no replica in sync`);
       };
       const to = await replicaOf(from);
-      await withNode(to, (r) => r.cluster('FAILOVER'));
-      await until(`${to} to take over from ${from}`, async () => /role:master/.test(await withNode(to, (r) => r.info('replication'))));
+      // A manual failover that has not completed in 5 s is abandoned by Redis (its fixed manual
+      // failover timeout), which a loaded machine can hit: ask again until the replica is master.
+      // Never FORCE: that skips the catch-up with the master and could drop acknowledged writes.
+      const isMaster = async () => /role:master/.test(await withNode(to, (r) => r.info('replication')));
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        await withNode(to, (r) => r.cluster('FAILOVER')).catch(() => undefined);
+        const took = await until(`${to} to take over from ${from}`, isMaster, Math.min(10_000, Math.max(1, deadline - Date.now())))
+          .then(() => true, (error: unknown) => { if (Date.now() >= deadline) throw error; return false; });
+        if (took) break;
+      }
       await waitUntilHealthy(ports);
       return { from, to };
     },
