@@ -77,7 +77,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { benchDatabase, fmt, load, loadAverage, percentile, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
+import { benchDatabase, cpuRatio, fmt, load, loadAverage, percentile, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
 import { cpuSnapshot, cpuUsed, pidsMatching } from './cpu.js';
 
 const count = (name, fallback) => {
@@ -956,9 +956,9 @@ try {
       const same = await sameResponse(pageUrl);
       bare = startNode('bench/bare-server.js', { BARE_PORT: String(BARE_PORT), BODIES: JSON.stringify({ '/page': same }) });
       await waitForHttp(`http://127.0.0.1:${BARE_PORT}/page`);
-      const baseline = await load(`http://127.0.0.1:${BARE_PORT}/page`);
-      const page = await load(pageUrl);
-      rows.push(`campaign page /c/:slug (${fmt(same.length)} bytes): ${fmt(page.rps)} req/s (p99 ${page.p99} ms) | bare node same bytes, the API's headers included ${fmt(baseline.rps)} req/s (p99 ${baseline.p99} ms) | ratio ${ratio(page.rps, baseline.rps)}`);
+      const baseline = await load(`http://127.0.0.1:${BARE_PORT}/page`, { pid: bare.child.pid });
+      const page = await load(pageUrl, { pid: api.child?.pid });
+      rows.push(`campaign page /c/:slug (${fmt(same.length)} bytes): ${fmt(page.rps)} req/s (p99 ${page.p99} ms) | bare node same bytes, the API's headers included ${fmt(baseline.rps)} req/s (p99 ${baseline.p99} ms) | ratio ${ratio(page.rps, baseline.rps)} (goal ≥ 0.5x)${cpuRatio(page, baseline)}`);
     });
   }
 } finally {

@@ -8,7 +8,7 @@ import { AppConfig } from '@ataa/config';
 import { AppLogger, createLogger, lazyRequestLogger, MetricsService, NestPinoLogger, RequestLogController } from '@ataa/observability';
 import { ApiModule } from './api.module.js';
 import fastifyMultipart from '@fastify/multipart';
-import { registerCsrf } from './campaign-pages/csrf.setup.js';
+import { csrfStateOf, registerCsrf } from './campaign-pages/csrf.setup.js';
 import { registerCompression } from './http/compression.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { contentSecurityPolicyDirectives } from './http/content-security-policy.js';
@@ -19,6 +19,9 @@ import { securityHeaders } from './http/security-headers.js';
 import { registerViews } from './http/views.js';
 import { PublicLedgerHttp, registerTileRoute } from './transparency/public-ledger.http.js';
 import { createTileFastPath } from './transparency/tile-fast-path.js';
+import { createCampaignPageFastPath } from './campaign-pages/campaign-page-fast-path.js';
+import { CampaignPagesController } from './campaign-pages/campaign-pages.controller.js';
+import { firstFastPath, type FastPath } from './http/fast-path.js';
 import { requestIdOf } from './http/request-id.js';
 
 export const API_PREFIX = 'api/v1';
@@ -52,23 +55,26 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
   const { 'content-security-policy': _csp, ...securityWithoutCsp } = security;
   const logController = new RequestLogController({ sampleRate: config.LOG_REQUEST_SAMPLE_PERCENT / 100, slowMs: config.LOG_SLOW_REQUEST_MS });
-  // Requests the fast path answers (immutable tiles in memory) never reach Fastify; it is set once the app is built.
-  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  // Requests the fast paths answer (immutable tiles in memory, cached campaign pages) never reach Fastify; set once the app is built.
+  let fastPath: FastPath | undefined;
   const adapter = new FastifyAdapter({
     // The HTTP server Fastify would make, with the fast path in front of its handler.
     serverFactory: ((handler: RequestListener, options: ServerOptions) => {
+      // never a crashed process for an optimisation: the route answers (or, if bytes went out, the socket ends)
+      const faulted = (req: IncomingMessage, res: ServerResponse) => {
+        if (res.headersSent) res.destroy();
+        else handler(req, res);
+      };
       const server = createServer(options.http ?? {}, (req, res) => {
-        let answered = false;
+        let answered: boolean | Promise<boolean> = false;
         try {
           answered = fastPath !== undefined && fastPath(req, res);
         } catch {
-          // never a crashed process for an optimisation: the route answers (or, if bytes went out, the socket ends)
-          if (res.headersSent) {
-            res.destroy();
-            return;
-          }
+          faulted(req, res);
+          return;
         }
-        if (!answered) handler(req, res);
+        if (answered === false) handler(req, res);
+        else if (answered !== true) answered.then((done) => { if (!done) handler(req, res); }, () => faulted(req, res));
       });
       server.keepAliveTimeout = options.keepAliveTimeout;
       server.requestTimeout = options.requestTimeout;
@@ -144,7 +150,12 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   await registerViews(app, config.NODE_ENV === 'production');
   const ledgerHttp = app.get(PublicLedgerHttp, { strict: false });
   registerTileRoute(fastify, ledgerHttp);
-  fastPath = createTileFastPath({ ledger: ledgerHttp, headers: { ...security, ...PUBLIC_READ_HEADERS }, metrics, logs: logController, log: fastify.log });
+  const tiles = createTileFastPath({ ledger: ledgerHttp, headers: { ...security, ...PUBLIC_READ_HEADERS }, metrics, logs: logController, log: fastify.log });
+  const csrf = csrfStateOf(fastify);
+  fastPath = csrf === undefined ? tiles : firstFastPath(tiles, createCampaignPageFastPath({
+    pages: app.get(CampaignPagesController, { strict: false }), csrf, parseCookie: (header) => fastify.parseCookie(header),
+    headers: security, metrics, logs: logController, log: fastify.log,
+  }));
 
   fastify.addHook('onResponse', (request, reply, done) => {
     if (request.is404) metrics.httpRoute(request.method, 'unmatched').record(reply.statusCode, reply.elapsedTime / 1000);

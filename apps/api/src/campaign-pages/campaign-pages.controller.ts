@@ -15,9 +15,9 @@ import { formatMoney, localeFor } from '@ataa/notifications';
 import { ModerationService, REPORT_REASONS } from '@ataa/moderation';
 import { RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { isolateText } from '../http/isolate.js';
-import { publicLanguage, textLanguage } from '../http/public-language.js';
+import { negotiateLanguage, publicLanguage, textLanguage, type PublicLanguage } from '../http/public-language.js';
 import { csrfTokenValid, issueCsrfToken } from './csrf.setup.js';
-import { PageRenderCache, splitAroundSlot, withToken } from './page-render-cache.js';
+import { PageRenderCache, splitAroundSlot, withToken, type RenderedPage } from './page-render-cache.js';
 import { chosenAmount, DONATION_FORM_FIELDS, DonationFormDto } from './donation-form.dto.js';
 import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from './page-messages.js';
 import { acceptsDonations, CampaignPageView, type FormState, type PageData } from './campaign-page.view.js';
@@ -118,7 +118,7 @@ export class CampaignPagesController {
     // Matching offers change without a ledger entry too (an accrual is a pledge), and start and end with the clock.
     // (read only for a campaign with offers: the head says whether it has any, as of this request)
     const matching = head.hasMatchingOffers ? (await this.matchingReads.get(head.campaign.id)) ?? [] : [];
-    const key = `${slug}|${head.figuresVersion}|${pledgeKey}|${this.view.matchingKey(matching)}|${language}|${open ? 'open' : 'closed'}|${state.cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
+    const key = this.pageKey(slug, head, pledgeKey, matching, language, open, state.cancelled, preselected, now);
     const page = await this.rendered.get(key, async () => {
       const data = await this.view.readPageData(head.campaign, pledges, matching, db);
       return splitAroundSlot(await reply.server.view('campaign/page.hbs', this.view.pageView(data, state, TOKEN_SLOT, open, language, true, now)) as unknown as string, TOKEN_SLOT);
@@ -129,6 +129,28 @@ export class CampaignPagesController {
       void reply.header('set-cookie', `${SEEN_COOKIE}=${head.logSize}; Path=/c/${slug}; HttpOnly; SameSite=Lax${secure}`);
     }
     void reply.status(200).header('cache-control', 'no-store').header('vary', 'Accept-Language, Cookie').header('content-type', 'text/html; charset=utf-8').send(body);
+  }
+
+  /** What a rendering depends on: equal keys, the same page but the CSRF token. */
+  private pageKey(slug: string, head: CampaignPageHead, pledgeKey: string, matching: MatchingOfferView[], language: PublicLanguage, open: boolean, cancelled: boolean, preselected: string | null, now: Date): string {
+    return `${slug}|${head.figuresVersion}|${pledgeKey}|${this.view.matchingKey(matching)}|${language}|${open ? 'open' : 'closed'}|${cancelled ? 'cancelled' : '-'}|${preselected ?? '-'}|${this.view.clockKey(head.campaign, now, language)}`;
+  }
+
+  /**
+   * The rendering the route would send for a plain `GET /c/<slug>` (no query) from a visitor with
+   * this language cookie and Accept-Language, chosen exactly as `page` chooses it (the head read
+   * fresh, the same key), when it is rendered already: the server's fast path sends it with the
+   * visitor's token (campaign-page-fast-path.ts). Undefined when the route must answer: with read
+   * replicas (their cookie rules), a campaign not public (404), one taking pledges (their figures are
+   * one more read), or a key not rendered yet.
+   */
+  async cachedPage(slug: string, visitor: { languageCookie: unknown; acceptLanguage: string | undefined }, now: Date = new Date()): Promise<RenderedPage | undefined> {
+    if (this.replicas.configured) return undefined;
+    const head = await this.heads.get(slug);
+    if (!head || this.pledges.offersPledges(head.campaign)) return undefined;
+    const matching = head.hasMatchingOffers ? (await this.matchingReads.get(head.campaign.id)) ?? [] : [];
+    const { language } = negotiateLanguage({ cookie: visitor.languageCookie, acceptLanguage: visitor.acceptLanguage, fallback: head.campaign.language });
+    return this.rendered.peek(this.pageKey(slug, head, '-', matching, language, acceptsDonations(head.campaign, now), false, null, now));
   }
 
   private async requirePageData(slug: string): Promise<PageData> {

@@ -9,7 +9,7 @@ export const CSRF_COOKIE = 'ataa_csrf';
 /** Where each form's cookie lives: the campaign pages under /c, the invitation page under /invitations, the privacy pages under /privacy, the dashboard, the operator console, the donor page under /donor. */
 export type CsrfCookiePath = '/c' | '/invitations' | '/privacy' | '/dashboard' | '/console' | '/donor' | '/recurring' | '/scheduled';
 
-interface CsrfState {
+export interface CsrfState {
   key: Buffer;
   /** `Set-Cookie` attributes after the value, per path (built once). */
   attributes: Record<CsrfCookiePath, string>;
@@ -52,12 +52,22 @@ function cookieOf(request: FastifyRequest): string | undefined {
 export function issueCsrfToken(request: FastifyRequest, reply: FastifyReply, path: CsrfCookiePath, now: number = Date.now()): string {
   const state = stateOf(request);
   if (!state) return '';
-  const held = cookieOf(request);
-  const issued = csrfTokenIssuedAt(state.key, held);
-  if (issued !== null && issued <= now + 60_000 && now - issued < CSRF_TOKEN_RENEW_AFTER_MS) return held!;
-  const token = mintCsrfToken(state.key, now);
-  void reply.header('set-cookie', `${CSRF_COOKIE}=${token}${state.attributes[path]}`);
+  const { token, setCookie } = csrfTokenFor(state, cookieOf(request), path, now);
+  if (setCookie !== null) void reply.header('set-cookie', setCookie);
   return token;
+}
+
+/** The CSRF state registered on a Fastify instance (for the server's fast path, which has no Fastify request). */
+export function csrfStateOf(fastify: unknown): CsrfState | undefined {
+  return (fastify as Record<symbol, CsrfState | undefined>)[STATE];
+}
+
+/** The token for a visitor holding `held` (their cookie's value): theirs while valid and not due for renewal, else a new one and its `Set-Cookie`. */
+export function csrfTokenFor(state: CsrfState, held: unknown, path: CsrfCookiePath, now: number = Date.now()): { token: string; setCookie: string | null } {
+  const issued = csrfTokenIssuedAt(state.key, held);
+  if (issued !== null && issued <= now + 60_000 && now - issued < CSRF_TOKEN_RENEW_AFTER_MS) return { token: held as string, setCookie: null };
+  const token = mintCsrfToken(state.key, now);
+  return { token, setCookie: `${CSRF_COOKIE}=${token}${state.attributes[path]}` };
 }
 
 /** Whether a form post carries the CSRF token of its cookie, signed by us and not expired. */

@@ -26,15 +26,21 @@ export class PageRenderCache {
     return this.bytes;
   }
 
-  /** The page cached under `key`, else the one `render` builds (kept unless larger than the whole cache). */
-  async get(key: string, render: () => Promise<RenderedPage>): Promise<RenderedPage> {
+  /** The page cached under `key`, if any (counted as a use). */
+  peek(key: string): RenderedPage | undefined {
     const hit = this.entries.get(key);
     if (hit) {
-      // Most recently used last.
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return hit;
     }
+    return hit;
+  }
+
+  /** The page cached under `key`, else the one `render` builds (kept unless larger than the whole cache). */
+  async get(key: string, render: () => Promise<RenderedPage>): Promise<RenderedPage> {
+    // Most recently used last.
+    const hit = this.peek(key);
+    if (hit) return hit;
     const pending = this.rendering.get(key);
     if (pending) return pending;
     const built = render().then((page) => {

@@ -40,6 +40,20 @@ export type ContentCoding = 'br' | 'gzip';
  */
 export function acceptedCoding(header: string | string[] | undefined): ContentCoding | null {
   if (header === undefined) return null;
+  const weight = codingWeights(header);
+  const br = weight('br');
+  const gzip = weight('gzip');
+  if (br <= 0 && gzip <= 0) return null;
+  return br >= gzip ? 'br' : 'gzip';
+}
+
+/** Whether gzip is acceptable (q > 0) for an Accept-Encoding header: for answers compressed ahead in gzip only. */
+export function gzipAcceptable(header: string | string[] | undefined): boolean {
+  return header !== undefined && codingWeights(header)('gzip') > 0;
+}
+
+/** Each coding's q in an Accept-Encoding header, `*` standing for those not named, 0 when refused or not asked for. */
+function codingWeights(header: string | string[]): (coding: ContentCoding) => number {
   const q = new Map<string, number>();
   for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';');
@@ -48,11 +62,7 @@ export function acceptedCoding(header: string | string[] | undefined): ContentCo
     const value = given === undefined ? 1 : Number(given.slice(2));
     q.set(name.trim(), Number.isFinite(value) ? value : 0);
   }
-  const weight = (coding: ContentCoding) => q.get(coding) ?? q.get('*') ?? 0;
-  const br = weight('br');
-  const gzip = weight('gzip');
-  if (br <= 0 && gzip <= 0) return null;
-  return br >= gzip ? 'br' : 'gzip';
+  return (coding) => q.get(coding) ?? q.get('*') ?? 0;
 }
 
 /** Compresses a whole body as the plugin would (brotli quality 4, gzip level 6). */

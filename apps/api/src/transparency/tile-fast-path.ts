@@ -1,8 +1,7 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { MetricsService, RequestLogController } from '@ataa/observability';
 import { acceptedCoding } from '../http/compression.js';
+import { fastAnswerRecorder, type FastAnswerRecording } from '../http/fast-path.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { PublicLedgerHttp } from './public-ledger.http.js';
 import { notModified } from './public-ledger.presenter.js';
@@ -13,13 +12,10 @@ export const TILE_ROUTE = '/c/:slug/tile/*';
 const TILE_URL = /^\/c\/([^/?%]+)\/tile\/([^?%]+)$/;
 const TILE_TYPE = 'application/octet-stream';
 
-export interface TileFastPathOptions {
+export interface TileFastPathOptions extends FastAnswerRecording {
   ledger: PublicLedgerHttp;
   /** Every header the API's own hook sets on a public tile (security headers, CORS), without the request id. */
   headers: Readonly<Record<string, string>>;
-  metrics: MetricsService;
-  logs: RequestLogController;
-  log: FastifyBaseLogger;
 }
 
 /**
@@ -34,7 +30,7 @@ export interface TileFastPathOptions {
  * false and takes the normal route.
  */
 export function createTileFastPath(options: TileFastPathOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const metrics = options.metrics.httpRoute('GET', TILE_ROUTE);
+  const record = fastAnswerRecorder('GET', TILE_ROUTE, options);
   return (req, res) => {
     if (req.method !== 'GET') return false;
     const match = TILE_URL.exec(req.url ?? '');
@@ -60,15 +56,7 @@ export function createTileFastPath(options: TileFastPathOptions): (req: Incoming
       res.writeHead(200, headers);
       res.end(body);
     }
-    const responseTime = performance.now() - started;
-    metrics.record(status, responseTime / 1000);
-    if (options.logs.shouldLog(options.log, status, responseTime)) {
-      // the shape Fastify's serializers give a request line
-      options.log.child({ reqId: id }).info({
-        req: { method: req.method, url: req.url, headers: req.headers, host: req.headers.host, ip: req.socket.remoteAddress, socket: req.socket },
-        res: { statusCode: status }, responseTime,
-      }, 'request completed');
-    }
+    record(req, id, status, started);
     return true;
   };
 }
