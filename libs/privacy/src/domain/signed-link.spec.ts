@@ -50,6 +50,19 @@ describe('signed links', () => {
     expect(verifyLink(key, `l1.${body}.${sig}`, { purpose: 'data-export', now })).toEqual({ ok: false, reason: 'malformed' });
   });
 
+  it('takes only the canonical spelling of its MAC (the last character\'s padding bits set makes another spelling of the same bytes)', () => {
+    const token = signLink(key, claims);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(token.at(-1)!);
+    // 43 characters carry 258 bits for a 256-bit MAC: the last one's two low bits are padding
+    const spellings = [1, 2, 3].map((bits) => `${token.slice(0, -1)}${alphabet[last ^ bits]}`);
+    for (const other of spellings) {
+      expect(Buffer.from(other.split('.')[2], 'base64url').equals(Buffer.from(token.split('.')[2], 'base64url'))).toBe(true);
+      expect(verifyLink(key, other, { purpose: 'data-export', now })).toEqual({ ok: false, reason: 'malformed' });
+    }
+    expect(verifyLink(key, token, { purpose: 'data-export', now }).ok).toBe(true);
+  });
+
   it('will not sign claims it could not verify', () => {
     expect(() => signLink(key, { ...claims, nonce: 'short' })).toThrow();
     expect(() => signLink(key, { ...claims, subject: 'has space' })).toThrow();

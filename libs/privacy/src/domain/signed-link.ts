@@ -58,6 +58,8 @@ export function verifyLink(key: Buffer, token: unknown, expected: { purpose: str
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== VERSION || !/^[A-Za-z0-9_-]+$/.test(parts[1]) || !/^[A-Za-z0-9_-]{43}$/.test(parts[2])) return { ok: false, reason: 'malformed' };
   const given = Buffer.from(parts[2], 'base64url');
+  // The last character's two low bits are padding: only the canonical spelling of a MAC is its token.
+  if (given.toString('base64url') !== parts[2]) return { ok: false, reason: 'malformed' };
   const wanted = mac(key, parts[1]);
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return { ok: false, reason: 'bad_signature' };
   let raw: { p?: unknown; s?: unknown; e?: unknown; n?: unknown };
