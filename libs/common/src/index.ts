@@ -8,6 +8,7 @@ export { runMain } from './startup/boot.js';
 export { createShutdownHandler, exitGracefullyOnSignals, type ShutdownOptions } from './startup/shutdown.js';
 export { repoRoot } from './startup/repo-root.js';
 export { FreshReads } from './concurrency/fresh-reads.js';
+export { TtlCache } from './concurrency/ttl-cache.js';
 export * from './text/text-policy.js';
 export { UserText } from './text/user-text.decorator.js';
 export { csvText } from './text/csv-text.js';

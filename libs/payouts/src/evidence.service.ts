@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError } from '@ataa/common';
+import { ConflictError, ForbiddenError, NotFoundError, TtlCache } from '@ataa/common';
 import type { CoverImageStorage } from '@ataa/campaigns';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
@@ -42,7 +42,8 @@ const IMPACT_VERSIONS_KEPT = 10_000;
 
 @Injectable()
 export class EvidenceService {
-  private readonly impactVersions = new Map<string, { version: string; until: number }>();
+  /** Each campaign's impact version, read at most once per IMPACT_VERSION_TTL_MS (see impactVersion). */
+  private readonly impactVersions = new TtlCache<string, string>(IMPACT_VERSION_TTL_MS, IMPACT_VERSIONS_KEPT);
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -105,7 +106,7 @@ export class EvidenceService {
         });
         return evidence;
       });
-      this.impactVersions.delete(attached.campaignId);
+      this.impactVersions.drop(attached.campaignId);
       return attached;
     } catch (error) {
       // Another row may hold the same bytes (same hash, same name): only a file this call created is taken back.
@@ -160,7 +161,7 @@ export class EvidenceService {
       });
       return outcome;
     });
-    this.impactVersions.delete(campaignId);
+    this.impactVersions.drop(campaignId);
     return stated;
   }
 
@@ -174,14 +175,8 @@ export class EvidenceService {
    * IMPACT_VERSION_TTL_MS per campaign and process; this process's own writes drop it at once (another
    * process's show within that second).
    */
-  async impactVersion(campaignId: string): Promise<string> {
-    const now = Date.now();
-    const known = this.impactVersions.get(campaignId);
-    if (known && known.until > now) return known.version;
-    const version = await this.repository.impactVersion(campaignId);
-    if (this.impactVersions.size >= IMPACT_VERSIONS_KEPT) this.impactVersions.clear();
-    this.impactVersions.set(campaignId, { version, until: now + IMPACT_VERSION_TTL_MS });
-    return version;
+  impactVersion(campaignId: string): Promise<string> {
+    return this.impactVersions.get(campaignId, () => this.repository.impactVersion(campaignId));
   }
 
   /** The public report's impact section: public evidence files, and the outcomes with what evidences each. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TtlCache } from '@ataa/common';
 import { PUBLIC_OPEN_LIMIT, PUBLIC_RESOLVED_LIMIT, toPublicReconciliation, type PublicReconciliation } from './domain/public-reconciliation.js';
 import { ReconciliationRepository } from './persistence/reconciliation.repository.js';
 
@@ -11,7 +12,7 @@ const VERSION_TTL_MS = 1000;
  */
 @Injectable()
 export class PublicReconciliationService {
-  private latest: { version: string; until: number } | null = null;
+  private readonly latest = new TtlCache<'latest', string>(VERSION_TTL_MS, 1);
 
   constructor(private readonly repo: ReconciliationRepository) {}
 
@@ -20,12 +21,8 @@ export class PublicReconciliationService {
    * resolved by a run that succeeds (in the transaction that marks it succeeded), so the latest
    * succeeded run's id versions every campaign's statement. Read at most once a second per process.
    */
-  async version(): Promise<string> {
-    const now = Date.now();
-    if (this.latest && this.latest.until > now) return this.latest.version;
-    const run = await this.repo.lastSucceededRunFacts();
-    this.latest = { version: run?.id ?? 'none', until: now + VERSION_TTL_MS };
-    return this.latest.version;
+  version(): Promise<string> {
+    return this.latest.get('latest', async () => (await this.repo.lastSucceededRunFacts())?.id ?? 'none');
   }
 
   async statusOf(campaignId: string): Promise<PublicReconciliation> {

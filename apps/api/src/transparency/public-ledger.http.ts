@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { DomainError, FreshReads } from '@ataa/common';
+import { DomainError, FreshReads, TtlCache } from '@ataa/common';
 import { CampaignLog, decodeCursor, parseTilePath, PublicLedgerService, TILE_WIDTH, type DeclaredDesignation } from '@ataa/transparency';
 import { CheckpointQueryDto, ConsistencyQueryDto, InclusionBatchQueryDto, InclusionQueryDto, LedgerQueryDto } from './public-ledger.dto.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
@@ -111,18 +111,14 @@ export class PublicLedgerHttp {
   }
 
   /** The declared designations' labels, as a key part: read at most once a second per campaign (a label is not money; a relabel shows within a second). */
-  private readonly designationLabels = new Map<string, { declared: DeclaredDesignation[]; version: string; until: number }>();
+  private readonly designationLabels = new TtlCache<string, { declared: DeclaredDesignation[]; version: string }>(1000);
 
-  private async declaredLabels(log: CampaignLog): Promise<{ declared: DeclaredDesignation[]; version: string }> {
-    const now = Date.now();
-    const known = this.designationLabels.get(log.campaign.id);
-    if (known !== undefined && known.until > now) return known;
-    const declared = await this.service.declaredDesignations(log);
-    const version = `des:${createHash('sha256').update(JSON.stringify(declared)).digest('base64url').slice(0, 16)}`;
-    if (this.designationLabels.size >= 10_000) this.designationLabels.clear();
-    const labels = { declared, version, until: now + 1000 };
-    this.designationLabels.set(log.campaign.id, labels);
-    return labels;
+  private declaredLabels(log: CampaignLog): Promise<{ declared: DeclaredDesignation[]; version: string }> {
+    // read from the source the log head came from (a replica or the primary)
+    return this.designationLabels.get(log.campaign.id, async () => {
+      const declared = await this.service.declaredDesignations(log);
+      return { declared, version: `des:${createHash('sha256').update(JSON.stringify(declared)).digest('base64url').slice(0, 16)}` };
+    });
   }
 
   /** The report's impact section (stated outcomes, public evidence) changes without the log: its own version. */
