@@ -181,4 +181,44 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     expect(schemaGaps(doc, doc.paths['/api/v1/public/campaigns/{slug}/report'].get.responses['200'].content['application/json'].schema, json)).toEqual([]);
     await expectLedgerSound(world.db);
   });
+
+  it('reopens the pledge when the sponsor\'s card payment is given back: a refund takes the ordinary-gift part first, then the collection', async () => {
+    // Before: accrued 50.00, collected 50.00 = card 30.00 (first payment, no excess) + offline 20.00; the second card payment (20.00) collected nothing.
+    const refund = async (donationId: string, amount: string) => {
+      const res = await http().post(`/api/v1/orgs/${org.orgId}/donations/${donationId}/refunds`).set('authorization', `Bearer ${finance}`).send({ amount });
+      expect(res.status).toBe(201);
+      await settle(world);
+    };
+    const reopens = async () => (await audit()).filter((a) => a.action === 'matching_offer.reopen');
+    // The second payment was all excess (an ordinary gift): refunding it reopens nothing.
+    await refund(second.donationId, '2000');
+    await eventually(async () => (await statusOf(second.donationId)) === 'refunded', 'the second payment refunded');
+    expect(await getOffer()).toMatchObject({ accrued: '5000', collected: '5000' });
+    expect(await reopens()).toEqual([]);
+    // 10.00 of the first payment refunded: 20.00 kept covers 20.00 of its 30.00 collection, 10.00 is owed again.
+    await refund(first.donationId, '1000');
+    await eventually(async () => (await getOffer()).collected === '4000', 'the pledge reopened by 10.00');
+    expect((await reopens()).map((a) => a.details)).toEqual([expect.objectContaining({ method: 'card', donationId: first.donationId, amount: '1000', reason: 'refund', collected: '4000' })]);
+    // Refunded in full: the other 20.00 reopens; settling again reopens nothing more.
+    await refund(first.donationId, '2000');
+    await eventually(async () => (await getOffer()).collected === '2000', 'the pledge reopened by 30.00 in all');
+    await world.api.get((await import('@ataa/donations')).DonationSyncService).sync(first.donationId);
+    expect((await reopens()).map((a) => a.details.amount)).toEqual(['1000', '2000']);
+    const offer = await getOffer();
+    expect(offer).toMatchObject({ accrued: '5000', collected: '2000', left: '5000' });
+    expect(offer.collections.map((c: { kind: string; amount: string; reopened: string }) => [c.kind, c.amount, c.reopened])).toEqual([['card', '3000', '3000'], ['offline', '2000', '0']]);
+    // What is owed again can be collected again.
+    expect((await byCard(finance, 'card-again')).body).toMatchObject({ amount: '3000' });
+    // The report counts only what the campaign kept: 20.00 collected (offline), none by card, 30.00 pledged again.
+    const json = (await http().get(`/api/v1/public/campaigns/${campaign.slug}/report`).expect(200)).body;
+    expect(json.matching).toMatchObject({ collected: '2000', collectedByCard: '0', pledged: '3000' });
+    expect(json.matching.offers[0].collections[0]).toMatchObject({ kind: 'card', amount: '3000', reopened: '3000' });
+    const doc = (await http().get('/docs/openapi.json').expect(200)).body;
+    expect(schemaGaps(doc, doc.paths['/api/v1/public/campaigns/{slug}/report'].get.responses['200'].content['application/json'].schema, json)).toEqual([]);
+    // The database refuses reopening more than was collected, and any change to a reopening.
+    await expect(world.db.query(`INSERT INTO matching_card_reopenings (donation_id, seq, offer_id, amount, reason) VALUES ($1, 9, $2, 1, 'refund')`, [first.donationId, offerId])).rejects.toThrow(/exceed the collection/);
+    await expect(world.db.query(`UPDATE matching_card_reopenings SET amount = 1 WHERE donation_id = $1`, [first.donationId])).rejects.toThrow(/append-only/);
+    expect(await getOffer()).toMatchObject({ collected: '2000' });
+    await expectLedgerSound(world.db);
+  });
 });

@@ -171,7 +171,7 @@ describe('matching gifts (API, worker, PostgreSQL, Redis, Stripe sandbox)', () =
     // Card gifts: 50 + 40 + 60 = 150.00 raised; the sponsor's 100.00 came as an offline gift, named in the matching section.
     expect(json.report.raised).toBe('15000');
     expect(json.report.offline.net).toBe('10000');
-    expect(json.matching).toMatchObject({ collected: '10000', pledged: '0', offers: expect.arrayContaining([expect.objectContaining({ sponsorName: 'Cedar Foundation', ratio: '1:1', accrued: '10000', collections: [{ kind: 'offline', amount: '10000', entry: collectionEntry, voided: false }] })]) });
+    expect(json.matching).toMatchObject({ collected: '10000', pledged: '0', offers: expect.arrayContaining([expect.objectContaining({ sponsorName: 'Cedar Foundation', ratio: '1:1', accrued: '10000', collections: [{ kind: 'offline', amount: '10000', entry: collectionEntry, voided: false, reopened: '0' }] })]) });
     const html = await http().get(`/c/${campaign.slug}/report?lang=en`).expect(200);
     expect(html.text).toContain('Matched by sponsors (not donors&#x27; own gifts)');
     expect(html.text).toMatch(/id="total-matching">\$100\.00</);
@@ -205,7 +205,7 @@ describe('matching gifts (API, worker, PostgreSQL, Redis, Stripe sandbox)', () =
     const report = (await http().get(`/api/v1/public/campaigns/${campaign.slug}/report`).expect(200)).body;
     expect(report.matching).toMatchObject({ collected: '10000', pledged: '0' });
     expect(report.matching.offers.find((o: { accrued: string }) => o.accrued === '10000').collections).toEqual([
-      { kind: 'offline', amount: '10000', entry: collectionEntry, voided: true }, { kind: 'offline', amount: '10000', entry: again.body.gift.publicIndex, voided: false },
+      { kind: 'offline', amount: '10000', entry: collectionEntry, voided: true, reopened: '10000' }, { kind: 'offline', amount: '10000', entry: again.body.gift.publicIndex, voided: false, reopened: '0' },
     ]);
     expect(report.report.offline).toMatchObject({ net: '10000', voided: { count: 1, amount: '-10000' } });
     const [reopen] = (await audit()).filter((a) => a.action === 'matching_offer.reopen');

@@ -99,7 +99,7 @@ describe('report: money by designation (API, worker, Stripe sandbox, verifier CL
     expect(body).toHaveProperty('matching', null);
     expect(schemaGaps(doc, schema, body)).toEqual([]);
     // A matching section as the report serves one (the matching e2e makes a real one): its shape is documented too.
-    const matching = { collected: '100', collectedByCard: '0', pledged: '0', notice: 'n', offers: [{ sponsorName: 'S', ratio: '1:1', cap: '100', startsAt: 'x', endsAt: 'y', accrued: '100', collected: '100', collections: [{ kind: 'offline', amount: '100', entry: 3, voided: false }] }] };
+    const matching = { collected: '100', collectedByCard: '0', pledged: '0', notice: 'n', offers: [{ sponsorName: 'S', ratio: '1:1', cap: '100', startsAt: 'x', endsAt: 'y', accrued: '100', collected: '100', collections: [{ kind: 'offline', amount: '100', entry: 3, voided: false, reopened: '0' }] }] };
     expect(schemaGaps(doc, schema, { ...body, matching })).toEqual([]);
     // The checker itself: an undocumented field is found.
     expect(schemaGaps(doc, schema, { ...body, report: { ...body.report, surprise: 1 } })).toEqual(['$.report.surprise is not in the schema']);

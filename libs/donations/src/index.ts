@@ -44,7 +44,7 @@ export { MatchingCardService, type CardCollectionResult } from './matching-card.
 export { MatchingService, type MatchingOfferInput, type MatchingCollectionInput, type MatchingOfferView } from './matching.service.js';
 export { type MatchingOffer, type MatchingCollection } from './persistence/matching.repository.js';
 export {
-  checkMatchingOffer, planMatching, planCardCollection, matchOf, inWindow, matchingStatus, MATCHING_RATIO_MAX, type MatchingOfferFacts, type CheckedMatchingOffer, type MatchingOfferState,
+  checkMatchingOffer, planMatching, planCardCollection, planCardReopening, matchOf, inWindow, matchingStatus, MATCHING_RATIO_MAX, type MatchingOfferFacts, type CheckedMatchingOffer, type MatchingOfferState,
   type MatchableGift, type ExistingAccrual, type MatchingStep,
 } from './domain/matching.js';
 export { CreateMatchingOfferDto, CollectMatchingOfferDto, MatchingOfferDto, MatchingOfferListDto, MatchingCollectionDto, CollectMatchingByCardDto, MatchingCardCollectionDto, toMatchingOfferDto } from './dto/matching-offer.dto.js';

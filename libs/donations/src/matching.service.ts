@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, formatMajorUnits, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { AuditService, type Principal } from '@ataa/organizations';
-import { checkMatchingOffer, type MatchableGift, matchingStatus, planCardCollection, planMatching } from './domain/matching.js';
+import { checkMatchingOffer, type MatchableGift, matchingStatus, planCardCollection, planCardReopening, planMatching } from './domain/matching.js';
 import { isSettled } from './domain/donation-status.js';
 import type { Donation } from './persistence/donation.row.js';
 import { MatchingCollection, MatchingOffer, MatchingRepository } from './persistence/matching.repository.js';
@@ -170,12 +170,31 @@ export class MatchingService {
     const sponsors = new Map((await this.repository.cardRequestsOf(manager, settled.map((g) => g.donationId))).map((r) => [r.donationId, r]));
     const gifts = settled.filter((g) => !sponsors.has(g.donationId));
     const payments = settled.filter((g) => sponsors.get(g.donationId)?.recorded === false);
-    if (gifts.length === 0 && payments.length === 0) return;
+    // A payment collected before and given back since (refunded, or a dispute lost): the pledge is owed again for what the campaign no longer keeps.
+    const byId = new Map(donations.map((d) => [d.id, d]));
+    const reopenings = (await this.repository.cardCollectionsOf(manager, settled.filter((g) => sponsors.get(g.donationId)?.recorded === true).map((g) => g.donationId)))
+      .map((collection) => {
+        const d = byId.get(collection.donationId)!;
+        const lost = d.status === 'dispute_lost' ? d.disputedAmount : 0n;
+        return { collection, gift: settled.find((g) => g.donationId === d.id)!, reason: lost > 0n ? 'dispute_lost' as const : 'refund' as const, amount: planCardReopening(collection, d.amount - d.refundedAmount - lost) };
+      })
+      .filter((r) => r.amount > 0n);
+    if (gifts.length === 0 && payments.length === 0 && reopenings.length === 0) return;
     const earliest = new Date(Math.min(...settled.map((g) => g.settledAt.getTime())));
     const { offers, accruals } = await this.repository.lockForGifts(
-      manager, [...new Set(gifts.map((g) => g.campaignId))], gifts.map((g) => g.donationId), earliest, payments.map((p) => sponsors.get(p.donationId)!.offerId),
+      manager, [...new Set(gifts.map((g) => g.campaignId))], gifts.map((g) => g.donationId), earliest,
+      [...payments.map((p) => sponsors.get(p.donationId)!.offerId), ...reopenings.map((r) => r.collection.offerId)],
     );
     if (offers.length === 0) return;
+    for (const { collection, gift, reason, amount } of reopenings) {
+      await this.repository.insertCardReopening(manager, collection.donationId, collection.offerId, amount, reason);
+      const offer = offers.find((o) => o.id === collection.offerId)!;
+      offer.collected -= amount;
+      await this.audit.record(manager, {
+        organizationId: gift.organizationId, actor: 'stripe', action: 'matching_offer.reopen', targetType: 'matching_offer', targetId: offer.id,
+        details: { campaignId: gift.campaignId, method: 'card', donationId: collection.donationId, amount: amount.toString(), reason, accrued: offer.accrued.toString(), collected: offer.collected.toString(), currency: offer.currency },
+      });
+    }
     for (const payment of payments) {
       const offer = offers.find((o) => o.id === sponsors.get(payment.donationId)!.offerId)!;
       const { amount, excess } = planCardCollection(offer, payment.base);

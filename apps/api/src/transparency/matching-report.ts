@@ -9,7 +9,7 @@ import type { PageLanguage } from './page-messages.js';
  * here by their entries so a reader can tell them from donors' offline gifts.
  */
 export interface MatchingReport {
-  /** Collected from sponsors (offline gifts not voided, and card payments), minor units. */
+  /** Collected from sponsors (offline gifts not voided, and card payments not given back), minor units. */
   collected: string;
   /** The part of `collected` the sponsors paid by card: donation entries, so inside the report's `raised`. */
   collectedByCard: string;
@@ -18,7 +18,7 @@ export interface MatchingReport {
   notice: string;
   offers: {
     sponsorName: string; ratio: string; cap: string; startsAt: string; endsAt: string; accrued: string; collected: string;
-    collections: { kind: 'offline' | 'card'; amount: string; entry: number | null; voided: boolean }[];
+    collections: { kind: 'offline' | 'card'; amount: string; entry: number | null; voided: boolean; reopened: string }[];
   }[];
 }
 
@@ -31,14 +31,15 @@ export function matchingReport(views: readonly MatchingOfferView[]): MatchingRep
   let pledged = 0n;
   let byCard = 0n;
   const offers = views.map(({ offer, collections }) => {
-    const kept = collections.filter((c) => !c.voided).reduce((s, c) => s + c.amount, 0n);
-    collected += kept;
-    byCard += collections.filter((c) => c.kind === 'card' && !c.voided).reduce((s, c) => s + c.amount, 0n);
+    // what each collection still counts for: nothing once voided, less what a refund or lost dispute reopened
+    const kept = (c: (typeof collections)[number]) => c.amount - c.reopened;
+    collected += collections.reduce((s, c) => s + kept(c), 0n);
+    byCard += collections.filter((c) => c.kind === 'card').reduce((s, c) => s + kept(c), 0n);
     pledged += offer.accrued - offer.collected;
     return {
       sponsorName: offer.sponsorName, ratio: `${offer.ratioNumerator}:${offer.ratioDenominator}`, cap: offer.cap.toString(), startsAt: offer.startsAt.toISOString(),
       endsAt: offer.endsAt.toISOString(), accrued: offer.accrued.toString(), collected: offer.collected.toString(),
-      collections: collections.map((c) => ({ kind: c.kind, amount: c.amount.toString(), entry: c.publicIndex, voided: c.voided })),
+      collections: collections.map((c) => ({ kind: c.kind, amount: c.amount.toString(), entry: c.publicIndex, voided: c.voided, reopened: c.reopened.toString() })),
     };
   });
   return { collected: collected.toString(), collectedByCard: byCard.toString(), pledged: pledged.toString(), notice: NOTICE, offers };

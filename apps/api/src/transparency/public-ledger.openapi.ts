@@ -193,6 +193,7 @@ class PublicMatchingCollectionDto {
   @ApiProperty({ example: '10000' }) amount: string;
   @ApiProperty({ nullable: true, type: Number, description: 'public log index of the offline gift or donation that recorded it' }) entry: number | null;
   @ApiProperty() voided: boolean;
+  @ApiProperty({ example: '0', description: 'the part of amount owed again: all of it when voided; for a card payment, what its refunds and lost disputes gave back of it' }) reopened: string;
 }
 
 class PublicMatchingOfferDto {
@@ -202,7 +203,7 @@ class PublicMatchingOfferDto {
   @ApiProperty({ format: 'date-time' }) startsAt: string;
   @ApiProperty({ format: 'date-time' }) endsAt: string;
   @ApiProperty({ description: 'pledged by matching gifts so far, minor units' }) accrued: string;
-  @ApiProperty({ description: 'collected from the sponsor (voided collections excluded)' }) collected: string;
+  @ApiProperty({ description: 'collected from the sponsor (less what was reopened: voided collections, card payments given back)' }) collected: string;
   @ApiProperty({ type: PublicMatchingCollectionDto, isArray: true }) collections: PublicMatchingCollectionDto[];
 }
 

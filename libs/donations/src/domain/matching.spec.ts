@@ -1,5 +1,5 @@
 import { DomainError } from '@ataa/common';
-import { checkMatchingOffer, inWindow, matchingStatus, matchOf, type MatchingOfferFacts, type MatchingOfferState, planCardCollection, planMatching } from './matching.js';
+import { checkMatchingOffer, inWindow, matchingStatus, matchOf, type MatchingOfferFacts, type MatchingOfferState, planCardCollection, planCardReopening, planMatching } from './matching.js';
 
 const campaign = { id: '11111111-1111-4111-8111-111111111111', currency: 'usd' };
 const now = new Date('2026-03-10T12:00:00Z');
@@ -146,5 +146,27 @@ describe('matching offers: collection by card', () => {
     expect(planCardCollection({ accrued: 10_000n, collected: 10_000n }, 10_000n)).toEqual({ amount: 0n, excess: 10_000n });
     expect(planCardCollection({ accrued: 0n, collected: 0n }, 500n)).toEqual({ amount: 0n, excess: 500n });
     expect(planCardCollection({ accrued: 10_000n, collected: 0n }, 0n)).toEqual({ amount: 0n, excess: 0n });
+  });
+});
+
+describe('a sponsor\'s card payment given back reopens the pledge it collected', () => {
+  // The sponsor paid 100.00 when 60.00 was owed: 60.00 collected, 40.00 stayed an ordinary gift.
+  const collection = { giftAmount: 10_000n, amount: 6_000n, reopened: 0n };
+
+  it('takes a refund from the ordinary-gift part first, then from the collection', () => {
+    // refunded 30.00: 70.00 kept, the 60.00 collected still covered
+    expect(planCardReopening(collection, 7_000n)).toBe(0n);
+    // refunded 50.00: 50.00 kept, 10.00 of the collection reopens (owed again)
+    expect(planCardReopening(collection, 5_000n)).toBe(1_000n);
+    // refunded in full afterwards: the other 50.00 reopens (10.00 already did)
+    expect(planCardReopening({ ...collection, reopened: 1_000n }, 0n)).toBe(5_000n);
+  });
+
+  it('never reopens twice, and never collects again (a dispute won later keeps it an ordinary gift)', () => {
+    expect(planCardReopening({ ...collection, reopened: 6_000n }, 0n)).toBe(0n);
+    expect(planCardReopening({ ...collection, reopened: 6_000n }, 10_000n)).toBe(0n);
+    expect(planCardReopening({ ...collection, reopened: 1_000n }, 5_000n)).toBe(0n);
+    // a collection of nothing (it fitted nothing) reopens nothing
+    expect(planCardReopening({ giftAmount: 10_000n, amount: 0n, reopened: 0n }, 0n)).toBe(0n);
   });
 });

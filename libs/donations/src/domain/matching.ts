@@ -188,3 +188,16 @@ export function planCardCollection(offer: Pick<MatchingOfferState, 'accrued' | '
   const amount = paid <= 0n || owed <= 0n ? 0n : paid < owed ? paid : owed;
   return { amount, excess: (paid > 0n ? paid : 0n) - amount };
 }
+
+/**
+ * How much more of a card collection a refund or a lost dispute of the sponsor's payment reopens:
+ * the pledge is owed again for the part of the collection the campaign no longer keeps. `kept` is
+ * what stays of the payment now (paid − refunded − lost in a dispute); the excess (the ordinary-gift
+ * part, `giftAmount − amount`) is given back first. Only ever grows: a dispute won later does not
+ * collect again (the amount stays an ordinary gift, as a won dispute does not raise a match).
+ */
+export function planCardReopening(collection: { giftAmount: bigint; amount: bigint; reopened: bigint }, kept: bigint): bigint {
+  const covered = kept <= 0n ? 0n : kept < collection.amount ? kept : collection.amount;
+  const reopen = collection.amount - covered - collection.reopened;
+  return reopen > 0n ? reopen : 0n;
+}

@@ -88,6 +88,7 @@ export class MatchingCollectionDto {
   @ApiProperty({ example: '50000', description: 'Minor units' }) amount: string;
   @ApiProperty({ nullable: true, type: Number, description: 'Index of the collecting gift\'s public ledger entry (offline gift or donation)' }) publicIndex: number | null;
   @ApiProperty() voided: boolean;
+  @ApiProperty({ example: '0', description: 'How much of amount is owed again (minor units): all of it for a voided offline gift; for a card payment, what its refunds and lost disputes gave back of it (the excess goes back first)' }) reopened: string;
   @ApiProperty({ type: String, format: 'date-time' }) collectedAt: string;
 }
 
@@ -102,7 +103,7 @@ export class MatchingOfferDto {
   @ApiProperty({ type: String, format: 'date-time' }) startsAt: string;
   @ApiProperty({ type: String, format: 'date-time' }) endsAt: string;
   @ApiProperty({ example: '12000', description: 'The sponsor\'s pledge so far (minor units): pledged by the sponsor, unverified, not in the campaign\'s funds' }) accrued: string;
-  @ApiProperty({ example: '0', description: 'How much of it was collected as offline gifts (minor units)' }) collected: string;
+  @ApiProperty({ example: '0', description: 'How much of it was collected, as offline gifts or the sponsor\'s card payments, less what was reopened (minor units)' }) collected: string;
   @ApiProperty({ example: '488000', description: 'What is left of the cap (minor units)' }) left: string;
   @ApiProperty({ description: 'Matching now: in its window, cap not reached' }) active: boolean;
   @ApiProperty({ type: [MatchingCollectionDto] }) collections: MatchingCollectionDto[];
@@ -120,7 +121,7 @@ export function toMatchingOfferDto(v: MatchingOfferView): MatchingOfferDto {
     id: o.id, campaignId: o.campaignId, sponsorName: o.sponsorName, ratioNumerator: o.ratioNumerator, ratioDenominator: o.ratioDenominator, cap: o.cap.toString(),
     currency: o.currency, startsAt: o.startsAt.toISOString(), endsAt: o.endsAt.toISOString(), accrued: o.accrued.toString(), collected: o.collected.toString(),
     left: v.left.toString(), active: v.active,
-    collections: v.collections.map((c) => ({ kind: c.kind, offlineGiftId: c.offlineGiftId, donationId: c.donationId, amount: c.amount.toString(), publicIndex: c.publicIndex, voided: c.voided, collectedAt: c.createdAt.toISOString() })),
+    collections: v.collections.map((c) => ({ kind: c.kind, offlineGiftId: c.offlineGiftId, donationId: c.donationId, amount: c.amount.toString(), publicIndex: c.publicIndex, voided: c.voided, reopened: c.reopened.toString(), collectedAt: c.createdAt.toISOString() })),
     createdBy: o.createdBy, createdAt: o.createdAt.toISOString(),
   };
 }

@@ -40,7 +40,18 @@ export interface MatchingCollection {
   amount: bigint;
   publicIndex: number | null;
   voided: boolean;
+  /** How much of `amount` is owed again: all of it for a voided offline gift; for a card payment, what its refunds and lost disputes gave back of it. */
+  reopened: bigint;
   createdAt: Date;
+}
+
+/** A sponsor's card payment as collected, and how much of the collection was reopened since. */
+export interface CardCollection {
+  donationId: string;
+  offerId: string;
+  giftAmount: bigint;
+  amount: bigint;
+  reopened: bigint;
 }
 
 /** A Checkout Session opened for a sponsor (collection by card). */
@@ -180,6 +191,7 @@ export class MatchingRepository {
     // journal entry); one that fitted nothing (amount 0) collected nothing and is not listed.
     const cards = await manager.query(
       `SELECT c.offer_id, c.donation_id, c.amount::text, c.created_at,
+              (SELECT COALESCE(sum(r.amount), 0)::text FROM matching_card_reopenings r WHERE r.donation_id = c.donation_id) AS reopened,
               (SELECT p.idx::text FROM journal_entries j JOIN public_ledger_entries p ON p.campaign_id = j.campaign_id AND p.source_ref = j.id::text AND p.kind = 'donation'
                 WHERE j.campaign_id = d.campaign_id AND j.metadata->>'donation_id' = c.donation_id::text ORDER BY p.idx LIMIT 1) AS public_index
          FROM matching_card_collections c JOIN donations d ON d.id = c.donation_id
@@ -189,11 +201,11 @@ export class MatchingRepository {
     const all: MatchingCollection[] = [
       ...rows.map((r: Record<string, any>) => ({
         offerId: r.offer_id, kind: 'offline' as const, offlineGiftId: r.offline_gift_id, donationId: null, amount: BigInt(r.amount),
-        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: r.voided, createdAt: r.created_at,
+        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: r.voided, reopened: r.voided ? BigInt(r.amount) : 0n, createdAt: r.created_at,
       })),
       ...cards.map((r: Record<string, any>) => ({
         offerId: r.offer_id, kind: 'card' as const, offlineGiftId: null, donationId: r.donation_id, amount: BigInt(r.amount),
-        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: false, createdAt: r.created_at,
+        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: false, reopened: BigInt(r.reopened), createdAt: r.created_at,
       })),
     ];
     return all.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -229,6 +241,27 @@ export class MatchingRepository {
       [donationIds],
     );
     return rows.map((r: Record<string, any>) => ({ donationId: r.donation_id, offerId: r.offer_id, recorded: r.recorded }));
+  }
+
+  /** The card collections of these donations (sponsors' payments already collected), with what was reopened of each. */
+  async cardCollectionsOf(manager: EntityManager, donationIds: readonly string[]): Promise<CardCollection[]> {
+    if (donationIds.length === 0) return [];
+    const rows = await manager.query(
+      `SELECT c.donation_id, c.offer_id, c.gift_amount::text, c.amount::text,
+              (SELECT COALESCE(sum(r.amount), 0)::text FROM matching_card_reopenings r WHERE r.donation_id = c.donation_id) AS reopened
+         FROM matching_card_collections c WHERE c.donation_id = ANY($1::uuid[])`,
+      [donationIds],
+    );
+    return rows.map((r: Record<string, string>) => ({ donationId: r.donation_id, offerId: r.offer_id, giftAmount: BigInt(r.gift_amount), amount: BigInt(r.amount), reopened: BigInt(r.reopened) }));
+  }
+
+  /** Reopens part of a card collection; the trigger takes `amount` off the offer's `collected` and refuses more than was collected. */
+  async insertCardReopening(manager: EntityManager, donationId: string, offerId: string, amount: bigint, reason: 'refund' | 'dispute_lost'): Promise<void> {
+    await manager.query(
+      `INSERT INTO matching_card_reopenings (donation_id, seq, offer_id, amount, reason)
+       SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3, $4 FROM matching_card_reopenings WHERE donation_id = $1`,
+      [donationId, offerId, amount.toString(), reason],
+    );
   }
 
   /** Records a card payment's collection; the trigger adds `amount` to the offer's `collected` (CHECK collected ≤ accrued). */
