@@ -30,6 +30,7 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
   let offerId: string;
   let first: { url: string; sessionId: string; amount: string; donationId: string };
   let second: { sessionId: string; donationId: string };
+  let third: { sessionId: string; donationId: string };
   const http = () => request(world.apiUrl);
   const path = (campaignId = campaign.id, orgId = org.orgId) => `/api/v1/orgs/${orgId}/campaigns/${campaignId}/matching-offers`;
   const byCard = (token: string, key?: string, body: Record<string, unknown> = { sponsorEmail: 'giving@cedar.example' }, id = offerId, campaignId = campaign.id) => {
@@ -208,7 +209,8 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     expect(offer).toMatchObject({ accrued: '5000', collected: '2000', left: '5000' });
     expect(offer.collections.map((c: { kind: string; amount: string; reopened: string }) => [c.kind, c.amount, c.reopened])).toEqual([['card', '3000', '3000'], ['offline', '2000', '0']]);
     // What is owed again can be collected again.
-    expect((await byCard(finance, 'card-again')).body).toMatchObject({ amount: '3000' });
+    third = (await byCard(finance, 'card-again')).body;
+    expect(third).toMatchObject({ amount: '3000' });
     // The report counts only what the campaign kept: 20.00 collected (offline), none by card, 30.00 pledged again.
     const json = (await http().get(`/api/v1/public/campaigns/${campaign.slug}/report`).expect(200)).body;
     expect(json.matching).toMatchObject({ collected: '2000', collectedByCard: '0', pledged: '3000' });
@@ -219,6 +221,24 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     await expect(world.db.query(`INSERT INTO matching_card_reopenings (donation_id, seq, offer_id, amount, reason) VALUES ($1, 9, $2, 1, 'refund')`, [first.donationId, offerId])).rejects.toThrow(/exceed the collection/);
     await expect(world.db.query(`UPDATE matching_card_reopenings SET amount = 1 WHERE donation_id = $1`, [first.donationId])).rejects.toThrow(/append-only/);
     expect(await getOffer()).toMatchObject({ collected: '2000' });
+    await expectLedgerSound(world.db);
+  });
+
+  it('reopens the pledge when a dispute on the sponsor\'s card payment is lost, not while it is open', async () => {
+    // The reopened 30.00 collected again by card (collected 50.00), then the payment is disputed.
+    expect((await world.sandbox.control.paySession(third.sessionId)).ok).toBe(true);
+    await settle(world);
+    await eventually(async () => (await getOffer()).collected === '5000', 'collected again by card');
+    const [{ stripe_charge_id: charge }] = await world.db.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [third.donationId]);
+    const dispute = await world.sandbox.control.openDispute(charge);
+    await settle(world);
+    await eventually(async () => (await statusOf(third.donationId)) === 'disputed', 'the dispute opened');
+    expect(await getOffer()).toMatchObject({ collected: '5000' });
+    await world.sandbox.control.closeDispute(dispute.id, 'lost');
+    await settle(world);
+    await eventually(async () => (await getOffer()).collected === '2000', 'the lost dispute reopened the pledge');
+    const [reopen] = (await audit()).filter((a) => a.action === 'matching_offer.reopen' && a.details.donationId === third.donationId);
+    expect(reopen.details).toMatchObject({ amount: '3000', reason: 'dispute_lost', collected: '2000' });
     await expectLedgerSound(world.db);
   });
 });
