@@ -13,8 +13,8 @@ const SCREENSHOTS = path.join(repoRoot(import.meta.dirname), 'test-artifacts', '
 
 /**
  * A campaign's matching offers page in a real browser at 390 px, in English and Arabic, without any
- * script: the empty list, an offer refused (a window in the past), an offer created, the sponsor's
- * pledge collected as an offline gift. Every page: axe-core (WCAG 2.2 AA) with zero violations, one
+ * script: the empty list, an offer refused (a window in the past), an offer created, a card payment
+ * page opened for the sponsor (its link shown), the sponsor's pledge collected as an offline gift. Every page: axe-core (WCAG 2.2 AA) with zero violations, one
  * h1, lang and dir, a screenshot (checkDashboardPage). Accrual itself is tested through the sandbox
  * (test/donations/matching.e2e-spec.ts): here a gift's accrual is written directly.
  */
@@ -74,6 +74,12 @@ describe('dashboard matching offers (headless Chromium; pages without any script
     await world.db.query(`INSERT INTO matching_accruals (offer_id, donation_id, gift_amount, accrued, settled_at) VALUES ($1, $2, 4000, 4000, now())`, [offerId, randomUUID()]);
     await page.reload();
     expect(await page.textContent('[data-testid=pledged]')).toContain('40.00');
+    // A card payment page for the sponsor: its link shown to send them (the sandbox's Checkout page).
+    await page.fill(`#sponsorEmail-${offerId}`, 'giving@cedar.example');
+    await go(page, '[data-testid=collect-by-card]');
+    expect(await page.getAttribute('[data-testid=card-link]', 'href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    expect(await page.textContent('[data-testid=card-opened]')).toContain('40.00');
+    await check(page, language, 'matching-card');
     await page.fill(`#reference-${offerId}`, 'Wire 2026-991');
     await page.selectOption(`#method-${offerId}`, 'bank_transfer');
     if (language === 'ar') {

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { isEmail } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@ataa/common';
-import { MatchingService, OFFLINE_GIFT_METHODS, OFFLINE_GIFT_ROLES, OfflineGiftsService, type OfflineGiftCampaign } from '@ataa/donations';
+import { MatchingCardService, MatchingService, OFFLINE_GIFT_METHODS, OFFLINE_GIFT_ROLES, OfflineGiftsService, type OfflineGiftCampaign } from '@ataa/donations';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import { isUuid, type PageUser, type Principal } from '@ataa/organizations';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
@@ -27,7 +28,9 @@ const utc = (value: string): string => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v
  * A campaign's matching offers in the dashboard (no JavaScript; docs/matching.md): the list with
  * pledged (unverified) and collected amounts (any member) and, for the owner and finance members,
  * the form to create one (an idempotency key per form opened) and, per offer owing something, the
- * form that records the sponsor's money received as an offline gift. Same service as the REST API.
+ * form that records the sponsor's money received as an offline gift and the one that opens a card
+ * payment page (Stripe Checkout) for the sponsor, whose link the page then shows to send them. Same
+ * services as the REST API.
  */
 @ApiExcludeController()
 @Controller('dashboard/o/:organizationId/campaigns/:campaignId/matching')
@@ -36,6 +39,7 @@ export class DashboardMatchingController {
     private readonly pages: DashboardContext,
     private readonly matching: MatchingService,
     private readonly gifts: OfflineGiftsService,
+    private readonly cards: MatchingCardService,
   ) {}
 
   @Get()
@@ -104,6 +108,33 @@ export class DashboardMatchingController {
     }
   }
 
+  @Post(':offerId/collect-by-card')
+  async collectByCard(
+    @Param('organizationId') organizationId: string, @Param('campaignId') campaignId: string, @Param('offerId') offerId: string,
+    @Body() body: Record<string, unknown> | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const page = await this.pages.page(request, reply);
+    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
+    const organization = await this.pages.membership(page.user, organizationId);
+    const campaign = await this.campaign(organization, campaignId);
+    if (!isUuid(offerId)) throw new NotFoundError('Matching offer');
+    try {
+      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
+      const requestId = text(body, 'requestId', 64);
+      if (!isUuid(requestId)) throw new FormRefusal('csrf', 400);
+      // Empty: the member asking gets Stripe's and the receipt's mail (the service's default, as over REST).
+      const email = text(body, 'sponsorEmail', 254).trim();
+      if (email !== '' && !isEmail(email)) throw new FormRefusal('sponsor_email_invalid', 400);
+      const opened = await this.cards.collectByCard(principalOf(page.user, organization), campaign.id, offerId, email || null, `dashboard-card:${requestId}`);
+      const w = MATCHING_DASHBOARD_MESSAGES[page.language];
+      const money = formatMoney(opened.amount, campaign.currency, localeFor(page.language));
+      return this.render(page as SignedIn, organization, campaign, 200, emptyValues(), null, null, { url: opened.url, text: w.cardOpenedNotice.replace('{amount}', money) });
+    } catch (error) {
+      const refusal = toRefusal(error);
+      return this.render(page as SignedIn, organization, campaign, refusal.status, emptyValues(), refusal.code, null);
+    }
+  }
+
   private async campaign(organization: DashboardOrganization, campaignId: string): Promise<OfflineGiftCampaign> {
     if (!isUuid(campaignId)) throw new NotFoundError('Campaign');
     return this.gifts.campaignOf(organization.id, campaignId);
@@ -113,7 +144,10 @@ export class DashboardMatchingController {
     return `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}/matching`;
   }
 
-  private async render(page: SignedIn, organization: DashboardOrganization, campaign: OfflineGiftCampaign, status: number, values: OfferValues, code: string | null, notice: string | null): Promise<void> {
+  private async render(
+    page: SignedIn, organization: DashboardOrganization, campaign: OfflineGiftCampaign, status: number, values: OfferValues, code: string | null, notice: string | null,
+    cardLink: { url: string | null; text: string } | null = null,
+  ): Promise<void> {
     const w = MATCHING_DASHBOARD_MESSAGES[page.language];
     const locale = localeFor(page.language);
     const money = (amount: bigint) => formatMoney(amount, campaign.currency, locale);
@@ -122,7 +156,7 @@ export class DashboardMatchingController {
     const base = this.base(organization, campaign);
     const today = new Date().toISOString().slice(0, 10);
     return this.pages.render(page, 'matching', { title: fillIsolatedText(w.title, { campaign: campaign.title }), organization, section: 'campaigns', status }, {
-      w, heading: fillIsolated(w.title, { campaign: campaign.title }), notice,
+      w, heading: fillIsolated(w.title, { campaign: campaign.title }), notice, cardLink,
       formError: code ? `${w.formError} ${w.errors[code] ?? w.errors.validation_failed}` : null,
       canManage, action: base, fieldCap: w.fieldCap.replace('{currency}', campaign.currency.toUpperCase()),
       values: { ...values, requestId: code && values.requestId && code !== 'idempotency_key_reused' ? values.requestId : randomUUID() },
@@ -138,6 +172,7 @@ export class DashboardMatchingController {
             methods: OFFLINE_GIFT_METHODS.map((m) => ({ value: m, label: w.methods[m] })),
             designations: designationOptions(campaign.designations, page.language, '', w.zakatTag),
           } : null,
+          card: canManage && owed > 0n ? { action: `${base}/${offer.id}/collect-by-card`, requestId: randomUUID(), submit: w.cardSubmit.replace('{amount}', money(owed)) } : null,
         };
       }),
       backHref: `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}`,

@@ -6,6 +6,8 @@ export const MATCHING_DASHBOARD_MESSAGES = {
     list: 'Offers', none: 'No matching offers yet.', sponsor: 'Sponsor', ratio: 'Ratio', cap: 'Cap', window: 'Window', pledged: 'Pledged (unverified)', collected: 'Collected', state: 'Status',
     active: 'Matching now', inactive: 'Not matching now', collectLegend: 'Record the sponsor\'s money received', fieldReceivedOn: 'Date received', fieldMethod: 'Method',
     fieldReference: 'Reference (never public)', collectSubmit: 'Record {amount} received',
+    cardLegend: 'Or ask the sponsor to pay by card', fieldSponsorEmail: 'Sponsor\'s e-mail', sponsorEmailHint: 'Stripe and the receipt write to it; empty: to yours.',
+    cardSubmit: 'Open a card payment page for {amount}', cardOpenedNotice: 'A card payment page for {amount} is open. Send this link to the sponsor; the payment is recorded as their collection when it settles:',
     fieldDesignation: 'Designation of the sponsor\'s gift (public)', zakatTag: 'zakat-eligible',
     formTitle: 'New matching offer', fieldSponsor: 'Sponsor name (public)', fieldNumerator: 'Sponsor gives', fieldDenominator: 'for each', ratioHint: '1 for each 1 doubles every gift; 1 for each 2 adds half.',
     fieldCap: 'Cap ({currency})', capHint: 'The most the sponsor matches in all, e.g. 5,000', fieldStartsAt: 'Starts (UTC; empty: now)', fieldEndsAt: 'Ends (UTC)', submit: 'Create the offer',
@@ -22,6 +24,7 @@ export const MATCHING_DASHBOARD_MESSAGES = {
       matching_nothing_to_collect: 'The sponsor owes nothing more on this offer now.', received_on_in_future: 'The date received cannot be in the future.', received_on_invalid: 'Enter the date received.',
       campaign_not_taking_matching: 'A matching offer is made for a draft, published or paused campaign.', campaign_not_taking_offline_gifts: 'The sponsor\'s money is recorded to a published or paused campaign.',
       idempotency_key_reused: 'This form was already used. Please reload the page.', unknown_designation: 'Choose a designation from the campaign\'s list.',
+      sponsor_email_invalid: 'Enter the sponsor\'s e-mail address, such as giving@example.org, or leave it empty.',
     } as Record<string, string>,
   },
   ar: {
@@ -30,6 +33,8 @@ export const MATCHING_DASHBOARD_MESSAGES = {
     list: 'العروض', none: 'لا توجد عروض مطابقة بعد.', sponsor: 'الراعي', ratio: 'النسبة', cap: 'الحد الأقصى', window: 'المدة', pledged: 'المتعهَّد به (غير متحقق منه)', collected: 'المحصَّل', state: 'الحالة',
     active: 'يطابق الآن', inactive: 'لا يطابق الآن', collectLegend: 'تسجيل استلام مال الراعي', fieldReceivedOn: 'تاريخ الاستلام', fieldMethod: 'الطريقة',
     fieldReference: 'المرجع (لا يُنشر)', collectSubmit: 'سجّل استلام {amount}',
+    cardLegend: 'أو اطلب من الراعي الدفع بالبطاقة', fieldSponsorEmail: 'البريد الإلكتروني للراعي', sponsorEmailHint: 'تراسله Stripe ويُرسل إليه الإيصال؛ فارغ: إلى بريدك.',
+    cardSubmit: 'افتح صفحة دفع بالبطاقة بمبلغ {amount}', cardOpenedNotice: 'فُتحت صفحة دفع بالبطاقة بمبلغ {amount}. أرسل هذا الرابط إلى الراعي؛ يُسجَّل الدفع تحصيلاً منه عند تسويته:',
     fieldDesignation: 'وجهة تبرع الراعي (تُنشر)', zakatTag: 'مستحق للزكاة',
     formTitle: 'عرض مطابقة جديد', fieldSponsor: 'اسم الراعي (يُنشر)', fieldNumerator: 'يعطي الراعي', fieldDenominator: 'مقابل كل', ratioHint: '1 مقابل كل 1 يضاعف كل تبرع؛ 1 مقابل كل 2 يضيف النصف.',
     fieldCap: 'الحد الأقصى ({currency})', capHint: 'أقصى ما يطابقه الراعي إجمالاً، مثل 5,000', fieldStartsAt: 'البداية (بالتوقيت العالمي؛ فارغ: الآن)', fieldEndsAt: 'النهاية (بالتوقيت العالمي)', submit: 'أنشئ العرض',
@@ -46,6 +51,7 @@ export const MATCHING_DASHBOARD_MESSAGES = {
       matching_nothing_to_collect: 'لا يدين الراعي بشيء آخر على هذا العرض الآن.', received_on_in_future: 'لا يمكن أن يكون تاريخ الاستلام في المستقبل.', received_on_invalid: 'أدخل تاريخ الاستلام.',
       campaign_not_taking_matching: 'يُنشأ عرض المطابقة لحملة مسودة أو منشورة أو متوقفة مؤقتاً.', campaign_not_taking_offline_gifts: 'يُسجَّل مال الراعي لحملة منشورة أو متوقفة مؤقتاً.',
       idempotency_key_reused: 'استُخدم هذا النموذج من قبل. أعد تحميل الصفحة.', unknown_designation: 'اختر وجهة من قائمة الحملة.',
+      sponsor_email_invalid: 'أدخل البريد الإلكتروني للراعي، مثل giving@example.org، أو اتركه فارغاً.',
     } as Record<string, string>,
   },
 } as const;
