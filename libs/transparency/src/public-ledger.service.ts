@@ -162,7 +162,8 @@ export class PublicLedgerService {
     private readonly witnessRepository: WitnessRepository,
     private readonly replicas: ReadReplicas,
   ) {
-    this.heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs));
+    // gathered (FreshReads): the requests Node parsed together share one read of the log heads
+    this.heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs, this.replicas.primary), 1, true);
     this.witnesses = config.TRANSPARENCY_WITNESSES.map((w) => ({ vkey: w.vkey, url: w.url, key: parseCosignerKey(w.vkey) }));
   }
 
@@ -204,7 +205,7 @@ export class PublicLedgerService {
   private headsOn(source: ReadSource): FreshReads<string, PublicLog> {
     let heads = this.replicaHeads.get(source.name);
     if (!heads) {
-      heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs, source));
+      heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs, source), 1, true);
       this.replicaHeads.set(source.name, heads);
     }
     return heads;
@@ -261,7 +262,7 @@ export class PublicLedgerService {
     const source = log.reads ?? this.replicas.primary;
     let reads = this.pageReads.get(source.name);
     if (!reads) {
-      reads = new FreshReads((keys: string[]) => this.readPages(source, keys), PAGE_READS_IN_FLIGHT);
+      reads = new FreshReads((keys: string[]) => this.readPages(source, keys), PAGE_READS_IN_FLIGHT, true);
       this.pageReads.set(source.name, reads);
     }
     const page = await reads.get(`${log.campaign.id}|${log.size}|${limit}|${order}|${from ?? ''}`);

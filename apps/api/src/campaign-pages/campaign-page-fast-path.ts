@@ -7,7 +7,7 @@ import { PUBLIC_LANGUAGE_COOKIE } from '../http/public-language.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { CampaignPagesController } from './campaign-pages.controller.js';
 import { CSRF_COOKIE, csrfTokenFor, type CsrfState } from './csrf.setup.js';
-import { withToken, type RenderedPage } from './page-render-cache.js';
+import type { RenderedPage } from './page-render-cache.js';
 
 /** The campaign page's route as Fastify registers it: the fast path counts its requests under the same label. */
 export const CAMPAIGN_PAGE_ROUTE = '/c/:slug';
@@ -62,15 +62,27 @@ export function createCampaignPageFastPath(options: CampaignPageFastPathOptions)
         ...options.headers, 'x-request-id': id, 'cache-control': 'no-store', vary: 'Accept-Language, Cookie', 'content-type': 'text/html; charset=utf-8',
       };
       if (setCookie !== null) headers['set-cookie'] = setCookie;
-      let body: Buffer;
       if (gzip) {
-        body = gzipWithSlot(gzipOf(page), token);
+        const body = gzipWithSlot(gzipOf(page), token);
         headers['content-encoding'] = 'gzip';
         headers.vary = 'Accept-Language, Cookie, accept-encoding';
-      } else body = withToken(page, token);
-      headers['content-length'] = body.length;
-      res.writeHead(200, headers);
-      res.end(body);
+        headers['content-length'] = body.length;
+        res.writeHead(200, headers);
+        res.end(body);
+      } else if (page.tail === null) {
+        headers['content-length'] = page.head.length;
+        res.writeHead(200, headers);
+        res.end(page.head);
+      } else {
+        // the cached parts as they are, the token between them: one write of the three (corked), no copy of the page
+        headers['content-length'] = page.head.length + token.length + page.tail.length;
+        res.writeHead(200, headers);
+        res.cork();
+        res.write(page.head);
+        res.write(token, 'latin1');
+        res.end(page.tail);
+        res.uncork();
+      }
       record(req, id, 200, started);
       return true;
     });

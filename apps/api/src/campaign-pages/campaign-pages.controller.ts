@@ -71,7 +71,8 @@ export class CampaignPagesController {
     private readonly scheduled: ScheduledGiftsService,
     private readonly replicas: ReadReplicas,
   ) {
-    this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs));
+    // gathered: the requests Node parsed together share one read (issue 18: a page read per few requests, not per one)
+    this.heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs, this.replicas.primary), 1, true);
     this.matchingReads = new FreshReads((ids) => this.view.matchingOffersOf(ids));
   }
 
@@ -84,7 +85,7 @@ export class CampaignPagesController {
   private headsOn(source: ReadSource): FreshReads<string, CampaignPageHead> {
     if (!source.replica) return this.heads;
     let heads = this.replicaHeads.get(source.name);
-    if (!heads) this.replicaHeads.set(source.name, (heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs, source))));
+    if (!heads) this.replicaHeads.set(source.name, (heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs, source), 1, true)));
     return heads;
   }
 

@@ -51,13 +51,13 @@ export class EmbedPagesController {
     private readonly config: AppConfig,
     private readonly replicas: ReadReplicas,
   ) {
-    this.heads = new FreshReads((slugs) => campaigns.findPublicPageHeads(slugs));
+    this.heads = new FreshReads((slugs) => campaigns.findPublicPageHeads(slugs, replicas.primary), 1, true);
   }
 
   private headsOn(source: ReadSource): FreshReads<string, CampaignPageHead> {
     if (!source.replica) return this.heads;
     let heads = this.replicaHeads.get(source.name);
-    if (!heads) this.replicaHeads.set(source.name, (heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs, source))));
+    if (!heads) this.replicaHeads.set(source.name, (heads = new FreshReads((slugs) => this.campaigns.findPublicPageHeads(slugs, source), 1, true)));
     return heads;
   }
 

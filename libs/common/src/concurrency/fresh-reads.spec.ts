@@ -79,4 +79,20 @@ describe('FreshReads (shared fresh reads)', () => {
     await settle();
     expect(reads).toHaveLength(3);
   });
+
+  it('gathering: an idle read begins once the current phase\'s callers are in, and serves them all', async () => {
+    const reads: string[][] = [];
+    const fresh = new FreshReads<string, number>(async (keys) => {
+      reads.push(keys);
+      return new Map(keys.map((k) => [k, reads.length]));
+    }, 1, true);
+    const together = [fresh.get('a'), fresh.get('b'), fresh.get('a')];
+    // nothing read yet: the read begins at the end of this phase, after every caller of it asked
+    expect(reads).toHaveLength(0);
+    expect(await Promise.all(together)).toEqual([1, 1, 1]);
+    expect(reads).toEqual([['a', 'b']]);
+    // a later caller gets a read of its own, begun after it asked
+    expect(await fresh.get('a')).toBe(2);
+    expect(reads).toHaveLength(2);
+  });
 });

@@ -16,9 +16,18 @@ export class FreshReads<K, V> {
    * else waits for the next read to begin (the first to finish takes every caller queued meanwhile).
    * More than one suits reads whose time grows with their keys (pages of entries), not tiny rows.
    */
+  /** A read is to begin once the requests of the current I/O phase are in (`gather`). */
+  private starting = false;
+
   constructor(
     private readonly read: (keys: K[]) => Promise<Map<K, V>>,
     private readonly inFlight = 1,
+    /**
+     * Begin an idle read at the end of the event loop's current phase (setImmediate) rather than at
+     * once: the requests Node parsed from many sockets in one go then share that read instead of the
+     * first taking it alone and the rest waiting for the next (still begun after each of them asked).
+     */
+    private readonly gather = false,
   ) {}
 
   get(key: K): Promise<V | null> {
@@ -26,7 +35,15 @@ export class FreshReads<K, V> {
       const callers = this.waiting.get(key);
       if (callers) callers.push({ resolve, reject });
       else this.waiting.set(key, [{ resolve, reject }]);
-      if (this.reading < this.inFlight) void this.drain();
+      if (this.reading >= this.inFlight) return;
+      if (!this.gather) void this.drain();
+      else if (!this.starting) {
+        this.starting = true;
+        setImmediate(() => {
+          this.starting = false;
+          if (this.reading < this.inFlight && this.waiting.size > 0) void this.drain();
+        });
+      }
     });
   }
 

@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@ataa/config';
 import { MetricsService } from '@ataa/observability';
-import { acquirePgClient } from '../pg-client.js';
+import { acquirePgClient, pgPoolOf } from '../pg-client.js';
 import { describeDatabaseUrl } from '../probe.js';
 import { isUnavailableError, parseLsn, WalSamples } from './replica-lag.js';
 import { IDENTITY_SQL, whyNotAReplica } from './verify-replicas.js';
@@ -85,7 +85,8 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
     this.primary = {
       name: 'primary',
       replica: false,
-      query: (sql, params) => dataSource.query(sql, params),
+      // Plain SELECTs (a read source's only use) straight to TypeORM's pool: the same rows as dataSource.query, without its per-query runner.
+      query: async (sql, params) => (await pgPoolOf(dataSource).query(sql, params)).rows,
       connect: () => acquirePgClient(dataSource),
     };
     this.samples = new WalSamples(Math.max(2 * config.REPLICA_MAX_LAG_MS, 10 * config.REPLICA_CHECK_INTERVAL_MS));

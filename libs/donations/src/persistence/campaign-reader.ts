@@ -1,6 +1,5 @@
 import type { Designation } from '@ataa/campaigns';
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '@ataa/common';
 import type { Queryable } from '@ataa/database';
@@ -91,16 +90,27 @@ export class CampaignReader {
   }
 
   /**
-   * The page heads of several public campaigns in one indexed query (campaign by slug, totals and
-   * log by campaign id): what a campaign page reads on every request to know whether its cached
-   * rendering is still current.
+   * The last full row read of each campaign whose page head was asked for, with the row's version it
+   * was read at: a head read takes only the version columns, and the row itself only when that
+   * version changed (or was never read). Bounded; per process.
+   */
+  private readonly pageRows = new Map<string, { rowVersion: string; campaign: DonationCampaign }>();
+
+  /**
+   * The page heads of several public campaigns, read fresh (what a campaign page reads on every
+   * request to know whether its cached rendering is still current): one indexed query of the version
+   * columns only (the campaign row's version, update time, status and `xmin` — any change to the row,
+   * even one made by hand in SQL that leaves updated_at alone, gives it a new `xmin` — its ledger
+   * totals, its public log's size, its updates, whether it has matching offers), then the rows of the
+   * campaigns whose row version is not the one last read, in a second query (none when nothing
+   * changed).
    */
   async findPublicPageHeads(slugs: string[], db: Queryable = this.dataSource): Promise<Map<string, CampaignPageHead>> {
     const found = new Map<string, CampaignPageHead>();
     const valid = slugs.filter((s) => /^[a-z0-9-]{1,80}$/.test(s));
     if (valid.length === 0) return found;
     const rows: Record<string, any>[] = await db.query(
-      `SELECT ${COLUMNS_OF_C}, c.version AS row_version, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS row_updated,
+      `SELECT c.slug, c.status, c.version || '.' || (extract(epoch FROM c.updated_at) * 1000000)::bigint::text || '.' || c.xmin::text AS row_version,
          t.raised::text AS t_raised, t.refunded::text AS t_refunded, t.disputed::text AS t_disputed, t.donations_count::text AS t_count,
          (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size, l.redactions::text AS log_redactions,
          (SELECT count(*)::text || '.' || coalesce((extract(epoch FROM max(u.updated_at)) * 1000000)::bigint::text, '-') FROM campaign_updates u WHERE u.campaign_id = c.id) AS updates_version,
@@ -111,12 +121,21 @@ export class CampaignReader {
        WHERE c.slug = ANY($1) AND c.status = ANY($2)`,
       [valid, PUBLIC_STATUSES],
     );
+    const stale = rows.filter((r) => this.pageRows.get(r.slug)?.rowVersion !== r.row_version).map((r) => r.slug as string);
+    if (stale.length > 0) {
+      const full: Record<string, any>[] = await db.query(
+        `SELECT ${COLUMNS}, version || '.' || (extract(epoch FROM updated_at) * 1000000)::bigint::text || '.' || xmin::text AS row_version FROM campaigns WHERE slug = ANY($1)`,
+        [stale],
+      );
+      if (this.pageRows.size + full.length > 10_000) this.pageRows.clear();
+      // (a row changed between the two reads is newer than its version: its next head read reads it again)
+      for (const r of full) this.pageRows.set(r.slug, { rowVersion: r.row_version, campaign: toCampaign(r) });
+    }
     for (const r of rows) {
-      // The row's columns themselves too (hashed once per read, not per request): a hand-made fix in SQL that leaves updated_at alone still shows.
-      const row = createHash('sha256').update(JSON.stringify([r.title, r.summary, r.story_html, r.cover_image_url, r.currency, r.goal_amount, r.suggested, r.minimum_amount, r.maximum_amount,
-        r.allow_anonymous, r.offer_cover_fees, r.language, r.starts_at, r.ends_at, r.suspension_reason, r.moderation_version, r.embed_origins])).digest('base64url').slice(0, 22);
-      const figuresVersion = [r.row_version, r.row_updated, r.status, row, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions, r.updates_version].map((v) => v ?? '-').join(':');
-      found.set(r.slug, { campaign: toCampaign(r), figuresVersion, logSize: Number(r.log_size ?? 0), hasMatchingOffers: r.has_matching_offers === true });
+      const row = this.pageRows.get(r.slug);
+      if (row === undefined) continue; // gone between the two reads
+      const figuresVersion = [r.row_version, r.status, r.t_raised, r.t_refunded, r.t_disputed, r.t_count, r.t_updated, r.log_size, r.log_redactions, r.updates_version].map((v) => v ?? '-').join(':');
+      found.set(r.slug, { campaign: row.campaign, figuresVersion, logSize: Number(r.log_size ?? 0), hasMatchingOffers: r.has_matching_offers === true });
     }
     return found;
   }
