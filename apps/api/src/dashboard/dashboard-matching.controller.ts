@@ -88,30 +88,39 @@ export class DashboardMatchingController {
     @Param('organizationId') organizationId: string, @Param('campaignId') campaignId: string, @Param('offerId') offerId: string,
     @Body() body: Record<string, unknown> | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
   ): Promise<void> {
-    const page = await this.pages.page(request, reply);
-    if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
-    const organization = await this.pages.membership(page.user, organizationId);
-    const campaign = await this.campaign(organization, campaignId);
-    if (!isUuid(offerId)) throw new NotFoundError('Matching offer');
-    try {
-      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
-      const requestId = text(body, 'requestId', 64);
-      if (!isUuid(requestId)) throw new FormRefusal('csrf', 400);
-      await this.matching.collect(principalOf(page.user, organization), campaign.id, offerId, {
-        receivedOn: text(body, 'receivedOn', 10), method: text(body, 'method', 20), reference: text(body, 'reference', 400), language: page.language,
+    return this.offerForm(organizationId, campaignId, offerId, body, request, reply, async (form) => {
+      await this.matching.collect(form.principal, form.campaign.id, offerId, {
+        receivedOn: text(body, 'receivedOn', 10), method: text(body, 'method', 20), reference: text(body, 'reference', 400), language: form.page.language,
         designation: text(body, 'designation', 40) || null,
-      }, `dashboard-collect:${requestId}`);
-      return this.pages.redirect(reply, `${this.base(organization, campaign)}?done=collected`);
-    } catch (error) {
-      const refusal = toRefusal(error);
-      return this.render(page as SignedIn, organization, campaign, refusal.status, emptyValues(), refusal.code, null);
-    }
+      }, `dashboard-collect:${form.requestId}`);
+      return this.pages.redirect(reply, `${this.base(form.organization, form.campaign)}?done=collected`);
+    });
   }
 
   @Post(':offerId/collect-by-card')
   async collectByCard(
     @Param('organizationId') organizationId: string, @Param('campaignId') campaignId: string, @Param('offerId') offerId: string,
     @Body() body: Record<string, unknown> | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    return this.offerForm(organizationId, campaignId, offerId, body, request, reply, async (form) => {
+      // Empty: the member asking gets Stripe's and the receipt's mail (the service's default, as over REST).
+      const email = text(body, 'sponsorEmail', 254).trim();
+      if (email !== '' && !isEmail(email)) throw new FormRefusal('sponsor_email_invalid', 400);
+      const opened = await this.cards.collectByCard(form.principal, form.campaign.id, offerId, email || null, `dashboard-card:${form.requestId}`);
+      const w = MATCHING_DASHBOARD_MESSAGES[form.page.language];
+      const money = formatMoney(opened.amount, form.campaign.currency, localeFor(form.page.language));
+      return this.render(form.page, form.organization, form.campaign, 200, emptyValues(), null, null, { url: opened.url, text: w.cardOpenedNotice.replace('{amount}', money) });
+    });
+  }
+
+  /**
+   * A form posted about one offer: signed in, a member of the organization, the campaign theirs, the
+   * CSRF token and the form's request id (its idempotency key) checked; a refusal shows the page again
+   * with its message, nothing changed.
+   */
+  private async offerForm(
+    organizationId: string, campaignId: string, offerId: string, body: Record<string, unknown> | undefined, request: FastifyRequest, reply: FastifyReply,
+    work: (form: { page: SignedIn; organization: DashboardOrganization; campaign: OfflineGiftCampaign; principal: Principal; requestId: string }) => Promise<void>,
   ): Promise<void> {
     const page = await this.pages.page(request, reply);
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
@@ -122,13 +131,7 @@ export class DashboardMatchingController {
       if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
       const requestId = text(body, 'requestId', 64);
       if (!isUuid(requestId)) throw new FormRefusal('csrf', 400);
-      // Empty: the member asking gets Stripe's and the receipt's mail (the service's default, as over REST).
-      const email = text(body, 'sponsorEmail', 254).trim();
-      if (email !== '' && !isEmail(email)) throw new FormRefusal('sponsor_email_invalid', 400);
-      const opened = await this.cards.collectByCard(principalOf(page.user, organization), campaign.id, offerId, email || null, `dashboard-card:${requestId}`);
-      const w = MATCHING_DASHBOARD_MESSAGES[page.language];
-      const money = formatMoney(opened.amount, campaign.currency, localeFor(page.language));
-      return this.render(page as SignedIn, organization, campaign, 200, emptyValues(), null, null, { url: opened.url, text: w.cardOpenedNotice.replace('{amount}', money) });
+      return await work({ page: page as SignedIn, organization, campaign, principal: principalOf(page.user, organization), requestId });
     } catch (error) {
       const refusal = toRefusal(error);
       return this.render(page as SignedIn, organization, campaign, refusal.status, emptyValues(), refusal.code, null);
