@@ -172,11 +172,12 @@ export class MatchingService {
     const payments = settled.filter((g) => sponsors.get(g.donationId)?.recorded === false);
     // A payment collected before and given back since (refunded, or a dispute lost): the pledge is owed again for what the campaign no longer keeps.
     const byId = new Map(donations.map((d) => [d.id, d]));
+    const settledById = new Map(settled.map((g) => [g.donationId, g]));
     const reopenings = (await this.repository.cardCollectionsOf(manager, settled.filter((g) => sponsors.get(g.donationId)?.recorded === true).map((g) => g.donationId)))
       .map((collection) => {
         const d = byId.get(collection.donationId)!;
         const lost = d.status === 'dispute_lost' ? d.disputedAmount : 0n;
-        return { collection, gift: settled.find((g) => g.donationId === d.id)!, reason: lost > 0n ? 'dispute_lost' as const : 'refund' as const, amount: planCardReopening(collection, d.amount - d.refundedAmount - lost) };
+        return { collection, gift: settledById.get(d.id)!, reason: lost > 0n ? 'dispute_lost' as const : 'refund' as const, amount: planCardReopening(collection, d.amount - d.refundedAmount - lost) };
       })
       .filter((r) => r.amount > 0n);
     if (gifts.length === 0 && payments.length === 0 && reopenings.length === 0) return;

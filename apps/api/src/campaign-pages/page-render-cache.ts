@@ -30,6 +30,7 @@ export class PageRenderCache {
   peek(key: string): RenderedPage | undefined {
     const hit = this.entries.get(key);
     if (hit) {
+      // Most recently used last.
       this.entries.delete(key);
       this.entries.set(key, hit);
     }
@@ -38,7 +39,6 @@ export class PageRenderCache {
 
   /** The page cached under `key`, else the one `render` builds (kept unless larger than the whole cache). */
   async get(key: string, render: () => Promise<RenderedPage>): Promise<RenderedPage> {
-    // Most recently used last.
     const hit = this.peek(key);
     if (hit) return hit;
     const pending = this.rendering.get(key);

@@ -46,9 +46,9 @@ export function gzipWithSlot(parts: GzipParts, slot: string): Buffer {
   body.writeUInt16LE(length, at);
   body.writeUInt16LE(~length & 0xffff, at + 2);
   at += 4;
-  at += body.write(slot, at, 'latin1');
+  const slotBytes = body.subarray(at, at + body.write(slot, at, 'latin1'));
+  at += length;
   at += parts.tail.copy(body, at);
-  const slotBytes = body.subarray(at - parts.tail.length - length, at - parts.tail.length);
   body.writeUInt32LE(zlib.crc32(parts.plainTail, zlib.crc32(slotBytes, parts.headCrc)) >>> 0, at);
   body.writeUInt32LE((parts.plainLength + length) % 0x1_0000_0000, at + 4);
   return body;

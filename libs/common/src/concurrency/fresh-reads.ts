@@ -9,6 +9,8 @@ export class FreshReads<K, V> {
   private waiting = new Map<K, { resolve: (value: V | null) => void; reject: (error: unknown) => void }[]>();
   /** Reads in flight. */
   private reading = 0;
+  /** A read is to begin once the requests of the current I/O phase are in (`gather`). */
+  private starting = false;
 
   /**
    * `read` answers the keys it found; a key it leaves out is null (not found). `inFlight`: how many
@@ -16,9 +18,6 @@ export class FreshReads<K, V> {
    * else waits for the next read to begin (the first to finish takes every caller queued meanwhile).
    * More than one suits reads whose time grows with their keys (pages of entries), not tiny rows.
    */
-  /** A read is to begin once the requests of the current I/O phase are in (`gather`). */
-  private starting = false;
-
   constructor(
     private readonly read: (keys: K[]) => Promise<Map<K, V>>,
     private readonly inFlight = 1,

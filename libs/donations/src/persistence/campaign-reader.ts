@@ -58,8 +58,8 @@ export interface OrganizationCampaign {
   status: string;
 }
 
-/** The same columns of `campaigns c`, for reads that join other tables. */
-const COLUMNS_OF_C = COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ');
+/** A campaign row's version as a page head compares it: its version, update time and xmin (any change to the row, even by hand in SQL). */
+const rowVersion = (alias: string) => `${alias}version || '.' || (extract(epoch FROM ${alias}updated_at) * 1000000)::bigint::text || '.' || ${alias}xmin::text`;
 
 /**
  * A public campaign and a version of everything its page shows: the row's own version and update
@@ -110,7 +110,7 @@ export class CampaignReader {
     const valid = slugs.filter((s) => /^[a-z0-9-]{1,80}$/.test(s));
     if (valid.length === 0) return found;
     const rows: Record<string, any>[] = await db.query(
-      `SELECT c.slug, c.status, c.version || '.' || (extract(epoch FROM c.updated_at) * 1000000)::bigint::text || '.' || c.xmin::text AS row_version,
+      `SELECT c.slug, c.status, ${rowVersion('c.')} AS row_version,
          t.raised::text AS t_raised, t.refunded::text AS t_refunded, t.disputed::text AS t_disputed, t.donations_count::text AS t_count,
          (extract(epoch FROM t.updated_at) * 1000000)::bigint::text AS t_updated, l.size::text AS log_size, l.redactions::text AS log_redactions,
          (SELECT count(*)::text || '.' || coalesce((extract(epoch FROM max(u.updated_at)) * 1000000)::bigint::text, '-') FROM campaign_updates u WHERE u.campaign_id = c.id) AS updates_version,
@@ -124,7 +124,7 @@ export class CampaignReader {
     const stale = rows.filter((r) => this.pageRows.get(r.slug)?.rowVersion !== r.row_version).map((r) => r.slug as string);
     if (stale.length > 0) {
       const full: Record<string, any>[] = await db.query(
-        `SELECT ${COLUMNS}, version || '.' || (extract(epoch FROM updated_at) * 1000000)::bigint::text || '.' || xmin::text AS row_version FROM campaigns WHERE slug = ANY($1)`,
+        `SELECT ${COLUMNS}, ${rowVersion('')} AS row_version FROM campaigns WHERE slug = ANY($1)`,
         [stale],
       );
       if (this.pageRows.size + full.length > 10_000) this.pageRows.clear();

@@ -28,6 +28,9 @@ export interface NewMatchingOfferRow {
   createdBy: string;
 }
 
+/** What was reopened of card collection `c` (its reopenings' sum, text). */
+const REOPENED_OF_C = '(SELECT COALESCE(sum(r.amount), 0)::text FROM matching_card_reopenings r WHERE r.donation_id = c.donation_id)';
+
 /**
  * One collection of an offer, with its public entry: an offline gift the organization recorded
  * (`offline`), or the sponsor's card payment (`card`: a donation, never voided here).
@@ -191,7 +194,7 @@ export class MatchingRepository {
     // journal entry); one that fitted nothing (amount 0) collected nothing and is not listed.
     const cards = await manager.query(
       `SELECT c.offer_id, c.donation_id, c.amount::text, c.created_at,
-              (SELECT COALESCE(sum(r.amount), 0)::text FROM matching_card_reopenings r WHERE r.donation_id = c.donation_id) AS reopened,
+              ${REOPENED_OF_C} AS reopened,
               (SELECT p.idx::text FROM journal_entries j JOIN public_ledger_entries p ON p.campaign_id = j.campaign_id AND p.source_ref = j.id::text AND p.kind = 'donation'
                 WHERE j.campaign_id = d.campaign_id AND j.metadata->>'donation_id' = c.donation_id::text ORDER BY p.idx LIMIT 1) AS public_index
          FROM matching_card_collections c JOIN donations d ON d.id = c.donation_id
@@ -248,7 +251,7 @@ export class MatchingRepository {
     if (donationIds.length === 0) return [];
     const rows = await manager.query(
       `SELECT c.donation_id, c.offer_id, c.gift_amount::text, c.amount::text,
-              (SELECT COALESCE(sum(r.amount), 0)::text FROM matching_card_reopenings r WHERE r.donation_id = c.donation_id) AS reopened
+              ${REOPENED_OF_C} AS reopened
          FROM matching_card_collections c WHERE c.donation_id = ANY($1::uuid[])`,
       [donationIds],
     );
