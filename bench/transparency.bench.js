@@ -14,7 +14,8 @@
 //   commitments, values and salts stored beside the leaf) in the same run: page throughput, CSV
 //   export and append cost. A second large campaign holds the same entries in format 3; the appends
 //   alternate format-1 leaves (the appender's leaf builder swapped for the old one) and format-3 ones.
-// The extra cost of cosigning per append batch (witnesses, issue 24) is bench/witness.bench.js.
+// The extra cost of cosigning per append batch (witnesses, issue 24) is printed by
+// bench/transparency-witness.bench.js, which `npm run bench -- transparency` runs with this one.
 // The entries are seeded with SQL (generate_series) straight into a separate bench database, with
 // leaf hashes, Merkle nodes, frontier and totals computed the way the appender computes them; the
 // bench checks that before measuring (leaf hashes recomputed in Node, root recomputed from every
@@ -393,7 +394,7 @@ async function appendCosts(appender, campaigns) {
 
 // ---------------------------------------------------------------------------------------------
 say(`API in production mode; ${SIZE.toLocaleString('en-US')} entries; ${APPENDS} appends`);
-say('the extra cost of cosigning per append batch (witnesses, issue 24): npm run bench -- witness');
+say('the extra cost of cosigning per append batch (witnesses, issue 24): bench/transparency-witness.bench.js, run with this one');
 await database.recreate();
 const bodiesFile = path.join(tmpdir(), `ataa-bench-transparency-${process.pid}.json`);
 const sameBodies = {};
