@@ -15,10 +15,10 @@ import { ensureBuilt, root, run, ScaleCluster, until } from './scale-cluster.js'
  * again, (c) the read replica is stopped, (d) a Redis Cluster master fails over to its replica,
  * (e) PostgreSQL crashes and comes back. All five run on every run: the test fails at once if the
  * build lacks read replicas or Redis Cluster support (issue 23 items 1 and 2, built in), rather than
- * skipping (c) or (d). Then: every gift posted exactly once,
- * every refund and payout made once on Stripe and posted once, every receipt sent once, the ledger
- * audit clean, each campaign's public log verified by the verifier CLI and extending the checkpoint it
- * showed before the drills.
+ * skipping (c) or (d). Then: every gift posted exactly once, every refund and payout made once on
+ * Stripe and posted once, every gift's receipt sent once (one receipt number and one distinct
+ * Message-ID per gift at the SMTP server), the ledger audit clean, each campaign's public log verified
+ * by the verifier CLI and extending the checkpoint it showed before the drills.
  *
  * SCALE_GIFTS gifts (default 200: `npm test`'s bounded run; `npm run test:scale` runs 2,000).
  */
