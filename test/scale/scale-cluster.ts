@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { startSmtpSink, type SmtpSink } from '@ataa/testing';
+import { failoverClusterMasterOf, startSmtpSink, type SmtpSink } from '@ataa/testing';
 import { createSandbox, SandboxControlClient, type Sandbox } from '../../apps/stripe-sandbox/src/index.js';
 
 export const root = path.resolve(import.meta.dirname, '..', '..');
@@ -30,6 +30,8 @@ export const PORTS = {
 };
 export const WEBHOOK_SECRET = 'whsec_ataa_scale';
 const STRIPE_KEY = 'sk_test_ataa_scale';
+/** The BullMQ keys' slot on a cluster: QUEUE_PREFIX (unset here: `ataa`), hash-tagged (libs/queue queuePrefixOf). */
+const QUEUE_SLOT_KEY = '{ataa}';
 
 const pgBin = (() => {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
@@ -95,7 +97,7 @@ export async function ensureBuilt(log: (line: string) => void): Promise<void> {
   await run('npm', ['run', '--silent', 'build']);
 }
 
-/** What the built app supports (items 1 and 2 of issue 23 may not be merged yet). */
+/** What the built app supports (items 1 and 2 of issue 23): the scale spec fails unless both are there. */
 export function builtSupport(): { replicas: boolean; redisCluster: boolean } {
   const config = readFileSync(path.join(root, 'dist/libs/config/src/app-config.js'), 'utf8');
   return { replicas: config.includes('DATABASE_REPLICA_URLS'), redisCluster: config.includes('REDIS_CLUSTER_NODES') };
@@ -222,16 +224,14 @@ export class ScaleCluster {
     return run('redis-cli', ['-p', String(p), 'cluster', 'info']);
   }
 
-  /** (d) A replica of a master takes over (CLUSTER FAILOVER); resolves once it is master and the cluster is ok. */
+  /**
+   * (d) The master of the queues' slot fails over to its replica: the shared helper of the medium
+   * specs (CLUSTER FAILOVER asked again every 10 s, never FORCE; up to CLUSTER_FAILOVER_MAX_MS).
+   * Resolves once the replica is master and the cluster ok, its old master back as a replica in sync.
+   */
   async failOverRedisMaster(): Promise<string> {
-    const nodes = (await run('redis-cli', ['-p', String(PORTS.cluster[0]), 'cluster', 'nodes'])).trim().split('\n').map((line) => line.split(' '));
-    const master = nodes.find((n) => n[2].includes('master'))!;
-    const replica = nodes.find((n) => n[2].includes('slave') && n[3] === master[0])!;
-    const replicaPort = Number(/:(\d+)@/.exec(replica[1])![1]);
-    await run('redis-cli', ['-p', String(replicaPort), 'cluster', 'failover']);
-    await until(async () => (await run('redis-cli', ['-p', String(replicaPort), 'role'])).startsWith('master'), 'the Redis replica to become master', 30_000);
-    await until(async () => (await this.clusterInfo(replicaPort)).includes('cluster_state:ok'), 'the Redis Cluster to be ok', 30_000);
-    return `master ${master[1].split('@')[0]} replaced by ${replica[1].split('@')[0]}`;
+    const { from, to } = await failoverClusterMasterOf(PORTS.cluster, QUEUE_SLOT_KEY);
+    return `master 127.0.0.1:${from} (the queues' slot, ${QUEUE_SLOT_KEY}) replaced by its replica 127.0.0.1:${to}`;
   }
 
   // ----- HTTP processes --------------------------------------------------------------------------

@@ -16,5 +16,5 @@ export { within } from './teardown.js';
 export { ENHANCEMENT_SCRIPTS, UNEXPECTED_SCRIPTS } from './page-scripts.js';
 export { makePng, makeJpegHeader, makeWebpHeader } from './images.js';
 export { startReplicatedPostgres, type ReplicatedPostgres } from './replicated-postgres.js';
-export { startRedisCluster, type TestRedisCluster, type RedisClusterOptions } from './redis-cluster.js';
+export { startRedisCluster, failoverClusterMasterOf, CLUSTER_FAILOVER_MAX_MS, type TestRedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 export { startRedisSentinel, type TestRedisSentinel } from './redis-sentinel.js';

@@ -67,49 +67,65 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<T
     throw error;
   }
 
-  const masterOf = async (key: string) => {
-    const slot = Number(await withNode(ports[0], (r) => r.cluster('KEYSLOT', key)));
-    const slots = (await withNode(ports[0], (r) => r.cluster('SLOTS'))) as unknown as [number, number, [string, number, string]][];
-    const range = slots.find(([from, to]) => slot >= from && slot <= to);
-    if (!range) throw new Error(`no master serves slot ${slot}`);
-    return Number(range[2][1]);
-  };
-
   return {
     ports,
     url: `redis+cluster://${ports.map((port) => `${HOST}:${port}`).join(',')}`,
     nodeList: ports.map((port) => `${HOST}:${port}`).join(','),
-    masterOf,
-    async failoverMasterOf(key: string) {
-      const from = await masterOf(key);
-      const replicaOf = async (port: number) => {
-        const id = String(await withNode(port, (r) => r.cluster('MYID')));
-        for (const candidate of ports) {
-          const info = await withNode(candidate, (r) => r.info('replication'));
-          if (/role:slave/.test(info) && new RegExp(`master_port:${port}\\b`).test(info) && /master_link_status:up/.test(info)) return candidate;
-        }
-        throw new Error(`master ${port} (${id}) has no replica in sync`);
-      };
-      const to = await replicaOf(from);
-      // A manual failover that has not completed in 5 s is abandoned by Redis (its fixed manual
-      // failover timeout), which a loaded machine can hit: ask again until the replica is master.
-      // Never FORCE: that skips the catch-up with the master and could drop acknowledged writes.
-      const isMaster = async () => /role:master/.test(await withNode(to, (r) => r.info('replication')));
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        await withNode(to, (r) => r.cluster('FAILOVER')).catch(() => undefined);
-        const took = await until(`${to} to take over from ${from}`, isMaster, Math.min(10_000, Math.max(1, deadline - Date.now())))
-          .then(() => true, (error: unknown) => { if (Date.now() >= deadline) throw error; return false; });
-        if (took) break;
-      }
-      await waitUntilHealthy(ports);
-      return { from, to };
-    },
+    masterOf: (key: string) => clusterMasterOf(ports, key),
+    failoverMasterOf: (key: string) => failoverClusterMasterOf(ports, key),
     stop,
   };
 }
 
-/** Every node says cluster_state:ok, and the three replicas are in sync with their masters. */
+/** The port of the master serving `key`'s slot now, in the loopback cluster whose data ports are `ports`. */
+async function clusterMasterOf(ports: number[], key: string): Promise<number> {
+  const slot = Number(await withNode(ports[0], (r) => r.cluster('KEYSLOT', key)));
+  const slots = (await withNode(ports[0], (r) => r.cluster('SLOTS'))) as unknown as [number, number, [string, number, string]][];
+  const range = slots.find(([from, to]) => slot >= from && slot <= to);
+  if (!range) throw new Error(`no master serves slot ${slot}`);
+  return Number(range[2][1]);
+}
+
+const FAILOVER_ASKING_MS = 90_000;
+const CLUSTER_SETTLE_MS = 60_000;
+/** The longest failoverClusterMasterOf takes before it gives up: asking, then the cluster settling. */
+export const CLUSTER_FAILOVER_MAX_MS = FAILOVER_ASKING_MS + CLUSTER_SETTLE_MS;
+
+/**
+ * Fails over the master serving `key`'s slot in the loopback cluster whose data ports are `ports`
+ * (every master with one replica): CLUSTER FAILOVER on its replica (the coordinated manual
+ * failover: the master stops writes until the replica has caught up, then they swap). Resolves once
+ * the replica is master, the old master its replica, and the cluster is ok again: up to 90 s of
+ * asking, then up to 60 s for the cluster to settle. Used by the medium specs (TestRedisCluster)
+ * and the scale tier's drill (d), which starts its own nodes.
+ */
+export async function failoverClusterMasterOf(ports: number[], key: string): Promise<{ from: number; to: number }> {
+  const from = await clusterMasterOf(ports, key);
+  const replicaOf = async (port: number) => {
+    const id = String(await withNode(port, (r) => r.cluster('MYID')));
+    for (const candidate of ports) {
+      const info = await withNode(candidate, (r) => r.info('replication'));
+      if (/role:slave/.test(info) && new RegExp(`master_port:${port}\\b`).test(info) && /master_link_status:up/.test(info)) return candidate;
+    }
+    throw new Error(`master ${port} (${id}) has no replica in sync`);
+  };
+  const to = await replicaOf(from);
+  // A manual failover that has not completed in 5 s is abandoned by Redis (its fixed manual
+  // failover timeout), which a loaded machine can hit: ask again until the replica is master.
+  // Never FORCE: that skips the catch-up with the master and could drop acknowledged writes.
+  const isMaster = async () => /role:master/.test(await withNode(to, (r) => r.info('replication')));
+  const deadline = Date.now() + FAILOVER_ASKING_MS;
+  for (;;) {
+    await withNode(to, (r) => r.cluster('FAILOVER')).catch(() => undefined);
+    const took = await until(`${to} to take over from ${from}`, isMaster, Math.min(10_000, Math.max(1, deadline - Date.now())))
+      .then(() => true, (error: unknown) => { if (Date.now() >= deadline) throw error; return false; });
+    if (took) break;
+  }
+  await waitUntilHealthy(ports);
+  return { from, to };
+}
+
+/** Every node says cluster_state:ok, and every replica (half the nodes) is in sync with its master. */
 async function waitUntilHealthy(ports: number[]): Promise<void> {
   await until('the Redis Cluster to be ok', async () => {
     let synced = 0;
@@ -121,6 +137,6 @@ async function waitUntilHealthy(ports: number[]): Promise<void> {
         synced += 1;
       }
     }
-    return synced === 3;
-  });
+    return synced === ports.length / 2;
+  }, CLUSTER_SETTLE_MS);
 }
