@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { repoRoot } from '@ataa/common';
@@ -16,7 +17,8 @@ const PASSWORD = 'operator password 1234';
 /**
  * The operator console in a real browser, in English and Arabic at 390 px: sign in, home, the payouts
  * awaiting approval (made the real way), approving one and rejecting another (a refused form first),
- * organizations and a threshold form refused, reconciliation (a run and a difference: a refund made on
+ * with the spending evidence of the approved one (an operator-only file, its download link), organizations and a
+ * threshold form refused, reconciliation (a run and a difference: a refund made on
  * Stripe while no webhook reached the platform), the 404 page. Every console page: lang and dir, one h1,
  * no script, no overflow, axe-core (WCAG 2.2 AA) with zero violations, a screenshot. The queue dashboard
  * (Bull Board, a third-party single-page app) is only checked to open for the signed-in operator.
@@ -27,10 +29,12 @@ describe('operator console (headless Chromium; pages without any script)', () =>
   let org: TestOrganization;
   let operatorEmail: string;
   const payouts: string[] = [];
+  let uploadDir: string;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    world = await startDonationWorld({ env: { RECONCILIATION_GRACE_MS: '0' } });
+    uploadDir = mkdtempSync(path.join(tmpdir(), 'ataa-console-browser-'));
+    world = await startDonationWorld({ env: { RECONCILIATION_GRACE_MS: '0', UPLOAD_DIR: uploadDir } });
     operatorEmail = uniqueEmail('console-operator');
     await world.api.get(OperatorProvisioning).create(operatorEmail, PASSWORD);
     org = await createOrganizationWithOwner(world.api, { name: 'Al-Noor Water Trust' });
@@ -45,6 +49,12 @@ describe('operator console (headless Chromium; pages without any script)', () =>
         .send({ amount, currency: 'usd', purpose }).expect(201);
       payouts.push(res.body.id);
     }
+    // Operator-only evidence on the payout each language approves (a payout awaiting approval has no public entry yet).
+    for (const id of [payouts[0], payouts[2]]) {
+      await request(world.apiUrl).post(`/api/v1/orgs/${org.orgId}/payouts/${id}/evidence`).set('authorization', `Bearer ${finance.accessToken}`)
+        .field('title', 'عرض سعر المضخة / Pump quote').field('visibility', 'operator')
+        .attach('file', Buffer.from('%PDF-1.7\n% pump quote\n%%EOF\n'), { filename: 'quote.pdf', contentType: 'application/pdf' }).expect(201);
+    }
     // A refund made on Stripe while no webhook reaches the platform: the next run reports it missing in the ledger.
     const [{ stripe_charge_id: charge }] = await world.db.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [gift.donationId]);
     const endpoint = await world.sandbox.control.setWebhookEndpoint(`${world.apiUrl}/webhooks/stripe`, world.sandbox.webhookSecret);
@@ -56,6 +66,7 @@ describe('operator console (headless Chromium; pages without any script)', () =>
   afterAll(async () => {
     await browser?.close();
     await world?.close();
+    if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
   }, 60_000);
 
   const check = (page: Page, language: 'en' | 'ar', name: string) => checkDashboardPage(page, language, name, SCREENSHOTS);
@@ -81,6 +92,7 @@ describe('operator console (headless Chromium; pages without any script)', () =>
     await check(page, language, 'payouts');
     const [approveId, rejectId] = [payouts[first], payouts[first + 1]];
     await go(page, `tr[data-payout="${approveId}"] a`);
+    expect(await page.locator('[data-testid=evidence] li[data-visibility=operator] a[download]').count()).toBe(1);
     await check(page, language, 'payout');
     await go(page, '[data-testid=approve]');
     await check(page, language, 'approve-confirm');

@@ -129,6 +129,34 @@ export class EvidenceService {
     return { evidence, bytes };
   }
 
+  /**
+   * A payout's evidence files, public and operator-only, for the platform's operators (the console):
+   * not scoped to an organization, so never reachable from an organization's principal.
+   */
+  async forOperatorList(payoutId: string): Promise<PayoutEvidence[]> {
+    return this.repository.evidenceOfPayoutForOperator(payoutId);
+  }
+
+  /**
+   * One evidence file of the payout for an operator (`operator:<id>`), whatever its organization; a file
+   * of another payout is a 404. Reading an operator-only file is audited (in the organization's log, so
+   * its members see which operator read what) before its bytes are handed out.
+   */
+  async forOperatorFile(operatorActor: string, payoutId: string, evidenceId: string): Promise<{ evidence: PayoutEvidence; bytes: Buffer }> {
+    if (!/^operator(:|$)/.test(operatorActor)) throw new ForbiddenError('Only operators read evidence across organizations');
+    const evidence = await this.repository.findEvidenceForOperator(payoutId, evidenceId);
+    if (!evidence) throw new NotFoundError('Evidence');
+    const bytes = await this.storage.get(evidence.storageKey);
+    if (!bytes) throw new NotFoundError('Evidence');
+    if (evidence.visibility !== 'public') {
+      await this.audit.record(null, {
+        organizationId: evidence.organizationId, actor: operatorActor, action: 'payout_evidence.read_by_operator', targetType: 'payout', targetId: payoutId,
+        details: { evidenceId: evidence.id, sha256: evidence.sha256, mediaType: evidence.mediaType, bytes: evidence.bytes },
+      });
+    }
+    return { evidence, bytes };
+  }
+
   /** A public evidence file by its name (`<sha256>.<ext>`), or null: operator-only files are never served here. */
   async publicFile(key: string): Promise<{ bytes: Buffer; mediaType: EvidenceMediaType } | null> {
     const mediaType = evidenceMediaTypeOf(key);

@@ -8,7 +8,7 @@ import {
   isUuid, MembersService, OrganizationsService, roleAllows, StripeOnboardingService, type Organization, type PageUser, type Principal, type Role,
 } from '@ataa/organizations';
 import { canMove, CreatePayoutDto, EvidenceService, FundsService, payoutHistory, PayoutsService, type CampaignFunds, type CampaignRef, type Payout } from '@ataa/payouts';
-import { readEvidenceForm } from '../payouts/evidence.controller.js';
+import { readEvidenceForm, sendEvidenceFile } from '../payouts/evidence.controller.js';
 import { EVIDENCE_ERRORS, EVIDENCE_MESSAGES } from './evidence-messages.js';
 import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
@@ -287,8 +287,7 @@ export class DashboardPayoutsController {
     const payout = await this.payout(organization, payoutId);
     if (!isUuid(evidenceId)) throw new NotFoundError('Evidence');
     const { evidence, bytes } = await this.evidence.file(organization.id, payout.id, evidenceId);
-    void reply.status(200).header('content-type', evidence.mediaType).header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff')
-      .header('content-disposition', `attachment; filename="${evidence.storageKey}"`).send(bytes);
+    sendEvidenceFile(reply, evidence, bytes);
   }
 
   private async payoutPage(

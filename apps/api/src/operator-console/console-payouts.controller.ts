@@ -4,10 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, requireUserText, TEXT_LIMITS } from '@ataa/common';
 import { operatorActor, OperatorAccountsService } from '@ataa/operators';
 import { isUuid } from '@ataa/organizations';
-import { PayoutsService, type OperatorPayoutView } from '@ataa/payouts';
+import { EvidenceService, PayoutsService, type OperatorPayoutView } from '@ataa/payouts';
 import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
 import { FormRefusal, toRefusal } from '../dashboard/dashboard-context.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
+import { sendEvidenceFile } from '../payouts/evidence.controller.js';
 import { CONSOLE_PATH, ConsoleContext, type OperatorPage } from './console-context.js';
 import { consoleFormat } from './console-format.js';
 import { CONSOLE_MESSAGES } from './console-messages.js';
@@ -20,6 +21,8 @@ type Fields = Record<string, unknown>;
  * confirmation page whose form POSTs with a CSRF token. The decisions are PayoutsService's, as on
  * the REST operator API (POST /operator/payouts/:id/approve|reject), with the operator as the actor
  * (`operator:<id>` in decided_by and the audit log). Deciding twice the same way changes nothing.
+ * The payout's page lists its spending evidence, public and operator-only, each file downloadable
+ * here (EvidenceService.forOperator*, the one read not scoped to an organization).
  */
 @ApiExcludeController()
 @Controller('console/payouts')
@@ -28,6 +31,7 @@ export class ConsolePayoutsController {
     private readonly console: ConsoleContext,
     private readonly payouts: PayoutsService,
     private readonly operators: OperatorAccountsService,
+    private readonly evidence: EvidenceService,
   ) {}
 
   @Get()
@@ -53,6 +57,16 @@ export class ConsolePayoutsController {
     const t = CONSOLE_MESSAGES[page.language];
     const notice = done === 'approved' ? t.approvedNotice : done === 'rejected' ? t.rejectedNotice : null;
     return this.showPayout(page, await this.view(payoutId), 200, { notice });
+  }
+
+  /** One evidence file of the payout, public or operator-only; an operator-only one's download is audited with the operator. */
+  @Get(':payoutId/evidence/:evidenceId')
+  async evidenceFile(@Param('payoutId') payoutId: string, @Param('evidenceId') evidenceId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const page = await this.console.operatorPage(request, reply);
+    if (!page) return;
+    if (!isUuid(payoutId) || !isUuid(evidenceId)) throw new NotFoundError('Evidence');
+    const { evidence, bytes } = await this.evidence.forOperatorFile(operatorActor(page.operator.operatorId), payoutId, evidenceId);
+    sendEvidenceFile(reply, evidence, bytes);
   }
 
   @Get(':payoutId/:decision')
@@ -114,7 +128,8 @@ export class ConsolePayoutsController {
     const f = consoleFormat(page.language);
     const p = view.payout;
     const amount = f.money(p.amount, p.currency);
-    const who = await this.operators.describeActors([p.requestedBy, ...(p.decidedBy ? [p.decidedBy] : [])]);
+    const files = await this.evidence.forOperatorList(p.id);
+    const who = await this.operators.describeActors([p.requestedBy, ...(p.decidedBy ? [p.decidedBy] : []), ...files.map((e) => e.createdBy)]);
     const statusLabel = t.payoutStatuses[p.status];
     return this.console.render(page, 'payout', { status, title: fillIsolatedText(t.payoutTitle, { amount }), section: 'payouts' }, {
       heading: fillIsolated(t.payoutTitle, { amount }),
@@ -127,6 +142,11 @@ export class ConsolePayoutsController {
         decidedBy: p.decidedBy ? who.get(p.decidedBy) : null, decided: p.decidedAt ? f.date(p.decidedAt) : null, decidedIso: p.decidedAt ? f.iso(p.decidedAt) : null,
         rejectionReason: p.rejectionReason, transfer: p.stripeTransferId,
       },
+      evidence: files.map((e) => ({
+        id: e.id, title: e.title, visibilityKey: e.visibility, visibility: e.visibility === 'public' ? t.evidencePublic : t.evidenceOperator,
+        type: e.mediaType, size: f.fileSize(e.bytes), sha256: e.sha256, uploaded: f.date(e.createdAt), uploadedIso: f.iso(e.createdAt), uploadedBy: who.get(e.createdBy),
+        href: `${CONSOLE_PATH}/payouts/${p.id}/evidence/${e.id}`,
+      })),
       awaiting: p.status === 'pending_approval',
       approveHref: `${CONSOLE_PATH}/payouts/${p.id}/approve`, rejectHref: `${CONSOLE_PATH}/payouts/${p.id}/reject`,
       notAwaiting: fillIsolated(t.notAwaiting, { status: statusLabel }),

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { OperatorsModule } from '@ataa/operators';
-import { PayoutsModule } from '@ataa/payouts';
+import { EvidenceModule, PayoutsModule } from '@ataa/payouts';
 import { ReconciliationModule } from '@ataa/reconciliation';
 import { ConsoleAccountsController } from './console-accounts.controller.js';
 import { ConsoleContext } from './console-context.js';
@@ -11,7 +11,7 @@ import { ConsoleReconciliationController } from './console-reconciliation.contro
 
 /** The operator console (server-rendered, under /console, outside /api/v1). See docs/dashboard.md, "Operator console". */
 @Module({
-  imports: [OperatorsModule, PayoutsModule, ReconciliationModule],
+  imports: [OperatorsModule, PayoutsModule, EvidenceModule, ReconciliationModule],
   controllers: [ConsoleAccountsController, ConsoleHomeController, ConsolePayoutsController, ConsoleReconciliationController, ConsoleOrganizationsController],
   providers: [ConsoleContext],
 })

@@ -37,6 +37,15 @@ export class OutcomeCampaignGuard implements CanActivate {
 export const evidenceDto = (e: PayoutEvidence) => toEvidenceDto(e, e.visibility === 'public' ? `/media/evidence/${e.storageKey}` : null);
 
 /**
+ * Sends a member's or an operator's evidence file (public or operator-only): the type its bytes were
+ * sniffed as, always as a download, never cached, never sniffed again by the browser.
+ */
+export function sendEvidenceFile(reply: FastifyReply, evidence: PayoutEvidence, bytes: Buffer): void {
+  void reply.status(200).header('content-type', evidence.mediaType).header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff')
+    .header('content-disposition', `attachment; filename="${evidence.storageKey}"`).send(bytes);
+}
+
+/**
  * Reads an upload's fields and its one file (multipart/form-data), the file held in memory up to
  * EVIDENCE_FILE_MAX_BYTES: a longer one is cut and marked truncated (refused as too large), not thrown.
  */
@@ -104,8 +113,7 @@ export class PayoutEvidenceController {
     @CurrentPrincipal() principal: Principal, @Param('payoutId', IdParamPipe) payoutId: string, @Param('evidenceId', IdParamPipe) evidenceId: string, @Res() reply: FastifyReply,
   ): Promise<void> {
     const { evidence, bytes } = await this.evidence.file(principal.organizationId, payoutId, evidenceId);
-    void reply.status(200).header('content-type', evidence.mediaType).header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff')
-      .header('content-disposition', `attachment; filename="${evidence.storageKey}"`).send(bytes);
+    sendEvidenceFile(reply, evidence, bytes);
   }
 }
 

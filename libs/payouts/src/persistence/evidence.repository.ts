@@ -111,6 +111,18 @@ export class EvidenceRepository {
     return row ? toEvidence(row) : null;
   }
 
+  /** A payout's evidence whatever its organization: only the operator console's reads (EvidenceService.forOperator*) use it. */
+  async evidenceOfPayoutForOperator(payoutId: string): Promise<PayoutEvidence[]> {
+    const rows = await this.dataSource.query(`SELECT * FROM payout_evidence WHERE payout_id = $1 ORDER BY created_at, id`, [payoutId]);
+    return rows.map(toEvidence);
+  }
+
+  /** One evidence file of this payout whatever its organization (the operator console's; another payout's file is null). */
+  async findEvidenceForOperator(payoutId: string, evidenceId: string): Promise<PayoutEvidence | null> {
+    const [row] = await this.dataSource.query(`SELECT * FROM payout_evidence WHERE id = $1 AND payout_id = $2`, [evidenceId, payoutId]);
+    return row ? toEvidence(row) : null;
+  }
+
   /** Whether a stored file is public evidence (only those are served to anyone). */
   async isPublicFile(storageKey: string): Promise<boolean> {
     const rows = await this.dataSource.query(`SELECT 1 FROM payout_evidence WHERE storage_key = $1 AND visibility = 'public' LIMIT 1`, [storageKey]);
