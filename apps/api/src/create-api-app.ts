@@ -140,7 +140,8 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
 
   await registerCompression(app);
   await registerCsrf(app, config);
-  // multipart/form-data for the dashboard's campaign form (cover image upload). Nothing is parsed
+  // multipart/form-data for image uploads (the dashboard's campaign and update forms, the REST update
+  // image upload; read by http/upload-form.ts) and spending evidence (its own limits). Nothing is parsed
   // until a handler asks (request.parts()); one file, of at most COVER_IMAGE_MAX_BYTES (a longer one is
   // cut and marked truncated rather than thrown, so the form's other fields are still read).
   await app.register(fastifyMultipart as never, {

@@ -5,7 +5,7 @@ import { DomainError, NotFoundError, requireUserText } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { OutboxService } from '@ataa/notifications';
 import { AuditService } from '@ataa/organizations';
-import { isCoverImageKey } from '@ataa/campaigns';
+import { CoverImagesService, isCoverImageKey, type CoverImageProblem } from '@ataa/campaigns';
 import { renderUpdateBody, UPDATE_BODY_MAX, UPDATE_TITLE_MAX } from './domain/update-body.js';
 import { UpdateRow, UpdatesRepository } from './persistence/updates.repository.js';
 
@@ -14,7 +14,7 @@ export interface UpdateInput {
   language?: 'en' | 'ar';
   title: string;
   body: string;
-  /** A stored image (`<sha256>.<ext>`, the cover-image store), or null for none. */
+  /** A stored image (`<sha256>.<ext>`: uploaded through storeImage or the cover upload), or null for none. */
   imageKey?: string | null;
 }
 
@@ -23,6 +23,20 @@ export interface UpdateActor {
   organizationId: string;
   actor: string;
 }
+
+/** An image file as read from a multipart upload (cut at the size limit: `truncated`). */
+export interface UploadedUpdateImage {
+  bytes: Buffer;
+  truncated: boolean;
+}
+
+/** How each refusal of an uploaded image leaves the API. */
+const IMAGE_PROBLEMS: Readonly<Record<CoverImageProblem, { status: number; message: string }>> = {
+  image_empty: { status: 400, message: 'The file is empty' },
+  image_too_large: { status: 413, message: 'The image file is too large' },
+  image_type: { status: 415, message: 'Only JPEG, PNG and WebP images are accepted (checked by their content, not their name)' },
+  image_dimensions: { status: 400, message: 'The image must be between 16 and 8000 pixels on each side (at most 40 million pixels)' },
+};
 
 export interface UpdateListPage {
   items: UpdateRow[];
@@ -42,12 +56,30 @@ export class CampaignUpdatesService {
     private readonly transactions: TransactionRunner,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly images: CoverImagesService,
   ) {}
+
+  /**
+   * Stores an image for the campaign's updates through the cover-image store (checked by its bytes:
+   * JPEG, PNG or WebP, size and dimension limits); a refused file stores nothing. The answer's key is
+   * what an update's `imageKey` takes. Keys are content hashes, so the same bytes are one file.
+   */
+  async storeImage(organizationId: string, campaignId: string, file: UploadedUpdateImage | null): Promise<{ imageKey: string; url: string }> {
+    await this.assertCampaignOfOrganization(organizationId, campaignId);
+    if (!file) throw new DomainError('validation_failed', 'send the image as the multipart field `file`', 400, { field: 'file' });
+    const inspected = this.images.inspectUpload(file);
+    if (!inspected.ok) {
+      const { status, message } = IMAGE_PROBLEMS[inspected.problem];
+      throw new DomainError(inspected.problem, message, status, { field: 'file', ...(inspected.problem === 'image_too_large' ? { maxBytes: this.images.maxBytes } : {}) });
+    }
+    const stored = await this.images.store(inspected.image);
+    return { imageKey: stored.key, url: stored.url };
+  }
 
   async create(who: UpdateActor, campaignId: string, input: UpdateInput, options: { publish?: boolean } = {}): Promise<UpdateRow> {
     const campaign = await this.repository.findCampaignOfOrganization(who.organizationId, campaignId);
     if (!campaign) throw new NotFoundError('Campaign', 'campaign_not_found');
-    const fields = this.fields(input, campaign.language);
+    const fields = await this.fields(input, campaign.language);
     return this.transactions.run(async (m) => {
       const id = randomUUID();
       const created = await this.repository.insert(m, {
@@ -61,7 +93,7 @@ export class CampaignUpdatesService {
   async edit(who: UpdateActor, campaignId: string, updateId: string, input: UpdateInput): Promise<UpdateRow> {
     const campaign = await this.repository.findCampaignOfOrganization(who.organizationId, campaignId);
     if (!campaign) throw new NotFoundError('Campaign', 'campaign_not_found');
-    const fields = this.fields(input, campaign.language);
+    const fields = await this.fields(input, campaign.language);
     return this.transactions.run(async (m) => {
       const found = await this.repository.find(who.organizationId, campaignId, updateId, m, true);
       if (!found) throw new NotFoundError('Update', 'update_not_found');
@@ -138,13 +170,17 @@ export class CampaignUpdatesService {
     return saved;
   }
 
-  private fields(input: UpdateInput, campaignLanguage: 'en' | 'ar') {
+  private async fields(input: UpdateInput, campaignLanguage: 'en' | 'ar') {
     const language = input.language ?? campaignLanguage;
     if (language !== 'en' && language !== 'ar') throw new DomainError('validation_failed', 'language must be en or ar', 400, { field: 'language' });
     const title = requireUserText('title', input.title, { max: UPDATE_TITLE_MAX, min: 1 });
     const bodyMarkdown = requireUserText('body', input.body, { max: UPDATE_BODY_MAX, min: 1, multiline: true });
     const imageKey = input.imageKey ?? null;
-    if (imageKey !== null && !isCoverImageKey(imageKey)) throw new DomainError('validation_failed', 'imageKey names no stored image', 400, { field: 'imageKey' });
+    if (imageKey !== null && !isCoverImageKey(imageKey)) throw new DomainError('validation_failed', 'imageKey is not an image key (<sha256>.jpg|png|webp)', 400, { field: 'imageKey' });
+    // A well-formed key must also name a stored file: upload it first (storeImage).
+    if (imageKey !== null && !(await this.images.exists(imageKey))) {
+      throw new DomainError('update_image_not_found', 'imageKey names no stored image: upload it first', 422, { field: 'imageKey' });
+    }
     return { language, title, bodyMarkdown, bodyHtml: renderUpdateBody(bodyMarkdown), imageKey };
   }
 }

@@ -1,5 +1,5 @@
 export { UpdatesModule } from './updates.module.js';
-export { CampaignUpdatesService, type UpdateInput, type UpdateActor, type UpdateListPage } from './campaign-updates.service.js';
+export { CampaignUpdatesService, type UpdateInput, type UpdateActor, type UpdateListPage, type UploadedUpdateImage } from './campaign-updates.service.js';
 export { PublicUpdatesService, UPDATES_PAGE_SIZE, FEED_ENTRIES, LATEST_ON_CAMPAIGN_PAGE, type PublicUpdatesPage } from './public-updates.service.js';
 export { UpdateMailService } from './update-mail.service.js';
 export { type UpdateRow, type UpdateStatus, type UpdateCampaign, type DeliveryStatus } from './persistence/updates.repository.js';
@@ -7,4 +7,4 @@ export { renderUpdateBody, htmlToText, UPDATE_BODY_MAX, UPDATE_TITLE_MAX } from 
 export { renderAtomFeed, escapeXml, type AtomFeed, type AtomEntry } from './domain/atom-feed.js';
 export { renderUpdateMail, type UpdateMail, type UpdateMailInput } from './domain/update-mail.js';
 export { signUnsubscribeToken, verifyUnsubscribeToken, UNSUBSCRIBE_PURPOSE } from './domain/unsubscribe-link.js';
-export { CreateUpdateDto, EditUpdateDto, UpdateDto, UpdateListDto, UpdateDeliveriesDto, ListUpdatesQueryDto, toUpdateDto } from './dto/update.dto.js';
+export { CreateUpdateDto, EditUpdateDto, UpdateDto, UpdateListDto, UpdateDeliveriesDto, ListUpdatesQueryDto, UploadUpdateImageFormDto, UpdateImageDto, toUpdateDto } from './dto/update.dto.js';

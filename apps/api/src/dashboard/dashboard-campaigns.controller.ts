@@ -15,12 +15,13 @@ import { CampaignPageView } from '../campaign-pages/campaign-page.view.js';
 import { campaignUrl } from '../campaign-pages/campaign-share.js';
 import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
+import { readUploadForm, type UploadedFile } from '../http/upload-form.js';
 import { createValidationPipe } from '../http/validation.js';
 import { DISCOVERY_MESSAGES } from '../discovery/discovery-messages.js';
 import { CAMPAIGN_ERRORS, CAMPAIGN_MESSAGES } from './campaign-messages.js';
 import { campaignFormOf, campaignInputOf, emptyCampaignForm, readCampaignForm, type CampaignFormValues, type FieldErrors } from './campaign-form.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
-import { DASHBOARD_MESSAGES, giftsCount } from './dashboard-messages.js';
+import { DASHBOARD_MESSAGES, fileSize, giftsCount } from './dashboard-messages.js';
 import { PAYOUT_MESSAGES } from './payout-messages.js';
 import { OFFLINE_GIFT_MESSAGES } from './offline-gift-messages.js';
 import { MATCHING_DASHBOARD_MESSAGES } from './matching-messages.js';
@@ -37,11 +38,6 @@ const PIPE_FIELDS = new Set(['title', 'slug', 'summary', 'story', 'language', 'c
 
 type SignedIn = PageRequest & { user: PageUser };
 type Fields = Record<string, unknown>;
-/** The cover file of a multipart form: its bytes (cut at the size limit) and whether they were cut. */
-interface UploadedFile {
-  bytes: Buffer;
-  truncated: boolean;
-}
 
 /** What the validation pipe's field names mean on the form. */
 function validationCode(field: string, values: CampaignFormValues): string {
@@ -293,24 +289,11 @@ export class DashboardCampaignsController {
 
   /**
    * The form's fields and cover file: a multipart form (the page's, so a file can come along; parsed
-   * here, the file held in memory up to COVER_IMAGE_MAX_BYTES) or a plain urlencoded one (no file).
+   * by readUploadForm) or a plain urlencoded one (no file).
    */
   private async readForm(request: FastifyRequest, body: Fields | undefined): Promise<{ fields: Fields; file: UploadedFile | null }> {
     if (!request.isMultipart()) return { fields: body ?? {}, file: null };
-    const fields: Fields = Object.create(null) as Fields;
-    let file: UploadedFile | null = null;
-    // Over-long files are cut, not thrown (throwFileSizeLimit: false, create-api-app.ts), so the rest of
-    // the form is still read and shown again.
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        const bytes = await part.toBuffer();
-        // A form sent without choosing a file carries an empty, nameless part.
-        if (part.fieldname === 'coverImage' && (part.filename !== '' || bytes.length > 0)) file = { bytes, truncated: part.file.truncated };
-      } else if (typeof part.value === 'string' && !(part.fieldname in fields)) {
-        fields[part.fieldname] = part.value;
-      }
-    }
-    return { fields, file };
+    return readUploadForm(request, 'coverImage');
   }
 
   /** The uploaded cover, checked by its bytes, or null; a refused file marks the field (nothing is stored). */
@@ -320,11 +303,7 @@ export class DashboardCampaignsController {
       fieldErrors.coverImage = 'cover_both';
       return null;
     }
-    if (file.truncated) {
-      fieldErrors.coverImage = 'image_too_large';
-      return null;
-    }
-    const inspected = this.covers.inspect(file.bytes);
+    const inspected = this.covers.inspectUpload(file);
     if (!inspected.ok) {
       fieldErrors.coverImage = inspected.problem;
       return null;
@@ -335,14 +314,10 @@ export class DashboardCampaignsController {
   /** Stores the cover (if any) into the DTO, runs the change, and takes a newly stored file back if the change fails. */
   private async withCover<T>(image: AcceptedCoverImage | null, dto: { coverImageUrl?: string | null }, change: () => Promise<T>): Promise<T> {
     if (!image) return change();
-    const stored = await this.covers.store(image);
-    dto.coverImageUrl = stored.url;
-    try {
-      return await change();
-    } catch (error) {
-      if (stored.created) await this.covers.discard(stored.key);
-      throw error;
-    }
+    return this.covers.storeDuring(image, (stored) => {
+      dto.coverImageUrl = stored.url;
+      return change();
+    });
   }
 
   /** The organization, if the member may manage its campaigns (403 page otherwise; another organization's: 404). */
@@ -466,12 +441,6 @@ function availableActions(status: CampaignStatus): CampaignAction[] {
       return false;
     }
   });
-}
-
-/** A byte count as people read it ("2 MB"), in the page's language. */
-function fileSize(bytes: number, language: 'en' | 'ar'): string {
-  const mb = bytes / (1024 * 1024);
-  return new Intl.NumberFormat(localeFor(language), { style: 'unit', unit: mb >= 1 ? 'megabyte' : 'kilobyte', maximumFractionDigits: 1 }).format(mb >= 1 ? mb : bytes / 1024);
 }
 
 /** The version the form was opened on (a stale one is the service's 409 version_conflict), else the current one. */

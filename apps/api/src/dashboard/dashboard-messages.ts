@@ -1,4 +1,4 @@
-import { pluralText, type PluralForms as LanguagePluralForms } from '@ataa/notifications';
+import { localeFor, pluralText, type PluralForms as LanguagePluralForms } from '@ataa/notifications';
 /**
  * The dashboard's words, in English and Arabic. Every page takes `t` = DASHBOARD_MESSAGES[language];
  * names people typed only ever go into {placeholders} (filled with fillIsolated, so they sit in <bdi>).
@@ -172,3 +172,9 @@ const plural = (forms: PluralForms, language: DashboardLanguage, n: number, loca
 export const giftsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(GIFT_FORMS, language, n, locale);
 export const failedRefundsCount = (language: DashboardLanguage, n: number, locale: string): string => plural(FAILED_REFUND_FORMS, language, n, locale);
 export const differencesCount = (language: DashboardLanguage, n: number, locale: string): string => plural(DIFFERENCE_FORMS, language, n, locale);
+
+/** A byte count as people read it ("2 MB"), in the page's language (upload limits on forms). */
+export function fileSize(bytes: number, language: DashboardLanguage): string {
+  const mb = bytes / (1024 * 1024);
+  return new Intl.NumberFormat(localeFor(language), { style: 'unit', unit: mb >= 1 ? 'megabyte' : 'kilobyte', maximumFractionDigits: 1 }).format(mb >= 1 ? mb : bytes / 1024);
+}

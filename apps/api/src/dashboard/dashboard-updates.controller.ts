@@ -2,24 +2,31 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError } from '@ataa/common';
-import { CampaignsService } from '@ataa/campaigns';
+import { CampaignsService, CoverImagesService } from '@ataa/campaigns';
 import { formatDate, localeFor } from '@ataa/notifications';
 import { isUuid, roleAllows, type PageUser, type Principal, type Role } from '@ataa/organizations';
 import { CampaignUpdatesService } from '@ataa/updates';
-import { csrfTokenValid } from '../campaign-pages/csrf.setup.js';
+import { csrfTokenValid, csrfValueValid } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, fillIsolatedText } from '../http/isolate.js';
+import { readUploadForm } from '../http/upload-form.js';
+import { CAMPAIGN_ERRORS } from './campaign-messages.js';
 import { DASHBOARD_PATH, DashboardContext, FormRefusal, toRefusal, type DashboardOrganization, type PageRequest } from './dashboard-context.js';
+import { fileSize } from './dashboard-messages.js';
 import { UPDATE_MESSAGES } from './update-messages.js';
 
 /** Writing updates takes owner or admin (as editing the campaign); any member reads them. */
 const MANAGE_ROLES: readonly Role[] = ['admin'];
 const ACTIONS = ['publish', 'unpublish', 'delete'] as const;
 type Action = (typeof ACTIONS)[number];
+/** Refusals of the image file (CoverImagesService's), worded as on the campaign form and shown at the field. */
+const IMAGE_PROBLEMS = new Set(['image_empty', 'image_too_large', 'image_type', 'image_dimensions']);
 
 /**
  * A campaign's updates in the dashboard (no JavaScript): the list with each one's state and its
  * publish / unpublish / delete buttons, and the form to write one (saved as a draft or published at
- * once). Each form carries the dashboard's CSRF token; the changes go through CampaignUpdatesService
+ * once), with an optional image (multipart, checked by its bytes and stored as campaign covers are:
+ * CoverImagesService; a refused file stores nothing, and a stored one is taken back if the update is
+ * refused). Each form carries the dashboard's CSRF token; the changes go through CampaignUpdatesService
  * with the member's principal, as the REST API's (validation, audit log, organization checks).
  */
 @ApiExcludeController()
@@ -29,6 +36,7 @@ export class DashboardUpdatesController {
     private readonly pages: DashboardContext,
     private readonly campaigns: CampaignsService,
     private readonly updates: CampaignUpdatesService,
+    private readonly covers: CoverImagesService,
   ) {}
 
   @Get()
@@ -44,13 +52,31 @@ export class DashboardUpdatesController {
     const page = await this.pages.page(request, reply);
     if (!page.user) return this.pages.redirect(reply, `${DASHBOARD_PATH}/sign-in`);
     const organization = await this.pages.membership(page.user, organizationId);
-    const text = (key: string) => (typeof body?.[key] === 'string' ? (body[key] as string) : '');
+    // Refused before the form is read: a viewer's upload is never held in memory.
+    if (!roleAllows(organization.role, MANAGE_ROLES)) {
+      const refusal = toRefusal(new ForbiddenError());
+      return this.show(page, organization, campaignId, refusal.status, refusal.code, {});
+    }
+    // Another organization's campaign is a 404 before any file is read or stored.
+    if (!isUuid(campaignId)) throw new NotFoundError('Campaign');
+    await this.updates.assertCampaignOfOrganization(organization.id, campaignId);
+    // The page's form is multipart (it carries the image); a plain urlencoded post has no file.
+    const { fields, file } = request.isMultipart() ? await readUploadForm(request, 'image') : { fields: body ?? {}, file: null };
+    const text = (key: string) => (typeof fields[key] === 'string' ? (fields[key] as string) : '');
     const values = { title: text('title'), body: text('body'), language: text('language'), publish: text('publish') === 'on' };
     try {
-      if (!roleAllows(organization.role, MANAGE_ROLES)) throw new ForbiddenError();
-      if (!(await csrfTokenValid(request))) throw new FormRefusal('csrf', 403);
+      if (!(await csrfValueValid(request, fields._csrf))) throw new FormRefusal('csrf', 403);
       const language = values.language === 'ar' || values.language === 'en' ? values.language : undefined;
-      await this.updates.create(principalOf(page.user, organization), campaignId, { title: values.title, body: values.body, language }, { publish: values.publish });
+      const create = (imageKey: string | null) =>
+        this.updates.create(principalOf(page.user!, organization), campaignId, { title: values.title, body: values.body, language, imageKey }, { publish: values.publish });
+      if (file) {
+        const inspected = this.covers.inspectUpload(file);
+        if (!inspected.ok) throw new FormRefusal(inspected.problem, 400);
+        // Stored only once it is an image; taken back if the update is then refused (its text, say).
+        await this.covers.storeDuring(inspected.image, (stored) => create(stored.key));
+      } else {
+        await create(null);
+      }
       return this.pages.redirect(reply, `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaignId}/updates?done=1`);
     } catch (error) {
       const refusal = toRefusal(error);
@@ -90,9 +116,11 @@ export class DashboardUpdatesController {
     const base = `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaign.id}/updates`;
     const canManage = roleAllows(organization.role, MANAGE_ROLES);
     const done = (page.request.query as Record<string, unknown>)?.done === '1';
+    const imageError = errorCode && IMAGE_PROBLEMS.has(errorCode) ? CAMPAIGN_ERRORS[page.language][errorCode] : null;
     return this.pages.render(page, 'updates', { title: fillIsolatedText(u.title, { campaign: campaign.title }), organization, section: 'campaigns', status }, {
       u, heading: fillIsolated(u.title, { campaign: campaign.title }), canManage, formAction: base,
-      error: errorCode ? this.pages.errorMessage(page.language, errorCode) : null, done: done && !errorCode,
+      error: errorCode ? imageError ?? this.pages.errorMessage(page.language, errorCode) : null, imageError, done: done && !errorCode,
+      imageHint: u.imageHint.replace('{size}', fileSize(this.covers.maxBytes, page.language)),
       values: { title: values.title ?? '', body: values.body ?? '', publish: values.publish === true, ar: (values.language ?? campaign.language) === 'ar' },
       items: listed.items.map((x) => ({
         id: x.id, title: x.title, lang: x.language, dir: x.language === 'ar' ? 'rtl' : 'ltr', status: u.statuses[x.status], statusKey: x.status,

@@ -4,6 +4,8 @@ import type { DashboardLanguage } from './dashboard-messages.js';
 const EN = {
   title: 'Updates: {campaign}', none: 'No updates yet.', newTitle: 'Write an update', titleLabel: 'Title', bodyLabel: 'Text (Markdown)',
     bodyHint: 'Markdown: **bold**, _italic_, lists, links. HTML is shown as text.', languageLabel: 'Language of the update',
+    imageLabel: 'Image (JPEG, PNG or WebP, optional)',
+    imageHint: 'At most {size}, at least 16 pixels on each side; shown above the text, without a description, so say in the text what it shows.',
     publishLabel: 'Publish now and e-mail the donors who asked for updates', save: 'Save', publish: 'Publish', unpublish: 'Unpublish', delete: 'Delete',
     published: 'Published {date}', view: 'View', back: 'Back to the campaign', english: 'English', arabic: 'Arabic', readOnly: 'Only owners and admins can write updates.',
     done: 'Saved.',
@@ -15,6 +17,8 @@ export const UPDATE_MESSAGES: Record<DashboardLanguage, typeof EN> = {
   ar: {
     title: 'تحديثات: {campaign}', none: 'لا توجد تحديثات بعد.', newTitle: 'اكتب تحديثًا', titleLabel: 'العنوان', bodyLabel: 'النص (Markdown)',
     bodyHint: 'Markdown: **عريض**، _مائل_، قوائم، روابط. يُعرض HTML كنص.', languageLabel: 'لغة التحديث',
+    imageLabel: 'صورة (JPEG أو PNG أو WebP، اختيارية)',
+    imageHint: 'بحد أقصى {size}، و16 بكسل على الأقل لكل ضلع؛ تظهر فوق النص دون وصف، فاذكر في النص ما تُظهره.',
     publishLabel: 'انشر الآن وأرسله بالبريد إلى المتبرعين الذين طلبوا التحديثات', save: 'حفظ', publish: 'نشر', unpublish: 'إلغاء النشر', delete: 'حذف',
     published: 'نُشر {date}', view: 'عرض', back: 'العودة إلى الحملة', english: 'الإنجليزية', arabic: 'العربية', readOnly: 'يكتب التحديثات المالكون والمشرفون فقط.',
     done: 'تم الحفظ.',

@@ -1,10 +1,13 @@
-import { Body, CanActivate, Controller, Delete, ExecutionContext, Get, HttpCode, Injectable, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { NotFoundError } from '@ataa/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, CanActivate, Controller, Delete, ExecutionContext, Get, HttpCode, Injectable, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { DomainError, NotFoundError } from '@ataa/common';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { AuthGuard, CurrentPrincipal, IdParamPipe, isUuid, Roles, type Principal } from '@ataa/organizations';
 import {
-  CampaignUpdatesService, CreateUpdateDto, EditUpdateDto, ListUpdatesQueryDto, toUpdateDto, UpdateDeliveriesDto, UpdateDto, UpdateListDto,
+  CampaignUpdatesService, CreateUpdateDto, EditUpdateDto, ListUpdatesQueryDto, toUpdateDto, UpdateDeliveriesDto, UpdateDto, UpdateImageDto, UpdateListDto,
+  UploadUpdateImageFormDto,
 } from '@ataa/updates';
+import { readUploadForm } from '../http/upload-form.js';
 import { ApiOrgAuth, ApiProblems } from '../organizations/api-docs.js';
 
 /**
@@ -39,11 +42,33 @@ export class UpdatesController {
   @Post()
   @Roles('admin')
   @ApiOrgAuth()
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 422)
   @ApiOperation({ summary: 'Write an update (owner, admin)', description: 'A draft unless `publish` is true. Markdown is rendered to sanitized HTML (no raw HTML, scripts, handlers, javascript: or data: links).' })
   @ApiCreatedResponse({ type: UpdateDto })
   async create(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Body() body: CreateUpdateDto): Promise<UpdateDto> {
     return toUpdateDto(await this.updates.create(principal, campaignId, body, { publish: body.publish === true }));
+  }
+
+  @Post('images')
+  @Roles('admin')
+  @ApiOrgAuth()
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: UploadUpdateImageFormDto })
+  @ApiProblems(400, 404, 413, 415)
+  @ApiOperation({
+    summary: "Upload an image for the campaign's updates (owner, admin)",
+    description: 'Multipart field `file`: JPEG, PNG or WebP, checked by its bytes (`image_type` 415), at most COVER_IMAGE_MAX_BYTES (`image_too_large` 413), 16 to 8000 pixels a side (`image_dimensions` 400); a refused file stores nothing. Stored as campaign covers are (served at /media/covers/<sha256>.<ext>); give the answer\'s `imageKey` to POST or PATCH an update.',
+  })
+  @ApiCreatedResponse({ type: UpdateImageDto })
+  async uploadImage(
+    @CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Req() request: FastifyRequest,
+    // Read from the request itself (readUploadForm, the file bounded while it streams); declared so the
+    // handler's body is the one the document describes (nothing is parsed into it).
+    @Body() _form: unknown,
+  ): Promise<UpdateImageDto> {
+    if (!request.isMultipart()) throw new DomainError('validation_failed', 'send multipart/form-data with the image as the field `file`', 415);
+    const { file } = await readUploadForm(request, 'file');
+    return this.updates.storeImage(principal.organizationId, campaignId, file);
   }
 
   @Get()
@@ -80,7 +105,7 @@ export class UpdatesController {
   @Patch(':updateId')
   @Roles('admin')
   @ApiOrgAuth()
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 422)
   @ApiOperation({ summary: 'Edit an update (owner, admin)', description: 'A published update stays published with its published time; nobody is e-mailed again.' })
   @ApiOkResponse({ type: UpdateDto })
   async edit(@CurrentPrincipal() principal: Principal, @Param('campaignId', IdParamPipe) campaignId: string, @Param('updateId', IdParamPipe) updateId: string, @Body() body: EditUpdateDto): Promise<UpdateDto> {

@@ -20,7 +20,7 @@ export class CreateUpdateDto {
   @IsOptional() @IsIn(['en', 'ar'])
   language?: 'en' | 'ar';
 
-  @ApiPropertyOptional({ type: String, nullable: true, pattern: IMAGE_KEY.source, description: 'An image stored by the cover upload (its file name under /media/covers)' })
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: IMAGE_KEY.source, description: 'An image uploaded first (POST …/updates/images answers its key; its file name under /media/covers); a key naming no stored file is 422 `update_image_not_found`' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(80) @Matches(IMAGE_KEY)
   imageKey?: string | null;
 
@@ -33,9 +33,20 @@ export class EditUpdateDto {
   @ApiProperty({ minLength: 1, maxLength: UPDATE_TITLE_MAX }) @UserText({ min: 1, max: UPDATE_TITLE_MAX }) title: string;
   @ApiProperty({ minLength: 1, maxLength: UPDATE_BODY_MAX }) @UserText({ min: 1, max: UPDATE_BODY_MAX, multiline: true }) body: string;
   @ApiPropertyOptional({ enum: ['en', 'ar'] }) @IsOptional() @IsIn(['en', 'ar']) language?: 'en' | 'ar';
-  @ApiPropertyOptional({ type: String, nullable: true, pattern: IMAGE_KEY.source })
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: IMAGE_KEY.source, description: 'As on create: an uploaded image\'s key, or null to remove the image' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(80) @Matches(IMAGE_KEY)
   imageKey?: string | null;
+}
+
+/** The multipart form of an update image upload (read from the request by the controller). */
+export class UploadUpdateImageFormDto {
+  @ApiProperty({ type: 'string', format: 'binary', description: 'A JPEG, PNG or WebP image (checked by its content, not its name), at most COVER_IMAGE_MAX_BYTES (2 MB by default), 16 to 8000 pixels a side' })
+  file: unknown;
+}
+
+export class UpdateImageDto {
+  @ApiProperty({ pattern: IMAGE_KEY.source, description: "The image's key (`<sha256>.<ext>`): give it as an update's `imageKey`" }) imageKey: string;
+  @ApiProperty({ format: 'uri', description: 'Where the image is served (public, cached for a year)' }) url: string;
 }
 
 export class ListUpdatesQueryDto {
