@@ -34,6 +34,8 @@ export interface PledgeInput {
   locale?: string;
   /** The designation the donor chose (the card gift's rule); the collected gift goes there. */
   designation?: string | null;
+  /** The donor ticked "e-mail me this campaign's updates" (stored on the pledge, copied onto the collected gift). */
+  updatesOptIn?: boolean;
 }
 
 export interface PledgeStart {
@@ -117,7 +119,7 @@ export class PledgesService {
     await this.pledges.insert({
       id, campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency, amount: amount.gross, chosenAmount: amount.chosen,
       coveredFees: amount.coveredFees, platformFeeBps: campaign.platformFeeBps, donorEmail: input.donorEmail, donorName, anonymous: input.anonymous,
-      publicMessage, messageReview: held ? 'held' : null, locale, designation,
+      publicMessage, messageReview: held ? 'held' : null, locale, designation, updatesOptIn: input.updatesOptIn === true,
     });
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const metadata = { pledge_id: id, campaign_id: campaign.id };

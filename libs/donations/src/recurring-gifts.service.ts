@@ -34,6 +34,8 @@ export interface RecurringCheckoutInput {
   locale?: string;
   /** The designation the donor chose (the card gift's rule: absent → the first declared; unknown → 422 unknown_designation). */
   designation?: string | null;
+  /** The donor ticked "e-mail me this campaign's updates" (stored on the series, copied onto each payment's gift). */
+  updatesOptIn?: boolean;
 }
 
 /** Stripe event types that change a recurring gift. */
@@ -108,7 +110,7 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     await this.repository.insert({
       id, campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency, amount: terms.amount, interval: terms.interval,
       platformFeeBps: campaign.platformFeeBps, donorName, donorEmail: input.donorEmail, anonymous: input.anonymous, publicMessage,
-      messageReview: held ? 'held' : null, locale, endsAt: terms.endsAt, maxPayments: terms.maxPayments, designation,
+      messageReview: held ? 'held' : null, locale, endsAt: terms.endsAt, maxPayments: terms.maxPayments, designation, updatesOptIn: input.updatesOptIn === true,
     });
     const metadata = { recurring_gift_id: id, campaign_id: campaign.id, ...(designation ? { designation } : {}) };
     let session: Stripe.Checkout.Session;

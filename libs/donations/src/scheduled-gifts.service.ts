@@ -43,6 +43,8 @@ export interface ScheduledGiftInput {
   locale?: string;
   /** The designation the donor chose (the card gift's rule: absent → the first declared; unknown → 422 unknown_designation). */
   designation?: string | null;
+  /** The donor ticked "e-mail me this campaign's updates" (stored on the series, copied onto each occurrence's gift). */
+  updatesOptIn?: boolean;
 }
 
 /** What one run of the charger did. */
@@ -105,7 +107,7 @@ export class ScheduledGiftsService implements RecurringNoticeSender {
     await this.repository.insert({
       id, campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency, amount, kind: input.kind as ScheduleKind,
       weeks: input.kind === 'fridays' ? input.weeks ?? null : null, timeZone: input.timeZone, platformFeeBps: campaign.platformFeeBps, donorName,
-      donorEmail: input.donorEmail, anonymous: input.anonymous, locale, designation,
+      donorEmail: input.donorEmail, anonymous: input.anonymous, locale, designation, updatesOptIn: input.updatesOptIn === true,
     }, occurrences);
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const metadata = { scheduled_gift_id: id, campaign_id: campaign.id, ...(designation ? { designation } : {}) };

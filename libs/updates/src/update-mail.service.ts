@@ -18,8 +18,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * 1. The `campaign_update` row (written when the update is first published) lists the recipients
  *    once, in one transaction with the row locked: one delivery row per address (UNIQUE per update
  *    and keyed address hash, so a retried listing adds nobody twice), numbered into batches, and the
- *    `campaign_update_batch` outbox row of the first batch. Opted-out (unsubscribed since their last
- *    opted-in gift) and erased donors are left out.
+ *    `campaign_update_batch` outbox row of the first batch. Opted-out (unsubscribed since they last
+ *    ticked the box: a one-time gift, or the series or pledge a gift comes from) and erased donors
+ *    are left out.
  * 2. Each batch job sends its recipients one by one and, in the transaction that finishes it, queues
  *    the next batch: an update's batches go one after another, so at most one of its e-mails is in
  *    flight at any time (receipts keep the other slots of the queue). A delivery is claimed (`sending`, committed)
@@ -82,8 +83,8 @@ export class UpdateMailService implements CampaignUpdateMailSender {
       const size = this.config.UPDATE_MAIL_BATCH_SIZE;
       const recipients = hashed
         .filter((d) => !erased.has(d.emailHash))
-        // Unsubscribed, unless they opted in again with a later gift.
-        .filter((d) => { const at = unsubscribed.get(d.emailHash); return !at || new Date(d.givenAt) > new Date(at); })
+        // Unsubscribed, unless they ticked the box again later (a new gift, series or pledge; not a series' next payment).
+        .filter((d) => { const at = unsubscribed.get(d.emailHash); return !at || new Date(d.optedInAt) > new Date(at); })
         .map((d, i) => ({ emailHash: d.emailHash, donationId: d.donationId, locale: d.locale, batch: Math.floor(i / size) }));
       await this.repository.insertDeliveries(m, update.id, recipients);
       await this.repository.markRecipientsListed(m, update.id);
@@ -121,13 +122,13 @@ export class UpdateMailService implements CampaignUpdateMailSender {
       if (delivery.status === 'sending') { otherWorker ||= delivery.leased; continue; }
       if (delivery.status !== 'pending') continue;
       const recipient = await this.repository.recipientOf(delivery.donationId);
-      const givenAt = await this.repository.donationGivenAt(delivery.donationId);
+      const optedInAt = await this.repository.donationOptedInAt(delivery.donationId);
       const erased = (await this.transactions.run((m) => this.repository.erasedHashes(m, [delivery.emailHash]))).size > 0;
       if (!recipient || erased || this.emailHash(recipient.email) !== delivery.emailHash) {
         await this.repository.finish(delivery.id, 'skipped', 'donor data erased or address changed');
         continue;
       }
-      if (givenAt && (await this.repository.isUnsubscribedSince(campaign.id, delivery.emailHash, givenAt))) {
+      if (optedInAt && (await this.repository.isUnsubscribedSince(campaign.id, delivery.emailHash, optedInAt))) {
         await this.repository.finish(delivery.id, 'skipped', 'unsubscribed');
         continue;
       }

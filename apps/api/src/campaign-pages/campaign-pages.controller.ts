@@ -206,7 +206,7 @@ export class CampaignPagesController {
         const terms = scheduledFormTerms({ frequency: form.frequency, weeks: form.weeks, endDate: form.endDate, payments: form.payments });
         const started = await this.scheduled.start(slug, {
           ...terms, timeZone: form.timeZone ?? '', amount: chosenAmount(form), donorName: form.donorName || null, donorEmail: form.donorEmail,
-          anonymous: form.anonymous !== undefined, locale: form.locale ?? lang, designation: input.designation,
+          anonymous: form.anonymous !== undefined, locale: form.locale ?? lang, designation: input.designation, updatesOptIn: input.updatesOptIn,
         });
         void reply.status(303).header('location', started.checkoutUrl).send();
         return;
@@ -219,7 +219,7 @@ export class CampaignPagesController {
         ? await this.recurring.start(slug, {
           frequency: form.frequency!, amount: chosenAmount(form), endDate: form.endDate || null, payments: form.payments || null, donorName: form.donorName || null,
           donorEmail: form.donorEmail, anonymous: form.anonymous !== undefined, publicMessage: form.publicMessage || null, locale: form.locale ?? lang,
-          designation: input.designation,
+          designation: input.designation, updatesOptIn: input.updatesOptIn,
         })
         : pledging ? await this.pledges.start(slug, input) : await this.checkout.start(slug, input);
       void reply.status(303).header('location', result.checkoutUrl).send();

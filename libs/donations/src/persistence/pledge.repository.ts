@@ -37,6 +37,8 @@ export interface Pledge {
   createdAt: Date;
   /** The gift's designation once collected (null: the campaign declared none, so general). */
   designation?: string | null;
+  /** The donor ticked "e-mail me this campaign's updates": the collected gift carries it (the update mailer reads gifts). */
+  updatesOptIn?: boolean;
 }
 
 export interface NewPledge {
@@ -55,6 +57,7 @@ export interface NewPledge {
   messageReview: 'held' | null;
   locale: 'en' | 'ar';
   designation: string | null;
+  updatesOptIn: boolean;
 }
 
 const toPledge = (r: Record<string, any>): Pledge => ({
@@ -65,7 +68,7 @@ const toPledge = (r: Record<string, any>): Pledge => ({
   stripePaymentMethodId: r.stripe_payment_method_id, donationId: r.donation_id, stripePaymentIntentId: r.stripe_payment_intent_id,
   completionSessionId: r.completion_session_id, attempts: r.attempts, lastError: r.last_error, graceEndsAt: r.grace_ends_at, donorNotifiedAt: r.donor_notified_at,
   cardDetachedAt: r.card_detached_at, pledgedAt: r.pledged_at, decidedAt: r.decided_at, createdAt: r.created_at,
-  designation: r.designation ?? null,
+  designation: r.designation ?? null, updatesOptIn: r.updates_opt_in === true,
 });
 
 const COLUMNS = `*, amount::text AS amount, chosen_amount::text AS chosen_amount, covered_fees::text AS covered_fees, seq::text AS seq`;
@@ -78,10 +81,10 @@ export class PledgeRepository {
   async insert(p: NewPledge): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO pledges (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_email, donor_name,
-         anonymous, public_message, message_review, locale, designation)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         anonymous, public_message, message_review, locale, designation, updates_opt_in)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [p.id, p.campaignId, p.organizationId, p.currency, p.amount.toString(), p.chosenAmount.toString(), p.coveredFees.toString(), p.platformFeeBps,
-        p.donorEmail, p.donorName, p.anonymous, p.publicMessage, p.messageReview, p.locale, p.designation],
+        p.donorEmail, p.donorName, p.anonymous, p.publicMessage, p.messageReview, p.locale, p.designation, p.updatesOptIn],
     );
   }
 
@@ -137,10 +140,11 @@ export class PledgeRepository {
     if (locked.state !== 'pledged') return null;
     await m.query(
       `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
-         donor_name, donor_email, anonymous, public_message, locale, message_review, designation)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         donor_name, donor_email, anonymous, public_message, locale, message_review, designation, updates_opt_in)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [donationId, locked.campaignId, locked.organizationId, locked.currency, locked.amount.toString(), locked.chosenAmount.toString(), locked.coveredFees.toString(),
-        locked.platformFeeBps, locked.donorName, locked.donorEmail, locked.anonymous, locked.publicMessage, locked.locale, locked.messageReview, locked.designation ?? null],
+        locked.platformFeeBps, locked.donorName, locked.donorEmail, locked.anonymous, locked.publicMessage, locked.locale, locked.messageReview, locked.designation ?? null,
+        locked.updatesOptIn === true],
     );
     await m.query(`UPDATE pledges SET state = 'charging', donation_id = $2, decided_at = now(), updated_at = now() WHERE id = $1`, [pledge.id, donationId]);
     return donationId;

@@ -32,10 +32,12 @@ export interface RecurringGift {
   createdAt: Date;
   /** Every payment's designation (null: the campaign declared none, so general). */
   designation: string | null;
+  /** The donor ticked "e-mail me this campaign's updates": every payment's gift carries it (the update mailer reads gifts). */
+  updatesOptIn: boolean;
 }
 
 export type NewRecurringGift = Pick<RecurringGift, 'id' | 'campaignId' | 'organizationId' | 'currency' | 'amount' | 'interval' | 'platformFeeBps' | 'donorName' | 'donorEmail'
-  | 'anonymous' | 'publicMessage' | 'messageReview' | 'locale' | 'endsAt' | 'maxPayments' | 'designation'>;
+  | 'anonymous' | 'publicMessage' | 'messageReview' | 'locale' | 'endsAt' | 'maxPayments' | 'designation' | 'updatesOptIn'>;
 
 export interface OrganizationSeries extends RecurringGift {
   campaignTitle: string;
@@ -65,7 +67,7 @@ function toGift(r: Record<string, any>): RecurringGift {
     messageReview: r.message_review, locale: r.locale, endsAt: r.ends_at, maxPayments: r.max_payments, paymentsCount: r.payments_count,
     stripeCheckoutSessionId: r.stripe_checkout_session_id, stripeSubscriptionId: r.stripe_subscription_id, stripeCustomerId: r.stripe_customer_id,
     endReason: r.end_reason, endedAt: r.ended_at, movedFromCampaignId: r.moved_from_campaign_id ?? null, createdAt: r.created_at,
-    designation: r.designation ?? null,
+    designation: r.designation ?? null, updatesOptIn: r.updates_opt_in === true,
   };
 }
 
@@ -77,10 +79,10 @@ export class RecurringGiftsRepository {
   async insert(g: NewRecurringGift): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO recurring_gifts (id, campaign_id, organization_id, currency, amount, interval, platform_fee_bps, donor_name, donor_email, anonymous,
-         public_message, message_review, locale, ends_at, max_payments, designation)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+         public_message, message_review, locale, ends_at, max_payments, designation, updates_opt_in)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [g.id, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.interval, g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous,
-        g.publicMessage, g.messageReview, g.locale, g.endsAt?.toISOString() ?? null, g.maxPayments, g.designation],
+        g.publicMessage, g.messageReview, g.locale, g.endsAt?.toISOString() ?? null, g.maxPayments, g.designation, g.updatesOptIn],
     );
   }
 
@@ -155,11 +157,11 @@ export class RecurringGiftsRepository {
   ): Promise<string> {
     await manager.query(
       `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email,
-         anonymous, public_message, locale, message_review, recurring_gift_id, stripe_invoice_id, stripe_payment_intent_id, designation)
-       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         anonymous, public_message, locale, message_review, recurring_gift_id, stripe_invoice_id, stripe_payment_intent_id, designation, updates_opt_in)
+       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        ON CONFLICT (stripe_invoice_id) DO NOTHING`,
       [input.id, g.campaignId, g.organizationId, input.currency, input.amount.toString(), g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous,
-        g.publicMessage, g.locale, g.messageReview, g.id, input.invoiceId, input.paymentIntentId, g.designation],
+        g.publicMessage, g.locale, g.messageReview, g.id, input.invoiceId, input.paymentIntentId, g.designation, g.updatesOptIn],
     );
     const [row] = await manager.query(`SELECT id FROM donations WHERE stripe_invoice_id = $1`, [input.invoiceId]);
     return row.id;
@@ -272,10 +274,11 @@ export class RecurringGiftsRepository {
   /**
    * Moves a live series from its closed campaign to the general fund (future gifts post there, with
    * the fund's platform fee); answers false when it is no longer live or no longer on that campaign.
+   * The opt-in is dropped: the donor asked for the closed campaign's updates, not the fund's.
    */
   async move(manager: EntityManager, id: string, fromCampaignId: string, toCampaignId: string, platformFeeBps: number, designation: string | null): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `UPDATE recurring_gifts SET campaign_id = $3, platform_fee_bps = $4, designation = $5, moved_from_campaign_id = campaign_id, moved_at = now(), updated_at = now()
+      `UPDATE recurring_gifts SET campaign_id = $3, platform_fee_bps = $4, designation = $5, updates_opt_in = false, moved_from_campaign_id = campaign_id, moved_at = now(), updated_at = now()
        WHERE id = $1 AND campaign_id = $2 AND status NOT IN ('cancelled', 'ended') RETURNING id`,
       [id, fromCampaignId, toCampaignId, platformFeeBps, designation],
     );

@@ -26,6 +26,8 @@ export interface ScheduledGift {
   createdAt?: Date;
   /** Every occurrence's designation (null: the campaign declared none, so general). */
   designation?: string | null;
+  /** The donor ticked "e-mail me this campaign's updates": every occurrence's gift carries it (the update mailer reads gifts). */
+  updatesOptIn?: boolean;
 }
 
 export type ScheduledEndReason = 'donor' | 'campaign_closed' | 'erasure';
@@ -66,6 +68,7 @@ const toGift = (r: Record<string, any>): ScheduledGift => ({
   timeZone: r.time_zone, status: r.status, platformFeeBps: r.platform_fee_bps, donorName: r.donor_name, donorEmail: r.donor_email, anonymous: r.anonymous,
   locale: r.locale, stripeCustomerId: r.stripe_customer_id, stripePaymentMethodId: r.stripe_payment_method_id,
   endReason: r.end_reason ?? null, movedFromCampaignId: r.moved_from_campaign_id ?? null, createdAt: r.created_at, designation: r.designation ?? null,
+  updatesOptIn: r.updates_opt_in === true,
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -85,9 +88,10 @@ export class ScheduledGiftsRepository {
   async insert(g: Omit<ScheduledGift, 'status' | 'stripeCustomerId' | 'stripePaymentMethodId'>, occurrences: readonly Occurrence[]): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await m.query(
-        `INSERT INTO scheduled_gifts (id, campaign_id, organization_id, currency, amount, kind, weeks, time_zone, platform_fee_bps, donor_name, donor_email, anonymous, locale, designation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [g.id, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.kind, g.weeks, g.timeZone, g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale, g.designation ?? null],
+        `INSERT INTO scheduled_gifts (id, campaign_id, organization_id, currency, amount, kind, weeks, time_zone, platform_fee_bps, donor_name, donor_email, anonymous, locale, designation, updates_opt_in)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [g.id, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.kind, g.weeks, g.timeZone, g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale, g.designation ?? null,
+          g.updatesOptIn === true],
       );
       await m.query(
         `INSERT INTO scheduled_charges (scheduled_gift_id, occurrence, local_date, charge_at)
@@ -161,10 +165,13 @@ export class ScheduledGiftsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Moves a live series to the general fund (its remaining occurrences become gifts to the fund). */
+  /**
+   * Moves a live series to the general fund (its remaining occurrences become gifts to the fund).
+   * The opt-in is dropped: the donor asked for the closed campaign's updates, not the fund's.
+   */
   async move(m: EntityManager, id: string, fromCampaignId: string, toCampaignId: string, platformFeeBps: number, designation: string | null): Promise<boolean> {
     const rows: unknown[] = await m.query(
-      `UPDATE scheduled_gifts SET campaign_id = $3, platform_fee_bps = $4, designation = $5, moved_from_campaign_id = $2, moved_at = now(), updated_at = now()
+      `UPDATE scheduled_gifts SET campaign_id = $3, platform_fee_bps = $4, designation = $5, updates_opt_in = false, moved_from_campaign_id = $2, moved_at = now(), updated_at = now()
        WHERE id = $1 AND campaign_id = $2 AND status IN ('pending', 'active') RETURNING id`,
       [id, fromCampaignId, toCampaignId, platformFeeBps, designation],
     );
@@ -263,9 +270,10 @@ export class ScheduledGiftsRepository {
     if (row.status === 'charging') return row.donation_id;
     if (row.status !== 'planned') return null;
     await m.query(
-      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email, anonymous, public_message, locale, designation)
-       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, NULL, $10, $11)`,
-      [donationId, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale, g.designation ?? null],
+      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email, anonymous, public_message, locale, designation, updates_opt_in)
+       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, NULL, $10, $11, $12)`,
+      [donationId, g.campaignId, g.organizationId, g.currency, g.amount.toString(), g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous, g.locale, g.designation ?? null,
+        g.updatesOptIn === true],
     );
     await m.query(`UPDATE scheduled_charges SET status = 'charging', donation_id = $3, updated_at = now() WHERE scheduled_gift_id = $1 AND occurrence = $2`, [g.id, occurrence, donationId]);
     return donationId;

@@ -33,12 +33,13 @@ export interface UpdateCampaign {
   updatedAt: Date;
 }
 
-/** An opted-in donor as the fan-out sees them: their latest opted-in paid gift to the campaign. */
+/** An opted-in donor as the fan-out sees them: their paid opted-in gift to the campaign whose box was ticked last. */
 export interface OptedInDonor {
   email: string;
   donationId: string;
   locale: 'en' | 'ar';
-  givenAt: Date;
+  /** When the donor ticked the box for this gift (OPTED_IN_AT): an unsubscribe after it wins. */
+  optedInAt: Date;
 }
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'uncertain';
@@ -60,6 +61,16 @@ const COLUMNS = `id, organization_id AS "organizationId", campaign_id AS "campai
 
 /** Statuses of a gift that was paid (a refund or dispute later does not make its donor a stranger). */
 const PAID = `('succeeded', 'partially_refunded', 'refunded', 'disputed', 'dispute_won', 'dispute_lost')`;
+/**
+ * When the donor of gift `d` ticked "e-mail me this campaign's updates": on the campaign page, when
+ * the series or pledge the gift comes from was made (a monthly payment, a scheduled night or a
+ * collected pledge is not a new choice, so it never undoes an unsubscribe), else when the gift was.
+ */
+const OPTED_IN_AT = `coalesce(
+  (SELECT r.created_at FROM recurring_gifts r WHERE r.id = d.recurring_gift_id),
+  (SELECT g.created_at FROM scheduled_charges x JOIN scheduled_gifts g ON g.id = x.scheduled_gift_id WHERE x.donation_id = d.id),
+  (SELECT p.created_at FROM pledges p WHERE p.donation_id = d.id),
+  d.created_at)`;
 /** Campaign statuses whose pages are public (as the campaign reader's). */
 const PUBLIC_CAMPAIGN = `('published', 'paused', 'ended')`;
 
@@ -167,13 +178,17 @@ export class UpdatesRepository {
 
   // --- e-mail -------------------------------------------------------------------------------
 
-  /** Each opted-in donor's latest opted-in paid gift to the campaign (erased gifts have no address). */
+  /**
+   * Each opted-in donor's paid opted-in gift to the campaign whose box was ticked last (erased gifts
+   * have no address). A series' or pledge's gifts carry the opt-in the donor gave when making it.
+   */
   async optedInDonors(manager: EntityManager, campaignId: string): Promise<OptedInDonor[]> {
     return manager.query(
-      `SELECT DISTINCT ON (lower(donor_email)) donor_email AS email, id AS "donationId", CASE WHEN locale = 'ar' THEN 'ar' ELSE 'en' END AS locale, created_at AS "givenAt"
-         FROM donations
-        WHERE campaign_id = $1 AND updates_opt_in AND donor_email IS NOT NULL AND erased_at IS NULL AND status IN ${PAID}
-        ORDER BY lower(donor_email), created_at DESC, id DESC`,
+      `SELECT DISTINCT ON (lower(d.donor_email)) d.donor_email AS email, d.id AS "donationId", CASE WHEN d.locale = 'ar' THEN 'ar' ELSE 'en' END AS locale,
+              ${OPTED_IN_AT} AS "optedInAt"
+         FROM donations d
+        WHERE d.campaign_id = $1 AND d.updates_opt_in AND d.donor_email IS NOT NULL AND d.erased_at IS NULL AND d.status IN ${PAID}
+        ORDER BY lower(d.donor_email), "optedInAt" DESC, d.created_at DESC, d.id DESC`,
       [campaignId],
     );
   }
@@ -267,14 +282,15 @@ export class UpdatesRepository {
     return row ?? null;
   }
 
-  async isUnsubscribedSince(campaignId: string, emailHash: string, givenAt: Date): Promise<boolean> {
+  async isUnsubscribedSince(campaignId: string, emailHash: string, optedInAt: Date): Promise<boolean> {
     const [row] = await this.dataSource.query(
-      `SELECT 1 FROM campaign_update_unsubscribes WHERE campaign_id = $1 AND email_hash = $2 AND unsubscribed_at >= $3`, [campaignId, emailHash, givenAt]);
+      `SELECT 1 FROM campaign_update_unsubscribes WHERE campaign_id = $1 AND email_hash = $2 AND unsubscribed_at >= $3`, [campaignId, emailHash, optedInAt]);
     return Boolean(row);
   }
 
-  async donationGivenAt(donationId: string): Promise<Date | null> {
-    const [row] = await this.dataSource.query(`SELECT created_at AS at FROM donations WHERE id = $1`, [donationId]);
+  /** When the donor ticked the box for this gift (OPTED_IN_AT). */
+  async donationOptedInAt(donationId: string): Promise<Date | null> {
+    const [row] = await this.dataSource.query(`SELECT ${OPTED_IN_AT} AS at FROM donations d WHERE d.id = $1`, [donationId]);
     return row?.at ?? null;
   }
 
