@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { addMemberWithDetails, createCampaign, createOrganizationWithOwner, type TestOrganization } from '@ataa/testing';
+import { formatMoney, localeFor } from '@ataa/notifications';
 import { schemaGaps } from '../transparency/openapi-shape.js';
 import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from './donation-test-kit.js';
 
@@ -16,7 +17,8 @@ jest.setTimeout(240_000);
  *   the sponsor pays 30.00 → collected 30.00 (card); the payment accrues nothing (accrued stays 50.00)
  *   a second session opens for 20.00; meanwhile 20.00 is collected offline (collected 50.00)
  *   the sponsor pays that 20.00 → nothing fits: collected stays 50.00, the 20.00 stays an ordinary gift
- *   report: raised 30 + 20 + 30 + 20 = 100.00; matching.collected 50.00 of which 30.00 by card
+ *   report: raised 30 + 20 + 30 + 20 = 100.00; matching.collected 50.00 of which 30.00 by card; the page shows
+ *   the sponsor's card payments 50.00 apart from donors' own 50.00, and its offline 20.00 apart from donors' own offline 0.00
  */
 describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, Stripe sandbox)', () => {
   let world: DonationWorld;
@@ -178,6 +180,25 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     expect(await world.db.query(`SELECT kind, amount::text FROM public_ledger_entries WHERE campaign_id = $1 AND idx = $2`, [campaign.id, entry.entry])).toEqual([{ kind: 'donation', amount: '3000' }]);
     const html = await http().get(`/c/${campaign.slug}/report?lang=en`).expect(200);
     expect(html.text).toContain(`#${entry.entry}`);
+    // The page takes the sponsor's money out of the totals it sits in, in both languages: raised 100.00 (4 gifts) holds the
+    // sponsor's card payments 30.00 + 20.00 (the second all excess, still the sponsor's) = 50.00 in 2 gifts, so donors' own
+    // 50.00 in 2; the offline net 20.00 is the sponsor's offline collection, so donors' own offline 0.00 (nothing subtracted twice).
+    // The matching line: collected 50.00, by card 30.00, offline 20.00.
+    for (const lang of ['en', 'ar'] as const) {
+      const page = (await http().get(`/c/${campaign.slug}/report?lang=${lang}`).expect(200)).text.replace(/&#x27;/g, '\'');
+      const figure = (id: string) => page.match(new RegExp(`id="${id}">([^<]*)<`))?.[1];
+      const money = (minor: bigint) => formatMoney(minor, 'usd', localeFor(lang));
+      expect(Object.fromEntries(['total-raised', 'raised-sponsors', 'raised-donors', 'total-gifts', 'total-offline', 'offline-sponsors', 'offline-donors', 'matching-collected', 'matching-collected-card', 'matching-collected-offline']
+        .map((id) => [id, figure(id)]))).toEqual({
+        'total-raised': money(10_000n), 'raised-sponsors': money(5_000n), 'raised-donors': money(5_000n), 'total-gifts': '4',
+        'total-offline': money(2_000n), 'offline-sponsors': money(2_000n), 'offline-donors': money(0n),
+        'matching-collected': money(5_000n), 'matching-collected-card': money(3_000n), 'matching-collected-offline': money(2_000n),
+      });
+      const n = (v: number) => new Intl.NumberFormat(localeFor(lang)).format(v);
+      expect(page).toContain(lang === 'en' ? 'of which matching sponsors\' card payments (2 of the gifts)' : `منها مدفوعات رعاة المطابقة بالبطاقة (${n(2)} من التبرعات)`);
+      expect(page).toContain(lang === 'en' ? 'donors\' own gifts (2 of the gifts)' : `تبرعات المتبرعين أنفسهم (${n(2)} من التبرعات)`);
+      expect(page).toMatch(lang === 'en' ? /id="donors-note">\(including matching sponsors who paid by card\)/ : /id="donors-note">\(بمن فيهم رعاة المطابقة/);
+    }
     const doc = (await http().get('/docs/openapi.json').expect(200)).body;
     expect(schemaGaps(doc, doc.paths['/api/v1/public/campaigns/{slug}/report'].get.responses['200'].content['application/json'].schema, json)).toEqual([]);
     await expectLedgerSound(world.db);

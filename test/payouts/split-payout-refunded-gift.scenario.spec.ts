@@ -1,8 +1,9 @@
 import { planSettlement, type Donation, type SettlementFacts, type SettlementPlan } from '@ataa/donations';
-import { campaignFundsAccount, postingDesignation, type EntryInput, type PlannedEntry } from '@ataa/ledger';
-import { planHold, planPartDraws, planReversals, planTransfer, planDraws, payoutsPendingAccount, type LoggedMoney, type PayoutState } from '@ataa/payouts';
-import { DesignationReplay, giftReferencePurpose, payoutShares, type GiftReferenceKind, type PayoutPart } from '@ataa/transparency';
+import type { EntryInput, PlannedEntry } from '@ataa/ledger';
+import { planHold, planPartDraws, planReversals, planTransfer, planDraws, type PayoutState } from '@ataa/payouts';
+import { DesignationReplay, payoutShares, type PayoutPart } from '@ataa/transparency';
 import { FIXED_IDS, pendingGift } from '../donations/settlement/plan-kit.js';
+import { appendAll, designationFunds as fundsOf, pendingTotal as pendingOf, type LoggedEntry } from './designation-scenario-kit.js';
 
 /**
  * Money scenario: gifts to general and zakat, one zakat gift refunded in full, a payout split across
@@ -29,37 +30,8 @@ const campaignId = '11111111-1111-4111-8111-111111111111';
 const payoutId = '55555555-5555-4555-8555-555555555555';
 const CHARGED_AT = 1_772_359_300;
 
-interface LoggedEntry extends LoggedMoney { sourceRef: string }
-
-/** The public log as the appender builds it: indexes in order, a refund's gift named in its purpose. */
-function appendAll(log: LoggedEntry[], entries: readonly PlannedEntry[]): void {
-  for (const e of entries) {
-    if (!e.public) continue;
-    const p = e.public;
-    let purpose = p.payoutPurpose ?? null;
-    const ref = p.gift;
-    if (ref) {
-      const index = 'index' in ref ? ref.index : log.find((x) => x.kind === 'donation' && x.sourceRef === ref.donationSource)!.index;
-      purpose = giftReferencePurpose(p.kind as GiftReferenceKind, index, ref.refunded);
-    }
-    log.push({
-      index: log.length, kind: p.kind, amount: p.amount.toString(), sourceRef: e.input.sourceId, purpose,
-      ...(p.parts ? { v: 5, parts: p.parts } : { v: p.designation ? 4 : 3, designation: p.designation ?? null, ...(p.kind === 'payout' ? { draws: p.draws } : {}) }),
-    });
-  }
-}
-
-/** Funds per designation summed from the postings (what the ledger's designation trigger keeps). */
-function designationFunds(entries: EntryInput[]): Record<string, bigint> {
-  const out: Record<string, bigint> = {};
-  for (const e of entries) for (const p of e.postings) {
-    if (p.account !== campaignFundsAccount(campaignId)) continue;
-    const d = postingDesignation(e, p)!;
-    out[d] = (out[d] ?? 0n) - p.amount;
-  }
-  return out;
-}
-const pendingTotal = (entries: EntryInput[]) => -entries.flatMap((e) => e.postings).filter((p) => p.account === payoutsPendingAccount(campaignId)).reduce((s, p) => s + p.amount, 0n);
+const designationFunds = (entries: EntryInput[]) => fundsOf(entries, campaignId);
+const pendingTotal = (entries: EntryInput[]) => pendingOf(entries, campaignId);
 
 const charge = (id: string, refunds: SettlementFacts['refunds'] = null): SettlementFacts => ({
   session: null, paymentIntentId: `pi_${id}`, refunds, disputes: null,

@@ -38,6 +38,12 @@ export interface MatchingOfferView {
   collections: MatchingCollection[];
   left: bigint;
   active: boolean;
+  /**
+   * The sponsor's settled card payments to this offer, each with its donation entry's amount (in the
+   * report's `raised`): those that collected nothing (all excess, not in `collections`) too, as the
+   * report page shows the sponsor's money apart from donors' own gifts.
+   */
+  cardPayments: { donationId: string; paid: bigint }[];
 }
 
 /** Campaigns an offer is made for: not ended (an ended campaign is closing out). */
@@ -116,7 +122,15 @@ export class MatchingService {
 
   private async views(offers: MatchingOffer[], now = new Date()): Promise<MatchingOfferView[]> {
     const collections = await this.repository.collections(offers.map((o) => o.id));
-    return offers.map((offer) => ({ offer, collections: collections.filter((c) => c.offerId === offer.id), ...matchingStatus(offer, now) }));
+    return offers.map((offer) => {
+      const own = collections.filter((c) => c.offerId === offer.id);
+      return {
+        offer, ...matchingStatus(offer, now),
+        // a card payment that fitted nothing (amount 0) collected nothing: not a collection, but still the sponsor's payment
+        collections: own.filter((c) => c.kind === 'offline' || c.amount > 0n),
+        cardPayments: own.filter((c) => c.kind === 'card').map((c) => ({ donationId: c.donationId!, paid: c.paid })),
+      };
+    });
   }
 
   /**

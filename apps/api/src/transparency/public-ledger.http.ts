@@ -221,7 +221,7 @@ export class PublicLedgerHttp {
         ...this.presenter.reportView(log, report, lang, await this.service.feeExchange(log)),
         designations: this.presenter.designationsView(report, declared, log, lang),
         impact: this.presenter.impactView(await this.evidence.publicImpact(log.campaign.id), report, log, lang),
-        matching: matchingReportView(matchingReport(offers), log.campaign.currency, lang),
+        matching: matchingReportView(offers, report, log.campaign.currency, lang),
         reconciliation: this.presenter.reconciliationView(await this.reconciliationOf(log, rec), log, lang),
         ...publicChrome(this.config.PUBLIC_BASE_URL, lang, `/c/${log.campaign.slug}/report`),
       };

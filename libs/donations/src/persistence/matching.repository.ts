@@ -45,6 +45,12 @@ export interface MatchingCollection {
   voided: boolean;
   /** How much of `amount` is owed again: all of it for a voided offline gift; for a card payment, what its refunds and lost disputes gave back of it. */
   reopened: bigint;
+  /**
+   * The sponsor's payment as its public entry counts it: an offline gift's amount (= `amount`); a card
+   * payment's donation entry (in the report's `raised`, before refunds; any excess over the pledge
+   * included; 0 while not published).
+   */
+  paid: bigint;
   createdAt: Date;
 }
 
@@ -181,7 +187,7 @@ export class MatchingRepository {
     return r ? { offerId: r.offer_id, amount: BigInt(r.amount), accrued: BigInt(r.accrued), collected: BigInt(r.collected) } : null;
   }
 
-  /** The collections of some offers, oldest first, with their offline gifts' public entries. */
+  /** The collections of some offers, oldest first, with their public entries (card ones with amount 0 too). */
   async collections(offerIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<MatchingCollection[]> {
     if (offerIds.length === 0) return [];
     const rows = await manager.query(
@@ -191,24 +197,25 @@ export class MatchingRepository {
       [offerIds],
     );
     // Card collections: the sponsor's donation, named by its public entry (the donation entry of its
-    // journal entry); one that fitted nothing (amount 0) collected nothing and is not listed.
+    // journal entry), and `paid`, that entry's amount (0 while not published). One that fitted nothing
+    // (amount 0) collected nothing: returned for its payment, not listed as a collection (see MatchingService).
     const cards = await manager.query(
       `SELECT c.offer_id, c.donation_id, c.amount::text, c.created_at,
-              ${REOPENED_OF_C} AS reopened,
-              (SELECT p.idx::text FROM journal_entries j JOIN public_ledger_entries p ON p.campaign_id = j.campaign_id AND p.source_ref = j.id::text AND p.kind = 'donation'
-                WHERE j.campaign_id = d.campaign_id AND j.metadata->>'donation_id' = c.donation_id::text ORDER BY p.idx LIMIT 1) AS public_index
+              ${REOPENED_OF_C} AS reopened, e.idx::text AS public_index, COALESCE(e.amount, 0)::text AS paid
          FROM matching_card_collections c JOIN donations d ON d.id = c.donation_id
-        WHERE c.offer_id = ANY($1::uuid[]) AND c.amount > 0`,
+         LEFT JOIN LATERAL (SELECT p.idx, p.amount FROM journal_entries j JOIN public_ledger_entries p ON p.campaign_id = j.campaign_id AND p.source_ref = j.id::text AND p.kind = 'donation'
+                             WHERE j.campaign_id = d.campaign_id AND j.metadata->>'donation_id' = c.donation_id::text ORDER BY p.idx LIMIT 1) e ON true
+        WHERE c.offer_id = ANY($1::uuid[])`,
       [offerIds],
     );
     const all: MatchingCollection[] = [
       ...rows.map((r: Record<string, any>) => ({
         offerId: r.offer_id, kind: 'offline' as const, offlineGiftId: r.offline_gift_id, donationId: null, amount: BigInt(r.amount),
-        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: r.voided, reopened: r.voided ? BigInt(r.amount) : 0n, createdAt: r.created_at,
+        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: r.voided, reopened: r.voided ? BigInt(r.amount) : 0n, paid: BigInt(r.amount), createdAt: r.created_at,
       })),
       ...cards.map((r: Record<string, any>) => ({
         offerId: r.offer_id, kind: 'card' as const, offlineGiftId: null, donationId: r.donation_id, amount: BigInt(r.amount),
-        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: false, reopened: BigInt(r.reopened), createdAt: r.created_at,
+        publicIndex: r.public_index === null ? null : Number(r.public_index), voided: false, reopened: BigInt(r.reopened), paid: BigInt(r.paid), createdAt: r.created_at,
       })),
     ];
     return all.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
