@@ -626,18 +626,6 @@ function hotQueries(f: Facts, eventPartitions: number): HotQuery[] {
       expect: { partitions: 1, indexes: [] },
     },
     {
-      // libs/privacy/src/persistence/retention.repository.ts nullProcessedWebhookPayloads (a cutoff before every event: nothing changes).
-      name: 'retention: webhook payloads past their period',
-      sql: `UPDATE stripe_events SET payload = NULL
-             WHERE (id, received_at) IN (SELECT id, received_at FROM stripe_events WHERE payload IS NOT NULL AND processed_at IS NOT NULL AND processed_at < $1
-                          ORDER BY processed_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      before: `UPDATE stripe_events SET payload = NULL
-             WHERE id IN (SELECT id FROM stripe_events WHERE payload IS NOT NULL AND processed_at IS NOT NULL AND processed_at < $1
-                          ORDER BY processed_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      params: [new Date('2000-01-01T00:00:00Z'), 500],
-      expect: { partitions: eventPartitions, indexes: ['stripe_events_payload_retention_idx'] },
-    },
-    {
       // stripe-event-inbox.ts eventsForObjects (the dashboard's gift page: a gift's events).
       name: 'dashboard: a gift\'s Stripe events',
       sql: `SELECT id, type, object_id, stripe_created_at, received_at, processed_at, outcome, attempts, last_error, dead_lettered_at
