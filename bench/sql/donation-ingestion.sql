@@ -17,10 +17,13 @@
 SELECT n, donation_id AS did, campaign_id AS cid, amount, currency AS cur FROM bench_queue WHERE n = (SELECT nextval('bench_seq')) \gset
 \set pfee (:amount * 200) / 10000
 \set fee (:amount * 29 + 500) / 1000 + 30
--- The webhook: store the verified event (its own transaction, committed before the 200).
-INSERT INTO stripe_events (id, type, api_version, livemode, account, object_id, stripe_created_at, payload)
-SELECT 'evt_pgb_' || :n::bigint, 'checkout.session.completed', '2026-10-28.endive', false, NULL, 'cs_pgb_' || :n::bigint, now(), payload FROM bench_payload
-ON CONFLICT (id) DO NOTHING;
+-- The webhook: store the verified event (its own transaction, committed before the 200); the id is claimed in stripe_event_ids first (StripeEventInbox).
+WITH claimed AS (
+  INSERT INTO stripe_event_ids (id, received_at) VALUES ('evt_pgb_' || :n::bigint, now()) ON CONFLICT (id) DO NOTHING RETURNING id
+)
+INSERT INTO stripe_events (id, type, api_version, livemode, account, object_id, stripe_created_at, payload, received_at)
+SELECT 'evt_pgb_' || :n::bigint, 'checkout.session.completed', '2026-10-28.endive', false, NULL, 'cs_pgb_' || :n::bigint, now(), payload, now() FROM bench_payload
+WHERE EXISTS (SELECT 1 FROM claimed);
 BEGIN;
 SELECT size, balance FROM transparency_logs WHERE campaign_id = :cid::uuid FOR UPDATE \gset
 WITH d AS (
@@ -92,5 +95,5 @@ WITH d AS (
   RETURNING 1
 )
 UPDATE stripe_events SET processed_at = now(), outcome = 'succeeded', attempts = attempts + 1, last_attempt_at = now()
-WHERE id = 'evt_pgb_' || :n::bigint AND processed_at IS NULL AND EXISTS (SELECT 1 FROM head) AND (SELECT count(*) FROM entries) = 3 AND (SELECT count(*) FROM p) = 8;
+WHERE id = 'evt_pgb_' || :n::bigint AND received_at = (SELECT k.received_at FROM stripe_event_ids k WHERE k.id = 'evt_pgb_' || :n::bigint) AND processed_at IS NULL AND EXISTS (SELECT 1 FROM head) AND (SELECT count(*) FROM entries) = 3 AND (SELECT count(*) FROM p) = 8;
 COMMIT;

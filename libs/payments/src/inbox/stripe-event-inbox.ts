@@ -54,6 +54,15 @@ const ENQUEUE_TIMEOUT_MS = 1_000;
 const EVENT_ID = /^evt_[A-Za-z0-9_]{1,250}$/;
 
 /**
+ * `stripe_events` is partitioned by month of `received_at` (migration 1795004800000); an event's
+ * id and month are in `stripe_event_ids`. A lookup by id also names the month, so it reads one
+ * month's partition (run-time pruning), not every month's primary key.
+ */
+const MONTH_OF = (idParam: string) => `received_at = (SELECT k.received_at FROM stripe_event_ids k WHERE k.id = ${idParam})`;
+/** The same for several ids: (id, received_at) pairs from the key table. */
+const MONTHS_OF = (idsParam: string) => `(id, received_at) IN (SELECT k.id, k.received_at FROM stripe_event_ids k WHERE k.id = ANY(${idsParam}))`;
+
+/**
  * The Stripe event inbox. `receive` stores the verified event in one short statement (its own
  * transaction) and hands it to the queue without waiting on Redis: if Redis is down the row stays
  * unprocessed and the worker's sweep enqueues it later.
@@ -104,13 +113,17 @@ export class StripeEventInbox implements OnModuleInit {
         return typeof o?.id === 'string' ? o.id : null;
       };
       const rows: { id: string; processed_at: Date | null; dead_lettered_at: Date | null; inserted: boolean }[] = await this.dataSource.query(
-        `WITH ins AS (
-           INSERT INTO stripe_events (id, type, api_version, livemode, account, object_id, stripe_created_at, payload)
-           SELECT i, t, v, l, a, o, to_timestamp(c), p FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::float8[], $8::jsonb[])
-             WITH ORDINALITY AS u(i, t, v, l, a, o, c, p, n) ORDER BY n
-           ON CONFLICT (id) DO NOTHING RETURNING id)
+        // The dedupe is the key table's (stripe_events is partitioned by month): claim the ids, store the events claimed.
+        `WITH claimed AS (
+           INSERT INTO stripe_event_ids (id, received_at) SELECT i, now() FROM unnest($1::text[]) AS i
+           ON CONFLICT (id) DO NOTHING RETURNING id),
+         ins AS (
+           INSERT INTO stripe_events (id, type, api_version, livemode, account, object_id, stripe_created_at, payload, received_at)
+           SELECT i, t, v, l, a, o, to_timestamp(c), p, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::float8[], $8::jsonb[])
+             WITH ORDINALITY AS u(i, t, v, l, a, o, c, p, n) WHERE i IN (SELECT id FROM claimed) ORDER BY n
+           RETURNING id)
          SELECT id, NULL::timestamptz AS processed_at, NULL::timestamptz AS dead_lettered_at, true AS inserted FROM ins
-         UNION ALL SELECT id, processed_at, dead_lettered_at, false FROM stripe_events WHERE id = ANY($1::text[]) AND id NOT IN (SELECT id FROM ins)`,
+         UNION ALL SELECT id, processed_at, dead_lettered_at, false FROM stripe_events WHERE ${MONTHS_OF('$1::text[]')} AND id NOT IN (SELECT id FROM claimed)`,
         [unique.map((e) => e.id), unique.map((e) => e.type), unique.map((e) => e.api_version ?? null), unique.map((e) => e.livemode === true),
           unique.map((e) => e.account ?? null), unique.map(objectId), unique.map((e) => e.created), unique.map((e) => JSON.stringify(e))],
       );
@@ -159,7 +172,7 @@ export class StripeEventInbox implements OnModuleInit {
   }
 
   async find(eventId: string, manager: EntityManager = this.dataSource.manager): Promise<InboxEvent | null> {
-    const [row] = await manager.query(`SELECT * FROM stripe_events WHERE id = $1`, [eventId]);
+    const [row] = await manager.query(`SELECT * FROM stripe_events WHERE id = $1 AND ${MONTH_OF('$1')}`, [eventId]);
     return row ? toInbox(row) : null;
   }
 
@@ -182,7 +195,7 @@ export class StripeEventInbox implements OnModuleInit {
   async markProcessed(eventId: string, outcome: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
       `UPDATE stripe_events SET processed_at = now(), outcome = $2, attempts = attempts + 1, last_attempt_at = now(), last_error = NULL, dead_lettered_at = NULL
-       WHERE id = $1 AND processed_at IS NULL`,
+       WHERE id = $1 AND ${MONTH_OF('$1')} AND processed_at IS NULL`,
       [eventId, outcome.slice(0, 200)],
     );
   }
@@ -197,7 +210,7 @@ export class StripeEventInbox implements OnModuleInit {
     const [rows] = await this.dataSource.query(
       `UPDATE stripe_events SET attempts = attempts + 1, last_attempt_at = now(), last_error = $2,
          dead_lettered_at = CASE WHEN attempts + 1 >= $3 THEN now() END
-       WHERE id = $1 AND processed_at IS NULL AND dead_lettered_at IS NULL
+       WHERE id = $1 AND ${MONTH_OF('$1')} AND processed_at IS NULL AND dead_lettered_at IS NULL
        RETURNING attempts, dead_lettered_at`,
       [eventId, message, this.config.INBOX_MAX_ATTEMPTS],
     );
@@ -225,7 +238,8 @@ export class StripeEventInbox implements OnModuleInit {
     if (outcomes.length === 0) return;
     await manager.query(
       `UPDATE stripe_events e SET processed_at = now(), outcome = t.outcome, attempts = e.attempts + 1, last_attempt_at = now(), last_error = NULL
-       FROM unnest($1::text[], $2::text[]) AS t(id, outcome) WHERE e.id = t.id AND e.processed_at IS NULL`,
+       FROM unnest($1::text[], $2::text[]) AS t(id, outcome) JOIN stripe_event_ids k ON k.id = t.id
+       WHERE e.id = t.id AND e.received_at = k.received_at AND e.processed_at IS NULL`,
       [outcomes.map((o) => o.id), outcomes.map((o) => o.outcome.slice(0, 200))],
     );
   }
@@ -237,7 +251,7 @@ export class StripeEventInbox implements OnModuleInit {
    */
   async deferToSingle(eventIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     if (eventIds.length === 0) return;
-    await manager.query(`UPDATE stripe_events SET last_attempt_at = now() WHERE id = ANY($1::text[]) AND processed_at IS NULL`, [eventIds]);
+    await manager.query(`UPDATE stripe_events SET last_attempt_at = now() WHERE ${MONTHS_OF('$1::text[]')} AND processed_at IS NULL`, [eventIds]);
   }
 
   /** Queues events for the per-event path once their deferral is committed (without waiting on Redis). */
@@ -250,7 +264,7 @@ export class StripeEventInbox implements OnModuleInit {
   /** The event's row once no batch holds it (waits for a batch in flight to commit or roll back). */
   async findSettled(eventId: string): Promise<InboxEvent | null> {
     return this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query(`SELECT * FROM stripe_events WHERE id = $1 FOR UPDATE`, [eventId]);
+      const [row] = await manager.query(`SELECT * FROM stripe_events WHERE id = $1 AND ${MONTH_OF('$1')} FOR UPDATE`, [eventId]);
       return row ? toInbox(row) : null;
     });
   }
@@ -306,7 +320,7 @@ export class StripeEventInbox implements OnModuleInit {
   async retryDeadLettered(eventId: string): Promise<{ event: InboxEvent; enqueued: boolean }> {
     if (!EVENT_ID.test(eventId)) throw new NotFoundError('Stripe event', 'stripe_event_not_found');
     const [rows] = await this.dataSource.query(
-      `UPDATE stripe_events SET dead_lettered_at = NULL, attempts = 0 WHERE id = $1 AND dead_lettered_at IS NOT NULL RETURNING *`, [eventId],
+      `UPDATE stripe_events SET dead_lettered_at = NULL, attempts = 0 WHERE id = $1 AND ${MONTH_OF('$1')} AND dead_lettered_at IS NOT NULL RETURNING *`, [eventId],
     );
     const row = (rows as Record<string, unknown>[])[0];
     if (!row) {
@@ -327,6 +341,23 @@ export class StripeEventInbox implements OnModuleInit {
       this.logger.warn(`event ${eventId} stays in the inbox until the sweep: ${(error as Error).message}`);
     }
     return { event, enqueued };
+  }
+
+  /**
+   * The inbox's monthly partitions (migration 1795004800000): creates the next two months' if
+   * missing, and the month of any row that fell into `stripe_events_default`, moving it out
+   * (logged by PostgreSQL as a WARNING: the default should stay empty). Idempotent; concurrent
+   * calls run one after the other (the SQL function takes an advisory lock). A short lock timeout,
+   * so a long transaction on the inbox makes this run fail and the next retry, never makes the
+   * inbox queue behind it. Answers the partitions created.
+   */
+  async ensurePartitions(): Promise<string[]> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL lock_timeout = '5s'`);
+      const [row]: { created: string[] }[] = await manager.query(`SELECT stripe_events_ensure_partitions() AS created`);
+      if (row.created.length > 0) this.logger.log(`stripe_events partitions created: ${row.created.join(', ')}`);
+      return row.created;
+    });
   }
 
   /** A finished job keeps its id for a while: remove it first, or BullMQ would ignore the new one. */

@@ -37,8 +37,9 @@ export class RetentionRepository {
   /** Payloads of Stripe events processed before the cutoff: nulled (id, type and times stay; unprocessed and dead-lettered events keep theirs). */
   async nullProcessedWebhookPayloads(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
     const [, count]: [unknown, number] = await manager.query(
+      // (id, received_at): the inbox is partitioned by month of received_at, so each row is found in its own month.
       `UPDATE stripe_events SET payload = NULL
-       WHERE id IN (SELECT id FROM stripe_events WHERE payload IS NOT NULL AND processed_at IS NOT NULL AND processed_at < $1
+       WHERE (id, received_at) IN (SELECT id, received_at FROM stripe_events WHERE payload IS NOT NULL AND processed_at IS NOT NULL AND processed_at < $1
                     ORDER BY processed_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [cutoff, limit],
     );
