@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * An update image's text alternative (docs/updates.md "Images"):
+ * An update image's text alternative (docs/updates.md "Writing and publishing"):
  * - `campaign_updates.image_alt`: what the image shows, for screen readers: the `alt` of the image on
  *   the public pages, in the feed and in the e-mail. The service requires it with every new image and
  *   refuses it without one (plain text, 1 to 300 characters); here the length, and "no text without an
