@@ -21,7 +21,9 @@ const MAX_BYTES = 64 * 1024;
  * content hash under UPLOAD_DIR/covers, served at /media/covers/); a good image shows on the public
  * update page; a file that is not an image, too large or too small stores nothing (the form says why
  * in the page's language); an `imageKey` naming no stored file is 422 and writes nothing; roles and
- * the organization check hold for the upload too.
+ * the organization check hold for the upload too. An image carries its description (`imageAlt`), the
+ * `alt` of the image on the public pages and in the feed: required with an image, refused without one
+ * or with markup, nothing written when refused.
  */
 describe('campaign update images (API, dashboard, PostgreSQL, disk)', () => {
   let env: TestEnvironment;
@@ -80,20 +82,71 @@ describe('campaign update images (API, dashboard, PostgreSQL, disk)', () => {
     expect(uploaded.body).toEqual({ imageKey: `${sha(png)}.png`, url: expect.stringMatching(new RegExp(`/media/covers/${sha(png)}\\.png$`)) });
     expect(await readFile(path.join(uploads, 'covers', `${sha(png)}.png`))).toEqual(png);
 
-    const created = await http().post(restBase()).set(as(org.ownerToken)).send({ title: 'The well', body: 'Dug.', imageKey: uploaded.body.imageKey, publish: true });
+    const alt = 'Villagers at the new well, "finally" & smiling';
+    const created = await http().post(restBase()).set(as(org.ownerToken)).send({ title: 'The well', body: 'Dug.', imageKey: uploaded.body.imageKey, imageAlt: `  ${alt} `, publish: true });
     expect(created.status).toBe(201);
-    expect(created.body.imageKey).toBe(uploaded.body.imageKey);
+    expect(created.body).toMatchObject({ imageKey: uploaded.body.imageKey, imageAlt: alt });
+    expect((await db.query(`SELECT image_alt FROM campaign_updates WHERE id = $1`, [created.body.id])).rows[0].image_alt).toBe(alt);
+    // The description is the image's alt (escaped) on the update's page, the list and the feed.
+    const escapedAlt = 'Villagers at the new well, &quot;finally&quot; &amp; smiling';
     const page = await http().get(`/c/${campaign.slug}/updates/${created.body.id}`);
     expect(page.status).toBe(200);
-    expect(page.text).toContain(`<img src="/media/covers/${uploaded.body.imageKey}"`);
+    expect(page.text).toContain(`<img src="/media/covers/${uploaded.body.imageKey}" alt="${escapedAlt}" class="update-image">`);
+    expect((await http().get(`/c/${campaign.slug}/updates`)).text).toContain(`<img src="/media/covers/${uploaded.body.imageKey}" alt="${escapedAlt}" class="update-image">`);
+    // The feed carries the entry's HTML escaped once more for XML.
+    expect((await http().get(`/c/${campaign.slug}/updates.atom`)).text).toContain(`/media/covers/${uploaded.body.imageKey}&quot; alt=&quot;Villagers at the new well, &amp;quot;finally&amp;quot; &amp;amp; smiling&quot;`);
     const served = await http().get(`/media/covers/${uploaded.body.imageKey}`).buffer(true);
     expect(served.status).toBe(200);
     expect(served.headers['content-type']).toBe('image/png');
     expect(Buffer.from(served.body as Buffer)).toEqual(png);
 
-    // An edit may take the image away again (null), and back.
-    expect((await http().patch(`${restBase()}/${created.body.id}`).set(as(org.ownerToken)).send({ title: 'The well', body: 'Dug.', imageKey: null })).body.imageKey).toBeNull();
-    expect((await http().patch(`${restBase()}/${created.body.id}`).set(as(org.ownerToken)).send({ title: 'The well', body: 'Dug.', imageKey: uploaded.body.imageKey })).body.imageKey).toBe(uploaded.body.imageKey);
+    // An edit may take the image away again (null, its description with it), and back with a new description.
+    expect((await http().patch(`${restBase()}/${created.body.id}`).set(as(org.ownerToken)).send({ title: 'The well', body: 'Dug.', imageKey: null })).body).toMatchObject({ imageKey: null, imageAlt: null });
+    expect((await http().patch(`${restBase()}/${created.body.id}`).set(as(org.ownerToken)).send({ title: 'The well', body: 'Dug.', imageKey: uploaded.body.imageKey, imageAlt: 'The pump' })).body)
+      .toMatchObject({ imageKey: uploaded.body.imageKey, imageAlt: 'The pump' });
+    expect((await http().get(`/c/${campaign.slug}/updates/${created.body.id}`)).text).toContain(`<img src="/media/covers/${uploaded.body.imageKey}" alt="The pump"`);
+  });
+
+  it('REST: an image without a description, a description without an image, or markup in it is refused, nothing written', async () => {
+    const png = makePng(30, 30);
+    const imageKey = (await http().post(`${restBase()}/images`).set(as(org.ownerToken)).attach('file', png, { filename: 'a.png', contentType: 'image/png' })).body.imageKey;
+    const before = await countUpdates();
+
+    for (const body of [{ imageKey }, { imageKey, imageAlt: null }]) {
+      const missing = await http().post(restBase()).set(as(org.ownerToken)).send({ title: 'No alt', body: 'x', ...body });
+      expect(missing.status).toBe(422);
+      expect(missing.body).toMatchObject({ code: 'update_image_alt_required', field: 'imageAlt' });
+    }
+    const alone = await http().post(restBase()).set(as(org.ownerToken)).send({ title: 'Alt alone', body: 'x', imageAlt: 'A well' });
+    expect(alone.status).toBe(422);
+    expect(alone.body).toMatchObject({ code: 'update_image_alt_without_image', field: 'imageAlt' });
+    for (const imageAlt of ['<b>A well</b>', 'A well <img src=x onerror=alert(1)>', 'x'.repeat(301), '   ', 'line\nbreak', 7]) {
+      const refused = await http().post(restBase()).set(as(org.ownerToken)).send({ title: 'Bad alt', body: 'x', imageKey, imageAlt });
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('validation_failed');
+      expect(JSON.stringify(refused.body)).toContain('imageAlt');
+    }
+    expect(await countUpdates()).toBe(before);
+    // 300 characters is the limit (in code points).
+    expect((await http().post(restBase()).set(as(org.ownerToken)).send({ title: 'Long alt', body: 'x', imageKey, imageAlt: '💧'.repeat(300) })).status).toBe(201);
+
+    // An edit is held to the same rules and changes nothing when refused.
+    const draft = await http().post(restBase()).set(as(org.ownerToken)).send({ title: 'Kept', body: 'x', imageKey, imageAlt: 'Kept alt' });
+    const edits = [
+      [{ imageKey }, 422, 'update_image_alt_required'],
+      [{ imageKey: null, imageAlt: 'Orphan' }, 422, 'update_image_alt_without_image'],
+      [{ imageKey, imageAlt: 'a <i>b</i>' }, 400, 'validation_failed'],
+    ] as const;
+    for (const [fields, status, code] of edits) {
+      const res = await http().patch(`${restBase()}/${draft.body.id}`).set(as(org.ownerToken)).send({ title: 'Changed', body: 'y', ...fields });
+      expect(res.status).toBe(status);
+      expect(res.body.code).toBe(code);
+    }
+    expect((await db.query(`SELECT title, image_key, image_alt FROM campaign_updates WHERE id = $1`, [draft.body.id])).rows[0]).toEqual({ title: 'Kept', image_key: imageKey, image_alt: 'Kept alt' });
+
+    // The column holds the length and "no description without an image" for any writer.
+    await expect(db.query(`UPDATE campaign_updates SET image_alt = repeat('a', 301) WHERE id = $1`, [draft.body.id])).rejects.toThrow(/check constraint/);
+    await expect(db.query(`UPDATE campaign_updates SET image_key = NULL WHERE id = $1`, [draft.body.id])).rejects.toThrow(/campaign_updates_image_alt_needs_image/);
   });
 
   it.each([
@@ -145,18 +198,53 @@ describe('campaign update images (API, dashboard, PostgreSQL, disk)', () => {
     const page = await owner.get(formPath()).expect(200);
     expect(page.text).toContain('enctype="multipart/form-data"');
     expect(page.text).toMatch(/<input id="update-image" name="image" type="file" accept="image\/jpeg,image\/png,image\/webp" aria-describedby="update-image-hint"/);
+    expect(page.text).toContain('<label for="update-image-alt">Image description (for screen readers)</label>');
+    expect(page.text).toMatch(/<input id="update-image-alt" name="imageAlt" dir="auto" maxlength="300" value="" aria-describedby="update-image-alt-hint">/);
 
     const png = makePng(64, 40);
-    const created = await postForm(owner, { title: 'With a picture', body: 'Look.', language: 'en', publish: 'on' }, { bytes: png, name: 'photo.png', type: 'image/png' });
+    const created = await postForm(owner, { title: 'With a picture', body: 'Look.', language: 'en', imageAlt: ' Children carrying water jars ', publish: 'on' }, { bytes: png, name: 'photo.png', type: 'image/png' });
     expect(created.status).toBe(303);
-    const [row] = (await db.query(`SELECT id, image_key, status FROM campaign_updates WHERE title = 'With a picture'`)).rows;
-    expect(row).toMatchObject({ image_key: `${sha(png)}.png`, status: 'published' });
+    const [row] = (await db.query(`SELECT id, image_key, image_alt, status FROM campaign_updates WHERE title = 'With a picture'`)).rows;
+    expect(row).toMatchObject({ image_key: `${sha(png)}.png`, image_alt: 'Children carrying water jars', status: 'published' });
     expect(await readFile(path.join(uploads, 'covers', `${sha(png)}.png`))).toEqual(png);
-    expect((await http().get(`/c/${campaign.slug}/updates/${row.id}`)).text).toContain(`<img src="/media/covers/${sha(png)}.png"`);
+    expect((await http().get(`/c/${campaign.slug}/updates/${row.id}`)).text).toContain(`<img src="/media/covers/${sha(png)}.png" alt="Children carrying water jars" class="update-image">`);
 
-    // Without choosing a file, the form still saves (no image).
-    expect((await postForm(owner, { title: 'Words only', body: 'Just text.', language: 'en' })).status).toBe(303);
-    expect((await db.query(`SELECT image_key FROM campaign_updates WHERE title = 'Words only'`)).rows[0].image_key).toBeNull();
+    // Without choosing a file, the form still saves (no image; the empty description field is no description).
+    expect((await postForm(owner, { title: 'Words only', body: 'Just text.', language: 'en', imageAlt: '  ' })).status).toBe(303);
+    expect((await db.query(`SELECT image_key, image_alt FROM campaign_updates WHERE title = 'Words only'`)).rows[0]).toEqual({ image_key: null, image_alt: null });
+  });
+
+  it('dashboard: an image without a description, a description without an image, or markup in it: said at the field (en, ar), nothing stored', async () => {
+    const filesBefore = await storedFiles();
+    const updatesBefore = await countUpdates();
+    const png = makePng(41, 41);
+    const cases = [
+      [{ title: 'Undescribed', imageAlt: '' }, true, 'Describe the image: say what it shows, for people who cannot see it.'],
+      [{ title: 'Orphan description', imageAlt: 'A well' }, false, 'A description goes with an image: choose an image, or leave the description empty.'],
+      [{ title: 'Marked up', imageAlt: '<b>A well</b>' }, true, 'Plain text of at most 300 characters, without &lt; or &gt;.'],
+    ] as const;
+    for (const [values, withImage, message] of cases) {
+      const res = await postForm(owner, { body: 'kept body', language: 'en', ...values }, withImage ? { bytes: png, name: 'p.png', type: 'image/png' } : undefined);
+      expect([400, 422]).toContain(res.status);
+      expect(res.text).toContain(`data-testid="image-alt-error">${message}</p>`);
+      expect(res.text).toContain('aria-describedby="update-image-alt-hint update-image-alt-error" aria-invalid="true"');
+      // What was typed is kept (escaped).
+      expect(res.text).toContain(`value="${values.imageAlt.replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`);
+      expect(res.text).toContain(`value="${values.title}"`);
+    }
+
+    await postDashboardForm(owner, formPath(), '/dashboard/language', { language: 'ar', next: formPath() });
+    try {
+      const arabic = await postForm(owner, { title: 'بلا وصف', body: 'x', language: 'ar' }, { bytes: png, name: 'p.png', type: 'image/png' });
+      expect(arabic.status).toBe(422);
+      expect(arabic.text).toContain('<label for="update-image-alt">وصف الصورة (لقارئات الشاشة)</label>');
+      expect(arabic.text).toContain('data-testid="image-alt-error">صِف الصورة: اذكر ما تُظهره لمن لا يستطيع رؤيتها.</p>');
+    } finally {
+      await postDashboardForm(owner, formPath(), '/dashboard/language', { language: 'en', next: formPath() });
+    }
+
+    expect(await storedFiles()).toEqual(filesBefore);
+    expect(await countUpdates()).toBe(updatesBefore);
   });
 
   it('dashboard: a non-image, an oversize image, or a good image with a blank title: the form says why (en, ar), nothing stored', async () => {

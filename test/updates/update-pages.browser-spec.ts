@@ -161,6 +161,10 @@ describe('campaign update pages (headless Chromium, axe)', () => {
     await page.fill('#update-title', language === 'ar' ? 'صورة البئر' : 'A picture of the well');
     await page.fill('#update-body', language === 'ar' ? 'هذه البئر.' : 'This is the well.');
     await page.setInputFiles('#update-image', { name: 'well.png', mimeType: 'image/png', buffer: makePng(120, 80) });
+    // The description field is labelled and described by its hint; it becomes the image's alt.
+    expect(await page.getAttribute('#update-image-alt', 'aria-describedby')).toBe('update-image-alt-hint');
+    const alt = language === 'ar' ? 'أطفال يملؤون الجرار من البئر الجديدة' : 'Children filling jars at the new well';
+    await page.fill('#update-image-alt', alt);
     await page.check('#update-publish');
     await Promise.all([page.waitForNavigation(), page.click('[data-testid=save]')]);
     expect(await page.locator('[data-testid=done]').count()).toBe(1);
@@ -168,6 +172,8 @@ describe('campaign update pages (headless Chromium, axe)', () => {
     const image = page.locator('img.update-image');
     await image.waitFor();
     expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(120);
+    // A content image with its description (axe's image-alt passes an empty alt too, so the text is checked).
+    expect(await image.getAttribute('alt')).toBe(alt);
     expect(await axeViolations(page)).toEqual([]);
     await context.close();
   });

@@ -6,7 +6,7 @@ import { TransactionRunner } from '@ataa/database';
 import { OutboxService } from '@ataa/notifications';
 import { AuditService } from '@ataa/organizations';
 import { CoverImagesService, isCoverImageKey, type CoverImageProblem } from '@ataa/campaigns';
-import { renderUpdateBody, UPDATE_BODY_MAX, UPDATE_TITLE_MAX } from './domain/update-body.js';
+import { PLAIN_IMAGE_ALT, renderUpdateBody, UPDATE_BODY_MAX, UPDATE_IMAGE_ALT_MAX, UPDATE_TITLE_MAX } from './domain/update-body.js';
 import { UpdateRow, UpdatesRepository } from './persistence/updates.repository.js';
 
 /** What an organization types for an update (title and Markdown body; image already stored). */
@@ -16,6 +16,8 @@ export interface UpdateInput {
   body: string;
   /** A stored image (`<sha256>.<ext>`: uploaded through storeImage or the cover upload), or null for none. */
   imageKey?: string | null;
+  /** What the image shows, for screen readers (its `alt`): required with an image, refused without one. */
+  imageAlt?: string | null;
 }
 
 /** Who acts, for the organization check and the audit log. */
@@ -177,11 +179,23 @@ export class CampaignUpdatesService {
     const bodyMarkdown = requireUserText('body', input.body, { max: UPDATE_BODY_MAX, min: 1, multiline: true });
     const imageKey = input.imageKey ?? null;
     if (imageKey !== null && !isCoverImageKey(imageKey)) throw new DomainError('validation_failed', 'imageKey is not an image key (<sha256>.jpg|png|webp)', 400, { field: 'imageKey' });
+    // The description is under the title's text rule, and is plain text (it becomes an attribute's value).
+    const imageAlt = input.imageAlt === null || input.imageAlt === undefined ? null : requireUserText('imageAlt', input.imageAlt, { max: UPDATE_IMAGE_ALT_MAX, min: 1 });
+    if (imageAlt !== null && !PLAIN_IMAGE_ALT.test(imageAlt)) {
+      throw new DomainError('invalid_text', 'imageAlt must be plain text (no < or >)', 400, { field: 'imageAlt', problem: 'markup' });
+    }
     // A well-formed key must also name a stored file: upload it first (storeImage).
     if (imageKey !== null && !(await this.images.exists(imageKey))) {
       throw new DomainError('update_image_not_found', 'imageKey names no stored image: upload it first', 422, { field: 'imageKey' });
     }
-    return { language, title, bodyMarkdown, bodyHtml: renderUpdateBody(bodyMarkdown), imageKey };
+    // An image is described for screen readers (an empty alt hides a content image); a description needs an image.
+    if (imageKey !== null && imageAlt === null) {
+      throw new DomainError('update_image_alt_required', 'An image needs imageAlt: say what it shows, for screen readers', 422, { field: 'imageAlt' });
+    }
+    if (imageKey === null && imageAlt !== null) {
+      throw new DomainError('update_image_alt_without_image', 'imageAlt describes an image: give it only with imageKey', 422, { field: 'imageAlt' });
+    }
+    return { language, title, bodyMarkdown, bodyHtml: renderUpdateBody(bodyMarkdown), imageKey, imageAlt };
   }
 }
 

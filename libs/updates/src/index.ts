@@ -3,7 +3,7 @@ export { CampaignUpdatesService, type UpdateInput, type UpdateActor, type Update
 export { PublicUpdatesService, UPDATES_PAGE_SIZE, FEED_ENTRIES, LATEST_ON_CAMPAIGN_PAGE, type PublicUpdatesPage } from './public-updates.service.js';
 export { UpdateMailService } from './update-mail.service.js';
 export { type UpdateRow, type UpdateStatus, type UpdateCampaign, type DeliveryStatus } from './persistence/updates.repository.js';
-export { renderUpdateBody, htmlToText, UPDATE_BODY_MAX, UPDATE_TITLE_MAX } from './domain/update-body.js';
+export { renderUpdateBody, htmlToText, UPDATE_BODY_MAX, UPDATE_TITLE_MAX, UPDATE_IMAGE_ALT_MAX } from './domain/update-body.js';
 export { renderAtomFeed, escapeXml, type AtomFeed, type AtomEntry } from './domain/atom-feed.js';
 export { renderUpdateMail, type UpdateMail, type UpdateMailInput } from './domain/update-mail.js';
 export { signUnsubscribeToken, verifyUnsubscribeToken, UNSUBSCRIBE_PURPOSE } from './domain/unsubscribe-link.js';

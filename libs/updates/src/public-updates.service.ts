@@ -3,6 +3,7 @@ import { DomainError, NotFoundError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { deriveLinkKey } from '@ataa/privacy';
 import { renderAtomFeed } from './domain/atom-feed.js';
+import { escapeHtml } from './domain/update-body.js';
 import { verifyUnsubscribeToken } from './domain/unsubscribe-link.js';
 import { UpdateCampaign, UpdateRow, UpdatesRepository } from './persistence/updates.repository.js';
 import type { Queryable } from '@ataa/database';
@@ -69,7 +70,7 @@ export class PublicUpdatesService {
     const campaign = await this.campaign(slug);
     const items = await this.repository.listPublished(campaign.id, FEED_ENTRIES);
     const pageUrl = `${this.base}/c/${campaign.slug}/updates`;
-    const imageHtml = (u: UpdateRow) => (u.imageKey ? `<p><img src="${this.base}/media/covers/${u.imageKey}" alt=""></p>` : '');
+    const imageHtml = (u: UpdateRow) => (u.imageKey ? `<p><img src="${this.base}/media/covers/${u.imageKey}" alt="${escapeHtml(u.imageAlt ?? '')}"></p>` : '');
     return renderAtomFeed({
       selfUrl: `${pageUrl}.atom`,
       pageUrl,

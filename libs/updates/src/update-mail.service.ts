@@ -137,7 +137,7 @@ export class UpdateMailService implements CampaignUpdateMailSender {
         locale: delivery.locale,
         campaignTitle: campaign.title,
         organizationName: campaign.organizationName,
-        update: { title: update.title, html: update.bodyHtml, language: update.language, imageUrl },
+        update: { title: update.title, html: update.bodyHtml, language: update.language, imageUrl, imageAlt: update.imageAlt },
         pageUrl,
         unsubscribeUrl: this.unsubscribeUrl(campaign.slug, campaign.id, delivery.emailHash),
       });

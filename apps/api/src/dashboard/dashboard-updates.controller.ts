@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ForbiddenError, NotFoundError } from '@ataa/common';
+import { DomainError, ForbiddenError, NotFoundError } from '@ataa/common';
 import { CampaignsService, CoverImagesService } from '@ataa/campaigns';
 import { formatDate, localeFor } from '@ataa/notifications';
 import { isUuid, roleAllows, type PageUser, type Principal, type Role } from '@ataa/organizations';
@@ -24,7 +24,8 @@ const IMAGE_PROBLEMS = new Set(['image_empty', 'image_too_large', 'image_type', 
 /**
  * A campaign's updates in the dashboard (no JavaScript): the list with each one's state and its
  * publish / unpublish / delete buttons, and the form to write one (saved as a draft or published at
- * once), with an optional image (multipart, checked by its bytes and stored as campaign covers are:
+ * once), with an optional image and its description for screen readers (multipart; the image checked by
+ * its bytes and stored as campaign covers are:
  * CoverImagesService; a refused file stores nothing, and a stored one is taken back if the update is
  * refused). Each form carries the dashboard's CSRF token; the changes go through CampaignUpdatesService
  * with the member's principal, as the REST API's (validation, audit log, organization checks).
@@ -63,12 +64,14 @@ export class DashboardUpdatesController {
     // The page's form is multipart (it carries the image); a plain urlencoded post has no file.
     const { fields, file } = request.isMultipart() ? await readUploadForm(request, 'image') : { fields: body ?? {}, file: null };
     const text = (key: string) => (typeof fields[key] === 'string' ? (fields[key] as string) : '');
-    const values = { title: text('title'), body: text('body'), language: text('language'), publish: text('publish') === 'on' };
+    const values = { title: text('title'), body: text('body'), language: text('language'), imageAlt: text('imageAlt'), publish: text('publish') === 'on' };
     try {
       if (!(await csrfValueValid(request, fields._csrf))) throw new FormRefusal('csrf', 403);
       const language = values.language === 'ar' || values.language === 'en' ? values.language : undefined;
+      // A blank description is no description (the service asks for one with an image, refuses one without).
+      const imageAlt = values.imageAlt.trim() === '' ? null : values.imageAlt;
       const create = (imageKey: string | null) =>
-        this.updates.create(principalOf(page.user!, organization), campaignId, { title: values.title, body: values.body, language, imageKey }, { publish: values.publish });
+        this.updates.create(principalOf(page.user!, organization), campaignId, { title: values.title, body: values.body, language, imageKey, imageAlt }, { publish: values.publish });
       if (file) {
         const inspected = this.covers.inspectUpload(file);
         if (!inspected.ok) throw new FormRefusal(inspected.problem, 400);
@@ -80,7 +83,9 @@ export class DashboardUpdatesController {
       return this.pages.redirect(reply, `${DASHBOARD_PATH}/o/${organization.id}/campaigns/${campaignId}/updates?done=1`);
     } catch (error) {
       const refusal = toRefusal(error);
-      return this.show(page, organization, campaignId, refusal.status, refusal.code, values);
+      // The description's refusals are shown at its field, as the image's are.
+      const altRefused = error instanceof DomainError && error.details?.field === 'imageAlt';
+      return this.show(page, organization, campaignId, refusal.status, refusal.code, values, altRefused);
     }
   }
 
@@ -107,7 +112,7 @@ export class DashboardUpdatesController {
     }
   }
 
-  private async show(page: PageRequest, organization: DashboardOrganization, campaignId: string, status: number, errorCode: string | null, values: Record<string, unknown>): Promise<void> {
+  private async show(page: PageRequest, organization: DashboardOrganization, campaignId: string, status: number, errorCode: string | null, values: Record<string, unknown>, altRefused = false): Promise<void> {
     if (!isUuid(campaignId)) throw new NotFoundError('Campaign');
     const campaign = await this.campaigns.getForOrganization(organization.id, campaignId);
     const u = UPDATE_MESSAGES[page.language];
@@ -117,11 +122,12 @@ export class DashboardUpdatesController {
     const canManage = roleAllows(organization.role, MANAGE_ROLES);
     const done = (page.request.query as Record<string, unknown>)?.done === '1';
     const imageError = errorCode && IMAGE_PROBLEMS.has(errorCode) ? CAMPAIGN_ERRORS[page.language][errorCode] : null;
+    const altError = errorCode && altRefused ? u.altErrors[errorCode] ?? u.altErrors.invalid_text : null;
     return this.pages.render(page, 'updates', { title: fillIsolatedText(u.title, { campaign: campaign.title }), organization, section: 'campaigns', status }, {
       u, heading: fillIsolated(u.title, { campaign: campaign.title }), canManage, formAction: base,
-      error: errorCode ? imageError ?? this.pages.errorMessage(page.language, errorCode) : null, imageError, done: done && !errorCode,
+      error: errorCode ? imageError ?? altError ?? this.pages.errorMessage(page.language, errorCode) : null, imageError, altError, done: done && !errorCode,
       imageHint: u.imageHint.replace('{size}', fileSize(this.covers.maxBytes, page.language)),
-      values: { title: values.title ?? '', body: values.body ?? '', publish: values.publish === true, ar: (values.language ?? campaign.language) === 'ar' },
+      values: { title: values.title ?? '', body: values.body ?? '', imageAlt: values.imageAlt ?? '', publish: values.publish === true, ar: (values.language ?? campaign.language) === 'ar' },
       items: listed.items.map((x) => ({
         id: x.id, title: x.title, lang: x.language, dir: x.language === 'ar' ? 'rtl' : 'ltr', status: u.statuses[x.status], statusKey: x.status,
         published: x.publishedAt ? u.published.replace('{date}', formatDate(new Date(x.publishedAt), locale)) : null,

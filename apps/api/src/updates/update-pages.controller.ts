@@ -138,6 +138,8 @@ export class UpdatePagesController {
       id: update.id, title: update.title, html: update.bodyHtml, text: textLanguage(update.language),
       url: `/c/${campaign.slug}/updates/${update.id}`,
       imageUrl: update.imageKey ? `/media/covers/${update.imageKey}` : null,
+      // Empty only for an image older than descriptions (the page cannot say what it shows).
+      imageAlt: update.imageAlt ?? '',
       publishedIso: published.toISOString(), publishedLabel: formatDate(published, locale),
       editedIso: edited ? new Date(update.updatedAt).toISOString() : null, editedLabel: edited ? formatDate(new Date(update.updatedAt), locale) : null,
     };

@@ -53,4 +53,11 @@ describe('renderUpdateMail', () => {
     expect(mail.html).toContain('<article lang="en" dir="ltr">');
     expect(mail.text).toContain('إيقاف رسائل هذه الحملة');
   });
+
+  it("gives the update's image its description as alt (escaped), empty only for an undescribed older image", () => {
+    const imageUrl = 'https://ataa.example/media/covers/abc.png';
+    const described = renderUpdateMail({ ...input, locale: 'en', update: { ...input.update, imageUrl, imageAlt: 'The "new" well & its pump' } });
+    expect(described.html).toContain(`<img src="${imageUrl}" alt="The &quot;new&quot; well &amp; its pump"`);
+    expect(renderUpdateMail({ ...input, locale: 'en', update: { ...input.update, imageUrl } }).html).toContain(`<img src="${imageUrl}" alt=""`);
+  });
 });

@@ -29,10 +29,19 @@ const SANITIZE: sanitizeHtml.IOptions = {
 export const UPDATE_BODY_MAX = 20_000;
 /** The longest title accepted (code points). */
 export const UPDATE_TITLE_MAX = 160;
+/** The longest image description (alt text) accepted (code points; the column's CHECK agrees). */
+export const UPDATE_IMAGE_ALT_MAX = 300;
+/** An image description is an attribute's plain text: anything markup-like (`<`, `>`) is refused, not escaped into view. */
+export const PLAIN_IMAGE_ALT = /^[^<>]*$/;
 
 /** Markdown to sanitized HTML. */
 export function renderUpdateBody(bodyMarkdown: string): string {
   return sanitizeHtml(markdown.render(bodyMarkdown), SANITIZE);
+}
+
+/** Text for HTML content or a quoted attribute (an image's alt in the feed and the e-mail). */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** The plain text of sanitized HTML (e-mail text part, feed summaries): tags dropped, entities decoded once. */

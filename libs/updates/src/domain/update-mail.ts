@@ -1,4 +1,4 @@
-import { htmlToText } from './update-body.js';
+import { escapeHtml, htmlToText } from './update-body.js';
 
 /**
  * An update e-mailed to one donor, in the language stored with their gift (the chrome: greeting,
@@ -9,7 +9,8 @@ export interface UpdateMailInput {
   locale: 'en' | 'ar';
   campaignTitle: string;
   organizationName: string;
-  update: { title: string; html: string; language: 'en' | 'ar'; imageUrl: string | null };
+  /** `imageAlt`: the image's description (its alt; empty for an image older than descriptions). */
+  update: { title: string; html: string; language: 'en' | 'ar'; imageUrl: string | null; imageAlt?: string | null };
   pageUrl: string;
   unsubscribeUrl: string;
 }
@@ -39,10 +40,6 @@ const LABELS = {
 const FSI = '\u2068';
 const PDI = '\u2069';
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
 /** Header values carry no line breaks (no header injection), whatever the text. */
 function headerText(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]+/g, ' ');
@@ -55,7 +52,7 @@ export function renderUpdateMail(input: UpdateMailInput): UpdateMail {
   // People's text is isolated: in the subject with FSI/PDI, in the HTML with <bdi>.
   const subject = headerText(`${FSI}${input.update.title}${PDI} — ${FSI}${input.campaignTitle}${PDI}`);
   const intro = t.intro(`<bdi>${escapeHtml(input.organizationName)}</bdi>`, `<bdi>${escapeHtml(input.campaignTitle)}</bdi>`);
-  const image = input.update.imageUrl ? `<p><img src="${escapeHtml(input.update.imageUrl)}" alt="" style="max-width:100%"></p>` : '';
+  const image = input.update.imageUrl ? `<p><img src="${escapeHtml(input.update.imageUrl)}" alt="${escapeHtml(input.update.imageAlt ?? '')}" style="max-width:100%"></p>` : '';
   const html = `<!doctype html>
 <html lang="${input.locale}" dir="${dir}">
 <head><meta charset="utf-8"><title>${escapeHtml(input.update.title)}</title></head>

@@ -13,6 +13,8 @@ export interface UpdateRow {
   bodyMarkdown: string;
   bodyHtml: string;
   imageKey: string | null;
+  /** The image's description for screen readers (its `alt`); null without an image, and on images of updates older than it. */
+  imageAlt: string | null;
   status: UpdateStatus;
   publishedAt: Date | null;
   recipientsListedAt: Date | null;
@@ -56,7 +58,7 @@ export interface DeliveryRow {
 }
 
 const COLUMNS = `id, organization_id AS "organizationId", campaign_id AS "campaignId", language, title, body_markdown AS "bodyMarkdown",
-  body_html AS "bodyHtml", image_key AS "imageKey", status, published_at AS "publishedAt", recipients_listed_at AS "recipientsListedAt",
+  body_html AS "bodyHtml", image_key AS "imageKey", image_alt AS "imageAlt", status, published_at AS "publishedAt", recipients_listed_at AS "recipientsListedAt",
   created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Statuses of a gift that was paid (a refund or dispute later does not make its donor a stranger). */
@@ -113,9 +115,9 @@ export class UpdatesRepository {
 
   async insert(manager: EntityManager, row: Omit<UpdateRow, 'createdAt' | 'updatedAt' | 'recipientsListedAt'>): Promise<UpdateRow> {
     const [created] = await manager.query(
-      `INSERT INTO campaign_updates (id, organization_id, campaign_id, language, title, body_markdown, body_html, image_key, status, published_at, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
-      [row.id, row.organizationId, row.campaignId, row.language, row.title, row.bodyMarkdown, row.bodyHtml, row.imageKey, row.status, row.publishedAt, row.createdBy],
+      `INSERT INTO campaign_updates (id, organization_id, campaign_id, language, title, body_markdown, body_html, image_key, image_alt, status, published_at, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
+      [row.id, row.organizationId, row.campaignId, row.language, row.title, row.bodyMarkdown, row.bodyHtml, row.imageKey, row.imageAlt, row.status, row.publishedAt, row.createdBy],
     );
     return created;
   }
@@ -134,11 +136,11 @@ export class UpdatesRepository {
     return row ?? null;
   }
 
-  async save(manager: EntityManager, id: string, fields: Pick<UpdateRow, 'language' | 'title' | 'bodyMarkdown' | 'bodyHtml' | 'imageKey' | 'status' | 'publishedAt'>): Promise<UpdateRow> {
+  async save(manager: EntityManager, id: string, fields: Pick<UpdateRow, 'language' | 'title' | 'bodyMarkdown' | 'bodyHtml' | 'imageKey' | 'imageAlt' | 'status' | 'publishedAt'>): Promise<UpdateRow> {
     const [[row]] = await manager.query(
-      `UPDATE campaign_updates SET language = $2, title = $3, body_markdown = $4, body_html = $5, image_key = $6, status = $7, published_at = $8, updated_at = now()
+      `UPDATE campaign_updates SET language = $2, title = $3, body_markdown = $4, body_html = $5, image_key = $6, image_alt = $9, status = $7, published_at = $8, updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, fields.language, fields.title, fields.bodyMarkdown, fields.bodyHtml, fields.imageKey, fields.status, fields.publishedAt],
+      [id, fields.language, fields.title, fields.bodyMarkdown, fields.bodyHtml, fields.imageKey, fields.status, fields.publishedAt, fields.imageAlt],
     );
     return row;
   }
