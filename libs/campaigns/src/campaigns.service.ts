@@ -76,7 +76,7 @@ export class CampaignsService {
       try {
         return await this.dataSource.transaction(async (manager) => {
           const campaign = await manager.save(manager.create(Campaign, { ...base, slug }));
-          await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.created', targetType: 'campaign', targetId: campaign.id, details: { title: campaign.title, slug } });
+          await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.created', targetType: 'campaign', targetId: campaign.id, details: { title: campaign.title, slug, ...designationsAudit(campaign.designations) } });
           return campaign;
         });
       } catch (error) {
@@ -152,6 +152,8 @@ export class CampaignsService {
           if (!sameValue(before, value)) changed.push(key);
         }
         if (changed.length === 0) return campaign;
+        // Restricted funds are money rules: the audit keeps what was declared (codes, labels, zakat marks) before and after.
+        const designationChange = changed.includes('designations') ? { designationsBefore: campaign.designations ?? [], designationsAfter: next.designations } : {};
         Object.assign(campaign, next);
         if (changed.includes('storyMarkdown')) campaign.storyHtml = renderStory(campaign.storyMarkdown);
         campaign.version += 1;
@@ -165,7 +167,7 @@ export class CampaignsService {
         }
         await this.audit.record(manager, {
           organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.updated', targetType: 'campaign', targetId: campaign.id,
-          details: { fields: changed, version: campaign.version, ...(terms.length > 0 ? { terms } : {}) },
+          details: { fields: changed, version: campaign.version, ...(terms.length > 0 ? { terms } : {}), ...designationChange },
         });
         return campaign;
       });
@@ -356,4 +358,9 @@ function sameValue(a: unknown, b: unknown): boolean {
   const fields = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i] || fields(v) === fields(b[i]));
   return a === b;
+}
+
+/** A new campaign's declared designations in its audit entry (none declared: nothing added). */
+function designationsAudit(designations: readonly unknown[] | null | undefined): { designations?: readonly unknown[] } {
+  return designations && designations.length > 0 ? { designations } : {};
 }

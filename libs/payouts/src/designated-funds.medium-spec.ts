@@ -74,8 +74,22 @@ describe('scenario: designated funds — gifts, a refund, payouts within each de
     const removal = await api().patch(`/api/v1/orgs/${org.orgId}/campaigns/${campaign.id}`).set(auth()).send({ version: got.body.version, designations: declared.slice(0, 2) });
     expect(removal.status).toBe(409);
     expect(removal.body).toMatchObject({ code: 'campaign_field_locked', field: 'designations', removed: ['water-well'] });
-    const audit = await db.query(`SELECT count(*)::int AS n FROM audit_log WHERE target_id = $1 AND action = 'campaign.created'`, [campaign.id]);
-    expect(audit[0].n).toBe(1);
+    const audit = await db.query(`SELECT details FROM audit_log WHERE target_id = $1 AND action = 'campaign.created'`, [campaign.id]);
+    expect(audit).toHaveLength(1);
+    // What was declared, zakat marks included, is in the audit log: restricted funds are money rules.
+    expect(audit[0].details.designations).toEqual(declared.map((d) => ({ zakat: false, ...d })));
+    expect(await db.query(`SELECT 1 FROM audit_log WHERE target_id = $1 AND action = 'campaign.updated'`, [campaign.id])).toHaveLength(0);
+  });
+
+  it('audits a change of designations with the list before and after (an added use, a relabelled one)', async () => {
+    const other = await createCampaign(app, org, { title: 'Eid gifts', designations: declared.slice(0, 2) });
+    const got = await api().get(`/api/v1/orgs/${org.orgId}/campaigns/${other.id}`).set(auth()).expect(200);
+    const after = [{ ...got.body.designations[0], labelEn: 'Where it is most needed' }, got.body.designations[1], { code: 'school-kits', labelEn: 'School kits', labelAr: 'حقائب مدرسية', zakat: false }];
+    await api().patch(`/api/v1/orgs/${org.orgId}/campaigns/${other.id}`).set(auth()).send({ version: got.body.version, designations: after }).expect(200);
+    const [audit] = await db.query(`SELECT details FROM audit_log WHERE target_id = $1 AND action = 'campaign.updated'`, [other.id]);
+    expect(audit.details.fields).toContain('designations');
+    expect(audit.details.designationsBefore).toEqual(got.body.designations);
+    expect(audit.details.designationsAfter).toEqual(after);
   });
 
   it('keeps a balance per designation: gifts, fees and a refund each move the designation they came from', async () => {
