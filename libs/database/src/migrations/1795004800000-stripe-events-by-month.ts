@@ -54,15 +54,20 @@ export class StripeEventsByMonth1795004800000 implements MigrationInterface {
       DECLARE
         claimed timestamptz;
       BEGIN
-        INSERT INTO stripe_event_ids (id, received_at) VALUES (NEW.id, NEW.received_at) ON CONFLICT (id) DO NOTHING;
+        -- The inbox claims the id first (same statement, same receipt time): then one lookup is all this costs.
+        SELECT received_at INTO claimed FROM stripe_event_ids WHERE id = NEW.id;
         IF NOT FOUND THEN
-          -- Claimed before by the inbox for this very row (same receipt time), or taken by an earlier delivery.
+          INSERT INTO stripe_event_ids (id, received_at) VALUES (NEW.id, NEW.received_at) ON CONFLICT (id) DO NOTHING;
+          IF FOUND THEN
+            RETURN NEW;
+          END IF;
+          -- Claimed meanwhile by a concurrent delivery.
           SELECT received_at INTO claimed FROM stripe_event_ids WHERE id = NEW.id;
-          IF claimed IS DISTINCT FROM NEW.received_at THEN
+        END IF;
+        IF claimed IS DISTINCT FROM NEW.received_at THEN
             RAISE EXCEPTION 'duplicate key value violates unique constraint "stripe_events_pkey"'
               USING ERRCODE = 'unique_violation', CONSTRAINT = 'stripe_events_pkey', TABLE = 'stripe_events',
                     DETAIL = format('Key (id)=(%s) already exists.', NEW.id);
-          END IF;
         END IF;
         RETURN NEW;
       END $$`);
