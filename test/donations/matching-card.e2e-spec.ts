@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import { addMemberWithDetails, createCampaign, createOrganizationWithOwner, type TestOrganization } from '@ataa/testing';
 import { formatMoney, localeFor } from '@ataa/notifications';
+import { MatchingExpiryRunner } from '../../apps/worker/src/matching/matching-expiry.runner.js';
 import { schemaGaps } from '../transparency/openapi-shape.js';
 import { DonationWorld, eventually, expectLedgerSound, settle, startDonationWorld, startGift } from './donation-test-kit.js';
 
@@ -15,10 +16,18 @@ jest.setTimeout(240_000);
  *   gift A 30.00 → accrued 30.00; collect-by-card opens a session for 30.00 (same key: same session)
  *   gift B 20.00 → accrued 50.00 (the open session stays 30.00)
  *   the sponsor pays 30.00 → collected 30.00 (card); the payment accrues nothing (accrued stays 50.00)
- *   a second session opens for 20.00; meanwhile 20.00 is collected offline (collected 50.00)
- *   the sponsor pays that 20.00 → nothing fits: collected stays 50.00, the 20.00 stays an ordinary gift
+ *   a second session opens for 20.00; meanwhile 20.00 is collected offline (collected 50.00): the second
+ *   session no longer fits and is to be expired, but the sponsor pays it before the worker gets to it (a race
+ *   the test makes explicit by holding the worker's expiry pass) → nothing fits: collected stays 50.00, the
+ *   20.00 stays an ordinary gift; the worker then finds the session complete (outcome `completed`)
  *   report: raised 30 + 20 + 30 + 20 = 100.00; matching.collected 50.00 of which 30.00 by card; the page shows
  *   the sponsor's card payments 50.00 apart from donors' own 50.00, and its offline 20.00 apart from donors' own offline 0.00
+ *
+ * Obsolete sessions expired (a second campaign and offer, 1:1, cap 500.00):
+ *   gift 30.00 → owed 30.00; two sessions S1, S2 open for 30.00; 30.00 collected offline → owed 0: both expired
+ *   gift 20.00 → owed 20.00: S3 (20.00); gift 20.00 → owed 40.00: S4 (40.00); gift 20.00 → owed 60.00: S5 (60.00)
+ *   the sponsor pays S4 → collected 70.00, owed 20.00: S5 (60.00) expired, S3 (20.00) fits and stays open
+ *   S6 opens for 20.00; the sponsor pays S3 → collected 90.00, owed 0: S6 expired
  */
 describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, Stripe sandbox)', () => {
   let world: DonationWorld;
@@ -43,8 +52,8 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
   const audit = async () => (await world.db.query(`SELECT action, actor, details FROM audit_log WHERE organization_id = $1 AND action LIKE 'matching_offer.%' ORDER BY seq`, [org.orgId])) as
     { action: string; actor: string; details: Record<string, string> }[];
   const statusOf = async (id: string) => (await world.db.query(`SELECT status FROM donations WHERE id = $1`, [id]))[0].status as string;
-  const give = async (amount: string, name: string) => {
-    const gift = await startGift(world, campaign.slug, { amount: 'other', customAmount: amount, donorName: name });
+  const give = async (amount: string, name: string, slug = campaign.slug) => {
+    const gift = await startGift(world, slug, { amount: 'other', customAmount: amount, donorName: name });
     expect((await world.sandbox.control.paySession(gift.sessionId)).ok).toBe(true);
     await settle(world);
     await eventually(async () => (await statusOf(gift.donationId)) === 'succeeded', `gift ${name} settled`);
@@ -132,7 +141,10 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     expect(await getOffer()).toMatchObject({ accrued: '5000', collected: '3000' });
   });
 
-  it('records only what still fits when part was collected offline meanwhile: the rest stays an ordinary gift', async () => {
+  it('records only what still fits when the sponsor pays a session before its expiry lands: the rest stays an ordinary gift', async () => {
+    // The worker's expiry pass held back: the sponsor pays between the offline collection and the expiry.
+    const expiries = world.worker!.get(MatchingExpiryRunner);
+    await expiries.stop();
     const res = await byCard(finance, 'card-2');
     expect(res.body).toMatchObject({ amount: '2000' });
     expect(res.body.sessionId).not.toBe(first.sessionId);
@@ -143,9 +155,18 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     expect(offline.body.offer).toMatchObject({ accrued: '5000', collected: '5000' });
     const none = await byCard(finance, 'card-3');
     expect({ status: none.status, code: none.body.code }).toEqual({ status: 409, code: 'matching_nothing_to_collect' });
+    // The collection asked for the second session (20.00, nothing owed now) to be expired; not done yet.
+    expect(await world.db.query(`SELECT owed::text, done_at FROM matching_card_expiries WHERE donation_id = $1`, [second.donationId])).toEqual([{ owed: '0', done_at: null }]);
     expect((await world.sandbox.control.paySession(second.sessionId)).ok).toBe(true);
     await settle(world);
     await eventually(async () => (await statusOf(second.donationId)) === 'succeeded', 'the second payment settled');
+    // The worker then finds it complete: done, nothing else changes (its payment took the Excess path).
+    expect(await expiries.runOnce()).toBe(1);
+    expiries.start();
+    expect(await world.db.query(`SELECT outcome FROM matching_card_expiries WHERE donation_id = $1`, [second.donationId])).toEqual([{ outcome: 'completed' }]);
+    expect((await audit()).filter((a) => a.action === 'matching_offer.card_session_expired').map((a) => [a.actor, a.details])).toEqual([
+      ['system:matching', expect.objectContaining({ donationId: second.donationId, sessionId: second.sessionId, amount: '2000', owed: '0', outcome: 'completed' })],
+    ]);
     const offer = await getOffer();
     expect(offer).toMatchObject({ accrued: '5000', collected: '5000' });
     expect(offer.collections.map((c: { kind: string; amount: string }) => [c.kind, c.amount])).toEqual([['card', '3000'], ['offline', '2000']]);
@@ -261,5 +282,115 @@ describe('matching gifts: collection by card (API, worker, PostgreSQL, Redis, St
     const [reopen] = (await audit()).filter((a) => a.action === 'matching_offer.reopen' && a.details.donationId === third.donationId);
     expect(reopen.details).toMatchObject({ amount: '3000', reason: 'dispute_lost', collected: '2000' });
     await expectLedgerSound(world.db);
+  });
+  describe('obsolete sessions expired when the pledge is collected otherwise', () => {
+    let c2: { id: string; slug: string };
+    let offer2: string;
+    const stripe = () => world.sandbox.stripe();
+    const open2 = async (key: string, amount: string) => {
+      const res = await byCard(finance, key, undefined, offer2, c2.id);
+      expect({ status: res.status, amount: res.body.amount }).toEqual({ status: 201, amount });
+      return res.body as { url: string; sessionId: string; donationId: string };
+    };
+    const offer2Now = async () => (await http().get(`${path(c2.id)}/${offer2}`).set('authorization', `Bearer ${viewer}`).expect(200)).body;
+    const sessionStatus = async (id: string) => (await stripe().checkout.sessions.retrieve(id)).status;
+    const expiredLines = async () => (await audit()).filter((a) => a.action === 'matching_offer.card_session_expired' && a.details.campaignId === c2.id);
+    const payCard = async (s: { sessionId: string; donationId: string }) => {
+      expect((await world.sandbox.control.paySession(s.sessionId)).ok).toBe(true);
+      await settle(world);
+      await eventually(async () => (await statusOf(s.donationId)) === 'succeeded', 'the sponsor\'s payment settled');
+    };
+    let s3: { url: string; sessionId: string; donationId: string };
+
+    beforeAll(async () => {
+      c2 = await createCampaign(world.api, org, { offerCoverFees: false });
+      const created = await http().post(path(c2.id)).set('authorization', `Bearer ${finance}`)
+        .send({ sponsorName: 'Olive Trust', ratioNumerator: 1, ratioDenominator: 1, cap: '500.00', currency: 'usd', endsAt: '2099-01-01T00:00:00Z' });
+      expect(created.status).toBe(201);
+      offer2 = created.body.id;
+    });
+
+    it('an offline collection expires the open sessions asking more than is owed: the sponsor\'s page refuses them, their donations end as any expired checkout', async () => {
+      await give('30.00', 'Dalia', c2.slug);
+      const s1 = await open2('exp-1', '3000');
+      const s2 = await open2('exp-2', '3000');
+      const offline = await http().post(`${path(c2.id)}/${offer2}/collect`).set('authorization', `Bearer ${finance}`).set('idempotency-key', 'exp-offline')
+        .send({ receivedOn: new Date().toISOString().slice(0, 10), method: 'cheque', reference: 'Cheque 12' });
+      expect(offline.status).toBe(201);
+      expect(offline.body.offer).toMatchObject({ accrued: '3000', collected: '3000' });
+      // Recorded in the collection's transaction; the worker expires them on Stripe (the sandbox's API shows it).
+      expect((await world.db.query(`SELECT donation_id, owed::text FROM matching_card_expiries WHERE offer_id = $1 ORDER BY requested_at, donation_id`, [offer2]))
+        .map((r: { donation_id: string }) => r.donation_id).sort()).toEqual([s1.donationId, s2.donationId].sort());
+      for (const s of [s1, s2]) await eventually(async () => (await sessionStatus(s.sessionId)) === 'expired', 'the session expired on Stripe');
+      for (const s of [s1, s2]) {
+        // The sponsor's page refuses paying it (shown and posted), as the control API does.
+        const shown = await fetch(s.url);
+        expect(shown.status).toBe(410);
+        expect(await shown.text()).toContain('This checkout has expired');
+        const posted = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=giving%40olive.example&card_number=4242424242424242&card_expiry=12%2F40&card_cvc=123' });
+        expect(posted.status).toBe(410);
+        await expect(world.sandbox.control.paySession(s.sessionId)).rejects.toThrow(/no longer open/);
+        // Expiring it again is refused as Stripe does.
+        await expect(stripe().checkout.sessions.expire(s.sessionId)).rejects.toThrow(/status of "expired"/);
+      }
+      // Stripe's checkout.session.expired webhook ends the pending donations like an ordinary expired checkout's.
+      const ordinary = await startGift(world, c2.slug, { amount: 'other', customAmount: '15.00', donorName: 'Hala' });
+      await stripe().checkout.sessions.expire(ordinary.sessionId);
+      await settle(world);
+      const ending = `SELECT status, settled_at, stripe_charge_id, refunded_amount::text FROM donations WHERE id = $1`;
+      const [expected] = await world.db.query(ending, [ordinary.donationId]);
+      expect(expected).toMatchObject({ status: 'expired', settled_at: null });
+      for (const s of [s1, s2]) {
+        await eventually(async () => (await statusOf(s.donationId)) === 'expired', 'the sponsor\'s donation expired');
+        expect((await world.db.query(ending, [s.donationId]))[0]).toEqual(expected);
+      }
+      expect(await world.db.query(`SELECT * FROM matching_card_collections WHERE offer_id = $1`, [offer2])).toEqual([]);
+      expect(await offer2Now()).toMatchObject({ accrued: '3000', collected: '3000' });
+      expect(await world.db.query(`SELECT outcome, attempts FROM matching_card_expiries WHERE offer_id = $1`, [offer2])).toEqual([{ outcome: 'expired', attempts: 1 }, { outcome: 'expired', attempts: 1 }]);
+      expect((await expiredLines()).map((a) => [a.actor, a.details]).sort((a, b) => (a[1] as { donationId: string }).donationId.localeCompare((b[1] as { donationId: string }).donationId))).toEqual(
+        [s1, s2].sort((a, b) => a.donationId.localeCompare(b.donationId)).map((s) => ['system:matching', expect.objectContaining({ donationId: s.donationId, sessionId: s.sessionId, amount: '3000', owed: '0', outcome: 'expired' })]),
+      );
+      await expectLedgerSound(world.db);
+    });
+
+    it('a card payment expires the open sessions that no longer fit; one that still fits stays open and collects', async () => {
+      await give('20.00', 'Elias', c2.slug);
+      s3 = await open2('exp-3', '2000');
+      await give('20.00', 'Fadi', c2.slug);
+      const s4 = await open2('exp-4', '4000');
+      await give('20.00', 'Ghada', c2.slug);
+      const s5 = await open2('exp-5', '6000');
+      // S4 paid: collected 70.00 of 90.00, 20.00 owed: S5 (60.00) no longer fits, S3 (20.00) does.
+      await payCard(s4);
+      expect(await offer2Now()).toMatchObject({ accrued: '9000', collected: '7000' });
+      await eventually(async () => (await sessionStatus(s5.sessionId)) === 'expired', 'S5 expired on Stripe');
+      await settle(world);
+      await eventually(async () => (await statusOf(s5.donationId)) === 'expired', 'S5\'s donation expired');
+      expect(await sessionStatus(s3.sessionId)).toBe('open');
+      expect(await world.db.query(`SELECT donation_id FROM matching_card_expiries WHERE donation_id = ANY($1::uuid[])`, [[s3.donationId, s4.donationId]])).toEqual([]);
+      expect((await expiredLines()).filter((a) => a.details.donationId === s5.donationId).map((a) => a.details)).toEqual([expect.objectContaining({ amount: '6000', owed: '2000', outcome: 'expired' })]);
+    });
+
+    it('a card payment that fills the pledge expires the other open session (found expired already: done, no second call)', async () => {
+      const s6 = await open2('exp-6', '2000');
+      // S3 stayed open and collects all of its 20.00: nothing owed then, so S6 (20.00) is to be expired.
+      const expiries = world.worker!.get(MatchingExpiryRunner);
+      await expiries.stop();
+      await payCard(s3);
+      const offer = await offer2Now();
+      expect(offer).toMatchObject({ accrued: '9000', collected: '9000' });
+      expect(await world.db.query(`SELECT amount::text, gift_amount::text FROM matching_card_collections WHERE donation_id = $1`, [s3.donationId])).toEqual([{ amount: '2000', gift_amount: '2000' }]);
+      // Expired on Stripe before the worker's pass (another worker, a retry after a lost answer): its refusal is read back as done.
+      await stripe().checkout.sessions.expire(s6.sessionId);
+      expect(await expiries.runOnce()).toBe(1);
+      expiries.start();
+      expect(await expiries.runOnce()).toBe(0);
+      await settle(world);
+      await eventually(async () => (await statusOf(s6.donationId)) === 'expired', 'S6\'s donation expired');
+      expect((await expiredLines()).filter((a) => a.details.donationId === s6.donationId).map((a) => a.details)).toEqual([expect.objectContaining({ amount: '2000', owed: '0', outcome: 'already_expired' })]);
+      // The database keeps every expiry asked: none deleted.
+      await expect(world.db.query(`DELETE FROM matching_card_expiries WHERE donation_id = $1`, [s6.donationId])).rejects.toThrow(/append-only/);
+      await expectLedgerSound(world.db);
+    });
   });
 });

@@ -14,6 +14,7 @@ import { ReconciliationWorkerModule } from './reconciliation/reconciliation-work
 import { PrivacyWorkerModule } from './privacy/privacy-worker.module.js';
 import { DonorsWorkerModule } from './donors/donors-worker.module.js';
 import { WitnessWorkerModule } from './transparency/witness-worker.module.js';
+import { MatchingWorkerModule } from './matching/matching-worker.module.js';
 import { WorkerErrorsModule } from './worker-errors.reporter.js';
 
 /**
@@ -34,7 +35,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, extraImports: Type[] = []): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(withoutReadReplicas(config)), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ScheduledWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, UpdatesModule, WorkerErrorsModule, ...extraImports],
+      imports: [ConfigModule.forRoot(withoutReadReplicas(config)), ObservabilityModule, DatabaseModule, QueueModule, PaymentsModule, NotificationsWorkerModule, StripeEventsWorkerModule, CloseOutWorkerModule, PayoutsWorkerModule, ScheduledWorkerModule, ReconciliationWorkerModule, PrivacyWorkerModule, DonorsWorkerModule, WitnessWorkerModule, MatchingWorkerModule, UpdatesModule, WorkerErrorsModule, ...extraImports],
     };
   }
 }

@@ -40,7 +40,7 @@ export {
   checkOfflineGift, planOfflineGift, planOfflineGiftVoid, offlineGiftAmount, offlineGiftDate, offlineVoidReason, MAXIMUM_OFFLINE_GIFT, OFFLINE_VOID_REASON_MAX, OFFLINE_REFERENCE_MAX,
   OFFLINE_GIFT_METHODS, type OfflineGiftFacts, type CheckedOfflineGift, type RecordedOfflineGift, type OfflineGiftMethod,
 } from './domain/offline-gifts.js';
-export { MatchingCardService, type CardCollectionResult } from './matching-card.service.js';
+export { MatchingCardService, MATCHING_EXPIRY_ACTOR, type CardCollectionResult } from './matching-card.service.js';
 export { MatchingService, type MatchingOfferInput, type MatchingCollectionInput, type MatchingOfferView } from './matching.service.js';
 export { type MatchingOffer, type MatchingCollection } from './persistence/matching.repository.js';
 export {

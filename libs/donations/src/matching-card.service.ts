@@ -9,9 +9,12 @@ import { AuditService, type Principal } from '@ataa/organizations';
 import { StripeGateway } from '@ataa/payments';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { giftDesignation } from './domain/gift-designation.js';
-import { MatchingRepository } from './persistence/matching.repository.js';
+import { type CardExpiryOutcome, type DueCardExpiry, MatchingRepository } from './persistence/matching.repository.js';
 import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
 import { OFFLINE_GIFT_ROLES } from './offline-gifts.service.js';
+
+/** The actor of the worker's audit lines for expired obsolete sessions. */
+export const MATCHING_EXPIRY_ACTOR = 'system:matching';
 
 /** Where a sponsor's card payment may go: the campaigns an offline collection is recorded to. */
 const COLLECTING_STATUSES = ['published', 'paused'];
@@ -131,6 +134,53 @@ export class MatchingCardService {
       throw new DomainError('payment_provider_unavailable', 'The payment page could not be opened; please try again with the same key', 502);
     }
     return { url: session.url ?? null, sessionId: session.id, amount, currency: offer.currency, donationId, created: opened.created };
+  }
+
+  /**
+   * One pass of the worker (docs/matching.md "Collection by card"): expires on Stripe the obsolete
+   * sessions recorded in `matching_card_expiries` (a collection raised the offer's `collected` past
+   * what they ask), outside any transaction. At least once: a failure leaves the row for a later
+   * pass (growing pause); Stripe refusing a session no longer open is read back and recorded as done
+   * (`already_expired`, or `completed`: paid meanwhile, its payment settles through the Excess path).
+   * Stripe's `checkout.session.expired` webhook then ends the sponsor's pending donation as any
+   * expired checkout's. Returns how many rows were finished.
+   */
+  async expireDue(limit = 50): Promise<number> {
+    let finished = 0;
+    for (const due of await this.repository.dueCardExpiries(limit)) {
+      const outcome = await this.expireOnStripe(due);
+      if (!outcome) continue;
+      const recorded = await this.tx.run(async (m) => {
+        if (!(await this.repository.finishCardExpiry(m, due.donationId, outcome))) return false; // another worker recorded it
+        await this.audit.record(m, {
+          organizationId: due.organizationId, actor: MATCHING_EXPIRY_ACTOR, action: 'matching_offer.card_session_expired', targetType: 'matching_offer', targetId: due.offerId,
+          details: { campaignId: due.campaignId, donationId: due.donationId, sessionId: due.sessionId, amount: due.amount.toString(), owed: due.owed.toString(), currency: due.currency, outcome },
+        });
+        return true;
+      });
+      if (recorded) finished++;
+    }
+    return finished;
+  }
+
+  /** Expires one session; null when Stripe could not tell (the row is retried later). */
+  private async expireOnStripe(due: DueCardExpiry): Promise<CardExpiryOutcome | null> {
+    try {
+      await this.stripe.expireCheckoutSession(due.sessionId);
+      return 'expired';
+    } catch (error) {
+      // Refused: read the session back to know whether it is no longer open (harmless, done) or Stripe failed.
+      try {
+        const session = await this.stripe.retrieveCheckoutSession(due.sessionId);
+        if (session.status === 'expired') return 'already_expired';
+        if (session.status === 'complete') return 'completed';
+      } catch {
+        // Stripe unreachable: retried below.
+      }
+      this.logger.warn(`matching card session ${due.sessionId} (donation ${due.donationId}) not expired yet: ${(error as Error).message}`);
+      await this.repository.retryCardExpiry(due.donationId, (error as Error).message ?? String(error));
+      return null;
+    }
   }
 
   private async memberEmail(principal: Principal): Promise<string | null> {

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, formatMajorUnits, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { AuditService, type Principal } from '@ataa/organizations';
-import { checkMatchingOffer, type MatchableGift, matchingStatus, planCardCollection, planCardReopening, planMatching } from './domain/matching.js';
+import { checkMatchingOffer, type MatchableGift, matchingStatus, planCardCollection, planCardReopening, planCardSessionExpiries, planMatching } from './domain/matching.js';
 import { isSettled } from './domain/donation-status.js';
 import type { Donation } from './persistence/donation.row.js';
 import { MatchingCollection, MatchingOffer, MatchingRepository } from './persistence/matching.repository.js';
@@ -158,6 +158,7 @@ export class MatchingService {
         anonymous: false, donorName: offer.sponsorName, donorEmail: null, message: null, language: input.language, designation: input.designation ?? null,
       }, key);
       await this.repository.insertCollection(m, offer.id, gift.id, amount);
+      await this.expireObsoleteSessions(m, { ...offer, collected: offer.collected + amount });
       await this.audit.record(m, {
         organizationId: principal.organizationId, actor: principal.actor, action: 'matching_offer.collect', targetType: 'matching_offer', targetId: offer.id,
         details: { campaignId, offlineGiftId: gift.id, amount: amount.toString(), currency: offer.currency, publicIndex: gift.publicIndex },
@@ -210,11 +211,14 @@ export class MatchingService {
         details: { campaignId: gift.campaignId, method: 'card', donationId: collection.donationId, amount: amount.toString(), reason, accrued: offer.accrued.toString(), collected: offer.collected.toString(), currency: offer.currency },
       });
     }
+    // Offers whose `collected` rose here: their other open card sessions asking more than is owed now are expired (below).
+    const collectedRose = new Set<string>();
     for (const payment of payments) {
       const offer = offers.find((o) => o.id === sponsors.get(payment.donationId)!.offerId)!;
       const { amount, excess } = planCardCollection(offer, payment.base);
       await this.repository.insertCardCollection(manager, payment.donationId, offer.id, payment.base, amount);
       offer.collected += amount;
+      if (amount > 0n) collectedRose.add(offer.id);
       await this.audit.record(manager, {
         organizationId: payment.organizationId, actor: 'stripe', action: 'matching_offer.collect', targetType: 'matching_offer', targetId: offer.id,
         details: { campaignId: payment.campaignId, method: 'card', donationId: payment.donationId, amount: amount.toString(), excess: excess.toString(), currency: offer.currency },
@@ -239,6 +243,18 @@ export class MatchingService {
         });
       }
     }
+    // On the figures after every step of this settlement (a gift settling with the payment may have raised what is owed).
+    for (const offer of offers) if (collectedRose.has(offer.id)) await this.expireObsoleteSessions(manager, offer);
+  }
+
+  /**
+   * After an offer's `collected` rose (under its row lock, in the collection's transaction): asks for
+   * its open card sessions that ask more than it owes now to be expired on Stripe. Only recorded here
+   * (`matching_card_expiries`); the worker calls Stripe outside any transaction (MatchingCardService.expireDue).
+   */
+  private async expireObsoleteSessions(manager: EntityManager, offer: Pick<MatchingOffer, 'id' | 'accrued' | 'collected'>): Promise<void> {
+    const obsolete = planCardSessionExpiries(offer, await this.repository.openCardSessions(manager, offer.id));
+    await this.repository.requestCardExpiries(manager, offer.id, obsolete, offer.accrued - offer.collected);
   }
 }
 

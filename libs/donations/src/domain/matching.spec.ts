@@ -1,5 +1,5 @@
 import { DomainError } from '@ataa/common';
-import { checkMatchingOffer, inWindow, matchingStatus, matchOf, type MatchingOfferFacts, type MatchingOfferState, planCardCollection, planCardReopening, planMatching } from './matching.js';
+import { checkMatchingOffer, inWindow, matchingStatus, matchOf, type MatchingOfferFacts, type MatchingOfferState, planCardCollection, planCardReopening, planCardSessionExpiries, planMatching } from './matching.js';
 
 const campaign = { id: '11111111-1111-4111-8111-111111111111', currency: 'usd' };
 const now = new Date('2026-03-10T12:00:00Z');
@@ -146,6 +146,22 @@ describe('matching offers: collection by card', () => {
     expect(planCardCollection({ accrued: 10_000n, collected: 10_000n }, 10_000n)).toEqual({ amount: 0n, excess: 10_000n });
     expect(planCardCollection({ accrued: 0n, collected: 0n }, 500n)).toEqual({ amount: 0n, excess: 500n });
     expect(planCardCollection({ accrued: 10_000n, collected: 0n }, 0n)).toEqual({ amount: 0n, excess: 0n });
+  });
+});
+
+describe('open card sessions once the offer\'s collected rose', () => {
+  it('expires those asking more than the offer owes now; one that still fits stays open', () => {
+    // accrued 60.00, collected 40.00 (a card payment of 40.00): 20.00 owed. Open: 20.00 (fits), 60.00 (does not), 20.01.
+    const open = [{ donationId: 'd20', amount: 2_000n }, { donationId: 'd60', amount: 6_000n }, { donationId: 'd2001', amount: 2_001n }];
+    expect(planCardSessionExpiries({ accrued: 6_000n, collected: 4_000n }, open)).toEqual(['d60', 'd2001']);
+  });
+
+  it('expires every open session once nothing is owed (the pledge filled), and none when none is open', () => {
+    const open = [{ donationId: 'a', amount: 3_000n }, { donationId: 'b', amount: 1n }];
+    expect(planCardSessionExpiries({ accrued: 3_000n, collected: 3_000n }, open)).toEqual(['a', 'b']);
+    expect(planCardSessionExpiries({ accrued: 3_000n, collected: 3_000n }, [])).toEqual([]);
+    // Nothing collected yet and every session fits: none expires.
+    expect(planCardSessionExpiries({ accrued: 3_000n, collected: 0n }, open)).toEqual([]);
   });
 });
 

@@ -201,3 +201,20 @@ export function planCardReopening(collection: { giftAmount: bigint; amount: bigi
   const reopen = collection.amount - covered - collection.reopened;
   return reopen > 0n ? reopen : 0n;
 }
+
+/** A sponsor's Checkout Session still open (collection by card): its donation and the amount it asks. */
+export interface OpenCardSession {
+  donationId: string;
+  amount: bigint;
+}
+
+/**
+ * Which open card sessions of an offer to expire once its `collected` rose (an offline collection,
+ * another card payment): those asking more than the offer owes now (accrued − collected). One that
+ * still fits stays open (paying it collects all of it). Paid anyway before the expiry lands, a
+ * session that no longer fits collects what fits and the rest stays an ordinary gift (`planCardCollection`).
+ */
+export function planCardSessionExpiries(offer: Pick<MatchingOfferState, 'accrued' | 'collected'>, open: readonly OpenCardSession[]): string[] {
+  const owed = offer.accrued - offer.collected;
+  return open.filter((s) => s.amount > owed).map((s) => s.donationId);
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { ExistingAccrual, MatchingOfferState, MatchingStep } from '../domain/matching.js';
+import type { ExistingAccrual, MatchingOfferState, MatchingStep, OpenCardSession } from '../domain/matching.js';
 
 /** A matching offer as stored, with its running figures (maintained by the database's triggers). */
 export interface MatchingOffer extends MatchingOfferState {
@@ -70,6 +70,21 @@ export interface CardRequest {
   amount: bigint;
   sessionId: string | null;
 }
+
+/** An obsolete card session waiting to be expired on Stripe (`matching_card_expiries`), with what the audit line names. */
+export interface DueCardExpiry {
+  donationId: string;
+  offerId: string;
+  organizationId: string;
+  campaignId: string;
+  sessionId: string;
+  amount: bigint;
+  owed: bigint;
+  currency: string;
+  attempts: number;
+}
+
+export type CardExpiryOutcome = 'expired' | 'already_expired' | 'completed';
 
 const COLUMNS = `id, organization_id, campaign_id, sponsor_name, ratio_numerator, ratio_denominator, cap::text, currency, starts_at, ends_at,
   accrued::text, collected::text, created_by, created_at, request_hash`;
@@ -279,6 +294,67 @@ export class MatchingRepository {
     await manager.query(
       `INSERT INTO matching_card_collections (donation_id, offer_id, gift_amount, amount) VALUES ($1, $2, $3, $4)`,
       [donationId, offerId, giftAmount.toString(), amount.toString()],
+    );
+  }
+
+  /**
+   * An offer's card sessions still open (read under the offer's row lock): the request's session was
+   * created, its donation is still pending, it collected nothing and no expiry was asked for it yet.
+   */
+  async openCardSessions(manager: EntityManager, offerId: string): Promise<OpenCardSession[]> {
+    const rows = await manager.query(
+      `SELECT r.donation_id, r.amount::text
+         FROM matching_card_requests r JOIN donations d ON d.id = r.donation_id
+        WHERE r.offer_id = $1 AND d.status = 'pending' AND d.stripe_checkout_session_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM matching_card_collections c WHERE c.donation_id = r.donation_id)
+          AND NOT EXISTS (SELECT 1 FROM matching_card_expiries e WHERE e.donation_id = r.donation_id)
+        ORDER BY r.created_at, r.donation_id`,
+      [offerId],
+    );
+    return rows.map((r: Record<string, string>) => ({ donationId: r.donation_id, amount: BigInt(r.amount) }));
+  }
+
+  /** Asks for these sessions to be expired (the worker does it); asking twice changes nothing. */
+  async requestCardExpiries(manager: EntityManager, offerId: string, donationIds: readonly string[], owed: bigint): Promise<void> {
+    if (donationIds.length === 0) return;
+    await manager.query(
+      `INSERT INTO matching_card_expiries (donation_id, offer_id, owed) SELECT unnest($1::uuid[]), $2, $3 ON CONFLICT (donation_id) DO NOTHING`,
+      [donationIds, offerId, owed.toString()],
+    );
+  }
+
+  /** Expiries due now (not done, their retry time reached), oldest first. */
+  async dueCardExpiries(limit: number): Promise<DueCardExpiry[]> {
+    const rows = await this.dataSource.query(
+      `SELECT e.donation_id, e.offer_id, r.organization_id, d.campaign_id, d.stripe_checkout_session_id, r.amount::text, e.owed::text, d.currency, e.attempts
+         FROM matching_card_expiries e JOIN matching_card_requests r ON r.donation_id = e.donation_id JOIN donations d ON d.id = e.donation_id
+        WHERE e.done_at IS NULL AND e.next_attempt_at <= now()
+        ORDER BY e.next_attempt_at, e.donation_id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r: Record<string, any>) => ({
+      donationId: r.donation_id, offerId: r.offer_id, organizationId: r.organization_id, campaignId: r.campaign_id, sessionId: r.stripe_checkout_session_id,
+      amount: BigInt(r.amount), owed: BigInt(r.owed), currency: r.currency, attempts: Number(r.attempts),
+    }));
+  }
+
+  /** Records the outcome once; false when another worker recorded it first. */
+  async finishCardExpiry(manager: EntityManager, donationId: string, outcome: CardExpiryOutcome): Promise<boolean> {
+    // UPDATE comes back from TypeORM as [rows, rowCount].
+    const [, count] = await manager.query(
+      `UPDATE matching_card_expiries SET done_at = now(), outcome = $2, attempts = attempts + 1, last_error = NULL WHERE donation_id = $1 AND done_at IS NULL`,
+      [donationId, outcome],
+    );
+    return count > 0;
+  }
+
+  /** A failed attempt (Stripe unreachable): tried again after a growing pause (2, 4, 8 … seconds, at most 5 minutes). */
+  async retryCardExpiry(donationId: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE matching_card_expiries SET attempts = attempts + 1, last_error = left($2, 1000),
+              next_attempt_at = now() + make_interval(secs => least(power(2, least(attempts + 1, 20)), 300))
+        WHERE donation_id = $1 AND done_at IS NULL`,
+      [donationId, error],
     );
   }
 
