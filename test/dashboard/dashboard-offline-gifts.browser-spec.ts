@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '@ataa/common';
-import { checkDashboardPage, createCampaign, createOrganizationWithOwner, launchBrowser, signInBrowserPage, type TestOrganization } from '@ataa/testing';
+import { axeViolations, checkDashboardPage, createCampaign, createOrganizationWithOwner, launchBrowser, signInBrowserPage, type TestOrganization } from '@ataa/testing';
 import { DonationWorld, startDonationWorld } from '../donations/donation-test-kit.js';
 
 jest.setTimeout(240_000);
@@ -77,6 +77,8 @@ describe('dashboard offline gifts (headless Chromium; pages without any script)'
 
     await page.goto(`${world.apiUrl}/c/${campaign.slug}/ledger?lang=${language}`);
     expect(await page.locator('[data-testid=offline-notice]').count()).toBe(2);
+    // The public ledger with the organization's own entries (their notice, the void) is axe-clean too.
+    expect(await axeViolations(page)).toEqual([]);
     await context.close();
   });
 

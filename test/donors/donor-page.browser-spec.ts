@@ -41,10 +41,14 @@ describe('donor page (headless Chromium)', () => {
   beforeAll(async () => {
     world = await startDonationWorld();
     const org = await createOrganizationWithOwner(world.api, { name: 'Hands & Hearts' });
-    const english = await createCampaign(world.api, org, { title: 'Clean water', allowAnonymous: true });
+    // Designations declared, so the gift's row shows the one chosen (zakat) and it is axe-checked too.
+    const english = await createCampaign(world.api, org, {
+      title: 'Clean water', allowAnonymous: true,
+      designations: [{ code: 'general', labelEn: 'Where most needed', labelAr: 'حيث الحاجة أكبر' }, { code: 'zakat', labelEn: 'Zakat', labelAr: 'الزكاة', zakat: true }],
+    });
     const arabic = await createCampaign(world.api, org, { title: 'مياه نظيفة للقرية', language: 'ar' });
     for (const [slug, fields] of [
-      [english.slug, { amount: 'other', customAmount: '50', donorName: 'Layla', donorEmail: 'layla@example.org' }],
+      [english.slug, { amount: 'other', customAmount: '50', donorName: 'Layla', donorEmail: 'layla@example.org', designation: 'zakat' }],
       [arabic.slug, { amount: 'other', customAmount: '20', donorName: 'ليلى', donorEmail: 'layla@example.org', anonymous: 'on' }],
     ] as const) {
       const gift = await startGift(world, slug, fields);
@@ -75,6 +79,7 @@ describe('donor page (headless Chromium)', () => {
     await page.waitForSelector('[data-testid="donor-gifts"]');
     expect((await page.textContent('h1'))?.trim()).toBe(pageTitle);
     expect(await page.locator('[data-gift-id]').count()).toBe(2);
+    expect(await page.locator('[data-testid="gift-designation"]').count()).toBe(1);
     const cookie = (await context.cookies()).find((c) => c.name === 'ataa_donor');
     expect(cookie).toMatchObject({ path: '/donor', httpOnly: true, sameSite: 'Strict' });
     await check(page, lang, dir);
