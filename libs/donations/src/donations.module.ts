@@ -87,5 +87,7 @@ export class DonationsModule implements OnModuleInit {
     registry?.register(this.recurring);
     // A scheduled series too: cancelled before the Stripe Customer holding its card is deleted.
     registry?.register(this.scheduled);
+    // And pledges not collected yet: cancelled, so the close-out never charges them.
+    registry?.register(this.pledges);
   }
 }

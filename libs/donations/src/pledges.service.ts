@@ -312,8 +312,28 @@ export class PledgesService {
     }
   }
 
+  /**
+   * The erasure's first step (a RecurringGiftCanceller): the pledges the request named, or behind its
+   * gifts, not decided yet are cancelled as the close-out cancels an unfinished one (never charged; an
+   * open setup page expired). The saved card's Customer is deleted by the erasure's next step.
+   */
+  async cancelFor(donationIds: readonly string[], series?: { pledgeIds: readonly string[] }): Promise<number> {
+    const cancelled = await this.pledges.cancelForErasure(series?.pledgeIds ?? [], donationIds);
+    for (const p of cancelled) {
+      if (!p.wasOpen || !p.sessionId) continue;
+      // Already complete or expired: a late setup_intent.succeeded finds the pledge cancelled and changes nothing.
+      await this.stripe.expireCheckoutSession(p.sessionId).catch(() => undefined);
+    }
+    return cancelled.length;
+  }
+
   /** Sends a donor notice; the Message-ID derives from the pledge and the kind, so a resend after a crash is deduplicated by mail systems. */
   private async notify(pledge: Pledge, kind: PledgeMailKind): Promise<void> {
+    if (!pledge.donorEmail) {
+      // Erased: there is no address; recorded as told so the after-care does not come back to it.
+      await this.pledges.markNotified(pledge.id);
+      return;
+    }
     const head = await this.campaignOf(pledge.campaignId);
     const mail = renderPledgeMail({
       kind, language: pledge.locale, campaignTitle: head.title, amount: formatMoney(pledge.amount, pledge.currency, pledge.locale),
@@ -390,7 +410,7 @@ export class PledgesService {
         {
           mode: 'payment',
           line_items: [{ quantity: 1, price_data: { currency: pledge.currency, unit_amount: Number(pledge.amount), product_data: { name: truncateCodePoints(head.title, 250) } } }],
-          customer_email: pledge.donorEmail,
+          customer_email: pledge.donorEmail ?? undefined,
           client_reference_id: pledge.donationId!,
           success_url: `${base}/c/${head.slug}/thanks?donation=${pledge.donationId}`,
           cancel_url: `${base}/c/${head.slug}`,

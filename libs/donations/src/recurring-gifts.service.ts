@@ -395,9 +395,13 @@ export class RecurringGiftsService implements RecurringNoticeSender {
     return campaign;
   }
 
-  /** The erasure's first step (RecurringGiftCanceller): stops the series behind these donations. */
-  async cancelFor(donationIds: readonly string[]): Promise<number> {
-    const ids = await this.repository.liveForDonations(donationIds);
+  /**
+   * The erasure's first step (RecurringGiftCanceller): stops the series behind these donations and
+   * those the request named (a series whose first payment never completed has no gift): cancelled at
+   * Stripe, or its Checkout page expired.
+   */
+  async cancelFor(donationIds: readonly string[], series?: { recurringGiftIds: readonly string[] }): Promise<number> {
+    const ids = await this.repository.liveForDonations(donationIds, series?.recurringGiftIds ?? []);
     for (const id of ids) await this.stopByPlatform(id, 'erasure');
     return ids.length;
   }
@@ -416,6 +420,8 @@ export class RecurringGiftsService implements RecurringNoticeSender {
   async deliver(message: RecurringNoticeMessage, options: { finalAttempt?: boolean }): Promise<'sent' | 'failed' | 'skipped'> {
     const gift = await this.repository.find(message.aggregateId);
     if (!gift) return this.mail.skip(message.outboxId, 'no such recurring gift');
+    // Erased: there is no address to write to.
+    if (!gift.donorEmail) return this.mail.skip(message.outboxId, 'donor data erased');
     const event = message.payload.event === 'payment_failed' ? 'payment_failed' : message.payload.event === 'moved' ? 'moved' : 'stopped';
     // A failed payment already made good (a retry or the donor paid), or a series that stopped: no card link to send.
     if (event === 'payment_failed' && gift.status !== 'past_due') return this.mail.skip(message.outboxId, `the recurring gift is ${gift.status}`);

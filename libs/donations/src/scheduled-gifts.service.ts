@@ -251,12 +251,14 @@ export class ScheduledGiftsService implements RecurringNoticeSender {
 
   /**
    * The erasure's first step (a RecurringGiftCanceller): the series behind these gifts or given with
-   * their addresses are cancelled, and the Stripe Customer made for each (which holds the saved card
-   * and the address) deleted. Idempotent (a Customer already deleted is fine).
+   * their addresses, and those the request named (a series before its first occurrence has no gift),
+   * are cancelled, and the Stripe Customer made for each (which holds the saved card and the address)
+   * deleted. Idempotent (a Customer already deleted is fine).
    */
-  async cancelFor(donationIds: readonly string[]): Promise<number> {
+  async cancelFor(donationIds: readonly string[], series?: { scheduledGiftIds: readonly string[] }): Promise<number> {
     let n = 0;
-    for (const id of await this.repository.seriesOfDonations(donationIds)) {
+    const ids = new Set([...(await this.repository.seriesOfDonations(donationIds)), ...(series?.scheduledGiftIds ?? [])]);
+    for (const id of ids) {
       if (await this.stop(id, 'erasure')) n += 1;
       const gift = await this.repository.find(id);
       if (!gift?.stripeCustomerId) continue;

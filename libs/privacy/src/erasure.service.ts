@@ -12,7 +12,7 @@ import { PublicLedgerRedactor } from '@ataa/transparency';
 import { ERASURE_STEPS, type ErasureSource, type ErasureState, type ErasureStep, linkState, nextAction } from './domain/erasure-request.js';
 import { deriveErasureKey, donorEmailHash, normalizeDonorEmail, signErasureToken, verifyErasureToken } from './domain/erasure-token.js';
 import { scrubStripePayload } from './domain/stripe-payload-scrub.js';
-import { ErasureRepository, type ErasureRequestRow, type GiftToErase } from './persistence/erasure.repository.js';
+import { ErasureRepository, NO_SERIES, seriesCount, type ErasureRequestRow, type GiftToErase, type SeriesToErase } from './persistence/erasure.repository.js';
 import { RecurringGiftsRegistry } from './recurring-gifts.js';
 
 /** What the operator and the pages see of a request: ids and counts, never the address. */
@@ -21,6 +21,10 @@ export interface ErasureRequestView {
   source: ErasureSource;
   state: ErasureState;
   donationIds: string[];
+  /** Recurring series, scheduled series and pledges fixed at confirmation (ids). */
+  recurringGiftIds: string[];
+  scheduledGiftIds: string[];
+  pledgeIds: string[];
   completedSteps: ErasureStep[];
   attempts: number;
   lastError: string | null;
@@ -79,7 +83,7 @@ export class ErasureService {
 
   /**
    * A donor asks for the link. Rate-limited per client address and per e-mail address, then: when
-   * the address has gifts not erased yet, a request waits for confirmation and the link is e-mailed
+   * the address has gifts, series or pledges not erased yet, a request waits for confirmation and the link is e-mailed
    * (outbox, same transaction); otherwise nothing happens. The caller answers the same either way,
    * so the form never tells whether an address has given.
    */
@@ -136,7 +140,8 @@ export class ErasureService {
       if (state !== 'usable') return state;
       const donationIds = await this.repository.giftIdsByEmail(m, request.email!);
       const offlineGiftIds = await this.repository.offlineGiftIdsByEmail(m, request.email!);
-      await this.repository.confirm(m, request.id, donationIds, offlineGiftIds);
+      const series = await this.repository.seriesByEmail(m, request.email!);
+      await this.repository.confirm(m, request.id, donationIds, offlineGiftIds, series);
       return toView((await this.repository.find(request.id, m))!);
     });
     if (typeof view === 'string') throw new ErasureLinkRefused(view);
@@ -144,7 +149,11 @@ export class ErasureService {
     return view;
   }
 
-  /** The operator erases, on a donor's request made elsewhere: every gift of an address, or one gift. */
+  /**
+   * The operator erases, on a donor's request made elsewhere: every gift, series and pledge of an
+   * address (404 `donor_not_found` only when there is none), or one gift with the series or pledge it
+   * belongs to.
+   */
   async requestByOperator(input: { email?: string; donationId?: string }): Promise<ErasureRequestView> {
     if ((input.email === undefined) === (input.donationId === undefined)) {
       throw new DomainError('validation_failed', 'Give exactly one of email or donationId', 400);
@@ -153,21 +162,24 @@ export class ErasureService {
     const view = await this.transactions.run(async (m) => {
       let donationIds: string[];
       let offlineGiftIds: string[] = [];
+      let series: SeriesToErase = NO_SERIES;
       let emailHash: string;
       if (input.email !== undefined) {
         const email = normalizeDonorEmail(input.email);
         emailHash = donorEmailHash(this.key, email);
         donationIds = await this.repository.giftIdsByEmail(m, email);
         offlineGiftIds = await this.repository.offlineGiftIdsByEmail(m, email);
-        if (donationIds.length === 0 && offlineGiftIds.length === 0) throw new NotFoundError('Donations for this address', 'donor_not_found');
+        series = await this.repository.seriesByEmail(m, email);
+        if (donationIds.length === 0 && offlineGiftIds.length === 0 && seriesCount(series) === 0) throw new NotFoundError('Donations for this address', 'donor_not_found');
       } else {
         const [gift] = await this.repository.gifts(m, [input.donationId!]);
         if (!gift) throw new NotFoundError('Donation', 'donation_not_found');
         donationIds = [gift.id];
+        series = await this.repository.seriesOfGift(m, gift.id);
         emailHash = donorEmailHash(this.key, `donation:${gift.id}`);
       }
       await this.repository.insert(m, {
-        id, source: 'operator', state: 'confirmed', email: null, emailHash, donationId: input.donationId ?? null, donationIds, offlineGiftIds,
+        id, source: 'operator', state: 'confirmed', email: null, emailHash, donationId: input.donationId ?? null, donationIds, offlineGiftIds, series,
         language: 'en', requestedBy: 'operator', expiresAt: null,
       });
       return toView((await this.repository.find(id, m))!);
@@ -228,16 +240,20 @@ export class ErasureService {
 
   private async runStep(request: ErasureRequestRow, step: ErasureStep): Promise<void> {
     const ids = request.donationIds ?? [];
+    const series = seriesOf(request);
     switch (step) {
       case 'cancel_recurring_gifts': {
-        // The registered cancellers (libs/donations): recurring subscriptions and scheduled series.
-        await this.recurring.cancelFor(ids);
+        // The registered cancellers (libs/donations): recurring subscriptions, scheduled series, pledges
+        // (those behind the gifts and those fixed at confirmation, with or without gifts yet).
+        await this.recurring.cancelFor(ids, series);
         await this.transactions.run((m) => this.repository.stepDone(m, request.id, step));
         return;
       }
       case 'erase_stripe_customers': {
         const gifts = await this.repository.gifts(this.dataSource.manager, ids);
-        for (const customer of await this.stripeCustomers(gifts)) {
+        // The series' and pledges' own Customers hold the saved card (a series with no gift yet has only that one).
+        const seriesCustomers = (await this.repository.seriesRows(this.dataSource.manager, series)).flatMap((r) => (r.stripeCustomerId ? [r.stripeCustomerId] : []));
+        for (const customer of new Set([...(await this.stripeCustomers(gifts)), ...seriesCustomers])) {
           try {
             await this.stripe.deleteCustomer(customer);
           } catch (error) {
@@ -277,10 +293,16 @@ export class ErasureService {
     if (!locked || locked.completedSteps.includes('erase_records')) return;
     const gifts = await this.repository.gifts(m, ids, true);
     const giftIds = gifts.map((g) => g.id);
-    // The donor page's sign-in links and sessions for the gifts' addresses go first (they are found by address).
-    await this.repository.dropDonorSignInLinks(m, giftIds);
+    const series = seriesOf(request);
+    const seriesRows = await this.repository.seriesRows(m, series, true);
+    // The donor page's sign-in links and sessions for the gifts' and series' addresses go first (they are found by address).
+    await this.repository.dropDonorSignInLinks(m, giftIds, series);
     // Scheduled series (cancelled by the first step) are found by the gifts' addresses too: before those go.
-    const scheduledSeries = await this.repository.scrubScheduledGifts(m, giftIds);
+    const scheduledSeries = await this.repository.scrubScheduledGifts(m, giftIds, series.scheduledGiftIds);
+    // Recurring series and pledges fixed at confirmation (cancelled by the first step): name, e-mail, message.
+    const recurringSeries = await this.repository.scrubSeries(m, 'recurring_gifts', series.recurringGiftIds);
+    const pledges = await this.repository.scrubSeries(m, 'pledges', series.pledgeIds);
+    const seriesNotices = await this.repository.skipUnsentSeriesNotices(m, [...series.recurringGiftIds, ...series.scheduledGiftIds]);
     const gifts_ = await this.repository.scrubGifts(m, giftIds, this.config.ERASURE_ACCOUNTING_RETENTION_DAYS);
     const receipts = await this.repository.scrubReceipts(m, giftIds);
     const messages = await this.repository.skipUnsentMessages(m, giftIds);
@@ -310,17 +332,19 @@ export class ErasureService {
     })));
     const publicEntries = redacted.reduce((n, r) => n + r.indexes.length, 0);
     // The audit line: who asked, which gifts (ids), how much was removed. Never the erased data.
-    const organizations = [...new Set([...gifts, ...offline].map((g) => g.organizationId))];
+    const organizations = [...new Set([...gifts, ...offline, ...seriesRows].map((g) => g.organizationId))];
     for (const organizationId of organizations.length > 0 ? organizations : [null]) {
       const mine = gifts.filter((g) => organizationId === null || g.organizationId === organizationId);
       const mineOffline = offline.filter((g) => organizationId === null || g.organizationId === organizationId);
+      const mineSeries = (kind: keyof SeriesToErase) => seriesRows.filter((r) => r.kind === kind && (organizationId === null || r.organizationId === organizationId)).map((r) => r.id);
       await this.audit.record(m, {
         organizationId, actor: request.source === 'operator' ? 'operator' : 'donor', action: 'donor.erased', targetType: 'erasure_request', targetId: request.id,
         details: {
           requestedThrough: request.source, donationIds: mine.map((g) => g.id), offlineGiftIds: mineOffline.map((g) => g.id),
+          recurringGiftIds: mineSeries('recurringGiftIds'), scheduledGiftIds: mineSeries('scheduledGiftIds'), pledgeIds: mineSeries('pledgeIds'),
           counts: {
-            donations: mine.length, donationsChanged: gifts_, receipts, unsentMessages: messages + offlineMessages, stripeEvents: events, publicEntries, scheduledSeries,
-            offlineGifts: mineOffline.length, offlineGiftsChanged: offlineChanged, updateDeliveries,
+            donations: mine.length, donationsChanged: gifts_, receipts, unsentMessages: messages + offlineMessages + seriesNotices, stripeEvents: events, publicEntries, scheduledSeries,
+            recurringSeries, pledges, offlineGifts: mineOffline.length, offlineGiftsChanged: offlineChanged, updateDeliveries,
           },
           retentionDays: this.config.ERASURE_ACCOUNTING_RETENTION_DAYS,
         },
@@ -328,14 +352,19 @@ export class ErasureService {
     }
     await this.repository.stepDone(m, request.id, 'erase_records');
     await this.repository.complete(m, request.id);
-    this.logger.log(`erasure ${request.id}: ${gifts.length} gift(s), ${publicEntries} public entr${publicEntries === 1 ? 'y' : 'ies'} redacted`);
+    this.logger.log(`erasure ${request.id}: ${gifts.length} gift(s), ${seriesRows.length} series or pledge(s), ${publicEntries} public entr${publicEntries === 1 ? 'y' : 'ies'} redacted`);
   }
 }
 
 function toView(r: ErasureRequestRow): ErasureRequestView {
   return {
-    id: r.id, source: r.source, state: r.state, donationIds: r.donationIds ?? [], completedSteps: r.completedSteps.filter((s) => (ERASURE_STEPS as readonly string[]).includes(s)),
+    id: r.id, source: r.source, state: r.state, donationIds: r.donationIds ?? [], ...seriesOf(r), completedSteps: r.completedSteps.filter((s) => (ERASURE_STEPS as readonly string[]).includes(s)),
     attempts: r.attempts, lastError: r.lastError, createdAt: r.createdAt.toISOString(), confirmedAt: r.confirmedAt?.toISOString() ?? null,
     completedAt: r.completedAt?.toISOString() ?? null,
   };
+}
+
+/** The series and pledges a request fixed (none for requests made before they were erased too). */
+function seriesOf(r: ErasureRequestRow): SeriesToErase {
+  return { recurringGiftIds: r.recurringGiftIds ?? [], scheduledGiftIds: r.scheduledGiftIds ?? [], pledgeIds: r.pledgeIds ?? [] };
 }

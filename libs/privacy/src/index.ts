@@ -9,7 +9,7 @@ export { signLink, verifyLink, deriveLinkKey, SIGNED_LINK_MAX_LENGTH, type Signe
 export { donorCsv, donorCsvHeader, donorCsvLine, donorCsvCurrencies, csvText, type DonorSummary } from './domain/donor-csv.js';
 export { buildDonorExport, EXPORT_FORMAT, type DonorExportDocument, type DonorExportInput } from './domain/export-document.js';
 export { ErasureService, ErasureLinkRefused, type ErasureRequestView, type ErasureRun } from './erasure.service.js';
-export { RecurringGiftsRegistry, type RecurringGiftCanceller } from './recurring-gifts.js';
+export { RecurringGiftsRegistry, type RecurringGiftCanceller, type ErasureSeries } from './recurring-gifts.js';
 export {
   ERASURE_STATES, ERASURE_STEPS, canTransition, linkState, nextAction, remainingSteps, retainUntil,
   type ErasureState, type ErasureStep, type ErasureSource, type ErasureNext, type LinkState,

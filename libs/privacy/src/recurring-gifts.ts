@@ -1,15 +1,22 @@
 import { Injectable } from '@nestjs/common';
 
+/** Series and pledges an erasure request fixed at confirmation (ids), beside its gifts. */
+export interface ErasureSeries {
+  recurringGiftIds: readonly string[];
+  scheduledGiftIds: readonly string[];
+  pledgeIds: readonly string[];
+}
+
 /**
  * The hook the erasure's first step calls: "cancel the donor's recurring gifts before anything
- * else". Recurring giving is not built yet, so nothing registers a canceller and the step finds no
- * recurring gift. When it is built, its lib registers here (like FundsRecoveryRegistry) and its
- * `cancelFor` must cancel, idempotently, every active recurring gift among these donations (or made
- * by their donor), before the Stripe Customer (which would hold the subscription) is deleted.
+ * else". The donations lib registers its cancellers here (recurring series, scheduled series,
+ * pledges; like FundsRecoveryRegistry); each `cancelFor` must cancel, idempotently, every live
+ * series or pledge behind these donations or named in `series` (which may have no gift yet), before
+ * the Stripe Customer (which holds the subscription or the saved card) is deleted.
  */
 export interface RecurringGiftCanceller {
-  /** Cancels the recurring gifts behind these donations; returns how many were active. Idempotent. */
-  cancelFor(donationIds: readonly string[]): Promise<number>;
+  /** Cancels the series (or pledges) behind these donations and those named; returns how many were live. Idempotent. */
+  cancelFor(donationIds: readonly string[], series?: ErasureSeries): Promise<number>;
 }
 
 @Injectable()
@@ -20,10 +27,10 @@ export class RecurringGiftsRegistry {
     this.cancellers.push(canceller);
   }
 
-  /** Cancels through every registered canceller; 0 today (no recurring giving). */
-  async cancelFor(donationIds: readonly string[]): Promise<number> {
+  /** Cancels through every registered canceller. */
+  async cancelFor(donationIds: readonly string[], series?: ErasureSeries): Promise<number> {
     let cancelled = 0;
-    for (const canceller of this.cancellers) cancelled += await canceller.cancelFor(donationIds);
+    for (const canceller of this.cancellers) cancelled += await canceller.cancelFor(donationIds, series);
     return cancelled;
   }
 }

@@ -20,6 +20,9 @@ export class ErasureRequestDto {
   @ApiProperty({ enum: ['operator', 'donor_link'] }) source: string;
   @ApiProperty({ enum: ['awaiting_confirmation', 'confirmed', 'completed', 'expired'] }) state: string;
   @ApiProperty({ type: [String], description: 'The gifts erased (ids only)' }) donationIds: string[];
+  @ApiProperty({ type: [String], description: 'The recurring series erased (ids only)' }) recurringGiftIds: string[];
+  @ApiProperty({ type: [String], description: 'The scheduled series erased (ids only)' }) scheduledGiftIds: string[];
+  @ApiProperty({ type: [String], description: 'The pledges erased (ids only)' }) pledgeIds: string[];
   @ApiProperty({ type: [String] }) completedSteps: string[];
   @ApiProperty() attempts: number;
   @ApiProperty({ nullable: true }) lastError: string | null;

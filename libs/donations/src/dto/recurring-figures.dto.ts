@@ -110,7 +110,7 @@ export class RecurringSeriesDto {
   @ApiProperty() campaignId: string;
   @ApiProperty() campaignTitle: string;
   @ApiProperty({ nullable: true, type: String }) donorName: string | null;
-  @ApiProperty() donorEmail: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null once the donor was erased' }) donorEmail: string | null;
   @ApiProperty() anonymous: boolean;
   @ApiProperty({ example: '2500', description: 'Minor units, digits: each payment' }) amount: string;
   @ApiProperty({ example: 'usd' }) currency: string;
@@ -145,7 +145,7 @@ export class RecurringFailureDto {
   @ApiProperty() campaignId: string;
   @ApiProperty() campaignTitle: string;
   @ApiProperty({ nullable: true, type: String }) donorName: string | null;
-  @ApiProperty() donorEmail: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null once the donor was erased' }) donorEmail: string | null;
   @ApiProperty({ enum: RECURRING_STATUSES, description: "The series' status now" }) seriesStatus: string;
   @ApiProperty({ example: 'in_1Abc' }) invoiceId: string;
   @ApiProperty({ description: "Stripe's attempt count for the invoice" }) attempt: number;

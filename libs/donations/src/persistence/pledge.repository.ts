@@ -13,7 +13,8 @@ export interface Pledge {
   chosenAmount: bigint;
   coveredFees: bigint;
   platformFeeBps: number;
-  donorEmail: string;
+  /** NULL once the donor's data was erased (docs/privacy.md): the pledge was cancelled then, and nothing is mailed. */
+  donorEmail: string | null;
   donorName: string | null;
   anonymous: boolean;
   publicMessage: string | null;
@@ -182,6 +183,22 @@ export class PledgeRepository {
   async markReleased(id: string): Promise<boolean> {
     const rows = await this.dataSource.query(`UPDATE pledges SET state = 'released', decided_at = now(), updated_at = now() WHERE id = $1 AND state = 'pledged' RETURNING id`, [id]);
     return rows.length > 0;
+  }
+
+  /**
+   * The erasure's pledges (named, or behind these gifts) not decided yet (`open`, `pledged`):
+   * cancelled, so the close-out never charges them (nor counts them toward the goal). A pledge
+   * already charging or decided keeps its state (its gift is erased with the others). Returns the
+   * setup sessions of those that were still open. Idempotent: a cancelled pledge is not matched.
+   */
+  async cancelForErasure(ids: readonly string[], donationIds: readonly string[]): Promise<{ id: string; sessionId: string | null; wasOpen: boolean }[]> {
+    const rows: { id: string; stripe_checkout_session_id: string | null; was_open: boolean }[] = await this.dataSource.query(
+      `UPDATE pledges p SET state = 'cancelled', decided_at = coalesce(decided_at, now()), updated_at = now()
+       FROM (SELECT id, state = 'open' AS was_open FROM pledges WHERE (id = ANY($1::uuid[]) OR donation_id = ANY($2::uuid[])) AND state IN ('open', 'pledged') FOR UPDATE) o
+       WHERE p.id = o.id AND p.state IN ('open', 'pledged') RETURNING p.id, p.stripe_checkout_session_id, o.was_open`,
+      [ids, donationIds],
+    );
+    return rows.map((r) => ({ id: r.id, sessionId: r.stripe_checkout_session_id, wasOpen: r.was_open }));
   }
 
   /** Pledges whose donor never finished saving a card: cancelled when the campaign closes. */

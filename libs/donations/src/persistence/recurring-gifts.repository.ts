@@ -15,7 +15,8 @@ export interface RecurringGift {
   status: RecurringStatus;
   platformFeeBps: number;
   donorName: string | null;
-  donorEmail: string;
+  /** NULL once the donor's data was erased (docs/privacy.md): nothing is mailed to the series then. */
+  donorEmail: string | null;
   anonymous: boolean;
   publicMessage: string | null;
   messageReview: string | null;
@@ -36,8 +37,8 @@ export interface RecurringGift {
   updatesOptIn: boolean;
 }
 
-export type NewRecurringGift = Pick<RecurringGift, 'id' | 'campaignId' | 'organizationId' | 'currency' | 'amount' | 'interval' | 'platformFeeBps' | 'donorName' | 'donorEmail'
-  | 'anonymous' | 'publicMessage' | 'messageReview' | 'locale' | 'endsAt' | 'maxPayments' | 'designation' | 'updatesOptIn'>;
+export type NewRecurringGift = Pick<RecurringGift, 'id' | 'campaignId' | 'organizationId' | 'currency' | 'amount' | 'interval' | 'platformFeeBps' | 'donorName'
+  | 'anonymous' | 'publicMessage' | 'messageReview' | 'locale' | 'endsAt' | 'maxPayments' | 'designation' | 'updatesOptIn'> & { donorEmail: string };
 
 export interface OrganizationSeries extends RecurringGift {
   campaignTitle: string;
@@ -49,7 +50,7 @@ export interface OrganizationFailure {
   campaignId: string;
   campaignTitle: string;
   donorName: string | null;
-  donorEmail: string;
+  donorEmail: string | null;
   seriesStatus: RecurringStatus;
   invoiceId: string;
   attempt: number;
@@ -150,15 +151,16 @@ export class RecurringGiftsRepository {
   /**
    * The donation an invoice of the series becomes (made once: the invoice id is unique), with the
    * series' donor and text, the invoice's amount and currency, and the PaymentIntent that paid it
-   * (how the invoice's charge events find it).
+   * (how the invoice's charge events find it). A series erased before (no address) makes a gift
+   * erased from the start (the donations CHECK: no address unless erased).
    */
   async ensureInvoiceGift(
     manager: EntityManager, g: RecurringGift, input: { id: string; invoiceId: string; paymentIntentId: string; amount: bigint; currency: string },
   ): Promise<string> {
     await manager.query(
       `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps, donor_name, donor_email,
-         anonymous, public_message, locale, message_review, recurring_gift_id, stripe_invoice_id, stripe_payment_intent_id, designation, updates_opt_in)
-       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         anonymous, public_message, locale, message_review, recurring_gift_id, stripe_invoice_id, stripe_payment_intent_id, designation, updates_opt_in, erased_at)
+       VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, CASE WHEN $8::text IS NULL THEN now() END)
        ON CONFLICT (stripe_invoice_id) DO NOTHING`,
       [input.id, g.campaignId, g.organizationId, input.currency, input.amount.toString(), g.platformFeeBps, g.donorName, g.donorEmail, g.anonymous,
         g.publicMessage, g.locale, g.messageReview, g.id, input.invoiceId, input.paymentIntentId, g.designation, g.updatesOptIn],
@@ -179,11 +181,12 @@ export class RecurringGiftsRepository {
   }
 
   /** Series behind these donations (the erasure's first step). */
-  async liveForDonations(donationIds: readonly string[]): Promise<string[]> {
+  async liveForDonations(donationIds: readonly string[], seriesIds: readonly string[] = []): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT g.id FROM recurring_gifts g JOIN donations d ON d.recurring_gift_id = g.id
-       WHERE d.id = ANY($1::uuid[]) AND g.status NOT IN ('cancelled', 'ended')`,
-      [donationIds.filter((id) => UUID.test(id))],
+      `SELECT DISTINCT g.id FROM recurring_gifts g
+       WHERE (g.id IN (SELECT recurring_gift_id FROM donations WHERE id = ANY($1::uuid[])) OR g.id = ANY($2::uuid[]))
+         AND g.status NOT IN ('cancelled', 'ended')`,
+      [donationIds.filter((id) => UUID.test(id)), seriesIds.filter((id) => UUID.test(id))],
     );
     return rows.map((r) => r.id);
   }
@@ -204,8 +207,9 @@ export class RecurringGiftsRepository {
    * gift's settlement) and the failed attempts since `since`, with whether the invoice was paid later.
    */
   async figureFacts(organizationId: string, since: Date): Promise<{ series: SeriesFact[]; failures: FailureFact[] }> {
+    // An erased series (no address) counts as a donor of its own.
     const series: Record<string, any>[] = await this.dataSource.query(
-      `SELECT lower(g.donor_email) AS donor, g.interval, g.amount::text AS amount, g.currency, g.status, g.ended_at, g.end_reason,
+      `SELECT coalesce(lower(g.donor_email), 'erased:' || g.id::text) AS donor, g.interval, g.amount::text AS amount, g.currency, g.status, g.ended_at, g.end_reason,
          (SELECT min(d.settled_at) FROM donations d WHERE d.recurring_gift_id = g.id AND d.settled_at IS NOT NULL) AS started_at
        FROM recurring_gifts g WHERE g.organization_id = $1 AND g.status <> 'pending'`,
       [organizationId],

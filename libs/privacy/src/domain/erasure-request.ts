@@ -12,8 +12,8 @@ export type ErasureSource = 'operator' | 'donor_link';
 
 /**
  * The steps, in order:
- * 1. `cancel_recurring_gifts`: a recurring gift is cancelled before anything else, so no new charge
- *    can recreate the data being erased. Recurring giving is not built yet: the step finds none.
+ * 1. `cancel_recurring_gifts`: recurring and scheduled series and pledges not collected are
+ *    cancelled before anything else, so no new charge can recreate the data being erased.
  * 2. `erase_stripe_customers`: the Stripe Customer each gift created is deleted through the API.
  * 3. `erase_records`: in one transaction, the gifts' name, e-mail, message and salt, the receipts'
  *    addresses, unsent messages and the Stripe event payloads' personal fields are removed, the

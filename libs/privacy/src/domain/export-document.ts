@@ -22,6 +22,10 @@ export interface DonorExportInput {
   scheduledGifts?: Row[];
   /** Offline gifts recorded with the address (cash, cheque, bank transfer). */
   offlineGifts?: Row[];
+  /** Monthly and weekly series given with the address. */
+  recurringGifts?: Row[];
+  /** All-or-nothing pledges made with the address. */
+  pledges?: Row[];
   /** Campaign update e-mails listed for the address through its gifts. */
   updateDeliveries?: Row[];
 }
@@ -94,6 +98,27 @@ export function buildDonorExport(input: DonorExportInput) {
         occurrence: o.occurrence as number, localDate: o.localDate as string, chargeAt: iso(o.chargeAt), status: o.status as string,
         donationId: (o.donationId as string | null) ?? null, failureCode: (o.failureCode as string | null) ?? null,
       })),
+    })),
+    // A monthly or weekly series: its terms, state and Stripe's ids (each paid payment is a gift above).
+    recurringSeries: (input.recurringGifts ?? []).map((g) => ({
+      id: g.id as string, interval: g.interval as string, amount: digits(g.amount), currency: g.currency as string, status: g.status as string,
+      endReason: (g.end_reason as string | null) ?? null, endsAt: iso(g.ends_at), maxPayments: (g.max_payments as number | null) ?? null,
+      paymentsCount: (g.payments_count as number | null) ?? 0, designation: (g.designation as string | null) ?? null, updatesOptIn: g.updates_opt_in === true,
+      createdAt: iso(g.created_at), endedAt: iso(g.ended_at),
+      campaign: { id: g.campaign_id as string, slug: g.campaign_slug as string, title: g.campaign_title as string, organization: g.organization_name as string },
+      donor: { name: (g.donor_name as string | null) ?? null, email: (g.donor_email as string | null) ?? null, locale: g.locale as string, anonymous: g.anonymous === true },
+      publicMessage: (g.public_message as string | null) ?? null,
+      stripe: { subscriptionId: (g.stripe_subscription_id as string | null) ?? null, customerId: (g.stripe_customer_id as string | null) ?? null },
+    })),
+    // A pledge: what was promised and its state (charged only if the campaign met its goal; the collected gift is above).
+    pledges: (input.pledges ?? []).map((p) => ({
+      id: p.id as string, amount: digits(p.amount), chosenAmount: digits(p.chosen_amount), coveredFees: digits(p.covered_fees), currency: p.currency as string,
+      state: p.state as string, designation: (p.designation as string | null) ?? null, updatesOptIn: p.updates_opt_in === true, donationId: (p.donation_id as string | null) ?? null,
+      createdAt: iso(p.created_at), pledgedAt: iso(p.pledged_at), decidedAt: iso(p.decided_at),
+      campaign: { id: p.campaign_id as string, slug: p.campaign_slug as string, title: p.campaign_title as string, organization: p.organization_name as string },
+      donor: { name: (p.donor_name as string | null) ?? null, email: (p.donor_email as string | null) ?? null, locale: p.locale as string, anonymous: p.anonymous === true },
+      publicMessage: (p.public_message as string | null) ?? null,
+      stripe: { customerId: (p.stripe_customer_id as string | null) ?? null, paymentMethodId: (p.stripe_payment_method_id as string | null) ?? null },
     })),
     // The only consents the platform asks for today are the checkout's: whether the name shows on the
     // public wall and whether a message is published with the gift. There are no marketing opt-ins.

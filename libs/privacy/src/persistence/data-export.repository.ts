@@ -29,6 +29,10 @@ export interface DonorDataRows {
   scheduledGifts: Record<string, any>[];
   /** Offline gifts an organization recorded with this address (issue 21). */
   offlineGifts: Record<string, any>[];
+  /** Monthly and weekly series given with the address (each paid invoice is one of the donations). */
+  recurringGifts: Record<string, any>[];
+  /** All-or-nothing pledges made with the address (a collected one's gift is one of the donations). */
+  pledges: Record<string, any>[];
   /** Campaign updates listed for (or e-mailed to) this address through its gifts. */
   updateDeliveries: Record<string, any>[];
 }
@@ -69,10 +73,11 @@ export class DataExportRepository {
     return rows[0] ?? null;
   }
 
-  /** Whether the platform holds any gift from this address (any status). */
+  /** Whether the platform holds any gift, series or pledge from this address (any status). */
   async holdsDonor(email: string): Promise<boolean> {
     const [row] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM donations WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM offline_gifts WHERE lower(donor_email) = lower($1)) AS found`, [email]);
+      `SELECT EXISTS (SELECT 1 FROM donations WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM offline_gifts WHERE lower(donor_email) = lower($1))
+         OR EXISTS (SELECT 1 FROM recurring_gifts WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM pledges WHERE lower(donor_email) = lower($1)) AS found`, [email]);
     return row.found === true;
   }
 
@@ -107,7 +112,25 @@ export class DataExportRepository {
        WHERE lower(g.donor_email) = lower($1) ORDER BY g.created_at, g.id`,
       [email],
     );
-    if (ids.length === 0) return { donations, refunds: [], disputes: [], receipts: [], publicEntries: [], audit: [], requests, scheduledGifts, offlineGifts, updateDeliveries: [] };
+    const recurringGifts: Record<string, any>[] = await manager.query(
+      `SELECT g.id, g.interval, g.amount::text AS amount, g.currency, g.status, g.end_reason, g.ends_at, g.max_payments, g.payments_count, g.donor_name, g.donor_email,
+              g.anonymous, g.public_message, g.locale, g.designation, g.updates_opt_in, g.stripe_subscription_id, g.stripe_customer_id, g.created_at, g.ended_at,
+              c.id AS campaign_id, c.slug AS campaign_slug, c.title AS campaign_title, o.name AS organization_name
+       FROM recurring_gifts g JOIN campaigns c ON c.id = g.campaign_id JOIN organizations o ON o.id = g.organization_id
+       WHERE lower(g.donor_email) = lower($1) ORDER BY g.created_at, g.id`,
+      [email],
+    );
+    const pledges: Record<string, any>[] = await manager.query(
+      `SELECT p.id, p.amount::text AS amount, p.chosen_amount::text AS chosen_amount, p.covered_fees::text AS covered_fees, p.currency, p.state, p.donor_name, p.donor_email,
+              p.anonymous, p.public_message, p.locale, p.designation, p.updates_opt_in, p.donation_id, p.stripe_customer_id, p.stripe_payment_method_id,
+              p.created_at, p.pledged_at, p.decided_at, c.id AS campaign_id, c.slug AS campaign_slug, c.title AS campaign_title, o.name AS organization_name
+       FROM pledges p JOIN campaigns c ON c.id = p.campaign_id JOIN organizations o ON o.id = p.organization_id
+       WHERE lower(p.donor_email) = lower($1) ORDER BY p.created_at, p.id`,
+      [email],
+    );
+    if (ids.length === 0) {
+      return { donations, refunds: [], disputes: [], receipts: [], publicEntries: [], audit: [], requests, scheduledGifts, offlineGifts, recurringGifts, pledges, updateDeliveries: [] };
+    }
     const updateDeliveries: Record<string, any>[] = await manager.query(
       `SELECT d.update_id, d.donation_id, u.campaign_id, u.title, d.locale, d.status, d.sent_at, d.created_at
        FROM campaign_update_deliveries d JOIN campaign_updates u ON u.id = d.update_id
@@ -135,7 +158,7 @@ export class DataExportRepository {
       `SELECT seq::text AS seq, action, target_type, target_id, details, created_at FROM audit_log
        WHERE target_type IN ('donation', 'refund') AND target_id = ANY($1::text[]) ORDER BY seq`,
       [[...ids, ...refunds.map((r) => r.id as string)]]);
-    return { donations, refunds, disputes, receipts, publicEntries, audit, requests, scheduledGifts, offlineGifts, updateDeliveries };
+    return { donations, refunds, disputes, receipts, publicEntries, audit, requests, scheduledGifts, offlineGifts, recurringGifts, pledges, updateDeliveries };
   }
 
   /** One row per donor address among the organization's settled gifts (optionally one campaign's); erased donors (no address) are left out. */

@@ -12,6 +12,10 @@ export interface ErasureRequestRow {
   donationIds: string[] | null;
   /** Offline gifts recorded with the address (fixed at confirmation, like the card gifts). */
   offlineGiftIds: string[] | null;
+  /** Recurring series, scheduled series and pledges of the address (or of the one gift), fixed at confirmation. */
+  recurringGiftIds: string[] | null;
+  scheduledGiftIds: string[] | null;
+  pledgeIds: string[] | null;
   completedSteps: ErasureStep[];
   language: 'en' | 'ar';
   requestedBy: string;
@@ -35,7 +39,22 @@ export interface GiftToErase {
   erasedAt: Date | null;
 }
 
+/** The series and pledges a request erases beside its gifts (ids only). */
+export interface SeriesToErase {
+  recurringGiftIds: string[];
+  scheduledGiftIds: string[];
+  pledgeIds: string[];
+}
+
+export const NO_SERIES: SeriesToErase = { recurringGiftIds: [], scheduledGiftIds: [], pledgeIds: [] };
+
+export const seriesCount = (s: SeriesToErase): number => s.recurringGiftIds.length + s.scheduledGiftIds.length + s.pledgeIds.length;
+
+/** The tables holding a donor's series and pledges, each keyed by its ids list in SeriesToErase. */
+const SERIES_TABLES = { recurringGiftIds: 'recurring_gifts', scheduledGiftIds: 'scheduled_gifts', pledgeIds: 'pledges' } as const;
+
 const COLUMNS = `id, source, state, email, email_hash AS "emailHash", donation_id AS "donationId", donation_ids AS "donationIds", offline_gift_ids AS "offlineGiftIds",
+  recurring_gift_ids AS "recurringGiftIds", scheduled_gift_ids AS "scheduledGiftIds", pledge_ids AS "pledgeIds",
   completed_steps AS "completedSteps", language, requested_by AS "requestedBy", attempts, last_error AS "lastError", created_at AS "createdAt",
   expires_at AS "expiresAt", confirmed_at AS "confirmedAt", completed_at AS "completedAt"`;
 
@@ -44,11 +63,13 @@ const COLUMNS = `id, source, state, email, email_hash AS "emailHash", donation_i
 export class ErasureRepository {
   constructor(readonly dataSource: DataSource) {}
 
-  async insert(manager: EntityManager, row: Pick<ErasureRequestRow, 'id' | 'source' | 'state' | 'email' | 'emailHash' | 'donationId' | 'donationIds' | 'language' | 'requestedBy' | 'expiresAt'> & { offlineGiftIds?: string[] | null }): Promise<void> {
+  async insert(manager: EntityManager, row: Pick<ErasureRequestRow, 'id' | 'source' | 'state' | 'email' | 'emailHash' | 'donationId' | 'donationIds' | 'language' | 'requestedBy' | 'expiresAt'> & { offlineGiftIds?: string[] | null; series?: SeriesToErase | null }): Promise<void> {
     await manager.query(
-      `INSERT INTO erasure_requests (id, source, state, email, email_hash, donation_id, donation_ids, language, requested_by, expires_at, confirmed_at, offline_gift_ids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $9, $10, CASE WHEN $3 = 'confirmed' THEN now() END, $11::uuid[])`,
-      [row.id, row.source, row.state, row.email, row.emailHash, row.donationId, row.donationIds, row.language, row.requestedBy, row.expiresAt, row.offlineGiftIds ?? null],
+      `INSERT INTO erasure_requests (id, source, state, email, email_hash, donation_id, donation_ids, language, requested_by, expires_at, confirmed_at, offline_gift_ids,
+         recurring_gift_ids, scheduled_gift_ids, pledge_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $9, $10, CASE WHEN $3 = 'confirmed' THEN now() END, $11::uuid[], $12::uuid[], $13::uuid[], $14::uuid[])`,
+      [row.id, row.source, row.state, row.email, row.emailHash, row.donationId, row.donationIds, row.language, row.requestedBy, row.expiresAt, row.offlineGiftIds ?? null,
+        row.series?.recurringGiftIds ?? null, row.series?.scheduledGiftIds ?? null, row.series?.pledgeIds ?? null],
     );
   }
 
@@ -59,10 +80,12 @@ export class ErasureRepository {
   }
 
   /** Confirms a request, fixing the gifts it erases; the address is no longer needed and is dropped. */
-  async confirm(manager: EntityManager, id: string, donationIds: string[], offlineGiftIds: string[] = []): Promise<void> {
+  async confirm(manager: EntityManager, id: string, donationIds: string[], offlineGiftIds: string[] = [], series: SeriesToErase = NO_SERIES): Promise<void> {
     await manager.query(
-      `UPDATE erasure_requests SET state = 'confirmed', confirmed_at = now(), donation_ids = $2::uuid[], offline_gift_ids = $3::uuid[], email = NULL WHERE id = $1 AND state = 'awaiting_confirmation'`,
-      [id, donationIds, offlineGiftIds],
+      `UPDATE erasure_requests SET state = 'confirmed', confirmed_at = now(), donation_ids = $2::uuid[], offline_gift_ids = $3::uuid[],
+         recurring_gift_ids = $4::uuid[], scheduled_gift_ids = $5::uuid[], pledge_ids = $6::uuid[], email = NULL
+       WHERE id = $1 AND state = 'awaiting_confirmation'`,
+      [id, donationIds, offlineGiftIds, series.recurringGiftIds, series.scheduledGiftIds, series.pledgeIds],
     );
   }
 
@@ -113,10 +136,66 @@ export class ErasureRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Whether the address has anything to erase: gifts, offline gifts, series or pledges (an erased one has no address). */
   async hasGifts(email: string): Promise<boolean> {
     const rows = await this.dataSource.query(
-      `SELECT 1 FROM donations WHERE lower(donor_email) = $1 AND erased_at IS NULL UNION ALL SELECT 1 FROM offline_gifts WHERE lower(donor_email) = $1 LIMIT 1`, [email]);
+      `SELECT 1 FROM donations WHERE lower(donor_email) = $1 AND erased_at IS NULL UNION ALL SELECT 1 FROM offline_gifts WHERE lower(donor_email) = $1
+       UNION ALL SELECT 1 FROM recurring_gifts WHERE lower(donor_email) = $1 UNION ALL SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = $1
+       UNION ALL SELECT 1 FROM pledges WHERE lower(donor_email) = $1 LIMIT 1`, [email]);
     return rows.length > 0;
+  }
+
+  /** The recurring series, scheduled series and pledges made with this (normalised) address, not erased yet. */
+  async seriesByEmail(manager: EntityManager, email: string): Promise<SeriesToErase> {
+    const series = { ...NO_SERIES };
+    for (const [key, table] of Object.entries(SERIES_TABLES) as [keyof SeriesToErase, string][]) {
+      const rows: { id: string }[] = await manager.query(`SELECT id FROM ${table} WHERE lower(donor_email) = $1 ORDER BY created_at, id`, [email]);
+      series[key] = rows.map((r) => r.id);
+    }
+    return series;
+  }
+
+  /** The series or pledge one gift belongs to (a paid invoice, a scheduled occurrence, a collected pledge). */
+  async seriesOfGift(manager: EntityManager, donationId: string): Promise<SeriesToErase> {
+    const ids = async (sql: string) => ((await manager.query(sql, [donationId])) as { id: string }[]).map((r) => r.id);
+    return {
+      recurringGiftIds: await ids(`SELECT recurring_gift_id AS id FROM donations WHERE id = $1 AND recurring_gift_id IS NOT NULL`),
+      scheduledGiftIds: await ids(`SELECT DISTINCT scheduled_gift_id AS id FROM scheduled_charges WHERE donation_id = $1`),
+      pledgeIds: await ids(`SELECT id FROM pledges WHERE donation_id = $1`),
+    };
+  }
+
+  /** What the erasure needs of the series and pledges: their organization and the Stripe Customer holding the saved card. Locked when asked. */
+  async seriesRows(manager: EntityManager, series: SeriesToErase, lock = false): Promise<{ id: string; kind: keyof SeriesToErase; organizationId: string; stripeCustomerId: string | null }[]> {
+    const out: { id: string; kind: keyof SeriesToErase; organizationId: string; stripeCustomerId: string | null }[] = [];
+    for (const [key, table] of Object.entries(SERIES_TABLES) as [keyof SeriesToErase, string][]) {
+      if (series[key].length === 0) continue;
+      const rows: Record<string, any>[] = await manager.query(
+        `SELECT id, organization_id, stripe_customer_id FROM ${table} WHERE id = ANY($1::uuid[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`, [series[key]]);
+      out.push(...rows.map((r) => ({ id: r.id as string, kind: key, organizationId: r.organization_id as string, stripeCustomerId: (r.stripe_customer_id as string | null) ?? null })));
+    }
+    return out;
+  }
+
+  /**
+   * Recurring series and pledges: name, e-mail and message go (`erased_at` set; a CHECK lets the
+   * address be NULL only then); amounts, schedule, state and Stripe ids stay, like the gifts'.
+   */
+  async scrubSeries(manager: EntityManager, table: 'recurring_gifts' | 'pledges', ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE ${table} SET donor_name = NULL, donor_email = NULL, public_message = NULL, erased_at = coalesce(erased_at, now()), updated_at = now()
+       WHERE id = ANY($1::uuid[]) AND (erased_at IS NULL OR donor_email IS NOT NULL OR donor_name IS NOT NULL OR public_message IS NOT NULL)`, [ids]);
+    return count;
+  }
+
+  /** Notices about these series not sent yet (renewal failures, stops, moves) will not be: there is no address. */
+  async skipUnsentSeriesNotices(manager: EntityManager, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE outbox SET status = 'skipped', finished_at = now(), last_error = 'donor data erased'
+       WHERE status = 'pending' AND kind IN ('recurring_notice', 'scheduled_notice') AND aggregate_id = ANY($1::text[])`, [ids]);
+    return count;
   }
 
   /** Ids of the offline gifts recorded with this (normalised) address and not erased yet (an erased one has no address). */
@@ -199,10 +278,14 @@ export class ErasureRepository {
    * The donor page's sign-in links (issue 20) of the gifts' addresses, with any session they
    * started: deleted (they hold the address; a signed-in donor is signed out). Before scrubGifts.
    */
-  async dropDonorSignInLinks(manager: EntityManager, ids: string[]): Promise<number> {
+  async dropDonorSignInLinks(manager: EntityManager, ids: string[], series: SeriesToErase = NO_SERIES): Promise<number> {
     const [, count]: [unknown, number] = await manager.query(
-      `DELETE FROM donor_sign_in_links WHERE email IN (SELECT lower(donor_email) FROM donations WHERE id = ANY($1::uuid[]) AND donor_email IS NOT NULL)`,
-      [ids],
+      `DELETE FROM donor_sign_in_links WHERE email IN (
+         SELECT lower(donor_email) FROM donations WHERE id = ANY($1::uuid[]) AND donor_email IS NOT NULL
+         UNION SELECT lower(donor_email) FROM recurring_gifts WHERE id = ANY($2::uuid[]) AND donor_email IS NOT NULL
+         UNION SELECT lower(donor_email) FROM scheduled_gifts WHERE id = ANY($3::uuid[]) AND donor_email IS NOT NULL
+         UNION SELECT lower(donor_email) FROM pledges WHERE id = ANY($4::uuid[]) AND donor_email IS NOT NULL)`,
+      [ids, series.recurringGiftIds, series.scheduledGiftIds, series.pledgeIds],
     );
     return count;
   }
@@ -212,14 +295,14 @@ export class ErasureRepository {
    * the series behind these gifts and those given with their addresses lose the name and address
    * (amounts, schedule and Stripe ids stay, as the gifts'). Before scrubGifts (found by address).
    */
-  async scrubScheduledGifts(manager: EntityManager, ids: string[]): Promise<number> {
-    if (ids.length === 0) return 0;
+  async scrubScheduledGifts(manager: EntityManager, ids: string[], seriesIds: string[] = []): Promise<number> {
+    if (ids.length === 0 && seriesIds.length === 0) return 0;
     const [, count]: [unknown, number] = await manager.query(
       `UPDATE scheduled_gifts SET donor_name = NULL, donor_email = NULL, erased_at = coalesce(erased_at, now()), updated_at = now()
-       WHERE (id IN (SELECT scheduled_gift_id FROM scheduled_charges WHERE donation_id = ANY($1::uuid[]))
+       WHERE (id = ANY($2::uuid[]) OR id IN (SELECT scheduled_gift_id FROM scheduled_charges WHERE donation_id = ANY($1::uuid[]))
            OR lower(donor_email) IN (SELECT lower(donor_email) FROM donations WHERE id = ANY($1::uuid[]) AND donor_email IS NOT NULL))
          AND (donor_email IS NOT NULL OR donor_name IS NOT NULL)`,
-      [ids],
+      [ids, seriesIds],
     );
     return count;
   }
