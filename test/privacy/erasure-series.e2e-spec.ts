@@ -112,6 +112,11 @@ describe('erasure and export of series and pledges (sandbox, API, worker, SMTP)'
     })]);
     expect(doc.scheduledSeries.map((s: Json) => [s.id, s.status, s.occurrences.map((o: Json) => o.status)])).toEqual([[ids.fridays, 'active', ['planned', 'planned']]]);
 
+    // The download's audit line counts what it held, series and pledges included, never the data.
+    const [audit] = await world.db.query(`SELECT details FROM audit_log WHERE action = 'privacy.data_exported' ORDER BY seq DESC LIMIT 1`);
+    expect(audit.details).toEqual({ donations: doc.donations.length, offlineGifts: 0, recurringSeries: 1, scheduledSeries: 1, pledges: 1 });
+    expect(JSON.stringify(audit)).not.toContain(EMAIL);
+
     const sami = await exportOf(SAMI);
     expect(sami.donations).toEqual([]);
     expect(sami.pledges.map((p: Json) => [p.id, p.state, p.amount])).toEqual([[ids.samiPledge, 'pledged', '2500']]);

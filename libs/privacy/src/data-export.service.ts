@@ -6,7 +6,7 @@ import { OutboxService } from '@ataa/notifications';
 import { AuditService } from '@ataa/organizations';
 import { buildDonorExport, type DonorExportDocument } from './domain/export-document.js';
 import { deriveLinkKey, signLink, verifyLink } from './domain/signed-link.js';
-import { DataExportRepository, type ExportRequestRow } from './persistence/data-export.repository.js';
+import { DataExportRepository, type DonorDataRows, type ExportRequestRow } from './persistence/data-export.repository.js';
 
 export const DATA_EXPORT_PURPOSE = 'data-export';
 
@@ -80,7 +80,7 @@ export class DataExportService {
       const rows = await this.repository.donorData(m, used.email);
       await this.audit.record(m, {
         organizationId: null, actor: 'donor', action: 'privacy.data_exported', targetType: 'data_export_request', targetId: used.id,
-        details: { donations: rows.donations.length, offlineGifts: rows.offlineGifts.length },
+        details: exportCounts(rows),
       });
       const document = buildDonorExport({ email: used.email, generatedAt: new Date(), ...rows });
       return { ok: true as const, document };
@@ -96,7 +96,7 @@ export class DataExportService {
       const rows = await this.repository.donorData(m, email);
       await this.audit.record(m, {
         organizationId: null, actor: 'donor', action: 'privacy.data_exported', targetType: 'donor_session', targetId: sessionId,
-        details: { donations: rows.donations.length, via: 'donor_page' },
+        details: { ...exportCounts(rows), via: 'donor_page' },
       });
       return buildDonorExport({ email, generatedAt: new Date(), ...rows });
     }, { isolation: 'REPEATABLE READ' });
@@ -115,4 +115,12 @@ export class DataExportService {
     if (request.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'link_expired' };
     return { ok: true, request };
   }
+}
+
+/** What an export held, counted for its audit line (never the data itself): the same for a link's download and the donor page's. */
+function exportCounts(rows: DonorDataRows): Record<string, number> {
+  return {
+    donations: rows.donations.length, offlineGifts: rows.offlineGifts.length, recurringSeries: rows.recurringGifts.length,
+    scheduledSeries: rows.scheduledGifts.length, pledges: rows.pledges.length,
+  };
 }
