@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { ADDRESS_HELD_SQL } from './donor-address.js';
 
 export interface ExportRequestRow {
   id: string;
@@ -75,9 +76,7 @@ export class DataExportRepository {
 
   /** Whether the platform holds any gift, series or pledge from this address (any status). */
   async holdsDonor(email: string): Promise<boolean> {
-    const [row] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM donations WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM offline_gifts WHERE lower(donor_email) = lower($1))
-         OR EXISTS (SELECT 1 FROM recurring_gifts WHERE lower(donor_email) = lower($1)) OR EXISTS (SELECT 1 FROM pledges WHERE lower(donor_email) = lower($1)) AS found`, [email]);
+    const [row] = await this.dataSource.query(ADDRESS_HELD_SQL, [email]);
     return row.found === true;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ErasureSource, ErasureState, ErasureStep } from '../domain/erasure-request.js';
+import { ADDRESS_HELD_SQL } from './donor-address.js';
 
 export interface ErasureRequestRow {
   id: string;
@@ -138,11 +139,8 @@ export class ErasureRepository {
 
   /** Whether the address has anything to erase: gifts, offline gifts, series or pledges (an erased one has no address). */
   async hasGifts(email: string): Promise<boolean> {
-    const rows = await this.dataSource.query(
-      `SELECT 1 FROM donations WHERE lower(donor_email) = $1 AND erased_at IS NULL UNION ALL SELECT 1 FROM offline_gifts WHERE lower(donor_email) = $1
-       UNION ALL SELECT 1 FROM recurring_gifts WHERE lower(donor_email) = $1 UNION ALL SELECT 1 FROM scheduled_gifts WHERE lower(donor_email) = $1
-       UNION ALL SELECT 1 FROM pledges WHERE lower(donor_email) = $1 LIMIT 1`, [email]);
-    return rows.length > 0;
+    const [row] = await this.dataSource.query(ADDRESS_HELD_SQL, [email]);
+    return row.found === true;
   }
 
   /** The recurring series, scheduled series and pledges made with this (normalised) address, not erased yet. */
