@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { NotificationsRepository, OutboxService } from '@ataa/notifications';
 import { createRedisClient, queuePrefixOf, scanTargetsOf } from '@ataa/queue';
 import {
-  createTestEnvironment, setAuthRateLimits, SmtpSink, startRedisCluster, startSmtpSink, startTestApi, startTestWorker, TestEnvironment, TestRedisCluster, uniqueEmail,
+  createTestEnvironment, setAuthRateLimits, SmtpSink, startRedisCluster, startSmtpSink, startTestApi, startTestWorker, TestEnvironment, TestRedisCluster, uniqueEmail, within,
 } from '@ataa/testing';
 import { settleGift, TEST_TABLES_DDL, TestReceiptDataSourceModule } from '../notifications/test-receipt-data-source.js';
 
@@ -50,9 +50,10 @@ describe('the platform on a Redis Cluster: rate limits and receipts, through a m
   }, 180_000);
   afterAll(async () => {
     inspector?.disconnect();
-    await worker?.close();
-    await api?.close();
-    await sink?.close();
+    // Bounded, as other teardowns are (within): a client still reconnecting after the failovers must not hang the file.
+    await within('worker.close', () => worker?.close() ?? Promise.resolve());
+    await within('api.close', () => api?.close() ?? Promise.resolve());
+    await within('sink.close', () => sink?.close() ?? Promise.resolve());
     await env?.cleanup();
     await cluster?.stop();
   }, 120_000);
