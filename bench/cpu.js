@@ -41,6 +41,30 @@ export function pidsMatching(pattern) {
   return [...roots, ...procs.filter((p) => roots.includes(p.ppid)).map((p) => p.pid)];
 }
 
+/**
+ * PostgreSQL's processes working for one database: its backends (the title names the database) and
+ * the background processes of the same server (checkpointer, WAL writer, ...; their work is shared,
+ * mostly this database's during a run). Other databases' backends on a shared server are left out,
+ * and so is the postmaster (its children-that-exited time is every database's).
+ */
+export function postgresPidsOf(database) {
+  const procs = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (!cmd.startsWith('postgres: ')) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      procs.push({ pid: Number(name), cmd, ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) });
+    } catch { /* gone */ }
+  }
+  // A backend's title: "postgres: <cluster>: <user> <database> <client> <activity>".
+  const backend = (p) => p.cmd.split(/\s+/)[3] === database;
+  const servers = new Set(procs.filter(backend).map((p) => p.ppid));
+  const background = (p) => servers.has(p.ppid) && !/^postgres: \S+: \S+ \S+ (\[local\]|[\d.:a-f]+\(\d+\))/.test(p.cmd);
+  return procs.filter((p) => backend(p) || background(p)).map((p) => p.pid);
+}
+
 /** A snapshot: the machine's ticks and each group's (groups: { name: () => pids }). */
 export function cpuSnapshot(groups) {
   return { at: performance.now(), machine: machine(), groups: Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, pids().reduce((sum, pid) => sum + procTicks(pid), 0)])) };

@@ -78,7 +78,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { benchDatabase, cpuRatio, fmt, load, loadAverage, percentile, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
-import { cpuSnapshot, cpuUsed, pidsMatching } from './cpu.js';
+import { cpuSnapshot, cpuUsed, pidsMatching, postgresPidsOf } from './cpu.js';
 
 const count = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
@@ -570,8 +570,9 @@ function cpuGroups() {
   return {
     ...(SCALED ? { APIs: pids(apis), HAProxy: pids([haproxy]) } : { API: pids([api]) }),
     workers: pids(workers),
-    // Unscaled: the shared server (its postmaster has no -p), every client's work on it counted.
-    PostgreSQL: () => pidsMatching(SCALED ? new RegExp(`bin/postgres .*-p ${SCALED_PORTS.primary}( |$)`) : /bin\/postgres (?!.*-p \d)/),
+    // Unscaled: the bench database's backends on the shared server and its background processes, not
+    // other databases' (other engineers' tests share the server).
+    PostgreSQL: SCALED ? () => pidsMatching(new RegExp(`bin/postgres .*-p ${SCALED_PORTS.primary}( |$)`)) : () => postgresPidsOf(new URL(DATABASE_URL).pathname.slice(1)),
     ...(SCALED ? {
       replica: () => pidsMatching(new RegExp(`bin/postgres .*-p ${SCALED_PORTS.replica}( |$)`)),
       'Redis Cluster': () => pidsMatching(new RegExp(`redis-server 127\\.0\\.0\\.1:(${[0, 1, 2, 3, 4, 5].map((i) => SCALED_PORTS.redis + i).join('|')})\\b`)),
