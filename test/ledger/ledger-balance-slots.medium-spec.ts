@@ -1,7 +1,7 @@
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { dataSourceOptions, TransactionRunner } from '@ataa/database';
 import {
-  auditLedger, campaignFundsAccount, donationEntry, EntryInput, LedgerService, PLATFORM_ACCOUNTS, platformFeeEntry, processingFeeEntry,
+  auditLedger, campaignFundsAccount, donationEntry, EntryInput, LedgerRepository, LedgerService, PLATFORM_ACCOUNTS, platformFeeEntry, processingFeeEntry,
 } from '@ataa/ledger';
 import { createTestEnvironment, TestEnvironment } from '@ataa/testing';
 
@@ -38,7 +38,7 @@ describe('ledger balances striped over slots, applied per statement', () => {
   beforeAll(async () => {
     env = await createTestEnvironment();
     ds = await new DataSource(dataSourceOptions(env.database.url, { logging: false, extra: { max: 16 } })).initialize();
-    ledger = new LedgerService(ds);
+    ledger = new LedgerService(new LedgerRepository(ds));
     tx = new TransactionRunner(ds);
     // Creates the platform accounts (an account row inserted by an open transaction would make others wait).
     await tx.run((m) => ledger.postMany(m, gift(campaign(0), 'seed', 10_000n)));

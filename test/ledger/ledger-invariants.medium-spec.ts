@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, TransactionRunner } from '@ataa/database';
 import {
-  auditLedger, campaignFundsAccount, donationEntry, LedgerCurrencyMismatchError, LedgerService, platformFeeEntry, processingFeeEntry,
+  auditLedger, campaignFundsAccount, donationEntry, LedgerCurrencyMismatchError, LedgerRepository, LedgerService, platformFeeEntry, processingFeeEntry,
 } from '@ataa/ledger';
 import { createTestEnvironment, TestEnvironment } from '@ataa/testing';
 
@@ -18,7 +18,7 @@ describe('ledger invariants enforced by PostgreSQL', () => {
   beforeAll(async () => {
     env = await createTestEnvironment();
     ds = await new DataSource(dataSourceOptions(env.database.url, { logging: false })).initialize();
-    ledger = new LedgerService(ds);
+    ledger = new LedgerService(new LedgerRepository(ds));
     tx = new TransactionRunner(ds);
     await tx.run((m) => ledger.postMany(m, [donationEntry(base('ch_a'), 10_000n), processingFeeEntry(base('txn_a'), 320n), platformFeeEntry(base('ch_a'), 200n)]));
   });

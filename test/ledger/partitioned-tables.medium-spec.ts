@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '@ataa/config';
 import { dataSourceOptions, TransactionRunner } from '@ataa/database';
-import { auditLedger, campaignFundsAccount, donationEntry, LedgerService, processingFeeEntry } from '@ataa/ledger';
+import { auditLedger, campaignFundsAccount, donationEntry, LedgerRepository, LedgerService, processingFeeEntry } from '@ataa/ledger';
 import type { MetricsService } from '@ataa/observability';
 import { StripeEventInbox } from '@ataa/payments';
 import type { JobProducer } from '@ataa/queue';
@@ -143,7 +143,7 @@ describe('partitioned growing tables (migrations 1795004400000, 1795004800000)',
   });
 
   it('the ledger writer posts each fact once: a redelivered batch finds the entries its keys name', async () => {
-    const ledger = new LedgerService(ds);
+    const ledger = new LedgerService(new LedgerRepository(ds));
     const tx = new TransactionRunner(ds);
     const giftCampaign = randomUUID();
     const base = (sourceId: string) => ({ campaignId: giftCampaign, currency: 'usd', occurredAt: new Date('2026-12-01T00:00:00Z'), sourceId });

@@ -379,7 +379,7 @@ describe(`scale-out: ${GIFTS} gifts, refunds and payouts through HAProxy, two AP
       say(`receipts: ${GIFTS} sent, ${resent} of them sent again (same Message-ID and number) after a crash`);
 
       // The ledger audit (libs/ledger, built) over the whole database.
-      const { auditLedger } = await import(path.join(root, 'dist/libs/ledger/src/ledger-audit.js'));
+      const { auditLedger } = await import(path.join(root, 'dist/libs/ledger/src/persistence/ledger-audit.js'));
       expect(await auditLedger({ query: async (sql: string, params?: unknown[]) => (await db.query(sql, params)).rows })).toEqual([]);
 
       // Each campaign's public log: the verifier CLI (`npm run verify`) passes, and the log extends the checkpoint it saw before the drills.

@@ -2,11 +2,12 @@ import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ataa/config';
 import { dataSourceOptions } from '@ataa/database';
-import { AuditLogEntry, AuditService, Organization, Principal } from '@ataa/organizations';
+import { AuditLogEntry, AuditLogRepository, AuditService, Organization, Principal } from '@ataa/organizations';
 import { createTestDatabase, TestDatabase } from '@ataa/testing';
 import type { PublicLedgerAppender } from '@ataa/transparency';
 import { CampaignsService } from './campaigns.service.js';
 import { Campaign } from './persistence/campaign.entity.js';
+import { CampaignRepository } from './persistence/campaign.repository.js';
 
 // Jest reads testTimeout only from the top-level config, not from a project: set it here.
 jest.setTimeout(60_000);
@@ -24,7 +25,7 @@ describe('campaigns persistence', () => {
     await dataSource.initialize();
     // Term changes' public entries are tested end to end (test/campaigns/campaign-terms.e2e-spec.ts); here they go nowhere.
     const publicLedger = { append: async () => ({ index: 0, leafHash: '', created: true }) } as unknown as PublicLedgerAppender;
-    service = new CampaignsService(dataSource, new AuditService(dataSource), loadConfig({ NODE_ENV: 'test', PLATFORM_FEE_BPS: '300' }), publicLedger);
+    service = new CampaignsService(dataSource, new CampaignRepository(dataSource), new AuditService(new AuditLogRepository(dataSource)), loadConfig({ NODE_ENV: 'test', PLATFORM_FEE_BPS: '300' }), publicLedger);
     const org = await dataSource.getRepository(Organization).save({ name: 'Org' });
     principal = { organizationId: org.id, role: 'owner', userId: null, apiKeyId: null, actor: 'test' };
   });

@@ -7,6 +7,7 @@ import { COVER_IMAGE_STORAGE, DiskCoverImageStorage } from './cover-images/cover
 import { CoverImagesService } from './cover-images/cover-images.service.js';
 import { Campaign } from './persistence/campaign.entity.js';
 import { CampaignDiscoveryRepository } from './persistence/campaign-discovery.repository.js';
+import { CampaignRepository } from './persistence/campaign.repository.js';
 import { CampaignDiscoveryService } from './campaign-discovery.service.js';
 
 /** Global: donations, payouts and transparency read campaigns through CampaignsService. */
@@ -14,7 +15,7 @@ import { CampaignDiscoveryService } from './campaign-discovery.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([Campaign]), TransparencyModule],
   providers: [
-    CampaignsService, CoverImagesService, CampaignDiscoveryRepository, CampaignDiscoveryService,
+    CampaignRepository, CampaignsService, CoverImagesService, CampaignDiscoveryRepository, CampaignDiscoveryService,
     // The disk adapter; an S3-compatible adapter would be chosen here by configuration.
     { provide: COVER_IMAGE_STORAGE, inject: [AppConfig], useFactory: (config: AppConfig) => new DiskCoverImageStorage(config.UPLOAD_DIR) },
   ],

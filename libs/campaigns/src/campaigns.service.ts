@@ -14,6 +14,7 @@ import { renderStory } from './domain/story-renderer.js';
 import { normalizeEmbedOrigins } from './domain/embed-origins.js';
 import type { CreateCampaignDto, ListCampaignsQueryDto, UpdateCampaignDto } from './dto/campaign.dto.js';
 import { Campaign } from './persistence/campaign.entity.js';
+import { CampaignRepository } from './persistence/campaign.repository.js';
 
 const SLUG_CONSTRAINT = 'campaigns_slug_key';
 const campaignNotFound = () => new NotFoundError('Campaign');
@@ -32,6 +33,7 @@ const PAST_TENSE: Record<CampaignAction, string> = { publish: 'published', pause
 export class CampaignsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly campaigns: CampaignRepository,
     private readonly audit: AuditService,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly publicLedger: PublicLedgerAppender,
@@ -75,7 +77,7 @@ export class CampaignsService {
       const slug = input.slug ?? (attempt === 0 ? derived : `${derived.slice(0, 70)}-${randomBytes(3).toString('hex')}`);
       try {
         return await this.dataSource.transaction(async (manager) => {
-          const campaign = await manager.save(manager.create(Campaign, { ...base, slug }));
+          const campaign = await this.campaigns.insert(manager, { ...base, slug });
           await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'campaign.created', targetType: 'campaign', targetId: campaign.id, details: { title: campaign.title, slug, ...designationsAudit(campaign.designations) } });
           return campaign;
         });
@@ -157,7 +159,7 @@ export class CampaignsService {
         Object.assign(campaign, next);
         if (changed.includes('storyMarkdown')) campaign.storyHtml = renderStory(campaign.storyMarkdown);
         campaign.version += 1;
-        await manager.save(campaign);
+        await this.campaigns.save(manager, campaign);
         if (terms.length > 0) {
           // In the same transaction: the change and its public entry commit together or not at all.
           await this.publicLedger.append(manager, {
@@ -188,7 +190,7 @@ export class CampaignsService {
   /** Close-out by the platform (end date passed, goal logic): idempotent when already ended. */
   async end(campaignId: string, actor: string): Promise<Campaign> {
     return this.dataSource.transaction(async (manager) => {
-      const campaign = await manager.findOne(Campaign, { where: { id: campaignId }, lock: { mode: 'pessimistic_write' } });
+      const campaign = await this.campaigns.lock(manager, campaignId);
       if (!campaign) throw campaignNotFound();
       if (campaign.status === 'ended') return campaign;
       return this.applyTransition(manager, campaign, 'end', actor);
@@ -198,26 +200,26 @@ export class CampaignsService {
   /** Operator: the platform fee of one campaign (affects donations made after the change). */
   async setPlatformFee(campaignId: string, platformFeeBps: number, actor: string): Promise<Campaign> {
     return this.dataSource.transaction(async (manager) => {
-      const campaign = await manager.findOne(Campaign, { where: { id: campaignId }, lock: { mode: 'pessimistic_write' } });
+      const campaign = await this.campaigns.lock(manager, campaignId);
       if (!campaign) throw campaignNotFound();
       if (campaign.platformFeeBps === platformFeeBps) return campaign;
       const from = campaign.platformFeeBps;
       campaign.platformFeeBps = platformFeeBps;
       campaign.version += 1;
-      await manager.save(campaign);
+      await this.campaigns.save(manager, campaign);
       await this.audit.record(manager, { organizationId: campaign.organizationId, actor, action: 'campaign.platform_fee_changed', targetType: 'campaign', targetId: campaign.id, details: { from, to: platformFeeBps } });
       return campaign;
     });
   }
 
   findById(id: string): Promise<Campaign | null> {
-    return this.dataSource.getRepository(Campaign).findOneBy({ id });
+    return this.campaigns.findById(id);
   }
 
   /** A campaign the public may see (anything but a draft), by slug; null otherwise. */
   async findPublicBySlug(slug: string): Promise<Campaign | null> {
     if (typeof slug !== 'string' || slug.length > 80) return null;
-    const campaign = await this.dataSource.getRepository(Campaign).findOneBy({ slug });
+    const campaign = await this.campaigns.findBySlug(slug);
     return campaign && campaign.status !== 'draft' ? campaign : null;
   }
 
@@ -226,12 +228,7 @@ export class CampaignsService {
    * a cancelled campaign), most recently changed first, at most `limit`.
    */
   async listedInSitemap(limit: number): Promise<{ slug: string; updatedAt: Date }[]> {
-    const rows = await this.dataSource.getRepository(Campaign).createQueryBuilder('c')
-      .select(['c.slug', 'c.updatedAt'])
-      .where('c.status IN (:...statuses)', { statuses: ['published', 'paused', 'ended'] })
-      .orderBy('c.updated_at', 'DESC').addOrderBy('c.id', 'DESC')
-      .limit(limit)
-      .getMany();
+    const rows = await this.campaigns.slugsByUpdate(['published', 'paused', 'ended'], limit);
     return rows.map((r) => ({ slug: r.slug, updatedAt: r.updatedAt }));
   }
 
@@ -243,7 +240,7 @@ export class CampaignsService {
   }
 
   async getForOrganization(organizationId: string, campaignId: string): Promise<Campaign> {
-    const campaign = await this.dataSource.getRepository(Campaign).findOneBy({ id: campaignId, organizationId });
+    const campaign = await this.campaigns.findForOrganization(organizationId, campaignId);
     if (!campaign) throw campaignNotFound();
     return campaign;
   }
@@ -251,46 +248,23 @@ export class CampaignsService {
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(organizationId: string, query: ListCampaignsQueryDto): Promise<CampaignPage> {
     const limit = query.limit ?? 20;
-    const qb = this.dataSource.getRepository(Campaign).createQueryBuilder('c')
-      .where('c.organization_id = :organizationId', { organizationId })
-      .orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC')
-      .limit(limit + 1);
-    if (query.status) qb.andWhere('c.status = :status', { status: query.status });
-    if (query.fundingModel) qb.andWhere('c.funding_model = :fundingModel', { fundingModel: query.fundingModel });
-    if (query.currency) qb.andWhere('c.currency = :currency', { currency: query.currency });
-    if (query.q) qb.andWhere(`c.title ILIKE :q ESCAPE '\\'`, { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
-    if (query.cursor) {
-      // The cursor is the last id seen; its position is read in SQL so no timestamp precision is lost.
-      qb.andWhere('(c.created_at, c.id) < (SELECT k.created_at, k.id FROM campaigns k WHERE k.id = :cursor AND k.organization_id = :organizationId)', { cursor: query.cursor });
-    }
-    const rows = await qb.getMany();
+    const rows = await this.campaigns.page(organizationId, query, limit + 1);
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
   }
 
   /** Live (published or paused) campaigns of the organization ending before `before`, soonest first (the dashboard's "needs attention"). */
   async endingSoon(organizationId: string, now: Date, before: Date, limit = 10): Promise<Campaign[]> {
-    return this.dataSource.getRepository(Campaign).createQueryBuilder('c')
-      .where('c.organization_id = :organizationId', { organizationId })
-      .andWhere(`c.status IN ('published', 'paused')`)
-      .andWhere('c.ends_at > :now AND c.ends_at <= :before', { now, before })
-      .orderBy('c.ends_at', 'ASC').addOrderBy('c.id', 'ASC')
-      .limit(limit)
-      .getMany();
+    return this.campaigns.endingBetween(organizationId, now, before, limit);
   }
 
   /** A gift made (paid) or on its way (an open Checkout session): donors gave on the current terms. */
-  private async hasGifts(manager: EntityManager, campaignId: string): Promise<boolean> {
-    const [row] = await manager.query(
-      `SELECT EXISTS (SELECT 1 FROM donations WHERE campaign_id = $1 AND settled_at IS NOT NULL)
-           OR EXISTS (SELECT 1 FROM donations WHERE campaign_id = $1 AND status = 'pending') AS has`,
-      [campaignId],
-    );
-    return row.has === true;
+  private hasGifts(manager: EntityManager, campaignId: string): Promise<boolean> {
+    return this.campaigns.hasGifts(manager, campaignId);
   }
 
   private async lockForOrg(manager: EntityManager, organizationId: string, campaignId: string): Promise<Campaign> {
-    const campaign = await manager.findOne(Campaign, { where: { id: campaignId, organizationId }, lock: { mode: 'pessimistic_write' } });
+    const campaign = await this.campaigns.lockForOrganization(manager, organizationId, campaignId);
     if (!campaign) throw campaignNotFound();
     return campaign;
   }
@@ -308,17 +282,15 @@ export class CampaignsService {
       // Cancelling refunds every gift (the close-out): not once money has left for the organization,
       // which the refunds would then have to come out of. Payout requests read this row FOR SHARE and
       // refuse a cancelled campaign, so the two cannot pass each other.
-      const [payout] = await manager.query(
-        `SELECT count(*)::int AS n FROM payouts WHERE campaign_id = $1 AND status IN ('pending_approval', 'approved', 'processing', 'paid')`, [campaign.id],
-      );
-      if (payout.n > 0) {
-        throw new ConflictError('campaign_has_payouts', 'A campaign that has paid out or is paying out cannot be cancelled (its gifts could not all be refunded); end it instead', { payouts: payout.n });
+      const payouts = await this.campaigns.payoutsPaidOrUnderway(manager, campaign.id);
+      if (payouts > 0) {
+        throw new ConflictError('campaign_has_payouts', 'A campaign that has paid out or is paying out cannot be cancelled (its gifts could not all be refunded); end it instead', { payouts });
       }
       campaign.cancelledAt = now;
     }
     campaign.status = to;
     campaign.version += 1;
-    await manager.save(campaign);
+    await this.campaigns.save(manager, campaign);
     await this.audit.record(manager, { organizationId: campaign.organizationId, actor, action: `campaign.${PAST_TENSE[action]}`, targetType: 'campaign', targetId: campaign.id, details: { from, to, version: campaign.version } });
     return campaign;
   }

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { DataSource } from 'typeorm';
 import { DomainError, optionalUserText, TEXT_LIMITS, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { holdCause } from '@ataa/moderation';
@@ -10,6 +9,7 @@ import { checkoutLocale } from './domain/checkout-locale.js';
 import { donationAmount } from './domain/donation-amount.js';
 import { giftDesignation } from './domain/gift-designation.js';
 import { assertAcceptsDonations, CampaignReader, type DonationCampaign } from './persistence/campaign-reader.js';
+import { DonationRepository } from './persistence/donation.repository.js';
 
 export interface CheckoutInput {
   /** Major units as typed ("25", "25.50"). */
@@ -43,7 +43,7 @@ export class CheckoutService {
   private readonly logger = new Logger('CheckoutService');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly donations: DonationRepository,
     private readonly campaigns: CampaignReader,
     private readonly config: AppConfig,
     private readonly stripe: StripeGateway,
@@ -66,13 +66,11 @@ export class CheckoutService {
     const held = holdCause(publicMessage, { holdLinks: this.config.MODERATION_HOLD_LINKS, words: this.config.MODERATION_HOLD_WORDS }) !== null;
     const id = randomUUID();
     const locale = input.locale === 'ar' || input.locale === 'en' ? input.locale : campaign.language;
-    await this.dataSource.query(
-      `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
-         donor_name, donor_email, anonymous, public_message, locale, message_review, updates_opt_in, designation)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-      [id, campaign.id, campaign.organizationId, campaign.currency, amount.gross.toString(), amount.chosen.toString(), amount.coveredFees.toString(),
-        campaign.platformFeeBps, donorName, input.donorEmail, input.anonymous, publicMessage, locale, held ? 'held' : null, input.updatesOptIn === true, designation],
-    );
+    await this.donations.insertPending({
+      id, campaignId: campaign.id, organizationId: campaign.organizationId, currency: campaign.currency, amount: amount.gross, chosenAmount: amount.chosen, coveredFees: amount.coveredFees,
+      platformFeeBps: campaign.platformFeeBps, donorName, donorEmail: input.donorEmail, anonymous: input.anonymous, publicMessage, locale, messageReview: held ? 'held' : null,
+      updatesOptIn: input.updatesOptIn === true, designation,
+    });
     const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const metadata = { donation_id: id, campaign_id: campaign.id, ...(designation ? { designation } : {}) };
     let session: Stripe.Checkout.Session;
@@ -102,10 +100,7 @@ export class CheckoutService {
       throw new DomainError('payment_provider_unavailable', 'The payment page could not be opened; please try again', 502);
     }
     const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id ?? null;
-    await this.dataSource.query(
-      `UPDATE donations SET stripe_checkout_session_id = $2, stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $3) WHERE id = $1`,
-      [id, session.id, paymentIntent],
-    );
+    await this.donations.linkCheckoutSession(id, session.id, paymentIntent);
     if (!session.url) throw new DomainError('payment_provider_unavailable', 'The payment page could not be opened; please try again', 502);
     return { donationId: id, checkoutUrl: session.url, amount: amount.gross, currency: campaign.currency };
   }

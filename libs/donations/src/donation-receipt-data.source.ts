@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { ReceiptData, ReceiptDataRequest, ReceiptDataSource } from '@ataa/notifications';
 import { PublicLedgerService } from '@ataa/transparency';
+import { DonationRepository } from './persistence/donation.repository.js';
 import { RecurringGiftsService } from './recurring-gifts.service.js';
 import { ScheduledGiftsService } from './scheduled-gifts.service.js';
 
@@ -9,7 +9,7 @@ import { ScheduledGiftsService } from './scheduled-gifts.service.js';
 @Injectable()
 export class DonationReceiptDataSource implements ReceiptDataSource {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly donations: DonationRepository,
     private readonly publicLedger: PublicLedgerService,
     private readonly recurring: RecurringGiftsService,
     private readonly scheduled: ScheduledGiftsService,
@@ -19,21 +19,14 @@ export class DonationReceiptDataSource implements ReceiptDataSource {
     let donationId = request.aggregateId;
     let refund: ReceiptData['refund'];
     if (request.kind === 'refund_notice') {
-      const [r] = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE id = $1 AND status = 'succeeded'`, [request.aggregateId]);
+      const r = await this.donations.succeededRefund(request.aggregateId);
       if (!r) return null;
       donationId = r.donation_id;
-      const [d] = await this.dataSource.query(`SELECT amount::text, refunded_amount::text FROM donations WHERE id = $1`, [donationId]);
-      refund = { refundId: r.id, amount: BigInt(r.amount), full: d && BigInt(d.refunded_amount) >= BigInt(d.amount), occurredAt: r.updated_at };
+      const d = await this.donations.refundedAmounts(donationId);
+      refund = { refundId: r.id, amount: BigInt(r.amount), full: (d && BigInt(d.refunded_amount) >= BigInt(d.amount)) as boolean, occurredAt: r.updated_at };
     }
     if (!/^[0-9a-f-]{36}$/i.test(donationId)) return null;
-    const [row] = await this.dataSource.query(
-      `SELECT d.*, c.title AS campaign_title, c.language AS campaign_language, o.name AS organization_name, g.interval AS recurring_interval,
-              (SELECT sc.scheduled_gift_id FROM scheduled_charges sc WHERE sc.donation_id = d.id) AS scheduled_gift_id
-       FROM donations d JOIN campaigns c ON c.id = d.campaign_id JOIN organizations o ON o.id = d.organization_id
-       LEFT JOIN recurring_gifts g ON g.id = d.recurring_gift_id
-       WHERE d.id = $1 AND d.settled_at IS NOT NULL AND d.erased_at IS NULL`,
-      [donationId],
-    );
+    const row = await this.donations.forReceipt(donationId);
     // An erased gift (libs/privacy) has no donor to write to: nothing is sent.
     if (!row) return null;
     // An anonymous gift's commitment was made over the name, or the e-mail without one (DonationSyncService).

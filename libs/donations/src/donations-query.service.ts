@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '@ataa/common';
 import { LedgerService, type JournalEntryWithPostings } from '@ataa/ledger';
 import { StripeEventInbox, type InboxEventSummary } from '@ataa/payments';
@@ -7,6 +6,7 @@ import { PublicLedgerService } from '@ataa/transparency';
 import { donationCsvHeader, donationCsvLine } from './domain/donation-csv.js';
 import { DonationStatus } from './domain/donation-status.js';
 import { CampaignReader, type OrganizationCampaign } from './persistence/campaign-reader.js';
+import { DonationRepository } from './persistence/donation.repository.js';
 import { Donation, DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
 import type { Queryable } from '@ataa/database';
 
@@ -102,7 +102,7 @@ export interface OrganizationSummary {
 @Injectable()
 export class DonationsQueryService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly donations: DonationRepository,
     private readonly campaigns: CampaignReader,
     private readonly ledger: LedgerService,
     private readonly inbox: StripeEventInbox,
@@ -110,38 +110,17 @@ export class DonationsQueryService {
   ) {}
 
   async list(filter: DonationListFilter): Promise<{ items: Donation[]; nextCursor: string | null }> {
-    const where = ['organization_id = $1'];
-    const params: unknown[] = [filter.organizationId];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.campaignId) add('campaign_id = ?', filter.campaignId);
-    if (filter.status?.length) add('status = ANY(?)', filter.status);
-    if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
-    if (filter.createdTo) add('created_at < ?', filter.createdTo);
-    if (filter.anonymous !== undefined) add('anonymous = ?', filter.anonymous);
-    if (filter.currency) add('currency = ?', filter.currency);
-    if (filter.amountMin !== undefined) add('amount >= ?', filter.amountMin.toString());
-    if (filter.amountMax !== undefined) add('amount <= ?', filter.amountMax.toString());
-    if (filter.cursor) {
-      const [at, id] = decodeCursor(filter.cursor);
-      params.push(at, id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(filter.limit + 1);
-    const rows = await this.dataSource.query(
-      `SELECT * FROM donations WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, params,
-    );
+    const { cursor, limit, ...where } = filter;
+    const rows = await this.donations.page({ ...where, after: cursor ? decodeCursor(cursor) : undefined, limit: limit + 1 });
     const items = rows.slice(0, filter.limit).map(toDonation);
     return { items, nextCursor: rows.length > filter.limit ? encodeCursor(items[items.length - 1]) : null };
   }
 
   async get(organizationId: string, donationId: string): Promise<{ donation: Donation; refunds: DonationRefund[] }> {
     if (!/^[0-9a-f-]{36}$/i.test(donationId)) throw new NotFoundError('Donation');
-    const [row] = await this.dataSource.query(`SELECT * FROM donations WHERE id = $1 AND organization_id = $2`, [donationId, organizationId]);
+    const row = await this.donations.findForOrganization(donationId, organizationId);
     if (!row) throw new NotFoundError('Donation');
-    const refunds = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE donation_id = $1 ORDER BY created_at`, [donationId]);
+    const refunds = await this.donations.refundsOf(donationId);
     return { donation: toDonation(row), refunds: refunds.map(toRefund) };
   }
 
@@ -157,9 +136,7 @@ export class DonationsQueryService {
    */
   async history(organizationId: string, donationId: string): Promise<DonationHistory> {
     const { donation, refunds } = await this.get(organizationId, donationId);
-    const disputes: Record<string, any>[] = await this.dataSource.query(
-      `SELECT stripe_dispute_id, amount::text, status, outcome, reason, created_at FROM donation_disputes WHERE donation_id = $1 ORDER BY created_at`, [donation.id],
-    );
+    const disputes = await this.donations.disputesOf(donation.id);
     const objects = [donation.stripeCheckoutSessionId, donation.stripePaymentIntentId, donation.stripeChargeId, ...refunds.map((r) => r.stripeRefundId), ...disputes.map((d) => d.stripe_dispute_id)]
       .filter((id): id is string => typeof id === 'string');
     const [events, journal, campaign] = await Promise.all([
@@ -196,18 +173,13 @@ export class DonationsQueryService {
   /** For the thank-you page: the gift's status as the webhooks recorded it, scoped to the campaign. */
   async statusForThanks(campaignId: string, donationId: string): Promise<Donation | null> {
     if (!/^[0-9a-f-]{36}$/i.test(donationId)) return null;
-    const [row] = await this.dataSource.query(`SELECT * FROM donations WHERE id = $1 AND campaign_id = $2`, [donationId, campaignId]);
+    const row = await this.donations.findForCampaign(donationId, campaignId);
     return row ? toDonation(row) : null;
   }
 
   /** Recent settled gifts, without private data: anonymous donors show no name. */
-  async recentPublicGifts(campaignId: string, limit = 10, db: Queryable = this.dataSource): Promise<PublicGift[]> {
-    const rows = await db.query(
-      `SELECT donor_name, anonymous, chosen_amount::text, currency, public_message, settled_at, public_leaf_index::text AS entry_index, message_review FROM donations
-       WHERE campaign_id = $1 AND settled_at IS NOT NULL AND status NOT IN ('refunded', 'dispute_lost')
-       ORDER BY settled_at DESC LIMIT $2`,
-      [campaignId, limit],
-    );
+  async recentPublicGifts(campaignId: string, limit = 10, db?: Queryable): Promise<PublicGift[]> {
+    const rows = await this.donations.recentSettled(campaignId, limit, db);
     return rows.map((r: Record<string, any>) => ({
       displayName: r.anonymous ? null : r.donor_name, amount: BigInt(r.chosen_amount), currency: r.currency, message: r.public_message, at: r.settled_at,
       entryIndex: r.entry_index === null ? null : Number(r.entry_index), messageHeld: r.message_review === 'held',
@@ -220,29 +192,12 @@ export class DonationsQueryService {
    * what came in (`amount`, covered fees included) less refunds and disputes lost.
    */
   async organizationSummary(organizationId: string, periods: { weekStart: Date; monthStart: Date; dailyFrom: Date }): Promise<OrganizationSummary> {
-    const net = `(amount - refunded_amount - disputed_amount)`;
-    const totals = await this.dataSource.query(
-      `SELECT currency,
-              coalesce(sum(${net}) FILTER (WHERE settled_at >= $2), 0)::text AS week,
-              coalesce(sum(${net}) FILTER (WHERE settled_at >= $3), 0)::text AS month,
-              coalesce(sum(${net}), 0)::text AS total,
-              count(*)::int AS gifts
-         FROM donations WHERE organization_id = $1 AND settled_at IS NOT NULL
-        GROUP BY currency ORDER BY currency`,
-      [organizationId, periods.weekStart, periods.monthStart],
-    );
-    const [donors] = await this.dataSource.query(
-      `SELECT count(DISTINCT lower(donor_email))::int AS n FROM donations WHERE organization_id = $1 AND settled_at IS NOT NULL AND donor_email IS NOT NULL`,
-      [organizationId],
-    );
-    const daily = await this.dataSource.query(
-      `SELECT to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS gifts
-         FROM donations WHERE organization_id = $1 AND settled_at >= $2 GROUP BY 1 ORDER BY 1`,
-      [organizationId, periods.dailyFrom],
-    );
+    const totals = await this.donations.receivedByCurrency(organizationId, periods.weekStart, periods.monthStart);
+    const donors = await this.donations.distinctDonors(organizationId);
+    const daily = await this.donations.settledPerDay(organizationId, periods.dailyFrom);
     return {
       totals: totals.map((r: Record<string, any>) => ({ currency: r.currency, week: BigInt(r.week), month: BigInt(r.month), total: BigInt(r.total), gifts: r.gifts })),
-      donors: donors?.n ?? 0,
+      donors: donors ?? 0,
       daily: daily.map((r: Record<string, any>) => ({ day: r.day, gifts: r.gifts })),
     };
   }

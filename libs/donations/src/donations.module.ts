@@ -14,6 +14,8 @@ import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { PendingFeesService } from './pending-fees.service.js';
 import { CampaignReader } from './persistence/campaign-reader.js';
 import { RefundsService } from './refunds.service.js';
+import { DonationRepository } from './persistence/donation.repository.js';
+import { RefundRepository } from './persistence/refund.repository.js';
 import { PledgesService } from './pledges.service.js';
 import { PledgeRepository } from './persistence/pledge.repository.js';
 import { OfflineGiftsService } from './offline-gifts.service.js';
@@ -41,7 +43,7 @@ export const DONATION_EVENT_TYPES = [
 @Module({
   imports: [LedgerModule, StripeEventsModule, NotificationsModule, TransparencyModule, OrganizationsModule],
   providers: [
-    CampaignReader, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer, MatchingRepository, MatchingService, MatchingCardService, PledgeRepository, PledgesService,
+    CampaignReader, DonationRepository, RefundRepository, CheckoutService, DonationSyncService, RefundsService, DonationsQueryService, DonationReceiptDataSource, FundsRecoveryRegistry, SettlementRepository, PendingFeesService, OfflineGiftsService, OfflineGiftRepository, OfflineReceiptMailer, MatchingRepository, MatchingService, MatchingCardService, PledgeRepository, PledgesService,
     { provide: OFFLINE_RECEIPT_SENDER, useExisting: OfflineReceiptMailer },
     { provide: RECEIPT_DATA_SOURCE, useExisting: DonationReceiptDataSource },
     RecurringGiftsRepository, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsRepository, ScheduledGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { DataSource } from 'typeorm';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, truncateCodePoints } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
@@ -9,6 +8,7 @@ import { AuditService, type Principal } from '@ataa/organizations';
 import { StripeGateway } from '@ataa/payments';
 import { checkoutLocale } from './domain/checkout-locale.js';
 import { giftDesignation } from './domain/gift-designation.js';
+import { DonationRepository } from './persistence/donation.repository.js';
 import { type CardExpiryOutcome, type DueCardExpiry, MatchingRepository } from './persistence/matching.repository.js';
 import { OfflineGiftRepository } from './persistence/offline-gift.repository.js';
 import { OFFLINE_GIFT_ROLES } from './offline-gifts.service.js';
@@ -39,7 +39,7 @@ export class MatchingCardService {
   private readonly logger = new Logger('MatchingCardService');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly donations: DonationRepository,
     private readonly tx: TransactionRunner,
     private readonly repository: MatchingRepository,
     private readonly offlineRepository: OfflineGiftRepository,
@@ -77,16 +77,13 @@ export class MatchingCardService {
       }
       const email = sponsorEmail ?? (await this.memberEmail(principal));
       if (!email) throw new DomainError('matching_sponsor_email_required', 'sponsorEmail is required when an API key collects by card (the receipt goes to it)', 400, { field: 'sponsorEmail' });
-      const [fees] = await m.query(`SELECT platform_fee_bps FROM campaigns WHERE id = $1`, [campaignId]);
+      const platformFeeBps = await this.donations.campaignPlatformFeeBps(m, campaignId);
       const donationId = randomUUID();
       // The sponsor's payment: never anonymous, no public message, the campaign's default designation.
-      await m.query(
-        `INSERT INTO donations (id, campaign_id, organization_id, currency, amount, chosen_amount, covered_fees, platform_fee_bps,
-           donor_name, donor_email, anonymous, public_message, locale, message_review, updates_opt_in, designation)
-         VALUES ($1, $2, $3, $4, $5, $5, 0, $6, $7, $8, false, NULL, $9, NULL, false, $10)`,
-        [donationId, campaignId, principal.organizationId, offer.currency, amount.toString(), fees.platform_fee_bps, offer.sponsorName, email, campaign.language,
-          giftDesignation(campaign, null)],
-      );
+      await this.donations.insertSponsorPayment(m, {
+        id: donationId, campaignId, organizationId: principal.organizationId, currency: offer.currency, amount, platformFeeBps, sponsorName: offer.sponsorName, email,
+        locale: campaign.language, designation: giftDesignation(campaign, null),
+      });
       await this.repository.insertCardRequest(m, { donationId, offerId, organizationId: principal.organizationId, idempotencyKey: key, amount, requestedBy: principal.actor });
       await this.audit.record(m, {
         organizationId: principal.organizationId, actor: principal.actor, action: 'matching_offer.collect_by_card', targetType: 'matching_offer', targetId: offerId,
@@ -100,7 +97,7 @@ export class MatchingCardService {
       if (opened.sessionId) {
         session = await this.stripe.retrieveCheckoutSession(opened.sessionId);
       } else {
-        const [row] = await this.dataSource.query(`SELECT donor_email, designation FROM donations WHERE id = $1`, [donationId]);
+        const row = await this.donations.donorEmailAndDesignation(donationId);
         const base = this.config.PUBLIC_BASE_URL.replace(/\/$/, '');
         const metadata = { donation_id: donationId, campaign_id: campaign.id, matching_offer_id: offer.id, ...(row.designation ? { designation: row.designation } : {}) };
         // Same parameters and Stripe idempotency key on a retry (after a failure between the two
@@ -124,10 +121,7 @@ export class MatchingCardService {
           `matching-card:${donationId}`,
         );
         const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id ?? null;
-        await this.dataSource.query(
-          `UPDATE donations SET stripe_checkout_session_id = $2, stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $3) WHERE id = $1 AND stripe_checkout_session_id IS NULL`,
-          [donationId, session.id, paymentIntent],
-        );
+        await this.donations.linkCheckoutSessionOnce(donationId, session.id, paymentIntent);
       }
     } catch (error) {
       this.logger.warn(`matching card session for donation ${donationId} failed: ${(error as Error).message}`);
@@ -185,7 +179,6 @@ export class MatchingCardService {
 
   private async memberEmail(principal: Principal): Promise<string | null> {
     if (!principal.userId) return null;
-    const [r] = await this.dataSource.query(`SELECT email FROM users WHERE id = $1`, [principal.userId]);
-    return r?.email ?? null;
+    return this.donations.userEmail(principal.userId);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { DataSource } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '@ataa/common';
 import { TransactionRunner } from '@ataa/database';
 import { platformFeeRefundShare } from '@ataa/ledger';
@@ -11,6 +10,7 @@ import { refundableAmount, refundRefusal, RESERVING_REFUND_STATUSES } from './do
 import { DonationSyncService } from './donation-sync.service.js';
 import { FundsRecoveryRegistry } from './funds-recovery.js';
 import { DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
+import { RefundRepository } from './persistence/refund.repository.js';
 
 export interface RefundRequest {
   organizationId: string;
@@ -33,7 +33,7 @@ export class RefundsService {
   private readonly logger = new Logger('RefundsService');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: RefundRepository,
     private readonly tx: TransactionRunner,
     private readonly sync: DonationSyncService,
     private readonly audit: AuditService,
@@ -44,14 +44,12 @@ export class RefundsService {
   async refund(request: RefundRequest): Promise<DonationRefund> {
     const requestId = request.idempotencyKey ? uuidFromKey(request.organizationId, request.donationId, request.idempotencyKey) : randomUUID();
     const reserved = await this.tx.run(async (m) => {
-      const [row] = await m.query(`SELECT * FROM donations WHERE id = $1 AND organization_id = $2 FOR UPDATE`, [request.donationId, request.organizationId]);
+      const row = await this.repository.lockDonation(m, request.donationId, request.organizationId);
       if (!row) throw new NotFoundError('Donation');
-      const [again] = await m.query(`SELECT * FROM donation_refunds WHERE id = $1`, [requestId]);
+      const again = await this.repository.find(requestId, m);
       if (again) return { refund: toRefund(again), replay: true };
       const d = toDonation(row);
-      const [{ reserved }] = await m.query(
-        `SELECT coalesce(sum(amount), 0)::text AS reserved FROM donation_refunds WHERE donation_id = $1 AND status = ANY($2::text[])`, [d.id, RESERVING_REFUND_STATUSES],
-      );
+      const reserved = await this.repository.reserved(m, d.id, RESERVING_REFUND_STATUSES);
       // One rule with the dashboard's refund page (domain/refundable.ts), checked again here under the row lock.
       const refusal = refundRefusal(d, BigInt(reserved));
       if (refusal === 'donation_not_refundable') throw new ConflictError('donation_not_refundable', 'Only a settled donation can be refunded');
@@ -62,16 +60,13 @@ export class RefundsService {
       if (amount > remaining) {
         throw new ConflictError('refund_exceeds_remaining', 'The refund is more than what remains of the donation', { remaining: remaining.toString() });
       }
-      await m.query(
-        `INSERT INTO donation_refunds (id, donation_id, amount, status, reason, requested_by) VALUES ($1, $2, $3, 'requested', $4, $5)`,
-        [requestId, d.id, amount.toString(), request.reason ?? 'requested_by_customer', request.actor],
-      );
+      await this.repository.insertRequest(m, { id: requestId, donationId: d.id, amount, reason: request.reason ?? 'requested_by_customer', requestedBy: request.actor });
       // Recorded with the request row, so exactly once: a crash loses neither, a replay adds neither.
       await this.audit.record(m, {
         organizationId: request.organizationId, actor: request.actor, action: 'donation.refund', targetType: 'donation', targetId: d.id,
         details: { refundId: requestId, amount: amount.toString(), reason: request.reason ?? 'requested_by_customer' },
       });
-      return { refund: toRefund((await m.query(`SELECT * FROM donation_refunds WHERE id = $1`, [requestId]))[0]), replay: false };
+      return { refund: toRefund((await this.repository.find(requestId, m))!), replay: false };
     });
     // A replay of a request that never reached Stripe (its process died, PostgreSQL went away, or
     // Stripe's answer was lost) carries it on: answering the row as it stands would leave the
@@ -87,15 +82,7 @@ export class RefundsService {
    * many were taken. The worker's inbox sweep runs this: a refund reserved is never left unmade.
    */
   async resumeStranded(olderThanSeconds: number, limit = 20): Promise<number> {
-    const taken: Record<string, unknown>[] = await this.dataSource.query(
-      `WITH taken AS (
-         UPDATE donation_refunds SET updated_at = now() WHERE id IN (
-           SELECT id FROM donation_refunds WHERE status = 'requested' AND stripe_refund_id IS NULL AND updated_at < now() - make_interval(secs => $1)
-           ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING *)
-       SELECT * FROM taken`,
-      [olderThanSeconds, limit],
-    );
+    const taken = await this.repository.takeStranded(olderThanSeconds, limit);
     for (const row of taken) {
       const refund = toRefund(row);
       try {
@@ -121,12 +108,9 @@ export class RefundsService {
       const current = await this.refundRow(requestId);
       if (current.status !== 'requested' || current.stripeRefundId) return current;
     }
-    const [row] = await this.dataSource.query(`SELECT * FROM donations WHERE id = $1`, [refund.donationId]);
-    const d = toDonation(row);
+    const d = toDonation((await this.repository.donation(refund.donationId))!);
     // What the refund will take from the campaign's funds: Stripe keeps its fee, the platform returns its share.
-    const [{ returned }] = await this.dataSource.query(
-      `SELECT coalesce(sum(platform_fee_returned), 0)::text AS returned FROM donation_refunds WHERE donation_id = $1 AND id <> $2`, [d.id, requestId],
-    );
+    const returned = await this.repository.platformFeeReturnedBesides(d.id, requestId);
     const cost = refund.amount - platformFeeRefundShare(d.platformFee ?? 0n, d.amount, d.refundedAmount, refund.amount, BigInt(returned));
 
     // Funds already paid out: the transfers are reversed first as needed (or the refund is refused).
@@ -134,7 +118,7 @@ export class RefundsService {
       await this.recoveries.get()?.coverRefund({ campaignId: d.campaignId, refundId: requestId, cost });
     } catch (error) {
       if (error instanceof DomainError) {
-        await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [requestId, error.code]);
+        await this.repository.fail(requestId, error.code);
       }
       throw error;
     }
@@ -150,7 +134,7 @@ export class RefundsService {
       const stripeError = error as { type?: string; code?: string; message?: string };
       if (stripeError.type === 'StripeInvalidRequestError' || stripeError.type === 'StripeCardError') {
         // Stripe refused for good: release the reservation.
-        await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [requestId, stripeError.code ?? 'refused']);
+        await this.repository.fail(requestId, stripeError.code ?? 'refused');
         throw new DomainError('refund_refused', 'The payment provider refused the refund', 409, { reason: stripeError.code ?? null });
       }
       // Unknown outcome (network): the reservation stays; retrying with the same key carries it on
@@ -158,18 +142,14 @@ export class RefundsService {
       this.logger.warn(`refund ${requestId}: outcome unknown: ${stripeError.message}`);
       throw new DomainError('payment_provider_unavailable', 'The refund could not be confirmed; retry with the same Idempotency-Key', 502, { refundId: requestId });
     }
-    await this.dataSource.query(
-      `UPDATE donation_refunds SET stripe_refund_id = $2, status = CASE WHEN status = 'requested' THEN 'pending' ELSE status END, updated_at = now() WHERE id = $1`,
-      [requestId, stripeRefund.id],
-    );
+    await this.repository.linkStripeRefund(requestId, stripeRefund.id);
     // Post it now rather than waiting for the webhook (both paths are idempotent).
     await this.sync.sync(refund.donationId);
     return this.refundRow(requestId);
   }
 
   private async refundRow(id: string): Promise<DonationRefund> {
-    const [row] = await this.dataSource.query(`SELECT * FROM donation_refunds WHERE id = $1`, [id]);
-    return toRefund(row);
+    return toRefund((await this.repository.find(id))!);
   }
 }
 

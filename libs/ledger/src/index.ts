@@ -1,7 +1,9 @@
 export { LedgerModule } from './ledger.module.js';
 export { LedgerService, LedgerCurrencyMismatchError, type JournalEntry, type JournalEntryWithPostings, type PostResult, type CampaignTotals } from './ledger.service.js';
 export { LedgerWriter, type MoneyPlan, type PlannedEntry, type PlannedGiftRef, type RecordedEntry } from './ledger-writer.js';
-export { auditLedger } from './ledger-audit.js';
+// For tests that build the ledger by hand (new LedgerService(new LedgerRepository(dataSource))).
+export { LedgerRepository } from './persistence/ledger.repository.js';
+export { auditLedger } from './persistence/ledger-audit.js';
 export {
   PLATFORM_ACCOUNTS, campaignFundsAccount, campaignOfflineReceiptsAccount, campaignOfflineFundsAccount, describeAccount, normalBalance, type AccountType, type AccountDescriptor,
 } from './domain/accounts.js';

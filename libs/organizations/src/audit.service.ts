@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { SqlWrite } from '@ataa/database';
 import { AuditLogEntry } from './persistence/audit-log-entry.entity.js';
+import { AuditLogRepository, type AuditLogRow } from './persistence/audit-log.repository.js';
 
 export interface AuditRecord {
   organizationId: string | null;
@@ -39,41 +40,21 @@ export interface AuditPage {
 /** Who did what and when. Append-only: the table refuses UPDATE and DELETE. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly log: AuditLogRepository) {}
 
   /** Appends inside the caller's transaction when given one, so the record commits with the change. */
   async record(manager: EntityManager | null, entry: AuditRecord): Promise<void> {
-    const target = manager ?? this.dataSource.manager;
-    await target.insert(AuditLogEntry, {
-      organizationId: entry.organizationId,
-      actor: entry.actor,
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId,
-      details: (entry.details ?? {}) as never,
-    });
+    await this.log.insert(manager, row(entry));
   }
 
   /** The same record as a write for another writer's statement (`LedgerWriter.recordWith`), committed with it. */
   write(entry: AuditRecord): SqlWrite {
-    return {
-      text: `INSERT INTO audit_log (organization_id, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
-      values: [entry.organizationId, entry.actor, entry.action, entry.targetType, entry.targetId, JSON.stringify(entry.details ?? {})],
-    };
+    return this.log.insertWrite(row(entry));
   }
 
   /** Newest first, keyset-paginated on the sequence number. */
   async list(organizationId: string, options: AuditFilter): Promise<AuditPage> {
-    const query = this.dataSource.getRepository(AuditLogEntry).createQueryBuilder('a')
-      .where('a.organization_id = :organizationId', { organizationId })
-      .orderBy('a.seq', 'DESC')
-      .limit(options.limit + 1);
-    if (options.cursor) query.andWhere('a.seq < :cursor', { cursor: options.cursor });
-    if (options.action) query.andWhere('a.action = :action', { action: options.action });
-    if (options.actor) query.andWhere('a.actor = :actor', { actor: options.actor });
-    if (options.from) query.andWhere('a.created_at >= :from', { from: options.from });
-    if (options.to) query.andWhere('a.created_at < :to', { to: options.to });
-    const rows = await query.getMany();
+    const rows = await this.log.page(organizationId, options, options.limit + 1);
     const items = rows.slice(0, options.limit);
     return { items, nextCursor: rows.length > options.limit ? items[items.length - 1].seq.toString() : null };
   }
@@ -83,17 +64,12 @@ export class AuditService {
    * of its user or the name of its API key (removed members and revoked keys included), and the actions.
    */
   async filterChoices(organizationId: string): Promise<{ actors: AuditActor[]; actions: string[] }> {
-    const [actors, actions]: [{ actor: string; email: string | null; api_key_name: string | null }[], { action: string }[]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT a.actor, u.email, k.name AS api_key_name
-         FROM (SELECT DISTINCT actor FROM audit_log WHERE organization_id = $1) a
-         LEFT JOIN users u ON a.actor = 'user:' || u.id::text
-         LEFT JOIN api_keys k ON a.actor = 'api_key:' || k.id::text AND k.organization_id = $1
-         ORDER BY a.actor`,
-        [organizationId],
-      ),
-      this.dataSource.query(`SELECT DISTINCT action FROM audit_log WHERE organization_id = $1 ORDER BY action`, [organizationId]),
-    ]);
+    const [actors, actions] = await Promise.all([this.log.actors(organizationId), this.log.actions(organizationId)]);
     return { actors: actors.map((r) => ({ actor: r.actor, email: r.email, apiKeyName: r.api_key_name })), actions: actions.map((r) => r.action) };
   }
+}
+
+/** The record as stored (no details: an empty object). */
+function row(entry: AuditRecord): AuditLogRow {
+  return { organizationId: entry.organizationId, actor: entry.actor, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details: entry.details ?? {} };
 }

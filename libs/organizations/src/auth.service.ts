@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, UnauthorizedError } from '@ataa/common';
 import { isUniqueViolation } from '@ataa/database';
 import { rateLimitSubject } from './domain/client-address.js';
@@ -8,9 +8,10 @@ import type { UserPrincipal } from './domain/roles.js';
 import { SIGN_IN_CHALLENGE_MAX_ATTEMPTS, SIGN_IN_CHALLENGE_TTL_SECONDS } from './domain/two-factor.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RateLimiter } from './rate-limiter.js';
-import { RefreshToken, Session } from './persistence/session.entity.js';
-import { SignInChallenge } from './persistence/two-factor.entity.js';
+import { Session } from './persistence/session.entity.js';
+import { SessionRepository } from './persistence/session.repository.js';
 import { User } from './persistence/user.entity.js';
+import { UserRepository } from './persistence/user.repository.js';
 import { TwoFactorService } from './two-factor.service.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -49,6 +50,8 @@ const INVALID_REFRESH = () => new UnauthorizedError('invalid_token', 'The refres
 export class AuthService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly sessions: SessionRepository,
+    private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
     private readonly twoFactor: TwoFactorService,
@@ -81,7 +84,7 @@ export class AuthService {
       // step's page only, good for a few attempts and one sign-in (completeSignInForPages).
       const challengeToken = generateSecret(TOKEN_PREFIX.signInChallenge);
       const expiresAt = new Date(Date.now() + SIGN_IN_CHALLENGE_TTL_SECONDS * 1000);
-      await this.dataSource.getRepository(SignInChallenge).insert({ userId: user.id, tokenHash: hashSecret(challengeToken), attempts: 0, expiresAt, usedAt: null });
+      await this.sessions.insertChallenge({ userId: user.id, tokenHash: hashSecret(challengeToken), attempts: 0, expiresAt, usedAt: null });
       return { kind: 'second-factor', challengeToken, expiresAt };
     }
     return { kind: 'session', ...(await this.dataSource.transaction((manager) => this.openPageSession(manager, user.id))) };
@@ -95,16 +98,16 @@ export class AuthService {
   async completeSignInForPages(challengeToken: string, typed: unknown, ip: string): Promise<PageSession> {
     if (!CHALLENGE_TOKEN.test(challengeToken)) throw SIGN_IN_EXPIRED();
     const tokenHash = hashSecret(challengeToken);
-    const open = await this.dataSource.getRepository(SignInChallenge).findOneBy({ tokenHash, usedAt: IsNull() });
+    const open = await this.sessions.findOpenChallenge(tokenHash);
     if (!open || open.expiresAt <= new Date() || open.attempts >= SIGN_IN_CHALLENGE_MAX_ATTEMPTS) throw SIGN_IN_EXPIRED();
     return this.twoFactor.limited(open.userId, ip, () => this.dataSource.transaction(async (manager) => {
-      const challenge = await manager.createQueryBuilder(SignInChallenge, 'c').where('c.id = :id', { id: open.id }).setLock('pessimistic_write').getOne();
+      const challenge = await this.sessions.lockChallenge(manager, open.id);
       if (!challenge || challenge.usedAt || challenge.expiresAt <= new Date() || challenge.attempts >= SIGN_IN_CHALLENGE_MAX_ATTEMPTS) throw SIGN_IN_EXPIRED();
       if (!(await this.twoFactor.acceptSecondFactor(manager, challenge.userId, typed))) {
-        await manager.update(SignInChallenge, { id: challenge.id }, { attempts: challenge.attempts + 1 });
+        await this.sessions.updateChallenge(manager, challenge.id, { attempts: challenge.attempts + 1 });
         return null; // committed: the attempt counts
       }
-      await manager.update(SignInChallenge, { id: challenge.id }, { usedAt: new Date() });
+      await this.sessions.updateChallenge(manager, challenge.id, { usedAt: new Date() });
       return this.openPageSession(manager, challenge.userId);
     }));
   }
@@ -120,7 +123,7 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(input.password);
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const user = await manager.save(manager.create(User, { email, passwordHash, displayName: input.displayName ?? null, passwordChangedAt: new Date() }));
+        const user = await this.users.insert(manager, { email, passwordHash, displayName: input.displayName ?? null, passwordChangedAt: new Date() });
         return open(manager, user);
       });
     } catch (error) {
@@ -134,12 +137,7 @@ export class AuthService {
   /** The user behind a dashboard session cookie, or null when it is unknown, expired or revoked. */
   async authenticatePageSession(cookieToken: string): Promise<PageUser | null> {
     if (!/^ataa_ps_[A-Za-z0-9_-]{43}$/.test(cookieToken)) return null;
-    const row = await this.dataSource.getRepository(Session).createQueryBuilder('s')
-      .innerJoin(User, 'u', 'u.id = s.user_id')
-      .select(['s.id AS session_id', 's.user_id AS user_id', 'u.email AS email', 'u.display_name AS display_name', 'u.email_verified_at AS email_verified_at', 'u.totp_enabled_at AS totp_enabled_at'])
-      .where('s.cookie_token_hash = :hash', { hash: hashSecret(cookieToken) })
-      .andWhere('s.revoked_at IS NULL AND s.expires_at > now()')
-      .getRawOne<{ session_id: string; user_id: string; email: string; display_name: string | null; email_verified_at: Date | null; totp_enabled_at: Date | null }>();
+    const row = await this.sessions.pageSessionUser(hashSecret(cookieToken));
     if (!row) return null;
     return {
       userId: row.user_id, sessionId: row.session_id, email: row.email, displayName: row.display_name, actor: `user:${row.user_id}`,
@@ -149,7 +147,7 @@ export class AuthService {
 
   /** Ends every session of the user (API logins and dashboard sign-ins alike). */
   async logoutEverywhere(userId: string): Promise<void> {
-    await this.dataSource.getRepository(Session).update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.sessions.revokeAllOfUser(userId, new Date());
   }
 
   /** Credentials checked under the login limits (one failure point taken first, given back on success). */
@@ -166,7 +164,7 @@ export class AuthService {
       { limit: 'loginFailuresPerIp', subject: clientIp },
       { limit: 'loginFailuresPerAccount', subject: hashSecret(email) },
     ]);
-    const user = await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.email = :email', { email }).getOne();
+    const user = await this.users.findByEmailWithPassword(email);
     const ok = await this.hasher.verify(user?.passwordHash ?? null, input.password);
     if (!user || !ok) throw INVALID_CREDENTIALS();
     await taken.giveBack();
@@ -177,7 +175,7 @@ export class AuthService {
     const now = Date.now();
     const cookieToken = generateSecret(TOKEN_PREFIX.pageSession);
     const expiresAt = new Date(now + SESSION_TTL_SECONDS * 1000);
-    await manager.insert(Session, {
+    await this.sessions.insertPageSession(manager, {
       userId,
       // No bearer token: a page session is used only through its cookie.
       accessTokenHash: hashSecret(generateSecret('unused')),
@@ -192,18 +190,18 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenPair> {
     const tokenHash = hashSecret(refreshToken);
     return this.dataSource.transaction(async (manager) => {
-      const token = await manager.findOne(RefreshToken, { where: { tokenHash }, lock: { mode: 'pessimistic_write' } });
+      const token = await this.sessions.lockRefreshToken(manager, tokenHash);
       if (!token) throw INVALID_REFRESH();
-      const session = await manager.findOne(Session, { where: { id: token.sessionId }, lock: { mode: 'pessimistic_write' } });
+      const session = await this.sessions.lock(manager, token.sessionId);
       const now = new Date();
       if (!session || session.revokedAt || session.expiresAt <= now || token.expiresAt <= now) throw INVALID_REFRESH();
       if (token.usedAt) {
         // A rotated refresh token came back: someone else holds a copy. End the session for both.
-        await manager.update(Session, { id: session.id }, { revokedAt: now });
+        await this.sessions.revoke(manager, session.id, now);
         return { revoked: true } as never;
       }
-      await manager.update(RefreshToken, { id: token.id }, { usedAt: now });
-      const user = await manager.findOneByOrFail(User, { id: session.userId });
+      await this.sessions.markRefreshTokenUsed(manager, token.id, now);
+      const user = await this.users.getById(session.userId, manager);
       return this.rotate(manager, session, user);
     }).then((result) => {
       if ((result as { revoked?: boolean }).revoked) throw INVALID_REFRESH();
@@ -212,55 +210,47 @@ export class AuthService {
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.dataSource.getRepository(Session).update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.sessions.revokeIfLive(sessionId, new Date());
   }
 
   /** Changes the password and ends every session of the user; the caller gets a fresh one. */
   async changePassword(userId: string, input: { currentPassword: string; newPassword: string }): Promise<TokenPair> {
-    const user = await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :userId', { userId }).getOne();
+    const user = await this.users.findWithPassword(userId);
     if (!user || !(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
       throw new DomainError('invalid_credentials', 'The current password is incorrect', 400);
     }
     const passwordHash = await this.hasher.hash(input.newPassword);
     return this.dataSource.transaction(async (manager) => {
-      await manager.update(User, { id: userId }, { passwordHash, passwordChangedAt: new Date() });
-      await manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await this.users.update(manager, userId, { passwordHash, passwordChangedAt: new Date() });
+      await this.sessions.revokeAllOfUser(userId, new Date(), manager);
       return this.openSession(manager, user);
     });
   }
 
   /** The user behind a bearer access token, or null when it is unknown, expired or revoked. */
   async authenticateAccessToken(accessToken: string): Promise<UserPrincipal | null> {
-    const row = await this.dataSource.getRepository(Session).createQueryBuilder('s')
-      .innerJoin(User, 'u', 'u.id = s.user_id')
-      .select(['s.id AS session_id', 's.user_id AS user_id', 'u.email AS email', 'u.display_name AS display_name'])
-      .where('s.access_token_hash = :hash', { hash: hashSecret(accessToken) })
-      .andWhere('s.revoked_at IS NULL AND s.access_expires_at > now() AND s.expires_at > now()')
-      .getRawOne<{ session_id: string; user_id: string; email: string; display_name: string | null }>();
+    const row = await this.sessions.accessTokenUser(hashSecret(accessToken));
     if (!row) return null;
     return { userId: row.user_id, sessionId: row.session_id, email: row.email, displayName: row.display_name, actor: `user:${row.user_id}` };
   }
 
   private async openSession(manager: EntityManager, user: User): Promise<TokenPair> {
     const now = Date.now();
-    const session = await manager.save(manager.create(Session, {
+    const session = await this.sessions.insert(manager, {
       userId: user.id,
       accessTokenHash: hashSecret(generateSecret('unused')),
       accessExpiresAt: new Date(now),
       expiresAt: new Date(now + SESSION_TTL_SECONDS * 1000),
       revokedAt: null,
-    }));
+    });
     return this.rotate(manager, session, user);
   }
 
   private async rotate(manager: EntityManager, session: Session, user: User): Promise<TokenPair> {
     const accessToken = generateSecret(TOKEN_PREFIX.access);
     const refreshToken = generateSecret(TOKEN_PREFIX.refresh);
-    await manager.update(Session, { id: session.id }, {
-      accessTokenHash: hashSecret(accessToken),
-      accessExpiresAt: new Date(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000),
-    });
-    await manager.insert(RefreshToken, { sessionId: session.id, tokenHash: hashSecret(refreshToken), expiresAt: session.expiresAt, usedAt: null });
+    await this.sessions.setAccessToken(manager, session.id, hashSecret(accessToken), new Date(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000));
+    await this.sessions.insertRefreshToken(manager, { sessionId: session.id, tokenHash: hashSecret(refreshToken), expiresAt: session.expiresAt, usedAt: null });
     return {
       accessToken,
       refreshToken,

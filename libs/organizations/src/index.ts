@@ -25,6 +25,8 @@ export { OrganizationsService, type OrganizationWithRole } from './organizations
 export { MembersService, type MemberView, type InvitationLookup, type InvitationStatus } from './members.service.js';
 export { ApiKeysService } from './api-keys.service.js';
 export { AuditService, type AuditRecord, type AuditPage, type AuditFilter, type AuditActor } from './audit.service.js';
+// For tests that build services by hand (new AuditService(new AuditLogRepository(dataSource))).
+export { AuditLogRepository } from './persistence/audit-log.repository.js';
 export { RateLimiter, rateLimitKeyPrefix, AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type RateLimitRule, type TakenRateLimits } from './rate-limiter.js';
 export { RATE_LIMIT_POLICIES, onRedisFailure, type RateLimitClaim, type RateLimitName, type RateLimitPolicy } from './domain/rate-limits.js';
 export { ARGON2_OPTIONS, PasswordHasher } from './password-hasher.js';

@@ -11,8 +11,8 @@ import type { Principal, Role, UserPrincipal } from './domain/roles.js';
 import { hashSecret, normalizeEmail } from './domain/tokens.js';
 import { Invitation } from './persistence/invitation.entity.js';
 import { Membership } from './persistence/membership.entity.js';
-import { Organization } from './persistence/organization.entity.js';
-import { User } from './persistence/user.entity.js';
+import { MembershipRepository } from './persistence/membership.repository.js';
+import { OrganizationRepository } from './persistence/organization.repository.js';
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -48,6 +48,8 @@ const invitationNotFound = () => new NotFoundError('Invitation', 'invitation_not
 export class MembersService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly memberships: MembershipRepository,
+    private readonly organizations: OrganizationRepository,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -55,11 +57,11 @@ export class MembersService {
 
   /** The caller's membership in an organization, or null (used by the auth guard). */
   findMembership(organizationId: string, userId: string): Promise<Membership | null> {
-    return this.dataSource.getRepository(Membership).findOneBy({ organizationId, userId });
+    return this.memberships.findMembership(organizationId, userId);
   }
 
   async list(organizationId: string): Promise<MemberView[]> {
-    const rows = await this.dataSource.getRepository(Membership).find({ where: { organizationId }, relations: { user: true }, order: { createdAt: 'ASC' } });
+    const rows = await this.memberships.membersWithUsers(organizationId);
     return rows.map((m) => ({ id: m.id, userId: m.userId, email: m.user!.email, displayName: m.user!.displayName, role: m.role, createdAt: m.createdAt }));
   }
 
@@ -70,7 +72,7 @@ export class MembersService {
       if (membership.role === 'owner') await this.assertAnotherOwner(manager, principal.organizationId, membership.id);
       const from = membership.role;
       membership.role = role;
-      await manager.save(membership);
+      await this.memberships.saveMembership(manager, membership);
       await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'membership.role_changed', targetType: 'membership', targetId: membership.id, details: { userId: membership.userId, from, to: role } });
     });
     return (await this.list(principal.organizationId)).find((m) => m.id === membershipId)!;
@@ -80,7 +82,7 @@ export class MembersService {
     await this.dataSource.transaction(async (manager) => {
       const membership = await this.lockMembership(manager, principal.organizationId, membershipId);
       if (membership.role === 'owner') await this.assertAnotherOwner(manager, principal.organizationId, membership.id);
-      await manager.delete(Membership, { id: membership.id });
+      await this.memberships.deleteMembership(manager, membership.id);
       await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'membership.removed', targetType: 'membership', targetId: membership.id, details: { userId: membership.userId, role: membership.role } });
     });
   }
@@ -97,10 +99,9 @@ export class MembersService {
     const token = deriveInvitationToken(this.authSecret(), id);
     return this.dataSource.transaction(async (manager) => {
       await this.lockOrganization(manager, principal.organizationId);
-      const existing = await manager.createQueryBuilder(Membership, 'm').innerJoin(User, 'u', 'u.id = m.user_id')
-        .where('m.organization_id = :org AND u.email = :email', { org: principal.organizationId, email }).getExists();
+      const existing = await this.memberships.isMemberByEmail(manager, principal.organizationId, email);
       if (existing) throw new ConflictError('already_member', 'This person is already a member');
-      const invitation = await manager.save(manager.create(Invitation, {
+      const invitation = await this.memberships.insertInvitation(manager, {
         id,
         organizationId: principal.organizationId,
         email,
@@ -108,7 +109,7 @@ export class MembersService {
         tokenHash: hashSecret(token),
         invitedBy: principal.userId!,
         expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000),
-      }));
+      });
       await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'invitation.created', targetType: 'invitation', targetId: invitation.id, details: { email, role: input.role } });
       await this.outbox.enqueue(manager, { kind: 'invitation', aggregateId: invitation.id, payload: input.language ? { language: input.language } : {} });
       return { invitation, token };
@@ -116,17 +117,17 @@ export class MembersService {
   }
 
   listInvitations(organizationId: string): Promise<Invitation[]> {
-    return this.dataSource.getRepository(Invitation).find({ where: { organizationId }, order: { createdAt: 'DESC' }, take: 200 });
+    return this.memberships.invitations(organizationId);
   }
 
   async revokeInvitation(principal: Principal, invitationId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const invitation = await manager.findOne(Invitation, { where: { id: invitationId, organizationId: principal.organizationId }, lock: { mode: 'pessimistic_write' } });
+      const invitation = await this.memberships.lockInvitation(manager, principal.organizationId, invitationId);
       if (!invitation) throw invitationNotFound();
       if (invitation.acceptedAt) throw new ConflictError('invitation_already_accepted', 'The invitation was already accepted');
       if (invitation.revokedAt) return;
       invitation.revokedAt = new Date();
-      await manager.save(invitation);
+      await this.memberships.saveInvitation(manager, invitation);
       await this.audit.record(manager, { organizationId: principal.organizationId, actor: principal.actor, action: 'invitation.revoked', targetType: 'invitation', targetId: invitation.id, details: { email: invitation.email } });
     });
   }
@@ -138,14 +139,14 @@ export class MembersService {
   async accept(user: UserPrincipal, token: string): Promise<Membership> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const invitation = await manager.findOne(Invitation, { where: { tokenHash: hashSecret(token) }, lock: { mode: 'pessimistic_write' } });
+        const invitation = await this.memberships.lockInvitationByTokenHash(manager, hashSecret(token));
         if (!invitation || invitation.acceptedAt || invitation.revokedAt || invitation.expiresAt <= new Date() || invitation.email !== normalizeEmail(user.email)) {
           throw invitationNotFound();
         }
-        const membership = await manager.save(manager.create(Membership, { organizationId: invitation.organizationId, userId: user.userId, role: invitation.role }));
+        const membership = await this.memberships.insertMembership(manager, { organizationId: invitation.organizationId, userId: user.userId, role: invitation.role });
         invitation.acceptedAt = new Date();
         invitation.acceptedBy = user.userId;
-        await manager.save(invitation);
+        await this.memberships.saveInvitation(manager, invitation);
         await this.audit.record(manager, { organizationId: invitation.organizationId, actor: user.actor, action: 'membership.created', targetType: 'membership', targetId: membership.id, details: { userId: user.userId, role: invitation.role, invitationId: invitation.id } });
         return membership;
       });
@@ -161,18 +162,7 @@ export class MembersService {
    */
   async findByToken(token: string): Promise<InvitationLookup | null> {
     if (token.length === 0 || token.length > 512) return null;
-    // The language lives only in the e-mail's outbox row (payload.language), written with the invitation.
-    const [row]: {
-      id: string; email: string; role: Role; expires_at: Date; accepted_at: Date | null; revoked_at: Date | null;
-      organization_name: string; language: string | null; account_exists: boolean;
-    }[] = await this.dataSource.query(
-      `SELECT i.id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at, o.name AS organization_name,
-              (SELECT x.payload->>'language' FROM outbox x WHERE x.kind = 'invitation' AND x.aggregate_id = i.id::text ORDER BY x.created_at LIMIT 1) AS language,
-              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS account_exists
-       FROM invitations i JOIN organizations o ON o.id = i.organization_id
-       WHERE i.token_hash = $1`,
-      [hashSecret(token)],
-    );
+    const row = await this.memberships.invitationByTokenHash(hashSecret(token));
     if (!row) return null;
     const status: InvitationStatus = row.accepted_at ? 'accepted' : row.revoked_at ? 'revoked' : row.expires_at <= new Date() ? 'expired' : 'pending';
     return {
@@ -188,21 +178,19 @@ export class MembersService {
 
   private async lockOrganization(manager: EntityManager, organizationId: string): Promise<void> {
     // Serialises membership changes per organization, so "keep at least one owner" holds under concurrency.
-    const found = await manager.findOne(Organization, { where: { id: organizationId }, lock: { mode: 'pessimistic_write' } });
+    const found = await this.organizations.lock(manager, organizationId);
     if (!found) throw new NotFoundError('Organization');
   }
 
   private async lockMembership(manager: EntityManager, organizationId: string, membershipId: string): Promise<Membership> {
     await this.lockOrganization(manager, organizationId);
-    const membership = await manager.findOneBy(Membership, { id: membershipId, organizationId });
+    const membership = await this.memberships.membershipIn(manager, organizationId, membershipId);
     if (!membership) throw new NotFoundError('Member');
     return membership;
   }
 
   private async assertAnotherOwner(manager: EntityManager, organizationId: string, exceptMembershipId: string): Promise<void> {
-    const owners = await manager.createQueryBuilder(Membership, 'm')
-      .where('m.organization_id = :organizationId AND m.role = :role AND m.id <> :id', { organizationId, role: 'owner', id: exceptMembershipId })
-      .getCount();
+    const owners = await this.memberships.otherOwners(manager, organizationId, exceptMembershipId);
     if (owners === 0) throw new ConflictError('last_owner', 'An organization must keep at least one owner');
   }
 }

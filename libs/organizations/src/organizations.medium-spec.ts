@@ -15,6 +15,9 @@ import { Membership } from './persistence/membership.entity.js';
 import { Organization } from './persistence/organization.entity.js';
 import { RefreshToken, Session } from './persistence/session.entity.js';
 import { User } from './persistence/user.entity.js';
+import { AuditLogRepository } from './persistence/audit-log.repository.js';
+import { MembershipRepository } from './persistence/membership.repository.js';
+import { OrganizationRepository } from './persistence/organization.repository.js';
 
 // Jest reads testTimeout only from the top-level config, not from a project: set it here.
 jest.setTimeout(60_000);
@@ -37,9 +40,11 @@ describe('organizations and memberships persistence', () => {
     database = await createTestDatabase();
     dataSource = new DataSource({ ...dataSourceOptions(database.url), entities: [User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry], logging: false });
     await dataSource.initialize();
-    const audit = new AuditService(dataSource);
-    organizations = new OrganizationsService(dataSource, audit);
-    members = new MembersService(dataSource, audit, new OutboxService(new NotificationsRepository(dataSource)), loadConfig({ NODE_ENV: 'test' }));
+    const audit = new AuditService(new AuditLogRepository(dataSource));
+    const organizationRepository = new OrganizationRepository(dataSource);
+    const membershipRepository = new MembershipRepository(dataSource);
+    organizations = new OrganizationsService(dataSource, organizationRepository, membershipRepository, audit);
+    members = new MembersService(dataSource, membershipRepository, organizationRepository, audit, new OutboxService(new NotificationsRepository(dataSource)), loadConfig({ NODE_ENV: 'test' }));
   });
   afterAll(async () => {
     await dataSource?.destroy();

@@ -23,6 +23,12 @@ import { Organization } from './persistence/organization.entity.js';
 import { RefreshToken, Session } from './persistence/session.entity.js';
 import { RecoveryCode, SignInChallenge } from './persistence/two-factor.entity.js';
 import { User } from './persistence/user.entity.js';
+import { ApiKeyRepository } from './persistence/api-key.repository.js';
+import { AuditLogRepository } from './persistence/audit-log.repository.js';
+import { MembershipRepository } from './persistence/membership.repository.js';
+import { OrganizationRepository } from './persistence/organization.repository.js';
+import { SessionRepository } from './persistence/session.repository.js';
+import { UserRepository } from './persistence/user.repository.js';
 import { TwoFactorService } from './two-factor.service.js';
 import { StripeOnboardingService } from './stripe-onboarding.service.js';
 import { AUTH_RATE_LIMITS, DEFAULT_AUTH_RATE_LIMITS, RateLimiter, type AuthRateLimits } from './rate-limiter.js';
@@ -37,7 +43,8 @@ const exported = [AuthService, OrganizationsService, MembersService, ApiKeysServ
 @Module({
   imports: [PaymentsModule, NotificationsModule, TypeOrmModule.forFeature([User, Organization, Membership, Invitation, ApiKey, Session, RefreshToken, AuditLogEntry, RecoveryCode, SignInChallenge])],
   providers: [
-    ...exported, PasswordHasher, 
+    ...exported, PasswordHasher,
+    ApiKeyRepository, AuditLogRepository, MembershipRepository, OrganizationRepository, SessionRepository, UserRepository,
     // A copy per application, so that a test can change its own app's limits (setAuthRateLimits).
     { provide: AUTH_RATE_LIMITS, useFactory: (): AuthRateLimits => structuredClone(DEFAULT_AUTH_RATE_LIMITS) },
     // Invitation e-mails are rendered by the notifications worker from what this source reads.

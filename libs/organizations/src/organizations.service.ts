@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
 import { NotFoundError } from '@ataa/common';
 import { AuditService } from './audit.service.js';
 import type { Principal, Role, UserPrincipal } from './domain/roles.js';
-import { Membership } from './persistence/membership.entity.js';
 import { Organization } from './persistence/organization.entity.js';
+import { MembershipRepository } from './persistence/membership.repository.js';
+import { OrganizationRepository } from './persistence/organization.repository.js';
 
 export interface OrganizationWithRole {
   organization: Organization;
@@ -16,14 +17,16 @@ export interface OrganizationWithRole {
 export class OrganizationsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly organizations: OrganizationRepository,
+    private readonly memberships: MembershipRepository,
     private readonly audit: AuditService,
   ) {}
 
   /** The creator becomes the owner, in the same transaction. */
   async create(user: UserPrincipal, input: { name: string; country?: string }): Promise<OrganizationWithRole> {
     return this.dataSource.transaction(async (manager) => {
-      const organization = await manager.save(manager.create(Organization, { name: input.name, country: input.country ?? null }));
-      const membership = await manager.save(manager.create(Membership, { organizationId: organization.id, userId: user.userId, role: 'owner' }));
+      const organization = await this.organizations.insert(manager, { name: input.name, country: input.country ?? null });
+      const membership = await this.memberships.insertMembership(manager, { organizationId: organization.id, userId: user.userId, role: 'owner' });
       await this.audit.record(manager, { organizationId: organization.id, actor: user.actor, action: 'organization.created', targetType: 'organization', targetId: organization.id, details: { name: input.name, ...(input.country ? { country: input.country } : {}) } });
       await this.audit.record(manager, { organizationId: organization.id, actor: user.actor, action: 'membership.created', targetType: 'membership', targetId: membership.id, details: { userId: user.userId, role: 'owner' } });
       return { organization, role: 'owner' as const };
@@ -31,15 +34,15 @@ export class OrganizationsService {
   }
 
   async listForUser(userId: string): Promise<OrganizationWithRole[]> {
-    const memberships = await this.dataSource.getRepository(Membership).find({ where: { userId }, order: { createdAt: 'ASC' } });
+    const memberships = await this.memberships.membershipsOfUser(userId);
     if (memberships.length === 0) return [];
-    const organizations = await this.dataSource.getRepository(Organization).createQueryBuilder('o').where('o.id IN (:...ids)', { ids: memberships.map((m) => m.organizationId) }).getMany();
+    const organizations = await this.organizations.findByIds(memberships.map((m) => m.organizationId));
     const byId = new Map(organizations.map((o) => [o.id, o]));
     return memberships.filter((m) => byId.has(m.organizationId)).map((m) => ({ organization: byId.get(m.organizationId)!, role: m.role }));
   }
 
   findById(id: string): Promise<Organization | null> {
-    return this.dataSource.getRepository(Organization).findOneBy({ id });
+    return this.organizations.findById(id);
   }
 
   async get(id: string): Promise<Organization> {
@@ -50,7 +53,7 @@ export class OrganizationsService {
 
   async update(principal: Principal, input: { name?: string; country?: string | null }): Promise<Organization> {
     return this.dataSource.transaction(async (manager) => {
-      const organization = await manager.findOne(Organization, { where: { id: principal.organizationId }, lock: { mode: 'pessimistic_write' } });
+      const organization = await this.organizations.lock(manager, principal.organizationId);
       if (!organization) throw new NotFoundError('Organization');
       const changes: Record<string, unknown> = {};
       if (input.name !== undefined && input.name !== organization.name) {
@@ -62,7 +65,7 @@ export class OrganizationsService {
         organization.country = input.country;
       }
       if (Object.keys(changes).length > 0) {
-        await manager.save(organization);
+        await this.organizations.save(manager, organization);
         await this.audit.record(manager, { organizationId: organization.id, actor: principal.actor, action: 'organization.updated', targetType: 'organization', targetId: organization.id, details: changes });
       }
       return organization;
@@ -72,11 +75,11 @@ export class OrganizationsService {
   /** Remembers the connected account created for the organization (once). */
   async attachStripeAccount(principal: Principal, accountId: string): Promise<Organization> {
     return this.dataSource.transaction(async (manager) => {
-      const organization = await manager.findOne(Organization, { where: { id: principal.organizationId }, lock: { mode: 'pessimistic_write' } });
+      const organization = await this.organizations.lock(manager, principal.organizationId);
       if (!organization) throw new NotFoundError('Organization');
       if (organization.stripeAccountId) return organization;
       organization.stripeAccountId = accountId;
-      await manager.save(organization);
+      await this.organizations.save(manager, organization);
       await this.audit.record(manager, { organizationId: organization.id, actor: principal.actor, action: 'stripe_account.created', targetType: 'organization', targetId: organization.id, details: { stripeAccountId: accountId } });
       return organization;
     });
@@ -89,13 +92,13 @@ export class OrganizationsService {
    */
   async applyStripeAccountUpdate(account: Pick<Stripe.Account, 'id' | 'charges_enabled' | 'payouts_enabled' | 'details_submitted'>, observedAt: Date = new Date()): Promise<Organization | null> {
     return this.dataSource.transaction(async (manager) => {
-      const organization = await manager.findOne(Organization, { where: { stripeAccountId: account.id }, lock: { mode: 'pessimistic_write' } });
+      const organization = await this.organizations.lockByStripeAccount(manager, account.id);
       if (!organization) return null;
       if (organization.stripeAccountSyncedAt && organization.stripeAccountSyncedAt.getTime() > observedAt.getTime()) return organization;
       const next = { chargesEnabled: Boolean(account.charges_enabled), payoutsEnabled: Boolean(account.payouts_enabled), detailsSubmitted: Boolean(account.details_submitted) };
       const changed = next.chargesEnabled !== organization.chargesEnabled || next.payoutsEnabled !== organization.payoutsEnabled || next.detailsSubmitted !== organization.detailsSubmitted;
       Object.assign(organization, next, { stripeAccountSyncedAt: observedAt });
-      await manager.save(organization);
+      await this.organizations.save(manager, organization);
       if (changed) {
         await this.audit.record(manager, { organizationId: organization.id, actor: 'stripe', action: 'stripe_account.updated', targetType: 'organization', targetId: organization.id, details: next });
       }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, DomainError, UnauthorizedError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { rateLimitSubject } from './domain/client-address.js';
@@ -9,8 +9,8 @@ import {
 } from './domain/two-factor.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RateLimiter } from './rate-limiter.js';
-import { RecoveryCode } from './persistence/two-factor.entity.js';
 import { User } from './persistence/user.entity.js';
+import { UserRepository } from './persistence/user.repository.js';
 
 export interface TwoFactorStatus {
   enabled: boolean;
@@ -42,6 +42,7 @@ export class TwoFactorService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
     @Inject(AppConfig) config: AppConfig,
@@ -51,8 +52,8 @@ export class TwoFactorService {
   }
 
   async status(userId: string): Promise<TwoFactorStatus> {
-    const user = await this.dataSource.getRepository(User).findOneByOrFail({ id: userId });
-    const left = await this.dataSource.getRepository(RecoveryCode).countBy({ userId, usedAt: IsNull() });
+    const user = await this.users.getById(userId);
+    const left = await this.users.unusedRecoveryCodes(userId);
     return { enabled: Boolean(user.totpEnabledAt), enabledAt: user.totpEnabledAt ?? null, recoveryCodesLeft: user.totpEnabledAt ? left : 0 };
   }
 
@@ -61,13 +62,13 @@ export class TwoFactorService {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.lockedUser(manager, userId);
       if (user.totpEnabledAt) throw new ConflictError('totp_already_enabled', 'Two-factor sign-in is already on');
-      await manager.update(User, { id: userId }, { totpPendingSecret: encryptTotpSecret(this.keys.secret, newTotpSecret(), userId) });
+      await this.users.update(manager, userId, { totpPendingSecret: encryptTotpSecret(this.keys.secret, newTotpSecret(), userId) });
     });
   }
 
   /** The secret being enrolled and its otpauth:// address, or null when no enrolment is under way. */
   async pendingEnrolment(userId: string): Promise<{ secret: string; uri: string } | null> {
-    const user = await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.totpPendingSecret').where('u.id = :userId', { userId }).getOne();
+    const user = await this.users.findWithPendingSecret(userId);
     if (!user?.totpPendingSecret || user.totpEnabledAt) return null;
     const secret = decryptTotpSecret(this.keys.secret, user.totpPendingSecret, userId);
     return secret ? { secret, uri: totpUri(secret, user.email) } : null;
@@ -86,7 +87,7 @@ export class TwoFactorService {
       const code = totpCodeOf(typed);
       const step = code ? acceptedTimeStep(secret, code, null) : null;
       if (step === null) return null;
-      await manager.update(User, { id: userId }, {
+      await this.users.update(manager, userId, {
         totpSecret: encryptTotpSecret(this.keys.secret, secret, userId), totpPendingSecret: null, totpEnabledAt: new Date(), totpLastStep: step,
       });
       return this.replaceRecoveryCodes(manager, userId);
@@ -109,8 +110,8 @@ export class TwoFactorService {
       const user = await this.lockedUser(manager, userId);
       if (!user.totpEnabledAt) return true; // already off: nothing to prove
       if (!(await this.proven(manager, user, proof))) return null;
-      await manager.update(User, { id: userId }, { totpSecret: null, totpEnabledAt: null, totpLastStep: null, totpPendingSecret: null });
-      await manager.delete(RecoveryCode, { userId });
+      await this.users.update(manager, userId, { totpSecret: null, totpEnabledAt: null, totpLastStep: null, totpPendingSecret: null });
+      await this.users.deleteRecoveryCodes(manager, userId);
       return true;
     }), WRONG_PROOF);
   }
@@ -128,15 +129,12 @@ export class TwoFactorService {
       const secret = decryptTotpSecret(this.keys.secret, user.totpSecret, userId);
       const step = secret ? acceptedTimeStep(secret, code, user.totpLastStep ?? null) : null;
       if (step === null) return false;
-      await manager.update(User, { id: userId }, { totpLastStep: step });
+      await this.users.update(manager, userId, { totpLastStep: step });
       return true;
     }
     const recovery = recoveryCodeOf(typed);
     if (!recovery) return false;
-    const spent = await manager.createQueryBuilder().update(RecoveryCode).set({ usedAt: () => 'now()' })
-      .where('user_id = :userId AND code_hash = :hash AND used_at IS NULL', { userId, hash: recoveryCodeHash(this.keys.recovery, userId, recovery) })
-      .execute();
-    return (spent.affected ?? 0) === 1;
+    return this.users.spendRecoveryCode(manager, userId, recoveryCodeHash(this.keys.recovery, userId, recovery));
   }
 
   /** A second factor checked under the limits (used by the REST login): throws 401 `invalid_totp_code` when wrong. */
@@ -159,20 +157,19 @@ export class TwoFactorService {
   private async proven(manager: EntityManager, user: User, proof: TwoFactorProof): Promise<boolean> {
     if (proof.code) return this.acceptSecondFactor(manager, user.id, proof.code);
     if (!proof.password) return false;
-    const row = await manager.createQueryBuilder(User, 'u').addSelect('u.passwordHash').where('u.id = :id', { id: user.id }).getOne();
+    const row = await this.users.findWithPasswordIn(manager, user.id);
     return this.hasher.verify(row?.passwordHash ?? null, proof.password);
   }
 
   private async replaceRecoveryCodes(manager: EntityManager, userId: string): Promise<string[]> {
     const codes = newRecoveryCodes();
-    await manager.delete(RecoveryCode, { userId });
-    await manager.insert(RecoveryCode, codes.map((code) => ({ userId, codeHash: recoveryCodeHash(this.keys.recovery, userId, code), usedAt: null })));
+    await this.users.deleteRecoveryCodes(manager, userId);
+    await this.users.insertRecoveryCodes(manager, userId, codes.map((code) => recoveryCodeHash(this.keys.recovery, userId, code)));
     return codes;
   }
 
   private async lockedUser(manager: EntityManager, userId: string): Promise<User> {
-    const user = await manager.createQueryBuilder(User, 'u').addSelect(['u.totpSecret', 'u.totpPendingSecret'])
-      .where('u.id = :userId', { userId }).setLock('pessimistic_write').getOne();
+    const user = await this.users.lockWithSecrets(manager, userId);
     if (!user) throw new UnauthorizedError();
     return user;
   }

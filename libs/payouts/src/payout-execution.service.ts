@@ -45,6 +45,11 @@ export class PayoutExecutionService {
     private readonly funds: FundsRepository,
   ) {}
 
+  /** Payouts approved or processing whose job may be lost (not touched for `olderThanSeconds`): the worker's sweep queues them again. */
+  stalled(olderThanSeconds: number): Promise<string[]> {
+    return this.payouts.stalledIds(olderThanSeconds);
+  }
+
   async execute(payoutId: string): Promise<ExecutionOutcome> {
     const start = await this.tx.run(async (m) => {
       const p = await this.payouts.lock(m, payoutId);

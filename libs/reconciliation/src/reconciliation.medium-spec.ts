@@ -146,7 +146,7 @@ describe('ReconciliationService (PostgreSQL + Stripe sandbox)', () => {
   });
 
   it('a movement or an entry younger than the grace window is in flight, not a difference, and leaves open ones open', async () => {
-    const patient = new ReconciliationService(db, app.get(TransactionRunner), repo, app.get(MetricsService), app.get(StripeGateway),
+    const patient = new ReconciliationService(app.get(TransactionRunner), repo, app.get(MetricsService), app.get(StripeGateway),
       { ...app.get(AppConfig), RECONCILIATION_GRACE_MS: 3_600_000 } as AppConfig);
     const fresh = await sandbox.stripe().refunds.create({ charge: gift.chargeId, amount: 100 });
     const run = await patient.run({ trigger: 'schedule' });

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DomainError } from '@ataa/common';
 import { AppConfig } from '@ataa/config';
 import { TransactionRunner } from '@ataa/database';
@@ -29,7 +28,6 @@ export class ReconciliationService implements OnModuleInit {
   private readonly logger = new Logger('Reconciliation');
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly repo: ReconciliationRepository,
     private readonly metrics: MetricsService,
@@ -49,20 +47,11 @@ export class ReconciliationService implements OnModuleInit {
 
   /** Runs once now; 409 `reconciliation_running` while another run holds the lock. */
   async run(options: RunOptions): Promise<ReconciliationRun> {
-    const lock = this.dataSource.createQueryRunner();
-    await lock.connect();
-    try {
-      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock($1) AS locked`, [RUN_LOCK_KEY]);
-      if (!locked) throw new DomainError('reconciliation_running', 'A reconciliation run is already running', 409);
-      try {
-        await this.repo.failAbandonedRuns();
-        return await this.runLocked(options);
-      } finally {
-        await lock.query(`SELECT pg_advisory_unlock($1)`, [RUN_LOCK_KEY]);
-      }
-    } finally {
-      await lock.release();
-    }
+    const busy = () => new DomainError('reconciliation_running', 'A reconciliation run is already running', 409);
+    return this.repo.withRunLock(RUN_LOCK_KEY, busy, async () => {
+      await this.repo.failAbandonedRuns();
+      return await this.runLocked(options);
+    });
   }
 
   /** How long a charge may wait for its gift to be posted before it is `charge_not_posted`. */

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { PayoutExecutionService } from '@ataa/payouts';
 import { JobProducer, QUEUES } from '@ataa/queue';
 import { createCampaign, createOrganizationWithOwner, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
 import { PayoutsSweepRunner } from './payouts-sweep.runner.js';
@@ -35,7 +36,7 @@ describe('payouts sweep (PostgreSQL + Redis)', () => {
     );
     const queue = producer.queue(QUEUES.payouts);
     expect(await queue.getJob(`payout-${id}`)).toBeUndefined();
-    const sweep = new PayoutsSweepRunner(db, producer);
+    const sweep = new PayoutsSweepRunner(app.get(PayoutExecutionService), producer);
     expect(await sweep.sweepOnce(0)).toBe(1);
     const job = await queue.getJob(`payout-${id}`);
     expect(job?.data).toEqual({ payoutId: id });

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { PayoutExecutionService } from '@ataa/payouts';
 import { JobProducer, PeriodicTask, QUEUES, requeueJob } from '@ataa/queue';
 
 export const PAYOUTS_SWEEP = { intervalMs: 15_000, olderThanSeconds: 30, redisTimeoutMs: 2_000 };
@@ -16,7 +16,7 @@ export class PayoutsSweepRunner implements OnApplicationBootstrap, OnApplication
   private readonly task = new PeriodicTask<number>(() => this.sweep(PAYOUTS_SWEEP.olderThanSeconds), (e) => this.logger.warn(e.message));
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly payouts: PayoutExecutionService,
     private readonly producer: JobProducer,
   ) {}
 
@@ -34,13 +34,10 @@ export class PayoutsSweepRunner implements OnApplicationBootstrap, OnApplication
   }
 
   private async sweep(olderThanSeconds: number): Promise<number> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM payouts WHERE status IN ('approved', 'processing') AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT 100`,
-      [olderThanSeconds],
-    );
+    const ids = await this.payouts.stalled(olderThanSeconds);
     const queue = this.producer.queue(QUEUES.payouts);
     let enqueued = 0;
-    for (const { id } of rows) {
+    for (const id of ids) {
       const jobId = `payout-${id}`;
       try {
         // Waiting, delayed or active jobs are left: they will run.

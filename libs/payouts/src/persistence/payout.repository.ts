@@ -302,6 +302,15 @@ export class PayoutRepository {
   }
 
   /** The payout a transfer belongs to: by the transfer id we stored, or the payout id in its metadata. */
+  /** Approved or processing payouts not touched for `olderThanSeconds`, oldest first, at most 100 (the worker's sweep hands them to the queue again). */
+  async stalledIds(olderThanSeconds: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM payouts WHERE status IN ('approved', 'processing') AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT 100`,
+      [olderThanSeconds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async findIdForTransfer(transferId: string, payoutIdFromMetadata: string | null): Promise<string | null> {
     const [row] = await this.dataSource.query(
       `SELECT id FROM payouts WHERE stripe_transfer_id = $1 OR id::text = $2 LIMIT 1`, [transferId, payoutIdFromMetadata ?? ''],

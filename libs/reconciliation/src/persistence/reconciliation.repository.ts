@@ -80,6 +80,26 @@ export interface OpenDifferencesOfCampaign {
 export class ReconciliationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Runs `work` holding the session advisory lock `key` on a connection of its own (released after),
+   * so one run at a time across every process; `busy()` is thrown when another session holds it.
+   */
+  async withRunLock<T>(key: number, busy: () => Error, work: () => Promise<T>): Promise<T> {
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock($1) AS locked`, [key]);
+      if (!locked) throw busy();
+      try {
+        return await work();
+      } finally {
+        await lock.query(`SELECT pg_advisory_unlock($1)`, [key]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
   async startRun(trigger: RunTrigger, windowStart: Date | null, windowEnd: Date, graceMs: number): Promise<ReconciliationRun> {
     const [row] = await this.dataSource.query(
       `INSERT INTO reconciliation_runs (trigger, window_start, window_end, grace_ms) VALUES ($1, $2, $3, $4) RETURNING *`,
