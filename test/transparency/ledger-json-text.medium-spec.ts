@@ -40,7 +40,7 @@ describe('ledger JSON pages built in SQL (PostgreSQL)', () => {
     return { page, body: presenter.ledgerJsonText(log, page, '/api/v1/public/campaigns/x', reconciliation) };
   };
 
-  /** Every page of a log: both orders, no filter and each kind and month present, limits 1, 2, 3 and 50, from no cursor and either side of every index. */
+  /** Every page of a log: both orders, no filter and each kind and month present, limits 1, 3 and 50, from no cursor and either side of every index. */
   async function compareEveryPage(slug: string): Promise<number> {
     const log = await service.log(slug);
     const all = await service.page(log, { order: 'asc', cursor: null, kind: null, month: null, limit: 200 });
@@ -51,7 +51,7 @@ describe('ledger JSON pages built in SQL (PostgreSQL)', () => {
     let compared = 0;
     for (const order of ['asc', 'desc'] as const) {
       for (const filter of filters) {
-        for (const limit of [1, 2, 3, 50]) {
+        for (const limit of [1, 3, 50]) {
           for (const cursor of cursors) {
             const request = { order, cursor, limit, ...filter };
             const [old, now] = await Promise.all([reference(log, request), built(log, request)]);
@@ -112,7 +112,7 @@ describe('ledger JSON pages built in SQL (PostgreSQL)', () => {
     const redacted = await service.page(log, { order: 'asc', cursor: null, kind: null, month: null, limit: 10 });
     expect(redacted.entries.filter((e) => e.redacted !== null).map((e) => e.index)).toEqual([0, 3]);
     await compareEveryPage('json-text-mixed');
-  });
+  }, 300_000);
 
   it('matches the old serializer for every shape the table allows: format 2, format 4 (with and without draws), format 5, offline voids, evidence', async () => {
     const campaignId = await insertCampaign(env.database.url, { slug: 'json-text-shapes' });
@@ -173,7 +173,7 @@ describe('ledger JSON pages built in SQL (PostgreSQL)', () => {
     const all = await service.page(log, { order: 'asc', cursor: null, kind: null, month: null, limit: 50 });
     expect(new Set(all.entries.map((e) => e.v))).toEqual(new Set([1, 2, 3, 4, 5]));
     expect(await compareEveryPage('json-text-shapes')).toBeGreaterThan(1000);
-  });
+  }, 300_000);
 
   it('reads a campaign\'s partition directly, and the partitioned table when the partition kept is gone or holds no longer the campaign', async () => {
     const log = await service.log('json-text-shapes');

@@ -361,17 +361,20 @@ export const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-M
  * loop). Without a cursor the bound is the size (newest first) or -1 (oldest first). Campaign, size
  * and limit are scalars so the plan prunes to the campaign's partition and knows the limit (with
  * them as arrays, planning every partition cost more than the reads, and the estimates set off JIT).
+ * The columns (`columns`, names of the entry's own) are computed above the join, on the rows kept:
+ * ENTRY_JSON computed inside the lateral branches made the statement three times as slow (measured
+ * on 100,000 entries: 16 against 5 ms a page).
  */
-const pagesSql = (table: string, columns: string): string => `SELECT q.n, q.behind, e.* FROM (
+const pagesSql = (table: string, columns: string): string => `SELECT q.n, q.behind, ${columns} FROM (
     SELECT q.*, q.cursor AND CASE WHEN q.ascending
       THEN EXISTS (SELECT 1 FROM ${table} b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx <= q.bound)
       ELSE EXISTS (SELECT 1 FROM ${table} b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx >= q.bound) END AS behind
     FROM unnest($3::bigint[], $5::bool[], $6::bool[]) WITH ORDINALITY AS q(bound, ascending, cursor, n)
     OFFSET 0
   ) q CROSS JOIN LATERAL (
-    (SELECT ${columns} FROM ${table} WHERE NOT q.ascending AND campaign_id = $1 AND idx < $2 AND idx < q.bound ORDER BY idx DESC LIMIT $4)
+    (SELECT * FROM ${table} WHERE NOT q.ascending AND campaign_id = $1 AND idx < $2 AND idx < q.bound ORDER BY idx DESC LIMIT $4)
     UNION ALL
-    (SELECT ${columns} FROM ${table} WHERE q.ascending AND campaign_id = $1 AND idx < $2 AND idx > q.bound ORDER BY idx LIMIT $4)
+    (SELECT * FROM ${table} WHERE q.ascending AND campaign_id = $1 AND idx < $2 AND idx > q.bound ORDER BY idx LIMIT $4)
   ) e
   ORDER BY q.n, CASE WHEN q.ascending THEN e.idx ELSE -e.idx END`;
 
