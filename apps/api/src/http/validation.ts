@@ -42,29 +42,8 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/**
- * Query DTOs with a check of their own for the common case (`acceptQueryWithout`): a query string that
- * passes it is the DTO without class-transformer and class-validator (a hot public route spent about a
- * twelfth of its CPU there); anything else, the full pipe, which gives the same problem documents.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const QUERY_CHECKS = new Map<new () => any, (query: Record<string, unknown>) => boolean>();
-
-/**
- * Registers `accepts` for query DTO `dto`: true only for input the DTO's decorators accept as it is
- * (known keys, string values each within its rules, nothing a column cannot store), so the
- * answer is the same as the pipe's; false sends the query through the pipe.
- */
-export function acceptQueryWithout<T extends object>(dto: new () => T, accepts: (query: Record<string, unknown>) => boolean): void {
-  QUERY_CHECKS.set(dto, accepts);
-}
-
 class TextSafeValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'query' && typeof metadata.metatype === 'function' && value !== null && typeof value === 'object') {
-      const accepts = QUERY_CHECKS.get(metadata.metatype as new () => object);
-      if (accepts?.(value as Record<string, unknown>)) return Object.assign(new (metadata.metatype as new () => object)(), value);
-    }
     // Only for DTO-shaped input: handlers that take a raw record (the hosted forms) check it themselves
     // and answer with a page, not a problem document.
     const typed = typeof metadata.metatype === 'function' && metadata.metatype !== Object;

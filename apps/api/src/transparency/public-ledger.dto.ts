@@ -2,7 +2,6 @@ import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PUBLIC_ENTRY_KINDS } from '@ataa/transparency';
 import type { PublicEntryKind } from '@ataa/transparency';
-import { acceptQueryWithout } from '../http/validation.js';
 
 /** A non-negative decimal integer as query text: "-1", "1e3" or "0x10" are rejected with a 400. */
 const NON_NEGATIVE = /^(0|[1-9][0-9]{0,15})$/;
@@ -27,33 +26,6 @@ export class LedgerQueryDto {
   @ApiPropertyOptional({ enum: ['en', 'ar'] })
   @IsOptional() @IsIn(['en', 'ar']) lang?: 'en' | 'ar';
 }
-
-const LIMIT = /^([1-9][0-9]?|1[0-9]{2}|200)$/;
-const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
-/** A cursor as this ledger issues them (anything else, even if valid text, goes through the pipe, then decodeCursor). */
-const CURSOR = /^[A-Za-z0-9_-]{1,64}$/;
-const KINDS: ReadonlySet<string> = new Set(PUBLIC_ENTRY_KINDS);
-
-/**
- * The ledger query's rules as above, checked by hand for the pages' hot path (validation.ts,
- * acceptQueryWithout): every key one of the DTO's, every value a string its decorators accept.
- */
-acceptQueryWithout(LedgerQueryDto, (query) => {
-  for (const key of Object.keys(query)) {
-    const value = query[key];
-    if (typeof value !== 'string') return false;
-    switch (key) {
-      case 'order': if (value !== 'asc' && value !== 'desc') return false; break;
-      case 'limit': if (!LIMIT.test(value)) return false; break;
-      case 'cursor': if (!CURSOR.test(value)) return false; break;
-      case 'kind': if (!KINDS.has(value)) return false; break;
-      case 'month': if (!MONTH.test(value)) return false; break;
-      case 'lang': if (value !== 'en' && value !== 'ar') return false; break;
-      default: return false;
-    }
-  }
-  return true;
-});
 
 export class LangQueryDto {
   @ApiPropertyOptional({ enum: ['en', 'ar'] })
