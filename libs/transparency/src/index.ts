@@ -10,7 +10,7 @@ export {
   type CampaignLog, type CheckpointView, type CheckpointCosignature, type WitnessStatus, type LedgerCursor, type LedgerPage, type LedgerPageRequest, type ReceiptVerificationData,
 } from './public-ledger.service.js';
 export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provider.js';
-export type { DeclaredDesignation, EntryJson, PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
+export type { DeclaredDesignation, PublicCampaign, StoredEntry } from './persistence/public-ledger.repository.js';
 export {
   ANONYMOUS, COMMITTED_LEAF_VERSION, PERSONAL_FIELDS, personalCommitment, checkPersonalFields, type ServedEntry, type EntryRedactions, type FieldRedaction, type PersonalField, type PersonalFieldCheck, type EntryPrivacyCheck,
   PUBLIC_ENTRY_KINDS, MONEY_ENTRY_KINDS, KIND_SIGN, TERM_FIELDS, describeTermChange, isTermChangeList, type TermChange, type TermField, createDonorCommitment, donorCommitment, verifyDonorCommitment,

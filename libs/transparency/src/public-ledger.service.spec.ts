@@ -35,10 +35,6 @@ function fakeRepository(size: number, kindOf: (index: number) => StoredEntry['ki
         return from === null ? { entries: await repository.page(campaignId, { ...query, from }), behind: false } : repository.pageFrom(campaignId, { ...query, from });
       }));
     },
-    // The service reads through the shape-taking forms (objects or JSON text); the fake answers objects for both.
-    pageAs: (_shape: unknown, campaignId: string, query: EntryPageQuery) => repository.page(campaignId, query),
-    pageFromAs: (_shape: unknown, campaignId: string, query: EntryPageQuery & { from: number }) => repository.pageFrom(campaignId, query),
-    pagesAs: (_shape: unknown, campaignId: string, size: number, limit: number, bounds: PageBound[]) => repository.pages(campaignId, size, limit, bounds),
   };
   return { repository: repository as unknown as PublicLedgerRepository, queries, batches };
 }

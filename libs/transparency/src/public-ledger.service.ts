@@ -12,7 +12,7 @@ import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { WitnessRepository } from './persistence/witness.repository.js';
-import { type DeclaredDesignation, ENTRY_JSON_TEXT, type EntryJson, type EntryShape, type PageBound, PublicCampaign, PublicLedgerRepository, PublicLog, SERVED_ENTRIES, StoredEntry } from './persistence/public-ledger.repository.js';
+import { type DeclaredDesignation, type PageBound, PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
   campaign: PublicCampaign;
@@ -70,9 +70,9 @@ export interface LedgerCursor {
   before?: number;
 }
 
-export interface LedgerPage<T = StoredEntry> {
+export interface LedgerPage {
   size: number;
-  entries: T[];
+  entries: StoredEntry[];
   /** Cursor for the following page in the requested order, null at the end. */
   next: string | null;
   /** Cursor for the preceding page in the requested order, null at the start. */
@@ -150,8 +150,8 @@ export class PublicLedgerService {
   private readonly heads: FreshReads<string, PublicLog>;
   /** The same on each read replica (by its name). */
   private readonly replicaHeads = new Map<string, FreshReads<string, PublicLog>>();
-  /** Unfiltered page reads by source name and shape (`unfilteredPage`). */
-  private readonly pageReads = new Map<string, FreshReads<string, { entries: { index: number }[]; behind: boolean }>>();
+  /** Unfiltered page reads by source name (`unfilteredPage`). */
+  private readonly pageReads = new Map<string, FreshReads<string, { entries: StoredEntry[]; behind: boolean }>>();
   /** The configured witnesses (TRANSPARENCY_WITNESSES) by vkey, with their cosigner keys. */
   readonly witnesses: { vkey: string; url: string; key: CosignerKey }[];
 
@@ -221,18 +221,6 @@ export class PublicLedgerService {
    * in the direction read; with a cursor, the same read says whether anything lies behind it.
    */
   async page(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerPage> {
-    return this.pageAs(SERVED_ENTRIES, log, request);
-  }
-
-  /**
-   * `page` with each entry as its JSON text (the API's JSON page joins them): the same entries,
-   * cursors and cacheability, built by PostgreSQL, byte for byte what JSON.stringify made of `page`'s.
-   */
-  async jsonPage(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerPage<EntryJson>> {
-    return this.pageAs(ENTRY_JSON_TEXT, log, request);
-  }
-
-  private async pageAs<T extends { index: number }>(shape: EntryShape<T>, log: CampaignLog, request: LedgerPageRequest): Promise<LedgerPage<T>> {
     const { cursor, order, limit } = request;
     const base = { size: log.size, kind: request.kind, month: request.month };
     // A cursor names a side of an index; the rows are read away from it, then put in the requested order.
@@ -242,10 +230,10 @@ export class PublicLedgerService {
     const from = cursor === null ? null : ((cursor.after ?? cursor.before) as number);
     const { entries: rows, behind } =
       request.kind === null && request.month === null
-        ? await this.unfilteredPage(shape, log, readOrder, from, limit + 1)
+        ? await this.unfilteredPage(log, readOrder, from, limit + 1)
         : from === null
-          ? { entries: await this.repository.pageAs(shape, log.campaign.id, { ...query, from }, log.reads), behind: false }
-          : await this.repository.pageFromAs(shape, log.campaign.id, { ...query, from }, log.reads);
+          ? { entries: await this.repository.page(log.campaign.id, { ...query, from }, log.reads), behind: false }
+          : await this.repository.pageFrom(log.campaign.id, { ...query, from }, log.reads);
     const moreAhead = rows.length > limit;
     const entries = rows.slice(0, limit);
     if (!forward) entries.reverse();
@@ -270,21 +258,19 @@ export class PublicLedgerService {
    * before the request it answers, so a redaction committed before it shows). Under load a page never
    * built before costs a share of one round trip and one plan instead of a query of its own.
    */
-  private async unfilteredPage<T extends { index: number }>(shape: EntryShape<T>, log: CampaignLog, order: 'asc' | 'desc', from: number | null, limit: number): Promise<{ entries: T[]; behind: boolean }> {
+  private async unfilteredPage(log: CampaignLog, order: 'asc' | 'desc', from: number | null, limit: number): Promise<{ entries: StoredEntry[]; behind: boolean }> {
     const source = log.reads ?? this.replicas.primary;
-    const name = `${source.name}|${shape.name}`;
-    // One FreshReads per source and shape: its pages are all of that shape.
-    let reads = this.pageReads.get(name) as FreshReads<string, { entries: T[]; behind: boolean }> | undefined;
+    let reads = this.pageReads.get(source.name);
     if (!reads) {
-      reads = new FreshReads((keys: string[]) => this.readPages(shape, source, keys), PAGE_READS_IN_FLIGHT, true);
-      this.pageReads.set(name, reads as unknown as FreshReads<string, { entries: { index: number }[]; behind: boolean }>);
+      reads = new FreshReads((keys: string[]) => this.readPages(source, keys), PAGE_READS_IN_FLIGHT, true);
+      this.pageReads.set(source.name, reads);
     }
     const page = await reads.get(`${log.campaign.id}|${log.size}|${limit}|${order}|${from ?? ''}`);
     return page ?? { entries: [], behind: false };
   }
 
   /** The pages named by `unfilteredPage`'s keys, one statement per campaign, size and limit. */
-  private async readPages<T extends { index: number }>(shape: EntryShape<T>, source: ReadSource, keys: string[]): Promise<Map<string, { entries: T[]; behind: boolean }>> {
+  private async readPages(source: ReadSource, keys: string[]): Promise<Map<string, { entries: StoredEntry[]; behind: boolean }>> {
     const groups = new Map<string, { keys: string[]; bounds: PageBound[] }>();
     for (const key of keys) {
       const at = key.lastIndexOf('|', key.lastIndexOf('|') - 1);
@@ -294,10 +280,10 @@ export class PublicLedgerService {
       group.bounds.push({ order: order as 'asc' | 'desc', from: from === '' ? null : Number(from) });
       groups.set(key.slice(0, at), group);
     }
-    const found = new Map<string, { entries: T[]; behind: boolean }>();
+    const found = new Map<string, { entries: StoredEntry[]; behind: boolean }>();
     await Promise.all([...groups].map(async ([head, group]) => {
       const [campaignId, size, limit] = head.split('|');
-      const pages = await this.repository.pagesAs(shape, campaignId, Number(size), Number(limit), group.bounds, source);
+      const pages = await this.repository.pages(campaignId, Number(size), Number(limit), group.bounds, source);
       group.keys.forEach((key, i) => found.set(key, pages[i]));
     }));
     return found;

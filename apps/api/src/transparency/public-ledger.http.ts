@@ -157,8 +157,6 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     const rec = await this.reconciliationVariant();
     return this.answer(request, reply, log, `ledger.json|${rec}`, async () => {
-      // Rows as objects, serialized here: the entries' JSON built by PostgreSQL (readJsonPage, ledgerJsonText:
-      // the same bytes) measured slower per page (docs/benchmarks.md, issue 18), so it is not this route's.
       const page = await this.presenter.readPage(log, query);
       const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliationOf(log, rec) };
       return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(body) };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, type DeclaredDesignation, type EntryJson, GENERAL_DESIGNATION, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, type DeclaredDesignation, GENERAL_DESIGNATION, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
 import type { PublicImpact } from '@ataa/payouts';
@@ -76,34 +76,6 @@ export class PublicLedgerPresenter {
       month: query.month ?? null,
       limit: query.limit !== undefined ? Number(query.limit) : 50,
     });
-  }
-
-  /** The request's page as `readPage` reads it, each entry as its JSON text (PublicLedgerService.jsonPage). */
-  async readJsonPage(log: CampaignLog, query: LedgerQueryDto): Promise<LedgerPage<EntryJson>> {
-    return this.service.jsonPage(log, {
-      order: query.order ?? 'desc',
-      cursor: query.cursor !== undefined ? decodeCursor(query.cursor) : null,
-      kind: query.kind ?? null,
-      month: query.month ?? null,
-      limit: query.limit !== undefined ? Number(query.limit) : 50,
-    });
-  }
-
-  /**
-   * The JSON page's text: exactly `JSON.stringify({ ...ledgerJson(log, page, apiBase), reconciliation })`
-   * for the same entries (that is the reference in test/transparency/ledger-json-text.medium-spec.ts),
-   * with the entries' text as PostgreSQL built it spliced in: JSON.stringify of an object is its
-   * members' text in order, so the members before `entries` and those after it are stringified
-   * apart and joined around it.
-   */
-  ledgerJsonText(log: CampaignLog, page: LedgerPage<EntryJson>, apiBase: string, reconciliation: unknown): string {
-    const { entries: _entries, ...rest } = this.ledgerJson(log, { ...page, entries: [] }, apiBase);
-    const { campaign, origin, size, rootHash, ...after } = rest;
-    const head = JSON.stringify({ campaign, origin, size, rootHash });
-    const tail = JSON.stringify({ ...after, reconciliation });
-    let entries = '';
-    for (let i = 0; i < page.entries.length; i++) entries += i === 0 ? page.entries[i].json : `,${page.entries[i].json}`;
-    return `${head.slice(0, -1)},"entries":[${entries}],${tail.slice(1)}`;
   }
 
   ledgerJson(log: CampaignLog, page: LedgerPage, apiBase: string) {

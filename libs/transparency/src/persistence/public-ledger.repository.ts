@@ -5,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { THREE_DECIMAL_CURRENCIES, WHOLE_UNITS_IN_TWO_DECIMALS, ZERO_DECIMAL_CURRENCIES } from '@ataa/common';
 import { acquirePgClient } from '@ataa/database';
-import { COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, OFFLINE_ENTRY_KINDS, type PayoutDraw, type PayoutPart, designationRowsOf, SHARED_KINDS, type DesignationKindRow, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
+import { COMMITTED_LEAF_VERSION, DESIGNATED_LEAF_VERSION, SPLIT_LEAF_VERSION, type PayoutDraw, type PayoutPart, designationRowsOf, SHARED_KINDS, type DesignationKindRow, EntryRedactions, isOfflineKind, OFFLINE_NOTICE, PersonalField, FeeExchange, LEAF_VERSION, MonthKindRow, NodeRef, PublicEntryKind, ServedEntry, TermChange, TERMS_LEAF_VERSION } from '../domain/index.js';
 
 /**
  * Where a read goes: the primary's data source (the default) or a read replica's source
@@ -215,67 +215,6 @@ function toEntry(campaignId: string, row: EntryRow): StoredEntry {
   };
 }
 
-const ENTRY_TIME = `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/**
- * JSON text stored in a column (jsonb, or the text of `terms`) as JSON.stringify writes what pg's
- * JSON.parse of it gives: same key order (jsonb's own, as pg hands it to JSON.parse; no integer-like
- * keys in these values), same string escapes, and no whitespace outside strings (jsonb prints
- * `{"a": 1, "b": [1, 2]}`). The regex skips over whole strings, so spaces inside them stay.
- */
-const compactJson = (column: string): string => String.raw`regexp_replace(${column}::text, '("(?:[^"\\]|\\.)*")|[ \t\n\r]+', '\1', 'g')`;
-
-/** A nullable text column as a JSON value: to_json escapes as JSON.stringify does (", \, control characters; nothing else). */
-const jsonText = (column: string): string => `COALESCE(to_json(${column})::text, 'null')`;
-/** A nullable bytea column as a JSON string of lower-case hex, or null. */
-const jsonHex = (column: string): string => `COALESCE('"' || encode(${column}, 'hex') || '"', 'null')`;
-
-/**
- * An entry's JSON as the API served it (`JSON.stringify(toEntry(row))`), built by PostgreSQL: the
- * same keys in the same order for each leaf format, the same values. The ledger's JSON pages are
- * then the entries' text joined (no row objects, no re-serialization in Node). Checked byte for
- * byte against toEntry + JSON.stringify, every format and redaction state:
- * test/transparency/ledger-json-text.medium-spec.ts.
- */
-export const ENTRY_JSON = `CASE WHEN leaf_format IN (${COMMITTED_LEAF_VERSION}, ${DESIGNATED_LEAF_VERSION}, ${SPLIT_LEAF_VERSION}) THEN
-    '{"v":' || leaf_format || ',"campaign":"' || campaign_id || '","index":' || idx || ',"time":"' || ${ENTRY_TIME} || '","kind":' || to_json(kind)
-    || ',"amount":"' || amount || '","currency":' || to_json(currency) || ',"donorHash":' || ${jsonHex('donor_hash')}
-    || ',"donorCommitment":' || ${jsonText('donor_commitment')} || ',"messageHash":' || ${jsonHex('message_hash')} || ',"purpose":' || ${jsonText('payout_purpose')}
-    || ',"balance":"' || balance || '"' || COALESCE(',"terms":' || ${compactJson('terms')}, '')
-    || CASE WHEN leaf_format = ${DESIGNATED_LEAF_VERSION} THEN ',"designation":' || ${jsonText('designation')}
-         || CASE WHEN kind = 'payout' THEN ',"draws":' || COALESCE(${compactJson('draws')}, '[]') ELSE '' END ELSE '' END
-    || CASE WHEN leaf_format = ${SPLIT_LEAF_VERSION} THEN ',"parts":' || COALESCE(${compactJson('parts')}, '[]') ELSE '' END
-    || ',"donor":' || ${jsonText('donor_name')} || ',"donorSalt":' || ${jsonHex('donor_salt')} || ',"message":' || ${jsonText('public_message')}
-    || ',"messageSalt":' || ${jsonHex('message_salt')} || ',"redacted":' || COALESCE(${compactJson('redactions')}, 'null')
-    || CASE WHEN kind IN (${OFFLINE_ENTRY_KINDS.map((k) => `'${k}'`).join(', ')}) THEN ',"recordedBy":"organization","notice":' || to_json(${`'${OFFLINE_NOTICE.replace(/'/g, "''")}'`}::text) ELSE '' END
-    || ',"leafHash":"' || encode(leaf_hash, 'hex') || '"}'
-  ELSE
-    '{"v":' || CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END || ',"campaign":"' || campaign_id || '","index":' || idx || ',"time":"' || ${ENTRY_TIME}
-    || '","kind":' || to_json(kind) || ',"amount":"' || amount || '","currency":' || to_json(currency) || ',"donor":' || ${jsonText('donor_name')}
-    || ',"donorCommitment":' || ${jsonText('donor_commitment')} || ',"message":' || ${jsonText('public_message')} || ',"purpose":' || ${jsonText('payout_purpose')}
-    || ',"balance":"' || balance || '"' || COALESCE(',"terms":' || ${compactJson('terms')}, '') || ',"redacted":' || COALESCE(${compactJson('redactions')}, 'null')
-    || ',"leafHash":"' || encode(leaf_hash, 'hex') || '"}'
-  END`;
-
-/** An entry as its JSON text (ENTRY_JSON) and its index: what a JSON page is built from. */
-export interface EntryJson {
-  index: number;
-  json: string;
-}
-
-/** How a read's rows come back: the columns selected and what each row becomes. */
-export interface EntryShape<T extends { index: number }> {
-  readonly name: string;
-  readonly columns: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  of(campaignId: string, row: any): T;
-}
-
-/** Entries as objects (StoredEntry): the HTML pages, proofs, exports. */
-export const SERVED_ENTRIES: EntryShape<StoredEntry> = { name: 'entries', columns: ENTRY_COLUMNS, of: (campaignId, row: EntryRow) => toEntry(campaignId, row) };
-/** Entries as their JSON text (ENTRY_JSON): the JSON pages. */
-export const ENTRY_JSON_TEXT: EntryShape<EntryJson> = { name: 'json', columns: `idx, ${ENTRY_JSON} AS json`, of: (_campaignId, row: { idx: string; json: string }) => ({ index: Number(row.idx), json: row.json }) };
-
 /**
  * The WHERE clause of a keyset read: the campaign, below the size, beyond `from` in `order`
  * (exclusive unless `inclusive`), and the filters; parameters are appended to `params`
@@ -361,20 +300,18 @@ export const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-M
  * loop). Without a cursor the bound is the size (newest first) or -1 (oldest first). Campaign, size
  * and limit are scalars so the plan prunes to the campaign's partition and knows the limit (with
  * them as arrays, planning every partition cost more than the reads, and the estimates set off JIT).
- * The columns (`columns`, names of the entry's own) are computed above the join, on the rows kept:
- * ENTRY_JSON computed inside the lateral branches made the statement three times as slow (measured
- * on 100,000 entries: 16 against 5 ms a page).
+ * `table` is the campaign's partition (`PublicLedgerRepository.pages`) or, failing that, the partitioned table.
  */
-const pagesSql = (table: string, columns: string): string => `SELECT q.n, q.behind, ${columns} FROM (
+const pagesSql = (table: string): string => `SELECT q.n, q.behind, e.* FROM (
     SELECT q.*, q.cursor AND CASE WHEN q.ascending
       THEN EXISTS (SELECT 1 FROM ${table} b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx <= q.bound)
       ELSE EXISTS (SELECT 1 FROM ${table} b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx >= q.bound) END AS behind
     FROM unnest($3::bigint[], $5::bool[], $6::bool[]) WITH ORDINALITY AS q(bound, ascending, cursor, n)
     OFFSET 0
   ) q CROSS JOIN LATERAL (
-    (SELECT * FROM ${table} WHERE NOT q.ascending AND campaign_id = $1 AND idx < $2 AND idx < q.bound ORDER BY idx DESC LIMIT $4)
+    (SELECT ${ENTRY_COLUMNS} FROM ${table} WHERE NOT q.ascending AND campaign_id = $1 AND idx < $2 AND idx < q.bound ORDER BY idx DESC LIMIT $4)
     UNION ALL
-    (SELECT * FROM ${table} WHERE q.ascending AND campaign_id = $1 AND idx < $2 AND idx > q.bound ORDER BY idx LIMIT $4)
+    (SELECT ${ENTRY_COLUMNS} FROM ${table} WHERE q.ascending AND campaign_id = $1 AND idx < $2 AND idx > q.bound ORDER BY idx LIMIT $4)
   ) e
   ORDER BY q.n, CASE WHEN q.ascending THEN e.idx ELSE -e.idx END`;
 
@@ -581,17 +518,12 @@ export class PublicLedgerRepository {
 
   /** One page of entries, by keyset on the leaf index. */
   async page(campaignId: string, query: EntryPageQuery, db: Queryable = this.dataSource): Promise<StoredEntry[]> {
-    return this.pageAs(SERVED_ENTRIES, campaignId, query, db);
-  }
-
-  /** `page`, its rows in `shape`. */
-  async pageAs<T extends { index: number }>(shape: EntryShape<T>, campaignId: string, query: EntryPageQuery, db: Queryable = this.dataSource): Promise<T[]> {
     const params: unknown[] = [campaignId, query.size, query.limit];
-    const rows: unknown[] = await db.query(
-      `SELECT ${shape.columns} FROM public_ledger_entries WHERE ${matching(query, params)} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
+    const rows: EntryRow[] = await db.query(
+      `SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE ${matching(query, params)} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
       params,
     );
-    return rows.map((row) => shape.of(campaignId, row));
+    return rows.map((row) => toEntry(campaignId, row));
   }
 
   /**
@@ -600,49 +532,39 @@ export class PublicLedgerRepository {
    * nothing matches between the cursor and the page's first entry.
    */
   async pageFrom(campaignId: string, query: EntryPageQuery & { from: number }, db: Queryable = this.dataSource): Promise<{ entries: StoredEntry[]; behind: boolean }> {
-    return this.pageFromAs(SERVED_ENTRIES, campaignId, query, db);
-  }
-
-  /** `pageFrom`, its rows in `shape`. */
-  async pageFromAs<T extends { index: number }>(shape: EntryShape<T>, campaignId: string, query: EntryPageQuery & { from: number }, db: Queryable = this.dataSource): Promise<{ entries: T[]; behind: boolean }> {
     const params: unknown[] = [campaignId, query.size, query.limit];
     const ahead = matching(query, params);
     const behind = matching({ ...query, order: query.order === 'asc' ? 'desc' : 'asc', from: query.from, inclusive: true }, params);
-    const rows: { behind: boolean }[] = await db.query(
-      `SELECT ${shape.columns}, EXISTS (SELECT 1 FROM public_ledger_entries WHERE ${behind}) AS behind
+    const rows: (EntryRow & { behind: boolean })[] = await db.query(
+      `SELECT ${ENTRY_COLUMNS}, EXISTS (SELECT 1 FROM public_ledger_entries WHERE ${behind}) AS behind
        FROM public_ledger_entries WHERE ${ahead} ORDER BY idx ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $3`,
       params,
     );
-    return { entries: rows.map((row) => shape.of(campaignId, row)), behind: rows.length > 0 && rows[0].behind };
+    return { entries: rows.map((row) => toEntry(campaignId, row)), behind: rows.length > 0 && rows[0].behind };
   }
 
   /**
    * Unfiltered pages (no kind, no month) of one campaign at one size and limit, any number of them,
    * in one round trip: what `page` (no `from`) and `pageFrom` answer for each, in the same order
    * (PublicLedgerService reads the pages requested together so).
+   *
+   * Read from the campaign's own partition of public_ledger_entries: planning the statement against
+   * the partitioned table (pruning eight partitions, for each of its four scans) took several times
+   * as long as running it. The partition is found once per campaign (`partitionOf`) and kept; every
+   * scan still says `campaign_id = $1`, so a partition that no longer holds the campaign (the table
+   * repartitioned since) returns nothing, never another campaign's rows. Nothing for a log that has
+   * entries is impossible from its own partition (each request reads one side of its bound and checks
+   * the other: one of them holds an entry), so that answer, or a partition that is gone, is read
+   * again from the partitioned table and the partition found again.
    */
   async pages(campaignId: string, size: number, limit: number, reads: readonly PageBound[], db: Queryable = this.dataSource): Promise<{ entries: StoredEntry[]; behind: boolean }[]> {
-    return this.pagesAs(SERVED_ENTRIES, campaignId, size, limit, reads, db);
-  }
-
-  /**
-   * `pages`, its rows in `shape`, read from the campaign's own partition of public_ledger_entries:
-   * planning the statement against the partitioned table (pruning eight partitions, for each of its
-   * four scans) took several times as long as running it. The partition is found once per campaign
-   * (`partitionOf`) and kept; every scan still says `campaign_id = $1`, so a partition that no longer
-   * holds the campaign (the table repartitioned since) returns nothing, never another campaign's rows.
-   * Nothing for a log that has entries is impossible from its own partition (each request reads one
-   * side of its bound and checks the other: one of them holds an entry), so that answer, or a
-   * partition that is gone, is read again from the partitioned table and the partition found again.
-   */
-  async pagesAs<T extends { index: number }>(shape: EntryShape<T>, campaignId: string, size: number, limit: number, reads: readonly PageBound[], db: Queryable = this.dataSource): Promise<{ entries: T[]; behind: boolean }[]> {
     if (reads.length === 0) return [];
     const params = [campaignId, size, reads.map((r) => r.from ?? (r.order === 'asc' ? -1 : size)), limit, reads.map((r) => r.order === 'asc'), reads.map((r) => r.from !== null)];
     const partition = size > 0 ? await this.partitionOf(campaignId, db) : null;
-    let rows: ({ n: string; behind: boolean })[] | null = null;
+    let rows: (EntryRow & { n: string; behind: boolean })[] | null = null;
     if (partition !== null) {
       try {
-        rows = await db.query(this.pagesStatement(partition, shape), params);
+        rows = await db.query(this.pagesStatement(partition), params);
       } catch (error) {
         if ((error as { code?: string }).code !== '42P01') throw error;
       }
@@ -651,27 +573,26 @@ export class PublicLedgerRepository {
         rows = null;
       }
     }
-    rows ??= await db.query(this.pagesStatement('public_ledger_entries', shape), params);
-    const pages = reads.map(() => ({ entries: [] as T[], behind: false }));
-    for (const row of rows!) {
+    const found: (EntryRow & { n: string; behind: boolean })[] = rows ?? await db.query(this.pagesStatement('public_ledger_entries'), params);
+    const pages = reads.map(() => ({ entries: [] as StoredEntry[], behind: false }));
+    for (const row of found) {
       const page = pages[Number(row.n) - 1];
-      page.entries.push(shape.of(campaignId, row));
+      page.entries.push(toEntry(campaignId, row));
       page.behind = row.behind;
     }
     return pages;
   }
 
-  /** Campaign id to the partition of public_ledger_entries holding its entries (`pagesAs`). */
+  /** Campaign id to the partition of public_ledger_entries holding its entries (`pages`). */
   private readonly partitions = new Map<string, string>();
-  /** The pages statement's text by table and shape. */
+  /** The pages statement's text by table. */
   private readonly pageStatements = new Map<string, string>();
 
-  private pagesStatement(table: string, shape: EntryShape<{ index: number }>): string {
-    const key = `${table}|${shape.name}`;
-    let sql = this.pageStatements.get(key);
+  private pagesStatement(table: string): string {
+    let sql = this.pageStatements.get(table);
     if (sql === undefined) {
-      sql = pagesSql(table, shape.columns);
-      this.pageStatements.set(key, sql);
+      sql = pagesSql(table);
+      this.pageStatements.set(table, sql);
     }
     return sql;
   }
@@ -679,7 +600,7 @@ export class PublicLedgerRepository {
   /**
    * The partition holding a campaign's entries, from one of them (null: none yet, or a name this
    * code would not put in SQL). A campaign's partition never changes unless the table is
-   * repartitioned (see `pagesAs` for that case).
+   * repartitioned (see `pages` for that case).
    */
   private async partitionOf(campaignId: string, db: Queryable): Promise<string | null> {
     const known = this.partitions.get(campaignId);
