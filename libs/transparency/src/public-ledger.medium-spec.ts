@@ -12,6 +12,7 @@ import {
   verifyReceiptProof,
 } from './domain/index.js';
 import { PublicLedgerAppender, PublicLedgerService, TransparencyModule, StoredEntry, CampaignLog } from './index.js';
+import { PublicLedgerRepository } from './persistence/public-ledger.repository.js';
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
 
@@ -92,6 +93,25 @@ describe('public ledger appender and read side (PostgreSQL)', () => {
     const mixed = await Promise.all(requests.flatMap((request) => [service.page(older, request), service.page(log, request)]));
     expect(mixed.filter((_, i) => i % 2 === 1)).toEqual(alone);
     expect(mixed.filter((_, i) => i % 2 === 0).every((page) => page.size === 6 && page.entries.every((e) => e.index < 6))).toBe(true);
+  });
+
+  it('reads unfiltered pages from the campaign\'s partition, and from the partitioned table when the partition kept is gone or no longer holds the campaign', async () => {
+    const repository = app.get(PublicLedgerRepository);
+    const bounds = [{ order: 'desc' as const, from: null }, { order: 'asc' as const, from: 3 }, { order: 'desc' as const, from: 9 }];
+    const expected = await repository.pages(campaignId, log.size, 4, bounds);
+    expect(expected.map((page) => [page.entries.map((e) => e.index), page.behind])).toEqual([[[10, 9, 8, 7], false], [[4, 5, 6, 7], true], [[8, 7, 6, 5], true]]);
+    const partitions = (repository as unknown as { partitions: Map<string, string> }).partitions;
+    const own = partitions.get(campaignId);
+    expect(own).toMatch(/^public_ledger_entries_p[0-7]$/);
+    const other = `public_ledger_entries_p${(Number(own!.slice(-1)) + 1) % 8}`;
+    for (const wrong of [other, 'public_ledger_entries_gone']) {
+      partitions.set(campaignId, wrong);
+      expect(await repository.pages(campaignId, log.size, 4, bounds)).toEqual(expected);
+      // Found again on the next read.
+      expect(partitions.has(campaignId)).toBe(false);
+      expect(await repository.pages(campaignId, log.size, 4, bounds)).toEqual(expected);
+      expect(partitions.get(campaignId)).toBe(own);
+    }
   });
 
   it('appends each (journal entry, kind) once and rejects impossible entries, changing nothing', async () => {

@@ -300,19 +300,25 @@ export const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-M
  * loop). Without a cursor the bound is the size (newest first) or -1 (oldest first). Campaign, size
  * and limit are scalars so the plan prunes to the campaign's partition and knows the limit (with
  * them as arrays, planning every partition cost more than the reads, and the estimates set off JIT).
+ * `table` is the campaign's partition (`PublicLedgerRepository.pages`) or, failing that, the partitioned table.
  */
-const PAGES_SQL = `SELECT q.n, q.behind, e.* FROM (
+const pagesSql = (table: string): string => `SELECT q.n, q.behind, e.* FROM (
     SELECT q.*, q.cursor AND CASE WHEN q.ascending
-      THEN EXISTS (SELECT 1 FROM public_ledger_entries b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx <= q.bound)
-      ELSE EXISTS (SELECT 1 FROM public_ledger_entries b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx >= q.bound) END AS behind
+      THEN EXISTS (SELECT 1 FROM ${table} b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx <= q.bound)
+      ELSE EXISTS (SELECT 1 FROM ${table} b WHERE b.campaign_id = $1 AND b.idx < $2 AND b.idx >= q.bound) END AS behind
     FROM unnest($3::bigint[], $5::bool[], $6::bool[]) WITH ORDINALITY AS q(bound, ascending, cursor, n)
     OFFSET 0
   ) q CROSS JOIN LATERAL (
-    (SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE NOT q.ascending AND campaign_id = $1 AND idx < $2 AND idx < q.bound ORDER BY idx DESC LIMIT $4)
+    (SELECT ${ENTRY_COLUMNS} FROM ${table} WHERE NOT q.ascending AND campaign_id = $1 AND idx < $2 AND idx < q.bound ORDER BY idx DESC LIMIT $4)
     UNION ALL
-    (SELECT ${ENTRY_COLUMNS} FROM public_ledger_entries WHERE q.ascending AND campaign_id = $1 AND idx < $2 AND idx > q.bound ORDER BY idx LIMIT $4)
+    (SELECT ${ENTRY_COLUMNS} FROM ${table} WHERE q.ascending AND campaign_id = $1 AND idx < $2 AND idx > q.bound ORDER BY idx LIMIT $4)
   ) e
   ORDER BY q.n, CASE WHEN q.ascending THEN e.idx ELSE -e.idx END`;
+
+/** A partition's name as regclass prints it (a plain or quoted identifier, maybe schema-qualified): safe to put in SQL text. */
+const RELATION_NAME = /^("[^"]+"|[a-z_][a-z0-9_$]*)(\.("[^"]+"|[a-z_][a-z0-9_$]*))?$/;
+/** Campaigns whose partition is remembered at most (a map cleared when full: resolving again is one indexed read). */
+const PARTITIONS_KEPT = 100_000;
 
 /**
  * The only code touching the transparency tables. Plain SQL throughout: the read paths are hot
@@ -541,19 +547,70 @@ export class PublicLedgerRepository {
    * Unfiltered pages (no kind, no month) of one campaign at one size and limit, any number of them,
    * in one round trip: what `page` (no `from`) and `pageFrom` answer for each, in the same order
    * (PublicLedgerService reads the pages requested together so).
+   *
+   * Read from the campaign's own partition of public_ledger_entries: planning the statement against
+   * the partitioned table (pruning eight partitions, for each of its four scans) took several times
+   * as long as running it. The partition is found once per campaign (`partitionOf`) and kept; every
+   * scan still says `campaign_id = $1`, so a partition that no longer holds the campaign (the table
+   * repartitioned since) returns nothing, never another campaign's rows. Nothing for a log that has
+   * entries is impossible from its own partition (each request reads one side of its bound and checks
+   * the other: one of them holds an entry), so that answer, or a partition that is gone, is read
+   * again from the partitioned table and the partition found again.
    */
   async pages(campaignId: string, size: number, limit: number, reads: readonly PageBound[], db: Queryable = this.dataSource): Promise<{ entries: StoredEntry[]; behind: boolean }[]> {
     if (reads.length === 0) return [];
-    const rows: (EntryRow & { n: string; behind: boolean })[] = await db.query(PAGES_SQL, [
-      campaignId, size, reads.map((r) => r.from ?? (r.order === 'asc' ? -1 : size)), limit, reads.map((r) => r.order === 'asc'), reads.map((r) => r.from !== null),
-    ]);
+    const params = [campaignId, size, reads.map((r) => r.from ?? (r.order === 'asc' ? -1 : size)), limit, reads.map((r) => r.order === 'asc'), reads.map((r) => r.from !== null)];
+    const partition = size > 0 ? await this.partitionOf(campaignId, db) : null;
+    let rows: (EntryRow & { n: string; behind: boolean })[] | null = null;
+    if (partition !== null) {
+      try {
+        rows = await db.query(this.pagesStatement(partition), params);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42P01') throw error;
+      }
+      if (rows === null || rows.length === 0) {
+        this.partitions.delete(campaignId);
+        rows = null;
+      }
+    }
+    const found: (EntryRow & { n: string; behind: boolean })[] = rows ?? await db.query(this.pagesStatement('public_ledger_entries'), params);
     const pages = reads.map(() => ({ entries: [] as StoredEntry[], behind: false }));
-    for (const row of rows) {
+    for (const row of found) {
       const page = pages[Number(row.n) - 1];
       page.entries.push(toEntry(campaignId, row));
       page.behind = row.behind;
     }
     return pages;
+  }
+
+  /** Campaign id to the partition of public_ledger_entries holding its entries (`pages`). */
+  private readonly partitions = new Map<string, string>();
+  /** The pages statement's text by table. */
+  private readonly pageStatements = new Map<string, string>();
+
+  private pagesStatement(table: string): string {
+    let sql = this.pageStatements.get(table);
+    if (sql === undefined) {
+      sql = pagesSql(table);
+      this.pageStatements.set(table, sql);
+    }
+    return sql;
+  }
+
+  /**
+   * The partition holding a campaign's entries, from one of them (null: none yet, or a name this
+   * code would not put in SQL). A campaign's partition never changes unless the table is
+   * repartitioned (see `pages` for that case).
+   */
+  private async partitionOf(campaignId: string, db: Queryable): Promise<string | null> {
+    const known = this.partitions.get(campaignId);
+    if (known !== undefined) return known;
+    const rows: { partition: string }[] = await db.query(`SELECT tableoid::regclass::text AS partition FROM public_ledger_entries WHERE campaign_id = $1 LIMIT 1`, [campaignId]);
+    const partition = rows[0]?.partition;
+    if (partition === undefined || !RELATION_NAME.test(partition)) return null;
+    if (this.partitions.size >= PARTITIONS_KEPT) this.partitions.clear();
+    this.partitions.set(campaignId, partition);
+    return partition;
   }
 
   /**
