@@ -16,6 +16,7 @@ import {
 import { DonationSyncService } from './donation-sync.service.js';
 import { RecurringGiftsService } from './recurring-gifts.service.js';
 import { ScheduledGiftsService } from './scheduled-gifts.service.js';
+import { RefundRepository } from './persistence/refund.repository.js';
 import { CloseOutAttention, CloseOutItem, CloseOutProgress, CloseOutRepository } from './persistence/closeout.repository.js';
 import { DonationRefund } from './persistence/donation.row.js';
 import { PledgesService } from './pledges.service.js';
@@ -63,6 +64,7 @@ export class CampaignCloseOutService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly closeouts: CloseOutRepository,
+    private readonly refundRows: RefundRepository,
     private readonly campaigns: CampaignsService,
     private readonly ledger: LedgerService,
     private readonly refunds: RefundsService,
@@ -295,12 +297,12 @@ export class CampaignCloseOutService {
     } catch (error) {
       const stripeError = error as { type?: string; code?: string };
       if (stripeError.type === 'StripeInvalidRequestError' || stripeError.type === 'StripeCardError') {
-        await this.closeouts.markRefundFailed(current.id, stripeError.code ?? 'refused');
+        await this.refundRows.fail(current.id, stripeError.code ?? 'refused');
         throw new DomainError('refund_refused', 'The payment provider refused the refund', 409, { reason: stripeError.code ?? null });
       }
       throw new DomainError('payment_provider_unavailable', 'The refund could not be confirmed', 502, { refundId: current.id });
     }
-    await this.closeouts.linkStripeRefund(current.id, made.id);
+    await this.refundRows.linkStripeRefund(current.id, made.id);
     await this.sync.sync(current.donationId);
     current = await this.closeouts.refund(current.id);
     return current;

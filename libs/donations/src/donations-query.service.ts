@@ -4,26 +4,14 @@ import { LedgerService, type JournalEntryWithPostings } from '@ataa/ledger';
 import { StripeEventInbox, type InboxEventSummary } from '@ataa/payments';
 import { PublicLedgerService } from '@ataa/transparency';
 import { donationCsvHeader, donationCsvLine } from './domain/donation-csv.js';
-import { DonationStatus } from './domain/donation-status.js';
 import { CampaignReader, type OrganizationCampaign } from './persistence/campaign-reader.js';
-import { DonationRepository } from './persistence/donation.repository.js';
+import { DonationRepository, type DonationPageQuery } from './persistence/donation.repository.js';
 import { Donation, DonationRefund, toDonation, toRefund } from './persistence/donation.row.js';
 import type { Queryable } from '@ataa/database';
 
-export interface DonationListFilter {
-  organizationId: string;
-  campaignId?: string;
-  status?: DonationStatus[];
-  createdFrom?: Date;
-  createdTo?: Date;
-  /** Only anonymous gifts (true) or only named ones (false). */
-  anonymous?: boolean;
-  /** With `amountMin` / `amountMax`: the gifts in this currency whose amount charged lies in the range (minor units, inclusive). */
-  currency?: string;
-  amountMin?: bigint;
-  amountMax?: bigint;
+/** The dashboard's gift list filter: the repository's (DonationPageQuery) with the cursor as the client sends it. */
+export interface DonationListFilter extends Omit<DonationPageQuery, 'after'> {
   cursor?: string;
-  limit: number;
 }
 
 export interface DonationDispute {

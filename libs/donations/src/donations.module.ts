@@ -49,7 +49,7 @@ export const DONATION_EVENT_TYPES = [
     RecurringGiftsRepository, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsRepository, ScheduledGiftsService, { provide: RECURRING_NOTICE_SENDER, useExisting: RecurringGiftsService },
     { provide: SCHEDULED_NOTICE_SENDER, useExisting: ScheduledGiftsService },
   ],
-  exports: [CampaignReader, OfflineGiftsService, MatchingService, MatchingCardService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsService, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER, LedgerModule, StripeEventsModule],
+  exports: [CampaignReader, RefundRepository, OfflineGiftsService, MatchingService, MatchingCardService, OFFLINE_RECEIPT_SENDER, CheckoutService, PledgesService, DonationSyncService, PendingFeesService, RefundsService, FundsRecoveryRegistry, DonationsQueryService, RECEIPT_DATA_SOURCE, RecurringGiftsService, RecurringFiguresService, ScheduledGiftsService, RECURRING_NOTICE_SENDER, SCHEDULED_NOTICE_SENDER, LedgerModule, StripeEventsModule],
 })
 export class DonationsModule implements OnModuleInit {
   constructor(

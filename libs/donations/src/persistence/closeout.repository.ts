@@ -283,17 +283,4 @@ export class CloseOutRepository {
     const [row] = await this.dataSource.query(`SELECT stripe_charge_id FROM donations WHERE id = $1`, [donationId]);
     return row.stripe_charge_id;
   }
-
-  /** Stripe refused the refund request: failed (if still only requested). */
-  async markRefundFailed(refundId: string, reason: string): Promise<void> {
-    await this.dataSource.query(`UPDATE donation_refunds SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'requested'`, [refundId, reason]);
-  }
-
-  /** The refund Stripe made for the request: linked, and pending until settled. */
-  async linkStripeRefund(refundId: string, stripeRefundId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE donation_refunds SET stripe_refund_id = $2, status = CASE WHEN status = 'requested' THEN 'pending' ELSE status END, updated_at = now() WHERE id = $1`,
-      [refundId, stripeRefundId],
-    );
-  }
 }

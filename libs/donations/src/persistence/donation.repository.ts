@@ -30,7 +30,9 @@ export interface DonationPageQuery {
   status?: DonationStatus[];
   createdFrom?: Date;
   createdTo?: Date;
+  /** Only anonymous gifts (true) or only named ones (false). */
   anonymous?: boolean;
+  /** With `amountMin` / `amountMax`: the gifts in this currency whose amount charged lies in the range (minor units, inclusive). */
   currency?: string;
   amountMin?: bigint;
   amountMax?: bigint;
