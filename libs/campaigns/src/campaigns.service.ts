@@ -137,7 +137,7 @@ export class CampaignsService {
         const now = new Date();
         let terms: CampaignTermChange[] = [];
         if (locked) {
-          const hasGifts = campaign.termsLockedAt !== null || (await this.hasGifts(manager, campaign.id));
+          const hasGifts = campaign.termsLockedAt !== null || (await this.campaigns.hasGifts(manager, campaign.id));
           if (hasGifts && campaign.termsLockedAt === null) {
             campaign.termsLockedAt = now;
             campaign.lockedEndsAt = campaign.endsAt;
@@ -258,10 +258,6 @@ export class CampaignsService {
     return this.campaigns.endingBetween(organizationId, now, before, limit);
   }
 
-  /** A gift made (paid) or on its way (an open Checkout session): donors gave on the current terms. */
-  private hasGifts(manager: EntityManager, campaignId: string): Promise<boolean> {
-    return this.campaigns.hasGifts(manager, campaignId);
-  }
 
   private async lockForOrg(manager: EntityManager, organizationId: string, campaignId: string): Promise<Campaign> {
     const campaign = await this.campaigns.lockForOrganization(manager, organizationId, campaignId);
