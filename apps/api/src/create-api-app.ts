@@ -169,7 +169,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   app.useGlobalFilters(new ProblemFilter());
   // No enableShutdownHooks: main.ts owns SIGTERM/SIGINT (in-flight work first, SHUTDOWN_GRACE_SECONDS).
 
-  const document = SwaggerModule.createDocument(
+  // Built when first asked for (the documented factory form): scanning every route and DTO costs a
+  // quarter of a CPU-second, paid by every API start (each e2e test file boots one) for a page few read.
+  const document = () => SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Ataa API')
