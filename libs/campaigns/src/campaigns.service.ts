@@ -258,7 +258,6 @@ export class CampaignsService {
     return this.campaigns.endingBetween(organizationId, now, before, limit);
   }
 
-
   private async lockForOrg(manager: EntityManager, organizationId: string, campaignId: string): Promise<Campaign> {
     const campaign = await this.campaigns.lockForOrganization(manager, organizationId, campaignId);
     if (!campaign) throw campaignNotFound();
