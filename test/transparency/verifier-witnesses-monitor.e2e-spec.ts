@@ -126,7 +126,14 @@ describe('verifier witness quorum and log monitor over HTTP', () => {
       { columns: { payout_purpose: 'Office party' }, leafHash: publicLeafHash(toLeaf(rewritten)) },
       signerFromConfig(env.config),
     );
-    // The API now serves the rewritten history under a valid signature: only a monitor that remembers can tell.
+    // The running API keeps serving the entries it has read (entries never change but by redaction, so
+    // its entry cache keeps them): against the re-signed root they no longer verify.
+    expect((await cli(`${base}/c/monitored-fund`)).last).toMatch(/^REJECTED/);
+    // The attacker restarts the server, at the same address: a fresh process serves the rewritten
+    // history under a valid signature, and only a monitor that remembers can tell.
+    const port = Number(new URL(base).port);
+    await app.close();
+    app = await startTestApi(env.config, { listen: true, port });
     const served = await (await fetch(`${base}/api/v1/public/campaigns/monitored-fund/checkpoint`)).json();
     expect(served.note).toBe(resigned.note);
     expect((await cli(`${base}/c/monitored-fund`)).code).toBe(0);

@@ -21,12 +21,12 @@ let rateLimitsToken: symbol | undefined;
 /** Starts the real API application in-process (Fastify ready, not listening unless asked). */
 export async function startTestApi(
   config: AppConfig,
-  options: { listen?: boolean; imports?: Type[]; logger?: ReturnType<typeof createLogger> } = {},
+  options: { listen?: boolean; port?: number; imports?: Type[]; logger?: ReturnType<typeof createLogger> } = {},
 ): Promise<NestFastifyApplication> {
   const [{ createApiApp }, { createLogger }] = await appModules(() => import('../../../apps/api/src/create-api-app.js'));
   const app = await createApiApp(config, { logger: options.logger ?? createLogger(config.LOG_LEVEL, 'api-test'), imports: options.imports });
   if (options.listen) {
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   } else {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

@@ -12,6 +12,7 @@ import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { WitnessRepository } from './persistence/witness.repository.js';
+import { ENTRY_CHUNK, type EntryJsonChunk, entriesJson, entryJsonChunk, PublicEntryJsonCache } from './public-entry-json-cache.js';
 import { type DeclaredDesignation, type PageBound, PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
@@ -81,6 +82,12 @@ export interface LedgerPage {
   immutable: boolean;
 }
 
+/** A page as its JSON entries (PublicLedgerService.jsonPage): what the JSON ledger sends. */
+export interface LedgerJsonPage extends Omit<LedgerPage, 'entries'> {
+  /** The page's entries as a JSON array: the text `JSON.stringify` gives for LedgerPage.entries. */
+  entriesJson: string;
+}
+
 export interface CheckpointView {
   origin: string;
   size: number;
@@ -129,6 +136,56 @@ export function bundleEntryBytes(entry: StoredEntry): Buffer {
   return leafBytes(entry);
 }
 
+/** Which way a page's rows are read (a cursor names a side of an index: away from it) and from where. */
+function readDirection(request: LedgerPageRequest): { readOrder: 'asc' | 'desc'; from: number | null } {
+  const { cursor, order } = request;
+  return {
+    readOrder: cursor === null ? order : cursor.after !== undefined ? 'asc' : 'desc',
+    from: cursor === null ? null : ((cursor.after ?? cursor.before) as number),
+  };
+}
+
+/**
+ * What the pages statement (PublicLedgerRepository.pages) reads for an unfiltered page of a log whose
+ * entries hold indexes 0 to size - 1: up to `count` indexes away from `from` in `readOrder` (from the
+ * newest or the oldest without a cursor), and whether any entry lies on the cursor's side of it.
+ */
+export function unfilteredIndexes(size: number, readOrder: 'asc' | 'desc', from: number | null, count: number): { indexes: number[]; behind: boolean } {
+  const indexes: number[] = [];
+  if (readOrder === 'desc') {
+    const top = from === null ? size : Math.min(from, size);
+    for (let i = top - 1; i >= 0 && indexes.length < count; i--) indexes.push(i);
+    return { indexes, behind: from !== null && from < size };
+  }
+  for (let i = from === null ? 0 : from + 1; i < size && indexes.length < count; i++) indexes.push(i);
+  return { indexes, behind: from !== null && size > 0 };
+}
+
+/**
+ * A page from the rows read for it (`limit + 1` of them in the read order, the extra one saying that
+ * more lie ahead) and whether anything lies behind its cursor: its entries in the requested order and
+ * the cursors around it.
+ */
+function shapePage<T>(request: LedgerPageRequest, rows: T[], behind: boolean, indexOf: (row: T) => number): { entries: T[]; next: string | null; prev: string | null; immutable: boolean } {
+  const { cursor, order, limit } = request;
+  const forward = readDirection(request).readOrder === order;
+  const moreAhead = rows.length > limit;
+  const entries = rows.slice(0, limit);
+  if (!forward) entries.reverse();
+  const first = entries[0];
+  const last = entries[entries.length - 1];
+  const towardsEnd = (index: number): LedgerCursor => (order === 'asc' ? { after: index } : { before: index });
+  const towardsStart = (index: number): LedgerCursor => (order === 'asc' ? { before: index } : { after: index });
+  // Without a cursor the page starts at the start: nothing precedes it.
+  const hasNext = last !== undefined && (forward ? moreAhead : behind);
+  const hasPrev = first !== undefined && (forward ? behind : moreAhead);
+  const next = hasNext ? encodeCursor(towardsEnd(indexOf(last))) : null;
+  const prev = hasPrev ? encodeCursor(towardsStart(indexOf(first))) : null;
+  // Entries never change; a full page read from a fixed cursor towards older entries stays the same forever.
+  const immutable = cursor !== null && entries.length === limit && (cursor.before !== undefined || (order === 'asc' && next !== null));
+  return { entries, next, prev, immutable };
+}
+
 export function encodeCursor(cursor: LedgerCursor): string {
   return Buffer.from(cursor.after !== undefined ? `a${cursor.after}` : `b${cursor.before}`, 'utf8').toString('base64url');
 }
@@ -150,6 +207,10 @@ export class PublicLedgerService {
   private readonly heads: FreshReads<string, PublicLog>;
   /** The same on each read replica (by its name). */
   private readonly replicaHeads = new Map<string, FreshReads<string, PublicLog>>();
+  /** Entries' JSON by chunk, for `jsonPage` (bounded; see PublicEntryJsonCache). */
+  private readonly entryCache = new PublicEntryJsonCache();
+  /** Chunk reads for the entry cache by source name (`entryChunks`). */
+  private readonly chunkReads = new Map<string, FreshReads<string, EntryJsonChunk>>();
   /** Unfiltered page reads by source name (`unfilteredPage`). */
   private readonly pageReads = new Map<string, FreshReads<string, { entries: StoredEntry[]; behind: boolean }>>();
   /** The configured witnesses (TRANSPARENCY_WITNESSES) by vkey, with their cosigner keys. */
@@ -221,34 +282,94 @@ export class PublicLedgerService {
    * in the direction read; with a cursor, the same read says whether anything lies behind it.
    */
   async page(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerPage> {
-    const { cursor, order, limit } = request;
-    const base = { size: log.size, kind: request.kind, month: request.month };
-    // A cursor names a side of an index; the rows are read away from it, then put in the requested order.
-    const readOrder = cursor === null ? order : cursor.after !== undefined ? 'asc' : 'desc';
-    const forward = readOrder === order;
-    const query = { ...base, order: readOrder, limit: limit + 1 } as const;
-    const from = cursor === null ? null : ((cursor.after ?? cursor.before) as number);
+    const { readOrder, from } = readDirection(request);
+    const query = { size: log.size, kind: request.kind, month: request.month, order: readOrder, limit: request.limit + 1 } as const;
     const { entries: rows, behind } =
       request.kind === null && request.month === null
-        ? await this.unfilteredPage(log, readOrder, from, limit + 1)
+        ? await this.unfilteredPage(log, readOrder, from, request.limit + 1)
         : from === null
           ? { entries: await this.repository.page(log.campaign.id, { ...query, from }, log.reads), behind: false }
           : await this.repository.pageFrom(log.campaign.id, { ...query, from }, log.reads);
-    const moreAhead = rows.length > limit;
-    const entries = rows.slice(0, limit);
-    if (!forward) entries.reverse();
-    const first = entries[0];
-    const last = entries[entries.length - 1];
-    const towardsEnd = (index: number): LedgerCursor => (order === 'asc' ? { after: index } : { before: index });
-    const towardsStart = (index: number): LedgerCursor => (order === 'asc' ? { before: index } : { after: index });
-    // Without a cursor the page starts at the start: nothing precedes it.
-    const hasNext = last !== undefined && (forward ? moreAhead : behind);
-    const hasPrev = first !== undefined && (forward ? behind : moreAhead);
-    const next = hasNext ? encodeCursor(towardsEnd(last.index)) : null;
-    const prev = hasPrev ? encodeCursor(towardsStart(first.index)) : null;
-    // Entries never change; a full page read from a fixed cursor towards older entries stays the same forever.
-    const immutable = cursor !== null && entries.length === limit && (cursor.before !== undefined || (order === 'asc' && next !== null));
-    return { size: log.size, entries, next, prev, immutable };
+    return { size: log.size, ...shapePage(request, rows, behind, (entry) => entry.index) };
+  }
+
+  /**
+   * The same page as `page`, as the JSON of its entries. An unfiltered page (what nearly every visitor
+   * and crawler reads, at any depth) is put together from the entry cache: a log's entries hold
+   * indexes 0 to size - 1, so which entries a page shows follows from its cursor and the log's size
+   * alone, and only the chunks of entries not kept yet are read (each read at most once while it is
+   * kept; a redaction makes the campaign's chunks read again). Filtered pages are read as `page` reads.
+   */
+  async jsonPage(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerJsonPage> {
+    if (request.kind === null && request.month === null) {
+      const { readOrder, from } = readDirection(request);
+      const { indexes, behind } = unfilteredIndexes(log.size, readOrder, from, request.limit + 1);
+      const { entries, ...cursors } = shapePage(request, indexes, behind, (index) => index);
+      if (entries.length === 0) return { size: log.size, entriesJson: '[]', ...cursors };
+      const first = entries[0];
+      const last = entries[entries.length - 1];
+      const chunks = await this.entryChunks(log, Math.min(first, last), Math.max(first, last));
+      if (chunks !== null) return { size: log.size, entriesJson: entriesJson(chunks, first, last), ...cursors };
+    }
+    const { entries, ...rest } = await this.page(log, request);
+    return { ...rest, entriesJson: JSON.stringify(entries) };
+  }
+
+  /**
+   * The chunks holding entries `low` to `high` of the log, from the entry cache, those missing read
+   * together with the others requested meanwhile from the same source (FreshReads, as the pages).
+   * Null when a chunk read does not hold every index it should (never for a log whose entries are
+   * 0 to size - 1): the caller then reads its page as `page` does.
+   */
+  private async entryChunks(log: CampaignLog, low: number, high: number): Promise<EntryJsonChunk[] | null> {
+    const campaignId = log.campaign.id;
+    const chunks: EntryJsonChunk[] = [];
+    const missing: Promise<EntryJsonChunk | null>[] = [];
+    for (let n = Math.floor(low / ENTRY_CHUNK); n <= Math.floor(high / ENTRY_CHUNK); n++) {
+      const start = n * ENTRY_CHUNK;
+      const kept = this.entryCache.get(campaignId, n, log.redactions, Math.min(high, start + ENTRY_CHUNK - 1) - start + 1);
+      if (kept !== undefined) chunks.push(kept);
+      else missing.push(this.chunkReadsOn(log.reads ?? this.replicas.primary).get(`${campaignId}|${start}|${Math.min(start + ENTRY_CHUNK, log.size)}|${log.redactions}`));
+    }
+    if (missing.length === 0) return chunks;
+    for (const read of await Promise.all(missing)) {
+      if (read === null) return null;
+      chunks.push(read);
+    }
+    return chunks.sort((a, b) => a.start - b.start);
+  }
+
+  private chunkReadsOn(source: ReadSource): FreshReads<string, EntryJsonChunk> {
+    let reads = this.chunkReads.get(source.name);
+    if (!reads) {
+      reads = new FreshReads((keys: string[]) => this.readChunks(source, keys), PAGE_READS_IN_FLIGHT, true);
+      this.chunkReads.set(source.name, reads);
+    }
+    return reads;
+  }
+
+  /** The chunks named by `entryChunks`'s keys (campaign|start|end|redactions), one statement per campaign; each kept. */
+  private async readChunks(source: ReadSource, keys: string[]): Promise<Map<string, EntryJsonChunk>> {
+    const byCampaign = new Map<string, { key: string; start: number; end: number; redactions: number }[]>();
+    for (const key of keys) {
+      const [campaignId, start, end, redactions] = key.split('|');
+      const list = byCampaign.get(campaignId) ?? [];
+      list.push({ key, start: Number(start), end: Number(end), redactions: Number(redactions) });
+      byCampaign.set(campaignId, list);
+    }
+    const found = new Map<string, EntryJsonChunk>();
+    await Promise.all([...byCampaign].map(async ([campaignId, ranges]) => {
+      const read = await this.repository.entryRanges(campaignId, ranges, source);
+      ranges.forEach((range, i) => {
+        const entries = read[i];
+        // Only a run holding every index of its range is kept or served (the caller reads its page otherwise).
+        if (entries.length !== range.end - range.start || entries.some((entry, k) => entry.index !== range.start + k)) return;
+        const chunk = entryJsonChunk(range.start, range.redactions, entries);
+        this.entryCache.set(campaignId, chunk);
+        found.set(range.key, chunk);
+      });
+    }));
+    return found;
   }
 
   /**

@@ -66,7 +66,7 @@ function codingWeights(header: string | string[]): (coding: ContentCoding) => nu
 }
 
 /** Compresses a whole body as the plugin would (brotli quality 4, gzip level 6). */
-export function compressBody(body: Buffer, coding: ContentCoding): Buffer {
+export function compressBody(body: Buffer | string, coding: ContentCoding): Buffer {
   return coding === 'br'
     ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
     : zlib.gzipSync(body);

@@ -100,16 +100,45 @@ describe('public ledger answer cache, building', () => {
     cache.set('k', 'v1', page);
     const plain = cache.usedBytes;
     const br = cache.encoded('k', 'v1', page, 'br');
-    expect(zlib.brotliDecompressSync(br).equals(page.body)).toBe(true);
+    expect(zlib.brotliDecompressSync(br).equals(Buffer.from(page.body))).toBe(true);
     expect(cache.encoded('k', 'v1', page, 'br')).toBe(br);
     const gzip = cache.encoded('k', 'v1', page, 'gzip');
-    expect(zlib.gunzipSync(gzip).equals(page.body)).toBe(true);
+    expect(zlib.gunzipSync(gzip).equals(Buffer.from(page.body))).toBe(true);
     expect(cache.usedBytes).toBe(plain + br.length + gzip.length);
     // A new version replaces the answer and its compressed bodies.
     cache.set('k', 'v2', answer('next'));
     expect(cache.usedBytes).toBe('next'.length + 'k'.length + 'v2'.length);
     // An answer no longer kept is still compressed for its request, and not counted.
-    expect(zlib.gunzipSync(cache.encoded('k', 'v1', page, 'gzip')).equals(page.body)).toBe(true);
+    expect(zlib.gunzipSync(cache.encoded('k', 'v1', page, 'gzip')).equals(Buffer.from(page.body))).toBe(true);
     expect(cache.usedBytes).toBe('next'.length + 'k'.length + 'v2'.length);
+  });
+
+  it('keeps an answer built with onRepeat only when the same request and version is built again', async () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    let builds = 0;
+    const build = async () => { builds++; return answer('{"entries":[]}'); };
+    await cache.buildOnce('page', 'v1', build, true);
+    expect(cache.get('page', 'v1')).toBeUndefined();
+    await cache.buildOnce('page', 'v1', build, true);
+    expect(cache.get('page', 'v1')).toBeDefined();
+    // Another version is a first build again.
+    await cache.buildOnce('page', 'v2', build, true);
+    expect(cache.get('page', 'v2')).toBeUndefined();
+    expect(builds).toBe(3);
+    // Without onRepeat the first build is kept, as before.
+    await cache.buildOnce('other', 'v1', build);
+    expect(cache.get('other', 'v1')).toBeDefined();
+  });
+
+  it('keeps a string body as built and sends its bytes from the second time it is asked for, counting them', () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    const text = '{"donor":"متبرع"}';
+    cache.set('k', 'v', { etag: '"1"', cacheControl: 'no-cache', contentType: 'application/json', body: text });
+    // Not ASCII: counted at two bytes a character until it is bytes.
+    expect(cache.usedBytes).toBe(text.length * 2 + 'k'.length + 'v'.length);
+    const served = cache.get('k', 'v');
+    expect(Buffer.isBuffer(served?.body)).toBe(true);
+    expect(served?.body.toString()).toBe(text);
+    expect(cache.usedBytes).toBe(Buffer.byteLength(text) + 'k'.length + 'v'.length);
   });
 });

@@ -6,7 +6,13 @@ export interface CachedAnswer {
   etag: string;
   cacheControl: string;
   contentType: string;
-  body: Buffer;
+  /**
+   * Built pages and documents are kept as the strings they were built as: a Buffer made for each answer
+   * lives outside V8's heap, and under a stream of answers never built before (ledger pages at random
+   * depths) their growth set off a full collection every second or so ("external memory pressure"),
+   * pausing every request for 10 to 20 ms. Tiles are bytes.
+   */
+  body: Buffer | string;
   /** The body compressed, made on first demand for each coding (PublicLedgerCache.encoded). */
   encoded?: Partial<Record<ContentCoding, Buffer>>;
 }
@@ -19,6 +25,15 @@ export function logVersion(log: CampaignLog): string {
   // witnesses' cosignatures carried by checkpoints and shown on the page (issue 24), which their count covers.
   return `${log.size}|${log.rootHash.toString('base64')}|${log.redactions}|${log.cosignatures ?? 0}|${campaign.slug}|${campaign.status}|${campaign.language}|${campaign.currency}|${campaign.title}`;
 }
+
+/** What a body costs in memory, about: V8 keeps an ASCII string in one byte a character, others in up to two. */
+function bodyBytes(body: Buffer | string): number {
+  if (typeof body !== 'string') return body.length;
+  return Buffer.byteLength(body, 'utf8') === body.length ? body.length : body.length * 2;
+}
+
+/** Keys remembered as built once (a few megabytes at most). */
+const BUILT_KEYS_KEPT = 20_000;
 
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -33,6 +48,8 @@ export class PublicLedgerCache {
   /** Answers being built, by request and version: after an append, the requests that miss together build once. */
   private readonly building = new Map<string, Promise<CachedAnswer>>();
   private bytes = 0;
+  /** Requests built once, with the version built (`buildOnce`'s `onRepeat`). */
+  private readonly built = new Map<string, string>();
 
   constructor(
     readonly maxBytes: number = DEFAULT_CACHE_BYTES,
@@ -54,20 +71,32 @@ export class PublicLedgerCache {
     // Most recently used goes last: Map keeps insertion order.
     this.answers.delete(key);
     this.answers.set(key, found);
-    return found.answer;
+    // Asked for again: from now on its bytes are sent as they are, not encoded for every request.
+    const { answer } = found;
+    if (typeof answer.body === 'string') {
+      const before = bodyBytes(answer.body);
+      answer.body = Buffer.from(answer.body, 'utf8');
+      found.cost += answer.body.length - before;
+      this.bytes += answer.body.length - before;
+    }
+    return answer;
   }
 
   /**
    * Builds a missing answer and keeps it; callers missing the same request and version meanwhile
-   * share that one build (and its failure, which is not kept).
+   * share that one build (and its failure, which is not kept). `onRepeat`: kept only when the same
+   * request and version was built before, for answers that are cheap to build again: one asked for
+   * once (a page at a random depth) is then garbage at once instead of living in the cache until it
+   * is pushed out, which under a stream of them moved tens of megabytes a second into V8's old
+   * generation (RSS growing to hundreds of megabytes between full collections).
    */
-  buildOnce(key: string, version: string, build: () => Promise<CachedAnswer>): Promise<CachedAnswer> {
+  buildOnce(key: string, version: string, build: () => Promise<CachedAnswer>, onRepeat = false): Promise<CachedAnswer> {
     const id = `${version}\n${key}`;
     const pending = this.building.get(id);
     if (pending !== undefined) return pending;
     const built = build()
       .then((answer) => {
-        this.set(key, version, answer);
+        if (!onRepeat || this.builtBefore(key, version)) this.set(key, version, answer);
         return answer;
       })
       .finally(() => this.building.delete(id));
@@ -75,9 +104,17 @@ export class PublicLedgerCache {
     return built;
   }
 
+  /** Whether `key` was built at `version` before (remembering it now if not): a bounded set of keys, cleared when full. */
+  private builtBefore(key: string, version: string): boolean {
+    if (this.built.get(key) === version) return true;
+    if (this.built.size >= BUILT_KEYS_KEPT) this.built.clear();
+    this.built.set(key, version);
+    return false;
+  }
+
   set(key: string, version: string, answer: CachedAnswer): void {
     this.delete(key);
-    const cost = answer.body.length + key.length + version.length;
+    const cost = bodyBytes(answer.body) + key.length + version.length;
     if (cost > this.maxAnswerBytes) return;
     this.answers.set(key, { version, answer, cost });
     this.bytes += cost;

@@ -156,11 +156,13 @@ export class PublicLedgerHttp {
   async ledgerJson(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request, [cursorSize(query.cursor)]));
     const rec = await this.reconciliationVariant();
+    // Unfiltered pages are put together from the entry cache: kept when asked for again (buildOnce's onRepeat).
+    const unfiltered = query.kind === undefined && query.month === undefined;
     return this.answer(request, reply, log, `ledger.json|${rec}`, async () => {
-      const page = await this.presenter.readPage(log, query);
-      const body = { ...this.presenter.ledgerJson(log, page, this.apiBase(log)), reconciliation: await this.reconciliationOf(log, rec) };
-      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: JSON.stringify(body) };
-    });
+      const page = await this.presenter.readJsonPage(log, query);
+      const body = this.presenter.ledgerJsonText(log, page, this.apiBase(log), { reconciliation: await this.reconciliationOf(log, rec) });
+      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body };
+    }, unfiltered);
   }
 
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -363,15 +365,15 @@ export class PublicLedgerHttp {
    * same head, otherwise built now (the route's reads and rendering, once for concurrent requests)
    * and kept. ETag and Cache-Control as before; 304 when the client already holds this version.
    */
-  private async answer(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, build: () => Promise<BuiltAnswer>): Promise<void> {
+  private async answer(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, build: () => Promise<BuiltAnswer>, keepOnRepeat = false): Promise<void> {
     const key = `${log.campaign.id}|${variant}|${request.url}`;
     const version = logVersion(log);
     const answer =
       this.cache.get(key, version) ??
       (await this.cache.buildOnce(key, version, async () => {
         const built = await build();
-        return { etag: etagFor(log, variant, request.url), cacheControl: built.cacheControl, contentType: built.contentType, body: Buffer.from(built.body, 'utf8') };
-      }));
+        return { etag: etagFor(log, variant, request.url), cacheControl: built.cacheControl, contentType: built.contentType, body: built.body };
+      }, keepOnRepeat));
     // A page's language comes from the request's cookie and Accept-Language too; one that sets the
     // language cookie is the visitor's own answer, never a shared cache's.
     const html = variant.includes('.html.');

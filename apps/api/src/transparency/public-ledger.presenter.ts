@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, type DeclaredDesignation, GENERAL_DESIGNATION, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, type DeclaredDesignation, GENERAL_DESIGNATION, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, type LedgerJsonPage, type LedgerPageRequest, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
 import type { PublicImpact } from '@ataa/payouts';
@@ -59,6 +59,16 @@ export function conditional(request: FastifyRequest, reply: FastifyReply, log: C
   return false;
 }
 
+function pageRequest(query: LedgerQueryDto): LedgerPageRequest {
+  return {
+    order: query.order ?? 'desc',
+    cursor: query.cursor !== undefined ? decodeCursor(query.cursor) : null,
+    kind: query.kind ?? null,
+    month: query.month ?? null,
+    limit: query.limit !== undefined ? Number(query.limit) : 50,
+  };
+}
+
 export function sendJson(reply: FastifyReply, body: unknown): void {
   void reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
 }
@@ -69,16 +79,15 @@ export class PublicLedgerPresenter {
   constructor(readonly service: PublicLedgerService) {}
 
   async readPage(log: CampaignLog, query: LedgerQueryDto): Promise<LedgerPage> {
-    return this.service.page(log, {
-      order: query.order ?? 'desc',
-      cursor: query.cursor !== undefined ? decodeCursor(query.cursor) : null,
-      kind: query.kind ?? null,
-      month: query.month ?? null,
-      limit: query.limit !== undefined ? Number(query.limit) : 50,
-    });
+    return this.service.page(log, pageRequest(query));
   }
 
-  ledgerJson(log: CampaignLog, page: LedgerPage, apiBase: string) {
+  /** The page as the JSON ledger sends it (its entries' JSON from the entry cache when unfiltered). */
+  async readJsonPage(log: CampaignLog, query: LedgerQueryDto): Promise<LedgerJsonPage> {
+    return this.service.jsonPage(log, pageRequest(query));
+  }
+
+  ledgerJson(log: CampaignLog, page: Omit<LedgerPage, 'entries'> & { entries: unknown }, apiBase: string) {
     return {
       campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title, currency: log.campaign.currency },
       origin: log.origin,
@@ -92,6 +101,17 @@ export class PublicLedgerPresenter {
         publicKey: '/.well-known/ataa-transparency.json',
       },
     };
+  }
+
+  /**
+   * The JSON ledger's text: `JSON.stringify` of `ledgerJson` with `extra` after it, the page's entries
+   * spliced in as the JSON they already are. `"entries":[]` can only be the key itself in the text:
+   * inside a JSON string every quote is escaped.
+   */
+  ledgerJsonText(log: CampaignLog, page: LedgerJsonPage, apiBase: string, extra: Record<string, unknown>): string {
+    const text = JSON.stringify({ ...this.ledgerJson(log, { ...page, entries: [] }, apiBase), ...extra });
+    const at = text.indexOf('"entries":[]') + '"entries":'.length;
+    return text.slice(0, at) + page.entriesJson + text.slice(at + 2);
   }
 
   language(log: CampaignLog, requested?: PageLanguage): PageLanguage {

@@ -560,11 +560,42 @@ export class PublicLedgerRepository {
   async pages(campaignId: string, size: number, limit: number, reads: readonly PageBound[], db: Queryable = this.dataSource): Promise<{ entries: StoredEntry[]; behind: boolean }[]> {
     if (reads.length === 0) return [];
     const params = [campaignId, size, reads.map((r) => r.from ?? (r.order === 'asc' ? -1 : size)), limit, reads.map((r) => r.order === 'asc'), reads.map((r) => r.from !== null)];
-    const partition = size > 0 ? await this.partitionOf(campaignId, db) : null;
-    let rows: (EntryRow & { n: string; behind: boolean })[] | null = null;
+    const found = await this.onOwnPartition<EntryRow & { n: string; behind: boolean }>(campaignId, size > 0, (table) => this.pagesStatement(table), params, db);
+    const pages = reads.map(() => ({ entries: [] as StoredEntry[], behind: false }));
+    for (const row of found) {
+      const page = pages[Number(row.n) - 1];
+      page.entries.push(toEntry(campaignId, row));
+      page.behind = row.behind;
+    }
+    return pages;
+  }
+
+  /**
+   * Ranges of entries by index (`start` inclusive, `end` exclusive), in one round trip, each range's
+   * entries in index order: the entry cache's chunks (PublicLedgerService.jsonPage). Read from the
+   * campaign's own partition as `pages` reads, with the same fallback: non-empty ranges below the
+   * log's size that come back with no row at all are read again from the partitioned table.
+   */
+  async entryRanges(campaignId: string, ranges: readonly { start: number; end: number }[], db: Queryable = this.dataSource): Promise<StoredEntry[][]> {
+    if (ranges.length === 0) return [];
+    const params = [campaignId, ranges.map((r) => r.start), ranges.map((r) => r.end)];
+    const rows = await this.onOwnPartition<EntryRow & { n: string }>(campaignId, ranges.some((r) => r.end > r.start), (table) => this.rangesStatement(table), params, db);
+    const found = ranges.map(() => [] as StoredEntry[]);
+    for (const row of rows) found[Number(row.n) - 1].push(toEntry(campaignId, row));
+    return found;
+  }
+
+  /**
+   * Runs a statement over the campaign's own partition of public_ledger_entries (`statement(table)`),
+   * when one is known and rows are expected (`expectRows`); no row, or a partition that is gone, is
+   * read again from the partitioned table and the partition found again (see `pages`).
+   */
+  private async onOwnPartition<R>(campaignId: string, expectRows: boolean, statement: (table: string) => string, params: unknown[], db: Queryable): Promise<R[]> {
+    const partition = expectRows ? await this.partitionOf(campaignId, db) : null;
+    let rows: R[] | null = null;
     if (partition !== null) {
       try {
-        rows = await db.query(this.pagesStatement(partition), params);
+        rows = await db.query(statement(partition), params);
       } catch (error) {
         if ((error as { code?: string }).code !== '42P01') throw error;
       }
@@ -573,14 +604,21 @@ export class PublicLedgerRepository {
         rows = null;
       }
     }
-    const found: (EntryRow & { n: string; behind: boolean })[] = rows ?? await db.query(this.pagesStatement('public_ledger_entries'), params);
-    const pages = reads.map(() => ({ entries: [] as StoredEntry[], behind: false }));
-    for (const row of found) {
-      const page = pages[Number(row.n) - 1];
-      page.entries.push(toEntry(campaignId, row));
-      page.behind = row.behind;
+    return rows ?? await db.query(statement('public_ledger_entries'), params);
+  }
+
+  /** The ranges statement's text by table (`entryRanges`). */
+  private readonly rangeStatements = new Map<string, string>();
+
+  private rangesStatement(table: string): string {
+    let sql = this.rangeStatements.get(table);
+    if (sql === undefined) {
+      sql = `SELECT r.n, e.* FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(first, stop, n)
+        CROSS JOIN LATERAL (SELECT ${ENTRY_COLUMNS} FROM ${table} WHERE campaign_id = $1 AND idx >= r.first AND idx < r.stop ORDER BY idx) e
+        ORDER BY r.n, e.idx`;
+      this.rangeStatements.set(table, sql);
     }
-    return pages;
+    return sql;
   }
 
   /** Campaign id to the partition of public_ledger_entries holding its entries (`pages`). */
