@@ -4,7 +4,7 @@ export const ENTRY_CHUNK = 64;
 /** The cache's default budget (bytes of JSON kept; about 180,000 format-1 or 120,000 format-3 entries). */
 export const DEFAULT_ENTRY_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** Bytes a chunk costs besides its JSON (its offsets, key and bookkeeping), roughly. V8 keeps an ASCII string in one byte a character, others in up to two. */
+/** Bytes a chunk costs besides its JSON (its offsets, key and bookkeeping), roughly. */
 const CHUNK_OVERHEAD = 400;
 
 /**
@@ -17,12 +17,12 @@ export interface EntryJsonChunk {
   /** The log's redaction count the entries were read at (or after): a redaction changes entries in place. */
   redactions: number;
   /**
-   * A string, not a Buffer: pages put together from it are strings too, on V8's heap. A Buffer per
-   * page answered (outside the heap) made V8 run a full collection every second or so under load
-   * ("external memory pressure"), pausing every request for 10 to 20 ms.
+   * UTF-8 bytes, outside V8's heap: kept for minutes, they are not marked by every full collection
+   * and do not grow the heap's limit (kept as strings, 64 MB of them let the API's RSS reach a
+   * gigabyte under load). A page is decoded from them as a string, which dies young.
    */
-  json: string;
-  /** Where each entry's JSON ends in `json` (the comma after it, or the end), in UTF-16 code units. */
+  json: Buffer;
+  /** Where each entry's JSON ends in `json` (the comma after it, or the end), in bytes. */
   ends: Uint32Array;
 }
 
@@ -32,16 +32,16 @@ export function entryJsonChunk(start: number, redactions: number, entries: reado
   const ends = new Uint32Array(texts.length);
   let at = 0;
   texts.forEach((text, i) => {
-    at += (i === 0 ? 0 : 1) + text.length;
+    at += (i === 0 ? 0 : 1) + Buffer.byteLength(text, 'utf8');
     ends[i] = at;
   });
-  return { start, count: texts.length, redactions, json: texts.join(','), ends };
+  return { start, count: texts.length, redactions, json: Buffer.from(texts.join(','), 'utf8'), ends };
 }
 
 /**
  * The JSON array of the entries `from` to `to` (indexes, inclusive; descending when `from > to`),
  * taken from `chunks` (which together hold every index between them, in index order): the text
- * `JSON.stringify` gives for the same entries in that order. Ascending runs are taken whole, with
+ * `JSON.stringify` gives for the same entries in that order. Ascending runs are decoded whole, with
  * their commas; a descending page is put together entry by entry.
  */
 export function entriesJson(chunks: readonly EntryJsonChunk[], from: number, to: number): string {
@@ -53,8 +53,8 @@ export function entriesJson(chunks: readonly EntryJsonChunk[], from: number, to:
     const first = Math.max(low, chunk.start) - chunk.start;
     const last = Math.min(high, chunk.start + chunk.count - 1) - chunk.start;
     if (first > last) continue;
-    if (ascending) parts.push(chunk.json.slice(first === 0 ? 0 : chunk.ends[first - 1] + 1, chunk.ends[last]));
-    else for (let i = first; i <= last; i++) parts.push(chunk.json.slice(i === 0 ? 0 : chunk.ends[i - 1] + 1, chunk.ends[i]));
+    if (ascending) parts.push(chunk.json.toString('utf8', first === 0 ? 0 : chunk.ends[first - 1] + 1, chunk.ends[last]));
+    else for (let i = first; i <= last; i++) parts.push(chunk.json.toString('utf8', i === 0 ? 0 : chunk.ends[i - 1] + 1, chunk.ends[i]));
   }
   if (!ascending) parts.reverse();
   return `[${parts.join(',')}]`;
@@ -104,7 +104,7 @@ export class PublicEntryJsonCache {
       this.chunks.delete(key);
       this.bytes -= kept.cost;
     }
-    const cost = (Buffer.byteLength(chunk.json, 'utf8') === chunk.json.length ? chunk.json.length : chunk.json.length * 2) + chunk.ends.byteLength + key.length + CHUNK_OVERHEAD;
+    const cost = chunk.json.length + chunk.ends.byteLength + key.length + CHUNK_OVERHEAD;
     if (cost > this.maxBytes) return;
     this.chunks.set(key, { chunk, cost });
     this.bytes += cost;

@@ -116,17 +116,18 @@ describe('public ledger answer cache, building', () => {
   it('keeps an answer built with onRepeat only when the same request and version is built again', async () => {
     const cache = new PublicLedgerCache(1024 * 1024);
     let builds = 0;
-    const build = async () => { builds++; return answer('{"entries":[]}'); };
-    await cache.buildOnce('page', 'v1', build, true);
+    // The ETag names the request and the version, as etagFor's do.
+    const build = (etag: string) => async () => { builds++; return { ...answer('{"entries":[]}'), etag }; };
+    await cache.buildOnce('page', 'v1', build('"page-v1"'), true);
     expect(cache.get('page', 'v1')).toBeUndefined();
-    await cache.buildOnce('page', 'v1', build, true);
+    await cache.buildOnce('page', 'v1', build('"page-v1"'), true);
     expect(cache.get('page', 'v1')).toBeDefined();
     // Another version is a first build again.
-    await cache.buildOnce('page', 'v2', build, true);
+    await cache.buildOnce('page', 'v2', build('"page-v2"'), true);
     expect(cache.get('page', 'v2')).toBeUndefined();
     expect(builds).toBe(3);
     // Without onRepeat the first build is kept, as before.
-    await cache.buildOnce('other', 'v1', build);
+    await cache.buildOnce('other', 'v1', build('"other-v1"'));
     expect(cache.get('other', 'v1')).toBeDefined();
   });
 

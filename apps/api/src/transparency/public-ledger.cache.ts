@@ -32,7 +32,7 @@ function bodyBytes(body: Buffer | string): number {
   return Buffer.byteLength(body, 'utf8') === body.length ? body.length : body.length * 2;
 }
 
-/** Keys remembered as built once (a few megabytes at most). */
+/** ETags remembered as built once (a megabyte or two at most). */
 const BUILT_KEYS_KEPT = 20_000;
 
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
@@ -48,8 +48,8 @@ export class PublicLedgerCache {
   /** Answers being built, by request and version: after an append, the requests that miss together build once. */
   private readonly building = new Map<string, Promise<CachedAnswer>>();
   private bytes = 0;
-  /** Requests built once, with the version built (`buildOnce`'s `onRepeat`). */
-  private readonly built = new Map<string, string>();
+  /** The ETags of answers built once (`buildOnce`'s `onRepeat`). */
+  private readonly built = new Set<string>();
 
   constructor(
     readonly maxBytes: number = DEFAULT_CACHE_BYTES,
@@ -96,7 +96,7 @@ export class PublicLedgerCache {
     if (pending !== undefined) return pending;
     const built = build()
       .then((answer) => {
-        if (!onRepeat || this.builtBefore(key, version)) this.set(key, version, answer);
+        if (!onRepeat || this.builtBefore(answer.etag)) this.set(key, version, answer);
         return answer;
       })
       .finally(() => this.building.delete(id));
@@ -104,11 +104,14 @@ export class PublicLedgerCache {
     return built;
   }
 
-  /** Whether `key` was built at `version` before (remembering it now if not): a bounded set of keys, cleared when full. */
-  private builtBefore(key: string, version: string): boolean {
-    if (this.built.get(key) === version) return true;
+  /**
+   * Whether an answer with this ETag (which names the request and the version) was built before,
+   * remembering it now if not: a bounded set, cleared when full.
+   */
+  private builtBefore(etag: string): boolean {
+    if (this.built.has(etag)) return true;
     if (this.built.size >= BUILT_KEYS_KEPT) this.built.clear();
-    this.built.set(key, version);
+    this.built.add(etag);
     return false;
   }
 
