@@ -131,12 +131,10 @@ describe('public ledger answer cache, building', () => {
     expect(cache.get('other', 'v1')).toBeDefined();
   });
 
-  it('keeps a string body as built and sends its bytes from the second time it is asked for, counting them', () => {
+  it('keeps a body built as a string as its bytes, counting them', () => {
     const cache = new PublicLedgerCache(1024 * 1024);
     const text = '{"donor":"متبرع"}';
     cache.set('k', 'v', { etag: '"1"', cacheControl: 'no-cache', contentType: 'application/json', body: text });
-    // Not ASCII: counted at two bytes a character until it is bytes.
-    expect(cache.usedBytes).toBe(text.length * 2 + 'k'.length + 'v'.length);
     const served = cache.get('k', 'v');
     expect(Buffer.isBuffer(served?.body)).toBe(true);
     expect(served?.body.toString()).toBe(text);

@@ -7,10 +7,10 @@ export interface CachedAnswer {
   cacheControl: string;
   contentType: string;
   /**
-   * Built pages and documents are kept as the strings they were built as: a Buffer made for each answer
-   * lives outside V8's heap, and under a stream of answers never built before (ledger pages at random
-   * depths) their growth set off a full collection every second or so ("external memory pressure"),
-   * pausing every request for 10 to 20 ms. Tiles are bytes.
+   * As built: pages and documents are built as strings and sent so when not kept; PublicLedgerCache.set
+   * keeps their bytes. A Buffer made for every answer (outside V8's heap) set off, under a stream of
+   * answers never built before (ledger pages at random depths), a full collection every second or so
+   * ("external memory pressure"), pausing every request for 10 to 20 ms.
    */
   body: Buffer | string;
   /** The body compressed, made on first demand for each coding (PublicLedgerCache.encoded). */
@@ -24,12 +24,6 @@ export function logVersion(log: CampaignLog): string {
   // ledger but for redacted personal fields (issue 17), which the redaction count covers, and the
   // witnesses' cosignatures carried by checkpoints and shown on the page (issue 24), which their count covers.
   return `${log.size}|${log.rootHash.toString('base64')}|${log.redactions}|${log.cosignatures ?? 0}|${campaign.slug}|${campaign.status}|${campaign.language}|${campaign.currency}|${campaign.title}`;
-}
-
-/** What a body costs in memory, about: V8 keeps an ASCII string in one byte a character, others in up to two. */
-function bodyBytes(body: Buffer | string): number {
-  if (typeof body !== 'string') return body.length;
-  return Buffer.byteLength(body, 'utf8') === body.length ? body.length : body.length * 2;
 }
 
 /** ETags remembered as built once (a megabyte or two at most). */
@@ -71,15 +65,7 @@ export class PublicLedgerCache {
     // Most recently used goes last: Map keeps insertion order.
     this.answers.delete(key);
     this.answers.set(key, found);
-    // Asked for again: from now on its bytes are sent as they are, not encoded for every request.
-    const { answer } = found;
-    if (typeof answer.body === 'string') {
-      const before = bodyBytes(answer.body);
-      answer.body = Buffer.from(answer.body, 'utf8');
-      found.cost += answer.body.length - before;
-      this.bytes += answer.body.length - before;
-    }
-    return answer;
+    return found.answer;
   }
 
   /**
@@ -115,9 +101,11 @@ export class PublicLedgerCache {
     return false;
   }
 
+  /** Keeps an answer; a body built as a string is kept as its bytes (sent as they are, outside V8's heap). */
   set(key: string, version: string, answer: CachedAnswer): void {
     this.delete(key);
-    const cost = bodyBytes(answer.body) + key.length + version.length;
+    if (typeof answer.body === 'string') answer.body = Buffer.from(answer.body, 'utf8');
+    const cost = answer.body.length + key.length + version.length;
     if (cost > this.maxAnswerBytes) return;
     this.answers.set(key, { version, answer, cost });
     this.bytes += cost;
