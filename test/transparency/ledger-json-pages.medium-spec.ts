@@ -1,10 +1,6 @@
-import { INestApplicationContext, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ConfigModule } from '@ataa/config';
-import { DatabaseModule, TransactionRunner } from '@ataa/database';
-import { createTestEnvironment, TestEnvironment } from '@ataa/testing';
-import { CampaignLog, LedgerCursor, LedgerPageRequest, PublicLedgerAppender, PublicLedgerRedactor, PublicLedgerService, TransparencyModule } from '@ataa/transparency';
-import { appendEntries, insertCampaign, insertLegacyEntries, SeedEntry } from './support.js';
+import { TransactionRunner } from '@ataa/database';
+import { CampaignLog, LedgerCursor, LedgerPageRequest, PublicLedgerAppender, PublicLedgerRedactor, PublicLedgerService } from '@ataa/transparency';
+import { appendEntries, insertCampaign, insertLegacyEntries, SeedEntry, startTransparencyContext } from './support.js';
 
 /**
  * PublicLedgerService.jsonPage (issue 18: ledger pages at any depth) against PostgreSQL: unfiltered
@@ -14,8 +10,7 @@ import { appendEntries, insertCampaign, insertLegacyEntries, SeedEntry } from '.
  * end read again) and after a redaction (every chunk read again). Leaf formats 1 and 3 both occur.
  */
 describe('ledger pages as JSON from the entry cache (PostgreSQL)', () => {
-  let env: TestEnvironment;
-  let app: INestApplicationContext;
+  let context: Awaited<ReturnType<typeof startTransparencyContext>>;
   let appender: PublicLedgerAppender;
   let redactor: PublicLedgerRedactor;
   let service: PublicLedgerService;
@@ -54,24 +49,21 @@ describe('ledger pages as JSON from the entry cache (PostgreSQL)', () => {
   };
 
   beforeAll(async () => {
-    env = await createTestEnvironment();
-    @Module({ imports: [ConfigModule.forRoot(env.config), DatabaseModule, TransparencyModule] })
-    class TestModule {}
-    app = await NestFactory.createApplicationContext(TestModule, { logger: false });
+    context = await startTransparencyContext();
+    const { app } = context;
     appender = app.get(PublicLedgerAppender);
     redactor = app.get(PublicLedgerRedactor);
     service = app.get(PublicLedgerService);
     runner = app.get(TransactionRunner);
-    campaignId = await insertCampaign(env.database.url, { slug: 'json-pages' });
+    campaignId = await insertCampaign(context.env.database.url, { slug: 'json-pages' });
     // 0..69: leaf format 1 (entries appended before format 3), then format 3 from 70 on.
-    await insertLegacyEntries(env.database.url, campaignId, Array.from({ length: 70 }, (_, i) => (
+    await insertLegacyEntries(context.env.database.url, campaignId, Array.from({ length: 70 }, (_, i) => (
       i % 5 === 1 ? { kind: 'fee' as const, amount: -BigInt(10 + i) } : { kind: 'donation' as const, amount: BigInt(100 + i), donor: i % 2 ? `Legacy ${i}` : null, message: i % 4 ? null : `Old note ${i}` }
     )));
     await appendEntries(runner, appender, campaignId, gifts(70, 70));
   });
   afterAll(async () => {
-    await app?.close();
-    await env?.cleanup();
+    await context?.close();
   });
 
   it('serves every unfiltered page exactly as read from the database, from the cache and cold alike', async () => {

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import type { INestApplicationContext } from '@nestjs/common';
 import { TransactionRunner } from '@ataa/database';
-import { baseUrlOf, createTestEnvironment, startTestApi } from '@ataa/testing';
+import { baseUrlOf, createTestEnvironment, startTestApi, type TestEnvironment } from '@ataa/testing';
 import { createDonorCommitment, PublicEntryInput, PublicLedgerAppender } from '@ataa/transparency';
 import {
   ANONYMOUS, appendToFrontier, CheckpointSigner, emptyRoot, encodeFrontier, isStoredNode, LEAF_VERSION, PublicLeaf, publicLeafHash, signCheckpoint,
@@ -28,6 +29,21 @@ export async function startSampleLedger(campaign: { slug: string; language?: 'en
 }
 
 /** Inserts an organization and a campaign straight into the tables (contract 3 columns). */
+/**
+ * The transparency lib alone (no HTTP) on a test database of its own, for the medium specs. Nest and
+ * the modules are loaded here, when asked for: the e2e files that use this support load the API instead.
+ */
+export async function startTransparencyContext(): Promise<{ env: TestEnvironment; app: INestApplicationContext; close: () => Promise<void> }> {
+  const [{ Module }, { NestFactory }, { ConfigModule }, { DatabaseModule }, { TransparencyModule }] = await Promise.all([
+    import('@nestjs/common'), import('@nestjs/core'), import('@ataa/config'), import('@ataa/database'), import('@ataa/transparency'),
+  ]);
+  const env = await createTestEnvironment();
+  class TransparencyTestModule {}
+  Module({ imports: [ConfigModule.forRoot(env.config), DatabaseModule, TransparencyModule] })(TransparencyTestModule);
+  const app = await NestFactory.createApplicationContext(TransparencyTestModule, { logger: false });
+  return { env, app, close: async () => { await app.close(); await env.cleanup(); } };
+}
+
 export async function insertCampaign(databaseUrl: string, options: { slug: string; status?: string; currency?: string; language?: 'en' | 'ar'; title?: string }): Promise<string> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
