@@ -1,5 +1,7 @@
+import { jest } from '@jest/globals';
 import { TransactionRunner } from '@ataa/database';
 import { CampaignLog, LedgerCursor, LedgerPageRequest, PublicLedgerAppender, PublicLedgerRedactor, PublicLedgerService } from '@ataa/transparency';
+import { PublicLedgerRepository } from '../../libs/transparency/src/persistence/public-ledger.repository.js';
 import { appendEntries, insertCampaign, insertLegacyEntries, SeedEntry, startTransparencyContext } from './support.js';
 
 /**
@@ -70,8 +72,13 @@ describe('ledger pages as JSON from the entry cache (PostgreSQL)', () => {
     const log = await service.log('json-pages');
     expect(log.size).toBe(140);
     // First pass reads chunks as pages need them; the second serves them all from the cache.
+    const chunkReads = jest.spyOn(context.app.get(PublicLedgerRepository), 'entryRanges');
     expect(await expectSameAsPage(log)).toBeGreaterThan(600);
+    expect(chunkReads).toHaveBeenCalled();
+    chunkReads.mockClear();
     await expectSameAsPage(log);
+    expect(chunkReads).not.toHaveBeenCalled();
+    chunkReads.mockRestore();
   });
 
   it('reads the chunk at the end of the log again when the log grows, and keeps serving older chunks', async () => {

@@ -150,7 +150,7 @@ function readDirection(request: LedgerPageRequest): { readOrder: 'asc' | 'desc';
  * entries hold indexes 0 to size - 1: up to `count` indexes away from `from` in `readOrder` (from the
  * newest or the oldest without a cursor), and whether any entry lies on the cursor's side of it.
  */
-export function unfilteredIndexes(size: number, readOrder: 'asc' | 'desc', from: number | null, count: number): { indexes: number[]; behind: boolean } {
+function unfilteredIndexes(size: number, readOrder: 'asc' | 'desc', from: number | null, count: number): { indexes: number[]; behind: boolean } {
   const indexes: number[] = [];
   if (readOrder === 'desc') {
     const top = from === null ? size : Math.min(from, size);
