@@ -31,7 +31,9 @@ const base = {
 const withServices = base;
 
 module.exports = {
-  maxWorkers: 2,
+  // Three workers on CI's 2 cores: files that wait on PostgreSQL, Redis and HTTP leave a core idle
+  // with two (scripts/jest-sequencer.cjs interleaves the CPU-heavy browser and scale files).
+  maxWorkers: 3,
   // ES-module test files (vm modules) leave memory behind in a worker; over 200 files one worker ran out
   // of heap ("Jest worker ran out of memory and crashed"). A worker above this after a file is replaced.
   workerIdleMemoryLimit: '1536MB',

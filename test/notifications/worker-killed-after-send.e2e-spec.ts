@@ -32,7 +32,10 @@ const DONOR = 'killed-worker@example.org';
  * and that duplicate is the SAME receipt: same number, same Message-ID, so mail systems and the
  * donor can recognise it. Never a second number, never a gap.
  *
- * Short settings keep the test quick: a 1 s job lock, a stalled check every 0.5 s, a 2 s lease.
+ * Short settings keep the test quick: a 4 s job lock, a stalled check every 0.5 s, a 2 s lease. The
+ * lock is no shorter: on a loaded machine (three Jest workers, load 10) a 1 s lock lapsed while the
+ * first worker was still alive and starved of CPU, its own stalled check put the job back, and the
+ * second pick of the job met the send lease and was delayed before the kill the test stages.
  */
 describe('a worker killed after the SMTP server took a receipt (BullMQ, Redis, PostgreSQL, SMTP)', () => {
   let env: TestEnvironment;
@@ -46,7 +49,7 @@ describe('a worker killed after the SMTP server took a receipt (BullMQ, Redis, P
 
   const settings = {
     RECEIPT_SEND_LEASE_SECONDS: '2',
-    NOTIFICATIONS_JOB_LOCK_MS: '1000',
+    NOTIFICATIONS_JOB_LOCK_MS: '4000',
     NOTIFICATIONS_STALLED_INTERVAL_MS: '500',
   };
   const eventually = async <T>(what: string, probe: () => Promise<T | undefined | null | false>): Promise<T> => {

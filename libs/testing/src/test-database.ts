@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -39,7 +40,25 @@ export async function withServerClient<T>(work: (client: Client) => Promise<T>):
 export interface TestDatabase {
   name: string;
   url: string;
+  /**
+   * Drops the database in the background (a detached process, scripts/drop-test-database.mjs): the
+   * file's teardown does not wait for it. Its connections are closed by the drop (WITH (FORCE)).
+   */
   drop(): Promise<void>;
+}
+
+const DROP_SCRIPT = path.join(import.meta.dirname, '..', '..', '..', 'scripts', 'drop-test-database.mjs');
+
+/** Starts the drop and returns once the process is started: it outlives this file and its Jest worker. */
+function dropInBackground(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DROP_SCRIPT, TEST_SERVER_URL, name], { detached: true, stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
 }
 
 const TEMPLATE_LOCK = 727274;
@@ -97,9 +116,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url: databaseUrl(name),
-    drop: () => withServerClient(async (client) => {
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }),
+    drop: () => dropInBackground(name),
   };
 }
 
