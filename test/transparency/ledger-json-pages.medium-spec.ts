@@ -40,11 +40,20 @@ describe('ledger pages as JSON from the entry cache (PostgreSQL)', () => {
   const expectSameAsPage = async (log: CampaignLog): Promise<number> => {
     let compared = 0;
     for (const request of requests(log.size)) {
-      const [json, page] = await Promise.all([service.jsonPage(log, request), service.page(log, request)]);
+      const [json, runs, page] = await Promise.all([service.jsonPage(log, request), service.jsonPageRuns(log, request), service.page(log, request)]);
       const { entries, ...cursors } = page;
       const context = JSON.stringify(request);
       expect([context, json.entriesJson]).toEqual([context, JSON.stringify(entries)]);
       expect([context, { ...json, entriesJson: undefined }]).toEqual([context, { ...cursors, entriesJson: undefined }]);
+      // newest first: the same entries as runs of the cache's bytes (the fast path's); oldest first: none
+      if (request.order === 'desc') {
+        expect(runs).not.toBeNull();
+        const { entryRuns, ...runCursors } = runs!;
+        expect([context, `[${entryRuns.map(String).join(',')}]`]).toEqual([context, JSON.stringify(entries)]);
+        expect([context, runCursors]).toEqual([context, cursors]);
+      } else {
+        expect([context, runs]).toEqual([context, null]);
+      }
       compared++;
     }
     return compared;

@@ -9,14 +9,14 @@ import * as path from 'node:path';
 import pg from 'pg';
 import { TransactionRunner } from '@ataa/database';
 import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
-import { PublicEntryInput, PublicLedgerAppender, PublicLedgerRedactor } from '@ataa/transparency';
+import { PublicLedgerRedactor } from '@ataa/transparency';
 import { runVerifier } from '../../apps/verifier/src/main.js';
 import {
   bundlesForSize, decodeEntryBundle, leafHash, merkleRoot, parseVerifierKey, partialTiles, rootFromTiles, Tile, tileKey, tilePath, tilesForSize, verifyCheckpoint,
 } from '../../libs/transparency/src/domain/index.js';
 import { buildVerifier } from './built-verifier.js';
 import { PublicLedgerHttp } from '../../apps/api/src/transparency/public-ledger.http.js';
-import { insertCampaign, insertLegacyEntries } from './support.js';
+import { appendMixedBatch, insertCampaign, insertLegacyEntries } from './support.js';
 
 const LONG = 'public, max-age=31536000, immutable';
 const SHORT = 'public, max-age=5, must-revalidate';
@@ -61,14 +61,9 @@ describe('the public ledger as C2SP tlog-tiles', () => {
 
   /** k entries in one transaction (as a settlement batch appends them): gifts named, anonymous and with messages, and fees. */
   const appendBatch = (k: number) => {
-    const inputs: PublicEntryInput[] = Array.from({ length: k }, () => {
-      const n = appended++;
-      const at = new Date(Date.UTC(2026, 0, 1) + n * 60_000);
-      return n % 5 === 4
-        ? { campaignId, kind: 'fee', amount: -30n, currency: 'usd', occurredAt: at, donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: null, sourceRef: randomUUID() }
-        : { campaignId, kind: 'donation', amount: BigInt(500 + n), currency: 'usd', occurredAt: at, donorDisplayName: n % 3 === 0 ? null : `Donor ${n % 40}`, donorCommitment: null, publicMessage: n % 7 === 0 ? `Message ${n} ✓` : null, payoutPurpose: null, sourceRef: randomUUID() };
-    });
-    return app.get(TransactionRunner).run((manager) => app.get(PublicLedgerAppender).appendMany(manager, inputs));
+    const first = appended;
+    appended += k;
+    return appendMixedBatch(app, campaignId, first, k, (n) => (n % 3 === 0 ? null : `Donor ${n % 40}`));
   };
   const signedCheckpoint = async () => {
     const res = await get('checkpoint');

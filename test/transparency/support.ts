@@ -61,6 +61,22 @@ export async function insertCampaign(databaseUrl: string, options: { slug: strin
   }
 }
 
+/**
+ * k entries appended in one transaction (as a settlement batch appends them), numbered from `first`
+ * (entry n at 2026-01-01 plus n minutes): every fifth a fee, the others gifts of 500 + n cents from
+ * `donor(n)` (null: anonymous), every seventh with a message outside ASCII.
+ */
+export function appendMixedBatch(app: INestApplicationContext, campaignId: string, first: number, k: number, donor: (n: number) => string | null): Promise<unknown> {
+  const inputs: PublicEntryInput[] = Array.from({ length: k }, (_, i) => {
+    const n = first + i;
+    const at = new Date(Date.UTC(2026, 0, 1) + n * 60_000);
+    return n % 5 === 4
+      ? { campaignId, kind: 'fee', amount: -30n, currency: 'usd', occurredAt: at, donorDisplayName: null, donorCommitment: null, publicMessage: null, payoutPurpose: null, sourceRef: randomUUID() }
+      : { campaignId, kind: 'donation', amount: BigInt(500 + n), currency: 'usd', occurredAt: at, donorDisplayName: donor(n), donorCommitment: null, publicMessage: n % 7 === 0 ? `Message ${n} ✓` : null, payoutPurpose: null, sourceRef: randomUUID() };
+  });
+  return app.get(TransactionRunner).run((manager) => app.get(PublicLedgerAppender).appendMany(manager, inputs));
+}
+
 export type SeedEntry = Omit<PublicEntryInput, 'campaignId' | 'sourceRef' | 'currency' | 'donorCommitment' | 'publicMessage' | 'payoutPurpose' | 'donorDisplayName'> &
   Partial<Pick<PublicEntryInput, 'sourceRef' | 'currency' | 'donorCommitment' | 'publicMessage' | 'payoutPurpose' | 'donorDisplayName'>>;
 

@@ -18,6 +18,7 @@ import { trustProxyOption } from './http/trust-proxy.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerViews } from './http/views.js';
 import { PublicLedgerHttp, registerTileRoute } from './transparency/public-ledger.http.js';
+import { createLedgerPageFastPath } from './transparency/ledger-page-fast-path.js';
 import { createTileFastPath } from './transparency/tile-fast-path.js';
 import { createCampaignPageFastPath } from './campaign-pages/campaign-page-fast-path.js';
 import { CampaignPagesController } from './campaign-pages/campaign-pages.controller.js';
@@ -153,7 +154,8 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   registerTileRoute(fastify, ledgerHttp);
   const tiles = createTileFastPath({ ledger: ledgerHttp, headers: { ...security, ...PUBLIC_READ_HEADERS }, metrics, logs: logController, log: fastify.log });
   const csrf = csrfStateOf(fastify);
-  fastPath = csrf === undefined ? tiles : firstFastPath(tiles, createCampaignPageFastPath({
+  const ledgerPages = createLedgerPageFastPath({ ledger: ledgerHttp, headers: { ...security, ...PUBLIC_READ_HEADERS }, metrics, logs: logController, log: fastify.log });
+  fastPath = csrf === undefined ? firstFastPath(tiles, ledgerPages) : firstFastPath(tiles, ledgerPages, createCampaignPageFastPath({
     pages: app.get(CampaignPagesController, { strict: false }), csrf, parseCookie: (header) => fastify.parseCookie(header),
     headers: security, metrics, logs: logController, log: fastify.log,
   }));

@@ -34,6 +34,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FEE_SWEEP_SECONDS: '-1' })).toThrow('Configuration error: FEE_SWEEP_SECONDS must not be less than 0 (got "-1")');
   });
 
+  it('keeps 64 MB of public entries for the ledger pages unless told otherwise, at least 1', () => {
+    expect(loadConfig({}).PUBLIC_ENTRY_CACHE_MB).toBe(64);
+    expect(loadConfig({ PUBLIC_ENTRY_CACHE_MB: '256' }).PUBLIC_ENTRY_CACHE_MB).toBe(256);
+    expect(() => loadConfig({ PUBLIC_ENTRY_CACHE_MB: '0' })).toThrow('Configuration error: PUBLIC_ENTRY_CACHE_MB must not be less than 1 (got "0")');
+    expect(() => loadConfig({ PUBLIC_ENTRY_CACHE_MB: '1.5' })).toThrow(/PUBLIC_ENTRY_CACHE_MB/);
+  });
+
   it('names the malformed variable in one line', () => {
     expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow('Configuration error: API_PORT must be an integer number (got "eighty")');

@@ -6,7 +6,7 @@ export { WitnessClient, type WitnessResponse } from './witness-client.js';
 export { PublicLedgerAppender, type PublicEntryInput, type AppendedEntry } from './public-ledger-appender.service.js';
 export { PublicLedgerRedactor, type PublicRedaction, type RedactableField, type RedactionReason } from './public-ledger-redactor.service.js';
 export {
-  PublicLedgerService, decodeCursor, encodeCursor, bundleEntryBytes, type ServedTile, type LedgerJsonPage,
+  PublicLedgerService, decodeCursor, encodeCursor, bundleEntryBytes, type ServedTile, type LedgerJsonPage, type LedgerJsonRuns,
   type CampaignLog, type CheckpointView, type CheckpointCosignature, type WitnessStatus, type LedgerCursor, type LedgerPage, type LedgerPageRequest, type ReceiptVerificationData,
 } from './public-ledger.service.js';
 export { CHECKPOINT_SIGNER, signerFromConfig } from './checkpoint-signer.provider.js';

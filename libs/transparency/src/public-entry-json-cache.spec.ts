@@ -1,4 +1,4 @@
-import { ENTRY_CHUNK, entriesJson, entryJsonChunk, PublicEntryJsonCache } from './public-entry-json-cache.js';
+import { ENTRY_CHUNK, entriesJson, entriesJsonRuns, entryJsonChunk, PublicEntryJsonCache } from './public-entry-json-cache.js';
 
 /** Entries as served (any JSON objects do): indexes, names outside ASCII, quotes and backslashes. */
 const entry = (index: number) => ({ index, kind: index % 3 ? 'donation' : 'fee', donor: index % 2 ? `متبرع ${index}` : `"Q" \\ ${index}`, redacted: null });
@@ -15,9 +15,21 @@ describe('entry JSON chunks', () => {
     }
   });
 
-  it('record where each entry ends, in UTF-8 bytes, commas between them', () => {
+  it('give a newest-first run as one or two views of the chunks\' bytes that join with commas into the same text', () => {
+    const chunks = [chunkOf(0), chunkOf(1), chunkOf(2, 10)];
+    for (const [from, to] of [[0, 0], [49, 0], [63, 14], [64, 63], [130, 60], [64, 0], [137, 137], [137, 88], [137, 0]]) {
+      const runs = entriesJsonRuns(chunks.filter((c) => c.start <= from && c.start + c.count > to), from, to);
+      const spans = new Set(range(from, to).map((i) => Math.floor(i / ENTRY_CHUNK))).size;
+      expect([from, to, runs.length]).toEqual([from, to, spans]);
+      expect([from, to, `[${runs.map(String).join(',')}]`]).toEqual([from, to, JSON.stringify(range(from, to).map(entry))]);
+      // views, not copies
+      for (const bytes of runs) expect(chunks.some((c) => c.json.buffer === bytes.buffer)).toBe(true);
+    }
+  });
+
+  it('keep entries newest first and record where each ends, in UTF-8 bytes, commas between them', () => {
     const chunk = chunkOf(0, 3);
-    expect(chunk.json.toString()).toBe([0, 1, 2].map((i) => JSON.stringify(entry(i))).join(','));
+    expect(chunk.json.toString()).toBe([2, 1, 0].map((i) => JSON.stringify(entry(i))).join(','));
     expect(chunk.json.toString('utf8', chunk.ends[0] + 1, chunk.ends[1])).toBe(JSON.stringify(entry(1)));
     expect(chunk.ends[2]).toBe(chunk.json.length);
   });

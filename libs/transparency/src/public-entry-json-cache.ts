@@ -9,7 +9,9 @@ const CHUNK_OVERHEAD = 400;
 
 /**
  * Consecutive entries of one campaign's log (`start` to `start + count - 1`), each entry's JSON exactly
- * as `JSON.stringify` writes the served entry, joined by commas in index order.
+ * as `JSON.stringify` writes the served entry, joined by commas, newest first: the order pages are
+ * shown in unless a visitor asks for the oldest first, so that a page's entries are one or two runs of
+ * bytes (sent as they are by the JSON ledger's fast path, `entriesJsonRuns`).
  */
 export interface EntryJsonChunk {
   start: number;
@@ -19,16 +21,16 @@ export interface EntryJsonChunk {
   /**
    * UTF-8 bytes, outside V8's heap: kept for minutes, they are not marked by every full collection
    * and do not grow the heap's limit (kept as strings, 64 MB of them let the API's RSS reach a
-   * gigabyte under load). A page is decoded from them as a string, which dies young.
+   * gigabyte under load). Entry `start + count - 1` first, entry `start` last.
    */
   json: Buffer;
-  /** Where each entry's JSON ends in `json` (the comma after it, or the end), in bytes. */
+  /** Where each entry's JSON ends in `json` (the comma after it, or the end), in bytes, in `json`'s order (newest first). */
   ends: Uint32Array;
 }
 
 /** Builds a chunk from served entries (consecutive indexes from `start`, in index order). */
 export function entryJsonChunk(start: number, redactions: number, entries: readonly unknown[]): EntryJsonChunk {
-  const texts = entries.map((entry) => JSON.stringify(entry));
+  const texts = entries.map((entry) => JSON.stringify(entry)).reverse();
   const ends = new Uint32Array(texts.length);
   let at = 0;
   texts.forEach((text, i) => {
@@ -38,25 +40,48 @@ export function entryJsonChunk(start: number, redactions: number, entries: reado
   return { start, count: texts.length, redactions, json: Buffer.from(texts.join(','), 'utf8'), ends };
 }
 
+/** The bytes of entries `high` down to `low` (indexes within the chunk), with the commas between them. */
+function run(chunk: EntryJsonChunk, high: number, low: number): [number, number] {
+  const top = chunk.start + chunk.count - 1;
+  const first = top - high;
+  const last = top - low;
+  return [first === 0 ? 0 : chunk.ends[first - 1] + 1, chunk.ends[last]];
+}
+
+/**
+ * The entries `from` down to `to` (indexes, `from >= to`) as runs of bytes taken from `chunks` (which
+ * together hold every index between them), newest first: joined by commas, they are the text
+ * `JSON.stringify` gives for the same entries in that order, without the brackets. Views of the
+ * chunks' bytes, not copies.
+ */
+export function entriesJsonRuns(chunks: readonly EntryJsonChunk[], from: number, to: number): Buffer[] {
+  const runs: Buffer[] = [];
+  for (let c = chunks.length - 1; c >= 0; c--) {
+    const chunk = chunks[c];
+    const high = Math.min(from, chunk.start + chunk.count - 1);
+    const low = Math.max(to, chunk.start);
+    if (high < low) continue;
+    const [begin, end] = run(chunk, high, low);
+    runs.push(chunk.json.subarray(begin, end));
+  }
+  return runs;
+}
+
 /**
  * The JSON array of the entries `from` to `to` (indexes, inclusive; descending when `from > to`),
  * taken from `chunks` (which together hold every index between them, in index order): the text
- * `JSON.stringify` gives for the same entries in that order. Ascending runs are decoded whole, with
- * their commas; a descending page is put together entry by entry.
+ * `JSON.stringify` gives for the same entries in that order. Newest-first runs are decoded whole, with
+ * their commas; an oldest-first page is put together entry by entry.
  */
 export function entriesJson(chunks: readonly EntryJsonChunk[], from: number, to: number): string {
-  const ascending = from <= to;
-  const low = Math.min(from, to);
-  const high = Math.max(from, to);
+  if (from >= to) return `[${entriesJsonRuns(chunks, from, to).map((bytes) => bytes.toString('utf8')).join(',')}]`;
   const parts: string[] = [];
   for (const chunk of chunks) {
-    const first = Math.max(low, chunk.start) - chunk.start;
-    const last = Math.min(high, chunk.start + chunk.count - 1) - chunk.start;
-    if (first > last) continue;
-    if (ascending) parts.push(chunk.json.toString('utf8', first === 0 ? 0 : chunk.ends[first - 1] + 1, chunk.ends[last]));
-    else for (let i = first; i <= last; i++) parts.push(chunk.json.toString('utf8', i === 0 ? 0 : chunk.ends[i - 1] + 1, chunk.ends[i]));
+    for (let index = Math.max(from, chunk.start); index <= Math.min(to, chunk.start + chunk.count - 1); index++) {
+      const [begin, end] = run(chunk, index, index);
+      parts.push(chunk.json.toString('utf8', begin, end));
+    }
   }
-  if (!ascending) parts.reverse();
   return `[${parts.join(',')}]`;
 }
 

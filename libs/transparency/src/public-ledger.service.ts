@@ -12,7 +12,7 @@ import type { ReceiptProof } from './domain/index.js';
 import type { CheckpointSigner, FeeExchange } from './domain/index.js';
 import { CHECKPOINT_SIGNER } from './checkpoint-signer.provider.js';
 import { WitnessRepository } from './persistence/witness.repository.js';
-import { ENTRY_CHUNK, type EntryJsonChunk, entriesJson, entryJsonChunk, PublicEntryJsonCache } from './public-entry-json-cache.js';
+import { ENTRY_CHUNK, type EntryJsonChunk, entriesJson, entriesJsonRuns, entryJsonChunk, PublicEntryJsonCache } from './public-entry-json-cache.js';
 import { type DeclaredDesignation, type PageBound, PublicCampaign, PublicLedgerRepository, PublicLog, StoredEntry } from './persistence/public-ledger.repository.js';
 
 export interface CampaignLog {
@@ -86,6 +86,12 @@ export interface LedgerPage {
 export interface LedgerJsonPage extends Omit<LedgerPage, 'entries'> {
   /** The page's entries as a JSON array: the text `JSON.stringify` gives for LedgerPage.entries. */
   entriesJson: string;
+}
+
+/** A page shown newest first as runs of its entries' JSON bytes (PublicLedgerService.jsonPageRuns). */
+export interface LedgerJsonRuns extends Omit<LedgerPage, 'entries'> {
+  /** Views of the entry cache's bytes: `[` + the runs joined by commas + `]` is the page's `entriesJson`. */
+  entryRuns: Buffer[];
 }
 
 export interface CheckpointView {
@@ -207,8 +213,8 @@ export class PublicLedgerService {
   private readonly heads: FreshReads<string, PublicLog>;
   /** The same on each read replica (by its name). */
   private readonly replicaHeads = new Map<string, FreshReads<string, PublicLog>>();
-  /** Entries' JSON by chunk, for `jsonPage` (bounded; see PublicEntryJsonCache). */
-  private readonly entryCache = new PublicEntryJsonCache();
+  /** Entries' JSON by chunk, for `jsonPage` (PUBLIC_ENTRY_CACHE_MB; see PublicEntryJsonCache). */
+  private readonly entryCache: PublicEntryJsonCache;
   /** Chunk reads for the entry cache by source name (`entryChunks`). */
   private readonly chunkReads = new Map<string, FreshReads<string, EntryJsonChunk>>();
   /** Unfiltered page reads by source name (`unfilteredPage`). */
@@ -226,6 +232,7 @@ export class PublicLedgerService {
     // gathered (FreshReads): the requests Node parsed together share one read of the log heads
     this.heads = new FreshReads((slugs) => this.repository.findPublicLogs(slugs, this.replicas.primary), 1, true);
     this.witnesses = config.TRANSPARENCY_WITNESSES.map((w) => ({ vkey: w.vkey, url: w.url, key: parseCosignerKey(w.vkey) }));
+    this.entryCache = new PublicEntryJsonCache(config.PUBLIC_ENTRY_CACHE_MB * 1024 * 1024);
   }
 
   /**
@@ -301,18 +308,44 @@ export class PublicLedgerService {
    * kept; a redaction makes the campaign's chunks read again). Filtered pages are read as `page` reads.
    */
   async jsonPage(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerJsonPage> {
-    if (request.kind === null && request.month === null) {
-      const { readOrder, from } = readDirection(request);
-      const { indexes, behind } = unfilteredIndexes(log.size, readOrder, from, request.limit + 1);
-      const { entries, ...cursors } = shapePage(request, indexes, behind, (index) => index);
-      if (entries.length === 0) return { size: log.size, entriesJson: '[]', ...cursors };
-      const first = entries[0];
-      const last = entries[entries.length - 1];
-      const chunks = await this.entryChunks(log, Math.min(first, last), Math.max(first, last));
-      if (chunks !== null) return { size: log.size, entriesJson: entriesJson(chunks, first, last), ...cursors };
+    const fromChunks = await this.pageFromChunks(log, request);
+    if (fromChunks !== null) {
+      const { chunks, first, last, ...cursors } = fromChunks;
+      return { size: log.size, entriesJson: chunks.length === 0 ? '[]' : entriesJson(chunks, first, last), ...cursors };
     }
     const { entries, ...rest } = await this.page(log, request);
     return { ...rest, entriesJson: JSON.stringify(entries) };
+  }
+
+  /**
+   * An unfiltered page shown newest first (the default) as runs of its entries' JSON bytes, views of
+   * the entry cache's chunks (`entriesJsonRuns`: joined by commas and put in brackets, they are
+   * `jsonPage`'s `entriesJson`), for an answer sent without copying them. Null for any other page
+   * (filtered, oldest first, or a chunk that could not be read whole): `jsonPage` answers those.
+   */
+  async jsonPageRuns(log: CampaignLog, request: LedgerPageRequest): Promise<LedgerJsonRuns | null> {
+    if (request.order !== 'desc') return null;
+    const fromChunks = await this.pageFromChunks(log, request);
+    if (fromChunks === null) return null;
+    const { chunks, first, last, ...cursors } = fromChunks;
+    return { size: log.size, entryRuns: chunks.length === 0 ? [] : entriesJsonRuns(chunks, first, last), ...cursors };
+  }
+
+  /**
+   * An unfiltered page from the entry cache: a log's entries hold indexes 0 to size - 1, so which
+   * entries a page shows (`first` to `last`, in the order shown) follows from its cursor and the log's
+   * size alone. Null for a filtered page, or when a chunk could not be read whole.
+   */
+  private async pageFromChunks(log: CampaignLog, request: LedgerPageRequest): Promise<(Omit<LedgerPage, 'entries' | 'size'> & { chunks: EntryJsonChunk[]; first: number; last: number }) | null> {
+    if (request.kind !== null || request.month !== null) return null;
+    const { readOrder, from } = readDirection(request);
+    const { indexes, behind } = unfilteredIndexes(log.size, readOrder, from, request.limit + 1);
+    const { entries, ...cursors } = shapePage(request, indexes, behind, (index) => index);
+    if (entries.length === 0) return { chunks: [], first: 0, last: 0, ...cursors };
+    const first = entries[0];
+    const last = entries[entries.length - 1];
+    const chunks = await this.entryChunks(log, Math.min(first, last), Math.max(first, last));
+    return chunks === null ? null : { chunks, first, last, ...cursors };
   }
 
   /**

@@ -19,6 +19,21 @@ import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const COMMA = Buffer.from(',');
+/** The JSON ledger's text right after its entries array for a page with no cursors. */
+const BLANK_CURSORS = ',"page":{"next":null,"prev":null}';
+/** The JSON ledger's text right after a page's entries array: its cursors. */
+const pageCursors = (page: { next: string | null; prev: string | null }) => `,"page":{"next":${JSON.stringify(page.next)},"prev":${JSON.stringify(page.prev)}}`;
+
+/** The JSON ledger's text around a page's entries for one log version: `before` + entries + cursors + `rest`. */
+interface LedgerJsonFrame {
+  key: string;
+  before: string;
+  rest: string;
+  /** `before` and the array's `[`, as bytes (the fast path's). */
+  open: Buffer;
+  restBytes: Buffer;
+}
 const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** What a route builds when its answer is not cached. */
@@ -160,9 +175,63 @@ export class PublicLedgerHttp {
     const unfiltered = query.kind === undefined && query.month === undefined;
     return this.answer(request, reply, log, `ledger.json|${rec}`, async () => {
       const page = await this.presenter.readJsonPage(log, query);
-      const body = this.presenter.ledgerJsonText(log, page, this.apiBase(log), { reconciliation: await this.reconciliationOf(log, rec) });
-      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body };
+      const frame = await this.ledgerJsonFrame(log, rec);
+      return { cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, contentType: JSON_TYPE, body: frame.before + page.entriesJson + pageCursors(page) + frame.rest };
     }, unfiltered);
+  }
+
+  /** The JSON ledger's text around the entries of a page, by campaign, for the last log version and reconciliation seen. */
+  private readonly frames = new Map<string, LedgerJsonFrame>();
+
+  /**
+   * The JSON ledger's text around a page's entries (PublicLedgerPresenter.ledgerJsonFrame, with the
+   * reconciliation statement): only the page's cursors differ from page to page of a log version, so
+   * the rest is made once per version and reconciliation, as text and as bytes.
+   */
+  private async ledgerJsonFrame(log: CampaignLog, rec: string): Promise<LedgerJsonFrame> {
+    const key = `${logVersion(log)}|${rec}`;
+    let frame = this.frames.get(log.campaign.id);
+    if (frame === undefined || frame.key !== key) {
+      const made = this.presenter.ledgerJsonFrame(log, { size: log.size, next: null, prev: null, immutable: false }, this.apiBase(log), { reconciliation: await this.reconciliationOf(log, rec) });
+      // `page` follows `entries` in ledgerJson: its cursors are spliced in per page
+      if (!made.after.startsWith(BLANK_CURSORS)) throw new Error('ledgerJson: "page" must follow "entries"');
+      const rest = made.after.slice(BLANK_CURSORS.length);
+      frame = { key, before: made.before, rest, open: Buffer.from(`${made.before}[`, 'utf8'), restBytes: Buffer.from(rest, 'utf8') };
+      if (this.frames.size >= 10_000) this.frames.clear();
+      this.frames.set(log.campaign.id, frame);
+    }
+    return frame;
+  }
+
+  /**
+   * An unfiltered JSON ledger page shown newest first, for the server's fast path
+   * (ledger-page-fast-path.ts): the route's answer to the same request (`ledgerJson`: the same reads,
+   * cache, ETag and bytes), its body either the bytes kept for it or the parts to write in turn (the
+   * page's entries as views of the entry cache's bytes, the text around them made once per log
+   * version: nothing copied but the page's cursors). Undefined when the route must answer (an
+   * oldest-first page, a chunk that could not be read whole); a campaign that is not public, a bad
+   * cursor or a fault reject, and the route answers too.
+   */
+  async fastLedgerJson(slug: string, url: string, query: LedgerQueryDto, headers: FastifyRequest['headers']): Promise<{ etag: string; cacheControl: string; body: Buffer | (Buffer | string)[] } | undefined> {
+    const log = await this.service.log(slug, sizeSeen({ headers } as FastifyRequest, [cursorSize(query.cursor)]));
+    const rec = await this.reconciliationVariant();
+    const variant = `ledger.json|${rec}`;
+    const key = `${log.campaign.id}|${variant}|${url}`;
+    const version = logVersion(log);
+    const kept = this.cache.get(key, version);
+    if (kept !== undefined) return { etag: kept.etag, cacheControl: kept.cacheControl, body: typeof kept.body === 'string' ? Buffer.from(kept.body, 'utf8') : kept.body };
+    const page = await this.presenter.readJsonRuns(log, query);
+    if (page === null) return undefined;
+    const frame = await this.ledgerJsonFrame(log, rec);
+    const body: (Buffer | string)[] = [frame.open];
+    page.entryRuns.forEach((run, i) => {
+      if (i > 0) body.push(COMMA);
+      body.push(run);
+    });
+    body.push(`]${pageCursors(page)}`, frame.restBytes);
+    // Not kept: put together from the entry cache it costs about what a kept answer does, and a copy
+    // kept per page asked for twice churned tens of megabytes a second through the answer cache.
+    return { etag: etagFor(log, variant, url), cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, body };
   }
 
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {

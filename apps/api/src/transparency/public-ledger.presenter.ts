@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, formatMajorUnits } from '@ataa/common';
-import { CampaignLog, CampaignReport, type DeclaredDesignation, GENERAL_DESIGNATION, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, type LedgerJsonPage, type LedgerPageRequest, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
+import { CampaignLog, CampaignReport, type DeclaredDesignation, GENERAL_DESIGNATION, decodeCursor, encodeCursor, FeeExchange, type FieldRedaction, isOfflineKind, LedgerPage, type LedgerJsonPage, type LedgerJsonRuns, type LedgerPageRequest, PublicLedgerService, type ServedEntry, type WitnessStatus, evidenceFilePath, parseEvidencePurpose } from '@ataa/transparency';
 import { formatMoney, localeFor } from '@ataa/notifications';
 import type { PublicDifference, PublicReconciliation } from '@ataa/reconciliation';
 import type { PublicImpact } from '@ataa/payouts';
@@ -37,7 +37,8 @@ export function wantsJson(request: FastifyRequest): boolean {
  * known before any entry is read and changes with every append.
  */
 export function etagFor(log: CampaignLog, variant: string, url: string): string {
-  const tag = createHash('sha256').update(`${log.campaign.id}|${logVersion(log)}|${variant}|${url}`).digest('base64url').slice(0, 27);
+  // one-shot hash: built for every page never asked for before
+  const tag = hash('sha256', `${log.campaign.id}|${logVersion(log)}|${variant}|${url}`, 'base64url').slice(0, 27);
   return `"${log.size}-${tag}"`;
 }
 
@@ -87,6 +88,11 @@ export class PublicLedgerPresenter {
     return this.service.jsonPage(log, pageRequest(query));
   }
 
+  /** The page as runs of its entries' JSON bytes, when unfiltered and newest first (else null: readJsonPage). */
+  async readJsonRuns(log: CampaignLog, query: LedgerQueryDto): Promise<LedgerJsonRuns | null> {
+    return this.service.jsonPageRuns(log, pageRequest(query));
+  }
+
   ledgerJson(log: CampaignLog, page: Omit<LedgerPage, 'entries'> & { entries: unknown }, apiBase: string) {
     return {
       campaign: { id: log.campaign.id, slug: log.campaign.slug, title: log.campaign.title, currency: log.campaign.currency },
@@ -104,14 +110,13 @@ export class PublicLedgerPresenter {
   }
 
   /**
-   * The JSON ledger's text: `JSON.stringify` of `ledgerJson` with `extra` after it, the page's entries
-   * spliced in as the JSON they already are. `"entries":[]` can only be the key itself in the text:
-   * inside a JSON string every quote is escaped.
+   * The JSON ledger's text around its entries array: `before` + the array + `after`. `"entries":[]`
+   * can only be the key itself in the text: inside a JSON string every quote is escaped.
    */
-  ledgerJsonText(log: CampaignLog, page: LedgerJsonPage, apiBase: string, extra: Record<string, unknown>): string {
+  ledgerJsonFrame(log: CampaignLog, page: Omit<LedgerPage, 'entries'>, apiBase: string, extra: Record<string, unknown>): { before: string; after: string } {
     const text = JSON.stringify({ ...this.ledgerJson(log, { ...page, entries: [] }, apiBase), ...extra });
     const at = text.indexOf('"entries":[]') + '"entries":'.length;
-    return text.slice(0, at) + page.entriesJson + text.slice(at + 2);
+    return { before: text.slice(0, at), after: text.slice(at + 2) };
   }
 
   language(log: CampaignLog, requested?: PageLanguage): PageLanguage {
