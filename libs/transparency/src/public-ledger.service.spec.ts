@@ -48,6 +48,12 @@ const serviceOver = (repository: PublicLedgerRepository) =>
   new PublicLedgerService(repository, new AppConfig(), signer, {} as WitnessRepository, { primary: { name: 'primary', replica: false } } as unknown as ReadReplicas);
 
 describe('public ledger read side', () => {
+  it('keeps as many megabytes of entries\' JSON as PUBLIC_ENTRY_CACHE_MB says', () => {
+    const service = (mb: number) => new PublicLedgerService(fakeRepository(0).repository, Object.assign(new AppConfig(), { PUBLIC_ENTRY_CACHE_MB: mb }), signer, {} as WitnessRepository, { primary: { name: 'primary', replica: false } } as unknown as ReadReplicas);
+    expect(service(64)['entryCache'].maxBytes).toBe(64 * 1024 * 1024);
+    expect(service(3)['entryCache'].maxBytes).toBe(3 * 1024 * 1024);
+  });
+
   it('exports by keyset batches pulled one at a time, each starting after the last index', async () => {
     const { repository, queries } = fakeRepository(2500);
     const batches = serviceOver(repository).allEntries(logOf(2500), 1000);

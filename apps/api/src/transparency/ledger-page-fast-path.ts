@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { acceptedCoding } from '../http/compression.js';
 import { fastAnswerRecorder, type FastAnswerRecording, type FastPath } from '../http/fast-path.js';
 import { requestIdOf } from '../http/request-id.js';
-import type { LedgerQueryDto } from './public-ledger.dto.js';
+import { LEDGER_LIMIT, type LedgerQueryDto } from './public-ledger.dto.js';
 import type { PublicLedgerHttp } from './public-ledger.http.js';
 import { notModified } from './public-ledger.presenter.js';
 
@@ -14,7 +14,7 @@ const LEDGER_URL = /^\/api\/v1\/public\/campaigns\/([a-z0-9-]{1,80})\/ledger(?:\
 /** What the fast path takes of a query, each at most once and as the route's validation accepts it (LedgerQueryDto). */
 const QUERY_VALUE: Readonly<Record<string, RegExp>> = {
   cursor: /^[A-Za-z0-9_-]{1,64}$/,
-  limit: /^([1-9][0-9]?|1[0-9]{2}|200)$/,
+  limit: LEDGER_LIMIT,
   order: /^desc$/,
 };
 const JSON_TYPE = 'application/json; charset=utf-8';

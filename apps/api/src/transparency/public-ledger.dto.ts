@@ -6,13 +6,15 @@ import type { PublicEntryKind } from '@ataa/transparency';
 /** A non-negative decimal integer as query text: "-1", "1e3" or "0x10" are rejected with a 400. */
 const NON_NEGATIVE = /^(0|[1-9][0-9]{0,15})$/;
 const NON_NEGATIVE_MESSAGE = '$property must be a non-negative integer';
+/** A ledger page's size as query text, 1 to 200 (also the JSON ledger's fast path's test). */
+export const LEDGER_LIMIT = /^([1-9][0-9]?|1[0-9]{2}|200)$/;
 
 export class LedgerQueryDto {
   @ApiPropertyOptional({ enum: ['desc', 'asc'], description: 'newest first (default) or oldest first' })
   @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
 
   @ApiPropertyOptional({ description: 'entries per page, 1 to 200 (default 50)' })
-  @IsOptional() @Matches(/^([1-9][0-9]?|1[0-9]{2}|200)$/, { message: 'limit must be an integer from 1 to 200' }) limit?: string;
+  @IsOptional() @Matches(LEDGER_LIMIT, { message: 'limit must be an integer from 1 to 200' }) limit?: string;
 
   @ApiPropertyOptional({ description: 'opaque cursor from a previous page (next or prev)' })
   @IsOptional() @IsString() @MaxLength(64) cursor?: string;

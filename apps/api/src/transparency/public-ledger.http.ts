@@ -20,6 +20,9 @@ import { sendProblem } from '../http/send-problem.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const COMMA = Buffer.from(',');
+/** A public answer's slot in the answer cache: the campaign, what the route answers, the request (the route's and the fast path's). */
+const answerKey = (log: CampaignLog, variant: string, url: string) => `${log.campaign.id}|${variant}|${url}`;
+
 /** The JSON ledger's text right after its entries array for a page with no cursors. */
 const BLANK_CURSORS = ',"page":{"next":null,"prev":null}';
 /** The JSON ledger's text right after a page's entries array: its cursors. */
@@ -216,7 +219,7 @@ export class PublicLedgerHttp {
     const log = await this.service.log(slug, sizeSeen({ headers } as FastifyRequest, [cursorSize(query.cursor)]));
     const rec = await this.reconciliationVariant();
     const variant = `ledger.json|${rec}`;
-    const key = `${log.campaign.id}|${variant}|${url}`;
+    const key = answerKey(log, variant, url);
     const version = logVersion(log);
     const kept = this.cache.get(key, version);
     if (kept !== undefined) return { etag: kept.etag, cacheControl: kept.cacheControl, body: typeof kept.body === 'string' ? Buffer.from(kept.body, 'utf8') : kept.body };
@@ -435,7 +438,7 @@ export class PublicLedgerHttp {
    * and kept. ETag and Cache-Control as before; 304 when the client already holds this version.
    */
   private async answer(request: FastifyRequest, reply: FastifyReply, log: CampaignLog, variant: string, build: () => Promise<BuiltAnswer>, keepOnRepeat = false): Promise<void> {
-    const key = `${log.campaign.id}|${variant}|${request.url}`;
+    const key = answerKey(log, variant, request.url);
     const version = logVersion(log);
     const answer =
       this.cache.get(key, version) ??
