@@ -7,9 +7,10 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import { AppConfig } from '@ataa/config';
 import { AppLogger, createLogger, lazyRequestLogger, MetricsService, NestPinoLogger, RequestLogController } from '@ataa/observability';
 import { ApiModule } from './api.module.js';
-import fastifyMultipart from '@fastify/multipart';
 import { csrfStateOf, registerCsrf } from './campaign-pages/csrf.setup.js';
 import { registerCompression } from './http/compression.js';
+import { parseCookies, registerCookies } from './http/cookies.js';
+import { registerMultipart } from './http/multipart.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { contentSecurityPolicyDirectives } from './http/content-security-policy.js';
 import { sendProblem } from './http/send-problem.js';
@@ -83,6 +84,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
       if (options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
       return server;
     }) as never,
+    // The app binds no Nest middleware (guards, hooks and the fast paths do that work), so no request
+    // walks an empty middleware chain (@fastify/middie's hook); binding one would fail at boot, not silently.
+    skipMiddie: true,
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // request.ip keys the rate limits: X-Forwarded-For is believed only from configured proxies.
@@ -140,12 +144,13 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
 
   await registerCompression(app);
+  registerCookies(fastify);
   await registerCsrf(app, config);
   // multipart/form-data for image uploads (the dashboard's campaign and update forms, the REST update
   // image upload; read by http/upload-form.ts) and spending evidence (its own limits). Nothing is parsed
   // until a handler asks (request.parts()); one file, of at most COVER_IMAGE_MAX_BYTES (a longer one is
   // cut and marked truncated rather than thrown, so the form's other fields are still read).
-  await app.register(fastifyMultipart as never, {
+  await registerMultipart(fastify, {
     throwFileSizeLimit: false,
     limits: { fileSize: config.COVER_IMAGE_MAX_BYTES, files: 1, fields: 40, parts: 41, fieldSize: 256 * 1024, fieldNameSize: 64 },
   });
@@ -156,7 +161,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   const csrf = csrfStateOf(fastify);
   const ledgerPages = createLedgerPageFastPath({ ledger: ledgerHttp, headers: { ...security, ...PUBLIC_READ_HEADERS }, metrics, logs: logController, log: fastify.log });
   fastPath = csrf === undefined ? firstFastPath(tiles, ledgerPages) : firstFastPath(tiles, ledgerPages, createCampaignPageFastPath({
-    pages: app.get(CampaignPagesController, { strict: false }), csrf, parseCookie: (header) => fastify.parseCookie(header),
+    pages: app.get(CampaignPagesController, { strict: false }), csrf, parseCookie: parseCookies,
     headers: security, metrics, logs: logController, log: fastify.log,
   }));
 

@@ -17,7 +17,7 @@ const PAGE_URL = /^\/c\/([a-z0-9-]{1,80})$/;
 export interface CampaignPageFastPathOptions extends FastAnswerRecording {
   pages: Pick<CampaignPagesController, 'cachedPage'>;
   csrf: CsrfState;
-  /** Fastify's own cookie parser (@fastify/cookie's), so a cookie is read exactly as the route reads it. */
+  /** The routes' own cookie parser (http/cookies.ts), so a cookie is read exactly as the route reads it. */
   parseCookie: (header: string) => Record<string, string | undefined>;
   /** Every header the API's own hook sets on a page (security headers), without the request id. */
   headers: Readonly<Record<string, string>>;

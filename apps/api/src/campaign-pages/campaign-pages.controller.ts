@@ -23,6 +23,7 @@ import { ERROR_MESSAGES, FIELD_HINTS, fill, PAGE_MESSAGES, PageLanguage } from '
 import { acceptsDonations, CampaignPageView, type FormState, type PageData } from './campaign-page.view.js';
 import { MODERATION_MESSAGES, REPORT_ERRORS, REPORT_REASON_LABELS } from './moderation-messages.js';
 import { PLEDGE_MESSAGES } from './pledge-messages.js';
+import { cookieOf } from '../http/cookies.js';
 
 /** Stands in for the CSRF token in a cached rendering; random per process, so no page text can contain it. */
 const TOKEN_SLOT = `csrf-slot-${randomBytes(16).toString('hex')}`;
@@ -35,7 +36,7 @@ const TOKEN_SLOT = `csrf-slot-${randomBytes(16).toString('hex')}`;
 const SEEN_COOKIE = 'ataa_seen';
 
 function seenLogSize(request: FastifyRequest): number {
-  const value = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[SEEN_COOKIE];
+  const value = cookieOf(request, SEEN_COOKIE);
   return value && /^\d{1,15}$/.test(value) ? Number(value) : 0;
 }
 

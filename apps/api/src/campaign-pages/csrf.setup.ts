@@ -1,9 +1,9 @@
-import fastifyCookie from '@fastify/cookie';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@ataa/config';
 import { CSRF_TOKEN_RENEW_AFTER_MS, csrfTokenIssuedAt, deriveCsrfKey, mintCsrfToken, verifyCsrfSubmission } from './csrf-token.js';
+import { cookieOf } from '../http/cookies.js';
 
 export const CSRF_COOKIE = 'ataa_csrf';
 /** Where each form's cookie lives: the campaign pages under /c, the invitation page under /invitations, the privacy pages under /privacy, the dashboard, the operator console, the donor page under /donor. */
@@ -27,7 +27,6 @@ const STATE = Symbol('ataa.csrf');
  */
 export async function registerCsrf(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const secure = config.PUBLIC_BASE_URL.startsWith('https:');
-  await app.register(fastifyCookie as never);
   const attributes = (path: string) => `; Path=${path}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   const state: CsrfState = {
     // Without AUTH_SECRET (never in production: it is required there) tokens last as long as the process.
@@ -41,10 +40,6 @@ function stateOf(request: FastifyRequest): CsrfState | undefined {
   return (request.server as unknown as Record<symbol, CsrfState | undefined>)[STATE];
 }
 
-function cookieOf(request: FastifyRequest): string | undefined {
-  return (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[CSRF_COOKIE];
-}
-
 /**
  * The token a page's form carries: the visitor's own while it is valid and not due for renewal
  * (no Set-Cookie then), else a new one, set as the cookie on `reply`. Two visitors never share one.
@@ -52,7 +47,7 @@ function cookieOf(request: FastifyRequest): string | undefined {
 export function issueCsrfToken(request: FastifyRequest, reply: FastifyReply, path: CsrfCookiePath, now: number = Date.now()): string {
   const state = stateOf(request);
   if (!state) return '';
-  const { token, setCookie } = csrfTokenFor(state, cookieOf(request), path, now);
+  const { token, setCookie } = csrfTokenFor(state, cookieOf(request, CSRF_COOKIE), path, now);
   if (setCookie !== null) void reply.header('set-cookie', setCookie);
   return token;
 }
@@ -80,5 +75,5 @@ export async function csrfTokenValid(request: FastifyRequest): Promise<boolean> 
 export async function csrfValueValid(request: FastifyRequest, submitted: unknown): Promise<boolean> {
   const state = stateOf(request);
   if (!state) return false;
-  return verifyCsrfSubmission(state.key, cookieOf(request), submitted);
+  return verifyCsrfSubmission(state.key, cookieOf(request, CSRF_COOKIE), submitted);
 }

@@ -7,6 +7,7 @@ import { AuthService, isUuid, OrganizationsService, type PageUser, type Role } f
 import { issueCsrfToken } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated, isolateText } from '../http/isolate.js';
 import { DASHBOARD_ERRORS, DASHBOARD_MESSAGES, type DashboardLanguage } from './dashboard-messages.js';
+import { cookieOf } from '../http/cookies.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 export const SESSION_COOKIE = 'ataa_session';
@@ -63,12 +64,8 @@ export interface PageOptions {
 }
 
 export function dashboardLanguage(request: FastifyRequest): DashboardLanguage {
-  const cookie = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[LANGUAGE_COOKIE];
+  const cookie = cookieOf(request, LANGUAGE_COOKIE);
   return cookie === 'ar' ? 'ar' : 'en';
-}
-
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  return (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[name];
 }
 
 /** A path inside the dashboard to go back to (the language switch's `next`), else the dashboard's root. */

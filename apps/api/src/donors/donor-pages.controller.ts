@@ -11,6 +11,7 @@ import { hashSecret, RateLimiter, rateLimitSubject } from '@ataa/organizations';
 import { csrfTokenValid, issueCsrfToken } from '../campaign-pages/csrf.setup.js';
 import { publicChrome, publicLanguage, type PublicLanguage } from '../http/public-language.js';
 import { DONOR_FORM_ERRORS, DONOR_PAGE_MESSAGES } from './donor-page-messages.js';
+import { cookieOf } from '../http/cookies.js';
 
 /** The session cookie: signed (DonorPageService), HttpOnly, SameSite=Strict, only sent to /donor. */
 export const DONOR_SESSION_COOKIE = 'ataa_donor';
@@ -88,8 +89,8 @@ export class DonorPagesController {
     const session = await this.sessionOf(request);
     if (!session) {
       // A cookie that no longer opens a session is dropped, and the donor told why.
-      if (this.cookieOf(request)) this.clearCookie(reply);
-      return this.renderSignIn(request, reply, 200, language, { notice: this.cookieOf(request) ? 'sessionEnded' : undefined });
+      if (cookieOf(request, DONOR_SESSION_COOKIE)) this.clearCookie(reply);
+      return this.renderSignIn(request, reply, 200, language, { notice: cookieOf(request, DONOR_SESSION_COOKIE) ? 'sessionEnded' : undefined });
     }
     return this.renderPage(request, reply, 200, language, session, {});
   }
@@ -258,12 +259,8 @@ export class DonorPagesController {
     return reply.send(JSON.stringify(document, null, 2));
   }
 
-  private cookieOf(request: FastifyRequest): string | undefined {
-    return (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[DONOR_SESSION_COOKIE];
-  }
-
   private sessionOf(request: FastifyRequest): Promise<DonorSession | null> {
-    const cookie = this.cookieOf(request);
+    const cookie = cookieOf(request, DONOR_SESSION_COOKIE);
     return cookie ? this.donors.session(cookie) : Promise.resolve(null);
   }
 
@@ -271,7 +268,7 @@ export class DonorPagesController {
   private async requireSession(request: FastifyRequest, reply: FastifyReply): Promise<DonorSession | null> {
     const session = await this.sessionOf(request);
     if (!session) {
-      if (this.cookieOf(request)) this.clearCookie(reply);
+      if (cookieOf(request, DONOR_SESSION_COOKIE)) this.clearCookie(reply);
       void reply.status(303).header('location', '/donor').header('cache-control', 'no-store').send();
     }
     return session;

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { cookieOf } from './cookies.js';
 
 /** The languages of the public pages' chrome (labels, buttons, headings). */
 export type PublicLanguage = 'en' | 'ar';
@@ -78,9 +79,6 @@ export function negotiateLanguage(input: { query?: unknown; cookie?: unknown; ac
   return { language: input.fallback, source: 'default' };
 }
 
-function cookieOf(request: FastifyRequest): string | undefined {
-  return (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[PUBLIC_LANGUAGE_COOKIE];
-}
 
 function queryLang(request: FastifyRequest): unknown {
   const query = request.query as Record<string, unknown> | undefined;
@@ -94,7 +92,7 @@ function queryLang(request: FastifyRequest): unknown {
  * (a page whose language someone chose for this visitor, like an e-mailed invitation).
  */
 export function publicLanguage(request: FastifyRequest, reply: FastifyReply | null, fallback: PublicLanguage, options: { form?: unknown; browserLast?: boolean } = {}): NegotiatedLanguage {
-  const held = cookieOf(request);
+  const held = cookieOf(request, PUBLIC_LANGUAGE_COOKIE);
   const fromForm = options.form !== undefined && options.form !== null;
   const negotiated = negotiateLanguage({
     query: fromForm ? options.form : queryLang(request), cookie: held,

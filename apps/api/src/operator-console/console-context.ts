@@ -5,6 +5,7 @@ import { OperatorAccountsService, type OperatorIdentity } from '@ataa/operators'
 import { issueCsrfToken } from '../campaign-pages/csrf.setup.js';
 import { fillIsolated } from '../http/isolate.js';
 import { CONSOLE_ERRORS, CONSOLE_MESSAGES, type ConsoleLanguage } from './console-messages.js';
+import { cookieOf } from '../http/cookies.js';
 
 export const CONSOLE_PATH = '/console';
 /** The operator's session cookie (never the dashboard's `ataa_session`: the two never open each other's pages). */
@@ -43,10 +44,6 @@ export interface ConsolePageOptions {
   section?: ConsoleSection;
   /** Hide the operator's menu (error pages rendered without looking the session up). */
   anonymous?: boolean;
-}
-
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  return (request as unknown as { cookies?: Record<string, string | undefined> }).cookies?.[name];
 }
 
 export function consoleLanguage(request: FastifyRequest): ConsoleLanguage {
