@@ -79,7 +79,6 @@ export function negotiateLanguage(input: { query?: unknown; cookie?: unknown; ac
   return { language: input.fallback, source: 'default' };
 }
 
-
 function queryLang(request: FastifyRequest): unknown {
   const query = request.query as Record<string, unknown> | undefined;
   return query?.lang;
