@@ -241,10 +241,12 @@ async function checkServed(api, campaign, size) {
  * comes from chunks of 64 entries kept by the API (64 MB: all of a 100,000-entry log, about a fifth
  * of a 1,000,000-entry one), each read from PostgreSQL the first time a page needs it. `warm` false:
  * no warm-up run, so the figure includes filling the cache from nothing (the v3 log's first pages).
+ * `acceptEncoding`: as a browser or `fetch` asks (compressed answers are made by the route, not the
+ * server's fast path, which serves clients that ask for no compression).
  */
-async function loadUncached(base, size, connections = 50, warm = true) {
+async function loadUncached(base, size, connections = 50, warm = true, acceptEncoding = undefined) {
   const run = (duration) => autocannon({
-    url: base, connections, duration, headers: { accept: 'application/json' },
+    url: base, connections, duration, headers: { accept: 'application/json', ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) },
     requests: [{ setupRequest: (req) => ({ ...req, path: `${new URL(base).pathname}?cursor=${Buffer.from(`b${50 + Math.floor(Math.random() * (size - 50))}`).toString('base64url')}` }) }],
   });
   // long enough for every chunk of a 100,000-entry log to be read once (1 s left some to the measured run)
@@ -508,6 +510,8 @@ try {
   // for never-cached pages at random depths; and the random depths at a moderate load too.
   const uncached10 = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE, 10);
   rows.push(`${'JSON ledger, random depths, 10 c.'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached10.rps).padStart(6)} req/s (p99 ${uncached10.p99} ms) | never cached, 10 connections`);
+  const uncachedCompressed = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE, 50, true, 'br, gzip');
+  rows.push(`${'JSON ledger, random depths, br'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncachedCompressed.rps).padStart(6)} req/s (p99 ${uncachedCompressed.p99} ms) | never cached, 50 connections, asked as browsers and fetch ask (Accept-Encoding: br, gzip): compressed per request by the route`);
   const depthRatio = (deep) => (measured[0].rps / deep.rps).toFixed(2);
   rows.push(`deep ÷ first (issue 18; newest page req/s ÷ deep page req/s, goal ≤ 1.5): cached middle ${depthRatio(measured[1])}, never cached at random depths ${depthRatio(uncached)}; never-cached p99 ${uncached.p99} ms at 50 connections, ${uncached10.p99} ms at 10 (goal < 20 ms)`);
   report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes, the API's headers included (50 connections unless said, ${DURATION} s)`, rows);

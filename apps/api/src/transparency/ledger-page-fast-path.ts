@@ -47,9 +47,9 @@ export interface LedgerPageFastPathOptions extends FastAnswerRecording {
  * the route reads it; the answer is the route's (the same cache, ETag, cache lifetime and bytes,
  * header for header: test/transparency/ledger-page-fast-path.e2e-spec.ts), its entries written as
  * views of the entry cache's bytes, without a copy; counted and logged under the route's label.
- * Whatever the route would decide otherwise takes the route: HEAD, a filter, oldest first, any other
- * query, a client taking a compressed answer (the route compresses pages), a campaign not public, a
- * bad cursor, a fault.
+ * A client that accepts br or gzip (browsers, `fetch`) gets the page compressed as the route compresses
+ * it. Whatever the route would decide otherwise takes the route: HEAD, a filter, oldest first, any
+ * other query, a campaign not public, a bad cursor, a fault.
  */
 export function createLedgerPageFastPath(options: LedgerPageFastPathOptions): FastPath {
   const record = fastAnswerRecorder('GET', LEDGER_JSON_ROUTE, options);
@@ -59,9 +59,10 @@ export function createLedgerPageFastPath(options: LedgerPageFastPathOptions): Fa
     const match = LEDGER_URL.exec(url);
     if (match === null) return false;
     const query = plainQuery(match[2]);
-    if (query === null || acceptedCoding(req.headers['accept-encoding']) !== null) return false;
+    if (query === null) return false;
     const started = performance.now();
-    return options.ledger.fastLedgerJson(match[1], url, query, req.headers).then((answer) => {
+    const coding = acceptedCoding(req.headers['accept-encoding']);
+    return options.ledger.fastLedgerJson(match[1], url, query, req.headers, coding).then((answer) => {
       if (answer === undefined) return false;
       const id = requestIdOf(req);
       const headers: Record<string, string | number> = { ...options.headers, 'x-request-id': id, etag: answer.etag, 'cache-control': answer.cacheControl, vary: 'Accept' };
@@ -74,6 +75,11 @@ export function createLedgerPageFastPath(options: LedgerPageFastPathOptions): Fa
       const parts = Array.isArray(answer.body) ? answer.body : [answer.body];
       let length = 0;
       for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+      // as the route sends it: the compressed answer varies with Accept-Encoding, the same ETag for every coding
+      if (answer.encoding !== null) {
+        headers.vary = 'Accept, Accept-Encoding';
+        headers['content-encoding'] = answer.encoding;
+      }
       headers['content-type'] = JSON_TYPE;
       headers['content-length'] = length;
       res.writeHead(200, headers);

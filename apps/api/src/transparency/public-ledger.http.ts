@@ -14,11 +14,19 @@ import { EvidenceService } from '@ataa/payouts';
 import { MatchingOfferView, MatchingService } from '@ataa/donations';
 import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
 import { ReconciliationStatements } from './reconciliation-statements.js';
-import { acceptedCoding, type ContentCoding, worthCompressing } from '../http/compression.js';
+import { acceptedCoding, compressBody, type ContentCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A JSON ledger page for the server's fast path: the bytes kept for it or the parts to write in turn, compressed (`encoding`) when the client asked for it. */
+export interface FastLedgerAnswer {
+  etag: string;
+  cacheControl: string;
+  body: Buffer | (Buffer | string)[];
+  encoding: ContentCoding | null;
+}
 const COMMA = Buffer.from(',');
 /** A public answer's slot in the answer cache: the campaign, what the route answers, the request (the route's and the fast path's). */
 const answerKey = (log: CampaignLog, variant: string, url: string) => `${log.campaign.id}|${variant}|${url}`;
@@ -213,16 +221,25 @@ export class PublicLedgerHttp {
    * page's entries as views of the entry cache's bytes, the text around them made once per log
    * version: nothing copied but the page's cursors). Undefined when the route must answer (an
    * oldest-first page, a chunk that could not be read whole); a campaign that is not public, a bad
-   * cursor or a fault reject, and the route answers too.
+   * cursor or a fault reject, and the route answers too. With `coding` (the one the client accepts,
+   * acceptedCoding), the body is compressed as the route compresses it (`answer`): a kept answer's
+   * compressed bytes kept with it, others compressed for the request; `encoding` then says so (a page
+   * under 1 kB goes as it is, as from the route).
    */
-  async fastLedgerJson(slug: string, url: string, query: LedgerQueryDto, headers: FastifyRequest['headers']): Promise<{ etag: string; cacheControl: string; body: Buffer | (Buffer | string)[] } | undefined> {
+  async fastLedgerJson(slug: string, url: string, query: LedgerQueryDto, headers: FastifyRequest['headers'], coding: ContentCoding | null = null): Promise<FastLedgerAnswer | undefined> {
     const log = await this.service.log(slug, sizeSeen({ headers } as FastifyRequest, [cursorSize(query.cursor)]));
     const rec = await this.reconciliationVariant();
     const variant = `ledger.json|${rec}`;
     const key = answerKey(log, variant, url);
     const version = logVersion(log);
     const kept = this.cache.get(key, version);
-    if (kept !== undefined) return { etag: kept.etag, cacheControl: kept.cacheControl, body: typeof kept.body === 'string' ? Buffer.from(kept.body, 'utf8') : kept.body };
+    if (kept !== undefined) {
+      const bytes = typeof kept.body === 'string' ? Buffer.from(kept.body, 'utf8') : kept.body;
+      if (coding !== null && worthCompressing(kept.contentType, bytes.length)) {
+        return { etag: kept.etag, cacheControl: kept.cacheControl, body: this.cache.encoded(key, version, kept, coding), encoding: coding };
+      }
+      return { etag: kept.etag, cacheControl: kept.cacheControl, body: bytes, encoding: null };
+    }
     const page = await this.presenter.readJsonRuns(log, query);
     if (page === null) return undefined;
     const frame = await this.ledgerJsonFrame(log, rec);
@@ -234,7 +251,13 @@ export class PublicLedgerHttp {
     body.push(`]${pageCursors(page)}`, frame.restBytes);
     // Not kept: put together from the entry cache it costs about what a kept answer does, and a copy
     // kept per page asked for twice churned tens of megabytes a second through the answer cache.
-    return { etag: etagFor(log, variant, url), cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE, body };
+    const answer = { etag: etagFor(log, variant, url), cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE };
+    if (coding !== null) {
+      const whole = Buffer.concat(body.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+      if (worthCompressing(JSON_TYPE, whole.length)) return { ...answer, body: compressBody(whole, coding), encoding: coding };
+      return { ...answer, body: whole, encoding: null };
+    }
+    return { ...answer, body, encoding: null };
   }
 
   async ledgerHtml(slug: string, query: LedgerQueryDto, request: FastifyRequest, reply: FastifyReply): Promise<void> {
