@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { acceptedCoding, COMPRESSIBLE, compressBody, worthCompressing } from './compression.js';
+import { acceptedCoding, COMPRESSIBLE, compressBody, compressBodyOnce, worthCompressing } from './compression.js';
 
 describe('response compression rules', () => {
   it.each([
@@ -30,5 +30,7 @@ describe('response compression rules', () => {
     const body = Buffer.from('مرحبا 😀 '.repeat(500));
     expect(zlib.brotliDecompressSync(compressBody(body, 'br')).equals(body)).toBe(true);
     expect(zlib.gunzipSync(compressBody(body, 'gzip')).equals(body)).toBe(true);
+    expect(zlib.brotliDecompressSync(compressBodyOnce(body, 'br')).equals(body)).toBe(true);
+    expect(zlib.gunzipSync(compressBodyOnce(body, 'gzip')).equals(body)).toBe(true);
   });
 });

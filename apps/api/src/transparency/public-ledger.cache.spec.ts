@@ -1,5 +1,6 @@
 import type { CampaignLog } from '@ataa/transparency';
 import zlib from 'node:zlib';
+import { compressBody, compressBodyOnce } from '../http/compression.js';
 import { CachedAnswer, logVersion, PublicLedgerCache } from './public-ledger.cache.js';
 
 const answer = (text: string): CachedAnswer => ({ etag: `"${text}"`, cacheControl: 'public, max-age=5', contentType: 'application/json', body: Buffer.from(text) });
@@ -111,6 +112,23 @@ describe('public ledger answer cache, building', () => {
     // An answer no longer kept is still compressed for its request, and not counted.
     expect(zlib.gunzipSync(cache.encoded('k', 'v1', page, 'gzip')).equals(Buffer.from(page.body))).toBe(true);
     expect(cache.usedBytes).toBe('next'.length + 'k'.length + 'v2'.length);
+  });
+
+  it('compresses a kept answer at the better setting once, and an answer not kept for its request only, at the quicker one', () => {
+    const cache = new PublicLedgerCache(1024 * 1024);
+    const kept = answer('{"entries":[' + '{"kind":"donation","amount":"1000","donor":"Donor"},'.repeat(200) + '{}]}');
+    cache.set('kept', 'v1', kept);
+    expect(cache.encoded('kept', 'v1', kept, 'br').equals(compressBody(kept.body, 'br'))).toBe(true);
+    expect(kept.encoded?.br).toBeDefined();
+    const once = answer(kept.body.toString());
+    const before = cache.usedBytes;
+    for (const coding of ['br', 'gzip'] as const) {
+      const body = cache.encoded('never-kept', 'v1', once, coding);
+      expect(body.equals(compressBodyOnce(once.body, coding))).toBe(true);
+      expect((coding === 'br' ? zlib.brotliDecompressSync(body) : zlib.gunzipSync(body)).equals(Buffer.from(once.body))).toBe(true);
+    }
+    expect(once.encoded).toBeUndefined();
+    expect(cache.usedBytes).toBe(before);
   });
 
   it('keeps an answer built with onRepeat only when the same request and version is built again', async () => {

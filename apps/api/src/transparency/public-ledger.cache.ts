@@ -1,5 +1,5 @@
 import type { CampaignLog } from '@ataa/transparency';
-import { compressBody, ContentCoding } from '../http/compression.js';
+import { compressBody, compressBodyOnce, ContentCoding } from '../http/compression.js';
 
 /** A finished public answer: its bytes and the headers that go with them. */
 export interface CachedAnswer {
@@ -114,19 +114,21 @@ export class PublicLedgerCache {
 
   /**
    * The answer's body compressed with `coding`: made once, kept with the answer (and counted in its
-   * bytes) while the answer is kept, so a cached answer is not compressed again on every request.
+   * bytes) while the answer is kept, so a cached answer is not compressed again on every request. An
+   * answer that is not kept is compressed for the request at the quicker setting (compressBodyOnce).
    */
   encoded(key: string, version: string, answer: CachedAnswer, coding: ContentCoding): Buffer {
     const done = answer.encoded?.[coding];
     if (done !== undefined) return done;
+    const entry = this.answers.get(key);
+    const kept = entry !== undefined && entry.version === version && entry.answer === answer;
+    // an answer not kept is compressed for this request only: the quicker setting
+    if (!kept) return compressBodyOnce(answer.body, coding);
     const body = compressBody(answer.body, coding);
     answer.encoded = { ...answer.encoded, [coding]: body };
-    const entry = this.answers.get(key);
-    if (entry !== undefined && entry.version === version && entry.answer === answer) {
-      entry.cost += body.length;
-      this.bytes += body.length;
-      this.evict();
-    }
+    entry.cost += body.length;
+    this.bytes += body.length;
+    this.evict();
     return body;
   }
 

@@ -14,7 +14,7 @@ import { EvidenceService } from '@ataa/payouts';
 import { MatchingOfferView, MatchingService } from '@ataa/donations';
 import { matchingReport, matchingReportView, matchingVariant } from './matching-report.js';
 import { ReconciliationStatements } from './reconciliation-statements.js';
-import { acceptedCoding, compressBody, type ContentCoding, worthCompressing } from '../http/compression.js';
+import { acceptedCoding, compressBodyOnce, type ContentCoding, worthCompressing } from '../http/compression.js';
 import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
 
@@ -223,8 +223,8 @@ export class PublicLedgerHttp {
    * oldest-first page, a chunk that could not be read whole); a campaign that is not public, a bad
    * cursor or a fault reject, and the route answers too. With `coding` (the one the client accepts,
    * acceptedCoding), the body is compressed as the route compresses it (`answer`): a kept answer's
-   * compressed bytes kept with it, others compressed for the request; `encoding` then says so (a page
-   * under 1 kB goes as it is, as from the route).
+   * compressed bytes kept with it, others compressed for the request at the quicker setting
+   * (compressBodyOnce); `encoding` then says so (a page under 1 kB goes as it is, as from the route).
    */
   async fastLedgerJson(slug: string, url: string, query: LedgerQueryDto, headers: FastifyRequest['headers'], coding: ContentCoding | null = null): Promise<FastLedgerAnswer | undefined> {
     const log = await this.service.log(slug, sizeSeen({ headers } as FastifyRequest, [cursorSize(query.cursor)]));
@@ -254,7 +254,7 @@ export class PublicLedgerHttp {
     const answer = { etag: etagFor(log, variant, url), cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE };
     if (coding !== null) {
       const whole = Buffer.concat(body.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
-      if (worthCompressing(JSON_TYPE, whole.length)) return { ...answer, body: compressBody(whole, coding), encoding: coding };
+      if (worthCompressing(JSON_TYPE, whole.length)) return { ...answer, body: compressBodyOnce(whole, coding), encoding: coding };
       return { ...answer, body: whole, encoding: null };
     }
     return { ...answer, body, encoding: null };
