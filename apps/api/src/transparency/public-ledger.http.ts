@@ -19,6 +19,7 @@ import { publicChrome, publicLanguage } from '../http/public-language.js';
 import { sendProblem } from '../http/send-problem.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** A JSON ledger page for the server's fast path: the bytes kept for it or the parts to write in turn, compressed (`encoding`) when the client asked for it. */
 export interface FastLedgerAnswer {
@@ -45,7 +46,6 @@ interface LedgerJsonFrame {
   open: Buffer;
   restBytes: Buffer;
 }
-const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** What a route builds when its answer is not cached. */
 type BuiltAnswer = Omit<CachedAnswer, 'etag' | 'body'> & { body: string };
@@ -255,7 +255,6 @@ export class PublicLedgerHttp {
     if (coding !== null) {
       const whole = Buffer.concat(body.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
       if (worthCompressing(JSON_TYPE, whole.length)) return { ...answer, body: compressBodyOnce(whole, coding), encoding: coding };
-      return { ...answer, body: whole, encoding: null };
     }
     return { ...answer, body, encoding: null };
   }
