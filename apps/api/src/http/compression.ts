@@ -76,11 +76,41 @@ export function compressBody(body: Buffer | string, coding: ContentCoding): Buff
  * Compresses a body for one answer that is not kept (brotli quality 1, gzip level 1): on an 18 kB ledger
  * page about 60 µs against 150 µs at quality 4, for 10–20 % more bytes. An answer sent once is not worth
  * the better setting; one that is kept is compressed once with it (PublicLedgerCache.encoded).
+ * A body given as parts is gathered in a scratch buffer that is reused (compression here is synchronous),
+ * and the output is made in chunks small enough for Node's buffer pool: a fresh 16 kB output buffer and a
+ * concatenated copy of each page were ArrayBuffers outside the heap, and thousands a second of them kept
+ * V8 in back-to-back full collections (a mark-compact every 400 ms, pauses of 10–20 ms: the p99 of
+ * compressed ledger pages was 40–60 ms against 9 ms uncompressed).
  */
-export function compressBodyOnce(body: Buffer | string, coding: ContentCoding): Buffer {
+export function compressBodyOnce(body: Buffer | string | readonly (Buffer | string)[], coding: ContentCoding): Buffer {
+  const input = typeof body === 'string' || Buffer.isBuffer(body) ? body : gather(body);
   return coding === 'br'
-    ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } })
-    : zlib.gzipSync(body, { level: 1 });
+    ? zlib.brotliCompressSync(input, {
+        chunkSize: ONCE_CHUNK,
+        params: { [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: input.length },
+      })
+    : zlib.gzipSync(input, { level: 1, chunkSize: ONCE_CHUNK });
+}
+
+/**
+ * The output chunk: about a compressed ledger page. Node's default (16 kB) and anything near half of
+ * Buffer.poolSize (64 kB on Node 24) cost a new or a pooled 16–32 kB per call; a small chunk is a slice
+ * of the pool, more chunks only for a larger output.
+ */
+const ONCE_CHUNK = 4096;
+/** Bodies larger than this are concatenated, not gathered: the scratch buffer never grows past it. */
+const GATHER_LIMIT = 1024 * 1024;
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/** The parts as one buffer: a view of the scratch buffer, valid until the next call (used at once, synchronously). */
+function gather(parts: readonly (Buffer | string)[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+  if (length > GATHER_LIMIT) return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)), length);
+  if (length > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.min(GATHER_LIMIT, Math.max(length, scratch.length * 2)));
+  let at = 0;
+  for (const part of parts) at += typeof part === 'string' ? scratch.write(part, at, 'utf8') : part.copy(scratch, at);
+  return scratch.subarray(0, length);
 }
 
 /** Whether an answer of this type and size is worth compressing (the plugin's rule). */

@@ -253,8 +253,9 @@ export class PublicLedgerHttp {
     // kept per page asked for twice churned tens of megabytes a second through the answer cache.
     const answer = { etag: etagFor(log, variant, url), cacheControl: page.immutable ? SETTLED_PAGE_CACHE : SHORT_CACHE };
     if (coding !== null) {
-      const whole = Buffer.concat(body.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
-      if (worthCompressing(JSON_TYPE, whole.length)) return { ...answer, body: compressBodyOnce(whole, coding), encoding: coding };
+      let length = 0;
+      for (const part of body) length += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+      if (worthCompressing(JSON_TYPE, length)) return { ...answer, body: compressBodyOnce(body, coding), encoding: coding };
     }
     return { ...answer, body, encoding: null };
   }
