@@ -33,6 +33,13 @@ describe('entry JSON chunks', () => {
     expect(chunk.json.toString('utf8', chunk.ends[0] + 1, chunk.ends[1])).toBe(JSON.stringify(entry(1)));
     expect(chunk.ends[2]).toBe(chunk.json.length);
   });
+
+  it('hold memory of their own, exactly their JSON\'s size (what the cache\'s budget counts), not a slice of a shared pool', () => {
+    for (const chunk of [chunkOf(0), chunkOf(1, 10), chunkOf(2, 1)]) {
+      expect(chunk.json.byteOffset).toBe(0);
+      expect(chunk.json.buffer.byteLength).toBe(chunk.json.length);
+    }
+  });
 });
 
 describe('PublicEntryJsonCache', () => {
