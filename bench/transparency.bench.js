@@ -37,6 +37,12 @@ const MID = Math.round(SIZE / 10);
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 200);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const API_PORT = 3911;
+const DEFAULT_CACHE_PORT = 3913;
+// The API's entry cache (PUBLIC_ENTRY_CACHE_MB) sized to hold every entry of the bench's logs, as an
+// operator sizes it to the logs read at depth (about 370 bytes a format-1 entry and 530 a format-3 one,
+// 0.9 kB per index for the two big logs): pages at any depth then come from memory. One row runs a
+// second API with the default (64 MB) too, to show what reading beyond the cache costs.
+const ENTRY_CACHE_MB = Number(process.env.BENCH_ENTRY_CACHE_MB ?? Math.max(64, Math.ceil((SIZE * 1000) / 1048576)));
 const BARE_PORT = 3912;
 const DB_NAME = 'ataa_bench_transparency';
 const database = benchDatabase(DB_NAME);
@@ -238,8 +244,9 @@ async function checkServed(api, campaign, size) {
  * Pages that are never cached: every request asks for 50 entries before a different random index,
  * so each answer is built instead of coming from the API's answer cache, as the first view of a page
  * after an append is. Since issue 18's entry cache (PublicLedgerService.jsonPage), the entries' JSON
- * comes from chunks of 64 entries kept by the API (64 MB: all of a 100,000-entry log, about a fifth
- * of a 1,000,000-entry one), each read from PostgreSQL the first time a page needs it. `warm` false:
+ * comes from chunks of 64 entries kept by the API (ENTRY_CACHE_MB: sized here to hold the logs; the
+ * default 64 MB holds a 100,000-entry log, about a sixth of a 1,000,000-entry one), each read from
+ * PostgreSQL the first time a page needs it. `warm` false:
  * no warm-up run, so the figure includes filling the cache from nothing (the v3 log's first pages).
  * `acceptEncoding`: as a browser or `fetch` asks (compressed answers are made by the route, not the
  * server's fast path, which serves clients that ask for no compression).
@@ -254,6 +261,26 @@ async function loadUncached(base, size, connections = 50, warm = true, acceptEnc
   const result = await run(DURATION);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${base}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+/**
+ * Reads every chunk of a log into the API's entry cache: one page per chunk of 64 entries (the page
+ * before index 64k + 64 lies within chunk k), 16 requests at a time, as a crawler walking the ledger
+ * would leave it. Returns the pages asked for and the time it took.
+ */
+async function fillEntryCache(base, size) {
+  const chunks = Math.ceil(size / 64);
+  const start = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < chunks) {
+      const k = next++;
+      const res = await fetch(`${base}?cursor=${Buffer.from(`b${Math.min(size, k * 64 + 64)}`).toString('base64url')}`, { headers: { accept: 'application/json' } });
+      if (!res.ok) throw new Error(`${base}: HTTP ${res.status} filling the entry cache`);
+      await res.arrayBuffer();
+    }
+  }));
+  return { pages: chunks, ms: ms(start) };
 }
 
 function procStatus(pid, field) {
@@ -399,7 +426,7 @@ async function appendCosts(appender, campaigns) {
 }
 
 // ---------------------------------------------------------------------------------------------
-say(`API in production mode; ${SIZE.toLocaleString('en-US')} entries; ${APPENDS} appends`);
+say(`API in production mode; ${SIZE.toLocaleString('en-US')} entries; ${APPENDS} appends; entry cache ${ENTRY_CACHE_MB} MB (BENCH_ENTRY_CACHE_MB)`);
 say('the extra cost of cosigning per append batch (witnesses, issue 24): bench/transparency-witness.bench.js, run with this one');
 await database.recreate();
 const bodiesFile = path.join(tmpdir(), `ataa-bench-transparency-${process.pid}.json`);
@@ -439,11 +466,12 @@ try {
 
   // Production mode, as deployed (templates compiled once, cached); the secrets exist only for this run.
   const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
-  api = startNode('dist/apps/api/src/main.js', {
-    NODE_ENV: 'production', API_PORT: String(API_PORT), LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, QUEUE_PREFIX: 'ataa-bench-transparency',
+  const apiEnv = (port, cacheMb) => ({
+    NODE_ENV: 'production', API_PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, QUEUE_PREFIX: 'ataa-bench-transparency',
     AUTH_SECRET: randomBytes(32).toString('hex'), OPERATOR_TOKEN: randomBytes(24).toString('hex'), STRIPE_SECRET_KEY: 'sk_test_bench_transparency',
-    STRIPE_WEBHOOK_SECRETS: 'whsec_bench_transparency', TRANSPARENCY_SIGNING_KEY: signingKey,
+    STRIPE_WEBHOOK_SECRETS: 'whsec_bench_transparency', TRANSPARENCY_SIGNING_KEY: signingKey, PUBLIC_ENTRY_CACHE_MB: String(cacheMb),
   });
+  api = startNode('dist/apps/api/src/main.js', apiEnv(API_PORT, ENTRY_CACHE_MB));
   const apiBase = `http://127.0.0.1:${API_PORT}`;
   await waitForHttp(`${apiBase}/health/live`);
   await checkServed(apiBase, big, SIZE);
@@ -502,8 +530,10 @@ try {
   }
   // The format-3 log first, with no warm-up: its entries are not in the entry cache yet.
   const uncachedV3 = await loadUncached(`${apiBase}/api/v1/public/campaigns/${bigV3.slug}/ledger`, SIZE, 50, false);
+  const fill = await fillEntryCache(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE);
+  say(`entry cache (${ENTRY_CACHE_MB} MB) filled with the format-1 log's ${fmt(fill.pages)} chunks in ${(fill.ms / 1000).toFixed(1)} s (a page per chunk, 16 at a time)`);
   const uncached = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE);
-  rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor, no answer cached (entries from the entry cache after a 3 s warm-up; no bare Node figure)`);
+  rows.push(`${'JSON ledger, 50 at random depths'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached.rps).padStart(6)} req/s (p99 ${uncached.p99} ms) | never cached: every request another cursor, no answer cached (entries from the entry cache, filled a page per chunk, then a 3 s warm-up; no bare Node figure)`);
   rows.push(`${'JSON ledger, random depths (v3)'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[7].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncachedV3.rps).padStart(6)} req/s (p99 ${uncachedV3.p99} ms) | never cached, run first with no warm-up: the entry cache filled from nothing during the run`);
   // Issue 18: "ledger pages at any depth: p99 < 20 ms, deep page ÷ first page ≤ 1.5 in throughput",
   // read as the newest page's requests per second over a deep page's, for the cached middle page and
@@ -512,9 +542,20 @@ try {
   rows.push(`${'JSON ledger, random depths, 10 c.'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncached10.rps).padStart(6)} req/s (p99 ${uncached10.p99} ms) | never cached, 10 connections`);
   const uncachedCompressed = await loadUncached(`${apiBase}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE, 50, true, 'br, gzip');
   rows.push(`${'JSON ledger, random depths, br'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(uncachedCompressed.rps).padStart(6)} req/s (p99 ${uncachedCompressed.p99} ms) | never cached, 50 connections, asked as browsers and fetch ask (Accept-Encoding: br, gzip): compressed for the request (brotli 1, compressBodyOnce)`);
+  // The default entry cache (64 MB), in a second API: beyond what it holds, a page reads its chunks from PostgreSQL.
+  const defaultCacheApi = startNode('dist/apps/api/src/main.js', apiEnv(DEFAULT_CACHE_PORT, 64));
+  let beyond;
+  try {
+    await waitForHttp(`http://127.0.0.1:${DEFAULT_CACHE_PORT}/health/live`);
+    beyond = await loadUncached(`http://127.0.0.1:${DEFAULT_CACHE_PORT}/api/v1/public/campaigns/${big.slug}/ledger`, SIZE);
+  } finally {
+    await defaultCacheApi.stop();
+  }
+  const heldByDefault = Math.min(100, (64 * 1024 * 1024) / (SIZE * 370) * 100);
+  rows.push(`${'JSON ledger, random depths, 64 MB'.padEnd(32)} ${`${(Buffer.byteLength(bodies[routes[1].path]) / 1024).toFixed(1)} kB`.padStart(8)}  api ${fmt(beyond.rps).padStart(6)} req/s (p99 ${beyond.p99} ms) | never cached, 50 connections, another API with the default entry cache (64 MB, about ${heldByDefault.toFixed(0)} % of this log): ${heldByDefault < 100 ? 'most pages read their chunks from PostgreSQL' : 'the log fits'}`);
   const depthRatio = (deep) => (measured[0].rps / deep.rps).toFixed(2);
-  rows.push(`deep ÷ first (issue 18; newest page req/s ÷ deep page req/s, goal ≤ 1.5): cached middle ${depthRatio(measured[1])}, never cached at random depths ${depthRatio(uncached)}; never-cached p99 ${uncached.p99} ms at 50 connections, ${uncached10.p99} ms at 10 (goal < 20 ms)`);
-  report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes, the API's headers included (50 connections unless said, ${DURATION} s)`, rows);
+  rows.push(`deep ÷ first (issue 18; newest page req/s ÷ deep page req/s, goal ≤ 1.5): cached middle ${depthRatio(measured[1])}, never cached at random depths ${depthRatio(uncached)}; never-cached p99 ${uncached.p99} ms at 50 connections, ${uncached10.p99} ms at 10, ${uncachedCompressed.p99} ms compressed (goal < 20 ms; entry cache ${ENTRY_CACHE_MB} MB, holding the log; ${beyond.p99} ms beyond the default 64 MB)`);
+  report(`Public ledger of ${SIZE.toLocaleString('en-US')} entries under load: API vs bare Node serving the same bytes, the API's headers included (50 connections unless said, ${DURATION} s; entry cache ${ENTRY_CACHE_MB} MB)`, rows);
   const change = (before, after) => `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)} %`;
   const formatRows = routes.flatMap((route, i) => (route.pair === undefined ? [] : [[routes[route.pair], measured[route.pair], measured[i], route]]))
     .map(([v1Route, v1, v3, v3Route]) => `${v1Route.name.padEnd(32)} format 1 ${fmt(v1.rps).padStart(6)} req/s, format 3 ${fmt(v3.rps).padStart(6)} req/s (${change(v1.rps, v3.rps)}); body ${(Buffer.byteLength(bodies[v1Route.path]) / 1024).toFixed(1)} → ${(Buffer.byteLength(bodies[v3Route.path]) / 1024).toFixed(1)} kB`);
