@@ -23,13 +23,15 @@
 // end (BENCH_KEEP_DB=1 keeps it). BENCH_LEDGER_SIZE overrides the size for a quick run.
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { benchDatabase, cpuRatio, fmt, load, report, root, sameResponse, startNode, waitForHttp } from './lib.js';
+import { openAppender } from './ledger-appender.js';
 
 const SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 1_000_000);
 const SMALL = 10;
@@ -50,14 +52,8 @@ const dbUrl = database.url;
 const dist = (p) => path.join(root, 'dist', p);
 
 const domain = await import(dist('libs/transparency/src/domain/index.js'));
-const { CSV_COLUMNS } = await import(dist('libs/transparency/src/persistence/public-ledger.repository.js'));
+const { CSV_COLUMNS, ENTRY_JSON_LINE, JSON_LINES_COPY } = await import(dist('libs/transparency/src/persistence/public-ledger.repository.js'));
 const { runMigrations } = await import(dist('libs/database/src/migrate.js'));
-// Loaded up front: the append part runs minutes later.
-const { NestFactory } = await import('@nestjs/core');
-const { Module } = await import('@nestjs/common');
-const { ConfigModule, loadConfig } = await import(dist('libs/config/src/index.js'));
-const { DatabaseModule, TransactionRunner } = await import(dist('libs/database/src/index.js'));
-const { TransparencyModule, PublicLedgerAppender } = await import(dist('libs/transparency/src/index.js'));
 
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
@@ -339,37 +335,17 @@ function copyBaseline(id, same = true) {
   return ms(start);
 }
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+/** psql COPY of the JSON lines export's own SELECT, discarded: its floor. */
+function copyJsonLinesBaseline(id) {
+  const sql = `COPY (SELECT ${ENTRY_JSON_LINE} FROM public_ledger_entries WHERE campaign_id = '${id}' ORDER BY idx) TO STDOUT WITH (${JSON_LINES_COPY})`;
+  const start = process.hrtime.bigint();
+  const result = spawnSync('psql', [dbUrl, '-qAt', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error('psql COPY failed');
+  return ms(start);
 }
 
-/** The appender as the ledger runs it (own Nest context on the bench database): append(campaign, n) in its own transaction. */
-async function openAppender() {
-  class AppendBenchModule {}
-  Module({ imports: [ConfigModule.forRoot(loadConfig({ ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' })), DatabaseModule, TransparencyModule] })(AppendBenchModule);
-  const context = await NestFactory.createApplicationContext(AppendBenchModule, { logger: false });
-  const runner = context.get(TransactionRunner);
-  const appender = context.get(PublicLedgerAppender);
-  // Format-1 leaves, as every entry was before issue 17: the appender's leaf builder swapped for the
-  // old one on this instance for the call (appends run one at a time here).
-  const formatOne = (input, index, time, balance, terms, checked) => ({
-    leaf: {
-      v: 1, campaign: input.campaignId, index, time, kind: input.kind, amount: input.amount.toString(), currency: input.currency,
-      donor: checked.donor, donorCommitment: input.donorCommitment ?? null, message: checked.message, purpose: checked.purpose, balance: balance.toString(),
-    },
-    committed: { donorHash: null, donorSalt: null, messageHash: null, messageSalt: null },
-  });
-  const append = (campaign, n, format = 3) => {
-    if (format === 1) appender.leafOf = formatOne;
-    else delete appender.leafOf;
-    return runner.run((manager) =>
-      appender.append(manager, {
-        campaignId: campaign.id, kind: 'donation', amount: 2500n, currency: 'usd', occurredAt: new Date(Date.UTC(2026, 0, 1) + n * 1000),
-        donorDisplayName: `Bench donor ${n}`, donorCommitment: null, publicMessage: 'Appended by the benchmark', payoutPurpose: null, sourceRef: randomUUID(),
-      }),
-    ).finally(() => delete appender.leafOf);
-  };
-  return { append, close: () => context.close() };
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /**
@@ -377,24 +353,27 @@ async function openAppender() {
  * them) while the page is under load, so its answer changes all the time. Then one more request must
  * show every entry appended.
  */
-async function liveNewestPage(apiBase, campaign, appender) {
+async function liveNewestPage(apiBase, campaign) {
   const url = `${apiBase}/api/v1/public/campaigns/${campaign.slug}/ledger`;
-  let appending = true;
-  let appended = 0;
-  const appends = (async () => {
-    while (appending) {
-      await appender.append(campaign, 100_000 + appended);
-      appended++;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  })();
+  // The appends run in a worker thread: in this thread they would hold up autocannon's event loop,
+  // and its latencies would count the appender's work as the API's.
+  const worker = new Worker(new URL('./live-appender.worker.js', import.meta.url), { workerData: { dbUrl, campaign: { id: campaign.id }, first: 100_000 } });
+  const message = () => new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await message(); // ready
   const start = process.hrtime.bigint();
   let result;
+  let appended;
   try {
+    worker.postMessage('start');
     result = await load(url, { duration: DURATION, warmup: 0 });
   } finally {
-    appending = false;
-    await appends;
+    const done = message();
+    worker.postMessage('stop');
+    ({ appended } = await done);
+    await worker.terminate();
   }
   const seconds = ms(start) / 1000;
   const last = (await getJson(url)).entries[0];
@@ -568,13 +547,16 @@ try {
   if (csv.lines !== SIZE + 1) throw new Error(`CSV export has ${csv.lines} lines, expected ${SIZE + 1}`);
   const gzipped = await exportCsv(`${apiBase}/c/${big.slug}/ledger.csv`, apiPid, 'gzip');
   if (gzipped.lines !== SIZE + 1) throw new Error(`gzip CSV export has ${gzipped.lines} lines, expected ${SIZE + 1}`);
+  const jsonLines = await exportCsv(`${apiBase}/c/${big.slug}/ledger.ndjson`, apiPid);
+  if (jsonLines.lines !== SIZE) throw new Error(`JSON lines export has ${jsonLines.lines} lines, expected ${SIZE}`);
   const csvV3 = await exportCsv(`${apiBase}/c/${bigV3.slug}/ledger.csv`, apiPid);
   if (csvV3.lines !== SIZE + 1) throw new Error(`format-3 CSV export has ${csvV3.lines} lines, expected ${SIZE + 1}`);
   formatRows.push(`${'CSV export, every entry'.padEnd(32)} format 1 ${(csv.time / 1000).toFixed(2)} s ${(csv.bytes / 1024 / 1024).toFixed(0)} MB, format 3 ${(csvV3.time / 1000).toFixed(2)} s ${(csvV3.bytes / 1024 / 1024).toFixed(0)} MB (${change(csv.time, csvV3.time)} time)`);
   const floor = copyBaseline(big.id);
   const rawFloor = copyBaseline(big.id, false);
   const floorV3 = copyBaseline(bigV3.id);
-  report(`CSV export of ${SIZE.toLocaleString('en-US')} entries (streamed from COPY … TO STDOUT)`, [
+  const jsonFloor = copyJsonLinesBaseline(big.id);
+  report(`CSV and JSON lines exports of ${SIZE.toLocaleString('en-US')} entries (streamed from COPY … TO STDOUT)`, [
     `api        ${(csv.time / 1000).toFixed(2)} s, ${(csv.bytes / 1024 / 1024).toFixed(0)} MB, ${fmt(SIZE / (csv.time / 1000))} rows/s; API process RSS ${mb(csv.before)} before, peak ${mb(csv.peak)} during (+${mb(csv.peak - csv.before)})`,
     `           peak RSS by quarter of the export: ${csv.quarters.map((q) => mb(q)).join(', ')}`,
     `${MID.toLocaleString('en-US')} entries ${(tenth.time / 1000).toFixed(2)} s; API process RSS ${mb(tenth.before)} before, peak ${mb(tenth.peak)} during (+${mb(tenth.peak - tenth.before)})`,
@@ -583,9 +565,10 @@ try {
     `floor      PostgreSQL COPY of the same SELECT to CSV (psql, discarded): ${(floor / 1000).toFixed(2)} s; api at ${(floor / csv.time).toFixed(2)}x of COPY (gzip ${(floor / gzipped.time).toFixed(2)}x) (goal ≥ 0.5x)`,
     `           format 3: COPY ${(floorV3 / 1000).toFixed(2)} s, api ${(csvV3.time / 1000).toFixed(2)} s: ${(floorV3 / csvV3.time).toFixed(2)}x`,
     `           COPY of the raw columns of leaf format 1 (idx … leaf hash, unformatted; the floor of earlier runs): ${(rawFloor / 1000).toFixed(2)} s`,
+    `json lines ${(jsonLines.time / 1000).toFixed(2)} s, ${(jsonLines.bytes / 1024 / 1024).toFixed(0)} MB (ledger.ndjson); API process RSS ${mb(jsonLines.before)} before, peak ${mb(jsonLines.peak)} during (+${mb(jsonLines.peak - jsonLines.before)}); COPY of the same SELECT ${(jsonFloor / 1000).toFixed(2)} s: api at ${(jsonFloor / jsonLines.time).toFixed(2)}x of COPY (goal ≥ 0.5x)`,
   ]);
-  appender = await openAppender();
-  const live = await liveNewestPage(apiBase, big, appender);
+  const live = await liveNewestPage(apiBase, big);
+  appender = await openAppender(dbUrl);
   report(`Newest page of a live campaign: JSON ledger, newest 50, under load while entries are appended (50 connections, ${DURATION} s)`, [
     `api ${fmt(live.rps)} req/s (p99 ${live.p99} ms) while ${live.appended} entries were appended (${live.rate.toFixed(0)} per second); the next request showed the last one`,
   ]);

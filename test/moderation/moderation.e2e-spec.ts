@@ -139,6 +139,14 @@ describe('moderation (real sandbox, API, worker)', () => {
     const csv = await http().get(`/api/v1/public/campaigns/${campaign.slug}/ledger.csv`).expect(200);
     expect(csv.text).toContain('message:hidden');
     expect(csv.text).not.toContain('555-0101');
+    const jsonLines = await http().get(`/api/v1/public/campaigns/${campaign.slug}/ledger.ndjson`).buffer(true).parse((res, done) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      res.on('end', () => done(null, text));
+    }).expect(200);
+    const exported = (jsonLines.body as string).trim().split('\n').map((line) => JSON.parse(line) as Json).find((e) => e.index === entry.index);
+    expect(exported).toEqual(entry);
+    expect(jsonLines.body as string).not.toContain('555-0101');
 
     const out: string[] = [];
     const code = await runVerifier([`${world.apiUrl}/c/${campaign.slug}`], { out: (l) => out.push(l), err: (l) => out.push(l) });

@@ -45,6 +45,7 @@ describe('compressed responses', () => {
     ['JSON ledger', '/api/v1/public/campaigns/squeezed/ledger', {}, 'application/json'],
     ['JSON report', '/c/squeezed/report', { accept: 'application/json' }, 'application/json'],
     ['CSV export', '/c/squeezed/ledger.csv', {}, 'text/csv'],
+    ['JSON lines export', '/c/squeezed/ledger.ndjson', {}, 'application/x-ndjson'],
   ];
 
   describe.each(kinds)('%s', (_name, url, headers, type) => {

@@ -110,10 +110,15 @@ describe('erasure of a donor (sandbox, API, worker, PostgreSQL, Redis, SMTP)', (
 
     // Stripe's copy: the Customer is deleted.
     expect(await gateway.retrieveCustomer(customerId)).toEqual({ id: customerId, object: 'customer', deleted: true });
-    // The ledger page, CSV, JSON and campaign page: no name, no message; the other donor is still there.
+    // The ledger page, CSV, JSON, JSON lines and campaign page: no name, no message; the other donor is still there.
     const pages = {
       ledger: (await http().get(ledgerPath).expect(200)).text,
       csv: (await http().get(`/c/${campaign.slug}/ledger.csv`).expect(200)).text,
+      jsonLines: (await http().get(`/c/${campaign.slug}/ledger.ndjson`).buffer(true).parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => done(null, text));
+      }).expect(200)).body as string,
       json: JSON.stringify((await http().get(`/api/v1/public/campaigns/${campaign.slug}/ledger`).expect(200)).body),
       campaign: (await http().get(`/c/${campaign.slug}`).expect(200)).text,
     };

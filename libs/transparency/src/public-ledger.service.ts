@@ -454,6 +454,15 @@ export class PublicLedgerService {
   }
 
   /**
+   * Every entry of the log at this size as JSON lines (one entry's JSON per line, as the JSON ledger
+   * serves it), in leaf order, written by PostgreSQL's COPY and streamed as the CSV export is
+   * (PublicLedgerRepository.jsonLinesExport).
+   */
+  jsonLinesExport(log: CampaignLog): Promise<Readable> {
+    return this.repository.jsonLinesExport(log.campaign.id, log.size, log.reads);
+  }
+
+  /**
    * Every entry up to the current size, in leaf order, in keyset batches pulled as the consumer
    * reads: memory stays flat for any size. Was the CSV export's source (now `csvExport`); kept as
    * its reference in tests. Batches of 1,000: with 2,000 the heap grew further under the allocation

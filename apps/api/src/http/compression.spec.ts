@@ -26,8 +26,8 @@ describe('response compression rules', () => {
   it('compresses pages, JSON, problems and CSV of 1 KB or more, and nothing else', () => {
     expect(worthCompressing('text/html; charset=utf-8', 1024)).toBe(true);
     expect(worthCompressing('application/json', 1023)).toBe(false);
-    for (const type of ['application/problem+json; charset=utf-8', 'application/json', 'text/html; charset=utf-8', 'text/csv; charset=utf-8']) expect(COMPRESSIBLE.test(type)).toBe(true);
-    for (const type of ['image/png', 'font/woff2', 'application/gzip', 'text/javascript', 'application/pdf', 'text/plain; charset=utf-8', 'application/jsonx']) expect(COMPRESSIBLE.test(type)).toBe(false);
+    for (const type of ['application/problem+json; charset=utf-8', 'application/json', 'text/html; charset=utf-8', 'text/csv; charset=utf-8', 'application/x-ndjson; charset=utf-8']) expect(COMPRESSIBLE.test(type)).toBe(true);
+    for (const type of ['image/png', 'font/woff2', 'application/gzip', 'text/javascript', 'application/pdf', 'text/plain; charset=utf-8', 'application/jsonx', 'application/x-ndjsonx']) expect(COMPRESSIBLE.test(type)).toBe(false);
     const body = Buffer.from('مرحبا 😀 '.repeat(500));
     expect(zlib.brotliDecompressSync(compressBody(body, 'br')).equals(body)).toBe(true);
     expect(zlib.gunzipSync(compressBody(body, 'gzip')).equals(body)).toBe(true);

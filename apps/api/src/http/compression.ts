@@ -5,8 +5,8 @@ import zlib from 'node:zlib';
 /** Bodies below this many bytes are sent as they are. */
 export const COMPRESS_THRESHOLD = 1024;
 
-/** The answers worth compressing: pages, JSON (problem documents too) and the CSV export. */
-export const COMPRESSIBLE = /^(?:text\/(?:html|csv)|application\/(?:problem\+)?json)\s*(?:;|$)/i;
+/** The answers worth compressing: pages, JSON (problem documents too) and the CSV and JSON lines exports. */
+export const COMPRESSIBLE = /^(?:text\/(?:html|csv)|application\/(?:(?:problem\+)?json|x-ndjson))\s*(?:;|$)/i;
 
 /**
  * Compresses responses (issue 18) with brotli or gzip, as the client accepts (br preferred; quality 4,

@@ -6,7 +6,7 @@ export const PAGE_MESSAGES = {
     intro: 'Every gift, fee, refund, dispute and payout of this campaign, as signed entries of an append-only Merkle log anyone can verify.',
     index: '#', time: 'Time (UTC)', kind: 'Kind', amount: 'Amount', donor: 'Donor', details: 'Message or purpose', balance: 'Balance',
     filter: 'Filter', allKinds: 'All kinds', month: 'Month', apply: 'Apply', order: 'Order', newest: 'Newest first', oldest: 'Oldest first',
-    next: 'Next page', prev: 'Previous page', empty: 'No entries match.', download: 'Download CSV', report: 'Report', ledger: 'Ledger',
+    next: 'Next page', prev: 'Previous page', empty: 'No entries match.', download: 'Download CSV', downloadJson: 'Download JSON lines', report: 'Report', ledger: 'Ledger',
     checkpoint: 'Signed checkpoint', publicKey: 'Public key', verification: 'Verification', verifyTiles: 'Verify from the tiles',
     verifying: 'Verifying the entries on this page in your browser…', treeSize: 'Entries in the log',
     witnesses: {
@@ -63,7 +63,7 @@ export const PAGE_MESSAGES = {
     intro: 'كل تبرع ورسوم واسترداد ونزاع وتحويل لهذه الحملة، كقيود موقعة في سجل ميركل لا يقبل إلا الإضافة، يستطيع أي شخص التحقق منه.',
     index: '#', time: 'الوقت (UTC)', kind: 'النوع', amount: 'المبلغ', donor: 'المتبرع', details: 'رسالة أو غرض', balance: 'الرصيد',
     filter: 'تصفية', allKinds: 'كل الأنواع', month: 'الشهر', apply: 'تطبيق', order: 'الترتيب', newest: 'الأحدث أولاً', oldest: 'الأقدم أولاً',
-    next: 'الصفحة التالية', prev: 'الصفحة السابقة', empty: 'لا توجد قيود مطابقة.', download: 'تنزيل CSV', report: 'التقرير', ledger: 'السجل',
+    next: 'الصفحة التالية', prev: 'الصفحة السابقة', empty: 'لا توجد قيود مطابقة.', download: 'تنزيل CSV', downloadJson: 'تنزيل JSON (سطر لكل قيد)', report: 'التقرير', ledger: 'السجل',
     checkpoint: 'نقطة التحقق الموقعة', publicKey: 'المفتاح العام', verification: 'التحقق', verifyTiles: 'التحقق من البلاطات (tiles)',
     verifying: 'يجري التحقق من قيود هذه الصفحة في متصفحك…', treeSize: 'عدد القيود في السجل',
     witnesses: {

@@ -28,6 +28,14 @@ export class PublicLedgerApiController {
     return this.http.ledgerCsv(slug, request, reply);
   }
 
+  @Get('campaigns/:slug/ledger.ndjson')
+  @PublicLedgerDocs.jsonLines()
+  @ApiProduces('application/x-ndjson')
+  @ApiOperation({ summary: 'Every entry as JSON lines, streamed' })
+  async jsonLines(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.ledgerJsonLines(slug, request, reply);
+  }
+
   @Get('campaigns/:slug/report')
   @PublicLedgerDocs.report()
   @ApiOperation({ summary: 'Totals, fees, refunds, disputes, payouts, balance and monthly breakdown' })

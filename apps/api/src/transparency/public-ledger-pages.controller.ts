@@ -25,6 +25,11 @@ export class PublicLedgerPagesController {
     return this.http.ledgerCsv(slug, request, reply);
   }
 
+  @Get(':slug/ledger.ndjson')
+  async jsonLines(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.http.ledgerJsonLines(slug, request, reply);
+  }
+
   @Get(':slug/report')
   async report(@Param('slug') slug: string, @Query() query: LangQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (wantsJson(request)) return this.http.reportJson(slug, request, reply);

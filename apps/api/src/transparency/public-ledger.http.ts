@@ -20,6 +20,8 @@ import { sendProblem } from '../http/send-problem.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
+/** JSON lines (one JSON value per line): the ledger's JSON export. */
+const NDJSON_TYPE = 'application/x-ndjson; charset=utf-8';
 
 /** A JSON ledger page for the server's fast path: the bytes kept for it or the parts to write in turn, compressed (`encoding`) when the client asked for it. */
 export interface FastLedgerAnswer {
@@ -285,6 +287,21 @@ export class PublicLedgerHttp {
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.csv"`)
+      .send(body);
+  }
+
+  /**
+   * Every entry as JSON lines (`application/x-ndjson`): one entry per line, each as the JSON ledger's
+   * pages serve it, in leaf order, at the size the ETag names; streamed from COPY as the CSV export is.
+   * For mirrors, auditors and the verifier, who otherwise walk the pages.
+   */
+  async ledgerJsonLines(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const log = await this.service.log(slug, sizeSeen(request));
+    if (conditional(request, reply, log, 'ledger.ndjson', SHORT_CACHE)) return;
+    const body = request.method === 'HEAD' ? Readable.from([]) : await this.service.jsonLinesExport(log);
+    void reply
+      .header('content-type', NDJSON_TYPE)
+      .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.ndjson"`)
       .send(body);
   }
 

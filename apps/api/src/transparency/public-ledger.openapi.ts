@@ -306,6 +306,12 @@ export const PublicLedgerDocs = {
     ApiOkResponse({ description: 'Every entry, one CSV row each, streamed', content: { 'text/csv': { schema: { type: 'string' } } } }),
     ApiProblems(404),
   ),
+  jsonLines: () => applyDecorators(
+    SLUG,
+    CONDITIONAL,
+    ApiOkResponse({ description: 'Every entry, one JSON object a line (each as the ledger pages serve it), streamed', content: { 'application/x-ndjson': { schema: { type: 'string' } } } }),
+    ApiProblems(404),
+  ),
   report: () => applyDecorators(SLUG, CONDITIONAL, ApiOkResponse({ type: PublicReportDto, description: 'The report' }), ApiProblems(404)),
   checkpoint: () => applyDecorators(SLUG, ApiOkResponse({ type: PublicCheckpointDto, description: 'The signed checkpoint' }), ApiProblems(400, 404)),
   inclusion: () => applyDecorators(SLUG, ApiOkResponse({ type: InclusionProofDto, description: 'The inclusion proof' }), ApiProblems(400, 404)),

@@ -193,6 +193,7 @@ export class PublicLedgerPresenter {
       next: page.next ? `${base}/ledger${keep({ cursor: page.next })}` : null,
       prev: page.prev ? `${base}/ledger${keep({ cursor: page.prev })}` : null,
       csv: `${base}/ledger.csv`,
+      jsonLines: `${base}/ledger.ndjson`,
       report: `${base}/report${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
       campaignPage: `${base}${lang !== log.campaign.language ? `?lang=${lang}` : ''}`,
       // The campaign's own words (its title) stay in the language they were written in.

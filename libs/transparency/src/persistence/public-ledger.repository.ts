@@ -237,6 +237,9 @@ function matching(query: Omit<EntryPageQuery, 'limit'> & { inclusive?: boolean }
   return where.join(' AND ');
 }
 
+/** A constant as an SQL string literal (COPY takes no parameters). */
+const sqlText = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
 /** A SQL list of currency codes (constants of `@ataa/common`, checked: COPY takes no parameters). */
 const currencyList = (codes: ReadonlySet<string>): string =>
   [...codes].map((c) => {
@@ -291,6 +294,50 @@ export const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-M
   COALESCE(leaf_format, CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END), encode(donor_hash, 'hex'), encode(donor_salt, 'hex'),
   encode(message_hash, 'hex'), encode(message_salt, 'hex'), ${REDACTED_CSV},
   CASE WHEN kind IN ('offline_gift', 'offline_gift_void') THEN 'organization' END`;
+
+/** A JSON value of a nullable SQL expression: its JSON text, or `null`. */
+const jsonOrNull = (expression: string): string => `COALESCE(to_json(${expression})::text, 'null')`;
+
+/**
+ * The JSON lines export's line: each entry's JSON as the JSON ledger serves it (`toEntry`, then
+ * JSON.stringify), written by PostgreSQL: the same keys in the same order for each leaf format,
+ * strings escaped by `to_json` as JSON.stringify escapes them (`"`, `\`, the short escapes, other
+ * control characters as lowercase `\u00xx`; PostgreSQL text holds no lone surrogate), numbers and
+ * bigint text as the page writes them. Byte for byte the page's JSON, but for the JSON held in jsonb
+ * columns (`redacted`, `draws`, `parts`), which PostgreSQL writes with a space after `:` and `,`:
+ * the same values. `test/transparency/ledger-ndjson.e2e-spec.ts` holds it to the pages.
+ */
+export const ENTRY_JSON_LINE = `CASE WHEN leaf_format IN (${COMMITTED_LEAF_VERSION}, ${DESIGNATED_LEAF_VERSION}, ${SPLIT_LEAF_VERSION}) THEN
+    '{"v":' || leaf_format || ',"campaign":' || to_json(campaign_id::text) || ',"index":' || idx
+    || ',"time":' || to_json(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) || ',"kind":' || to_json(kind)
+    || ',"amount":' || to_json(amount::text) || ',"currency":' || to_json(currency)
+    || ',"donorHash":' || ${jsonOrNull(`encode(donor_hash, 'hex')`)} || ',"donorCommitment":' || ${jsonOrNull('donor_commitment')}
+    || ',"messageHash":' || ${jsonOrNull(`encode(message_hash, 'hex')`)} || ',"purpose":' || ${jsonOrNull('payout_purpose')}
+    || ',"balance":' || to_json(balance::text) || COALESCE(',"terms":' || terms, '')
+    || CASE WHEN leaf_format = ${DESIGNATED_LEAF_VERSION} THEN ',"designation":' || to_json(designation) ELSE '' END
+    || CASE WHEN leaf_format = ${DESIGNATED_LEAF_VERSION} AND kind = 'payout' THEN ',"draws":' || COALESCE(draws::text, '[]') ELSE '' END
+    || CASE WHEN leaf_format = ${SPLIT_LEAF_VERSION} THEN ',"parts":' || COALESCE(parts::text, '[]') ELSE '' END
+    || ',"donor":' || ${jsonOrNull('donor_name')} || ',"donorSalt":' || ${jsonOrNull(`encode(donor_salt, 'hex')`)}
+    || ',"message":' || ${jsonOrNull('public_message')} || ',"messageSalt":' || ${jsonOrNull(`encode(message_salt, 'hex')`)}
+    || ',"redacted":' || COALESCE(redactions::text, 'null')
+    || CASE WHEN kind IN ('offline_gift', 'offline_gift_void') THEN ',"recordedBy":"organization","notice":' || to_json(${sqlText(OFFLINE_NOTICE)}::text) ELSE '' END
+    || ',"leafHash":' || to_json(encode(leaf_hash, 'hex')) || '}'
+  ELSE
+    '{"v":' || CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END || ',"campaign":' || to_json(campaign_id::text) || ',"index":' || idx
+    || ',"time":' || to_json(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) || ',"kind":' || to_json(kind)
+    || ',"amount":' || to_json(amount::text) || ',"currency":' || to_json(currency)
+    || ',"donor":' || ${jsonOrNull('donor_name')} || ',"donorCommitment":' || ${jsonOrNull('donor_commitment')}
+    || ',"message":' || ${jsonOrNull('public_message')} || ',"purpose":' || ${jsonOrNull('payout_purpose')}
+    || ',"balance":' || to_json(balance::text) || COALESCE(',"terms":' || terms, '')
+    || ',"redacted":' || COALESCE(redactions::text, 'null') || ',"leafHash":' || to_json(encode(leaf_hash, 'hex')) || '}'
+  END`;
+
+/**
+ * COPY's CSV form with a quote and a delimiter no JSON text holds (JSON escapes every control
+ * character), so that each one-column line goes out exactly as built: never quoted, nothing doubled
+ * (the text form would double every backslash).
+ */
+export const JSON_LINES_COPY = `FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'`;
 
 /**
  * Unfiltered pages of one campaign at one size and limit, from any cursors, in one statement
@@ -652,15 +699,30 @@ export class PublicLedgerRepository {
   }
 
   /**
-   * The first `size` entries as CSV (after `header`), streamed from `COPY (SELECT …) TO STDOUT` on a
-   * connection of its own, inside a read-only REPEATABLE READ transaction: one snapshot, bounded by
-   * the size the caller read for its ETag, so the file is the version the ETag names. Backpressure:
-   * pg-copy-streams stops reading the socket while the consumer is full, so PostgreSQL waits too.
-   * If the consumer goes away (destroys the stream: the client aborted) the connection is dropped,
-   * not returned mid-COPY: pg destroys the socket and the server ends the backend; after the last
-   * row the transaction is committed and the connection goes back to the pool.
+   * The first `size` entries as CSV (after `header`), streamed from `COPY (SELECT …) TO STDOUT` (copyOut).
    */
-  async csvExport(campaignId: string, size: number, header: string, source?: { connect(): Promise<pg.PoolClient> }): Promise<Readable> {
+  csvExport(campaignId: string, size: number, header: string, source?: { connect(): Promise<pg.PoolClient> }): Promise<Readable> {
+    return this.copyOut(campaignId, size, header, CSV_COLUMNS, 'FORMAT csv', source);
+  }
+
+  /**
+   * The first `size` entries as JSON lines, one entry's JSON per line (ENTRY_JSON_LINE), streamed
+   * from `COPY (SELECT …) TO STDOUT` as the CSV export is (copyOut).
+   */
+  jsonLinesExport(campaignId: string, size: number, source?: { connect(): Promise<pg.PoolClient> }): Promise<Readable> {
+    return this.copyOut(campaignId, size, '', ENTRY_JSON_LINE, JSON_LINES_COPY, source);
+  }
+
+  /**
+   * The first `size` entries, `columns` of each, after `header`, streamed from `COPY (SELECT …) TO
+   * STDOUT WITH (options)` on a connection of its own, inside a read-only REPEATABLE READ transaction:
+   * one snapshot, bounded by the size the caller read for its ETag, so the file is the version the
+   * ETag names. Backpressure: pg-copy-streams stops reading the socket while the consumer is full, so
+   * PostgreSQL waits too. If the consumer goes away (destroys the stream: the client aborted) the
+   * connection is dropped, not returned mid-COPY: pg destroys the socket and the server ends the
+   * backend; after the last row the transaction is committed and the connection goes back to the pool.
+   */
+  private async copyOut(campaignId: string, size: number, header: string, columns: string, options: string, source?: { connect(): Promise<pg.PoolClient> }): Promise<Readable> {
     if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad ledger size ${size}`);
     const client = source ? await source.connect() : await acquirePgClient(this.dataSource);
     let released = false;
@@ -677,14 +739,14 @@ export class PublicLedgerRepository {
     }
     const copy = client.query(
       copyStreams.to(
-        `COPY (SELECT ${CSV_COLUMNS} FROM public_ledger_entries WHERE campaign_id = ${client.escapeLiteral(campaignId)} AND idx < ${size} ORDER BY idx)
-         TO STDOUT WITH (FORMAT csv)`,
+        `COPY (SELECT ${columns} FROM public_ledger_entries WHERE campaign_id = ${client.escapeLiteral(campaignId)} AND idx < ${size} ORDER BY idx)
+         TO STDOUT WITH (${options})`,
       ),
     );
     // pg may report the dropped connection to the query after the pipeline is gone: never unhandled.
     copy.on('error', () => {});
     const out = new PassThrough();
-    out.write(header);
+    if (header !== '') out.write(header);
     pipeline(copy, out, (error) => {
       if (error) return release(true);
       client.query('COMMIT').then(() => release(false), () => release(true));
