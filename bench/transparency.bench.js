@@ -566,6 +566,7 @@ try {
     `           format 3: COPY ${(floorV3 / 1000).toFixed(2)} s, api ${(csvV3.time / 1000).toFixed(2)} s: ${(floorV3 / csvV3.time).toFixed(2)}x`,
     `           COPY of the raw columns of leaf format 1 (idx … leaf hash, unformatted; the floor of earlier runs): ${(rawFloor / 1000).toFixed(2)} s`,
     `json lines ${(jsonLines.time / 1000).toFixed(2)} s, ${(jsonLines.bytes / 1024 / 1024).toFixed(0)} MB (ledger.ndjson); API process RSS ${mb(jsonLines.before)} before, peak ${mb(jsonLines.peak)} during (+${mb(jsonLines.peak - jsonLines.before)}); COPY of the same SELECT ${(jsonFloor / 1000).toFixed(2)} s: api at ${(jsonFloor / jsonLines.time).toFixed(2)}x of COPY (goal ≥ 0.5x)`,
+    `           peak RSS by quarter of the JSON lines export: ${jsonLines.quarters.map((q) => mb(q)).join(', ')}`,
   ]);
   const live = await liveNewestPage(apiBase, big);
   appender = await openAppender(dbUrl);

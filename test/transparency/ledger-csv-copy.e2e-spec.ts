@@ -7,19 +7,7 @@ import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from 
 import { PublicLedgerAppender, PublicLedgerService } from '@ataa/transparency';
 import { PublicLedgerPresenter } from '../../apps/api/src/transparency/public-ledger.presenter.js';
 import { canonicalJson } from '../../libs/transparency/src/domain/canonical-json.js';
-import { appendEntries, insertCampaign, SeedEntry } from './support.js';
-
-/** A GET over plain HTTP, the body's bytes exactly as sent (no decoding). */
-function getRaw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { headers: { 'accept-encoding': 'identity', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
+import { appendEntries, getRaw, insertCampaign, SeedEntry } from './support.js';
 
 /** Text a spreadsheet would run, and text that needs quoting, in every free-text column. */
 const NASTY = [

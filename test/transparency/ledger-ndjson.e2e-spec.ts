@@ -6,21 +6,9 @@ import { TransactionRunner } from '@ataa/database';
 import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
 import { PublicLedgerAppender, PublicLedgerRedactor } from '@ataa/transparency';
 import { canonicalJson } from '../../libs/transparency/src/domain/canonical-json.js';
-import { appendEntries, insertCampaign, insertLegacyEntries, SeedEntry } from './support.js';
+import { appendEntries, getRaw, insertCampaign, insertLegacyEntries, SeedEntry } from './support.js';
 
 type Json = Record<string, unknown>;
-
-/** A GET over plain HTTP, the body's bytes exactly as sent (no decoding). */
-function getRaw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { headers: { 'accept-encoding': 'identity', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
 
 /**
  * Text JSON must escape (quotes, backslashes, every control character, the short escapes), text it

@@ -10,6 +10,18 @@ import {
   ANONYMOUS, appendToFrontier, CheckpointSigner, emptyRoot, encodeFrontier, isStoredNode, LEAF_VERSION, PublicLeaf, publicLeafHash, signCheckpoint,
 } from '../../libs/transparency/src/domain/index.js';
 
+/** A GET over plain HTTP, the body's bytes exactly as sent (no decoding). */
+export function getRaw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers: { 'accept-encoding': 'identity', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 /**
  * A listening API on its own database with one published campaign whose public ledger holds the
  * sample history (the pages' browser tests read it).
