@@ -279,29 +279,29 @@ export class PublicLedgerHttp {
   }
 
   async ledgerCsv(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const log = await this.service.log(slug, sizeSeen(request));
-    if (conditional(request, reply, log, 'ledger.csv', SHORT_CACHE)) return;
-    // COPY … TO STDOUT at the size the ETag names, bytes passed straight through (see the repository).
-    // HEAD (answered by this GET route) gets the headers only: an empty stream, no COPY read to nowhere.
-    const body = request.method === 'HEAD' ? Readable.from([]) : await this.service.csvExport(log, PublicLedgerPresenter.csvHeader);
-    void reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.csv"`)
-      .send(body);
+    return this.exportFile(slug, request, reply, { extension: 'csv', type: 'text/csv; charset=utf-8' }, (log) => this.service.csvExport(log, PublicLedgerPresenter.csvHeader));
   }
 
   /**
    * Every entry as JSON lines (`application/x-ndjson`): one entry per line, each as the JSON ledger's
-   * pages serve it, in leaf order, at the size the ETag names; streamed from COPY as the CSV export is.
-   * For mirrors, auditors and the verifier, who otherwise walk the pages.
+   * pages serve it, in leaf order. For mirrors, auditors and verifiers, who otherwise walk the pages.
    */
   async ledgerJsonLines(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    return this.exportFile(slug, request, reply, { extension: 'ndjson', type: NDJSON_TYPE }, (log) => this.service.jsonLinesExport(log));
+  }
+
+  /**
+   * A whole-log export (`ledger.<extension>`): COPY … TO STDOUT at the size the ETag names, bytes passed
+   * straight through (see the repository's copyOut). HEAD (answered by the GET route) gets the headers
+   * only: an empty stream, no COPY read to nowhere.
+   */
+  private async exportFile(slug: string, request: FastifyRequest, reply: FastifyReply, file: { extension: string; type: string }, open: (log: CampaignLog) => Promise<Readable>): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
-    if (conditional(request, reply, log, 'ledger.ndjson', SHORT_CACHE)) return;
-    const body = request.method === 'HEAD' ? Readable.from([]) : await this.service.jsonLinesExport(log);
+    if (conditional(request, reply, log, `ledger.${file.extension}`, SHORT_CACHE)) return;
+    const body = request.method === 'HEAD' ? Readable.from([]) : await open(log);
     void reply
-      .header('content-type', NDJSON_TYPE)
-      .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.ndjson"`)
+      .header('content-type', file.type)
+      .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.${file.extension}"`)
       .send(body);
   }
 
