@@ -184,4 +184,53 @@ describe('JSON lines export through COPY', () => {
     const empty = await getRaw(`${base}/api/v1/public/campaigns/ndjson-empty/ledger.ndjson`);
     expect([empty.status, empty.body.length]).toEqual([200, 0]);
   });
+
+  it('streams at most PUBLIC_EXPORTS_IN_FLIGHT exports at once (each holds a database connection): the next is refused with 503 and Retry-After until one closes', async () => {
+    const size = 30_000;
+    const id = await insertCampaign(env.database.url, { slug: 'ndjson-busy' });
+    await db.query(`INSERT INTO transparency_logs (campaign_id, currency, size, root_hash) VALUES ($1, 'usd', $2, decode(repeat('00', 32), 'hex'))`, [id, size]);
+    await db.query(
+      `INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, public_message, balance, leaf_hash, source_ref)
+       SELECT $1, i, '2026-01-01'::timestamptz + i * interval '1 second', '2026-01', 'donation', 1000, 'usd', 'Donor ' || i, repeat(md5(i::text), 10), 1000 * (i + 1), sha256(i::text::bytea), 'src-' || i
+       FROM generate_series(0, $2 - 1) AS i`,
+      [id, size],
+    );
+    const limited = await startTestApi(env.configWith({ PUBLIC_EXPORTS_IN_FLIGHT: '1' }), { listen: true });
+    try {
+      const limitedBase = await baseUrlOf(limited);
+      // An export whose client reads one chunk and then nothing: backpressure keeps it streaming.
+      const stalled = await new Promise<http.ClientRequest>((resolve, reject) => {
+        const req = http.get(`${limitedBase}/c/ndjson-busy/ledger.ndjson`, { headers: { 'accept-encoding': 'identity' } }, (res) => {
+          res.once('data', () => {
+            res.pause();
+            resolve(req);
+          });
+        });
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+      });
+      for (const path of ['/c/ndjson-busy/ledger.ndjson', '/api/v1/public/campaigns/ndjson-busy/ledger.csv']) {
+        const busy = await getRaw(`${limitedBase}${path}`);
+        expect([path, busy.status, busy.headers['retry-after']]).toEqual([path, 503, '5']);
+        expect(JSON.parse(busy.body.toString('utf8'))).toMatchObject({ status: 503, code: 'exports_busy' });
+      }
+      // HEAD and a client that holds the version stream nothing: not refused.
+      const head = await new Promise<number>((resolve, reject) => {
+        http.request(`${limitedBase}/c/ndjson-busy/ledger.csv`, { method: 'HEAD' }, (r) => r.resume().on('end', () => resolve(r.statusCode ?? 0))).on('error', reject).end();
+      });
+      expect(head).toBe(200);
+      // The client goes away: its slot is freed, and the next export streams whole.
+      stalled.destroy();
+      let next = await getRaw(`${limitedBase}/c/ndjson-busy/ledger.ndjson`);
+      for (const deadline = Date.now() + 10_000; next.status === 503 && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        next = await getRaw(`${limitedBase}/c/ndjson-busy/ledger.ndjson`);
+      }
+      expect(next.status).toBe(200);
+      expect(next.body.toString('utf8').trim().split('\n')).toHaveLength(size);
+      // A finished export frees its slot too.
+      expect((await getRaw(`${limitedBase}/c/ndjson-busy/ledger.csv`)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });

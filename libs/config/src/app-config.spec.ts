@@ -39,6 +39,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_ENTRY_CACHE_MB: '256' }).PUBLIC_ENTRY_CACHE_MB).toBe(256);
     expect(() => loadConfig({ PUBLIC_ENTRY_CACHE_MB: '0' })).toThrow('Configuration error: PUBLIC_ENTRY_CACHE_MB must not be less than 1 (got "0")');
     expect(() => loadConfig({ PUBLIC_ENTRY_CACHE_MB: '1.5' })).toThrow(/PUBLIC_ENTRY_CACHE_MB/);
+    expect(loadConfig({}).PUBLIC_EXPORTS_IN_FLIGHT).toBe(4);
+    expect(loadConfig({ PUBLIC_EXPORTS_IN_FLIGHT: '1' }).PUBLIC_EXPORTS_IN_FLIGHT).toBe(1);
+    expect(() => loadConfig({ PUBLIC_EXPORTS_IN_FLIGHT: '0' })).toThrow(/PUBLIC_EXPORTS_IN_FLIGHT/);
   });
 
   it('names the malformed variable in one line', () => {

@@ -192,6 +192,14 @@ export class AppConfig {
    * 64 holds about 180,000 entries of leaf format 1 or 120,000 of format 3, across campaigns.
    */
   @Transform(toInt) @IsInt() @Min(1) @Max(16_384) PUBLIC_ENTRY_CACHE_MB = 64;
+
+  /**
+   * Whole-log exports (ledger.csv, ledger.ndjson) each API streams at once. Each holds a database
+   * connection of the pool (DATABASE_POOL_SIZE) until its last row, seconds for a large log: beyond
+   * this many, an export is refused with 503 `exports_busy` and Retry-After, so that exports never
+   * take the connections the pages need.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) PUBLIC_EXPORTS_IN_FLIGHT = 4;
   /**
    * Witnesses (C2SP tlog-witness) that get every new checkpoint of every campaign log and cosign it:
    * comma-separated `<submission URL> <cosigner vkey>` pairs. Empty: checkpoints are signed by the platform alone.

@@ -24,7 +24,7 @@ const DESCRIPTIONS: Record<number, string> = {
   429: 'Too many attempts (`rate_limited`)',
   500: 'Unexpected failure: the problem carries only an `errorId` to quote to support',
   502: 'Stripe could not complete the request (`stripe_unavailable`)',
-  503: 'A dependency (PostgreSQL, Redis) is unavailable (`service_unavailable`, with `checks`)',
+  503: 'A dependency (PostgreSQL, Redis) is unavailable (`service_unavailable`, with `checks`), or too many ledger exports are streaming (`exports_busy`, with Retry-After)',
 };
 
 /** Documents the problem responses an endpoint can give. */

@@ -22,6 +22,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 /** JSON lines (one JSON value per line): the ledger's JSON export. */
 const NDJSON_TYPE = 'application/x-ndjson; charset=utf-8';
+/** When a refused export (exports_busy) may be asked again. */
+const EXPORT_RETRY_SECONDS = 5;
 
 /** A JSON ledger page for the server's fast path: the bytes kept for it or the parts to write in turn, compressed (`encoding`) when the client asked for it. */
 export interface FastLedgerAnswer {
@@ -298,11 +300,40 @@ export class PublicLedgerHttp {
   private async exportFile(slug: string, request: FastifyRequest, reply: FastifyReply, file: { extension: string; type: string }, open: (log: CampaignLog) => Promise<Readable>): Promise<void> {
     const log = await this.service.log(slug, sizeSeen(request));
     if (conditional(request, reply, log, `ledger.${file.extension}`, SHORT_CACHE)) return;
-    const body = request.method === 'HEAD' ? Readable.from([]) : await open(log);
+    const body = request.method === 'HEAD' ? Readable.from([]) : await this.exportSlot(() => open(log));
     void reply
       .header('content-type', file.type)
       .header('content-disposition', `attachment; filename="${log.campaign.slug}-ledger-${log.size}.${file.extension}"`)
       .send(body);
+  }
+
+  /** Whole-log exports streaming now, each holding a database connection (PUBLIC_EXPORTS_IN_FLIGHT). */
+  private exportsInFlight = 0;
+
+  /**
+   * Opens an export if fewer than PUBLIC_EXPORTS_IN_FLIGHT are streaming, else refuses it (503
+   * `exports_busy`, Retry-After); its slot is freed when the stream closes: after its last row, or
+   * when the client goes away and the stream is destroyed.
+   */
+  private async exportSlot(open: () => Promise<Readable>): Promise<Readable> {
+    if (this.exportsInFlight >= this.config.PUBLIC_EXPORTS_IN_FLIGHT) {
+      throw new DomainError('exports_busy', 'Too many ledger exports are being streamed right now; try again in a few seconds.', 503, { retryAfterSeconds: EXPORT_RETRY_SECONDS });
+    }
+    this.exportsInFlight++;
+    let freed = false;
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.exportsInFlight--;
+    };
+    try {
+      const stream = await open();
+      stream.once('close', free);
+      return stream;
+    } catch (error) {
+      free();
+      throw error;
+    }
   }
 
   async reportJson(slug: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
