@@ -7,7 +7,7 @@ import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from 
 import { PublicLedgerAppender, PublicLedgerService } from '@ataa/transparency';
 import { PublicLedgerPresenter } from '../../apps/api/src/transparency/public-ledger.presenter.js';
 import { canonicalJson } from '../../libs/transparency/src/domain/canonical-json.js';
-import { appendEntries, getRaw, insertCampaign, SeedEntry } from './support.js';
+import { appendEntries, getRaw, insertCampaign, insertPlainLog, SeedEntry } from './support.js';
 
 /** Text a spreadsheet would run, and text that needs quoting, in every free-text column. */
 const NASTY = [
@@ -130,13 +130,7 @@ describe('CSV export through COPY', () => {
   it('drops the export connection when the client aborts mid-stream, and the pool serves the next export', async () => {
     const size = 60_000;
     const id = await insertCampaign(env.database.url, { slug: 'big-export' });
-    await db.query(`INSERT INTO transparency_logs (campaign_id, currency, size, root_hash) VALUES ($1, 'usd', $2, decode(repeat('00', 32), 'hex'))`, [id, size]);
-    await db.query(
-      `INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, public_message, balance, leaf_hash, source_ref)
-       SELECT $1, i, '2026-01-01'::timestamptz + i * interval '1 second', '2026-01', 'donation', 1000, 'usd', 'Donor ' || i, repeat(md5(i::text), 10), 1000 * (i + 1), sha256(i::text::bytea), 'src-' || i
-       FROM generate_series(0, $2 - 1) AS i`,
-      [id, size],
-    );
+    await insertPlainLog(db, id, size);
     const pool = (app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
     const copying = async () =>
       Number((await db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND query LIKE 'COPY (SELECT idx%'`)).rows[0].n);

@@ -6,7 +6,7 @@ import { TransactionRunner } from '@ataa/database';
 import { baseUrlOf, createTestEnvironment, startTestApi, TestEnvironment } from '@ataa/testing';
 import { PublicLedgerAppender, PublicLedgerRedactor } from '@ataa/transparency';
 import { canonicalJson } from '../../libs/transparency/src/domain/canonical-json.js';
-import { appendEntries, getRaw, insertCampaign, insertLegacyEntries, SeedEntry } from './support.js';
+import { appendEntries, getRaw, insertCampaign, insertLegacyEntries, insertPlainLog, SeedEntry } from './support.js';
 
 type Json = Record<string, unknown>;
 
@@ -188,13 +188,7 @@ describe('JSON lines export through COPY', () => {
   it('streams at most PUBLIC_EXPORTS_IN_FLIGHT exports at once (each holds a database connection): the next is refused with 503 and Retry-After until one closes', async () => {
     const size = 30_000;
     const id = await insertCampaign(env.database.url, { slug: 'ndjson-busy' });
-    await db.query(`INSERT INTO transparency_logs (campaign_id, currency, size, root_hash) VALUES ($1, 'usd', $2, decode(repeat('00', 32), 'hex'))`, [id, size]);
-    await db.query(
-      `INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, public_message, balance, leaf_hash, source_ref)
-       SELECT $1, i, '2026-01-01'::timestamptz + i * interval '1 second', '2026-01', 'donation', 1000, 'usd', 'Donor ' || i, repeat(md5(i::text), 10), 1000 * (i + 1), sha256(i::text::bytea), 'src-' || i
-       FROM generate_series(0, $2 - 1) AS i`,
-      [id, size],
-    );
+    await insertPlainLog(db, id, size);
     const limited = await startTestApi(env.configWith({ PUBLIC_EXPORTS_IN_FLIGHT: '1' }), { listen: true });
     try {
       const limitedBase = await baseUrlOf(limited);

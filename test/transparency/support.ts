@@ -10,6 +10,20 @@ import {
   ANONYMOUS, appendToFrontier, CheckpointSigner, emptyRoot, encodeFrontier, isStoredNode, LEAF_VERSION, PublicLeaf, publicLeafHash, signCheckpoint,
 } from '../../libs/transparency/src/domain/index.js';
 
+/**
+ * A log of `size` plain gifts written straight with SQL (no Merkle nodes: for the exports, which read
+ * entries only): entry i from "Donor i" at 2026-01-01 plus i seconds, 10.00 each, a 320-character message.
+ */
+export async function insertPlainLog(db: pg.Client, campaignId: string, size: number): Promise<void> {
+  await db.query(`INSERT INTO transparency_logs (campaign_id, currency, size, root_hash) VALUES ($1, 'usd', $2, decode(repeat('00', 32), 'hex'))`, [campaignId, size]);
+  await db.query(
+    `INSERT INTO public_ledger_entries (campaign_id, idx, occurred_at, month, kind, amount, currency, donor_name, public_message, balance, leaf_hash, source_ref)
+     SELECT $1, i, '2026-01-01'::timestamptz + i * interval '1 second', '2026-01', 'donation', 1000, 'usd', 'Donor ' || i, repeat(md5(i::text), 10), 1000 * (i + 1), sha256(i::text::bytea), 'src-' || i
+     FROM generate_series(0, $2 - 1) AS i`,
+    [campaignId, size],
+  );
+}
+
 /** A GET over plain HTTP, the body's bytes exactly as sent (no decoding). */
 export function getRaw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
