@@ -326,23 +326,21 @@ async function exportCsv(url, pid, encoding = 'identity') {
  * `same`: the export's own SELECT (its columns formatted in SQL: dates, major units, formula guard,
  * hex); otherwise the raw columns of the first leaf format, as the earlier runs measured.
  */
-function copyBaseline(id, same = true) {
-  const columns = same ? CSV_COLUMNS : `idx, occurred_at, kind, amount, currency, donor_name, donor_commitment, public_message, payout_purpose, balance, encode(leaf_hash, 'hex')`;
-  const sql = `COPY (SELECT ${columns} FROM public_ledger_entries WHERE campaign_id = '${id}' ORDER BY idx) TO STDOUT WITH CSV HEADER`;
+/** psql COPY of a SELECT over one campaign's entries, discarded: the exports' floor. */
+function copyFloor(id, columns, options) {
+  const sql = `COPY (SELECT ${columns} FROM public_ledger_entries WHERE campaign_id = '${id}' ORDER BY idx) TO STDOUT WITH (${options})`;
   const start = process.hrtime.bigint();
   const result = spawnSync('psql', [dbUrl, '-qAt', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) throw new Error('psql COPY failed');
   return ms(start);
 }
 
-/** psql COPY of the JSON lines export's own SELECT, discarded: its floor. */
-function copyJsonLinesBaseline(id) {
-  const sql = `COPY (SELECT ${ENTRY_JSON_LINE} FROM public_ledger_entries WHERE campaign_id = '${id}' ORDER BY idx) TO STDOUT WITH (${JSON_LINES_COPY})`;
-  const start = process.hrtime.bigint();
-  const result = spawnSync('psql', [dbUrl, '-qAt', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error('psql COPY failed');
-  return ms(start);
-}
+/** The CSV export's own SELECT (or, `same` false, the raw format-1 columns of earlier runs' floor). */
+const copyBaseline = (id, same = true) =>
+  copyFloor(id, same ? CSV_COLUMNS : `idx, occurred_at, kind, amount, currency, donor_name, donor_commitment, public_message, payout_purpose, balance, encode(leaf_hash, 'hex')`, 'FORMAT csv, HEADER');
+
+/** The JSON lines export's own SELECT. */
+const copyJsonLinesBaseline = (id) => copyFloor(id, ENTRY_JSON_LINE, JSON_LINES_COPY);
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];

@@ -130,7 +130,14 @@ export interface AppendedLog {
  * Time and leaf hash come as the text the public entry shows (ISO 8601 in UTC with milliseconds, as
  * Date#toISOString writes it; lower-case hex): no Date or Buffer per row on the hot read paths.
  */
-const ENTRY_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, kind, amount::text AS amount, currency,
+/** An entry's time as served: UTC, milliseconds, `Z` (what `Date.prototype.toISOString` writes). */
+const ENTRY_TIME = `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** An entry's leaf format (`v`): stored from format 3 on; before it, 2 with a change of terms, else 1. */
+const ENTRY_VERSION = `COALESCE(leaf_format, CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END)`;
+/** Leaf formats 3 to 5 (personal fields committed), served with their commitments and salts (`toEntry`). */
+const COMMITTED_LEAF = `leaf_format IN (${COMMITTED_LEAF_VERSION}, ${DESIGNATED_LEAF_VERSION}, ${SPLIT_LEAF_VERSION})`;
+
+const ENTRY_COLUMNS = `idx, ${ENTRY_TIME} AS time, kind, amount::text AS amount, currency,
   donor_name, donor_commitment, public_message, payout_purpose, balance::text AS balance, encode(leaf_hash, 'hex') AS leaf_hash, terms,
   leaf_format, encode(donor_hash, 'hex') AS donor_hash, encode(donor_salt, 'hex') AS donor_salt, encode(message_hash, 'hex') AS message_hash,
   encode(message_salt, 'hex') AS message_salt, redactions, designation, draws, parts`;
@@ -289,9 +296,9 @@ const REDACTED_CSV = `(SELECT string_agg(k || ':' || (redactions -> k ->> 'reaso
  * `test/transparency/ledger-csv-copy.e2e-spec.ts` holds it to the presenter byte for byte.
  */
 /** The export's columns, formatted in SQL (exported for the benchmark's floor: psql COPY of the same SELECT). */
-export const CSV_COLUMNS = `idx, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), kind, amount, ${MAJOR_UNITS}, currency,
+export const CSV_COLUMNS = `idx, ${ENTRY_TIME}, kind, amount, ${MAJOR_UNITS}, currency,
   ${csvText('donor_name')}, NULLIF(donor_commitment, ''), ${csvText('public_message')}, ${csvText('payout_purpose')}, balance, encode(leaf_hash, 'hex'), ${csvText('terms')},
-  COALESCE(leaf_format, CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END), encode(donor_hash, 'hex'), encode(donor_salt, 'hex'),
+  ${ENTRY_VERSION}, encode(donor_hash, 'hex'), encode(donor_salt, 'hex'),
   encode(message_hash, 'hex'), encode(message_salt, 'hex'), ${REDACTED_CSV},
   CASE WHEN kind IN ('offline_gift', 'offline_gift_void') THEN 'organization' END`;
 
@@ -307,30 +314,26 @@ const jsonOrNull = (expression: string): string => `COALESCE(to_json(${expressio
  * columns (`redacted`, `draws`, `parts`), which PostgreSQL writes with a space after `:` and `,`:
  * the same values. `test/transparency/ledger-ndjson.e2e-spec.ts` holds it to the pages.
  */
-export const ENTRY_JSON_LINE = `CASE WHEN leaf_format IN (${COMMITTED_LEAF_VERSION}, ${DESIGNATED_LEAF_VERSION}, ${SPLIT_LEAF_VERSION}) THEN
-    '{"v":' || leaf_format || ',"campaign":' || to_json(campaign_id::text) || ',"index":' || idx
-    || ',"time":' || to_json(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) || ',"kind":' || to_json(kind)
+export const ENTRY_JSON_LINE = `'{"v":' || ${ENTRY_VERSION}
+    || ',"campaign":' || to_json(campaign_id::text) || ',"index":' || idx || ',"time":' || to_json(${ENTRY_TIME}) || ',"kind":' || to_json(kind)
     || ',"amount":' || to_json(amount::text) || ',"currency":' || to_json(currency)
-    || ',"donorHash":' || ${jsonOrNull(`encode(donor_hash, 'hex')`)} || ',"donorCommitment":' || ${jsonOrNull('donor_commitment')}
-    || ',"messageHash":' || ${jsonOrNull(`encode(message_hash, 'hex')`)} || ',"purpose":' || ${jsonOrNull('payout_purpose')}
-    || ',"balance":' || to_json(balance::text) || COALESCE(',"terms":' || terms, '')
-    || CASE WHEN leaf_format = ${DESIGNATED_LEAF_VERSION} THEN ',"designation":' || to_json(designation) ELSE '' END
-    || CASE WHEN leaf_format = ${DESIGNATED_LEAF_VERSION} AND kind = 'payout' THEN ',"draws":' || COALESCE(draws::text, '[]') ELSE '' END
-    || CASE WHEN leaf_format = ${SPLIT_LEAF_VERSION} THEN ',"parts":' || COALESCE(parts::text, '[]') ELSE '' END
-    || ',"donor":' || ${jsonOrNull('donor_name')} || ',"donorSalt":' || ${jsonOrNull(`encode(donor_salt, 'hex')`)}
-    || ',"message":' || ${jsonOrNull('public_message')} || ',"messageSalt":' || ${jsonOrNull(`encode(message_salt, 'hex')`)}
+    || CASE WHEN ${COMMITTED_LEAF} THEN
+      ',"donorHash":' || ${jsonOrNull(`encode(donor_hash, 'hex')`)} || ',"donorCommitment":' || ${jsonOrNull('donor_commitment')}
+      || ',"messageHash":' || ${jsonOrNull(`encode(message_hash, 'hex')`)} || ',"purpose":' || ${jsonOrNull('payout_purpose')}
+      || ',"balance":' || to_json(balance::text) || COALESCE(',"terms":' || terms, '')
+      || CASE WHEN leaf_format = ${DESIGNATED_LEAF_VERSION} THEN ',"designation":' || to_json(designation) ELSE '' END
+      || CASE WHEN leaf_format = ${DESIGNATED_LEAF_VERSION} AND kind = 'payout' THEN ',"draws":' || COALESCE(draws::text, '[]') ELSE '' END
+      || CASE WHEN leaf_format = ${SPLIT_LEAF_VERSION} THEN ',"parts":' || COALESCE(parts::text, '[]') ELSE '' END
+      || ',"donor":' || ${jsonOrNull('donor_name')} || ',"donorSalt":' || ${jsonOrNull(`encode(donor_salt, 'hex')`)}
+      || ',"message":' || ${jsonOrNull('public_message')} || ',"messageSalt":' || ${jsonOrNull(`encode(message_salt, 'hex')`)}
+    ELSE
+      ',"donor":' || ${jsonOrNull('donor_name')} || ',"donorCommitment":' || ${jsonOrNull('donor_commitment')}
+      || ',"message":' || ${jsonOrNull('public_message')} || ',"purpose":' || ${jsonOrNull('payout_purpose')}
+      || ',"balance":' || to_json(balance::text) || COALESCE(',"terms":' || terms, '')
+    END
     || ',"redacted":' || COALESCE(redactions::text, 'null')
-    || CASE WHEN kind IN ('offline_gift', 'offline_gift_void') THEN ',"recordedBy":"organization","notice":' || to_json(${sqlText(OFFLINE_NOTICE)}::text) ELSE '' END
-    || ',"leafHash":' || to_json(encode(leaf_hash, 'hex')) || '}'
-  ELSE
-    '{"v":' || CASE WHEN terms IS NULL THEN ${LEAF_VERSION} ELSE ${TERMS_LEAF_VERSION} END || ',"campaign":' || to_json(campaign_id::text) || ',"index":' || idx
-    || ',"time":' || to_json(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) || ',"kind":' || to_json(kind)
-    || ',"amount":' || to_json(amount::text) || ',"currency":' || to_json(currency)
-    || ',"donor":' || ${jsonOrNull('donor_name')} || ',"donorCommitment":' || ${jsonOrNull('donor_commitment')}
-    || ',"message":' || ${jsonOrNull('public_message')} || ',"purpose":' || ${jsonOrNull('payout_purpose')}
-    || ',"balance":' || to_json(balance::text) || COALESCE(',"terms":' || terms, '')
-    || ',"redacted":' || COALESCE(redactions::text, 'null') || ',"leafHash":' || to_json(encode(leaf_hash, 'hex')) || '}'
-  END`;
+    || CASE WHEN ${COMMITTED_LEAF} AND kind IN ('offline_gift', 'offline_gift_void') THEN ',"recordedBy":"organization","notice":' || to_json(${sqlText(OFFLINE_NOTICE)}::text) ELSE '' END
+    || ',"leafHash":' || to_json(encode(leaf_hash, 'hex')) || '}'`;
 
 /**
  * COPY's CSV form with a quote and a delimiter no JSON text holds (JSON escapes every control
